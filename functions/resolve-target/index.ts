@@ -1,0 +1,58 @@
+/**
+ * ResolveTarget: validates the execution input (from the starter or typed in the Step Functions console) and
+ * resolves every setting of the onboarding against the stack's defaults.
+ */
+import { pickEnv, readEnv } from '../../shared/config';
+import { UnsupportedOnboardingError } from '../../shared/errors';
+import { logger } from '../../shared/logger';
+import { onboardingHandler } from '../../shared/middleware/onboarding-handler';
+import { parseExecutionInput, type ExecutionInput } from '../../shared/onboarding/execution-input';
+import { resolveTarget, type OnboardingTarget } from '../../shared/onboarding/target';
+import { partitionOfRegion } from '../../shared/partitions';
+
+/** Output: the state the rest of the execution works on. */
+export interface ResolveTargetResult {
+  target: OnboardingTarget;
+  trigger?: ExecutionInput['trigger'];
+  context?: ExecutionInput['context'];
+}
+
+/**
+ * Resolves the target.
+ *
+ * @throws InvalidInputError for a malformed input (one line naming the field), before anything is changed.
+ * @throws UnsupportedOnboardingError when the site and partition need access keys (not enabled in this version).
+ */
+export async function resolveTargetStep(event: unknown): Promise<ResolveTargetResult> {
+  const input = parseExecutionInput(event);
+  const env = readEnv(
+    pickEnv(
+      'DATADOG_SITE',
+      'DATADOG_ROLE_NAME',
+      'DATADOG_POLICY_NAME',
+      'MEMBER_ACCESS_ROLE_NAME',
+      'CONTROL_TOWER_ACCESS_ROLE_NAME',
+      'ATTACH_SECURITY_AUDIT',
+    ),
+  );
+  const target = resolveTarget(input, {
+    partition: partitionOfRegion(process.env.AWS_REGION ?? 'us-east-1'),
+    datadogSite: env.DATADOG_SITE,
+    roleName: env.DATADOG_ROLE_NAME,
+    policyName: env.DATADOG_POLICY_NAME,
+    memberAccessRoleName: env.MEMBER_ACCESS_ROLE_NAME,
+    controlTowerAccessRoleName: env.CONTROL_TOWER_ACCESS_ROLE_NAME,
+    attachSecurityAudit: env.ATTACH_SECURITY_AUDIT,
+  });
+  if (target.authType !== 'role') {
+    throw new UnsupportedOnboardingError(
+      `Datadog site ${target.datadogSite} reaches partition ${target.partition} only with access keys, which this deployment does not create`,
+      { accountId: target.accountId, step: 'ResolveTarget', remedy: 'Use a Datadog site with role delegation for this partition' },
+    );
+  }
+  logger.info('target resolved', { target });
+  return { target, trigger: input.trigger, context: input.context };
+}
+
+/** Lambda entry point. */
+export const handler = onboardingHandler('ResolveTarget', resolveTargetStep);

@@ -1,0 +1,126 @@
+/**
+ * Types shared by the local Datadog AWS-integration API stand-in.
+ *
+ * Field names are the API's own (snake_case), as the Datadog API v2 sends and receives them
+ * (`AWSAccountResponseAttributes.attributeTypeMap` in `@datadog/datadog-api-client`, `baseName` of each attribute).
+ */
+
+/** Any JSON value, as parsed from a request body. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/** A JSON object, as parsed from a request body. */
+export type JsonObject = { [key: string]: JsonValue };
+
+/** AWS partitions Datadog accepts (client enum `AWSAccountPartition`). */
+export type AwsPartition = 'aws' | 'aws-cn' | 'aws-us-gov';
+
+/**
+ * Datadog sites, from the site table in the project brief (source: `DdAccountIdBySite` in Datadog's
+ * cloudformation-template, and Datadog's AWS manual-setup guide).
+ */
+export type DatadogSite =
+  | 'datadoghq.com'
+  | 'us3.datadoghq.com'
+  | 'us5.datadoghq.com'
+  | 'datadoghq.eu'
+  | 'ap1.datadoghq.com'
+  | 'ap2.datadoghq.com'
+  | 'uk1.datadoghq.com'
+  | 'ddog-gov.com'
+  | 'us2.ddog-gov.com';
+
+/** Role delegation (client model `AWSAuthConfigRole`). */
+export interface RoleAuthConfig {
+  role_name: string;
+  /** Always set in stored records and responses: Datadog generates it. */
+  external_id?: string;
+}
+
+/**
+ * Access keys (client model `AWSAuthConfigKeys`). `secret_access_key` is write-only: Datadog never returns it,
+ * so neither records nor responses carry it.
+ */
+export interface KeysAuthConfig {
+  access_key_id: string;
+}
+
+/** Attributes of one registration, as `GET /api/v2/integration/aws/accounts/{id}` returns them. */
+export interface DatadogAccountAttributes {
+  aws_account_id: string;
+  aws_partition: AwsPartition;
+  auth_config: RoleAuthConfig | KeysAuthConfig;
+  account_tags?: string[];
+  aws_regions?: { include_all: boolean } | { include_only: string[] };
+  metrics_config?: JsonObject;
+  resources_config?: JsonObject;
+  logs_config?: JsonObject;
+  traces_config?: JsonObject;
+  /** RFC 3339 timestamp. */
+  created_at: string;
+  /** RFC 3339 timestamp. */
+  modified_at: string;
+}
+
+/**
+ * One AWS account registration, in the shape of the client model `AWSAccountResponseData`.
+ * `id` is Datadog's `awsAccountConfigId` (a UUID), not the AWS account id.
+ */
+export interface DatadogAccountRecord {
+  id: string;
+  type: 'account';
+  attributes: DatadogAccountAttributes;
+}
+
+/** OpenAPI operation ids of the endpoints the stand-in serves (`operationId` in Datadog's v2 spec). */
+export type DatadogOperation =
+  | 'ListAWSAccounts'
+  | 'CreateAWSAccount'
+  | 'GetAWSAccount'
+  | 'UpdateAWSAccount'
+  | 'DeleteAWSAccount'
+  | 'CreateNewAWSExternalID'
+  | 'GetAWSIntegrationIAMPermissionsStandard'
+  | 'GetAWSIntegrationIAMPermissionsResourceCollection';
+
+/**
+ * One request the stand-in answered. Carries no header values and no body, so no API key, application key or
+ * AWS secret can leak through it; query values whose name mentions a key are redacted.
+ */
+export interface RecordedRequest {
+  method: string;
+  /** URL path without the query string. */
+  path: string;
+  /** Query parameters (first value of each). */
+  query: Record<string, string>;
+  status: number;
+  /** `'Unknown'` when no route matched. */
+  operation: DatadogOperation | 'Unknown';
+}
+
+/** Options of {@link startLocalDatadog}. */
+export interface LocalDatadogOptions {
+  /** The only value accepted in the `DD-API-KEY` header. */
+  apiKey: string;
+  /** The only value accepted in the `DD-APPLICATION-KEY` header. */
+  appKey: string;
+  /** Port on 127.0.0.1; default 0 = a random free port. */
+  port?: number;
+  /** Initial registrations, in API field names (as returned by GET). Copied, never mutated. */
+  accounts?: DatadogAccountRecord[];
+  /** Datadog site the stand-in impersonates; decides which partitions accept role delegation. Default `datadoghq.com`. */
+  site?: DatadogSite;
+  /** Clock in milliseconds since the epoch; default `Date.now`. Drives timestamps and external-ID expiry. */
+  now?: () => number;
+}
+
+/** A running stand-in, returned by {@link startLocalDatadog}. */
+export interface LocalDatadogServer {
+  /** Base URL, `http://127.0.0.1:PORT`, to hand to `new BaseServerConfiguration(url, {})`. */
+  url: string;
+  /** Current registrations (deep copies, API field names, no secrets). */
+  accounts(): DatadogAccountRecord[];
+  /** Requests answered so far, oldest first (copies). */
+  requests(): RecordedRequest[];
+  /** Stops listening and drops open connections. */
+  close(): Promise<void>;
+}

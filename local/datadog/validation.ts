@@ -1,0 +1,219 @@
+/**
+ * Checks request bodies against the Datadog client's own models, so the stand-in accepts exactly what the real
+ * client can send and nothing more.
+ *
+ * Each model class of `@datadog/datadog-api-client` (v2) carries a static `attributeTypeMap`: for every attribute its
+ * JSON name (`baseName`), its type name and `required`. Enums and `oneOf` unions are not classes; their members are
+ * listed below from the client's `enumsMap` / `oneOfMap` (dist/packages/datadog-api-client-v2/models/ObjectSerializer.js),
+ * which the client does not export. Only model modules are imported: they have no dependencies, while the API module
+ * loads every model of the client (about 1.5 s).
+ */
+import type { AttributeTypeMap } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-common/util';
+import { AWSAccountCreateRequest } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/AWSAccountCreateRequest';
+import { AWSAccountCreateRequestAttributes } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/AWSAccountCreateRequestAttributes';
+import { AWSAccountCreateRequestData } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/AWSAccountCreateRequestData';
+import * as AWSAccountPartition from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/AWSAccountPartition';
+import * as AWSAccountType from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/AWSAccountType';
+import { AWSAccountUpdateRequest } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/AWSAccountUpdateRequest';
+import { AWSAccountUpdateRequestAttributes } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/AWSAccountUpdateRequestAttributes';
+import { AWSAccountUpdateRequestData } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/AWSAccountUpdateRequestData';
+import { AWSAuthConfigKeys } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/AWSAuthConfigKeys';
+import { AWSAuthConfigRole } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/AWSAuthConfigRole';
+import { AWSLambdaForwarderConfig } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/AWSLambdaForwarderConfig';
+import { AWSLambdaForwarderConfigLogSourceConfig } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/AWSLambdaForwarderConfigLogSourceConfig';
+import { AWSLogSourceTagFilter } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/AWSLogSourceTagFilter';
+import { AWSLogsConfig } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/AWSLogsConfig';
+import { AWSMetricNameFiltersExcludeOnly } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/AWSMetricNameFiltersExcludeOnly';
+import { AWSMetricNameFiltersIncludeOnly } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/AWSMetricNameFiltersIncludeOnly';
+import { AWSMetricsConfig } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/AWSMetricsConfig';
+import { AWSNamespaceFiltersExcludeOnly } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/AWSNamespaceFiltersExcludeOnly';
+import { AWSNamespaceFiltersIncludeOnly } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/AWSNamespaceFiltersIncludeOnly';
+import { AWSNamespaceTagFilter } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/AWSNamespaceTagFilter';
+import { AWSRegionsIncludeAll } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/AWSRegionsIncludeAll';
+import { AWSRegionsIncludeOnly } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/AWSRegionsIncludeOnly';
+import { AWSResourcesConfig } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/AWSResourcesConfig';
+import { AWSTracesConfig } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/AWSTracesConfig';
+import { XRayServicesIncludeAll } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/XRayServicesIncludeAll';
+import { XRayServicesIncludeOnly } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/XRayServicesIncludeOnly';
+
+/** Root model names of the bodies the stand-in accepts. */
+export type RequestModel = 'AWSAccountCreateRequest' | 'AWSAccountUpdateRequest';
+
+interface ModelClass {
+  readonly attributeTypeMap: AttributeTypeMap;
+}
+
+const MODELS: Readonly<Record<string, ModelClass>> = {
+  AWSAccountCreateRequest,
+  AWSAccountCreateRequestData,
+  AWSAccountCreateRequestAttributes,
+  AWSAccountUpdateRequest,
+  AWSAccountUpdateRequestData,
+  AWSAccountUpdateRequestAttributes,
+  AWSAuthConfigKeys,
+  AWSAuthConfigRole,
+  AWSRegionsIncludeAll,
+  AWSRegionsIncludeOnly,
+  AWSLogsConfig,
+  AWSLambdaForwarderConfig,
+  AWSLambdaForwarderConfigLogSourceConfig,
+  AWSLogSourceTagFilter,
+  AWSMetricsConfig,
+  AWSMetricNameFiltersIncludeOnly,
+  AWSMetricNameFiltersExcludeOnly,
+  AWSNamespaceFiltersExcludeOnly,
+  AWSNamespaceFiltersIncludeOnly,
+  AWSNamespaceTagFilter,
+  AWSResourcesConfig,
+  AWSTracesConfig,
+  XRayServicesIncludeAll,
+  XRayServicesIncludeOnly,
+};
+
+/** The string constants an enum module of the client exports (e.g. `AWS`, `AWS_CN`, `AWS_US_GOV`). */
+function enumValues(module: object): string[] {
+  return Object.values(module).filter((value): value is string => typeof value === 'string');
+}
+
+const ENUMS: Readonly<Record<string, readonly string[]>> = {
+  AWSAccountPartition: enumValues(AWSAccountPartition),
+  AWSAccountType: enumValues(AWSAccountType),
+};
+
+/**
+ * Members of the client's `oneOf` unions reachable from the request models, copied from its `oneOfMap`.
+ * Exported so a test can compare them with the client's type declarations after an upgrade.
+ */
+export const CLIENT_UNIONS: Readonly<Record<string, readonly string[]>> = {
+  AWSAuthConfig: ['AWSAuthConfigKeys', 'AWSAuthConfigRole'],
+  AWSRegions: ['AWSRegionsIncludeAll', 'AWSRegionsIncludeOnly'],
+  AWSMetricNameFilters: ['AWSMetricNameFiltersIncludeOnly', 'AWSMetricNameFiltersExcludeOnly'],
+  AWSNamespaceFilters: ['AWSNamespaceFiltersExcludeOnly', 'AWSNamespaceFiltersIncludeOnly'],
+  XRayServicesList: ['XRayServicesIncludeAll', 'XRayServicesIncludeOnly'],
+};
+
+const PRIMITIVES: Readonly<Record<string, { noun: string; test: (value: unknown) => boolean }>> = {
+  string: { noun: 'a string', test: (value) => typeof value === 'string' },
+  boolean: { noun: 'a boolean', test: (value) => typeof value === 'boolean' },
+  number: { noun: 'a number', test: (value) => typeof value === 'number' && Number.isFinite(value) },
+  double: { noun: 'a number', test: (value) => typeof value === 'number' && Number.isFinite(value) },
+  integer: { noun: 'an integer', test: (value) => Number.isInteger(value) },
+};
+
+const ARRAY_TYPE = /^Array<(.+)>$/;
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function join(path: string, key: string): string {
+  return path === '' ? key : `${path}.${key}`;
+}
+
+function label(path: string): string {
+  return path === '' ? 'request body' : `field "${path}"`;
+}
+
+function checkModel(value: unknown, model: ModelClass, path: string): string | undefined {
+  if (!isPlainObject(value)) return `${label(path)} must be an object`;
+  const attributes = Object.values(model.attributeTypeMap).filter((attribute) => attribute.baseName !== 'additionalProperties');
+  const known = new Map(attributes.map((attribute) => [attribute.baseName, attribute]));
+  // The client's models allow additionalProperties; the stand-in does not, so a misspelt field fails loudly here.
+  for (const key of Object.keys(value)) {
+    if (!known.has(key)) return `unknown field "${join(path, key)}"`;
+  }
+  for (const attribute of attributes) {
+    const fieldPath = join(path, attribute.baseName);
+    if (!(attribute.baseName in value)) {
+      if (attribute.required) return `missing required field "${fieldPath}"`;
+      continue;
+    }
+    const problem = checkValue(value[attribute.baseName], attribute.type, fieldPath);
+    if (problem !== undefined) return problem;
+  }
+  return undefined;
+}
+
+function checkUnion(value: unknown, members: readonly string[], path: string): string | undefined {
+  if (!isPlainObject(value)) return `${label(path)} must be an object`;
+  const problems = members.map((member) => checkValue(value, member, path));
+  const matches = problems.filter((problem) => problem === undefined).length;
+  if (matches === 1) return undefined;
+  if (matches > 1) return `${label(path)} matches more than one of ${members.join(', ')}`;
+  // Name the member whose required fields are all present: its problem is the one the caller meant to fix.
+  const meant = members.flatMap((member, index) => {
+    const required = Object.values(MODELS[member].attributeTypeMap).filter((attribute) => attribute.required);
+    return required.every((attribute) => attribute.baseName in value) ? [problems[index]] : [];
+  });
+  if (meant.length === 1) return meant[0];
+  return `${label(path)} must match exactly one of ${members.join(', ')}`;
+}
+
+function checkValue(value: unknown, type: string, path: string): string | undefined {
+  const arrayOf = ARRAY_TYPE.exec(type);
+  if (arrayOf !== null) {
+    if (!Array.isArray(value)) return `${label(path)} must be an array`;
+    for (const [index, item] of value.entries()) {
+      const problem = checkValue(item, arrayOf[1], `${path}[${index}]`);
+      if (problem !== undefined) return problem;
+    }
+    return undefined;
+  }
+  const primitive = PRIMITIVES[type];
+  if (primitive !== undefined) return primitive.test(value) ? undefined : `${label(path)} must be ${primitive.noun}`;
+  const allowed = ENUMS[type];
+  if (allowed !== undefined) {
+    return typeof value === 'string' && allowed.includes(value)
+      ? undefined
+      : `${label(path)} must be one of ${allowed.map((item) => `"${item}"`).join(', ')}`;
+  }
+  const members = CLIENT_UNIONS[type];
+  if (members !== undefined) return checkUnion(value, members, path);
+  const model = MODELS[type];
+  if (model !== undefined) return checkModel(value, model, path);
+  // A type the table above does not know: a client upgrade; fail as a server bug, not as a client error.
+  throw new Error(`local Datadog: no validator for client model type "${type}"`);
+}
+
+/**
+ * Checks a parsed request body against a client request model, recursively.
+ *
+ * @param body - The parsed JSON body.
+ * @param model - The client model the body must match (`AWSAccountCreateRequest` for create, `AWSAccountUpdateRequest`
+ *   for PATCH; source: the `ObjectSerializer.serialize(body, "<model>")` calls in the client's `AWSIntegrationApi.js`).
+ * @returns `undefined` when the body matches, else a sentence naming the first offending field path
+ *   (unknown field, missing required field, wrong type, enum value not allowed, no union member matched).
+ * @throws Error when the client model references a type this module does not know (the client was upgraded).
+ */
+export function checkRequestBody(body: unknown, model: RequestModel): string | undefined {
+  return checkValue(body, model, '');
+}
+
+/**
+ * Lists the type names reachable from the given models that this module cannot check; empty when complete.
+ * Tests call it so that a client upgrade which adds a nested model is noticed at once.
+ *
+ * @param roots - Model names to start from; default: every request model the stand-in accepts.
+ * @returns Unknown type names, sorted.
+ */
+export function unknownModelTypes(roots: readonly string[] = ['AWSAccountCreateRequest', 'AWSAccountUpdateRequest']): string[] {
+  const seen = new Set<string>();
+  const unknown = new Set<string>();
+  const visit = (type: string): void => {
+    const arrayOf = ARRAY_TYPE.exec(type);
+    if (arrayOf !== null) return visit(arrayOf[1]);
+    if (seen.has(type) || PRIMITIVES[type] !== undefined || ENUMS[type] !== undefined) return;
+    seen.add(type);
+    if (CLIENT_UNIONS[type] !== undefined) return CLIENT_UNIONS[type].forEach(visit);
+    const model = MODELS[type];
+    if (model === undefined) {
+      unknown.add(type);
+      return;
+    }
+    for (const attribute of Object.values(model.attributeTypeMap)) {
+      if (attribute.baseName !== 'additionalProperties') visit(attribute.type);
+    }
+  };
+  roots.forEach(visit);
+  return [...unknown].sort();
+}

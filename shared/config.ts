@@ -1,0 +1,74 @@
+/**
+ * Configuration from environment variables, set by `template.yaml` from the stack parameters.
+ *
+ * Each function reads only the variables it needs, by passing the matching part of {@link ENV} to {@link readEnv}.
+ */
+import { z } from 'zod';
+import { DATADOG_SITES } from './datadog-sites';
+import { InvalidInputError } from './errors';
+import { describeFirstIssue } from './validation';
+
+/** IAM role and policy names: 1–64 characters of `[\w+=,.@-]` (IAM API reference, CreateRole `RoleName`). */
+export const iamName = z.string().regex(/^[\w+=,.@-]{1,64}$/, 'must be an IAM name (1-64 of letters, digits, +=,.@_-)');
+
+const booleanFlag = z.enum(['true', 'false']).transform((value) => value === 'true');
+
+/** Every environment variable the functions read, with its meaning. */
+export const ENV = {
+  /** Datadog site the accounts are registered with (parameter `DatadogSite`). */
+  DATADOG_SITE: z.enum(DATADOG_SITES),
+  /** ARN of the Secrets Manager secret holding `{"apiKey": "...", "appKey": "..."}` (parameter `DatadogKeysSecretArn`). */
+  DATADOG_KEYS_SECRET_ARN: z.string().regex(/^arn:aws[a-z-]*:secretsmanager:/, 'must be a Secrets Manager secret ARN'),
+  /** Base URL of a Datadog-compatible API to use instead of the site's (local runs only; empty in deployments). */
+  DATADOG_API_URL: z.union([z.literal(''), z.url()]).optional(),
+  /** Name of the role Datadog assumes in each member account (parameter `DatadogRoleName`). */
+  DATADOG_ROLE_NAME: iamName,
+  /** Name of the integration policy; further parts get `-2`, `-3`… (parameter `DatadogPolicyName`). */
+  DATADOG_POLICY_NAME: iamName,
+  /** Role the automation assumes in member accounts created by Organizations (parameter `MemberAccessRoleName`). */
+  MEMBER_ACCESS_ROLE_NAME: iamName,
+  /** Role the automation assumes in accounts created by Control Tower (parameter `ControlTowerAccessRoleName`). */
+  CONTROL_TOWER_ACCESS_ROLE_NAME: iamName,
+  /** Whether the role also gets AWS's `SecurityAudit` managed policy (parameter `AttachSecurityAudit`). */
+  ATTACH_SECURITY_AUDIT: booleanFlag,
+  /** Whether an existing role of the same name, not created by this tool, may be taken over (parameter `AllowRoleTakeover`). */
+  ALLOW_ROLE_TAKEOVER: booleanFlag,
+  /** ARN of the validator function's execution role, trusted during onboarding only. */
+  VALIDATOR_ROLE_ARN: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\//, 'must be an IAM role ARN'),
+  /** Upper bound, in seconds, of the total wait for the role to become assumable (parameter `MaxValidationSeconds`). */
+  MAX_VALIDATION_SECONDS: z.coerce.number().int().min(10).max(86_400),
+  /** Comma-separated `key:value` tags Datadog puts on the account's data (parameter `DatadogAccountTags`). */
+  DATADOG_ACCOUNT_TAGS: z.string().max(4096),
+  /** Whether Datadog collects CloudWatch metrics (parameter `DatadogMetricsCollection`). */
+  DATADOG_METRICS_COLLECTION: booleanFlag,
+  /** Whether Datadog collects resources, "extended collection" (parameter `DatadogResourceCollection`). */
+  DATADOG_RESOURCE_COLLECTION: booleanFlag,
+  /** ARN of the onboarding state machine (starter only). */
+  STATE_MACHINE_ARN: z.string().regex(/^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:/, 'must be a state machine ARN'),
+} as const;
+
+type EnvSpec = Partial<typeof ENV>;
+type EnvValues<S extends EnvSpec> = { [K in keyof S]: S[K] extends z.ZodType ? z.output<S[K]> : never };
+
+/**
+ * Reads and validates the named environment variables.
+ *
+ * @param spec - a subset of {@link ENV}, e.g. `pick(ENV, 'DATADOG_SITE')`.
+ * @param env - the environment, `process.env` by default.
+ * @returns the parsed values, typed.
+ * @throws InvalidInputError naming the first missing or invalid variable (a deployment mistake).
+ */
+export function readEnv<S extends EnvSpec>(spec: S, env: NodeJS.ProcessEnv = process.env): EnvValues<S> {
+  const result = z.object(spec as z.ZodRawShape).safeParse(env);
+  if (!result.success) {
+    throw new InvalidInputError(`environment variable ${describeFirstIssue(result.error, 'environment')}`, {
+      remedy: 'Check the stack parameters',
+    });
+  }
+  return result.data as EnvValues<S>;
+}
+
+/** Picks some of {@link ENV} for {@link readEnv}. */
+export function pickEnv<K extends keyof typeof ENV>(...keys: K[]): Pick<typeof ENV, K> {
+  return Object.fromEntries(keys.map((key) => [key, ENV[key]])) as Pick<typeof ENV, K>;
+}

@@ -1,0 +1,51 @@
+/**
+ * Turning Datadog API failures into this project's errors.
+ *
+ * The client raises `ApiException{code, body}` with the parsed JSON body, e.g.
+ * `{"errors":[{"status":"409","title":"Account already exists"}]}` (recorded in the team brief).
+ */
+import { ApiException } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-common/exception';
+import { DatadogRequestError, TransientError, type ErrorContext } from '../errors';
+
+/** HTTP status of a Datadog `ApiException`, or `undefined` for other errors. */
+export function datadogStatus(error: unknown): number | undefined {
+  return error instanceof ApiException ? error.code : undefined;
+}
+
+/** First error title/detail of a Datadog error body, for messages. The body never holds the keys. */
+function describeBody(body: unknown): string {
+  const errors = (body as { errors?: unknown } | undefined)?.errors;
+  if (!Array.isArray(errors) || errors.length === 0) return 'no detail';
+  const first = errors[0] as unknown;
+  if (typeof first === 'string') return first.slice(0, 300);
+  const { title, detail } = first as { title?: string; detail?: string };
+  return [title, detail].filter(Boolean).join(': ').slice(0, 300) || 'no detail';
+}
+
+const REMEDIES: Record<number, string> = {
+  400: 'The request was refused as invalid; check the account settings parameters',
+  401: 'Check the API key in the Datadog keys secret and the DatadogSite parameter',
+  403: 'Check the API and application keys in the Datadog keys secret, the DatadogSite parameter, and that the application key may manage integrations',
+  404: 'The registration was removed in Datadog meanwhile; replay the account',
+};
+
+/**
+ * Wraps a failure of a Datadog call: 429, 5xx and network failures become {@link TransientError} (retried by the
+ * state machine after the client's own retries), other statuses {@link DatadogRequestError}.
+ *
+ * @param operation - the client method, e.g. `createAWSAccount`, for the message.
+ */
+export function datadogFailure(error: unknown, operation: string, context: ErrorContext): Error {
+  const status = datadogStatus(error);
+  if (status === undefined) {
+    return new TransientError(`Datadog ${operation} failed: ${(error as Error).name ?? 'error'}`, { ...context, cause: error });
+  }
+  const body = describeBody((error as ApiException<unknown>).body);
+  if (status === 429 || status >= 500) {
+    return new TransientError(`Datadog ${operation} answered ${status} (${body})`, context);
+  }
+  return new DatadogRequestError(status, `Datadog ${operation} answered ${status} (${body})`, {
+    remedy: REMEDIES[status],
+    ...context,
+  });
+}

@@ -1,0 +1,20 @@
+/**
+ * The Datadog client of a function, from its environment and the target's site.
+ */
+import type { AWSIntegrationApi } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/apis/AWSIntegrationApi';
+import { pickEnv, readEnv } from '../config';
+import type { DatadogSite } from '../datadog-sites';
+import { awsIntegrationApi } from './client';
+import { readDatadogKeys } from './keys';
+
+/**
+ * Reads the keys from the secret named by `DATADOG_KEYS_SECRET_ARN` and builds the client for the site
+ * (or for `DATADOG_API_URL` when set, in local runs).
+ *
+ * @throws DatadogKeysError, TransientError (see `readDatadogKeys`), InvalidInputError for a bad environment.
+ */
+export async function datadogApiFor(site: DatadogSite): Promise<AWSIntegrationApi> {
+  const env = readEnv(pickEnv('DATADOG_KEYS_SECRET_ARN', 'DATADOG_API_URL'));
+  const keys = await readDatadogKeys(env.DATADOG_KEYS_SECRET_ARN);
+  return awsIntegrationApi({ site, keys, apiUrl: env.DATADOG_API_URL });
+}

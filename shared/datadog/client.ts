@@ -1,0 +1,33 @@
+/**
+ * A Datadog API client for the AWS integration only.
+ *
+ * Deep imports keep the bundle at about 4.5 MB instead of 10 MB, and its load at about 0.5 s instead of over 1 s
+ * (measured in the team brief).
+ */
+import { createConfiguration } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-common/configuration';
+import { BaseServerConfiguration } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-common/servers';
+import { AWSIntegrationApi } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/apis/AWSIntegrationApi';
+import type { DatadogSite } from '../datadog-sites';
+import type { DatadogKeys } from './keys';
+
+/** Where and how to reach Datadog. */
+export interface DatadogConnection {
+  site: DatadogSite;
+  keys: DatadogKeys;
+  /** A Datadog-compatible base URL to use instead of the site's (local runs); empty or absent otherwise. */
+  apiUrl?: string;
+}
+
+/**
+ * Builds the v2 `AWSIntegrationApi`, with the client's own retries on 429 and 5xx (honouring `x-ratelimit-reset`).
+ */
+export function awsIntegrationApi(connection: DatadogConnection): AWSIntegrationApi {
+  const configuration = createConfiguration({
+    authMethods: { apiKeyAuth: connection.keys.apiKey, appKeyAuth: connection.keys.appKey },
+    enableRetry: true,
+    maxRetries: 3,
+    ...(connection.apiUrl ? { baseServer: new BaseServerConfiguration(connection.apiUrl, {}) } : {}),
+  });
+  if (!connection.apiUrl) configuration.setServerVariables({ site: connection.site });
+  return new AWSIntegrationApi(configuration);
+}

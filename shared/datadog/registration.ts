@@ -1,0 +1,181 @@
+/**
+ * The account's registration in Datadog's AWS integration (API v2): finding it, preparing its external ID, and
+ * creating or converging it. A registration is looked up by AWS account id first, because the `awsAccountConfigId`
+ * is Datadog's own UUID. This module never deletes a registration.
+ */
+import type { AWSIntegrationApi } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/apis/AWSIntegrationApi';
+import type { AWSAccountResponseData } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/AWSAccountResponseData';
+import type { AWSAccountUpdateRequestAttributes } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/AWSAccountUpdateRequestAttributes';
+import type { AWSAuthConfigRole } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/AWSAuthConfigRole';
+import { OnboardingError } from '../errors';
+import type { OnboardingTarget } from '../onboarding/target';
+import { datadogFailure, datadogStatus } from './api-errors';
+
+/** Registration settings from the stack parameters. */
+export interface RegistrationSettings {
+  /** `key:value` tags Datadog adds to the account's data. */
+  accountTags: string[];
+  /** CloudWatch metric collection (`metrics_config.enabled`). */
+  metricsCollection: boolean;
+  /** Resource collection (`resources_config.extended_collection`). */
+  resourceCollection: boolean;
+}
+
+/** What the registration step reports, carried in the state machine as `$.datadog`. */
+export interface RegistrationResult {
+  /** Datadog's `awsAccountConfigId` (UUID). */
+  accountConfigId: string;
+  roleName: string;
+  externalId: string;
+  action: 'created' | 'updated' | 'unchanged';
+}
+
+/** The external ID to put in the trust policy, and the registration it came from, if any. */
+export interface PreparedExternalId {
+  /** Datadog's config id of an existing registration, or `null`. */
+  accountConfigId: string | null;
+  externalId: string;
+  /** `registration`: adopted from the existing registration; `generated`: new from `createNewAWSExternalID`. */
+  source: 'registration' | 'generated';
+}
+
+function roleAuth(registration: AWSAccountResponseData): AWSAuthConfigRole | undefined {
+  const auth = registration.attributes?.authConfig as Partial<AWSAuthConfigRole> | undefined;
+  return auth?.roleName !== undefined ? (auth as AWSAuthConfigRole) : undefined;
+}
+
+/**
+ * Finds the account's registration.
+ *
+ * @returns the registration, or `undefined` when Datadog holds none for the account.
+ * @throws OnboardingError when Datadog holds several (it should not; a person must choose).
+ */
+export async function findRegistration(
+  api: AWSIntegrationApi,
+  accountId: string,
+  step: string,
+): Promise<AWSAccountResponseData | undefined> {
+  let found: AWSAccountResponseData[];
+  try {
+    found = (await api.listAWSAccounts({ awsAccountId: accountId })).data ?? [];
+  } catch (error) {
+    throw datadogFailure(error, 'listAWSAccounts', { accountId, step });
+  }
+  const matching = found.filter((registration) => registration.attributes?.awsAccountId === accountId);
+  if (matching.length > 1) {
+    throw new OnboardingError(`Datadog holds ${matching.length} registrations of the account`, {
+      accountId,
+      step,
+      remedy: 'Delete the duplicates in Datadog (Integrations > AWS), then replay the account',
+    });
+  }
+  return matching[0];
+}
+
+/**
+ * Gives the external ID for the trust policy: the existing registration's when there is one with role delegation,
+ * otherwise a new one Datadog generates (`createNewAWSExternalID`; it expires if unused for 48 hours).
+ */
+export async function prepareExternalId(api: AWSIntegrationApi, target: OnboardingTarget): Promise<PreparedExternalId> {
+  const step = 'LookUpRegistration';
+  const existing = await findRegistration(api, target.accountId, step);
+  const adopted = existing && roleAuth(existing)?.externalId;
+  if (existing && adopted) {
+    return { accountConfigId: existing.id, externalId: adopted, source: 'registration' };
+  }
+  let externalId: string | undefined;
+  try {
+    const generated = await api.createNewAWSExternalID();
+    externalId = generated.data.attributes?.externalId;
+  } catch (error) {
+    throw datadogFailure(error, 'createNewAWSExternalID', { accountId: target.accountId, step });
+  }
+  if (!externalId) {
+    throw new OnboardingError('Datadog createNewAWSExternalID returned no external ID', { accountId: target.accountId, step });
+  }
+  return { accountConfigId: existing?.id ?? null, externalId, source: 'generated' };
+}
+
+function desiredAttributes(target: OnboardingTarget, externalId: string, settings: RegistrationSettings) {
+  return {
+    awsAccountId: target.accountId,
+    awsPartition: target.partition,
+    authConfig: { roleName: target.roleName, externalId },
+    accountTags: [...settings.accountTags].sort(),
+    metricsConfig: { enabled: settings.metricsCollection },
+    resourcesConfig: { extendedCollection: settings.resourceCollection },
+  };
+}
+
+/** The attributes that differ from the wanted ones, for a PATCH; empty when the registration already matches. */
+export function registrationDifferences(
+  registration: AWSAccountResponseData,
+  wanted: ReturnType<typeof desiredAttributes>,
+): Partial<AWSAccountUpdateRequestAttributes> {
+  const current = registration.attributes;
+  const diff: Partial<AWSAccountUpdateRequestAttributes> = {};
+  const auth = roleAuth(registration);
+  if (current?.awsPartition !== wanted.awsPartition) diff.awsPartition = wanted.awsPartition;
+  if (auth?.roleName !== wanted.authConfig.roleName || auth?.externalId !== wanted.authConfig.externalId) {
+    diff.authConfig = wanted.authConfig;
+  }
+  if (JSON.stringify([...(current?.accountTags ?? [])].sort()) !== JSON.stringify(wanted.accountTags)) {
+    diff.accountTags = wanted.accountTags;
+  }
+  if (current?.metricsConfig?.enabled !== wanted.metricsConfig.enabled) {
+    diff.metricsConfig = { ...current?.metricsConfig, enabled: wanted.metricsConfig.enabled };
+  }
+  if (current?.resourcesConfig?.extendedCollection !== wanted.resourcesConfig.extendedCollection) {
+    diff.resourcesConfig = { ...current?.resourcesConfig, extendedCollection: wanted.resourcesConfig.extendedCollection };
+  }
+  return diff;
+}
+
+/**
+ * Registers the account with role delegation, or converges an existing registration (PATCH of what differs). A 409
+ * from a concurrent create is resolved by adopting the registration that won.
+ *
+ * @param externalId - the external ID in the validated trust policy.
+ * @throws DatadogRequestError / TransientError from {@link datadogFailure}.
+ */
+export async function registerAccount(
+  api: AWSIntegrationApi,
+  target: OnboardingTarget,
+  externalId: string,
+  settings: RegistrationSettings,
+): Promise<RegistrationResult> {
+  const step = 'RegisterAccount';
+  const context = { accountId: target.accountId, step };
+  const wanted = desiredAttributes(target, externalId, settings);
+  const result = (accountConfigId: string, action: RegistrationResult['action']): RegistrationResult => ({
+    accountConfigId,
+    roleName: target.roleName,
+    externalId,
+    action,
+  });
+
+  let existing = await findRegistration(api, target.accountId, step);
+  if (existing === undefined) {
+    try {
+      const created = await api.createAWSAccount({ body: { data: { type: 'account', attributes: wanted } } });
+      return result(created.data.id, 'created');
+    } catch (error) {
+      if (datadogStatus(error) !== 409) throw datadogFailure(error, 'createAWSAccount', context);
+      // Created meanwhile by someone else: converge that registration instead of failing.
+      existing = await findRegistration(api, target.accountId, step);
+      if (existing === undefined) throw datadogFailure(error, 'createAWSAccount', context);
+    }
+  }
+
+  const differences = registrationDifferences(existing, wanted);
+  if (Object.keys(differences).length === 0) return result(existing.id, 'unchanged');
+  try {
+    await api.updateAWSAccount({
+      awsAccountConfigId: existing.id,
+      body: { data: { type: 'account', attributes: { awsAccountId: target.accountId, ...differences } } },
+    });
+  } catch (error) {
+    throw datadogFailure(error, 'updateAWSAccount', context);
+  }
+  return result(existing.id, 'updated');
+}

@@ -1,0 +1,115 @@
+/**
+ * The errors of the onboarding functions.
+ *
+ * An error's `name` is what the state machine's `Retry` and `Catch` match on (the Lambda runtime reports it as the
+ * error type), so names are part of the contract with `statemachine/onboarding.asl.json`.
+ * Messages name the account, the step and what to fix, and never carry a secret.
+ */
+
+/** Where an error happened, for its message. */
+export interface ErrorContext {
+  /** The member account being onboarded (12 digits), when known. */
+  accountId?: string;
+  /** The state machine step (state name), e.g. `ProvisionRole`. */
+  step?: string;
+  /** What an operator should do about it. */
+  remedy?: string;
+  /** The original error. */
+  cause?: unknown;
+}
+
+/** Base class: every error this project raises on purpose. */
+export class OnboardingError extends Error {
+  readonly accountId?: string;
+  readonly step?: string;
+  readonly remedy?: string;
+
+  constructor(message: string, context: ErrorContext = {}) {
+    super(formatMessage(message, context), context.cause === undefined ? undefined : { cause: context.cause });
+    this.name = 'OnboardingError';
+    this.accountId = context.accountId;
+    this.step = context.step;
+    this.remedy = context.remedy;
+  }
+}
+
+function formatMessage(message: string, { accountId, step, remedy }: ErrorContext): string {
+  const where = [accountId && `account ${accountId}`, step && `step ${step}`].filter(Boolean).join(', ');
+  return [where ? `${where}: ${message}` : message, remedy].filter(Boolean).join('. ').replace(/\.\.$/, '.');
+}
+
+/** Input (an event, an execution input, a parameter) is malformed; nothing was changed. Not retried. */
+export class InvalidInputError extends OnboardingError {
+  constructor(message: string, context?: ErrorContext) {
+    super(message, context);
+    this.name = 'InvalidInputError';
+  }
+}
+
+/** A throttling, time-out or server-side failure of AWS or Datadog; the state machine retries with backoff. */
+export class TransientError extends OnboardingError {
+  constructor(message: string, context?: ErrorContext) {
+    super(message, context);
+    this.name = 'TransientError';
+  }
+}
+
+/** The automation could not assume the member access role in the member account. Not retried. */
+export class MemberAccountAccessError extends OnboardingError {
+  constructor(message: string, context?: ErrorContext) {
+    super(message, context);
+    this.name = 'MemberAccountAccessError';
+  }
+}
+
+/** An IAM role or policy of the configured name exists but was not created by this tool. Not retried. */
+export class ForeignResourceError extends OnboardingError {
+  constructor(message: string, context?: ErrorContext) {
+    super(message, context);
+    this.name = 'ForeignResourceError';
+  }
+}
+
+/** The Datadog role did not become assumable within the validation bound. */
+export class RoleValidationTimeoutError extends OnboardingError {
+  constructor(message: string, context?: ErrorContext) {
+    super(message, context);
+    this.name = 'RoleValidationTimeoutError';
+  }
+}
+
+/** Assuming the Datadog role failed for a reason other than propagation delay. Not retried. */
+export class RoleValidationError extends OnboardingError {
+  constructor(message: string, context?: ErrorContext) {
+    super(message, context);
+    this.name = 'RoleValidationError';
+  }
+}
+
+/** The Datadog API refused a request (4xx other than 429). Not retried. */
+export class DatadogRequestError extends OnboardingError {
+  /** HTTP status Datadog answered. */
+  readonly status: number;
+
+  constructor(status: number, message: string, context?: ErrorContext) {
+    super(message, context);
+    this.name = 'DatadogRequestError';
+    this.status = status;
+  }
+}
+
+/** The Datadog API and application keys secret is missing, unreadable or malformed. Not retried. */
+export class DatadogKeysError extends OnboardingError {
+  constructor(message: string, context?: ErrorContext) {
+    super(message, context);
+    this.name = 'DatadogKeysError';
+  }
+}
+
+/** The requested onboarding needs a capability this deployment does not have. Not retried. */
+export class UnsupportedOnboardingError extends OnboardingError {
+  constructor(message: string, context?: ErrorContext) {
+    super(message, context);
+    this.name = 'UnsupportedOnboardingError';
+  }
+}

@@ -1,0 +1,124 @@
+/**
+ * Converging the Datadog role: its existence, trust policy, ownership tag and attached managed policies.
+ */
+import {
+  AttachRolePolicyCommand,
+  CreateRoleCommand,
+  DetachRolePolicyCommand,
+  GetRoleCommand,
+  ListAttachedRolePoliciesCommand,
+  NoSuchEntityException,
+  TagRoleCommand,
+  UpdateAssumeRolePolicyCommand,
+  type IAMClient,
+  type Role,
+} from '@aws-sdk/client-iam';
+import { ForeignResourceError } from '../errors';
+import { isManagedByThisTool, ownershipTags } from './ownership';
+import { parseIamDocument, sameDocument, type PolicyDocument } from './policy-document';
+
+/** What to converge. */
+export interface RoleSpec {
+  roleName: string;
+  trustPolicy: PolicyDocument;
+  description: string;
+  /** Take over a role of that name this tool did not create (tags it as ours). */
+  allowTakeover: boolean;
+}
+
+/** What converging did, and the role's ARN. */
+export interface RoleConvergence {
+  roleArn: string;
+  created: boolean;
+  trustPolicyUpdated: boolean;
+}
+
+/**
+ * Reads a role, or `undefined` when it does not exist.
+ *
+ * @throws the SDK's errors other than `NoSuchEntity`.
+ */
+export async function getRole(iam: IAMClient, roleName: string): Promise<Role | undefined> {
+  try {
+    return (await iam.send(new GetRoleCommand({ RoleName: roleName }))).Role;
+  } catch (error) {
+    if (error instanceof NoSuchEntityException) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * Creates the role, or brings its trust policy to the spec.
+ *
+ * @throws ForeignResourceError when a role of that name exists, was not created by this tool, and takeover is off.
+ */
+export async function convergeRole(iam: IAMClient, spec: RoleSpec): Promise<RoleConvergence> {
+  const existing = await getRole(iam, spec.roleName);
+  if (existing === undefined) {
+    const { Role: created } = await iam.send(
+      new CreateRoleCommand({
+        RoleName: spec.roleName,
+        AssumeRolePolicyDocument: JSON.stringify(spec.trustPolicy),
+        Description: spec.description,
+        Tags: ownershipTags(),
+      }),
+    );
+    return { roleArn: created?.Arn ?? '', created: true, trustPolicyUpdated: false };
+  }
+  if (!isManagedByThisTool(existing.Tags)) {
+    if (!spec.allowTakeover) {
+      throw new ForeignResourceError(`role ${existing.Arn} exists but was not created by this tool`, {
+        remedy: 'Rename it, delete it, or set AllowRoleTakeover to true to let this tool manage it',
+      });
+    }
+    await iam.send(new TagRoleCommand({ RoleName: spec.roleName, Tags: ownershipTags() }));
+  }
+  const current = existing.AssumeRolePolicyDocument && parseIamDocument(existing.AssumeRolePolicyDocument);
+  const trustPolicyUpdated = !current || !sameDocument(current, spec.trustPolicy);
+  if (trustPolicyUpdated) {
+    await updateTrustPolicy(iam, spec.roleName, spec.trustPolicy);
+  }
+  return { roleArn: existing.Arn ?? '', created: false, trustPolicyUpdated };
+}
+
+/** Replaces a role's trust policy. */
+export async function updateTrustPolicy(iam: IAMClient, roleName: string, trustPolicy: PolicyDocument): Promise<void> {
+  await iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: roleName, PolicyDocument: JSON.stringify(trustPolicy) }));
+}
+
+/** Which managed policies a role should have. */
+export interface AttachmentSpec {
+  roleName: string;
+  /** Policies that must be attached. */
+  attach: string[];
+  /** Policies that must not be attached (e.g. a former part of the integration policy). */
+  detach: (policyArn: string) => boolean;
+}
+
+/**
+ * Attaches the missing policies and detaches the unwanted ones.
+ *
+ * @returns the ARNs attached and detached by this call.
+ */
+export async function convergeAttachedPolicies(
+  iam: IAMClient,
+  spec: AttachmentSpec,
+): Promise<{ attached: string[]; detached: string[] }> {
+  const current: string[] = [];
+  let marker: string | undefined;
+  do {
+    const page = await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: spec.roleName, Marker: marker }));
+    current.push(...(page.AttachedPolicies ?? []).flatMap((policy) => (policy.PolicyArn ? [policy.PolicyArn] : [])));
+    marker = page.IsTruncated ? page.Marker : undefined;
+  } while (marker);
+
+  const detached = current.filter((policyArn) => !spec.attach.includes(policyArn) && spec.detach(policyArn));
+  for (const policyArn of detached) {
+    await iam.send(new DetachRolePolicyCommand({ RoleName: spec.roleName, PolicyArn: policyArn }));
+  }
+  const attached = spec.attach.filter((policyArn) => !current.includes(policyArn));
+  for (const policyArn of attached) {
+    await iam.send(new AttachRolePolicyCommand({ RoleName: spec.roleName, PolicyArn: policyArn }));
+  }
+  return { attached, detached };
+}

@@ -1,0 +1,157 @@
+/**
+ * Provisioning the Datadog role in a member account: the integration policy (in as many parts as IAM's size limit
+ * needs), the role with its trust policy, and the attachments. Every call converges; a converged account gets no
+ * write at all.
+ */
+import { ListAttachedRolePoliciesCommand, type IAMClient } from '@aws-sdk/client-iam';
+import { datadogPrincipalArn } from '../datadog-sites';
+import { convergeManagedPolicy, deleteManagedPolicy, type ConvergeAction } from '../iam/managed-policy';
+import { integrationPolicyName, splitIntegrationPolicy } from '../iam/integration-policy';
+import { isManagedByThisTool } from '../iam/ownership';
+import { parseIamDocument, sameDocument, type PolicyDocument } from '../iam/policy-document';
+import { convergeAttachedPolicies, convergeRole, getRole } from '../iam/role';
+import { buildTrustPolicy } from '../iam/trust-policy';
+import { awsManagedPolicyArn, policyArn } from '../partitions';
+import type { OnboardingTarget } from './target';
+
+/** What provisioning needs beyond the target. */
+export interface ProvisionRequest {
+  target: OnboardingTarget;
+  /** The external ID Datadog generated for the account. */
+  externalId: string;
+  /** IAM actions Datadog needs (Datadog's published standard permissions). */
+  permissions: string[];
+  /** The validator's execution role, trusted until validation passed. */
+  validatorRoleArn: string;
+  /** Whether a same-named role or policy not created by this tool may be taken over. */
+  allowTakeover: boolean;
+}
+
+/** What provisioning left in the account. */
+export interface ProvisionResult {
+  roleArn: string;
+  /** The integration policy's parts, in order. */
+  policyArns: string[];
+  /** Whether any IAM write was made. */
+  changed: boolean;
+  /**
+   * Whether the role must still be proven assumable: false only when the account was already converged and its trust
+   * policy holds Datadog's statement alone (the validator's was removed after an earlier validation passed).
+   */
+  validationRequired: boolean;
+}
+
+const POLICY_DESCRIPTION = 'Permissions Datadog publishes for its AWS integration (managed by datadog-aws-account-onboarding)';
+const ROLE_DESCRIPTION = 'Assumed by Datadog for its AWS integration (managed by datadog-aws-account-onboarding)';
+
+interface Plan {
+  documents: PolicyDocument[];
+  policyArns: string[];
+  wantedAttachments: string[];
+  datadogOnlyTrust: PolicyDocument;
+  validationTrust: PolicyDocument;
+  isOurPolicyPart: (arn: string) => boolean;
+  securityAuditArn: string;
+}
+
+function plan(request: ProvisionRequest): Plan {
+  const { target } = request;
+  const documents = splitIntegrationPolicy(request.permissions);
+  const policyArns = documents.map((_, index) =>
+    policyArn(target.partition, target.accountId, integrationPolicyName(target.policyName, index)),
+  );
+  const securityAuditArn = awsManagedPolicyArn(target.partition, 'SecurityAudit');
+  const principal = datadogPrincipalArn(target.datadogSite, target.partition);
+  const partPrefix = policyArn(target.partition, target.accountId, target.policyName);
+  return {
+    documents,
+    policyArns,
+    wantedAttachments: target.attachSecurityAudit ? [...policyArns, securityAuditArn] : policyArns,
+    datadogOnlyTrust: buildTrustPolicy(principal, request.externalId),
+    validationTrust: buildTrustPolicy(principal, request.externalId, request.validatorRoleArn),
+    isOurPolicyPart: (arn) =>
+      arn === partPrefix || (arn.startsWith(partPrefix) && /^-\d+$/.test(arn.slice(partPrefix.length))),
+    securityAuditArn,
+  };
+}
+
+async function listAttachedPolicyArns(iam: IAMClient, roleName: string): Promise<string[]> {
+  const arns: string[] = [];
+  let marker: string | undefined;
+  do {
+    const page = await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: roleName, Marker: marker }));
+    arns.push(...(page.AttachedPolicies ?? []).flatMap((policy) => (policy.PolicyArn ? [policy.PolicyArn] : [])));
+    marker = page.IsTruncated ? page.Marker : undefined;
+  } while (marker);
+  return arns;
+}
+
+/** Read-only check: the role exists, is ours, trusts Datadog alone with this external ID, and has exactly the wanted attachments. */
+async function roleIsSettled(iam: IAMClient, request: ProvisionRequest, planned: Plan): Promise<string | undefined> {
+  const role = await getRole(iam, request.target.roleName);
+  if (!role?.Arn || !isManagedByThisTool(role.Tags) || !role.AssumeRolePolicyDocument) return undefined;
+  if (!sameDocument(parseIamDocument(role.AssumeRolePolicyDocument), planned.datadogOnlyTrust)) return undefined;
+  const attached = await listAttachedPolicyArns(iam, request.target.roleName);
+  const ours = attached.filter((arn) => planned.isOurPolicyPart(arn) || arn === planned.securityAuditArn);
+  const settled =
+    ours.length === planned.wantedAttachments.length && planned.wantedAttachments.every((arn) => ours.includes(arn));
+  return settled ? role.Arn : undefined;
+}
+
+/**
+ * Converges the integration policy and the Datadog role in the member account.
+ *
+ * @param iam - an IAM client acting in the member account (see `memberAccountIam`).
+ * @throws ForeignResourceError when the role or a policy exists but is not this tool's and takeover is off.
+ * @throws the SDK's errors otherwise (the caller classifies transient ones).
+ */
+export async function provisionDatadogRole(iam: IAMClient, request: ProvisionRequest): Promise<ProvisionResult> {
+  const planned = plan(request);
+  const { target } = request;
+
+  const policyActions: ConvergeAction[] = [];
+  for (const [index, document] of planned.documents.entries()) {
+    policyActions.push(
+      await convergeManagedPolicy(iam, {
+        policyArn: planned.policyArns[index],
+        policyName: integrationPolicyName(target.policyName, index),
+        document,
+        description: POLICY_DESCRIPTION,
+        allowTakeover: request.allowTakeover,
+      }),
+    );
+  }
+  const policiesChanged = policyActions.some((action) => action !== 'unchanged');
+
+  const settledRoleArn = policiesChanged ? undefined : await roleIsSettled(iam, request, planned);
+  if (settledRoleArn !== undefined) {
+    return { roleArn: settledRoleArn, policyArns: planned.policyArns, changed: false, validationRequired: false };
+  }
+
+  const role = await convergeRole(iam, {
+    roleName: target.roleName,
+    trustPolicy: planned.validationTrust,
+    description: ROLE_DESCRIPTION,
+    allowTakeover: request.allowTakeover,
+  });
+  const attachments = await convergeAttachedPolicies(iam, {
+    roleName: target.roleName,
+    attach: planned.wantedAttachments,
+    detach: (arn) => planned.isOurPolicyPart(arn) || arn === planned.securityAuditArn,
+  });
+  // Parts left over from a longer permission list are detached above; delete them so nothing orphaned remains.
+  for (const arn of attachments.detached.filter(planned.isOurPolicyPart)) {
+    await deleteManagedPolicy(iam, arn);
+  }
+  return {
+    roleArn: role.roleArn,
+    policyArns: planned.policyArns,
+    changed:
+      policiesChanged ||
+      role.created ||
+      role.trustPolicyUpdated ||
+      attachments.attached.length > 0 ||
+      attachments.detached.length > 0,
+    validationRequired: true,
+  };
+}

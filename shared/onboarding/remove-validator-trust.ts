@@ -1,0 +1,35 @@
+/**
+ * Ending validation: the trust policy goes back to Datadog's statement alone.
+ */
+import type { IAMClient } from '@aws-sdk/client-iam';
+import { datadogPrincipalArn } from '../datadog-sites';
+import { OnboardingError } from '../errors';
+import { parseIamDocument, sameDocument } from '../iam/policy-document';
+import { getRole, updateTrustPolicy } from '../iam/role';
+import { buildTrustPolicy } from '../iam/trust-policy';
+import type { OnboardingTarget } from './target';
+
+/**
+ * Removes the validator's statement from the Datadog role's trust policy (no write when it is already gone).
+ *
+ * @returns whether the trust policy was changed.
+ * @throws OnboardingError when the role no longer exists.
+ */
+export async function removeValidatorTrust(
+  iam: IAMClient,
+  target: OnboardingTarget,
+  externalId: string,
+): Promise<{ trustPolicyUpdated: boolean }> {
+  const role = await getRole(iam, target.roleName);
+  if (role?.AssumeRolePolicyDocument === undefined) {
+    throw new OnboardingError(`role ${target.roleName} disappeared after validation`, {
+      accountId: target.accountId,
+      step: 'RemoveValidatorTrust',
+      remedy: 'Something else deletes the role; find it in CloudTrail, then replay the account',
+    });
+  }
+  const wanted = buildTrustPolicy(datadogPrincipalArn(target.datadogSite, target.partition), externalId);
+  if (sameDocument(parseIamDocument(role.AssumeRolePolicyDocument), wanted)) return { trustPolicyUpdated: false };
+  await updateTrustPolicy(iam, target.roleName, wanted);
+  return { trustPolicyUpdated: true };
+}

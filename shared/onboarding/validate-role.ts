@@ -1,0 +1,88 @@
+/**
+ * Proving from AWS that the Datadog role can be assumed the way Datadog assumes it: `sts:AssumeRole` with the
+ * external ID from another account, then one read call the integration policy grants.
+ *
+ * Datadog's API reports no role health (no v2 response carries one), so this is the only proof available before
+ * Datadog starts using the role.
+ */
+import { IAMClient, ListAccountAliasesCommand } from '@aws-sdk/client-iam';
+import { assumeRole } from '../aws/assume-role';
+import { iamRegion } from '../aws/regions';
+import { isAccessDenied, isTransientAwsError } from '../aws/transient-errors';
+import { RoleValidationError, RoleValidationTimeoutError } from '../errors';
+import type { OnboardingTarget } from './target';
+import { nextWaitSeconds, type BackoffSettings, type ValidationProgress } from './validation-schedule';
+
+/** Session name of validation attempts; shows in the member account's CloudTrail. */
+export const VALIDATION_SESSION_NAME = 'datadog-onboarding-validation';
+
+/** One attempt's outcome, carried in the state machine as `$.validation`. */
+export interface ValidationResult extends ValidationProgress {
+  /** True once the role was assumed and the read call succeeded. */
+  assumable: boolean;
+  /** Seconds the state machine waits before the next attempt; 0 when assumable. */
+  waitSeconds: number;
+  /** Why the last attempt did not succeed (AWS error name), absent when assumable. */
+  lastError?: string;
+}
+
+/**
+ * Makes one validation attempt.
+ *
+ * `AccessDenied` from STS or from the read call means IAM has not propagated the role, its trust policy or its
+ * policy yet: the result says when to try again.
+ *
+ * @param progress - attempts made and seconds waited so far (`{attempts: 0, waitedSeconds: 0}` at first).
+ * @throws RoleValidationTimeoutError when the next wait would pass `settings.maxTotalSeconds`.
+ * @throws RoleValidationError for any other refusal (e.g. a malformed role ARN).
+ * @throws the SDK's transient errors unchanged (the state machine retries them).
+ */
+export async function attemptValidation(
+  target: OnboardingTarget,
+  roleArn: string,
+  externalId: string,
+  progress: ValidationProgress,
+  settings: BackoffSettings,
+): Promise<ValidationResult> {
+  const attempts = progress.attempts + 1;
+  const outcome = await tryAssume(target, roleArn, externalId);
+  if (outcome === 'assumable') {
+    return { assumable: true, attempts, waitedSeconds: progress.waitedSeconds, waitSeconds: 0 };
+  }
+  const wait = nextWaitSeconds({ attempts, waitedSeconds: progress.waitedSeconds }, settings);
+  if (wait === undefined) {
+    throw new RoleValidationTimeoutError(
+      `${roleArn} was still not assumable after ${attempts} attempts over ${progress.waitedSeconds} s (last error: ${outcome})`,
+      {
+        accountId: target.accountId,
+        step: 'ValidateRole',
+        remedy:
+          'Check the role trust policy in the member account (an SCP or permissions boundary may deny sts:AssumeRole), then replay the account; raise MaxValidationSeconds if IAM is slow',
+      },
+    );
+  }
+  return { assumable: false, attempts, waitedSeconds: progress.waitedSeconds + wait, waitSeconds: wait, lastError: outcome };
+}
+
+async function tryAssume(target: OnboardingTarget, roleArn: string, externalId: string): Promise<'assumable' | string> {
+  try {
+    const credentials = await assumeRole({
+      partition: target.partition,
+      roleArn,
+      sessionName: VALIDATION_SESSION_NAME,
+      externalId,
+    });
+    const iam = new IAMClient({ region: iamRegion(target.partition), credentials });
+    await iam.send(new ListAccountAliasesCommand({}));
+    return 'assumable';
+  } catch (error) {
+    if (isAccessDenied(error)) return (error as Error).name;
+    if (isTransientAwsError(error)) throw error;
+    throw new RoleValidationError(`assuming ${roleArn} failed: ${(error as Error).name}`, {
+      accountId: target.accountId,
+      step: 'ValidateRole',
+      remedy: 'See the error name in the AWS STS or IAM API reference',
+      cause: error,
+    });
+  }
+}
