@@ -3,7 +3,7 @@
  * resolves every setting of the onboarding against the stack's defaults.
  */
 import { pickEnv, readEnv } from '../../shared/config';
-import { UnsupportedOnboardingError } from '../../shared/errors';
+import { InvalidInputError, UnsupportedOnboardingError } from '../../shared/errors';
 import { logger } from '../../shared/logger';
 import { onboardingHandler } from '../../shared/middleware/onboarding-handler';
 import { parseExecutionInput, type ExecutionInput } from '../../shared/onboarding/execution-input';
@@ -44,6 +44,15 @@ export async function resolveTargetStep(event: unknown): Promise<ResolveTargetRe
     controlTowerAccessRoleName: env.CONTROL_TOWER_ACCESS_ROLE_NAME,
     attachSecurityAudit: env.ATTACH_SECURITY_AUDIT,
   });
+  const reachable = [env.MEMBER_ACCESS_ROLE_NAME, env.CONTROL_TOWER_ACCESS_ROLE_NAME];
+  if (!reachable.includes(target.memberAccessRoleName)) {
+    // The functions may assume only these two roles (template.yaml), so any other name could never work.
+    throw new InvalidInputError(`execution input memberAccessRoleName: must be ${reachable.join(' or ')}`, {
+      accountId: target.accountId,
+      step: 'ResolveTarget',
+      remedy: 'Change the MemberAccessRoleName or ControlTowerAccessRoleName parameter to reach another role',
+    });
+  }
   if (target.authType !== 'role') {
     throw new UnsupportedOnboardingError(
       `Datadog site ${target.datadogSite} reaches partition ${target.partition} only with access keys, which this deployment does not create`,

@@ -1,0 +1,119 @@
+/**
+ * The template's functions, run in this process as Lambda would run them: the real middy-wrapped handler, the
+ * environment the template gives it, and its execution role as the identity of its AWS calls in the sandbox.
+ */
+import type { Context } from 'aws-lambda';
+import path from 'node:path';
+import type { AwsSandbox } from './sandbox';
+import { REPO_ROOT, resolveValue, templateFunctions, type LocalResolution, type Template, type TemplateFunction } from './template';
+
+type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
+
+/** One function, ready to invoke. */
+interface LocalFunction {
+  definition: TemplateFunction;
+  functionName: string;
+  functionArn: string;
+  /** Session ARN of its execution role, the identity of its AWS calls. */
+  principalArn: string;
+  environment: Record<string, string>;
+}
+
+/** Names and ARNs the local run gives the template's resources. */
+export interface LocalNames {
+  partition: string;
+  region: string;
+  accountId: string;
+  stackName: string;
+}
+
+/** ARN the local run gives a function: `arn:<p>:lambda:<region>:<account>:function:<stack>-<LogicalId>`. */
+export function localFunctionArn(names: LocalNames, logicalId: string): string {
+  return `arn:${names.partition}:lambda:${names.region}:${names.accountId}:function:${names.stackName}-${logicalId}`;
+}
+
+/** ARN of the execution role of a function (implicit SAM role `<LogicalId>Role`, or the explicit `Role`). */
+export function localRoleArn(names: LocalNames, roleLogicalId: string): string {
+  return `arn:${names.partition}:iam::${names.accountId}:role/${names.stackName}-${roleLogicalId}`;
+}
+
+/** The local functions of a template. */
+export class LocalFunctions {
+  private readonly byArn = new Map<string, LocalFunction>();
+
+  constructor(
+    template: Template,
+    names: LocalNames,
+    resolution: LocalResolution,
+    private readonly sandbox: AwsSandbox,
+    private readonly baseEnvironment: Record<string, string>,
+  ) {
+    for (const definition of templateFunctions(template)) {
+      const roleLogicalId = definition.roleLogicalId ?? `${definition.logicalId}Role`;
+      const functionName = `${names.stackName}-${definition.logicalId}`;
+      const environment = Object.fromEntries(
+        Object.entries(definition.environment).map(([key, value]) => [key, resolveValue(template, value, resolution)]),
+      );
+      const roleName = localRoleArn(names, roleLogicalId).split('/').pop();
+      this.byArn.set(localFunctionArn(names, definition.logicalId), {
+        definition,
+        functionName,
+        functionArn: localFunctionArn(names, definition.logicalId),
+        principalArn: `arn:${names.partition}:sts::${names.accountId}:assumed-role/${roleName}/${functionName}`,
+        environment,
+      });
+    }
+  }
+
+  /** Logical ids and execution-role ARNs of all functions (to seed the sandbox). */
+  roles(names: LocalNames): { logicalId: string; roleArn: string }[] {
+    return [...this.byArn.values()].map(({ definition }) => ({
+      logicalId: definition.logicalId,
+      roleArn: localRoleArn(names, definition.roleLogicalId ?? `${definition.logicalId}Role`),
+    }));
+  }
+
+  /** ARN of the function with that logical id. */
+  arnOf(logicalId: string): string {
+    const found = [...this.byArn.values()].find((fn) => fn.definition.logicalId === logicalId);
+    if (!found) throw new Error(`template.yaml has no function ${logicalId}`);
+    return found.functionArn;
+  }
+
+  /**
+   * Invokes a function by ARN with its own environment and identity; errors propagate as the Lambda runtime reports
+   * them (the error's `name` is the error type).
+   */
+  async invoke(functionArn: string, event: unknown): Promise<unknown> {
+    const fn = this.byArn.get(functionArn);
+    if (!fn) throw new Error(`no local function ${functionArn}`);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- handlers are loaded on demand, like Lambda cold starts
+    const module = require(path.join(REPO_ROOT, fn.definition.entryPoint)) as Record<string, LambdaHandler>;
+    const handler = module[fn.definition.handler.split('.').pop() ?? 'handler'];
+    const saved = process.env;
+    process.env = { ...saved, ...this.baseEnvironment, ...fn.environment, AWS_LAMBDA_FUNCTION_NAME: fn.functionName };
+    try {
+      return await this.sandbox.asPrincipal(fn.principalArn, () => handler(event, lambdaContext(fn)));
+    } finally {
+      process.env = saved;
+    }
+  }
+}
+
+function lambdaContext(fn: LocalFunction): Context {
+  const deadline = Date.now() + 60_000;
+  return {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName: fn.functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: fn.functionArn,
+    memoryLimitInMB: '256',
+    awsRequestId: `local-${Math.random().toString(16).slice(2, 10)}`,
+    logGroupName: `/aws/lambda/${fn.functionName}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}

@@ -1,0 +1,152 @@
+/**
+ * What every simulated operation shares: the context a handler runs in, how handlers are declared against the
+ * SDK's command classes, pagination, tags, and which operations count as mutating.
+ */
+import type { VirtualClock } from './clock';
+import { SandboxSetupError, accessDenied } from './errors';
+import type { Caller } from './identity';
+import { findAccount } from './iam-entities';
+import type { AuthorizationRequest } from './policy-evaluation';
+import { authorize, deniedMessage } from './policy-evaluation';
+import type { AccountState, SandboxState, ServiceName } from './state';
+
+/** The parts of a sandbox a handler works on. */
+export interface SandboxCore {
+  readonly state: SandboxState;
+  readonly clock: VirtualClock;
+}
+
+/** One call being served. */
+export interface CallContext {
+  readonly core: SandboxCore;
+  readonly caller: Caller;
+  /** The client's region, e.g. `us-east-1`. */
+  readonly region: string;
+  readonly service: ServiceName;
+  /** The operation name, e.g. `GetRole`. */
+  readonly operation: string;
+  /** The virtual time when the call started, epoch milliseconds. */
+  readonly nowMs: number;
+}
+
+/** The command class of an SDK operation, e.g. `GetRoleCommand`. */
+export type CommandClass = abstract new (input: never) => object;
+
+type InputOf<C> = C extends new (input: infer I) => object ? I : never;
+type OutputOf<C> = C extends new (
+  input: never,
+) => { resolveMiddleware(...args: never[]): (...args: never[]) => Promise<{ output: infer O }> }
+  ? Omit<O, '$metadata'>
+  : never;
+
+/** A simulated operation: the SDK command it answers and the handler. */
+export interface Operation {
+  readonly name: string;
+  readonly command: CommandClass;
+  handle(input: unknown, call: CallContext): Promise<object>;
+}
+
+/**
+ * Declares the handler of one SDK command, typed by the command's own input and output types.
+ *
+ * @param name - the operation name (the command's name without `Command`), used for authorisation (`<service>:<name>`)
+ *   and for counting mutating calls.
+ */
+export function operation<C extends new (input: never) => object>(
+  name: string,
+  command: C,
+  handle: (input: InputOf<C>, call: CallContext) => Promise<OutputOf<C>>,
+): Operation {
+  return { name, command, handle: (input, call) => handle(input as InputOf<C>, call) as Promise<object> };
+}
+
+/**
+ * True for operations that change state: everything but `Get*`, `List*`, `Describe*`, `AssumeRole` and
+ * `GetCallerIdentity` (which also start with Get).
+ */
+export function isMutating(operationName: string): boolean {
+  return !/^(Get|List|Describe)/.test(operationName) && operationName !== 'AssumeRole';
+}
+
+/**
+ * The account the caller acts in (IAM and Secrets Manager calls operate on it).
+ *
+ * @throws SandboxSetupError when the caller's account was never added to the sandbox.
+ */
+export function callerAccount(call: CallContext): AccountState {
+  const account = findAccount(call.core.state, call.caller.accountId);
+  if (!account) {
+    throw new SandboxSetupError(
+      `AwsSandbox: ${call.caller.arn} calls ${call.service}:${call.operation} in account ${call.caller.accountId}, ` +
+        'which is not in the sandbox (addAccount it first)',
+    );
+  }
+  return account;
+}
+
+/**
+ * Authorises the current call as `<service>:<operation>` (or `request.action`), raising the service's
+ * AccessDenied when AWS would refuse it.
+ */
+export async function requireAllowed(
+  call: CallContext,
+  request: Omit<AuthorizationRequest, 'action'> & { action?: string },
+): Promise<void> {
+  const action = request.action ?? `${call.service}:${call.operation}`;
+  const decision = await authorize(call.core.state, call.caller, { ...request, action }, call.nowMs);
+  if (!decision.allowed) {
+    throw accessDenied(call.service, deniedMessage(call.caller, action, request.resourceArn, decision));
+  }
+}
+
+/**
+ * One page of a list, with an opaque continuation token (IAM's `Marker`, the JSON services' `NextToken`).
+ *
+ * @param token - the token from the previous page, or `undefined` for the first page.
+ * @param maxItems - page size requested; `defaultMax` when absent.
+ * @param invalidToken - builds the service's error for a token the sandbox did not issue.
+ */
+export function paginate<T>(
+  items: T[],
+  token: string | undefined,
+  maxItems: number | undefined,
+  defaultMax: number,
+  invalidToken: () => Error,
+): { page: T[]; next?: string } {
+  let start = 0;
+  if (token !== undefined) {
+    const decoded = /^sandbox:(\d+)$/.exec(Buffer.from(token, 'base64').toString('utf8'));
+    if (!decoded) throw invalidToken();
+    start = Number(decoded[1]);
+  }
+  const size = maxItems ?? defaultMax;
+  const page = items.slice(start, start + size);
+  const end = start + page.length;
+  return end < items.length ? { page, next: Buffer.from(`sandbox:${end}`).toString('base64') } : { page };
+}
+
+/** `{Key, Value}` tag list → record. */
+export function tagRecord(tags: { Key?: string; Value?: string }[] | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const tag of tags ?? []) if (tag.Key !== undefined) out[tag.Key] = tag.Value ?? '';
+  return out;
+}
+
+/** Record → `{Key, Value}` tag list, as the APIs return it. */
+export function tagList(tags: Record<string, string>): { Key: string; Value: string }[] {
+  return Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+}
+
+/** `aws:RequestTag/<key>` and `aws:TagKeys` for a request that sets tags (IAM User Guide, "Controlling access during AWS requests"). */
+export function requestTagContext(tags: Record<string, string>): Record<string, string | string[]> {
+  const keys = Object.keys(tags);
+  if (keys.length === 0) return {};
+  const context: Record<string, string | string[]> = { 'aws:TagKeys': keys };
+  for (const [key, value] of Object.entries(tags)) context[`aws:RequestTag/${key}`] = value;
+  return context;
+}
+
+/** `aws:ResourceTag/<key>` for a request on a tagged resource. */
+export function resourceTagContext(tags: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(tags).map(([key, value]) => [`aws:ResourceTag/${key}`, value]));
+}

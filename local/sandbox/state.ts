@@ -1,0 +1,272 @@
+/**
+ * The sandbox's data model, and its JSON form.
+ *
+ * Everything the sandbox knows lives in one plain-data {@link SandboxState}, so a run can be saved with
+ * `JSON.stringify` and resumed later. The zod schemas below are both the type definitions and the validation
+ * applied when a saved state is loaded.
+ *
+ * Times are epoch milliseconds on the sandbox's {@link VirtualClock}. Eventually consistent settings (trust
+ * policies, policy attachments, default policy versions, access keys) carry the time at which they take effect.
+ */
+import { z } from 'zod';
+import { PARTITIONS } from '../../shared/partitions';
+
+/** The services the sandbox simulates, as keys of {@link SandboxState.mutatingCalls}. */
+export const SERVICES = ['iam', 'sts', 'organizations', 'secretsmanager'] as const;
+
+/** One of {@link SERVICES}. */
+export type ServiceName = (typeof SERVICES)[number];
+
+/** The account statuses Organizations reports (Organizations API reference, Account.Status). */
+export const ACCOUNT_STATUSES = ['ACTIVE', 'SUSPENDED', 'PENDING_CLOSURE'] as const;
+
+/** One of {@link ACCOUNT_STATUSES}. */
+export type AccountStatus = (typeof ACCOUNT_STATUSES)[number];
+
+const partitionSchema = z.enum(PARTITIONS);
+const tagsSchema = z.record(z.string(), z.string());
+/** A managed policy attached to a role or user, and when the attachment starts to count for authorisation. */
+const attachmentSchema = z.object({ policyArn: z.string(), effectiveMs: z.number() });
+
+const roleSchema = z.object({
+  roleName: z.string(),
+  roleId: z.string(),
+  path: z.string(),
+  description: z.string().optional(),
+  maxSessionDurationSeconds: z.number(),
+  createdMs: z.number(),
+  tags: tagsSchema,
+  /**
+   * Trust policy documents as submitted (JSON text), oldest first, each with the time it takes effect. The newest
+   * is what GetRole shows; the newest one already in effect is what STS evaluates.
+   */
+  trustPolicies: z.array(z.object({ document: z.string(), effectiveMs: z.number() })).min(1),
+  attachments: z.array(attachmentSchema),
+});
+
+const policyVersionSchema = z.object({ versionId: z.string(), document: z.string(), createdMs: z.number() });
+
+const managedPolicySchema = z.object({
+  policyName: z.string(),
+  policyId: z.string(),
+  path: z.string(),
+  description: z.string().optional(),
+  createdMs: z.number(),
+  updatedMs: z.number(),
+  tags: tagsSchema,
+  versions: z.array(policyVersionSchema).min(1),
+  /** The default version as GetPolicy reports it (at once). */
+  defaultVersionId: z.string(),
+  /** Default versions over time, oldest first; the newest one in effect is what authorisation uses. */
+  defaultVersionHistory: z.array(z.object({ versionId: z.string(), effectiveMs: z.number() })).min(1),
+  /** Version ids are never reused: v1, v2, … (IAM API reference, PolicyVersion.VersionId). */
+  nextVersionNumber: z.number().int(),
+});
+
+const accessKeySchema = z.object({
+  accessKeyId: z.string(),
+  secretAccessKey: z.string(),
+  status: z.enum(['Active', 'Inactive']),
+  createdMs: z.number(),
+  /** A new key is not accepted by AWS until this time (IAM propagation). */
+  effectiveMs: z.number(),
+});
+
+const userSchema = z.object({
+  userName: z.string(),
+  userId: z.string(),
+  path: z.string(),
+  createdMs: z.number(),
+  tags: tagsSchema,
+  attachments: z.array(attachmentSchema),
+  accessKeys: z.array(accessKeySchema),
+});
+
+const secretVersionSchema = z.object({
+  versionId: z.string(),
+  secretString: z.string().optional(),
+  createdMs: z.number(),
+  /** Staging labels: `AWSCURRENT`, `AWSPREVIOUS`. */
+  stages: z.array(z.string()),
+});
+
+const secretSchema = z.object({
+  arn: z.string(),
+  name: z.string(),
+  region: z.string(),
+  description: z.string().optional(),
+  kmsKeyId: z.string().optional(),
+  tags: tagsSchema,
+  resourcePolicy: z.string().optional(),
+  createdMs: z.number(),
+  lastChangedMs: z.number(),
+  /** Set by DeleteSecret: when the secret is deleted for good. */
+  deletionDateMs: z.number().optional(),
+  versions: z.array(secretVersionSchema),
+});
+
+const accountSchema = z.object({
+  accountId: z.string().regex(/^\d{12}$/),
+  name: z.string(),
+  email: z.string(),
+  partition: partitionSchema,
+  status: z.enum(ACCOUNT_STATUSES),
+  joinedMs: z.number(),
+  aliases: z.array(z.string()),
+  /** Keyed by lower-cased name: IAM names are unique regardless of case (IAM User Guide, "IAM name requirements"). */
+  roles: z.record(z.string(), roleSchema),
+  policies: z.record(z.string(), managedPolicySchema),
+  users: z.record(z.string(), userSchema),
+  secrets: z.array(secretSchema),
+});
+
+const sessionSchema = z.object({
+  accessKeyId: z.string(),
+  secretAccessKey: z.string(),
+  sessionToken: z.string(),
+  accountId: z.string(),
+  partition: partitionSchema,
+  roleName: z.string(),
+  roleId: z.string(),
+  sessionName: z.string(),
+  expiresMs: z.number(),
+  /** The inline session policy passed to AssumeRole, as JSON text. */
+  sessionPolicy: z.string().optional(),
+});
+
+const createAccountStatusSchema = z.object({
+  id: z.string(),
+  state: z.enum(['IN_PROGRESS', 'SUCCEEDED', 'FAILED']),
+  accountName: z.string().optional(),
+  accountId: z.string().optional(),
+  govCloudAccountId: z.string().optional(),
+  failureReason: z.string().optional(),
+  requestedMs: z.number(),
+  completedMs: z.number().optional(),
+});
+
+const mutatingCallsSchema = z.object({
+  iam: z.number(),
+  sts: z.number(),
+  organizations: z.number(),
+  secretsmanager: z.number(),
+});
+
+const stateSchema = z.object({
+  managementAccountId: z.string().regex(/^\d{12}$/),
+  partition: partitionSchema,
+  propagationSeconds: z.number().min(0),
+  organizationId: z.string(),
+  accounts: z.record(z.string(), accountSchema),
+  createAccountStatuses: z.array(createAccountStatusSchema),
+  /** STS sessions by access key id, kept after expiry so an expired key fails like AWS's (ExpiredToken). */
+  sessions: z.record(z.string(), sessionSchema),
+  /** Deleted IAM user keys: still recognised, so they fail like AWS's (InvalidClientTokenId). */
+  revokedAccessKeyIds: z.array(z.string()),
+  mutatingCalls: mutatingCallsSchema,
+});
+
+/** A role. */
+export type RoleState = z.infer<typeof roleSchema>;
+/** A customer managed policy. */
+export type ManagedPolicyState = z.infer<typeof managedPolicySchema>;
+/** One version of a managed policy. */
+export type PolicyVersionState = z.infer<typeof policyVersionSchema>;
+/** An IAM user. */
+export type UserState = z.infer<typeof userSchema>;
+/** An IAM user's access key (holds the secret access key: never shown by `dump()`). */
+export type AccessKeyState = z.infer<typeof accessKeySchema>;
+/** A managed policy attachment. */
+export type AttachmentState = z.infer<typeof attachmentSchema>;
+/** A Secrets Manager secret (holds secret values: never shown by `dump()`). */
+export type SecretState = z.infer<typeof secretSchema>;
+/** One version of a secret. */
+export type SecretVersionState = z.infer<typeof secretVersionSchema>;
+/** An account and everything in it. */
+export type AccountState = z.infer<typeof accountSchema>;
+/** An STS session issued by AssumeRole. */
+export type SessionState = z.infer<typeof sessionSchema>;
+/** A CreateAccount / CreateGovCloudAccount request, as DescribeCreateAccountStatus reports it. */
+export type CreateAccountStatusState = z.infer<typeof createAccountStatusSchema>;
+/** The whole sandbox. */
+export type SandboxState = z.infer<typeof stateSchema>;
+
+/** The JSON form of a sandbox: its state plus the clock's time. */
+export interface SandboxJson {
+  formatVersion: 1;
+  /** The virtual clock's time when saved, in epoch milliseconds. */
+  clockMs: number;
+  state: SandboxState;
+}
+
+const jsonSchema = z.object({ formatVersion: z.literal(1), clockMs: z.number(), state: stateSchema });
+
+/** Lower-cased lookup key for IAM names, which are unique regardless of case. */
+export function nameKey(name: string): string {
+  return name.toLowerCase();
+}
+
+/**
+ * A fresh account with no IAM entities or secrets.
+ *
+ * @param joinedMs - when it joined the organization, epoch milliseconds.
+ */
+export function newAccount(
+  accountId: string,
+  options: { name: string; partition: SandboxState['partition']; status: AccountStatus; joinedMs: number; aliases?: string[] },
+): AccountState {
+  return {
+    accountId,
+    name: options.name,
+    email: `aws+${accountId}@example.com`,
+    partition: options.partition,
+    status: options.status,
+    joinedMs: options.joinedMs,
+    aliases: options.aliases ?? [],
+    roles: {},
+    policies: {},
+    users: {},
+    secrets: [],
+  };
+}
+
+/**
+ * Serialises a state to its JSON form. The result shares nothing with `state`.
+ *
+ * @param clockMs - the clock's current time, epoch milliseconds.
+ */
+export function serializeState(state: SandboxState, clockMs: number): SandboxJson {
+  return { formatVersion: 1, clockMs, state: structuredClone(state) };
+}
+
+/**
+ * Loads a state saved by {@link serializeState} (after a JSON round trip).
+ *
+ * @throws Error naming the first invalid field when `json` is not a saved sandbox.
+ */
+export function deserializeState(json: unknown): SandboxJson {
+  const parsed = jsonSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue && issue.path.length > 0 ? issue.path.map(String).join('.') : 'the document';
+    throw new Error(`AwsSandbox.fromJSON: not a saved sandbox (${where}: ${issue?.message ?? 'invalid'})`);
+  }
+  return parsed.data as SandboxJson;
+}
+
+/**
+ * Reads an entry of a name-keyed record. Own properties only, so a name like `constructor` is just a name.
+ */
+export function getEntry<T>(record: Record<string, T>, key: string): T | undefined {
+  return Object.hasOwn(record, key) ? record[key] : undefined;
+}
+
+/** Writes an entry of a name-keyed record (as an own property, even for a key like `__proto__`). */
+export function setEntry<T>(record: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+/** Removes an entry of a name-keyed record. */
+export function deleteEntry<T>(record: Record<string, T>, key: string): void {
+  if (Object.hasOwn(record, key)) Reflect.deleteProperty(record, key);
+}

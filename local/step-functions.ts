@@ -1,0 +1,159 @@
+/**
+ * Step Functions for the local run: the template's state machine executed with `aws-local-stepfunctions`, each Task
+ * state calling the real handler of the function its `Resource` names, and `StartExecution` / `DescribeExecution`
+ * of the starter answered by a mocked SFN client that records executions.
+ */
+import {
+  DescribeExecutionCommand,
+  ExecutionAlreadyExists,
+  SFNClient,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
+import { StateMachine, type ExecutionError } from 'aws-local-stepfunctions';
+import { mockClient } from 'aws-sdk-client-mock';
+import type { VirtualClock } from './sandbox';
+
+/** An execution the local Step Functions knows of. */
+export interface LocalExecution {
+  name: string;
+  executionArn: string;
+  input: unknown;
+  status: 'PENDING' | 'RUNNING' | 'SUCCEEDED' | 'FAILED';
+  output?: unknown;
+  error?: string;
+  cause?: string;
+}
+
+/** The recorded executions of the local state machine, and the mocked `SFNClient`. */
+export class LocalExecutions {
+  private readonly executions = new Map<string, LocalExecution>();
+  private stub?: { restore(): void };
+
+  constructor(private readonly stateMachineArn: string) {}
+
+  /** ARN of a named execution. */
+  arnOf(name: string): string {
+    return `${this.stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+  }
+
+  /** Records an execution; `ExecutionAlreadyExists` when the name is taken, as Step Functions answers. */
+  start(name: string, input: unknown): LocalExecution {
+    const executionArn = this.arnOf(name);
+    if (this.executions.has(executionArn)) {
+      throw new ExecutionAlreadyExists({ message: `Execution Already Exists: '${executionArn}'`, $metadata: { httpStatusCode: 400 } });
+    }
+    const execution: LocalExecution = { name, executionArn, input, status: 'PENDING' };
+    this.executions.set(executionArn, execution);
+    return execution;
+  }
+
+  /** Executions started but not yet run. */
+  pending(): LocalExecution[] {
+    return [...this.executions.values()].filter((execution) => execution.status === 'PENDING');
+  }
+
+  /** Mocks every `SFNClient`: StartExecution records, DescribeExecution reports. */
+  install(): void {
+    const stub = mockClient(SFNClient);
+    stub.on(StartExecutionCommand).callsFake((input: { stateMachineArn?: string; name?: string; input?: string }) => {
+      const execution = this.start(input.name ?? `local-${Date.now()}`, JSON.parse(input.input ?? '{}'));
+      return { executionArn: execution.executionArn, startDate: new Date() };
+    });
+    stub.on(DescribeExecutionCommand).callsFake((input: { executionArn?: string }) => {
+      const execution = this.executions.get(input.executionArn ?? '');
+      if (!execution) throw new Error(`ExecutionDoesNotExist: ${input.executionArn}`);
+      return { executionArn: execution.executionArn, name: execution.name, status: execution.status === 'PENDING' ? 'RUNNING' : execution.status };
+    });
+    this.stub = stub;
+  }
+
+  /** Puts the real SFN client back. */
+  restore(): void {
+    this.stub?.restore();
+  }
+}
+
+/** A Task handler: the function's handler invoked with the state's effective input. */
+export type TaskInvoker = (functionArn: string, input: unknown) => Promise<unknown>;
+
+/** A progress line for the person running it. */
+export type ProgressListener = (event: { type: string; state?: string; stateType?: string; input?: unknown; output?: unknown; error?: string; cause?: string }) => void;
+
+function valueAtPath(document: unknown, jsonPath: string): unknown {
+  // Wait states here use simple `$.a.b` paths.
+  return jsonPath
+    .replace(/^\$\.?/, '')
+    .split('.')
+    .filter(Boolean)
+    .reduce<unknown>((value, key) => (value as Record<string, unknown> | undefined)?.[key], document);
+}
+
+/**
+ * Runs one execution of the definition to its end.
+ *
+ * Wait states take no real time: each advances the sandbox's virtual clock by its seconds instead, so IAM's
+ * propagation delay passes exactly as it would. Retry intervals are skipped.
+ *
+ * @returns the execution, with status `SUCCEEDED` and output, or `FAILED` with error and cause.
+ */
+export async function runExecution(
+  definition: Record<string, unknown>,
+  execution: LocalExecution,
+  invoke: TaskInvoker,
+  clock: VirtualClock,
+  onProgress: ProgressListener,
+): Promise<LocalExecution> {
+  const states = definition.States as Record<string, { Type: string; Resource?: string; Seconds?: number; SecondsPath?: string }>;
+  const taskHandlers = Object.fromEntries(
+    Object.entries(states)
+      .filter(([, state]) => state.Type === 'Task' && state.Resource)
+      .map(([name, state]) => [
+        name,
+        async (input: unknown) => {
+          // Let the event-log reader below handle a Wait state's clock advance before the next task runs.
+          await new Promise((resolve) => setImmediate(resolve));
+          return invoke(state.Resource as string, input);
+        },
+      ]),
+  );
+  const zero = (type: string) =>
+    Object.fromEntries(Object.entries(states).filter(([, state]) => state.Type === type).map(([name]) => [name, 0]));
+
+  const machine = new StateMachine(definition as never, { validationOptions: { checkArn: true, checkPaths: true } });
+  execution.status = 'RUNNING';
+  const run = machine.run(execution.input as never, {
+    overrides: { taskResourceLocalHandlers: taskHandlers as never, waitTimeOverrides: zero('Wait'), retryIntervalOverrides: zero('Task') },
+    context: { Execution: { Name: execution.name, Id: execution.executionArn } },
+  });
+  const progress = (async () => {
+    for await (const event of run.eventLogs) {
+      const entry = event as { type: string; state?: { name: string; type: string; input?: unknown; output?: unknown }; Error?: string; Cause?: string };
+      const state = entry.state;
+      if (entry.type === 'StateEntered' && state?.type === 'Wait') {
+        const definitionState = states[state.name];
+        const seconds = Number(definitionState.Seconds ?? valueAtPath(state.input, definitionState.SecondsPath ?? '$.none') ?? 0);
+        clock.advance(seconds);
+      }
+      onProgress({
+        type: entry.type,
+        state: state?.name,
+        stateType: state?.type,
+        input: state?.input,
+        output: state?.output,
+        error: entry.Error,
+        cause: entry.Cause,
+      });
+    }
+  })();
+  try {
+    execution.output = await run.result;
+    execution.status = 'SUCCEEDED';
+  } catch (error) {
+    const failure = (error as ExecutionError).cause as Error | undefined;
+    execution.status = 'FAILED';
+    execution.error = failure?.name ?? (error as Error).name;
+    execution.cause = failure?.message ?? (error as Error).message;
+  }
+  await progress;
+  return execution;
+}

@@ -1,0 +1,156 @@
+/**
+ * Reading `template.yaml` the way the local run needs it: the functions (entry point, environment with parameters
+ * resolved to their defaults), the EventBridge patterns of the starter, and the state machine definition with its
+ * substitutions.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse, type ScalarTag, type CollectionTag } from 'yaml';
+
+/** Root of the repository. */
+export const REPO_ROOT = path.resolve(__dirname, '..');
+
+/** An intrinsic function as parsed: `{ '!Ref': 'X' }`, `{ '!Sub': '...' }`, `{ '!GetAtt': 'A.B' }`… */
+type Intrinsic = Record<string, unknown>;
+
+const INTRINSICS = ['Ref', 'Sub', 'GetAtt', 'Join', 'If', 'Equals', 'Not', 'Select', 'Split', 'FindInMap', 'GetAZs', 'ImportValue', 'Base64', 'Condition', 'And', 'Or'];
+
+/** YAML tags for CloudFormation's short-form intrinsics, parsed into `{ "Fn::X": value }` / `{ Ref: value }`. */
+const cfnTags: (ScalarTag | CollectionTag)[] = INTRINSICS.flatMap((name) => {
+  const key = name === 'Ref' || name === 'Condition' ? name : `Fn::${name}`;
+  const resolve = (value: unknown) => ({ [key]: name === 'GetAtt' && typeof value === 'string' ? value.split('.') : value });
+  return [
+    { tag: `!${name}`, resolve: (value: string) => resolve(value) } as ScalarTag,
+    { tag: `!${name}`, collection: 'seq', resolve: (value: { toJSON(): unknown }) => resolve(value.toJSON()) } as CollectionTag,
+    { tag: `!${name}`, collection: 'map', resolve: (value: { toJSON(): unknown }) => resolve(value.toJSON()) } as CollectionTag,
+  ];
+});
+
+/** The parsed template (CloudFormation JSON form). */
+export interface Template {
+  Parameters: Record<string, { Type: string; Default?: string | number }>;
+  Globals?: { Function?: { Environment?: { Variables?: Record<string, unknown> } } };
+  Resources: Record<string, { Type: string; Properties?: Record<string, unknown>; Metadata?: Record<string, unknown> }>;
+}
+
+/** Loads and parses `template.yaml`. */
+export function loadTemplate(file = path.join(REPO_ROOT, 'template.yaml')): Template {
+  return parse(readFileSync(file, 'utf8'), { customTags: cfnTags }) as Template;
+}
+
+/** How references resolve outside AWS: parameters to their defaults, pseudo parameters and attributes to given values. */
+export interface LocalResolution {
+  /** Values of `AWS::Partition`, `AWS::Region`, `AWS::AccountId`, `AWS::StackName`. */
+  pseudo: Record<string, string>;
+  /** Values for `!GetAtt Logical.Attr` and `!Ref Logical` of resources, keyed `Logical.Attr` or `Logical`. */
+  resources: Record<string, string>;
+  /** Parameter values overriding the defaults. */
+  parameters?: Record<string, string>;
+}
+
+/**
+ * Resolves an intrinsic-bearing value to a string.
+ *
+ * @throws Error naming the reference when it cannot be resolved locally.
+ */
+export function resolveValue(template: Template, value: unknown, local: LocalResolution): string {
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return String(value);
+  const intrinsic = value as Intrinsic;
+  const lookup = (name: string): string => {
+    if (local.parameters?.[name] !== undefined) return local.parameters[name];
+    if (name in local.pseudo) return local.pseudo[name];
+    const parameter = template.Parameters[name];
+    if (parameter) return String(parameter.Default ?? '');
+    if (name in local.resources) return local.resources[name];
+    throw new Error(`template.yaml: cannot resolve ${name} locally`);
+  };
+  if ('Ref' in intrinsic) return lookup(String(intrinsic.Ref));
+  if ('Fn::GetAtt' in intrinsic) return lookup((intrinsic['Fn::GetAtt'] as string[]).join('.'));
+  if ('Fn::Sub' in intrinsic) {
+    return String(intrinsic['Fn::Sub']).replace(/\$\{([\w:.]+)\}/g, (_, name: string) => lookup(name));
+  }
+  if ('Fn::Join' in intrinsic) {
+    const [separator, parts] = intrinsic['Fn::Join'] as [string, unknown];
+    const list = Array.isArray(parts) ? parts.map((part) => resolveValue(template, part, local)) : resolveValue(template, parts, local).split(',');
+    return list.filter((part) => part !== '').join(separator);
+  }
+  throw new Error(`template.yaml: intrinsic ${Object.keys(intrinsic).join(',')} is not supported locally`);
+}
+
+/** A function of the template. */
+export interface TemplateFunction {
+  logicalId: string;
+  /** Entry point relative to the repository, e.g. `functions/provision-role/index.ts`. */
+  entryPoint: string;
+  /** `index.handler`. */
+  handler: string;
+  /** Explicit role (`Role: !GetAtt X.Arn`) logical id, if any. */
+  roleLogicalId?: string;
+  /** The EventBridge patterns of its `EventBridgeRule` events, by event name. */
+  eventPatterns: Record<string, unknown>;
+  /** Raw environment variables (Globals merged in). */
+  environment: Record<string, unknown>;
+}
+
+/** The `AWS::Serverless::Function` resources with their esbuild entry points. */
+export function templateFunctions(template: Template): TemplateFunction[] {
+  const globals = template.Globals?.Function?.Environment?.Variables ?? {};
+  return Object.entries(template.Resources)
+    .filter(([, resource]) => resource.Type === 'AWS::Serverless::Function')
+    .map(([logicalId, resource]) => {
+      const properties = resource.Properties ?? {};
+      const build = (resource.Metadata?.BuildProperties ?? {}) as { EntryPoints?: string[] };
+      const events = (properties.Events ?? {}) as Record<string, { Type: string; Properties: { Pattern: unknown } }>;
+      const role = properties.Role as { 'Fn::GetAtt'?: string[] } | undefined;
+      return {
+        logicalId,
+        entryPoint: build.EntryPoints?.[0] ?? '',
+        handler: String(properties.Handler),
+        roleLogicalId: role?.['Fn::GetAtt']?.[0],
+        eventPatterns: Object.fromEntries(
+          Object.entries(events)
+            .filter(([, event]) => event.Type === 'EventBridgeRule')
+            .map(([name, event]) => [name, event.Properties.Pattern]),
+        ),
+        environment: {
+          ...globals,
+          ...((properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {}),
+        },
+      };
+    });
+}
+
+/** The state machine resource: its definition file and substitutions. */
+export interface TemplateStateMachine {
+  logicalId: string;
+  definitionUri: string;
+  substitutions: Record<string, unknown>;
+}
+
+/** The template's `AWS::Serverless::StateMachine`. */
+export function templateStateMachine(template: Template): TemplateStateMachine {
+  const [logicalId, resource] = Object.entries(template.Resources).find(
+    ([, candidate]) => candidate.Type === 'AWS::Serverless::StateMachine',
+  ) ?? [];
+  if (!logicalId || !resource?.Properties) throw new Error('template.yaml has no AWS::Serverless::StateMachine');
+  return {
+    logicalId,
+    definitionUri: String(resource.Properties.DefinitionUri),
+    substitutions: (resource.Properties.DefinitionSubstitutions ?? {}) as Record<string, unknown>,
+  };
+}
+
+/**
+ * The state machine definition with `${Name}` substitutions replaced, as CloudFormation would.
+ *
+ * @throws Error naming a placeholder that has no substitution.
+ */
+export function loadDefinition(template: Template, local: LocalResolution): Record<string, unknown> {
+  const machine = templateStateMachine(template);
+  const text = readFileSync(path.join(REPO_ROOT, machine.definitionUri), 'utf8');
+  const substituted = text.replace(/\$\{(\w+)\}/g, (_, name: string) => {
+    if (!(name in machine.substitutions)) throw new Error(`${machine.definitionUri}: no DefinitionSubstitutions for \${${name}}`);
+    return resolveValue(template, machine.substitutions[name], local);
+  });
+  return JSON.parse(substituted) as Record<string, unknown>;
+}

@@ -1,0 +1,57 @@
+/**
+ * Bundles every function of template.yaml with esbuild, as `sam build` does (same entry points and settings), and
+ * checks what each bundle holds: the Datadog client only in the functions that call Datadog, and there only the
+ * AWS-integration part (deep import), never the whole client.
+ *
+ * Usage: `npm run bundle` (writes `dist/<FunctionLogicalId>/index.js`, prints sizes, exits 1 on a violation).
+ */
+import { build, type Metafile } from 'esbuild';
+import { rmSync } from 'node:fs';
+import path from 'node:path';
+import { REPO_ROOT, loadTemplate, templateFunctions } from '../local/template';
+
+/** Functions that talk to Datadog; every other bundle must be free of the Datadog client. */
+const DATADOG_FUNCTIONS = new Set(['LookUpRegistrationFunction', 'RegisterAccountFunction']);
+
+function datadogInputs(metafile: Metafile): string[] {
+  return Object.keys(metafile.inputs).filter((input) => input.includes('@datadog/datadog-api-client'));
+}
+
+async function main(): Promise<void> {
+  const outRoot = path.join(REPO_ROOT, 'dist');
+  rmSync(outRoot, { recursive: true, force: true });
+  const problems: string[] = [];
+  for (const fn of templateFunctions(loadTemplate())) {
+    const outfile = path.join(outRoot, fn.logicalId, 'index.js');
+    const result = await build({
+      entryPoints: [path.join(REPO_ROOT, fn.entryPoint)],
+      bundle: true,
+      platform: 'node',
+      target: 'node22',
+      format: 'cjs',
+      minify: true,
+      sourcemap: true,
+      metafile: true,
+      outfile,
+      logLevel: 'error',
+    });
+    const bytes = result.metafile.outputs[path.relative(process.cwd(), outfile)]?.bytes ?? 0;
+    const datadog = datadogInputs(result.metafile);
+    if (!DATADOG_FUNCTIONS.has(fn.logicalId) && datadog.length > 0) {
+      problems.push(`${fn.logicalId} bundles the Datadog client but does not call Datadog`);
+    }
+    if (datadog.some((input) => input.includes('datadog-api-client-v1') || /datadog-api-client\/(dist\/)?index\.js$/.test(input))) {
+      problems.push(`${fn.logicalId} bundles the whole Datadog client; import only the AWS integration API`);
+    }
+    console.log(`${fn.logicalId.padEnd(32)} ${(bytes / 1024).toFixed(0).padStart(6)} KiB${datadog.length > 0 ? '  (Datadog client)' : ''}`);
+  }
+  if (problems.length > 0) {
+    for (const problem of problems) console.error(`bundle: ${problem}`);
+    process.exit(1);
+  }
+}
+
+main().catch((error: Error) => {
+  console.error(`bundle: ${error.message}`);
+  process.exit(1);
+});
