@@ -1,0 +1,195 @@
+/**
+ * The template's state machine definition, run with aws-local-stepfunctions and stand-in handlers: the order of the
+ * steps, the validation loop, its bound, retries of transient errors and immediate failure on the others.
+ */
+import { StateMachine } from 'aws-local-stepfunctions';
+import { RoleValidationTimeoutError, MemberAccountAccessError, TransientError } from '../../shared/errors';
+import { loadDefinition, loadTemplate } from '../../local/template';
+
+const template = loadTemplate();
+const fnArn = (name: string) => `arn:aws:lambda:us-east-1:111122223333:function:${name}`;
+const definition = loadDefinition(template, {
+  pseudo: { 'AWS::Partition': 'aws', 'AWS::Region': 'us-east-1', 'AWS::AccountId': '111122223333', 'AWS::StackName': 'test' },
+  resources: Object.fromEntries(
+    ['ResolveTarget', 'LookUpRegistration', 'ProvisionRole', 'ValidateRole', 'RemoveValidatorTrust', 'RegisterAccount'].map((name) => [
+      `${name}Function.Arn`,
+      fnArn(name),
+    ]),
+  ),
+});
+const states = definition.States as Record<string, { Type: string }>;
+const zeroFor = (type: string) => Object.fromEntries(Object.keys(states).filter((name) => states[name].Type === type).map((name) => [name, 0]));
+
+type Handlers = Record<string, (input: never) => unknown>;
+
+const target = { accountId: '444455556666', partition: 'aws', datadogSite: 'datadoghq.com', authType: 'role', roleName: 'DatadogIntegrationRole' };
+
+function happyHandlers(calls: string[], overrides: Handlers = {}): Handlers {
+  const record = (name: string, fn: (input: never) => unknown) => async (input: never) => {
+    calls.push(name);
+    return fn(input);
+  };
+  const defaults: Handlers = {
+    ResolveTarget: () => ({ target }),
+    LookUpRegistration: () => ({ accountConfigId: null, externalId: 'ext-1', permissions: ['iam:ListAccountAliases'], permissionsSource: 'snapshot' }),
+    ProvisionRole: () => ({ roleArn: 'arn:aws:iam::444455556666:role/DatadogIntegrationRole', policyArns: ['p1'], changed: true, validationRequired: true }),
+    ValidateRole: (input: { validation: { attempts: number; waitedSeconds: number } }) => ({
+      assumable: true,
+      attempts: input.validation.attempts + 1,
+      waitedSeconds: input.validation.waitedSeconds,
+      waitSeconds: 0,
+    }),
+    RemoveValidatorTrust: () => ({ trustPolicyUpdated: true }),
+    RegisterAccount: () => ({ accountConfigId: 'cfg-1', roleName: 'DatadogIntegrationRole', externalId: 'ext-1', action: 'created' }),
+  };
+  return Object.fromEntries(Object.entries({ ...defaults, ...overrides }).map(([name, fn]) => [name, record(name, fn)]));
+}
+
+async function run(handlers: Handlers, input: unknown = { accountId: '444455556666' }) {
+  const machine = new StateMachine(definition as never);
+  const execution = machine.run(input as never, {
+    overrides: { taskResourceLocalHandlers: handlers as never, waitTimeOverrides: zeroFor('Wait'), retryIntervalOverrides: zeroFor('Task') },
+  });
+  const events: { type: string; state?: { name: string; input?: unknown } }[] = [];
+  const drained = (async () => {
+    for await (const event of execution.eventLogs) events.push(event as never);
+  })();
+  try {
+    const output = await execution.result;
+    await drained;
+    return { output, events };
+  } catch (error) {
+    await drained;
+    const cause = (error as { cause?: Error }).cause;
+    return { failure: { error: cause?.name, cause: cause?.message }, events };
+  }
+}
+
+describe('State machine: onboarding.asl.json', () => {
+  it('runs the steps in order and outputs the summary', async () => {
+    // Prepare
+    const calls: string[] = [];
+
+    // Act
+    const { output } = await run(happyHandlers(calls));
+
+    // Assess
+    expect(calls).toEqual(['ResolveTarget', 'LookUpRegistration', 'ProvisionRole', 'ValidateRole', 'RemoveValidatorTrust', 'RegisterAccount']);
+    expect(output).toEqual({
+      outcome: 'onboarded',
+      accountId: '444455556666',
+      partition: 'aws',
+      datadogSite: 'datadoghq.com',
+      authType: 'role',
+      roleArn: 'arn:aws:iam::444455556666:role/DatadogIntegrationRole',
+      policyArns: ['p1'],
+      validationAttempts: 1,
+      datadog: { accountConfigId: 'cfg-1', roleName: 'DatadogIntegrationRole', externalId: 'ext-1', action: 'created' },
+    });
+  });
+
+  it('registers with Datadog only after validation passed, after N attempts with the computed waits', async () => {
+    // Prepare
+    const calls: string[] = [];
+    const handlers = happyHandlers(calls, {
+      ValidateRole: (input: { validation: { attempts: number; waitedSeconds: number } }) => {
+        const attempts = input.validation.attempts + 1;
+        const wait = 5 * 2 ** (attempts - 1);
+        return attempts < 4
+          ? { assumable: false, attempts, waitedSeconds: input.validation.waitedSeconds + wait, waitSeconds: wait, lastError: 'AccessDenied' }
+          : { assumable: true, attempts, waitedSeconds: input.validation.waitedSeconds, waitSeconds: 0 };
+      },
+    });
+
+    // Act
+    const { output, events } = await run(handlers);
+
+    // Assess
+    expect(calls.filter((name) => name === 'ValidateRole')).toHaveLength(4);
+    expect(calls.indexOf('RegisterAccount')).toBeGreaterThan(calls.lastIndexOf('ValidateRole'));
+    expect(output).toMatchObject({ outcome: 'onboarded', validationAttempts: 4 });
+    const waits = events
+      .filter((event) => event.type === 'StateEntered' && event.state?.name === 'WaitForPropagation')
+      .map((event) => (event.state?.input as { validation: { waitSeconds: number } }).validation.waitSeconds);
+    expect(waits).toEqual([5, 10, 20]);
+  });
+
+  it('skips validation for an account already converged and validated', async () => {
+    const calls: string[] = [];
+    const handlers = happyHandlers(calls, {
+      ProvisionRole: () => ({ roleArn: 'arn:aws:iam::444455556666:role/DatadogIntegrationRole', policyArns: ['p1'], changed: false, validationRequired: false }),
+    });
+    const { output } = await run(handlers);
+    expect(calls).toEqual(['ResolveTarget', 'LookUpRegistration', 'ProvisionRole', 'RegisterAccount']);
+    expect(output).toMatchObject({ outcome: 'onboarded', validationAttempts: 0 });
+  });
+
+  it('fails with the validator’s cause when the role never becomes assumable, and never registers', async () => {
+    // Prepare
+    const calls: string[] = [];
+    let attempts = 0;
+    const handlers = happyHandlers(calls, {
+      ValidateRole: () => {
+        attempts += 1;
+        if (attempts === 3) throw new RoleValidationTimeoutError('still not assumable', { accountId: '444455556666', step: 'ValidateRole' });
+        return { assumable: false, attempts, waitedSeconds: attempts * 5, waitSeconds: 5 };
+      },
+    });
+
+    // Act
+    const { failure } = await run(handlers);
+
+    // Assess
+    expect(failure).toEqual({ error: 'RoleValidationTimeoutError', cause: 'account 444455556666, step ValidateRole: still not assumable' });
+    expect(calls).not.toContain('RegisterAccount');
+  });
+
+  it('fails at once, without retry, on a non-transient error', async () => {
+    const calls: string[] = [];
+    const handlers = happyHandlers(calls, {
+      ProvisionRole: () => {
+        throw new MemberAccountAccessError('cannot assume', { accountId: '444455556666', step: 'ProvisionRole' });
+      },
+    });
+    const { failure } = await run(handlers);
+    expect(failure?.error).toBe('MemberAccountAccessError');
+    expect(calls.filter((name) => name === 'ProvisionRole')).toHaveLength(1);
+    expect(calls).not.toContain('ValidateRole');
+  });
+
+  it('retries a transient error and goes on', async () => {
+    const calls: string[] = [];
+    let failures = 2;
+    const handlers = happyHandlers(calls, {
+      RegisterAccount: () => {
+        if (failures-- > 0) throw new TransientError('Datadog answered 503');
+        return { accountConfigId: 'cfg-1', roleName: 'DatadogIntegrationRole', externalId: 'ext-1', action: 'created' };
+      },
+    });
+    const { output } = await run(handlers);
+    expect(output).toMatchObject({ outcome: 'onboarded' });
+    expect(calls.filter((name) => name === 'RegisterAccount')).toHaveLength(3);
+  });
+
+  it('gives up on a transient error after the retry budget', async () => {
+    const calls: string[] = [];
+    const handlers = happyHandlers(calls, {
+      LookUpRegistration: () => {
+        throw new TransientError('Datadog answered 503');
+      },
+    });
+    const { failure } = await run(handlers);
+    expect(failure?.error).toBe('TransientError');
+    expect(calls.filter((name) => name === 'LookUpRegistration')).toHaveLength(5);
+  });
+
+  it('gives every Task a timeout, a transient Retry and a catch-all routed to the failure state', () => {
+    const tasks = Object.entries(definition.States as Record<string, Record<string, unknown>>).filter(([, state]) => state.Type === 'Task');
+    expect(tasks.length).toBe(6);
+    for (const [, state] of tasks) {
+      expect(state.TimeoutSeconds).toEqual(expect.any(Number));
+      expect((state.Retry as { ErrorEquals: string[] }[])[0].ErrorEquals).toContain('TransientError');
+      expect(state.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'OnboardingFailed' }]);
+    }
+  });
+});
