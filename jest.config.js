@@ -4,8 +4,8 @@ module.exports = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.(t|j)sx?$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
-  // aws-local-stepfunctions ships ESM next to CJS; jest uses the CJS build.
-  transformIgnorePatterns: ['/node_modules/'],
+  // middy ships ES modules only; jest's CommonJS runtime needs them compiled.
+  transformIgnorePatterns: ['/node_modules/(?!@middy/)'],
   setupFilesAfterEnv: ['aws-sdk-client-mock-jest'],
   testTimeout: 60000,
   collectCoverageFrom: ['functions/**/*.ts', 'shared/**/*.ts'],

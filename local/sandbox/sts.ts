@@ -1,0 +1,133 @@
+/**
+ * The simulated STS API: AssumeRole and GetCallerIdentity (STS API reference).
+ *
+ * AssumeRole evaluates the role's trust policy for real (with the caller's own identity policies, as AWS does for
+ * cross-account access: IAM User Guide, "Cross-account policy evaluation logic"), honours the propagation delay of
+ * new roles and trust changes, and enforces the session-duration rules.
+ */
+import { AssumeRoleCommand, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import { stsError } from './errors';
+import { assumedRoleArnOf, effectiveTrustPolicy, findAccount, findRole, roleArnOf } from './iam-entities';
+import { newAccessKeyId, newSecretAccessKey, newSessionToken } from './ids';
+import type { Operation } from './operations';
+import { operation } from './operations';
+import { checkPolicyDocument } from './policy-documents';
+import { authorize } from './policy-evaluation';
+import type { SessionState } from './state';
+
+/** AssumeRole's DurationSeconds bounds and default, in seconds (STS API reference, AssumeRole). */
+export const SESSION_DURATION = { min: 900, max: 43200, default: 3600 } as const;
+/** Longest session when a role session assumes another role (IAM User Guide, "Roles terms and concepts" → role chaining). */
+export const ROLE_CHAINING_MAX_SECONDS = 3600;
+
+function constraintError(field: string, value: string, constraint: string) {
+  return stsError('ValidationError', `1 validation error detected: Value '${value}' at '${field}' failed to satisfy constraint: ${constraint}`);
+}
+
+/** The STS operations. */
+export const stsOperations: Operation[] = [
+  operation('AssumeRole', AssumeRoleCommand, async (input, call) => {
+    const { state } = call.core;
+    const { caller } = call;
+    const roleArn = input.RoleArn ?? '';
+    const sessionName = input.RoleSessionName ?? '';
+    const duration = input.DurationSeconds ?? SESSION_DURATION.default;
+
+    // Input validation comes first, as in STS.
+    const parsed = /^arn:([^:]+):iam::(\d{12}):role\/(.+)$/.exec(roleArn);
+    if (!parsed) throw stsError('ValidationError', `${roleArn} is invalid`);
+    if (sessionName.length < 2 || sessionName.length > 64) {
+      throw constraintError('roleSessionName', sessionName, 'Member must have length between 2 and 64');
+    }
+    if (!/^[\w+=,.@-]+$/.test(sessionName)) {
+      throw constraintError('roleSessionName', sessionName, 'Member must satisfy regular expression pattern: [\\w+=,.@-]*');
+    }
+    if (duration < SESSION_DURATION.min) {
+      throw constraintError('durationSeconds', String(duration), `Member must have value greater than or equal to ${SESSION_DURATION.min}`);
+    }
+    if (duration > SESSION_DURATION.max) {
+      throw constraintError('durationSeconds', String(duration), `Member must have value less than or equal to ${SESSION_DURATION.max}`);
+    }
+    if (input.ExternalId !== undefined && !/^[\w+=,.@:/-]{2,1224}$/.test(input.ExternalId)) {
+      throw constraintError('externalId', input.ExternalId, 'Member must satisfy regular expression pattern: [\\w+=,.@:\\/-]*');
+    }
+    if (input.Policy !== undefined) {
+      const check = checkPolicyDocument(input.Policy, 'session');
+      if (!check.ok && check.problem === 'too-large') {
+        throw stsError('PackedPolicyTooLarge', 'Packed policy consumes more than 100% of allotted space, please use smaller policy for this request.');
+      }
+      if (!check.ok) throw stsError('MalformedPolicyDocument', check.message);
+    }
+
+    // Anything that stops the role from being assumed reads the same to the caller, as in STS.
+    const denied = () =>
+      stsError('AccessDenied', `User: ${caller.arn} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`);
+    const [, partition, accountId, roleResource] = parsed;
+    // iam-simulate ignores the partition when matching principals, so roles of another partition are refused here:
+    // no role can be assumed across partitions (AWS GovCloud (US) User Guide, "Differences": separate IAM).
+    if (partition !== caller.partition) throw denied();
+    const account = findAccount(state, accountId!);
+    if (!account || account.partition !== partition || account.status === 'SUSPENDED') throw denied();
+    const role = findRole(account, roleResource!.slice(roleResource!.lastIndexOf('/') + 1));
+    if (!role || roleArnOf(account.partition, account.accountId, role) !== roleArn) throw denied();
+    // A new role, or a new trust policy, is not in force until propagated: the previous one (if any) still is.
+    const trustPolicy = effectiveTrustPolicy(role, call.nowMs);
+    if (trustPolicy === undefined) throw denied();
+    const decision = await authorize(
+      state,
+      caller,
+      {
+        action: 'sts:AssumeRole',
+        resourceArn: roleArn,
+        resourceAccountId: account.accountId,
+        resourcePolicy: JSON.parse(trustPolicy) as object,
+        context: {
+          'sts:RoleSessionName': sessionName,
+          ...(input.ExternalId !== undefined ? { 'sts:ExternalId': input.ExternalId } : {}),
+        },
+      },
+      call.nowMs,
+    );
+    if (!decision.allowed) throw denied();
+
+    if (duration > role.maxSessionDurationSeconds) {
+      throw stsError('ValidationError', 'The requested DurationSeconds exceeds the MaxSessionDuration set for this role.');
+    }
+    if (caller.principalType === 'AssumedRole' && duration > ROLE_CHAINING_MAX_SECONDS) {
+      throw stsError('ValidationError', 'The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.');
+    }
+
+    const session: SessionState = {
+      accessKeyId: newAccessKeyId('session'),
+      secretAccessKey: newSecretAccessKey(),
+      sessionToken: newSessionToken(),
+      accountId: account.accountId,
+      partition: account.partition,
+      roleName: role.roleName,
+      roleId: role.roleId,
+      sessionName,
+      expiresMs: call.nowMs + duration * 1000,
+      ...(input.Policy !== undefined ? { sessionPolicy: input.Policy } : {}),
+    };
+    state.sessions[session.accessKeyId] = session;
+    return {
+      Credentials: {
+        AccessKeyId: session.accessKeyId,
+        SecretAccessKey: session.secretAccessKey,
+        SessionToken: session.sessionToken,
+        Expiration: new Date(session.expiresMs),
+      },
+      AssumedRoleUser: {
+        AssumedRoleId: `${role.roleId}:${sessionName}`,
+        Arn: assumedRoleArnOf(account.partition, account.accountId, role.roleName, sessionName),
+      },
+    };
+  }),
+
+  // Needs no permission: "No permissions are required to perform this operation" (STS API reference, GetCallerIdentity).
+  operation('GetCallerIdentity', GetCallerIdentityCommand, async (_input, call) => ({
+    UserId: call.caller.userId,
+    Account: call.caller.accountId,
+    Arn: call.caller.arn,
+  })),
+];

@@ -1,0 +1,81 @@
+/**
+ * template.yaml sanity: every function's handler exists and exports `handler`, the state machine's substitutions
+ * all resolve, the EventBridge rule fires on exactly the lifecycle events, and no ARN is hard-coded to `aws`.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { matchesEventPattern } from '../../local/event-pattern';
+import { loadDefinition, loadTemplate, templateFunctions, templateStateMachine } from '../../local/template';
+import { ROOT, sampleEvent } from '../helpers';
+
+const template = loadTemplate();
+const functions = templateFunctions(template);
+
+describe('Template: template.yaml', () => {
+  it.each(functions.map((fn) => [fn.logicalId, fn]))('%s has an esbuild entry point exporting its handler', (_, fn) => {
+    expect(fn.entryPoint).toMatch(/^functions\/[a-z-]+\/index\.ts$/);
+    expect(existsSync(path.join(ROOT, fn.entryPoint))).toBe(true);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loading the handler module the way Lambda does
+    const module = require(path.join(ROOT, fn.entryPoint)) as Record<string, unknown>;
+    expect(typeof module[fn.handler.split('.')[1]]).toBe('function');
+  });
+
+  it('runs every function on nodejs22.x, arm64, built by esbuild', () => {
+    const globals = (template as unknown as { Globals: { Function: Record<string, unknown> } }).Globals.Function;
+    expect(globals.Runtime).toBe('nodejs22.x');
+    expect(globals.Architectures).toEqual(['arm64']);
+    for (const [, resource] of Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::Serverless::Function')) {
+      expect(resource.Metadata?.BuildMethod).toBe('esbuild');
+    }
+  });
+
+  it('resolves every substitution of the state machine definition to a function of the template', () => {
+    // Prepare
+    const machine = templateStateMachine(template);
+    const text = readFileSync(path.join(ROOT, machine.definitionUri), 'utf8');
+    const placeholders = [...text.matchAll(/\$\{(\w+)\}/g)].map((match) => match[1]);
+
+    // Act
+    const definition = loadDefinition(template, {
+      pseudo: { 'AWS::Partition': 'aws-us-gov', 'AWS::Region': 'us-gov-west-1', 'AWS::AccountId': '111122223333', 'AWS::StackName': 's' },
+      resources: Object.fromEntries(functions.map((fn) => [`${fn.logicalId}.Arn`, `arn:aws-us-gov:lambda:us-gov-west-1:111122223333:function:${fn.logicalId}`])),
+    });
+
+    // Assess
+    expect(new Set(placeholders)).toEqual(new Set(Object.keys(machine.substitutions)));
+    const resources = Object.values(definition.States as Record<string, { Resource?: string }>).flatMap((state) => (state.Resource ? [state.Resource] : []));
+    expect(resources).toHaveLength(6);
+    for (const resource of resources) expect(resource).toMatch(/^arn:aws-us-gov:lambda:us-gov-west-1:111122223333:function:\w+Function$/);
+  });
+
+  it('never hard-codes the aws partition in an ARN', () => {
+    const text = readFileSync(path.join(ROOT, 'template.yaml'), 'utf8');
+    expect(text).not.toMatch(/arn:aws:/);
+  });
+});
+
+describe('Template: the lifecycle EventBridge rule', () => {
+  const starter = functions.find((fn) => Object.keys(fn.eventPatterns).length > 0);
+  const fires = (event: unknown) =>
+    Object.values(starter?.eventPatterns ?? {}).some((pattern) => matchesEventPattern(pattern as Record<string, unknown>, event));
+
+  it('belongs to the starter', () => {
+    expect(starter?.logicalId).toBe('StartOnboardingFunction');
+  });
+
+  it.each([
+    'control-tower-create-managed-account.json',
+    'control-tower-update-managed-account.json',
+    'organizations-create-account-result.json',
+    // FAILED states reach the starter, which logs why it ignores them.
+    'control-tower-create-managed-account-failed.json',
+    'organizations-create-account-result-failed.json',
+  ])('fires on %s', (name) => {
+    expect(fires(sampleEvent(name))).toBe(true);
+  });
+
+  it('does not fire on an unrelated CloudTrail event or on a console input', () => {
+    expect(fires(sampleEvent('unrelated-cloudtrail-event.json'))).toBe(false);
+    expect(fires(sampleEvent('console-replay.json'))).toBe(false);
+  });
+});
