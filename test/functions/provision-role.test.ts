@@ -1,0 +1,159 @@
+import {
+  AttachRolePolicyCommand,
+  CreatePolicyCommand,
+  CreatePolicyVersionCommand,
+  CreateRoleCommand,
+  DeletePolicyVersionCommand,
+  GetPolicyCommand,
+  GetPolicyVersionCommand,
+  GetRoleCommand,
+  IAMClient,
+  ListAttachedRolePoliciesCommand,
+  ListPolicyVersionsCommand,
+  NoSuchEntityException,
+  UpdateAssumeRolePolicyCommand,
+} from '@aws-sdk/client-iam';
+import { AssumeRoleCommand, STSClient, STSServiceException } from '@aws-sdk/client-sts';
+import { mockClient } from 'aws-sdk-client-mock';
+import { provisionRoleStep } from '../../functions/provision-role/index';
+import { buildTrustPolicy } from '../../shared/iam/trust-policy';
+import { aTarget } from '../helpers';
+
+const iam = mockClient(IAMClient);
+const sts = mockClient(STSClient);
+const VALIDATOR = 'arn:aws:iam::111122223333:role/stack-ValidatorRole';
+const POLICY_ARN = 'arn:aws:iam::444455556666:policy/DatadogIntegrationPolicy';
+const SECURITY_AUDIT = 'arn:aws:iam::aws:policy/SecurityAudit';
+const ROLE_ARN = 'arn:aws:iam::444455556666:role/DatadogIntegrationRole';
+const OURS = [{ Key: 'managed-by', Value: 'datadog-aws-account-onboarding' }];
+const PERMISSIONS = ['ec2:Describe*', 'iam:ListAccountAliases'];
+const policyDocument = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: PERMISSIONS, Resource: '*' }] };
+const noSuchEntity = () => new NoSuchEntityException({ message: 'not found', $metadata: {} });
+const event = (overrides = {}) => ({ target: aTarget(), externalId: 'abcdef0123456789abcdef0123456789', permissions: PERMISSIONS, ...overrides });
+const MUTATIONS = [CreatePolicyCommand, CreatePolicyVersionCommand, DeletePolicyVersionCommand, CreateRoleCommand, UpdateAssumeRolePolicyCommand, AttachRolePolicyCommand];
+
+describe('Function: provisionRoleStep', () => {
+  beforeEach(() => {
+    iam.reset();
+    sts.reset();
+    process.env.VALIDATOR_ROLE_ARN = VALIDATOR;
+    process.env.ALLOW_ROLE_TAKEOVER = 'false';
+    sts.on(AssumeRoleCommand).resolves({ Credentials: { AccessKeyId: 'ASIAMEMBER', SecretAccessKey: 's', SessionToken: 't', Expiration: new Date() } });
+  });
+
+  it('creates the policy and the role trusting Datadog and the validator with the external ID, tagged as ours', async () => {
+    // Prepare
+    iam.on(GetPolicyCommand).rejects(noSuchEntity());
+    iam.on(GetRoleCommand).rejects(noSuchEntity());
+    iam.on(CreateRoleCommand).resolves({ Role: { Arn: ROLE_ARN } as never });
+    iam.on(ListAttachedRolePoliciesCommand).resolves({ AttachedPolicies: [] });
+
+    // Act
+    const result = await provisionRoleStep(event());
+
+    // Assess
+    expect(result).toEqual({ roleArn: ROLE_ARN, policyArns: [POLICY_ARN], changed: true, validationRequired: true });
+    expect(sts).toHaveReceivedCommandWith(AssumeRoleCommand, { RoleArn: 'arn:aws:iam::444455556666:role/OrganizationAccountAccessRole' });
+    expect(iam).toHaveReceivedCommandWith(CreatePolicyCommand, { PolicyName: 'DatadogIntegrationPolicy', Tags: OURS });
+    expect(JSON.parse(iam.commandCalls(CreatePolicyCommand)[0].args[0].input.PolicyDocument ?? '')).toEqual(policyDocument);
+    const created = iam.commandCalls(CreateRoleCommand)[0].args[0].input;
+    expect(created).toMatchObject({ RoleName: 'DatadogIntegrationRole', Tags: OURS });
+    expect(JSON.parse(created.AssumeRolePolicyDocument ?? '')).toEqual({
+      Version: '2012-10-17',
+      Statement: [
+        { Sid: 'DatadogAWSIntegration', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::464622532012:root' }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'sts:ExternalId': 'abcdef0123456789abcdef0123456789' } } },
+        { Sid: 'DatadogOnboardingValidation', Effect: 'Allow', Principal: { AWS: VALIDATOR }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'sts:ExternalId': 'abcdef0123456789abcdef0123456789' } } },
+      ],
+    });
+    expect(iam.commandCalls(AttachRolePolicyCommand).map((call) => call.args[0].input.PolicyArn)).toEqual([POLICY_ARN, SECURITY_AUDIT]);
+  });
+
+  it('makes no write and asks no validation for an account already converged and validated', async () => {
+    // Prepare
+    iam.on(GetPolicyCommand).resolves({ Policy: { Arn: POLICY_ARN, DefaultVersionId: 'v1', Tags: OURS } });
+    iam.on(GetPolicyVersionCommand).resolves({ PolicyVersion: { Document: encodeURIComponent(JSON.stringify(policyDocument)) } });
+    const datadogOnly = buildTrustPolicy('arn:aws:iam::464622532012:root', 'abcdef0123456789abcdef0123456789');
+    iam.on(GetRoleCommand).resolves({ Role: { Arn: ROLE_ARN, Tags: OURS, AssumeRolePolicyDocument: encodeURIComponent(JSON.stringify(datadogOnly)) } as never });
+    iam.on(ListAttachedRolePoliciesCommand).resolves({ AttachedPolicies: [{ PolicyArn: SECURITY_AUDIT }, { PolicyArn: POLICY_ARN }] });
+
+    // Act
+    const result = await provisionRoleStep(event());
+
+    // Assess
+    expect(result).toEqual({ roleArn: ROLE_ARN, policyArns: [POLICY_ARN], changed: false, validationRequired: false });
+    for (const command of MUTATIONS) expect(iam).not.toHaveReceivedCommand(command);
+  });
+
+  it('gives a changed policy a new default version, deleting the oldest non-default one at the 5-version cap', async () => {
+    // Prepare
+    iam.on(GetPolicyCommand).resolves({ Policy: { Arn: POLICY_ARN, DefaultVersionId: 'v5', Tags: OURS } });
+    iam.on(GetPolicyVersionCommand).resolves({ PolicyVersion: { Document: encodeURIComponent('{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ec2:Describe*","Resource":"*"}]}') } });
+    iam.on(ListPolicyVersionsCommand).resolves({
+      Versions: [
+        { VersionId: 'v5', IsDefaultVersion: true, CreateDate: new Date('2026-05-01') },
+        { VersionId: 'v2', IsDefaultVersion: false, CreateDate: new Date('2026-02-01') },
+        { VersionId: 'v1', IsDefaultVersion: false, CreateDate: new Date('2026-01-01') },
+        { VersionId: 'v3', IsDefaultVersion: false, CreateDate: new Date('2026-03-01') },
+        { VersionId: 'v4', IsDefaultVersion: false, CreateDate: new Date('2026-04-01') },
+      ],
+    });
+    iam.on(GetRoleCommand).resolves({ Role: { Arn: ROLE_ARN, Tags: OURS, AssumeRolePolicyDocument: '{}' } as never });
+    iam.on(ListAttachedRolePoliciesCommand).resolves({ AttachedPolicies: [{ PolicyArn: POLICY_ARN }, { PolicyArn: SECURITY_AUDIT }] });
+
+    // Act
+    const result = await provisionRoleStep(event());
+
+    // Assess
+    expect(iam).toHaveReceivedCommandWith(DeletePolicyVersionCommand, { PolicyArn: POLICY_ARN, VersionId: 'v1' });
+    expect(iam).toHaveReceivedCommandWith(CreatePolicyVersionCommand, { PolicyArn: POLICY_ARN, SetAsDefault: true });
+    expect(result).toMatchObject({ changed: true, validationRequired: true });
+  });
+
+  it('refuses to take over a role of the same name that this tool did not create', async () => {
+    iam.on(GetPolicyCommand).rejects(noSuchEntity());
+    iam.on(GetRoleCommand).resolves({ Role: { Arn: ROLE_ARN, Tags: [], AssumeRolePolicyDocument: '{}' } as never });
+
+    await expect(provisionRoleStep(event())).rejects.toMatchObject({
+      name: 'ForeignResourceError',
+      message: `role ${ROLE_ARN} exists but was not created by this tool. Rename it, delete it, or set AllowRoleTakeover to true to let this tool manage it`,
+    });
+    expect(iam).not.toHaveReceivedCommand(UpdateAssumeRolePolicyCommand);
+    expect(iam).not.toHaveReceivedCommand(AttachRolePolicyCommand);
+  });
+
+  it('fails with the member access role and a remedy when STS refuses it', async () => {
+    sts.on(AssumeRoleCommand).rejects(new STSServiceException({ name: 'AccessDenied', $fault: 'client', message: 'not authorized', $metadata: {} }));
+
+    await expect(provisionRoleStep(event())).rejects.toMatchObject({
+      name: 'MemberAccountAccessError',
+      message: expect.stringMatching(/^account 444455556666, step ProvisionRole: cannot assume arn:aws:iam::444455556666:role\/OrganizationAccountAccessRole \(AccessDenied\)\. Check that the role exists/),
+    });
+    expect(iam).not.toHaveReceivedAnyCommand();
+  });
+
+  it('builds every ARN in the target partition (GovCloud on a gov site)', async () => {
+    // Prepare
+    iam.on(GetPolicyCommand).rejects(noSuchEntity());
+    iam.on(GetRoleCommand).rejects(noSuchEntity());
+    iam.on(CreateRoleCommand).resolves({ Role: { Arn: 'arn:aws-us-gov:iam::444455556666:role/DatadogIntegrationRole' } as never });
+    iam.on(ListAttachedRolePoliciesCommand).resolves({ AttachedPolicies: [] });
+
+    // Act
+    const result = await provisionRoleStep(event({ target: aTarget({ partition: 'aws-us-gov', datadogSite: 'ddog-gov.com' }) }));
+
+    // Assess
+    expect(sts).toHaveReceivedCommandWith(AssumeRoleCommand, { RoleArn: 'arn:aws-us-gov:iam::444455556666:role/OrganizationAccountAccessRole' });
+    expect(result.policyArns).toEqual(['arn:aws-us-gov:iam::444455556666:policy/DatadogIntegrationPolicy']);
+    const trust = JSON.parse(iam.commandCalls(CreateRoleCommand)[0].args[0].input.AssumeRolePolicyDocument ?? '');
+    expect(trust.Statement[0].Principal.AWS).toBe('arn:aws-us-gov:iam::065115117704:root');
+    expect(iam.commandCalls(AttachRolePolicyCommand).map((call) => call.args[0].input.PolicyArn)).toContain('arn:aws-us-gov:iam::aws:policy/SecurityAudit');
+  });
+
+  it('rejects a malformed step input before any call', async () => {
+    await expect(provisionRoleStep({ target: aTarget(), externalId: 'x y', permissions: PERMISSIONS })).rejects.toMatchObject({
+      name: 'InvalidInputError',
+      message: expect.stringContaining('step ProvisionRole: input externalId: must be an external ID'),
+    });
+    expect(sts).not.toHaveReceivedAnyCommand();
+  });
+});
