@@ -27,7 +27,7 @@ export function parseIamDocument(document: string): PolicyDocument {
   const parsed = JSON.parse(text) as { Version?: string; Statement?: PolicyStatement | PolicyStatement[] };
   // IAM accepts a single statement object as well as a list.
   const statements = parsed.Statement === undefined ? [] : Array.isArray(parsed.Statement) ? parsed.Statement : [parsed.Statement];
-  return { ...parsed, Version: '2012-10-17', Statement: statements } as PolicyDocument;
+  return { ...parsed, Version: parsed.Version, Statement: statements } as PolicyDocument;
 }
 
 /**

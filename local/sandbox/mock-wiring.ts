@@ -1,0 +1,139 @@
+/**
+ * Plugging the sandbox in behind the AWS SDK with `aws-sdk-client-mock`: every instance of IAMClient, STSClient,
+ * OrganizationsClient and SecretsManagerClient answers from the sandbox, with no network.
+ *
+ * For each call: identify the caller from the client's credentials, check them like AWS would, refuse calls from
+ * a suspended account, then run the operation's handler and return its output with `$metadata`, as the SDK does.
+ */
+import { IAMClient } from '@aws-sdk/client-iam';
+import { OrganizationsClient } from '@aws-sdk/client-organizations';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { STSClient } from '@aws-sdk/client-sts';
+import { mockClient } from 'aws-sdk-client-mock';
+import { partitionOfRegion } from '../../shared/partitions';
+import { SandboxSetupError, accessDenied, credentialError } from './errors';
+import { iamOperations } from './iam';
+import { findAccount } from './iam-entities';
+import type { CallCredentials } from './identity';
+import { resolveCaller } from './identity';
+import { newUuid } from './ids';
+import type { CallContext, Operation, SandboxCore } from './operations';
+import { isMutating } from './operations';
+import { organizationsOperations } from './organizations';
+import { secretsManagerOperations } from './secrets-manager';
+import type { ServiceName } from './state';
+import { stsOperations } from './sts';
+
+/** What the wiring needs from a sandbox. */
+export interface SandboxRuntime extends SandboxCore {
+  /** The principal of calls whose credentials the sandbox did not issue (set by `asPrincipal`), if any. */
+  currentPrincipal(): string | undefined;
+}
+
+/** The parts of an SDK client a handler reads. */
+interface ClientLike {
+  config: { credentials?: unknown; region?: unknown };
+}
+
+/** A `mockClient` stub, reduced to what the wiring uses. */
+interface Stub {
+  on(command: unknown): { callsFake(fake: (input: unknown, getClient: () => unknown) => unknown): unknown };
+  send: { callsFake(fake: (command: object) => unknown): unknown };
+  restore(): void;
+}
+
+const SERVICES: { service: ServiceName; client: unknown; operations: Operation[] }[] = [
+  { service: 'iam', client: IAMClient, operations: iamOperations },
+  { service: 'sts', client: STSClient, operations: stsOperations },
+  { service: 'organizations', client: OrganizationsClient, operations: organizationsOperations },
+  { service: 'secretsmanager', client: SecretsManagerClient, operations: secretsManagerOperations },
+];
+
+async function readCredentials(client: ClientLike): Promise<CallCredentials | undefined> {
+  const provider = client.config.credentials;
+  try {
+    const value = (typeof provider === 'function' ? await (provider as () => Promise<unknown>)() : provider) as
+      | Partial<CallCredentials>
+      | undefined;
+    if (!value?.accessKeyId) return undefined;
+    return {
+      accessKeyId: value.accessKeyId,
+      secretAccessKey: value.secretAccessKey ?? '',
+      ...(value.sessionToken ? { sessionToken: value.sessionToken } : {}),
+    };
+  } catch {
+    // Unresolvable credentials are "not the sandbox's": the call is made as the asPrincipal identity.
+    return undefined;
+  }
+}
+
+async function readRegion(client: ClientLike): Promise<string | undefined> {
+  const region = client.config.region;
+  try {
+    const value: unknown = typeof region === 'function' ? await (region as () => Promise<unknown>)() : region;
+    return typeof value === 'string' && value !== '' ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function serve(
+  runtime: SandboxRuntime,
+  service: ServiceName,
+  op: Operation,
+  input: unknown,
+  client: ClientLike,
+  principal: string | undefined,
+): Promise<object> {
+  const { state, clock } = runtime;
+  // Counted before anything can fail: an attempted write is a write as far as idempotence is concerned.
+  if (isMutating(op.name)) state.mutatingCalls[service] += 1;
+  const [credentials, region] = await Promise.all([readCredentials(client), readRegion(client)]);
+  // The real SDK refuses to send without a region.
+  if (region === undefined) throw new Error('Region is missing');
+  const nowMs = clock.now();
+  const resolution = resolveCaller(state, credentials, principal, nowMs);
+  if (!resolution.ok) throw credentialError(service, resolution.problem);
+  const caller = resolution.caller;
+  // Credentials are valid only at their own partition's endpoints (AWS GovCloud (US) User Guide: separate
+  // credentials); the region picks the endpoint.
+  if (partitionOfRegion(region) !== caller.partition) throw credentialError(service, 'invalid');
+  const account = findAccount(state, caller.accountId);
+  if (account?.status === 'SUSPENDED') {
+    throw accessDenied(
+      service,
+      `User: ${caller.arn} is not authorized to perform: ${service}:${op.name} because account ${caller.accountId} is suspended`,
+    );
+  }
+  const call: CallContext = { core: runtime, caller, region, service, operation: op.name, nowMs };
+  const output = await op.handle(structuredClone(input), call);
+  return { ...output, $metadata: { httpStatusCode: 200, requestId: newUuid(), attempts: 1, totalRetryDelay: 0 } };
+}
+
+/**
+ * Mocks all instances of the four SDK clients with the sandbox.
+ *
+ * @returns a function that restores the real clients.
+ */
+export function installMocks(runtime: SandboxRuntime): () => void {
+  const stubs: Stub[] = [];
+  for (const { service, client, operations } of SERVICES) {
+    const stub = mockClient(client as typeof IAMClient) as unknown as Stub;
+    stubs.push(stub);
+    stub.send.callsFake((command: object) =>
+      Promise.reject(new SandboxSetupError(`AwsSandbox: ${command.constructor.name} is not simulated (${service})`)),
+    );
+    for (const op of operations) {
+      stub.on(op.command).callsFake((input, getClient) => {
+        // Both read synchronously, before any await: getClient() returns the client of the LATEST send() call (a
+        // known race in aws-sdk-client-mock), and the asPrincipal identity is that of the calling context.
+        const sdkClient = getClient() as ClientLike;
+        const principal = runtime.currentPrincipal();
+        return serve(runtime, service, op, input, sdkClient, principal);
+      });
+    }
+  }
+  return () => {
+    for (const stub of stubs) stub.restore();
+  };
+}

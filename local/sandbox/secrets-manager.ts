@@ -1,0 +1,356 @@
+/**
+ * The simulated Secrets Manager API (Secrets Manager API reference): CreateSecret, GetSecretValue,
+ * PutSecretValue, DescribeSecret, TagResource, UntagResource, PutResourcePolicy, GetResourcePolicy,
+ * DeleteSecret, RestoreSecret, ListSecrets.
+ *
+ * Secrets live per account and region: a name is looked up in the caller's account and the client's region; a
+ * full or partial ARN (without the 6-character suffix) may name a secret of another account, which the caller
+ * can read only when the secret's resource policy allows it (cross-account evaluation).
+ *
+ * Secret values never appear in error messages.
+ */
+import {
+  CreateSecretCommand,
+  DeleteSecretCommand,
+  DescribeSecretCommand,
+  GetResourcePolicyCommand,
+  GetSecretValueCommand,
+  ListSecretsCommand,
+  PutResourcePolicyCommand,
+  PutSecretValueCommand,
+  RestoreSecretCommand,
+  TagResourceCommand,
+  UntagResourceCommand,
+} from '@aws-sdk/client-secrets-manager';
+import type { SecretListEntry } from '@aws-sdk/client-secrets-manager';
+import { arn } from '../../shared/partitions';
+import { SandboxSetupError, secretsManagerError } from './errors';
+import { findAccount } from './iam-entities';
+import { newSecretSuffix, newUuid } from './ids';
+import type { CallContext, Operation } from './operations';
+import {
+  callerAccount,
+  operation,
+  paginate,
+  requestTagContext,
+  requireAllowed,
+  resourceTagContext,
+  tagList,
+  tagRecord,
+} from './operations';
+import { checkPolicyDocument } from './policy-documents';
+import type { AccountState, SecretState } from './state';
+
+/** Recovery window bounds and default, in days (Secrets Manager API reference, DeleteSecret). */
+export const RECOVERY_WINDOW_DAYS = { min: 7, max: 30, default: 30 } as const;
+const DAY_MS = 24 * 3600 * 1000;
+const MAX_TAGS = 50;
+
+/** Secret ARN: `arn:<p>:secretsmanager:<region>:<account>:secret:<name>-<6 random characters>`. */
+export function secretArnOf(account: AccountState, region: string, name: string): string {
+  return arn(account.partition, 'secretsmanager', region, account.accountId, `secret:${name}-${newSecretSuffix()}`);
+}
+
+const notFound = () => secretsManagerError('ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
+
+/** Permanently removes secrets whose recovery window has ended (Secrets Manager does it in the background). */
+function purgeDeleted(account: AccountState, nowMs: number): void {
+  account.secrets = account.secrets.filter((secret) => secret.deletionDateMs === undefined || secret.deletionDateMs > nowMs);
+}
+
+/** The secret a `SecretId` names (name in the caller's account and region, or full or partial ARN), if any. */
+function lookupSecret(call: CallContext, secretId: string | undefined): { account: AccountState; secret: SecretState } | undefined {
+  if (secretId === undefined) return undefined;
+  const arnMatch = /^arn:[^:]+:secretsmanager:([^:]+):(\d{12}):secret:(.+)$/.exec(secretId);
+  const account = arnMatch ? findAccount(call.core.state, arnMatch[2]!) : callerAccount(call);
+  if (!account) return undefined;
+  purgeDeleted(account, call.nowMs);
+  const secret = account.secrets.find((candidate) =>
+    arnMatch
+      ? candidate.region === arnMatch[1] && (candidate.arn === secretId || candidate.arn.slice(0, -7) === secretId)
+      : candidate.region === call.region && candidate.name === secretId,
+  );
+  return secret && { account, secret };
+}
+
+/**
+ * Authorises the call on a secret, with its resource policy, and returns it.
+ *
+ * @throws AccessDeniedException when denied (also for a secret that does not exist, as AWS checks first);
+ *   ResourceNotFoundException when it does not exist.
+ */
+async function authorizedSecret(
+  call: CallContext,
+  secretId: string | undefined,
+  context: Record<string, string | string[]> = {},
+): Promise<{ account: AccountState; secret: SecretState }> {
+  const found = lookupSecret(call, secretId);
+  if (!found) {
+    const account = callerAccount(call);
+    const guess = secretId?.startsWith('arn:')
+      ? secretId
+      : arn(account.partition, 'secretsmanager', call.region, account.accountId, `secret:${secretId ?? ''}`);
+    await requireAllowed(call, { resourceArn: guess, context });
+    throw notFound();
+  }
+  const { account, secret } = found;
+  await requireAllowed(call, {
+    resourceArn: secret.arn,
+    resourceAccountId: account.accountId,
+    ...(secret.resourcePolicy ? { resourcePolicy: JSON.parse(secret.resourcePolicy) as object } : {}),
+    context: { 'secretsmanager:SecretId': secret.arn, ...resourceTagContext(secret.tags), ...context },
+  });
+  return found;
+}
+
+/** Refuses changes to a secret scheduled for deletion, as Secrets Manager does. */
+function requireNotScheduled(secret: SecretState): void {
+  if (secret.deletionDateMs !== undefined) {
+    throw secretsManagerError(
+      'InvalidRequestException',
+      "You can't perform this operation on the secret because it was marked for deletion.",
+    );
+  }
+}
+
+function mergeSecretTags(existing: Record<string, string>, added: { Key?: string; Value?: string }[] | undefined) {
+  const merged = { ...existing, ...tagRecord(added) };
+  if (Object.keys(merged).length > MAX_TAGS) {
+    throw secretsManagerError('LimitExceededException', `You can't have more than ${MAX_TAGS} tags on a secret.`);
+  }
+  return merged;
+}
+
+function versionIdsToStages(secret: SecretState): Record<string, string[]> {
+  return Object.fromEntries(secret.versions.map((version) => [version.versionId, [...version.stages]]));
+}
+
+function listEntry(secret: SecretState): SecretListEntry {
+  const tags = tagList(secret.tags);
+  return {
+    ARN: secret.arn,
+    Name: secret.name,
+    ...(secret.description !== undefined ? { Description: secret.description } : {}),
+    ...(secret.kmsKeyId !== undefined ? { KmsKeyId: secret.kmsKeyId } : {}),
+    ...(tags.length > 0 ? { Tags: tags } : {}),
+    CreatedDate: new Date(secret.createdMs),
+    LastChangedDate: new Date(secret.lastChangedMs),
+    ...(secret.deletionDateMs !== undefined ? { DeletedDate: new Date(secret.deletionDateMs) } : {}),
+    SecretVersionsToStages: versionIdsToStages(secret),
+  };
+}
+
+/** Adds a new current version: AWSCURRENT moves to it, the old current becomes AWSPREVIOUS, older ones are dropped. */
+function addVersion(secret: SecretState, versionId: string, secretString: string, nowMs: number): void {
+  for (const version of secret.versions) {
+    version.stages = version.stages.includes('AWSCURRENT') ? ['AWSPREVIOUS'] : version.stages.filter((stage) => stage !== 'AWSPREVIOUS');
+  }
+  secret.versions = secret.versions.filter((version) => version.stages.length > 0);
+  secret.versions.push({ versionId, secretString, createdMs: nowMs, stages: ['AWSCURRENT'] });
+  secret.lastChangedMs = nowMs;
+}
+
+/** Does a secret match ListSecrets filters (prefix matches, as documented for the `Filter` type)? */
+function matchesFilters(secret: SecretState, filters: { Key?: string; Values?: string[] }[] | undefined): boolean {
+  return (filters ?? []).every((filter) => {
+    const values = filter.Values ?? [];
+    const anyPrefix = (candidates: string[]) => values.some((value) => candidates.some((candidate) => candidate.startsWith(value)));
+    switch (filter.Key) {
+      case 'name':
+        return anyPrefix([secret.name]);
+      case 'description':
+        return anyPrefix([secret.description ?? '']);
+      case 'tag-key':
+        return anyPrefix(Object.keys(secret.tags));
+      case 'tag-value':
+        return anyPrefix(Object.values(secret.tags));
+      case 'all':
+        return anyPrefix([secret.name, secret.description ?? '', ...Object.keys(secret.tags), ...Object.values(secret.tags)]);
+      default:
+        return true;
+    }
+  });
+}
+
+/** The Secrets Manager operations. */
+export const secretsManagerOperations: Operation[] = [
+  operation('CreateSecret', CreateSecretCommand, async (input, call) => {
+    const account = callerAccount(call);
+    const name = input.Name ?? '';
+    if (!/^[\w/+=.@-]{1,512}$/.test(name)) {
+      throw secretsManagerError(
+        'InvalidParameterException',
+        'Invalid name. Must be a valid name containing alphanumeric characters, or any of the following: -/_+=.@!',
+      );
+    }
+    if (input.SecretBinary !== undefined) throw new SandboxSetupError('AwsSandbox: SecretBinary is not simulated');
+    const tags = mergeSecretTags({}, input.Tags);
+    const secretArn = secretArnOf(account, call.region, name);
+    await requireAllowed(call, { resourceArn: secretArn, context: { 'secretsmanager:Name': name, ...requestTagContext(tags) } });
+    purgeDeleted(account, call.nowMs);
+    const existing = account.secrets.find((secret) => secret.region === call.region && secret.name === name);
+    if (existing?.deletionDateMs !== undefined) {
+      throw secretsManagerError(
+        'InvalidRequestException',
+        "You can't create this secret because a secret with this name is already scheduled for deletion.",
+      );
+    }
+    if (existing) throw secretsManagerError('ResourceExistsException', `The operation failed because the secret ${name} already exists.`);
+    const secret: SecretState = {
+      arn: secretArn,
+      name,
+      region: call.region,
+      ...(input.Description !== undefined ? { description: input.Description } : {}),
+      ...(input.KmsKeyId !== undefined ? { kmsKeyId: input.KmsKeyId } : {}),
+      tags,
+      createdMs: call.nowMs,
+      lastChangedMs: call.nowMs,
+      versions: [],
+    };
+    const versionId = input.ClientRequestToken ?? newUuid();
+    if (input.SecretString !== undefined) addVersion(secret, versionId, input.SecretString, call.nowMs);
+    account.secrets.push(secret);
+    return { ARN: secret.arn, Name: secret.name, ...(input.SecretString !== undefined ? { VersionId: versionId } : {}) };
+  }),
+
+  operation('GetSecretValue', GetSecretValueCommand, async (input, call) => {
+    const { secret } = await authorizedSecret(call, input.SecretId);
+    requireNotScheduled(secret);
+    const stage = input.VersionStage ?? (input.VersionId === undefined ? 'AWSCURRENT' : undefined);
+    const version = secret.versions.find(
+      (candidate) =>
+        (input.VersionId === undefined || candidate.versionId === input.VersionId) &&
+        (stage === undefined || candidate.stages.includes(stage)),
+    );
+    if (!version || version.secretString === undefined) {
+      throw secretsManagerError(
+        'ResourceNotFoundException',
+        input.VersionId !== undefined
+          ? `Secrets Manager can't find the specified secret value for VersionId: ${input.VersionId}`
+          : `Secrets Manager can't find the specified secret value for staging label: ${stage ?? ''}`,
+      );
+    }
+    return {
+      ARN: secret.arn,
+      Name: secret.name,
+      VersionId: version.versionId,
+      SecretString: version.secretString,
+      VersionStages: [...version.stages],
+      CreatedDate: new Date(version.createdMs),
+    };
+  }),
+
+  operation('PutSecretValue', PutSecretValueCommand, async (input, call) => {
+    const { secret } = await authorizedSecret(call, input.SecretId);
+    requireNotScheduled(secret);
+    if (input.SecretBinary !== undefined || input.SecretString === undefined) {
+      throw new SandboxSetupError('AwsSandbox: PutSecretValue needs a SecretString (SecretBinary is not simulated)');
+    }
+    const versionId = input.ClientRequestToken ?? newUuid();
+    const existing = secret.versions.find((version) => version.versionId === versionId);
+    if (existing) {
+      // A retried request with the same token is idempotent; a different value under that token is refused.
+      if (existing.secretString !== input.SecretString) {
+        throw secretsManagerError('ResourceExistsException', "You can't modify an existing version, you can only create a new version.");
+      }
+    } else {
+      addVersion(secret, versionId, input.SecretString, call.nowMs);
+    }
+    const version = secret.versions.find((candidate) => candidate.versionId === versionId)!;
+    return { ARN: secret.arn, Name: secret.name, VersionId: versionId, VersionStages: [...version.stages] };
+  }),
+
+  operation('DescribeSecret', DescribeSecretCommand, async (input, call) => {
+    const { secret } = await authorizedSecret(call, input.SecretId);
+    const entry = listEntry(secret);
+    const { SecretVersionsToStages, ...rest } = entry;
+    return { ...rest, VersionIdsToStages: SecretVersionsToStages };
+  }),
+
+  operation('TagResource', TagResourceCommand, async (input, call) => {
+    const { secret } = await authorizedSecret(call, input.SecretId, requestTagContext(tagRecord(input.Tags)));
+    requireNotScheduled(secret);
+    secret.tags = mergeSecretTags(secret.tags, input.Tags);
+    secret.lastChangedMs = call.nowMs;
+    return {};
+  }),
+
+  operation('UntagResource', UntagResourceCommand, async (input, call) => {
+    const { secret } = await authorizedSecret(call, input.SecretId, input.TagKeys?.length ? { 'aws:TagKeys': input.TagKeys } : {});
+    requireNotScheduled(secret);
+    secret.tags = Object.fromEntries(Object.entries(secret.tags).filter(([key]) => !(input.TagKeys ?? []).includes(key)));
+    secret.lastChangedMs = call.nowMs;
+    return {};
+  }),
+
+  operation('PutResourcePolicy', PutResourcePolicyCommand, async (input, call) => {
+    const { secret } = await authorizedSecret(call, input.SecretId);
+    requireNotScheduled(secret);
+    const check = checkPolicyDocument(input.ResourcePolicy ?? '', 'resource');
+    if (!check.ok && check.problem === 'too-large') {
+      throw secretsManagerError('LimitExceededException', 'The resource policy is larger than 20480 characters.');
+    }
+    if (!check.ok) throw secretsManagerError('MalformedPolicyDocumentException', check.message);
+    secret.resourcePolicy = input.ResourcePolicy!;
+    secret.lastChangedMs = call.nowMs;
+    return { ARN: secret.arn, Name: secret.name };
+  }),
+
+  operation('GetResourcePolicy', GetResourcePolicyCommand, async (input, call) => {
+    const { secret } = await authorizedSecret(call, input.SecretId);
+    return { ARN: secret.arn, Name: secret.name, ...(secret.resourcePolicy ? { ResourcePolicy: secret.resourcePolicy } : {}) };
+  }),
+
+  operation('DeleteSecret', DeleteSecretCommand, async (input, call) => {
+    if (input.ForceDeleteWithoutRecovery && input.RecoveryWindowInDays !== undefined) {
+      throw secretsManagerError(
+        'InvalidParameterException',
+        "You can't use ForceDeleteWithoutRecovery in conjunction with RecoveryWindowInDays.",
+      );
+    }
+    const days = input.RecoveryWindowInDays ?? RECOVERY_WINDOW_DAYS.default;
+    if (days < RECOVERY_WINDOW_DAYS.min || days > RECOVERY_WINDOW_DAYS.max) {
+      throw secretsManagerError('InvalidParameterException', 'The recovery window must be between 7 and 30 days.');
+    }
+    if (input.ForceDeleteWithoutRecovery && !lookupSecret(call, input.SecretId)) {
+      // "If you use this parameter and include a previously deleted or nonexistent secret, the operation does not
+      // return the error ResourceNotFoundException in order to correctly handle retries." (API reference)
+      await requireAllowed(call, { resourceArn: '*' });
+      return { Name: input.SecretId };
+    }
+    const { account, secret } = await authorizedSecret(call, input.SecretId);
+    if (input.ForceDeleteWithoutRecovery) {
+      account.secrets = account.secrets.filter((candidate) => candidate !== secret);
+      return { ARN: secret.arn, Name: secret.name, DeletionDate: new Date(call.nowMs) };
+    }
+    requireNotScheduled(secret);
+    secret.deletionDateMs = call.nowMs + days * DAY_MS;
+    secret.lastChangedMs = call.nowMs;
+    return { ARN: secret.arn, Name: secret.name, DeletionDate: new Date(secret.deletionDateMs) };
+  }),
+
+  operation('RestoreSecret', RestoreSecretCommand, async (input, call) => {
+    const { secret } = await authorizedSecret(call, input.SecretId);
+    delete secret.deletionDateMs;
+    secret.lastChangedMs = call.nowMs;
+    return { ARN: secret.arn, Name: secret.name };
+  }),
+
+  operation('ListSecrets', ListSecretsCommand, async (input, call) => {
+    const account = callerAccount(call);
+    await requireAllowed(call, { resourceArn: '*' });
+    if (input.MaxResults !== undefined && (input.MaxResults < 1 || input.MaxResults > 100)) {
+      throw secretsManagerError('InvalidParameterException', 'MaxResults must be between 1 and 100.');
+    }
+    purgeDeleted(account, call.nowMs);
+    const secrets = account.secrets
+      .filter((secret) => secret.region === call.region)
+      .filter((secret) => input.IncludePlannedDeletion || secret.deletionDateMs === undefined)
+      .filter((secret) => matchesFilters(secret, input.Filters))
+      .map(listEntry);
+    const { page, next } = paginate(secrets, input.NextToken, input.MaxResults, 100, () =>
+      secretsManagerError('InvalidNextTokenException', 'The NextToken value is invalid.'),
+    );
+    return { SecretList: page, ...(next ? { NextToken: next } : {}) };
+  }),
+];

@@ -1,0 +1,70 @@
+import { IAMClient, IAMServiceException, ListAccountAliasesCommand } from '@aws-sdk/client-iam';
+import { AssumeRoleCommand, STSClient, STSServiceException } from '@aws-sdk/client-sts';
+import { mockClient } from 'aws-sdk-client-mock';
+import { validateRoleStep } from '../../functions/validate-role/index';
+import { aTarget } from '../helpers';
+
+const iam = mockClient(IAMClient);
+const sts = mockClient(STSClient);
+const ROLE_ARN = 'arn:aws:iam::444455556666:role/DatadogIntegrationRole';
+const accessDenied = () => new STSServiceException({ name: 'AccessDenied', $fault: 'client', message: 'not authorized', $metadata: {} });
+const event = (attempts = 0, waitedSeconds = 0) => ({
+  target: aTarget(),
+  roleArn: ROLE_ARN,
+  externalId: 'abcdef0123456789abcdef0123456789',
+  validation: { attempts, waitedSeconds },
+});
+
+describe('Function: validateRoleStep', () => {
+  beforeEach(() => {
+    iam.reset();
+    sts.reset();
+    process.env.MAX_VALIDATION_SECONDS = '900';
+    sts.on(AssumeRoleCommand).resolves({ Credentials: { AccessKeyId: 'ASIADATADOG', SecretAccessKey: 's', SessionToken: 't', Expiration: new Date() } });
+    iam.on(ListAccountAliasesCommand).resolves({ AccountAliases: [] });
+  });
+
+  it('assumes the role with the external ID and makes one read call the policy grants', async () => {
+    const result = await validateRoleStep(event());
+
+    expect(result).toEqual({ assumable: true, attempts: 1, waitedSeconds: 0, waitSeconds: 0 });
+    expect(sts).toHaveReceivedCommandWith(AssumeRoleCommand, { RoleArn: ROLE_ARN, ExternalId: 'abcdef0123456789abcdef0123456789', DurationSeconds: 900 });
+    expect(iam).toHaveReceivedCommandTimes(ListAccountAliasesCommand, 1);
+  });
+
+  it('answers "not yet" with an exponential wait while STS says AccessDenied', async () => {
+    sts.on(AssumeRoleCommand).rejects(accessDenied());
+
+    await expect(validateRoleStep(event())).resolves.toEqual({ assumable: false, attempts: 1, waitedSeconds: 5, waitSeconds: 5, lastError: 'AccessDenied' });
+    await expect(validateRoleStep(event(3, 35))).resolves.toEqual({ assumable: false, attempts: 4, waitedSeconds: 75, waitSeconds: 40, lastError: 'AccessDenied' });
+    await expect(validateRoleStep(event(9, 300))).resolves.toMatchObject({ waitSeconds: 60 });
+  });
+
+  it('answers "not yet" while the policy is not in force for the read call', async () => {
+    iam.on(ListAccountAliasesCommand).rejects(new IAMServiceException({ name: 'AccessDenied', $fault: 'client', message: 'no', $metadata: {} }));
+    await expect(validateRoleStep(event())).resolves.toMatchObject({ assumable: false, lastError: 'AccessDenied' });
+  });
+
+  it('stops at the bound with the account, the step and what to check', async () => {
+    sts.on(AssumeRoleCommand).rejects(accessDenied());
+    await expect(validateRoleStep(event(20, 900))).rejects.toMatchObject({
+      name: 'RoleValidationTimeoutError',
+      message: expect.stringMatching(/^account 444455556666, step ValidateRole: .* was still not assumable after 21 attempts over 900 s \(last error: AccessDenied\)\. Check the role trust policy/),
+    });
+  });
+
+  it('never waits past the bound: the last wait is what is left of it', async () => {
+    sts.on(AssumeRoleCommand).rejects(accessDenied());
+    await expect(validateRoleStep(event(10, 880))).resolves.toMatchObject({ waitSeconds: 20, waitedSeconds: 900 });
+  });
+
+  it('fails at once on another refusal', async () => {
+    sts.on(AssumeRoleCommand).rejects(new STSServiceException({ name: 'RegionDisabledException', $fault: 'client', message: 'STS is not activated', $metadata: {} }));
+    await expect(validateRoleStep(event())).rejects.toMatchObject({ name: 'RoleValidationError', message: expect.stringContaining('RegionDisabledException') });
+  });
+
+  it('lets throttling through for the state machine to retry', async () => {
+    sts.on(AssumeRoleCommand).rejects(new STSServiceException({ name: 'Throttling', $fault: 'client', message: 'Rate exceeded', $metadata: {} }));
+    await expect(validateRoleStep(event())).rejects.toMatchObject({ name: 'Throttling' });
+  });
+});
