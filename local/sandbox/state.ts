@@ -157,6 +157,8 @@ const stateSchema = z.object({
   partition: partitionSchema,
   propagationSeconds: z.number().min(0),
   organizationId: z.string(),
+  /** The principal of calls made outside `asPrincipal` with credentials the sandbox did not issue, if any. */
+  defaultPrincipalArn: z.string().optional(),
   accounts: z.record(z.string(), accountSchema),
   createAccountStatuses: z.array(createAccountStatusSchema),
   /** STS sessions by access key id, kept after expiry so an expired key fails like AWS's (ExpiredToken). */

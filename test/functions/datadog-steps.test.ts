@@ -1,0 +1,109 @@
+/**
+ * The two Datadog steps against the local Datadog API server, with the keys read from a (mocked) Secrets Manager.
+ */
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { mockClient } from 'aws-sdk-client-mock';
+import { lookUpRegistrationStep } from '../../functions/look-up-registration/index';
+import { parseAccountTags, registerAccountStep } from '../../functions/register-account/index';
+import { startLocalDatadog, type LocalDatadogServer } from '../../local/datadog/server';
+import { STANDARD_PERMISSIONS_SNAPSHOT } from '../../shared/datadog/permissions';
+import { aTarget } from '../helpers';
+
+const secrets = mockClient(SecretsManagerClient);
+const KEYS = { apiKey: 'test-api-key-0123456789abcdef', appKey: 'test-app-key-0123456789abcdef0123456789' };
+const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:111122223333:secret:datadog-keys-AbCdEf';
+
+describe('Functions: LookUpRegistration and RegisterAccount', () => {
+  let datadog: LocalDatadogServer;
+
+  beforeEach(async () => {
+    secrets.reset();
+    secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify(KEYS) });
+    datadog = await startLocalDatadog({ ...KEYS });
+    Object.assign(process.env, {
+      DATADOG_KEYS_SECRET_ARN: SECRET_ARN,
+      DATADOG_API_URL: datadog.url,
+      DATADOG_ACCOUNT_TAGS: 'team:platform, env:prod',
+      DATADOG_METRICS_COLLECTION: 'true',
+      DATADOG_RESOURCE_COLLECTION: 'false',
+    });
+  });
+
+  afterEach(() => datadog.close());
+
+  it('generates an external ID for an account Datadog does not hold, then registers it with role delegation', async () => {
+    // Act
+    const looked = await lookUpRegistrationStep({ target: aTarget() });
+    const registered = await registerAccountStep({ target: aTarget(), externalId: looked.externalId });
+
+    // Assess
+    expect(looked).toMatchObject({ accountConfigId: null, source: 'generated', permissionsSource: 'datadog' });
+    expect(looked.externalId).toMatch(/^[0-9a-f]{32}$/);
+    expect(looked.permissions).toEqual([...STANDARD_PERMISSIONS_SNAPSHOT]);
+    expect(registered).toEqual({ accountConfigId: expect.any(String), roleName: 'DatadogIntegrationRole', externalId: looked.externalId, action: 'created' });
+    const [account] = datadog.accounts();
+    expect(account.id).toBe(registered.accountConfigId);
+    expect(account.attributes).toMatchObject({
+      aws_account_id: '444455556666',
+      aws_partition: 'aws',
+      auth_config: { role_name: 'DatadogIntegrationRole', external_id: looked.externalId },
+      account_tags: ['env:prod', 'team:platform'],
+      metrics_config: { enabled: true },
+      resources_config: { extended_collection: false },
+    });
+  });
+
+  it('adopts an existing registration: its external ID, then a PATCH of what differs, never a second create', async () => {
+    // Prepare
+    const first = await lookUpRegistrationStep({ target: aTarget() });
+    const created = await registerAccountStep({ target: aTarget({ roleName: 'OldRole' }), externalId: first.externalId });
+
+    // Act
+    const looked = await lookUpRegistrationStep({ target: aTarget() });
+    const registered = await registerAccountStep({ target: aTarget(), externalId: looked.externalId });
+
+    // Assess
+    expect(looked).toMatchObject({ accountConfigId: created.accountConfigId, externalId: first.externalId, source: 'registration' });
+    expect(registered).toMatchObject({ accountConfigId: created.accountConfigId, action: 'updated' });
+    expect(datadog.accounts()).toHaveLength(1);
+    expect(datadog.accounts()[0].attributes.auth_config).toMatchObject({ role_name: 'DatadogIntegrationRole' });
+    expect(datadog.requests().filter((request) => request.operation === 'CreateAWSAccount')).toHaveLength(1);
+  });
+
+  it('changes nothing when the registration already matches', async () => {
+    const looked = await lookUpRegistrationStep({ target: aTarget() });
+    await registerAccountStep({ target: aTarget(), externalId: looked.externalId });
+    const again = await registerAccountStep({ target: aTarget(), externalId: looked.externalId });
+    expect(again.action).toBe('unchanged');
+    expect(datadog.requests().filter((request) => request.operation === 'UpdateAWSAccount')).toHaveLength(0);
+  });
+
+  it('fails with Datadog’s status and a remedy when the keys are refused, never showing them', async () => {
+    await datadog.close();
+    datadog = await startLocalDatadog({ apiKey: 'another-api-key', appKey: 'another-app-key' });
+    process.env.DATADOG_API_URL = datadog.url;
+
+    const failure = lookUpRegistrationStep({ target: aTarget() });
+
+    await expect(failure).rejects.toMatchObject({ name: 'DatadogRequestError', status: 403, message: expect.stringContaining('Check the API and application keys') });
+    const message = await failure.catch((error: Error) => error.message);
+    expect(message).not.toContain(KEYS.apiKey);
+    expect(message).not.toContain(KEYS.appKey);
+  });
+
+  it('refuses a keys secret that is not in the documented format, without echoing it', async () => {
+    secrets.on(GetSecretValueCommand).resolves({ SecretString: 'api=plain-text-secret' });
+    const secretArn = `${SECRET_ARN}-other`;
+    process.env.DATADOG_KEYS_SECRET_ARN = secretArn;
+    const failure = lookUpRegistrationStep({ target: aTarget() });
+    await expect(failure).rejects.toMatchObject({ name: 'DatadogKeysError' });
+    expect(await failure.catch((error: Error) => error.message)).not.toContain('plain-text-secret');
+  });
+});
+
+describe('Function: parseAccountTags', () => {
+  it('splits the comma-separated parameter and drops blanks', () => {
+    expect(parseAccountTags(' team:platform,, env:prod ,')).toEqual(['team:platform', 'env:prod']);
+    expect(parseAccountTags('')).toEqual([]);
+  });
+});

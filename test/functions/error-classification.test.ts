@@ -1,0 +1,42 @@
+/**
+ * The Lambda entry points (middy-wrapped): error names the state machine acts on.
+ */
+import { IAMClient, IAMServiceException, GetRoleCommand } from '@aws-sdk/client-iam';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import type { Context } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { handler as removeValidatorTrust } from '../../functions/remove-validator-trust/index';
+import { aTarget } from '../helpers';
+
+const iam = mockClient(IAMClient);
+const sts = mockClient(STSClient);
+const context = { functionName: 'f', awsRequestId: 'r', getRemainingTimeInMillis: () => 1000 } as unknown as Context;
+const event = { target: aTarget(), externalId: 'abcdef0123456789abcdef0123456789' };
+
+describe('Middleware: classifyErrors', () => {
+  beforeEach(() => {
+    iam.reset();
+    sts.reset();
+    sts.on(AssumeRoleCommand).resolves({ Credentials: { AccessKeyId: 'ASIA', SecretAccessKey: 's', SessionToken: 't', Expiration: new Date() } });
+  });
+
+  it('turns AWS throttling into TransientError, which the state machine retries', async () => {
+    iam.on(GetRoleCommand).rejects(new IAMServiceException({ name: 'Throttling', $fault: 'client', message: 'Rate exceeded', $metadata: {} }));
+    await expect(removeValidatorTrust(event, context)).rejects.toMatchObject({
+      name: 'TransientError',
+      message: 'account 444455556666, step RemoveValidatorTrust: Throttling from AWS',
+    });
+  });
+
+  it('wraps an unexpected error with the account and step, keeping its name in the message', async () => {
+    iam.on(GetRoleCommand).rejects(new IAMServiceException({ name: 'UnmodifiableEntity', $fault: 'client', message: 'protected role', $metadata: {} }));
+    await expect(removeValidatorTrust(event, context)).rejects.toMatchObject({
+      name: 'OnboardingError',
+      message: 'account 444455556666, step RemoveValidatorTrust: unexpected UnmodifiableEntity: protected role',
+    });
+  });
+
+  it('passes this project’s errors unchanged', async () => {
+    await expect(removeValidatorTrust({ target: { accountId: 'x' } }, context)).rejects.toMatchObject({ name: 'InvalidInputError' });
+  });
+});
