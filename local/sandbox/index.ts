@@ -1,0 +1,446 @@
+/**
+ * A stateful, in-memory AWS for local runs and tests: the IAM, STS, Organizations and Secrets Manager of an
+ * organization's accounts, behind the real AWS SDK v3 clients (via `aws-sdk-client-mock`), with no network.
+ *
+ * ```ts
+ * const sandbox = new AwsSandbox({ managementAccountId: '111111111111' });
+ * sandbox.addAccount('222222222222');
+ * sandbox.install();
+ * try {
+ *   await sandbox.asPrincipal('arn:aws:sts::111111111111:assumed-role/OnboardingFunctionRole/onboard', () => handler(event));
+ * } finally {
+ *   sandbox.restore();
+ * }
+ * ```
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Partition } from '../../shared/partitions';
+import { iamRegion } from '../../shared/aws/regions';
+import { VirtualClock } from './clock';
+import type { SandboxDump } from './dump';
+import { dumpState } from './dump';
+import { findAccount, findPolicy, findRole, findUser, policyArnOf, roleArnOf, userArnOf } from './iam-entities';
+import { principalCaller } from './identity';
+import { newAccessKeyId, newOrganizationId, newSecretAccessKey, newUniqueId, newUuid } from './ids';
+import { installMocks } from './mock-wiring';
+import { checkPolicyDocument } from './policy-documents';
+import type { PolicyKind } from './policy-documents';
+import { secretArnOf } from './secrets-manager';
+import type { AccountState, AccountStatus, SandboxJson, SandboxState, ServiceName } from './state';
+import { deserializeState, getEntry, nameKey, newAccount, serializeState, setEntry } from './state';
+
+export { VirtualClock } from './clock';
+export type { SandboxDump } from './dump';
+export { SandboxSetupError } from './errors';
+export { AWS_MANAGED_POLICIES } from './managed-policies';
+export type { AccountStatus, SandboxJson, ServiceName } from './state';
+
+/** How to build a sandbox. */
+export interface SandboxOptions {
+  /** The organization's management account (12 digits); it exists from the start. */
+  managementAccountId: string;
+  /** The partition of the organization, default `'aws'`. */
+  partition?: Partition;
+  /**
+   * Seconds a new role, a trust-policy change, a policy attachment, a new default policy version or a new access
+   * key takes to take effect; default 10 (observed: "a few seconds (usually) to a minute (rare)", Datadog's
+   * stratus-red-team; 10–30 s, terraform-provider-aws #6566).
+   */
+  propagationSeconds?: number;
+  /** The clock to measure time on; default a new {@link VirtualClock} at the real current time. */
+  clock?: VirtualClock;
+  /**
+   * The principal of calls made outside {@link AwsSandbox.asPrincipal} whose credentials the sandbox did not
+   * issue. Without it such calls fail with a {@link SandboxSetupError}.
+   */
+  defaultPrincipalArn?: string;
+}
+
+/** Environment variables {@link AwsSandbox.install} sets when absent, so SDK clients never look for credentials on the network. */
+const AMBIENT_CREDENTIALS = {
+  // AWS's documented example key pair (IAM User Guide, "Managing access keys"): never a real key.
+  AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
+  AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+} as const;
+
+/**
+ * The sandbox. Seed it (`addAccount`, `putRole`, `putSecret`…), `install()` it, run code that uses the SDK
+ * clients, inspect it (`dump()`, `mutatingCalls()`), `restore()` the real clients.
+ *
+ * Only one sandbox can be installed at a time (the SDK clients are mocked globally).
+ */
+export class AwsSandbox {
+  /** The sandbox's clock: advance it to let IAM changes propagate and sessions expire. */
+  readonly clock: VirtualClock;
+  private state: SandboxState;
+  private uninstall: (() => void) | undefined;
+  private envSet: string[] = [];
+  private readonly principals = new AsyncLocalStorage<string>();
+  private queue: Promise<unknown> = Promise.resolve();
+
+  /**
+   * @throws Error when `managementAccountId` is not 12 digits or `propagationSeconds` is negative.
+   */
+  constructor(options: SandboxOptions) {
+    if (!/^\d{12}$/.test(options.managementAccountId)) {
+      throw new Error(`AwsSandbox: managementAccountId must be 12 digits, got ${options.managementAccountId}`);
+    }
+    const propagationSeconds = options.propagationSeconds ?? 10;
+    if (!Number.isFinite(propagationSeconds) || propagationSeconds < 0) {
+      throw new Error(`AwsSandbox: propagationSeconds must be a non-negative number, got ${propagationSeconds}`);
+    }
+    this.clock = options.clock ?? new VirtualClock();
+    const partition = options.partition ?? 'aws';
+    this.state = {
+      managementAccountId: options.managementAccountId,
+      partition,
+      propagationSeconds,
+      organizationId: newOrganizationId(),
+      ...(options.defaultPrincipalArn !== undefined ? { defaultPrincipalArn: options.defaultPrincipalArn } : {}),
+      accounts: {},
+      createAccountStatuses: [],
+      sessions: {},
+      revokedAccessKeyIds: [],
+      mutatingCalls: { iam: 0, sts: 0, organizations: 0, secretsmanager: 0 },
+    };
+    setEntry(
+      this.state.accounts,
+      options.managementAccountId,
+      newAccount(options.managementAccountId, { name: 'management', partition, status: 'ACTIVE', joinedMs: this.clock.now() }),
+    );
+  }
+
+  /**
+   * Adds an account. One of the organization's partition is a member of the organization; one of another
+   * partition (a GovCloud account) stands alone, as GovCloud accounts are not members of a commercial organization.
+   *
+   * @param accountId - 12 digits.
+   * @param options.name - its name in Organizations, default `account-<id>`.
+   * @param options.partition - default the organization's.
+   * @param options.status - default `ACTIVE`; a `SUSPENDED` account refuses every call made from it.
+   * @param options.aliases - what ListAccountAliases returns.
+   * @throws Error when the id is malformed or already present.
+   */
+  addAccount(
+    accountId: string,
+    options: { name?: string; partition?: Partition; status?: AccountStatus; aliases?: string[] } = {},
+  ): void {
+    if (!/^\d{12}$/.test(accountId)) throw new Error(`AwsSandbox.addAccount: account id must be 12 digits, got ${accountId}`);
+    if (findAccount(this.state, accountId)) throw new Error(`AwsSandbox.addAccount: account ${accountId} already exists`);
+    setEntry(
+      this.state.accounts,
+      accountId,
+      newAccount(accountId, {
+        name: options.name ?? `account-${accountId}`,
+        partition: options.partition ?? this.state.partition,
+        status: options.status ?? 'ACTIVE',
+        joinedMs: this.clock.now(),
+        ...(options.aliases ? { aliases: options.aliases } : {}),
+      }),
+    );
+  }
+
+  /**
+   * Changes an account's Organizations status, e.g. to simulate a closed (`SUSPENDED`) account.
+   *
+   * @throws Error when the account does not exist.
+   */
+  setAccountStatus(accountId: string, status: AccountStatus): void {
+    this.requireAccount(accountId, 'setAccountStatus').status = status;
+  }
+
+  /**
+   * Seeds a role, already propagated (assumable at once; attachments in effect at once). Replaces a role of the
+   * same name.
+   *
+   * @param options.trustPolicy - the trust policy document (an object; stored as JSON text).
+   * @param options.attachedPolicyArns - managed policies to attach: AWS managed ones or the account's own.
+   * @returns the role ARN.
+   * @throws Error when the account or a policy does not exist, or the trust policy is invalid.
+   */
+  putRole(
+    accountId: string,
+    roleName: string,
+    options: {
+      trustPolicy: object;
+      attachedPolicyArns?: string[];
+      tags?: Record<string, string>;
+      path?: string;
+      maxSessionDurationSeconds?: number;
+    },
+  ): string {
+    const account = this.requireAccount(accountId, 'putRole');
+    const document = this.checkSeedDocument(options.trustPolicy, 'trust', `putRole(${roleName})`);
+    const nowMs = this.clock.now();
+    const attachments = this.seedAttachments(account, options.attachedPolicyArns, nowMs);
+    const existing = findRole(account, roleName);
+    const role = {
+      roleName,
+      roleId: existing?.roleId ?? newUniqueId('AROA'),
+      path: options.path ?? '/',
+      maxSessionDurationSeconds: options.maxSessionDurationSeconds ?? 3600,
+      createdMs: existing?.createdMs ?? nowMs,
+      tags: { ...options.tags },
+      trustPolicies: [{ document, effectiveMs: nowMs }],
+      attachments,
+    };
+    setEntry(account.roles, nameKey(roleName), role);
+    return roleArnOf(account.partition, accountId, role);
+  }
+
+  /**
+   * Seeds a customer managed policy (one version, `v1`, in effect at once). Replaces a policy of the same name.
+   *
+   * @returns the policy ARN.
+   * @throws Error when the account does not exist or the document is invalid.
+   */
+  putPolicy(accountId: string, policyName: string, document: object, options: { path?: string; tags?: Record<string, string> } = {}): string {
+    const account = this.requireAccount(accountId, 'putPolicy');
+    const text = this.checkSeedDocument(document, 'identity', `putPolicy(${policyName})`);
+    const nowMs = this.clock.now();
+    const policy = {
+      policyName,
+      policyId: newUniqueId('ANPA'),
+      path: options.path ?? '/',
+      createdMs: nowMs,
+      updatedMs: nowMs,
+      tags: { ...options.tags },
+      versions: [{ versionId: 'v1', document: text, createdMs: nowMs }],
+      defaultVersionId: 'v1',
+      defaultVersionHistory: [{ versionId: 'v1', effectiveMs: nowMs }],
+      nextVersionNumber: 2,
+    };
+    setEntry(account.policies, nameKey(policyName), policy);
+    return policyArnOf(account.partition, accountId, policy);
+  }
+
+  /**
+   * Seeds an IAM user (attachments in effect at once). Replaces a user of the same name, keys included.
+   *
+   * @returns the user ARN.
+   * @throws Error when the account or a policy does not exist.
+   */
+  putUser(accountId: string, userName: string, options: { attachedPolicyArns?: string[]; tags?: Record<string, string> } = {}): string {
+    const account = this.requireAccount(accountId, 'putUser');
+    const nowMs = this.clock.now();
+    const user = {
+      userName,
+      userId: newUniqueId('AIDA'),
+      path: '/',
+      createdMs: nowMs,
+      tags: { ...options.tags },
+      attachments: this.seedAttachments(account, options.attachedPolicyArns, nowMs),
+      accessKeys: [],
+    };
+    setEntry(account.users, nameKey(userName), user);
+    return userArnOf(account.partition, accountId, user);
+  }
+
+  /**
+   * Seeds an access key for a user, usable at once.
+   *
+   * @returns the key pair (the only place, with Secrets Manager, where the secret key is shown).
+   * @throws Error when the user does not exist or already has two keys.
+   */
+  putAccessKey(accountId: string, userName: string): { accessKeyId: string; secretAccessKey: string } {
+    const account = this.requireAccount(accountId, 'putAccessKey');
+    const user = findUser(account, userName);
+    if (!user) throw new Error(`AwsSandbox.putAccessKey: user ${userName} does not exist in ${accountId}`);
+    if (user.accessKeys.length >= 2) throw new Error(`AwsSandbox.putAccessKey: user ${userName} already has two access keys`);
+    const nowMs = this.clock.now();
+    const key = {
+      accessKeyId: newAccessKeyId('user'),
+      secretAccessKey: newSecretAccessKey(),
+      status: 'Active' as const,
+      createdMs: nowMs,
+      effectiveMs: nowMs,
+    };
+    user.accessKeys.push(key);
+    return { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey };
+  }
+
+  /**
+   * Seeds a secret, or a new current value of an existing one.
+   *
+   * @param options.accountId - default the management account.
+   * @param options.region - default the partition's main region (`us-east-1`, `us-gov-west-1`, `cn-north-1`).
+   * @param options.resourcePolicy - a resource policy document (object).
+   * @returns the secret ARN (`…:secret:<name>-<6 random characters>`).
+   * @throws Error when the account does not exist or the resource policy is invalid.
+   */
+  putSecret(
+    name: string,
+    secretString: string,
+    options: { accountId?: string; region?: string; tags?: Record<string, string>; kmsKeyId?: string; resourcePolicy?: object } = {},
+  ): string {
+    const account = this.requireAccount(options.accountId ?? this.state.managementAccountId, 'putSecret');
+    const region = options.region ?? iamRegion(account.partition);
+    const nowMs = this.clock.now();
+    const policy = options.resourcePolicy && this.checkSeedDocument(options.resourcePolicy, 'resource', `putSecret(${name})`);
+    let secret = account.secrets.find((candidate) => candidate.region === region && candidate.name === name);
+    if (!secret) {
+      secret = { arn: secretArnOf(account, region, name), name, region, tags: {}, createdMs: nowMs, lastChangedMs: nowMs, versions: [] };
+      account.secrets.push(secret);
+    }
+    for (const version of secret.versions) {
+      version.stages = version.stages.includes('AWSCURRENT') ? ['AWSPREVIOUS'] : [];
+    }
+    secret.versions = secret.versions.filter((version) => version.stages.length > 0);
+    secret.versions.push({ versionId: newUuid(), secretString, createdMs: nowMs, stages: ['AWSCURRENT'] });
+    secret.tags = { ...secret.tags, ...options.tags };
+    if (options.kmsKeyId !== undefined) secret.kmsKeyId = options.kmsKeyId;
+    if (policy !== undefined) secret.resourcePolicy = policy;
+    delete secret.deletionDateMs;
+    secret.lastChangedMs = nowMs;
+    return secret.arn;
+  }
+
+  /**
+   * Records (or updates, by id) a CreateAccount / CreateGovCloudAccount request for DescribeCreateAccountStatus.
+   *
+   * @param status.id - the request id, `car-` followed by 8 to 32 lower-case letters or digits.
+   * @throws Error when the id is malformed.
+   */
+  addCreateAccountStatus(status: {
+    id: string;
+    state: 'IN_PROGRESS' | 'SUCCEEDED' | 'FAILED';
+    accountName?: string;
+    accountId?: string;
+    govCloudAccountId?: string;
+    failureReason?: string;
+  }): void {
+    if (!/^car-[a-z0-9]{8,32}$/.test(status.id)) {
+      throw new Error(`AwsSandbox.addCreateAccountStatus: id must match car-[a-z0-9]{8,32}, got ${status.id}`);
+    }
+    const nowMs = this.clock.now();
+    const previous = this.state.createAccountStatuses.find((candidate) => candidate.id === status.id);
+    const entry = {
+      ...status,
+      requestedMs: previous?.requestedMs ?? nowMs,
+      ...(status.state === 'IN_PROGRESS' ? {} : { completedMs: nowMs }),
+    };
+    this.state.createAccountStatuses = [...this.state.createAccountStatuses.filter((candidate) => candidate !== previous), entry];
+  }
+
+  /**
+   * Answers every IAMClient, STSClient, OrganizationsClient and SecretsManagerClient (all instances) from this
+   * sandbox. Also sets `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY` to AWS's documented example key when unset,
+   * so clients built without credentials resolve them from the environment instead of probing the network
+   * (instance metadata); calls made with them act as the `asPrincipal` identity.
+   *
+   * @throws Error when already installed.
+   */
+  install(): void {
+    if (this.uninstall) throw new Error('AwsSandbox.install: already installed');
+    for (const [name, value] of Object.entries(AMBIENT_CREDENTIALS)) {
+      if (process.env[name] === undefined) {
+        process.env[name] = value;
+        this.envSet.push(name);
+      }
+    }
+    const self = this;
+    this.uninstall = installMocks({
+      get state() {
+        return self.state;
+      },
+      clock: this.clock,
+      currentPrincipal: () => this.principals.getStore() ?? this.state.defaultPrincipalArn,
+    });
+  }
+
+  /** Puts the real SDK clients back, and the environment as it was. Safe to call when not installed. */
+  restore(): void {
+    this.uninstall?.();
+    this.uninstall = undefined;
+    for (const name of this.envSet) delete process.env[name];
+    this.envSet = [];
+  }
+
+  /**
+   * Runs `fn` with `principalArn` as the identity of calls whose credentials the sandbox did not issue (e.g. a
+   * Lambda function's execution role). Calls to `asPrincipal` run one after another, never interleaved; an
+   * `asPrincipal` inside another runs at once, with the inner principal.
+   *
+   * @param principalArn - an assumed-role session ARN, a role ARN (acts as its session named `AwsSandbox`), a
+   *   user ARN or an account root ARN. If it names a sandbox role or user, that entity's attached policies are
+   *   evaluated; otherwise its calls are allowed by its own (unknown) policies.
+   * @returns what `fn` returns.
+   * @throws SandboxSetupError at once for an ARN of another form.
+   */
+  asPrincipal<T>(principalArn: string, fn: () => Promise<T>): Promise<T> {
+    principalCaller(this.state, principalArn);
+    if (this.principals.getStore() !== undefined) return this.principals.run(principalArn, fn);
+    const result = this.queue.then(() => this.principals.run(principalArn, fn));
+    this.queue = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
+  }
+
+  /** What exists in each account, with parsed documents and no secret values or secret keys. */
+  dump(): SandboxDump {
+    return dumpState(this.state);
+  }
+
+  /**
+   * Calls per service whose operation is not `Get*`, `List*`, `Describe*`, `AssumeRole` or `GetCallerIdentity`,
+   * since the sandbox was created (or {@link AwsSandbox.resetMutatingCalls}). Failed attempts count.
+   */
+  mutatingCalls(): Record<ServiceName, number> {
+    return { ...this.state.mutatingCalls };
+  }
+
+  /** Sets the {@link AwsSandbox.mutatingCalls} counters back to zero (e.g. before a second, idempotent run). */
+  resetMutatingCalls(): void {
+    this.state.mutatingCalls = { iam: 0, sts: 0, organizations: 0, secretsmanager: 0 };
+  }
+
+  /** The whole state, secrets included (it IS the state), and the clock's time: `JSON.stringify` it to save a run. */
+  toJSON(): SandboxJson {
+    return serializeState(this.state, this.clock.now());
+  }
+
+  /**
+   * Rebuilds a sandbox saved with {@link AwsSandbox.toJSON} (after `JSON.parse`). The result is not installed.
+   *
+   * @param options.clock - the clock to use; default a new one at the saved time.
+   * @throws Error when `json` is not a saved sandbox.
+   */
+  static fromJSON(json: unknown, options: { clock?: VirtualClock } = {}): AwsSandbox {
+    const saved = deserializeState(json);
+    const sandbox = new AwsSandbox({
+      managementAccountId: saved.state.managementAccountId,
+      partition: saved.state.partition,
+      propagationSeconds: saved.state.propagationSeconds,
+      clock: options.clock ?? new VirtualClock(saved.clockMs),
+    });
+    sandbox.state = saved.state;
+    return sandbox;
+  }
+
+  private requireAccount(accountId: string, method: string): AccountState {
+    const account = findAccount(this.state, accountId);
+    if (!account) throw new Error(`AwsSandbox.${method}: account ${accountId} does not exist (addAccount it first)`);
+    return account;
+  }
+
+  private checkSeedDocument(document: object, kind: PolicyKind, where: string): string {
+    const text = JSON.stringify(document);
+    const check = checkPolicyDocument(text, kind);
+    if (!check.ok) throw new Error(`AwsSandbox.${where}: invalid ${kind} policy: ${check.message}`);
+    return text;
+  }
+
+  private seedAttachments(account: AccountState, policyArns: string[] | undefined, nowMs: number) {
+    return (policyArns ?? []).map((policyArn) => {
+      if (!findPolicy(account, policyArn)) {
+        throw new Error(`AwsSandbox: policy ${policyArn} does not exist for account ${account.accountId}`);
+      }
+      return { policyArn, effectiveMs: nowMs };
+    });
+  }
+}
+
+/** @internal Exposed for the sandbox's own modules and tests. */
+export { getEntry };
