@@ -1,5 +1,5 @@
 /**
- * The simulated IAM API: every IAM operation the sandbox answers, for {@link installMocks} to register.
+ * The simulated IAM API: every IAM operation the sandbox answers, for the mock wiring to register.
  *
  * IAM is global per partition, so the client's region only selects the partition; each call works on the
  * caller's own account.

@@ -5,13 +5,23 @@
  * ```ts
  * const sandbox = new AwsSandbox({ managementAccountId: '111111111111' });
  * sandbox.addAccount('222222222222');
+ * sandbox.putRole('222222222222', 'OrganizationAccountAccessRole', { trustPolicy, attachedPolicyArns: [admin] });
  * sandbox.install();
  * try {
  *   await sandbox.asPrincipal('arn:aws:sts::111111111111:assumed-role/OnboardingFunctionRole/onboard', () => handler(event));
+ *   sandbox.clock.advance(10); // let IAM changes propagate
  * } finally {
  *   sandbox.restore();
  * }
  * ```
+ *
+ * What callers must know:
+ * - Code whose clients use ambient credentials (a Lambda handler) must run inside `asPrincipal(arn, fn)`, or the
+ *   sandbox must have a `defaultPrincipalArn`; otherwise its calls fail with {@link SandboxSetupError}. Clients
+ *   built with credentials the sandbox issued (AssumeRole, CreateAccessKey) identify themselves.
+ * - Every client needs a region (as with real AWS), and the region's partition must be the caller's.
+ * - IAM changes propagate on the virtual clock: advance it (or inject `clock.sleepMs` into retry loops).
+ * - Do not mix with hand-made `mockClient(...)` of the same four clients in one test: one replaces the other.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Partition } from '../../shared/partitions';
@@ -27,7 +37,7 @@ import { checkPolicyDocument } from './policy-documents';
 import type { PolicyKind } from './policy-documents';
 import { secretArnOf } from './secrets-manager';
 import type { AccountState, AccountStatus, SandboxJson, SandboxState, ServiceName } from './state';
-import { deserializeState, getEntry, nameKey, newAccount, serializeState, setEntry } from './state';
+import { deserializeState, nameKey, newAccount, serializeState, setEntry } from './state';
 
 export { VirtualClock } from './clock';
 export type { SandboxDump } from './dump';
@@ -74,7 +84,8 @@ export class AwsSandbox {
   readonly clock: VirtualClock;
   private state: SandboxState;
   private uninstall: (() => void) | undefined;
-  private envSet: string[] = [];
+  /** Environment variables install() changed, with their previous values (undefined: was unset). */
+  private envSaved: [string, string | undefined][] = [];
   private readonly principals = new AsyncLocalStorage<string>();
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -324,9 +335,12 @@ export class AwsSandbox {
 
   /**
    * Answers every IAMClient, STSClient, OrganizationsClient and SecretsManagerClient (all instances) from this
-   * sandbox. Also sets `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY` to AWS's documented example key when unset,
-   * so clients built without credentials resolve them from the environment instead of probing the network
-   * (instance metadata); calls made with them act as the `asPrincipal` identity.
+   * sandbox.
+   *
+   * Also, until {@link AwsSandbox.restore}: sets `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY` to AWS's documented
+   * example key when unset, and hides `AWS_PROFILE`, so clients built without credentials resolve them from the
+   * environment instead of probing the network (instance metadata, SSO); calls made with them act as the
+   * `asPrincipal` identity.
    *
    * @throws Error when already installed.
    */
@@ -334,14 +348,19 @@ export class AwsSandbox {
     if (this.uninstall) throw new Error('AwsSandbox.install: already installed');
     for (const [name, value] of Object.entries(AMBIENT_CREDENTIALS)) {
       if (process.env[name] === undefined) {
+        this.envSaved.push([name, undefined]);
         process.env[name] = value;
-        this.envSet.push(name);
       }
     }
-    const self = this;
+    // The SDK skips environment credentials when a profile is named (and a profile may reach SSO over the network).
+    if (process.env.AWS_PROFILE !== undefined) {
+      this.envSaved.push(['AWS_PROFILE', process.env.AWS_PROFILE]);
+      delete process.env.AWS_PROFILE;
+    }
+    const currentState = () => this.state;
     this.uninstall = installMocks({
       get state() {
-        return self.state;
+        return currentState();
       },
       clock: this.clock,
       currentPrincipal: () => this.principals.getStore() ?? this.state.defaultPrincipalArn,
@@ -352,8 +371,11 @@ export class AwsSandbox {
   restore(): void {
     this.uninstall?.();
     this.uninstall = undefined;
-    for (const name of this.envSet) delete process.env[name];
-    this.envSet = [];
+    for (const [name, value] of this.envSaved) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+    this.envSaved = [];
   }
 
   /**
@@ -441,6 +463,3 @@ export class AwsSandbox {
     });
   }
 }
-
-/** @internal Exposed for the sandbox's own modules and tests. */
-export { getEntry };

@@ -32,7 +32,9 @@ export interface CallContext {
 /** The command class of an SDK operation, e.g. `GetRoleCommand`. */
 export type CommandClass = abstract new (input: never) => object;
 
-type InputOf<C> = C extends new (input: infer I) => object ? I : never;
+/** The first constructor argument, also for commands whose input is optional (`...[input]: [] | [Input]`). */
+type FirstArgument<A> = A extends [infer I, ...unknown[]] ? I : never;
+type InputOf<C> = C extends new (...args: infer A) => object ? FirstArgument<A> : never;
 type OutputOf<C> = C extends new (
   input: never,
 ) => { resolveMiddleware(...args: never[]): (...args: never[]) => Promise<{ output: infer O }> }

@@ -101,11 +101,10 @@ export const organizationsOperations: Operation[] = [
       Organization: {
         Id: state.organizationId,
         Arn: arn(state.partition, 'organizations', '', state.managementAccountId, `organization/${state.organizationId}`),
-        FeatureSet: 'ALL',
+        FeatureSet: 'ALL' as const,
         MasterAccountArn: accountArn(state, state.managementAccountId),
         MasterAccountId: state.managementAccountId,
         MasterAccountEmail: management.email,
-        AvailablePolicyTypes: [],
       },
     };
   }),

@@ -1,0 +1,162 @@
+import {
+  AttachUserPolicyCommand,
+  CreateAccessKeyCommand,
+  CreateUserCommand,
+  DeleteAccessKeyCommand,
+  DeleteConflictException,
+  DeleteUserCommand,
+  DetachUserPolicyCommand,
+  GetUserCommand,
+  IAMClient,
+  LimitExceededException,
+  ListAccessKeysCommand,
+  ListAttachedUserPoliciesCommand,
+  TagUserCommand,
+  UpdateAccessKeyCommand,
+} from '@aws-sdk/client-iam';
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import { AwsSandbox } from '../../../local/sandbox';
+import { GOVCLOUD, LAMBDA, MEMBER, aSandbox, assume, clients } from './helpers';
+
+const ADMIN_POLICY = 'arn:aws:iam::aws:policy/AdministratorAccess';
+
+describe('Class: AwsSandbox', () => {
+  let sandbox: AwsSandbox;
+  let iam: IAMClient;
+
+  beforeEach(async () => {
+    sandbox = aSandbox({ propagationSeconds: 0 });
+    sandbox.install();
+    iam = clients(await sandbox.asPrincipal(LAMBDA, () => assume(`arn:aws:iam::${MEMBER}:role/OrganizationAccountAccessRole`))).iam;
+    await iam.send(new CreateUserCommand({ UserName: 'datadog', Tags: [{ Key: 'managed-by', Value: 'test' }] }));
+  });
+
+  afterEach(() => sandbox.restore());
+
+  const newKey = async () => {
+    const { AccessKey } = await iam.send(new CreateAccessKeyCommand({ UserName: 'datadog' }));
+    return { accessKeyId: AccessKey!.AccessKeyId!, secretAccessKey: AccessKey!.SecretAccessKey! };
+  };
+  const whoAmI = (credentials: { accessKeyId: string; secretAccessKey: string }, region = 'us-east-1') =>
+    clients(credentials, region).sts.send(new GetCallerIdentityCommand({})).then((output) => output.Arn, (error: Error) => error.name);
+
+  describe('IAM users and access keys', () => {
+    it('creates a user with tags and returns it from GetUser', async () => {
+      // Act
+      await iam.send(new TagUserCommand({ UserName: 'datadog', Tags: [{ Key: 'team', Value: 'platform' }] }));
+      const { User } = await iam.send(new GetUserCommand({ UserName: 'datadog' }));
+
+      // Assess
+      expect(User).toMatchObject({
+        UserName: 'datadog',
+        Arn: `arn:aws:iam::${MEMBER}:user/datadog`,
+        UserId: expect.stringMatching(/^AIDA/),
+        Tags: [
+          { Key: 'managed-by', Value: 'test' },
+          { Key: 'team', Value: 'platform' },
+        ],
+      });
+    });
+
+    it('signs calls as the user with its access key, and GetUser without a name returns that user', async () => {
+      // Prepare
+      const key = await newKey();
+      await iam.send(new AttachUserPolicyCommand({ UserName: 'datadog', PolicyArn: ADMIN_POLICY }));
+
+      // Act
+      const arn = await whoAmI(key);
+      const { User } = await clients(key).iam.send(new GetUserCommand({}));
+
+      // Assess
+      expect(arn).toBe(`arn:aws:iam::${MEMBER}:user/datadog`);
+      expect(User?.UserName).toBe('datadog');
+    });
+
+    it('evaluates the user attached policies', async () => {
+      // Prepare
+      const key = await newKey();
+      const listKeys = () => clients(key).iam.send(new ListAccessKeysCommand({})).then(() => 'allowed', (e: Error) => e.name);
+
+      // Act
+      const without = await listKeys();
+      await iam.send(new AttachUserPolicyCommand({ UserName: 'datadog', PolicyArn: ADMIN_POLICY }));
+      const withPolicy = await listKeys();
+      const { AttachedPolicies } = await iam.send(new ListAttachedUserPoliciesCommand({ UserName: 'datadog' }));
+
+      // Assess
+      expect([without, withPolicy]).toEqual(['AccessDenied', 'allowed']);
+      expect(AttachedPolicies).toEqual([{ PolicyName: 'AdministratorAccess', PolicyArn: ADMIN_POLICY }]);
+    });
+
+    it('allows at most two access keys per user', async () => {
+      // Prepare
+      await newKey();
+      await newKey();
+
+      // Act
+      const error = await newKey().catch((e: unknown) => e);
+      const { AccessKeyMetadata } = await iam.send(new ListAccessKeysCommand({ UserName: 'datadog' }));
+
+      // Assess
+      expect(error).toBeInstanceOf(LimitExceededException);
+      expect((error as Error).message).toBe('Cannot exceed quota for AccessKeysPerUser: 2');
+      expect(AccessKeyMetadata?.map((key) => key.Status)).toEqual(['Active', 'Active']);
+    });
+
+    it('refuses inactive, deleted and mis-signed keys like AWS', async () => {
+      // Prepare
+      const inactive = await newKey();
+      const deleted = await newKey();
+      await iam.send(new UpdateAccessKeyCommand({ UserName: 'datadog', AccessKeyId: inactive.accessKeyId, Status: 'Inactive' }));
+      await iam.send(new DeleteAccessKeyCommand({ UserName: 'datadog', AccessKeyId: deleted.accessKeyId }));
+
+      // Act
+      const results = [
+        await whoAmI(inactive),
+        await whoAmI(deleted),
+        await whoAmI({ accessKeyId: inactive.accessKeyId, secretAccessKey: 'wrong' }),
+      ];
+
+      // Assess
+      expect(results).toEqual(['InvalidClientTokenId', 'InvalidClientTokenId', 'SignatureDoesNotMatch']);
+      expect(sandbox.dump().accounts[MEMBER]!.users).toEqual([
+        { userName: 'datadog', accessKeys: [{ accessKeyId: inactive.accessKeyId, status: 'Inactive' }] },
+      ]);
+    });
+
+    it('refuses to delete a user that still has policies or keys', async () => {
+      // Prepare
+      const key = await newKey();
+      await iam.send(new AttachUserPolicyCommand({ UserName: 'datadog', PolicyArn: ADMIN_POLICY }));
+      const deleteUser = () => iam.send(new DeleteUserCommand({ UserName: 'datadog' })).then(() => 'deleted', (e: Error) => e);
+
+      // Act
+      const withPolicy = await deleteUser();
+      await iam.send(new DetachUserPolicyCommand({ UserName: 'datadog', PolicyArn: ADMIN_POLICY }));
+      const withKey = await deleteUser();
+      await iam.send(new DeleteAccessKeyCommand({ UserName: 'datadog', AccessKeyId: key.accessKeyId }));
+      const done = await deleteUser();
+
+      // Assess
+      expect(withPolicy).toBeInstanceOf(DeleteConflictException);
+      expect(withKey).toBeInstanceOf(DeleteConflictException);
+      expect((withKey as Error).message).toBe('Cannot delete entity, must delete access keys first.');
+      expect(done).toBe('deleted');
+    });
+
+    it('accepts a GovCloud user key only at GovCloud endpoints', async () => {
+      // Prepare
+      sandbox.addAccount(GOVCLOUD, { partition: 'aws-us-gov' });
+      sandbox.putUser(GOVCLOUD, 'datadog-integration', { attachedPolicyArns: ['arn:aws-us-gov:iam::aws:policy/AdministratorAccess'] });
+      const key = sandbox.putAccessKey(GOVCLOUD, 'datadog-integration');
+
+      // Act
+      const atGov = await whoAmI(key, 'us-gov-west-1');
+      const atCommercial = await whoAmI(key, 'us-east-1');
+
+      // Assess
+      expect(atGov).toBe(`arn:aws-us-gov:iam::${GOVCLOUD}:user/datadog-integration`);
+      expect(atCommercial).toBe('InvalidClientTokenId');
+    });
+  });
+});

@@ -1,0 +1,126 @@
+import {
+  AccessDeniedException,
+  AccountNotFoundException,
+  AWSOrganizationsNotInUseException,
+  CreateAccountStatusNotFoundException,
+  DescribeAccountCommand,
+  DescribeCreateAccountStatusCommand,
+  DescribeOrganizationCommand,
+  ListAccountsCommand,
+  OrganizationsClient,
+} from '@aws-sdk/client-organizations';
+import { AwsSandbox } from '../../../local/sandbox';
+import { GOVCLOUD, LAMBDA, MANAGEMENT, MEMBER, aSandbox, assume, clients } from './helpers';
+
+describe('Class: AwsSandbox', () => {
+  let sandbox: AwsSandbox;
+  const organizations = new OrganizationsClient({ region: 'us-east-1' });
+  const asLambda = <T>(fn: () => Promise<T>) => sandbox.asPrincipal(LAMBDA, fn);
+
+  beforeEach(() => {
+    sandbox = aSandbox();
+    sandbox.addAccount(GOVCLOUD, { partition: 'aws-us-gov' });
+    sandbox.install();
+  });
+
+  afterEach(() => sandbox.restore());
+
+  describe('Organizations', () => {
+    it('describes a member account with its status', async () => {
+      // Prepare
+      sandbox.setAccountStatus(MEMBER, 'PENDING_CLOSURE');
+
+      // Act
+      const { Account } = await asLambda(() => organizations.send(new DescribeAccountCommand({ AccountId: MEMBER })));
+
+      // Assess
+      expect(Account).toMatchObject({
+        Id: MEMBER,
+        Name: 'member',
+        Status: 'PENDING_CLOSURE',
+        State: 'PENDING_CLOSURE',
+        Arn: expect.stringMatching(new RegExp(`^arn:aws:organizations::${MANAGEMENT}:account/o-[a-z0-9]{10}/${MEMBER}$`)),
+      });
+    });
+
+    it('answers AccountNotFoundException for an account outside the organization, GovCloud ones included', async () => {
+      // Act
+      const unknown = await asLambda(() => organizations.send(new DescribeAccountCommand({ AccountId: '999999999999' }))).catch((e: unknown) => e);
+      const govCloud = await asLambda(() => organizations.send(new DescribeAccountCommand({ AccountId: GOVCLOUD }))).catch((e: unknown) => e);
+
+      // Assess
+      expect(unknown).toBeInstanceOf(AccountNotFoundException);
+      expect(unknown).toMatchObject({ name: 'AccountNotFoundException', __type: 'AccountNotFoundException' });
+      expect(govCloud).toBeInstanceOf(AccountNotFoundException);
+    });
+
+    it('lists the accounts page by page', async () => {
+      // Prepare
+      for (let i = 0; i < 3; i += 1) sandbox.addAccount(`44444444444${i}`);
+
+      // Act
+      const first = await asLambda(() => organizations.send(new ListAccountsCommand({ MaxResults: 3 })));
+      const second = await asLambda(() => organizations.send(new ListAccountsCommand({ MaxResults: 3, NextToken: first.NextToken })));
+
+      // Assess
+      expect(first.Accounts?.map((account) => account.Id)).toEqual([MANAGEMENT, MEMBER, '444444444440']);
+      expect(second.Accounts?.map((account) => account.Id)).toEqual(['444444444441', '444444444442']);
+      expect(second.NextToken).toBeUndefined();
+    });
+
+    it('describes the organization, from any member account', async () => {
+      // Prepare
+      const member = clients(await asLambda(() => assume(`arn:aws:iam::${MEMBER}:role/OrganizationAccountAccessRole`)));
+
+      // Act
+      const { Organization } = await member.organizations.send(new DescribeOrganizationCommand({}));
+
+      // Assess
+      expect(Organization).toMatchObject({ MasterAccountId: MANAGEMENT, FeatureSet: 'ALL', Id: expect.stringMatching(/^o-/) });
+    });
+
+    it('serves DescribeAccount only to the management account', async () => {
+      // Prepare
+      const member = clients(await asLambda(() => assume(`arn:aws:iam::${MEMBER}:role/OrganizationAccountAccessRole`)));
+
+      // Act
+      const error = await member.organizations.send(new DescribeAccountCommand({ AccountId: MEMBER })).catch((e: unknown) => e);
+
+      // Assess
+      expect(error).toBeInstanceOf(AccessDeniedException);
+    });
+
+    it('refuses callers outside the organization', async () => {
+      // Act
+      const error = await sandbox
+        .asPrincipal(`arn:aws-us-gov:iam::${GOVCLOUD}:root`, () =>
+          new OrganizationsClient({ region: 'us-gov-west-1' }).send(new DescribeOrganizationCommand({})),
+        )
+        .catch((e: unknown) => e);
+
+      // Assess
+      expect(error).toBeInstanceOf(AWSOrganizationsNotInUseException);
+    });
+
+    it('reports create-account requests, as recorded and updated', async () => {
+      // Prepare
+      sandbox.addCreateAccountStatus({ id: 'car-0123456789abcdef', state: 'IN_PROGRESS' });
+      const describe = () =>
+        asLambda(() => organizations.send(new DescribeCreateAccountStatusCommand({ CreateAccountRequestId: 'car-0123456789abcdef' })));
+
+      // Act
+      const before = await describe();
+      sandbox.addCreateAccountStatus({ id: 'car-0123456789abcdef', state: 'SUCCEEDED', accountId: MEMBER, govCloudAccountId: GOVCLOUD });
+      const after = await describe();
+      const missing = await asLambda(() =>
+        organizations.send(new DescribeCreateAccountStatusCommand({ CreateAccountRequestId: 'car-ffffffffffffffff' })),
+      ).catch((e: unknown) => e);
+
+      // Assess
+      expect(before.CreateAccountStatus).toMatchObject({ Id: 'car-0123456789abcdef', State: 'IN_PROGRESS' });
+      expect(before.CreateAccountStatus?.AccountId).toBeUndefined();
+      expect(after.CreateAccountStatus).toMatchObject({ State: 'SUCCEEDED', AccountId: MEMBER, GovCloudAccountId: GOVCLOUD });
+      expect(missing).toBeInstanceOf(CreateAccountStatusNotFoundException);
+    });
+  });
+});

@@ -1,0 +1,164 @@
+import {
+  CreateSecretCommand,
+  DeleteSecretCommand,
+  DescribeSecretCommand,
+  GetResourcePolicyCommand,
+  GetSecretValueCommand,
+  InvalidRequestException,
+  ListSecretsCommand,
+  MalformedPolicyDocumentException,
+  PutResourcePolicyCommand,
+  PutSecretValueCommand,
+  ResourceExistsException,
+  ResourceNotFoundException,
+  SecretsManagerClient,
+  TagResourceCommand,
+} from '@aws-sdk/client-secrets-manager';
+import { AwsSandbox } from '../../../local/sandbox';
+import { LAMBDA, MANAGEMENT, MEMBER, aSandbox, assume, clients } from './helpers';
+
+const SECRET_VALUE = 'super-secret-value-0123456789';
+
+describe('Class: AwsSandbox', () => {
+  let sandbox: AwsSandbox;
+  const secrets = new SecretsManagerClient({ region: 'us-east-1' });
+  const asLambda = <T>(fn: () => Promise<T>) => sandbox.asPrincipal(LAMBDA, fn);
+
+  beforeEach(() => {
+    sandbox = aSandbox();
+    sandbox.install();
+  });
+
+  afterEach(() => sandbox.restore());
+
+  describe('Secrets Manager', () => {
+    it('creates a secret with a Secrets Manager ARN and reads it back by name and by ARN', async () => {
+      // Act
+      const created = await asLambda(() =>
+        secrets.send(
+          new CreateSecretCommand({ Name: 'datadog/api-key', SecretString: SECRET_VALUE, KmsKeyId: 'alias/custom', Tags: [{ Key: 'team', Value: 'platform' }] }),
+        ),
+      );
+      const byName = await asLambda(() => secrets.send(new GetSecretValueCommand({ SecretId: 'datadog/api-key' })));
+      const byArn = await asLambda(() => secrets.send(new GetSecretValueCommand({ SecretId: created.ARN })));
+      const byPartialArn = await asLambda(() => secrets.send(new GetSecretValueCommand({ SecretId: created.ARN!.slice(0, -7) })));
+      const described = await asLambda(() => secrets.send(new DescribeSecretCommand({ SecretId: 'datadog/api-key' })));
+
+      // Assess
+      expect(created.ARN).toMatch(new RegExp(`^arn:aws:secretsmanager:us-east-1:${MANAGEMENT}:secret:datadog/api-key-[A-Za-z0-9]{6}$`));
+      for (const read of [byName, byArn, byPartialArn]) expect(read).toMatchObject({ SecretString: SECRET_VALUE, VersionStages: ['AWSCURRENT'] });
+      expect(described).toMatchObject({ KmsKeyId: 'alias/custom', Tags: [{ Key: 'team', Value: 'platform' }] });
+      expect(JSON.stringify(described)).not.toContain(SECRET_VALUE);
+    });
+
+    it('keeps secrets per region and per account', async () => {
+      // Prepare
+      sandbox.putSecret('datadog/api-key', SECRET_VALUE, { region: 'eu-west-1' });
+      const member = clients(await asLambda(() => assume(`arn:aws:iam::${MEMBER}:role/OrganizationAccountAccessRole`)), 'eu-west-1');
+
+      // Act
+      const otherRegion = await asLambda(() => secrets.send(new GetSecretValueCommand({ SecretId: 'datadog/api-key' }))).catch((e: unknown) => e);
+      const otherAccount = await member.secrets.send(new GetSecretValueCommand({ SecretId: 'datadog/api-key' })).catch((e: unknown) => e);
+
+      // Assess
+      expect(otherRegion).toBeInstanceOf(ResourceNotFoundException);
+      expect(otherRegion).toMatchObject({ message: "Secrets Manager can't find the specified secret." });
+      expect(otherAccount).toBeInstanceOf(ResourceNotFoundException);
+    });
+
+    it('refuses a duplicate name and rotates the value with PutSecretValue', async () => {
+      // Prepare
+      sandbox.putSecret('datadog/api-key', SECRET_VALUE);
+
+      // Act
+      const duplicate = await asLambda(() => secrets.send(new CreateSecretCommand({ Name: 'datadog/api-key', SecretString: 'x' }))).catch((e: unknown) => e);
+      await asLambda(() => secrets.send(new PutSecretValueCommand({ SecretId: 'datadog/api-key', SecretString: 'new-value' })));
+      const current = await asLambda(() => secrets.send(new GetSecretValueCommand({ SecretId: 'datadog/api-key' })));
+      const previous = await asLambda(() => secrets.send(new GetSecretValueCommand({ SecretId: 'datadog/api-key', VersionStage: 'AWSPREVIOUS' })));
+
+      // Assess
+      expect(duplicate).toBeInstanceOf(ResourceExistsException);
+      expect((duplicate as Error).message).not.toContain(SECRET_VALUE);
+      expect(current.SecretString).toBe('new-value');
+      expect(previous.SecretString).toBe(SECRET_VALUE);
+    });
+
+    it('stores resource policies and tags, refusing malformed policies', async () => {
+      // Prepare
+      sandbox.putSecret('datadog/api-key', SECRET_VALUE);
+      const policy = {
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${MEMBER}:root` }, Action: 'secretsmanager:GetSecretValue', Resource: '*' }],
+      };
+
+      // Act
+      await asLambda(() => secrets.send(new PutResourcePolicyCommand({ SecretId: 'datadog/api-key', ResourcePolicy: JSON.stringify(policy) })));
+      await asLambda(() => secrets.send(new TagResourceCommand({ SecretId: 'datadog/api-key', Tags: [{ Key: 'a', Value: 'b' }] })));
+      const malformed = await asLambda(() => secrets.send(new PutResourcePolicyCommand({ SecretId: 'datadog/api-key', ResourcePolicy: '{' }))).catch(
+        (e: unknown) => e,
+      );
+      const stored = await asLambda(() => secrets.send(new GetResourcePolicyCommand({ SecretId: 'datadog/api-key' })));
+      const listed = await asLambda(() => secrets.send(new ListSecretsCommand({ Filters: [{ Key: 'tag-key', Values: ['a'] }] })));
+
+      // Assess
+      expect(JSON.parse(stored.ResourcePolicy!)).toEqual(policy);
+      expect(malformed).toBeInstanceOf(MalformedPolicyDocumentException);
+      expect(listed.SecretList?.map((secret) => secret.Name)).toEqual(['datadog/api-key']);
+    });
+
+    it('lets another account read a secret by ARN only when the resource policy allows it', async () => {
+      // Prepare
+      const arn = sandbox.putSecret('shared', SECRET_VALUE);
+      const member = clients(await asLambda(() => assume(`arn:aws:iam::${MEMBER}:role/OrganizationAccountAccessRole`)));
+      const read = () => member.secrets.send(new GetSecretValueCommand({ SecretId: arn })).then((o) => o.SecretString, (e: Error) => e.name);
+
+      // Act
+      const without = await read();
+      sandbox.putSecret('shared', SECRET_VALUE, {
+        resourcePolicy: {
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${MEMBER}:root` }, Action: 'secretsmanager:GetSecretValue', Resource: '*' }],
+        },
+      });
+      const withPolicy = await read();
+
+      // Assess
+      expect(without).toBe('AccessDeniedException');
+      expect(withPolicy).toBe(SECRET_VALUE);
+    });
+
+    it('schedules deletion: the value is unreadable, the name taken, until the recovery window ends', async () => {
+      // Prepare
+      sandbox.putSecret('datadog/api-key', SECRET_VALUE);
+
+      // Act
+      const deleted = await asLambda(() => secrets.send(new DeleteSecretCommand({ SecretId: 'datadog/api-key', RecoveryWindowInDays: 7 })));
+      const read = await asLambda(() => secrets.send(new GetSecretValueCommand({ SecretId: 'datadog/api-key' }))).catch((e: unknown) => e);
+      const recreate = await asLambda(() => secrets.send(new CreateSecretCommand({ Name: 'datadog/api-key', SecretString: 'x' }))).catch((e: unknown) => e);
+      const listed = await asLambda(() => secrets.send(new ListSecretsCommand({})));
+      sandbox.clock.advance(7 * 24 * 3600);
+      const afterWindow = await asLambda(() => secrets.send(new CreateSecretCommand({ Name: 'datadog/api-key', SecretString: 'x' })));
+
+      // Assess
+      expect(deleted.DeletionDate?.getTime()).toBe(sandbox.clock.now());
+      expect(read).toBeInstanceOf(InvalidRequestException);
+      expect(recreate).toBeInstanceOf(InvalidRequestException);
+      expect(listed.SecretList).toEqual([]);
+      expect(afterWindow.Name).toBe('datadog/api-key');
+    });
+
+    it('force-deletes at once, and does not fail for a missing secret', async () => {
+      // Prepare
+      sandbox.putSecret('datadog/api-key', SECRET_VALUE);
+
+      // Act
+      await asLambda(() => secrets.send(new DeleteSecretCommand({ SecretId: 'datadog/api-key', ForceDeleteWithoutRecovery: true })));
+      const again = await asLambda(() => secrets.send(new DeleteSecretCommand({ SecretId: 'datadog/api-key', ForceDeleteWithoutRecovery: true })));
+      const read = await asLambda(() => secrets.send(new GetSecretValueCommand({ SecretId: 'datadog/api-key' }))).catch((e: unknown) => e);
+
+      // Assess
+      expect(again.$metadata.httpStatusCode).toBe(200);
+      expect(read).toBeInstanceOf(ResourceNotFoundException);
+    });
+  });
+});

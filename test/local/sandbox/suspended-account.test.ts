@@ -1,0 +1,61 @@
+import { ListAccountAliasesCommand } from '@aws-sdk/client-iam';
+import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { GetCallerIdentityCommand, STSServiceException } from '@aws-sdk/client-sts';
+import { AwsSandbox } from '../../../local/sandbox';
+import { LAMBDA, MEMBER, aSandbox, assume, clients } from './helpers';
+
+describe('Class: AwsSandbox', () => {
+  let sandbox: AwsSandbox;
+
+  beforeEach(() => {
+    sandbox = aSandbox();
+    sandbox.install();
+  });
+
+  afterEach(() => sandbox.restore());
+
+  describe('a suspended account', () => {
+    it('refuses every call of a session in it with AccessDenied', async () => {
+      // Prepare
+      const member = clients(await sandbox.asPrincipal(LAMBDA, () => assume(`arn:aws:iam::${MEMBER}:role/OrganizationAccountAccessRole`)));
+      sandbox.setAccountStatus(MEMBER, 'SUSPENDED');
+
+      // Act
+      const results = await Promise.all([
+        member.sts.send(new GetCallerIdentityCommand({})).catch((e: Error) => e),
+        member.iam.send(new ListAccountAliasesCommand({})).catch((e: Error) => e),
+        member.secrets.send(new GetSecretValueCommand({ SecretId: 'x' })).catch((e: Error) => e),
+      ]);
+
+      // Assess
+      expect(results[0]).toBeInstanceOf(STSServiceException);
+      expect(results.map((error) => (error as Error).name)).toEqual(['AccessDenied', 'AccessDenied', 'AccessDeniedException']);
+    });
+
+    it('cannot have its roles assumed', async () => {
+      // Prepare
+      sandbox.setAccountStatus(MEMBER, 'SUSPENDED');
+
+      // Act
+      const error = await sandbox
+        .asPrincipal(LAMBDA, () => assume(`arn:aws:iam::${MEMBER}:role/OrganizationAccountAccessRole`))
+        .catch((e: Error) => e);
+
+      // Assess
+      expect(error).toMatchObject({ name: 'AccessDenied' });
+    });
+
+    it('was added suspended when asked', async () => {
+      // Prepare
+      sandbox.addAccount('555555555555', { status: 'SUSPENDED' });
+
+      // Act
+      const error = await sandbox
+        .asPrincipal('arn:aws:sts::555555555555:assumed-role/Any/s', () => clients().sts.send(new GetCallerIdentityCommand({})))
+        .catch((e: Error) => e);
+
+      // Assess
+      expect(error).toMatchObject({ name: 'AccessDenied' });
+    });
+  });
+});
