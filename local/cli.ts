@@ -142,7 +142,7 @@ async function main(): Promise<number> {
     datadogUrl: options.datadogUrl,
     propagationSeconds: options.propagationSeconds,
     onProgress: progressPrinter(write),
-    parameters: { LogLevel: options.verbose ? 'INFO' : 'SILENT' },
+    logLevel: options.verbose ? 'INFO' : 'SILENT',
   });
   if (options.json) {
     process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);

@@ -87,12 +87,13 @@ export class LocalFunctions {
   async invoke(functionArn: string, event: unknown): Promise<unknown> {
     const fn = this.byArn.get(functionArn);
     if (!fn) throw new Error(`no local function ${functionArn}`);
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- handlers are loaded on demand, like Lambda cold starts
-    const module = require(path.join(REPO_ROOT, fn.definition.entryPoint)) as Record<string, LambdaHandler>;
-    const handler = module[fn.definition.handler.split('.').pop() ?? 'handler'];
     const saved = process.env;
     process.env = { ...saved, ...this.baseEnvironment, ...fn.environment, AWS_LAMBDA_FUNCTION_NAME: fn.functionName };
     try {
+      // Loaded on first use inside the function's environment, like a Lambda cold start.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const module = require(path.join(REPO_ROOT, fn.definition.entryPoint)) as Record<string, LambdaHandler>;
+      const handler = module[fn.definition.handler.split('.').pop() ?? 'handler'];
       return await this.sandbox.asPrincipal(fn.principalArn, () => handler(event, lambdaContext(fn)));
     } finally {
       process.env = saved;

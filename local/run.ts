@@ -8,7 +8,7 @@ import { startLocalDatadog, type DatadogAccountRecord, type LocalDatadogServer }
 import { LocalFunctions, localFunctionArn, type LocalNames } from './functions';
 import { AwsSandbox, type SandboxDump } from './sandbox';
 import { runExecution, LocalExecutions, type ProgressListener } from './step-functions';
-import { loadDefinition, loadTemplate, templateFunctions, type LocalResolution } from './template';
+import { loadDefinition, loadTemplate, templateFunctions, templateRoles, type LocalResolution } from './template';
 import { matchesEventPattern } from './event-pattern';
 import type { DatadogSite } from '../shared/datadog-sites';
 import { decideLifecycleEvent } from '../shared/events/lifecycle-event';
@@ -34,6 +34,8 @@ export interface LocalRunOptions {
   onProgress?: ProgressListener;
   /** Template parameter values overriding the defaults, e.g. `{ MaxValidationSeconds: '60' }`. */
   parameters?: Record<string, string>;
+  /** Level of the functions' own logs; default `SILENT` (the summary tells what happened). */
+  logLevel?: 'SILENT' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 }
 
 /** The result of a local run: the `--json` document of `npm start`. */
@@ -128,7 +130,7 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunSumm
   const resolution: LocalResolution = {
     pseudo: { 'AWS::Partition': names.partition, 'AWS::Region': region, 'AWS::AccountId': names.accountId, 'AWS::StackName': STACK_NAME },
     resources,
-    parameters: { ...options.parameters, DatadogKeysSecretArn: secretArn, DatadogSite: site },
+    parameters: { LogLevel: options.logLevel ?? 'SILENT', ...options.parameters, DatadogKeysSecretArn: secretArn, DatadogSite: site },
   };
   const functions = new LocalFunctions(template, names, resolution, sandbox, {
     AWS_REGION: region,
@@ -138,9 +140,16 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunSumm
     AWS_SECRET_ACCESS_KEY: 'local-sandbox-placeholder',
     DATADOG_API_URL: options.datadogUrl ?? datadog?.url ?? '',
   });
-  for (const { roleArn } of functions.roles(names)) {
-    sandbox.putRole(names.accountId, roleArn.split('/').pop() as string, {
+  // Roles the template defines explicitly carry their real policies, so the sandbox evaluates them (the validator may
+  // assume only roles tagged as this tool's). Functions' implicit SAM roles are not modelled: their calls are allowed.
+  for (const role of templateRoles(template, resolution)) {
+    const roleName = `${STACK_NAME}-${role.logicalId}`;
+    const policyArns = Object.entries(role.policies).map(([policyName, document]) =>
+      sandbox.putPolicy(names.accountId, `${roleName}-${policyName}`, document),
+    );
+    sandbox.putRole(names.accountId, roleName, {
       trustPolicy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] },
+      attachedPolicyArns: policyArns,
     });
   }
 

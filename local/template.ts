@@ -154,3 +154,27 @@ export function loadDefinition(template: Template, local: LocalResolution): Reco
   });
   return JSON.parse(substituted) as Record<string, unknown>;
 }
+
+/** Resolves every intrinsic inside a JSON-like value (e.g. a policy document). */
+export function resolveDeep(template: Template, value: unknown, local: LocalResolution): unknown {
+  if (Array.isArray(value)) return value.map((item) => resolveDeep(template, item, local));
+  if (value === null || typeof value !== 'object') return value;
+  const keys = Object.keys(value);
+  if (keys.length === 1 && (keys[0] === 'Ref' || keys[0].startsWith('Fn::'))) return resolveValue(template, value, local);
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, resolveDeep(template, item, local)]));
+}
+
+/** The template's explicit `AWS::IAM::Role` resources with their inline policy documents, resolved. */
+export function templateRoles(template: Template, local: LocalResolution): { logicalId: string; policies: Record<string, object> }[] {
+  return Object.entries(template.Resources)
+    .filter(([, resource]) => resource.Type === 'AWS::IAM::Role')
+    .map(([logicalId, resource]) => ({
+      logicalId,
+      policies: Object.fromEntries(
+        ((resource.Properties?.Policies ?? []) as { PolicyName: string; PolicyDocument: unknown }[]).map((policy) => [
+          policy.PolicyName,
+          resolveDeep(template, policy.PolicyDocument, local) as object,
+        ]),
+      ),
+    }));
+}

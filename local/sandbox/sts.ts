@@ -82,6 +82,9 @@ export const stsOperations: Operation[] = [
         resourceAccountId: account.accountId,
         resourcePolicy: JSON.parse(trustPolicy) as object,
         context: {
+          // The role's tags, for identity policies that limit which roles may be assumed (STS Service Authorization
+          // Reference: resource type "role", condition key aws:ResourceTag/${TagKey}).
+          ...Object.fromEntries(Object.entries(role.tags ?? {}).map(([key, value]) => [`aws:ResourceTag/${key}`, value])),
           'sts:RoleSessionName': sessionName,
           ...(input.ExternalId !== undefined ? { 'sts:ExternalId': input.ExternalId } : {}),
         },

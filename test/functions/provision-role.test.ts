@@ -81,7 +81,7 @@ describe('Function: provisionRoleStep', () => {
 
     // Assess
     expect(result).toEqual({ roleArn: ROLE_ARN, policyArns: [POLICY_ARN], changed: false, validationRequired: false });
-    for (const command of MUTATIONS) expect(iam).not.toHaveReceivedCommand(command);
+    for (const command of MUTATIONS) expect(iam).not.toHaveReceivedCommand(command as typeof CreateRoleCommand);
   });
 
   it('gives a changed policy a new default version, deleting the oldest non-default one at the 5-version cap', async () => {
