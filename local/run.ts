@@ -52,6 +52,11 @@ export interface LocalRunSummary {
 }
 
 const STACK_NAME = 'datadog-onboarding-local';
+/**
+ * The local Datadog keys: random, never printed, and the same for every run of this process, because a warm function
+ * keeps the keys it read for five minutes (as in Lambda).
+ */
+const LOCAL_DATADOG_KEYS = { apiKey: randomBytes(16).toString('hex'), appKey: randomBytes(20).toString('hex') };
 const DEFAULT_MANAGEMENT_ACCOUNT = '111122223333';
 
 function isEventBridgeEvent(input: unknown): boolean {
@@ -101,7 +106,6 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunSumm
   const decision = isEventBridgeEvent(options.input) ? decideLifecycleEvent(options.input) : undefined;
   const memberAccountId = decision?.action === 'onboard' ? decision.accountId : (executionInput as { accountId?: string } | undefined)?.accountId;
   const byControlTower = decision?.action === 'onboard' && decision.trigger.source === 'aws.controltower';
-  const keys = { apiKey: randomBytes(16).toString('hex'), appKey: randomBytes(20).toString('hex') };
   const site = options.datadogSite ?? (String(template.Parameters.DatadogSite.Default) as DatadogSite);
   if (!options.sandbox && memberAccountId) {
     sandbox.addAccount(memberAccountId, { name: decision?.action === 'onboard' ? decision.context.accountName : undefined });
@@ -114,10 +118,10 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunSumm
       attachedPolicyArns: [`arn:${names.partition}:iam::aws:policy/AdministratorAccess`],
     });
   }
-  const secretArn = sandbox.putSecret('datadog-onboarding/datadog-keys', JSON.stringify(keys), { accountId: names.accountId, region });
+  const secretArn = sandbox.putSecret('datadog-onboarding/datadog-keys', JSON.stringify(LOCAL_DATADOG_KEYS), { accountId: names.accountId, region });
   let datadog: LocalDatadogServer | undefined;
   if (!options.datadogUrl) {
-    datadog = await startLocalDatadog({ ...keys, site, accounts: options.datadogAccounts });
+    datadog = await startLocalDatadog({ ...LOCAL_DATADOG_KEYS, site, accounts: options.datadogAccounts });
   }
 
   const stateMachineArn = `arn:${names.partition}:states:${region}:${names.accountId}:stateMachine:${STACK_NAME}-onboarding`;

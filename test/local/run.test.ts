@@ -1,0 +1,140 @@
+/**
+ * The whole flow locally (`npm start`'s engine): template patterns, starter, state machine, real handlers, the AWS
+ * sandbox and the local Datadog server.
+ */
+import { runLocally } from '../../local/run';
+import { AwsSandbox } from '../../local/sandbox';
+import type { DatadogAccountRecord } from '../../local/datadog/server';
+import { sampleEvent } from '../helpers';
+
+const MEMBER = '444455556666';
+
+function datadogRole(summary: Awaited<ReturnType<typeof runLocally>>) {
+  return summary.sandbox.accounts[MEMBER]?.roles.find((role) => role.roleName === 'DatadogIntegrationRole');
+}
+
+describe('Function: runLocally', () => {
+  it('onboards the Control Tower sample: role proven assumable, then registered with the same external ID', async () => {
+    // Act
+    const summary = await runLocally({ input: sampleEvent('control-tower-create-managed-account.json') });
+
+    // Assess
+    expect(summary).toMatchObject({ outcome: 'onboarded', accountId: MEMBER, partition: 'aws', executionName: 'onboard-444455556666' });
+    // Propagation takes 10 s in the sandbox: the first attempts are refused, the loop waits, then succeeds.
+    expect(summary.validationAttempts).toBeGreaterThan(1);
+    expect(summary.datadogAccounts).toHaveLength(1);
+    const [registration] = summary.datadogAccounts;
+    expect(registration.attributes).toMatchObject({
+      aws_account_id: MEMBER,
+      aws_partition: 'aws',
+      auth_config: { role_name: 'DatadogIntegrationRole', external_id: summary.datadog?.externalId },
+    });
+    expect(summary.datadog).toEqual({ accountConfigId: registration.id, roleName: 'DatadogIntegrationRole', externalId: expect.stringMatching(/^[0-9a-f]{32}$/) });
+    const role = datadogRole(summary);
+    // The validator's statement is gone: Datadog's principal alone, with the registered external ID.
+    expect(role?.assumeRolePolicyDocument).toEqual({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Sid: 'DatadogAWSIntegration',
+          Effect: 'Allow',
+          Principal: { AWS: 'arn:aws:iam::464622532012:root' },
+          Action: 'sts:AssumeRole',
+          Condition: { StringEquals: { 'sts:ExternalId': summary.datadog?.externalId } },
+        },
+      ],
+    });
+    expect(role?.attachedPolicyArns.sort()).toEqual(['arn:aws:iam::444455556666:policy/DatadogIntegrationPolicy', 'arn:aws:iam::aws:policy/SecurityAudit']);
+    expect(summary.sandbox.accounts[MEMBER].policies.map((policy) => policy.policyName)).toEqual(['DatadogIntegrationPolicy']);
+  });
+
+  it.each([
+    ['the Organizations sample', 'organizations-create-account-result.json'],
+    ['a console replay input', 'console-replay.json'],
+    ['a Control Tower UpdateManagedAccount', 'control-tower-update-managed-account.json'],
+  ])('onboards %s', async (_, file) => {
+    const summary = await runLocally({ input: sampleEvent(file) });
+    expect(summary.outcome).toBe('onboarded');
+    expect(summary.datadogAccounts).toHaveLength(1);
+  });
+
+  it.each([
+    ['a FAILED lifecycle event', 'control-tower-create-managed-account-failed.json', 'CreateManagedAccount for account 444455556666 is in state FAILED'],
+    ['a FAILED CreateAccountResult', 'organizations-create-account-result-failed.json', 'CreateAccountResult is in state FAILED (EMAIL_ALREADY_EXISTS)'],
+    ['an unrelated CloudTrail event', 'unrelated-cloudtrail-event.json', 'no EventBridge rule of template.yaml matches this event'],
+  ])('ignores %s with a reason and changes nothing', async (_, file, reason) => {
+    const summary = await runLocally({ input: sampleEvent(file) });
+    expect(summary.outcome).toBe('ignored');
+    expect(summary.reason).toContain(reason);
+    expect(summary.datadogAccounts).toEqual([]);
+    expect(Object.values(summary.sandbox.accounts).flatMap((account) => account.roles).map((role) => role.roleName)).not.toContain('DatadogIntegrationRole');
+  });
+
+  it('rejects a console input with a bad account id in one line', async () => {
+    const summary = await runLocally({ input: { accountId: '12345' } });
+    expect(summary).toMatchObject({ outcome: 'rejected', reason: 'execution input accountId: must be a 12-digit AWS account id' });
+  });
+
+  it('adopts a registration Datadog already holds: its external ID in the trust policy, a PATCH, no second registration', async () => {
+    // Prepare
+    const existing: DatadogAccountRecord = {
+      id: '11111111-2222-4333-8444-555555555555',
+      type: 'account',
+      attributes: {
+        aws_account_id: MEMBER,
+        aws_partition: 'aws',
+        auth_config: { role_name: 'LegacyDatadogRole', external_id: 'feedfacefeedfacefeedfacefeedface' },
+        account_tags: [],
+        created_at: '2026-01-01T00:00:00Z',
+        modified_at: '2026-01-01T00:00:00Z',
+      },
+    } as DatadogAccountRecord;
+
+    // Act
+    const summary = await runLocally({ input: sampleEvent('control-tower-create-managed-account.json'), datadogAccounts: [existing] });
+
+    // Assess
+    expect(summary.outcome).toBe('onboarded');
+    expect(summary.datadog).toEqual({ accountConfigId: existing.id, roleName: 'DatadogIntegrationRole', externalId: 'feedfacefeedfacefeedfacefeedface' });
+    expect(summary.datadogAccounts).toHaveLength(1);
+    expect(summary.datadogAccounts[0].attributes.auth_config).toMatchObject({ role_name: 'DatadogIntegrationRole', external_id: 'feedfacefeedfacefeedfacefeedface' });
+    const trust = datadogRole(summary)?.assumeRolePolicyDocument as { Statement: { Condition: unknown }[] };
+    expect(trust.Statement[0].Condition).toEqual({ StringEquals: { 'sts:ExternalId': 'feedfacefeedfacefeedfacefeedface' } });
+  });
+
+  it('replays an onboarded account with no IAM write and no new registration', async () => {
+    // Prepare
+    const sandbox = new AwsSandbox({ managementAccountId: '111122223333', propagationSeconds: 10 });
+    sandbox.addAccount(MEMBER);
+    sandbox.putRole(MEMBER, 'OrganizationAccountAccessRole', {
+      trustPolicy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:root' }, Action: 'sts:AssumeRole' }] },
+      attachedPolicyArns: ['arn:aws:iam::aws:policy/AdministratorAccess'],
+    });
+    const first = await runLocally({ input: sampleEvent('console-replay.json'), sandbox });
+    sandbox.clock.advance(3600);
+    sandbox.resetMutatingCalls();
+
+    // Act
+    const replay = await runLocally({ input: sampleEvent('console-replay.json'), sandbox, datadogAccounts: first.datadogAccounts });
+
+    // Assess
+    expect(replay.reason).toBeUndefined();
+    expect(replay).toMatchObject({ outcome: 'onboarded', validationAttempts: 0, datadog: first.datadog });
+    expect(sandbox.mutatingCalls().iam).toBe(0);
+    expect(replay.datadogAccounts).toEqual(first.datadogAccounts);
+  });
+
+  it('fails with the member access role named when the account lacks it', async () => {
+    // Prepare: an account without OrganizationAccountAccessRole (e.g. invited, not created).
+    const sandbox = new AwsSandbox({ managementAccountId: '111122223333' });
+    sandbox.addAccount(MEMBER);
+
+    // Act
+    const summary = await runLocally({ input: sampleEvent('console-replay.json'), sandbox });
+
+    // Assess
+    expect(summary.outcome).toBe('failed');
+    expect(summary.reason).toMatch(/^MemberAccountAccessError: account 444455556666, step ProvisionRole: cannot assume arn:aws:iam::444455556666:role\/OrganizationAccountAccessRole/);
+    expect(summary.datadogAccounts).toEqual([]);
+  });
+});
