@@ -118,6 +118,14 @@ function describe(summary: LocalRunSummary): string {
   return lines.join('\n');
 }
 
+/** Keys for `--datadog-url`, from `DD_API_KEY` / `DD_APP_KEY` (Datadog's own variable names); never printed. */
+function datadogKeysFromEnvironment(): { apiKey: string; appKey: string } | undefined {
+  const { DD_API_KEY: apiKey, DD_APP_KEY: appKey } = process.env;
+  if (!apiKey && !appKey) return undefined;
+  if (!apiKey || !appKey) throw new UsageError('--datadog-url needs both DD_API_KEY and DD_APP_KEY, or neither');
+  return { apiKey, appKey };
+}
+
 function exitCode(summary: LocalRunSummary): number {
   if (summary.outcome === 'failed') return 1;
   if (summary.outcome === 'rejected') return 2;
@@ -140,6 +148,7 @@ async function main(): Promise<number> {
     input,
     datadogSite: options.site as never,
     datadogUrl: options.datadogUrl,
+    datadogKeys: options.datadogUrl ? datadogKeysFromEnvironment() : undefined,
     propagationSeconds: options.propagationSeconds,
     onProgress: progressPrinter(write),
     logLevel: options.verbose ? 'INFO' : 'SILENT',

@@ -24,6 +24,8 @@ export interface LocalRunOptions {
   datadogSite?: DatadogSite;
   /** Send Datadog calls to this server instead of the embedded one. */
   datadogUrl?: string;
+  /** Keys for that server (stored in the sandbox's keys secret); default random keys the embedded server accepts. */
+  datadogKeys?: { apiKey: string; appKey: string };
   /** Registrations the embedded Datadog holds before the run (API field names). */
   datadogAccounts?: DatadogAccountRecord[];
   /** Seconds IAM changes take to propagate in the sandbox; default 10. */
@@ -118,10 +120,13 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunSumm
       attachedPolicyArns: [`arn:${names.partition}:iam::aws:policy/AdministratorAccess`],
     });
   }
-  const secretArn = sandbox.putSecret('datadog-onboarding/datadog-keys', JSON.stringify(LOCAL_DATADOG_KEYS), { accountId: names.accountId, region });
+  const keys = options.datadogKeys ?? LOCAL_DATADOG_KEYS;
+  // Other keys get another secret: a warm function would otherwise reuse the keys it read from the first one.
+  const secretName = options.datadogKeys ? 'datadog-onboarding/datadog-keys-external' : 'datadog-onboarding/datadog-keys';
+  const secretArn = sandbox.putSecret(secretName, JSON.stringify(keys), { accountId: names.accountId, region });
   let datadog: LocalDatadogServer | undefined;
   if (!options.datadogUrl) {
-    datadog = await startLocalDatadog({ ...LOCAL_DATADOG_KEYS, site, accounts: options.datadogAccounts });
+    datadog = await startLocalDatadog({ ...keys, site, accounts: options.datadogAccounts });
   }
 
   const stateMachineArn = `arn:${names.partition}:states:${region}:${names.accountId}:stateMachine:${STACK_NAME}-onboarding`;

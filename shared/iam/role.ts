@@ -86,6 +86,18 @@ export async function updateTrustPolicy(iam: IAMClient, roleName: string, trustP
   await iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: roleName, PolicyDocument: JSON.stringify(trustPolicy) }));
 }
 
+/** ARNs of the managed policies attached to a role, all pages. */
+export async function listAttachedPolicyArns(iam: IAMClient, roleName: string): Promise<string[]> {
+  const arns: string[] = [];
+  let marker: string | undefined;
+  do {
+    const page = await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: roleName, Marker: marker }));
+    arns.push(...(page.AttachedPolicies ?? []).flatMap((policy) => (policy.PolicyArn ? [policy.PolicyArn] : [])));
+    marker = page.IsTruncated ? page.Marker : undefined;
+  } while (marker);
+  return arns;
+}
+
 /** Which managed policies a role should have. */
 export interface AttachmentSpec {
   roleName: string;
@@ -104,14 +116,7 @@ export async function convergeAttachedPolicies(
   iam: IAMClient,
   spec: AttachmentSpec,
 ): Promise<{ attached: string[]; detached: string[] }> {
-  const current: string[] = [];
-  let marker: string | undefined;
-  do {
-    const page = await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: spec.roleName, Marker: marker }));
-    current.push(...(page.AttachedPolicies ?? []).flatMap((policy) => (policy.PolicyArn ? [policy.PolicyArn] : [])));
-    marker = page.IsTruncated ? page.Marker : undefined;
-  } while (marker);
-
+  const current = await listAttachedPolicyArns(iam, spec.roleName);
   const detached = current.filter((policyArn) => !spec.attach.includes(policyArn) && spec.detach(policyArn));
   for (const policyArn of detached) {
     await iam.send(new DetachRolePolicyCommand({ RoleName: spec.roleName, PolicyArn: policyArn }));

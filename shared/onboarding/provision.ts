@@ -3,13 +3,13 @@
  * needs), the role with its trust policy, and the attachments. Every call converges; a converged account gets no
  * write at all.
  */
-import { ListAttachedRolePoliciesCommand, type IAMClient } from '@aws-sdk/client-iam';
+import type { IAMClient } from '@aws-sdk/client-iam';
 import { datadogPrincipalArn } from '../datadog-sites';
 import { convergeManagedPolicy, deleteManagedPolicy, type ConvergeAction } from '../iam/managed-policy';
 import { integrationPolicyName, splitIntegrationPolicy } from '../iam/integration-policy';
 import { isManagedByThisTool } from '../iam/ownership';
 import { parseIamDocument, sameDocument, type PolicyDocument } from '../iam/policy-document';
-import { convergeAttachedPolicies, convergeRole, getRole } from '../iam/role';
+import { convergeAttachedPolicies, convergeRole, getRole, listAttachedPolicyArns } from '../iam/role';
 import { buildTrustPolicy } from '../iam/trust-policy';
 import { awsManagedPolicyArn, policyArn } from '../partitions';
 import type { OnboardingTarget } from './target';
@@ -73,17 +73,6 @@ function plan(request: ProvisionRequest): Plan {
       arn === partPrefix || (arn.startsWith(partPrefix) && /^-\d+$/.test(arn.slice(partPrefix.length))),
     securityAuditArn,
   };
-}
-
-async function listAttachedPolicyArns(iam: IAMClient, roleName: string): Promise<string[]> {
-  const arns: string[] = [];
-  let marker: string | undefined;
-  do {
-    const page = await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: roleName, Marker: marker }));
-    arns.push(...(page.AttachedPolicies ?? []).flatMap((policy) => (policy.PolicyArn ? [policy.PolicyArn] : [])));
-    marker = page.IsTruncated ? page.Marker : undefined;
-  } while (marker);
-  return arns;
 }
 
 /** Read-only check: the role exists, is ours, trusts Datadog alone with this external ID, and has exactly the wanted attachments. */

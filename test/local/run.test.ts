@@ -138,3 +138,25 @@ describe('Function: runLocally', () => {
     expect(summary.datadogAccounts).toEqual([]);
   });
 });
+
+describe('Function: runLocally with --datadog-url', () => {
+  it('sends every Datadog call to the given server with the given keys', async () => {
+    // Prepare
+    const { startLocalDatadog } = await import('../../local/datadog/server');
+    const keys = { apiKey: 'external-api-key-0123456789', appKey: 'external-app-key-0123456789abcdef' };
+    const external = await startLocalDatadog(keys);
+
+    try {
+      // Act
+      const summary = await runLocally({ input: sampleEvent('console-replay.json'), datadogUrl: external.url, datadogKeys: keys });
+
+      // Assess
+      expect(summary.outcome).toBe('onboarded');
+      expect(external.accounts()).toHaveLength(1);
+      expect(external.accounts()[0].id).toBe(summary.datadog?.accountConfigId);
+      expect(JSON.stringify(summary)).not.toContain(keys.apiKey);
+    } finally {
+      await external.close();
+    }
+  });
+});
