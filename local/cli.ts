@@ -8,11 +8,13 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DATADOG_SITES, isDatadogSite } from '../shared/datadog-sites';
-import { runLocally, type LocalRunSummary } from './run';
+import { FaultPlan } from './faults';
+import { newSandboxFor, runLocally, type LocalRunSummary } from './run';
+import { loadState, saveState, type LocalState } from './state-file';
 import type { ProgressListener } from './step-functions';
 import { REPO_ROOT } from './template';
 
-const USAGE = `usage: npm start -- [EVENT.json] [--datadog-site SITE] [--datadog-url URL] [--propagation-seconds N] [--json] [--verbose]`;
+const USAGE = `usage: npm start -- [EVENT.json] [--datadog-site SITE] [--datadog-url URL] [--state FILE] [--fault SPEC]... [--propagation-seconds N] [--json] [--verbose]`;
 const DEFAULT_EVENT = path.join(REPO_ROOT, 'events', 'control-tower-create-managed-account.json');
 
 /** A bad command line or input file: reported in one line, exit 2. */
@@ -25,6 +27,8 @@ interface CliOptions {
   propagationSeconds?: number;
   json: boolean;
   verbose: boolean;
+  stateFile?: string;
+  faults: FaultPlan;
 }
 
 function parseCommandLine(argv: string[]): CliOptions {
@@ -37,6 +41,8 @@ function parseCommandLine(argv: string[]): CliOptions {
         'datadog-site': { type: 'string' },
         'datadog-url': { type: 'string' },
         'propagation-seconds': { type: 'string' },
+        state: { type: 'string' },
+        fault: { type: 'string', multiple: true },
         json: { type: 'boolean', default: false },
         verbose: { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
@@ -61,7 +67,15 @@ function parseCommandLine(argv: string[]): CliOptions {
   if (propagation !== undefined && !/^\d{1,5}$/.test(propagation)) {
     throw new UsageError('--propagation-seconds must be a whole number of seconds');
   }
+  let faults: FaultPlan;
+  try {
+    faults = FaultPlan.parse(values.fault ?? []);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
   return {
+    stateFile: values.state,
+    faults,
     file: positionals[0] ?? DEFAULT_EVENT,
     site,
     datadogUrl: url,
@@ -115,6 +129,8 @@ function describe(summary: LocalRunSummary): string {
     if (role) lines.push(`IAM: role ${role.roleName} with ${role.attachedPolicyArns.join(', ')}`);
   }
   lines.push(`Datadog registrations held: ${summary.datadogAccounts.length}`);
+  const writes = Object.entries(summary.calls.mutating).filter(([, count]) => count > 0);
+  lines.push(`mutating calls: ${writes.length === 0 ? 'none' : writes.map(([service, count]) => `${service} ${count}`).join(', ')}`);
   return lines.join('\n');
 }
 
@@ -144,8 +160,20 @@ async function main(): Promise<number> {
     }
   }
   if (!options.json) write(`Onboarding from ${path.relative(process.cwd(), options.file) || options.file}`);
+  let state: LocalState = {};
+  if (options.stateFile) {
+    try {
+      state = loadState(options.stateFile);
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+  }
+  const sandbox = options.stateFile ? (state.sandbox ?? newSandboxFor(input, options.propagationSeconds)) : undefined;
   const summary = await runLocally({
     input,
+    sandbox,
+    datadogAccounts: state.datadogAccounts,
+    faults: options.faults,
     datadogSite: options.site as never,
     datadogUrl: options.datadogUrl,
     datadogKeys: options.datadogUrl ? datadogKeysFromEnvironment() : undefined,
@@ -153,6 +181,7 @@ async function main(): Promise<number> {
     onProgress: progressPrinter(write),
     logLevel: options.verbose ? 'INFO' : 'SILENT',
   });
+  if (options.stateFile && sandbox) saveState(options.stateFile, sandbox, summary.datadogAccounts);
   if (options.json) {
     process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
   } else {

@@ -47,6 +47,8 @@ export class LocalFunctions {
     resolution: LocalResolution,
     private readonly sandbox: AwsSandbox,
     private readonly baseEnvironment: Record<string, string>,
+    /** Reports an injected crash of the invocation that just ran (see `FaultPlan.takeCrash`). */
+    private readonly crashOf?: () => Error | undefined,
   ) {
     for (const definition of templateFunctions(template)) {
       const roleLogicalId = definition.roleLogicalId ?? `${definition.logicalId}Role`;
@@ -94,7 +96,16 @@ export class LocalFunctions {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const module = require(path.join(REPO_ROOT, fn.definition.entryPoint)) as Record<string, LambdaHandler>;
       const handler = module[fn.definition.handler.split('.').pop() ?? 'handler'];
-      return await this.sandbox.asPrincipal(fn.principalArn, () => handler(event, lambdaContext(fn)));
+      let result: unknown;
+      try {
+        result = await this.sandbox.asPrincipal(fn.principalArn, () => handler(event, lambdaContext(fn)));
+      } catch (error) {
+        // A function that died reports its death, whatever it was doing.
+        throw this.crashOf?.() ?? error;
+      }
+      const crash = this.crashOf?.();
+      if (crash) throw crash;
+      return result;
     } finally {
       process.env = saved;
     }

@@ -211,12 +211,19 @@ function redactedQuery(query: URLSearchParams): Record<string, string> {
   return copy;
 }
 
+/** An injected failure, shaped like Datadog's error bodies. */
+function injectedFault(status: number): DatadogHttpError {
+  return new DatadogHttpError(status, { errors: [{ status: String(status), title: status === 429 ? 'Too Many Requests' : 'Injected fault' }] });
+}
+
 function send(response: ServerResponse, status: number, body: unknown, contentType: string): void {
+  // Retryable answers say when to retry; zero keeps local runs fast (the client honours the header).
+  const headers = status === 429 || status >= 500 ? { 'x-ratelimit-reset': '0' } : {};
   if (status === 204 || body === undefined) {
-    response.writeHead(status).end();
+    response.writeHead(status, headers).end();
     return;
   }
-  response.writeHead(status, { 'content-type': contentType }).end(JSON.stringify(body));
+  response.writeHead(status, { 'content-type': contentType, ...headers }).end(JSON.stringify(body));
 }
 
 function validateOptions(options: LocalDatadogOptions): void {
@@ -282,6 +289,8 @@ export async function startLocalDatadog(options: LocalDatadogOptions): Promise<L
         .find(({ found }) => found !== null);
       if (match === undefined || match.found === null) throw routeNotFound(method, url.pathname);
       operation = match.route.operation;
+      const injected = options.faults?.before?.(operation);
+      if (injected !== undefined) throw injectedFault(injected);
       if (match.route.auth && !authorised(request, options)) throw forbidden();
       const reply = match.route.handle({
         params: match.found.slice(1).map(decodeSegment),
@@ -289,6 +298,7 @@ export async function startLocalDatadog(options: LocalDatadogOptions): Promise<L
         json: () => parseJson(raw),
       });
       ({ status, body } = reply);
+      options.faults?.after?.(operation);
     } catch (error) {
       if (!(error instanceof DatadogHttpError)) {
         // A bug in the stand-in, not in the caller: say so loudly.

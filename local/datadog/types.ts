@@ -111,6 +111,18 @@ export interface LocalDatadogOptions {
   site?: DatadogSite;
   /** Clock in milliseconds since the epoch; default `Date.now`. Drives timestamps and external-ID expiry. */
   now?: () => number;
+  /** Fault injection around each answered operation (see {@link DatadogFaultHooks}). */
+  faults?: DatadogFaultHooks;
+}
+
+/**
+ * Fault injection: `before` may return an HTTP status to answer instead of serving the operation (nothing changes);
+ * `after` runs once the operation succeeded. Injected 429 and 5xx answers carry `x-ratelimit-reset: 0`, which the
+ * client honours, so its retries do not sleep.
+ */
+export interface DatadogFaultHooks {
+  before?(operation: DatadogOperation): number | undefined;
+  after?(operation: DatadogOperation): void;
 }
 
 /** A running stand-in, returned by {@link startLocalDatadog}. */

@@ -32,7 +32,7 @@ import { dumpState } from './dump';
 import { findAccount, findPolicy, findRole, findUser, policyArnOf, roleArnOf, userArnOf } from './iam-entities';
 import { principalCaller } from './identity';
 import { newAccessKeyId, newOrganizationId, newSecretAccessKey, newUniqueId, newUuid } from './ids';
-import { installMocks } from './mock-wiring';
+import { installMocks, type CallHooks } from './mock-wiring';
 import { checkPolicyDocument } from './policy-documents';
 import type { PolicyKind } from './policy-documents';
 import { secretArnOf } from './secrets-manager';
@@ -44,6 +44,7 @@ export type { SandboxDump } from './dump';
 export { SandboxSetupError } from './errors';
 export { AWS_MANAGED_POLICIES } from './managed-policies';
 export type { AccountStatus, SandboxJson, ServiceName } from './state';
+export type { CallHooks } from './mock-wiring';
 
 /** How to build a sandbox. */
 export interface SandboxOptions {
@@ -80,6 +81,7 @@ const AMBIENT_CREDENTIALS = {
  * Only one sandbox can be installed at a time (the SDK clients are mocked globally).
  */
 export class AwsSandbox {
+  private callHooks: CallHooks | undefined;
   /** The sandbox's clock: advance it to let IAM changes propagate and sessions expire. */
   readonly clock: VirtualClock;
   private state: SandboxState;
@@ -307,6 +309,14 @@ export class AwsSandbox {
   }
 
   /**
+   * Sets (or clears, with `undefined`) the hooks consulted around every simulated call, for fault injection.
+   * They are not part of the saved state.
+   */
+  setCallHooks(hooks: CallHooks | undefined): void {
+    this.callHooks = hooks;
+  }
+
+  /**
    * Records (or updates, by id) a CreateAccount / CreateGovCloudAccount request for DescribeCreateAccountStatus.
    *
    * @param status.id - the request id, `car-` followed by 8 to 32 lower-case letters or digits.
@@ -364,6 +374,7 @@ export class AwsSandbox {
       },
       clock: this.clock,
       currentPrincipal: () => this.principals.getStore() ?? this.state.defaultPrincipalArn,
+      hooks: () => this.callHooks,
     });
   }
 

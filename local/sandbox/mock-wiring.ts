@@ -24,10 +24,22 @@ import { secretsManagerOperations } from './secrets-manager';
 import type { ServiceName } from './state';
 import { stsOperations } from './sts';
 
+/**
+ * Hooks around each simulated call, for fault injection: `before` may return an error to raise instead of serving
+ * the call (nothing changes); `after` runs once the call has changed the state, and may throw (a crash right after a
+ * side effect).
+ */
+export interface CallHooks {
+  before?(service: ServiceName, operation: string): Error | undefined;
+  after?(service: ServiceName, operation: string): void;
+}
+
 /** What the wiring needs from a sandbox. */
 export interface SandboxRuntime extends SandboxCore {
   /** The principal of calls whose credentials the sandbox did not issue (set by `asPrincipal`), if any. */
   currentPrincipal(): string | undefined;
+  /** Fault injection, consulted around every call (see {@link CallHooks}). */
+  hooks(): CallHooks | undefined;
 }
 
 /** The parts of an SDK client a handler reads. */
@@ -88,6 +100,8 @@ async function serve(
   const { state, clock } = runtime;
   // Counted before anything can fail: an attempted write is a write as far as idempotence is concerned.
   if (isMutating(op.name)) state.mutatingCalls[service] += 1;
+  const injected = runtime.hooks()?.before?.(service, op.name);
+  if (injected) throw injected;
   const [credentials, region] = await Promise.all([readCredentials(client), readRegion(client)]);
   // The real SDK refuses to send without a region.
   if (region === undefined) throw new Error('Region is missing');
@@ -107,6 +121,7 @@ async function serve(
   }
   const call: CallContext = { core: runtime, caller, region, service, operation: op.name, nowMs };
   const output = await op.handle(structuredClone(input), call);
+  runtime.hooks()?.after?.(service, op.name);
   return { ...output, $metadata: { httpStatusCode: 200, requestId: newUuid(), attempts: 1, totalRetryDelay: 0 } };
 }
 
