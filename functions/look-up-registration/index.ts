@@ -27,7 +27,7 @@ export interface LookUpRegistrationResult extends PreparedExternalId {
  */
 export async function lookUpRegistrationStep(event: unknown): Promise<LookUpRegistrationResult> {
   const { target } = parseStepInput(targetInputSchema, event, STEP);
-  const api = await datadogApiFor(target.datadogSite);
+  const api = await datadogApiFor(target.datadogSite, { accountId: target.accountId, step: STEP });
   const prepared = await prepareExternalId(api, target);
   const permissions = await standardPermissions(api);
   logger.info('registration looked up', {

@@ -29,7 +29,7 @@ export function parseAccountTags(value: string): string[] {
 export async function registerAccountStep(event: unknown): Promise<RegistrationResult> {
   const { target, externalId } = parseStepInput(externalIdInputSchema, event, STEP);
   const env = readEnv(pickEnv('DATADOG_ACCOUNT_TAGS', 'DATADOG_METRICS_COLLECTION', 'DATADOG_RESOURCE_COLLECTION'));
-  const api = await datadogApiFor(target.datadogSite);
+  const api = await datadogApiFor(target.datadogSite, { accountId: target.accountId, step: STEP });
   const result = await registerAccount(api, target, externalId, {
     accountTags: parseAccountTags(env.DATADOG_ACCOUNT_TAGS),
     metricsCollection: env.DATADOG_METRICS_COLLECTION,

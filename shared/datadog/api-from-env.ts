@@ -4,6 +4,7 @@
 import type { AWSIntegrationApi } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/apis/AWSIntegrationApi';
 import { pickEnv, readEnv } from '../config';
 import type { DatadogSite } from '../datadog-sites';
+import type { ErrorContext } from '../errors';
 import { awsIntegrationApi } from './client';
 import { readDatadogKeys } from './keys';
 
@@ -11,10 +12,12 @@ import { readDatadogKeys } from './keys';
  * Reads the keys from the secret named by `DATADOG_KEYS_SECRET_ARN` and builds the client for the site
  * (or for `DATADOG_API_URL` when set, in local runs).
  *
+ * @param context - the account and step, for error messages.
+ *
  * @throws DatadogKeysError, TransientError (see `readDatadogKeys`), InvalidInputError for a bad environment.
  */
-export async function datadogApiFor(site: DatadogSite): Promise<AWSIntegrationApi> {
+export async function datadogApiFor(site: DatadogSite, context: ErrorContext): Promise<AWSIntegrationApi> {
   const env = readEnv(pickEnv('DATADOG_KEYS_SECRET_ARN', 'DATADOG_API_URL'));
-  const keys = await readDatadogKeys(env.DATADOG_KEYS_SECRET_ARN);
+  const keys = await readDatadogKeys(env.DATADOG_KEYS_SECRET_ARN, context);
   return awsIntegrationApi({ site, keys, apiUrl: env.DATADOG_API_URL });
 }

@@ -5,7 +5,7 @@
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { z } from 'zod';
 import { isTransientAwsError } from '../aws/transient-errors';
-import { DatadogKeysError, TransientError } from '../errors';
+import { DatadogKeysError, TransientError, type ErrorContext } from '../errors';
 
 /** The keys. */
 export interface DatadogKeys {
@@ -23,20 +23,22 @@ const KEYS_CACHE_SECONDS = 300;
  * Reads the keys from the secret.
  *
  * @param secretArn - ARN of the secret (parameter `DatadogKeysSecretArn`).
+ * @param context - the account and step, for error messages.
  * @throws DatadogKeysError when the secret is missing, unreadable or not in the expected format; the message names
  *   the secret and the problem, never a value.
  * @throws TransientError on throttling or a Secrets Manager outage.
  */
-export async function readDatadogKeys(secretArn: string): Promise<DatadogKeys> {
+export async function readDatadogKeys(secretArn: string, context: ErrorContext = {}): Promise<DatadogKeys> {
   let value: unknown;
   try {
     value = await getSecret(secretArn, { maxAge: KEYS_CACHE_SECONDS });
   } catch (error) {
     const cause = (error as { cause?: unknown }).cause ?? error;
     if (isTransientAwsError(cause)) {
-      throw new TransientError(`reading the Datadog keys secret ${secretArn} failed: ${(cause as Error).name}`);
+      throw new TransientError(`reading the Datadog keys secret ${secretArn} failed: ${(cause as Error).name}`, context);
     }
     throw new DatadogKeysError(`cannot read the Datadog keys secret ${secretArn}: ${(cause as Error).name}`, {
+      ...context,
       remedy: 'Check that the secret exists and that the function may read it (and decrypt it with its KMS key)',
     });
   }
@@ -49,6 +51,7 @@ export async function readDatadogKeys(secretArn: string): Promise<DatadogKeys> {
   const keys = keysSchema.safeParse(parsed);
   if (!keys.success) {
     throw new DatadogKeysError(`the Datadog keys secret ${secretArn} is not JSON with non-empty "apiKey" and "appKey"`, {
+      ...context,
       remedy: 'Store {"apiKey": "<Datadog API key>", "appKey": "<Datadog application key>"} in the secret',
     });
   }

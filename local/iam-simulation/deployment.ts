@@ -1,0 +1,80 @@
+/**
+ * The names a deployment of `template.yaml` gets in the least-privilege simulation: one stack in account
+ * 111122223333 of a partition, named the way the local run names things (`<stack>-<LogicalId>`), so that simulated
+ * and recorded calls speak of the same ARNs.
+ */
+import type { DatadogSite } from '../../shared/datadog-sites';
+import { localFunctionArn, localRoleArn, type LocalNames } from '../functions';
+import { templateFunctions, type LocalResolution, type Template } from '../template';
+
+/** The partitions the least-privilege proof runs for (`aws-cn` has no role delegation to Datadog). */
+export const SIMULATED_PARTITIONS = ['aws', 'aws-us-gov'] as const;
+
+/** One of {@link SIMULATED_PARTITIONS}. */
+export type SimulatedPartition = (typeof SIMULATED_PARTITIONS)[number];
+
+/** The account the stack is deployed to. */
+export const STACK_ACCOUNT_ID = '111122223333';
+
+const REGION: Record<SimulatedPartition, string> = { aws: 'us-east-1', 'aws-us-gov': 'us-gov-west-1' };
+/** A Datadog site with role delegation in each partition. */
+const SITE: Record<SimulatedPartition, DatadogSite> = { aws: 'datadoghq.com', 'aws-us-gov': 'ddog-gov.com' };
+
+/** A deployment of the template, as the simulation names it. */
+export interface SimulatedDeployment {
+  partition: SimulatedPartition;
+  datadogSite: DatadogSite;
+  names: LocalNames;
+  /** Resolves the template's parameters, pseudo parameters and references for this deployment. */
+  resolution: LocalResolution;
+  /** The `DatadogKeysSecretArn` parameter. */
+  secretArn: string;
+  stateMachineArn: string;
+  /** ARN of the validator's role (`ValidatorRole`). */
+  validatorRoleArn: string;
+  /** ARN of a function, by logical id. */
+  functionArn(logicalId: string): string;
+  /** Session ARN of an execution role: `arn:<p>:sts::<account>:assumed-role/<role>/<session>`. */
+  sessionArn(roleLogicalId: string, sessionName: string): string;
+}
+
+/**
+ * Names a deployment of the template in a partition.
+ *
+ * @param options.secretArn - the keys secret, default `…:secret:datadog-onboarding/datadog-keys-AbCdEf` in the stack's
+ *   account and region.
+ * @param options.parameters - template parameter values overriding the defaults.
+ */
+export function simulatedDeployment(
+  template: Template,
+  partition: SimulatedPartition,
+  options: { secretArn?: string; stackName?: string; parameters?: Record<string, string> } = {},
+): SimulatedDeployment {
+  const names: LocalNames = { partition, region: REGION[partition], accountId: STACK_ACCOUNT_ID, stackName: options.stackName ?? 'datadog-onboarding' };
+  const prefix = `arn:${partition}`;
+  const secretArn = options.secretArn ?? `${prefix}:secretsmanager:${names.region}:${names.accountId}:secret:datadog-onboarding/datadog-keys-AbCdEf`;
+  const stateMachineArn = `${prefix}:states:${names.region}:${names.accountId}:stateMachine:${names.stackName}-onboarding`;
+  const validatorRoleArn = localRoleArn(names, 'ValidatorRole');
+  const resources: Record<string, string> = { OnboardingStateMachine: stateMachineArn, 'ValidatorRole.Arn': validatorRoleArn };
+  for (const fn of templateFunctions(template)) {
+    resources[`${fn.logicalId}.Arn`] = localFunctionArn(names, fn.logicalId);
+    resources[fn.logicalId] = `${names.stackName}-${fn.logicalId}`;
+  }
+  const datadogSite = (options.parameters?.DatadogSite as DatadogSite | undefined) ?? SITE[partition];
+  return {
+    partition,
+    datadogSite,
+    names,
+    resolution: {
+      pseudo: { 'AWS::Partition': partition, 'AWS::Region': names.region, 'AWS::AccountId': names.accountId, 'AWS::StackName': names.stackName },
+      resources,
+      parameters: { LogLevel: 'SILENT', ...options.parameters, DatadogKeysSecretArn: secretArn, DatadogSite: datadogSite },
+    },
+    secretArn,
+    stateMachineArn,
+    validatorRoleArn,
+    functionArn: (logicalId) => localFunctionArn(names, logicalId),
+    sessionArn: (roleLogicalId, sessionName) =>
+      `${prefix}:sts::${names.accountId}:assumed-role/${localRoleArn(names, roleLogicalId).split('/').pop()}/${sessionName}`,
+  };
+}
