@@ -255,7 +255,12 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunSumm
       return summary({ outcome: 'ignored', reason: 'an onboarding of this account is already running, or this event was handled before', accountId: memberAccountId });
     }
     const done = await runExecution(definition, execution, (arn, input) => functions.invoke(arn, input), sandbox.clock, options.onProgress ?? (() => undefined));
-    const output = done.output as { accountId?: string; partition?: Partition; validationAttempts?: number; datadog?: LocalRunSummary['datadog'] } | undefined;
+    const output = done.output as
+      | { outcome?: string; reason?: string; runningExecutionArn?: string; accountId?: string; partition?: Partition; validationAttempts?: number; datadog?: LocalRunSummary['datadog'] }
+      | undefined;
+    if (output?.outcome === 'skipped') {
+      return summary({ outcome: 'ignored', accountId: output.accountId, reason: `${output.reason}: ${output.runningExecutionArn}`, executionName: done.name });
+    }
     return summary({
       outcome: done.status === 'SUCCEEDED' ? 'onboarded' : 'failed',
       accountId: output?.accountId ?? memberAccountId,

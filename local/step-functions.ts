@@ -6,6 +6,8 @@
 import {
   DescribeExecutionCommand,
   ExecutionAlreadyExists,
+  ExecutionDoesNotExist,
+  ListExecutionsCommand,
   SFNClient,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
@@ -19,6 +21,7 @@ export interface LocalExecution {
   executionArn: string;
   input: unknown;
   status: 'PENDING' | 'RUNNING' | 'SUCCEEDED' | 'FAILED';
+  startDate: Date;
   output?: unknown;
   error?: string;
   cause?: string;
@@ -42,7 +45,7 @@ export class LocalExecutions {
     if (this.executions.has(executionArn)) {
       throw new ExecutionAlreadyExists({ message: `Execution Already Exists: '${executionArn}'`, $metadata: { httpStatusCode: 400 } });
     }
-    const execution: LocalExecution = { name, executionArn, input, status: 'PENDING' };
+    const execution: LocalExecution = { name, executionArn, input, status: 'PENDING', startDate: new Date() };
     this.executions.set(executionArn, execution);
     return execution;
   }
@@ -59,11 +62,25 @@ export class LocalExecutions {
       const execution = this.start(input.name ?? `local-${Date.now()}`, JSON.parse(input.input ?? '{}'));
       return { executionArn: execution.executionArn, startDate: new Date() };
     });
+    // A started execution counts as RUNNING until it ends, as in Step Functions.
+    const status = (execution: LocalExecution) => (execution.status === 'PENDING' ? 'RUNNING' : execution.status);
     stub.on(DescribeExecutionCommand).callsFake((input: { executionArn?: string }) => {
       const execution = this.executions.get(input.executionArn ?? '');
-      if (!execution) throw new Error(`ExecutionDoesNotExist: ${input.executionArn}`);
-      return { executionArn: execution.executionArn, name: execution.name, status: execution.status === 'PENDING' ? 'RUNNING' : execution.status };
+      if (!execution) throw new ExecutionDoesNotExist({ message: `Execution Does Not Exist: '${input.executionArn}'`, $metadata: { httpStatusCode: 400 } });
+      return {
+        executionArn: execution.executionArn,
+        stateMachineArn: this.stateMachineArn,
+        name: execution.name,
+        status: status(execution),
+        input: JSON.stringify(execution.input),
+        startDate: execution.startDate,
+      };
     });
+    stub.on(ListExecutionsCommand).callsFake((input: { stateMachineArn?: string; statusFilter?: string }) => ({
+      executions: [...this.executions.values()]
+        .filter((execution) => input.stateMachineArn === this.stateMachineArn && (!input.statusFilter || status(execution) === input.statusFilter))
+        .map((execution) => ({ executionArn: execution.executionArn, stateMachineArn: this.stateMachineArn, name: execution.name, status: status(execution), startDate: execution.startDate })),
+    }));
     this.stub = stub;
   }
 

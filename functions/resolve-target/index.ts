@@ -1,30 +1,51 @@
 /**
- * ResolveTarget: validates the execution input (from the starter or typed in the Step Functions console) and
- * resolves every setting of the onboarding against the stack's defaults.
+ * ResolveTarget: validates the execution input (from the starter or typed in the Step Functions console), resolves
+ * every setting of the onboarding against the stack's defaults, and tells whether an earlier execution is already
+ * onboarding the same account (then this one stops without changes).
  */
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { z } from 'zod';
 import { pickEnv, readEnv } from '../../shared/config';
 import { InvalidInputError, UnsupportedOnboardingError } from '../../shared/errors';
 import { logger } from '../../shared/logger';
 import { onboardingHandler } from '../../shared/middleware/onboarding-handler';
+import { earlierOnboardingOf } from '../../shared/onboarding/account-serialisation';
 import { parseExecutionInput, type ExecutionInput } from '../../shared/onboarding/execution-input';
+import { parseStepInput } from '../../shared/onboarding/step-inputs';
 import { resolveTarget, type OnboardingTarget } from '../../shared/onboarding/target';
 import { partitionOfRegion } from '../../shared/partitions';
+
+/** Input: the execution input, and this execution's ARN (`$$.Execution.Id`). */
+export interface ResolveTargetEvent {
+  input: unknown;
+  executionArn: string;
+}
 
 /** Output: the state the rest of the execution works on. */
 export interface ResolveTargetResult {
   target: OnboardingTarget;
   trigger?: ExecutionInput['trigger'];
   context?: ExecutionInput['context'];
+  /** An earlier running execution onboarding the same account, or `null` when this one goes ahead. */
+  concurrentExecutionArn: string | null;
 }
+
+const sfn = new SFNClient({});
+const eventSchema = z.object({
+  input: z.unknown(),
+  executionArn: z.string().regex(/^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:execution:[\w-]+:[\w-]+$/, 'must be an execution ARN'),
+});
 
 /**
  * Resolves the target.
  *
+ * @param event - `{input, executionArn}`, the state machine's Parameters of this state.
  * @throws InvalidInputError for a malformed input (one line naming the field), before anything is changed.
  * @throws UnsupportedOnboardingError when the site and partition need access keys (not enabled in this version).
  */
 export async function resolveTargetStep(event: unknown): Promise<ResolveTargetResult> {
-  const input = parseExecutionInput(event);
+  const { input: rawInput, executionArn } = parseStepInput(eventSchema, event, 'ResolveTarget');
+  const input = parseExecutionInput(rawInput);
   const env = readEnv(
     pickEnv(
       'DATADOG_SITE',
@@ -59,8 +80,9 @@ export async function resolveTargetStep(event: unknown): Promise<ResolveTargetRe
       { accountId: target.accountId, step: 'ResolveTarget', remedy: 'Use a Datadog site with role delegation for this partition' },
     );
   }
-  logger.info('target resolved', { target });
-  return { target, trigger: input.trigger, context: input.context };
+  const concurrentExecutionArn = (await earlierOnboardingOf(sfn, executionArn, target.accountId)) ?? null;
+  logger.info('target resolved', { target, concurrentExecutionArn });
+  return { target, trigger: input.trigger, context: input.context, concurrentExecutionArn };
 }
 
 /** Lambda entry point. */

@@ -1,4 +1,11 @@
-import { resolveTargetStep } from '../../functions/resolve-target/index';
+import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { mockClient } from 'aws-sdk-client-mock';
+import { resolveTargetStep as resolveWithExecution } from '../../functions/resolve-target/index';
+
+const sfn = mockClient(SFNClient);
+const MACHINE = 'arn:aws:states:us-east-1:111122223333:stateMachine:stack-onboarding';
+const SELF = 'arn:aws:states:us-east-1:111122223333:execution:stack-onboarding:replay-1';
+const resolveTargetStep = (input: unknown) => resolveWithExecution({ input, executionArn: SELF });
 
 const ENV = {
   AWS_REGION: 'us-east-1',
@@ -11,7 +18,11 @@ const ENV = {
 };
 
 describe('Function: resolveTargetStep', () => {
-  beforeEach(() => Object.assign(process.env, ENV));
+  beforeEach(() => {
+    Object.assign(process.env, ENV);
+    sfn.reset();
+    sfn.on(ListExecutionsCommand).resolves({ executions: [{ executionArn: SELF, stateMachineArn: MACHINE, name: 'replay-1', status: 'RUNNING', startDate: new Date(2000) }] });
+  });
 
   it('resolves a console replay input with the stack defaults', async () => {
     await expect(resolveTargetStep({ accountId: '444455556666' })).resolves.toEqual({
@@ -27,7 +38,37 @@ describe('Function: resolveTargetStep', () => {
       },
       trigger: undefined,
       context: undefined,
+      concurrentExecutionArn: null,
     });
+    expect(sfn).toHaveReceivedCommandWith(ListExecutionsCommand, { stateMachineArn: MACHINE, statusFilter: 'RUNNING' });
+  });
+
+  it('names an earlier running execution of the same account, whichever started it', async () => {
+    // Prepare
+    const otherAccount = 'arn:aws:states:us-east-1:111122223333:execution:stack-onboarding:onboard-999988887777';
+    const byConsole = 'arn:aws:states:us-east-1:111122223333:execution:stack-onboarding:operator-retry';
+    const running = (executionArn: string, name: string, at: number) => ({ executionArn, stateMachineArn: MACHINE, name, status: 'RUNNING' as const, startDate: new Date(at) });
+    sfn.on(ListExecutionsCommand).resolves({
+      executions: [running(SELF, 'replay-1', 2000), running(otherAccount, 'onboard-999988887777', 1000), running(byConsole, 'operator-retry', 1500)],
+    });
+    sfn.on(DescribeExecutionCommand, { executionArn: byConsole }).resolves({ input: JSON.stringify({ accountId: '444455556666' }) });
+
+    // Act
+    const result = await resolveTargetStep({ accountId: '444455556666' });
+
+    // Assess
+    expect(result.concurrentExecutionArn).toBe(byConsole);
+  });
+
+  it('goes ahead when the other execution of the account started later', async () => {
+    const later = 'arn:aws:states:us-east-1:111122223333:execution:stack-onboarding:onboard-444455556666';
+    sfn.on(ListExecutionsCommand).resolves({
+      executions: [
+        { executionArn: SELF, stateMachineArn: MACHINE, name: 'replay-1', status: 'RUNNING', startDate: new Date(2000) },
+        { executionArn: later, stateMachineArn: MACHINE, name: 'onboard-444455556666', status: 'RUNNING', startDate: new Date(3000) },
+      ],
+    });
+    await expect(resolveTargetStep({ accountId: '444455556666' })).resolves.toMatchObject({ concurrentExecutionArn: null });
   });
 
   it('reaches accounts created by Control Tower through its execution role', async () => {

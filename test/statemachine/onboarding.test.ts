@@ -30,7 +30,7 @@ function happyHandlers(calls: string[], overrides: Handlers = {}): Handlers {
     return fn(input);
   };
   const defaults: Handlers = {
-    ResolveTarget: () => ({ target }),
+    ResolveTarget: () => ({ target, concurrentExecutionArn: null }),
     LookUpRegistration: () => ({ accountConfigId: null, externalId: 'ext-1', permissions: ['iam:ListAccountAliases'], permissionsSource: 'snapshot' }),
     ProvisionRole: () => ({ roleArn: 'arn:aws:iam::444455556666:role/DatadogIntegrationRole', policyArns: ['p1'], changed: true, validationRequired: true }),
     ValidateRole: (input: { validation: { attempts: number; waitedSeconds: number } }) => ({
@@ -49,6 +49,7 @@ async function run(handlers: Handlers, input: unknown = { accountId: '4444555566
   const machine = new StateMachine(definition as never);
   const execution = machine.run(input as never, {
     overrides: { taskResourceLocalHandlers: handlers as never, waitTimeOverrides: zeroFor('Wait'), retryIntervalOverrides: zeroFor('Task') },
+    context: { Execution: { Id: 'arn:aws:states:us-east-1:111122223333:execution:test-onboarding:replay', Name: 'replay' } },
   });
   const events: { type: string; state?: { name: string; input?: unknown } }[] = [];
   const drained = (async () => {
@@ -181,6 +182,20 @@ describe('State machine: onboarding.asl.json', () => {
     const { failure } = await run(handlers);
     expect(failure?.error).toBe('TransientError');
     expect(calls.filter((name) => name === 'LookUpRegistration')).toHaveLength(5);
+  });
+
+  it('hands ResolveTarget the execution input and the execution’s own ARN', async () => {
+    let received: unknown;
+    await run(happyHandlers([], { ResolveTarget: (input: never) => ((received = input), { target, concurrentExecutionArn: null }) }), { accountId: '444455556666', roleName: 'X' });
+    expect(received).toEqual({ input: { accountId: '444455556666', roleName: 'X' }, executionArn: 'arn:aws:states:us-east-1:111122223333:execution:test-onboarding:replay' });
+  });
+
+  it('stops without changes when an earlier onboarding of the account is running', async () => {
+    const calls: string[] = [];
+    const running = 'arn:aws:states:us-east-1:111122223333:execution:test-onboarding:onboard-444455556666';
+    const { output } = await run(happyHandlers(calls, { ResolveTarget: () => ({ target, concurrentExecutionArn: running }) }));
+    expect(calls).toEqual(['ResolveTarget']);
+    expect(output).toEqual({ outcome: 'skipped', accountId: '444455556666', reason: 'another onboarding of this account is running', runningExecutionArn: running });
   });
 
   it('gives every Task a timeout, a transient Retry and a catch-all routed to the failure state', () => {
