@@ -113,3 +113,11 @@ export class UnsupportedOnboardingError extends OnboardingError {
     this.name = 'UnsupportedOnboardingError';
   }
 }
+
+/** The member account is suspended or closing in AWS Organizations. Not retried. */
+export class AccountNotActiveError extends OnboardingError {
+  constructor(message: string, context?: ErrorContext) {
+    super(message, context);
+    this.name = 'AccountNotActiveError';
+  }
+}

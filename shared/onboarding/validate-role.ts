@@ -6,10 +6,11 @@
  * Datadog starts using the role.
  */
 import { IAMClient, ListAccountAliasesCommand } from '@aws-sdk/client-iam';
+import { accountStatus } from '../aws/account-status';
 import { assumeRole } from '../aws/assume-role';
 import { iamRegion } from '../aws/regions';
 import { isAccessDenied, isTransientAwsError } from '../aws/transient-errors';
-import { RoleValidationError, RoleValidationTimeoutError } from '../errors';
+import { AccountNotActiveError, RoleValidationError, RoleValidationTimeoutError } from '../errors';
 import type { OnboardingTarget } from './target';
 import { nextWaitSeconds, type BackoffSettings, type ValidationProgress } from './validation-schedule';
 
@@ -34,6 +35,7 @@ export interface ValidationResult extends ValidationProgress {
  *
  * @param progress - attempts made and seconds waited so far (`{attempts: 0, waitedSeconds: 0}` at first).
  * @throws RoleValidationTimeoutError when the next wait would pass `settings.maxTotalSeconds`.
+ * @throws AccountNotActiveError when the account was suspended or is closing meanwhile.
  * @throws RoleValidationError for any other refusal (e.g. a malformed role ARN).
  * @throws the SDK's transient errors unchanged (the state machine retries them).
  */
@@ -48,6 +50,15 @@ export async function attemptValidation(
   const outcome = await tryAssume(target, roleArn, externalId);
   if (outcome === 'assumable') {
     return { assumable: true, attempts, waitedSeconds: progress.waitedSeconds, waitSeconds: 0 };
+  }
+  // A suspended or closing account refuses everything: waiting would not help.
+  const status = await accountStatus(target.partition, target.accountId);
+  if (status !== undefined && status !== 'ACTIVE') {
+    throw new AccountNotActiveError(`the account became ${status} in AWS Organizations during onboarding`, {
+      accountId: target.accountId,
+      step: 'ValidateRole',
+      remedy: 'Nothing to fix unless the account is reopened; then replay it',
+    });
   }
   const wait = nextWaitSeconds({ attempts, waitedSeconds: progress.waitedSeconds }, settings);
   if (wait === undefined) {

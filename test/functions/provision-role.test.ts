@@ -14,6 +14,7 @@ import {
   UpdateAssumeRolePolicyCommand,
 } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, STSClient, STSServiceException } from '@aws-sdk/client-sts';
+import { DescribeAccountCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { mockClient } from 'aws-sdk-client-mock';
 import { provisionRoleStep } from '../../functions/provision-role/index';
 import { buildTrustPolicy } from '../../shared/iam/trust-policy';
@@ -21,6 +22,7 @@ import { aTarget } from '../helpers';
 
 const iam = mockClient(IAMClient);
 const sts = mockClient(STSClient);
+const organizations = mockClient(OrganizationsClient);
 const VALIDATOR = 'arn:aws:iam::111122223333:role/stack-ValidatorRole';
 const POLICY_ARN = 'arn:aws:iam::444455556666:policy/DatadogIntegrationPolicy';
 const SECURITY_AUDIT = 'arn:aws:iam::aws:policy/SecurityAudit';
@@ -36,6 +38,8 @@ describe('Function: provisionRoleStep', () => {
   beforeEach(() => {
     iam.reset();
     sts.reset();
+    organizations.reset();
+    organizations.on(DescribeAccountCommand).resolves({ Account: { Id: '444455556666', Status: 'ACTIVE' } });
     process.env.VALIDATOR_ROLE_ARN = VALIDATOR;
     process.env.ALLOW_ROLE_TAKEOVER = 'false';
     sts.on(AssumeRoleCommand).resolves({ Credentials: { AccessKeyId: 'ASIAMEMBER', SecretAccessKey: 's', SessionToken: 't', Expiration: new Date() } });

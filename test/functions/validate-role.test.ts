@@ -1,11 +1,13 @@
 import { IAMClient, IAMServiceException, ListAccountAliasesCommand } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, STSClient, STSServiceException } from '@aws-sdk/client-sts';
+import { DescribeAccountCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { mockClient } from 'aws-sdk-client-mock';
 import { validateRoleStep } from '../../functions/validate-role/index';
 import { aTarget } from '../helpers';
 
 const iam = mockClient(IAMClient);
 const sts = mockClient(STSClient);
+const organizations = mockClient(OrganizationsClient);
 const ROLE_ARN = 'arn:aws:iam::444455556666:role/DatadogIntegrationRole';
 const accessDenied = () => new STSServiceException({ name: 'AccessDenied', $fault: 'client', message: 'not authorized', $metadata: {} });
 const event = (attempts = 0, waitedSeconds = 0) => ({
@@ -19,6 +21,8 @@ describe('Function: validateRoleStep', () => {
   beforeEach(() => {
     iam.reset();
     sts.reset();
+    organizations.reset();
+    organizations.on(DescribeAccountCommand).resolves({ Account: { Id: '444455556666', Status: 'ACTIVE' } });
     process.env.MAX_VALIDATION_SECONDS = '900';
     sts.on(AssumeRoleCommand).resolves({ Credentials: { AccessKeyId: 'ASIADATADOG', SecretAccessKey: 's', SessionToken: 't', Expiration: new Date() } });
     iam.on(ListAccountAliasesCommand).resolves({ AccountAliases: [] });
@@ -66,5 +70,16 @@ describe('Function: validateRoleStep', () => {
   it('lets throttling through for the state machine to retry', async () => {
     sts.on(AssumeRoleCommand).rejects(new STSServiceException({ name: 'Throttling', $fault: 'client', message: 'Rate exceeded', $metadata: {} }));
     await expect(validateRoleStep(event())).rejects.toMatchObject({ name: 'Throttling' });
+  });
+});
+
+describe('Function: validateRoleStep on an account that is no longer active', () => {
+  it('stops at once instead of waiting', async () => {
+    sts.on(AssumeRoleCommand).rejects(accessDenied());
+    organizations.on(DescribeAccountCommand).resolves({ Account: { Id: '444455556666', Status: 'PENDING_CLOSURE' } });
+    await expect(validateRoleStep(event())).rejects.toMatchObject({
+      name: 'AccountNotActiveError',
+      message: expect.stringContaining('the account became PENDING_CLOSURE in AWS Organizations during onboarding'),
+    });
   });
 });

@@ -2,7 +2,7 @@
  * The whole flow locally (`npm start`'s engine): template patterns, starter, state machine, real handlers, the AWS
  * sandbox and the local Datadog server.
  */
-import { runLocally } from '../../local/run';
+import { newSandboxFor, runLocally } from '../../local/run';
 import { AwsSandbox } from '../../local/sandbox';
 import type { DatadogAccountRecord } from '../../local/datadog/server';
 import { sampleEvent } from '../helpers';
@@ -158,5 +158,35 @@ describe('Function: runLocally with --datadog-url', () => {
     } finally {
       await external.close();
     }
+  });
+});
+
+describe('Function: runLocally with accounts that are not active', () => {
+  it('fails at once, saying so, for a suspended account', async () => {
+    const sandbox = newSandboxFor(sampleEvent('console-replay.json'));
+    sandbox.addAccount(MEMBER, { status: 'SUSPENDED' });
+
+    const summary = await runLocally({ input: sampleEvent('console-replay.json'), sandbox });
+
+    expect(summary.outcome).toBe('failed');
+    expect(summary.reason).toBe(
+      'AccountNotActiveError: account 444455556666, step ProvisionRole: the account is SUSPENDED in AWS Organizations, so it cannot be onboarded. Nothing to fix unless the account is reopened; then replay it',
+    );
+  });
+
+  it('stops validating, saying so, when the account is suspended mid-flight', async () => {
+    // Prepare: suspend the account as soon as validation starts.
+    const sandbox = newSandboxFor(sampleEvent('console-replay.json'));
+    const onProgress = (event: { type: string; state?: string }) => {
+      if (event.type === 'StateEntered' && event.state === 'ValidateRole') sandbox.setAccountStatus(MEMBER, 'SUSPENDED');
+    };
+
+    // Act
+    const summary = await runLocally({ input: sampleEvent('console-replay.json'), sandbox, onProgress });
+
+    // Assess
+    expect(summary.outcome).toBe('failed');
+    expect(summary.reason).toMatch(/^AccountNotActiveError: account 444455556666, step ValidateRole: the account became SUSPENDED/);
+    expect(summary.datadogAccounts).toEqual([]);
   });
 });
