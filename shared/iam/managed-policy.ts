@@ -16,7 +16,7 @@ import {
   type Policy,
   type PolicyVersion,
 } from '@aws-sdk/client-iam';
-import { ForeignResourceError } from '../errors';
+import { ForeignResourceError, type ErrorContext } from '../errors';
 import { isManagedByThisTool, ownershipTags } from './ownership';
 import { parseIamDocument, sameDocument, type PolicyDocument } from './policy-document';
 
@@ -29,6 +29,8 @@ export interface ManagedPolicySpec {
   policyName: string;
   document: PolicyDocument;
   description: string;
+  /** The account and step, for error messages. */
+  context?: ErrorContext;
   /** Take over a policy of that name this tool did not create (tags it as ours). */
   allowTakeover: boolean;
 }
@@ -69,6 +71,7 @@ export async function convergeManagedPolicy(iam: IAMClient, spec: ManagedPolicyS
   if (!isManagedByThisTool(existing.Tags)) {
     if (!spec.allowTakeover) {
       throw new ForeignResourceError(`policy ${spec.policyArn} exists but was not created by this tool`, {
+        ...spec.context,
         remedy: 'Rename it, delete it, or set AllowRoleTakeover to true to let this tool manage it',
       });
     }

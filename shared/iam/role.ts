@@ -13,7 +13,7 @@ import {
   type IAMClient,
   type Role,
 } from '@aws-sdk/client-iam';
-import { ForeignResourceError } from '../errors';
+import { ForeignResourceError, type ErrorContext } from '../errors';
 import { isManagedByThisTool, ownershipTags } from './ownership';
 import { parseIamDocument, sameDocument, type PolicyDocument } from './policy-document';
 
@@ -22,6 +22,8 @@ export interface RoleSpec {
   roleName: string;
   trustPolicy: PolicyDocument;
   description: string;
+  /** The account and step, for error messages. */
+  context?: ErrorContext;
   /** Take over a role of that name this tool did not create (tags it as ours). */
   allowTakeover: boolean;
 }
@@ -68,6 +70,7 @@ export async function convergeRole(iam: IAMClient, spec: RoleSpec): Promise<Role
   if (!isManagedByThisTool(existing.Tags)) {
     if (!spec.allowTakeover) {
       throw new ForeignResourceError(`role ${existing.Arn} exists but was not created by this tool`, {
+        ...spec.context,
         remedy: 'Rename it, delete it, or set AllowRoleTakeover to true to let this tool manage it',
       });
     }

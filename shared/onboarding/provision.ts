@@ -107,6 +107,7 @@ export async function provisionDatadogRole(iam: IAMClient, request: ProvisionReq
         document,
         description: POLICY_DESCRIPTION,
         allowTakeover: request.allowTakeover,
+        context: { accountId: target.accountId, step: 'ProvisionRole' },
       }),
     );
   }
@@ -122,6 +123,7 @@ export async function provisionDatadogRole(iam: IAMClient, request: ProvisionReq
     trustPolicy: planned.validationTrust,
     description: ROLE_DESCRIPTION,
     allowTakeover: request.allowTakeover,
+    context: { accountId: target.accountId, step: 'ProvisionRole' },
   });
   const attachments = await convergeAttachedPolicies(iam, {
     roleName: target.roleName,

@@ -119,7 +119,7 @@ describe('Function: provisionRoleStep', () => {
 
     await expect(provisionRoleStep(event())).rejects.toMatchObject({
       name: 'ForeignResourceError',
-      message: `role ${ROLE_ARN} exists but was not created by this tool. Rename it, delete it, or set AllowRoleTakeover to true to let this tool manage it`,
+      message: `account 444455556666, step ProvisionRole: role ${ROLE_ARN} exists but was not created by this tool. Rename it, delete it, or set AllowRoleTakeover to true to let this tool manage it`,
     });
     expect(iam).not.toHaveReceivedCommand(UpdateAssumeRolePolicyCommand);
     expect(iam).not.toHaveReceivedCommand(AttachRolePolicyCommand);

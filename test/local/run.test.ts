@@ -190,3 +190,63 @@ describe('Function: runLocally with accounts that are not active', () => {
     expect(summary.datadogAccounts).toEqual([]);
   });
 });
+
+describe('Function: runLocally on partial and foreign state', () => {
+  const OURS = { 'managed-by': 'datadog-aws-account-onboarding' };
+  const trustWith = (externalId: string) => ({
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::464622532012:root' }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'sts:ExternalId': externalId } } }],
+  });
+  const sandboxWithAccount = () => {
+    const sandbox = newSandboxFor(sampleEvent('console-replay.json'));
+    sandbox.addAccount(MEMBER);
+    sandbox.putRole(MEMBER, 'OrganizationAccountAccessRole', {
+      trustPolicy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:root' }, Action: 'sts:AssumeRole' }] },
+      attachedPolicyArns: ['arn:aws:iam::aws:policy/AdministratorAccess'],
+    });
+    return sandbox;
+  };
+
+  it('corrects a role with a wrong external ID and a stale policy, adopting the external ID Datadog holds', async () => {
+    // Prepare: our role trusts an old external ID; our policy grants one stale action; Datadog holds a rotated ID.
+    const sandbox = sandboxWithAccount();
+    const stale = sandbox.putPolicy(MEMBER, 'DatadogIntegrationPolicy', { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'ec2:DescribeInstances', Resource: '*' }] }, { tags: OURS });
+    sandbox.putRole(MEMBER, 'DatadogIntegrationRole', { trustPolicy: trustWith('0000aaaa0000aaaa0000aaaa0000aaaa'), attachedPolicyArns: [stale], tags: OURS });
+    const registration = {
+      id: '11111111-2222-4333-8444-555555555555',
+      type: 'account',
+      attributes: { aws_account_id: MEMBER, aws_partition: 'aws', auth_config: { role_name: 'DatadogIntegrationRole', external_id: 'bbbb1111bbbb1111bbbb1111bbbb1111' } },
+    } as DatadogAccountRecord;
+
+    // Act
+    const summary = await runLocally({ input: sampleEvent('console-replay.json'), sandbox, datadogAccounts: [registration] });
+
+    // Assess
+    expect(summary.outcome).toBe('onboarded');
+    expect(summary.datadog?.externalId).toBe('bbbb1111bbbb1111bbbb1111bbbb1111');
+    expect(datadogRole(summary)?.assumeRolePolicyDocument).toMatchObject(trustWith('bbbb1111bbbb1111bbbb1111bbbb1111'));
+    const policy = summary.sandbox.accounts[MEMBER].policies.find((candidate) => candidate.policyName === 'DatadogIntegrationPolicy');
+    expect((policy?.document as { Statement: { Action: string[] }[] }).Statement[0].Action).toContain('iam:ListAccountAliases');
+    expect(summary.validationAttempts).toBeGreaterThan(0);
+  });
+
+  it('leaves a same-named role it did not create alone, unless takeover is allowed', async () => {
+    // Prepare
+    const foreign = () => {
+      const sandbox = sandboxWithAccount();
+      sandbox.putRole(MEMBER, 'DatadogIntegrationRole', { trustPolicy: trustWith('cccc2222cccc2222cccc2222cccc2222') });
+      return sandbox;
+    };
+
+    // Act
+    const refused = await runLocally({ input: sampleEvent('console-replay.json'), sandbox: foreign() });
+    const takenOver = await runLocally({ input: sampleEvent('console-replay.json'), sandbox: foreign(), parameters: { AllowRoleTakeover: 'true' } });
+
+    // Assess
+    expect(refused.outcome).toBe('failed');
+    expect(refused.reason).toMatch(/^ForeignResourceError: account 444455556666, step ProvisionRole: role arn:aws:iam::444455556666:role\/DatadogIntegrationRole exists but was not created by this tool/);
+    expect(datadogRole(refused)?.assumeRolePolicyDocument).toEqual(trustWith('cccc2222cccc2222cccc2222cccc2222'));
+    expect(refused.datadogAccounts).toEqual([]);
+    expect(takenOver.outcome).toBe('onboarded');
+  });
+});
