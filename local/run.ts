@@ -3,7 +3,6 @@
  * an event fires; the starter runs; the template's state machine runs on `aws-local-stepfunctions` with the real
  * handlers, against the AWS sandbox and a Datadog API server on 127.0.0.1.
  */
-import { clearCaches } from '@aws-lambda-powertools/parameters';
 import { randomBytes } from 'node:crypto';
 import { startLocalDatadog, type DatadogAccountRecord, type LocalDatadogServer } from './datadog/server';
 import { matchesEventPattern } from './event-pattern';
@@ -153,8 +152,6 @@ export function newSandboxFor(input: unknown, propagationSeconds = 10): AwsSandb
 
 /** Runs the input through the real pieces. Never throws for bad input: it ends `rejected`. */
 export async function runLocally(options: LocalRunOptions): Promise<LocalRunSummary> {
-  // Each run starts with cold functions: nothing read from Secrets Manager by an earlier run of this process is reused.
-  clearCaches();
   const template = loadTemplate();
   const names = localNames(options.input);
   const sandbox = options.sandbox ?? newSandboxFor(options.input, options.propagationSeconds);

@@ -74,6 +74,14 @@ export async function resolveTargetStep(event: unknown): Promise<ResolveTargetRe
       remedy: 'Change the MemberAccessRoleName or ControlTowerAccessRoleName parameter to reach another role',
     });
   }
+  if (target.roleName !== env.DATADOG_ROLE_NAME) {
+    // The validator may assume only the configured role name (template.yaml), so another name could never be proven.
+    throw new InvalidInputError(`execution input roleName: must be ${env.DATADOG_ROLE_NAME}`, {
+      accountId: target.accountId,
+      step: 'ResolveTarget',
+      remedy: 'Change the DatadogRoleName parameter to use another role name',
+    });
+  }
   if (target.authType !== 'role') {
     throw new UnsupportedOnboardingError(
       `Datadog site ${target.datadogSite} reaches partition ${target.partition} only with access keys, which this deployment does not create`,

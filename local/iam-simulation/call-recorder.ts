@@ -39,19 +39,30 @@ const RECORDED_CLIENTS: { prefix: string; client: { prototype: object } }[] = [
   { prefix: 'states', client: SFNClient },
 ];
 
+/** What a command's resource ARN may depend on besides its input. */
+export interface ResourceContext {
+  partition: string;
+  managementAccountId: string;
+  /** `o-…`. */
+  organizationId: string;
+}
+
 /**
- * The input field holding the resource each action is authorised on (Service Authorization Reference). A command not
- * listed records the resource `unmapped:<action>`, which matches no expected call: map it here when code starts
- * sending it.
+ * The resource each action is authorised on, from the command's input (Service Authorization Reference, resource
+ * types of each action). A command not listed records the resource `unmapped:<action>`, which matches no expected
+ * call: map it here when code starts sending it.
  */
-export const RESOURCE_OF_COMMAND: Record<string, string | null> = {
-  'sts:AssumeRole': 'RoleArn',
-  'secretsmanager:GetSecretValue': 'SecretId',
-  'states:StartExecution': 'stateMachineArn',
-  'states:DescribeExecution': 'executionArn',
+export const RESOURCE_OF_COMMAND: Record<string, (input: Record<string, unknown>, context: ResourceContext) => string> = {
+  'sts:AssumeRole': (input) => String(input.RoleArn),
+  'secretsmanager:GetSecretValue': (input) => String(input.SecretId),
+  'states:StartExecution': (input) => String(input.stateMachineArn),
+  'states:ListExecutions': (input) => String(input.stateMachineArn),
+  'states:DescribeExecution': (input) => String(input.executionArn),
+  'organizations:DescribeAccount': (input, context) =>
+    `arn:${context.partition}:organizations::${context.managementAccountId}:account/${context.organizationId}/${String(input.AccountId)}`,
   // Actions that support no resource-level permission: authorised on `*`.
-  'iam:ListAccountAliases': null,
-  'sts:GetCallerIdentity': null,
+  'iam:ListAccountAliases': () => '*',
+  'sts:GetCallerIdentity': () => '*',
 };
 
 /** The part of a sinon stub (what `mockClient` installs on `Client.prototype.send`) the recorder reads. */
@@ -80,12 +91,11 @@ async function accessKeyOf(client: unknown): Promise<string | undefined> {
 }
 
 /** What a command needs authorised: its IAM action and resource. */
-export function authorisationOf(prefix: string, command: object): { action: string; resource: string; input: Record<string, unknown> } {
+export function authorisationOf(prefix: string, command: object, context: ResourceContext): { action: string; resource: string; input: Record<string, unknown> } {
   const action = `${prefix}:${command.constructor.name.replace(/Command$/, '')}`;
   const input = ((command as { input?: Record<string, unknown> }).input ?? {}) as Record<string, unknown>;
-  const field = RESOURCE_OF_COMMAND[action];
-  const resource = field === undefined ? `unmapped:${action}` : field === null ? '*' : String(input[field] ?? `missing:${field}`);
-  return { action, resource, input };
+  const resourceOf = RESOURCE_OF_COMMAND[action];
+  return { action, resource: resourceOf ? resourceOf(input, context) : `unmapped:${action}`, input };
 }
 
 /**
@@ -100,6 +110,11 @@ export class RecordingSandbox extends AwsSandbox {
   readonly calls: RecordedCall[] = [];
   private readonly recording = new AsyncLocalStorage<true>();
 
+  private resourceContext(): ResourceContext {
+    const { state } = this.toJSON();
+    return { partition: state.partition, managementAccountId: state.managementAccountId, organizationId: state.organizationId };
+  }
+
   /** Runs `fn` as `principalArn` (see {@link AwsSandbox.asPrincipal}) and records the commands it sends. */
   override asPrincipal<T>(principalArn: string, fn: () => Promise<T>): Promise<T> {
     if (this.recording.getStore()) return super.asPrincipal(principalArn, fn);
@@ -111,11 +126,12 @@ export class RecordingSandbox extends AwsSandbox {
       } finally {
         // Still inside the function's environment: its ambient credentials are the ones in process.env now.
         const ambientKey = process.env.AWS_ACCESS_KEY_ID;
+        const context = this.resourceContext();
         for (const [index, { prefix, stub }] of stubs.entries()) {
           for (let call = before[index]; call < (stub?.callCount ?? 0); call += 1) {
             const { args, thisValue } = stub!.getCall(call);
             const accessKey = await accessKeyOf(thisValue);
-            this.calls.push({ principalArn, ...authorisationOf(prefix, args[0] as object), ownRole: accessKey === undefined || accessKey === ambientKey });
+            this.calls.push({ principalArn, ...authorisationOf(prefix, args[0] as object, context), ownRole: accessKey === undefined || accessKey === ambientKey });
           }
         }
       }

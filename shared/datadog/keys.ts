@@ -2,7 +2,7 @@
  * The Datadog API and application keys, read from Secrets Manager at run time. They never leave this module other
  * than inside the client's auth configuration: never logged, never in an error, never in Step Functions state.
  */
-import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
+import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { z } from 'zod';
 import { isTransientAwsError } from '../aws/transient-errors';
 import { DatadogKeysError, TransientError, type ErrorContext } from '../errors';
@@ -19,6 +19,24 @@ const keysSchema = z.object({ apiKey: z.string().min(1), appKey: z.string().min(
 /** How long a read secret is reused by a warm function, in seconds. */
 const KEYS_CACHE_SECONDS = 300;
 
+/** One provider per region: a secret is read from the region its ARN names. */
+const providers = new Map<string, SecretsProvider>();
+
+function providerFor(secretArn: string): SecretsProvider {
+  const region = secretArn.split(':')[3] ?? '';
+  let provider = providers.get(region);
+  if (!provider) {
+    provider = new SecretsProvider({ clientConfig: region ? { region } : {} });
+    providers.set(region, provider);
+  }
+  return provider;
+}
+
+/** Forgets every key read so far (a cold start, for local runs). */
+export function forgetDatadogKeys(): void {
+  providers.clear();
+}
+
 /**
  * Reads the keys from the secret.
  *
@@ -31,7 +49,7 @@ const KEYS_CACHE_SECONDS = 300;
 export async function readDatadogKeys(secretArn: string, context: ErrorContext = {}): Promise<DatadogKeys> {
   let value: unknown;
   try {
-    value = await getSecret(secretArn, { maxAge: KEYS_CACHE_SECONDS });
+    value = await providerFor(secretArn).get(secretArn, { maxAge: KEYS_CACHE_SECONDS });
   } catch (error) {
     const cause = (error as { cause?: unknown }).cause ?? error;
     if (isTransientAwsError(cause)) {

@@ -80,8 +80,8 @@ describe('Function: resolveTargetStep', () => {
   });
 
   it('applies the overrides an operator may type', async () => {
-    const result = await resolveTargetStep({ accountId: '444455556666', datadogSite: 'datadoghq.eu', roleName: 'DatadogEU', memberAccessRoleName: 'AWSControlTowerExecution' });
-    expect(result.target).toMatchObject({ datadogSite: 'datadoghq.eu', roleName: 'DatadogEU', memberAccessRoleName: 'AWSControlTowerExecution' });
+    const result = await resolveTargetStep({ accountId: '444455556666', datadogSite: 'datadoghq.eu', roleName: 'DatadogIntegrationRole', memberAccessRoleName: 'AWSControlTowerExecution' });
+    expect(result.target).toMatchObject({ datadogSite: 'datadoghq.eu', roleName: 'DatadogIntegrationRole', memberAccessRoleName: 'AWSControlTowerExecution' });
   });
 
   it.each([
@@ -90,6 +90,7 @@ describe('Function: resolveTargetStep', () => {
     [{ accountId: '444455556666', acountTags: 'x' }, 'execution input input: Unrecognized key: "acountTags"'],
     [{ accountId: '444455556666', datadogSite: 'datadoghq.xyz' }, 'execution input datadogSite: Invalid option'],
     [{ accountId: '444455556666', memberAccessRoleName: 'Admin' }, 'execution input memberAccessRoleName: must be OrganizationAccountAccessRole or AWSControlTowerExecution'],
+    [{ accountId: '444455556666', roleName: 'OtherRole' }, 'execution input roleName: must be DatadogIntegrationRole'],
   ])('rejects %j in one line naming the field', async (input, message) => {
     await expect(resolveTargetStep(input)).rejects.toThrow(message as string);
     await expect(resolveTargetStep(input)).rejects.toMatchObject({ name: 'InvalidInputError' });
