@@ -85,17 +85,24 @@ function parseCommandLine(argv: string[]): CliOptions {
   };
 }
 
+/** One printable line of at most `max` characters: control characters and line separators become `?`. */
+function printable(text: string, max = 200): string {
+  // eslint-disable-next-line no-control-regex
+  const line = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, '?');
+  return line.length > max ? `${line.slice(0, max)}…` : line;
+}
+
 function readInput(file: string): unknown {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new UsageError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new UsageError(`cannot read ${printable(file)}: ${printable((error as NodeJS.ErrnoException).code ?? (error as Error).message)}`);
   }
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new UsageError(`${file} is not valid JSON: ${(error as Error).message.split('\n')[0]}`);
+    throw new UsageError(`${printable(file)} is not valid JSON: ${printable((error as Error).message)}`);
   }
 }
 

@@ -4,7 +4,7 @@
  */
 import type { Context } from 'aws-lambda';
 import path from 'node:path';
-import { forgetDatadogKeys } from '../shared/datadog/keys';
+import { forgetSecrets } from '../shared/aws/json-secret';
 import type { AwsSandbox } from './sandbox';
 import { REPO_ROOT, resolveValue, templateFunctions, type LocalResolution, type Template, type TemplateFunction } from './template';
 
@@ -91,7 +91,7 @@ export class LocalFunctions {
     const fn = this.byArn.get(functionArn);
     if (!fn) throw new Error(`no local function ${functionArn}`);
     // In Lambda each function has its own process and cache; here they share one, so none keeps what another read.
-    forgetDatadogKeys();
+    forgetSecrets();
     const saved = process.env;
     process.env = { ...saved, ...this.baseEnvironment, ...fn.environment, AWS_LAMBDA_FUNCTION_NAME: fn.functionName };
     try {

@@ -121,3 +121,11 @@ export class AccountNotActiveError extends OnboardingError {
     this.name = 'AccountNotActiveError';
   }
 }
+
+/** The credentials for another partition (GovCloud, China) are missing, malformed or not valid there. Not retried. */
+export class PartitionCredentialsError extends OnboardingError {
+  constructor(message: string, context?: ErrorContext) {
+    super(message, context);
+    this.name = 'PartitionCredentialsError';
+  }
+}

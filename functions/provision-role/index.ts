@@ -2,7 +2,8 @@
  * ProvisionRole: in the member account, converges the integration policy and the Datadog role, whose trust policy
  * also trusts the validator until validation passed.
  */
-import { memberAccountIam } from '../../shared/aws/member-account';
+import { callerArnIn, memberAccountIam, partitionAccess } from '../../shared/aws/member-account';
+import { ownPartition } from '../../shared/aws/partition-credentials';
 import { pickEnv, readEnv } from '../../shared/config';
 import { logger } from '../../shared/logger';
 import { onboardingHandler } from '../../shared/middleware/onboarding-handler';
@@ -21,12 +22,18 @@ const STEP = 'ProvisionRole';
 export async function provisionRoleStep(event: unknown): Promise<ProvisionResult> {
   const { target, externalId, permissions } = parseStepInput(provisionInputSchema, event, STEP);
   const env = readEnv(pickEnv('VALIDATOR_ROLE_ARN', 'ALLOW_ROLE_TAKEOVER'));
+  const context = { accountId: target.accountId, step: STEP };
   const iam = await memberAccountIam(target, STEP);
+  // In another partition the validator acts as that partition's IAM user, so that user is the one trusted.
+  const validatorRoleArn =
+    target.partition === ownPartition()
+      ? env.VALIDATOR_ROLE_ARN
+      : await callerArnIn(target.partition, await partitionAccess(target.partition, context), context);
   const result = await provisionDatadogRole(iam, {
     target,
     externalId,
     permissions,
-    validatorRoleArn: env.VALIDATOR_ROLE_ARN,
+    validatorRoleArn,
     allowTakeover: env.ALLOW_ROLE_TAKEOVER,
   });
   logger.info('role provisioned', { accountId: target.accountId, ...result });

@@ -8,7 +8,7 @@
  * starts with no parameter provider, as a cold Lambda function would (the keys secret is read by two functions).
  */
 import { randomBytes } from 'node:crypto';
-import { forgetDatadogKeys } from '../../shared/datadog/keys';
+import { forgetSecrets } from '../../shared/aws/json-secret';
 import { decideLifecycleEvent } from '../../shared/events/lifecycle-event';
 import { startLocalDatadog } from '../datadog/server';
 import { matchesEventPattern } from '../event-pattern';
@@ -51,7 +51,7 @@ export interface RecordedOnboarding {
  * use), so each invocation reads its secrets as a cold Lambda function would, in its own region.
  */
 function coldParameterProviders(): void {
-  forgetDatadogKeys();
+  forgetSecrets();
 }
 
 const LAMBDA_TRUST = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] };

@@ -16,6 +16,10 @@ export interface AssumeRoleRequest {
   /** Identifies the caller in the member account's CloudTrail. */
   sessionName: string;
   externalId?: string;
+  /** Credentials to call STS with; default the function's own. */
+  credentials?: AwsCredentialIdentity;
+  /** Region of the STS endpoint; default {@link stsRegion} of the partition. */
+  region?: string;
 }
 
 /**
@@ -25,7 +29,7 @@ export interface AssumeRoleRequest {
  * @throws the SDK's error unchanged (`AccessDenied`, throttling…): callers decide what it means.
  */
 export async function assumeRole(request: AssumeRoleRequest): Promise<AwsCredentialIdentity> {
-  const sts = new STSClient({ region: stsRegion(request.partition) });
+  const sts = new STSClient({ region: request.region ?? stsRegion(request.partition), credentials: request.credentials });
   const { Credentials } = await sts.send(
     new AssumeRoleCommand({
       RoleArn: request.roleArn,

@@ -81,6 +81,11 @@ export type LifecycleDecision =
   | { action: 'ignore'; reason: string }
   | { action: 'reject'; reason: string };
 
+/** A field of the event as a reason may quote it: a short token (a name, a state, a code), never anything else. */
+function shown(value: string): string {
+  return /^[A-Za-z0-9_.:-]{1,64}$/.test(value) ? value : '(unexpected value)';
+}
+
 /**
  * Decides what an EventBridge event means for onboarding.
  *
@@ -102,7 +107,8 @@ export function decideLifecycleEvent(event: unknown): LifecycleDecision {
   const eventName = detail.eventName ?? '(no eventName)';
   const statusKey = LIFECYCLE_EVENTS[`${source}/${eventName}` as keyof typeof LIFECYCLE_EVENTS];
   if (statusKey === undefined) {
-    return { action: 'ignore', reason: `${source} ${eventName} is not a lifecycle event that onboards an account` };
+    const name = detail.eventName === undefined ? eventName : shown(eventName);
+    return { action: 'ignore', reason: `${shown(source)} ${name} is not a lifecycle event that onboards an account` };
   }
   const trigger: LifecycleTrigger = {
     source,
@@ -121,7 +127,7 @@ export function decideLifecycleEvent(event: unknown): LifecycleDecision {
     }
     const { state, accountId: id, accountName, failureReason } = parsed.data;
     if (state !== 'SUCCEEDED') {
-      return { action: 'ignore', reason: `${eventName} is in state ${state}${failureReason ? ` (${failureReason})` : ''}` };
+      return { action: 'ignore', reason: `${eventName} is in state ${shown(state)}${failureReason ? ` (${shown(failureReason)})` : ''}` };
     }
     if (id === undefined) {
       return { action: 'reject', reason: `${eventName} SUCCEEDED without serviceEventDetails.${statusKey}.accountId` };
@@ -136,7 +142,7 @@ export function decideLifecycleEvent(event: unknown): LifecycleDecision {
   const { state, account, organizationalUnit } = parsed.data;
   if (state !== 'SUCCEEDED') {
     const which = account ? ` for account ${account.accountId}` : '';
-    return { action: 'ignore', reason: `${eventName}${which} is in state ${state}` };
+    return { action: 'ignore', reason: `${eventName}${which} is in state ${shown(state)}` };
   }
   if (account === undefined) {
     return { action: 'reject', reason: `${eventName} SUCCEEDED without serviceEventDetails.${statusKey}.account` };

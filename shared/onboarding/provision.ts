@@ -21,7 +21,7 @@ export interface ProvisionRequest {
   externalId: string;
   /** IAM actions Datadog needs (Datadog's published standard permissions). */
   permissions: string[];
-  /** The validator's execution role, trusted until validation passed. */
+  /** The validator's identity (its execution role, or the partition's IAM user), trusted until validation passed. */
   validatorRoleArn: string;
   /** Whether a same-named role or policy not created by this tool may be taken over. */
   allowTakeover: boolean;

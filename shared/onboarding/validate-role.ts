@@ -8,7 +8,8 @@
 import { IAMClient, ListAccountAliasesCommand } from '@aws-sdk/client-iam';
 import { accountStatus } from '../aws/account-status';
 import { assumeRole } from '../aws/assume-role';
-import { iamRegion } from '../aws/regions';
+import { explainInvalidCredentials, partitionAccess } from '../aws/member-account';
+import { ownPartition } from '../aws/partition-credentials';
 import { isAccessDenied, isTransientAwsError } from '../aws/transient-errors';
 import { AccountNotActiveError, RoleValidationError, RoleValidationTimeoutError } from '../errors';
 import type { OnboardingTarget } from './target';
@@ -51,8 +52,9 @@ export async function attemptValidation(
   if (outcome === 'assumable') {
     return { assumable: true, attempts, waitedSeconds: progress.waitedSeconds, waitSeconds: 0 };
   }
-  // A suspended or closing account refuses everything: waiting would not help.
-  const status = await accountStatus(target.partition, target.accountId);
+  // A suspended or closing account refuses everything: waiting would not help. Only the automation's own
+  // organization can tell, for accounts of its partition.
+  const status = target.partition === ownPartition() ? await accountStatus(target.partition, target.accountId) : undefined;
   if (status !== undefined && status !== 'ACTIVE') {
     throw new AccountNotActiveError(`the account became ${status} in AWS Organizations during onboarding`, {
       accountId: target.accountId,
@@ -76,22 +78,27 @@ export async function attemptValidation(
 }
 
 async function tryAssume(target: OnboardingTarget, roleArn: string, externalId: string): Promise<'assumable' | string> {
+  const context = { accountId: target.accountId, step: 'ValidateRole' };
+  const access = await partitionAccess(target.partition, context);
   try {
     const credentials = await assumeRole({
       partition: target.partition,
       roleArn,
       sessionName: VALIDATION_SESSION_NAME,
       externalId,
+      credentials: access.credentials,
+      region: access.stsRegion,
     });
-    const iam = new IAMClient({ region: iamRegion(target.partition), credentials });
+    const iam = new IAMClient({ region: access.iamRegion, credentials });
     await iam.send(new ListAccountAliasesCommand({}));
     return 'assumable';
   } catch (error) {
     if (isAccessDenied(error)) return (error as Error).name;
     if (isTransientAwsError(error)) throw error;
+    const explained = explainInvalidCredentials(error, target.partition, access, context);
+    if (explained !== error) throw explained;
     throw new RoleValidationError(`assuming ${roleArn} failed: ${(error as Error).name}`, {
-      accountId: target.accountId,
-      step: 'ValidateRole',
+      ...context,
       remedy: 'See the error name in the AWS STS or IAM API reference',
       cause: error,
     });

@@ -13,7 +13,8 @@ import {
   NoSuchEntityException,
   UpdateAssumeRolePolicyCommand,
 } from '@aws-sdk/client-iam';
-import { AssumeRoleCommand, STSClient, STSServiceException } from '@aws-sdk/client-sts';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient, STSServiceException } from '@aws-sdk/client-sts';
 import { DescribeAccountCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { mockClient } from 'aws-sdk-client-mock';
 import { provisionRoleStep } from '../../functions/provision-role/index';
@@ -23,6 +24,7 @@ import { aTarget } from '../helpers';
 const iam = mockClient(IAMClient);
 const sts = mockClient(STSClient);
 const organizations = mockClient(OrganizationsClient);
+const secrets = mockClient(SecretsManagerClient);
 const VALIDATOR = 'arn:aws:iam::111122223333:role/stack-ValidatorRole';
 const POLICY_ARN = 'arn:aws:iam::444455556666:policy/DatadogIntegrationPolicy';
 const SECURITY_AUDIT = 'arn:aws:iam::aws:policy/SecurityAudit';
@@ -135,8 +137,13 @@ describe('Function: provisionRoleStep', () => {
     expect(iam).not.toHaveReceivedAnyCommand();
   });
 
-  it('builds every ARN in the target partition (GovCloud on a gov site)', async () => {
+  it('reaches a GovCloud account with the stored GovCloud key, trusting that key’s user during validation', async () => {
     // Prepare
+    secrets.reset();
+    secrets.on(GetSecretValueCommand, { SecretId: 'datadog-onboarding/aws-us-gov-credentials' }).resolves({
+      SecretString: JSON.stringify({ accessKeyId: 'AKIAGOVCLOUDEXAMPLE1', secretAccessKey: 'govcloud-secret-access-key-example' }),
+    });
+    sts.on(GetCallerIdentityCommand).resolves({ Arn: 'arn:aws-us-gov:iam::222233334444:user/datadog-onboarding', Account: '222233334444' });
     iam.on(GetPolicyCommand).rejects(noSuchEntity());
     iam.on(GetRoleCommand).rejects(noSuchEntity());
     iam.on(CreateRoleCommand).resolves({ Role: { Arn: 'arn:aws-us-gov:iam::444455556666:role/DatadogIntegrationRole' } as never });
@@ -151,6 +158,23 @@ describe('Function: provisionRoleStep', () => {
     const trust = JSON.parse(iam.commandCalls(CreateRoleCommand)[0].args[0].input.AssumeRolePolicyDocument ?? '');
     expect(trust.Statement[0].Principal.AWS).toBe('arn:aws-us-gov:iam::065115117704:root');
     expect(iam.commandCalls(AttachRolePolicyCommand).map((call) => call.args[0].input.PolicyArn)).toContain('arn:aws-us-gov:iam::aws:policy/SecurityAudit');
+    expect(trust.Statement[1].Principal.AWS).toBe('arn:aws-us-gov:iam::222233334444:user/datadog-onboarding');
+    const assumeClient = sts.commandCalls(AssumeRoleCommand)[0].thisValue as STSClient;
+    await expect(assumeClient.config.credentials()).resolves.toMatchObject({ accessKeyId: 'AKIAGOVCLOUDEXAMPLE1' });
+    await expect(assumeClient.config.region()).resolves.toBe('us-gov-west-1');
+  });
+
+  it('fails clearly when the GovCloud credentials secret is missing', async () => {
+    secrets.reset();
+    secrets.on(GetSecretValueCommand).rejects(Object.assign(new Error('Secrets Manager can’t find the specified secret.'), { name: 'ResourceNotFoundException' }));
+    const { forgetSecrets } = await import('../../shared/aws/json-secret');
+    forgetSecrets();
+
+    await expect(provisionRoleStep(event({ target: aTarget({ partition: 'aws-us-gov', datadogSite: 'ddog-gov.com' }) }))).rejects.toMatchObject({
+      name: 'PartitionCredentialsError',
+      message: expect.stringContaining('step ProvisionRole: cannot read the aws-us-gov credentials secret datadog-onboarding/aws-us-gov-credentials: ResourceNotFoundException'),
+    });
+    expect(sts).not.toHaveReceivedCommand(AssumeRoleCommand);
   });
 
   it('rejects a malformed step input before any call', async () => {

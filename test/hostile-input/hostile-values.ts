@@ -118,17 +118,26 @@ export function valueAt(document: unknown, path: readonly (string | number)[]): 
   );
 }
 
-/** Applies a replacement at a path of a deep copy's node, in place; returns the (possibly new) root. */
+/**
+ * A JSON copy. Generated and constant values are never inserted by reference: a later mutation would change them
+ * in place (and could make a document contain itself). Not structuredClone: under jest that builds objects of another
+ * realm, which fast-check cannot print in a counterexample.
+ */
+function copy<T>(value: T): T {
+  return value === undefined ? value : (JSON.parse(JSON.stringify(value)) as T);
+}
+
+/** Applies a replacement at a path of `root`, in place; returns the (possibly new) root. */
 function applyAt(root: unknown, path: Path, change: Replacement): unknown {
   if (change.kind === 'add-field') {
     const node = valueAt(root, path);
     if (node !== null && typeof node === 'object' && !Array.isArray(node)) {
-      (node as Record<string, unknown>)[change.name] = change.value;
+      (node as Record<string, unknown>)[change.name] = copy(change.value);
       return root;
     }
     return applyAt(root, path, { kind: 'set', value: { [change.name]: change.value } });
   }
-  if (path.length === 0) return change.kind === 'delete' ? undefined : change.value;
+  if (path.length === 0) return change.kind === 'delete' ? undefined : copy(change.value);
   const parent = valueAt(root, path.slice(0, -1));
   if (parent === null || typeof parent !== 'object') return root;
   const key = path[path.length - 1];
@@ -136,7 +145,7 @@ function applyAt(root: unknown, path: Path, change: Replacement): unknown {
     if (Array.isArray(parent)) parent.splice(Number(key), 1);
     else delete (parent as Record<string, unknown>)[key];
   } else {
-    (parent as Record<string, unknown>)[key] = change.value;
+    (parent as Record<string, unknown>)[key] = copy(change.value);
   }
   return root;
 }
@@ -161,7 +170,7 @@ export function mutations(favoured: readonly Path[], maxLength = 3): fc.Arbitrar
 
 /** Applies mutations to a deep copy of `document`. */
 export function mutate(document: unknown, list: readonly Mutation[]): unknown {
-  let root = structuredClone(document);
+  let root = copy(document);
   for (const { where, change } of list) {
     const candidates = pathsOf(root);
     const path = 'favoured' in where ? where.favoured : candidates[where.index % candidates.length];

@@ -27,6 +27,8 @@ export interface ExpectedCall {
   context?: Record<string, string>;
   /** The resource's own policy, for a resource in another account (a role's trust policy). */
   resourcePolicy?: object;
+  /** Made only for member accounts of another partition (GovCloud), which the recorded runs do not reach. */
+  otherPartitionOnly?: boolean;
 }
 
 /** A call a function must not be able to make. */
@@ -81,6 +83,13 @@ export function expectedCalls(environment: CallEnvironment): Record<string, Expe
     sample: `arn:${p}:organizations::${accountId}:account/o-exampleorgid/${MEMBER_ACCOUNT_ID}`,
     purpose: 'tell a suspended or closing member account from an unreachable one (shared/aws/account-status.ts)',
   };
+  const readPartitionCredentials: ExpectedCall = {
+    action: 'secretsmanager:GetSecretValue',
+    resource: `arn:${p}:secretsmanager:${region}:${accountId}:secret:${parameter(environment, 'PartitionCredentialsSecretPrefix')}*-credentials-*`,
+    sample: `arn:${p}:secretsmanager:${region}:${accountId}:secret:${parameter(environment, 'PartitionCredentialsSecretPrefix')}aws-us-gov-credentials-AbCdEf`,
+    purpose: "read another partition's access key to reach its accounts (shared/aws/partition-credentials.ts)",
+    otherPartitionOnly: true,
+  };
   const reachMember: ExpectedCall[] = [
     ...['MemberAccessRoleName', 'ControlTowerAccessRoleName'].map((name) => ({
       action: 'sts:AssumeRole',
@@ -90,6 +99,7 @@ export function expectedCalls(environment: CallEnvironment): Record<string, Expe
       resourcePolicy: trustsStackAccount(deployment),
     })),
     describeAccount,
+    readPartitionCredentials,
   ];
   const readKeys: ExpectedCall = {
     action: 'secretsmanager:GetSecretValue',
@@ -132,6 +142,7 @@ export function expectedCalls(environment: CallEnvironment): Record<string, Expe
         resourcePolicy: datadogRole.trustPolicy,
       },
       describeAccount,
+      readPartitionCredentials,
     ],
     RemoveValidatorTrustFunction: reachMember,
     RegisterAccountFunction: [readKeys],

@@ -1,0 +1,48 @@
+/**
+ * Reading JSON secrets from Secrets Manager (Powertools parameters), from the region the secret's ARN names, with a
+ * short cache so a warm function does not read them on every call.
+ */
+import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
+
+/** How long a read secret is reused by a warm function, in seconds. */
+const CACHE_SECONDS = 300;
+
+const providers = new Map<string, SecretsProvider>();
+
+function providerFor(secretId: string): SecretsProvider {
+  // A name (not an ARN) is read in the function's own region.
+  const region = secretId.startsWith('arn:') ? (secretId.split(':')[3] ?? '') : '';
+  let provider = providers.get(region);
+  if (!provider) {
+    provider = new SecretsProvider({ clientConfig: region ? { region } : {} });
+    providers.set(region, provider);
+  }
+  return provider;
+}
+
+/**
+ * Reads a secret's string and parses it as JSON.
+ *
+ * @param secretId - the secret's ARN or name.
+ * @returns the parsed value, or `undefined` when the string is not JSON (the caller names the expected format).
+ * @throws the Secrets Manager error as `cause` of Powertools' `GetParameterError` (the caller classifies it).
+ */
+export async function readJsonSecret(secretId: string): Promise<unknown> {
+  const value = await providerFor(secretId).get(secretId, { maxAge: CACHE_SECONDS });
+  if (typeof value !== 'string') return undefined;
+  try {
+    return JSON.parse(value);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The error Secrets Manager raised behind a failed {@link readJsonSecret}. */
+export function secretsManagerCause(error: unknown): Error {
+  return ((error as { cause?: unknown }).cause ?? error) as Error;
+}
+
+/** Forgets every secret read so far (a cold start, for local runs). */
+export function forgetSecrets(): void {
+  providers.clear();
+}

@@ -1,0 +1,120 @@
+/**
+ * `npm start` with unreadable files, invalid JSON and hostile input: exit 2 and exactly one line on stderr, nothing
+ * on stdout, no stack trace.
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { ROOT } from '../helpers';
+import { echoedPayloads } from './hostile-values';
+
+interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the CLI as `npm start` does (tsx), asynchronously so the cases run side by side. */
+function start(...args: string[]): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(ROOT, 'local', 'cli.ts'), ...args], {
+      cwd: ROOT,
+      env: { ...process.env, DD_API_KEY: '', DD_APP_KEY: '' },
+      timeout: 60_000,
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** One line: `npm start: …` and a newline, no other line terminator (ECMAScript's: \n, \r, U+2028, U+2029). */
+const ONE_LINE = /^npm start: [^\n\r\u2028\u2029]+\n$/;
+/** Control characters other than the final newline (e.g. ESC, which drives the terminal). */
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
+
+describe('Hostile input: npm start', () => {
+  let dir: string;
+
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'hostile-cli-'));
+  });
+
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('rejects unreadable files and invalid JSON with exit 2 and one line', async () => {
+    // Prepare
+    const file = (name: string, content: string | Buffer) => {
+      const target = path.join(dir, name);
+      writeFileSync(target, content);
+      return target;
+    };
+    const directory = path.join(dir, 'a-directory.json');
+    mkdirSync(directory);
+    const cases: [string, string][] = [
+      ['a directory', directory],
+      ['a missing file whose unicode, injection-like name holds a newline', path.join(dir, "missing 🚀 '; DROP TABLE\nforged-entry.json")],
+      ['an empty file', file('empty.json', '')],
+      ['truncated JSON', file('truncated.json', '{"accountId": ')],
+      ['binary garbage', file('garbage.bin', Buffer.from([0x00, 0x0d, 0xff, 0xfe, 0x1b, 0x5b, 0x32, 0x4a, 0xe2, 0x80, 0xa8, 0x0a, 0x41]))],
+      ['carriage returns before a bad token', file('cr.json', '\r\r\rforged-entry')],
+      ['a line separator before a bad token', file('ls.json', ' \u2028forged-entry')],
+      ['a 100 kB unterminated string', file('huge.json', `{"accountId": "${'9'.repeat(100_000)}`)],
+      ['invalid JSON under a name holding a newline', file('bad\nforged-entry.json', '{"accountId": ')],
+    ];
+
+    // Act
+    const runs = await Promise.all(cases.map(([, target]) => start(target)));
+
+    // Assess
+    const problems = cases.flatMap(([label], index) => {
+      const { code, stdout, stderr } = runs[index];
+      const found: string[] = [];
+      if (code !== 2) found.push(`${label}: exit ${code}`);
+      if (stdout !== '') found.push(`${label}: wrote to stdout`);
+      if (!ONE_LINE.test(stderr)) found.push(`${label}: stderr is not one line: ${JSON.stringify(stderr.slice(0, 200))}`);
+      if (CONTROL.test(stderr)) found.push(`${label}: control characters on stderr`);
+      if (/\n\s+at /.test(stderr)) found.push(`${label}: stack trace`);
+      if (stderr.length > 600) found.push(`${label}: ${stderr.length} characters`);
+      return found;
+    });
+    expect(problems).toEqual([]);
+  });
+
+  it('rejects hostile console input in valid JSON with exit 2 and one line that echoes no value', async () => {
+    // Prepare
+    const cases: [string, unknown][] = [
+      ['a field name with a newline', { accountId: '444455556666', "x'; DROP TABLE accounts;--\nforged-entry": 1 }],
+      ['an account id of 13 digits', { accountId: '4444555566667' }],
+      ['a 100 kB role name', { accountId: '444455556666', roleName: `overflow-${'overflow-'.repeat(11_400)}` }],
+      ['null', null],
+    ];
+    const files = cases.map(([, input], index) => {
+      const target = path.join(dir, `console-${index}.json`);
+      writeFileSync(target, JSON.stringify(input));
+      return target;
+    });
+
+    // Act
+    const runs = await Promise.all(files.map((target) => start(target)));
+
+    // Assess
+    const problems = cases.flatMap(([label], index) => {
+      const { code, stderr } = runs[index];
+      const found: string[] = [];
+      if (code !== 2) found.push(`${label}: exit ${code}`);
+      if (!ONE_LINE.test(stderr)) found.push(`${label}: stderr is not one line: ${JSON.stringify(stderr.slice(0, 200))}`);
+      if (echoedPayloads(stderr).length > 0) found.push(`${label}: stderr echoes ${echoedPayloads(stderr).join(', ')}`);
+      if (stderr.length > 600) found.push(`${label}: ${stderr.length} characters`);
+      return found;
+    });
+    expect(problems).toEqual([]);
+  });
+});
