@@ -91,15 +91,45 @@ function ruleMatches(template: Template, event: unknown): boolean {
   );
 }
 
-/** Seeds a new member account with the role the automation reaches it through, as Organizations or Control Tower create it. */
-function seedMemberAccount(sandbox: AwsSandbox, template: Template, names: LocalNames, accountId: string, accountName: string | undefined, byControlTower: boolean): void {
-  if (sandbox.dump().accounts[accountId] !== undefined) return;
-  sandbox.addAccount(accountId, { name: accountName });
-  const accessRole = String(template.Parameters[byControlTower ? 'ControlTowerAccessRoleName' : 'MemberAccessRoleName'].Default);
-  sandbox.putRole(accountId, accessRole, {
-    trustPolicy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:${names.partition}:iam::${names.accountId}:root` }, Action: 'sts:AssumeRole' }] },
-    attachedPolicyArns: [`arn:${names.partition}:iam::aws:policy/AdministratorAccess`],
+/** The GovCloud (or China) account whose IAM user's access key the automation holds for that partition. */
+export const LOCAL_FOREIGN_MANAGEMENT_ACCOUNT = '222233334444';
+/** Name of that IAM user. */
+const LOCAL_FOREIGN_USER = 'datadog-onboarding';
+
+/**
+ * Seeds a new member account with the role the automation reaches it through, as Organizations or Control Tower
+ * create it. In another partition, that role trusts the partition's own management account, whose IAM user's access
+ * key the automation keeps in `datadog-onboarding/<partition>-credentials` (README, "GovCloud").
+ */
+function seedMemberAccount(
+  sandbox: AwsSandbox,
+  template: Template,
+  names: LocalNames,
+  member: { accountId: string; partition: Partition; accountName?: string; byControlTower: boolean },
+): void {
+  if (sandbox.dump().accounts[member.accountId] !== undefined) return;
+  const foreign = member.partition !== names.partition;
+  const trustedAccount = foreign ? LOCAL_FOREIGN_MANAGEMENT_ACCOUNT : names.accountId;
+  if (foreign) seedForeignAccess(sandbox, names, member.partition);
+  sandbox.addAccount(member.accountId, { name: member.accountName, partition: member.partition });
+  const accessRole = String(template.Parameters[member.byControlTower ? 'ControlTowerAccessRoleName' : 'MemberAccessRoleName'].Default);
+  sandbox.putRole(member.accountId, accessRole, {
+    trustPolicy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:${member.partition}:iam::${trustedAccount}:root` }, Action: 'sts:AssumeRole' }] },
+    attachedPolicyArns: [`arn:${member.partition}:iam::aws:policy/AdministratorAccess`],
   });
+}
+
+/** The other partition's management account, its IAM user allowed to assume roles, and that user's key in a secret. */
+function seedForeignAccess(sandbox: AwsSandbox, names: LocalNames, partition: Partition): void {
+  if (sandbox.dump().accounts[LOCAL_FOREIGN_MANAGEMENT_ACCOUNT] !== undefined) return;
+  sandbox.addAccount(LOCAL_FOREIGN_MANAGEMENT_ACCOUNT, { name: `${partition} management`, partition });
+  const policyArn = sandbox.putPolicy(LOCAL_FOREIGN_MANAGEMENT_ACCOUNT, 'AssumeMemberAndDatadogRoles', {
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: `arn:${partition}:iam::*:role/*` }],
+  });
+  sandbox.putUser(LOCAL_FOREIGN_MANAGEMENT_ACCOUNT, LOCAL_FOREIGN_USER, { attachedPolicyArns: [policyArn] });
+  const key = sandbox.putAccessKey(LOCAL_FOREIGN_MANAGEMENT_ACCOUNT, LOCAL_FOREIGN_USER);
+  sandbox.putSecret(`datadog-onboarding/${partition}-credentials`, JSON.stringify(key), { accountId: names.accountId, region: names.region });
 }
 
 /**
@@ -195,8 +225,12 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunSumm
   const decision = replayInput ? undefined : decideLifecycleEvent(options.input);
   const memberAccountId = decision?.action === 'onboard' ? decision.accountId : replayInput?.accountId;
   if (memberAccountId) {
-    const byControlTower = decision?.action === 'onboard' && decision.trigger.source === 'aws.controltower';
-    seedMemberAccount(sandbox, template, names, memberAccountId, decision?.action === 'onboard' ? decision.context.accountName : undefined, byControlTower);
+    seedMemberAccount(sandbox, template, names, {
+      accountId: memberAccountId,
+      partition: decision?.action === 'onboard' ? decision.partition : (replayInput?.partition ?? (names.partition as Partition)),
+      accountName: decision?.action === 'onboard' ? decision.context.accountName : undefined,
+      byControlTower: decision?.action === 'onboard' && decision.trigger.source === 'aws.controltower',
+    });
   }
   const keys = options.datadogKeys ?? LOCAL_DATADOG_KEYS;
   // Other keys get another secret: a warm function would otherwise reuse the keys it read from the first one.
