@@ -2,11 +2,8 @@
  * Converging the Datadog role: its existence, trust policy, ownership tag and attached managed policies.
  */
 import {
-  AttachRolePolicyCommand,
   CreateRoleCommand,
-  DetachRolePolicyCommand,
   GetRoleCommand,
-  ListAttachedRolePoliciesCommand,
   NoSuchEntityException,
   TagRoleCommand,
   UpdateAssumeRolePolicyCommand,
@@ -87,46 +84,4 @@ export async function convergeRole(iam: IAMClient, spec: RoleSpec): Promise<Role
 /** Replaces a role's trust policy. */
 export async function updateTrustPolicy(iam: IAMClient, roleName: string, trustPolicy: PolicyDocument): Promise<void> {
   await iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: roleName, PolicyDocument: JSON.stringify(trustPolicy) }));
-}
-
-/** ARNs of the managed policies attached to a role, all pages. */
-export async function listAttachedPolicyArns(iam: IAMClient, roleName: string): Promise<string[]> {
-  const arns: string[] = [];
-  let marker: string | undefined;
-  do {
-    const page = await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: roleName, Marker: marker }));
-    arns.push(...(page.AttachedPolicies ?? []).flatMap((policy) => (policy.PolicyArn ? [policy.PolicyArn] : [])));
-    marker = page.IsTruncated ? page.Marker : undefined;
-  } while (marker);
-  return arns;
-}
-
-/** Which managed policies a role should have. */
-export interface AttachmentSpec {
-  roleName: string;
-  /** Policies that must be attached. */
-  attach: string[];
-  /** Policies that must not be attached (e.g. a former part of the integration policy). */
-  detach: (policyArn: string) => boolean;
-}
-
-/**
- * Attaches the missing policies and detaches the unwanted ones.
- *
- * @returns the ARNs attached and detached by this call.
- */
-export async function convergeAttachedPolicies(
-  iam: IAMClient,
-  spec: AttachmentSpec,
-): Promise<{ attached: string[]; detached: string[] }> {
-  const current = await listAttachedPolicyArns(iam, spec.roleName);
-  const detached = current.filter((policyArn) => !spec.attach.includes(policyArn) && spec.detach(policyArn));
-  for (const policyArn of detached) {
-    await iam.send(new DetachRolePolicyCommand({ RoleName: spec.roleName, PolicyArn: policyArn }));
-  }
-  const attached = spec.attach.filter((policyArn) => !current.includes(policyArn));
-  for (const policyArn of attached) {
-    await iam.send(new AttachRolePolicyCommand({ RoleName: spec.roleName, PolicyArn: policyArn }));
-  }
-  return { attached, detached };
 }

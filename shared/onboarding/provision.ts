@@ -5,13 +5,12 @@
  */
 import type { IAMClient } from '@aws-sdk/client-iam';
 import { datadogPrincipalArn } from '../datadog-sites';
-import { convergeManagedPolicy, deleteManagedPolicy, type ConvergeAction } from '../iam/managed-policy';
-import { integrationPolicyName, splitIntegrationPolicy } from '../iam/integration-policy';
 import { isManagedByThisTool } from '../iam/ownership';
 import { parseIamDocument, sameDocument, type PolicyDocument } from '../iam/policy-document';
-import { convergeAttachedPolicies, convergeRole, getRole, listAttachedPolicyArns } from '../iam/role';
+import { convergeAttachments, listAttachedPolicyArns } from '../iam/attachments';
+import { convergeRole, getRole } from '../iam/role';
 import { buildTrustPolicy } from '../iam/trust-policy';
-import { awsManagedPolicyArn, policyArn } from '../partitions';
+import { convergeIntegrationPolicies, deleteDetachedParts, planIntegrationPolicies, type IntegrationPolicyPlan } from './integration-policies';
 import type { OnboardingTarget } from './target';
 
 /** What provisioning needs beyond the target. */
@@ -41,37 +40,19 @@ export interface ProvisionResult {
   validationRequired: boolean;
 }
 
-const POLICY_DESCRIPTION = 'Permissions Datadog publishes for its AWS integration (managed by datadog-aws-account-onboarding)';
 const ROLE_DESCRIPTION = 'Assumed by Datadog for its AWS integration (managed by datadog-aws-account-onboarding)';
 
-interface Plan {
-  documents: PolicyDocument[];
-  policyArns: string[];
-  wantedAttachments: string[];
+interface Plan extends IntegrationPolicyPlan {
   datadogOnlyTrust: PolicyDocument;
   validationTrust: PolicyDocument;
-  isOurPolicyPart: (arn: string) => boolean;
-  securityAuditArn: string;
 }
 
 function plan(request: ProvisionRequest): Plan {
-  const { target } = request;
-  const documents = splitIntegrationPolicy(request.permissions);
-  const policyArns = documents.map((_, index) =>
-    policyArn(target.partition, target.accountId, integrationPolicyName(target.policyName, index)),
-  );
-  const securityAuditArn = awsManagedPolicyArn(target.partition, 'SecurityAudit');
-  const principal = datadogPrincipalArn(target.datadogSite, target.partition);
-  const partPrefix = policyArn(target.partition, target.accountId, target.policyName);
+  const principal = datadogPrincipalArn(request.target.datadogSite, request.target.partition);
   return {
-    documents,
-    policyArns,
-    wantedAttachments: target.attachSecurityAudit ? [...policyArns, securityAuditArn] : policyArns,
+    ...planIntegrationPolicies(request.target, request.permissions),
     datadogOnlyTrust: buildTrustPolicy(principal, request.externalId),
     validationTrust: buildTrustPolicy(principal, request.externalId, request.validatorRoleArn),
-    isOurPolicyPart: (arn) =>
-      arn === partPrefix || (arn.startsWith(partPrefix) && /^-\d+$/.test(arn.slice(partPrefix.length))),
-    securityAuditArn,
   };
 }
 
@@ -80,8 +61,8 @@ async function roleIsSettled(iam: IAMClient, request: ProvisionRequest, planned:
   const role = await getRole(iam, request.target.roleName);
   if (!role?.Arn || !isManagedByThisTool(role.Tags) || !role.AssumeRolePolicyDocument) return undefined;
   if (!sameDocument(parseIamDocument(role.AssumeRolePolicyDocument), planned.datadogOnlyTrust)) return undefined;
-  const attached = await listAttachedPolicyArns(iam, request.target.roleName);
-  const ours = attached.filter((arn) => planned.isOurPolicyPart(arn) || arn === planned.securityAuditArn);
+  const attached = await listAttachedPolicyArns(iam, { kind: 'role', name: request.target.roleName });
+  const ours = attached.filter(planned.isManagedAttachment);
   const settled =
     ours.length === planned.wantedAttachments.length && planned.wantedAttachments.every((arn) => ours.includes(arn));
   return settled ? role.Arn : undefined;
@@ -98,20 +79,7 @@ export async function provisionDatadogRole(iam: IAMClient, request: ProvisionReq
   const planned = plan(request);
   const { target } = request;
 
-  const policyActions: ConvergeAction[] = [];
-  for (const [index, document] of planned.documents.entries()) {
-    policyActions.push(
-      await convergeManagedPolicy(iam, {
-        policyArn: planned.policyArns[index],
-        policyName: integrationPolicyName(target.policyName, index),
-        document,
-        description: POLICY_DESCRIPTION,
-        allowTakeover: request.allowTakeover,
-        context: { accountId: target.accountId, step: 'ProvisionRole' },
-      }),
-    );
-  }
-  const policiesChanged = policyActions.some((action) => action !== 'unchanged');
+  const policiesChanged = await convergeIntegrationPolicies(iam, target, planned, { allowTakeover: request.allowTakeover, step: 'ProvisionRole' });
 
   const settledRoleArn = policiesChanged ? undefined : await roleIsSettled(iam, request, planned);
   if (settledRoleArn !== undefined) {
@@ -125,15 +93,11 @@ export async function provisionDatadogRole(iam: IAMClient, request: ProvisionReq
     allowTakeover: request.allowTakeover,
     context: { accountId: target.accountId, step: 'ProvisionRole' },
   });
-  const attachments = await convergeAttachedPolicies(iam, {
-    roleName: target.roleName,
+  const attachments = await convergeAttachments(iam, { kind: 'role', name: target.roleName }, {
     attach: planned.wantedAttachments,
-    detach: (arn) => planned.isOurPolicyPart(arn) || arn === planned.securityAuditArn,
+    detach: planned.isManagedAttachment,
   });
-  // Parts left over from a longer permission list are detached above; delete them so nothing orphaned remains.
-  for (const arn of attachments.detached.filter(planned.isOurPolicyPart)) {
-    await deleteManagedPolicy(iam, arn);
-  }
+  await deleteDetachedParts(iam, planned, attachments.detached);
   return {
     roleArn: role.roleArn,
     policyArns: planned.policyArns,
