@@ -12,5 +12,7 @@ module.exports = {
   setupFiles: ['<rootDir>/test/setup-env.ts'],
   setupFilesAfterEnv: ['aws-sdk-client-mock-jest'],
   testTimeout: 60000,
+  // Suites load the Datadog client and the whole flow many times over; recycle a worker once it grows this large.
+  workerIdleMemoryLimit: '1200MB',
   collectCoverageFrom: ['functions/**/*.ts', 'shared/**/*.ts'],
 };

@@ -107,16 +107,21 @@ function readInput(file: string): unknown {
 }
 
 function progressPrinter(write: (line: string) => void): ProgressListener {
+  // A caught failure still exits its state: remember it, so the state is not then shown as done.
+  const failed = new Set<string>();
   return (event) => {
+    if (event.type === 'StateEntered' && event.state) failed.delete(event.state);
+    if (event.type === 'StateFailed' && event.state) failed.add(event.state);
     if (event.type === 'StateEntered' && event.stateType === 'Task') write(`  → ${event.state}`);
-    if (event.type === 'StateExited' && event.state === 'ValidateRole') {
+    if (event.type === 'StateExited' && (event.state === 'ValidateRole' || event.state === 'ValidateAccessKey')) {
+      const what = event.state === 'ValidateRole' ? 'role assumable' : 'access key usable';
       const result = (event.output as { validation?: { assumable?: boolean; attempts?: number; waitSeconds?: number; lastError?: string } }).validation;
       write(
         result?.assumable
-          ? `    ✓ role assumable (attempt ${result.attempts})`
+          ? `    ✓ ${what} (attempt ${result.attempts})`
           : `    … not assumable yet (attempt ${result?.attempts}, ${result?.lastError}); waiting ${result?.waitSeconds} s`,
       );
-    } else if (event.type === 'StateExited' && event.stateType === 'Task') {
+    } else if (event.type === 'StateExited' && event.stateType === 'Task' && !failed.has(event.state ?? '')) {
       write(`    ✓ ${event.state}`);
     }
     if (event.type === 'StateRetried') write(`    ↻ ${event.state} retried`);
@@ -125,6 +130,14 @@ function progressPrinter(write: (line: string) => void): ProgressListener {
 }
 
 function describe(summary: LocalRunSummary): string {
+  if (summary.onboardings) {
+    const lines = [`outcome: ${summary.outcome} (${summary.onboardings.length} accounts)`];
+    for (const onboarding of summary.onboardings) {
+      lines.push(`  ${onboarding.accountId} (${onboarding.partition}): ${onboarding.outcome}, ${onboarding.authType ?? 'unknown'}${onboarding.reason ? ` — ${onboarding.reason}` : `, Datadog config ${onboarding.datadog?.accountConfigId}`}`);
+    }
+    lines.push(`Datadog registrations held: ${summary.datadogAccounts.length}`);
+    return lines.join('\n');
+  }
   const lines = [`outcome: ${summary.outcome}`];
   if (summary.accountId) lines.push(`account: ${summary.accountId} (${summary.partition ?? 'aws'})`);
   if (summary.reason) lines.push(`reason: ${summary.reason}`);
@@ -132,8 +145,14 @@ function describe(summary: LocalRunSummary): string {
     const account = summary.accountId ? summary.sandbox.accounts[summary.accountId] : undefined;
     const role = account?.roles.find((candidate) => candidate.roleName === summary.datadog?.roleName);
     lines.push(`validation attempts: ${summary.validationAttempts}`);
-    lines.push(`Datadog: config ${summary.datadog?.accountConfigId}, role ${summary.datadog?.roleName}, external ID ${summary.datadog?.externalId}`);
-    if (role) lines.push(`IAM: role ${role.roleName} with ${role.attachedPolicyArns.join(', ')}`);
+    if (summary.authType === 'access_keys') {
+      const user = account?.users.find((candidate) => candidate.accessKeys.some((key) => key.accessKeyId === summary.datadog?.accessKeyId));
+      lines.push(`Datadog: config ${summary.datadog?.accountConfigId}, access key ${summary.datadog?.accessKeyId} (the secret stays in Secrets Manager)`);
+      if (user) lines.push(`IAM: user ${user.userName} with ${user.accessKeys.length} access key`);
+    } else {
+      lines.push(`Datadog: config ${summary.datadog?.accountConfigId}, role ${summary.datadog?.roleName}, external ID ${summary.datadog?.externalId}`);
+      if (role) lines.push(`IAM: role ${role.roleName} with ${role.attachedPolicyArns.join(', ')}`);
+    }
   }
   lines.push(`Datadog registrations held: ${summary.datadogAccounts.length}`);
   const writes = Object.entries(summary.calls.mutating).filter(([, count]) => count > 0);

@@ -7,9 +7,9 @@ import { randomBytes } from 'node:crypto';
 import { startLocalDatadog, type DatadogAccountRecord, type LocalDatadogServer } from './datadog/server';
 import { matchesEventPattern } from './event-pattern';
 import type { FaultPlan } from './faults';
-import { LocalFunctions, localFunctionArn, type LocalNames } from './functions';
+import { LocalFunctions, localFunctionArn, localRoleArn, type LocalNames } from './functions';
 import { AwsSandbox, type SandboxDump } from './sandbox';
-import { runExecution, LocalExecutions, type ProgressListener } from './step-functions';
+import { runExecution, LocalExecutions, type LocalExecution, type ProgressListener } from './step-functions';
 import { loadDefinition, loadTemplate, templateFunctions, templateRoles, type LocalResolution, type Template } from './template';
 import type { DatadogSite } from '../shared/datadog-sites';
 import { decideLifecycleEvent } from '../shared/events/lifecycle-event';
@@ -52,13 +52,18 @@ export interface LocalRunSummary {
   partition?: Partition;
   reason?: string;
   validationAttempts: number;
-  datadog?: { accountConfigId: string; roleName: string; externalId: string };
+  /** How Datadog authenticates to the account: `role` or `access_keys`. */
+  authType?: 'role' | 'access_keys';
+  /** The registration: role and external ID with role delegation, the access key's id with access keys (others `null`). */
+  datadog?: { accountConfigId: string; roleName: string | null; externalId: string | null; accessKeyId?: string | null };
   executionName?: string;
   sandbox: SandboxDump;
   /** Registrations the embedded Datadog holds at the end (empty with `datadogUrl`). */
   datadogAccounts: DatadogAccountRecord[];
   /** Calls this run made: mutating ones (not Get/List/Describe) per service, attempts included. */
   calls: { mutating: Record<CountedService, number> };
+  /** For an event that onboards several accounts (a GovCloud request): each onboarding. */
+  onboardings?: Pick<LocalRunSummary, 'accountId' | 'partition' | 'outcome' | 'authType' | 'validationAttempts' | 'datadog' | 'reason'>[];
 }
 
 const STACK_NAME = 'datadog-onboarding-local';
@@ -148,15 +153,77 @@ function resolutionFor(template: Template, names: LocalNames, parameters: Record
   const resources: Record<string, string> = {
     OnboardingStateMachine: `arn:${names.partition}:states:${names.region}:${names.accountId}:stateMachine:${STACK_NAME}-onboarding`,
     'ValidatorRole.Arn': `arn:${names.partition}:iam::${names.accountId}:role/${STACK_NAME}-ValidatorRole`,
+    'LifecycleEventsDeadLetterQueue.Arn': `arn:${names.partition}:sqs:${names.region}:${names.accountId}:${STACK_NAME}-LifecycleEventsDeadLetterQueue`,
   };
   for (const fn of templateFunctions(template)) {
     resources[`${fn.logicalId}.Arn`] = localFunctionArn(names, fn.logicalId);
     resources[fn.logicalId] = `${STACK_NAME}-${fn.logicalId}`;
+    resources[`${fn.logicalId}Role.Arn`] = localRoleArn(names, `${fn.logicalId}Role`);
   }
   return {
     pseudo: { 'AWS::Partition': names.partition, 'AWS::Region': names.region, 'AWS::AccountId': names.accountId, 'AWS::StackName': STACK_NAME },
     resources,
     parameters,
+  };
+}
+
+/** Accounts a GovCloud request creates in the local run: the commercial one and its GovCloud twin. */
+export const LOCAL_REQUESTED_ACCOUNTS = { commercial: '333344445555', govCloud: '777788889999' } as const;
+
+type Member = Parameters<typeof seedMemberAccount>[3];
+
+function impliedMembers(decision: ReturnType<typeof decideLifecycleEvent> | undefined, replayInput: ExecutionInput | undefined, names: LocalNames): Member[] {
+  if (replayInput) return [{ accountId: replayInput.accountId, partition: replayInput.partition ?? (names.partition as Partition), byControlTower: false }];
+  if (decision?.action !== 'onboard') return [];
+  const members: Member[] = [
+    { accountId: decision.accountId, partition: decision.partition, accountName: decision.context.accountName, byControlTower: decision.trigger.source === 'aws.controltower' },
+  ];
+  if (decision.govCloudAccountId) members.push({ accountId: decision.govCloudAccountId, partition: 'aws-us-gov', byControlTower: false });
+  return members;
+}
+
+function requestedMembers(names: LocalNames): Member[] {
+  return [
+    { accountId: LOCAL_REQUESTED_ACCOUNTS.commercial, partition: names.partition as Partition, byControlTower: false },
+    { accountId: LOCAL_REQUESTED_ACCOUNTS.govCloud, partition: 'aws-us-gov', byControlTower: false },
+  ];
+}
+
+type ExecutionOutput = {
+  outcome?: string;
+  reason?: string;
+  runningExecutionArn?: string;
+  accountId?: string;
+  partition?: Partition;
+  authType?: 'role' | 'access_keys';
+  validationAttempts?: number;
+  datadog?: LocalRunSummary['datadog'];
+};
+type ExecutionResult = Omit<LocalRunSummary, 'sandbox' | 'datadogAccounts' | 'calls' | 'validationAttempts'> & { validationAttempts?: number };
+
+/** What one execution came to, or `undefined` for a request execution (its onboardings report for it). */
+function executionSummary(done: LocalExecution, names: LocalNames): ExecutionResult | undefined {
+  const output = done.output as ExecutionOutput | undefined;
+  if (output?.outcome === 'requested') return undefined;
+  if (output?.outcome === 'skipped') {
+    return { outcome: 'ignored', accountId: output.accountId, reason: `${output.reason}: ${output.runningExecutionArn}`, executionName: done.name };
+  }
+  // Input ResolveTarget refuses is rejected input, as the CLI promises (exit 2): nothing was changed.
+  const rejected = done.status === 'FAILED' && done.error === 'InvalidInputError';
+  return {
+    outcome: done.status === 'SUCCEEDED' ? 'onboarded' : rejected ? 'rejected' : 'failed',
+    accountId: output?.accountId ?? (done.input as { accountId?: string }).accountId,
+    partition: output?.partition ?? (done.input as { partition?: Partition }).partition ?? (names.partition as Partition),
+    reason: done.status === 'FAILED' ? `${done.error}: ${causeMessage(done.cause)}` : undefined,
+    validationAttempts: output?.validationAttempts ?? 0,
+    authType: output?.authType,
+    datadog: output?.datadog && {
+      accountConfigId: output.datadog.accountConfigId,
+      roleName: output.datadog.roleName,
+      externalId: output.datadog.externalId,
+      ...(output.authType === 'access_keys' ? { accessKeyId: output.datadog.accessKeyId } : {}),
+    },
+    executionName: done.name,
   };
 }
 
@@ -187,7 +254,7 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunSumm
   const sandbox = options.sandbox ?? newSandboxFor(options.input, options.propagationSeconds);
   const before = sandbox.mutatingCalls();
   let datadog: LocalDatadogServer | undefined;
-  const summary = (result: Omit<LocalRunSummary, 'sandbox' | 'datadogAccounts' | 'calls' | 'validationAttempts'> & { validationAttempts?: number }): LocalRunSummary => {
+  const summary = (result: ExecutionResult): LocalRunSummary => {
     const after = sandbox.mutatingCalls();
     const datadogWrites = (datadog?.requests() ?? []).filter((request) => request.method !== 'GET').length;
     return {
@@ -212,25 +279,21 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunSumm
   if (isEventBridgeEvent(options.input)) {
     if (!ruleMatches(template, options.input)) {
       const decision = decideLifecycleEvent(options.input);
-      const why = decision.action === 'onboard' ? 'not matched' : decision.reason;
+      const why = 'reason' in decision ? decision.reason : 'not matched';
       return summary({ outcome: 'ignored', reason: `no EventBridge rule of template.yaml matches this event (${why})` });
     }
   } else {
     const parsed = executionInputSchema.safeParse(options.input);
-    if (!parsed.success) return summary({ outcome: 'rejected', reason: `execution input ${describeFirstIssue(parsed.error, 'input')}` });
+    if (!parsed.success) return summary({ outcome: 'rejected', reason: `execution input ${describeFirstIssue(parsed.error, '(top level)')}` });
     replayInput = parsed.data;
   }
 
-  // 2. The world the input implies: the organization with its member account, the keys secret, Datadog.
+  // 2. The world the input implies: the organization with its member accounts, the keys secret, Datadog.
   const decision = replayInput ? undefined : decideLifecycleEvent(options.input);
-  const memberAccountId = decision?.action === 'onboard' ? decision.accountId : replayInput?.accountId;
-  if (memberAccountId) {
-    seedMemberAccount(sandbox, template, names, {
-      accountId: memberAccountId,
-      partition: decision?.action === 'onboard' ? decision.partition : (replayInput?.partition ?? (names.partition as Partition)),
-      accountName: decision?.action === 'onboard' ? decision.context.accountName : undefined,
-      byControlTower: decision?.action === 'onboard' && decision.trigger.source === 'aws.controltower',
-    });
+  for (const member of impliedMembers(decision, replayInput, names)) seedMemberAccount(sandbox, template, names, member);
+  if (decision?.action === 'resolve-request' && sandbox.dump().accounts[LOCAL_REQUESTED_ACCOUNTS.commercial] === undefined) {
+    sandbox.addCreateAccountStatus({ id: decision.requestId, state: 'SUCCEEDED', accountId: LOCAL_REQUESTED_ACCOUNTS.commercial, govCloudAccountId: LOCAL_REQUESTED_ACCOUNTS.govCloud });
+    for (const member of requestedMembers(names)) seedMemberAccount(sandbox, template, names, member);
   }
   const keys = options.datadogKeys ?? LOCAL_DATADOG_KEYS;
   // Other keys get another secret: a warm function would otherwise reuse the keys it read from the first one.
@@ -279,28 +342,33 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunSumm
       }
     }
 
-    // 4. Run what was started.
+    // 4. Run what was started, and what that started (a request's onboardings), to the end.
     const definition = loadDefinition(template, resolution);
-    const [execution] = executions.pending();
-    if (execution === undefined) {
+    const results: ExecutionResult[] = [];
+    for (let execution = executions.pending()[0]; execution !== undefined; execution = executions.pending()[0]) {
+      const done = await runExecution(definition, execution, (arn, input) => functions.invoke(arn, input), sandbox.clock, options.onProgress ?? (() => undefined), executions);
+      const result = executionSummary(done, names);
+      if (result) results.push(result);
+    }
+    const memberAccountId = decision?.action === 'onboard' ? decision.accountId : replayInput?.accountId;
+    if (results.length === 0) {
       return summary({ outcome: 'ignored', reason: 'an onboarding of this account is already running, or this event was handled before', accountId: memberAccountId });
     }
-    const done = await runExecution(definition, execution, (arn, input) => functions.invoke(arn, input), sandbox.clock, options.onProgress ?? (() => undefined));
-    const output = done.output as
-      | { outcome?: string; reason?: string; runningExecutionArn?: string; accountId?: string; partition?: Partition; validationAttempts?: number; datadog?: LocalRunSummary['datadog'] }
-      | undefined;
-    if (output?.outcome === 'skipped') {
-      return summary({ outcome: 'ignored', accountId: output.accountId, reason: `${output.reason}: ${output.runningExecutionArn}`, executionName: done.name });
-    }
-    return summary({
-      outcome: done.status === 'SUCCEEDED' ? 'onboarded' : 'failed',
-      accountId: output?.accountId ?? memberAccountId,
-      partition: output?.partition ?? (done.input as { partition?: Partition }).partition ?? (names.partition as Partition),
-      reason: done.status === 'FAILED' ? `${done.error}: ${causeMessage(done.cause)}` : undefined,
-      validationAttempts: output?.validationAttempts ?? 0,
-      datadog: output?.datadog && { accountConfigId: output.datadog.accountConfigId, roleName: output.datadog.roleName, externalId: output.datadog.externalId },
-      executionName: done.name,
-    });
+    if (results.length === 1) return summary(results[0]);
+    // Several accounts (a GovCloud request): the run fails if any onboarding failed.
+    const failed = results.find((result) => result.outcome === 'failed');
+    return {
+      ...summary(failed ?? results[0]),
+      onboardings: results.map(({ accountId, partition, outcome, authType, validationAttempts, datadog, reason }) => ({
+        accountId,
+        partition,
+        outcome,
+        authType,
+        validationAttempts: validationAttempts ?? 0,
+        datadog,
+        ...(reason ? { reason } : {}),
+      })),
+    };
   } finally {
     executions.restore();
     sandbox.restore();

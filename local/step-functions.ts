@@ -32,7 +32,7 @@ export class LocalExecutions {
   private readonly executions = new Map<string, LocalExecution>();
   private stub?: { restore(): void };
 
-  constructor(private readonly stateMachineArn: string) {}
+  constructor(readonly stateMachineArn: string) {}
 
   /** ARN of a named execution. */
   arnOf(name: string): string {
@@ -96,6 +96,39 @@ export type TaskInvoker = (functionArn: string, input: unknown) => Promise<unkno
 /** A progress line for the person running it. */
 export type ProgressListener = (event: { type: string; state?: string; stateType?: string; input?: unknown; output?: unknown; error?: string; cause?: string }) => void;
 
+type StateDefinition = { Type: string; Resource?: string; Seconds?: number; SecondsPath?: string; ItemProcessor?: { States: Record<string, StateDefinition> }; Iterator?: { States: Record<string, StateDefinition> } };
+
+/** Every state of a definition, including those inside Map states. */
+function allStates(definition: { States?: unknown }): Record<string, StateDefinition> {
+  const top = (definition.States ?? {}) as Record<string, StateDefinition>;
+  return Object.assign(
+    {},
+    top,
+    ...Object.values(top).flatMap((state) => {
+      const inner = state.ItemProcessor ?? state.Iterator;
+      return inner ? [allStates(inner)] : [];
+    }),
+  );
+}
+
+/**
+ * The optimized `states:startExecution` integration, locally: records the execution as StartExecution would, and
+ * fails with the integration's error name when the name is taken (Step Functions developer guide, "Start a new AWS
+ * Step Functions state machine from a running execution").
+ */
+function startFromStateMachine(executions: LocalExecutions | undefined, input: unknown): { ExecutionArn: string; StartDate: string } {
+  if (!executions) throw new Error('states:startExecution needs the local executions');
+  const { Name, Input } = input as { Name: string; Input: unknown };
+  try {
+    const started = executions.start(Name, typeof Input === 'string' ? JSON.parse(Input) : Input);
+    return { ExecutionArn: started.executionArn, StartDate: started.startDate.toISOString() };
+  } catch (error) {
+    const taken = new Error((error as Error).message);
+    taken.name = 'StepFunctions.ExecutionAlreadyExistsException';
+    throw taken;
+  }
+}
+
 function valueAtPath(document: unknown, jsonPath: string): unknown {
   // Wait states here use simple `$.a.b` paths.
   return jsonPath
@@ -119,8 +152,9 @@ export async function runExecution(
   invoke: TaskInvoker,
   clock: VirtualClock,
   onProgress: ProgressListener,
+  executions?: LocalExecutions,
 ): Promise<LocalExecution> {
-  const states = definition.States as Record<string, { Type: string; Resource?: string; Seconds?: number; SecondsPath?: string }>;
+  const states = allStates(definition);
   const taskHandlers = Object.fromEntries(
     Object.entries(states)
       .filter(([, state]) => state.Type === 'Task' && state.Resource)
@@ -129,6 +163,7 @@ export async function runExecution(
         async (input: unknown) => {
           // Let the event-log reader below handle a Wait state's clock advance before the next task runs.
           await new Promise((resolve) => setImmediate(resolve));
+          if (/:states:::states:startExecution$/.test(state.Resource as string)) return startFromStateMachine(executions, input);
           return invoke(state.Resource as string, input);
         },
       ]),
@@ -140,7 +175,10 @@ export async function runExecution(
   execution.status = 'RUNNING';
   const run = machine.run(execution.input as never, {
     overrides: { taskResourceLocalHandlers: taskHandlers as never, waitTimeOverrides: zero('Wait'), retryIntervalOverrides: zero('Task') },
-    context: { Execution: { Name: execution.name, Id: execution.executionArn } },
+    context: {
+      Execution: { Name: execution.name, Id: execution.executionArn },
+      StateMachine: { Id: executions?.stateMachineArn ?? '', Name: (executions?.stateMachineArn ?? '').split(':').pop() ?? '' },
+    },
   });
   const progress = (async () => {
     for await (const event of run.eventLogs) {

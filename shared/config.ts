@@ -36,7 +36,7 @@ export const ENV = {
   /** ARN of the validator function's execution role, trusted during onboarding only. */
   VALIDATOR_ROLE_ARN: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\//, 'must be an IAM role ARN'),
   /** Upper bound, in seconds, of the total wait for the role to become assumable (parameter `MaxValidationSeconds`). */
-  MAX_VALIDATION_SECONDS: z.coerce.number().int().min(10).max(86_400),
+  MAX_VALIDATION_SECONDS: z.coerce.number().int().min(10).max(6_000),
   /** Comma-separated `key:value` tags Datadog puts on the account's data (parameter `DatadogAccountTags`). */
   DATADOG_ACCOUNT_TAGS: z.string().max(4096),
   /** Whether Datadog collects CloudWatch metrics (parameter `DatadogMetricsCollection`). */
@@ -53,7 +53,7 @@ type EnvValues<S extends EnvSpec> = { [K in keyof S]: S[K] extends z.ZodType ? z
 /**
  * Reads and validates the named environment variables.
  *
- * @param spec - a subset of {@link ENV}, e.g. `pick(ENV, 'DATADOG_SITE')`.
+ * @param spec - a subset of {@link ENV}, e.g. `pickEnv('DATADOG_SITE')`.
  * @param env - the environment, `process.env` by default.
  * @returns the parsed values, typed.
  * @throws InvalidInputError naming the first missing or invalid variable (a deployment mistake).

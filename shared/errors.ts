@@ -129,3 +129,11 @@ export class PartitionCredentialsError extends OnboardingError {
     this.name = 'PartitionCredentialsError';
   }
 }
+
+/** A create-account request has not finished yet; the state machine tries again later. */
+export class AccountRequestInProgressError extends OnboardingError {
+  constructor(message: string, context?: ErrorContext) {
+    super(message, context);
+    this.name = 'AccountRequestInProgressError';
+  }
+}

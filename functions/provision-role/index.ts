@@ -20,7 +20,7 @@ const STEP = 'ProvisionRole';
  * @throws MemberAccountAccessError, ForeignResourceError, InvalidInputError; transient AWS errors become TransientError.
  */
 export async function provisionRoleStep(event: unknown): Promise<ProvisionResult> {
-  const { target, externalId, permissions } = parseStepInput(provisionInputSchema, event, STEP);
+  const { target, externalId, permissions, permissionsSource } = parseStepInput(provisionInputSchema, event, STEP);
   const env = readEnv(pickEnv('VALIDATOR_ROLE_ARN', 'ALLOW_ROLE_TAKEOVER'));
   const context = { accountId: target.accountId, step: STEP };
   const iam = await memberAccountIam(target, STEP);
@@ -35,6 +35,7 @@ export async function provisionRoleStep(event: unknown): Promise<ProvisionResult
     permissions,
     validatorRoleArn,
     allowTakeover: env.ALLOW_ROLE_TAKEOVER,
+    keepExistingPolicies: permissionsSource === 'snapshot',
   });
   logger.info('role provisioned', { accountId: target.accountId, ...result });
   return result;

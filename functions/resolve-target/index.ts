@@ -6,7 +6,7 @@
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { z } from 'zod';
 import { pickEnv, readEnv } from '../../shared/config';
-import { InvalidInputError, UnsupportedOnboardingError } from '../../shared/errors';
+import { InvalidInputError } from '../../shared/errors';
 import { logger } from '../../shared/logger';
 import { onboardingHandler } from '../../shared/middleware/onboarding-handler';
 import { earlierOnboardingOf } from '../../shared/onboarding/account-serialisation';
@@ -33,7 +33,7 @@ export interface ResolveTargetResult {
 const sfn = new SFNClient({});
 const eventSchema = z.object({
   input: z.unknown(),
-  executionArn: z.string().regex(/^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:execution:[\w-]+:[\w-]+$/, 'must be an execution ARN'),
+  executionArn: z.string().regex(/^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:execution:[^:\s]+:[^:\s]+$/, 'must be an execution ARN'),
 });
 
 /**
@@ -41,7 +41,6 @@ const eventSchema = z.object({
  *
  * @param event - `{input, executionArn}`, the state machine's Parameters of this state.
  * @throws InvalidInputError for a malformed input (one line naming the field), before anything is changed.
- * @throws UnsupportedOnboardingError when the site and partition need access keys (not enabled in this version).
  */
 export async function resolveTargetStep(event: unknown): Promise<ResolveTargetResult> {
   const { input: rawInput, executionArn } = parseStepInput(eventSchema, event, 'ResolveTarget');
@@ -81,12 +80,6 @@ export async function resolveTargetStep(event: unknown): Promise<ResolveTargetRe
       step: 'ResolveTarget',
       remedy: 'Change the DatadogRoleName parameter to use another role name',
     });
-  }
-  if (target.authType !== 'role') {
-    throw new UnsupportedOnboardingError(
-      `Datadog site ${target.datadogSite} reaches partition ${target.partition} only with access keys, which this deployment does not create`,
-      { accountId: target.accountId, step: 'ResolveTarget', remedy: 'Use a Datadog site with role delegation for this partition' },
-    );
   }
   const concurrentExecutionArn = (await earlierOnboardingOf(sfn, executionArn, target.accountId)) ?? null;
   logger.info('target resolved', { target, concurrentExecutionArn });

@@ -7,13 +7,14 @@ import { pickEnv, readEnv } from '../../shared/config';
 import { decideLifecycleEvent } from '../../shared/events/lifecycle-event';
 import { logger } from '../../shared/logger';
 import { onboardingHandler } from '../../shared/middleware/onboarding-handler';
-import { startOnboardingExecution, type StartOutcome } from '../../shared/onboarding/start-execution';
+import { startOnboardingExecution, startOnce, type StartOutcome } from '../../shared/onboarding/start-execution';
 
 const sfn = new SFNClient({});
 
 /** What the starter did with an event. */
 export type StartOnboardingResult =
-  | ({ accountId: string } & StartOutcome)
+  | ({ accountId: string; govCloud?: { accountId: string } & StartOutcome } & StartOutcome)
+  | ({ requestId: string } & StartOutcome)
   | { outcome: 'ignored' | 'rejected'; reason: string };
 
 /**
@@ -21,7 +22,8 @@ export type StartOnboardingResult =
  *
  * Malformed events are answered `rejected` rather than thrown, so EventBridge does not retry what can never succeed.
  *
- * @throws the SDK's errors when Step Functions fails (EventBridge retries, then dead-letters the event).
+ * @throws the SDK's errors when Step Functions fails (Lambda retries twice, then sends the event to the dead-letter
+ *   queue: template.yaml, EventInvokeConfig).
  */
 export async function startOnboarding(event: unknown): Promise<StartOnboardingResult> {
   const decision = decideLifecycleEvent(event);
@@ -34,15 +36,20 @@ export async function startOnboarding(event: unknown): Promise<StartOnboardingRe
     return { outcome: 'rejected', reason: decision.reason };
   }
   const { STATE_MACHINE_ARN } = readEnv(pickEnv('STATE_MACHINE_ARN'));
-  const { accountId, partition, trigger, context } = decision;
-  const outcome = await startOnboardingExecution(
-    sfn,
-    STATE_MACHINE_ARN,
-    { accountId, partition, trigger, context },
-    trigger.eventId,
-  );
+  if (decision.action === 'resolve-request') {
+    // The accounts are known only once the request SUCCEEDED: the execution waits for it, then onboards both.
+    const { requestId, trigger } = decision;
+    const outcome = await startOnce(sfn, STATE_MACHINE_ARN, `request-${requestId}`, { createAccountRequestId: requestId, trigger });
+    logger.info('account request execution', { requestId, eventName: trigger.eventName, ...outcome });
+    return { requestId, ...outcome };
+  }
+  const { accountId, partition, trigger, context, govCloudAccountId } = decision;
+  const outcome = await startOnboardingExecution(sfn, STATE_MACHINE_ARN, { accountId, partition, trigger, context }, trigger.eventId);
   logger.info('onboarding execution', { accountId, eventName: trigger.eventName, ...outcome });
-  return { accountId, ...outcome };
+  if (govCloudAccountId === undefined) return { accountId, ...outcome };
+  const govCloud = await startOnboardingExecution(sfn, STATE_MACHINE_ARN, { accountId: govCloudAccountId, partition: 'aws-us-gov', trigger }, trigger.eventId);
+  logger.info('onboarding execution', { accountId: govCloudAccountId, eventName: trigger.eventName, ...govCloud });
+  return { accountId, ...outcome, govCloud: { accountId: govCloudAccountId, ...govCloud } };
 }
 
 /** Lambda entry point. */

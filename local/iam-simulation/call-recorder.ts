@@ -1,8 +1,9 @@
 /**
  * Recording what a handler really sends to AWS when it runs in the sandbox: every command sent through an SDK client
  * while the handler runs as its execution role (`asPrincipal`), read from the `aws-sdk-client-mock` stubs installed on
- * the clients' `send`, with the IAM action and resource it needs, and whether it was signed with the function's own
- * credentials or with credentials it obtained by assuming a role.
+ * the clients' `send`, with the IAM actions and resource it needs, and whether it was signed with the function's own
+ * credentials or with other credentials it obtained (a role it assumed, an IAM user's access key it read from a
+ * secret), and whose.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { IAMClient } from '@aws-sdk/client-iam';
@@ -11,8 +12,9 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { STSClient } from '@aws-sdk/client-sts';
 import { AwsSandbox } from '../sandbox';
+import type { SandboxJson } from '../sandbox';
 
-/** A command sent while a handler ran. */
+/** A command sent while a handler ran (one per IAM action it needs: see {@link IMPLIED_ACTIONS}). */
 export interface RecordedCall {
   /** The identity the handler ran as (its execution role's session ARN). */
   principalArn: string;
@@ -22,10 +24,16 @@ export interface RecordedCall {
   resource: string;
   /**
    * True when signed with the function's own (ambient) credentials, i.e. authorised by its execution role; false
-   * when signed with credentials the handler obtained by assuming a role (authorised by that role instead). A call
-   * whose credentials cannot be read counts as the function's own.
+   * when signed with credentials the handler obtained (an assumed role's, an IAM user's access key), which are
+   * authorised by their own policies instead. A call whose credentials cannot be read counts as the function's own.
    */
   ownRole: boolean;
+  /**
+   * For a call not made with the function's own role: the role (for credentials the sandbox's AssumeRole issued) or
+   * the IAM user (for a user's access key) whose credentials signed it, so that a test can tell what authorised it.
+   * Absent for own-role calls, and for credentials the sandbox does not know.
+   */
+  signer?: string;
   /** The command's input. */
   input: Record<string, unknown>;
 }
@@ -45,7 +53,31 @@ export interface ResourceContext {
   managementAccountId: string;
   /** `o-…`. */
   organizationId: string;
+  /** The region of the client that sent the command. */
+  region: string;
+  /** The account the caller acts in (for a function's own role, the stack's account). */
+  callerAccountId: string;
+  /** The secrets of the sandbox, to turn a secret's name into the full ARN Secrets Manager authorises. */
+  secrets: { arn: string; name: string; region: string; accountId: string }[];
 }
+
+/**
+ * The ARN Secrets Manager authorises a call on a secret with: the secret's full ARN (with its 6-character suffix)
+ * when the secret exists (`SecretId` may be its name, full or partial ARN; IAM evaluates the full ARN), else the ARN
+ * the name would have without the suffix (a secret that does not exist yet, e.g. CreateSecret or a first read).
+ */
+export function secretResource(secretId: string, context: ResourceContext): string {
+  const partial = /^arn:[^:]+:secretsmanager:([^:]+):(\d{12}):secret:(.+)$/.exec(secretId);
+  const found = context.secrets.find((secret) =>
+    partial
+      ? secret.arn === secretId || (secret.region === partial[1] && secret.accountId === partial[2] && secret.arn.slice(0, -7) === secretId)
+      : secret.region === context.region && secret.accountId === context.callerAccountId && secret.name === secretId,
+  );
+  if (found) return found.arn;
+  return partial ? secretId : `arn:${context.partition}:secretsmanager:${context.region}:${context.callerAccountId}:secret:${secretId}`;
+}
+
+const onSecret = (input: Record<string, unknown>, context: ResourceContext) => secretResource(String(input.SecretId), context);
 
 /**
  * The resource each action is authorised on, from the command's input (Service Authorization Reference, resource
@@ -54,15 +86,30 @@ export interface ResourceContext {
  */
 export const RESOURCE_OF_COMMAND: Record<string, (input: Record<string, unknown>, context: ResourceContext) => string> = {
   'sts:AssumeRole': (input) => String(input.RoleArn),
-  'secretsmanager:GetSecretValue': (input) => String(input.SecretId),
+  'secretsmanager:GetSecretValue': onSecret,
+  'secretsmanager:DescribeSecret': onSecret,
+  'secretsmanager:PutSecretValue': onSecret,
+  'secretsmanager:PutResourcePolicy': onSecret,
+  'secretsmanager:TagResource': onSecret,
+  'secretsmanager:CreateSecret': (input, context) => secretResource(String(input.Name), context),
   'states:StartExecution': (input) => String(input.stateMachineArn),
   'states:ListExecutions': (input) => String(input.stateMachineArn),
   'states:DescribeExecution': (input) => String(input.executionArn),
+  'organizations:DescribeCreateAccountStatus': () => '*',
   'organizations:DescribeAccount': (input, context) =>
     `arn:${context.partition}:organizations::${context.managementAccountId}:account/${context.organizationId}/${String(input.AccountId)}`,
   // Actions that support no resource-level permission: authorised on `*`.
   'iam:ListAccountAliases': () => '*',
   'sts:GetCallerIdentity': () => '*',
+};
+
+/**
+ * Actions a command needs besides its own, on the same resource, when its input asks for them (the API reference's
+ * "Required permissions" of the operation).
+ */
+export const IMPLIED_ACTIONS: Record<string, (input: Record<string, unknown>) => string[]> = {
+  // "If you include tags in the secret, you also need secretsmanager:TagResource." (Secrets Manager API reference, CreateSecret)
+  'secretsmanager:CreateSecret': (input) => (Array.isArray(input.Tags) && input.Tags.length > 0 ? ['secretsmanager:TagResource'] : []),
 };
 
 /** The part of a sinon stub (what `mockClient` installs on `Client.prototype.send`) the recorder reads. */
@@ -90,12 +137,39 @@ async function accessKeyOf(client: unknown): Promise<string | undefined> {
   }
 }
 
-/** What a command needs authorised: its IAM action and resource. */
-export function authorisationOf(prefix: string, command: object, context: ResourceContext): { action: string; resource: string; input: Record<string, unknown> } {
+/** The role or user whose credentials (by access key id) the sandbox issued, as an ARN. */
+export function signerOf(json: SandboxJson, accessKeyId: string | undefined): string | undefined {
+  if (accessKeyId === undefined) return undefined;
+  const { state } = json;
+  const session = Object.hasOwn(state.sessions, accessKeyId) ? state.sessions[accessKeyId] : undefined;
+  if (session) return `arn:${session.partition}:iam::${session.accountId}:role/${session.roleName}`;
+  for (const account of Object.values(state.accounts)) {
+    for (const user of Object.values(account.users)) {
+      if (user.accessKeys.some((key) => key.accessKeyId === accessKeyId)) return `arn:${account.partition}:iam::${account.accountId}:user${user.path}${user.userName}`;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * What a command needs authorised: its IAM action and resource, then the actions it implies (see
+ * {@link IMPLIED_ACTIONS}) on the same resource.
+ */
+export function authorisationsOf(prefix: string, command: object, context: ResourceContext): { action: string; resource: string; input: Record<string, unknown> }[] {
   const action = `${prefix}:${command.constructor.name.replace(/Command$/, '')}`;
   const input = ((command as { input?: Record<string, unknown> }).input ?? {}) as Record<string, unknown>;
   const resourceOf = RESOURCE_OF_COMMAND[action];
-  return { action, resource: resourceOf ? resourceOf(input, context) : `unmapped:${action}`, input };
+  const resource = resourceOf ? resourceOf(input, context) : `unmapped:${action}`;
+  return [action, ...(IMPLIED_ACTIONS[action]?.(input) ?? [])].map((needed) => ({ action: needed, resource, input }));
+}
+
+async function regionOf(client: unknown): Promise<string> {
+  const region = (client as { config?: { region?: unknown } }).config?.region;
+  try {
+    return String(typeof region === 'function' ? await (region as () => Promise<unknown>)() : region);
+  } catch {
+    return 'unknown-region';
+  }
 }
 
 /**
@@ -110,9 +184,26 @@ export class RecordingSandbox extends AwsSandbox {
   readonly calls: RecordedCall[] = [];
   private readonly recording = new AsyncLocalStorage<true>();
 
-  private resourceContext(): ResourceContext {
-    const { state } = this.toJSON();
-    return { partition: state.partition, managementAccountId: state.managementAccountId, organizationId: state.organizationId };
+  private resourceContext(json: SandboxJson, region: string, callerArn: string): ResourceContext {
+    const { state } = json;
+    const secrets = Object.values(state.accounts).flatMap((account) =>
+      account.secrets.map((secret) => ({ arn: secret.arn, name: secret.name, region: secret.region, accountId: account.accountId })),
+    );
+    const callerAccountId = callerArn.split(':')[4] || state.managementAccountId;
+    return { partition: state.partition, managementAccountId: state.managementAccountId, organizationId: state.organizationId, region, callerAccountId, secrets };
+  }
+
+  /** True while a recorded invocation runs (in its asynchronous context). */
+  inRecordedInvocation(): boolean {
+    return this.recording.getStore() === true;
+  }
+
+  /**
+   * Runs `fn` as `principalArn` without recording its commands: someone other than the functions (an operator, another
+   * tool) changing the sandbox between runs.
+   */
+  unrecorded<T>(principalArn: string, fn: () => Promise<T>): Promise<T> {
+    return super.asPrincipal(principalArn, fn);
   }
 
   /** Runs `fn` as `principalArn` (see {@link AwsSandbox.asPrincipal}) and records the commands it sends. */
@@ -126,12 +217,18 @@ export class RecordingSandbox extends AwsSandbox {
       } finally {
         // Still inside the function's environment: its ambient credentials are the ones in process.env now.
         const ambientKey = process.env.AWS_ACCESS_KEY_ID;
-        const context = this.resourceContext();
+        // Secrets created during the invocation are looked up as they are at its end (their full ARN).
+        const json = this.toJSON();
         for (const [index, { prefix, stub }] of stubs.entries()) {
           for (let call = before[index]; call < (stub?.callCount ?? 0); call += 1) {
             const { args, thisValue } = stub!.getCall(call);
             const accessKey = await accessKeyOf(thisValue);
-            this.calls.push({ principalArn, ...authorisationOf(prefix, args[0] as object, context), ownRole: accessKey === undefined || accessKey === ambientKey });
+            const ownRole = accessKey === undefined || accessKey === ambientKey;
+            const signer = ownRole ? undefined : signerOf(json, accessKey);
+            const context = this.resourceContext(json, await regionOf(thisValue), signer ?? principalArn);
+            for (const needed of authorisationsOf(prefix, args[0] as object, context)) {
+              this.calls.push({ principalArn, ...needed, ownRole, ...(signer ? { signer } : {}) });
+            }
           }
         }
       }

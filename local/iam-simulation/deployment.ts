@@ -56,9 +56,12 @@ export function simulatedDeployment(
   const stateMachineArn = `${prefix}:states:${names.region}:${names.accountId}:stateMachine:${names.stackName}-onboarding`;
   const validatorRoleArn = localRoleArn(names, 'ValidatorRole');
   const resources: Record<string, string> = { OnboardingStateMachine: stateMachineArn, 'ValidatorRole.Arn': validatorRoleArn };
+  resources['LifecycleEventsDeadLetterQueue.Arn'] = `arn:${names.partition}:sqs:${names.region}:${names.accountId}:${names.stackName}-LifecycleEventsDeadLetterQueue`;
   for (const fn of templateFunctions(template)) {
     resources[`${fn.logicalId}.Arn`] = localFunctionArn(names, fn.logicalId);
     resources[fn.logicalId] = `${names.stackName}-${fn.logicalId}`;
+    // SAM's implicit role of a function without an explicit Role (`!GetAtt <LogicalId>Role.Arn`).
+    if (fn.roleLogicalId === undefined) resources[`${fn.logicalId}Role.Arn`] = localRoleArn(names, `${fn.logicalId}Role`);
   }
   const datadogSite = (options.parameters?.DatadogSite as DatadogSite | undefined) ?? SITE[partition];
   return {

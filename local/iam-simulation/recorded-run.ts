@@ -8,8 +8,11 @@
  * starts with no parameter provider, as a cold Lambda function would (the keys secret is read by two functions).
  */
 import { randomBytes } from 'node:crypto';
+import { DeleteAccessKeyCommand, IAMClient, ListAccessKeysCommand } from '@aws-sdk/client-iam';
+import { iamRegion } from '../../shared/aws/regions';
 import { forgetSecrets } from '../../shared/aws/json-secret';
 import { decideLifecycleEvent } from '../../shared/events/lifecycle-event';
+import type { Partition } from '../../shared/partitions';
 import { startLocalDatadog } from '../datadog/server';
 import { matchesEventPattern } from '../event-pattern';
 import { LocalFunctions } from '../functions';
@@ -33,12 +36,58 @@ export interface RecordedInvocation {
   invokedBy: 'eventbridge' | 'state-machine';
 }
 
+/** An execution the state machine itself started (its `states:startExecution` integration), or tried to. */
+export interface StateMachineStart {
+  stateMachineArn: string;
+  name: string;
+}
+
+/**
+ * The local executions, telling apart those the state machine starts itself (a Task with the
+ * `states:startExecution` integration) from those the starter or an operator starts.
+ */
+class RecordingExecutions extends LocalExecutions {
+  readonly stateMachineStarts: StateMachineStart[] = [];
+  private byOperator = false;
+
+  constructor(
+    stateMachineArn: string,
+    private readonly sandbox: RecordingSandbox,
+  ) {
+    super(stateMachineArn);
+  }
+
+  /** Starts an execution as an operator does from the console. */
+  startFromConsole(name: string, input: unknown): LocalExecution {
+    this.byOperator = true;
+    try {
+      return this.start(name, input);
+    } finally {
+      this.byOperator = false;
+    }
+  }
+
+  /** Records an execution; one started outside any function's invocation and not by an operator is the state machine's. */
+  override start(name: string, input: unknown): LocalExecution {
+    // An attempt on a name already taken needs the permission all the same.
+    if (!this.byOperator && !this.sandbox.inRecordedInvocation()) this.stateMachineStarts.push({ stateMachineArn: this.stateMachineArn, name });
+    return super.start(name, input);
+  }
+}
+
 /** What a recorded run did. */
 export interface RecordedOnboarding {
   deployment: SimulatedDeployment;
+  /**
+   * For each other partition a delivery reached: the IAM user of that partition whose access key the stack keeps in
+   * its `<PartitionCredentialsSecretPrefix><partition>-credentials` secret, and the secret's ARN.
+   */
+  partitionCredentials: Partial<Record<Partition, { userArn: string; secretArn: string }>>;
   calls: AttributedCall[];
   invocations: RecordedInvocation[];
-  /** The executions the starter started, as they ended. */
+  /** The executions the state machine started itself. */
+  stateMachineStarts: StateMachineStart[];
+  /** The executions started (by the starter, an operator or the state machine), as they ended. */
   executions: LocalExecution[];
   /** What the starter answered to each delivered event. */
   starterResults: unknown[];
@@ -70,44 +119,146 @@ function seedExecutionRoles(sandbox: RecordingSandbox, template: Template, deplo
 }
 
 /**
- * Something that makes the functions run: a lifecycle event for EventBridge, an operator's console input (an
- * execution named `name`), or one Task of the state machine invoked on its own with the input the state machine would
- * give it (a step that meets a situation a whole run does not easily reach).
+ * Something that happens in a recorded run: a lifecycle event for EventBridge, an operator's console input (an
+ * execution named `name`, optionally for an account of another partition), one Task of the state machine invoked on
+ * its own with the input the state machine would give it (a step that meets a situation a whole run does not easily
+ * reach), or a change made to the sandbox by someone other than the tool (`change` says what, for the reader).
  */
 export type Delivery =
   | { event: unknown }
-  | { console: { accountId: string; memberAccessRoleName?: string }; name: string }
-  | { task: string; input: { target: { accountId: string; memberAccessRoleName: string } } & Record<string, unknown> };
+  | { console: { accountId: string; memberAccessRoleName?: string; partition?: Partition }; name: string }
+  | { task: string; input: { target: { accountId: string; memberAccessRoleName: string; partition?: Partition } } & Record<string, unknown> }
+  | { change: string; apply: (sandbox: RecordingSandbox, deployment: SimulatedDeployment) => void | Promise<void> };
+
+/**
+ * Someone other than the tool deletes every access key of an IAM user in a member account (a key-rotation policy, an
+ * operator), acting as the member access role there.
+ *
+ * @throws Error (when the change is applied) when the user has no key to delete: the scenario would test nothing.
+ */
+export function accessKeysDeleted(member: { accountId: string; partition: Partition; accessRole: string }, userName: string): Delivery {
+  return {
+    change: `the access keys of ${userName} are deleted in ${member.accountId}`,
+    apply: (sandbox) =>
+      sandbox.unrecorded(`arn:${member.partition}:iam::${member.accountId}:role/${member.accessRole}`, async () => {
+        const iam = new IAMClient({ region: iamRegion(member.partition) });
+        const { AccessKeyMetadata } = await iam.send(new ListAccessKeysCommand({ UserName: userName }));
+        if (!AccessKeyMetadata?.length) throw new Error(`accessKeysDeleted: ${userName} has no access key in ${member.accountId}`);
+        for (const key of AccessKeyMetadata) await iam.send(new DeleteAccessKeyCommand({ UserName: userName, AccessKeyId: key.AccessKeyId }));
+      }),
+  };
+}
+
+/** A member account a delivery onboards: its partition, and the access role it is reached through. */
+interface Member {
+  accountId: string;
+  accountName?: string;
+  partition: Partition;
+  accessRole: string;
+}
 
 /** The member account a delivery onboards and the access role it is reached through, if it onboards one. */
-function memberOf(template: Template, deployment: SimulatedDeployment, delivery: Delivery): { accountId: string; accountName?: string; accessRole: string } | undefined {
+function memberOf(template: Template, deployment: SimulatedDeployment, delivery: Delivery): Member | undefined {
   const defaultOf = (parameter: string) => deployment.resolution.parameters?.[parameter] ?? String(template.Parameters[parameter].Default);
+  if ('change' in delivery) return undefined;
   if ('console' in delivery) {
-    return { accountId: delivery.console.accountId, accessRole: delivery.console.memberAccessRoleName ?? defaultOf('MemberAccessRoleName') };
+    const { accountId, memberAccessRoleName, partition } = delivery.console;
+    return { accountId, partition: partition ?? deployment.partition, accessRole: memberAccessRoleName ?? defaultOf('MemberAccessRoleName') };
   }
-  if ('task' in delivery) return { accountId: delivery.input.target.accountId, accessRole: delivery.input.target.memberAccessRoleName };
+  if ('task' in delivery) {
+    const { accountId, memberAccessRoleName, partition } = delivery.input.target;
+    return { accountId, partition: partition ?? deployment.partition, accessRole: memberAccessRoleName };
+  }
   const decision = decideLifecycleEvent(delivery.event);
   if (decision.action !== 'onboard') return undefined;
   const parameter = decision.trigger.source === 'aws.controltower' ? 'ControlTowerAccessRoleName' : 'MemberAccessRoleName';
-  return { accountId: decision.accountId, accountName: decision.context.accountName, accessRole: defaultOf(parameter) };
+  return { accountId: decision.accountId, accountName: decision.context.accountName, partition: decision.partition, accessRole: defaultOf(parameter) };
 }
 
 /**
- * Seeds the member account of each delivery, with the access role the automation reaches it through (trusting the
- * stack's account, as Organizations and Control Tower create it) unless the account is to be unreachable.
+ * The account of another partition whose IAM user's access key the stack keeps for that partition (no role can be
+ * assumed across partitions: shared/aws/partition-credentials.ts). 222233334444 is the local run's GovCloud one.
  */
-function seedMemberAccounts(sandbox: RecordingSandbox, template: Template, deployment: SimulatedDeployment, deliveries: Delivery[], unreachable: string[]): void {
-  const partition = deployment.partition;
-  for (const delivery of deliveries) {
-    const member = memberOf(template, deployment, delivery);
-    if (!member) continue;
-    if (!(member.accountId in sandbox.dump().accounts)) sandbox.addAccount(member.accountId, { name: member.accountName });
+export const PARTITION_MANAGEMENT_ACCOUNT: Record<Partition, string> = { 'aws-us-gov': '222233334444', aws: '222233335555', 'aws-cn': '222233336666' };
+/** Name of that IAM user. */
+const PARTITION_USER_NAME = 'datadog-onboarding';
+
+/**
+ * Seeds another partition's account, its IAM user and that user's access key in the stack's secret
+ * `<PartitionCredentialsSecretPrefix><partition>-credentials`. The user may assume the two member access roles and the
+ * Datadog role (the validator acts as this user there), nothing else.
+ */
+function seedPartitionCredentials(
+  sandbox: RecordingSandbox,
+  template: Template,
+  deployment: SimulatedDeployment,
+  partition: Partition,
+): { userArn: string; secretArn: string } {
+  const parameter = (name: string) => deployment.resolution.parameters?.[name] ?? String(template.Parameters[name].Default);
+  const accountId = PARTITION_MANAGEMENT_ACCOUNT[partition];
+  sandbox.addAccount(accountId, { name: `${partition} management`, partition });
+  const roles = ['MemberAccessRoleName', 'ControlTowerAccessRoleName', 'DatadogRoleName'].map((name) => `arn:${partition}:iam::*:role/${parameter(name)}`);
+  const policyArn = sandbox.putPolicy(accountId, 'AssumeMemberAccessAndDatadogRoles', {
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: roles }],
+  });
+  const userArn = sandbox.putUser(accountId, PARTITION_USER_NAME, { attachedPolicyArns: [policyArn] });
+  const key = sandbox.putAccessKey(accountId, PARTITION_USER_NAME);
+  const secretArn = sandbox.putSecret(`${parameter('PartitionCredentialsSecretPrefix')}${partition}-credentials`, JSON.stringify(key), {
+    accountId: deployment.names.accountId,
+    region: deployment.names.region,
+  });
+  return { userArn, secretArn };
+}
+
+/**
+ * A CreateGovCloudAccount request as Organizations reports it once it SUCCEEDED: the commercial account (in the
+ * stack's partition) and its GovCloud twin, both created with the access role `roleName` (default the template's
+ * MemberAccessRoleName).
+ */
+export interface AccountRequest {
+  id: string;
+  accountId: string;
+  govCloudAccountId: string;
+  roleName?: string;
+}
+
+/** The member accounts a request created. */
+function requestedMembers(template: Template, deployment: SimulatedDeployment, request: AccountRequest): Member[] {
+  const accessRole = request.roleName ?? deployment.resolution.parameters?.MemberAccessRoleName ?? String(template.Parameters.MemberAccessRoleName.Default);
+  return [
+    { accountId: request.accountId, partition: deployment.partition, accessRole },
+    { accountId: request.govCloudAccountId, partition: 'aws-us-gov', accessRole },
+  ];
+}
+
+/**
+ * Seeds the member account of each delivery, with the access role the automation reaches it through, unless the
+ * account is to be unreachable: trusting the stack's account, as Organizations and Control Tower create it, or, in
+ * another partition, that partition's account whose user's key the stack keeps (seeded too).
+ *
+ * @returns the credentials seeded for other partitions.
+ */
+function seedMemberAccounts(
+  sandbox: RecordingSandbox,
+  template: Template,
+  deployment: SimulatedDeployment,
+  members: Member[],
+  unreachable: string[],
+): RecordedOnboarding['partitionCredentials'] {
+  const credentials: RecordedOnboarding['partitionCredentials'] = {};
+  for (const member of members) {
+    const foreign = member.partition !== deployment.partition;
+    if (foreign && !credentials[member.partition]) credentials[member.partition] = seedPartitionCredentials(sandbox, template, deployment, member.partition);
+    if (!(member.accountId in sandbox.dump().accounts)) sandbox.addAccount(member.accountId, { name: member.accountName, partition: member.partition });
     if (unreachable.includes(member.accountId)) continue;
+    const trusted = foreign ? PARTITION_MANAGEMENT_ACCOUNT[member.partition] : deployment.names.accountId;
     sandbox.putRole(member.accountId, member.accessRole, {
-      trustPolicy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:${partition}:iam::${deployment.names.accountId}:root` }, Action: 'sts:AssumeRole' }] },
-      attachedPolicyArns: [`arn:${partition}:iam::aws:policy/AdministratorAccess`],
+      trustPolicy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:${member.partition}:iam::${trusted}:root` }, Action: 'sts:AssumeRole' }] },
+      attachedPolicyArns: [`arn:${member.partition}:iam::aws:policy/AdministratorAccess`],
     });
   }
+  return credentials;
 }
 
 /**
@@ -116,14 +267,19 @@ function seedMemberAccounts(sandbox: RecordingSandbox, template: Template, deplo
  *
  * @param options.deliveries - batches: each batch is delivered in order, then the executions it started run
  *   concurrently to their end (so one event twice in a batch is a duplicate delivery while the first runs, and two
- *   console inputs of one account in a batch are concurrent onboardings of that account).
+ *   console inputs of one account in a batch are concurrent onboardings of that account). A member account of
+ *   another partition is reached with that partition's seeded credentials, as in the local run.
+ *   The executions the state machine starts itself run too, after those of the batch.
  * @param options.unreachableAccounts - member accounts seeded without their access role.
+ * @param options.accountRequests - CreateGovCloudAccount requests Organizations reports as SUCCEEDED, their accounts
+ *   seeded.
  * @param options.parameters - template parameter values overriding the defaults.
  */
 export async function recordOnboarding(options: {
   partition: SimulatedPartition;
   deliveries: Delivery[][];
   unreachableAccounts?: string[];
+  accountRequests?: AccountRequest[];
   parameters?: Record<string, string>;
 }): Promise<RecordedOnboarding> {
   const template = loadTemplate();
@@ -133,7 +289,14 @@ export async function recordOnboarding(options: {
   const secretArn = sandbox.putSecret('datadog-onboarding/datadog-keys', JSON.stringify(keys), { accountId: probe.names.accountId, region: probe.names.region });
   const deployment = simulatedDeployment(template, options.partition, { parameters: options.parameters, secretArn });
   seedExecutionRoles(sandbox, template, deployment);
-  seedMemberAccounts(sandbox, template, deployment, options.deliveries.flat(), options.unreachableAccounts ?? []);
+  for (const request of options.accountRequests ?? []) {
+    sandbox.addCreateAccountStatus({ id: request.id, state: 'SUCCEEDED', accountId: request.accountId, govCloudAccountId: request.govCloudAccountId });
+  }
+  const members = [
+    ...options.deliveries.flat().flatMap((delivery) => memberOf(template, deployment, delivery) ?? []),
+    ...(options.accountRequests ?? []).flatMap((request) => requestedMembers(template, deployment, request)),
+  ];
+  const partitionCredentials = seedMemberAccounts(sandbox, template, deployment, members, options.unreachableAccounts ?? []);
 
   const logicalIdOf = new Map(templateFunctions(template).map((fn) => [deployment.functionArn(fn.logicalId), fn.logicalId]));
   const starter = templateFunctions(template).find((fn) => Object.keys(fn.eventPatterns).length > 0);
@@ -163,7 +326,7 @@ export async function recordOnboarding(options: {
     return result;
   };
 
-  const executions = new LocalExecutions(deployment.stateMachineArn);
+  const executions = new RecordingExecutions(deployment.stateMachineArn, sandbox);
   const definition = loadDefinition(template, deployment.resolution);
   const finished: LocalExecution[] = [];
   const starterResults: unknown[] = [];
@@ -175,8 +338,12 @@ export async function recordOnboarding(options: {
     executions.install();
     for (const batch of options.deliveries) {
       for (const delivery of batch) {
+        if ('change' in delivery) {
+          await delivery.apply(sandbox, deployment);
+          continue;
+        }
         if ('console' in delivery) {
-          executions.start(delivery.name, delivery.console);
+          executions.startFromConsole(delivery.name, delivery.console);
           continue;
         }
         if ('task' in delivery) {
@@ -191,10 +358,13 @@ export async function recordOnboarding(options: {
         const fires = Object.values(starter.eventPatterns).some((pattern) => matchesEventPattern(pattern as Record<string, unknown>, delivery.event));
         if (fires) starterResults.push(await invoke(deployment.functionArn(starter.logicalId), delivery.event, 'eventbridge'));
       }
-      const run = executions.pending().map((execution) =>
-        runExecution(definition, execution, (arn, input) => invoke(arn, input, 'state-machine'), sandbox.clock, () => undefined),
-      );
-      finished.push(...(await Promise.all(run)));
+      // What the batch started, then what those executions started, to the end.
+      for (let pending = executions.pending(); pending.length > 0; pending = executions.pending()) {
+        const run = pending.map((execution) =>
+          runExecution(definition, execution, (arn, input) => invoke(arn, input, 'state-machine'), sandbox.clock, () => undefined, executions),
+        );
+        finished.push(...(await Promise.all(run)));
+      }
     }
   } finally {
     executions.restore();
@@ -209,5 +379,5 @@ export async function recordOnboarding(options: {
     if (!logicalId) throw new Error(`a call was made as ${call.principalArn}, which is no function of template.yaml`);
     return { ...call, logicalId };
   });
-  return { deployment, calls, invocations, executions: finished, starterResults, taskResults };
+  return { deployment, partitionCredentials, calls, invocations, stateMachineStarts: executions.stateMachineStarts, executions: finished, starterResults, taskResults };
 }

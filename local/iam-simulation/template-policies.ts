@@ -27,7 +27,7 @@ export interface PolicyDocument {
 }
 
 /** Where a policy of an execution role comes from. */
-export type PolicySource = 'inline-statement' | 'sam-policy-template' | 'role-inline-policy' | 'aws-managed-policy';
+export type PolicySource = 'inline-statement' | 'sam-policy-template' | 'role-inline-policy' | 'aws-managed-policy' | 'sam-destination';
 
 /** One policy of an execution role. */
 export interface LoadedPolicy {
@@ -121,7 +121,7 @@ const BASIC_EXECUTION_POLICY: PolicyDocument = {
 };
 
 /** Function properties through which SAM adds permissions to the role it creates; the loader does not model them. */
-const UNMODELLED_FUNCTION_PROPERTIES = ['DeadLetterQueue', 'EventInvokeConfig', 'VpcConfig', 'Tracing', 'FileSystemConfigs', 'PermissionsBoundary'];
+const UNMODELLED_FUNCTION_PROPERTIES = ['DeadLetterQueue', 'VpcConfig', 'Tracing', 'FileSystemConfigs', 'PermissionsBoundary'];
 /** Event source types whose SAM translation adds permissions to the function's role (pollers). */
 const POLLED_EVENT_TYPES = ['SQS', 'Kinesis', 'DynamoDB', 'MSK', 'MQ', 'SelfManagedKafka', 'DocumentDB'];
 /** State machine properties through which SAM adds permissions to the role it creates. */
@@ -233,6 +233,25 @@ function rolePolicies(template: Template, roleLogicalId: string, local: LocalRes
   return [...inline, ...managed];
 }
 
+/**
+ * SAM's grant for an asynchronous-invocation destination: an SQS `OnFailure`/`OnSuccess` destination gets
+ * `sqs:SendMessage` on that queue (AWS SAM developer guide, "EventInvokeDestinationConfiguration": SAM adds the
+ * permission for SQS, SNS, Lambda and EventBridge destinations). Other destination types are not modelled.
+ */
+function destinationPolicies(template: Template, config: unknown, local: LocalResolution, where: string): LoadedPolicy[] {
+  const destinations = (config as { DestinationConfig?: Record<string, { Type?: string; Destination?: unknown }> } | undefined)?.DestinationConfig ?? {};
+  return Object.entries(destinations).map(([name, destination]) => {
+    if (destination.Type !== 'SQS') throw new Error(`${where}: EventInvokeConfig ${name} of type ${destination.Type} is not modelled`);
+    const queueArn = resolveValue(template, destination.Destination, local);
+    return {
+      name: `EventInvokeConfig${name}`,
+      source: 'sam-destination' as const,
+      policy: { Version: '2012-10-17' as const, Statement: [{ Effect: 'Allow' as const, Action: 'sqs:SendMessage', Resource: queueArn }] },
+      authored: { Statement: [{ Effect: 'Allow', Action: 'sqs:SendMessage', Resource: destination.Destination as Record<string, unknown> }] },
+    };
+  });
+}
+
 function refuseUnmodelled(properties: Record<string, unknown>, names: string[], where: string): void {
   for (const name of names) {
     if (properties[name] !== undefined) throw new Error(`${where}: ${name} adds permissions the least-privilege loader does not model`);
@@ -268,7 +287,12 @@ export function loadExecutionRolePolicies(template: Template, local: LocalResolu
         roles.push({ logicalId, kind: 'function', roleLogicalId, policies: rolePolicies(template, roleLogicalId, local) });
       } else {
         const basic = managedPolicy(`arn:${local.pseudo['AWS::Partition']}:iam::aws:policy/service-role/${BASIC_EXECUTION_ROLE}`, local.pseudo['AWS::Partition'], where);
-        roles.push({ logicalId, kind: 'function', roleLogicalId: `${logicalId}Role`, policies: [basic, ...samPolicies(template, properties.Policies, local, where)] });
+        roles.push({
+          logicalId,
+          kind: 'function',
+          roleLogicalId: `${logicalId}Role`,
+          policies: [basic, ...samPolicies(template, properties.Policies, local, where), ...destinationPolicies(template, properties.EventInvokeConfig, local, where)],
+        });
       }
     } else if (resource.Type === 'AWS::Serverless::StateMachine') {
       refuseUnmodelled(properties, UNMODELLED_STATE_MACHINE_PROPERTIES, where);

@@ -5,7 +5,7 @@
  * `{"errors":[{"status":"409","title":"Account already exists"}]}` (recorded in the team brief).
  */
 import { ApiException } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-common/exception';
-import { DatadogRequestError, TransientError, type ErrorContext } from '../errors';
+import { DatadogRequestError, OnboardingError, TransientError, type ErrorContext } from '../errors';
 
 /** HTTP status of a Datadog `ApiException`, or `undefined` for other errors. */
 export function datadogStatus(error: unknown): number | undefined {
@@ -20,6 +20,12 @@ function describeBody(body: unknown): string {
   if (typeof first === 'string') return first.slice(0, 300);
   const { title, detail } = first as { title?: string; detail?: string };
   return [title, detail].filter(Boolean).join(': ').slice(0, 300) || 'no detail';
+}
+
+/** Connection failures and time-outs of the client's fetch (node-fetch `FetchError`, system error codes). */
+function isNetworkFailure(error: unknown): boolean {
+  const failure = error as { name?: string; code?: string; type?: string };
+  return failure?.name === 'FetchError' || failure?.name === 'AbortError' || failure?.type === 'request-timeout' || /^E[A-Z]+$/.test(failure?.code ?? '');
 }
 
 const REMEDIES: Record<number, string> = {
@@ -38,7 +44,13 @@ const REMEDIES: Record<number, string> = {
 export function datadogFailure(error: unknown, operation: string, context: ErrorContext): Error {
   const status = datadogStatus(error);
   if (status === undefined) {
-    return new TransientError(`Datadog ${operation} failed: ${(error as Error).name ?? 'error'}`, { ...context, cause: error });
+    if (isNetworkFailure(error)) {
+      return new TransientError(`Datadog ${operation} failed: ${(error as Error).name ?? 'error'}`, { ...context, cause: error });
+    }
+    return new OnboardingError(`Datadog ${operation} failed before an answer: ${(error as Error).name}: ${String((error as Error).message).slice(0, 200)}`, {
+      ...context,
+      cause: error,
+    });
   }
   const body = describeBody((error as ApiException<unknown>).body);
   if (status === 429 || status >= 500) {

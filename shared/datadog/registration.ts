@@ -7,7 +7,7 @@ import type { AWSIntegrationApi } from '@datadog/datadog-api-client/dist/package
 import type { AWSAccountResponseData } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/AWSAccountResponseData';
 import type { AWSAccountUpdateRequestAttributes } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/AWSAccountUpdateRequestAttributes';
 import type { AWSAuthConfigRole } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/AWSAuthConfigRole';
-import { OnboardingError } from '../errors';
+import { OnboardingError, TransientError } from '../errors';
 import type { OnboardingTarget } from '../onboarding/target';
 import { datadogFailure, datadogStatus } from './api-errors';
 
@@ -25,8 +25,12 @@ export interface RegistrationSettings {
 export interface RegistrationResult {
   /** Datadog's `awsAccountConfigId` (UUID). */
   accountConfigId: string;
-  roleName: string;
-  externalId: string;
+  authType: 'role' | 'access_keys';
+  /** Role delegation: the role and external ID; `null` with access keys. */
+  roleName: string | null;
+  externalId: string | null;
+  /** Access keys: the key's id (not secret; Datadog shows it); `null` with role delegation. */
+  accessKeyId: string | null;
   action: 'created' | 'updated' | 'unchanged';
 }
 
@@ -34,9 +38,10 @@ export interface RegistrationResult {
 export interface PreparedExternalId {
   /** Datadog's config id of an existing registration, or `null`. */
   accountConfigId: string | null;
-  externalId: string;
+  /** `null` with access keys, which need none. */
+  externalId: string | null;
   /** `registration`: adopted from the existing registration; `generated`: new from `createNewAWSExternalID`. */
-  source: 'registration' | 'generated';
+  source: 'registration' | 'generated' | 'not-needed';
 }
 
 function roleAuth(registration: AWSAccountResponseData): AWSAuthConfigRole | undefined {
@@ -79,6 +84,7 @@ export async function findRegistration(
 export async function prepareExternalId(api: AWSIntegrationApi, target: OnboardingTarget): Promise<PreparedExternalId> {
   const step = 'LookUpRegistration';
   const existing = await findRegistration(api, target.accountId, step);
+  if (target.authType === 'access_keys') return { accountConfigId: existing?.id ?? null, externalId: null, source: 'not-needed' };
   const adopted = existing && roleAuth(existing)?.externalId;
   if (existing && adopted) {
     return { accountConfigId: existing.id, externalId: adopted, source: 'registration' };
@@ -96,15 +102,28 @@ export async function prepareExternalId(api: AWSIntegrationApi, target: Onboardi
   return { accountConfigId: existing?.id ?? null, externalId, source: 'generated' };
 }
 
-function desiredAttributes(target: OnboardingTarget, externalId: string, settings: RegistrationSettings) {
+/** How Datadog authenticates: role delegation with the external ID, or the access key (never logged). */
+export type RegistrationAuth = { kind: 'role'; externalId: string } | { kind: 'access_keys'; accessKeyId: string; secretAccessKey: string };
+
+function desiredAttributes(target: OnboardingTarget, auth: RegistrationAuth, settings: RegistrationSettings) {
   return {
     awsAccountId: target.accountId,
     awsPartition: target.partition,
-    authConfig: { roleName: target.roleName, externalId },
+    authConfig:
+      auth.kind === 'role'
+        ? { roleName: target.roleName, externalId: auth.externalId }
+        : { accessKeyId: auth.accessKeyId, secretAccessKey: auth.secretAccessKey },
     accountTags: [...settings.accountTags].sort(),
     metricsConfig: { enabled: settings.metricsCollection },
     resourcesConfig: { extendedCollection: settings.resourceCollection },
   };
+}
+
+/** Datadog never returns a secret access key, so keys compare by their id. */
+function sameAuth(registration: AWSAccountResponseData, wanted: ReturnType<typeof desiredAttributes>['authConfig']): boolean {
+  const current = registration.attributes?.authConfig as { roleName?: string; externalId?: string; accessKeyId?: string } | undefined;
+  if ('roleName' in wanted) return current?.roleName === wanted.roleName && current?.externalId === wanted.externalId;
+  return current?.roleName === undefined && current?.accessKeyId === wanted.accessKeyId;
 }
 
 /** The attributes that differ from the wanted ones, for a PATCH; empty when the registration already matches. */
@@ -114,11 +133,8 @@ export function registrationDifferences(
 ): Partial<AWSAccountUpdateRequestAttributes> {
   const current = registration.attributes;
   const diff: Partial<AWSAccountUpdateRequestAttributes> = {};
-  const auth = roleAuth(registration);
   if (current?.awsPartition !== wanted.awsPartition) diff.awsPartition = wanted.awsPartition;
-  if (auth?.roleName !== wanted.authConfig.roleName || auth?.externalId !== wanted.authConfig.externalId) {
-    diff.authConfig = wanted.authConfig;
-  }
+  if (!sameAuth(registration, wanted.authConfig)) diff.authConfig = wanted.authConfig;
   if (JSON.stringify([...(current?.accountTags ?? [])].sort()) !== JSON.stringify(wanted.accountTags)) {
     diff.accountTags = wanted.accountTags;
   }
@@ -132,25 +148,27 @@ export function registrationDifferences(
 }
 
 /**
- * Registers the account with role delegation, or converges an existing registration (PATCH of what differs). A 409
- * from a concurrent create is resolved by adopting the registration that won.
+ * Registers the account (role delegation or access key), or converges an existing registration (PATCH of what
+ * differs). A 409 from a concurrent create is resolved by adopting the registration that won.
  *
- * @param externalId - the external ID in the validated trust policy.
+ * @param auth - the external ID in the validated trust policy, or the validated access key.
  * @throws DatadogRequestError / TransientError from {@link datadogFailure}.
  */
 export async function registerAccount(
   api: AWSIntegrationApi,
   target: OnboardingTarget,
-  externalId: string,
+  auth: RegistrationAuth,
   settings: RegistrationSettings,
 ): Promise<RegistrationResult> {
   const step = 'RegisterAccount';
   const context = { accountId: target.accountId, step };
-  const wanted = desiredAttributes(target, externalId, settings);
+  const wanted = desiredAttributes(target, auth, settings);
   const result = (accountConfigId: string, action: RegistrationResult['action']): RegistrationResult => ({
     accountConfigId,
-    roleName: target.roleName,
-    externalId,
+    authType: auth.kind,
+    roleName: auth.kind === 'role' ? target.roleName : null,
+    externalId: auth.kind === 'role' ? auth.externalId : null,
+    accessKeyId: auth.kind === 'access_keys' ? auth.accessKeyId : null,
     action,
   });
 
@@ -163,7 +181,10 @@ export async function registerAccount(
       if (datadogStatus(error) !== 409) throw datadogFailure(error, 'createAWSAccount', context);
       // Created meanwhile by someone else: converge that registration instead of failing.
       existing = await findRegistration(api, target.accountId, step);
-      if (existing === undefined) throw datadogFailure(error, 'createAWSAccount', context);
+      if (existing === undefined) {
+        // Datadog's list may not show the winner yet: try again shortly, then adopt it.
+        throw new TransientError('Datadog answered 409 to createAWSAccount but does not list the registration yet', context);
+      }
     }
   }
 

@@ -35,6 +35,7 @@ const controlTowerStatusSchema = z.object({
 const createAccountStatusSchema = z.object({
   state: z.string().max(64),
   accountId: accountId.optional(),
+  govCloudAccountId: accountId.optional(),
   accountName: z.string().max(256).optional(),
   failureReason: z.string().max(256).optional(),
 });
@@ -75,9 +76,12 @@ export type LifecycleDecision =
       accountId: string;
       /** Partition of the region the event came from. */
       partition: Partition;
+      /** The GovCloud account created with it, for a CreateAccountResult of a CreateGovCloudAccount request. */
+      govCloudAccountId?: string;
       trigger: LifecycleTrigger;
       context: AccountContext;
     }
+  | { action: 'resolve-request'; /** The `car-…` id of a CreateGovCloudAccount request. */ requestId: string; trigger: LifecycleTrigger }
   | { action: 'ignore'; reason: string }
   | { action: 'reject'; reason: string };
 
@@ -105,6 +109,9 @@ export function decideLifecycleEvent(event: unknown): LifecycleDecision {
   }
   const { source, detail } = envelope.data;
   const eventName = detail.eventName ?? '(no eventName)';
+  if (source === 'aws.organizations' && eventName === 'CreateGovCloudAccount') {
+    return decideGovCloudRequest(envelope.data);
+  }
   const statusKey = LIFECYCLE_EVENTS[`${source}/${eventName}` as keyof typeof LIFECYCLE_EVENTS];
   if (statusKey === undefined) {
     const name = detail.eventName === undefined ? eventName : shown(eventName);
@@ -132,7 +139,14 @@ export function decideLifecycleEvent(event: unknown): LifecycleDecision {
     if (id === undefined) {
       return { action: 'reject', reason: `${eventName} SUCCEEDED without serviceEventDetails.${statusKey}.accountId` };
     }
-    return { action: 'onboard', accountId: id, partition, trigger, context: { accountName } };
+    return {
+      action: 'onboard',
+      accountId: id,
+      partition,
+      ...(parsed.data.govCloudAccountId ? { govCloudAccountId: parsed.data.govCloudAccountId } : {}),
+      trigger,
+      context: { accountName },
+    };
   }
 
   const parsed = controlTowerStatusSchema.safeParse(status);
@@ -157,5 +171,40 @@ export function decideLifecycleEvent(event: unknown): LifecycleDecision {
       organizationalUnitId: organizationalUnit?.organizationalUnitId,
       organizationalUnitName: organizationalUnit?.organizationalUnitName,
     },
+  };
+}
+
+const govCloudRequestSchema = z.object({
+  errorCode: z.string().max(128).optional(),
+  responseElements: z
+    .object({
+      createAccountStatus: z.object({ id: z.string().regex(/^car-[a-z0-9]{8,32}$/, 'must be a create-account request id (car-...)') }).loose(),
+    })
+    .loose()
+    .nullable()
+    .optional(),
+});
+
+/**
+ * The API call event of `CreateGovCloudAccount` ("AWS API Call via CloudTrail"): its response names the request
+ * (`responseElements.createAccountStatus.id`), whose status says, once SUCCEEDED, which two accounts were created
+ * (Organizations API reference, CreateGovCloudAccount and DescribeCreateAccountStatus).
+ */
+function decideGovCloudRequest(envelope: z.infer<typeof envelopeSchema>): LifecycleDecision {
+  const parsed = govCloudRequestSchema.safeParse(envelope.detail);
+  if (!parsed.success) {
+    return { action: 'reject', reason: `CreateGovCloudAccount: ${describeFirstIssue(parsed.error, 'detail')}` };
+  }
+  if (parsed.data.errorCode !== undefined) {
+    return { action: 'ignore', reason: `CreateGovCloudAccount failed (${shown(parsed.data.errorCode)})` };
+  }
+  const requestId = parsed.data.responseElements?.createAccountStatus.id;
+  if (requestId === undefined) {
+    return { action: 'reject', reason: 'CreateGovCloudAccount without responseElements.createAccountStatus.id' };
+  }
+  return {
+    action: 'resolve-request',
+    requestId,
+    trigger: { source: envelope.source, eventName: 'CreateGovCloudAccount', eventId: envelope.id, region: envelope.region, time: envelope.time },
   };
 }

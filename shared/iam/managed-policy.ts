@@ -33,6 +33,8 @@ export interface ManagedPolicySpec {
   context?: ErrorContext;
   /** Take over a policy of that name this tool did not create (tags it as ours). */
   allowTakeover: boolean;
+  /** Create the policy if missing, but leave an existing one's document as it is. */
+  createOnly?: boolean;
 }
 
 /** What converging did. */
@@ -77,6 +79,7 @@ export async function convergeManagedPolicy(iam: IAMClient, spec: ManagedPolicyS
     }
     await iam.send(new TagPolicyCommand({ PolicyArn: spec.policyArn, Tags: ownershipTags() }));
   }
+  if (spec.createOnly) return 'unchanged';
   const current = await iam.send(
     new GetPolicyVersionCommand({ PolicyArn: spec.policyArn, VersionId: existing.DefaultVersionId }),
   );
@@ -112,15 +115,19 @@ async function makeRoomForVersion(iam: IAMClient, policyArn: string): Promise<vo
 
 /**
  * Deletes a managed policy this tool created (its non-default versions first, as IAM requires). The policy must be
- * detached already. A missing policy is fine.
+ * detached already. A missing policy, or one that is not this tool's, is left alone.
+ *
+ * @returns whether a policy of that ARN exists (deleted, or kept because it is not this tool's).
  */
-export async function deleteManagedPolicy(iam: IAMClient, policyArn: string): Promise<void> {
+export async function deleteManagedPolicy(iam: IAMClient, policyArn: string): Promise<boolean> {
   const existing = await getPolicy(iam, policyArn);
-  if (existing === undefined || !isManagedByThisTool(existing.Tags)) return;
+  if (existing === undefined) return false;
+  if (!isManagedByThisTool(existing.Tags)) return true;
   for (const version of await listVersions(iam, policyArn)) {
     if (!version.IsDefaultVersion && version.VersionId) {
       await iam.send(new DeletePolicyVersionCommand({ PolicyArn: policyArn, VersionId: version.VersionId }));
     }
   }
   await iam.send(new DeletePolicyCommand({ PolicyArn: policyArn }));
+  return true;
 }

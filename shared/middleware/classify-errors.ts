@@ -6,7 +6,7 @@
  * - Anything else is wrapped in an {@link OnboardingError} naming the step, so no failure goes unexplained.
  */
 import type { MiddlewareObj } from '@middy/core';
-import { isTransientAwsError } from '../aws/transient-errors';
+import { isAccessDenied, isTransientAwsError } from '../aws/transient-errors';
 import { OnboardingError, TransientError } from '../errors';
 import { logger } from '../logger';
 
@@ -27,8 +27,16 @@ export function classifyErrors(options: ClassifyErrorsOptions): MiddlewareObj {
     let classified: Error;
     if (error instanceof OnboardingError) {
       classified = error;
-    } else if (isTransientAwsError(error)) {
-      classified = new TransientError(`${error.name} from AWS`, { accountId, step: options.step, cause: error });
+    } else if (isTransientAwsError(error) || error.name === 'EntityAlreadyExistsException') {
+      // An entity that "already exists" right after a crash is IAM's eventual consistency: a retry converges on it.
+      classified = new TransientError(`${error.name} from AWS`, { accountId, step: options.step, remedy: 'Replay the account if it persists', cause: error });
+    } else if (isAccessDenied(error)) {
+      classified = new OnboardingError(`AWS refused a call (${error.name}): ${error.message.slice(0, 300)}`, {
+        accountId,
+        step: options.step,
+        remedy: 'Check service control policies, permission boundaries and the policy of the role making the call',
+        cause: error,
+      });
     } else {
       classified = new OnboardingError(`unexpected ${error.name}: ${error.message.slice(0, 300)}`, {
         accountId,

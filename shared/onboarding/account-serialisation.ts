@@ -57,10 +57,17 @@ export async function earlierOnboardingOf(sfn: SFNClient, executionArn: string, 
     nextToken = page.nextToken;
   } while (nextToken && running.length < MAX_RUNNING_EXAMINED);
 
-  const self = running.find((execution) => execution.executionArn === executionArn);
+  // ListExecutions is eventually consistent: when this execution is not listed yet, its own start date comes from
+  // DescribeExecution (read after write), so two executions never both stop for each other.
+  let self: ExecutionListItem | undefined = running.find((execution) => execution.executionArn === executionArn);
+  if (self === undefined) {
+    const { startDate } = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+    self = { executionArn, startDate } as ExecutionListItem;
+  }
+  const me = self;
   for (const other of running) {
     if (other.executionArn === executionArn) continue;
-    if (self && !earlier(other, self)) continue;
+    if (!earlier(other, me)) continue;
     if (await onboardsAccount(sfn, other, accountId)) return other.executionArn;
   }
   return undefined;

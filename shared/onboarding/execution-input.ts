@@ -48,7 +48,7 @@ export type ExecutionInput = z.infer<typeof executionInputSchema>;
 export function parseExecutionInput(input: unknown): ExecutionInput {
   const result = executionInputSchema.safeParse(input);
   if (!result.success) {
-    throw new InvalidInputError(`execution input ${describeFirstIssue(result.error, 'input')}`, {
+    throw new InvalidInputError(`execution input ${describeFirstIssue(result.error, '(top level)')}`, {
       step: 'ResolveTarget',
       remedy: 'Start the execution with {"accountId": "<12 digits>"} and only the documented overrides',
     });

@@ -10,6 +10,9 @@ import type { PolicyDocument } from '../iam/policy-document';
 import { awsManagedPolicyArn, policyArn } from '../partitions';
 import type { OnboardingTarget } from './target';
 
+/** Most managed policies attachable to one role or user (IAM User Guide, "IAM and AWS STS quotas"). */
+const MAX_PARTS = 20;
+
 const POLICY_DESCRIPTION = 'Permissions Datadog publishes for its AWS integration (managed by datadog-aws-account-onboarding)';
 
 /** The policies an account should have, and how to recognise this tool's. */
@@ -44,6 +47,8 @@ export function planIntegrationPolicies(target: OnboardingTarget, permissions: s
 /**
  * Converges every part of the integration policy.
  *
+ * With `keepExisting` (the permissions came from the shipped snapshot because Datadog's list was unreachable), parts
+ * that exist keep their document: a snapshot must never downgrade a policy written from Datadog's newer list.
  * @returns whether any part was created or given a new version.
  * @throws ForeignResourceError when a part exists but is not this tool's and takeover is off.
  */
@@ -51,7 +56,7 @@ export async function convergeIntegrationPolicies(
   iam: IAMClient,
   target: OnboardingTarget,
   plan: IntegrationPolicyPlan,
-  options: { allowTakeover: boolean; step: string },
+  options: { allowTakeover: boolean; step: string; keepExisting?: boolean },
 ): Promise<boolean> {
   let changed = false;
   for (const [index, document] of plan.documents.entries()) {
@@ -61,6 +66,7 @@ export async function convergeIntegrationPolicies(
       document,
       description: POLICY_DESCRIPTION,
       allowTakeover: options.allowTakeover,
+      createOnly: options.keepExisting,
       context: { accountId: target.accountId, step: options.step },
     });
     changed ||= action !== 'unchanged';
@@ -68,9 +74,17 @@ export async function convergeIntegrationPolicies(
   return changed;
 }
 
-/** Deletes parts left over from a longer permission list once detached, so nothing orphaned remains. */
-export async function deleteDetachedParts(iam: IAMClient, plan: IntegrationPolicyPlan, detached: string[]): Promise<void> {
-  for (const arn of detached.filter(plan.isPolicyPart)) {
-    await deleteManagedPolicy(iam, arn);
+/**
+ * Deletes the parts beyond the planned ones (left from a longer permission list), attached or not, so nothing
+ * orphaned remains even after a crash between detaching and deleting. They must be detached already.
+ */
+export async function deleteSurplusParts(iam: IAMClient, target: OnboardingTarget, plan: IntegrationPolicyPlan): Promise<boolean> {
+  let deleted = false;
+  // A role or user holds at most 20 managed policies (IAM quotas), so no list ever had more parts.
+  for (let index = plan.policyArns.length; index < MAX_PARTS; index += 1) {
+    const arn = policyArn(target.partition, target.accountId, integrationPolicyName(target.policyName, index));
+    if (!(await deleteManagedPolicy(iam, arn))) return deleted;
+    deleted = true;
   }
+  return deleted;
 }

@@ -10,7 +10,7 @@ import { parseIamDocument, sameDocument, type PolicyDocument } from '../iam/poli
 import { convergeAttachments, listAttachedPolicyArns } from '../iam/attachments';
 import { convergeRole, getRole } from '../iam/role';
 import { buildTrustPolicy } from '../iam/trust-policy';
-import { convergeIntegrationPolicies, deleteDetachedParts, planIntegrationPolicies, type IntegrationPolicyPlan } from './integration-policies';
+import { convergeIntegrationPolicies, deleteSurplusParts, planIntegrationPolicies, type IntegrationPolicyPlan } from './integration-policies';
 import type { OnboardingTarget } from './target';
 
 /** What provisioning needs beyond the target. */
@@ -24,6 +24,8 @@ export interface ProvisionRequest {
   validatorRoleArn: string;
   /** Whether a same-named role or policy not created by this tool may be taken over. */
   allowTakeover: boolean;
+  /** The permissions are the shipped snapshot (Datadog's list was unreachable): leave existing policies as they are. */
+  keepExistingPolicies?: boolean;
 }
 
 /** What provisioning left in the account. */
@@ -79,11 +81,17 @@ export async function provisionDatadogRole(iam: IAMClient, request: ProvisionReq
   const planned = plan(request);
   const { target } = request;
 
-  const policiesChanged = await convergeIntegrationPolicies(iam, target, planned, { allowTakeover: request.allowTakeover, step: 'ProvisionRole' });
+  const policiesChanged = await convergeIntegrationPolicies(iam, target, planned, {
+    allowTakeover: request.allowTakeover,
+    step: 'ProvisionRole',
+    keepExisting: request.keepExistingPolicies,
+  });
 
   const settledRoleArn = policiesChanged ? undefined : await roleIsSettled(iam, request, planned);
   if (settledRoleArn !== undefined) {
-    return { roleArn: settledRoleArn, policyArns: planned.policyArns, changed: false, validationRequired: false };
+    // An unattached part left by a crash between detaching and deleting it.
+    const orphansDeleted = !request.keepExistingPolicies && (await deleteSurplusParts(iam, target, planned));
+    return { roleArn: settledRoleArn, policyArns: planned.policyArns, changed: orphansDeleted, validationRequired: false };
   }
 
   const role = await convergeRole(iam, {
@@ -97,7 +105,7 @@ export async function provisionDatadogRole(iam: IAMClient, request: ProvisionReq
     attach: planned.wantedAttachments,
     detach: planned.isManagedAttachment,
   });
-  await deleteDetachedParts(iam, planned, attachments.detached);
+  const surplusDeleted = !request.keepExistingPolicies && (await deleteSurplusParts(iam, target, planned));
   return {
     roleArn: role.roleArn,
     policyArns: planned.policyArns,
@@ -106,7 +114,8 @@ export async function provisionDatadogRole(iam: IAMClient, request: ProvisionReq
       role.created ||
       role.trustPolicyUpdated ||
       attachments.attached.length > 0 ||
-      attachments.detached.length > 0,
+      attachments.detached.length > 0 ||
+      surplusDeleted,
     validationRequired: true,
   };
 }

@@ -33,6 +33,19 @@ async function isRunning(sfn: SFNClient, arn: string): Promise<boolean> {
 }
 
 /**
+ * Starts an execution under a name that is the same for every delivery of the event behind it; when the name is
+ * taken, nothing starts and the outcome says whether that execution still runs.
+ *
+ * @param input - the execution input (JSON-serialisable).
+ */
+export async function startOnce(sfn: SFNClient, stateMachineArn: string, name: string, input: unknown): Promise<StartOutcome> {
+  const started = await tryStart(sfn, stateMachineArn, name, input as ExecutionInput);
+  if (started) return { outcome: 'started', executionArn: started };
+  const arn = executionArn(stateMachineArn, name);
+  return { outcome: (await isRunning(sfn, arn)) ? 'already-running' : 'duplicate', executionArn: arn };
+}
+
+/**
  * Starts `onboard-<accountId>`. When that name exists: if it is running, this is a duplicate and nothing starts;
  * if it closed, the account is onboarded again under a name derived from the event id, so a second delivery of the
  * same event still starts nothing.
@@ -52,9 +65,5 @@ export async function startOnboardingExecution(
   const primaryArn = executionArn(stateMachineArn, primary);
   if (await isRunning(sfn, primaryArn)) return { outcome: 'already-running', executionArn: primaryArn };
 
-  const perEvent = executionName(input.accountId, eventId);
-  const startedPerEvent = await tryStart(sfn, stateMachineArn, perEvent, input);
-  if (startedPerEvent) return { outcome: 'started', executionArn: startedPerEvent };
-  const perEventArn = executionArn(stateMachineArn, perEvent);
-  return { outcome: (await isRunning(sfn, perEventArn)) ? 'already-running' : 'duplicate', executionArn: perEventArn };
+  return startOnce(sfn, stateMachineArn, executionName(input.accountId, eventId), input);
 }

@@ -30,6 +30,8 @@ export const provisionInputSchema = z.object({
   target: targetSchema,
   externalId,
   permissions: z.array(z.string().regex(/^[\w-]+:[\w*]+$/, 'must be an IAM action')).min(1),
+  /** Where the permissions came from; `snapshot` leaves existing policies as they are. */
+  permissionsSource: z.enum(['datadog', 'snapshot']).optional(),
 });
 
 /** Input of ValidateRole. */

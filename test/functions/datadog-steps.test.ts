@@ -34,13 +34,20 @@ describe('Functions: LookUpRegistration and RegisterAccount', () => {
   it('generates an external ID for an account Datadog does not hold, then registers it with role delegation', async () => {
     // Act
     const looked = await lookUpRegistrationStep({ target: aTarget() });
-    const registered = await registerAccountStep({ target: aTarget(), externalId: looked.externalId });
+    const registered = await registerAccountStep({ target: aTarget(), externalId: looked.externalId, keySecretArn: null });
 
     // Assess
     expect(looked).toMatchObject({ accountConfigId: null, source: 'generated', permissionsSource: 'datadog' });
     expect(looked.externalId).toMatch(/^[0-9a-f]{32}$/);
     expect(looked.permissions).toEqual([...STANDARD_PERMISSIONS_SNAPSHOT]);
-    expect(registered).toEqual({ accountConfigId: expect.any(String), roleName: 'DatadogIntegrationRole', externalId: looked.externalId, action: 'created' });
+    expect(registered).toEqual({
+      accountConfigId: expect.any(String),
+      authType: 'role',
+      roleName: 'DatadogIntegrationRole',
+      externalId: looked.externalId,
+      accessKeyId: null,
+      action: 'created',
+    });
     const [account] = datadog.accounts();
     expect(account.id).toBe(registered.accountConfigId);
     expect(account.attributes).toMatchObject({
@@ -56,11 +63,11 @@ describe('Functions: LookUpRegistration and RegisterAccount', () => {
   it('adopts an existing registration: its external ID, then a PATCH of what differs, never a second create', async () => {
     // Prepare
     const first = await lookUpRegistrationStep({ target: aTarget() });
-    const created = await registerAccountStep({ target: aTarget({ roleName: 'OldRole' }), externalId: first.externalId });
+    const created = await registerAccountStep({ target: aTarget({ roleName: 'OldRole' }), externalId: first.externalId, keySecretArn: null });
 
     // Act
     const looked = await lookUpRegistrationStep({ target: aTarget() });
-    const registered = await registerAccountStep({ target: aTarget(), externalId: looked.externalId });
+    const registered = await registerAccountStep({ target: aTarget(), externalId: looked.externalId, keySecretArn: null });
 
     // Assess
     expect(looked).toMatchObject({ accountConfigId: created.accountConfigId, externalId: first.externalId, source: 'registration' });
@@ -72,8 +79,8 @@ describe('Functions: LookUpRegistration and RegisterAccount', () => {
 
   it('changes nothing when the registration already matches', async () => {
     const looked = await lookUpRegistrationStep({ target: aTarget() });
-    await registerAccountStep({ target: aTarget(), externalId: looked.externalId });
-    const again = await registerAccountStep({ target: aTarget(), externalId: looked.externalId });
+    await registerAccountStep({ target: aTarget(), externalId: looked.externalId, keySecretArn: null });
+    const again = await registerAccountStep({ target: aTarget(), externalId: looked.externalId, keySecretArn: null });
     expect(again.action).toBe('unchanged');
     expect(datadog.requests().filter((request) => request.operation === 'UpdateAWSAccount')).toHaveLength(0);
   });
@@ -98,6 +105,44 @@ describe('Functions: LookUpRegistration and RegisterAccount', () => {
     const failure = lookUpRegistrationStep({ target: aTarget() });
     await expect(failure).rejects.toMatchObject({ name: 'DatadogKeysError' });
     expect(await failure.catch((error: Error) => error.message)).not.toContain('plain-text-secret');
+  });
+});
+
+describe('Functions: LookUpRegistration and RegisterAccount with an access key', () => {
+  const KEY_SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:111122223333:secret:datadog-onboarding/datadog-access-keys/777788889999-AbCdEf';
+  const KEY = { accessKeyId: 'AKIAGOVCLOUDUSERKEY1', secretAccessKey: 'govcloud-user-secret-access-key-0123456789' };
+  let datadog: LocalDatadogServer;
+
+  beforeEach(async () => {
+    secrets.reset();
+    secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify(KEYS) });
+    secrets.on(GetSecretValueCommand, { SecretId: KEY_SECRET_ARN }).resolves({ SecretString: JSON.stringify(KEY), ARN: KEY_SECRET_ARN });
+    datadog = await startLocalDatadog({ ...KEYS });
+    Object.assign(process.env, { DATADOG_KEYS_SECRET_ARN: SECRET_ARN, DATADOG_API_URL: datadog.url });
+  });
+
+  afterEach(() => datadog.close());
+
+  it('registers a GovCloud account on a commercial site with the stored key, generating no external ID', async () => {
+    // Prepare
+    const target = aTarget({ accountId: '777788889999', partition: 'aws-us-gov', authType: 'access_keys' });
+
+    // Act
+    const looked = await lookUpRegistrationStep({ target });
+    const registered = await registerAccountStep({ target, externalId: null, keySecretArn: KEY_SECRET_ARN });
+
+    // Assess
+    expect(looked).toMatchObject({ externalId: null, source: 'not-needed' });
+    expect(datadog.requests().map((request) => request.operation)).not.toContain('CreateNewAWSExternalID');
+    expect(registered).toMatchObject({ authType: 'access_keys', accessKeyId: KEY.accessKeyId, roleName: null, externalId: null, action: 'created' });
+    expect(datadog.accounts()[0].attributes).toMatchObject({ aws_partition: 'aws-us-gov', auth_config: { access_key_id: KEY.accessKeyId } });
+    expect(JSON.stringify({ registered, accounts: datadog.accounts() })).not.toContain(KEY.secretAccessKey);
+  });
+
+  it('changes nothing on a replay with the same key', async () => {
+    const target = aTarget({ accountId: '777788889999', partition: 'aws-us-gov', authType: 'access_keys' });
+    await registerAccountStep({ target, externalId: null, keySecretArn: KEY_SECRET_ARN });
+    await expect(registerAccountStep({ target, externalId: null, keySecretArn: KEY_SECRET_ARN })).resolves.toMatchObject({ action: 'unchanged' });
   });
 });
 

@@ -24,7 +24,7 @@ describe('Middleware: classifyErrors', () => {
     iam.on(GetRoleCommand).rejects(new IAMServiceException({ name: 'Throttling', $fault: 'client', message: 'Rate exceeded', $metadata: {} }));
     await expect(removeValidatorTrust(event, context)).rejects.toMatchObject({
       name: 'TransientError',
-      message: 'account 444455556666, step RemoveValidatorTrust: Throttling from AWS',
+      message: 'account 444455556666, step RemoveValidatorTrust: Throttling from AWS. Replay the account if it persists',
     });
   });
 

@@ -76,7 +76,8 @@ describe('Function: provisionRoleStep', () => {
 
   it('makes no write and asks no validation for an account already converged and validated', async () => {
     // Prepare
-    iam.on(GetPolicyCommand).resolves({ Policy: { Arn: POLICY_ARN, DefaultVersionId: 'v1', Tags: OURS } });
+    iam.on(GetPolicyCommand).rejects(noSuchEntity());
+    iam.on(GetPolicyCommand, { PolicyArn: POLICY_ARN }).resolves({ Policy: { Arn: POLICY_ARN, DefaultVersionId: 'v1', Tags: OURS } });
     iam.on(GetPolicyVersionCommand).resolves({ PolicyVersion: { Document: encodeURIComponent(JSON.stringify(policyDocument)) } });
     const datadogOnly = buildTrustPolicy('arn:aws:iam::464622532012:root', 'abcdef0123456789abcdef0123456789');
     iam.on(GetRoleCommand).resolves({ Role: { Arn: ROLE_ARN, Tags: OURS, AssumeRolePolicyDocument: encodeURIComponent(JSON.stringify(datadogOnly)) } as never });
@@ -92,7 +93,8 @@ describe('Function: provisionRoleStep', () => {
 
   it('gives a changed policy a new default version, deleting the oldest non-default one at the 5-version cap', async () => {
     // Prepare
-    iam.on(GetPolicyCommand).resolves({ Policy: { Arn: POLICY_ARN, DefaultVersionId: 'v5', Tags: OURS } });
+    iam.on(GetPolicyCommand).rejects(noSuchEntity());
+    iam.on(GetPolicyCommand, { PolicyArn: POLICY_ARN }).resolves({ Policy: { Arn: POLICY_ARN, DefaultVersionId: 'v5', Tags: OURS } });
     iam.on(GetPolicyVersionCommand).resolves({ PolicyVersion: { Document: encodeURIComponent('{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ec2:Describe*","Resource":"*"}]}') } });
     iam.on(ListPolicyVersionsCommand).resolves({
       Versions: [

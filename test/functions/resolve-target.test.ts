@@ -87,7 +87,7 @@ describe('Function: resolveTargetStep', () => {
   it.each([
     [{ accountId: '4444' }, 'execution input accountId: must be a 12-digit AWS account id'],
     [{}, 'execution input accountId: Invalid input: expected string, received undefined'],
-    [{ accountId: '444455556666', acountTags: 'x' }, 'execution input input: Unrecognized key: "acountTags"'],
+    [{ accountId: '444455556666', acountTags: 'x' }, 'execution input (top level): Unrecognized key: "acountTags"'],
     [{ accountId: '444455556666', datadogSite: 'datadoghq.xyz' }, 'execution input datadogSite: Invalid option'],
     [{ accountId: '444455556666', memberAccessRoleName: 'Admin' }, 'execution input memberAccessRoleName: must be OrganizationAccountAccessRole or AWSControlTowerExecution'],
     [{ accountId: '444455556666', roleName: 'OtherRole' }, 'execution input roleName: must be DatadogIntegrationRole'],
@@ -96,10 +96,8 @@ describe('Function: resolveTargetStep', () => {
     await expect(resolveTargetStep(input)).rejects.toMatchObject({ name: 'InvalidInputError' });
   });
 
-  it('refuses a site and partition that need access keys, naming both', async () => {
-    await expect(resolveTargetStep({ accountId: '444455556666', partition: 'aws-us-gov' })).rejects.toMatchObject({
-      name: 'UnsupportedOnboardingError',
-      message: expect.stringContaining('Datadog site datadoghq.com reaches partition aws-us-gov only with access keys'),
-    });
+  it('resolves GovCloud to access keys on a commercial site and to role delegation on a gov site', async () => {
+    await expect(resolveTargetStep({ accountId: '444455556666', partition: 'aws-us-gov' })).resolves.toMatchObject({ target: { authType: 'access_keys' } });
+    await expect(resolveTargetStep({ accountId: '444455556666', partition: 'aws-us-gov', datadogSite: 'ddog-gov.com' })).resolves.toMatchObject({ target: { authType: 'role' } });
   });
 });

@@ -30,7 +30,7 @@ const ENV = {
   ATTACH_SECURITY_AUDIT: 'true',
 };
 /** The message names the field: `execution input <field>: <problem>` (`input` for the input as a whole). */
-const NAMES_A_FIELD = /execution input (input|accountId|partition|datadogSite|roleName|memberAccessRoleName|trigger(\.\w+)?|context(\.\w+)?): /;
+const NAMES_A_FIELD = /execution input (\(top level\)|accountId|partition|datadogSite|roleName|memberAccessRoleName|trigger(\.\w+)?|context(\.\w+)?): /;
 /** Long enough for the longest legitimate message (the list of Datadog sites, then the remedy). */
 const MAX_MESSAGE = 450;
 
@@ -174,7 +174,7 @@ describe('Hostile input: the console execution input', () => {
     const inputs = PAYLOADS.map((payload) => [payload.name, { accountId: '444455556666', [payload.value]: 'x' }] as const);
 
     // Act
-    const problems = inputs.flatMap(([label, input]) => problemsOf(label, input, 'input'));
+    const problems = inputs.flatMap(([label, input]) => problemsOf(label, input, '(top level)'));
 
     // Assess
     expect(problems).toEqual([]);

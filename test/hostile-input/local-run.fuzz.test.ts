@@ -108,7 +108,7 @@ describe('Hostile input: runLocally', () => {
 
     // Assess
     expect(summary?.outcome).toBe('rejected');
-    expect(summary?.reason).toMatch(/^execution input input: /);
+    expect(summary?.reason).toMatch(/^execution input \(top level\): /);
     expect(summary?.reason).not.toMatch(LINE_TERMINATOR);
     expect(echoedPayloads(summary?.reason ?? '')).toEqual([]);
   });

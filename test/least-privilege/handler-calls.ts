@@ -27,8 +27,8 @@ export interface ExpectedCall {
   context?: Record<string, string>;
   /** The resource's own policy, for a resource in another account (a role's trust policy). */
   resourcePolicy?: object;
-  /** Made only for member accounts of another partition (GovCloud), which the recorded runs do not reach. */
-  otherPartitionOnly?: boolean;
+  /** Made by the Lambda service with the function's role, not by the handler (an asynchronous-invocation destination). */
+  byLambdaService?: boolean;
 }
 
 /** A call a function must not be able to make. */
@@ -58,6 +58,11 @@ function trustsStackAccount(deployment: SimulatedDeployment): object {
   };
 }
 
+/** The partition whose credentials the samples read: the other one of the simulation. */
+function otherPartition(partition: string): string {
+  return partition === 'aws' ? 'aws-us-gov' : 'aws';
+}
+
 /** The Datadog role of the member account, as ProvisionRole leaves it for validation. */
 export function datadogRoleDuringValidation(environment: CallEnvironment): { arn: string; trustPolicy: object; tags: Record<string, string> } {
   const { deployment } = environment;
@@ -83,12 +88,12 @@ export function expectedCalls(environment: CallEnvironment): Record<string, Expe
     sample: `arn:${p}:organizations::${accountId}:account/o-exampleorgid/${MEMBER_ACCOUNT_ID}`,
     purpose: 'tell a suspended or closing member account from an unreachable one (shared/aws/account-status.ts)',
   };
+  const secrets = `arn:${p}:secretsmanager:${region}:${accountId}:secret:`;
   const readPartitionCredentials: ExpectedCall = {
     action: 'secretsmanager:GetSecretValue',
-    resource: `arn:${p}:secretsmanager:${region}:${accountId}:secret:${parameter(environment, 'PartitionCredentialsSecretPrefix')}*-credentials-*`,
-    sample: `arn:${p}:secretsmanager:${region}:${accountId}:secret:${parameter(environment, 'PartitionCredentialsSecretPrefix')}aws-us-gov-credentials-AbCdEf`,
-    purpose: "read another partition's access key to reach its accounts (shared/aws/partition-credentials.ts)",
-    otherPartitionOnly: true,
+    resource: `${secrets}${parameter(environment, 'PartitionCredentialsSecretPrefix')}*-credentials-*`,
+    sample: `${secrets}${parameter(environment, 'PartitionCredentialsSecretPrefix')}${otherPartition(p)}-credentials-AbCdEf`,
+    purpose: "read another partition's access key to reach its member accounts (shared/aws/partition-credentials.ts)",
   };
   const reachMember: ExpectedCall[] = [
     ...['MemberAccessRoleName', 'ControlTowerAccessRoleName'].map((name) => ({
@@ -106,15 +111,35 @@ export function expectedCalls(environment: CallEnvironment): Record<string, Expe
     resource: deployment.secretArn,
     purpose: 'read the Datadog keys (shared/datadog/keys.ts)',
   };
+  /** The per-account secrets holding the access key Datadog uses (shared/onboarding/access-key-secret.ts). */
+  const keySecret = (action: string, purpose: string): ExpectedCall => ({
+    action,
+    resource: `${secrets}${parameter(environment, 'AccessKeySecretPrefix')}*`,
+    sample: `${secrets}${parameter(environment, 'AccessKeySecretPrefix')}${MEMBER_ACCOUNT_ID}-AbCdEf`,
+    purpose,
+  });
   const datadogRole = datadogRoleDuringValidation(environment);
   return {
     StartOnboardingFunction: [
       { action: 'states:StartExecution', resource: deployment.stateMachineArn, purpose: 'start onboard-<account> (shared/onboarding/start-execution.ts)' },
       {
+        action: 'sqs:SendMessage',
+        resource: String(deployment.resolution.resources['LifecycleEventsDeadLetterQueue.Arn']),
+        purpose: 'Lambda sends an event the starter failed on to the dead-letter queue (EventInvokeConfig OnFailure)',
+        byLambdaService: true,
+      },
+      {
         action: 'states:DescribeExecution',
         resource: executions,
         sample: executions.replace('*', `onboard-${MEMBER_ACCOUNT_ID}`),
         purpose: 'tell a running onboarding from a finished one when the name is taken',
+      },
+    ],
+    DescribeAccountRequestFunction: [
+      {
+        action: 'organizations:DescribeCreateAccountStatus',
+        resource: '*',
+        purpose: 'follow a CreateGovCloudAccount request until it names its accounts (shared/onboarding/account-request.ts); the action has no resource type',
       },
     ],
     ResolveTargetFunction: [
@@ -132,6 +157,18 @@ export function expectedCalls(environment: CallEnvironment): Record<string, Expe
     ],
     LookUpRegistrationFunction: [readKeys],
     ProvisionRoleFunction: reachMember,
+    ProvisionAccessKeyFunction: [
+      ...reachMember,
+      keySecret('secretsmanager:GetSecretValue', 'read the stored key, to keep it while IAM still has it (readStoredKey)'),
+      keySecret('secretsmanager:DescribeSecret', "find the account's key secret before storing a new key (storeKey)"),
+      keySecret('secretsmanager:CreateSecret', "create the account's key secret with its first key (storeKey)"),
+      keySecret('secretsmanager:TagResource', 'CreateSecret with Tags (managed-by, aws-account-id) also needs TagResource (Secrets Manager API reference, CreateSecret)'),
+      keySecret('secretsmanager:PutSecretValue', 'store a new key in the existing secret when the stored one is gone from IAM (storeKey)'),
+      keySecret('secretsmanager:PutResourcePolicy', "limit reading the secret to the access-key steps' roles (storeKey)"),
+    ],
+    ValidateAccessKeyFunction: [
+      keySecret('secretsmanager:GetSecretValue', 'read the stored key to use it as Datadog will (shared/onboarding/validate-access-key.ts)'),
+    ],
     ValidateRoleFunction: [
       {
         action: 'sts:AssumeRole',
@@ -145,15 +182,28 @@ export function expectedCalls(environment: CallEnvironment): Record<string, Expe
       readPartitionCredentials,
     ],
     RemoveValidatorTrustFunction: reachMember,
-    RegisterAccountFunction: [readKeys],
+    RegisterAccountFunction: [
+      readKeys,
+      keySecret('secretsmanager:GetSecretValue', 'read the validated key to register it with Datadog (functions/register-account/index.ts)'),
+    ],
     OnboardingStateMachine: [
-      'ResolveTargetFunction',
-      'LookUpRegistrationFunction',
-      'ProvisionRoleFunction',
-      'ValidateRoleFunction',
-      'RemoveValidatorTrustFunction',
-      'RegisterAccountFunction',
-    ].map((logicalId) => ({ action: 'lambda:InvokeFunction', resource: deployment.functionArn(logicalId), purpose: `the ${logicalId} Task state` })),
+      {
+        action: 'states:StartExecution',
+        resource: deployment.stateMachineArn,
+        purpose: 'the StartAccountOnboarding state (states:startExecution) starts onboard-<account> for each account of a CreateGovCloudAccount request',
+      },
+      ...[
+        'DescribeAccountRequestFunction',
+        'ResolveTargetFunction',
+        'LookUpRegistrationFunction',
+        'ProvisionRoleFunction',
+        'ProvisionAccessKeyFunction',
+        'ValidateAccessKeyFunction',
+        'ValidateRoleFunction',
+        'RemoveValidatorTrustFunction',
+        'RegisterAccountFunction',
+      ].map((logicalId) => ({ action: 'lambda:InvokeFunction', resource: deployment.functionArn(logicalId), purpose: `the ${logicalId} Task state` })),
+    ],
   };
 }
 
@@ -163,9 +213,17 @@ export function forbiddenCalls(environment: CallEnvironment): ForbiddenCall[] {
   const p = deployment.partition;
   const { region, accountId, stackName } = deployment.names;
   const trust = trustsStackAccount(deployment);
+  const secrets = `arn:${p}:secretsmanager:${region}:${accountId}:secret:`;
+  const partitionCredentials = `${secrets}${parameter(environment, 'PartitionCredentialsSecretPrefix')}${otherPartition(p)}-credentials-AbCdEf`;
+  const keySecret = `${secrets}${parameter(environment, 'AccessKeySecretPrefix')}${MEMBER_ACCOUNT_ID}-AbCdEf`;
   return [
     { action: 'iam:CreateUser', resource: '*', why: 'no IAM write in its own account' },
     { action: 'iam:CreateUser', resource: `arn:${p}:iam::${accountId}:user/intruder`, why: 'no IAM write in its own account' },
+    {
+      action: 'iam:CreateAccessKey',
+      resource: `arn:${p}:iam::${accountId}:user/${parameter(environment, 'DatadogUserName')}`,
+      why: 'access keys are created only in member accounts, through the access role',
+    },
     { action: 'iam:PassRole', resource: `arn:${p}:iam::${accountId}:role/${stackName}-ValidatorRole`, why: 'no role passing' },
     { action: 'iam:CreateRole', resource: `arn:${p}:iam::${accountId}:role/${parameter(environment, 'DatadogRoleName')}`, why: 'roles are created only in member accounts, through the access role' },
     {
@@ -188,14 +246,56 @@ export function forbiddenCalls(environment: CallEnvironment): ForbiddenCall[] {
       context: { 'sts:ExternalId': EXTERNAL_ID },
       resourcePolicy: buildTrustPolicy(datadogPrincipalArn(deployment.datadogSite, p), EXTERNAL_ID, deployment.validatorRoleArn),
     },
-    { action: 'secretsmanager:GetSecretValue', resource: `arn:${p}:secretsmanager:${region}:${accountId}:secret:another-secret-XyZ123`, why: 'no secret but the keys' },
+    { action: 'secretsmanager:GetSecretValue', resource: `${secrets}another-secret-XyZ123`, why: 'no secret but the keys, the partition credentials and the key secrets' },
     { action: 'secretsmanager:PutSecretValue', resource: deployment.secretArn, why: 'the keys secret is read-only' },
+    { action: 'secretsmanager:PutResourcePolicy', resource: deployment.secretArn, why: 'no function decides who reads the keys secret' },
+    { action: 'secretsmanager:PutSecretValue', resource: partitionCredentials, why: 'the partition credentials are read-only' },
+    { action: 'secretsmanager:CreateSecret', resource: `${secrets}another-secret-XyZ123`, why: 'secrets are created only under AccessKeySecretPrefix' },
+    { action: 'secretsmanager:TagResource', resource: deployment.secretArn, why: 'secrets are tagged only under AccessKeySecretPrefix' },
+    { action: 'secretsmanager:DeleteSecret', resource: keySecret, why: 'no function deletes a key secret' },
+    { action: 'secretsmanager:DeleteResourcePolicy', resource: keySecret, why: "no function lifts a key secret's readers-only policy" },
+    { action: 'secretsmanager:ListSecrets', resource: '*', why: 'no secret listing' },
     { action: 'states:StartExecution', resource: `arn:${p}:states:${region}:${accountId}:stateMachine:another-machine`, why: 'no state machine but its own' },
     { action: 'states:StopExecution', resource: `arn:${p}:states:${region}:${accountId}:execution:${stackName}-onboarding:onboard-${MEMBER_ACCOUNT_ID}`, why: 'no execution control but start and describe' },
     { action: 'lambda:InvokeFunction', resource: `arn:${p}:lambda:${region}:${accountId}:function:another-function`, why: 'no function outside the stack' },
     { action: 's3:GetObject', resource: `arn:${p}:s3:::another-bucket/object`, why: 'no S3 at all' },
     { action: 'organizations:ListAccounts', resource: '*', why: 'no Organizations call' },
   ];
+}
+
+/**
+ * Calls a particular function must not make, by logical id: neighbours of what it does make (the other functions'
+ * calls are denied to it as well, by the simulation test).
+ */
+export function forbiddenCallsOf(environment: CallEnvironment): Record<string, ForbiddenCall[]> {
+  const { deployment } = environment;
+  const { region, accountId } = deployment.names;
+  const secrets = `arn:${deployment.partition}:secretsmanager:${region}:${accountId}:secret:`;
+  const partitionCredentials = `${secrets}${parameter(environment, 'PartitionCredentialsSecretPrefix')}${otherPartition(deployment.partition)}-credentials-AbCdEf`;
+  const keySecret = `${secrets}${parameter(environment, 'AccessKeySecretPrefix')}${MEMBER_ACCOUNT_ID}-AbCdEf`;
+  const keySecretWrites = ['CreateSecret', 'PutSecretValue', 'PutResourcePolicy', 'TagResource', 'UpdateSecret'].map(
+    (action): ForbiddenCall => ({ action: `secretsmanager:${action}`, resource: keySecret, why: 'it only reads the stored key' }),
+  );
+  return {
+    ProvisionAccessKeyFunction: [
+      { action: 'secretsmanager:GetSecretValue', resource: deployment.secretArn, why: 'the Datadog keys are for the Datadog steps only' },
+      { action: 'secretsmanager:DescribeSecret', resource: deployment.secretArn, why: 'it describes only key secrets' },
+      { action: 'secretsmanager:PutSecretValue', resource: partitionCredentials, why: 'it reads the partition credentials, never writes them' },
+    ],
+    ValidateAccessKeyFunction: [
+      ...keySecretWrites,
+      { action: 'secretsmanager:GetSecretValue', resource: deployment.secretArn, why: 'it never talks to Datadog' },
+      { action: 'secretsmanager:GetSecretValue', resource: partitionCredentials, why: 'the stored key reaches its partition by itself' },
+      { action: 'sts:AssumeRole', resource: `arn:${deployment.partition}:iam::${MEMBER_ACCOUNT_ID}:role/${parameter(environment, 'MemberAccessRoleName')}`, why: 'it uses only the stored key', resourcePolicy: trustsStackAccount(deployment) },
+    ],
+    RegisterAccountFunction: [
+      ...keySecretWrites,
+      { action: 'secretsmanager:GetSecretValue', resource: partitionCredentials, why: 'it talks only to Datadog' },
+    ],
+    LookUpRegistrationFunction: [{ action: 'secretsmanager:GetSecretValue', resource: keySecret, why: 'looking up a registration needs no stored key' }],
+    ValidateRoleFunction: [{ action: 'secretsmanager:GetSecretValue', resource: keySecret, why: 'role delegation needs no stored key' }],
+    ProvisionRoleFunction: [{ action: 'secretsmanager:GetSecretValue', resource: keySecret, why: 'role delegation needs no stored key' }],
+  };
 }
 
 /** Whether a resource matches a table resource, where `*` stands for any characters. */

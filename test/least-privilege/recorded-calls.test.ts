@@ -2,18 +2,37 @@
  * The table of calls (handler-calls.ts) against reality: the real handlers run in the AWS sandbox, every AWS command
  * they send is recorded, and each one made with a function's own role must be in that function's table (so a new
  * call in the code without a template permission fails here), while each table entry must really be made (so the
- * table, and the template with it, grants nothing the code does not use). Calls made with credentials of an assumed
- * member-account role are left out: that role authorises them, not the function's.
+ * table, and the template with it, grants nothing the code does not use). Calls made with other credentials (an
+ * assumed member-account role, another partition's IAM user, the Datadog user's stored key) are left out: their own
+ * policies authorise them, not the function's role.
+ *
+ * The runs cover, for a stack in each partition: the role path in its own partition (lifecycle events, replays,
+ * unreachable accounts), the role path into the other partition (ddog-gov.com reaches both, with the stored
+ * credentials of that partition), the access-key path (a commercial Datadog site: GovCloud and China accounts, a key
+ * deleted out of band and replaced on replay, an unreachable account), and, for a commercial stack, a
+ * CreateGovCloudAccount request followed to the onboarding of both its accounts. What only a stack of one partition
+ * can do is listed in {@link notMadeIn}, and checked to be made by the other.
  */
-import { SIMULATED_PARTITIONS, type SimulatedPartition } from '../../local/iam-simulation/deployment';
-import { recordOnboarding, type AttributedCall, type Delivery, type RecordedOnboarding } from '../../local/iam-simulation/recorded-run';
+import { SIMULATED_PARTITIONS, STACK_ACCOUNT_ID, simulatedDeployment, type SimulatedDeployment, type SimulatedPartition } from '../../local/iam-simulation/deployment';
+import type { AttributedCall, Delivery, RecordedOnboarding } from '../../local/iam-simulation/recorded-run';
 import { loadDefinition, loadTemplate } from '../../local/template';
+import { authTypeFor } from '../../shared/datadog-sites';
+import type { Partition } from '../../shared/partitions';
 import { sampleEvent } from '../helpers';
 import { MEMBER_ACCOUNT_ID, expectedCalls, matchesResource, type ExpectedCall } from './handler-calls';
 
 const template = loadTemplate();
 const UNREACHABLE_ACCOUNT_ID = '555566667777';
+/** A member account of another partition than the stack's. */
+const OTHER_PARTITION_ACCOUNT_ID = '777788889999';
+/** A member account in China. */
+const CHINA_ACCOUNT_ID = '888899990000';
 const REGION: Record<SimulatedPartition, string> = { aws: 'us-east-1', 'aws-us-gov': 'us-gov-west-1' };
+/** The other partition where Datadog's GovCloud site (ddog-gov.com) delegates to a role. */
+const OTHER_PARTITION: Record<SimulatedPartition, SimulatedPartition> = { aws: 'aws-us-gov', 'aws-us-gov': 'aws' };
+const DATADOG_USER_NAME = String(template.Parameters.DatadogUserName.Default);
+const CONTROL_TOWER_ROLE = String(template.Parameters.ControlTowerAccessRoleName.Default);
+const MEMBER_ACCESS_ROLE = String(template.Parameters.MemberAccessRoleName.Default);
 
 /** A sample lifecycle event as EventBridge delivers it in a region of the partition. */
 function lifecycleEvent(file: string, partition: SimulatedPartition): Delivery {
@@ -23,12 +42,194 @@ function lifecycleEvent(file: string, partition: SimulatedPartition): Delivery {
   return { event };
 }
 
+/** An operator's console input. */
+function replay(name: string, accountId: string, options: { partition?: Partition; memberAccessRoleName?: string } = {}): Delivery {
+  return { console: { accountId, ...options }, name };
+}
+
+type Scenario = 'lifecycle' | 'replays' | 'unreachable' | 'otherPartitionRole' | 'accessKeys' | 'accountRequest';
+
+/** The accounts the sample CreateGovCloudAccount request creates: a commercial one and its GovCloud twin. */
+const REQUESTED = { commercial: '333344445555', govCloud: '666677778888' };
+
+/**
+ * Runs every scenario for a stack deployed in the partition, in a module registry of its own: the functions of a
+ * stack run in Lambda processes of its region, so a client a function builds when it loads (and keeps, warm) must not
+ * carry over to the stack of another partition. Within a partition the functions stay warm from run to run.
+ */
+async function recordScenarios(partition: SimulatedPartition): Promise<Record<Scenario, RecordedOnboarding>> {
+  let scenarios: Record<Scenario, RecordedOnboarding> | undefined;
+  await jest.isolateModulesAsync(async () => {
+    scenarios = await recordScenariosOnce(partition, await import('../../local/iam-simulation/recorded-run'));
+  });
+  if (!scenarios) throw new Error(`no scenario of partition ${partition} was recorded`);
+  return scenarios;
+}
+
+async function recordScenariosOnce(
+  partition: SimulatedPartition,
+  { recordOnboarding, accessKeysDeleted }: typeof import('../../local/iam-simulation/recorded-run'),
+): Promise<Record<Scenario, RecordedOnboarding>> {
+  const controlTower = lifecycleEvent('control-tower-create-managed-account.json', partition);
+  const organizations = lifecycleEvent('organizations-create-account-result.json', partition);
+  // A Control Tower account, its event delivered twice while onboarding and once more afterwards.
+  const lifecycle = await recordOnboarding({ partition, deliveries: [[controlTower, controlTower], [controlTower]] });
+  // An Organizations account, then two console replays of it at once.
+  const replays = await recordOnboarding({
+    partition,
+    deliveries: [[organizations], [replay('replay-a', MEMBER_ACCOUNT_ID), replay('replay-b', MEMBER_ACCOUNT_ID)]],
+  });
+  // An account whose access role is missing, from the start or by the time the validator's trust is removed.
+  const removeTrust = sampleEvent('functions/remove-validator-trust.json') as { target: { accountId: string; memberAccessRoleName: string }; externalId: string };
+  const lateTarget = { ...removeTrust.target, accountId: UNREACHABLE_ACCOUNT_ID, partition, datadogSite: lifecycle.deployment.datadogSite };
+  const unreachable = await recordOnboarding({
+    partition,
+    deliveries: [[replay('replay-unreachable', UNREACHABLE_ACCOUNT_ID)], [{ task: 'RemoveValidatorTrustFunction', input: { ...removeTrust, target: lateTarget } }]],
+    unreachableAccounts: [UNREACHABLE_ACCOUNT_ID],
+  });
+  // Role delegation into the other partition (ddog-gov.com has a Datadog principal in both), then a replay of it.
+  const other = OTHER_PARTITION[partition];
+  const otherPartitionRole = await recordOnboarding({
+    partition,
+    parameters: { DatadogSite: 'ddog-gov.com' },
+    deliveries: [[replay('other-partition', OTHER_PARTITION_ACCOUNT_ID, { partition: other })], [replay('other-partition-again', OTHER_PARTITION_ACCOUNT_ID, { partition: other })]],
+  });
+  // Access keys (a commercial Datadog site has no principal in GovCloud or China): a GovCloud account (in the stack's
+  // own partition for a GovCloud stack, through a Control Tower event; in another for a commercial stack) and a China
+  // account; then the GovCloud account's key is deleted out of band and a replay replaces it.
+  const accessKeys =
+    partition === 'aws'
+      ? await recordOnboarding({
+          partition,
+          parameters: { DatadogSite: 'datadoghq.com' },
+          deliveries: [
+            [replay('govcloud-keys', OTHER_PARTITION_ACCOUNT_ID, { partition: 'aws-us-gov' }), replay('china-keys', CHINA_ACCOUNT_ID, { partition: 'aws-cn' })],
+            [accessKeysDeleted({ accountId: OTHER_PARTITION_ACCOUNT_ID, partition: 'aws-us-gov', accessRole: MEMBER_ACCESS_ROLE }, DATADOG_USER_NAME)],
+            [replay('govcloud-keys-again', OTHER_PARTITION_ACCOUNT_ID, { partition: 'aws-us-gov' })],
+          ],
+        })
+      : await recordOnboarding({
+          partition,
+          parameters: { DatadogSite: 'datadoghq.com' },
+          deliveries: [
+            [controlTower, replay('china-keys', CHINA_ACCOUNT_ID, { partition: 'aws-cn' }), replay('unreachable-keys', UNREACHABLE_ACCOUNT_ID)],
+            [accessKeysDeleted({ accountId: MEMBER_ACCOUNT_ID, partition, accessRole: CONTROL_TOWER_ROLE }, DATADOG_USER_NAME)],
+            [replay('govcloud-keys-again', MEMBER_ACCOUNT_ID, { memberAccessRoleName: CONTROL_TOWER_ROLE })],
+          ],
+          unreachableAccounts: [UNREACHABLE_ACCOUNT_ID],
+        });
+  // A CreateGovCloudAccount request (a commercial API: a GovCloud stack never receives one), delivered twice: the state
+  // machine waits for it, then starts the onboarding of both accounts (role delegation for the commercial one, an access
+  // key for the GovCloud one on a commercial Datadog site).
+  const request = sampleEvent('organizations-create-govcloud-account.json') as { detail: { responseElements: { createAccountStatus: { id: string } } } };
+  const accountRequest =
+    partition === 'aws'
+      ? await recordOnboarding({
+          partition,
+          deliveries: [[{ event: request }, { event: request }]],
+          accountRequests: [{ id: request.detail.responseElements.createAccountStatus.id, accountId: REQUESTED.commercial, govCloudAccountId: REQUESTED.govCloud }],
+        })
+      : await recordOnboarding({ partition, deliveries: [] });
+  return { lifecycle, replays, unreachable, otherPartitionRole, accessKeys, accountRequest };
+}
+
 /** Own-role calls that no entry of the function's table covers. */
 function untabledCalls(calls: AttributedCall[], table: Record<string, ExpectedCall[]>): string[] {
   return calls
     .filter((call) => call.ownRole)
     .filter((call) => !(table[call.logicalId] ?? []).some((entry) => entry.action === call.action && matchesResource(entry.resource, call.resource)))
     .map((call) => `${call.logicalId}: ${call.action} ${call.resource}`);
+}
+
+/**
+ * Table entries (as `<logicalId>: <action> <resource>`) the runs never made: a function's own-role calls, the state
+ * machine's function invocations and the executions it started itself.
+ */
+function unusedEntries(table: Record<string, ExpectedCall[]>, runs: RecordedOnboarding[]): string[] {
+  const made = runs.flatMap((run) => [
+    ...run.calls.filter((call) => call.ownRole),
+    ...run.invocations
+      .filter((invocation) => invocation.invokedBy === 'state-machine')
+      .map((invocation) => ({ logicalId: 'OnboardingStateMachine', action: 'lambda:InvokeFunction', resource: invocation.functionArn })),
+    ...run.stateMachineStarts.map((start) => ({ logicalId: 'OnboardingStateMachine', action: 'states:StartExecution', resource: start.stateMachineArn })),
+  ]);
+  return Object.entries(table).flatMap(([logicalId, entries]) =>
+    entries
+      .filter((entry) => !entry.byLambdaService)
+      .filter((entry) => !made.some((call) => call.logicalId === logicalId && call.action === entry.action && matchesResource(entry.resource, call.resource)))
+      .map((entry) => `${logicalId}: ${entry.action} ${entry.resource}`),
+  );
+}
+
+/**
+ * What authorised a call not made with the function's own role, or why nothing known did:
+ * - `assumed role`: an IAM call made in a member account as a role the function assumed there;
+ * - `partition user`: STS as the IAM user of another partition whose key the stack keeps (reaching a member account
+ *   there, or naming the validator's identity there);
+ * - `Datadog user`: the stored key tried as Datadog will use it.
+ */
+function authorisedBy(call: AttributedCall, run: RecordedOnboarding): string {
+  const what = `${call.logicalId}: ${call.action} as ${call.signer ?? 'unknown credentials'}`;
+  const signer = call.signer ?? '';
+  const partitionUsers = Object.values(run.partitionCredentials).map((credentials) => credentials.userArn);
+  if (/^arn:[^:]+:iam::\d{12}:role\//.test(signer)) return call.action.startsWith('iam:') ? 'assumed role' : what;
+  if (partitionUsers.includes(signer)) return ['sts:AssumeRole', 'sts:GetCallerIdentity'].includes(call.action) ? 'partition user' : what;
+  if (signer.endsWith(`:user/${DATADOG_USER_NAME}`) && call.logicalId === 'ValidateAccessKeyFunction') {
+    return ['sts:GetCallerIdentity', 'iam:ListAccountAliases'].includes(call.action) ? 'Datadog user' : what;
+  }
+  return what;
+}
+
+/**
+ * Entries of the table a stack of one partition never makes, each made by a stack of the other:
+ * - a commercial stack reaches every account that needs an access key (GovCloud, China) with the credentials of
+ *   that other partition, never through a member access role of its own partition;
+ * - CreateGovCloudAccount is a commercial API: a GovCloud stack never follows such a request.
+ */
+function notMadeIn(deployment: SimulatedDeployment): string[] {
+  const p = deployment.partition;
+  if (p === 'aws') {
+    return [
+      `ProvisionAccessKeyFunction: sts:AssumeRole arn:aws:iam::*:role/${MEMBER_ACCESS_ROLE}`,
+      `ProvisionAccessKeyFunction: sts:AssumeRole arn:aws:iam::*:role/${CONTROL_TOWER_ROLE}`,
+      `ProvisionAccessKeyFunction: organizations:DescribeAccount arn:aws:organizations::${STACK_ACCOUNT_ID}:account/o-*/*`,
+    ];
+  }
+  return [
+    'DescribeAccountRequestFunction: organizations:DescribeCreateAccountStatus *',
+    `OnboardingStateMachine: states:StartExecution ${deployment.stateMachineArn}`,
+    `OnboardingStateMachine: lambda:InvokeFunction ${deployment.functionArn('DescribeAccountRequestFunction')}`,
+  ];
+}
+
+/**
+ * The table for a recorded run's deployment (its keys secret has a random suffix). Its resources do not depend on the
+ * Datadog site; its sample of the Datadog role's trust policy needs a site with role delegation in the partition.
+ */
+function tableFor(deployment: SimulatedDeployment): Record<string, ExpectedCall[]> {
+  const roleSite = simulatedDeployment(template, deployment.partition).datadogSite;
+  return expectedCalls({ template, deployment: authTypeFor(deployment.datadogSite, deployment.partition) === 'role' ? deployment : { ...deployment, datadogSite: roleSite } });
+}
+
+type StateDefinition = { Type: string; Resource?: string; ItemProcessor?: { States: Record<string, StateDefinition> }; Iterator?: { States: Record<string, StateDefinition> } };
+
+/** Every Task resource of a definition, those inside Map states included. */
+function taskResources(states: Record<string, StateDefinition>): string[] {
+  return Object.values(states).flatMap((state) => {
+    const inner = state.ItemProcessor ?? state.Iterator;
+    return [...(state.Type === 'Task' && state.Resource ? [state.Resource] : []), ...(inner ? taskResources(inner.States) : [])];
+  });
+}
+
+/**
+ * The IAM action a Task's service integration needs (Step Functions developer guide, "IAM policies for integrated
+ * services"): `arn:<p>:states:::states:startExecution` needs `states:StartExecution`. The `.sync` and
+ * `.waitForTaskToken` patterns need more: they are refused here until modelled.
+ */
+function integrationAction(resource: string): string {
+  const match = /^arn:[a-z-]+:states:::([a-z0-9-]+):([A-Za-z]+)$/.exec(resource);
+  if (!match) throw new Error(`Task resource ${resource} is no request-response service integration the test models`);
+  return `${match[1]}:${match[2][0].toUpperCase()}${match[2].slice(1)}`;
 }
 
 describe('Function: untabledCalls', () => {
@@ -53,40 +254,87 @@ describe('Function: untabledCalls', () => {
   });
 });
 
-describe.each(SIMULATED_PARTITIONS)('Handlers run in the sandbox, partition %s', (partition) => {
-  const runs: Record<'lifecycle' | 'replays' | 'unreachable', RecordedOnboarding> = {} as never;
+const runs = {} as Record<SimulatedPartition, Record<Scenario, RecordedOnboarding>>;
+/** Records each partition's scenarios once, whichever describe block needs them first. */
+async function recordAll(): Promise<void> {
+  for (const partition of SIMULATED_PARTITIONS) runs[partition] ??= await recordScenarios(partition);
+}
 
-  beforeAll(async () => {
-    const controlTower = lifecycleEvent('control-tower-create-managed-account.json', partition);
-    const organizations = lifecycleEvent('organizations-create-account-result.json', partition);
-    const replay = (name: string, accountId = MEMBER_ACCOUNT_ID): Delivery => ({ console: { accountId }, name });
-    // A Control Tower account, its event delivered twice while onboarding and once more afterwards.
-    runs.lifecycle = await recordOnboarding({ partition, deliveries: [[controlTower, controlTower], [controlTower]] });
-    // An Organizations account, then two console replays of it at once.
-    runs.replays = await recordOnboarding({ partition, deliveries: [[organizations], [replay('replay-a'), replay('replay-b')]] });
-    // An account whose access role is missing, from the start or by the time the validator's trust is removed.
-    const removeTrust = sampleEvent('functions/remove-validator-trust.json') as { target: { accountId: string; memberAccessRoleName: string }; externalId: string };
-    const lateTarget = { ...removeTrust.target, accountId: UNREACHABLE_ACCOUNT_ID, partition, datadogSite: runs.lifecycle.deployment.datadogSite };
-    runs.unreachable = await recordOnboarding({
-      partition,
-      deliveries: [
-        [replay('replay-unreachable', UNREACHABLE_ACCOUNT_ID)],
-        [{ task: 'RemoveValidatorTrustFunction', input: { ...removeTrust, target: lateTarget } }],
-      ],
-      unreachableAccounts: [UNREACHABLE_ACCOUNT_ID],
-    });
+const outputOf = (run: RecordedOnboarding) =>
+  run.executions.map((execution) => {
+    const output = execution.output as { authType?: string; partition?: string; validationAttempts?: number; datadog?: { action?: string } } | undefined;
+    return [execution.name, execution.status, execution.error ?? output?.authType, output?.partition, output?.datadog?.action];
   });
 
-  const all = () => Object.values(runs);
-  const tableOf = (run: RecordedOnboarding) => expectedCalls({ template, deployment: run.deployment });
+describe.each(SIMULATED_PARTITIONS)('Handlers run in the sandbox, partition %s', (partition) => {
+  beforeAll(recordAll, 180_000);
+  const all = () => Object.values(runs[partition]);
+  const tableOf = (run: RecordedOnboarding) => tableFor(run.deployment);
 
   it('went through the paths it means to exercise', () => {
+    // Prepare
+    const { lifecycle, replays, unreachable, otherPartitionRole, accessKeys } = runs[partition];
+    const other = OTHER_PARTITION[partition];
+
     // Assess
-    expect(runs.lifecycle.starterResults.map((result) => (result as { outcome: string }).outcome)).toEqual(['started', 'already-running', 'started']);
-    expect(runs.lifecycle.executions.map((execution) => execution.status)).toEqual(['SUCCEEDED', 'SUCCEEDED']);
-    expect(runs.replays.executions.map((execution) => execution.status)).toEqual(['SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED']);
-    expect(runs.unreachable.executions.map((execution) => [execution.status, execution.error])).toEqual([['FAILED', 'MemberAccountAccessError']]);
-    expect(runs.unreachable.taskResults).toEqual([{ task: 'RemoveValidatorTrustFunction', error: 'MemberAccountAccessError' }]);
+    expect(lifecycle.starterResults.map((result) => (result as { outcome: string }).outcome)).toEqual(['started', 'already-running', 'started']);
+    expect(lifecycle.executions.map((execution) => execution.status)).toEqual(['SUCCEEDED', 'SUCCEEDED']);
+    expect(replays.executions.map((execution) => execution.status)).toEqual(['SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED']);
+    expect(unreachable.executions.map((execution) => [execution.status, execution.error])).toEqual([['FAILED', 'MemberAccountAccessError']]);
+    expect(unreachable.taskResults).toEqual([{ task: 'RemoveValidatorTrustFunction', error: 'MemberAccountAccessError' }]);
+    expect(Object.keys(otherPartitionRole.partitionCredentials)).toEqual([other]);
+    expect(outputOf(otherPartitionRole)).toEqual([
+      ['other-partition', 'SUCCEEDED', 'role', other, 'created'],
+      ['other-partition-again', 'SUCCEEDED', 'role', other, 'unchanged'],
+    ]);
+    expect(Object.keys(accessKeys.partitionCredentials).sort()).toEqual(partition === 'aws' ? ['aws-cn', 'aws-us-gov'] : ['aws-cn']);
+    expect(outputOf(accessKeys)).toEqual(
+      partition === 'aws'
+        ? [
+            ['govcloud-keys', 'SUCCEEDED', 'access_keys', 'aws-us-gov', 'created'],
+            ['china-keys', 'SUCCEEDED', 'access_keys', 'aws-cn', 'created'],
+            ['govcloud-keys-again', 'SUCCEEDED', 'access_keys', 'aws-us-gov', 'updated'],
+          ]
+        : [
+            [`onboard-${MEMBER_ACCOUNT_ID}`, 'SUCCEEDED', 'access_keys', 'aws-us-gov', 'created'],
+            ['china-keys', 'SUCCEEDED', 'access_keys', 'aws-cn', 'created'],
+            ['unreachable-keys', 'FAILED', 'MemberAccountAccessError', undefined, undefined],
+            ['govcloud-keys-again', 'SUCCEEDED', 'access_keys', 'aws-us-gov', 'updated'],
+          ],
+    );
+  });
+
+  it('followed a CreateGovCloudAccount request to the onboarding of both its accounts (commercial stack only)', () => {
+    // Prepare
+    const { accountRequest } = runs[partition];
+
+    // Act
+    const outcomes = outputOf(accountRequest);
+
+    // Assess
+    if (partition !== 'aws') {
+      expect(outcomes).toEqual([]);
+      return;
+    }
+    expect(accountRequest.starterResults.map((result) => (result as { outcome: string }).outcome)).toEqual(['started', 'already-running']);
+    expect(accountRequest.stateMachineStarts.map((start) => start.name).sort()).toEqual([`onboard-${REQUESTED.commercial}`, `onboard-${REQUESTED.govCloud}`]);
+    expect(outcomes).toEqual([
+      ['request-car-examplegovcloudrequestid333', 'SUCCEEDED', undefined, undefined, undefined],
+      [`onboard-${REQUESTED.commercial}`, 'SUCCEEDED', 'role', 'aws', 'created'],
+      [`onboard-${REQUESTED.govCloud}`, 'SUCCEEDED', 'access_keys', 'aws-us-gov', 'created'],
+    ]);
+  });
+
+  it('replaced a key deleted out of band in the existing key secret', () => {
+    // Act
+    const writes = runs[partition].accessKeys.calls.filter((call) => call.logicalId === 'ProvisionAccessKeyFunction' && /^secretsmanager:(Create|Put|Tag)/.test(call.action));
+
+    // Assess
+    expect(writes.map((call) => call.action)).toEqual([
+      ...['CreateSecret', 'TagResource', 'PutResourcePolicy', 'CreateSecret', 'TagResource', 'PutResourcePolicy'].map((action) => `secretsmanager:${action}`),
+      'secretsmanager:PutSecretValue',
+      'secretsmanager:PutResourcePolicy',
+    ]);
   });
 
   it("makes with each function's own role only calls in its table", () => {
@@ -97,46 +345,56 @@ describe.each(SIMULATED_PARTITIONS)('Handlers run in the sandbox, partition %s',
     expect(untabled).toEqual([]);
   });
 
-  it('makes every call of the table (the table grants nothing unused)', () => {
-    // Prepare
-    const table = tableOf(runs.lifecycle);
-    const made = all().flatMap((run) => run.calls.filter((call) => call.ownRole));
-
+  it('makes every call of the table, except those only a stack of the other partition makes', () => {
     // Act
-    const unused = Object.entries(table)
-      .filter(([logicalId]) => logicalId !== 'OnboardingStateMachine')
-      .flatMap(([logicalId, entries]) =>
-        entries
-          .filter((entry) => !entry.otherPartitionOnly)
-          .filter((entry) => !made.some((call) => call.logicalId === logicalId && call.action === entry.action && matchesResource(entry.resource, call.resource)))
-          .map((entry) => `${logicalId}: ${entry.action} ${entry.resource}`),
-      );
+    const unused = unusedEntries(tableOf(runs[partition].lifecycle), all());
 
     // Assess
-    expect(unused).toEqual([]);
+    expect(unused.sort()).toEqual(notMadeIn(runs[partition].lifecycle.deployment).sort());
   });
 
-  it('leaves out only member-account IAM calls made with assumed credentials', () => {
+  it('leaves out only calls that other credentials authorise: assumed member-account roles, partition users, the Datadog user', () => {
     // Act
-    const assumed = all().flatMap((run) => run.calls.filter((call) => !call.ownRole));
+    const authorisers = all().flatMap((run) => run.calls.filter((call) => !call.ownRole).map((call) => authorisedBy(call, run)));
 
     // Assess
-    expect(assumed.length).toBeGreaterThan(0);
-    expect([...new Set(assumed.map((call) => call.action.split(':')[0]))]).toEqual(['iam']);
+    expect([...new Set(authorisers)].sort()).toEqual(['Datadog user', 'assumed role', 'partition user']);
   });
 
-  it('has the state machine invoke exactly the functions of its table', () => {
+  it('has the state machine invoke exactly the functions of its table, and start only what its table allows', () => {
     // Prepare
-    const table = tableOf(runs.lifecycle).OnboardingStateMachine;
-    const definition = loadDefinition(template, runs.lifecycle.deployment.resolution) as { States: Record<string, { Type: string; Resource?: string }> };
+    const { deployment } = runs[partition].lifecycle;
+    const table = tableOf(runs[partition].lifecycle).OnboardingStateMachine;
+    const definition = loadDefinition(template, deployment.resolution) as { States: Record<string, StateDefinition> };
+    const lambdaArn = /^arn:[a-z-]+:lambda:/;
 
     // Act
+    const tasks = taskResources(definition.States);
     const invoked = new Set(all().flatMap((run) => run.invocations.filter((invocation) => invocation.invokedBy === 'state-machine').map((invocation) => invocation.functionArn)));
-    const tasks = new Set(Object.values(definition.States).filter((state) => state.Type === 'Task').map((state) => state.Resource));
+    const started = new Set(all().flatMap((run) => run.stateMachineStarts.map((start) => start.stateMachineArn)));
 
     // Assess
-    const tabled = table.filter((entry) => entry.action === 'lambda:InvokeFunction').map((entry) => entry.resource).sort();
-    expect([...invoked].sort()).toEqual(tabled);
-    expect([...tasks].sort()).toEqual(tabled);
+    const tabledFunctions = table.filter((entry) => entry.action === 'lambda:InvokeFunction').map((entry) => entry.resource);
+    const tabledIntegrations = table.filter((entry) => entry.action !== 'lambda:InvokeFunction');
+    expect([...new Set(tasks.filter((resource) => lambdaArn.test(resource)))].sort()).toEqual(tabledFunctions.sort());
+    expect([...new Set(tasks.filter((resource) => !lambdaArn.test(resource)).map(integrationAction))].sort()).toEqual([...new Set(tabledIntegrations.map((entry) => entry.action))].sort());
+    expect([...invoked].filter((arn) => !tabledFunctions.includes(arn))).toEqual([]);
+    expect([...started].filter((arn) => !tabledIntegrations.some((entry) => entry.action === 'states:StartExecution' && matchesResource(entry.resource, arn)))).toEqual([]);
+  });
+});
+
+describe('Handlers run in the sandbox, across partitions', () => {
+  beforeAll(recordAll, 180_000);
+
+  it('make every call of the table with a stack of some partition', () => {
+    // Act
+    const neverMade = SIMULATED_PARTITIONS.map((partition) => {
+      const unused = unusedEntries(tableFor(runs[partition].lifecycle.deployment), Object.values(runs[partition]));
+      // The same entry in either partition's terms.
+      return unused.map((entry) => entry.replace(/arn:[a-z-]+:/g, 'arn:PARTITION:'));
+    }).reduce((left, right) => left.filter((entry) => right.includes(entry)));
+
+    // Assess
+    expect(neverMade).toEqual([]);
   });
 });

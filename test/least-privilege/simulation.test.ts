@@ -1,13 +1,14 @@
 /**
  * Each execution role of template.yaml, evaluated by `@cloud-copilot/iam-simulate` as AWS would: every call its
- * function makes is allowed, and nothing else is (other functions' calls, a sample of unrelated calls).
+ * function makes is allowed, and nothing else is (other functions' calls, a sample of unrelated calls, calls singled
+ * out for one function).
  */
 import { SIMULATED_PARTITIONS, simulatedDeployment } from '../../local/iam-simulation/deployment';
 import { simulateRequest } from '../../local/iam-simulation/simulate';
 import { loadExecutionRolePolicies, type ExecutionRolePolicies } from '../../local/iam-simulation/template-policies';
 import { loadTemplate } from '../../local/template';
 import { MANAGED_BY_TAG_KEY } from '../../shared/iam/ownership';
-import { EXTERNAL_ID, datadogRoleDuringValidation, expectedCalls, forbiddenCalls, sampleResource, type ExpectedCall } from './handler-calls';
+import { EXTERNAL_ID, datadogRoleDuringValidation, expectedCalls, forbiddenCalls, forbiddenCallsOf, sampleResource, type ExpectedCall } from './handler-calls';
 
 const template = loadTemplate();
 
@@ -68,6 +69,29 @@ describe.each(SIMULATED_PARTITIONS)('Execution roles of template.yaml in partiti
     }
 
     // Assess
+    expect(allowed).toEqual([]);
+  });
+
+  it('single out forbidden calls only for functions of the template', () => {
+    // Act
+    const owners = Object.keys(forbiddenCallsOf(environment));
+
+    // Assess
+    expect(owners.filter((owner) => !roles.some((role) => role.logicalId === owner))).toEqual([]);
+  });
+
+  it.each(cases.filter(([logicalId]) => logicalId in forbiddenCallsOf(environment)))('deny %s the calls singled out for it', async (logicalId, role) => {
+    // Prepare
+    const samples = forbiddenCallsOf(environment)[logicalId];
+
+    // Act
+    const allowed = [];
+    for (const call of samples) {
+      if ((await simulate(role, call, call.resource)) === 'Allowed') allowed.push(`${call.action} ${call.resource} (${call.why})`);
+    }
+
+    // Assess
+    expect(samples.length).toBeGreaterThan(0);
     expect(allowed).toEqual([]);
   });
 

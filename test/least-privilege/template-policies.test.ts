@@ -62,7 +62,8 @@ describe('Function: loadExecutionRolePolicies', () => {
 
     // Assess
     const stateMachine = roles.find((role) => role.logicalId === 'OnboardingStateMachine');
-    expect(stateMachine?.policies[0]).toMatchObject({
+    const invokeResolveTarget = stateMachine?.policies.find((loaded) => loaded.name.startsWith('LambdaInvokePolicy#') && JSON.stringify(loaded.policy).includes('-ResolveTargetFunction*'));
+    expect(invokeResolveTarget).toMatchObject({
       source: 'sam-policy-template',
       policy: {
         Statement: [

@@ -2,6 +2,7 @@
  * The whole flow locally (`npm start`'s engine): template patterns, starter, state machine, real handlers, the AWS
  * sandbox and the local Datadog server.
  */
+import { FaultPlan } from '../../local/faults';
 import { newSandboxFor, runLocally } from '../../local/run';
 import { AwsSandbox } from '../../local/sandbox';
 import type { DatadogAccountRecord } from '../../local/datadog/server';
@@ -121,6 +122,7 @@ describe('Function: runLocally', () => {
     expect(replay.reason).toBeUndefined();
     expect(replay).toMatchObject({ outcome: 'onboarded', validationAttempts: 0, datadog: first.datadog });
     expect(sandbox.mutatingCalls().iam).toBe(0);
+    expect(replay.calls.mutating).toEqual({ iam: 0, sts: 0, organizations: 0, secretsmanager: 0, datadog: 0 });
     expect(replay.datadogAccounts).toEqual(first.datadogAccounts);
   });
 
@@ -228,6 +230,33 @@ describe('Function: runLocally on partial and foreign state', () => {
     const policy = summary.sandbox.accounts[MEMBER].policies.find((candidate) => candidate.policyName === 'DatadogIntegrationPolicy');
     expect((policy?.document as { Statement: { Action: string[] }[] }).Statement[0].Action).toContain('iam:ListAccountAliases');
     expect(summary.validationAttempts).toBeGreaterThan(0);
+  });
+
+  it('deletes a part of the integration policy left unattached by a crash, and keeps a newer policy when Datadog’s list is unreachable', async () => {
+    // Prepare: an onboarded account, plus an orphaned second part; then a policy written from a newer Datadog list.
+    const sandbox = sandboxWithAccount();
+    const first = await runLocally({ input: sampleEvent('console-replay.json'), sandbox });
+    sandbox.putPolicy(MEMBER, 'DatadogIntegrationPolicy-2', { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'ec2:DescribeVpcs', Resource: '*' }] }, { tags: OURS });
+
+    // Act
+    const cleaned = await runLocally({ input: sampleEvent('console-replay.json'), sandbox, datadogAccounts: first.datadogAccounts });
+    const current = cleaned.sandbox.accounts[MEMBER].policies.find((policy) => policy.policyName === 'DatadogIntegrationPolicy')?.document as { Statement: { Action: string[] }[] };
+    const newer = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: [...current.Statement[0].Action, 'newservice:GetThing'], Resource: '*' }] };
+    sandbox.putPolicy(MEMBER, 'DatadogIntegrationPolicy', newer, { tags: OURS });
+    const offline = await runLocally({
+      input: sampleEvent('console-replay.json'),
+      sandbox,
+      datadogAccounts: cleaned.datadogAccounts,
+      faults: FaultPlan.parse(['datadog:GetAWSIntegrationIAMPermissionsStandard:500:always']),
+    });
+
+    // Assess
+    expect(cleaned.outcome).toBe('onboarded');
+    expect(cleaned.sandbox.accounts[MEMBER].policies.map((policy) => policy.policyName)).toEqual(['DatadogIntegrationPolicy']);
+    expect(offline.outcome).toBe('onboarded');
+    expect(offline.calls.mutating.iam).toBe(0);
+    const kept = offline.sandbox.accounts[MEMBER].policies.find((policy) => policy.policyName === 'DatadogIntegrationPolicy')?.document as { Statement: { Action: string[] }[] };
+    expect(kept.Statement[0].Action).toContain('newservice:GetThing');
   });
 
   it('leaves a same-named role it did not create alone, unless takeover is allowed', async () => {

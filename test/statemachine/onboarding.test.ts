@@ -3,7 +3,7 @@
  * steps, the validation loop, its bound, retries of transient errors and immediate failure on the others.
  */
 import { StateMachine } from 'aws-local-stepfunctions';
-import { RoleValidationTimeoutError, MemberAccountAccessError, TransientError } from '../../shared/errors';
+import { AccountRequestInProgressError, MemberAccountAccessError, RoleValidationTimeoutError, TransientError } from '../../shared/errors';
 import { loadDefinition, loadTemplate } from '../../local/template';
 
 const template = loadTemplate();
@@ -11,7 +11,7 @@ const fnArn = (name: string) => `arn:aws:lambda:us-east-1:111122223333:function:
 const definition = loadDefinition(template, {
   pseudo: { 'AWS::Partition': 'aws', 'AWS::Region': 'us-east-1', 'AWS::AccountId': '111122223333', 'AWS::StackName': 'test' },
   resources: Object.fromEntries(
-    ['ResolveTarget', 'LookUpRegistration', 'ProvisionRole', 'ValidateRole', 'RemoveValidatorTrust', 'RegisterAccount'].map((name) => [
+    ['DescribeAccountRequest', 'ResolveTarget', 'LookUpRegistration', 'ProvisionRole', 'ValidateRole', 'RemoveValidatorTrust', 'RegisterAccount', 'ProvisionAccessKey', 'ValidateAccessKey'].map((name) => [
       `${name}Function.Arn`,
       fnArn(name),
     ]),
@@ -41,6 +41,13 @@ function happyHandlers(calls: string[], overrides: Handlers = {}): Handlers {
     }),
     RemoveValidatorTrust: () => ({ trustPolicyUpdated: true }),
     RegisterAccount: () => ({ accountConfigId: 'cfg-1', roleName: 'DatadogIntegrationRole', externalId: 'ext-1', action: 'created' }),
+    ProvisionAccessKey: () => ({ userArn: 'arn:aws-us-gov:iam::777788889999:user/DatadogIntegrationUser', policyArns: ['p1'], keySecretArn: 'arn:aws:secretsmanager:us-east-1:111122223333:secret:k-AbCdEf', changed: true, validationRequired: true }),
+    ValidateAccessKey: (input: { validation: { attempts: number; waitedSeconds: number } }) => ({
+      assumable: input.validation.attempts >= 1,
+      attempts: input.validation.attempts + 1,
+      waitedSeconds: input.validation.waitedSeconds + (input.validation.attempts >= 1 ? 0 : 5),
+      waitSeconds: input.validation.attempts >= 1 ? 0 : 5,
+    }),
   };
   return Object.fromEntries(Object.entries({ ...defaults, ...overrides }).map(([name, fn]) => [name, record(name, fn)]));
 }
@@ -49,7 +56,10 @@ async function run(handlers: Handlers, input: unknown = { accountId: '4444555566
   const machine = new StateMachine(definition as never);
   const execution = machine.run(input as never, {
     overrides: { taskResourceLocalHandlers: handlers as never, waitTimeOverrides: zeroFor('Wait'), retryIntervalOverrides: zeroFor('Task') },
-    context: { Execution: { Id: 'arn:aws:states:us-east-1:111122223333:execution:test-onboarding:replay', Name: 'replay' } },
+    context: {
+      Execution: { Id: 'arn:aws:states:us-east-1:111122223333:execution:test-onboarding:replay', Name: 'replay' },
+      StateMachine: { Id: 'arn:aws:states:us-east-1:111122223333:stateMachine:test-onboarding', Name: 'test-onboarding' },
+    },
   });
   const events: { type: string; state?: { name: string; input?: unknown } }[] = [];
   const drained = (async () => {
@@ -83,6 +93,8 @@ describe('State machine: onboarding.asl.json', () => {
       datadogSite: 'datadoghq.com',
       authType: 'role',
       roleArn: 'arn:aws:iam::444455556666:role/DatadogIntegrationRole',
+      userArn: null,
+      keySecretArn: null,
       policyArns: ['p1'],
       validationAttempts: 1,
       datadog: { accountConfigId: 'cfg-1', roleName: 'DatadogIntegrationRole', externalId: 'ext-1', action: 'created' },
@@ -184,6 +196,67 @@ describe('State machine: onboarding.asl.json', () => {
     expect(calls.filter((name) => name === 'LookUpRegistration')).toHaveLength(5);
   });
 
+  it('takes the access-key path where Datadog needs a key: user and key, key proven usable, then registration with the key secret', async () => {
+    // Prepare
+    const calls: string[] = [];
+    let registered: unknown;
+    const keysTarget = { ...target, accountId: '777788889999', partition: 'aws-us-gov', authType: 'access_keys' };
+    const handlers = happyHandlers(calls, {
+      ResolveTarget: () => ({ target: keysTarget, concurrentExecutionArn: null }),
+      LookUpRegistration: () => ({ accountConfigId: null, externalId: null, source: 'not-needed', permissions: ['iam:ListAccountAliases'], permissionsSource: 'snapshot' }),
+      RegisterAccount: (input: never) => ((registered = input), { accountConfigId: 'cfg-2', authType: 'access_keys', roleName: null, externalId: null, accessKeyId: 'AKIAEXAMPLEKEYID0001', action: 'created' }),
+    });
+
+    // Act
+    const { output } = await run(handlers);
+
+    // Assess
+    expect(calls).toEqual(['ResolveTarget', 'LookUpRegistration', 'ProvisionAccessKey', 'ValidateAccessKey', 'ValidateAccessKey', 'RegisterAccount']);
+    expect(registered).toEqual({ target: keysTarget, externalId: null, keySecretArn: 'arn:aws:secretsmanager:us-east-1:111122223333:secret:k-AbCdEf' });
+    expect(output).toMatchObject({
+      outcome: 'onboarded',
+      authType: 'access_keys',
+      roleArn: null,
+      userArn: 'arn:aws-us-gov:iam::777788889999:user/DatadogIntegrationUser',
+      keySecretArn: 'arn:aws:secretsmanager:us-east-1:111122223333:secret:k-AbCdEf',
+      validationAttempts: 2,
+    });
+    expect(JSON.stringify(output)).not.toMatch(/secretAccessKey/);
+  });
+
+  it('follows a GovCloud account request until it succeeded, then starts one onboarding per created account', async () => {
+    // Prepare
+    const calls: string[] = [];
+    const started: unknown[] = [];
+    let attempts = 0;
+    const handlers = happyHandlers(calls, {
+      DescribeAccountRequest: () => {
+        attempts += 1;
+        if (attempts < 3) throw new AccountRequestInProgressError('still in progress');
+        return { requestId: 'car-example12345', state: 'SUCCEEDED', accounts: [{ accountId: '333344445555', partition: 'aws' }, { accountId: '777788889999', partition: 'aws-us-gov' }] };
+      },
+      StartAccountOnboarding: (input: never) => {
+        started.push(input);
+        if ((input as { Name: string }).Name === 'onboard-333344445555') {
+          throw Object.assign(new Error('Execution Already Exists'), { name: 'StepFunctions.ExecutionAlreadyExistsException' });
+        }
+        return { ExecutionArn: 'arn:aws:states:us-east-1:111122223333:execution:test-onboarding:onboard-777788889999', StartDate: '2026-11-22T00:00:00Z' };
+      },
+    });
+
+    // Act
+    const { output } = await run(handlers, { createAccountRequestId: 'car-example12345' });
+
+    // Assess
+    expect(calls.filter((name) => name === 'DescribeAccountRequest')).toHaveLength(3);
+    expect(calls).not.toContain('ResolveTarget');
+    expect(started).toEqual([
+      { StateMachineArn: 'arn:aws:states:us-east-1:111122223333:stateMachine:test-onboarding', Name: 'onboard-333344445555', Input: { accountId: '333344445555', partition: 'aws' } },
+      { StateMachineArn: 'arn:aws:states:us-east-1:111122223333:stateMachine:test-onboarding', Name: 'onboard-777788889999', Input: { accountId: '777788889999', partition: 'aws-us-gov' } },
+    ]);
+    expect(output).toMatchObject({ outcome: 'requested', request: { state: 'SUCCEEDED' } });
+  });
+
   it('hands ResolveTarget the execution input and the execution’s own ARN', async () => {
     let received: unknown;
     await run(happyHandlers([], { ResolveTarget: (input: never) => ((received = input), { target, concurrentExecutionArn: null }) }), { accountId: '444455556666', roleName: 'X' });
@@ -200,10 +273,10 @@ describe('State machine: onboarding.asl.json', () => {
 
   it('gives every Task a timeout, a transient Retry and a catch-all routed to the failure state', () => {
     const tasks = Object.entries(definition.States as Record<string, Record<string, unknown>>).filter(([, state]) => state.Type === 'Task');
-    expect(tasks.length).toBe(6);
+    expect(tasks.length).toBe(9);
     for (const [, state] of tasks) {
       expect(state.TimeoutSeconds).toEqual(expect.any(Number));
-      expect((state.Retry as { ErrorEquals: string[] }[])[0].ErrorEquals).toContain('TransientError');
+      expect((state.Retry as { ErrorEquals: string[] }[]).flatMap((retrier) => retrier.ErrorEquals)).toContain('TransientError');
       expect(state.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'OnboardingFailed' }]);
     }
   });

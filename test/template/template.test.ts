@@ -44,7 +44,7 @@ describe('Template: template.yaml', () => {
     // Assess
     expect(new Set(placeholders)).toEqual(new Set(Object.keys(machine.substitutions)));
     const resources = Object.values(definition.States as Record<string, { Resource?: string }>).flatMap((state) => (state.Resource ? [state.Resource] : []));
-    expect(resources).toHaveLength(6);
+    expect(resources).toHaveLength(9);
     for (const resource of resources) expect(resource).toMatch(/^arn:aws-us-gov:lambda:us-gov-west-1:111122223333:function:\w+Function$/);
   });
 
@@ -77,5 +77,34 @@ describe('Template: the lifecycle EventBridge rule', () => {
   it('does not fire on an unrelated CloudTrail event or on a console input', () => {
     expect(fires(sampleEvent('unrelated-cloudtrail-event.json'))).toBe(false);
     expect(fires(sampleEvent('console-replay.json'))).toBe(false);
+  });
+});
+
+describe('Template: nothing lost', () => {
+  const resources = template.Resources as Record<string, { Type: string; Properties: Record<string, unknown> }>;
+  const starter = resources.StartOnboardingFunction.Properties;
+  const queue = { 'Fn::GetAtt': ['LifecycleEventsDeadLetterQueue', 'Arn'] };
+
+  it('retries each EventBridge delivery for a day, then dead-letters it', () => {
+    const events = starter.Events as Record<string, { Properties: { RetryPolicy: unknown; DeadLetterConfig: unknown } }>;
+    expect(Object.keys(events).length).toBeGreaterThan(0);
+    for (const event of Object.values(events)) {
+      expect(event.Properties.RetryPolicy).toEqual({ MaximumEventAgeInSeconds: 86400, MaximumRetryAttempts: 185 });
+      expect(event.Properties.DeadLetterConfig).toEqual({ Arn: queue });
+    }
+  });
+
+  it('sends an event the starter failed on to the same queue', () => {
+    expect(starter.EventInvokeConfig).toEqual({ MaximumRetryAttempts: 2, DestinationConfig: { OnFailure: { Type: 'SQS', Destination: queue } } });
+  });
+
+  it('alarms to the SNS topic on a message in the queue and on unsuccessful executions', () => {
+    const alarms = Object.values(resources).filter((resource) => resource.Type === 'AWS::CloudWatch::Alarm');
+    expect(alarms.map((alarm) => alarm.Properties.AlarmActions)).toEqual([[{ Ref: 'AlarmTopic' }], [{ Ref: 'AlarmTopic' }]]);
+    const dlqAlarm = alarms.find((alarm) => alarm.Properties.Namespace === 'AWS/SQS');
+    expect(dlqAlarm?.Properties).toMatchObject({ MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 1 });
+    const executionAlarm = alarms.find((alarm) => Array.isArray(alarm.Properties.Metrics));
+    const metricNames = (executionAlarm?.Properties.Metrics as { MetricStat?: { Metric: { MetricName: string } } }[]).flatMap((metric) => (metric.MetricStat ? [metric.MetricStat.Metric.MetricName] : []));
+    expect(metricNames.sort()).toEqual(['ExecutionsAborted', 'ExecutionsFailed', 'ExecutionsTimedOut']);
   });
 });

@@ -1,0 +1,50 @@
+/**
+ * ProvisionAccessKey: where Datadog cannot use role delegation (GovCloud on Datadog's commercial sites, China),
+ * converges the integration policy, the IAM user and its one access key in the member account, and stores the key
+ * in a secret of this account. The output carries the secret's ARN, never the key.
+ */
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { z } from 'zod';
+import { memberAccountIam } from '../../shared/aws/member-account';
+import { iamName, pickEnv, readEnv } from '../../shared/config';
+import { logger } from '../../shared/logger';
+import { onboardingHandler } from '../../shared/middleware/onboarding-handler';
+import { provisionAccessKey, type AccessKeyResult } from '../../shared/onboarding/provision-access-key';
+import { parseStepInput, provisionInputSchema } from '../../shared/onboarding/step-inputs';
+
+const STEP = 'ProvisionAccessKey';
+const secrets = new SecretsManagerClient({});
+const envSpec = {
+  ...pickEnv('ALLOW_ROLE_TAKEOVER'),
+  DATADOG_USER_NAME: iamName,
+  ACCESS_KEY_READER_ARNS: z.string().min(1, 'must list the role ARNs that may read key secrets'),
+  ACCESS_KEY_KMS_KEY_ID: z.string().max(2048).optional(),
+};
+
+/**
+ * Provisions the user and key.
+ *
+ * @param event - `{target, permissions}`.
+ * @returns `{userArn, policyArns, keySecretArn, changed, validationRequired}`.
+ */
+export async function provisionAccessKeyStep(event: unknown): Promise<AccessKeyResult> {
+  const { target, permissions, permissionsSource } = parseStepInput(provisionInputSchema.omit({ externalId: true }), event, STEP);
+  const env = readEnv(envSpec);
+  const iam = await memberAccountIam(target, STEP);
+  const result = await provisionAccessKey(iam, secrets, {
+    target,
+    permissions,
+    userName: env.DATADOG_USER_NAME,
+    allowTakeover: env.ALLOW_ROLE_TAKEOVER,
+    keepExistingPolicies: permissionsSource === 'snapshot',
+    secret: {
+      kmsKeyId: env.ACCESS_KEY_KMS_KEY_ID || undefined,
+      readerArns: env.ACCESS_KEY_READER_ARNS.split(',').map((arn) => arn.trim()).filter(Boolean),
+    },
+  });
+  logger.info('access key provisioned', { accountId: target.accountId, userArn: result.userArn, keySecretArn: result.keySecretArn, changed: result.changed });
+  return result;
+}
+
+/** Lambda entry point. */
+export const handler = onboardingHandler(STEP, provisionAccessKeyStep);

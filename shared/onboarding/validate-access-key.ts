@@ -1,0 +1,73 @@
+/**
+ * Proving the stored access key works the way Datadog will use it: `sts:GetCallerIdentity` in the key's partition,
+ * then one read call the integration policy grants. A new key, like a new role, takes seconds to become usable
+ * (`InvalidClientTokenId` meanwhile), so failures of that kind mean "not yet".
+ */
+import { IAMClient, ListAccountAliasesCommand } from '@aws-sdk/client-iam';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { foreignRegion, isInvalidCredentials, ownPartition } from '../aws/partition-credentials';
+import { iamRegion, stsRegion } from '../aws/regions';
+import { isAccessDenied, isTransientAwsError } from '../aws/transient-errors';
+import { OnboardingError, RoleValidationError, RoleValidationTimeoutError } from '../errors';
+import { readStoredKey } from './access-key-secret';
+import type { OnboardingTarget } from './target';
+import type { ValidationResult } from './validate-role';
+import { nextWaitSeconds, type BackoffSettings, type ValidationProgress } from './validation-schedule';
+
+const STEP = 'ValidateAccessKey';
+
+async function tryKey(target: OnboardingTarget, keySecretArn: string): Promise<'usable' | string> {
+  const stored = await readStoredKey(keySecretArn);
+  if (!stored) {
+    throw new OnboardingError(`the key secret ${keySecretArn} holds no access key`, {
+      accountId: target.accountId,
+      step: STEP,
+      remedy: 'Replay the account: provisioning stores a new key',
+    });
+  }
+  const foreign = target.partition !== ownPartition();
+  const credentials = { accessKeyId: stored.key.accessKeyId, secretAccessKey: stored.key.secretAccessKey };
+  try {
+    const sts = new STSClient({ region: foreign ? foreignRegion(target.partition) : stsRegion(target.partition), credentials });
+    await sts.send(new GetCallerIdentityCommand({}));
+    const iam = new IAMClient({ region: foreign ? foreignRegion(target.partition) : iamRegion(target.partition), credentials });
+    await iam.send(new ListAccountAliasesCommand({}));
+    return 'usable';
+  } catch (error) {
+    if (isInvalidCredentials(error) || isAccessDenied(error)) return (error as Error).name;
+    if (isTransientAwsError(error)) throw error;
+    throw new RoleValidationError(`using the stored access key failed: ${(error as Error).name}`, {
+      accountId: target.accountId,
+      step: STEP,
+      remedy: 'See the error name in the AWS STS or IAM API reference',
+      cause: error,
+    });
+  }
+}
+
+/**
+ * Makes one attempt with the stored key.
+ *
+ * @param progress - attempts made and seconds waited so far.
+ * @returns `{assumable, attempts, waitedSeconds, waitSeconds, lastError?}` (`assumable`: the key works).
+ * @throws RoleValidationTimeoutError when the next wait would pass `settings.maxTotalSeconds`.
+ */
+export async function attemptKeyValidation(
+  target: OnboardingTarget,
+  keySecretArn: string,
+  progress: ValidationProgress,
+  settings: BackoffSettings,
+): Promise<ValidationResult> {
+  const attempts = progress.attempts + 1;
+  const outcome = await tryKey(target, keySecretArn);
+  if (outcome === 'usable') return { assumable: true, attempts, waitedSeconds: progress.waitedSeconds, waitSeconds: 0 };
+  const wait = nextWaitSeconds({ attempts, waitedSeconds: progress.waitedSeconds }, settings);
+  if (wait === undefined) {
+    throw new RoleValidationTimeoutError(`the stored access key was still not usable after ${attempts} attempts over ${progress.waitedSeconds} s (last error: ${outcome})`, {
+      accountId: target.accountId,
+      step: STEP,
+      remedy: 'Check the IAM user and its policy in the member account, then replay the account; raise MaxValidationSeconds if IAM is slow',
+    });
+  }
+  return { assumable: false, attempts, waitedSeconds: progress.waitedSeconds + wait, waitSeconds: wait, lastError: outcome };
+}

@@ -1,0 +1,107 @@
+/**
+ * GovCloud through the whole local flow: the CreateGovCloudAccount request, role delegation on the gov sites, a
+ * stored access key on the commercial sites, idempotent replays and crashes, and no secret in the output.
+ */
+import { FaultPlan } from '../../local/faults';
+import { LOCAL_REQUESTED_ACCOUNTS, newSandboxFor, runLocally } from '../../local/run';
+import { sampleEvent } from '../helpers';
+
+const GOV = LOCAL_REQUESTED_ACCOUNTS.govCloud;
+const replay = sampleEvent('govcloud-console-replay.json');
+
+describe('GovCloud: a CreateGovCloudAccount request', () => {
+  it.each([
+    ['datadoghq.com', 'access_keys'],
+    ['ddog-gov.com', 'role'],
+    ['us2.ddog-gov.com', 'role'],
+  ] as const)('on %s onboards the commercial account by role and the GovCloud account by %s', async (site, govAuth) => {
+    // Act
+    const summary = await runLocally({ input: sampleEvent('organizations-create-govcloud-account.json'), datadogSite: site });
+
+    // Assess
+    expect(summary.outcome).toBe('onboarded');
+    expect(summary.onboardings).toEqual([
+      expect.objectContaining({ accountId: LOCAL_REQUESTED_ACCOUNTS.commercial, partition: 'aws', outcome: 'onboarded', authType: 'role' }),
+      expect.objectContaining({ accountId: GOV, partition: 'aws-us-gov', outcome: 'onboarded', authType: govAuth }),
+    ]);
+    expect(summary.datadogAccounts.map((account) => account.attributes.aws_partition).sort()).toEqual(['aws', 'aws-us-gov']);
+  });
+
+  it('onboards both accounts of a CreateAccountResult that names a GovCloud twin', async () => {
+    const event = sampleEvent('organizations-create-account-result.json') as { detail: { serviceEventDetails: { createAccountStatus: Record<string, unknown> } } };
+    event.detail.serviceEventDetails.createAccountStatus.govCloudAccountId = GOV;
+    const summary = await runLocally({ input: event });
+    expect(summary.onboardings?.map((onboarding) => [onboarding.accountId, onboarding.outcome])).toEqual([
+      ['444455556666', 'onboarded'],
+      [GOV, 'onboarded'],
+    ]);
+  });
+});
+
+describe('GovCloud: access keys on a commercial Datadog site', () => {
+  it('creates one user with one key, stores the key, registers it, and keeps its secret out of the summary', async () => {
+    // Act
+    const summary = await runLocally({ input: replay, datadogSite: 'datadoghq.com' });
+
+    // Assess
+    expect(summary).toMatchObject({ outcome: 'onboarded', authType: 'access_keys', partition: 'aws-us-gov' });
+    const user = summary.sandbox.accounts[GOV].users.find((candidate) => candidate.userName === 'DatadogIntegrationUser');
+    expect(user?.accessKeys).toEqual([{ accessKeyId: summary.datadog?.accessKeyId, status: 'Active' }]);
+    expect(summary.datadogAccounts[0].attributes.auth_config).toEqual({ access_key_id: summary.datadog?.accessKeyId });
+    expect(JSON.stringify(summary)).not.toMatch(/secret_?access_?key"?\s*:\s*"[^"]/i);
+  });
+
+  it('replays with the stored key: no write to IAM, Secrets Manager or Datadog', async () => {
+    // Prepare
+    const sandbox = newSandboxFor(replay);
+    const first = await runLocally({ input: replay, sandbox, datadogSite: 'datadoghq.com' });
+
+    // Act
+    const again = await runLocally({ input: replay, sandbox, datadogSite: 'datadoghq.com', datadogAccounts: first.datadogAccounts });
+
+    // Assess
+    expect(again).toMatchObject({ outcome: 'onboarded', validationAttempts: 0, datadog: first.datadog });
+    expect(again.calls.mutating).toEqual({ iam: 0, sts: 0, organizations: 0, secretsmanager: 0, datadog: 0 });
+  });
+
+  it('converges to one key after a crash between creating the key and storing it', async () => {
+    const summary = await runLocally({ input: replay, datadogSite: 'datadoghq.com', faults: FaultPlan.parse(['crash-after:iam:CreateAccessKey']) });
+    expect(summary.outcome).toBe('onboarded');
+    const user = summary.sandbox.accounts[GOV].users.find((candidate) => candidate.userName === 'DatadogIntegrationUser');
+    expect(user?.accessKeys).toEqual([{ accessKeyId: summary.datadog?.accessKeyId, status: 'Active' }]);
+    expect(summary.datadogAccounts).toHaveLength(1);
+  });
+});
+
+describe('GovCloud: reaching the GovCloud side', () => {
+  it('fails clearly, without hanging, when the GovCloud credentials do not work', async () => {
+    const sandbox = newSandboxFor(replay);
+    // The local run stores a working key; replace it with one GovCloud does not know.
+    await runLocally({ input: replay, sandbox, datadogSite: 'ddog-gov.com' });
+    sandbox.putSecret('datadog-onboarding/aws-us-gov-credentials', JSON.stringify({ accessKeyId: 'AKIAUNKNOWNKEY000000', secretAccessKey: 'not-a-valid-secret-key-0000' }), { region: 'us-east-1' });
+
+    const summary = await runLocally({ input: replay, sandbox, datadogSite: 'ddog-gov.com' });
+
+    expect(summary.outcome).toBe('failed');
+    expect(summary.reason).toMatch(/^PartitionCredentialsError: account 777788889999, step ProvisionRole: the access key in secret datadog-onboarding\/aws-us-gov-credentials is not valid in aws-us-gov \(InvalidClientTokenId\)/);
+    expect(summary.reason).not.toContain('not-a-valid-secret-key');
+  });
+});
+
+describe('Function inputs in events/functions (sam local invoke)', () => {
+  it('has one for every function the state machine calls', async () => {
+    const { readdirSync } = await import('node:fs');
+    const files = readdirSync(`${__dirname}/../../events/functions`).map((file) => file.replace('.json', '')).sort();
+    expect(files).toEqual([
+      'describe-account-request',
+      'look-up-registration',
+      'provision-access-key',
+      'provision-role',
+      'register-account',
+      'remove-validator-trust',
+      'resolve-target',
+      'validate-access-key',
+      'validate-role',
+    ]);
+  });
+});
