@@ -161,10 +161,9 @@ function describe(summary: LocalRunSummary): string {
 }
 
 /** Keys for `--datadog-url`, from `DD_API_KEY` / `DD_APP_KEY` (Datadog's own variable names); never printed. */
-function datadogKeysFromEnvironment(): { apiKey: string; appKey: string } | undefined {
+function datadogKeysFromEnvironment(): { apiKey: string; appKey: string } {
   const { DD_API_KEY: apiKey, DD_APP_KEY: appKey } = process.env;
-  if (!apiKey && !appKey) return undefined;
-  if (!apiKey || !appKey) throw new UsageError('--datadog-url needs both DD_API_KEY and DD_APP_KEY, or neither');
+  if (!apiKey || !appKey) throw new UsageError('--datadog-url needs the keys of that server in DD_API_KEY and DD_APP_KEY');
   return { apiKey, appKey };
 }
 
@@ -185,6 +184,10 @@ async function main(): Promise<number> {
       console[method] = (...args: unknown[]) => process.stderr.write(`${args.map(String).join(' ')}\n`);
     }
   }
+  if (options.datadogUrl && options.faults.touchesDatadog()) {
+    throw new UsageError('--fault datadog:… works only with the embedded Datadog server, not with --datadog-url');
+  }
+  const datadogKeys = options.datadogUrl ? datadogKeysFromEnvironment() : undefined;
   if (!options.json) write(`Onboarding from ${path.relative(process.cwd(), options.file) || options.file}`);
   let state: LocalState = {};
   if (options.stateFile) {
@@ -202,12 +205,13 @@ async function main(): Promise<number> {
     faults: options.faults,
     datadogSite: options.site as never,
     datadogUrl: options.datadogUrl,
-    datadogKeys: options.datadogUrl ? datadogKeysFromEnvironment() : undefined,
+    datadogKeys,
     propagationSeconds: options.propagationSeconds,
     onProgress: progressPrinter(write),
     logLevel: options.verbose ? 'INFO' : 'SILENT',
   });
   if (options.stateFile && sandbox) saveState(options.stateFile, sandbox, summary.datadogAccounts);
+  for (const spec of options.faults.unfired()) process.stderr.write(`npm start: warning: --fault ${spec} matched no call\n`);
   if (options.json) {
     process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
   } else {

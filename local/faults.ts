@@ -33,6 +33,7 @@ interface FailRule {
   operation: string;
   error: string;
   remaining: number;
+  fired?: boolean;
 }
 
 interface CrashRule {
@@ -117,6 +118,7 @@ export class FaultPlan {
     );
     if (!rule) return undefined;
     rule.remaining -= 1;
+    rule.fired = true;
     return rule.error;
   }
 
@@ -154,6 +156,19 @@ export class FaultPlan {
         this.crashAfter('datadog', operation);
       },
     };
+  }
+
+  /** The specs that never matched a call (a misspelt operation, or a call this flow does not make). */
+  unfired(): string[] {
+    return [
+      ...this.failures.filter((rule) => !rule.fired).map((rule) => `${rule.service}:${rule.operation}:${rule.error}`),
+      ...this.crashes.filter((rule) => !rule.fired).map((rule) => `crash-after:${rule.service}:${rule.operation}`),
+    ];
+  }
+
+  /** Whether any spec injects into Datadog calls. */
+  touchesDatadog(): boolean {
+    return [...this.failures, ...this.crashes].some((rule) => rule.service === 'datadog');
   }
 
   /**

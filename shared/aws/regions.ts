@@ -1,7 +1,7 @@
 /**
  * Regions to send global-service calls to.
  */
-import type { Partition } from '../partitions';
+import { partitionOfRegion, type Partition } from '../partitions';
 
 /**
  * Region whose endpoint serves IAM for a partition. IAM is global per partition; its endpoints live in
@@ -23,11 +23,5 @@ export function iamRegion(partition: Partition): string {
  * IAM region when the account being reached is in another partition.
  */
 export function stsRegion(partition: Partition, ownRegion = process.env.AWS_REGION): string {
-  return ownRegion !== undefined && ownRegion !== '' && regionPartition(ownRegion) === partition ? ownRegion : iamRegion(partition);
-}
-
-function regionPartition(region: string): Partition {
-  if (region.startsWith('us-gov-')) return 'aws-us-gov';
-  if (region.startsWith('cn-')) return 'aws-cn';
-  return 'aws';
+  return ownRegion !== undefined && ownRegion !== '' && partitionOfRegion(ownRegion) === partition ? ownRegion : iamRegion(partition);
 }

@@ -13,7 +13,7 @@ export interface DatadogKeys {
   appKey: string;
 }
 
-/** Format of the secret: `{"apiKey": "...", "appKey": "..."}` (README, "The Datadog keys secret"). */
+/** Format of the secret: `{"apiKey": "...", "appKey": "..."}` (README, "Deploying", step 1). */
 const keysSchema = z.object({ apiKey: z.string().min(1), appKey: z.string().min(1) });
 
 /**

@@ -80,6 +80,8 @@ export async function attemptValidation(
 async function tryAssume(target: OnboardingTarget, roleArn: string, externalId: string): Promise<'assumable' | string> {
   const context = { accountId: target.accountId, step: 'ValidateRole' };
   const access = await partitionAccess(target.partition, context);
+  // Which call was refused tells propagation (sts:AssumeRole) from a policy without the read (iam:ListAccountAliases).
+  let call = 'sts:AssumeRole';
   try {
     const credentials = await assumeRole({
       partition: target.partition,
@@ -89,11 +91,12 @@ async function tryAssume(target: OnboardingTarget, roleArn: string, externalId: 
       credentials: access.credentials,
       region: access.stsRegion,
     });
+    call = 'iam:ListAccountAliases';
     const iam = new IAMClient({ region: access.iamRegion, credentials });
     await iam.send(new ListAccountAliasesCommand({}));
     return 'assumable';
   } catch (error) {
-    if (isAccessDenied(error)) return (error as Error).name;
+    if (isAccessDenied(error)) return `${call} ${(error as Error).name}`;
     if (isTransientAwsError(error)) throw error;
     const explained = explainInvalidCredentials(error, target.partition, access, context);
     if (explained !== error) throw explained;

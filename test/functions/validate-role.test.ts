@@ -39,21 +39,21 @@ describe('Function: validateRoleStep', () => {
   it('answers "not yet" with an exponential wait while STS says AccessDenied', async () => {
     sts.on(AssumeRoleCommand).rejects(accessDenied());
 
-    await expect(validateRoleStep(event())).resolves.toEqual({ assumable: false, attempts: 1, waitedSeconds: 5, waitSeconds: 5, lastError: 'AccessDenied' });
-    await expect(validateRoleStep(event(3, 35))).resolves.toEqual({ assumable: false, attempts: 4, waitedSeconds: 75, waitSeconds: 40, lastError: 'AccessDenied' });
+    await expect(validateRoleStep(event())).resolves.toEqual({ assumable: false, attempts: 1, waitedSeconds: 5, waitSeconds: 5, lastError: 'sts:AssumeRole AccessDenied' });
+    await expect(validateRoleStep(event(3, 35))).resolves.toEqual({ assumable: false, attempts: 4, waitedSeconds: 75, waitSeconds: 40, lastError: 'sts:AssumeRole AccessDenied' });
     await expect(validateRoleStep(event(9, 300))).resolves.toMatchObject({ waitSeconds: 60 });
   });
 
   it('answers "not yet" while the policy is not in force for the read call', async () => {
     iam.on(ListAccountAliasesCommand).rejects(new IAMServiceException({ name: 'AccessDenied', $fault: 'client', message: 'no', $metadata: {} }));
-    await expect(validateRoleStep(event())).resolves.toMatchObject({ assumable: false, lastError: 'AccessDenied' });
+    await expect(validateRoleStep(event())).resolves.toMatchObject({ assumable: false, lastError: 'iam:ListAccountAliases AccessDenied' });
   });
 
   it('stops at the bound with the account, the step and what to check', async () => {
     sts.on(AssumeRoleCommand).rejects(accessDenied());
     await expect(validateRoleStep(event(20, 900))).rejects.toMatchObject({
       name: 'RoleValidationTimeoutError',
-      message: expect.stringMatching(/^account 444455556666, step ValidateRole: .* was still not assumable after 21 attempts over 900 s \(last error: AccessDenied\)\. Check the role trust policy/),
+      message: expect.stringMatching(/^account 444455556666, step ValidateRole: .* was still not assumable after 21 attempts over 900 s \(last error: sts:AssumeRole AccessDenied\)\. Check the role trust policy/),
     });
   });
 
