@@ -1,20 +1,11 @@
 /**
  * Datadog's published rules for an AWS account registration that the client's models cannot express.
  */
+import { DATADOG_SITES as PRODUCT_SITES } from '../../shared/datadog-sites';
 import type { AwsPartition, DatadogSite } from './types';
 
-/** Sites the stand-in can impersonate (the project brief's site table). */
-export const DATADOG_SITES: readonly DatadogSite[] = [
-  'datadoghq.com',
-  'us3.datadoghq.com',
-  'us5.datadoghq.com',
-  'datadoghq.eu',
-  'ap1.datadoghq.com',
-  'ap2.datadoghq.com',
-  'uk1.datadoghq.com',
-  'ddog-gov.com',
-  'us2.ddog-gov.com',
-];
+/** Sites the stand-in can impersonate: the product's list. Which auth each accepts is decided here, independently. */
+export const DATADOG_SITES: readonly DatadogSite[] = PRODUCT_SITES;
 
 // Only the gov sites have a Datadog principal in aws-us-gov (brief's site table, from `DdAccountIdBySite` in
 // Datadog's cloudformation-template); aws-cn has none on any site.
