@@ -84,6 +84,23 @@ export class LocalFunctions {
   }
 
   /**
+   * Runs code as the function would run it: its environment, its execution role as the identity of its AWS calls.
+   * For calling a handler's plain function with local stand-ins (e.g. a virtual-clock sleep).
+   */
+  async within<T>(logicalId: string, fn: () => Promise<T>): Promise<T> {
+    const local = this.byArn.get(this.arnOf(logicalId));
+    if (!local) throw new Error(`no local function ${logicalId}`);
+    forgetSecrets();
+    const saved = process.env;
+    process.env = { ...saved, ...this.baseEnvironment, ...local.environment, AWS_LAMBDA_FUNCTION_NAME: local.functionName };
+    try {
+      return await this.sandbox.asPrincipal(local.principalArn, fn);
+    } finally {
+      process.env = saved;
+    }
+  }
+
+  /**
    * Invokes a function by ARN with its own environment and identity; errors propagate as the Lambda runtime reports
    * them (the error's `name` is the error type).
    */

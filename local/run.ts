@@ -247,21 +247,79 @@ export function newSandboxFor(input: unknown, propagationSeconds = 10): AwsSandb
   return new AwsSandbox({ managementAccountId: names.accountId, partition: names.partition as Partition, propagationSeconds });
 }
 
+/** The stack as the local run deploys it: the keys secret, the Datadog server, the functions. */
+export interface LocalDeployment {
+  functions: LocalFunctions;
+  resolution: LocalResolution;
+  datadog?: LocalDatadogServer;
+  /** Registrations the embedded Datadog holds now (or those given, with an external server). */
+  datadogAccounts(): DatadogAccountRecord[];
+  close(): Promise<void>;
+}
+
+/**
+ * Deploys the template locally into a sandbox: stores the Datadog keys, starts the embedded Datadog (unless
+ * `datadogUrl`), resolves the template and seeds the roles it defines.
+ */
+export async function prepareLocalDeployment(
+  options: LocalRunOptions & { sandbox: AwsSandbox },
+  template: Template = loadTemplate(),
+  names: LocalNames = localNames(options.input),
+): Promise<LocalDeployment> {
+  const { sandbox } = options;
+  const keys = options.datadogKeys ?? LOCAL_DATADOG_KEYS;
+  // Other keys get another secret: a warm function would otherwise reuse the keys it read from the first one.
+  const secretName = options.datadogKeys ? `${LOCAL_KEYS_SECRET_NAME}-external` : LOCAL_KEYS_SECRET_NAME;
+  const secretArn = sandbox.putSecret(secretName, JSON.stringify(keys), { accountId: names.accountId, region: names.region });
+  const site = options.datadogSite ?? (String(template.Parameters.DatadogSite.Default) as DatadogSite);
+  const datadog = options.datadogUrl ? undefined : await startLocalDatadog({ ...keys, site, accounts: options.datadogAccounts, faults: options.faults?.datadogHooks() });
+  const resolution = resolutionFor(template, names, {
+    LogLevel: options.logLevel ?? 'SILENT',
+    ...options.parameters,
+    DatadogKeysSecretArn: secretArn,
+    DatadogSite: site,
+  });
+  seedTemplateRoles(sandbox, template, names, resolution);
+  const functions = new LocalFunctions(
+    template,
+    names,
+    resolution,
+    sandbox,
+    {
+      AWS_REGION: names.region,
+      AWS_DEFAULT_REGION: names.region,
+      // Not credentials: the sandbox identifies calls signed with them as the invoked function's execution role.
+      AWS_ACCESS_KEY_ID: 'AKIALOCALFUNCTIONROLE',
+      AWS_SECRET_ACCESS_KEY: 'local-sandbox-placeholder',
+      DATADOG_API_URL: options.datadogUrl ?? datadog?.url ?? '',
+    },
+    () => options.faults?.takeCrash(),
+  );
+  return {
+    functions,
+    resolution,
+    datadog,
+    datadogAccounts: () => (datadog ? datadog.accounts() : (options.datadogAccounts ?? [])),
+    close: async () => datadog?.close(),
+  };
+}
+
 /** Runs the input through the real pieces. Never throws for bad input: it ends `rejected`. */
 export async function runLocally(options: LocalRunOptions): Promise<LocalRunSummary> {
   const template = loadTemplate();
   const names = localNames(options.input);
   const sandbox = options.sandbox ?? newSandboxFor(options.input, options.propagationSeconds);
   const before = sandbox.mutatingCalls();
-  let datadog: LocalDatadogServer | undefined;
+  // Started below, once the input is known to fire; the summary reads it whenever it is built.
+  const live: { datadog?: LocalDatadogServer } = {};
   const summary = (result: ExecutionResult): LocalRunSummary => {
     const after = sandbox.mutatingCalls();
-    const datadogWrites = (datadog?.requests() ?? []).filter((request) => request.method !== 'GET').length;
+    const datadogWrites = (live.datadog?.requests() ?? []).filter((request) => request.method !== 'GET').length;
     return {
-      validationAttempts: 0,
       ...result,
+      validationAttempts: result.validationAttempts ?? 0,
       sandbox: sandbox.dump(),
-      datadogAccounts: datadog ? datadog.accounts() : (options.datadogAccounts ?? []),
+      datadogAccounts: live.datadog ? live.datadog.accounts() : (options.datadogAccounts ?? []),
       calls: {
         mutating: {
           iam: after.iam - before.iam,
@@ -295,36 +353,9 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunSumm
     sandbox.addCreateAccountStatus({ id: decision.requestId, state: 'SUCCEEDED', accountId: LOCAL_REQUESTED_ACCOUNTS.commercial, govCloudAccountId: LOCAL_REQUESTED_ACCOUNTS.govCloud });
     for (const member of requestedMembers(names)) seedMemberAccount(sandbox, template, names, member);
   }
-  const keys = options.datadogKeys ?? LOCAL_DATADOG_KEYS;
-  // Other keys get another secret: a warm function would otherwise reuse the keys it read from the first one.
-  const secretName = options.datadogKeys ? `${LOCAL_KEYS_SECRET_NAME}-external` : LOCAL_KEYS_SECRET_NAME;
-  const secretArn = sandbox.putSecret(secretName, JSON.stringify(keys), { accountId: names.accountId, region: names.region });
-  const site = options.datadogSite ?? (String(template.Parameters.DatadogSite.Default) as DatadogSite);
-  if (!options.datadogUrl) {
-    datadog = await startLocalDatadog({ ...keys, site, accounts: options.datadogAccounts, faults: options.faults?.datadogHooks() });
-  }
-  const resolution = resolutionFor(template, names, {
-    LogLevel: options.logLevel ?? 'SILENT',
-    ...options.parameters,
-    DatadogKeysSecretArn: secretArn,
-    DatadogSite: site,
-  });
-  seedTemplateRoles(sandbox, template, names, resolution);
-  const functions = new LocalFunctions(
-    template,
-    names,
-    resolution,
-    sandbox,
-    {
-      AWS_REGION: names.region,
-      AWS_DEFAULT_REGION: names.region,
-      // Not credentials: the sandbox identifies calls signed with them as the invoked function's execution role.
-      AWS_ACCESS_KEY_ID: 'AKIALOCALFUNCTIONROLE',
-      AWS_SECRET_ACCESS_KEY: 'local-sandbox-placeholder',
-      DATADOG_API_URL: options.datadogUrl ?? datadog?.url ?? '',
-    },
-    () => options.faults?.takeCrash(),
-  );
+  const deployment = await prepareLocalDeployment({ ...options, sandbox }, template, names);
+  live.datadog = deployment.datadog;
+  const { functions, resolution } = deployment;
 
   const executions = new LocalExecutions(String(resolution.resources.OnboardingStateMachine));
   sandbox.setCallHooks(options.faults?.sandboxHooks());
@@ -373,6 +404,6 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunSumm
     executions.restore();
     sandbox.restore();
     sandbox.setCallHooks(undefined);
-    await datadog?.close();
+    await live.datadog?.close();
   }
 }

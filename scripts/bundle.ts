@@ -11,7 +11,7 @@ import path from 'node:path';
 import { REPO_ROOT, loadTemplate, templateFunctions } from '../local/template';
 
 /** Functions that talk to Datadog; every other bundle must be free of the Datadog client. */
-const DATADOG_FUNCTIONS = new Set(['LookUpRegistrationFunction', 'RegisterAccountFunction']);
+const DATADOG_FUNCTIONS = new Set(['LookUpRegistrationFunction', 'RegisterAccountFunction', 'RotateAccessKeyFunction']);
 
 function datadogInputs(metafile: Metafile): string[] {
   return Object.keys(metafile.inputs).filter((input) => input.includes('@datadog/datadog-api-client'));

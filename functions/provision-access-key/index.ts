@@ -19,6 +19,8 @@ const envSpec = {
   DATADOG_USER_NAME: iamName,
   ACCESS_KEY_READER_ARNS: z.string().min(1, 'must list the role ARNs that may read key secrets'),
   ACCESS_KEY_KMS_KEY_ID: z.string().max(2048).optional(),
+  ROTATION_FUNCTION_ARN: z.string().regex(/^arn:aws[a-z-]*:lambda:/, 'must be a Lambda function ARN'),
+  ACCESS_KEY_ROTATION_DAYS: z.coerce.number().int().min(1).max(1000),
 };
 
 /**
@@ -38,6 +40,8 @@ export async function provisionAccessKeyStep(event: unknown): Promise<AccessKeyR
     allowTakeover: env.ALLOW_ROLE_TAKEOVER,
     keepExistingPolicies: permissionsSource === 'snapshot',
     secret: {
+      partition: target.partition,
+      rotation: { functionArn: env.ROTATION_FUNCTION_ARN, days: env.ACCESS_KEY_ROTATION_DAYS },
       kmsKeyId: env.ACCESS_KEY_KMS_KEY_ID || undefined,
       readerArns: env.ACCESS_KEY_READER_ARNS.split(',').map((arn) => arn.trim()).filter(Boolean),
     },

@@ -4,7 +4,9 @@
  */
 import { pickEnv, readEnv } from '../../shared/config';
 import { datadogApiFor } from '../../shared/datadog/api-from-env';
-import { registerAccount, type RegistrationAuth, type RegistrationResult } from '../../shared/datadog/registration';
+import { parseAccountTags, registerAccount, type RegistrationAuth, type RegistrationResult } from '../../shared/datadog/registration';
+
+export { parseAccountTags };
 import { InvalidInputError, OnboardingError } from '../../shared/errors';
 import { readStoredKey } from '../../shared/onboarding/access-key-secret';
 import type { OnboardingTarget } from '../../shared/onboarding/target';
@@ -33,13 +35,6 @@ async function authFor(target: OnboardingTarget, externalId: string | null, keyS
   return { kind: 'access_keys', ...stored.key };
 }
 
-/** Splits the `DatadogAccountTags` parameter (`key:value,key:value`) into tags, dropping blanks. */
-export function parseAccountTags(value: string): string[] {
-  return value
-    .split(',')
-    .map((tag) => tag.trim())
-    .filter((tag) => tag.length > 0);
-}
 
 /**
  * Registers the account.

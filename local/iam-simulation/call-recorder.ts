@@ -91,6 +91,8 @@ export const RESOURCE_OF_COMMAND: Record<string, (input: Record<string, unknown>
   'secretsmanager:PutSecretValue': onSecret,
   'secretsmanager:PutResourcePolicy': onSecret,
   'secretsmanager:TagResource': onSecret,
+  'secretsmanager:RotateSecret': onSecret,
+  'secretsmanager:UpdateSecretVersionStage': onSecret,
   'secretsmanager:CreateSecret': (input, context) => secretResource(String(input.Name), context),
   'states:StartExecution': (input) => String(input.stateMachineArn),
   'states:ListExecutions': (input) => String(input.stateMachineArn),

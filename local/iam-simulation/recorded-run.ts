@@ -7,11 +7,13 @@
  * {@link loadExecutionRolePolicies}), so the sandbox refuses a call the template does not allow, and each invocation
  * starts with no parameter provider, as a cold Lambda function would (the keys secret is read by two functions).
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { DeleteAccessKeyCommand, IAMClient, ListAccessKeysCommand } from '@aws-sdk/client-iam';
 import { iamRegion } from '../../shared/aws/regions';
 import { forgetSecrets } from '../../shared/aws/json-secret';
 import { decideLifecycleEvent } from '../../shared/events/lifecycle-event';
+import { accessKeySecretName } from '../../shared/onboarding/access-key-secret';
+import { ROTATION_STEPS } from '../../shared/onboarding/rotate-access-key';
 import type { Partition } from '../../shared/partitions';
 import { startLocalDatadog } from '../datadog/server';
 import { matchesEventPattern } from '../event-pattern';
@@ -32,8 +34,11 @@ export interface AttributedCall extends RecordedCall {
 export interface RecordedInvocation {
   logicalId: string;
   functionArn: string;
-  /** `eventbridge`: a lifecycle event delivered by the template's rule; `state-machine`: a Task state. */
-  invokedBy: 'eventbridge' | 'state-machine';
+  /**
+   * `eventbridge`: a lifecycle event delivered by the template's rule; `state-machine`: a Task state;
+   * `secretsmanager`: one step of a secret's rotation.
+   */
+  invokedBy: 'eventbridge' | 'state-machine' | 'secretsmanager';
 }
 
 /** An execution the state machine itself started (its `states:startExecution` integration), or tried to. */
@@ -93,6 +98,8 @@ export interface RecordedOnboarding {
   starterResults: unknown[];
   /** How each Task delivered on its own ended: its output, or the name of its error. */
   taskResults: { task: string; output?: unknown; error?: string }[];
+  /** How each rotation ended: the steps that ran, and the name of the error that stopped it, if one did. */
+  rotationResults: { accountId: string; secretArn: string; steps: string[]; error?: string }[];
 }
 
 /**
@@ -122,13 +129,19 @@ function seedExecutionRoles(sandbox: RecordingSandbox, template: Template, deplo
  * Something that happens in a recorded run: a lifecycle event for EventBridge, an operator's console input (an
  * execution named `name`, optionally for an account of another partition), one Task of the state machine invoked on
  * its own with the input the state machine would give it (a step that meets a situation a whole run does not easily
- * reach), or a change made to the sandbox by someone other than the tool (`change` says what, for the reader).
+ * reach), a rotation of a member account's key secret as Secrets Manager runs it (the rotation function invoked
+ * with createSecret, setSecret, testSecret, finishSecret; the secret must exist, stored by an earlier onboarding), or
+ * a change made to the sandbox by someone other than the tool (`change` says what, for the reader).
  */
 export type Delivery =
   | { event: unknown }
   | { console: { accountId: string; memberAccessRoleName?: string; partition?: Partition }; name: string }
   | { task: string; input: { target: { accountId: string; memberAccessRoleName: string; partition?: Partition } } & Record<string, unknown> }
+  | { rotation: { accountId: string } }
   | { change: string; apply: (sandbox: RecordingSandbox, deployment: SimulatedDeployment) => void | Promise<void> };
+
+/** The logical id of the function Secrets Manager invokes to rotate the key secrets. */
+const ROTATION_FUNCTION = 'RotateAccessKeyFunction';
 
 /**
  * Someone other than the tool deletes every access key of an IAM user in a member account (a key-rotation policy, an
@@ -160,7 +173,7 @@ interface Member {
 /** The member account a delivery onboards and the access role it is reached through, if it onboards one. */
 function memberOf(template: Template, deployment: SimulatedDeployment, delivery: Delivery): Member | undefined {
   const defaultOf = (parameter: string) => deployment.resolution.parameters?.[parameter] ?? String(template.Parameters[parameter].Default);
-  if ('change' in delivery) return undefined;
+  if ('change' in delivery || 'rotation' in delivery) return undefined;
   if ('console' in delivery) {
     const { accountId, memberAccessRoleName, partition } = delivery.console;
     return { accountId, partition: partition ?? deployment.partition, accessRole: memberAccessRoleName ?? defaultOf('MemberAccessRoleName') };
@@ -331,6 +344,43 @@ export async function recordOnboarding(options: {
   const finished: LocalExecution[] = [];
   const starterResults: unknown[] = [];
   const taskResults: RecordedOnboarding['taskResults'] = [];
+  const rotationResults: RecordedOnboarding['rotationResults'] = [];
+  /**
+   * Runs one rotation step as Secrets Manager invokes the rotation function, but through its plain step function
+   * with a sleep on the sandbox's clock (the handler's own sleep would wait for IAM propagation in real time).
+   */
+  const rotationStep = (event: { SecretId: string; ClientRequestToken: string; Step: string }): Promise<void> => {
+    const result = previous.then(() => {
+      invocations.push({ logicalId: ROTATION_FUNCTION, functionArn: deployment.functionArn(ROTATION_FUNCTION), invokedBy: 'secretsmanager' });
+      coldParameterProviders();
+      if (!functions) throw new Error('recordOnboarding: invoked before the functions were set up');
+      return functions.within(ROTATION_FUNCTION, async () => {
+        // Loaded inside the function's environment, like a Lambda cold start (its logger reads the log level then).
+        const { rotateAccessKeyStep } = await import('../../functions/rotate-access-key/index');
+        await rotateAccessKeyStep(event, async (seconds) => sandbox.clock.advance(seconds));
+      });
+    });
+    previous = result.catch(() => undefined);
+    return result;
+  };
+  const rotate = async (accountId: string): Promise<void> => {
+    const name = accessKeySecretName(accountId, deployment.resolution.parameters?.AccessKeySecretPrefix ?? String(template.Parameters.AccessKeySecretPrefix.Default));
+    const secret = sandbox.toJSON().state.accounts[deployment.names.accountId]?.secrets.find((candidate) => candidate.name === name && candidate.region === deployment.names.region);
+    if (!secret) throw new Error(`recordOnboarding: no key secret ${name} to rotate: onboard ${accountId} with an access key first`);
+    // Secrets Manager invokes the function with the secret's ARN and a new version id as the token.
+    const event = { SecretId: secret.arn, ClientRequestToken: randomUUID() };
+    const outcome: RecordedOnboarding['rotationResults'][number] = { accountId, secretArn: secret.arn, steps: [] };
+    rotationResults.push(outcome);
+    for (const Step of ROTATION_STEPS) {
+      try {
+        await rotationStep({ ...event, Step });
+        outcome.steps.push(Step);
+      } catch (error) {
+        outcome.error = (error as Error).name;
+        return;
+      }
+    }
+  };
   const datadog = await startLocalDatadog({ ...keys, site: deployment.datadogSite });
   try {
     functions = new LocalFunctions(template, deployment.names, deployment.resolution, sandbox, { ...baseEnvironment, DATADOG_API_URL: datadog.url });
@@ -340,6 +390,10 @@ export async function recordOnboarding(options: {
       for (const delivery of batch) {
         if ('change' in delivery) {
           await delivery.apply(sandbox, deployment);
+          continue;
+        }
+        if ('rotation' in delivery) {
+          await rotate(delivery.rotation.accountId);
           continue;
         }
         if ('console' in delivery) {
@@ -379,5 +433,5 @@ export async function recordOnboarding(options: {
     if (!logicalId) throw new Error(`a call was made as ${call.principalArn}, which is no function of template.yaml`);
     return { ...call, logicalId };
   });
-  return { deployment, partitionCredentials, calls, invocations, stateMachineStarts: executions.stateMachineStarts, executions: finished, starterResults, taskResults };
+  return { deployment, partitionCredentials, calls, invocations, stateMachineStarts: executions.stateMachineStarts, executions: finished, starterResults, taskResults, rotationResults };
 }

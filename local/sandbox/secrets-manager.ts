@@ -1,7 +1,12 @@
 /**
  * The simulated Secrets Manager API (Secrets Manager API reference): CreateSecret, GetSecretValue,
  * PutSecretValue, DescribeSecret, TagResource, UntagResource, PutResourcePolicy, GetResourcePolicy,
- * DeleteSecret, RestoreSecret, ListSecrets.
+ * DeleteSecret, RestoreSecret, ListSecrets, UpdateSecretVersionStage, RotateSecret.
+ *
+ * Staging labels follow the Secrets Manager user guide ("Rotation by Lambda function", "Secret versions"): a label
+ * is on at most one version; when `AWSCURRENT` moves, the version that had it gets `AWSPREVIOUS`. Unlike AWS, which
+ * keeps unlabelled (deprecated) versions for a while, the sandbox drops a version as soon as it has no label left.
+ * RotateSecret only records the rotation configuration: the sandbox never invokes a rotation function.
  *
  * Secrets live per account and region: a name is looked up in the caller's account and the client's region; a
  * full or partial ARN (without the 6-character suffix) may name a secret of another account, which the caller
@@ -19,10 +24,12 @@ import {
   PutResourcePolicyCommand,
   PutSecretValueCommand,
   RestoreSecretCommand,
+  RotateSecretCommand,
   TagResourceCommand,
   UntagResourceCommand,
+  UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
-import type { SecretListEntry } from '@aws-sdk/client-secrets-manager';
+import type { RotationRulesType, SecretListEntry } from '@aws-sdk/client-secrets-manager';
 import { arn } from '../../shared/partitions';
 import { SandboxSetupError, secretsManagerError } from './errors';
 import { findAccount } from './iam-entities';
@@ -39,7 +46,7 @@ import {
   tagRecord,
 } from './operations';
 import { checkPolicyDocument } from './policy-documents';
-import type { AccountState, SecretState } from './state';
+import type { AccountState, SecretState, SecretVersionState } from './state';
 
 /** Recovery window bounds and default, in days (Secrets Manager API reference, DeleteSecret). */
 export const RECOVERY_WINDOW_DAYS = { min: 7, max: 30, default: 30 } as const;
@@ -137,17 +144,90 @@ function listEntry(secret: SecretState): SecretListEntry {
     LastChangedDate: new Date(secret.lastChangedMs),
     ...(secret.deletionDateMs !== undefined ? { DeletedDate: new Date(secret.deletionDateMs) } : {}),
     SecretVersionsToStages: versionIdsToStages(secret),
+    ...rotationFields(secret),
   };
 }
 
-/** Adds a new current version: AWSCURRENT moves to it, the old current becomes AWSPREVIOUS, older ones are dropped. */
-function addVersion(secret: SecretState, versionId: string, secretString: string, nowMs: number): void {
-  for (const version of secret.versions) {
-    version.stages = version.stages.includes('AWSCURRENT') ? ['AWSPREVIOUS'] : version.stages.filter((stage) => stage !== 'AWSPREVIOUS');
-  }
+/** `RotationEnabled`, `RotationLambdaARN`, `RotationRules` as DescribeSecret and ListSecrets show them, once set. */
+function rotationFields(secret: SecretState): Pick<SecretListEntry, 'RotationEnabled' | 'RotationLambdaARN' | 'RotationRules'> {
+  const rotation = secret.rotation;
+  if (!rotation) return {};
+  const rules = rotation.rules;
+  return {
+    RotationEnabled: rotation.enabled,
+    ...(rotation.lambdaArn !== undefined ? { RotationLambdaARN: rotation.lambdaArn } : {}),
+    ...(rules
+      ? {
+          RotationRules: {
+            ...(rules.automaticallyAfterDays !== undefined ? { AutomaticallyAfterDays: rules.automaticallyAfterDays } : {}),
+            ...(rules.scheduleExpression !== undefined ? { ScheduleExpression: rules.scheduleExpression } : {}),
+            ...(rules.duration !== undefined ? { Duration: rules.duration } : {}),
+          },
+        }
+      : {}),
+  };
+}
+
+/**
+ * Puts a staging label on `target`, taking it off the version that had it (a label is on at most one version).
+ * When `AWSCURRENT` moves, the version that had it gets `AWSPREVIOUS`, as Secrets Manager does. Does not drop
+ * unlabelled versions (see {@link dropUnlabelled}).
+ */
+function attachStage(secret: SecretState, stage: string, target: SecretVersionState): void {
+  const holder = secret.versions.find((version) => version !== target && version.stages.includes(stage));
+  if (holder) holder.stages = holder.stages.filter((label) => label !== stage);
+  if (!target.stages.includes(stage)) target.stages.push(stage);
+  if (stage === 'AWSCURRENT' && holder) attachStage(secret, 'AWSPREVIOUS', holder);
+}
+
+/** Drops versions with no staging label left (AWS keeps them as deprecated versions for a while; the sandbox does not). */
+function dropUnlabelled(secret: SecretState): void {
   secret.versions = secret.versions.filter((version) => version.stages.length > 0);
-  secret.versions.push({ versionId, secretString, createdMs: nowMs, stages: ['AWSCURRENT'] });
+}
+
+/**
+ * Adds a version with the given staging labels (default `AWSCURRENT`), moving each label from the version that
+ * had it; see {@link attachStage}.
+ */
+function addVersion(secret: SecretState, versionId: string, secretString: string, nowMs: number, stages: string[] = ['AWSCURRENT']): void {
+  const version: SecretVersionState = { versionId, secretString, createdMs: nowMs, stages: [] };
+  secret.versions.push(version);
+  for (const stage of stages) attachStage(secret, stage, version);
+  dropUnlabelled(secret);
   secret.lastChangedMs = nowMs;
+}
+
+/** Checks a staging label (1 to 256 characters, Secrets Manager API reference). */
+function requireStageLabel(stage: string | undefined, parameter: string): string {
+  if (stage === undefined || stage.length < 1 || stage.length > 256) {
+    throw secretsManagerError('InvalidParameterException', `${parameter} must be a staging label of 1 to 256 characters.`);
+  }
+  return stage;
+}
+
+/** Checks RotateSecret's `RotationRules` and converts them to the stored form. */
+function rotationRules(rules: RotationRulesType): NonNullable<NonNullable<SecretState['rotation']>['rules']> {
+  const { AutomaticallyAfterDays: days, ScheduleExpression: schedule, Duration: duration } = rules;
+  if (days !== undefined && schedule !== undefined) {
+    throw secretsManagerError('InvalidParameterException', "You can't specify both AutomaticallyAfterDays and ScheduleExpression.");
+  }
+  if (days === undefined && schedule === undefined) {
+    throw secretsManagerError('InvalidParameterException', 'RotationRules needs AutomaticallyAfterDays or ScheduleExpression.');
+  }
+  if (days !== undefined && (!Number.isInteger(days) || days < 1 || days > 1000)) {
+    throw secretsManagerError('InvalidParameterException', 'AutomaticallyAfterDays must be between 1 and 1000.');
+  }
+  if (schedule !== undefined && !/^(rate|cron)\(.+\)$/.test(schedule)) {
+    throw secretsManagerError('InvalidParameterException', 'ScheduleExpression must be a rate() or cron() expression.');
+  }
+  if (duration !== undefined && !/^\d+h$/.test(duration)) {
+    throw secretsManagerError('InvalidParameterException', 'Duration must be a number of hours, such as 3h.');
+  }
+  return {
+    ...(days !== undefined ? { automaticallyAfterDays: days } : {}),
+    ...(schedule !== undefined ? { scheduleExpression: schedule } : {}),
+    ...(duration !== undefined ? { duration } : {}),
+  };
 }
 
 /** Does a secret match ListSecrets filters (prefix matches, as documented for the `Filter` type)? */
@@ -246,18 +326,108 @@ export const secretsManagerOperations: Operation[] = [
     if (input.SecretBinary !== undefined || input.SecretString === undefined) {
       throw new SandboxSetupError('AwsSandbox: PutSecretValue needs a SecretString (SecretBinary is not simulated)');
     }
+    if (input.VersionStages !== undefined && input.VersionStages.length === 0) {
+      throw secretsManagerError('InvalidParameterException', 'VersionStages must name at least one staging label.');
+    }
+    const stages = [...new Set(input.VersionStages ?? ['AWSCURRENT'])].map((stage) => requireStageLabel(stage, 'VersionStages'));
     const versionId = input.ClientRequestToken ?? newUuid();
     const existing = secret.versions.find((version) => version.versionId === versionId);
     if (existing) {
-      // A retried request with the same token is idempotent; a different value under that token is refused.
+      // A retried request with the same token is idempotent (labels untouched); a different value under that token is refused.
       if (existing.secretString !== input.SecretString) {
         throw secretsManagerError('ResourceExistsException', "You can't modify an existing version, you can only create a new version.");
       }
     } else {
-      addVersion(secret, versionId, input.SecretString, call.nowMs);
+      addVersion(secret, versionId, input.SecretString, call.nowMs, stages);
     }
     const version = secret.versions.find((candidate) => candidate.versionId === versionId)!;
     return { ARN: secret.arn, Name: secret.name, VersionId: versionId, VersionStages: [...version.stages] };
+  }),
+
+  /**
+   * Moves a staging label (Secrets Manager API reference, UpdateSecretVersionStage): onto `MoveToVersionId`, off
+   * `RemoveFromVersionId`. Moving a label that is attached to another version requires `RemoveFromVersionId` to
+   * name that version; with no `MoveToVersionId` the label is only removed (never `AWSCURRENT`). When `AWSCURRENT`
+   * moves, the version that had it gets `AWSPREVIOUS`. Versions left with no label are dropped.
+   *
+   * @throws InvalidParameterException for a bad label or `RemoveFromVersionId`; ResourceNotFoundException for an
+   *   unknown version id; InvalidRequestException for a secret scheduled for deletion.
+   */
+  operation('UpdateSecretVersionStage', UpdateSecretVersionStageCommand, async (input, call) => {
+    const { secret } = await authorizedSecret(call, input.SecretId);
+    requireNotScheduled(secret);
+    const stage = requireStageLabel(input.VersionStage, 'VersionStage');
+    const { MoveToVersionId: moveTo, RemoveFromVersionId: removeFrom } = input;
+    if (moveTo === undefined && removeFrom === undefined) {
+      throw secretsManagerError('InvalidParameterException', 'Specify MoveToVersionId, RemoveFromVersionId or both.');
+    }
+    const versionById = (versionId: string) => {
+      const version = secret.versions.find((candidate) => candidate.versionId === versionId);
+      if (!version) throw secretsManagerError('ResourceNotFoundException', `Secrets Manager can't find the specified secret version: ${versionId}`);
+      return version;
+    };
+    const target = moveTo === undefined ? undefined : versionById(moveTo);
+    const source = removeFrom === undefined ? undefined : versionById(removeFrom);
+    const holder = secret.versions.find((version) => version.stages.includes(stage));
+    if (source && source !== holder) {
+      throw secretsManagerError(
+        'InvalidParameterException',
+        `The staging label ${stage} is not attached to version ${source.versionId}, so you can't remove it from that version.`,
+      );
+    }
+    if (target && holder && holder !== target && !source) {
+      throw secretsManagerError(
+        'InvalidParameterException',
+        `The staging label ${stage} is currently attached to version ${holder.versionId}, so you must explicitly reference that version in RemoveFromVersionId.`,
+      );
+    }
+    if (!target && stage === 'AWSCURRENT') {
+      throw secretsManagerError('InvalidParameterException', "You can't remove the staging label AWSCURRENT without moving it to another version.");
+    }
+    if (target) attachStage(secret, stage, target);
+    else if (source) source.stages = source.stages.filter((label) => label !== stage);
+    dropUnlabelled(secret);
+    secret.lastChangedMs = call.nowMs;
+    return { ARN: secret.arn, Name: secret.name };
+  }),
+
+  /**
+   * Configures rotation (Secrets Manager API reference, RotateSecret): stores `RotationLambdaARN` (or keeps the one
+   * already set) and `RotationRules` (`AutomaticallyAfterDays` or `ScheduleExpression`, optional `Duration`), shown
+   * by DescribeSecret and ListSecrets with `RotationEnabled: true`.
+   *
+   * The sandbox NEVER invokes the rotation function: when `RotateImmediately` is true or absent it only records
+   * the request time (`rotation.lastRotationRequestedMs` in the state) and returns no `VersionId`, as no version is
+   * created. Drive a rotation function's four steps against the sandbox yourself if a test needs them.
+   *
+   * @throws InvalidRequestException when no rotation function ARN is given or stored, when an immediate rotation is
+   *   asked for while an `AWSPENDING` version (not also `AWSCURRENT`) exists, or for a secret scheduled for
+   *   deletion; InvalidParameterException for invalid rules or ARN.
+   */
+  operation('RotateSecret', RotateSecretCommand, async (input, call) => {
+    const { secret } = await authorizedSecret(call, input.SecretId);
+    requireNotScheduled(secret);
+    if (input.RotationLambdaARN !== undefined && !/^arn:[^:]+:lambda:[^:]+:\d{12}:function:[\w-]+(:[\w$-]+)?$/.test(input.RotationLambdaARN)) {
+      throw secretsManagerError('InvalidParameterException', 'RotationLambdaARN must be a Lambda function ARN.');
+    }
+    const rules = input.RotationRules ? rotationRules(input.RotationRules) : secret.rotation?.rules;
+    const lambdaArn = input.RotationLambdaARN ?? secret.rotation?.lambdaArn;
+    if (lambdaArn === undefined) {
+      throw secretsManagerError('InvalidRequestException', 'No Lambda rotation function ARN is associated with this secret.');
+    }
+    const immediately = input.RotateImmediately ?? true;
+    if (immediately && secret.versions.some((version) => version.stages.includes('AWSPENDING') && !version.stages.includes('AWSCURRENT'))) {
+      throw secretsManagerError('InvalidRequestException', "A previous rotation isn't complete. That rotation will be reattempted.");
+    }
+    const lastRotationRequestedMs = immediately ? call.nowMs : secret.rotation?.lastRotationRequestedMs;
+    secret.rotation = {
+      enabled: true,
+      lambdaArn,
+      ...(rules ? { rules } : {}),
+      ...(lastRotationRequestedMs !== undefined ? { lastRotationRequestedMs } : {}),
+    };
+    secret.lastChangedMs = call.nowMs;
+    return { ARN: secret.arn, Name: secret.name };
   }),
 
   operation('DescribeSecret', DescribeSecretCommand, async (input, call) => {

@@ -86,7 +86,10 @@ const secretVersionSchema = z.object({
   versionId: z.string(),
   secretString: z.string().optional(),
   createdMs: z.number(),
-  /** Staging labels: `AWSCURRENT`, `AWSPREVIOUS`. */
+  /**
+   * Staging labels (`AWSCURRENT`, `AWSPREVIOUS`, `AWSPENDING` or custom ones); a label is on at most one version of
+   * a secret. Versions left with no label are dropped.
+   */
   stages: z.array(z.string()),
 });
 
@@ -103,6 +106,23 @@ const secretSchema = z.object({
   /** Set by DeleteSecret: when the secret is deleted for good. */
   deletionDateMs: z.number().optional(),
   versions: z.array(secretVersionSchema),
+  /** Rotation configuration, set by RotateSecret (absent until then). */
+  rotation: z
+    .object({
+      enabled: z.boolean(),
+      lambdaArn: z.string().optional(),
+      /** As RotateSecret's `RotationRules` (one of `automaticallyAfterDays` / `scheduleExpression`). */
+      rules: z
+        .object({
+          automaticallyAfterDays: z.number().int().optional(),
+          scheduleExpression: z.string().optional(),
+          duration: z.string().optional(),
+        })
+        .optional(),
+      /** When the last RotateSecret asked for an immediate rotation (the sandbox never runs it). */
+      lastRotationRequestedMs: z.number().optional(),
+    })
+    .optional(),
 });
 
 const accountSchema = z.object({

@@ -11,6 +11,14 @@ import { OnboardingError, TransientError } from '../errors';
 import type { OnboardingTarget } from '../onboarding/target';
 import { datadogFailure, datadogStatus } from './api-errors';
 
+/** Splits the `DatadogAccountTags` parameter (`key:value,key:value`) into tags, dropping blanks. */
+export function parseAccountTags(value: string): string[] {
+  return value
+    .split(',')
+    .map((tag) => tag.trim())
+    .filter((tag) => tag.length > 0);
+}
+
 /** Registration settings from the stack parameters. */
 export interface RegistrationSettings {
   /** `key:value` tags Datadog adds to the account's data. */

@@ -10,11 +10,13 @@ import {
   PutResourcePolicyCommand,
   PutSecretValueCommand,
   ResourceNotFoundException,
+  RotateSecretCommand,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
 import { MANAGED_BY_TAG_KEY, MANAGED_BY_TAG_VALUE } from '../iam/ownership';
 import type { NewAccessKey } from '../iam/user';
+import type { Partition } from '../partitions';
 
 /** Default prefix of the per-account key secrets (parameter `AccessKeySecretPrefix`). */
 export const DEFAULT_ACCESS_KEY_SECRET_PREFIX = 'datadog-onboarding/datadog-access-keys/';
@@ -26,8 +28,17 @@ export function accessKeySecretName(accountId: string, prefix = process.env.ACCE
   return `${prefix}${accountId}`;
 }
 
+/** Tag naming the member account a key secret belongs to (rotation reads it). */
+export const ACCOUNT_TAG_KEY = 'aws-account-id';
+/** Tag naming that account's partition. */
+export const PARTITION_TAG_KEY = 'aws-partition';
+
 /** Where and how key secrets are kept. */
 export interface KeySecretSettings {
+  /** Partition of the member account (tagged on the secret for rotation). */
+  partition: Partition;
+  /** Rotation of the key by the rotation function: its ARN and the days between rotations; none when absent. */
+  rotation?: { functionArn: string; days: number };
   /** KMS key for the secret; default Secrets Manager's `aws/secretsmanager`. */
   kmsKeyId?: string;
   /** The only principals (role ARNs) that may read the secret; the resource policy denies everyone else. */
@@ -101,7 +112,8 @@ export async function storeKey(
           KmsKeyId: settings.kmsKeyId || undefined,
           Tags: [
             { Key: MANAGED_BY_TAG_KEY, Value: MANAGED_BY_TAG_VALUE },
-            { Key: 'aws-account-id', Value: accountId },
+            { Key: ACCOUNT_TAG_KEY, Value: accountId },
+            { Key: PARTITION_TAG_KEY, Value: settings.partition },
           ],
         }),
       )
@@ -111,5 +123,16 @@ export async function storeKey(
   }
   if (!arn) throw new Error(`Secrets Manager returned no ARN for ${name}`);
   await client.send(new PutResourcePolicyCommand({ SecretId: arn, ResourcePolicy: readersOnlyPolicy(settings.readerArns) }));
+  if (settings.rotation) {
+    // Scheduled only: the key was just created and validated by the onboarding, so no rotation now.
+    await client.send(
+      new RotateSecretCommand({
+        SecretId: arn,
+        RotationLambdaARN: settings.rotation.functionArn,
+        RotationRules: { AutomaticallyAfterDays: settings.rotation.days },
+        RotateImmediately: false,
+      }),
+    );
+  }
   return arn;
 }

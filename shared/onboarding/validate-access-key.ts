@@ -11,6 +11,7 @@ import { isAccessDenied, isTransientAwsError } from '../aws/transient-errors';
 import { OnboardingError, RoleValidationError, RoleValidationTimeoutError } from '../errors';
 import { readStoredKey } from './access-key-secret';
 import type { OnboardingTarget } from './target';
+import type { NewAccessKey } from '../iam/user';
 import type { ValidationResult } from './validate-role';
 import { nextWaitSeconds, type BackoffSettings, type ValidationProgress } from './validation-schedule';
 
@@ -25,8 +26,18 @@ async function tryKey(target: OnboardingTarget, keySecretArn: string): Promise<'
       remedy: 'Replay the account: provisioning stores a new key',
     });
   }
+  return tryAccessKey(target, stored.key, STEP);
+}
+
+/**
+ * Uses an access key once: `sts:GetCallerIdentity` in its partition, then one read the integration policy grants.
+ *
+ * @returns `usable`, or the refusal that means "not yet" (`InvalidClientTokenId`, `AccessDenied`…).
+ * @throws the SDK's transient errors; RoleValidationError for any other refusal.
+ */
+export async function tryAccessKey(target: OnboardingTarget, key: NewAccessKey, step: string): Promise<'usable' | string> {
   const foreign = target.partition !== ownPartition();
-  const credentials = { accessKeyId: stored.key.accessKeyId, secretAccessKey: stored.key.secretAccessKey };
+  const credentials = { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey };
   try {
     const sts = new STSClient({ region: foreign ? foreignRegion(target.partition) : stsRegion(target.partition), credentials });
     await sts.send(new GetCallerIdentityCommand({}));
@@ -38,7 +49,7 @@ async function tryKey(target: OnboardingTarget, keySecretArn: string): Promise<'
     if (isTransientAwsError(error)) throw error;
     throw new RoleValidationError(`using the stored access key failed: ${(error as Error).name}`, {
       accountId: target.accountId,
-      step: STEP,
+      step,
       remedy: 'See the error name in the AWS STS or IAM API reference',
       cause: error,
     });

@@ -29,6 +29,11 @@ export interface ExpectedCall {
   resourcePolicy?: object;
   /** Made by the Lambda service with the function's role, not by the handler (an asynchronous-invocation destination). */
   byLambdaService?: boolean;
+  /**
+   * Not sent by the handler: Secrets Manager requires it of the caller of RotateSecret and invokes the rotation
+   * function on the caller's behalf, so no recorded run sees it.
+   */
+  forRotateSecret?: boolean;
 }
 
 /** A call a function must not be able to make. */
@@ -165,6 +170,28 @@ export function expectedCalls(environment: CallEnvironment): Record<string, Expe
       keySecret('secretsmanager:TagResource', 'CreateSecret with Tags (managed-by, aws-account-id) also needs TagResource (Secrets Manager API reference, CreateSecret)'),
       keySecret('secretsmanager:PutSecretValue', 'store a new key in the existing secret when the stored one is gone from IAM (storeKey)'),
       keySecret('secretsmanager:PutResourcePolicy', "limit reading the secret to the access-key steps' roles (storeKey)"),
+      keySecret('secretsmanager:RotateSecret', 'schedule the rotation of the stored key by RotateAccessKeyFunction, RotateImmediately false (storeKey)'),
+      {
+        action: 'lambda:InvokeFunction',
+        resource: deployment.functionArn('RotateAccessKeyFunction'),
+        purpose: 'RotateSecret requires its caller to be able to invoke the rotation function (Secrets Manager API reference, RotateSecret: required permissions)',
+        forRotateSecret: true,
+      },
+    ],
+    RotateAccessKeyFunction: [
+      keySecret('secretsmanager:DescribeSecret', "read the key secret's account and partition tags, and its versions' staging labels (functions/rotate-access-key/index.ts, shared/onboarding/rotate-access-key.ts)"),
+      keySecret('secretsmanager:GetSecretValue', 'read the current key, to keep it while creating the new one, and the pending key to give Datadog and test (readStoredKey)'),
+      keySecret('secretsmanager:PutSecretValue', 'store the new key as the AWSPENDING version (createSecret)'),
+      keySecret('secretsmanager:UpdateSecretVersionStage', 'make the pending version AWSCURRENT (finishSecret)'),
+      { ...readKeys, purpose: 'read the Datadog keys to give Datadog the new key (setSecret, shared/datadog/keys.ts)' },
+      {
+        action: 'sts:AssumeRole',
+        resource: `arn:${p}:iam::*:role/${parameter(environment, 'MemberAccessRoleName')}`,
+        sample: `arn:${p}:iam::${MEMBER_ACCOUNT_ID}:role/${parameter(environment, 'MemberAccessRoleName')}`,
+        purpose: "reach a member account of the stack's partition through MemberAccessRoleName, to create the new key and delete the old (shared/aws/member-account.ts)",
+        resourcePolicy: trustsStackAccount(deployment),
+      },
+      readPartitionCredentials,
     ],
     ValidateAccessKeyFunction: [
       keySecret('secretsmanager:GetSecretValue', 'read the stored key to use it as Datadog will (shared/onboarding/validate-access-key.ts)'),
@@ -291,6 +318,23 @@ export function forbiddenCallsOf(environment: CallEnvironment): Record<string, F
     RegisterAccountFunction: [
       ...keySecretWrites,
       { action: 'secretsmanager:GetSecretValue', resource: partitionCredentials, why: 'it talks only to Datadog' },
+    ],
+    RotateAccessKeyFunction: [
+      ...['CreateSecret', 'PutResourcePolicy', 'TagResource', 'RotateSecret'].map(
+        (action): ForbiddenCall => ({ action: `secretsmanager:${action}`, resource: keySecret, why: 'it rotates the key of an existing secret; the onboarding creates, locks down and schedules it' }),
+      ),
+      { action: 'secretsmanager:GetSecretValue', resource: `${secrets}another-secret-XyZ123`, why: 'it reads only the key secrets, the Datadog keys and the partition credentials' },
+      { action: 'secretsmanager:UpdateSecretVersionStage', resource: deployment.secretArn, why: 'it rotates only key secrets' },
+      { action: 'secretsmanager:UpdateSecretVersionStage', resource: partitionCredentials, why: 'it rotates only key secrets' },
+      { action: 'secretsmanager:PutSecretValue', resource: partitionCredentials, why: 'it reads the partition credentials, never writes them' },
+      {
+        action: 'sts:AssumeRole',
+        resource: `arn:${deployment.partition}:iam::${MEMBER_ACCOUNT_ID}:role/${parameter(environment, 'ControlTowerAccessRoleName')}`,
+        why: 'it reaches member accounts through MemberAccessRoleName only',
+        resourcePolicy: trustsStackAccount(deployment),
+      },
+      { action: 'iam:DeleteAccessKey', resource: `arn:${deployment.partition}:iam::${accountId}:user/${parameter(environment, 'DatadogUserName')}`, why: 'keys are changed only in member accounts, through the access role' },
+      { action: 'lambda:InvokeFunction', resource: deployment.functionArn('RotateAccessKeyFunction'), why: 'only Secrets Manager invokes it' },
     ],
     LookUpRegistrationFunction: [{ action: 'secretsmanager:GetSecretValue', resource: keySecret, why: 'looking up a registration needs no stored key' }],
     ValidateRoleFunction: [{ action: 'secretsmanager:GetSecretValue', resource: keySecret, why: 'role delegation needs no stored key' }],

@@ -10,7 +10,8 @@
  * unreachable accounts), the role path into the other partition (ddog-gov.com reaches both, with the stored
  * credentials of that partition), the access-key path (a commercial Datadog site: GovCloud and China accounts, a key
  * deleted out of band and replaced on replay, an unreachable account), and, for a commercial stack, a
- * CreateGovCloudAccount request followed to the onboarding of both its accounts. What only a stack of one partition
+ * CreateGovCloudAccount request followed to the onboarding of both its accounts, and the rotation of stored access
+ * keys by the rotation function (a GovCloud account and a China account). What only a stack of one partition
  * can do is listed in {@link notMadeIn}, and checked to be made by the other.
  */
 import { SIMULATED_PARTITIONS, STACK_ACCOUNT_ID, simulatedDeployment, type SimulatedDeployment, type SimulatedPartition } from '../../local/iam-simulation/deployment';
@@ -47,7 +48,12 @@ function replay(name: string, accountId: string, options: { partition?: Partitio
   return { console: { accountId, ...options }, name };
 }
 
-type Scenario = 'lifecycle' | 'replays' | 'unreachable' | 'otherPartitionRole' | 'accessKeys' | 'accountRequest';
+type Scenario = 'lifecycle' | 'replays' | 'unreachable' | 'otherPartitionRole' | 'accessKeys' | 'accountRequest' | 'rotation';
+
+/** A rotation of the account's key secret, as Secrets Manager runs it. */
+function rotation(accountId: string): Delivery {
+  return { rotation: { accountId } };
+}
 
 /** The accounts the sample CreateGovCloudAccount request creates: a commercial one and its GovCloud twin. */
 const REQUESTED = { commercial: '333344445555', govCloud: '666677778888' };
@@ -130,7 +136,20 @@ async function recordScenariosOnce(
           accountRequests: [{ id: request.detail.responseElements.createAccountStatus.id, accountId: REQUESTED.commercial, govCloudAccountId: REQUESTED.govCloud }],
         })
       : await recordOnboarding({ partition, deliveries: [] });
-  return { lifecycle, replays, unreachable, otherPartitionRole, accessKeys, accountRequest };
+  // Rotation of access keys by RotateAccessKeyFunction: a GovCloud account (through the stored GovCloud credentials
+  // for a commercial stack; through MemberAccessRoleName for a GovCloud stack), rotated twice, and a China account
+  // (through the stored China credentials).
+  const govCloudAccount = partition === 'aws' ? OTHER_PARTITION_ACCOUNT_ID : MEMBER_ACCOUNT_ID;
+  const rotationRun = await recordOnboarding({
+    partition,
+    parameters: { DatadogSite: 'datadoghq.com' },
+    deliveries: [
+      [replay('govcloud-keys', govCloudAccount, { partition: 'aws-us-gov' }), replay('china-keys', CHINA_ACCOUNT_ID, { partition: 'aws-cn' })],
+      [rotation(govCloudAccount), rotation(CHINA_ACCOUNT_ID)],
+      [rotation(govCloudAccount)],
+    ],
+  });
+  return { lifecycle, replays, unreachable, otherPartitionRole, accessKeys, accountRequest, rotation: rotationRun };
 }
 
 /** Own-role calls that no entry of the function's table covers. */
@@ -142,22 +161,33 @@ function untabledCalls(calls: AttributedCall[], table: Record<string, ExpectedCa
 }
 
 /**
- * Table entries (as `<logicalId>: <action> <resource>`) the runs never made: a function's own-role calls, the state
- * machine's function invocations and the executions it started itself.
+ * Table entries (as `<logicalId>: <action> <resource>`, in the terms of the first run's table) the runs never made:
+ * a function's own-role calls, the state machine's function invocations and the executions it started itself. Each
+ * run is checked against its own deployment's table (the keys secret has a random suffix in each run).
  */
-function unusedEntries(table: Record<string, ExpectedCall[]>, runs: RecordedOnboarding[]): string[] {
-  const made = runs.flatMap((run) => [
-    ...run.calls.filter((call) => call.ownRole),
-    ...run.invocations
-      .filter((invocation) => invocation.invokedBy === 'state-machine')
-      .map((invocation) => ({ logicalId: 'OnboardingStateMachine', action: 'lambda:InvokeFunction', resource: invocation.functionArn })),
-    ...run.stateMachineStarts.map((start) => ({ logicalId: 'OnboardingStateMachine', action: 'states:StartExecution', resource: start.stateMachineArn })),
-  ]);
-  return Object.entries(table).flatMap(([logicalId, entries]) =>
+function unusedEntries(tableOf: (run: RecordedOnboarding) => Record<string, ExpectedCall[]>, runs: RecordedOnboarding[]): string[] {
+  const made = runs.map((run) => ({
+    table: tableOf(run),
+    calls: [
+      ...run.calls.filter((call) => call.ownRole),
+      ...run.invocations
+        .filter((invocation) => invocation.invokedBy === 'state-machine')
+        .map((invocation) => ({ logicalId: 'OnboardingStateMachine', action: 'lambda:InvokeFunction', resource: invocation.functionArn })),
+      ...run.stateMachineStarts.map((start) => ({ logicalId: 'OnboardingStateMachine', action: 'states:StartExecution', resource: start.stateMachineArn })),
+    ],
+  }));
+  return Object.entries(made[0].table).flatMap(([logicalId, entries]) =>
     entries
-      .filter((entry) => !entry.byLambdaService)
-      .filter((entry) => !made.some((call) => call.logicalId === logicalId && call.action === entry.action && matchesResource(entry.resource, call.resource)))
-      .map((entry) => `${logicalId}: ${entry.action} ${entry.resource}`),
+      .map((entry, index) => ({ entry, index }))
+      .filter(({ entry }) => !entry.byLambdaService && !entry.forRotateSecret)
+      .filter(
+        ({ index }) =>
+          !made.some(({ table, calls }) => {
+            const own = table[logicalId][index];
+            return calls.some((call) => call.logicalId === logicalId && call.action === own.action && matchesResource(own.resource, call.resource));
+          }),
+      )
+      .map(({ entry }) => `${logicalId}: ${entry.action} ${entry.resource}`),
   );
 }
 
@@ -166,7 +196,7 @@ function unusedEntries(table: Record<string, ExpectedCall[]>, runs: RecordedOnbo
  * - `assumed role`: an IAM call made in a member account as a role the function assumed there;
  * - `partition user`: STS as the IAM user of another partition whose key the stack keeps (reaching a member account
  *   there, or naming the validator's identity there);
- * - `Datadog user`: the stored key tried as Datadog will use it.
+ * - `Datadog user`: the stored key tried as Datadog will use it (by the validator, or by the rotation's testSecret).
  */
 function authorisedBy(call: AttributedCall, run: RecordedOnboarding): string {
   const what = `${call.logicalId}: ${call.action} as ${call.signer ?? 'unknown credentials'}`;
@@ -174,7 +204,7 @@ function authorisedBy(call: AttributedCall, run: RecordedOnboarding): string {
   const partitionUsers = Object.values(run.partitionCredentials).map((credentials) => credentials.userArn);
   if (/^arn:[^:]+:iam::\d{12}:role\//.test(signer)) return call.action.startsWith('iam:') ? 'assumed role' : what;
   if (partitionUsers.includes(signer)) return ['sts:AssumeRole', 'sts:GetCallerIdentity'].includes(call.action) ? 'partition user' : what;
-  if (signer.endsWith(`:user/${DATADOG_USER_NAME}`) && call.logicalId === 'ValidateAccessKeyFunction') {
+  if (signer.endsWith(`:user/${DATADOG_USER_NAME}`) && ['ValidateAccessKeyFunction', 'RotateAccessKeyFunction'].includes(call.logicalId)) {
     return ['sts:GetCallerIdentity', 'iam:ListAccountAliases'].includes(call.action) ? 'Datadog user' : what;
   }
   return what;
@@ -183,7 +213,7 @@ function authorisedBy(call: AttributedCall, run: RecordedOnboarding): string {
 /**
  * Entries of the table a stack of one partition never makes, each made by a stack of the other:
  * - a commercial stack reaches every account that needs an access key (GovCloud, China) with the credentials of
- *   that other partition, never through a member access role of its own partition;
+ *   that other partition, never through a member access role of its own partition (to onboard it or to rotate its key);
  * - CreateGovCloudAccount is a commercial API: a GovCloud stack never follows such a request.
  */
 function notMadeIn(deployment: SimulatedDeployment): string[] {
@@ -193,6 +223,7 @@ function notMadeIn(deployment: SimulatedDeployment): string[] {
       `ProvisionAccessKeyFunction: sts:AssumeRole arn:aws:iam::*:role/${MEMBER_ACCESS_ROLE}`,
       `ProvisionAccessKeyFunction: sts:AssumeRole arn:aws:iam::*:role/${CONTROL_TOWER_ROLE}`,
       `ProvisionAccessKeyFunction: organizations:DescribeAccount arn:aws:organizations::${STACK_ACCOUNT_ID}:account/o-*/*`,
+      `RotateAccessKeyFunction: sts:AssumeRole arn:aws:iam::*:role/${MEMBER_ACCESS_ROLE}`,
     ];
   }
   return [
@@ -337,6 +368,30 @@ describe.each(SIMULATED_PARTITIONS)('Handlers run in the sandbox, partition %s',
     ]);
   });
 
+  it('rotated the stored keys: the four steps of each rotation, a new key made current, the old one deleted', () => {
+    // Prepare
+    const { rotation: run } = runs[partition];
+    const govCloudAccount = partition === 'aws' ? OTHER_PARTITION_ACCOUNT_ID : MEMBER_ACCOUNT_ID;
+    const own = run.calls.filter((call) => call.logicalId === 'RotateAccessKeyFunction');
+    const inMember = own.filter((call) => !call.ownRole && call.action.startsWith('iam:')).map((call) => call.action);
+
+    // Assess
+    expect(outputOf(run)).toEqual([
+      ['govcloud-keys', 'SUCCEEDED', 'access_keys', 'aws-us-gov', 'created'],
+      ['china-keys', 'SUCCEEDED', 'access_keys', 'aws-cn', 'created'],
+    ]);
+    const allSteps = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'];
+    expect(run.rotationResults.map((result) => [result.accountId, result.steps, result.error])).toEqual([
+      [govCloudAccount, allSteps, undefined],
+      [CHINA_ACCOUNT_ID, allSteps, undefined],
+      [govCloudAccount, allSteps, undefined],
+    ]);
+    expect(run.invocations.filter((invocation) => invocation.invokedBy === 'secretsmanager')).toHaveLength(12);
+    expect(own.filter((call) => call.action === 'secretsmanager:UpdateSecretVersionStage')).toHaveLength(3);
+    expect(inMember.filter((action) => action === 'iam:CreateAccessKey')).toHaveLength(3);
+    expect(inMember.filter((action) => action === 'iam:DeleteAccessKey')).toHaveLength(3);
+  });
+
   it("makes with each function's own role only calls in its table", () => {
     // Act
     const untabled = all().flatMap((run) => untabledCalls(run.calls, tableOf(run)));
@@ -347,7 +402,7 @@ describe.each(SIMULATED_PARTITIONS)('Handlers run in the sandbox, partition %s',
 
   it('makes every call of the table, except those only a stack of the other partition makes', () => {
     // Act
-    const unused = unusedEntries(tableOf(runs[partition].lifecycle), all());
+    const unused = unusedEntries(tableOf, [runs[partition].lifecycle, ...all().filter((run) => run !== runs[partition].lifecycle)]);
 
     // Assess
     expect(unused.sort()).toEqual(notMadeIn(runs[partition].lifecycle.deployment).sort());
@@ -389,7 +444,7 @@ describe('Handlers run in the sandbox, across partitions', () => {
   it('make every call of the table with a stack of some partition', () => {
     // Act
     const neverMade = SIMULATED_PARTITIONS.map((partition) => {
-      const unused = unusedEntries(tableFor(runs[partition].lifecycle.deployment), Object.values(runs[partition]));
+      const unused = unusedEntries((run) => tableFor(run.deployment), [runs[partition].lifecycle, ...Object.values(runs[partition]).filter((run) => run !== runs[partition].lifecycle)]);
       // The same entry in either partition's terms.
       return unused.map((entry) => entry.replace(/arn:[a-z-]+:/g, 'arn:PARTITION:'));
     }).reduce((left, right) => left.filter((entry) => right.includes(entry)));

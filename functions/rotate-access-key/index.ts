@@ -1,0 +1,81 @@
+/**
+ * RotateAccessKey: the Secrets Manager rotation function of the access-key secrets (scheduled by Secrets Manager,
+ * or run at once with `aws secretsmanager rotate-secret --secret-id <secret>`). Each call is one step of the
+ * rotation protocol; the old key is deleted only once Datadog holds the new one and it works.
+ */
+import { DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { z } from 'zod';
+import { iamName, pickEnv, readEnv } from '../../shared/config';
+import { datadogApiFor } from '../../shared/datadog/api-from-env';
+import { parseAccountTags } from '../../shared/datadog/registration';
+import { authTypeFor } from '../../shared/datadog-sites';
+import { InvalidInputError } from '../../shared/errors';
+import { logger } from '../../shared/logger';
+import { onboardingHandler } from '../../shared/middleware/onboarding-handler';
+import { ACCOUNT_TAG_KEY, PARTITION_TAG_KEY } from '../../shared/onboarding/access-key-secret';
+import { ROTATION_STEPS, rotationStep } from '../../shared/onboarding/rotate-access-key';
+import type { OnboardingTarget } from '../../shared/onboarding/target';
+import { parseStepInput } from '../../shared/onboarding/step-inputs';
+import { PARTITIONS } from '../../shared/partitions';
+
+const STEP = 'RotateAccessKey';
+const secrets = new SecretsManagerClient({});
+const eventSchema = z.object({
+  SecretId: z.string().min(1).max(2048),
+  ClientRequestToken: z.string().min(32).max(64),
+  Step: z.enum(ROTATION_STEPS),
+});
+const tagsSchema = z.object({ [ACCOUNT_TAG_KEY]: z.string().regex(/^\d{12}$/), [PARTITION_TAG_KEY]: z.enum(PARTITIONS) });
+
+/** The member account a key secret belongs to, from its tags (set when the key was first stored). */
+async function targetOf(secretId: string, env: { DATADOG_SITE: OnboardingTarget['datadogSite']; MEMBER_ACCESS_ROLE_NAME: string }): Promise<OnboardingTarget> {
+  const { Tags } = await secrets.send(new DescribeSecretCommand({ SecretId: secretId }));
+  const tags = tagsSchema.safeParse(Object.fromEntries((Tags ?? []).map((tag) => [tag.Key, tag.Value])));
+  if (!tags.success) {
+    throw new InvalidInputError(`secret ${secretId} is not an access-key secret of this tool (tags ${ACCOUNT_TAG_KEY}, ${PARTITION_TAG_KEY})`, { step: STEP });
+  }
+  const partition = tags.data[PARTITION_TAG_KEY];
+  return {
+    accountId: tags.data[ACCOUNT_TAG_KEY],
+    partition,
+    datadogSite: env.DATADOG_SITE,
+    authType: authTypeFor(env.DATADOG_SITE, partition),
+    roleName: '',
+    policyName: '',
+    memberAccessRoleName: env.MEMBER_ACCESS_ROLE_NAME,
+    attachSecurityAudit: false,
+  };
+}
+
+/**
+ * Runs one rotation step.
+ *
+ * @param event - `{SecretId, ClientRequestToken, Step}` as Secrets Manager sends it.
+ */
+export async function rotateAccessKeyStep(event: unknown, sleep = (seconds: number) => new Promise<void>((resolve) => setTimeout(resolve, seconds * 1000))): Promise<void> {
+  const { SecretId, ClientRequestToken, Step } = parseStepInput(eventSchema, event, STEP);
+  const env = readEnv({
+    ...pickEnv('DATADOG_SITE', 'MEMBER_ACCESS_ROLE_NAME', 'MAX_VALIDATION_SECONDS', 'DATADOG_ACCOUNT_TAGS', 'DATADOG_METRICS_COLLECTION', 'DATADOG_RESOURCE_COLLECTION'),
+    DATADOG_USER_NAME: iamName,
+  });
+  const target = await targetOf(SecretId, env);
+  await rotationStep(Step, {
+    secrets,
+    secretId: SecretId,
+    token: ClientRequestToken,
+    target,
+    userName: env.DATADOG_USER_NAME,
+    datadog: () => datadogApiFor(target.datadogSite, { accountId: target.accountId, step: STEP }),
+    registration: {
+      accountTags: parseAccountTags(env.DATADOG_ACCOUNT_TAGS),
+      metricsCollection: env.DATADOG_METRICS_COLLECTION,
+      resourceCollection: env.DATADOG_RESOURCE_COLLECTION,
+    },
+    sleep,
+    maxValidationSeconds: env.MAX_VALIDATION_SECONDS,
+  });
+  logger.info('rotation step done', { accountId: target.accountId, step: Step });
+}
+
+/** Lambda entry point. */
+export const handler = onboardingHandler(STEP, (event: unknown) => rotateAccessKeyStep(event));

@@ -1,0 +1,130 @@
+/**
+ * Rotating the access key Datadog uses, as a Secrets Manager rotation function (AWS Secrets Manager user guide,
+ * "Rotation by Lambda function": createSecret, setSecret, testSecret, finishSecret). Datadog never holds a dead key:
+ * the new key is created, given to Datadog (PATCH), proven usable, and only then is the old key deleted.
+ */
+import {
+  DescribeSecretCommand,
+  PutSecretValueCommand,
+  UpdateSecretVersionStageCommand,
+  type SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import type { AWSIntegrationApi } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/apis/AWSIntegrationApi';
+import { memberAccountIam } from '../aws/member-account';
+import { registerAccount, type RegistrationSettings } from '../datadog/registration';
+import { OnboardingError, RoleValidationTimeoutError } from '../errors';
+import { createAccessKey, deleteAccessKey, listAccessKeys } from '../iam/user';
+import { readStoredKey } from './access-key-secret';
+import type { OnboardingTarget } from './target';
+import { tryAccessKey } from './validate-access-key';
+import { nextWaitSeconds } from './validation-schedule';
+
+/** The steps Secrets Manager calls the rotation function with, in order. */
+export const ROTATION_STEPS = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const;
+export type RotationStep = (typeof ROTATION_STEPS)[number];
+
+const STEP = 'RotateAccessKey';
+
+/** What one rotation step needs. */
+export interface RotationRequest {
+  secrets: SecretsManagerClient;
+  secretId: string;
+  /** The version Secrets Manager is creating (`ClientRequestToken`). */
+  token: string;
+  target: OnboardingTarget;
+  userName: string;
+  datadog: () => Promise<AWSIntegrationApi>;
+  registration: RegistrationSettings;
+  /** Waits; seconds. Lambda really sleeps; the local run advances its virtual clock. */
+  sleep: (seconds: number) => Promise<void>;
+  /** Bound on the total wait for the new key, seconds. */
+  maxValidationSeconds: number;
+}
+
+async function stages(request: RotationRequest): Promise<Record<string, string[]>> {
+  const { VersionIdsToStages } = await request.secrets.send(new DescribeSecretCommand({ SecretId: request.secretId }));
+  return VersionIdsToStages ?? {};
+}
+
+async function pendingKey(request: RotationRequest) {
+  const pending = await readStoredKey(request.secretId, 'AWSPENDING', request.secrets);
+  if (!pending) throw new OnboardingError(`secret ${request.secretId} has no AWSPENDING key`, { accountId: request.target.accountId, step: STEP });
+  return pending.key;
+}
+
+/** createSecret: a new key for the user, stored as the pending version. Keys other than the current one are strays. */
+async function createStep(request: RotationRequest): Promise<void> {
+  if ((await stages(request))[request.token]?.includes('AWSPENDING')) return;
+  const iam = await memberAccountIam(request.target, STEP);
+  const current = await readStoredKey(request.secretId, 'AWSCURRENT', request.secrets);
+  for (const key of await listAccessKeys(iam, request.userName)) {
+    if (key.accessKeyId !== current?.key.accessKeyId) await deleteAccessKey(iam, request.userName, key.accessKeyId);
+  }
+  const key = await createAccessKey(iam, request.userName);
+  await request.secrets.send(
+    new PutSecretValueCommand({
+      SecretId: request.secretId,
+      ClientRequestToken: request.token,
+      SecretString: JSON.stringify(key),
+      VersionStages: ['AWSPENDING'],
+    }),
+  );
+}
+
+/** setSecret: Datadog gets the new key (PATCH of the registration). */
+async function setStep(request: RotationRequest): Promise<void> {
+  const key = await pendingKey(request);
+  await registerAccount(await request.datadog(), request.target, { kind: 'access_keys', ...key }, request.registration);
+}
+
+/** testSecret: the new key works, retried with backoff while IAM propagates it. */
+async function testStep(request: RotationRequest): Promise<void> {
+  const key = await pendingKey(request);
+  let progress = { attempts: 0, waitedSeconds: 0 };
+  for (;;) {
+    const outcome = await tryAccessKey(request.target, key, STEP);
+    if (outcome === 'usable') return;
+    progress = { ...progress, attempts: progress.attempts + 1 };
+    const wait = nextWaitSeconds(progress, { maxTotalSeconds: request.maxValidationSeconds });
+    if (wait === undefined) {
+      throw new RoleValidationTimeoutError(`the new access key was still not usable after ${progress.attempts} attempts (last error: ${outcome})`, {
+        accountId: request.target.accountId,
+        step: STEP,
+        remedy: 'The old key stays current and in Datadog; rotate again later',
+      });
+    }
+    await request.sleep(wait);
+    progress.waitedSeconds += wait;
+  }
+}
+
+/** finishSecret: the new key becomes current, and only then is the old key deleted. */
+async function finishStep(request: RotationRequest): Promise<void> {
+  const versions = await stages(request);
+  const currentVersion = Object.entries(versions).find(([, labels]) => labels.includes('AWSCURRENT'))?.[0];
+  if (currentVersion !== request.token) {
+    await request.secrets.send(
+      new UpdateSecretVersionStageCommand({ SecretId: request.secretId, VersionStage: 'AWSCURRENT', MoveToVersionId: request.token, RemoveFromVersionId: currentVersion }),
+    );
+  }
+  const key = await readStoredKey(request.secretId, 'AWSCURRENT', request.secrets);
+  const iam = await memberAccountIam(request.target, STEP);
+  for (const stale of await listAccessKeys(iam, request.userName)) {
+    if (stale.accessKeyId !== key?.key.accessKeyId) await deleteAccessKey(iam, request.userName, stale.accessKeyId);
+  }
+}
+
+/**
+ * Runs one rotation step.
+ *
+ * @throws OnboardingError subclasses naming the account and what to do; Secrets Manager retries the rotation later.
+ */
+export async function rotationStep(step: RotationStep, request: RotationRequest): Promise<void> {
+  const steps: Record<RotationStep, (request: RotationRequest) => Promise<void>> = {
+    createSecret: createStep,
+    setSecret: setStep,
+    testSecret: testStep,
+    finishSecret: finishStep,
+  };
+  await steps[step](request);
+}
