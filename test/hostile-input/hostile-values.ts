@@ -5,7 +5,6 @@
  * Every injected string carries a distinctive marker, so a test can tell whether a message or a log echoed it.
  */
 import fc from 'fast-check';
-import { format } from 'node:util';
 import { sampleEvent } from '../helpers';
 
 /** One injected string and the marker that shows it was echoed. */
@@ -270,28 +269,5 @@ export const hostileConsoleInput: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 1, arbitrary: anyJson },
 );
 
-/** What was written to stdout, stderr and the console while `act` ran (not passed through). */
-export async function captureOutput<T>(act: () => Promise<T>): Promise<{ value?: T; error?: unknown; output: string }> {
-  const chunks: string[] = [];
-  const record = (chunk: unknown) => {
-    chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'));
-    return true;
-  };
-  const spies = [
-    jest.spyOn(process.stdout, 'write').mockImplementation(record as typeof process.stdout.write),
-    jest.spyOn(process.stderr, 'write').mockImplementation(record as typeof process.stderr.write),
-    ...(['log', 'info', 'warn', 'error', 'debug', 'trace'] as const).map((method) =>
-      jest.spyOn(console, method).mockImplementation((...args: unknown[]) => {
-        chunks.push(`${format(...args)}\n`);
-      }),
-    ),
-  ];
-  try {
-    const value = await act();
-    return { value, output: chunks.join('') };
-  } catch (error) {
-    return { error, output: chunks.join('') };
-  } finally {
-    for (const spy of spies) spy.mockRestore();
-  }
-}
+/** What was written while `act` ran: the one capture helper of the tests. */
+export { captureOutput } from '../secrets-hygiene/canaries';
