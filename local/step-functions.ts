@@ -13,6 +13,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import { StateMachine, type ExecutionError } from 'aws-local-stepfunctions';
 import { mockClient } from 'aws-sdk-client-mock';
+import { executionArn } from '../shared/onboarding/execution-name';
 import type { VirtualClock } from './sandbox';
 
 /** An execution the local Step Functions knows of. */
@@ -36,17 +37,17 @@ export class LocalExecutions {
 
   /** ARN of a named execution. */
   arnOf(name: string): string {
-    return `${this.stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+    return executionArn(this.stateMachineArn, name);
   }
 
   /** Records an execution; `ExecutionAlreadyExists` when the name is taken, as Step Functions answers. */
   start(name: string, input: unknown): LocalExecution {
-    const executionArn = this.arnOf(name);
-    if (this.executions.has(executionArn)) {
-      throw new ExecutionAlreadyExists({ message: `Execution Already Exists: '${executionArn}'`, $metadata: { httpStatusCode: 400 } });
+    const arn = this.arnOf(name);
+    if (this.executions.has(arn)) {
+      throw new ExecutionAlreadyExists({ message: `Execution Already Exists: '${arn}'`, $metadata: { httpStatusCode: 400 } });
     }
-    const execution: LocalExecution = { name, executionArn, input, status: 'PENDING', startDate: new Date() };
-    this.executions.set(executionArn, execution);
+    const execution: LocalExecution = { name, executionArn: arn, input, status: 'PENDING', startDate: new Date() };
+    this.executions.set(arn, execution);
     return execution;
   }
 

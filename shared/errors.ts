@@ -106,14 +106,6 @@ export class DatadogKeysError extends OnboardingError {
   }
 }
 
-/** The requested onboarding needs a capability this deployment does not have. Not retried. */
-export class UnsupportedOnboardingError extends OnboardingError {
-  constructor(message: string, context?: ErrorContext) {
-    super(message, context);
-    this.name = 'UnsupportedOnboardingError';
-  }
-}
-
 /** The member account is suspended or closing in AWS Organizations. Not retried. */
 export class AccountNotActiveError extends OnboardingError {
   constructor(message: string, context?: ErrorContext) {

@@ -16,8 +16,8 @@ import {
   type Policy,
   type PolicyVersion,
 } from '@aws-sdk/client-iam';
-import { ForeignResourceError, type ErrorContext } from '../errors';
-import { isManagedByThisTool, ownershipTags } from './ownership';
+import type { ErrorContext } from '../errors';
+import { claimOwnership, isManagedByThisTool, ownershipTags } from './ownership';
 import { parseIamDocument, sameDocument, type PolicyDocument } from './policy-document';
 
 /** Most versions a managed policy keeps (IAM User Guide, "Versioning IAM policies"). */
@@ -70,15 +70,11 @@ export async function convergeManagedPolicy(iam: IAMClient, spec: ManagedPolicyS
     );
     return 'created';
   }
-  if (!isManagedByThisTool(existing.Tags)) {
-    if (!spec.allowTakeover) {
-      throw new ForeignResourceError(`policy ${spec.policyArn} exists but was not created by this tool`, {
-        ...spec.context,
-        remedy: 'Rename it, delete it, or set AllowRoleTakeover to true to let this tool manage it',
-      });
-    }
-    await iam.send(new TagPolicyCommand({ PolicyArn: spec.policyArn, Tags: ownershipTags() }));
-  }
+  await claimOwnership(
+    { kind: 'policy', arn: spec.policyArn, tags: existing.Tags, tag: () => iam.send(new TagPolicyCommand({ PolicyArn: spec.policyArn, Tags: ownershipTags() })) },
+    spec.allowTakeover,
+    spec.context,
+  );
   if (spec.createOnly) return 'unchanged';
   const current = await iam.send(
     new GetPolicyVersionCommand({ PolicyArn: spec.policyArn, VersionId: existing.DefaultVersionId }),

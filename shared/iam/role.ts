@@ -10,8 +10,8 @@ import {
   type IAMClient,
   type Role,
 } from '@aws-sdk/client-iam';
-import { ForeignResourceError, type ErrorContext } from '../errors';
-import { isManagedByThisTool, ownershipTags } from './ownership';
+import type { ErrorContext } from '../errors';
+import { claimOwnership, ownershipTags } from './ownership';
 import { parseIamDocument, sameDocument, type PolicyDocument } from './policy-document';
 
 /** What to converge. */
@@ -64,15 +64,11 @@ export async function convergeRole(iam: IAMClient, spec: RoleSpec): Promise<Role
     );
     return { roleArn: created?.Arn ?? '', created: true, trustPolicyUpdated: false };
   }
-  if (!isManagedByThisTool(existing.Tags)) {
-    if (!spec.allowTakeover) {
-      throw new ForeignResourceError(`role ${existing.Arn} exists but was not created by this tool`, {
-        ...spec.context,
-        remedy: 'Rename it, delete it, or set AllowRoleTakeover to true to let this tool manage it',
-      });
-    }
-    await iam.send(new TagRoleCommand({ RoleName: spec.roleName, Tags: ownershipTags() }));
-  }
+  await claimOwnership(
+    { kind: 'role', arn: existing.Arn, tags: existing.Tags, tag: () => iam.send(new TagRoleCommand({ RoleName: spec.roleName, Tags: ownershipTags() })) },
+    spec.allowTakeover,
+    spec.context,
+  );
   const current = existing.AssumeRolePolicyDocument && parseIamDocument(existing.AssumeRolePolicyDocument);
   const trustPolicyUpdated = !current || !sameDocument(current, spec.trustPolicy);
   if (trustPolicyUpdated) {

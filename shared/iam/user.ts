@@ -13,8 +13,8 @@ import {
   type IAMClient,
   type User,
 } from '@aws-sdk/client-iam';
-import { ForeignResourceError, type ErrorContext } from '../errors';
-import { isManagedByThisTool, ownershipTags } from './ownership';
+import type { ErrorContext } from '../errors';
+import { claimOwnership, ownershipTags } from './ownership';
 
 /** What to converge. */
 export interface UserSpec {
@@ -59,15 +59,11 @@ export async function convergeUser(iam: IAMClient, spec: UserSpec): Promise<{ us
     const { User: created } = await iam.send(new CreateUserCommand({ UserName: spec.userName, Tags: ownershipTags() }));
     return { userArn: created?.Arn ?? '', created: true };
   }
-  if (!isManagedByThisTool(existing.Tags)) {
-    if (!spec.allowTakeover) {
-      throw new ForeignResourceError(`user ${existing.Arn} exists but was not created by this tool`, {
-        ...spec.context,
-        remedy: 'Rename it, delete it, or set AllowRoleTakeover to true to let this tool manage it',
-      });
-    }
-    await iam.send(new TagUserCommand({ UserName: spec.userName, Tags: ownershipTags() }));
-  }
+  await claimOwnership(
+    { kind: 'user', arn: existing.Arn, tags: existing.Tags, tag: () => iam.send(new TagUserCommand({ UserName: spec.userName, Tags: ownershipTags() })) },
+    spec.allowTakeover,
+    spec.context,
+  );
   return { userArn: existing.Arn ?? '', created: false };
 }
 

@@ -12,12 +12,12 @@ import {
 import type { AWSIntegrationApi } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/apis/AWSIntegrationApi';
 import { memberAccountIam } from '../aws/member-account';
 import { registerAccount, type RegistrationSettings } from '../datadog/registration';
-import { OnboardingError, RoleValidationTimeoutError } from '../errors';
+import { OnboardingError } from '../errors';
 import { createAccessKey, deleteAccessKey, listAccessKeys } from '../iam/user';
 import { readStoredKey } from './access-key-secret';
 import type { OnboardingTarget } from './target';
 import { tryAccessKey } from './validate-access-key';
-import { nextWaitSeconds } from './validation-schedule';
+import { afterRefusal } from './validation-schedule';
 
 /** The steps Secrets Manager calls the rotation function with, in order. */
 export const ROTATION_STEPS = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const;
@@ -84,17 +84,13 @@ async function testStep(request: RotationRequest): Promise<void> {
   for (;;) {
     const outcome = await tryAccessKey(request.target, key, STEP);
     if (outcome === 'usable') return;
-    progress = { ...progress, attempts: progress.attempts + 1 };
-    const wait = nextWaitSeconds(progress, { maxTotalSeconds: request.maxValidationSeconds });
-    if (wait === undefined) {
-      throw new RoleValidationTimeoutError(`the new access key was still not usable after ${progress.attempts} attempts (last error: ${outcome})`, {
-        accountId: request.target.accountId,
-        step: STEP,
-        remedy: 'The old key stays current and in Datadog; rotate again later',
-      });
-    }
-    await request.sleep(wait);
-    progress.waitedSeconds += wait;
+    const next = afterRefusal(progress, outcome, { maxTotalSeconds: request.maxValidationSeconds }, 'the new access key was still not usable', {
+      accountId: request.target.accountId,
+      step: STEP,
+      remedy: 'The old key stays current and in Datadog; rotate again later',
+    });
+    await request.sleep(next.waitSeconds);
+    progress = next;
   }
 }
 

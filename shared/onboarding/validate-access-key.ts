@@ -8,12 +8,12 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { foreignRegion, isInvalidCredentials, ownPartition } from '../aws/partition-credentials';
 import { iamRegion, stsRegion } from '../aws/regions';
 import { isAccessDenied, isTransientAwsError } from '../aws/transient-errors';
-import { OnboardingError, RoleValidationError, RoleValidationTimeoutError } from '../errors';
+import { OnboardingError, RoleValidationError } from '../errors';
 import { readStoredKey } from './access-key-secret';
 import type { OnboardingTarget } from './target';
 import type { NewAccessKey } from '../iam/user';
 import type { ValidationResult } from './validate-role';
-import { nextWaitSeconds, type BackoffSettings, type ValidationProgress } from './validation-schedule';
+import { afterRefusal, type BackoffSettings, type ValidationProgress } from './validation-schedule';
 
 const STEP = 'ValidateAccessKey';
 
@@ -72,13 +72,9 @@ export async function attemptKeyValidation(
   const attempts = progress.attempts + 1;
   const outcome = await tryKey(target, keySecretArn);
   if (outcome === 'usable') return { assumable: true, attempts, waitedSeconds: progress.waitedSeconds, waitSeconds: 0 };
-  const wait = nextWaitSeconds({ attempts, waitedSeconds: progress.waitedSeconds }, settings);
-  if (wait === undefined) {
-    throw new RoleValidationTimeoutError(`the stored access key was still not usable after ${attempts} attempts over ${progress.waitedSeconds} s (last error: ${outcome})`, {
-      accountId: target.accountId,
-      step: STEP,
-      remedy: 'Check the IAM user and its policy in the member account, then replay the account; raise MaxValidationSeconds if IAM is slow',
-    });
-  }
-  return { assumable: false, attempts, waitedSeconds: progress.waitedSeconds + wait, waitSeconds: wait, lastError: outcome };
+  return afterRefusal(progress, outcome, settings, 'the stored access key was still not usable', {
+    accountId: target.accountId,
+    step: STEP,
+    remedy: 'Check the IAM user and its policy in the member account, then replay the account; raise MaxValidationSeconds if IAM is slow',
+  });
 }

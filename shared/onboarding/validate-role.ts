@@ -11,9 +11,9 @@ import { assumeRole } from '../aws/assume-role';
 import { explainInvalidCredentials, partitionAccess } from '../aws/member-account';
 import { ownPartition } from '../aws/partition-credentials';
 import { isAccessDenied, isTransientAwsError } from '../aws/transient-errors';
-import { AccountNotActiveError, RoleValidationError, RoleValidationTimeoutError } from '../errors';
+import { AccountNotActiveError, RoleValidationError } from '../errors';
 import type { OnboardingTarget } from './target';
-import { nextWaitSeconds, type BackoffSettings, type ValidationProgress } from './validation-schedule';
+import { afterRefusal, type BackoffSettings, type ValidationProgress } from './validation-schedule';
 
 /** Session name of validation attempts; shows in the member account's CloudTrail. */
 export const VALIDATION_SESSION_NAME = 'datadog-onboarding-validation';
@@ -62,19 +62,12 @@ export async function attemptValidation(
       remedy: 'Nothing to fix unless the account is reopened; then replay it',
     });
   }
-  const wait = nextWaitSeconds({ attempts, waitedSeconds: progress.waitedSeconds }, settings);
-  if (wait === undefined) {
-    throw new RoleValidationTimeoutError(
-      `${roleArn} was still not assumable after ${attempts} attempts over ${progress.waitedSeconds} s (last error: ${outcome})`,
-      {
-        accountId: target.accountId,
-        step: 'ValidateRole',
-        remedy:
-          'Check the role trust policy in the member account (an SCP or permissions boundary may deny sts:AssumeRole), then replay the account; raise MaxValidationSeconds if IAM is slow',
-      },
-    );
-  }
-  return { assumable: false, attempts, waitedSeconds: progress.waitedSeconds + wait, waitSeconds: wait, lastError: outcome };
+  return afterRefusal(progress, outcome, settings, `${roleArn} was still not assumable`, {
+    accountId: target.accountId,
+    step: 'ValidateRole',
+    remedy:
+      'Check the role trust policy in the member account (an SCP or permissions boundary may deny sts:AssumeRole), then replay the account; raise MaxValidationSeconds if IAM is slow',
+  });
 }
 
 async function tryAssume(target: OnboardingTarget, roleArn: string, externalId: string): Promise<'assumable' | string> {

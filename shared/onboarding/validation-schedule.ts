@@ -1,3 +1,5 @@
+import { RoleValidationTimeoutError, type ErrorContext } from '../errors';
+
 /**
  * When to try assuming the role again: exponential backoff, capped, within a total bound.
  *
@@ -36,4 +38,37 @@ export function nextWaitSeconds(progress: ValidationProgress, settings: BackoffS
   if (left <= 0) return undefined;
   const exponential = initial * 2 ** Math.max(0, progress.attempts - 1);
   return Math.min(exponential, cap, left);
+}
+
+/** What a refused attempt leads to: the wait before the next one (seconds), with the progress so far. */
+export interface RefusedAttempt extends ValidationProgress {
+  assumable: false;
+  waitSeconds: number;
+  /** The refusal, e.g. `sts:AssumeRole AccessDenied`. */
+  lastError: string;
+}
+
+/**
+ * Schedules the next attempt after a refusal that means "not yet", or gives up at the bound.
+ *
+ * @param progress - attempts made before this one, and seconds waited so far.
+ * @param stillNot - what is still not usable, for the message, e.g. `<role ARN> was still not assumable`.
+ * @throws RoleValidationTimeoutError with `stillNot`, the attempts, the seconds and the last refusal, with `context`.
+ */
+export function afterRefusal(
+  progress: ValidationProgress,
+  refusal: string,
+  settings: BackoffSettings,
+  stillNot: string,
+  context: ErrorContext,
+): RefusedAttempt {
+  const attempts = progress.attempts + 1;
+  const wait = nextWaitSeconds({ attempts, waitedSeconds: progress.waitedSeconds }, settings);
+  if (wait === undefined) {
+    throw new RoleValidationTimeoutError(
+      `${stillNot} after ${attempts} attempts over ${progress.waitedSeconds} s (last error: ${refusal})`,
+      context,
+    );
+  }
+  return { assumable: false, attempts, waitedSeconds: progress.waitedSeconds + wait, waitSeconds: wait, lastError: refusal };
 }
