@@ -32,7 +32,14 @@ function keyIdOf(accounts: DatadogAccountRecord[], accountId: string): string | 
  * @param sandbox - the saved sandbox (it holds the key secret).
  * @param datadogAccounts - the embedded Datadog's registrations.
  */
-export async function rotateLocally(options: { accountId: string; sandbox: AwsSandbox; datadogAccounts: DatadogAccountRecord[]; datadogSite?: DatadogSite }): Promise<LocalRotationSummary> {
+export async function rotateLocally(options: {
+  accountId: string;
+  sandbox: AwsSandbox;
+  datadogAccounts: DatadogAccountRecord[];
+  datadogSite?: DatadogSite;
+  /** Called after each step with the key id Datadog holds then (tests check the order of the protocol). */
+  afterStep?: (step: (typeof ROTATION_STEPS)[number], datadogAccessKeyId: string | undefined) => void;
+}): Promise<LocalRotationSummary> {
   const deployment = await prepareLocalDeployment({ input: {}, sandbox: options.sandbox, datadogAccounts: options.datadogAccounts, datadogSite: options.datadogSite });
   const previousAccessKeyId = keyIdOf(options.datadogAccounts, options.accountId);
   const event = { SecretId: accessKeySecretName(options.accountId), ClientRequestToken: randomUUID() };
@@ -45,6 +52,7 @@ export async function rotateLocally(options: { accountId: string; sandbox: AwsSa
         const { rotateAccessKeyStep } = await import('../functions/rotate-access-key/index');
         await rotateAccessKeyStep({ ...event, Step }, sleep);
       });
+      options.afterStep?.(Step, keyIdOf(deployment.datadogAccounts(), options.accountId));
     }
     const datadogAccounts = deployment.datadogAccounts();
     return { outcome: 'rotated', accountId: options.accountId, previousAccessKeyId, accessKeyId: keyIdOf(datadogAccounts, options.accountId), datadogAccounts };

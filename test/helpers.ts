@@ -1,6 +1,7 @@
 /**
  * Helpers shared by the tests.
  */
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { OnboardingTarget } from '../shared/onboarding/target';
@@ -26,4 +27,33 @@ export function aTarget(overrides: Partial<OnboardingTarget> = {}): OnboardingTa
     attachSecurityAudit: true,
     ...overrides,
   };
+}
+
+/** What a run of the `npm start` command line printed, and its exit code. */
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs `local/cli.ts` (what `npm start` runs) as a child process, as a user would, without blocking the test's
+ * event loop (a local Datadog server of the test can answer meanwhile).
+ *
+ * @param env - variables added to (or, given as '', blanking) the test's environment.
+ */
+export function runCli(args: string[], env: Record<string, string> = {}, timeoutMs = 120_000): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(ROOT, 'local', 'cli.ts'), ...args], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      timeout: timeoutMs,
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
 }

@@ -2,34 +2,15 @@
  * `npm start` with unreadable files, invalid JSON and hostile input: exit 2 and exactly one line on stderr, nothing
  * on stdout, no stack trace.
  */
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ROOT } from '../helpers';
+import { runCli, type CliRun } from '../helpers';
 import { echoedPayloads } from './hostile-values';
-
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 /** Runs the CLI as `npm start` does (tsx), asynchronously so the cases run side by side. */
 function start(...args: string[]): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(ROOT, 'local', 'cli.ts'), ...args], {
-      cwd: ROOT,
-      env: { ...process.env, DD_API_KEY: '', DD_APP_KEY: '' },
-      timeout: 60_000,
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runCli(args, { DD_API_KEY: '', DD_APP_KEY: '' }, 60_000);
 }
 
 /** One line: `npm start: …` and a newline, no other line terminator (ECMAScript's: \n, \r, U+2028, U+2029). */

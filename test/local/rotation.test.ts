@@ -30,6 +30,34 @@ describe('Function: rotateLocally', () => {
     expect(JSON.stringify(rotated)).not.toMatch(/secret_access_key|secretAccessKey/);
   });
 
+  it('never lets Datadog hold a key IAM no longer has: the old key goes only after Datadog holds the new one', async () => {
+    // Prepare
+    const sandbox = newSandboxFor(replay);
+    const onboarded = await runLocally({ input: replay, sandbox, datadogSite: 'datadoghq.com' });
+    const userKeys = () =>
+      (sandbox.dump().accounts[GOV].users.find((candidate) => candidate.userName === 'DatadogIntegrationUser')?.accessKeys ?? []).map((key) => key.accessKeyId);
+    const seen: { step: string; datadogKey?: string; iamKeys: string[] }[] = [];
+
+    // Act
+    const rotated = await rotateLocally({
+      accountId: GOV,
+      sandbox,
+      datadogAccounts: onboarded.datadogAccounts,
+      afterStep: (step, datadogKey) => seen.push({ step, datadogKey, iamKeys: userKeys() }),
+    });
+
+    // Assess
+    const oldKey = onboarded.datadog?.accessKeyId as string;
+    const newKey = rotated.accessKeyId as string;
+    expect(seen).toEqual([
+      { step: 'createSecret', datadogKey: oldKey, iamKeys: [oldKey, newKey] },
+      { step: 'setSecret', datadogKey: newKey, iamKeys: [oldKey, newKey] },
+      { step: 'testSecret', datadogKey: newKey, iamKeys: [oldKey, newKey] },
+      { step: 'finishSecret', datadogKey: newKey, iamKeys: [newKey] },
+    ]);
+    for (const { datadogKey, iamKeys } of seen) expect(iamKeys).toContain(datadogKey);
+  });
+
   it('leaves a state a replay finds converged: it reuses the rotated key', async () => {
     const sandbox = newSandboxFor(replay);
     const onboarded = await runLocally({ input: replay, sandbox, datadogSite: 'datadoghq.com' });

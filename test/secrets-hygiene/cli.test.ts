@@ -2,36 +2,16 @@
  * Secrets hygiene of `npm start -- --json --verbose --datadog-url URL` with the keys in DD_API_KEY / DD_APP_KEY:
  * whatever the flow, neither key appears on stdout or stderr (the functions' own logs included).
  */
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { startLocalDatadog, type LocalDatadogServer } from '../../local/datadog/server';
-import { ROOT } from '../helpers';
+import { runCli, type CliRun } from '../helpers';
 import { CANARY_KEYS, canariesIn } from './canaries';
-
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 /**
  * Runs the CLI as `npm start` does, asynchronously: the Datadog server it calls runs in this process, so a
  * synchronous spawn would leave it unable to answer.
  */
 function start(datadogUrl: string, ...args: string[]): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      path.join(ROOT, 'node_modules', '.bin', 'tsx'),
-      [path.join(ROOT, 'local', 'cli.ts'), ...args, '--json', '--verbose', '--datadog-url', datadogUrl],
-      { cwd: ROOT, env: { ...process.env, DD_API_KEY: CANARY_KEYS.apiKey, DD_APP_KEY: CANARY_KEYS.appKey }, timeout: 120_000 },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runCli([...args, '--json', '--verbose', '--datadog-url', datadogUrl], { DD_API_KEY: CANARY_KEYS.apiKey, DD_APP_KEY: CANARY_KEYS.appKey });
 }
 
 describe('Secrets hygiene: npm start', () => {
