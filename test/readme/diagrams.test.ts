@@ -1,0 +1,67 @@
+/**
+ * README diagrams render: every ```mermaid block parses with mermaid's own parser (scripts/check-diagrams.ts, run as
+ * a child process because mermaid ships ES modules only), and the checker does reject what mermaid rejects.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { mermaidBlocks } from '../../scripts/check-diagrams';
+import { ROOT } from '../helpers';
+
+function checkDiagrams(...files: string[]): Promise<{ code: number; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(ROOT, 'scripts', 'check-diagrams.ts'), ...files], { cwd: ROOT, timeout: 60_000 }, (error, _stdout, stderr) =>
+      resolve({ code: error ? Number(error.code ?? 1) : 0, stderr }),
+    );
+  });
+}
+
+function markdownFile(content: string): string {
+  const file = path.join(mkdtempSync(path.join(tmpdir(), 'diagrams-')), 'doc.md');
+  writeFileSync(file, content);
+  return file;
+}
+
+describe('README: diagrams', () => {
+  it('has the flowchart of how it works', () => {
+    const blocks = mermaidBlocks(readFileSync(path.join(ROOT, 'README.md'), 'utf8'));
+    expect(blocks.length).toBeGreaterThan(0);
+    expect(blocks[0].text).toMatch(/^flowchart /);
+  });
+
+  it('parses every mermaid block with mermaid', async () => {
+    const { code, stderr } = await checkDiagrams('README.md');
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+  });
+});
+
+describe('scripts/check-diagrams.ts', () => {
+  it('finds each fenced mermaid block with the line of its fence, and nothing else', () => {
+    const markdown = ['# t', '```sh', 'flowchart LR', '```', '', '```mermaid', 'flowchart LR', '  A --> B', '```', '~~~mermaid', 'pie', '~~~'].join('\n');
+    expect(mermaidBlocks(markdown)).toEqual([
+      { line: 6, text: 'flowchart LR\n  A --> B' },
+      { line: 10, text: 'pie' },
+    ]);
+  });
+
+  it('rejects an unquoted node label holding braces, naming the file and line, and accepts it quoted', async () => {
+    // The README's operator node before the fix: mermaid reads `{` as the start of a diamond.
+    const unquoted = markdownFile('text\n\n```mermaid\nflowchart LR\n  OP[Operator<br/>{"accountId": "…"}] --> SM\n```\n');
+    const quoted = markdownFile('```mermaid\nflowchart LR\n  OP["Operator<br/>{#quot;accountId#quot;: #quot;…#quot;}"] --> SM\n```\n');
+
+    const { code, stderr } = await checkDiagrams(unquoted, quoted);
+
+    expect(code).toBe(1);
+    const lines = stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0].startsWith(`${unquoted}:3: Parse error on line 2`)).toBe(true);
+  });
+
+  it('fails on a file without any diagram rather than passing vacuously', async () => {
+    const { code, stderr } = await checkDiagrams(markdownFile('# no diagram\n'));
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/no mermaid diagram/);
+  });
+});
