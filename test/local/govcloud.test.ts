@@ -100,6 +100,7 @@ describe('Function inputs in events/functions (sam local invoke)', () => {
       'register-account',
       'remove-validator-trust',
       'resolve-target',
+      'rotate-access-key',
       'validate-access-key',
       'validate-role',
     ]);
