@@ -50,13 +50,18 @@ export class LocalFunctions {
     private readonly baseEnvironment: Record<string, string>,
     /** Reports an injected crash of the invocation that just ran (see `FaultPlan.takeCrash`). */
     private readonly crashOf?: () => Error | undefined,
+    /**
+     * The environment of each function, when not the template's resolved with `resolution` (e.g. what
+     * `sam local invoke --env-vars` gives it, see `samLocalEnvironment`).
+     */
+    environmentOf?: (definition: TemplateFunction) => Record<string, string>,
   ) {
     for (const definition of templateFunctions(template)) {
       const roleLogicalId = definition.roleLogicalId ?? `${definition.logicalId}Role`;
       const functionName = `${names.stackName}-${definition.logicalId}`;
-      const environment = Object.fromEntries(
-        Object.entries(definition.environment).map(([key, value]) => [key, resolveValue(template, value, resolution)]),
-      );
+      const environment =
+        environmentOf?.(definition) ??
+        Object.fromEntries(Object.entries(definition.environment).map(([key, value]) => [key, resolveValue(template, value, resolution)]));
       const roleName = localRoleArn(names, roleLogicalId).split('/').pop();
       this.byArn.set(localFunctionArn(names, definition.logicalId), {
         definition,

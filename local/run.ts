@@ -106,7 +106,7 @@ const LOCAL_FOREIGN_USER = 'datadog-onboarding';
  * create it. In another partition, that role trusts the partition's own management account, whose IAM user's access
  * key the automation keeps in `datadog-onboarding/<partition>-credentials` (README, "GovCloud").
  */
-function seedMemberAccount(
+export function seedMemberAccount(
   sandbox: AwsSandbox,
   template: Template,
   names: LocalNames,
@@ -140,10 +140,11 @@ function seedForeignAccess(sandbox: AwsSandbox, names: LocalNames, partition: Pa
 /**
  * Roles the template defines explicitly carry their real policies, so the sandbox evaluates them (the validator may
  * assume only roles tagged as this tool's). Functions' implicit SAM roles are not modelled: their calls are allowed.
+ * Each role is named `<stack>-<LogicalId>`, the stack being `names.stackName`.
  */
-function seedTemplateRoles(sandbox: AwsSandbox, template: Template, names: LocalNames, resolution: LocalResolution): void {
+export function seedTemplateRoles(sandbox: AwsSandbox, template: Template, names: LocalNames, resolution: LocalResolution): void {
   for (const role of templateRoles(template, resolution)) {
-    const roleName = `${STACK_NAME}-${role.logicalId}`;
+    const roleName = `${names.stackName}-${role.logicalId}`;
     const policyArns = Object.entries(role.policies).map(([policyName, document]) => sandbox.putPolicy(names.accountId, `${roleName}-${policyName}`, document));
     sandbox.putRole(names.accountId, roleName, { trustPolicy: LAMBDA_TRUST, attachedPolicyArns: policyArns });
   }

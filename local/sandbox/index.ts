@@ -278,21 +278,30 @@ export class AwsSandbox {
    * @param options.accountId - default the management account.
    * @param options.region - default the partition's main region (`us-east-1`, `us-gov-west-1`, `cn-north-1`).
    * @param options.resourcePolicy - a resource policy document (object).
-   * @returns the secret ARN (`…:secret:<name>-<6 random characters>`).
-   * @throws Error when the account does not exist or the resource policy is invalid.
+   * @param options.suffix - the 6 letters or digits Secrets Manager appends to the name in the ARN of a new secret,
+   *   to seed a secret an ARN already names (a sample event); default random, as Secrets Manager does.
+   * @returns the secret ARN (`…:secret:<name>-<suffix>`).
+   * @throws Error when the account does not exist, the resource policy is invalid, the suffix is not 6 letters or
+   *   digits, or the secret exists with another suffix.
    */
   putSecret(
     name: string,
     secretString: string,
-    options: { accountId?: string; region?: string; tags?: Record<string, string>; kmsKeyId?: string; resourcePolicy?: object } = {},
+    options: { accountId?: string; region?: string; tags?: Record<string, string>; kmsKeyId?: string; resourcePolicy?: object; suffix?: string } = {},
   ): string {
+    if (options.suffix !== undefined && !/^[A-Za-z0-9]{6}$/.test(options.suffix)) {
+      throw new Error(`AwsSandbox.putSecret: suffix must be 6 letters or digits, got ${options.suffix}`);
+    }
     const account = this.requireAccount(options.accountId ?? this.state.managementAccountId, 'putSecret');
     const region = options.region ?? iamRegion(account.partition);
     const nowMs = this.clock.now();
     const policy = options.resourcePolicy && this.checkSeedDocument(options.resourcePolicy, 'resource', `putSecret(${name})`);
     let secret = account.secrets.find((candidate) => candidate.region === region && candidate.name === name);
+    if (secret && options.suffix !== undefined && !secret.arn.endsWith(`-${options.suffix}`)) {
+      throw new Error(`AwsSandbox.putSecret: secret ${name} exists as ${secret.arn}, not with suffix ${options.suffix}`);
+    }
     if (!secret) {
-      secret = { arn: secretArnOf(account, region, name), name, region, tags: {}, createdMs: nowMs, lastChangedMs: nowMs, versions: [] };
+      secret = { arn: secretArnOf(account, region, name, options.suffix), name, region, tags: {}, createdMs: nowMs, lastChangedMs: nowMs, versions: [] };
       account.secrets.push(secret);
     }
     for (const version of secret.versions) {

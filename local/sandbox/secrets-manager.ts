@@ -54,8 +54,8 @@ const DAY_MS = 24 * 3600 * 1000;
 const MAX_TAGS = 50;
 
 /** Secret ARN: `arn:<p>:secretsmanager:<region>:<account>:secret:<name>-<6 random characters>`. */
-export function secretArnOf(account: AccountState, region: string, name: string): string {
-  return arn(account.partition, 'secretsmanager', region, account.accountId, `secret:${name}-${newSecretSuffix()}`);
+export function secretArnOf(account: AccountState, region: string, name: string, suffix = newSecretSuffix()): string {
+  return arn(account.partition, 'secretsmanager', region, account.accountId, `secret:${name}-${suffix}`);
 }
 
 const notFound = () => secretsManagerError('ResourceNotFoundException', "Secrets Manager can't find the specified secret.");

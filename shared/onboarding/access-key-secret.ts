@@ -45,7 +45,12 @@ export interface KeySecretSettings {
   readerArns: string[];
 }
 
-function readersOnlyPolicy(readerArns: string[]): string {
+/**
+ * The resource policy of a key secret: `GetSecretValue` denied to every principal but `readerArns` (role ARNs).
+ *
+ * @returns the policy document as JSON text.
+ */
+export function readersOnlyPolicy(readerArns: string[]): string {
   return JSON.stringify({
     Version: '2012-10-17',
     Statement: [

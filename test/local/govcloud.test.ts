@@ -87,22 +87,3 @@ describe('GovCloud: reaching the GovCloud side', () => {
     expect(summary.reason).not.toContain('not-a-valid-secret-key');
   });
 });
-
-describe('Function inputs in events/functions (sam local invoke)', () => {
-  it('has one for every function the state machine calls', async () => {
-    const { readdirSync } = await import('node:fs');
-    const files = readdirSync(`${__dirname}/../../events/functions`).map((file) => file.replace('.json', '')).sort();
-    expect(files).toEqual([
-      'describe-account-request',
-      'look-up-registration',
-      'provision-access-key',
-      'provision-role',
-      'register-account',
-      'remove-validator-trust',
-      'resolve-target',
-      'rotate-access-key',
-      'validate-access-key',
-      'validate-role',
-    ]);
-  });
-});

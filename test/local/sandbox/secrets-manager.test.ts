@@ -106,6 +106,19 @@ describe('Class: AwsSandbox', () => {
       expect(listed.SecretList?.map((secret) => secret.Name)).toEqual(['datadog/api-key']);
     });
 
+    it('seeds a secret at the ARN a sample names (its 6-character suffix), and refuses a malformed or conflicting suffix', async () => {
+      // Act
+      const arn = sandbox.putSecret('datadog-onboarding/datadog-keys', SECRET_VALUE, { suffix: 'AbCdEf' });
+      const read = await asLambda(() => secrets.send(new GetSecretValueCommand({ SecretId: arn })));
+
+      // Assess
+      expect(arn).toBe(`arn:aws:secretsmanager:us-east-1:${MANAGEMENT}:secret:datadog-onboarding/datadog-keys-AbCdEf`);
+      expect(read.SecretString).toBe(SECRET_VALUE);
+      expect(sandbox.putSecret('datadog-onboarding/datadog-keys', 'new value', { suffix: 'AbCdEf' })).toBe(arn);
+      expect(() => sandbox.putSecret('datadog-onboarding/datadog-keys', SECRET_VALUE, { suffix: 'XyZ123' })).toThrow(/exists as .*-AbCdEf, not with suffix XyZ123/);
+      expect(() => sandbox.putSecret('other', SECRET_VALUE, { suffix: 'short' })).toThrow(/suffix must be 6 letters or digits/);
+    });
+
     it('lets another account read a secret by ARN only when the resource policy allows it', async () => {
       // Prepare
       const arn = sandbox.putSecret('shared', SECRET_VALUE);
