@@ -39,6 +39,13 @@ export interface LocalRunOptions {
   parameters?: Record<string, string>;
   /** Injected faults (`--fault`); default none. */
   faults?: FaultPlan;
+  /**
+   * A second lifecycle event (or console replay input) delivered while the first execution is running, once it has
+   * passed ResolveTarget; an execution it starts runs at that point, to its end, as Step Functions would run it
+   * alongside. Shows that two deliveries for one account (a CreateAccountResult and a CreateManagedAccount, an
+   * UpdateManagedAccount for an OU move) end in one onboarding.
+   */
+  concurrentInput?: unknown;
   /** Level of the functions' own logs; default `SILENT` (the summary tells what happened). */
   logLevel?: 'SILENT' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 }
@@ -54,6 +61,8 @@ export interface LocalRunSummary {
   validationAttempts: number;
   /** How Datadog authenticates to the account: `role` or `access_keys`. */
   authType?: 'role' | 'access_keys';
+  /** The member access role the automation reached the account through (the event's hint, or the alternate). */
+  memberAccessRoleName?: string;
   /** The registration: role and external ID with role delegation, the access key's id with access keys (others `null`). */
   datadog?: { accountConfigId: string; roleName: string | null; externalId: string | null; accessKeyId?: string | null };
   executionName?: string;
@@ -62,8 +71,10 @@ export interface LocalRunSummary {
   datadogAccounts: DatadogAccountRecord[];
   /** Calls this run made: mutating ones (not Get/List/Describe) per service, attempts included. */
   calls: { mutating: Record<CountedService, number> };
-  /** For an event that onboards several accounts (a GovCloud request): each onboarding. */
-  onboardings?: Pick<LocalRunSummary, 'accountId' | 'partition' | 'outcome' | 'authType' | 'validationAttempts' | 'datadog' | 'reason'>[];
+  /** What became of `concurrentInput`: the starter's outcome (`already-running`…), or `started` for a replay input. */
+  concurrentDelivery?: { outcome: string; reason?: string; executionArn?: string };
+  /** For an event that onboards several accounts (a GovCloud request), or a concurrent delivery that started one: each execution. */
+  onboardings?: Pick<LocalRunSummary, 'accountId' | 'partition' | 'outcome' | 'authType' | 'memberAccessRoleName' | 'validationAttempts' | 'datadog' | 'reason'>[];
 }
 
 const STACK_NAME = 'datadog-onboarding-local';
@@ -102,25 +113,44 @@ export const LOCAL_FOREIGN_MANAGEMENT_ACCOUNT = '222233334444';
 const LOCAL_FOREIGN_USER = 'datadog-onboarding';
 
 /**
- * Seeds a new member account with the role the automation reaches it through, as Organizations or Control Tower
- * create it. In another partition, that role trusts the partition's own management account, whose IAM user's access
+ * Who created a member account, which decides the access roles it has: Organizations (`MemberAccessRoleName`),
+ * Control Tower's Account Factory (`ControlTowerAccessRoleName` only), or Organizations then an enrolment into
+ * Control Tower (both).
+ */
+type MemberOrigin = 'organizations' | 'control-tower' | 'enrolled';
+
+/** The origin a lifecycle event implies: Control Tower creates, Control Tower updates or enrols, or Organizations. */
+function originOf(trigger: { source: string; eventName: string } | undefined): MemberOrigin {
+  if (trigger?.source !== 'aws.controltower') return 'organizations';
+  return trigger.eventName === 'CreateManagedAccount' ? 'control-tower' : 'enrolled';
+}
+
+/**
+ * Seeds a new member account with the access roles its origin gives it (an account already in the sandbox is left
+ * as it is, so a state file can hold a Control Tower account that an Organizations event or a console replay then
+ * reaches). In another partition, the roles trust the partition's own management account, whose IAM user's access
  * key the automation keeps in `datadog-onboarding/<partition>-credentials` (README, "GovCloud").
  */
 export function seedMemberAccount(
   sandbox: AwsSandbox,
   template: Template,
   names: LocalNames,
-  member: { accountId: string; partition: Partition; accountName?: string; byControlTower: boolean },
+  member: { accountId: string; partition: Partition; accountName?: string; origin: MemberOrigin },
 ): void {
-  if (sandbox.dump().accounts[member.accountId] !== undefined) return;
   const foreign = member.partition !== names.partition;
-  const trustedAccount = foreign ? LOCAL_FOREIGN_MANAGEMENT_ACCOUNT : names.accountId;
   if (foreign) seedForeignAccess(sandbox, names, member.partition);
-  sandbox.addAccount(member.accountId, { name: member.accountName, partition: member.partition });
-  const accessRole = String(template.Parameters[member.byControlTower ? 'ControlTowerAccessRoleName' : 'MemberAccessRoleName'].Default);
-  sandbox.putRole(member.accountId, accessRole, {
-    trustPolicy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:${member.partition}:iam::${trustedAccount}:root` }, Action: 'sts:AssumeRole' }] },
-    attachedPolicyArns: [`arn:${member.partition}:iam::aws:policy/AdministratorAccess`],
+  if (sandbox.dump().accounts[member.accountId] !== undefined) return;
+  const roleOf = (parameter: 'MemberAccessRoleName' | 'ControlTowerAccessRoleName') => String(template.Parameters[parameter].Default);
+  const accessRoleNames = {
+    organizations: [roleOf('MemberAccessRoleName')],
+    'control-tower': [roleOf('ControlTowerAccessRoleName')],
+    enrolled: [roleOf('MemberAccessRoleName'), roleOf('ControlTowerAccessRoleName')],
+  }[member.origin];
+  sandbox.createMemberAccount(member.accountId, {
+    name: member.accountName,
+    partition: member.partition,
+    accessRoleNames,
+    trustedAccountId: foreign ? LOCAL_FOREIGN_MANAGEMENT_ACCOUNT : names.accountId,
   });
 }
 
@@ -174,19 +204,19 @@ export const LOCAL_REQUESTED_ACCOUNTS = { commercial: '333344445555', govCloud: 
 type Member = Parameters<typeof seedMemberAccount>[3];
 
 function impliedMembers(decision: ReturnType<typeof decideLifecycleEvent> | undefined, replayInput: ExecutionInput | undefined, names: LocalNames): Member[] {
-  if (replayInput) return [{ accountId: replayInput.accountId, partition: replayInput.partition ?? (names.partition as Partition), byControlTower: false }];
+  if (replayInput) return [{ accountId: replayInput.accountId, partition: replayInput.partition ?? (names.partition as Partition), origin: 'organizations' }];
   if (decision?.action !== 'onboard') return [];
   const members: Member[] = [
-    { accountId: decision.accountId, partition: decision.partition, accountName: decision.context.accountName, byControlTower: decision.trigger.source === 'aws.controltower' },
+    { accountId: decision.accountId, partition: decision.partition, accountName: decision.context.accountName, origin: originOf(decision.trigger) },
   ];
-  if (decision.govCloudAccountId) members.push({ accountId: decision.govCloudAccountId, partition: 'aws-us-gov', byControlTower: false });
+  if (decision.govCloudAccountId) members.push({ accountId: decision.govCloudAccountId, partition: 'aws-us-gov', origin: 'organizations' });
   return members;
 }
 
 function requestedMembers(names: LocalNames): Member[] {
   return [
-    { accountId: LOCAL_REQUESTED_ACCOUNTS.commercial, partition: names.partition as Partition, byControlTower: false },
-    { accountId: LOCAL_REQUESTED_ACCOUNTS.govCloud, partition: 'aws-us-gov', byControlTower: false },
+    { accountId: LOCAL_REQUESTED_ACCOUNTS.commercial, partition: names.partition as Partition, origin: 'organizations' },
+    { accountId: LOCAL_REQUESTED_ACCOUNTS.govCloud, partition: 'aws-us-gov', origin: 'organizations' },
   ];
 }
 
@@ -197,6 +227,7 @@ type ExecutionOutput = {
   accountId?: string;
   partition?: Partition;
   authType?: 'role' | 'access_keys';
+  memberAccessRoleName?: string;
   validationAttempts?: number;
   datadog?: LocalRunSummary['datadog'];
 };
@@ -218,6 +249,7 @@ function executionSummary(done: LocalExecution, names: LocalNames): ExecutionRes
     reason: done.status === 'FAILED' ? `${done.error}: ${causeMessage(done.cause)}` : undefined,
     validationAttempts: output?.validationAttempts ?? 0,
     authType: output?.authType,
+    memberAccessRoleName: output?.memberAccessRoleName,
     datadog: output?.datadog && {
       accountConfigId: output.datadog.accountConfigId,
       roleName: output.datadog.roleName,
@@ -305,6 +337,28 @@ export async function prepareLocalDeployment(
   };
 }
 
+/** An input as the local run takes it: a lifecycle event some rule of the template matches, or a console replay input. */
+type Delivery = { event: unknown; decision: ReturnType<typeof decideLifecycleEvent> } | { replay: ExecutionInput };
+
+/** Classifies an input, or says why nothing fires for it. */
+function deliveryOf(template: Template, input: unknown): Delivery | { outcome: 'ignored' | 'rejected'; reason: string } {
+  if (isEventBridgeEvent(input)) {
+    const decision = decideLifecycleEvent(input);
+    if (ruleMatches(template, input)) return { event: input, decision };
+    const why = 'reason' in decision ? decision.reason : 'not matched';
+    return { outcome: 'ignored', reason: `no EventBridge rule of template.yaml matches this event (${why})` };
+  }
+  const parsed = executionInputSchema.safeParse(input);
+  if (!parsed.success) return { outcome: 'rejected', reason: `execution input ${describeFirstIssue(parsed.error, '(top level)')}` };
+  return { replay: parsed.data };
+}
+
+/** The member accounts a delivery implies (none for input that does not fire). */
+function membersOf(delivery: ReturnType<typeof deliveryOf>, names: LocalNames): Member[] {
+  if ('replay' in delivery) return impliedMembers(undefined, delivery.replay, names);
+  return 'decision' in delivery ? impliedMembers(delivery.decision, undefined, names) : [];
+}
+
 /** Runs the input through the real pieces. Never throws for bad input: it ends `rejected`. */
 export async function runLocally(options: LocalRunOptions): Promise<LocalRunSummary> {
   const template = loadTemplate();
@@ -334,22 +388,18 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunSumm
   };
 
   // 1. Does it fire? The template's EventBridge patterns decide for events; the console input schema for the rest.
-  let replayInput: ExecutionInput | undefined;
-  if (isEventBridgeEvent(options.input)) {
-    if (!ruleMatches(template, options.input)) {
-      const decision = decideLifecycleEvent(options.input);
-      const why = 'reason' in decision ? decision.reason : 'not matched';
-      return summary({ outcome: 'ignored', reason: `no EventBridge rule of template.yaml matches this event (${why})` });
-    }
-  } else {
-    const parsed = executionInputSchema.safeParse(options.input);
-    if (!parsed.success) return summary({ outcome: 'rejected', reason: `execution input ${describeFirstIssue(parsed.error, '(top level)')}` });
-    replayInput = parsed.data;
-  }
+  const delivery = deliveryOf(template, options.input);
+  if ('outcome' in delivery) return summary(delivery);
+  const replayInput = 'replay' in delivery ? delivery.replay : undefined;
+  const concurrent = options.concurrentInput === undefined ? undefined : deliveryOf(template, options.concurrentInput);
 
   // 2. The world the input implies: the organization with its member accounts, the keys secret, Datadog.
-  const decision = replayInput ? undefined : decideLifecycleEvent(options.input);
-  for (const member of impliedMembers(decision, replayInput, names)) seedMemberAccount(sandbox, template, names, member);
+  const decision = 'decision' in delivery ? delivery.decision : undefined;
+  // Control Tower creates its accounts through Organizations: an account both kinds of event name is a Control Tower
+  // one, so those are seeded first (seeding leaves an account already there as it is).
+  const members = [...membersOf(delivery, names), ...(concurrent ? membersOf(concurrent, names) : [])];
+  members.sort((a, b) => Number(a.origin === 'organizations') - Number(b.origin === 'organizations'));
+  for (const member of members) seedMemberAccount(sandbox, template, names, member);
   if (decision?.action === 'resolve-request' && sandbox.dump().accounts[LOCAL_REQUESTED_ACCOUNTS.commercial] === undefined) {
     sandbox.addCreateAccountStatus({ id: decision.requestId, state: 'SUCCEEDED', accountId: LOCAL_REQUESTED_ACCOUNTS.commercial, govCloudAccountId: LOCAL_REQUESTED_ACCOUNTS.govCloud });
     for (const member of requestedMembers(names)) seedMemberAccount(sandbox, template, names, member);
@@ -362,40 +412,63 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunSumm
   sandbox.setCallHooks(options.faults?.sandboxHooks());
   sandbox.install();
   executions.install();
+  const starterArn = functions.arnOf(templateFunctions(template).find((fn) => Object.keys(fn.eventPatterns).length > 0)?.logicalId ?? 'StartOnboardingFunction');
+  // 3. Start: the starter for events, the console for replay inputs.
+  const start = async (what: Delivery): Promise<{ outcome: string; reason?: string; executionArn?: string }> => {
+    if ('event' in what) return (await functions.invoke(starterArn, what.event)) as { outcome: string; reason?: string; executionArn?: string };
+    const name = `replay-${what.replay.accountId}-${Date.now()}`;
+    return { outcome: 'started', executionArn: executions.start(executions.pending().some((execution) => execution.name === name) ? `${name}-2` : name, what.replay).executionArn };
+  };
   try {
-    // 3. Start: the starter for events, the console for replay inputs.
-    if (replayInput) {
-      executions.start(`replay-${replayInput.accountId}-${Date.now()}`, replayInput);
-    } else {
-      const starter = templateFunctions(template).find((fn) => Object.keys(fn.eventPatterns).length > 0);
-      const started = (await functions.invoke(functions.arnOf(starter?.logicalId ?? 'StartOnboardingFunction'), options.input)) as { outcome: string; reason?: string };
-      if (started.outcome === 'ignored' || started.outcome === 'rejected') {
-        return summary({ outcome: started.outcome, reason: started.reason });
-      }
+    const started = await start(delivery);
+    if (started.outcome === 'ignored' || started.outcome === 'rejected') {
+      return summary({ outcome: started.outcome as 'ignored' | 'rejected', reason: started.reason });
     }
 
-    // 4. Run what was started, and what that started (a request's onboardings), to the end.
+    // 4. Run what was started, and what that started (a request's onboardings), to the end; a concurrent delivery
+    // arrives once the first execution passed ResolveTarget, and what it starts runs then, alongside.
     const definition = loadDefinition(template, resolution);
+    const resolveTargetArn = functions.arnOf('ResolveTargetFunction');
+    const progress = options.onProgress ?? (() => undefined);
     const results: ExecutionResult[] = [];
+    let concurrentDelivery: LocalRunSummary['concurrentDelivery'];
+    let awaiting = concurrent;
+    const alongside: ExecutionResult[] = [];
+    const invoke = async (arn: string, input: unknown): Promise<unknown> => {
+      if (awaiting !== undefined && arn !== resolveTargetArn) {
+        const arriving = awaiting;
+        awaiting = undefined;
+        concurrentDelivery = 'outcome' in arriving ? arriving : await start(arriving);
+        for (const execution of executions.pending()) {
+          const done = await runExecution(definition, execution, (a, i) => functions.invoke(a, i), sandbox.clock, progress, executions);
+          const result = executionSummary(done, names);
+          if (result) alongside.push(result);
+        }
+      }
+      return functions.invoke(arn, input);
+    };
     for (let execution = executions.pending()[0]; execution !== undefined; execution = executions.pending()[0]) {
-      const done = await runExecution(definition, execution, (arn, input) => functions.invoke(arn, input), sandbox.clock, options.onProgress ?? (() => undefined), executions);
+      const done = await runExecution(definition, execution, invoke, sandbox.clock, progress, executions);
       const result = executionSummary(done, names);
       if (result) results.push(result);
+      results.push(...alongside.splice(0));
     }
+    const withConcurrent = (result: LocalRunSummary): LocalRunSummary => (concurrentDelivery ? { ...result, concurrentDelivery } : result);
     const memberAccountId = decision?.action === 'onboard' ? decision.accountId : replayInput?.accountId;
     if (results.length === 0) {
-      return summary({ outcome: 'ignored', reason: 'an onboarding of this account is already running, or this event was handled before', accountId: memberAccountId });
+      return withConcurrent(summary({ outcome: 'ignored', reason: 'an onboarding of this account is already running, or this event was handled before', accountId: memberAccountId }));
     }
-    if (results.length === 1) return summary(results[0]);
-    // Several accounts (a GovCloud request): the run fails if any onboarding failed.
+    if (results.length === 1) return withConcurrent(summary(results[0]));
+    // Several executions (a GovCloud request's accounts, a concurrent delivery's): the run fails if any failed.
     const failed = results.find((result) => result.outcome === 'failed');
     return {
-      ...summary(failed ?? results[0]),
-      onboardings: results.map(({ accountId, partition, outcome, authType, validationAttempts, datadog, reason }) => ({
+      ...withConcurrent(summary(failed ?? results[0])),
+      onboardings: results.map(({ accountId, partition, outcome, authType, memberAccessRoleName, validationAttempts, datadog, reason }) => ({
         accountId,
         partition,
         outcome,
         authType,
+        memberAccessRoleName,
         validationAttempts: validationAttempts ?? 0,
         datadog,
         ...(reason ? { reason } : {}),

@@ -46,7 +46,9 @@ export class LocalExecutions {
     if (this.executions.has(arn)) {
       throw new ExecutionAlreadyExists({ message: `Execution Already Exists: '${arn}'`, $metadata: { httpStatusCode: 400 } });
     }
-    const execution: LocalExecution = { name, executionArn: arn, input, status: 'PENDING', startDate: new Date() };
+    // Start dates order executions (one onboarding per account: the earliest goes ahead), so no two are equal.
+    const latest = Math.max(0, ...[...this.executions.values()].map((other) => other.startDate.getTime()));
+    const execution: LocalExecution = { name, executionArn: arn, input, status: 'PENDING', startDate: new Date(Math.max(Date.now(), latest + 1)) };
     this.executions.set(arn, execution);
     return execution;
   }

@@ -106,7 +106,18 @@ export class DatadogKeysError extends OnboardingError {
   }
 }
 
-/** The member account is suspended or closing in AWS Organizations. Not retried. */
+/**
+ * The member account was created but is not active yet in AWS Organizations (`PENDING_ACTIVATION`): it cannot be
+ * assumed into until it is. The state machine retries it with a long backoff.
+ */
+export class AccountPendingActivationError extends OnboardingError {
+  constructor(message: string, context?: ErrorContext) {
+    super(message, context);
+    this.name = 'AccountPendingActivationError';
+  }
+}
+
+/** The member account is suspended, closing or closed in AWS Organizations. Not retried. */
 export class AccountNotActiveError extends OnboardingError {
   constructor(message: string, context?: ErrorContext) {
     super(message, context);

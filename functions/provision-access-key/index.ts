@@ -5,7 +5,7 @@
  */
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
-import { memberAccountIam } from '../../shared/aws/member-account';
+import { reachMemberAccount } from '../../shared/aws/member-account';
 import { iamName, pickEnv, readEnv } from '../../shared/config';
 import { logger } from '../../shared/logger';
 import { onboardingHandler } from '../../shared/middleware/onboarding-handler';
@@ -27,12 +27,13 @@ const envSpec = {
  * Provisions the user and key.
  *
  * @param event - `{target, permissions}`.
- * @returns `{userArn, policyArns, keySecretArn, changed, validationRequired}`.
+ * @returns `{userArn, policyArns, keySecretArn, changed, validationRequired, memberAccessRoleName}`: the last names
+ *   the member access role that worked.
  */
-export async function provisionAccessKeyStep(event: unknown): Promise<AccessKeyResult> {
+export async function provisionAccessKeyStep(event: unknown): Promise<AccessKeyResult & { memberAccessRoleName: string }> {
   const { target, permissions, permissionsSource } = parseStepInput(provisionInputSchema.omit({ externalId: true }), event, STEP);
   const env = readEnv(envSpec);
-  const iam = await memberAccountIam(target, STEP);
+  const { iam, accessRoleName } = await reachMemberAccount(target, STEP);
   const result = await provisionAccessKey(iam, secrets, {
     target,
     permissions,
@@ -46,8 +47,14 @@ export async function provisionAccessKeyStep(event: unknown): Promise<AccessKeyR
       readerArns: env.ACCESS_KEY_READER_ARNS.split(',').map((arn) => arn.trim()).filter(Boolean),
     },
   });
-  logger.info('access key provisioned', { accountId: target.accountId, userArn: result.userArn, keySecretArn: result.keySecretArn, changed: result.changed });
-  return result;
+  logger.info('access key provisioned', {
+    accountId: target.accountId,
+    memberAccessRoleName: accessRoleName,
+    userArn: result.userArn,
+    keySecretArn: result.keySecretArn,
+    changed: result.changed,
+  });
+  return { ...result, memberAccessRoleName: accessRoleName };
 }
 
 /** Lambda entry point. */

@@ -2,7 +2,7 @@
  * ProvisionRole: in the member account, converges the integration policy and the Datadog role, whose trust policy
  * also trusts the validator until validation passed.
  */
-import { callerArnIn, memberAccountIam, partitionAccess } from '../../shared/aws/member-account';
+import { callerArnIn, partitionAccess, reachMemberAccount } from '../../shared/aws/member-account';
 import { ownPartition } from '../../shared/aws/partition-credentials';
 import { pickEnv, readEnv } from '../../shared/config';
 import { logger } from '../../shared/logger';
@@ -16,14 +16,16 @@ const STEP = 'ProvisionRole';
  * Provisions the role.
  *
  * @param event - `{target, externalId, permissions}`.
- * @returns `{roleArn, policyArns, changed, validationRequired}`.
- * @throws MemberAccountAccessError, ForeignResourceError, InvalidInputError; transient AWS errors become TransientError.
+ * @returns `{roleArn, policyArns, changed, validationRequired, memberAccessRoleName}`: the last names the member
+ *   access role that worked, which later steps assume directly.
+ * @throws MemberAccountAccessError, AccountNotActiveError, AccountPendingActivationError, ForeignResourceError,
+ *   InvalidInputError; transient AWS errors become TransientError.
  */
-export async function provisionRoleStep(event: unknown): Promise<ProvisionResult> {
+export async function provisionRoleStep(event: unknown): Promise<ProvisionResult & { memberAccessRoleName: string }> {
   const { target, externalId, permissions, permissionsSource } = parseStepInput(provisionInputSchema, event, STEP);
   const env = readEnv(pickEnv('VALIDATOR_ROLE_ARN', 'ALLOW_ROLE_TAKEOVER'));
   const context = { accountId: target.accountId, step: STEP };
-  const iam = await memberAccountIam(target, STEP);
+  const { iam, accessRoleName } = await reachMemberAccount(target, STEP);
   // In another partition the validator acts as that partition's IAM user, so that user is the one trusted.
   const validatorRoleArn =
     target.partition === ownPartition()
@@ -37,8 +39,8 @@ export async function provisionRoleStep(event: unknown): Promise<ProvisionResult
     allowTakeover: env.ALLOW_ROLE_TAKEOVER,
     keepExistingPolicies: permissionsSource === 'snapshot',
   });
-  logger.info('role provisioned', { accountId: target.accountId, ...result });
-  return result;
+  logger.info('role provisioned', { accountId: target.accountId, memberAccessRoleName: accessRoleName, ...result });
+  return { ...result, memberAccessRoleName: accessRoleName };
 }
 
 /** Lambda entry point. */

@@ -2,7 +2,7 @@
  * RemoveValidatorTrust: after validation passed, the Datadog role's trust policy goes back to Datadog's statement
  * alone.
  */
-import { memberAccountIam } from '../../shared/aws/member-account';
+import { reachMemberAccount } from '../../shared/aws/member-account';
 import { logger } from '../../shared/logger';
 import { onboardingHandler } from '../../shared/middleware/onboarding-handler';
 import { removeValidatorTrust } from '../../shared/onboarding/remove-validator-trust';
@@ -18,7 +18,7 @@ const STEP = 'RemoveValidatorTrust';
  */
 export async function removeValidatorTrustStep(event: unknown): Promise<{ trustPolicyUpdated: boolean }> {
   const { target, externalId } = parseStepInput(externalIdInputSchema, event, STEP);
-  const iam = await memberAccountIam(target, STEP);
+  const { iam } = await reachMemberAccount(target, STEP);
   const result = await removeValidatorTrust(iam, target, externalId);
   logger.info('validator trust removed', { accountId: target.accountId, ...result });
   return result;

@@ -27,8 +27,13 @@ const eventSchema = z.object({
 });
 const tagsSchema = z.object({ [ACCOUNT_TAG_KEY]: z.string().regex(/^\d{12}$/), [PARTITION_TAG_KEY]: z.enum(PARTITIONS) });
 
-/** The member account a key secret belongs to, from its tags (set when the key was first stored). */
-async function targetOf(secretId: string, env: { DATADOG_SITE: OnboardingTarget['datadogSite']; MEMBER_ACCESS_ROLE_NAME: string }): Promise<OnboardingTarget> {
+type TargetEnv = { DATADOG_SITE: OnboardingTarget['datadogSite']; MEMBER_ACCESS_ROLE_NAME: string; CONTROL_TOWER_ACCESS_ROLE_NAME: string };
+
+/**
+ * The member account a key secret belongs to, from its tags (set when the key was first stored). The key's account
+ * is reached as the onboarding reached it: the Organizations role first, then Control Tower's.
+ */
+async function targetOf(secretId: string, env: TargetEnv): Promise<OnboardingTarget> {
   const { Tags } = await secrets.send(new DescribeSecretCommand({ SecretId: secretId }));
   const tags = tagsSchema.safeParse(Object.fromEntries((Tags ?? []).map((tag) => [tag.Key, tag.Value])));
   if (!tags.success) {
@@ -43,6 +48,7 @@ async function targetOf(secretId: string, env: { DATADOG_SITE: OnboardingTarget[
     roleName: '',
     policyName: '',
     memberAccessRoleName: env.MEMBER_ACCESS_ROLE_NAME,
+    ...(env.CONTROL_TOWER_ACCESS_ROLE_NAME !== env.MEMBER_ACCESS_ROLE_NAME ? { alternateMemberAccessRoleName: env.CONTROL_TOWER_ACCESS_ROLE_NAME } : {}),
     attachSecurityAudit: false,
   };
 }
@@ -55,7 +61,7 @@ async function targetOf(secretId: string, env: { DATADOG_SITE: OnboardingTarget[
 export async function rotateAccessKeyStep(event: unknown, sleep = (seconds: number) => new Promise<void>((resolve) => setTimeout(resolve, seconds * 1000))): Promise<void> {
   const { SecretId, ClientRequestToken, Step } = parseStepInput(eventSchema, event, STEP);
   const env = readEnv({
-    ...pickEnv('DATADOG_SITE', 'MEMBER_ACCESS_ROLE_NAME', 'MAX_VALIDATION_SECONDS', 'DATADOG_ACCOUNT_TAGS', 'DATADOG_METRICS_COLLECTION', 'DATADOG_RESOURCE_COLLECTION'),
+    ...pickEnv('DATADOG_SITE', 'MEMBER_ACCESS_ROLE_NAME', 'CONTROL_TOWER_ACCESS_ROLE_NAME', 'MAX_VALIDATION_SECONDS', 'DATADOG_ACCOUNT_TAGS', 'DATADOG_METRICS_COLLECTION', 'DATADOG_RESOURCE_COLLECTION'),
     DATADOG_USER_NAME: iamName,
   });
   const target = await targetOf(SecretId, env);

@@ -36,14 +36,14 @@ import { installMocks, type CallHooks } from './mock-wiring';
 import { checkPolicyDocument } from './policy-documents';
 import type { PolicyKind } from './policy-documents';
 import { secretArnOf } from './secrets-manager';
-import type { AccountState, AccountStatus, SandboxJson, SandboxState, ServiceName } from './state';
+import type { AccountState, OrganizationsAccountState, SandboxJson, SandboxState, ServiceName } from './state';
 import { deserializeState, nameKey, newAccount, serializeState, setEntry } from './state';
 
 export { VirtualClock } from './clock';
 export type { SandboxDump } from './dump';
 export { SandboxSetupError } from './errors';
 export { AWS_MANAGED_POLICIES } from './managed-policies';
-export type { AccountStatus, SandboxJson, ServiceName } from './state';
+export type { OrganizationsAccountState, SandboxJson, ServiceName } from './state';
 export type { CallHooks } from './mock-wiring';
 
 /** How to build a sandbox. */
@@ -119,7 +119,7 @@ export class AwsSandbox {
     setEntry(
       this.state.accounts,
       options.managementAccountId,
-      newAccount(options.managementAccountId, { name: 'management', partition, status: 'ACTIVE', joinedMs: this.clock.now() }),
+      newAccount(options.managementAccountId, { name: 'management', partition, state: 'ACTIVE', joinedMs: this.clock.now() }),
     );
   }
 
@@ -130,13 +130,14 @@ export class AwsSandbox {
    * @param accountId - 12 digits.
    * @param options.name - its name in Organizations, default `account-<id>`.
    * @param options.partition - default the organization's.
-   * @param options.status - default `ACTIVE`; a `SUSPENDED` account refuses every call made from it.
+   * @param options.state - its Organizations `State`, default `ACTIVE`; an account in any other state refuses every
+   *   call made from it and every AssumeRole into it.
    * @param options.aliases - what ListAccountAliases returns.
    * @throws Error when the id is malformed or already present.
    */
   addAccount(
     accountId: string,
-    options: { name?: string; partition?: Partition; status?: AccountStatus; aliases?: string[] } = {},
+    options: { name?: string; partition?: Partition; state?: OrganizationsAccountState; aliases?: string[] } = {},
   ): void {
     if (!/^\d{12}$/.test(accountId)) throw new Error(`AwsSandbox.addAccount: account id must be 12 digits, got ${accountId}`);
     if (findAccount(this.state, accountId)) throw new Error(`AwsSandbox.addAccount: account ${accountId} already exists`);
@@ -146,7 +147,7 @@ export class AwsSandbox {
       newAccount(accountId, {
         name: options.name ?? `account-${accountId}`,
         partition: options.partition ?? this.state.partition,
-        status: options.status ?? 'ACTIVE',
+        state: options.state ?? 'ACTIVE',
         joinedMs: this.clock.now(),
         ...(options.aliases ? { aliases: options.aliases } : {}),
       }),
@@ -154,12 +155,39 @@ export class AwsSandbox {
   }
 
   /**
-   * Changes an account's Organizations status, e.g. to simulate a closed (`SUSPENDED`) account.
+   * Adds a member account as Organizations' `CreateAccount` leaves it: with an access role of the `RoleName` asked for
+   * (default `OrganizationAccountAccessRole`) that trusts the management account and has `AdministratorAccess`
+   * (Organizations API reference, CreateAccount `RoleName`). Control Tower's Account Factory asks for
+   * `AWSControlTowerExecution`; an account created by Organizations and enrolled into Control Tower later has both.
+   *
+   * @param options.accessRoleNames - the access roles it has, default `['OrganizationAccountAccessRole']`.
+   * @param options.trustedAccountId - the account its access roles trust, default the management account (a GovCloud
+   *   account's trust that partition's own management account).
+   * @throws Error as {@link addAccount} does.
+   */
+  createMemberAccount(
+    accountId: string,
+    options: { name?: string; partition?: Partition; accessRoleNames?: string[]; trustedAccountId?: string } = {},
+  ): void {
+    this.addAccount(accountId, { name: options.name, partition: options.partition });
+    const partition = options.partition ?? this.state.partition;
+    const trusted = options.trustedAccountId ?? this.state.managementAccountId;
+    for (const roleName of options.accessRoleNames ?? ['OrganizationAccountAccessRole']) {
+      this.putRole(accountId, roleName, {
+        trustPolicy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:${partition}:iam::${trusted}:root` }, Action: 'sts:AssumeRole' }] },
+        attachedPolicyArns: [`arn:${partition}:iam::aws:policy/AdministratorAccess`],
+      });
+    }
+  }
+
+  /**
+   * Changes an account's Organizations `State`, e.g. to simulate a closed (`SUSPENDED`) account or one becoming
+   * `ACTIVE` after `PENDING_ACTIVATION`.
    *
    * @throws Error when the account does not exist.
    */
-  setAccountStatus(accountId: string, status: AccountStatus): void {
-    this.requireAccount(accountId, 'setAccountStatus').status = status;
+  setAccountState(accountId: string, state: OrganizationsAccountState): void {
+    this.requireAccount(accountId, 'setAccountState').state = state;
   }
 
   /**

@@ -113,10 +113,10 @@ async function serve(
   // credentials); the region picks the endpoint.
   if (partitionOfRegion(region) !== caller.partition) throw credentialError(service, 'invalid');
   const account = findAccount(state, caller.accountId);
-  if (account?.status === 'SUSPENDED') {
+  if (account !== undefined && account.state !== 'ACTIVE') {
     throw accessDenied(
       service,
-      `User: ${caller.arn} is not authorized to perform: ${service}:${op.name} because account ${caller.accountId} is suspended`,
+      `User: ${caller.arn} is not authorized to perform: ${service}:${op.name} because account ${caller.accountId} is ${account.state}`,
     );
   }
   const call: CallContext = { core: runtime, caller, region, service, operation: op.name, nowMs };

@@ -31,9 +31,8 @@ function accountOutput(state: SandboxState, account: AccountState): Account {
     Arn: accountArn(state, account.accountId),
     Email: account.email,
     Name: account.name,
-    Status: account.status,
-    // `State` supersedes the deprecated `Status`; for these three values they agree.
-    State: account.status,
+    // `Status` was retired on 9 September 2026: only `State` is answered.
+    State: account.state,
     JoinedMethod: account.accountId === state.managementAccountId ? 'INVITED' : 'CREATED',
     JoinedTimestamp: new Date(account.joinedMs),
   };

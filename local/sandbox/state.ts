@@ -17,11 +17,14 @@ export const SERVICES = ['iam', 'sts', 'organizations', 'secretsmanager'] as con
 /** One of {@link SERVICES}. */
 export type ServiceName = (typeof SERVICES)[number];
 
-/** The account statuses Organizations reports (Organizations API reference, Account.Status). */
-export const ACCOUNT_STATUSES = ['ACTIVE', 'SUSPENDED', 'PENDING_CLOSURE'] as const;
+/**
+ * The account states Organizations reports (Organizations API reference, Account `State`; it replaced `Status`,
+ * retired on 9 September 2026). Only an `ACTIVE` account can be called into or have its roles assumed.
+ */
+export const ACCOUNT_STATES = ['PENDING_ACTIVATION', 'ACTIVE', 'SUSPENDED', 'PENDING_CLOSURE', 'CLOSED'] as const;
 
-/** One of {@link ACCOUNT_STATUSES}. */
-export type AccountStatus = (typeof ACCOUNT_STATUSES)[number];
+/** One of {@link ACCOUNT_STATES}. */
+export type OrganizationsAccountState = (typeof ACCOUNT_STATES)[number];
 
 const partitionSchema = z.enum(PARTITIONS);
 const tagsSchema = z.record(z.string(), z.string());
@@ -130,7 +133,7 @@ const accountSchema = z.object({
   name: z.string(),
   email: z.string(),
   partition: partitionSchema,
-  status: z.enum(ACCOUNT_STATUSES),
+  state: z.enum(ACCOUNT_STATES),
   joinedMs: z.number(),
   aliases: z.array(z.string()),
   /** Keyed by lower-cased name: IAM names are unique regardless of case (IAM User Guide, "IAM name requirements"). */
@@ -235,14 +238,14 @@ export function nameKey(name: string): string {
  */
 export function newAccount(
   accountId: string,
-  options: { name: string; partition: SandboxState['partition']; status: AccountStatus; joinedMs: number; aliases?: string[] },
+  options: { name: string; partition: SandboxState['partition']; state: OrganizationsAccountState; joinedMs: number; aliases?: string[] },
 ): AccountState {
   return {
     accountId,
     name: options.name,
     email: `aws+${accountId}@example.com`,
     partition: options.partition,
-    status: options.status,
+    state: options.state,
     joinedMs: options.joinedMs,
     aliases: options.aliases ?? [],
     roles: {},

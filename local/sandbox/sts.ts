@@ -67,7 +67,8 @@ export const stsOperations: Operation[] = [
     // no role can be assumed across partitions (AWS GovCloud (US) User Guide, "Differences": separate IAM).
     if (partition !== caller.partition) throw denied();
     const account = findAccount(state, accountId!);
-    if (!account || account.partition !== partition || account.status === 'SUSPENDED') throw denied();
+    // Only an active account can be assumed into: not one still activating, nor one suspended, closing or closed.
+    if (!account || account.partition !== partition || account.state !== 'ACTIVE') throw denied();
     const role = findRole(account, roleResource!.slice(roleResource!.lastIndexOf('/') + 1));
     if (!role || roleArnOf(account.partition, account.accountId, role) !== roleArn) throw denied();
     // A new role, or a new trust policy, is not in force until propagated: the previous one (if any) still is.

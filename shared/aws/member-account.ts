@@ -1,18 +1,24 @@
 /**
- * Reaching a member account: assuming the member access role (`OrganizationAccountAccessRole`,
- * `AWSControlTowerExecution` or the configured one) and getting an IAM client in it. Accounts of another partition
- * (GovCloud) are reached with that partition's stored credentials.
+ * Reaching a member account: assuming a member access role (`OrganizationAccountAccessRole`,
+ * `AWSControlTowerExecution` or the configured ones, the event's hint first) and getting an IAM client in it.
+ * Accounts of another partition (GovCloud) are reached with that partition's stored credentials.
  */
 import { IAMClient } from '@aws-sdk/client-iam';
-import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { AccountNotActiveError, MemberAccountAccessError, PartitionCredentialsError, type ErrorContext } from '../errors';
+import { GetCallerIdentityCommand, STSClient, STSServiceException } from '@aws-sdk/client-sts';
+import {
+  AccountNotActiveError,
+  AccountPendingActivationError,
+  MemberAccountAccessError,
+  PartitionCredentialsError,
+  type ErrorContext,
+} from '../errors';
+import { logger } from '../logger';
 import type { OnboardingTarget } from '../onboarding/target';
 import { roleArn, type Partition } from '../partitions';
-import { accountStatus } from './account-status';
+import { accountState, reachability } from './account-state';
 import { assumeRole } from './assume-role';
 import { credentialsFor, foreignRegion, isInvalidCredentials, partitionCredentialsSecretName } from './partition-credentials';
 import { iamRegion, stsRegion } from './regions';
-import { isAccessDenied } from './transient-errors';
 import type { AwsCredentialIdentity } from '@aws-sdk/types';
 
 /** Session name the automation uses in member accounts; shows in their CloudTrail. */
@@ -63,46 +69,85 @@ export async function callerArnIn(partition: Partition, access: PartitionAccess,
   }
 }
 
+/** An IAM client in the member account, and the member access role it acts as. */
+export interface MemberAccountAccess {
+  iam: IAMClient;
+  /** The member access role STS let the automation assume (the one to go straight to in later steps). */
+  accessRoleName: string;
+}
+
+/** The member access roles to try, in order: the target's first choice, then its alternate. */
+function accessRoleNamesOf(target: OnboardingTarget): string[] {
+  const names = [target.memberAccessRoleName, target.alternateMemberAccessRoleName];
+  return names.filter((name, index): name is string => name !== undefined && names.indexOf(name) === index);
+}
+
+/** True only for STS refusing AssumeRole (`AccessDenied`): the role is missing, or does not trust the caller. */
+function isAssumeRoleRefused(error: unknown): boolean {
+  return error instanceof STSServiceException && error.name === 'AccessDenied';
+}
+
 /**
- * Gives an IAM client acting as the member access role of the target account.
+ * Reaches the member account: assumes the target's member access role, or, when STS refuses it (`AccessDenied`),
+ * the alternate one (a Control Tower account has `AWSControlTowerExecution`, an account created by Organizations
+ * `OrganizationAccountAccessRole`, an enrolled one may have both). Other errors are not retried with the alternate.
  *
  * @param step - the state name, for error messages.
- * @throws AccountNotActiveError when STS refuses and Organizations says the account is suspended or closing.
- * @throws MemberAccountAccessError when STS refuses (`AccessDenied`) otherwise: the role is missing or does not trust
- *   the automation's account.
+ * @returns an IAM client acting as the role that worked, and that role's name.
+ * @throws AccountPendingActivationError when STS refuses every role and Organizations says the account is not active
+ *   yet (`PENDING_ACTIVATION`): the state machine retries later.
+ * @throws AccountNotActiveError when STS refuses every role and Organizations says the account is suspended, closing
+ *   or closed.
+ * @throws MemberAccountAccessError when STS refuses every role otherwise, naming each role tried.
  * @throws PartitionCredentialsError when another partition's stored key is missing or not valid.
  *   Other SDK errors propagate unchanged.
  */
-export async function memberAccountIam(target: OnboardingTarget, step: string): Promise<IAMClient> {
+export async function reachMemberAccount(target: OnboardingTarget, step: string): Promise<MemberAccountAccess> {
   const context = { accountId: target.accountId, step };
   const access = await partitionAccess(target.partition, context);
-  const accessRoleArn = roleArn(target.partition, target.accountId, target.memberAccessRoleName);
-  try {
-    const credentials = await assumeRole({
-      partition: target.partition,
-      roleArn: accessRoleArn,
-      sessionName: MEMBER_SESSION_NAME,
-      credentials: access.credentials,
-      region: access.stsRegion,
-    });
-    return new IAMClient({ region: access.iamRegion, credentials });
-  } catch (error) {
-    if (isAccessDenied(error)) {
-      // Only the automation's own organization can say whether an account of its partition is still active.
-      const status = access.credentials ? undefined : await accountStatus(target.partition, target.accountId);
-      if (status !== undefined && status !== 'ACTIVE') {
-        throw new AccountNotActiveError(`the account is ${status} in AWS Organizations, so it cannot be onboarded`, {
-          ...context,
-          remedy: 'Nothing to fix unless the account is reopened; then replay it',
-          cause: error,
-        });
-      }
-      throw new MemberAccountAccessError(`cannot assume ${accessRoleArn} (AccessDenied)`, {
-        ...context,
-        remedy: `Check that the role exists in the member account and trusts this automation's account, or set the member access role name (parameter MemberAccessRoleName / ControlTowerAccessRoleName, or "memberAccessRoleName" in the execution input)`,
-        cause: error,
+  const tried: string[] = [];
+  let refusal: unknown;
+  for (const accessRoleName of accessRoleNamesOf(target)) {
+    const accessRoleArn = roleArn(target.partition, target.accountId, accessRoleName);
+    try {
+      const credentials = await assumeRole({
+        partition: target.partition,
+        roleArn: accessRoleArn,
+        sessionName: MEMBER_SESSION_NAME,
+        credentials: access.credentials,
+        region: access.stsRegion,
       });
+      if (tried.length > 0) logger.info('member account reached through the alternate access role', { accountId: target.accountId, refused: tried, accessRoleName });
+      return { iam: new IAMClient({ region: access.iamRegion, credentials }), accessRoleName };
+    } catch (error) {
+      if (!isAssumeRoleRefused(error)) throw explainInvalidCredentials(error, target.partition, access, context);
+      tried.push(accessRoleArn);
+      refusal = error;
     }
-    throw explainInvalidCredentials(error, target.partition, access, context);
+  }
+  throw await explainRefusal(target, access, tried, { ...context, cause: refusal });
+}
+
+/** Why every member access role was refused: the account's state when Organizations can tell, else the roles. */
+async function explainRefusal(target: OnboardingTarget, access: PartitionAccess, tried: string[], context: ErrorContext): Promise<Error> {
+  // Only the automation's own organization can say whether an account of its partition is active.
+  const state = access.credentials ? undefined : await accountState(target.partition, target.accountId);
+  switch (reachability(state)) {
+    case 'closed':
+      return new AccountNotActiveError(`the account is ${state} in AWS Organizations, so it cannot be onboarded`, {
+        ...context,
+        remedy: 'Nothing to fix unless the account is reopened; then replay it',
+      });
+    case 'activating':
+      return new AccountPendingActivationError('the account is PENDING_ACTIVATION in AWS Organizations: not reachable until it is ACTIVE', {
+        ...context,
+        remedy: 'Retried until the account is active; replay it if this execution gave up first',
+      });
+    default:
+      return new MemberAccountAccessError(`cannot assume ${tried.join(' or ')} (AccessDenied)`, {
+        ...context,
+        remedy:
+          "Check that one of these roles exists in the member account and trusts this automation's account, or set the MemberAccessRoleName / ControlTowerAccessRoleName parameter to the role the account has",
+      });
   }
 }

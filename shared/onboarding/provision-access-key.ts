@@ -40,7 +40,7 @@ const STEP = 'ProvisionAccessKey';
 /**
  * Converges the policy, the user and its key.
  *
- * @param iam - an IAM client acting in the member account (see `memberAccountIam`).
+ * @param iam - an IAM client acting in the member account (see `reachMemberAccount`).
  * @param secrets - a Secrets Manager client of the automation's account.
  * @throws ForeignResourceError when the user or a policy exists but is not this tool's and takeover is off.
  */

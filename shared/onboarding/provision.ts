@@ -73,7 +73,7 @@ async function roleIsSettled(iam: IAMClient, request: ProvisionRequest, planned:
 /**
  * Converges the integration policy and the Datadog role in the member account.
  *
- * @param iam - an IAM client acting in the member account (see `memberAccountIam`).
+ * @param iam - an IAM client acting in the member account (see `reachMemberAccount`).
  * @throws ForeignResourceError when the role or a policy exists but is not this tool's and takeover is off.
  * @throws the SDK's errors otherwise (the caller classifies transient ones).
  */

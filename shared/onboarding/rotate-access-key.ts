@@ -10,7 +10,7 @@ import {
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import type { AWSIntegrationApi } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/apis/AWSIntegrationApi';
-import { memberAccountIam } from '../aws/member-account';
+import { reachMemberAccount } from '../aws/member-account';
 import { registerAccount, type RegistrationSettings } from '../datadog/registration';
 import { OnboardingError } from '../errors';
 import { createAccessKey, deleteAccessKey, listAccessKeys } from '../iam/user';
@@ -55,7 +55,7 @@ async function pendingKey(request: RotationRequest) {
 /** createSecret: a new key for the user, stored as the pending version. Keys other than the current one are strays. */
 async function createStep(request: RotationRequest): Promise<void> {
   if ((await stages(request))[request.token]?.includes('AWSPENDING')) return;
-  const iam = await memberAccountIam(request.target, STEP);
+  const { iam } = await reachMemberAccount(request.target, STEP);
   const current = await readStoredKey(request.secretId, 'AWSCURRENT', request.secrets);
   for (const key of await listAccessKeys(iam, request.userName)) {
     if (key.accessKeyId !== current?.key.accessKeyId) await deleteAccessKey(iam, request.userName, key.accessKeyId);
@@ -104,7 +104,7 @@ async function finishStep(request: RotationRequest): Promise<void> {
     );
   }
   const key = await readStoredKey(request.secretId, 'AWSCURRENT', request.secrets);
-  const iam = await memberAccountIam(request.target, STEP);
+  const { iam } = await reachMemberAccount(request.target, STEP);
   for (const stale of await listAccessKeys(iam, request.userName)) {
     if (stale.accessKeyId !== key?.key.accessKeyId) await deleteAccessKey(iam, request.userName, stale.accessKeyId);
   }

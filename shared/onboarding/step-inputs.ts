@@ -19,6 +19,7 @@ export const targetSchema: z.ZodType<OnboardingTarget> = z.object({
   roleName: iamName,
   policyName: iamName,
   memberAccessRoleName: iamName,
+  alternateMemberAccessRoleName: iamName.optional(),
   attachSecurityAudit: z.boolean(),
 });
 

@@ -18,8 +18,16 @@ export interface OnboardingTarget {
   roleName: string;
   /** Name of the (first) integration policy. */
   policyName: string;
-  /** The role the automation assumes in the member account. */
+  /**
+   * The role the automation assumes in the member account first: the lifecycle event's hint (Control Tower or
+   * Organizations), or the one a step already proved to work.
+   */
   memberAccessRoleName: string;
+  /**
+   * The other configured member access role, tried when STS refuses the first (AccessDenied): an Organizations event
+   * may be about an account Control Tower created, and the reverse. Absent when both parameters name one role.
+   */
+  alternateMemberAccessRoleName?: string;
   /** Whether `SecurityAudit` is attached to the Datadog role. */
   attachSecurityAudit: boolean;
 }
@@ -36,13 +44,17 @@ export interface TargetDefaults {
 }
 
 /**
- * Resolves an execution input against the deployment's defaults. Explicit input wins; accounts created by Control
- * Tower are reached through its execution role (`AWSControlTowerExecution` by default).
+ * Resolves an execution input against the deployment's defaults. Explicit input wins. The member access role to try
+ * first is the input's `memberAccessRoleName`, else the trigger's hint (Control Tower's execution role,
+ * `AWSControlTowerExecution` by default, for Control Tower events; the Organizations role otherwise); the other
+ * configured role is the alternate.
  */
 export function resolveTarget(input: ExecutionInput, defaults: TargetDefaults): OnboardingTarget {
   const partition = input.partition ?? defaults.partition;
   const datadogSite = input.datadogSite ?? defaults.datadogSite;
   const byControlTower = input.trigger?.source === 'aws.controltower';
+  const first = input.memberAccessRoleName ?? (byControlTower ? defaults.controlTowerAccessRoleName : defaults.memberAccessRoleName);
+  const alternate = first === defaults.memberAccessRoleName ? defaults.controlTowerAccessRoleName : defaults.memberAccessRoleName;
   return {
     accountId: input.accountId,
     partition,
@@ -50,9 +62,8 @@ export function resolveTarget(input: ExecutionInput, defaults: TargetDefaults): 
     authType: authTypeFor(datadogSite, partition),
     roleName: input.roleName ?? defaults.roleName,
     policyName: defaults.policyName,
-    memberAccessRoleName:
-      input.memberAccessRoleName ??
-      (byControlTower ? defaults.controlTowerAccessRoleName : defaults.memberAccessRoleName),
+    memberAccessRoleName: first,
+    ...(alternate !== first ? { alternateMemberAccessRoleName: alternate } : {}),
     attachSecurityAudit: defaults.attachSecurityAudit,
   };
 }

@@ -6,7 +6,7 @@
  * Datadog starts using the role.
  */
 import { IAMClient, ListAccountAliasesCommand } from '@aws-sdk/client-iam';
-import { accountStatus } from '../aws/account-status';
+import { accountState, reachability } from '../aws/account-state';
 import { assumeRole } from '../aws/assume-role';
 import { explainInvalidCredentials, partitionAccess } from '../aws/member-account';
 import { ownPartition } from '../aws/partition-credentials';
@@ -36,7 +36,7 @@ export interface ValidationResult extends ValidationProgress {
  *
  * @param progress - attempts made and seconds waited so far (`{attempts: 0, waitedSeconds: 0}` at first).
  * @throws RoleValidationTimeoutError when the next wait would pass `settings.maxTotalSeconds`.
- * @throws AccountNotActiveError when the account was suspended or is closing meanwhile.
+ * @throws AccountNotActiveError when the account was suspended, is closing or was closed meanwhile.
  * @throws RoleValidationError for any other refusal (e.g. a malformed role ARN).
  * @throws the SDK's transient errors unchanged (the state machine retries them).
  */
@@ -52,11 +52,11 @@ export async function attemptValidation(
   if (outcome === 'assumable') {
     return { assumable: true, attempts, waitedSeconds: progress.waitedSeconds, waitSeconds: 0 };
   }
-  // A suspended or closing account refuses everything: waiting would not help. Only the automation's own
-  // organization can tell, for accounts of its partition.
-  const status = target.partition === ownPartition() ? await accountStatus(target.partition, target.accountId) : undefined;
-  if (status !== undefined && status !== 'ACTIVE') {
-    throw new AccountNotActiveError(`the account became ${status} in AWS Organizations during onboarding`, {
+  // A suspended, closing or closed account refuses everything: waiting would not help (one still activating will
+  // be reachable, so the loop goes on). Only the automation's own organization can tell, for accounts of its partition.
+  const state = target.partition === ownPartition() ? await accountState(target.partition, target.accountId) : undefined;
+  if (reachability(state) === 'closed') {
+    throw new AccountNotActiveError(`the account became ${state} in AWS Organizations during onboarding`, {
       accountId: target.accountId,
       step: 'ValidateRole',
       remedy: 'Nothing to fix unless the account is reopened; then replay it',

@@ -41,7 +41,7 @@ describe('Function: provisionRoleStep', () => {
     iam.reset();
     sts.reset();
     organizations.reset();
-    organizations.on(DescribeAccountCommand).resolves({ Account: { Id: '444455556666', Status: 'ACTIVE' } });
+    organizations.on(DescribeAccountCommand).resolves({ Account: { Id: '444455556666', State: 'ACTIVE' } });
     process.env.VALIDATOR_ROLE_ARN = VALIDATOR;
     process.env.ALLOW_ROLE_TAKEOVER = 'false';
     sts.on(AssumeRoleCommand).resolves({ Credentials: { AccessKeyId: 'ASIAMEMBER', SecretAccessKey: 's', SessionToken: 't', Expiration: new Date() } });
@@ -58,7 +58,7 @@ describe('Function: provisionRoleStep', () => {
     const result = await provisionRoleStep(event());
 
     // Assess
-    expect(result).toEqual({ roleArn: ROLE_ARN, policyArns: [POLICY_ARN], changed: true, validationRequired: true });
+    expect(result).toEqual({ roleArn: ROLE_ARN, policyArns: [POLICY_ARN], changed: true, validationRequired: true, memberAccessRoleName: 'OrganizationAccountAccessRole' });
     expect(sts).toHaveReceivedCommandWith(AssumeRoleCommand, { RoleArn: 'arn:aws:iam::444455556666:role/OrganizationAccountAccessRole' });
     expect(iam).toHaveReceivedCommandWith(CreatePolicyCommand, { PolicyName: 'DatadogIntegrationPolicy', Tags: OURS });
     expect(JSON.parse(iam.commandCalls(CreatePolicyCommand)[0].args[0].input.PolicyDocument ?? '')).toEqual(policyDocument);
@@ -87,7 +87,7 @@ describe('Function: provisionRoleStep', () => {
     const result = await provisionRoleStep(event());
 
     // Assess
-    expect(result).toEqual({ roleArn: ROLE_ARN, policyArns: [POLICY_ARN], changed: false, validationRequired: false });
+    expect(result).toEqual({ roleArn: ROLE_ARN, policyArns: [POLICY_ARN], changed: false, validationRequired: false, memberAccessRoleName: 'OrganizationAccountAccessRole' });
     for (const command of MUTATIONS) expect(iam).not.toHaveReceivedCommand(command as typeof CreateRoleCommand);
   });
 
@@ -129,12 +129,83 @@ describe('Function: provisionRoleStep', () => {
     expect(iam).not.toHaveReceivedCommand(AttachRolePolicyCommand);
   });
 
+  describe('reaching the member account through the configured access roles', () => {
+    const ORGANIZATIONS_ROLE = 'arn:aws:iam::444455556666:role/OrganizationAccountAccessRole';
+    const CONTROL_TOWER_ROLE = 'arn:aws:iam::444455556666:role/AWSControlTowerExecution';
+    const refused = () => new STSServiceException({ name: 'AccessDenied', $fault: 'client', message: 'not authorized', $metadata: {} });
+    const bothRoles = () => event({ target: aTarget({ alternateMemberAccessRoleName: 'AWSControlTowerExecution' }) });
+    const converged = () => {
+      iam.on(GetPolicyCommand).rejects(noSuchEntity());
+      iam.on(GetRoleCommand).rejects(noSuchEntity());
+      iam.on(CreateRoleCommand).resolves({ Role: { Arn: ROLE_ARN } as never });
+      iam.on(ListAttachedRolePoliciesCommand).resolves({ AttachedPolicies: [] });
+    };
+
+    it('takes the alternate role when STS refuses the hinted one, and says which role worked', async () => {
+      // Prepare: a Control Tower account (AWSControlTowerExecution only) named by an Organizations event.
+      converged();
+      sts.on(AssumeRoleCommand, { RoleArn: ORGANIZATIONS_ROLE }).rejects(refused());
+
+      // Act
+      const result = await provisionRoleStep(bothRoles());
+
+      // Assess
+      expect(result).toMatchObject({ roleArn: ROLE_ARN, memberAccessRoleName: 'AWSControlTowerExecution' });
+      expect(sts.commandCalls(AssumeRoleCommand).map((call) => call.args[0].input.RoleArn)).toEqual([ORGANIZATIONS_ROLE, CONTROL_TOWER_ROLE]);
+      expect(organizations).not.toHaveReceivedAnyCommand();
+    });
+
+    it('does not try the alternate role on an error other than AccessDenied', async () => {
+      sts.on(AssumeRoleCommand).rejects(new STSServiceException({ name: 'RegionDisabledException', $fault: 'client', message: 'STS is not activated in this region', $metadata: {} }));
+
+      await expect(provisionRoleStep(bothRoles())).rejects.toMatchObject({ name: 'RegionDisabledException' });
+      expect(sts).toHaveReceivedCommandTimes(AssumeRoleCommand, 1);
+    });
+
+    it('names the account and both roles tried, with a remedy, when STS refuses both', async () => {
+      sts.on(AssumeRoleCommand).rejects(refused());
+
+      await expect(provisionRoleStep(bothRoles())).rejects.toMatchObject({
+        name: 'MemberAccountAccessError',
+        message: `account 444455556666, step ProvisionRole: cannot assume ${ORGANIZATIONS_ROLE} or ${CONTROL_TOWER_ROLE} (AccessDenied). Check that one of these roles exists in the member account and trusts this automation's account, or set the MemberAccessRoleName / ControlTowerAccessRoleName parameter to the role the account has`,
+      });
+      expect(iam).not.toHaveReceivedAnyCommand();
+    });
+
+    it.each(['SUSPENDED', 'PENDING_CLOSURE', 'CLOSED'] as const)('says the account is %s (Organizations State) when STS refuses both', async (state) => {
+      sts.on(AssumeRoleCommand).rejects(refused());
+      organizations.on(DescribeAccountCommand).resolves({ Account: { Id: '444455556666', State: state } });
+
+      await expect(provisionRoleStep(bothRoles())).rejects.toMatchObject({
+        name: 'AccountNotActiveError',
+        message: `account 444455556666, step ProvisionRole: the account is ${state} in AWS Organizations, so it cannot be onboarded. Nothing to fix unless the account is reopened; then replay it`,
+      });
+    });
+
+    it('asks to be retried while the account is PENDING_ACTIVATION', async () => {
+      sts.on(AssumeRoleCommand).rejects(refused());
+      organizations.on(DescribeAccountCommand).resolves({ Account: { Id: '444455556666', State: 'PENDING_ACTIVATION' } });
+
+      await expect(provisionRoleStep(bothRoles())).rejects.toMatchObject({
+        name: 'AccountPendingActivationError',
+        message: expect.stringContaining('step ProvisionRole: the account is PENDING_ACTIVATION in AWS Organizations: not reachable until it is ACTIVE'),
+      });
+    });
+
+    it('reads the account State, not the retired Status', async () => {
+      sts.on(AssumeRoleCommand).rejects(refused());
+      organizations.on(DescribeAccountCommand).resolves({ Account: { Id: '444455556666', Status: 'SUSPENDED' } });
+
+      await expect(provisionRoleStep(bothRoles())).rejects.toMatchObject({ name: 'MemberAccountAccessError' });
+    });
+  });
+
   it('fails with the member access role and a remedy when STS refuses it', async () => {
     sts.on(AssumeRoleCommand).rejects(new STSServiceException({ name: 'AccessDenied', $fault: 'client', message: 'not authorized', $metadata: {} }));
 
     await expect(provisionRoleStep(event())).rejects.toMatchObject({
       name: 'MemberAccountAccessError',
-      message: expect.stringMatching(/^account 444455556666, step ProvisionRole: cannot assume arn:aws:iam::444455556666:role\/OrganizationAccountAccessRole \(AccessDenied\)\. Check that the role exists/),
+      message: expect.stringMatching(/^account 444455556666, step ProvisionRole: cannot assume arn:aws:iam::444455556666:role\/OrganizationAccountAccessRole \(AccessDenied\)\. Check that one of these roles exists/),
     });
     expect(iam).not.toHaveReceivedAnyCommand();
   });

@@ -34,6 +34,7 @@ describe('Function: resolveTargetStep', () => {
         roleName: 'DatadogIntegrationRole',
         policyName: 'DatadogIntegrationPolicy',
         memberAccessRoleName: 'OrganizationAccountAccessRole',
+        alternateMemberAccessRoleName: 'AWSControlTowerExecution',
         attachSecurityAudit: true,
       },
       trigger: undefined,
@@ -71,17 +72,32 @@ describe('Function: resolveTargetStep', () => {
     await expect(resolveTargetStep({ accountId: '444455556666' })).resolves.toMatchObject({ concurrentExecutionArn: null });
   });
 
-  it('reaches accounts created by Control Tower through its execution role', async () => {
+  it.each([
+    ['a Control Tower event', 'aws.controltower', 'AWSControlTowerExecution', 'OrganizationAccountAccessRole'],
+    ['an Organizations event', 'aws.organizations', 'OrganizationAccountAccessRole', 'AWSControlTowerExecution'],
+  ])('tries the role %s hints first, then the other configured one', async (_, source, first, alternate) => {
     const result = await resolveTargetStep({
       accountId: '444455556666',
-      trigger: { source: 'aws.controltower', eventName: 'CreateManagedAccount', eventId: 'e', region: 'us-east-1', time: 't' },
+      trigger: { source, eventName: 'CreateManagedAccount', eventId: 'e', region: 'us-east-1', time: 't' },
     });
-    expect(result.target.memberAccessRoleName).toBe('AWSControlTowerExecution');
+    expect(result.target).toMatchObject({ memberAccessRoleName: first, alternateMemberAccessRoleName: alternate });
+  });
+
+  it('has no alternate when both parameters name one role', async () => {
+    process.env.CONTROL_TOWER_ACCESS_ROLE_NAME = 'OrganizationAccountAccessRole';
+    const result = await resolveTargetStep({ accountId: '444455556666' });
+    expect(result.target.memberAccessRoleName).toBe('OrganizationAccountAccessRole');
+    expect(result.target).not.toHaveProperty('alternateMemberAccessRoleName');
   });
 
   it('applies the overrides an operator may type', async () => {
     const result = await resolveTargetStep({ accountId: '444455556666', datadogSite: 'datadoghq.eu', roleName: 'DatadogIntegrationRole', memberAccessRoleName: 'AWSControlTowerExecution' });
-    expect(result.target).toMatchObject({ datadogSite: 'datadoghq.eu', roleName: 'DatadogIntegrationRole', memberAccessRoleName: 'AWSControlTowerExecution' });
+    expect(result.target).toMatchObject({
+      datadogSite: 'datadoghq.eu',
+      roleName: 'DatadogIntegrationRole',
+      memberAccessRoleName: 'AWSControlTowerExecution',
+      alternateMemberAccessRoleName: 'OrganizationAccountAccessRole',
+    });
   });
 
   it.each([

@@ -77,8 +77,8 @@ async function sampleWorld(accessKeyProvisioned: boolean): Promise<SampleWorld> 
     resources: {},
   };
   seedTemplateRoles(sandbox, template, names, resolution);
-  seedMemberAccount(sandbox, template, names, { accountId: ORGANIZATION.controlTowerAccount.accountId, partition: 'aws', accountName: ORGANIZATION.controlTowerAccount.accountName, byControlTower: true });
-  seedMemberAccount(sandbox, template, names, { accountId: ORGANIZATION.govCloudAccount, partition: 'aws-us-gov', byControlTower: false });
+  seedMemberAccount(sandbox, template, names, { accountId: ORGANIZATION.controlTowerAccount.accountId, partition: 'aws', accountName: ORGANIZATION.controlTowerAccount.accountName, origin: 'control-tower' });
+  seedMemberAccount(sandbox, template, names, { accountId: ORGANIZATION.govCloudAccount, partition: 'aws-us-gov', origin: 'organizations' });
   sandbox.addCreateAccountStatus({
     id: ORGANIZATION.govCloudRequest.id,
     state: 'SUCCEEDED',
@@ -205,7 +205,8 @@ describe('Samples: sam local invoke FUNCTION -e SAMPLE --env-vars events/sam-loc
 
     const result = await invoke('ResolveTargetFunction', event);
 
-    expect(result).toEqual(expect.objectContaining({ target: roleTarget, concurrentExecutionArn: null }));
+    const { trigger, context } = event.input as Record<string, unknown>;
+    expect(result).toEqual({ target: roleTarget, trigger, context, concurrentExecutionArn: null });
   });
 
   it('LookUpRegistrationFunction adopts the external ID of the registration Datadog holds, with the permissions the next sample carries', async () => {
@@ -232,6 +233,7 @@ describe('Samples: sam local invoke FUNCTION -e SAMPLE --env-vars events/sam-loc
       policyArns: ['arn:aws:iam::444455556666:policy/DatadogIntegrationPolicy'],
       changed: true,
       validationRequired: true,
+      memberAccessRoleName: 'AWSControlTowerExecution',
     });
   });
 
@@ -287,6 +289,7 @@ describe('Samples: sam local invoke FUNCTION -e SAMPLE --env-vars events/sam-loc
       keySecretArn: expect.stringMatching(new RegExp(`^${sampleArn.slice(0, -7)}-[A-Za-z0-9]{6}$`)),
       changed: true,
       validationRequired: true,
+      memberAccessRoleName: 'OrganizationAccountAccessRole',
     });
     expect(sandbox.dump().accounts['777788889999'].users).toEqual([
       expect.objectContaining({ userName: 'DatadogIntegrationUser', accessKeys: [expect.objectContaining({ status: 'Active' })] }),

@@ -74,12 +74,18 @@ describe('Function: validateRoleStep', () => {
 });
 
 describe('Function: validateRoleStep on an account that is no longer active', () => {
-  it('stops at once instead of waiting', async () => {
+  it.each(['SUSPENDED', 'PENDING_CLOSURE', 'CLOSED'] as const)('stops at once instead of waiting when Organizations says its State is %s', async (state) => {
     sts.on(AssumeRoleCommand).rejects(accessDenied());
-    organizations.on(DescribeAccountCommand).resolves({ Account: { Id: '444455556666', Status: 'PENDING_CLOSURE' } });
+    organizations.on(DescribeAccountCommand).resolves({ Account: { Id: '444455556666', State: state } });
     await expect(validateRoleStep(event())).rejects.toMatchObject({
       name: 'AccountNotActiveError',
-      message: expect.stringContaining('the account became PENDING_CLOSURE in AWS Organizations during onboarding'),
+      message: expect.stringContaining(`the account became ${state} in AWS Organizations during onboarding`),
     });
+  });
+
+  it('keeps waiting for an account still PENDING_ACTIVATION, which will become reachable', async () => {
+    sts.on(AssumeRoleCommand).rejects(accessDenied());
+    organizations.on(DescribeAccountCommand).resolves({ Account: { Id: '444455556666', State: 'PENDING_ACTIVATION' } });
+    await expect(validateRoleStep(event())).resolves.toMatchObject({ assumable: false, attempts: 1 });
   });
 });

@@ -91,7 +91,7 @@ export function expectedCalls(environment: CallEnvironment): Record<string, Expe
     action: 'organizations:DescribeAccount',
     resource: `arn:${p}:organizations::${accountId}:account/o-*/*`,
     sample: `arn:${p}:organizations::${accountId}:account/o-exampleorgid/${MEMBER_ACCOUNT_ID}`,
-    purpose: 'tell a suspended or closing member account from an unreachable one (shared/aws/account-status.ts)',
+    purpose: 'tell a suspended, closing, closed or still activating member account from an unreachable one (shared/aws/account-state.ts)',
   };
   const secrets = `arn:${p}:secretsmanager:${region}:${accountId}:secret:`;
   const readPartitionCredentials: ExpectedCall = {
@@ -184,14 +184,9 @@ export function expectedCalls(environment: CallEnvironment): Record<string, Expe
       keySecret('secretsmanager:PutSecretValue', 'store the new key as the AWSPENDING version (createSecret)'),
       keySecret('secretsmanager:UpdateSecretVersionStage', 'make the pending version AWSCURRENT (finishSecret)'),
       { ...readKeys, purpose: 'read the Datadog keys to give Datadog the new key (setSecret, shared/datadog/keys.ts)' },
-      {
-        action: 'sts:AssumeRole',
-        resource: `arn:${p}:iam::*:role/${parameter(environment, 'MemberAccessRoleName')}`,
-        sample: `arn:${p}:iam::${MEMBER_ACCOUNT_ID}:role/${parameter(environment, 'MemberAccessRoleName')}`,
-        purpose: "reach a member account of the stack's partition through MemberAccessRoleName, to create the new key and delete the old (shared/aws/member-account.ts)",
-        resourcePolicy: trustsStackAccount(deployment),
-      },
-      readPartitionCredentials,
+      // A member account of the stack's partition is reached as the onboarding reached it, to create the new key and
+      // delete the old: through either member access role, its state read when both are refused.
+      ...reachMember,
     ],
     ValidateAccessKeyFunction: [
       keySecret('secretsmanager:GetSecretValue', 'read the stored key to use it as Datadog will (shared/onboarding/validate-access-key.ts)'),
@@ -327,12 +322,6 @@ export function forbiddenCallsOf(environment: CallEnvironment): Record<string, F
       { action: 'secretsmanager:UpdateSecretVersionStage', resource: deployment.secretArn, why: 'it rotates only key secrets' },
       { action: 'secretsmanager:UpdateSecretVersionStage', resource: partitionCredentials, why: 'it rotates only key secrets' },
       { action: 'secretsmanager:PutSecretValue', resource: partitionCredentials, why: 'it reads the partition credentials, never writes them' },
-      {
-        action: 'sts:AssumeRole',
-        resource: `arn:${deployment.partition}:iam::${MEMBER_ACCOUNT_ID}:role/${parameter(environment, 'ControlTowerAccessRoleName')}`,
-        why: 'it reaches member accounts through MemberAccessRoleName only',
-        resourcePolicy: trustsStackAccount(deployment),
-      },
       { action: 'iam:DeleteAccessKey', resource: `arn:${deployment.partition}:iam::${accountId}:user/${parameter(environment, 'DatadogUserName')}`, why: 'keys are changed only in member accounts, through the access role' },
       { action: 'lambda:InvokeFunction', resource: deployment.functionArn('RotateAccessKeyFunction'), why: 'only Secrets Manager invokes it' },
     ],

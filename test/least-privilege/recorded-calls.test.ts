@@ -28,6 +28,8 @@ const UNREACHABLE_ACCOUNT_ID = '555566667777';
 const OTHER_PARTITION_ACCOUNT_ID = '777788889999';
 /** A member account in China. */
 const CHINA_ACCOUNT_ID = '888899990000';
+/** A Control Tower account (ControlTowerAccessRoleName only) onboarded with an access key by a GovCloud stack. */
+const CONTROL_TOWER_KEYS_ACCOUNT_ID = '666677778888';
 const REGION: Record<SimulatedPartition, string> = { aws: 'us-east-1', 'aws-us-gov': 'us-gov-west-1' };
 /** The other partition where Datadog's GovCloud site (ddog-gov.com) delegates to a role. */
 const OTHER_PARTITION: Record<SimulatedPartition, SimulatedPartition> = { aws: 'aws-us-gov', 'aws-us-gov': 'aws' };
@@ -138,8 +140,18 @@ async function recordScenariosOnce(
       : await recordOnboarding({ partition, deliveries: [] });
   // Rotation of access keys by RotateAccessKeyFunction: a GovCloud account (through the stored GovCloud credentials
   // for a commercial stack; through MemberAccessRoleName for a GovCloud stack), rotated twice, and a China account
-  // (through the stored China credentials).
+  // (through the stored China credentials). A GovCloud stack also rotates the key of a Control Tower account (which
+  // has ControlTowerAccessRoleName only), then fails to rotate it once the account is suspended.
   const govCloudAccount = partition === 'aws' ? OTHER_PARTITION_ACCOUNT_ID : MEMBER_ACCOUNT_ID;
+  const controlTowerKeys: Delivery[][] =
+    partition === 'aws'
+      ? []
+      : [
+          [replay('control-tower-keys', CONTROL_TOWER_KEYS_ACCOUNT_ID, { memberAccessRoleName: CONTROL_TOWER_ROLE })],
+          [rotation(CONTROL_TOWER_KEYS_ACCOUNT_ID)],
+          [{ change: `${CONTROL_TOWER_KEYS_ACCOUNT_ID} is suspended`, apply: (sandbox) => sandbox.setAccountState(CONTROL_TOWER_KEYS_ACCOUNT_ID, 'SUSPENDED') }],
+          [rotation(CONTROL_TOWER_KEYS_ACCOUNT_ID)],
+        ];
   const rotationRun = await recordOnboarding({
     partition,
     parameters: { DatadogSite: 'datadoghq.com' },
@@ -147,6 +159,7 @@ async function recordScenariosOnce(
       [replay('govcloud-keys', govCloudAccount, { partition: 'aws-us-gov' }), replay('china-keys', CHINA_ACCOUNT_ID, { partition: 'aws-cn' })],
       [rotation(govCloudAccount), rotation(CHINA_ACCOUNT_ID)],
       [rotation(govCloudAccount)],
+      ...controlTowerKeys,
     ],
   });
   return { lifecycle, replays, unreachable, otherPartitionRole, accessKeys, accountRequest, rotation: rotationRun };
@@ -224,6 +237,8 @@ function notMadeIn(deployment: SimulatedDeployment): string[] {
       `ProvisionAccessKeyFunction: sts:AssumeRole arn:aws:iam::*:role/${CONTROL_TOWER_ROLE}`,
       `ProvisionAccessKeyFunction: organizations:DescribeAccount arn:aws:organizations::${STACK_ACCOUNT_ID}:account/o-*/*`,
       `RotateAccessKeyFunction: sts:AssumeRole arn:aws:iam::*:role/${MEMBER_ACCESS_ROLE}`,
+      `RotateAccessKeyFunction: sts:AssumeRole arn:aws:iam::*:role/${CONTROL_TOWER_ROLE}`,
+      `RotateAccessKeyFunction: organizations:DescribeAccount arn:aws:organizations::${STACK_ACCOUNT_ID}:account/o-*/*`,
     ];
   }
   return [
@@ -376,20 +391,24 @@ describe.each(SIMULATED_PARTITIONS)('Handlers run in the sandbox, partition %s',
     const inMember = own.filter((call) => !call.ownRole && call.action.startsWith('iam:')).map((call) => call.action);
 
     // Assess
+    const controlTower = partition !== 'aws';
     expect(outputOf(run)).toEqual([
       ['govcloud-keys', 'SUCCEEDED', 'access_keys', 'aws-us-gov', 'created'],
       ['china-keys', 'SUCCEEDED', 'access_keys', 'aws-cn', 'created'],
+      ...(controlTower ? [['control-tower-keys', 'SUCCEEDED', 'access_keys', 'aws-us-gov', 'created']] : []),
     ]);
     const allSteps = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'];
     expect(run.rotationResults.map((result) => [result.accountId, result.steps, result.error])).toEqual([
       [govCloudAccount, allSteps, undefined],
       [CHINA_ACCOUNT_ID, allSteps, undefined],
       [govCloudAccount, allSteps, undefined],
+      // The Control Tower account is reached through its only role; once suspended, it is said to be, at the first step.
+      ...(controlTower ? [[CONTROL_TOWER_KEYS_ACCOUNT_ID, allSteps, undefined], [CONTROL_TOWER_KEYS_ACCOUNT_ID, [], 'AccountNotActiveError']] : []),
     ]);
-    expect(run.invocations.filter((invocation) => invocation.invokedBy === 'secretsmanager')).toHaveLength(12);
-    expect(own.filter((call) => call.action === 'secretsmanager:UpdateSecretVersionStage')).toHaveLength(3);
-    expect(inMember.filter((action) => action === 'iam:CreateAccessKey')).toHaveLength(3);
-    expect(inMember.filter((action) => action === 'iam:DeleteAccessKey')).toHaveLength(3);
+    expect(run.invocations.filter((invocation) => invocation.invokedBy === 'secretsmanager')).toHaveLength(controlTower ? 17 : 12);
+    expect(own.filter((call) => call.action === 'secretsmanager:UpdateSecretVersionStage')).toHaveLength(controlTower ? 4 : 3);
+    expect(inMember.filter((action) => action === 'iam:CreateAccessKey')).toHaveLength(controlTower ? 4 : 3);
+    expect(inMember.filter((action) => action === 'iam:DeleteAccessKey')).toHaveLength(controlTower ? 4 : 3);
   });
 
   it("makes with each function's own role only calls in its table", () => {

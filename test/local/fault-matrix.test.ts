@@ -73,7 +73,7 @@ describe('Fault matrix: fatal faults fail at once', () => {
     ['datadog:CreateNewAWSExternalID:400', 'DatadogRequestError', 'LookUpRegistration', 'refused as invalid'],
     ['datadog:CreateAWSAccount:400', 'DatadogRequestError', 'RegisterAccount', 'refused as invalid'],
     ['secretsmanager:GetSecretValue:AccessDeniedException', 'DatadogKeysError', undefined, 'Check that the secret exists'],
-    ['sts:AssumeRole:AccessDenied', 'MemberAccountAccessError', 'ProvisionRole', 'Check that the role exists in the member account'],
+    ['sts:AssumeRole:AccessDenied', 'MemberAccountAccessError', 'ProvisionRole', 'Check that one of these roles exists in the member account'],
     ['iam:CreateRole:AccessDenied', 'OnboardingError', 'ProvisionRole', 'AccessDenied'],
   ])('%s → %s', async (fault, errorName, step, remedy) => {
     // Act

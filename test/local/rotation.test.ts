@@ -4,7 +4,7 @@
  * nothing.
  */
 import { rotateLocally } from '../../local/rotate';
-import { newSandboxFor, runLocally } from '../../local/run';
+import { LOCAL_FOREIGN_MANAGEMENT_ACCOUNT, newSandboxFor, runLocally } from '../../local/run';
 import { sampleEvent } from '../helpers';
 
 const GOV = '777788889999';
@@ -67,6 +67,22 @@ describe('Function: rotateLocally', () => {
 
     expect(again).toMatchObject({ outcome: 'onboarded', datadog: { accessKeyId: rotated.accessKeyId } });
     expect(again.calls.mutating).toEqual({ iam: 0, sts: 0, organizations: 0, secretsmanager: 0, datadog: 0 });
+  });
+
+  it('reaches an access-key account through Control Tower’s role when it has no Organizations role', async () => {
+    // Prepare: a GovCloud account with AWSControlTowerExecution only, trusting the GovCloud side's management account.
+    const sandbox = newSandboxFor(replay);
+    sandbox.createMemberAccount(GOV, { partition: 'aws-us-gov', accessRoleNames: ['AWSControlTowerExecution'], trustedAccountId: LOCAL_FOREIGN_MANAGEMENT_ACCOUNT });
+    const onboarded = await runLocally({ input: replay, sandbox, datadogSite: 'datadoghq.com' });
+
+    // Act
+    const rotated = await rotateLocally({ accountId: GOV, sandbox, datadogAccounts: onboarded.datadogAccounts });
+
+    // Assess
+    expect(onboarded).toMatchObject({ outcome: 'onboarded', memberAccessRoleName: 'AWSControlTowerExecution' });
+    expect(rotated.reason).toBeUndefined();
+    expect(rotated.outcome).toBe('rotated');
+    expect(rotated.accessKeyId).not.toBe(onboarded.datadog?.accessKeyId);
   });
 
   it('fails without touching anything for an account that has no key secret', async () => {

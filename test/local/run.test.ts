@@ -136,8 +136,144 @@ describe('Function: runLocally', () => {
 
     // Assess
     expect(summary.outcome).toBe('failed');
-    expect(summary.reason).toMatch(/^MemberAccountAccessError: account 444455556666, step ProvisionRole: cannot assume arn:aws:iam::444455556666:role\/OrganizationAccountAccessRole/);
+    expect(summary.reason).toMatch(
+      /^MemberAccountAccessError: account 444455556666, step ProvisionRole: cannot assume arn:aws:iam::444455556666:role\/OrganizationAccountAccessRole or arn:aws:iam::444455556666:role\/AWSControlTowerExecution \(AccessDenied\)/,
+    );
     expect(summary.datadogAccounts).toEqual([]);
+  });
+});
+
+describe('Function: runLocally with Control Tower and Organizations accounts', () => {
+  const CONTROL_TOWER_ROLE = 'AWSControlTowerExecution';
+  const ORGANIZATIONS_ROLE = 'OrganizationAccountAccessRole';
+  /** A sandbox holding the member account as Control Tower (or Organizations) created it. */
+  const accountWith = (accessRoleNames: string[]) => {
+    const sandbox = newSandboxFor(sampleEvent('console-replay.json'));
+    sandbox.createMemberAccount(MEMBER, { accessRoleNames });
+    return sandbox;
+  };
+  /** UpdateManagedAccount of the member account, now in another OU. */
+  const movedToAnotherOu = () => {
+    const event = sampleEvent('control-tower-update-managed-account.json') as { id: string; detail: { serviceEventDetails: { updateManagedAccountStatus: Record<string, unknown> } } };
+    event.id = 'aaaabbbb-cccc-4ddd-8eee-ffff00001111';
+    event.detail.serviceEventDetails.updateManagedAccountStatus.account = { accountName: 'LifeCycle1', accountId: MEMBER };
+    event.detail.serviceEventDetails.updateManagedAccountStatus.organizationalUnit = { organizationalUnitName: 'Workloads', organizationalUnitId: 'ou-XXXX-w0rk10ad' };
+    return event;
+  };
+
+  it.each([
+    ['a console replay', [CONTROL_TOWER_ROLE], 'console-replay.json', CONTROL_TOWER_ROLE],
+    ['an Organizations CreateAccountResult', [CONTROL_TOWER_ROLE], 'organizations-create-account-result.json', CONTROL_TOWER_ROLE],
+    ['a Control Tower CreateManagedAccount', [ORGANIZATIONS_ROLE], 'control-tower-create-managed-account.json', ORGANIZATIONS_ROLE],
+  ])('onboards %s of an account that has only %j, with no override, through the other role', async (_, roles, file, reachedThrough) => {
+    // Act
+    const summary = await runLocally({ input: sampleEvent(file), sandbox: accountWith(roles) });
+
+    // Assess
+    expect(summary.reason).toBeUndefined();
+    expect(summary).toMatchObject({ outcome: 'onboarded', accountId: MEMBER, memberAccessRoleName: reachedThrough });
+    expect(summary.datadogAccounts).toHaveLength(1);
+  });
+
+  it('seeds the account each lifecycle event implies: Control Tower creates AWSControlTowerExecution only, an enrolled account has both', async () => {
+    const created = await runLocally({ input: sampleEvent('control-tower-create-managed-account.json') });
+    const enrolled = await runLocally({ input: sampleEvent('control-tower-update-managed-account.json') });
+    const byOrganizations = await runLocally({ input: sampleEvent('organizations-create-account-result.json') });
+
+    const accessRoles = (summary: typeof created, accountId: string) =>
+      summary.sandbox.accounts[accountId].roles.map((role) => role.roleName).filter((name) => name !== 'DatadogIntegrationRole').sort();
+    expect(accessRoles(created, MEMBER)).toEqual([CONTROL_TOWER_ROLE]);
+    expect(accessRoles(enrolled, '555566667777')).toEqual([CONTROL_TOWER_ROLE, ORGANIZATIONS_ROLE]);
+    expect(accessRoles(byOrganizations, MEMBER)).toEqual([ORGANIZATIONS_ROLE]);
+    expect([created, enrolled, byOrganizations].map((summary) => summary.outcome)).toEqual(['onboarded', 'onboarded', 'onboarded']);
+  });
+
+  it('converges with no change when the CreateAccountResult of a Control Tower account arrives after its CreateManagedAccount', async () => {
+    // Prepare
+    const sandbox = newSandboxFor(sampleEvent('control-tower-create-managed-account.json'));
+    const first = await runLocally({ input: sampleEvent('control-tower-create-managed-account.json'), sandbox });
+    sandbox.clock.advance(3600);
+
+    // Act
+    const late = await runLocally({ input: sampleEvent('organizations-create-account-result.json'), sandbox, datadogAccounts: first.datadogAccounts });
+
+    // Assess
+    expect(late.reason).toBeUndefined();
+    expect(late).toMatchObject({ outcome: 'onboarded', memberAccessRoleName: CONTROL_TOWER_ROLE, datadog: first.datadog });
+    expect(late.calls.mutating.iam).toBe(0);
+    expect(late.datadogAccounts).toHaveLength(1);
+  });
+
+  it.each([
+    ['a CreateManagedAccount arriving while the CreateAccountResult’s onboarding runs', 'organizations-create-account-result.json', 'control-tower-create-managed-account.json'],
+    ['a CreateAccountResult arriving while the CreateManagedAccount’s onboarding runs', 'control-tower-create-managed-account.json', 'organizations-create-account-result.json'],
+  ])('ends in one onboarding, with no failed execution, for %s', async (_, first, second) => {
+    // Act: Control Tower created the account (AWSControlTowerExecution only); both events are delivered.
+    const summary = await runLocally({ input: sampleEvent(first), concurrentInput: sampleEvent(second) });
+
+    // Assess
+    expect(summary.reason).toBeUndefined();
+    expect(summary).toMatchObject({ outcome: 'onboarded', executionName: 'onboard-444455556666', memberAccessRoleName: CONTROL_TOWER_ROLE });
+    expect(summary.concurrentDelivery).toMatchObject({ outcome: 'already-running' });
+    expect(summary.onboardings).toBeUndefined();
+    expect(summary.datadogAccounts).toHaveLength(1);
+  });
+
+  it('converges with no change and no failure on an UpdateManagedAccount for an account moved to another OU', async () => {
+    // Prepare: onboarded when Control Tower created it.
+    const sandbox = newSandboxFor(sampleEvent('control-tower-create-managed-account.json'));
+    const first = await runLocally({ input: sampleEvent('control-tower-create-managed-account.json'), sandbox });
+    sandbox.clock.advance(3600);
+
+    // Act
+    const moved = await runLocally({ input: movedToAnotherOu(), sandbox, datadogAccounts: first.datadogAccounts });
+
+    // Assess
+    expect(moved.reason).toBeUndefined();
+    expect(moved).toMatchObject({ outcome: 'onboarded', datadog: first.datadog, validationAttempts: 0 });
+    expect(moved.calls.mutating.iam).toBe(0);
+    expect(moved.datadogAccounts).toHaveLength(1);
+  });
+
+  it('ends in one onboarding when an UpdateManagedAccount for an OU move arrives while the CreateAccountResult’s onboarding runs', async () => {
+    const summary = await runLocally({ input: sampleEvent('organizations-create-account-result.json'), concurrentInput: movedToAnotherOu(), sandbox: accountWith([CONTROL_TOWER_ROLE]) });
+
+    expect(summary.reason).toBeUndefined();
+    expect(summary).toMatchObject({ outcome: 'onboarded', concurrentDelivery: { outcome: 'already-running' } });
+    expect(summary.datadogAccounts).toHaveLength(1);
+  });
+
+  it('lets a console replay started while the account’s onboarding runs succeed without changes, saying another execution onboards it', async () => {
+    // Act
+    const summary = await runLocally({ input: sampleEvent('control-tower-create-managed-account.json'), concurrentInput: sampleEvent('console-replay.json') });
+
+    // Assess
+    expect(summary.outcome).toBe('onboarded');
+    expect(summary.concurrentDelivery).toMatchObject({ outcome: 'started' });
+    expect(summary.onboardings?.map((onboarding) => onboarding.outcome)).toEqual(['onboarded', 'ignored']);
+    expect(summary.onboardings?.[1].reason).toMatch(/^another execution of this account is running and onboards it; this one changed nothing: arn:aws:states:.*:execution:.*:onboard-444455556666$/);
+    expect(summary.datadogAccounts).toHaveLength(1);
+  });
+
+  it('waits for an account still PENDING_ACTIVATION, then onboards it', async () => {
+    // Prepare: Organizations activates the account while ProvisionRole is retried.
+    const sandbox = newSandboxFor(sampleEvent('console-replay.json'));
+    sandbox.createMemberAccount(MEMBER);
+    sandbox.setAccountState(MEMBER, 'PENDING_ACTIVATION');
+    const retried: string[] = [];
+    const onProgress = (event: { type: string; state?: string }) => {
+      if (event.type !== 'StateRetried' || !event.state) return;
+      retried.push(event.state);
+      sandbox.setAccountState(MEMBER, 'ACTIVE');
+    };
+
+    // Act
+    const summary = await runLocally({ input: sampleEvent('console-replay.json'), sandbox, onProgress });
+
+    // Assess
+    expect(summary.reason).toBeUndefined();
+    expect(summary.outcome).toBe('onboarded');
+    expect(retried).toEqual(['ProvisionRole']);
   });
 });
 
@@ -166,7 +302,7 @@ describe('Function: runLocally with --datadog-url', () => {
 describe('Function: runLocally with accounts that are not active', () => {
   it('fails at once, saying so, for a suspended account', async () => {
     const sandbox = newSandboxFor(sampleEvent('console-replay.json'));
-    sandbox.addAccount(MEMBER, { status: 'SUSPENDED' });
+    sandbox.addAccount(MEMBER, { state: 'SUSPENDED' });
 
     const summary = await runLocally({ input: sampleEvent('console-replay.json'), sandbox });
 
@@ -180,7 +316,7 @@ describe('Function: runLocally with accounts that are not active', () => {
     // Prepare: suspend the account as soon as validation starts.
     const sandbox = newSandboxFor(sampleEvent('console-replay.json'));
     const onProgress = (event: { type: string; state?: string }) => {
-      if (event.type === 'StateEntered' && event.state === 'ValidateRole') sandbox.setAccountStatus(MEMBER, 'SUSPENDED');
+      if (event.type === 'StateEntered' && event.state === 'ValidateRole') sandbox.setAccountState(MEMBER, 'SUSPENDED');
     };
 
     // Act

@@ -3,7 +3,13 @@
  * steps, the validation loop, its bound, retries of transient errors and immediate failure on the others.
  */
 import { StateMachine } from 'aws-local-stepfunctions';
-import { AccountRequestInProgressError, MemberAccountAccessError, RoleValidationTimeoutError, TransientError } from '../../shared/errors';
+import {
+  AccountPendingActivationError,
+  AccountRequestInProgressError,
+  MemberAccountAccessError,
+  RoleValidationTimeoutError,
+  TransientError,
+} from '../../shared/errors';
 import { loadDefinition, loadTemplate } from '../../local/template';
 
 const template = loadTemplate();
@@ -22,7 +28,15 @@ const zeroFor = (type: string) => Object.fromEntries(Object.keys(states).filter(
 
 type Handlers = Record<string, (input: never) => unknown>;
 
-const target = { accountId: '444455556666', partition: 'aws', datadogSite: 'datadoghq.com', authType: 'role', roleName: 'DatadogIntegrationRole' };
+const target = {
+  accountId: '444455556666',
+  partition: 'aws',
+  datadogSite: 'datadoghq.com',
+  authType: 'role',
+  roleName: 'DatadogIntegrationRole',
+  memberAccessRoleName: 'OrganizationAccountAccessRole',
+  alternateMemberAccessRoleName: 'AWSControlTowerExecution',
+};
 
 function happyHandlers(calls: string[], overrides: Handlers = {}): Handlers {
   const record = (name: string, fn: (input: never) => unknown) => async (input: never) => {
@@ -32,7 +46,7 @@ function happyHandlers(calls: string[], overrides: Handlers = {}): Handlers {
   const defaults: Handlers = {
     ResolveTarget: () => ({ target, concurrentExecutionArn: null }),
     LookUpRegistration: () => ({ accountConfigId: null, externalId: 'ext-1', permissions: ['iam:ListAccountAliases'], permissionsSource: 'snapshot' }),
-    ProvisionRole: () => ({ roleArn: 'arn:aws:iam::444455556666:role/DatadogIntegrationRole', policyArns: ['p1'], changed: true, validationRequired: true }),
+    ProvisionRole: () => ({ roleArn: 'arn:aws:iam::444455556666:role/DatadogIntegrationRole', policyArns: ['p1'], changed: true, validationRequired: true, memberAccessRoleName: 'OrganizationAccountAccessRole' }),
     ValidateRole: (input: { validation: { attempts: number; waitedSeconds: number } }) => ({
       assumable: true,
       attempts: input.validation.attempts + 1,
@@ -41,7 +55,14 @@ function happyHandlers(calls: string[], overrides: Handlers = {}): Handlers {
     }),
     RemoveValidatorTrust: () => ({ trustPolicyUpdated: true }),
     RegisterAccount: () => ({ accountConfigId: 'cfg-1', roleName: 'DatadogIntegrationRole', externalId: 'ext-1', action: 'created' }),
-    ProvisionAccessKey: () => ({ userArn: 'arn:aws-us-gov:iam::777788889999:user/DatadogIntegrationUser', policyArns: ['p1'], keySecretArn: 'arn:aws:secretsmanager:us-east-1:111122223333:secret:k-AbCdEf', changed: true, validationRequired: true }),
+    ProvisionAccessKey: () => ({
+      userArn: 'arn:aws-us-gov:iam::777788889999:user/DatadogIntegrationUser',
+      policyArns: ['p1'],
+      keySecretArn: 'arn:aws:secretsmanager:us-east-1:111122223333:secret:k-AbCdEf',
+      changed: true,
+      validationRequired: true,
+      memberAccessRoleName: 'OrganizationAccountAccessRole',
+    }),
     ValidateAccessKey: (input: { validation: { attempts: number; waitedSeconds: number } }) => ({
       assumable: input.validation.attempts >= 1,
       attempts: input.validation.attempts + 1,
@@ -92,6 +113,7 @@ describe('State machine: onboarding.asl.json', () => {
       partition: 'aws',
       datadogSite: 'datadoghq.com',
       authType: 'role',
+      memberAccessRoleName: 'OrganizationAccountAccessRole',
       roleArn: 'arn:aws:iam::444455556666:role/DatadogIntegrationRole',
       userArn: null,
       keySecretArn: null,
@@ -130,7 +152,7 @@ describe('State machine: onboarding.asl.json', () => {
   it('skips validation for an account already converged and validated', async () => {
     const calls: string[] = [];
     const handlers = happyHandlers(calls, {
-      ProvisionRole: () => ({ roleArn: 'arn:aws:iam::444455556666:role/DatadogIntegrationRole', policyArns: ['p1'], changed: false, validationRequired: false }),
+      ProvisionRole: () => ({ roleArn: 'arn:aws:iam::444455556666:role/DatadogIntegrationRole', policyArns: ['p1'], changed: false, validationRequired: false, memberAccessRoleName: 'OrganizationAccountAccessRole' }),
     });
     const { output } = await run(handlers);
     expect(calls).toEqual(['ResolveTarget', 'LookUpRegistration', 'ProvisionRole', 'RegisterAccount']);
@@ -263,12 +285,69 @@ describe('State machine: onboarding.asl.json', () => {
     expect(received).toEqual({ input: { accountId: '444455556666', roleName: 'X' }, executionArn: 'arn:aws:states:us-east-1:111122223333:execution:test-onboarding:replay' });
   });
 
-  it('stops without changes when an earlier onboarding of the account is running', async () => {
+  it('stops without changes, as a success (no failed execution to alarm on), when an earlier onboarding of the account is running', async () => {
     const calls: string[] = [];
     const running = 'arn:aws:states:us-east-1:111122223333:execution:test-onboarding:onboard-444455556666';
-    const { output } = await run(happyHandlers(calls, { ResolveTarget: () => ({ target, concurrentExecutionArn: running }) }));
+    const { output, failure } = await run(happyHandlers(calls, { ResolveTarget: () => ({ target, concurrentExecutionArn: running }) }));
+    expect(failure).toBeUndefined();
     expect(calls).toEqual(['ResolveTarget']);
-    expect(output).toEqual({ outcome: 'skipped', accountId: '444455556666', reason: 'another onboarding of this account is running', runningExecutionArn: running });
+    expect(output).toEqual({
+      outcome: 'skipped',
+      accountId: '444455556666',
+      reason: 'another execution of this account is running and onboards it; this one changed nothing',
+      runningExecutionArn: running,
+    });
+  });
+
+  it('goes straight to the member access role that worked: later steps and the output get the alternate one', async () => {
+    // Prepare: the hint was the Organizations role; ProvisionRole reached the account through Control Tower's.
+    const calls: string[] = [];
+    let removeTrustInput: { target?: { memberAccessRoleName?: string } } = {};
+    const handlers = happyHandlers(calls, {
+      ProvisionRole: () => ({ roleArn: 'arn:aws:iam::444455556666:role/DatadogIntegrationRole', policyArns: ['p1'], changed: true, validationRequired: true, memberAccessRoleName: 'AWSControlTowerExecution' }),
+      RemoveValidatorTrust: (input: never) => ((removeTrustInput = input), { trustPolicyUpdated: true }),
+    });
+
+    // Act
+    const { output } = await run(handlers);
+
+    // Assess
+    expect(removeTrustInput.target?.memberAccessRoleName).toBe('AWSControlTowerExecution');
+    expect(output).toMatchObject({ outcome: 'onboarded', memberAccessRoleName: 'AWSControlTowerExecution' });
+  });
+
+  it('reports the member access role that reached an access-key account', async () => {
+    const keysTarget = { ...target, accountId: '777788889999', partition: 'aws-us-gov', authType: 'access_keys' };
+    const handlers = happyHandlers([], {
+      ResolveTarget: () => ({ target: keysTarget, concurrentExecutionArn: null }),
+      ProvisionAccessKey: () => ({ userArn: 'arn:aws-us-gov:iam::777788889999:user/U', policyArns: ['p1'], keySecretArn: 'arn:aws:secretsmanager:us-east-1:111122223333:secret:k-AbCdEf', changed: true, validationRequired: true, memberAccessRoleName: 'AWSControlTowerExecution' }),
+      RegisterAccount: () => ({ accountConfigId: 'cfg-2', authType: 'access_keys', roleName: null, externalId: null, accessKeyId: 'AKIAEXAMPLEKEYID0001', action: 'created' }),
+    });
+
+    const { output } = await run(handlers);
+
+    expect(output).toMatchObject({ outcome: 'onboarded', authType: 'access_keys', memberAccessRoleName: 'AWSControlTowerExecution' });
+  });
+
+  it.each(['ProvisionRole', 'RemoveValidatorTrust'])('waits for an account still activating in %s, then goes on', async (step) => {
+    // Prepare: Organizations says PENDING_ACTIVATION for the first three attempts.
+    const calls: string[] = [];
+    let refusals = 3;
+    const happy = happyHandlers([]);
+    const handlers = happyHandlers(calls, {
+      [step]: async (input: never) => {
+        if (refusals-- > 0) throw new AccountPendingActivationError('the account is PENDING_ACTIVATION', { accountId: '444455556666', step });
+        return happy[step](input);
+      },
+    });
+
+    // Act
+    const { output, failure } = await run(handlers);
+
+    // Assess
+    expect(failure).toBeUndefined();
+    expect(output).toMatchObject({ outcome: 'onboarded' });
+    expect(calls.filter((name) => name === step)).toHaveLength(4);
   });
 
   it('gives every Task a timeout, a transient Retry and a catch-all routed to the failure state', () => {

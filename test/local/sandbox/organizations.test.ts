@@ -26,9 +26,9 @@ describe('Class: AwsSandbox', () => {
   afterEach(() => sandbox.restore());
 
   describe('Organizations', () => {
-    it('describes a member account with its status', async () => {
+    it('describes a member account with its State, and no longer with the retired Status', async () => {
       // Prepare
-      sandbox.setAccountStatus(MEMBER, 'PENDING_CLOSURE');
+      sandbox.setAccountState(MEMBER, 'PENDING_CLOSURE');
 
       // Act
       const { Account } = await asLambda(() => organizations.send(new DescribeAccountCommand({ AccountId: MEMBER })));
@@ -37,10 +37,21 @@ describe('Class: AwsSandbox', () => {
       expect(Account).toMatchObject({
         Id: MEMBER,
         Name: 'member',
-        Status: 'PENDING_CLOSURE',
         State: 'PENDING_CLOSURE',
         Arn: expect.stringMatching(new RegExp(`^arn:aws:organizations::${MANAGEMENT}:account/o-[a-z0-9]{10}/${MEMBER}$`)),
       });
+      expect(Account).not.toHaveProperty('Status');
+    });
+
+    it.each(['PENDING_ACTIVATION', 'ACTIVE', 'SUSPENDED', 'PENDING_CLOSURE', 'CLOSED'] as const)('reports the account state %s', async (state) => {
+      // Prepare
+      sandbox.setAccountState(MEMBER, state);
+
+      // Act
+      const { Accounts } = await asLambda(() => organizations.send(new ListAccountsCommand({})));
+
+      // Assess
+      expect(Accounts?.find((account) => account.Id === MEMBER)?.State).toBe(state);
     });
 
     it('answers AccountNotFoundException for an account outside the organization, GovCloud ones included', async () => {

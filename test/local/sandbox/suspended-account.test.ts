@@ -18,7 +18,7 @@ describe('Class: AwsSandbox', () => {
     it('refuses every call of a session in it with AccessDenied', async () => {
       // Prepare
       const member = clients(await sandbox.asPrincipal(LAMBDA, () => assume(`arn:aws:iam::${MEMBER}:role/OrganizationAccountAccessRole`)));
-      sandbox.setAccountStatus(MEMBER, 'SUSPENDED');
+      sandbox.setAccountState(MEMBER, 'SUSPENDED');
 
       // Act
       const results = await Promise.all([
@@ -34,7 +34,7 @@ describe('Class: AwsSandbox', () => {
 
     it('cannot have its roles assumed', async () => {
       // Prepare
-      sandbox.setAccountStatus(MEMBER, 'SUSPENDED');
+      sandbox.setAccountState(MEMBER, 'SUSPENDED');
 
       // Act
       const error = await sandbox
@@ -45,9 +45,25 @@ describe('Class: AwsSandbox', () => {
       expect(error).toMatchObject({ name: 'AccessDenied' });
     });
 
+    it.each(['PENDING_ACTIVATION', 'PENDING_CLOSURE', 'CLOSED'] as const)('refuses AssumeRole into an account that is %s, and allows it once ACTIVE', async (state) => {
+      // Prepare
+      sandbox.setAccountState(MEMBER, state);
+      const roleArn = `arn:aws:iam::${MEMBER}:role/OrganizationAccountAccessRole`;
+
+      // Act
+      const refused = await sandbox.asPrincipal(LAMBDA, () => assume(roleArn)).catch((e: Error) => e);
+      sandbox.setAccountState(MEMBER, 'ACTIVE');
+      const session = await sandbox.asPrincipal(LAMBDA, () => assume(roleArn));
+
+      // Assess
+      expect(refused).toBeInstanceOf(STSServiceException);
+      expect(refused).toMatchObject({ name: 'AccessDenied' });
+      expect(session.accessKeyId).toMatch(/^ASIA/);
+    });
+
     it('was added suspended when asked', async () => {
       // Prepare
-      sandbox.addAccount('555555555555', { status: 'SUSPENDED' });
+      sandbox.addAccount('555555555555', { state: 'SUSPENDED' });
 
       // Act
       const error = await sandbox
