@@ -24,6 +24,10 @@ export interface SimulatedRequest {
   resourcePolicy?: object;
   /** Request context keys, e.g. `sts:ExternalId`, `aws:ResourceTag/managed-by`. */
   context?: Record<string, string | string[]>;
+  /** Organization of the caller's account (`aws:PrincipalOrgID`); absent for an account in no organization. */
+  principalOrgId?: string;
+  /** Organization of the resource's account (`aws:ResourceOrgID`); absent for an account in no organization. */
+  resourceOrgId?: string;
 }
 
 /** AWS's decision on a request. */
@@ -50,7 +54,13 @@ export async function simulateRequest(request: SimulatedRequest): Promise<Simula
         principal: request.principalArn,
         action: request.action,
         resource: { resource: request.resourceArn, accountId: request.resourceAccountId ?? accountOfArn(request.resourceArn) ?? callerAccount ?? '' },
-        contextVariables: { ...request.context },
+        // AWS adds these keys only for accounts that belong to an organization (IAM User Guide, "AWS global condition
+        // context keys": aws:PrincipalOrgID, aws:ResourceOrgID).
+        contextVariables: {
+          ...(request.principalOrgId !== undefined ? { 'aws:PrincipalOrgID': request.principalOrgId } : {}),
+          ...(request.resourceOrgId !== undefined ? { 'aws:ResourceOrgID': request.resourceOrgId } : {}),
+          ...request.context,
+        },
       },
       identityPolicies: request.identityPolicies,
       serviceControlPolicies: [],

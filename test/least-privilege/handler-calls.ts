@@ -6,7 +6,7 @@
 import { datadogPrincipalArn } from '../../shared/datadog-sites';
 import { MANAGED_BY_TAG_KEY, MANAGED_BY_TAG_VALUE } from '../../shared/iam/ownership';
 import { buildTrustPolicy } from '../../shared/iam/trust-policy';
-import type { SimulatedDeployment } from '../../local/iam-simulation/deployment';
+import { OUTSIDE_ACCOUNT_ID, type SimulatedDeployment } from '../../local/iam-simulation/deployment';
 import { resolveValue, type Template } from '../../local/template';
 
 /** The member account the calls reach (the sample events' account). */
@@ -271,6 +271,19 @@ export function forbiddenCalls(environment: CallEnvironment): ForbiddenCall[] {
       resource: `arn:${p}:iam::${MEMBER_ACCOUNT_ID}:role/${parameter(environment, 'DatadogRoleName')}`,
       why: 'the Datadog role only while it carries the managed-by tag (here it does not)',
       context: { 'sts:ExternalId': EXTERNAL_ID },
+      resourcePolicy: buildTrustPolicy(datadogPrincipalArn(deployment.datadogSite, p), EXTERNAL_ID, deployment.validatorRoleArn),
+    },
+    ...['MemberAccessRoleName', 'ControlTowerAccessRoleName'].map((name) => ({
+      action: 'sts:AssumeRole',
+      resource: `arn:${p}:iam::${OUTSIDE_ACCOUNT_ID}:role/${parameter(environment, name)}`,
+      why: `${name} only in accounts of this organization (an administrator role in an account outside it, trusting this account)`,
+      resourcePolicy: trust,
+    })),
+    {
+      action: 'sts:AssumeRole',
+      resource: `arn:${p}:iam::${OUTSIDE_ACCOUNT_ID}:role/${parameter(environment, 'DatadogRoleName')}`,
+      why: 'the Datadog role only in accounts of this organization, even tagged as this tool’s and trusting the validator',
+      context: { [`aws:ResourceTag/${MANAGED_BY_TAG_KEY}`]: MANAGED_BY_TAG_VALUE, 'sts:ExternalId': EXTERNAL_ID },
       resourcePolicy: buildTrustPolicy(datadogPrincipalArn(deployment.datadogSite, p), EXTERNAL_ID, deployment.validatorRoleArn),
     },
     { action: 'secretsmanager:GetSecretValue', resource: `${secrets}another-secret-XyZ123`, why: 'no secret but the keys, the partition credentials and the key secrets' },

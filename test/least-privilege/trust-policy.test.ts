@@ -75,6 +75,8 @@ describe('Function: buildTrustPolicy, simulated', () => {
         resourceArn: role.arn,
         resourcePolicy: trustPolicy,
         context: { ...role.tags, ...context },
+        principalOrgId: deployment.organizationOf(deployment.names.accountId),
+        resourceOrgId: deployment.organizationOf(MEMBER_ACCOUNT_ID),
       });
 
     it('lets the validator assume the role with the external ID while its statement is there', async () => {
