@@ -9,8 +9,6 @@ module.exports = {
   },
   // middy ships ES modules only; jest's CommonJS runtime needs them compiled.
   transformIgnorePatterns: ['/node_modules/(?!@middy/)'],
-  // middy 7 exports its entry points under the `import` condition alone, which jest's `require` resolution skips.
-  moduleNameMapper: { '^@middy/(core|util)$': '<rootDir>/node_modules/@middy/$1/index.js' },
   setupFiles: ['<rootDir>/test/setup-env.ts'],
   setupFilesAfterEnv: ['aws-sdk-client-mock-jest'],
   testTimeout: 60000,
