@@ -1,7 +1,9 @@
 /**
  * The template's functions, run in this process as Lambda would run them: the real middy-wrapped handler, the
- * environment the template gives it, and its execution role as the identity of its AWS calls in the sandbox.
+ * environment the template gives it, its execution role as the identity of its AWS calls in the sandbox, and the
+ * sandbox's clock as the time it reads.
  */
+import { withGlobal } from '@sinonjs/fake-timers';
 import type { Context } from 'aws-lambda';
 import path from 'node:path';
 import { forgetSecrets } from '../shared/aws/json-secret';
@@ -36,6 +38,20 @@ export function localFunctionArn(names: LocalNames, logicalId: string): string {
 /** ARN of the execution role of a function (implicit SAM role `<LogicalId>Role`, or the explicit `Role`). */
 export function localRoleArn(names: LocalNames, roleLogicalId: string): string {
   return `arn:${names.partition}:iam::${names.accountId}:role/${names.stackName}-${roleLogicalId}`;
+}
+
+/**
+ * Runs `fn` with `Date` reading the sandbox's virtual time (as it stands when `fn` starts), so what a function
+ * computes from "now" (e.g. when the validator's trust statement expires) agrees with the time the sandbox's policy
+ * evaluation sees (`aws:CurrentTime`), however far Wait states have moved the virtual clock.
+ */
+async function atSandboxTime<T>(sandbox: AwsSandbox, fn: () => Promise<T>): Promise<T> {
+  const clock = withGlobal(globalThis).install({ now: sandbox.clock.now(), toFake: ['Date'] });
+  try {
+    return await fn();
+  } finally {
+    clock.uninstall();
+  }
 }
 
 /** The local functions of a template. */
@@ -99,7 +115,7 @@ export class LocalFunctions {
     const saved = process.env;
     process.env = { ...saved, ...this.baseEnvironment, ...local.environment, AWS_LAMBDA_FUNCTION_NAME: local.functionName };
     try {
-      return await this.sandbox.asPrincipal(local.principalArn, fn);
+      return await atSandboxTime(this.sandbox, () => this.sandbox.asPrincipal(local.principalArn, fn));
     } finally {
       process.env = saved;
     }
@@ -123,7 +139,7 @@ export class LocalFunctions {
       const handler = module[fn.definition.handler.split('.').pop() ?? 'handler'];
       let result: unknown;
       try {
-        result = await this.sandbox.asPrincipal(fn.principalArn, () => handler(event, lambdaContext(fn)));
+        result = await atSandboxTime(this.sandbox, () => this.sandbox.asPrincipal(fn.principalArn, () => handler(event, lambdaContext(fn))));
       } catch (error) {
         // A function that died reports its death, whatever it was doing.
         throw this.crashOf?.() ?? error;

@@ -84,6 +84,8 @@ export interface TemplateFunction {
   entryPoint: string;
   /** `index.handler`. */
   handler: string;
+  /** esbuild's `Target` (`BuildProperties.Target`), e.g. `node24`; `sam build` bundles for it. */
+  target: string;
   /** Explicit role (`Role: !GetAtt X.Arn`) logical id, if any. */
   roleLogicalId?: string;
   /** The EventBridge patterns of its `EventBridgeRule` events, by event name. */
@@ -99,13 +101,14 @@ export function templateFunctions(template: Template): TemplateFunction[] {
     .filter(([, resource]) => resource.Type === 'AWS::Serverless::Function')
     .map(([logicalId, resource]) => {
       const properties = resource.Properties ?? {};
-      const build = (resource.Metadata?.BuildProperties ?? {}) as { EntryPoints?: string[] };
+      const build = (resource.Metadata?.BuildProperties ?? {}) as { EntryPoints?: string[]; Target?: string };
       const events = (properties.Events ?? {}) as Record<string, { Type: string; Properties: { Pattern: unknown } }>;
       const role = properties.Role as { 'Fn::GetAtt'?: string[] } | undefined;
       return {
         logicalId,
         entryPoint: build.EntryPoints?.[0] ?? '',
         handler: String(properties.Handler),
+        target: build.Target ?? '',
         roleLogicalId: role?.['Fn::GetAtt']?.[0],
         eventPatterns: Object.fromEntries(
           Object.entries(events)

@@ -27,7 +27,7 @@ async function main(): Promise<void> {
       entryPoints: [path.join(REPO_ROOT, fn.entryPoint)],
       bundle: true,
       platform: 'node',
-      target: 'node22',
+      target: fn.target,
       format: 'cjs',
       minify: true,
       sourcemap: true,

@@ -11,6 +11,14 @@ import { describeFirstIssue } from './validation';
 /** IAM role and policy names: 1–64 characters of `[\w+=,.@-]` (IAM API reference, CreateRole `RoleName`). */
 export const iamName = z.string().regex(/^[\w+=,.@-]{1,64}$/, 'must be an IAM name (1-64 of letters, digits, +=,.@_-)');
 
+/**
+ * Largest `MaxValidationSeconds`: the state machine's execution time-out (`TimeoutSeconds`, 7200) less the worst case
+ * of every other step of the onboarding, so that validation ends, and the validator's trust statement expires,
+ * before the execution times out. `test/statemachine/execution-budget.test.ts` derives it from the definition and
+ * checks it against template.yaml.
+ */
+export const MAX_VALIDATION_SECONDS_BOUND = 3_600;
+
 const booleanFlag = z.enum(['true', 'false']).transform((value) => value === 'true');
 
 /** Every environment variable the functions read, with its meaning. */
@@ -35,8 +43,8 @@ export const ENV = {
   ALLOW_ROLE_TAKEOVER: booleanFlag,
   /** ARN of the validator function's execution role, trusted during onboarding only. */
   VALIDATOR_ROLE_ARN: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\//, 'must be an IAM role ARN'),
-  /** Upper bound, in seconds, of the total wait for the role to become assumable (parameter `MaxValidationSeconds`). */
-  MAX_VALIDATION_SECONDS: z.coerce.number().int().min(10).max(6_000),
+  /** Upper bound, in seconds, of the time spent proving the role or key usable (parameter `MaxValidationSeconds`). */
+  MAX_VALIDATION_SECONDS: z.coerce.number().int().min(10).max(MAX_VALIDATION_SECONDS_BOUND),
   /** Comma-separated `key:value` tags Datadog puts on the account's data (parameter `DatadogAccountTags`). */
   DATADOG_ACCOUNT_TAGS: z.string().max(4096),
   /** Whether Datadog collects CloudWatch metrics (parameter `DatadogMetricsCollection`). */

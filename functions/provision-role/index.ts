@@ -1,6 +1,6 @@
 /**
  * ProvisionRole: in the member account, converges the integration policy and the Datadog role, whose trust policy
- * also trusts the validator until validation passed.
+ * also trusts the validator until validation passed (at most `MAX_VALIDATION_SECONDS` plus a grace period).
  */
 import { callerArnIn, partitionAccess, reachMemberAccount } from '../../shared/aws/member-account';
 import { ownPartition } from '../../shared/aws/partition-credentials';
@@ -9,6 +9,7 @@ import { logger } from '../../shared/logger';
 import { onboardingHandler } from '../../shared/middleware/onboarding-handler';
 import { provisionDatadogRole, type ProvisionResult } from '../../shared/onboarding/provision';
 import { parseStepInput, provisionInputSchema } from '../../shared/onboarding/step-inputs';
+import { validatorTrustExpiry } from '../../shared/onboarding/validator-trust-expiry';
 
 const STEP = 'ProvisionRole';
 
@@ -23,7 +24,7 @@ const STEP = 'ProvisionRole';
  */
 export async function provisionRoleStep(event: unknown): Promise<ProvisionResult & { memberAccessRoleName: string }> {
   const { target, externalId, permissions, permissionsSource } = parseStepInput(provisionInputSchema, event, STEP);
-  const env = readEnv(pickEnv('VALIDATOR_ROLE_ARN', 'ALLOW_ROLE_TAKEOVER'));
+  const env = readEnv(pickEnv('VALIDATOR_ROLE_ARN', 'ALLOW_ROLE_TAKEOVER', 'MAX_VALIDATION_SECONDS'));
   const context = { accountId: target.accountId, step: STEP };
   const { iam, accessRoleName } = await reachMemberAccount(target, STEP);
   // In another partition the validator acts as that partition's IAM user, so that user is the one trusted.
@@ -35,7 +36,7 @@ export async function provisionRoleStep(event: unknown): Promise<ProvisionResult
     target,
     externalId,
     permissions,
-    validatorRoleArn,
+    validator: { principalArn: validatorRoleArn, expiresAt: validatorTrustExpiry(new Date(), env.MAX_VALIDATION_SECONDS) },
     allowTakeover: env.ALLOW_ROLE_TAKEOVER,
     keepExistingPolicies: permissionsSource === 'snapshot',
   });

@@ -14,14 +14,14 @@ const STEP = 'ValidateAccessKey';
 const inputSchema = z.object({
   target: targetSchema,
   keySecretArn: z.string().regex(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:/, 'must be a Secrets Manager secret ARN'),
-  validation: z.object({ attempts: z.number().int().min(0), waitedSeconds: z.number().min(0) }).loose(),
+  validation: z.object({ attempts: z.number().int().min(0), waitedSeconds: z.number().min(0), startedAt: z.iso.datetime().optional() }).loose(),
 });
 
 /**
  * Makes one attempt.
  *
- * @param event - `{target, keySecretArn, validation: {attempts, waitedSeconds}}`.
- * @returns `{assumable, attempts, waitedSeconds, waitSeconds, lastError?}` (seconds).
+ * @param event - `{target, keySecretArn, validation: {attempts, waitedSeconds, startedAt?}}`.
+ * @returns `{assumable, attempts, waitedSeconds, waitSeconds, startedAt, lastError?}` (seconds; `startedAt` ISO 8601).
  */
 export async function validateAccessKeyStep(event: unknown): Promise<ValidationResult> {
   const { target, keySecretArn, validation } = parseStepInput(inputSchema, event, STEP);

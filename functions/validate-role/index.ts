@@ -13,8 +13,8 @@ const STEP = 'ValidateRole';
 /**
  * Makes one attempt.
  *
- * @param event - `{target, roleArn, externalId, validation: {attempts, waitedSeconds}}`.
- * @returns `{assumable, attempts, waitedSeconds, waitSeconds, lastError?}` (seconds).
+ * @param event - `{target, roleArn, externalId, validation: {attempts, waitedSeconds, startedAt?}}`.
+ * @returns `{assumable, attempts, waitedSeconds, waitSeconds, startedAt, lastError?}` (seconds; `startedAt` ISO 8601).
  * @throws RoleValidationTimeoutError past `MAX_VALIDATION_SECONDS`; RoleValidationError for other refusals.
  */
 export async function validateRoleStep(event: unknown): Promise<ValidationResult> {

@@ -15,6 +15,10 @@ export type SimulatedPartition = (typeof SIMULATED_PARTITIONS)[number];
 
 /** The account the stack is deployed to. */
 export const STACK_ACCOUNT_ID = '111122223333';
+/** The organization of the stack's account and of every member account of the simulation. */
+export const ORGANIZATION_ID = 'o-exampleorgid';
+/** An account that belongs to no organization of the simulation (someone else's). */
+export const OUTSIDE_ACCOUNT_ID = '999988887777';
 
 const REGION: Record<SimulatedPartition, string> = { aws: 'us-east-1', 'aws-us-gov': 'us-gov-west-1' };
 /** A Datadog site with role delegation in each partition. */
@@ -36,6 +40,8 @@ export interface SimulatedDeployment {
   functionArn(logicalId: string): string;
   /** Session ARN of an execution role: `arn:<p>:sts::<account>:assumed-role/<role>/<session>`. */
   sessionArn(roleLogicalId: string, sessionName: string): string;
+  /** Organization of an account: {@link ORGANIZATION_ID}, or `undefined` for {@link OUTSIDE_ACCOUNT_ID}. */
+  organizationOf(accountId: string | undefined): string | undefined;
 }
 
 /**
@@ -77,6 +83,7 @@ export function simulatedDeployment(
     stateMachineArn,
     validatorRoleArn,
     functionArn: (logicalId) => localFunctionArn(names, logicalId),
+    organizationOf: (accountId) => (accountId === OUTSIDE_ACCOUNT_ID ? undefined : ORGANIZATION_ID),
     sessionArn: (roleLogicalId, sessionName) =>
       `${prefix}:sts::${names.accountId}:assumed-role/${localRoleArn(names, roleLogicalId).split('/').pop()}/${sessionName}`,
   };

@@ -24,6 +24,12 @@ export interface SimulatedRequest {
   resourcePolicy?: object;
   /** Request context keys, e.g. `sts:ExternalId`, `aws:ResourceTag/managed-by`. */
   context?: Record<string, string | string[]>;
+  /** The request's time (`aws:CurrentTime`, which AWS adds to every request); default now. */
+  currentTime?: Date;
+  /** Organization of the caller's account (`aws:PrincipalOrgID`); absent for an account in no organization. */
+  principalOrgId?: string;
+  /** Organization of the resource's account (`aws:ResourceOrgID`); absent for an account in no organization. */
+  resourceOrgId?: string;
 }
 
 /** AWS's decision on a request. */
@@ -50,7 +56,14 @@ export async function simulateRequest(request: SimulatedRequest): Promise<Simula
         principal: request.principalArn,
         action: request.action,
         resource: { resource: request.resourceArn, accountId: request.resourceAccountId ?? accountOfArn(request.resourceArn) ?? callerAccount ?? '' },
-        contextVariables: { ...request.context },
+        // AWS adds aws:CurrentTime to every request, and the organization keys only for accounts that belong to one
+        // (IAM User Guide, "AWS global condition context keys").
+        contextVariables: {
+          'aws:CurrentTime': (request.currentTime ?? new Date()).toISOString(),
+          ...(request.principalOrgId !== undefined ? { 'aws:PrincipalOrgID': request.principalOrgId } : {}),
+          ...(request.resourceOrgId !== undefined ? { 'aws:ResourceOrgID': request.resourceOrgId } : {}),
+          ...request.context,
+        },
       },
       identityPolicies: request.identityPolicies,
       serviceControlPolicies: [],

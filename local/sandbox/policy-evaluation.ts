@@ -64,6 +64,11 @@ function globalContext(state: SandboxState, caller: Caller, nowMs: number): Reco
   return context;
 }
 
+/** The global keys AWS adds for the resource's account: its organization, when it belongs to one (aws:ResourceOrgID). */
+function resourceContext(state: SandboxState, accountId: string): Record<string, string> {
+  return isOrganizationMember(state, accountId) ? { 'aws:ResourceAccount': accountId, 'aws:ResourceOrgID': state.organizationId } : { 'aws:ResourceAccount': accountId };
+}
+
 /** The caller's identity policies in effect at `nowMs` (attachments and default versions propagate first). */
 export function callerIdentityPolicies(state: SandboxState, caller: Caller, nowMs: number): { name: string; policy: object }[] {
   if (!caller.evaluatePolicies) return [{ name: 'outside-the-sandbox', policy: ALLOW_ALL }];
@@ -95,7 +100,7 @@ export async function authorize(
         principal: caller.arn,
         action: request.action,
         resource: { resource: request.resourceArn, accountId: request.resourceAccountId ?? caller.accountId },
-        contextVariables: { ...globalContext(state, caller, nowMs), ...request.context },
+        contextVariables: { ...globalContext(state, caller, nowMs), ...resourceContext(state, request.resourceAccountId ?? caller.accountId), ...request.context },
       },
       identityPolicies: callerIdentityPolicies(state, caller, nowMs),
       serviceControlPolicies: [],

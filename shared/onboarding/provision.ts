@@ -9,7 +9,7 @@ import { isManagedByThisTool } from '../iam/ownership';
 import { parseIamDocument, sameDocument, type PolicyDocument } from '../iam/policy-document';
 import { convergeAttachments, listAttachedPolicyArns } from '../iam/attachments';
 import { convergeRole, getRole } from '../iam/role';
-import { buildTrustPolicy } from '../iam/trust-policy';
+import { buildTrustPolicy, type ValidatorTrust } from '../iam/trust-policy';
 import { convergeIntegrationPolicies, deleteSurplusParts, planIntegrationPolicies, type IntegrationPolicyPlan } from './integration-policies';
 import type { OnboardingTarget } from './target';
 
@@ -20,8 +20,11 @@ export interface ProvisionRequest {
   externalId: string;
   /** IAM actions Datadog needs (Datadog's published standard permissions). */
   permissions: string[];
-  /** The validator's identity (its execution role, or the partition's IAM user), trusted until validation passed. */
-  validatorRoleArn: string;
+  /**
+   * The validator's identity (its execution role, or the partition's IAM user), trusted until validation passed, and
+   * in no case after `expiresAt` (see `validatorTrustExpiry`).
+   */
+  validator: ValidatorTrust;
   /** Whether a same-named role or policy not created by this tool may be taken over. */
   allowTakeover: boolean;
   /** The permissions are the shipped snapshot (Datadog's list was unreachable): leave existing policies as they are. */
@@ -54,7 +57,7 @@ function plan(request: ProvisionRequest): Plan {
   return {
     ...planIntegrationPolicies(request.target, request.permissions),
     datadogOnlyTrust: buildTrustPolicy(principal, request.externalId),
-    validationTrust: buildTrustPolicy(principal, request.externalId, request.validatorRoleArn),
+    validationTrust: buildTrustPolicy(principal, request.externalId, request.validator),
   };
 }
 

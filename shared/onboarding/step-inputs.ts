@@ -40,7 +40,7 @@ export const validateInputSchema = z.object({
   target: targetSchema,
   roleArn: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\//, 'must be an IAM role ARN'),
   externalId,
-  validation: z.object({ attempts: z.number().int().min(0), waitedSeconds: z.number().min(0) }).loose(),
+  validation: z.object({ attempts: z.number().int().min(0), waitedSeconds: z.number().min(0), startedAt: z.iso.datetime().optional() }).loose(),
 });
 
 /** Input of RemoveValidatorTrust and RegisterAccount. */

@@ -59,9 +59,9 @@ export async function tryAccessKey(target: OnboardingTarget, key: NewAccessKey, 
 /**
  * Makes one attempt with the stored key.
  *
- * @param progress - attempts made and seconds waited so far.
- * @returns `{assumable, attempts, waitedSeconds, waitSeconds, lastError?}` (`assumable`: the key works).
- * @throws RoleValidationTimeoutError when the next wait would pass `settings.maxTotalSeconds`.
+ * @param progress - attempts made and seconds waited so far, and when the first attempt started (absent before it).
+ * @returns `{assumable, attempts, waitedSeconds, waitSeconds, startedAt, lastError?}` (`assumable`: the key works).
+ * @throws RoleValidationTimeoutError when the next wait would end past `settings.maxTotalSeconds` after the first attempt.
  */
 export async function attemptKeyValidation(
   target: OnboardingTarget,
@@ -70,9 +70,10 @@ export async function attemptKeyValidation(
   settings: BackoffSettings,
 ): Promise<ValidationResult> {
   const attempts = progress.attempts + 1;
+  const started = { ...progress, startedAt: progress.startedAt ?? new Date().toISOString() };
   const outcome = await tryKey(target, keySecretArn);
-  if (outcome === 'usable') return { assumable: true, attempts, waitedSeconds: progress.waitedSeconds, waitSeconds: 0 };
-  return afterRefusal(progress, outcome, settings, 'the stored access key was still not usable', {
+  if (outcome === 'usable') return { assumable: true, attempts, waitedSeconds: progress.waitedSeconds, waitSeconds: 0, startedAt: started.startedAt };
+  return afterRefusal(started, outcome, settings, 'the stored access key was still not usable', {
     accountId: target.accountId,
     step: STEP,
     remedy: 'Check the IAM user and its policy in the member account, then replay the account; raise MaxValidationSeconds if IAM is slow',

@@ -34,8 +34,10 @@ export interface ValidationResult extends ValidationProgress {
  * `AccessDenied` from STS or from the read call means IAM has not propagated the role, its trust policy or its
  * policy yet: the result says when to try again.
  *
- * @param progress - attempts made and seconds waited so far (`{attempts: 0, waitedSeconds: 0}` at first).
- * @throws RoleValidationTimeoutError when the next wait would pass `settings.maxTotalSeconds`.
+ * @param progress - attempts made and seconds waited so far (`{attempts: 0, waitedSeconds: 0}` at first), and when
+ *   the first attempt started (set by the first attempt, carried in the state machine).
+ * @throws RoleValidationTimeoutError when the next wait would end past `settings.maxTotalSeconds` after the first
+ *   attempt started.
  * @throws AccountNotActiveError when the account was suspended, is closing or was closed meanwhile.
  * @throws RoleValidationError for any other refusal (e.g. a malformed role ARN).
  * @throws the SDK's transient errors unchanged (the state machine retries them).
@@ -48,9 +50,10 @@ export async function attemptValidation(
   settings: BackoffSettings,
 ): Promise<ValidationResult> {
   const attempts = progress.attempts + 1;
+  const started = { ...progress, startedAt: progress.startedAt ?? new Date().toISOString() };
   const outcome = await tryAssume(target, roleArn, externalId);
   if (outcome === 'assumable') {
-    return { assumable: true, attempts, waitedSeconds: progress.waitedSeconds, waitSeconds: 0 };
+    return { assumable: true, attempts, waitedSeconds: progress.waitedSeconds, waitSeconds: 0, startedAt: started.startedAt };
   }
   // A suspended, closing or closed account refuses everything: waiting would not help (one still activating will
   // be reachable, so the loop goes on). Only the automation's own organization can tell, for accounts of its partition.
@@ -62,7 +65,7 @@ export async function attemptValidation(
       remedy: 'Nothing to fix unless the account is reopened; then replay it',
     });
   }
-  return afterRefusal(progress, outcome, settings, `${roleArn} was still not assumable`, {
+  return afterRefusal(started, outcome, settings, `${roleArn} was still not assumable`, {
     accountId: target.accountId,
     step: 'ValidateRole',
     remedy:

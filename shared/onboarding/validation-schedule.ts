@@ -13,6 +13,11 @@ export interface ValidationProgress {
   attempts: number;
   /** Seconds already spent waiting between attempts. */
   waitedSeconds: number;
+  /**
+   * When the first attempt started (ISO 8601). With it, the bound counts all the time since then, attempts included,
+   * not only the waits: the state machine's time-out is derived from that bound.
+   */
+  startedAt?: string;
 }
 
 /** Backoff settings, in seconds. */
@@ -21,8 +26,14 @@ export interface BackoffSettings {
   initialSeconds?: number;
   /** Longest single wait. Default 60. */
   maxIntervalSeconds?: number;
-  /** Bound on the total wait (parameter `MaxValidationSeconds`). */
+  /** Bound on the total wait, or with `startedAt` on the time since the first attempt (parameter `MaxValidationSeconds`). */
   maxTotalSeconds: number;
+}
+
+/** Seconds spent so far: the waits, or the time since the first attempt when it is known and longer. */
+function spentSeconds(progress: ValidationProgress, now: Date): number {
+  if (progress.startedAt === undefined) return progress.waitedSeconds;
+  return Math.max(progress.waitedSeconds, (now.getTime() - Date.parse(progress.startedAt)) / 1000);
 }
 
 /**
@@ -51,8 +62,9 @@ export interface RefusedAttempt extends ValidationProgress {
 /**
  * Schedules the next attempt after a refusal that means "not yet", or gives up at the bound.
  *
- * @param progress - attempts made before this one, and seconds waited so far.
+ * @param progress - attempts made before this one, seconds waited so far, and when the first attempt started.
  * @param stillNot - what is still not usable, for the message, e.g. `<role ARN> was still not assumable`.
+ * @param now - the current time; default now.
  * @throws RoleValidationTimeoutError with `stillNot`, the attempts, the seconds and the last refusal, with `context`.
  */
 export function afterRefusal(
@@ -61,14 +73,17 @@ export function afterRefusal(
   settings: BackoffSettings,
   stillNot: string,
   context: ErrorContext,
+  now: Date = new Date(),
 ): RefusedAttempt {
   const attempts = progress.attempts + 1;
-  const wait = nextWaitSeconds({ attempts, waitedSeconds: progress.waitedSeconds }, settings);
+  const spent = spentSeconds(progress, now);
+  const wait = nextWaitSeconds({ attempts, waitedSeconds: spent }, settings);
   if (wait === undefined) {
     throw new RoleValidationTimeoutError(
-      `${stillNot} after ${attempts} attempts over ${progress.waitedSeconds} s (last error: ${refusal})`,
+      `${stillNot} after ${attempts} attempts over ${Math.round(spent)} s (last error: ${refusal})`,
       context,
     );
   }
-  return { assumable: false, attempts, waitedSeconds: progress.waitedSeconds + wait, waitSeconds: wait, lastError: refusal };
+  const refused: RefusedAttempt = { assumable: false, attempts, waitedSeconds: progress.waitedSeconds + wait, waitSeconds: wait, lastError: refusal };
+  return progress.startedAt === undefined ? refused : { ...refused, startedAt: progress.startedAt };
 }

@@ -19,6 +19,7 @@ import { DescribeAccountCommand, OrganizationsClient } from '@aws-sdk/client-org
 import { mockClient } from 'aws-sdk-client-mock';
 import { provisionRoleStep } from '../../functions/provision-role/index';
 import { buildTrustPolicy } from '../../shared/iam/trust-policy';
+import { VALIDATOR_TRUST_GRACE_SECONDS } from '../../shared/onboarding/validator-trust-expiry';
 import { aTarget } from '../helpers';
 
 const iam = mockClient(IAMClient);
@@ -44,6 +45,7 @@ describe('Function: provisionRoleStep', () => {
     organizations.on(DescribeAccountCommand).resolves({ Account: { Id: '444455556666', State: 'ACTIVE' } });
     process.env.VALIDATOR_ROLE_ARN = VALIDATOR;
     process.env.ALLOW_ROLE_TAKEOVER = 'false';
+    process.env.MAX_VALIDATION_SECONDS = '900';
     sts.on(AssumeRoleCommand).resolves({ Credentials: { AccessKeyId: 'ASIAMEMBER', SecretAccessKey: 's', SessionToken: 't', Expiration: new Date() } });
   });
 
@@ -55,7 +57,9 @@ describe('Function: provisionRoleStep', () => {
     iam.on(ListAttachedRolePoliciesCommand).resolves({ AttachedPolicies: [] });
 
     // Act
+    const before = Date.now();
     const result = await provisionRoleStep(event());
+    const after = Date.now();
 
     // Assess
     expect(result).toEqual({ roleArn: ROLE_ARN, policyArns: [POLICY_ARN], changed: true, validationRequired: true, memberAccessRoleName: 'OrganizationAccountAccessRole' });
@@ -68,9 +72,19 @@ describe('Function: provisionRoleStep', () => {
       Version: '2012-10-17',
       Statement: [
         { Sid: 'DatadogAWSIntegration', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::464622532012:root' }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'sts:ExternalId': 'abcdef0123456789abcdef0123456789' } } },
-        { Sid: 'DatadogOnboardingValidation', Effect: 'Allow', Principal: { AWS: VALIDATOR }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'sts:ExternalId': 'abcdef0123456789abcdef0123456789' } } },
+        {
+          Sid: 'DatadogOnboardingValidation',
+          Effect: 'Allow',
+          Principal: { AWS: VALIDATOR },
+          Action: 'sts:AssumeRole',
+          Condition: { StringEquals: { 'sts:ExternalId': 'abcdef0123456789abcdef0123456789' }, DateLessThan: { 'aws:CurrentTime': expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/) } },
+        },
       ],
     });
+    // The validator's statement expires MAX_VALIDATION_SECONDS plus the grace after it was written, to the second.
+    const expiresAt = Date.parse(JSON.parse(created.AssumeRolePolicyDocument ?? '').Statement[1].Condition.DateLessThan['aws:CurrentTime']);
+    expect(expiresAt).toBeGreaterThanOrEqual(before + (900 + VALIDATOR_TRUST_GRACE_SECONDS) * 1000);
+    expect(expiresAt).toBeLessThanOrEqual(after + (900 + VALIDATOR_TRUST_GRACE_SECONDS) * 1000 + 1000);
     expect(iam.commandCalls(AttachRolePolicyCommand).map((call) => call.args[0].input.PolicyArn)).toEqual([POLICY_ARN, SECURITY_AUDIT]);
   });
 

@@ -19,7 +19,7 @@ describe('Function: removeValidatorTrustStep', () => {
   });
 
   it('leaves Datadog’s statement alone in the trust policy', async () => {
-    iam.on(GetRoleCommand).resolves(roleWith(buildTrustPolicy(DATADOG, EXTERNAL_ID, 'arn:aws:iam::111122223333:role/validator')));
+    iam.on(GetRoleCommand).resolves(roleWith(buildTrustPolicy(DATADOG, EXTERNAL_ID, { principalArn: 'arn:aws:iam::111122223333:role/validator', expiresAt: new Date('2026-12-02T12:00:00Z') })));
 
     await expect(removeValidatorTrustStep({ target: aTarget(), externalId: EXTERNAL_ID })).resolves.toEqual({ trustPolicyUpdated: true });
 

@@ -244,7 +244,7 @@ describe('Samples: sam local invoke FUNCTION -e SAMPLE --env-vars events/sam-loc
 
     const result = await invoke('ValidateRoleFunction', sample('functions/validate-role.json'));
 
-    expect(result).toEqual({ assumable: true, attempts: 1, waitedSeconds: 0, waitSeconds: 0 });
+    expect(result).toEqual({ assumable: true, attempts: 1, waitedSeconds: 0, waitSeconds: 0, startedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) });
   });
 
   it('RemoveValidatorTrustFunction leaves Datadog\'s statement alone in the provisioned role\'s trust policy', async () => {
@@ -301,7 +301,7 @@ describe('Samples: sam local invoke FUNCTION -e SAMPLE --env-vars events/sam-loc
 
     const result = await invoke('ValidateAccessKeyFunction', sample('functions/validate-access-key.json'));
 
-    expect(result).toEqual({ assumable: true, attempts: 1, waitedSeconds: 0, waitSeconds: 0 });
+    expect(result).toEqual({ assumable: true, attempts: 1, waitedSeconds: 0, waitSeconds: 0, startedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) });
   });
 
   it('RotateAccessKeyFunction (createSecret) gives the user a new key, pending in the secret, while Datadog keeps the current one', async () => {

@@ -31,7 +31,7 @@ describe('Function: validateRoleStep', () => {
   it('assumes the role with the external ID and makes one read call the policy grants', async () => {
     const result = await validateRoleStep(event());
 
-    expect(result).toEqual({ assumable: true, attempts: 1, waitedSeconds: 0, waitSeconds: 0 });
+    expect(result).toEqual({ assumable: true, attempts: 1, waitedSeconds: 0, waitSeconds: 0, startedAt: expect.any(String) });
     expect(sts).toHaveReceivedCommandWith(AssumeRoleCommand, { RoleArn: ROLE_ARN, ExternalId: 'abcdef0123456789abcdef0123456789', DurationSeconds: 900 });
     expect(iam).toHaveReceivedCommandTimes(ListAccountAliasesCommand, 1);
   });
@@ -39,14 +39,36 @@ describe('Function: validateRoleStep', () => {
   it('answers "not yet" with an exponential wait while STS says AccessDenied', async () => {
     sts.on(AssumeRoleCommand).rejects(accessDenied());
 
-    await expect(validateRoleStep(event())).resolves.toEqual({ assumable: false, attempts: 1, waitedSeconds: 5, waitSeconds: 5, lastError: 'sts:AssumeRole AccessDenied' });
-    await expect(validateRoleStep(event(3, 35))).resolves.toEqual({ assumable: false, attempts: 4, waitedSeconds: 75, waitSeconds: 40, lastError: 'sts:AssumeRole AccessDenied' });
+    await expect(validateRoleStep(event())).resolves.toEqual({ assumable: false, attempts: 1, waitedSeconds: 5, waitSeconds: 5, lastError: 'sts:AssumeRole AccessDenied', startedAt: expect.any(String) });
+    await expect(validateRoleStep(event(3, 35))).resolves.toEqual({ assumable: false, attempts: 4, waitedSeconds: 75, waitSeconds: 40, lastError: 'sts:AssumeRole AccessDenied', startedAt: expect.any(String) });
     await expect(validateRoleStep(event(9, 300))).resolves.toMatchObject({ waitSeconds: 60 });
   });
 
   it('answers "not yet" while the policy is not in force for the read call', async () => {
     iam.on(ListAccountAliasesCommand).rejects(new IAMServiceException({ name: 'AccessDenied', $fault: 'client', message: 'no', $metadata: {} }));
     await expect(validateRoleStep(event())).resolves.toMatchObject({ assumable: false, lastError: 'iam:ListAccountAliases AccessDenied' });
+  });
+
+  it('dates the first attempt, and counts the time since then against the bound, attempts included', async () => {
+    // Prepare
+    sts.on(AssumeRoleCommand).rejects(accessDenied());
+    const before = Date.now();
+
+    // Act
+    const first = await validateRoleStep(event());
+    const late = validateRoleStep({ ...event(5, 100), validation: { attempts: 5, waitedSeconds: 100, startedAt: new Date(Date.now() - 901_000).toISOString() } });
+
+    // Assess
+    expect(Date.parse(first.startedAt ?? '')).toBeGreaterThanOrEqual(before);
+    await expect(late).rejects.toMatchObject({ name: 'RoleValidationTimeoutError', message: expect.stringContaining('after 6 attempts over 901 s') });
+  });
+
+  it('refuses a validation start that is not an ISO 8601 date', async () => {
+    // Act
+    const result = validateRoleStep({ ...event(), validation: { attempts: 1, waitedSeconds: 5, startedAt: 'yesterday' } });
+
+    // Assess
+    await expect(result).rejects.toMatchObject({ name: 'InvalidInputError', message: expect.stringContaining('validation.startedAt') });
   });
 
   it('stops at the bound with the account, the step and what to check', async () => {

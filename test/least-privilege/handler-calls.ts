@@ -6,13 +6,15 @@
 import { datadogPrincipalArn } from '../../shared/datadog-sites';
 import { MANAGED_BY_TAG_KEY, MANAGED_BY_TAG_VALUE } from '../../shared/iam/ownership';
 import { buildTrustPolicy } from '../../shared/iam/trust-policy';
-import type { SimulatedDeployment } from '../../local/iam-simulation/deployment';
+import { OUTSIDE_ACCOUNT_ID, type SimulatedDeployment } from '../../local/iam-simulation/deployment';
 import { resolveValue, type Template } from '../../local/template';
 
 /** The member account the calls reach (the sample events' account). */
 export const MEMBER_ACCOUNT_ID = '444455556666';
 /** An external ID as Datadog generates them. */
 export const EXTERNAL_ID = '0123456789abcdef0123456789abcdef';
+/** When the validator's statement of the samples expires: an hour after the tests start, to the second. */
+export const VALIDATOR_TRUST_EXPIRES_AT = new Date(Math.ceil(Date.now() / 1000) * 1000 + 3_600_000);
 
 /** One call a function makes with its own role. */
 export interface ExpectedCall {
@@ -73,7 +75,7 @@ export function datadogRoleDuringValidation(environment: CallEnvironment): { arn
   const { deployment } = environment;
   return {
     arn: `arn:${deployment.partition}:iam::${MEMBER_ACCOUNT_ID}:role/${parameter(environment, 'DatadogRoleName')}`,
-    trustPolicy: buildTrustPolicy(datadogPrincipalArn(deployment.datadogSite, deployment.partition), EXTERNAL_ID, deployment.validatorRoleArn),
+    trustPolicy: buildTrustPolicy(datadogPrincipalArn(deployment.datadogSite, deployment.partition), EXTERNAL_ID, { principalArn: deployment.validatorRoleArn, expiresAt: VALIDATOR_TRUST_EXPIRES_AT }),
     tags: { [`aws:ResourceTag/${MANAGED_BY_TAG_KEY}`]: MANAGED_BY_TAG_VALUE },
   };
 }
@@ -266,7 +268,20 @@ export function forbiddenCalls(environment: CallEnvironment): ForbiddenCall[] {
       resource: `arn:${p}:iam::${MEMBER_ACCOUNT_ID}:role/${parameter(environment, 'DatadogRoleName')}`,
       why: 'the Datadog role only while it carries the managed-by tag (here it does not)',
       context: { 'sts:ExternalId': EXTERNAL_ID },
-      resourcePolicy: buildTrustPolicy(datadogPrincipalArn(deployment.datadogSite, p), EXTERNAL_ID, deployment.validatorRoleArn),
+      resourcePolicy: buildTrustPolicy(datadogPrincipalArn(deployment.datadogSite, p), EXTERNAL_ID, { principalArn: deployment.validatorRoleArn, expiresAt: VALIDATOR_TRUST_EXPIRES_AT }),
+    },
+    ...['MemberAccessRoleName', 'ControlTowerAccessRoleName'].map((name) => ({
+      action: 'sts:AssumeRole',
+      resource: `arn:${p}:iam::${OUTSIDE_ACCOUNT_ID}:role/${parameter(environment, name)}`,
+      why: `${name} only in accounts of this organization (an administrator role in an account outside it, trusting this account)`,
+      resourcePolicy: trust,
+    })),
+    {
+      action: 'sts:AssumeRole',
+      resource: `arn:${p}:iam::${OUTSIDE_ACCOUNT_ID}:role/${parameter(environment, 'DatadogRoleName')}`,
+      why: 'the Datadog role only in accounts of this organization, even tagged as this tool’s and trusting the validator',
+      context: { [`aws:ResourceTag/${MANAGED_BY_TAG_KEY}`]: MANAGED_BY_TAG_VALUE, 'sts:ExternalId': EXTERNAL_ID },
+      resourcePolicy: buildTrustPolicy(datadogPrincipalArn(deployment.datadogSite, p), EXTERNAL_ID, { principalArn: deployment.validatorRoleArn, expiresAt: VALIDATOR_TRUST_EXPIRES_AT }),
     },
     { action: 'secretsmanager:GetSecretValue', resource: `${secrets}another-secret-XyZ123`, why: 'no secret but the keys, the partition credentials and the key secrets' },
     { action: 'secretsmanager:PutSecretValue', resource: deployment.secretArn, why: 'the keys secret is read-only' },

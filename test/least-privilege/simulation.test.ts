@@ -4,7 +4,7 @@
  * out for one function).
  */
 import { SIMULATED_PARTITIONS, simulatedDeployment } from '../../local/iam-simulation/deployment';
-import { simulateRequest } from '../../local/iam-simulation/simulate';
+import { accountOfArn, simulateRequest } from '../../local/iam-simulation/simulate';
 import { loadExecutionRolePolicies, type ExecutionRolePolicies } from '../../local/iam-simulation/template-policies';
 import { loadTemplate } from '../../local/template';
 import { MANAGED_BY_TAG_KEY } from '../../shared/iam/ownership';
@@ -27,6 +27,8 @@ describe.each(SIMULATED_PARTITIONS)('Execution roles of template.yaml in partiti
       resourceArn: resource,
       resourcePolicy: call.resourcePolicy,
       context: call.context,
+      principalOrgId: deployment.organizationOf(deployment.names.accountId),
+      resourceOrgId: deployment.organizationOf(accountOfArn(resource) ?? deployment.names.accountId),
     });
 
   const cases = roles.map((role) => [role.logicalId, role] as const);

@@ -152,6 +152,18 @@ describe('Policies of template.yaml', () => {
       expect(statements.length).toBeGreaterThan(0);
     });
 
+    it('confine every sts:AssumeRole to accounts of this organization', () => {
+      // Act
+      const assumeRole = statements.filter(({ resolved }) => statementActions(resolved).includes('sts:AssumeRole'));
+      const unconfined = assumeRole.filter(
+        ({ resolved }) => (resolved.Condition as { StringEquals?: Record<string, unknown> } | undefined)?.StringEquals?.['aws:ResourceOrgID'] !== '${aws:PrincipalOrgID}',
+      );
+
+      // Assess
+      expect(assumeRole.length).toBeGreaterThan(0);
+      expect(unconfined.map(({ policy }) => policy)).toEqual([]);
+    });
+
     it('allow no action other than Get, List or Describe on "*" (AWSLambdaBasicExecutionRole aside)', () => {
       // Act
       const offending = statements.filter(

@@ -9,7 +9,7 @@ import { loadExecutionRolePolicies } from '../../local/iam-simulation/template-p
 import { loadTemplate } from '../../local/template';
 import { DATADOG_SITES, authTypeFor, datadogPrincipalArn, type DatadogSite } from '../../shared/datadog-sites';
 import { buildTrustPolicy } from '../../shared/iam/trust-policy';
-import { EXTERNAL_ID, MEMBER_ACCOUNT_ID, datadogRoleDuringValidation } from './handler-calls';
+import { EXTERNAL_ID, MEMBER_ACCOUNT_ID, VALIDATOR_TRUST_EXPIRES_AT, datadogRoleDuringValidation } from './handler-calls';
 
 const template = loadTemplate();
 const OTHER_EXTERNAL_ID = 'fedcba9876543210fedcba9876543210';
@@ -67,14 +67,17 @@ describe('Function: buildTrustPolicy, simulated', () => {
     const deployment = simulatedDeployment(template, partition);
     const validator = loadExecutionRolePolicies(template, deployment.resolution).find((role) => role.logicalId === 'ValidateRoleFunction')!;
     const role = datadogRoleDuringValidation({ template, deployment });
-    const assumeAsValidator = (trustPolicy: object, context: Record<string, string>) =>
+    const assumeAsValidator = (trustPolicy: object, context: Record<string, string>, currentTime?: Date) =>
       simulateRequest({
+        currentTime,
         principalArn: deployment.sessionArn(validator.roleLogicalId, `${deployment.names.stackName}-ValidateRoleFunction`),
         identityPolicies: validator.policies.map((loaded) => ({ name: loaded.name, policy: loaded.policy })),
         action: 'sts:AssumeRole',
         resourceArn: role.arn,
         resourcePolicy: trustPolicy,
         context: { ...role.tags, ...context },
+        principalOrgId: deployment.organizationOf(deployment.names.accountId),
+        resourceOrgId: deployment.organizationOf(MEMBER_ACCOUNT_ID),
       });
 
     it('lets the validator assume the role with the external ID while its statement is there', async () => {
@@ -91,6 +94,32 @@ describe('Function: buildTrustPolicy, simulated', () => {
 
       // Assess
       expect(decision).toBe('ImplicitlyDenied');
+    });
+
+    it('refuses the validator once its statement expired, though it was never removed (an interrupted onboarding)', async () => {
+      // Act
+      const justBefore = await assumeAsValidator(role.trustPolicy, { 'sts:ExternalId': EXTERNAL_ID }, new Date(VALIDATOR_TRUST_EXPIRES_AT.getTime() - 1000));
+      const atExpiry = await assumeAsValidator(role.trustPolicy, { 'sts:ExternalId': EXTERNAL_ID }, VALIDATOR_TRUST_EXPIRES_AT);
+
+      // Assess
+      expect(justBefore).toBe('Allowed');
+      expect(atExpiry).toBe('ImplicitlyDenied');
+    });
+
+    it("keeps Datadog's own statement valid after the validator's expired", async () => {
+      // Act
+      const decision = await simulateRequest({
+        currentTime: new Date(VALIDATOR_TRUST_EXPIRES_AT.getTime() + 86_400_000),
+        principalArn: datadogPrincipalArn(deployment.datadogSite, partition),
+        identityPolicies: [{ name: 'caller', policy: ALLOW_ALL_POLICY }],
+        action: 'sts:AssumeRole',
+        resourceArn: role.arn,
+        resourcePolicy: role.trustPolicy,
+        context: { 'sts:ExternalId': EXTERNAL_ID },
+      });
+
+      // Assess
+      expect(decision).toBe('Allowed');
     });
 
     it('refuses the validator once its statement is removed', async () => {

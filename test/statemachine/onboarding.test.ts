@@ -329,7 +329,7 @@ describe('State machine: onboarding.asl.json', () => {
     expect(output).toMatchObject({ outcome: 'onboarded', authType: 'access_keys', memberAccessRoleName: 'AWSControlTowerExecution' });
   });
 
-  it.each(['ProvisionRole', 'RemoveValidatorTrust'])('waits for an account still activating in %s, then goes on', async (step) => {
+  it.each(['ProvisionRole'])('waits for an account still activating in %s, then goes on', async (step) => {
     // Prepare: Organizations says PENDING_ACTIVATION for the first three attempts.
     const calls: string[] = [];
     let refusals = 3;

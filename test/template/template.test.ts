@@ -20,13 +20,27 @@ describe('Template: template.yaml', () => {
     expect(typeof module[fn.handler.split('.')[1]]).toBe('function');
   });
 
-  it('runs every function on nodejs22.x, arm64, built by esbuild', () => {
+  it('runs every function on nodejs24.x, arm64, built by esbuild for Node 24', () => {
     const globals = (template as unknown as { Globals: { Function: Record<string, unknown> } }).Globals.Function;
-    expect(globals.Runtime).toBe('nodejs22.x');
+    expect(globals.Runtime).toBe('nodejs24.x');
     expect(globals.Architectures).toEqual(['arm64']);
     for (const [, resource] of Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::Serverless::Function')) {
       expect(resource.Metadata?.BuildMethod).toBe('esbuild');
+      expect(resource.Properties?.Runtime).toBeUndefined();
     }
+    expect(new Set(functions.map((fn) => fn.target))).toEqual(new Set(['node24']));
+  });
+
+  it('runs the scripts on the Node major of the Lambda runtime, and says so in engines', () => {
+    // Prepare
+    const manifest = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { engines: { node: string }; devDependencies: Record<string, string> };
+    const runtimeMajor = /^nodejs(\d+)\.x$/.exec(String((template as unknown as { Globals: { Function: { Runtime: string } } }).Globals.Function.Runtime))?.[1];
+
+    // Assess
+    expect(process.versions.node.split('.')[0]).toBe(runtimeMajor);
+    expect(manifest.devDependencies.node).toMatch(new RegExp(`^\\^${runtimeMajor}\\.`));
+    expect(manifest.devDependencies['@types/node']).toMatch(new RegExp(`^\\^${runtimeMajor}\\.`));
+    expect(manifest.engines.node).toBe(`>=${runtimeMajor}`);
   });
 
   it('resolves every substitution of the state machine definition to a function of the template', () => {
