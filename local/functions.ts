@@ -5,6 +5,7 @@
 import type { Context } from 'aws-lambda';
 import path from 'node:path';
 import { forgetSecrets } from '../shared/aws/json-secret';
+import { withEnvironment } from './invocation-environment';
 import type { AwsSandbox } from './sandbox';
 import { REPO_ROOT, resolveValue, templateFunctions, type LocalResolution, type Template, type TemplateFunction } from './template';
 
@@ -91,13 +92,12 @@ export class LocalFunctions {
     const local = this.byArn.get(this.arnOf(logicalId));
     if (!local) throw new Error(`no local function ${logicalId}`);
     forgetSecrets();
-    const saved = process.env;
-    process.env = { ...saved, ...this.baseEnvironment, ...local.environment, AWS_LAMBDA_FUNCTION_NAME: local.functionName };
-    try {
-      return await this.sandbox.asPrincipal(local.principalArn, fn);
-    } finally {
-      process.env = saved;
-    }
+    return withEnvironment(this.environmentOf(local), () => this.sandbox.asPrincipal(local.principalArn, fn));
+  }
+
+  /** The environment a function runs with: the process's, the run's, then its own from the template. */
+  private environmentOf(fn: LocalFunction): Record<string, string | undefined> {
+    return { ...process.env, ...this.baseEnvironment, ...fn.environment, AWS_LAMBDA_FUNCTION_NAME: fn.functionName };
   }
 
   /**
@@ -109,9 +109,8 @@ export class LocalFunctions {
     if (!fn) throw new Error(`no local function ${functionArn}`);
     // In Lambda each function has its own process and cache; here they share one, so none keeps what another read.
     forgetSecrets();
-    const saved = process.env;
-    process.env = { ...saved, ...this.baseEnvironment, ...fn.environment, AWS_LAMBDA_FUNCTION_NAME: fn.functionName };
-    try {
+    // Its own environment for as long as it runs, even past a Task time-out, when a retry runs beside it.
+    return withEnvironment(this.environmentOf(fn), async () => {
       // Loaded on first use inside the function's environment, like a Lambda cold start.
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const module = require(path.join(REPO_ROOT, fn.definition.entryPoint)) as Record<string, LambdaHandler>;
@@ -126,9 +125,7 @@ export class LocalFunctions {
       const crash = this.crashOf?.();
       if (crash) throw crash;
       return result;
-    } finally {
-      process.env = saved;
-    }
+    });
   }
 }
 

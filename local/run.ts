@@ -41,6 +41,8 @@ export interface LocalRunOptions {
   faults?: FaultPlan;
   /** Level of the functions' own logs; default `SILENT` (the summary tells what happened). */
   logLevel?: 'SILENT' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  /** Bound on each Datadog request, seconds; default the functions' own (10 s). */
+  datadogTimeoutSeconds?: number;
 }
 
 type CountedService = 'iam' | 'sts' | 'organizations' | 'secretsmanager' | 'datadog';
@@ -292,6 +294,7 @@ export async function prepareLocalDeployment(
       AWS_ACCESS_KEY_ID: 'AKIALOCALFUNCTIONROLE',
       AWS_SECRET_ACCESS_KEY: 'local-sandbox-placeholder',
       DATADOG_API_URL: options.datadogUrl ?? datadog?.url ?? '',
+      ...(options.datadogTimeoutSeconds !== undefined ? { DATADOG_TIMEOUT_SECONDS: String(options.datadogTimeoutSeconds) } : {}),
     },
     () => options.faults?.takeCrash(),
   );
