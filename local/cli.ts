@@ -1,168 +1,49 @@
 /**
  * `npm start -- [EVENT.json] [options]`: runs a lifecycle event or a console replay input through the whole
- * onboarding flow locally (no AWS, no Docker) and prints a summary.
+ * onboarding flow locally (no AWS, no Docker) and prints a summary. `npm start -- --help` lists the options.
  *
  * Exit codes: 0 onboarded or ignored, 1 failed, 2 rejected input (one line on stderr).
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
-import { DATADOG_SITES, isDatadogSite } from '../shared/datadog-sites';
-import { FaultPlan } from './faults';
+import { parseCommandLine, printable, USAGE, UsageError, type CliOptions } from './cli-options';
+import { describeSummary, progressPrinter } from './cli-output';
 import { newSandboxFor, runLocally, type LocalRunSummary } from './run';
-import { loadState, saveState, type LocalState } from './state-file';
-import type { ProgressListener } from './step-functions';
-import { REPO_ROOT } from './template';
+import type { AwsSandbox } from './sandbox';
+import { checkStateWritable, loadState, saveState, StateFileError, type LocalState } from './state-file';
+import { lockStateFile } from './state-lock';
 
-const USAGE = `usage: npm start -- [EVENT.json] [--datadog-site SITE] [--datadog-url URL] [--state FILE] [--fault SPEC]... [--propagation-seconds N] [--json] [--verbose]`;
-const DEFAULT_EVENT = path.join(REPO_ROOT, 'events', 'control-tower-create-managed-account.json');
-
-/** A bad command line or input file: reported in one line, exit 2. */
-class UsageError extends Error {}
-
-interface CliOptions {
-  file: string;
-  site?: string;
-  datadogUrl?: string;
-  propagationSeconds?: number;
-  json: boolean;
-  verbose: boolean;
-  stateFile?: string;
-  faults: FaultPlan;
+/** Where the command writes, and where the user stands. */
+export interface CliIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  /** Relative paths resolve from here: npm's `INIT_CWD` (npm runs scripts from the package folder). */
+  cwd: string;
+  env: NodeJS.ProcessEnv;
 }
 
-function parseCommandLine(argv: string[]): CliOptions {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        'datadog-site': { type: 'string' },
-        'datadog-url': { type: 'string' },
-        'propagation-seconds': { type: 'string' },
-        state: { type: 'string' },
-        fault: { type: 'string', multiple: true },
-        json: { type: 'boolean', default: false },
-        verbose: { type: 'boolean', default: false },
-        help: { type: 'boolean', default: false },
-      },
-    });
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message.split('\n')[0]}\n${USAGE}`);
-  }
-  const { values, positionals } = parsed;
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    process.exit(0);
-  }
-  if (positionals.length > 1) throw new UsageError(`one event file at most\n${USAGE}`);
-  const site = values['datadog-site'];
-  if (site !== undefined && !isDatadogSite(site)) {
-    throw new UsageError(`--datadog-site ${site.slice(0, 64)} is not a Datadog site (one of ${DATADOG_SITES.join(', ')})`);
-  }
-  const url = values['datadog-url'];
-  if (url !== undefined && !/^https?:\/\/[^\s]+$/.test(url)) throw new UsageError('--datadog-url must be an http(s) URL');
-  const propagation = values['propagation-seconds'];
-  if (propagation !== undefined && !/^\d{1,5}$/.test(propagation)) {
-    throw new UsageError('--propagation-seconds must be a whole number of seconds');
-  }
-  let faults: FaultPlan;
-  try {
-    faults = FaultPlan.parse(values.fault ?? []);
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  return {
-    stateFile: values.state,
-    faults,
-    file: positionals[0] ?? DEFAULT_EVENT,
-    site,
-    datadogUrl: url,
-    propagationSeconds: propagation === undefined ? undefined : Number(propagation),
-    json: values.json ?? false,
-    verbose: values.verbose ?? false,
-  };
+/** A path as the user would write it from where they stand. */
+function shownPath(file: string, cwd: string): string {
+  return printable(path.relative(cwd, file) || file);
 }
 
-/** One printable line of at most `max` characters: control characters and line separators become `?`. */
-function printable(text: string, max = 200): string {
-  // eslint-disable-next-line no-control-regex
-  const line = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, '?');
-  return line.length > max ? `${line.slice(0, max)}…` : line;
-}
-
-function readInput(file: string): unknown {
+function readInput(file: string, cwd: string): unknown {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new UsageError(`cannot read ${printable(file)}: ${printable((error as NodeJS.ErrnoException).code ?? (error as Error).message)}`);
+    throw new UsageError(`cannot read ${shownPath(file, cwd)}: ${printable((error as NodeJS.ErrnoException).code ?? (error as Error).message)}`);
   }
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new UsageError(`${printable(file)} is not valid JSON: ${printable((error as Error).message)}`);
+    throw new UsageError(`${shownPath(file, cwd)} is not valid JSON: ${printable((error as Error).message)}`);
   }
-}
-
-function progressPrinter(write: (line: string) => void): ProgressListener {
-  // A caught failure still exits its state: remember it, so the state is not then shown as done.
-  const failed = new Set<string>();
-  return (event) => {
-    if (event.type === 'StateEntered' && event.state) failed.delete(event.state);
-    if (event.type === 'StateFailed' && event.state) failed.add(event.state);
-    if (event.type === 'StateEntered' && event.stateType === 'Task') write(`  → ${event.state}`);
-    if (event.type === 'StateExited' && (event.state === 'ValidateRole' || event.state === 'ValidateAccessKey')) {
-      const what = event.state === 'ValidateRole' ? 'role assumable' : 'access key usable';
-      const result = (event.output as { validation?: { assumable?: boolean; attempts?: number; waitSeconds?: number; lastError?: string } }).validation;
-      write(
-        result?.assumable
-          ? `    ✓ ${what} (attempt ${result.attempts})`
-          : `    … not assumable yet (attempt ${result?.attempts}, ${result?.lastError}); waiting ${result?.waitSeconds} s`,
-      );
-    } else if (event.type === 'StateExited' && event.stateType === 'Task' && !failed.has(event.state ?? '')) {
-      write(`    ✓ ${event.state}`);
-    }
-    if (event.type === 'StateRetried') write(`    ↻ ${event.state} retried`);
-    if (event.type === 'StateFailed') write(`    ✗ ${event.state}: ${event.error}`);
-  };
-}
-
-function describe(summary: LocalRunSummary): string {
-  if (summary.onboardings) {
-    const lines = [`outcome: ${summary.outcome} (${summary.onboardings.length} accounts)`];
-    for (const onboarding of summary.onboardings) {
-      lines.push(`  ${onboarding.accountId} (${onboarding.partition}): ${onboarding.outcome}, ${onboarding.authType ?? 'unknown'}${onboarding.reason ? ` — ${onboarding.reason}` : `, Datadog config ${onboarding.datadog?.accountConfigId}`}`);
-    }
-    lines.push(`Datadog registrations held: ${summary.datadogAccounts.length}`);
-    return lines.join('\n');
-  }
-  const lines = [`outcome: ${summary.outcome}`];
-  if (summary.accountId) lines.push(`account: ${summary.accountId} (${summary.partition ?? 'aws'})`);
-  if (summary.reason) lines.push(`reason: ${summary.reason}`);
-  if (summary.outcome === 'onboarded') {
-    const account = summary.accountId ? summary.sandbox.accounts[summary.accountId] : undefined;
-    const role = account?.roles.find((candidate) => candidate.roleName === summary.datadog?.roleName);
-    lines.push(`validation attempts: ${summary.validationAttempts}`);
-    if (summary.authType === 'access_keys') {
-      const user = account?.users.find((candidate) => candidate.accessKeys.some((key) => key.accessKeyId === summary.datadog?.accessKeyId));
-      lines.push(`Datadog: config ${summary.datadog?.accountConfigId}, access key ${summary.datadog?.accessKeyId} (the secret stays in Secrets Manager)`);
-      if (user) lines.push(`IAM: user ${user.userName} with ${user.accessKeys.length} access key`);
-    } else {
-      lines.push(`Datadog: config ${summary.datadog?.accountConfigId}, role ${summary.datadog?.roleName}, external ID ${summary.datadog?.externalId}`);
-      if (role) lines.push(`IAM: role ${role.roleName} with ${role.attachedPolicyArns.join(', ')}`);
-    }
-  }
-  lines.push(`Datadog registrations held: ${summary.datadogAccounts.length}`);
-  const writes = Object.entries(summary.calls.mutating).filter(([, count]) => count > 0);
-  lines.push(`mutating calls: ${writes.length === 0 ? 'none' : writes.map(([service, count]) => `${service} ${count}`).join(', ')}`);
-  return lines.join('\n');
 }
 
 /** Keys for `--datadog-url`, from `DD_API_KEY` / `DD_APP_KEY` (Datadog's own variable names); never printed. */
-function datadogKeysFromEnvironment(): { apiKey: string; appKey: string } {
-  const { DD_API_KEY: apiKey, DD_APP_KEY: appKey } = process.env;
+function datadogKeysFromEnvironment(env: NodeJS.ProcessEnv): { apiKey: string; appKey: string } {
+  const { DD_API_KEY: apiKey, DD_APP_KEY: appKey } = env;
   if (!apiKey || !appKey) throw new UsageError('--datadog-url needs the keys of that server in DD_API_KEY and DD_APP_KEY');
   return { apiKey, appKey };
 }
@@ -173,58 +54,102 @@ function exitCode(summary: LocalRunSummary): number {
   return 0;
 }
 
-async function main(): Promise<number> {
-  const options = parseCommandLine(process.argv.slice(2));
-  const input = readInput(options.file);
-  // Progress goes to stderr with --json, so stdout holds exactly one JSON document.
-  const write = (line: string) => (options.json ? process.stderr : process.stdout).write(`${line}\n`);
-  if (options.verbose) {
-    process.env.POWERTOOLS_DEV = 'true';
-    for (const method of ['log', 'info', 'debug', 'warn', 'error'] as const) {
-      console[method] = (...args: unknown[]) => process.stderr.write(`${args.map(String).join(' ')}\n`);
-    }
+/** Sends the functions' own logs to stderr (`--verbose`), so stdout stays the summary or the JSON document. */
+function showFunctionLogs(): void {
+  process.env.POWERTOOLS_DEV = 'true';
+  for (const method of ['log', 'info', 'debug', 'warn', 'error'] as const) {
+    console[method] = (...args: unknown[]) => process.stderr.write(`${args.map(String).join(' ')}\n`);
   }
+}
+
+/** The sandbox of the run: the saved one (with `--propagation-seconds` applied from now on), or a new one. */
+function sandboxOf(options: CliOptions, state: LocalState, input: unknown): AwsSandbox | undefined {
+  if (!options.stateFile) return undefined;
+  if (!state.sandbox) return newSandboxFor(input, options.propagationSeconds);
+  if (options.propagationSeconds !== undefined) state.sandbox.propagationSeconds = options.propagationSeconds;
+  return state.sandbox;
+}
+
+async function run(options: CliOptions, io: CliIo): Promise<number> {
+  const input = readInput(options.file, io.cwd);
+  // Progress goes to stderr with --json, so stdout holds exactly one JSON document.
+  const write = (line: string) => (options.json ? io.stderr : io.stdout)(`${line}\n`);
   if (options.datadogUrl && options.faults.touchesDatadog()) {
     throw new UsageError('--fault datadog:… works only with the embedded Datadog server, not with --datadog-url');
   }
-  const datadogKeys = options.datadogUrl ? datadogKeysFromEnvironment() : undefined;
-  if (!options.json) write(`Onboarding from ${path.relative(process.cwd(), options.file) || options.file}`);
-  let state: LocalState = {};
-  if (options.stateFile) {
-    try {
-      state = loadState(options.stateFile);
-    } catch (error) {
-      throw new UsageError((error as Error).message);
+  const datadogKeys = options.datadogUrl ? datadogKeysFromEnvironment(io.env) : undefined;
+  // Checked before anything runs: a state that cannot be saved would lose the run's work.
+  if (options.stateFile) checkStateWritable(options.stateFile);
+  const release = options.stateFile ? lockStateFile(options.stateFile) : undefined;
+  try {
+    const state: LocalState = options.stateFile ? loadState(options.stateFile) : {};
+    if (options.verbose) showFunctionLogs();
+    const sandbox = sandboxOf(options, state, input);
+    if (!options.json) write(`Onboarding from ${shownPath(options.file, io.cwd)}`);
+    const summary = await runLocally({
+      input,
+      sandbox,
+      datadogAccounts: state.datadogAccounts,
+      faults: options.faults,
+      datadogSite: options.site,
+      datadogUrl: options.datadogUrl,
+      datadogKeys,
+      propagationSeconds: options.propagationSeconds,
+      onProgress: progressPrinter(write),
+      logLevel: options.verbose ? 'INFO' : 'SILENT',
+    });
+    for (const spec of options.faults.unfired()) io.stderr(`npm start: warning: --fault ${spec} matched no call\n`);
+    // The run is reported before the state is saved: a save that fails loses the file, never the result.
+    if (options.json) io.stdout(`${JSON.stringify(summary, null, 2)}\n`);
+    else write(describeSummary(summary));
+    if (summary.outcome === 'rejected' && !options.json) io.stderr(`npm start: ${summary.reason}\n`);
+    if (options.stateFile && sandbox) {
+      try {
+        saveState(options.stateFile, sandbox, summary.datadogAccounts);
+      } catch (error) {
+        if (!(error instanceof StateFileError)) throw error;
+        io.stderr(`npm start: ${error.message}\n`);
+        return 1;
+      }
     }
+    return exitCode(summary);
+  } finally {
+    release?.();
   }
-  const sandbox = options.stateFile ? (state.sandbox ?? newSandboxFor(input, options.propagationSeconds)) : undefined;
-  const summary = await runLocally({
-    input,
-    sandbox,
-    datadogAccounts: state.datadogAccounts,
-    faults: options.faults,
-    datadogSite: options.site as never,
-    datadogUrl: options.datadogUrl,
-    datadogKeys,
-    propagationSeconds: options.propagationSeconds,
-    onProgress: progressPrinter(write),
-    logLevel: options.verbose ? 'INFO' : 'SILENT',
-  });
-  if (options.stateFile && sandbox) saveState(options.stateFile, sandbox, summary.datadogAccounts);
-  for (const spec of options.faults.unfired()) process.stderr.write(`npm start: warning: --fault ${spec} matched no call\n`);
-  if (options.json) {
-    process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
-  } else {
-    write(describe(summary));
-  }
-  if (summary.outcome === 'rejected' && !options.json) process.stderr.write(`npm start: ${summary.reason}\n`);
-  return exitCode(summary);
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: Error) => {
-    process.stderr.write(`npm start: ${error instanceof UsageError ? error.message : `${error.name}: ${error.message}`}\n`);
-    process.exit(error instanceof UsageError ? 2 : 1);
-  },
-);
+/**
+ * Runs the command.
+ *
+ * @param argv - the arguments after `npm start --`.
+ * @returns the exit code: 0 onboarded or ignored (or `--help`), 1 failed, 2 rejected input.
+ */
+export async function main(argv: string[], io: CliIo): Promise<number> {
+  let verbose = argv.includes('--verbose');
+  try {
+    const options = parseCommandLine(argv, io.cwd);
+    if (options.help) {
+      io.stdout(`${USAGE}\n`);
+      return 0;
+    }
+    verbose = options.verbose;
+    return await run(options, io);
+  } catch (error) {
+    if (error instanceof UsageError || error instanceof StateFileError) {
+      io.stderr(`npm start: ${error.message}\n`);
+      return 2;
+    }
+    const failure = error as Error;
+    io.stderr(`npm start: ${failure.name}: ${printable(String(failure.message))}\n${verbose && failure.stack ? `${failure.stack}\n` : ''}`);
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2), {
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    cwd: process.env.INIT_CWD || process.cwd(),
+    env: process.env,
+  }).then((code) => process.exit(code));
+}

@@ -106,7 +106,7 @@ export class FaultPlan {
         throw new FaultSpecError(spec, service === 'datadog' ? 'ERROR must be an HTTP status 400-599 for datadog' : 'ERROR must be an AWS error name such as Throttling');
       }
       const count = parts[3] ?? '1';
-      if (count !== 'always' && !/^[1-9]\d{0,4}$/.test(count)) throw new FaultSpecError(spec, 'COUNT must be a positive number or always');
+      if (count !== 'always' && !/^[1-9]\d{0,4}$/.test(count)) throw new FaultSpecError(spec, 'COUNT must be a whole number from 1 to 99999, or always');
       plan.failures.push({ service, operation, error, remaining: count === 'always' ? Infinity : Number(count) });
     }
     return plan;

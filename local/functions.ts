@@ -3,10 +3,11 @@
  * environment the template gives it, its execution role as the identity of its AWS calls in the sandbox, and the
  * sandbox's clock as the time it reads.
  */
-import { withGlobal } from '@sinonjs/fake-timers';
 import type { Context } from 'aws-lambda';
 import path from 'node:path';
 import { forgetSecrets } from '../shared/aws/json-secret';
+import { withClock } from './invocation-clock';
+import { withEnvironment } from './invocation-environment';
 import type { AwsSandbox } from './sandbox';
 import { REPO_ROOT, resolveValue, templateFunctions, type LocalResolution, type Template, type TemplateFunction } from './template';
 
@@ -40,18 +41,9 @@ export function localRoleArn(names: LocalNames, roleLogicalId: string): string {
   return `arn:${names.partition}:iam::${names.accountId}:role/${names.stackName}-${roleLogicalId}`;
 }
 
-/**
- * Runs `fn` with `Date` reading the sandbox's virtual time (as it stands when `fn` starts), so what a function
- * computes from "now" (e.g. when the validator's trust statement expires) agrees with the time the sandbox's policy
- * evaluation sees (`aws:CurrentTime`), however far Wait states have moved the virtual clock.
- */
-async function atSandboxTime<T>(sandbox: AwsSandbox, fn: () => Promise<T>): Promise<T> {
-  const clock = withGlobal(globalThis).install({ now: sandbox.clock.now(), toFake: ['Date'] });
-  try {
-    return await fn();
-  } finally {
-    clock.uninstall();
-  }
+/** Runs `fn` with the sandbox's virtual time as "now" (see `invocation-clock.ts`). */
+function atSandboxTime<T>(sandbox: AwsSandbox, fn: () => Promise<T>): Promise<T> {
+  return withClock(() => sandbox.clock.now(), fn);
 }
 
 /** The local functions of a template. */
@@ -112,13 +104,12 @@ export class LocalFunctions {
     const local = this.byArn.get(this.arnOf(logicalId));
     if (!local) throw new Error(`no local function ${logicalId}`);
     forgetSecrets();
-    const saved = process.env;
-    process.env = { ...saved, ...this.baseEnvironment, ...local.environment, AWS_LAMBDA_FUNCTION_NAME: local.functionName };
-    try {
-      return await atSandboxTime(this.sandbox, () => this.sandbox.asPrincipal(local.principalArn, fn));
-    } finally {
-      process.env = saved;
-    }
+    return withEnvironment(this.environmentOf(local), () => atSandboxTime(this.sandbox, () => this.sandbox.asPrincipal(local.principalArn, fn)));
+  }
+
+  /** The environment a function runs with: the process's, the run's, then its own from the template. */
+  private environmentOf(fn: LocalFunction): Record<string, string | undefined> {
+    return { ...process.env, ...this.baseEnvironment, ...fn.environment, AWS_LAMBDA_FUNCTION_NAME: fn.functionName };
   }
 
   /**
@@ -130,9 +121,8 @@ export class LocalFunctions {
     if (!fn) throw new Error(`no local function ${functionArn}`);
     // In Lambda each function has its own process and cache; here they share one, so none keeps what another read.
     forgetSecrets();
-    const saved = process.env;
-    process.env = { ...saved, ...this.baseEnvironment, ...fn.environment, AWS_LAMBDA_FUNCTION_NAME: fn.functionName };
-    try {
+    // Its own environment for as long as it runs, even past a Task time-out, when a retry runs beside it.
+    return withEnvironment(this.environmentOf(fn), async () => {
       // Loaded on first use inside the function's environment, like a Lambda cold start.
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const module = require(path.join(REPO_ROOT, fn.definition.entryPoint)) as Record<string, LambdaHandler>;
@@ -147,9 +137,7 @@ export class LocalFunctions {
       const crash = this.crashOf?.();
       if (crash) throw crash;
       return result;
-    } finally {
-      process.env = saved;
-    }
+    });
   }
 }
 

@@ -2,57 +2,93 @@
  * `npm run rotate -- ACCOUNT_ID --state FILE [--datadog-site SITE] [--json]`: rotates, locally, the access key Datadog
  * uses for an account onboarded with one (a state saved by `npm start -- … --state FILE`).
  *
- * Exit codes: 0 rotated, 1 failed, 2 bad command line or state file.
+ * Exit codes: 0 rotated, 1 failed, 2 bad command line or state file, or an account rotation does not apply to
+ * (role delegation).
  */
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { isDatadogSite, type DatadogSite } from '../shared/datadog-sites';
+import { printable } from './cli-options';
 import { rotateLocally } from './rotate';
-import { loadState, saveState } from './state-file';
+import { checkStateWritable, loadState, saveState, StateFileError } from './state-file';
+import { lockStateFile } from './state-lock';
 
-const USAGE = 'usage: npm run rotate -- ACCOUNT_ID --state FILE [--datadog-site SITE] [--json]';
+const USAGE = `usage: npm run rotate -- ACCOUNT_ID --state FILE [--datadog-site SITE] [--json]
 
-function fail(message: string): never {
-  process.stderr.write(`npm run rotate: ${message}\n`);
-  process.exit(2);
-}
+Rotates the access key Datadog uses for ACCOUNT_ID, as Secrets Manager runs the rotation function, in the state
+FILE saved by npm start -- … --state FILE (the path is relative to where you run npm).
 
-async function main(): Promise<number> {
+options:
+  --state FILE           the saved state (required; one run at a time per FILE)
+  --datadog-site SITE    the Datadog site the account was onboarded for (default the template's)
+  --json                 print one JSON document on stdout
+  -h, --help             print this help`;
+
+/** A bad command line or state: one line, exit 2. */
+class UsageError extends Error {}
+
+function parse(argv: string[], cwd: string) {
   let parsed;
   try {
-    parsed = parseArgs({ args: process.argv.slice(2), allowPositionals: true, options: { state: { type: 'string' }, 'datadog-site': { type: 'string' }, json: { type: 'boolean', default: false } } });
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { state: { type: 'string' }, 'datadog-site': { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
+    });
   } catch (error) {
-    fail(`${(error as Error).message.split('\n')[0]}\n${USAGE}`);
+    throw new UsageError(`${printable((error as Error).message.split('\n')[0])} (npm run rotate -- --help lists the options)`);
   }
+  if (parsed.values.help) return { help: true as const };
   const [accountId] = parsed.positionals;
-  if (!accountId || !/^\d{12}$/.test(accountId) || parsed.positionals.length > 1) fail(`ACCOUNT_ID must be one 12-digit account id\n${USAGE}`);
-  if (!parsed.values.state) fail(`--state FILE is required (the state of an earlier npm start)\n${USAGE}`);
+  if (!accountId || !/^\d{12}$/.test(accountId) || parsed.positionals.length > 1) throw new UsageError('ACCOUNT_ID must be one 12-digit account id (npm run rotate -- --help)');
+  if (!parsed.values.state) throw new UsageError('--state FILE is required (the state of an earlier npm start)');
   const site = parsed.values['datadog-site'];
-  if (site !== undefined && !isDatadogSite(site)) fail(`--datadog-site ${site.slice(0, 64)} is not a Datadog site`);
-  let state;
-  try {
-    state = loadState(parsed.values.state);
-  } catch (error) {
-    fail((error as Error).message);
-  }
-  if (!state.sandbox) fail(`${parsed.values.state} does not exist: onboard the account first with npm start -- … --state ${parsed.values.state}`);
-  const summary = await rotateLocally({ accountId, sandbox: state.sandbox, datadogAccounts: state.datadogAccounts ?? [], datadogSite: site as DatadogSite | undefined });
-  saveState(parsed.values.state, state.sandbox, summary.datadogAccounts);
-  if (parsed.values.json) {
-    process.stdout.write(`${JSON.stringify({ ...summary, datadogAccounts: undefined }, null, 2)}\n`);
-  } else {
-    process.stdout.write(
-      summary.outcome === 'rotated'
-        ? `rotated: account ${accountId}, access key ${summary.previousAccessKeyId} → ${summary.accessKeyId} (Datadog updated, old key deleted)\n`
-        : `failed: account ${accountId}: ${summary.reason}\n`,
-    );
-  }
-  return summary.outcome === 'rotated' ? 0 : 1;
+  if (site !== undefined && !isDatadogSite(site)) throw new UsageError(`--datadog-site ${printable(site, 64)} is not a Datadog site`);
+  return { help: false as const, accountId, stateFile: path.resolve(cwd, parsed.values.state), site: site as DatadogSite | undefined, json: parsed.values.json };
 }
 
-main().then(
+async function main(argv: string[], cwd: string): Promise<number> {
+  const options = parse(argv, cwd);
+  if (options.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const { accountId, stateFile } = options;
+  checkStateWritable(stateFile);
+  const release = lockStateFile(stateFile);
+  try {
+    const state = loadState(stateFile);
+    if (!state.sandbox) throw new UsageError(`${stateFile} does not exist: onboard the account first with npm start -- … --state ${stateFile}`);
+    const summary = await rotateLocally({ accountId, sandbox: state.sandbox, datadogAccounts: state.datadogAccounts ?? [], datadogSite: options.site });
+    if (summary.outcome === 'not-applicable') throw new UsageError(summary.reason ?? `account ${accountId}: rotation does not apply`);
+    if (options.json) {
+      process.stdout.write(`${JSON.stringify({ ...summary, datadogAccounts: undefined }, null, 2)}\n`);
+    } else {
+      process.stdout.write(
+        summary.outcome === 'rotated'
+          ? `rotated: account ${accountId}, access key ${summary.previousAccessKeyId} → ${summary.accessKeyId} (Datadog updated, old key deleted)\n`
+          : `failed: account ${accountId}: ${summary.reason}\n`,
+      );
+    }
+    // Reported first: a save that fails loses the file, never the result.
+    try {
+      saveState(stateFile, state.sandbox, summary.datadogAccounts);
+    } catch (error) {
+      if (!(error instanceof StateFileError)) throw error;
+      process.stderr.write(`npm run rotate: ${error.message}\n`);
+      return 1;
+    }
+    return summary.outcome === 'rotated' ? 0 : 1;
+  } finally {
+    release();
+  }
+}
+
+main(process.argv.slice(2), process.env.INIT_CWD || process.cwd()).then(
   (code) => process.exit(code),
   (error: Error) => {
-    process.stderr.write(`npm run rotate: ${error.name}: ${error.message}\n`);
-    process.exit(1);
+    const usage = error instanceof UsageError || error instanceof StateFileError;
+    process.stderr.write(`npm run rotate: ${usage ? error.message : `${error.name}: ${printable(String(error.message))}`}\n`);
+    process.exit(usage ? 2 : 1);
   },
 );

@@ -6,14 +6,15 @@
 import { randomUUID } from 'node:crypto';
 import { ROTATION_STEPS } from '../shared/onboarding/rotate-access-key';
 import { accessKeySecretName } from '../shared/onboarding/access-key-secret';
+import { RotationNotApplicableError } from '../shared/errors';
 import type { DatadogSite } from '../shared/datadog-sites';
 import { prepareLocalDeployment } from './run';
 import type { AwsSandbox } from './sandbox';
 import type { DatadogAccountRecord } from './datadog/server';
 
-/** The outcome of a local rotation. */
+/** The outcome of a local rotation: `not-applicable` for an account Datadog reaches with role delegation. */
 export interface LocalRotationSummary {
-  outcome: 'rotated' | 'failed';
+  outcome: 'rotated' | 'failed' | 'not-applicable';
   accountId: string;
   previousAccessKeyId?: string;
   accessKeyId?: string;
@@ -21,9 +22,12 @@ export interface LocalRotationSummary {
   datadogAccounts: DatadogAccountRecord[];
 }
 
+function authOf(accounts: DatadogAccountRecord[], accountId: string): { access_key_id?: string; role_name?: string } | undefined {
+  return accounts.find((candidate) => candidate.attributes.aws_account_id === accountId)?.attributes.auth_config;
+}
+
 function keyIdOf(accounts: DatadogAccountRecord[], accountId: string): string | undefined {
-  const account = accounts.find((candidate) => candidate.attributes.aws_account_id === accountId);
-  return (account?.attributes.auth_config as { access_key_id?: string } | undefined)?.access_key_id;
+  return authOf(accounts, accountId)?.access_key_id;
 }
 
 /**
@@ -40,6 +44,11 @@ export async function rotateLocally(options: {
   /** Called after each step with the key id Datadog holds then (tests check the order of the protocol). */
   afterStep?: (step: (typeof ROTATION_STEPS)[number], datadogAccessKeyId: string | undefined) => void;
 }): Promise<LocalRotationSummary> {
+  const roleName = authOf(options.datadogAccounts, options.accountId)?.role_name;
+  if (roleName !== undefined) {
+    const reason = `account ${options.accountId} uses role delegation (role ${roleName}): Datadog holds no access key of it, so rotation does not apply`;
+    return { outcome: 'not-applicable', accountId: options.accountId, reason, datadogAccounts: options.datadogAccounts };
+  }
   const deployment = await prepareLocalDeployment({ input: {}, sandbox: options.sandbox, datadogAccounts: options.datadogAccounts, datadogSite: options.datadogSite });
   const previousAccessKeyId = keyIdOf(options.datadogAccounts, options.accountId);
   const event = { SecretId: accessKeySecretName(options.accountId), ClientRequestToken: randomUUID() };
@@ -57,6 +66,9 @@ export async function rotateLocally(options: {
     const datadogAccounts = deployment.datadogAccounts();
     return { outcome: 'rotated', accountId: options.accountId, previousAccessKeyId, accessKeyId: keyIdOf(datadogAccounts, options.accountId), datadogAccounts };
   } catch (error) {
+    if (error instanceof RotationNotApplicableError) {
+      return { outcome: 'not-applicable', accountId: options.accountId, reason: error.message, datadogAccounts: deployment.datadogAccounts() };
+    }
     return { outcome: 'failed', accountId: options.accountId, previousAccessKeyId, reason: `${(error as Error).name}: ${(error as Error).message}`, datadogAccounts: deployment.datadogAccounts() };
   } finally {
     options.sandbox.restore();

@@ -14,6 +14,7 @@ import { loadDefinition, loadTemplate, templateFunctions, templateRoles, type Lo
 import type { DatadogSite } from '../shared/datadog-sites';
 import { decideLifecycleEvent } from '../shared/events/lifecycle-event';
 import { executionInputSchema, type ExecutionInput } from '../shared/onboarding/execution-input';
+import { iamRegion } from '../shared/aws/regions';
 import { partitionOfRegion, type Partition } from '../shared/partitions';
 import { describeFirstIssue } from '../shared/validation';
 
@@ -48,6 +49,8 @@ export interface LocalRunOptions {
   concurrentInput?: unknown;
   /** Level of the functions' own logs; default `SILENT` (the summary tells what happened). */
   logLevel?: 'SILENT' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  /** Bound on each Datadog request, seconds; default the functions' own (10 s). */
+  datadogTimeoutSeconds?: number;
 }
 
 type CountedService = 'iam' | 'sts' | 'organizations' | 'secretsmanager' | 'datadog';
@@ -92,12 +95,41 @@ function isEventBridgeEvent(input: unknown): input is { region?: unknown; accoun
   return input !== null && typeof input === 'object' && ('detail-type' in input || 'source' in input);
 }
 
-/** Names of the stack's resources in the local run, from the event's region and account where it has them. */
-function localNames(input: unknown): LocalNames {
+/** The region and account an event comes from, where it has well-formed ones. */
+function eventOrigin(input: unknown): { region?: string; accountId?: string } {
   const event = isEventBridgeEvent(input) ? input : {};
-  const region = typeof event.region === 'string' && /^[a-z]{2}(-[a-z]+)+-\d$/.test(event.region) ? event.region : 'us-east-1';
-  const accountId = typeof event.account === 'string' && /^\d{12}$/.test(event.account) ? event.account : DEFAULT_MANAGEMENT_ACCOUNT;
-  return { partition: partitionOfRegion(region), region, accountId, stackName: STACK_NAME };
+  return {
+    region: typeof event.region === 'string' && /^[a-z]{2}(-[a-z]+)+-\d$/.test(event.region) ? event.region : undefined,
+    accountId: typeof event.account === 'string' && /^\d{12}$/.test(event.account) ? event.account : undefined,
+  };
+}
+
+/**
+ * Names of the stack's resources in the local run: deployed in the management account of the sandbox's organization
+ * when there is a sandbox, else in the event's account; in the event's region when it is in that partition.
+ */
+function localNames(input: unknown, sandbox?: AwsSandbox): LocalNames {
+  const origin = eventOrigin(input);
+  if (sandbox) {
+    const region = origin.region !== undefined && partitionOfRegion(origin.region) === sandbox.partition ? origin.region : iamRegion(sandbox.partition);
+    return { partition: sandbox.partition, region, accountId: sandbox.managementAccountId, stackName: STACK_NAME };
+  }
+  const region = origin.region ?? 'us-east-1';
+  return { partition: partitionOfRegion(region), region, accountId: origin.accountId ?? DEFAULT_MANAGEMENT_ACCOUNT, stackName: STACK_NAME };
+}
+
+/**
+ * Why an event cannot run in a sandbox: it comes from another organization's management account (or partition), or
+ * `undefined`. Lifecycle events are emitted in the management account, so their account is the organization's.
+ */
+function otherOrganization(input: unknown, sandbox: AwsSandbox): string | undefined {
+  const origin = eventOrigin(input);
+  const partition = origin.region === undefined ? sandbox.partition : partitionOfRegion(origin.region);
+  if ((origin.accountId === undefined || origin.accountId === sandbox.managementAccountId) && partition === sandbox.partition) return undefined;
+  return (
+    `the event comes from account ${origin.accountId ?? sandbox.managementAccountId} (${partition}), but the saved organization is managed by ` +
+    `${sandbox.managementAccountId} (${sandbox.partition}): use another state file for that organization`
+  );
 }
 
 /** Whether one of the template's EventBridge rules matches the event. */
@@ -233,6 +265,19 @@ type ExecutionOutput = {
 };
 type ExecutionResult = Omit<LocalRunSummary, 'sandbox' | 'datadogAccounts' | 'calls' | 'validationAttempts'> & { validationAttempts?: number };
 
+/** The states that each make one validation attempt (of the role, or of the access key). */
+const VALIDATION_STATES = new Set(['ValidateRole', 'ValidateAccessKey']);
+
+/**
+ * The validation attempts an execution made, from its events: each time a validation state is entered, it makes
+ * attempt `validation.attempts + 1` of its input (a failed execution has no output to say so).
+ */
+function validationAttemptsIn(execution: LocalExecution): number {
+  const entered = (execution.events ?? []).filter((event) => event.type === 'StateEntered' && VALIDATION_STATES.has(event.state ?? '')).pop();
+  const before = (entered?.input as { validation?: { attempts?: unknown } } | undefined)?.validation?.attempts;
+  return entered === undefined ? 0 : (typeof before === 'number' ? before : 0) + 1;
+}
+
 /** What one execution came to, or `undefined` for a request execution (its onboardings report for it). */
 function executionSummary(done: LocalExecution, names: LocalNames): ExecutionResult | undefined {
   const output = done.output as ExecutionOutput | undefined;
@@ -247,7 +292,7 @@ function executionSummary(done: LocalExecution, names: LocalNames): ExecutionRes
     accountId: output?.accountId ?? (done.input as { accountId?: string }).accountId,
     partition: output?.partition ?? (done.input as { partition?: Partition }).partition ?? (names.partition as Partition),
     reason: done.status === 'FAILED' ? `${done.error}: ${causeMessage(done.cause)}` : undefined,
-    validationAttempts: output?.validationAttempts ?? 0,
+    validationAttempts: output?.validationAttempts ?? validationAttemptsIn(done),
     authType: output?.authType,
     memberAccessRoleName: output?.memberAccessRoleName,
     datadog: output?.datadog && {
@@ -297,7 +342,7 @@ export interface LocalDeployment {
 export async function prepareLocalDeployment(
   options: LocalRunOptions & { sandbox: AwsSandbox },
   template: Template = loadTemplate(),
-  names: LocalNames = localNames(options.input),
+  names: LocalNames = localNames(options.input, options.sandbox),
 ): Promise<LocalDeployment> {
   const { sandbox } = options;
   const keys = options.datadogKeys ?? LOCAL_DATADOG_KEYS;
@@ -325,6 +370,7 @@ export async function prepareLocalDeployment(
       AWS_ACCESS_KEY_ID: 'AKIALOCALFUNCTIONROLE',
       AWS_SECRET_ACCESS_KEY: 'local-sandbox-placeholder',
       DATADOG_API_URL: options.datadogUrl ?? datadog?.url ?? '',
+      ...(options.datadogTimeoutSeconds !== undefined ? { DATADOG_TIMEOUT_SECONDS: String(options.datadogTimeoutSeconds) } : {}),
     },
     () => options.faults?.takeCrash(),
   );
@@ -362,8 +408,9 @@ function membersOf(delivery: ReturnType<typeof deliveryOf>, names: LocalNames): 
 /** Runs the input through the real pieces. Never throws for bad input: it ends `rejected`. */
 export async function runLocally(options: LocalRunOptions): Promise<LocalRunSummary> {
   const template = loadTemplate();
-  const names = localNames(options.input);
   const sandbox = options.sandbox ?? newSandboxFor(options.input, options.propagationSeconds);
+  // The stack is deployed in the sandbox's organization (a saved one may be another's than the sample events').
+  const names = localNames(options.input, sandbox);
   const before = sandbox.mutatingCalls();
   // Started below, once the input is known to fire; the summary reads it whenever it is built.
   const live: { datadog?: LocalDatadogServer } = {};
@@ -386,6 +433,10 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunSumm
       },
     };
   };
+
+  // 0. A saved organization runs only its own events.
+  const otherOrganizationReason = options.sandbox && otherOrganization(options.input, options.sandbox);
+  if (otherOrganizationReason) return summary({ outcome: 'rejected', reason: otherOrganizationReason });
 
   // 1. Does it fire? The template's EventBridge patterns decide for events; the console input schema for the rest.
   const delivery = deliveryOf(template, options.input);

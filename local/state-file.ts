@@ -2,10 +2,14 @@
  * `--state FILE`: the sandbox and the embedded Datadog's registrations, loaded before a local run and saved after it,
  * so replays and partial states can be shown across runs.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { describeFirstIssue } from '../shared/validation';
 import type { DatadogAccountRecord } from './datadog/server';
+import { isConfigId } from './datadog/store';
 import { LOCAL_KEYS_SECRET_NAME } from './run';
-import { AwsSandbox, type SandboxJson } from './sandbox';
+import { AwsSandbox, SandboxStateError, type SandboxJson } from './sandbox';
 
 /** What a state file holds. */
 export interface LocalState {
@@ -13,7 +17,7 @@ export interface LocalState {
   datadogAccounts?: DatadogAccountRecord[];
 }
 
-/** A state file that cannot be read; the message is one line. */
+/** A state file that cannot be read, written or used; the message is one line naming the file and the problem. */
 export class StateFileError extends Error {
   constructor(message: string) {
     super(message);
@@ -21,37 +25,106 @@ export class StateFileError extends Error {
   }
 }
 
+/** A registration as the embedded Datadog holds it (API field names); other attributes pass as they are. */
+const registrationSchema = z.object({
+  id: z.string().refine(isConfigId, 'must be a UUID (Datadog config id)'),
+  type: z.literal('account'),
+  attributes: z.looseObject({
+    aws_account_id: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id'),
+    aws_partition: z.enum(['aws', 'aws-cn', 'aws-us-gov']),
+    auth_config: z.union([z.looseObject({ role_name: z.string() }), z.looseObject({ access_key_id: z.string() })], 'must hold role_name or access_key_id'),
+    created_at: z.string(),
+    modified_at: z.string(),
+  }),
+});
+
+const stateFileSchema = z.object({
+  version: z.literal(1),
+  sandbox: z.unknown(),
+  datadogAccounts: z.array(registrationSchema).superRefine((records, context) => {
+    const seen = new Set<string>();
+    for (const [index, record] of records.entries()) {
+      for (const key of [record.id, record.attributes.aws_account_id]) {
+        if (seen.has(key)) context.addIssue({ code: 'custom', path: [index], message: `repeats ${key} (one registration per id and AWS account)` });
+        seen.add(key);
+      }
+    }
+  }),
+});
+
+function systemCode(error: unknown): string {
+  const { code, message } = error as NodeJS.ErrnoException;
+  return code ?? String(message).split('\n')[0].slice(0, 200);
+}
+
 /**
  * Loads a state file; a missing file is an empty state (the run starts a new one).
  *
- * @throws StateFileError when the file is unreadable or not a saved state.
+ * @throws StateFileError when the file is unreadable or not a saved state, naming the first thing wrong.
  */
 export function loadState(file: string): LocalState {
   if (!existsSync(file)) return {};
-  let json: { version?: unknown; sandbox?: unknown; datadogAccounts?: unknown };
+  let json: unknown;
   try {
-    json = JSON.parse(readFileSync(file, 'utf8')) as typeof json;
+    json = JSON.parse(readFileSync(file, 'utf8'));
   } catch (error) {
-    throw new StateFileError(`--state ${file}: ${(error as Error).message.split('\n')[0]}`);
+    const reason = error instanceof SyntaxError ? `not JSON (${error.message.split('\n')[0].slice(0, 200)})` : `cannot be read (${systemCode(error)})`;
+    throw new StateFileError(`--state ${file}: ${reason}`);
   }
-  if (json?.version !== 1 || !Array.isArray(json.datadogAccounts)) {
-    throw new StateFileError(`--state ${file}: not a state file of npm start (version 1)`);
-  }
+  if ((json as { version?: unknown } | null)?.version !== 1) throw new StateFileError(`--state ${file}: not a state file of npm start (version 1)`);
+  const parsed = stateFileSchema.safeParse(json);
+  if (!parsed.success) throw new StateFileError(`--state ${file}: ${describeFirstIssue(parsed.error, 'the document')}`);
   try {
-    return { sandbox: AwsSandbox.fromJSON(json.sandbox), datadogAccounts: json.datadogAccounts as DatadogAccountRecord[] };
+    return { sandbox: AwsSandbox.fromJSON(parsed.data.sandbox), datadogAccounts: parsed.data.datadogAccounts as DatadogAccountRecord[] };
   } catch (error) {
-    throw new StateFileError(`--state ${file}: ${(error as Error).message.split('\n')[0]}`);
+    if (error instanceof SandboxStateError) {
+      throw new StateFileError(`--state ${file}: sandbox${error.where === 'the document' ? '' : `.${error.where}`}: ${error.problem}`);
+    }
+    throw error;
   }
 }
 
 /**
- * Saves the state. The local Datadog keys secret is left out: each run stores its own keys again, and no key value
+ * Checks, before a run, that the state can be saved where asked: the folder exists, and the file, if present, is a
+ * file that can be written.
+ *
+ * @throws StateFileError naming the problem.
+ */
+export function checkStateWritable(file: string): void {
+  const folder = path.dirname(file);
+  try {
+    if (!statSync(folder).isDirectory()) throw new StateFileError(`--state ${file}: ${folder} is not a folder`);
+    accessSync(folder, constants.W_OK);
+    if (existsSync(file)) {
+      if (!statSync(file).isFile()) throw new StateFileError(`--state ${file}: not a file`);
+      accessSync(file, constants.W_OK);
+    }
+  } catch (error) {
+    if (error instanceof StateFileError) throw error;
+    const code = systemCode(error);
+    const why = code === 'ENOENT' ? `the folder ${folder} does not exist` : code === 'EACCES' || code === 'EPERM' || code === 'EROFS' ? `cannot be written (${code})` : `cannot be used (${code})`;
+    throw new StateFileError(`--state ${file}: ${why}`);
+  }
+}
+
+/**
+ * Saves the state, replacing the file only once the new one is complete (a crash or a full disk leaves the previous
+ * state whole). The local Datadog keys secret is left out: each run stores its own keys again, and no key value
  * belongs in a file a person may share.
+ *
+ * @throws StateFileError when the file cannot be written, in one line.
  */
 export function saveState(file: string, sandbox: AwsSandbox, datadogAccounts: DatadogAccountRecord[]): void {
   const json: SandboxJson = sandbox.toJSON();
   for (const account of Object.values(json.state.accounts)) {
     account.secrets = account.secrets.filter((secret) => !secret.name.startsWith(LOCAL_KEYS_SECRET_NAME));
   }
-  writeFileSync(file, `${JSON.stringify({ version: 1, sandbox: json, datadogAccounts }, null, 2)}\n`);
+  const partial = `${file}.${process.pid}.partial`;
+  try {
+    writeFileSync(partial, `${JSON.stringify({ version: 1, sandbox: json, datadogAccounts }, null, 2)}\n`);
+    renameSync(partial, file);
+  } catch (error) {
+    rmSync(partial, { force: true });
+    throw new StateFileError(`cannot save the state to ${file} (${systemCode(error)}); the run's result above was not saved`);
+  }
 }

@@ -26,6 +26,8 @@ export interface LocalExecution {
   output?: unknown;
   error?: string;
   cause?: string;
+  /** What happened in it, oldest first, as reported to the progress listener (set once it runs). */
+  events?: ProgressEvent[];
 }
 
 /** The recorded executions of the local state machine, and the mocked `SFNClient`. */
@@ -96,8 +98,24 @@ export class LocalExecutions {
 /** A Task handler: the function's handler invoked with the state's effective input. */
 export type TaskInvoker = (functionArn: string, input: unknown) => Promise<unknown>;
 
-/** A progress line for the person running it. */
-export type ProgressListener = (event: { type: string; state?: string; stateType?: string; input?: unknown; output?: unknown; error?: string; cause?: string }) => void;
+/** Receives the progress of a local run, for the person running it. */
+export type ProgressListener = (event: ProgressEvent) => void;
+
+/**
+ * One step-level event of an execution, as `aws-local-stepfunctions` reports them: `ExecutionStarted` (with the
+ * execution's `input`), `StateEntered`, `StateExited`, `StateFailed`, `StateRetried`…
+ */
+export interface ProgressEvent {
+  type: string;
+  /** The execution's name. */
+  execution?: string;
+  state?: string;
+  stateType?: string;
+  input?: unknown;
+  output?: unknown;
+  error?: string;
+  cause?: string;
+}
 
 type StateDefinition = { Type: string; Resource?: string; Seconds?: number; SecondsPath?: string; ItemProcessor?: { States: Record<string, StateDefinition> }; Iterator?: { States: Record<string, StateDefinition> } };
 
@@ -147,7 +165,7 @@ function valueAtPath(document: unknown, jsonPath: string): unknown {
  * Wait states take no real time: each advances the sandbox's virtual clock by its seconds instead, so IAM's
  * propagation delay passes exactly as it would. Retry intervals are skipped.
  *
- * @returns the execution, with status `SUCCEEDED` and output, or `FAILED` with error and cause.
+ * @returns the execution, with status `SUCCEEDED` and output, or `FAILED` with error and cause, and its events.
  */
 export async function runExecution(
   definition: Record<string, unknown>,
@@ -176,6 +194,12 @@ export async function runExecution(
 
   const machine = new StateMachine(definition as never, { validationOptions: { checkArn: true, checkPaths: true } });
   execution.status = 'RUNNING';
+  const events: ProgressEvent[] = [];
+  execution.events = events;
+  const report = (event: ProgressEvent) => {
+    events.push(event);
+    onProgress(event);
+  };
   const run = machine.run(execution.input as never, {
     overrides: { taskResourceLocalHandlers: taskHandlers as never, waitTimeOverrides: zero('Wait'), retryIntervalOverrides: zero('Task') },
     context: {
@@ -192,11 +216,12 @@ export async function runExecution(
         const seconds = Number(definitionState.Seconds ?? valueAtPath(state.input, definitionState.SecondsPath ?? '$.none') ?? 0);
         clock.advance(seconds);
       }
-      onProgress({
+      report({
         type: entry.type,
+        execution: execution.name,
         state: state?.name,
         stateType: state?.type,
-        input: state?.input,
+        input: entry.type === 'ExecutionStarted' ? execution.input : state?.input,
         output: state?.output,
         error: entry.Error,
         cause: entry.Cause,

@@ -29,6 +29,11 @@ export const ENV = {
   DATADOG_KEYS_SECRET_ARN: z.string().regex(/^arn:aws[a-z-]*:secretsmanager:/, 'must be a Secrets Manager secret ARN'),
   /** Base URL of a Datadog-compatible API to use instead of the site's (local runs only; empty in deployments). */
   DATADOG_API_URL: z.union([z.literal(''), z.url()]).optional(),
+  /**
+   * Bound on each Datadog request, seconds (default 10, far below the functions' time-outs). Not a stack parameter:
+   * local runs and tests shorten it.
+   */
+  DATADOG_TIMEOUT_SECONDS: z.coerce.number().positive().max(30).optional(),
   /** Name of the role Datadog assumes in each member account (parameter `DatadogRoleName`). */
   DATADOG_ROLE_NAME: iamName,
   /** Name of the integration policy; further parts get `-2`, `-3`… (parameter `DatadogPolicyName`). */

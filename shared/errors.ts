@@ -140,3 +140,14 @@ export class AccountRequestInProgressError extends OnboardingError {
     this.name = 'AccountRequestInProgressError';
   }
 }
+
+/**
+ * Access-key rotation asked for an account Datadog reaches with role delegation: it holds no access key of the
+ * account, so there is nothing to rotate, and the registration must not be switched to a key. Not retried.
+ */
+export class RotationNotApplicableError extends OnboardingError {
+  constructor(message: string, context?: ErrorContext) {
+    super(message, context);
+    this.name = 'RotationNotApplicableError';
+  }
+}

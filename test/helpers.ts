@@ -57,3 +57,27 @@ export function runCli(args: string[], env: Record<string, string> = {}, timeout
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
+
+/**
+ * Runs `npm start`'s command in this process, for tests where the process boundary is not what is tested (a child
+ * process costs seconds).
+ *
+ * @param cwd - where the user stands (npm's `INIT_CWD`); default the repository.
+ * @param onStdout - sees each piece of stdout as it is written (e.g. to act while the run is under way).
+ */
+export async function runCliHere(args: string[], cwd = ROOT, onStdout?: (text: string) => void): Promise<CliRun> {
+  // Loaded on use: most suites that use these helpers never run the command.
+  const { main } = await import('../local/cli');
+  let stdout = '';
+  let stderr = '';
+  const code = await main(args, {
+    stdout: (text) => {
+      stdout += text;
+      onStdout?.(text);
+    },
+    stderr: (text) => (stderr += text),
+    cwd,
+    env: {},
+  });
+  return { code, stdout, stderr };
+}

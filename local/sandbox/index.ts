@@ -44,6 +44,7 @@ export type { SandboxDump } from './dump';
 export { SandboxSetupError } from './errors';
 export { AWS_MANAGED_POLICIES } from './managed-policies';
 export type { OrganizationsAccountState, SandboxJson, ServiceName } from './state';
+export { SandboxStateError } from './state';
 export type { CallHooks } from './mock-wiring';
 
 /** How to build a sandbox. */
@@ -121,6 +122,31 @@ export class AwsSandbox {
       options.managementAccountId,
       newAccount(options.managementAccountId, { name: 'management', partition, state: 'ACTIVE', joinedMs: this.clock.now() }),
     );
+  }
+
+  /** The organization's management account (12 digits). */
+  get managementAccountId(): string {
+    return this.state.managementAccountId;
+  }
+
+  /** The organization's partition. */
+  get partition(): Partition {
+    return this.state.partition;
+  }
+
+  /** Seconds IAM changes made from now on take to take effect (see {@link SandboxOptions.propagationSeconds}). */
+  get propagationSeconds(): number {
+    return this.state.propagationSeconds;
+  }
+
+  /**
+   * Changes how long IAM changes made from now on take to take effect; changes already made keep their time.
+   *
+   * @throws Error when `seconds` is negative or not finite.
+   */
+  set propagationSeconds(seconds: number) {
+    if (!Number.isFinite(seconds) || seconds < 0) throw new Error(`AwsSandbox: propagationSeconds must be a non-negative number, got ${seconds}`);
+    this.state.propagationSeconds = seconds;
   }
 
   /**
@@ -475,7 +501,7 @@ export class AwsSandbox {
    * Rebuilds a sandbox saved with {@link AwsSandbox.toJSON} (after `JSON.parse`). The result is not installed.
    *
    * @param options.clock - the clock to use; default a new one at the saved time.
-   * @throws Error when `json` is not a saved sandbox.
+   * @throws SandboxStateError when `json` is not a saved sandbox.
    */
   static fromJSON(json: unknown, options: { clock?: VirtualClock } = {}): AwsSandbox {
     const saved = deserializeState(json);

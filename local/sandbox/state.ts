@@ -264,17 +264,29 @@ export function serializeState(state: SandboxState, clockMs: number): SandboxJso
   return { formatVersion: 1, clockMs, state: structuredClone(state) };
 }
 
+/** A document that is not a saved sandbox: `where` is the path of its first invalid field, `problem` what is wrong. */
+export class SandboxStateError extends Error {
+  constructor(
+    readonly where: string,
+    readonly problem: string,
+  ) {
+    super(`AwsSandbox.fromJSON: not a saved sandbox (${where}: ${problem})`);
+    this.name = 'SandboxStateError';
+  }
+}
+
 /**
  * Loads a state saved by {@link serializeState} (after a JSON round trip).
  *
- * @throws Error naming the first invalid field when `json` is not a saved sandbox.
+ * @throws SandboxStateError naming the first invalid field when `json` is not a saved sandbox.
  */
 export function deserializeState(json: unknown): SandboxJson {
   const parsed = jsonSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    const where = issue && issue.path.length > 0 ? issue.path.map(String).join('.') : 'the document';
-    throw new Error(`AwsSandbox.fromJSON: not a saved sandbox (${where}: ${issue?.message ?? 'invalid'})`);
+    // Keys of a hand-edited file can be anything: only short identifiers are shown.
+    const where = issue && issue.path.length > 0 ? issue.path.map((key) => (/^[\w.-]{1,64}$/.test(String(key)) ? String(key) : '(a key not shown)')).join('.') : 'the document';
+    throw new SandboxStateError(where, issue?.message ?? 'invalid');
   }
   return parsed.data as SandboxJson;
 }

@@ -6,6 +6,7 @@
  */
 import { ApiException } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-common/exception';
 import { DatadogRequestError, OnboardingError, TransientError, type ErrorContext } from '../errors';
+import { DatadogUnreachableError } from './http';
 
 /** HTTP status of a Datadog `ApiException`, or `undefined` for other errors. */
 export function datadogStatus(error: unknown): number | undefined {
@@ -36,14 +37,22 @@ const REMEDIES: Record<number, string> = {
 };
 
 /**
- * Wraps a failure of a Datadog call: 429, 5xx and network failures become {@link TransientError} (retried by the
- * state machine after the client's own retries), other statuses {@link DatadogRequestError}.
+ * Wraps a failure of a Datadog call: 429, 5xx, time-outs and network failures become {@link TransientError}
+ * (retried by the state machine after the client's own retries; a time-out or an unreachable endpoint names the URL
+ * and the cause), other statuses {@link DatadogRequestError}.
  *
  * @param operation - the client method, e.g. `createAWSAccount`, for the message.
  */
 export function datadogFailure(error: unknown, operation: string, context: ErrorContext): Error {
   const status = datadogStatus(error);
   if (status === undefined) {
+    if (error instanceof DatadogUnreachableError) {
+      return new TransientError(`Datadog ${operation} got no answer: ${error.message}`, {
+        remedy: 'Check that the functions reach Datadog (DatadogSite parameter, network egress); replay the account if it persists',
+        ...context,
+        cause: error,
+      });
+    }
     if (isNetworkFailure(error)) {
       return new TransientError(`Datadog ${operation} failed: ${(error as Error).name ?? 'error'}`, { ...context, cause: error });
     }

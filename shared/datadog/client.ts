@@ -7,7 +7,9 @@
 import { createConfiguration } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-common/configuration';
 import { BaseServerConfiguration } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-common/servers';
 import { AWSIntegrationApi } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/apis/AWSIntegrationApi';
+import { logger as clientLogger } from '@datadog/datadog-api-client/dist/logger';
 import type { DatadogSite } from '../datadog-sites';
+import { boundedFetch, DEFAULT_DATADOG_TIMEOUT_SECONDS } from './http';
 import type { DatadogKeys } from './keys';
 
 /** Where and how to reach Datadog. */
@@ -16,16 +18,24 @@ export interface DatadogConnection {
   keys: DatadogKeys;
   /** A Datadog-compatible base URL to use instead of the site's (local runs); empty or absent otherwise. */
   apiUrl?: string;
+  /** Bound on each request, body included, in seconds; default {@link DEFAULT_DATADOG_TIMEOUT_SECONDS}. */
+  timeoutSeconds?: number;
 }
 
 /**
- * Builds the v2 `AWSIntegrationApi`, with the client's own retries on 429 and 5xx (honouring `x-ratelimit-reset`).
+ * Builds the v2 `AWSIntegrationApi`, with the client's own retries on 429 and 5xx (honouring `x-ratelimit-reset`)
+ * and each request bounded in time ({@link boundedFetch}: a request without an answer fails with
+ * `DatadogUnreachableError`).
  */
 export function awsIntegrationApi(connection: DatadogConnection): AWSIntegrationApi {
+  // The client logs every failed request with its stack before rethrowing it; each failure is logged once, with its
+  // cause, by the function that gets it (shared/middleware/classify-errors.ts).
+  clientLogger.setLevel('silent');
   const configuration = createConfiguration({
     authMethods: { apiKeyAuth: connection.keys.apiKey, appKeyAuth: connection.keys.appKey },
     enableRetry: true,
     maxRetries: 3,
+    fetch: boundedFetch(connection.timeoutSeconds ?? DEFAULT_DATADOG_TIMEOUT_SECONDS),
     ...(connection.apiUrl ? { baseServer: new BaseServerConfiguration(connection.apiUrl, {}) } : {}),
   });
   if (!connection.apiUrl) configuration.setServerVariables({ site: connection.site });

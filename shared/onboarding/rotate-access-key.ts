@@ -11,8 +11,8 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import type { AWSIntegrationApi } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/apis/AWSIntegrationApi';
 import { reachMemberAccount } from '../aws/member-account';
-import { registerAccount, type RegistrationSettings } from '../datadog/registration';
-import { OnboardingError } from '../errors';
+import { findRegistration, registerAccount, type RegistrationSettings } from '../datadog/registration';
+import { OnboardingError, RotationNotApplicableError } from '../errors';
 import { createAccessKey, deleteAccessKey, listAccessKeys } from '../iam/user';
 import { readStoredKey } from './access-key-secret';
 import type { OnboardingTarget } from './target';
@@ -111,11 +111,32 @@ async function finishStep(request: RotationRequest): Promise<void> {
 }
 
 /**
- * Runs one rotation step.
+ * Refuses to rotate the key of an account Datadog reaches with role delegation (by the site and partition, or by
+ * its registration): a new key would be useless, and the PATCH of setSecret would switch the registration to it.
+ */
+async function requireAccessKeyRegistration(request: RotationRequest): Promise<void> {
+  const { accountId } = request.target;
+  const notApplicable = (why: string) =>
+    new RotationNotApplicableError(`${why}: Datadog holds no access key of the account, so rotation does not apply`, {
+      accountId,
+      step: STEP,
+      remedy: `Nothing to do but stop the rotation of secret ${request.secretId} (aws secretsmanager cancel-rotate-secret)`,
+    });
+  if (request.target.authType === 'role') throw notApplicable(`the account is onboarded with role delegation on ${request.target.datadogSite}`);
+  const registration = await findRegistration(await request.datadog(), accountId, STEP);
+  const roleName = (registration?.attributes?.authConfig as { roleName?: string } | undefined)?.roleName;
+  if (roleName !== undefined) throw notApplicable(`Datadog reaches the account with role delegation (role ${roleName})`);
+}
+
+/**
+ * Runs one rotation step. Before a new key is created (createSecret) and before Datadog is given it (setSecret), the
+ * account must be one Datadog reaches with an access key.
  *
+ * @throws RotationNotApplicableError for an account Datadog reaches with role delegation; nothing is changed.
  * @throws OnboardingError subclasses naming the account and what to do; Secrets Manager retries the rotation later.
  */
 export async function rotationStep(step: RotationStep, request: RotationRequest): Promise<void> {
+  if (step === 'createSecret' || step === 'setSecret') await requireAccessKeyRegistration(request);
   const steps: Record<RotationStep, (request: RotationRequest) => Promise<void>> = {
     createSecret: createStep,
     setSecret: setStep,

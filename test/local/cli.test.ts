@@ -1,10 +1,12 @@
 /**
  * `npm start` as a user meets it: exit codes, one JSON document with --json, one-line errors.
  */
-import { writeFileSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { runCli } from '../helpers';
+import { OPTIONS, USAGE, UsageError, parseCommandLine } from '../../local/cli-options';
+import { loadState } from '../../local/state-file';
+import { ROOT, runCli, runCliHere as startHere } from '../helpers';
 
 const start = (...args: string[]) => runCli(args);
 
@@ -62,5 +64,85 @@ describe('Command: npm start', () => {
     expect(broken.stderr).toMatch(/^npm start: .*broken\.json is not valid JSON: .*\n$/);
     expect(badId.code).toBe(2);
     expect(badId.stderr).toBe('npm start: execution input accountId: must be a 12-digit AWS account id\n');
+  });
+});
+
+describe('Command: npm start, its options', () => {
+  it.each([['--help'], ['-h']])('%s prints the usage, every option included, and exits 0', async (flag) => {
+    const { code, stdout, stderr } = await startHere([flag]);
+
+    expect(code).toBe(0);
+    expect(stdout).toBe(`${USAGE}\n`);
+    for (const name of Object.keys(OPTIONS)) expect(USAGE).toContain(`--${name}`);
+    expect(USAGE).toContain('-h, --help');
+    expect(stderr).toBe('');
+  });
+
+  it.each([
+    [['--propagation-seconds', '-5'], '-5'],
+    [['--propagation-seconds=-5'], '-5'],
+    [['--propagation-seconds', '100000'], '100000'],
+    [['--propagation-seconds', '1e3'], '1e3'],
+  ])('refuses %j in one line saying what is allowed', (args, shown) => {
+    expect(() => parseCommandLine(args, ROOT)).toThrow(new UsageError(`--propagation-seconds must be a whole number of seconds from 0 to 86400, got ${shown}`));
+  });
+
+  it('says what COUNT of a fault may be', () => {
+    expect(() => parseCommandLine(['--fault', 'iam:CreateRole:Throttling:100000'], ROOT)).toThrow('COUNT must be a whole number from 1 to 99999, or always');
+  });
+
+  it('reads the event and the state file from where the user stands, not from the package folder', async () => {
+    // Prepare: npm runs scripts from the package folder; INIT_CWD is where the user typed the command.
+    const here = mkdtempSync(path.join(tmpdir(), 'onboarding-cwd-'));
+    writeFileSync(path.join(here, 'replay.json'), readFileSync(path.join(ROOT, 'events', 'console-replay.json')));
+
+    // Act
+    const { code, stdout } = await startHere(['replay.json', '--state', 'org.json'], here);
+
+    // Assess
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^Onboarding from replay\.json\n/);
+    expect(loadState(path.join(here, 'org.json')).datadogAccounts).toHaveLength(1);
+  });
+
+  it('applies --propagation-seconds to a saved state too, from this run on', async () => {
+    // Prepare: a saved organization where IAM takes 10 s; then another account is onboarded with 0 s.
+    const stateFile = path.join(mkdtempSync(path.join(tmpdir(), 'onboarding-state-')), 'org.json');
+    await startHere(['events/console-replay.json', '--state', stateFile]);
+
+    // Act
+    const { code, stdout } = await startHere(['events/control-tower-update-managed-account.json', '--state', stateFile, '--propagation-seconds', '0']);
+
+    // Assess: the role is assumable at the first attempt, and the saved state keeps the new delay.
+    expect(code).toBe(0);
+    expect(stdout).toContain('✓ role assumable (attempt 1)');
+    expect(loadState(stateFile).sandbox?.propagationSeconds).toBe(0);
+  });
+});
+
+describe('Command: npm start, what it prints', () => {
+  it('reports the attempts of a failed validation, without a waiting line after the failure, in access-key words', async () => {
+    // Act: IAM takes longer than MaxValidationSeconds (900 s) to make the key usable.
+    const { code, stdout } = await startHere(['events/govcloud-console-replay.json', '--propagation-seconds', '80000']);
+
+    // Assess
+    expect(code).toBe(1);
+    const lines = stdout.split('\n');
+    const failedAt = lines.findIndex((line) => line.includes('✗ ValidateAccessKey: RoleValidationTimeoutError'));
+    expect(failedAt).toBeGreaterThan(0);
+    expect(lines.slice(failedAt).join('\n')).not.toContain('waiting');
+    expect(stdout).toContain('… access key not usable yet (attempt 1, InvalidClientTokenId); waiting 5 s');
+    expect(stdout).not.toContain('assumable');
+    expect(stdout).toContain('validation attempts: 19');
+  });
+
+  it('labels the steps of each account of a GovCloud request, and sums up the mutating calls', async () => {
+    const { code, stdout } = await startHere(['events/organizations-create-govcloud-account.json']);
+
+    expect(code).toBe(0);
+    expect(stdout).toContain('execution request-car-examplegovcloudrequestid333\n  → DescribeAccountRequest');
+    expect(stdout).toContain('execution onboard-333344445555: account 333344445555 (aws)\n  → ResolveTarget');
+    expect(stdout).toContain('execution onboard-777788889999: account 777788889999 (aws-us-gov)\n  → ResolveTarget');
+    expect(stdout).toMatch(/\nmutating calls: iam \d+, secretsmanager \d+, datadog \d+\n$/);
   });
 });

@@ -3,8 +3,11 @@
  * key before the old one is deleted, the user never keeps more than the key in use, and a replay afterwards changes
  * nothing.
  */
+import { randomUUID } from 'node:crypto';
 import { rotateLocally } from '../../local/rotate';
-import { LOCAL_FOREIGN_MANAGEMENT_ACCOUNT, newSandboxFor, runLocally } from '../../local/run';
+import { LOCAL_FOREIGN_MANAGEMENT_ACCOUNT, newSandboxFor, prepareLocalDeployment, runLocally } from '../../local/run';
+import type { AwsSandbox } from '../../local/sandbox';
+import { accessKeySecretName } from '../../shared/onboarding/access-key-secret';
 import { sampleEvent } from '../helpers';
 
 const GOV = '777788889999';
@@ -91,4 +94,61 @@ describe('Function: rotateLocally', () => {
     expect(summary.outcome).toBe('failed');
     expect(summary.reason).toMatch(/ResourceNotFoundException|not an access-key secret/);
   });
+
+  it('says in one line that an account with role delegation has no key to rotate, and changes nothing', async () => {
+    // Prepare
+    const sandbox = newSandboxFor(sampleEvent('console-replay.json'));
+    const onboarded = await runLocally({ input: sampleEvent('console-replay.json'), sandbox });
+    const before = JSON.stringify(sandbox.toJSON().state);
+
+    // Act
+    const summary = await rotateLocally({ accountId: '444455556666', sandbox, datadogAccounts: onboarded.datadogAccounts });
+
+    // Assess
+    expect(summary).toMatchObject({
+      outcome: 'not-applicable',
+      reason: 'account 444455556666 uses role delegation (role DatadogIntegrationRole): Datadog holds no access key of it, so rotation does not apply',
+      datadogAccounts: onboarded.datadogAccounts,
+    });
+    expect(JSON.stringify(sandbox.toJSON().state)).toBe(before);
+  });
 });
+
+describe('Function: the rotation function on an account Datadog reaches with role delegation', () => {
+  const userKeys = (sandbox: AwsSandbox) =>
+    sandbox.dump().accounts[GOV].users.find((candidate) => candidate.userName === 'DatadogIntegrationUser')?.accessKeys.map((key) => key.accessKeyId);
+
+  it('never creates a key for it, nor switches its registration back to access keys', async () => {
+    // Prepare: an account onboarded with an access key, whose registration has since moved to role delegation.
+    const sandbox = newSandboxFor(replay);
+    const onboarded = await runLocally({ input: replay, sandbox, datadogSite: 'datadoghq.com' });
+    const roleAuth = { role_name: 'DatadogIntegrationRole', external_id: '0123456789abcdef0123456789abcdef' };
+    const switched = onboarded.datadogAccounts.map((account) => ({ ...account, attributes: { ...account.attributes, auth_config: roleAuth } }));
+    const deployment = await prepareLocalDeployment({ input: {}, sandbox, datadogAccounts: switched, datadogSite: 'datadoghq.com' });
+    const keysBefore = userKeys(sandbox);
+    const token = randomUUID();
+    sandbox.install();
+    try {
+      // Act: Secrets Manager runs the steps that would create a key and give it to Datadog.
+      const failures: unknown[] = [];
+      for (const Step of ['createSecret', 'setSecret']) {
+        await deployment.functions.within('RotateAccessKeyFunction', async () => {
+          const { rotateAccessKeyStep } = await import('../../functions/rotate-access-key/index');
+          await rotateAccessKeyStep({ SecretId: accessKeySecretName(GOV), ClientRequestToken: token, Step }).catch((error: unknown) => failures.push(error));
+        });
+      }
+
+      // Assess
+      expect(failures.map((error) => [(error as Error).name, (error as Error).message])).toEqual([
+        ['RotationNotApplicableError', expect.stringMatching(/^account 777788889999, step RotateAccessKey: Datadog reaches the account with role delegation \(role DatadogIntegrationRole\): Datadog holds no access key of the account, so rotation does not apply/)],
+        ['RotationNotApplicableError', expect.stringContaining('so rotation does not apply')],
+      ]);
+      expect(deployment.datadogAccounts().map((account) => account.attributes.auth_config)).toEqual([roleAuth]);
+      expect(userKeys(sandbox)).toEqual(keysBefore);
+    } finally {
+      sandbox.restore();
+      await deployment.close();
+    }
+  });
+});
+

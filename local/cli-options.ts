@@ -1,0 +1,143 @@
+/**
+ * The command line of `npm start`: its options, its help text, and their parsing into checked values.
+ */
+import path from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { DATADOG_SITES, isDatadogSite, type DatadogSite } from '../shared/datadog-sites';
+import { FaultPlan } from './faults';
+import { REPO_ROOT } from './template';
+
+/** Bounds of `--propagation-seconds`: none, up to a day (IAM takes seconds, "a minute (rare)"). */
+const MAX_PROPAGATION_SECONDS = 86_400;
+
+/** The options `parseArgs` knows; {@link USAGE} describes each. */
+export const OPTIONS = {
+  'datadog-site': { type: 'string' },
+  'datadog-url': { type: 'string' },
+  state: { type: 'string' },
+  fault: { type: 'string', multiple: true },
+  'propagation-seconds': { type: 'string' },
+  json: { type: 'boolean', default: false },
+  verbose: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const satisfies ParseArgsConfig['options'];
+
+/** The help text (`--help`, `-h`). */
+export const USAGE = `usage: npm start -- [EVENT.json] [options]
+
+Runs a lifecycle event, or a console replay input, through the whole onboarding flow locally (no AWS, no Docker).
+EVENT.json defaults to events/control-tower-create-managed-account.json. Paths are relative to where you run npm.
+
+options:
+  --datadog-site SITE        Datadog site: ${DATADOG_SITES.join(', ')}
+  --datadog-url URL          send Datadog calls to that server instead of the embedded one (keys in DD_API_KEY, DD_APP_KEY)
+  --state FILE               load the sandbox and Datadog's registrations from FILE and save them after the run
+                             (a missing FILE starts empty; one run at a time per FILE)
+  --fault SPEC               inject a fault, repeatable: SERVICE:OPERATION:ERROR[:COUNT] or crash-after:SERVICE:OPERATION
+  --propagation-seconds N    seconds IAM changes take to take effect, 0 to ${MAX_PROPAGATION_SECONDS} (default 10; with --state,
+                             from this run on)
+  --json                     print exactly one JSON document on stdout (progress goes to stderr)
+  --verbose                  also print the functions' own logs and error stacks (on stderr)
+  -h, --help                 print this help
+
+exit codes: 0 onboarded or ignored, 1 failed, 2 rejected input (one line on stderr)`;
+
+/** A bad command line or input file: reported in one line, exit 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+/** What the command line asks for. */
+export interface CliOptions {
+  help: false;
+  /** The input file, absolute. */
+  file: string;
+  site?: DatadogSite;
+  datadogUrl?: string;
+  propagationSeconds?: number;
+  json: boolean;
+  verbose: boolean;
+  /** The state file, absolute. */
+  stateFile?: string;
+  faults: FaultPlan;
+}
+
+/** One printable line of at most `max` characters: control characters and line separators become `?`. */
+export function printable(text: string, max = 200): string {
+  // eslint-disable-next-line no-control-regex
+  const line = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, '?');
+  return line.length > max ? `${line.slice(0, max)}…` : line;
+}
+
+/**
+ * `--propagation-seconds -5` would read as an unknown option `-5`: a negative number after an option that takes a
+ * value is that value (then refused with the option's own message).
+ */
+function joinNegativeValues(argv: string[]): string[] {
+  const valued = new Set(Object.entries(OPTIONS).filter(([, option]) => option.type === 'string').map(([name]) => `--${name}`));
+  const joined: string[] = [];
+  for (let index = 0; index < argv.length; index += 1) {
+    if (valued.has(argv[index]) && /^-\d/.test(argv[index + 1] ?? '')) {
+      joined.push(`${argv[index]}=${argv[index + 1]}`);
+      index += 1;
+    } else {
+      joined.push(argv[index]);
+    }
+  }
+  return joined;
+}
+
+function propagationSeconds(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const seconds = /^\d{1,6}$/.test(value) ? Number(value) : NaN;
+  if (!(seconds <= MAX_PROPAGATION_SECONDS)) {
+    throw new UsageError(`--propagation-seconds must be a whole number of seconds from 0 to ${MAX_PROPAGATION_SECONDS}, got ${printable(value, 24)}`);
+  }
+  return seconds;
+}
+
+/**
+ * Parses the command line.
+ *
+ * @param argv - the arguments after `npm start --`.
+ * @param cwd - where the user stands (npm's `INIT_CWD`): relative paths resolve from there.
+ * @returns the options, or `{help: true}` for `--help` / `-h`.
+ * @throws UsageError naming the first thing wrong, in one line (the usage line follows for unknown options).
+ */
+export function parseCommandLine(argv: string[], cwd: string): CliOptions | { help: true } {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: joinNegativeValues(argv), allowPositionals: true, options: OPTIONS });
+  } catch (error) {
+    throw new UsageError(`${printable((error as Error).message.split('\n')[0])}\nusage: npm start -- [EVENT.json] [options] (npm start -- --help lists them)`);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return { help: true };
+  if (positionals.length > 1) throw new UsageError('one event file at most (npm start -- --help lists the options)');
+  const site = values['datadog-site'];
+  if (site !== undefined && !isDatadogSite(site)) {
+    throw new UsageError(`--datadog-site ${printable(site, 64)} is not a Datadog site (one of ${DATADOG_SITES.join(', ')})`);
+  }
+  const url = values['datadog-url'];
+  if (url !== undefined && !/^https?:\/\/[^\s]+$/.test(url)) throw new UsageError('--datadog-url must be an http(s) URL');
+  let faults: FaultPlan;
+  try {
+    faults = FaultPlan.parse(values.fault ?? []);
+  } catch (error) {
+    throw new UsageError(printable((error as Error).message));
+  }
+  return {
+    help: false,
+    stateFile: values.state === undefined ? undefined : path.resolve(cwd, values.state),
+    faults,
+    file: positionals[0] === undefined ? path.join(REPO_ROOT, 'events', 'control-tower-create-managed-account.json') : path.resolve(cwd, positionals[0]),
+    site,
+    datadogUrl: url,
+    propagationSeconds: propagationSeconds(values['propagation-seconds']),
+    json: values.json,
+    verbose: values.verbose,
+  };
+}

@@ -1,0 +1,84 @@
+/**
+ * What `npm start` prints: the progress of each execution, step by step, and the summary of the run.
+ */
+import type { LocalRunSummary } from './run';
+import type { ProgressListener } from './step-functions';
+
+type ValidationOutput = { validation?: { assumable?: boolean; attempts?: number; waitSeconds?: number; lastError?: string } };
+
+/** What a validation state proves, in the words of its check. */
+const VALIDATIONS: Record<string, { proven: string; notYet: string }> = {
+  ValidateRole: { proven: 'role assumable', notYet: 'role not assumable yet' },
+  ValidateAccessKey: { proven: 'access key usable', notYet: 'access key not usable yet' },
+};
+
+/**
+ * Prints each step of each execution as it runs: a header naming the execution and its account, then `→` when a
+ * task starts, `✓` when it ends, `↻` when it is retried, `✗` when it fails, and each validation attempt.
+ *
+ * @param write - prints one line.
+ */
+export function progressPrinter(write: (line: string) => void): ProgressListener {
+  // A caught failure still exits its state (with the error added to its input): remember it, so the state is not
+  // then shown as done, nor its input's previous validation result shown as a new one.
+  const failed = new Set<string>();
+  return (event) => {
+    if (event.type === 'ExecutionStarted') {
+      const input = event.input as { accountId?: unknown; partition?: unknown } | undefined;
+      const account = typeof input?.accountId === 'string' ? `: account ${input.accountId}${typeof input.partition === 'string' ? ` (${input.partition})` : ''}` : '';
+      write(`execution ${event.execution}${account}`);
+      return;
+    }
+    const state = event.state ?? '';
+    if (event.type === 'StateEntered') failed.delete(state);
+    if (event.type === 'StateFailed') failed.add(state);
+    if (event.type === 'StateEntered' && event.stateType === 'Task') write(`  → ${state}`);
+    if (event.type === 'StateExited' && event.stateType === 'Task' && !failed.has(state)) {
+      const validation = VALIDATIONS[state];
+      const result = (event.output as ValidationOutput | undefined)?.validation;
+      if (!validation) write(`    ✓ ${state}`);
+      else if (result?.assumable) write(`    ✓ ${validation.proven} (attempt ${result.attempts})`);
+      else write(`    … ${validation.notYet} (attempt ${result?.attempts}, ${result?.lastError}); waiting ${result?.waitSeconds} s`);
+    }
+    if (event.type === 'StateRetried') write(`    ↻ ${state} retried`);
+    if (event.type === 'StateFailed') write(`    ✗ ${state}: ${event.error}`);
+  };
+}
+
+function mutatingCallsLine(summary: LocalRunSummary): string {
+  const writes = Object.entries(summary.calls.mutating).filter(([, count]) => count > 0);
+  return `mutating calls: ${writes.length === 0 ? 'none' : writes.map(([service, count]) => `${service} ${count}`).join(', ')}`;
+}
+
+/** The summary of a run, in lines for a person (the `--json` document says the same for a program). */
+export function describeSummary(summary: LocalRunSummary): string {
+  if (summary.onboardings) {
+    const lines = [`outcome: ${summary.outcome} (${summary.onboardings.length} accounts)`];
+    for (const onboarding of summary.onboardings) {
+      const detail = onboarding.reason ? ` — ${onboarding.reason}` : `, Datadog config ${onboarding.datadog?.accountConfigId}`;
+      lines.push(`  ${onboarding.accountId} (${onboarding.partition}): ${onboarding.outcome}, ${onboarding.authType ?? 'unknown'}, validation attempts ${onboarding.validationAttempts}${detail}`);
+    }
+    lines.push(`Datadog registrations held: ${summary.datadogAccounts.length}`);
+    lines.push(mutatingCallsLine(summary));
+    return lines.join('\n');
+  }
+  const lines = [`outcome: ${summary.outcome}`];
+  if (summary.accountId) lines.push(`account: ${summary.accountId} (${summary.partition ?? 'aws'})`);
+  if (summary.reason) lines.push(`reason: ${summary.reason}`);
+  if (summary.outcome === 'onboarded' || summary.outcome === 'failed') lines.push(`validation attempts: ${summary.validationAttempts}`);
+  if (summary.outcome === 'onboarded') {
+    const account = summary.accountId ? summary.sandbox.accounts[summary.accountId] : undefined;
+    if (summary.authType === 'access_keys') {
+      const user = account?.users.find((candidate) => candidate.accessKeys.some((key) => key.accessKeyId === summary.datadog?.accessKeyId));
+      lines.push(`Datadog: config ${summary.datadog?.accountConfigId}, access key ${summary.datadog?.accessKeyId} (the secret stays in Secrets Manager)`);
+      if (user) lines.push(`IAM: user ${user.userName} with ${user.accessKeys.length} access key`);
+    } else {
+      const role = account?.roles.find((candidate) => candidate.roleName === summary.datadog?.roleName);
+      lines.push(`Datadog: config ${summary.datadog?.accountConfigId}, role ${summary.datadog?.roleName}, external ID ${summary.datadog?.externalId}`);
+      if (role) lines.push(`IAM: role ${role.roleName} with ${role.attachedPolicyArns.join(', ')}`);
+    }
+  }
+  lines.push(`Datadog registrations held: ${summary.datadogAccounts.length}`);
+  lines.push(mutatingCallsLine(summary));
+  return lines.join('\n');
+}

@@ -1,0 +1,62 @@
+/**
+ * One run at a time on a state file: a lock file next to it (`FILE.lock`, holding the process id), created
+ * exclusively, removed when the run ends. A lock whose process is gone (a run killed mid-way) is taken over.
+ */
+import { openSync, readFileSync, rmSync, writeSync, closeSync } from 'node:fs';
+import { StateFileError } from './state-file';
+
+/** Whether a process with that id is running (signal 0 only checks; `EPERM` means it runs as another user). */
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function holderOf(lockFile: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(lockFile, 'utf8').trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Takes the lock of a state file for this process.
+ *
+ * @returns a function that releases it (idempotent).
+ * @throws StateFileError, in one line, when another running process holds it, or the lock cannot be created
+ *   (the folder is missing or read-only).
+ */
+export function lockStateFile(file: string): () => void {
+  const lockFile = `${file}.lock`;
+  for (let attempt = 0; attempt < 2; attempt += 1) {
+    let fd: number;
+    try {
+      fd = openSync(lockFile, 'wx');
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'EEXIST') throw new StateFileError(`--state ${file}: cannot create the lock ${lockFile} (${code ?? 'error'})`);
+      const holder = holderOf(lockFile);
+      if (holder === undefined || isRunning(holder)) {
+        const who = holder === undefined ? `its lock ${lockFile} exists` : `process ${holder} is using it`;
+        throw new StateFileError(`--state ${file} is in use by another run (${who}); wait for it to finish, or delete the lock if no run is left`);
+      }
+      // The run that held it is gone: its state file was saved whole or not at all (see saveState).
+      rmSync(lockFile, { force: true });
+      continue;
+    }
+    writeSync(fd, `${process.pid}\n`);
+    closeSync(fd);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      rmSync(lockFile, { force: true });
+    };
+  }
+  throw new StateFileError(`--state ${file}: another run took its lock ${lockFile} meanwhile; try again`);
+}
