@@ -14,8 +14,8 @@ import { ROOT } from '../helpers';
  * developer guide), and by `sam local invoke` likewise.
  */
 const RUNTIME_VARIABLES = new Set(['AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_LAMBDA_FUNCTION_NAME', 'AWS_EXECUTION_ENV']);
-/** Set only by the local runner (`npm start`), never deployed: shared/config.ts documents it so. */
-const LOCAL_RUN_VARIABLES = new Set(['DATADOG_API_URL']);
+/** Set only by the local runner (`npm start`) and tests, never deployed: shared/config.ts documents them so. */
+const LOCAL_RUN_VARIABLES = new Set(['DATADOG_API_URL', 'DATADOG_TIMEOUT_SECONDS']);
 
 const functions = templateFunctions(loadTemplate());
 const samLocalEnv = JSON.parse(readFileSync(path.join(ROOT, 'events', 'sam-local-env.json'), 'utf8')) as Record<string, Record<string, unknown>>;
