@@ -105,14 +105,16 @@ function propagationSeconds(value: string | undefined): number | undefined {
  * @param argv - the arguments after `npm start --`.
  * @param cwd - where the user stands (npm's `INIT_CWD`): relative paths resolve from there.
  * @returns the options, or `{help: true}` for `--help` / `-h`.
- * @throws UsageError naming the first thing wrong, in one line (the usage line follows for unknown options).
+ * @throws UsageError naming the first thing wrong, in one line.
  */
 export function parseCommandLine(argv: string[], cwd: string): CliOptions | { help: true } {
   let parsed;
   try {
     parsed = parseArgs({ args: joinNegativeValues(argv), allowPositionals: true, options: OPTIONS });
   } catch (error) {
-    throw new UsageError(`${printable((error as Error).message.split('\n')[0])}\nusage: npm start -- [EVENT.json] [options] (npm start -- --help lists them)`);
+    // Node's own message runs on with advice about '--' that does not apply here: keep its first sentence.
+    const firstSentence = (error as Error).message.split('\n')[0].split(/\.\s/)[0].replace(/\.$/, '');
+    throw new UsageError(`${printable(firstSentence)} (npm start -- --help lists the options)`);
   }
   const { values, positionals } = parsed;
   if (values.help) return { help: true };

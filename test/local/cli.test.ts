@@ -27,11 +27,22 @@ describe('Command: npm start', () => {
   });
 
   it('runs the Control Tower sample by default and ends with a readable summary', async () => {
-    const { code, stdout } = await start('--datadog-site', 'datadoghq.eu');
+    const { code, stdout } = await start();
     expect(code).toBe(0);
     expect(stdout).toContain('Onboarding from events/control-tower-create-managed-account.json');
     expect(stdout).toContain('→ ValidateRole');
     expect(stdout).toContain('outcome: onboarded');
+  });
+
+  it('onboards for the site --datadog-site names: the role trusts that site\'s Datadog account', async () => {
+    const { code, stdout } = await startHere(['--datadog-site', 'ap1.datadoghq.com', '--json']);
+
+    expect(code).toBe(0);
+    const summary = JSON.parse(stdout) as { sandbox: { accounts: Record<string, { roles: { roleName: string; assumeRolePolicyDocument: unknown }[] }> } };
+    const role = summary.sandbox.accounts['444455556666'].roles.find((candidate) => candidate.roleName === 'DatadogIntegrationRole');
+    // ap1.datadoghq.com's AWS account (BRIEF: Datadog's DdAccountIdBySite), not the default site's 464622532012.
+    expect(JSON.stringify(role?.assumeRolePolicyDocument)).toContain('arn:aws:iam::417141415827:root');
+    expect(JSON.stringify(role?.assumeRolePolicyDocument)).not.toContain('464622532012');
   });
 
   it('exits 0 with the reason for an ignored event', async () => {
@@ -43,12 +54,12 @@ describe('Command: npm start', () => {
   it.each([
     ['a missing file', ['events/nope.json'], /^npm start: cannot read events\/nope\.json: ENOENT\n$/],
     ['an unknown site', ['--datadog-site', 'datadog.example'], /^npm start: --datadog-site datadog\.example is not a Datadog site/],
-    ['an unknown option', ['--colour'], /^npm start: Unknown option '--colour'/],
+    ['an unknown option', ['--colour'], /^npm start: Unknown option '--colour' \(npm start -- --help lists the options\)\n$/],
   ])('exits 2 with one line for %s', async (_, args, message) => {
     const { code, stderr, stdout } = await start(...args);
     expect(code).toBe(2);
     expect(stderr).toMatch(message);
-    expect(stderr).not.toMatch(/\n\s+at /);
+    expect(stderr.split('\n')).toEqual([expect.stringMatching(/^npm start: /), '']);
     expect(stdout).toBe('');
   });
 

@@ -53,6 +53,7 @@ describe('Functions: saveState and loadState', () => {
 
     const text = readFileSync(stateFile, 'utf8');
     expect(text).not.toContain(keys.apiKey);
+    expect(text).not.toContain(keys.appKey);
     expect(text).not.toContain('datadog-onboarding/datadog-keys');
   });
 
