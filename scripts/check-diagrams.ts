@@ -31,7 +31,7 @@ export function mermaidBlocks(markdown: string): MermaidBlock[] {
   return blocks;
 }
 
-type MermaidParse = (text: string) => Promise<unknown>;
+export type MermaidParse = (text: string) => Promise<unknown>;
 
 /**
  * Loads mermaid's parser. Mermaid sanitises labels with DOMPurify, which needs a DOM `window` when it is first
@@ -45,8 +45,12 @@ async function loadMermaidParse(): Promise<MermaidParse> {
   return (text) => mermaid.parse(text);
 }
 
-/** Problems of one file's diagrams, as `FILE:LINE: message` lines. */
-async function problemsOf(file: string, parse: MermaidParse): Promise<string[]> {
+/**
+ * Problems of one file's diagrams, as `FILE:LINE: message` lines.
+ *
+ * @throws Error when the file holds no mermaid diagram (a check that passes vacuously is no check).
+ */
+export async function problemsOf(file: string, parse: MermaidParse): Promise<string[]> {
   const blocks = mermaidBlocks(readFileSync(file, 'utf8'));
   if (blocks.length === 0) throw new Error(`${file}: no mermaid diagram`);
   const problems: string[] = [];
