@@ -1,7 +1,10 @@
 /**
- * Configuration from environment variables, set by `template.yaml` from the stack parameters.
+ * Configuration from environment variables, set by `template.yaml` from the stack parameters (and `AWS_REGION` by
+ * the Lambda runtime).
  *
- * Each function reads only the variables it needs, by passing the matching part of {@link ENV} to {@link readEnv}.
+ * The one place that reads the environment: each function reads only the variables it needs, by passing the matching
+ * part of {@link ENV} to {@link readEnv}. A default is declared here and, identically, as the stack parameter's
+ * `Default` in template.yaml (test/template/environment.test.ts checks both), never at a call site.
  */
 import { z } from 'zod';
 import { DATADOG_SITES } from './datadog-sites';
@@ -23,6 +26,8 @@ const booleanFlag = z.enum(['true', 'false']).transform((value) => value === 'tr
 
 /** Every environment variable the functions read, with its meaning. */
 export const ENV = {
+  /** The function's own region, set by the Lambda runtime ("Defined runtime environment variables", AWS Lambda developer guide). */
+  AWS_REGION: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region code'),
   /** Datadog site the accounts are registered with (parameter `DatadogSite`). */
   DATADOG_SITE: z.enum(DATADOG_SITES),
   /** ARN of the Secrets Manager secret holding `{"apiKey": "...", "appKey": "..."}` (parameter `DatadogKeysSecretArn`). */
@@ -48,6 +53,15 @@ export const ENV = {
   ALLOW_ROLE_TAKEOVER: booleanFlag,
   /** ARN of the validator function's execution role, trusted during onboarding only. */
   VALIDATOR_ROLE_ARN: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\//, 'must be an IAM role ARN'),
+  /**
+   * Prefix of the secrets holding an IAM user's access key for another partition, `<prefix><partition>-credentials`
+   * (parameter `PartitionCredentialsSecretPrefix`; may be empty).
+   */
+  PARTITION_CREDENTIALS_SECRET_PREFIX: z.string().regex(/^[\w/+=.@-]{0,400}$/, 'must be a secret name prefix').default('datadog-onboarding/'),
+  /** Region of the STS and IAM calls into AWS GovCloud (US) (parameter `GovCloudRegion`). */
+  GOVCLOUD_REGION: z.enum(['us-gov-west-1', 'us-gov-east-1']).default('us-gov-west-1'),
+  /** Region of the STS and IAM calls into the China partition (parameter `ChinaRegion`). */
+  CHINA_REGION: z.enum(['cn-north-1', 'cn-northwest-1']).default('cn-north-1'),
   /** Upper bound, in seconds, of the time spent proving the role or key usable (parameter `MaxValidationSeconds`). */
   MAX_VALIDATION_SECONDS: z.coerce.number().int().min(10).max(MAX_VALIDATION_SECONDS_BOUND),
   /** Comma-separated `key:value` tags Datadog puts on the account's data (parameter `DatadogAccountTags`). */
@@ -56,6 +70,28 @@ export const ENV = {
   DATADOG_METRICS_COLLECTION: booleanFlag,
   /** Whether Datadog collects resources, "extended collection" (parameter `DatadogResourceCollection`). */
   DATADOG_RESOURCE_COLLECTION: booleanFlag,
+  /** Name of the IAM user whose access key Datadog uses where it cannot assume a role (parameter `DatadogUserName`). */
+  DATADOG_USER_NAME: iamName,
+  /** Prefix of the per-account access-key secrets, `<prefix><accountId>` (parameter `AccessKeySecretPrefix`). */
+  ACCESS_KEY_SECRET_PREFIX: z
+    .string()
+    .regex(/^[\w/+=.@-]{0,380}datadog-access-keys\/$/, 'must be a secret name prefix ending with datadog-access-keys/')
+    .default('datadog-onboarding/datadog-access-keys/'),
+  /** Comma-separated ARNs of the roles that may read the access-key secrets; the only readers their policy allows. */
+  ACCESS_KEY_READER_ARNS: z
+    .string()
+    .min(1, 'must list the role ARNs that may read key secrets')
+    .transform((value) => value.split(',').map((arn) => arn.trim()).filter(Boolean)),
+  /** KMS key of the access-key secrets; empty for Secrets Manager's `aws/secretsmanager` (parameter `AccessKeyKmsKeyId`). */
+  ACCESS_KEY_KMS_KEY_ID: z
+    .string()
+    .max(2048)
+    .optional()
+    .transform((value) => value || undefined),
+  /** ARN of the rotation function of the access-key secrets. */
+  ROTATION_FUNCTION_ARN: z.string().regex(/^arn:aws[a-z-]*:lambda:/, 'must be a Lambda function ARN'),
+  /** Days between rotations of an access key (parameter `AccessKeyRotationDays`). */
+  ACCESS_KEY_ROTATION_DAYS: z.coerce.number().int().min(1).max(1000),
   /** ARN of the onboarding state machine (starter only). */
   STATE_MACHINE_ARN: z.string().regex(/^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:/, 'must be a state machine ARN'),
 } as const;

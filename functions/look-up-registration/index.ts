@@ -1,44 +1,39 @@
 /**
  * LookUpRegistration: asks Datadog whether it already holds the account (adopting that registration's external ID)
  * or generates a new external ID, and fetches the permissions Datadog publishes for the integration policy.
+ * The step's rules: `shared/steps/look-up-registration.ts`.
  */
-import { datadogApiFor } from '../../shared/datadog/api-from-env';
-import { standardPermissions } from '../../shared/datadog/permissions';
-import { prepareExternalId, type PreparedExternalId } from '../../shared/datadog/registration';
 import { logger } from '../../shared/logger';
-import { onboardingHandler } from '../../shared/middleware/onboarding-handler';
-import { parseStepInput, targetInputSchema } from '../../shared/onboarding/step-inputs';
+import { stepHandler } from '../../shared/middleware/onboarding-handler';
+import { lookUpRegistrationInputSchema, type LookUpRegistrationInput } from '../../shared/onboarding/step-inputs';
+import { lookUpRegistration, type LookUpRegistrationResult } from '../../shared/steps/look-up-registration';
 
-const STEP = 'LookUpRegistration';
-
-/** Output, carried as `$.registration`. The external ID is not a secret: it guards against the confused deputy. */
-export interface LookUpRegistrationResult extends PreparedExternalId {
-  /** IAM actions for the integration policy. */
-  permissions: string[];
-  /** `datadog` when fetched from Datadog's endpoint, `snapshot` when it was unreachable. */
-  permissionsSource: 'datadog' | 'snapshot';
-}
+export type { LookUpRegistrationResult };
 
 /**
  * Looks up the registration.
  *
- * @param event - `{target}`.
+ * @param input - `{target}`, parsed by the handler.
  * @throws DatadogRequestError (e.g. 403 for bad keys), DatadogKeysError, TransientError.
+ *
+ * @example
+ * ```ts
+ * const registration = await lookUpRegistrationStep({ target });
+ * // { accountConfigId: null, externalId: '<32 hex characters from Datadog>', source: 'generated',
+ * //   permissions: ['apigateway:GET', …], permissionsSource: 'datadog' }
+ * ```
  */
-export async function lookUpRegistrationStep(event: unknown): Promise<LookUpRegistrationResult> {
-  const { target } = parseStepInput(targetInputSchema, event, STEP);
-  const api = await datadogApiFor(target.datadogSite, { accountId: target.accountId, step: STEP });
-  const prepared = await prepareExternalId(api, target);
-  const permissions = await standardPermissions(api);
+export async function lookUpRegistrationStep(input: LookUpRegistrationInput): Promise<LookUpRegistrationResult> {
+  const result = await lookUpRegistration(input);
   logger.info('registration looked up', {
-    accountId: target.accountId,
-    accountConfigId: prepared.accountConfigId,
-    externalIdSource: prepared.source,
-    permissionsSource: permissions.source,
-    permissionCount: permissions.actions.length,
+    accountId: input.target.accountId,
+    accountConfigId: result.accountConfigId,
+    externalIdSource: result.source,
+    permissionsSource: result.permissionsSource,
+    permissionCount: result.permissions.length,
   });
-  return { ...prepared, permissions: permissions.actions, permissionsSource: permissions.source };
+  return result;
 }
 
 /** Lambda entry point. */
-export const handler = onboardingHandler(STEP, lookUpRegistrationStep);
+export const handler = stepHandler('LookUpRegistration', lookUpRegistrationInputSchema, lookUpRegistrationStep);

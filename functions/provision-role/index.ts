@@ -1,48 +1,40 @@
 /**
  * ProvisionRole: in the member account, converges the integration policy and the Datadog role, whose trust policy
- * also trusts the validator until validation passed (at most `MAX_VALIDATION_SECONDS` plus a grace period).
+ * also trusts the validator until validation passed. The step's rules: `shared/steps/provision-role.ts`.
  */
-import { callerArnIn, partitionAccess, reachMemberAccount } from '../../shared/aws/member-account';
-import { ownPartition } from '../../shared/aws/partition-credentials';
 import { pickEnv, readEnv } from '../../shared/config';
 import { logger } from '../../shared/logger';
-import { onboardingHandler } from '../../shared/middleware/onboarding-handler';
-import { provisionDatadogRole, type ProvisionResult } from '../../shared/onboarding/provision';
-import { parseStepInput, provisionInputSchema } from '../../shared/onboarding/step-inputs';
-import { validatorTrustExpiry } from '../../shared/onboarding/validator-trust-expiry';
-
-const STEP = 'ProvisionRole';
+import { stepHandler } from '../../shared/middleware/onboarding-handler';
+import { provisionRoleInputSchema, type ProvisionRoleInput } from '../../shared/onboarding/step-inputs';
+import { provisionRole, type ProvisionResult } from '../../shared/steps/provision-role';
 
 /**
  * Provisions the role.
  *
- * @param event - `{target, externalId, permissions}`.
+ * @param input - `{target, externalId, permissions, permissionsSource?}`, parsed by the handler.
  * @returns `{roleArn, policyArns, changed, validationRequired, memberAccessRoleName}`: the last names the member
  *   access role that worked, which later steps assume directly.
  * @throws MemberAccountAccessError, AccountNotActiveError, AccountPendingActivationError, ForeignResourceError,
  *   InvalidInputError; transient AWS errors become TransientError.
+ *
+ * @example
+ * ```ts
+ * const role = await provisionRoleStep({ target, externalId: registration.externalId, permissions: registration.permissions });
+ * // { roleArn: 'arn:aws:iam::444455556666:role/DatadogIntegrationRole',
+ * //   policyArns: ['arn:aws:iam::444455556666:policy/DatadogIntegrationPolicy'], changed: true,
+ * //   validationRequired: true, memberAccessRoleName: 'AWSControlTowerExecution' }
+ * ```
  */
-export async function provisionRoleStep(event: unknown): Promise<ProvisionResult & { memberAccessRoleName: string }> {
-  const { target, externalId, permissions, permissionsSource } = parseStepInput(provisionInputSchema, event, STEP);
+export async function provisionRoleStep(input: ProvisionRoleInput): Promise<ProvisionResult & { memberAccessRoleName: string }> {
   const env = readEnv(pickEnv('VALIDATOR_ROLE_ARN', 'ALLOW_ROLE_TAKEOVER', 'MAX_VALIDATION_SECONDS'));
-  const context = { accountId: target.accountId, step: STEP };
-  const { iam, accessRoleName } = await reachMemberAccount(target, STEP);
-  // In another partition the validator acts as that partition's IAM user, so that user is the one trusted.
-  const validatorRoleArn =
-    target.partition === ownPartition()
-      ? env.VALIDATOR_ROLE_ARN
-      : await callerArnIn(target.partition, await partitionAccess(target.partition, context), context);
-  const result = await provisionDatadogRole(iam, {
-    target,
-    externalId,
-    permissions,
-    validator: { principalArn: validatorRoleArn, expiresAt: validatorTrustExpiry(new Date(), env.MAX_VALIDATION_SECONDS) },
+  const result = await provisionRole(input, {
+    validatorRoleArn: env.VALIDATOR_ROLE_ARN,
     allowTakeover: env.ALLOW_ROLE_TAKEOVER,
-    keepExistingPolicies: permissionsSource === 'snapshot',
+    maxValidationSeconds: env.MAX_VALIDATION_SECONDS,
   });
-  logger.info('role provisioned', { accountId: target.accountId, memberAccessRoleName: accessRoleName, ...result });
-  return { ...result, memberAccessRoleName: accessRoleName };
+  logger.info('role provisioned', { accountId: input.target.accountId, ...result });
+  return result;
 }
 
 /** Lambda entry point. */
-export const handler = onboardingHandler(STEP, provisionRoleStep);
+export const handler = stepHandler('ProvisionRole', provisionRoleInputSchema, provisionRoleStep);

@@ -1,28 +1,28 @@
 /**
  * RemoveValidatorTrust: after validation passed, the Datadog role's trust policy goes back to Datadog's statement
- * alone.
+ * alone. The step's rules: `shared/steps/remove-validator-trust.ts`.
  */
-import { reachMemberAccount } from '../../shared/aws/member-account';
 import { logger } from '../../shared/logger';
-import { onboardingHandler } from '../../shared/middleware/onboarding-handler';
-import { removeValidatorTrust } from '../../shared/onboarding/remove-validator-trust';
-import { externalIdInputSchema, parseStepInput } from '../../shared/onboarding/step-inputs';
-
-const STEP = 'RemoveValidatorTrust';
+import { stepHandler } from '../../shared/middleware/onboarding-handler';
+import { removeValidatorTrustInputSchema, type RemoveValidatorTrustInput } from '../../shared/onboarding/step-inputs';
+import { removeValidatorTrust } from '../../shared/steps/remove-validator-trust';
 
 /**
  * Removes the validator's statement.
  *
- * @param event - `{target, externalId}`.
+ * @param input - `{target, externalId}`, parsed by the handler.
  * @returns `{trustPolicyUpdated}`.
+ *
+ * @example
+ * ```ts
+ * await removeValidatorTrustStep({ target, externalId }); // { trustPolicyUpdated: true }; on a replay, false
+ * ```
  */
-export async function removeValidatorTrustStep(event: unknown): Promise<{ trustPolicyUpdated: boolean }> {
-  const { target, externalId } = parseStepInput(externalIdInputSchema, event, STEP);
-  const { iam } = await reachMemberAccount(target, STEP);
-  const result = await removeValidatorTrust(iam, target, externalId);
-  logger.info('validator trust removed', { accountId: target.accountId, ...result });
+export async function removeValidatorTrustStep(input: RemoveValidatorTrustInput): Promise<{ trustPolicyUpdated: boolean }> {
+  const result = await removeValidatorTrust(input);
+  logger.info('validator trust removed', { accountId: input.target.accountId, ...result });
   return result;
 }
 
 /** Lambda entry point. */
-export const handler = onboardingHandler(STEP, removeValidatorTrustStep);
+export const handler = stepHandler('RemoveValidatorTrust', removeValidatorTrustInputSchema, removeValidatorTrustStep);

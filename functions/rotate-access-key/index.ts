@@ -5,26 +5,21 @@
  */
 import { DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
-import { iamName, pickEnv, readEnv } from '../../shared/config';
+import { pickEnv, readEnv } from '../../shared/config';
 import { datadogApiFor } from '../../shared/datadog/api-from-env';
 import { parseAccountTags } from '../../shared/datadog/registration';
 import { authTypeFor } from '../../shared/datadog-sites';
 import { InvalidInputError } from '../../shared/errors';
 import { logger } from '../../shared/logger';
-import { onboardingHandler } from '../../shared/middleware/onboarding-handler';
+import { stepHandler } from '../../shared/middleware/onboarding-handler';
 import { ACCOUNT_TAG_KEY, PARTITION_TAG_KEY } from '../../shared/onboarding/access-key-secret';
-import { ROTATION_STEPS, rotationStep } from '../../shared/onboarding/rotate-access-key';
+import { rotationStep } from '../../shared/onboarding/rotate-access-key';
+import { rotateAccessKeyInputSchema, type RotateAccessKeyInput } from '../../shared/onboarding/step-inputs';
 import type { OnboardingTarget } from '../../shared/onboarding/target';
-import { parseStepInput } from '../../shared/onboarding/step-inputs';
 import { PARTITIONS } from '../../shared/partitions';
 
 const STEP = 'RotateAccessKey';
 const secrets = new SecretsManagerClient({});
-const eventSchema = z.object({
-  SecretId: z.string().min(1).max(2048),
-  ClientRequestToken: z.string().min(32).max(64),
-  Step: z.enum(ROTATION_STEPS),
-});
 const tagsSchema = z.object({ [ACCOUNT_TAG_KEY]: z.string().regex(/^\d{12}$/), [PARTITION_TAG_KEY]: z.enum(PARTITIONS) });
 
 type TargetEnv = { DATADOG_SITE: OnboardingTarget['datadogSite']; MEMBER_ACCESS_ROLE_NAME: string; CONTROL_TOWER_ACCESS_ROLE_NAME: string };
@@ -56,14 +51,32 @@ async function targetOf(secretId: string, env: TargetEnv): Promise<OnboardingTar
 /**
  * Runs one rotation step.
  *
- * @param event - `{SecretId, ClientRequestToken, Step}` as Secrets Manager sends it.
+ * @param input - `{SecretId, ClientRequestToken, Step}` as Secrets Manager sends it, parsed by the handler.
+ * @param sleep - waits that many seconds (the local run passes its virtual clock's).
+ *
+ * @example
+ * ```ts
+ * for (const Step of ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const) {
+ *   await rotateAccessKeyStep({ SecretId: keySecretArn, ClientRequestToken: randomUUID(), Step });
+ * }
+ * ```
  */
-export async function rotateAccessKeyStep(event: unknown, sleep = (seconds: number) => new Promise<void>((resolve) => setTimeout(resolve, seconds * 1000))): Promise<void> {
-  const { SecretId, ClientRequestToken, Step } = parseStepInput(eventSchema, event, STEP);
-  const env = readEnv({
-    ...pickEnv('DATADOG_SITE', 'MEMBER_ACCESS_ROLE_NAME', 'CONTROL_TOWER_ACCESS_ROLE_NAME', 'MAX_VALIDATION_SECONDS', 'DATADOG_ACCOUNT_TAGS', 'DATADOG_METRICS_COLLECTION', 'DATADOG_RESOURCE_COLLECTION'),
-    DATADOG_USER_NAME: iamName,
-  });
+export async function rotateAccessKeyStep(
+  { SecretId, ClientRequestToken, Step }: RotateAccessKeyInput,
+  sleep = (seconds: number) => new Promise<void>((resolve) => setTimeout(resolve, seconds * 1000)),
+): Promise<void> {
+  const env = readEnv(
+    pickEnv(
+      'DATADOG_SITE',
+      'MEMBER_ACCESS_ROLE_NAME',
+      'CONTROL_TOWER_ACCESS_ROLE_NAME',
+      'MAX_VALIDATION_SECONDS',
+      'DATADOG_ACCOUNT_TAGS',
+      'DATADOG_METRICS_COLLECTION',
+      'DATADOG_RESOURCE_COLLECTION',
+      'DATADOG_USER_NAME',
+    ),
+  );
   const target = await targetOf(SecretId, env);
   await rotationStep(Step, {
     secrets,
@@ -84,4 +97,4 @@ export async function rotateAccessKeyStep(event: unknown, sleep = (seconds: numb
 }
 
 /** Lambda entry point. */
-export const handler = onboardingHandler(STEP, (event: unknown) => rotateAccessKeyStep(event));
+export const handler = stepHandler(STEP, rotateAccessKeyInputSchema, (input) => rotateAccessKeyStep(input));

@@ -1,6 +1,10 @@
 /**
  * StartOnboarding: the EventBridge target. Recognises lifecycle events that created an account and starts the
  * onboarding state machine for it; everything else is logged with the reason and changes nothing.
+ *
+ * Unlike the steps, the event is not parsed by Powertools Parser (its EventBridge envelope and schema): an event that
+ * does not match must be answered `ignored` or `rejected` with a reason, not thrown (EventBridge would retry it into
+ * the dead-letter queue), and Parser's schema requires fields (`version`, `resources`) this tool never reads.
  */
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { pickEnv, readEnv } from '../../shared/config';
@@ -24,6 +28,14 @@ export type StartOnboardingResult =
  *
  * @throws the SDK's errors when Step Functions fails (Lambda retries twice, then sends the event to the dead-letter
  *   queue: template.yaml, EventInvokeConfig).
+ *
+ * @example
+ * ```ts
+ * await startOnboarding(controlTowerCreateManagedAccountEvent); // SUCCEEDED
+ * // { accountId: '444455556666', outcome: 'started', executionArn: 'arn:aws:states:…:execution:…-onboarding:onboard-444455556666' }
+ * await startOnboarding(failedEvent);
+ * // { outcome: 'ignored', reason: 'CreateManagedAccount for account 444455556666 is in state FAILED' }
+ * ```
  */
 export async function startOnboarding(event: unknown): Promise<StartOnboardingResult> {
   const decision = decideLifecycleEvent(event);

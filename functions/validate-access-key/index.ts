@@ -1,35 +1,33 @@
 /**
  * ValidateAccessKey: one attempt at using the stored access key the way Datadog will. The state machine waits
- * `waitSeconds` and calls again until `assumable` is true.
+ * `waitSeconds` and calls again until `assumable` is true. The step's rules: `shared/steps/validate-access-key.ts`.
  */
-import { z } from 'zod';
 import { pickEnv, readEnv } from '../../shared/config';
 import { logger } from '../../shared/logger';
-import { onboardingHandler } from '../../shared/middleware/onboarding-handler';
-import { parseStepInput, targetSchema } from '../../shared/onboarding/step-inputs';
-import { attemptKeyValidation } from '../../shared/onboarding/validate-access-key';
-import type { ValidationResult } from '../../shared/onboarding/validate-role';
-
-const STEP = 'ValidateAccessKey';
-const inputSchema = z.object({
-  target: targetSchema,
-  keySecretArn: z.string().regex(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:/, 'must be a Secrets Manager secret ARN'),
-  validation: z.object({ attempts: z.number().int().min(0), waitedSeconds: z.number().min(0), startedAt: z.iso.datetime().optional() }).loose(),
-});
+import { stepHandler } from '../../shared/middleware/onboarding-handler';
+import { validateAccessKeyInputSchema, type ValidateAccessKeyInput } from '../../shared/onboarding/step-inputs';
+import type { ValidationResult } from '../../shared/onboarding/validation-schedule';
+import { validateAccessKey } from '../../shared/steps/validate-access-key';
 
 /**
  * Makes one attempt.
  *
- * @param event - `{target, keySecretArn, validation: {attempts, waitedSeconds, startedAt?}}`.
+ * @param input - `{target, keySecretArn, validation: {attempts, waitedSeconds, startedAt?}}`, parsed by the handler.
  * @returns `{assumable, attempts, waitedSeconds, waitSeconds, startedAt, lastError?}` (seconds; `startedAt` ISO 8601).
+ * @throws RoleValidationTimeoutError past `MAX_VALIDATION_SECONDS`; OnboardingError when the secret holds no key.
+ *
+ * @example
+ * ```ts
+ * const validation = await validateAccessKeyStep({ target, keySecretArn: accessKey.keySecretArn, validation: { attempts: 0, waitedSeconds: 0 } });
+ * // not yet: { assumable: false, attempts: 1, waitedSeconds: 5, waitSeconds: 5, startedAt: '…', lastError: 'InvalidClientTokenId' }
+ * ```
  */
-export async function validateAccessKeyStep(event: unknown): Promise<ValidationResult> {
-  const { target, keySecretArn, validation } = parseStepInput(inputSchema, event, STEP);
+export async function validateAccessKeyStep(input: ValidateAccessKeyInput): Promise<ValidationResult> {
   const env = readEnv(pickEnv('MAX_VALIDATION_SECONDS'));
-  const result = await attemptKeyValidation(target, keySecretArn, validation, { maxTotalSeconds: env.MAX_VALIDATION_SECONDS });
-  logger.info(result.assumable ? 'access key is usable' : 'access key not usable yet', { accountId: target.accountId, ...result });
+  const result = await validateAccessKey(input, { maxTotalSeconds: env.MAX_VALIDATION_SECONDS });
+  logger.info(result.assumable ? 'access key is usable' : 'access key not usable yet', { accountId: input.target.accountId, ...result });
   return result;
 }
 
 /** Lambda entry point. */
-export const handler = onboardingHandler(STEP, validateAccessKeyStep);
+export const handler = stepHandler('ValidateAccessKey', validateAccessKeyInputSchema, validateAccessKeyStep);

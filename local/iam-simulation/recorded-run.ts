@@ -14,6 +14,7 @@ import { forgetSecrets } from '../../shared/aws/json-secret';
 import { decideLifecycleEvent } from '../../shared/events/lifecycle-event';
 import { accessKeySecretName } from '../../shared/onboarding/access-key-secret';
 import { ROTATION_STEPS } from '../../shared/onboarding/rotate-access-key';
+import { rotateAccessKeyInputSchema } from '../../shared/onboarding/step-inputs';
 import type { Partition } from '../../shared/partitions';
 import { startLocalDatadog } from '../datadog/server';
 import { matchesEventPattern } from '../event-pattern';
@@ -357,7 +358,7 @@ export async function recordOnboarding(options: {
       return functions.within(ROTATION_FUNCTION, async () => {
         // Loaded inside the function's environment, like a Lambda cold start (its logger reads the log level then).
         const { rotateAccessKeyStep } = await import('../../functions/rotate-access-key/index');
-        await rotateAccessKeyStep(event, async (seconds) => sandbox.clock.advance(seconds));
+        await rotateAccessKeyStep(rotateAccessKeyInputSchema.parse(event), async (seconds) => sandbox.clock.advance(seconds));
       });
     });
     previous = result.catch(() => undefined);

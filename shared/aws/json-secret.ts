@@ -1,7 +1,8 @@
 /**
- * Reading JSON secrets from Secrets Manager (Powertools parameters), from the region the secret's ARN names, with a
- * short cache so a warm function does not read them on every call.
+ * Reading JSON secrets from Secrets Manager (Powertools Parameters, `transform: 'json'`), from the region the
+ * secret's ARN names, with a short cache so a warm function does not read them on every call.
  */
+import { TransformParameterError } from '@aws-lambda-powertools/parameters';
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 
 /** How long a read secret is reused by a warm function, in seconds. */
@@ -21,19 +22,19 @@ function providerFor(secretId: string): SecretsProvider {
 }
 
 /**
- * Reads a secret's string and parses it as JSON.
+ * Reads a secret (version `AWSCURRENT`) as JSON.
  *
  * @param secretId - the secret's ARN or name.
- * @returns the parsed value, or `undefined` when the string is not JSON (the caller names the expected format).
+ * @returns the parsed value, or `undefined` when the secret is not JSON (the caller names the expected format).
  * @throws the Secrets Manager error as `cause` of Powertools' `GetParameterError` (the caller classifies it).
  */
 export async function readJsonSecret(secretId: string): Promise<unknown> {
-  const value = await providerFor(secretId).get(secretId, { maxAge: CACHE_SECONDS });
-  if (typeof value !== 'string') return undefined;
   try {
-    return JSON.parse(value);
-  } catch {
-    return undefined;
+    return await providerFor(secretId).get(secretId, { maxAge: CACHE_SECONDS, transform: 'json' });
+  } catch (error) {
+    // Powertools' message quotes JSON.parse's, which quotes the value: it goes no further.
+    if (error instanceof TransformParameterError) return undefined;
+    throw error;
   }
 }
 

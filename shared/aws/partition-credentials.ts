@@ -6,6 +6,7 @@
  */
 import type { AwsCredentialIdentity } from '@aws-sdk/types';
 import { z } from 'zod';
+import { pickEnv, readEnv } from '../config';
 import { PartitionCredentialsError, TransientError, type ErrorContext } from '../errors';
 import { partitionOfRegion, type Partition } from '../partitions';
 import { readJsonSecret, secretsManagerCause } from './json-secret';
@@ -16,26 +17,27 @@ const credentialsSchema = z.object({
   secretAccessKey: z.string().min(16),
 });
 
-/** Default prefix of the credentials secrets' names (parameter `PartitionCredentialsSecretPrefix`). */
-export const DEFAULT_CREDENTIALS_SECRET_PREFIX = 'datadog-onboarding/';
-
-/** The partition the automation itself runs in (its Lambda region's). */
-export function ownPartition(region = process.env.AWS_REGION ?? 'us-east-1'): Partition {
-  return partitionOfRegion(region);
+/**
+ * The partition the automation itself runs in (its Lambda region's).
+ *
+ * @throws InvalidInputError when `AWS_REGION` is missing or not a region code (see `readEnv`).
+ */
+export function ownPartition(): Partition {
+  return partitionOfRegion(readEnv(pickEnv('AWS_REGION')).AWS_REGION);
 }
 
-/** Name of the secret holding credentials for a partition. */
-export function partitionCredentialsSecretName(partition: Partition, prefix = process.env.PARTITION_CREDENTIALS_SECRET_PREFIX ?? DEFAULT_CREDENTIALS_SECRET_PREFIX): string {
-  return `${prefix}${partition}-credentials`;
+/** Name of the secret holding credentials for a partition: `PARTITION_CREDENTIALS_SECRET_PREFIX` + `<partition>-credentials`. */
+export function partitionCredentialsSecretName(partition: Partition): string {
+  return `${readEnv(pickEnv('PARTITION_CREDENTIALS_SECRET_PREFIX')).PARTITION_CREDENTIALS_SECRET_PREFIX}${partition}-credentials`;
 }
 
 /**
- * The region to call STS and IAM of another partition in: `GOVCLOUD_REGION` (default us-gov-west-1) or
- * `CHINA_REGION` (default cn-north-1), from the stack parameters.
+ * The region to call STS and IAM of another partition in: `GOVCLOUD_REGION` or `CHINA_REGION`, from the stack
+ * parameters; us-east-1 for the commercial partition.
  */
 export function foreignRegion(partition: Partition): string {
-  if (partition === 'aws-us-gov') return process.env.GOVCLOUD_REGION || 'us-gov-west-1';
-  if (partition === 'aws-cn') return process.env.CHINA_REGION || 'cn-north-1';
+  if (partition === 'aws-us-gov') return readEnv(pickEnv('GOVCLOUD_REGION')).GOVCLOUD_REGION;
+  if (partition === 'aws-cn') return readEnv(pickEnv('CHINA_REGION')).CHINA_REGION;
   return 'us-east-1';
 }
 

@@ -1,6 +1,7 @@
 /**
  * Regions to send global-service calls to.
  */
+import { pickEnv, readEnv } from '../config';
 import { partitionOfRegion, type Partition } from '../partitions';
 
 /**
@@ -22,6 +23,7 @@ export function iamRegion(partition: Partition): string {
  * Region for STS calls: the function's own region (regional endpoints are the SDK v3 default), or the partition's
  * IAM region when the account being reached is in another partition.
  */
-export function stsRegion(partition: Partition, ownRegion = process.env.AWS_REGION): string {
-  return ownRegion !== undefined && ownRegion !== '' && partitionOfRegion(ownRegion) === partition ? ownRegion : iamRegion(partition);
+export function stsRegion(partition: Partition): string {
+  const ownRegion = readEnv(pickEnv('AWS_REGION')).AWS_REGION;
+  return partitionOfRegion(ownRegion) === partition ? ownRegion : iamRegion(partition);
 }

@@ -1,12 +1,11 @@
 /**
- * The account's registration in Datadog's AWS integration (API v2): finding it, preparing its external ID, and
- * creating or converging it. A registration is looked up by AWS account id first, because the `awsAccountConfigId`
+ * The account's registration in Datadog's AWS integration (API v2): finding it, and creating or converging it (the
+ * RegisterAccount step and the access-key rotation). A registration is looked up by AWS account id first, because the `awsAccountConfigId`
  * is Datadog's own UUID. This module never deletes a registration.
  */
 import type { AWSIntegrationApi } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/apis/AWSIntegrationApi';
 import type { AWSAccountResponseData } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/AWSAccountResponseData';
 import type { AWSAccountUpdateRequestAttributes } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/AWSAccountUpdateRequestAttributes';
-import type { AWSAuthConfigRole } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/AWSAuthConfigRole';
 import { OnboardingError, TransientError } from '../errors';
 import type { OnboardingTarget } from '../onboarding/target';
 import { datadogFailure, datadogStatus } from './api-errors';
@@ -42,21 +41,6 @@ export interface RegistrationResult {
   action: 'created' | 'updated' | 'unchanged';
 }
 
-/** The external ID to put in the trust policy, and the registration it came from, if any. */
-export interface PreparedExternalId {
-  /** Datadog's config id of an existing registration, or `null`. */
-  accountConfigId: string | null;
-  /** `null` with access keys, which need none. */
-  externalId: string | null;
-  /** `registration`: adopted from the existing registration; `generated`: new from `createNewAWSExternalID`. */
-  source: 'registration' | 'generated' | 'not-needed';
-}
-
-function roleAuth(registration: AWSAccountResponseData): AWSAuthConfigRole | undefined {
-  const auth = registration.attributes?.authConfig as Partial<AWSAuthConfigRole> | undefined;
-  return auth?.roleName !== undefined ? (auth as AWSAuthConfigRole) : undefined;
-}
-
 /**
  * Finds the account's registration.
  *
@@ -83,31 +67,6 @@ export async function findRegistration(
     });
   }
   return matching[0];
-}
-
-/**
- * Gives the external ID for the trust policy: the existing registration's when there is one with role delegation,
- * otherwise a new one Datadog generates (`createNewAWSExternalID`; it expires if unused for 48 hours).
- */
-export async function prepareExternalId(api: AWSIntegrationApi, target: OnboardingTarget): Promise<PreparedExternalId> {
-  const step = 'LookUpRegistration';
-  const existing = await findRegistration(api, target.accountId, step);
-  if (target.authType === 'access_keys') return { accountConfigId: existing?.id ?? null, externalId: null, source: 'not-needed' };
-  const adopted = existing && roleAuth(existing)?.externalId;
-  if (existing && adopted) {
-    return { accountConfigId: existing.id, externalId: adopted, source: 'registration' };
-  }
-  let externalId: string | undefined;
-  try {
-    const generated = await api.createNewAWSExternalID();
-    externalId = generated.data.attributes?.externalId;
-  } catch (error) {
-    throw datadogFailure(error, 'createNewAWSExternalID', { accountId: target.accountId, step });
-  }
-  if (!externalId) {
-    throw new OnboardingError('Datadog createNewAWSExternalID returned no external ID', { accountId: target.accountId, step });
-  }
-  return { accountConfigId: existing?.id ?? null, externalId, source: 'generated' };
 }
 
 /** How Datadog authenticates: role delegation with the external ID, or the access key (never logged). */
@@ -160,6 +119,7 @@ export function registrationDifferences(
  * differs). A 409 from a concurrent create is resolved by adopting the registration that won.
  *
  * @param auth - the external ID in the validated trust policy, or the validated access key.
+ * @param step - the step registering (state name, or `RotateAccessKey`), for error messages.
  * @throws DatadogRequestError / TransientError from {@link datadogFailure}.
  */
 export async function registerAccount(
@@ -167,8 +127,8 @@ export async function registerAccount(
   target: OnboardingTarget,
   auth: RegistrationAuth,
   settings: RegistrationSettings,
+  step: string,
 ): Promise<RegistrationResult> {
-  const step = 'RegisterAccount';
   const context = { accountId: target.accountId, step };
   const wanted = desiredAttributes(target, auth, settings);
   const result = (accountConfigId: string, action: RegistrationResult['action']): RegistrationResult => ({

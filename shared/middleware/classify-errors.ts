@@ -2,13 +2,18 @@
  * middy middleware: every error leaving a function gets a name the state machine can act on, and is logged once.
  *
  * - This project's errors ({@link OnboardingError}) pass unchanged.
+ * - An input Powertools Parser refused ({@link ParseError}) becomes {@link InvalidInputError} naming the first wrong
+ *   field, never its value.
  * - Transient AWS failures (throttling, 5xx, time-outs) become {@link TransientError}, which the state machine retries.
  * - Anything else is wrapped in an {@link OnboardingError} naming the step, so no failure goes unexplained.
  */
+import { ParseError } from '@aws-lambda-powertools/parser/errors';
 import type { MiddlewareObj } from '@middy/core';
+import { z } from 'zod';
 import { isAccessDenied, isTransientAwsError } from '../aws/transient-errors';
-import { OnboardingError, TransientError } from '../errors';
+import { InvalidInputError, OnboardingError, TransientError } from '../errors';
 import { logger } from '../logger';
+import { describeFirstIssue } from '../validation';
 
 /** Options of {@link classifyErrors}. */
 export interface ClassifyErrorsOptions {
@@ -27,6 +32,8 @@ export function classifyErrors(options: ClassifyErrorsOptions): MiddlewareObj {
     let classified: Error;
     if (error instanceof OnboardingError) {
       classified = error;
+    } else if (error instanceof ParseError) {
+      classified = invalidInput(error, options.step);
     } else if (isTransientAwsError(error) || error.name === 'EntityAlreadyExistsException') {
       // An entity that "already exists" right after a crash is IAM's eventual consistency: a retry converges on it.
       classified = new TransientError(`${error.name} from AWS`, { accountId, step: options.step, remedy: 'Replay the account if it persists', cause: error });
@@ -48,4 +55,16 @@ export function classifyErrors(options: ClassifyErrorsOptions): MiddlewareObj {
     request.error = classified;
   };
   return { onError: classifyErrorsOnError };
+}
+
+/**
+ * The step input Parser refused, as InvalidInputError: `input <field>: <problem>`. Parser's cause holds zod's
+ * issues (Standard Schema `validate` of a zod schema); its own message says no more than "Failed to parse schema".
+ */
+function invalidInput(error: ParseError, step: string): InvalidInputError {
+  const issues = Array.isArray(error.cause) ? (error.cause as z.core.$ZodIssue[]) : [];
+  return new InvalidInputError(`input ${describeFirstIssue(new z.ZodError(issues), 'input')}`, {
+    step,
+    remedy: 'The state machine definition and the functions are out of step; redeploy them together',
+  });
 }

@@ -3,10 +3,11 @@
  * account, `{"accessKeyId": "...", "secretAccessKey": "..."}`, KMS-encrypted, tagged, readable only by this tool's
  * functions. Step Functions state carries its ARN, never its value.
  */
+import { TransformParameterError } from '@aws-lambda-powertools/parameters';
+import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import {
   CreateSecretCommand,
   DescribeSecretCommand,
-  GetSecretValueCommand,
   PutResourcePolicyCommand,
   PutSecretValueCommand,
   ResourceNotFoundException,
@@ -14,17 +15,20 @@ import {
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
+import { secretsManagerCause } from '../aws/json-secret';
+import { pickEnv, readEnv } from '../config';
 import { MANAGED_BY_TAG_KEY, MANAGED_BY_TAG_VALUE } from '../iam/ownership';
 import type { NewAccessKey } from '../iam/user';
 import type { Partition } from '../partitions';
 
-/** Default prefix of the per-account key secrets (parameter `AccessKeySecretPrefix`). */
-export const DEFAULT_ACCESS_KEY_SECRET_PREFIX = 'datadog-onboarding/datadog-access-keys/';
-
 const keySchema = z.object({ accessKeyId: z.string().min(16), secretAccessKey: z.string().min(16) });
 
-/** Name of the key secret of an account. */
-export function accessKeySecretName(accountId: string, prefix = process.env.ACCESS_KEY_SECRET_PREFIX || DEFAULT_ACCESS_KEY_SECRET_PREFIX): string {
+/**
+ * Name of the key secret of an account: `<prefix><accountId>`.
+ *
+ * @param prefix - the secrets' prefix; default `ACCESS_KEY_SECRET_PREFIX` (parameter `AccessKeySecretPrefix`).
+ */
+export function accessKeySecretName(accountId: string, prefix = readEnv(pickEnv('ACCESS_KEY_SECRET_PREFIX')).ACCESS_KEY_SECRET_PREFIX): string {
   return `${prefix}${accountId}`;
 }
 
@@ -67,22 +71,43 @@ export function readersOnlyPolicy(readerArns: string[]): string {
 }
 
 /**
- * Reads a stored key (version `AWSCURRENT`, or the given stage).
+ * Reads a stored key (version `AWSCURRENT`, or the given stage) through Powertools Parameters, uncached: rotation
+ * and provisioning change the secret between reads, and Parameters' cache key does not include the version stage.
  *
- * @returns the key and the secret's ARN, or `undefined` when the secret does not exist or holds no well-formed key.
+ * @param secretId - the secret's ARN or name.
+ * @returns `{key}`, or `undefined` when the secret does not exist or holds no well-formed key.
+ * @throws the SDK's other errors (unwrapped from Powertools' `GetParameterError`).
+ */
+export async function readStoredKey(secretId: string, stage = 'AWSCURRENT', client = new SecretsManagerClient({})): Promise<{ key: NewAccessKey } | undefined> {
+  let value: unknown;
+  try {
+    value = await new SecretsProvider({ awsSdkV3Client: client }).get(secretId, {
+      transform: 'json',
+      forceFetch: true,
+      sdkOptions: { VersionStage: stage },
+    });
+  } catch (error) {
+    // Not JSON: as good as no key. Powertools' message would quote the value, so it goes no further.
+    if (error instanceof TransformParameterError) return undefined;
+    const cause = secretsManagerCause(error);
+    if (cause instanceof ResourceNotFoundException) return undefined;
+    throw cause;
+  }
+  const parsed = keySchema.safeParse(value);
+  return parsed.success ? { key: parsed.data } : undefined;
+}
+
+/**
+ * The ARN of an account's key secret.
+ *
+ * @returns the ARN, or `undefined` when the secret does not exist.
  * @throws the SDK's other errors.
  */
-export async function readStoredKey(
-  secretId: string,
-  stage = 'AWSCURRENT',
-  client = new SecretsManagerClient({}),
-): Promise<{ key: NewAccessKey; secretArn: string } | undefined> {
+export async function keySecretArn(accountId: string, client = new SecretsManagerClient({})): Promise<string | undefined> {
   try {
-    const { SecretString, ARN } = await client.send(new GetSecretValueCommand({ SecretId: secretId, VersionStage: stage }));
-    const parsed = keySchema.safeParse(JSON.parse(SecretString ?? 'null'));
-    return parsed.success && ARN ? { key: parsed.data, secretArn: ARN } : undefined;
+    return (await client.send(new DescribeSecretCommand({ SecretId: accessKeySecretName(accountId) }))).ARN;
   } catch (error) {
-    if (error instanceof ResourceNotFoundException || error instanceof SyntaxError) return undefined;
+    if (error instanceof ResourceNotFoundException) return undefined;
     throw error;
   }
 }
@@ -91,22 +116,19 @@ export async function readStoredKey(
  * Stores a key in the account's secret, creating the secret (tagged, encrypted, readers limited) when it does not
  * exist yet.
  *
+ * @param existingArn - the secret's ARN when it exists (see {@link keySecretArn}), `undefined` to create it.
  * @returns the secret's ARN.
  */
 export async function storeKey(
   accountId: string,
   key: NewAccessKey,
   settings: KeySecretSettings,
+  existingArn: string | undefined,
   client = new SecretsManagerClient({}),
 ): Promise<string> {
   const name = accessKeySecretName(accountId);
   const value = JSON.stringify({ accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey });
-  let arn: string | undefined;
-  try {
-    arn = (await client.send(new DescribeSecretCommand({ SecretId: name }))).ARN;
-  } catch (error) {
-    if (!(error instanceof ResourceNotFoundException)) throw error;
-  }
+  let arn = existingArn;
   if (arn === undefined) {
     arn = (
       await client.send(

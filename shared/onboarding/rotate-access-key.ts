@@ -15,12 +15,13 @@ import { findRegistration, registerAccount, type RegistrationSettings } from '..
 import { OnboardingError, RotationNotApplicableError } from '../errors';
 import { createAccessKey, deleteAccessKey, listAccessKeys } from '../iam/user';
 import { readStoredKey } from './access-key-secret';
+import { ROTATION_STEPS } from './step-inputs';
 import type { OnboardingTarget } from './target';
-import { tryAccessKey } from './validate-access-key';
+import { tryAccessKey } from './try-access-key';
 import { afterRefusal } from './validation-schedule';
 
-/** The steps Secrets Manager calls the rotation function with, in order. */
-export const ROTATION_STEPS = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const;
+/** The steps Secrets Manager calls the rotation function with, in order (declared with the function's input schema). */
+export { ROTATION_STEPS };
 export type RotationStep = (typeof ROTATION_STEPS)[number];
 
 const STEP = 'RotateAccessKey';
@@ -74,7 +75,7 @@ async function createStep(request: RotationRequest): Promise<void> {
 /** setSecret: Datadog gets the new key (PATCH of the registration). */
 async function setStep(request: RotationRequest): Promise<void> {
   const key = await pendingKey(request);
-  await registerAccount(await request.datadog(), request.target, { kind: 'access_keys', ...key }, request.registration);
+  await registerAccount(await request.datadog(), request.target, { kind: 'access_keys', ...key }, request.registration, STEP);
 }
 
 /** testSecret: the new key works, retried with backoff while IAM propagates it. */

@@ -1,18 +1,21 @@
 /**
- * The inputs the state machine hands each step (see `statemachine/onboarding.asl.json`). Validated on entry so a
- * hand-edited redrive or a changed definition fails with the field named, before anything is changed.
+ * The inputs the state machine hands each step (see `statemachine/onboarding.asl.json`, each Task's `Parameters`),
+ * and the rotation function's event. Every function's handler validates its input against one of these schemas on
+ * entry (Powertools Parser, see `shared/middleware/onboarding-handler.ts`), so a hand-edited redrive or a changed
+ * definition fails with the field named, before anything is changed.
  */
 import { z } from 'zod';
 import { iamName } from '../config';
 import { DATADOG_SITES } from '../datadog-sites';
-import { InvalidInputError } from '../errors';
 import { PARTITIONS } from '../partitions';
-import { describeFirstIssue } from '../validation';
 import type { OnboardingTarget } from './target';
+
+/** A 12-digit AWS account id. */
+const accountId = z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id');
 
 /** Schema of `$.target`. */
 export const targetSchema: z.ZodType<OnboardingTarget> = z.object({
-  accountId: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id'),
+  accountId,
   partition: z.enum(PARTITIONS),
   datadogSite: z.enum(DATADOG_SITES),
   authType: z.enum(['role', 'access_keys']),
@@ -23,11 +26,33 @@ export const targetSchema: z.ZodType<OnboardingTarget> = z.object({
   attachSecurityAudit: z.boolean(),
 });
 
-/** A Datadog external ID: Datadog generates 32 hexadecimal characters; accept any plausible token. */
+/** A Datadog external ID: Datadog generates 32 hexadecimal characters; accept any plausible token (STS `ExternalId`). */
 const externalId = z.string().regex(/^[\w+=,.@:/-]{2,1224}$/, 'must be an external ID (STS ExternalId format)');
 
+/** ARN of a key secret (Secrets Manager), as ProvisionAccessKey returns it. */
+const keySecretArn = z.string().regex(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:/, 'must be a Secrets Manager secret ARN');
+
+/** `$.validation`: the progress of the validation loop (attempts, seconds waited, when the first attempt started). */
+const validationProgress = z
+  .object({ attempts: z.number().int().min(0), waitedSeconds: z.number().min(0), startedAt: z.iso.datetime().optional() })
+  .loose();
+
+/** Input of DescribeAccountRequest: the `car-…` id of a CreateGovCloudAccount (or CreateAccount) request. */
+export const describeAccountRequestInputSchema = z.object({
+  createAccountRequestId: z.string().regex(/^car-[a-z0-9]{8,32}$/, 'must be a create-account request id (car-...)'),
+});
+
+/** Input of ResolveTarget: the execution input (validated by the step itself) and this execution's ARN. */
+export const resolveTargetInputSchema = z.object({
+  input: z.unknown(),
+  executionArn: z.string().regex(/^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:execution:[^:\s]+:[^:\s]+$/, 'must be an execution ARN'),
+});
+
+/** Input of LookUpRegistration. */
+export const lookUpRegistrationInputSchema = z.object({ target: targetSchema });
+
 /** Input of ProvisionRole. */
-export const provisionInputSchema = z.object({
+export const provisionRoleInputSchema = z.object({
   target: targetSchema,
   externalId,
   permissions: z.array(z.string().regex(/^[\w-]+:[\w*]+$/, 'must be an IAM action')).min(1),
@@ -35,32 +60,47 @@ export const provisionInputSchema = z.object({
   permissionsSource: z.enum(['datadog', 'snapshot']).optional(),
 });
 
+/** Input of ProvisionAccessKey: as ProvisionRole's, without an external ID (access keys need none). */
+export const provisionAccessKeyInputSchema = provisionRoleInputSchema.omit({ externalId: true });
+
 /** Input of ValidateRole. */
-export const validateInputSchema = z.object({
+export const validateRoleInputSchema = z.object({
   target: targetSchema,
   roleArn: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\//, 'must be an IAM role ARN'),
   externalId,
-  validation: z.object({ attempts: z.number().int().min(0), waitedSeconds: z.number().min(0), startedAt: z.iso.datetime().optional() }).loose(),
+  validation: validationProgress,
 });
 
-/** Input of RemoveValidatorTrust and RegisterAccount. */
-export const externalIdInputSchema = z.object({ target: targetSchema, externalId });
+/** Input of ValidateAccessKey. */
+export const validateAccessKeyInputSchema = z.object({ target: targetSchema, keySecretArn, validation: validationProgress });
 
-/** Input of LookUpRegistration. */
-export const targetInputSchema = z.object({ target: targetSchema });
+/** Input of RemoveValidatorTrust. */
+export const removeValidatorTrustInputSchema = z.object({ target: targetSchema, externalId });
 
-/**
- * Validates a step input.
- *
- * @throws InvalidInputError naming the step and the first wrong field.
- */
-export function parseStepInput<T>(schema: z.ZodType<T>, input: unknown, step: string): T {
-  const result = schema.safeParse(input);
-  if (!result.success) {
-    throw new InvalidInputError(`input ${describeFirstIssue(result.error, 'input')}`, {
-      step,
-      remedy: 'The state machine definition and the functions are out of step; redeploy them together',
-    });
-  }
-  return result.data;
-}
+/** Input of RegisterAccount: the external ID with role delegation, the key secret's ARN with access keys (the other `null`). */
+export const registerAccountInputSchema = z.object({
+  target: targetSchema,
+  externalId: z.string().regex(/^[\w+=,.@:/-]{2,1224}$/, 'must be an external ID').nullable(),
+  keySecretArn: keySecretArn.nullable(),
+});
+
+/** The steps Secrets Manager calls a rotation function with, in order (AWS Secrets Manager user guide, "Rotation by Lambda function"). */
+export const ROTATION_STEPS = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const;
+
+/** The event Secrets Manager sends the rotation function (AWS Secrets Manager user guide, "Lambda rotation functions"). */
+export const rotateAccessKeyInputSchema = z.object({
+  SecretId: z.string().min(1).max(2048),
+  ClientRequestToken: z.string().min(32).max(64),
+  Step: z.enum(ROTATION_STEPS),
+});
+
+export type DescribeAccountRequestInput = z.output<typeof describeAccountRequestInputSchema>;
+export type ResolveTargetInput = z.output<typeof resolveTargetInputSchema>;
+export type LookUpRegistrationInput = z.output<typeof lookUpRegistrationInputSchema>;
+export type ProvisionRoleInput = z.output<typeof provisionRoleInputSchema>;
+export type ProvisionAccessKeyInput = z.output<typeof provisionAccessKeyInputSchema>;
+export type ValidateRoleInput = z.output<typeof validateRoleInputSchema>;
+export type ValidateAccessKeyInput = z.output<typeof validateAccessKeyInputSchema>;
+export type RemoveValidatorTrustInput = z.output<typeof removeValidatorTrustInputSchema>;
+export type RegisterAccountInput = z.output<typeof registerAccountInputSchema>;
+export type RotateAccessKeyInput = z.output<typeof rotateAccessKeyInputSchema>;

@@ -20,6 +20,16 @@ export interface ValidationProgress {
   startedAt?: string;
 }
 
+/** One validation attempt's outcome (ValidateRole, ValidateAccessKey), carried in the state machine as `$.validation`. */
+export interface ValidationResult extends ValidationProgress {
+  /** True once the role was assumed (or the key used) and the read call succeeded. */
+  assumable: boolean;
+  /** Seconds the state machine waits before the next attempt; 0 when assumable. */
+  waitSeconds: number;
+  /** Why the last attempt did not succeed (AWS error name), absent when assumable. */
+  lastError?: string;
+}
+
 /** Backoff settings, in seconds. */
 export interface BackoffSettings {
   /** First wait. Default 5. */

@@ -4,9 +4,10 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { lookUpRegistrationStep } from '../../functions/look-up-registration/index';
-import { parseAccountTags, registerAccountStep } from '../../functions/register-account/index';
+import { registerAccountStep } from '../../functions/register-account/index';
 import { startLocalDatadog, type LocalDatadogServer } from '../../local/datadog/server';
 import { STANDARD_PERMISSIONS_SNAPSHOT } from '../../shared/datadog/permissions';
+import { parseAccountTags } from '../../shared/datadog/registration';
 import { aTarget } from '../helpers';
 
 const secrets = mockClient(SecretsManagerClient);

@@ -36,6 +36,20 @@ describe('Middleware: classifyErrors', () => {
     });
   });
 
+  it('turns an input Powertools Parser refuses into InvalidInputError naming the step and the first wrong field, not its value', async () => {
+    // Act
+    const result = removeValidatorTrust({ target: aTarget(), externalId: 'not an <external> id' }, context);
+
+    // Assess
+    await expect(result).rejects.toMatchObject({
+      name: 'InvalidInputError',
+      message:
+        'step RemoveValidatorTrust: input externalId: must be an external ID (STS ExternalId format). The state machine definition and the functions are out of step; redeploy them together',
+    });
+    expect(sts).not.toHaveReceivedAnyCommand();
+    expect(iam).not.toHaveReceivedAnyCommand();
+  });
+
   it('passes this project’s errors unchanged', async () => {
     await expect(removeValidatorTrust({ target: { accountId: 'x' } }, context)).rejects.toMatchObject({ name: 'InvalidInputError' });
   });

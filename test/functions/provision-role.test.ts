@@ -16,8 +16,9 @@ import {
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient, STSServiceException } from '@aws-sdk/client-sts';
 import { DescribeAccountCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
+import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { provisionRoleStep } from '../../functions/provision-role/index';
+import { handler, provisionRoleStep } from '../../functions/provision-role/index';
 import { buildTrustPolicy } from '../../shared/iam/trust-policy';
 import { VALIDATOR_TRUST_GRACE_SECONDS } from '../../shared/onboarding/validator-trust-expiry';
 import { aTarget } from '../helpers';
@@ -265,7 +266,9 @@ describe('Function: provisionRoleStep', () => {
   });
 
   it('rejects a malformed step input before any call', async () => {
-    await expect(provisionRoleStep({ target: aTarget(), externalId: 'x y', permissions: PERMISSIONS })).rejects.toMatchObject({
+    // The Lambda entry point parses the input; the plain function gets it typed.
+    const context = { functionName: 'f', awsRequestId: 'r', getRemainingTimeInMillis: () => 1000 } as unknown as Context;
+    await expect(handler({ target: aTarget(), externalId: 'x y', permissions: PERMISSIONS }, context)).rejects.toMatchObject({
       name: 'InvalidInputError',
       message: expect.stringContaining('step ProvisionRole: input externalId: must be an external ID'),
     });

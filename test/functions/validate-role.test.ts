@@ -1,8 +1,9 @@
 import { IAMClient, IAMServiceException, ListAccountAliasesCommand } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, STSClient, STSServiceException } from '@aws-sdk/client-sts';
 import { DescribeAccountCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
+import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { validateRoleStep } from '../../functions/validate-role/index';
+import { handler, validateRoleStep } from '../../functions/validate-role/index';
 import { aTarget } from '../helpers';
 
 const iam = mockClient(IAMClient);
@@ -64,11 +65,13 @@ describe('Function: validateRoleStep', () => {
   });
 
   it('refuses a validation start that is not an ISO 8601 date', async () => {
-    // Act
-    const result = validateRoleStep({ ...event(), validation: { attempts: 1, waitedSeconds: 5, startedAt: 'yesterday' } });
+    // Act: the Lambda entry point parses the input; the plain function gets it typed.
+    const context = { functionName: 'f', awsRequestId: 'r', getRemainingTimeInMillis: () => 1000 } as unknown as Context;
+    const result = handler({ ...event(), validation: { attempts: 1, waitedSeconds: 5, startedAt: 'yesterday' } }, context);
 
     // Assess
-    await expect(result).rejects.toMatchObject({ name: 'InvalidInputError', message: expect.stringContaining('validation.startedAt') });
+    await expect(result).rejects.toMatchObject({ name: 'InvalidInputError', message: expect.stringContaining('step ValidateRole: input validation.startedAt: ') });
+    expect(sts).not.toHaveReceivedAnyCommand();
   });
 
   it('stops at the bound with the account, the step and what to check', async () => {

@@ -146,7 +146,7 @@ export function expectedCalls(environment: CallEnvironment): Record<string, Expe
       {
         action: 'organizations:DescribeCreateAccountStatus',
         resource: '*',
-        purpose: 'follow a CreateGovCloudAccount request until it names its accounts (shared/onboarding/account-request.ts); the action has no resource type',
+        purpose: 'follow a CreateGovCloudAccount request until it names its accounts (shared/steps/describe-account-request.ts); the action has no resource type',
       },
     ],
     ResolveTargetFunction: [
@@ -167,7 +167,7 @@ export function expectedCalls(environment: CallEnvironment): Record<string, Expe
     ProvisionAccessKeyFunction: [
       ...reachMember,
       keySecret('secretsmanager:GetSecretValue', 'read the stored key, to keep it while IAM still has it (readStoredKey)'),
-      keySecret('secretsmanager:DescribeSecret', "find the account's key secret before storing a new key (storeKey)"),
+      keySecret('secretsmanager:DescribeSecret', "find the account's key secret (its ARN), to read the stored key and to store a new one (keySecretArn)"),
       keySecret('secretsmanager:CreateSecret', "create the account's key secret with its first key (storeKey)"),
       keySecret('secretsmanager:TagResource', 'CreateSecret with Tags (managed-by, aws-account-id) also needs TagResource (Secrets Manager API reference, CreateSecret)'),
       keySecret('secretsmanager:PutSecretValue', 'store a new key in the existing secret when the stored one is gone from IAM (storeKey)'),
@@ -191,14 +191,14 @@ export function expectedCalls(environment: CallEnvironment): Record<string, Expe
       ...reachMember,
     ],
     ValidateAccessKeyFunction: [
-      keySecret('secretsmanager:GetSecretValue', 'read the stored key to use it as Datadog will (shared/onboarding/validate-access-key.ts)'),
+      keySecret('secretsmanager:GetSecretValue', 'read the stored key to use it as Datadog will (shared/steps/validate-access-key.ts)'),
     ],
     ValidateRoleFunction: [
       {
         action: 'sts:AssumeRole',
         resource: `arn:${p}:iam::*:role/${parameter(environment, 'DatadogRoleName')}`,
         sample: datadogRole.arn,
-        purpose: 'assume the Datadog role with its external ID, as Datadog will (shared/onboarding/validate-role.ts)',
+        purpose: 'assume the Datadog role with its external ID, as Datadog will (shared/steps/validate-role.ts)',
         context: { ...datadogRole.tags, 'sts:ExternalId': EXTERNAL_ID },
         resourcePolicy: datadogRole.trustPolicy,
       },
@@ -208,7 +208,7 @@ export function expectedCalls(environment: CallEnvironment): Record<string, Expe
     RemoveValidatorTrustFunction: reachMember,
     RegisterAccountFunction: [
       readKeys,
-      keySecret('secretsmanager:GetSecretValue', 'read the validated key to register it with Datadog (functions/register-account/index.ts)'),
+      keySecret('secretsmanager:GetSecretValue', 'read the validated key to register it with Datadog (shared/steps/register-account.ts)'),
     ],
     OnboardingStateMachine: [
       {

@@ -1,15 +1,18 @@
 /**
- * Provisioning access-key authentication in a member account: the integration policy, the IAM user with it
+ * The ProvisionAccessKey step, where Datadog cannot use role delegation (GovCloud on Datadog's commercial sites,
+ * China): provisioning access-key authentication in a member account: the integration policy, the IAM user with it
  * attached, and exactly one access key, stored in the account's key secret. Replays reuse the stored key while IAM
  * still has it; a key IAM has but the secret does not (a crash between creating and storing) is deleted.
  */
 import type { IAMClient } from '@aws-sdk/client-iam';
-import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { reachMemberAccount } from '../aws/member-account';
 import { convergeAttachments } from '../iam/attachments';
 import { convergeUser, createAccessKey, deleteAccessKey, listAccessKeys } from '../iam/user';
-import { accessKeySecretName, readStoredKey, storeKey, type KeySecretSettings } from './access-key-secret';
-import { convergeIntegrationPolicies, deleteSurplusParts, planIntegrationPolicies } from './integration-policies';
-import type { OnboardingTarget } from './target';
+import { keySecretArn as keySecretArnOf, readStoredKey, storeKey, type KeySecretSettings } from '../onboarding/access-key-secret';
+import { convergeIntegrationPolicies, deleteSurplusParts, planIntegrationPolicies } from '../onboarding/integration-policies';
+import type { ProvisionAccessKeyInput } from '../onboarding/step-inputs';
+import type { OnboardingTarget } from '../onboarding/target';
 
 /** What access-key provisioning needs beyond the target. */
 export interface AccessKeyRequest {
@@ -44,7 +47,7 @@ const STEP = 'ProvisionAccessKey';
  * @param secrets - a Secrets Manager client of the automation's account.
  * @throws ForeignResourceError when the user or a policy exists but is not this tool's and takeover is off.
  */
-export async function provisionAccessKey(iam: IAMClient, secrets: SecretsManagerClient, request: AccessKeyRequest): Promise<AccessKeyResult> {
+export async function convergeAccessKey(iam: IAMClient, secrets: SecretsManagerClient, request: AccessKeyRequest): Promise<AccessKeyResult> {
   const { target } = request;
   const plan = planIntegrationPolicies(target, request.permissions);
   const policiesChanged = await convergeIntegrationPolicies(iam, target, plan, { allowTakeover: request.allowTakeover, step: STEP, keepExisting: request.keepExistingPolicies });
@@ -52,8 +55,8 @@ export async function provisionAccessKey(iam: IAMClient, secrets: SecretsManager
   const attachments = await convergeAttachments(iam, { kind: 'user', name: request.userName }, { attach: plan.wantedAttachments, detach: plan.isManagedAttachment });
   const surplusDeleted = !request.keepExistingPolicies && (await deleteSurplusParts(iam, target, plan));
 
-  const secretName = accessKeySecretName(target.accountId);
-  const stored = await readStoredKey(secretName, 'AWSCURRENT', secrets);
+  const existingSecretArn = await keySecretArnOf(target.accountId, secrets);
+  const stored = existingSecretArn === undefined ? undefined : await readStoredKey(existingSecretArn, 'AWSCURRENT', secrets);
   const keys = await listAccessKeys(iam, request.userName);
   const storedIsLive = stored !== undefined && keys.some((key) => key.accessKeyId === stored.key.accessKeyId && key.status === 'Active');
   // One key per user: any other is one this tool lost track of.
@@ -62,13 +65,48 @@ export async function provisionAccessKey(iam: IAMClient, secrets: SecretsManager
 
   let keySecretArn: string;
   let keyCreated = false;
-  if (storedIsLive && stored) {
-    keySecretArn = stored.secretArn;
+  if (storedIsLive && existingSecretArn !== undefined) {
+    keySecretArn = existingSecretArn;
   } else {
     const key = await createAccessKey(iam, request.userName);
-    keySecretArn = await storeKey(target.accountId, key, request.secret, secrets);
+    keySecretArn = await storeKey(target.accountId, key, request.secret, existingSecretArn, secrets);
     keyCreated = true;
   }
   const changed = policiesChanged || surplusDeleted || user.created || attachments.attached.length > 0 || attachments.detached.length > 0 || strays.length > 0 || keyCreated;
   return { userArn: user.userArn, policyArns: plan.policyArns, keySecretArn, changed, validationRequired: changed };
+}
+
+/** The deployment's settings of the step, from the stack parameters. */
+export interface ProvisionAccessKeySettings {
+  /** Name of the IAM user (parameter `DatadogUserName`). */
+  userName: string;
+  /** Whether a same-named user or policy not created by this tool may be taken over. */
+  allowTakeover: boolean;
+  /** Where and how the key secret is kept, but for the partition (the target's). */
+  secret: Omit<KeySecretSettings, 'partition'>;
+}
+
+const secrets = new SecretsManagerClient({});
+
+/**
+ * Reaches the member account (either member access role), converges the policy, the user and its key, and stores
+ * the key in the account's secret.
+ *
+ * @returns `{userArn, policyArns, keySecretArn, changed, validationRequired, memberAccessRoleName}`: the last names
+ *   the member access role that worked.
+ * @throws MemberAccountAccessError, AccountNotActiveError, AccountPendingActivationError, ForeignResourceError; the
+ *   SDK's errors otherwise.
+ */
+export async function provisionAccessKey(input: ProvisionAccessKeyInput, settings: ProvisionAccessKeySettings): Promise<AccessKeyResult & { memberAccessRoleName: string }> {
+  const { target, permissions, permissionsSource } = input;
+  const { iam, accessRoleName } = await reachMemberAccount(target, STEP);
+  const result = await convergeAccessKey(iam, secrets, {
+    target,
+    permissions,
+    userName: settings.userName,
+    allowTakeover: settings.allowTakeover,
+    keepExistingPolicies: permissionsSource === 'snapshot',
+    secret: { ...settings.secret, partition: target.partition },
+  });
+  return { ...result, memberAccessRoleName: accessRoleName };
 }

@@ -1,30 +1,31 @@
 /**
- * Ending validation: the trust policy goes back to Datadog's statement alone.
+ * The RemoveValidatorTrust step, ending validation: the Datadog role's trust policy goes back to Datadog's statement
+ * alone.
  */
-import type { IAMClient } from '@aws-sdk/client-iam';
+import { reachMemberAccount } from '../aws/member-account';
 import { datadogPrincipalArn } from '../datadog-sites';
 import { OnboardingError } from '../errors';
 import { parseIamDocument, sameDocument } from '../iam/policy-document';
 import { getRole, updateTrustPolicy } from '../iam/role';
 import { buildTrustPolicy } from '../iam/trust-policy';
-import type { OnboardingTarget } from './target';
+import type { RemoveValidatorTrustInput } from '../onboarding/step-inputs';
+
+const STEP = 'RemoveValidatorTrust';
 
 /**
- * Removes the validator's statement from the Datadog role's trust policy (no write when it is already gone).
+ * Reaches the member account and removes the validator's statement from the Datadog role's trust policy (no write
+ * when it is already gone).
  *
  * @returns whether the trust policy was changed.
- * @throws OnboardingError when the role no longer exists.
+ * @throws OnboardingError when the role no longer exists; MemberAccountAccessError and the SDK's errors otherwise.
  */
-export async function removeValidatorTrust(
-  iam: IAMClient,
-  target: OnboardingTarget,
-  externalId: string,
-): Promise<{ trustPolicyUpdated: boolean }> {
+export async function removeValidatorTrust({ target, externalId }: RemoveValidatorTrustInput): Promise<{ trustPolicyUpdated: boolean }> {
+  const { iam } = await reachMemberAccount(target, STEP);
   const role = await getRole(iam, target.roleName);
   if (role?.AssumeRolePolicyDocument === undefined) {
     throw new OnboardingError(`role ${target.roleName} disappeared after validation`, {
       accountId: target.accountId,
-      step: 'RemoveValidatorTrust',
+      step: STEP,
       remedy: 'Something else deletes the role; find it in CloudTrail, then replay the account',
     });
   }

@@ -1,5 +1,5 @@
 /**
- * Following a CreateGovCloudAccount (or CreateAccount) request to the accounts it created:
+ * The DescribeAccountRequest step: following a CreateGovCloudAccount (or CreateAccount) request to the accounts it created:
  * `DescribeCreateAccountStatus` gives `AccountId` and, for GovCloud, `GovCloudAccountId` once the request SUCCEEDED
  * (Organizations API reference, CreateAccountStatus).
  */
@@ -8,8 +8,10 @@ import {
   DescribeCreateAccountStatusCommand,
   OrganizationsClient,
 } from '@aws-sdk/client-organizations';
+import { ownPartition } from '../aws/partition-credentials';
 import { iamRegion } from '../aws/regions';
 import { AccountRequestInProgressError, InvalidInputError } from '../errors';
+import type { DescribeAccountRequestInput } from '../onboarding/step-inputs';
 import type { Partition } from '../partitions';
 
 /** An account the request created, with its partition. */
@@ -30,13 +32,13 @@ export interface AccountRequestResult {
 const STEP = 'DescribeAccountRequest';
 
 /**
- * Reads the request's status.
+ * Reads the request's status in the automation's own organization; its partition is that of the commercial account.
  *
- * @param partition - the automation's own partition, that of the commercial account.
  * @throws AccountRequestInProgressError while the request is `IN_PROGRESS` (the state machine retries with backoff).
  * @throws InvalidInputError when Organizations knows no such request.
  */
-export async function describeAccountRequest(requestId: string, partition: Partition): Promise<AccountRequestResult> {
+export async function describeAccountRequest({ createAccountRequestId: requestId }: DescribeAccountRequestInput): Promise<AccountRequestResult> {
+  const partition = ownPartition();
   const organizations = new OrganizationsClient({ region: iamRegion(partition) });
   let status;
   try {

@@ -1,5 +1,5 @@
 /**
- * Proving from AWS that the Datadog role can be assumed the way Datadog assumes it: `sts:AssumeRole` with the
+ * The ValidateRole step: proving from AWS that the Datadog role can be assumed the way Datadog assumes it: `sts:AssumeRole` with the
  * external ID from another account, then one read call the integration policy grants.
  *
  * Datadog's API reports no role health (no v2 response carries one), so this is the only proof available before
@@ -12,21 +12,12 @@ import { explainInvalidCredentials, partitionAccess } from '../aws/member-accoun
 import { ownPartition } from '../aws/partition-credentials';
 import { isAccessDenied, isTransientAwsError } from '../aws/transient-errors';
 import { AccountNotActiveError, RoleValidationError } from '../errors';
-import type { OnboardingTarget } from './target';
-import { afterRefusal, type BackoffSettings, type ValidationProgress } from './validation-schedule';
+import type { ValidateRoleInput } from '../onboarding/step-inputs';
+import type { OnboardingTarget } from '../onboarding/target';
+import { afterRefusal, type BackoffSettings, type ValidationResult } from '../onboarding/validation-schedule';
 
 /** Session name of validation attempts; shows in the member account's CloudTrail. */
 export const VALIDATION_SESSION_NAME = 'datadog-onboarding-validation';
-
-/** One attempt's outcome, carried in the state machine as `$.validation`. */
-export interface ValidationResult extends ValidationProgress {
-  /** True once the role was assumed and the read call succeeded. */
-  assumable: boolean;
-  /** Seconds the state machine waits before the next attempt; 0 when assumable. */
-  waitSeconds: number;
-  /** Why the last attempt did not succeed (AWS error name), absent when assumable. */
-  lastError?: string;
-}
 
 /**
  * Makes one validation attempt.
@@ -34,21 +25,16 @@ export interface ValidationResult extends ValidationProgress {
  * `AccessDenied` from STS or from the read call means IAM has not propagated the role, its trust policy or its
  * policy yet: the result says when to try again.
  *
- * @param progress - attempts made and seconds waited so far (`{attempts: 0, waitedSeconds: 0}` at first), and when
- *   the first attempt started (set by the first attempt, carried in the state machine).
+ * @param input - `{target, roleArn, externalId, validation}`; `validation` holds the attempts made and seconds waited
+ *   so far (`{attempts: 0, waitedSeconds: 0}` at first), and when the first attempt started (set by the first
+ *   attempt, carried in the state machine).
  * @throws RoleValidationTimeoutError when the next wait would end past `settings.maxTotalSeconds` after the first
  *   attempt started.
  * @throws AccountNotActiveError when the account was suspended, is closing or was closed meanwhile.
  * @throws RoleValidationError for any other refusal (e.g. a malformed role ARN).
  * @throws the SDK's transient errors unchanged (the state machine retries them).
  */
-export async function attemptValidation(
-  target: OnboardingTarget,
-  roleArn: string,
-  externalId: string,
-  progress: ValidationProgress,
-  settings: BackoffSettings,
-): Promise<ValidationResult> {
+export async function validateRole({ target, roleArn, externalId, validation: progress }: ValidateRoleInput, settings: BackoffSettings): Promise<ValidationResult> {
   const attempts = progress.attempts + 1;
   const started = { ...progress, startedAt: progress.startedAt ?? new Date().toISOString() };
   const outcome = await tryAssume(target, roleArn, externalId);

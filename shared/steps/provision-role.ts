@@ -1,17 +1,24 @@
 /**
- * Provisioning the Datadog role in a member account: the integration policy (in as many parts as IAM's size limit
- * needs), the role with its trust policy, and the attachments. Every call converges; a converged account gets no
- * write at all.
+ * The ProvisionRole step: provisioning the Datadog role in a member account: the integration policy (in as many parts as IAM's size limit
+ * needs), the role with its trust policy, and the attachments. The trust policy also trusts the validator until
+ * validation passed (at most `MAX_VALIDATION_SECONDS` plus a grace period). Every call converges; a converged account
+ * gets no write at all.
  */
 import type { IAMClient } from '@aws-sdk/client-iam';
+import { callerArnIn, partitionAccess, reachMemberAccount } from '../aws/member-account';
+import { ownPartition } from '../aws/partition-credentials';
 import { datadogPrincipalArn } from '../datadog-sites';
 import { isManagedByThisTool } from '../iam/ownership';
 import { parseIamDocument, sameDocument, type PolicyDocument } from '../iam/policy-document';
 import { convergeAttachments, listAttachedPolicyArns } from '../iam/attachments';
 import { convergeRole, getRole } from '../iam/role';
 import { buildTrustPolicy, type ValidatorTrust } from '../iam/trust-policy';
-import { convergeIntegrationPolicies, deleteSurplusParts, planIntegrationPolicies, type IntegrationPolicyPlan } from './integration-policies';
-import type { OnboardingTarget } from './target';
+import { convergeIntegrationPolicies, deleteSurplusParts, planIntegrationPolicies, type IntegrationPolicyPlan } from '../onboarding/integration-policies';
+import type { ProvisionRoleInput } from '../onboarding/step-inputs';
+import type { OnboardingTarget } from '../onboarding/target';
+import { validatorTrustExpiry } from '../onboarding/validator-trust-expiry';
+
+const STEP = 'ProvisionRole';
 
 /** What provisioning needs beyond the target. */
 export interface ProvisionRequest {
@@ -86,7 +93,7 @@ export async function provisionDatadogRole(iam: IAMClient, request: ProvisionReq
 
   const policiesChanged = await convergeIntegrationPolicies(iam, target, planned, {
     allowTakeover: request.allowTakeover,
-    step: 'ProvisionRole',
+    step: STEP,
     keepExisting: request.keepExistingPolicies,
   });
 
@@ -102,7 +109,7 @@ export async function provisionDatadogRole(iam: IAMClient, request: ProvisionReq
     trustPolicy: planned.validationTrust,
     description: ROLE_DESCRIPTION,
     allowTakeover: request.allowTakeover,
-    context: { accountId: target.accountId, step: 'ProvisionRole' },
+    context: { accountId: target.accountId, step: STEP },
   });
   const attachments = await convergeAttachments(iam, { kind: 'role', name: target.roleName }, {
     attach: planned.wantedAttachments,
@@ -121,4 +128,42 @@ export async function provisionDatadogRole(iam: IAMClient, request: ProvisionReq
       surplusDeleted,
     validationRequired: true,
   };
+}
+
+/** The deployment's settings of the step, from the stack parameters. */
+export interface ProvisionRoleSettings {
+  /** ARN of the validator function's execution role (trusted in the automation's own partition). */
+  validatorRoleArn: string;
+  /** Whether a same-named role or policy not created by this tool may be taken over. */
+  allowTakeover: boolean;
+  /** The bound on validation, seconds (parameter `MaxValidationSeconds`): the validator's trust expires after it. */
+  maxValidationSeconds: number;
+}
+
+/**
+ * Reaches the member account (either member access role) and converges the integration policy and the Datadog role.
+ *
+ * @returns the role, its policies, whether anything changed, whether validation is still required, and
+ *   `memberAccessRoleName`: the member access role that worked, which later steps assume directly.
+ * @throws MemberAccountAccessError, AccountNotActiveError, AccountPendingActivationError, ForeignResourceError,
+ *   PartitionCredentialsError; the SDK's errors otherwise.
+ */
+export async function provisionRole(input: ProvisionRoleInput, settings: ProvisionRoleSettings): Promise<ProvisionResult & { memberAccessRoleName: string }> {
+  const { target, externalId, permissions, permissionsSource } = input;
+  const context = { accountId: target.accountId, step: STEP };
+  const { iam, accessRoleName } = await reachMemberAccount(target, STEP);
+  // In another partition the validator acts as that partition's IAM user, so that user is the one trusted.
+  const validatorArn =
+    target.partition === ownPartition()
+      ? settings.validatorRoleArn
+      : await callerArnIn(target.partition, await partitionAccess(target.partition, context), context);
+  const result = await provisionDatadogRole(iam, {
+    target,
+    externalId,
+    permissions,
+    validator: { principalArn: validatorArn, expiresAt: validatorTrustExpiry(new Date(), settings.maxValidationSeconds) },
+    allowTakeover: settings.allowTakeover,
+    keepExistingPolicies: permissionsSource === 'snapshot',
+  });
+  return { ...result, memberAccessRoleName: accessRoleName };
 }

@@ -1,0 +1,97 @@
+/**
+ * The ResolveTarget step: validates the execution input (from the starter or typed in the Step Functions console),
+ * resolves every setting of the onboarding against the stack's defaults, and tells whether an earlier execution is
+ * already onboarding the same account (then this one stops without changes).
+ */
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { ownPartition } from '../aws/partition-credentials';
+import { authTypeFor, type DatadogSite } from '../datadog-sites';
+import { InvalidInputError } from '../errors';
+import { earlierOnboardingOf } from '../onboarding/account-serialisation';
+import { parseExecutionInput, type ExecutionInput } from '../onboarding/execution-input';
+import type { ResolveTargetInput } from '../onboarding/step-inputs';
+import type { OnboardingTarget } from '../onboarding/target';
+import type { Partition } from '../partitions';
+
+const STEP = 'ResolveTarget';
+const sfn = new SFNClient({});
+
+/** The deployment's defaults, from the stack parameters. */
+export interface TargetDefaults {
+  datadogSite: DatadogSite;
+  roleName: string;
+  policyName: string;
+  memberAccessRoleName: string;
+  controlTowerAccessRoleName: string;
+  attachSecurityAudit: boolean;
+}
+
+/** Output: the state the rest of the execution works on. */
+export interface ResolveTargetResult {
+  target: OnboardingTarget;
+  trigger?: ExecutionInput['trigger'];
+  context?: ExecutionInput['context'];
+  /** An earlier running execution onboarding the same account, or `null` when this one goes ahead. */
+  concurrentExecutionArn: string | null;
+}
+
+/**
+ * Resolves an execution input against the deployment's defaults. Explicit input wins; the partition defaults to the
+ * automation's own. The member access role to try first is the input's `memberAccessRoleName`, else the trigger's
+ * hint (Control Tower's execution role, `AWSControlTowerExecution` by default, for Control Tower events; the
+ * Organizations role otherwise); the other configured role is the alternate.
+ */
+export function applyDefaults(input: ExecutionInput, defaults: TargetDefaults & { partition: Partition }): OnboardingTarget {
+  const partition = input.partition ?? defaults.partition;
+  const datadogSite = input.datadogSite ?? defaults.datadogSite;
+  const byControlTower = input.trigger?.source === 'aws.controltower';
+  const first = input.memberAccessRoleName ?? (byControlTower ? defaults.controlTowerAccessRoleName : defaults.memberAccessRoleName);
+  const alternate = first === defaults.memberAccessRoleName ? defaults.controlTowerAccessRoleName : defaults.memberAccessRoleName;
+  return {
+    accountId: input.accountId,
+    partition,
+    datadogSite,
+    authType: authTypeFor(datadogSite, partition),
+    roleName: input.roleName ?? defaults.roleName,
+    policyName: defaults.policyName,
+    memberAccessRoleName: first,
+    ...(alternate !== first ? { alternateMemberAccessRoleName: alternate } : {}),
+    attachSecurityAudit: defaults.attachSecurityAudit,
+  };
+}
+
+/** Refuses role names the functions could never use: their permissions name the configured roles only (template.yaml). */
+function checkRoleNames(target: OnboardingTarget, defaults: TargetDefaults): void {
+  const reachable = [defaults.memberAccessRoleName, defaults.controlTowerAccessRoleName];
+  if (!reachable.includes(target.memberAccessRoleName)) {
+    throw new InvalidInputError(`execution input memberAccessRoleName: must be ${reachable.join(' or ')}`, {
+      accountId: target.accountId,
+      step: STEP,
+      remedy: 'Change the MemberAccessRoleName or ControlTowerAccessRoleName parameter to reach another role',
+    });
+  }
+  if (target.roleName !== defaults.roleName) {
+    // The validator may assume only the configured role name, so another name could never be proven.
+    throw new InvalidInputError(`execution input roleName: must be ${defaults.roleName}`, {
+      accountId: target.accountId,
+      step: STEP,
+      remedy: 'Change the DatadogRoleName parameter to use another role name',
+    });
+  }
+}
+
+/**
+ * Resolves the target of an execution and looks for an earlier running onboarding of the same account.
+ *
+ * @param input - `{input, executionArn}`: the execution input and this execution's ARN (`$$.Execution.Id`).
+ * @throws InvalidInputError for a malformed execution input (one line naming the field) or a role name the
+ *   functions may not use, before anything is changed.
+ * @throws the SDK's errors when Step Functions fails (throttling is retried by the state machine).
+ */
+export async function resolveTarget(input: ResolveTargetInput, defaults: TargetDefaults): Promise<ResolveTargetResult> {
+  const executionInput = parseExecutionInput(input.input);
+  const target = applyDefaults(executionInput, { ...defaults, partition: ownPartition() });
+  checkRoleNames(target, defaults);
+  const concurrentExecutionArn = (await earlierOnboardingOf(sfn, input.executionArn, target.accountId)) ?? null;
+  return { target, trigger: executionInput.trigger, context: executionInput.context, concurrentExecutionArn };
+}
