@@ -131,7 +131,7 @@ describe('Function: the rotation function on an account Datadog reaches with rol
     try {
       // Act: Secrets Manager runs the steps that would create a key and give it to Datadog.
       const failures: unknown[] = [];
-      for (const Step of ['createSecret', 'setSecret']) {
+      for (const Step of ['createSecret', 'setSecret'] as const) {
         await deployment.functions.within('RotateAccessKeyFunction', async () => {
           const { rotateAccessKeyStep } = await import('../../functions/rotate-access-key/index');
           await rotateAccessKeyStep({ SecretId: accessKeySecretName(GOV), ClientRequestToken: token, Step }).catch((error: unknown) => failures.push(error));
