@@ -2,7 +2,7 @@
  * Hostile execution inputs, as an operator (or anyone allowed to start an execution) types them in the Step
  * Functions console: either a valid input, or InvalidInputError in one short line naming the field, never the value.
  */
-import { restoreQuietLogs } from './verbose-logs';
+import { restoreQuietLogs } from '../support/verbose-logs';
 import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
