@@ -166,18 +166,3 @@ export function resolveDeep(template: Template, value: unknown, local: LocalReso
   if (keys.length === 1 && (keys[0] === 'Ref' || keys[0].startsWith('Fn::'))) return resolveValue(template, value, local);
   return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, resolveDeep(template, item, local)]));
 }
-
-/** The template's explicit `AWS::IAM::Role` resources with their inline policy documents, resolved. */
-export function templateRoles(template: Template, local: LocalResolution): { logicalId: string; policies: Record<string, object> }[] {
-  return Object.entries(template.Resources)
-    .filter(([, resource]) => resource.Type === 'AWS::IAM::Role')
-    .map(([logicalId, resource]) => ({
-      logicalId,
-      policies: Object.fromEntries(
-        ((resource.Properties?.Policies ?? []) as { PolicyName: string; PolicyDocument: unknown }[]).map((policy) => [
-          policy.PolicyName,
-          resolveDeep(template, policy.PolicyDocument, local) as object,
-        ]),
-      ),
-    }));
-}

@@ -1,28 +1,24 @@
 /**
- * Running the real handlers the way the local run does (`local/run.ts`): the template's EventBridge patterns decide
- * delivery, the starter runs, the template's state machine runs with the real handlers, all against the AWS sandbox
- * and the local Datadog server; every AWS command each handler sends is recorded with the action and resource it needs.
- *
- * Unlike the local run, every execution role of the template carries the policies `template.yaml` gives it (loaded by
- * {@link loadExecutionRolePolicies}), so the sandbox refuses a call the template does not allow, and each invocation
- * starts with no parameter provider, as a cold Lambda function would (the keys secret is read by two functions).
+ * Running the real handlers of the local deployment (local/deployment.ts) through scripted deliveries: the template's
+ * EventBridge patterns decide delivery, the starter runs, the template's state machine runs with the real handlers,
+ * all against the AWS sandbox and the local Datadog server; every AWS command each handler sends is recorded with the
+ * action and resource it needs. Unlike `npm start`, every execution role carries the policies `template.yaml` gives
+ * it (`enforceFunctionPolicies`), so the sandbox refuses a call the template does not allow.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { DeleteAccessKeyCommand, IAMClient, ListAccessKeysCommand } from '@aws-sdk/client-iam';
+import { deployLocally, type LocalDeployment } from '../../local/deployment';
+import { matchesEventPattern } from '../../local/event-pattern';
+import { accessRolesOf, originOf, seedMemberAccount, seedPartitionCredentials, type MemberAccount } from '../../local/organization';
+import { LocalExecutions, runExecution, type LocalExecution } from '../../local/step-functions';
+import { loadDefinition, loadTemplate, templateFunctions } from '../../local/template';
 import { iamRegion } from '../../shared/aws/regions';
-import { forgetSecrets } from '../../shared/aws/json-secret';
 import { decideLifecycleEvent } from '../../shared/events/lifecycle-event';
 import { accessKeySecretName } from '../../shared/onboarding/access-key-secret';
 import { ROTATION_STEPS } from '../../shared/onboarding/rotate-access-key';
 import type { Partition } from '../../shared/partitions';
-import { startLocalDatadog } from '../datadog/server';
-import { matchesEventPattern } from '../event-pattern';
-import { LocalFunctions } from '../functions';
-import { LocalExecutions, runExecution, type LocalExecution } from '../step-functions';
-import { loadDefinition, loadTemplate, templateFunctions, type Template } from '../template';
 import { RecordingSandbox, type RecordedCall } from './call-recorder';
-import { simulatedDeployment, type SimulatedDeployment, type SimulatedPartition } from './deployment';
-import { loadExecutionRolePolicies } from './template-policies';
+import { simulatedDeployment, type SimulatedDeployment, type SimulatedPartition } from './simulated-deployment';
 
 /** A recorded command, attributed to the function that sent it. */
 export interface AttributedCall extends RecordedCall {
@@ -103,29 +99,6 @@ export interface RecordedOnboarding {
 }
 
 /**
- * Drops the Powertools parameter providers (their caches and their SDK clients, built for the region of the first
- * use), so each invocation reads its secrets as a cold Lambda function would, in its own region.
- */
-function coldParameterProviders(): void {
-  forgetSecrets();
-}
-
-const LAMBDA_TRUST = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] };
-
-/** Gives every execution role of the template its template policies in the sandbox. */
-function seedExecutionRoles(sandbox: RecordingSandbox, template: Template, deployment: SimulatedDeployment): void {
-  const { stackName, accountId } = deployment.names;
-  const seeded = new Set<string>();
-  for (const role of loadExecutionRolePolicies(template, deployment.resolution)) {
-    const roleName = `${stackName}-${role.roleLogicalId}`;
-    if (seeded.has(roleName) || role.kind !== 'function') continue;
-    seeded.add(roleName);
-    const policyArns = role.policies.map((loaded) => sandbox.putPolicy(accountId, `${roleName}-${loaded.name.replace(/[^\w+=,.@-]/g, '-')}`, loaded.policy));
-    sandbox.putRole(accountId, roleName, { trustPolicy: LAMBDA_TRUST, attachedPolicyArns: policyArns });
-  }
-}
-
-/**
  * Something that happens in a recorded run: a lifecycle event for EventBridge, an operator's console input (an
  * execution named `name`, optionally for an account of another partition), one Task of the state machine invoked on
  * its own with the input the state machine would give it (a step that meets a situation a whole run does not easily
@@ -162,66 +135,21 @@ export function accessKeysDeleted(member: { accountId: string; partition: Partit
   };
 }
 
-/** A member account a delivery onboards: its partition, and the access role it is reached through. */
-interface Member {
-  accountId: string;
-  accountName?: string;
-  partition: Partition;
-  accessRole: string;
-}
-
-/** The member account a delivery onboards and the access role it is reached through, if it onboards one. */
-function memberOf(template: Template, deployment: SimulatedDeployment, delivery: Delivery): Member | undefined {
-  const defaultOf = (parameter: string) => deployment.resolution.parameters?.[parameter] ?? String(template.Parameters[parameter].Default);
+/** The member account a delivery onboards, with the access roles it has, if it onboards one. */
+function memberOf(stack: LocalDeployment, partition: Partition, delivery: Delivery): MemberAccount | undefined {
   if ('change' in delivery || 'rotation' in delivery) return undefined;
   if ('console' in delivery) {
-    const { accountId, memberAccessRoleName, partition } = delivery.console;
-    return { accountId, partition: partition ?? deployment.partition, accessRole: memberAccessRoleName ?? defaultOf('MemberAccessRoleName') };
+    const { accountId, memberAccessRoleName } = delivery.console;
+    return { accountId, partition: delivery.console.partition ?? partition, accessRoleNames: [memberAccessRoleName ?? stack.parameter('MemberAccessRoleName')] };
   }
   if ('task' in delivery) {
-    const { accountId, memberAccessRoleName, partition } = delivery.input.target;
-    return { accountId, partition: partition ?? deployment.partition, accessRole: memberAccessRoleName };
+    const { accountId, memberAccessRoleName } = delivery.input.target;
+    return { accountId, partition: delivery.input.target.partition ?? partition, accessRoleNames: [memberAccessRoleName] };
   }
   const decision = decideLifecycleEvent(delivery.event);
   if (decision.action !== 'onboard') return undefined;
-  const parameter = decision.trigger.source === 'aws.controltower' ? 'ControlTowerAccessRoleName' : 'MemberAccessRoleName';
-  return { accountId: decision.accountId, accountName: decision.context.accountName, partition: decision.partition, accessRole: defaultOf(parameter) };
-}
-
-/**
- * The account of another partition whose IAM user's access key the stack keeps for that partition (no role can be
- * assumed across partitions: shared/aws/partition-credentials.ts). 222233334444 is the local run's GovCloud one.
- */
-export const PARTITION_MANAGEMENT_ACCOUNT: Record<Partition, string> = { 'aws-us-gov': '222233334444', aws: '222233335555', 'aws-cn': '222233336666' };
-/** Name of that IAM user. */
-const PARTITION_USER_NAME = 'datadog-onboarding';
-
-/**
- * Seeds another partition's account, its IAM user and that user's access key in the stack's secret
- * `<PartitionCredentialsSecretPrefix><partition>-credentials`. The user may assume the two member access roles and the
- * Datadog role (the validator acts as this user there), nothing else.
- */
-function seedPartitionCredentials(
-  sandbox: RecordingSandbox,
-  template: Template,
-  deployment: SimulatedDeployment,
-  partition: Partition,
-): { userArn: string; secretArn: string } {
-  const parameter = (name: string) => deployment.resolution.parameters?.[name] ?? String(template.Parameters[name].Default);
-  const accountId = PARTITION_MANAGEMENT_ACCOUNT[partition];
-  sandbox.addAccount(accountId, { name: `${partition} management`, partition });
-  const roles = ['MemberAccessRoleName', 'ControlTowerAccessRoleName', 'DatadogRoleName'].map((name) => `arn:${partition}:iam::*:role/${parameter(name)}`);
-  const policyArn = sandbox.putPolicy(accountId, 'AssumeMemberAccessAndDatadogRoles', {
-    Version: '2012-10-17',
-    Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: roles }],
-  });
-  const userArn = sandbox.putUser(accountId, PARTITION_USER_NAME, { attachedPolicyArns: [policyArn] });
-  const key = sandbox.putAccessKey(accountId, PARTITION_USER_NAME);
-  const secretArn = sandbox.putSecret(`${parameter('PartitionCredentialsSecretPrefix')}${partition}-credentials`, JSON.stringify(key), {
-    accountId: deployment.names.accountId,
-    region: deployment.names.region,
-  });
-  return { userArn, secretArn };
+  const accessRoleNames = accessRolesOf(stack, originOf(decision.trigger));
+  return { accountId: decision.accountId, accountName: decision.context.accountName, partition: decision.partition, accessRoleNames };
 }
 
 /**
@@ -237,41 +165,29 @@ export interface AccountRequest {
 }
 
 /** The member accounts a request created. */
-function requestedMembers(template: Template, deployment: SimulatedDeployment, request: AccountRequest): Member[] {
-  const accessRole = request.roleName ?? deployment.resolution.parameters?.MemberAccessRoleName ?? String(template.Parameters.MemberAccessRoleName.Default);
+function requestedMembers(stack: LocalDeployment, partition: Partition, request: AccountRequest): MemberAccount[] {
+  const accessRoleNames = [request.roleName ?? stack.parameter('MemberAccessRoleName')];
   return [
-    { accountId: request.accountId, partition: deployment.partition, accessRole },
-    { accountId: request.govCloudAccountId, partition: 'aws-us-gov', accessRole },
+    { accountId: request.accountId, partition, accessRoleNames },
+    { accountId: request.govCloudAccountId, partition: 'aws-us-gov', accessRoleNames },
   ];
 }
 
 /**
- * Seeds the member account of each delivery, with the access role the automation reaches it through, unless the
- * account is to be unreachable: trusting the stack's account, as Organizations and Control Tower create it, or, in
- * another partition, that partition's account whose user's key the stack keeps (seeded too).
+ * Seeds the member account of each delivery with every access role the deliveries reach it through (none for an
+ * account to be unreachable).
  *
- * @returns the credentials seeded for other partitions.
+ * @returns the credentials the stack keeps for each other partition a member account is in.
  */
-function seedMemberAccounts(
-  sandbox: RecordingSandbox,
-  template: Template,
-  deployment: SimulatedDeployment,
-  members: Member[],
-  unreachable: string[],
-): RecordedOnboarding['partitionCredentials'] {
-  const credentials: RecordedOnboarding['partitionCredentials'] = {};
+function seedMembers(sandbox: RecordingSandbox, stack: LocalDeployment, members: MemberAccount[], unreachable: string[]): RecordedOnboarding['partitionCredentials'] {
+  const byAccount = new Map<string, MemberAccount>();
   for (const member of members) {
-    const foreign = member.partition !== deployment.partition;
-    if (foreign && !credentials[member.partition]) credentials[member.partition] = seedPartitionCredentials(sandbox, template, deployment, member.partition);
-    if (!(member.accountId in sandbox.dump().accounts)) sandbox.addAccount(member.accountId, { name: member.accountName, partition: member.partition });
-    if (unreachable.includes(member.accountId)) continue;
-    const trusted = foreign ? PARTITION_MANAGEMENT_ACCOUNT[member.partition] : deployment.names.accountId;
-    sandbox.putRole(member.accountId, member.accessRole, {
-      trustPolicy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:${member.partition}:iam::${trusted}:root` }, Action: 'sts:AssumeRole' }] },
-      attachedPolicyArns: [`arn:${member.partition}:iam::aws:policy/AdministratorAccess`],
-    });
+    const roles = [...(byAccount.get(member.accountId)?.accessRoleNames ?? []), ...member.accessRoleNames];
+    byAccount.set(member.accountId, { ...byAccount.get(member.accountId), ...member, accessRoleNames: unreachable.includes(member.accountId) ? [] : [...new Set(roles)] });
   }
-  return credentials;
+  for (const member of byAccount.values()) seedMemberAccount(sandbox, stack, member);
+  const foreign = new Set(members.map((member) => member.partition).filter((partition) => partition !== stack.names.partition));
+  return Object.fromEntries([...foreign].map((partition) => [partition, seedPartitionCredentials(sandbox, stack, partition)]));
 }
 
 /**
@@ -296,76 +212,50 @@ export async function recordOnboarding(options: {
   parameters?: Record<string, string>;
 }): Promise<RecordedOnboarding> {
   const template = loadTemplate();
-  const keys = { apiKey: randomBytes(16).toString('hex'), appKey: randomBytes(20).toString('hex') };
-  const probe = simulatedDeployment(template, options.partition, { parameters: options.parameters });
-  const sandbox = new RecordingSandbox({ managementAccountId: probe.names.accountId, partition: options.partition, propagationSeconds: 10 });
-  const secretArn = sandbox.putSecret('datadog-onboarding/datadog-keys', JSON.stringify(keys), { accountId: probe.names.accountId, region: probe.names.region });
-  const deployment = simulatedDeployment(template, options.partition, { parameters: options.parameters, secretArn });
-  seedExecutionRoles(sandbox, template, deployment);
+  const { names, datadogSite } = simulatedDeployment(template, options.partition, { parameters: options.parameters });
+  const sandbox = new RecordingSandbox({ managementAccountId: names.accountId, partition: options.partition, propagationSeconds: 10 });
   for (const request of options.accountRequests ?? []) {
     sandbox.addCreateAccountStatus({ id: request.id, state: 'SUCCEEDED', accountId: request.accountId, govCloudAccountId: request.govCloudAccountId });
   }
+  const local = await deployLocally({ sandbox, names, template, parameters: options.parameters, datadogSite, enforceFunctionPolicies: true });
+  const deployment = simulatedDeployment(template, options.partition, { parameters: options.parameters, secretArn: local.parameter('DatadogKeysSecretArn') });
   const members = [
-    ...options.deliveries.flat().flatMap((delivery) => memberOf(template, deployment, delivery) ?? []),
-    ...(options.accountRequests ?? []).flatMap((request) => requestedMembers(template, deployment, request)),
+    ...options.deliveries.flat().flatMap((delivery) => memberOf(local, options.partition, delivery) ?? []),
+    ...(options.accountRequests ?? []).flatMap((request) => requestedMembers(local, options.partition, request)),
   ];
-  const partitionCredentials = seedMemberAccounts(sandbox, template, deployment, members, options.unreachableAccounts ?? []);
+  const partitionCredentials = seedMembers(sandbox, local, members, options.unreachableAccounts ?? []);
 
   const logicalIdOf = new Map(templateFunctions(template).map((fn) => [deployment.functionArn(fn.logicalId), fn.logicalId]));
   const starter = templateFunctions(template).find((fn) => Object.keys(fn.eventPatterns).length > 0);
   if (!starter) throw new Error('template.yaml has no function with an EventBridge rule');
 
-  const baseEnvironment: Record<string, string> = {
-    AWS_REGION: deployment.names.region,
-    AWS_DEFAULT_REGION: deployment.names.region,
-    // Not credentials: the sandbox identifies calls signed with them as the invoked function's execution role.
-    AWS_ACCESS_KEY_ID: 'AKIALOCALFUNCTIONROLE',
-    AWS_SECRET_ACCESS_KEY: 'local-sandbox-placeholder',
-  };
-  let functions: LocalFunctions | undefined;
   const invocations: RecordedInvocation[] = [];
   // One invocation at a time, even when executions run concurrently: a local function swaps process.env while it runs.
   let previous: Promise<unknown> = Promise.resolve();
-  const invoke = (functionArn: string, input: unknown, invokedBy: RecordedInvocation['invokedBy']): Promise<unknown> => {
-    const logicalId = logicalIdOf.get(functionArn);
-    if (!logicalId) return Promise.reject(new Error(`no function of template.yaml has the ARN ${functionArn}`));
+  const serially = <T>(invocation: RecordedInvocation, run: () => Promise<T>): Promise<T> => {
     const result = previous.then(() => {
-      invocations.push({ logicalId, functionArn, invokedBy });
-      coldParameterProviders();
-      if (!functions) throw new Error('recordOnboarding: invoked before the functions were set up');
-      return functions.invoke(functionArn, input);
+      invocations.push(invocation);
+      return run();
     });
     previous = result.catch(() => undefined);
     return result;
   };
+  const invoke = (functionArn: string, input: unknown, invokedBy: RecordedInvocation['invokedBy']): Promise<unknown> => {
+    const logicalId = logicalIdOf.get(functionArn);
+    if (!logicalId) return Promise.reject(new Error(`no function of template.yaml has the ARN ${functionArn}`));
+    return serially({ logicalId, functionArn, invokedBy }, () => local.functions.invoke(functionArn, input));
+  };
 
   const executions = new RecordingExecutions(deployment.stateMachineArn, sandbox);
-  const definition = loadDefinition(template, deployment.resolution);
+  const definition = loadDefinition(template, local.resolution);
   const finished: LocalExecution[] = [];
   const starterResults: unknown[] = [];
   const taskResults: RecordedOnboarding['taskResults'] = [];
   const rotationResults: RecordedOnboarding['rotationResults'] = [];
-  /**
-   * Runs one rotation step as Secrets Manager invokes the rotation function, but through its plain step function
-   * with a sleep on the sandbox's clock (the handler's own sleep would wait for IAM propagation in real time).
-   */
-  const rotationStep = (event: { SecretId: string; ClientRequestToken: string; Step: string }): Promise<void> => {
-    const result = previous.then(() => {
-      invocations.push({ logicalId: ROTATION_FUNCTION, functionArn: deployment.functionArn(ROTATION_FUNCTION), invokedBy: 'secretsmanager' });
-      coldParameterProviders();
-      if (!functions) throw new Error('recordOnboarding: invoked before the functions were set up');
-      return functions.within(ROTATION_FUNCTION, async () => {
-        // Loaded inside the function's environment, like a Lambda cold start (its logger reads the log level then).
-        const { rotateAccessKeyStep } = await import('../../functions/rotate-access-key/index');
-        await rotateAccessKeyStep(event, async (seconds) => sandbox.clock.advance(seconds));
-      });
-    });
-    previous = result.catch(() => undefined);
-    return result;
-  };
+  const rotation: RecordedInvocation = { logicalId: ROTATION_FUNCTION, functionArn: deployment.functionArn(ROTATION_FUNCTION), invokedBy: 'secretsmanager' };
   const rotate = async (accountId: string): Promise<void> => {
-    const name = accessKeySecretName(accountId, deployment.resolution.parameters?.AccessKeySecretPrefix ?? String(template.Parameters.AccessKeySecretPrefix.Default));
-    const secret = sandbox.toJSON().state.accounts[deployment.names.accountId]?.secrets.find((candidate) => candidate.name === name && candidate.region === deployment.names.region);
+    const name = accessKeySecretName(accountId, local.parameter('AccessKeySecretPrefix'));
+    const secret = sandbox.toJSON().state.accounts[names.accountId]?.secrets.find((candidate) => candidate.name === name && candidate.region === names.region);
     if (!secret) throw new Error(`recordOnboarding: no key secret ${name} to rotate: onboard ${accountId} with an access key first`);
     // Secrets Manager invokes the function with the secret's ARN and a new version id as the token.
     const event = { SecretId: secret.arn, ClientRequestToken: randomUUID() };
@@ -373,7 +263,7 @@ export async function recordOnboarding(options: {
     rotationResults.push(outcome);
     for (const Step of ROTATION_STEPS) {
       try {
-        await rotationStep({ ...event, Step });
+        await serially(rotation, () => local.rotationStep({ ...event, Step }));
         outcome.steps.push(Step);
       } catch (error) {
         outcome.error = (error as Error).name;
@@ -381,9 +271,7 @@ export async function recordOnboarding(options: {
       }
     }
   };
-  const datadog = await startLocalDatadog({ ...keys, site: deployment.datadogSite });
   try {
-    functions = new LocalFunctions(template, deployment.names, deployment.resolution, sandbox, { ...baseEnvironment, DATADOG_API_URL: datadog.url });
     sandbox.install();
     executions.install();
     for (const batch of options.deliveries) {
@@ -423,11 +311,11 @@ export async function recordOnboarding(options: {
   } finally {
     executions.restore();
     sandbox.restore();
-    await datadog.close();
+    await local.close();
   }
 
   // Each invocation ran as its function's role, whose session name is the function's name.
-  const logicalIdOfSession = new Map(templateFunctions(template).map((fn) => [`${deployment.names.stackName}-${fn.logicalId}`, fn.logicalId]));
+  const logicalIdOfSession = new Map(templateFunctions(template).map((fn) => [`${names.stackName}-${fn.logicalId}`, fn.logicalId]));
   const calls = sandbox.calls.map((call): AttributedCall => {
     const logicalId = logicalIdOfSession.get(call.principalArn.split('/').pop() ?? '');
     if (!logicalId) throw new Error(`a call was made as ${call.principalArn}, which is no function of template.yaml`);
