@@ -14,7 +14,6 @@ import {
   ListPolicyVersionsCommand,
   MalformedPolicyDocumentException,
   NoSuchEntityException,
-  SetDefaultPolicyVersionCommand,
   TagPolicyCommand,
 } from '@aws-sdk/client-iam';
 import { parseIamDocument } from '../../../shared/iam/policy-document';
@@ -195,17 +194,6 @@ describe('Class: AwsSandbox', () => {
       expect(withVersions).toMatch(/^This policy has more than one version/);
       expect(finally_).toBe('deleted');
       expect(afterwards).toBeInstanceOf(NoSuchEntityException);
-    });
-
-    it('refuses to make a missing version the default', async () => {
-      // Prepare
-      await createPolicy();
-
-      // Act
-      const error = await iam.send(new SetDefaultPolicyVersionCommand({ PolicyArn: POLICY_ARN, VersionId: 'v9' })).catch((e: unknown) => e);
-
-      // Assess
-      expect(error).toBeInstanceOf(NoSuchEntityException);
     });
 
     it('tags a policy and knows the AWS managed policies', async () => {

@@ -5,7 +5,7 @@ import {
   NoSuchEntityException,
   TagRoleCommand,
 } from '@aws-sdk/client-iam';
-import { DescribeOrganizationCommand } from '@aws-sdk/client-organizations';
+import { DescribeAccountCommand } from '@aws-sdk/client-organizations';
 import { CreateSecretCommand, DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { AwsSandbox } from '../../../local/sandbox';
@@ -34,7 +34,7 @@ describe('Class: AwsSandbox', () => {
       await member.iam.send(create);
       await member.iam.send(create).catch((e: unknown) => e);
       await member.iam.send(new TagRoleCommand({ RoleName: 'R', Tags: [{ Key: 'a', Value: 'b' }] }));
-      await member.organizations.send(new DescribeOrganizationCommand({}));
+      await member.organizations.send(new DescribeAccountCommand({ AccountId: MEMBER })).catch((e: unknown) => e);
       await member.secrets.send(new CreateSecretCommand({ Name: 's', SecretString: 'v' }));
       await member.secrets.send(new DescribeSecretCommand({ SecretId: 's' }));
 
