@@ -1,7 +1,7 @@
 /**
  * Every sample input works as the README says: `sam local invoke FUNCTION -e SAMPLE --env-vars
  * events/sam-local-env.json`, reproduced with the real handler of the template's function, the environment the SAM
- * CLI would give it (local/sam-local.ts), and, instead of your AWS account, the sandbox holding exactly the
+ * CLI would give it (test/support/sam-local.ts), and, instead of your AWS account, the sandbox holding exactly the
  * organization the samples describe (README): its accounts, member access roles, secrets, the stack's validator role,
  * and the local Datadog holding the registrations the samples name. The samples must agree with one another and with
  * that organization: an account id, role, external ID or secret ARN one of them names differently makes its
@@ -15,7 +15,7 @@ import { deployLocally, stackParameters } from '../../local/deployment';
 import type { LocalNames } from '../../local/functions';
 import { accessRolesOf, seedMemberAccount, type StackContext } from '../../local/organization';
 import { AwsSandbox } from '../../local/sandbox';
-import { loadEnvVarsFile, samLocalEnvironment } from '../../local/sam-local';
+import { loadEnvVarsFile, samLocalEnvironment } from '../support/sam-local';
 import { LocalExecutions } from '../../local/step-functions';
 import { loadTemplate, templateFunctions } from '../../local/template';
 import { MANAGED_BY_TAG_KEY, MANAGED_BY_TAG_VALUE } from '../../shared/iam/ownership';
