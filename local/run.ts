@@ -5,13 +5,12 @@
  */
 import type { DatadogAccountRecord, LocalDatadogServer } from './datadog/server';
 import { deployLocally, stackParameters } from './deployment';
-import { matchesEventPattern } from './event-pattern';
 import type { FaultPlan } from './faults';
 import type { LocalNames } from './functions';
 import { accessRolesOf, originOf, seedMemberAccount, type MemberOrigin, type StackContext } from './organization';
 import { AwsSandbox, type SandboxDump } from './sandbox';
 import { runExecution, LocalExecutions, type LocalExecution, type ProgressListener } from './step-functions';
-import { loadDefinition, loadTemplate, templateFunctions, type Template } from './template';
+import { eventTarget, loadDefinition, loadTemplate, type Template } from './template';
 import type { DatadogSite } from '../shared/datadog-sites';
 import { decideLifecycleEvent } from '../shared/events/lifecycle-event';
 import { executionInputSchema, type ExecutionInput } from '../shared/onboarding/execution-input';
@@ -125,13 +124,6 @@ function otherOrganization(input: unknown, sandbox: AwsSandbox): string | undefi
   );
 }
 
-/** Whether one of the template's EventBridge rules matches the event. */
-function ruleMatches(template: Template, event: unknown): boolean {
-  return templateFunctions(template).some((fn) =>
-    Object.values(fn.eventPatterns).some((pattern) => matchesEventPattern(pattern as Record<string, unknown>, event)),
-  );
-}
-
 /** Accounts a GovCloud request creates in the local run: the commercial one and its GovCloud twin. */
 export const LOCAL_REQUESTED_ACCOUNTS = { commercial: '333344445555', govCloud: '777788889999' } as const;
 
@@ -228,14 +220,15 @@ export function newSandboxFor(input: unknown, propagationSeconds = 10): AwsSandb
   return new AwsSandbox({ managementAccountId: names.accountId, partition: names.partition as Partition, propagationSeconds });
 }
 
-/** An input as the local run takes it: a lifecycle event some rule of the template matches, or a console replay input. */
-type Delivery = { event: unknown; decision: ReturnType<typeof decideLifecycleEvent> } | { replay: ExecutionInput };
+/** An input as the local run takes it: a lifecycle event some rule of the template delivers to a function, or a console replay input. */
+type Delivery = { event: unknown; target: string; decision: ReturnType<typeof decideLifecycleEvent> } | { replay: ExecutionInput };
 
 /** Classifies an input, or says why nothing fires for it. */
 function deliveryOf(template: Template, input: unknown): Delivery | { outcome: 'ignored' | 'rejected'; reason: string } {
   if (isEventBridgeEvent(input)) {
     const decision = decideLifecycleEvent(input);
-    if (ruleMatches(template, input)) return { event: input, decision };
+    const target = eventTarget(template, input);
+    if (target) return { event: input, target: target.logicalId, decision };
     const why = 'reason' in decision ? decision.reason : 'not matched';
     return { outcome: 'ignored', reason: `no EventBridge rule of template.yaml matches this event (${why})` };
   }
@@ -310,10 +303,9 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunSumm
   sandbox.setCallHooks(options.faults?.sandboxHooks());
   sandbox.install();
   executions.install();
-  const starterArn = functions.arnOf(templateFunctions(template).find((fn) => Object.keys(fn.eventPatterns).length > 0)?.logicalId ?? 'StartOnboardingFunction');
   // 3. Start: the starter for events, the console for replay inputs.
   const start = async (what: Delivery): Promise<{ outcome: string; reason?: string; executionArn?: string }> => {
-    if ('event' in what) return (await functions.invoke(starterArn, what.event)) as { outcome: string; reason?: string; executionArn?: string };
+    if ('event' in what) return (await functions.invoke(functions.arnOf(what.target), what.event)) as { outcome: string; reason?: string; executionArn?: string };
     const name = `replay-${what.replay.accountId}-${Date.now()}`;
     return { outcome: 'started', executionArn: executions.start(executions.pending().some((execution) => execution.name === name) ? `${name}-2` : name, what.replay).executionArn };
   };

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse, type ScalarTag, type CollectionTag } from 'yaml';
+import { matchesEventPattern } from './event-pattern';
 
 /** Root of the repository. */
 export const REPO_ROOT = path.resolve(__dirname, '..');
@@ -121,6 +122,13 @@ export function templateFunctions(template: Template): TemplateFunction[] {
         },
       };
     });
+}
+
+/** The function whose EventBridge rule matches the event (EventBridge delivers it there), if any. */
+export function eventTarget(template: Template, event: unknown): TemplateFunction | undefined {
+  return templateFunctions(template).find((fn) =>
+    Object.values(fn.eventPatterns).some((pattern) => matchesEventPattern(pattern as Record<string, unknown>, event)),
+  );
 }
 
 /** The state machine resource: its definition file and substitutions. */

@@ -8,10 +8,9 @@
 import { randomUUID } from 'node:crypto';
 import { DeleteAccessKeyCommand, IAMClient, ListAccessKeysCommand } from '@aws-sdk/client-iam';
 import { deployLocally, type LocalDeployment } from '../../local/deployment';
-import { matchesEventPattern } from '../../local/event-pattern';
 import { accessRolesOf, originOf, seedMemberAccount, seedPartitionCredentials, type MemberAccount } from '../../local/organization';
 import { LocalExecutions, runExecution, type LocalExecution } from '../../local/step-functions';
-import { loadDefinition, loadTemplate, templateFunctions } from '../../local/template';
+import { eventTarget, loadDefinition, loadTemplate, templateFunctions } from '../../local/template';
 import { iamRegion } from '../../shared/aws/regions';
 import { decideLifecycleEvent } from '../../shared/events/lifecycle-event';
 import { accessKeySecretName } from '../../shared/onboarding/access-key-secret';
@@ -226,8 +225,6 @@ export async function recordOnboarding(options: {
   const partitionCredentials = seedMembers(sandbox, local, members, options.unreachableAccounts ?? []);
 
   const logicalIdOf = new Map(templateFunctions(template).map((fn) => [deployment.functionArn(fn.logicalId), fn.logicalId]));
-  const starter = templateFunctions(template).find((fn) => Object.keys(fn.eventPatterns).length > 0);
-  if (!starter) throw new Error('template.yaml has no function with an EventBridge rule');
 
   const invocations: RecordedInvocation[] = [];
   // One invocation at a time, even when executions run concurrently: a local function swaps process.env while it runs.
@@ -297,8 +294,8 @@ export async function recordOnboarding(options: {
           );
           continue;
         }
-        const fires = Object.values(starter.eventPatterns).some((pattern) => matchesEventPattern(pattern as Record<string, unknown>, delivery.event));
-        if (fires) starterResults.push(await invoke(deployment.functionArn(starter.logicalId), delivery.event, 'eventbridge'));
+        const target = eventTarget(template, delivery.event);
+        if (target) starterResults.push(await invoke(deployment.functionArn(target.logicalId), delivery.event, 'eventbridge'));
       }
       // What the batch started, then what those executions started, to the end.
       for (let pending = executions.pending(); pending.length > 0; pending = executions.pending()) {
