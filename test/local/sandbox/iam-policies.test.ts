@@ -18,7 +18,7 @@ import {
 } from '@aws-sdk/client-iam';
 import { parseIamDocument } from '../../../shared/iam/policy-document';
 import { AwsSandbox } from '../../../local/sandbox';
-import { LAMBDA, MEMBER, aSandbox, allow, assume, clients } from './helpers';
+import { MEMBER, aSandbox, allow, memberAdmin } from './helpers';
 
 const POLICY_ARN = `arn:aws:iam::${MEMBER}:policy/DatadogIntegrationPolicy`;
 
@@ -29,7 +29,7 @@ describe('Class: AwsSandbox', () => {
   beforeEach(async () => {
     sandbox = aSandbox();
     sandbox.install();
-    iam = clients(await sandbox.asPrincipal(LAMBDA, () => assume(`arn:aws:iam::${MEMBER}:role/OrganizationAccountAccessRole`))).iam;
+    iam = (await memberAdmin(sandbox)).iam;
   });
 
   afterEach(() => sandbox.restore());

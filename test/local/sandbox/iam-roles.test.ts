@@ -14,7 +14,7 @@ import {
 } from '@aws-sdk/client-iam';
 import { parseIamDocument } from '../../../shared/iam/policy-document';
 import { AwsSandbox } from '../../../local/sandbox';
-import { DATADOG, LAMBDA, MANAGEMENT, MEMBER, aSandbox, allow, assume, clients, trustPolicy } from './helpers';
+import { DATADOG, LAMBDA, MANAGEMENT, MEMBER, aSandbox, allow, assume, clients, trustPolicy, memberAdmin } from './helpers';
 
 const ROLE_NAME = 'DatadogIntegrationRole';
 const DATADOG_TRUST = trustPolicy(`arn:aws:iam::${DATADOG}:root`, 'abcdef0123456789');
@@ -26,7 +26,7 @@ describe('Class: AwsSandbox', () => {
   beforeEach(async () => {
     sandbox = aSandbox();
     sandbox.install();
-    iam = clients(await sandbox.asPrincipal(LAMBDA, () => assume(`arn:aws:iam::${MEMBER}:role/OrganizationAccountAccessRole`))).iam;
+    iam = (await memberAdmin(sandbox)).iam;
   });
 
   afterEach(() => sandbox.restore());

@@ -14,7 +14,7 @@ import {
 } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { AwsSandbox } from '../../../local/sandbox';
-import { GOVCLOUD, LAMBDA, MEMBER, aSandbox, assume, clients } from './helpers';
+import { GOVCLOUD, MEMBER, aSandbox, clients, memberAdmin } from './helpers';
 
 const ADMIN_POLICY = 'arn:aws:iam::aws:policy/AdministratorAccess';
 
@@ -25,7 +25,7 @@ describe('Class: AwsSandbox', () => {
   beforeEach(async () => {
     sandbox = aSandbox({ propagationSeconds: 0 });
     sandbox.install();
-    iam = clients(await sandbox.asPrincipal(LAMBDA, () => assume(`arn:aws:iam::${MEMBER}:role/OrganizationAccountAccessRole`))).iam;
+    iam = (await memberAdmin(sandbox)).iam;
     await iam.send(new CreateUserCommand({ UserName: 'datadog', Tags: [{ Key: 'managed-by', Value: 'test' }] }));
   });
 

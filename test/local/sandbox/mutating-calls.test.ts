@@ -9,7 +9,7 @@ import { DescribeAccountCommand } from '@aws-sdk/client-organizations';
 import { CreateSecretCommand, DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { AwsSandbox } from '../../../local/sandbox';
-import { DATADOG, LAMBDA, MEMBER, aSandbox, assume, clients, trustPolicy } from './helpers';
+import { DATADOG, MEMBER, aSandbox, trustPolicy, memberAdmin } from './helpers';
 
 describe('Class: AwsSandbox', () => {
   let sandbox: AwsSandbox;
@@ -24,7 +24,7 @@ describe('Class: AwsSandbox', () => {
   describe('mutatingCalls()', () => {
     it('counts calls that are not Get*, List*, Describe*, AssumeRole or GetCallerIdentity, failed ones included', async () => {
       // Prepare
-      const member = clients(await sandbox.asPrincipal(LAMBDA, () => assume(`arn:aws:iam::${MEMBER}:role/OrganizationAccountAccessRole`)));
+      const member = await memberAdmin(sandbox);
       const create = new CreateRoleCommand({ RoleName: 'R', AssumeRolePolicyDocument: JSON.stringify(trustPolicy(`arn:aws:iam::${DATADOG}:root`)) });
 
       // Act
@@ -44,7 +44,7 @@ describe('Class: AwsSandbox', () => {
 
     it('starts again from zero after resetMutatingCalls()', async () => {
       // Prepare
-      const member = clients(await sandbox.asPrincipal(LAMBDA, () => assume(`arn:aws:iam::${MEMBER}:role/OrganizationAccountAccessRole`)));
+      const member = await memberAdmin(sandbox);
       await member.iam.send(new TagRoleCommand({ RoleName: 'OrganizationAccountAccessRole', Tags: [{ Key: 'a', Value: 'b' }] }));
 
       // Act

@@ -8,7 +8,7 @@ import {
   OrganizationsClient,
 } from '@aws-sdk/client-organizations';
 import { AwsSandbox } from '../../../local/sandbox';
-import { GOVCLOUD, LAMBDA, MANAGEMENT, MEMBER, aSandbox, assume, clients } from './helpers';
+import { GOVCLOUD, LAMBDA, MANAGEMENT, MEMBER, aSandbox, memberAdmin } from './helpers';
 
 describe('Class: AwsSandbox', () => {
   let sandbox: AwsSandbox;
@@ -65,7 +65,7 @@ describe('Class: AwsSandbox', () => {
 
     it('serves DescribeAccount only to the management account', async () => {
       // Prepare
-      const member = clients(await asLambda(() => assume(`arn:aws:iam::${MEMBER}:role/OrganizationAccountAccessRole`)));
+      const member = await memberAdmin(sandbox);
 
       // Act
       const error = await member.organizations.send(new DescribeAccountCommand({ AccountId: MEMBER })).catch((e: unknown) => e);

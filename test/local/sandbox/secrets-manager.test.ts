@@ -10,7 +10,7 @@ import {
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { AwsSandbox } from '../../../local/sandbox';
-import { LAMBDA, MANAGEMENT, MEMBER, aSandbox, assume, clients } from './helpers';
+import { LAMBDA, MANAGEMENT, MEMBER, aSandbox, assume, clients, memberAdmin } from './helpers';
 
 const SECRET_VALUE = 'super-secret-value-0123456789';
 
@@ -114,7 +114,7 @@ describe('Class: AwsSandbox', () => {
     it('lets another account read a secret by ARN only when the resource policy allows it', async () => {
       // Prepare
       const arn = sandbox.putSecret('shared', SECRET_VALUE);
-      const member = clients(await asLambda(() => assume(`arn:aws:iam::${MEMBER}:role/OrganizationAccountAccessRole`)));
+      const member = await memberAdmin(sandbox);
       const read = () => member.secrets.send(new GetSecretValueCommand({ SecretId: arn })).then((o) => o.SecretString, (e: Error) => e.name);
 
       // Act
