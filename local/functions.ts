@@ -81,14 +81,6 @@ export class LocalFunctions {
     }
   }
 
-  /** Logical ids and execution-role ARNs of all functions (to seed the sandbox). */
-  roles(names: LocalNames): { logicalId: string; roleArn: string }[] {
-    return [...this.byArn.values()].map(({ definition }) => ({
-      logicalId: definition.logicalId,
-      roleArn: localRoleArn(names, definition.roleLogicalId ?? `${definition.logicalId}Role`),
-    }));
-  }
-
   /** ARN of the function with that logical id. */
   arnOf(logicalId: string): string {
     const found = [...this.byArn.values()].find((fn) => fn.definition.logicalId === logicalId);

@@ -8,7 +8,8 @@ import { ROTATION_STEPS } from '../shared/onboarding/rotate-access-key';
 import { accessKeySecretName } from '../shared/onboarding/access-key-secret';
 import { RotationNotApplicableError } from '../shared/errors';
 import type { DatadogSite } from '../shared/datadog-sites';
-import { prepareLocalDeployment } from './run';
+import { deployLocally } from './deployment';
+import { localNames } from './run';
 import type { AwsSandbox } from './sandbox';
 import type { DatadogAccountRecord } from './datadog/server';
 
@@ -49,18 +50,18 @@ export async function rotateLocally(options: {
     const reason = `account ${options.accountId} uses role delegation (role ${roleName}): Datadog holds no access key of it, so rotation does not apply`;
     return { outcome: 'not-applicable', accountId: options.accountId, reason, datadogAccounts: options.datadogAccounts };
   }
-  const deployment = await prepareLocalDeployment({ input: {}, sandbox: options.sandbox, datadogAccounts: options.datadogAccounts, datadogSite: options.datadogSite });
+  const deployment = await deployLocally({
+    sandbox: options.sandbox,
+    names: localNames({}, options.sandbox),
+    datadogAccounts: options.datadogAccounts,
+    datadogSite: options.datadogSite,
+  });
   const previousAccessKeyId = keyIdOf(options.datadogAccounts, options.accountId);
   const event = { SecretId: accessKeySecretName(options.accountId), ClientRequestToken: randomUUID() };
-  const sleep = async (seconds: number) => options.sandbox.clock.advance(seconds);
   options.sandbox.install();
   try {
     for (const Step of ROTATION_STEPS) {
-      // Loaded inside the function's environment, like a Lambda cold start (its logger reads the log level then).
-      await deployment.functions.within('RotateAccessKeyFunction', async () => {
-        const { rotateAccessKeyStep } = await import('../functions/rotate-access-key/index');
-        await rotateAccessKeyStep({ ...event, Step }, sleep);
-      });
+      await deployment.rotationStep({ ...event, Step });
       options.afterStep?.(Step, keyIdOf(deployment.datadogAccounts(), options.accountId));
     }
     const datadogAccounts = deployment.datadogAccounts();

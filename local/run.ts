@@ -3,14 +3,14 @@
  * an event fires; the starter runs; the template's state machine runs on `aws-local-stepfunctions` with the real
  * handlers, against the AWS sandbox and a Datadog API server on 127.0.0.1.
  */
-import { randomBytes } from 'node:crypto';
-import { startLocalDatadog, type DatadogAccountRecord, type LocalDatadogServer } from './datadog/server';
-import { matchesEventPattern } from './event-pattern';
+import type { DatadogAccountRecord, LocalDatadogServer } from './datadog/server';
+import { deployLocally, stackParameters } from './deployment';
 import type { FaultPlan } from './faults';
-import { LocalFunctions, localFunctionArn, localRoleArn, type LocalNames } from './functions';
+import type { LocalNames } from './functions';
+import { accessRolesOf, originOf, seedMemberAccount, type MemberOrigin, type StackContext } from './organization';
 import { AwsSandbox, type SandboxDump } from './sandbox';
 import { runExecution, LocalExecutions, type LocalExecution, type ProgressListener } from './step-functions';
-import { loadDefinition, loadTemplate, templateFunctions, templateRoles, type LocalResolution, type Template } from './template';
+import { eventTarget, loadDefinition, loadTemplate, type Template } from './template';
 import type { DatadogSite } from '../shared/datadog-sites';
 import { decideLifecycleEvent } from '../shared/events/lifecycle-event';
 import { executionInputSchema, type ExecutionInput } from '../shared/onboarding/execution-input';
@@ -82,14 +82,6 @@ export interface LocalRunSummary {
 
 const STACK_NAME = 'datadog-onboarding-local';
 const DEFAULT_MANAGEMENT_ACCOUNT = '111122223333';
-/** Name of the Datadog keys secret in the sandbox (the `DatadogKeysSecretArn` parameter points at it). */
-export const LOCAL_KEYS_SECRET_NAME = 'datadog-onboarding/datadog-keys';
-/**
- * The local Datadog keys: random, never printed, and the same for every run of this process, because a warm function
- * keeps the keys it read for five minutes (as in Lambda).
- */
-const LOCAL_DATADOG_KEYS = { apiKey: randomBytes(16).toString('hex'), appKey: randomBytes(20).toString('hex') };
-const LAMBDA_TRUST = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] };
 
 function isEventBridgeEvent(input: unknown): input is { region?: unknown; account?: unknown } {
   return input !== null && typeof input === 'object' && ('detail-type' in input || 'source' in input);
@@ -108,7 +100,7 @@ function eventOrigin(input: unknown): { region?: string; accountId?: string } {
  * Names of the stack's resources in the local run: deployed in the management account of the sandbox's organization
  * when there is a sandbox, else in the event's account; in the event's region when it is in that partition.
  */
-function localNames(input: unknown, sandbox?: AwsSandbox): LocalNames {
+export function localNames(input: unknown, sandbox?: AwsSandbox): LocalNames {
   const origin = eventOrigin(input);
   if (sandbox) {
     const region = origin.region !== undefined && partitionOfRegion(origin.region) === sandbox.partition ? origin.region : iamRegion(sandbox.partition);
@@ -132,108 +124,11 @@ function otherOrganization(input: unknown, sandbox: AwsSandbox): string | undefi
   );
 }
 
-/** Whether one of the template's EventBridge rules matches the event. */
-function ruleMatches(template: Template, event: unknown): boolean {
-  return templateFunctions(template).some((fn) =>
-    Object.values(fn.eventPatterns).some((pattern) => matchesEventPattern(pattern as Record<string, unknown>, event)),
-  );
-}
-
-/** The GovCloud (or China) account whose IAM user's access key the automation holds for that partition. */
-export const LOCAL_FOREIGN_MANAGEMENT_ACCOUNT = '222233334444';
-/** Name of that IAM user. */
-const LOCAL_FOREIGN_USER = 'datadog-onboarding';
-
-/**
- * Who created a member account, which decides the access roles it has: Organizations (`MemberAccessRoleName`),
- * Control Tower's Account Factory (`ControlTowerAccessRoleName` only), or Organizations then an enrolment into
- * Control Tower (both).
- */
-type MemberOrigin = 'organizations' | 'control-tower' | 'enrolled';
-
-/** The origin a lifecycle event implies: Control Tower creates, Control Tower updates or enrols, or Organizations. */
-function originOf(trigger: { source: string; eventName: string } | undefined): MemberOrigin {
-  if (trigger?.source !== 'aws.controltower') return 'organizations';
-  return trigger.eventName === 'CreateManagedAccount' ? 'control-tower' : 'enrolled';
-}
-
-/**
- * Seeds a new member account with the access roles its origin gives it (an account already in the sandbox is left
- * as it is, so a state file can hold a Control Tower account that an Organizations event or a console replay then
- * reaches). In another partition, the roles trust the partition's own management account, whose IAM user's access
- * key the automation keeps in `datadog-onboarding/<partition>-credentials` (README, "GovCloud").
- */
-export function seedMemberAccount(
-  sandbox: AwsSandbox,
-  template: Template,
-  names: LocalNames,
-  member: { accountId: string; partition: Partition; accountName?: string; origin: MemberOrigin },
-): void {
-  const foreign = member.partition !== names.partition;
-  if (foreign) seedForeignAccess(sandbox, names, member.partition);
-  if (sandbox.dump().accounts[member.accountId] !== undefined) return;
-  const roleOf = (parameter: 'MemberAccessRoleName' | 'ControlTowerAccessRoleName') => String(template.Parameters[parameter].Default);
-  const accessRoleNames = {
-    organizations: [roleOf('MemberAccessRoleName')],
-    'control-tower': [roleOf('ControlTowerAccessRoleName')],
-    enrolled: [roleOf('MemberAccessRoleName'), roleOf('ControlTowerAccessRoleName')],
-  }[member.origin];
-  sandbox.createMemberAccount(member.accountId, {
-    name: member.accountName,
-    partition: member.partition,
-    accessRoleNames,
-    trustedAccountId: foreign ? LOCAL_FOREIGN_MANAGEMENT_ACCOUNT : names.accountId,
-  });
-}
-
-/** The other partition's management account, its IAM user allowed to assume roles, and that user's key in a secret. */
-function seedForeignAccess(sandbox: AwsSandbox, names: LocalNames, partition: Partition): void {
-  if (sandbox.dump().accounts[LOCAL_FOREIGN_MANAGEMENT_ACCOUNT] !== undefined) return;
-  sandbox.addAccount(LOCAL_FOREIGN_MANAGEMENT_ACCOUNT, { name: `${partition} management`, partition });
-  const policyArn = sandbox.putPolicy(LOCAL_FOREIGN_MANAGEMENT_ACCOUNT, 'AssumeMemberAndDatadogRoles', {
-    Version: '2012-10-17',
-    Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: `arn:${partition}:iam::*:role/*` }],
-  });
-  sandbox.putUser(LOCAL_FOREIGN_MANAGEMENT_ACCOUNT, LOCAL_FOREIGN_USER, { attachedPolicyArns: [policyArn] });
-  const key = sandbox.putAccessKey(LOCAL_FOREIGN_MANAGEMENT_ACCOUNT, LOCAL_FOREIGN_USER);
-  sandbox.putSecret(`datadog-onboarding/${partition}-credentials`, JSON.stringify(key), { accountId: names.accountId, region: names.region });
-}
-
-/**
- * Roles the template defines explicitly carry their real policies, so the sandbox evaluates them (the validator may
- * assume only roles tagged as this tool's). Functions' implicit SAM roles are not modelled: their calls are allowed.
- * Each role is named `<stack>-<LogicalId>`, the stack being `names.stackName`.
- */
-export function seedTemplateRoles(sandbox: AwsSandbox, template: Template, names: LocalNames, resolution: LocalResolution): void {
-  for (const role of templateRoles(template, resolution)) {
-    const roleName = `${names.stackName}-${role.logicalId}`;
-    const policyArns = Object.entries(role.policies).map(([policyName, document]) => sandbox.putPolicy(names.accountId, `${roleName}-${policyName}`, document));
-    sandbox.putRole(names.accountId, roleName, { trustPolicy: LAMBDA_TRUST, attachedPolicyArns: policyArns });
-  }
-}
-
-function resolutionFor(template: Template, names: LocalNames, parameters: Record<string, string>): LocalResolution {
-  const resources: Record<string, string> = {
-    OnboardingStateMachine: `arn:${names.partition}:states:${names.region}:${names.accountId}:stateMachine:${STACK_NAME}-onboarding`,
-    'ValidatorRole.Arn': `arn:${names.partition}:iam::${names.accountId}:role/${STACK_NAME}-ValidatorRole`,
-    'LifecycleEventsDeadLetterQueue.Arn': `arn:${names.partition}:sqs:${names.region}:${names.accountId}:${STACK_NAME}-LifecycleEventsDeadLetterQueue`,
-  };
-  for (const fn of templateFunctions(template)) {
-    resources[`${fn.logicalId}.Arn`] = localFunctionArn(names, fn.logicalId);
-    resources[fn.logicalId] = `${STACK_NAME}-${fn.logicalId}`;
-    resources[`${fn.logicalId}Role.Arn`] = localRoleArn(names, `${fn.logicalId}Role`);
-  }
-  return {
-    pseudo: { 'AWS::Partition': names.partition, 'AWS::Region': names.region, 'AWS::AccountId': names.accountId, 'AWS::StackName': STACK_NAME },
-    resources,
-    parameters,
-  };
-}
-
 /** Accounts a GovCloud request creates in the local run: the commercial one and its GovCloud twin. */
 export const LOCAL_REQUESTED_ACCOUNTS = { commercial: '333344445555', govCloud: '777788889999' } as const;
 
-type Member = Parameters<typeof seedMemberAccount>[3];
+/** A member account an input implies, and who created it. */
+type Member = { accountId: string; partition: Partition; accountName?: string; origin: MemberOrigin };
 
 function impliedMembers(decision: ReturnType<typeof decideLifecycleEvent> | undefined, replayInput: ExecutionInput | undefined, names: LocalNames): Member[] {
   if (replayInput) return [{ accountId: replayInput.accountId, partition: replayInput.partition ?? (names.partition as Partition), origin: 'organizations' }];
@@ -325,72 +220,15 @@ export function newSandboxFor(input: unknown, propagationSeconds = 10): AwsSandb
   return new AwsSandbox({ managementAccountId: names.accountId, partition: names.partition as Partition, propagationSeconds });
 }
 
-/** The stack as the local run deploys it: the keys secret, the Datadog server, the functions. */
-export interface LocalDeployment {
-  functions: LocalFunctions;
-  resolution: LocalResolution;
-  datadog?: LocalDatadogServer;
-  /** Registrations the embedded Datadog holds now (or those given, with an external server). */
-  datadogAccounts(): DatadogAccountRecord[];
-  close(): Promise<void>;
-}
-
-/**
- * Deploys the template locally into a sandbox: stores the Datadog keys, starts the embedded Datadog (unless
- * `datadogUrl`), resolves the template and seeds the roles it defines.
- */
-export async function prepareLocalDeployment(
-  options: LocalRunOptions & { sandbox: AwsSandbox },
-  template: Template = loadTemplate(),
-  names: LocalNames = localNames(options.input, options.sandbox),
-): Promise<LocalDeployment> {
-  const { sandbox } = options;
-  const keys = options.datadogKeys ?? LOCAL_DATADOG_KEYS;
-  // Other keys get another secret: a warm function would otherwise reuse the keys it read from the first one.
-  const secretName = options.datadogKeys ? `${LOCAL_KEYS_SECRET_NAME}-external` : LOCAL_KEYS_SECRET_NAME;
-  const secretArn = sandbox.putSecret(secretName, JSON.stringify(keys), { accountId: names.accountId, region: names.region });
-  const site = options.datadogSite ?? (String(template.Parameters.DatadogSite.Default) as DatadogSite);
-  const datadog = options.datadogUrl ? undefined : await startLocalDatadog({ ...keys, site, accounts: options.datadogAccounts, faults: options.faults?.datadogHooks() });
-  const resolution = resolutionFor(template, names, {
-    LogLevel: options.logLevel ?? 'SILENT',
-    ...options.parameters,
-    DatadogKeysSecretArn: secretArn,
-    DatadogSite: site,
-  });
-  seedTemplateRoles(sandbox, template, names, resolution);
-  const functions = new LocalFunctions(
-    template,
-    names,
-    resolution,
-    sandbox,
-    {
-      AWS_REGION: names.region,
-      AWS_DEFAULT_REGION: names.region,
-      // Not credentials: the sandbox identifies calls signed with them as the invoked function's execution role.
-      AWS_ACCESS_KEY_ID: 'AKIALOCALFUNCTIONROLE',
-      AWS_SECRET_ACCESS_KEY: 'local-sandbox-placeholder',
-      DATADOG_API_URL: options.datadogUrl ?? datadog?.url ?? '',
-      ...(options.datadogTimeoutSeconds !== undefined ? { DATADOG_TIMEOUT_SECONDS: String(options.datadogTimeoutSeconds) } : {}),
-    },
-    () => options.faults?.takeCrash(),
-  );
-  return {
-    functions,
-    resolution,
-    datadog,
-    datadogAccounts: () => (datadog ? datadog.accounts() : (options.datadogAccounts ?? [])),
-    close: async () => datadog?.close(),
-  };
-}
-
-/** An input as the local run takes it: a lifecycle event some rule of the template matches, or a console replay input. */
-type Delivery = { event: unknown; decision: ReturnType<typeof decideLifecycleEvent> } | { replay: ExecutionInput };
+/** An input as the local run takes it: a lifecycle event some rule of the template delivers to a function, or a console replay input. */
+type Delivery = { event: unknown; target: string; decision: ReturnType<typeof decideLifecycleEvent> } | { replay: ExecutionInput };
 
 /** Classifies an input, or says why nothing fires for it. */
 function deliveryOf(template: Template, input: unknown): Delivery | { outcome: 'ignored' | 'rejected'; reason: string } {
   if (isEventBridgeEvent(input)) {
     const decision = decideLifecycleEvent(input);
-    if (ruleMatches(template, input)) return { event: input, decision };
+    const target = eventTarget(template, input);
+    if (target) return { event: input, target: target.logicalId, decision };
     const why = 'reason' in decision ? decision.reason : 'not matched';
     return { outcome: 'ignored', reason: `no EventBridge rule of template.yaml matches this event (${why})` };
   }
@@ -450,12 +288,14 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunSumm
   // one, so those are seeded first (seeding leaves an account already there as it is).
   const members = [...membersOf(delivery, names), ...(concurrent ? membersOf(concurrent, names) : [])];
   members.sort((a, b) => Number(a.origin === 'organizations') - Number(b.origin === 'organizations'));
-  for (const member of members) seedMemberAccount(sandbox, template, names, member);
+  const stack: StackContext = { names, parameter: stackParameters(template, options.parameters) };
+  const seed = (member: Member) => seedMemberAccount(sandbox, stack, { ...member, accessRoleNames: accessRolesOf(stack, member.origin) });
+  members.forEach(seed);
   if (decision?.action === 'resolve-request' && sandbox.dump().accounts[LOCAL_REQUESTED_ACCOUNTS.commercial] === undefined) {
     sandbox.addCreateAccountStatus({ id: decision.requestId, state: 'SUCCEEDED', accountId: LOCAL_REQUESTED_ACCOUNTS.commercial, govCloudAccountId: LOCAL_REQUESTED_ACCOUNTS.govCloud });
-    for (const member of requestedMembers(names)) seedMemberAccount(sandbox, template, names, member);
+    requestedMembers(names).forEach(seed);
   }
-  const deployment = await prepareLocalDeployment({ ...options, sandbox }, template, names);
+  const deployment = await deployLocally({ ...options, sandbox, template, names });
   live.datadog = deployment.datadog;
   const { functions, resolution } = deployment;
 
@@ -463,10 +303,9 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunSumm
   sandbox.setCallHooks(options.faults?.sandboxHooks());
   sandbox.install();
   executions.install();
-  const starterArn = functions.arnOf(templateFunctions(template).find((fn) => Object.keys(fn.eventPatterns).length > 0)?.logicalId ?? 'StartOnboardingFunction');
   // 3. Start: the starter for events, the console for replay inputs.
   const start = async (what: Delivery): Promise<{ outcome: string; reason?: string; executionArn?: string }> => {
-    if ('event' in what) return (await functions.invoke(starterArn, what.event)) as { outcome: string; reason?: string; executionArn?: string };
+    if ('event' in what) return (await functions.invoke(functions.arnOf(what.target), what.event)) as { outcome: string; reason?: string; executionArn?: string };
     const name = `replay-${what.replay.accountId}-${Date.now()}`;
     return { outcome: 'started', executionArn: executions.start(executions.pending().some((execution) => execution.name === name) ? `${name}-2` : name, what.replay).executionArn };
   };

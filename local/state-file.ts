@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { describeFirstIssue } from '../shared/validation';
 import type { DatadogAccountRecord } from './datadog/server';
 import { isConfigId } from './datadog/store';
-import { LOCAL_KEYS_SECRET_NAME } from './run';
+import { LOCAL_KEYS_SECRET_NAME } from './deployment';
 import { AwsSandbox, SandboxStateError, type SandboxJson } from './sandbox';
 
 /** What a state file holds. */

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse, type ScalarTag, type CollectionTag } from 'yaml';
+import { matchesEventPattern } from './event-pattern';
 
 /** Root of the repository. */
 export const REPO_ROOT = path.resolve(__dirname, '..');
@@ -123,6 +124,13 @@ export function templateFunctions(template: Template): TemplateFunction[] {
     });
 }
 
+/** The function whose EventBridge rule matches the event (EventBridge delivers it there), if any. */
+export function eventTarget(template: Template, event: unknown): TemplateFunction | undefined {
+  return templateFunctions(template).find((fn) =>
+    Object.values(fn.eventPatterns).some((pattern) => matchesEventPattern(pattern as Record<string, unknown>, event)),
+  );
+}
+
 /** The state machine resource: its definition file and substitutions. */
 export interface TemplateStateMachine {
   logicalId: string;
@@ -165,19 +173,4 @@ export function resolveDeep(template: Template, value: unknown, local: LocalReso
   const keys = Object.keys(value);
   if (keys.length === 1 && (keys[0] === 'Ref' || keys[0].startsWith('Fn::'))) return resolveValue(template, value, local);
   return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, resolveDeep(template, item, local)]));
-}
-
-/** The template's explicit `AWS::IAM::Role` resources with their inline policy documents, resolved. */
-export function templateRoles(template: Template, local: LocalResolution): { logicalId: string; policies: Record<string, object> }[] {
-  return Object.entries(template.Resources)
-    .filter(([, resource]) => resource.Type === 'AWS::IAM::Role')
-    .map(([logicalId, resource]) => ({
-      logicalId,
-      policies: Object.fromEntries(
-        ((resource.Properties?.Policies ?? []) as { PolicyName: string; PolicyDocument: unknown }[]).map((policy) => [
-          policy.PolicyName,
-          resolveDeep(template, policy.PolicyDocument, local) as object,
-        ]),
-      ),
-    }));
 }

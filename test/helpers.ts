@@ -14,6 +14,17 @@ export function sampleEvent(name: string): Record<string, unknown> {
   return JSON.parse(readFileSync(path.join(ROOT, 'events', name), 'utf8')) as Record<string, unknown>;
 }
 
+/** The environment template.yaml gives ResolveTargetFunction, with the template's defaults, in us-east-1. */
+export const RESOLVE_TARGET_ENVIRONMENT = {
+  AWS_REGION: 'us-east-1',
+  DATADOG_SITE: 'datadoghq.com',
+  DATADOG_ROLE_NAME: 'DatadogIntegrationRole',
+  DATADOG_POLICY_NAME: 'DatadogIntegrationPolicy',
+  MEMBER_ACCESS_ROLE_NAME: 'OrganizationAccountAccessRole',
+  CONTROL_TOWER_ACCESS_ROLE_NAME: 'AWSControlTowerExecution',
+  ATTACH_SECURITY_AUDIT: 'true',
+} as const;
+
 /** A resolved target for account 444455556666 with the template's defaults. */
 export function aTarget(overrides: Partial<OnboardingTarget> = {}): OnboardingTarget {
   return {

@@ -1,8 +1,8 @@
 /**
  * Datadog's published rules for an AWS account registration that the client's models cannot express.
  */
-import { DATADOG_SITES as PRODUCT_SITES } from '../../shared/datadog-sites';
-import type { AwsPartition, DatadogSite } from './types';
+import { DATADOG_SITES as PRODUCT_SITES, type DatadogSite } from '../../shared/datadog-sites';
+import type { Partition } from '../../shared/partitions';
 
 /** Sites the stand-in can impersonate: the product's list. Which auth each accepts is decided here, independently. */
 export const DATADOG_SITES: readonly DatadogSite[] = PRODUCT_SITES;
@@ -10,13 +10,13 @@ export const DATADOG_SITES: readonly DatadogSite[] = PRODUCT_SITES;
 // Only the gov sites have a Datadog principal in aws-us-gov (brief's site table, from `DdAccountIdBySite` in
 // Datadog's cloudformation-template); aws-cn has none on any site.
 const ROLE_PARTITIONS_BY_SITE_KIND = {
-  commercial: new Set<AwsPartition>(['aws']),
-  gov: new Set<AwsPartition>(['aws', 'aws-us-gov']),
+  commercial: new Set<Partition>(['aws']),
+  gov: new Set<Partition>(['aws', 'aws-us-gov']),
 };
 const GOV_SITES = new Set<DatadogSite>(['ddog-gov.com', 'us2.ddog-gov.com']);
 
 // Datadog's AWS manual-setup guide: access keys only for GovCloud and China.
-const KEY_PARTITIONS = new Set<AwsPartition>(['aws-us-gov', 'aws-cn']);
+const KEY_PARTITIONS = new Set<Partition>(['aws-us-gov', 'aws-cn']);
 
 // AWS IAM API reference, CreateRole: RoleName is 1-64 characters of [\w+=,.@-]. Catches an ARN passed as a name.
 const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
@@ -27,7 +27,7 @@ export type AuthKind = 'role' | 'keys';
 /** The attributes the rules look at, in API field names. */
 export interface RegistrationCore {
   aws_account_id: string;
-  aws_partition: AwsPartition;
+  aws_partition: Partition;
   auth_kind: AuthKind;
   role_name?: string;
 }

@@ -7,8 +7,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import resourceCollectionPermissions from './iam-permissions-resource-collection.json';
-import standardPermissions from './iam-permissions-standard.json';
+import { STANDARD_PERMISSIONS_SNAPSHOT } from '../../shared/datadog/permissions';
 import {
   DatadogHttpError,
   JSON_API,
@@ -30,11 +29,9 @@ import type {
 import { checkRequestBody } from './validation';
 
 export type {
-  AwsPartition,
   DatadogAccountAttributes,
   DatadogAccountRecord,
   DatadogOperation,
-  DatadogSite,
   KeysAuthConfig,
   LocalDatadogOptions,
   LocalDatadogServer,
@@ -80,7 +77,7 @@ function validBody<T>(context: RequestContext, model: 'AWSAccountCreateRequest' 
   return (body as { data: { attributes: T } }).data.attributes;
 }
 
-function permissions(list: string[]): Reply {
+function permissions(list: readonly string[]): Reply {
   // Shape of the client model AWSIntegrationIamPermissionsResponse; id and type "permissions" per Datadog's API docs.
   return { status: 200, body: { data: { id: 'permissions', type: 'permissions', attributes: { permissions: list } } } };
 }
@@ -112,13 +109,6 @@ function routes(store: AccountStore): Route[] {
       handle: (context) => ({ status: 200, body: { data: store.create(validBody<CreateAttributes>(context, 'AWSAccountCreateRequest')) } }),
     },
     {
-      method: 'GET',
-      pattern: account,
-      operation: 'GetAWSAccount',
-      auth: true,
-      handle: (context) => ({ status: 200, body: { data: store.get(configId(context)) } }),
-    },
-    {
       method: 'PATCH',
       pattern: account,
       operation: 'UpdateAWSAccount',
@@ -126,16 +116,6 @@ function routes(store: AccountStore): Route[] {
       handle: (context) => {
         const id = configId(context);
         return { status: 200, body: { data: store.update(id, validBody<UpdateAttributes>(context, 'AWSAccountUpdateRequest')) } };
-      },
-    },
-    {
-      method: 'DELETE',
-      pattern: account,
-      operation: 'DeleteAWSAccount',
-      auth: true,
-      handle: (context) => {
-        store.delete(configId(context));
-        return { status: 204 };
       },
     },
     {
@@ -154,14 +134,7 @@ function routes(store: AccountStore): Route[] {
       pattern: new RegExp(`^${BASE}/iam_permissions/standard$`),
       operation: 'GetAWSIntegrationIAMPermissionsStandard',
       auth: false,
-      handle: () => permissions(standardPermissions),
-    },
-    {
-      method: 'GET',
-      pattern: new RegExp(`^${BASE}/iam_permissions/resource_collection$`),
-      operation: 'GetAWSIntegrationIAMPermissionsResourceCollection',
-      auth: false,
-      handle: () => permissions(resourceCollectionPermissions),
+      handle: () => permissions(STANDARD_PERMISSIONS_SNAPSHOT),
     },
   ];
 }
@@ -241,9 +214,9 @@ function validateOptions(options: LocalDatadogOptions): void {
  *
  * Served (paths and methods of the client's `AWSIntegrationApi`, operation ids of Datadog's v2 spec):
  * `GET /api/v2/integration/aws/accounts[?aws_account_id=]` (ListAWSAccounts), `POST …/accounts` (CreateAWSAccount),
- * `GET|PATCH|DELETE …/accounts/{aws_account_config_id}` (GetAWSAccount, UpdateAWSAccount, DeleteAWSAccount),
- * `POST …/generate_new_external_id` (CreateNewAWSExternalID), and without keys
- * `GET …/iam_permissions/standard` and `…/iam_permissions/resource_collection` (snapshots of Datadog's lists).
+ * `PATCH …/accounts/{aws_account_config_id}` (UpdateAWSAccount), `POST …/generate_new_external_id`
+ * (CreateNewAWSExternalID), and without keys `GET …/iam_permissions/standard` (the product's snapshot of Datadog's
+ * list): the operations the product calls.
  *
  * Answers: 403 without the right `DD-API-KEY` and `DD-APPLICATION-KEY`; 400 "Invalid Parameter" for a body the
  * client's models or Datadog's rules reject (detail names the field path), for a config id that is not a UUID, or

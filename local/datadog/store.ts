@@ -6,7 +6,9 @@ import { randomUUID } from 'node:crypto';
 import { withDefaults, type OptionalSections } from './defaults';
 import { accountAlreadyExists, accountNotFound, invalidExternalId, invalidParameter } from './responses';
 import { checkRegistration } from './rules';
-import type { AwsPartition, DatadogAccountAttributes, DatadogAccountRecord, DatadogSite } from './types';
+import type { DatadogSite } from '../../shared/datadog-sites';
+import type { Partition } from '../../shared/partitions';
+import type { DatadogAccountAttributes, DatadogAccountRecord } from './types';
 
 /**
  * A pre-generated external ID stays valid this long if unused: terraform-provider-datadog PR #2880 ("must be used to
@@ -22,14 +24,14 @@ export type RequestAuthConfig =
 /** `data.attributes` of a validated create body (client model `AWSAccountCreateRequestAttributes`). */
 export interface CreateAttributes extends OptionalSections {
   aws_account_id: string;
-  aws_partition: AwsPartition;
+  aws_partition: Partition;
   auth_config: RequestAuthConfig;
 }
 
 /** `data.attributes` of a validated PATCH body (client model `AWSAccountUpdateRequestAttributes`). */
 export interface UpdateAttributes extends OptionalSections {
   aws_account_id: string;
-  aws_partition?: AwsPartition;
+  aws_partition?: Partition;
   auth_config?: RequestAuthConfig;
 }
 
@@ -105,15 +107,6 @@ export class AccountStore {
     return [...this.accounts.values()]
       .filter((stored) => awsAccountId === undefined || stored.record.attributes.aws_account_id === awsAccountId)
       .map((stored) => structuredClone(stored.record));
-  }
-
-  /**
-   * @param id - The `aws_account_config_id`.
-   * @returns A deep copy of the registration.
-   * @throws DatadogHttpError 404 "Account not found".
-   */
-  get(id: string): DatadogAccountRecord {
-    return structuredClone(this.mustFind(id).record);
   }
 
   /**
@@ -203,15 +196,6 @@ export class AccountStore {
   }
 
   /**
-   * Removes a registration, as `DELETE /api/v2/integration/aws/accounts/{id}` does.
-   * @throws DatadogHttpError 404 "Account not found".
-   */
-  delete(id: string): void {
-    this.mustFind(id);
-    this.accounts.delete(id);
-  }
-
-  /**
    * Issues a new external ID, as `POST /api/v2/integration/aws/generate_new_external_id` does. It stays valid for
    * {@link EXTERNAL_ID_LIFETIME_MS} and is consumed by the first create or PATCH that uses it.
    * @returns 32 lowercase hex characters.
@@ -222,7 +206,7 @@ export class AccountStore {
     return externalId;
   }
 
-  private check(awsAccountId: string, partition: AwsPartition, auth: RequestAuthConfig): void {
+  private check(awsAccountId: string, partition: Partition, auth: RequestAuthConfig): void {
     const problem = checkRegistration(
       {
         aws_account_id: awsAccountId,

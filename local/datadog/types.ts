@@ -4,30 +4,14 @@
  * Field names are the API's own (snake_case), as the Datadog API v2 sends and receives them
  * (`AWSAccountResponseAttributes.attributeTypeMap` in `@datadog/datadog-api-client`, `baseName` of each attribute).
  */
+import type { DatadogSite } from '../../shared/datadog-sites';
+import type { Partition } from '../../shared/partitions';
 
 /** Any JSON value, as parsed from a request body. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
 /** A JSON object, as parsed from a request body. */
 export type JsonObject = { [key: string]: JsonValue };
-
-/** AWS partitions Datadog accepts (client enum `AWSAccountPartition`). */
-export type AwsPartition = 'aws' | 'aws-cn' | 'aws-us-gov';
-
-/**
- * Datadog sites, from the site table in the project brief (source: `DdAccountIdBySite` in Datadog's
- * cloudformation-template, and Datadog's AWS manual-setup guide).
- */
-export type DatadogSite =
-  | 'datadoghq.com'
-  | 'us3.datadoghq.com'
-  | 'us5.datadoghq.com'
-  | 'datadoghq.eu'
-  | 'ap1.datadoghq.com'
-  | 'ap2.datadoghq.com'
-  | 'uk1.datadoghq.com'
-  | 'ddog-gov.com'
-  | 'us2.ddog-gov.com';
 
 /** Role delegation (client model `AWSAuthConfigRole`). */
 export interface RoleAuthConfig {
@@ -47,7 +31,7 @@ export interface KeysAuthConfig {
 /** Attributes of one registration, as `GET /api/v2/integration/aws/accounts/{id}` returns them. */
 export interface DatadogAccountAttributes {
   aws_account_id: string;
-  aws_partition: AwsPartition;
+  aws_partition: Partition;
   auth_config: RoleAuthConfig | KeysAuthConfig;
   account_tags?: string[];
   aws_regions?: { include_all: boolean } | { include_only: string[] };
@@ -71,16 +55,13 @@ export interface DatadogAccountRecord {
   attributes: DatadogAccountAttributes;
 }
 
-/** OpenAPI operation ids of the endpoints the stand-in serves (`operationId` in Datadog's v2 spec). */
+/** OpenAPI operation ids of the endpoints the stand-in serves, those the product calls (`operationId` in Datadog's v2 spec). */
 export type DatadogOperation =
   | 'ListAWSAccounts'
   | 'CreateAWSAccount'
-  | 'GetAWSAccount'
   | 'UpdateAWSAccount'
-  | 'DeleteAWSAccount'
   | 'CreateNewAWSExternalID'
-  | 'GetAWSIntegrationIAMPermissionsStandard'
-  | 'GetAWSIntegrationIAMPermissionsResourceCollection';
+  | 'GetAWSIntegrationIAMPermissionsStandard';
 
 /**
  * One request the stand-in answered. Carries no header values and no body, so no API key, application key or

@@ -1,7 +1,6 @@
 /**
- * IAM managed policy operations (IAM API reference: CreatePolicy, GetPolicy, DeletePolicy, TagPolicy,
- * UntagPolicy, ListPolicyTags, GetPolicyVersion, CreatePolicyVersion, ListPolicyVersions, DeletePolicyVersion,
- * SetDefaultPolicyVersion) and ListAccountAliases.
+ * IAM managed policy operations the product calls (IAM API reference: CreatePolicy, GetPolicy, DeletePolicy,
+ * TagPolicy, GetPolicyVersion, CreatePolicyVersion, ListPolicyVersions, DeletePolicyVersion) and ListAccountAliases.
  *
  * Version rules follow the IAM User Guide, "Versioning IAM policies": at most 5 versions, ids never reused, the
  * default version cannot be deleted, a policy with other versions cannot be deleted. A new default version takes
@@ -15,11 +14,8 @@ import {
   GetPolicyCommand,
   GetPolicyVersionCommand,
   ListAccountAliasesCommand,
-  ListPolicyTagsCommand,
   ListPolicyVersionsCommand,
-  SetDefaultPolicyVersionCommand,
   TagPolicyCommand,
-  UntagPolicyCommand,
 } from '@aws-sdk/client-iam';
 import type { Policy } from '@aws-sdk/client-iam';
 import { attachmentCount, checkIamDocument, checkName, checkPath, iamPage, mergeTags, requirePolicy } from './iam-common';
@@ -174,20 +170,6 @@ export const policyOperations: Operation[] = [
     return {};
   }),
 
-  operation('UntagPolicy', UntagPolicyCommand, async (input, call) => {
-    const account = await authorizeOnPolicy(call, input.PolicyArn, input.TagKeys?.length ? { 'aws:TagKeys': input.TagKeys } : {});
-    const policy = requireCustomerPolicy(call, account, input.PolicyArn);
-    policy.tags = Object.fromEntries(Object.entries(policy.tags).filter(([key]) => !(input.TagKeys ?? []).includes(key)));
-    return {};
-  }),
-
-  operation('ListPolicyTags', ListPolicyTagsCommand, async (input, call) => {
-    const account = await authorizeOnPolicy(call, input.PolicyArn);
-    const ref = requirePolicy(account, input.PolicyArn, 'get');
-    const { page, ...rest } = iamPage(ref.kind === 'customer' ? tagList(ref.policy.tags) : [], input.Marker, input.MaxItems);
-    return { Tags: page, ...rest };
-  }),
-
   operation('GetPolicyVersion', GetPolicyVersionCommand, async (input, call) => {
     const account = await authorizeOnPolicy(call, input.PolicyArn);
     const ref = requirePolicy(account, input.PolicyArn, 'get');
@@ -252,15 +234,6 @@ export const policyOperations: Operation[] = [
       throw iamError('DeleteConflict', 'Cannot delete the default version of a policy.');
     }
     policy.versions = policy.versions.filter((candidate) => candidate !== version);
-    return {};
-  }),
-
-  operation('SetDefaultPolicyVersion', SetDefaultPolicyVersionCommand, async (input, call) => {
-    const account = await authorizeOnPolicy(call, input.PolicyArn);
-    const policy = requireCustomerPolicy(call, account, input.PolicyArn);
-    const version = requireVersion(policy, input.PolicyArn!, input.VersionId);
-    if (version.versionId !== policy.defaultVersionId) setDefault(call, policy, version.versionId);
-    policy.updatedMs = call.nowMs;
     return {};
   }),
 

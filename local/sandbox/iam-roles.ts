@@ -1,6 +1,6 @@
 /**
- * IAM role operations (IAM API reference: CreateRole, GetRole, UpdateAssumeRolePolicy, DeleteRole, TagRole,
- * UntagRole, ListRoleTags, AttachRolePolicy, DetachRolePolicy, ListAttachedRolePolicies).
+ * IAM role operations the product calls (IAM API reference: CreateRole, GetRole, UpdateAssumeRolePolicy, TagRole,
+ * AttachRolePolicy, DetachRolePolicy, ListAttachedRolePolicies).
  *
  * Every operation is authorised as `iam:<Operation>` on the role's ARN before anything else, as IAM does.
  * A new role, and a changed trust policy, take effect for STS only after the propagation delay.
@@ -8,13 +8,10 @@
 import {
   AttachRolePolicyCommand,
   CreateRoleCommand,
-  DeleteRoleCommand,
   DetachRolePolicyCommand,
   GetRoleCommand,
   ListAttachedRolePoliciesCommand,
-  ListRoleTagsCommand,
   TagRoleCommand,
-  UntagRoleCommand,
   UpdateAssumeRolePolicyCommand,
 } from '@aws-sdk/client-iam';
 import type { Role } from '@aws-sdk/client-iam';
@@ -37,7 +34,7 @@ import type { CallContext, Operation } from './operations';
 import { callerAccount, operation, requestTagContext, requireAllowed, resourceTagContext, tagList, tagRecord } from './operations';
 import { urlEncodeDocument } from './policy-documents';
 import type { AccountState, RoleState } from './state';
-import { deleteEntry, nameKey, setEntry } from './state';
+import { nameKey, setEntry } from './state';
 
 /** Default and bounds of a role's MaxSessionDuration, in seconds (IAM API reference, CreateRole). */
 const DEFAULT_MAX_SESSION_SECONDS = 3600;
@@ -124,33 +121,11 @@ export const roleOperations: Operation[] = [
     return {};
   }),
 
-  operation('DeleteRole', DeleteRoleCommand, async (input, call) => {
-    const account = await authorizeOnRole(call, input.RoleName);
-    const role = requireRole(account, input.RoleName);
-    if (role.attachments.length > 0) throw iamError('DeleteConflict', 'Cannot delete entity, must detach all policies first.');
-    deleteEntry(account.roles, nameKey(role.roleName));
-    return {};
-  }),
-
   operation('TagRole', TagRoleCommand, async (input, call) => {
     const account = await authorizeOnRole(call, input.RoleName, requestTagContext(tagRecord(input.Tags)));
     const role = requireRole(account, input.RoleName);
     role.tags = mergeTags(role.tags, input.Tags, 'TagsPerRole');
     return {};
-  }),
-
-  operation('UntagRole', UntagRoleCommand, async (input, call) => {
-    const account = await authorizeOnRole(call, input.RoleName, input.TagKeys?.length ? { 'aws:TagKeys': input.TagKeys } : {});
-    const role = requireRole(account, input.RoleName);
-    role.tags = Object.fromEntries(Object.entries(role.tags).filter(([key]) => !(input.TagKeys ?? []).includes(key)));
-    return {};
-  }),
-
-  operation('ListRoleTags', ListRoleTagsCommand, async (input, call) => {
-    const account = await authorizeOnRole(call, input.RoleName);
-    const role = requireRole(account, input.RoleName);
-    const { page, ...rest } = iamPage(tagList(role.tags), input.Marker, input.MaxItems);
-    return { Tags: page, ...rest };
   }),
 
   operation('AttachRolePolicy', AttachRolePolicyCommand, async (input, call) => {

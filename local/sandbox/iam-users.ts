@@ -1,7 +1,6 @@
 /**
- * IAM user and access key operations (IAM API reference: CreateUser, GetUser, DeleteUser, TagUser, UntagUser,
- * ListUserTags, AttachUserPolicy, DetachUserPolicy, ListAttachedUserPolicies, CreateAccessKey, ListAccessKeys,
- * UpdateAccessKey, DeleteAccessKey).
+ * IAM user and access key operations the product calls (IAM API reference: CreateUser, GetUser, TagUser,
+ * AttachUserPolicy, DetachUserPolicy, ListAttachedUserPolicies, CreateAccessKey, ListAccessKeys, DeleteAccessKey).
  *
  * A user may hold at most two access keys (IAM User Guide, "IAM and AWS STS quotas"). A new key is usable only
  * after the propagation delay; until then AWS answers `InvalidClientTokenId`.
@@ -11,15 +10,11 @@ import {
   CreateAccessKeyCommand,
   CreateUserCommand,
   DeleteAccessKeyCommand,
-  DeleteUserCommand,
   DetachUserPolicyCommand,
   GetUserCommand,
   ListAccessKeysCommand,
   ListAttachedUserPoliciesCommand,
-  ListUserTagsCommand,
   TagUserCommand,
-  UntagUserCommand,
-  UpdateAccessKeyCommand,
 } from '@aws-sdk/client-iam';
 import type { User } from '@aws-sdk/client-iam';
 import { attachPolicy, checkName, checkPath, detachPolicy, iamPage, mergeTags, requirePolicy, requireUser } from './iam-common';
@@ -29,7 +24,7 @@ import { newAccessKeyId, newSecretAccessKey, newUniqueId } from './ids';
 import type { CallContext, Operation } from './operations';
 import { callerAccount, operation, requestTagContext, requireAllowed, resourceTagContext, tagList, tagRecord } from './operations';
 import type { AccountState, UserState } from './state';
-import { deleteEntry, nameKey, setEntry } from './state';
+import { nameKey, setEntry } from './state';
 
 /** Access keys one user can hold. */
 export const MAX_ACCESS_KEYS = 2;
@@ -110,37 +105,12 @@ export const userOperations: Operation[] = [
     return { User: userOutput(account, requireUser(account, userName)) };
   }),
 
-  operation('DeleteUser', DeleteUserCommand, async (input, call) => {
-    const userName = checkName('userName', input.UserName, 64);
-    const account = await authorizeOnUser(call, userName);
-    const user = requireUser(account, userName);
-    if (user.attachments.length > 0) throw iamError('DeleteConflict', 'Cannot delete entity, must detach all policies first.');
-    if (user.accessKeys.length > 0) throw iamError('DeleteConflict', 'Cannot delete entity, must delete access keys first.');
-    deleteEntry(account.users, nameKey(user.userName));
-    return {};
-  }),
-
   operation('TagUser', TagUserCommand, async (input, call) => {
     const userName = checkName('userName', input.UserName, 64);
     const account = await authorizeOnUser(call, userName, requestTagContext(tagRecord(input.Tags)));
     const user = requireUser(account, userName);
     user.tags = mergeTags(user.tags, input.Tags, 'TagsPerUser');
     return {};
-  }),
-
-  operation('UntagUser', UntagUserCommand, async (input, call) => {
-    const userName = checkName('userName', input.UserName, 64);
-    const account = await authorizeOnUser(call, userName, input.TagKeys?.length ? { 'aws:TagKeys': input.TagKeys } : {});
-    const user = requireUser(account, userName);
-    user.tags = Object.fromEntries(Object.entries(user.tags).filter(([key]) => !(input.TagKeys ?? []).includes(key)));
-    return {};
-  }),
-
-  operation('ListUserTags', ListUserTagsCommand, async (input, call) => {
-    const userName = checkName('userName', input.UserName, 64);
-    const account = await authorizeOnUser(call, userName);
-    const { page, ...rest } = iamPage(tagList(requireUser(account, userName).tags), input.Marker, input.MaxItems);
-    return { Tags: page, ...rest };
   }),
 
   operation('AttachUserPolicy', AttachUserPolicyCommand, async (input, call) => {
@@ -212,17 +182,6 @@ export const userOperations: Operation[] = [
     }));
     const { page, ...rest } = iamPage(keys, input.Marker, input.MaxItems);
     return { AccessKeyMetadata: page, ...rest };
-  }),
-
-  operation('UpdateAccessKey', UpdateAccessKeyCommand, async (input, call) => {
-    const userName = targetUserName(call, input.UserName);
-    const account = await authorizeOnUser(call, userName);
-    const key = requireKey(requireUser(account, userName), input.AccessKeyId);
-    if (input.Status !== 'Active' && input.Status !== 'Inactive') {
-      throw iamError('ValidationError', `1 validation error detected: Value '${String(input.Status)}' at 'status' failed to satisfy constraint: Member must satisfy enum value set: [Active, Inactive]`);
-    }
-    key.status = input.Status;
-    return {};
   }),
 
   operation('DeleteAccessKey', DeleteAccessKeyCommand, async (input, call) => {

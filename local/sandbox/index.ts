@@ -366,7 +366,6 @@ export class AwsSandbox {
     secret.tags = { ...secret.tags, ...options.tags };
     if (options.kmsKeyId !== undefined) secret.kmsKeyId = options.kmsKeyId;
     if (policy !== undefined) secret.resourcePolicy = policy;
-    delete secret.deletionDateMs;
     secret.lastChangedMs = nowMs;
     return secret.arn;
   }

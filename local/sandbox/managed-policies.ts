@@ -99,8 +99,3 @@ export function findAwsManagedPolicy(partition: Partition, arn: string): AwsMana
   const name = arn.slice(prefix.length);
   return Object.hasOwn(AWS_MANAGED_POLICIES, name) ? AWS_MANAGED_POLICIES[name] : undefined;
 }
-
-/** True when the ARN is in the AWS managed policy namespace (`…:iam::aws:policy/…`) of any partition. */
-export function isAwsManagedPolicyArn(arn: string): boolean {
-  return /^arn:[^:]+:iam::aws:policy\//.test(arn);
-}

@@ -1,5 +1,5 @@
 /**
- * The simulated Organizations API: DescribeAccount, ListAccounts, DescribeOrganization and
+ * The simulated Organizations API, the operations the product calls: DescribeAccount and
  * DescribeCreateAccountStatus (Organizations API reference).
  *
  * The organization holds the management account and every sandbox account of the same partition. Accounts of
@@ -9,15 +9,13 @@
 import {
   DescribeAccountCommand,
   DescribeCreateAccountStatusCommand,
-  DescribeOrganizationCommand,
-  ListAccountsCommand,
 } from '@aws-sdk/client-organizations';
 import type { Account, CreateAccountFailureReason } from '@aws-sdk/client-organizations';
 import { arn } from '../../shared/partitions';
 import { organizationsError } from './errors';
 import { isOrganizationMember } from './iam-entities';
 import type { CallContext, Operation } from './operations';
-import { operation, paginate, requireAllowed } from './operations';
+import { operation, requireAllowed } from './operations';
 import type { AccountState, SandboxState } from './state';
 
 /** `arn:<p>:organizations::<management>:account/<org id>/<account>` (Organizations API reference, Account.Arn). */
@@ -46,7 +44,7 @@ function requireMember(call: CallContext): void {
 }
 
 /**
- * Refuses callers outside the management account: DescribeAccount, ListAccounts and DescribeCreateAccountStatus
+ * Refuses callers outside the management account: DescribeAccount and DescribeCreateAccountStatus
  * "can be called only from the organization's management account or by a member account that is a delegated
  * administrator" (the sandbox has no delegated administrators).
  */
@@ -74,38 +72,6 @@ export const organizationsOperations: Operation[] = [
     const account = organizationMembers(state).find((candidate) => candidate.accountId === accountId);
     if (!account) throw organizationsError('AccountNotFoundException', "You specified an account that doesn't exist.");
     return { Account: accountOutput(state, account) };
-  }),
-
-  operation('ListAccounts', ListAccountsCommand, async (input, call) => {
-    const { state } = call.core;
-    requireManagement(call);
-    await requireAllowed(call, { resourceArn: '*' });
-    if (input.MaxResults !== undefined && (input.MaxResults < 1 || input.MaxResults > 20)) {
-      throw organizationsError('InvalidInputException', 'You provided a value that does not match the required pattern.');
-    }
-    const accounts = organizationMembers(state).map((account) => accountOutput(state, account));
-    const { page, next } = paginate(accounts, input.NextToken, input.MaxResults, 20, () =>
-      organizationsError('InvalidInputException', 'The NextToken you provided is not valid.'),
-    );
-    return { Accounts: page, ...(next ? { NextToken: next } : {}) };
-  }),
-
-  // "This operation can be called from any account in the organization." (Organizations API reference)
-  operation('DescribeOrganization', DescribeOrganizationCommand, async (_input, call) => {
-    const { state } = call.core;
-    requireMember(call);
-    await requireAllowed(call, { resourceArn: '*' });
-    const management = state.accounts[state.managementAccountId]!;
-    return {
-      Organization: {
-        Id: state.organizationId,
-        Arn: arn(state.partition, 'organizations', '', state.managementAccountId, `organization/${state.organizationId}`),
-        FeatureSet: 'ALL' as const,
-        MasterAccountArn: accountArn(state, state.managementAccountId),
-        MasterAccountId: state.managementAccountId,
-        MasterAccountEmail: management.email,
-      },
-    };
   }),
 
   operation('DescribeCreateAccountStatus', DescribeCreateAccountStatusCommand, async (input, call) => {

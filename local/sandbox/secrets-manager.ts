@@ -1,7 +1,7 @@
 /**
- * The simulated Secrets Manager API (Secrets Manager API reference): CreateSecret, GetSecretValue,
- * PutSecretValue, DescribeSecret, TagResource, UntagResource, PutResourcePolicy, GetResourcePolicy,
- * DeleteSecret, RestoreSecret, ListSecrets, UpdateSecretVersionStage, RotateSecret.
+ * The simulated Secrets Manager API (Secrets Manager API reference), the operations the product calls:
+ * CreateSecret, GetSecretValue, PutSecretValue, DescribeSecret, PutResourcePolicy, UpdateSecretVersionStage,
+ * RotateSecret.
  *
  * Staging labels follow the Secrets Manager user guide ("Rotation by Lambda function", "Secret versions"): a label
  * is on at most one version; when `AWSCURRENT` moves, the version that had it gets `AWSPREVIOUS`. Unlike AWS, which
@@ -16,17 +16,11 @@
  */
 import {
   CreateSecretCommand,
-  DeleteSecretCommand,
   DescribeSecretCommand,
-  GetResourcePolicyCommand,
   GetSecretValueCommand,
-  ListSecretsCommand,
   PutResourcePolicyCommand,
   PutSecretValueCommand,
-  RestoreSecretCommand,
   RotateSecretCommand,
-  TagResourceCommand,
-  UntagResourceCommand,
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
 import type { RotationRulesType, SecretListEntry } from '@aws-sdk/client-secrets-manager';
@@ -38,7 +32,6 @@ import type { CallContext, Operation } from './operations';
 import {
   callerAccount,
   operation,
-  paginate,
   requestTagContext,
   requireAllowed,
   resourceTagContext,
@@ -48,9 +41,6 @@ import {
 import { checkPolicyDocument } from './policy-documents';
 import type { AccountState, SecretState, SecretVersionState } from './state';
 
-/** Recovery window bounds and default, in days (Secrets Manager API reference, DeleteSecret). */
-export const RECOVERY_WINDOW_DAYS = { min: 7, max: 30, default: 30 } as const;
-const DAY_MS = 24 * 3600 * 1000;
 const MAX_TAGS = 50;
 
 /** Secret ARN: `arn:<p>:secretsmanager:<region>:<account>:secret:<name>-<6 random characters>`. */
@@ -60,18 +50,12 @@ export function secretArnOf(account: AccountState, region: string, name: string,
 
 const notFound = () => secretsManagerError('ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
 
-/** Permanently removes secrets whose recovery window has ended (Secrets Manager does it in the background). */
-function purgeDeleted(account: AccountState, nowMs: number): void {
-  account.secrets = account.secrets.filter((secret) => secret.deletionDateMs === undefined || secret.deletionDateMs > nowMs);
-}
-
 /** The secret a `SecretId` names (name in the caller's account and region, or full or partial ARN), if any. */
 function lookupSecret(call: CallContext, secretId: string | undefined): { account: AccountState; secret: SecretState } | undefined {
   if (secretId === undefined) return undefined;
   const arnMatch = /^arn:[^:]+:secretsmanager:([^:]+):(\d{12}):secret:(.+)$/.exec(secretId);
   const account = arnMatch ? findAccount(call.core.state, arnMatch[2]!) : callerAccount(call);
   if (!account) return undefined;
-  purgeDeleted(account, call.nowMs);
   const secret = account.secrets.find((candidate) =>
     arnMatch
       ? candidate.region === arnMatch[1] && (candidate.arn === secretId || candidate.arn.slice(0, -7) === secretId)
@@ -110,16 +94,6 @@ async function authorizedSecret(
   return found;
 }
 
-/** Refuses changes to a secret scheduled for deletion, as Secrets Manager does. */
-function requireNotScheduled(secret: SecretState): void {
-  if (secret.deletionDateMs !== undefined) {
-    throw secretsManagerError(
-      'InvalidRequestException',
-      "You can't perform this operation on the secret because it was marked for deletion.",
-    );
-  }
-}
-
 function mergeSecretTags(existing: Record<string, string>, added: { Key?: string; Value?: string }[] | undefined) {
   const merged = { ...existing, ...tagRecord(added) };
   if (Object.keys(merged).length > MAX_TAGS) {
@@ -142,13 +116,12 @@ function listEntry(secret: SecretState): SecretListEntry {
     ...(tags.length > 0 ? { Tags: tags } : {}),
     CreatedDate: new Date(secret.createdMs),
     LastChangedDate: new Date(secret.lastChangedMs),
-    ...(secret.deletionDateMs !== undefined ? { DeletedDate: new Date(secret.deletionDateMs) } : {}),
     SecretVersionsToStages: versionIdsToStages(secret),
     ...rotationFields(secret),
   };
 }
 
-/** `RotationEnabled`, `RotationLambdaARN`, `RotationRules` as DescribeSecret and ListSecrets show them, once set. */
+/** `RotationEnabled`, `RotationLambdaARN`, `RotationRules` as DescribeSecret shows them, once set. */
 function rotationFields(secret: SecretState): Pick<SecretListEntry, 'RotationEnabled' | 'RotationLambdaARN' | 'RotationRules'> {
   const rotation = secret.rotation;
   if (!rotation) return {};
@@ -230,28 +203,6 @@ function rotationRules(rules: RotationRulesType): NonNullable<NonNullable<Secret
   };
 }
 
-/** Does a secret match ListSecrets filters (prefix matches, as documented for the `Filter` type)? */
-function matchesFilters(secret: SecretState, filters: { Key?: string; Values?: string[] }[] | undefined): boolean {
-  return (filters ?? []).every((filter) => {
-    const values = filter.Values ?? [];
-    const anyPrefix = (candidates: string[]) => values.some((value) => candidates.some((candidate) => candidate.startsWith(value)));
-    switch (filter.Key) {
-      case 'name':
-        return anyPrefix([secret.name]);
-      case 'description':
-        return anyPrefix([secret.description ?? '']);
-      case 'tag-key':
-        return anyPrefix(Object.keys(secret.tags));
-      case 'tag-value':
-        return anyPrefix(Object.values(secret.tags));
-      case 'all':
-        return anyPrefix([secret.name, secret.description ?? '', ...Object.keys(secret.tags), ...Object.values(secret.tags)]);
-      default:
-        return true;
-    }
-  });
-}
-
 /** The Secrets Manager operations. */
 export const secretsManagerOperations: Operation[] = [
   operation('CreateSecret', CreateSecretCommand, async (input, call) => {
@@ -267,14 +218,7 @@ export const secretsManagerOperations: Operation[] = [
     const tags = mergeSecretTags({}, input.Tags);
     const secretArn = secretArnOf(account, call.region, name);
     await requireAllowed(call, { resourceArn: secretArn, context: { 'secretsmanager:Name': name, ...requestTagContext(tags) } });
-    purgeDeleted(account, call.nowMs);
     const existing = account.secrets.find((secret) => secret.region === call.region && secret.name === name);
-    if (existing?.deletionDateMs !== undefined) {
-      throw secretsManagerError(
-        'InvalidRequestException',
-        "You can't create this secret because a secret with this name is already scheduled for deletion.",
-      );
-    }
     if (existing) throw secretsManagerError('ResourceExistsException', `The operation failed because the secret ${name} already exists.`);
     const secret: SecretState = {
       arn: secretArn,
@@ -295,7 +239,6 @@ export const secretsManagerOperations: Operation[] = [
 
   operation('GetSecretValue', GetSecretValueCommand, async (input, call) => {
     const { secret } = await authorizedSecret(call, input.SecretId);
-    requireNotScheduled(secret);
     const stage = input.VersionStage ?? (input.VersionId === undefined ? 'AWSCURRENT' : undefined);
     const version = secret.versions.find(
       (candidate) =>
@@ -322,7 +265,6 @@ export const secretsManagerOperations: Operation[] = [
 
   operation('PutSecretValue', PutSecretValueCommand, async (input, call) => {
     const { secret } = await authorizedSecret(call, input.SecretId);
-    requireNotScheduled(secret);
     if (input.SecretBinary !== undefined || input.SecretString === undefined) {
       throw new SandboxSetupError('AwsSandbox: PutSecretValue needs a SecretString (SecretBinary is not simulated)');
     }
@@ -351,11 +293,10 @@ export const secretsManagerOperations: Operation[] = [
    * moves, the version that had it gets `AWSPREVIOUS`. Versions left with no label are dropped.
    *
    * @throws InvalidParameterException for a bad label or `RemoveFromVersionId`; ResourceNotFoundException for an
-   *   unknown version id; InvalidRequestException for a secret scheduled for deletion.
+   *   unknown version id.
    */
   operation('UpdateSecretVersionStage', UpdateSecretVersionStageCommand, async (input, call) => {
     const { secret } = await authorizedSecret(call, input.SecretId);
-    requireNotScheduled(secret);
     const stage = requireStageLabel(input.VersionStage, 'VersionStage');
     const { MoveToVersionId: moveTo, RemoveFromVersionId: removeFrom } = input;
     if (moveTo === undefined && removeFrom === undefined) {
@@ -394,7 +335,7 @@ export const secretsManagerOperations: Operation[] = [
   /**
    * Configures rotation (Secrets Manager API reference, RotateSecret): stores `RotationLambdaARN` (or keeps the one
    * already set) and `RotationRules` (`AutomaticallyAfterDays` or `ScheduleExpression`, optional `Duration`), shown
-   * by DescribeSecret and ListSecrets with `RotationEnabled: true`.
+   * by DescribeSecret with `RotationEnabled: true`.
    *
    * The sandbox NEVER invokes the rotation function: when `RotateImmediately` is true or absent it only records
    * the request time (`rotation.lastRotationRequestedMs` in the state) and returns no `VersionId`, as no version is
@@ -406,7 +347,6 @@ export const secretsManagerOperations: Operation[] = [
    */
   operation('RotateSecret', RotateSecretCommand, async (input, call) => {
     const { secret } = await authorizedSecret(call, input.SecretId);
-    requireNotScheduled(secret);
     if (input.RotationLambdaARN !== undefined && !/^arn:[^:]+:lambda:[^:]+:\d{12}:function:[\w-]+(:[\w$-]+)?$/.test(input.RotationLambdaARN)) {
       throw secretsManagerError('InvalidParameterException', 'RotationLambdaARN must be a Lambda function ARN.');
     }
@@ -437,25 +377,8 @@ export const secretsManagerOperations: Operation[] = [
     return { ...rest, VersionIdsToStages: SecretVersionsToStages };
   }),
 
-  operation('TagResource', TagResourceCommand, async (input, call) => {
-    const { secret } = await authorizedSecret(call, input.SecretId, requestTagContext(tagRecord(input.Tags)));
-    requireNotScheduled(secret);
-    secret.tags = mergeSecretTags(secret.tags, input.Tags);
-    secret.lastChangedMs = call.nowMs;
-    return {};
-  }),
-
-  operation('UntagResource', UntagResourceCommand, async (input, call) => {
-    const { secret } = await authorizedSecret(call, input.SecretId, input.TagKeys?.length ? { 'aws:TagKeys': input.TagKeys } : {});
-    requireNotScheduled(secret);
-    secret.tags = Object.fromEntries(Object.entries(secret.tags).filter(([key]) => !(input.TagKeys ?? []).includes(key)));
-    secret.lastChangedMs = call.nowMs;
-    return {};
-  }),
-
   operation('PutResourcePolicy', PutResourcePolicyCommand, async (input, call) => {
     const { secret } = await authorizedSecret(call, input.SecretId);
-    requireNotScheduled(secret);
     const check = checkPolicyDocument(input.ResourcePolicy ?? '', 'resource');
     if (!check.ok && check.problem === 'too-large') {
       throw secretsManagerError('LimitExceededException', 'The resource policy is larger than 20480 characters.');
@@ -466,61 +389,4 @@ export const secretsManagerOperations: Operation[] = [
     return { ARN: secret.arn, Name: secret.name };
   }),
 
-  operation('GetResourcePolicy', GetResourcePolicyCommand, async (input, call) => {
-    const { secret } = await authorizedSecret(call, input.SecretId);
-    return { ARN: secret.arn, Name: secret.name, ...(secret.resourcePolicy ? { ResourcePolicy: secret.resourcePolicy } : {}) };
-  }),
-
-  operation('DeleteSecret', DeleteSecretCommand, async (input, call) => {
-    if (input.ForceDeleteWithoutRecovery && input.RecoveryWindowInDays !== undefined) {
-      throw secretsManagerError(
-        'InvalidParameterException',
-        "You can't use ForceDeleteWithoutRecovery in conjunction with RecoveryWindowInDays.",
-      );
-    }
-    const days = input.RecoveryWindowInDays ?? RECOVERY_WINDOW_DAYS.default;
-    if (days < RECOVERY_WINDOW_DAYS.min || days > RECOVERY_WINDOW_DAYS.max) {
-      throw secretsManagerError('InvalidParameterException', 'The recovery window must be between 7 and 30 days.');
-    }
-    if (input.ForceDeleteWithoutRecovery && !lookupSecret(call, input.SecretId)) {
-      // "If you use this parameter and include a previously deleted or nonexistent secret, the operation does not
-      // return the error ResourceNotFoundException in order to correctly handle retries." (API reference)
-      await requireAllowed(call, { resourceArn: '*' });
-      return { Name: input.SecretId };
-    }
-    const { account, secret } = await authorizedSecret(call, input.SecretId);
-    if (input.ForceDeleteWithoutRecovery) {
-      account.secrets = account.secrets.filter((candidate) => candidate !== secret);
-      return { ARN: secret.arn, Name: secret.name, DeletionDate: new Date(call.nowMs) };
-    }
-    requireNotScheduled(secret);
-    secret.deletionDateMs = call.nowMs + days * DAY_MS;
-    secret.lastChangedMs = call.nowMs;
-    return { ARN: secret.arn, Name: secret.name, DeletionDate: new Date(secret.deletionDateMs) };
-  }),
-
-  operation('RestoreSecret', RestoreSecretCommand, async (input, call) => {
-    const { secret } = await authorizedSecret(call, input.SecretId);
-    delete secret.deletionDateMs;
-    secret.lastChangedMs = call.nowMs;
-    return { ARN: secret.arn, Name: secret.name };
-  }),
-
-  operation('ListSecrets', ListSecretsCommand, async (input, call) => {
-    const account = callerAccount(call);
-    await requireAllowed(call, { resourceArn: '*' });
-    if (input.MaxResults !== undefined && (input.MaxResults < 1 || input.MaxResults > 100)) {
-      throw secretsManagerError('InvalidParameterException', 'MaxResults must be between 1 and 100.');
-    }
-    purgeDeleted(account, call.nowMs);
-    const secrets = account.secrets
-      .filter((secret) => secret.region === call.region)
-      .filter((secret) => input.IncludePlannedDeletion || secret.deletionDateMs === undefined)
-      .filter((secret) => matchesFilters(secret, input.Filters))
-      .map(listEntry);
-    const { page, next } = paginate(secrets, input.NextToken, input.MaxResults, 100, () =>
-      secretsManagerError('InvalidNextTokenException', 'The NextToken value is invalid.'),
-    );
-    return { SecretList: page, ...(next ? { NextToken: next } : {}) };
-  }),
 ];

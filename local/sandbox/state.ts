@@ -106,8 +106,6 @@ const secretSchema = z.object({
   resourcePolicy: z.string().optional(),
   createdMs: z.number(),
   lastChangedMs: z.number(),
-  /** Set by DeleteSecret: when the secret is deleted for good. */
-  deletionDateMs: z.number().optional(),
   versions: z.array(secretVersionSchema),
   /** Rotation configuration, set by RotateSecret (absent until then). */
   rotation: z

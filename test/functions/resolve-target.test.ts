@@ -1,25 +1,16 @@
 import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { resolveTargetStep as resolveWithExecution } from '../../functions/resolve-target/index';
+import { RESOLVE_TARGET_ENVIRONMENT } from '../helpers';
 
 const sfn = mockClient(SFNClient);
 const MACHINE = 'arn:aws:states:us-east-1:111122223333:stateMachine:stack-onboarding';
 const SELF = 'arn:aws:states:us-east-1:111122223333:execution:stack-onboarding:replay-1';
 const resolveTargetStep = (input: unknown) => resolveWithExecution({ input, executionArn: SELF });
 
-const ENV = {
-  AWS_REGION: 'us-east-1',
-  DATADOG_SITE: 'datadoghq.com',
-  DATADOG_ROLE_NAME: 'DatadogIntegrationRole',
-  DATADOG_POLICY_NAME: 'DatadogIntegrationPolicy',
-  MEMBER_ACCESS_ROLE_NAME: 'OrganizationAccountAccessRole',
-  CONTROL_TOWER_ACCESS_ROLE_NAME: 'AWSControlTowerExecution',
-  ATTACH_SECURITY_AUDIT: 'true',
-};
-
 describe('Function: resolveTargetStep', () => {
   beforeEach(() => {
-    Object.assign(process.env, ENV);
+    Object.assign(process.env, RESOLVE_TARGET_ENVIRONMENT);
     sfn.reset();
     sfn.on(ListExecutionsCommand).resolves({ executions: [{ executionArn: SELF, stateMachineArn: MACHINE, name: 'replay-1', status: 'RUNNING', startDate: new Date(2000) }] });
   });

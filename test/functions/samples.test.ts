@@ -1,20 +1,21 @@
 /**
  * Every sample input works as the README says: `sam local invoke FUNCTION -e SAMPLE --env-vars
  * events/sam-local-env.json`, reproduced with the real handler of the template's function, the environment the SAM
- * CLI would give it (local/sam-local.ts), and, instead of your AWS account, the sandbox holding exactly the
+ * CLI would give it (test/support/sam-local.ts), and, instead of your AWS account, the sandbox holding exactly the
  * organization the samples describe (README): its accounts, member access roles, secrets, the stack's validator role,
  * and the local Datadog holding the registrations the samples name. The samples must agree with one another and with
  * that organization: an account id, role, external ID or secret ARN one of them names differently makes its
  * function fail here.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { startLocalDatadog, type DatadogAccountRecord, type LocalDatadogServer } from '../../local/datadog/server';
-import { LocalFunctions, type LocalNames } from '../../local/functions';
-import { seedMemberAccount, seedTemplateRoles } from '../../local/run';
+import type { DatadogAccountRecord, LocalDatadogServer } from '../../local/datadog/server';
+import { deployLocally, stackParameters } from '../../local/deployment';
+import type { LocalNames } from '../../local/functions';
+import { accessRolesOf, seedMemberAccount, type StackContext } from '../../local/organization';
 import { AwsSandbox } from '../../local/sandbox';
-import { loadEnvVarsFile, samLocalEnvironment } from '../../local/sam-local';
+import { loadEnvVarsFile, samLocalEnvironment } from '../support/sam-local';
 import { LocalExecutions } from '../../local/step-functions';
 import { loadTemplate, templateFunctions } from '../../local/template';
 import { MANAGED_BY_TAG_KEY, MANAGED_BY_TAG_VALUE } from '../../shared/iam/ownership';
@@ -72,21 +73,16 @@ async function sampleWorld(accessKeyProvisioned: boolean): Promise<SampleWorld> 
   const { names } = ORGANIZATION;
   const envVars = loadEnvVarsFile(ENV_VARS_FILE);
   const sandbox = new AwsSandbox({ managementAccountId: names.accountId, partition: 'aws' });
-  const resolution = {
-    pseudo: { 'AWS::Partition': names.partition, 'AWS::Region': names.region, 'AWS::AccountId': names.accountId, 'AWS::StackName': names.stackName },
-    resources: {},
-  };
-  seedTemplateRoles(sandbox, template, names, resolution);
-  seedMemberAccount(sandbox, template, names, { accountId: ORGANIZATION.controlTowerAccount.accountId, partition: 'aws', accountName: ORGANIZATION.controlTowerAccount.accountName, origin: 'control-tower' });
-  seedMemberAccount(sandbox, template, names, { accountId: ORGANIZATION.govCloudAccount, partition: 'aws-us-gov', origin: 'organizations' });
+  const stack: StackContext = { names, parameter: stackParameters(template) };
+  const { controlTowerAccount } = ORGANIZATION;
+  seedMemberAccount(sandbox, stack, { ...controlTowerAccount, partition: 'aws', accessRoleNames: accessRolesOf(stack, 'control-tower') });
+  seedMemberAccount(sandbox, stack, { accountId: ORGANIZATION.govCloudAccount, partition: 'aws-us-gov', accessRoleNames: accessRolesOf(stack, 'organizations') });
   sandbox.addCreateAccountStatus({
     id: ORGANIZATION.govCloudRequest.id,
     state: 'SUCCEEDED',
     accountId: ORGANIZATION.govCloudRequest.commercialAccountId,
     govCloudAccountId: ORGANIZATION.govCloudAccount,
   });
-  const keys = { apiKey: randomBytes(16).toString('hex'), appKey: randomBytes(20).toString('hex') };
-  sandbox.putSecret(ORGANIZATION.datadogKeysSecret.name, JSON.stringify(keys), { suffix: ORGANIZATION.datadogKeysSecret.suffix });
 
   const registrations: SampleWorld['registrations'] = {
     role: registration({
@@ -115,24 +111,17 @@ async function sampleWorld(accessKeyProvisioned: boolean): Promise<SampleWorld> 
     registrations.accessKey = registration({ aws_account_id: gov, aws_partition: 'aws-us-gov', auth_config: { access_key_id: key.accessKeyId } });
   }
 
-  const datadog = await startLocalDatadog({ ...keys, site: 'datadoghq.com', accounts: Object.values(registrations) });
-  const local = new LocalFunctions(
-    template,
-    names,
-    resolution,
+  const deployment = await deployLocally({
     sandbox,
-    {
-      // What sam local invoke adds: the region and credentials of your AWS configuration.
-      AWS_REGION: names.region,
-      AWS_DEFAULT_REGION: names.region,
-      AWS_ACCESS_KEY_ID: 'AKIALOCALFUNCTIONROLE',
-      AWS_SECRET_ACCESS_KEY: 'local-sandbox-placeholder',
-      // Not a variable of the template: where the local Datadog stands in for the site's API.
-      DATADOG_API_URL: datadog.url,
-    },
-    undefined,
-    (fn) => samLocalEnvironment(template, fn, envVars, { LogLevel: 'SILENT' }),
-  );
+    names,
+    template,
+    keysSecretSuffix: ORGANIZATION.datadogKeysSecret.suffix,
+    datadogSite: 'datadoghq.com',
+    datadogAccounts: Object.values(registrations),
+    environmentOf: (fn) => samLocalEnvironment(template, fn, envVars, { LogLevel: 'SILENT' }),
+  });
+  const { functions: local } = deployment;
+  const datadog = deployment.datadog!;
   const executions = new LocalExecutions(ORGANIZATION.stateMachineArn);
   sandbox.install();
   executions.install();
@@ -146,7 +135,7 @@ async function sampleWorld(accessKeyProvisioned: boolean): Promise<SampleWorld> 
     close: async () => {
       executions.restore();
       sandbox.restore();
-      await datadog.close();
+      await deployment.close();
     },
   };
 }

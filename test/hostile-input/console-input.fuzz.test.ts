@@ -2,7 +2,7 @@
  * Hostile execution inputs, as an operator (or anyone allowed to start an execution) types them in the Step
  * Functions console: either a valid input, or InvalidInputError in one short line naming the field, never the value.
  */
-import { restoreQuietLogs } from './verbose-logs';
+import { restoreQuietLogs } from '../support/verbose-logs';
 import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -11,6 +11,7 @@ import { handler, resolveTargetStep as resolveWithExecution } from '../../functi
 import { InvalidInputError } from '../../shared/errors';
 import { logger } from '../../shared/logger';
 import { executionInputSchema, parseExecutionInput } from '../../shared/onboarding/execution-input';
+import { RESOLVE_TARGET_ENVIRONMENT } from '../helpers';
 import { captureOutput, echoedPayloads, hostileConsoleInput, LINE_TERMINATOR, PAYLOADS } from './hostile-values';
 
 const sfn = mockClient(SFNClient);
@@ -20,15 +21,6 @@ const SELF = 'arn:aws:states:us-east-1:111122223333:execution:stack-onboarding:r
 const stepEvent = (input: unknown) => ({ input, executionArn: SELF });
 const resolveTargetStep = (input: unknown) => resolveWithExecution(stepEvent(input));
 
-const ENV = {
-  AWS_REGION: 'us-east-1',
-  DATADOG_SITE: 'datadoghq.com',
-  DATADOG_ROLE_NAME: 'DatadogIntegrationRole',
-  DATADOG_POLICY_NAME: 'DatadogIntegrationPolicy',
-  MEMBER_ACCESS_ROLE_NAME: 'OrganizationAccountAccessRole',
-  CONTROL_TOWER_ACCESS_ROLE_NAME: 'AWSControlTowerExecution',
-  ATTACH_SECURITY_AUDIT: 'true',
-};
 /** The message names the field: `execution input <field>: <problem>` (`input` for the input as a whole). */
 const NAMES_A_FIELD = /execution input (\(top level\)|accountId|partition|datadogSite|roleName|memberAccessRoleName|trigger(\.\w+)?|context(\.\w+)?): /;
 /** Long enough for the longest legitimate message (the list of Datadog sites, then the remedy). */
@@ -68,7 +60,7 @@ function logLines(output: string): Record<string, unknown>[] {
 
 describe('Hostile input: the console execution input', () => {
   beforeEach(() => {
-    Object.assign(process.env, ENV);
+    Object.assign(process.env, RESOLVE_TARGET_ENVIRONMENT);
     sfn.reset();
     // This execution is the only one running: valid inputs go ahead.
     sfn.on(ListExecutionsCommand).resolves({ executions: [{ executionArn: SELF, stateMachineArn: MACHINE, name: 'replay-1', status: 'RUNNING', startDate: new Date(2000) }] });

@@ -3,7 +3,7 @@
  * `rejected`, lifecycle-like events that onboard nothing end `ignored` or `rejected`; either way nothing is created
  * in any account, Datadog is not called, no execution runs, and the reason is one line that echoes no value.
  */
-import { restoreQuietLogs } from './verbose-logs';
+import { restoreQuietLogs } from '../support/verbose-logs';
 import fc from 'fast-check';
 import { startLocalDatadog, type LocalDatadogServer } from '../../local/datadog/server';
 import { runLocally, type LocalRunSummary } from '../../local/run';

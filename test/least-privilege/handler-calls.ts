@@ -6,7 +6,7 @@
 import { datadogPrincipalArn } from '../../shared/datadog-sites';
 import { MANAGED_BY_TAG_KEY, MANAGED_BY_TAG_VALUE } from '../../shared/iam/ownership';
 import { buildTrustPolicy } from '../../shared/iam/trust-policy';
-import { OUTSIDE_ACCOUNT_ID, type SimulatedDeployment } from '../../local/iam-simulation/deployment';
+import { OUTSIDE_ACCOUNT_ID, type SimulatedDeployment } from '../support/simulated-deployment';
 import { resolveValue, type Template } from '../../local/template';
 
 /** The member account the calls reach (the sample events' account). */

@@ -14,8 +14,8 @@
  * keys by the rotation function (a GovCloud account and a China account). What only a stack of one partition
  * can do is listed in {@link notMadeIn}, and checked to be made by the other.
  */
-import { SIMULATED_PARTITIONS, STACK_ACCOUNT_ID, simulatedDeployment, type SimulatedDeployment, type SimulatedPartition } from '../../local/iam-simulation/deployment';
-import type { AttributedCall, Delivery, RecordedOnboarding } from '../../local/iam-simulation/recorded-run';
+import { SIMULATED_PARTITIONS, STACK_ACCOUNT_ID, simulatedDeployment, type SimulatedDeployment, type SimulatedPartition } from '../support/simulated-deployment';
+import type { AttributedCall, Delivery, RecordedOnboarding } from '../support/recorded-run';
 import { loadDefinition, loadTemplate } from '../../local/template';
 import { authTypeFor } from '../../shared/datadog-sites';
 import type { Partition } from '../../shared/partitions';
@@ -68,7 +68,7 @@ const REQUESTED = { commercial: '333344445555', govCloud: '666677778888' };
 async function recordScenarios(partition: SimulatedPartition): Promise<Record<Scenario, RecordedOnboarding>> {
   let scenarios: Record<Scenario, RecordedOnboarding> | undefined;
   await jest.isolateModulesAsync(async () => {
-    scenarios = await recordScenariosOnce(partition, await import('../../local/iam-simulation/recorded-run'));
+    scenarios = await recordScenariosOnce(partition, await import('../support/recorded-run'));
   });
   if (!scenarios) throw new Error(`no scenario of partition ${partition} was recorded`);
   return scenarios;
@@ -76,7 +76,7 @@ async function recordScenarios(partition: SimulatedPartition): Promise<Record<Sc
 
 async function recordScenariosOnce(
   partition: SimulatedPartition,
-  { recordOnboarding, accessKeysDeleted }: typeof import('../../local/iam-simulation/recorded-run'),
+  { recordOnboarding, accessKeysDeleted }: typeof import('../support/recorded-run'),
 ): Promise<Record<Scenario, RecordedOnboarding>> {
   const controlTower = lifecycleEvent('control-tower-create-managed-account.json', partition);
   const organizations = lifecycleEvent('organizations-create-account-result.json', partition);

@@ -3,9 +3,9 @@
  * function makes is allowed, and nothing else is (other functions' calls, a sample of unrelated calls, calls singled
  * out for one function).
  */
-import { SIMULATED_PARTITIONS, simulatedDeployment } from '../../local/iam-simulation/deployment';
-import { accountOfArn, simulateRequest } from '../../local/iam-simulation/simulate';
-import { loadExecutionRolePolicies, type ExecutionRolePolicies } from '../../local/iam-simulation/template-policies';
+import { SIMULATED_PARTITIONS, simulatedDeployment } from '../support/simulated-deployment';
+import { accountOfArn, simulateRequest } from '../support/simulate';
+import { loadExecutionRolePolicies, type ExecutionRolePolicies } from '../../local/template-policies';
 import { loadTemplate } from '../../local/template';
 import { MANAGED_BY_TAG_KEY } from '../../shared/iam/ownership';
 import { EXTERNAL_ID, datadogRoleDuringValidation, expectedCalls, forbiddenCalls, forbiddenCallsOf, sampleResource, type ExpectedCall } from './handler-calls';

@@ -5,14 +5,14 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { SIMULATED_PARTITIONS, simulatedDeployment } from '../../local/iam-simulation/deployment';
+import { SIMULATED_PARTITIONS, simulatedDeployment } from '../support/simulated-deployment';
 import {
   expandSamPolicyTemplate,
   loadExecutionRolePolicies,
   statementActions,
   statementResources,
   type ExecutionRolePolicies,
-} from '../../local/iam-simulation/template-policies';
+} from '../../local/template-policies';
 import { REPO_ROOT, loadTemplate, type Template } from '../../local/template';
 import { expectedCalls } from './handler-calls';
 

@@ -3,9 +3,9 @@
  * principal of the site may assume the role with the external ID and in no other way; the validator only while its
  * statement is there.
  */
-import { SIMULATED_PARTITIONS, simulatedDeployment, type SimulatedPartition } from '../../local/iam-simulation/deployment';
-import { ALLOW_ALL_POLICY, simulateRequest } from '../../local/iam-simulation/simulate';
-import { loadExecutionRolePolicies } from '../../local/iam-simulation/template-policies';
+import { SIMULATED_PARTITIONS, simulatedDeployment, type SimulatedPartition } from '../support/simulated-deployment';
+import { ALLOW_ALL_POLICY, simulateRequest } from '../support/simulate';
+import { loadExecutionRolePolicies } from '../../local/template-policies';
 import { loadTemplate } from '../../local/template';
 import { DATADOG_SITES, authTypeFor, datadogPrincipalArn, type DatadogSite } from '../../shared/datadog-sites';
 import { buildTrustPolicy } from '../../shared/iam/trust-policy';

@@ -5,7 +5,8 @@
  */
 import { createServer, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { newSandboxFor, prepareLocalDeployment, runLocally } from '../../local/run';
+import { deployLocally } from '../../local/deployment';
+import { localNames, newSandboxFor, runLocally } from '../../local/run';
 import { sampleEvent } from '../helpers';
 
 describe('Class: LocalFunctions', () => {
@@ -13,7 +14,7 @@ describe('Class: LocalFunctions', () => {
     // Prepare: the first invocation is still running (its Task timed out) when the second starts.
     const input = sampleEvent('console-replay.json');
     const sandbox = newSandboxFor(input);
-    const deployment = await prepareLocalDeployment({ input, sandbox });
+    const deployment = await deployLocally({ sandbox, names: localNames(input, sandbox) });
     sandbox.install();
     let finishLate: () => void = () => undefined;
     const lateMayFinish = new Promise<void>((resolve) => (finishLate = resolve));

@@ -5,7 +5,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { rotateLocally } from '../../local/rotate';
-import { LOCAL_FOREIGN_MANAGEMENT_ACCOUNT, newSandboxFor, prepareLocalDeployment, runLocally } from '../../local/run';
+import { deployLocally } from '../../local/deployment';
+import { PARTITION_MANAGEMENT_ACCOUNT } from '../../local/organization';
+import { localNames, newSandboxFor, runLocally } from '../../local/run';
 import type { AwsSandbox } from '../../local/sandbox';
 import { accessKeySecretName } from '../../shared/onboarding/access-key-secret';
 import { sampleEvent } from '../helpers';
@@ -75,7 +77,7 @@ describe('Function: rotateLocally', () => {
   it('reaches an access-key account through Control Tower’s role when it has no Organizations role', async () => {
     // Prepare: a GovCloud account with AWSControlTowerExecution only, trusting the GovCloud side's management account.
     const sandbox = newSandboxFor(replay);
-    sandbox.createMemberAccount(GOV, { partition: 'aws-us-gov', accessRoleNames: ['AWSControlTowerExecution'], trustedAccountId: LOCAL_FOREIGN_MANAGEMENT_ACCOUNT });
+    sandbox.createMemberAccount(GOV, { partition: 'aws-us-gov', accessRoleNames: ['AWSControlTowerExecution'], trustedAccountId: PARTITION_MANAGEMENT_ACCOUNT['aws-us-gov'] });
     const onboarded = await runLocally({ input: replay, sandbox, datadogSite: 'datadoghq.com' });
 
     // Act
@@ -124,7 +126,7 @@ describe('Function: the rotation function on an account Datadog reaches with rol
     const onboarded = await runLocally({ input: replay, sandbox, datadogSite: 'datadoghq.com' });
     const roleAuth = { role_name: 'DatadogIntegrationRole', external_id: '0123456789abcdef0123456789abcdef' };
     const switched = onboarded.datadogAccounts.map((account) => ({ ...account, attributes: { ...account.attributes, auth_config: roleAuth } }));
-    const deployment = await prepareLocalDeployment({ input: {}, sandbox, datadogAccounts: switched, datadogSite: 'datadoghq.com' });
+    const deployment = await deployLocally({ sandbox, names: localNames({}, sandbox), datadogAccounts: switched, datadogSite: 'datadoghq.com' });
     const keysBefore = userKeys(sandbox);
     const token = randomUUID();
     sandbox.install();
@@ -132,10 +134,7 @@ describe('Function: the rotation function on an account Datadog reaches with rol
       // Act: Secrets Manager runs the steps that would create a key and give it to Datadog.
       const failures: unknown[] = [];
       for (const Step of ['createSecret', 'setSecret'] as const) {
-        await deployment.functions.within('RotateAccessKeyFunction', async () => {
-          const { rotateAccessKeyStep } = await import('../../functions/rotate-access-key/index');
-          await rotateAccessKeyStep({ SecretId: accessKeySecretName(GOV), ClientRequestToken: token, Step }).catch((error: unknown) => failures.push(error));
-        });
+        await deployment.rotationStep({ SecretId: accessKeySecretName(GOV), ClientRequestToken: token, Step }).catch((error: unknown) => failures.push(error));
       }
 
       // Assess

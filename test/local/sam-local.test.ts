@@ -1,10 +1,10 @@
 /**
- * local/sam-local.ts: the environment `sam local invoke --env-vars` gives a function, by the SAM CLI's rules.
+ * test/support/sam-local.ts: the environment `sam local invoke --env-vars` gives a function, by the SAM CLI's rules.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { loadEnvVarsFile, samLocalEnvironment } from '../../local/sam-local';
+import { loadEnvVarsFile, samLocalEnvironment } from '../support/sam-local';
 import { loadTemplate, templateFunctions, type TemplateFunction } from '../../local/template';
 
 const template = loadTemplate();

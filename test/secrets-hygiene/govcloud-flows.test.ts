@@ -3,7 +3,7 @@
  * rotate) are known secrets; none may appear in logs, Step Functions state, the summary or an error. They belong in
  * Secrets Manager, and in the request that registers the key with Datadog, and nowhere else.
  */
-import { restoreQuietLogs } from './verbose-logs';
+import { restoreQuietLogs } from '../support/verbose-logs';
 import { rotateLocally } from '../../local/rotate';
 import { newSandboxFor, runLocally } from '../../local/run';
 import type { AwsSandbox } from '../../local/sandbox';

@@ -3,7 +3,7 @@
  * execution, the summary, the Datadog server's records and any error are scanned for them. The keys belong in the
  * keys secret and in the request headers to Datadog, and nowhere else.
  */
-import { restoreQuietLogs } from './verbose-logs';
+import { restoreQuietLogs } from '../support/verbose-logs';
 import { startLocalDatadog, type LocalDatadogServer } from '../../local/datadog/server';
 import { runLocally, type LocalRunOptions, type LocalRunSummary } from '../../local/run';
 import { AwsSandbox } from '../../local/sandbox';

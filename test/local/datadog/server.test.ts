@@ -5,8 +5,7 @@ import { AWSIntegrationApi } from '@datadog/datadog-api-client/dist/packages/dat
 import type { AWSAccountCreateRequest } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/AWSAccountCreateRequest';
 import type { AWSAccountUpdateRequest } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/AWSAccountUpdateRequest';
 import type { AWSAuthConfigRole } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/AWSAuthConfigRole';
-import resourceCollectionFixture from '../../../local/datadog/iam-permissions-resource-collection.json';
-import standardFixture from '../../../local/datadog/iam-permissions-standard.json';
+import { STANDARD_PERMISSIONS_SNAPSHOT } from '../../../shared/datadog/permissions';
 import {
   startLocalDatadog,
   type DatadogAccountRecord,
@@ -84,7 +83,7 @@ const authHeaders = { 'DD-API-KEY': API_KEY, 'DD-APPLICATION-KEY': APP_KEY, 'con
 
 describe('Function: startLocalDatadog', () => {
   describe('account lifecycle through the real client', () => {
-    it('creates, lists by AWS account id, gets, patches and deletes a registration', async () => {
+    it('creates, lists by AWS account id and patches a registration; 404 for a config id it does not hold', async () => {
       // Prepare
       let clock = Date.parse('2025-01-01T00:00:00Z');
       const datadog = await start({ now: () => clock });
@@ -94,14 +93,12 @@ describe('Function: startLocalDatadog', () => {
       const created = await api.createAWSAccount({ body: roleBody() });
       const listed = await api.listAWSAccounts({ awsAccountId: ACCOUNT_ID });
       const otherListed = await api.listAWSAccounts({ awsAccountId: '210987654321' });
-      const fetched = await api.getAWSAccount({ awsAccountConfigId: created.data.id });
       clock += 1000;
       const patch: AWSAccountUpdateRequest = {
         data: { type: 'account', attributes: { awsAccountId: ACCOUNT_ID, accountTags: ['team:observability'] } },
       };
       const patched = await api.updateAWSAccount({ awsAccountConfigId: created.data.id, body: patch });
-      const deleted = await api.deleteAWSAccount({ awsAccountConfigId: created.data.id });
-      const afterDelete = await apiError(api.getAWSAccount({ awsAccountConfigId: created.data.id }));
+      const unknown = await apiError(api.updateAWSAccount({ awsAccountConfigId: '00000000-0000-4000-8000-000000000000', body: patch }));
 
       // Assess
       const externalId = (created.data.attributes?.authConfig as AWSAuthConfigRole).externalId;
@@ -112,25 +109,22 @@ describe('Function: startLocalDatadog', () => {
       expect(created.data.attributes?.createdAt).toEqual(new Date('2025-01-01T00:00:00Z'));
       expect(listed.data.map((account) => account.id)).toEqual([created.data.id]);
       expect(otherListed.data).toEqual([]);
-      expect(fetched.data.attributes?.awsAccountId).toBe(ACCOUNT_ID);
-      expect(fetched.data.attributes?.awsRegions).toMatchObject({ includeAll: true });
+      expect(listed.data[0].attributes?.awsAccountId).toBe(ACCOUNT_ID);
+      expect(listed.data[0].attributes?.awsRegions).toMatchObject({ includeAll: true });
       expect(patched.data.attributes?.accountTags).toEqual(['team:observability']);
       expect((patched.data.attributes?.authConfig as AWSAuthConfigRole).externalId).toBe(externalId);
       expect(patched.data.attributes?.modifiedAt).toEqual(new Date('2025-01-01T00:00:01Z'));
-      expect(deleted).toBeUndefined();
-      expect(afterDelete.code).toBe(404);
-      expect(afterDelete.body).toEqual({
+      expect(unknown.code).toBe(404);
+      expect(unknown.body).toEqual({
         errors: [{ status: '404', title: 'Account not found', detail: 'AWS account with provided id is not integrated' }],
       });
-      expect(datadog.accounts()).toEqual([]);
+      expect(datadog.accounts().map((account) => account.attributes.account_tags)).toEqual([['team:observability']]);
       expect(datadog.requests().map(({ operation, status }) => `${operation} ${status}`)).toEqual([
         'CreateAWSAccount 200',
         'ListAWSAccounts 200',
         'ListAWSAccounts 200',
-        'GetAWSAccount 200',
         'UpdateAWSAccount 200',
-        'DeleteAWSAccount 204',
-        'GetAWSAccount 404',
+        'UpdateAWSAccount 404',
       ]);
     });
 
@@ -289,7 +283,7 @@ describe('Function: startLocalDatadog', () => {
 
       // Act
       const created = await api.createAWSAccount({ body: keysBody('aws-us-gov') });
-      const fetched = await rawRequest(`${datadog.url}/api/v2/integration/aws/accounts/${created.data.id}`, { headers: authHeaders });
+      const fetched = await rawRequest(`${datadog.url}/api/v2/integration/aws/accounts?aws_account_id=${ACCOUNT_ID}`, { headers: authHeaders });
 
       // Assess
       expect(created.data.attributes?.authConfig).toMatchObject({ accessKeyId: 'AKIAIOSFODNN7EXAMPLE' });
@@ -357,7 +351,8 @@ describe('Function: startLocalDatadog', () => {
       const datadog = await start();
 
       // Act
-      const notUuid = await apiError(client(datadog.url).getAWSAccount({ awsAccountConfigId: ACCOUNT_ID }));
+      const patch: AWSAccountUpdateRequest = { data: { type: 'account', attributes: { awsAccountId: ACCOUNT_ID } } };
+      const notUuid = await apiError(client(datadog.url).updateAWSAccount({ awsAccountConfigId: ACCOUNT_ID, body: patch }));
       const unknownRoute = await rawRequest(`${datadog.url}/api/v1/integration/aws`, { headers: authHeaders });
 
       // Assess
@@ -405,19 +400,17 @@ describe('Function: startLocalDatadog', () => {
       expect(datadog.requests()[0].query).toEqual({ api_key: '[redacted]', application_key: '[redacted]' });
     });
 
-    it('serves both IAM permission lists without keys, from the bundled snapshots', async () => {
+    it('serves the standard IAM permission list without keys, from the product’s snapshot', async () => {
       // Prepare
       const datadog = await start();
       const anonymous = client(datadog.url, {});
 
       // Act
       const standard = await anonymous.getAWSIntegrationIAMPermissionsStandard();
-      const resourceCollection = await anonymous.getAWSIntegrationIAMPermissionsResourceCollection();
 
       // Assess
-      expect(standard.data.attributes?.permissions).toEqual(standardFixture);
+      expect(standard.data.attributes?.permissions).toEqual(STANDARD_PERMISSIONS_SNAPSHOT);
       expect(standard.data.type).toBe('permissions');
-      expect(resourceCollection.data.attributes?.permissions).toEqual(resourceCollectionFixture);
       expect(standard.data.attributes?.permissions).toContain('cloudwatch:Get*');
     });
 
@@ -427,7 +420,8 @@ describe('Function: startLocalDatadog', () => {
       const api = client(datadog.url);
       const created = await api.createAWSAccount({ body: keysBody('aws-cn') });
       await api.listAWSAccounts({ awsAccountId: ACCOUNT_ID });
-      await apiError(client(datadog.url, { apiKeyAuth: API_KEY, appKeyAuth: 'wrong' }).getAWSAccount({ awsAccountConfigId: created.data.id }));
+      const patch: AWSAccountUpdateRequest = { data: { type: 'account', attributes: { awsAccountId: ACCOUNT_ID } } };
+      await apiError(client(datadog.url, { apiKeyAuth: API_KEY, appKeyAuth: 'wrong' }).updateAWSAccount({ awsAccountConfigId: created.data.id, body: patch }));
 
       // Act
       const dump = JSON.stringify({ accounts: datadog.accounts(), requests: datadog.requests() });

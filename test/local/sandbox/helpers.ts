@@ -84,3 +84,8 @@ export function clients(credentials?: Credentials, region = 'us-east-1') {
     secrets: new SecretsManagerClient(config),
   };
 }
+
+/** SDK clients of the member account's administrator: the management account's Lambda, through OrganizationAccountAccessRole. */
+export async function memberAdmin(sandbox: AwsSandbox): Promise<ReturnType<typeof clients>> {
+  return clients(await sandbox.asPrincipal(LAMBDA, () => assume(`arn:aws:iam::${MEMBER}:role/OrganizationAccountAccessRole`)));
+}

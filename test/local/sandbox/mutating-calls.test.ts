@@ -5,11 +5,11 @@ import {
   NoSuchEntityException,
   TagRoleCommand,
 } from '@aws-sdk/client-iam';
-import { DescribeOrganizationCommand } from '@aws-sdk/client-organizations';
+import { DescribeAccountCommand } from '@aws-sdk/client-organizations';
 import { CreateSecretCommand, DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { AwsSandbox } from '../../../local/sandbox';
-import { DATADOG, LAMBDA, MEMBER, aSandbox, assume, clients, trustPolicy } from './helpers';
+import { DATADOG, MEMBER, aSandbox, trustPolicy, memberAdmin } from './helpers';
 
 describe('Class: AwsSandbox', () => {
   let sandbox: AwsSandbox;
@@ -24,7 +24,7 @@ describe('Class: AwsSandbox', () => {
   describe('mutatingCalls()', () => {
     it('counts calls that are not Get*, List*, Describe*, AssumeRole or GetCallerIdentity, failed ones included', async () => {
       // Prepare
-      const member = clients(await sandbox.asPrincipal(LAMBDA, () => assume(`arn:aws:iam::${MEMBER}:role/OrganizationAccountAccessRole`)));
+      const member = await memberAdmin(sandbox);
       const create = new CreateRoleCommand({ RoleName: 'R', AssumeRolePolicyDocument: JSON.stringify(trustPolicy(`arn:aws:iam::${DATADOG}:root`)) });
 
       // Act
@@ -34,7 +34,7 @@ describe('Class: AwsSandbox', () => {
       await member.iam.send(create);
       await member.iam.send(create).catch((e: unknown) => e);
       await member.iam.send(new TagRoleCommand({ RoleName: 'R', Tags: [{ Key: 'a', Value: 'b' }] }));
-      await member.organizations.send(new DescribeOrganizationCommand({}));
+      await member.organizations.send(new DescribeAccountCommand({ AccountId: MEMBER })).catch((e: unknown) => e);
       await member.secrets.send(new CreateSecretCommand({ Name: 's', SecretString: 'v' }));
       await member.secrets.send(new DescribeSecretCommand({ SecretId: 's' }));
 
@@ -44,7 +44,7 @@ describe('Class: AwsSandbox', () => {
 
     it('starts again from zero after resetMutatingCalls()', async () => {
       // Prepare
-      const member = clients(await sandbox.asPrincipal(LAMBDA, () => assume(`arn:aws:iam::${MEMBER}:role/OrganizationAccountAccessRole`)));
+      const member = await memberAdmin(sandbox);
       await member.iam.send(new TagRoleCommand({ RoleName: 'OrganizationAccountAccessRole', Tags: [{ Key: 'a', Value: 'b' }] }));
 
       // Act

@@ -2,7 +2,7 @@ import { CreateAccessKeyCommand, CreateUserCommand, GetRoleCommand } from '@aws-
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { AwsSandbox, VirtualClock } from '../../../local/sandbox';
-import { ADMIN, LAMBDA, MANAGEMENT, MEMBER, aSandbox, assume, clients, trustPolicy } from './helpers';
+import { ADMIN, LAMBDA, MANAGEMENT, MEMBER, aSandbox, assume, clients, trustPolicy, memberAdmin } from './helpers';
 
 const SECRET_VALUE = 'super-secret-value-0123456789';
 
@@ -19,7 +19,7 @@ describe('Class: AwsSandbox', () => {
 
   /** Creates an IAM user with an access key in the member account; returns the key. */
   async function userWithKey() {
-    const admin = clients(await sandbox.asPrincipal(LAMBDA, () => assume(`arn:aws:iam::${MEMBER}:role/OrganizationAccountAccessRole`)));
+    const admin = await memberAdmin(sandbox);
     await admin.iam.send(new CreateUserCommand({ UserName: 'datadog' }));
     const { AccessKey } = await admin.iam.send(new CreateAccessKeyCommand({ UserName: 'datadog' }));
     return { accessKeyId: AccessKey!.AccessKeyId!, secretAccessKey: AccessKey!.SecretAccessKey! };

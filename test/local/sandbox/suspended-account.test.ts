@@ -2,7 +2,7 @@ import { ListAccountAliasesCommand } from '@aws-sdk/client-iam';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { GetCallerIdentityCommand, STSServiceException } from '@aws-sdk/client-sts';
 import { AwsSandbox } from '../../../local/sandbox';
-import { LAMBDA, MEMBER, aSandbox, assume, clients } from './helpers';
+import { LAMBDA, MEMBER, aSandbox, assume, clients, memberAdmin } from './helpers';
 
 describe('Class: AwsSandbox', () => {
   let sandbox: AwsSandbox;
@@ -17,7 +17,7 @@ describe('Class: AwsSandbox', () => {
   describe('a suspended account', () => {
     it('refuses every call of a session in it with AccessDenied', async () => {
       // Prepare
-      const member = clients(await sandbox.asPrincipal(LAMBDA, () => assume(`arn:aws:iam::${MEMBER}:role/OrganizationAccountAccessRole`)));
+      const member = await memberAdmin(sandbox);
       sandbox.setAccountState(MEMBER, 'SUSPENDED');
 
       // Act

@@ -3,9 +3,10 @@
  * 111122223333 of a partition, named the way the local run names things (`<stack>-<LogicalId>`), so that simulated
  * and recorded calls speak of the same ARNs.
  */
+import { stackResolution } from '../../local/deployment';
+import { localFunctionArn, localRoleArn, type LocalNames } from '../../local/functions';
+import type { LocalResolution, Template } from '../../local/template';
 import type { DatadogSite } from '../../shared/datadog-sites';
-import { localFunctionArn, localRoleArn, type LocalNames } from '../functions';
-import { templateFunctions, type LocalResolution, type Template } from '../template';
 
 /** The partitions the least-privilege proof runs for (`aws-cn` has no role delegation to Datadog). */
 export const SIMULATED_PARTITIONS = ['aws', 'aws-us-gov'] as const;
@@ -59,28 +60,16 @@ export function simulatedDeployment(
   const names: LocalNames = { partition, region: REGION[partition], accountId: STACK_ACCOUNT_ID, stackName: options.stackName ?? 'datadog-onboarding' };
   const prefix = `arn:${partition}`;
   const secretArn = options.secretArn ?? `${prefix}:secretsmanager:${names.region}:${names.accountId}:secret:datadog-onboarding/datadog-keys-AbCdEf`;
-  const stateMachineArn = `${prefix}:states:${names.region}:${names.accountId}:stateMachine:${names.stackName}-onboarding`;
   const validatorRoleArn = localRoleArn(names, 'ValidatorRole');
-  const resources: Record<string, string> = { OnboardingStateMachine: stateMachineArn, 'ValidatorRole.Arn': validatorRoleArn };
-  resources['LifecycleEventsDeadLetterQueue.Arn'] = `arn:${names.partition}:sqs:${names.region}:${names.accountId}:${names.stackName}-LifecycleEventsDeadLetterQueue`;
-  for (const fn of templateFunctions(template)) {
-    resources[`${fn.logicalId}.Arn`] = localFunctionArn(names, fn.logicalId);
-    resources[fn.logicalId] = `${names.stackName}-${fn.logicalId}`;
-    // SAM's implicit role of a function without an explicit Role (`!GetAtt <LogicalId>Role.Arn`).
-    if (fn.roleLogicalId === undefined) resources[`${fn.logicalId}Role.Arn`] = localRoleArn(names, `${fn.logicalId}Role`);
-  }
   const datadogSite = (options.parameters?.DatadogSite as DatadogSite | undefined) ?? SITE[partition];
+  const resolution = stackResolution(template, names, { LogLevel: 'SILENT', ...options.parameters, DatadogKeysSecretArn: secretArn, DatadogSite: datadogSite });
   return {
     partition,
     datadogSite,
     names,
-    resolution: {
-      pseudo: { 'AWS::Partition': partition, 'AWS::Region': names.region, 'AWS::AccountId': names.accountId, 'AWS::StackName': names.stackName },
-      resources,
-      parameters: { LogLevel: 'SILENT', ...options.parameters, DatadogKeysSecretArn: secretArn, DatadogSite: datadogSite },
-    },
+    resolution,
     secretArn,
-    stateMachineArn,
+    stateMachineArn: String(resolution.resources.OnboardingStateMachine),
     validatorRoleArn,
     functionArn: (logicalId) => localFunctionArn(names, logicalId),
     organizationOf: (accountId) => (accountId === OUTSIDE_ACCOUNT_ID ? undefined : ORGANIZATION_ID),

@@ -7,24 +7,8 @@
  * `AWSLambdaBasicExecutionRole`, a property through which SAM adds permissions on its own) is an error: an
  * understated policy would make the least-privilege proof worthless.
  */
-import { resolveDeep, resolveValue, type LocalResolution, type Template } from '../template';
-
-/** One IAM policy statement (identity policy). */
-export interface PolicyStatement {
-  Sid?: string;
-  Effect: 'Allow' | 'Deny';
-  Action?: string | string[];
-  NotAction?: string | string[];
-  Resource?: string | string[];
-  NotResource?: string | string[];
-  Condition?: Record<string, Record<string, string | string[]>>;
-}
-
-/** An identity policy document. */
-export interface PolicyDocument {
-  Version: '2012-10-17';
-  Statement: PolicyStatement[];
-}
+import type { PolicyDocument, PolicyStatement } from '../shared/iam/policy-document';
+import { resolveDeep, resolveValue, type LocalResolution, type Template } from './template';
 
 /** Where a policy of an execution role comes from. */
 export type PolicySource = 'inline-statement' | 'sam-policy-template' | 'role-inline-policy' | 'aws-managed-policy' | 'sam-destination';

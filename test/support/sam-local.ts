@@ -1,5 +1,5 @@
 /**
- * The environment `sam local invoke FUNCTION --env-vars FILE` gives a function, so the local runner can invoke a
+ * The environment `sam local invoke FUNCTION --env-vars FILE` gives a function, so tests can invoke a
  * handler exactly as a developer would with the SAM CLI (README, "Running one function with `sam local invoke`").
  *
  * The SAM CLI's rules (aws-sam-cli, `samcli/local/lambdafn/env_vars.py` and `commands/local/lib/local_lambda.py`):
@@ -10,7 +10,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { resolveValue, type Template, type TemplateFunction } from './template';
+import { resolveValue, type Template, type TemplateFunction } from '../../local/template';
 
 /** An env-vars file: variables per function logical id, and under `Parameters` for every function. */
 export type EnvVarsFile = Record<string, Record<string, string>>;

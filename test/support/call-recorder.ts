@@ -11,8 +11,7 @@ import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { STSClient } from '@aws-sdk/client-sts';
-import { AwsSandbox } from '../sandbox';
-import type { SandboxJson } from '../sandbox';
+import { AwsSandbox, type SandboxJson } from '../../local/sandbox';
 
 /** A command sent while a handler ran (one per IAM action it needs: see {@link IMPLIED_ACTIONS}). */
 export interface RecordedCall {

@@ -1,0 +1,189 @@
+/**
+ * The stack of `template.yaml` deployed locally, built once from the template for `npm start`, `npm run rotate` and
+ * the tests: its names and ARNs, its parameters resolved (defaults, then overrides), the Datadog keys secret, the
+ * local Datadog, the execution roles with the template's policies, and the functions with the environment the
+ * template gives each.
+ */
+import { randomBytes } from 'node:crypto';
+import { startLocalDatadog, type DatadogAccountRecord, type LocalDatadogServer } from './datadog/server';
+import type { FaultPlan } from './faults';
+import { LocalFunctions, localFunctionArn, localRoleArn, type LocalNames } from './functions';
+import type { AwsSandbox } from './sandbox';
+import { loadTemplate, templateFunctions, type LocalResolution, type Template, type TemplateFunction } from './template';
+import { loadExecutionRolePolicies } from './template-policies';
+import type { DatadogSite } from '../shared/datadog-sites';
+import { ROTATION_STEPS } from '../shared/onboarding/rotate-access-key';
+
+/** Name of the Datadog keys secret in the sandbox (the `DatadogKeysSecretArn` parameter points at it). */
+export const LOCAL_KEYS_SECRET_NAME = 'datadog-onboarding/datadog-keys';
+/**
+ * The local Datadog keys: random, never printed, and the same for every deployment of this process, because a warm
+ * function keeps the keys it read for five minutes (as in Lambda).
+ */
+const LOCAL_DATADOG_KEYS = { apiKey: randomBytes(16).toString('hex'), appKey: randomBytes(20).toString('hex') };
+const LAMBDA_TRUST = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] };
+/** The function Secrets Manager invokes to rotate the key secrets. */
+const ROTATION_FUNCTION = 'RotateAccessKeyFunction';
+
+/**
+ * How the stack's references resolve: pseudo parameters from `names`, each resource's `Ref` and `Arn` as the local
+ * deployment names it (`<stack>-<LogicalId>`, SAM's implicit `<Function>Role` included), and `parameters` over the
+ * template's defaults.
+ */
+export function stackResolution(template: Template, names: LocalNames, parameters: Record<string, string> = {}): LocalResolution {
+  const { partition, region, accountId, stackName } = names;
+  const resources: Record<string, string> = {
+    OnboardingStateMachine: `arn:${partition}:states:${region}:${accountId}:stateMachine:${stackName}-onboarding`,
+    'LifecycleEventsDeadLetterQueue.Arn': `arn:${partition}:sqs:${region}:${accountId}:${stackName}-LifecycleEventsDeadLetterQueue`,
+  };
+  for (const [logicalId, resource] of Object.entries(template.Resources)) {
+    if (resource.Type === 'AWS::IAM::Role') resources[`${logicalId}.Arn`] = localRoleArn(names, logicalId);
+  }
+  for (const fn of templateFunctions(template)) {
+    resources[`${fn.logicalId}.Arn`] = localFunctionArn(names, fn.logicalId);
+    resources[fn.logicalId] = `${stackName}-${fn.logicalId}`;
+    if (fn.roleLogicalId === undefined) resources[`${fn.logicalId}Role.Arn`] = localRoleArn(names, `${fn.logicalId}Role`);
+  }
+  return {
+    pseudo: { 'AWS::Partition': partition, 'AWS::Region': region, 'AWS::AccountId': accountId, 'AWS::StackName': stackName },
+    resources,
+    parameters,
+  };
+}
+
+/** The stack's parameter values: `name` → the override, else the template's default. */
+export function stackParameters(template: Template, overrides: Record<string, string> = {}): (name: string) => string {
+  return (name) => overrides[name] ?? String(template.Parameters[name]?.Default ?? '');
+}
+
+/**
+ * Seeds the functions' execution roles with the policies the template gives them (AWS managed policies left out:
+ * they grant CloudWatch Logs, which the sandbox does not serve). The template's explicit roles always; SAM's implicit
+ * roles only with `enforce`, else they are not in the sandbox and their calls are allowed.
+ */
+function seedExecutionRoles(sandbox: AwsSandbox, template: Template, names: LocalNames, resolution: LocalResolution, enforce: boolean): void {
+  const seeded = new Set<string>();
+  for (const role of loadExecutionRolePolicies(template, resolution)) {
+    const explicit = template.Resources[role.roleLogicalId]?.Type === 'AWS::IAM::Role';
+    if (role.kind !== 'function' || seeded.has(role.roleLogicalId) || !(explicit || enforce)) continue;
+    seeded.add(role.roleLogicalId);
+    const roleName = `${names.stackName}-${role.roleLogicalId}`;
+    const policyArns = role.policies
+      .filter((loaded) => loaded.source !== 'aws-managed-policy')
+      .map((loaded) => sandbox.putPolicy(names.accountId, `${roleName}-${loaded.name.replace(/[^\w+=,.@-]/g, '-')}`, loaded.policy));
+    sandbox.putRole(names.accountId, roleName, { trustPolicy: LAMBDA_TRUST, attachedPolicyArns: policyArns });
+  }
+}
+
+/** Options of {@link deployLocally}. */
+export interface LocalDeploymentOptions {
+  /** The sandbox to deploy into; its Datadog keys secret and execution roles are (re)seeded. */
+  sandbox: AwsSandbox;
+  /** Where the stack is deployed and what it is called. */
+  names: LocalNames;
+  template?: Template;
+  /** Template parameter values overriding the defaults, e.g. `{ MaxValidationSeconds: '60' }`. */
+  parameters?: Record<string, string>;
+  /** Datadog site (the `DatadogSite` parameter); default the parameters', else the template's default. */
+  datadogSite?: DatadogSite;
+  /** Send Datadog calls to this server instead of the embedded one. */
+  datadogUrl?: string;
+  /** Keys for that server; default random keys the embedded server accepts. */
+  datadogKeys?: { apiKey: string; appKey: string };
+  /** The 6 characters ending the keys secret's ARN, when an event or environment file names it; default random. */
+  keysSecretSuffix?: string;
+  /** Registrations the embedded Datadog holds at the start (API field names). */
+  datadogAccounts?: DatadogAccountRecord[];
+  /** Injected faults (`--fault`); default none. */
+  faults?: FaultPlan;
+  /** Level of the functions' own logs; default `SILENT`. */
+  logLevel?: 'SILENT' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  /** Bound on each Datadog request, seconds; default the functions' own (10 s). */
+  datadogTimeoutSeconds?: number;
+  /**
+   * Give SAM's implicit execution roles the policies the template gives them, so the sandbox refuses any call of a
+   * function the template does not allow (the least-privilege proof); default off: only explicit roles are enforced.
+   */
+  enforceFunctionPolicies?: boolean;
+  /** The environment of each function, when not the template's (what `sam local invoke --env-vars` gives it). */
+  environmentOf?: (definition: TemplateFunction) => Record<string, string>;
+}
+
+/** The stack deployed in a sandbox. */
+export interface LocalDeployment {
+  template: Template;
+  names: LocalNames;
+  resolution: LocalResolution;
+  functions: LocalFunctions;
+  /** The embedded Datadog (absent with `datadogUrl`). */
+  datadog?: LocalDatadogServer;
+  /** A parameter's value: the override, else the template's default. */
+  parameter(name: string): string;
+  /** Registrations the embedded Datadog holds now (or those given, with an external server). */
+  datadogAccounts(): DatadogAccountRecord[];
+  /**
+   * Runs one step of a key secret's rotation as Secrets Manager invokes the rotation function, through its plain
+   * step function with a sleep on the sandbox's clock (the handler's own sleep would wait in real time).
+   *
+   * @throws whatever the step throws (the rotation stops there, as Secrets Manager's would).
+   */
+  rotationStep(event: { SecretId: string; ClientRequestToken: string; Step: (typeof ROTATION_STEPS)[number] }): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Deploys the template into a sandbox: stores the Datadog keys, starts the embedded Datadog (unless `datadogUrl`),
+ * resolves the template and seeds its execution roles.
+ *
+ * @throws Error when the template uses something the policy loader does not model (template-policies.ts).
+ */
+export async function deployLocally(options: LocalDeploymentOptions): Promise<LocalDeployment> {
+  const { sandbox, names } = options;
+  const template = options.template ?? loadTemplate();
+  const keys = options.datadogKeys ?? LOCAL_DATADOG_KEYS;
+  // Other keys get another secret: a warm function would otherwise reuse the keys it read from the first one.
+  const secretName = options.datadogKeys ? `${LOCAL_KEYS_SECRET_NAME}-external` : LOCAL_KEYS_SECRET_NAME;
+  const secretArn = sandbox.putSecret(secretName, JSON.stringify(keys), { accountId: names.accountId, region: names.region, suffix: options.keysSecretSuffix });
+  const site = options.datadogSite ?? ((options.parameters?.DatadogSite ?? String(template.Parameters.DatadogSite.Default)) as DatadogSite);
+  const datadog = options.datadogUrl ? undefined : await startLocalDatadog({ ...keys, site, accounts: options.datadogAccounts, faults: options.faults?.datadogHooks() });
+  const resolution = stackResolution(template, names, {
+    LogLevel: options.logLevel ?? 'SILENT',
+    ...options.parameters,
+    DatadogKeysSecretArn: secretArn,
+    DatadogSite: site,
+  });
+  seedExecutionRoles(sandbox, template, names, resolution, options.enforceFunctionPolicies ?? false);
+  const functions = new LocalFunctions(
+    template,
+    names,
+    resolution,
+    sandbox,
+    {
+      AWS_REGION: names.region,
+      AWS_DEFAULT_REGION: names.region,
+      // Not credentials: the sandbox identifies calls signed with them as the invoked function's execution role.
+      AWS_ACCESS_KEY_ID: 'AKIALOCALFUNCTIONROLE',
+      AWS_SECRET_ACCESS_KEY: 'local-sandbox-placeholder',
+      DATADOG_API_URL: options.datadogUrl ?? datadog?.url ?? '',
+      ...(options.datadogTimeoutSeconds !== undefined ? { DATADOG_TIMEOUT_SECONDS: String(options.datadogTimeoutSeconds) } : {}),
+    },
+    () => options.faults?.takeCrash(),
+    options.environmentOf,
+  );
+  return {
+    template,
+    names,
+    resolution,
+    functions,
+    datadog,
+    parameter: stackParameters(template, resolution.parameters),
+    datadogAccounts: () => (datadog ? datadog.accounts() : (options.datadogAccounts ?? [])),
+    rotationStep: (event) =>
+      functions.within(ROTATION_FUNCTION, async () => {
+        // Loaded inside the function's environment, like a Lambda cold start (its logger reads the log level then).
+        const { rotateAccessKeyStep } = await import('../functions/rotate-access-key/index');
+        await rotateAccessKeyStep(event, async (seconds) => sandbox.clock.advance(seconds));
+      }),
+    close: async () => datadog?.close(),
+  };
+}

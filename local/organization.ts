@@ -1,0 +1,97 @@
+/**
+ * The organization around a local deployment: member accounts with the access roles their origin gives them, and,
+ * for each other partition, the management account there whose IAM user's access key the stack keeps (no role can be
+ * assumed across partitions: shared/aws/partition-credentials.ts).
+ */
+import type { LocalNames } from './functions';
+import type { AwsSandbox } from './sandbox';
+import type { Partition } from '../shared/partitions';
+
+/** What seeding needs of the stack: where it is deployed and its parameter values. */
+export interface StackContext {
+  names: LocalNames;
+  /** A parameter's value: the override, else the template's default. */
+  parameter(name: string): string;
+}
+
+/**
+ * Who created a member account, which decides the access roles it has: Organizations (`MemberAccessRoleName`),
+ * Control Tower's Account Factory (`ControlTowerAccessRoleName` only), or Organizations then an enrolment into
+ * Control Tower (both).
+ */
+export type MemberOrigin = 'organizations' | 'control-tower' | 'enrolled';
+
+/** The origin a lifecycle event implies: Control Tower creates, Control Tower updates or enrols, or Organizations. */
+export function originOf(trigger: { source: string; eventName: string } | undefined): MemberOrigin {
+  if (trigger?.source !== 'aws.controltower') return 'organizations';
+  return trigger.eventName === 'CreateManagedAccount' ? 'control-tower' : 'enrolled';
+}
+
+/** The access roles an account of that origin has (names from the stack's parameters). */
+export function accessRolesOf(stack: StackContext, origin: MemberOrigin): string[] {
+  const member = stack.parameter('MemberAccessRoleName');
+  const controlTower = stack.parameter('ControlTowerAccessRoleName');
+  return { organizations: [member], 'control-tower': [controlTower], enrolled: [member, controlTower] }[origin];
+}
+
+/** A member account to seed. */
+export interface MemberAccount {
+  accountId: string;
+  partition: Partition;
+  accountName?: string;
+  /** Its access roles (administrators of the account); none for an account the automation cannot reach. */
+  accessRoleNames: string[];
+}
+
+/** The management account of each other partition, whose IAM user's access key the stack keeps for that partition. */
+export const PARTITION_MANAGEMENT_ACCOUNT: Record<Partition, string> = { 'aws-us-gov': '222233334444', aws: '222233335555', 'aws-cn': '222233336666' };
+/** Name of that IAM user. */
+const PARTITION_USER_NAME = 'datadog-onboarding';
+
+/**
+ * Seeds another partition's management account, its IAM user and that user's access key in the stack's secret
+ * `<PartitionCredentialsSecretPrefix><partition>-credentials` (README, "GovCloud"). The user may assume the two
+ * member access roles and the Datadog role (the validator acts as this user there), nothing else. Seeded once.
+ *
+ * @returns the user's ARN and the secret's.
+ * @throws Error when the sandbox has that account but not the secret (a state file edited by hand).
+ */
+export function seedPartitionCredentials(sandbox: AwsSandbox, stack: StackContext, partition: Partition): { userArn: string; secretArn: string } {
+  const accountId = PARTITION_MANAGEMENT_ACCOUNT[partition];
+  const userArn = `arn:${partition}:iam::${accountId}:user/${PARTITION_USER_NAME}`;
+  const secretName = `${stack.parameter('PartitionCredentialsSecretPrefix')}${partition}-credentials`;
+  const { accounts } = sandbox.toJSON().state;
+  if (accounts[accountId] !== undefined) {
+    const existing = accounts[stack.names.accountId]?.secrets.find((secret) => secret.name === secretName && secret.region === stack.names.region);
+    if (!existing) throw new Error(`the sandbox has ${partition}'s management account ${accountId} but not the secret ${secretName} of its user's key`);
+    return { userArn, secretArn: existing.arn };
+  }
+  sandbox.addAccount(accountId, { name: `${partition} management`, partition });
+  const roles = ['MemberAccessRoleName', 'ControlTowerAccessRoleName', 'DatadogRoleName'].map((name) => `arn:${partition}:iam::*:role/${stack.parameter(name)}`);
+  const policyArn = sandbox.putPolicy(accountId, 'AssumeMemberAccessAndDatadogRoles', {
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: roles }],
+  });
+  sandbox.putUser(accountId, PARTITION_USER_NAME, { attachedPolicyArns: [policyArn] });
+  const key = sandbox.putAccessKey(accountId, PARTITION_USER_NAME);
+  const secretArn = sandbox.putSecret(secretName, JSON.stringify(key), { accountId: stack.names.accountId, region: stack.names.region });
+  return { userArn, secretArn };
+}
+
+/**
+ * Seeds a new member account with its access roles, trusting the stack's account as Organizations and Control Tower
+ * create them, or, in another partition, that partition's management account (seeded too). An account already in the
+ * sandbox is left as it is, so a state file can hold a Control Tower account that an Organizations event or a
+ * console replay then reaches.
+ */
+export function seedMemberAccount(sandbox: AwsSandbox, stack: StackContext, member: MemberAccount): void {
+  const foreign = member.partition !== stack.names.partition;
+  if (foreign) seedPartitionCredentials(sandbox, stack, member.partition);
+  if (sandbox.dump().accounts[member.accountId] !== undefined) return;
+  sandbox.createMemberAccount(member.accountId, {
+    name: member.accountName,
+    partition: member.partition,
+    accessRoleNames: member.accessRoleNames,
+    trustedAccountId: foreign ? PARTITION_MANAGEMENT_ACCOUNT[member.partition] : stack.names.accountId,
+  });
+}
