@@ -15,7 +15,6 @@ import { iamRegion } from '../../shared/aws/regions';
 import { decideLifecycleEvent } from '../../shared/events/lifecycle-event';
 import { accessKeySecretName } from '../../shared/onboarding/access-key-secret';
 import { ROTATION_STEPS } from '../../shared/onboarding/rotate-access-key';
-import { rotateAccessKeyInputSchema } from '../../shared/onboarding/step-inputs';
 import type { Partition } from '../../shared/partitions';
 import { RecordingSandbox, type RecordedCall } from './call-recorder';
 import { simulatedDeployment, type SimulatedDeployment, type SimulatedPartition } from './simulated-deployment';
