@@ -73,7 +73,7 @@ function sandboxOf(options: CliOptions, state: LocalState, input: unknown): AwsS
 async function run(options: CliOptions, io: CliIo): Promise<number> {
   const input = readInput(options.file, io.cwd);
   // Progress goes to stderr with --json, so stdout holds exactly one JSON document.
-  const write = (line: string) => (options.json ? io.stderr : io.stdout)(`${line}\n`);
+  const write = (line: string) => (options.json ? io.stderr(`${line}\n`) : io.stdout(`${line}\n`));
   if (options.datadogUrl && options.faults.touchesDatadog()) {
     throw new UsageError('--fault datadog:… works only with the embedded Datadog server, not with --datadog-url');
   }
@@ -151,5 +151,12 @@ if (require.main === module) {
     stderr: (text) => process.stderr.write(text),
     cwd: process.env.INIT_CWD || process.cwd(),
     env: process.env,
-  }).then((code) => process.exit(code));
+  }).then(
+    (code) => process.exit(code),
+    // main reports every error itself; this is the last resort should it not.
+    (error: unknown) => {
+      process.stderr.write(`npm start: ${String(error)}\n`);
+      process.exit(1);
+    },
+  );
 }

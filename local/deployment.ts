@@ -182,7 +182,10 @@ export async function deployLocally(options: LocalDeploymentOptions): Promise<Lo
       functions.within(ROTATION_FUNCTION, async () => {
         // Loaded inside the function's environment, like a Lambda cold start (its logger reads the log level then).
         const { rotateAccessKeyStep } = await import('../functions/rotate-access-key/index');
-        await rotateAccessKeyStep(event, async (seconds) => sandbox.clock.advance(seconds));
+        await rotateAccessKeyStep(event, (seconds) => {
+          sandbox.clock.advance(seconds);
+          return Promise.resolve();
+        });
       }),
     close: async () => datadog?.close(),
   };

@@ -19,8 +19,8 @@ function installView(): void {
   const own = process.env;
   const current = () => scoped.getStore() ?? own;
   // The proxy's own target stays empty and extensible, so every answer below satisfies the Proxy invariants.
-  process.env = new Proxy({} as NodeJS.ProcessEnv, {
-    get: (_, key) => Reflect.get(current(), key),
+  process.env = new Proxy({}, {
+    get: (_, key) => Reflect.get(current(), key) as string | undefined,
     set: (_, key, value) => Reflect.set(current(), key, String(value)),
     has: (_, key) => Reflect.has(current(), key),
     deleteProperty: (_, key) => Reflect.deleteProperty(current(), key),

@@ -7,7 +7,7 @@
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { isDatadogSite, type DatadogSite } from '../shared/datadog-sites';
+import { isDatadogSite } from '../shared/datadog-sites';
 import { printable } from './cli-options';
 import { rotateLocally } from './rotate';
 import { checkStateWritable, loadState, saveState, StateFileError } from './state-file';
@@ -44,7 +44,7 @@ function parse(argv: string[], cwd: string) {
   if (!parsed.values.state) throw new UsageError('--state FILE is required (the state of an earlier npm start)');
   const site = parsed.values['datadog-site'];
   if (site !== undefined && !isDatadogSite(site)) throw new UsageError(`--datadog-site ${printable(site, 64)} is not a Datadog site`);
-  return { help: false as const, accountId, stateFile: path.resolve(cwd, parsed.values.state), site: site as DatadogSite | undefined, json: parsed.values.json };
+  return { help: false as const, accountId, stateFile: path.resolve(cwd, parsed.values.state), site: site, json: parsed.values.json };
 }
 
 async function main(argv: string[], cwd: string): Promise<number> {

@@ -312,7 +312,7 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunSumm
   try {
     const started = await start(delivery);
     if (started.outcome === 'ignored' || started.outcome === 'rejected') {
-      return summary({ outcome: started.outcome as 'ignored' | 'rejected', reason: started.reason });
+      return summary({ outcome: started.outcome, reason: started.reason });
     }
 
     // 4. Run what was started, and what that started (a request's onboardings), to the end; a concurrent delivery

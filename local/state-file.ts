@@ -75,7 +75,7 @@ export function loadState(file: string): LocalState {
   const parsed = stateFileSchema.safeParse(json);
   if (!parsed.success) throw new StateFileError(`--state ${file}: ${describeFirstIssue(parsed.error, 'the document')}`);
   try {
-    return { sandbox: AwsSandbox.fromJSON(parsed.data.sandbox), datadogAccounts: parsed.data.datadogAccounts as DatadogAccountRecord[] };
+    return { sandbox: AwsSandbox.fromJSON(parsed.data.sandbox), datadogAccounts: parsed.data.datadogAccounts };
   } catch (error) {
     if (error instanceof SandboxStateError) {
       throw new StateFileError(`--state ${file}: sandbox${error.where === 'the document' ? '' : `.${error.where}`}: ${error.problem}`);

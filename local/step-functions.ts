@@ -122,14 +122,11 @@ type StateDefinition = { Type: string; Resource?: string; Seconds?: number; Seco
 /** Every state of a definition, including those inside Map states. */
 function allStates(definition: { States?: unknown }): Record<string, StateDefinition> {
   const top = (definition.States ?? {}) as Record<string, StateDefinition>;
-  return Object.assign(
-    {},
-    top,
-    ...Object.values(top).flatMap((state) => {
-      const inner = state.ItemProcessor ?? state.Iterator;
-      return inner ? [allStates(inner)] : [];
-    }),
-  );
+  const inner = Object.values(top).flatMap((state) => {
+    const processor = state.ItemProcessor ?? state.Iterator;
+    return processor ? [allStates(processor)] : [];
+  });
+  return Object.assign({}, top, ...inner) as Record<string, StateDefinition>;
 }
 
 /**

@@ -251,7 +251,7 @@ function refuseUnmodelled(properties: Record<string, unknown>, names: string[], 
  * @throws Error naming what it cannot model (see the module comment).
  */
 export function loadExecutionRolePolicies(template: Template, local: LocalResolution): ExecutionRolePolicies[] {
-  const globals = ((template as { Globals?: { Function?: Record<string, unknown> } }).Globals?.Function ?? {}) as Record<string, unknown>;
+  const globals = ((template as { Globals?: { Function?: Record<string, unknown> } }).Globals?.Function ?? {});
   refuseUnmodelled(globals, [...UNMODELLED_FUNCTION_PROPERTIES, 'Policies', 'Role'], 'template.yaml: Globals.Function');
   const roles: ExecutionRolePolicies[] = [];
   for (const [logicalId, resource] of Object.entries(template.Resources)) {

@@ -21,9 +21,9 @@ const cfnTags: (ScalarTag | CollectionTag)[] = INTRINSICS.flatMap((name) => {
   const key = name === 'Ref' || name === 'Condition' ? name : `Fn::${name}`;
   const resolve = (value: unknown) => ({ [key]: name === 'GetAtt' && typeof value === 'string' ? value.split('.') : value });
   return [
-    { tag: `!${name}`, resolve: (value: string) => resolve(value) } as ScalarTag,
-    { tag: `!${name}`, collection: 'seq', resolve: (value: { toJSON(): unknown }) => resolve(value.toJSON()) } as CollectionTag,
-    { tag: `!${name}`, collection: 'map', resolve: (value: { toJSON(): unknown }) => resolve(value.toJSON()) } as CollectionTag,
+    { tag: `!${name}`, resolve: (value: string) => resolve(value) },
+    { tag: `!${name}`, collection: 'seq', resolve: (value: { toJSON(): unknown }) => resolve(value.toJSON()) },
+    { tag: `!${name}`, collection: 'map', resolve: (value: { toJSON(): unknown }) => resolve(value.toJSON()) },
   ];
 });
 

@@ -108,7 +108,7 @@ type EnvValues<S extends EnvSpec> = { [K in keyof S]: S[K] extends z.ZodType ? z
  * @throws InvalidInputError naming the first missing or invalid variable (a deployment mistake).
  */
 export function readEnv<S extends EnvSpec>(spec: S, env: NodeJS.ProcessEnv = process.env): EnvValues<S> {
-  const result = z.object(spec as z.ZodRawShape).safeParse(env);
+  const result = z.object(spec).safeParse(env);
   if (!result.success) {
     throw new InvalidInputError(`environment variable ${describeFirstIssue(result.error, 'environment')}`, {
       remedy: 'Check the stack parameters',

@@ -68,7 +68,7 @@ function isRole(auth: RequestAuthConfig | DatadogAccountAttributes['auth_config'
 function pickSections(attributes: OptionalSections): OptionalSections {
   const picked: Record<string, unknown> = {};
   for (const key of OPTIONAL_SECTIONS) if (attributes[key] !== undefined) picked[key] = attributes[key];
-  return picked as OptionalSections;
+  return picked;
 }
 
 /** Registrations and external IDs, with Datadog's rules. */
@@ -90,7 +90,7 @@ export class AccountStore {
   ) {
     for (const record of initial) {
       if (!isConfigId(record.id)) throw new TypeError(`initial account id "${record.id}" is not a UUID`);
-      if (record.type !== 'account') throw new TypeError(`initial account ${record.id} has type "${record.type}", not "account"`);
+      if (record.type !== 'account') throw new TypeError(`initial account ${record.id} has type "${String(record.type)}", not "account"`);
       if (this.accounts.has(record.id) || this.findByAwsAccountId(record.attributes.aws_account_id) !== undefined) {
         throw new TypeError(`initial account ${record.id} repeats an id or AWS account id`);
       }

@@ -84,9 +84,9 @@ export function checkPrincipalsExist(call: CallContext, document: Record<string,
   for (const principal of awsPrincipalsOf(document)) {
     const match = /^arn:[^:]+:iam::(\d{12}):(role|user)\/(?:.*\/)?([^/]+)$/.exec(principal);
     if (!match) continue;
-    const account = findAccount(call.core.state, match[1]!);
+    const account = findAccount(call.core.state, match[1]);
     if (!account) continue;
-    const exists = match[2] === 'role' ? findRole(account, match[3]!) : findUser(account, match[3]!);
+    const exists = match[2] === 'role' ? findRole(account, match[3]) : findUser(account, match[3]);
     if (!exists) throw iamError('MalformedPolicyDocument', `Invalid principal in policy: "AWS":"${principal}"`);
   }
 }

@@ -71,7 +71,7 @@ export function findPolicy(account: AccountState, policyArn: string): PolicyRef 
   if (managed) return { kind: 'aws', arn: policyArn, ...managed };
   const match = /^arn:([^:]+):iam::(\d{12}):policy\/(?:.*\/)?([^/]+)$/.exec(policyArn);
   if (!match || match[1] !== account.partition || match[2] !== account.accountId) return undefined;
-  const policy = getEntry(account.policies, nameKey(match[3]!));
+  const policy = getEntry(account.policies, nameKey(match[3]));
   if (!policy || policyArnOf(account.partition, account.accountId, policy) !== policyArn) return undefined;
   return { kind: 'customer', arn: policyArn, policy };
 }
@@ -89,7 +89,7 @@ export function effectivePolicyDocument(ref: PolicyRef, nowMs: number): object {
   if (ref.kind === 'aws') return ref.document;
   const policy = ref.policy;
   const inEffect = [...policy.defaultVersionHistory].reverse().find((entry) => entry.effectiveMs <= nowMs);
-  const versionId = inEffect?.versionId ?? policy.defaultVersionHistory[0]!.versionId;
+  const versionId = inEffect?.versionId ?? policy.defaultVersionHistory[0].versionId;
   const version =
     policy.versions.find((candidate) => candidate.versionId === versionId) ??
     policy.versions.find((candidate) => candidate.versionId === policy.defaultVersionId)!;
@@ -129,7 +129,7 @@ export function effectiveTrustPolicy(role: RoleState, nowMs: number): string | u
 
 /** The trust policy as GetRole reports it now: the newest one submitted. */
 export function currentTrustPolicy(role: RoleState): string {
-  return role.trustPolicies[role.trustPolicies.length - 1]!.document;
+  return role.trustPolicies[role.trustPolicies.length - 1].document;
 }
 
 /** True when the account is a member of the sandbox's organization (same partition as the organization). */

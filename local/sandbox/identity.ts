@@ -91,20 +91,20 @@ function sessionCaller(state: SandboxState, session: SessionState): Caller {
  */
 export function principalCaller(state: SandboxState, principalArn: string): Caller {
   const match = /^arn:([^:]+):(sts|iam)::(\d{12}):(.+)$/.exec(principalArn);
-  if (!match || !isPartition(match[1]!)) {
+  if (!match || !isPartition(match[1])) {
     throw new SandboxSetupError(`asPrincipal: unsupported principal ARN ${principalArn}`);
   }
   const partition = match[1];
-  const service = match[2]!;
-  const accountId = match[3]!;
-  const resource = match[4]!;
+  const service = match[2];
+  const accountId = match[3];
+  const resource = match[4];
   const account = findAccount(state, accountId);
 
   const assumed = service === 'sts' ? /^assumed-role\/([^/]+)\/([^/]+)$/.exec(resource) : null;
   const roleMatch = service === 'iam' ? /^role\/(?:.*\/)?([^/]+)$/.exec(resource) : null;
   if (assumed || roleMatch) {
-    const roleName = (assumed ? assumed[1] : roleMatch![1])!;
-    const sessionName = assumed ? assumed[2]! : 'AwsSandbox';
+    const roleName = (assumed ? assumed[1] : roleMatch![1]);
+    const sessionName = assumed ? assumed[2] : 'AwsSandbox';
     const role = account && findRole(account, roleName);
     return {
       arn: assumedRoleArnOf(partition, accountId, role?.roleName ?? roleName, sessionName),
@@ -120,7 +120,7 @@ export function principalCaller(state: SandboxState, principalArn: string): Call
   }
   const userMatch = service === 'iam' ? /^user\/(?:.*\/)?([^/]+)$/.exec(resource) : null;
   if (userMatch) {
-    const user = account && findUser(account, userMatch[1]!);
+    const user = account && findUser(account, userMatch[1]);
     return {
       arn: user ? userArnOf(partition, accountId, user) : principalArn,
       accountId,

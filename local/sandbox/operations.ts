@@ -59,7 +59,7 @@ export function operation<C extends new (input: never) => object>(
   command: C,
   handle: (input: InputOf<C>, call: CallContext) => Promise<OutputOf<C>>,
 ): Operation {
-  return { name, command, handle: (input, call) => handle(input as InputOf<C>, call) as Promise<object> };
+  return { name, command, handle: (input, call) => handle(input as InputOf<C>, call) };
 }
 
 /**

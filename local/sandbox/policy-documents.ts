@@ -104,7 +104,7 @@ export function awsPrincipalsOf(document: Record<string, unknown>): string[] {
   for (const statement of statements) {
     const principal = (statement as { Principal?: unknown } | undefined)?.Principal;
     if (principal && typeof principal === 'object' && 'AWS' in principal) {
-      const aws = (principal as { AWS: unknown }).AWS;
+      const aws = (principal).AWS;
       for (const value of Array.isArray(aws) ? aws : [aws]) if (typeof value === 'string') out.push(value);
     }
   }

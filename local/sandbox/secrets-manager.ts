@@ -54,7 +54,7 @@ const notFound = () => secretsManagerError('ResourceNotFoundException', "Secrets
 function lookupSecret(call: CallContext, secretId: string | undefined): { account: AccountState; secret: SecretState } | undefined {
   if (secretId === undefined) return undefined;
   const arnMatch = /^arn:[^:]+:secretsmanager:([^:]+):(\d{12}):secret:(.+)$/.exec(secretId);
-  const account = arnMatch ? findAccount(call.core.state, arnMatch[2]!) : callerAccount(call);
+  const account = arnMatch ? findAccount(call.core.state, arnMatch[2]) : callerAccount(call);
   if (!account) return undefined;
   const secret = account.secrets.find((candidate) =>
     arnMatch

@@ -286,7 +286,7 @@ export function deserializeState(json: unknown): SandboxJson {
     const where = issue && issue.path.length > 0 ? issue.path.map((key) => (/^[\w.-]{1,64}$/.test(String(key)) ? String(key) : '(a key not shown)')).join('.') : 'the document';
     throw new SandboxStateError(where, issue?.message ?? 'invalid');
   }
-  return parsed.data as SandboxJson;
+  return parsed.data;
 }
 
 /**

@@ -66,10 +66,10 @@ export const stsOperations: Operation[] = [
     // iam-simulate ignores the partition when matching principals, so roles of another partition are refused here:
     // no role can be assumed across partitions (AWS GovCloud (US) User Guide, "Differences": separate IAM).
     if (partition !== caller.partition) throw denied();
-    const account = findAccount(state, accountId!);
+    const account = findAccount(state, accountId);
     // Only an active account can be assumed into: not one still activating, nor one suspended, closing or closed.
     if (!account || account.partition !== partition || account.state !== 'ACTIVE') throw denied();
-    const role = findRole(account, roleResource!.slice(roleResource!.lastIndexOf('/') + 1));
+    const role = findRole(account, roleResource.slice(roleResource.lastIndexOf('/') + 1));
     if (!role || roleArnOf(account.partition, account.accountId, role) !== roleArn) throw denied();
     // A new role, or a new trust policy, is not in force until propagated: the previous one (if any) still is.
     const trustPolicy = effectiveTrustPolicy(role, call.nowMs);
@@ -129,9 +129,7 @@ export const stsOperations: Operation[] = [
   }),
 
   // Needs no permission: "No permissions are required to perform this operation" (STS API reference, GetCallerIdentity).
-  operation('GetCallerIdentity', GetCallerIdentityCommand, async (_input, call) => ({
-    UserId: call.caller.userId,
-    Account: call.caller.accountId,
-    Arn: call.caller.arn,
-  })),
+  operation('GetCallerIdentity', GetCallerIdentityCommand, (_input, call) =>
+    Promise.resolve({ UserId: call.caller.userId, Account: call.caller.accountId, Arn: call.caller.arn }),
+  ),
 ];

@@ -30,7 +30,7 @@ export interface DatadogConnection {
 export function awsIntegrationApi(connection: DatadogConnection): AWSIntegrationApi {
   // The client logs every failed request with its stack before rethrowing it; each failure is logged once, with its
   // cause, by the function that gets it (shared/middleware/classify-errors.ts).
-  clientLogger.setLevel('silent');
+  (clientLogger as { setLevel(level: string): void }).setLevel('silent');
   const configuration = createConfiguration({
     authMethods: { apiKeyAuth: connection.keys.apiKey, appKeyAuth: connection.keys.appKey },
     enableRetry: true,

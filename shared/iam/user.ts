@@ -71,7 +71,7 @@ export async function convergeUser(iam: IAMClient, spec: UserSpec): Promise<{ us
 export async function listAccessKeys(iam: IAMClient, userName: string): Promise<AccessKeySummary[]> {
   const { AccessKeyMetadata } = await iam.send(new ListAccessKeysCommand({ UserName: userName }));
   return (AccessKeyMetadata ?? []).flatMap((key) =>
-    key.AccessKeyId ? [{ accessKeyId: key.AccessKeyId, status: key.Status === 'Inactive' ? 'Inactive' : 'Active', createDate: key.CreateDate } as AccessKeySummary] : [],
+    key.AccessKeyId ? [{ accessKeyId: key.AccessKeyId, status: key.Status === 'Inactive' ? 'Inactive' : 'Active', createDate: key.CreateDate }] : [],
   );
 }
 

@@ -25,7 +25,7 @@ export interface ClassifyErrorsOptions {
 
 /** Builds the middleware. */
 export function classifyErrors(options: ClassifyErrorsOptions): MiddlewareObj {
-  const classifyErrorsOnError: MiddlewareObj['onError'] = async (request) => {
+  const classifyErrorsOnError: MiddlewareObj['onError'] = (request) => {
     const error = request.error;
     if (error == null) return;
     const accountId = options.accountIdOf?.(request.event);

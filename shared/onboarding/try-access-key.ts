@@ -14,13 +14,19 @@ import type { NewAccessKey } from '../iam/user';
 import type { OnboardingTarget } from './target';
 
 /**
+ * What one use of an access key gave: `usable`, or the error name of the refusal that means "not yet"
+ * (`InvalidClientTokenId`, `AccessDenied`…). A plain string: the refusals are AWS's error names, an open set.
+ */
+export type AccessKeyTry = string;
+
+/**
  * Uses an access key once: `sts:GetCallerIdentity` in its partition, then one read the integration policy grants.
  *
  * @param step - the step using it, for error messages.
  * @returns `usable`, or the refusal that means "not yet" (`InvalidClientTokenId`, `AccessDenied`…).
  * @throws the SDK's transient errors; RoleValidationError for any other refusal.
  */
-export async function tryAccessKey(target: OnboardingTarget, key: NewAccessKey, step: string): Promise<'usable' | string> {
+export async function tryAccessKey(target: OnboardingTarget, key: NewAccessKey, step: string): Promise<AccessKeyTry> {
   const foreign = target.partition !== ownPartition();
   const credentials = { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey };
   try {

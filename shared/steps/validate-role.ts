@@ -59,7 +59,10 @@ export async function validateRole({ target, roleArn, externalId, validation: pr
   });
 }
 
-async function tryAssume(target: OnboardingTarget, roleArn: string, externalId: string): Promise<'assumable' | string> {
+/** `assumable`, or the error name of the refusal that means "not yet" (AWS's error names, an open set). */
+type RoleTry = string;
+
+async function tryAssume(target: OnboardingTarget, roleArn: string, externalId: string): Promise<RoleTry> {
   const context = { accountId: target.accountId, step: 'ValidateRole' };
   const access = await partitionAccess(target.partition, context);
   // Which call was refused tells propagation (sts:AssumeRole) from a policy without the read (iam:ListAccountAliases).

@@ -33,6 +33,15 @@ const SECURITY_AUDIT = 'arn:aws:iam::aws:policy/SecurityAudit';
 const ROLE_ARN = 'arn:aws:iam::444455556666:role/DatadogIntegrationRole';
 const OURS = [{ Key: 'managed-by', Value: 'datadog-aws-account-onboarding' }];
 const PERMISSIONS = ['ec2:Describe*', 'iam:ListAccountAliases'];
+
+/** A trust policy as the handler sent it, as far as these tests read it. */
+interface TrustDocument {
+  Statement: { Principal: { AWS: string }; Condition?: { DateLessThan?: Record<string, string> } }[];
+}
+
+function trustDocument(text: string | undefined): TrustDocument {
+  return JSON.parse(text ?? '') as TrustDocument;
+}
 const policyDocument = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: PERMISSIONS, Resource: '*' }] };
 const noSuchEntity = () => new NoSuchEntityException({ message: 'not found', $metadata: {} });
 const event = (overrides = {}) => ({ target: aTarget(), externalId: 'abcdef0123456789abcdef0123456789', permissions: PERMISSIONS, ...overrides });
@@ -83,7 +92,7 @@ describe('Function: provisionRoleStep', () => {
       ],
     });
     // The validator's statement expires MAX_VALIDATION_SECONDS plus the grace after it was written, to the second.
-    const expiresAt = Date.parse(JSON.parse(created.AssumeRolePolicyDocument ?? '').Statement[1].Condition.DateLessThan['aws:CurrentTime']);
+    const expiresAt = Date.parse(trustDocument(created.AssumeRolePolicyDocument).Statement[1].Condition?.DateLessThan?.['aws:CurrentTime'] ?? '');
     expect(expiresAt).toBeGreaterThanOrEqual(before + (900 + VALIDATOR_TRUST_GRACE_SECONDS) * 1000);
     expect(expiresAt).toBeLessThanOrEqual(after + (900 + VALIDATOR_TRUST_GRACE_SECONDS) * 1000 + 1000);
     expect(iam.commandCalls(AttachRolePolicyCommand).map((call) => call.args[0].input.PolicyArn)).toEqual([POLICY_ARN, SECURITY_AUDIT]);
@@ -243,7 +252,7 @@ describe('Function: provisionRoleStep', () => {
     // Assess
     expect(sts).toHaveReceivedCommandWith(AssumeRoleCommand, { RoleArn: 'arn:aws-us-gov:iam::444455556666:role/OrganizationAccountAccessRole' });
     expect(result.policyArns).toEqual(['arn:aws-us-gov:iam::444455556666:policy/DatadogIntegrationPolicy']);
-    const trust = JSON.parse(iam.commandCalls(CreateRoleCommand)[0].args[0].input.AssumeRolePolicyDocument ?? '');
+    const trust = trustDocument(iam.commandCalls(CreateRoleCommand)[0].args[0].input.AssumeRolePolicyDocument);
     expect(trust.Statement[0].Principal.AWS).toBe('arn:aws-us-gov:iam::065115117704:root');
     expect(iam.commandCalls(AttachRolePolicyCommand).map((call) => call.args[0].input.PolicyArn)).toContain('arn:aws-us-gov:iam::aws:policy/SecurityAudit');
     expect(trust.Statement[1].Principal.AWS).toBe('arn:aws-us-gov:iam::222233334444:user/datadog-onboarding');

@@ -99,7 +99,7 @@ describe('Function: resolveTargetStep', () => {
     [{ accountId: '444455556666', memberAccessRoleName: 'Admin' }, 'execution input memberAccessRoleName: must be OrganizationAccountAccessRole or AWSControlTowerExecution'],
     [{ accountId: '444455556666', roleName: 'OtherRole' }, 'execution input roleName: must be DatadogIntegrationRole'],
   ])('rejects %j in one line naming the field', async (input, message) => {
-    await expect(resolveTargetStep(input)).rejects.toThrow(message as string);
+    await expect(resolveTargetStep(input)).rejects.toThrow(message);
     await expect(resolveTargetStep(input)).rejects.toMatchObject({ name: 'InvalidInputError' });
   });
 

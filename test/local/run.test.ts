@@ -89,7 +89,7 @@ describe('Function: runLocally', () => {
         created_at: '2026-01-01T00:00:00Z',
         modified_at: '2026-01-01T00:00:00Z',
       },
-    } as DatadogAccountRecord;
+    };
 
     // Act
     const summary = await runLocally({ input: sampleEvent('control-tower-create-managed-account.json'), datadogAccounts: [existing] });

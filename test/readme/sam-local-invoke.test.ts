@@ -45,7 +45,7 @@ describe('README: sam local invoke', () => {
     expect(fn).toBeDefined();
     for (const file of [command.event, command.envVars]) {
       expect(existsSync(path.join(ROOT, String(file)))).toBe(true);
-      expect(() => JSON.parse(readFileSync(path.join(ROOT, String(file)), 'utf8'))).not.toThrow();
+      expect((): unknown => JSON.parse(readFileSync(path.join(ROOT, String(file)), 'utf8'))).not.toThrow();
     }
     // A step's sample is named after the function's folder: functions/<name>/index.ts takes events/functions/<name>.json.
     if (command.event?.startsWith('events/functions/')) {

@@ -75,8 +75,8 @@ export async function captureOutput<T>(act: () => Promise<T>): Promise<{ value?:
     return true;
   };
   const spies = [
-    jest.spyOn(process.stdout, 'write').mockImplementation(record as typeof process.stdout.write),
-    jest.spyOn(process.stderr, 'write').mockImplementation(record as typeof process.stderr.write),
+    jest.spyOn(process.stdout, 'write').mockImplementation(record),
+    jest.spyOn(process.stderr, 'write').mockImplementation(record),
     ...(['log', 'info', 'warn', 'error', 'debug', 'trace'] as const).map((method) =>
       jest.spyOn(console, method).mockImplementation((...args: unknown[]) => {
         chunks.push(`${format(...args)}\n`);

@@ -47,7 +47,9 @@ describe('Module: shared/config.ts', () => {
       for (const source of sources) {
         const parameter = (source as { Ref?: string }).Ref;
         const declared = parameter === undefined ? undefined : template.Parameters[parameter]?.Default;
-        if (String(declared) !== String(parsed.data)) mismatches.push(`${name}: default ${String(parsed.data)}, template ${JSON.stringify(source)} → ${String(declared)}`);
+        // Defaults are strings, numbers or booleans, as the template's parameter defaults are.
+        const value = JSON.stringify(parsed.data).replace(/^"(.*)"$/, '$1');
+        if (String(declared) !== value) mismatches.push(`${name}: default ${value}, template ${JSON.stringify(source)} → ${String(declared)}`);
       }
     }
 

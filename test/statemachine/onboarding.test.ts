@@ -84,7 +84,7 @@ async function run(handlers: Handlers, input: unknown = { accountId: '4444555566
   });
   const events: { type: string; state?: { name: string; input?: unknown } }[] = [];
   const drained = (async () => {
-    for await (const event of execution.eventLogs) events.push(event as never);
+    for await (const event of execution.eventLogs) events.push(event);
   })();
   try {
     const output = await execution.result;

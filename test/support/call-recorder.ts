@@ -158,7 +158,7 @@ export function signerOf(json: SandboxJson, accessKeyId: string | undefined): st
  */
 export function authorisationsOf(prefix: string, command: object, context: ResourceContext): { action: string; resource: string; input: Record<string, unknown> }[] {
   const action = `${prefix}:${command.constructor.name.replace(/Command$/, '')}`;
-  const input = ((command as { input?: Record<string, unknown> }).input ?? {}) as Record<string, unknown>;
+  const input = ((command as { input?: Record<string, unknown> }).input ?? {});
   const resourceOf = RESOURCE_OF_COMMAND[action];
   const resource = resourceOf ? resourceOf(input, context) : `unmapped:${action}`;
   return [action, ...(IMPLIED_ACTIONS[action]?.(input) ?? [])].map((needed) => ({ action: needed, resource, input }));

@@ -89,7 +89,7 @@ export function samPropertyProblems(template: Template): string[] {
   return Object.entries(template.Resources)
     .filter(([, resource]) => resource.Type.startsWith('AWS::Serverless::'))
     .flatMap(([logicalId, resource]) => {
-      const properties = (resource.Properties ?? {}) as Record<string, unknown>;
+      const properties = (resource.Properties ?? {});
       const problems = checkProperties(logicalId, properties, RESOURCE_PROPERTIES[resource.Type], resource.Type);
       if (resource.Type !== 'AWS::Serverless::Function') return problems;
       const events = (properties.Events ?? {}) as Record<string, { Type?: string; Properties?: Record<string, unknown> }>;

@@ -157,7 +157,7 @@ describe('Class: AwsSandbox', () => {
       // Assess
       expect(PolicyVersion).toMatchObject({ VersionId: 'v3', IsDefaultVersion: true });
       expect(Policy?.DefaultVersionId).toBe('v3');
-      expect(sandbox.dump().accounts[MEMBER]!.policies).toEqual([
+      expect(sandbox.dump().accounts[MEMBER].policies).toEqual([
         { policyName: 'DatadogIntegrationPolicy', arn: POLICY_ARN, document: allow('s3:List*') },
       ]);
     });

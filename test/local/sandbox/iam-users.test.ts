@@ -112,7 +112,7 @@ describe('Class: AwsSandbox', () => {
 
       // Assess
       expect(results).toEqual(['InvalidClientTokenId', 'SignatureDoesNotMatch']);
-      expect(sandbox.dump().accounts[MEMBER]!.users).toEqual([{ userName: 'datadog', accessKeys: [{ accessKeyId: kept.accessKeyId, status: 'Active' }] }]);
+      expect(sandbox.dump().accounts[MEMBER].users).toEqual([{ userName: 'datadog', accessKeys: [{ accessKeyId: kept.accessKeyId, status: 'Active' }] }]);
     });
 
     it('detaches an attached policy, and answers NoSuchEntity for one not attached', async () => {

@@ -75,7 +75,7 @@ describe('Class: AwsSandbox', () => {
       // Assess
       expect(meanwhile).toEqual(['assumed', 'AccessDenied']);
       expect(afterwards).toEqual(['AccessDenied', 'assumed']);
-      expect(sandbox.dump().accounts[MEMBER]!.roles.find((role) => role.roleName === 'DatadogIntegrationRole')).toMatchObject({
+      expect(sandbox.dump().accounts[MEMBER].roles.find((role) => role.roleName === 'DatadogIntegrationRole')).toMatchObject({
         assumeRolePolicyDocument: trustPolicy(`arn:aws:iam::${DATADOG}:root`, EXTERNAL_ID),
       });
     });

@@ -183,10 +183,10 @@ describe('Class: AwsSandbox', () => {
     it('records an immediate rotation request only when RotateImmediately is true or absent', async () => {
       // Act
       await asLambda(() => secrets.send(new RotateSecretCommand({ SecretId: NAME, RotationLambdaARN: ROTATION_LAMBDA, RotationRules: { AutomaticallyAfterDays: 7 }, RotateImmediately: false })));
-      const notRequested = sandbox.toJSON().state.accounts[MANAGEMENT]!.secrets[0]!.rotation;
+      const notRequested = sandbox.toJSON().state.accounts[MANAGEMENT].secrets[0].rotation;
       sandbox.clock.advance(60);
       await asLambda(() => secrets.send(new RotateSecretCommand({ SecretId: NAME })));
-      const requested = sandbox.toJSON().state.accounts[MANAGEMENT]!.secrets[0]!.rotation;
+      const requested = sandbox.toJSON().state.accounts[MANAGEMENT].secrets[0].rotation;
 
       // Assess
       expect(notRequested?.lastRotationRequestedMs).toBeUndefined();
