@@ -122,7 +122,18 @@ async function run(options: CliOptions, io: CliIo): Promise<number> {
  * Runs the command.
  *
  * @param argv - the arguments after `npm start --`.
+ * @param io - where output goes, where the user stands and the environment (the process's, when run by npm).
  * @returns the exit code: 0 onboarded or ignored (or `--help`), 1 failed, 2 rejected input.
+ *
+ * @example
+ * ```ts
+ * const code = await main(['events/console-replay.json', '--json'], {
+ *   stdout: (text) => process.stdout.write(text),
+ *   stderr: (text) => process.stderr.write(text),
+ *   cwd: process.cwd(),
+ *   env: process.env,
+ * });
+ * ```
  */
 export async function main(argv: string[], io: CliIo): Promise<number> {
   let verbose = argv.includes('--verbose');

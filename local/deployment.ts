@@ -136,6 +136,18 @@ export interface LocalDeployment {
  * resolves the template and seeds its execution roles.
  *
  * @throws Error when the template uses something the policy loader does not model (template-policies.ts).
+ *
+ * @example
+ * ```ts
+ * const names = { partition: 'aws', region: 'us-east-1', accountId: '111122223333', stackName: 'datadog-onboarding-local' };
+ * const sandbox = new AwsSandbox({ managementAccountId: names.accountId, partition: 'aws' });
+ * const deployment = await deployLocally({ sandbox, names, parameters: { MaxValidationSeconds: '120' } });
+ * try {
+ *   await deployment.functions.invoke(localFunctionArn(names, 'ResolveTargetFunction'), { input: { accountId: '444455556666' } });
+ * } finally {
+ *   await deployment.close();
+ * }
+ * ```
  */
 export async function deployLocally(options: LocalDeploymentOptions): Promise<LocalDeployment> {
   const { sandbox, names } = options;

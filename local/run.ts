@@ -243,7 +243,17 @@ function membersOf(delivery: ReturnType<typeof deliveryOf>, names: LocalNames): 
   return 'decision' in delivery ? impliedMembers(delivery.decision, undefined, names) : [];
 }
 
-/** Runs the input through the real pieces. Never throws for bad input: it ends `rejected`. */
+/**
+ * Runs the input (a lifecycle event or a console replay) through the real pieces: the template's rules, the starter,
+ * the state machine and its handlers, against the sandbox and the local Datadog. Never throws for bad input: it ends
+ * `rejected`.
+ *
+ * @example
+ * ```ts
+ * const summary = await runLocally({ input: { accountId: '444455556666' }, propagationSeconds: 10 });
+ * summary.outcome; // 'onboarded'
+ * ```
+ */
 export async function runLocally(options: LocalRunOptions): Promise<LocalRunSummary> {
   const template = loadTemplate();
   const sandbox = options.sandbox ?? newSandboxFor(options.input, options.propagationSeconds);
