@@ -15,4 +15,8 @@ module.exports = {
   // Suites load the Datadog client and the whole flow many times over; recycle a worker once it grows this large.
   workerIdleMemoryLimit: '1200MB',
   collectCoverageFrom: ['functions/**/*.ts', 'shared/**/*.ts'],
+  // Enforced by `npm test` (jest --coverage): what the product's code is held to, measured 2026-12 at 94.7 % of
+  // statements and 79.3 % of branches. A partial run (`npx jest FILE`) collects nothing and is not held to it.
+  coverageThreshold: { global: { statements: 94, branches: 79, functions: 96, lines: 95 } },
+  coverageReporters: ['text-summary'],
 };
