@@ -2,8 +2,8 @@
  * Which environment variables a function's own code reads, found in what `sam build` would ship: the function is
  * bundled with esbuild (tree-shaken, so only code the handler can reach counts; packages left as imports, as only
  * this repository's code is searched), and the parts of the bundle that come from this repository are parsed with
- * the TypeScript compiler and searched for `process.env.NAME`, `process.env['NAME']`, `const { NAME } = process.env`, and `readEnv(spec)` of `shared/config.ts`
- * with its spec built from `pickEnv('NAME', …)` and object literals.
+ * the TypeScript compiler and searched for `process.env.NAME`, `process.env['NAME']`, `const { NAME } = process.env`,
+ * and `readEnv(spec)` of `shared/config.ts` with its spec built from `pickEnv('NAME', …)` and object literals.
  *
  * A read whose name cannot be known without running the code (`process.env[name]`, the whole environment passed on)
  * is reported as unresolved, so a new kind of read cannot slip past the check.
