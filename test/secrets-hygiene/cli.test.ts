@@ -73,10 +73,10 @@ describe('Secrets hygiene: npm start', () => {
   });
 
   // Spawned: --verbose sends the functions' own logs to the process's stderr, so only the whole output of a real
-  // process shows them; one flow that succeeds and one that fails at Datadog.
-  it('prints neither key anywhere in the whole output of the process, with --verbose logs', async () => {
+  // process shows them. The flow where Datadog refuses the keys: its logs and its failure (exit 1) carry the most.
+  it('prints neither key anywhere in the whole output of the process, with --verbose logs, when Datadog refuses the keys', async () => {
     // Prepare
-    const flows = FLOWS.filter((flow) => flow.name === 'Control Tower sample' || flow.name === 'keys refused (403)');
+    const flows = FLOWS.filter((flow) => flow.name === 'keys refused (403)');
     const datadogs = await datadogsFor(flows);
 
     // Act
