@@ -12,6 +12,8 @@ module.exports = {
   setupFiles: ['<rootDir>/test/setup-env.ts'],
   setupFilesAfterEnv: ['aws-sdk-client-mock-jest'],
   testTimeout: 60000,
+  // One worker per core: jest's default (cores - 1) leaves one of a 2-core machine's cores idle most of the run.
+  maxWorkers: '100%',
   // Suites load the Datadog client and the whole flow many times over; recycle a worker once it grows this large.
   workerIdleMemoryLimit: '1200MB',
   collectCoverageFrom: ['functions/**/*.ts', 'shared/**/*.ts'],

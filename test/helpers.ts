@@ -69,14 +69,22 @@ export function runCli(args: string[], env: Record<string, string> = {}, timeout
   });
 }
 
+/** Where and how {@link runCliHere} runs the command. */
+export interface CliHereOptions {
+  /** Where the user stands (npm's `INIT_CWD`); default the repository. */
+  cwd?: string;
+  /** The environment `main` sees, as the real process passes `process.env`; default none (no Datadog keys). */
+  env?: NodeJS.ProcessEnv;
+  /** Sees each piece of stdout as it is written (e.g. to act while the run is under way). */
+  onStdout?: (text: string) => void;
+}
+
 /**
- * Runs `npm start`'s command in this process, for tests where the process boundary is not what is tested (a child
- * process costs seconds).
- *
- * @param cwd - where the user stands (npm's `INIT_CWD`); default the repository.
- * @param onStdout - sees each piece of stdout as it is written (e.g. to act while the run is under way).
+ * Runs `npm start`'s command (`main` of local/cli.ts) in this process, for tests where the process boundary is not
+ * what is tested (a child process costs seconds). `main` gets what the real process gives it: the arguments, the
+ * two output streams, where the user stands and the environment.
  */
-export async function runCliHere(args: string[], cwd = ROOT, onStdout?: (text: string) => void): Promise<CliRun> {
+export async function runCliHere(args: string[], { cwd = ROOT, env = {}, onStdout }: CliHereOptions = {}): Promise<CliRun> {
   // Loaded on use: most suites that use these helpers never run the command.
   const { main } = await import('../local/cli');
   let stdout = '';
@@ -88,7 +96,7 @@ export async function runCliHere(args: string[], cwd = ROOT, onStdout?: (text: s
     },
     stderr: (text) => (stderr += text),
     cwd,
-    env: {},
+    env,
   });
   return { code, stdout, stderr };
 }

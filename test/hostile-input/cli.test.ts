@@ -5,11 +5,23 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { runCli, type CliRun } from '../helpers';
+import { runCli, runCliHere, type CliRun } from '../helpers';
 import { echoedPayloads } from './hostile-values';
 
-/** Runs the CLI as `npm start` does (tsx), asynchronously so the cases run side by side. */
+/** Runs `npm start`'s command in this process, without Datadog keys: what is checked here is what `main` writes. */
 function start(...args: string[]): Promise<CliRun> {
+  return runCliHere(args, { env: {} });
+}
+
+/** Runs `npm start` on each file, one run at a time, as a process runs one. */
+async function inTurn(files: string[]): Promise<CliRun[]> {
+  const runs: CliRun[] = [];
+  for (const file of files) runs.push(await start(file));
+  return runs;
+}
+
+/** Runs the CLI as `npm start` does (tsx), for what only the process shows: the exit code, and all it writes. */
+function spawnStart(...args: string[]): Promise<CliRun> {
   return runCli(args, { DD_API_KEY: '', DD_APP_KEY: '' }, 60_000);
 }
 
@@ -18,6 +30,18 @@ const ONE_LINE = /^npm start: [^\n\r\u2028\u2029]+\n$/;
 /** Control characters other than the final newline (e.g. ESC, which drives the terminal). */
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
+
+/** What is wrong with a run that should have rejected its file: exit 2, nothing on stdout, one clean short line. */
+function rejectionProblems(label: string, { code, stdout, stderr }: CliRun): string[] {
+  const found: string[] = [];
+  if (code !== 2) found.push(`${label}: exit ${code}`);
+  if (stdout !== '') found.push(`${label}: wrote to stdout`);
+  if (!ONE_LINE.test(stderr)) found.push(`${label}: stderr is not one line: ${JSON.stringify(stderr.slice(0, 200))}`);
+  if (CONTROL.test(stderr)) found.push(`${label}: control characters on stderr`);
+  if (/\n\s+at /.test(stderr)) found.push(`${label}: stack trace`);
+  if (stderr.length > 600) found.push(`${label}: ${stderr.length} characters`);
+  return found;
+}
 
 describe('Hostile input: npm start', () => {
   let dir: string;
@@ -52,21 +76,27 @@ describe('Hostile input: npm start', () => {
     ];
 
     // Act
-    const runs = await Promise.all(cases.map(([, target]) => start(target)));
+    const runs = await inTurn(cases.map(([, target]) => target));
 
     // Assess
-    const problems = cases.flatMap(([label], index) => {
-      const { code, stdout, stderr } = runs[index];
-      const found: string[] = [];
-      if (code !== 2) found.push(`${label}: exit ${code}`);
-      if (stdout !== '') found.push(`${label}: wrote to stdout`);
-      if (!ONE_LINE.test(stderr)) found.push(`${label}: stderr is not one line: ${JSON.stringify(stderr.slice(0, 200))}`);
-      if (CONTROL.test(stderr)) found.push(`${label}: control characters on stderr`);
-      if (/\n\s+at /.test(stderr)) found.push(`${label}: stack trace`);
-      if (stderr.length > 600) found.push(`${label}: ${stderr.length} characters`);
-      return found;
-    });
-    expect(problems).toEqual([]);
+    expect(cases.flatMap(([label], index) => rejectionProblems(label, runs[index]))).toEqual([]);
+  });
+
+  // Spawned: the exit code as the shell sees it, and nothing else the process writes (no runtime warning or trace).
+  it('rejects a missing file whose name holds a newline and binary garbage, as a process: exit 2 and one line', async () => {
+    // Prepare
+    const garbage = path.join(dir, 'spawned-garbage.bin');
+    writeFileSync(garbage, Buffer.from([0x00, 0x0d, 0xff, 0xfe, 0x1b, 0x5b, 0x32, 0x4a, 0xe2, 0x80, 0xa8, 0x0a, 0x41]));
+    const cases: [string, string][] = [
+      ['a missing file whose name holds a newline', path.join(dir, "missing 🚀 '; DROP TABLE\nforged-entry.json")],
+      ['binary garbage', garbage],
+    ];
+
+    // Act
+    const runs = await Promise.all(cases.map(([, target]) => spawnStart(target)));
+
+    // Assess
+    expect(cases.flatMap(([label], index) => rejectionProblems(label, runs[index]))).toEqual([]);
   });
 
   it('rejects hostile console input in valid JSON with exit 2 and one line that echoes no value', async () => {
@@ -84,7 +114,7 @@ describe('Hostile input: npm start', () => {
     });
 
     // Act
-    const runs = await Promise.all(files.map((target) => start(target)));
+    const runs = await inTurn(files);
 
     // Assess
     const problems = cases.flatMap(([label], index) => {

@@ -8,12 +8,16 @@ import { OPTIONS, USAGE, UsageError, parseCommandLine } from '../../local/cli-op
 import { loadState } from '../../local/state-file';
 import { ROOT, runCli, runCliHere as startHere } from '../helpers';
 
-const start = (...args: string[]) => runCli(args);
+/** Runs `npm start` in this process: what these tests check is `main`'s, not the process boundary's. */
+const start = (...args: string[]) => startHere(args);
 
-describe('Command: npm start', () => {
-  it('prints exactly one JSON document with --json and exits 0 when onboarded', async () => {
-    const { code, stdout } = await start('events/organizations-create-account-result.json', '--json');
+describe('Command: npm start, as a process', () => {
+  // Spawned: what the shell sees is the subject (the exit code, and stdout holding one JSON document and nothing else).
+  it('prints exactly one JSON document with --json, progress on stderr, and exits 0 when onboarded', async () => {
+    const { code, stdout, stderr } = await runCli(['events/organizations-create-account-result.json', '--json']);
     expect(code).toBe(0);
+    expect(stderr).toContain('→ ResolveTarget');
+    expect(stderr).not.toMatch(/\n\s+at /);
     const summary = JSON.parse(stdout) as Record<string, unknown>;
     expect(summary).toMatchObject({
       outcome: 'onboarded',
@@ -26,6 +30,15 @@ describe('Command: npm start', () => {
     });
   });
 
+  it('exits 2 as the shell sees it, with one line on stderr and nothing on stdout, for a missing file', async () => {
+    const { code, stdout, stderr } = await runCli(['events/nope.json']);
+    expect(code).toBe(2);
+    expect(stderr).toBe('npm start: cannot read events/nope.json: ENOENT\n');
+    expect(stdout).toBe('');
+  });
+});
+
+describe('Command: npm start', () => {
   it('runs the Control Tower sample by default and ends with a readable summary', async () => {
     const { code, stdout } = await start();
     expect(code).toBe(0);
@@ -108,7 +121,7 @@ describe('Command: npm start, its options', () => {
     writeFileSync(path.join(here, 'replay.json'), readFileSync(path.join(ROOT, 'events', 'console-replay.json')));
 
     // Act
-    const { code, stdout } = await startHere(['replay.json', '--state', 'org.json'], here);
+    const { code, stdout } = await startHere(['replay.json', '--state', 'org.json'], { cwd: here });
 
     // Assess
     expect(code).toBe(0);

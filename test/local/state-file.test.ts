@@ -117,8 +117,10 @@ describe('Command: npm start --state, when the file cannot be written', () => {
     const stateFile = path.join(folder, 'org.json');
 
     // Act: the folder is removed once the run has started.
-    const { code, stdout, stderr } = await runCliHere(['events/console-replay.json', '--state', stateFile], undefined, (text) => {
-      if (text.startsWith('Onboarding from')) rmSync(folder, { recursive: true, force: true });
+    const { code, stdout, stderr } = await runCliHere(['events/console-replay.json', '--state', stateFile], {
+      onStdout: (text) => {
+        if (text.startsWith('Onboarding from')) rmSync(folder, { recursive: true, force: true });
+      },
     });
 
     // Assess

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadTemplate, templateFunctions } from '../../local/template';
-import { environmentReads, type EnvironmentReads } from '../../scripts/env-reads';
+import { environmentReads, environmentReadsOf, type EnvironmentReads } from '../../scripts/env-reads';
 import { ROOT } from '../helpers';
 
 /**
@@ -22,8 +22,9 @@ const samLocalEnv = JSON.parse(readFileSync(path.join(ROOT, 'events', 'sam-local
 const reads = new Map<string, EnvironmentReads>();
 
 beforeAll(async () => {
-  for (const fn of functions) reads.set(fn.logicalId, await environmentReads(fn.entryPoint, ROOT));
-}, 120_000);
+  const byEntryPoint = await environmentReadsOf(functions.map((fn) => fn.entryPoint), ROOT);
+  for (const fn of functions) reads.set(fn.logicalId, byEntryPoint.get(fn.entryPoint)!);
+});
 
 /** Variables the template must set for a function: what its code reads, less the runtime's and the local runner's. */
 function configured(logicalId: string): string[] {
