@@ -5,7 +5,21 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   // Type-checking is `npm run typecheck`'s job; here ts-jest only transpiles (fast, and no native binary to install).
   transform: {
-    '^.+\\.[tj]s$': ['ts-jest', { tsconfig: { allowJs: true, module: 'commonjs', moduleResolution: 'node', esModuleInterop: true, resolveJsonModule: true, isolatedModules: true, target: 'es2022' }, diagnostics: false }],
+    '^.+\\.[tj]s$': [
+      'ts-jest',
+      {
+        tsconfig: {
+          allowJs: true,
+          module: 'commonjs',
+          moduleResolution: 'node',
+          esModuleInterop: true,
+          resolveJsonModule: true,
+          isolatedModules: true,
+          target: 'es2022',
+        },
+        diagnostics: false,
+      },
+    ],
   },
   // middy ships ES modules only; jest's CommonJS runtime needs them compiled.
   transformIgnorePatterns: ['/node_modules/(?!@middy/)'],

@@ -77,7 +77,11 @@ export function printable(text: string, max = 200): string {
  * value is that value (then refused with the option's own message).
  */
 function joinNegativeValues(argv: string[]): string[] {
-  const valued = new Set(Object.entries(OPTIONS).filter(([, option]) => option.type === 'string').map(([name]) => `--${name}`));
+  const valued = new Set(
+    Object.entries(OPTIONS)
+      .filter(([, option]) => option.type === 'string')
+      .map(([name]) => `--${name}`),
+  );
   const joined: string[] = [];
   for (let index = 0; index < argv.length; index += 1) {
     if (valued.has(argv[index]) && /^-\d/.test(argv[index + 1] ?? '')) {
@@ -94,7 +98,9 @@ function propagationSeconds(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const seconds = /^\d{1,6}$/.test(value) ? Number(value) : NaN;
   if (!(seconds <= MAX_PROPAGATION_SECONDS)) {
-    throw new UsageError(`--propagation-seconds must be a whole number of seconds from 0 to ${MAX_PROPAGATION_SECONDS}, got ${printable(value, 24)}`);
+    throw new UsageError(
+      `--propagation-seconds must be a whole number of seconds from 0 to ${MAX_PROPAGATION_SECONDS}, got ${printable(value, 24)}`,
+    );
   }
   return seconds;
 }
@@ -135,7 +141,10 @@ export function parseCommandLine(argv: string[], cwd: string): CliOptions | { he
     help: false,
     stateFile: values.state === undefined ? undefined : path.resolve(cwd, values.state),
     faults,
-    file: positionals[0] === undefined ? path.join(REPO_ROOT, 'events', 'control-tower-create-managed-account.json') : path.resolve(cwd, positionals[0]),
+    file:
+      positionals[0] === undefined
+        ? path.join(REPO_ROOT, 'events', 'control-tower-create-managed-account.json')
+        : path.resolve(cwd, positionals[0]),
     site,
     datadogUrl: url,
     propagationSeconds: propagationSeconds(values['propagation-seconds']),

@@ -25,7 +25,10 @@ export function progressPrinter(write: (line: string) => void): ProgressListener
   return (event) => {
     if (event.type === 'ExecutionStarted') {
       const input = event.input as { accountId?: unknown; partition?: unknown } | undefined;
-      const account = typeof input?.accountId === 'string' ? `: account ${input.accountId}${typeof input.partition === 'string' ? ` (${input.partition})` : ''}` : '';
+      const account =
+        typeof input?.accountId === 'string'
+          ? `: account ${input.accountId}${typeof input.partition === 'string' ? ` (${input.partition})` : ''}`
+          : '';
       write(`execution ${event.execution}${account}`);
       return;
     }
@@ -56,7 +59,9 @@ export function describeSummary(summary: LocalRunSummary): string {
     const lines = [`outcome: ${summary.outcome} (${summary.onboardings.length} accounts)`];
     for (const onboarding of summary.onboardings) {
       const detail = onboarding.reason ? ` — ${onboarding.reason}` : `, Datadog config ${onboarding.datadog?.accountConfigId}`;
-      lines.push(`  ${onboarding.accountId} (${onboarding.partition}): ${onboarding.outcome}, ${onboarding.authType ?? 'unknown'}, validation attempts ${onboarding.validationAttempts}${detail}`);
+      lines.push(
+        `  ${onboarding.accountId} (${onboarding.partition}): ${onboarding.outcome}, ${onboarding.authType ?? 'unknown'}, validation attempts ${onboarding.validationAttempts}${detail}`,
+      );
     }
     lines.push(`Datadog registrations held: ${summary.datadogAccounts.length}`);
     lines.push(mutatingCallsLine(summary));
@@ -70,11 +75,15 @@ export function describeSummary(summary: LocalRunSummary): string {
     const account = summary.accountId ? summary.sandbox.accounts[summary.accountId] : undefined;
     if (summary.authType === 'access_keys') {
       const user = account?.users.find((candidate) => candidate.accessKeys.some((key) => key.accessKeyId === summary.datadog?.accessKeyId));
-      lines.push(`Datadog: config ${summary.datadog?.accountConfigId}, access key ${summary.datadog?.accessKeyId} (the secret stays in Secrets Manager)`);
+      lines.push(
+        `Datadog: config ${summary.datadog?.accountConfigId}, access key ${summary.datadog?.accessKeyId} (the secret stays in Secrets Manager)`,
+      );
       if (user) lines.push(`IAM: user ${user.userName} with ${user.accessKeys.length} access key`);
     } else {
       const role = account?.roles.find((candidate) => candidate.roleName === summary.datadog?.roleName);
-      lines.push(`Datadog: config ${summary.datadog?.accountConfigId}, role ${summary.datadog?.roleName}, external ID ${summary.datadog?.externalId}`);
+      lines.push(
+        `Datadog: config ${summary.datadog?.accountConfigId}, role ${summary.datadog?.roleName}, external ID ${summary.datadog?.externalId}`,
+      );
       if (role) lines.push(`IAM: role ${role.roleName} with ${role.attachedPolicyArns.join(', ')}`);
     }
   }

@@ -32,7 +32,9 @@ function readInput(file: string, cwd: string): unknown {
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new UsageError(`cannot read ${shownPath(file, cwd)}: ${printable((error as NodeJS.ErrnoException).code ?? (error as Error).message)}`);
+    throw new UsageError(
+      `cannot read ${shownPath(file, cwd)}: ${printable((error as NodeJS.ErrnoException).code ?? (error as Error).message)}`,
+    );
   }
   try {
     return JSON.parse(text);

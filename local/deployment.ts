@@ -21,7 +21,10 @@ export const LOCAL_KEYS_SECRET_NAME = 'datadog-onboarding/datadog-keys';
  * function keeps the keys it read for five minutes (as in Lambda).
  */
 const LOCAL_DATADOG_KEYS = { apiKey: randomBytes(16).toString('hex'), appKey: randomBytes(20).toString('hex') };
-const LAMBDA_TRUST = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] };
+const LAMBDA_TRUST = {
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+};
 /** The function Secrets Manager invokes to rotate the key secrets. */
 const ROTATION_FUNCTION = 'RotateAccessKeyFunction';
 
@@ -61,7 +64,13 @@ export function stackParameters(template: Template, overrides: Record<string, st
  * they grant CloudWatch Logs, which the sandbox does not serve). The template's explicit roles always; SAM's implicit
  * roles only with `enforce`, else they are not in the sandbox and their calls are allowed.
  */
-function seedExecutionRoles(sandbox: AwsSandbox, template: Template, names: LocalNames, resolution: LocalResolution, enforce: boolean): void {
+function seedExecutionRoles(
+  sandbox: AwsSandbox,
+  template: Template,
+  names: LocalNames,
+  resolution: LocalResolution,
+  enforce: boolean,
+): void {
   const seeded = new Set<string>();
   for (const role of loadExecutionRolePolicies(template, resolution)) {
     const explicit = template.Resources[role.roleLogicalId]?.Type === 'AWS::IAM::Role';
@@ -155,9 +164,15 @@ export async function deployLocally(options: LocalDeploymentOptions): Promise<Lo
   const keys = options.datadogKeys ?? LOCAL_DATADOG_KEYS;
   // Other keys get another secret: a warm function would otherwise reuse the keys it read from the first one.
   const secretName = options.datadogKeys ? `${LOCAL_KEYS_SECRET_NAME}-external` : LOCAL_KEYS_SECRET_NAME;
-  const secretArn = sandbox.putSecret(secretName, JSON.stringify(keys), { accountId: names.accountId, region: names.region, suffix: options.keysSecretSuffix });
+  const secretArn = sandbox.putSecret(secretName, JSON.stringify(keys), {
+    accountId: names.accountId,
+    region: names.region,
+    suffix: options.keysSecretSuffix,
+  });
   const site = options.datadogSite ?? ((options.parameters?.DatadogSite ?? String(template.Parameters.DatadogSite.Default)) as DatadogSite);
-  const datadog = options.datadogUrl ? undefined : await startLocalDatadog({ ...keys, site, accounts: options.datadogAccounts, faults: options.faults?.datadogHooks() });
+  const datadog = options.datadogUrl
+    ? undefined
+    : await startLocalDatadog({ ...keys, site, accounts: options.datadogAccounts, faults: options.faults?.datadogHooks() });
   const resolution = stackResolution(template, names, {
     LogLevel: options.logLevel ?? 'SILENT',
     ...options.parameters,

@@ -43,7 +43,14 @@ interface CrashRule {
 }
 
 /** AWS error names whose fault is on AWS's side (HTTP 5xx), as the SDK marks them. */
-const SERVER_ERRORS = new Set(['ServiceFailure', 'ServiceUnavailable', 'ServiceUnavailableException', 'InternalFailure', 'InternalServiceError', 'InternalServiceErrorException']);
+const SERVER_ERRORS = new Set([
+  'ServiceFailure',
+  'ServiceUnavailable',
+  'ServiceUnavailableException',
+  'InternalFailure',
+  'InternalServiceError',
+  'InternalServiceErrorException',
+]);
 const THROTTLING = new Set(['Throttling', 'ThrottlingException', 'TooManyRequestsException', 'RequestLimitExceeded']);
 
 const EXCEPTION_CLASSES = {
@@ -103,10 +110,14 @@ export class FaultPlan {
       const operation = parseOperation(spec, parts[1]);
       const error = parts[2];
       if (service === 'datadog' ? !/^[45]\d\d$/.test(error) : !/^[A-Z][A-Za-z0-9.]{1,63}$/.test(error)) {
-        throw new FaultSpecError(spec, service === 'datadog' ? 'ERROR must be an HTTP status 400-599 for datadog' : 'ERROR must be an AWS error name such as Throttling');
+        throw new FaultSpecError(
+          spec,
+          service === 'datadog' ? 'ERROR must be an HTTP status 400-599 for datadog' : 'ERROR must be an AWS error name such as Throttling',
+        );
       }
       const count = parts[3] ?? '1';
-      if (count !== 'always' && !/^[1-9]\d{0,4}$/.test(count)) throw new FaultSpecError(spec, 'COUNT must be a whole number from 1 to 99999, or always');
+      if (count !== 'always' && !/^[1-9]\d{0,4}$/.test(count))
+        throw new FaultSpecError(spec, 'COUNT must be a whole number from 1 to 99999, or always');
       plan.failures.push({ service, operation, error, remaining: count === 'always' ? Infinity : Number(count) });
     }
     return plan;
@@ -114,7 +125,8 @@ export class FaultPlan {
 
   private failure(service: FaultService, operation: string): string | undefined {
     const rule = this.failures.find(
-      (candidate) => candidate.remaining > 0 && candidate.service === service && (candidate.operation === '*' || candidate.operation === operation),
+      (candidate) =>
+        candidate.remaining > 0 && candidate.service === service && (candidate.operation === '*' || candidate.operation === operation),
     );
     if (!rule) return undefined;
     rule.remaining -= 1;
@@ -124,7 +136,8 @@ export class FaultPlan {
 
   private crashAfter(service: FaultService, operation: string): boolean {
     const rule = this.crashes.find(
-      (candidate) => !candidate.fired && candidate.service === service && (candidate.operation === '*' || candidate.operation === operation),
+      (candidate) =>
+        !candidate.fired && candidate.service === service && (candidate.operation === '*' || candidate.operation === operation),
     );
     if (!rule) return false;
     rule.fired = true;

@@ -96,7 +96,9 @@ export class LocalFunctions {
     const local = this.byArn.get(this.arnOf(logicalId));
     if (!local) throw new Error(`no local function ${logicalId}`);
     forgetSecrets();
-    return withEnvironment(this.environmentOf(local), () => atSandboxTime(this.sandbox, () => this.sandbox.asPrincipal(local.principalArn, fn)));
+    return withEnvironment(this.environmentOf(local), () =>
+      atSandboxTime(this.sandbox, () => this.sandbox.asPrincipal(local.principalArn, fn)),
+    );
   }
 
   /** The environment a function runs with: the process's, the run's, then its own from the template. */
@@ -121,7 +123,9 @@ export class LocalFunctions {
       const handler = module[fn.definition.handler.split('.').pop() ?? 'handler'];
       let result: unknown;
       try {
-        result = await atSandboxTime(this.sandbox, () => this.sandbox.asPrincipal(fn.principalArn, () => handler(event, lambdaContext(fn))));
+        result = await atSandboxTime(this.sandbox, () =>
+          this.sandbox.asPrincipal(fn.principalArn, () => handler(event, lambdaContext(fn))),
+        );
       } catch (error) {
         // A function that died reports its death, whatever it was doing.
         throw this.crashOf?.() ?? error;

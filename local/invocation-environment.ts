@@ -19,15 +19,18 @@ function installView(): void {
   const own = process.env;
   const current = () => scoped.getStore() ?? own;
   // The proxy's own target stays empty and extensible, so every answer below satisfies the Proxy invariants.
-  process.env = new Proxy({}, {
-    get: (_, key) => Reflect.get(current(), key) as string | undefined,
-    set: (_, key, value) => Reflect.set(current(), key, String(value)),
-    has: (_, key) => Reflect.has(current(), key),
-    deleteProperty: (_, key) => Reflect.deleteProperty(current(), key),
-    ownKeys: () => Reflect.ownKeys(current()),
-    getOwnPropertyDescriptor: (_, key) => Reflect.getOwnPropertyDescriptor(current(), key),
-    defineProperty: (_, key, descriptor) => Reflect.defineProperty(current(), key, descriptor),
-  });
+  process.env = new Proxy(
+    {},
+    {
+      get: (_, key) => Reflect.get(current(), key) as string | undefined,
+      set: (_, key, value) => Reflect.set(current(), key, String(value)),
+      has: (_, key) => Reflect.has(current(), key),
+      deleteProperty: (_, key) => Reflect.deleteProperty(current(), key),
+      ownKeys: () => Reflect.ownKeys(current()),
+      getOwnPropertyDescriptor: (_, key) => Reflect.getOwnPropertyDescriptor(current(), key),
+      defineProperty: (_, key, descriptor) => Reflect.defineProperty(current(), key, descriptor),
+    },
+  );
 }
 
 /**

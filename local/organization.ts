@@ -44,7 +44,11 @@ export interface MemberAccount {
 }
 
 /** The management account of each other partition, whose IAM user's access key the stack keeps for that partition. */
-export const PARTITION_MANAGEMENT_ACCOUNT: Record<Partition, string> = { 'aws-us-gov': '222233334444', aws: '222233335555', 'aws-cn': '222233336666' };
+export const PARTITION_MANAGEMENT_ACCOUNT: Record<Partition, string> = {
+  'aws-us-gov': '222233334444',
+  aws: '222233335555',
+  'aws-cn': '222233336666',
+};
 /** Name of that IAM user. */
 const PARTITION_USER_NAME = 'datadog-onboarding';
 
@@ -56,18 +60,27 @@ const PARTITION_USER_NAME = 'datadog-onboarding';
  * @returns the user's ARN and the secret's.
  * @throws Error when the sandbox has that account but not the secret (a state file edited by hand).
  */
-export function seedPartitionCredentials(sandbox: AwsSandbox, stack: StackContext, partition: Partition): { userArn: string; secretArn: string } {
+export function seedPartitionCredentials(
+  sandbox: AwsSandbox,
+  stack: StackContext,
+  partition: Partition,
+): { userArn: string; secretArn: string } {
   const accountId = PARTITION_MANAGEMENT_ACCOUNT[partition];
   const userArn = `arn:${partition}:iam::${accountId}:user/${PARTITION_USER_NAME}`;
   const secretName = `${stack.parameter('PartitionCredentialsSecretPrefix')}${partition}-credentials`;
   const { accounts } = sandbox.toJSON().state;
   if (accounts[accountId] !== undefined) {
-    const existing = accounts[stack.names.accountId]?.secrets.find((secret) => secret.name === secretName && secret.region === stack.names.region);
-    if (!existing) throw new Error(`the sandbox has ${partition}'s management account ${accountId} but not the secret ${secretName} of its user's key`);
+    const existing = accounts[stack.names.accountId]?.secrets.find(
+      (secret) => secret.name === secretName && secret.region === stack.names.region,
+    );
+    if (!existing)
+      throw new Error(`the sandbox has ${partition}'s management account ${accountId} but not the secret ${secretName} of its user's key`);
     return { userArn, secretArn: existing.arn };
   }
   sandbox.addAccount(accountId, { name: `${partition} management`, partition });
-  const roles = ['MemberAccessRoleName', 'ControlTowerAccessRoleName', 'DatadogRoleName'].map((name) => `arn:${partition}:iam::*:role/${stack.parameter(name)}`);
+  const roles = ['MemberAccessRoleName', 'ControlTowerAccessRoleName', 'DatadogRoleName'].map(
+    (name) => `arn:${partition}:iam::*:role/${stack.parameter(name)}`,
+  );
   const policyArn = sandbox.putPolicy(accountId, 'AssumeMemberAccessAndDatadogRoles', {
     Version: '2012-10-17',
     Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: roles }],

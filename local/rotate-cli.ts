@@ -33,14 +33,20 @@ function parse(argv: string[], cwd: string) {
     parsed = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { state: { type: 'string' }, 'datadog-site': { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
+      options: {
+        state: { type: 'string' },
+        'datadog-site': { type: 'string' },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
     });
   } catch (error) {
     throw new UsageError(`${printable((error as Error).message.split('\n')[0])} (npm run rotate -- --help lists the options)`);
   }
   if (parsed.values.help) return { help: true as const };
   const [accountId] = parsed.positionals;
-  if (!accountId || !/^\d{12}$/.test(accountId) || parsed.positionals.length > 1) throw new UsageError('ACCOUNT_ID must be one 12-digit account id (npm run rotate -- --help)');
+  if (!accountId || !/^\d{12}$/.test(accountId) || parsed.positionals.length > 1)
+    throw new UsageError('ACCOUNT_ID must be one 12-digit account id (npm run rotate -- --help)');
   if (!parsed.values.state) throw new UsageError('--state FILE is required (the state of an earlier npm start)');
   const site = parsed.values['datadog-site'];
   if (site !== undefined && !isDatadogSite(site)) throw new UsageError(`--datadog-site ${printable(site, 64)} is not a Datadog site`);
@@ -58,8 +64,14 @@ async function main(argv: string[], cwd: string): Promise<number> {
   const release = lockStateFile(stateFile);
   try {
     const state = loadState(stateFile);
-    if (!state.sandbox) throw new UsageError(`${stateFile} does not exist: onboard the account first with npm start -- … --state ${stateFile}`);
-    const summary = await rotateLocally({ accountId, sandbox: state.sandbox, datadogAccounts: state.datadogAccounts ?? [], datadogSite: options.site });
+    if (!state.sandbox)
+      throw new UsageError(`${stateFile} does not exist: onboard the account first with npm start -- … --state ${stateFile}`);
+    const summary = await rotateLocally({
+      accountId,
+      sandbox: state.sandbox,
+      datadogAccounts: state.datadogAccounts ?? [],
+      datadogSite: options.site,
+    });
     if (summary.outcome === 'not-applicable') throw new UsageError(summary.reason ?? `account ${accountId}: rotation does not apply`);
     if (options.json) {
       process.stdout.write(`${JSON.stringify({ ...summary, datadogAccounts: undefined }, null, 2)}\n`);

@@ -65,12 +65,29 @@ export async function rotateLocally(options: {
       options.afterStep?.(Step, keyIdOf(deployment.datadogAccounts(), options.accountId));
     }
     const datadogAccounts = deployment.datadogAccounts();
-    return { outcome: 'rotated', accountId: options.accountId, previousAccessKeyId, accessKeyId: keyIdOf(datadogAccounts, options.accountId), datadogAccounts };
+    return {
+      outcome: 'rotated',
+      accountId: options.accountId,
+      previousAccessKeyId,
+      accessKeyId: keyIdOf(datadogAccounts, options.accountId),
+      datadogAccounts,
+    };
   } catch (error) {
     if (error instanceof RotationNotApplicableError) {
-      return { outcome: 'not-applicable', accountId: options.accountId, reason: error.message, datadogAccounts: deployment.datadogAccounts() };
+      return {
+        outcome: 'not-applicable',
+        accountId: options.accountId,
+        reason: error.message,
+        datadogAccounts: deployment.datadogAccounts(),
+      };
     }
-    return { outcome: 'failed', accountId: options.accountId, previousAccessKeyId, reason: `${(error as Error).name}: ${(error as Error).message}`, datadogAccounts: deployment.datadogAccounts() };
+    return {
+      outcome: 'failed',
+      accountId: options.accountId,
+      previousAccessKeyId,
+      reason: `${(error as Error).name}: ${(error as Error).message}`,
+      datadogAccounts: deployment.datadogAccounts(),
+    };
   } finally {
     options.sandbox.restore();
     await deployment.close();

@@ -77,7 +77,10 @@ export interface LocalRunSummary {
   /** What became of `concurrentInput`: the starter's outcome (`already-running`…), or `started` for a replay input. */
   concurrentDelivery?: { outcome: string; reason?: string; executionArn?: string };
   /** For an event that onboards several accounts (a GovCloud request), or a concurrent delivery that started one: each execution. */
-  onboardings?: Pick<LocalRunSummary, 'accountId' | 'partition' | 'outcome' | 'authType' | 'memberAccessRoleName' | 'validationAttempts' | 'datadog' | 'reason'>[];
+  onboardings?: Pick<
+    LocalRunSummary,
+    'accountId' | 'partition' | 'outcome' | 'authType' | 'memberAccessRoleName' | 'validationAttempts' | 'datadog' | 'reason'
+  >[];
 }
 
 const STACK_NAME = 'datadog-onboarding-local';
@@ -103,7 +106,8 @@ function eventOrigin(input: unknown): { region?: string; accountId?: string } {
 export function localNames(input: unknown, sandbox?: AwsSandbox): LocalNames {
   const origin = eventOrigin(input);
   if (sandbox) {
-    const region = origin.region !== undefined && partitionOfRegion(origin.region) === sandbox.partition ? origin.region : iamRegion(sandbox.partition);
+    const region =
+      origin.region !== undefined && partitionOfRegion(origin.region) === sandbox.partition ? origin.region : iamRegion(sandbox.partition);
     return { partition: sandbox.partition, region, accountId: sandbox.managementAccountId, stackName: STACK_NAME };
   }
   const region = origin.region ?? 'us-east-1';
@@ -117,7 +121,8 @@ export function localNames(input: unknown, sandbox?: AwsSandbox): LocalNames {
 function otherOrganization(input: unknown, sandbox: AwsSandbox): string | undefined {
   const origin = eventOrigin(input);
   const partition = origin.region === undefined ? sandbox.partition : partitionOfRegion(origin.region);
-  if ((origin.accountId === undefined || origin.accountId === sandbox.managementAccountId) && partition === sandbox.partition) return undefined;
+  if ((origin.accountId === undefined || origin.accountId === sandbox.managementAccountId) && partition === sandbox.partition)
+    return undefined;
   return (
     `the event comes from account ${origin.accountId ?? sandbox.managementAccountId} (${partition}), but the saved organization is managed by ` +
     `${sandbox.managementAccountId} (${sandbox.partition}): use another state file for that organization`
@@ -130,11 +135,23 @@ export const LOCAL_REQUESTED_ACCOUNTS = { commercial: '333344445555', govCloud: 
 /** A member account an input implies, and who created it. */
 type Member = { accountId: string; partition: Partition; accountName?: string; origin: MemberOrigin };
 
-function impliedMembers(decision: ReturnType<typeof decideLifecycleEvent> | undefined, replayInput: ExecutionInput | undefined, names: LocalNames): Member[] {
-  if (replayInput) return [{ accountId: replayInput.accountId, partition: replayInput.partition ?? (names.partition as Partition), origin: 'organizations' }];
+function impliedMembers(
+  decision: ReturnType<typeof decideLifecycleEvent> | undefined,
+  replayInput: ExecutionInput | undefined,
+  names: LocalNames,
+): Member[] {
+  if (replayInput)
+    return [
+      { accountId: replayInput.accountId, partition: replayInput.partition ?? (names.partition as Partition), origin: 'organizations' },
+    ];
   if (decision?.action !== 'onboard') return [];
   const members: Member[] = [
-    { accountId: decision.accountId, partition: decision.partition, accountName: decision.context.accountName, origin: originOf(decision.trigger) },
+    {
+      accountId: decision.accountId,
+      partition: decision.partition,
+      accountName: decision.context.accountName,
+      origin: originOf(decision.trigger),
+    },
   ];
   if (decision.govCloudAccountId) members.push({ accountId: decision.govCloudAccountId, partition: 'aws-us-gov', origin: 'organizations' });
   return members;
@@ -158,7 +175,9 @@ type ExecutionOutput = {
   validationAttempts?: number;
   datadog?: LocalRunSummary['datadog'];
 };
-type ExecutionResult = Omit<LocalRunSummary, 'sandbox' | 'datadogAccounts' | 'calls' | 'validationAttempts'> & { validationAttempts?: number };
+type ExecutionResult = Omit<LocalRunSummary, 'sandbox' | 'datadogAccounts' | 'calls' | 'validationAttempts'> & {
+  validationAttempts?: number;
+};
 
 /** The states that each make one validation attempt (of the role, or of the access key). */
 const VALIDATION_STATES = new Set(['ValidateRole', 'ValidateAccessKey']);
@@ -168,7 +187,9 @@ const VALIDATION_STATES = new Set(['ValidateRole', 'ValidateAccessKey']);
  * attempt `validation.attempts + 1` of its input (a failed execution has no output to say so).
  */
 function validationAttemptsIn(execution: LocalExecution): number {
-  const entered = (execution.events ?? []).filter((event) => event.type === 'StateEntered' && VALIDATION_STATES.has(event.state ?? '')).pop();
+  const entered = (execution.events ?? [])
+    .filter((event) => event.type === 'StateEntered' && VALIDATION_STATES.has(event.state ?? ''))
+    .pop();
   const before = (entered?.input as { validation?: { attempts?: unknown } } | undefined)?.validation?.attempts;
   return entered === undefined ? 0 : (typeof before === 'number' ? before : 0) + 1;
 }
@@ -178,7 +199,12 @@ function executionSummary(done: LocalExecution, names: LocalNames): ExecutionRes
   const output = done.output as ExecutionOutput | undefined;
   if (output?.outcome === 'requested') return undefined;
   if (output?.outcome === 'skipped') {
-    return { outcome: 'ignored', accountId: output.accountId, reason: `${output.reason}: ${output.runningExecutionArn}`, executionName: done.name };
+    return {
+      outcome: 'ignored',
+      accountId: output.accountId,
+      reason: `${output.reason}: ${output.runningExecutionArn}`,
+      executionName: done.name,
+    };
   }
   // Input ResolveTarget refuses is rejected input, as the CLI promises (exit 2): nothing was changed.
   const rejected = done.status === 'FAILED' && done.error === 'InvalidInputError';
@@ -302,7 +328,12 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunSumm
   const seed = (member: Member) => seedMemberAccount(sandbox, stack, { ...member, accessRoleNames: accessRolesOf(stack, member.origin) });
   members.forEach(seed);
   if (decision?.action === 'resolve-request' && sandbox.dump().accounts[LOCAL_REQUESTED_ACCOUNTS.commercial] === undefined) {
-    sandbox.addCreateAccountStatus({ id: decision.requestId, state: 'SUCCEEDED', accountId: LOCAL_REQUESTED_ACCOUNTS.commercial, govCloudAccountId: LOCAL_REQUESTED_ACCOUNTS.govCloud });
+    sandbox.addCreateAccountStatus({
+      id: decision.requestId,
+      state: 'SUCCEEDED',
+      accountId: LOCAL_REQUESTED_ACCOUNTS.commercial,
+      govCloudAccountId: LOCAL_REQUESTED_ACCOUNTS.govCloud,
+    });
     requestedMembers(names).forEach(seed);
   }
   const deployment = await deployLocally({ ...options, sandbox, template, names });
@@ -315,9 +346,18 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunSumm
   executions.install();
   // 3. Start: the starter for events, the console for replay inputs.
   const start = async (what: Delivery): Promise<{ outcome: string; reason?: string; executionArn?: string }> => {
-    if ('event' in what) return (await functions.invoke(functions.arnOf(what.target), what.event)) as { outcome: string; reason?: string; executionArn?: string };
+    if ('event' in what)
+      return (await functions.invoke(functions.arnOf(what.target), what.event)) as {
+        outcome: string;
+        reason?: string;
+        executionArn?: string;
+      };
     const name = `replay-${what.replay.accountId}-${Date.now()}`;
-    return { outcome: 'started', executionArn: executions.start(executions.pending().some((execution) => execution.name === name) ? `${name}-2` : name, what.replay).executionArn };
+    return {
+      outcome: 'started',
+      executionArn: executions.start(executions.pending().some((execution) => execution.name === name) ? `${name}-2` : name, what.replay)
+        .executionArn,
+    };
   };
   try {
     const started = await start(delivery);
@@ -356,23 +396,31 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunSumm
     const withConcurrent = (result: LocalRunSummary): LocalRunSummary => (concurrentDelivery ? { ...result, concurrentDelivery } : result);
     const memberAccountId = decision?.action === 'onboard' ? decision.accountId : replayInput?.accountId;
     if (results.length === 0) {
-      return withConcurrent(summary({ outcome: 'ignored', reason: 'an onboarding of this account is already running, or this event was handled before', accountId: memberAccountId }));
+      return withConcurrent(
+        summary({
+          outcome: 'ignored',
+          reason: 'an onboarding of this account is already running, or this event was handled before',
+          accountId: memberAccountId,
+        }),
+      );
     }
     if (results.length === 1) return withConcurrent(summary(results[0]));
     // Several executions (a GovCloud request's accounts, a concurrent delivery's): the run fails if any failed.
     const failed = results.find((result) => result.outcome === 'failed');
     return {
       ...withConcurrent(summary(failed ?? results[0])),
-      onboardings: results.map(({ accountId, partition, outcome, authType, memberAccessRoleName, validationAttempts, datadog, reason }) => ({
-        accountId,
-        partition,
-        outcome,
-        authType,
-        memberAccessRoleName,
-        validationAttempts: validationAttempts ?? 0,
-        datadog,
-        ...(reason ? { reason } : {}),
-      })),
+      onboardings: results.map(
+        ({ accountId, partition, outcome, authType, memberAccessRoleName, validationAttempts, datadog, reason }) => ({
+          accountId,
+          partition,
+          outcome,
+          authType,
+          memberAccessRoleName,
+          validationAttempts: validationAttempts ?? 0,
+          datadog,
+          ...(reason ? { reason } : {}),
+        }),
+      ),
     };
   } finally {
     executions.restore();

@@ -32,7 +32,10 @@ const registrationSchema = z.object({
   attributes: z.looseObject({
     aws_account_id: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id'),
     aws_partition: z.enum(['aws', 'aws-cn', 'aws-us-gov']),
-    auth_config: z.union([z.looseObject({ role_name: z.string() }), z.looseObject({ access_key_id: z.string() })], 'must hold role_name or access_key_id'),
+    auth_config: z.union(
+      [z.looseObject({ role_name: z.string() }), z.looseObject({ access_key_id: z.string() })],
+      'must hold role_name or access_key_id',
+    ),
     created_at: z.string(),
     modified_at: z.string(),
   }),
@@ -45,7 +48,8 @@ const stateFileSchema = z.object({
     const seen = new Set<string>();
     for (const [index, record] of records.entries()) {
       for (const key of [record.id, record.attributes.aws_account_id]) {
-        if (seen.has(key)) context.addIssue({ code: 'custom', path: [index], message: `repeats ${key} (one registration per id and AWS account)` });
+        if (seen.has(key))
+          context.addIssue({ code: 'custom', path: [index], message: `repeats ${key} (one registration per id and AWS account)` });
         seen.add(key);
       }
     }
@@ -68,10 +72,12 @@ export function loadState(file: string): LocalState {
   try {
     json = JSON.parse(readFileSync(file, 'utf8'));
   } catch (error) {
-    const reason = error instanceof SyntaxError ? `not JSON (${error.message.split('\n')[0].slice(0, 200)})` : `cannot be read (${systemCode(error)})`;
+    const reason =
+      error instanceof SyntaxError ? `not JSON (${error.message.split('\n')[0].slice(0, 200)})` : `cannot be read (${systemCode(error)})`;
     throw new StateFileError(`--state ${file}: ${reason}`);
   }
-  if ((json as { version?: unknown } | null)?.version !== 1) throw new StateFileError(`--state ${file}: not a state file of npm start (version 1)`);
+  if ((json as { version?: unknown } | null)?.version !== 1)
+    throw new StateFileError(`--state ${file}: not a state file of npm start (version 1)`);
   const parsed = stateFileSchema.safeParse(json);
   if (!parsed.success) throw new StateFileError(`--state ${file}: ${describeFirstIssue(parsed.error, 'the document')}`);
   try {
@@ -102,7 +108,12 @@ export function checkStateWritable(file: string): void {
   } catch (error) {
     if (error instanceof StateFileError) throw error;
     const code = systemCode(error);
-    const why = code === 'ENOENT' ? `the folder ${folder} does not exist` : code === 'EACCES' || code === 'EPERM' || code === 'EROFS' ? `cannot be written (${code})` : `cannot be used (${code})`;
+    const why =
+      code === 'ENOENT'
+        ? `the folder ${folder} does not exist`
+        : code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
+          ? `cannot be written (${code})`
+          : `cannot be used (${code})`;
     throw new StateFileError(`--state ${file}: ${why}`);
   }
 }

@@ -43,7 +43,9 @@ export function lockStateFile(file: string): () => void {
       const holder = holderOf(lockFile);
       if (holder === undefined || isRunning(holder)) {
         const who = holder === undefined ? `its lock ${lockFile} exists` : `process ${holder} is using it`;
-        throw new StateFileError(`--state ${file} is in use by another run (${who}); wait for it to finish, or delete the lock if no run is left`);
+        throw new StateFileError(
+          `--state ${file} is in use by another run (${who}); wait for it to finish, or delete the lock if no run is left`,
+        );
       }
       // The run that held it is gone: its state file was saved whole or not at all (see saveState).
       rmSync(lockFile, { force: true });

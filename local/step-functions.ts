@@ -50,7 +50,13 @@ export class LocalExecutions {
     }
     // Start dates order executions (one onboarding per account: the earliest goes ahead), so no two are equal.
     const latest = Math.max(0, ...[...this.executions.values()].map((other) => other.startDate.getTime()));
-    const execution: LocalExecution = { name, executionArn: arn, input, status: 'PENDING', startDate: new Date(Math.max(Date.now(), latest + 1)) };
+    const execution: LocalExecution = {
+      name,
+      executionArn: arn,
+      input,
+      status: 'PENDING',
+      startDate: new Date(Math.max(Date.now(), latest + 1)),
+    };
     this.executions.set(arn, execution);
     return execution;
   }
@@ -71,7 +77,11 @@ export class LocalExecutions {
     const status = (execution: LocalExecution) => (execution.status === 'PENDING' ? 'RUNNING' : execution.status);
     stub.on(DescribeExecutionCommand).callsFake((input: { executionArn?: string }) => {
       const execution = this.executions.get(input.executionArn ?? '');
-      if (!execution) throw new ExecutionDoesNotExist({ message: `Execution Does Not Exist: '${input.executionArn}'`, $metadata: { httpStatusCode: 400 } });
+      if (!execution)
+        throw new ExecutionDoesNotExist({
+          message: `Execution Does Not Exist: '${input.executionArn}'`,
+          $metadata: { httpStatusCode: 400 },
+        });
       return {
         executionArn: execution.executionArn,
         stateMachineArn: this.stateMachineArn,
@@ -83,8 +93,17 @@ export class LocalExecutions {
     });
     stub.on(ListExecutionsCommand).callsFake((input: { stateMachineArn?: string; statusFilter?: string }) => ({
       executions: [...this.executions.values()]
-        .filter((execution) => input.stateMachineArn === this.stateMachineArn && (!input.statusFilter || status(execution) === input.statusFilter))
-        .map((execution) => ({ executionArn: execution.executionArn, stateMachineArn: this.stateMachineArn, name: execution.name, status: status(execution), startDate: execution.startDate })),
+        .filter(
+          (execution) =>
+            input.stateMachineArn === this.stateMachineArn && (!input.statusFilter || status(execution) === input.statusFilter),
+        )
+        .map((execution) => ({
+          executionArn: execution.executionArn,
+          stateMachineArn: this.stateMachineArn,
+          name: execution.name,
+          status: status(execution),
+          startDate: execution.startDate,
+        })),
     }));
     this.stub = stub;
   }
@@ -117,7 +136,14 @@ export interface ProgressEvent {
   cause?: string;
 }
 
-type StateDefinition = { Type: string; Resource?: string; Seconds?: number; SecondsPath?: string; ItemProcessor?: { States: Record<string, StateDefinition> }; Iterator?: { States: Record<string, StateDefinition> } };
+type StateDefinition = {
+  Type: string;
+  Resource?: string;
+  Seconds?: number;
+  SecondsPath?: string;
+  ItemProcessor?: { States: Record<string, StateDefinition> };
+  Iterator?: { States: Record<string, StateDefinition> };
+};
 
 /** Every state of a definition, including those inside Map states. */
 function allStates(definition: { States?: unknown }): Record<string, StateDefinition> {
@@ -187,7 +213,11 @@ export async function runExecution(
       ]),
   );
   const zero = (type: string) =>
-    Object.fromEntries(Object.entries(states).filter(([, state]) => state.Type === type).map(([name]) => [name, 0]));
+    Object.fromEntries(
+      Object.entries(states)
+        .filter(([, state]) => state.Type === type)
+        .map(([name]) => [name, 0]),
+    );
 
   const machine = new StateMachine(definition as never, { validationOptions: { checkArn: true, checkPaths: true } });
   execution.status = 'RUNNING';
@@ -206,7 +236,12 @@ export async function runExecution(
   });
   const progress = (async () => {
     for await (const event of run.eventLogs) {
-      const entry = event as { type: string; state?: { name: string; type: string; input?: unknown; output?: unknown }; Error?: string; Cause?: string };
+      const entry = event as {
+        type: string;
+        state?: { name: string; type: string; input?: unknown; output?: unknown };
+        Error?: string;
+        Cause?: string;
+      };
       const state = entry.state;
       if (entry.type === 'StateEntered' && state?.type === 'Wait') {
         const definitionState = states[state.name];

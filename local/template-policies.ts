@@ -158,10 +158,14 @@ function instantiate(value: unknown, parameters: Record<string, string>, where: 
 export function expandSamPolicyTemplate(name: string, values: unknown, where: string): { Statement: Record<string, unknown>[] } {
   const samTemplate = SAM_POLICY_TEMPLATES[name];
   if (!samTemplate) {
-    throw new Error(`${where}: SAM policy template ${name} is not known to the least-privilege loader (add it from SAM's policy_templates.json)`);
+    throw new Error(
+      `${where}: SAM policy template ${name} is not known to the least-privilege loader (add it from SAM's policy_templates.json)`,
+    );
   }
   const given = (values ?? {}) as Record<string, unknown>;
-  const parameters = Object.fromEntries(samTemplate.parameters.map((parameter) => [parameter, asSubExpression(given[parameter], `${where} ${name}.${parameter}`)]));
+  const parameters = Object.fromEntries(
+    samTemplate.parameters.map((parameter) => [parameter, asSubExpression(given[parameter], `${where} ${name}.${parameter}`)]),
+  );
   const unknown = Object.keys(given).filter((key) => !samTemplate.parameters.includes(key));
   if (unknown.length > 0) throw new Error(`${where}: ${name} has no parameter ${unknown.join(', ')}`);
   return instantiate(samTemplate.definition, parameters, `${where} ${name}`) as { Statement: Record<string, unknown>[] };
@@ -206,10 +210,12 @@ function rolePolicies(template: Template, roleLogicalId: string, local: LocalRes
   if (role?.Type !== 'AWS::IAM::Role') throw new Error(`template.yaml: ${roleLogicalId} is not an AWS::IAM::Role`);
   const properties = role.Properties ?? {};
   if (properties.PermissionsBoundary !== undefined) throw new Error(`template.yaml: ${roleLogicalId}.PermissionsBoundary is not modelled`);
-  const inline = ((properties.Policies ?? []) as { PolicyName: string; PolicyDocument: { Statement: unknown } }[]).map((entry): LoadedPolicy => {
-    const authored = { Statement: [entry.PolicyDocument.Statement].flat() as Record<string, unknown>[] };
-    return { name: entry.PolicyName, source: 'role-inline-policy', authored, policy: resolvedDocument(template, authored, local) };
-  });
+  const inline = ((properties.Policies ?? []) as { PolicyName: string; PolicyDocument: { Statement: unknown } }[]).map(
+    (entry): LoadedPolicy => {
+      const authored = { Statement: [entry.PolicyDocument.Statement].flat() as Record<string, unknown>[] };
+      return { name: entry.PolicyName, source: 'role-inline-policy', authored, policy: resolvedDocument(template, authored, local) };
+    },
+  );
   const partition = local.pseudo['AWS::Partition'];
   const managed = ((properties.ManagedPolicyArns ?? []) as unknown[]).map((arn) =>
     managedPolicy(resolveValue(template, arn, local), partition, `template.yaml: ${roleLogicalId}.ManagedPolicyArns`),
@@ -223,7 +229,8 @@ function rolePolicies(template: Template, roleLogicalId: string, local: LocalRes
  * permission for SQS, SNS, Lambda and EventBridge destinations). Other destination types are not modelled.
  */
 function destinationPolicies(template: Template, config: unknown, local: LocalResolution, where: string): LoadedPolicy[] {
-  const destinations = (config as { DestinationConfig?: Record<string, { Type?: string; Destination?: unknown }> } | undefined)?.DestinationConfig ?? {};
+  const destinations =
+    (config as { DestinationConfig?: Record<string, { Type?: string; Destination?: unknown }> } | undefined)?.DestinationConfig ?? {};
   return Object.entries(destinations).map(([name, destination]) => {
     if (destination.Type !== 'SQS') throw new Error(`${where}: EventInvokeConfig ${name} of type ${destination.Type} is not modelled`);
     const queueArn = resolveValue(template, destination.Destination, local);
@@ -231,7 +238,9 @@ function destinationPolicies(template: Template, config: unknown, local: LocalRe
       name: `EventInvokeConfig${name}`,
       source: 'sam-destination' as const,
       policy: { Version: '2012-10-17' as const, Statement: [{ Effect: 'Allow' as const, Action: 'sqs:SendMessage', Resource: queueArn }] },
-      authored: { Statement: [{ Effect: 'Allow', Action: 'sqs:SendMessage', Resource: destination.Destination as Record<string, unknown> }] },
+      authored: {
+        Statement: [{ Effect: 'Allow', Action: 'sqs:SendMessage', Resource: destination.Destination as Record<string, unknown> }],
+      },
     };
   });
 }
@@ -251,7 +260,7 @@ function refuseUnmodelled(properties: Record<string, unknown>, names: string[], 
  * @throws Error naming what it cannot model (see the module comment).
  */
 export function loadExecutionRolePolicies(template: Template, local: LocalResolution): ExecutionRolePolicies[] {
-  const globals = ((template as { Globals?: { Function?: Record<string, unknown> } }).Globals?.Function ?? {});
+  const globals = (template as { Globals?: { Function?: Record<string, unknown> } }).Globals?.Function ?? {};
   refuseUnmodelled(globals, [...UNMODELLED_FUNCTION_PROPERTIES, 'Policies', 'Role'], 'template.yaml: Globals.Function');
   const roles: ExecutionRolePolicies[] = [];
   for (const [logicalId, resource] of Object.entries(template.Resources)) {
@@ -260,7 +269,8 @@ export function loadExecutionRolePolicies(template: Template, local: LocalResolu
     if (resource.Type === 'AWS::Serverless::Function') {
       refuseUnmodelled(properties, UNMODELLED_FUNCTION_PROPERTIES, where);
       for (const [name, event] of Object.entries((properties.Events ?? {}) as Record<string, { Type: string }>)) {
-        if (POLLED_EVENT_TYPES.includes(event.Type)) throw new Error(`${where}: event ${name} (${event.Type}) adds poller permissions the loader does not model`);
+        if (POLLED_EVENT_TYPES.includes(event.Type))
+          throw new Error(`${where}: event ${name} (${event.Type}) adds poller permissions the loader does not model`);
       }
       if (properties.Role !== undefined) {
         const role = properties.Role as { 'Fn::GetAtt'?: string[] };
@@ -270,18 +280,31 @@ export function loadExecutionRolePolicies(template: Template, local: LocalResolu
         if (properties.Policies !== undefined) throw new Error(`${where}: Policies are ignored by SAM when Role is set`);
         roles.push({ logicalId, kind: 'function', roleLogicalId, policies: rolePolicies(template, roleLogicalId, local) });
       } else {
-        const basic = managedPolicy(`arn:${local.pseudo['AWS::Partition']}:iam::aws:policy/service-role/${BASIC_EXECUTION_ROLE}`, local.pseudo['AWS::Partition'], where);
+        const basic = managedPolicy(
+          `arn:${local.pseudo['AWS::Partition']}:iam::aws:policy/service-role/${BASIC_EXECUTION_ROLE}`,
+          local.pseudo['AWS::Partition'],
+          where,
+        );
         roles.push({
           logicalId,
           kind: 'function',
           roleLogicalId: `${logicalId}Role`,
-          policies: [basic, ...samPolicies(template, properties.Policies, local, where), ...destinationPolicies(template, properties.EventInvokeConfig, local, where)],
+          policies: [
+            basic,
+            ...samPolicies(template, properties.Policies, local, where),
+            ...destinationPolicies(template, properties.EventInvokeConfig, local, where),
+          ],
         });
       }
     } else if (resource.Type === 'AWS::Serverless::StateMachine') {
       refuseUnmodelled(properties, UNMODELLED_STATE_MACHINE_PROPERTIES, where);
       if (properties.Role !== undefined) throw new Error(`${where}: an explicit state machine Role is not modelled`);
-      roles.push({ logicalId, kind: 'state-machine', roleLogicalId: `${logicalId}Role`, policies: samPolicies(template, properties.Policies, local, where) });
+      roles.push({
+        logicalId,
+        kind: 'state-machine',
+        roleLogicalId: `${logicalId}Role`,
+        policies: samPolicies(template, properties.Policies, local, where),
+      });
     }
   }
   return roles;

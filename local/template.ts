@@ -14,7 +14,24 @@ export const REPO_ROOT = path.resolve(__dirname, '..');
 /** An intrinsic function as parsed: `{ '!Ref': 'X' }`, `{ '!Sub': '...' }`, `{ '!GetAtt': 'A.B' }`… */
 type Intrinsic = Record<string, unknown>;
 
-const INTRINSICS = ['Ref', 'Sub', 'GetAtt', 'Join', 'If', 'Equals', 'Not', 'Select', 'Split', 'FindInMap', 'GetAZs', 'ImportValue', 'Base64', 'Condition', 'And', 'Or'];
+const INTRINSICS = [
+  'Ref',
+  'Sub',
+  'GetAtt',
+  'Join',
+  'If',
+  'Equals',
+  'Not',
+  'Select',
+  'Split',
+  'FindInMap',
+  'GetAZs',
+  'ImportValue',
+  'Base64',
+  'Condition',
+  'And',
+  'Or',
+];
 
 /** YAML tags for CloudFormation's short-form intrinsics, parsed into `{ "Fn::X": value }` / `{ Ref: value }`. */
 const cfnTags: (ScalarTag | CollectionTag)[] = INTRINSICS.flatMap((name) => {
@@ -72,7 +89,9 @@ export function resolveValue(template: Template, value: unknown, local: LocalRes
   }
   if ('Fn::Join' in intrinsic) {
     const [separator, parts] = intrinsic['Fn::Join'] as [string, unknown];
-    const list = Array.isArray(parts) ? parts.map((part) => resolveValue(template, part, local)) : resolveValue(template, parts, local).split(',');
+    const list = Array.isArray(parts)
+      ? parts.map((part) => resolveValue(template, part, local))
+      : resolveValue(template, parts, local).split(',');
     return list.filter((part) => part !== '').join(separator);
   }
   throw new Error(`template.yaml: intrinsic ${Object.keys(intrinsic).join(',')} is not supported locally`);
@@ -140,9 +159,8 @@ export interface TemplateStateMachine {
 
 /** The template's `AWS::Serverless::StateMachine`. */
 export function templateStateMachine(template: Template): TemplateStateMachine {
-  const [logicalId, resource] = Object.entries(template.Resources).find(
-    ([, candidate]) => candidate.Type === 'AWS::Serverless::StateMachine',
-  ) ?? [];
+  const [logicalId, resource] =
+    Object.entries(template.Resources).find(([, candidate]) => candidate.Type === 'AWS::Serverless::StateMachine') ?? [];
   if (!logicalId || !resource?.Properties) throw new Error('template.yaml has no AWS::Serverless::StateMachine');
   return {
     logicalId,

@@ -26,8 +26,13 @@ for (const fn of templateFunctions(loadTemplate())) {
     console.error(`bench: ${bundle} is missing; run npm run bundle first`);
     process.exit(1);
   }
-  const samples = Array.from({ length: RUNS }, () =>
-    JSON.parse(execFileSync(process.execPath, ['--no-deprecation', '-e', PROBE, bundle], { encoding: 'utf8' })) as { ms: number; rssMb: number },
+  const samples = Array.from(
+    { length: RUNS },
+    () =>
+      JSON.parse(execFileSync(process.execPath, ['--no-deprecation', '-e', PROBE, bundle], { encoding: 'utf8' })) as {
+        ms: number;
+        rssMb: number;
+      },
   );
   const ms = median(samples.map((sample) => sample.ms));
   const rss = median(samples.map((sample) => sample.rssMb));

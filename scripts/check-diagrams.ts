@@ -59,7 +59,9 @@ export async function problemsOf(file: string, parse: MermaidParse): Promise<str
       await parse(block.text);
     } catch (error) {
       // Mermaid's message is the parser's, several lines with a caret; the first line and the expectation suffice.
-      const message = String((error as Error).message ?? error).split('\n').filter((part) => part.trim() !== '' && !/^-*\^$/.test(part.trim()));
+      const message = String((error as Error).message ?? error)
+        .split('\n')
+        .filter((part) => part.trim() !== '' && !/^-*\^$/.test(part.trim()));
       problems.push(`${file}:${block.line}: ${message.join(' | ')}`);
     }
   }

@@ -41,7 +41,10 @@ function ownParts(bundle: string, inputs: string[]): { file: string; code: strin
 
 function isProcessEnv(node: ts.Node): boolean {
   return (
-    ts.isPropertyAccessExpression(node) && node.name.text === 'env' && ts.isIdentifier(node.expression) && node.expression.text === 'process'
+    ts.isPropertyAccessExpression(node) &&
+    node.name.text === 'env' &&
+    ts.isIdentifier(node.expression) &&
+    node.expression.text === 'process'
   );
 }
 
@@ -55,7 +58,8 @@ function readsOf(file: string, code: string, found: Set<string>, unresolved: str
   const source = ts.createSourceFile(file, code, ts.ScriptTarget.ES2022, true, ts.ScriptKind.JS);
   const declarations = new Map<string, ts.Expression>();
   const collectDeclarations = (node: ts.Node): void => {
-    if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && node.initializer) declarations.set(node.name.text, node.initializer);
+    if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && node.initializer)
+      declarations.set(node.name.text, node.initializer);
     ts.forEachChild(node, collectDeclarations);
   };
   collectDeclarations(source);
@@ -143,7 +147,10 @@ export async function environmentReadsOf(entryPoints: string[], root: string): P
   const texts = new Map(result.outputFiles.map((file) => [file.path, file.text]));
   const reads = new Map<string, EnvironmentReads>();
   entryPoints.forEach((entryPoint, index) => {
-    const output = path.relative(root, path.join(outdir, `entry-${index}.js`)).split(path.sep).join('/');
+    const output = path
+      .relative(root, path.join(outdir, `entry-${index}.js`))
+      .split(path.sep)
+      .join('/');
     const found = new Set<string>();
     const unresolved: string[] = [];
     const parts = ownParts(texts.get(path.join(outdir, `entry-${index}.js`)) ?? '', Object.keys(result.metafile.outputs[output].inputs));

@@ -57,7 +57,10 @@ export const ENV = {
    * Prefix of the secrets holding an IAM user's access key for another partition, `<prefix><partition>-credentials`
    * (parameter `PartitionCredentialsSecretPrefix`; may be empty).
    */
-  PARTITION_CREDENTIALS_SECRET_PREFIX: z.string().regex(/^[\w/+=.@-]{0,400}$/, 'must be a secret name prefix').default('datadog-onboarding/'),
+  PARTITION_CREDENTIALS_SECRET_PREFIX: z
+    .string()
+    .regex(/^[\w/+=.@-]{0,400}$/, 'must be a secret name prefix')
+    .default('datadog-onboarding/'),
   /** Region of the STS and IAM calls into AWS GovCloud (US) (parameter `GovCloudRegion`). */
   GOVCLOUD_REGION: z.enum(['us-gov-west-1', 'us-gov-east-1']).default('us-gov-west-1'),
   /** Region of the STS and IAM calls into the China partition (parameter `ChinaRegion`). */
@@ -81,7 +84,12 @@ export const ENV = {
   ACCESS_KEY_READER_ARNS: z
     .string()
     .min(1, 'must list the role ARNs that may read key secrets')
-    .transform((value) => value.split(',').map((arn) => arn.trim()).filter(Boolean)),
+    .transform((value) =>
+      value
+        .split(',')
+        .map((arn) => arn.trim())
+        .filter(Boolean),
+    ),
   /** KMS key of the access-key secrets; empty for Secrets Manager's `aws/secretsmanager` (parameter `AccessKeyKmsKeyId`). */
   ACCESS_KEY_KMS_KEY_ID: z
     .string()

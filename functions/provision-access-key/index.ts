@@ -27,7 +27,14 @@ import { provisionAccessKey, type AccessKeyResult } from '../../shared/steps/pro
  */
 export async function provisionAccessKeyStep(input: ProvisionAccessKeyInput): Promise<AccessKeyResult & { memberAccessRoleName: string }> {
   const env = readEnv(
-    pickEnv('ALLOW_ROLE_TAKEOVER', 'DATADOG_USER_NAME', 'ACCESS_KEY_READER_ARNS', 'ACCESS_KEY_KMS_KEY_ID', 'ROTATION_FUNCTION_ARN', 'ACCESS_KEY_ROTATION_DAYS'),
+    pickEnv(
+      'ALLOW_ROLE_TAKEOVER',
+      'DATADOG_USER_NAME',
+      'ACCESS_KEY_READER_ARNS',
+      'ACCESS_KEY_KMS_KEY_ID',
+      'ROTATION_FUNCTION_ARN',
+      'ACCESS_KEY_ROTATION_DAYS',
+    ),
   );
   const result = await provisionAccessKey(input, {
     userName: env.DATADOG_USER_NAME,

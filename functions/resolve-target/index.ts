@@ -29,7 +29,14 @@ export type { ResolveTargetResult };
  */
 export async function resolveTargetStep(input: ResolveTargetInput): Promise<ResolveTargetResult> {
   const env = readEnv(
-    pickEnv('DATADOG_SITE', 'DATADOG_ROLE_NAME', 'DATADOG_POLICY_NAME', 'MEMBER_ACCESS_ROLE_NAME', 'CONTROL_TOWER_ACCESS_ROLE_NAME', 'ATTACH_SECURITY_AUDIT'),
+    pickEnv(
+      'DATADOG_SITE',
+      'DATADOG_ROLE_NAME',
+      'DATADOG_POLICY_NAME',
+      'MEMBER_ACCESS_ROLE_NAME',
+      'CONTROL_TOWER_ACCESS_ROLE_NAME',
+      'ATTACH_SECURITY_AUDIT',
+    ),
   );
   const result = await resolveTarget(input, {
     datadogSite: env.DATADOG_SITE,

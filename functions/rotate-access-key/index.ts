@@ -32,7 +32,10 @@ async function targetOf(secretId: string, env: TargetEnv): Promise<OnboardingTar
   const { Tags } = await secrets.send(new DescribeSecretCommand({ SecretId: secretId }));
   const tags = tagsSchema.safeParse(Object.fromEntries((Tags ?? []).map((tag) => [tag.Key, tag.Value])));
   if (!tags.success) {
-    throw new InvalidInputError(`secret ${secretId} is not an access-key secret of this tool (tags ${ACCOUNT_TAG_KEY}, ${PARTITION_TAG_KEY})`, { step: STEP });
+    throw new InvalidInputError(
+      `secret ${secretId} is not an access-key secret of this tool (tags ${ACCOUNT_TAG_KEY}, ${PARTITION_TAG_KEY})`,
+      { step: STEP },
+    );
   }
   const partition = tags.data[PARTITION_TAG_KEY];
   return {
@@ -43,7 +46,9 @@ async function targetOf(secretId: string, env: TargetEnv): Promise<OnboardingTar
     roleName: '',
     policyName: '',
     memberAccessRoleName: env.MEMBER_ACCESS_ROLE_NAME,
-    ...(env.CONTROL_TOWER_ACCESS_ROLE_NAME !== env.MEMBER_ACCESS_ROLE_NAME ? { alternateMemberAccessRoleName: env.CONTROL_TOWER_ACCESS_ROLE_NAME } : {}),
+    ...(env.CONTROL_TOWER_ACCESS_ROLE_NAME !== env.MEMBER_ACCESS_ROLE_NAME
+      ? { alternateMemberAccessRoleName: env.CONTROL_TOWER_ACCESS_ROLE_NAME }
+      : {}),
     attachSecurityAudit: false,
   };
 }

@@ -59,7 +59,12 @@ export async function startOnboarding(event: unknown): Promise<StartOnboardingRe
   const outcome = await startOnboardingExecution(sfn, STATE_MACHINE_ARN, { accountId, partition, trigger, context }, trigger.eventId);
   logger.info('onboarding execution', { accountId, eventName: trigger.eventName, ...outcome });
   if (govCloudAccountId === undefined) return { accountId, ...outcome };
-  const govCloud = await startOnboardingExecution(sfn, STATE_MACHINE_ARN, { accountId: govCloudAccountId, partition: 'aws-us-gov', trigger }, trigger.eventId);
+  const govCloud = await startOnboardingExecution(
+    sfn,
+    STATE_MACHINE_ARN,
+    { accountId: govCloudAccountId, partition: 'aws-us-gov', trigger },
+    trigger.eventId,
+  );
   logger.info('onboarding execution', { accountId: govCloudAccountId, eventName: trigger.eventName, ...govCloud });
   return { accountId, ...outcome, govCloud: { accountId: govCloudAccountId, ...govCloud } };
 }

@@ -32,12 +32,7 @@ const SECTION_DEFAULTS: { [K in keyof Required<OptionalSections>]: () => Require
 };
 
 // Sections whose missing fields are filled one by one (a partial metrics_config keeps Datadog's other defaults).
-const FIELD_FILLED: ReadonlySet<keyof OptionalSections> = new Set([
-  'metrics_config',
-  'resources_config',
-  'logs_config',
-  'traces_config',
-]);
+const FIELD_FILLED: ReadonlySet<keyof OptionalSections> = new Set(['metrics_config', 'resources_config', 'logs_config', 'traces_config']);
 
 /**
  * Completes the given optional sections with Datadog's defaults; sections not given get their whole default.

@@ -20,12 +20,7 @@ import {
 } from './responses';
 import { DATADOG_SITES } from './rules';
 import { AccountStore, isConfigId, type CreateAttributes, type UpdateAttributes } from './store';
-import type {
-  DatadogOperation,
-  LocalDatadogOptions,
-  LocalDatadogServer,
-  RecordedRequest,
-} from './types';
+import type { DatadogOperation, LocalDatadogOptions, LocalDatadogServer, RecordedRequest } from './types';
 import { checkRequestBody } from './validation';
 
 export type {
@@ -186,7 +181,9 @@ function redactedQuery(query: URLSearchParams): Record<string, string> {
 
 /** An injected failure, shaped like Datadog's error bodies. */
 function injectedFault(status: number): DatadogHttpError {
-  return new DatadogHttpError(status, { errors: [{ status: String(status), title: status === 429 ? 'Too Many Requests' : 'Injected fault' }] });
+  return new DatadogHttpError(status, {
+    errors: [{ status: String(status), title: status === 429 ? 'Too Many Requests' : 'Injected fault' }],
+  });
 }
 
 function send(response: ServerResponse, status: number, body: unknown, contentType: string): void {
@@ -277,7 +274,8 @@ export async function startLocalDatadog(options: LocalDatadogOptions): Promise<L
         // A bug in the stand-in, not in the caller: say so loudly.
         console.error('local Datadog: internal error', error);
       }
-      const failure = error instanceof DatadogHttpError ? error : new DatadogHttpError(500, { errors: ['Internal Server Error'] }, PLAIN_JSON);
+      const failure =
+        error instanceof DatadogHttpError ? error : new DatadogHttpError(500, { errors: ['Internal Server Error'] }, PLAIN_JSON);
       ({ status, body, contentType } = failure);
     }
     recorded.push({ method, path: url.pathname, query: redactedQuery(url.searchParams), status, operation });

@@ -17,9 +17,7 @@ import type { DatadogAccountAttributes, DatadogAccountRecord } from './types';
 export const EXTERNAL_ID_LIFETIME_MS = 48 * 60 * 60 * 1000;
 
 /** `auth_config` of a validated request body. */
-export type RequestAuthConfig =
-  | { role_name: string; external_id?: string }
-  | { access_key_id: string; secret_access_key?: string };
+export type RequestAuthConfig = { role_name: string; external_id?: string } | { access_key_id: string; secret_access_key?: string };
 
 /** `data.attributes` of a validated create body (client model `AWSAccountCreateRequestAttributes`). */
 export interface CreateAttributes extends OptionalSections {
@@ -42,14 +40,7 @@ interface StoredAccount {
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const OPTIONAL_SECTIONS = [
-  'account_tags',
-  'aws_regions',
-  'metrics_config',
-  'resources_config',
-  'logs_config',
-  'traces_config',
-] as const;
+const OPTIONAL_SECTIONS = ['account_tags', 'aws_regions', 'metrics_config', 'resources_config', 'logs_config', 'traces_config'] as const;
 
 /** Whether a string has the shape of Datadog's `aws_account_config_id`. */
 export function isConfigId(value: string): boolean {

@@ -119,18 +119,14 @@ function metadata(httpStatusCode: number): ExceptionOptions['$metadata'] {
 function queryError(base: ExceptionClass, modeled: Record<string, unknown>, code: string, message: string): Error {
   const $metadata = metadata(QUERY_STATUS[code] ?? 400);
   const modeledClass = modeled[code] as ExceptionClass | undefined;
-  const error = modeledClass
-    ? new modeledClass({ message, $metadata })
-    : new base({ name: code, $fault: 'client', message, $metadata });
+  const error = modeledClass ? new modeledClass({ message, $metadata }) : new base({ name: code, $fault: 'client', message, $metadata });
   return Object.assign(error, { Type: 'Sender', Code: code, Error: { Type: 'Sender', Code: code, Message: message } });
 }
 
 function jsonError(base: ExceptionClass, modeled: Record<string, unknown>, type: string, message: string): Error {
   const $metadata = metadata(400);
   const modeledClass = modeled[type] as ExceptionClass | undefined;
-  const error = modeledClass
-    ? new modeledClass({ message, $metadata })
-    : new base({ name: type, $fault: 'client', message, $metadata });
+  const error = modeledClass ? new modeledClass({ message, $metadata }) : new base({ name: type, $fault: 'client', message, $metadata });
   return Object.assign(error, { __type: type });
 }
 
@@ -152,12 +148,7 @@ export function stsError(code: StsErrorCode, message: string): STSServiceExcepti
 
 /** An Organizations error as the SDK raises it. */
 export function organizationsError(code: OrganizationsErrorCode, message: string): OrganizationsServiceException {
-  return jsonError(
-    OrganizationsServiceException as ExceptionClass,
-    ORGANIZATIONS_MODELED,
-    code,
-    message,
-  ) as OrganizationsServiceException;
+  return jsonError(OrganizationsServiceException as ExceptionClass, ORGANIZATIONS_MODELED, code, message) as OrganizationsServiceException;
 }
 
 /** A Secrets Manager error as the SDK raises it. Never put secret values in `message`. */

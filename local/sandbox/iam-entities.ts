@@ -6,14 +6,7 @@
 import type { Partition } from '../../shared/partitions';
 import { arn } from '../../shared/partitions';
 import { findAwsManagedPolicy } from './managed-policies';
-import type {
-  AccountState,
-  AttachmentState,
-  ManagedPolicyState,
-  RoleState,
-  SandboxState,
-  UserState,
-} from './state';
+import type { AccountState, AttachmentState, ManagedPolicyState, RoleState, SandboxState, UserState } from './state';
 import { getEntry, nameKey } from './state';
 
 /** `arn:<p>:iam::<account>:role<path><name>` (paths start and end with `/`). */
@@ -27,11 +20,7 @@ export function userArnOf(partition: Partition, accountId: string, user: Pick<Us
 }
 
 /** `arn:<p>:iam::<account>:policy<path><name>`. */
-export function policyArnOf(
-  partition: Partition,
-  accountId: string,
-  policy: Pick<ManagedPolicyState, 'path' | 'policyName'>,
-): string {
+export function policyArnOf(partition: Partition, accountId: string, policy: Pick<ManagedPolicyState, 'path' | 'policyName'>): string {
   return arn(partition, 'iam', '', accountId, `policy${policy.path}${policy.policyName}`);
 }
 

@@ -103,7 +103,7 @@ export function principalCaller(state: SandboxState, principalArn: string): Call
   const assumed = service === 'sts' ? /^assumed-role\/([^/]+)\/([^/]+)$/.exec(resource) : null;
   const roleMatch = service === 'iam' ? /^role\/(?:.*\/)?([^/]+)$/.exec(resource) : null;
   if (assumed || roleMatch) {
-    const roleName = (assumed ? assumed[1] : roleMatch![1]);
+    const roleName = assumed ? assumed[1] : roleMatch![1];
     const sessionName = assumed ? assumed[2] : 'AwsSandbox';
     const role = account && findRole(account, roleName);
     return {

@@ -145,7 +145,8 @@ export class AwsSandbox {
    * @throws Error when `seconds` is negative or not finite.
    */
   set propagationSeconds(seconds: number) {
-    if (!Number.isFinite(seconds) || seconds < 0) throw new Error(`AwsSandbox: propagationSeconds must be a non-negative number, got ${seconds}`);
+    if (!Number.isFinite(seconds) || seconds < 0)
+      throw new Error(`AwsSandbox: propagationSeconds must be a non-negative number, got ${seconds}`);
     this.state.propagationSeconds = seconds;
   }
 
@@ -200,7 +201,10 @@ export class AwsSandbox {
     const trusted = options.trustedAccountId ?? this.state.managementAccountId;
     for (const roleName of options.accessRoleNames ?? ['OrganizationAccountAccessRole']) {
       this.putRole(accountId, roleName, {
-        trustPolicy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:${partition}:iam::${trusted}:root` }, Action: 'sts:AssumeRole' }] },
+        trustPolicy: {
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:${partition}:iam::${trusted}:root` }, Action: 'sts:AssumeRole' }],
+        },
         attachedPolicyArns: [`arn:${partition}:iam::aws:policy/AdministratorAccess`],
       });
     }
@@ -261,7 +265,12 @@ export class AwsSandbox {
    * @returns the policy ARN.
    * @throws Error when the account does not exist or the document is invalid.
    */
-  putPolicy(accountId: string, policyName: string, document: object, options: { path?: string; tags?: Record<string, string> } = {}): string {
+  putPolicy(
+    accountId: string,
+    policyName: string,
+    document: object,
+    options: { path?: string; tags?: Record<string, string> } = {},
+  ): string {
     const account = this.requireAccount(accountId, 'putPolicy');
     const text = this.checkSeedDocument(document, 'identity', `putPolicy(${policyName})`);
     const nowMs = this.clock.now();
@@ -341,7 +350,14 @@ export class AwsSandbox {
   putSecret(
     name: string,
     secretString: string,
-    options: { accountId?: string; region?: string; tags?: Record<string, string>; kmsKeyId?: string; resourcePolicy?: object; suffix?: string } = {},
+    options: {
+      accountId?: string;
+      region?: string;
+      tags?: Record<string, string>;
+      kmsKeyId?: string;
+      resourcePolicy?: object;
+      suffix?: string;
+    } = {},
   ): string {
     if (options.suffix !== undefined && !/^[A-Za-z0-9]{6}$/.test(options.suffix)) {
       throw new Error(`AwsSandbox.putSecret: suffix must be 6 letters or digits, got ${options.suffix}`);
@@ -355,7 +371,15 @@ export class AwsSandbox {
       throw new Error(`AwsSandbox.putSecret: secret ${name} exists as ${secret.arn}, not with suffix ${options.suffix}`);
     }
     if (!secret) {
-      secret = { arn: secretArnOf(account, region, name, options.suffix), name, region, tags: {}, createdMs: nowMs, lastChangedMs: nowMs, versions: [] };
+      secret = {
+        arn: secretArnOf(account, region, name, options.suffix),
+        name,
+        region,
+        tags: {},
+        createdMs: nowMs,
+        lastChangedMs: nowMs,
+        versions: [],
+      };
       account.secrets.push(secret);
     }
     for (const version of secret.versions) {

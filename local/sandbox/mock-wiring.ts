@@ -65,8 +65,7 @@ async function readCredentials(client: ClientLike): Promise<CallCredentials | un
   const provider = client.config.credentials;
   try {
     const value = (typeof provider === 'function' ? await (provider as () => Promise<unknown>)() : provider) as
-      | Partial<CallCredentials>
-      | undefined;
+      Partial<CallCredentials> | undefined;
     if (!value?.accessKeyId) return undefined;
     return {
       accessKeyId: value.accessKeyId,

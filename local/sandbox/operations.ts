@@ -35,9 +35,9 @@ export type CommandClass = abstract new (input: never) => object;
 /** The first constructor argument, also for commands whose input is optional (`...[input]: [] | [Input]`). */
 type FirstArgument<A> = A extends [infer I, ...unknown[]] ? I : never;
 type InputOf<C> = C extends new (...args: infer A) => object ? FirstArgument<A> : never;
-type OutputOf<C> = C extends new (
-  input: never,
-) => { resolveMiddleware(...args: never[]): (...args: never[]) => Promise<{ output: infer O }> }
+type OutputOf<C> = C extends new (input: never) => {
+  resolveMiddleware(...args: never[]): (...args: never[]) => Promise<{ output: infer O }>;
+}
   ? Omit<O, '$metadata'>
   : never;
 

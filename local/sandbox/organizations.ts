@@ -6,10 +6,7 @@
  * another partition (GovCloud) are not members: GovCloud accounts belong to a separate organization, if any
  * (AWS GovCloud (US) User Guide, "AWS Organizations in AWS GovCloud (US)").
  */
-import {
-  DescribeAccountCommand,
-  DescribeCreateAccountStatusCommand,
-} from '@aws-sdk/client-organizations';
+import { DescribeAccountCommand, DescribeCreateAccountStatusCommand } from '@aws-sdk/client-organizations';
 import type { Account, CreateAccountFailureReason } from '@aws-sdk/client-organizations';
 import { arn } from '../../shared/partitions';
 import { organizationsError } from './errors';

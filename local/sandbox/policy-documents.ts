@@ -3,12 +3,7 @@
  * `@cloud-copilot/iam-policy`, the validator `@cloud-copilot/iam-simulate` itself uses), size quotas and IAM's
  * URL encoding.
  */
-import {
-  validateIdentityPolicy,
-  validateResourcePolicy,
-  validateSessionPolicy,
-  validateTrustPolicy,
-} from '@cloud-copilot/iam-policy';
+import { validateIdentityPolicy, validateResourcePolicy, validateSessionPolicy, validateTrustPolicy } from '@cloud-copilot/iam-policy';
 
 /** Which grammar a document must follow. */
 export type PolicyKind = 'trust' | 'identity' | 'resource' | 'session';
@@ -30,8 +25,7 @@ export const POLICY_SIZE_LIMITS = {
 
 /** The outcome of {@link checkPolicyDocument}. */
 export type PolicyCheck =
-  | { ok: true; document: Record<string, unknown> }
-  | { ok: false; problem: 'malformed' | 'too-large'; message: string };
+  { ok: true; document: Record<string, unknown> } | { ok: false; problem: 'malformed' | 'too-large'; message: string };
 
 /** Size of a policy as IAM counts it: every character except white space. */
 export function policySize(text: string): number {
@@ -104,7 +98,7 @@ export function awsPrincipalsOf(document: Record<string, unknown>): string[] {
   for (const statement of statements) {
     const principal = (statement as { Principal?: unknown } | undefined)?.Principal;
     if (principal && typeof principal === 'object' && 'AWS' in principal) {
-      const aws = (principal).AWS;
+      const aws = principal.AWS;
       for (const value of Array.isArray(aws) ? aws : [aws]) if (typeof value === 'string') out.push(value);
     }
   }

@@ -5,13 +5,7 @@
  */
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import type { Caller } from './identity';
-import {
-  effectiveIdentityPolicies,
-  findAccount,
-  findRole,
-  findUser,
-  isOrganizationMember,
-} from './iam-entities';
+import { effectiveIdentityPolicies, findAccount, findRole, findUser, isOrganizationMember } from './iam-entities';
 import type { SandboxState } from './state';
 
 /** Stands in for the permissions of identities outside the sandbox, which the sandbox does not judge. */
@@ -66,7 +60,9 @@ function globalContext(state: SandboxState, caller: Caller, nowMs: number): Reco
 
 /** The global keys AWS adds for the resource's account: its organization, when it belongs to one (aws:ResourceOrgID). */
 function resourceContext(state: SandboxState, accountId: string): Record<string, string> {
-  return isOrganizationMember(state, accountId) ? { 'aws:ResourceAccount': accountId, 'aws:ResourceOrgID': state.organizationId } : { 'aws:ResourceAccount': accountId };
+  return isOrganizationMember(state, accountId)
+    ? { 'aws:ResourceAccount': accountId, 'aws:ResourceOrgID': state.organizationId }
+    : { 'aws:ResourceAccount': accountId };
 }
 
 /** The caller's identity policies in effect at `nowMs` (attachments and default versions propagate first). */
@@ -100,7 +96,11 @@ export async function authorize(
         principal: caller.arn,
         action: request.action,
         resource: { resource: request.resourceArn, accountId: request.resourceAccountId ?? caller.accountId },
-        contextVariables: { ...globalContext(state, caller, nowMs), ...resourceContext(state, request.resourceAccountId ?? caller.accountId), ...request.context },
+        contextVariables: {
+          ...globalContext(state, caller, nowMs),
+          ...resourceContext(state, request.resourceAccountId ?? caller.accountId),
+          ...request.context,
+        },
       },
       identityPolicies: callerIdentityPolicies(state, caller, nowMs),
       serviceControlPolicies: [],

@@ -29,15 +29,7 @@ import { SandboxSetupError, secretsManagerError } from './errors';
 import { findAccount } from './iam-entities';
 import { newSecretSuffix, newUuid } from './ids';
 import type { CallContext, Operation } from './operations';
-import {
-  callerAccount,
-  operation,
-  requestTagContext,
-  requireAllowed,
-  resourceTagContext,
-  tagList,
-  tagRecord,
-} from './operations';
+import { callerAccount, operation, requestTagContext, requireAllowed, resourceTagContext, tagList, tagRecord } from './operations';
 import { checkPolicyDocument } from './policy-documents';
 import type { AccountState, SecretState, SecretVersionState } from './state';
 
@@ -304,7 +296,8 @@ export const secretsManagerOperations: Operation[] = [
     }
     const versionById = (versionId: string) => {
       const version = secret.versions.find((candidate) => candidate.versionId === versionId);
-      if (!version) throw secretsManagerError('ResourceNotFoundException', `Secrets Manager can't find the specified secret version: ${versionId}`);
+      if (!version)
+        throw secretsManagerError('ResourceNotFoundException', `Secrets Manager can't find the specified secret version: ${versionId}`);
       return version;
     };
     const target = moveTo === undefined ? undefined : versionById(moveTo);
@@ -323,7 +316,10 @@ export const secretsManagerOperations: Operation[] = [
       );
     }
     if (!target && stage === 'AWSCURRENT') {
-      throw secretsManagerError('InvalidParameterException', "You can't remove the staging label AWSCURRENT without moving it to another version.");
+      throw secretsManagerError(
+        'InvalidParameterException',
+        "You can't remove the staging label AWSCURRENT without moving it to another version.",
+      );
     }
     if (target) attachStage(secret, stage, target);
     else if (source) source.stages = source.stages.filter((label) => label !== stage);
@@ -347,7 +343,10 @@ export const secretsManagerOperations: Operation[] = [
    */
   operation('RotateSecret', RotateSecretCommand, async (input, call) => {
     const { secret } = await authorizedSecret(call, input.SecretId);
-    if (input.RotationLambdaARN !== undefined && !/^arn:[^:]+:lambda:[^:]+:\d{12}:function:[\w-]+(:[\w$-]+)?$/.test(input.RotationLambdaARN)) {
+    if (
+      input.RotationLambdaARN !== undefined &&
+      !/^arn:[^:]+:lambda:[^:]+:\d{12}:function:[\w-]+(:[\w$-]+)?$/.test(input.RotationLambdaARN)
+    ) {
       throw secretsManagerError('InvalidParameterException', 'RotationLambdaARN must be a Lambda function ARN.');
     }
     const rules = input.RotationRules ? rotationRules(input.RotationRules) : secret.rotation?.rules;
@@ -388,5 +387,4 @@ export const secretsManagerOperations: Operation[] = [
     secret.lastChangedMs = call.nowMs;
     return { ARN: secret.arn, Name: secret.name };
   }),
-
 ];

@@ -283,7 +283,10 @@ export function deserializeState(json: unknown): SandboxJson {
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     // Keys of a hand-edited file can be anything: only short identifiers are shown.
-    const where = issue && issue.path.length > 0 ? issue.path.map((key) => (/^[\w.-]{1,64}$/.test(String(key)) ? String(key) : '(a key not shown)')).join('.') : 'the document';
+    const where =
+      issue && issue.path.length > 0
+        ? issue.path.map((key) => (/^[\w.-]{1,64}$/.test(String(key)) ? String(key) : '(a key not shown)')).join('.')
+        : 'the document';
     throw new SandboxStateError(where, issue?.message ?? 'invalid');
   }
   return parsed.data;

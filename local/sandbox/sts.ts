@@ -21,7 +21,10 @@ export const SESSION_DURATION = { min: 900, max: 43200, default: 3600 } as const
 export const ROLE_CHAINING_MAX_SECONDS = 3600;
 
 function constraintError(field: string, value: string, constraint: string) {
-  return stsError('ValidationError', `1 validation error detected: Value '${value}' at '${field}' failed to satisfy constraint: ${constraint}`);
+  return stsError(
+    'ValidationError',
+    `1 validation error detected: Value '${value}' at '${field}' failed to satisfy constraint: ${constraint}`,
+  );
 }
 
 /** The STS operations. */
@@ -54,7 +57,10 @@ export const stsOperations: Operation[] = [
     if (input.Policy !== undefined) {
       const check = checkPolicyDocument(input.Policy, 'session');
       if (!check.ok && check.problem === 'too-large') {
-        throw stsError('PackedPolicyTooLarge', 'Packed policy consumes more than 100% of allotted space, please use smaller policy for this request.');
+        throw stsError(
+          'PackedPolicyTooLarge',
+          'Packed policy consumes more than 100% of allotted space, please use smaller policy for this request.',
+        );
       }
       if (!check.ok) throw stsError('MalformedPolicyDocument', check.message);
     }
@@ -98,7 +104,10 @@ export const stsOperations: Operation[] = [
       throw stsError('ValidationError', 'The requested DurationSeconds exceeds the MaxSessionDuration set for this role.');
     }
     if (caller.principalType === 'AssumedRole' && duration > ROLE_CHAINING_MAX_SECONDS) {
-      throw stsError('ValidationError', 'The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.');
+      throw stsError(
+        'ValidationError',
+        'The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.',
+      );
     }
 
     const session: SessionState = {

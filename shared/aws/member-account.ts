@@ -117,7 +117,12 @@ export async function reachMemberAccount(target: OnboardingTarget, step: string)
         credentials: access.credentials,
         region: access.stsRegion,
       });
-      if (tried.length > 0) logger.info('member account reached through the alternate access role', { accountId: target.accountId, refused: tried, accessRoleName });
+      if (tried.length > 0)
+        logger.info('member account reached through the alternate access role', {
+          accountId: target.accountId,
+          refused: tried,
+          accessRoleName,
+        });
       return { iam: new IAMClient({ region: access.iamRegion, credentials }), accessRoleName };
     } catch (error) {
       if (!isAssumeRoleRefused(error)) throw explainInvalidCredentials(error, target.partition, access, context);

@@ -64,10 +64,13 @@ export async function credentialsFor(partition: Partition, context: ErrorContext
   }
   const credentials = credentialsSchema.safeParse(parsed);
   if (!credentials.success) {
-    throw new PartitionCredentialsError(`the ${partition} credentials secret ${secretName} is not JSON with "accessKeyId" (AKIA...) and "secretAccessKey"`, {
-      ...context,
-      remedy: 'Store the access key of an IAM user of that partition in the documented format',
-    });
+    throw new PartitionCredentialsError(
+      `the ${partition} credentials secret ${secretName} is not JSON with "accessKeyId" (AKIA...) and "secretAccessKey"`,
+      {
+        ...context,
+        remedy: 'Store the access key of an IAM user of that partition in the documented format',
+      },
+    );
   }
   return credentials.data;
 }

@@ -26,7 +26,12 @@ function describeBody(body: unknown): string {
 /** Connection failures and time-outs of the client's fetch (node-fetch `FetchError`, system error codes). */
 function isNetworkFailure(error: unknown): boolean {
   const failure = error as { name?: string; code?: string; type?: string };
-  return failure?.name === 'FetchError' || failure?.name === 'AbortError' || failure?.type === 'request-timeout' || /^E[A-Z]+$/.test(failure?.code ?? '');
+  return (
+    failure?.name === 'FetchError' ||
+    failure?.name === 'AbortError' ||
+    failure?.type === 'request-timeout' ||
+    /^E[A-Z]+$/.test(failure?.code ?? '')
+  );
 }
 
 const REMEDIES: Record<number, string> = {
@@ -56,10 +61,13 @@ export function datadogFailure(error: unknown, operation: string, context: Error
     if (isNetworkFailure(error)) {
       return new TransientError(`Datadog ${operation} failed: ${(error as Error).name ?? 'error'}`, { ...context, cause: error });
     }
-    return new OnboardingError(`Datadog ${operation} failed before an answer: ${(error as Error).name}: ${String((error as Error).message).slice(0, 200)}`, {
-      ...context,
-      cause: error,
-    });
+    return new OnboardingError(
+      `Datadog ${operation} failed before an answer: ${(error as Error).name}: ${String((error as Error).message).slice(0, 200)}`,
+      {
+        ...context,
+        cause: error,
+      },
+    );
   }
   const body = describeBody((error as ApiException<unknown>).body);
   if (status === 429 || status >= 500) {

@@ -25,7 +25,10 @@ const envelopeSchema = z.object({
 const controlTowerStatusSchema = z.object({
   state: z.string().max(64),
   message: z.string().max(4096).optional(),
-  account: z.object({ accountId, accountName: z.string().max(256).optional() }).loose().optional(),
+  account: z
+    .object({ accountId, accountName: z.string().max(256).optional() })
+    .loose()
+    .optional(),
   organizationalUnit: z
     .object({ organizationalUnitId: z.string().max(128), organizationalUnitName: z.string().max(256).optional() })
     .loose()
@@ -178,7 +181,9 @@ const govCloudRequestSchema = z.object({
   errorCode: z.string().max(128).optional(),
   responseElements: z
     .object({
-      createAccountStatus: z.object({ id: z.string().regex(/^car-[a-z0-9]{8,32}$/, 'must be a create-account request id (car-...)') }).loose(),
+      createAccountStatus: z
+        .object({ id: z.string().regex(/^car-[a-z0-9]{8,32}$/, 'must be a create-account request id (car-...)') })
+        .loose(),
     })
     .loose()
     .nullable()
@@ -205,6 +210,12 @@ function decideGovCloudRequest(envelope: z.infer<typeof envelopeSchema>): Lifecy
   return {
     action: 'resolve-request',
     requestId,
-    trigger: { source: envelope.source, eventName: 'CreateGovCloudAccount', eventId: envelope.id, region: envelope.region, time: envelope.time },
+    trigger: {
+      source: envelope.source,
+      eventName: 'CreateGovCloudAccount',
+      eventId: envelope.id,
+      region: envelope.region,
+      time: envelope.time,
+    },
   };
 }

@@ -15,7 +15,11 @@ import {
 /** A role or a user, by name. */
 export type IamPrincipal = { kind: 'role'; name: string } | { kind: 'user'; name: string };
 
-async function listPage(iam: IAMClient, principal: IamPrincipal, marker?: string): Promise<{ policies: AttachedPolicy[]; marker?: string }> {
+async function listPage(
+  iam: IAMClient,
+  principal: IamPrincipal,
+  marker?: string,
+): Promise<{ policies: AttachedPolicy[]; marker?: string }> {
   const page =
     principal.kind === 'role'
       ? await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: principal.name, Marker: marker }))
@@ -48,7 +52,11 @@ export interface AttachmentSpec {
  *
  * @returns the ARNs attached and detached by this call.
  */
-export async function convergeAttachments(iam: IAMClient, principal: IamPrincipal, spec: AttachmentSpec): Promise<{ attached: string[]; detached: string[] }> {
+export async function convergeAttachments(
+  iam: IAMClient,
+  principal: IamPrincipal,
+  spec: AttachmentSpec,
+): Promise<{ attached: string[]; detached: string[] }> {
   const current = await listAttachedPolicyArns(iam, principal);
   const detached = current.filter((policyArn) => !spec.attach.includes(policyArn) && spec.detach(policyArn));
   for (const policyArn of detached) {

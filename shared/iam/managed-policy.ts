@@ -71,14 +71,17 @@ export async function convergeManagedPolicy(iam: IAMClient, spec: ManagedPolicyS
     return 'created';
   }
   await claimOwnership(
-    { kind: 'policy', arn: spec.policyArn, tags: existing.Tags, tag: () => iam.send(new TagPolicyCommand({ PolicyArn: spec.policyArn, Tags: ownershipTags() })) },
+    {
+      kind: 'policy',
+      arn: spec.policyArn,
+      tags: existing.Tags,
+      tag: () => iam.send(new TagPolicyCommand({ PolicyArn: spec.policyArn, Tags: ownershipTags() })),
+    },
     spec.allowTakeover,
     spec.context,
   );
   if (spec.createOnly) return 'unchanged';
-  const current = await iam.send(
-    new GetPolicyVersionCommand({ PolicyArn: spec.policyArn, VersionId: existing.DefaultVersionId }),
-  );
+  const current = await iam.send(new GetPolicyVersionCommand({ PolicyArn: spec.policyArn, VersionId: existing.DefaultVersionId }));
   if (current.PolicyVersion?.Document && sameDocument(parseIamDocument(current.PolicyVersion.Document), spec.document)) {
     return 'unchanged';
   }

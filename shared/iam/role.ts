@@ -65,7 +65,12 @@ export async function convergeRole(iam: IAMClient, spec: RoleSpec): Promise<Role
     return { roleArn: created?.Arn ?? '', created: true, trustPolicyUpdated: false };
   }
   await claimOwnership(
-    { kind: 'role', arn: existing.Arn, tags: existing.Tags, tag: () => iam.send(new TagRoleCommand({ RoleName: spec.roleName, Tags: ownershipTags() })) },
+    {
+      kind: 'role',
+      arn: existing.Arn,
+      tags: existing.Tags,
+      tag: () => iam.send(new TagRoleCommand({ RoleName: spec.roleName, Tags: ownershipTags() })),
+    },
     spec.allowTakeover,
     spec.context,
   );

@@ -60,7 +60,12 @@ export async function convergeUser(iam: IAMClient, spec: UserSpec): Promise<{ us
     return { userArn: created?.Arn ?? '', created: true };
   }
   await claimOwnership(
-    { kind: 'user', arn: existing.Arn, tags: existing.Tags, tag: () => iam.send(new TagUserCommand({ UserName: spec.userName, Tags: ownershipTags() })) },
+    {
+      kind: 'user',
+      arn: existing.Arn,
+      tags: existing.Tags,
+      tag: () => iam.send(new TagUserCommand({ UserName: spec.userName, Tags: ownershipTags() })),
+    },
     spec.allowTakeover,
     spec.context,
   );
@@ -71,7 +76,9 @@ export async function convergeUser(iam: IAMClient, spec: UserSpec): Promise<{ us
 export async function listAccessKeys(iam: IAMClient, userName: string): Promise<AccessKeySummary[]> {
   const { AccessKeyMetadata } = await iam.send(new ListAccessKeysCommand({ UserName: userName }));
   return (AccessKeyMetadata ?? []).flatMap((key) =>
-    key.AccessKeyId ? [{ accessKeyId: key.AccessKeyId, status: key.Status === 'Inactive' ? 'Inactive' : 'Active', createDate: key.CreateDate }] : [],
+    key.AccessKeyId
+      ? [{ accessKeyId: key.AccessKeyId, status: key.Status === 'Inactive' ? 'Inactive' : 'Active', createDate: key.CreateDate }]
+      : [],
   );
 }
 

@@ -36,7 +36,12 @@ export function classifyErrors(options: ClassifyErrorsOptions): MiddlewareObj {
       classified = invalidInput(error, options.step);
     } else if (isTransientAwsError(error) || error.name === 'EntityAlreadyExistsException') {
       // An entity that "already exists" right after a crash is IAM's eventual consistency: a retry converges on it.
-      classified = new TransientError(`${error.name} from AWS`, { accountId, step: options.step, remedy: 'Replay the account if it persists', cause: error });
+      classified = new TransientError(`${error.name} from AWS`, {
+        accountId,
+        step: options.step,
+        remedy: 'Replay the account if it persists',
+        cause: error,
+      });
     } else if (isAccessDenied(error)) {
       classified = new OnboardingError(`AWS refused a call (${error.name}): ${error.message.slice(0, 300)}`, {
         accountId,

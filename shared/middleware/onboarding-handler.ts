@@ -40,11 +40,17 @@ export function onboardingHandler<TResult>(step: string, fn: (event: unknown) =>
  * @param schema - the step's input schema, from `shared/onboarding/step-inputs.ts`.
  * @param fn - the plain function: parsed input in, result out.
  */
-export function stepHandler<TSchema extends z.ZodType, TResult>(step: string, schema: TSchema, fn: (input: z.output<TSchema>) => Promise<TResult>) {
-  return middy<unknown, TResult, Error, Context>()
-    .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(classifyErrors({ step, accountIdOf }))
-    // Typed for the raw event Lambda hands in: the parsed input reaches `fn` only.
-    .use(parser({ schema }) as MiddlewareObj<unknown, TResult, Error, Context>)
-    .handler((input) => fn(input as z.output<TSchema>));
+export function stepHandler<TSchema extends z.ZodType, TResult>(
+  step: string,
+  schema: TSchema,
+  fn: (input: z.output<TSchema>) => Promise<TResult>,
+) {
+  return (
+    middy<unknown, TResult, Error, Context>()
+      .use(injectLambdaContext(logger, { resetKeys: true }))
+      .use(classifyErrors({ step, accountIdOf }))
+      // Typed for the raw event Lambda hands in: the parsed input reaches `fn` only.
+      .use(parser({ schema }) as MiddlewareObj<unknown, TResult, Error, Context>)
+      .handler((input) => fn(input as z.output<TSchema>))
+  );
 }

@@ -28,7 +28,10 @@ const keySchema = z.object({ accessKeyId: z.string().min(16), secretAccessKey: z
  *
  * @param prefix - the secrets' prefix; default `ACCESS_KEY_SECRET_PREFIX` (parameter `AccessKeySecretPrefix`).
  */
-export function accessKeySecretName(accountId: string, prefix = readEnv(pickEnv('ACCESS_KEY_SECRET_PREFIX')).ACCESS_KEY_SECRET_PREFIX): string {
+export function accessKeySecretName(
+  accountId: string,
+  prefix = readEnv(pickEnv('ACCESS_KEY_SECRET_PREFIX')).ACCESS_KEY_SECRET_PREFIX,
+): string {
   return `${prefix}${accountId}`;
 }
 
@@ -78,7 +81,11 @@ export function readersOnlyPolicy(readerArns: string[]): string {
  * @returns `{key}`, or `undefined` when the secret does not exist or holds no well-formed key.
  * @throws the SDK's other errors (unwrapped from Powertools' `GetParameterError`).
  */
-export async function readStoredKey(secretId: string, stage = 'AWSCURRENT', client = new SecretsManagerClient({})): Promise<{ key: NewAccessKey } | undefined> {
+export async function readStoredKey(
+  secretId: string,
+  stage = 'AWSCURRENT',
+  client = new SecretsManagerClient({}),
+): Promise<{ key: NewAccessKey } | undefined> {
   let value: unknown;
   try {
     value = await new SecretsProvider({ awsSdkV3Client: client }).get(secretId, {

@@ -4,12 +4,7 @@
  * policy changes would then interleave. The earliest running execution of an account proceeds; later ones stop
  * without changing anything.
  */
-import {
-  DescribeExecutionCommand,
-  ListExecutionsCommand,
-  type ExecutionListItem,
-  type SFNClient,
-} from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, ListExecutionsCommand, type ExecutionListItem, type SFNClient } from '@aws-sdk/client-sfn';
 
 /** Most running executions looked at; beyond that the check gives up looking (and lets the execution proceed). */
 const MAX_RUNNING_EXAMINED = 500;

@@ -24,9 +24,7 @@ export const executionInputSchema = z.strictObject({
   /** Role to assume in the member account; default by trigger (Control Tower or Organizations). */
   memberAccessRoleName: iamName.optional(),
   /** The lifecycle event that started the execution (set by the starter). */
-  trigger: z
-    .strictObject({ source: shortText, eventName: shortText, eventId: shortText, region: shortText, time: shortText })
-    .optional(),
+  trigger: z.strictObject({ source: shortText, eventName: shortText, eventId: shortText, region: shortText, time: shortText }).optional(),
   /** Where the account sits (set by the starter from the event). */
   context: z
     .strictObject({

@@ -31,7 +31,9 @@ export interface IntegrationPolicyPlan {
 /** Plans the policies for the target and Datadog's permissions. */
 export function planIntegrationPolicies(target: OnboardingTarget, permissions: string[]): IntegrationPolicyPlan {
   const documents = splitIntegrationPolicy(permissions);
-  const policyArns = documents.map((_, index) => policyArn(target.partition, target.accountId, integrationPolicyName(target.policyName, index)));
+  const policyArns = documents.map((_, index) =>
+    policyArn(target.partition, target.accountId, integrationPolicyName(target.policyName, index)),
+  );
   const securityAuditArn = awsManagedPolicyArn(target.partition, 'SecurityAudit');
   const firstPart = policyArn(target.partition, target.accountId, target.policyName);
   const isPolicyPart = (arn: string) => arn === firstPart || (arn.startsWith(firstPart) && /^-\d+$/.test(arn.slice(firstPart.length)));

@@ -49,7 +49,8 @@ async function stages(request: RotationRequest): Promise<Record<string, string[]
 
 async function pendingKey(request: RotationRequest) {
   const pending = await readStoredKey(request.secretId, 'AWSPENDING', request.secrets);
-  if (!pending) throw new OnboardingError(`secret ${request.secretId} has no AWSPENDING key`, { accountId: request.target.accountId, step: STEP });
+  if (!pending)
+    throw new OnboardingError(`secret ${request.secretId} has no AWSPENDING key`, { accountId: request.target.accountId, step: STEP });
   return pending.key;
 }
 
@@ -85,11 +86,17 @@ async function testStep(request: RotationRequest): Promise<void> {
   for (;;) {
     const outcome = await tryAccessKey(request.target, key, STEP);
     if (outcome === 'usable') return;
-    const next = afterRefusal(progress, outcome, { maxTotalSeconds: request.maxValidationSeconds }, 'the new access key was still not usable', {
-      accountId: request.target.accountId,
-      step: STEP,
-      remedy: 'The old key stays current and in Datadog; rotate again later',
-    });
+    const next = afterRefusal(
+      progress,
+      outcome,
+      { maxTotalSeconds: request.maxValidationSeconds },
+      'the new access key was still not usable',
+      {
+        accountId: request.target.accountId,
+        step: STEP,
+        remedy: 'The old key stays current and in Datadog; rotate again later',
+      },
+    );
     await request.sleep(next.waitSeconds);
     progress = next;
   }
@@ -101,7 +108,12 @@ async function finishStep(request: RotationRequest): Promise<void> {
   const currentVersion = Object.entries(versions).find(([, labels]) => labels.includes('AWSCURRENT'))?.[0];
   if (currentVersion !== request.token) {
     await request.secrets.send(
-      new UpdateSecretVersionStageCommand({ SecretId: request.secretId, VersionStage: 'AWSCURRENT', MoveToVersionId: request.token, RemoveFromVersionId: currentVersion }),
+      new UpdateSecretVersionStageCommand({
+        SecretId: request.secretId,
+        VersionStage: 'AWSCURRENT',
+        MoveToVersionId: request.token,
+        RemoveFromVersionId: currentVersion,
+      }),
     );
   }
   const key = await readStoredKey(request.secretId, 'AWSCURRENT', request.secrets);
@@ -123,7 +135,8 @@ async function requireAccessKeyRegistration(request: RotationRequest): Promise<v
       step: STEP,
       remedy: `Nothing to do but stop the rotation of secret ${request.secretId} (aws secretsmanager cancel-rotate-secret)`,
     });
-  if (request.target.authType === 'role') throw notApplicable(`the account is onboarded with role delegation on ${request.target.datadogSite}`);
+  if (request.target.authType === 'role')
+    throw notApplicable(`the account is onboarded with role delegation on ${request.target.datadogSite}`);
   const registration = await findRegistration(await request.datadog(), accountId, STEP);
   const roleName = (registration?.attributes?.authConfig as { roleName?: string } | undefined)?.roleName;
   if (roleName !== undefined) throw notApplicable(`Datadog reaches the account with role delegation (role ${roleName})`);

@@ -1,12 +1,7 @@
 /**
  * Starting the onboarding state machine for an account, once per account at a time.
  */
-import {
-  DescribeExecutionCommand,
-  ExecutionAlreadyExists,
-  StartExecutionCommand,
-  type SFNClient,
-} from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, ExecutionAlreadyExists, StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import type { ExecutionInput } from './execution-input';
 import { executionArn, executionName } from './execution-name';
 

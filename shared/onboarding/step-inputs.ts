@@ -80,7 +80,10 @@ export const removeValidatorTrustInputSchema = z.object({ target: targetSchema, 
 /** Input of RegisterAccount: the external ID with role delegation, the key secret's ARN with access keys (the other `null`). */
 export const registerAccountInputSchema = z.object({
   target: targetSchema,
-  externalId: z.string().regex(/^[\w+=,.@:/-]{2,1224}$/, 'must be an external ID').nullable(),
+  externalId: z
+    .string()
+    .regex(/^[\w+=,.@:/-]{2,1224}$/, 'must be an external ID')
+    .nullable(),
   keySecretArn: keySecretArn.nullable(),
 });
 

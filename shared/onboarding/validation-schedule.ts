@@ -94,6 +94,12 @@ export function afterRefusal(
       context,
     );
   }
-  const refused: RefusedAttempt = { assumable: false, attempts, waitedSeconds: progress.waitedSeconds + wait, waitSeconds: wait, lastError: refusal };
+  const refused: RefusedAttempt = {
+    assumable: false,
+    attempts,
+    waitedSeconds: progress.waitedSeconds + wait,
+    waitSeconds: wait,
+    lastError: refusal,
+  };
   return progress.startedAt === undefined ? refused : { ...refused, startedAt: progress.startedAt };
 }

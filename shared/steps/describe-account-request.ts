@@ -37,12 +37,16 @@ const STEP = 'DescribeAccountRequest';
  * @throws AccountRequestInProgressError while the request is `IN_PROGRESS` (the state machine retries with backoff).
  * @throws InvalidInputError when Organizations knows no such request.
  */
-export async function describeAccountRequest({ createAccountRequestId: requestId }: DescribeAccountRequestInput): Promise<AccountRequestResult> {
+export async function describeAccountRequest({
+  createAccountRequestId: requestId,
+}: DescribeAccountRequestInput): Promise<AccountRequestResult> {
   const partition = ownPartition();
   const organizations = new OrganizationsClient({ region: iamRegion(partition) });
   let status;
   try {
-    ({ CreateAccountStatus: status } = await organizations.send(new DescribeCreateAccountStatusCommand({ CreateAccountRequestId: requestId })));
+    ({ CreateAccountStatus: status } = await organizations.send(
+      new DescribeCreateAccountStatusCommand({ CreateAccountRequestId: requestId }),
+    ));
   } catch (error) {
     if (error instanceof CreateAccountStatusNotFoundException) {
       throw new InvalidInputError(`create-account request ${requestId} does not exist in this organization`, {

@@ -47,12 +47,28 @@ const STEP = 'ProvisionAccessKey';
  * @param secrets - a Secrets Manager client of the automation's account.
  * @throws ForeignResourceError when the user or a policy exists but is not this tool's and takeover is off.
  */
-export async function convergeAccessKey(iam: IAMClient, secrets: SecretsManagerClient, request: AccessKeyRequest): Promise<AccessKeyResult> {
+export async function convergeAccessKey(
+  iam: IAMClient,
+  secrets: SecretsManagerClient,
+  request: AccessKeyRequest,
+): Promise<AccessKeyResult> {
   const { target } = request;
   const plan = planIntegrationPolicies(target, request.permissions);
-  const policiesChanged = await convergeIntegrationPolicies(iam, target, plan, { allowTakeover: request.allowTakeover, step: STEP, keepExisting: request.keepExistingPolicies });
-  const user = await convergeUser(iam, { userName: request.userName, allowTakeover: request.allowTakeover, context: { accountId: target.accountId, step: STEP } });
-  const attachments = await convergeAttachments(iam, { kind: 'user', name: request.userName }, { attach: plan.wantedAttachments, detach: plan.isManagedAttachment });
+  const policiesChanged = await convergeIntegrationPolicies(iam, target, plan, {
+    allowTakeover: request.allowTakeover,
+    step: STEP,
+    keepExisting: request.keepExistingPolicies,
+  });
+  const user = await convergeUser(iam, {
+    userName: request.userName,
+    allowTakeover: request.allowTakeover,
+    context: { accountId: target.accountId, step: STEP },
+  });
+  const attachments = await convergeAttachments(
+    iam,
+    { kind: 'user', name: request.userName },
+    { attach: plan.wantedAttachments, detach: plan.isManagedAttachment },
+  );
   const surplusDeleted = !request.keepExistingPolicies && (await deleteSurplusParts(iam, target, plan));
 
   const existingSecretArn = await keySecretArnOf(target.accountId, secrets);
@@ -72,7 +88,14 @@ export async function convergeAccessKey(iam: IAMClient, secrets: SecretsManagerC
     keySecretArn = await storeKey(target.accountId, key, request.secret, existingSecretArn, secrets);
     keyCreated = true;
   }
-  const changed = policiesChanged || surplusDeleted || user.created || attachments.attached.length > 0 || attachments.detached.length > 0 || strays.length > 0 || keyCreated;
+  const changed =
+    policiesChanged ||
+    surplusDeleted ||
+    user.created ||
+    attachments.attached.length > 0 ||
+    attachments.detached.length > 0 ||
+    strays.length > 0 ||
+    keyCreated;
   return { userArn: user.userArn, policyArns: plan.policyArns, keySecretArn, changed, validationRequired: changed };
 }
 
@@ -97,7 +120,10 @@ const secrets = new SecretsManagerClient({});
  * @throws MemberAccountAccessError, AccountNotActiveError, AccountPendingActivationError, ForeignResourceError; the
  *   SDK's errors otherwise.
  */
-export async function provisionAccessKey(input: ProvisionAccessKeyInput, settings: ProvisionAccessKeySettings): Promise<AccessKeyResult & { memberAccessRoleName: string }> {
+export async function provisionAccessKey(
+  input: ProvisionAccessKeyInput,
+  settings: ProvisionAccessKeySettings,
+): Promise<AccessKeyResult & { memberAccessRoleName: string }> {
   const { target, permissions, permissionsSource } = input;
   const { iam, accessRoleName } = await reachMemberAccount(target, STEP);
   const result = await convergeAccessKey(iam, secrets, {

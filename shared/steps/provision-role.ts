@@ -13,7 +13,12 @@ import { parseIamDocument, sameDocument, type PolicyDocument } from '../iam/poli
 import { convergeAttachments, listAttachedPolicyArns } from '../iam/attachments';
 import { convergeRole, getRole } from '../iam/role';
 import { buildTrustPolicy, type ValidatorTrust } from '../iam/trust-policy';
-import { convergeIntegrationPolicies, deleteSurplusParts, planIntegrationPolicies, type IntegrationPolicyPlan } from '../onboarding/integration-policies';
+import {
+  convergeIntegrationPolicies,
+  deleteSurplusParts,
+  planIntegrationPolicies,
+  type IntegrationPolicyPlan,
+} from '../onboarding/integration-policies';
 import type { ProvisionRoleInput } from '../onboarding/step-inputs';
 import type { OnboardingTarget } from '../onboarding/target';
 import { validatorTrustExpiry } from '../onboarding/validator-trust-expiry';
@@ -75,8 +80,7 @@ async function roleIsSettled(iam: IAMClient, request: ProvisionRequest, planned:
   if (!sameDocument(parseIamDocument(role.AssumeRolePolicyDocument), planned.datadogOnlyTrust)) return undefined;
   const attached = await listAttachedPolicyArns(iam, { kind: 'role', name: request.target.roleName });
   const ours = attached.filter(planned.isManagedAttachment);
-  const settled =
-    ours.length === planned.wantedAttachments.length && planned.wantedAttachments.every((arn) => ours.includes(arn));
+  const settled = ours.length === planned.wantedAttachments.length && planned.wantedAttachments.every((arn) => ours.includes(arn));
   return settled ? role.Arn : undefined;
 }
 
@@ -111,10 +115,14 @@ export async function provisionDatadogRole(iam: IAMClient, request: ProvisionReq
     allowTakeover: request.allowTakeover,
     context: { accountId: target.accountId, step: STEP },
   });
-  const attachments = await convergeAttachments(iam, { kind: 'role', name: target.roleName }, {
-    attach: planned.wantedAttachments,
-    detach: planned.isManagedAttachment,
-  });
+  const attachments = await convergeAttachments(
+    iam,
+    { kind: 'role', name: target.roleName },
+    {
+      attach: planned.wantedAttachments,
+      detach: planned.isManagedAttachment,
+    },
+  );
   const surplusDeleted = !request.keepExistingPolicies && (await deleteSurplusParts(iam, target, planned));
   return {
     roleArn: role.roleArn,
@@ -148,7 +156,10 @@ export interface ProvisionRoleSettings {
  * @throws MemberAccountAccessError, AccountNotActiveError, AccountPendingActivationError, ForeignResourceError,
  *   PartitionCredentialsError; the SDK's errors otherwise.
  */
-export async function provisionRole(input: ProvisionRoleInput, settings: ProvisionRoleSettings): Promise<ProvisionResult & { memberAccessRoleName: string }> {
+export async function provisionRole(
+  input: ProvisionRoleInput,
+  settings: ProvisionRoleSettings,
+): Promise<ProvisionResult & { memberAccessRoleName: string }> {
   const { target, externalId, permissions, permissionsSource } = input;
   const context = { accountId: target.accountId, step: STEP };
   const { iam, accessRoleName } = await reachMemberAccount(target, STEP);

@@ -3,7 +3,12 @@
  * or converges the existing registration. Datadog never sees a role or key that does not work.
  */
 import { datadogApiFor } from '../datadog/api-from-env';
-import { registerAccount as convergeRegistration, type RegistrationAuth, type RegistrationResult, type RegistrationSettings } from '../datadog/registration';
+import {
+  registerAccount as convergeRegistration,
+  type RegistrationAuth,
+  type RegistrationResult,
+  type RegistrationSettings,
+} from '../datadog/registration';
 import { InvalidInputError, OnboardingError } from '../errors';
 import { readStoredKey } from '../onboarding/access-key-secret';
 import type { RegisterAccountInput } from '../onboarding/step-inputs';
@@ -18,7 +23,11 @@ async function authFor({ target, externalId, keySecretArn }: RegisterAccountInpu
     return { kind: 'role', externalId };
   }
   const stored = keySecretArn ? await readStoredKey(keySecretArn) : undefined;
-  if (!stored) throw new OnboardingError(`the key secret ${keySecretArn} holds no access key`, { ...context, remedy: 'Replay the account: provisioning stores a new key' });
+  if (!stored)
+    throw new OnboardingError(`the key secret ${keySecretArn} holds no access key`, {
+      ...context,
+      remedy: 'Replay the account: provisioning stores a new key',
+    });
   return { kind: 'access_keys', ...stored.key };
 }
 

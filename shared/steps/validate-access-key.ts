@@ -19,7 +19,10 @@ const STEP = 'ValidateAccessKey';
  * @throws OnboardingError when the secret holds no key.
  * @throws RoleValidationTimeoutError when the next wait would end past `settings.maxTotalSeconds` after the first attempt.
  */
-export async function validateAccessKey({ target, keySecretArn, validation: progress }: ValidateAccessKeyInput, settings: BackoffSettings): Promise<ValidationResult> {
+export async function validateAccessKey(
+  { target, keySecretArn, validation: progress }: ValidateAccessKeyInput,
+  settings: BackoffSettings,
+): Promise<ValidationResult> {
   const attempts = progress.attempts + 1;
   const started = { ...progress, startedAt: progress.startedAt ?? new Date().toISOString() };
   const stored = await readStoredKey(keySecretArn);
@@ -31,7 +34,8 @@ export async function validateAccessKey({ target, keySecretArn, validation: prog
     });
   }
   const outcome = await tryAccessKey(target, stored.key, STEP);
-  if (outcome === 'usable') return { assumable: true, attempts, waitedSeconds: progress.waitedSeconds, waitSeconds: 0, startedAt: started.startedAt };
+  if (outcome === 'usable')
+    return { assumable: true, attempts, waitedSeconds: progress.waitedSeconds, waitSeconds: 0, startedAt: started.startedAt };
   return afterRefusal(started, outcome, settings, 'the stored access key was still not usable', {
     accountId: target.accountId,
     step: STEP,

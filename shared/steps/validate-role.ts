@@ -34,7 +34,10 @@ export const VALIDATION_SESSION_NAME = 'datadog-onboarding-validation';
  * @throws RoleValidationError for any other refusal (e.g. a malformed role ARN).
  * @throws the SDK's transient errors unchanged (the state machine retries them).
  */
-export async function validateRole({ target, roleArn, externalId, validation: progress }: ValidateRoleInput, settings: BackoffSettings): Promise<ValidationResult> {
+export async function validateRole(
+  { target, roleArn, externalId, validation: progress }: ValidateRoleInput,
+  settings: BackoffSettings,
+): Promise<ValidationResult> {
   const attempts = progress.attempts + 1;
   const started = { ...progress, startedAt: progress.startedAt ?? new Date().toISOString() };
   const outcome = await tryAssume(target, roleArn, externalId);

@@ -64,7 +64,11 @@ describe('Functions: LookUpRegistration and RegisterAccount', () => {
   it('adopts an existing registration: its external ID, then a PATCH of what differs, never a second create', async () => {
     // Prepare
     const first = await lookUpRegistrationStep({ target: aTarget() });
-    const created = await registerAccountStep({ target: aTarget({ roleName: 'OldRole' }), externalId: first.externalId, keySecretArn: null });
+    const created = await registerAccountStep({
+      target: aTarget({ roleName: 'OldRole' }),
+      externalId: first.externalId,
+      keySecretArn: null,
+    });
 
     // Act
     const looked = await lookUpRegistrationStep({ target: aTarget() });
@@ -93,7 +97,11 @@ describe('Functions: LookUpRegistration and RegisterAccount', () => {
 
     const failure = lookUpRegistrationStep({ target: aTarget() });
 
-    await expect(failure).rejects.toMatchObject({ name: 'DatadogRequestError', status: 403, message: expect.stringContaining('Check the API and application keys') });
+    await expect(failure).rejects.toMatchObject({
+      name: 'DatadogRequestError',
+      status: 403,
+      message: expect.stringContaining('Check the API and application keys'),
+    });
     const message = await failure.catch((error: Error) => error.message);
     expect(message).not.toContain(KEYS.apiKey);
     expect(message).not.toContain(KEYS.appKey);
@@ -135,15 +143,26 @@ describe('Functions: LookUpRegistration and RegisterAccount with an access key',
     // Assess
     expect(looked).toMatchObject({ externalId: null, source: 'not-needed' });
     expect(datadog.requests().map((request) => request.operation)).not.toContain('CreateNewAWSExternalID');
-    expect(registered).toMatchObject({ authType: 'access_keys', accessKeyId: KEY.accessKeyId, roleName: null, externalId: null, action: 'created' });
-    expect(datadog.accounts()[0].attributes).toMatchObject({ aws_partition: 'aws-us-gov', auth_config: { access_key_id: KEY.accessKeyId } });
+    expect(registered).toMatchObject({
+      authType: 'access_keys',
+      accessKeyId: KEY.accessKeyId,
+      roleName: null,
+      externalId: null,
+      action: 'created',
+    });
+    expect(datadog.accounts()[0].attributes).toMatchObject({
+      aws_partition: 'aws-us-gov',
+      auth_config: { access_key_id: KEY.accessKeyId },
+    });
     expect(JSON.stringify({ registered, accounts: datadog.accounts() })).not.toContain(KEY.secretAccessKey);
   });
 
   it('changes nothing on a replay with the same key', async () => {
     const target = aTarget({ accountId: '777788889999', partition: 'aws-us-gov', authType: 'access_keys' });
     await registerAccountStep({ target, externalId: null, keySecretArn: KEY_SECRET_ARN });
-    await expect(registerAccountStep({ target, externalId: null, keySecretArn: KEY_SECRET_ARN })).resolves.toMatchObject({ action: 'unchanged' });
+    await expect(registerAccountStep({ target, externalId: null, keySecretArn: KEY_SECRET_ARN })).resolves.toMatchObject({
+      action: 'unchanged',
+    });
   });
 });
 

@@ -17,11 +17,15 @@ describe('Middleware: classifyErrors', () => {
   beforeEach(() => {
     iam.reset();
     sts.reset();
-    sts.on(AssumeRoleCommand).resolves({ Credentials: { AccessKeyId: 'ASIA', SecretAccessKey: 's', SessionToken: 't', Expiration: new Date() } });
+    sts
+      .on(AssumeRoleCommand)
+      .resolves({ Credentials: { AccessKeyId: 'ASIA', SecretAccessKey: 's', SessionToken: 't', Expiration: new Date() } });
   });
 
   it('turns AWS throttling into TransientError, which the state machine retries', async () => {
-    iam.on(GetRoleCommand).rejects(new IAMServiceException({ name: 'Throttling', $fault: 'client', message: 'Rate exceeded', $metadata: {} }));
+    iam
+      .on(GetRoleCommand)
+      .rejects(new IAMServiceException({ name: 'Throttling', $fault: 'client', message: 'Rate exceeded', $metadata: {} }));
     await expect(removeValidatorTrust(event, context)).rejects.toMatchObject({
       name: 'TransientError',
       message: 'account 444455556666, step RemoveValidatorTrust: Throttling from AWS. Replay the account if it persists',
@@ -29,7 +33,9 @@ describe('Middleware: classifyErrors', () => {
   });
 
   it('wraps an unexpected error with the account and step, keeping its name in the message', async () => {
-    iam.on(GetRoleCommand).rejects(new IAMServiceException({ name: 'UnmodifiableEntity', $fault: 'client', message: 'protected role', $metadata: {} }));
+    iam
+      .on(GetRoleCommand)
+      .rejects(new IAMServiceException({ name: 'UnmodifiableEntity', $fault: 'client', message: 'protected role', $metadata: {} }));
     await expect(removeValidatorTrust(event, context)).rejects.toMatchObject({
       name: 'OnboardingError',
       message: 'account 444455556666, step RemoveValidatorTrust: unexpected UnmodifiableEntity: protected role',

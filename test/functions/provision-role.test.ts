@@ -44,8 +44,20 @@ function trustDocument(text: string | undefined): TrustDocument {
 }
 const policyDocument = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: PERMISSIONS, Resource: '*' }] };
 const noSuchEntity = () => new NoSuchEntityException({ message: 'not found', $metadata: {} });
-const event = (overrides = {}) => ({ target: aTarget(), externalId: 'abcdef0123456789abcdef0123456789', permissions: PERMISSIONS, ...overrides });
-const MUTATIONS = [CreatePolicyCommand, CreatePolicyVersionCommand, DeletePolicyVersionCommand, CreateRoleCommand, UpdateAssumeRolePolicyCommand, AttachRolePolicyCommand];
+const event = (overrides = {}) => ({
+  target: aTarget(),
+  externalId: 'abcdef0123456789abcdef0123456789',
+  permissions: PERMISSIONS,
+  ...overrides,
+});
+const MUTATIONS = [
+  CreatePolicyCommand,
+  CreatePolicyVersionCommand,
+  DeletePolicyVersionCommand,
+  CreateRoleCommand,
+  UpdateAssumeRolePolicyCommand,
+  AttachRolePolicyCommand,
+];
 
 describe('Function: provisionRoleStep', () => {
   beforeEach(() => {
@@ -56,7 +68,9 @@ describe('Function: provisionRoleStep', () => {
     process.env.VALIDATOR_ROLE_ARN = VALIDATOR;
     process.env.ALLOW_ROLE_TAKEOVER = 'false';
     process.env.MAX_VALIDATION_SECONDS = '900';
-    sts.on(AssumeRoleCommand).resolves({ Credentials: { AccessKeyId: 'ASIAMEMBER', SecretAccessKey: 's', SessionToken: 't', Expiration: new Date() } });
+    sts
+      .on(AssumeRoleCommand)
+      .resolves({ Credentials: { AccessKeyId: 'ASIAMEMBER', SecretAccessKey: 's', SessionToken: 't', Expiration: new Date() } });
   });
 
   it('creates the policy and the role trusting Datadog and the validator with the external ID, tagged as ours', async () => {
@@ -72,7 +86,13 @@ describe('Function: provisionRoleStep', () => {
     const after = Date.now();
 
     // Assess
-    expect(result).toEqual({ roleArn: ROLE_ARN, policyArns: [POLICY_ARN], changed: true, validationRequired: true, memberAccessRoleName: 'OrganizationAccountAccessRole' });
+    expect(result).toEqual({
+      roleArn: ROLE_ARN,
+      policyArns: [POLICY_ARN],
+      changed: true,
+      validationRequired: true,
+      memberAccessRoleName: 'OrganizationAccountAccessRole',
+    });
     expect(sts).toHaveReceivedCommandWith(AssumeRoleCommand, { RoleArn: 'arn:aws:iam::444455556666:role/OrganizationAccountAccessRole' });
     expect(iam).toHaveReceivedCommandWith(CreatePolicyCommand, { PolicyName: 'DatadogIntegrationPolicy', Tags: OURS });
     expect(JSON.parse(iam.commandCalls(CreatePolicyCommand)[0].args[0].input.PolicyDocument ?? '')).toEqual(policyDocument);
@@ -81,18 +101,29 @@ describe('Function: provisionRoleStep', () => {
     expect(JSON.parse(created.AssumeRolePolicyDocument ?? '')).toEqual({
       Version: '2012-10-17',
       Statement: [
-        { Sid: 'DatadogAWSIntegration', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::464622532012:root' }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'sts:ExternalId': 'abcdef0123456789abcdef0123456789' } } },
+        {
+          Sid: 'DatadogAWSIntegration',
+          Effect: 'Allow',
+          Principal: { AWS: 'arn:aws:iam::464622532012:root' },
+          Action: 'sts:AssumeRole',
+          Condition: { StringEquals: { 'sts:ExternalId': 'abcdef0123456789abcdef0123456789' } },
+        },
         {
           Sid: 'DatadogOnboardingValidation',
           Effect: 'Allow',
           Principal: { AWS: VALIDATOR },
           Action: 'sts:AssumeRole',
-          Condition: { StringEquals: { 'sts:ExternalId': 'abcdef0123456789abcdef0123456789' }, DateLessThan: { 'aws:CurrentTime': expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/) } },
+          Condition: {
+            StringEquals: { 'sts:ExternalId': 'abcdef0123456789abcdef0123456789' },
+            DateLessThan: { 'aws:CurrentTime': expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/) },
+          },
         },
       ],
     });
     // The validator's statement expires MAX_VALIDATION_SECONDS plus the grace after it was written, to the second.
-    const expiresAt = Date.parse(trustDocument(created.AssumeRolePolicyDocument).Statement[1].Condition?.DateLessThan?.['aws:CurrentTime'] ?? '');
+    const expiresAt = Date.parse(
+      trustDocument(created.AssumeRolePolicyDocument).Statement[1].Condition?.DateLessThan?.['aws:CurrentTime'] ?? '',
+    );
     expect(expiresAt).toBeGreaterThanOrEqual(before + (900 + VALIDATOR_TRUST_GRACE_SECONDS) * 1000);
     expect(expiresAt).toBeLessThanOrEqual(after + (900 + VALIDATOR_TRUST_GRACE_SECONDS) * 1000 + 1000);
     expect(iam.commandCalls(AttachRolePolicyCommand).map((call) => call.args[0].input.PolicyArn)).toEqual([POLICY_ARN, SECURITY_AUDIT]);
@@ -104,14 +135,22 @@ describe('Function: provisionRoleStep', () => {
     iam.on(GetPolicyCommand, { PolicyArn: POLICY_ARN }).resolves({ Policy: { Arn: POLICY_ARN, DefaultVersionId: 'v1', Tags: OURS } });
     iam.on(GetPolicyVersionCommand).resolves({ PolicyVersion: { Document: encodeURIComponent(JSON.stringify(policyDocument)) } });
     const datadogOnly = buildTrustPolicy('arn:aws:iam::464622532012:root', 'abcdef0123456789abcdef0123456789');
-    iam.on(GetRoleCommand).resolves({ Role: { Arn: ROLE_ARN, Tags: OURS, AssumeRolePolicyDocument: encodeURIComponent(JSON.stringify(datadogOnly)) } as never });
+    iam.on(GetRoleCommand).resolves({
+      Role: { Arn: ROLE_ARN, Tags: OURS, AssumeRolePolicyDocument: encodeURIComponent(JSON.stringify(datadogOnly)) } as never,
+    });
     iam.on(ListAttachedRolePoliciesCommand).resolves({ AttachedPolicies: [{ PolicyArn: SECURITY_AUDIT }, { PolicyArn: POLICY_ARN }] });
 
     // Act
     const result = await provisionRoleStep(event());
 
     // Assess
-    expect(result).toEqual({ roleArn: ROLE_ARN, policyArns: [POLICY_ARN], changed: false, validationRequired: false, memberAccessRoleName: 'OrganizationAccountAccessRole' });
+    expect(result).toEqual({
+      roleArn: ROLE_ARN,
+      policyArns: [POLICY_ARN],
+      changed: false,
+      validationRequired: false,
+      memberAccessRoleName: 'OrganizationAccountAccessRole',
+    });
     for (const command of MUTATIONS) expect(iam).not.toHaveReceivedCommand(command as typeof CreateRoleCommand);
   });
 
@@ -119,7 +158,11 @@ describe('Function: provisionRoleStep', () => {
     // Prepare
     iam.on(GetPolicyCommand).rejects(noSuchEntity());
     iam.on(GetPolicyCommand, { PolicyArn: POLICY_ARN }).resolves({ Policy: { Arn: POLICY_ARN, DefaultVersionId: 'v5', Tags: OURS } });
-    iam.on(GetPolicyVersionCommand).resolves({ PolicyVersion: { Document: encodeURIComponent('{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ec2:Describe*","Resource":"*"}]}') } });
+    iam.on(GetPolicyVersionCommand).resolves({
+      PolicyVersion: {
+        Document: encodeURIComponent('{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ec2:Describe*","Resource":"*"}]}'),
+      },
+    });
     iam.on(ListPolicyVersionsCommand).resolves({
       Versions: [
         { VersionId: 'v5', IsDefaultVersion: true, CreateDate: new Date('2026-05-01') },
@@ -175,12 +218,22 @@ describe('Function: provisionRoleStep', () => {
 
       // Assess
       expect(result).toMatchObject({ roleArn: ROLE_ARN, memberAccessRoleName: 'AWSControlTowerExecution' });
-      expect(sts.commandCalls(AssumeRoleCommand).map((call) => call.args[0].input.RoleArn)).toEqual([ORGANIZATIONS_ROLE, CONTROL_TOWER_ROLE]);
+      expect(sts.commandCalls(AssumeRoleCommand).map((call) => call.args[0].input.RoleArn)).toEqual([
+        ORGANIZATIONS_ROLE,
+        CONTROL_TOWER_ROLE,
+      ]);
       expect(organizations).not.toHaveReceivedAnyCommand();
     });
 
     it('does not try the alternate role on an error other than AccessDenied', async () => {
-      sts.on(AssumeRoleCommand).rejects(new STSServiceException({ name: 'RegionDisabledException', $fault: 'client', message: 'STS is not activated in this region', $metadata: {} }));
+      sts.on(AssumeRoleCommand).rejects(
+        new STSServiceException({
+          name: 'RegionDisabledException',
+          $fault: 'client',
+          message: 'STS is not activated in this region',
+          $metadata: {},
+        }),
+      );
 
       await expect(provisionRoleStep(bothRoles())).rejects.toMatchObject({ name: 'RegionDisabledException' });
       expect(sts).toHaveReceivedCommandTimes(AssumeRoleCommand, 1);
@@ -196,15 +249,18 @@ describe('Function: provisionRoleStep', () => {
       expect(iam).not.toHaveReceivedAnyCommand();
     });
 
-    it.each(['SUSPENDED', 'PENDING_CLOSURE', 'CLOSED'] as const)('says the account is %s (Organizations State) when STS refuses both', async (state) => {
-      sts.on(AssumeRoleCommand).rejects(refused());
-      organizations.on(DescribeAccountCommand).resolves({ Account: { Id: '444455556666', State: state } });
+    it.each(['SUSPENDED', 'PENDING_CLOSURE', 'CLOSED'] as const)(
+      'says the account is %s (Organizations State) when STS refuses both',
+      async (state) => {
+        sts.on(AssumeRoleCommand).rejects(refused());
+        organizations.on(DescribeAccountCommand).resolves({ Account: { Id: '444455556666', State: state } });
 
-      await expect(provisionRoleStep(bothRoles())).rejects.toMatchObject({
-        name: 'AccountNotActiveError',
-        message: `account 444455556666, step ProvisionRole: the account is ${state} in AWS Organizations, so it cannot be onboarded. Nothing to fix unless the account is reopened; then replay it`,
-      });
-    });
+        await expect(provisionRoleStep(bothRoles())).rejects.toMatchObject({
+          name: 'AccountNotActiveError',
+          message: `account 444455556666, step ProvisionRole: the account is ${state} in AWS Organizations, so it cannot be onboarded. Nothing to fix unless the account is reopened; then replay it`,
+        });
+      },
+    );
 
     it('asks to be retried while the account is PENDING_ACTIVATION', async () => {
       sts.on(AssumeRoleCommand).rejects(refused());
@@ -212,7 +268,9 @@ describe('Function: provisionRoleStep', () => {
 
       await expect(provisionRoleStep(bothRoles())).rejects.toMatchObject({
         name: 'AccountPendingActivationError',
-        message: expect.stringContaining('step ProvisionRole: the account is PENDING_ACTIVATION in AWS Organizations: not reachable until it is ACTIVE'),
+        message: expect.stringContaining(
+          'step ProvisionRole: the account is PENDING_ACTIVATION in AWS Organizations: not reachable until it is ACTIVE',
+        ),
       });
     });
 
@@ -225,11 +283,15 @@ describe('Function: provisionRoleStep', () => {
   });
 
   it('fails with the member access role and a remedy when STS refuses it', async () => {
-    sts.on(AssumeRoleCommand).rejects(new STSServiceException({ name: 'AccessDenied', $fault: 'client', message: 'not authorized', $metadata: {} }));
+    sts
+      .on(AssumeRoleCommand)
+      .rejects(new STSServiceException({ name: 'AccessDenied', $fault: 'client', message: 'not authorized', $metadata: {} }));
 
     await expect(provisionRoleStep(event())).rejects.toMatchObject({
       name: 'MemberAccountAccessError',
-      message: expect.stringMatching(/^account 444455556666, step ProvisionRole: cannot assume arn:aws:iam::444455556666:role\/OrganizationAccountAccessRole \(AccessDenied\)\. Check that one of these roles exists/),
+      message: expect.stringMatching(
+        /^account 444455556666, step ProvisionRole: cannot assume arn:aws:iam::444455556666:role\/OrganizationAccountAccessRole \(AccessDenied\)\. Check that one of these roles exists/,
+      ),
     });
     expect(iam).not.toHaveReceivedAnyCommand();
   });
@@ -250,11 +312,15 @@ describe('Function: provisionRoleStep', () => {
     const result = await provisionRoleStep(event({ target: aTarget({ partition: 'aws-us-gov', datadogSite: 'ddog-gov.com' }) }));
 
     // Assess
-    expect(sts).toHaveReceivedCommandWith(AssumeRoleCommand, { RoleArn: 'arn:aws-us-gov:iam::444455556666:role/OrganizationAccountAccessRole' });
+    expect(sts).toHaveReceivedCommandWith(AssumeRoleCommand, {
+      RoleArn: 'arn:aws-us-gov:iam::444455556666:role/OrganizationAccountAccessRole',
+    });
     expect(result.policyArns).toEqual(['arn:aws-us-gov:iam::444455556666:policy/DatadogIntegrationPolicy']);
     const trust = trustDocument(iam.commandCalls(CreateRoleCommand)[0].args[0].input.AssumeRolePolicyDocument);
     expect(trust.Statement[0].Principal.AWS).toBe('arn:aws-us-gov:iam::065115117704:root');
-    expect(iam.commandCalls(AttachRolePolicyCommand).map((call) => call.args[0].input.PolicyArn)).toContain('arn:aws-us-gov:iam::aws:policy/SecurityAudit');
+    expect(iam.commandCalls(AttachRolePolicyCommand).map((call) => call.args[0].input.PolicyArn)).toContain(
+      'arn:aws-us-gov:iam::aws:policy/SecurityAudit',
+    );
     expect(trust.Statement[1].Principal.AWS).toBe('arn:aws-us-gov:iam::222233334444:user/datadog-onboarding');
     const assumeClient = sts.commandCalls(AssumeRoleCommand)[0].thisValue as STSClient;
     await expect(assumeClient.config.credentials()).resolves.toMatchObject({ accessKeyId: 'AKIAGOVCLOUDEXAMPLE1' });
@@ -263,13 +329,19 @@ describe('Function: provisionRoleStep', () => {
 
   it('fails clearly when the GovCloud credentials secret is missing', async () => {
     secrets.reset();
-    secrets.on(GetSecretValueCommand).rejects(Object.assign(new Error('Secrets Manager can’t find the specified secret.'), { name: 'ResourceNotFoundException' }));
+    secrets
+      .on(GetSecretValueCommand)
+      .rejects(Object.assign(new Error('Secrets Manager can’t find the specified secret.'), { name: 'ResourceNotFoundException' }));
     const { forgetSecrets } = await import('../../shared/aws/json-secret');
     forgetSecrets();
 
-    await expect(provisionRoleStep(event({ target: aTarget({ partition: 'aws-us-gov', datadogSite: 'ddog-gov.com' }) }))).rejects.toMatchObject({
+    await expect(
+      provisionRoleStep(event({ target: aTarget({ partition: 'aws-us-gov', datadogSite: 'ddog-gov.com' }) })),
+    ).rejects.toMatchObject({
       name: 'PartitionCredentialsError',
-      message: expect.stringContaining('step ProvisionRole: cannot read the aws-us-gov credentials secret datadog-onboarding/aws-us-gov-credentials: ResourceNotFoundException'),
+      message: expect.stringContaining(
+        'step ProvisionRole: cannot read the aws-us-gov credentials secret datadog-onboarding/aws-us-gov-credentials: ResourceNotFoundException',
+      ),
     });
     expect(sts).not.toHaveReceivedCommand(AssumeRoleCommand);
   });

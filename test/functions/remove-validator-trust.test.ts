@@ -9,17 +9,31 @@ const iam = mockClient(IAMClient);
 const sts = mockClient(STSClient);
 const DATADOG = 'arn:aws:iam::464622532012:root';
 const EXTERNAL_ID = 'abcdef0123456789abcdef0123456789';
-const roleWith = (trust: object) => ({ Role: { Arn: 'arn:aws:iam::444455556666:role/DatadogIntegrationRole', AssumeRolePolicyDocument: encodeURIComponent(JSON.stringify(trust)) } as never });
+const roleWith = (trust: object) => ({
+  Role: {
+    Arn: 'arn:aws:iam::444455556666:role/DatadogIntegrationRole',
+    AssumeRolePolicyDocument: encodeURIComponent(JSON.stringify(trust)),
+  } as never,
+});
 
 describe('Function: removeValidatorTrustStep', () => {
   beforeEach(() => {
     iam.reset();
     sts.reset();
-    sts.on(AssumeRoleCommand).resolves({ Credentials: { AccessKeyId: 'ASIA', SecretAccessKey: 's', SessionToken: 't', Expiration: new Date() } });
+    sts
+      .on(AssumeRoleCommand)
+      .resolves({ Credentials: { AccessKeyId: 'ASIA', SecretAccessKey: 's', SessionToken: 't', Expiration: new Date() } });
   });
 
   it('leaves Datadog’s statement alone in the trust policy', async () => {
-    iam.on(GetRoleCommand).resolves(roleWith(buildTrustPolicy(DATADOG, EXTERNAL_ID, { principalArn: 'arn:aws:iam::111122223333:role/validator', expiresAt: new Date('2026-12-02T12:00:00Z') })));
+    iam.on(GetRoleCommand).resolves(
+      roleWith(
+        buildTrustPolicy(DATADOG, EXTERNAL_ID, {
+          principalArn: 'arn:aws:iam::111122223333:role/validator',
+          expiresAt: new Date('2026-12-02T12:00:00Z'),
+        }),
+      ),
+    );
 
     await expect(removeValidatorTrustStep({ target: aTarget(), externalId: EXTERNAL_ID })).resolves.toEqual({ trustPolicyUpdated: true });
 

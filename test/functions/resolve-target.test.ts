@@ -12,7 +12,9 @@ describe('Function: resolveTargetStep', () => {
   beforeEach(() => {
     Object.assign(process.env, RESOLVE_TARGET_ENVIRONMENT);
     sfn.reset();
-    sfn.on(ListExecutionsCommand).resolves({ executions: [{ executionArn: SELF, stateMachineArn: MACHINE, name: 'replay-1', status: 'RUNNING', startDate: new Date(2000) }] });
+    sfn.on(ListExecutionsCommand).resolves({
+      executions: [{ executionArn: SELF, stateMachineArn: MACHINE, name: 'replay-1', status: 'RUNNING', startDate: new Date(2000) }],
+    });
   });
 
   it('resolves a console replay input with the stack defaults', async () => {
@@ -39,9 +41,19 @@ describe('Function: resolveTargetStep', () => {
     // Prepare
     const otherAccount = 'arn:aws:states:us-east-1:111122223333:execution:stack-onboarding:onboard-999988887777';
     const byConsole = 'arn:aws:states:us-east-1:111122223333:execution:stack-onboarding:operator-retry';
-    const running = (executionArn: string, name: string, at: number) => ({ executionArn, stateMachineArn: MACHINE, name, status: 'RUNNING' as const, startDate: new Date(at) });
+    const running = (executionArn: string, name: string, at: number) => ({
+      executionArn,
+      stateMachineArn: MACHINE,
+      name,
+      status: 'RUNNING' as const,
+      startDate: new Date(at),
+    });
     sfn.on(ListExecutionsCommand).resolves({
-      executions: [running(SELF, 'replay-1', 2000), running(otherAccount, 'onboard-999988887777', 1000), running(byConsole, 'operator-retry', 1500)],
+      executions: [
+        running(SELF, 'replay-1', 2000),
+        running(otherAccount, 'onboard-999988887777', 1000),
+        running(byConsole, 'operator-retry', 1500),
+      ],
     });
     sfn.on(DescribeExecutionCommand, { executionArn: byConsole }).resolves({ input: JSON.stringify({ accountId: '444455556666' }) });
 
@@ -82,7 +94,12 @@ describe('Function: resolveTargetStep', () => {
   });
 
   it('applies the overrides an operator may type', async () => {
-    const result = await resolveTargetStep({ accountId: '444455556666', datadogSite: 'datadoghq.eu', roleName: 'DatadogIntegrationRole', memberAccessRoleName: 'AWSControlTowerExecution' });
+    const result = await resolveTargetStep({
+      accountId: '444455556666',
+      datadogSite: 'datadoghq.eu',
+      roleName: 'DatadogIntegrationRole',
+      memberAccessRoleName: 'AWSControlTowerExecution',
+    });
     expect(result.target).toMatchObject({
       datadogSite: 'datadoghq.eu',
       roleName: 'DatadogIntegrationRole',
@@ -96,7 +113,10 @@ describe('Function: resolveTargetStep', () => {
     [{}, 'execution input accountId: Invalid input: expected string, received undefined'],
     [{ accountId: '444455556666', acountTags: 'x' }, 'execution input (top level): Unrecognized key: "acountTags"'],
     [{ accountId: '444455556666', datadogSite: 'datadoghq.xyz' }, 'execution input datadogSite: Invalid option'],
-    [{ accountId: '444455556666', memberAccessRoleName: 'Admin' }, 'execution input memberAccessRoleName: must be OrganizationAccountAccessRole or AWSControlTowerExecution'],
+    [
+      { accountId: '444455556666', memberAccessRoleName: 'Admin' },
+      'execution input memberAccessRoleName: must be OrganizationAccountAccessRole or AWSControlTowerExecution',
+    ],
     [{ accountId: '444455556666', roleName: 'OtherRole' }, 'execution input roleName: must be DatadogIntegrationRole'],
   ])('rejects %j in one line naming the field', async (input, message) => {
     await expect(resolveTargetStep(input)).rejects.toThrow(message);
@@ -104,7 +124,11 @@ describe('Function: resolveTargetStep', () => {
   });
 
   it('resolves GovCloud to access keys on a commercial site and to role delegation on a gov site', async () => {
-    await expect(resolveTargetStep({ accountId: '444455556666', partition: 'aws-us-gov' })).resolves.toMatchObject({ target: { authType: 'access_keys' } });
-    await expect(resolveTargetStep({ accountId: '444455556666', partition: 'aws-us-gov', datadogSite: 'ddog-gov.com' })).resolves.toMatchObject({ target: { authType: 'role' } });
+    await expect(resolveTargetStep({ accountId: '444455556666', partition: 'aws-us-gov' })).resolves.toMatchObject({
+      target: { authType: 'access_keys' },
+    });
+    await expect(
+      resolveTargetStep({ accountId: '444455556666', partition: 'aws-us-gov', datadogSite: 'ddog-gov.com' }),
+    ).resolves.toMatchObject({ target: { authType: 'role' } });
   });
 });

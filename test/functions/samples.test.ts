@@ -44,7 +44,9 @@ function sample(file: string): Record<string, unknown> {
   return JSON.parse(readFileSync(path.join(ROOT, 'events', file), 'utf8')) as Record<string, unknown>;
 }
 
-function registration(attributes: Pick<DatadogAccountRecord['attributes'], 'aws_account_id' | 'aws_partition' | 'auth_config'>): DatadogAccountRecord {
+function registration(
+  attributes: Pick<DatadogAccountRecord['attributes'], 'aws_account_id' | 'aws_partition' | 'auth_config'>,
+): DatadogAccountRecord {
   const now = new Date().toISOString();
   return { id: randomUUID(), type: 'account', attributes: { ...attributes, created_at: now, modified_at: now } };
 }
@@ -76,7 +78,11 @@ async function sampleWorld(accessKeyProvisioned: boolean): Promise<SampleWorld> 
   const stack: StackContext = { names, parameter: stackParameters(template) };
   const { controlTowerAccount } = ORGANIZATION;
   seedMemberAccount(sandbox, stack, { ...controlTowerAccount, partition: 'aws', accessRoleNames: accessRolesOf(stack, 'control-tower') });
-  seedMemberAccount(sandbox, stack, { accountId: ORGANIZATION.govCloudAccount, partition: 'aws-us-gov', accessRoleNames: accessRolesOf(stack, 'organizations') });
+  seedMemberAccount(sandbox, stack, {
+    accountId: ORGANIZATION.govCloudAccount,
+    partition: 'aws-us-gov',
+    accessRoleNames: accessRolesOf(stack, 'organizations'),
+  });
   sandbox.addCreateAccountStatus({
     id: ORGANIZATION.govCloudRequest.id,
     state: 'SUCCEEDED',
@@ -96,7 +102,12 @@ async function sampleWorld(accessKeyProvisioned: boolean): Promise<SampleWorld> 
     const gov = ORGANIZATION.govCloudAccount;
     const ownership = { [MANAGED_BY_TAG_KEY]: MANAGED_BY_TAG_VALUE };
     const permissions = sample('functions/provision-access-key.json').permissions as string[];
-    const policyArn = sandbox.putPolicy(gov, 'DatadogIntegrationPolicy', { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: permissions, Resource: '*' }] }, { tags: ownership });
+    const policyArn = sandbox.putPolicy(
+      gov,
+      'DatadogIntegrationPolicy',
+      { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: permissions, Resource: '*' }] },
+      { tags: ownership },
+    );
     sandbox.putUser(gov, ORGANIZATION.datadogUserName, { attachedPolicyArns: [policyArn], tags: ownership });
     const key = sandbox.putAccessKey(gov, ORGANIZATION.datadogUserName);
     accessKeyId = key.accessKeyId;
@@ -108,7 +119,11 @@ async function sampleWorld(accessKeyProvisioned: boolean): Promise<SampleWorld> 
       tags: { ...ownership, [ACCOUNT_TAG_KEY]: gov, [PARTITION_TAG_KEY]: 'aws-us-gov' },
       resourcePolicy: JSON.parse(readersOnlyPolicy(readers)) as object,
     });
-    registrations.accessKey = registration({ aws_account_id: gov, aws_partition: 'aws-us-gov', auth_config: { access_key_id: key.accessKeyId } });
+    registrations.accessKey = registration({
+      aws_account_id: gov,
+      aws_partition: 'aws-us-gov',
+      auth_config: { access_key_id: key.accessKeyId },
+    });
   }
 
   const deployment = await deployLocally({
@@ -163,7 +178,7 @@ describe('Samples: one for each function', () => {
 });
 
 describe('Samples: sam local invoke FUNCTION -e SAMPLE --env-vars events/sam-local-env.json', () => {
-  it('StartOnboardingFunction with the Control Tower event starts the account\'s onboarding', async () => {
+  it("StartOnboardingFunction with the Control Tower event starts the account's onboarding", async () => {
     const { invoke, executions } = await newWorld();
 
     const result = await invoke('StartOnboardingFunction', sample('control-tower-create-managed-account.json'));
@@ -186,7 +201,7 @@ describe('Samples: sam local invoke FUNCTION -e SAMPLE --env-vars events/sam-loc
     });
   });
 
-  it('ResolveTargetFunction resolves the target the next steps\' samples carry, in the execution it names', async () => {
+  it("ResolveTargetFunction resolves the target the next steps' samples carry, in the execution it names", async () => {
     // Prepare: the execution the sample names is the one running (the state machine calls this step from it).
     const { invoke, executions } = await newWorld();
     const event = sample('functions/resolve-target.json') as { input: unknown; executionArn: string };
@@ -212,7 +227,7 @@ describe('Samples: sam local invoke FUNCTION -e SAMPLE --env-vars events/sam-loc
     });
   });
 
-  it('ProvisionRoleFunction creates the role and policy in the Control Tower account, the role ValidateRole\'s sample names', async () => {
+  it("ProvisionRoleFunction creates the role and policy in the Control Tower account, the role ValidateRole's sample names", async () => {
     const { invoke } = await newWorld();
 
     const result = await invoke('ProvisionRoleFunction', sample('functions/provision-role.json'));
@@ -233,14 +248,23 @@ describe('Samples: sam local invoke FUNCTION -e SAMPLE --env-vars events/sam-loc
 
     const result = await invoke('ValidateRoleFunction', sample('functions/validate-role.json'));
 
-    expect(result).toEqual({ assumable: true, attempts: 1, waitedSeconds: 0, waitSeconds: 0, startedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) });
+    expect(result).toEqual({
+      assumable: true,
+      attempts: 1,
+      waitedSeconds: 0,
+      waitSeconds: 0,
+      startedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+    });
   });
 
-  it('RemoveValidatorTrustFunction leaves Datadog\'s statement alone in the provisioned role\'s trust policy', async () => {
+  it("RemoveValidatorTrustFunction leaves Datadog's statement alone in the provisioned role's trust policy", async () => {
     const { invoke, sandbox } = await newWorld();
     await invoke('ProvisionRoleFunction', sample('functions/provision-role.json'));
     const trustPolicy = () =>
-      JSON.stringify(sandbox.dump().accounts['444455556666'].roles.find((candidate) => candidate.roleName === 'DatadogIntegrationRole')?.assumeRolePolicyDocument);
+      JSON.stringify(
+        sandbox.dump().accounts['444455556666'].roles.find((candidate) => candidate.roleName === 'DatadogIntegrationRole')
+          ?.assumeRolePolicyDocument,
+      );
     expect(trustPolicy()).toContain('role/datadog-onboarding-ValidatorRole');
 
     const result = await invoke('RemoveValidatorTrustFunction', sample('functions/remove-validator-trust.json'));
@@ -265,7 +289,7 @@ describe('Samples: sam local invoke FUNCTION -e SAMPLE --env-vars events/sam-loc
     });
   });
 
-  it('ProvisionAccessKeyFunction creates the GovCloud user and key, stored in the secret ValidateAccessKey\'s sample names', async () => {
+  it("ProvisionAccessKeyFunction creates the GovCloud user and key, stored in the secret ValidateAccessKey's sample names", async () => {
     const { invoke, sandbox } = await newWorld();
 
     const result = (await invoke('ProvisionAccessKeyFunction', sample('functions/provision-access-key.json'))) as { keySecretArn: string };
@@ -290,7 +314,13 @@ describe('Samples: sam local invoke FUNCTION -e SAMPLE --env-vars events/sam-loc
 
     const result = await invoke('ValidateAccessKeyFunction', sample('functions/validate-access-key.json'));
 
-    expect(result).toEqual({ assumable: true, attempts: 1, waitedSeconds: 0, waitSeconds: 0, startedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) });
+    expect(result).toEqual({
+      assumable: true,
+      attempts: 1,
+      waitedSeconds: 0,
+      waitSeconds: 0,
+      startedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+    });
   });
 
   it('RotateAccessKeyFunction (createSecret) gives the user a new key, pending in the secret, while Datadog keeps the current one', async () => {
@@ -301,7 +331,9 @@ describe('Samples: sam local invoke FUNCTION -e SAMPLE --env-vars events/sam-loc
     const keys = sandbox.dump().accounts['777788889999'].users[0].accessKeys.map((key) => key.accessKeyId);
     expect(keys).toHaveLength(2);
     expect(keys).toContain(accessKeyId);
-    expect(datadog.accounts().find((account) => account.attributes.aws_account_id === '777788889999')?.attributes.auth_config).toEqual({ access_key_id: accessKeyId });
+    expect(datadog.accounts().find((account) => account.attributes.aws_account_id === '777788889999')?.attributes.auth_config).toEqual({
+      access_key_id: accessKeyId,
+    });
   });
 
   it('RotateAccessKeyFunction, called for each step as Secrets Manager does, ends with Datadog and IAM on the one new key', async () => {
@@ -316,6 +348,8 @@ describe('Samples: sam local invoke FUNCTION -e SAMPLE --env-vars events/sam-loc
     const keys = sandbox.dump().accounts['777788889999'].users[0].accessKeys.map((key) => key.accessKeyId);
     expect(keys).toHaveLength(1);
     expect(keys[0]).not.toBe(accessKeyId);
-    expect(datadog.accounts().find((account) => account.attributes.aws_account_id === '777788889999')?.attributes.auth_config).toEqual({ access_key_id: keys[0] });
+    expect(datadog.accounts().find((account) => account.attributes.aws_account_id === '777788889999')?.attributes.auth_config).toEqual({
+      access_key_id: keys[0],
+    });
   });
 });

@@ -28,7 +28,13 @@ describe('Function: startOnboarding', () => {
     expect(JSON.parse(sent.input ?? '')).toEqual({
       accountId: '444455556666',
       partition: 'aws',
-      trigger: { source: 'aws.controltower', eventName: 'CreateManagedAccount', eventId: '999cccaa-eaaa-0000-1111-123456789012', region: 'us-east-1', time: '2018-08-30T21:42:18Z' },
+      trigger: {
+        source: 'aws.controltower',
+        eventName: 'CreateManagedAccount',
+        eventId: '999cccaa-eaaa-0000-1111-123456789012',
+        region: 'us-east-1',
+        time: '2018-08-30T21:42:18Z',
+      },
       context: { accountName: 'LifeCycle1', organizationalUnitId: 'ou-XXXX-l3zc8b3h', organizationalUnitName: 'Custom' },
     });
   });
@@ -39,7 +45,10 @@ describe('Function: startOnboarding', () => {
 
     const result = await startOnboarding(sampleEvent('organizations-create-account-result.json'));
 
-    expect(result).toMatchObject({ outcome: 'already-running', executionArn: 'arn:aws:states:us-east-1:111122223333:execution:stack-onboarding:onboard-444455556666' });
+    expect(result).toMatchObject({
+      outcome: 'already-running',
+      executionArn: 'arn:aws:states:us-east-1:111122223333:execution:stack-onboarding:onboard-444455556666',
+    });
     expect(sfn).toHaveReceivedCommandTimes(StartExecutionCommand, 1);
   });
 

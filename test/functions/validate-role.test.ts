@@ -25,7 +25,9 @@ describe('Function: validateRoleStep', () => {
     organizations.reset();
     organizations.on(DescribeAccountCommand).resolves({ Account: { Id: '444455556666', Status: 'ACTIVE' } });
     process.env.MAX_VALIDATION_SECONDS = '900';
-    sts.on(AssumeRoleCommand).resolves({ Credentials: { AccessKeyId: 'ASIADATADOG', SecretAccessKey: 's', SessionToken: 't', Expiration: new Date() } });
+    sts
+      .on(AssumeRoleCommand)
+      .resolves({ Credentials: { AccessKeyId: 'ASIADATADOG', SecretAccessKey: 's', SessionToken: 't', Expiration: new Date() } });
     iam.on(ListAccountAliasesCommand).resolves({ AccountAliases: [] });
   });
 
@@ -33,20 +35,40 @@ describe('Function: validateRoleStep', () => {
     const result = await validateRoleStep(event());
 
     expect(result).toEqual({ assumable: true, attempts: 1, waitedSeconds: 0, waitSeconds: 0, startedAt: expect.any(String) });
-    expect(sts).toHaveReceivedCommandWith(AssumeRoleCommand, { RoleArn: ROLE_ARN, ExternalId: 'abcdef0123456789abcdef0123456789', DurationSeconds: 900 });
+    expect(sts).toHaveReceivedCommandWith(AssumeRoleCommand, {
+      RoleArn: ROLE_ARN,
+      ExternalId: 'abcdef0123456789abcdef0123456789',
+      DurationSeconds: 900,
+    });
     expect(iam).toHaveReceivedCommandTimes(ListAccountAliasesCommand, 1);
   });
 
   it('answers "not yet" with an exponential wait while STS says AccessDenied', async () => {
     sts.on(AssumeRoleCommand).rejects(accessDenied());
 
-    await expect(validateRoleStep(event())).resolves.toEqual({ assumable: false, attempts: 1, waitedSeconds: 5, waitSeconds: 5, lastError: 'sts:AssumeRole AccessDenied', startedAt: expect.any(String) });
-    await expect(validateRoleStep(event(3, 35))).resolves.toEqual({ assumable: false, attempts: 4, waitedSeconds: 75, waitSeconds: 40, lastError: 'sts:AssumeRole AccessDenied', startedAt: expect.any(String) });
+    await expect(validateRoleStep(event())).resolves.toEqual({
+      assumable: false,
+      attempts: 1,
+      waitedSeconds: 5,
+      waitSeconds: 5,
+      lastError: 'sts:AssumeRole AccessDenied',
+      startedAt: expect.any(String),
+    });
+    await expect(validateRoleStep(event(3, 35))).resolves.toEqual({
+      assumable: false,
+      attempts: 4,
+      waitedSeconds: 75,
+      waitSeconds: 40,
+      lastError: 'sts:AssumeRole AccessDenied',
+      startedAt: expect.any(String),
+    });
     await expect(validateRoleStep(event(9, 300))).resolves.toMatchObject({ waitSeconds: 60 });
   });
 
   it('answers "not yet" while the policy is not in force for the read call', async () => {
-    iam.on(ListAccountAliasesCommand).rejects(new IAMServiceException({ name: 'AccessDenied', $fault: 'client', message: 'no', $metadata: {} }));
+    iam
+      .on(ListAccountAliasesCommand)
+      .rejects(new IAMServiceException({ name: 'AccessDenied', $fault: 'client', message: 'no', $metadata: {} }));
     await expect(validateRoleStep(event())).resolves.toMatchObject({ assumable: false, lastError: 'iam:ListAccountAliases AccessDenied' });
   });
 
@@ -57,11 +79,17 @@ describe('Function: validateRoleStep', () => {
 
     // Act
     const first = await validateRoleStep(event());
-    const late = validateRoleStep({ ...event(5, 100), validation: { attempts: 5, waitedSeconds: 100, startedAt: new Date(Date.now() - 901_000).toISOString() } });
+    const late = validateRoleStep({
+      ...event(5, 100),
+      validation: { attempts: 5, waitedSeconds: 100, startedAt: new Date(Date.now() - 901_000).toISOString() },
+    });
 
     // Assess
     expect(Date.parse(first.startedAt ?? '')).toBeGreaterThanOrEqual(before);
-    await expect(late).rejects.toMatchObject({ name: 'RoleValidationTimeoutError', message: expect.stringContaining('after 6 attempts over 901 s') });
+    await expect(late).rejects.toMatchObject({
+      name: 'RoleValidationTimeoutError',
+      message: expect.stringContaining('after 6 attempts over 901 s'),
+    });
   });
 
   it('refuses a validation start that is not an ISO 8601 date', async () => {
@@ -70,7 +98,10 @@ describe('Function: validateRoleStep', () => {
     const result = handler({ ...event(), validation: { attempts: 1, waitedSeconds: 5, startedAt: 'yesterday' } }, context);
 
     // Assess
-    await expect(result).rejects.toMatchObject({ name: 'InvalidInputError', message: expect.stringContaining('step ValidateRole: input validation.startedAt: ') });
+    await expect(result).rejects.toMatchObject({
+      name: 'InvalidInputError',
+      message: expect.stringContaining('step ValidateRole: input validation.startedAt: '),
+    });
     expect(sts).not.toHaveReceivedAnyCommand();
   });
 
@@ -78,7 +109,9 @@ describe('Function: validateRoleStep', () => {
     sts.on(AssumeRoleCommand).rejects(accessDenied());
     await expect(validateRoleStep(event(20, 900))).rejects.toMatchObject({
       name: 'RoleValidationTimeoutError',
-      message: expect.stringMatching(/^account 444455556666, step ValidateRole: .* was still not assumable after 21 attempts over 900 s \(last error: sts:AssumeRole AccessDenied\)\. Check the role trust policy/),
+      message: expect.stringMatching(
+        /^account 444455556666, step ValidateRole: .* was still not assumable after 21 attempts over 900 s \(last error: sts:AssumeRole AccessDenied\)\. Check the role trust policy/,
+      ),
     });
   });
 
@@ -88,25 +121,37 @@ describe('Function: validateRoleStep', () => {
   });
 
   it('fails at once on another refusal', async () => {
-    sts.on(AssumeRoleCommand).rejects(new STSServiceException({ name: 'RegionDisabledException', $fault: 'client', message: 'STS is not activated', $metadata: {} }));
-    await expect(validateRoleStep(event())).rejects.toMatchObject({ name: 'RoleValidationError', message: expect.stringContaining('RegionDisabledException') });
+    sts
+      .on(AssumeRoleCommand)
+      .rejects(
+        new STSServiceException({ name: 'RegionDisabledException', $fault: 'client', message: 'STS is not activated', $metadata: {} }),
+      );
+    await expect(validateRoleStep(event())).rejects.toMatchObject({
+      name: 'RoleValidationError',
+      message: expect.stringContaining('RegionDisabledException'),
+    });
   });
 
   it('lets throttling through for the state machine to retry', async () => {
-    sts.on(AssumeRoleCommand).rejects(new STSServiceException({ name: 'Throttling', $fault: 'client', message: 'Rate exceeded', $metadata: {} }));
+    sts
+      .on(AssumeRoleCommand)
+      .rejects(new STSServiceException({ name: 'Throttling', $fault: 'client', message: 'Rate exceeded', $metadata: {} }));
     await expect(validateRoleStep(event())).rejects.toMatchObject({ name: 'Throttling' });
   });
 });
 
 describe('Function: validateRoleStep on an account that is no longer active', () => {
-  it.each(['SUSPENDED', 'PENDING_CLOSURE', 'CLOSED'] as const)('stops at once instead of waiting when Organizations says its State is %s', async (state) => {
-    sts.on(AssumeRoleCommand).rejects(accessDenied());
-    organizations.on(DescribeAccountCommand).resolves({ Account: { Id: '444455556666', State: state } });
-    await expect(validateRoleStep(event())).rejects.toMatchObject({
-      name: 'AccountNotActiveError',
-      message: expect.stringContaining(`the account became ${state} in AWS Organizations during onboarding`),
-    });
-  });
+  it.each(['SUSPENDED', 'PENDING_CLOSURE', 'CLOSED'] as const)(
+    'stops at once instead of waiting when Organizations says its State is %s',
+    async (state) => {
+      sts.on(AssumeRoleCommand).rejects(accessDenied());
+      organizations.on(DescribeAccountCommand).resolves({ Account: { Id: '444455556666', State: state } });
+      await expect(validateRoleStep(event())).rejects.toMatchObject({
+        name: 'AccountNotActiveError',
+        message: expect.stringContaining(`the account became ${state} in AWS Organizations during onboarding`),
+      });
+    },
+  );
 
   it('keeps waiting for an account still PENDING_ACTIVATION, which will become reachable', async () => {
     sts.on(AssumeRoleCommand).rejects(accessDenied());

@@ -22,7 +22,8 @@ const stepEvent = (input: unknown) => ({ input, executionArn: SELF });
 const resolveTargetStep = (input: unknown) => resolveWithExecution(stepEvent(input));
 
 /** The message names the field: `execution input <field>: <problem>` (`input` for the input as a whole). */
-const NAMES_A_FIELD = /execution input (\(top level\)|accountId|partition|datadogSite|roleName|memberAccessRoleName|trigger(\.\w+)?|context(\.\w+)?): /;
+const NAMES_A_FIELD =
+  /execution input (\(top level\)|accountId|partition|datadogSite|roleName|memberAccessRoleName|trigger(\.\w+)?|context(\.\w+)?): /;
 /** Long enough for the longest legitimate message (the list of Datadog sites, then the remedy). */
 const MAX_MESSAGE = 450;
 
@@ -63,7 +64,9 @@ describe('Hostile input: the console execution input', () => {
     Object.assign(process.env, RESOLVE_TARGET_ENVIRONMENT);
     sfn.reset();
     // This execution is the only one running: valid inputs go ahead.
-    sfn.on(ListExecutionsCommand).resolves({ executions: [{ executionArn: SELF, stateMachineArn: MACHINE, name: 'replay-1', status: 'RUNNING', startDate: new Date(2000) }] });
+    sfn.on(ListExecutionsCommand).resolves({
+      executions: [{ executionArn: SELF, stateMachineArn: MACHINE, name: 'replay-1', status: 'RUNNING', startDate: new Date(2000) }],
+    });
   });
 
   afterAll(() => {
@@ -123,7 +126,9 @@ describe('Hostile input: the console execution input', () => {
   it('the ResolveTarget handler logs no more than one redacted line for a rejected input', async () => {
     // Prepare: control, the capture sees the handler's log lines.
     const control = await captureOutput(() => handler(stepEvent({ accountId: '1' }), lambdaContext));
-    expect(logLines(control.output)).toEqual([expect.objectContaining({ level: 'ERROR', message: 'step failed', errorName: 'InvalidInputError' })]);
+    expect(logLines(control.output)).toEqual([
+      expect.objectContaining({ level: 'ERROR', message: 'step failed', errorName: 'InvalidInputError' }),
+    ]);
 
     await fc.assert(
       fc.asyncProperty(

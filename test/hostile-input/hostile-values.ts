@@ -79,7 +79,9 @@ export const wrongType: fc.Arbitrary<unknown> = fc.oneof(
 /** A hostile string: a payload, a payload inside an otherwise plausible value, or random unicode. */
 export const hostileString: fc.Arbitrary<string> = fc.oneof(
   fc.constantFrom(...PAYLOADS.map((payload) => payload.value)),
-  fc.tuple(fc.constantFrom(...PAYLOADS.map((payload) => payload.value)), fc.string({ maxLength: 8 })).map(([payload, text]) => `${text}${payload}${text}`),
+  fc
+    .tuple(fc.constantFrom(...PAYLOADS.map((payload) => payload.value)), fc.string({ maxLength: 8 }))
+    .map(([payload, text]) => `${text}${payload}${text}`),
   fc.string({ unit: 'grapheme', maxLength: 40 }),
   fc.string({ unit: 'binary', maxLength: 40 }),
 );
@@ -218,7 +220,12 @@ export const LIFECYCLE_FIELDS: Path[] = [
 
 /** A hostile lifecycle event: a mutated sample, an envelope of hostile values, or any JSON value at all. */
 export const hostileLifecycleEvent: fc.Arbitrary<unknown> = fc.oneof(
-  { weight: 6, arbitrary: fc.tuple(fc.constantFrom(...LIFECYCLE_SAMPLES), mutations(LIFECYCLE_FIELDS)).map(([sample, list]) => mutate(sample.event, list)) },
+  {
+    weight: 6,
+    arbitrary: fc
+      .tuple(fc.constantFrom(...LIFECYCLE_SAMPLES), mutations(LIFECYCLE_FIELDS))
+      .map(([sample, list]) => mutate(sample.event, list)),
+  },
   {
     weight: 2,
     arbitrary: fc.record({
@@ -230,7 +237,11 @@ export const hostileLifecycleEvent: fc.Arbitrary<unknown> = fc.oneof(
       time: fc.oneof(fc.constant('2020-09-16T21:20:54Z'), hostileString),
       region: fc.oneof(fc.constant('us-east-1'), hostileString),
       detail: fc.record({
-        eventName: fc.oneof(fc.constantFrom('CreateManagedAccount', 'UpdateManagedAccount', 'CreateAccountResult'), hostileString, wrongType),
+        eventName: fc.oneof(
+          fc.constantFrom('CreateManagedAccount', 'UpdateManagedAccount', 'CreateAccountResult'),
+          hostileString,
+          wrongType,
+        ),
         serviceEventDetails: fc.oneof(wrongType, fc.dictionary(hostileString, anyJson, { maxKeys: 2 })),
       }),
     }),
@@ -241,10 +252,22 @@ export const hostileLifecycleEvent: fc.Arbitrary<unknown> = fc.oneof(
 /** A console input `{"accountId": …}` with the documented overrides, valid before it is broken. */
 export const CONSOLE_INPUTS: readonly Record<string, unknown>[] = [
   { accountId: '444455556666' },
-  { accountId: '444455556666', datadogSite: 'datadoghq.eu', partition: 'aws', roleName: 'DatadogIntegrationRole', memberAccessRoleName: 'AWSControlTowerExecution' },
   {
     accountId: '444455556666',
-    trigger: { source: 'aws.controltower', eventName: 'CreateManagedAccount', eventId: 'e-1', region: 'us-east-1', time: '2020-09-16T21:20:54Z' },
+    datadogSite: 'datadoghq.eu',
+    partition: 'aws',
+    roleName: 'DatadogIntegrationRole',
+    memberAccessRoleName: 'AWSControlTowerExecution',
+  },
+  {
+    accountId: '444455556666',
+    trigger: {
+      source: 'aws.controltower',
+      eventName: 'CreateManagedAccount',
+      eventId: 'e-1',
+      region: 'us-east-1',
+      time: '2020-09-16T21:20:54Z',
+    },
     context: { accountName: 'LifeCycle1', organizationalUnitId: 'ou-xxxx-1', organizationalUnitName: 'Custom' },
   },
 ];
@@ -265,7 +288,10 @@ export const CONSOLE_FIELDS: Path[] = [
 
 /** A hostile console input: a broken console input, or any JSON value. */
 export const hostileConsoleInput: fc.Arbitrary<unknown> = fc.oneof(
-  { weight: 4, arbitrary: fc.tuple(fc.constantFrom(...CONSOLE_INPUTS), mutations(CONSOLE_FIELDS)).map(([input, list]) => mutate(input, list)) },
+  {
+    weight: 4,
+    arbitrary: fc.tuple(fc.constantFrom(...CONSOLE_INPUTS), mutations(CONSOLE_FIELDS)).map(([input, list]) => mutate(input, list)),
+  },
   { weight: 1, arbitrary: anyJson },
 );
 

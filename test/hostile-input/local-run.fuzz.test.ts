@@ -25,8 +25,12 @@ function looksLikeEventBridgeEvent(input: unknown): boolean {
 function created(summary: LocalRunSummary): string[] {
   const accounts = Object.entries(summary.sandbox.accounts);
   return [
-    ...accounts.flatMap(([id, account]) => account.roles.filter((role) => role.roleName === 'DatadogIntegrationRole').map(() => `role in ${id}`)),
-    ...accounts.flatMap(([id, account]) => account.policies.filter((policy) => policy.policyName.startsWith('DatadogIntegrationPolicy')).map(() => `policy in ${id}`)),
+    ...accounts.flatMap(([id, account]) =>
+      account.roles.filter((role) => role.roleName === 'DatadogIntegrationRole').map(() => `role in ${id}`),
+    ),
+    ...accounts.flatMap(([id, account]) =>
+      account.policies.filter((policy) => policy.policyName.startsWith('DatadogIntegrationPolicy')).map(() => `policy in ${id}`),
+    ),
     ...summary.datadogAccounts.map((registration) => `registration ${registration.id}`),
   ];
 }
@@ -50,7 +54,11 @@ describe('Hostile input: runLocally', () => {
     const progress: unknown[] = [];
 
     // Act
-    const { value: summary, error, output } = await captureOutput(() =>
+    const {
+      value: summary,
+      error,
+      output,
+    } = await captureOutput(() =>
       runLocally({ input, datadogUrl: datadog.url, datadogKeys: KEYS, logLevel: 'DEBUG', onProgress: (event) => progress.push(event) }),
     );
 
@@ -71,7 +79,12 @@ describe('Hostile input: runLocally', () => {
   it('captures the starter’s log line in a local run (control: the scans below see what the functions log)', async () => {
     // Act
     const { value: summary, output } = await captureOutput(() =>
-      runLocally({ input: sampleEvent('control-tower-create-managed-account-failed.json'), datadogUrl: datadog.url, datadogKeys: KEYS, logLevel: 'DEBUG' }),
+      runLocally({
+        input: sampleEvent('control-tower-create-managed-account-failed.json'),
+        datadogUrl: datadog.url,
+        datadogKeys: KEYS,
+        logLevel: 'DEBUG',
+      }),
     );
 
     // Assess
@@ -103,7 +116,11 @@ describe('Hostile input: runLocally', () => {
   it('rejects a console input with a hostile field name, and says which input was refused', async () => {
     // Act
     const { value: summary } = await captureOutput(() =>
-      runLocally({ input: { accountId: '444455556666', "x'; DROP TABLE accounts;--\nforged-entry": 1 }, datadogUrl: datadog.url, datadogKeys: KEYS }),
+      runLocally({
+        input: { accountId: '444455556666', "x'; DROP TABLE accounts;--\nforged-entry": 1 },
+        datadogUrl: datadog.url,
+        datadogKeys: KEYS,
+      }),
     );
 
     // Assess

@@ -103,7 +103,11 @@ describe('Hostile input: startOnboarding', () => {
 
     // Assess
     expect(logLines(output)).toEqual([
-      expect.objectContaining({ level: 'INFO', message: 'event ignored', reason: 'CreateManagedAccount for account 444455556666 is in state FAILED' }),
+      expect.objectContaining({
+        level: 'INFO',
+        message: 'event ignored',
+        reason: 'CreateManagedAccount for account 444455556666 is in state FAILED',
+      }),
     ]);
     expect(echoedPayloads(`x ${PAYLOADS[0].value} x`)).toEqual([PAYLOADS[0].name]);
   });

@@ -61,7 +61,13 @@ function parameter(environment: CallEnvironment, name: string): string {
 function trustsStackAccount(deployment: SimulatedDeployment): object {
   return {
     Version: '2012-10-17',
-    Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:${deployment.partition}:iam::${deployment.names.accountId}:root` }, Action: 'sts:AssumeRole' }],
+    Statement: [
+      {
+        Effect: 'Allow',
+        Principal: { AWS: `arn:${deployment.partition}:iam::${deployment.names.accountId}:root` },
+        Action: 'sts:AssumeRole',
+      },
+    ],
   };
 }
 
@@ -71,11 +77,18 @@ function otherPartition(partition: string): string {
 }
 
 /** The Datadog role of the member account, as ProvisionRole leaves it for validation. */
-export function datadogRoleDuringValidation(environment: CallEnvironment): { arn: string; trustPolicy: object; tags: Record<string, string> } {
+export function datadogRoleDuringValidation(environment: CallEnvironment): {
+  arn: string;
+  trustPolicy: object;
+  tags: Record<string, string>;
+} {
   const { deployment } = environment;
   return {
     arn: `arn:${deployment.partition}:iam::${MEMBER_ACCOUNT_ID}:role/${parameter(environment, 'DatadogRoleName')}`,
-    trustPolicy: buildTrustPolicy(datadogPrincipalArn(deployment.datadogSite, deployment.partition), EXTERNAL_ID, { principalArn: deployment.validatorRoleArn, expiresAt: VALIDATOR_TRUST_EXPIRES_AT }),
+    trustPolicy: buildTrustPolicy(datadogPrincipalArn(deployment.datadogSite, deployment.partition), EXTERNAL_ID, {
+      principalArn: deployment.validatorRoleArn,
+      expiresAt: VALIDATOR_TRUST_EXPIRES_AT,
+    }),
     tags: { [`aws:ResourceTag/${MANAGED_BY_TAG_KEY}`]: MANAGED_BY_TAG_VALUE },
   };
 }
@@ -128,7 +141,11 @@ export function expectedCalls(environment: CallEnvironment): Record<string, Expe
   const datadogRole = datadogRoleDuringValidation(environment);
   return {
     StartOnboardingFunction: [
-      { action: 'states:StartExecution', resource: deployment.stateMachineArn, purpose: 'start onboard-<account> (shared/onboarding/start-execution.ts)' },
+      {
+        action: 'states:StartExecution',
+        resource: deployment.stateMachineArn,
+        purpose: 'start onboard-<account> (shared/onboarding/start-execution.ts)',
+      },
       {
         action: 'sqs:SendMessage',
         resource: String(deployment.resolution.resources['LifecycleEventsDeadLetterQueue.Arn']),
@@ -146,7 +163,8 @@ export function expectedCalls(environment: CallEnvironment): Record<string, Expe
       {
         action: 'organizations:DescribeCreateAccountStatus',
         resource: '*',
-        purpose: 'follow a CreateGovCloudAccount request until it names its accounts (shared/steps/describe-account-request.ts); the action has no resource type',
+        purpose:
+          'follow a CreateGovCloudAccount request until it names its accounts (shared/steps/describe-account-request.ts); the action has no resource type',
       },
     ],
     ResolveTargetFunction: [
@@ -167,22 +185,38 @@ export function expectedCalls(environment: CallEnvironment): Record<string, Expe
     ProvisionAccessKeyFunction: [
       ...reachMember,
       keySecret('secretsmanager:GetSecretValue', 'read the stored key, to keep it while IAM still has it (readStoredKey)'),
-      keySecret('secretsmanager:DescribeSecret', "find the account's key secret (its ARN), to read the stored key and to store a new one (keySecretArn)"),
+      keySecret(
+        'secretsmanager:DescribeSecret',
+        "find the account's key secret (its ARN), to read the stored key and to store a new one (keySecretArn)",
+      ),
       keySecret('secretsmanager:CreateSecret', "create the account's key secret with its first key (storeKey)"),
-      keySecret('secretsmanager:TagResource', 'CreateSecret with Tags (managed-by, aws-account-id) also needs TagResource (Secrets Manager API reference, CreateSecret)'),
+      keySecret(
+        'secretsmanager:TagResource',
+        'CreateSecret with Tags (managed-by, aws-account-id) also needs TagResource (Secrets Manager API reference, CreateSecret)',
+      ),
       keySecret('secretsmanager:PutSecretValue', 'store a new key in the existing secret when the stored one is gone from IAM (storeKey)'),
       keySecret('secretsmanager:PutResourcePolicy', "limit reading the secret to the access-key steps' roles (storeKey)"),
-      keySecret('secretsmanager:RotateSecret', 'schedule the rotation of the stored key by RotateAccessKeyFunction, RotateImmediately false (storeKey)'),
+      keySecret(
+        'secretsmanager:RotateSecret',
+        'schedule the rotation of the stored key by RotateAccessKeyFunction, RotateImmediately false (storeKey)',
+      ),
       {
         action: 'lambda:InvokeFunction',
         resource: deployment.functionArn('RotateAccessKeyFunction'),
-        purpose: 'RotateSecret requires its caller to be able to invoke the rotation function (Secrets Manager API reference, RotateSecret: required permissions)',
+        purpose:
+          'RotateSecret requires its caller to be able to invoke the rotation function (Secrets Manager API reference, RotateSecret: required permissions)',
         forRotateSecret: true,
       },
     ],
     RotateAccessKeyFunction: [
-      keySecret('secretsmanager:DescribeSecret', "read the key secret's account and partition tags, and its versions' staging labels (functions/rotate-access-key/index.ts, shared/onboarding/rotate-access-key.ts)"),
-      keySecret('secretsmanager:GetSecretValue', 'read the current key, to keep it while creating the new one, and the pending key to give Datadog and test (readStoredKey)'),
+      keySecret(
+        'secretsmanager:DescribeSecret',
+        "read the key secret's account and partition tags, and its versions' staging labels (functions/rotate-access-key/index.ts, shared/onboarding/rotate-access-key.ts)",
+      ),
+      keySecret(
+        'secretsmanager:GetSecretValue',
+        'read the current key, to keep it while creating the new one, and the pending key to give Datadog and test (readStoredKey)',
+      ),
       keySecret('secretsmanager:PutSecretValue', 'store the new key as the AWSPENDING version (createSecret)'),
       keySecret('secretsmanager:UpdateSecretVersionStage', 'make the pending version AWSCURRENT (finishSecret)'),
       { ...readKeys, purpose: 'read the Datadog keys to give Datadog the new key (setSecret, shared/datadog/keys.ts)' },
@@ -214,7 +248,8 @@ export function expectedCalls(environment: CallEnvironment): Record<string, Expe
       {
         action: 'states:StartExecution',
         resource: deployment.stateMachineArn,
-        purpose: 'the StartAccountOnboarding state (states:startExecution) starts onboard-<account> for each account of a CreateGovCloudAccount request',
+        purpose:
+          'the StartAccountOnboarding state (states:startExecution) starts onboard-<account> for each account of a CreateGovCloudAccount request',
       },
       ...[
         'DescribeAccountRequestFunction',
@@ -226,7 +261,11 @@ export function expectedCalls(environment: CallEnvironment): Record<string, Expe
         'ValidateRoleFunction',
         'RemoveValidatorTrustFunction',
         'RegisterAccountFunction',
-      ].map((logicalId) => ({ action: 'lambda:InvokeFunction', resource: deployment.functionArn(logicalId), purpose: `the ${logicalId} Task state` })),
+      ].map((logicalId) => ({
+        action: 'lambda:InvokeFunction',
+        resource: deployment.functionArn(logicalId),
+        purpose: `the ${logicalId} Task state`,
+      })),
     ],
   };
 }
@@ -249,7 +288,11 @@ export function forbiddenCalls(environment: CallEnvironment): ForbiddenCall[] {
       why: 'access keys are created only in member accounts, through the access role',
     },
     { action: 'iam:PassRole', resource: `arn:${p}:iam::${accountId}:role/${stackName}-ValidatorRole`, why: 'no role passing' },
-    { action: 'iam:CreateRole', resource: `arn:${p}:iam::${accountId}:role/${parameter(environment, 'DatadogRoleName')}`, why: 'roles are created only in member accounts, through the access role' },
+    {
+      action: 'iam:CreateRole',
+      resource: `arn:${p}:iam::${accountId}:role/${parameter(environment, 'DatadogRoleName')}`,
+      why: 'roles are created only in member accounts, through the access role',
+    },
     {
       action: 'sts:AssumeRole',
       resource: `arn:${p}:iam::${MEMBER_ACCOUNT_ID}:role/SomeOtherRole`,
@@ -268,7 +311,10 @@ export function forbiddenCalls(environment: CallEnvironment): ForbiddenCall[] {
       resource: `arn:${p}:iam::${MEMBER_ACCOUNT_ID}:role/${parameter(environment, 'DatadogRoleName')}`,
       why: 'the Datadog role only while it carries the managed-by tag (here it does not)',
       context: { 'sts:ExternalId': EXTERNAL_ID },
-      resourcePolicy: buildTrustPolicy(datadogPrincipalArn(deployment.datadogSite, p), EXTERNAL_ID, { principalArn: deployment.validatorRoleArn, expiresAt: VALIDATOR_TRUST_EXPIRES_AT }),
+      resourcePolicy: buildTrustPolicy(datadogPrincipalArn(deployment.datadogSite, p), EXTERNAL_ID, {
+        principalArn: deployment.validatorRoleArn,
+        expiresAt: VALIDATOR_TRUST_EXPIRES_AT,
+      }),
     },
     ...['MemberAccessRoleName', 'ControlTowerAccessRoleName'].map((name) => ({
       action: 'sts:AssumeRole',
@@ -281,20 +327,43 @@ export function forbiddenCalls(environment: CallEnvironment): ForbiddenCall[] {
       resource: `arn:${p}:iam::${OUTSIDE_ACCOUNT_ID}:role/${parameter(environment, 'DatadogRoleName')}`,
       why: 'the Datadog role only in accounts of this organization, even tagged as this tool’s and trusting the validator',
       context: { [`aws:ResourceTag/${MANAGED_BY_TAG_KEY}`]: MANAGED_BY_TAG_VALUE, 'sts:ExternalId': EXTERNAL_ID },
-      resourcePolicy: buildTrustPolicy(datadogPrincipalArn(deployment.datadogSite, p), EXTERNAL_ID, { principalArn: deployment.validatorRoleArn, expiresAt: VALIDATOR_TRUST_EXPIRES_AT }),
+      resourcePolicy: buildTrustPolicy(datadogPrincipalArn(deployment.datadogSite, p), EXTERNAL_ID, {
+        principalArn: deployment.validatorRoleArn,
+        expiresAt: VALIDATOR_TRUST_EXPIRES_AT,
+      }),
     },
-    { action: 'secretsmanager:GetSecretValue', resource: `${secrets}another-secret-XyZ123`, why: 'no secret but the keys, the partition credentials and the key secrets' },
+    {
+      action: 'secretsmanager:GetSecretValue',
+      resource: `${secrets}another-secret-XyZ123`,
+      why: 'no secret but the keys, the partition credentials and the key secrets',
+    },
     { action: 'secretsmanager:PutSecretValue', resource: deployment.secretArn, why: 'the keys secret is read-only' },
     { action: 'secretsmanager:PutResourcePolicy', resource: deployment.secretArn, why: 'no function decides who reads the keys secret' },
     { action: 'secretsmanager:PutSecretValue', resource: partitionCredentials, why: 'the partition credentials are read-only' },
-    { action: 'secretsmanager:CreateSecret', resource: `${secrets}another-secret-XyZ123`, why: 'secrets are created only under AccessKeySecretPrefix' },
+    {
+      action: 'secretsmanager:CreateSecret',
+      resource: `${secrets}another-secret-XyZ123`,
+      why: 'secrets are created only under AccessKeySecretPrefix',
+    },
     { action: 'secretsmanager:TagResource', resource: deployment.secretArn, why: 'secrets are tagged only under AccessKeySecretPrefix' },
     { action: 'secretsmanager:DeleteSecret', resource: keySecret, why: 'no function deletes a key secret' },
     { action: 'secretsmanager:DeleteResourcePolicy', resource: keySecret, why: "no function lifts a key secret's readers-only policy" },
     { action: 'secretsmanager:ListSecrets', resource: '*', why: 'no secret listing' },
-    { action: 'states:StartExecution', resource: `arn:${p}:states:${region}:${accountId}:stateMachine:another-machine`, why: 'no state machine but its own' },
-    { action: 'states:StopExecution', resource: `arn:${p}:states:${region}:${accountId}:execution:${stackName}-onboarding:onboard-${MEMBER_ACCOUNT_ID}`, why: 'no execution control but start and describe' },
-    { action: 'lambda:InvokeFunction', resource: `arn:${p}:lambda:${region}:${accountId}:function:another-function`, why: 'no function outside the stack' },
+    {
+      action: 'states:StartExecution',
+      resource: `arn:${p}:states:${region}:${accountId}:stateMachine:another-machine`,
+      why: 'no state machine but its own',
+    },
+    {
+      action: 'states:StopExecution',
+      resource: `arn:${p}:states:${region}:${accountId}:execution:${stackName}-onboarding:onboard-${MEMBER_ACCOUNT_ID}`,
+      why: 'no execution control but start and describe',
+    },
+    {
+      action: 'lambda:InvokeFunction',
+      resource: `arn:${p}:lambda:${region}:${accountId}:function:another-function`,
+      why: 'no function outside the stack',
+    },
     { action: 's3:GetObject', resource: `arn:${p}:s3:::another-bucket/object`, why: 'no S3 at all' },
     { action: 'organizations:ListAccounts', resource: '*', why: 'no Organizations call' },
   ];
@@ -317,30 +386,59 @@ export function forbiddenCallsOf(environment: CallEnvironment): Record<string, F
     ProvisionAccessKeyFunction: [
       { action: 'secretsmanager:GetSecretValue', resource: deployment.secretArn, why: 'the Datadog keys are for the Datadog steps only' },
       { action: 'secretsmanager:DescribeSecret', resource: deployment.secretArn, why: 'it describes only key secrets' },
-      { action: 'secretsmanager:PutSecretValue', resource: partitionCredentials, why: 'it reads the partition credentials, never writes them' },
+      {
+        action: 'secretsmanager:PutSecretValue',
+        resource: partitionCredentials,
+        why: 'it reads the partition credentials, never writes them',
+      },
     ],
     ValidateAccessKeyFunction: [
       ...keySecretWrites,
       { action: 'secretsmanager:GetSecretValue', resource: deployment.secretArn, why: 'it never talks to Datadog' },
       { action: 'secretsmanager:GetSecretValue', resource: partitionCredentials, why: 'the stored key reaches its partition by itself' },
-      { action: 'sts:AssumeRole', resource: `arn:${deployment.partition}:iam::${MEMBER_ACCOUNT_ID}:role/${parameter(environment, 'MemberAccessRoleName')}`, why: 'it uses only the stored key', resourcePolicy: trustsStackAccount(deployment) },
+      {
+        action: 'sts:AssumeRole',
+        resource: `arn:${deployment.partition}:iam::${MEMBER_ACCOUNT_ID}:role/${parameter(environment, 'MemberAccessRoleName')}`,
+        why: 'it uses only the stored key',
+        resourcePolicy: trustsStackAccount(deployment),
+      },
     ],
     RegisterAccountFunction: [
       ...keySecretWrites,
       { action: 'secretsmanager:GetSecretValue', resource: partitionCredentials, why: 'it talks only to Datadog' },
     ],
     RotateAccessKeyFunction: [
-      ...['CreateSecret', 'PutResourcePolicy', 'TagResource', 'RotateSecret'].map(
-        (action): ForbiddenCall => ({ action: `secretsmanager:${action}`, resource: keySecret, why: 'it rotates the key of an existing secret; the onboarding creates, locks down and schedules it' }),
-      ),
-      { action: 'secretsmanager:GetSecretValue', resource: `${secrets}another-secret-XyZ123`, why: 'it reads only the key secrets, the Datadog keys and the partition credentials' },
+      ...['CreateSecret', 'PutResourcePolicy', 'TagResource', 'RotateSecret'].map((action): ForbiddenCall => ({
+        action: `secretsmanager:${action}`,
+        resource: keySecret,
+        why: 'it rotates the key of an existing secret; the onboarding creates, locks down and schedules it',
+      })),
+      {
+        action: 'secretsmanager:GetSecretValue',
+        resource: `${secrets}another-secret-XyZ123`,
+        why: 'it reads only the key secrets, the Datadog keys and the partition credentials',
+      },
       { action: 'secretsmanager:UpdateSecretVersionStage', resource: deployment.secretArn, why: 'it rotates only key secrets' },
       { action: 'secretsmanager:UpdateSecretVersionStage', resource: partitionCredentials, why: 'it rotates only key secrets' },
-      { action: 'secretsmanager:PutSecretValue', resource: partitionCredentials, why: 'it reads the partition credentials, never writes them' },
-      { action: 'iam:DeleteAccessKey', resource: `arn:${deployment.partition}:iam::${accountId}:user/${parameter(environment, 'DatadogUserName')}`, why: 'keys are changed only in member accounts, through the access role' },
-      { action: 'lambda:InvokeFunction', resource: deployment.functionArn('RotateAccessKeyFunction'), why: 'only Secrets Manager invokes it' },
+      {
+        action: 'secretsmanager:PutSecretValue',
+        resource: partitionCredentials,
+        why: 'it reads the partition credentials, never writes them',
+      },
+      {
+        action: 'iam:DeleteAccessKey',
+        resource: `arn:${deployment.partition}:iam::${accountId}:user/${parameter(environment, 'DatadogUserName')}`,
+        why: 'keys are changed only in member accounts, through the access role',
+      },
+      {
+        action: 'lambda:InvokeFunction',
+        resource: deployment.functionArn('RotateAccessKeyFunction'),
+        why: 'only Secrets Manager invokes it',
+      },
     ],
-    LookUpRegistrationFunction: [{ action: 'secretsmanager:GetSecretValue', resource: keySecret, why: 'looking up a registration needs no stored key' }],
+    LookUpRegistrationFunction: [
+      { action: 'secretsmanager:GetSecretValue', resource: keySecret, why: 'looking up a registration needs no stored key' },
+    ],
     ValidateRoleFunction: [{ action: 'secretsmanager:GetSecretValue', resource: keySecret, why: 'role delegation needs no stored key' }],
     ProvisionRoleFunction: [{ action: 'secretsmanager:GetSecretValue', resource: keySecret, why: 'role delegation needs no stored key' }],
   };
@@ -348,7 +446,12 @@ export function forbiddenCallsOf(environment: CallEnvironment): Record<string, F
 
 /** Whether a resource matches a table resource, where `*` stands for any characters. */
 export function matchesResource(pattern: string, resource: string): boolean {
-  const regex = new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  const regex = new RegExp(
+    `^${pattern
+      .split('*')
+      .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  );
   return regex.test(resource);
 }
 

@@ -14,7 +14,13 @@
  * keys by the rotation function (a GovCloud account and a China account). What only a stack of one partition
  * can do is listed in {@link notMadeIn}, and checked to be made by the other.
  */
-import { SIMULATED_PARTITIONS, STACK_ACCOUNT_ID, simulatedDeployment, type SimulatedDeployment, type SimulatedPartition } from '../support/simulated-deployment';
+import {
+  SIMULATED_PARTITIONS,
+  STACK_ACCOUNT_ID,
+  simulatedDeployment,
+  type SimulatedDeployment,
+  type SimulatedPartition,
+} from '../support/simulated-deployment';
 import type { AttributedCall, Delivery, RecordedOnboarding } from '../support/recorded-run';
 import { loadDefinition, loadTemplate } from '../../local/template';
 import { authTypeFor } from '../../shared/datadog-sites';
@@ -88,11 +94,17 @@ async function recordScenariosOnce(
     deliveries: [[organizations], [replay('replay-a', MEMBER_ACCOUNT_ID), replay('replay-b', MEMBER_ACCOUNT_ID)]],
   });
   // An account whose access role is missing, from the start or by the time the validator's trust is removed.
-  const removeTrust = sampleEvent('functions/remove-validator-trust.json') as { target: { accountId: string; memberAccessRoleName: string }; externalId: string };
+  const removeTrust = sampleEvent('functions/remove-validator-trust.json') as {
+    target: { accountId: string; memberAccessRoleName: string };
+    externalId: string;
+  };
   const lateTarget = { ...removeTrust.target, accountId: UNREACHABLE_ACCOUNT_ID, partition, datadogSite: lifecycle.deployment.datadogSite };
   const unreachable = await recordOnboarding({
     partition,
-    deliveries: [[replay('replay-unreachable', UNREACHABLE_ACCOUNT_ID)], [{ task: 'RemoveValidatorTrustFunction', input: { ...removeTrust, target: lateTarget } }]],
+    deliveries: [
+      [replay('replay-unreachable', UNREACHABLE_ACCOUNT_ID)],
+      [{ task: 'RemoveValidatorTrustFunction', input: { ...removeTrust, target: lateTarget } }],
+    ],
     unreachableAccounts: [UNREACHABLE_ACCOUNT_ID],
   });
   // Role delegation into the other partition (ddog-gov.com has a Datadog principal in both), then a replay of it.
@@ -100,7 +112,10 @@ async function recordScenariosOnce(
   const otherPartitionRole = await recordOnboarding({
     partition,
     parameters: { DatadogSite: 'ddog-gov.com' },
-    deliveries: [[replay('other-partition', OTHER_PARTITION_ACCOUNT_ID, { partition: other })], [replay('other-partition-again', OTHER_PARTITION_ACCOUNT_ID, { partition: other })]],
+    deliveries: [
+      [replay('other-partition', OTHER_PARTITION_ACCOUNT_ID, { partition: other })],
+      [replay('other-partition-again', OTHER_PARTITION_ACCOUNT_ID, { partition: other })],
+    ],
   });
   // Access keys (a commercial Datadog site has no principal in GovCloud or China): a GovCloud account (in the stack's
   // own partition for a GovCloud stack, through a Control Tower event; in another for a commercial stack) and a China
@@ -111,8 +126,16 @@ async function recordScenariosOnce(
           partition,
           parameters: { DatadogSite: 'datadoghq.com' },
           deliveries: [
-            [replay('govcloud-keys', OTHER_PARTITION_ACCOUNT_ID, { partition: 'aws-us-gov' }), replay('china-keys', CHINA_ACCOUNT_ID, { partition: 'aws-cn' })],
-            [accessKeysDeleted({ accountId: OTHER_PARTITION_ACCOUNT_ID, partition: 'aws-us-gov', accessRole: MEMBER_ACCESS_ROLE }, DATADOG_USER_NAME)],
+            [
+              replay('govcloud-keys', OTHER_PARTITION_ACCOUNT_ID, { partition: 'aws-us-gov' }),
+              replay('china-keys', CHINA_ACCOUNT_ID, { partition: 'aws-cn' }),
+            ],
+            [
+              accessKeysDeleted(
+                { accountId: OTHER_PARTITION_ACCOUNT_ID, partition: 'aws-us-gov', accessRole: MEMBER_ACCESS_ROLE },
+                DATADOG_USER_NAME,
+              ),
+            ],
             [replay('govcloud-keys-again', OTHER_PARTITION_ACCOUNT_ID, { partition: 'aws-us-gov' })],
           ],
         })
@@ -120,7 +143,11 @@ async function recordScenariosOnce(
           partition,
           parameters: { DatadogSite: 'datadoghq.com' },
           deliveries: [
-            [controlTower, replay('china-keys', CHINA_ACCOUNT_ID, { partition: 'aws-cn' }), replay('unreachable-keys', UNREACHABLE_ACCOUNT_ID)],
+            [
+              controlTower,
+              replay('china-keys', CHINA_ACCOUNT_ID, { partition: 'aws-cn' }),
+              replay('unreachable-keys', UNREACHABLE_ACCOUNT_ID),
+            ],
             [accessKeysDeleted({ accountId: MEMBER_ACCOUNT_ID, partition, accessRole: CONTROL_TOWER_ROLE }, DATADOG_USER_NAME)],
             [replay('govcloud-keys-again', MEMBER_ACCOUNT_ID, { memberAccessRoleName: CONTROL_TOWER_ROLE })],
           ],
@@ -129,13 +156,21 @@ async function recordScenariosOnce(
   // A CreateGovCloudAccount request (a commercial API: a GovCloud stack never receives one), delivered twice: the state
   // machine waits for it, then starts the onboarding of both accounts (role delegation for the commercial one, an access
   // key for the GovCloud one on a commercial Datadog site).
-  const request = sampleEvent('organizations-create-govcloud-account.json') as { detail: { responseElements: { createAccountStatus: { id: string } } } };
+  const request = sampleEvent('organizations-create-govcloud-account.json') as {
+    detail: { responseElements: { createAccountStatus: { id: string } } };
+  };
   const accountRequest =
     partition === 'aws'
       ? await recordOnboarding({
           partition,
           deliveries: [[{ event: request }, { event: request }]],
-          accountRequests: [{ id: request.detail.responseElements.createAccountStatus.id, accountId: REQUESTED.commercial, govCloudAccountId: REQUESTED.govCloud }],
+          accountRequests: [
+            {
+              id: request.detail.responseElements.createAccountStatus.id,
+              accountId: REQUESTED.commercial,
+              govCloudAccountId: REQUESTED.govCloud,
+            },
+          ],
         })
       : await recordOnboarding({ partition, deliveries: [] });
   // Rotation of access keys by RotateAccessKeyFunction: a GovCloud account (through the stored GovCloud credentials
@@ -149,14 +184,22 @@ async function recordScenariosOnce(
       : [
           [replay('control-tower-keys', CONTROL_TOWER_KEYS_ACCOUNT_ID, { memberAccessRoleName: CONTROL_TOWER_ROLE })],
           [rotation(CONTROL_TOWER_KEYS_ACCOUNT_ID)],
-          [{ change: `${CONTROL_TOWER_KEYS_ACCOUNT_ID} is suspended`, apply: (sandbox) => sandbox.setAccountState(CONTROL_TOWER_KEYS_ACCOUNT_ID, 'SUSPENDED') }],
+          [
+            {
+              change: `${CONTROL_TOWER_KEYS_ACCOUNT_ID} is suspended`,
+              apply: (sandbox) => sandbox.setAccountState(CONTROL_TOWER_KEYS_ACCOUNT_ID, 'SUSPENDED'),
+            },
+          ],
           [rotation(CONTROL_TOWER_KEYS_ACCOUNT_ID)],
         ];
   const rotationRun = await recordOnboarding({
     partition,
     parameters: { DatadogSite: 'datadoghq.com' },
     deliveries: [
-      [replay('govcloud-keys', govCloudAccount, { partition: 'aws-us-gov' }), replay('china-keys', CHINA_ACCOUNT_ID, { partition: 'aws-cn' })],
+      [
+        replay('govcloud-keys', govCloudAccount, { partition: 'aws-us-gov' }),
+        replay('china-keys', CHINA_ACCOUNT_ID, { partition: 'aws-cn' }),
+      ],
       [rotation(govCloudAccount), rotation(CHINA_ACCOUNT_ID)],
       [rotation(govCloudAccount)],
       ...controlTowerKeys,
@@ -169,7 +212,10 @@ async function recordScenariosOnce(
 function untabledCalls(calls: AttributedCall[], table: Record<string, ExpectedCall[]>): string[] {
   return calls
     .filter((call) => call.ownRole)
-    .filter((call) => !(table[call.logicalId] ?? []).some((entry) => entry.action === call.action && matchesResource(entry.resource, call.resource)))
+    .filter(
+      (call) =>
+        !(table[call.logicalId] ?? []).some((entry) => entry.action === call.action && matchesResource(entry.resource, call.resource)),
+    )
     .map((call) => `${call.logicalId}: ${call.action} ${call.resource}`);
 }
 
@@ -186,7 +232,11 @@ function unusedEntries(tableOf: (run: RecordedOnboarding) => Record<string, Expe
       ...run.invocations
         .filter((invocation) => invocation.invokedBy === 'state-machine')
         .map((invocation) => ({ logicalId: 'OnboardingStateMachine', action: 'lambda:InvokeFunction', resource: invocation.functionArn })),
-      ...run.stateMachineStarts.map((start) => ({ logicalId: 'OnboardingStateMachine', action: 'states:StartExecution', resource: start.stateMachineArn })),
+      ...run.stateMachineStarts.map((start) => ({
+        logicalId: 'OnboardingStateMachine',
+        action: 'states:StartExecution',
+        resource: start.stateMachineArn,
+      })),
     ],
   }));
   return Object.entries(made[0].table).flatMap(([logicalId, entries]) =>
@@ -197,7 +247,9 @@ function unusedEntries(tableOf: (run: RecordedOnboarding) => Record<string, Expe
         ({ index }) =>
           !made.some(({ table, calls }) => {
             const own = table[logicalId][index];
-            return calls.some((call) => call.logicalId === logicalId && call.action === own.action && matchesResource(own.resource, call.resource));
+            return calls.some(
+              (call) => call.logicalId === logicalId && call.action === own.action && matchesResource(own.resource, call.resource),
+            );
           }),
       )
       .map(({ entry }) => `${logicalId}: ${entry.action} ${entry.resource}`),
@@ -254,10 +306,19 @@ function notMadeIn(deployment: SimulatedDeployment): string[] {
  */
 function tableFor(deployment: SimulatedDeployment): Record<string, ExpectedCall[]> {
   const roleSite = simulatedDeployment(template, deployment.partition).datadogSite;
-  return expectedCalls({ template, deployment: authTypeFor(deployment.datadogSite, deployment.partition) === 'role' ? deployment : { ...deployment, datadogSite: roleSite } });
+  return expectedCalls({
+    template,
+    deployment:
+      authTypeFor(deployment.datadogSite, deployment.partition) === 'role' ? deployment : { ...deployment, datadogSite: roleSite },
+  });
 }
 
-type StateDefinition = { Type: string; Resource?: string; ItemProcessor?: { States: Record<string, StateDefinition> }; Iterator?: { States: Record<string, StateDefinition> } };
+type StateDefinition = {
+  Type: string;
+  Resource?: string;
+  ItemProcessor?: { States: Record<string, StateDefinition> };
+  Iterator?: { States: Record<string, StateDefinition> };
+};
 
 /** Every Task resource of a definition, those inside Map states included. */
 function taskResources(states: Record<string, StateDefinition>): string[] {
@@ -282,7 +343,14 @@ describe('Function: untabledCalls', () => {
   it('reports an own-role call the table lacks, and not one made with assumed credentials', () => {
     // Prepare
     const table = { F: [{ action: 'states:DescribeExecution', resource: 'arn:aws:states:r:1:execution:m:*', purpose: 'test' }] };
-    const call = (action: string, resource: string, ownRole: boolean): AttributedCall => ({ logicalId: 'F', principalArn: 'p', action, resource, ownRole, input: {} });
+    const call = (action: string, resource: string, ownRole: boolean): AttributedCall => ({
+      logicalId: 'F',
+      principalArn: 'p',
+      action,
+      resource,
+      ownRole,
+      input: {},
+    });
 
     // Act
     const untabled = untabledCalls(
@@ -296,7 +364,10 @@ describe('Function: untabledCalls', () => {
     );
 
     // Assess
-    expect(untabled).toEqual(['F: states:StopExecution arn:aws:states:r:1:execution:m:onboard-1', 'F: states:DescribeExecution arn:aws:states:r:1:stateMachine:m']);
+    expect(untabled).toEqual([
+      'F: states:StopExecution arn:aws:states:r:1:execution:m:onboard-1',
+      'F: states:DescribeExecution arn:aws:states:r:1:stateMachine:m',
+    ]);
   });
 });
 
@@ -308,7 +379,8 @@ async function recordAll(): Promise<void> {
 
 const outputOf = (run: RecordedOnboarding) =>
   run.executions.map((execution) => {
-    const output = execution.output as { authType?: string; partition?: string; validationAttempts?: number; datadog?: { action?: string } } | undefined;
+    const output = execution.output as
+      { authType?: string; partition?: string; validationAttempts?: number; datadog?: { action?: string } } | undefined;
     return [execution.name, execution.status, execution.error ?? output?.authType, output?.partition, output?.datadog?.action];
   });
 
@@ -323,10 +395,16 @@ describe.each(SIMULATED_PARTITIONS)('Handlers run in the sandbox, partition %s',
     const other = OTHER_PARTITION[partition];
 
     // Assess
-    expect(lifecycle.starterResults.map((result) => (result as { outcome: string }).outcome)).toEqual(['started', 'already-running', 'started']);
+    expect(lifecycle.starterResults.map((result) => (result as { outcome: string }).outcome)).toEqual([
+      'started',
+      'already-running',
+      'started',
+    ]);
     expect(lifecycle.executions.map((execution) => execution.status)).toEqual(['SUCCEEDED', 'SUCCEEDED']);
     expect(replays.executions.map((execution) => execution.status)).toEqual(['SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED']);
-    expect(unreachable.executions.map((execution) => [execution.status, execution.error])).toEqual([['FAILED', 'MemberAccountAccessError']]);
+    expect(unreachable.executions.map((execution) => [execution.status, execution.error])).toEqual([
+      ['FAILED', 'MemberAccountAccessError'],
+    ]);
     expect(unreachable.taskResults).toEqual([{ task: 'RemoveValidatorTrustFunction', error: 'MemberAccountAccessError' }]);
     expect(Object.keys(otherPartitionRole.partitionCredentials)).toEqual([other]);
     expect(outputOf(otherPartitionRole)).toEqual([
@@ -363,7 +441,10 @@ describe.each(SIMULATED_PARTITIONS)('Handlers run in the sandbox, partition %s',
       return;
     }
     expect(accountRequest.starterResults.map((result) => (result as { outcome: string }).outcome)).toEqual(['started', 'already-running']);
-    expect(accountRequest.stateMachineStarts.map((start) => start.name).sort()).toEqual([`onboard-${REQUESTED.commercial}`, `onboard-${REQUESTED.govCloud}`]);
+    expect(accountRequest.stateMachineStarts.map((start) => start.name).sort()).toEqual([
+      `onboard-${REQUESTED.commercial}`,
+      `onboard-${REQUESTED.govCloud}`,
+    ]);
     expect(outcomes).toEqual([
       ['request-car-examplegovcloudrequestid333', 'SUCCEEDED', undefined, undefined, undefined],
       [`onboard-${REQUESTED.commercial}`, 'SUCCEEDED', 'role', 'aws', 'created'],
@@ -373,11 +454,15 @@ describe.each(SIMULATED_PARTITIONS)('Handlers run in the sandbox, partition %s',
 
   it('replaced a key deleted out of band in the existing key secret', () => {
     // Act
-    const writes = runs[partition].accessKeys.calls.filter((call) => call.logicalId === 'ProvisionAccessKeyFunction' && /^secretsmanager:(Create|Put|Tag)/.test(call.action));
+    const writes = runs[partition].accessKeys.calls.filter(
+      (call) => call.logicalId === 'ProvisionAccessKeyFunction' && /^secretsmanager:(Create|Put|Tag)/.test(call.action),
+    );
 
     // Assess
     expect(writes.map((call) => call.action)).toEqual([
-      ...['CreateSecret', 'TagResource', 'PutResourcePolicy', 'CreateSecret', 'TagResource', 'PutResourcePolicy'].map((action) => `secretsmanager:${action}`),
+      ...['CreateSecret', 'TagResource', 'PutResourcePolicy', 'CreateSecret', 'TagResource', 'PutResourcePolicy'].map(
+        (action) => `secretsmanager:${action}`,
+      ),
       'secretsmanager:PutSecretValue',
       'secretsmanager:PutResourcePolicy',
     ]);
@@ -403,7 +488,12 @@ describe.each(SIMULATED_PARTITIONS)('Handlers run in the sandbox, partition %s',
       [CHINA_ACCOUNT_ID, allSteps, undefined],
       [govCloudAccount, allSteps, undefined],
       // The Control Tower account is reached through its only role; once suspended, it is said to be, at the first step.
-      ...(controlTower ? [[CONTROL_TOWER_KEYS_ACCOUNT_ID, allSteps, undefined], [CONTROL_TOWER_KEYS_ACCOUNT_ID, [], 'AccountNotActiveError']] : []),
+      ...(controlTower
+        ? [
+            [CONTROL_TOWER_KEYS_ACCOUNT_ID, allSteps, undefined],
+            [CONTROL_TOWER_KEYS_ACCOUNT_ID, [], 'AccountNotActiveError'],
+          ]
+        : []),
     ]);
     expect(run.invocations.filter((invocation) => invocation.invokedBy === 'secretsmanager')).toHaveLength(controlTower ? 17 : 12);
     expect(own.filter((call) => call.action === 'secretsmanager:UpdateSecretVersionStage')).toHaveLength(controlTower ? 4 : 3);
@@ -444,16 +534,26 @@ describe.each(SIMULATED_PARTITIONS)('Handlers run in the sandbox, partition %s',
 
     // Act
     const tasks = taskResources(definition.States);
-    const invoked = new Set(all().flatMap((run) => run.invocations.filter((invocation) => invocation.invokedBy === 'state-machine').map((invocation) => invocation.functionArn)));
+    const invoked = new Set(
+      all().flatMap((run) =>
+        run.invocations.filter((invocation) => invocation.invokedBy === 'state-machine').map((invocation) => invocation.functionArn),
+      ),
+    );
     const started = new Set(all().flatMap((run) => run.stateMachineStarts.map((start) => start.stateMachineArn)));
 
     // Assess
     const tabledFunctions = table.filter((entry) => entry.action === 'lambda:InvokeFunction').map((entry) => entry.resource);
     const tabledIntegrations = table.filter((entry) => entry.action !== 'lambda:InvokeFunction');
     expect([...new Set(tasks.filter((resource) => lambdaArn.test(resource)))].sort()).toEqual(tabledFunctions.sort());
-    expect([...new Set(tasks.filter((resource) => !lambdaArn.test(resource)).map(integrationAction))].sort()).toEqual([...new Set(tabledIntegrations.map((entry) => entry.action))].sort());
+    expect([...new Set(tasks.filter((resource) => !lambdaArn.test(resource)).map(integrationAction))].sort()).toEqual(
+      [...new Set(tabledIntegrations.map((entry) => entry.action))].sort(),
+    );
     expect([...invoked].filter((arn) => !tabledFunctions.includes(arn))).toEqual([]);
-    expect([...started].filter((arn) => !tabledIntegrations.some((entry) => entry.action === 'states:StartExecution' && matchesResource(entry.resource, arn)))).toEqual([]);
+    expect(
+      [...started].filter(
+        (arn) => !tabledIntegrations.some((entry) => entry.action === 'states:StartExecution' && matchesResource(entry.resource, arn)),
+      ),
+    ).toEqual([]);
   });
 });
 
@@ -463,7 +563,10 @@ describe('Handlers run in the sandbox, across partitions', () => {
   it('make every call of the table with a stack of some partition', () => {
     // Act
     const neverMade = SIMULATED_PARTITIONS.map((partition) => {
-      const unused = unusedEntries((run) => tableFor(run.deployment), [runs[partition].lifecycle, ...Object.values(runs[partition]).filter((run) => run !== runs[partition].lifecycle)]);
+      const unused = unusedEntries(
+        (run) => tableFor(run.deployment),
+        [runs[partition].lifecycle, ...Object.values(runs[partition]).filter((run) => run !== runs[partition].lifecycle)],
+      );
       // The same entry in either partition's terms.
       return unused.map((entry) => entry.replace(/arn:[a-z-]+:/g, 'arn:PARTITION:'));
     }).reduce((left, right) => left.filter((entry) => right.includes(entry)));

@@ -8,7 +8,15 @@ import { accountOfArn, simulateRequest } from '../support/simulate';
 import { loadExecutionRolePolicies, type ExecutionRolePolicies } from '../../local/template-policies';
 import { loadTemplate } from '../../local/template';
 import { MANAGED_BY_TAG_KEY } from '../../shared/iam/ownership';
-import { EXTERNAL_ID, datadogRoleDuringValidation, expectedCalls, forbiddenCalls, forbiddenCallsOf, sampleResource, type ExpectedCall } from './handler-calls';
+import {
+  EXTERNAL_ID,
+  datadogRoleDuringValidation,
+  expectedCalls,
+  forbiddenCalls,
+  forbiddenCallsOf,
+  sampleResource,
+  type ExpectedCall,
+} from './handler-calls';
 
 const template = loadTemplate();
 
@@ -21,7 +29,10 @@ describe.each(SIMULATED_PARTITIONS)('Execution roles of template.yaml in partiti
   /** Simulates a call made by the role's function (or the state machine) with its own credentials. */
   const simulate = (role: ExecutionRolePolicies, call: Omit<ExpectedCall, 'purpose'>, resource = sampleResource(call)) =>
     simulateRequest({
-      principalArn: deployment.sessionArn(role.roleLogicalId, role.kind === 'function' ? `${deployment.names.stackName}-${role.logicalId}` : 'onboarding-execution'),
+      principalArn: deployment.sessionArn(
+        role.roleLogicalId,
+        role.kind === 'function' ? `${deployment.names.stackName}-${role.logicalId}` : 'onboarding-execution',
+      ),
       identityPolicies: role.policies.map((loaded) => ({ name: loaded.name, policy: loaded.policy })),
       action: call.action,
       resourceArn: resource,
@@ -82,26 +93,34 @@ describe.each(SIMULATED_PARTITIONS)('Execution roles of template.yaml in partiti
     expect(owners.filter((owner) => !roles.some((role) => role.logicalId === owner))).toEqual([]);
   });
 
-  it.each(cases.filter(([logicalId]) => logicalId in forbiddenCallsOf(environment)))('deny %s the calls singled out for it', async (logicalId, role) => {
-    // Prepare
-    const samples = forbiddenCallsOf(environment)[logicalId];
+  it.each(cases.filter(([logicalId]) => logicalId in forbiddenCallsOf(environment)))(
+    'deny %s the calls singled out for it',
+    async (logicalId, role) => {
+      // Prepare
+      const samples = forbiddenCallsOf(environment)[logicalId];
 
-    // Act
-    const allowed = [];
-    for (const call of samples) {
-      if ((await simulate(role, call, call.resource)) === 'Allowed') allowed.push(`${call.action} ${call.resource} (${call.why})`);
-    }
+      // Act
+      const allowed = [];
+      for (const call of samples) {
+        if ((await simulate(role, call, call.resource)) === 'Allowed') allowed.push(`${call.action} ${call.resource} (${call.why})`);
+      }
 
-    // Assess
-    expect(samples.length).toBeGreaterThan(0);
-    expect(allowed).toEqual([]);
-  });
+      // Assess
+      expect(samples.length).toBeGreaterThan(0);
+      expect(allowed).toEqual([]);
+    },
+  );
 
   describe('ValidateRoleFunction', () => {
     const validator = roles.find((role) => role.logicalId === 'ValidateRoleFunction')!;
     const datadogRole = datadogRoleDuringValidation(environment);
     const assume = (tags: Record<string, string>) =>
-      simulate(validator, { action: 'sts:AssumeRole', resource: datadogRole.arn, resourcePolicy: datadogRole.trustPolicy, context: { ...tags, 'sts:ExternalId': EXTERNAL_ID } });
+      simulate(validator, {
+        action: 'sts:AssumeRole',
+        resource: datadogRole.arn,
+        resourcePolicy: datadogRole.trustPolicy,
+        context: { ...tags, 'sts:ExternalId': EXTERNAL_ID },
+      });
 
     it('may assume the Datadog role while it carries the managed-by tag of this tool', async () => {
       // Act

@@ -23,7 +23,9 @@ function rolesIn(partition: (typeof SIMULATED_PARTITIONS)[number], source: Templ
 }
 
 /** Statements the template itself writes (AWS managed policies are only referenced), with their resolved form. */
-function authoredStatements(role: ExecutionRolePolicies): { authored: Record<string, unknown>; resolved: Record<string, unknown>; policy: string }[] {
+function authoredStatements(
+  role: ExecutionRolePolicies,
+): { authored: Record<string, unknown>; resolved: Record<string, unknown>; policy: string }[] {
   return role.policies.flatMap((loaded) =>
     (loaded.authored?.Statement ?? []).map((authored, index) => ({
       authored,
@@ -62,7 +64,9 @@ describe('Function: loadExecutionRolePolicies', () => {
 
     // Assess
     const stateMachine = roles.find((role) => role.logicalId === 'OnboardingStateMachine');
-    const invokeResolveTarget = stateMachine?.policies.find((loaded) => loaded.name.startsWith('LambdaInvokePolicy#') && JSON.stringify(loaded.policy).includes('-ResolveTargetFunction*'));
+    const invokeResolveTarget = stateMachine?.policies.find(
+      (loaded) => loaded.name.startsWith('LambdaInvokePolicy#') && JSON.stringify(loaded.policy).includes('-ResolveTargetFunction*'),
+    );
     expect(invokeResolveTarget).toMatchObject({
       source: 'sam-policy-template',
       policy: {
@@ -97,16 +101,38 @@ describe('Function: loadExecutionRolePolicies', () => {
 
   it('keeps the template expressions in the authored form of a SAM policy template', () => {
     // Act
-    const expanded = expandSamPolicyTemplate('AWSSecretsManagerGetSecretValuePolicy', { SecretArn: { Ref: 'DatadogKeysSecretArn' } }, 'test');
+    const expanded = expandSamPolicyTemplate(
+      'AWSSecretsManagerGetSecretValuePolicy',
+      { SecretArn: { Ref: 'DatadogKeysSecretArn' } },
+      'test',
+    );
 
     // Assess
-    expect(expanded.Statement).toEqual([{ Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: { 'Fn::Sub': '${DatadogKeysSecretArn}' } }]);
+    expect(expanded.Statement).toEqual([
+      { Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: { 'Fn::Sub': '${DatadogKeysSecretArn}' } },
+    ]);
   });
 
   it.each([
-    ['an unknown SAM policy template', (copy: Template) => ((copy.Resources.ResolveTargetFunction.Properties as Record<string, unknown>).Policies = [{ S3FullAccessPolicy: { BucketName: 'b' } }]), /S3FullAccessPolicy is not known/],
-    ['a managed policy other than AWSLambdaBasicExecutionRole', (copy: Template) => (copy.Resources.ValidatorRole.Properties!.ManagedPolicyArns as unknown[]).push('arn:aws:iam::aws:policy/AdministratorAccess'), /AdministratorAccess is not modelled/],
-    ['a property through which SAM adds permissions', (copy: Template) => ((copy.Resources.ProvisionRoleFunction.Properties as Record<string, unknown>).Tracing = 'Active'), /Tracing adds permissions/],
+    [
+      'an unknown SAM policy template',
+      (copy: Template) =>
+        ((copy.Resources.ResolveTargetFunction.Properties as Record<string, unknown>).Policies = [
+          { S3FullAccessPolicy: { BucketName: 'b' } },
+        ]),
+      /S3FullAccessPolicy is not known/,
+    ],
+    [
+      'a managed policy other than AWSLambdaBasicExecutionRole',
+      (copy: Template) =>
+        (copy.Resources.ValidatorRole.Properties!.ManagedPolicyArns as unknown[]).push('arn:aws:iam::aws:policy/AdministratorAccess'),
+      /AdministratorAccess is not modelled/,
+    ],
+    [
+      'a property through which SAM adds permissions',
+      (copy: Template) => ((copy.Resources.ProvisionRoleFunction.Properties as Record<string, unknown>).Tracing = 'Active'),
+      /Tracing adds permissions/,
+    ],
   ])('refuses %s rather than understate a role', (_, change, message) => {
     // Prepare
     const copy = structuredClone(template);
@@ -144,7 +170,8 @@ describe('Policies of template.yaml', () => {
     it('name no wildcard action, no NotAction and no NotResource', () => {
       // Act
       const offending = statements.filter(
-        ({ authored }) => 'NotAction' in authored || 'NotResource' in authored || statementActions(authored).some((action) => action.includes('*')),
+        ({ authored }) =>
+          'NotAction' in authored || 'NotResource' in authored || statementActions(authored).some((action) => action.includes('*')),
       );
 
       // Assess
@@ -156,7 +183,9 @@ describe('Policies of template.yaml', () => {
       // Act
       const assumeRole = statements.filter(({ resolved }) => statementActions(resolved).includes('sts:AssumeRole'));
       const unconfined = assumeRole.filter(
-        ({ resolved }) => (resolved.Condition as { StringEquals?: Record<string, unknown> } | undefined)?.StringEquals?.['aws:ResourceOrgID'] !== '${aws:PrincipalOrgID}',
+        ({ resolved }) =>
+          (resolved.Condition as { StringEquals?: Record<string, unknown> } | undefined)?.StringEquals?.['aws:ResourceOrgID'] !==
+          '${aws:PrincipalOrgID}',
       );
 
       // Assess

@@ -16,7 +16,10 @@ const OTHER_EXTERNAL_ID = 'fedcba9876543210fedcba9876543210';
 
 /** Every site and partition where Datadog assumes a role (the others use access keys). */
 const ROLE_DELEGATION: [SimulatedPartition, DatadogSite][] = SIMULATED_PARTITIONS.flatMap((partition) =>
-  DATADOG_SITES.filter((site) => authTypeFor(site, partition) === 'role').map((site): [SimulatedPartition, DatadogSite] => [partition, site]),
+  DATADOG_SITES.filter((site) => authTypeFor(site, partition) === 'role').map((site): [SimulatedPartition, DatadogSite] => [
+    partition,
+    site,
+  ]),
 );
 
 describe('Function: buildTrustPolicy, simulated', () => {
@@ -53,7 +56,11 @@ describe('Function: buildTrustPolicy, simulated', () => {
       ["Datadog's principal without an external ID", datadog, {}],
       ["Datadog's principal with another external ID", datadog, { 'sts:ExternalId': OTHER_EXTERNAL_ID }],
       ['another principal with the external ID', `arn:${partition}:iam::999999999999:root`, { 'sts:ExternalId': EXTERNAL_ID }],
-      ['a role of another account with the external ID', `arn:${partition}:iam::999999999999:role/DatadogIntegrationRole`, { 'sts:ExternalId': EXTERNAL_ID }],
+      [
+        'a role of another account with the external ID',
+        `arn:${partition}:iam::999999999999:role/DatadogIntegrationRole`,
+        { 'sts:ExternalId': EXTERNAL_ID },
+      ],
     ])('refuses %s', async (_, principal, context) => {
       // Act
       const decision = await assume(principal, context);
@@ -98,7 +105,11 @@ describe('Function: buildTrustPolicy, simulated', () => {
 
     it('refuses the validator once its statement expired, though it was never removed (an interrupted onboarding)', async () => {
       // Act
-      const justBefore = await assumeAsValidator(role.trustPolicy, { 'sts:ExternalId': EXTERNAL_ID }, new Date(VALIDATOR_TRUST_EXPIRES_AT.getTime() - 1000));
+      const justBefore = await assumeAsValidator(
+        role.trustPolicy,
+        { 'sts:ExternalId': EXTERNAL_ID },
+        new Date(VALIDATOR_TRUST_EXPIRES_AT.getTime() - 1000),
+      );
       const atExpiry = await assumeAsValidator(role.trustPolicy, { 'sts:ExternalId': EXTERNAL_ID }, VALIDATOR_TRUST_EXPIRES_AT);
 
       // Assess

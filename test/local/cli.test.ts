@@ -47,11 +47,13 @@ describe('Command: npm start', () => {
     expect(stdout).toContain('outcome: onboarded');
   });
 
-  it('onboards for the site --datadog-site names: the role trusts that site\'s Datadog account', async () => {
+  it("onboards for the site --datadog-site names: the role trusts that site's Datadog account", async () => {
     const { code, stdout } = await startHere(['--datadog-site', 'ap1.datadoghq.com', '--json']);
 
     expect(code).toBe(0);
-    const summary = JSON.parse(stdout) as { sandbox: { accounts: Record<string, { roles: { roleName: string; assumeRolePolicyDocument: unknown }[] }> } };
+    const summary = JSON.parse(stdout) as {
+      sandbox: { accounts: Record<string, { roles: { roleName: string; assumeRolePolicyDocument: unknown }[] }> };
+    };
     const role = summary.sandbox.accounts['444455556666'].roles.find((candidate) => candidate.roleName === 'DatadogIntegrationRole');
     // ap1.datadoghq.com's AWS account (BRIEF: Datadog's DdAccountIdBySite), not the default site's 464622532012.
     expect(JSON.stringify(role?.assumeRolePolicyDocument)).toContain('arn:aws:iam::417141415827:root');
@@ -61,7 +63,10 @@ describe('Command: npm start', () => {
   it('exits 0 with the reason for an ignored event', async () => {
     const { code, stdout } = await start('events/control-tower-create-managed-account-failed.json', '--json');
     expect(code).toBe(0);
-    expect(JSON.parse(stdout)).toMatchObject({ outcome: 'ignored', reason: 'CreateManagedAccount for account 444455556666 is in state FAILED' });
+    expect(JSON.parse(stdout)).toMatchObject({
+      outcome: 'ignored',
+      reason: 'CreateManagedAccount for account 444455556666 is in state FAILED',
+    });
   });
 
   it.each([
@@ -108,11 +113,15 @@ describe('Command: npm start, its options', () => {
     [['--propagation-seconds', '100000'], '100000'],
     [['--propagation-seconds', '1e3'], '1e3'],
   ])('refuses %j in one line saying what is allowed', (args, shown) => {
-    expect(() => parseCommandLine(args, ROOT)).toThrow(new UsageError(`--propagation-seconds must be a whole number of seconds from 0 to 86400, got ${shown}`));
+    expect(() => parseCommandLine(args, ROOT)).toThrow(
+      new UsageError(`--propagation-seconds must be a whole number of seconds from 0 to 86400, got ${shown}`),
+    );
   });
 
   it('says what COUNT of a fault may be', () => {
-    expect(() => parseCommandLine(['--fault', 'iam:CreateRole:Throttling:100000'], ROOT)).toThrow('COUNT must be a whole number from 1 to 99999, or always');
+    expect(() => parseCommandLine(['--fault', 'iam:CreateRole:Throttling:100000'], ROOT)).toThrow(
+      'COUNT must be a whole number from 1 to 99999, or always',
+    );
   });
 
   it('reads the event and the state file from where the user stands, not from the package folder', async () => {
@@ -135,7 +144,13 @@ describe('Command: npm start, its options', () => {
     await startHere(['events/console-replay.json', '--state', stateFile]);
 
     // Act
-    const { code, stdout } = await startHere(['events/control-tower-update-managed-account.json', '--state', stateFile, '--propagation-seconds', '0']);
+    const { code, stdout } = await startHere([
+      'events/control-tower-update-managed-account.json',
+      '--state',
+      stateFile,
+      '--propagation-seconds',
+      '0',
+    ]);
 
     // Assess: the role is assumable at the first attempt, and the saved state keeps the new delay.
     expect(code).toBe(0);

@@ -9,7 +9,9 @@ import { AwsSandbox } from '../../local/sandbox';
 
 const NAMES: LocalNames = { partition: 'aws-us-gov', region: 'us-gov-west-1', accountId: '111122223333', stackName: 'datadog-onboarding' };
 
-async function deployed(options: Partial<Parameters<typeof deployLocally>[0]> = {}): Promise<{ sandbox: AwsSandbox; deployment: LocalDeployment }> {
+async function deployed(
+  options: Partial<Parameters<typeof deployLocally>[0]> = {},
+): Promise<{ sandbox: AwsSandbox; deployment: LocalDeployment }> {
   const sandbox = new AwsSandbox({ managementAccountId: NAMES.accountId, partition: 'aws-us-gov' });
   const deployment = await deployLocally({ sandbox, names: NAMES, ...options });
   return { sandbox, deployment };
@@ -32,7 +34,10 @@ async function createUserAs(deployment: LocalDeployment, sandbox: AwsSandbox, lo
 
 describe('Function: deployLocally', () => {
   it('resolves parameters over the template defaults, in each function environment, with partition-aware ARNs', async () => {
-    const { sandbox, deployment } = await deployed({ parameters: { MemberAccessRoleName: 'CustomAccessRole' }, keysSecretSuffix: 'AbCdEf' });
+    const { sandbox, deployment } = await deployed({
+      parameters: { MemberAccessRoleName: 'CustomAccessRole' },
+      keysSecretSuffix: 'AbCdEf',
+    });
     try {
       sandbox.install();
       const environment = await deployment.functions.within('ResolveTargetFunction', async () => ({ ...process.env }));
@@ -40,9 +45,17 @@ describe('Function: deployLocally', () => {
 
       expect(deployment.parameter('MemberAccessRoleName')).toBe('CustomAccessRole');
       expect(deployment.parameter('ControlTowerAccessRoleName')).toBe('AWSControlTowerExecution');
-      expect(environment).toMatchObject({ MEMBER_ACCESS_ROLE_NAME: 'CustomAccessRole', CONTROL_TOWER_ACCESS_ROLE_NAME: 'AWSControlTowerExecution', AWS_REGION: 'us-gov-west-1' });
-      expect(deployment.parameter('DatadogKeysSecretArn')).toBe('arn:aws-us-gov:secretsmanager:us-gov-west-1:111122223333:secret:datadog-onboarding/datadog-keys-AbCdEf');
-      expect(deployment.resolution.resources.OnboardingStateMachine).toBe('arn:aws-us-gov:states:us-gov-west-1:111122223333:stateMachine:datadog-onboarding-onboarding');
+      expect(environment).toMatchObject({
+        MEMBER_ACCESS_ROLE_NAME: 'CustomAccessRole',
+        CONTROL_TOWER_ACCESS_ROLE_NAME: 'AWSControlTowerExecution',
+        AWS_REGION: 'us-gov-west-1',
+      });
+      expect(deployment.parameter('DatadogKeysSecretArn')).toBe(
+        'arn:aws-us-gov:secretsmanager:us-gov-west-1:111122223333:secret:datadog-onboarding/datadog-keys-AbCdEf',
+      );
+      expect(deployment.resolution.resources.OnboardingStateMachine).toBe(
+        'arn:aws-us-gov:states:us-gov-west-1:111122223333:stateMachine:datadog-onboarding-onboarding',
+      );
     } finally {
       await deployment.close();
     }
@@ -61,7 +74,9 @@ describe('Function: deployLocally', () => {
       expect(withoutEnforcement).toBe('created');
       expect(withEnforcement).toBe('AccessDenied');
       expect(validator).toBe('AccessDenied');
-      expect(enforced.sandbox.dump().accounts[NAMES.accountId].roles.map((role) => role.roleName)).toContain('datadog-onboarding-DescribeAccountRequestFunctionRole');
+      expect(enforced.sandbox.dump().accounts[NAMES.accountId].roles.map((role) => role.roleName)).toContain(
+        'datadog-onboarding-DescribeAccountRequestFunctionRole',
+      );
     } finally {
       await open.deployment.close();
       await enforced.deployment.close();

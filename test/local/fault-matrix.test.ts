@@ -28,7 +28,10 @@ function expectConverged(summary: LocalRunSummary): void {
   expect((role?.assumeRolePolicyDocument as { Statement: unknown[] }).Statement).toHaveLength(1);
   expect(account.roles.map((candidate) => candidate.roleName).sort()).toEqual(['DatadogIntegrationRole', 'OrganizationAccountAccessRole']);
   expect(account.policies.map((policy) => policy.policyName)).toEqual(['DatadogIntegrationPolicy']);
-  expect(role?.attachedPolicyArns.sort()).toEqual([`arn:aws:iam::${MEMBER}:policy/DatadogIntegrationPolicy`, 'arn:aws:iam::aws:policy/SecurityAudit']);
+  expect(role?.attachedPolicyArns.sort()).toEqual([
+    `arn:aws:iam::${MEMBER}:policy/DatadogIntegrationPolicy`,
+    'arn:aws:iam::aws:policy/SecurityAudit',
+  ]);
 }
 
 /** The calls of each step, as SERVICE:OPERATION. */
@@ -45,7 +48,8 @@ const STEP_CALLS: [step: string, call: string][] = [
   ['RegisterAccount', 'datadog:CreateAWSAccount'],
 ];
 
-const transient = (call: string) => (call.startsWith('datadog:') ? '503' : call.startsWith('secretsmanager') ? 'ThrottlingException' : 'Throttling');
+const transient = (call: string) =>
+  call.startsWith('datadog:') ? '503' : call.startsWith('secretsmanager') ? 'ThrottlingException' : 'Throttling';
 
 describe('Fault matrix: transient faults are retried', () => {
   it.each(STEP_CALLS)('%s: %s failing twice still onboards, converged', async (_, call) => {
@@ -73,7 +77,12 @@ describe('Fault matrix: fatal faults fail at once', () => {
     ['datadog:CreateNewAWSExternalID:400', 'DatadogRequestError', 'LookUpRegistration', 'refused as invalid'],
     ['datadog:CreateAWSAccount:400', 'DatadogRequestError', 'RegisterAccount', 'refused as invalid'],
     ['secretsmanager:GetSecretValue:AccessDeniedException', 'DatadogKeysError', undefined, 'Check that the secret exists'],
-    ['sts:AssumeRole:AccessDenied', 'MemberAccountAccessError', 'ProvisionRole', 'Check that one of these roles exists in the member account'],
+    [
+      'sts:AssumeRole:AccessDenied',
+      'MemberAccountAccessError',
+      'ProvisionRole',
+      'Check that one of these roles exists in the member account',
+    ],
     ['iam:CreateRole:AccessDenied', 'OnboardingError', 'ProvisionRole', 'AccessDenied'],
   ])('%s → %s', async (fault, errorName, step, remedy) => {
     // Act
@@ -100,7 +109,11 @@ describe('Replays', () => {
     // Prepare: a run that provisions the role, then fails at registration.
     const { newSandboxFor } = await import('../../local/run');
     const sandbox = newSandboxFor(sampleEvent('console-replay.json'));
-    const failed = await runLocally({ input: sampleEvent('console-replay.json'), sandbox, faults: FaultPlan.parse(['datadog:CreateAWSAccount:500:always']) });
+    const failed = await runLocally({
+      input: sampleEvent('console-replay.json'),
+      sandbox,
+      faults: FaultPlan.parse(['datadog:CreateAWSAccount:500:always']),
+    });
     expect(failed.outcome).toBe('failed');
 
     // Act

@@ -25,13 +25,22 @@ describe('Class: LocalFunctions', () => {
 
     try {
       // Act
-      const late = deployment.functions.within('LookUpRegistrationFunction', seen(() => lateMayFinish));
-      const retry = deployment.functions.within('ResolveTargetFunction', seen(() => undefined));
+      const late = deployment.functions.within(
+        'LookUpRegistrationFunction',
+        seen(() => lateMayFinish),
+      );
+      const retry = deployment.functions.within(
+        'ResolveTargetFunction',
+        seen(() => undefined),
+      );
       setImmediate(finishLate);
       const [lateSaw, retrySaw] = await Promise.all([late, retry]);
 
       // Assess
-      expect(lateSaw).toEqual({ name: 'datadog-onboarding-local-LookUpRegistrationFunction', keysSecret: expect.stringMatching(/^arn:aws:secretsmanager:/) });
+      expect(lateSaw).toEqual({
+        name: 'datadog-onboarding-local-LookUpRegistrationFunction',
+        keysSecret: expect.stringMatching(/^arn:aws:secretsmanager:/),
+      });
       expect(retrySaw).toEqual({ name: 'datadog-onboarding-local-ResolveTargetFunction', keysSecret: undefined });
       expect(process.env.AWS_LAMBDA_FUNCTION_NAME).toBeUndefined();
     } finally {
@@ -61,7 +70,9 @@ describe('Function: runLocally with a Datadog endpoint that never answers', () =
       // Assess
       expect(summary.outcome).toBe('failed');
       expect(summary.reason).toMatch(
-        new RegExp(`^TransientError: account 444455556666, step LookUpRegistration: Datadog listAWSAccounts got no answer: GET ${url}/api/v2/integration/aws/accounts\\?aws_account_id=444455556666: timed out \\(no answer within 0.2 s\\)`),
+        new RegExp(
+          `^TransientError: account 444455556666, step LookUpRegistration: Datadog listAWSAccounts got no answer: GET ${url}/api/v2/integration/aws/accounts\\?aws_account_id=444455556666: timed out \\(no answer within 0.2 s\\)`,
+        ),
       );
     } finally {
       for (const socket of sockets) socket.destroy();

@@ -28,7 +28,9 @@ describe('GovCloud: a CreateGovCloudAccount request', () => {
   });
 
   it('onboards both accounts of a CreateAccountResult that names a GovCloud twin', async () => {
-    const event = sampleEvent('organizations-create-account-result.json') as { detail: { serviceEventDetails: { createAccountStatus: Record<string, unknown> } } };
+    const event = sampleEvent('organizations-create-account-result.json') as {
+      detail: { serviceEventDetails: { createAccountStatus: Record<string, unknown> } };
+    };
     event.detail.serviceEventDetails.createAccountStatus.govCloudAccountId = GOV;
     const summary = await runLocally({ input: event });
     expect(summary.onboardings?.map((onboarding) => [onboarding.accountId, onboarding.outcome])).toEqual([
@@ -65,7 +67,11 @@ describe('GovCloud: access keys on a commercial Datadog site', () => {
   });
 
   it('converges to one key after a crash between creating the key and storing it', async () => {
-    const summary = await runLocally({ input: replay, datadogSite: 'datadoghq.com', faults: FaultPlan.parse(['crash-after:iam:CreateAccessKey']) });
+    const summary = await runLocally({
+      input: replay,
+      datadogSite: 'datadoghq.com',
+      faults: FaultPlan.parse(['crash-after:iam:CreateAccessKey']),
+    });
     expect(summary.outcome).toBe('onboarded');
     const user = summary.sandbox.accounts[GOV].users.find((candidate) => candidate.userName === 'DatadogIntegrationUser');
     expect(user?.accessKeys).toEqual([{ accessKeyId: summary.datadog?.accessKeyId, status: 'Active' }]);
@@ -78,12 +84,18 @@ describe('GovCloud: reaching the GovCloud side', () => {
     const sandbox = newSandboxFor(replay);
     // The local run stores a working key; replace it with one GovCloud does not know.
     await runLocally({ input: replay, sandbox, datadogSite: 'ddog-gov.com' });
-    sandbox.putSecret('datadog-onboarding/aws-us-gov-credentials', JSON.stringify({ accessKeyId: 'AKIAUNKNOWNKEY000000', secretAccessKey: 'not-a-valid-secret-key-0000' }), { region: 'us-east-1' });
+    sandbox.putSecret(
+      'datadog-onboarding/aws-us-gov-credentials',
+      JSON.stringify({ accessKeyId: 'AKIAUNKNOWNKEY000000', secretAccessKey: 'not-a-valid-secret-key-0000' }),
+      { region: 'us-east-1' },
+    );
 
     const summary = await runLocally({ input: replay, sandbox, datadogSite: 'ddog-gov.com' });
 
     expect(summary.outcome).toBe('failed');
-    expect(summary.reason).toMatch(/^PartitionCredentialsError: account 777788889999, step ProvisionRole: the access key in secret datadog-onboarding\/aws-us-gov-credentials is not valid in aws-us-gov \(InvalidClientTokenId\)/);
+    expect(summary.reason).toMatch(
+      /^PartitionCredentialsError: account 777788889999, step ProvisionRole: the access key in secret datadog-onboarding\/aws-us-gov-credentials is not valid in aws-us-gov \(InvalidClientTokenId\)/,
+    );
     expect(summary.reason).not.toContain('not-a-valid-secret-key');
   });
 });

@@ -40,7 +40,9 @@ describe('Function: rotateLocally', () => {
     const sandbox = newSandboxFor(replay);
     const onboarded = await runLocally({ input: replay, sandbox, datadogSite: 'datadoghq.com' });
     const userKeys = () =>
-      (sandbox.dump().accounts[GOV].users.find((candidate) => candidate.userName === 'DatadogIntegrationUser')?.accessKeys ?? []).map((key) => key.accessKeyId);
+      (sandbox.dump().accounts[GOV].users.find((candidate) => candidate.userName === 'DatadogIntegrationUser')?.accessKeys ?? []).map(
+        (key) => key.accessKeyId,
+      );
     const seen: { step: string; datadogKey?: string; iamKeys: string[] }[] = [];
 
     // Act
@@ -77,7 +79,11 @@ describe('Function: rotateLocally', () => {
   it('reaches an access-key account through Control Tower’s role when it has no Organizations role', async () => {
     // Prepare: a GovCloud account with AWSControlTowerExecution only, trusting the GovCloud side's management account.
     const sandbox = newSandboxFor(replay);
-    sandbox.createMemberAccount(GOV, { partition: 'aws-us-gov', accessRoleNames: ['AWSControlTowerExecution'], trustedAccountId: PARTITION_MANAGEMENT_ACCOUNT['aws-us-gov'] });
+    sandbox.createMemberAccount(GOV, {
+      partition: 'aws-us-gov',
+      accessRoleNames: ['AWSControlTowerExecution'],
+      trustedAccountId: PARTITION_MANAGEMENT_ACCOUNT['aws-us-gov'],
+    });
     const onboarded = await runLocally({ input: replay, sandbox, datadogSite: 'datadoghq.com' });
 
     // Act
@@ -109,7 +115,8 @@ describe('Function: rotateLocally', () => {
     // Assess
     expect(summary).toMatchObject({
       outcome: 'not-applicable',
-      reason: 'account 444455556666 uses role delegation (role DatadogIntegrationRole): Datadog holds no access key of it, so rotation does not apply',
+      reason:
+        'account 444455556666 uses role delegation (role DatadogIntegrationRole): Datadog holds no access key of it, so rotation does not apply',
       datadogAccounts: onboarded.datadogAccounts,
     });
     expect(JSON.stringify(sandbox.toJSON().state)).toBe(before);
@@ -118,15 +125,26 @@ describe('Function: rotateLocally', () => {
 
 describe('Function: the rotation function on an account Datadog reaches with role delegation', () => {
   const userKeys = (sandbox: AwsSandbox) =>
-    sandbox.dump().accounts[GOV].users.find((candidate) => candidate.userName === 'DatadogIntegrationUser')?.accessKeys.map((key) => key.accessKeyId);
+    sandbox
+      .dump()
+      .accounts[GOV].users.find((candidate) => candidate.userName === 'DatadogIntegrationUser')
+      ?.accessKeys.map((key) => key.accessKeyId);
 
   it('never creates a key for it, nor switches its registration back to access keys', async () => {
     // Prepare: an account onboarded with an access key, whose registration has since moved to role delegation.
     const sandbox = newSandboxFor(replay);
     const onboarded = await runLocally({ input: replay, sandbox, datadogSite: 'datadoghq.com' });
     const roleAuth = { role_name: 'DatadogIntegrationRole', external_id: '0123456789abcdef0123456789abcdef' };
-    const switched = onboarded.datadogAccounts.map((account) => ({ ...account, attributes: { ...account.attributes, auth_config: roleAuth } }));
-    const deployment = await deployLocally({ sandbox, names: localNames({}, sandbox), datadogAccounts: switched, datadogSite: 'datadoghq.com' });
+    const switched = onboarded.datadogAccounts.map((account) => ({
+      ...account,
+      attributes: { ...account.attributes, auth_config: roleAuth },
+    }));
+    const deployment = await deployLocally({
+      sandbox,
+      names: localNames({}, sandbox),
+      datadogAccounts: switched,
+      datadogSite: 'datadoghq.com',
+    });
     const keysBefore = userKeys(sandbox);
     const token = randomUUID();
     sandbox.install();
@@ -134,12 +152,19 @@ describe('Function: the rotation function on an account Datadog reaches with rol
       // Act: Secrets Manager runs the steps that would create a key and give it to Datadog.
       const failures: unknown[] = [];
       for (const Step of ['createSecret', 'setSecret'] as const) {
-        await deployment.rotationStep({ SecretId: accessKeySecretName(GOV), ClientRequestToken: token, Step }).catch((error: unknown) => failures.push(error));
+        await deployment
+          .rotationStep({ SecretId: accessKeySecretName(GOV), ClientRequestToken: token, Step })
+          .catch((error: unknown) => failures.push(error));
       }
 
       // Assess
       expect(failures.map((error) => [(error as Error).name, (error as Error).message])).toEqual([
-        ['RotationNotApplicableError', expect.stringMatching(/^account 777788889999, step RotateAccessKey: Datadog reaches the account with role delegation \(role DatadogIntegrationRole\): Datadog holds no access key of the account, so rotation does not apply/)],
+        [
+          'RotationNotApplicableError',
+          expect.stringMatching(
+            /^account 777788889999, step RotateAccessKey: Datadog reaches the account with role delegation \(role DatadogIntegrationRole\): Datadog holds no access key of the account, so rotation does not apply/,
+          ),
+        ],
         ['RotationNotApplicableError', expect.stringContaining('so rotation does not apply')],
       ]);
       expect(deployment.datadogAccounts().map((account) => account.attributes.auth_config)).toEqual([roleAuth]);
@@ -150,4 +175,3 @@ describe('Function: the rotation function on an account Datadog reaches with rol
     }
   });
 });
-

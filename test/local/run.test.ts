@@ -30,7 +30,11 @@ describe('Function: runLocally', () => {
       aws_partition: 'aws',
       auth_config: { role_name: 'DatadogIntegrationRole', external_id: summary.datadog?.externalId },
     });
-    expect(summary.datadog).toEqual({ accountConfigId: registration.id, roleName: 'DatadogIntegrationRole', externalId: expect.stringMatching(/^[0-9a-f]{32}$/) });
+    expect(summary.datadog).toEqual({
+      accountConfigId: registration.id,
+      roleName: 'DatadogIntegrationRole',
+      externalId: expect.stringMatching(/^[0-9a-f]{32}$/),
+    });
     const role = datadogRole(summary);
     // The validator's statement is gone: Datadog's principal alone, with the registered external ID.
     expect(role?.assumeRolePolicyDocument).toEqual({
@@ -45,7 +49,10 @@ describe('Function: runLocally', () => {
         },
       ],
     });
-    expect(role?.attachedPolicyArns.sort()).toEqual(['arn:aws:iam::444455556666:policy/DatadogIntegrationPolicy', 'arn:aws:iam::aws:policy/SecurityAudit']);
+    expect(role?.attachedPolicyArns.sort()).toEqual([
+      'arn:aws:iam::444455556666:policy/DatadogIntegrationPolicy',
+      'arn:aws:iam::aws:policy/SecurityAudit',
+    ]);
     expect(summary.sandbox.accounts[MEMBER].policies.map((policy) => policy.policyName)).toEqual(['DatadogIntegrationPolicy']);
   });
 
@@ -60,15 +67,27 @@ describe('Function: runLocally', () => {
   });
 
   it.each([
-    ['a FAILED lifecycle event', 'control-tower-create-managed-account-failed.json', 'CreateManagedAccount for account 444455556666 is in state FAILED'],
-    ['a FAILED CreateAccountResult', 'organizations-create-account-result-failed.json', 'CreateAccountResult is in state FAILED (EMAIL_ALREADY_EXISTS)'],
+    [
+      'a FAILED lifecycle event',
+      'control-tower-create-managed-account-failed.json',
+      'CreateManagedAccount for account 444455556666 is in state FAILED',
+    ],
+    [
+      'a FAILED CreateAccountResult',
+      'organizations-create-account-result-failed.json',
+      'CreateAccountResult is in state FAILED (EMAIL_ALREADY_EXISTS)',
+    ],
     ['an unrelated CloudTrail event', 'unrelated-cloudtrail-event.json', 'no EventBridge rule of template.yaml matches this event'],
   ])('ignores %s with a reason and changes nothing', async (_, file, reason) => {
     const summary = await runLocally({ input: sampleEvent(file) });
     expect(summary.outcome).toBe('ignored');
     expect(summary.reason).toContain(reason);
     expect(summary.datadogAccounts).toEqual([]);
-    expect(Object.values(summary.sandbox.accounts).flatMap((account) => account.roles).map((role) => role.roleName)).not.toContain('DatadogIntegrationRole');
+    expect(
+      Object.values(summary.sandbox.accounts)
+        .flatMap((account) => account.roles)
+        .map((role) => role.roleName),
+    ).not.toContain('DatadogIntegrationRole');
   });
 
   it('rejects a console input with a bad account id in one line', async () => {
@@ -96,9 +115,16 @@ describe('Function: runLocally', () => {
 
     // Assess
     expect(summary.outcome).toBe('onboarded');
-    expect(summary.datadog).toEqual({ accountConfigId: existing.id, roleName: 'DatadogIntegrationRole', externalId: 'feedfacefeedfacefeedfacefeedface' });
+    expect(summary.datadog).toEqual({
+      accountConfigId: existing.id,
+      roleName: 'DatadogIntegrationRole',
+      externalId: 'feedfacefeedfacefeedfacefeedface',
+    });
     expect(summary.datadogAccounts).toHaveLength(1);
-    expect(summary.datadogAccounts[0].attributes.auth_config).toMatchObject({ role_name: 'DatadogIntegrationRole', external_id: 'feedfacefeedfacefeedfacefeedface' });
+    expect(summary.datadogAccounts[0].attributes.auth_config).toMatchObject({
+      role_name: 'DatadogIntegrationRole',
+      external_id: 'feedfacefeedfacefeedfacefeedface',
+    });
     const trust = datadogRole(summary)?.assumeRolePolicyDocument as { Statement: { Condition: unknown }[] };
     expect(trust.Statement[0].Condition).toEqual({ StringEquals: { 'sts:ExternalId': 'feedfacefeedfacefeedfacefeedface' } });
   });
@@ -108,7 +134,10 @@ describe('Function: runLocally', () => {
     const sandbox = new AwsSandbox({ managementAccountId: '111122223333', propagationSeconds: 10 });
     sandbox.addAccount(MEMBER);
     sandbox.putRole(MEMBER, 'OrganizationAccountAccessRole', {
-      trustPolicy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:root' }, Action: 'sts:AssumeRole' }] },
+      trustPolicy: {
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:root' }, Action: 'sts:AssumeRole' }],
+      },
       attachedPolicyArns: ['arn:aws:iam::aws:policy/AdministratorAccess'],
     });
     const first = await runLocally({ input: sampleEvent('console-replay.json'), sandbox });
@@ -154,10 +183,16 @@ describe('Function: runLocally with Control Tower and Organizations accounts', (
   };
   /** UpdateManagedAccount of the member account, now in another OU. */
   const movedToAnotherOu = () => {
-    const event = sampleEvent('control-tower-update-managed-account.json') as { id: string; detail: { serviceEventDetails: { updateManagedAccountStatus: Record<string, unknown> } } };
+    const event = sampleEvent('control-tower-update-managed-account.json') as {
+      id: string;
+      detail: { serviceEventDetails: { updateManagedAccountStatus: Record<string, unknown> } };
+    };
     event.id = 'aaaabbbb-cccc-4ddd-8eee-ffff00001111';
     event.detail.serviceEventDetails.updateManagedAccountStatus.account = { accountName: 'LifeCycle1', accountId: MEMBER };
-    event.detail.serviceEventDetails.updateManagedAccountStatus.organizationalUnit = { organizationalUnitName: 'Workloads', organizationalUnitId: 'ou-XXXX-w0rk10ad' };
+    event.detail.serviceEventDetails.updateManagedAccountStatus.organizationalUnit = {
+      organizationalUnitName: 'Workloads',
+      organizationalUnitId: 'ou-XXXX-w0rk10ad',
+    };
     return event;
   };
 
@@ -181,7 +216,10 @@ describe('Function: runLocally with Control Tower and Organizations accounts', (
     const byOrganizations = await runLocally({ input: sampleEvent('organizations-create-account-result.json') });
 
     const accessRoles = (summary: typeof created, accountId: string) =>
-      summary.sandbox.accounts[accountId].roles.map((role) => role.roleName).filter((name) => name !== 'DatadogIntegrationRole').sort();
+      summary.sandbox.accounts[accountId].roles
+        .map((role) => role.roleName)
+        .filter((name) => name !== 'DatadogIntegrationRole')
+        .sort();
     expect(accessRoles(created, MEMBER)).toEqual([CONTROL_TOWER_ROLE]);
     expect(accessRoles(enrolled, '555566667777')).toEqual([CONTROL_TOWER_ROLE, ORGANIZATIONS_ROLE]);
     expect(accessRoles(byOrganizations, MEMBER)).toEqual([ORGANIZATIONS_ROLE]);
@@ -195,7 +233,11 @@ describe('Function: runLocally with Control Tower and Organizations accounts', (
     sandbox.clock.advance(3600);
 
     // Act
-    const late = await runLocally({ input: sampleEvent('organizations-create-account-result.json'), sandbox, datadogAccounts: first.datadogAccounts });
+    const late = await runLocally({
+      input: sampleEvent('organizations-create-account-result.json'),
+      sandbox,
+      datadogAccounts: first.datadogAccounts,
+    });
 
     // Assess
     expect(late.reason).toBeUndefined();
@@ -205,15 +247,27 @@ describe('Function: runLocally with Control Tower and Organizations accounts', (
   });
 
   it.each([
-    ['a CreateManagedAccount arriving while the CreateAccountResult’s onboarding runs', 'organizations-create-account-result.json', 'control-tower-create-managed-account.json'],
-    ['a CreateAccountResult arriving while the CreateManagedAccount’s onboarding runs', 'control-tower-create-managed-account.json', 'organizations-create-account-result.json'],
+    [
+      'a CreateManagedAccount arriving while the CreateAccountResult’s onboarding runs',
+      'organizations-create-account-result.json',
+      'control-tower-create-managed-account.json',
+    ],
+    [
+      'a CreateAccountResult arriving while the CreateManagedAccount’s onboarding runs',
+      'control-tower-create-managed-account.json',
+      'organizations-create-account-result.json',
+    ],
   ])('ends in one onboarding, with no failed execution, for %s', async (_, first, second) => {
     // Act: Control Tower created the account (AWSControlTowerExecution only); both events are delivered.
     const summary = await runLocally({ input: sampleEvent(first), concurrentInput: sampleEvent(second) });
 
     // Assess
     expect(summary.reason).toBeUndefined();
-    expect(summary).toMatchObject({ outcome: 'onboarded', executionName: 'onboard-444455556666', memberAccessRoleName: CONTROL_TOWER_ROLE });
+    expect(summary).toMatchObject({
+      outcome: 'onboarded',
+      executionName: 'onboard-444455556666',
+      memberAccessRoleName: CONTROL_TOWER_ROLE,
+    });
     expect(summary.concurrentDelivery).toMatchObject({ outcome: 'already-running' });
     expect(summary.onboardings).toBeUndefined();
     expect(summary.datadogAccounts).toHaveLength(1);
@@ -236,7 +290,11 @@ describe('Function: runLocally with Control Tower and Organizations accounts', (
   });
 
   it('ends in one onboarding when an UpdateManagedAccount for an OU move arrives while the CreateAccountResult’s onboarding runs', async () => {
-    const summary = await runLocally({ input: sampleEvent('organizations-create-account-result.json'), concurrentInput: movedToAnotherOu(), sandbox: accountWith([CONTROL_TOWER_ROLE]) });
+    const summary = await runLocally({
+      input: sampleEvent('organizations-create-account-result.json'),
+      concurrentInput: movedToAnotherOu(),
+      sandbox: accountWith([CONTROL_TOWER_ROLE]),
+    });
 
     expect(summary.reason).toBeUndefined();
     expect(summary).toMatchObject({ outcome: 'onboarded', concurrentDelivery: { outcome: 'already-running' } });
@@ -245,13 +303,18 @@ describe('Function: runLocally with Control Tower and Organizations accounts', (
 
   it('lets a console replay started while the account’s onboarding runs succeed without changes, saying another execution onboards it', async () => {
     // Act
-    const summary = await runLocally({ input: sampleEvent('control-tower-create-managed-account.json'), concurrentInput: sampleEvent('console-replay.json') });
+    const summary = await runLocally({
+      input: sampleEvent('control-tower-create-managed-account.json'),
+      concurrentInput: sampleEvent('console-replay.json'),
+    });
 
     // Assess
     expect(summary.outcome).toBe('onboarded');
     expect(summary.concurrentDelivery).toMatchObject({ outcome: 'started' });
     expect(summary.onboardings?.map((onboarding) => onboarding.outcome)).toEqual(['onboarded', 'ignored']);
-    expect(summary.onboardings?.[1].reason).toMatch(/^another execution of this account is running and onboards it; this one changed nothing: arn:aws:states:.*:execution:.*:onboard-444455556666$/);
+    expect(summary.onboardings?.[1].reason).toMatch(
+      /^another execution of this account is running and onboards it; this one changed nothing: arn:aws:states:.*:execution:.*:onboard-444455556666$/,
+    );
     expect(summary.datadogAccounts).toHaveLength(1);
   });
 
@@ -333,13 +396,23 @@ describe('Function: runLocally on partial and foreign state', () => {
   const OURS = { 'managed-by': 'datadog-aws-account-onboarding' };
   const trustWith = (externalId: string) => ({
     Version: '2012-10-17',
-    Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::464622532012:root' }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'sts:ExternalId': externalId } } }],
+    Statement: [
+      {
+        Effect: 'Allow',
+        Principal: { AWS: 'arn:aws:iam::464622532012:root' },
+        Action: 'sts:AssumeRole',
+        Condition: { StringEquals: { 'sts:ExternalId': externalId } },
+      },
+    ],
   });
   const sandboxWithAccount = () => {
     const sandbox = newSandboxFor(sampleEvent('console-replay.json'));
     sandbox.addAccount(MEMBER);
     sandbox.putRole(MEMBER, 'OrganizationAccountAccessRole', {
-      trustPolicy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:root' }, Action: 'sts:AssumeRole' }] },
+      trustPolicy: {
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:root' }, Action: 'sts:AssumeRole' }],
+      },
       attachedPolicyArns: ['arn:aws:iam::aws:policy/AdministratorAccess'],
     });
     return sandbox;
@@ -348,12 +421,25 @@ describe('Function: runLocally on partial and foreign state', () => {
   it('corrects a role with a wrong external ID and a stale policy, adopting the external ID Datadog holds', async () => {
     // Prepare: our role trusts an old external ID; our policy grants one stale action; Datadog holds a rotated ID.
     const sandbox = sandboxWithAccount();
-    const stale = sandbox.putPolicy(MEMBER, 'DatadogIntegrationPolicy', { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'ec2:DescribeInstances', Resource: '*' }] }, { tags: OURS });
-    sandbox.putRole(MEMBER, 'DatadogIntegrationRole', { trustPolicy: trustWith('0000aaaa0000aaaa0000aaaa0000aaaa'), attachedPolicyArns: [stale], tags: OURS });
+    const stale = sandbox.putPolicy(
+      MEMBER,
+      'DatadogIntegrationPolicy',
+      { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'ec2:DescribeInstances', Resource: '*' }] },
+      { tags: OURS },
+    );
+    sandbox.putRole(MEMBER, 'DatadogIntegrationRole', {
+      trustPolicy: trustWith('0000aaaa0000aaaa0000aaaa0000aaaa'),
+      attachedPolicyArns: [stale],
+      tags: OURS,
+    });
     const registration = {
       id: '11111111-2222-4333-8444-555555555555',
       type: 'account',
-      attributes: { aws_account_id: MEMBER, aws_partition: 'aws', auth_config: { role_name: 'DatadogIntegrationRole', external_id: 'bbbb1111bbbb1111bbbb1111bbbb1111' } },
+      attributes: {
+        aws_account_id: MEMBER,
+        aws_partition: 'aws',
+        auth_config: { role_name: 'DatadogIntegrationRole', external_id: 'bbbb1111bbbb1111bbbb1111bbbb1111' },
+      },
     } as DatadogAccountRecord;
 
     // Act
@@ -372,12 +458,21 @@ describe('Function: runLocally on partial and foreign state', () => {
     // Prepare: an onboarded account, plus an orphaned second part; then a policy written from a newer Datadog list.
     const sandbox = sandboxWithAccount();
     const first = await runLocally({ input: sampleEvent('console-replay.json'), sandbox });
-    sandbox.putPolicy(MEMBER, 'DatadogIntegrationPolicy-2', { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'ec2:DescribeVpcs', Resource: '*' }] }, { tags: OURS });
+    sandbox.putPolicy(
+      MEMBER,
+      'DatadogIntegrationPolicy-2',
+      { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'ec2:DescribeVpcs', Resource: '*' }] },
+      { tags: OURS },
+    );
 
     // Act
     const cleaned = await runLocally({ input: sampleEvent('console-replay.json'), sandbox, datadogAccounts: first.datadogAccounts });
-    const current = cleaned.sandbox.accounts[MEMBER].policies.find((policy) => policy.policyName === 'DatadogIntegrationPolicy')?.document as { Statement: { Action: string[] }[] };
-    const newer = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: [...current.Statement[0].Action, 'newservice:GetThing'], Resource: '*' }] };
+    const current = cleaned.sandbox.accounts[MEMBER].policies.find((policy) => policy.policyName === 'DatadogIntegrationPolicy')
+      ?.document as { Statement: { Action: string[] }[] };
+    const newer = {
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Action: [...current.Statement[0].Action, 'newservice:GetThing'], Resource: '*' }],
+    };
     sandbox.putPolicy(MEMBER, 'DatadogIntegrationPolicy', newer, { tags: OURS });
     const offline = await runLocally({
       input: sampleEvent('console-replay.json'),
@@ -391,7 +486,9 @@ describe('Function: runLocally on partial and foreign state', () => {
     expect(cleaned.sandbox.accounts[MEMBER].policies.map((policy) => policy.policyName)).toEqual(['DatadogIntegrationPolicy']);
     expect(offline.outcome).toBe('onboarded');
     expect(offline.calls.mutating.iam).toBe(0);
-    const kept = offline.sandbox.accounts[MEMBER].policies.find((policy) => policy.policyName === 'DatadogIntegrationPolicy')?.document as { Statement: { Action: string[] }[] };
+    const kept = offline.sandbox.accounts[MEMBER].policies.find((policy) => policy.policyName === 'DatadogIntegrationPolicy')?.document as {
+      Statement: { Action: string[] }[];
+    };
     expect(kept.Statement[0].Action).toContain('newservice:GetThing');
   });
 
@@ -405,11 +502,17 @@ describe('Function: runLocally on partial and foreign state', () => {
 
     // Act
     const refused = await runLocally({ input: sampleEvent('console-replay.json'), sandbox: foreign() });
-    const takenOver = await runLocally({ input: sampleEvent('console-replay.json'), sandbox: foreign(), parameters: { AllowRoleTakeover: 'true' } });
+    const takenOver = await runLocally({
+      input: sampleEvent('console-replay.json'),
+      sandbox: foreign(),
+      parameters: { AllowRoleTakeover: 'true' },
+    });
 
     // Assess
     expect(refused.outcome).toBe('failed');
-    expect(refused.reason).toMatch(/^ForeignResourceError: account 444455556666, step ProvisionRole: role arn:aws:iam::444455556666:role\/DatadogIntegrationRole exists but was not created by this tool/);
+    expect(refused.reason).toMatch(
+      /^ForeignResourceError: account 444455556666, step ProvisionRole: role arn:aws:iam::444455556666:role\/DatadogIntegrationRole exists but was not created by this tool/,
+    );
     expect(datadogRole(refused)?.assumeRolePolicyDocument).toEqual(trustWith('cccc2222cccc2222cccc2222cccc2222'));
     expect(refused.datadogAccounts).toEqual([]);
     expect(takenOver.outcome).toBe('onboarded');

@@ -37,7 +37,7 @@ describe('Function: samLocalEnvironment', () => {
     expect(environment).toMatchObject({ MAX_VALIDATION_SECONDS: '120', GOVCLOUD_REGION: 'us-gov-east-1', CHINA_REGION: 'cn-north-1' });
   });
 
-  it('resolves parameters to their defaults or overrides, and leaves references to the stack\'s resources empty', () => {
+  it("resolves parameters to their defaults or overrides, and leaves references to the stack's resources empty", () => {
     const environment = samLocalEnvironment(template, fn('ProvisionAccessKeyFunction'), {}, { LogLevel: 'WARN' });
 
     expect(environment).toMatchObject({
@@ -53,7 +53,9 @@ describe('Function: samLocalEnvironment', () => {
 
 describe('Function: loadEnvVarsFile', () => {
   it('reads {"<LogicalId>": {"NAME": "value"}}', () => {
-    expect(loadEnvVarsFile(envVarsFile('{"ValidateRoleFunction": {"MAX_VALIDATION_SECONDS": "60"}}'))).toEqual({ ValidateRoleFunction: { MAX_VALIDATION_SECONDS: '60' } });
+    expect(loadEnvVarsFile(envVarsFile('{"ValidateRoleFunction": {"MAX_VALIDATION_SECONDS": "60"}}'))).toEqual({
+      ValidateRoleFunction: { MAX_VALIDATION_SECONDS: '60' },
+    });
   });
 
   it.each([

@@ -66,11 +66,32 @@ describe('Functions: saveState and loadState', () => {
   });
 
   it.each([
-    ['a sandbox field of the wrong type', (state: SavedState) => Object.assign(state.sandbox, { clockMs: 'soon' }), 'sandbox.clockMs: Invalid input: expected number, received string'],
-    ['no sandbox', (state: SavedState) => Object.assign(state, { sandbox: null }), 'sandbox: Invalid input: expected object, received null'],
-    ['a registration without an id', (state: SavedState) => state.datadogAccounts.push({ x: 1 }), 'datadogAccounts.1.id: Invalid input: expected string, received undefined'],
-    ['a registration that is not an object', (state: SavedState) => state.datadogAccounts.push(null), 'datadogAccounts.1: Invalid input: expected object, received null'],
-    ['two registrations of one account', (state: SavedState) => state.datadogAccounts.push({ ...(state.datadogAccounts[0] as object), id: '0c6fd9a4-0a39-4bb9-8f4f-5a2c0a8d0b7e' }), 'datadogAccounts.1: repeats 444455556666 (one registration per id and AWS account)'],
+    [
+      'a sandbox field of the wrong type',
+      (state: SavedState) => Object.assign(state.sandbox, { clockMs: 'soon' }),
+      'sandbox.clockMs: Invalid input: expected number, received string',
+    ],
+    [
+      'no sandbox',
+      (state: SavedState) => Object.assign(state, { sandbox: null }),
+      'sandbox: Invalid input: expected object, received null',
+    ],
+    [
+      'a registration without an id',
+      (state: SavedState) => state.datadogAccounts.push({ x: 1 }),
+      'datadogAccounts.1.id: Invalid input: expected string, received undefined',
+    ],
+    [
+      'a registration that is not an object',
+      (state: SavedState) => state.datadogAccounts.push(null),
+      'datadogAccounts.1: Invalid input: expected object, received null',
+    ],
+    [
+      'two registrations of one account',
+      (state: SavedState) =>
+        state.datadogAccounts.push({ ...(state.datadogAccounts[0] as object), id: '0c6fd9a4-0a39-4bb9-8f4f-5a2c0a8d0b7e' }),
+      'datadogAccounts.1: repeats 444455556666 (one registration per id and AWS account)',
+    ],
   ])('names what is wrong in one line, with no class name, for %s', async (_, spoil, problem) => {
     // Prepare
     const stateFile = file();
@@ -143,7 +164,11 @@ describe('Command: npm start --state, two runs on one file', () => {
 
     // Assess
     expect(first.code).toBe(0);
-    expect(second).toEqual({ code: 2, stdout: '', stderr: `npm start: --state ${stateFile} is in use by another run (process ${process.pid} is using it); wait for it to finish, or delete the lock if no run is left\n` });
+    expect(second).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: `npm start: --state ${stateFile} is in use by another run (process ${process.pid} is using it); wait for it to finish, or delete the lock if no run is left\n`,
+    });
     expect(loadState(stateFile).datadogAccounts).toHaveLength(1);
     expect(existsSync(`${stateFile}.lock`)).toBe(false);
     const after = await runCliHere(['events/control-tower-update-managed-account.json', '--state', stateFile]);
@@ -180,8 +205,16 @@ describe('Functions: runLocally and rotateLocally on a saved organization', () =
 
     // Act
     const saved = loadState(stateFile);
-    const replay = await runLocally({ input: sampleEvent('console-replay.json'), sandbox: saved.sandbox, datadogAccounts: saved.datadogAccounts });
-    const update = await runLocally({ input: fromOtherManagement('control-tower-update-managed-account.json'), sandbox: saved.sandbox, datadogAccounts: replay.datadogAccounts });
+    const replay = await runLocally({
+      input: sampleEvent('console-replay.json'),
+      sandbox: saved.sandbox,
+      datadogAccounts: saved.datadogAccounts,
+    });
+    const update = await runLocally({
+      input: fromOtherManagement('control-tower-update-managed-account.json'),
+      sandbox: saved.sandbox,
+      datadogAccounts: replay.datadogAccounts,
+    });
 
     // Assess
     expect(onboarded.outcome).toBe('onboarded');
@@ -199,7 +232,8 @@ describe('Functions: runLocally and rotateLocally on a saved organization', () =
 
     expect(summary).toMatchObject({
       outcome: 'rejected',
-      reason: 'the event comes from account 999988887777 (aws), but the saved organization is managed by 111122223333 (aws): use another state file for that organization',
+      reason:
+        'the event comes from account 999988887777 (aws), but the saved organization is managed by 111122223333 (aws): use another state file for that organization',
     });
     expect(JSON.stringify(sandbox.toJSON().state)).toBe(before);
   });
@@ -218,4 +252,3 @@ describe('Functions: runLocally and rotateLocally on a saved organization', () =
     expect(rotated).toMatchObject({ outcome: 'rotated', previousAccessKeyId: onboarded.datadog?.accessKeyId });
   });
 });
-

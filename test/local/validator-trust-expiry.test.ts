@@ -11,7 +11,8 @@ import { sampleEvent } from '../helpers';
 
 const MEMBER = '444455556666';
 const ROLE_ARN = `arn:aws:iam::${MEMBER}:role/DatadogIntegrationRole`;
-const VALIDATOR_SESSION = 'arn:aws:sts::111122223333:assumed-role/datadog-onboarding-local-ValidatorRole/datadog-onboarding-local-ValidateRoleFunction';
+const VALIDATOR_SESSION =
+  'arn:aws:sts::111122223333:assumed-role/datadog-onboarding-local-ValidatorRole/datadog-onboarding-local-ValidateRoleFunction';
 const MAX_VALIDATION_SECONDS = 60;
 
 type TrustStatement = { Sid: string; Condition: { StringEquals: Record<string, string>; DateLessThan?: Record<string, string> } };
@@ -26,7 +27,9 @@ async function validatorMayAssume(sandbox: AwsSandbox, externalId: string): Prom
   sandbox.install();
   try {
     await sandbox.asPrincipal(VALIDATOR_SESSION, () =>
-      new STSClient({ region: 'us-east-1' }).send(new AssumeRoleCommand({ RoleArn: ROLE_ARN, RoleSessionName: 'probe', ExternalId: externalId })),
+      new STSClient({ region: 'us-east-1' }).send(
+        new AssumeRoleCommand({ RoleArn: ROLE_ARN, RoleSessionName: 'probe', ExternalId: externalId }),
+      ),
     );
     return true;
   } catch (error) {
@@ -77,7 +80,11 @@ describe('The validator’s trust statement after an interrupted onboarding', ()
   it('is removed by the next onboarding of the account, which validates with a statement of its own', async () => {
     // Act
     // A console replay of the account Control Tower created.
-    const replay = await runLocally({ input: { accountId: MEMBER, memberAccessRoleName: 'AWSControlTowerExecution' }, sandbox, datadogAccounts: failed.datadogAccounts });
+    const replay = await runLocally({
+      input: { accountId: MEMBER, memberAccessRoleName: 'AWSControlTowerExecution' },
+      sandbox,
+      datadogAccounts: failed.datadogAccounts,
+    });
 
     // Assess
     expect(replay.reason).toBeUndefined();

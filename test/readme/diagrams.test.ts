@@ -11,8 +11,11 @@ import { ROOT } from '../helpers';
 
 function checkDiagrams(...files: string[]): Promise<{ code: number; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(ROOT, 'scripts', 'check-diagrams.ts'), ...files], { cwd: ROOT, timeout: 60_000 }, (error, _stdout, stderr) =>
-      resolve({ code: error ? Number(error.code ?? 1) : 0, stderr }),
+    execFile(
+      path.join(ROOT, 'node_modules', '.bin', 'tsx'),
+      [path.join(ROOT, 'scripts', 'check-diagrams.ts'), ...files],
+      { cwd: ROOT, timeout: 60_000 },
+      (error, _stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stderr }),
     );
   });
 }
@@ -47,7 +50,20 @@ describe('README: diagrams', () => {
 
 describe('scripts/check-diagrams.ts', () => {
   it('finds each fenced mermaid block with the line of its fence, and nothing else', () => {
-    const markdown = ['# t', '```sh', 'flowchart LR', '```', '', '```mermaid', 'flowchart LR', '  A --> B', '```', '~~~mermaid', 'pie', '~~~'].join('\n');
+    const markdown = [
+      '# t',
+      '```sh',
+      'flowchart LR',
+      '```',
+      '',
+      '```mermaid',
+      'flowchart LR',
+      '  A --> B',
+      '```',
+      '~~~mermaid',
+      'pie',
+      '~~~',
+    ].join('\n');
     expect(mermaidBlocks(markdown)).toEqual([
       { line: 6, text: 'flowchart LR\n  A --> B' },
       { line: 10, text: 'pie' },

@@ -43,7 +43,9 @@ function formsOf(canary: string): [string, string][] {
   ];
 }
 
-const FORMS = Object.entries(CANARY_KEYS).flatMap(([name, canary]) => formsOf(canary).map(([form, value]) => [`${name} (${form})`, value] as const));
+const FORMS = Object.entries(CANARY_KEYS).flatMap(([name, canary]) =>
+  formsOf(canary).map(([form, value]) => [`${name} (${form})`, value] as const),
+);
 
 /** The canary forms `text` contains, e.g. `['apiKey (base64, offset 1)']`; empty when there is no leak. */
 export function canariesIn(text: string): string[] {

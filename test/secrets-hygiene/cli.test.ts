@@ -18,11 +18,35 @@ interface Flow {
 
 /** One Datadog per flow (each starts with no registration); one expects other keys (403). */
 const FLOWS: Flow[] = [
-  { name: 'Control Tower sample', file: 'events/control-tower-create-managed-account.json', keys: CANARY_KEYS, outcome: 'onboarded', code: 0 },
-  { name: 'Organizations sample', file: 'events/organizations-create-account-result.json', keys: CANARY_KEYS, outcome: 'onboarded', code: 0 },
+  {
+    name: 'Control Tower sample',
+    file: 'events/control-tower-create-managed-account.json',
+    keys: CANARY_KEYS,
+    outcome: 'onboarded',
+    code: 0,
+  },
+  {
+    name: 'Organizations sample',
+    file: 'events/organizations-create-account-result.json',
+    keys: CANARY_KEYS,
+    outcome: 'onboarded',
+    code: 0,
+  },
   { name: 'console replay', file: 'events/console-replay.json', keys: CANARY_KEYS, outcome: 'onboarded', code: 0 },
-  { name: 'keys refused (403)', file: 'events/console-replay.json', keys: { apiKey: 'the-real-api-key', appKey: 'the-real-app-key' }, outcome: 'failed', code: 1 },
-  { name: 'ignored event', file: 'events/control-tower-create-managed-account-failed.json', keys: CANARY_KEYS, outcome: 'ignored', code: 0 },
+  {
+    name: 'keys refused (403)',
+    file: 'events/console-replay.json',
+    keys: { apiKey: 'the-real-api-key', appKey: 'the-real-app-key' },
+    outcome: 'failed',
+    code: 1,
+  },
+  {
+    name: 'ignored event',
+    file: 'events/control-tower-create-managed-account-failed.json',
+    keys: CANARY_KEYS,
+    outcome: 'ignored',
+    code: 0,
+  },
 ];
 
 describe('Secrets hygiene: npm start', () => {
@@ -39,7 +63,11 @@ describe('Secrets hygiene: npm start', () => {
   function expectOutcomes(flows: Flow[], runs: CliRun[], datadogs: LocalDatadogServer[]): void {
     flows.forEach((flow, index) => {
       const { code, stdout } = runs[index];
-      expect({ flow: flow.name, code, outcome: (JSON.parse(stdout) as { outcome: string }).outcome }).toEqual({ flow: flow.name, code: flow.code, outcome: flow.outcome });
+      expect({ flow: flow.name, code, outcome: (JSON.parse(stdout) as { outcome: string }).outcome }).toEqual({
+        flow: flow.name,
+        code: flow.code,
+        outcome: flow.outcome,
+      });
       const statuses = datadogs[index].requests().map((request) => `${request.operation} ${request.status}`);
       if (flow.outcome === 'onboarded') expect(statuses).toContain('CreateAWSAccount 200');
       if (flow.outcome === 'failed') expect(statuses).toContain('ListAWSAccounts 403');
@@ -65,7 +93,8 @@ describe('Secrets hygiene: npm start', () => {
     // Act: `main` with the keys in its environment, as the process gives them; one run at a time, as a process runs
     // one (a local run installs its sandbox for the whole process).
     const runs: CliRun[] = [];
-    for (const [index, flow] of FLOWS.entries()) runs.push(await runCliHere([flow.file, '--json', '--datadog-url', datadogs[index].url], { env: KEYS_ENV }));
+    for (const [index, flow] of FLOWS.entries())
+      runs.push(await runCliHere([flow.file, '--json', '--datadog-url', datadogs[index].url], { env: KEYS_ENV }));
 
     // Assess
     expectOutcomes(FLOWS, runs, datadogs);
@@ -80,7 +109,9 @@ describe('Secrets hygiene: npm start', () => {
     const datadogs = await datadogsFor(flows);
 
     // Act
-    const runs = await Promise.all(flows.map((flow, index) => runCli([flow.file, '--json', '--verbose', '--datadog-url', datadogs[index].url], KEYS_ENV)));
+    const runs = await Promise.all(
+      flows.map((flow, index) => runCli([flow.file, '--json', '--verbose', '--datadog-url', datadogs[index].url], KEYS_ENV)),
+    );
 
     // Assess: the functions' logs are on stderr (so they were scanned)...
     expectOutcomes(flows, runs, datadogs);

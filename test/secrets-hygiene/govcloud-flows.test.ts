@@ -36,23 +36,45 @@ function secretValues(sandbox: AwsSandbox): string[] {
 describe('Secrets hygiene: GovCloud flows', () => {
   afterAll(() => restoreQuietLogs());
 
-  it.each(['datadoghq.com', 'ddog-gov.com'] as const)('the CreateGovCloudAccount flow on %s, then a rotation, shows no secret anywhere', async (site) => {
-    // Prepare
-    const sandbox = newSandboxFor(sampleEvent('organizations-create-govcloud-account.json'));
-    const progress: unknown[] = [];
+  it.each(['datadoghq.com', 'ddog-gov.com'] as const)(
+    'the CreateGovCloudAccount flow on %s, then a rotation, shows no secret anywhere',
+    async (site) => {
+      // Prepare
+      const sandbox = newSandboxFor(sampleEvent('organizations-create-govcloud-account.json'));
+      const progress: unknown[] = [];
 
-    // Act
-    const run = await captureOutput(() =>
-      runLocally({ input: sampleEvent('organizations-create-govcloud-account.json'), sandbox, datadogSite: site, logLevel: 'DEBUG', onProgress: (event) => progress.push(event) }),
-    );
-    const rotation = site === 'datadoghq.com' ? await captureOutput(() => rotateLocally({ accountId: '777788889999', sandbox, datadogAccounts: run.value?.datadogAccounts ?? [] })) : undefined;
+      // Act
+      const run = await captureOutput(() =>
+        runLocally({
+          input: sampleEvent('organizations-create-govcloud-account.json'),
+          sandbox,
+          datadogSite: site,
+          logLevel: 'DEBUG',
+          onProgress: (event) => progress.push(event),
+        }),
+      );
+      const rotation =
+        site === 'datadoghq.com'
+          ? await captureOutput(() =>
+              rotateLocally({ accountId: '777788889999', sandbox, datadogAccounts: run.value?.datadogAccounts ?? [] }),
+            )
+          : undefined;
 
-    // Assess
-    const secrets = secretValues(sandbox);
-    // The flows did create secrets: the GovCloud credentials, and on commercial sites two access keys (before and after rotation).
-    expect(secrets.length).toBeGreaterThanOrEqual(site === 'datadoghq.com' ? 3 : 1);
-    expect(run.value?.outcome).toBe('onboarded');
-    const seen = JSON.stringify({ summary: run.value, progress, output: run.output, error: run.error, rotation: rotation?.value, rotationOutput: rotation?.output, rotationError: rotation?.error });
-    for (const secret of secrets) expect(seen).not.toContain(secret);
-  });
+      // Assess
+      const secrets = secretValues(sandbox);
+      // The flows did create secrets: the GovCloud credentials, and on commercial sites two access keys (before and after rotation).
+      expect(secrets.length).toBeGreaterThanOrEqual(site === 'datadoghq.com' ? 3 : 1);
+      expect(run.value?.outcome).toBe('onboarded');
+      const seen = JSON.stringify({
+        summary: run.value,
+        progress,
+        output: run.output,
+        error: run.error,
+        rotation: rotation?.value,
+        rotationOutput: rotation?.output,
+        rotationError: rotation?.error,
+      });
+      for (const secret of secrets) expect(seen).not.toContain(secret);
+    },
+  );
 });

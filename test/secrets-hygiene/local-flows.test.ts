@@ -64,7 +64,10 @@ function organization(accessRole?: string): AwsSandbox {
   sandbox.addAccount(MEMBER);
   if (accessRole) {
     sandbox.putRole(MEMBER, accessRole, {
-      trustPolicy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${MANAGEMENT}:root` }, Action: 'sts:AssumeRole' }] },
+      trustPolicy: {
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${MANAGEMENT}:root` }, Action: 'sts:AssumeRole' }],
+      },
       attachedPolicyArns: ['arn:aws:iam::aws:policy/AdministratorAccess'],
     });
   }

@@ -49,7 +49,8 @@ describe('Module: shared/config.ts', () => {
         const declared = parameter === undefined ? undefined : template.Parameters[parameter]?.Default;
         // Defaults are strings, numbers or booleans, as the template's parameter defaults are.
         const value = JSON.stringify(parsed.data).replace(/^"(.*)"$/, '$1');
-        if (String(declared) !== value) mismatches.push(`${name}: default ${value}, template ${JSON.stringify(source)} → ${String(declared)}`);
+        if (String(declared) !== value)
+          mismatches.push(`${name}: default ${value}, template ${JSON.stringify(source)} → ${String(declared)}`);
       }
     }
 
@@ -66,16 +67,23 @@ describe('Module: shared/config.ts', () => {
     });
 
     // Assess
-    expect(env).toEqual({ ACCESS_KEY_READER_ARNS: ['arn:aws:iam::111122223333:role/a', 'arn:aws:iam::111122223333:role/b'], ACCESS_KEY_KMS_KEY_ID: undefined });
+    expect(env).toEqual({
+      ACCESS_KEY_READER_ARNS: ['arn:aws:iam::111122223333:role/a', 'arn:aws:iam::111122223333:role/b'],
+      ACCESS_KEY_KMS_KEY_ID: undefined,
+    });
   });
 
   it('names a missing variable without a default, and fills one with a default', () => {
     // Act
     const missing = () => readEnv(pickEnv('AWS_REGION'), {});
-    const defaulted = readEnv(pickEnv('GOVCLOUD_REGION', 'PARTITION_CREDENTIALS_SECRET_PREFIX'), { PARTITION_CREDENTIALS_SECRET_PREFIX: '' });
+    const defaulted = readEnv(pickEnv('GOVCLOUD_REGION', 'PARTITION_CREDENTIALS_SECRET_PREFIX'), {
+      PARTITION_CREDENTIALS_SECRET_PREFIX: '',
+    });
 
     // Assess
-    expect(missing).toThrow(expect.objectContaining({ name: 'InvalidInputError', message: expect.stringMatching(/^environment variable AWS_REGION: /) }));
+    expect(missing).toThrow(
+      expect.objectContaining({ name: 'InvalidInputError', message: expect.stringMatching(/^environment variable AWS_REGION: /) }),
+    );
     expect(defaulted).toEqual({ GOVCLOUD_REGION: 'us-gov-west-1', PARTITION_CREDENTIALS_SECRET_PREFIX: '' });
   });
 });

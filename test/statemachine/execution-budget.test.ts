@@ -12,10 +12,17 @@ const template = loadTemplate();
 const definition = loadDefinition(template, {
   pseudo: { 'AWS::Partition': 'aws', 'AWS::Region': 'us-east-1', 'AWS::AccountId': '111122223333', 'AWS::StackName': 'test' },
   resources: Object.fromEntries(
-    ['DescribeAccountRequest', 'ResolveTarget', 'LookUpRegistration', 'ProvisionRole', 'ValidateRole', 'RemoveValidatorTrust', 'RegisterAccount', 'ProvisionAccessKey', 'ValidateAccessKey'].map((name) => [
-      `${name}Function.Arn`,
-      `arn:aws:lambda:us-east-1:111122223333:function:${name}`,
-    ]),
+    [
+      'DescribeAccountRequest',
+      'ResolveTarget',
+      'LookUpRegistration',
+      'ProvisionRole',
+      'ValidateRole',
+      'RemoveValidatorTrust',
+      'RegisterAccount',
+      'ProvisionAccessKey',
+      'ValidateAccessKey',
+    ].map((name) => [`${name}Function.Arn`, `arn:aws:lambda:us-east-1:111122223333:function:${name}`]),
   ),
 }) as unknown as AslMachine;
 const parameter = template.Parameters.MaxValidationSeconds as unknown as { MaxValue: number; Default: number; Description: string };
@@ -50,7 +57,9 @@ describe('State machine: execution time-out and MaxValidationSeconds', () => {
 
   it('has a validation loop on the role path and on the access-key path', () => {
     // Assess
-    expect(new Set(paths.flatMap((path) => (path.validationTask ? [path.validationTask] : [])))).toEqual(new Set(['ValidateRole', 'ValidateAccessKey']));
+    expect(new Set(paths.flatMap((path) => (path.validationTask ? [path.validationTask] : [])))).toEqual(
+      new Set(['ValidateRole', 'ValidateAccessKey']),
+    );
   });
 
   it('derives the MaxValue of MaxValidationSeconds in template.yaml, and the functions’ own bound, from TimeoutSeconds', () => {
@@ -95,14 +104,20 @@ describe('State machine: execution time-out and MaxValidationSeconds', () => {
       .filter((path) => path.validationTask !== undefined)
       .flatMap((path) => {
         const validation = path.validationTask as string;
-        const provisioning = path.states.slice(0, path.states.indexOf(validation)).filter((name) => definition.States[name].Type === 'Task').pop() as string;
+        const provisioning = path.states
+          .slice(0, path.states.indexOf(validation))
+          .filter((name) => definition.States[name].Type === 'Task')
+          .pop() as string;
         // The statement is written during the provisioning Task's last attempt, and must outlast the rest of that
         // attempt, the bound, and the loop's last attempt.
-        const needed = (definition.States[provisioning].TimeoutSeconds ?? 0) + worstCaseTaskSeconds(validation, definition.States[validation]);
+        const needed =
+          (definition.States[provisioning].TimeoutSeconds ?? 0) + worstCaseTaskSeconds(validation, definition.States[validation]);
         const expiresBy = (path.secondsBeforeValidation ?? 0) + parameter.MaxValue + VALIDATOR_TRUST_GRACE_SECONDS;
         return [
           ...(VALIDATOR_TRUST_GRACE_SECONDS < needed ? [`${validation}: grace ${VALIDATOR_TRUST_GRACE_SECONDS} s < ${needed} s`] : []),
-          ...(expiresBy > (definition.TimeoutSeconds ?? 0) ? [`${validation}: the statement may live ${expiresBy} s into the execution`] : []),
+          ...(expiresBy > (definition.TimeoutSeconds ?? 0)
+            ? [`${validation}: the statement may live ${expiresBy} s into the execution`]
+            : []),
         ];
       });
 

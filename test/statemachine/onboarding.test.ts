@@ -17,14 +17,26 @@ const fnArn = (name: string) => `arn:aws:lambda:us-east-1:111122223333:function:
 const definition = loadDefinition(template, {
   pseudo: { 'AWS::Partition': 'aws', 'AWS::Region': 'us-east-1', 'AWS::AccountId': '111122223333', 'AWS::StackName': 'test' },
   resources: Object.fromEntries(
-    ['DescribeAccountRequest', 'ResolveTarget', 'LookUpRegistration', 'ProvisionRole', 'ValidateRole', 'RemoveValidatorTrust', 'RegisterAccount', 'ProvisionAccessKey', 'ValidateAccessKey'].map((name) => [
-      `${name}Function.Arn`,
-      fnArn(name),
-    ]),
+    [
+      'DescribeAccountRequest',
+      'ResolveTarget',
+      'LookUpRegistration',
+      'ProvisionRole',
+      'ValidateRole',
+      'RemoveValidatorTrust',
+      'RegisterAccount',
+      'ProvisionAccessKey',
+      'ValidateAccessKey',
+    ].map((name) => [`${name}Function.Arn`, fnArn(name)]),
   ),
 });
 const states = definition.States as Record<string, { Type: string }>;
-const zeroFor = (type: string) => Object.fromEntries(Object.keys(states).filter((name) => states[name].Type === type).map((name) => [name, 0]));
+const zeroFor = (type: string) =>
+  Object.fromEntries(
+    Object.keys(states)
+      .filter((name) => states[name].Type === type)
+      .map((name) => [name, 0]),
+  );
 
 type Handlers = Record<string, (input: never) => unknown>;
 
@@ -45,8 +57,19 @@ function happyHandlers(calls: string[], overrides: Handlers = {}): Handlers {
   };
   const defaults: Handlers = {
     ResolveTarget: () => ({ target, concurrentExecutionArn: null }),
-    LookUpRegistration: () => ({ accountConfigId: null, externalId: 'ext-1', permissions: ['iam:ListAccountAliases'], permissionsSource: 'snapshot' }),
-    ProvisionRole: () => ({ roleArn: 'arn:aws:iam::444455556666:role/DatadogIntegrationRole', policyArns: ['p1'], changed: true, validationRequired: true, memberAccessRoleName: 'OrganizationAccountAccessRole' }),
+    LookUpRegistration: () => ({
+      accountConfigId: null,
+      externalId: 'ext-1',
+      permissions: ['iam:ListAccountAliases'],
+      permissionsSource: 'snapshot',
+    }),
+    ProvisionRole: () => ({
+      roleArn: 'arn:aws:iam::444455556666:role/DatadogIntegrationRole',
+      policyArns: ['p1'],
+      changed: true,
+      validationRequired: true,
+      memberAccessRoleName: 'OrganizationAccountAccessRole',
+    }),
     ValidateRole: (input: { validation: { attempts: number; waitedSeconds: number } }) => ({
       assumable: true,
       attempts: input.validation.attempts + 1,
@@ -76,7 +99,11 @@ function happyHandlers(calls: string[], overrides: Handlers = {}): Handlers {
 async function run(handlers: Handlers, input: unknown = { accountId: '444455556666' }) {
   const machine = new StateMachine(definition as never);
   const execution = machine.run(input as never, {
-    overrides: { taskResourceLocalHandlers: handlers as never, waitTimeOverrides: zeroFor('Wait'), retryIntervalOverrides: zeroFor('Task') },
+    overrides: {
+      taskResourceLocalHandlers: handlers as never,
+      waitTimeOverrides: zeroFor('Wait'),
+      retryIntervalOverrides: zeroFor('Task'),
+    },
     context: {
       Execution: { Id: 'arn:aws:states:us-east-1:111122223333:execution:test-onboarding:replay', Name: 'replay' },
       StateMachine: { Id: 'arn:aws:states:us-east-1:111122223333:stateMachine:test-onboarding', Name: 'test-onboarding' },
@@ -106,7 +133,14 @@ describe('State machine: onboarding.asl.json', () => {
     const { output } = await run(happyHandlers(calls));
 
     // Assess
-    expect(calls).toEqual(['ResolveTarget', 'LookUpRegistration', 'ProvisionRole', 'ValidateRole', 'RemoveValidatorTrust', 'RegisterAccount']);
+    expect(calls).toEqual([
+      'ResolveTarget',
+      'LookUpRegistration',
+      'ProvisionRole',
+      'ValidateRole',
+      'RemoveValidatorTrust',
+      'RegisterAccount',
+    ]);
     expect(output).toEqual({
       outcome: 'onboarded',
       accountId: '444455556666',
@@ -131,7 +165,13 @@ describe('State machine: onboarding.asl.json', () => {
         const attempts = input.validation.attempts + 1;
         const wait = 5 * 2 ** (attempts - 1);
         return attempts < 4
-          ? { assumable: false, attempts, waitedSeconds: input.validation.waitedSeconds + wait, waitSeconds: wait, lastError: 'AccessDenied' }
+          ? {
+              assumable: false,
+              attempts,
+              waitedSeconds: input.validation.waitedSeconds + wait,
+              waitSeconds: wait,
+              lastError: 'AccessDenied',
+            }
           : { assumable: true, attempts, waitedSeconds: input.validation.waitedSeconds, waitSeconds: 0 };
       },
     });
@@ -152,7 +192,13 @@ describe('State machine: onboarding.asl.json', () => {
   it('skips validation for an account already converged and validated', async () => {
     const calls: string[] = [];
     const handlers = happyHandlers(calls, {
-      ProvisionRole: () => ({ roleArn: 'arn:aws:iam::444455556666:role/DatadogIntegrationRole', policyArns: ['p1'], changed: false, validationRequired: false, memberAccessRoleName: 'OrganizationAccountAccessRole' }),
+      ProvisionRole: () => ({
+        roleArn: 'arn:aws:iam::444455556666:role/DatadogIntegrationRole',
+        policyArns: ['p1'],
+        changed: false,
+        validationRequired: false,
+        memberAccessRoleName: 'OrganizationAccountAccessRole',
+      }),
     });
     const { output } = await run(handlers);
     expect(calls).toEqual(['ResolveTarget', 'LookUpRegistration', 'ProvisionRole', 'RegisterAccount']);
@@ -166,7 +212,8 @@ describe('State machine: onboarding.asl.json', () => {
     const handlers = happyHandlers(calls, {
       ValidateRole: () => {
         attempts += 1;
-        if (attempts === 3) throw new RoleValidationTimeoutError('still not assumable', { accountId: '444455556666', step: 'ValidateRole' });
+        if (attempts === 3)
+          throw new RoleValidationTimeoutError('still not assumable', { accountId: '444455556666', step: 'ValidateRole' });
         return { assumable: false, attempts, waitedSeconds: attempts * 5, waitSeconds: 5 };
       },
     });
@@ -225,16 +272,43 @@ describe('State machine: onboarding.asl.json', () => {
     const keysTarget = { ...target, accountId: '777788889999', partition: 'aws-us-gov', authType: 'access_keys' };
     const handlers = happyHandlers(calls, {
       ResolveTarget: () => ({ target: keysTarget, concurrentExecutionArn: null }),
-      LookUpRegistration: () => ({ accountConfigId: null, externalId: null, source: 'not-needed', permissions: ['iam:ListAccountAliases'], permissionsSource: 'snapshot' }),
-      RegisterAccount: (input: never) => ((registered = input), { accountConfigId: 'cfg-2', authType: 'access_keys', roleName: null, externalId: null, accessKeyId: 'AKIAEXAMPLEKEYID0001', action: 'created' }),
+      LookUpRegistration: () => ({
+        accountConfigId: null,
+        externalId: null,
+        source: 'not-needed',
+        permissions: ['iam:ListAccountAliases'],
+        permissionsSource: 'snapshot',
+      }),
+      RegisterAccount: (input: never) => (
+        (registered = input),
+        {
+          accountConfigId: 'cfg-2',
+          authType: 'access_keys',
+          roleName: null,
+          externalId: null,
+          accessKeyId: 'AKIAEXAMPLEKEYID0001',
+          action: 'created',
+        }
+      ),
     });
 
     // Act
     const { output } = await run(handlers);
 
     // Assess
-    expect(calls).toEqual(['ResolveTarget', 'LookUpRegistration', 'ProvisionAccessKey', 'ValidateAccessKey', 'ValidateAccessKey', 'RegisterAccount']);
-    expect(registered).toEqual({ target: keysTarget, externalId: null, keySecretArn: 'arn:aws:secretsmanager:us-east-1:111122223333:secret:k-AbCdEf' });
+    expect(calls).toEqual([
+      'ResolveTarget',
+      'LookUpRegistration',
+      'ProvisionAccessKey',
+      'ValidateAccessKey',
+      'ValidateAccessKey',
+      'RegisterAccount',
+    ]);
+    expect(registered).toEqual({
+      target: keysTarget,
+      externalId: null,
+      keySecretArn: 'arn:aws:secretsmanager:us-east-1:111122223333:secret:k-AbCdEf',
+    });
     expect(output).toMatchObject({
       outcome: 'onboarded',
       authType: 'access_keys',
@@ -255,14 +329,24 @@ describe('State machine: onboarding.asl.json', () => {
       DescribeAccountRequest: () => {
         attempts += 1;
         if (attempts < 3) throw new AccountRequestInProgressError('still in progress');
-        return { requestId: 'car-example12345', state: 'SUCCEEDED', accounts: [{ accountId: '333344445555', partition: 'aws' }, { accountId: '777788889999', partition: 'aws-us-gov' }] };
+        return {
+          requestId: 'car-example12345',
+          state: 'SUCCEEDED',
+          accounts: [
+            { accountId: '333344445555', partition: 'aws' },
+            { accountId: '777788889999', partition: 'aws-us-gov' },
+          ],
+        };
       },
       StartAccountOnboarding: (input: never) => {
         started.push(input);
         if ((input as { Name: string }).Name === 'onboard-333344445555') {
           throw Object.assign(new Error('Execution Already Exists'), { name: 'StepFunctions.ExecutionAlreadyExistsException' });
         }
-        return { ExecutionArn: 'arn:aws:states:us-east-1:111122223333:execution:test-onboarding:onboard-777788889999', StartDate: '2026-11-22T00:00:00Z' };
+        return {
+          ExecutionArn: 'arn:aws:states:us-east-1:111122223333:execution:test-onboarding:onboard-777788889999',
+          StartDate: '2026-11-22T00:00:00Z',
+        };
       },
     });
 
@@ -273,16 +357,30 @@ describe('State machine: onboarding.asl.json', () => {
     expect(calls.filter((name) => name === 'DescribeAccountRequest')).toHaveLength(3);
     expect(calls).not.toContain('ResolveTarget');
     expect(started).toEqual([
-      { StateMachineArn: 'arn:aws:states:us-east-1:111122223333:stateMachine:test-onboarding', Name: 'onboard-333344445555', Input: { accountId: '333344445555', partition: 'aws' } },
-      { StateMachineArn: 'arn:aws:states:us-east-1:111122223333:stateMachine:test-onboarding', Name: 'onboard-777788889999', Input: { accountId: '777788889999', partition: 'aws-us-gov' } },
+      {
+        StateMachineArn: 'arn:aws:states:us-east-1:111122223333:stateMachine:test-onboarding',
+        Name: 'onboard-333344445555',
+        Input: { accountId: '333344445555', partition: 'aws' },
+      },
+      {
+        StateMachineArn: 'arn:aws:states:us-east-1:111122223333:stateMachine:test-onboarding',
+        Name: 'onboard-777788889999',
+        Input: { accountId: '777788889999', partition: 'aws-us-gov' },
+      },
     ]);
     expect(output).toMatchObject({ outcome: 'requested', request: { state: 'SUCCEEDED' } });
   });
 
   it('hands ResolveTarget the execution input and the execution’s own ARN', async () => {
     let received: unknown;
-    await run(happyHandlers([], { ResolveTarget: (input: never) => ((received = input), { target, concurrentExecutionArn: null }) }), { accountId: '444455556666', roleName: 'X' });
-    expect(received).toEqual({ input: { accountId: '444455556666', roleName: 'X' }, executionArn: 'arn:aws:states:us-east-1:111122223333:execution:test-onboarding:replay' });
+    await run(happyHandlers([], { ResolveTarget: (input: never) => ((received = input), { target, concurrentExecutionArn: null }) }), {
+      accountId: '444455556666',
+      roleName: 'X',
+    });
+    expect(received).toEqual({
+      input: { accountId: '444455556666', roleName: 'X' },
+      executionArn: 'arn:aws:states:us-east-1:111122223333:execution:test-onboarding:replay',
+    });
   });
 
   it('stops without changes, as a success (no failed execution to alarm on), when an earlier onboarding of the account is running', async () => {
@@ -304,7 +402,13 @@ describe('State machine: onboarding.asl.json', () => {
     const calls: string[] = [];
     let removeTrustInput: { target?: { memberAccessRoleName?: string } } = {};
     const handlers = happyHandlers(calls, {
-      ProvisionRole: () => ({ roleArn: 'arn:aws:iam::444455556666:role/DatadogIntegrationRole', policyArns: ['p1'], changed: true, validationRequired: true, memberAccessRoleName: 'AWSControlTowerExecution' }),
+      ProvisionRole: () => ({
+        roleArn: 'arn:aws:iam::444455556666:role/DatadogIntegrationRole',
+        policyArns: ['p1'],
+        changed: true,
+        validationRequired: true,
+        memberAccessRoleName: 'AWSControlTowerExecution',
+      }),
       RemoveValidatorTrust: (input: never) => ((removeTrustInput = input), { trustPolicyUpdated: true }),
     });
 
@@ -320,8 +424,22 @@ describe('State machine: onboarding.asl.json', () => {
     const keysTarget = { ...target, accountId: '777788889999', partition: 'aws-us-gov', authType: 'access_keys' };
     const handlers = happyHandlers([], {
       ResolveTarget: () => ({ target: keysTarget, concurrentExecutionArn: null }),
-      ProvisionAccessKey: () => ({ userArn: 'arn:aws-us-gov:iam::777788889999:user/U', policyArns: ['p1'], keySecretArn: 'arn:aws:secretsmanager:us-east-1:111122223333:secret:k-AbCdEf', changed: true, validationRequired: true, memberAccessRoleName: 'AWSControlTowerExecution' }),
-      RegisterAccount: () => ({ accountConfigId: 'cfg-2', authType: 'access_keys', roleName: null, externalId: null, accessKeyId: 'AKIAEXAMPLEKEYID0001', action: 'created' }),
+      ProvisionAccessKey: () => ({
+        userArn: 'arn:aws-us-gov:iam::777788889999:user/U',
+        policyArns: ['p1'],
+        keySecretArn: 'arn:aws:secretsmanager:us-east-1:111122223333:secret:k-AbCdEf',
+        changed: true,
+        validationRequired: true,
+        memberAccessRoleName: 'AWSControlTowerExecution',
+      }),
+      RegisterAccount: () => ({
+        accountConfigId: 'cfg-2',
+        authType: 'access_keys',
+        roleName: null,
+        externalId: null,
+        accessKeyId: 'AKIAEXAMPLEKEYID0001',
+        action: 'created',
+      }),
     });
 
     const { output } = await run(handlers);
@@ -336,7 +454,8 @@ describe('State machine: onboarding.asl.json', () => {
     const happy = happyHandlers([]);
     const handlers = happyHandlers(calls, {
       [step]: async (input: never) => {
-        if (refusals-- > 0) throw new AccountPendingActivationError('the account is PENDING_ACTIVATION', { accountId: '444455556666', step });
+        if (refusals-- > 0)
+          throw new AccountPendingActivationError('the account is PENDING_ACTIVATION', { accountId: '444455556666', step });
         return happy[step](input);
       },
     });

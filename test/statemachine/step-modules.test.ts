@@ -28,10 +28,20 @@ const tasks = allTasks.filter(([, resource]) => FUNCTION_TASK.test(resource));
 
 describe('State machine: one step module per Task state', () => {
   it('finds the Task states: our functions, and otherwise service integrations', () => {
-    expect(allTasks.filter(([, resource]) => !FUNCTION_TASK.test(resource)).map(([, resource]) => resource)).toEqual(['arn:${Partition}:states:::states:startExecution']);
-    expect(tasks.map(([name]) => name).sort()).toEqual(
-      ['DescribeAccountRequest', 'LookUpRegistration', 'ProvisionAccessKey', 'ProvisionRole', 'RegisterAccount', 'RemoveValidatorTrust', 'ResolveTarget', 'ValidateAccessKey', 'ValidateRole'],
-    );
+    expect(allTasks.filter(([, resource]) => !FUNCTION_TASK.test(resource)).map(([, resource]) => resource)).toEqual([
+      'arn:${Partition}:states:::states:startExecution',
+    ]);
+    expect(tasks.map(([name]) => name).sort()).toEqual([
+      'DescribeAccountRequest',
+      'LookUpRegistration',
+      'ProvisionAccessKey',
+      'ProvisionRole',
+      'RegisterAccount',
+      'RemoveValidatorTrust',
+      'ResolveTarget',
+      'ValidateAccessKey',
+      'ValidateRole',
+    ]);
   });
 
   it.each(tasks)('%s: its function calls shared/steps/<kebab-case name>.ts', (name, resource) => {

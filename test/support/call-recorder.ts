@@ -131,7 +131,8 @@ function installedStub(client: { prototype: object }): SendStub | undefined {
 async function accessKeyOf(client: unknown): Promise<string | undefined> {
   const provider = (client as ClientWithCredentials).config?.credentials;
   try {
-    const value = (typeof provider === 'function' ? await (provider as () => Promise<unknown>)() : provider) as { accessKeyId?: string } | undefined;
+    const value = (typeof provider === 'function' ? await (provider as () => Promise<unknown>)() : provider) as
+      { accessKeyId?: string } | undefined;
     return value?.accessKeyId;
   } catch {
     return undefined;
@@ -146,7 +147,8 @@ export function signerOf(json: SandboxJson, accessKeyId: string | undefined): st
   if (session) return `arn:${session.partition}:iam::${session.accountId}:role/${session.roleName}`;
   for (const account of Object.values(state.accounts)) {
     for (const user of Object.values(account.users)) {
-      if (user.accessKeys.some((key) => key.accessKeyId === accessKeyId)) return `arn:${account.partition}:iam::${account.accountId}:user${user.path}${user.userName}`;
+      if (user.accessKeys.some((key) => key.accessKeyId === accessKeyId))
+        return `arn:${account.partition}:iam::${account.accountId}:user${user.path}${user.userName}`;
     }
   }
   return undefined;
@@ -156,9 +158,13 @@ export function signerOf(json: SandboxJson, accessKeyId: string | undefined): st
  * What a command needs authorised: its IAM action and resource, then the actions it implies (see
  * {@link IMPLIED_ACTIONS}) on the same resource.
  */
-export function authorisationsOf(prefix: string, command: object, context: ResourceContext): { action: string; resource: string; input: Record<string, unknown> }[] {
+export function authorisationsOf(
+  prefix: string,
+  command: object,
+  context: ResourceContext,
+): { action: string; resource: string; input: Record<string, unknown> }[] {
   const action = `${prefix}:${command.constructor.name.replace(/Command$/, '')}`;
-  const input = ((command as { input?: Record<string, unknown> }).input ?? {});
+  const input = (command as { input?: Record<string, unknown> }).input ?? {};
   const resourceOf = RESOURCE_OF_COMMAND[action];
   const resource = resourceOf ? resourceOf(input, context) : `unmapped:${action}`;
   return [action, ...(IMPLIED_ACTIONS[action]?.(input) ?? [])].map((needed) => ({ action: needed, resource, input }));
@@ -191,7 +197,14 @@ export class RecordingSandbox extends AwsSandbox {
       account.secrets.map((secret) => ({ arn: secret.arn, name: secret.name, region: secret.region, accountId: account.accountId })),
     );
     const callerAccountId = callerArn.split(':')[4] || state.managementAccountId;
-    return { partition: state.partition, managementAccountId: state.managementAccountId, organizationId: state.organizationId, region, callerAccountId, secrets };
+    return {
+      partition: state.partition,
+      managementAccountId: state.managementAccountId,
+      organizationId: state.organizationId,
+      region,
+      callerAccountId,
+      secrets,
+    };
   }
 
   /** True while a recorded invocation runs (in its asynchronous context). */

@@ -70,7 +70,8 @@ class RecordingExecutions extends LocalExecutions {
   /** Records an execution; one started outside any function's invocation and not by an operator is the state machine's. */
   override start(name: string, input: unknown): LocalExecution {
     // An attempt on a name already taken needs the permission all the same.
-    if (!this.byOperator && !this.sandbox.inRecordedInvocation()) this.stateMachineStarts.push({ stateMachineArn: this.stateMachineArn, name });
+    if (!this.byOperator && !this.sandbox.inRecordedInvocation())
+      this.stateMachineStarts.push({ stateMachineArn: this.stateMachineArn, name });
     return super.start(name, input);
   }
 }
@@ -108,7 +109,10 @@ export interface RecordedOnboarding {
 export type Delivery =
   | { event: unknown }
   | { console: { accountId: string; memberAccessRoleName?: string; partition?: Partition }; name: string }
-  | { task: string; input: { target: { accountId: string; memberAccessRoleName: string; partition?: Partition } } & Record<string, unknown> }
+  | {
+      task: string;
+      input: { target: { accountId: string; memberAccessRoleName: string; partition?: Partition } } & Record<string, unknown>;
+    }
   | { rotation: { accountId: string } }
   | { change: string; apply: (sandbox: RecordingSandbox, deployment: SimulatedDeployment) => void | Promise<void> };
 
@@ -129,7 +133,8 @@ export function accessKeysDeleted(member: { accountId: string; partition: Partit
         const iam = new IAMClient({ region: iamRegion(member.partition) });
         const { AccessKeyMetadata } = await iam.send(new ListAccessKeysCommand({ UserName: userName }));
         if (!AccessKeyMetadata?.length) throw new Error(`accessKeysDeleted: ${userName} has no access key in ${member.accountId}`);
-        for (const key of AccessKeyMetadata) await iam.send(new DeleteAccessKeyCommand({ UserName: userName, AccessKeyId: key.AccessKeyId }));
+        for (const key of AccessKeyMetadata)
+          await iam.send(new DeleteAccessKeyCommand({ UserName: userName, AccessKeyId: key.AccessKeyId }));
       }),
   };
 }
@@ -139,7 +144,11 @@ function memberOf(stack: LocalDeployment, partition: Partition, delivery: Delive
   if ('change' in delivery || 'rotation' in delivery) return undefined;
   if ('console' in delivery) {
     const { accountId, memberAccessRoleName } = delivery.console;
-    return { accountId, partition: delivery.console.partition ?? partition, accessRoleNames: [memberAccessRoleName ?? stack.parameter('MemberAccessRoleName')] };
+    return {
+      accountId,
+      partition: delivery.console.partition ?? partition,
+      accessRoleNames: [memberAccessRoleName ?? stack.parameter('MemberAccessRoleName')],
+    };
   }
   if ('task' in delivery) {
     const { accountId, memberAccessRoleName } = delivery.input.target;
@@ -178,11 +187,20 @@ function requestedMembers(stack: LocalDeployment, partition: Partition, request:
  *
  * @returns the credentials the stack keeps for each other partition a member account is in.
  */
-function seedMembers(sandbox: RecordingSandbox, stack: LocalDeployment, members: MemberAccount[], unreachable: string[]): RecordedOnboarding['partitionCredentials'] {
+function seedMembers(
+  sandbox: RecordingSandbox,
+  stack: LocalDeployment,
+  members: MemberAccount[],
+  unreachable: string[],
+): RecordedOnboarding['partitionCredentials'] {
   const byAccount = new Map<string, MemberAccount>();
   for (const member of members) {
     const roles = [...(byAccount.get(member.accountId)?.accessRoleNames ?? []), ...member.accessRoleNames];
-    byAccount.set(member.accountId, { ...byAccount.get(member.accountId), ...member, accessRoleNames: unreachable.includes(member.accountId) ? [] : [...new Set(roles)] });
+    byAccount.set(member.accountId, {
+      ...byAccount.get(member.accountId),
+      ...member,
+      accessRoleNames: unreachable.includes(member.accountId) ? [] : [...new Set(roles)],
+    });
   }
   for (const member of byAccount.values()) seedMemberAccount(sandbox, stack, member);
   const foreign = new Set(members.map((member) => member.partition).filter((partition) => partition !== stack.names.partition));
@@ -214,10 +232,25 @@ export async function recordOnboarding(options: {
   const { names, datadogSite } = simulatedDeployment(template, options.partition, { parameters: options.parameters });
   const sandbox = new RecordingSandbox({ managementAccountId: names.accountId, partition: options.partition, propagationSeconds: 10 });
   for (const request of options.accountRequests ?? []) {
-    sandbox.addCreateAccountStatus({ id: request.id, state: 'SUCCEEDED', accountId: request.accountId, govCloudAccountId: request.govCloudAccountId });
+    sandbox.addCreateAccountStatus({
+      id: request.id,
+      state: 'SUCCEEDED',
+      accountId: request.accountId,
+      govCloudAccountId: request.govCloudAccountId,
+    });
   }
-  const local = await deployLocally({ sandbox, names, template, parameters: options.parameters, datadogSite, enforceFunctionPolicies: true });
-  const deployment = simulatedDeployment(template, options.partition, { parameters: options.parameters, secretArn: local.parameter('DatadogKeysSecretArn') });
+  const local = await deployLocally({
+    sandbox,
+    names,
+    template,
+    parameters: options.parameters,
+    datadogSite,
+    enforceFunctionPolicies: true,
+  });
+  const deployment = simulatedDeployment(template, options.partition, {
+    parameters: options.parameters,
+    secretArn: local.parameter('DatadogKeysSecretArn'),
+  });
   const members = [
     ...options.deliveries.flat().flatMap((delivery) => memberOf(local, options.partition, delivery) ?? []),
     ...(options.accountRequests ?? []).flatMap((request) => requestedMembers(local, options.partition, request)),
@@ -249,10 +282,16 @@ export async function recordOnboarding(options: {
   const starterResults: unknown[] = [];
   const taskResults: RecordedOnboarding['taskResults'] = [];
   const rotationResults: RecordedOnboarding['rotationResults'] = [];
-  const rotation: RecordedInvocation = { logicalId: ROTATION_FUNCTION, functionArn: deployment.functionArn(ROTATION_FUNCTION), invokedBy: 'secretsmanager' };
+  const rotation: RecordedInvocation = {
+    logicalId: ROTATION_FUNCTION,
+    functionArn: deployment.functionArn(ROTATION_FUNCTION),
+    invokedBy: 'secretsmanager',
+  };
   const rotate = async (accountId: string): Promise<void> => {
     const name = accessKeySecretName(accountId, local.parameter('AccessKeySecretPrefix'));
-    const secret = sandbox.toJSON().state.accounts[names.accountId]?.secrets.find((candidate) => candidate.name === name && candidate.region === names.region);
+    const secret = sandbox
+      .toJSON()
+      .state.accounts[names.accountId]?.secrets.find((candidate) => candidate.name === name && candidate.region === names.region);
     if (!secret) throw new Error(`recordOnboarding: no key secret ${name} to rotate: onboard ${accountId} with an access key first`);
     // Secrets Manager invokes the function with the secret's ARN and a new version id as the token.
     const event = { SecretId: secret.arn, ClientRequestToken: randomUUID() };
@@ -300,7 +339,14 @@ export async function recordOnboarding(options: {
       // What the batch started, then what those executions started, to the end.
       for (let pending = executions.pending(); pending.length > 0; pending = executions.pending()) {
         const run = pending.map((execution) =>
-          runExecution(definition, execution, (arn, input) => invoke(arn, input, 'state-machine'), sandbox.clock, () => undefined, executions),
+          runExecution(
+            definition,
+            execution,
+            (arn, input) => invoke(arn, input, 'state-machine'),
+            sandbox.clock,
+            () => undefined,
+            executions,
+          ),
         );
         finished.push(...(await Promise.all(run)));
       }
@@ -318,5 +364,15 @@ export async function recordOnboarding(options: {
     if (!logicalId) throw new Error(`a call was made as ${call.principalArn}, which is no function of template.yaml`);
     return { ...call, logicalId };
   });
-  return { deployment, partitionCredentials, calls, invocations, stateMachineStarts: executions.stateMachineStarts, executions: finished, starterResults, taskResults, rotationResults };
+  return {
+    deployment,
+    partitionCredentials,
+    calls,
+    invocations,
+    stateMachineStarts: executions.stateMachineStarts,
+    executions: finished,
+    starterResults,
+    taskResults,
+    rotationResults,
+  };
 }

@@ -55,7 +55,10 @@ export async function simulateRequest(request: SimulatedRequest): Promise<Simula
       request: {
         principal: request.principalArn,
         action: request.action,
-        resource: { resource: request.resourceArn, accountId: request.resourceAccountId ?? accountOfArn(request.resourceArn) ?? callerAccount ?? '' },
+        resource: {
+          resource: request.resourceArn,
+          accountId: request.resourceAccountId ?? accountOfArn(request.resourceArn) ?? callerAccount ?? '',
+        },
         // AWS adds aws:CurrentTime to every request, and the organization keys only for accounts that belong to one
         // (IAM User Guide, "AWS global condition context keys").
         contextVariables: {

@@ -57,12 +57,23 @@ export function simulatedDeployment(
   partition: SimulatedPartition,
   options: { secretArn?: string; stackName?: string; parameters?: Record<string, string> } = {},
 ): SimulatedDeployment {
-  const names: LocalNames = { partition, region: REGION[partition], accountId: STACK_ACCOUNT_ID, stackName: options.stackName ?? 'datadog-onboarding' };
+  const names: LocalNames = {
+    partition,
+    region: REGION[partition],
+    accountId: STACK_ACCOUNT_ID,
+    stackName: options.stackName ?? 'datadog-onboarding',
+  };
   const prefix = `arn:${partition}`;
-  const secretArn = options.secretArn ?? `${prefix}:secretsmanager:${names.region}:${names.accountId}:secret:datadog-onboarding/datadog-keys-AbCdEf`;
+  const secretArn =
+    options.secretArn ?? `${prefix}:secretsmanager:${names.region}:${names.accountId}:secret:datadog-onboarding/datadog-keys-AbCdEf`;
   const validatorRoleArn = localRoleArn(names, 'ValidatorRole');
   const datadogSite = (options.parameters?.DatadogSite as DatadogSite | undefined) ?? SITE[partition];
-  const resolution = stackResolution(template, names, { LogLevel: 'SILENT', ...options.parameters, DatadogKeysSecretArn: secretArn, DatadogSite: datadogSite });
+  const resolution = stackResolution(template, names, {
+    LogLevel: 'SILENT',
+    ...options.parameters,
+    DatadogKeysSecretArn: secretArn,
+    DatadogSite: datadogSite,
+  });
   return {
     partition,
     datadogSite,

@@ -18,11 +18,17 @@ const RUNTIME_VARIABLES = new Set(['AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_LAMB
 const LOCAL_RUN_VARIABLES = new Set(['DATADOG_API_URL', 'DATADOG_TIMEOUT_SECONDS']);
 
 const functions = templateFunctions(loadTemplate());
-const samLocalEnv = JSON.parse(readFileSync(path.join(ROOT, 'events', 'sam-local-env.json'), 'utf8')) as Record<string, Record<string, unknown>>;
+const samLocalEnv = JSON.parse(readFileSync(path.join(ROOT, 'events', 'sam-local-env.json'), 'utf8')) as Record<
+  string,
+  Record<string, unknown>
+>;
 const reads = new Map<string, EnvironmentReads>();
 
 beforeAll(async () => {
-  const byEntryPoint = await environmentReadsOf(functions.map((fn) => fn.entryPoint), ROOT);
+  const byEntryPoint = await environmentReadsOf(
+    functions.map((fn) => fn.entryPoint),
+    ROOT,
+  );
   for (const fn of functions) reads.set(fn.logicalId, byEntryPoint.get(fn.entryPoint)!);
 });
 
@@ -49,10 +55,13 @@ describe('events/sam-local-env.json', () => {
     expect(missing).toEqual([]);
   });
 
-  it.each(functions.map((fn) => [fn.logicalId, fn]))('%s: sets only variables the template declares (sam local invoke ignores others)', (logicalId, fn) => {
-    const ignored = Object.keys(samLocalEnv[logicalId] ?? {}).filter((name) => !(name in fn.environment));
-    expect(ignored).toEqual([]);
-  });
+  it.each(functions.map((fn) => [fn.logicalId, fn]))(
+    '%s: sets only variables the template declares (sam local invoke ignores others)',
+    (logicalId, fn) => {
+      const ignored = Object.keys(samLocalEnv[logicalId] ?? {}).filter((name) => !(name in fn.environment));
+      expect(ignored).toEqual([]);
+    },
+  );
 
   it('names only functions of the template (or "Parameters", for every function), with string values', () => {
     const known = new Set([...functions.map((fn) => fn.logicalId), 'Parameters']);

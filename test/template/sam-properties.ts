@@ -23,21 +23,72 @@ export const RESOURCE_PROPERTIES: Record<string, DocumentedProperties> = {
   'AWS::Serverless::Function': {
     source: `${SAM_GUIDE}/sam-resource-function.html`,
     allowed: [
-      'Architectures', 'AssumeRolePolicyDocument', 'AutoPublishAlias', 'AutoPublishAliasAllProperties', 'AutoPublishCodeSha256',
-      'CodeSigningConfigArn', 'CodeUri', 'DeadLetterQueue', 'DeploymentPreference', 'Description', 'Environment',
-      'EphemeralStorage', 'EventInvokeConfig', 'Events', 'FileSystemConfigs', 'FunctionName', 'FunctionUrlConfig', 'Handler',
-      'ImageConfig', 'ImageUri', 'InlineCode', 'KmsKeyArn', 'Layers', 'LoggingConfig', 'MemorySize', 'PackageType',
-      'PermissionsBoundary', 'Policies', 'PropagateTags', 'ProvisionedConcurrencyConfig', 'RecursiveLoop',
-      'ReservedConcurrentExecutions', 'Role', 'RolePath', 'Runtime', 'RuntimeManagementConfig', 'SnapStart',
-      'SourceKMSKeyArn', 'Tags', 'Timeout', 'Tracing', 'VersionDeletionPolicy', 'VersionDescription', 'VpcConfig',
+      'Architectures',
+      'AssumeRolePolicyDocument',
+      'AutoPublishAlias',
+      'AutoPublishAliasAllProperties',
+      'AutoPublishCodeSha256',
+      'CodeSigningConfigArn',
+      'CodeUri',
+      'DeadLetterQueue',
+      'DeploymentPreference',
+      'Description',
+      'Environment',
+      'EphemeralStorage',
+      'EventInvokeConfig',
+      'Events',
+      'FileSystemConfigs',
+      'FunctionName',
+      'FunctionUrlConfig',
+      'Handler',
+      'ImageConfig',
+      'ImageUri',
+      'InlineCode',
+      'KmsKeyArn',
+      'Layers',
+      'LoggingConfig',
+      'MemorySize',
+      'PackageType',
+      'PermissionsBoundary',
+      'Policies',
+      'PropagateTags',
+      'ProvisionedConcurrencyConfig',
+      'RecursiveLoop',
+      'ReservedConcurrentExecutions',
+      'Role',
+      'RolePath',
+      'Runtime',
+      'RuntimeManagementConfig',
+      'SnapStart',
+      'SourceKMSKeyArn',
+      'Tags',
+      'Timeout',
+      'Tracing',
+      'VersionDeletionPolicy',
+      'VersionDescription',
+      'VpcConfig',
     ],
     required: [],
   },
   'AWS::Serverless::StateMachine': {
     source: `${SAM_GUIDE}/sam-resource-statemachine.html`,
     allowed: [
-      'AutoPublishAlias', 'Definition', 'DefinitionSubstitutions', 'DefinitionUri', 'DeploymentPreference', 'Events', 'Logging',
-      'Name', 'PermissionsBoundary', 'Policies', 'PropagateTags', 'Role', 'RolePath', 'Tags', 'Tracing', 'Type',
+      'AutoPublishAlias',
+      'Definition',
+      'DefinitionSubstitutions',
+      'DefinitionUri',
+      'DeploymentPreference',
+      'Events',
+      'Logging',
+      'Name',
+      'PermissionsBoundary',
+      'Policies',
+      'PropagateTags',
+      'Role',
+      'RolePath',
+      'Tags',
+      'Tracing',
+      'Type',
       'UseAliasAsEventTarget',
     ],
     required: [],
@@ -48,7 +99,18 @@ export const RESOURCE_PROPERTIES: Record<string, DocumentedProperties> = {
 export const EVENT_SOURCE_PROPERTIES: Record<string, DocumentedProperties> = {
   EventBridgeRule: {
     source: `${SAM_GUIDE}/sam-property-function-eventbridgerule.html`,
-    allowed: ['DeadLetterConfig', 'EventBusName', 'Input', 'InputPath', 'InputTransformer', 'Pattern', 'RetryPolicy', 'RuleName', 'State', 'Target'],
+    allowed: [
+      'DeadLetterConfig',
+      'EventBusName',
+      'Input',
+      'InputPath',
+      'InputTransformer',
+      'Pattern',
+      'RetryPolicy',
+      'RuleName',
+      'State',
+      'Target',
+    ],
     required: ['Pattern'],
   },
 };
@@ -74,8 +136,12 @@ function checkProperties(where: string, properties: unknown, documented: Documen
   if (typeof properties !== 'object' || properties === null || Array.isArray(properties)) return [`${where}: Properties must be an object`];
   const names = Object.keys(properties);
   return [
-    ...names.filter((name) => !documented.allowed.includes(name)).map((name) => `${where}: property ${name} is not defined for ${what} (${documented.source})`),
-    ...documented.required.filter((name) => !names.includes(name)).map((name) => `${where}: required property ${name} of ${what} is missing (${documented.source})`),
+    ...names
+      .filter((name) => !documented.allowed.includes(name))
+      .map((name) => `${where}: property ${name} is not defined for ${what} (${documented.source})`),
+    ...documented.required
+      .filter((name) => !names.includes(name))
+      .map((name) => `${where}: required property ${name} of ${what} is missing (${documented.source})`),
   ];
 }
 
@@ -89,7 +155,7 @@ export function samPropertyProblems(template: Template): string[] {
   return Object.entries(template.Resources)
     .filter(([, resource]) => resource.Type.startsWith('AWS::Serverless::'))
     .flatMap(([logicalId, resource]) => {
-      const properties = (resource.Properties ?? {});
+      const properties = resource.Properties ?? {};
       const problems = checkProperties(logicalId, properties, RESOURCE_PROPERTIES[resource.Type], resource.Type);
       if (resource.Type !== 'AWS::Serverless::Function') return problems;
       const events = (properties.Events ?? {}) as Record<string, { Type?: string; Properties?: Record<string, unknown> }>;

@@ -33,8 +33,13 @@ describe('Template: template.yaml', () => {
 
   it('runs the scripts on the Node major of the Lambda runtime, and says so in engines', () => {
     // Prepare
-    const manifest = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { engines: { node: string }; devDependencies: Record<string, string> };
-    const runtimeMajor = /^nodejs(\d+)\.x$/.exec(String((template as unknown as { Globals: { Function: { Runtime: string } } }).Globals.Function.Runtime))?.[1];
+    const manifest = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+      engines: { node: string };
+      devDependencies: Record<string, string>;
+    };
+    const runtimeMajor = /^nodejs(\d+)\.x$/.exec(
+      String((template as unknown as { Globals: { Function: { Runtime: string } } }).Globals.Function.Runtime),
+    )?.[1];
 
     // Assess
     expect(process.versions.node.split('.')[0]).toBe(runtimeMajor);
@@ -52,12 +57,16 @@ describe('Template: template.yaml', () => {
     // Act
     const definition = loadDefinition(template, {
       pseudo: { 'AWS::Partition': 'aws-us-gov', 'AWS::Region': 'us-gov-west-1', 'AWS::AccountId': '111122223333', 'AWS::StackName': 's' },
-      resources: Object.fromEntries(functions.map((fn) => [`${fn.logicalId}.Arn`, `arn:aws-us-gov:lambda:us-gov-west-1:111122223333:function:${fn.logicalId}`])),
+      resources: Object.fromEntries(
+        functions.map((fn) => [`${fn.logicalId}.Arn`, `arn:aws-us-gov:lambda:us-gov-west-1:111122223333:function:${fn.logicalId}`]),
+      ),
     });
 
     // Assess
     expect(new Set(placeholders)).toEqual(new Set(Object.keys(machine.substitutions)));
-    const resources = Object.values(definition.States as Record<string, { Resource?: string }>).flatMap((state) => (state.Resource ? [state.Resource] : []));
+    const resources = Object.values(definition.States as Record<string, { Resource?: string }>).flatMap((state) =>
+      state.Resource ? [state.Resource] : [],
+    );
     expect(resources).toHaveLength(9);
     for (const resource of resources) expect(resource).toMatch(/^arn:aws-us-gov:lambda:us-gov-west-1:111122223333:function:\w+Function$/);
   });
@@ -109,7 +118,10 @@ describe('Template: nothing lost', () => {
   });
 
   it('sends an event the starter failed on to the same queue', () => {
-    expect(starter.EventInvokeConfig).toEqual({ MaximumRetryAttempts: 2, DestinationConfig: { OnFailure: { Type: 'SQS', Destination: queue } } });
+    expect(starter.EventInvokeConfig).toEqual({
+      MaximumRetryAttempts: 2,
+      DestinationConfig: { OnFailure: { Type: 'SQS', Destination: queue } },
+    });
   });
 
   it('alarms to the SNS topic on a message in the queue and on unsuccessful executions', () => {
@@ -118,7 +130,9 @@ describe('Template: nothing lost', () => {
     const dlqAlarm = alarms.find((alarm) => alarm.Properties.Namespace === 'AWS/SQS');
     expect(dlqAlarm?.Properties).toMatchObject({ MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 1 });
     const executionAlarm = alarms.find((alarm) => Array.isArray(alarm.Properties.Metrics));
-    const metricNames = (executionAlarm?.Properties.Metrics as { MetricStat?: { Metric: { MetricName: string } } }[]).flatMap((metric) => (metric.MetricStat ? [metric.MetricStat.Metric.MetricName] : []));
+    const metricNames = (executionAlarm?.Properties.Metrics as { MetricStat?: { Metric: { MetricName: string } } }[]).flatMap((metric) =>
+      metric.MetricStat ? [metric.MetricStat.Metric.MetricName] : [],
+    );
     expect(metricNames.sort()).toEqual(['ExecutionsAborted', 'ExecutionsFailed', 'ExecutionsTimedOut']);
   });
 });

@@ -31,7 +31,10 @@ async function start(options: Partial<LocalDatadogOptions> = {}): Promise<LocalD
   return server;
 }
 
-function client(url: string, keys: { apiKeyAuth?: string; appKeyAuth?: string } = { apiKeyAuth: API_KEY, appKeyAuth: APP_KEY }): AWSIntegrationApi {
+function client(
+  url: string,
+  keys: { apiKeyAuth?: string; appKeyAuth?: string } = { apiKeyAuth: API_KEY, appKeyAuth: APP_KEY },
+): AWSIntegrationApi {
   return new AWSIntegrationApi(createConfiguration({ authMethods: keys, baseServer: new BaseServerConfiguration(url, {}) }));
 }
 
@@ -283,7 +286,9 @@ describe('Function: startLocalDatadog', () => {
 
       // Act
       const created = await api.createAWSAccount({ body: keysBody('aws-us-gov') });
-      const fetched = await rawRequest(`${datadog.url}/api/v2/integration/aws/accounts?aws_account_id=${ACCOUNT_ID}`, { headers: authHeaders });
+      const fetched = await rawRequest(`${datadog.url}/api/v2/integration/aws/accounts?aws_account_id=${ACCOUNT_ID}`, {
+        headers: authHeaders,
+      });
 
       // Assess
       expect(created.data.attributes?.authConfig).toMatchObject({ accessKeyId: 'AKIAIOSFODNN7EXAMPLE' });
@@ -339,8 +344,14 @@ describe('Function: startLocalDatadog', () => {
       const malformed = await rawRequest(url, { method: 'POST', headers: authHeaders, body: '{"data":' });
 
       // Assess
-      expect(wrongType).toMatchObject({ status: 400, body: { errors: [{ detail: 'field "data.attributes.account_tags" must be an array' }] } });
-      expect(badPartition).toMatchObject({ status: 400, body: { errors: [{ detail: expect.stringContaining('data.attributes.aws_partition') }] } });
+      expect(wrongType).toMatchObject({
+        status: 400,
+        body: { errors: [{ detail: 'field "data.attributes.account_tags" must be an array' }] },
+      });
+      expect(badPartition).toMatchObject({
+        status: 400,
+        body: { errors: [{ detail: expect.stringContaining('data.attributes.aws_partition') }] },
+      });
       expect(badType).toMatchObject({ status: 400, body: { errors: [{ detail: expect.stringContaining('data.type') }] } });
       expect(malformed).toMatchObject({ status: 400, body: { errors: [{ status: '400', title: 'Bad Request' }] } });
       expect(datadog.accounts()).toEqual([]);
@@ -383,7 +394,9 @@ describe('Function: startLocalDatadog', () => {
       // Assess
       expect(error.code).toBe(403);
       expect(error.body).toMatchObject({ errors: ['Forbidden'] });
-      expect(datadog.requests()).toEqual([{ method: 'GET', path: '/api/v2/integration/aws/accounts', query: {}, status: 403, operation: 'ListAWSAccounts' }]);
+      expect(datadog.requests()).toEqual([
+        { method: 'GET', path: '/api/v2/integration/aws/accounts', query: {}, status: 403, operation: 'ListAWSAccounts' },
+      ]);
     });
 
     it('refuses keys passed in the URL and does not record their values', async () => {
@@ -391,9 +404,7 @@ describe('Function: startLocalDatadog', () => {
       const datadog = await start();
 
       // Act
-      const response = await rawRequest(
-        `${datadog.url}/api/v2/integration/aws/accounts?api_key=${API_KEY}&application_key=${APP_KEY}`,
-      );
+      const response = await rawRequest(`${datadog.url}/api/v2/integration/aws/accounts?api_key=${API_KEY}&application_key=${APP_KEY}`);
 
       // Assess
       expect(response.status).toBe(403);
@@ -421,7 +432,12 @@ describe('Function: startLocalDatadog', () => {
       const created = await api.createAWSAccount({ body: keysBody('aws-cn') });
       await api.listAWSAccounts({ awsAccountId: ACCOUNT_ID });
       const patch: AWSAccountUpdateRequest = { data: { type: 'account', attributes: { awsAccountId: ACCOUNT_ID } } };
-      await apiError(client(datadog.url, { apiKeyAuth: API_KEY, appKeyAuth: 'wrong' }).updateAWSAccount({ awsAccountConfigId: created.data.id, body: patch }));
+      await apiError(
+        client(datadog.url, { apiKeyAuth: API_KEY, appKeyAuth: 'wrong' }).updateAWSAccount({
+          awsAccountConfigId: created.data.id,
+          body: patch,
+        }),
+      );
 
       // Act
       const dump = JSON.stringify({ accounts: datadog.accounts(), requests: datadog.requests() });
@@ -447,7 +463,12 @@ describe('Function: startLocalDatadog', () => {
       const second = await apiError(api.createAWSAccount({ body: roleBody('210987654321', externalId) }));
       const patchSame = await api.updateAWSAccount({
         awsAccountConfigId: first.data.id,
-        body: { data: { type: 'account', attributes: { awsAccountId: ACCOUNT_ID, authConfig: { roleName: 'DatadogIntegrationRole', externalId } } } },
+        body: {
+          data: {
+            type: 'account',
+            attributes: { awsAccountId: ACCOUNT_ID, authConfig: { roleName: 'DatadogIntegrationRole', externalId } },
+          },
+        },
       });
 
       // Assess
@@ -469,7 +490,12 @@ describe('Function: startLocalDatadog', () => {
       // Act
       const patched = await api.updateAWSAccount({
         awsAccountConfigId: created.data.id,
-        body: { data: { type: 'account', attributes: { awsAccountId: ACCOUNT_ID, authConfig: { roleName: 'DatadogIntegrationRole', externalId: fresh } } } },
+        body: {
+          data: {
+            type: 'account',
+            attributes: { awsAccountId: ACCOUNT_ID, authConfig: { roleName: 'DatadogIntegrationRole', externalId: fresh } },
+          },
+        },
       });
 
       // Assess

@@ -2,16 +2,18 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { CLIENT_UNIONS, checkRequestBody, unknownModelTypes } from '../../../local/datadog/validation';
 
-const MODELS_DIR = join(
-  dirname(require.resolve('@datadog/datadog-api-client/package.json')),
-  'dist/packages/datadog-api-client-v2/models',
-);
+const MODELS_DIR = join(dirname(require.resolve('@datadog/datadog-api-client/package.json')), 'dist/packages/datadog-api-client-v2/models');
 
 function createBody(attributes: Record<string, unknown>): unknown {
   return {
     data: {
       type: 'account',
-      attributes: { aws_account_id: '123456789012', aws_partition: 'aws', auth_config: { role_name: 'DatadogIntegrationRole' }, ...attributes },
+      attributes: {
+        aws_account_id: '123456789012',
+        aws_partition: 'aws',
+        auth_config: { role_name: 'DatadogIntegrationRole' },
+        ...attributes,
+      },
     },
   };
 }
@@ -47,8 +49,14 @@ describe('Function: checkRequestBody', () => {
       createBody({ auth_config: { role_name: 'R', access_key_id: 'AKIA' } }),
       'field "data.attributes.auth_config" must match exactly one of AWSAuthConfigKeys, AWSAuthConfigRole',
     ],
-    [createBody({ metrics_config: { tag_filters: [{ namespace: 7 }] } }), 'field "data.attributes.metrics_config.tag_filters[0].namespace" must be a string'],
-    [createBody({ aws_regions: { include_all: true, include_only: [] } }), 'field "data.attributes.aws_regions" must match exactly one of AWSRegionsIncludeAll, AWSRegionsIncludeOnly'],
+    [
+      createBody({ metrics_config: { tag_filters: [{ namespace: 7 }] } }),
+      'field "data.attributes.metrics_config.tag_filters[0].namespace" must be a string',
+    ],
+    [
+      createBody({ aws_regions: { include_all: true, include_only: [] } }),
+      'field "data.attributes.aws_regions" must match exactly one of AWSRegionsIncludeAll, AWSRegionsIncludeOnly',
+    ],
     [{ data: { type: 'account' } }, 'missing required field "data.attributes"'],
     [[], 'request body must be an object'],
   ])('names the offending field path (%#)', (body, expected) => {
@@ -89,7 +97,13 @@ describe('Function: unknownModelTypes', () => {
     const declared = Object.keys(CLIENT_UNIONS).map((name) => {
       const source = readFileSync(join(MODELS_DIR, `${name}.d.ts`), 'utf8');
       const members = /export declare type \w+ = ([^;]+);/.exec(source)?.[1] ?? '';
-      return [name, members.split('|').map((member) => member.trim()).filter((member) => member !== 'UnparsedObject')];
+      return [
+        name,
+        members
+          .split('|')
+          .map((member) => member.trim())
+          .filter((member) => member !== 'UnparsedObject'),
+      ];
     });
 
     // Act

@@ -86,7 +86,9 @@ describe('Class: AwsSandbox', () => {
       const error = await assumeError(() => sandbox.asPrincipal(LAMBDA, () => assume(`arn:aws:iam::${MEMBER}:role/Missing`)));
 
       // Assess
-      expect(error.message).toBe(`User: ${LAMBDA} is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::${MEMBER}:role/Missing`);
+      expect(error.message).toBe(
+        `User: ${LAMBDA} is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::${MEMBER}:role/Missing`,
+      );
     });
 
     it('checks the caller identity policies for cross-account access when the caller is a sandbox session', async () => {
@@ -118,7 +120,13 @@ describe('Class: AwsSandbox', () => {
       // Act
       const error = await assumeError(() =>
         sandbox.asPrincipal(`arn:aws:iam::${MANAGEMENT}:root`, () =>
-          sts.send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${MEMBER}:role/OrganizationAccountAccessRole`, RoleSessionName: 's1', DurationSeconds: duration })),
+          sts.send(
+            new AssumeRoleCommand({
+              RoleArn: `arn:aws:iam::${MEMBER}:role/OrganizationAccountAccessRole`,
+              RoleSessionName: 's1',
+              DurationSeconds: duration,
+            }),
+          ),
         ),
       );
 

@@ -71,7 +71,11 @@ export async function assume(roleArn: string, options: { externalId?: string; re
   const { Credentials } = await sts.send(
     new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'test', ExternalId: options.externalId }),
   );
-  return { accessKeyId: Credentials!.AccessKeyId!, secretAccessKey: Credentials!.SecretAccessKey!, sessionToken: Credentials!.SessionToken };
+  return {
+    accessKeyId: Credentials!.AccessKeyId!,
+    secretAccessKey: Credentials!.SecretAccessKey!,
+    sessionToken: Credentials!.SessionToken,
+  };
 }
 
 /** SDK clients signed with the given credentials (or the ambient ones). */

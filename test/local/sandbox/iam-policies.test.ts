@@ -43,7 +43,9 @@ describe('Class: AwsSandbox', () => {
       }),
     );
   const newVersion = (action: string, setAsDefault = false) =>
-    iam.send(new CreatePolicyVersionCommand({ PolicyArn: POLICY_ARN, PolicyDocument: JSON.stringify(allow(action)), SetAsDefault: setAsDefault }));
+    iam.send(
+      new CreatePolicyVersionCommand({ PolicyArn: POLICY_ARN, PolicyDocument: JSON.stringify(allow(action)), SetAsDefault: setAsDefault }),
+    );
 
   describe('IAM managed policies', () => {
     it('creates a policy and reports it with tags, default version and attachment count', async () => {
@@ -89,7 +91,11 @@ describe('Class: AwsSandbox', () => {
 
       // Assess
       expect(error).toBeInstanceOf(EntityAlreadyExistsException);
-      expect(error).toMatchObject({ name: 'EntityAlreadyExistsException', Code: 'EntityAlreadyExists', $metadata: { httpStatusCode: 409 } });
+      expect(error).toMatchObject({
+        name: 'EntityAlreadyExistsException',
+        Code: 'EntityAlreadyExists',
+        $metadata: { httpStatusCode: 409 },
+      });
     });
 
     it('refuses invalid JSON with MalformedPolicyDocumentException', async () => {
@@ -179,7 +185,11 @@ describe('Class: AwsSandbox', () => {
       await createPolicy();
       await newVersion('s3:Get*');
       await iam.send(new AttachRolePolicyCommand({ RoleName: 'OrganizationAccountAccessRole', PolicyArn: POLICY_ARN }));
-      const deletePolicy = () => iam.send(new DeletePolicyCommand({ PolicyArn: POLICY_ARN })).then(() => 'deleted', (e: Error) => e.message);
+      const deletePolicy = () =>
+        iam.send(new DeletePolicyCommand({ PolicyArn: POLICY_ARN })).then(
+          () => 'deleted',
+          (e: Error) => e.message,
+        );
 
       // Act
       const whileAttached = await deletePolicy();
@@ -204,7 +214,9 @@ describe('Class: AwsSandbox', () => {
       await iam.send(new TagPolicyCommand({ PolicyArn: POLICY_ARN, Tags: [{ Key: 'team', Value: 'platform' }] }));
       const { Policy } = await iam.send(new GetPolicyCommand({ PolicyArn: POLICY_ARN }));
       const audit = await iam.send(new GetPolicyCommand({ PolicyArn: 'arn:aws:iam::aws:policy/SecurityAudit' }));
-      const govArnHere = await iam.send(new GetPolicyCommand({ PolicyArn: 'arn:aws-us-gov:iam::aws:policy/SecurityAudit' })).catch((e: unknown) => e);
+      const govArnHere = await iam
+        .send(new GetPolicyCommand({ PolicyArn: 'arn:aws-us-gov:iam::aws:policy/SecurityAudit' }))
+        .catch((e: unknown) => e);
 
       // Assess
       expect(Policy?.Tags).toEqual([

@@ -90,7 +90,11 @@ describe('Class: AwsSandbox', () => {
     it.each([
       ['invalid JSON', '{"Version":', 'This policy contains invalid Json'],
       ['an identity policy as trust policy', JSON.stringify(allow('sts:AssumeRole')), 'Has prohibited field Resource'],
-      ['a role of a sandbox account that does not exist', JSON.stringify(trustPolicy(`arn:aws:iam::${MANAGEMENT}:role/Nope`)), `Invalid principal in policy: "AWS":"arn:aws:iam::${MANAGEMENT}:role/Nope"`],
+      [
+        'a role of a sandbox account that does not exist',
+        JSON.stringify(trustPolicy(`arn:aws:iam::${MANAGEMENT}:role/Nope`)),
+        `Invalid principal in policy: "AWS":"arn:aws:iam::${MANAGEMENT}:role/Nope"`,
+      ],
     ])('refuses %s with MalformedPolicyDocumentException', async (_case, document, message) => {
       // Act
       const error = await createRole(document).catch((e: unknown) => e);
@@ -122,7 +126,10 @@ describe('Class: AwsSandbox', () => {
       const { Role } = await iam.send(new GetRoleCommand({ RoleName: ROLE_NAME }));
 
       // Assess
-      expect(Role?.Tags).toEqual([{ Key: 'managed-by', Value: 'test' }, { Key: 'team', Value: 'platform' }]);
+      expect(Role?.Tags).toEqual([
+        { Key: 'managed-by', Value: 'test' },
+        { Key: 'team', Value: 'platform' },
+      ]);
     });
 
     it('attaches managed policies, at most ten, and only existing ones', async () => {
@@ -160,7 +167,9 @@ describe('Class: AwsSandbox', () => {
 
       // Act
       await iam.send(new DetachRolePolicyCommand({ RoleName: ROLE_NAME, PolicyArn: 'arn:aws:iam::aws:policy/SecurityAudit' }));
-      const again = await iam.send(new DetachRolePolicyCommand({ RoleName: ROLE_NAME, PolicyArn: 'arn:aws:iam::aws:policy/SecurityAudit' })).catch((e: unknown) => e);
+      const again = await iam
+        .send(new DetachRolePolicyCommand({ RoleName: ROLE_NAME, PolicyArn: 'arn:aws:iam::aws:policy/SecurityAudit' }))
+        .catch((e: unknown) => e);
       const { AttachedPolicies } = await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: ROLE_NAME }));
 
       // Assess
@@ -196,7 +205,11 @@ describe('Class: AwsSandbox', () => {
       // Prepare
       sandbox.putRole(MANAGEMENT, 'Restricted', { trustPolicy: trustPolicy(`arn:aws:iam::${MANAGEMENT}:root`) });
       const iamAsCaller = new IAMClient({ region: 'us-east-1' });
-      const getRole = () => iamAsCaller.send(new GetRoleCommand({ RoleName: 'Restricted' })).then(() => 'allowed', (e: Error) => e.name);
+      const getRole = () =>
+        iamAsCaller.send(new GetRoleCommand({ RoleName: 'Restricted' })).then(
+          () => 'allowed',
+          (e: Error) => e.name,
+        );
 
       // Act
       const restricted = await sandbox.asPrincipal(`arn:aws:sts::${MANAGEMENT}:assumed-role/Restricted/fn`, getRole);

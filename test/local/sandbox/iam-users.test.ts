@@ -36,7 +36,12 @@ describe('Class: AwsSandbox', () => {
     return { accessKeyId: AccessKey!.AccessKeyId!, secretAccessKey: AccessKey!.SecretAccessKey! };
   };
   const whoAmI = (credentials: { accessKeyId: string; secretAccessKey: string }, region = 'us-east-1') =>
-    clients(credentials, region).sts.send(new GetCallerIdentityCommand({})).then((output) => output.Arn, (error: Error) => error.name);
+    clients(credentials, region)
+      .sts.send(new GetCallerIdentityCommand({}))
+      .then(
+        (output) => output.Arn,
+        (error: Error) => error.name,
+      );
 
   describe('IAM users and access keys', () => {
     it('creates a user with tags and returns it from GetUser', async () => {
@@ -73,7 +78,13 @@ describe('Class: AwsSandbox', () => {
     it('evaluates the user attached policies', async () => {
       // Prepare
       const key = await newKey();
-      const listKeys = () => clients(key).iam.send(new ListAccessKeysCommand({})).then(() => 'allowed', (e: Error) => e.name);
+      const listKeys = () =>
+        clients(key)
+          .iam.send(new ListAccessKeysCommand({}))
+          .then(
+            () => 'allowed',
+            (e: Error) => e.name,
+          );
 
       // Act
       const without = await listKeys();
@@ -112,7 +123,9 @@ describe('Class: AwsSandbox', () => {
 
       // Assess
       expect(results).toEqual(['InvalidClientTokenId', 'SignatureDoesNotMatch']);
-      expect(sandbox.dump().accounts[MEMBER].users).toEqual([{ userName: 'datadog', accessKeys: [{ accessKeyId: kept.accessKeyId, status: 'Active' }] }]);
+      expect(sandbox.dump().accounts[MEMBER].users).toEqual([
+        { userName: 'datadog', accessKeys: [{ accessKeyId: kept.accessKeyId, status: 'Active' }] },
+      ]);
     });
 
     it('detaches an attached policy, and answers NoSuchEntity for one not attached', async () => {

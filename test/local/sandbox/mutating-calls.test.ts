@@ -1,10 +1,4 @@
-import {
-  CreateRoleCommand,
-  GetRoleCommand,
-  ListAccountAliasesCommand,
-  NoSuchEntityException,
-  TagRoleCommand,
-} from '@aws-sdk/client-iam';
+import { CreateRoleCommand, GetRoleCommand, ListAccountAliasesCommand, NoSuchEntityException, TagRoleCommand } from '@aws-sdk/client-iam';
 import { DescribeAccountCommand } from '@aws-sdk/client-organizations';
 import { CreateSecretCommand, DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
@@ -25,7 +19,10 @@ describe('Class: AwsSandbox', () => {
     it('counts calls that are not Get*, List*, Describe*, AssumeRole or GetCallerIdentity, failed ones included', async () => {
       // Prepare
       const member = await memberAdmin(sandbox);
-      const create = new CreateRoleCommand({ RoleName: 'R', AssumeRolePolicyDocument: JSON.stringify(trustPolicy(`arn:aws:iam::${DATADOG}:root`)) });
+      const create = new CreateRoleCommand({
+        RoleName: 'R',
+        AssumeRolePolicyDocument: JSON.stringify(trustPolicy(`arn:aws:iam::${DATADOG}:root`)),
+      });
 
       // Act
       await member.sts.send(new GetCallerIdentityCommand({}));

@@ -41,21 +41,28 @@ describe('Class: AwsSandbox', () => {
       expect(Account).not.toHaveProperty('Status');
     });
 
-    it.each(['PENDING_ACTIVATION', 'ACTIVE', 'SUSPENDED', 'PENDING_CLOSURE', 'CLOSED'] as const)('reports the account state %s', async (state) => {
-      // Prepare
-      sandbox.setAccountState(MEMBER, state);
+    it.each(['PENDING_ACTIVATION', 'ACTIVE', 'SUSPENDED', 'PENDING_CLOSURE', 'CLOSED'] as const)(
+      'reports the account state %s',
+      async (state) => {
+        // Prepare
+        sandbox.setAccountState(MEMBER, state);
 
-      // Act
-      const { Account } = await asLambda(() => organizations.send(new DescribeAccountCommand({ AccountId: MEMBER })));
+        // Act
+        const { Account } = await asLambda(() => organizations.send(new DescribeAccountCommand({ AccountId: MEMBER })));
 
-      // Assess
-      expect(Account?.State).toBe(state);
-    });
+        // Assess
+        expect(Account?.State).toBe(state);
+      },
+    );
 
     it('answers AccountNotFoundException for an account outside the organization, GovCloud ones included', async () => {
       // Act
-      const unknown = await asLambda(() => organizations.send(new DescribeAccountCommand({ AccountId: '999999999999' }))).catch((e: unknown) => e);
-      const govCloud = await asLambda(() => organizations.send(new DescribeAccountCommand({ AccountId: GOVCLOUD }))).catch((e: unknown) => e);
+      const unknown = await asLambda(() => organizations.send(new DescribeAccountCommand({ AccountId: '999999999999' }))).catch(
+        (e: unknown) => e,
+      );
+      const govCloud = await asLambda(() => organizations.send(new DescribeAccountCommand({ AccountId: GOVCLOUD }))).catch(
+        (e: unknown) => e,
+      );
 
       // Assess
       expect(unknown).toBeInstanceOf(AccountNotFoundException);

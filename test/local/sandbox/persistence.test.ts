@@ -29,7 +29,10 @@ describe('Class: AwsSandbox', () => {
     it('shows roles, policies and users with parsed documents, and never a secret', async () => {
       // Prepare
       const key = await userWithKey();
-      const policyArn = sandbox.putPolicy(MEMBER, 'Extra', { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:List*', Resource: '*' }] });
+      const policyArn = sandbox.putPolicy(MEMBER, 'Extra', {
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: 's3:List*', Resource: '*' }],
+      });
 
       // Act
       const dump = sandbox.dump();
@@ -44,7 +47,11 @@ describe('Class: AwsSandbox', () => {
           },
         ],
         policies: [
-          { policyName: 'Extra', arn: policyArn, document: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:List*', Resource: '*' }] } },
+          {
+            policyName: 'Extra',
+            arn: policyArn,
+            document: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:List*', Resource: '*' }] },
+          },
         ],
         users: [{ userName: 'datadog', accessKeys: [{ accessKeyId: key.accessKeyId, status: 'Active' }] }],
       });

@@ -10,7 +10,19 @@ import {
 } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { AwsSandbox } from '../../../local/sandbox';
-import { DATADOG, DATADOG_SESSION, EXTERNAL_ID, LAMBDA, MANAGEMENT, MEMBER, aSandbox, allow, assume, clients, trustPolicy } from './helpers';
+import {
+  DATADOG,
+  DATADOG_SESSION,
+  EXTERNAL_ID,
+  LAMBDA,
+  MANAGEMENT,
+  MEMBER,
+  aSandbox,
+  allow,
+  assume,
+  clients,
+  trustPolicy,
+} from './helpers';
 
 const MEMBER_ADMIN = `arn:aws:iam::${MEMBER}:role/OrganizationAccountAccessRole`;
 const ROLE = `arn:aws:iam::${MEMBER}:role/DatadogIntegrationRole`;
@@ -34,10 +46,12 @@ describe('Class: AwsSandbox', () => {
   }
 
   const datadogAssumes = (externalId = EXTERNAL_ID) =>
-    sandbox.asPrincipal(DATADOG_SESSION, () => assume(ROLE, { externalId })).then(
-      () => 'assumed',
-      (error: Error) => error.name,
-    );
+    sandbox
+      .asPrincipal(DATADOG_SESSION, () => assume(ROLE, { externalId }))
+      .then(
+        () => 'assumed',
+        (error: Error) => error.name,
+      );
 
   describe('IAM propagation delay', () => {
     it('makes a new role assumable only once propagationSeconds have passed', async () => {
@@ -113,13 +127,24 @@ describe('Class: AwsSandbox', () => {
       const { Policy } = await admin.iam.send(
         new CreatePolicyCommand({ PolicyName: 'Grants', PolicyDocument: JSON.stringify(allow('iam:GetRole')) }),
       );
-      sandbox.putRole(MEMBER, 'Reader', { trustPolicy: trustPolicy(`arn:aws:iam::${MANAGEMENT}:root`), attachedPolicyArns: [Policy!.Arn!] });
+      sandbox.putRole(MEMBER, 'Reader', {
+        trustPolicy: trustPolicy(`arn:aws:iam::${MANAGEMENT}:root`),
+        attachedPolicyArns: [Policy!.Arn!],
+      });
       const reader = clients(await sandbox.asPrincipal(LAMBDA, () => assume(`arn:aws:iam::${MEMBER}:role/Reader`)));
-      const list = () => reader.iam.send(new ListAccountAliasesCommand({})).then(() => 'allowed', (error: Error) => error.name);
+      const list = () =>
+        reader.iam.send(new ListAccountAliasesCommand({})).then(
+          () => 'allowed',
+          (error: Error) => error.name,
+        );
 
       // Act
       await admin.iam.send(
-        new CreatePolicyVersionCommand({ PolicyArn: Policy!.Arn, PolicyDocument: JSON.stringify(allow('iam:ListAccountAliases')), SetAsDefault: true }),
+        new CreatePolicyVersionCommand({
+          PolicyArn: Policy!.Arn,
+          PolicyDocument: JSON.stringify(allow('iam:ListAccountAliases')),
+          SetAsDefault: true,
+        }),
       );
       const before = await list();
       sandbox.clock.advance(10);
@@ -135,7 +160,11 @@ describe('Class: AwsSandbox', () => {
       await admin.iam.send(new CreateUserCommand({ UserName: 'datadog' }));
       const { AccessKey } = await admin.iam.send(new CreateAccessKeyCommand({ UserName: 'datadog' }));
       const user = clients({ accessKeyId: AccessKey!.AccessKeyId!, secretAccessKey: AccessKey!.SecretAccessKey! });
-      const whoAmI = () => user.sts.send(new GetCallerIdentityCommand({})).then((output) => output.Arn, (error: Error) => error.name);
+      const whoAmI = () =>
+        user.sts.send(new GetCallerIdentityCommand({})).then(
+          (output) => output.Arn,
+          (error: Error) => error.name,
+        );
 
       // Act
       const before = await whoAmI();

@@ -31,7 +31,12 @@ describe('Class: AwsSandbox', () => {
       // Act
       const created = await asLambda(() =>
         secrets.send(
-          new CreateSecretCommand({ Name: 'datadog/api-key', SecretString: SECRET_VALUE, KmsKeyId: 'alias/custom', Tags: [{ Key: 'team', Value: 'platform' }] }),
+          new CreateSecretCommand({
+            Name: 'datadog/api-key',
+            SecretString: SECRET_VALUE,
+            KmsKeyId: 'alias/custom',
+            Tags: [{ Key: 'team', Value: 'platform' }],
+          }),
         ),
       );
       const byName = await asLambda(() => secrets.send(new GetSecretValueCommand({ SecretId: 'datadog/api-key' })));
@@ -41,7 +46,8 @@ describe('Class: AwsSandbox', () => {
 
       // Assess
       expect(created.ARN).toMatch(new RegExp(`^arn:aws:secretsmanager:us-east-1:${MANAGEMENT}:secret:datadog/api-key-[A-Za-z0-9]{6}$`));
-      for (const read of [byName, byArn, byPartialArn]) expect(read).toMatchObject({ SecretString: SECRET_VALUE, VersionStages: ['AWSCURRENT'] });
+      for (const read of [byName, byArn, byPartialArn])
+        expect(read).toMatchObject({ SecretString: SECRET_VALUE, VersionStages: ['AWSCURRENT'] });
       expect(described).toMatchObject({ KmsKeyId: 'alias/custom', Tags: [{ Key: 'team', Value: 'platform' }] });
       expect(JSON.stringify(described)).not.toContain(SECRET_VALUE);
     });
@@ -52,7 +58,9 @@ describe('Class: AwsSandbox', () => {
       const member = clients(await asLambda(() => assume(`arn:aws:iam::${MEMBER}:role/OrganizationAccountAccessRole`)), 'eu-west-1');
 
       // Act
-      const otherRegion = await asLambda(() => secrets.send(new GetSecretValueCommand({ SecretId: 'datadog/api-key' }))).catch((e: unknown) => e);
+      const otherRegion = await asLambda(() => secrets.send(new GetSecretValueCommand({ SecretId: 'datadog/api-key' }))).catch(
+        (e: unknown) => e,
+      );
       const otherAccount = await member.secrets.send(new GetSecretValueCommand({ SecretId: 'datadog/api-key' })).catch((e: unknown) => e);
 
       // Assess
@@ -66,10 +74,14 @@ describe('Class: AwsSandbox', () => {
       sandbox.putSecret('datadog/api-key', SECRET_VALUE);
 
       // Act
-      const duplicate = await asLambda(() => secrets.send(new CreateSecretCommand({ Name: 'datadog/api-key', SecretString: 'x' }))).catch((e: unknown) => e);
+      const duplicate = await asLambda(() => secrets.send(new CreateSecretCommand({ Name: 'datadog/api-key', SecretString: 'x' }))).catch(
+        (e: unknown) => e,
+      );
       await asLambda(() => secrets.send(new PutSecretValueCommand({ SecretId: 'datadog/api-key', SecretString: 'new-value' })));
       const current = await asLambda(() => secrets.send(new GetSecretValueCommand({ SecretId: 'datadog/api-key' })));
-      const previous = await asLambda(() => secrets.send(new GetSecretValueCommand({ SecretId: 'datadog/api-key', VersionStage: 'AWSPREVIOUS' })));
+      const previous = await asLambda(() =>
+        secrets.send(new GetSecretValueCommand({ SecretId: 'datadog/api-key', VersionStage: 'AWSPREVIOUS' })),
+      );
 
       // Assess
       expect(duplicate).toBeInstanceOf(ResourceExistsException);
@@ -83,15 +95,21 @@ describe('Class: AwsSandbox', () => {
       sandbox.putSecret('datadog/api-key', SECRET_VALUE);
       const policy = {
         Version: '2012-10-17',
-        Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${MEMBER}:root` }, Action: 'secretsmanager:GetSecretValue', Resource: '*' }],
+        Statement: [
+          { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${MEMBER}:root` }, Action: 'secretsmanager:GetSecretValue', Resource: '*' },
+        ],
       };
 
       // Act
-      await asLambda(() => secrets.send(new PutResourcePolicyCommand({ SecretId: 'datadog/api-key', ResourcePolicy: JSON.stringify(policy) })));
-      const malformed = await asLambda(() => secrets.send(new PutResourcePolicyCommand({ SecretId: 'datadog/api-key', ResourcePolicy: '{' }))).catch(
-        (e: unknown) => e,
+      await asLambda(() =>
+        secrets.send(new PutResourcePolicyCommand({ SecretId: 'datadog/api-key', ResourcePolicy: JSON.stringify(policy) })),
       );
-      const stored = sandbox.toJSON().state.accounts[MANAGEMENT].secrets.find((secret) => secret.name === 'datadog/api-key')?.resourcePolicy;
+      const malformed = await asLambda(() =>
+        secrets.send(new PutResourcePolicyCommand({ SecretId: 'datadog/api-key', ResourcePolicy: '{' })),
+      ).catch((e: unknown) => e);
+      const stored = sandbox
+        .toJSON()
+        .state.accounts[MANAGEMENT].secrets.find((secret) => secret.name === 'datadog/api-key')?.resourcePolicy;
 
       // Assess
       expect(JSON.parse(stored ?? '{}')).toEqual(policy);
@@ -107,7 +125,9 @@ describe('Class: AwsSandbox', () => {
       expect(arn).toBe(`arn:aws:secretsmanager:us-east-1:${MANAGEMENT}:secret:datadog-onboarding/datadog-keys-AbCdEf`);
       expect(read.SecretString).toBe(SECRET_VALUE);
       expect(sandbox.putSecret('datadog-onboarding/datadog-keys', 'new value', { suffix: 'AbCdEf' })).toBe(arn);
-      expect(() => sandbox.putSecret('datadog-onboarding/datadog-keys', SECRET_VALUE, { suffix: 'XyZ123' })).toThrow(/exists as .*-AbCdEf, not with suffix XyZ123/);
+      expect(() => sandbox.putSecret('datadog-onboarding/datadog-keys', SECRET_VALUE, { suffix: 'XyZ123' })).toThrow(
+        /exists as .*-AbCdEf, not with suffix XyZ123/,
+      );
       expect(() => sandbox.putSecret('other', SECRET_VALUE, { suffix: 'short' })).toThrow(/suffix must be 6 letters or digits/);
     });
 
@@ -115,14 +135,20 @@ describe('Class: AwsSandbox', () => {
       // Prepare
       const arn = sandbox.putSecret('shared', SECRET_VALUE);
       const member = await memberAdmin(sandbox);
-      const read = () => member.secrets.send(new GetSecretValueCommand({ SecretId: arn })).then((o) => o.SecretString, (e: Error) => e.name);
+      const read = () =>
+        member.secrets.send(new GetSecretValueCommand({ SecretId: arn })).then(
+          (o) => o.SecretString,
+          (e: Error) => e.name,
+        );
 
       // Act
       const without = await read();
       sandbox.putSecret('shared', SECRET_VALUE, {
         resourcePolicy: {
           Version: '2012-10-17',
-          Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${MEMBER}:root` }, Action: 'secretsmanager:GetSecretValue', Resource: '*' }],
+          Statement: [
+            { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${MEMBER}:root` }, Action: 'secretsmanager:GetSecretValue', Resource: '*' },
+          ],
         },
       });
       const withPolicy = await read();

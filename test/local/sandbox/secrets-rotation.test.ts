@@ -23,9 +23,12 @@ describe('Class: AwsSandbox', () => {
   let sandbox: AwsSandbox;
   const secrets = new SecretsManagerClient({ region: 'us-east-1' });
   const asLambda = <T>(fn: () => Promise<T>) => sandbox.asPrincipal(LAMBDA, fn);
-  const fail = (promise: Promise<unknown>) => promise.then(() => undefined, (e: unknown) => e);
-  const stagesOf = async () =>
-    (await asLambda(() => secrets.send(new DescribeSecretCommand({ SecretId: NAME })))).VersionIdsToStages ?? {};
+  const fail = (promise: Promise<unknown>) =>
+    promise.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+  const stagesOf = async () => (await asLambda(() => secrets.send(new DescribeSecretCommand({ SecretId: NAME })))).VersionIdsToStages ?? {};
   const currentVersionId = async () => (await asLambda(() => secrets.send(new GetSecretValueCommand({ SecretId: NAME })))).VersionId!;
 
   beforeEach(() => {
@@ -44,7 +47,9 @@ describe('Class: AwsSandbox', () => {
       // Act
       // createSecret
       const put = await asLambda(() =>
-        secrets.send(new PutSecretValueCommand({ SecretId: NAME, ClientRequestToken: TOKEN, SecretString: NEW_VALUE, VersionStages: ['AWSPENDING'] })),
+        secrets.send(
+          new PutSecretValueCommand({ SecretId: NAME, ClientRequestToken: TOKEN, SecretString: NEW_VALUE, VersionStages: ['AWSPENDING'] }),
+        ),
       );
       const currentDuringRotation = await asLambda(() => secrets.send(new GetSecretValueCommand({ SecretId: NAME })));
       // setSecret / testSecret
@@ -55,7 +60,14 @@ describe('Class: AwsSandbox', () => {
       const stagesBefore = await stagesOf();
       // finishSecret
       await asLambda(() =>
-        secrets.send(new UpdateSecretVersionStageCommand({ SecretId: NAME, VersionStage: 'AWSCURRENT', MoveToVersionId: TOKEN, RemoveFromVersionId: oldId })),
+        secrets.send(
+          new UpdateSecretVersionStageCommand({
+            SecretId: NAME,
+            VersionStage: 'AWSCURRENT',
+            MoveToVersionId: TOKEN,
+            RemoveFromVersionId: oldId,
+          }),
+        ),
       );
       const current = await asLambda(() => secrets.send(new GetSecretValueCommand({ SecretId: NAME })));
       const previous = await asLambda(() => secrets.send(new GetSecretValueCommand({ SecretId: NAME, VersionStage: 'AWSPREVIOUS' })));
@@ -97,7 +109,9 @@ describe('Class: AwsSandbox', () => {
       // Prepare
       const oldId = await currentVersionId();
       await asLambda(() =>
-        secrets.send(new PutSecretValueCommand({ SecretId: NAME, ClientRequestToken: TOKEN, SecretString: NEW_VALUE, VersionStages: ['AWSPENDING'] })),
+        secrets.send(
+          new PutSecretValueCommand({ SecretId: NAME, ClientRequestToken: TOKEN, SecretString: NEW_VALUE, VersionStages: ['AWSPENDING'] }),
+        ),
       );
 
       // Act
@@ -106,10 +120,19 @@ describe('Class: AwsSandbox', () => {
       );
       const afterPut = await stagesOf();
       await asLambda(() =>
-        secrets.send(new UpdateSecretVersionStageCommand({ SecretId: NAME, VersionStage: 'custom', MoveToVersionId: oldId, RemoveFromVersionId: second.VersionId })),
+        secrets.send(
+          new UpdateSecretVersionStageCommand({
+            SecretId: NAME,
+            VersionStage: 'custom',
+            MoveToVersionId: oldId,
+            RemoveFromVersionId: second.VersionId,
+          }),
+        ),
       );
       const afterMove = await stagesOf();
-      await asLambda(() => secrets.send(new UpdateSecretVersionStageCommand({ SecretId: NAME, VersionStage: 'custom', RemoveFromVersionId: oldId })));
+      await asLambda(() =>
+        secrets.send(new UpdateSecretVersionStageCommand({ SecretId: NAME, VersionStage: 'custom', RemoveFromVersionId: oldId })),
+      );
       const afterRemove = await stagesOf();
       const dropped = await fail(asLambda(() => secrets.send(new GetSecretValueCommand({ SecretId: NAME, VersionId: TOKEN }))));
 
@@ -124,7 +147,9 @@ describe('Class: AwsSandbox', () => {
       // Prepare
       const oldId = await currentVersionId();
       await asLambda(() =>
-        secrets.send(new PutSecretValueCommand({ SecretId: NAME, ClientRequestToken: TOKEN, SecretString: NEW_VALUE, VersionStages: ['AWSPENDING'] })),
+        secrets.send(
+          new PutSecretValueCommand({ SecretId: NAME, ClientRequestToken: TOKEN, SecretString: NEW_VALUE, VersionStages: ['AWSPENDING'] }),
+        ),
       );
       const update = (input: Omit<ConstructorParameters<typeof UpdateSecretVersionStageCommand>[0], 'SecretId'>) =>
         fail(asLambda(() => secrets.send(new UpdateSecretVersionStageCommand({ SecretId: NAME, ...input }))));
@@ -136,7 +161,9 @@ describe('Class: AwsSandbox', () => {
       const unknownVersion = await update({ VersionStage: 'AWSPENDING', MoveToVersionId: 'no-such-version', RemoveFromVersionId: TOKEN });
       const nothing = await update({ VersionStage: 'AWSPENDING' });
       const unknownSecret = await fail(
-        asLambda(() => secrets.send(new UpdateSecretVersionStageCommand({ SecretId: 'nope', VersionStage: 'AWSCURRENT', MoveToVersionId: TOKEN }))),
+        asLambda(() =>
+          secrets.send(new UpdateSecretVersionStageCommand({ SecretId: 'nope', VersionStage: 'AWSCURRENT', MoveToVersionId: TOKEN })),
+        ),
       );
 
       // Assess
@@ -163,7 +190,11 @@ describe('Class: AwsSandbox', () => {
         ),
       );
       const described = await asLambda(() => secrets.send(new DescribeSecretCommand({ SecretId: NAME })));
-      await asLambda(() => secrets.send(new RotateSecretCommand({ SecretId: NAME, RotationRules: { ScheduleExpression: 'rate(10 days)' }, RotateImmediately: false })));
+      await asLambda(() =>
+        secrets.send(
+          new RotateSecretCommand({ SecretId: NAME, RotationRules: { ScheduleExpression: 'rate(10 days)' }, RotateImmediately: false }),
+        ),
+      );
       const rescheduled = await asLambda(() => secrets.send(new DescribeSecretCommand({ SecretId: NAME })));
       const saved = JSON.parse(JSON.stringify(sandbox.toJSON())) as unknown;
 
@@ -172,9 +203,17 @@ describe('Class: AwsSandbox', () => {
       expect(before.RotationLambdaARN).toBeUndefined();
       expect(rotated).toMatchObject({ ARN: described.ARN, Name: NAME });
       expect(rotated.VersionId).toBeUndefined();
-      expect(described).toMatchObject({ RotationEnabled: true, RotationLambdaARN: ROTATION_LAMBDA, RotationRules: { AutomaticallyAfterDays: 30 } });
+      expect(described).toMatchObject({
+        RotationEnabled: true,
+        RotationLambdaARN: ROTATION_LAMBDA,
+        RotationRules: { AutomaticallyAfterDays: 30 },
+      });
       expect(Object.keys(described.VersionIdsToStages ?? {})).toHaveLength(1);
-      expect(rescheduled).toMatchObject({ RotationEnabled: true, RotationLambdaARN: ROTATION_LAMBDA, RotationRules: { ScheduleExpression: 'rate(10 days)' } });
+      expect(rescheduled).toMatchObject({
+        RotationEnabled: true,
+        RotationLambdaARN: ROTATION_LAMBDA,
+        RotationRules: { ScheduleExpression: 'rate(10 days)' },
+      });
       expect(rescheduled.RotationRules?.AutomaticallyAfterDays).toBeUndefined();
       expect(sandbox.mutatingCalls().secretsmanager).toBe(2);
       expect(AwsSandbox.fromJSON(saved).toJSON()).toEqual(saved);
@@ -182,7 +221,16 @@ describe('Class: AwsSandbox', () => {
 
     it('records an immediate rotation request only when RotateImmediately is true or absent', async () => {
       // Act
-      await asLambda(() => secrets.send(new RotateSecretCommand({ SecretId: NAME, RotationLambdaARN: ROTATION_LAMBDA, RotationRules: { AutomaticallyAfterDays: 7 }, RotateImmediately: false })));
+      await asLambda(() =>
+        secrets.send(
+          new RotateSecretCommand({
+            SecretId: NAME,
+            RotationLambdaARN: ROTATION_LAMBDA,
+            RotationRules: { AutomaticallyAfterDays: 7 },
+            RotateImmediately: false,
+          }),
+        ),
+      );
       const notRequested = sandbox.toJSON().state.accounts[MANAGEMENT].secrets[0].rotation;
       sandbox.clock.advance(60);
       await asLambda(() => secrets.send(new RotateSecretCommand({ SecretId: NAME })));
@@ -190,7 +238,12 @@ describe('Class: AwsSandbox', () => {
 
       // Assess
       expect(notRequested?.lastRotationRequestedMs).toBeUndefined();
-      expect(requested).toMatchObject({ enabled: true, lambdaArn: ROTATION_LAMBDA, rules: { automaticallyAfterDays: 7 }, lastRotationRequestedMs: sandbox.clock.now() });
+      expect(requested).toMatchObject({
+        enabled: true,
+        lambdaArn: ROTATION_LAMBDA,
+        rules: { automaticallyAfterDays: 7 },
+        lastRotationRequestedMs: sandbox.clock.now(),
+      });
     });
 
     it('refuses invalid RotateSecret requests', async () => {
@@ -200,15 +253,22 @@ describe('Class: AwsSandbox', () => {
 
       // Act
       const noLambda = await rotate({ RotationRules: { AutomaticallyAfterDays: 30 } });
-      const both = await rotate({ RotationLambdaARN: ROTATION_LAMBDA, RotationRules: { AutomaticallyAfterDays: 30, ScheduleExpression: 'rate(10 days)' } });
+      const both = await rotate({
+        RotationLambdaARN: ROTATION_LAMBDA,
+        RotationRules: { AutomaticallyAfterDays: 30, ScheduleExpression: 'rate(10 days)' },
+      });
       const tooLong = await rotate({ RotationLambdaARN: ROTATION_LAMBDA, RotationRules: { AutomaticallyAfterDays: 1001 } });
       const badSchedule = await rotate({ RotationLambdaARN: ROTATION_LAMBDA, RotationRules: { ScheduleExpression: 'every day' } });
       const badArn = await rotate({ RotationLambdaARN: 'rotate-datadog-key', RotationRules: { AutomaticallyAfterDays: 30 } });
       await asLambda(() =>
-        secrets.send(new PutSecretValueCommand({ SecretId: NAME, ClientRequestToken: TOKEN, SecretString: NEW_VALUE, VersionStages: ['AWSPENDING'] })),
+        secrets.send(
+          new PutSecretValueCommand({ SecretId: NAME, ClientRequestToken: TOKEN, SecretString: NEW_VALUE, VersionStages: ['AWSPENDING'] }),
+        ),
       );
       const inProgress = await rotate({ RotationLambdaARN: ROTATION_LAMBDA, RotateImmediately: true });
-      const unknownSecret = await fail(asLambda(() => secrets.send(new RotateSecretCommand({ SecretId: 'nope', RotationLambdaARN: ROTATION_LAMBDA }))));
+      const unknownSecret = await fail(
+        asLambda(() => secrets.send(new RotateSecretCommand({ SecretId: 'nope', RotationLambdaARN: ROTATION_LAMBDA }))),
+      );
       const described = await asLambda(() => secrets.send(new DescribeSecretCommand({ SecretId: NAME })));
 
       // Assess

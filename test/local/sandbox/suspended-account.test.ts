@@ -45,21 +45,24 @@ describe('Class: AwsSandbox', () => {
       expect(error).toMatchObject({ name: 'AccessDenied' });
     });
 
-    it.each(['PENDING_ACTIVATION', 'PENDING_CLOSURE', 'CLOSED'] as const)('refuses AssumeRole into an account that is %s, and allows it once ACTIVE', async (state) => {
-      // Prepare
-      sandbox.setAccountState(MEMBER, state);
-      const roleArn = `arn:aws:iam::${MEMBER}:role/OrganizationAccountAccessRole`;
+    it.each(['PENDING_ACTIVATION', 'PENDING_CLOSURE', 'CLOSED'] as const)(
+      'refuses AssumeRole into an account that is %s, and allows it once ACTIVE',
+      async (state) => {
+        // Prepare
+        sandbox.setAccountState(MEMBER, state);
+        const roleArn = `arn:aws:iam::${MEMBER}:role/OrganizationAccountAccessRole`;
 
-      // Act
-      const refused = await sandbox.asPrincipal(LAMBDA, () => assume(roleArn)).catch((e: Error) => e);
-      sandbox.setAccountState(MEMBER, 'ACTIVE');
-      const session = await sandbox.asPrincipal(LAMBDA, () => assume(roleArn));
+        // Act
+        const refused = await sandbox.asPrincipal(LAMBDA, () => assume(roleArn)).catch((e: Error) => e);
+        sandbox.setAccountState(MEMBER, 'ACTIVE');
+        const session = await sandbox.asPrincipal(LAMBDA, () => assume(roleArn));
 
-      // Assess
-      expect(refused).toBeInstanceOf(STSServiceException);
-      expect(refused).toMatchObject({ name: 'AccessDenied' });
-      expect(session.accessKeyId).toMatch(/^ASIA/);
-    });
+        // Assess
+        expect(refused).toBeInstanceOf(STSServiceException);
+        expect(refused).toMatchObject({ name: 'AccessDenied' });
+        expect(session.accessKeyId).toMatch(/^ASIA/);
+      },
+    );
 
     it('was added suspended when asked', async () => {
       // Prepare

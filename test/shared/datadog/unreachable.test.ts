@@ -70,7 +70,9 @@ describe('Function: awsIntegrationApi against an unreachable Datadog', () => {
     expect(elapsedMs).toBeLessThan(5_000);
     const classified = datadogFailure(error, 'listAWSAccounts', { accountId: '444455556666', step: 'LookUpRegistration' });
     expect(classified.name).toBe('TransientError');
-    expect(classified.message).toContain(`GET ${silent.url}/api/v2/integration/aws/accounts?aws_account_id=444455556666: timed out (no answer within 0.3 s)`);
+    expect(classified.message).toContain(
+      `GET ${silent.url}/api/v2/integration/aws/accounts?aws_account_id=444455556666: timed out (no answer within 0.3 s)`,
+    );
     expect(classified.message).not.toContain(KEYS.apiKey);
     expect(printed).not.toHaveBeenCalled();
   });
@@ -86,7 +88,11 @@ describe('Function: awsIntegrationApi against an unreachable Datadog', () => {
 
     const classified = datadogFailure(error, 'createNewAWSExternalID', { accountId: '444455556666', step: 'LookUpRegistration' });
     expect(classified.name).toBe('TransientError');
-    expect(classified.message).toMatch(new RegExp(`^account 444455556666, step LookUpRegistration: Datadog createNewAWSExternalID got no answer: POST ${url}/api/v2/integration/aws/generate_new_external_id: connection failed \\(ECONNREFUSED\\)`));
+    expect(classified.message).toMatch(
+      new RegExp(
+        `^account 444455556666, step LookUpRegistration: Datadog createNewAWSExternalID got no answer: POST ${url}/api/v2/integration/aws/generate_new_external_id: connection failed \\(ECONNREFUSED\\)`,
+      ),
+    );
     expect(printed).not.toHaveBeenCalled();
   });
 });

@@ -64,7 +64,9 @@ describe('Function: decideLifecycleEvent', () => {
 
   it('rejects a lifecycle event whose account id is not 12 digits, without echoing it', () => {
     // Prepare
-    const event = sampleEvent('control-tower-create-managed-account.json') as { detail: { serviceEventDetails: { createManagedAccountStatus: { account: { accountId: string } } } } };
+    const event = sampleEvent('control-tower-create-managed-account.json') as {
+      detail: { serviceEventDetails: { createManagedAccountStatus: { account: { accountId: string } } } };
+    };
     event.detail.serviceEventDetails.createManagedAccountStatus.account.accountId = '12345<script>';
 
     // Act
@@ -78,7 +80,9 @@ describe('Function: decideLifecycleEvent', () => {
   });
 
   it('rejects a SUCCEEDED CreateAccountResult without an account id', () => {
-    const event = sampleEvent('organizations-create-account-result.json') as { detail: { serviceEventDetails: { createAccountStatus: Record<string, unknown> } } };
+    const event = sampleEvent('organizations-create-account-result.json') as {
+      detail: { serviceEventDetails: { createAccountStatus: Record<string, unknown> } };
+    };
     delete event.detail.serviceEventDetails.createAccountStatus.accountId;
     expect(decideLifecycleEvent(event)).toEqual({
       action: 'reject',

@@ -35,7 +35,10 @@ describe('Function: splitIntegrationPolicy', () => {
     const documents = splitIntegrationPolicy(resourceCollection, 1000);
     for (const [index, document] of documents.slice(0, -1).entries()) {
       const next = (documents[index + 1].Statement[0].Action as string[])[0];
-      const grown = { ...document, Statement: [{ ...document.Statement[0], Action: [...(document.Statement[0].Action as string[]), next] }] };
+      const grown = {
+        ...document,
+        Statement: [{ ...document.Statement[0], Action: [...(document.Statement[0].Action as string[]), next] }],
+      };
       expect(documentSize(grown)).toBeGreaterThan(1000);
     }
   });

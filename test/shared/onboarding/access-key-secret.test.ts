@@ -2,7 +2,12 @@
  * Reading a stored access key through Powertools Parameters: the version stage asked for, never a cached value, and
  * "no key" for a missing or malformed secret without its value in any error.
  */
-import { GetSecretValueCommand, ResourceNotFoundException, SecretsManagerClient, SecretsManagerServiceException } from '@aws-sdk/client-secrets-manager';
+import {
+  GetSecretValueCommand,
+  ResourceNotFoundException,
+  SecretsManagerClient,
+  SecretsManagerServiceException,
+} from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { readStoredKey } from '../../../shared/onboarding/access-key-secret';
 
@@ -15,7 +20,9 @@ describe('Function: readStoredKey', () => {
 
   it('reads the version stage it is asked for', async () => {
     // Prepare
-    secrets.on(GetSecretValueCommand, { SecretId: SECRET_ARN, VersionStage: 'AWSPENDING' }).resolves({ SecretString: JSON.stringify(key('PEND')) });
+    secrets
+      .on(GetSecretValueCommand, { SecretId: SECRET_ARN, VersionStage: 'AWSPENDING' })
+      .resolves({ SecretString: JSON.stringify(key('PEND')) });
 
     // Act
     const pending = await readStoredKey(SECRET_ARN, 'AWSPENDING');
@@ -27,7 +34,10 @@ describe('Function: readStoredKey', () => {
 
   it('reads the secret again on every call: a rotation changes it between two reads', async () => {
     // Prepare
-    secrets.on(GetSecretValueCommand).resolvesOnce({ SecretString: JSON.stringify(key('OLD1')) }).resolvesOnce({ SecretString: JSON.stringify(key('NEW1')) });
+    secrets
+      .on(GetSecretValueCommand)
+      .resolvesOnce({ SecretString: JSON.stringify(key('OLD1')) })
+      .resolvesOnce({ SecretString: JSON.stringify(key('NEW1')) });
 
     // Act
     const before = await readStoredKey(SECRET_ARN);
@@ -47,13 +57,20 @@ describe('Function: readStoredKey', () => {
   });
 
   it('answers no key for a secret that does not exist', async () => {
-    secrets.on(GetSecretValueCommand).rejects(new ResourceNotFoundException({ message: 'Secrets Manager can’t find the specified secret.', $metadata: {} }));
+    secrets
+      .on(GetSecretValueCommand)
+      .rejects(new ResourceNotFoundException({ message: 'Secrets Manager can’t find the specified secret.', $metadata: {} }));
     await expect(readStoredKey(SECRET_ARN)).resolves.toBeUndefined();
   });
 
   it('throws Secrets Manager’s own error otherwise, for the caller to classify', async () => {
     // Prepare
-    const throttled = new SecretsManagerServiceException({ name: 'ThrottlingException', $fault: 'client', message: 'Rate exceeded', $metadata: {} });
+    const throttled = new SecretsManagerServiceException({
+      name: 'ThrottlingException',
+      $fault: 'client',
+      message: 'Rate exceeded',
+      $metadata: {},
+    });
     secrets.on(GetSecretValueCommand).rejects(throttled);
 
     // Act, Assess

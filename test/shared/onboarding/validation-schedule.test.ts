@@ -15,10 +15,24 @@ describe('Function: afterRefusal', () => {
     const progress = { attempts: 5, waitedSeconds: 100, startedAt: STARTED_AT };
 
     // Act
-    const next = afterRefusal(progress, 'sts:AssumeRole AccessDenied', { maxTotalSeconds: 300 }, 'the role was still not assumable', CONTEXT, secondsAfterStart(280));
+    const next = afterRefusal(
+      progress,
+      'sts:AssumeRole AccessDenied',
+      { maxTotalSeconds: 300 },
+      'the role was still not assumable',
+      CONTEXT,
+      secondsAfterStart(280),
+    );
 
     // Assess
-    expect(next).toEqual({ assumable: false, attempts: 6, waitedSeconds: 120, waitSeconds: 20, lastError: 'sts:AssumeRole AccessDenied', startedAt: STARTED_AT });
+    expect(next).toEqual({
+      assumable: false,
+      attempts: 6,
+      waitedSeconds: 120,
+      waitSeconds: 20,
+      lastError: 'sts:AssumeRole AccessDenied',
+      startedAt: STARTED_AT,
+    });
   });
 
   it('gives up once the time since the first attempt reached the bound, though the waits alone did not', () => {
@@ -26,7 +40,15 @@ describe('Function: afterRefusal', () => {
     const progress = { attempts: 5, waitedSeconds: 100, startedAt: STARTED_AT };
 
     // Act
-    const next = () => afterRefusal(progress, 'sts:AssumeRole AccessDenied', { maxTotalSeconds: 300 }, 'the role was still not assumable', CONTEXT, secondsAfterStart(301));
+    const next = () =>
+      afterRefusal(
+        progress,
+        'sts:AssumeRole AccessDenied',
+        { maxTotalSeconds: 300 },
+        'the role was still not assumable',
+        CONTEXT,
+        secondsAfterStart(301),
+      );
 
     // Assess
     expect(next).toThrow(RoleValidationTimeoutError);
@@ -38,7 +60,14 @@ describe('Function: afterRefusal', () => {
     const progress = { attempts: 5, waitedSeconds: 100 };
 
     // Act
-    const next = afterRefusal(progress, 'AccessDenied', { maxTotalSeconds: 300 }, 'the key was still not usable', CONTEXT, secondsAfterStart(10_000));
+    const next = afterRefusal(
+      progress,
+      'AccessDenied',
+      { maxTotalSeconds: 300 },
+      'the key was still not usable',
+      CONTEXT,
+      secondsAfterStart(10_000),
+    );
 
     // Assess
     expect(next).toEqual({ assumable: false, attempts: 6, waitedSeconds: 160, waitSeconds: 60, lastError: 'AccessDenied' });
