@@ -4,7 +4,7 @@
  * sandbox and the embedded Datadog of a saved state.
  */
 import { randomUUID } from 'node:crypto';
-import { ROTATION_STEPS } from '../shared/onboarding/rotate-access-key';
+import { ROTATION_STEPS } from '../shared/onboarding/step-inputs';
 import { accessKeySecretName } from '../shared/onboarding/access-key-secret';
 import { RotationNotApplicableError } from '../shared/errors';
 import type { DatadogSite } from '../shared/datadog-sites';

@@ -54,8 +54,19 @@ export interface CliRun {
  * @param env - variables added to (or, given as '', blanking) the test's environment.
  */
 export function runCli(args: string[], env: Record<string, string> = {}, timeoutMs = 120_000): Promise<CliRun> {
+  return runScript('local/cli.ts', args, env, timeoutMs);
+}
+
+/**
+ * Runs a TypeScript entry point of the repository (e.g. `local/rotate-cli.ts`, what `npm run rotate` runs) as a child
+ * process, the way its npm script does.
+ *
+ * @param script - the path from the repository's root.
+ * @param env - variables added to (or, given as '', blanking) the test's environment.
+ */
+export function runScript(script: string, args: string[], env: Record<string, string> = {}, timeoutMs = 120_000): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(ROOT, 'local', 'cli.ts'), ...args], {
+    const child = spawn(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(ROOT, script), ...args], {
       cwd: ROOT,
       env: { ...process.env, ...env },
       timeout: timeoutMs,

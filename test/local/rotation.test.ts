@@ -4,13 +4,17 @@
  * nothing.
  */
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { rotateLocally } from '../../local/rotate';
 import { deployLocally } from '../../local/deployment';
 import { PARTITION_MANAGEMENT_ACCOUNT } from '../../local/organization';
 import { localNames, newSandboxFor, runLocally } from '../../local/run';
 import type { AwsSandbox } from '../../local/sandbox';
+import { saveState } from '../../local/state-file';
 import { accessKeySecretName } from '../../shared/onboarding/access-key-secret';
-import { sampleEvent } from '../helpers';
+import { runScript, sampleEvent } from '../helpers';
 
 const GOV = '777788889999';
 const replay = sampleEvent('govcloud-console-replay.json');
@@ -173,5 +177,29 @@ describe('Function: the rotation function on an account Datadog reaches with rol
       sandbox.restore();
       await deployment.close();
     }
+  });
+});
+
+describe('Command: npm run rotate', () => {
+  it("prints its one summary line and nothing else: the rotation function's own logs stay silent", async () => {
+    // Prepare: an onboarded GovCloud account saved in a state file, as `npm start -- … --state F` leaves it.
+    const sandbox = newSandboxFor(replay);
+    const onboarded = await runLocally({ input: replay, sandbox, datadogSite: 'datadoghq.com' });
+    const stateFile = path.join(mkdtempSync(path.join(tmpdir(), 'rotate-cli-')), 'state.json');
+    saveState(stateFile, sandbox, onboarded.datadogAccounts);
+
+    // Act: as a user runs it (a child process: what it prints is the subject).
+    const { code, stdout, stderr } = await runScript('local/rotate-cli.ts', [GOV, '--state', stateFile], {
+      POWERTOOLS_LOG_LEVEL: '', // as a user's shell has it: not the tests' SILENT
+    });
+
+    // Assess
+    expect(stderr).toBe('');
+    expect(stdout).toMatch(
+      new RegExp(
+        `^rotated: account ${GOV}, access key ${onboarded.datadog?.accessKeyId} → AKIA\\w+ \\(Datadog updated, old key deleted\\)\\n$`,
+      ),
+    );
+    expect(code).toBe(0);
   });
 });
