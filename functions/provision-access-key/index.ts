@@ -21,7 +21,7 @@ import { provisionAccessKey, type AccessKeyResult } from '../../shared/steps/pro
  * ```ts
  * const accessKey = await provisionAccessKeyStep({ target, permissions: registration.permissions });
  * // { userArn: 'arn:aws-us-gov:iam::444455556666:user/DatadogIntegrationUser', policyArns: […],
- * //   keySecretArn: 'arn:aws:secretsmanager:us-east-1:111122223333:secret:datadog-onboarding/datadog-access-keys/444455556666-AbCdEf',
+ * //   keySecretArn: 'arn:<partition>:secretsmanager:us-east-1:111122223333:secret:datadog-onboarding/datadog-access-keys/444455556666-AbCdEf',
  * //   changed: true, validationRequired: true, memberAccessRoleName: 'OrganizationAccountAccessRole' }
  * ```
  */

@@ -20,8 +20,8 @@ import { provisionRole, type ProvisionResult } from '../../shared/steps/provisio
  * @example
  * ```ts
  * const role = await provisionRoleStep({ target, externalId: registration.externalId, permissions: registration.permissions });
- * // { roleArn: 'arn:aws:iam::444455556666:role/DatadogIntegrationRole',
- * //   policyArns: ['arn:aws:iam::444455556666:policy/DatadogIntegrationPolicy'], changed: true,
+ * // { roleArn: 'arn:<partition>:iam::444455556666:role/DatadogIntegrationRole',
+ * //   policyArns: ['arn:<partition>:iam::444455556666:policy/DatadogIntegrationPolicy'], changed: true,
  * //   validationRequired: true, memberAccessRoleName: 'AWSControlTowerExecution' }
  * ```
  */

@@ -21,7 +21,7 @@ export type { ResolveTargetResult };
  * ```ts
  * const { target, concurrentExecutionArn } = await resolveTargetStep({
  *   input: { accountId: '444455556666' },
- *   executionArn: 'arn:aws:states:us-east-1:111122223333:execution:stack-onboarding:replay-1',
+ *   executionArn: 'arn:<partition>:states:us-east-1:111122223333:execution:stack-onboarding:replay-1',
  * });
  * // target: { accountId: '444455556666', partition: 'aws', datadogSite: 'datadoghq.com', authType: 'role', … };
  * // concurrentExecutionArn: null when no earlier execution onboards the account

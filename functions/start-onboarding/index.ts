@@ -32,7 +32,7 @@ export type StartOnboardingResult =
  * @example
  * ```ts
  * await startOnboarding(controlTowerCreateManagedAccountEvent); // SUCCEEDED
- * // { accountId: '444455556666', outcome: 'started', executionArn: 'arn:aws:states:…:execution:…-onboarding:onboard-444455556666' }
+ * // { accountId: '444455556666', outcome: 'started', executionArn: 'arn:<partition>:states:…:execution:…-onboarding:onboard-444455556666' }
  * await startOnboarding(failedEvent);
  * // { outcome: 'ignored', reason: 'CreateManagedAccount for account 444455556666 is in state FAILED' }
  * ```

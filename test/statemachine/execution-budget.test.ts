@@ -3,28 +3,14 @@
  * the definition's `TimeoutSeconds`, so validation ends, and the validator's trust statement expires, before the
  * execution can time out (an execution time-out cannot be caught, so nothing would remove the statement).
  */
-import { loadDefinition, loadTemplate } from '../../local/template';
+import { loadTemplate } from '../../local/template';
+import { onboardingDefinition } from '../support/onboarding-definition';
 import { ENV, MAX_VALIDATION_SECONDS_BOUND } from '../../shared/config';
 import { VALIDATOR_TRUST_GRACE_SECONDS } from '../../shared/onboarding/validator-trust-expiry';
 import { maxValidationSecondsFor, pathBudgets, worstCaseTaskSeconds, type AslMachine } from './execution-budget';
 
 const template = loadTemplate();
-const definition = loadDefinition(template, {
-  pseudo: { 'AWS::Partition': 'aws', 'AWS::Region': 'us-east-1', 'AWS::AccountId': '111122223333', 'AWS::StackName': 'test' },
-  resources: Object.fromEntries(
-    [
-      'DescribeAccountRequest',
-      'ResolveTarget',
-      'LookUpRegistration',
-      'ProvisionRole',
-      'ValidateRole',
-      'RemoveValidatorTrust',
-      'RegisterAccount',
-      'ProvisionAccessKey',
-      'ValidateAccessKey',
-    ].map((name) => [`${name}Function.Arn`, `arn:aws:lambda:us-east-1:111122223333:function:${name}`]),
-  ),
-}) as unknown as AslMachine;
+const definition = onboardingDefinition(template) as unknown as AslMachine;
 const parameter = template.Parameters.MaxValidationSeconds as unknown as { MaxValue: number; Default: number; Description: string };
 
 describe('Function: worstCaseTaskSeconds', () => {

@@ -3,6 +3,7 @@
  * steps, the validation loop, its bound, retries of transient errors and immediate failure on the others.
  */
 import { StateMachine } from 'aws-local-stepfunctions';
+import { onboardingDefinition } from '../support/onboarding-definition';
 import {
   AccountPendingActivationError,
   AccountRequestInProgressError,
@@ -10,26 +11,8 @@ import {
   RoleValidationTimeoutError,
   TransientError,
 } from '../../shared/errors';
-import { loadDefinition, loadTemplate } from '../../local/template';
 
-const template = loadTemplate();
-const fnArn = (name: string) => `arn:aws:lambda:us-east-1:111122223333:function:${name}`;
-const definition = loadDefinition(template, {
-  pseudo: { 'AWS::Partition': 'aws', 'AWS::Region': 'us-east-1', 'AWS::AccountId': '111122223333', 'AWS::StackName': 'test' },
-  resources: Object.fromEntries(
-    [
-      'DescribeAccountRequest',
-      'ResolveTarget',
-      'LookUpRegistration',
-      'ProvisionRole',
-      'ValidateRole',
-      'RemoveValidatorTrust',
-      'RegisterAccount',
-      'ProvisionAccessKey',
-      'ValidateAccessKey',
-    ].map((name) => [`${name}Function.Arn`, fnArn(name)]),
-  ),
-});
+const definition = onboardingDefinition();
 const states = definition.States as Record<string, { Type: string }>;
 const zeroFor = (type: string) =>
   Object.fromEntries(
