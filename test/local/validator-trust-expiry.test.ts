@@ -1,9 +1,12 @@
 /**
  * The validator's trust statement when an onboarding stops before removing it: it expires by itself (the sandbox's
  * policy evaluation sees `aws:CurrentTime` on its virtual clock), and the next onboarding of the account removes it.
- * A failed validation stands for every way an execution can stop after provisioning, a time-out included.
+ * A failed validation whose clean-up cannot write the trust policy (IAM throttles it throughout) stands for every way
+ * an execution can stop after provisioning, a time-out included; a failed validation that can clean up removes the
+ * statement at once.
  */
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { FaultPlan } from '../../local/faults';
 import { newSandboxFor, runLocally } from '../../local/run';
 import type { AwsSandbox } from '../../local/sandbox';
 import { VALIDATOR_TRUST_GRACE_SECONDS } from '../../shared/onboarding/validator-trust-expiry';
@@ -48,7 +51,26 @@ describe('The validator’s trust statement after an interrupted onboarding', ()
   let failed: Awaited<ReturnType<typeof runLocally>>;
 
   beforeAll(async () => {
-    failed = await runLocally({ input, sandbox, parameters: { MaxValidationSeconds: String(MAX_VALIDATION_SECONDS) } });
+    failed = await runLocally({
+      input,
+      sandbox,
+      parameters: { MaxValidationSeconds: String(MAX_VALIDATION_SECONDS) },
+      faults: FaultPlan.parse(['iam:UpdateAssumeRolePolicy:Throttling:always']),
+    });
+  });
+
+  it('is removed at once when validation fails and the trust policy can be written', async () => {
+    // Prepare: the same slow IAM, nothing else wrong.
+    const cleanSandbox = newSandboxFor(input, 300);
+
+    // Act
+    const result = await runLocally({ input, sandbox: cleanSandbox, parameters: { MaxValidationSeconds: String(MAX_VALIDATION_SECONDS) } });
+
+    // Assess: the validation's own failure, and Datadog's statement alone in the trust policy.
+    expect(result.outcome).toBe('failed');
+    expect(result.reason).toMatch(/^RoleValidationTimeoutError: /);
+    expect(trustStatements(cleanSandbox).map((statement) => statement.Sid)).not.toContain('DatadogOnboardingValidation');
+    expect(trustStatements(cleanSandbox)).toHaveLength(1);
   });
 
   it('is left behind by the failed execution, expiring the validation bound plus the grace after provisioning', () => {

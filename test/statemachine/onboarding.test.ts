@@ -8,6 +8,7 @@ import {
   AccountPendingActivationError,
   AccountRequestInProgressError,
   MemberAccountAccessError,
+  OnboardingError,
   RoleValidationTimeoutError,
   TransientError,
 } from '../../shared/errors';
@@ -452,13 +453,65 @@ describe('State machine: onboarding.asl.json', () => {
     expect(calls.filter((name) => name === step)).toHaveLength(4);
   });
 
-  it('gives every Task a timeout, a transient Retry and a catch-all routed to the failure state', () => {
+  it('gives every Task a timeout, a transient Retry and a catch-all routed to the failure state (validation through the clean-up)', () => {
     const tasks = Object.entries(definition.States as Record<string, Record<string, unknown>>).filter(([, state]) => state.Type === 'Task');
     expect(tasks.length).toBe(9);
-    for (const [, state] of tasks) {
+    // A failed validation removes the validator's trust first; the clean-up's own failure is told apart after it.
+    const catchAll: Record<string, unknown> = {
+      ValidateRole: { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'RemoveValidatorTrust' },
+      RemoveValidatorTrust: { ErrorEquals: ['States.ALL'], ResultPath: '$.cleanupError', Next: 'IsOnboardingFailing' },
+    };
+    for (const [name, state] of tasks) {
       expect(state.TimeoutSeconds).toEqual(expect.any(Number));
       expect((state.Retry as { ErrorEquals: string[] }[]).flatMap((retrier) => retrier.ErrorEquals)).toContain('TransientError');
-      expect(state.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'OnboardingFailed' }]);
+      expect(state.Catch).toEqual([catchAll[name] ?? { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'OnboardingFailed' }]);
     }
+  });
+
+  it('removes the validator’s trust when validation fails, and still fails with the validation’s own error', async () => {
+    // Prepare
+    const calls: string[] = [];
+    const failValidation = () => {
+      throw new RoleValidationTimeoutError('still not assumable', { accountId: '444455556666', step: 'ValidateRole' });
+    };
+    const failCleanUp = () => {
+      throw new OnboardingError('trust policy not writable', { accountId: '444455556666', step: 'RemoveValidatorTrust' });
+    };
+    const cleanedUp = happyHandlers(calls, { ValidateRole: failValidation });
+    const handlers = happyHandlers(calls, { ValidateRole: failValidation, RemoveValidatorTrust: failCleanUp });
+
+    // Act: the clean-up works; then the clean-up fails too.
+    const withCleanUp = await run(cleanedUp);
+    const withFailedCleanUp = await run(handlers);
+
+    // Assess: the clean-up ran each time, nothing was registered, and the cause is the validation's.
+    expect(calls.filter((name) => name === 'RemoveValidatorTrust')).toHaveLength(2);
+    expect(calls).not.toContain('RegisterAccount');
+    const validationFailure = {
+      error: 'RoleValidationTimeoutError',
+      cause: 'account 444455556666, step ValidateRole: still not assumable',
+    };
+    expect(withCleanUp.failure).toEqual(validationFailure);
+    expect(withFailedCleanUp.failure).toEqual(validationFailure);
+  });
+
+  it('fails with the clean-up’s error, and registers nothing, when validation passed but the trust could not be cleaned up', async () => {
+    // Prepare
+    const calls: string[] = [];
+    const handlers = happyHandlers(calls, {
+      RemoveValidatorTrust: () => {
+        throw new OnboardingError('trust policy not writable', { accountId: '444455556666', step: 'RemoveValidatorTrust' });
+      },
+    });
+
+    // Act
+    const { failure } = await run(handlers);
+
+    // Assess
+    expect(failure).toEqual({
+      error: 'OnboardingError',
+      cause: 'account 444455556666, step RemoveValidatorTrust: trust policy not writable',
+    });
+    expect(calls).not.toContain('RegisterAccount');
   });
 });
