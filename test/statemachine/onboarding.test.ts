@@ -34,6 +34,14 @@ const target = {
   alternateMemberAccessRoleName: 'AWSControlTowerExecution',
 };
 
+/** The validator giving up, and how the execution reports it. */
+const validationTimeout = () => new RoleValidationTimeoutError('still not assumable', { accountId: '444455556666', step: 'ValidateRole' });
+/** RemoveValidatorTrust unable to write the trust policy. */
+const failCleanUp = () => {
+  throw new OnboardingError('trust policy not writable', { accountId: '444455556666', step: 'RemoveValidatorTrust' });
+};
+const VALIDATION_TIMED_OUT = { error: 'RoleValidationTimeoutError', cause: 'account 444455556666, step ValidateRole: still not assumable' };
+
 function happyHandlers(calls: string[], overrides: Handlers = {}): Handlers {
   const record = (name: string, fn: (input: never) => unknown) => async (input: never) => {
     calls.push(name);
@@ -196,8 +204,7 @@ describe('State machine: onboarding.asl.json', () => {
     const handlers = happyHandlers(calls, {
       ValidateRole: () => {
         attempts += 1;
-        if (attempts === 3)
-          throw new RoleValidationTimeoutError('still not assumable', { accountId: '444455556666', step: 'ValidateRole' });
+        if (attempts === 3) throw validationTimeout();
         return { assumable: false, attempts, waitedSeconds: attempts * 5, waitSeconds: 5 };
       },
     });
@@ -206,7 +213,7 @@ describe('State machine: onboarding.asl.json', () => {
     const { failure } = await run(handlers);
 
     // Assess
-    expect(failure).toEqual({ error: 'RoleValidationTimeoutError', cause: 'account 444455556666, step ValidateRole: still not assumable' });
+    expect(failure).toEqual(VALIDATION_TIMED_OUT);
     expect(calls).not.toContain('RegisterAccount');
   });
 
@@ -472,10 +479,7 @@ describe('State machine: onboarding.asl.json', () => {
     // Prepare
     const calls: string[] = [];
     const failValidation = () => {
-      throw new RoleValidationTimeoutError('still not assumable', { accountId: '444455556666', step: 'ValidateRole' });
-    };
-    const failCleanUp = () => {
-      throw new OnboardingError('trust policy not writable', { accountId: '444455556666', step: 'RemoveValidatorTrust' });
+      throw validationTimeout();
     };
     const cleanedUp = happyHandlers(calls, { ValidateRole: failValidation });
     const handlers = happyHandlers(calls, { ValidateRole: failValidation, RemoveValidatorTrust: failCleanUp });
@@ -487,22 +491,14 @@ describe('State machine: onboarding.asl.json', () => {
     // Assess: the clean-up ran each time, nothing was registered, and the cause is the validation's.
     expect(calls.filter((name) => name === 'RemoveValidatorTrust')).toHaveLength(2);
     expect(calls).not.toContain('RegisterAccount');
-    const validationFailure = {
-      error: 'RoleValidationTimeoutError',
-      cause: 'account 444455556666, step ValidateRole: still not assumable',
-    };
-    expect(withCleanUp.failure).toEqual(validationFailure);
-    expect(withFailedCleanUp.failure).toEqual(validationFailure);
+    expect(withCleanUp.failure).toEqual(VALIDATION_TIMED_OUT);
+    expect(withFailedCleanUp.failure).toEqual(VALIDATION_TIMED_OUT);
   });
 
   it('fails with the clean-up’s error, and registers nothing, when validation passed but the trust could not be cleaned up', async () => {
     // Prepare
     const calls: string[] = [];
-    const handlers = happyHandlers(calls, {
-      RemoveValidatorTrust: () => {
-        throw new OnboardingError('trust policy not writable', { accountId: '444455556666', step: 'RemoveValidatorTrust' });
-      },
-    });
+    const handlers = happyHandlers(calls, { RemoveValidatorTrust: failCleanUp });
 
     // Act
     const { failure } = await run(handlers);
