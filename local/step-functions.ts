@@ -182,11 +182,33 @@ function valueAtPath(document: unknown, jsonPath: string): unknown {
     .reduce<unknown>((value, key) => (value as Record<string, unknown> | undefined)?.[key], document);
 }
 
+/** A retrier of a `Retry` field, as far as its wait goes. */
+export interface Retrier {
+  IntervalSeconds?: number;
+  BackoffRate?: number;
+  MaxDelaySeconds?: number;
+  JitterStrategy?: 'FULL' | 'NONE';
+}
+
+/**
+ * Seconds Step Functions waits before the `attempt`-th retry (from 1) of a retrier: `IntervalSeconds` (default 1)
+ * times `BackoffRate` (default 2) to the power `attempt - 1`, at most `MaxDelaySeconds`, and with `JitterStrategy`
+ * `FULL` a random share of that (Step Functions developer guide, "Handling errors in Step Functions workflows").
+ *
+ * @param random - source in [0, 1); default `Math.random`.
+ */
+export function retryWaitSeconds(retrier: Retrier, attempt: number, random: () => number = Math.random): number {
+  const wait = (retrier.IntervalSeconds ?? 1) * (retrier.BackoffRate ?? 2) ** Math.max(0, attempt - 1);
+  const capped = retrier.MaxDelaySeconds === undefined ? wait : Math.min(wait, retrier.MaxDelaySeconds);
+  return retrier.JitterStrategy === 'FULL' ? capped * random() : capped;
+}
+
 /**
  * Runs one execution of the definition to its end.
  *
  * Wait states take no real time: each advances the sandbox's virtual clock by its seconds instead, so IAM's
- * propagation delay passes exactly as it would. Retry intervals are skipped.
+ * propagation delay passes exactly as it would. So does each wait of a `Retry` (see {@link retryWaitSeconds}), so a
+ * rate limit's window passes while the state machine backs off.
  *
  * @returns the execution, with status `SUCCEEDED` and output, or `FAILED` with error and cause, and its events.
  */
@@ -248,6 +270,8 @@ export async function runExecution(
         const seconds = Number(definitionState.Seconds ?? valueAtPath(state.input, definitionState.SecondsPath ?? '$.none') ?? 0);
         clock.advance(seconds);
       }
+      const retry = (entry as { retry?: { retrier: Retrier; attempt: number } }).retry;
+      if (entry.type === 'StateRetried' && retry !== undefined) clock.advance(retryWaitSeconds(retry.retrier, retry.attempt));
       report({
         type: entry.type,
         execution: execution.name,
