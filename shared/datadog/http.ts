@@ -18,7 +18,7 @@
  * bounds the number of retries and not the time spent waiting (a reset of 60 s would hold a 60-s function until it
  * is killed), its backoff has no jitter (throttled executions would retry in step), and after its last retry the
  * caller gets a plain 429 that cannot be told from one without any waiting. The client's retry stays on for 5xx
- * answers, which never reach it as 429s: this fetch answers them itself.
+ * answers; 429s never reach it, this fetch handles them itself.
  */
 import { DatadogRateLimitedError } from '../errors';
 import { wait as hostWait, type WaitFunction } from '../wait';
