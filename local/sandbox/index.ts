@@ -37,7 +37,7 @@ import { checkPolicyDocument } from './policy-documents';
 import type { PolicyKind } from './policy-documents';
 import { secretArnOf } from './secrets-manager';
 import type { AccountState, OrganizationsAccountState, SandboxJson, SandboxState, ServiceName } from './state';
-import { deserializeState, nameKey, newAccount, serializeState, setEntry } from './state';
+import { deserializeState, nameKey, newAccount, rootIdOf, serializeState, setEntry } from './state';
 
 export { VirtualClock } from './clock';
 export type { SandboxDump } from './dump';
@@ -110,6 +110,7 @@ export class AwsSandbox {
       partition,
       propagationSeconds,
       organizationId: newOrganizationId(),
+      organizationalUnits: [],
       ...(options.defaultPrincipalArn !== undefined ? { defaultPrincipalArn: options.defaultPrincipalArn } : {}),
       accounts: {},
       createAccountStatuses: [],
@@ -218,6 +219,65 @@ export class AwsSandbox {
    */
   setAccountState(accountId: string, state: OrganizationsAccountState): void {
     this.requireAccount(accountId, 'setAccountState').state = state;
+  }
+
+  /** The organization's root id (`r-…`). */
+  get rootId(): string {
+    return rootIdOf(this.state);
+  }
+
+  /**
+   * Describes the organization's tree (what `--org FILE` gives): the root's id, the OUs (added or renamed and moved),
+   * and for accounts already in the sandbox their parent, their `State` and whether they left the organization.
+   * Applied as a whole or not at all.
+   *
+   * @param tree.rootId - the root's id; default the current one.
+   * @param tree.organizationalUnits - OUs to add or update (others are kept).
+   * @param tree.accounts - accounts to place: `parentId` an OU id or the root's (absent: the root).
+   * @throws Error naming the first problem: an unknown parent, an OU that is its own ancestor, an unknown account.
+   */
+  applyOrganization(tree: {
+    rootId?: string;
+    organizationalUnits?: { id: string; name: string; parentId: string }[];
+    accounts?: { accountId: string; parentId?: string; state?: OrganizationsAccountState; left?: boolean }[];
+  }): void {
+    const next = structuredClone(this.state);
+    if (tree.rootId !== undefined) {
+      if (!/^r-[0-9a-z]{4,32}$/.test(tree.rootId)) throw new Error(`AwsSandbox.applyOrganization: ${tree.rootId} is not a root id (r-...)`);
+      if (next.organizationalUnits.some((unit) => unit.parentId === rootIdOf(next)) && tree.rootId !== rootIdOf(next)) {
+        throw new Error(`AwsSandbox.applyOrganization: the organization's root is ${rootIdOf(next)}, not ${tree.rootId}`);
+      }
+      next.rootId = tree.rootId;
+    }
+    for (const unit of tree.organizationalUnits ?? []) {
+      const at = next.organizationalUnits.findIndex((existing) => existing.id === unit.id);
+      if (at >= 0) next.organizationalUnits[at] = { ...unit };
+      else next.organizationalUnits.push({ ...unit });
+    }
+    const root = rootIdOf(next);
+    const parentOf = new Map(next.organizationalUnits.map((unit) => [unit.id, unit.parentId]));
+    for (const unit of next.organizationalUnits) {
+      const seen = new Set<string>();
+      for (let at: string | undefined = unit.id; at !== root; at = parentOf.get(at)) {
+        if (at === undefined) throw new Error(`AwsSandbox.applyOrganization: OU ${unit.id} has an unknown parent`);
+        if (seen.has(at)) throw new Error(`AwsSandbox.applyOrganization: OU ${unit.id} is its own ancestor`);
+        seen.add(at);
+      }
+    }
+    for (const placed of tree.accounts ?? []) {
+      const account = findAccount(next, placed.accountId);
+      if (!account) throw new Error(`AwsSandbox.applyOrganization: account ${placed.accountId} is not in the sandbox`);
+      if (placed.parentId !== undefined && placed.parentId !== root && !parentOf.has(placed.parentId)) {
+        throw new Error(
+          `AwsSandbox.applyOrganization: account ${placed.accountId}'s parent ${placed.parentId} is not an OU of the organization`,
+        );
+      }
+      if (placed.parentId === undefined || placed.parentId === root) delete account.parentId;
+      else account.parentId = placed.parentId;
+      if (placed.state !== undefined) account.state = placed.state;
+      if (placed.left !== undefined) account.left = placed.left;
+    }
+    this.state = next;
   }
 
   /**

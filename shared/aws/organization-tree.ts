@@ -11,6 +11,7 @@ import {
   ListRootsCommand,
   OrganizationsClient,
   type AccountState,
+  type Parent,
 } from '@aws-sdk/client-organizations';
 import { AccountNotInOrganizationError } from '../errors';
 import { ownPartition } from './partition-credentials';
@@ -43,9 +44,9 @@ export async function ancestorsOf(accountId: string, client: OrganizationsClient
   const ancestors: string[] = [];
   let childId = accountId;
   for (let depth = 0; depth <= MAX_DEPTH; depth += 1) {
-    let parent;
+    let parent: Parent | undefined;
     try {
-      ({ Parents: [parent] = [] } = await client.send(new ListParentsCommand({ ChildId: childId })));
+      parent = (await client.send(new ListParentsCommand({ ChildId: childId }))).Parents?.[0];
     } catch (error) {
       if (error instanceof ChildNotFoundException) {
         throw new AccountNotInOrganizationError(

@@ -169,6 +169,12 @@ export function expectedCalls(environment: CallEnvironment): Record<string, Expe
     ],
     ResolveTargetFunction: [
       {
+        action: 'organizations:ListParents',
+        resource: '*',
+        purpose:
+          "read the account's OU path for the scope parameters (shared/aws/organization-tree.ts ancestorsOf); the action has no resource type",
+      },
+      {
         action: 'states:ListExecutions',
         resource: deployment.stateMachineArn,
         purpose: 'find running onboardings of the same account (shared/onboarding/account-serialisation.ts)',
