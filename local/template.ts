@@ -46,7 +46,17 @@ const cfnTags: (ScalarTag | CollectionTag)[] = INTRINSICS.flatMap((name) => {
 
 /** The parsed template (CloudFormation JSON form). */
 export interface Template {
-  Parameters: Record<string, { Type: string; Default?: string | number }>;
+  Parameters: Record<
+    string,
+    {
+      Type: string;
+      Default?: string | number;
+      AllowedValues?: (string | number)[];
+      AllowedPattern?: string;
+      MinValue?: number;
+      MaxValue?: number;
+    }
+  >;
   Globals?: { Function?: { Environment?: { Variables?: Record<string, unknown> } } };
   Resources: Record<string, { Type: string; Properties?: Record<string, unknown>; Metadata?: Record<string, unknown> }>;
 }
