@@ -62,9 +62,21 @@ export interface Template {
   Resources: Record<string, { Type: string; Properties?: Record<string, unknown>; Metadata?: Record<string, unknown> }>;
 }
 
-/** Loads and parses `template.yaml`. */
+/** Each template file's text and its parse, as last read: a local run loads the template every time it starts. */
+const parsedTemplates = new Map<string, { text: string; template: Template }>();
+
+/**
+ * Loads and parses `template.yaml`. The file is read each time; its parse (about a tenth of a second) is reused while
+ * the text is unchanged. Each caller gets its own copy, free to change.
+ */
 export function loadTemplate(file = path.join(REPO_ROOT, 'template.yaml')): Template {
-  return parse(readFileSync(file, 'utf8'), { customTags: cfnTags }) as Template;
+  const text = readFileSync(file, 'utf8');
+  let parsed = parsedTemplates.get(file);
+  if (parsed?.text !== text) {
+    parsed = { text, template: parse(text, { customTags: cfnTags }) as Template };
+    parsedTemplates.set(file, parsed);
+  }
+  return structuredClone(parsed.template);
 }
 
 /** How references resolve outside AWS: parameters to their defaults, pseudo parameters and attributes to given values. */
