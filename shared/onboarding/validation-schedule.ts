@@ -2,17 +2,7 @@ import { RoleValidationTimeoutError, type ErrorContext } from '../errors';
 
 /**
  * When to try assuming the role (or using the key) again: at fixed times after the first attempt, dense while IAM
- * usually propagates, sparser after, within a total bound.
- *
- * IAM changes take "a few seconds (usually) to a minute (rare)" to propagate (Datadog's stratus-red-team; 10-30 s in
- * terraform-provider-aws #6566). The numbers come from `npm run bench -- validation`, which sweeps propagation delays
- * of 1-900 s through the local run (README, "The shortest safe time to onboard"):
- * - every 4 s for the first 32 s: the median overshoot for any delay up to 30 s is 2 s (goal 3 s; every 5 s would be
- *   2.5 s, too close once an attempt's own second on AWS is added; every 3 s costs 3 more attempts by 30 s);
- * - then every 18 s up to 122 s: the worst overshoot for a delay up to 120 s is 18 s (goal 20 s) for 5 attempts;
- * - then every 60 s, as the former backoff's cap: 27 attempts within the default 900 s (goal 30).
- * Each attempt costs 3 state transitions ($0.000075) and one invocation: an onboarding stays under $0.001 for delays
- * up to 28 s; the bench prints the cost at each delay.
+ * usually propagates, sparser after, within a total bound (`MaxValidationSeconds`).
  */
 
 /** One phase of the schedule: `attempts` more attempts, `everySeconds` apart; the last phase has no end. */
@@ -22,7 +12,23 @@ export interface SchedulePhase {
   attempts?: number;
 }
 
-/** The shipped schedule: after the first attempt (at 0 s), 8 attempts 4 s apart, 5 attempts 18 s apart, then every 60 s. */
+/**
+ * The shipped schedule: the first attempt at 0 s, then 8 attempts 4 s apart (to 32 s), 5 attempts 18 s apart (to
+ * 122 s), then every 60 s until the bound.
+ *
+ * IAM changes take "a few seconds (usually) to a minute (rare)" to propagate (Datadog's stratus-red-team; 10-30 s in
+ * terraform-provider-aws #6566). The numbers come from `npm run bench -- validation`, which sweeps propagation delays
+ * of 1-900 s through the local run (README, "The shortest safe time to onboard"), against the goals of issue 9:
+ * - every 4 s to 32 s: median overshoot 2.1 s for any delay up to 30 s (goal 3 s). Every 5 s gives 2.45 s, too close
+ *   to the goal once an attempt's own latency on AWS (STS and one read, under a second) is added; every 3 s gives
+ *   1.45 s for 2 more attempts by 30 s.
+ * - every 18 s to 122 s: worst overshoot 18 s for any delay up to 120 s (goal 20 s), 5 attempts.
+ * - every 60 s after (the former backoff's cap): 27 attempts within the default 900 s (goal 30).
+ *
+ * Each attempt costs 3 state transitions ($0.000075) and an invocation: an onboarding stays within $0.001 for delays
+ * up to 28 s (role delegation; 32 s with access keys) and costs about $0.0025 at 900 s. No schedule meeting the
+ * overshoot goals does better past 30 s: they need 11 attempts for a 120 s delay, and $0.001 pays for 8.
+ */
 export const VALIDATION_SCHEDULE: readonly SchedulePhase[] = [
   { everySeconds: 4, attempts: 8 },
   { everySeconds: 18, attempts: 5 },
