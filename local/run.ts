@@ -10,7 +10,7 @@ import type { FaultPlan } from './faults';
 import type { LocalNames } from './functions';
 import { accessRolesOf, originOf, seedMemberAccount, type MemberOrigin, type StackContext } from './organization';
 import { AwsSandbox, type SandboxDump } from './sandbox';
-import { runExecution, LocalExecutions, type LocalExecution, type ProgressListener } from './step-functions';
+import { runExecution, LocalExecutions, type LocalExecution, type ProgressEvent, type ProgressListener } from './step-functions';
 import { eventTarget, loadDefinition, loadTemplate, type Template } from './template';
 import type { DatadogSite } from '../shared/datadog-sites';
 import { decideLifecycleEvent } from '../shared/events/lifecycle-event';
@@ -67,6 +67,12 @@ export interface LocalRunSummary {
   partition?: Partition;
   reason?: string;
   validationAttempts: number;
+  /**
+   * Virtual seconds from the end of provisioning (ProvisionRole, ProvisionAccessKey) to the validation attempt that
+   * succeeded: how long IAM propagation held the onboarding up, waits included. Absent when no validation succeeded
+   * (the execution failed, or the role or key needed none).
+   */
+  validatedAfterSeconds?: number;
   /** How Datadog authenticates to the account: `role` or `access_keys`. */
   authType?: 'role' | 'access_keys';
   /** The member access role the automation reached the account through (the event's hint, or the alternate). */
@@ -91,7 +97,15 @@ export interface LocalRunSummary {
   /** For an event that onboards several accounts (a GovCloud request), or a concurrent delivery that started one: each execution. */
   onboardings?: Pick<
     LocalRunSummary,
-    'accountId' | 'partition' | 'outcome' | 'authType' | 'memberAccessRoleName' | 'validationAttempts' | 'datadog' | 'reason'
+    | 'accountId'
+    | 'partition'
+    | 'outcome'
+    | 'authType'
+    | 'memberAccessRoleName'
+    | 'validationAttempts'
+    | 'validatedAfterSeconds'
+    | 'datadog'
+    | 'reason'
   >[];
 }
 
@@ -206,6 +220,23 @@ function validationAttemptsIn(execution: LocalExecution): number {
   return entered === undefined ? 0 : (typeof before === 'number' ? before : 0) + 1;
 }
 
+/** The states that provision what the validation loop then waits for. */
+const PROVISIONING_STATES = new Set(['ProvisionRole', 'ProvisionAccessKey']);
+
+/**
+ * Virtual seconds from the end of provisioning to the successful validation attempt, read from the execution's events
+ * (each carries the sandbox's virtual time), or `undefined` when no attempt succeeded after a provisioning.
+ */
+export function validatedAfterSecondsIn(events: readonly ProgressEvent[]): number | undefined {
+  const exited = (states: Set<string>) => events.filter((event) => event.type === 'StateExited' && states.has(event.state ?? ''));
+  const provisioned = exited(PROVISIONING_STATES).pop();
+  const validated = exited(VALIDATION_STATES).find(
+    (event) => (event.output as { validation?: { assumable?: unknown } } | undefined)?.validation?.assumable === true,
+  );
+  if (provisioned?.clockMs === undefined || validated?.clockMs === undefined) return undefined;
+  return (validated.clockMs - provisioned.clockMs) / 1000;
+}
+
 /** What one execution came to, or `undefined` for a request execution (its onboardings report for it). */
 function executionSummary(done: LocalExecution, names: LocalNames): ExecutionResult | undefined {
   const output = done.output as ExecutionOutput | undefined;
@@ -228,6 +259,7 @@ function executionSummary(done: LocalExecution, names: LocalNames): ExecutionRes
     partition: output?.partition ?? (done.input as { partition?: Partition }).partition ?? (names.partition as Partition),
     reason: done.status === 'FAILED' ? `${done.error}: ${causeMessage(done.cause)}` : undefined,
     validationAttempts: output?.validationAttempts ?? validationAttemptsIn(done),
+    validatedAfterSeconds: validatedAfterSecondsIn(done.events ?? []),
     authType: output?.authType,
     memberAccessRoleName: output?.memberAccessRoleName,
     datadog: output?.datadog && {
@@ -435,13 +467,24 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunSumm
     return {
       ...(await withConcurrent(summary(failed ?? results[0]))),
       onboardings: results.map(
-        ({ accountId, partition, outcome, authType, memberAccessRoleName, validationAttempts, datadog, reason }) => ({
+        ({
+          accountId,
+          partition,
+          outcome,
+          authType,
+          memberAccessRoleName,
+          validationAttempts,
+          validatedAfterSeconds,
+          datadog,
+          reason,
+        }) => ({
           accountId,
           partition,
           outcome,
           authType,
           memberAccessRoleName,
           validationAttempts: validationAttempts ?? 0,
+          ...(validatedAfterSeconds === undefined ? {} : { validatedAfterSeconds }),
           datadog,
           ...(reason ? { reason } : {}),
         }),

@@ -134,6 +134,11 @@ export interface ProgressEvent {
   output?: unknown;
   error?: string;
   cause?: string;
+  /**
+   * The sandbox's virtual time when the event was reported, epoch milliseconds (a Wait state's `StateEntered` comes
+   * after its seconds have passed), so times within an execution, e.g. from provisioning to validation, can be read.
+   */
+  clockMs?: number;
 }
 
 type StateDefinition = {
@@ -302,6 +307,7 @@ export async function runExecution(
         output: state?.output,
         error: entry.Error,
         cause: entry.Cause,
+        clockMs: clock.now(),
       });
     }
   })();

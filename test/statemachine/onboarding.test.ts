@@ -12,6 +12,7 @@ import {
   RoleValidationTimeoutError,
   TransientError,
 } from '../../shared/errors';
+import { nextWaitSeconds } from '../../shared/onboarding/validation-schedule';
 
 const definition = onboardingDefinition();
 const states = definition.States as Record<string, { Type: string }>;
@@ -160,7 +161,7 @@ describe('State machine: onboarding.asl.json', () => {
     const handlers = happyHandlers(calls, {
       ValidateRole: (input: { validation: { attempts: number; waitedSeconds: number } }) => {
         const attempts = input.validation.attempts + 1;
-        const wait = 5 * 2 ** (attempts - 1);
+        const wait = nextWaitSeconds({ attempts, waitedSeconds: input.validation.waitedSeconds }, { maxTotalSeconds: 900 }) as number;
         return attempts < 4
           ? {
               assumable: false,
@@ -183,7 +184,7 @@ describe('State machine: onboarding.asl.json', () => {
     const waits = events
       .filter((event) => event.type === 'StateEntered' && event.state?.name === 'WaitForPropagation')
       .map((event) => (event.state?.input as { validation: { waitSeconds: number } }).validation.waitSeconds);
-    expect(waits).toEqual([5, 10, 20]);
+    expect(waits).toEqual([4, 4, 4]);
   });
 
   it('skips validation for an account already converged and validated', async () => {
