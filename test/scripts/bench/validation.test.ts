@@ -10,8 +10,9 @@ describe('Function: measureOnboarding', () => {
     // Act
     const row = await measureOnboarding('role', 10);
 
-    // Assess: attempts at 0, 4, 8, 12 s; 13 states outside the loop plus 3 per attempt (the last has no Wait);
-    // the starter, ResolveTarget, LookUpRegistration, ProvisionRole, 4 ValidateRole, RemoveValidatorTrust, RegisterAccount.
+    // Assess: attempts at 0, 4, 8, 12 s; 15 states outside the loop plus 3 per attempt (the last has no Wait);
+    // the starter, ResolveTarget, LookUpRegistration, ProvisionRole, 4 ValidateRole, RemoveValidatorTrust, RegisterAccount,
+    // RecordOnboarding.
     expect(row).toMatchObject({
       auth: 'role',
       delaySeconds: 10,
@@ -19,18 +20,18 @@ describe('Function: measureOnboarding', () => {
       validatedAtSeconds: 12,
       overshootSeconds: 2,
       overshootPercent: 20,
-      transitions: 25,
-      invocations: 10,
+      transitions: 27,
+      invocations: 11,
       attemptSeconds: [0, 4, 8, 12],
     });
     const perInvocation = { memoryMb: 256, billedMs: ASSUMED_BILLED_MS };
     expect(row.costUsd).toBeCloseTo(
       onboardingCost(
-        25,
-        Array.from({ length: 10 }, () => perInvocation),
+        27,
+        Array.from({ length: 11 }, () => perInvocation),
       ).total,
       12,
     );
-    expect(formatRow(row)).toBe('role           10        4           12         2    20 %          25          10  $0.000660');
+    expect(formatRow(row)).toBe('role           10        4           12         2    20 %          27          11  $0.000714');
   });
 });
