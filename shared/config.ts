@@ -100,6 +100,13 @@ export const ENV = {
   ROTATION_FUNCTION_ARN: z.string().regex(/^arn:aws[a-z-]*:lambda:/, 'must be a Lambda function ARN'),
   /** Days between rotations of an access key (parameter `AccessKeyRotationDays`). */
   ACCESS_KEY_ROTATION_DAYS: z.coerce.number().int().min(1).max(1000),
+  /**
+   * What offboarding removes (parameter `OffboardingMode`): `registration` (this tool's Datadog registration and the
+   * access-key secret), `everything` (also the role, policies, user and keys in reachable member accounts), `none`.
+   */
+  OFFBOARDING_MODE: z.enum(['registration', 'everything', 'none']).default('registration'),
+  /** Whether offboarding also deletes registrations this tool adopted rather than created (parameter `OffboardAdoptedRegistrations`). */
+  OFFBOARD_ADOPTED_REGISTRATIONS: booleanFlag.default(false),
   /** ARN of the onboarding state machine (starter only). */
   STATE_MACHINE_ARN: z.string().regex(/^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:/, 'must be a state machine ARN'),
 } as const;

@@ -87,6 +87,18 @@ export const registerAccountInputSchema = z.object({
   keySecretArn: keySecretArn.nullable(),
 });
 
+/** This execution's ARN (`$$.Execution.Id`): the holder of the account's lease. */
+const executionArn = z.string().regex(/^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:execution:[^:\s]+:[^:\s]+$/, 'must be an execution ARN');
+
+/** `$.offboard`, from ResolveTarget: why the account is offboarded, and whether it is known to be unreachable. */
+const offboardSchema = z.object({ reason: z.string().min(1).max(512), accountGone: z.boolean() });
+
+/** Input of RemoveRegistration. */
+export const removeRegistrationInputSchema = z.object({ target: targetSchema, offboard: offboardSchema, executionArn });
+
+/** Input of RemoveMemberResources. */
+export const removeMemberResourcesInputSchema = z.object({ target: targetSchema, executionArn });
+
 /** The steps Secrets Manager calls a rotation function with, in order (AWS Secrets Manager user guide, "Rotation by Lambda function"). */
 export const ROTATION_STEPS = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const;
 
@@ -106,4 +118,6 @@ export type ValidateRoleInput = z.output<typeof validateRoleInputSchema>;
 export type ValidateAccessKeyInput = z.output<typeof validateAccessKeyInputSchema>;
 export type RemoveValidatorTrustInput = z.output<typeof removeValidatorTrustInputSchema>;
 export type RegisterAccountInput = z.output<typeof registerAccountInputSchema>;
+export type RemoveRegistrationInput = z.output<typeof removeRegistrationInputSchema>;
+export type RemoveMemberResourcesInput = z.output<typeof removeMemberResourcesInputSchema>;
 export type RotateAccessKeyInput = z.output<typeof rotateAccessKeyInputSchema>;

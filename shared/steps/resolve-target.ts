@@ -9,6 +9,7 @@ import { authTypeFor, type DatadogSite } from '../datadog-sites';
 import { InvalidInputError } from '../errors';
 import { earlierOnboardingOf } from '../onboarding/account-serialisation';
 import { parseExecutionInput, type ExecutionInput } from '../onboarding/execution-input';
+import { resolvedAction } from '../onboarding/resolved-action';
 import type { ResolveTargetInput } from '../onboarding/step-inputs';
 import type { OnboardingTarget } from '../onboarding/target';
 import type { Partition } from '../partitions';
@@ -33,6 +34,10 @@ export interface ResolveTargetResult {
   context?: ExecutionInput['context'];
   /** An earlier running execution onboarding the same account, or `null` when this one goes ahead. */
   concurrentExecutionArn: string | null;
+  /** What the execution does: the state machine's `IsOffboarding` choice reads it. */
+  action: 'onboard' | 'offboard';
+  /** Offboarding only: why, and whether the account is known to be unreachable (closed, or gone from the organization). */
+  offboard?: { reason: string; accountGone: boolean };
 }
 
 /**
@@ -81,7 +86,8 @@ function checkRoleNames(target: OnboardingTarget, defaults: TargetDefaults): voi
 }
 
 /**
- * Resolves the target of an execution and looks for an earlier running onboarding of the same account.
+ * Resolves the target of an execution, what it does (onboard or offboard: `shared/onboarding/resolved-action.ts`),
+ * and looks for an earlier running execution of the same account.
  *
  * @param input - `{input, executionArn}`: the execution input and this execution's ARN (`$$.Execution.Id`).
  * @throws InvalidInputError for a malformed execution input (one line naming the field) or a role name the
@@ -93,5 +99,11 @@ export async function resolveTarget(input: ResolveTargetInput, defaults: TargetD
   const target = applyDefaults(executionInput, { ...defaults, partition: ownPartition() });
   checkRoleNames(target, defaults);
   const concurrentExecutionArn = (await earlierOnboardingOf(sfn, input.executionArn, target.accountId)) ?? null;
-  return { target, trigger: executionInput.trigger, context: executionInput.context, concurrentExecutionArn };
+  // Scope (issue 8 §3) is applied here once it exists; until then every account is in scope.
+  const decided = resolvedAction(executionInput, { inScope: true });
+  const resolved = { target, trigger: executionInput.trigger, context: executionInput.context, concurrentExecutionArn };
+  if (decided.action === 'offboard') {
+    return { ...resolved, action: 'offboard', offboard: { reason: decided.reason, accountGone: decided.accountGone } };
+  }
+  return { ...resolved, action: 'onboard' };
 }

@@ -33,6 +33,7 @@ describe('Function: resolveTargetStep', () => {
       trigger: undefined,
       context: undefined,
       concurrentExecutionArn: null,
+      action: 'onboard',
     });
     expect(sfn).toHaveReceivedCommandWith(ListExecutionsCommand, { stateMachineArn: MACHINE, statusFilter: 'RUNNING' });
   });
