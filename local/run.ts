@@ -51,13 +51,15 @@ export interface LocalRunOptions {
   logLevel?: 'SILENT' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   /** Bound on each Datadog request, seconds; default the functions' own (10 s). */
   datadogTimeoutSeconds?: number;
+  /** Items of the accounts table at the start (an earlier run's `accountRecords`); default none. */
+  accountRecords?: Record<string, unknown>[];
 }
 
 type CountedService = 'iam' | 'sts' | 'organizations' | 'secretsmanager' | 'datadog';
 
 /** The result of a local run: the `--json` document of `npm start`. */
 export interface LocalRunSummary {
-  outcome: 'onboarded' | 'ignored' | 'rejected' | 'failed';
+  outcome: 'onboarded' | 'offboarded' | 'ignored' | 'rejected' | 'failed';
   accountId?: string;
   partition?: Partition;
   reason?: string;
@@ -69,6 +71,10 @@ export interface LocalRunSummary {
   /** The registration: role and external ID with role delegation, the access key's id with access keys (others `null`). */
   datadog?: { accountConfigId: string; roleName: string | null; externalId: string | null; accessKeyId?: string | null };
   executionName?: string;
+  /** An offboarding: what was removed, and what was kept and why (the execution's output). */
+  offboarding?: { registration: unknown; keySecret: unknown; memberResources: unknown };
+  /** Items of the accounts table at the end of the run (feed them to a later run's `accountRecords`). */
+  accountRecords?: Record<string, unknown>[];
   sandbox: SandboxDump;
   /** Registrations the embedded Datadog holds at the end (empty with `datadogUrl`). */
   datadogAccounts: DatadogAccountRecord[];
@@ -144,6 +150,9 @@ function impliedMembers(
     return [
       { accountId: replayInput.accountId, partition: replayInput.partition ?? (names.partition as Partition), origin: 'organizations' },
     ];
+  if (decision?.action === 'offboard') {
+    return [{ accountId: decision.accountId, partition: decision.partition, origin: originOf(decision.trigger) }];
+  }
   if (decision?.action !== 'onboard') return [];
   const members: Member[] = [
     {
@@ -166,6 +175,9 @@ function requestedMembers(names: LocalNames): Member[] {
 
 type ExecutionOutput = {
   outcome?: string;
+  registration?: unknown;
+  keySecret?: unknown;
+  memberResources?: unknown;
   reason?: string;
   runningExecutionArn?: string;
   accountId?: string;
@@ -203,6 +215,16 @@ function executionSummary(done: LocalExecution, names: LocalNames): ExecutionRes
       outcome: 'ignored',
       accountId: output.accountId,
       reason: `${output.reason}: ${output.runningExecutionArn}`,
+      executionName: done.name,
+    };
+  }
+  if (done.status === 'SUCCEEDED' && output?.outcome === 'offboarded') {
+    return {
+      outcome: 'offboarded',
+      accountId: output.accountId,
+      partition: output.partition,
+      reason: output.reason,
+      offboarding: { registration: output.registration, keySecret: output.keySecret, memberResources: output.memberResources },
       executionName: done.name,
     };
   }
@@ -287,7 +309,7 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunSumm
   const names = localNames(options.input, sandbox);
   const before = sandbox.mutatingCalls();
   // Started below, once the input is known to fire; the summary reads it whenever it is built.
-  const live: { datadog?: LocalDatadogServer } = {};
+  const live: { datadog?: LocalDatadogServer; accountRecords?: Record<string, unknown>[] } = {};
   const summary = (result: ExecutionResult): LocalRunSummary => {
     const after = sandbox.mutatingCalls();
     const datadogWrites = (live.datadog?.requests() ?? []).filter((request) => request.method !== 'GET').length;
@@ -296,6 +318,7 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunSumm
       validationAttempts: result.validationAttempts ?? 0,
       sandbox: sandbox.dump(),
       datadogAccounts: live.datadog ? live.datadog.accounts() : (options.datadogAccounts ?? []),
+      ...(live.accountRecords ? { accountRecords: live.accountRecords } : {}),
       calls: {
         mutating: {
           iam: after.iam - before.iam,
@@ -327,6 +350,10 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunSumm
   const stack: StackContext = { names, parameter: stackParameters(template, options.parameters) };
   const seed = (member: Member) => seedMemberAccount(sandbox, stack, { ...member, accessRoleNames: accessRolesOf(stack, member.origin) });
   members.forEach(seed);
+  if (decision?.action === 'offboard' && decision.cause === 'closed') {
+    // What Organizations shows once the closure was requested, and once it completed (Organizations API reference, CloseAccount).
+    sandbox.setAccountState(decision.accountId, decision.trigger.eventName === 'CloseAccount' ? 'PENDING_CLOSURE' : 'SUSPENDED');
+  }
   if (decision?.action === 'resolve-request' && sandbox.dump().accounts[LOCAL_REQUESTED_ACCOUNTS.commercial] === undefined) {
     sandbox.addCreateAccountStatus({
       id: decision.requestId,
@@ -393,8 +420,9 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunSumm
       if (result) results.push(result);
       results.push(...alongside.splice(0));
     }
+    live.accountRecords = await deployment.accountRecords();
     const withConcurrent = (result: LocalRunSummary): LocalRunSummary => (concurrentDelivery ? { ...result, concurrentDelivery } : result);
-    const memberAccountId = decision?.action === 'onboard' ? decision.accountId : replayInput?.accountId;
+    const memberAccountId = decision?.action === 'onboard' || decision?.action === 'offboard' ? decision.accountId : replayInput?.accountId;
     if (results.length === 0) {
       return withConcurrent(
         summary({

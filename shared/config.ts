@@ -107,6 +107,11 @@ export const ENV = {
   OFFBOARDING_MODE: z.enum(['registration', 'everything', 'none']).default('registration'),
   /** Whether offboarding also deletes registrations this tool adopted rather than created (parameter `OffboardAdoptedRegistrations`). */
   OFFBOARD_ADOPTED_REGISTRATIONS: booleanFlag.default(false),
+  /**
+   * Name of the DynamoDB table of account records and leases (`AccountsTable`): 3-255 of letters, digits, `_.-`
+   * (DynamoDB developer guide, "Naming rules").
+   */
+  ACCOUNTS_TABLE_NAME: z.string().regex(/^[\w.-]{3,255}$/, 'must be a DynamoDB table name'),
   /** ARN of the onboarding state machine (starter only). */
   STATE_MACHINE_ARN: z.string().regex(/^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:/, 'must be a state machine ARN'),
 } as const;

@@ -87,8 +87,37 @@ export const registerAccountInputSchema = z.object({
   keySecretArn: keySecretArn.nullable(),
 });
 
-/** This execution's ARN (`$$.Execution.Id`): the holder of the account's lease. */
+/** ARN of this execution (`$$.Execution.Id`), the holder of the account's lease. */
 const executionArn = z.string().regex(/^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:execution:[^:\s]+:[^:\s]+$/, 'must be an execution ARN');
+
+/** Input of RecordOnboarding: what the execution did, from its state (`$.registration`, `$.datadog`, `$.accessKey`, `$.validation`). */
+export const recordOnboardingInputSchema = z.object({
+  target: targetSchema,
+  executionArn,
+  registration: z
+    .object({
+      accountConfigId: z.string().nullable(),
+      permissions: z.array(z.string().regex(/^[\w-]+:[\w*]+$/, 'must be an IAM action')).min(1),
+    })
+    .loose(),
+  datadog: z
+    .object({
+      accountConfigId: z.string().min(1),
+      roleName: z.string().nullable(),
+      externalId: z.string().nullable(),
+      action: z.enum(['created', 'updated', 'unchanged']),
+    })
+    .loose(),
+  keySecretArn: keySecretArn.nullable(),
+  validation: validationProgress,
+});
+
+/** Input of RecordFailure: the error the execution caught (`$.error`, as Step Functions gives it: `{Error, Cause}`). */
+export const recordFailureInputSchema = z.object({
+  target: targetSchema,
+  executionArn,
+  error: z.object({ Error: z.string(), Cause: z.string().optional() }).loose(),
+});
 
 /** `$.offboard`, from ResolveTarget: why the account is offboarded, and whether it is known to be unreachable. */
 const offboardSchema = z.object({ reason: z.string().min(1).max(512), accountGone: z.boolean() });
@@ -121,3 +150,5 @@ export type RegisterAccountInput = z.output<typeof registerAccountInputSchema>;
 export type RemoveRegistrationInput = z.output<typeof removeRegistrationInputSchema>;
 export type RemoveMemberResourcesInput = z.output<typeof removeMemberResourcesInputSchema>;
 export type RotateAccessKeyInput = z.output<typeof rotateAccessKeyInputSchema>;
+export type RecordOnboardingInput = z.output<typeof recordOnboardingInputSchema>;
+export type RecordFailureInput = z.output<typeof recordFailureInputSchema>;

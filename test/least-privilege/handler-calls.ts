@@ -244,6 +244,35 @@ export function expectedCalls(environment: CallEnvironment): Record<string, Expe
       readKeys,
       keySecret('secretsmanager:GetSecretValue', 'read the validated key to register it with Datadog (shared/steps/register-account.ts)'),
     ],
+    RemoveRegistrationFunction: [
+      readKeys,
+      keySecret(
+        'secretsmanager:DescribeSecret',
+        "find the account's key secret and its tags, to delete only this tool's (deleteKeySecret)",
+      ),
+      keySecret(
+        'secretsmanager:DeleteSecret',
+        "delete the account's key secret with a recovery window, ending its rotation (deleteKeySecret)",
+      ),
+      {
+        action: 'dynamodb:GetItem',
+        resource: String(deployment.resolution.resources['AccountsTable.Arn']),
+        purpose: "read the account's record: whether the registration is this application's (shared/steps/remove-registration.ts)",
+      },
+      {
+        action: 'dynamodb:UpdateItem',
+        resource: String(deployment.resolution.resources['AccountsTable.Arn']),
+        purpose: 'record the account offboarded and release the lease (shared/onboarding/offboarding-records.ts)',
+      },
+    ],
+    RemoveMemberResourcesFunction: [
+      ...reachMember,
+      {
+        action: 'dynamodb:UpdateItem',
+        resource: String(deployment.resolution.resources['AccountsTable.Arn']),
+        purpose: 'record the account offboarded and release the lease (shared/onboarding/offboarding-records.ts)',
+      },
+    ],
     OnboardingStateMachine: [
       {
         action: 'states:StartExecution',
@@ -261,6 +290,8 @@ export function expectedCalls(environment: CallEnvironment): Record<string, Expe
         'ValidateRoleFunction',
         'RemoveValidatorTrustFunction',
         'RegisterAccountFunction',
+        'RemoveRegistrationFunction',
+        'RemoveMemberResourcesFunction',
       ].map((logicalId) => ({
         action: 'lambda:InvokeFunction',
         resource: deployment.functionArn(logicalId),
