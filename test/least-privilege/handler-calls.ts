@@ -377,7 +377,9 @@ export function forbiddenCalls(environment: CallEnvironment): ForbiddenCall[] {
       why: 'secrets are created only under AccessKeySecretPrefix',
     },
     { action: 'secretsmanager:TagResource', resource: deployment.secretArn, why: 'secrets are tagged only under AccessKeySecretPrefix' },
-    { action: 'secretsmanager:DeleteSecret', resource: keySecret, why: 'no function deletes a key secret' },
+    // RemoveRegistrationFunction deletes key secrets (offboarding): the "other functions' calls" check keeps it to that one.
+    { action: 'secretsmanager:DeleteSecret', resource: deployment.secretArn, why: 'no function deletes the Datadog keys secret' },
+    { action: 'secretsmanager:DeleteSecret', resource: partitionCredentials, why: 'no function deletes partition credentials' },
     { action: 'secretsmanager:DeleteResourcePolicy', resource: keySecret, why: "no function lifts a key secret's readers-only policy" },
     { action: 'secretsmanager:ListSecrets', resource: '*', why: 'no secret listing' },
     {
