@@ -52,11 +52,16 @@ function lifecycleEvent(file: string, partition: SimulatedPartition): Delivery {
 }
 
 /** An operator's console input. */
-function replay(name: string, accountId: string, options: { partition?: Partition; memberAccessRoleName?: string } = {}): Delivery {
+function replay(
+  name: string,
+  accountId: string,
+  options: { partition?: Partition; memberAccessRoleName?: string; action?: 'offboard' } = {},
+): Delivery {
   return { console: { accountId, ...options }, name };
 }
 
-type Scenario = 'lifecycle' | 'replays' | 'unreachable' | 'otherPartitionRole' | 'accessKeys' | 'accountRequest' | 'rotation';
+type Scenario =
+  'lifecycle' | 'replays' | 'unreachable' | 'otherPartitionRole' | 'accessKeys' | 'accountRequest' | 'rotation' | 'offboarding';
 
 /** A rotation of the account's key secret, as Secrets Manager runs it. */
 function rotation(accountId: string): Delivery {
@@ -205,7 +210,13 @@ async function recordScenariosOnce(
       ...controlTowerKeys,
     ],
   });
-  return { lifecycle, replays, unreachable, otherPartitionRole, accessKeys, accountRequest, rotation: rotationRun };
+  // An onboarded account, then offboarded from the console with everything removed (registration, role, policies).
+  const offboarding = await recordOnboarding({
+    partition,
+    parameters: { OffboardingMode: 'everything' },
+    deliveries: [[controlTower], [replay('offboard', MEMBER_ACCOUNT_ID, { action: 'offboard' })]],
+  });
+  return { lifecycle, replays, unreachable, otherPartitionRole, accessKeys, accountRequest, rotation: rotationRun, offboarding };
 }
 
 /** Own-role calls that no entry of the function's table covers. */
