@@ -44,13 +44,14 @@ interface Running {
   endpoint: string;
   client: DynamoDBClient;
   documents: DynamoDBDocumentClient;
-  calls: DynamoDbCalls;
 }
 
 let running: Promise<Running> | undefined;
+/** The product's calls to the process's server since it started. */
+const calls: DynamoDbCalls = { mutating: 0, reads: 0, byOperation: {} };
 
 /** Wraps the server's request listener to count each call by its `X-Amz-Target` (`DynamoDB_20120810.<Operation>`). */
-function countCalls(server: Server, calls: DynamoDbCalls): void {
+function countCalls(server: Server): void {
   const listeners = server.listeners('request') as ((request: IncomingMessage, response: ServerResponse) => void)[];
   server.removeAllListeners('request');
   server.on('request', (request: IncomingMessage, response: ServerResponse) => {
@@ -72,8 +73,7 @@ async function start(): Promise<Running> {
   const dynalite = require('dynalite') as (options: Record<string, unknown>) => Server;
   // Tables are ACTIVE at once (dynalite's default keeps them CREATING for 500 ms).
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  const calls: DynamoDbCalls = { mutating: 0, reads: 0, byOperation: {} };
-  countCalls(server, calls);
+  countCalls(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());
@@ -90,24 +90,22 @@ async function start(): Promise<Running> {
     credentials: { accessKeyId: 'AKIALOCALDYNAMODB', secretAccessKey: 'local-dynamodb-placeholder' },
     customUserAgent: HARNESS_USER_AGENT,
   });
-  return { endpoint, client, documents: DynamoDBDocumentClient.from(client), calls };
+  return { endpoint, client, documents: DynamoDBDocumentClient.from(client) };
 }
 
 /**
  * The process's DynamoDB server, started on first call (then `AWS_ENDPOINT_URL_DYNAMODB` points the SDK at it).
  *
- * @returns its endpoint URL and a live view of the product's calls to it.
+ * @returns its endpoint URL.
  */
-export async function localDynamoDb(): Promise<{ endpoint: string; calls: DynamoDbCalls }> {
+export async function localDynamoDb(): Promise<{ endpoint: string }> {
   running ??= start();
-  const { endpoint, calls } = await running;
-  return { endpoint, calls };
+  const { endpoint } = await running;
+  return { endpoint };
 }
 
-/** A copy of the product's call counts so far (zero before the server starts). */
-export async function dynamoDbCallsSoFar(): Promise<DynamoDbCalls> {
-  if (running === undefined) return { mutating: 0, reads: 0, byOperation: {} };
-  const { calls } = await running;
+/** A copy of the product's call counts so far (zero before the server starts); take two and subtract for a run's. */
+export function dynamoDbCallsSoFar(): DynamoDbCalls {
   return { ...calls, byOperation: { ...calls.byOperation } };
 }
 

@@ -5,6 +5,7 @@
  */
 import type { DatadogAccountRecord, LocalDatadogServer } from './datadog/server';
 import { deployLocally, stackParameters } from './deployment';
+import { dynamoDbCallsSoFar } from './dynamodb';
 import type { FaultPlan } from './faults';
 import type { LocalNames } from './functions';
 import { accessRolesOf, originOf, seedMemberAccount, type MemberOrigin, type StackContext } from './organization';
@@ -38,6 +39,8 @@ export interface LocalRunOptions {
   onProgress?: ProgressListener;
   /** Template parameter values overriding the defaults, e.g. `{ MaxValidationSeconds: '60' }`. */
   parameters?: Record<string, string>;
+  /** Items the accounts table holds before the run (a state file's). */
+  accountRecords?: Record<string, unknown>[];
   /** Injected faults (`--fault`); default none. */
   faults?: FaultPlan;
   /**
@@ -51,11 +54,9 @@ export interface LocalRunOptions {
   logLevel?: 'SILENT' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   /** Bound on each Datadog request, seconds; default the functions' own (10 s). */
   datadogTimeoutSeconds?: number;
-  /** Items of the accounts table at the start (an earlier run's `accountRecords`); default none. */
-  accountRecords?: Record<string, unknown>[];
 }
 
-type CountedService = 'iam' | 'sts' | 'organizations' | 'secretsmanager' | 'datadog';
+type CountedService = 'iam' | 'sts' | 'organizations' | 'secretsmanager' | 'datadog' | 'dynamodb';
 
 /** The result of a local run: the `--json` document of `npm start`. */
 export interface LocalRunSummary {
@@ -73,13 +74,16 @@ export interface LocalRunSummary {
   executionName?: string;
   /** An offboarding: what was removed, and what was kept and why (the execution's output). */
   offboarding?: { registration: unknown; keySecret: unknown; memberResources: unknown };
-  /** Items of the accounts table at the end of the run (feed them to a later run's `accountRecords`). */
-  accountRecords?: Record<string, unknown>[];
   sandbox: SandboxDump;
   /** Registrations the embedded Datadog holds at the end (empty with `datadogUrl`). */
   datadogAccounts: DatadogAccountRecord[];
-  /** Calls this run made: mutating ones (not Get/List/Describe) per service, attempts included. */
-  calls: { mutating: Record<CountedService, number> };
+  /**
+   * Calls this run made: mutating ones (not Get/List/Describe) per service, attempts included; reads of DynamoDB
+   * (the accounts table: GetItem, Scan… by `X-Amz-Target`).
+   */
+  calls: { mutating: Record<CountedService, number>; reads: { dynamodb: number } };
+  /** The deployment's accounts table at the end: this application's record of each account (absent when nothing was deployed). */
+  accountRecords?: Record<string, unknown>[];
   /** What became of `concurrentInput`: the starter's outcome (`already-running`…), or `started` for a replay input. */
   concurrentDelivery?: { outcome: string; reason?: string; executionArn?: string };
   /** For an event that onboards several accounts (a GovCloud request), or a concurrent delivery that started one: each execution. */
@@ -308,17 +312,18 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunSumm
   // The stack is deployed in the sandbox's organization (a saved one may be another's than the sample events').
   const names = localNames(options.input, sandbox);
   const before = sandbox.mutatingCalls();
-  // Started below, once the input is known to fire; the summary reads it whenever it is built.
-  const live: { datadog?: LocalDatadogServer; accountRecords?: Record<string, unknown>[] } = {};
-  const summary = (result: ExecutionResult): LocalRunSummary => {
+  const dynamoDbBefore = dynamoDbCallsSoFar();
+  // Started below, once the input is known to fire; the summary reads them whenever it is built.
+  const live: { datadog?: LocalDatadogServer; accountRecords?: () => Promise<Record<string, unknown>[]> } = {};
+  const summary = async (result: ExecutionResult): Promise<LocalRunSummary> => {
     const after = sandbox.mutatingCalls();
+    const dynamoDbAfter = dynamoDbCallsSoFar();
     const datadogWrites = (live.datadog?.requests() ?? []).filter((request) => request.method !== 'GET').length;
     return {
       ...result,
       validationAttempts: result.validationAttempts ?? 0,
       sandbox: sandbox.dump(),
       datadogAccounts: live.datadog ? live.datadog.accounts() : (options.datadogAccounts ?? []),
-      ...(live.accountRecords ? { accountRecords: live.accountRecords } : {}),
       calls: {
         mutating: {
           iam: after.iam - before.iam,
@@ -326,8 +331,11 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunSumm
           organizations: after.organizations - before.organizations,
           secretsmanager: after.secretsmanager - before.secretsmanager,
           datadog: datadogWrites,
+          dynamodb: dynamoDbAfter.mutating - dynamoDbBefore.mutating,
         },
+        reads: { dynamodb: dynamoDbAfter.reads - dynamoDbBefore.reads },
       },
+      ...(live.accountRecords ? { accountRecords: await live.accountRecords() } : {}),
     };
   };
 
@@ -365,6 +373,7 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunSumm
   }
   const deployment = await deployLocally({ ...options, sandbox, template, names });
   live.datadog = deployment.datadog;
+  live.accountRecords = () => deployment.accountRecords();
   const { functions, resolution } = deployment;
 
   const executions = new LocalExecutions(String(resolution.resources.OnboardingStateMachine));
@@ -389,7 +398,7 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunSumm
   try {
     const started = await start(delivery);
     if (started.outcome === 'ignored' || started.outcome === 'rejected') {
-      return summary({ outcome: started.outcome, reason: started.reason });
+      return await summary({ outcome: started.outcome, reason: started.reason });
     }
 
     // 4. Run what was started, and what that started (a request's onboardings), to the end; a concurrent delivery
@@ -420,11 +429,13 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunSumm
       if (result) results.push(result);
       results.push(...alongside.splice(0));
     }
-    live.accountRecords = await deployment.accountRecords();
-    const withConcurrent = (result: LocalRunSummary): LocalRunSummary => (concurrentDelivery ? { ...result, concurrentDelivery } : result);
+    const withConcurrent = async (pending: Promise<LocalRunSummary>): Promise<LocalRunSummary> => {
+      const result = await pending;
+      return concurrentDelivery ? { ...result, concurrentDelivery } : result;
+    };
     const memberAccountId = decision?.action === 'onboard' || decision?.action === 'offboard' ? decision.accountId : replayInput?.accountId;
     if (results.length === 0) {
-      return withConcurrent(
+      return await withConcurrent(
         summary({
           outcome: 'ignored',
           reason: 'an onboarding of this account is already running, or this event was handled before',
@@ -432,11 +443,11 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunSumm
         }),
       );
     }
-    if (results.length === 1) return withConcurrent(summary(results[0]));
+    if (results.length === 1) return await withConcurrent(summary(results[0]));
     // Several executions (a GovCloud request's accounts, a concurrent delivery's): the run fails if any failed.
     const failed = results.find((result) => result.outcome === 'failed');
     return {
-      ...withConcurrent(summary(failed ?? results[0])),
+      ...(await withConcurrent(summary(failed ?? results[0]))),
       onboardings: results.map(
         ({ accountId, partition, outcome, authType, memberAccessRoleName, validationAttempts, datadog, reason }) => ({
           accountId,

@@ -1,6 +1,6 @@
 import { acquireLease, getAccountRecord, releaseLease } from '../../shared/aws/account-records';
 import { resolveTargetStep as resolveWithExecution } from '../../functions/resolve-target/index';
-import { LEASE_SECONDS } from '../../shared/steps/resolve-target';
+import { EXECUTION_TIMEOUT_SECONDS, LEASE_SECONDS } from '../../shared/steps/resolve-target';
 import { RESOLVE_TARGET_ENVIRONMENT } from '../helpers';
 import { useAccountsTable } from '../support/dynamodb';
 
@@ -46,6 +46,7 @@ describe('Function: resolveTargetStep', () => {
   it("outlives the execution: the lease lasts the state machine's TimeoutSeconds and a margin", () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const definition = require('../../statemachine/onboarding.asl.json') as { TimeoutSeconds: number };
+    expect(EXECUTION_TIMEOUT_SECONDS).toBe(definition.TimeoutSeconds);
     expect(LEASE_SECONDS).toBeGreaterThan(definition.TimeoutSeconds);
     expect(LEASE_SECONDS - definition.TimeoutSeconds).toBeLessThanOrEqual(900);
   });

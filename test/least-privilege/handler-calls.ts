@@ -126,6 +126,14 @@ export function expectedCalls(environment: CallEnvironment): Record<string, Expe
     describeAccount,
     readPartitionCredentials,
   ];
+  // The deployment's table; a local deployment's name ends with a suffix of its own (local/dynamodb.ts).
+  const tableArn = String(deployment.resolution.resources['AccountsTable.Arn']);
+  const accountsTable = (action: string, purpose: string): ExpectedCall => ({
+    action,
+    resource: `${tableArn.replace(/-[0-9a-f]{12}$/, '')}*`,
+    sample: tableArn,
+    purpose,
+  });
   const readKeys: ExpectedCall = {
     action: 'secretsmanager:GetSecretValue',
     resource: deployment.secretArn,
@@ -168,17 +176,11 @@ export function expectedCalls(environment: CallEnvironment): Record<string, Expe
       },
     ],
     ResolveTargetFunction: [
-      {
-        action: 'states:ListExecutions',
-        resource: deployment.stateMachineArn,
-        purpose: 'find running onboardings of the same account (shared/onboarding/account-serialisation.ts)',
-      },
-      {
-        action: 'states:DescribeExecution',
-        resource: executions,
-        sample: executions.replace('*', 'console-replay'),
-        purpose: "read a console replay's input for its account",
-      },
+      accountsTable('dynamodb:UpdateItem', "take the account's lease, one conditional write (shared/aws/account-records.ts)"),
+      accountsTable(
+        'dynamodb:GetItem',
+        'read the lease holder when the refused write does not return the item (shared/aws/account-records.ts; dynalite returns none)',
+      ),
     ],
     LookUpRegistrationFunction: [readKeys],
     ProvisionRoleFunction: reachMember,
@@ -254,24 +256,28 @@ export function expectedCalls(environment: CallEnvironment): Record<string, Expe
         'secretsmanager:DeleteSecret',
         "delete the account's key secret with a recovery window, ending its rotation (deleteKeySecret)",
       ),
-      {
-        action: 'dynamodb:GetItem',
-        resource: String(deployment.resolution.resources['AccountsTable.Arn']),
-        purpose: "read the account's record: whether the registration is this application's (shared/steps/remove-registration.ts)",
-      },
-      {
-        action: 'dynamodb:UpdateItem',
-        resource: String(deployment.resolution.resources['AccountsTable.Arn']),
-        purpose: 'record the account offboarded and release the lease (shared/onboarding/offboarding-records.ts)',
-      },
+      accountsTable(
+        'dynamodb:GetItem',
+        "read the account's record: whether the registration is this application's (shared/steps/remove-registration.ts)",
+      ),
+      accountsTable(
+        'dynamodb:UpdateItem',
+        'record the account offboarded and release the lease (shared/onboarding/offboarding-records.ts)',
+      ),
     ],
     RemoveMemberResourcesFunction: [
       ...reachMember,
-      {
-        action: 'dynamodb:UpdateItem',
-        resource: String(deployment.resolution.resources['AccountsTable.Arn']),
-        purpose: 'record the account offboarded and release the lease (shared/onboarding/offboarding-records.ts)',
-      },
+      accountsTable(
+        'dynamodb:UpdateItem',
+        'record the account offboarded and release the lease (shared/onboarding/offboarding-records.ts)',
+      ),
+    ],
+    RecordOnboardingFunction: [
+      accountsTable('dynamodb:GetItem', 'read whether this application created the registration (shared/steps/record-onboarding.ts)'),
+      accountsTable('dynamodb:UpdateItem', 'write the record and release the lease (shared/steps/record-onboarding.ts)'),
+    ],
+    RecordFailureFunction: [
+      accountsTable('dynamodb:UpdateItem', 'write the failure and release the lease (shared/steps/record-failure.ts)'),
     ],
     OnboardingStateMachine: [
       {
@@ -290,6 +296,8 @@ export function expectedCalls(environment: CallEnvironment): Record<string, Expe
         'ValidateRoleFunction',
         'RemoveValidatorTrustFunction',
         'RegisterAccountFunction',
+        'RecordOnboardingFunction',
+        'RecordFailureFunction',
         'RemoveRegistrationFunction',
         'RemoveMemberResourcesFunction',
       ].map((logicalId) => ({
