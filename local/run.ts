@@ -62,7 +62,7 @@ type CountedService = 'iam' | 'sts' | 'organizations' | 'secretsmanager' | 'data
 
 /** The result of a local run: the `--json` document of `npm start`. */
 export interface LocalRunSummary {
-  outcome: 'onboarded' | 'ignored' | 'rejected' | 'failed';
+  outcome: 'onboarded' | 'offboarded' | 'ignored' | 'rejected' | 'failed';
   accountId?: string;
   partition?: Partition;
   reason?: string;
@@ -80,6 +80,8 @@ export interface LocalRunSummary {
   /** The registration: role and external ID with role delegation, the access key's id with access keys (others `null`). */
   datadog?: { accountConfigId: string; roleName: string | null; externalId: string | null; accessKeyId?: string | null };
   executionName?: string;
+  /** An offboarding: what was removed, and what was kept and why (the execution's output). */
+  offboarding?: { registration: unknown; keySecret: unknown; memberResources: unknown };
   sandbox: SandboxDump;
   /** Registrations the embedded Datadog holds at the end (empty with `datadogUrl`). */
   datadogAccounts: DatadogAccountRecord[];
@@ -170,6 +172,9 @@ function impliedMembers(
     return [
       { accountId: replayInput.accountId, partition: replayInput.partition ?? (names.partition as Partition), origin: 'organizations' },
     ];
+  if (decision?.action === 'offboard') {
+    return [{ accountId: decision.accountId, partition: decision.partition, origin: originOf(decision.trigger) }];
+  }
   if (decision?.action !== 'onboard') return [];
   const members: Member[] = [
     {
@@ -192,6 +197,9 @@ function requestedMembers(names: LocalNames): Member[] {
 
 type ExecutionOutput = {
   outcome?: string;
+  registration?: unknown;
+  keySecret?: unknown;
+  memberResources?: unknown;
   reason?: string;
   runningExecutionArn?: string;
   accountId?: string;
@@ -247,6 +255,16 @@ function executionSummary(done: LocalExecution, names: LocalNames): ExecutionRes
       accountId: output.accountId,
       // Out of scope (no running execution), or another execution of the account is running (named).
       reason: output.runningExecutionArn ? `${output.reason}: ${output.runningExecutionArn}` : output.reason,
+      executionName: done.name,
+    };
+  }
+  if (done.status === 'SUCCEEDED' && output?.outcome === 'offboarded') {
+    return {
+      outcome: 'offboarded',
+      accountId: output.accountId,
+      partition: output.partition,
+      reason: output.reason,
+      offboarding: { registration: output.registration, keySecret: output.keySecret, memberResources: output.memberResources },
       executionName: done.name,
     };
   }
@@ -380,6 +398,10 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunSumm
   const stack: StackContext = { names, parameter: stackParameters(template, options.parameters) };
   const seed = (member: Member) => seedMemberAccount(sandbox, stack, { ...member, accessRoleNames: accessRolesOf(stack, member.origin) });
   members.forEach(seed);
+  if (decision?.action === 'offboard' && decision.cause === 'closed') {
+    // What Organizations shows once the closure was requested, and once it completed (Organizations API reference, CloseAccount).
+    sandbox.setAccountState(decision.accountId, decision.trigger.eventName === 'CloseAccount' ? 'PENDING_CLOSURE' : 'SUSPENDED');
+  }
   if (decision?.action === 'resolve-request' && sandbox.dump().accounts[LOCAL_REQUESTED_ACCOUNTS.commercial] === undefined) {
     sandbox.addCreateAccountStatus({
       id: decision.requestId,
@@ -451,7 +473,7 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunSumm
       const result = await pending;
       return concurrentDelivery ? { ...result, concurrentDelivery } : result;
     };
-    const memberAccountId = decision?.action === 'onboard' ? decision.accountId : replayInput?.accountId;
+    const memberAccountId = decision?.action === 'onboard' || decision?.action === 'offboard' ? decision.accountId : replayInput?.accountId;
     if (results.length === 0) {
       return await withConcurrent(
         summary({

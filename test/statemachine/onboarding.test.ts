@@ -469,7 +469,7 @@ describe('State machine: onboarding.asl.json', () => {
 
   it('gives every Task a timeout, a transient Retry and a catch-all routed to the failure record (validation through the clean-up)', () => {
     const tasks = Object.entries(definition.States as Record<string, Record<string, unknown>>).filter(([, state]) => state.Type === 'Task');
-    expect(tasks.length).toBe(11);
+    expect(tasks.length).toBe(13);
     // A failed validation removes the validator's trust first; the clean-up's own failure is told apart after it.
     // Before ResolveTarget took the account's lease there is no account to record (a request, a refused input).
     const failed = { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'OnboardingFailed' };
