@@ -145,11 +145,17 @@ export async function resolveTarget(input: ResolveTargetInput, defaults: TargetD
         'Change the IncludeOrganizationalUnits, ExcludeOrganizationalUnits, ExcludeAccounts or OnboardManagementAccount parameter to onboard it',
     });
   }
-  if (decided.action === 'skip') return { ...resolved, concurrentExecutionArn: null, action: 'skip', outOfScope: { reason: decided.reason } };
+  if (decided.action === 'skip')
+    return { ...resolved, concurrentExecutionArn: null, action: 'skip', outOfScope: { reason: decided.reason } };
   const lease = await acquireLease(target.accountId, input.executionArn, LEASE_SECONDS);
   const concurrentExecutionArn = lease.acquired ? null : lease.holder;
   if (decided.action === 'offboard') {
-    return { ...resolved, concurrentExecutionArn, action: 'offboard', offboard: { reason: decided.reason, accountGone: decided.accountGone } };
+    return {
+      ...resolved,
+      concurrentExecutionArn,
+      action: 'offboard',
+      offboard: { reason: decided.reason, accountGone: decided.accountGone },
+    };
   }
   return { ...resolved, concurrentExecutionArn, action: 'onboard' };
 }

@@ -70,6 +70,8 @@ describe('Function: parseExecutionInput, action', () => {
   });
 
   it('refuses another action with one line naming the field', () => {
-    expect(() => parseExecutionInput({ accountId: '444455556666', action: 'delete' })).toThrow(/execution input action: Invalid option: expected one of "onboard"|"offboard"/);
+    expect(() => parseExecutionInput({ accountId: '444455556666', action: 'delete' })).toThrow(
+      /execution input action: Invalid option: expected one of "onboard"|"offboard"/,
+    );
   });
 });
