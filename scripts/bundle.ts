@@ -10,8 +10,11 @@ import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT, loadTemplate, templateFunctions } from '../local/template';
 
-/** Functions that talk to Datadog; every other bundle must be free of the Datadog client. */
-const DATADOG_FUNCTIONS = new Set(['LookUpRegistrationFunction', 'RegisterAccountFunction', 'RotateAccessKeyFunction']);
+/**
+ * Whether a function talks to Datadog: the template gives it the Datadog keys' secret. Every other bundle must be free
+ * of the Datadog client.
+ */
+const callsDatadog = (environment: Record<string, unknown>): boolean => 'DATADOG_KEYS_SECRET_ARN' in environment;
 
 function datadogInputs(metafile: Metafile): string[] {
   return Object.keys(metafile.inputs).filter((input) => input.includes('@datadog/datadog-api-client'));
@@ -37,7 +40,7 @@ async function main(): Promise<void> {
     });
     const bytes = result.metafile.outputs[path.relative(process.cwd(), outfile)]?.bytes ?? 0;
     const datadog = datadogInputs(result.metafile);
-    if (!DATADOG_FUNCTIONS.has(fn.logicalId) && datadog.length > 0) {
+    if (!callsDatadog(fn.environment) && datadog.length > 0) {
       problems.push(`${fn.logicalId} bundles the Datadog client but does not call Datadog`);
     }
     if (datadog.some((input) => input.includes('datadog-api-client-v1') || /datadog-api-client\/(dist\/)?index\.js$/.test(input))) {
