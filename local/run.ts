@@ -53,7 +53,7 @@ export interface LocalRunOptions {
   datadogTimeoutSeconds?: number;
 }
 
-type CountedService = 'iam' | 'sts' | 'organizations' | 'secretsmanager' | 'datadog';
+type CountedService = 'iam' | 'sts' | 'organizations' | 'secretsmanager' | 's3' | 'datadog';
 
 /** The result of a local run: the `--json` document of `npm start`. */
 export interface LocalRunSummary {
@@ -302,6 +302,7 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunSumm
           sts: after.sts - before.sts,
           organizations: after.organizations - before.organizations,
           secretsmanager: after.secretsmanager - before.secretsmanager,
+          s3: after.s3 - before.s3,
           datadog: datadogWrites,
         },
       },

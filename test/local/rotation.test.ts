@@ -77,7 +77,7 @@ describe('Function: rotateLocally', () => {
     const again = await runLocally({ input: replay, sandbox, datadogSite: 'datadoghq.com', datadogAccounts: rotated.datadogAccounts });
 
     expect(again).toMatchObject({ outcome: 'onboarded', datadog: { accessKeyId: rotated.accessKeyId } });
-    expect(again.calls.mutating).toEqual({ iam: 0, sts: 0, organizations: 0, secretsmanager: 0, datadog: 0 });
+    expect(again.calls.mutating).toEqual({ iam: 0, sts: 0, organizations: 0, secretsmanager: 0, s3: 0, datadog: 0 });
   });
 
   it('reaches an access-key account through Control Tower’s role when it has no Organizations role', async () => {

@@ -151,7 +151,7 @@ describe('Function: runLocally', () => {
     expect(replay.reason).toBeUndefined();
     expect(replay).toMatchObject({ outcome: 'onboarded', validationAttempts: 0, datadog: first.datadog });
     expect(sandbox.mutatingCalls().iam).toBe(0);
-    expect(replay.calls.mutating).toEqual({ iam: 0, sts: 0, organizations: 0, secretsmanager: 0, datadog: 0 });
+    expect(replay.calls.mutating).toEqual({ iam: 0, sts: 0, organizations: 0, secretsmanager: 0, s3: 0, datadog: 0 });
     expect(replay.datadogAccounts).toEqual(first.datadogAccounts);
   });
 

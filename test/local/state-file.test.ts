@@ -33,7 +33,7 @@ describe('Functions: saveState and loadState', () => {
     // Assess
     expect(first.outcome).toBe('onboarded');
     expect(replay).toMatchObject({ outcome: 'onboarded', validationAttempts: 0, datadog: onboarded.datadog });
-    expect(replay.calls.mutating).toEqual({ iam: 0, sts: 0, organizations: 0, secretsmanager: 0, datadog: 0 });
+    expect(replay.calls.mutating).toEqual({ iam: 0, sts: 0, organizations: 0, secretsmanager: 0, s3: 0, datadog: 0 });
   });
 
   it('leaves the Datadog keys secret out of the file', async () => {
@@ -219,7 +219,7 @@ describe('Functions: runLocally and rotateLocally on a saved organization', () =
     // Assess
     expect(onboarded.outcome).toBe('onboarded');
     expect(replay).toMatchObject({ outcome: 'onboarded', accountId: '444455556666', datadog: onboarded.datadog });
-    expect(replay.calls.mutating).toEqual({ iam: 0, sts: 0, organizations: 0, secretsmanager: 0, datadog: 0 });
+    expect(replay.calls.mutating).toEqual({ iam: 0, sts: 0, organizations: 0, secretsmanager: 0, s3: 0, datadog: 0 });
     expect(update).toMatchObject({ outcome: 'onboarded', accountId: '555566667777' });
     expect(update.datadogAccounts).toHaveLength(2);
   });
