@@ -101,7 +101,11 @@ export interface PlanItem {
   reason: string;
   /** Set when the account is onboarded by adopting a registration Datadog already holds. */
   adopts?: { accountConfigId: string };
+  /** What DetectDrift checks in the account (from the record; empty when there is none). */
+  expected: { authType?: 'role' | 'access_keys'; roleName?: string; externalId?: string };
 }
+
+type Decision = Omit<PlanItem, 'accountId' | 'partition' | 'expected'>;
 
 /** Organizations states in which an account can no longer be called into (Organizations API reference, Account `State`). */
 const GONE_STATES = new Set(['SUSPENDED', 'PENDING_CLOSURE', 'CLOSED']);
@@ -139,7 +143,7 @@ function planForMember(
   registration: DatadogRegistration | undefined,
   record: PlanRecord | undefined,
   input: PlanInput,
-): Omit<PlanItem, 'accountId' | 'partition'> {
+): Decision {
   if (account.state !== 'ACTIVE') {
     // A closed or suspended account is offboarded (its registration, if ours); one still being created is left alone.
     if (isOurs(record) && GONE_STATES.has(account.state)) return { action: 'offboard', reason: `the account is ${account.state}` };
@@ -205,7 +209,7 @@ export function planReconciliation(input: PlanInput): PlanItem[] {
     const record = records.get(accountId);
     const registration = registrations.get(accountId);
     const partition = record?.partition ?? desired.partition;
-    let decision: Omit<PlanItem, 'accountId' | 'partition'>;
+    let decision: Decision;
     if (record && record.partition !== desired.partition) {
       decision = { action: 'skip', reason: `a ${record.partition} account: reconciled with its own organization` };
     } else if (account) {
@@ -218,7 +222,12 @@ export function planReconciliation(input: PlanInput): PlanItem[] {
         reason: registration ? 'not in the organization; its registration is not this application’s' : 'not in the organization',
       };
     }
-    plan.push({ accountId, partition, ...decision });
+    const expected = {
+      ...(record?.authType ? { authType: record.authType } : {}),
+      ...(record?.roleName ? { roleName: record.roleName } : {}),
+      ...(record?.externalId ? { externalId: record.externalId } : {}),
+    };
+    plan.push({ accountId, partition, ...decision, expected });
   }
   return plan;
 }

@@ -6,8 +6,11 @@
 import { z } from 'zod';
 import type { ReconcileAction } from './plan';
 
-/** What became of one account. */
-export type AccountOutcome = 'onboarded' | 'repaired' | 'offboarded' | 'unchanged' | 'skipped' | 'planned' | 'failed';
+/**
+ * What became of one account: `unchanged` (none), `skipped` (skip), `planned` (dry run), `failed`, or the onboarding
+ * execution's own outcome (`onboarded`, `offboarded`, `skipped`…).
+ */
+export type AccountOutcome = string;
 
 /** One account's result: the output of its child execution of the Distributed Map. */
 export interface AccountResult {
@@ -26,7 +29,7 @@ export interface ReconciliationReport {
   /** Accounts per planned action, and `failed`: those whose action failed. */
   counts: Record<ReconcileAction | 'failed', number>;
   /** Accounts per action and outcome, e.g. `{ onboard: { onboarded: 3, failed: 1 } }`. */
-  outcomes: Partial<Record<ReconcileAction, Partial<Record<AccountOutcome, number>>>>;
+  outcomes: Partial<Record<ReconcileAction, Record<AccountOutcome, number>>>;
   failedAccounts: { accountId: string; action: ReconcileAction; error: string; cause: string }[];
 }
 
@@ -50,7 +53,7 @@ const resultSchema = z.object({
   accountId: z.string(),
   action: z.enum(['onboard', 'repair', 'offboard', 'none', 'skip']),
   reason: z.string(),
-  outcome: z.enum(['onboarded', 'repaired', 'offboarded', 'unchanged', 'skipped', 'planned', 'failed']),
+  outcome: z.string().min(1).max(64),
   error: z.string().optional(),
   cause: z.string().optional(),
 });

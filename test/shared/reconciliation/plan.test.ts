@@ -72,7 +72,13 @@ function plan(fields: Partial<PlanInput>) {
 describe('planReconciliation', () => {
   it('onboards an in-scope ACTIVE account Datadog does not hold', () => {
     expect(plan({ accounts: [account('111111111111')] })).toEqual([
-      { accountId: '111111111111', partition: 'aws', action: 'onboard', reason: 'in scope, ACTIVE, not registered in Datadog' },
+      {
+        accountId: '111111111111',
+        partition: 'aws',
+        action: 'onboard',
+        reason: 'in scope, ACTIVE, not registered in Datadog',
+        expected: {},
+      },
     ]);
   });
 
@@ -88,7 +94,13 @@ describe('planReconciliation', () => {
       registrations: [registration('111111111111')],
       records: [record('111111111111')],
     });
-    expect(item).toEqual({ accountId: '111111111111', partition: 'aws', action: 'none', reason: 'converged' });
+    expect(item).toEqual({
+      accountId: '111111111111',
+      partition: 'aws',
+      action: 'none',
+      reason: 'converged',
+      expected: { authType: 'role', roleName: 'DatadogIntegrationRole', externalId: 'external-111111111111' },
+    });
   });
 
   it.each([
@@ -160,8 +172,8 @@ describe('planReconciliation', () => {
       records: [record('111111111111')],
     });
     expect(items).toEqual([
-      { accountId: '111111111111', partition: 'aws', action: 'offboard', reason: `out of scope: OU ${SANDBOXES} is excluded` },
-      { accountId: '222222222222', partition: 'aws', action: 'skip', reason: `out of scope: OU ${SANDBOXES} is excluded` },
+      expect.objectContaining({ accountId: '111111111111', action: 'offboard', reason: `out of scope: OU ${SANDBOXES} is excluded` }),
+      { accountId: '222222222222', partition: 'aws', action: 'skip', reason: `out of scope: OU ${SANDBOXES} is excluded`, expected: {} },
     ]);
   });
 
@@ -197,12 +209,12 @@ describe('planReconciliation', () => {
       records: [record('555555555555', { partition: 'aws-us-gov' })],
     });
     expect(items).toEqual([
-      {
+      expect.objectContaining({
         accountId: '555555555555',
         partition: 'aws-us-gov',
         action: 'skip',
         reason: 'a aws-us-gov account: reconciled with its own organization',
-      },
+      }),
     ]);
   });
 
