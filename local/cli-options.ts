@@ -4,11 +4,16 @@
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { DATADOG_SITES, isDatadogSite, type DatadogSite } from '../shared/datadog-sites';
+import { DEFAULT_DATADOG_RATE_LIMIT, type RateLimit } from './datadog/rate-limit';
 import { FaultPlan } from './faults';
 import { REPO_ROOT } from './template';
 
 /** Bounds of `--propagation-seconds`: none, up to a day (IAM takes seconds, "a minute (rare)"). */
 const MAX_PROPAGATION_SECONDS = 86_400;
+
+/** Bounds of `--datadog-rate-limit`: up to a million requests per window of up to a day. */
+const MAX_RATE_LIMIT_REQUESTS = 1_000_000;
+const MAX_RATE_LIMIT_SECONDS = 86_400;
 
 /** The options `parseArgs` knows; {@link USAGE} describes each. */
 export const OPTIONS = {
@@ -17,6 +22,7 @@ export const OPTIONS = {
   state: { type: 'string' },
   fault: { type: 'string', multiple: true },
   'propagation-seconds': { type: 'string' },
+  'datadog-rate-limit': { type: 'string' },
   json: { type: 'boolean', default: false },
   verbose: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
@@ -36,6 +42,8 @@ options:
   --fault SPEC               inject a fault, repeatable: SERVICE:OPERATION:ERROR[:COUNT] or crash-after:SERVICE:OPERATION
   --propagation-seconds N    seconds IAM changes take to take effect, 0 to ${MAX_PROPAGATION_SECONDS} (default 10; with --state,
                              from this run on)
+  --datadog-rate-limit N/S   the embedded Datadog allows N requests per S seconds per endpoint group, 429 beyond
+                             (default ${DEFAULT_DATADOG_RATE_LIMIT.requests}/${DEFAULT_DATADOG_RATE_LIMIT.seconds}; windows run on the virtual clock)
   --json                     print exactly one JSON document on stdout (progress goes to stderr)
   --verbose                  also print the functions' own logs and error stacks (on stderr)
   -h, --help                 print this help
@@ -58,6 +66,8 @@ export interface CliOptions {
   site?: DatadogSite;
   datadogUrl?: string;
   propagationSeconds?: number;
+  /** `--datadog-rate-limit`; absent: the embedded Datadog's default. */
+  datadogRateLimit?: RateLimit;
   json: boolean;
   verbose: boolean;
   /** The state file, absolute. */
@@ -105,6 +115,19 @@ function propagationSeconds(value: string | undefined): number | undefined {
   return seconds;
 }
 
+function datadogRateLimit(value: string | undefined): RateLimit | undefined {
+  if (value === undefined) return undefined;
+  const match = /^(\d{1,7})\/(\d{1,6})$/.exec(value);
+  const requests = Number(match?.[1]);
+  const seconds = Number(match?.[2]);
+  if (!match || requests < 1 || requests > MAX_RATE_LIMIT_REQUESTS || seconds < 1 || seconds > MAX_RATE_LIMIT_SECONDS) {
+    throw new UsageError(
+      `--datadog-rate-limit must be REQUESTS/SECONDS, whole numbers from 1 (at most ${MAX_RATE_LIMIT_REQUESTS}/${MAX_RATE_LIMIT_SECONDS}), e.g. 60/10, got ${printable(value, 24)}`,
+    );
+  }
+  return { requests, seconds };
+}
+
 /**
  * Parses the command line.
  *
@@ -131,6 +154,9 @@ export function parseCommandLine(argv: string[], cwd: string): CliOptions | { he
   }
   const url = values['datadog-url'];
   if (url !== undefined && !/^https?:\/\/[^\s]+$/.test(url)) throw new UsageError('--datadog-url must be an http(s) URL');
+  const rateLimit = datadogRateLimit(values['datadog-rate-limit']);
+  if (rateLimit && url !== undefined)
+    throw new UsageError('--datadog-rate-limit applies to the embedded Datadog server, not to --datadog-url');
   let faults: FaultPlan;
   try {
     faults = FaultPlan.parse(values.fault ?? []);
@@ -148,6 +174,7 @@ export function parseCommandLine(argv: string[], cwd: string): CliOptions | { he
     site,
     datadogUrl: url,
     propagationSeconds: propagationSeconds(values['propagation-seconds']),
+    ...(rateLimit ? { datadogRateLimit: rateLimit } : {}),
     json: values.json,
     verbose: values.verbose,
   };

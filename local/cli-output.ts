@@ -50,7 +50,9 @@ export function progressPrinter(write: (line: string) => void): ProgressListener
 
 function mutatingCallsLine(summary: LocalRunSummary): string {
   const writes = Object.entries(summary.calls.mutating).filter(([, count]) => count > 0);
-  return `mutating calls: ${writes.length === 0 ? 'none' : writes.map(([service, count]) => `${service} ${count}`).join(', ')}`;
+  const line = `mutating calls: ${writes.length === 0 ? 'none' : writes.map(([service, count]) => `${service} ${count}`).join(', ')}`;
+  const { total, throttled } = summary.datadogRequests;
+  return throttled > 0 ? `${line}\nDatadog requests: ${total}, ${throttled} answered 429 (rate limited) and retried` : line;
 }
 
 /** The summary of a run, in lines for a person (the `--json` document says the same for a program). */

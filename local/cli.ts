@@ -97,6 +97,7 @@ async function run(options: CliOptions, io: CliIo): Promise<number> {
       datadogUrl: options.datadogUrl,
       datadogKeys,
       propagationSeconds: options.propagationSeconds,
+      datadogRateLimit: options.datadogRateLimit,
       onProgress: progressPrinter(write),
       logLevel: options.verbose ? 'INFO' : 'SILENT',
     });

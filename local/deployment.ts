@@ -5,7 +5,7 @@
  * template gives each.
  */
 import { randomBytes } from 'node:crypto';
-import { startLocalDatadog, type DatadogAccountRecord, type LocalDatadogServer } from './datadog/server';
+import { startLocalDatadog, type DatadogAccountRecord, type LocalDatadogServer, type RateLimit } from './datadog/server';
 import type { FaultPlan } from './faults';
 import { LocalFunctions, localFunctionArn, localRoleArn, type LocalNames } from './functions';
 import type { AwsSandbox } from './sandbox';
@@ -109,6 +109,8 @@ export interface LocalDeploymentOptions {
   logLevel?: 'SILENT' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   /** Bound on each Datadog request, seconds; default the functions' own (10 s). */
   datadogTimeoutSeconds?: number;
+  /** Rate limit of every endpoint group of the embedded Datadog; default its own (60 per 10 s). */
+  datadogRateLimit?: RateLimit;
   /**
    * Give SAM's implicit execution roles the policies the template gives them, so the sandbox refuses any call of a
    * function the template does not allow (the least-privilege proof); default off: only explicit roles are enforced.
@@ -172,7 +174,15 @@ export async function deployLocally(options: LocalDeploymentOptions): Promise<Lo
   const site = options.datadogSite ?? ((options.parameters?.DatadogSite ?? String(template.Parameters.DatadogSite.Default)) as DatadogSite);
   const datadog = options.datadogUrl
     ? undefined
-    : await startLocalDatadog({ ...keys, site, accounts: options.datadogAccounts, faults: options.faults?.datadogHooks() });
+    : await startLocalDatadog({
+        ...keys,
+        site,
+        accounts: options.datadogAccounts,
+        faults: options.faults?.datadogHooks(),
+        // Datadog's time is the sandbox's: rate-limit windows pass as the functions wait on the virtual clock.
+        now: () => sandbox.clock.now(),
+        rateLimit: options.datadogRateLimit,
+      });
   const resolution = stackResolution(template, names, {
     LogLevel: options.logLevel ?? 'SILENT',
     ...options.parameters,

@@ -41,9 +41,13 @@ export function localRoleArn(names: LocalNames, roleLogicalId: string): string {
   return `arn:${names.partition}:iam::${names.accountId}:role/${names.stackName}-${roleLogicalId}`;
 }
 
-/** Runs `fn` with the sandbox's virtual time as "now" (see `invocation-clock.ts`). */
+/** Runs `fn` with the sandbox's virtual time as "now", its waits advancing that time (see `invocation-clock.ts`). */
 function atSandboxTime<T>(sandbox: AwsSandbox, fn: () => Promise<T>): Promise<T> {
-  return withClock(() => sandbox.clock.now(), fn);
+  return withClock(
+    () => sandbox.clock.now(),
+    fn,
+    (ms) => sandbox.clock.advance(ms / 1000),
+  );
 }
 
 /** The local functions of a template. */

@@ -3,7 +3,7 @@
  * an event fires; the starter runs; the template's state machine runs on `aws-local-stepfunctions` with the real
  * handlers, against the AWS sandbox and a Datadog API server on 127.0.0.1.
  */
-import type { DatadogAccountRecord, LocalDatadogServer } from './datadog/server';
+import type { DatadogAccountRecord, LocalDatadogServer, RateLimit } from './datadog/server';
 import { deployLocally, stackParameters } from './deployment';
 import type { FaultPlan } from './faults';
 import type { LocalNames } from './functions';
@@ -51,6 +51,8 @@ export interface LocalRunOptions {
   logLevel?: 'SILENT' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   /** Bound on each Datadog request, seconds; default the functions' own (10 s). */
   datadogTimeoutSeconds?: number;
+  /** Rate limit of every endpoint group of the embedded Datadog (`--datadog-rate-limit`); default 60 per 10 s. */
+  datadogRateLimit?: RateLimit;
 }
 
 type CountedService = 'iam' | 'sts' | 'organizations' | 'secretsmanager' | 's3' | 'datadog';
@@ -74,6 +76,8 @@ export interface LocalRunSummary {
   datadogAccounts: DatadogAccountRecord[];
   /** Calls this run made: mutating ones (not Get/List/Describe) per service, attempts included. */
   calls: { mutating: Record<CountedService, number> };
+  /** Requests the embedded Datadog answered (0 with `datadogUrl`), and how many of them it answered 429 (rate limited). */
+  datadogRequests: { total: number; throttled: number };
   /** What became of `concurrentInput`: the starter's outcome (`already-running`…), or `started` for a replay input. */
   concurrentDelivery?: { outcome: string; reason?: string; executionArn?: string };
   /** For an event that onboards several accounts (a GovCloud request), or a concurrent delivery that started one: each execution. */
@@ -175,7 +179,7 @@ type ExecutionOutput = {
   validationAttempts?: number;
   datadog?: LocalRunSummary['datadog'];
 };
-type ExecutionResult = Omit<LocalRunSummary, 'sandbox' | 'datadogAccounts' | 'calls' | 'validationAttempts'> & {
+type ExecutionResult = Omit<LocalRunSummary, 'sandbox' | 'datadogAccounts' | 'calls' | 'datadogRequests' | 'validationAttempts'> & {
   validationAttempts?: number;
 };
 
@@ -290,7 +294,8 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunSumm
   const live: { datadog?: LocalDatadogServer } = {};
   const summary = (result: ExecutionResult): LocalRunSummary => {
     const after = sandbox.mutatingCalls();
-    const datadogWrites = (live.datadog?.requests() ?? []).filter((request) => request.method !== 'GET').length;
+    const datadogRequests = live.datadog?.requests() ?? [];
+    const datadogWrites = datadogRequests.filter((request) => request.method !== 'GET').length;
     return {
       ...result,
       validationAttempts: result.validationAttempts ?? 0,
@@ -306,6 +311,7 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunSumm
           datadog: datadogWrites,
         },
       },
+      datadogRequests: { total: datadogRequests.length, throttled: datadogRequests.filter((request) => request.status === 429).length },
     };
   };
 

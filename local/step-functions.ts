@@ -302,6 +302,27 @@ function valueAtPath(document: unknown, jsonPath: string): unknown {
     .reduce<unknown>((value, key) => (value as Record<string, unknown> | undefined)?.[key], document);
 }
 
+/** A retrier of a `Retry` field, as far as its wait goes. */
+export interface Retrier {
+  IntervalSeconds?: number;
+  BackoffRate?: number;
+  MaxDelaySeconds?: number;
+  JitterStrategy?: 'FULL' | 'NONE';
+}
+
+/**
+ * Seconds Step Functions waits before the `attempt`-th retry (from 1) of a retrier: `IntervalSeconds` (default 1)
+ * times `BackoffRate` (default 2) to the power `attempt - 1`, at most `MaxDelaySeconds`, and with `JitterStrategy`
+ * `FULL` a random share of that (Step Functions developer guide, "Handling errors in Step Functions workflows").
+ *
+ * @param random - source in [0, 1); default `Math.random`.
+ */
+export function retryWaitSeconds(retrier: Retrier, attempt: number, random: () => number = Math.random): number {
+  const wait = (retrier.IntervalSeconds ?? 1) * (retrier.BackoffRate ?? 2) ** Math.max(0, attempt - 1);
+  const capped = retrier.MaxDelaySeconds === undefined ? wait : Math.min(wait, retrier.MaxDelaySeconds);
+  return retrier.JitterStrategy === 'FULL' ? capped * random() : capped;
+}
+
 /**
  * The `states:startExecution.sync:2` integration, locally: starts the execution, runs it to its end, and returns
  * DescribeExecution's fields with `Input` and `Output` as JSON (`.sync:2`, not text); a failed, timed-out or aborted
@@ -355,8 +376,9 @@ async function startExecutionSync(
  *
  * Wait states take no real time: each parks the execution on the scheduler's virtual clock, which moves to the
  * earliest wake-up once no execution runs (so IAM's propagation delay passes exactly as it would, and the waits of
- * concurrent executions overlap). Retry intervals are skipped. Distributed Map states and the
- * `states:startExecution(.sync:2)` integrations run locally (see `distributed-map.ts`).
+ * concurrent executions overlap). So does each wait of a `Retry` (see {@link retryWaitSeconds}), so a rate limit's
+ * window passes while the state machine backs off. Distributed Map states and the `states:startExecution(.sync:2)`
+ * integrations run locally (see `distributed-map.ts`).
  *
  * @returns the execution, with status `SUCCEEDED` and output, or `FAILED` with error and cause, and its events.
  *
@@ -396,6 +418,8 @@ async function executeOnce(
   const partition = stateMachineArn.split(':')[1] || 'aws';
   const { original, runnable, machine } = compiled(definition, partition);
   const runner = { invoke, clock, onProgress, options };
+  /** Seconds of `Retry` backoff each state owes before its next attempt, from its StateRetried events. */
+  const retryWaits = new Map<string, number>();
   const handlerOf = (name: string, state: StateDefinition) => {
     const before = original[name];
     if (before?.Type === 'Wait') return (input: unknown) => scheduler.sleep(waitSeconds(before, input, clock.now())).then(() => input);
@@ -444,8 +468,13 @@ async function executeOnce(
         return [
           name,
           async (input: unknown) => {
-            // Let the event-log reader below report the state's entry before its work starts.
+            // Let the event-log reader below report the state's entry (or retry) before its work starts.
             await new Promise((resolve) => setImmediate(resolve));
+            const backoff = retryWaits.get(name);
+            if (backoff !== undefined) {
+              retryWaits.delete(name);
+              await scheduler.sleep(backoff);
+            }
             return handle(input);
           },
         ];
@@ -480,6 +509,11 @@ async function executeOnce(
         Cause?: string;
       };
       const state = entry.state;
+      const retry = (entry as { retry?: { retrier: Retrier; attempt: number } }).retry;
+      if (entry.type === 'StateRetried' && retry !== undefined && state) {
+        // Waited by the state's handler before its next attempt (the library retries at once).
+        retryWaits.set(state.name, (retryWaits.get(state.name) ?? 0) + retryWaitSeconds(retry.retrier, retry.attempt));
+      }
       report({
         type: entry.type,
         execution: execution.name,

@@ -15,7 +15,8 @@ import { describeFirstIssue } from './validation';
 export const iamName = z.string().regex(/^[\w+=,.@-]{1,64}$/, 'must be an IAM name (1-64 of letters, digits, +=,.@_-)');
 
 /**
- * Largest `MaxValidationSeconds`: the state machine's execution time-out (`TimeoutSeconds`, 7200) less the worst case
+ * Largest `MaxValidationSeconds`: the state machine's execution time-out (`TimeoutSeconds`, 17700: long enough for
+ * the Datadog steps to wait out a sustained rate limit) less the worst case
  * of every other step of the onboarding, so that validation ends, and the validator's trust statement expires,
  * before the execution times out. `test/statemachine/execution-budget.test.ts` derives it from the definition and
  * checks it against template.yaml.

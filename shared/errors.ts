@@ -98,6 +98,19 @@ export class DatadogRequestError extends OnboardingError {
   }
 }
 
+/**
+ * Datadog kept answering 429 (rate limited) for longer than a function may wait within one invocation
+ * (shared/datadog/http.ts, `MAX_RATE_LIMIT_WAIT_SECONDS`). Retryable: the state machine retries it with a long,
+ * jittered backoff, so a throttled account is slowed down, never failed. The message names the limit
+ * (`x-ratelimit-name`) and when it resets, never a key.
+ */
+export class DatadogRateLimitedError extends OnboardingError {
+  constructor(message: string, context?: ErrorContext) {
+    super(message, context);
+    this.name = 'DatadogRateLimitedError';
+  }
+}
+
 /** The Datadog API and application keys secret is missing, unreadable or malformed. Not retried. */
 export class DatadogKeysError extends OnboardingError {
   constructor(message: string, context?: ErrorContext) {

@@ -88,3 +88,11 @@ export function forbidden(): DatadogHttpError {
 export function routeNotFound(method: string, path: string): DatadogHttpError {
   return new DatadogHttpError(404, { errors: [`no route for ${method} ${path}`] }, PLAIN_JSON);
 }
+
+/**
+ * 429 beyond a rate limit. Body as Datadog's API answers it (`{"errors": ["Too many requests"]}`, its rate-limit
+ * answers as reported by users of its API clients); the `x-ratelimit-*` headers come with it (rate-limit.ts).
+ */
+export function tooManyRequests(): DatadogHttpError {
+  return new DatadogHttpError(429, { errors: ['Too many requests'] }, PLAIN_JSON);
+}

@@ -17,7 +17,9 @@ import {
   invalidParameter,
   malformedBody,
   routeNotFound,
+  tooManyRequests,
 } from './responses';
+import { RATE_LIMIT_GROUP_OF, RateLimiter } from './rate-limit';
 import { DATADOG_SITES } from './rules';
 import { AccountStore, isConfigId, type CreateAttributes, type UpdateAttributes } from './store';
 import type { DatadogOperation, LocalDatadogOptions, LocalDatadogServer, RecordedRequest } from './types';
@@ -33,6 +35,7 @@ export type {
   RecordedRequest,
   RoleAuthConfig,
 } from './types';
+export { DEFAULT_DATADOG_RATE_LIMIT, RATE_LIMIT_GROUPS, type RateLimit, type RateLimitGroup } from './rate-limit';
 
 const BASE = '/api/v2/integration/aws';
 // Far above any registration body; stops a runaway client from filling memory.
@@ -186,9 +189,7 @@ function injectedFault(status: number): DatadogHttpError {
   });
 }
 
-function send(response: ServerResponse, status: number, body: unknown, contentType: string): void {
-  // Retryable answers say when to retry; zero keeps local runs fast (the client honours the header).
-  const headers = status === 429 || status >= 500 ? { 'x-ratelimit-reset': '0' } : {};
+function send(response: ServerResponse, status: number, body: unknown, contentType: string, headers: Record<string, string> = {}): void {
   if (status === 204 || body === undefined) {
     response.writeHead(status, headers).end();
     return;
@@ -221,10 +222,15 @@ function validateOptions(options: LocalDatadogOptions): void {
  * registration, or issued 48 h or more ago; 409 "Account already exists"; 404 "Account not found"; 404 for unknown
  * routes. Never returns `secret_access_key` or a key value.
  *
+ * Rate limits (rate-limit.ts): each group of endpoints (`aws_accounts_read`, `aws_accounts_write`,
+ * `aws_iam_permissions`) allows `rateLimit` requests per fixed window on the server's clock (default 60 per 10 s);
+ * every answer of a served route carries `x-ratelimit-limit`, `-period`, `-remaining`, `-reset` (seconds) and `-name`,
+ * and a request beyond the limit is answered 429 `{"errors": ["Too many requests"]}` and changes nothing.
+ *
  * @param options - Keys to accept, port (default random), initial registrations, site (default `datadoghq.com`),
- *   clock (default `Date.now`).
+ *   clock (default `Date.now`; also the rate-limit windows'), rate limits (default {@link DEFAULT_DATADOG_RATE_LIMIT}).
  * @returns The running server: its URL, snapshots of registrations and requests, and `close()`.
- * @throws TypeError for empty keys, an unknown site, a bad port or bad initial registrations; the listen error
+ * @throws TypeError for empty keys, an unknown site, a bad port, a bad rate limit or bad initial registrations; the listen error
  *   (e.g. EADDRINUSE) when the port is taken.
  *
  * @example
@@ -244,6 +250,7 @@ export async function startLocalDatadog(options: LocalDatadogOptions): Promise<L
   const store = new AccountStore(options.site ?? 'datadoghq.com', now, options.accounts ?? []);
   const table = routes(store);
   const recorded: RecordedRequest[] = [];
+  const limiter = new RateLimiter(now, options.rateLimit, options.rateLimitByGroup);
 
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const method = request.method ?? 'GET';
@@ -253,14 +260,23 @@ export async function startLocalDatadog(options: LocalDatadogOptions): Promise<L
     let status: number;
     let body: unknown;
     let contentType = JSON_API;
+    let headers: Record<string, string> = {};
     try {
       const match = table
         .map((route) => ({ route, found: route.method === method ? route.pattern.exec(url.pathname) : null }))
         .find(({ found }) => found !== null);
       if (match === undefined || match.found === null) throw routeNotFound(method, url.pathname);
       operation = match.route.operation;
+      // The limit is Datadog's edge: counted before anything else, refused requests change nothing.
+      const verdict = limiter.take(RATE_LIMIT_GROUP_OF[operation]);
+      headers = verdict.headers;
+      if (!verdict.allowed) throw tooManyRequests();
       const injected = options.faults?.before?.(operation);
-      if (injected !== undefined) throw injectedFault(injected);
+      if (injected !== undefined) {
+        // Injected failures say "retry now", so fault runs do not wait (the client honours the header).
+        if (injected === 429 || injected >= 500) headers = { ...headers, 'x-ratelimit-reset': '0' };
+        throw injectedFault(injected);
+      }
       if (match.route.auth && !authorised(request, options)) throw forbidden();
       const reply = match.route.handle({
         params: match.found.slice(1).map(decodeSegment),
@@ -279,7 +295,7 @@ export async function startLocalDatadog(options: LocalDatadogOptions): Promise<L
       ({ status, body, contentType } = failure);
     }
     recorded.push({ method, path: url.pathname, query: redactedQuery(url.searchParams), status, operation });
-    send(response, status, body, contentType);
+    send(response, status, body, contentType, headers);
   };
 
   const server = createServer((request, response) => {

@@ -6,6 +6,7 @@
  */
 import type { DatadogSite } from '../../shared/datadog-sites';
 import type { Partition } from '../../shared/partitions';
+import type { RateLimit, RateLimitGroup } from './rate-limit';
 
 /** Any JSON value, as parsed from a request body. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
@@ -90,12 +91,17 @@ export interface LocalDatadogOptions {
   now?: () => number;
   /** Fault injection around each answered operation (see {@link DatadogFaultHooks}). */
   faults?: DatadogFaultHooks;
+  /** Requests per fixed window of every endpoint group; default `DEFAULT_DATADOG_RATE_LIMIT` (60 per 10 s). Windows run on `now`. */
+  rateLimit?: RateLimit;
+  /** Limits of particular groups, over `rateLimit`. */
+  rateLimitByGroup?: Partial<Record<RateLimitGroup, RateLimit>>;
 }
 
 /**
  * Fault injection: `before` may return an HTTP status to answer instead of serving the operation (nothing changes);
  * `after` runs once the operation succeeded. Injected 429 and 5xx answers carry `x-ratelimit-reset: 0`, which the
- * client honours, so its retries do not sleep.
+ * client honours, so its retries do not sleep. Rate limits are checked before `before` (a throttled request is not
+ * offered to it).
  */
 export interface DatadogFaultHooks {
   before?(operation: DatadogOperation): number | undefined;

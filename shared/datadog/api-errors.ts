@@ -5,7 +5,7 @@
  * `{"errors":[{"status":"409","title":"Account already exists"}]}` (recorded in the team brief).
  */
 import { ApiException } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-common/exception';
-import { DatadogRequestError, OnboardingError, TransientError, type ErrorContext } from '../errors';
+import { DatadogRateLimitedError, DatadogRequestError, OnboardingError, TransientError, type ErrorContext } from '../errors';
 import { DatadogUnreachableError } from './http';
 
 /** HTTP status of a Datadog `ApiException`, or `undefined` for other errors. */
@@ -42,7 +42,8 @@ const REMEDIES: Record<number, string> = {
 };
 
 /**
- * Wraps a failure of a Datadog call: 429, 5xx, time-outs and network failures become {@link TransientError}
+ * Wraps a failure of a Datadog call: a rate limit the function could not wait out stays
+ * {@link DatadogRateLimitedError} (with the account and step), 429, 5xx, time-outs and network failures become {@link TransientError}
  * (retried by the state machine after the client's own retries; a time-out or an unreachable endpoint names the URL
  * and the cause), other statuses {@link DatadogRequestError}.
  *
@@ -51,6 +52,14 @@ const REMEDIES: Record<number, string> = {
 export function datadogFailure(error: unknown, operation: string, context: ErrorContext): Error {
   const status = datadogStatus(error);
   if (status === undefined) {
+    if (error instanceof DatadogRateLimitedError) {
+      return new DatadogRateLimitedError(`Datadog ${operation}: ${error.message}`, {
+        remedy:
+          'The state machine retries it later; if it persists, run fewer onboardings at a time or ask Datadog support for a higher limit',
+        ...context,
+        cause: error,
+      });
+    }
     if (error instanceof DatadogUnreachableError) {
       return new TransientError(`Datadog ${operation} got no answer: ${error.message}`, {
         remedy: 'Check that the functions reach Datadog (DatadogSite parameter, network egress); replay the account if it persists',

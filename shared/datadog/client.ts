@@ -23,9 +23,10 @@ export interface DatadogConnection {
 }
 
 /**
- * Builds the v2 `AWSIntegrationApi`, with the client's own retries on 429 and 5xx (honouring `x-ratelimit-reset`)
- * and each request bounded in time ({@link boundedFetch}: a request without an answer fails with
- * `DatadogUnreachableError`).
+ * Builds the v2 `AWSIntegrationApi`: each request bounded in time and 429s waited out ({@link boundedFetch}: a
+ * request without an answer fails with `DatadogUnreachableError`, a rate limit not waited out within
+ * `MAX_RATE_LIMIT_WAIT_SECONDS` with `DatadogRateLimitedError`), and the client's own retries on 5xx (honouring
+ * `x-ratelimit-reset`). Build one per invocation: the rate-limit wait bound is per client.
  */
 export function awsIntegrationApi(connection: DatadogConnection): AWSIntegrationApi {
   // The client logs every failed request with its stack before rethrowing it; each failure is logged once, with its

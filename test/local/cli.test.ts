@@ -118,6 +118,35 @@ describe('Command: npm start, its options', () => {
     );
   });
 
+  it.each([['0/10'], ['60'], ['60/0'], ['1.5/10'], ['-1/10'], ['60/10s'], ['2000000/10']])(
+    'refuses --datadog-rate-limit %s in one line',
+    (value) => {
+      expect(() => parseCommandLine(['--datadog-rate-limit', value], ROOT)).toThrow(
+        new UsageError(
+          `--datadog-rate-limit must be REQUESTS/SECONDS, whole numbers from 1 (at most 1000000/86400), e.g. 60/10, got ${value}`,
+        ),
+      );
+    },
+  );
+
+  it('takes --datadog-rate-limit REQUESTS/SECONDS, for the embedded Datadog only', () => {
+    expect(parseCommandLine(['--datadog-rate-limit', '1/10'], ROOT)).toMatchObject({ datadogRateLimit: { requests: 1, seconds: 10 } });
+    expect(parseCommandLine([], ROOT)).not.toHaveProperty('datadogRateLimit');
+    expect(() => parseCommandLine(['--datadog-rate-limit', '1/10', '--datadog-url', 'http://127.0.0.1:9'], ROOT)).toThrow(
+      '--datadog-rate-limit applies to the embedded Datadog server, not to --datadog-url',
+    );
+  });
+
+  it('exits 2 with one line for a bad --datadog-rate-limit, before running anything', async () => {
+    const { code, stdout, stderr } = await startHere(['--datadog-rate-limit', 'fast']);
+
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toBe(
+      'npm start: --datadog-rate-limit must be REQUESTS/SECONDS, whole numbers from 1 (at most 1000000/86400), e.g. 60/10, got fast\n',
+    );
+  });
+
   it('says what COUNT of a fault may be', () => {
     expect(() => parseCommandLine(['--fault', 'iam:CreateRole:Throttling:100000'], ROOT)).toThrow(
       'COUNT must be a whole number from 1 to 99999, or always',

@@ -53,7 +53,7 @@ describe('State machine: execution time-out and MaxValidationSeconds', () => {
     const derived = maxValidationSecondsFor(definition, VALIDATOR_TRUST_GRACE_SECONDS);
 
     // Assess
-    expect(definition.TimeoutSeconds).toBe(7200);
+    expect(definition.TimeoutSeconds).toBe(17700);
     expect(derived).toBe(3600);
     expect(parameter.MaxValue).toBe(derived);
     expect(MAX_VALIDATION_SECONDS_BOUND).toBe(derived);
