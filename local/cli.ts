@@ -92,6 +92,7 @@ async function run(options: CliOptions, io: CliIo): Promise<number> {
       input,
       sandbox,
       datadogAccounts: state.datadogAccounts,
+      accountRecords: state.accountRecords,
       faults: options.faults,
       datadogSite: options.site,
       datadogUrl: options.datadogUrl,
@@ -108,7 +109,8 @@ async function run(options: CliOptions, io: CliIo): Promise<number> {
     if (summary.outcome === 'rejected' && !options.json) io.stderr(`npm start: ${summary.reason}\n`);
     if (options.stateFile && sandbox) {
       try {
-        saveState(options.stateFile, sandbox, summary.datadogAccounts);
+        // A run that deployed nothing (rejected, ignored input) leaves the records as they were.
+        saveState(options.stateFile, sandbox, summary.datadogAccounts, summary.accountRecords ?? state.accountRecords);
       } catch (error) {
         if (!(error instanceof StateFileError)) throw error;
         io.stderr(`npm start: ${error.message}\n`);

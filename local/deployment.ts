@@ -5,6 +5,7 @@
  * template gives each.
  */
 import { randomBytes } from 'node:crypto';
+import { createLocalAccountsTable, tableItems } from './dynamodb';
 import { startLocalDatadog, type DatadogAccountRecord, type LocalDatadogServer, type RateLimit } from './datadog/server';
 import type { FaultPlan } from './faults';
 import { LocalFunctions, localFunctionArn, localRoleArn, type LocalNames } from './functions';
@@ -30,10 +31,15 @@ const ROTATION_FUNCTION = 'RotateAccessKeyFunction';
 
 /**
  * How the stack's references resolve: pseudo parameters from `names`, each resource's `Ref` and `Arn` as the local
- * deployment names it (`<stack>-<LogicalId>`, SAM's implicit `<Function>Role` included), and `parameters` over the
- * template's defaults.
+ * deployment names it (`<stack>-<LogicalId>`, SAM's implicit `<Function>Role` included; the accounts table as
+ * `accountsTableName`, a local deployment's own), and `parameters` over the template's defaults.
  */
-export function stackResolution(template: Template, names: LocalNames, parameters: Record<string, string> = {}): LocalResolution {
+export function stackResolution(
+  template: Template,
+  names: LocalNames,
+  parameters: Record<string, string> = {},
+  accountsTableName = `${names.stackName}-AccountsTable`,
+): LocalResolution {
   const { partition, region, accountId, stackName } = names;
   const resources: Record<string, string> = {
     OnboardingStateMachine: `arn:${partition}:states:${region}:${accountId}:stateMachine:${stackName}-onboarding`,
@@ -42,6 +48,8 @@ export function stackResolution(template: Template, names: LocalNames, parameter
     ReconciliationBucket: `${stackName}-reconciliation-${accountId}`,
     'ReconciliationBucket.Arn': `arn:${partition}:s3:::${stackName}-reconciliation-${accountId}`,
     'LifecycleEventsDeadLetterQueue.Arn': `arn:${partition}:sqs:${region}:${accountId}:${stackName}-LifecycleEventsDeadLetterQueue`,
+    AccountsTable: accountsTableName,
+    'AccountsTable.Arn': `arn:${partition}:dynamodb:${region}:${accountId}:table/${accountsTableName}`,
   };
   for (const [logicalId, resource] of Object.entries(template.Resources)) {
     if (resource.Type === 'AWS::IAM::Role') resources[`${logicalId}.Arn`] = localRoleArn(names, logicalId);
@@ -88,6 +96,20 @@ function seedExecutionRoles(
   }
 }
 
+/**
+ * A given environment (e.g. `sam local invoke --env-vars`, which names the deployed stack's table) with the accounts
+ * table of this local deployment in `ACCOUNTS_TABLE_NAME`: every local deployment has a table of its own.
+ */
+function ownTable(
+  environmentOf: (definition: TemplateFunction) => Record<string, string>,
+  accountsTableName: string,
+): (definition: TemplateFunction) => Record<string, string> {
+  return (definition) => {
+    const environment = environmentOf(definition);
+    return 'ACCOUNTS_TABLE_NAME' in environment ? { ...environment, ACCOUNTS_TABLE_NAME: accountsTableName } : environment;
+  };
+}
+
 /** Options of {@link deployLocally}. */
 export interface LocalDeploymentOptions {
   /** The sandbox to deploy into; its Datadog keys secret and execution roles are (re)seeded. */
@@ -122,6 +144,8 @@ export interface LocalDeploymentOptions {
   enforceFunctionPolicies?: boolean;
   /** The environment of each function, when not the template's (what `sam local invoke --env-vars` gives it). */
   environmentOf?: (definition: TemplateFunction) => Record<string, string>;
+  /** Items the deployment's accounts table holds at the start (a state file's). */
+  accountRecords?: Record<string, unknown>[];
 }
 
 /** The stack deployed in a sandbox. */
@@ -136,6 +160,10 @@ export interface LocalDeployment {
   parameter(name: string): string;
   /** Registrations the embedded Datadog holds now (or those given, with an external server). */
   datadogAccounts(): DatadogAccountRecord[];
+  /** Name of this deployment's own accounts table in the process's local DynamoDB. */
+  accountsTableName: string;
+  /** The items of the accounts table now, sorted by account. */
+  accountRecords(): Promise<Record<string, unknown>[]>;
   /**
    * Runs one step of a key secret's rotation as Secrets Manager invokes the rotation function, through its plain
    * step function with a sleep on the sandbox's clock (the handler's own sleep would wait in real time).
@@ -148,7 +176,8 @@ export interface LocalDeployment {
 
 /**
  * Deploys the template into a sandbox: stores the Datadog keys, starts the embedded Datadog (unless `datadogUrl`),
- * resolves the template and seeds its execution roles.
+ * creates its accounts table in the process's local DynamoDB (started on first use), resolves the template and seeds
+ * its execution roles.
  *
  * @throws Error when the template uses something the policy loader does not model (template-policies.ts).
  *
@@ -187,12 +216,19 @@ export async function deployLocally(options: LocalDeploymentOptions): Promise<Lo
         now: () => sandbox.clock.now(),
         rateLimit: options.datadogRateLimit,
       });
-  const resolution = stackResolution(template, names, {
-    LogLevel: options.logLevel ?? 'SILENT',
-    ...options.parameters,
-    DatadogKeysSecretArn: secretArn,
-    DatadogSite: site,
-  });
+  // A table of its own (the template's definition, a unique name) in the process's one local DynamoDB.
+  const accountsTableName = await createLocalAccountsTable(template, names.stackName, options.accountRecords);
+  const resolution = stackResolution(
+    template,
+    names,
+    {
+      LogLevel: options.logLevel ?? 'SILENT',
+      ...options.parameters,
+      DatadogKeysSecretArn: secretArn,
+      DatadogSite: site,
+    },
+    accountsTableName,
+  );
   seedExecutionRoles(sandbox, template, names, resolution, options.enforceFunctionPolicies ?? false);
   sandbox.putBucket(resolution.resources.ReconciliationBucket, { accountId: names.accountId, region: names.region });
   const functions = new LocalFunctions(
@@ -210,7 +246,7 @@ export async function deployLocally(options: LocalDeploymentOptions): Promise<Lo
       ...(options.datadogTimeoutSeconds !== undefined ? { DATADOG_TIMEOUT_SECONDS: String(options.datadogTimeoutSeconds) } : {}),
     },
     () => options.faults?.takeCrash(),
-    options.environmentOf,
+    options.environmentOf && ownTable(options.environmentOf, accountsTableName),
   );
   return {
     template,
@@ -220,6 +256,8 @@ export async function deployLocally(options: LocalDeploymentOptions): Promise<Lo
     datadog,
     parameter: stackParameters(template, resolution.parameters),
     datadogAccounts: () => (datadog ? datadog.accounts() : (options.datadogAccounts ?? [])),
+    accountsTableName,
+    accountRecords: () => tableItems(accountsTableName),
     rotationStep: (event) =>
       functions.within(ROTATION_FUNCTION, async () => {
         // Loaded inside the function's environment, like a Lambda cold start (its logger reads the log level then).

@@ -5,6 +5,7 @@
  */
 import type { DatadogAccountRecord, LocalDatadogServer, RateLimit } from './datadog/server';
 import { deployLocally, stackParameters } from './deployment';
+import { dynamoDbCallsSoFar } from './dynamodb';
 import type { FaultPlan } from './faults';
 import type { LocalNames } from './functions';
 import { accessRolesOf, originOf, seedMemberAccount, type MemberOrigin, type StackContext } from './organization';
@@ -38,6 +39,8 @@ export interface LocalRunOptions {
   onProgress?: ProgressListener;
   /** Template parameter values overriding the defaults, e.g. `{ MaxValidationSeconds: '60' }`. */
   parameters?: Record<string, string>;
+  /** Items the accounts table holds before the run (a state file's). */
+  accountRecords?: Record<string, unknown>[];
   /** Injected faults (`--fault`); default none. */
   faults?: FaultPlan;
   /**
@@ -55,7 +58,7 @@ export interface LocalRunOptions {
   datadogRateLimit?: RateLimit;
 }
 
-type CountedService = 'iam' | 'sts' | 'organizations' | 'secretsmanager' | 's3' | 'datadog';
+type CountedService = 'iam' | 'sts' | 'organizations' | 'secretsmanager' | 's3' | 'datadog' | 'dynamodb';
 
 /** The result of a local run: the `--json` document of `npm start`. */
 export interface LocalRunSummary {
@@ -74,10 +77,15 @@ export interface LocalRunSummary {
   sandbox: SandboxDump;
   /** Registrations the embedded Datadog holds at the end (empty with `datadogUrl`). */
   datadogAccounts: DatadogAccountRecord[];
-  /** Calls this run made: mutating ones (not Get/List/Describe) per service, attempts included. */
-  calls: { mutating: Record<CountedService, number> };
+  /**
+   * Calls this run made: mutating ones (not Get/List/Describe) per service, attempts included; reads of DynamoDB
+   * (the accounts table: GetItem, Scan… by `X-Amz-Target`).
+   */
+  calls: { mutating: Record<CountedService, number>; reads: { dynamodb: number } };
   /** Requests the embedded Datadog answered (0 with `datadogUrl`), and how many of them it answered 429 (rate limited). */
   datadogRequests: { total: number; throttled: number };
+  /** The deployment's accounts table at the end: this application's record of each account (absent when nothing was deployed). */
+  accountRecords?: Record<string, unknown>[];
   /** What became of `concurrentInput`: the starter's outcome (`already-running`…), or `started` for a replay input. */
   concurrentDelivery?: { outcome: string; reason?: string; executionArn?: string };
   /** For an event that onboards several accounts (a GovCloud request), or a concurrent delivery that started one: each execution. */
@@ -290,10 +298,12 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunSumm
   // The stack is deployed in the sandbox's organization (a saved one may be another's than the sample events').
   const names = localNames(options.input, sandbox);
   const before = sandbox.mutatingCalls();
-  // Started below, once the input is known to fire; the summary reads it whenever it is built.
-  const live: { datadog?: LocalDatadogServer } = {};
-  const summary = (result: ExecutionResult): LocalRunSummary => {
+  const dynamoDbBefore = dynamoDbCallsSoFar();
+  // Started below, once the input is known to fire; the summary reads them whenever it is built.
+  const live: { datadog?: LocalDatadogServer; accountRecords?: () => Promise<Record<string, unknown>[]> } = {};
+  const summary = async (result: ExecutionResult): Promise<LocalRunSummary> => {
     const after = sandbox.mutatingCalls();
+    const dynamoDbAfter = dynamoDbCallsSoFar();
     const datadogRequests = live.datadog?.requests() ?? [];
     const datadogWrites = datadogRequests.filter((request) => request.method !== 'GET').length;
     return {
@@ -309,9 +319,12 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunSumm
           secretsmanager: after.secretsmanager - before.secretsmanager,
           s3: after.s3 - before.s3,
           datadog: datadogWrites,
+          dynamodb: dynamoDbAfter.mutating - dynamoDbBefore.mutating,
         },
+        reads: { dynamodb: dynamoDbAfter.reads - dynamoDbBefore.reads },
       },
       datadogRequests: { total: datadogRequests.length, throttled: datadogRequests.filter((request) => request.status === 429).length },
+      ...(live.accountRecords ? { accountRecords: await live.accountRecords() } : {}),
     };
   };
 
@@ -345,6 +358,7 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunSumm
   }
   const deployment = await deployLocally({ ...options, sandbox, template, names });
   live.datadog = deployment.datadog;
+  live.accountRecords = () => deployment.accountRecords();
   const { functions, resolution } = deployment;
 
   const executions = new LocalExecutions(String(resolution.resources.OnboardingStateMachine));
@@ -369,7 +383,7 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunSumm
   try {
     const started = await start(delivery);
     if (started.outcome === 'ignored' || started.outcome === 'rejected') {
-      return summary({ outcome: started.outcome, reason: started.reason });
+      return await summary({ outcome: started.outcome, reason: started.reason });
     }
 
     // 4. Run what was started, and what that started (a request's onboardings), to the end; a concurrent delivery
@@ -400,10 +414,13 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunSumm
       if (result) results.push(result);
       results.push(...alongside.splice(0));
     }
-    const withConcurrent = (result: LocalRunSummary): LocalRunSummary => (concurrentDelivery ? { ...result, concurrentDelivery } : result);
+    const withConcurrent = async (pending: Promise<LocalRunSummary>): Promise<LocalRunSummary> => {
+      const result = await pending;
+      return concurrentDelivery ? { ...result, concurrentDelivery } : result;
+    };
     const memberAccountId = decision?.action === 'onboard' ? decision.accountId : replayInput?.accountId;
     if (results.length === 0) {
-      return withConcurrent(
+      return await withConcurrent(
         summary({
           outcome: 'ignored',
           reason: 'an onboarding of this account is already running, or this event was handled before',
@@ -411,11 +428,11 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunSumm
         }),
       );
     }
-    if (results.length === 1) return withConcurrent(summary(results[0]));
+    if (results.length === 1) return await withConcurrent(summary(results[0]));
     // Several executions (a GovCloud request's accounts, a concurrent delivery's): the run fails if any failed.
     const failed = results.find((result) => result.outcome === 'failed');
     return {
-      ...withConcurrent(summary(failed ?? results[0])),
+      ...(await withConcurrent(summary(failed ?? results[0]))),
       onboardings: results.map(
         ({ accountId, partition, outcome, authType, memberAccessRoleName, validationAttempts, datadog, reason }) => ({
           accountId,

@@ -1,6 +1,6 @@
 /**
- * `--state FILE`: the sandbox and the embedded Datadog's registrations, loaded before a local run and saved after it,
- * so replays and partial states can be shown across runs.
+ * `--state FILE`: the sandbox, the embedded Datadog's registrations and the accounts table's items, loaded before a
+ * local run and saved after it, so replays and partial states can be shown across runs.
  */
 import { accessSync, constants, existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -15,6 +15,8 @@ import { AwsSandbox, SandboxStateError, type SandboxJson } from './sandbox';
 export interface LocalState {
   sandbox?: AwsSandbox;
   datadogAccounts?: DatadogAccountRecord[];
+  /** The items of the accounts table (shared/aws/account-records.ts); absent in files saved before there was one. */
+  accountRecords?: Record<string, unknown>[];
 }
 
 /** A state file that cannot be read, written or used; the message is one line naming the file and the problem. */
@@ -41,8 +43,27 @@ const registrationSchema = z.object({
   }),
 });
 
+/** An item of the accounts table: its key and state checked, other attributes kept as they are (DynamoDB is schemaless). */
+const accountRecordSchema = z.looseObject({
+  accountId: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id'),
+  state: z.enum(['onboarding', 'onboarded', 'failed', 'offboarding', 'offboarded']).optional(),
+  leaseHolder: z.string().optional(),
+  leaseExpiresAt: z.number().int().optional(),
+});
+
 const stateFileSchema = z.object({
   version: z.literal(1),
+  accountRecords: z
+    .array(accountRecordSchema)
+    .superRefine((records, context) => {
+      const seen = new Set<string>();
+      for (const [index, record] of records.entries()) {
+        if (seen.has(record.accountId))
+          context.addIssue({ code: 'custom', path: [index], message: `repeats ${record.accountId} (one record per AWS account)` });
+        seen.add(record.accountId);
+      }
+    })
+    .optional(),
   sandbox: z.unknown(),
   datadogAccounts: z.array(registrationSchema).superRefine((records, context) => {
     const seen = new Set<string>();
@@ -81,7 +102,11 @@ export function loadState(file: string): LocalState {
   const parsed = stateFileSchema.safeParse(json);
   if (!parsed.success) throw new StateFileError(`--state ${file}: ${describeFirstIssue(parsed.error, 'the document')}`);
   try {
-    return { sandbox: AwsSandbox.fromJSON(parsed.data.sandbox), datadogAccounts: parsed.data.datadogAccounts };
+    return {
+      sandbox: AwsSandbox.fromJSON(parsed.data.sandbox),
+      datadogAccounts: parsed.data.datadogAccounts,
+      accountRecords: parsed.data.accountRecords ?? [],
+    };
   } catch (error) {
     if (error instanceof SandboxStateError) {
       throw new StateFileError(`--state ${file}: sandbox${error.where === 'the document' ? '' : `.${error.where}`}: ${error.problem}`);
@@ -125,14 +150,19 @@ export function checkStateWritable(file: string): void {
  *
  * @throws StateFileError when the file cannot be written, in one line.
  */
-export function saveState(file: string, sandbox: AwsSandbox, datadogAccounts: DatadogAccountRecord[]): void {
+export function saveState(
+  file: string,
+  sandbox: AwsSandbox,
+  datadogAccounts: DatadogAccountRecord[],
+  accountRecords: Record<string, unknown>[] = [],
+): void {
   const json: SandboxJson = sandbox.toJSON();
   for (const account of Object.values(json.state.accounts)) {
     account.secrets = account.secrets.filter((secret) => !secret.name.startsWith(LOCAL_KEYS_SECRET_NAME));
   }
   const partial = `${file}.${process.pid}.partial`;
   try {
-    writeFileSync(partial, `${JSON.stringify({ version: 1, sandbox: json, datadogAccounts }, null, 2)}\n`);
+    writeFileSync(partial, `${JSON.stringify({ version: 1, sandbox: json, datadogAccounts, accountRecords }, null, 2)}\n`);
     renameSync(partial, file);
   } catch (error) {
     rmSync(partial, { force: true });

@@ -101,6 +101,11 @@ export const ENV = {
   ROTATION_FUNCTION_ARN: z.string().regex(/^arn:aws[a-z-]*:lambda:/, 'must be a Lambda function ARN'),
   /** Days between rotations of an access key (parameter `AccessKeyRotationDays`). */
   ACCESS_KEY_ROTATION_DAYS: z.coerce.number().int().min(1).max(1000),
+  /**
+   * Name of the DynamoDB table of account records and leases (`AccountsTable`): 3-255 of letters, digits, `_.-`
+   * (DynamoDB developer guide, "Naming rules").
+   */
+  ACCOUNTS_TABLE_NAME: z.string().regex(/^[\w.-]{3,255}$/, 'must be a DynamoDB table name'),
   /** ARN of the onboarding state machine (starter only). */
   STATE_MACHINE_ARN: z.string().regex(/^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:/, 'must be a state machine ARN'),
   /** The reconciliation bucket: plans, map-run results and reports (`ReconciliationBucket`). */

@@ -1,7 +1,7 @@
 /**
  * ResolveTarget: validates the execution input (from the starter or typed in the Step Functions console), resolves
- * every setting of the onboarding against the stack's defaults, and tells whether an earlier execution is already
- * onboarding the same account (then this one stops without changes). The step's rules: `shared/steps/resolve-target.ts`.
+ * every setting of the onboarding against the stack's defaults, and takes the account's lease; when another execution
+ * holds it, this one stops without changes. The step's rules: `shared/steps/resolve-target.ts`.
  */
 import { pickEnv, readEnv } from '../../shared/config';
 import { logger } from '../../shared/logger';
@@ -16,6 +16,7 @@ export type { ResolveTargetResult };
  *
  * @param input - `{input, executionArn}`, the state machine's Parameters of this state, parsed by the handler.
  * @throws InvalidInputError for a malformed execution input (one line naming the field), before anything is changed.
+ * @throws the SDK's errors when DynamoDB fails (throttling is retried by the state machine).
  *
  * @example
  * ```ts
@@ -24,7 +25,7 @@ export type { ResolveTargetResult };
  *   executionArn: 'arn:<partition>:states:us-east-1:111122223333:execution:stack-onboarding:replay-1',
  * });
  * // target: { accountId: '444455556666', partition: 'aws', datadogSite: 'datadoghq.com', authType: 'role', … };
- * // concurrentExecutionArn: null when no earlier execution onboards the account
+ * // concurrentExecutionArn: null when this execution took the account's lease, else the execution holding it
  * ```
  */
 export async function resolveTargetStep(input: ResolveTargetInput): Promise<ResolveTargetResult> {

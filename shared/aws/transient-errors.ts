@@ -4,14 +4,17 @@
 
 /**
  * Error names AWS uses for throttling and brief unavailability, beyond what the SDK marks `$retryable`
- * (AWS SDK for JavaScript v3, `@smithy/service-error-classification`; IAM, STS, Organizations and Secrets Manager
- * API references, "Common Errors").
+ * (AWS SDK for JavaScript v3, `@smithy/service-error-classification`; IAM, STS, Organizations, Secrets Manager and
+ * DynamoDB API references, "Common Errors").
  */
 const TRANSIENT_NAMES = new Set([
   'Throttling',
   'ThrottlingException',
   'TooManyRequestsException',
   'RequestLimitExceeded',
+  // DynamoDB (API reference, "Common Errors" and UpdateItem): throttled, even on demand, and a busy item.
+  'ProvisionedThroughputExceededException',
+  'TransactionConflictException',
   'ServiceFailure',
   'ServiceFailureException',
   'ServiceUnavailable',

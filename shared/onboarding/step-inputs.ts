@@ -87,6 +87,38 @@ export const registerAccountInputSchema = z.object({
   keySecretArn: keySecretArn.nullable(),
 });
 
+/** ARN of this execution (`$$.Execution.Id`), the holder of the account's lease. */
+const executionArn = z.string().regex(/^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:execution:[^:\s]+:[^:\s]+$/, 'must be an execution ARN');
+
+/** Input of RecordOnboarding: what the execution did, from its state (`$.registration`, `$.datadog`, `$.accessKey`, `$.validation`). */
+export const recordOnboardingInputSchema = z.object({
+  target: targetSchema,
+  executionArn,
+  registration: z
+    .object({
+      accountConfigId: z.string().nullable(),
+      permissions: z.array(z.string().regex(/^[\w-]+:[\w*]+$/, 'must be an IAM action')).min(1),
+    })
+    .loose(),
+  datadog: z
+    .object({
+      accountConfigId: z.string().min(1),
+      roleName: z.string().nullable(),
+      externalId: z.string().nullable(),
+      action: z.enum(['created', 'updated', 'unchanged']),
+    })
+    .loose(),
+  keySecretArn: keySecretArn.nullable(),
+  validation: validationProgress,
+});
+
+/** Input of RecordFailure: the error the execution caught (`$.error`, as Step Functions gives it: `{Error, Cause}`). */
+export const recordFailureInputSchema = z.object({
+  target: targetSchema,
+  executionArn,
+  error: z.object({ Error: z.string(), Cause: z.string().optional() }).loose(),
+});
+
 /** The steps Secrets Manager calls a rotation function with, in order (AWS Secrets Manager user guide, "Rotation by Lambda function"). */
 export const ROTATION_STEPS = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const;
 
@@ -146,6 +178,8 @@ export type ValidateAccessKeyInput = z.output<typeof validateAccessKeyInputSchem
 export type RemoveValidatorTrustInput = z.output<typeof removeValidatorTrustInputSchema>;
 export type RegisterAccountInput = z.output<typeof registerAccountInputSchema>;
 export type RotateAccessKeyInput = z.output<typeof rotateAccessKeyInputSchema>;
+export type RecordOnboardingInput = z.output<typeof recordOnboardingInputSchema>;
+export type RecordFailureInput = z.output<typeof recordFailureInputSchema>;
 export type PlanReconciliationInput = z.output<typeof planReconciliationInputSchema>;
 export type DetectDriftInput = z.output<typeof detectDriftInputSchema>;
 export type ReportReconciliationInput = z.output<typeof reportReconciliationInputSchema>;

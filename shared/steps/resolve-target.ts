@@ -1,20 +1,29 @@
 /**
  * The ResolveTarget step: validates the execution input (from the starter or typed in the Step Functions console),
- * resolves every setting of the onboarding against the stack's defaults, and tells whether an earlier execution is
- * already onboarding the same account (then this one stops without changes).
+ * resolves every setting of the onboarding against the stack's defaults, and takes the account's lease; when another
+ * execution holds it, this one stops without changes.
  */
-import { SFNClient } from '@aws-sdk/client-sfn';
+import { acquireLease } from '../aws/account-records';
 import { ownPartition } from '../aws/partition-credentials';
 import { authTypeFor, type DatadogSite } from '../datadog-sites';
 import { InvalidInputError } from '../errors';
-import { earlierOnboardingOf } from '../onboarding/account-serialisation';
 import { parseExecutionInput, type ExecutionInput } from '../onboarding/execution-input';
 import type { ResolveTargetInput } from '../onboarding/step-inputs';
 import type { OnboardingTarget } from '../onboarding/target';
 import type { Partition } from '../partitions';
 
 const STEP = 'ResolveTarget';
-const sfn = new SFNClient({});
+
+/** The onboarding state machine's `TimeoutSeconds` (statemachine/onboarding.asl.json; a test keeps them equal). */
+export const EXECUTION_TIMEOUT_SECONDS = 17_700;
+/**
+ * How long an execution holds its account's lease, seconds. ResolveTarget runs after the execution started, so the
+ * lease outlives the execution however it ends: RecordOnboarding or RecordFailure release it sooner, and an execution
+ * stopped outright (time-out, StopExecution, where no Catch runs) leaves a lease that simply expires. The 600 s
+ * margin covers the clocks of the Lambda hosts that write and compare the expiry, and Step Functions ending a timed-out
+ * execution a little after its time-out, so that a later execution never starts while a timed-out one still runs.
+ */
+export const LEASE_SECONDS = EXECUTION_TIMEOUT_SECONDS + 600;
 
 /** The deployment's defaults, from the stack parameters. */
 export interface TargetDefaults {
@@ -31,7 +40,7 @@ export interface ResolveTargetResult {
   target: OnboardingTarget;
   trigger?: ExecutionInput['trigger'];
   context?: ExecutionInput['context'];
-  /** An earlier running execution onboarding the same account, or `null` when this one goes ahead. */
+  /** The execution holding the account's lease (another one onboards the account), or `null` when this one goes ahead. */
   concurrentExecutionArn: string | null;
 }
 
@@ -81,17 +90,20 @@ function checkRoleNames(target: OnboardingTarget, defaults: TargetDefaults): voi
 }
 
 /**
- * Resolves the target of an execution and looks for an earlier running onboarding of the same account.
+ * Resolves the target of an execution and takes the account's lease for {@link LEASE_SECONDS} (one conditional
+ * write, whatever the number of running executions). A retried ResolveTarget of the same execution gets it again.
  *
- * @param input - `{input, executionArn}`: the execution input and this execution's ARN (`$$.Execution.Id`).
+ * @param input - `{input, executionArn}`: the execution input and this execution's ARN (`$$.Execution.Id`), the
+ *   lease's holder.
  * @throws InvalidInputError for a malformed execution input (one line naming the field) or a role name the
- *   functions may not use, before anything is changed.
- * @throws the SDK's errors when Step Functions fails (throttling is retried by the state machine).
+ *   functions may not use, before anything is changed (no lease is taken).
+ * @throws the SDK's errors when DynamoDB fails (throttling is retried by the state machine).
  */
 export async function resolveTarget(input: ResolveTargetInput, defaults: TargetDefaults): Promise<ResolveTargetResult> {
   const executionInput = parseExecutionInput(input.input);
   const target = applyDefaults(executionInput, { ...defaults, partition: ownPartition() });
   checkRoleNames(target, defaults);
-  const concurrentExecutionArn = (await earlierOnboardingOf(sfn, input.executionArn, target.accountId)) ?? null;
+  const lease = await acquireLease(target.accountId, input.executionArn, LEASE_SECONDS);
+  const concurrentExecutionArn = lease.acquired ? null : lease.holder;
   return { target, trigger: executionInput.trigger, context: executionInput.context, concurrentExecutionArn };
 }

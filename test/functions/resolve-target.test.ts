@@ -1,23 +1,25 @@
-import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
-import { mockClient } from 'aws-sdk-client-mock';
+import { acquireLease, getAccountRecord, releaseLease } from '../../shared/aws/account-records';
 import { resolveTargetStep as resolveWithExecution } from '../../functions/resolve-target/index';
+import { EXECUTION_TIMEOUT_SECONDS, LEASE_SECONDS } from '../../shared/steps/resolve-target';
 import { RESOLVE_TARGET_ENVIRONMENT } from '../helpers';
+import { useAccountsTable } from '../support/dynamodb';
 
-const sfn = mockClient(SFNClient);
-const MACHINE = 'arn:aws:states:us-east-1:111122223333:stateMachine:stack-onboarding';
-const SELF = 'arn:aws:states:us-east-1:111122223333:execution:stack-onboarding:replay-1';
-const resolveTargetStep = (input: unknown) => resolveWithExecution({ input, executionArn: SELF });
+const EXECUTIONS = 'arn:aws:states:us-east-1:111122223333:execution:stack-onboarding';
+const SELF = `${EXECUTIONS}:replay-1`;
+let accountSeq = 100000000000;
+/** An account of its own per test: the table is shared by the suite. */
+const newAccount = () => String((accountSeq += 1));
+const resolveTargetStep = (input: unknown, executionArn = SELF) => resolveWithExecution({ input, executionArn });
 
 describe('Function: resolveTargetStep', () => {
+  useAccountsTable();
+
   beforeEach(() => {
     Object.assign(process.env, RESOLVE_TARGET_ENVIRONMENT);
-    sfn.reset();
-    sfn.on(ListExecutionsCommand).resolves({
-      executions: [{ executionArn: SELF, stateMachineArn: MACHINE, name: 'replay-1', status: 'RUNNING', startDate: new Date(2000) }],
-    });
   });
 
-  it('resolves a console replay input with the stack defaults', async () => {
+  it("resolves a console replay input with the stack defaults and takes the account's lease", async () => {
+    const before = Math.floor(Date.now() / 1000);
     await expect(resolveTargetStep({ accountId: '444455556666' })).resolves.toEqual({
       target: {
         accountId: '444455556666',
@@ -34,45 +36,59 @@ describe('Function: resolveTargetStep', () => {
       context: undefined,
       concurrentExecutionArn: null,
     });
-    expect(sfn).toHaveReceivedCommandWith(ListExecutionsCommand, { stateMachineArn: MACHINE, statusFilter: 'RUNNING' });
+    const record = await getAccountRecord('444455556666');
+    expect(record?.leaseHolder).toBe(SELF);
+    expect(record?.leaseExpiresAt).toBeGreaterThanOrEqual(before + LEASE_SECONDS);
+    expect(record?.leaseExpiresAt).toBeLessThanOrEqual(Math.floor(Date.now() / 1000) + LEASE_SECONDS);
   });
 
-  it('names an earlier running execution of the same account, whichever started it', async () => {
-    // Prepare
-    const otherAccount = 'arn:aws:states:us-east-1:111122223333:execution:stack-onboarding:onboard-999988887777';
-    const byConsole = 'arn:aws:states:us-east-1:111122223333:execution:stack-onboarding:operator-retry';
-    const running = (executionArn: string, name: string, at: number) => ({
-      executionArn,
-      stateMachineArn: MACHINE,
-      name,
-      status: 'RUNNING' as const,
-      startDate: new Date(at),
-    });
-    sfn.on(ListExecutionsCommand).resolves({
-      executions: [
-        running(SELF, 'replay-1', 2000),
-        running(otherAccount, 'onboard-999988887777', 1000),
-        running(byConsole, 'operator-retry', 1500),
-      ],
-    });
-    sfn.on(DescribeExecutionCommand, { executionArn: byConsole }).resolves({ input: JSON.stringify({ accountId: '444455556666' }) });
-
-    // Act
-    const result = await resolveTargetStep({ accountId: '444455556666' });
-
-    // Assess
-    expect(result.concurrentExecutionArn).toBe(byConsole);
+  it("outlives the execution: the lease lasts the state machine's TimeoutSeconds and a margin", () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const definition = require('../../statemachine/onboarding.asl.json') as { TimeoutSeconds: number };
+    expect(EXECUTION_TIMEOUT_SECONDS).toBe(definition.TimeoutSeconds);
+    expect(LEASE_SECONDS).toBeGreaterThan(definition.TimeoutSeconds);
+    expect(LEASE_SECONDS - definition.TimeoutSeconds).toBeLessThanOrEqual(900);
   });
 
-  it('goes ahead when the other execution of the account started later', async () => {
-    const later = 'arn:aws:states:us-east-1:111122223333:execution:stack-onboarding:onboard-444455556666';
-    sfn.on(ListExecutionsCommand).resolves({
-      executions: [
-        { executionArn: SELF, stateMachineArn: MACHINE, name: 'replay-1', status: 'RUNNING', startDate: new Date(2000) },
-        { executionArn: later, stateMachineArn: MACHINE, name: 'onboard-444455556666', status: 'RUNNING', startDate: new Date(3000) },
-      ],
-    });
-    await expect(resolveTargetStep({ accountId: '444455556666' })).resolves.toMatchObject({ concurrentExecutionArn: null });
+  it('names the execution holding the lease, and that one alone goes ahead', async () => {
+    const accountId = newAccount();
+    const first = `${EXECUTIONS}:onboard-${accountId}`;
+    const replay = `${EXECUTIONS}:operator-retry`;
+    await expect(resolveTargetStep({ accountId }, first)).resolves.toMatchObject({ concurrentExecutionArn: null });
+    await expect(resolveTargetStep({ accountId }, replay)).resolves.toMatchObject({ concurrentExecutionArn: first });
+    // A retried ResolveTarget of the holder gets its lease again.
+    await expect(resolveTargetStep({ accountId }, first)).resolves.toMatchObject({ concurrentExecutionArn: null });
+  });
+
+  it('lets exactly one of several executions racing for one account go ahead', async () => {
+    const accountId = newAccount();
+    const racers = Array.from({ length: 8 }, (_, index) => `${EXECUTIONS}:racer-${index}`);
+    const results = await Promise.all(racers.map((arn) => resolveTargetStep({ accountId }, arn)));
+    const ahead = racers.filter((_, index) => results[index].concurrentExecutionArn === null);
+    expect(ahead).toHaveLength(1);
+    expect(results.filter((result) => result.concurrentExecutionArn !== null).map((result) => result.concurrentExecutionArn)).toEqual(
+      Array(7).fill(ahead[0]),
+    );
+    expect((await getAccountRecord(accountId))?.leaseHolder).toBe(ahead[0]);
+  });
+
+  it('takes over an expired lease, and goes ahead once the holder released it', async () => {
+    const accountId = newAccount();
+    const stale = `${EXECUTIONS}:timed-out`;
+    await expect(acquireLease(accountId, stale, -1)).resolves.toEqual({ acquired: true });
+    await expect(resolveTargetStep({ accountId })).resolves.toMatchObject({ concurrentExecutionArn: null });
+    expect((await getAccountRecord(accountId))?.leaseHolder).toBe(SELF);
+
+    const next = `${EXECUTIONS}:next`;
+    await expect(resolveTargetStep({ accountId }, next)).resolves.toMatchObject({ concurrentExecutionArn: SELF });
+    await releaseLease(accountId, SELF);
+    await expect(resolveTargetStep({ accountId }, next)).resolves.toMatchObject({ concurrentExecutionArn: null });
+  });
+
+  it('takes no lease for input it refuses', async () => {
+    const accountId = newAccount();
+    await expect(resolveTargetStep({ accountId, roleName: 'OtherRole' })).rejects.toMatchObject({ name: 'InvalidInputError' });
+    await expect(getAccountRecord(accountId)).resolves.toBeUndefined();
   });
 
   it.each([

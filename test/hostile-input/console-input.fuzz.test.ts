@@ -3,19 +3,16 @@
  * Functions console: either a valid input, or InvalidInputError in one short line naming the field, never the value.
  */
 import { restoreQuietLogs } from '../support/verbose-logs';
-import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import type { Context } from 'aws-lambda';
-import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
 import { handler, resolveTargetStep as resolveWithExecution } from '../../functions/resolve-target/index';
 import { InvalidInputError } from '../../shared/errors';
 import { logger } from '../../shared/logger';
 import { executionInputSchema, parseExecutionInput } from '../../shared/onboarding/execution-input';
 import { RESOLVE_TARGET_ENVIRONMENT } from '../helpers';
+import { useAccountsTable } from '../support/dynamodb';
 import { captureOutput, echoedPayloads, hostileConsoleInput, LINE_TERMINATOR, PAYLOADS } from './hostile-values';
 
-const sfn = mockClient(SFNClient);
-const MACHINE = 'arn:aws:states:us-east-1:111122223333:stateMachine:stack-onboarding';
 const SELF = 'arn:aws:states:us-east-1:111122223333:execution:stack-onboarding:replay-1';
 /** The state machine hands ResolveTarget the execution input and the execution's ARN. */
 const stepEvent = (input: unknown) => ({ input, executionArn: SELF });
@@ -60,13 +57,11 @@ function logLines(output: string): Record<string, unknown>[] {
 }
 
 describe('Hostile input: the console execution input', () => {
+  // This execution is the only one: valid inputs take (or keep) the account's lease and go ahead.
+  useAccountsTable();
+
   beforeEach(() => {
     Object.assign(process.env, RESOLVE_TARGET_ENVIRONMENT);
-    sfn.reset();
-    // This execution is the only one running: valid inputs go ahead.
-    sfn.on(ListExecutionsCommand).resolves({
-      executions: [{ executionArn: SELF, stateMachineArn: MACHINE, name: 'replay-1', status: 'RUNNING', startDate: new Date(2000) }],
-    });
   });
 
   afterAll(() => {

@@ -126,6 +126,14 @@ export function expectedCalls(environment: CallEnvironment): Record<string, Expe
     describeAccount,
     readPartitionCredentials,
   ];
+  // The deployment's table; a local deployment's name ends with a suffix of its own (local/dynamodb.ts).
+  const tableArn = String(deployment.resolution.resources['AccountsTable.Arn']);
+  const accountsTable = (action: string, purpose: string): ExpectedCall => ({
+    action,
+    resource: `${tableArn.replace(/-[0-9a-f]{12}$/, '')}*`,
+    sample: tableArn,
+    purpose,
+  });
   const readKeys: ExpectedCall = {
     action: 'secretsmanager:GetSecretValue',
     resource: deployment.secretArn,
@@ -168,17 +176,11 @@ export function expectedCalls(environment: CallEnvironment): Record<string, Expe
       },
     ],
     ResolveTargetFunction: [
-      {
-        action: 'states:ListExecutions',
-        resource: deployment.stateMachineArn,
-        purpose: 'find running onboardings of the same account (shared/onboarding/account-serialisation.ts)',
-      },
-      {
-        action: 'states:DescribeExecution',
-        resource: executions,
-        sample: executions.replace('*', 'console-replay'),
-        purpose: "read a console replay's input for its account",
-      },
+      accountsTable('dynamodb:UpdateItem', "take the account's lease, one conditional write (shared/aws/account-records.ts)"),
+      accountsTable(
+        'dynamodb:GetItem',
+        'read the lease holder when the refused write does not return the item (shared/aws/account-records.ts; dynalite returns none)',
+      ),
     ],
     LookUpRegistrationFunction: [readKeys],
     ProvisionRoleFunction: reachMember,
@@ -244,6 +246,13 @@ export function expectedCalls(environment: CallEnvironment): Record<string, Expe
       readKeys,
       keySecret('secretsmanager:GetSecretValue', 'read the validated key to register it with Datadog (shared/steps/register-account.ts)'),
     ],
+    RecordOnboardingFunction: [
+      accountsTable('dynamodb:GetItem', 'read whether this application created the registration (shared/steps/record-onboarding.ts)'),
+      accountsTable('dynamodb:UpdateItem', 'write the record and release the lease (shared/steps/record-onboarding.ts)'),
+    ],
+    RecordFailureFunction: [
+      accountsTable('dynamodb:UpdateItem', 'write the failure and release the lease (shared/steps/record-failure.ts)'),
+    ],
     OnboardingStateMachine: [
       {
         action: 'states:StartExecution',
@@ -261,6 +270,8 @@ export function expectedCalls(environment: CallEnvironment): Record<string, Expe
         'ValidateRoleFunction',
         'RemoveValidatorTrustFunction',
         'RegisterAccountFunction',
+        'RecordOnboardingFunction',
+        'RecordFailureFunction',
       ].map((logicalId) => ({
         action: 'lambda:InvokeFunction',
         resource: deployment.functionArn(logicalId),

@@ -151,7 +151,8 @@ describe('Function: runLocally', () => {
     expect(replay.reason).toBeUndefined();
     expect(replay).toMatchObject({ outcome: 'onboarded', validationAttempts: 0, datadog: first.datadog });
     expect(sandbox.mutatingCalls().iam).toBe(0);
-    expect(replay.calls.mutating).toEqual({ iam: 0, sts: 0, organizations: 0, secretsmanager: 0, s3: 0, datadog: 0 });
+    // In DynamoDB only the account's lease and its record (this run's own table, seeded with none: the record says adopted).
+    expect(replay.calls.mutating).toEqual({ iam: 0, sts: 0, organizations: 0, secretsmanager: 0, s3: 0, datadog: 0, dynamodb: 2 });
     expect(replay.datadogAccounts).toEqual(first.datadogAccounts);
   });
 
@@ -169,6 +170,70 @@ describe('Function: runLocally', () => {
       /^MemberAccountAccessError: account 444455556666, step ProvisionRole: cannot assume arn:aws:iam::444455556666:role\/OrganizationAccountAccessRole or arn:aws:iam::444455556666:role\/AWSControlTowerExecution \(AccessDenied\)/,
     );
     expect(summary.datadogAccounts).toEqual([]);
+  });
+});
+
+describe('Function: runLocally keeps a record of each account (the accounts table, in a local DynamoDB)', () => {
+  it('records an onboarded account: origin created, how Datadog reaches it, the policy hash, when; the lease released', async () => {
+    const summary = await runLocally({ input: sampleEvent('control-tower-create-managed-account.json') });
+
+    expect(summary.outcome).toBe('onboarded');
+    expect(summary.accountRecords).toEqual([
+      {
+        accountId: MEMBER,
+        partition: 'aws',
+        authType: 'role',
+        state: 'onboarded',
+        origin: 'created',
+        datadogAccountConfigId: summary.datadog?.accountConfigId,
+        roleName: 'DatadogIntegrationRole',
+        externalId: summary.datadog?.externalId,
+        policyHash: expect.stringMatching(/^[0-9a-f]{64}$/),
+        lastOnboardedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+        lastValidatedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      },
+    ]);
+    // The lease (UpdateItem), the record with its release (UpdateItem, after one GetItem).
+    expect(summary.calls.mutating.dynamodb).toBe(2);
+    expect(summary.calls.reads.dynamodb).toBe(1);
+  });
+
+  it('records a registration Datadog already held as adopted', async () => {
+    const first = await runLocally({ input: sampleEvent('console-replay.json') });
+    const again = await runLocally({ input: sampleEvent('console-replay.json'), datadogAccounts: first.datadogAccounts });
+    expect(again.accountRecords).toEqual([expect.objectContaining({ state: 'onboarded', origin: 'adopted' })]);
+  });
+
+  it('records a failed onboarding with the execution’s error and cause, and releases the lease', async () => {
+    const sandbox = new AwsSandbox({ managementAccountId: '111122223333' });
+    sandbox.addAccount(MEMBER);
+
+    const summary = await runLocally({ input: sampleEvent('console-replay.json'), sandbox });
+
+    expect(summary.outcome).toBe('failed');
+    expect(summary.accountRecords).toEqual([
+      {
+        accountId: MEMBER,
+        partition: 'aws',
+        authType: 'role',
+        state: 'failed',
+        lastError: {
+          error: 'MemberAccountAccessError',
+          cause: expect.stringMatching(/^account 444455556666, step ProvisionRole: cannot assume/),
+        },
+      },
+    ]);
+  });
+
+  it('lets the execution holding the lease onboard; a replay arriving meanwhile changes nothing, not even the record', async () => {
+    const summary = await runLocally({
+      input: sampleEvent('control-tower-create-managed-account.json'),
+      concurrentInput: sampleEvent('console-replay.json'),
+    });
+
+    expect(summary.onboardings?.map((onboarding) => onboarding.outcome)).toEqual(['onboarded', 'ignored']);
+    expect(summary.accountRecords).toEqual([expect.objectContaining({ state: 'onboarded', origin: 'created' })]);
+    expect(summary.accountRecords?.[0]).not.toHaveProperty('leaseHolder');
   });
 });
 

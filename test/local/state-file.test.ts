@@ -15,7 +15,7 @@ import { runCliHere, sampleEvent } from '../helpers';
 const file = () => path.join(mkdtempSync(path.join(tmpdir(), 'onboarding-state-')), 'state.json');
 
 describe('Functions: saveState and loadState', () => {
-  it('carries a run over to the next: the replay makes no mutating call at all', async () => {
+  it('carries a run over to the next: the replay changes nothing in AWS or Datadog, and only its own record', async () => {
     // Prepare
     const stateFile = file();
     const input = sampleEvent('console-replay.json');
@@ -26,14 +26,61 @@ describe('Functions: saveState and loadState', () => {
     expect(firstState).toEqual({});
     const seeded = newSandboxFor(input);
     const onboarded = await runLocally({ input, sandbox: seeded });
-    saveState(stateFile, seeded, onboarded.datadogAccounts);
+    saveState(stateFile, seeded, onboarded.datadogAccounts, onboarded.accountRecords);
     const loaded = loadState(stateFile);
-    const replay = await runLocally({ input, sandbox: loaded.sandbox, datadogAccounts: loaded.datadogAccounts });
+    const replay = await runLocally({
+      input,
+      sandbox: loaded.sandbox,
+      datadogAccounts: loaded.datadogAccounts,
+      accountRecords: loaded.accountRecords,
+    });
 
     // Assess
     expect(first.outcome).toBe('onboarded');
     expect(replay).toMatchObject({ outcome: 'onboarded', validationAttempts: 0, datadog: onboarded.datadog });
-    expect(replay.calls.mutating).toEqual({ iam: 0, sts: 0, organizations: 0, secretsmanager: 0, s3: 0, datadog: 0 });
+    // The lease taken (UpdateItem) and the record written with its release (UpdateItem); read first (GetItem).
+    expect(replay.calls.mutating).toEqual({ iam: 0, sts: 0, organizations: 0, secretsmanager: 0, s3: 0, datadog: 0, dynamodb: 2 });
+    expect(replay.calls.reads).toEqual({ dynamodb: 1 });
+  }, 180_000);
+
+  it("saves and loads the accounts table's items: the record survives to the next run, which keeps its origin", async () => {
+    // Prepare: a run of its own, whose registration this application created.
+    const stateFile = file();
+    const input = sampleEvent('console-replay.json');
+    const sandbox = newSandboxFor(input);
+    const onboarded = await runLocally({ input, sandbox });
+    const [record] = onboarded.accountRecords ?? [];
+    expect(record).toMatchObject({ accountId: '444455556666', state: 'onboarded', origin: 'created' });
+
+    // Act
+    saveState(stateFile, sandbox, onboarded.datadogAccounts, onboarded.accountRecords);
+    const loaded = loadState(stateFile);
+    const replay = await runLocally({
+      input,
+      sandbox: loaded.sandbox,
+      datadogAccounts: loaded.datadogAccounts,
+      accountRecords: loaded.accountRecords,
+    });
+
+    // Assess: the file holds the record as the table held it; the replay (registration unchanged) still says created.
+    expect((JSON.parse(readFileSync(stateFile, 'utf8')) as { accountRecords: unknown }).accountRecords).toEqual(onboarded.accountRecords);
+    expect(loaded.accountRecords).toEqual(onboarded.accountRecords);
+    expect(replay.accountRecords).toEqual([
+      expect.objectContaining({ accountId: '444455556666', state: 'onboarded', origin: 'created', policyHash: record.policyHash }),
+    ]);
+  }, 180_000);
+
+  it('loads a state file saved before there were account records, and refuses a malformed record in one line', () => {
+    const stateFile = file();
+    const input = sampleEvent('console-replay.json');
+    saveState(stateFile, newSandboxFor(input), []);
+    const saved = JSON.parse(readFileSync(stateFile, 'utf8')) as Record<string, unknown>;
+    delete saved.accountRecords;
+    writeFileSync(stateFile, JSON.stringify(saved));
+    expect(loadState(stateFile).accountRecords).toEqual([]);
+
+    writeFileSync(stateFile, JSON.stringify({ ...saved, accountRecords: [{ accountId: '1234', state: 'onboarded' }] }));
+    expect(() => loadState(stateFile)).toThrow(`--state ${stateFile}: accountRecords.0.accountId: must be a 12-digit AWS account id`);
   });
 
   it('leaves the Datadog keys secret out of the file', async () => {
@@ -219,7 +266,8 @@ describe('Functions: runLocally and rotateLocally on a saved organization', () =
     // Assess
     expect(onboarded.outcome).toBe('onboarded');
     expect(replay).toMatchObject({ outcome: 'onboarded', accountId: '444455556666', datadog: onboarded.datadog });
-    expect(replay.calls.mutating).toEqual({ iam: 0, sts: 0, organizations: 0, secretsmanager: 0, s3: 0, datadog: 0 });
+    // This replay gets no records (none passed): its own lease and record only.
+    expect(replay.calls.mutating).toEqual({ iam: 0, sts: 0, organizations: 0, secretsmanager: 0, s3: 0, datadog: 0, dynamodb: 2 });
     expect(update).toMatchObject({ outcome: 'onboarded', accountId: '555566667777' });
     expect(update.datadogAccounts).toHaveLength(2);
   });

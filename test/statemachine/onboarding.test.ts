@@ -78,6 +78,8 @@ function happyHandlers(calls: string[], overrides: Handlers = {}): Handlers {
       validationRequired: true,
       memberAccessRoleName: 'OrganizationAccountAccessRole',
     }),
+    RecordOnboarding: () => ({ state: 'onboarded' }),
+    RecordFailure: () => ({ state: 'failed' }),
     ValidateAccessKey: (input: { validation: { attempts: number; waitedSeconds: number } }) => ({
       assumable: input.validation.attempts >= 1,
       attempts: input.validation.attempts + 1,
@@ -132,6 +134,7 @@ describe('State machine: onboarding.asl.json', () => {
       'ValidateRole',
       'RemoveValidatorTrust',
       'RegisterAccount',
+      'RecordOnboarding',
     ]);
     expect(output).toEqual({
       outcome: 'onboarded',
@@ -193,7 +196,7 @@ describe('State machine: onboarding.asl.json', () => {
       }),
     });
     const { output } = await run(handlers);
-    expect(calls).toEqual(['ResolveTarget', 'LookUpRegistration', 'ProvisionRole', 'RegisterAccount']);
+    expect(calls).toEqual(['ResolveTarget', 'LookUpRegistration', 'ProvisionRole', 'RegisterAccount', 'RecordOnboarding']);
     expect(output).toMatchObject({ outcome: 'onboarded', validationAttempts: 0 });
   });
 
@@ -294,6 +297,7 @@ describe('State machine: onboarding.asl.json', () => {
       'ValidateAccessKey',
       'ValidateAccessKey',
       'RegisterAccount',
+      'RecordOnboarding',
     ]);
     expect(registered).toEqual({
       target: keysTarget,
@@ -460,19 +464,128 @@ describe('State machine: onboarding.asl.json', () => {
     expect(calls.filter((name) => name === step)).toHaveLength(4);
   });
 
-  it('gives every Task a timeout, a transient Retry and a catch-all routed to the failure state (validation through the clean-up)', () => {
+  it('gives every Task a timeout, a transient Retry and a catch-all routed to the failure record (validation through the clean-up)', () => {
     const tasks = Object.entries(definition.States as Record<string, Record<string, unknown>>).filter(([, state]) => state.Type === 'Task');
-    expect(tasks.length).toBe(9);
+    expect(tasks.length).toBe(11);
     // A failed validation removes the validator's trust first; the clean-up's own failure is told apart after it.
+    // Before ResolveTarget took the account's lease there is no account to record (a request, a refused input).
+    const failed = { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'OnboardingFailed' };
     const catchAll: Record<string, unknown> = {
+      DescribeAccountRequest: failed,
+      ResolveTarget: failed,
       ValidateRole: { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'RemoveValidatorTrust' },
       RemoveValidatorTrust: { ErrorEquals: ['States.ALL'], ResultPath: '$.cleanupError', Next: 'IsOnboardingFailing' },
+      RecordFailure: { ErrorEquals: ['States.ALL'], ResultPath: '$.recordError', Next: 'OnboardingFailed' },
     };
     for (const [name, state] of tasks) {
       expect(state.TimeoutSeconds).toEqual(expect.any(Number));
       expect((state.Retry as { ErrorEquals: string[] }[]).flatMap((retrier) => retrier.ErrorEquals)).toContain('TransientError');
-      expect(state.Catch).toEqual([catchAll[name] ?? { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'OnboardingFailed' }]);
+      expect(state.Catch).toEqual([catchAll[name] ?? { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'RecordFailure' }]);
     }
+  });
+
+  it('records the onboarding with what the execution did, and releases the lease as this execution', async () => {
+    const inputs: unknown[] = [];
+    const { output } = await run(
+      happyHandlers([], {
+        RecordOnboarding: (input: never) => {
+          inputs.push(input);
+          return { state: 'onboarded' };
+        },
+      }),
+    );
+    expect(inputs).toEqual([
+      {
+        target,
+        executionArn: 'arn:aws:states:us-east-1:111122223333:execution:test-onboarding:replay',
+        registration: expect.objectContaining({ permissions: ['iam:ListAccountAliases'], externalId: 'ext-1' }),
+        datadog: expect.objectContaining({ accountConfigId: 'cfg-1', action: 'created' }),
+        keySecretArn: null,
+        validation: expect.objectContaining({ assumable: true, attempts: 1 }),
+      },
+    ]);
+    // The record's result is not the execution's: its output is the summary as before.
+    expect(output).toMatchObject({ outcome: 'onboarded', datadog: { accountConfigId: 'cfg-1' } });
+    expect(output).not.toHaveProperty('state');
+  });
+
+  it('records a failure with the execution’s own error, then fails with it', async () => {
+    const calls: string[] = [];
+    const inputs: unknown[] = [];
+    const { failure } = await run(
+      happyHandlers(calls, {
+        ProvisionRole: () => {
+          throw new MemberAccountAccessError('cannot assume the member access role', { accountId: '444455556666', step: 'ProvisionRole' });
+        },
+        RecordFailure: (input: never) => {
+          inputs.push(input);
+          return { state: 'failed' };
+        },
+      }),
+    );
+    const error = {
+      error: 'MemberAccountAccessError',
+      cause: 'account 444455556666, step ProvisionRole: cannot assume the member access role',
+    };
+    expect(failure).toEqual(error);
+    expect(calls).toEqual(['ResolveTarget', 'LookUpRegistration', 'ProvisionRole', 'RecordFailure']);
+    expect(inputs).toEqual([
+      {
+        target,
+        executionArn: 'arn:aws:states:us-east-1:111122223333:execution:test-onboarding:replay',
+        error: { Error: error.error, Cause: error.cause },
+      },
+    ]);
+  });
+
+  it('fails with the execution’s own error when the failure cannot be recorded', async () => {
+    const calls: string[] = [];
+    const { failure } = await run(
+      happyHandlers(calls, {
+        ValidateRole: () => {
+          throw validationTimeout();
+        },
+        RecordFailure: () => {
+          throw new OnboardingError('table unavailable', { accountId: '444455556666', step: 'RecordFailure' });
+        },
+      }),
+    );
+    expect(failure).toEqual(VALIDATION_TIMED_OUT);
+    expect(calls.filter((name) => name === 'RecordFailure')).toHaveLength(1);
+  });
+
+  it('records the clean-up’s failure, and a failed record of the onboarding, as failures', async () => {
+    const calls: string[] = [];
+    const cleanUp = await run(happyHandlers(calls, { RemoveValidatorTrust: failCleanUp }));
+    expect(cleanUp.failure).toMatchObject({ error: 'OnboardingError' });
+    expect(calls.slice(-1)).toEqual(['RecordFailure']);
+
+    const recordCalls: string[] = [];
+    const record = await run(
+      happyHandlers(recordCalls, {
+        RecordOnboarding: () => {
+          throw new OnboardingError('conditional write refused', { accountId: '444455556666', step: 'RecordOnboarding' });
+        },
+      }),
+    );
+    expect(record.failure).toEqual({
+      error: 'OnboardingError',
+      cause: 'account 444455556666, step RecordOnboarding: conditional write refused',
+    });
+    expect(recordCalls.slice(-2)).toEqual(['RecordOnboarding', 'RecordFailure']);
+  });
+
+  it('records nothing for input ResolveTarget refuses: no lease was taken', async () => {
+    const calls: string[] = [];
+    const { failure } = await run(
+      happyHandlers(calls, {
+        ResolveTarget: () => {
+          throw new OnboardingError('execution input accountId: must be a 12-digit AWS account id');
+        },
+      }),
+    );
+    expect(failure).toMatchObject({ error: 'OnboardingError' });
+    expect(calls).toEqual(['ResolveTarget']);
   });
 
   it('removes the validator’s trust when validation fails, and still fails with the validation’s own error', async () => {

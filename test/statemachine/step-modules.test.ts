@@ -36,6 +36,8 @@ describe('State machine: one step module per Task state', () => {
       'LookUpRegistration',
       'ProvisionAccessKey',
       'ProvisionRole',
+      'RecordFailure',
+      'RecordOnboarding',
       'RegisterAccount',
       'RemoveValidatorTrust',
       'ResolveTarget',

@@ -11,6 +11,8 @@ import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { STSClient } from '@aws-sdk/client-sts';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import sinon from 'sinon';
 import { AwsSandbox, type SandboxJson } from '../../local/sandbox';
 
 /** A command sent while a handler ran (one per IAM action it needs: see {@link IMPLIED_ACTIONS}). */
@@ -44,7 +46,21 @@ const RECORDED_CLIENTS: { prefix: string; client: { prototype: object } }[] = [
   { prefix: 'organizations', client: OrganizationsClient },
   { prefix: 'secretsmanager', client: SecretsManagerClient },
   { prefix: 'states', client: SFNClient },
+  // Not simulated by the sandbox (a real DynamoDB API serves it, local/dynamodb.ts): watched with a pass-through stub.
+  { prefix: 'dynamodb', client: DynamoDBDocumentClient },
 ];
+
+/** The DynamoDB action of each document-client command (lib-dynamodb names them after the item operations). */
+const DOCUMENT_COMMAND_ACTIONS: Record<string, string> = {
+  Get: 'GetItem',
+  Put: 'PutItem',
+  Update: 'UpdateItem',
+  Delete: 'DeleteItem',
+  Query: 'Query',
+  Scan: 'Scan',
+  BatchGet: 'BatchGetItem',
+  BatchWrite: 'BatchWriteItem',
+};
 
 /** What a command's resource ARN may depend on besides its input. */
 export interface ResourceContext {
@@ -94,6 +110,13 @@ export const RESOURCE_OF_COMMAND: Record<string, (input: Record<string, unknown>
   'secretsmanager:UpdateSecretVersionStage': onSecret,
   'secretsmanager:CreateSecret': (input, context) => secretResource(String(input.Name), context),
   'states:StartExecution': (input) => String(input.stateMachineArn),
+  ...Object.fromEntries(
+    Object.values(DOCUMENT_COMMAND_ACTIONS).map((action) => [
+      `dynamodb:${action}`,
+      (input: Record<string, unknown>, context: ResourceContext) =>
+        `arn:${context.partition}:dynamodb:${context.region}:${context.callerAccountId}:table/${String(input.TableName)}`,
+    ]),
+  ),
   'states:ListExecutions': (input) => String(input.stateMachineArn),
   'states:DescribeExecution': (input) => String(input.executionArn),
   'organizations:DescribeCreateAccountStatus': () => '*',
@@ -163,7 +186,8 @@ export function authorisationsOf(
   command: object,
   context: ResourceContext,
 ): { action: string; resource: string; input: Record<string, unknown> }[] {
-  const action = `${prefix}:${command.constructor.name.replace(/Command$/, '')}`;
+  const name = command.constructor.name.replace(/Command$/, '');
+  const action = `${prefix}:${prefix === 'dynamodb' ? (DOCUMENT_COMMAND_ACTIONS[name] ?? name) : name}`;
   const input = (command as { input?: Record<string, unknown> }).input ?? {};
   const resourceOf = RESOURCE_OF_COMMAND[action];
   const resource = resourceOf ? resourceOf(input, context) : `unmapped:${action}`;
@@ -190,6 +214,20 @@ export class RecordingSandbox extends AwsSandbox {
   /** Every command recorded so far, grouped by invocation, then by client. */
   readonly calls: RecordedCall[] = [];
   private readonly recording = new AsyncLocalStorage<true>();
+  private documentsStub: sinon.SinonStub | undefined;
+
+  /** Installs the sandbox, and a stub on DynamoDB's document client that sends every command on, to record it. */
+  override install(): void {
+    super.install();
+    this.documentsStub ??= sinon.stub(DynamoDBDocumentClient.prototype, 'send').callThrough();
+  }
+
+  /** Restores the sandbox's clients and DynamoDB's document client. */
+  override restore(): void {
+    super.restore();
+    this.documentsStub?.restore();
+    this.documentsStub = undefined;
+  }
 
   private resourceContext(json: SandboxJson, region: string, callerArn: string): ResourceContext {
     const { state } = json;

@@ -17,6 +17,8 @@ const TASK_FUNCTIONS = [
   'RegisterAccount',
   'ProvisionAccessKey',
   'ValidateAccessKey',
+  'RecordOnboarding',
+  'RecordFailure',
 ];
 
 /** Loads the definition with its substitutions resolved as above. */

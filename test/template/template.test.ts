@@ -67,7 +67,7 @@ describe('Template: template.yaml', () => {
     const resources = Object.values(definition.States as Record<string, { Resource?: string }>).flatMap((state) =>
       state.Resource ? [state.Resource] : [],
     );
-    expect(resources).toHaveLength(9);
+    expect(resources).toHaveLength(11);
     for (const resource of resources) expect(resource).toMatch(/^arn:aws-us-gov:lambda:us-gov-west-1:111122223333:function:\w+Function$/);
   });
 
@@ -134,5 +134,51 @@ describe('Template: nothing lost', () => {
       metric.MetricStat ? [metric.MetricStat.Metric.MetricName] : [],
     );
     expect(metricNames.sort()).toEqual(['ExecutionsAborted', 'ExecutionsFailed', 'ExecutionsTimedOut']);
+  });
+});
+
+describe('Template: the accounts table', () => {
+  const raw = template as unknown as {
+    Resources: Record<string, { Type: string; DeletionPolicy?: string; UpdateReplacePolicy?: string; Properties: Record<string, unknown> }>;
+    Outputs: Record<string, { Value: unknown }>;
+  };
+  const table = raw.Resources.AccountsTable;
+
+  it('is on demand, with point-in-time recovery, keyed by accountId, and kept when the stack goes', () => {
+    expect(table.Type).toBe('AWS::DynamoDB::Table');
+    expect(table.DeletionPolicy).toBe('Retain');
+    expect(table.UpdateReplacePolicy).toBe('Retain');
+    expect(table.Properties).toMatchObject({
+      BillingMode: 'PAY_PER_REQUEST',
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      KeySchema: [{ AttributeName: 'accountId', KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: 'accountId', AttributeType: 'S' }],
+    });
+    expect(raw.Outputs.AccountsTableName.Value).toEqual({ Ref: 'AccountsTable' });
+  });
+
+  it('is named to the functions that use it, each granted only the item actions it sends, on the table', () => {
+    const grants = Object.fromEntries(
+      Object.entries(raw.Resources)
+        .filter(([, resource]) => resource.Type === 'AWS::Serverless::Function')
+        .flatMap(([logicalId, resource]) => {
+          const statements = ((resource.Properties.Policies as { Statement?: { Action: string | string[]; Resource: unknown }[] }[]) ?? [])
+            .flatMap((policy) => policy.Statement ?? [])
+            .filter((statement) => [statement.Action].flat().some((action) => action.startsWith('dynamodb:')));
+          return statements.length === 0 ? [] : [[logicalId, statements]];
+        }),
+    );
+    expect(
+      Object.fromEntries(Object.entries(grants).map(([id, statements]) => [id, statements.flatMap((s) => [s.Action].flat())])),
+    ).toEqual({
+      ResolveTargetFunction: ['dynamodb:UpdateItem', 'dynamodb:GetItem'],
+      RecordOnboardingFunction: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+      RecordFailureFunction: ['dynamodb:UpdateItem'],
+    });
+    for (const statement of Object.values(grants).flat()) expect(statement.Resource).toEqual({ 'Fn::GetAtt': ['AccountsTable', 'Arn'] });
+    for (const fn of functions) {
+      expect('ACCOUNTS_TABLE_NAME' in fn.environment).toBe(fn.logicalId in grants);
+      if (fn.logicalId in grants) expect(fn.environment.ACCOUNTS_TABLE_NAME).toEqual({ Ref: 'AccountsTable' });
+    }
   });
 });

@@ -1,0 +1,75 @@
+/**
+ * The RecordOnboarding step: once the account is registered, records what this execution did to it in the accounts
+ * table (state `onboarded`, who created the Datadog registration, how Datadog reaches the account, the permission
+ * list the policy was built from, when) and releases the account's lease, in one write.
+ */
+import { createHash } from 'node:crypto';
+import { getAccountRecord, updateAccountRecord, type AccountRecord } from '../aws/account-records';
+import type { RecordOnboardingInput } from '../onboarding/step-inputs';
+
+/**
+ * The hash of a permission list: sha256 (hex) of its actions, de-duplicated, sorted and joined with `\n`, so the
+ * same permissions give the same hash in any order (reconciliation compares it with Datadog's current list).
+ *
+ * @example
+ * ```ts
+ * policyHash(['s3:GetObject', 'ec2:Describe*']) === policyHash(['ec2:Describe*', 's3:GetObject']); // true
+ * ```
+ */
+export function policyHash(permissions: readonly string[]): string {
+  return createHash('sha256')
+    .update([...new Set(permissions)].sort().join('\n'))
+    .digest('hex');
+}
+
+/**
+ * Who created the registration: `created` when this execution's RegisterAccount created it, or when the record says
+ * this application created that same registration earlier; `adopted` when Datadog already held it otherwise.
+ */
+export function originOf(
+  action: RecordOnboardingInput['datadog']['action'],
+  accountConfigId: string,
+  record?: AccountRecord,
+): 'created' | 'adopted' {
+  if (action === 'created') return 'created';
+  const createdEarlier = record?.origin === 'created' && (record.datadogAccountConfigId ?? accountConfigId) === accountConfigId;
+  return createdEarlier ? 'created' : 'adopted';
+}
+
+/**
+ * Records the onboarded account and releases the lease this execution holds (another holder's is left).
+ *
+ * @param now - the time of the record; default now.
+ * @returns the record as written.
+ * @throws the SDK's errors (DynamoDB throttling: the state machine retries it as a TransientError).
+ *
+ * @example
+ * ```ts
+ * await recordOnboarding({ target, executionArn, registration, datadog, keySecretArn: null, validation });
+ * // { accountId: '444455556666', state: 'onboarded', origin: 'created', policyHash: '<64 hex>', … }
+ * ```
+ */
+export async function recordOnboarding(input: RecordOnboardingInput, now = new Date()): Promise<AccountRecord> {
+  const { target, datadog } = input;
+  const existing = await getAccountRecord(target.accountId);
+  const at = now.toISOString();
+  const byRole = target.authType === 'role';
+  return updateAccountRecord(
+    target.accountId,
+    {
+      partition: target.partition,
+      authType: target.authType,
+      state: 'onboarded',
+      origin: originOf(datadog.action, datadog.accountConfigId, existing),
+      datadogAccountConfigId: datadog.accountConfigId,
+      ...(byRole
+        ? { roleName: datadog.roleName ?? target.roleName, externalId: datadog.externalId ?? undefined }
+        : { accessKeySecretArn: input.keySecretArn ?? undefined }),
+      policyHash: policyHash(input.registration.permissions),
+      lastOnboardedAt: at,
+      // An account already validated by an earlier execution was not validated again by this one.
+      ...(input.validation.attempts > 0 ? { lastValidatedAt: at } : {}),
+    },
+    { releaseLeaseOf: input.executionArn },
+  );
+}
