@@ -5,8 +5,9 @@ import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { DATADOG_SITES, isDatadogSite, type DatadogSite } from '../shared/datadog-sites';
 import { DEFAULT_DATADOG_RATE_LIMIT, type RateLimit } from './datadog/rate-limit';
+import { checkStackParameters } from './deployment';
 import { FaultPlan } from './faults';
-import { REPO_ROOT } from './template';
+import { loadTemplate, REPO_ROOT } from './template';
 
 /** Bounds of `--propagation-seconds`: none, up to a day (IAM takes seconds, "a minute (rare)"). */
 const MAX_PROPAGATION_SECONDS = 86_400;
@@ -20,6 +21,8 @@ export const OPTIONS = {
   'datadog-site': { type: 'string' },
   'datadog-url': { type: 'string' },
   state: { type: 'string' },
+  org: { type: 'string' },
+  parameter: { type: 'string', multiple: true },
   fault: { type: 'string', multiple: true },
   'propagation-seconds': { type: 'string' },
   'datadog-rate-limit': { type: 'string' },
@@ -39,6 +42,11 @@ options:
   --datadog-url URL          send Datadog calls to that server instead of the embedded one (keys in DD_API_KEY, DD_APP_KEY)
   --state FILE               load the sandbox and Datadog's registrations from FILE and save them after the run
                              (a missing FILE starts empty; one run at a time per FILE)
+  --org FILE                 the organization to run in, applied to the sandbox (and to --state) first: its OUs, where
+                             listed accounts sit, their state and access role, accounts that left, and registrations
+                             Datadog already holds (README, "Local runs"); accounts not listed are left as they are
+  --parameter KEY=VALUE      a stack parameter of template.yaml, as sam deploy --parameter-overrides gives it
+                             (repeatable), e.g. --parameter ExcludeAccounts=210987654321
   --fault SPEC               inject a fault, repeatable: SERVICE:OPERATION:ERROR[:COUNT] or crash-after:SERVICE:OPERATION
   --propagation-seconds N    seconds IAM changes take to take effect, 0 to ${MAX_PROPAGATION_SECONDS} (default 10; with --state,
                              from this run on)
@@ -72,6 +80,10 @@ export interface CliOptions {
   verbose: boolean;
   /** The state file, absolute. */
   stateFile?: string;
+  /** The `--org` file, absolute. */
+  orgFile?: string;
+  /** Stack parameter overrides (`--parameter`), checked against template.yaml. */
+  parameters: Record<string, string>;
   faults: FaultPlan;
 }
 
@@ -129,6 +141,26 @@ function datadogRateLimit(value: string | undefined): RateLimit | undefined {
 }
 
 /**
+ * `--parameter KEY=VALUE` options as stack parameter overrides, checked against the template's `Parameters`.
+ *
+ * @throws UsageError naming the first one refused: malformed, unknown, or a value the template does not allow.
+ */
+export function stackParameterOverrides(values: string[]): Record<string, string> {
+  const overrides: Record<string, string> = {};
+  for (const option of values) {
+    const match = /^([A-Za-z0-9]{1,255})=(.*)$/s.exec(option);
+    if (!match) throw new UsageError(`--parameter ${printable(option, 64)}: must be KEY=VALUE, KEY a parameter of template.yaml`);
+    Object.defineProperty(overrides, match[1], { value: match[2], enumerable: true, writable: true, configurable: true });
+  }
+  try {
+    checkStackParameters(loadTemplate(), overrides);
+  } catch (error) {
+    throw new UsageError(`--parameter ${printable((error as Error).message)}`);
+  }
+  return overrides;
+}
+
+/**
  * Parses the command line.
  *
  * @param argv - the arguments after `npm start --`.
@@ -166,6 +198,8 @@ export function parseCommandLine(argv: string[], cwd: string): CliOptions | { he
   return {
     help: false,
     stateFile: values.state === undefined ? undefined : path.resolve(cwd, values.state),
+    orgFile: values.org === undefined ? undefined : path.resolve(cwd, values.org),
+    parameters: stackParameterOverrides(values.parameter ?? []),
     faults,
     file:
       positionals[0] === undefined

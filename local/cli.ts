@@ -9,8 +9,12 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseCommandLine, printable, USAGE, UsageError, type CliOptions } from './cli-options';
 import { describeSummary, progressPrinter } from './cli-output';
-import { newSandboxFor, runLocally, type LocalRunSummary } from './run';
-import type { AwsSandbox } from './sandbox';
+import { stackParameters } from './deployment';
+import { applyOrgFile, datadogAccountsOf, OrgFileError, parseOrgFile, type OrgFile } from './org-file';
+import { localNames, newSandboxFor, runLocally, type LocalRunSummary } from './run';
+import { AwsSandbox } from './sandbox';
+import { loadTemplate } from './template';
+import type { Partition } from '../shared/partitions';
 import { checkStateWritable, loadState, saveState, StateFileError, type LocalState } from './state-file';
 import { lockStateFile } from './state-lock';
 
@@ -65,9 +69,30 @@ function showFunctionLogs(): void {
   }
 }
 
-/** The sandbox of the run: the saved one (with `--propagation-seconds` applied from now on), or a new one. */
-function sandboxOf(options: CliOptions, state: LocalState, input: unknown): AwsSandbox | undefined {
-  if (!options.stateFile) return undefined;
+/** Reads and checks the `--org` file. */
+function readOrgFile(file: string, cwd: string): OrgFile {
+  try {
+    return parseOrgFile(readInput(file, cwd));
+  } catch (error) {
+    if (error instanceof OrgFileError) throw new UsageError(`--org ${shownPath(file, cwd)}: ${printable(error.message)}`);
+    throw error;
+  }
+}
+
+/**
+ * The sandbox of the run: the saved one (with `--propagation-seconds` applied from now on), or a new one (in the
+ * `--org` file's management account, if any); none when neither `--state` nor `--org` asks for one.
+ */
+function sandboxOf(options: CliOptions, state: LocalState, input: unknown, org: OrgFile | undefined): AwsSandbox | undefined {
+  if (!options.stateFile && !org) return undefined;
+  if (!state.sandbox && org) {
+    const { partition } = localNames(input);
+    return new AwsSandbox({
+      managementAccountId: org.managementAccountId,
+      partition: partition as Partition,
+      propagationSeconds: options.propagationSeconds,
+    });
+  }
   if (!state.sandbox) return newSandboxFor(input, options.propagationSeconds);
   if (options.propagationSeconds !== undefined) state.sandbox.propagationSeconds = options.propagationSeconds;
   return state.sandbox;
@@ -87,13 +112,27 @@ async function run(options: CliOptions, io: CliIo): Promise<number> {
   try {
     const state: LocalState = options.stateFile ? loadState(options.stateFile) : {};
     if (options.verbose) showFunctionLogs();
-    const sandbox = sandboxOf(options, state, input);
+    const org = options.orgFile ? readOrgFile(options.orgFile, io.cwd) : undefined;
+    const sandbox = sandboxOf(options, state, input, org);
+    let datadogAccounts = state.datadogAccounts;
+    if (org && sandbox) {
+      const defaultAccessRoleName = stackParameters(loadTemplate(), options.parameters)('MemberAccessRoleName');
+      try {
+        applyOrgFile(sandbox, org, { managementAccountId: sandbox.managementAccountId, defaultAccessRoleName });
+      } catch (error) {
+        if (error instanceof OrgFileError)
+          throw new UsageError(`--org ${shownPath(options.orgFile ?? '', io.cwd)}: ${printable(error.message)}`);
+        throw error;
+      }
+      datadogAccounts = datadogAccountsOf(org, datadogAccounts);
+    }
     if (!options.json) write(`Onboarding from ${shownPath(options.file, io.cwd)}`);
     const summary = await runLocally({
       input,
       sandbox,
-      datadogAccounts: state.datadogAccounts,
+      datadogAccounts,
       accountRecords: state.accountRecords,
+      parameters: options.parameters,
       faults: options.faults,
       datadogSite: options.site,
       datadogUrl: options.datadogUrl,

@@ -71,6 +71,41 @@ export function stackParameters(template: Template, overrides: Record<string, st
   return (name) => overrides[name] ?? String(template.Parameters[name]?.Default ?? '');
 }
 
+/** Parameters the local deployment sets itself: an override would be ignored, so it is refused. */
+const LOCALLY_SET_PARAMETERS = new Set(['DatadogKeysSecretArn']);
+
+/**
+ * Checks stack parameter overrides as CloudFormation would (`sam deploy --parameter-overrides`): the name must be a
+ * parameter of the template, the value allowed by its `AllowedValues`, `AllowedPattern` (each item of a
+ * `CommaDelimitedList`) and `MinValue`/`MaxValue`.
+ *
+ * @throws Error with a one-line message naming the first parameter refused.
+ */
+export function checkStackParameters(template: Template, overrides: Record<string, string>): void {
+  for (const [name, value] of Object.entries(overrides)) {
+    const parameter = Object.hasOwn(template.Parameters, name) ? template.Parameters[name] : undefined;
+    if (!parameter) throw new Error(`${name} is not a parameter of template.yaml`);
+    if (LOCALLY_SET_PARAMETERS.has(name)) throw new Error(`${name} is set by the local deployment (its Datadog keys secret)`);
+    const shown = value.length > 64 ? `${value.slice(0, 64)}…` : value;
+    if (parameter.AllowedValues && !parameter.AllowedValues.map(String).includes(value)) {
+      throw new Error(`${name}=${shown}: not one of ${parameter.AllowedValues.join(', ')}`);
+    }
+    if (parameter.AllowedPattern !== undefined) {
+      const pattern = new RegExp(parameter.AllowedPattern);
+      const items = parameter.Type === 'CommaDelimitedList' ? value.split(',').map((item) => item.trim()) : [value];
+      const refused = items.find((item) => !pattern.test(item));
+      if (refused !== undefined)
+        throw new Error(`${name}=${shown}: ${refused === value ? 'the value' : `"${refused}"`} does not match ${parameter.AllowedPattern}`);
+    }
+    if (parameter.Type === 'Number') {
+      const number = Number(value);
+      if (value.trim() === '' || !Number.isFinite(number)) throw new Error(`${name}=${shown}: not a number`);
+      if (parameter.MinValue !== undefined && number < parameter.MinValue) throw new Error(`${name}=${shown}: below ${parameter.MinValue}`);
+      if (parameter.MaxValue !== undefined && number > parameter.MaxValue) throw new Error(`${name}=${shown}: above ${parameter.MaxValue}`);
+    }
+  }
+}
+
 /**
  * Seeds the functions' execution roles with the policies the template gives them (AWS managed policies left out:
  * they grant CloudWatch Logs, which the sandbox does not serve). The template's explicit roles always; SAM's implicit

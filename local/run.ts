@@ -214,12 +214,14 @@ function executionSummary(done: LocalExecution, names: LocalNames): ExecutionRes
     return {
       outcome: 'ignored',
       accountId: output.accountId,
-      reason: `${output.reason}: ${output.runningExecutionArn}`,
+      // Out of scope (no running execution), or another execution of the account is running (named).
+      reason: output.runningExecutionArn ? `${output.reason}: ${output.runningExecutionArn}` : output.reason,
       executionName: done.name,
     };
   }
   // Input ResolveTarget refuses is rejected input, as the CLI promises (exit 2): nothing was changed.
-  const rejected = done.status === 'FAILED' && done.error === 'InvalidInputError';
+  // So is a console replay of an account out of scope.
+  const rejected = done.status === 'FAILED' && (done.error === 'InvalidInputError' || done.error === 'AccountOutOfScopeError');
   return {
     outcome: done.status === 'SUCCEEDED' ? 'onboarded' : rejected ? 'rejected' : 'failed',
     accountId: output?.accountId ?? (done.input as { accountId?: string }).accountId,

@@ -8,7 +8,7 @@
  * understated policy would make the least-privilege proof worthless.
  */
 import type { PolicyDocument, PolicyStatement } from '../shared/iam/policy-document';
-import { resolveDeep, resolveValue, type LocalResolution, type Template } from './template';
+import { evaluateCondition, resolveDeep, resolveValue, type LocalResolution, type Template } from './template';
 
 /** Where a policy of an execution role comes from. */
 export type PolicySource = 'inline-statement' | 'sam-policy-template' | 'role-inline-policy' | 'aws-managed-policy' | 'sam-destination';
@@ -186,8 +186,21 @@ function managedPolicy(arn: string, partition: string, where: string): LoadedPol
 /** The `Policies` of a SAM function or state machine, loaded. */
 function samPolicies(template: Template, policies: unknown, local: LocalResolution, where: string): LoadedPolicy[] {
   const list = policies === undefined ? [] : Array.isArray(policies) ? policies : [policies];
+  return list.flatMap((listed, index): LoadedPolicy[] => {
+    // `!If [Condition, policy, !Ref AWS::NoValue]`: the branch the parameters choose; NoValue is no policy.
+    let entry: unknown = listed;
+    if (listed !== null && typeof listed === 'object' && 'Fn::If' in listed) {
+      const [condition, whenTrue, whenFalse] = (listed as { 'Fn::If': [string, unknown, unknown] })['Fn::If'];
+      entry = evaluateCondition(template, condition, local) ? whenTrue : whenFalse;
+      if ((entry as { Ref?: unknown }).Ref === 'AWS::NoValue') return [];
+    }
+    return [samPolicy(template, entry, index, local, where)];
+  });
+}
+
+function samPolicy(template: Template, entry: unknown, index: number, local: LocalResolution, where: string): LoadedPolicy {
   const partition = local.pseudo['AWS::Partition'];
-  return list.map((entry, index): LoadedPolicy => {
+  {
     if (typeof entry === 'string') {
       return managedPolicy(entry.startsWith('arn:') ? entry : `arn:${partition}:iam::aws:policy/${entry}`, partition, where);
     }
@@ -201,7 +214,7 @@ function samPolicies(template: Template, policies: unknown, local: LocalResoluti
     if (keys.length !== 1) throw new Error(`${where}: Policies[${index}] is neither a statement list nor one SAM policy template`);
     const authored = expandSamPolicyTemplate(keys[0], record[keys[0]], `${where} Policies[${index}]`);
     return { name: `${keys[0]}#${index}`, source: 'sam-policy-template', authored, policy: resolvedDocument(template, authored, local) };
-  });
+  }
 }
 
 /** The inline policies and managed policies of an `AWS::IAM::Role` resource, loaded. */

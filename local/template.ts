@@ -46,14 +46,37 @@ const cfnTags: (ScalarTag | CollectionTag)[] = INTRINSICS.flatMap((name) => {
 
 /** The parsed template (CloudFormation JSON form). */
 export interface Template {
-  Parameters: Record<string, { Type: string; Default?: string | number }>;
+  Parameters: Record<
+    string,
+    {
+      Type: string;
+      Default?: string | number;
+      AllowedValues?: (string | number)[];
+      AllowedPattern?: string;
+      MinValue?: number;
+      MaxValue?: number;
+    }
+  >;
+  Conditions?: Record<string, unknown>;
   Globals?: { Function?: { Environment?: { Variables?: Record<string, unknown> } } };
   Resources: Record<string, { Type: string; Properties?: Record<string, unknown>; Metadata?: Record<string, unknown> }>;
 }
 
-/** Loads and parses `template.yaml`. */
+/** Each template file's text and its parse, as last read: a local run loads the template every time it starts. */
+const parsedTemplates = new Map<string, { text: string; template: Template }>();
+
+/**
+ * Loads and parses `template.yaml`. The file is read each time; its parse (about a tenth of a second) is reused while
+ * the text is unchanged. Each caller gets its own copy, free to change.
+ */
 export function loadTemplate(file = path.join(REPO_ROOT, 'template.yaml')): Template {
-  return parse(readFileSync(file, 'utf8'), { customTags: cfnTags }) as Template;
+  const text = readFileSync(file, 'utf8');
+  let parsed = parsedTemplates.get(file);
+  if (parsed?.text !== text) {
+    parsed = { text, template: parse(text, { customTags: cfnTags }) as Template };
+    parsedTemplates.set(file, parsed);
+  }
+  return structuredClone(parsed.template);
 }
 
 /** How references resolve outside AWS: parameters to their defaults, pseudo parameters and attributes to given values. */
@@ -95,6 +118,29 @@ export function resolveValue(template: Template, value: unknown, local: LocalRes
     return list.filter((part) => part !== '').join(separator);
   }
   throw new Error(`template.yaml: intrinsic ${Object.keys(intrinsic).join(',')} is not supported locally`);
+}
+
+/**
+ * Evaluates a condition of the template's `Conditions` (`Fn::Equals`, `Fn::Not`, `Fn::And`, `Fn::Or`, `Condition`)
+ * with the local parameter values.
+ *
+ * @throws Error for an unknown condition or an intrinsic not modelled here.
+ */
+export function evaluateCondition(template: Template, condition: unknown, local: LocalResolution): boolean {
+  if (typeof condition === 'string') {
+    if (!template.Conditions || !Object.hasOwn(template.Conditions, condition)) throw new Error(`template.yaml: no condition ${condition}`);
+    return evaluateCondition(template, template.Conditions[condition], local);
+  }
+  const intrinsic = condition as Record<string, unknown>;
+  if ('Condition' in intrinsic) return evaluateCondition(template, String(intrinsic.Condition), local);
+  if ('Fn::Equals' in intrinsic) {
+    const [left, right] = intrinsic['Fn::Equals'] as [unknown, unknown];
+    return resolveValue(template, left, local) === resolveValue(template, right, local);
+  }
+  if ('Fn::Not' in intrinsic) return !evaluateCondition(template, (intrinsic['Fn::Not'] as unknown[])[0], local);
+  if ('Fn::And' in intrinsic) return (intrinsic['Fn::And'] as unknown[]).every((item) => evaluateCondition(template, item, local));
+  if ('Fn::Or' in intrinsic) return (intrinsic['Fn::Or'] as unknown[]).some((item) => evaluateCondition(template, item, local));
+  throw new Error(`template.yaml: condition ${JSON.stringify(condition)} is not supported locally`);
 }
 
 /** A function of the template. */

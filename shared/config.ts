@@ -25,6 +25,22 @@ export const MAX_VALIDATION_SECONDS_BOUND = 3_600;
 
 const booleanFlag = z.enum(['true', 'false']).transform((value) => value === 'true');
 
+/** A comma-separated list (a `CommaDelimitedList` parameter joined with `,`), each item matching `pattern`; empty: none. */
+function idList(pattern: RegExp, what: string) {
+  return z
+    .string()
+    .transform((value) =>
+      value
+        .split(',')
+        .map((item) => item.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.string().regex(pattern, `must list ${what}, comma-separated`)));
+}
+
+/** An OU id or a root id (Organizations API reference, `ParentId` pattern). */
+const PARENT_ID = /^(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})$/;
+
 /** Every environment variable the functions read, with its meaning. */
 export const ENV = {
   /** The function's own region, set by the Lambda runtime ("Defined runtime environment variables", AWS Lambda developer guide). */
@@ -50,6 +66,16 @@ export const ENV = {
   CONTROL_TOWER_ACCESS_ROLE_NAME: iamName,
   /** Whether the role also gets AWS's `SecurityAudit` managed policy (parameter `AttachSecurityAudit`). */
   ATTACH_SECURITY_AUDIT: booleanFlag,
+  /** OUs (or the root) whose accounts, at any depth, are onboarded; empty: every OU (parameter `IncludeOrganizationalUnits`). */
+  INCLUDE_ORGANIZATIONAL_UNITS: idList(PARENT_ID, 'OU ids (ou-...) or the root id (r-...)'),
+  /** OUs (or the root) whose accounts, at any depth, are never onboarded (parameter `ExcludeOrganizationalUnits`). */
+  EXCLUDE_ORGANIZATIONAL_UNITS: idList(PARENT_ID, 'OU ids (ou-...) or the root id (r-...)'),
+  /** Accounts never onboarded, 12-digit ids (parameter `ExcludeAccounts`). */
+  EXCLUDE_ACCOUNTS: idList(/^\d{12}$/, '12-digit account ids'),
+  /** Whether the management account is onboarded, with the functions' own credentials (parameter `OnboardManagementAccount`). */
+  ONBOARD_MANAGEMENT_ACCOUNT: booleanFlag,
+  /** The organization's management account, where the stack runs (`AWS::AccountId`). */
+  MANAGEMENT_ACCOUNT_ID: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id'),
   /** Whether an existing role of the same name, not created by this tool, may be taken over (parameter `AllowRoleTakeover`). */
   ALLOW_ROLE_TAKEOVER: booleanFlag,
   /** ARN of the validator function's execution role, trusted during onboarding only. */

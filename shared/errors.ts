@@ -164,3 +164,22 @@ export class RotationNotApplicableError extends OnboardingError {
     this.name = 'RotationNotApplicableError';
   }
 }
+
+/** The account is not, or no longer, in the organization (Organizations `ChildNotFoundException`). Not retried. */
+export class AccountNotInOrganizationError extends OnboardingError {
+  constructor(message: string, context?: ErrorContext) {
+    super(message, context);
+    this.name = 'AccountNotInOrganizationError';
+  }
+}
+
+/**
+ * A console replay asked for an account the deployment's scope leaves out (ExcludeAccounts, the OU parameters, or
+ * the management account without OnboardManagementAccount=true); nothing was changed. Not retried.
+ */
+export class AccountOutOfScopeError extends OnboardingError {
+  constructor(message: string, context?: ErrorContext) {
+    super(message, context);
+    this.name = 'AccountOutOfScopeError';
+  }
+}

@@ -23,6 +23,11 @@ export const RESOLVE_TARGET_ENVIRONMENT = {
   MEMBER_ACCESS_ROLE_NAME: 'OrganizationAccountAccessRole',
   CONTROL_TOWER_ACCESS_ROLE_NAME: 'AWSControlTowerExecution',
   ATTACH_SECURITY_AUDIT: 'true',
+  INCLUDE_ORGANIZATIONAL_UNITS: '',
+  EXCLUDE_ORGANIZATIONAL_UNITS: '',
+  EXCLUDE_ACCOUNTS: '',
+  ONBOARD_MANAGEMENT_ACCOUNT: 'false',
+  MANAGEMENT_ACCOUNT_ID: '111122223333',
 } as const;
 
 /** A resolved target for account 444455556666 with the template's defaults. */

@@ -4,3 +4,7 @@ process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
 process.env.AWS_EC2_METADATA_DISABLED = 'true';
 process.env.AWS_REGION ??= 'us-east-1';
 delete process.env.AWS_PROFILE;
+// What template.yaml gives every function that reaches member accounts (the stack's account; the management account
+// is not onboarded by default); tests of other settings set their own.
+process.env.MANAGEMENT_ACCOUNT_ID ??= '111122223333';
+process.env.ONBOARD_MANAGEMENT_ACCOUNT ??= 'false';

@@ -17,6 +17,7 @@ export type { ResolveTargetResult };
  * @param input - `{input, executionArn}`, the state machine's Parameters of this state, parsed by the handler.
  * @throws InvalidInputError for a malformed execution input (one line naming the field), before anything is changed.
  * @throws the SDK's errors when DynamoDB fails (throttling is retried by the state machine).
+ * @throws AccountOutOfScopeError for a console replay of an account the scope parameters leave out.
  *
  * @example
  * ```ts
@@ -37,6 +38,11 @@ export async function resolveTargetStep(input: ResolveTargetInput): Promise<Reso
       'MEMBER_ACCESS_ROLE_NAME',
       'CONTROL_TOWER_ACCESS_ROLE_NAME',
       'ATTACH_SECURITY_AUDIT',
+      'INCLUDE_ORGANIZATIONAL_UNITS',
+      'EXCLUDE_ORGANIZATIONAL_UNITS',
+      'EXCLUDE_ACCOUNTS',
+      'ONBOARD_MANAGEMENT_ACCOUNT',
+      'MANAGEMENT_ACCOUNT_ID',
     ),
   );
   const result = await resolveTarget(input, {
@@ -46,8 +52,19 @@ export async function resolveTargetStep(input: ResolveTargetInput): Promise<Reso
     memberAccessRoleName: env.MEMBER_ACCESS_ROLE_NAME,
     controlTowerAccessRoleName: env.CONTROL_TOWER_ACCESS_ROLE_NAME,
     attachSecurityAudit: env.ATTACH_SECURITY_AUDIT,
+    scope: {
+      includeOrganizationalUnits: env.INCLUDE_ORGANIZATIONAL_UNITS,
+      excludeOrganizationalUnits: env.EXCLUDE_ORGANIZATIONAL_UNITS,
+      excludeAccounts: env.EXCLUDE_ACCOUNTS,
+      managementAccountId: env.MANAGEMENT_ACCOUNT_ID,
+      onboardManagementAccount: env.ONBOARD_MANAGEMENT_ACCOUNT,
+    },
   });
-  logger.info('target resolved', { target: result.target, concurrentExecutionArn: result.concurrentExecutionArn });
+  logger.info('target resolved', {
+    target: result.target,
+    concurrentExecutionArn: result.concurrentExecutionArn,
+    ...(result.outOfScope ? { outOfScope: result.outOfScope } : {}),
+  });
   return result;
 }
 

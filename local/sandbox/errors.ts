@@ -23,8 +23,10 @@ import {
   AccessDeniedException as OrganizationsAccessDeniedException,
   AccountNotFoundException,
   AWSOrganizationsNotInUseException,
+  ChildNotFoundException,
   CreateAccountStatusNotFoundException,
   InvalidInputException as OrganizationsInvalidInputException,
+  ParentNotFoundException,
   OrganizationsServiceException,
 } from '@aws-sdk/client-organizations';
 import {
@@ -74,8 +76,10 @@ const ORGANIZATIONS_MODELED = {
   AccessDeniedException: OrganizationsAccessDeniedException,
   AccountNotFoundException,
   AWSOrganizationsNotInUseException,
+  ChildNotFoundException,
   CreateAccountStatusNotFoundException,
   InvalidInputException: OrganizationsInvalidInputException,
+  ParentNotFoundException,
 } as const;
 
 const SECRETS_MANAGER_MODELED = {

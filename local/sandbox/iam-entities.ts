@@ -124,5 +124,5 @@ export function currentTrustPolicy(role: RoleState): string {
 /** True when the account is a member of the sandbox's organization (same partition as the organization). */
 export function isOrganizationMember(state: SandboxState, accountId: string): boolean {
   const account = findAccount(state, accountId);
-  return account !== undefined && account.partition === state.partition;
+  return account !== undefined && account.partition === state.partition && account.left !== true;
 }

@@ -37,7 +37,7 @@ import { checkPolicyDocument } from './policy-documents';
 import type { PolicyKind } from './policy-documents';
 import { secretArnOf } from './secrets-manager';
 import type { AccountState, OrganizationsAccountState, SandboxJson, SandboxState, ServiceName } from './state';
-import { deserializeState, getEntry, nameKey, newAccount, serializeState, setEntry } from './state';
+import { deserializeState, getEntry, nameKey, newAccount, rootIdOf, serializeState, setEntry } from './state';
 
 export { VirtualClock } from './clock';
 export type { SandboxDump } from './dump';
@@ -110,6 +110,7 @@ export class AwsSandbox {
       partition,
       propagationSeconds,
       organizationId: newOrganizationId(),
+      organizationalUnits: [],
       ...(options.defaultPrincipalArn !== undefined ? { defaultPrincipalArn: options.defaultPrincipalArn } : {}),
       accounts: {},
       createAccountStatuses: [],
@@ -219,6 +220,70 @@ export class AwsSandbox {
    */
   setAccountState(accountId: string, state: OrganizationsAccountState): void {
     this.requireAccount(accountId, 'setAccountState').state = state;
+  }
+
+  /** The organization's root id (`r-…`). */
+  get rootId(): string {
+    return rootIdOf(this.state);
+  }
+
+  /**
+   * Describes the organization's tree (what `--org FILE` gives): the root's id, the OUs (added or renamed and moved),
+   * and for accounts already in the sandbox their parent, their `State` and whether they left the organization.
+   * Applied as a whole or not at all.
+   *
+   * @param tree.rootId - the root's id; default the current one.
+   * @param tree.organizationalUnits - OUs to add or update (others are kept).
+   * @param tree.accounts - accounts to place: `parentId` an OU id or the root's (absent: the root).
+   * @throws Error naming the first problem: an unknown parent, an OU that is its own ancestor, an unknown account.
+   */
+  applyOrganization(tree: OrganizationTree): void {
+    const next = structuredClone(this.state);
+    placeOrganization(next, tree, 'applyOrganization');
+    this.state = next;
+  }
+
+  /**
+   * Checks a tree as {@link applyOrganization} would apply it, changing nothing; accounts need not be in the
+   * sandbox yet (they are about to be added).
+   *
+   * @throws Error naming the first problem.
+   */
+  checkOrganization(tree: Omit<OrganizationTree, 'accounts'> & { accounts?: { accountId: string; parentId?: string }[] }): void {
+    const next = structuredClone(this.state);
+    for (const placed of tree.accounts ?? []) {
+      if (!findAccount(next, placed.accountId)) {
+        setEntry(
+          next.accounts,
+          placed.accountId,
+          newAccount(placed.accountId, { name: '', partition: next.partition, state: 'ACTIVE', joinedMs: 0 }),
+        );
+      }
+    }
+    placeOrganization(next, tree, 'checkOrganization');
+  }
+
+  /** True when the account has a role of that name. */
+  hasRole(accountId: string, roleName: string): boolean {
+    const account = findAccount(this.state, accountId);
+    return account !== undefined && findRole(account, roleName) !== undefined;
+  }
+
+  /**
+   * Adds an access role (`AdministratorAccess`, trusting `trustedAccountId`) to an account, as Organizations or
+   * Control Tower give one.
+   *
+   * @throws Error when the account does not exist.
+   */
+  createAccessRole(accountId: string, roleName: string, trustedAccountId: string): void {
+    const partition = this.requireAccount(accountId, 'createAccessRole').partition;
+    this.putRole(accountId, roleName, {
+      trustPolicy: {
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:${partition}:iam::${trustedAccountId}:root` }, Action: 'sts:AssumeRole' }],
+      },
+      attachedPolicyArns: [`arn:${partition}:iam::aws:policy/AdministratorAccess`],
+    });
   }
 
   /**
@@ -593,5 +658,51 @@ export class AwsSandbox {
       }
       return { policyArn, effectiveMs: nowMs };
     });
+  }
+}
+
+/** An organization's tree, as {@link AwsSandbox.applyOrganization} takes it. */
+export interface OrganizationTree {
+  rootId?: string;
+  organizationalUnits?: { id: string; name: string; parentId: string }[];
+  accounts?: { accountId: string; parentId?: string; state?: OrganizationsAccountState; left?: boolean }[];
+}
+
+/** Places the tree into `next` (a copy of the state). */
+function placeOrganization(next: SandboxState, tree: OrganizationTree, method: string): void {
+  if (tree.rootId !== undefined) {
+    if (!/^r-[0-9a-z]{4,32}$/.test(tree.rootId)) throw new Error(`AwsSandbox.${method}: ${tree.rootId} is not a root id (r-...)`);
+    if (next.organizationalUnits.some((unit) => unit.parentId === rootIdOf(next)) && tree.rootId !== rootIdOf(next)) {
+      throw new Error(`AwsSandbox.${method}: the organization's root is ${rootIdOf(next)}, not ${tree.rootId}`);
+    }
+    next.rootId = tree.rootId;
+  }
+  for (const unit of tree.organizationalUnits ?? []) {
+    const at = next.organizationalUnits.findIndex((existing) => existing.id === unit.id);
+    if (at >= 0) next.organizationalUnits[at] = { ...unit };
+    else next.organizationalUnits.push({ ...unit });
+  }
+  const root = rootIdOf(next);
+  const parentOf = new Map(next.organizationalUnits.map((unit) => [unit.id, unit.parentId]));
+  for (const unit of next.organizationalUnits) {
+    const seen = new Set<string>();
+    for (let at: string | undefined = unit.id; at !== root; at = parentOf.get(at)) {
+      if (at === undefined || (at.startsWith('r-') && at !== root)) {
+        throw new Error(`AwsSandbox.${method}: OU ${unit.id} is not under the root ${root} (unknown parent)`);
+      }
+      if (seen.has(at)) throw new Error(`AwsSandbox.${method}: OU ${unit.id} is its own ancestor`);
+      seen.add(at);
+    }
+  }
+  for (const placed of tree.accounts ?? []) {
+    const account = findAccount(next, placed.accountId);
+    if (!account) throw new Error(`AwsSandbox.${method}: account ${placed.accountId} is not in the sandbox`);
+    if (placed.parentId !== undefined && placed.parentId !== root && !parentOf.has(placed.parentId)) {
+      throw new Error(`AwsSandbox.${method}: account ${placed.accountId}'s parent ${placed.parentId} is not an OU of the organization`);
+    }
+    if (placed.parentId === undefined || placed.parentId === root) delete account.parentId;
+    else account.parentId = placed.parentId;
+    if (placed.state !== undefined) account.state = placed.state;
+    if (placed.left !== undefined) account.left = placed.left;
   }
 }

@@ -139,6 +139,18 @@ const accountSchema = z.object({
   policies: z.record(z.string(), managedPolicySchema),
   users: z.record(z.string(), userSchema),
   secrets: z.array(secretSchema),
+  /** Its parent in the organization's tree: an OU id; absent: the root. */
+  parentId: z.string().optional(),
+  /** True once the account left the organization (RemoveAccountFromOrganization): it stays in the sandbox, not in the organization. */
+  left: z.boolean().optional(),
+});
+
+/** An organizational unit (Organizations API reference, OrganizationalUnit). */
+const organizationalUnitSchema = z.object({
+  id: z.string().regex(/^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$/),
+  name: z.string(),
+  /** The root's id or another OU's. */
+  parentId: z.string().regex(/^(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})$/),
 });
 
 const sessionSchema = z.object({
@@ -196,6 +208,13 @@ const stateSchema = z.object({
   partition: partitionSchema,
   propagationSeconds: z.number().min(0),
   organizationId: z.string(),
+  /** The organization's root id (`r-…`); absent in states saved before OUs were modelled: derived from the organization id. */
+  rootId: z
+    .string()
+    .regex(/^r-[0-9a-z]{4,32}$/)
+    .optional(),
+  /** The organizational units, in no particular order; states saved before OUs were modelled have none. */
+  organizationalUnits: z.array(organizationalUnitSchema).default([]),
   /** The principal of calls made outside `asPrincipal` with credentials the sandbox did not issue, if any. */
   defaultPrincipalArn: z.string().optional(),
   accounts: z.record(z.string(), accountSchema),
@@ -229,6 +248,8 @@ export type SecretVersionState = z.infer<typeof secretVersionSchema>;
 export type AccountState = z.infer<typeof accountSchema>;
 /** An STS session issued by AssumeRole. */
 export type SessionState = z.infer<typeof sessionSchema>;
+/** An organizational unit. */
+export type OrganizationalUnitState = z.infer<typeof organizationalUnitSchema>;
 /** A CreateAccount / CreateGovCloudAccount request, as DescribeCreateAccountStatus reports it. */
 export type CreateAccountStatusState = z.infer<typeof createAccountStatusSchema>;
 /** An S3 object. */
@@ -247,6 +268,11 @@ export interface SandboxJson {
 }
 
 const jsonSchema = z.object({ formatVersion: z.literal(1), clockMs: z.number(), state: stateSchema });
+
+/** The organization's root id: the saved one, else one derived from the organization id (`o-abcd…` → `r-abcd`). */
+export function rootIdOf(state: SandboxState): string {
+  return state.rootId ?? `r-${state.organizationId.slice(2, 6)}`;
+}
 
 /** Lower-cased lookup key for IAM names, which are unique regardless of case. */
 export function nameKey(name: string): string {

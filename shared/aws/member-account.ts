@@ -4,6 +4,7 @@
  * Accounts of another partition (GovCloud) are reached with that partition's stored credentials.
  */
 import { IAMClient } from '@aws-sdk/client-iam';
+import { pickEnv, readEnv } from '../config';
 import { GetCallerIdentityCommand, STSClient, STSServiceException } from '@aws-sdk/client-sts';
 import {
   AccountNotActiveError,
@@ -88,7 +89,17 @@ function isAssumeRoleRefused(error: unknown): boolean {
 }
 
 /**
- * Reaches the member account: assumes the target's member access role, or, when STS refuses it (`AccessDenied`),
+ * True for the management account of the automation's own organization when `OnboardManagementAccount` is true:
+ * it is reached with the function's own credentials.
+ */
+function isOnboardedManagementAccount(target: OnboardingTarget, access: PartitionAccess): boolean {
+  const env = readEnv(pickEnv('MANAGEMENT_ACCOUNT_ID', 'ONBOARD_MANAGEMENT_ACCOUNT'));
+  return access.credentials === undefined && env.ONBOARD_MANAGEMENT_ACCOUNT && target.accountId === env.MANAGEMENT_ACCOUNT_ID;
+}
+
+/**
+ * Reaches the member account (the management account, with `OnboardManagementAccount=true`, with the function's own
+ * credentials): assumes the target's member access role, or, when STS refuses it (`AccessDenied`),
  * the alternate one (a Control Tower account has `AWSControlTowerExecution`, an account created by Organizations
  * `OrganizationAccountAccessRole`, an enrolled one may have both). Other errors are not retried with the alternate.
  *
@@ -105,6 +116,11 @@ function isAssumeRoleRefused(error: unknown): boolean {
 export async function reachMemberAccount(target: OnboardingTarget, step: string): Promise<MemberAccountAccess> {
   const context = { accountId: target.accountId, step };
   const access = await partitionAccess(target.partition, context);
+  if (isOnboardedManagementAccount(target, access)) {
+    // No access role in the management account: the function's own role acts there, granted only on the Datadog
+    // role and policy names (template.yaml, condition OnboardsManagementAccount).
+    return { iam: new IAMClient({ region: access.iamRegion }), accessRoleName: target.memberAccessRoleName };
+  }
   const tried: string[] = [];
   let refusal: unknown;
   for (const accessRoleName of accessRoleNamesOf(target)) {

@@ -24,7 +24,7 @@ const STEP = 'DetectDrift';
 export type DetectDriftResult = Omit<DetectDriftInput, 'expected'>;
 
 /** The deployment's defaults: those of ResolveTarget, the organization's partition and the Datadog user's name. */
-export type DetectDriftDefaults = TargetDefaults & { partition: Partition; userName: string };
+export type DetectDriftDefaults = Omit<TargetDefaults, 'scope'> & { partition: Partition; userName: string };
 
 function datadogStatementOf(document: PolicyDocument): string | undefined {
   const statement = document.Statement.find((candidate) => candidate.Sid === DATADOG_STATEMENT_SID);

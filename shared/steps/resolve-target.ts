@@ -6,8 +6,10 @@
 import { acquireLease } from '../aws/account-records';
 import { ownPartition } from '../aws/partition-credentials';
 import { authTypeFor, type DatadogSite } from '../datadog-sites';
-import { InvalidInputError } from '../errors';
+import { ancestorsOf } from '../aws/organization-tree';
+import { AccountOutOfScopeError, InvalidInputError } from '../errors';
 import { parseExecutionInput, type ExecutionInput } from '../onboarding/execution-input';
+import { needsAncestors, scopeOf, type Scope } from '../onboarding/scope';
 import type { ResolveTargetInput } from '../onboarding/step-inputs';
 import type { OnboardingTarget } from '../onboarding/target';
 import type { Partition } from '../partitions';
@@ -33,6 +35,8 @@ export interface TargetDefaults {
   memberAccessRoleName: string;
   controlTowerAccessRoleName: string;
   attachSecurityAudit: boolean;
+  /** Which accounts the deployment onboards (the scope parameters). */
+  scope: Scope;
 }
 
 /** Output: the state the rest of the execution works on. */
@@ -42,6 +46,8 @@ export interface ResolveTargetResult {
   context?: ExecutionInput['context'];
   /** The execution holding the account's lease (another one onboards the account), or `null` when this one goes ahead. */
   concurrentExecutionArn: string | null;
+  /** Present when a lifecycle event names an account the scope leaves out: the execution ends `skipped` with the reason. */
+  outOfScope?: { reason: string };
 }
 
 /**
@@ -50,7 +56,7 @@ export interface ResolveTargetResult {
  * hint (Control Tower's execution role, `AWSControlTowerExecution` by default, for Control Tower events; the
  * Organizations role otherwise); the other configured role is the alternate.
  */
-export function applyDefaults(input: ExecutionInput, defaults: TargetDefaults & { partition: Partition }): OnboardingTarget {
+export function applyDefaults(input: ExecutionInput, defaults: Omit<TargetDefaults, 'scope'> & { partition: Partition }): OnboardingTarget {
   const partition = input.partition ?? defaults.partition;
   const datadogSite = input.datadogSite ?? defaults.datadogSite;
   const byControlTower = input.trigger?.source === 'aws.controltower';
@@ -90,6 +96,37 @@ function checkRoleNames(target: OnboardingTarget, defaults: TargetDefaults): voi
 }
 
 /**
+ * Applies the deployment's scope to the target (shared/onboarding/scope.ts). The account's OU path is read
+ * (Organizations ListParents) only when an OU rule needs it. An account of another partition is not in this
+ * organization's tree: only `ExcludeAccounts` applies to it.
+ *
+ * @returns `undefined` when the account is in scope, else the reason it is not.
+ * @throws AccountOutOfScopeError when a console replay (no trigger) names an account out of scope: an explicit
+ *   request is refused with the reason, not skipped silently.
+ * @throws AccountNotInOrganizationError when an OU rule applies and Organizations does not know the account.
+ */
+export async function outOfScopeReason(
+  target: OnboardingTarget,
+  executionInput: ExecutionInput,
+  scope: Scope,
+): Promise<string | undefined> {
+  const ownOrganization = target.partition === ownPartition();
+  const applicable = ownOrganization ? scope : { ...scope, includeOrganizationalUnits: [], excludeOrganizationalUnits: [] };
+  const ancestorIds = needsAncestors(applicable) ? await ancestorsOf(target.accountId) : [];
+  const decision = scopeOf({ accountId: target.accountId, ancestorIds }, applicable);
+  if (decision.inScope) return undefined;
+  if (!executionInput.trigger) {
+    throw new AccountOutOfScopeError(`out of scope: ${decision.reason}`, {
+      accountId: target.accountId,
+      step: STEP,
+      remedy:
+        'Change the IncludeOrganizationalUnits, ExcludeOrganizationalUnits, ExcludeAccounts or OnboardManagementAccount parameter to onboard it',
+    });
+  }
+  return decision.reason;
+}
+
+/**
  * Resolves the target of an execution and takes the account's lease for {@link LEASE_SECONDS} (one conditional
  * write, whatever the number of running executions). A retried ResolveTarget of the same execution gets it again.
  *
@@ -97,12 +134,24 @@ function checkRoleNames(target: OnboardingTarget, defaults: TargetDefaults): voi
  *   lease's holder.
  * @throws InvalidInputError for a malformed execution input (one line naming the field) or a role name the
  *   functions may not use, before anything is changed (no lease is taken).
- * @throws the SDK's errors when DynamoDB fails (throttling is retried by the state machine).
+ * @throws AccountOutOfScopeError for a console replay of an account out of scope (a lifecycle event's is skipped:
+ *   `outOfScope` in the output).
+ * @throws the SDK's errors when DynamoDB or Organizations fails (throttling is retried by the state machine).
  */
 export async function resolveTarget(input: ResolveTargetInput, defaults: TargetDefaults): Promise<ResolveTargetResult> {
   const executionInput = parseExecutionInput(input.input);
   const target = applyDefaults(executionInput, { ...defaults, partition: ownPartition() });
   checkRoleNames(target, defaults);
+  const outOfScope = await outOfScopeReason(target, executionInput, defaults.scope);
+  if (outOfScope !== undefined) {
+    return {
+      target,
+      trigger: executionInput.trigger,
+      context: executionInput.context,
+      concurrentExecutionArn: null,
+      outOfScope: { reason: outOfScope },
+    };
+  }
   const lease = await acquireLease(target.accountId, input.executionArn, LEASE_SECONDS);
   const concurrentExecutionArn = lease.acquired ? null : lease.holder;
   return { target, trigger: executionInput.trigger, context: executionInput.context, concurrentExecutionArn };

@@ -68,6 +68,8 @@ describe('Function: provisionRoleStep', () => {
     process.env.VALIDATOR_ROLE_ARN = VALIDATOR;
     process.env.ALLOW_ROLE_TAKEOVER = 'false';
     process.env.MAX_VALIDATION_SECONDS = '900';
+    process.env.MANAGEMENT_ACCOUNT_ID = '111122223333';
+    process.env.ONBOARD_MANAGEMENT_ACCOUNT = 'false';
     sts
       .on(AssumeRoleCommand)
       .resolves({ Credentials: { AccessKeyId: 'ASIAMEMBER', SecretAccessKey: 's', SessionToken: 't', Expiration: new Date() } });
@@ -280,6 +282,27 @@ describe('Function: provisionRoleStep', () => {
 
       await expect(provisionRoleStep(bothRoles())).rejects.toMatchObject({ name: 'MemberAccountAccessError' });
     });
+  });
+
+  it('reaches the management account with its own role, only with OnboardManagementAccount=true', async () => {
+    // Prepare
+    iam.on(GetPolicyCommand).rejects(noSuchEntity());
+    iam.on(GetRoleCommand).rejects(noSuchEntity());
+    iam.on(CreateRoleCommand).resolves({ Role: { Arn: 'arn:aws:iam::111122223333:role/DatadogIntegrationRole' } as never });
+    iam.on(ListAttachedRolePoliciesCommand).resolves({ AttachedPolicies: [] });
+    process.env.ONBOARD_MANAGEMENT_ACCOUNT = 'true';
+
+    // Act
+    await provisionRoleStep(event({ target: aTarget({ accountId: '111122223333' }) }));
+
+    // Assess: no access role assumed, the role created with the function's own credentials.
+    expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(0);
+    expect(iam.commandCalls(CreateRoleCommand)).toHaveLength(1);
+
+    // Without the parameter, the management account is reached like any other (through an access role).
+    process.env.ONBOARD_MANAGEMENT_ACCOUNT = 'false';
+    await provisionRoleStep(event({ target: aTarget({ accountId: '111122223333' }) }));
+    expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(1);
   });
 
   it('fails with the member access role and a remedy when STS refuses it', async () => {

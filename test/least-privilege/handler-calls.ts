@@ -181,6 +181,12 @@ export function expectedCalls(environment: CallEnvironment): Record<string, Expe
         'dynamodb:GetItem',
         'read the lease holder when the refused write does not return the item (shared/aws/account-records.ts; dynalite returns none)',
       ),
+      {
+        action: 'organizations:ListParents',
+        resource: '*',
+        purpose:
+          "read the account's OU path for the scope parameters (shared/aws/organization-tree.ts ancestorsOf); the action has no resource type",
+      },
     ],
     LookUpRegistrationFunction: [readKeys],
     ProvisionRoleFunction: reachMember,

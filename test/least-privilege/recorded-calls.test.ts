@@ -56,12 +56,15 @@ function replay(name: string, accountId: string, options: { partition?: Partitio
   return { console: { accountId, ...options }, name };
 }
 
-type Scenario = 'lifecycle' | 'replays' | 'unreachable' | 'otherPartitionRole' | 'accessKeys' | 'accountRequest' | 'rotation';
+type Scenario = 'lifecycle' | 'scope' | 'replays' | 'unreachable' | 'otherPartitionRole' | 'accessKeys' | 'accountRequest' | 'rotation';
 
 /** A rotation of the account's key secret, as Secrets Manager runs it. */
 function rotation(accountId: string): Delivery {
   return { rotation: { accountId } };
 }
+
+/** An account onboarded with a scope parameter set. */
+const SCOPED_ACCOUNT_ID = '121212121212';
 
 /** The accounts the sample CreateGovCloudAccount request creates: a commercial one and its GovCloud twin. */
 const REQUESTED = { commercial: '333344445555', govCloud: '666677778888' };
@@ -88,6 +91,12 @@ async function recordScenariosOnce(
   const organizations = lifecycleEvent('organizations-create-account-result.json', partition);
   // A Control Tower account, its event delivered twice while onboarding and once more afterwards.
   const lifecycle = await recordOnboarding({ partition, deliveries: [[controlTower, controlTower], [controlTower]] });
+  // Scope with an OU rule: ResolveTarget reads the account's OU path (it is at the root, so in scope).
+  const scope = await recordOnboarding({
+    partition,
+    parameters: { ExcludeOrganizationalUnits: 'ou-ab12-99999999' },
+    deliveries: [[replay('scoped', SCOPED_ACCOUNT_ID)]],
+  });
   // An Organizations account, then two console replays of it at once.
   const replays = await recordOnboarding({
     partition,
@@ -205,7 +214,7 @@ async function recordScenariosOnce(
       ...controlTowerKeys,
     ],
   });
-  return { lifecycle, replays, unreachable, otherPartitionRole, accessKeys, accountRequest, rotation: rotationRun };
+  return { lifecycle, scope, replays, unreachable, otherPartitionRole, accessKeys, accountRequest, rotation: rotationRun };
 }
 
 /** Own-role calls that no entry of the function's table covers. */
@@ -391,7 +400,7 @@ describe.each(SIMULATED_PARTITIONS)('Handlers run in the sandbox, partition %s',
 
   it('went through the paths it means to exercise', () => {
     // Prepare
-    const { lifecycle, replays, unreachable, otherPartitionRole, accessKeys } = runs[partition];
+    const { lifecycle, scope, replays, unreachable, otherPartitionRole, accessKeys } = runs[partition];
     const other = OTHER_PARTITION[partition];
 
     // Assess
@@ -402,6 +411,8 @@ describe.each(SIMULATED_PARTITIONS)('Handlers run in the sandbox, partition %s',
     ]);
     expect(lifecycle.executions.map((execution) => execution.status)).toEqual(['SUCCEEDED', 'SUCCEEDED']);
     expect(replays.executions.map((execution) => execution.status)).toEqual(['SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED']);
+    expect(scope.executions.map((execution) => execution.status)).toEqual(['SUCCEEDED']);
+    expect(scope.calls.filter((call) => call.action === 'organizations:ListParents')).toHaveLength(1);
     expect(unreachable.executions.map((execution) => [execution.status, execution.error])).toEqual([
       ['FAILED', 'MemberAccountAccessError'],
     ]);
