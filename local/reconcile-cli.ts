@@ -2,20 +2,26 @@
  * `npm start -- reconcile [--state FILE] [--dry-run] [--account-id ID]… [--json] [--dump]`: one reconciliation of the
  * local organization (the state file's, else a new one), its summary on stdout, the state saved back.
  */
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { printable } from './cli-options';
+import { applyOrgFile, datadogAccountsOf, OrgFileError, parseOrgFile } from './org-file';
 import { reconcileLocally, type LocalReconcileSummary } from './reconcile';
+import { AwsSandbox } from './sandbox';
+import { stackParameters } from './deployment';
+import { loadTemplate } from './template';
 import { checkStateWritable, loadState, saveState, StateFileError } from './state-file';
 import { lockStateFile } from './state-lock';
 
 /** The help of the subcommand. */
-export const RECONCILE_USAGE = `usage: npm start -- reconcile [--state FILE] [--dry-run] [--account-id ID]… [--json] [--dump]
+export const RECONCILE_USAGE = `usage: npm start -- reconcile [--org FILE] [--state FILE] [--dry-run] [--account-id ID]… [--json] [--dump]
 
 Reconciles every account of the local organization with the local Datadog, as the ReconcileOrganization state machine
 does (plan, Distributed Map through the onboarding state machine, report).
 
 options:
+  --org FILE         the organization, applied to the sandbox (and to --state) first (see npm start -- --help)
   --state FILE       the saved state to reconcile and save back (default: a new, empty organization)
   --dry-run          the plan only: nothing is changed anywhere
   --account-id ID    only this account (repeatable)
@@ -28,7 +34,8 @@ export class ReconcileUsageError extends Error {}
 
 /** The parsed command line of the subcommand. */
 export type ReconcileCliOptions =
-  { help: true } | { help: false; stateFile?: string; dryRun: boolean; accountIds?: string[]; json: boolean; dump: boolean };
+  | { help: true }
+  | { help: false; stateFile?: string; orgFile?: string; dryRun: boolean; accountIds?: string[]; json: boolean; dump: boolean };
 
 /**
  * Parses the arguments after `reconcile`.
@@ -43,6 +50,7 @@ export function parseReconcileCommandLine(argv: string[], cwd: string): Reconcil
       allowPositionals: false,
       options: {
         state: { type: 'string' },
+        org: { type: 'string' },
         'dry-run': { type: 'boolean', default: false },
         'account-id': { type: 'string', multiple: true },
         json: { type: 'boolean', default: false },
@@ -62,11 +70,28 @@ export function parseReconcileCommandLine(argv: string[], cwd: string): Reconcil
   return {
     help: false,
     ...(parsed.values.state ? { stateFile: path.resolve(cwd, parsed.values.state) } : {}),
+    ...(parsed.values.org ? { orgFile: path.resolve(cwd, parsed.values.org) } : {}),
     dryRun: parsed.values['dry-run'],
     ...(accountIds ? { accountIds } : {}),
     json: parsed.values.json,
     dump: parsed.values.dump,
   };
+}
+
+/**
+ * Reads and checks an `--org` file.
+ *
+ * @throws ReconcileUsageError naming the file and what is wrong.
+ */
+function readOrg(file: string) {
+  try {
+    return parseOrgFile(JSON.parse(readFileSync(file, 'utf8')));
+  } catch (error) {
+    if (error instanceof OrgFileError || error instanceof SyntaxError)
+      throw new ReconcileUsageError(`--org ${file}: ${printable(error.message)}`);
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new ReconcileUsageError(`--org ${file}: no such file`);
+    throw error;
+  }
 }
 
 /** The summary in lines for a person. */
@@ -109,18 +134,34 @@ export async function reconcileCommand(
   const release = options.stateFile ? lockStateFile(options.stateFile) : undefined;
   try {
     const state = options.stateFile ? loadState(options.stateFile) : {};
+    let sandbox = state.sandbox;
+    let datadogAccounts = state.datadogAccounts;
+    if (options.orgFile) {
+      const org = readOrg(options.orgFile);
+      sandbox ??= new AwsSandbox({ managementAccountId: org.managementAccountId });
+      try {
+        applyOrgFile(sandbox, org, {
+          managementAccountId: sandbox.managementAccountId,
+          defaultAccessRoleName: stackParameters(loadTemplate())('MemberAccessRoleName'),
+        });
+      } catch (error) {
+        if (error instanceof OrgFileError) throw new ReconcileUsageError(`--org ${options.orgFile}: ${printable(error.message)}`);
+        throw error;
+      }
+      datadogAccounts = datadogAccountsOf(org, datadogAccounts);
+    }
     const summary = await reconcileLocally({
-      sandbox: state.sandbox,
-      datadogAccounts: state.datadogAccounts,
+      sandbox,
+      datadogAccounts,
       accountRecords: state.accountRecords,
       dryRun: options.dryRun,
       accountIds: options.accountIds,
       dump: options.dump,
     });
     io.stdout(options.json ? `${JSON.stringify(summary, null, 2)}\n` : `${describeReconciliation(summary)}\n`);
-    if (options.stateFile && state.sandbox) {
+    if (options.stateFile && sandbox) {
       try {
-        saveState(options.stateFile, state.sandbox, summary.datadogAccounts, summary.accountRecords);
+        saveState(options.stateFile, sandbox, summary.datadogAccounts, summary.accountRecords);
       } catch (error) {
         if (!(error instanceof StateFileError)) throw error;
         io.stderr(`npm start: ${error.message}\n`);
