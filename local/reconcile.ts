@@ -93,6 +93,9 @@ export async function reconcileLocally(options: LocalReconcileOptions = {}): Pro
   const bucket = String(resolution.resources.ReconciliationBucket);
   // Step Functions' own S3 calls (ItemReader, ResultWriter) are made as the state machine's role.
   const stateMachineRole = `arn:${names.partition}:sts::${names.accountId}:assumed-role/${names.stackName}-ReconcileOrganizationStateMachineRole/states`;
+  const scheduler = new ExecutionScheduler(sandbox.clock);
+  // A function waiting out a 429 parks its execution on the shared clock, as a Wait state does.
+  functions.setWait(scheduler.sleepMs);
   sandbox.install();
   onboarding.install();
   try {
