@@ -89,6 +89,12 @@ export function describeSummary(summary: LocalRunSummary): string {
       if (role) lines.push(`IAM: role ${role.roleName} with ${role.attachedPolicyArns.join(', ')}`);
     }
   }
+  if (summary.outcome === 'offboarded' && summary.offboarding) {
+    const { registration, keySecret, memberResources } = summary.offboarding as Record<string, { action?: string; reason?: string }>;
+    lines.push(`Datadog registration: ${registration?.action}${registration?.reason ? ` (${registration.reason})` : ''}`);
+    lines.push(`access-key secret: ${keySecret?.action}`);
+    lines.push(`member account resources: ${memberResources?.action}${memberResources?.reason ? ` (${memberResources.reason})` : ''}`);
+  }
   lines.push(`Datadog registrations held: ${summary.datadogAccounts.length}`);
   lines.push(mutatingCallsLine(summary));
   return lines.join('\n');

@@ -2,7 +2,7 @@
  * `npm start -- [EVENT.json] [options]`: runs a lifecycle event or a console replay input through the whole
  * onboarding flow locally (no AWS, no Docker) and prints a summary. `npm start -- --help` lists the options.
  *
- * Exit codes: 0 onboarded or ignored, 1 failed, 2 rejected input (one line on stderr).
+ * Exit codes: 0 onboarded, offboarded or ignored, 1 failed, 2 rejected input (one line on stderr).
  */
 import { ReconcileUsageError, reconcileCommand } from './reconcile-cli';
 import { readFileSync } from 'node:fs';
@@ -168,7 +168,7 @@ async function run(options: CliOptions, io: CliIo): Promise<number> {
  *
  * @param argv - the arguments after `npm start --`.
  * @param io - where output goes, where the user stands and the environment (the process's, when run by npm).
- * @returns the exit code: 0 onboarded or ignored (or `--help`), 1 failed, 2 rejected input.
+ * @returns the exit code: 0 onboarded, offboarded or ignored (or `--help`), 1 failed, 2 rejected input.
  *
  * @example
  * ```ts

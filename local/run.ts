@@ -10,7 +10,7 @@ import type { FaultPlan } from './faults';
 import type { LocalNames } from './functions';
 import { accessRolesOf, originOf, seedMemberAccount, type MemberOrigin, type StackContext } from './organization';
 import { AwsSandbox, type SandboxDump } from './sandbox';
-import { runExecution, LocalExecutions, type LocalExecution, type ProgressListener } from './step-functions';
+import { runExecution, LocalExecutions, type LocalExecution, type ProgressEvent, type ProgressListener } from './step-functions';
 import { eventTarget, loadDefinition, loadTemplate, type Template } from './template';
 import type { DatadogSite } from '../shared/datadog-sites';
 import { decideLifecycleEvent } from '../shared/events/lifecycle-event';
@@ -62,11 +62,17 @@ type CountedService = 'iam' | 'sts' | 'organizations' | 'secretsmanager' | 's3' 
 
 /** The result of a local run: the `--json` document of `npm start`. */
 export interface LocalRunSummary {
-  outcome: 'onboarded' | 'ignored' | 'rejected' | 'failed';
+  outcome: 'onboarded' | 'offboarded' | 'ignored' | 'rejected' | 'failed';
   accountId?: string;
   partition?: Partition;
   reason?: string;
   validationAttempts: number;
+  /**
+   * Virtual seconds from the end of provisioning (ProvisionRole, ProvisionAccessKey) to the validation attempt that
+   * succeeded: how long IAM propagation held the onboarding up, waits included. Absent when no validation succeeded
+   * (the execution failed, or the role or key needed none).
+   */
+  validatedAfterSeconds?: number;
   /** How Datadog authenticates to the account: `role` or `access_keys`. */
   authType?: 'role' | 'access_keys';
   /** The member access role the automation reached the account through (the event's hint, or the alternate). */
@@ -74,6 +80,8 @@ export interface LocalRunSummary {
   /** The registration: role and external ID with role delegation, the access key's id with access keys (others `null`). */
   datadog?: { accountConfigId: string; roleName: string | null; externalId: string | null; accessKeyId?: string | null };
   executionName?: string;
+  /** An offboarding: what was removed, and what was kept and why (the execution's output). */
+  offboarding?: { registration: unknown; keySecret: unknown; memberResources: unknown };
   sandbox: SandboxDump;
   /** Registrations the embedded Datadog holds at the end (empty with `datadogUrl`). */
   datadogAccounts: DatadogAccountRecord[];
@@ -91,7 +99,15 @@ export interface LocalRunSummary {
   /** For an event that onboards several accounts (a GovCloud request), or a concurrent delivery that started one: each execution. */
   onboardings?: Pick<
     LocalRunSummary,
-    'accountId' | 'partition' | 'outcome' | 'authType' | 'memberAccessRoleName' | 'validationAttempts' | 'datadog' | 'reason'
+    | 'accountId'
+    | 'partition'
+    | 'outcome'
+    | 'authType'
+    | 'memberAccessRoleName'
+    | 'validationAttempts'
+    | 'validatedAfterSeconds'
+    | 'datadog'
+    | 'reason'
   >[];
 }
 
@@ -156,6 +172,9 @@ function impliedMembers(
     return [
       { accountId: replayInput.accountId, partition: replayInput.partition ?? (names.partition as Partition), origin: 'organizations' },
     ];
+  if (decision?.action === 'offboard') {
+    return [{ accountId: decision.accountId, partition: decision.partition, origin: originOf(decision.trigger) }];
+  }
   if (decision?.action !== 'onboard') return [];
   const members: Member[] = [
     {
@@ -178,6 +197,9 @@ function requestedMembers(names: LocalNames): Member[] {
 
 type ExecutionOutput = {
   outcome?: string;
+  registration?: unknown;
+  keySecret?: unknown;
+  memberResources?: unknown;
   reason?: string;
   runningExecutionArn?: string;
   accountId?: string;
@@ -206,6 +228,23 @@ function validationAttemptsIn(execution: LocalExecution): number {
   return entered === undefined ? 0 : (typeof before === 'number' ? before : 0) + 1;
 }
 
+/** The states that provision what the validation loop then waits for. */
+const PROVISIONING_STATES = new Set(['ProvisionRole', 'ProvisionAccessKey']);
+
+/**
+ * Virtual seconds from the end of provisioning to the successful validation attempt, read from the execution's events
+ * (each carries the sandbox's virtual time), or `undefined` when no attempt succeeded after a provisioning.
+ */
+export function validatedAfterSecondsIn(events: readonly ProgressEvent[]): number | undefined {
+  const exited = (states: Set<string>) => events.filter((event) => event.type === 'StateExited' && states.has(event.state ?? ''));
+  const provisioned = exited(PROVISIONING_STATES).pop();
+  const validated = exited(VALIDATION_STATES).find(
+    (event) => (event.output as { validation?: { assumable?: unknown } } | undefined)?.validation?.assumable === true,
+  );
+  if (provisioned?.clockMs === undefined || validated?.clockMs === undefined) return undefined;
+  return (validated.clockMs - provisioned.clockMs) / 1000;
+}
+
 /** What one execution came to, or `undefined` for a request execution (its onboardings report for it). */
 function executionSummary(done: LocalExecution, names: LocalNames): ExecutionResult | undefined {
   const output = done.output as ExecutionOutput | undefined;
@@ -219,6 +258,16 @@ function executionSummary(done: LocalExecution, names: LocalNames): ExecutionRes
       executionName: done.name,
     };
   }
+  if (done.status === 'SUCCEEDED' && output?.outcome === 'offboarded') {
+    return {
+      outcome: 'offboarded',
+      accountId: output.accountId,
+      partition: output.partition,
+      reason: output.reason,
+      offboarding: { registration: output.registration, keySecret: output.keySecret, memberResources: output.memberResources },
+      executionName: done.name,
+    };
+  }
   // Input ResolveTarget refuses is rejected input, as the CLI promises (exit 2): nothing was changed.
   // So is a console replay of an account out of scope.
   const rejected = done.status === 'FAILED' && (done.error === 'InvalidInputError' || done.error === 'AccountOutOfScopeError');
@@ -228,6 +277,7 @@ function executionSummary(done: LocalExecution, names: LocalNames): ExecutionRes
     partition: output?.partition ?? (done.input as { partition?: Partition }).partition ?? (names.partition as Partition),
     reason: done.status === 'FAILED' ? `${done.error}: ${causeMessage(done.cause)}` : undefined,
     validationAttempts: output?.validationAttempts ?? validationAttemptsIn(done),
+    validatedAfterSeconds: validatedAfterSecondsIn(done.events ?? []),
     authType: output?.authType,
     memberAccessRoleName: output?.memberAccessRoleName,
     datadog: output?.datadog && {
@@ -349,6 +399,10 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunSumm
   const stack: StackContext = { names, parameter: stackParameters(template, options.parameters) };
   const seed = (member: Member) => seedMemberAccount(sandbox, stack, { ...member, accessRoleNames: accessRolesOf(stack, member.origin) });
   members.forEach(seed);
+  if (decision?.action === 'offboard' && decision.cause === 'closed') {
+    // What Organizations shows once the closure was requested, and once it completed (Organizations API reference, CloseAccount).
+    sandbox.setAccountState(decision.accountId, decision.trigger.eventName === 'CloseAccount' ? 'PENDING_CLOSURE' : 'SUSPENDED');
+  }
   if (decision?.action === 'resolve-request' && sandbox.dump().accounts[LOCAL_REQUESTED_ACCOUNTS.commercial] === undefined) {
     sandbox.addCreateAccountStatus({
       id: decision.requestId,
@@ -420,7 +474,7 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunSumm
       const result = await pending;
       return concurrentDelivery ? { ...result, concurrentDelivery } : result;
     };
-    const memberAccountId = decision?.action === 'onboard' ? decision.accountId : replayInput?.accountId;
+    const memberAccountId = decision?.action === 'onboard' || decision?.action === 'offboard' ? decision.accountId : replayInput?.accountId;
     if (results.length === 0) {
       return await withConcurrent(
         summary({
@@ -436,13 +490,24 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunSumm
     return {
       ...(await withConcurrent(summary(failed ?? results[0]))),
       onboardings: results.map(
-        ({ accountId, partition, outcome, authType, memberAccessRoleName, validationAttempts, datadog, reason }) => ({
+        ({
+          accountId,
+          partition,
+          outcome,
+          authType,
+          memberAccessRoleName,
+          validationAttempts,
+          validatedAfterSeconds,
+          datadog,
+          reason,
+        }) => ({
           accountId,
           partition,
           outcome,
           authType,
           memberAccessRoleName,
           validationAttempts: validationAttempts ?? 0,
+          ...(validatedAfterSeconds === undefined ? {} : { validatedAfterSeconds }),
           datadog,
           ...(reason ? { reason } : {}),
         }),

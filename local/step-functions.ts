@@ -142,6 +142,11 @@ export interface ProgressEvent {
   output?: unknown;
   error?: string;
   cause?: string;
+  /**
+   * The sandbox's virtual time when the event was reported, epoch milliseconds (a Wait state's `StateEntered` comes
+   * after its seconds have passed), so times within an execution, e.g. from provisioning to validation, can be read.
+   */
+  clockMs?: number;
 }
 
 type StateDefinition = {
@@ -524,6 +529,7 @@ async function executeOnce(
         output: state?.output,
         error: entry.Error,
         cause: entry.Cause,
+        clockMs: clock.now(),
       });
     }
   })();

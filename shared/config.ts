@@ -128,6 +128,13 @@ export const ENV = {
   /** Days between rotations of an access key (parameter `AccessKeyRotationDays`). */
   ACCESS_KEY_ROTATION_DAYS: z.coerce.number().int().min(1).max(1000),
   /**
+   * What offboarding removes (parameter `OffboardingMode`): `registration` (this tool's Datadog registration and the
+   * access-key secret), `everything` (also the role, policies, user and keys in reachable member accounts), `none`.
+   */
+  OFFBOARDING_MODE: z.enum(['registration', 'everything', 'none']).default('registration'),
+  /** Whether offboarding also deletes registrations this tool adopted rather than created (parameter `OffboardAdoptedRegistrations`). */
+  OFFBOARD_ADOPTED_REGISTRATIONS: booleanFlag.default(false),
+  /**
    * Name of the DynamoDB table of account records and leases (`AccountsTable`): 3-255 of letters, digits, `_.-`
    * (DynamoDB developer guide, "Naming rules").
    */

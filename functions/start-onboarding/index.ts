@@ -1,6 +1,8 @@
 /**
- * StartOnboarding: the EventBridge target. Recognises lifecycle events that created an account and starts the
- * onboarding state machine for it; everything else is logged with the reason and changes nothing.
+ * StartOnboarding: the EventBridge target. Recognises lifecycle events that created or moved an account and starts
+ * the onboarding state machine for it, or, for an account closed or gone from the organization, the same state
+ * machine with `action: 'offboard'` (execution `offboard-<accountId>`); everything else is logged with the reason and
+ * changes nothing.
  *
  * Unlike the steps, the event is not parsed by Powertools Parser (its EventBridge envelope and schema): an event that
  * does not match must be answered `ignored` or `rejected` with a reason, not thrown (EventBridge would retry it into
@@ -18,6 +20,7 @@ const sfn = new SFNClient({});
 /** What the starter did with an event. */
 export type StartOnboardingResult =
   | ({ accountId: string; govCloud?: { accountId: string } & StartOutcome } & StartOutcome)
+  | ({ accountId: string; action: 'offboard' } & StartOutcome)
   | ({ requestId: string } & StartOutcome)
   | { outcome: 'ignored' | 'rejected'; reason: string };
 
@@ -33,6 +36,8 @@ export type StartOnboardingResult =
  * ```ts
  * await startOnboarding(controlTowerCreateManagedAccountEvent); // SUCCEEDED
  * // { accountId: '444455556666', outcome: 'started', executionArn: 'arn:<partition>:states:…:execution:…-onboarding:onboard-444455556666' }
+ * await startOnboarding(closeAccountResultEvent);
+ * // { accountId: '555566667777', action: 'offboard', outcome: 'started', executionArn: '…:execution:…-onboarding:offboard-555566667777' }
  * await startOnboarding(failedEvent);
  * // { outcome: 'ignored', reason: 'CreateManagedAccount for account 444455556666 is in state FAILED' }
  * ```
@@ -54,6 +59,17 @@ export async function startOnboarding(event: unknown): Promise<StartOnboardingRe
     const outcome = await startOnce(sfn, STATE_MACHINE_ARN, `request-${requestId}`, { createAccountRequestId: requestId, trigger });
     logger.info('account request execution', { requestId, eventName: trigger.eventName, ...outcome });
     return { requestId, ...outcome };
+  }
+  if (decision.action === 'offboard') {
+    const { accountId, partition, trigger, reason } = decision;
+    const outcome = await startOnboardingExecution(
+      sfn,
+      STATE_MACHINE_ARN,
+      { accountId, partition, action: 'offboard', reason, trigger },
+      trigger.eventId,
+    );
+    logger.info('offboarding execution', { accountId, eventName: trigger.eventName, ...outcome });
+    return { accountId, action: 'offboard', ...outcome };
   }
   const { accountId, partition, trigger, context, govCloudAccountId } = decision;
   const outcome = await startOnboardingExecution(sfn, STATE_MACHINE_ARN, { accountId, partition, trigger, context }, trigger.eventId);

@@ -32,6 +32,7 @@ export const RATE_LIMIT_GROUP_OF: Record<DatadogOperation, RateLimitGroup> = {
   ListAWSAccounts: 'aws_accounts_read',
   CreateAWSAccount: 'aws_accounts_write',
   UpdateAWSAccount: 'aws_accounts_write',
+  DeleteAWSAccount: 'aws_accounts_write',
   CreateNewAWSExternalID: 'aws_accounts_write',
   GetAWSIntegrationIAMPermissionsStandard: 'aws_iam_permissions',
 };

@@ -117,6 +117,17 @@ function routes(store: AccountStore): Route[] {
       },
     },
     {
+      method: 'DELETE',
+      pattern: account,
+      operation: 'DeleteAWSAccount',
+      auth: true,
+      // 204 without a body, as Datadog's v2 API answers DeleteAWSAccount.
+      handle: (context) => {
+        store.remove(configId(context));
+        return { status: 204, body: undefined };
+      },
+    },
+    {
       method: 'POST',
       pattern: new RegExp(`^${BASE}/generate_new_external_id$`),
       operation: 'CreateNewAWSExternalID',
@@ -211,7 +222,7 @@ function validateOptions(options: LocalDatadogOptions): void {
  * Starts the local Datadog AWS integration API on 127.0.0.1.
  *
  * Served (paths and methods of the client's `AWSIntegrationApi`, operation ids of Datadog's v2 spec):
- * `GET /api/v2/integration/aws/accounts[?aws_account_id=]` (ListAWSAccounts), `POST …/accounts` (CreateAWSAccount),
+ * `GET /api/v2/integration/aws/accounts[?aws_account_id=]` (ListAWSAccounts), `POST …/accounts` (CreateAWSAccount), `DELETE …/accounts/{id}` (DeleteAWSAccount),
  * `PATCH …/accounts/{aws_account_config_id}` (UpdateAWSAccount), `POST …/generate_new_external_id`
  * (CreateNewAWSExternalID), and without keys `GET …/iam_permissions/standard` (the product's snapshot of Datadog's
  * list): the operations the product calls.

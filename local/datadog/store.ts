@@ -191,6 +191,16 @@ export class AccountStore {
    * {@link EXTERNAL_ID_LIFETIME_MS} and is consumed by the first create or PATCH that uses it.
    * @returns 32 lowercase hex characters.
    */
+  /**
+   * Deletes a registration (DeleteAWSAccount).
+   *
+   * @throws 404 (Datadog's "AWS account not found") when it does not exist.
+   */
+  remove(id: string): void {
+    this.mustFind(id);
+    this.accounts.delete(id);
+  }
+
   newExternalId(): string {
     const externalId = newExternalIdValue();
     this.pendingExternalIds.set(externalId, this.now());

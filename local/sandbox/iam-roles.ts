@@ -1,6 +1,6 @@
 /**
  * IAM role operations the product calls (IAM API reference: CreateRole, GetRole, UpdateAssumeRolePolicy, TagRole,
- * AttachRolePolicy, DetachRolePolicy, ListAttachedRolePolicies).
+ * AttachRolePolicy, DetachRolePolicy, ListAttachedRolePolicies, DeleteRole).
  *
  * Every operation is authorised as `iam:<Operation>` on the role's ARN before anything else, as IAM does.
  * A new role, and a changed trust policy, take effect for STS only after the propagation delay.
@@ -8,6 +8,7 @@
 import {
   AttachRolePolicyCommand,
   CreateRoleCommand,
+  DeleteRoleCommand,
   DetachRolePolicyCommand,
   GetRoleCommand,
   ListAttachedRolePoliciesCommand,
@@ -34,7 +35,7 @@ import type { CallContext, Operation } from './operations';
 import { callerAccount, operation, requestTagContext, requireAllowed, resourceTagContext, tagList, tagRecord } from './operations';
 import { urlEncodeDocument } from './policy-documents';
 import type { AccountState, RoleState } from './state';
-import { nameKey, setEntry } from './state';
+import { deleteEntry, nameKey, setEntry } from './state';
 
 /** Default and bounds of a role's MaxSessionDuration, in seconds (IAM API reference, CreateRole). */
 const DEFAULT_MAX_SESSION_SECONDS = 3600;
@@ -140,6 +141,15 @@ export const roleOperations: Operation[] = [
     const account = await authorizeOnRole(call, input.RoleName, input.PolicyArn ? { 'iam:PolicyARN': input.PolicyArn } : {});
     const role = requireRole(account, input.RoleName);
     detachPolicy(role.attachments, input.PolicyArn);
+    return {};
+  }),
+
+  operation('DeleteRole', DeleteRoleCommand, async (input, call) => {
+    const account = await authorizeOnRole(call, input.RoleName);
+    const role = requireRole(account, input.RoleName);
+    // IAM refuses to delete a role that still has managed policies attached (IAM API reference, DeleteRole).
+    if (role.attachments.length > 0) throw iamError('DeleteConflict', 'Cannot delete entity, must detach all policies first.');
+    deleteEntry(account.roles, nameKey(role.roleName));
     return {};
   }),
 

@@ -1,6 +1,6 @@
 /**
  * IAM user and access key operations the product calls (IAM API reference: CreateUser, GetUser, TagUser,
- * AttachUserPolicy, DetachUserPolicy, ListAttachedUserPolicies, CreateAccessKey, ListAccessKeys, DeleteAccessKey).
+ * AttachUserPolicy, DetachUserPolicy, ListAttachedUserPolicies, CreateAccessKey, ListAccessKeys, DeleteAccessKey, DeleteUser).
  *
  * A user may hold at most two access keys (IAM User Guide, "IAM and AWS STS quotas"). A new key is usable only
  * after the propagation delay; until then AWS answers `InvalidClientTokenId`.
@@ -10,6 +10,7 @@ import {
   CreateAccessKeyCommand,
   CreateUserCommand,
   DeleteAccessKeyCommand,
+  DeleteUserCommand,
   DetachUserPolicyCommand,
   GetUserCommand,
   ListAccessKeysCommand,
@@ -24,7 +25,7 @@ import { newAccessKeyId, newSecretAccessKey, newUniqueId } from './ids';
 import type { CallContext, Operation } from './operations';
 import { callerAccount, operation, requestTagContext, requireAllowed, resourceTagContext, tagList, tagRecord } from './operations';
 import type { AccountState, UserState } from './state';
-import { nameKey, setEntry } from './state';
+import { deleteEntry, nameKey, setEntry } from './state';
 
 /** Access keys one user can hold. */
 export const MAX_ACCESS_KEYS = 2;
@@ -192,6 +193,17 @@ export const userOperations: Operation[] = [
     user.accessKeys = user.accessKeys.filter((candidate) => candidate !== key);
     // Still recognised afterwards, so a deleted key fails like AWS's instead of passing as an outside identity.
     call.core.state.revokedAccessKeyIds.push(key.accessKeyId);
+    return {};
+  }),
+
+  operation('DeleteUser', DeleteUserCommand, async (input, call) => {
+    const userName = checkName('userName', input.UserName, 64);
+    const account = await authorizeOnUser(call, userName);
+    const user = requireUser(account, userName);
+    // IAM refuses while the user still has access keys or attached policies (IAM API reference, DeleteUser).
+    if (user.accessKeys.length > 0) throw iamError('DeleteConflict', 'Cannot delete entity, must delete access keys first.');
+    if (user.attachments.length > 0) throw iamError('DeleteConflict', 'Cannot delete entity, must detach all policies first.');
+    deleteEntry(account.users, nameKey(user.userName));
     return {};
   }),
 ];

@@ -1,7 +1,11 @@
 /**
  * The simulated Secrets Manager API (Secrets Manager API reference), the operations the product calls:
  * CreateSecret, GetSecretValue, PutSecretValue, DescribeSecret, PutResourcePolicy, UpdateSecretVersionStage,
- * RotateSecret.
+ * RotateSecret, DeleteSecret.
+ *
+ * DeleteSecret schedules the deletion (a recovery window of 7 to 30 days, default 30) or deletes at once
+ * (`ForceDeleteWithoutRecovery`); a secret scheduled for deletion can only be described (`DeletedDate`), every other
+ * call and a CreateSecret of its name answer `InvalidRequestException`; after the window it is gone.
  *
  * Staging labels follow the Secrets Manager user guide ("Rotation by Lambda function", "Secret versions"): a label
  * is on at most one version; when `AWSCURRENT` moves, the version that had it gets `AWSPREVIOUS`. Unlike AWS, which
@@ -16,6 +20,7 @@
  */
 import {
   CreateSecretCommand,
+  DeleteSecretCommand,
   DescribeSecretCommand,
   GetSecretValueCommand,
   PutResourcePolicyCommand,
@@ -48,6 +53,7 @@ function lookupSecret(call: CallContext, secretId: string | undefined): { accoun
   const arnMatch = /^arn:[^:]+:secretsmanager:([^:]+):(\d{12}):secret:(.+)$/.exec(secretId);
   const account = arnMatch ? findAccount(call.core.state, arnMatch[2]) : callerAccount(call);
   if (!account) return undefined;
+  purgeDeleted(account, call.nowMs);
   const secret = account.secrets.find((candidate) =>
     arnMatch
       ? candidate.region === arnMatch[1] && (candidate.arn === secretId || candidate.arn.slice(0, -7) === secretId)
@@ -55,6 +61,20 @@ function lookupSecret(call: CallContext, secretId: string | undefined): { accoun
   );
   return secret && { account, secret };
 }
+
+/** Forgets the secrets whose recovery window has ended: Secrets Manager has deleted them for good. */
+function purgeDeleted(account: AccountState, nowMs: number): void {
+  account.secrets = account.secrets.filter((secret) => secret.deletion === undefined || secret.deletion.effectiveMs > nowMs);
+}
+
+const markedForDeletion = () =>
+  secretsManagerError('InvalidRequestException', "You can't perform this operation on the secret because it was marked for deletion.");
+
+/** The operations a secret scheduled for deletion still answers. */
+const ALLOWED_WHILE_DELETING = new Set(['DescribeSecret']);
+
+/** Recovery window of DeleteSecret, days (Secrets Manager API reference, DeleteSecret `RecoveryWindowInDays`). */
+const RECOVERY_WINDOW_DAYS = { min: 7, max: 30, default: 30 } as const;
 
 /**
  * Authorises the call on a secret, with its resource policy, and returns it.
@@ -83,6 +103,7 @@ async function authorizedSecret(
     ...(secret.resourcePolicy ? { resourcePolicy: JSON.parse(secret.resourcePolicy) as object } : {}),
     context: { 'secretsmanager:SecretId': secret.arn, ...resourceTagContext(secret.tags), ...context },
   });
+  if (secret.deletion !== undefined && !ALLOWED_WHILE_DELETING.has(call.operation)) throw markedForDeletion();
   return found;
 }
 
@@ -108,6 +129,7 @@ function listEntry(secret: SecretState): SecretListEntry {
     ...(tags.length > 0 ? { Tags: tags } : {}),
     CreatedDate: new Date(secret.createdMs),
     LastChangedDate: new Date(secret.lastChangedMs),
+    ...(secret.deletion ? { DeletedDate: new Date(secret.deletion.requestedMs) } : {}),
     SecretVersionsToStages: versionIdsToStages(secret),
     ...rotationFields(secret),
   };
@@ -210,7 +232,14 @@ export const secretsManagerOperations: Operation[] = [
     const tags = mergeSecretTags({}, input.Tags);
     const secretArn = secretArnOf(account, call.region, name);
     await requireAllowed(call, { resourceArn: secretArn, context: { 'secretsmanager:Name': name, ...requestTagContext(tags) } });
+    purgeDeleted(account, call.nowMs);
     const existing = account.secrets.find((secret) => secret.region === call.region && secret.name === name);
+    if (existing?.deletion) {
+      throw secretsManagerError(
+        'InvalidRequestException',
+        "You can't create this secret because a secret with this name is already scheduled for deletion.",
+      );
+    }
     if (existing) throw secretsManagerError('ResourceExistsException', `The operation failed because the secret ${name} already exists.`);
     const secret: SecretState = {
       arn: secretArn,
@@ -386,5 +415,26 @@ export const secretsManagerOperations: Operation[] = [
     secret.resourcePolicy = input.ResourcePolicy!;
     secret.lastChangedMs = call.nowMs;
     return { ARN: secret.arn, Name: secret.name };
+  }),
+
+  operation('DeleteSecret', DeleteSecretCommand, async (input, call) => {
+    const { account, secret } = await authorizedSecret(call, input.SecretId);
+    const days = input.RecoveryWindowInDays;
+    if (days !== undefined && input.ForceDeleteWithoutRecovery) {
+      throw secretsManagerError(
+        'InvalidParameterException',
+        "You can't use ForceDeleteWithoutRecovery in conjunction with RecoveryWindowInDays.",
+      );
+    }
+    if (days !== undefined && (!Number.isInteger(days) || days < RECOVERY_WINDOW_DAYS.min || days > RECOVERY_WINDOW_DAYS.max)) {
+      throw secretsManagerError('InvalidParameterException', 'The RecoveryWindowInDays value must be between 7 and 30 days (inclusive).');
+    }
+    if (input.ForceDeleteWithoutRecovery) {
+      account.secrets = account.secrets.filter((candidate) => candidate !== secret);
+      return { ARN: secret.arn, Name: secret.name, DeletionDate: new Date(call.nowMs) };
+    }
+    const effectiveMs = call.nowMs + (days ?? RECOVERY_WINDOW_DAYS.default) * 86_400_000;
+    secret.deletion = { requestedMs: call.nowMs, effectiveMs };
+    return { ARN: secret.arn, Name: secret.name, DeletionDate: new Date(effectiveMs) };
   }),
 ];

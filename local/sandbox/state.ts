@@ -107,6 +107,11 @@ const secretSchema = z.object({
   createdMs: z.number(),
   lastChangedMs: z.number(),
   versions: z.array(secretVersionSchema),
+  /**
+   * Set by DeleteSecret: when it was asked (DescribeSecret's `DeletedDate`) and when the secret is gone for good (the
+   * end of the recovery window, DeleteSecret's `DeletionDate`). Until then the secret can only be described.
+   */
+  deletion: z.object({ requestedMs: z.number(), effectiveMs: z.number() }).optional(),
   /** Rotation configuration, set by RotateSecret (absent until then). */
   rotation: z
     .object({

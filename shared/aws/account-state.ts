@@ -1,7 +1,7 @@
 /**
  * The member account's state in AWS Organizations, to explain why it cannot be reached.
  */
-import { DescribeAccountCommand, OrganizationsClient, type AccountState } from '@aws-sdk/client-organizations';
+import { AccountNotFoundException, DescribeAccountCommand, OrganizationsClient, type AccountState } from '@aws-sdk/client-organizations';
 import type { Partition } from '../partitions';
 import { iamRegion } from './regions';
 
@@ -33,4 +33,26 @@ export function reachability(state: AccountState | undefined): 'closed' | 'activ
   if (state === undefined) return 'other';
   if (NOT_ACTIVE.has(state)) return 'closed';
   return state === 'PENDING_ACTIVATION' ? 'activating' : 'other';
+}
+
+/**
+ * Whether the account is still a member of the automation's organization, and its `State`: the one read that decides,
+ * before anything assumes a role in it, whether an account being offboarded can be reached.
+ *
+ * @returns `{member: false}` when Organizations does not know the account (`AccountNotFoundException`: it left, or
+ *   was removed), else `{member: true, state}`.
+ * @throws the SDK's other errors (throttling is retried by the state machine).
+ */
+export async function organizationMembership(
+  partition: Partition,
+  accountId: string,
+): Promise<{ member: false } | { member: true; state: AccountState | undefined }> {
+  const organizations = new OrganizationsClient({ region: iamRegion(partition) });
+  try {
+    const { Account } = await organizations.send(new DescribeAccountCommand({ AccountId: accountId }));
+    return { member: true, state: Account?.State };
+  } catch (error) {
+    if (error instanceof AccountNotFoundException) return { member: false };
+    throw error;
+  }
 }

@@ -1,9 +1,14 @@
 /**
- * Recognising the lifecycle events that mean "a member account is ready to onboard".
+ * Recognising the lifecycle events that mean "a member account is ready to onboard", "it moved" (its scope decides)
+ * or "it is gone" (offboard it).
  *
  * Shapes: AWS Control Tower user guide, "Lifecycle events" (CreateManagedAccount, UpdateManagedAccount), and AWS
- * Organizations user guide, "Logging with CloudTrail" (CreateAccountResult), both delivered by EventBridge as
- * "AWS Service Event via CloudTrail". Samples: `events/`.
+ * Organizations user guide, "Logging with CloudTrail" (CreateAccountResult, CloseAccountResult), delivered by
+ * EventBridge as "AWS Service Event via CloudTrail"; the Organizations API calls CloseAccount,
+ * RemoveAccountFromOrganization and MoveAccount ("AWS API Call via CloudTrail", `requestParameters.accountId`); and
+ * the membership event AccountDepartedOrganization (Organizations API reference, LeaveOrganization and
+ * RemoveAccountFromOrganization: logged in the management account only, with the departure method and time).
+ * Samples: `events/`.
  */
 import { z } from 'zod';
 import { partitionOfRegion, type Partition } from '../partitions';
@@ -71,8 +76,21 @@ export interface AccountContext {
   organizationalUnitName?: string;
 }
 
-/** What to do with an event: onboard an account, ignore the event, or reject it as malformed. */
+/** Why an account is offboarded: it was closed, or it left (or was removed from) the organization. */
+export type OffboardCause = 'closed' | 'left-organization';
+
+/** What to do with an event: onboard an account, offboard it, ignore the event, or reject it as malformed. */
 export type LifecycleDecision =
+  | {
+      action: 'offboard';
+      /** The member account (12 digits). */
+      accountId: string;
+      partition: Partition;
+      cause: OffboardCause;
+      /** One line: what happened to the account, naming the event. */
+      reason: string;
+      trigger: LifecycleTrigger;
+    }
   | {
       action: 'onboard';
       /** The member account (12 digits). */
@@ -98,7 +116,11 @@ function shown(value: string): string {
  *
  * - A Control Tower `CreateManagedAccount` / `UpdateManagedAccount` or an Organizations `CreateAccountResult` in state
  *   `SUCCEEDED` → `onboard` with the account id, partition and context.
- * - The same events in another state (`FAILED`), and any other event → `ignore` with the reason.
+ * - An Organizations `MoveAccount` → `onboard` with the destination as context: ResolveTarget's scope decides
+ *   whether the account stays onboarded or is offboarded (see `shared/onboarding/resolved-action.ts`).
+ * - An Organizations `CloseAccountResult` in state `SUCCEEDED`, a `CloseAccount` call, a
+ *   `RemoveAccountFromOrganization` call, or an `AccountDepartedOrganization` → `offboard` with the cause and reason.
+ * - The same events in another state (`FAILED`) or with an `errorCode`, and any other event → `ignore` with the reason.
  * - Anything that is not a well-formed EventBridge event, or a lifecycle event missing its account → `reject`.
  *
  * Never throws; reasons are one line and never echo field values other than ids and states.
@@ -114,6 +136,9 @@ export function decideLifecycleEvent(event: unknown): LifecycleDecision {
   const eventName = detail.eventName ?? '(no eventName)';
   if (source === 'aws.organizations' && eventName === 'CreateGovCloudAccount') {
     return decideGovCloudRequest(envelope.data);
+  }
+  if (source === 'aws.organizations' && Object.hasOwn(MEMBERSHIP_EVENTS, eventName)) {
+    return decideMembershipEvent(envelope.data, eventName as keyof typeof MEMBERSHIP_EVENTS);
   }
   const statusKey = LIFECYCLE_EVENTS[`${source}/${eventName}` as keyof typeof LIFECYCLE_EVENTS];
   if (statusKey === undefined) {
@@ -218,4 +243,123 @@ function decideGovCloudRequest(envelope: z.infer<typeof envelopeSchema>): Lifecy
       time: envelope.time,
     },
   };
+}
+
+/** The Organizations events about an account's membership, and what each means. */
+const MEMBERSHIP_EVENTS = {
+  MoveAccount: 'moved',
+  CloseAccount: 'closed',
+  CloseAccountResult: 'closed',
+  RemoveAccountFromOrganization: 'left-organization',
+  AccountDepartedOrganization: 'left-organization',
+} as const satisfies Record<string, OffboardCause | 'moved'>;
+
+const parentId = z.string().regex(/^(r-[0-9a-z]{4,32}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$/, 'must be a root or OU id');
+
+/** The API calls' fields ("AWS API Call via CloudTrail"): a failed call has an `errorCode` and changed nothing. */
+const apiCallSchema = z.object({
+  errorCode: z.string().max(128).optional(),
+  requestParameters: z
+    .object({ accountId, sourceParentId: parentId.optional(), destinationParentId: parentId.optional() })
+    .loose()
+    .nullable()
+    .optional(),
+});
+
+/** `serviceEventDetails.closeAccountStatus` of CloseAccountResult (Organizations user guide, "Logging with CloudTrail"). */
+const closeAccountStatusSchema = z.object({
+  accountId,
+  state: z.string().max(64),
+  failureReason: z.string().max(256).optional(),
+});
+
+/**
+ * AccountDepartedOrganization's details. AWS documents the event's fields by name only (the departure method,
+ * `Left`/`Removed`/`Cleaned`, written `departedMethod` or `departureMethod`, in either case, and the time), so the
+ * account id is read from `serviceEventDetails.accountId` or from the one object nested in it that has an `accountId`.
+ */
+const departedDetailsSchema = z.record(z.string(), z.unknown());
+
+const departureMethodSchema = z.string().max(64).optional();
+
+/** The account id of AccountDepartedOrganization's details, and the departure method when given. */
+function departedAccount(details: Record<string, unknown>): { accountId?: string; method?: string } {
+  const candidates = [details, ...Object.values(details).filter((value) => value !== null && typeof value === 'object')] as Record<
+    string,
+    unknown
+  >[];
+  for (const candidate of candidates) {
+    const id = accountId.safeParse(candidate.accountId);
+    if (!id.success) continue;
+    const method = departureMethodSchema.safeParse(
+      candidate.departureMethod ?? candidate.departedMethod ?? details.departureMethod ?? details.departedMethod,
+    );
+    return { accountId: id.data, method: method.success ? method.data : undefined };
+  }
+  return {};
+}
+
+type Envelope = z.infer<typeof envelopeSchema>;
+
+function triggerOf(envelope: Envelope, eventName: string): LifecycleTrigger {
+  return { source: envelope.source, eventName, eventId: envelope.id, region: envelope.region, time: envelope.time };
+}
+
+/**
+ * Organizations events about membership: a move (the account stays; its scope decides), a closure, or a departure.
+ */
+function decideMembershipEvent(envelope: Envelope, eventName: keyof typeof MEMBERSHIP_EVENTS): LifecycleDecision {
+  const trigger = triggerOf(envelope, eventName);
+  const partition = partitionOfRegion(envelope.region);
+  const meaning = MEMBERSHIP_EVENTS[eventName];
+  const serviceEventDetails = (envelope.detail as { serviceEventDetails?: unknown }).serviceEventDetails;
+
+  if (eventName === 'CloseAccountResult') {
+    const status = (serviceEventDetails as { closeAccountStatus?: unknown } | undefined)?.closeAccountStatus;
+    const parsed = closeAccountStatusSchema.safeParse(status);
+    if (!parsed.success) {
+      return { action: 'reject', reason: `${eventName}: ${describeFirstIssue(parsed.error, 'serviceEventDetails.closeAccountStatus')}` };
+    }
+    const { state, failureReason } = parsed.data;
+    if (state !== 'SUCCEEDED') {
+      const why = failureReason ? ` (${shown(failureReason)})` : '';
+      return { action: 'ignore', reason: `${eventName} for account ${parsed.data.accountId} is in state ${shown(state)}${why}` };
+    }
+    const reason = `account ${parsed.data.accountId} was closed (${eventName} SUCCEEDED)`;
+    return { action: 'offboard', accountId: parsed.data.accountId, partition, cause: 'closed', reason, trigger };
+  }
+
+  if (eventName === 'AccountDepartedOrganization') {
+    const parsed = departedDetailsSchema.safeParse(serviceEventDetails);
+    const departed = parsed.success ? departedAccount(parsed.data) : {};
+    if (departed.accountId === undefined) {
+      return { action: 'reject', reason: `${eventName} without an account id in serviceEventDetails` };
+    }
+    const how = departed.method ? ` (${shown(departed.method)})` : '';
+    const reason = `account ${departed.accountId} departed the organization${how}`;
+    return { action: 'offboard', accountId: departed.accountId, partition, cause: 'left-organization', reason, trigger };
+  }
+
+  const parsed = apiCallSchema.safeParse(envelope.detail);
+  if (!parsed.success) return { action: 'reject', reason: `${eventName}: ${describeFirstIssue(parsed.error, 'detail')}` };
+  if (parsed.data.errorCode !== undefined) {
+    return { action: 'ignore', reason: `${eventName} failed (${shown(parsed.data.errorCode)}): nothing changed` };
+  }
+  const request = parsed.data.requestParameters;
+  if (!request) return { action: 'reject', reason: `${eventName} without requestParameters.accountId` };
+  if (meaning === 'moved') {
+    // The account stays in the organization: the same onboarding execution, whose scope check decides.
+    return {
+      action: 'onboard',
+      accountId: request.accountId,
+      partition,
+      trigger,
+      context: request.destinationParentId ? { organizationalUnitId: request.destinationParentId } : {},
+    };
+  }
+  const reason =
+    meaning === 'closed'
+      ? `closure of account ${request.accountId} was requested (${eventName})`
+      : `account ${request.accountId} was removed from the organization (${eventName})`;
+  return { action: 'offboard', accountId: request.accountId, partition, cause: meaning, reason, trigger };
 }

@@ -116,17 +116,27 @@ async function makeRoomForVersion(iam: IAMClient, policyArn: string): Promise<vo
  * Deletes a managed policy this tool created (its non-default versions first, as IAM requires). The policy must be
  * detached already. A missing policy, or one that is not this tool's, is left alone.
  *
- * @returns whether a policy of that ARN exists (deleted, or kept because it is not this tool's).
+ * @returns `deleted`, `foreign` (exists, not this tool's: kept) or `absent`.
+ * @throws the SDK's errors (`DeleteConflictException` while it is still attached somewhere).
  */
-export async function deleteManagedPolicy(iam: IAMClient, policyArn: string): Promise<boolean> {
+export async function deleteOwnedPolicy(iam: IAMClient, policyArn: string): Promise<'deleted' | 'foreign' | 'absent'> {
   const existing = await getPolicy(iam, policyArn);
-  if (existing === undefined) return false;
-  if (!isManagedByThisTool(existing.Tags)) return true;
+  if (existing === undefined) return 'absent';
+  if (!isManagedByThisTool(existing.Tags)) return 'foreign';
   for (const version of await listVersions(iam, policyArn)) {
     if (!version.IsDefaultVersion && version.VersionId) {
       await iam.send(new DeletePolicyVersionCommand({ PolicyArn: policyArn, VersionId: version.VersionId }));
     }
   }
   await iam.send(new DeletePolicyCommand({ PolicyArn: policyArn }));
-  return true;
+  return 'deleted';
+}
+
+/**
+ * As {@link deleteOwnedPolicy}.
+ *
+ * @returns whether a policy of that ARN exists (deleted, or kept because it is not this tool's).
+ */
+export async function deleteManagedPolicy(iam: IAMClient, policyArn: string): Promise<boolean> {
+  return (await deleteOwnedPolicy(iam, policyArn)) !== 'absent';
 }

@@ -38,7 +38,8 @@ export interface NewAccessKey {
   secretAccessKey: string;
 }
 
-async function getUser(iam: IAMClient, userName: string): Promise<User | undefined> {
+/** Reads a user, or `undefined` when it does not exist. @throws the SDK's errors other than `NoSuchEntity`. */
+export async function getUser(iam: IAMClient, userName: string): Promise<User | undefined> {
   try {
     return (await iam.send(new GetUserCommand({ UserName: userName }))).User;
   } catch (error) {

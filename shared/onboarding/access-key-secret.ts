@@ -7,6 +7,7 @@ import { TransformParameterError } from '@aws-lambda-powertools/parameters';
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import {
   CreateSecretCommand,
+  DeleteSecretCommand,
   DescribeSecretCommand,
   PutResourcePolicyCommand,
   PutSecretValueCommand,
@@ -117,6 +118,36 @@ export async function keySecretArn(accountId: string, client = new SecretsManage
     if (error instanceof ResourceNotFoundException) return undefined;
     throw error;
   }
+}
+
+/** Days Secrets Manager keeps a deleted key secret recoverable (`RestoreSecret`) before deleting it for good (7 to 30). */
+export const KEY_SECRET_RECOVERY_DAYS = 7;
+
+/**
+ * Deletes the account's key secret, and so its rotation, when it is this tool's (tagged `managed-by` and with the
+ * account's id), with a recovery window of {@link KEY_SECRET_RECOVERY_DAYS} days (never `ForceDeleteWithoutRecovery`).
+ *
+ * @returns `deleted`; `absent` when there is none or its deletion is already scheduled; `foreign` when a secret of
+ *   that name is not this tool's (kept).
+ * @throws the SDK's other errors.
+ */
+export async function deleteKeySecret(
+  accountId: string,
+  client = new SecretsManagerClient({}),
+): Promise<{ action: 'deleted' | 'absent' | 'foreign'; arn?: string }> {
+  let described;
+  try {
+    described = await client.send(new DescribeSecretCommand({ SecretId: accessKeySecretName(accountId) }));
+  } catch (error) {
+    if (error instanceof ResourceNotFoundException) return { action: 'absent' };
+    throw error;
+  }
+  const tags: Record<string, string | undefined> = Object.fromEntries((described.Tags ?? []).map((tag) => [tag.Key ?? '', tag.Value]));
+  if (tags[MANAGED_BY_TAG_KEY] !== MANAGED_BY_TAG_VALUE || tags[ACCOUNT_TAG_KEY] !== accountId)
+    return { action: 'foreign', arn: described.ARN };
+  if (described.DeletedDate !== undefined) return { action: 'absent', arn: described.ARN };
+  await client.send(new DeleteSecretCommand({ SecretId: described.ARN, RecoveryWindowInDays: KEY_SECRET_RECOVERY_DAYS }));
+  return { action: 'deleted', arn: described.ARN };
 }
 
 /**

@@ -1,6 +1,7 @@
 /**
  * The input of an onboarding execution: what the starter sends, and what an operator types in the Step Functions
- * console to replay an account (`{"accountId": "123456789012"}` plus optional overrides).
+ * console to replay an account (`{"accountId": "123456789012"}` plus optional overrides) or to offboard it
+ * (`{"accountId": "123456789012", "action": "offboard"}`).
  */
 import { z } from 'zod';
 import { iamName } from '../config';
@@ -11,10 +12,19 @@ import { describeFirstIssue } from '../validation';
 
 const shortText = z.string().max(256);
 
+/** What an execution does to its account. */
+export const EXECUTION_ACTIONS = ['onboard', 'offboard'] as const;
+/** `onboard` or `offboard`. */
+export type ExecutionAction = (typeof EXECUTION_ACTIONS)[number];
+
 /** Schema of the execution input; unknown fields are refused so a typo in the console is not silently ignored. */
 export const executionInputSchema = z.strictObject({
-  /** The member account to onboard. */
+  /** The member account to onboard (or offboard). */
   accountId: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id'),
+  /** `onboard` (default) or `offboard`: remove what this application put in place for the account (OffboardingMode). */
+  action: z.enum(EXECUTION_ACTIONS).optional(),
+  /** Why the account is offboarded, one line (set by the starter from the lifecycle event). */
+  reason: shortText.optional(),
   /** Partition of the member account; default: the partition the automation runs in. */
   partition: z.enum(PARTITIONS).optional(),
   /** Datadog site; default: the stack's `DatadogSite`. */

@@ -41,9 +41,10 @@ export async function startOnce(sfn: SFNClient, stateMachineArn: string, name: s
 }
 
 /**
- * Starts `onboard-<accountId>`. When that name exists: if it is running, this is a duplicate and nothing starts;
- * if it closed, the account is onboarded again under a name derived from the event id, so a second delivery of the
- * same event still starts nothing.
+ * Starts `onboard-<accountId>` (or `offboard-<accountId>` for an input with `action: 'offboard'`). When that name
+ * exists: if it is running, this is a duplicate and nothing starts; if it closed, the account is onboarded (or
+ * offboarded) again under a name derived from the event id, so a second delivery of the same event still starts
+ * nothing.
  *
  * @param eventId - the EventBridge event id.
  * @throws the SDK's errors (e.g. `StateMachineDoesNotExist`, throttling).
@@ -54,11 +55,12 @@ export async function startOnboardingExecution(
   input: ExecutionInput,
   eventId: string,
 ): Promise<StartOutcome> {
-  const primary = executionName(input.accountId);
+  const action = input.action ?? 'onboard';
+  const primary = executionName(input.accountId, undefined, action);
   const startedPrimary = await tryStart(sfn, stateMachineArn, primary, input);
   if (startedPrimary) return { outcome: 'started', executionArn: startedPrimary };
   const primaryArn = executionArn(stateMachineArn, primary);
   if (await isRunning(sfn, primaryArn)) return { outcome: 'already-running', executionArn: primaryArn };
 
-  return startOnce(sfn, stateMachineArn, executionName(input.accountId, eventId), input);
+  return startOnce(sfn, stateMachineArn, executionName(input.accountId, eventId, action), input);
 }

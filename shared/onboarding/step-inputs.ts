@@ -119,6 +119,15 @@ export const recordFailureInputSchema = z.object({
   error: z.object({ Error: z.string(), Cause: z.string().optional() }).loose(),
 });
 
+/** `$.offboard`, from ResolveTarget: why the account is offboarded, and whether it is known to be unreachable. */
+const offboardSchema = z.object({ reason: z.string().min(1).max(512), accountGone: z.boolean() });
+
+/** Input of RemoveRegistration. */
+export const removeRegistrationInputSchema = z.object({ target: targetSchema, offboard: offboardSchema, executionArn });
+
+/** Input of RemoveMemberResources. */
+export const removeMemberResourcesInputSchema = z.object({ target: targetSchema, executionArn });
+
 /** The steps Secrets Manager calls a rotation function with, in order (AWS Secrets Manager user guide, "Rotation by Lambda function"). */
 export const ROTATION_STEPS = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const;
 
@@ -177,6 +186,8 @@ export type ValidateRoleInput = z.output<typeof validateRoleInputSchema>;
 export type ValidateAccessKeyInput = z.output<typeof validateAccessKeyInputSchema>;
 export type RemoveValidatorTrustInput = z.output<typeof removeValidatorTrustInputSchema>;
 export type RegisterAccountInput = z.output<typeof registerAccountInputSchema>;
+export type RemoveRegistrationInput = z.output<typeof removeRegistrationInputSchema>;
+export type RemoveMemberResourcesInput = z.output<typeof removeMemberResourcesInputSchema>;
 export type RotateAccessKeyInput = z.output<typeof rotateAccessKeyInputSchema>;
 export type RecordOnboardingInput = z.output<typeof recordOnboardingInputSchema>;
 export type RecordFailureInput = z.output<typeof recordFailureInputSchema>;

@@ -1,11 +1,39 @@
 import { RoleValidationTimeoutError, type ErrorContext } from '../errors';
 
 /**
- * When to try assuming the role again: exponential backoff, capped, within a total bound.
+ * When to try assuming the role (or using the key) again: at fixed times after the first attempt, dense while IAM
+ * usually propagates, sparser after, within a total bound (`MaxValidationSeconds`).
+ */
+
+/** One phase of the schedule: `attempts` more attempts, `everySeconds` apart; the last phase has no end. */
+export interface SchedulePhase {
+  everySeconds: number;
+  /** Attempts in this phase; absent for the last one, which lasts until the bound. */
+  attempts?: number;
+}
+
+/**
+ * The shipped schedule: the first attempt at 0 s, then 8 attempts 4 s apart (to 32 s), 5 attempts 18 s apart (to
+ * 122 s), then every 60 s until the bound.
  *
  * IAM changes take "a few seconds (usually) to a minute (rare)" to propagate (Datadog's stratus-red-team; 10-30 s in
- * terraform-provider-aws #6566), so the first waits are short and the later ones long.
+ * terraform-provider-aws #6566). The numbers come from `npm run bench -- validation`, which sweeps propagation delays
+ * of 1-900 s through the local run (README, "The shortest safe time to onboard"), against the goals of issue 9:
+ * - every 4 s to 32 s: median overshoot 2.1 s for any delay up to 30 s (goal 3 s). Every 5 s gives 2.45 s, too close
+ *   to the goal once an attempt's own latency on AWS (STS and one read, under a second) is added; every 3 s gives
+ *   1.45 s for 2 more attempts by 30 s.
+ * - every 18 s to 122 s: worst overshoot 18 s for any delay up to 120 s (goal 20 s), 5 attempts.
+ * - every 60 s after (the former backoff's cap): 27 attempts within the default 900 s (goal 30).
+ *
+ * Each attempt costs 3 state transitions ($0.000075) and an invocation: an onboarding stays within $0.001 for delays
+ * up to 28 s (role delegation; 32 s with access keys) and costs about $0.0025 at 900 s. No schedule meeting the
+ * overshoot goals does better past 30 s: they need 11 attempts for a 120 s delay, and $0.001 pays for 8.
  */
+export const VALIDATION_SCHEDULE: readonly SchedulePhase[] = [
+  { everySeconds: 4, attempts: 8 },
+  { everySeconds: 18, attempts: 5 },
+  { everySeconds: 60 },
+];
 
 /** Progress of the validation loop, carried in the state machine as `$.validation`. */
 export interface ValidationProgress {
@@ -30,14 +58,37 @@ export interface ValidationResult extends ValidationProgress {
   lastError?: string;
 }
 
-/** Backoff settings, in seconds. */
-export interface BackoffSettings {
-  /** First wait. Default 5. */
-  initialSeconds?: number;
-  /** Longest single wait. Default 60. */
-  maxIntervalSeconds?: number;
+/** Settings of the schedule, in seconds. */
+export interface ScheduleSettings {
   /** Bound on the total wait, or with `startedAt` on the time since the first attempt (parameter `MaxValidationSeconds`). */
   maxTotalSeconds: number;
+  /** When to attempt; default {@link VALIDATION_SCHEDULE}. */
+  phases?: readonly SchedulePhase[];
+}
+
+/**
+ * The first scheduled attempt strictly after `spentSeconds` since the first attempt, seconds since the first attempt.
+ *
+ * @throws Error when a phase's `everySeconds` is not positive, or a phase but the last has no `attempts`.
+ * @example
+ * ```ts
+ * nextAttemptSeconds(0); // 4
+ * nextAttemptSeconds(33); // 50
+ * ```
+ */
+export function nextAttemptSeconds(spentSeconds: number, phases: readonly SchedulePhase[] = VALIDATION_SCHEDULE): number {
+  let at = 0;
+  for (const [index, phase] of phases.entries()) {
+    if (!(phase.everySeconds > 0)) throw new Error(`schedule phase ${index + 1}: everySeconds must be positive, got ${phase.everySeconds}`);
+    if (phase.attempts === undefined) {
+      if (index !== phases.length - 1) throw new Error(`schedule phase ${index + 1}: only the last phase may have no attempts`);
+      return at + (Math.floor((spentSeconds - at) / phase.everySeconds) + 1) * phase.everySeconds;
+    }
+    const end = at + phase.attempts * phase.everySeconds;
+    if (spentSeconds < end) return at + (Math.floor((spentSeconds - at) / phase.everySeconds) + 1) * phase.everySeconds;
+    at = end;
+  }
+  throw new Error('the schedule must end with a phase without attempts');
 }
 
 /** Seconds spent so far: the waits, or the time since the first attempt when it is known and longer. */
@@ -47,18 +98,20 @@ function spentSeconds(progress: ValidationProgress, now: Date): number {
 }
 
 /**
- * The wait before the next attempt, or `undefined` when waiting longer would pass the total bound.
+ * The wait before the next attempt, or `undefined` when less than a second of the bound is left.
  *
- * @param attempts - attempts made so far (1 after the first failure).
- * @returns seconds to wait: `initial * 2^(attempts-1)`, capped at `maxIntervalSeconds` and at what is left of the bound.
+ * Waits are whole seconds (a Wait state's `SecondsPath` takes an integer): up to the next scheduled attempt, rounded
+ * up, so slow attempts do not pile up delays, but capped at what is left of the bound, rounded down.
+ *
+ * @param progress - `waitedSeconds`: seconds spent since the first attempt (or waited, when its start is unknown).
+ * @returns seconds to wait, at least 1.
  */
-export function nextWaitSeconds(progress: ValidationProgress, settings: BackoffSettings): number | undefined {
-  const initial = settings.initialSeconds ?? 5;
-  const cap = settings.maxIntervalSeconds ?? 60;
-  const left = settings.maxTotalSeconds - progress.waitedSeconds;
-  if (left <= 0) return undefined;
-  const exponential = initial * 2 ** Math.max(0, progress.attempts - 1);
-  return Math.min(exponential, cap, left);
+export function nextWaitSeconds(progress: ValidationProgress, settings: ScheduleSettings): number | undefined {
+  const spent = progress.waitedSeconds;
+  const left = Math.floor(settings.maxTotalSeconds - spent);
+  if (left < 1) return undefined;
+  const untilNext = Math.max(1, Math.ceil(nextAttemptSeconds(spent, settings.phases) - spent));
+  return Math.min(untilNext, left);
 }
 
 /** What a refused attempt leads to: the wait before the next one (seconds), with the progress so far. */
@@ -80,7 +133,7 @@ export interface RefusedAttempt extends ValidationProgress {
 export function afterRefusal(
   progress: ValidationProgress,
   refusal: string,
-  settings: BackoffSettings,
+  settings: ScheduleSettings,
   stillNot: string,
   context: ErrorContext,
   now: Date = new Date(),

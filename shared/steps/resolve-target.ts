@@ -9,6 +9,7 @@ import { authTypeFor, type DatadogSite } from '../datadog-sites';
 import { ancestorsOf } from '../aws/organization-tree';
 import { AccountOutOfScopeError, InvalidInputError } from '../errors';
 import { parseExecutionInput, type ExecutionInput } from '../onboarding/execution-input';
+import { resolvedAction, type ScopeVerdict } from '../onboarding/resolved-action';
 import { needsAncestors, scopeOf, type Scope } from '../onboarding/scope';
 import type { ResolveTargetInput } from '../onboarding/step-inputs';
 import type { OnboardingTarget } from '../onboarding/target';
@@ -46,8 +47,12 @@ export interface ResolveTargetResult {
   context?: ExecutionInput['context'];
   /** The execution holding the account's lease (another one onboards the account), or `null` when this one goes ahead. */
   concurrentExecutionArn: string | null;
+  /** What the execution does: the state machine's `IsOutOfScope` and `IsOffboarding` choices read it. */
+  action: 'onboard' | 'offboard' | 'skip';
   /** Present when a lifecycle event names an account the scope leaves out: the execution ends `skipped` with the reason. */
   outOfScope?: { reason: string };
+  /** Offboarding only: why, and whether the account is known to be unreachable (closed, or gone from the organization). */
+  offboard?: { reason: string; accountGone: boolean };
 }
 
 /**
@@ -100,35 +105,20 @@ function checkRoleNames(target: OnboardingTarget, defaults: TargetDefaults): voi
  * (Organizations ListParents) only when an OU rule needs it. An account of another partition is not in this
  * organization's tree: only `ExcludeAccounts` applies to it.
  *
- * @returns `undefined` when the account is in scope, else the reason it is not.
- * @throws AccountOutOfScopeError when a console replay (no trigger) names an account out of scope: an explicit
- *   request is refused with the reason, not skipped silently.
  * @throws AccountNotInOrganizationError when an OU rule applies and Organizations does not know the account.
  */
-export async function outOfScopeReason(
-  target: OnboardingTarget,
-  executionInput: ExecutionInput,
-  scope: Scope,
-): Promise<string | undefined> {
+export async function scopeVerdictOf(target: OnboardingTarget, scope: Scope): Promise<ScopeVerdict> {
   const ownOrganization = target.partition === ownPartition();
   const applicable = ownOrganization ? scope : { ...scope, includeOrganizationalUnits: [], excludeOrganizationalUnits: [] };
   const ancestorIds = needsAncestors(applicable) ? await ancestorsOf(target.accountId) : [];
-  const decision = scopeOf({ accountId: target.accountId, ancestorIds }, applicable);
-  if (decision.inScope) return undefined;
-  if (!executionInput.trigger) {
-    throw new AccountOutOfScopeError(`out of scope: ${decision.reason}`, {
-      accountId: target.accountId,
-      step: STEP,
-      remedy:
-        'Change the IncludeOrganizationalUnits, ExcludeOrganizationalUnits, ExcludeAccounts or OnboardManagementAccount parameter to onboard it',
-    });
-  }
-  return decision.reason;
+  return scopeOf({ accountId: target.accountId, ancestorIds }, applicable);
 }
 
 /**
- * Resolves the target of an execution and takes the account's lease for {@link LEASE_SECONDS} (one conditional
- * write, whatever the number of running executions). A retried ResolveTarget of the same execution gets it again.
+ * Resolves the target of an execution, what it does (onboard, offboard or nothing: `shared/onboarding/resolved-action.ts`
+ * from the input and the scope), and takes the account's lease for {@link LEASE_SECONDS} (one conditional write,
+ * whatever the number of running executions; offboarding holds it too). A retried ResolveTarget of the same execution
+ * gets it again. An explicit offboarding is not checked against the scope: it removes only what this tool put in place.
  *
  * @param input - `{input, executionArn}`: the execution input and this execution's ARN (`$$.Execution.Id`), the
  *   lease's holder.
@@ -142,17 +132,30 @@ export async function resolveTarget(input: ResolveTargetInput, defaults: TargetD
   const executionInput = parseExecutionInput(input.input);
   const target = applyDefaults(executionInput, { ...defaults, partition: ownPartition() });
   checkRoleNames(target, defaults);
-  const outOfScope = await outOfScopeReason(target, executionInput, defaults.scope);
-  if (outOfScope !== undefined) {
-    return {
-      target,
-      trigger: executionInput.trigger,
-      context: executionInput.context,
-      concurrentExecutionArn: null,
-      outOfScope: { reason: outOfScope },
-    };
+  const scopeVerdict: ScopeVerdict =
+    executionInput.action === 'offboard' ? { inScope: true } : await scopeVerdictOf(target, defaults.scope);
+  const decided = resolvedAction(executionInput, scopeVerdict);
+  const resolved = { target, trigger: executionInput.trigger, context: executionInput.context };
+  if (decided.action === 'refuse') {
+    // An explicit request is refused with the reason, not skipped silently; nothing was changed (no lease taken).
+    throw new AccountOutOfScopeError(`out of scope: ${decided.reason}`, {
+      accountId: target.accountId,
+      step: STEP,
+      remedy:
+        'Change the IncludeOrganizationalUnits, ExcludeOrganizationalUnits, ExcludeAccounts or OnboardManagementAccount parameter to onboard it',
+    });
   }
+  if (decided.action === 'skip')
+    return { ...resolved, concurrentExecutionArn: null, action: 'skip', outOfScope: { reason: decided.reason } };
   const lease = await acquireLease(target.accountId, input.executionArn, LEASE_SECONDS);
   const concurrentExecutionArn = lease.acquired ? null : lease.holder;
-  return { target, trigger: executionInput.trigger, context: executionInput.context, concurrentExecutionArn };
+  if (decided.action === 'offboard') {
+    return {
+      ...resolved,
+      concurrentExecutionArn,
+      action: 'offboard',
+      offboard: { reason: decided.reason, accountGone: decided.accountGone },
+    };
+  }
+  return { ...resolved, concurrentExecutionArn, action: 'onboard' };
 }

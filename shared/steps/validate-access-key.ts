@@ -6,7 +6,7 @@ import { OnboardingError } from '../errors';
 import { readStoredKey } from '../onboarding/access-key-secret';
 import type { ValidateAccessKeyInput } from '../onboarding/step-inputs';
 import { tryAccessKey } from '../onboarding/try-access-key';
-import { afterRefusal, type BackoffSettings, type ValidationResult } from '../onboarding/validation-schedule';
+import { afterRefusal, type ScheduleSettings, type ValidationResult } from '../onboarding/validation-schedule';
 
 const STEP = 'ValidateAccessKey';
 
@@ -21,7 +21,7 @@ const STEP = 'ValidateAccessKey';
  */
 export async function validateAccessKey(
   { target, keySecretArn, validation: progress }: ValidateAccessKeyInput,
-  settings: BackoffSettings,
+  settings: ScheduleSettings,
 ): Promise<ValidationResult> {
   const attempts = progress.attempts + 1;
   const started = { ...progress, startedAt: progress.startedAt ?? new Date().toISOString() };

@@ -14,7 +14,7 @@ import { isAccessDenied, isTransientAwsError } from '../aws/transient-errors';
 import { AccountNotActiveError, RoleValidationError } from '../errors';
 import type { ValidateRoleInput } from '../onboarding/step-inputs';
 import type { OnboardingTarget } from '../onboarding/target';
-import { afterRefusal, type BackoffSettings, type ValidationResult } from '../onboarding/validation-schedule';
+import { afterRefusal, type ScheduleSettings, type ValidationResult } from '../onboarding/validation-schedule';
 
 /** Session name of validation attempts; shows in the member account's CloudTrail. */
 export const VALIDATION_SESSION_NAME = 'datadog-onboarding-validation';
@@ -36,7 +36,7 @@ export const VALIDATION_SESSION_NAME = 'datadog-onboarding-validation';
  */
 export async function validateRole(
   { target, roleArn, externalId, validation: progress }: ValidateRoleInput,
-  settings: BackoffSettings,
+  settings: ScheduleSettings,
 ): Promise<ValidationResult> {
   const attempts = progress.attempts + 1;
   const started = { ...progress, startedAt: progress.startedAt ?? new Date().toISOString() };

@@ -35,6 +35,7 @@ describe('Function: resolveTargetStep', () => {
       trigger: undefined,
       context: undefined,
       concurrentExecutionArn: null,
+      action: 'onboard',
     });
     const record = await getAccountRecord('444455556666');
     expect(record?.leaseHolder).toBe(SELF);

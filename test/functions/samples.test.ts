@@ -219,7 +219,7 @@ describe('Samples: sam local invoke FUNCTION -e SAMPLE --env-vars events/sam-loc
     const result = await invoke('ResolveTargetFunction', event);
 
     const { trigger, context } = event.input as Record<string, unknown>;
-    expect(result).toEqual({ target: roleTarget, trigger, context, concurrentExecutionArn: null });
+    expect(result).toEqual({ target: roleTarget, trigger, context, concurrentExecutionArn: null, action: 'onboard' });
   });
 
   it('LookUpRegistrationFunction adopts the external ID of the registration Datadog holds, with the permissions the next sample carries', async () => {

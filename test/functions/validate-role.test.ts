@@ -43,26 +43,27 @@ describe('Function: validateRoleStep', () => {
     expect(iam).toHaveReceivedCommandTimes(ListAccountAliasesCommand, 1);
   });
 
-  it('answers "not yet" with an exponential wait while STS says AccessDenied', async () => {
+  it('answers "not yet" with the wait up to the next scheduled attempt while STS says AccessDenied', async () => {
     sts.on(AssumeRoleCommand).rejects(accessDenied());
 
+    // Assess: attempts at 0, 4, 8 … 32 s, then 50, 68 … 122 s, then every 60 s (VALIDATION_SCHEDULE).
     await expect(validateRoleStep(event())).resolves.toEqual({
       assumable: false,
       attempts: 1,
-      waitedSeconds: 5,
-      waitSeconds: 5,
+      waitedSeconds: 4,
+      waitSeconds: 4,
       lastError: 'sts:AssumeRole AccessDenied',
       startedAt: expect.any(String),
     });
-    await expect(validateRoleStep(event(3, 35))).resolves.toEqual({
+    await expect(validateRoleStep(event(9, 35))).resolves.toEqual({
       assumable: false,
-      attempts: 4,
-      waitedSeconds: 75,
-      waitSeconds: 40,
+      attempts: 10,
+      waitedSeconds: 50,
+      waitSeconds: 15,
       lastError: 'sts:AssumeRole AccessDenied',
       startedAt: expect.any(String),
     });
-    await expect(validateRoleStep(event(9, 300))).resolves.toMatchObject({ waitSeconds: 60 });
+    await expect(validateRoleStep(event(15, 300))).resolves.toMatchObject({ waitSeconds: 2, waitedSeconds: 302 });
   });
 
   it('answers "not yet" while the policy is not in force for the read call', async () => {

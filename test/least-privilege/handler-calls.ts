@@ -260,6 +260,32 @@ export function expectedCalls(environment: CallEnvironment): Record<string, Expe
       readKeys,
       keySecret('secretsmanager:GetSecretValue', 'read the validated key to register it with Datadog (shared/steps/register-account.ts)'),
     ],
+    RemoveRegistrationFunction: [
+      readKeys,
+      keySecret(
+        'secretsmanager:DescribeSecret',
+        "find the account's key secret and its tags, to delete only this tool's (deleteKeySecret)",
+      ),
+      keySecret(
+        'secretsmanager:DeleteSecret',
+        "delete the account's key secret with a recovery window, ending its rotation (deleteKeySecret)",
+      ),
+      accountsTable(
+        'dynamodb:GetItem',
+        "read the account's record: whether the registration is this application's (shared/steps/remove-registration.ts)",
+      ),
+      accountsTable(
+        'dynamodb:UpdateItem',
+        'record the account offboarded and release the lease (shared/onboarding/offboarding-records.ts)',
+      ),
+    ],
+    RemoveMemberResourcesFunction: [
+      ...reachMember,
+      accountsTable(
+        'dynamodb:UpdateItem',
+        'record the account offboarded and release the lease (shared/onboarding/offboarding-records.ts)',
+      ),
+    ],
     RecordOnboardingFunction: [
       accountsTable('dynamodb:GetItem', 'read whether this application created the registration (shared/steps/record-onboarding.ts)'),
       accountsTable('dynamodb:UpdateItem', 'write the record and release the lease (shared/steps/record-onboarding.ts)'),
@@ -337,6 +363,8 @@ export function expectedCalls(environment: CallEnvironment): Record<string, Expe
         'RegisterAccountFunction',
         'RecordOnboardingFunction',
         'RecordFailureFunction',
+        'RemoveRegistrationFunction',
+        'RemoveMemberResourcesFunction',
       ].map((logicalId) => ({
         action: 'lambda:InvokeFunction',
         resource: deployment.functionArn(logicalId),
@@ -422,7 +450,9 @@ export function forbiddenCalls(environment: CallEnvironment): ForbiddenCall[] {
       why: 'secrets are created only under AccessKeySecretPrefix',
     },
     { action: 'secretsmanager:TagResource', resource: deployment.secretArn, why: 'secrets are tagged only under AccessKeySecretPrefix' },
-    { action: 'secretsmanager:DeleteSecret', resource: keySecret, why: 'no function deletes a key secret' },
+    // RemoveRegistrationFunction deletes key secrets (offboarding): the "other functions' calls" check keeps it to that one.
+    { action: 'secretsmanager:DeleteSecret', resource: deployment.secretArn, why: 'no function deletes the Datadog keys secret' },
+    { action: 'secretsmanager:DeleteSecret', resource: partitionCredentials, why: 'no function deletes partition credentials' },
     { action: 'secretsmanager:DeleteResourcePolicy', resource: keySecret, why: "no function lifts a key secret's readers-only policy" },
     { action: 'secretsmanager:ListSecrets', resource: '*', why: 'no secret listing' },
     {

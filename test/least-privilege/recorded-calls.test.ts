@@ -52,11 +52,16 @@ function lifecycleEvent(file: string, partition: SimulatedPartition): Delivery {
 }
 
 /** An operator's console input. */
-function replay(name: string, accountId: string, options: { partition?: Partition; memberAccessRoleName?: string } = {}): Delivery {
+function replay(
+  name: string,
+  accountId: string,
+  options: { partition?: Partition; memberAccessRoleName?: string; action?: 'offboard' } = {},
+): Delivery {
   return { console: { accountId, ...options }, name };
 }
 
-type Scenario = 'lifecycle' | 'scope' | 'replays' | 'unreachable' | 'otherPartitionRole' | 'accessKeys' | 'accountRequest' | 'rotation';
+type Scenario =
+  'lifecycle' | 'scope' | 'replays' | 'unreachable' | 'otherPartitionRole' | 'accessKeys' | 'accountRequest' | 'rotation' | 'offboarding';
 
 /** A rotation of the account's key secret, as Secrets Manager runs it. */
 function rotation(accountId: string): Delivery {
@@ -214,7 +219,22 @@ async function recordScenariosOnce(
       ...controlTowerKeys,
     ],
   });
-  return { lifecycle, scope, replays, unreachable, otherPartitionRole, accessKeys, accountRequest, rotation: rotationRun };
+  // Onboarded accounts, then offboarded from the console with everything removed: the Control Tower account (role
+  // delegation in a commercial stack, an access key in a GovCloud one) through Control Tower's role, an account of the
+  // other partition (a GovCloud access key for a commercial stack, a commercial role for a GovCloud one) through the
+  // stored partition credentials, and the account onboarded again by Organizations, through the Organizations role.
+  const offboarding = await recordOnboarding({
+    partition,
+    parameters: { OffboardingMode: 'everything', DatadogSite: 'datadoghq.com' },
+    deliveries: [
+      [controlTower, replay('other-partition', OTHER_PARTITION_ACCOUNT_ID, { partition: other })],
+      [replay('offboard', MEMBER_ACCOUNT_ID, { action: 'offboard', memberAccessRoleName: CONTROL_TOWER_ROLE })],
+      [replay('offboard-other-partition', OTHER_PARTITION_ACCOUNT_ID, { partition: other, action: 'offboard' })],
+      [organizations],
+      [replay('offboard-again', MEMBER_ACCOUNT_ID, { action: 'offboard' })],
+    ],
+  });
+  return { lifecycle, scope, replays, unreachable, otherPartitionRole, accessKeys, accountRequest, rotation: rotationRun, offboarding };
 }
 
 /** Own-role calls that no entry of the function's table covers. */

@@ -199,9 +199,9 @@ describe('Command: npm start, what it prints', () => {
     const failedAt = lines.findIndex((line) => line.includes('✗ ValidateAccessKey: RoleValidationTimeoutError'));
     expect(failedAt).toBeGreaterThan(0);
     expect(lines.slice(failedAt).join('\n')).not.toContain('waiting');
-    expect(stdout).toContain('… access key not usable yet (attempt 1, InvalidClientTokenId); waiting 5 s');
+    expect(stdout).toContain('… access key not usable yet (attempt 1, InvalidClientTokenId); waiting 4 s');
     expect(stdout).not.toContain('assumable');
-    expect(stdout).toContain('validation attempts: 19');
+    expect(stdout).toContain('validation attempts: 27');
   });
 
   it('labels the steps of each account of a GovCloud request, and sums up the mutating calls', async () => {

@@ -3,7 +3,7 @@
  * sandbox and the local Datadog server.
  */
 import { FaultPlan } from '../../local/faults';
-import { newSandboxFor, runLocally } from '../../local/run';
+import { newSandboxFor, runLocally, validatedAfterSecondsIn } from '../../local/run';
 import { AwsSandbox } from '../../local/sandbox';
 import type { DatadogAccountRecord } from '../../local/datadog/server';
 import { sampleEvent } from '../helpers';
@@ -150,6 +150,7 @@ describe('Function: runLocally', () => {
     // Assess
     expect(replay.reason).toBeUndefined();
     expect(replay).toMatchObject({ outcome: 'onboarded', validationAttempts: 0, datadog: first.datadog });
+    expect(replay.validatedAfterSeconds).toBeUndefined();
     expect(sandbox.mutatingCalls().iam).toBe(0);
     // In DynamoDB only the account's lease and its record (this run's own table, seeded with none: the record says adopted).
     expect(replay.calls.mutating).toEqual({ iam: 0, sts: 0, organizations: 0, secretsmanager: 0, s3: 0, datadog: 0, dynamodb: 2 });
@@ -234,6 +235,40 @@ describe('Function: runLocally keeps a record of each account (the accounts tabl
     expect(summary.onboardings?.map((onboarding) => onboarding.outcome)).toEqual(['onboarded', 'ignored']);
     expect(summary.accountRecords).toEqual([expect.objectContaining({ state: 'onboarded', origin: 'created' })]);
     expect(summary.accountRecords?.[0]).not.toHaveProperty('leaseHolder');
+  });
+});
+
+describe('Summary: validatedAfterSeconds', () => {
+  it('is the virtual seconds from the end of provisioning to the attempt that succeeded, for a role and for a key', async () => {
+    // Act: attempts at 0, 4, 8, 12, 16 … s after provisioning (VALIDATION_SCHEDULE).
+    const input = sampleEvent('control-tower-create-managed-account.json');
+    const role = await runLocally({ input, sandbox: newSandboxFor(input, 10) });
+    const keyInput = { accountId: '777788889999', partition: 'aws-us-gov' };
+    const key = await runLocally({ input: keyInput, sandbox: newSandboxFor(keyInput, 16) });
+
+    // Assess: IAM propagated after 10 s (role) and 16 s (key); the next attempts were at 12 s and 16 s.
+    expect(role).toMatchObject({ outcome: 'onboarded', authType: 'role', validationAttempts: 4, validatedAfterSeconds: 12 });
+    expect(key).toMatchObject({ outcome: 'onboarded', authType: 'access_keys', validationAttempts: 5, validatedAfterSeconds: 16 });
+  });
+
+  it('is absent when no attempt succeeded after a provisioning (a replay that needed none: see "replays an onboarded account…")', () => {
+    // Act
+    const neverValidated = validatedAfterSecondsIn([
+      { type: 'StateExited', state: 'ProvisionRole', clockMs: 1000 },
+      { type: 'StateExited', state: 'ValidateRole', clockMs: 5000, output: { validation: { assumable: false } } },
+    ]);
+
+    // Assess
+    expect(neverValidated).toBeUndefined();
+    expect(
+      validatedAfterSecondsIn([{ type: 'StateExited', state: 'ValidateRole', clockMs: 5000, output: { validation: { assumable: true } } }]),
+    ).toBeUndefined();
+    expect(
+      validatedAfterSecondsIn([
+        { type: 'StateExited', state: 'ProvisionRole', clockMs: 1000 },
+        { type: 'StateExited', state: 'ValidateRole', clockMs: 5000, output: { validation: { assumable: true } } },
+      ]),
+    ).toBe(4);
   });
 });
 

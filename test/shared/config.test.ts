@@ -55,7 +55,14 @@ describe('Module: shared/config.ts', () => {
     }
 
     // Assess
-    expect(checked.sort()).toEqual(['ACCESS_KEY_SECRET_PREFIX', 'CHINA_REGION', 'GOVCLOUD_REGION', 'PARTITION_CREDENTIALS_SECRET_PREFIX']);
+    expect(checked.sort()).toEqual([
+      'ACCESS_KEY_SECRET_PREFIX',
+      'CHINA_REGION',
+      'GOVCLOUD_REGION',
+      'OFFBOARDING_MODE',
+      'OFFBOARD_ADOPTED_REGISTRATIONS',
+      'PARTITION_CREDENTIALS_SECRET_PREFIX',
+    ]);
     expect(mismatches).toEqual([]);
   });
 

@@ -12,6 +12,7 @@ import {
   RoleValidationTimeoutError,
   TransientError,
 } from '../../shared/errors';
+import { nextWaitSeconds } from '../../shared/onboarding/validation-schedule';
 
 const definition = onboardingDefinition();
 const states = definition.States as Record<string, { Type: string }>;
@@ -160,7 +161,7 @@ describe('State machine: onboarding.asl.json', () => {
     const handlers = happyHandlers(calls, {
       ValidateRole: (input: { validation: { attempts: number; waitedSeconds: number } }) => {
         const attempts = input.validation.attempts + 1;
-        const wait = 5 * 2 ** (attempts - 1);
+        const wait = nextWaitSeconds({ attempts, waitedSeconds: input.validation.waitedSeconds }, { maxTotalSeconds: 900 }) as number;
         return attempts < 4
           ? {
               assumable: false,
@@ -183,7 +184,7 @@ describe('State machine: onboarding.asl.json', () => {
     const waits = events
       .filter((event) => event.type === 'StateEntered' && event.state?.name === 'WaitForPropagation')
       .map((event) => (event.state?.input as { validation: { waitSeconds: number } }).validation.waitSeconds);
-    expect(waits).toEqual([5, 10, 20]);
+    expect(waits).toEqual([4, 4, 4]);
   });
 
   it('skips validation for an account already converged and validated', async () => {
@@ -468,7 +469,7 @@ describe('State machine: onboarding.asl.json', () => {
 
   it('gives every Task a timeout, a transient Retry and a catch-all routed to the failure record (validation through the clean-up)', () => {
     const tasks = Object.entries(definition.States as Record<string, Record<string, unknown>>).filter(([, state]) => state.Type === 'Task');
-    expect(tasks.length).toBe(11);
+    expect(tasks.length).toBe(13);
     // A failed validation removes the validator's trust first; the clean-up's own failure is told apart after it.
     // Before ResolveTarget took the account's lease there is no account to record (a request, a refused input).
     const failed = { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'OnboardingFailed' };

@@ -26,7 +26,7 @@ const datadogTasks = Object.entries(definition.States)
 describe('State machine: retry of DatadogRateLimitedError', () => {
   it('finds the Task states that call Datadog', () => {
     // Assess
-    expect(datadogTasks.sort()).toEqual(['LookUpRegistration', 'RegisterAccount']);
+    expect(datadogTasks.sort()).toEqual(['LookUpRegistration', 'RegisterAccount', 'RemoveRegistration']);
   });
 
   it.each(datadogTasks)('%s retries it first, with full jitter, for at least 30 minutes on average', (name) => {

@@ -39,6 +39,8 @@ describe('State machine: one step module per Task state', () => {
       'RecordFailure',
       'RecordOnboarding',
       'RegisterAccount',
+      'RemoveMemberResources',
+      'RemoveRegistration',
       'RemoveValidatorTrust',
       'ResolveTarget',
       'ValidateAccessKey',

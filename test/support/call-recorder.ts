@@ -104,6 +104,7 @@ export const RESOURCE_OF_COMMAND: Record<string, (input: Record<string, unknown>
   'secretsmanager:GetSecretValue': onSecret,
   'secretsmanager:DescribeSecret': onSecret,
   'secretsmanager:PutSecretValue': onSecret,
+  'secretsmanager:DeleteSecret': onSecret,
   'secretsmanager:PutResourcePolicy': onSecret,
   'secretsmanager:TagResource': onSecret,
   'secretsmanager:RotateSecret': onSecret,

@@ -19,6 +19,8 @@ const TASK_FUNCTIONS = [
   'ValidateAccessKey',
   'RecordOnboarding',
   'RecordFailure',
+  'RemoveRegistration',
+  'RemoveMemberResources',
 ];
 
 /** Loads the definition with its substitutions resolved as above. */

@@ -67,7 +67,7 @@ describe('Template: template.yaml', () => {
     const resources = Object.values(definition.States as Record<string, { Resource?: string }>).flatMap((state) =>
       state.Resource ? [state.Resource] : [],
     );
-    expect(resources).toHaveLength(11);
+    expect(resources).toHaveLength(13);
     for (const resource of resources) expect(resource).toMatch(/^arn:aws-us-gov:lambda:us-gov-west-1:111122223333:function:\w+Function$/);
   });
 
@@ -180,6 +180,8 @@ describe('Template: the accounts table', () => {
       RecordOnboardingFunction: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
       RecordFailureFunction: ['dynamodb:UpdateItem'],
       PlanReconciliationFunction: ['dynamodb:Scan'],
+      RemoveRegistrationFunction: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+      RemoveMemberResourcesFunction: ['dynamodb:UpdateItem'],
     });
     for (const statement of Object.values(grants).flat()) expect(statement.Resource).toEqual({ 'Fn::GetAtt': ['AccountsTable', 'Arn'] });
     for (const fn of functions) {

@@ -1,0 +1,37 @@
+/**
+ * The validation bench section measures one onboarding through the real local run: attempts and validated-at from
+ * the summary, transitions and invocations from the execution's events, cost from the template's MemorySize.
+ */
+import { ASSUMED_BILLED_MS, formatRow, measureOnboarding } from '../../../scripts/bench/validation';
+import { onboardingCost } from '../../../scripts/bench/onboarding-cost';
+
+describe('Function: measureOnboarding', () => {
+  it('counts the states entered and the functions invoked by a role delegation onboarding with a 10 s IAM delay', async () => {
+    // Act
+    const row = await measureOnboarding('role', 10);
+
+    // Assess: attempts at 0, 4, 8, 12 s; 15 states outside the loop plus 3 per attempt (the last has no Wait);
+    // the starter, ResolveTarget, LookUpRegistration, ProvisionRole, 4 ValidateRole, RemoveValidatorTrust, RegisterAccount,
+    // RecordOnboarding.
+    expect(row).toMatchObject({
+      auth: 'role',
+      delaySeconds: 10,
+      attempts: 4,
+      validatedAtSeconds: 12,
+      overshootSeconds: 2,
+      overshootPercent: 20,
+      transitions: 27,
+      invocations: 11,
+      attemptSeconds: [0, 4, 8, 12],
+    });
+    const perInvocation = { memoryMb: 256, billedMs: ASSUMED_BILLED_MS };
+    expect(row.costUsd).toBeCloseTo(
+      onboardingCost(
+        27,
+        Array.from({ length: 11 }, () => perInvocation),
+      ).total,
+      12,
+    );
+    expect(formatRow(row)).toBe('role           10        4           12         2    20 %          27          11  $0.000714');
+  });
+});
