@@ -4,6 +4,7 @@
  *
  * Exit codes: 0 onboarded, offboarded or ignored, 1 failed, 2 rejected input (one line on stderr).
  */
+import { ReconcileUsageError, reconcileCommand } from './reconcile-cli';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseCommandLine, printable, USAGE, UsageError, type CliOptions } from './cli-options';
@@ -182,6 +183,7 @@ async function run(options: CliOptions, io: CliIo): Promise<number> {
 export async function main(argv: string[], io: CliIo): Promise<number> {
   let verbose = argv.includes('--verbose');
   try {
+    if (argv[0] === 'reconcile') return await reconcileCommand(argv.slice(1), io);
     const options = parseCommandLine(argv, io.cwd);
     if (options.help) {
       io.stdout(`${USAGE}\n`);
@@ -190,7 +192,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     verbose = options.verbose;
     return await run(options, io);
   } catch (error) {
-    if (error instanceof UsageError || error instanceof StateFileError) {
+    if (error instanceof UsageError || error instanceof StateFileError || error instanceof ReconcileUsageError) {
       io.stderr(`npm start: ${error.message}\n`);
       return 2;
     }

@@ -43,6 +43,10 @@ export function stackResolution(
   const { partition, region, accountId, stackName } = names;
   const resources: Record<string, string> = {
     OnboardingStateMachine: `arn:${partition}:states:${region}:${accountId}:stateMachine:${stackName}-onboarding`,
+    ReconcileOrganizationStateMachine: `arn:${partition}:states:${region}:${accountId}:stateMachine:${stackName}-reconcile`,
+    // Bucket names are global: the local one carries the account id, as a generated name would be unique.
+    ReconciliationBucket: `${stackName}-reconciliation-${accountId}`,
+    'ReconciliationBucket.Arn': `arn:${partition}:s3:::${stackName}-reconciliation-${accountId}`,
     'LifecycleEventsDeadLetterQueue.Arn': `arn:${partition}:sqs:${region}:${accountId}:${stackName}-LifecycleEventsDeadLetterQueue`,
     AccountsTable: accountsTableName,
     'AccountsTable.Arn': `arn:${partition}:dynamodb:${region}:${accountId}:table/${accountsTableName}`,
@@ -261,6 +265,7 @@ export async function deployLocally(options: LocalDeploymentOptions): Promise<Lo
     accountsTableName,
   );
   seedExecutionRoles(sandbox, template, names, resolution, options.enforceFunctionPolicies ?? false);
+  sandbox.putBucket(resolution.resources.ReconciliationBucket, { accountId: names.accountId, region: names.region });
   const functions = new LocalFunctions(
     template,
     names,

@@ -9,6 +9,7 @@
  * - ERROR: an AWS error name (`Throttling`, `ServiceFailure`, `AccessDenied`) or, for `datadog`, an HTTP status.
  * - COUNT: how many matching calls fail, default 1, or `always`.
  */
+import { S3ServiceException } from '@aws-sdk/client-s3';
 import { IAMServiceException } from '@aws-sdk/client-iam';
 import { OrganizationsServiceException } from '@aws-sdk/client-organizations';
 import { SecretsManagerServiceException } from '@aws-sdk/client-secrets-manager';
@@ -16,7 +17,7 @@ import { STSServiceException } from '@aws-sdk/client-sts';
 import type { DatadogFaultHooks } from './datadog/types';
 import type { CallHooks } from './sandbox';
 
-const AWS_SERVICES = ['iam', 'sts', 'organizations', 'secretsmanager'] as const;
+const AWS_SERVICES = ['iam', 'sts', 'organizations', 'secretsmanager', 's3'] as const;
 type AwsService = (typeof AWS_SERVICES)[number];
 type FaultService = AwsService | 'datadog';
 
@@ -58,6 +59,7 @@ const EXCEPTION_CLASSES = {
   sts: STSServiceException,
   organizations: OrganizationsServiceException,
   secretsmanager: SecretsManagerServiceException,
+  s3: S3ServiceException,
 } as const;
 
 /** Builds the error an AWS service answers with that name (the SDK's own service exception class). */

@@ -41,18 +41,27 @@ export function localRoleArn(names: LocalNames, roleLogicalId: string): string {
   return `arn:${names.partition}:iam::${names.accountId}:role/${names.stackName}-${roleLogicalId}`;
 }
 
-/** Runs `fn` with the sandbox's virtual time as "now", its waits advancing that time (see `invocation-clock.ts`). */
-function atSandboxTime<T>(sandbox: AwsSandbox, fn: () => Promise<T>): Promise<T> {
-  return withClock(
-    () => sandbox.clock.now(),
-    fn,
-    (ms) => sandbox.clock.advance(ms / 1000),
-  );
+/**
+ * Runs `fn` with the sandbox's virtual time as "now", its waits advancing that time (see `invocation-clock.ts`), or
+ * parking on `wait` when given (concurrent executions share one clock: see `execution-scheduler.ts`).
+ */
+function atSandboxTime<T>(sandbox: AwsSandbox, fn: () => Promise<T>, wait?: (ms: number) => Promise<void>): Promise<T> {
+  return withClock(() => sandbox.clock.now(), fn, wait ?? ((ms) => sandbox.clock.advance(ms / 1000)));
 }
 
 /** The local functions of a template. */
 export class LocalFunctions {
   private readonly byArn = new Map<string, LocalFunction>();
+  /** How the functions' waits pass (see {@link LocalFunctions.setWait}); default: the sandbox clock moves on at once. */
+  private wait?: (ms: number) => Promise<void>;
+
+  /**
+   * Makes the functions' waits (a 429's `x-ratelimit-reset`) park their invocation on `wait`, e.g. an execution
+   * scheduler's `sleepMs` when executions run concurrently; `undefined` puts back the default.
+   */
+  setWait(wait: ((ms: number) => Promise<void>) | undefined): void {
+    this.wait = wait;
+  }
 
   constructor(
     template: Template,
@@ -101,7 +110,7 @@ export class LocalFunctions {
     if (!local) throw new Error(`no local function ${logicalId}`);
     forgetSecrets();
     return withEnvironment(this.environmentOf(local), () =>
-      atSandboxTime(this.sandbox, () => this.sandbox.asPrincipal(local.principalArn, fn)),
+      atSandboxTime(this.sandbox, () => this.sandbox.asPrincipal(local.principalArn, fn), this.wait),
     );
   }
 
@@ -127,8 +136,10 @@ export class LocalFunctions {
       const handler = module[fn.definition.handler.split('.').pop() ?? 'handler'];
       let result: unknown;
       try {
-        result = await atSandboxTime(this.sandbox, () =>
-          this.sandbox.asPrincipal(fn.principalArn, () => handler(event, lambdaContext(fn))),
+        result = await atSandboxTime(
+          this.sandbox,
+          () => this.sandbox.asPrincipal(fn.principalArn, () => handler(event, lambdaContext(fn))),
+          this.wait,
         );
       } catch (error) {
         // A function that died reports its death, whatever it was doing.

@@ -16,8 +16,8 @@ import { setWaitImplementation, type WaitFunction } from '../shared/wait';
 /** What an invocation reads as time: its clock, and how its waits pass. */
 interface InvocationTime {
   now: () => number;
-  /** Moves the clock on by `ms` milliseconds; absent: waits are real. */
-  advance?: (ms: number) => void;
+  /** Moves the clock on by `ms` milliseconds (or parks the caller until it has moved on); absent: waits are real. */
+  advance?: (ms: number) => void | Promise<void>;
 }
 
 const scoped = new AsyncLocalStorage<InvocationTime>();
@@ -31,8 +31,7 @@ function installWait(): void {
   const real: WaitFunction = setWaitImplementation((ms) => {
     const advance = scoped.getStore()?.advance;
     if (advance === undefined) return real(ms);
-    advance(ms);
-    return Promise.resolve();
+    return Promise.resolve(advance(ms));
   });
 }
 
@@ -63,7 +62,7 @@ function installDate(): void {
  * @param advance - moves the clock on by that many milliseconds (e.g. the sandbox clock's `sleepMs`).
  * @returns what `fn` returns.
  */
-export function withClock<T>(clock: () => number, fn: () => T, advance?: (ms: number) => void): T {
+export function withClock<T>(clock: () => number, fn: () => T, advance?: (ms: number) => void | Promise<void>): T {
   installDate();
   installWait();
   return scoped.run({ now: clock, advance }, fn);

@@ -58,7 +58,7 @@ export interface LocalRunOptions {
   datadogRateLimit?: RateLimit;
 }
 
-type CountedService = 'iam' | 'sts' | 'organizations' | 'secretsmanager' | 'datadog' | 'dynamodb';
+type CountedService = 'iam' | 'sts' | 'organizations' | 'secretsmanager' | 's3' | 'datadog' | 'dynamodb';
 
 /** The result of a local run: the `--json` document of `npm start`. */
 export interface LocalRunSummary {
@@ -369,6 +369,7 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunSumm
           sts: after.sts - before.sts,
           organizations: after.organizations - before.organizations,
           secretsmanager: after.secretsmanager - before.secretsmanager,
+          s3: after.s3 - before.s3,
           datadog: datadogWrites,
           dynamodb: dynamoDbAfter.mutating - dynamoDbBefore.mutating,
         },

@@ -13,7 +13,10 @@ import {
 } from '@aws-sdk/client-sfn';
 import { StateMachine, type ExecutionError } from 'aws-local-stepfunctions';
 import { mockClient } from 'aws-sdk-client-mock';
+import { randomUUID } from 'node:crypto';
 import { executionArn } from '../shared/onboarding/execution-name';
+import { runDistributedMap, type DistributedMapDefinition } from './distributed-map';
+import { ExecutionScheduler } from './execution-scheduler';
 import type { VirtualClock } from './sandbox';
 
 /** An execution the local Step Functions knows of. */
@@ -59,6 +62,11 @@ export class LocalExecutions {
     };
     this.executions.set(arn, execution);
     return execution;
+  }
+
+  /** Every execution recorded, in the order started. */
+  all(): LocalExecution[] {
+    return [...this.executions.values()];
   }
 
   /** Executions started but not yet run. */
@@ -146,18 +154,130 @@ type StateDefinition = {
   Resource?: string;
   Seconds?: number;
   SecondsPath?: string;
-  ItemProcessor?: { States: Record<string, StateDefinition> };
+  Timestamp?: string;
+  TimestampPath?: string;
+  ItemProcessor?: { ProcessorConfig?: { Mode?: string }; States: Record<string, StateDefinition> };
   Iterator?: { States: Record<string, StateDefinition> };
+  [field: string]: unknown;
 };
 
-/** Every state of a definition, including those inside Map states. */
+/** Every state of a definition, including those inside inline Map states (not a Distributed Map's: its children run apart). */
 function allStates(definition: { States?: unknown }): Record<string, StateDefinition> {
   const top = (definition.States ?? {}) as Record<string, StateDefinition>;
   const inner = Object.values(top).flatMap((state) => {
-    const processor = state.ItemProcessor ?? state.Iterator;
+    const processor = isDistributedMap(state) ? undefined : (state.ItemProcessor ?? state.Iterator);
     return processor ? [allStates(processor)] : [];
   });
   return Object.assign({}, top, ...inner) as Record<string, StateDefinition>;
+}
+
+function isDistributedMap(state: StateDefinition): boolean {
+  return state.Type === 'Map' && state.ItemProcessor?.ProcessorConfig?.Mode === 'DISTRIBUTED';
+}
+
+/** Fields a Task state shares with a Wait or a Map state, kept when one is run as a Task. */
+const TASK_FIELDS = ['Comment', 'InputPath', 'OutputPath', 'ResultPath', 'ResultSelector', 'Retry', 'Catch', 'Next', 'End'];
+
+/**
+ * The definition `aws-local-stepfunctions` runs: Wait states and Distributed Map states become Task states (same
+ * input and output processing) whose local handlers sleep on the scheduler or run the map; the library has no
+ * virtual-time Wait and no Distributed Map.
+ */
+function runnableDefinition(definition: Record<string, unknown>, partition: string): Record<string, unknown> {
+  const states = definition.States as Record<string, StateDefinition> | undefined;
+  if (!states) return definition;
+  const rewritten = Object.fromEntries(
+    Object.entries(states).map(([name, state]) => {
+      const kind = state.Type === 'Wait' ? 'wait' : isDistributedMap(state) ? 'distributedMap' : undefined;
+      if (kind) {
+        const fields = Object.fromEntries(TASK_FIELDS.filter((field) => state[field] !== undefined).map((field) => [field, state[field]]));
+        // A placeholder the library accepts as a Task resource; the state's local handler does the work.
+        return [name, { Type: 'Task', Resource: `arn:${partition}:lambda:us-east-1:000000000000:function:local-${kind}`, ...fields }];
+      }
+      for (const key of ['ItemProcessor', 'Iterator'] as const) {
+        const processor = state[key];
+        if (state.Type === 'Map' && processor) return [name, { ...state, [key]: runnableDefinition(processor, partition) }];
+      }
+      if (state.Type === 'Parallel' && Array.isArray(state.Branches)) {
+        return [
+          name,
+          { ...state, Branches: (state.Branches as Record<string, unknown>[]).map((branch) => runnableDefinition(branch, partition)) },
+        ];
+      }
+      return [name, state];
+    }),
+  );
+  return { ...definition, States: rewritten };
+}
+
+/** The seconds a Wait state waits from `now` (epoch ms), for its effective input (Amazon States Language, "Wait State"). */
+function waitSeconds(state: StateDefinition, input: unknown, nowMs: number): number {
+  if (state.Seconds !== undefined) return state.Seconds;
+  if (state.SecondsPath !== undefined) return Number(valueAtPath(input, state.SecondsPath) ?? 0);
+  const timestamp = state.Timestamp ?? (state.TimestampPath !== undefined ? valueAtPath(input, state.TimestampPath) : undefined);
+  if (typeof timestamp === 'string') return Math.max(0, (Date.parse(timestamp) - nowMs) / 1000);
+  return 0;
+}
+
+/** The state machines of the local deployment by ARN, with their executions: what `states:startExecution` starts. */
+export class LocalStateMachines {
+  private readonly byArn = new Map<string, { definition: Record<string, unknown>; executions: LocalExecutions }>();
+
+  /** Makes a state machine startable by its ARN (`executions.stateMachineArn`). */
+  register(definition: Record<string, unknown>, executions: LocalExecutions): void {
+    this.byArn.set(executions.stateMachineArn, { definition, executions });
+  }
+
+  /** The state machine of that ARN, or `undefined`. */
+  get(stateMachineArn: string): { definition: Record<string, unknown>; executions: LocalExecutions } | undefined {
+    return this.byArn.get(stateMachineArn);
+  }
+}
+
+/** Compiled definitions by their JSON: validating one takes the library most of a second, running it milliseconds. */
+const compiledDefinitions = new Map<
+  string,
+  { original: Record<string, StateDefinition>; runnable: Record<string, unknown>; machine: StateMachine }
+>();
+const COMPILED_KEPT = 32;
+
+function compiled(definition: Record<string, unknown>, partition: string) {
+  const key = `${partition}\n${JSON.stringify(definition)}`;
+  let entry = compiledDefinitions.get(key);
+  if (!entry) {
+    const runnable = runnableDefinition(definition, partition);
+    entry = {
+      original: allStates(definition),
+      runnable,
+      machine: new StateMachine(runnable as never, { validationOptions: { checkArn: true, checkPaths: true } }),
+    };
+    // Oldest first out: a process runs a handful of definitions.
+    if (compiledDefinitions.size >= COMPILED_KEPT) compiledDefinitions.delete(compiledDefinitions.keys().next().value as string);
+    compiledDefinitions.set(key, entry);
+  }
+  return entry;
+}
+
+/** Options of {@link runExecution} beyond one execution of one state machine. */
+export interface ExecutionOptions {
+  /**
+   * The virtual time of concurrent executions; default a new one for this execution alone (its Wait states then
+   * advance the clock at once, as a single execution's would).
+   */
+  scheduler?: ExecutionScheduler;
+  /** State machines `states:startExecution.sync:2` can run (the nested executions are recorded in their executions). */
+  machines?: LocalStateMachines;
+  /** The ARN of the state machine the execution belongs to, when not `executions.stateMachineArn` (a map run's children). */
+  stateMachineArn?: string;
+  /** Runs the engine's own AWS calls (a Distributed Map's S3 reads and writes) as the state machine's execution role. */
+  asStateMachineRole?: <T>(call: () => Promise<T>) => Promise<T>;
+}
+
+/** A Task state's error, named as Step Functions names it (States.TaskFailed, StepFunctions.*Exception…). */
+function namedError(name: string, message: string): Error {
+  const error = new Error(message);
+  error.name = name;
+  return error;
 }
 
 /**
@@ -208,67 +328,170 @@ export function retryWaitSeconds(retrier: Retrier, attempt: number, random: () =
   return retrier.JitterStrategy === 'FULL' ? capped * random() : capped;
 }
 
-/** The JSON text of each definition this process has validated already. */
-const validatedDefinitions = new Set<string>();
-
 /**
- * The local state machine of a definition, validated (ARNs and paths checked) the first time this process sees the
- * definition: the validator compiles its JSON schemas anew on every call (about a quarter of a second), and a run
- * starts one execution per account, a replay or a test many more.
- *
- * @throws Error naming what is invalid, when the definition is not valid Amazon States Language.
+ * The `states:startExecution.sync:2` integration, locally: starts the execution, runs it to its end, and returns
+ * DescribeExecution's fields with `Input` and `Output` as JSON (`.sync:2`, not text); a failed, timed-out or aborted
+ * execution fails the Task with `States.TaskFailed` and the same fields, `Error` and `Cause` included, as its cause
+ * (Step Functions developer guide, "Start a new AWS Step Functions state machine from a running execution" and
+ * "Run a Job (.sync)").
  */
-function stateMachineOf(definition: Record<string, unknown>): StateMachine {
-  const key = JSON.stringify(definition);
-  const validated = validatedDefinitions.has(key);
-  const machine = new StateMachine(definition as never, {
-    validationOptions: validated ? { noValidate: true } : { checkArn: true, checkPaths: true },
-  });
-  // The validator fills in each state's default QueryLanguage: the definition's text as it now stands is valid too.
-  validatedDefinitions.add(key).add(JSON.stringify(definition));
-  return machine;
+async function startExecutionSync(
+  input: unknown,
+  runner: {
+    invoke: TaskInvoker;
+    clock: VirtualClock;
+    onProgress: ProgressListener;
+    options: ExecutionOptions & { scheduler: ExecutionScheduler };
+  },
+): Promise<unknown> {
+  const { StateMachineArn, Input, Name } = input as { StateMachineArn?: string; Input?: unknown; Name?: string };
+  const target = runner.options.machines?.get(StateMachineArn ?? '');
+  if (!target) {
+    throw namedError('StepFunctions.StateMachineDoesNotExistException', `State Machine Does Not Exist: '${StateMachineArn}'`);
+  }
+  let started: LocalExecution;
+  try {
+    started = target.executions.start(Name ?? randomUUID(), typeof Input === 'string' ? JSON.parse(Input) : (Input ?? {}));
+  } catch (error) {
+    throw namedError('StepFunctions.ExecutionAlreadyExistsException', (error as Error).message);
+  }
+  const { scheduler } = runner.options;
+  const done = await scheduler.awaitOthers(
+    runExecution(target.definition, started, runner.invoke, runner.clock, runner.onProgress, target.executions, {
+      ...runner.options,
+      stateMachineArn: undefined,
+    }),
+  );
+  const described = {
+    ExecutionArn: done.executionArn,
+    StateMachineArn: target.executions.stateMachineArn,
+    Name: done.name,
+    Status: done.status,
+    StartDate: done.startDate.getTime(),
+    StopDate: runner.clock.now(),
+    Input: done.input,
+    InputDetails: { Included: true },
+  };
+  if (done.status === 'SUCCEEDED') return { ...described, Output: done.output, OutputDetails: { Included: true } };
+  throw namedError('States.TaskFailed', JSON.stringify({ ...described, Error: done.error, Cause: done.cause }));
 }
 
 /**
  * Runs one execution of the definition to its end.
  *
- * Wait states take no real time: each advances the sandbox's virtual clock by its seconds instead, so IAM's
- * propagation delay passes exactly as it would. So does each wait of a `Retry` (see {@link retryWaitSeconds}), so a
- * rate limit's window passes while the state machine backs off.
+ * Wait states take no real time: each parks the execution on the scheduler's virtual clock, which moves to the
+ * earliest wake-up once no execution runs (so IAM's propagation delay passes exactly as it would, and the waits of
+ * concurrent executions overlap). So does each wait of a `Retry` (see {@link retryWaitSeconds}), so a rate limit's
+ * window passes while the state machine backs off. Distributed Map states and the `states:startExecution(.sync:2)`
+ * integrations run locally (see `distributed-map.ts`).
  *
  * @returns the execution, with status `SUCCEEDED` and output, or `FAILED` with error and cause, and its events.
+ *
+ * @example
+ * ```ts
+ * const executions = new LocalExecutions(stateMachineArn);
+ * const done = await runExecution(definition, executions.start('run-1', {}), invoke, sandbox.clock, () => undefined, executions);
+ * done.status; // 'SUCCEEDED'
+ * ```
  */
-export async function runExecution(
+export function runExecution(
   definition: Record<string, unknown>,
   execution: LocalExecution,
   invoke: TaskInvoker,
   clock: VirtualClock,
   onProgress: ProgressListener,
   executions?: LocalExecutions,
+  options: ExecutionOptions = {},
 ): Promise<LocalExecution> {
-  const states = allStates(definition);
+  const scheduler = options.scheduler ?? new ExecutionScheduler(clock);
+  // Counted as running from the call on (synchronously), so a parent that awaits it never leaves an idle gap.
+  return scheduler.run(() => executeOnce(definition, execution, invoke, clock, onProgress, executions, { ...options, scheduler }));
+}
+
+async function executeOnce(
+  definition: Record<string, unknown>,
+  execution: LocalExecution,
+  invoke: TaskInvoker,
+  clock: VirtualClock,
+  onProgress: ProgressListener,
+  executions: LocalExecutions | undefined,
+  options: ExecutionOptions & { scheduler: ExecutionScheduler },
+): Promise<LocalExecution> {
+  execution.status = 'RUNNING';
+  const { scheduler } = options;
+  const stateMachineArn = options.stateMachineArn ?? executions?.stateMachineArn ?? '';
+  const partition = stateMachineArn.split(':')[1] || 'aws';
+  const { original, runnable, machine } = compiled(definition, partition);
+  const runner = { invoke, clock, onProgress, options };
+  /** Seconds of `Retry` backoff each state owes before its next attempt, from its StateRetried events. */
+  const retryWaits = new Map<string, number>();
+  const handlerOf = (name: string, state: StateDefinition) => {
+    const before = original[name];
+    if (before?.Type === 'Wait') return (input: unknown) => scheduler.sleep(waitSeconds(before, input, clock.now())).then(() => input);
+    if (before && isDistributedMap(before)) {
+      return (input: unknown) =>
+        runDistributedMap(name, before as unknown as DistributedMapDefinition, input, {
+          stateMachineArn,
+          scheduler,
+          asStateMachineRole: options.asStateMachineRole,
+          runChild: async (processor, child) => {
+            const done = await runExecution(
+              processor,
+              {
+                name: child.name,
+                executionArn: child.executionArn,
+                input: child.input,
+                status: 'PENDING',
+                startDate: new Date(clock.now()),
+              },
+              invoke,
+              clock,
+              onProgress,
+              undefined,
+              { ...options, stateMachineArn: child.stateMachineArn },
+            );
+            return {
+              status: done.status === 'SUCCEEDED' ? 'SUCCEEDED' : 'FAILED',
+              output: done.output,
+              error: done.error,
+              cause: done.cause,
+            };
+          },
+        });
+    }
+    const resource = state.Resource as string;
+    if (/:states:::states:startExecution\.sync(:2)?$/.test(resource)) return (input: unknown) => startExecutionSync(input, runner);
+    if (/:states:::states:startExecution$/.test(resource))
+      return (input: unknown) => Promise.resolve(startFromStateMachine(executions, input));
+    return (input: unknown) => invoke(resource, input);
+  };
   const taskHandlers = Object.fromEntries(
-    Object.entries(states)
+    Object.entries(allStates(runnable))
       .filter(([, state]) => state.Type === 'Task' && state.Resource)
-      .map(([name, state]) => [
-        name,
-        async (input: unknown) => {
-          // Let the event-log reader below handle a Wait state's clock advance before the next task runs.
-          await new Promise((resolve) => setImmediate(resolve));
-          if (/:states:::states:startExecution$/.test(state.Resource as string)) return startFromStateMachine(executions, input);
-          return invoke(state.Resource as string, input);
-        },
-      ]),
+      .map(([name, state]) => {
+        const handle = handlerOf(name, state);
+        return [
+          name,
+          async (input: unknown) => {
+            // Let the event-log reader below report the state's entry (or retry) before its work starts.
+            await new Promise((resolve) => setImmediate(resolve));
+            const backoff = retryWaits.get(name);
+            if (backoff !== undefined) {
+              retryWaits.delete(name);
+              await scheduler.sleep(backoff);
+            }
+            return handle(input);
+          },
+        ];
+      }),
   );
   const zero = (type: string) =>
     Object.fromEntries(
-      Object.entries(states)
+      Object.entries(allStates(runnable))
         .filter(([, state]) => state.Type === type)
         .map(([name]) => [name, 0]),
     );
 
-  const machine = stateMachineOf(definition);
-  execution.status = 'RUNNING';
   const events: ProgressEvent[] = [];
   execution.events = events;
   const report = (event: ProgressEvent) => {
@@ -276,10 +499,10 @@ export async function runExecution(
     onProgress(event);
   };
   const run = machine.run(execution.input as never, {
-    overrides: { taskResourceLocalHandlers: taskHandlers as never, waitTimeOverrides: zero('Wait'), retryIntervalOverrides: zero('Task') },
+    overrides: { taskResourceLocalHandlers: taskHandlers as never, retryIntervalOverrides: zero('Task') },
     context: {
       Execution: { Name: execution.name, Id: execution.executionArn },
-      StateMachine: { Id: executions?.stateMachineArn ?? '', Name: (executions?.stateMachineArn ?? '').split(':').pop() ?? '' },
+      StateMachine: { Id: stateMachineArn, Name: stateMachineArn.split(':').pop() ?? '' },
     },
   });
   const progress = (async () => {
@@ -291,18 +514,17 @@ export async function runExecution(
         Cause?: string;
       };
       const state = entry.state;
-      if (entry.type === 'StateEntered' && state?.type === 'Wait') {
-        const definitionState = states[state.name];
-        const seconds = Number(definitionState.Seconds ?? valueAtPath(state.input, definitionState.SecondsPath ?? '$.none') ?? 0);
-        clock.advance(seconds);
-      }
       const retry = (entry as { retry?: { retrier: Retrier; attempt: number } }).retry;
-      if (entry.type === 'StateRetried' && retry !== undefined) clock.advance(retryWaitSeconds(retry.retrier, retry.attempt));
+      if (entry.type === 'StateRetried' && retry !== undefined && state) {
+        // Waited by the state's handler before its next attempt (the library retries at once).
+        retryWaits.set(state.name, (retryWaits.get(state.name) ?? 0) + retryWaitSeconds(retry.retrier, retry.attempt));
+      }
       report({
         type: entry.type,
         execution: execution.name,
         state: state?.name,
-        stateType: state?.type,
+        // The state's own type, not the Task a Wait or Distributed Map runs as.
+        stateType: state ? (original[state.name]?.Type ?? state.type) : undefined,
         input: entry.type === 'ExecutionStarted' ? execution.input : state?.input,
         output: state?.output,
         error: entry.Error,

@@ -203,11 +203,18 @@ export interface TemplateStateMachine {
   substitutions: Record<string, unknown>;
 }
 
-/** The template's `AWS::Serverless::StateMachine`. */
-export function templateStateMachine(template: Template): TemplateStateMachine {
+/**
+ * One of the template's `AWS::Serverless::StateMachine`s.
+ *
+ * @param wanted - its logical id; default the first (the onboarding state machine).
+ * @throws Error when the template has no such state machine.
+ */
+export function templateStateMachine(template: Template, wanted?: string): TemplateStateMachine {
   const [logicalId, resource] =
-    Object.entries(template.Resources).find(([, candidate]) => candidate.Type === 'AWS::Serverless::StateMachine') ?? [];
-  if (!logicalId || !resource?.Properties) throw new Error('template.yaml has no AWS::Serverless::StateMachine');
+    Object.entries(template.Resources).find(
+      ([id, candidate]) => candidate.Type === 'AWS::Serverless::StateMachine' && (wanted === undefined || id === wanted),
+    ) ?? [];
+  if (!logicalId || !resource?.Properties) throw new Error(`template.yaml has no AWS::Serverless::StateMachine ${wanted ?? ''}`.trim());
   return {
     logicalId,
     definitionUri: String(resource.Properties.DefinitionUri),
@@ -220,8 +227,8 @@ export function templateStateMachine(template: Template): TemplateStateMachine {
  *
  * @throws Error naming a placeholder that has no substitution.
  */
-export function loadDefinition(template: Template, local: LocalResolution): Record<string, unknown> {
-  const machine = templateStateMachine(template);
+export function loadDefinition(template: Template, local: LocalResolution, logicalId?: string): Record<string, unknown> {
+  const machine = templateStateMachine(template, logicalId);
   const text = readFileSync(path.join(REPO_ROOT, machine.definitionUri), 'utf8');
   const substituted = text.replace(/\$\{(\w+)\}/g, (_, name: string) => {
     if (!(name in machine.substitutions)) throw new Error(`${machine.definitionUri}: no DefinitionSubstitutions for \${${name}}`);

@@ -141,6 +141,10 @@ export const ENV = {
   ACCOUNTS_TABLE_NAME: z.string().regex(/^[\w.-]{3,255}$/, 'must be a DynamoDB table name'),
   /** ARN of the onboarding state machine (starter only). */
   STATE_MACHINE_ARN: z.string().regex(/^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:/, 'must be a state machine ARN'),
+  /** The reconciliation bucket: plans, map-run results and reports (`ReconciliationBucket`). */
+  RECONCILIATION_BUCKET_NAME: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name'),
+  /** Child executions a reconciliation runs at once (parameter `ReconcileMaxConcurrency`). */
+  RECONCILE_MAX_CONCURRENCY: z.coerce.number().int().min(1).max(10_000),
 } as const;
 
 type EnvSpec = Partial<typeof ENV>;

@@ -44,6 +44,7 @@ import {
   PackedPolicyTooLargeException,
   STSServiceException,
 } from '@aws-sdk/client-sts';
+import { NoSuchBucket, NoSuchKey, S3ServiceException } from '@aws-sdk/client-s3';
 import type { ServiceName } from './state';
 import { newUuid } from './ids';
 
@@ -165,6 +166,38 @@ export function secretsManagerError(code: SecretsManagerErrorCode, message: stri
   ) as SecretsManagerServiceException;
 }
 
+const S3_MODELED = { NoSuchKey, NoSuchBucket } as const;
+/** S3 error codes the sandbox raises (S3 API reference, "Error responses"); the others are not modeled by its SDK. */
+export type S3ErrorCode =
+  | keyof typeof S3_MODELED
+  | 'AccessDenied'
+  | 'InvalidAccessKeyId'
+  | 'ExpiredToken'
+  | 'SignatureDoesNotMatch'
+  | 'BucketAlreadyOwnedByYou'
+  | 'InvalidArgument';
+const S3_STATUS: Record<string, number> = {
+  NoSuchKey: 404,
+  NoSuchBucket: 404,
+  AccessDenied: 403,
+  InvalidAccessKeyId: 403,
+  SignatureDoesNotMatch: 403,
+  BucketAlreadyOwnedByYou: 409,
+};
+
+/**
+ * An S3 error as the SDK raises it (REST-XML: a modeled error is its own class, `NoSuchKey`; others the base
+ * `S3ServiceException` named by the code, with `Code`).
+ */
+export function s3Error(code: S3ErrorCode, message: string): S3ServiceException {
+  const $metadata = metadata(S3_STATUS[code] ?? 400);
+  const modeledClass = (S3_MODELED as Record<string, unknown>)[code] as ExceptionClass | undefined;
+  const error = modeledClass
+    ? new modeledClass({ message, $metadata })
+    : new (S3ServiceException as unknown as ExceptionClass)({ name: code, $fault: 'client', message, $metadata });
+  return Object.assign(error, { Code: code }) as unknown as S3ServiceException;
+}
+
 /**
  * The "not authorised" error of each service: IAM/STS `AccessDenied` (403), Organizations' modeled
  * `AccessDeniedException`, Secrets Manager's unmodeled `AccessDeniedException`.
@@ -179,6 +212,8 @@ export function accessDenied(service: ServiceName, message: string): Error {
       return organizationsError('AccessDeniedException', message);
     case 'secretsmanager':
       return secretsManagerError('AccessDeniedException', message);
+    case 's3':
+      return s3Error('AccessDenied', message);
   }
 }
 
@@ -197,6 +232,8 @@ export function credentialError(service: ServiceName, problem: CredentialProblem
     if (service === 'iam') return iamError(code, message);
     if (service === 'sts') return stsError(code, message);
     if (service === 'organizations') return organizationsError(jsonCode, message);
+    // S3 names an unknown key InvalidAccessKeyId (S3 API reference, "Error responses").
+    if (service === 's3') return s3Error(code === 'InvalidClientTokenId' ? 'InvalidAccessKeyId' : (code as S3ErrorCode), message);
     return secretsManagerError(jsonCode, message);
   };
   switch (problem) {

@@ -37,7 +37,7 @@ import { checkPolicyDocument } from './policy-documents';
 import type { PolicyKind } from './policy-documents';
 import { secretArnOf } from './secrets-manager';
 import type { AccountState, OrganizationsAccountState, SandboxJson, SandboxState, ServiceName } from './state';
-import { deserializeState, nameKey, newAccount, rootIdOf, serializeState, setEntry } from './state';
+import { deserializeState, getEntry, nameKey, newAccount, rootIdOf, serializeState, setEntry } from './state';
 
 export { VirtualClock } from './clock';
 export type { SandboxDump } from './dump';
@@ -116,7 +116,8 @@ export class AwsSandbox {
       createAccountStatuses: [],
       sessions: {},
       revokedAccessKeyIds: [],
-      mutatingCalls: { iam: 0, sts: 0, organizations: 0, secretsmanager: 0 },
+      mutatingCalls: { iam: 0, sts: 0, organizations: 0, secretsmanager: 0, s3: 0 },
+      buckets: {},
     };
     setEntry(
       this.state.accounts,
@@ -460,6 +461,40 @@ export class AwsSandbox {
   }
 
   /**
+   * Creates an empty S3 bucket, as the stack's `AWS::S3::Bucket` would be (a bucket that exists already is kept,
+   * with its objects: a redeployment does not empty it).
+   *
+   * @param options.accountId - its owner, default the management account.
+   * @param options.region - default the partition's IAM region.
+   * @throws Error when the name is not a valid bucket name (S3 User Guide, "Bucket naming rules": 3 to 63 lower-case
+   *   letters, digits, dots and hyphens, starting and ending with a letter or digit).
+   */
+  putBucket(name: string, options: { accountId?: string; region?: string } = {}): void {
+    if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(name)) throw new Error(`AwsSandbox.putBucket: invalid bucket name ${name}`);
+    if (getEntry(this.state.buckets, name)) return;
+    setEntry(this.state.buckets, name, {
+      accountId: options.accountId ?? this.state.managementAccountId,
+      region: options.region ?? iamRegion(this.state.partition),
+      createdMs: this.clock.now(),
+      objects: {},
+    });
+  }
+
+  /** The text of an S3 object, or `undefined` when the bucket or the key does not exist (for tests and summaries). */
+  objectText(bucket: string, key: string): string | undefined {
+    const found = getEntry(this.state.buckets, bucket);
+    return found ? getEntry(found.objects, key)?.body : undefined;
+  }
+
+  /** The keys of a bucket's objects that start with `prefix`, sorted; empty when the bucket does not exist. */
+  objectKeys(bucket: string, prefix = ''): string[] {
+    const found = getEntry(this.state.buckets, bucket);
+    return Object.keys(found?.objects ?? {})
+      .filter((key) => key.startsWith(prefix))
+      .sort();
+  }
+
+  /**
    * Sets (or clears, with `undefined`) the hooks consulted around every simulated call, for fault injection.
    * They are not part of the saved state.
    */
@@ -577,7 +612,7 @@ export class AwsSandbox {
 
   /** Sets the {@link AwsSandbox.mutatingCalls} counters back to zero (e.g. before a second, idempotent run). */
   resetMutatingCalls(): void {
-    this.state.mutatingCalls = { iam: 0, sts: 0, organizations: 0, secretsmanager: 0 };
+    this.state.mutatingCalls = { iam: 0, sts: 0, organizations: 0, secretsmanager: 0, s3: 0 };
   }
 
   /** The whole state, secrets included (it IS the state), and the clock's time: `JSON.stringify` it to save a run. */

@@ -1,12 +1,13 @@
 /**
  * Plugging the sandbox in behind the AWS SDK with `aws-sdk-client-mock`: every instance of IAMClient, STSClient,
- * OrganizationsClient and SecretsManagerClient answers from the sandbox, with no network.
+ * OrganizationsClient, SecretsManagerClient and S3Client answers from the sandbox, with no network.
  *
  * For each call: identify the caller from the client's credentials, check them like AWS would, refuse calls from
  * a suspended account, then run the operation's handler and return its output with `$metadata`, as the SDK does.
  */
 import { IAMClient } from '@aws-sdk/client-iam';
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -20,6 +21,7 @@ import { newUuid } from './ids';
 import type { CallContext, Operation, SandboxCore } from './operations';
 import { isMutating } from './operations';
 import { organizationsOperations } from './organizations';
+import { s3Operations } from './s3';
 import { secretsManagerOperations } from './secrets-manager';
 import type { ServiceName } from './state';
 import { stsOperations } from './sts';
@@ -59,6 +61,7 @@ const SERVICES: { service: ServiceName; client: unknown; operations: Operation[]
   { service: 'sts', client: STSClient, operations: stsOperations },
   { service: 'organizations', client: OrganizationsClient, operations: organizationsOperations },
   { service: 'secretsmanager', client: SecretsManagerClient, operations: secretsManagerOperations },
+  { service: 's3', client: S3Client, operations: s3Operations },
 ];
 
 async function readCredentials(client: ClientLike): Promise<CallCredentials | undefined> {

@@ -63,11 +63,11 @@ export function operation<C extends new (input: never) => object>(
 }
 
 /**
- * True for operations that change state: everything but `Get*`, `List*`, `Describe*`, `AssumeRole` and
+ * True for operations that change state: everything but `Get*`, `List*`, `Describe*`, `Head*` (S3), `AssumeRole` and
  * `GetCallerIdentity` (which also start with Get).
  */
 export function isMutating(operationName: string): boolean {
-  return !/^(Get|List|Describe)/.test(operationName) && operationName !== 'AssumeRole';
+  return !/^(Get|List|Describe|Head)/.test(operationName) && operationName !== 'AssumeRole';
 }
 
 /**

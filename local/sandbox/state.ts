@@ -12,7 +12,7 @@ import { z } from 'zod';
 import { PARTITIONS } from '../../shared/partitions';
 
 /** The services the sandbox simulates, as keys of {@link SandboxState.mutatingCalls}. */
-export const SERVICES = ['iam', 'sts', 'organizations', 'secretsmanager'] as const;
+export const SERVICES = ['iam', 'sts', 'organizations', 'secretsmanager', 's3'] as const;
 
 /** One of {@link SERVICES}. */
 export type ServiceName = (typeof SERVICES)[number];
@@ -188,6 +188,24 @@ const mutatingCallsSchema = z.object({
   sts: z.number(),
   organizations: z.number(),
   secretsmanager: z.number(),
+  /** Absent in states saved before the sandbox served S3. */
+  s3: z.number().default(0),
+});
+
+/** One S3 object: its body as UTF-8 text (the product stores JSON), and what GetObject/ListObjectsV2 report of it. */
+const objectSchema = z.object({
+  body: z.string(),
+  contentType: z.string().optional(),
+  etag: z.string(),
+  lastModifiedMs: z.number(),
+});
+
+/** An S3 bucket: who owns it, where it is, and its objects by key. */
+const bucketSchema = z.object({
+  accountId: z.string(),
+  region: z.string(),
+  createdMs: z.number(),
+  objects: z.record(z.string(), objectSchema),
 });
 
 const stateSchema = z.object({
@@ -211,6 +229,8 @@ const stateSchema = z.object({
   /** Deleted IAM user keys: still recognised, so they fail like AWS's (InvalidClientTokenId). */
   revokedAccessKeyIds: z.array(z.string()),
   mutatingCalls: mutatingCallsSchema,
+  /** S3 buckets by name (bucket names are global in a partition); absent in states saved before S3. */
+  buckets: z.record(z.string(), bucketSchema).default({}),
 });
 
 /** A role. */
@@ -237,6 +257,10 @@ export type SessionState = z.infer<typeof sessionSchema>;
 export type OrganizationalUnitState = z.infer<typeof organizationalUnitSchema>;
 /** A CreateAccount / CreateGovCloudAccount request, as DescribeCreateAccountStatus reports it. */
 export type CreateAccountStatusState = z.infer<typeof createAccountStatusSchema>;
+/** An S3 object. */
+export type ObjectState = z.infer<typeof objectSchema>;
+/** An S3 bucket. */
+export type BucketState = z.infer<typeof bucketSchema>;
 /** The whole sandbox. */
 export type SandboxState = z.infer<typeof stateSchema>;
 

@@ -138,6 +138,45 @@ export const rotateAccessKeyInputSchema = z.object({
   Step: z.enum(ROTATION_STEPS),
 });
 
+/** Input of PlanReconciliation: the reconciliation's execution input (`{}`, `{"dryRun": true}`, `{"accountIds": [...]}`). */
+export const planReconciliationInputSchema = z.object({
+  input: z.strictObject({
+    /** The plan only: nothing is changed anywhere. */
+    dryRun: z.boolean().optional(),
+    /** Only these accounts. */
+    accountIds: z.array(accountId).min(1).max(10_000).optional(),
+  }),
+  /** The reconciliation execution's name: names its plan, results and report in the bucket. */
+  executionName: z.string().regex(/^[\w.-]{1,80}$/, 'must be an execution name'),
+});
+
+/** What DetectDrift expects of a converged account, from its record. */
+export const expectedStateSchema = z.object({
+  authType: z.enum(['role', 'access_keys']).optional(),
+  roleName: iamName.optional(),
+  externalId: externalId.optional(),
+  accessKeyId: z
+    .string()
+    .regex(/^[A-Z0-9]{16,128}$/)
+    .optional(),
+});
+
+/** Input of DetectDrift: one plan item (the Distributed Map's ItemSelector). */
+export const detectDriftInputSchema = z.object({
+  accountId,
+  partition: z.enum(PARTITIONS),
+  action: z.enum(['onboard', 'repair', 'offboard', 'none', 'skip']),
+  reason: z.string().max(1024),
+  expected: expectedStateSchema,
+  dryRun: z.boolean(),
+});
+
+/** Input of ReportReconciliation: PlanReconciliation's output and the Distributed Map's ResultWriter details. */
+export const reportReconciliationInputSchema = z.object({
+  plan: z.object({ bucket: z.string().min(3).max(63), reportKey: z.string().min(1).max(1024), dryRun: z.boolean() }).loose(),
+  mapRun: z.object({ MapRunArn: z.string(), ResultWriterDetails: z.object({ Bucket: z.string(), Key: z.string() }) }),
+});
+
 export type DescribeAccountRequestInput = z.output<typeof describeAccountRequestInputSchema>;
 export type ResolveTargetInput = z.output<typeof resolveTargetInputSchema>;
 export type LookUpRegistrationInput = z.output<typeof lookUpRegistrationInputSchema>;
@@ -152,3 +191,6 @@ export type RemoveMemberResourcesInput = z.output<typeof removeMemberResourcesIn
 export type RotateAccessKeyInput = z.output<typeof rotateAccessKeyInputSchema>;
 export type RecordOnboardingInput = z.output<typeof recordOnboardingInputSchema>;
 export type RecordFailureInput = z.output<typeof recordFailureInputSchema>;
+export type PlanReconciliationInput = z.output<typeof planReconciliationInputSchema>;
+export type DetectDriftInput = z.output<typeof detectDriftInputSchema>;
+export type ReportReconciliationInput = z.output<typeof reportReconciliationInputSchema>;

@@ -61,7 +61,7 @@ export interface ResolveTargetResult {
  * hint (Control Tower's execution role, `AWSControlTowerExecution` by default, for Control Tower events; the
  * Organizations role otherwise); the other configured role is the alternate.
  */
-export function applyDefaults(input: ExecutionInput, defaults: TargetDefaults & { partition: Partition }): OnboardingTarget {
+export function applyDefaults(input: ExecutionInput, defaults: Omit<TargetDefaults, 'scope'> & { partition: Partition }): OnboardingTarget {
   const partition = input.partition ?? defaults.partition;
   const datadogSite = input.datadogSite ?? defaults.datadogSite;
   const byControlTower = input.trigger?.source === 'aws.controltower';

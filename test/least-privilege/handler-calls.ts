@@ -134,6 +134,14 @@ export function expectedCalls(environment: CallEnvironment): Record<string, Expe
     sample: tableArn,
     purpose,
   });
+  const bucket = String(deployment.resolution.resources.ReconciliationBucket);
+  /** An object of the reconciliation bucket under a prefix (plans/, results/, reports/). */
+  const reconciliationObject = (action: string, prefix: string, purpose: string): ExpectedCall => ({
+    action,
+    resource: `arn:${p}:s3:::${bucket}/${prefix}/*`,
+    sample: `arn:${p}:s3:::${bucket}/${prefix}/run-1.json`,
+    purpose,
+  });
   const readKeys: ExpectedCall = {
     action: 'secretsmanager:GetSecretValue',
     resource: deployment.secretArn,
@@ -284,6 +292,57 @@ export function expectedCalls(environment: CallEnvironment): Record<string, Expe
     ],
     RecordFailureFunction: [
       accountsTable('dynamodb:UpdateItem', 'write the failure and release the lease (shared/steps/record-failure.ts)'),
+    ],
+    PlanReconciliationFunction: [
+      readKeys,
+      ...['DescribeOrganization', 'ListRoots', 'ListOrganizationalUnitsForParent', 'ListAccountsForParent'].map((name) => ({
+        action: `organizations:${name}`,
+        resource: '*',
+        purpose: 'walk the organization tree once per reconciliation (shared/aws/organization-tree.ts)',
+      })),
+      accountsTable('dynamodb:Scan', 'read every record for the plan (shared/aws/account-records.ts listAccountRecords)'),
+      reconciliationObject('s3:PutObject', 'plans', 'write the plan the Distributed Map reads (shared/steps/plan-reconciliation.ts)'),
+    ],
+    DetectDriftFunction: reachMember,
+    ReportReconciliationFunction: [
+      reconciliationObject('s3:GetObject', 'results', "read the map run's ResultWriter files (shared/steps/report-reconciliation.ts)"),
+      reconciliationObject('s3:PutObject', 'reports', 'write the report (shared/steps/report-reconciliation.ts)'),
+    ],
+    ReconcileOrganizationStateMachine: [
+      ...['PlanReconciliationFunction', 'DetectDriftFunction', 'ReportReconciliationFunction'].map((logicalId) => ({
+        action: 'lambda:InvokeFunction',
+        resource: deployment.functionArn(logicalId),
+        purpose: `the ${logicalId} Task state`,
+      })),
+      {
+        action: 'states:StartExecution',
+        resource: deployment.stateMachineArn,
+        purpose: 'the Onboard and Offboard states (states:startExecution.sync:2) run the onboarding state machine',
+      },
+      ...['states:DescribeExecution', 'states:StopExecution'].map((action) => ({
+        action,
+        resource: `arn:${p}:states:${region}:${accountId}:execution:${stackName}-onboarding:*`,
+        purpose: 'startExecution.sync:2 follows the execution it started, and stops it when the map run stops',
+      })),
+      ...['events:PutTargets', 'events:PutRule', 'events:DescribeRule'].map((action) => ({
+        action,
+        resource: `arn:${p}:events:${region}:${accountId}:rule/StepFunctionsGetEventsForStepFunctionsExecutionRule`,
+        purpose: 'the managed rule through which Step Functions learns that a .sync execution ended',
+      })),
+      {
+        action: 'states:StartExecution',
+        resource: `arn:${p}:states:${region}:${accountId}:stateMachine:${stackName}-reconcile`,
+        purpose: 'the Distributed Map starts its child executions of this state machine',
+      },
+      ...['states:DescribeExecution', 'states:StopExecution'].map((action) => ({
+        action,
+        resource: `arn:${p}:states:${region}:${accountId}:execution:${stackName}-reconcile/*`,
+        purpose: 'the Distributed Map follows (and stops) its child executions',
+      })),
+      reconciliationObject('s3:GetObject', 'plans', 'the ItemReader reads the plan'),
+      ...['s3:PutObject', 's3:GetObject', 's3:ListMultipartUploadParts', 's3:AbortMultipartUpload'].map((action) =>
+        reconciliationObject(action, 'results', 'the ResultWriter writes the map run results'),
+      ),
     ],
     OnboardingStateMachine: [
       {

@@ -71,9 +71,20 @@ describe.each(SIMULATED_PARTITIONS)('Execution roles of template.yaml in partiti
     expect(allowed).toEqual([]);
   });
 
-  it.each(cases)('deny %s a sample of unrelated calls', async (_, role) => {
-    // Prepare
-    const samples = forbiddenCalls(environment);
+  it.each(cases)('deny %s a sample of unrelated calls', async (logicalId, role) => {
+    // Prepare: a sample the role's own table makes (the reconciliation stops the onboarding executions it runs with
+    // startExecution.sync:2) is not unrelated to it.
+    const own = table[logicalId];
+    const ownPattern = (call: ExpectedCall) =>
+      new RegExp(
+        `^${call.resource
+          .split('*')
+          .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+          .join('.*')}$`,
+      );
+    const samples = forbiddenCalls(environment).filter(
+      (call) => !own.some((mine) => mine.action === call.action && ownPattern(mine).test(call.resource)),
+    );
 
     // Act
     const allowed = [];

@@ -64,7 +64,7 @@ describe('GovCloud: access keys on a commercial Datadog site', () => {
     // Assess
     expect(again).toMatchObject({ outcome: 'onboarded', validationAttempts: 0, datadog: first.datadog });
     // In DynamoDB only the account's lease and its record.
-    expect(again.calls.mutating).toEqual({ iam: 0, sts: 0, organizations: 0, secretsmanager: 0, datadog: 0, dynamodb: 2 });
+    expect(again.calls.mutating).toEqual({ iam: 0, sts: 0, organizations: 0, secretsmanager: 0, s3: 0, datadog: 0, dynamodb: 2 });
   });
 
   it('converges to one key after a crash between creating the key and storing it', async () => {

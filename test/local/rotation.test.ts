@@ -78,7 +78,7 @@ describe('Function: rotateLocally', () => {
 
     expect(again).toMatchObject({ outcome: 'onboarded', datadog: { accessKeyId: rotated.accessKeyId } });
     // In DynamoDB only the account's lease and its record.
-    expect(again.calls.mutating).toEqual({ iam: 0, sts: 0, organizations: 0, secretsmanager: 0, datadog: 0, dynamodb: 2 });
+    expect(again.calls.mutating).toEqual({ iam: 0, sts: 0, organizations: 0, secretsmanager: 0, s3: 0, datadog: 0, dynamodb: 2 });
   });
 
   it('reaches an access-key account through Control Tower’s role when it has no Organizations role', async () => {

@@ -153,7 +153,7 @@ describe('Function: runLocally', () => {
     expect(replay.validatedAfterSeconds).toBeUndefined();
     expect(sandbox.mutatingCalls().iam).toBe(0);
     // In DynamoDB only the account's lease and its record (this run's own table, seeded with none: the record says adopted).
-    expect(replay.calls.mutating).toEqual({ iam: 0, sts: 0, organizations: 0, secretsmanager: 0, datadog: 0, dynamodb: 2 });
+    expect(replay.calls.mutating).toEqual({ iam: 0, sts: 0, organizations: 0, secretsmanager: 0, s3: 0, datadog: 0, dynamodb: 2 });
     expect(replay.datadogAccounts).toEqual(first.datadogAccounts);
   });
 

@@ -39,7 +39,7 @@ describe('Functions: saveState and loadState', () => {
     expect(first.outcome).toBe('onboarded');
     expect(replay).toMatchObject({ outcome: 'onboarded', validationAttempts: 0, datadog: onboarded.datadog });
     // The lease taken (UpdateItem) and the record written with its release (UpdateItem); read first (GetItem).
-    expect(replay.calls.mutating).toEqual({ iam: 0, sts: 0, organizations: 0, secretsmanager: 0, datadog: 0, dynamodb: 2 });
+    expect(replay.calls.mutating).toEqual({ iam: 0, sts: 0, organizations: 0, secretsmanager: 0, s3: 0, datadog: 0, dynamodb: 2 });
     expect(replay.calls.reads).toEqual({ dynamodb: 1 });
   }, 180_000);
 
@@ -267,7 +267,7 @@ describe('Functions: runLocally and rotateLocally on a saved organization', () =
     expect(onboarded.outcome).toBe('onboarded');
     expect(replay).toMatchObject({ outcome: 'onboarded', accountId: '444455556666', datadog: onboarded.datadog });
     // This replay gets no records (none passed): its own lease and record only.
-    expect(replay.calls.mutating).toEqual({ iam: 0, sts: 0, organizations: 0, secretsmanager: 0, datadog: 0, dynamodb: 2 });
+    expect(replay.calls.mutating).toEqual({ iam: 0, sts: 0, organizations: 0, secretsmanager: 0, s3: 0, datadog: 0, dynamodb: 2 });
     expect(update).toMatchObject({ outcome: 'onboarded', accountId: '555566667777' });
     expect(update.datadogAccounts).toHaveLength(2);
   });

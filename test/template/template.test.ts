@@ -126,7 +126,12 @@ describe('Template: nothing lost', () => {
 
   it('alarms to the SNS topic on a message in the queue and on unsuccessful executions', () => {
     const alarms = Object.values(resources).filter((resource) => resource.Type === 'AWS::CloudWatch::Alarm');
-    expect(alarms.map((alarm) => alarm.Properties.AlarmActions)).toEqual([[{ Ref: 'AlarmTopic' }], [{ Ref: 'AlarmTopic' }]]);
+    // Failed onboardings, failed reconciliations, dead-lettered events.
+    expect(alarms.map((alarm) => alarm.Properties.AlarmActions)).toEqual([
+      [{ Ref: 'AlarmTopic' }],
+      [{ Ref: 'AlarmTopic' }],
+      [{ Ref: 'AlarmTopic' }],
+    ]);
     const dlqAlarm = alarms.find((alarm) => alarm.Properties.Namespace === 'AWS/SQS');
     expect(dlqAlarm?.Properties).toMatchObject({ MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 1 });
     const executionAlarm = alarms.find((alarm) => Array.isArray(alarm.Properties.Metrics));
@@ -174,6 +179,7 @@ describe('Template: the accounts table', () => {
       ResolveTargetFunction: ['dynamodb:UpdateItem', 'dynamodb:GetItem'],
       RecordOnboardingFunction: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
       RecordFailureFunction: ['dynamodb:UpdateItem'],
+      PlanReconciliationFunction: ['dynamodb:Scan'],
       RemoveRegistrationFunction: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
       RemoveMemberResourcesFunction: ['dynamodb:UpdateItem'],
     });

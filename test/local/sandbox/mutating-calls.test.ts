@@ -36,7 +36,7 @@ describe('Class: AwsSandbox', () => {
       await member.secrets.send(new DescribeSecretCommand({ SecretId: 's' }));
 
       // Assess
-      expect(sandbox.mutatingCalls()).toEqual({ iam: 3, sts: 0, organizations: 0, secretsmanager: 1 });
+      expect(sandbox.mutatingCalls()).toEqual({ iam: 3, sts: 0, organizations: 0, secretsmanager: 1, s3: 0 });
     });
 
     it('starts again from zero after resetMutatingCalls()', async () => {
@@ -50,7 +50,7 @@ describe('Class: AwsSandbox', () => {
 
       // Assess
       expect(error).toBeInstanceOf(NoSuchEntityException);
-      expect(sandbox.mutatingCalls()).toEqual({ iam: 0, sts: 0, organizations: 0, secretsmanager: 0 });
+      expect(sandbox.mutatingCalls()).toEqual({ iam: 0, sts: 0, organizations: 0, secretsmanager: 0, s3: 0 });
     });
   });
 });

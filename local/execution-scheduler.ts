@@ -1,0 +1,118 @@
+/**
+ * Virtual time for executions that run at the same time: a discrete-event scheduler on the sandbox's clock.
+ *
+ * Executions that run concurrently (the child executions of a Distributed Map, nested `startExecution.sync:2`
+ * executions) wait in overlapping Wait states: advancing one global clock by each Wait would add their waits up. Here
+ * a Wait (or any virtual sleep) parks its execution until a wake-up time; the clock moves to the earliest wake-up only
+ * when nothing is running: every execution is parked, or waiting on other executions, and so no Lambda invocation is
+ * in flight (invocations run inside running executions).
+ */
+import type { VirtualClock } from './sandbox';
+
+interface Sleeper {
+  wakeMs: number;
+  /** Order of arrival: sleepers with the same wake-up time wake in the order they slept. */
+  order: number;
+  wake(): void;
+}
+
+/**
+ * Counts the executions that are running (not parked) and wakes parked ones in virtual-time order.
+ *
+ * @example
+ * ```ts
+ * const scheduler = new ExecutionScheduler(sandbox.clock);
+ * // Two executions that each wait 10 s end 10 s later, not 20 s.
+ * await Promise.all([1, 2].map(() => scheduler.run(() => scheduler.sleep(10))));
+ * ```
+ */
+export class ExecutionScheduler {
+  private running = 0;
+  private sleepers: Sleeper[] = [];
+  private arrivals = 0;
+  private tickQueued = false;
+
+  constructor(readonly clock: VirtualClock) {}
+
+  /** How many executions (or other units of work started with {@link run}) are running now, not parked. */
+  get runningCount(): number {
+    return this.running;
+  }
+
+  /**
+   * Runs `work` as one more running unit (an execution) until it settles.
+   *
+   * @returns what `work` returns; rejects with what it throws.
+   */
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    this.running += 1;
+    try {
+      return await work();
+    } finally {
+      this.release();
+    }
+  }
+
+  /**
+   * Parks the calling unit for `seconds` of virtual time. Zero seconds returns at once.
+   *
+   * @param seconds - how long, in seconds (fractions allowed).
+   * @throws Error when `seconds` is negative or not finite.
+   */
+  sleep(seconds: number): Promise<void> {
+    if (!Number.isFinite(seconds) || seconds < 0) {
+      throw new Error(`ExecutionScheduler: sleep() takes a finite, non-negative number of seconds, got ${seconds}`);
+    }
+    if (seconds === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.sleepers.push({ wakeMs: this.clock.now() + seconds * 1000, order: this.arrivals++, wake: resolve });
+      this.release();
+    });
+  }
+
+  /** A `sleep(ms)` on this scheduler, for code that takes a millisecond sleep function (retry loops). */
+  readonly sleepMs = (ms: number): Promise<void> => this.sleep(ms / 1000);
+
+  /**
+   * Waits for other units (child executions) without counting as running meanwhile: start them first, then await
+   * them through this, so the count never drops to zero in between.
+   *
+   * @returns what `pending` resolves to; rejects as it does.
+   */
+  async awaitOthers<T>(pending: Promise<T>): Promise<T> {
+    this.release();
+    try {
+      return await pending;
+    } finally {
+      // Runs in the microtask after `pending` settles, before the deferred tick of whoever settled it.
+      this.running += 1;
+    }
+  }
+
+  private release(): void {
+    this.running -= 1;
+    if (this.running === 0 && !this.tickQueued) {
+      this.tickQueued = true;
+      // Deferred past the microtasks of this turn: a unit resuming from awaitOthers counts as running again first.
+      setImmediate(() => {
+        this.tickQueued = false;
+        this.tick();
+      });
+    }
+  }
+
+  /** Nothing runs: move the clock to the earliest wake-up and wake everyone due then. */
+  private tick(): void {
+    if (this.running > 0 || this.sleepers.length === 0) return;
+    this.sleepers.sort((a, b) => a.wakeMs - b.wakeMs || a.order - b.order);
+    const next = this.sleepers[0].wakeMs;
+    const now = this.clock.now();
+    if (next > now) this.clock.advance((next - now) / 1000);
+    const due = this.sleepers.filter((sleeper) => sleeper.wakeMs <= this.clock.now());
+    this.sleepers = this.sleepers.slice(due.length);
+    for (const sleeper of due) {
+      this.running += 1;
+      sleeper.wake();
+    }
+  }
+}

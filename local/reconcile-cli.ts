@@ -1,0 +1,175 @@
+/**
+ * `npm start -- reconcile [--state FILE] [--dry-run] [--account-id ID]… [--json] [--dump]`: one reconciliation of the
+ * local organization (the state file's, else a new one), its summary on stdout, the state saved back.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { printable } from './cli-options';
+import { applyOrgFile, datadogAccountsOf, OrgFileError, parseOrgFile } from './org-file';
+import { reconcileLocally, type LocalReconcileSummary } from './reconcile';
+import { AwsSandbox } from './sandbox';
+import { stackParameters } from './deployment';
+import { loadTemplate } from './template';
+import { checkStateWritable, loadState, saveState, StateFileError } from './state-file';
+import { lockStateFile } from './state-lock';
+
+/** The help of the subcommand. */
+export const RECONCILE_USAGE = `usage: npm start -- reconcile [--org FILE] [--state FILE] [--dry-run] [--account-id ID]… [--json] [--dump]
+
+Reconciles every account of the local organization with the local Datadog, as the ReconcileOrganization state machine
+does (plan, Distributed Map through the onboarding state machine, report).
+
+options:
+  --org FILE         the organization, applied to the sandbox (and to --state) first (see npm start -- --help)
+  --state FILE       the saved state to reconcile and save back (default: a new, empty organization)
+  --dry-run          the plan only: nothing is changed anywhere
+  --account-id ID    only this account (repeatable)
+  --json             print one JSON document on stdout
+  --dump             show the sandbox in the summary even above 200 accounts
+  -h, --help         print this help`;
+
+/** A bad command line: one line, exit 2. */
+export class ReconcileUsageError extends Error {}
+
+/** The parsed command line of the subcommand. */
+export type ReconcileCliOptions =
+  | { help: true }
+  | { help: false; stateFile?: string; orgFile?: string; dryRun: boolean; accountIds?: string[]; json: boolean; dump: boolean };
+
+/**
+ * Parses the arguments after `reconcile`.
+ *
+ * @throws ReconcileUsageError naming the bad argument.
+ */
+export function parseReconcileCommandLine(argv: string[], cwd: string): ReconcileCliOptions {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: false,
+      options: {
+        state: { type: 'string' },
+        org: { type: 'string' },
+        'dry-run': { type: 'boolean', default: false },
+        'account-id': { type: 'string', multiple: true },
+        json: { type: 'boolean', default: false },
+        dump: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (error) {
+    throw new ReconcileUsageError(
+      `${printable((error as Error).message.split('\n')[0])} (npm start -- reconcile --help lists the options)`,
+    );
+  }
+  if (parsed.values.help) return { help: true };
+  const accountIds = parsed.values['account-id'];
+  const wrong = accountIds?.find((id) => !/^\d{12}$/.test(id));
+  if (wrong !== undefined) throw new ReconcileUsageError(`--account-id ${printable(wrong, 64)} is not a 12-digit account id`);
+  return {
+    help: false,
+    ...(parsed.values.state ? { stateFile: path.resolve(cwd, parsed.values.state) } : {}),
+    ...(parsed.values.org ? { orgFile: path.resolve(cwd, parsed.values.org) } : {}),
+    dryRun: parsed.values['dry-run'],
+    ...(accountIds ? { accountIds } : {}),
+    json: parsed.values.json,
+    dump: parsed.values.dump,
+  };
+}
+
+/**
+ * Reads and checks an `--org` file.
+ *
+ * @throws ReconcileUsageError naming the file and what is wrong.
+ */
+function readOrg(file: string) {
+  try {
+    return parseOrgFile(JSON.parse(readFileSync(file, 'utf8')));
+  } catch (error) {
+    if (error instanceof OrgFileError || error instanceof SyntaxError)
+      throw new ReconcileUsageError(`--org ${file}: ${printable(error.message)}`);
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new ReconcileUsageError(`--org ${file}: no such file`);
+    throw error;
+  }
+}
+
+/** The summary in lines for a person. */
+export function describeReconciliation(summary: LocalReconcileSummary): string {
+  const { counts } = summary;
+  const lines = [
+    `outcome: ${summary.outcome}${summary.dryRun ? ' (dry run: nothing changed)' : ''}${summary.reason ? ` — ${summary.reason}` : ''}`,
+    `accounts: onboard ${counts.onboard}, repair ${counts.repair}, offboard ${counts.offboard}, none ${counts.none}, skip ${counts.skip}, failed ${counts.failed}`,
+  ];
+  for (const account of summary.accounts.filter((candidate) => candidate.action !== 'none')) {
+    lines.push(`  ${account.accountId}: ${account.action} → ${account.outcome} (${account.reason})`);
+  }
+  const writes = Object.entries(summary.calls.mutating).filter(([, count]) => count > 0);
+  lines.push(`mutating calls: ${writes.length === 0 ? 'none' : writes.map(([service, count]) => `${service} ${count}`).join(', ')}`);
+  lines.push(
+    `Datadog requests: ${summary.datadogRequests.total} (${summary.datadogRequests.throttled} throttled); virtual time ${summary.virtualSeconds} s`,
+  );
+  return lines.join('\n');
+}
+
+/**
+ * Runs the subcommand.
+ *
+ * @returns the exit code: 0 reconciled, 1 failed (an account failed), 2 bad command line or state file.
+ * @example
+ * ```ts
+ * const code = await reconcileCommand(['--state', 'org.json', '--dry-run', '--json'], io);
+ * ```
+ */
+export async function reconcileCommand(
+  argv: string[],
+  io: { stdout(text: string): void; stderr(text: string): void; cwd: string },
+): Promise<number> {
+  const options = parseReconcileCommandLine(argv, io.cwd);
+  if (options.help) {
+    io.stdout(`${RECONCILE_USAGE}\n`);
+    return 0;
+  }
+  if (options.stateFile) checkStateWritable(options.stateFile);
+  const release = options.stateFile ? lockStateFile(options.stateFile) : undefined;
+  try {
+    const state = options.stateFile ? loadState(options.stateFile) : {};
+    let sandbox = state.sandbox;
+    let datadogAccounts = state.datadogAccounts;
+    if (options.orgFile) {
+      const org = readOrg(options.orgFile);
+      sandbox ??= new AwsSandbox({ managementAccountId: org.managementAccountId });
+      try {
+        applyOrgFile(sandbox, org, {
+          managementAccountId: sandbox.managementAccountId,
+          defaultAccessRoleName: stackParameters(loadTemplate())('MemberAccessRoleName'),
+        });
+      } catch (error) {
+        if (error instanceof OrgFileError) throw new ReconcileUsageError(`--org ${options.orgFile}: ${printable(error.message)}`);
+        throw error;
+      }
+      datadogAccounts = datadogAccountsOf(org, datadogAccounts);
+    }
+    const summary = await reconcileLocally({
+      sandbox,
+      datadogAccounts,
+      accountRecords: state.accountRecords,
+      dryRun: options.dryRun,
+      accountIds: options.accountIds,
+      dump: options.dump,
+    });
+    io.stdout(options.json ? `${JSON.stringify(summary, null, 2)}\n` : `${describeReconciliation(summary)}\n`);
+    if (options.stateFile && sandbox) {
+      try {
+        saveState(options.stateFile, sandbox, summary.datadogAccounts, summary.accountRecords);
+      } catch (error) {
+        if (!(error instanceof StateFileError)) throw error;
+        io.stderr(`npm start: ${error.message}\n`);
+        return 1;
+      }
+    }
+    return summary.outcome === 'reconciled' ? 0 : 1;
+  } finally {
+    release?.();
+  }
+}

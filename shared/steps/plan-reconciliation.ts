@@ -1,0 +1,127 @@
+/**
+ * The PlanReconciliation step: the inventory (the organization's tree, every registration Datadog holds, this
+ * application's records), the plan (`shared/reconciliation/plan.ts`), and the plan written to S3 as the Distributed
+ * Map's item list. Datadog is asked twice whatever the fleet's size: one `listAWSAccounts` (all registrations) and
+ * the published permissions; the organization costs one tree walk, the records one Scan.
+ */
+import type { AWSAccountResponseData } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/AWSAccountResponseData';
+import type { PlanReconciliationInput } from '../onboarding/step-inputs';
+import {
+  MUTATING_ACTIONS,
+  planReconciliation,
+  type DatadogRegistration,
+  type DesiredState,
+  type OrganizationAccount,
+  type PlanItem,
+  type PlanRecord,
+  type ReconcileAction,
+  type ScopeDecision,
+} from '../reconciliation/plan';
+import { policyHashOf } from '../reconciliation/policy-hash';
+
+/** What the step reads and writes through, injected by the function's glue (and by tests). */
+export interface PlanReconciliationDependencies {
+  /** Every account of the organization with its ancestors (Organizations tree walk). */
+  listOrganization(): Promise<OrganizationAccount[]>;
+  /** Every registration Datadog holds (one `listAWSAccounts` without a filter). */
+  listRegistrations(): Promise<AWSAccountResponseData[]>;
+  /** The permissions Datadog publishes now for the integration policy. */
+  standardPermissions(): Promise<string[]>;
+  /** This application's records (a paged Scan). */
+  listRecords(): AsyncIterable<PlanRecord>;
+  /** The deployment's scope rules applied to one account. */
+  scopeOf(account: OrganizationAccount): ScopeDecision;
+  /** Writes a JSON object to the reconciliation bucket. */
+  putObject(key: string, body: string): Promise<void>;
+  /** Now, in epoch seconds. */
+  nowSeconds(): number;
+}
+
+/** The deployment's settings for the plan (stack parameters). */
+export interface PlanReconciliationSettings {
+  bucket: string;
+  /** `ReconcileMaxConcurrency`: child executions at once. */
+  maxConcurrency: number;
+  desired: Omit<DesiredState, 'policyHash'>;
+}
+
+/** Output, carried as `$.plan`: where the plan is, where results and report go, and the plan's counts. */
+export interface PlanReconciliationResult {
+  bucket: string;
+  planKey: string;
+  resultsPrefix: string;
+  reportKey: string;
+  dryRun: boolean;
+  maxConcurrency: number;
+  counts: Record<ReconcileAction, number>;
+  /** Accounts whose action starts an execution (0 for a converged fleet or a dry run's plan alone). */
+  mutating: number;
+}
+
+/** A Datadog registration reduced to what the plan compares (API v2 `AWSAccountResponseData`). */
+export function registrationOf(data: AWSAccountResponseData): DatadogRegistration | undefined {
+  const attributes = data.attributes;
+  if (!attributes?.awsAccountId) return undefined;
+  const auth = attributes.authConfig as { roleName?: string; externalId?: string; accessKeyId?: string } | undefined;
+  return {
+    accountConfigId: data.id,
+    accountId: attributes.awsAccountId,
+    partition: typeof attributes.awsPartition === 'string' ? attributes.awsPartition : 'aws',
+    ...(auth?.roleName !== undefined ? { roleName: auth.roleName } : {}),
+    ...(auth?.externalId !== undefined ? { externalId: auth.externalId } : {}),
+    ...(auth?.accessKeyId !== undefined ? { accessKeyId: auth.accessKeyId } : {}),
+    accountTags: attributes.accountTags ?? [],
+    ...(attributes.metricsConfig?.enabled !== undefined ? { metricsEnabled: attributes.metricsConfig.enabled } : {}),
+    ...(attributes.resourcesConfig?.extendedCollection !== undefined
+      ? { resourcesExtended: attributes.resourcesConfig.extendedCollection }
+      : {}),
+  };
+}
+
+/**
+ * Makes the plan and writes it to `plans/<execution name>.json`.
+ *
+ * @throws whatever the inventory's calls throw (the state machine retries transient errors).
+ * @example
+ * ```ts
+ * const plan = await planReconciliationStep({ input: { dryRun: true }, executionName: 'daily-1' }, settings, dependencies);
+ * // { bucket, planKey: 'plans/daily-1.json', resultsPrefix: 'results/daily-1', reportKey: 'reports/daily-1.json', dryRun: true, … }
+ * ```
+ */
+export async function planReconciliationStep(
+  input: PlanReconciliationInput,
+  settings: PlanReconciliationSettings,
+  dependencies: PlanReconciliationDependencies,
+): Promise<PlanReconciliationResult> {
+  const [accounts, registrations, permissions] = await Promise.all([
+    dependencies.listOrganization(),
+    dependencies.listRegistrations(),
+    dependencies.standardPermissions(),
+  ]);
+  const records: PlanRecord[] = [];
+  for await (const record of dependencies.listRecords()) records.push(record);
+  const items: PlanItem[] = planReconciliation({
+    accounts,
+    registrations: registrations.map(registrationOf).filter((registration) => registration !== undefined),
+    records,
+    desired: { ...settings.desired, policyHash: policyHashOf(permissions) },
+    scopeOf: (account) => dependencies.scopeOf(account),
+    ...(input.input.accountIds ? { accountIds: input.input.accountIds } : {}),
+    nowSeconds: dependencies.nowSeconds(),
+  });
+  const name = input.executionName;
+  const planKey = `plans/${name}.json`;
+  await dependencies.putObject(planKey, JSON.stringify(items));
+  const counts: Record<ReconcileAction, number> = { onboard: 0, repair: 0, offboard: 0, none: 0, skip: 0 };
+  for (const item of items) counts[item.action] += 1;
+  return {
+    bucket: settings.bucket,
+    planKey,
+    resultsPrefix: `results/${name}`,
+    reportKey: `reports/${name}.json`,
+    dryRun: input.input.dryRun ?? false,
+    maxConcurrency: settings.maxConcurrency,
+    counts,
+    mutating: items.filter((item) => MUTATING_ACTIONS.includes(item.action)).length,
+  };
+}

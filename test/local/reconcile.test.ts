@@ -1,0 +1,78 @@
+/**
+ * A whole reconciliation locally (`npm start -- reconcile`'s engine): the template's ReconcileOrganization, its real
+ * functions, the onboarding state machine run per account with startExecution.sync:2, the sandbox organization and
+ * the local Datadog.
+ */
+import { applyOrgFile, datadogAccountsOf, parseOrgFile } from '../../local/org-file';
+import { reconcileLocally } from '../../local/reconcile';
+import { AwsSandbox } from '../../local/sandbox';
+
+const MANAGEMENT = '123412341234';
+const WORKLOADS = 'ou-ab12-11111111';
+const ORG = parseOrgFile({
+  managementAccountId: MANAGEMENT,
+  organizationalUnits: [{ id: WORKLOADS, name: 'Workloads', parentId: 'r-ab12' }],
+  accounts: [
+    { id: '210987654321', name: 'payments-prod', parentId: WORKLOADS, state: 'ACTIVE' },
+    { id: '210987654322', name: 'payments-dev', parentId: WORKLOADS, state: 'ACTIVE' },
+    { id: '210987654323', name: 'gone', state: 'CLOSED' },
+  ],
+  datadogAccounts: [{ aws_account_id: '210987654322', aws_partition: 'aws', auth_config: { role_name: 'DatadogIntegrationRole' } }],
+});
+
+function organization(): { sandbox: AwsSandbox; datadogAccounts: ReturnType<typeof datadogAccountsOf> } {
+  const sandbox = new AwsSandbox({ managementAccountId: MANAGEMENT });
+  applyOrgFile(sandbox, ORG, { managementAccountId: MANAGEMENT, defaultAccessRoleName: 'OrganizationAccountAccessRole' });
+  return { sandbox, datadogAccounts: datadogAccountsOf(ORG) };
+}
+
+const actions = (summary: Awaited<ReturnType<typeof reconcileLocally>>) =>
+  summary.accounts.map(({ accountId, action, outcome }) => [accountId, action, outcome]);
+
+describe('Function: reconcileLocally', () => {
+  it('plans without changing anything on a dry run', async () => {
+    // Prepare
+    const { sandbox, datadogAccounts } = organization();
+
+    // Act
+    const summary = await reconcileLocally({ sandbox, datadogAccounts, dryRun: true });
+
+    // Assess: nothing changed in the accounts, Datadog or the records (the plan and report go to the reconciliation bucket).
+    expect(summary).toMatchObject({ outcome: 'reconciled', dryRun: true, counts: { onboard: 2, skip: 2, failed: 0 } });
+    expect(actions(summary)).toEqual([
+      [MANAGEMENT, 'skip', 'skipped'],
+      ['210987654321', 'onboard', 'planned'],
+      ['210987654322', 'onboard', 'planned'],
+      ['210987654323', 'skip', 'skipped'],
+    ]);
+    expect(summary.calls.mutating).toMatchObject({ iam: 0, sts: 0, organizations: 0, secretsmanager: 0, datadog: 0, dynamodb: 0 });
+    expect(summary.accountRecords).toEqual([]);
+  }, 180_000);
+
+  it('backfills the organization (adopting the foreign registration), then finds the fleet converged at O(1) Datadog requests', async () => {
+    // Prepare
+    const { sandbox, datadogAccounts } = organization();
+
+    // Act
+    const backfill = await reconcileLocally({ sandbox, datadogAccounts });
+    const again = await reconcileLocally({ sandbox, datadogAccounts: backfill.datadogAccounts, accountRecords: backfill.accountRecords });
+
+    // Assess
+    expect(backfill.outcome).toBe('reconciled');
+    expect(actions(backfill)).toEqual([
+      [MANAGEMENT, 'skip', 'skipped'],
+      ['210987654321', 'onboard', 'onboarded'],
+      ['210987654322', 'onboard', 'onboarded'],
+      ['210987654323', 'skip', 'skipped'],
+    ]);
+    expect(backfill.accountRecords).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ accountId: '210987654321', state: 'onboarded', origin: 'created' }),
+        expect.objectContaining({ accountId: '210987654322', state: 'onboarded', origin: 'adopted' }),
+      ]),
+    );
+    expect(again.counts).toEqual({ onboard: 0, repair: 0, offboard: 0, none: 2, skip: 2, failed: 0 });
+    expect(again.calls.mutating).toMatchObject({ iam: 0, sts: 0, organizations: 0, secretsmanager: 0, datadog: 0, dynamodb: 0 });
+    expect(again.datadogRequests.total).toBeLessThanOrEqual(3);
+  }, 300_000);
+});

@@ -1,0 +1,178 @@
+import type { AWSAccountResponseData } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/AWSAccountResponseData';
+import type { PlanItem, PlanRecord } from '../../../shared/reconciliation/plan';
+import { policyHashOf } from '../../../shared/reconciliation/policy-hash';
+import { planReconciliationStep, type PlanReconciliationDependencies } from '../../../shared/steps/plan-reconciliation';
+import { reportReconciliationStep } from '../../../shared/steps/report-reconciliation';
+
+const PERMISSIONS = ['ec2:Describe*'];
+const SETTINGS = {
+  bucket: 'reconciliation-bucket',
+  maxConcurrency: 20,
+  desired: {
+    partition: 'aws' as const,
+    roleName: 'DatadogIntegrationRole',
+    accountTags: [],
+    metricsCollection: true,
+    resourceCollection: true,
+  },
+};
+
+function registration(accountId: string): AWSAccountResponseData {
+  return {
+    id: `config-${accountId}`,
+    type: 'account',
+    attributes: {
+      awsAccountId: accountId,
+      awsPartition: 'aws',
+      authConfig: { roleName: 'DatadogIntegrationRole', externalId: `external-${accountId}` },
+      accountTags: [],
+      metricsConfig: { enabled: true },
+      resourcesConfig: { extendedCollection: true },
+    },
+  };
+}
+
+function record(accountId: string): PlanRecord {
+  return {
+    accountId,
+    partition: 'aws',
+    state: 'onboarded',
+    authType: 'role',
+    origin: 'created',
+    datadogAccountConfigId: `config-${accountId}`,
+    roleName: 'DatadogIntegrationRole',
+    externalId: `external-${accountId}`,
+    policyHash: policyHashOf(PERMISSIONS),
+  };
+}
+
+/** Dependencies over an organization of `ids`, counting the inventory's calls. */
+function inventory(ids: string[], options: { registered?: string[]; recorded?: string[] } = {}) {
+  const written = new Map<string, string>();
+  const calls = { organization: 0, registrations: 0, permissions: 0 };
+  const dependencies: PlanReconciliationDependencies = {
+    listOrganization: () => {
+      calls.organization += 1;
+      return Promise.resolve(ids.map((accountId) => ({ accountId, state: 'ACTIVE', ancestorIds: ['r-ab12'] })));
+    },
+    listRegistrations: () => {
+      calls.registrations += 1;
+      return Promise.resolve((options.registered ?? []).map(registration));
+    },
+    standardPermissions: () => {
+      calls.permissions += 1;
+      return Promise.resolve(PERMISSIONS);
+    },
+
+    listRecords: async function* () {
+      for (const id of options.recorded ?? []) yield record(id);
+    },
+    scopeOf: () => ({ inScope: true }),
+    putObject: (key, body) => {
+      written.set(key, body);
+      return Promise.resolve();
+    },
+    nowSeconds: () => 1_800_000_000,
+  };
+  return { dependencies, written, calls };
+}
+
+describe('planReconciliationStep', () => {
+  it('writes the plan to plans/<execution>.json and names where results and report go', async () => {
+    // Arrange
+    const { dependencies, written } = inventory(['111111111111', '222222222222'], {
+      registered: ['222222222222'],
+      recorded: ['222222222222'],
+    });
+
+    // Act
+    const result = await planReconciliationStep({ input: { dryRun: true }, executionName: 'daily-1' }, SETTINGS, dependencies);
+
+    // Assert
+    expect(result).toEqual({
+      bucket: 'reconciliation-bucket',
+      planKey: 'plans/daily-1.json',
+      resultsPrefix: 'results/daily-1',
+      reportKey: 'reports/daily-1.json',
+      dryRun: true,
+      maxConcurrency: 20,
+      counts: { onboard: 1, repair: 0, offboard: 0, none: 1, skip: 0 },
+      mutating: 1,
+    });
+    const plan = JSON.parse(written.get('plans/daily-1.json') ?? '[]') as PlanItem[];
+    expect(plan.map(({ accountId, action }) => [accountId, action])).toEqual([
+      ['111111111111', 'onboard'],
+      ['222222222222', 'none'],
+    ]);
+  });
+
+  it('asks Datadog the same number of times for 1 account and for 2,000 converged ones, and plans no mutating action', async () => {
+    // Arrange
+    const ids = Array.from({ length: 2000 }, (_, i) => String(100000000000 + i));
+    const small = inventory(['100000000000'], { registered: ['100000000000'], recorded: ['100000000000'] });
+    const large = inventory(ids, { registered: ids, recorded: ids });
+
+    // Act
+    await planReconciliationStep({ input: {}, executionName: 'one' }, SETTINGS, small.dependencies);
+    const result = await planReconciliationStep({ input: {}, executionName: 'many' }, SETTINGS, large.dependencies);
+
+    // Assert
+    expect(large.calls).toEqual(small.calls);
+    expect(large.calls).toEqual({ organization: 1, registrations: 1, permissions: 1 });
+    expect(result.mutating).toBe(0);
+    expect(result.counts.none).toBe(2000);
+  });
+});
+
+describe('reportReconciliationStep', () => {
+  const objects = new Map<string, string>();
+  const dependencies = {
+    getObject: (bucket: string, key: string) => {
+      const text = objects.get(`${bucket}/${key}`);
+      return text === undefined ? Promise.reject(new Error(`NoSuchKey ${key}`)) : Promise.resolve(text);
+    },
+    putObject: (bucket: string, key: string, body: string) => {
+      objects.set(`${bucket}/${key}`, body);
+      return Promise.resolve();
+    },
+  };
+  const entry = (output: object) => ({ Status: 'SUCCEEDED', Input: '{}', Output: JSON.stringify(output) });
+
+  it('reads the manifest and result files, writes the report with every account, outputs counts and failed accounts', async () => {
+    // Arrange
+    objects.set(
+      'b/results/r/run/manifest.json',
+      JSON.stringify({
+        DestinationBucket: 'b',
+        MapRunArn: 'arn:aws:states:us-east-1:111122223333:mapRun:reconcile/ReconcileAccounts:run',
+        ResultFiles: { SUCCEEDED: [{ Key: 'results/r/run/SUCCEEDED_0.json', Size: 1 }], FAILED: [], PENDING: [] },
+      }),
+    );
+    objects.set(
+      'b/results/r/run/SUCCEEDED_0.json',
+      JSON.stringify([
+        entry({ accountId: '2', action: 'onboard', reason: 'r', outcome: 'failed', error: 'E', cause: 'C' }),
+        entry({ accountId: '1', action: 'none', reason: 'converged', outcome: 'unchanged' }),
+      ]),
+    );
+
+    // Act
+    const result = await reportReconciliationStep(
+      {
+        plan: { bucket: 'b', reportKey: 'reports/r.json', dryRun: false },
+        mapRun: { MapRunArn: 'arn', ResultWriterDetails: { Bucket: 'b', Key: 'results/r/run/manifest.json' } },
+      },
+      dependencies,
+    );
+
+    // Assert
+    expect(result).toMatchObject({
+      outcome: 'failed',
+      counts: { onboard: 1, none: 1, failed: 1 },
+      failedAccounts: [{ accountId: '2', action: 'onboard', error: 'E', cause: 'C' }],
+      report: { bucket: 'b', key: 'reports/r.json' },
+    });
+    const report = JSON.parse(objects.get('b/reports/r.json') ?? '{}') as { accounts: { accountId: string }[] };
+    expect(report.accounts.map((account) => account.accountId)).toEqual(['1', '2']);
+  });
+});
