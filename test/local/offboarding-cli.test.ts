@@ -1,10 +1,9 @@
 /**
- * `npm start -- <offboarding event> --json`: each offboarding sample fires through the template's rules and ends
+ * `npm start -- <offboarding event> --json`, the command run in-process (the process boundary is not the subject):
+ * each offboarding sample fires through the template's rules and ends
  * `"outcome": "offboarded"` (a new organization: nothing of this application's to remove, so nothing is removed).
  */
-import { runCli } from '../helpers';
-
-jest.setTimeout(180_000);
+import { runCliHere } from '../helpers';
 
 describe('npm start: offboarding events', () => {
   it.each([
@@ -16,7 +15,7 @@ describe('npm start: offboarding events', () => {
     ],
     ['organizations-account-departed-organization.json', 'account 444455556666 departed the organization (REMOVED)'],
   ])('%s --json ends offboarded, exit 0', async (file, reason) => {
-    const { code, stdout } = await runCli([`events/${file}`, '--json']);
+    const { code, stdout } = await runCliHere([`events/${file}`, '--json']);
 
     expect(code).toBe(0);
     const summary = JSON.parse(stdout) as Record<string, unknown>;

@@ -10,7 +10,7 @@ describe('Function: measureOnboarding', () => {
     // Act
     const row = await measureOnboarding('role', 10);
 
-    // Assess: attempts at 0, 4, 8, 12 s; 15 states outside the loop plus 3 per attempt (the last has no Wait);
+    // Assess: attempts at 0, 4, 8, 12 s; 16 states outside the loop plus 3 per attempt (the last has no Wait);
     // the starter, ResolveTarget, LookUpRegistration, ProvisionRole, 4 ValidateRole, RemoveValidatorTrust, RegisterAccount,
     // RecordOnboarding.
     expect(row).toMatchObject({
@@ -20,18 +20,18 @@ describe('Function: measureOnboarding', () => {
       validatedAtSeconds: 12,
       overshootSeconds: 2,
       overshootPercent: 20,
-      transitions: 27,
+      transitions: 28,
       invocations: 11,
       attemptSeconds: [0, 4, 8, 12],
     });
     const perInvocation = { memoryMb: 256, billedMs: ASSUMED_BILLED_MS };
     expect(row.costUsd).toBeCloseTo(
       onboardingCost(
-        27,
+        28,
         Array.from({ length: 11 }, () => perInvocation),
       ).total,
       12,
     );
-    expect(formatRow(row)).toBe('role           10        4           12         2    20 %          27          11  $0.000714');
+    expect(formatRow(row)).toBe('role           10        4           12         2    20 %          28          11  $0.000739');
   });
 });
