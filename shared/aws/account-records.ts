@@ -194,6 +194,41 @@ export async function acquireLease(accountId: string, holder: string, seconds: n
 }
 
 /**
+ * Takes the account's lease over from a holder known to have ended: an execution stopped outright or timed out, whose
+ * lease would otherwise last until it expires (hours). One conditional write, made only while `endedHolder` still
+ * holds the lease, so of two executions taking it over at once only one wins.
+ *
+ * @param accountId - the member account (12 digits).
+ * @param holder - the execution taking the lease (its ARN).
+ * @param endedHolder - the execution that holds it and has ended (its ARN, as {@link acquireLease} returned it).
+ * @param seconds - how long this holder keeps it, seconds from now.
+ * @returns `true` when `holder` now holds the lease, `false` when someone else took or released it meanwhile.
+ * @throws the SDK's errors when DynamoDB fails.
+ * @example
+ * ```ts
+ * const lease = await acquireLease('444455556666', executionArn, 18300);
+ * if (!lease.acquired && (await executionHasEnded(lease.holder))) await takeOverLease('444455556666', executionArn, lease.holder, 18300);
+ * ```
+ */
+export async function takeOverLease(accountId: string, holder: string, endedHolder: string, seconds: number): Promise<boolean> {
+  try {
+    await documents.send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: { accountId },
+        UpdateExpression: 'SET leaseHolder = :me, leaseExpiresAt = :expires',
+        ConditionExpression: 'leaseHolder = :ended',
+        ExpressionAttributeValues: { ':me': holder, ':ended': endedHolder, ':expires': nowSeconds() + seconds },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return false;
+    throw error;
+  }
+}
+
+/**
  * Ends the account's lease when `holder` holds it; does nothing when another execution holds it or nobody does.
  *
  * @param accountId - the member account, 12 digits.

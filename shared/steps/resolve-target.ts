@@ -3,7 +3,8 @@
  * resolves every setting of the onboarding against the stack's defaults, and takes the account's lease; when another
  * execution holds it, this one stops without changes.
  */
-import { acquireLease } from '../aws/account-records';
+import { acquireLease, takeOverLease } from '../aws/account-records';
+import { executionHasEnded } from '../aws/execution-status';
 import { ownPartition } from '../aws/partition-credentials';
 import { authTypeFor, type DatadogSite } from '../datadog-sites';
 import { ancestorsOf } from '../aws/organization-tree';
@@ -22,8 +23,8 @@ export const EXECUTION_TIMEOUT_SECONDS = 17_700;
 /**
  * How long an execution holds its account's lease, seconds. ResolveTarget runs after the execution started, so the
  * lease outlives the execution however it ends: RecordOnboarding or RecordFailure release it sooner, and an execution
- * stopped outright (time-out, StopExecution, where no Catch runs) leaves a lease that simply expires. The 600 s
- * margin covers the clocks of the Lambda hosts that write and compare the expiry, and Step Functions ending a timed-out
+ * stopped outright (time-out, StopExecution, where no Catch runs) leaves a lease that expires, or that the next
+ * execution takes over once Step Functions reports the holder ended (see takeLease). The 600 s margin covers the clocks of the Lambda hosts that write and compare the expiry, and Step Functions ending a timed-out
  * execution a little after its time-out, so that a later execution never starts while a timed-out one still runs.
  */
 export const LEASE_SECONDS = EXECUTION_TIMEOUT_SECONDS + 600;
@@ -115,6 +116,24 @@ export async function scopeVerdictOf(target: OnboardingTarget, scope: Scope): Pr
 }
 
 /**
+ * Takes the account's lease: free, expired or already this execution's, it is taken in one conditional write. Held by
+ * another execution, that execution's status decides (one DescribeExecution): one that still runs keeps the lease; one
+ * that ended without releasing it (stopped outright, timed out) loses it to this one, rather than block the account
+ * until the lease expires.
+ *
+ * @returns `null` when this execution holds the lease, else the ARN of the running execution that does.
+ */
+async function takeLease(accountId: string, executionArn: string): Promise<string | null> {
+  const lease = await acquireLease(accountId, executionArn, LEASE_SECONDS);
+  if (lease.acquired) return null;
+  if (!(await executionHasEnded(lease.holder))) return lease.holder;
+  if (await takeOverLease(accountId, executionArn, lease.holder, LEASE_SECONDS)) return null;
+  // Someone else took it over first: the lease decides again (one more round at most: that holder runs).
+  const again = await acquireLease(accountId, executionArn, LEASE_SECONDS);
+  return again.acquired ? null : again.holder;
+}
+
+/**
  * Resolves the target of an execution, what it does (onboard, offboard or nothing: `shared/onboarding/resolved-action.ts`
  * from the input and the scope), and takes the account's lease for {@link LEASE_SECONDS} (one conditional write,
  * whatever the number of running executions; offboarding holds it too). A retried ResolveTarget of the same execution
@@ -147,8 +166,7 @@ export async function resolveTarget(input: ResolveTargetInput, defaults: TargetD
   }
   if (decided.action === 'skip')
     return { ...resolved, concurrentExecutionArn: null, action: 'skip', outOfScope: { reason: decided.reason } };
-  const lease = await acquireLease(target.accountId, input.executionArn, LEASE_SECONDS);
-  const concurrentExecutionArn = lease.acquired ? null : lease.holder;
+  const concurrentExecutionArn = await takeLease(target.accountId, input.executionArn);
   if (decided.action === 'offboard') {
     return {
       ...resolved,

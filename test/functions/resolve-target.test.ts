@@ -1,3 +1,5 @@
+import { DescribeExecutionCommand, ExecutionDoesNotExist, SFNClient, type ExecutionStatus } from '@aws-sdk/client-sfn';
+import { mockClient } from 'aws-sdk-client-mock';
 import { acquireLease, getAccountRecord, releaseLease } from '../../shared/aws/account-records';
 import { resolveTargetStep as resolveWithExecution } from '../../functions/resolve-target/index';
 import { EXECUTION_TIMEOUT_SECONDS, LEASE_SECONDS } from '../../shared/steps/resolve-target';
@@ -10,12 +12,22 @@ let accountSeq = 100000000000;
 /** An account of its own per test: the table is shared by the suite. */
 const newAccount = () => String((accountSeq += 1));
 const resolveTargetStep = (input: unknown, executionArn = SELF) => resolveWithExecution({ input, executionArn });
+/** Step Functions, as the lease holders' statuses stand: an execution not listed is running. */
+const sfn = mockClient(SFNClient);
+const ended = new Map<string, ExecutionStatus | 'gone'>();
 
 describe('Function: resolveTargetStep', () => {
   useAccountsTable();
 
   beforeEach(() => {
     Object.assign(process.env, RESOLVE_TARGET_ENVIRONMENT);
+    ended.clear();
+    sfn.reset();
+    sfn.on(DescribeExecutionCommand).callsFake(({ executionArn }: { executionArn: string }) => {
+      const status = ended.get(executionArn) ?? 'RUNNING';
+      if (status === 'gone') throw new ExecutionDoesNotExist({ message: 'Execution Does Not Exist', $metadata: {} });
+      return { executionArn, status };
+    });
   });
 
   it("resolves a console replay input with the stack defaults and takes the account's lease", async () => {
@@ -84,6 +96,38 @@ describe('Function: resolveTargetStep', () => {
     await expect(resolveTargetStep({ accountId }, next)).resolves.toMatchObject({ concurrentExecutionArn: SELF });
     await releaseLease(accountId, SELF);
     await expect(resolveTargetStep({ accountId }, next)).resolves.toMatchObject({ concurrentExecutionArn: null });
+  });
+
+  it.each([['ABORTED'], ['TIMED_OUT'], ['gone']] as const)(
+    'takes over the lease of a holder that ended without releasing it (%s), in one DescribeExecution',
+    async (status) => {
+      const accountId = newAccount();
+      const stopped = `${EXECUTIONS}:stopped-${status}`;
+      await acquireLease(accountId, stopped, LEASE_SECONDS);
+      ended.set(stopped, status);
+
+      await expect(resolveTargetStep({ accountId })).resolves.toMatchObject({ concurrentExecutionArn: null });
+
+      expect((await getAccountRecord(accountId))?.leaseHolder).toBe(SELF);
+      expect(sfn.commandCalls(DescribeExecutionCommand).map((call) => call.args[0].input.executionArn)).toEqual([stopped]);
+    },
+  );
+
+  it('leaves the lease to a holder that still runs, and lets one of several executions take over an ended one', async () => {
+    const accountId = newAccount();
+    const stopped = `${EXECUTIONS}:stopped`;
+    await acquireLease(accountId, stopped, LEASE_SECONDS);
+    ended.set(stopped, 'ABORTED');
+    const racers = Array.from({ length: 6 }, (_, index) => `${EXECUTIONS}:after-stop-${index}`);
+
+    const results = await Promise.all(racers.map((arn) => resolveTargetStep({ accountId }, arn)));
+
+    const ahead = racers.filter((_, index) => results[index].concurrentExecutionArn === null);
+    expect(ahead).toHaveLength(1);
+    expect(results.filter((result) => result.concurrentExecutionArn !== null).map((result) => result.concurrentExecutionArn)).toEqual(
+      Array(5).fill(ahead[0]),
+    );
+    expect((await getAccountRecord(accountId))?.leaseHolder).toBe(ahead[0]);
   });
 
   it('takes no lease for input it refuses', async () => {

@@ -195,6 +195,12 @@ export function expectedCalls(environment: CallEnvironment): Record<string, Expe
         purpose:
           "read the account's OU path for the scope parameters (shared/aws/organization-tree.ts ancestorsOf); the action has no resource type",
       },
+      {
+        action: 'states:DescribeExecution',
+        resource: executions,
+        sample: executions.replace('*', `onboard-${MEMBER_ACCOUNT_ID}`),
+        purpose: 'whether the execution holding the lease still runs (shared/aws/execution-status.ts)',
+      },
     ],
     LookUpRegistrationFunction: [readKeys],
     ProvisionRoleFunction: reachMember,

@@ -90,7 +90,7 @@ async function recordScenarios(partition: SimulatedPartition): Promise<Record<Sc
 
 async function recordScenariosOnce(
   partition: SimulatedPartition,
-  { recordOnboarding, accessKeysDeleted }: typeof import('../support/recorded-run'),
+  { recordOnboarding, accessKeysDeleted, leaseLeftByStoppedExecution }: typeof import('../support/recorded-run'),
 ): Promise<Record<Scenario, RecordedOnboarding>> {
   const controlTower = lifecycleEvent('control-tower-create-managed-account.json', partition);
   const organizations = lifecycleEvent('organizations-create-account-result.json', partition);
@@ -102,10 +102,15 @@ async function recordScenariosOnce(
     parameters: { ExcludeOrganizationalUnits: 'ou-ab12-99999999' },
     deliveries: [[replay('scoped', SCOPED_ACCOUNT_ID)]],
   });
-  // An Organizations account, then two console replays of it at once.
+  // An Organizations account, then two console replays of it at once, after an execution stopped outright left its
+  // lease (ResolveTarget asks whether its holder still runs).
   const replays = await recordOnboarding({
     partition,
-    deliveries: [[organizations], [replay('replay-a', MEMBER_ACCOUNT_ID), replay('replay-b', MEMBER_ACCOUNT_ID)]],
+    deliveries: [
+      [organizations],
+      [leaseLeftByStoppedExecution(MEMBER_ACCOUNT_ID, 'stopped-replay')],
+      [replay('replay-a', MEMBER_ACCOUNT_ID), replay('replay-b', MEMBER_ACCOUNT_ID)],
+    ],
   });
   // An account whose access role is missing, from the start or by the time the validator's trust is removed.
   const removeTrust = sampleEvent('functions/remove-validator-trust.json') as {

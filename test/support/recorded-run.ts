@@ -7,6 +7,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { DeleteAccessKeyCommand, IAMClient, ListAccessKeysCommand } from '@aws-sdk/client-iam';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { deployLocally, type LocalDeployment } from '../../local/deployment';
 import { accessRolesOf, originOf, seedMemberAccount, seedPartitionCredentials, type MemberAccount } from '../../local/organization';
 import { LocalExecutions, runExecution, type LocalExecution } from '../../local/step-functions';
@@ -114,10 +116,15 @@ export type Delivery =
       input: { target: { accountId: string; memberAccessRoleName: string; partition?: Partition } } & Record<string, unknown>;
     }
   | { rotation: { accountId: string } }
-  | { change: string; apply: (sandbox: RecordingSandbox, deployment: SimulatedDeployment) => void | Promise<void> };
+  | {
+      change: string;
+      apply: (sandbox: RecordingSandbox, deployment: SimulatedDeployment, local: LocalDeployment) => void | Promise<void>;
+    };
 
 /** The logical id of the function Secrets Manager invokes to rotate the key secrets. */
 const ROTATION_FUNCTION = 'RotateAccessKeyFunction';
+/** The local DynamoDB, as someone other than the tool writes to it. */
+const tableDocuments = DynamoDBDocumentClient.from(new DynamoDBClient({}));
 
 /**
  * Someone other than the tool deletes every access key of an IAM user in a member account (a key-rotation policy, an
@@ -136,6 +143,27 @@ export function accessKeysDeleted(member: { accountId: string; partition: Partit
         for (const key of AccessKeyMetadata)
           await iam.send(new DeleteAccessKeyCommand({ UserName: userName, AccessKeyId: key.AccessKeyId }));
       }),
+  };
+}
+
+/**
+ * An execution of the account was stopped outright (StopExecution, a time-out): no Catch ran, so its lease is left in
+ * the accounts table, held by an execution that no longer runs.
+ */
+export function leaseLeftByStoppedExecution(accountId: string, executionName: string): Delivery {
+  return {
+    change: `an execution of ${accountId} was stopped and left its lease`,
+    apply: async (_sandbox, deployment, local) => {
+      const holder = `${deployment.stateMachineArn.replace(':stateMachine:', ':execution:')}:${executionName}`;
+      await tableDocuments.send(
+        new UpdateCommand({
+          TableName: local.accountsTableName,
+          Key: { accountId },
+          UpdateExpression: 'SET leaseHolder = :holder, leaseExpiresAt = :expires',
+          ExpressionAttributeValues: { ':holder': holder, ':expires': Math.floor(Date.now() / 1000) + 3_600 },
+        }),
+      );
+    },
   };
 }
 
@@ -313,7 +341,7 @@ export async function recordOnboarding(options: {
     for (const batch of options.deliveries) {
       for (const delivery of batch) {
         if ('change' in delivery) {
-          await delivery.apply(sandbox, deployment);
+          await delivery.apply(sandbox, deployment, local);
           continue;
         }
         if ('rotation' in delivery) {
