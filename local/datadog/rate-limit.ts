@@ -34,6 +34,7 @@ export const RATE_LIMIT_GROUP_OF: Record<DatadogOperation, RateLimitGroup> = {
   UpdateAWSAccount: 'aws_accounts_write',
   CreateNewAWSExternalID: 'aws_accounts_write',
   GetAWSIntegrationIAMPermissionsStandard: 'aws_iam_permissions',
+  GetAWSIntegrationIAMPermissionsResourceCollection: 'aws_iam_permissions',
 };
 
 /**

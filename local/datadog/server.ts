@@ -7,7 +7,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { STANDARD_PERMISSIONS_SNAPSHOT } from '../../shared/datadog/permissions';
+import { RESOURCE_COLLECTION_PERMISSIONS_SNAPSHOT, STANDARD_PERMISSIONS_SNAPSHOT } from '../../shared/datadog/permissions';
 import {
   DatadogHttpError,
   JSON_API,
@@ -133,6 +133,14 @@ function routes(store: AccountStore): Route[] {
       operation: 'GetAWSIntegrationIAMPermissionsStandard',
       auth: false,
       handle: () => permissions(STANDARD_PERMISSIONS_SNAPSHOT),
+    },
+    {
+      method: 'GET',
+      pattern: new RegExp(`^${BASE}/iam_permissions/resource_collection$`),
+      operation: 'GetAWSIntegrationIAMPermissionsResourceCollection',
+      auth: false,
+      // The product's own snapshot, imported (not copied): the stand-in serves what the product would fall back to.
+      handle: () => permissions(RESOURCE_COLLECTION_PERMISSIONS_SNAPSHOT),
     },
   ];
 }

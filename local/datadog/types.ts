@@ -58,7 +58,12 @@ export interface DatadogAccountRecord {
 
 /** OpenAPI operation ids of the endpoints the stand-in serves, those the product calls (`operationId` in Datadog's v2 spec). */
 export type DatadogOperation =
-  'ListAWSAccounts' | 'CreateAWSAccount' | 'UpdateAWSAccount' | 'CreateNewAWSExternalID' | 'GetAWSIntegrationIAMPermissionsStandard';
+  | 'ListAWSAccounts'
+  | 'CreateAWSAccount'
+  | 'UpdateAWSAccount'
+  | 'CreateNewAWSExternalID'
+  | 'GetAWSIntegrationIAMPermissionsStandard'
+  | 'GetAWSIntegrationIAMPermissionsResourceCollection';
 
 /**
  * One request the stand-in answered. Carries no header values and no body, so no API key, application key or

@@ -1,18 +1,22 @@
 /**
  * The ResolveTarget step: validates the execution input (from the starter or typed in the Step Functions console),
- * resolves every setting of the onboarding against the stack's defaults, and takes the account's lease; when another
- * execution holds it, this one stops without changes.
+ * resolves every setting of the onboarding against the stack's defaults, resolves the account's Datadog settings from
+ * the settings document (its OU path and name), and takes the account's lease; when another execution holds it,
+ * this one stops without changes.
  */
 import { acquireLease } from '../aws/account-records';
 import { ownPartition } from '../aws/partition-credentials';
 import { authTypeFor, type DatadogSite } from '../datadog-sites';
-import { ancestorsOf } from '../aws/organization-tree';
+import { accountNameOf, ancestorsOf, nearestAncestorName } from '../aws/organization-tree';
 import { AccountOutOfScopeError, InvalidInputError } from '../errors';
 import { parseExecutionInput, type ExecutionInput } from '../onboarding/execution-input';
 import { needsAncestors, scopeOf, type Scope } from '../onboarding/scope';
 import type { ResolveTargetInput } from '../onboarding/step-inputs';
 import type { OnboardingTarget } from '../onboarding/target';
 import type { Partition } from '../partitions';
+import { desiredSettingsFor, placeholdersUsed, usesOrganizationalUnits } from '../settings/merge';
+import type { AccountSettings, SettingsDocument } from '../settings/schema';
+import { settingsDocument } from '../settings/shipped';
 
 const STEP = 'ResolveTarget';
 
@@ -48,6 +52,11 @@ export interface ResolveTargetResult {
   concurrentExecutionArn: string | null;
   /** Present when a lifecycle event names an account the scope leaves out: the execution ends `skipped` with the reason. */
   outOfScope?: { reason: string };
+  /**
+   * The account's Datadog settings from the settings document (defaults, its OUs, its own entry; placeholders
+   * filled), carried as `$.settings` to LookUpRegistration (permissions) and RegisterAccount. Absent when out of scope.
+   */
+  settings?: AccountSettings;
 }
 
 /**
@@ -100,6 +109,7 @@ function checkRoleNames(target: OnboardingTarget, defaults: TargetDefaults): voi
  * (Organizations ListParents) only when an OU rule needs it. An account of another partition is not in this
  * organization's tree: only `ExcludeAccounts` applies to it.
  *
+ * @param knownAncestorIds - the account's ancestors when already read (the settings need them too).
  * @returns `undefined` when the account is in scope, else the reason it is not.
  * @throws AccountOutOfScopeError when a console replay (no trigger) names an account out of scope: an explicit
  *   request is refused with the reason, not skipped silently.
@@ -109,10 +119,11 @@ export async function outOfScopeReason(
   target: OnboardingTarget,
   executionInput: ExecutionInput,
   scope: Scope,
+  knownAncestorIds?: string[],
 ): Promise<string | undefined> {
   const ownOrganization = target.partition === ownPartition();
   const applicable = ownOrganization ? scope : { ...scope, includeOrganizationalUnits: [], excludeOrganizationalUnits: [] };
-  const ancestorIds = needsAncestors(applicable) ? await ancestorsOf(target.accountId) : [];
+  const ancestorIds = needsAncestors(applicable) ? (knownAncestorIds ?? (await ancestorsOf(target.accountId))) : [];
   const decision = scopeOf({ accountId: target.accountId, ancestorIds }, applicable);
   if (decision.inScope) return undefined;
   if (!executionInput.trigger) {
@@ -127,13 +138,52 @@ export async function outOfScopeReason(
 }
 
 /**
+ * The account's settings from the document. Organizations is asked only for what the document needs: the OU path
+ * when an OU has settings or a tag names `{ou_id}`/`{ou_name}`, the account's name for `{account_name}` and the OU's
+ * for `{ou_name}` unless the execution input's context (set by the starter from the event) gives them. An account of
+ * another partition is not in this organization: only the defaults and its own entry apply to it.
+ *
+ * @param ancestorIds - the account's ancestors when already read, else `undefined`.
+ * @throws InvalidInputError for a document that breaks Datadog's cross-field rules for this account.
+ */
+export async function settingsFor(
+  target: OnboardingTarget,
+  executionInput: ExecutionInput,
+  document: SettingsDocument,
+  ancestorIds: string[] | undefined,
+): Promise<AccountSettings> {
+  const ownOrganization = target.partition === ownPartition();
+  const used = placeholdersUsed(document);
+  const context = executionInput.context;
+  const ancestors = ownOrganization ? (ancestorIds ?? []) : [];
+  let accountName = context?.accountName;
+  if (accountName === undefined && used.has('account_name') && ownOrganization) accountName = await accountNameOf(target.accountId);
+  let parentName = context?.organizationalUnitId === ancestors[0] ? context?.organizationalUnitName : undefined;
+  if (parentName === undefined && used.has('ou_name') && ancestors.length > 0) parentName = await nearestAncestorName(ancestors);
+  return desiredSettingsFor(document, {
+    accountId: target.accountId,
+    partition: target.partition,
+    accountName,
+    ancestorIds: ancestors,
+    parentName,
+  });
+}
+
+/** Whether the settings need the account's OU path. */
+function settingsNeedAncestors(document: SettingsDocument): boolean {
+  const used = placeholdersUsed(document);
+  return usesOrganizationalUnits(document) || used.has('ou_id') || used.has('ou_name');
+}
+
+/**
  * Resolves the target of an execution and takes the account's lease for {@link LEASE_SECONDS} (one conditional
  * write, whatever the number of running executions). A retried ResolveTarget of the same execution gets it again.
  *
  * @param input - `{input, executionArn}`: the execution input and this execution's ARN (`$$.Execution.Id`), the
  *   lease's holder.
- * @throws InvalidInputError for a malformed execution input (one line naming the field) or a role name the
- *   functions may not use, before anything is changed (no lease is taken).
+ * @throws InvalidInputError for a malformed execution input (one line naming the field), a role name the
+ *   functions may not use, or a bad settings document (one line naming its path), before anything is changed (no
+ *   lease is taken).
  * @throws AccountOutOfScopeError for a console replay of an account out of scope (a lifecycle event's is skipped:
  *   `outOfScope` in the output).
  * @throws the SDK's errors when DynamoDB or Organizations fails (throttling is retried by the state machine).
@@ -142,7 +192,10 @@ export async function resolveTarget(input: ResolveTargetInput, defaults: TargetD
   const executionInput = parseExecutionInput(input.input);
   const target = applyDefaults(executionInput, { ...defaults, partition: ownPartition() });
   checkRoleNames(target, defaults);
-  const outOfScope = await outOfScopeReason(target, executionInput, defaults.scope);
+  const document = settingsDocument();
+  const ancestorIds =
+    target.partition === ownPartition() && settingsNeedAncestors(document) ? await ancestorsOf(target.accountId) : undefined;
+  const outOfScope = await outOfScopeReason(target, executionInput, defaults.scope, ancestorIds);
   if (outOfScope !== undefined) {
     return {
       target,
@@ -152,7 +205,8 @@ export async function resolveTarget(input: ResolveTargetInput, defaults: TargetD
       outOfScope: { reason: outOfScope },
     };
   }
+  const settings = await settingsFor(target, executionInput, document, ancestorIds);
   const lease = await acquireLease(target.accountId, input.executionArn, LEASE_SECONDS);
   const concurrentExecutionArn = lease.acquired ? null : lease.holder;
-  return { target, trigger: executionInput.trigger, context: executionInput.context, concurrentExecutionArn };
+  return { target, trigger: executionInput.trigger, context: executionInput.context, concurrentExecutionArn, settings };
 }

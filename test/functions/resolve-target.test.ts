@@ -35,6 +35,8 @@ describe('Function: resolveTargetStep', () => {
       trigger: undefined,
       context: undefined,
       concurrentExecutionArn: null,
+      // The shipped settings document's defaults.
+      settings: { account_tags: [], metrics_config: { enabled: true }, resources_config: { extended_collection: true } },
     });
     const record = await getAccountRecord('444455556666');
     expect(record?.leaseHolder).toBe(SELF);

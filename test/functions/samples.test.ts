@@ -219,7 +219,9 @@ describe('Samples: sam local invoke FUNCTION -e SAMPLE --env-vars events/sam-loc
     const result = await invoke('ResolveTargetFunction', event);
 
     const { trigger, context } = event.input as Record<string, unknown>;
-    expect(result).toEqual({ target: roleTarget, trigger, context, concurrentExecutionArn: null });
+    // The settings the shipped document gives the account: what the next steps' samples carry.
+    const { settings } = sample('functions/register-account.json') as { settings: unknown };
+    expect(result).toEqual({ target: roleTarget, trigger, context, concurrentExecutionArn: null, settings });
   });
 
   it('LookUpRegistrationFunction adopts the external ID of the registration Datadog holds, with the permissions the next sample carries', async () => {
@@ -233,6 +235,7 @@ describe('Samples: sam local invoke FUNCTION -e SAMPLE --env-vars events/sam-loc
       source: 'registration',
       permissions: sample('functions/provision-role.json').permissions,
       permissionsSource: 'datadog',
+      resourceCollection: true,
     });
   });
 
@@ -243,7 +246,11 @@ describe('Samples: sam local invoke FUNCTION -e SAMPLE --env-vars events/sam-loc
 
     expect(result).toEqual({
       roleArn: sample('functions/validate-role.json').roleArn,
-      policyArns: ['arn:aws:iam::444455556666:policy/DatadogIntegrationPolicy'],
+      // The standard and resource-collection permissions, in parts within IAM's 6,144-character limit.
+      policyArns: [
+        'arn:aws:iam::444455556666:policy/DatadogIntegrationPolicy',
+        ...[2, 3, 4, 5].map((part) => `arn:aws:iam::444455556666:policy/DatadogIntegrationPolicy-${part}`),
+      ],
       changed: true,
       validationRequired: true,
       memberAccessRoleName: 'AWSControlTowerExecution',
@@ -289,6 +296,7 @@ describe('Samples: sam local invoke FUNCTION -e SAMPLE --env-vars events/sam-loc
       externalId: ORGANIZATION.externalId,
       accessKeyId: null,
       action: expect.stringMatching(/^(updated|unchanged)$/),
+      changed: expect.any(Array),
     });
   });
 
