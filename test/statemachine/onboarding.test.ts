@@ -374,10 +374,15 @@ describe('State machine: onboarding.asl.json', () => {
 
   it('hands ResolveTarget the execution input and the execution’s own ARN', async () => {
     let received: unknown;
-    await run(happyHandlers([], { ResolveTarget: (input: never) => ((received = input), { target, concurrentExecutionArn: null, settings: SETTINGS }) }), {
-      accountId: '444455556666',
-      roleName: 'X',
-    });
+    await run(
+      happyHandlers([], {
+        ResolveTarget: (input: never) => ((received = input), { target, concurrentExecutionArn: null, settings: SETTINGS }),
+      }),
+      {
+        accountId: '444455556666',
+        roleName: 'X',
+      },
+    );
     expect(received).toEqual({
       input: { accountId: '444455556666', roleName: 'X' },
       executionArn: 'arn:aws:states:us-east-1:111122223333:execution:test-onboarding:replay',
