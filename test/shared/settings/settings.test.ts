@@ -17,7 +17,9 @@ import { collectsResources, desiredSettingsFor, type SettingsAccount } from '../
 import type { SettingsDocument } from '../../../shared/settings/schema';
 import { SHIPPED_SETTINGS, settingsDocument } from '../../../shared/settings/shipped';
 import { parseSettingsText } from '../../../local/settings-file';
-import { ROOT } from '../../helpers';
+import { RESOURCE_COLLECTION_PERMISSIONS_SNAPSHOT, STANDARD_PERMISSIONS_SNAPSHOT } from '../../../shared/datadog/permissions';
+import { DEFAULT_MAX_ATTACHED_POLICIES, planIntegrationPolicies } from '../../../shared/onboarding/integration-policies';
+import { aTarget, ROOT } from '../../helpers';
 
 const PROD = 'ou-ab12-11111111';
 const PAYMENTS = 'ou-ab12-22222222';
@@ -274,5 +276,29 @@ describe('Settings: the shipped document', () => {
       if (saved === undefined) delete process.env.DATADOG_SETTINGS_DOCUMENT;
       else process.env.DATADOG_SETTINGS_DOCUMENT = saved;
     }
+  });
+});
+
+describe('Settings: the role follows resource collection', () => {
+  it('collects resources unless extended collection is off (Datadog defaults it on), and always with CSPM', () => {
+    expect(collectsResources({})).toBe(true);
+    expect(collectsResources({ resources_config: { extended_collection: false } })).toBe(false);
+    expect(collectsResources({ resources_config: { extended_collection: true } })).toBe(true);
+  });
+
+  it("fits Datadog's standard and resource-collection lists within IAM's default 10 managed policies, SecurityAudit included", () => {
+    const standard = planIntegrationPolicies(aTarget(), [...STANDARD_PERMISSIONS_SNAPSHOT]);
+    const all = planIntegrationPolicies(aTarget(), [...STANDARD_PERMISSIONS_SNAPSHOT, ...RESOURCE_COLLECTION_PERMISSIONS_SNAPSHOT]);
+    expect(standard.wantedAttachments).toHaveLength(2);
+    expect(all.wantedAttachments).toHaveLength(6);
+    expect(all.wantedAttachments.length).toBeLessThanOrEqual(DEFAULT_MAX_ATTACHED_POLICIES);
+    for (const document of all.documents) expect(JSON.stringify(document).length).toBeLessThanOrEqual(6144);
+  });
+
+  it('refuses a list that would need more than 10 managed policies, naming the remedy', () => {
+    const huge = Array.from({ length: 3000 }, (_, index) => `service${index}:DescribeSomethingRatherLong${index}`);
+    expect(() => planIntegrationPolicies(aTarget(), huge)).toThrow(
+      /more than IAM's default 10 per role or user.*Turn off extended resource collection/,
+    );
   });
 });
