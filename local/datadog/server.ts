@@ -221,8 +221,8 @@ function validateOptions(options: LocalDatadogOptions): void {
  * Served (paths and methods of the client's `AWSIntegrationApi`, operation ids of Datadog's v2 spec):
  * `GET /api/v2/integration/aws/accounts[?aws_account_id=]` (ListAWSAccounts), `POST …/accounts` (CreateAWSAccount),
  * `PATCH …/accounts/{aws_account_config_id}` (UpdateAWSAccount), `POST …/generate_new_external_id`
- * (CreateNewAWSExternalID), and without keys `GET …/iam_permissions/standard` (the product's snapshot of Datadog's
- * list): the operations the product calls.
+ * (CreateNewAWSExternalID), and without keys `GET …/iam_permissions/standard` and `GET …/iam_permissions/resource_collection`
+ * (the product's snapshots of Datadog's lists): the operations the product calls.
  *
  * Answers: 403 without the right `DD-API-KEY` and `DD-APPLICATION-KEY`; 400 "Invalid Parameter" for a body the
  * client's models or Datadog's rules reject (detail names the field path), for a config id that is not a UUID, or
