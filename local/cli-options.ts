@@ -22,6 +22,7 @@ export const OPTIONS = {
   'datadog-url': { type: 'string' },
   state: { type: 'string' },
   org: { type: 'string' },
+  settings: { type: 'string' },
   parameter: { type: 'string', multiple: true },
   fault: { type: 'string', multiple: true },
   'propagation-seconds': { type: 'string' },
@@ -45,6 +46,8 @@ options:
   --org FILE                 the organization to run in, applied to the sandbox (and to --state) first: its OUs, where
                              listed accounts sit, their state and access role, accounts that left, and registrations
                              Datadog already holds (README, "Local runs"); accounts not listed are left as they are
+  --settings FILE            the Datadog settings document to apply (YAML or JSON, README "Datadog settings") instead
+                             of the shipped settings/datadog-settings.json
   --parameter KEY=VALUE      a stack parameter of template.yaml, as sam deploy --parameter-overrides gives it
                              (repeatable), e.g. --parameter ExcludeAccounts=210987654321
   --fault SPEC               inject a fault, repeatable: SERVICE:OPERATION:ERROR[:COUNT] or crash-after:SERVICE:OPERATION
@@ -82,6 +85,8 @@ export interface CliOptions {
   stateFile?: string;
   /** The `--org` file, absolute. */
   orgFile?: string;
+  /** The `--settings` file, absolute. */
+  settingsFile?: string;
   /** Stack parameter overrides (`--parameter`), checked against template.yaml. */
   parameters: Record<string, string>;
   faults: FaultPlan;
@@ -199,6 +204,7 @@ export function parseCommandLine(argv: string[], cwd: string): CliOptions | { he
     help: false,
     stateFile: values.state === undefined ? undefined : path.resolve(cwd, values.state),
     orgFile: values.org === undefined ? undefined : path.resolve(cwd, values.org),
+    settingsFile: values.settings === undefined ? undefined : path.resolve(cwd, values.settings),
     parameters: stackParameterOverrides(values.parameter ?? []),
     faults,
     file:

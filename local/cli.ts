@@ -14,7 +14,10 @@ import { applyOrgFile, datadogAccountsOf, OrgFileError, parseOrgFile, type OrgFi
 import { localNames, newSandboxFor, runLocally, type LocalRunSummary } from './run';
 import { AwsSandbox } from './sandbox';
 import { loadTemplate } from './template';
+import { InvalidInputError } from '../shared/errors';
 import type { Partition } from '../shared/partitions';
+import type { SettingsDocument } from '../shared/settings/schema';
+import { readSettingsFile } from './settings-file';
 import { checkStateWritable, loadState, saveState, StateFileError, type LocalState } from './state-file';
 import { lockStateFile } from './state-lock';
 
@@ -79,6 +82,17 @@ function readOrgFile(file: string, cwd: string): OrgFile {
   }
 }
 
+/** Reads and checks the `--settings` file (YAML or JSON). */
+function readSettings(file: string, cwd: string): SettingsDocument {
+  try {
+    return readSettingsFile(file);
+  } catch (error) {
+    if (error instanceof InvalidInputError) throw new UsageError(`--settings ${shownPath(file, cwd)}: ${printable(error.message, 300)}`);
+    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new UsageError(`cannot read ${shownPath(file, cwd)}: ${printable(code)}`);
+  }
+}
+
 /**
  * The sandbox of the run: the saved one (with `--propagation-seconds` applied from now on), or a new one (in the
  * `--org` file's management account, if any); none when neither `--state` nor `--org` asks for one.
@@ -100,6 +114,7 @@ function sandboxOf(options: CliOptions, state: LocalState, input: unknown, org: 
 
 async function run(options: CliOptions, io: CliIo): Promise<number> {
   const input = readInput(options.file, io.cwd);
+  const settingsDocument = options.settingsFile ? readSettings(options.settingsFile, io.cwd) : undefined;
   // Progress goes to stderr with --json, so stdout holds exactly one JSON document.
   const write = (line: string) => (options.json ? io.stderr(`${line}\n`) : io.stdout(`${line}\n`));
   if (options.datadogUrl && options.faults.touchesDatadog()) {
@@ -139,6 +154,7 @@ async function run(options: CliOptions, io: CliIo): Promise<number> {
       datadogKeys,
       propagationSeconds: options.propagationSeconds,
       datadogRateLimit: options.datadogRateLimit,
+      ...(settingsDocument ? { settingsDocument } : {}),
       onProgress: progressPrinter(write),
       logLevel: options.verbose ? 'INFO' : 'SILENT',
     });

@@ -14,6 +14,7 @@ import { loadTemplate, templateFunctions, type LocalResolution, type Template, t
 import { loadExecutionRolePolicies } from './template-policies';
 import type { DatadogSite } from '../shared/datadog-sites';
 import { ROTATION_STEPS } from '../shared/onboarding/rotate-access-key';
+import type { SettingsDocument } from '../shared/settings/schema';
 
 /** Name of the Datadog keys secret in the sandbox (the `DatadogKeysSecretArn` parameter points at it). */
 export const LOCAL_KEYS_SECRET_NAME = 'datadog-onboarding/datadog-keys';
@@ -172,6 +173,8 @@ export interface LocalDeploymentOptions {
   datadogTimeoutSeconds?: number;
   /** Rate limit of every endpoint group of the embedded Datadog; default its own (60 per 10 s). */
   datadogRateLimit?: RateLimit;
+  /** A settings document (already checked) for the functions instead of the shipped one (`--settings`). */
+  settingsDocument?: SettingsDocument;
   /**
    * Give SAM's implicit execution roles the policies the template gives them, so the sandbox refuses any call of a
    * function the template does not allow (the least-privilege proof); default off: only explicit roles are enforced.
@@ -279,6 +282,7 @@ export async function deployLocally(options: LocalDeploymentOptions): Promise<Lo
       AWS_SECRET_ACCESS_KEY: 'local-sandbox-placeholder',
       DATADOG_API_URL: options.datadogUrl ?? datadog?.url ?? '',
       ...(options.datadogTimeoutSeconds !== undefined ? { DATADOG_TIMEOUT_SECONDS: String(options.datadogTimeoutSeconds) } : {}),
+      ...(options.settingsDocument ? { DATADOG_SETTINGS_DOCUMENT: JSON.stringify(options.settingsDocument) } : {}),
     },
     () => options.faults?.takeCrash(),
     options.environmentOf && ownTable(options.environmentOf, accountsTableName),

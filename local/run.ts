@@ -17,6 +17,7 @@ import { decideLifecycleEvent } from '../shared/events/lifecycle-event';
 import { executionInputSchema, type ExecutionInput } from '../shared/onboarding/execution-input';
 import { iamRegion } from '../shared/aws/regions';
 import { partitionOfRegion, type Partition } from '../shared/partitions';
+import type { SettingsDocument } from '../shared/settings/schema';
 import { describeFirstIssue } from '../shared/validation';
 
 /** Options of a local run. */
@@ -56,6 +57,8 @@ export interface LocalRunOptions {
   datadogTimeoutSeconds?: number;
   /** Rate limit of every endpoint group of the embedded Datadog (`--datadog-rate-limit`); default 60 per 10 s. */
   datadogRateLimit?: RateLimit;
+  /** The Datadog settings document (`--settings`, already checked); default the shipped settings/datadog-settings.json. */
+  settingsDocument?: SettingsDocument;
 }
 
 type CountedService = 'iam' | 'sts' | 'organizations' | 'secretsmanager' | 's3' | 'datadog' | 'dynamodb';

@@ -1,14 +1,19 @@
 /**
  * Bundles every function of template.yaml with esbuild, as `sam build` does (same entry points and settings), and
  * checks what each bundle holds: the Datadog client only in the functions that call Datadog, and there only the
- * AWS-integration part (deep import), never the whole client.
+ * AWS-integration part (deep import), never the whole client. The settings document bundled into the functions
+ * (settings/datadog-settings.json) is checked first: an invalid one is never bundled.
  *
- * Usage: `npm run bundle` (writes `dist/<FunctionLogicalId>/index.js`, prints sizes, exits 1 on a violation).
+ * Usage: `npm run bundle` (writes `dist/<FunctionLogicalId>/index.js`, prints sizes, exits 1 on a violation or an
+ * invalid settings document).
  */
 import { build, type Metafile } from 'esbuild';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT, loadTemplate, templateFunctions } from '../local/template';
+import { checkSettingsDocument } from '../shared/settings/datadog-model';
+import { parseSettingsDocument } from '../shared/settings/document';
+import { SHIPPED_SETTINGS } from '../shared/settings/shipped';
 
 /**
  * Whether a function talks to Datadog: the template gives it the Datadog keys' secret. Every other bundle must be free
@@ -21,6 +26,8 @@ function datadogInputs(metafile: Metafile): string[] {
 }
 
 async function main(): Promise<void> {
+  // Schema, Datadog's cross-field rules and the client's models; throws one line naming the path.
+  checkSettingsDocument(parseSettingsDocument(SHIPPED_SETTINGS));
   const outRoot = path.join(REPO_ROOT, 'dist');
   rmSync(outRoot, { recursive: true, force: true });
   const problems: string[] = [];

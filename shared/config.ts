@@ -56,6 +56,11 @@ export const ENV = {
    * local runs and tests shorten it.
    */
   DATADOG_TIMEOUT_SECONDS: z.coerce.number().positive().max(30).optional(),
+  /**
+   * A settings document as JSON text, instead of the bundled settings/datadog-settings.json (local runs only:
+   * `npm start -- --settings FILE`; deployments use the bundled document, versioned with the code).
+   */
+  DATADOG_SETTINGS_DOCUMENT: z.string().max(1_000_000).optional(),
   /** Name of the role Datadog assumes in each member account (parameter `DatadogRoleName`). */
   DATADOG_ROLE_NAME: iamName,
   /** Name of the integration policy; further parts get `-2`, `-3`… (parameter `DatadogPolicyName`). */
@@ -94,12 +99,6 @@ export const ENV = {
   CHINA_REGION: z.enum(['cn-north-1', 'cn-northwest-1']).default('cn-north-1'),
   /** Upper bound, in seconds, of the time spent proving the role or key usable (parameter `MaxValidationSeconds`). */
   MAX_VALIDATION_SECONDS: z.coerce.number().int().min(10).max(MAX_VALIDATION_SECONDS_BOUND),
-  /** Comma-separated `key:value` tags Datadog puts on the account's data (parameter `DatadogAccountTags`). */
-  DATADOG_ACCOUNT_TAGS: z.string().max(4096),
-  /** Whether Datadog collects CloudWatch metrics (parameter `DatadogMetricsCollection`). */
-  DATADOG_METRICS_COLLECTION: booleanFlag,
-  /** Whether Datadog collects resources, "extended collection" (parameter `DatadogResourceCollection`). */
-  DATADOG_RESOURCE_COLLECTION: booleanFlag,
   /** Name of the IAM user whose access key Datadog uses where it cannot assume a role (parameter `DatadogUserName`). */
   DATADOG_USER_NAME: iamName,
   /** Prefix of the per-account access-key secrets, `<prefix><accountId>` (parameter `AccessKeySecretPrefix`). */

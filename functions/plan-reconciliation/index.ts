@@ -10,9 +10,10 @@ import { putJsonObject } from '../../shared/aws/reconciliation-bucket';
 import { pickEnv, readEnv } from '../../shared/config';
 import { datadogFailure } from '../../shared/datadog/api-errors';
 import { datadogApiFor } from '../../shared/datadog/api-from-env';
-import { standardPermissions } from '../../shared/datadog/permissions';
-import { parseAccountTags } from '../../shared/datadog/registration';
+import { resourceCollectionPermissions, standardPermissions } from '../../shared/datadog/permissions';
 import { logger } from '../../shared/logger';
+import { desiredSettingsFor } from '../../shared/settings/merge';
+import { settingsDocument } from '../../shared/settings/shipped';
 import { stepHandler } from '../../shared/middleware/onboarding-handler';
 import { scopeOf } from '../../shared/onboarding/scope';
 import { planReconciliationInputSchema, type PlanReconciliationInput } from '../../shared/onboarding/step-inputs';
@@ -35,9 +36,6 @@ export async function planReconciliationStep(input: PlanReconciliationInput): Pr
     pickEnv(
       'DATADOG_SITE',
       'DATADOG_ROLE_NAME',
-      'DATADOG_ACCOUNT_TAGS',
-      'DATADOG_METRICS_COLLECTION',
-      'DATADOG_RESOURCE_COLLECTION',
       'RECONCILIATION_BUCKET_NAME',
       'RECONCILE_MAX_CONCURRENCY',
       'INCLUDE_ORGANIZATIONAL_UNITS',
@@ -56,6 +54,7 @@ export async function planReconciliationStep(input: PlanReconciliationInput): Pr
     onboardManagementAccount: env.ONBOARD_MANAGEMENT_ACCOUNT,
   };
   const bucket = env.RECONCILIATION_BUCKET_NAME;
+  const document = settingsDocument();
   const result = await plan(
     input,
     {
@@ -64,15 +63,15 @@ export async function planReconciliationStep(input: PlanReconciliationInput): Pr
       desired: {
         partition: ownPartition(),
         roleName: env.DATADOG_ROLE_NAME,
-        accountTags: parseAccountTags(env.DATADOG_ACCOUNT_TAGS),
-        metricsCollection: env.DATADOG_METRICS_COLLECTION,
-        resourceCollection: env.DATADOG_RESOURCE_COLLECTION,
+        settingsFor: ({ accountId, name, ancestorIds }) =>
+          desiredSettingsFor(document, { accountId, partition: ownPartition(), accountName: name, ancestorIds }),
       },
     },
     {
       listOrganization: async () =>
-        (await listOrganization()).accounts.map(({ accountId, state, ancestorIds }) => ({
+        (await listOrganization()).accounts.map(({ accountId, name, state, ancestorIds }) => ({
           accountId,
+          name,
           state: state ?? 'UNKNOWN',
           ancestorIds,
         })),
@@ -85,6 +84,7 @@ export async function planReconciliationStep(input: PlanReconciliationInput): Pr
         }
       },
       standardPermissions: async () => (await standardPermissions(api)).actions,
+      resourceCollectionPermissions: async () => (await resourceCollectionPermissions(api)).actions,
       listRecords: listAccountRecords,
       scopeOf: (account) => scopeOf(account, scope),
       putObject: (key, body) => putJsonObject(bucket, key, body),

@@ -3,8 +3,7 @@
  * the existing registration. Datadog never sees a role that does not work. The step's rules:
  * `shared/steps/register-account.ts`.
  */
-import { pickEnv, readEnv } from '../../shared/config';
-import { parseAccountTags, type RegistrationResult } from '../../shared/datadog/registration';
+import type { RegistrationResult } from '../../shared/datadog/registration';
 import { logger } from '../../shared/logger';
 import { stepHandler } from '../../shared/middleware/onboarding-handler';
 import { registerAccountInputSchema, type RegisterAccountInput } from '../../shared/onboarding/step-inputs';
@@ -13,26 +12,26 @@ import { registerAccount } from '../../shared/steps/register-account';
 /**
  * Registers the account.
  *
- * @param input - `{target, externalId, keySecretArn}`, parsed by the handler: the external ID with role delegation,
- *   the key secret's ARN with access keys (the other `null`).
- * @returns `{accountConfigId, authType, roleName, externalId, accessKeyId, action}`.
+ * @param input - `{target, externalId, keySecretArn, settings}`, parsed by the handler: the external ID with role
+ *   delegation, the key secret's ARN with access keys (the other `null`), the account's settings from the document.
+ * @returns `{accountConfigId, authType, roleName, externalId, accessKeyId, action, changed}`.
  * @throws DatadogRequestError, DatadogKeysError, TransientError.
  *
  * @example
  * ```ts
- * const datadog = await registerAccountStep({ target, externalId: registration.externalId, keySecretArn: null });
+ * const datadog = await registerAccountStep({ target, externalId: registration.externalId, keySecretArn: null, settings });
  * // { accountConfigId: '<Datadog UUID>', authType: 'role', roleName: 'DatadogIntegrationRole', externalId: '…',
- * //   accessKeyId: null, action: 'created' }
+ * //   accessKeyId: null, action: 'created', changed: [] }
  * ```
  */
 export async function registerAccountStep(input: RegisterAccountInput): Promise<RegistrationResult> {
-  const env = readEnv(pickEnv('DATADOG_ACCOUNT_TAGS', 'DATADOG_METRICS_COLLECTION', 'DATADOG_RESOURCE_COLLECTION'));
-  const result = await registerAccount(input, {
-    accountTags: parseAccountTags(env.DATADOG_ACCOUNT_TAGS),
-    metricsCollection: env.DATADOG_METRICS_COLLECTION,
-    resourceCollection: env.DATADOG_RESOURCE_COLLECTION,
+  const result = await registerAccount(input);
+  logger.info('account registered', {
+    accountId: input.target.accountId,
+    accountConfigId: result.accountConfigId,
+    action: result.action,
+    changed: result.changed,
   });
-  logger.info('account registered', { accountId: input.target.accountId, accountConfigId: result.accountConfigId, action: result.action });
   return result;
 }
 

@@ -7,7 +7,6 @@ import { DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { z } from 'zod';
 import { pickEnv, readEnv } from '../../shared/config';
 import { datadogApiFor } from '../../shared/datadog/api-from-env';
-import { parseAccountTags } from '../../shared/datadog/registration';
 import { authTypeFor } from '../../shared/datadog-sites';
 import { InvalidInputError } from '../../shared/errors';
 import { logger } from '../../shared/logger';
@@ -71,16 +70,7 @@ export async function rotateAccessKeyStep(
   sleep = (seconds: number) => new Promise<void>((resolve) => setTimeout(resolve, seconds * 1000)),
 ): Promise<void> {
   const env = readEnv(
-    pickEnv(
-      'DATADOG_SITE',
-      'MEMBER_ACCESS_ROLE_NAME',
-      'CONTROL_TOWER_ACCESS_ROLE_NAME',
-      'MAX_VALIDATION_SECONDS',
-      'DATADOG_ACCOUNT_TAGS',
-      'DATADOG_METRICS_COLLECTION',
-      'DATADOG_RESOURCE_COLLECTION',
-      'DATADOG_USER_NAME',
-    ),
+    pickEnv('DATADOG_SITE', 'MEMBER_ACCESS_ROLE_NAME', 'CONTROL_TOWER_ACCESS_ROLE_NAME', 'MAX_VALIDATION_SECONDS', 'DATADOG_USER_NAME'),
   );
   const target = await targetOf(SecretId, env);
   await rotationStep(Step, {
@@ -90,11 +80,6 @@ export async function rotateAccessKeyStep(
     target,
     userName: env.DATADOG_USER_NAME,
     datadog: () => datadogApiFor(target.datadogSite, { accountId: target.accountId, step: STEP }),
-    registration: {
-      accountTags: parseAccountTags(env.DATADOG_ACCOUNT_TAGS),
-      metricsCollection: env.DATADOG_METRICS_COLLECTION,
-      resourceCollection: env.DATADOG_RESOURCE_COLLECTION,
-    },
     sleep,
     maxValidationSeconds: env.MAX_VALIDATION_SECONDS,
   });

@@ -35,6 +35,7 @@ export const RATE_LIMIT_GROUP_OF: Record<DatadogOperation, RateLimitGroup> = {
   DeleteAWSAccount: 'aws_accounts_write',
   CreateNewAWSExternalID: 'aws_accounts_write',
   GetAWSIntegrationIAMPermissionsStandard: 'aws_iam_permissions',
+  GetAWSIntegrationIAMPermissionsResourceCollection: 'aws_iam_permissions',
 };
 
 /**

@@ -7,7 +7,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { STANDARD_PERMISSIONS_SNAPSHOT } from '../../shared/datadog/permissions';
+import { RESOURCE_COLLECTION_PERMISSIONS_SNAPSHOT, STANDARD_PERMISSIONS_SNAPSHOT } from '../../shared/datadog/permissions';
 import {
   DatadogHttpError,
   JSON_API,
@@ -145,6 +145,14 @@ function routes(store: AccountStore): Route[] {
       auth: false,
       handle: () => permissions(STANDARD_PERMISSIONS_SNAPSHOT),
     },
+    {
+      method: 'GET',
+      pattern: new RegExp(`^${BASE}/iam_permissions/resource_collection$`),
+      operation: 'GetAWSIntegrationIAMPermissionsResourceCollection',
+      auth: false,
+      // The product's own snapshot, imported (not copied): the stand-in serves what the product would fall back to.
+      handle: () => permissions(RESOURCE_COLLECTION_PERMISSIONS_SNAPSHOT),
+    },
   ];
 }
 
@@ -224,8 +232,8 @@ function validateOptions(options: LocalDatadogOptions): void {
  * Served (paths and methods of the client's `AWSIntegrationApi`, operation ids of Datadog's v2 spec):
  * `GET /api/v2/integration/aws/accounts[?aws_account_id=]` (ListAWSAccounts), `POST …/accounts` (CreateAWSAccount), `DELETE …/accounts/{id}` (DeleteAWSAccount),
  * `PATCH …/accounts/{aws_account_config_id}` (UpdateAWSAccount), `POST …/generate_new_external_id`
- * (CreateNewAWSExternalID), and without keys `GET …/iam_permissions/standard` (the product's snapshot of Datadog's
- * list): the operations the product calls.
+ * (CreateNewAWSExternalID), and without keys `GET …/iam_permissions/standard` and `GET …/iam_permissions/resource_collection`
+ * (the product's snapshots of Datadog's lists): the operations the product calls.
  *
  * Answers: 403 without the right `DD-API-KEY` and `DD-APPLICATION-KEY`; 400 "Invalid Parameter" for a body the
  * client's models or Datadog's rules reject (detail names the field path), for a config id that is not a UUID, or

@@ -63,7 +63,8 @@ export type DatadogOperation =
   | 'UpdateAWSAccount'
   | 'DeleteAWSAccount'
   | 'CreateNewAWSExternalID'
-  | 'GetAWSIntegrationIAMPermissionsStandard';
+  | 'GetAWSIntegrationIAMPermissionsStandard'
+  | 'GetAWSIntegrationIAMPermissionsResourceCollection';
 
 /**
  * One request the stand-in answered. Carries no header values and no body, so no API key, application key or

@@ -4,6 +4,7 @@
  */
 import {
   ChildNotFoundException,
+  DescribeAccountCommand,
   DescribeOrganizationCommand,
   ListAccountsForParentCommand,
   ListOrganizationalUnitsForParentCommand,
@@ -66,6 +67,38 @@ export async function ancestorsOf(accountId: string, client: OrganizationsClient
     childId = parent.Id;
   }
   throw new Error(`Organizations ListParents: account ${accountId} is more than ${MAX_DEPTH} levels below the root`);
+}
+
+/**
+ * The account's name in Organizations (`DescribeAccount`), for the `{account_name}` placeholder of the settings.
+ *
+ * @throws the SDK's errors unchanged.
+ */
+export async function accountNameOf(accountId: string, client: OrganizationsClient = organizationsClient()): Promise<string | undefined> {
+  const { Account } = await client.send(new DescribeAccountCommand({ AccountId: accountId }));
+  return Account?.Name;
+}
+
+/**
+ * The name of an OU, found among its parent's OUs (`ListOrganizationalUnitsForParent`, the call the tree walk
+ * makes), for the `{ou_name}` placeholder of the settings. A root is named `Root`, as Organizations names it.
+ *
+ * @param ancestorIds - from {@link ancestorsOf}: the OU first, then its parent.
+ * @returns the name, or `undefined` when Organizations no longer lists the OU under its parent.
+ * @throws the SDK's errors unchanged.
+ */
+export async function nearestAncestorName(
+  ancestorIds: string[],
+  client: OrganizationsClient = organizationsClient(),
+): Promise<string | undefined> {
+  const [unitId, parentId] = ancestorIds;
+  if (unitId === undefined) return undefined;
+  if (parentId === undefined) return 'Root';
+  const units = await allPages(async (NextToken) => {
+    const page = await client.send(new ListOrganizationalUnitsForParentCommand({ ParentId: parentId, NextToken, MaxResults: PAGE_SIZE }));
+    return { items: page.OrganizationalUnits, next: page.NextToken };
+  });
+  return units.find((unit) => unit.Id === unitId)?.Name;
 }
 
 /** One account of the organization, as the tree walk finds it. */

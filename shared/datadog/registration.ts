@@ -8,25 +8,10 @@ import type { AWSAccountResponseData } from '@datadog/datadog-api-client/dist/pa
 import type { AWSAccountUpdateRequestAttributes } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/AWSAccountUpdateRequestAttributes';
 import { OnboardingError, TransientError } from '../errors';
 import type { OnboardingTarget } from '../onboarding/target';
+import { registrationSettings, toClientAttributes } from '../settings/datadog-model';
+import { settingsDrift, settingsPatch } from '../settings/drift';
+import type { AccountSettings } from '../settings/schema';
 import { datadogFailure, datadogStatus } from './api-errors';
-
-/** Splits the `DatadogAccountTags` parameter (`key:value,key:value`) into tags, dropping blanks. */
-export function parseAccountTags(value: string): string[] {
-  return value
-    .split(',')
-    .map((tag) => tag.trim())
-    .filter((tag) => tag.length > 0);
-}
-
-/** Registration settings from the stack parameters. */
-export interface RegistrationSettings {
-  /** `key:value` tags Datadog adds to the account's data. */
-  accountTags: string[];
-  /** CloudWatch metric collection (`metrics_config.enabled`). */
-  metricsCollection: boolean;
-  /** Resource collection (`resources_config.extended_collection`). */
-  resourceCollection: boolean;
-}
 
 /** What the registration step reports, carried in the state machine as `$.datadog`. */
 export interface RegistrationResult {
@@ -39,6 +24,8 @@ export interface RegistrationResult {
   /** Access keys: the key's id (not secret; Datadog shows it); `null` with role delegation. */
   accessKeyId: string | null;
   action: 'created' | 'updated' | 'unchanged';
+  /** What the PATCH of an existing registration changed (`auth_config`, `aws_partition`, settings paths); empty otherwise. */
+  changed: string[];
 }
 
 /**
@@ -72,7 +59,7 @@ export async function findRegistration(
 /** How Datadog authenticates: role delegation with the external ID, or the access key (never logged). */
 export type RegistrationAuth = { kind: 'role'; externalId: string } | { kind: 'access_keys'; accessKeyId: string; secretAccessKey: string };
 
-function desiredAttributes(target: OnboardingTarget, auth: RegistrationAuth, settings: RegistrationSettings) {
+function authAttributes(target: OnboardingTarget, auth: RegistrationAuth) {
   return {
     awsAccountId: target.accountId,
     awsPartition: target.partition,
@@ -80,70 +67,90 @@ function desiredAttributes(target: OnboardingTarget, auth: RegistrationAuth, set
       auth.kind === 'role'
         ? { roleName: target.roleName, externalId: auth.externalId }
         : { accessKeyId: auth.accessKeyId, secretAccessKey: auth.secretAccessKey },
-    accountTags: [...settings.accountTags].sort(),
-    metricsConfig: { enabled: settings.metricsCollection },
-    resourcesConfig: { extendedCollection: settings.resourceCollection },
   };
 }
 
+type AuthAttributes = ReturnType<typeof authAttributes>;
+
 /** Datadog never returns a secret access key, so keys compare by their id. */
-function sameAuth(registration: AWSAccountResponseData, wanted: ReturnType<typeof desiredAttributes>['authConfig']): boolean {
+function sameAuth(registration: AWSAccountResponseData, wanted: AuthAttributes['authConfig']): boolean {
   const current = registration.attributes?.authConfig as { roleName?: string; externalId?: string; accessKeyId?: string } | undefined;
   if ('roleName' in wanted) return current?.roleName === wanted.roleName && current?.externalId === wanted.externalId;
   return current?.roleName === undefined && current?.accessKeyId === wanted.accessKeyId;
 }
 
-/** The attributes that differ from the wanted ones, for a PATCH; empty when the registration already matches. */
+/**
+ * The attributes that differ from the wanted ones, for a PATCH: the partition, the authentication, and each settings
+ * section that drifted from the document (shared/settings/drift.ts); empty when the registration already matches.
+ *
+ * @param settings - the account's settings from the document; `undefined` leaves Datadog's settings as they are
+ *   (the access-key rotation changes only the key).
+ * @returns the client's attributes and the paths that differ (Datadog's names).
+ */
 export function registrationDifferences(
   registration: AWSAccountResponseData,
-  wanted: ReturnType<typeof desiredAttributes>,
-): Partial<AWSAccountUpdateRequestAttributes> {
+  wanted: AuthAttributes,
+  settings: AccountSettings | undefined,
+): { attributes: Partial<AWSAccountUpdateRequestAttributes>; changed: string[] } {
   const current = registration.attributes;
-  const diff: Partial<AWSAccountUpdateRequestAttributes> = {};
-  if (current?.awsPartition !== wanted.awsPartition) diff.awsPartition = wanted.awsPartition;
-  if (!sameAuth(registration, wanted.authConfig)) diff.authConfig = wanted.authConfig;
-  if (JSON.stringify([...(current?.accountTags ?? [])].sort()) !== JSON.stringify(wanted.accountTags)) {
-    diff.accountTags = wanted.accountTags;
+  const attributes: Partial<AWSAccountUpdateRequestAttributes> = {};
+  const changed: string[] = [];
+  if (current?.awsPartition !== wanted.awsPartition) {
+    attributes.awsPartition = wanted.awsPartition;
+    changed.push('aws_partition');
   }
-  if (current?.metricsConfig?.enabled !== wanted.metricsConfig.enabled) {
-    diff.metricsConfig = { ...current?.metricsConfig, enabled: wanted.metricsConfig.enabled };
+  if (!sameAuth(registration, wanted.authConfig)) {
+    attributes.authConfig = wanted.authConfig;
+    changed.push('auth_config');
   }
-  if (current?.resourcesConfig?.extendedCollection !== wanted.resourcesConfig.extendedCollection) {
-    diff.resourcesConfig = { ...current?.resourcesConfig, extendedCollection: wanted.resourcesConfig.extendedCollection };
+  if (settings !== undefined) {
+    const held = registrationSettings(current);
+    changed.push(...settingsDrift(held, settings));
+    Object.assign(attributes, toClientAttributes(settingsPatch(held, settings)));
   }
-  return diff;
+  return { attributes, changed };
 }
 
 /**
- * Registers the account (role delegation or access key), or converges an existing registration (PATCH of what
- * differs). A 409 from a concurrent create is resolved by adopting the registration that won.
+ * Registers the account (role delegation or access key) with its settings from the document, or converges an
+ * existing registration (PATCH of only what differs). A 409 from a concurrent create is resolved by adopting the registration that won.
  *
  * @param auth - the external ID in the validated trust policy, or the validated access key.
+ * @param settings - the account's settings (`desiredSettingsFor`); `undefined` converges only the authentication.
  * @param step - the step registering (state name, or `RotateAccessKey`), for error messages.
- * @throws DatadogRequestError / TransientError from {@link datadogFailure}.
+ * @throws DatadogRequestError / TransientError from {@link datadogFailure}; OnboardingError when there is no
+ *   registration and no settings to create one with.
  */
 export async function registerAccount(
   api: AWSIntegrationApi,
   target: OnboardingTarget,
   auth: RegistrationAuth,
-  settings: RegistrationSettings,
+  settings: AccountSettings | undefined,
   step: string,
 ): Promise<RegistrationResult> {
   const context = { accountId: target.accountId, step };
-  const wanted = desiredAttributes(target, auth, settings);
-  const result = (accountConfigId: string, action: RegistrationResult['action']): RegistrationResult => ({
+  const wanted = authAttributes(target, auth);
+  const result = (accountConfigId: string, action: RegistrationResult['action'], changed: string[] = []): RegistrationResult => ({
     accountConfigId,
     authType: auth.kind,
     roleName: auth.kind === 'role' ? target.roleName : null,
     externalId: auth.kind === 'role' ? auth.externalId : null,
     accessKeyId: auth.kind === 'access_keys' ? auth.accessKeyId : null,
     action,
+    changed,
   });
 
   let existing = await findRegistration(api, target.accountId, step);
   if (existing === undefined) {
+    if (settings === undefined) {
+      throw new OnboardingError('Datadog holds no registration of the account', {
+        ...context,
+        remedy: 'Replay the account: onboarding registers it with its settings',
+      });
+    }
     try {
-      const created = await api.createAWSAccount({ body: { data: { type: 'account', attributes: wanted } } });
+      const attributes = { ...toClientAttributes(settings), ...wanted };
+      const created = await api.createAWSAccount({ body: { data: { type: 'account', attributes } } });
       return result(created.data.id, 'created');
     } catch (error) {
       if (datadogStatus(error) !== 409) throw datadogFailure(error, 'createAWSAccount', context);
@@ -156,15 +163,15 @@ export async function registerAccount(
     }
   }
 
-  const differences = registrationDifferences(existing, wanted);
-  if (Object.keys(differences).length === 0) return result(existing.id, 'unchanged');
+  const differences = registrationDifferences(existing, wanted, settings);
+  if (differences.changed.length === 0) return result(existing.id, 'unchanged');
   try {
     await api.updateAWSAccount({
       awsAccountConfigId: existing.id,
-      body: { data: { type: 'account', attributes: { awsAccountId: target.accountId, ...differences } } },
+      body: { data: { type: 'account', attributes: { awsAccountId: target.accountId, ...differences.attributes } } },
     });
   } catch (error) {
     throw datadogFailure(error, 'updateAWSAccount', context);
   }
-  return result(existing.id, 'updated');
+  return result(existing.id, 'updated', differences.changed);
 }

@@ -4,6 +4,7 @@
  * and the IAM user (access keys).
  */
 import type { IAMClient } from '@aws-sdk/client-iam';
+import { OnboardingError } from '../errors';
 import { integrationPolicyName, splitIntegrationPolicy } from '../iam/integration-policy';
 import { convergeManagedPolicy, deleteManagedPolicy } from '../iam/managed-policy';
 import type { PolicyDocument } from '../iam/policy-document';
@@ -12,6 +13,12 @@ import type { OnboardingTarget } from './target';
 
 /** Most managed policies attachable to one role or user (IAM User Guide, "IAM and AWS STS quotas"). */
 const MAX_PARTS = 20;
+
+/**
+ * Managed policies attachable to one role or user by default (IAM User Guide, "IAM and AWS STS quotas": 10, which
+ * a quota increase raises to 20). The plan stays within the default, so no account needs a quota request.
+ */
+export const DEFAULT_MAX_ATTACHED_POLICIES = 10;
 
 const POLICY_DESCRIPTION = 'Permissions Datadog publishes for its AWS integration (managed by datadog-aws-account-onboarding)';
 
@@ -28,9 +35,21 @@ export interface IntegrationPolicyPlan {
   isPolicyPart: (policyArn: string) => boolean;
 }
 
-/** Plans the policies for the target and Datadog's permissions. */
+/**
+ * Plans the policies for the target and Datadog's permissions (the standard list, plus resource collection's when
+ * the account's settings collect resources), split to IAM's size limit.
+ *
+ * @throws OnboardingError when the parts and `SecurityAudit` would exceed {@link DEFAULT_MAX_ATTACHED_POLICIES}.
+ */
 export function planIntegrationPolicies(target: OnboardingTarget, permissions: string[]): IntegrationPolicyPlan {
   const documents = splitIntegrationPolicy(permissions);
+  const attached = documents.length + (target.attachSecurityAudit ? 1 : 0);
+  if (attached > DEFAULT_MAX_ATTACHED_POLICIES) {
+    throw new OnboardingError(
+      `Datadog's permissions need ${attached} managed policies, more than IAM's default ${DEFAULT_MAX_ATTACHED_POLICIES} per role or user`,
+      { accountId: target.accountId, remedy: 'Turn off extended resource collection for the account in the settings document' },
+    );
+  }
   const policyArns = documents.map((_, index) =>
     policyArn(target.partition, target.accountId, integrationPolicyName(target.policyName, index)),
   );

@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import type { AWSIntegrationApi } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/apis/AWSIntegrationApi';
 import { reachMemberAccount } from '../aws/member-account';
-import { findRegistration, registerAccount, type RegistrationSettings } from '../datadog/registration';
+import { findRegistration, registerAccount } from '../datadog/registration';
 import { OnboardingError, RotationNotApplicableError } from '../errors';
 import { createAccessKey, deleteAccessKey, listAccessKeys } from '../iam/user';
 import { readStoredKey } from './access-key-secret';
@@ -35,7 +35,6 @@ export interface RotationRequest {
   target: OnboardingTarget;
   userName: string;
   datadog: () => Promise<AWSIntegrationApi>;
-  registration: RegistrationSettings;
   /** Waits; seconds. Lambda really sleeps; the local run advances its virtual clock. */
   sleep: (seconds: number) => Promise<void>;
   /** Bound on the total wait for the new key, seconds. */
@@ -73,10 +72,13 @@ async function createStep(request: RotationRequest): Promise<void> {
   );
 }
 
-/** setSecret: Datadog gets the new key (PATCH of the registration). */
+/**
+ * setSecret: Datadog gets the new key (PATCH of the registration's `auth_config` only: the settings are the
+ * onboarding's and reconciliation's to converge, from the settings document).
+ */
 async function setStep(request: RotationRequest): Promise<void> {
   const key = await pendingKey(request);
-  await registerAccount(await request.datadog(), request.target, { kind: 'access_keys', ...key }, request.registration, STEP);
+  await registerAccount(await request.datadog(), request.target, { kind: 'access_keys', ...key }, undefined, STEP);
 }
 
 /** testSecret: the new key works, retried with backoff while IAM propagates it. */

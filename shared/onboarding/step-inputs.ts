@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { iamName } from '../config';
 import { DATADOG_SITES } from '../datadog-sites';
 import { PARTITIONS } from '../partitions';
+import { accountSettingsSchema } from '../settings/schema';
 import type { OnboardingTarget } from './target';
 
 /** A 12-digit AWS account id. */
@@ -48,8 +49,8 @@ export const resolveTargetInputSchema = z.object({
   executionArn: z.string().regex(/^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:execution:[^:\s]+:[^:\s]+$/, 'must be an execution ARN'),
 });
 
-/** Input of LookUpRegistration. */
-export const lookUpRegistrationInputSchema = z.object({ target: targetSchema });
+/** Input of LookUpRegistration: the target and the account's settings (`$.settings`, from ResolveTarget). */
+export const lookUpRegistrationInputSchema = z.object({ target: targetSchema, settings: accountSettingsSchema });
 
 /** Input of ProvisionRole. */
 export const provisionRoleInputSchema = z.object({
@@ -85,6 +86,8 @@ export const registerAccountInputSchema = z.object({
     .regex(/^[\w+=,.@:/-]{2,1224}$/, 'must be an external ID')
     .nullable(),
   keySecretArn: keySecretArn.nullable(),
+  /** The account's Datadog settings from the document (`$.settings`, from ResolveTarget). */
+  settings: accountSettingsSchema,
 });
 
 /** ARN of this execution (`$$.Execution.Id`), the holder of the account's lease. */

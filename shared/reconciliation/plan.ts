@@ -13,6 +13,8 @@
  * not create or adopt is never offboarded, and an out-of-scope account's registration is never touched.
  */
 import type { Partition } from '../partitions';
+import { settingsDrift } from '../settings/drift';
+import type { AccountSettings } from '../settings/schema';
 
 /** What reconciliation does with one account. */
 export type ReconcileAction = 'onboard' | 'repair' | 'offboard' | 'none' | 'skip';
@@ -27,6 +29,8 @@ export interface OrganizationAccount {
   state: string;
   /** Its parent OU ids up to and including the root id, nearest first. */
   ancestorIds: string[];
+  /** Its name in Organizations (for the settings' `{account_name}`). */
+  name?: string;
 }
 
 /** A registration Datadog holds (from one `listAWSAccounts`), reduced to what the plan compares. */
@@ -39,9 +43,8 @@ export interface DatadogRegistration {
   externalId?: string;
   /** Access keys: the key id (Datadog never returns the secret). */
   accessKeyId?: string;
-  accountTags: string[];
-  metricsEnabled?: boolean;
-  resourcesExtended?: boolean;
+  /** Its settings in the API's own field names (`registrationSettings`, shared/settings/datadog-model.ts). */
+  settings: Record<string, unknown>;
 }
 
 /**
@@ -70,14 +73,15 @@ export type ScopeDecision = { inScope: true } | { inScope: false; reason: string
 export interface DesiredState {
   /** The organization's partition (accounts of other partitions belong to another organization). */
   partition: Partition;
-  /** sha256 hex of the sorted permissions Datadog publishes now ({@link policyHashOf}). */
-  policyHash: string;
+  /**
+   * sha256 hex of the sorted permissions Datadog publishes now for the account's settings ({@link policyHashOf}):
+   * the standard list, plus the resource-collection list where its settings collect resources.
+   */
+  policyHashFor(account: OrganizationAccount): string;
   /** The Datadog role name the stack creates (`DatadogRoleName`). */
   roleName: string;
-  /** `key:value` tags, metric collection and resource collection the stack sets on registrations. */
-  accountTags: string[];
-  metricsCollection: boolean;
-  resourceCollection: boolean;
+  /** The Datadog settings the settings document gives an account (`desiredSettingsFor`, shared/settings/merge.ts). */
+  settingsFor(account: OrganizationAccount): AccountSettings;
 }
 
 /** The inventory and the wanted state the plan is made from. */
@@ -115,7 +119,12 @@ function isOurs(record: PlanRecord | undefined): record is PlanRecord {
   return record !== undefined && record.state !== 'offboarded';
 }
 
-function registrationDrift(registration: DatadogRegistration, record: PlanRecord, desired: DesiredState): string | undefined {
+function registrationDrift(
+  account: OrganizationAccount,
+  registration: DatadogRegistration,
+  record: PlanRecord,
+  desired: DesiredState,
+): string | undefined {
   if (record.datadogAccountConfigId !== undefined && record.datadogAccountConfigId !== registration.accountConfigId) {
     return 'the Datadog registration is not the one this application recorded';
   }
@@ -126,15 +135,8 @@ function registrationDrift(registration: DatadogRegistration, record: PlanRecord
   } else if (registration.roleName !== undefined) {
     return 'the registration uses role delegation, the record access keys';
   }
-  if (JSON.stringify([...registration.accountTags].sort()) !== JSON.stringify([...desired.accountTags].sort())) {
-    return "the registration's account tags differ from the deployment's";
-  }
-  if (registration.metricsEnabled !== undefined && registration.metricsEnabled !== desired.metricsCollection) {
-    return "the registration's metric collection differs from the deployment's";
-  }
-  if (registration.resourcesExtended !== undefined && registration.resourcesExtended !== desired.resourceCollection) {
-    return "the registration's resource collection differs from the deployment's";
-  }
+  const drift = settingsDrift(registration.settings, desired.settingsFor(account));
+  if (drift.length > 0) return `the registration's settings differ from the settings document (${drift.join(', ')})`;
   return undefined;
 }
 
@@ -172,10 +174,10 @@ function planForMember(
   }
   if (record.state === 'failed')
     return { action: 'repair', reason: `the last onboarding failed: ${record.lastError?.error ?? 'unknown error'}` };
-  if (record.policyHash !== input.desired.policyHash) {
+  if (record.policyHash !== input.desired.policyHashFor(account)) {
     return { action: 'repair', reason: 'the policy differs from the permissions Datadog publishes now' };
   }
-  const drift = registrationDrift(registration, record, input.desired);
+  const drift = registrationDrift(account, registration, record, input.desired);
   if (drift) return { action: 'repair', reason: drift };
   return { action: 'none', reason: 'converged' };
 }

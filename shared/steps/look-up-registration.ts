@@ -1,18 +1,19 @@
 /**
  * The LookUpRegistration step: asks Datadog whether it already holds the account (adopting that registration's
  * external ID) or generates a new external ID, and fetches the permissions Datadog publishes for the integration
- * policy.
+ * policy: the standard list, plus the resource-collection list only where the account's settings collect resources.
  */
 import type { AWSIntegrationApi } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/apis/AWSIntegrationApi';
 import type { AWSAccountResponseData } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/AWSAccountResponseData';
 import type { AWSAuthConfigRole } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/AWSAuthConfigRole';
 import { datadogFailure } from '../datadog/api-errors';
 import { datadogApiFor } from '../datadog/api-from-env';
-import { standardPermissions } from '../datadog/permissions';
+import { resourceCollectionPermissions, standardPermissions } from '../datadog/permissions';
 import { findRegistration } from '../datadog/registration';
 import { OnboardingError } from '../errors';
 import type { LookUpRegistrationInput } from '../onboarding/step-inputs';
 import type { OnboardingTarget } from '../onboarding/target';
+import { collectsResources } from '../settings/merge';
 
 const STEP = 'LookUpRegistration';
 
@@ -28,10 +29,12 @@ export interface PreparedExternalId {
 
 /** Output, carried as `$.registration`. The external ID is not a secret: it guards against the confused deputy. */
 export interface LookUpRegistrationResult extends PreparedExternalId {
-  /** IAM actions for the integration policy. */
+  /** IAM actions for the integration policy: the standard list, plus resource collection's when the settings collect resources. */
   permissions: string[];
-  /** `datadog` when fetched from Datadog's endpoint, `snapshot` when it was unreachable. */
+  /** `datadog` when fetched from Datadog's endpoints, `snapshot` when one was unreachable. */
   permissionsSource: 'datadog' | 'snapshot';
+  /** Whether the permissions include Datadog's resource-collection list. */
+  resourceCollection: boolean;
 }
 
 function roleAuth(registration: AWSAccountResponseData): AWSAuthConfigRole | undefined {
@@ -64,13 +67,22 @@ export async function prepareExternalId(api: AWSIntegrationApi, target: Onboardi
 }
 
 /**
- * Looks up the registration and the permissions.
+ * Looks up the registration and the permissions the account's settings need.
  *
+ * @param input - `{target, settings}`: the account's settings (ResolveTarget) decide whether the role also gets the
+ *   resource-collection permissions (extended collection or CSPM on; Datadog's default is on).
  * @throws DatadogRequestError (e.g. 403 for bad keys), DatadogKeysError, TransientError.
  */
-export async function lookUpRegistration({ target }: LookUpRegistrationInput): Promise<LookUpRegistrationResult> {
+export async function lookUpRegistration({ target, settings }: LookUpRegistrationInput): Promise<LookUpRegistrationResult> {
   const api = await datadogApiFor(target.datadogSite, { accountId: target.accountId, step: STEP });
   const prepared = await prepareExternalId(api, target);
-  const permissions = await standardPermissions(api);
-  return { ...prepared, permissions: permissions.actions, permissionsSource: permissions.source };
+  const lists = [await standardPermissions(api)];
+  const resourceCollection = collectsResources(settings);
+  if (resourceCollection) lists.push(await resourceCollectionPermissions(api));
+  return {
+    ...prepared,
+    permissions: [...new Set(lists.flatMap((list) => list.actions))],
+    permissionsSource: lists.every((list) => list.source === 'datadog') ? 'datadog' : 'snapshot',
+    resourceCollection,
+  };
 }

@@ -4,6 +4,7 @@
  * Map's item list. Datadog is asked twice whatever the fleet's size: one `listAWSAccounts` (all registrations) and
  * the published permissions; the organization costs one tree walk, the records one Scan.
  */
+import { registrationSettings } from '../settings/datadog-model';
 import type { AWSAccountResponseData } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/AWSAccountResponseData';
 import type { PlanReconciliationInput } from '../onboarding/step-inputs';
 import {
@@ -18,6 +19,7 @@ import {
   type ScopeDecision,
 } from '../reconciliation/plan';
 import { policyHashOf } from '../reconciliation/policy-hash';
+import { collectsResources } from '../settings/merge';
 
 /** What the step reads and writes through, injected by the function's glue (and by tests). */
 export interface PlanReconciliationDependencies {
@@ -27,6 +29,8 @@ export interface PlanReconciliationDependencies {
   listRegistrations(): Promise<AWSAccountResponseData[]>;
   /** The permissions Datadog publishes now for the integration policy. */
   standardPermissions(): Promise<string[]>;
+  /** The permissions Datadog publishes now for resource collection (held where the settings collect resources). */
+  resourceCollectionPermissions(): Promise<string[]>;
   /** This application's records (a paged Scan). */
   listRecords(): AsyncIterable<PlanRecord>;
   /** The deployment's scope rules applied to one account. */
@@ -42,7 +46,7 @@ export interface PlanReconciliationSettings {
   bucket: string;
   /** `ReconcileMaxConcurrency`: child executions at once. */
   maxConcurrency: number;
-  desired: Omit<DesiredState, 'policyHash'>;
+  desired: Omit<DesiredState, 'policyHashFor'>;
 }
 
 /** Output, carried as `$.plan`: where the plan is, where results and report go, and the plan's counts. */
@@ -70,11 +74,7 @@ export function registrationOf(data: AWSAccountResponseData): DatadogRegistratio
     ...(auth?.roleName !== undefined ? { roleName: auth.roleName } : {}),
     ...(auth?.externalId !== undefined ? { externalId: auth.externalId } : {}),
     ...(auth?.accessKeyId !== undefined ? { accessKeyId: auth.accessKeyId } : {}),
-    accountTags: attributes.accountTags ?? [],
-    ...(attributes.metricsConfig?.enabled !== undefined ? { metricsEnabled: attributes.metricsConfig.enabled } : {}),
-    ...(attributes.resourcesConfig?.extendedCollection !== undefined
-      ? { resourcesExtended: attributes.resourcesConfig.extendedCollection }
-      : {}),
+    settings: registrationSettings(attributes),
   };
 }
 
@@ -93,18 +93,26 @@ export async function planReconciliationStep(
   settings: PlanReconciliationSettings,
   dependencies: PlanReconciliationDependencies,
 ): Promise<PlanReconciliationResult> {
-  const [accounts, registrations, permissions] = await Promise.all([
+  // O(1) Datadog requests for the whole fleet: the registrations and the two permission lists, once each.
+  const [accounts, registrations, standard, resources] = await Promise.all([
     dependencies.listOrganization(),
     dependencies.listRegistrations(),
     dependencies.standardPermissions(),
+    dependencies.resourceCollectionPermissions(),
   ]);
+  const standardHash = policyHashOf(standard);
+  const withResourcesHash = policyHashOf([...standard, ...resources]);
   const records: PlanRecord[] = [];
   for await (const record of dependencies.listRecords()) records.push(record);
   const items: PlanItem[] = planReconciliation({
     accounts,
     registrations: registrations.map(registrationOf).filter((registration) => registration !== undefined),
     records,
-    desired: { ...settings.desired, policyHash: policyHashOf(permissions) },
+    desired: {
+      ...settings.desired,
+      // As LookUpRegistration builds the role's permissions: the standard list, plus resource collection's where collected.
+      policyHashFor: (account) => (collectsResources(settings.desired.settingsFor(account)) ? withResourcesHash : standardHash),
+    },
     scopeOf: (account) => dependencies.scopeOf(account),
     ...(input.input.accountIds ? { accountIds: input.input.accountIds } : {}),
     nowSeconds: dependencies.nowSeconds(),

@@ -3,24 +3,9 @@
  * table (state `onboarded`, who created the Datadog registration, how Datadog reaches the account, the permission
  * list the policy was built from, when) and releases the account's lease, in one write.
  */
-import { createHash } from 'node:crypto';
+import { policyHashOf } from '../reconciliation/policy-hash';
 import { getAccountRecord, updateAccountRecord, type AccountRecord } from '../aws/account-records';
 import type { RecordOnboardingInput } from '../onboarding/step-inputs';
-
-/**
- * The hash of a permission list: sha256 (hex) of its actions, de-duplicated, sorted and joined with `\n`, so the
- * same permissions give the same hash in any order (reconciliation compares it with Datadog's current list).
- *
- * @example
- * ```ts
- * policyHash(['s3:GetObject', 'ec2:Describe*']) === policyHash(['ec2:Describe*', 's3:GetObject']); // true
- * ```
- */
-export function policyHash(permissions: readonly string[]): string {
-  return createHash('sha256')
-    .update([...new Set(permissions)].sort().join('\n'))
-    .digest('hex');
-}
 
 /**
  * Who created the registration: `created` when this execution's RegisterAccount created it, or when the record says
@@ -65,7 +50,7 @@ export async function recordOnboarding(input: RecordOnboardingInput, now = new D
       ...(byRole
         ? { roleName: datadog.roleName ?? target.roleName, externalId: datadog.externalId ?? undefined }
         : { accessKeySecretArn: input.keySecretArn ?? undefined }),
-      policyHash: policyHash(input.registration.permissions),
+      policyHash: policyHashOf(input.registration.permissions),
       lastOnboardedAt: at,
       // An account already validated by an earlier execution was not validated again by this one.
       ...(input.validation.attempts > 0 ? { lastValidatedAt: at } : {}),

@@ -3,12 +3,7 @@
  * or converges the existing registration. Datadog never sees a role or key that does not work.
  */
 import { datadogApiFor } from '../datadog/api-from-env';
-import {
-  registerAccount as convergeRegistration,
-  type RegistrationAuth,
-  type RegistrationResult,
-  type RegistrationSettings,
-} from '../datadog/registration';
+import { registerAccount as convergeRegistration, type RegistrationAuth, type RegistrationResult } from '../datadog/registration';
 import { InvalidInputError, OnboardingError } from '../errors';
 import { readStoredKey } from '../onboarding/access-key-secret';
 import type { RegisterAccountInput } from '../onboarding/step-inputs';
@@ -32,14 +27,16 @@ async function authFor({ target, externalId, keySecretArn }: RegisterAccountInpu
 }
 
 /**
- * Registers the account with role delegation (the external ID) or access keys (the key in the secret).
+ * Registers the account with role delegation (the external ID) or access keys (the key in the secret), with the
+ * account's settings from the document (`input.settings`, resolved by ResolveTarget); an existing registration is
+ * PATCHed with only what differs.
  *
- * @returns `{accountConfigId, authType, roleName, externalId, accessKeyId, action}`.
+ * @returns `{accountConfigId, authType, roleName, externalId, accessKeyId, action, changed}`.
  * @throws InvalidInputError without an external ID under role delegation; OnboardingError when the key secret
  *   holds no key; DatadogRequestError, DatadogKeysError, TransientError.
  */
-export async function registerAccount(input: RegisterAccountInput, settings: RegistrationSettings): Promise<RegistrationResult> {
+export async function registerAccount(input: RegisterAccountInput): Promise<RegistrationResult> {
   const { target } = input;
   const api = await datadogApiFor(target.datadogSite, { accountId: target.accountId, step: STEP });
-  return convergeRegistration(api, target, await authFor(input), settings, STEP);
+  return convergeRegistration(api, target, await authFor(input), input.settings, STEP);
 }

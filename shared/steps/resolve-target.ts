@@ -1,13 +1,14 @@
 /**
  * The ResolveTarget step: validates the execution input (from the starter or typed in the Step Functions console),
- * resolves every setting of the onboarding against the stack's defaults, and takes the account's lease; when another
- * execution holds it, this one stops without changes.
+ * resolves every setting of the onboarding against the stack's defaults, resolves the account's Datadog settings from
+ * the settings document (its OU path and name), and takes the account's lease; when another execution holds it,
+ * this one stops without changes.
  */
 import { acquireLease, takeOverLease } from '../aws/account-records';
 import { executionHasEnded } from '../aws/execution-status';
 import { ownPartition } from '../aws/partition-credentials';
 import { authTypeFor, type DatadogSite } from '../datadog-sites';
-import { ancestorsOf } from '../aws/organization-tree';
+import { accountNameOf, ancestorsOf, nearestAncestorName } from '../aws/organization-tree';
 import { AccountOutOfScopeError, InvalidInputError } from '../errors';
 import { parseExecutionInput, type ExecutionInput } from '../onboarding/execution-input';
 import { resolvedAction, type ScopeVerdict } from '../onboarding/resolved-action';
@@ -15,6 +16,9 @@ import { needsAncestors, scopeOf, type Scope } from '../onboarding/scope';
 import type { ResolveTargetInput } from '../onboarding/step-inputs';
 import type { OnboardingTarget } from '../onboarding/target';
 import type { Partition } from '../partitions';
+import { desiredSettingsFor, placeholdersUsed, usesOrganizationalUnits } from '../settings/merge';
+import type { AccountSettings, SettingsDocument } from '../settings/schema';
+import { settingsDocument } from '../settings/shipped';
 
 const STEP = 'ResolveTarget';
 
@@ -54,6 +58,11 @@ export interface ResolveTargetResult {
   outOfScope?: { reason: string };
   /** Offboarding only: why, and whether the account is known to be unreachable (closed, or gone from the organization). */
   offboard?: { reason: string; accountGone: boolean };
+  /**
+   * The account's Datadog settings from the settings document (defaults, its OUs, its own entry; placeholders
+   * filled), carried as `$.settings` to LookUpRegistration (permissions) and RegisterAccount. Absent when out of scope.
+   */
+  settings?: AccountSettings;
 }
 
 /**
@@ -106,12 +115,13 @@ function checkRoleNames(target: OnboardingTarget, defaults: TargetDefaults): voi
  * (Organizations ListParents) only when an OU rule needs it. An account of another partition is not in this
  * organization's tree: only `ExcludeAccounts` applies to it.
  *
+ * @param knownAncestorIds - the account's ancestors when already read (the settings need them too).
  * @throws AccountNotInOrganizationError when an OU rule applies and Organizations does not know the account.
  */
-export async function scopeVerdictOf(target: OnboardingTarget, scope: Scope): Promise<ScopeVerdict> {
+export async function scopeVerdictOf(target: OnboardingTarget, scope: Scope, knownAncestorIds?: string[]): Promise<ScopeVerdict> {
   const ownOrganization = target.partition === ownPartition();
   const applicable = ownOrganization ? scope : { ...scope, includeOrganizationalUnits: [], excludeOrganizationalUnits: [] };
-  const ancestorIds = needsAncestors(applicable) ? await ancestorsOf(target.accountId) : [];
+  const ancestorIds = needsAncestors(applicable) ? (knownAncestorIds ?? (await ancestorsOf(target.accountId))) : [];
   return scopeOf({ accountId: target.accountId, ancestorIds }, applicable);
 }
 
@@ -134,6 +144,44 @@ async function takeLease(accountId: string, executionArn: string): Promise<strin
 }
 
 /**
+ * The account's settings from the document. Organizations is asked only for what the document needs: the OU path
+ * when an OU has settings or a tag names `{ou_id}`/`{ou_name}`, the account's name for `{account_name}` and the OU's
+ * for `{ou_name}` unless the execution input's context (set by the starter from the event) gives them. An account of
+ * another partition is not in this organization: only the defaults and its own entry apply to it.
+ *
+ * @param ancestorIds - the account's ancestors when already read, else `undefined`.
+ * @throws InvalidInputError for a document that breaks Datadog's cross-field rules for this account.
+ */
+export async function settingsFor(
+  target: OnboardingTarget,
+  executionInput: ExecutionInput,
+  document: SettingsDocument,
+  ancestorIds: string[] | undefined,
+): Promise<AccountSettings> {
+  const ownOrganization = target.partition === ownPartition();
+  const used = placeholdersUsed(document);
+  const context = executionInput.context;
+  const ancestors = ownOrganization ? (ancestorIds ?? []) : [];
+  let accountName = context?.accountName;
+  if (accountName === undefined && used.has('account_name') && ownOrganization) accountName = await accountNameOf(target.accountId);
+  let parentName = context?.organizationalUnitId === ancestors[0] ? context?.organizationalUnitName : undefined;
+  if (parentName === undefined && used.has('ou_name') && ancestors.length > 0) parentName = await nearestAncestorName(ancestors);
+  return desiredSettingsFor(document, {
+    accountId: target.accountId,
+    partition: target.partition,
+    accountName,
+    ancestorIds: ancestors,
+    parentName,
+  });
+}
+
+/** Whether the settings need the account's OU path. */
+function settingsNeedAncestors(document: SettingsDocument): boolean {
+  const used = placeholdersUsed(document);
+  return usesOrganizationalUnits(document) || used.has('ou_id') || used.has('ou_name');
+}
+
+/**
  * Resolves the target of an execution, what it does (onboard, offboard or nothing: `shared/onboarding/resolved-action.ts`
  * from the input and the scope), and takes the account's lease for {@link LEASE_SECONDS} (one conditional write,
  * whatever the number of running executions; offboarding holds it too). A retried ResolveTarget of the same execution
@@ -141,8 +189,9 @@ async function takeLease(accountId: string, executionArn: string): Promise<strin
  *
  * @param input - `{input, executionArn}`: the execution input and this execution's ARN (`$$.Execution.Id`), the
  *   lease's holder.
- * @throws InvalidInputError for a malformed execution input (one line naming the field) or a role name the
- *   functions may not use, before anything is changed (no lease is taken).
+ * @throws InvalidInputError for a malformed execution input (one line naming the field), a role name the
+ *   functions may not use, or a bad settings document (one line naming its path), before anything is changed (no
+ *   lease is taken).
  * @throws AccountOutOfScopeError for a console replay of an account out of scope (a lifecycle event's is skipped:
  *   `outOfScope` in the output).
  * @throws the SDK's errors when DynamoDB or Organizations fails (throttling is retried by the state machine).
@@ -151,8 +200,14 @@ export async function resolveTarget(input: ResolveTargetInput, defaults: TargetD
   const executionInput = parseExecutionInput(input.input);
   const target = applyDefaults(executionInput, { ...defaults, partition: ownPartition() });
   checkRoleNames(target, defaults);
-  const scopeVerdict: ScopeVerdict =
-    executionInput.action === 'offboard' ? { inScope: true } : await scopeVerdictOf(target, defaults.scope);
+  const offboarding = executionInput.action === 'offboard';
+  const document = settingsDocument();
+  const ancestorIds =
+    !offboarding && target.partition === ownPartition() && settingsNeedAncestors(document)
+      ? await ancestorsOf(target.accountId)
+      : undefined;
+  // An explicit offboarding is not scope-checked: it removes only what this tool put in place.
+  const scopeVerdict: ScopeVerdict = offboarding ? { inScope: true } : await scopeVerdictOf(target, defaults.scope, ancestorIds);
   const decided = resolvedAction(executionInput, scopeVerdict);
   const resolved = { target, trigger: executionInput.trigger, context: executionInput.context };
   if (decided.action === 'refuse') {
@@ -166,6 +221,8 @@ export async function resolveTarget(input: ResolveTargetInput, defaults: TargetD
   }
   if (decided.action === 'skip')
     return { ...resolved, concurrentExecutionArn: null, action: 'skip', outOfScope: { reason: decided.reason } };
+  // The settings before the lease: a document that breaks Datadog's rules for this account changes nothing.
+  const settings = decided.action === 'onboard' ? await settingsFor(target, executionInput, document, ancestorIds) : undefined;
   const concurrentExecutionArn = await takeLease(target.accountId, input.executionArn);
   if (decided.action === 'offboard') {
     return {
@@ -175,5 +232,5 @@ export async function resolveTarget(input: ResolveTargetInput, defaults: TargetD
       offboard: { reason: decided.reason, accountGone: decided.accountGone },
     };
   }
-  return { ...resolved, concurrentExecutionArn, action: 'onboard' };
+  return { ...resolved, concurrentExecutionArn, action: 'onboard', settings };
 }

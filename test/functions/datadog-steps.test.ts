@@ -6,13 +6,19 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { lookUpRegistrationStep } from '../../functions/look-up-registration/index';
 import { registerAccountStep } from '../../functions/register-account/index';
 import { startLocalDatadog, type LocalDatadogServer } from '../../local/datadog/server';
-import { STANDARD_PERMISSIONS_SNAPSHOT } from '../../shared/datadog/permissions';
-import { parseAccountTags } from '../../shared/datadog/registration';
+import { RESOURCE_COLLECTION_PERMISSIONS_SNAPSHOT, STANDARD_PERMISSIONS_SNAPSHOT } from '../../shared/datadog/permissions';
+import type { AccountSettings } from '../../shared/settings/schema';
 import { aTarget } from '../helpers';
 
 const secrets = mockClient(SecretsManagerClient);
 const KEYS = { apiKey: 'test-api-key-0123456789abcdef', appKey: 'test-app-key-0123456789abcdef0123456789' };
 const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:111122223333:secret:datadog-keys-AbCdEf';
+/** An account's settings as ResolveTarget resolves them from the document. */
+const SETTINGS: AccountSettings = {
+  account_tags: ['team:platform', 'env:prod'],
+  metrics_config: { enabled: true },
+  resources_config: { extended_collection: false },
+};
 
 describe('Functions: LookUpRegistration and RegisterAccount', () => {
   let datadog: LocalDatadogServer;
@@ -24,9 +30,6 @@ describe('Functions: LookUpRegistration and RegisterAccount', () => {
     Object.assign(process.env, {
       DATADOG_KEYS_SECRET_ARN: SECRET_ARN,
       DATADOG_API_URL: datadog.url,
-      DATADOG_ACCOUNT_TAGS: 'team:platform, env:prod',
-      DATADOG_METRICS_COLLECTION: 'true',
-      DATADOG_RESOURCE_COLLECTION: 'false',
     });
   });
 
@@ -34,8 +37,13 @@ describe('Functions: LookUpRegistration and RegisterAccount', () => {
 
   it('generates an external ID for an account Datadog does not hold, then registers it with role delegation', async () => {
     // Act
-    const looked = await lookUpRegistrationStep({ target: aTarget() });
-    const registered = await registerAccountStep({ target: aTarget(), externalId: looked.externalId, keySecretArn: null });
+    const looked = await lookUpRegistrationStep({ target: aTarget(), settings: SETTINGS });
+    const registered = await registerAccountStep({
+      target: aTarget(),
+      externalId: looked.externalId,
+      keySecretArn: null,
+      settings: SETTINGS,
+    });
 
     // Assess
     expect(looked).toMatchObject({ accountConfigId: null, source: 'generated', permissionsSource: 'datadog' });
@@ -48,6 +56,7 @@ describe('Functions: LookUpRegistration and RegisterAccount', () => {
       externalId: looked.externalId,
       accessKeyId: null,
       action: 'created',
+      changed: [],
     });
     const [account] = datadog.accounts();
     expect(account.id).toBe(registered.accountConfigId);
@@ -55,7 +64,7 @@ describe('Functions: LookUpRegistration and RegisterAccount', () => {
       aws_account_id: '444455556666',
       aws_partition: 'aws',
       auth_config: { role_name: 'DatadogIntegrationRole', external_id: looked.externalId },
-      account_tags: ['env:prod', 'team:platform'],
+      account_tags: ['team:platform', 'env:prod'],
       metrics_config: { enabled: true },
       resources_config: { extended_collection: false },
     });
@@ -63,16 +72,22 @@ describe('Functions: LookUpRegistration and RegisterAccount', () => {
 
   it('adopts an existing registration: its external ID, then a PATCH of what differs, never a second create', async () => {
     // Prepare
-    const first = await lookUpRegistrationStep({ target: aTarget() });
+    const first = await lookUpRegistrationStep({ target: aTarget(), settings: SETTINGS });
     const created = await registerAccountStep({
       target: aTarget({ roleName: 'OldRole' }),
       externalId: first.externalId,
       keySecretArn: null,
+      settings: SETTINGS,
     });
 
     // Act
-    const looked = await lookUpRegistrationStep({ target: aTarget() });
-    const registered = await registerAccountStep({ target: aTarget(), externalId: looked.externalId, keySecretArn: null });
+    const looked = await lookUpRegistrationStep({ target: aTarget(), settings: SETTINGS });
+    const registered = await registerAccountStep({
+      target: aTarget(),
+      externalId: looked.externalId,
+      keySecretArn: null,
+      settings: SETTINGS,
+    });
 
     // Assess
     expect(looked).toMatchObject({ accountConfigId: created.accountConfigId, externalId: first.externalId, source: 'registration' });
@@ -83,9 +98,9 @@ describe('Functions: LookUpRegistration and RegisterAccount', () => {
   });
 
   it('changes nothing when the registration already matches', async () => {
-    const looked = await lookUpRegistrationStep({ target: aTarget() });
-    await registerAccountStep({ target: aTarget(), externalId: looked.externalId, keySecretArn: null });
-    const again = await registerAccountStep({ target: aTarget(), externalId: looked.externalId, keySecretArn: null });
+    const looked = await lookUpRegistrationStep({ target: aTarget(), settings: SETTINGS });
+    await registerAccountStep({ target: aTarget(), externalId: looked.externalId, keySecretArn: null, settings: SETTINGS });
+    const again = await registerAccountStep({ target: aTarget(), externalId: looked.externalId, keySecretArn: null, settings: SETTINGS });
     expect(again.action).toBe('unchanged');
     expect(datadog.requests().filter((request) => request.operation === 'UpdateAWSAccount')).toHaveLength(0);
   });
@@ -95,7 +110,7 @@ describe('Functions: LookUpRegistration and RegisterAccount', () => {
     datadog = await startLocalDatadog({ apiKey: 'another-api-key', appKey: 'another-app-key' });
     process.env.DATADOG_API_URL = datadog.url;
 
-    const failure = lookUpRegistrationStep({ target: aTarget() });
+    const failure = lookUpRegistrationStep({ target: aTarget(), settings: SETTINGS });
 
     await expect(failure).rejects.toMatchObject({
       name: 'DatadogRequestError',
@@ -111,7 +126,7 @@ describe('Functions: LookUpRegistration and RegisterAccount', () => {
     secrets.on(GetSecretValueCommand).resolves({ SecretString: 'api=plain-text-secret' });
     const secretArn = `${SECRET_ARN}-other`;
     process.env.DATADOG_KEYS_SECRET_ARN = secretArn;
-    const failure = lookUpRegistrationStep({ target: aTarget() });
+    const failure = lookUpRegistrationStep({ target: aTarget(), settings: SETTINGS });
     await expect(failure).rejects.toMatchObject({ name: 'DatadogKeysError' });
     expect(await failure.catch((error: Error) => error.message)).not.toContain('plain-text-secret');
   });
@@ -137,8 +152,8 @@ describe('Functions: LookUpRegistration and RegisterAccount with an access key',
     const target = aTarget({ accountId: '777788889999', partition: 'aws-us-gov', authType: 'access_keys' });
 
     // Act
-    const looked = await lookUpRegistrationStep({ target });
-    const registered = await registerAccountStep({ target, externalId: null, keySecretArn: KEY_SECRET_ARN });
+    const looked = await lookUpRegistrationStep({ target, settings: SETTINGS });
+    const registered = await registerAccountStep({ target, externalId: null, keySecretArn: KEY_SECRET_ARN, settings: SETTINGS });
 
     // Assess
     expect(looked).toMatchObject({ externalId: null, source: 'not-needed' });
@@ -159,16 +174,78 @@ describe('Functions: LookUpRegistration and RegisterAccount with an access key',
 
   it('changes nothing on a replay with the same key', async () => {
     const target = aTarget({ accountId: '777788889999', partition: 'aws-us-gov', authType: 'access_keys' });
-    await registerAccountStep({ target, externalId: null, keySecretArn: KEY_SECRET_ARN });
-    await expect(registerAccountStep({ target, externalId: null, keySecretArn: KEY_SECRET_ARN })).resolves.toMatchObject({
+    await registerAccountStep({ target, externalId: null, keySecretArn: KEY_SECRET_ARN, settings: SETTINGS });
+    await expect(
+      registerAccountStep({ target, externalId: null, keySecretArn: KEY_SECRET_ARN, settings: SETTINGS }),
+    ).resolves.toMatchObject({
       action: 'unchanged',
     });
   });
 });
 
-describe('Function: parseAccountTags', () => {
-  it('splits the comma-separated parameter and drops blanks', () => {
-    expect(parseAccountTags(' team:platform,, env:prod ,')).toEqual(['team:platform', 'env:prod']);
-    expect(parseAccountTags('')).toEqual([]);
+describe("Functions: the account's settings in Datadog", () => {
+  let datadog: LocalDatadogServer;
+
+  beforeEach(async () => {
+    secrets.reset();
+    secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify(KEYS) });
+    datadog = await startLocalDatadog({ ...KEYS });
+    Object.assign(process.env, { DATADOG_KEYS_SECRET_ARN: SECRET_ARN, DATADOG_API_URL: datadog.url });
+  });
+
+  afterEach(() => datadog.close());
+
+  const production: AccountSettings = {
+    account_tags: ['team:payments', 'ou:Production'],
+    aws_regions: { include_all: true },
+    metrics_config: { enabled: true, namespace_filters: { exclude_only: ['AWS/SQS'] } },
+    resources_config: { extended_collection: true, cloud_security_posture_management_collection: true },
+    traces_config: { xray_services: { include_only: ['checkout'] } },
+  };
+
+  it("registers every setting under Datadog's names and fetches the resource-collection permissions only when collecting resources", async () => {
+    const looked = await lookUpRegistrationStep({ target: aTarget(), settings: production });
+    await registerAccountStep({ target: aTarget(), externalId: looked.externalId, keySecretArn: null, settings: production });
+
+    expect(looked.resourceCollection).toBe(true);
+    expect(looked.permissions).toEqual(
+      expect.arrayContaining([...STANDARD_PERMISSIONS_SNAPSHOT, ...RESOURCE_COLLECTION_PERMISSIONS_SNAPSHOT]),
+    );
+    expect(datadog.requests().map((request) => request.operation)).toContain('GetAWSIntegrationIAMPermissionsResourceCollection');
+    expect(datadog.accounts()[0].attributes).toMatchObject({
+      account_tags: ['team:payments', 'ou:Production'],
+      aws_regions: { include_all: true },
+      metrics_config: { enabled: true, namespace_filters: { exclude_only: ['AWS/SQS'] } },
+      resources_config: { extended_collection: true, cloud_security_posture_management_collection: true },
+      traces_config: { xray_services: { include_only: ['checkout'] } },
+    });
+
+    const off = await lookUpRegistrationStep({ target: aTarget(), settings: SETTINGS });
+    expect(off.resourceCollection).toBe(false);
+    expect(off.permissions).toEqual([...STANDARD_PERMISSIONS_SNAPSHOT]);
+    expect(datadog.requests().filter((request) => request.operation === 'GetAWSIntegrationIAMPermissionsResourceCollection')).toHaveLength(
+      1,
+    );
+  });
+
+  it('PATCHes only the sections that drifted, keeping the fields the document leaves alone', async () => {
+    const looked = await lookUpRegistrationStep({ target: aTarget(), settings: production });
+    await registerAccountStep({ target: aTarget(), externalId: looked.externalId, keySecretArn: null, settings: production });
+    const sandbox: AccountSettings = {
+      ...production,
+      aws_regions: { include_only: ['eu-west-1'] },
+      metrics_config: { enabled: true, automute_enabled: false },
+    };
+
+    const updated = await registerAccountStep({ target: aTarget(), externalId: looked.externalId, keySecretArn: null, settings: sandbox });
+
+    expect(updated).toMatchObject({ action: 'updated', changed: ['aws_regions', 'metrics_config.automute_enabled'] });
+    const patches = datadog.requests().filter((request) => request.operation === 'UpdateAWSAccount');
+    expect(patches).toHaveLength(1);
+    const held = datadog.accounts()[0].attributes;
+    expect(held.aws_regions).toEqual({ include_only: ['eu-west-1'] });
+    // The namespace filter the new settings do not name stays as Datadog held it.
+    expect(held.metrics_config).toMatchObject({ automute_enabled: false, namespace_filters: { exclude_only: ['AWS/SQS'] } });
+    expect(held.traces_config).toEqual(expect.objectContaining({ xray_services: { include_only: ['checkout'] } }));
   });
 });

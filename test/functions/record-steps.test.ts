@@ -6,7 +6,7 @@ import { recordFailureStep } from '../../functions/record-failure/index';
 import { recordOnboardingStep } from '../../functions/record-onboarding/index';
 import { acquireLease, getAccountRecord, updateAccountRecord } from '../../shared/aws/account-records';
 import { causeMessage } from '../../shared/steps/record-failure';
-import { policyHash } from '../../shared/steps/record-onboarding';
+import { policyHashOf as policyHash } from '../../shared/reconciliation/policy-hash';
 import type { RecordOnboardingInput } from '../../shared/onboarding/step-inputs';
 import { aTarget } from '../helpers';
 import { useAccountsTable } from '../support/dynamodb';

@@ -48,6 +48,8 @@ describe('Function: resolveTargetStep', () => {
       context: undefined,
       concurrentExecutionArn: null,
       action: 'onboard',
+      // The shipped settings document's defaults.
+      settings: { account_tags: [], metrics_config: { enabled: true }, resources_config: { extended_collection: true } },
     });
     const record = await getAccountRecord('444455556666');
     expect(record?.leaseHolder).toBe(SELF);

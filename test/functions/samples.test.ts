@@ -21,6 +21,11 @@ import { loadTemplate, templateFunctions } from '../../local/template';
 import { MANAGED_BY_TAG_KEY, MANAGED_BY_TAG_VALUE } from '../../shared/iam/ownership';
 import { ACCOUNT_TAG_KEY, PARTITION_TAG_KEY, readersOnlyPolicy } from '../../shared/onboarding/access-key-secret';
 import { ROTATION_STEPS } from '../../shared/onboarding/rotate-access-key';
+import {
+  detectDriftInputSchema,
+  planReconciliationInputSchema,
+  reportReconciliationInputSchema,
+} from '../../shared/onboarding/step-inputs';
 import { ROOT } from '../helpers';
 
 /** The organization the samples describe (README, "Running one function with `sam local invoke`"). */
@@ -186,6 +191,17 @@ describe('Samples: one for each function', () => {
   });
 });
 
+describe('Samples: the reconciliation steps', () => {
+  // Their functions run inside the reconciliation (test/local/reconcile.test.ts); here their samples stay valid inputs.
+  it.each([
+    ['plan-reconciliation.json', planReconciliationInputSchema],
+    ['detect-drift.json', detectDriftInputSchema],
+    ['report-reconciliation.json', reportReconciliationInputSchema],
+  ] as const)('functions/%s is a valid input of its step', (file, schema) => {
+    expect(schema.safeParse(sample(`functions/${file}`)).error).toBeUndefined();
+  });
+});
+
 describe('Samples: sam local invoke FUNCTION -e SAMPLE --env-vars events/sam-local-env.json', () => {
   it("StartOnboardingFunction with the Control Tower event starts the account's onboarding", async () => {
     const { invoke, executions } = await newWorld();
@@ -219,7 +235,9 @@ describe('Samples: sam local invoke FUNCTION -e SAMPLE --env-vars events/sam-loc
     const result = await invoke('ResolveTargetFunction', event);
 
     const { trigger, context } = event.input as Record<string, unknown>;
-    expect(result).toEqual({ target: roleTarget, trigger, context, concurrentExecutionArn: null, action: 'onboard' });
+    // The settings the shipped document gives the account: what the next steps' samples carry.
+    const { settings } = sample('functions/register-account.json') as { settings: unknown };
+    expect(result).toEqual({ target: roleTarget, trigger, context, concurrentExecutionArn: null, action: 'onboard', settings });
   });
 
   it('LookUpRegistrationFunction adopts the external ID of the registration Datadog holds, with the permissions the next sample carries', async () => {
@@ -233,6 +251,7 @@ describe('Samples: sam local invoke FUNCTION -e SAMPLE --env-vars events/sam-loc
       source: 'registration',
       permissions: sample('functions/provision-role.json').permissions,
       permissionsSource: 'datadog',
+      resourceCollection: true,
     });
   });
 
@@ -243,7 +262,11 @@ describe('Samples: sam local invoke FUNCTION -e SAMPLE --env-vars events/sam-loc
 
     expect(result).toEqual({
       roleArn: sample('functions/validate-role.json').roleArn,
-      policyArns: ['arn:aws:iam::444455556666:policy/DatadogIntegrationPolicy'],
+      // The standard and resource-collection permissions, in parts within IAM's 6,144-character limit.
+      policyArns: [
+        'arn:aws:iam::444455556666:policy/DatadogIntegrationPolicy',
+        ...[2, 3, 4, 5].map((part) => `arn:aws:iam::444455556666:policy/DatadogIntegrationPolicy-${part}`),
+      ],
       changed: true,
       validationRequired: true,
       memberAccessRoleName: 'AWSControlTowerExecution',
@@ -289,6 +312,7 @@ describe('Samples: sam local invoke FUNCTION -e SAMPLE --env-vars events/sam-loc
       externalId: ORGANIZATION.externalId,
       accessKeyId: null,
       action: expect.stringMatching(/^(updated|unchanged)$/),
+      changed: expect.any(Array),
     });
   });
 

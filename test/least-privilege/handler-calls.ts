@@ -193,7 +193,17 @@ export function expectedCalls(environment: CallEnvironment): Record<string, Expe
         action: 'organizations:ListParents',
         resource: '*',
         purpose:
-          "read the account's OU path for the scope parameters (shared/aws/organization-tree.ts ancestorsOf); the action has no resource type",
+          "read the account's OU path for the scope parameters and the OU settings (shared/aws/organization-tree.ts ancestorsOf); the action has no resource type",
+      },
+      {
+        action: 'organizations:ListOrganizationalUnitsForParent',
+        resource: '*',
+        purpose:
+          "find the name of the account's OU among its parent's for a {ou_name} tag of the settings (organization-tree.ts nearestAncestorName)",
+      },
+      {
+        ...describeAccount,
+        purpose: "read the account's name for a {account_name} tag of the settings (organization-tree.ts accountNameOf)",
       },
       {
         action: 'states:DescribeExecution',

@@ -96,11 +96,18 @@ async function recordScenariosOnce(
   const organizations = lifecycleEvent('organizations-create-account-result.json', partition);
   // A Control Tower account, its event delivered twice while onboarding and once more afterwards.
   const lifecycle = await recordOnboarding({ partition, deliveries: [[controlTower, controlTower], [controlTower]] });
-  // Scope with an OU rule: ResolveTarget reads the account's OU path (it is at the root, so in scope).
+  // Scope with an OU rule: ResolveTarget reads the account's OU path (it is in another OU, so in scope). Settings that
+  // tag it with its name and its OU's: a console replay gives neither, so ResolveTarget reads them.
   const scope = await recordOnboarding({
     partition,
     parameters: { ExcludeOrganizationalUnits: 'ou-ab12-99999999' },
     deliveries: [[replay('scoped', SCOPED_ACCOUNT_ID)]],
+    organization: {
+      rootId: 'r-ab12',
+      organizationalUnits: [{ id: 'ou-ab12-12121212', name: 'Scoped', parentId: 'r-ab12' }],
+      accounts: [{ accountId: SCOPED_ACCOUNT_ID, parentId: 'ou-ab12-12121212' }],
+    },
+    settingsDocument: { defaults: { account_tags: ['name:{account_name}', 'ou:{ou_name}'] } },
   });
   // An Organizations account, then two console replays of it at once, after an execution stopped outright left its
   // lease (ResolveTarget asks whether its holder still runs).
@@ -451,7 +458,12 @@ describe.each(SIMULATED_PARTITIONS)('Handlers run in the sandbox, partition %s',
     expect(lifecycle.executions.map((execution) => execution.status)).toEqual(['SUCCEEDED', 'SUCCEEDED']);
     expect(replays.executions.map((execution) => execution.status)).toEqual(['SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED']);
     expect(scope.executions.map((execution) => execution.status)).toEqual(['SUCCEEDED']);
-    expect(scope.calls.filter((call) => call.action === 'organizations:ListParents')).toHaveLength(1);
+    // One ListParents per level (its OU, then the root), read once for the scope and the settings; the names once each.
+    expect(scope.calls.filter((call) => call.action === 'organizations:ListParents')).toHaveLength(2);
+    expect(scope.calls.filter((call) => call.action === 'organizations:ListOrganizationalUnitsForParent')).toHaveLength(1);
+    expect(
+      scope.calls.filter((call) => call.action === 'organizations:DescribeAccount' && call.logicalId === 'ResolveTargetFunction'),
+    ).toHaveLength(1);
     expect(unreachable.executions.map((execution) => [execution.status, execution.error])).toEqual([
       ['FAILED', 'MemberAccountAccessError'],
     ]);

@@ -8,6 +8,8 @@ import { runLocally, type LocalRunSummary } from '../../local/run';
 import { sampleEvent } from '../helpers';
 
 const MEMBER = '444455556666';
+/** The integration policy's parts under the shipped settings (extended collection on: standard + resource collection). */
+const PARTS = ['DatadogIntegrationPolicy', ...[2, 3, 4, 5].map((part) => `DatadogIntegrationPolicy-${part}`)];
 
 async function runWith(...faults: string[]): Promise<LocalRunSummary> {
   return runLocally({ input: sampleEvent('console-replay.json'), faults: FaultPlan.parse(faults) });
@@ -27,9 +29,9 @@ function expectConverged(summary: LocalRunSummary): void {
   });
   expect((role?.assumeRolePolicyDocument as { Statement: unknown[] }).Statement).toHaveLength(1);
   expect(account.roles.map((candidate) => candidate.roleName).sort()).toEqual(['DatadogIntegrationRole', 'OrganizationAccountAccessRole']);
-  expect(account.policies.map((policy) => policy.policyName)).toEqual(['DatadogIntegrationPolicy']);
+  expect(account.policies.map((policy) => policy.policyName).sort()).toEqual(PARTS);
   expect(role?.attachedPolicyArns.sort()).toEqual([
-    `arn:aws:iam::${MEMBER}:policy/DatadogIntegrationPolicy`,
+    ...PARTS.map((name) => `arn:aws:iam::${MEMBER}:policy/${name}`),
     'arn:aws:iam::aws:policy/SecurityAudit',
   ]);
 }

@@ -71,6 +71,12 @@ describe('Function: reconcileLocally', () => {
         expect.objectContaining({ accountId: '210987654322', state: 'onboarded', origin: 'adopted' }),
       ]),
     );
+    expect(again.accounts.map(({ accountId, reason }) => `${accountId}: ${reason}`)).toEqual([
+      `${MANAGEMENT}: out of scope: the management account is onboarded only with OnboardManagementAccount=true`,
+      '210987654321: converged',
+      '210987654322: converged',
+      '210987654323: the account is CLOSED, not ACTIVE',
+    ]);
     expect(again.counts).toEqual({ onboard: 0, repair: 0, offboard: 0, none: 2, skip: 2, failed: 0 });
     expect(again.calls.mutating).toMatchObject({ iam: 0, sts: 0, organizations: 0, secretsmanager: 0, datadog: 0, dynamodb: 0 });
     expect(again.datadogRequests.total).toBeLessThanOrEqual(3);

@@ -9,6 +9,8 @@ import type { DatadogAccountRecord } from '../../local/datadog/server';
 import { sampleEvent } from '../helpers';
 
 const MEMBER = '444455556666';
+/** Settings without resource collection: the role holds Datadog's standard permissions only, in one policy. */
+const STANDARD_ONLY = { defaults: { resources_config: { extended_collection: false } } };
 
 function datadogRole(summary: Awaited<ReturnType<typeof runLocally>>) {
   return summary.sandbox.accounts[MEMBER]?.roles.find((role) => role.roleName === 'DatadogIntegrationRole');
@@ -49,11 +51,13 @@ describe('Function: runLocally', () => {
         },
       ],
     });
+    // The shipped settings collect resources: the standard and resource-collection permissions, in 5 parts.
+    const parts = ['DatadogIntegrationPolicy', ...[2, 3, 4, 5].map((part) => `DatadogIntegrationPolicy-${part}`)];
     expect(role?.attachedPolicyArns.sort()).toEqual([
-      'arn:aws:iam::444455556666:policy/DatadogIntegrationPolicy',
+      ...parts.map((name) => `arn:aws:iam::444455556666:policy/${name}`),
       'arn:aws:iam::aws:policy/SecurityAudit',
     ]);
-    expect(summary.sandbox.accounts[MEMBER].policies.map((policy) => policy.policyName)).toEqual(['DatadogIntegrationPolicy']);
+    expect(summary.sandbox.accounts[MEMBER].policies.map((policy) => policy.policyName).sort()).toEqual(parts);
   });
 
   it.each([
@@ -543,7 +547,12 @@ describe('Function: runLocally on partial and foreign state', () => {
     } as DatadogAccountRecord;
 
     // Act
-    const summary = await runLocally({ input: sampleEvent('console-replay.json'), sandbox, datadogAccounts: [registration] });
+    const summary = await runLocally({
+      input: sampleEvent('console-replay.json'),
+      sandbox,
+      datadogAccounts: [registration],
+      settingsDocument: STANDARD_ONLY,
+    });
 
     // Assess
     expect(summary.outcome).toBe('onboarded');
@@ -557,7 +566,7 @@ describe('Function: runLocally on partial and foreign state', () => {
   it('deletes a part of the integration policy left unattached by a crash, and keeps a newer policy when Datadog’s list is unreachable', async () => {
     // Prepare: an onboarded account, plus an orphaned second part; then a policy written from a newer Datadog list.
     const sandbox = sandboxWithAccount();
-    const first = await runLocally({ input: sampleEvent('console-replay.json'), sandbox });
+    const first = await runLocally({ input: sampleEvent('console-replay.json'), sandbox, settingsDocument: STANDARD_ONLY });
     sandbox.putPolicy(
       MEMBER,
       'DatadogIntegrationPolicy-2',
@@ -566,7 +575,12 @@ describe('Function: runLocally on partial and foreign state', () => {
     );
 
     // Act
-    const cleaned = await runLocally({ input: sampleEvent('console-replay.json'), sandbox, datadogAccounts: first.datadogAccounts });
+    const cleaned = await runLocally({
+      input: sampleEvent('console-replay.json'),
+      sandbox,
+      datadogAccounts: first.datadogAccounts,
+      settingsDocument: STANDARD_ONLY,
+    });
     const current = cleaned.sandbox.accounts[MEMBER].policies.find((policy) => policy.policyName === 'DatadogIntegrationPolicy')
       ?.document as { Statement: { Action: string[] }[] };
     const newer = {
@@ -579,6 +593,7 @@ describe('Function: runLocally on partial and foreign state', () => {
       sandbox,
       datadogAccounts: cleaned.datadogAccounts,
       faults: FaultPlan.parse(['datadog:GetAWSIntegrationIAMPermissionsStandard:500:always']),
+      settingsDocument: STANDARD_ONLY,
     });
 
     // Assess

@@ -117,7 +117,7 @@ describe('State machine: the offboarding path', () => {
     const calls: string[] = [];
     await run(
       {
-        ResolveTarget: () => ({ target, concurrentExecutionArn: null }),
+        ResolveTarget: () => ({ target, concurrentExecutionArn: null, action: 'onboard', settings: {} }),
         LookUpRegistration: () => {
           throw new OnboardingError('stop here');
         },

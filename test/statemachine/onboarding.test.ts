@@ -25,6 +25,8 @@ const zeroFor = (type: string) =>
 
 type Handlers = Record<string, (input: never) => unknown>;
 
+/** The account's settings as ResolveTarget resolves them from the settings document. */
+const SETTINGS = { account_tags: ['team:platform'], resources_config: { extended_collection: true } };
 const target = {
   accountId: '444455556666',
   partition: 'aws',
@@ -49,7 +51,7 @@ function happyHandlers(calls: string[], overrides: Handlers = {}): Handlers {
     return fn(input);
   };
   const defaults: Handlers = {
-    ResolveTarget: () => ({ target, concurrentExecutionArn: null }),
+    ResolveTarget: () => ({ target, concurrentExecutionArn: null, settings: SETTINGS }),
     LookUpRegistration: () => ({
       accountConfigId: null,
       externalId: 'ext-1',
@@ -268,7 +270,7 @@ describe('State machine: onboarding.asl.json', () => {
     let registered: unknown;
     const keysTarget = { ...target, accountId: '777788889999', partition: 'aws-us-gov', authType: 'access_keys' };
     const handlers = happyHandlers(calls, {
-      ResolveTarget: () => ({ target: keysTarget, concurrentExecutionArn: null }),
+      ResolveTarget: () => ({ target: keysTarget, concurrentExecutionArn: null, settings: SETTINGS }),
       LookUpRegistration: () => ({
         accountConfigId: null,
         externalId: null,
@@ -306,6 +308,7 @@ describe('State machine: onboarding.asl.json', () => {
       target: keysTarget,
       externalId: null,
       keySecretArn: 'arn:aws:secretsmanager:us-east-1:111122223333:secret:k-AbCdEf',
+      settings: SETTINGS,
     });
     expect(output).toMatchObject({
       outcome: 'onboarded',
@@ -371,10 +374,15 @@ describe('State machine: onboarding.asl.json', () => {
 
   it('hands ResolveTarget the execution input and the execution’s own ARN', async () => {
     let received: unknown;
-    await run(happyHandlers([], { ResolveTarget: (input: never) => ((received = input), { target, concurrentExecutionArn: null }) }), {
-      accountId: '444455556666',
-      roleName: 'X',
-    });
+    await run(
+      happyHandlers([], {
+        ResolveTarget: (input: never) => ((received = input), { target, concurrentExecutionArn: null, settings: SETTINGS }),
+      }),
+      {
+        accountId: '444455556666',
+        roleName: 'X',
+      },
+    );
     expect(received).toEqual({
       input: { accountId: '444455556666', roleName: 'X' },
       executionArn: 'arn:aws:states:us-east-1:111122223333:execution:test-onboarding:replay',
@@ -421,7 +429,7 @@ describe('State machine: onboarding.asl.json', () => {
   it('reports the member access role that reached an access-key account', async () => {
     const keysTarget = { ...target, accountId: '777788889999', partition: 'aws-us-gov', authType: 'access_keys' };
     const handlers = happyHandlers([], {
-      ResolveTarget: () => ({ target: keysTarget, concurrentExecutionArn: null }),
+      ResolveTarget: () => ({ target: keysTarget, concurrentExecutionArn: null, settings: SETTINGS }),
       ProvisionAccessKey: () => ({
         userArn: 'arn:aws-us-gov:iam::777788889999:user/U',
         policyArns: ['p1'],

@@ -11,6 +11,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { deployLocally, type LocalDeployment } from '../../local/deployment';
 import { accessRolesOf, originOf, seedMemberAccount, seedPartitionCredentials, type MemberAccount } from '../../local/organization';
+import type { OrganizationTree } from '../../local/sandbox';
 import { LocalExecutions, runExecution, type LocalExecution } from '../../local/step-functions';
 import { eventTarget, loadDefinition, loadTemplate, templateFunctions } from '../../local/template';
 import { iamRegion } from '../../shared/aws/regions';
@@ -18,6 +19,7 @@ import { decideLifecycleEvent } from '../../shared/events/lifecycle-event';
 import { accessKeySecretName } from '../../shared/onboarding/access-key-secret';
 import { ROTATION_STEPS } from '../../shared/onboarding/rotate-access-key';
 import type { Partition } from '../../shared/partitions';
+import type { SettingsDocument } from '../../shared/settings/schema';
 import { RecordingSandbox, type RecordedCall } from './call-recorder';
 import { simulatedDeployment, type SimulatedDeployment, type SimulatedPartition } from './simulated-deployment';
 
@@ -255,6 +257,10 @@ export async function recordOnboarding(options: {
   unreachableAccounts?: string[];
   accountRequests?: AccountRequest[];
   parameters?: Record<string, string>;
+  /** Where accounts sit in the organization (OUs, parents), applied once the members are seeded. */
+  organization?: OrganizationTree;
+  /** A settings document instead of the shipped one (`--settings`). */
+  settingsDocument?: SettingsDocument;
 }): Promise<RecordedOnboarding> {
   const template = loadTemplate();
   const { names, datadogSite } = simulatedDeployment(template, options.partition, { parameters: options.parameters });
@@ -274,6 +280,7 @@ export async function recordOnboarding(options: {
     parameters: options.parameters,
     datadogSite,
     enforceFunctionPolicies: true,
+    settingsDocument: options.settingsDocument,
   });
   const deployment = simulatedDeployment(template, options.partition, {
     parameters: options.parameters,
@@ -284,6 +291,7 @@ export async function recordOnboarding(options: {
     ...(options.accountRequests ?? []).flatMap((request) => requestedMembers(local, options.partition, request)),
   ];
   const partitionCredentials = seedMembers(sandbox, local, members, options.unreachableAccounts ?? []);
+  if (options.organization) sandbox.applyOrganization(options.organization);
 
   const logicalIdOf = new Map(templateFunctions(template).map((fn) => [deployment.functionArn(fn.logicalId), fn.logicalId]));
 

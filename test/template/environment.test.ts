@@ -15,7 +15,7 @@ import { ROOT } from '../helpers';
  */
 const RUNTIME_VARIABLES = new Set(['AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_LAMBDA_FUNCTION_NAME', 'AWS_EXECUTION_ENV']);
 /** Set only by the local runner (`npm start`) and tests, never deployed: shared/config.ts documents them so. */
-const LOCAL_RUN_VARIABLES = new Set(['DATADOG_API_URL', 'DATADOG_TIMEOUT_SECONDS']);
+const LOCAL_RUN_VARIABLES = new Set(['DATADOG_API_URL', 'DATADOG_TIMEOUT_SECONDS', 'DATADOG_SETTINGS_DOCUMENT']);
 
 const functions = templateFunctions(loadTemplate());
 const samLocalEnv = JSON.parse(readFileSync(path.join(ROOT, 'events', 'sam-local-env.json'), 'utf8')) as Record<

@@ -15,11 +15,14 @@ const NOW = 1_800_000_000;
 const PERMISSIONS = ['ec2:Describe*', 'cloudwatch:GetMetricData'];
 const DESIRED: DesiredState = {
   partition: 'aws',
-  policyHash: policyHashOf(PERMISSIONS),
+  policyHashFor: () => policyHashOf(PERMISSIONS),
   roleName: 'DatadogIntegrationRole',
-  accountTags: ['team:platform'],
-  metricsCollection: true,
-  resourceCollection: true,
+  // The settings document's: a team tag and the account's id for every account.
+  settingsFor: ({ accountId }) => ({
+    account_tags: ['team:platform', `account:${accountId}`],
+    metrics_config: { enabled: true },
+    resources_config: { extended_collection: true },
+  }),
 };
 
 function account(accountId: string, fields: Partial<OrganizationAccount> = {}): OrganizationAccount {
@@ -33,9 +36,11 @@ function registration(accountId: string, fields: Partial<DatadogRegistration> = 
     partition: 'aws',
     roleName: 'DatadogIntegrationRole',
     externalId: `external-${accountId}`,
-    accountTags: ['team:platform'],
-    metricsEnabled: true,
-    resourcesExtended: true,
+    settings: {
+      account_tags: ['team:platform', `account:${accountId}`],
+      metrics_config: { enabled: true, automute_enabled: true },
+      resources_config: { extended_collection: true },
+    },
     ...fields,
   };
 }
@@ -50,7 +55,7 @@ function record(accountId: string, fields: Partial<PlanRecord> = {}): PlanRecord
     datadogAccountConfigId: `config-${accountId}`,
     roleName: 'DatadogIntegrationRole',
     externalId: `external-${accountId}`,
-    policyHash: DESIRED.policyHash,
+    policyHash: policyHashOf(PERMISSIONS),
     ...fields,
   };
 }
@@ -118,8 +123,24 @@ describe('planReconciliation', () => {
     ],
     ['the role name differs', {}, { roleName: 'SomeoneElsesRole' }, "the registration's role name differs"],
     ['the external ID differs', {}, { externalId: 'other' }, "the registration's external ID differs"],
-    ['the tags differ', {}, { accountTags: [] }, "the registration's account tags differ from the deployment's"],
-    ['metric collection is off', {}, { metricsEnabled: false }, "the registration's metric collection differs from the deployment's"],
+    [
+      'the tags differ',
+      {},
+      { settings: { account_tags: ['team:platform'], metrics_config: { enabled: true }, resources_config: { extended_collection: true } } },
+      "the registration's settings differ from the settings document (account_tags)",
+    ],
+    [
+      'metric collection is off',
+      {},
+      {
+        settings: {
+          account_tags: ['team:platform', 'account:111111111111'],
+          metrics_config: { enabled: false },
+          resources_config: { extended_collection: true },
+        },
+      },
+      "the registration's settings differ from the settings document (metrics_config.enabled)",
+    ],
     [
       'another registration replaced ours',
       {},

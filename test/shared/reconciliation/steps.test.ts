@@ -5,15 +5,14 @@ import { planReconciliationStep, type PlanReconciliationDependencies } from '../
 import { reportReconciliationStep } from '../../../shared/steps/report-reconciliation';
 
 const PERMISSIONS = ['ec2:Describe*'];
+const RESOURCE_PERMISSIONS = ['s3:GetBucketTagging'];
 const SETTINGS = {
   bucket: 'reconciliation-bucket',
   maxConcurrency: 20,
   desired: {
     partition: 'aws' as const,
     roleName: 'DatadogIntegrationRole',
-    accountTags: [],
-    metricsCollection: true,
-    resourceCollection: true,
+    settingsFor: () => ({ account_tags: [], metrics_config: { enabled: true }, resources_config: { extended_collection: true } }),
   },
 };
 
@@ -42,7 +41,8 @@ function record(accountId: string): PlanRecord {
     datadogAccountConfigId: `config-${accountId}`,
     roleName: 'DatadogIntegrationRole',
     externalId: `external-${accountId}`,
-    policyHash: policyHashOf(PERMISSIONS),
+    // The role of an account that collects resources (the settings below) holds both lists.
+    policyHash: policyHashOf([...PERMISSIONS, ...RESOURCE_PERMISSIONS]),
   };
 }
 
@@ -58,6 +58,10 @@ function inventory(ids: string[], options: { registered?: string[]; recorded?: s
     listRegistrations: () => {
       calls.registrations += 1;
       return Promise.resolve((options.registered ?? []).map(registration));
+    },
+    resourceCollectionPermissions: () => {
+      calls.permissions += 1;
+      return Promise.resolve(RESOURCE_PERMISSIONS);
     },
     standardPermissions: () => {
       calls.permissions += 1;
@@ -118,7 +122,7 @@ describe('planReconciliationStep', () => {
 
     // Assert
     expect(large.calls).toEqual(small.calls);
-    expect(large.calls).toEqual({ organization: 1, registrations: 1, permissions: 1 });
+    expect(large.calls).toEqual({ organization: 1, registrations: 1, permissions: 2 });
     expect(result.mutating).toBe(0);
     expect(result.counts.none).toBe(2000);
   });

@@ -1,0 +1,39 @@
+/**
+ * The `--settings FILE` of `npm start`: a settings document in YAML or JSON (JSON is YAML), checked as the build
+ * checks the shipped one (schema, Datadog's cross-field rules, the Datadog client's models), then handed to the
+ * functions as `DATADOG_SETTINGS_DOCUMENT` (shared/settings/shipped.ts).
+ */
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { InvalidInputError } from '../shared/errors';
+import { checkSettingsDocument } from '../shared/settings/datadog-model';
+import { parseSettingsDocument } from '../shared/settings/document';
+import type { SettingsDocument } from '../shared/settings/schema';
+
+/**
+ * Parses and checks a settings document's text.
+ *
+ * @returns the document.
+ * @throws InvalidInputError in one line: not YAML/JSON (with the line), or the path of the first problem.
+ */
+export function parseSettingsText(text: string): SettingsDocument {
+  let value: unknown;
+  try {
+    value = parseYaml(text, { uniqueKeys: true });
+  } catch (error) {
+    const line = (error as { linePos?: { line: number }[] }).linePos?.[0]?.line;
+    throw new InvalidInputError(`settings: not valid YAML or JSON${line ? ` (line ${line})` : ''}`);
+  }
+  const document = parseSettingsDocument(value ?? {});
+  checkSettingsDocument(document);
+  return document;
+}
+
+/**
+ * Reads and checks a settings file.
+ *
+ * @throws Error (the file cannot be read) or InvalidInputError (see {@link parseSettingsText}).
+ */
+export function readSettingsFile(file: string): SettingsDocument {
+  return parseSettingsText(readFileSync(file, 'utf8'));
+}
