@@ -3,7 +3,8 @@
  * an event fires; the starter runs; the template's state machine runs on `aws-local-stepfunctions` with the real
  * handlers, against the AWS sandbox and a Datadog API server on 127.0.0.1.
  */
-import type { DatadogAccountRecord, LocalDatadogServer, RateLimit } from './datadog/server';
+import type { DatadogAccountRecord, DatadogEventRecord, LocalDatadogServer, RateLimit } from './datadog/server';
+import { captureMetrics, type EmittedMetric } from './emf-capture';
 import { deployLocally, stackParameters } from './deployment';
 import { dynamoDbCallsSoFar } from './dynamodb';
 import type { FaultPlan } from './faults';
@@ -88,8 +89,15 @@ export interface LocalRunSummary {
    * (the accounts table: GetItem, Scan… by `X-Amz-Target`).
    */
   calls: { mutating: Record<CountedService, number>; reads: { dynamodb: number } };
-  /** Requests the embedded Datadog answered (0 with `datadogUrl`), and how many of them it answered 429 (rate limited). */
+  /**
+   * Requests of the AWS integration API the embedded Datadog answered (0 with `datadogUrl`), and how many of them it
+   * answered 429 (rate limited). Events are not counted here (nor in `calls.mutating.datadog`): see `datadogEvents`.
+   */
   datadogRequests: { total: number; throttled: number };
+  /** The CloudWatch metrics the functions emitted (EMF, parsed), in the order emitted. */
+  metrics: EmittedMetric[];
+  /** The events the embedded Datadog received (`POST /api/v1/events`; empty with `datadogUrl`: that server has them). */
+  datadogEvents: DatadogEventRecord[];
   /** The deployment's accounts table at the end: this application's record of each account (absent when nothing was deployed). */
   accountRecords?: Record<string, unknown>[];
   /** What became of `concurrentInput`: the starter's outcome (`already-running`…), or `started` for a replay input. */
@@ -201,7 +209,10 @@ type ExecutionOutput = {
   validationAttempts?: number;
   datadog?: LocalRunSummary['datadog'];
 };
-type ExecutionResult = Omit<LocalRunSummary, 'sandbox' | 'datadogAccounts' | 'calls' | 'datadogRequests' | 'validationAttempts'> & {
+type ExecutionResult = Omit<
+  LocalRunSummary,
+  'sandbox' | 'datadogAccounts' | 'calls' | 'datadogRequests' | 'validationAttempts' | 'metrics' | 'datadogEvents'
+> & {
   validationAttempts?: number;
 };
 
@@ -327,6 +338,12 @@ function membersOf(delivery: ReturnType<typeof deliveryOf>, names: LocalNames): 
  * ```
  */
 export async function runLocally(options: LocalRunOptions): Promise<LocalRunSummary> {
+  const { result, metrics } = await captureMetrics(() => runCapturing(options));
+  return { ...result, metrics };
+}
+
+/** {@link runLocally} without its metrics, which the capture around it collects. */
+async function runCapturing(options: LocalRunOptions): Promise<LocalRunSummary> {
   const template = loadTemplate();
   const sandbox = options.sandbox ?? newSandboxFor(options.input, options.propagationSeconds);
   // The stack is deployed in the sandbox's organization (a saved one may be another's than the sample events').
@@ -338,7 +355,7 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunSumm
   const summary = async (result: ExecutionResult): Promise<LocalRunSummary> => {
     const after = sandbox.mutatingCalls();
     const dynamoDbAfter = dynamoDbCallsSoFar();
-    const datadogRequests = live.datadog?.requests() ?? [];
+    const datadogRequests = (live.datadog?.requests() ?? []).filter((request) => request.operation !== 'CreateEvent');
     const datadogWrites = datadogRequests.filter((request) => request.method !== 'GET').length;
     return {
       ...result,
@@ -357,6 +374,8 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunSumm
         reads: { dynamodb: dynamoDbAfter.reads - dynamoDbBefore.reads },
       },
       datadogRequests: { total: datadogRequests.length, throttled: datadogRequests.filter((request) => request.status === 429).length },
+      metrics: [], // filled by runLocally from the capture
+      datadogEvents: live.datadog?.events() ?? [],
       ...(live.accountRecords ? { accountRecords: await live.accountRecords() } : {}),
     };
   };

@@ -278,7 +278,7 @@ export async function runExecution(
   const run = machine.run(execution.input as never, {
     overrides: { taskResourceLocalHandlers: taskHandlers as never, waitTimeOverrides: zero('Wait'), retryIntervalOverrides: zero('Task') },
     context: {
-      Execution: { Name: execution.name, Id: execution.executionArn },
+      Execution: { Name: execution.name, Id: execution.executionArn, Input: execution.input as never },
       StateMachine: { Id: executions?.stateMachineArn ?? '', Name: (executions?.stateMachineArn ?? '').split(':').pop() ?? '' },
     },
   });

@@ -100,6 +100,11 @@ export const ENV = {
   DATADOG_METRICS_COLLECTION: booleanFlag,
   /** Whether Datadog collects resources, "extended collection" (parameter `DatadogResourceCollection`). */
   DATADOG_RESOURCE_COLLECTION: booleanFlag,
+  /**
+   * Whether the record steps post one Datadog event per onboarding, offboarding, repair and failure (parameter
+   * `DatadogEvents`).
+   */
+  DATADOG_EVENTS: booleanFlag.default(true),
   /** Name of the IAM user whose access key Datadog uses where it cannot assume a role (parameter `DatadogUserName`). */
   DATADOG_USER_NAME: iamName,
   /** Prefix of the per-account access-key secrets, `<prefix><accountId>` (parameter `AccessKeySecretPrefix`). */

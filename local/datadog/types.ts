@@ -58,7 +58,29 @@ export interface DatadogAccountRecord {
 
 /** OpenAPI operation ids of the endpoints the stand-in serves, those the product calls (`operationId` in Datadog's v2 spec). */
 export type DatadogOperation =
-  'ListAWSAccounts' | 'CreateAWSAccount' | 'UpdateAWSAccount' | 'CreateNewAWSExternalID' | 'GetAWSIntegrationIAMPermissionsStandard';
+  | 'ListAWSAccounts'
+  | 'CreateAWSAccount'
+  | 'UpdateAWSAccount'
+  | 'CreateNewAWSExternalID'
+  | 'GetAWSIntegrationIAMPermissionsStandard'
+  | 'CreateEvent';
+
+/**
+ * An event the stand-in accepted (`POST /api/v1/events`), in the API's field names, as Datadog's `EventCreateResponse`
+ * returns it (`event`), with the id it was given.
+ */
+export interface DatadogEventRecord {
+  id: number;
+  title: string;
+  text: string;
+  tags: string[];
+  alert_type?: string;
+  priority?: string;
+  aggregation_key?: string;
+  source_type_name?: string;
+  /** POSIX seconds: the body's `date_happened`, else the server's time of receipt. */
+  date_happened: number;
+}
 
 /**
  * One request the stand-in answered. Carries no header values and no body, so no API key, application key or
@@ -116,6 +138,8 @@ export interface LocalDatadogServer {
   accounts(): DatadogAccountRecord[];
   /** Requests answered so far, oldest first (copies). */
   requests(): RecordedRequest[];
+  /** Events accepted so far, oldest first (copies). */
+  events(): DatadogEventRecord[];
   /** Stops listening and drops open connections. */
   close(): Promise<void>;
 }
