@@ -4,7 +4,7 @@
  * Powertools Metrics prints each EMF document with `console.log` on a console of its own choosing (the global
  * `console` when `POWERTOOLS_DEV` is set, which the local run sets for the functions; Metrics.js `setConsole`): its
  * `logger` option carries only its warnings, and it has no option for the output. So, within a capture (an
- * `AsyncLocalStorage` scope: everything the run starts, and nothing else), a `console.log` of one EMF document is
+ * `AsyncLocalStorage` scope: a function's invocation and everything it starts, and nothing else), a `console.log` of one EMF document is
  * parsed into the capture and not printed; every other line, and every line outside a capture, goes where it went.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
@@ -82,13 +82,11 @@ function install(): void {
 }
 
 /**
- * Runs `fn` with the metrics it (and all it starts) emits captured.
+ * Runs `fn` with the metrics it (and all it starts, however long it runs) emits appended to `into` instead of printed.
  *
- * @returns what `fn` returned, and the metrics, in the order emitted.
+ * @returns what `fn` returns.
  */
-export async function captureMetrics<T>(fn: () => Promise<T>): Promise<{ result: T; metrics: EmittedMetric[] }> {
+export function captureMetrics<T>(into: EmittedMetric[], fn: () => Promise<T>): Promise<T> {
   install();
-  const metrics: EmittedMetric[] = [];
-  const result = await scope.run(metrics, fn);
-  return { result, metrics };
+  return scope.run(into, fn);
 }

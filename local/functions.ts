@@ -6,6 +6,7 @@
 import type { Context } from 'aws-lambda';
 import path from 'node:path';
 import { forgetSecrets } from '../shared/aws/json-secret';
+import { captureMetrics, type EmittedMetric } from './emf-capture';
 import { withClock } from './invocation-clock';
 import { withEnvironment } from './invocation-environment';
 import type { AwsSandbox } from './sandbox';
@@ -53,6 +54,8 @@ function atSandboxTime<T>(sandbox: AwsSandbox, fn: () => Promise<T>): Promise<T>
 /** The local functions of a template. */
 export class LocalFunctions {
   private readonly byArn = new Map<string, LocalFunction>();
+  /** What the invocations emitted, in order (local/emf-capture.ts): CloudWatch would have it, the local run has it here. */
+  private readonly emitted: EmittedMetric[] = [];
 
   constructor(
     template: Template,
@@ -85,6 +88,11 @@ export class LocalFunctions {
     }
   }
 
+  /** The metrics the invocations emitted so far (EMF, parsed), oldest first (copies). */
+  metrics(): EmittedMetric[] {
+    return this.emitted.map((metric) => ({ ...metric, dimensions: { ...metric.dimensions } }));
+  }
+
   /** ARN of the function with that logical id. */
   arnOf(logicalId: string): string {
     const found = [...this.byArn.values()].find((fn) => fn.definition.logicalId === logicalId);
@@ -101,7 +109,7 @@ export class LocalFunctions {
     if (!local) throw new Error(`no local function ${logicalId}`);
     forgetSecrets();
     return withEnvironment(this.environmentOf(local), () =>
-      atSandboxTime(this.sandbox, () => this.sandbox.asPrincipal(local.principalArn, fn)),
+      captureMetrics(this.emitted, () => atSandboxTime(this.sandbox, () => this.sandbox.asPrincipal(local.principalArn, fn))),
     );
   }
 
@@ -127,8 +135,8 @@ export class LocalFunctions {
       const handler = module[fn.definition.handler.split('.').pop() ?? 'handler'];
       let result: unknown;
       try {
-        result = await atSandboxTime(this.sandbox, () =>
-          this.sandbox.asPrincipal(fn.principalArn, () => handler(event, lambdaContext(fn))),
+        result = await captureMetrics(this.emitted, () =>
+          atSandboxTime(this.sandbox, () => this.sandbox.asPrincipal(fn.principalArn, () => handler(event, lambdaContext(fn)))),
         );
       } catch (error) {
         // A function that died reports its death, whatever it was doing.

@@ -4,7 +4,7 @@
  * handlers, against the AWS sandbox and a Datadog API server on 127.0.0.1.
  */
 import type { DatadogAccountRecord, DatadogEventRecord, LocalDatadogServer, RateLimit } from './datadog/server';
-import { captureMetrics, type EmittedMetric } from './emf-capture';
+import type { EmittedMetric } from './emf-capture';
 import { deployLocally, stackParameters } from './deployment';
 import { dynamoDbCallsSoFar } from './dynamodb';
 import type { FaultPlan } from './faults';
@@ -338,12 +338,6 @@ function membersOf(delivery: ReturnType<typeof deliveryOf>, names: LocalNames): 
  * ```
  */
 export async function runLocally(options: LocalRunOptions): Promise<LocalRunSummary> {
-  const { result, metrics } = await captureMetrics(() => runCapturing(options));
-  return { ...result, metrics };
-}
-
-/** {@link runLocally} without its metrics, which the capture around it collects. */
-async function runCapturing(options: LocalRunOptions): Promise<LocalRunSummary> {
   const template = loadTemplate();
   const sandbox = options.sandbox ?? newSandboxFor(options.input, options.propagationSeconds);
   // The stack is deployed in the sandbox's organization (a saved one may be another's than the sample events').
@@ -351,7 +345,11 @@ async function runCapturing(options: LocalRunOptions): Promise<LocalRunSummary> 
   const before = sandbox.mutatingCalls();
   const dynamoDbBefore = dynamoDbCallsSoFar();
   // Started below, once the input is known to fire; the summary reads them whenever it is built.
-  const live: { datadog?: LocalDatadogServer; accountRecords?: () => Promise<Record<string, unknown>[]> } = {};
+  const live: {
+    datadog?: LocalDatadogServer;
+    accountRecords?: () => Promise<Record<string, unknown>[]>;
+    metrics?: () => EmittedMetric[];
+  } = {};
   const summary = async (result: ExecutionResult): Promise<LocalRunSummary> => {
     const after = sandbox.mutatingCalls();
     const dynamoDbAfter = dynamoDbCallsSoFar();
@@ -374,7 +372,7 @@ async function runCapturing(options: LocalRunOptions): Promise<LocalRunSummary> 
         reads: { dynamodb: dynamoDbAfter.reads - dynamoDbBefore.reads },
       },
       datadogRequests: { total: datadogRequests.length, throttled: datadogRequests.filter((request) => request.status === 429).length },
-      metrics: [], // filled by runLocally from the capture
+      metrics: live.metrics?.() ?? [],
       datadogEvents: live.datadog?.events() ?? [],
       ...(live.accountRecords ? { accountRecords: await live.accountRecords() } : {}),
     };
@@ -411,6 +409,7 @@ async function runCapturing(options: LocalRunOptions): Promise<LocalRunSummary> 
   const deployment = await deployLocally({ ...options, sandbox, template, names });
   live.datadog = deployment.datadog;
   live.accountRecords = () => deployment.accountRecords();
+  live.metrics = () => deployment.functions.metrics();
   const { functions, resolution } = deployment;
 
   const executions = new LocalExecutions(String(resolution.resources.OnboardingStateMachine));

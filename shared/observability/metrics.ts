@@ -15,33 +15,12 @@
  */
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logger, SERVICE_NAME } from '../logger';
+import { METRICS_NAMESPACE, METRIC_DIMENSIONS, METRIC_NAMES } from './metric-names';
 
 /** The logger Powertools Metrics takes (its `logger` option). */
 type GenericLogger = NonNullable<NonNullable<ConstructorParameters<typeof Metrics>[0]>['logger']>;
 
-/** CloudWatch namespace of every metric of the application. */
-export const METRICS_NAMESPACE = 'DatadogAwsOnboarding';
-
-/** Names of the metrics, and what one data point means. */
-export const METRIC_NAMES = {
-  /** One account onboarded (registered with Datadog and recorded). Count. */
-  onboarded: 'AccountsOnboarded',
-  /** One account offboarded (registration removed, role or user deleted). Count. */
-  offboarded: 'AccountsOffboarded',
-  /** One account repaired by reconciliation (drift corrected). Count. */
-  repaired: 'AccountsRepaired',
-  /** One onboarding failed; also per `ErrorName`. Count. */
-  failed: 'AccountsFailed',
-  /** Validation attempts one onboarding made (0 when the role or key was already proven). Count. */
-  validationAttempts: 'ValidationAttempts',
-  /** Seconds from the lifecycle event's time to the account's registration being recorded. Seconds. */
-  timeToOnboard: 'TimeToOnboard',
-  /** Accounts one reconciliation planned per action, per `Action`. Count. */
-  reconciliationActions: 'ReconciliationActions',
-} as const;
-
-/** Dimension names beyond `service`. */
-export const METRIC_DIMENSIONS = { errorName: 'ErrorName', action: 'Action' } as const;
+export { METRICS_NAMESPACE, METRIC_NAMES, METRIC_DIMENSIONS } from './metric-names';
 
 /** CloudWatch dimension values: 1–1024 characters (CloudWatch API reference, `Dimension`); kept short and printable. */
 function dimensionValue(value: string): string {

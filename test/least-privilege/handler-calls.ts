@@ -253,10 +253,12 @@ export function expectedCalls(environment: CallEnvironment): Record<string, Expe
       keySecret('secretsmanager:GetSecretValue', 'read the validated key to register it with Datadog (shared/steps/register-account.ts)'),
     ],
     RecordOnboardingFunction: [
+      { ...readKeys, purpose: 'read the Datadog keys to post the onboarding event (shared/observability/datadog-events.ts)' },
       accountsTable('dynamodb:GetItem', 'read whether this application created the registration (shared/steps/record-onboarding.ts)'),
       accountsTable('dynamodb:UpdateItem', 'write the record and release the lease (shared/steps/record-onboarding.ts)'),
     ],
     RecordFailureFunction: [
+      { ...readKeys, purpose: 'read the Datadog keys to post the failure event (shared/observability/datadog-events.ts)' },
       accountsTable('dynamodb:UpdateItem', 'write the failure and release the lease (shared/steps/record-failure.ts)'),
     ],
     OnboardingStateMachine: [
