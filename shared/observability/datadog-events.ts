@@ -74,7 +74,9 @@ const SECRET_SHAPES: readonly RegExp[] = [
 /** The first line of a cause, secret-shaped runs removed, cut to {@link MAX_CAUSE_CHARACTERS}. */
 export function oneLineCause(cause: string): string {
   let line = (cause.split(/\r?\n/, 1)[0] ?? '').trim();
-  for (const shape of SECRET_SHAPES) line = line.replace(shape, (_match, name?: string) => (name ? `${name}=[redacted]` : '[redacted]'));
+  for (const shape of SECRET_SHAPES)
+    // With a capture group, the second argument is the name of the pair; without, the match's offset.
+    line = line.replace(shape, (_match, name: unknown) => (typeof name === 'string' ? `${name}=[redacted]` : '[redacted]'));
   return line.length > MAX_CAUSE_CHARACTERS ? `${line.slice(0, MAX_CAUSE_CHARACTERS - 1)}…` : line;
 }
 

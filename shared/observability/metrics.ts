@@ -95,11 +95,11 @@ export function emitRepaired(): void {
  * @throws RangeError for a negative or non-integer count (a bug in the caller).
  */
 export function emitReconciliation(counts: Readonly<Record<string, number>>): void {
-  for (const [action, count] of Object.entries(counts)) {
-    if (!Number.isInteger(count) || count < 0)
-      throw new RangeError(`reconciliation count of ${action} must be a whole number, got ${count}`);
-    emitWithDimension(METRIC_NAMES.reconciliationActions, METRIC_DIMENSIONS.action, action, count);
-  }
+  const entries = Object.entries(counts);
+  // All checked before any is emitted: a bad count emits nothing.
+  const bad = entries.find(([, count]) => !Number.isInteger(count) || count < 0);
+  if (bad) throw new RangeError(`reconciliation count of ${bad[0]} must be a whole number, got ${bad[1]}`);
+  for (const [action, count] of entries) emitWithDimension(METRIC_NAMES.reconciliationActions, METRIC_DIMENSIONS.action, action, count);
 }
 
 /**
