@@ -30,15 +30,14 @@ function dimensionValue(value: string): string {
 
 /**
  * Powertools warns through its logger when an invocation stored no metric ("No application metrics to publish"):
- * most steps emit none, so that one goes to debug; every other warning stays a warning.
+ * most steps emit none, so that one is dropped; every other warning stays a warning.
  */
 const metricsLogger: GenericLogger = {
   debug: (...args) => logger.debug(String(args[0]), ...(args.slice(1) as [])),
   info: (...args) => logger.info(String(args[0]), ...(args.slice(1) as [])),
-  warn: (...args) =>
-    String(args[0]).startsWith('No application metrics')
-      ? logger.debug(String(args[0]))
-      : logger.warn(String(args[0]), ...(args.slice(1) as [])),
+  warn: (...args) => {
+    if (!String(args[0]).startsWith('No application metrics')) logger.warn(String(args[0]), ...(args.slice(1) as []));
+  },
   error: (...args) => logger.error(String(args[0]), ...(args.slice(1) as [])),
 };
 
