@@ -1,7 +1,7 @@
 /**
  * Bundles every function of template.yaml with esbuild, as `sam build` does (same entry points and settings), and
  * checks what each bundle holds: the Datadog client only in the functions that call Datadog, and there only the
- * AWS-integration part (deep import), never the whole client.
+ * AWS-integration part (deep import), or for the functions that post events the v1 events part, never the whole client.
  *
  * Usage: `npm run bundle` (writes `dist/<FunctionLogicalId>/index.js`, prints sizes, exits 1 on a violation).
  */
@@ -11,7 +11,15 @@ import path from 'node:path';
 import { REPO_ROOT, loadTemplate, templateFunctions } from '../local/template';
 
 /** Functions that talk to Datadog; every other bundle must be free of the Datadog client. */
-const DATADOG_FUNCTIONS = new Set(['LookUpRegistrationFunction', 'RegisterAccountFunction', 'RotateAccessKeyFunction']);
+const DATADOG_FUNCTIONS = new Set([
+  'LookUpRegistrationFunction',
+  'RegisterAccountFunction',
+  'RotateAccessKeyFunction',
+  'RecordOnboardingFunction',
+  'RecordFailureFunction',
+]);
+/** Functions that post Datadog events (shared/observability/datadog-events.ts): they may bundle the v1 events API. */
+const EVENT_FUNCTIONS = new Set(['RecordOnboardingFunction', 'RecordFailureFunction']);
 
 function datadogInputs(metafile: Metafile): string[] {
   return Object.keys(metafile.inputs).filter((input) => input.includes('@datadog/datadog-api-client'));
@@ -40,7 +48,14 @@ async function main(): Promise<void> {
     if (!DATADOG_FUNCTIONS.has(fn.logicalId) && datadog.length > 0) {
       problems.push(`${fn.logicalId} bundles the Datadog client but does not call Datadog`);
     }
-    if (datadog.some((input) => input.includes('datadog-api-client-v1') || /datadog-api-client\/(dist\/)?index\.js$/.test(input))) {
+    const v1Allowed = EVENT_FUNCTIONS.has(fn.logicalId);
+    if (
+      datadog.some(
+        (input) =>
+          (!v1Allowed && input.includes('datadog-api-client-v1')) ||
+          /datadog-api-client\/(dist\/)?(packages\/datadog-api-client-v\d\/)?index\.js$/.test(input),
+      )
+    ) {
       problems.push(`${fn.logicalId} bundles the whole Datadog client; import only the AWS integration API`);
     }
     console.log(`${fn.logicalId.padEnd(32)} ${(bytes / 1024).toFixed(0).padStart(6)} KiB${datadog.length > 0 ? '  (Datadog client)' : ''}`);

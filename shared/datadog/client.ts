@@ -7,7 +7,6 @@
 import { createConfiguration } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-common/configuration';
 import { BaseServerConfiguration } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-common/servers';
 import { AWSIntegrationApi } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/apis/AWSIntegrationApi';
-import { EventsApi } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v1/apis/EventsApi';
 import { logger as clientLogger } from '@datadog/datadog-api-client/dist/logger';
 import type { DatadogSite } from '../datadog-sites';
 import { boundedFetch, DEFAULT_DATADOG_TIMEOUT_SECONDS } from './http';
@@ -42,21 +41,4 @@ export function awsIntegrationApi(connection: DatadogConnection): AWSIntegration
   });
   if (!connection.apiUrl) configuration.setServerVariables({ site: connection.site });
   return new AWSIntegrationApi(configuration);
-}
-
-/**
- * Builds the v1 `EventsApi` for best-effort events: one attempt per event, bounded by `connection.timeoutSeconds`,
- * no client retries and no waiting on a rate limit (a 429 fails at once), so an event never holds up the step that
- * sends it. The same transport as {@link awsIntegrationApi} ({@link boundedFetch}).
- */
-export function eventsApi(connection: DatadogConnection): EventsApi {
-  (clientLogger as { setLevel(level: string): void }).setLevel('silent');
-  const configuration = createConfiguration({
-    authMethods: { apiKeyAuth: connection.keys.apiKey, appKeyAuth: connection.keys.appKey },
-    enableRetry: false,
-    fetch: boundedFetch(connection.timeoutSeconds ?? DEFAULT_DATADOG_TIMEOUT_SECONDS, { maxWaitSeconds: 0 }),
-    ...(connection.apiUrl ? { baseServer: new BaseServerConfiguration(connection.apiUrl, {}) } : {}),
-  });
-  if (!connection.apiUrl) configuration.setServerVariables({ site: connection.site });
-  return new EventsApi(configuration);
 }

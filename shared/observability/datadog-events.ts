@@ -14,7 +14,7 @@
 import type { EventCreateRequest } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v1/models/EventCreateRequest';
 import { pickEnv, readEnv } from '../config';
 import type { DatadogSite } from '../datadog-sites';
-import { eventsApi } from '../datadog/client';
+import { eventsApi } from '../datadog/events-client';
 import { datadogStatus } from '../datadog/api-errors';
 import { readDatadogKeys } from '../datadog/keys';
 import { logger } from '../logger';

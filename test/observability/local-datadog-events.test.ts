@@ -4,7 +4,7 @@
  * events are recorded.
  */
 import { startLocalDatadog, type LocalDatadogServer } from '../../local/datadog/server';
-import { eventsApi } from '../../shared/datadog/client';
+import { eventsApi } from '../../shared/datadog/events-client';
 import { lifecycleEvent } from '../../shared/observability/datadog-events';
 
 const KEYS = { apiKey: 'local-api-key', appKey: 'local-app-key' };
