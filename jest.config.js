@@ -1,3 +1,9 @@
+/**
+ * Where test/support/datadog-client-bundle.ts puts the bundle: one directory per checkout, since worktrees share one
+ * node_modules and each may import its own set of the client's modules (the same formula is there).
+ */
+const BUNDLE_DIR = `node_modules/.cache/datadog-api-client-bundle${__dirname.replace(/[^\w-]/g, '_')}`;
+
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',
@@ -28,7 +34,7 @@ module.exports = {
   // test file that loads the client); an import it has no module for fails loudly ("Could not locate module").
   globalSetup: '<rootDir>/test/support/datadog-client-bundle.ts',
   moduleNameMapper: {
-    '^@datadog/datadog-api-client/dist/(.+?)(\\.js)?$': '<rootDir>/node_modules/.cache/datadog-api-client-bundle/dist/$1.js',
+    '^@datadog/datadog-api-client/dist/(.+?)(\\.js)?$': `<rootDir>/${BUNDLE_DIR}/dist/$1.js`,
   },
   setupFilesAfterEnv: ['aws-sdk-client-mock-jest'],
   testTimeout: 60000,

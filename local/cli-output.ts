@@ -55,6 +55,20 @@ function mutatingCallsLine(summary: LocalRunSummary): string {
   return throttled > 0 ? `${line}\nDatadog requests: ${total}, ${throttled} answered 429 (rate limited) and retried` : line;
 }
 
+/** The metrics the functions emitted and the Datadog events posted, in one line each (none when there were none). */
+function observabilityLines(summary: LocalRunSummary): string[] {
+  const metrics = summary.metrics.map((metric) => {
+    const extra = Object.entries(metric.dimensions).filter(([name]) => name !== 'service');
+    const where = extra.length > 0 ? ` (${extra.map(([name, value]) => `${name} ${value}`).join(', ')})` : '';
+    return `${metric.name}${where} ${metric.value}${metric.unit === 'Seconds' ? ' s' : ''}`;
+  });
+  const outcomes = summary.datadogEvents.map((event) => event.tags.find((tag) => tag.startsWith('outcome:'))?.slice('outcome:'.length));
+  return [
+    ...(metrics.length > 0 ? [`metrics: ${metrics.join(', ')}`] : []),
+    ...(outcomes.length > 0 ? [`Datadog events: ${outcomes.join(', ')}`] : []),
+  ];
+}
+
 /** The summary of a run, in lines for a person (the `--json` document says the same for a program). */
 export function describeSummary(summary: LocalRunSummary): string {
   if (summary.onboardings) {
@@ -67,6 +81,7 @@ export function describeSummary(summary: LocalRunSummary): string {
     }
     lines.push(`Datadog registrations held: ${summary.datadogAccounts.length}`);
     lines.push(mutatingCallsLine(summary));
+    lines.push(...observabilityLines(summary));
     return lines.join('\n');
   }
   const lines = [`outcome: ${summary.outcome}`];
@@ -97,5 +112,6 @@ export function describeSummary(summary: LocalRunSummary): string {
   }
   lines.push(`Datadog registrations held: ${summary.datadogAccounts.length}`);
   lines.push(mutatingCallsLine(summary));
+  lines.push(...observabilityLines(summary));
   return lines.join('\n');
 }

@@ -281,6 +281,10 @@ export async function deployLocally(options: LocalDeploymentOptions): Promise<Lo
       AWS_ACCESS_KEY_ID: 'AKIALOCALFUNCTIONROLE',
       AWS_SECRET_ACCESS_KEY: 'local-sandbox-placeholder',
       DATADOG_API_URL: options.datadogUrl ?? datadog?.url ?? '',
+      // Powertools Metrics prints EMF on the global console in dev mode (captured by local/emf-capture.ts), and
+      // disables itself there unless told otherwise.
+      POWERTOOLS_DEV: 'true',
+      POWERTOOLS_METRICS_DISABLED: 'false',
       ...(options.datadogTimeoutSeconds !== undefined ? { DATADOG_TIMEOUT_SECONDS: String(options.datadogTimeoutSeconds) } : {}),
       ...(options.settingsDocument ? { DATADOG_SETTINGS_DOCUMENT: JSON.stringify(options.settingsDocument) } : {}),
     },

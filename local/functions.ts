@@ -6,6 +6,7 @@
 import type { Context } from 'aws-lambda';
 import path from 'node:path';
 import { forgetSecrets } from '../shared/aws/json-secret';
+import { captureMetrics, type EmittedMetric } from './emf-capture';
 import { withClock } from './invocation-clock';
 import { withEnvironment } from './invocation-environment';
 import type { AwsSandbox } from './sandbox';
@@ -62,6 +63,8 @@ export class LocalFunctions {
   setWait(wait: ((ms: number) => Promise<void>) | undefined): void {
     this.wait = wait;
   }
+  /** What the invocations emitted, in order (local/emf-capture.ts): CloudWatch would have it, the local run has it here. */
+  private readonly emitted: EmittedMetric[] = [];
 
   constructor(
     template: Template,
@@ -94,6 +97,11 @@ export class LocalFunctions {
     }
   }
 
+  /** The metrics the invocations emitted so far (EMF, parsed), oldest first (copies). */
+  metrics(): EmittedMetric[] {
+    return this.emitted.map((metric) => ({ ...metric, dimensions: { ...metric.dimensions } }));
+  }
+
   /** ARN of the function with that logical id. */
   arnOf(logicalId: string): string {
     const found = [...this.byArn.values()].find((fn) => fn.definition.logicalId === logicalId);
@@ -110,7 +118,7 @@ export class LocalFunctions {
     if (!local) throw new Error(`no local function ${logicalId}`);
     forgetSecrets();
     return withEnvironment(this.environmentOf(local), () =>
-      atSandboxTime(this.sandbox, () => this.sandbox.asPrincipal(local.principalArn, fn), this.wait),
+      captureMetrics(this.emitted, () => atSandboxTime(this.sandbox, () => this.sandbox.asPrincipal(local.principalArn, fn), this.wait)),
     );
   }
 
@@ -136,10 +144,8 @@ export class LocalFunctions {
       const handler = module[fn.definition.handler.split('.').pop() ?? 'handler'];
       let result: unknown;
       try {
-        result = await atSandboxTime(
-          this.sandbox,
-          () => this.sandbox.asPrincipal(fn.principalArn, () => handler(event, lambdaContext(fn))),
-          this.wait,
+        result = await captureMetrics(this.emitted, () =>
+          atSandboxTime(this.sandbox, () => this.sandbox.asPrincipal(fn.principalArn, () => handler(event, lambdaContext(fn))), this.wait),
         );
       } catch (error) {
         // A function that died reports its death, whatever it was doing.

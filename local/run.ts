@@ -3,7 +3,8 @@
  * an event fires; the starter runs; the template's state machine runs on `aws-local-stepfunctions` with the real
  * handlers, against the AWS sandbox and a Datadog API server on 127.0.0.1.
  */
-import type { DatadogAccountRecord, LocalDatadogServer, RateLimit } from './datadog/server';
+import type { DatadogAccountRecord, DatadogEventRecord, LocalDatadogServer, RateLimit } from './datadog/server';
+import type { EmittedMetric } from './emf-capture';
 import { deployLocally, stackParameters } from './deployment';
 import { dynamoDbCallsSoFar } from './dynamodb';
 import type { FaultPlan } from './faults';
@@ -93,8 +94,15 @@ export interface LocalRunSummary {
    * (the accounts table: GetItem, Scan… by `X-Amz-Target`).
    */
   calls: { mutating: Record<CountedService, number>; reads: { dynamodb: number } };
-  /** Requests the embedded Datadog answered (0 with `datadogUrl`), and how many of them it answered 429 (rate limited). */
+  /**
+   * Requests of the AWS integration API the embedded Datadog answered (0 with `datadogUrl`), and how many of them it
+   * answered 429 (rate limited). Events are not counted here (nor in `calls.mutating.datadog`): see `datadogEvents`.
+   */
   datadogRequests: { total: number; throttled: number };
+  /** The CloudWatch metrics the functions emitted (EMF, parsed), in the order emitted. */
+  metrics: EmittedMetric[];
+  /** The events the embedded Datadog received (`POST /api/v1/events`; empty with `datadogUrl`: that server has them). */
+  datadogEvents: DatadogEventRecord[];
   /** The deployment's accounts table at the end: this application's record of each account (absent when nothing was deployed). */
   accountRecords?: Record<string, unknown>[];
   /** What became of `concurrentInput`: the starter's outcome (`already-running`…), or `started` for a replay input. */
@@ -212,7 +220,10 @@ type ExecutionOutput = {
   validationAttempts?: number;
   datadog?: LocalRunSummary['datadog'];
 };
-type ExecutionResult = Omit<LocalRunSummary, 'sandbox' | 'datadogAccounts' | 'calls' | 'datadogRequests' | 'validationAttempts'> & {
+type ExecutionResult = Omit<
+  LocalRunSummary,
+  'sandbox' | 'datadogAccounts' | 'calls' | 'datadogRequests' | 'validationAttempts' | 'metrics' | 'datadogEvents'
+> & {
   validationAttempts?: number;
 };
 
@@ -355,11 +366,15 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunSumm
   const before = sandbox.mutatingCalls();
   const dynamoDbBefore = dynamoDbCallsSoFar();
   // Started below, once the input is known to fire; the summary reads them whenever it is built.
-  const live: { datadog?: LocalDatadogServer; accountRecords?: () => Promise<Record<string, unknown>[]> } = {};
+  const live: {
+    datadog?: LocalDatadogServer;
+    accountRecords?: () => Promise<Record<string, unknown>[]>;
+    metrics?: () => EmittedMetric[];
+  } = {};
   const summary = async (result: ExecutionResult): Promise<LocalRunSummary> => {
     const after = sandbox.mutatingCalls();
     const dynamoDbAfter = dynamoDbCallsSoFar();
-    const datadogRequests = live.datadog?.requests() ?? [];
+    const datadogRequests = (live.datadog?.requests() ?? []).filter((request) => request.operation !== 'CreateEvent');
     const datadogWrites = datadogRequests.filter((request) => request.method !== 'GET').length;
     return {
       ...result,
@@ -379,6 +394,8 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunSumm
         reads: { dynamodb: dynamoDbAfter.reads - dynamoDbBefore.reads },
       },
       datadogRequests: { total: datadogRequests.length, throttled: datadogRequests.filter((request) => request.status === 429).length },
+      metrics: live.metrics?.() ?? [],
+      datadogEvents: live.datadog?.events() ?? [],
       ...(live.accountRecords ? { accountRecords: await live.accountRecords() } : {}),
     };
   };
@@ -418,6 +435,7 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunSumm
   const deployment = await deployLocally({ ...options, sandbox, template, names });
   live.datadog = deployment.datadog;
   live.accountRecords = () => deployment.accountRecords();
+  live.metrics = () => deployment.functions.metrics();
   const { functions, resolution } = deployment;
 
   const executions = new LocalExecutions(String(resolution.resources.OnboardingStateMachine));

@@ -501,7 +501,7 @@ async function executeOnce(
   const run = machine.run(execution.input as never, {
     overrides: { taskResourceLocalHandlers: taskHandlers as never, retryIntervalOverrides: zero('Task') },
     context: {
-      Execution: { Name: execution.name, Id: execution.executionArn },
+      Execution: { Name: execution.name, Id: execution.executionArn, Input: execution.input as never },
       StateMachine: { Id: stateMachineArn, Name: stateMachineArn.split(':').pop() ?? '' },
     },
   });

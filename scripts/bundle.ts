@@ -2,7 +2,8 @@
  * Bundles every function of template.yaml with esbuild, as `sam build` does (same entry points and settings), and
  * checks what each bundle holds: the Datadog client only in the functions that call Datadog, and there only the
  * AWS-integration part (deep import), never the whole client. The settings document bundled into the functions
- * (settings/datadog-settings.json) is checked first: an invalid one is never bundled.
+ * (settings/datadog-settings.json) is checked first: an invalid one is never bundled. Functions that post
+ * events may also hold its v1 events part.
  *
  * Usage: `npm run bundle` (writes `dist/<FunctionLogicalId>/index.js`, prints sizes, exits 1 on a violation or an
  * invalid settings document).
@@ -20,6 +21,8 @@ import { SHIPPED_SETTINGS } from '../shared/settings/shipped';
  * of the Datadog client.
  */
 const callsDatadog = (environment: Record<string, unknown>): boolean => 'DATADOG_KEYS_SECRET_ARN' in environment;
+/** Functions that post Datadog events (shared/observability/datadog-events.ts): they may bundle the v1 events API. */
+const EVENT_FUNCTIONS = new Set(['RecordOnboardingFunction', 'RecordFailureFunction']);
 
 function datadogInputs(metafile: Metafile): string[] {
   return Object.keys(metafile.inputs).filter((input) => input.includes('@datadog/datadog-api-client'));
@@ -50,7 +53,14 @@ async function main(): Promise<void> {
     if (!callsDatadog(fn.environment) && datadog.length > 0) {
       problems.push(`${fn.logicalId} bundles the Datadog client but does not call Datadog`);
     }
-    if (datadog.some((input) => input.includes('datadog-api-client-v1') || /datadog-api-client\/(dist\/)?index\.js$/.test(input))) {
+    const v1Allowed = EVENT_FUNCTIONS.has(fn.logicalId);
+    if (
+      datadog.some(
+        (input) =>
+          (!v1Allowed && input.includes('datadog-api-client-v1')) ||
+          /datadog-api-client\/(dist\/)?(packages\/datadog-api-client-v\d\/)?index\.js$/.test(input),
+      )
+    ) {
       problems.push(`${fn.logicalId} bundles the whole Datadog client; import only the AWS integration API`);
     }
     console.log(`${fn.logicalId.padEnd(32)} ${(bytes / 1024).toFixed(0).padStart(6)} KiB${datadog.length > 0 ? '  (Datadog client)' : ''}`);

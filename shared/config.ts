@@ -99,6 +99,11 @@ export const ENV = {
   CHINA_REGION: z.enum(['cn-north-1', 'cn-northwest-1']).default('cn-north-1'),
   /** Upper bound, in seconds, of the time spent proving the role or key usable (parameter `MaxValidationSeconds`). */
   MAX_VALIDATION_SECONDS: z.coerce.number().int().min(10).max(MAX_VALIDATION_SECONDS_BOUND),
+  /**
+   * Whether the record steps post one Datadog event per onboarding, offboarding, repair and failure (parameter
+   * `DatadogEvents`).
+   */
+  DATADOG_EVENTS: booleanFlag.default(true),
   /** Name of the IAM user whose access key Datadog uses where it cannot assume a role (parameter `DatadogUserName`). */
   DATADOG_USER_NAME: iamName,
   /** Prefix of the per-account access-key secrets, `<prefix><accountId>` (parameter `AccessKeySecretPrefix`). */

@@ -20,12 +20,12 @@ export interface RateLimit {
 /**
  * The groups of endpoints that share a limit, named after what they cover (and sent as `x-ratelimit-name`): reading
  * the AWS account registrations, changing them (create, update, and generating the external ID a new one needs),
- * and the IAM permission lists.
+ * the IAM permission lists, and posting events (v1 `POST /api/v1/events`).
  */
-export type RateLimitGroup = 'aws_accounts_read' | 'aws_accounts_write' | 'aws_iam_permissions';
+export type RateLimitGroup = 'aws_accounts_read' | 'aws_accounts_write' | 'aws_iam_permissions' | 'events';
 
 /** Every group, in a stable order. */
-export const RATE_LIMIT_GROUPS: readonly RateLimitGroup[] = ['aws_accounts_read', 'aws_accounts_write', 'aws_iam_permissions'];
+export const RATE_LIMIT_GROUPS: readonly RateLimitGroup[] = ['aws_accounts_read', 'aws_accounts_write', 'aws_iam_permissions', 'events'];
 
 /** Which group each served operation belongs to. */
 export const RATE_LIMIT_GROUP_OF: Record<DatadogOperation, RateLimitGroup> = {
@@ -36,6 +36,7 @@ export const RATE_LIMIT_GROUP_OF: Record<DatadogOperation, RateLimitGroup> = {
   CreateNewAWSExternalID: 'aws_accounts_write',
   GetAWSIntegrationIAMPermissionsStandard: 'aws_iam_permissions',
   GetAWSIntegrationIAMPermissionsResourceCollection: 'aws_iam_permissions',
+  CreateEvent: 'events',
 };
 
 /**

@@ -22,12 +22,13 @@ import {
 import { RATE_LIMIT_GROUP_OF, RateLimiter } from './rate-limit';
 import { DATADOG_SITES } from './rules';
 import { AccountStore, isConfigId, type CreateAttributes, type UpdateAttributes } from './store';
-import type { DatadogOperation, LocalDatadogOptions, LocalDatadogServer, RecordedRequest } from './types';
+import type { DatadogEventRecord, DatadogOperation, LocalDatadogOptions, LocalDatadogServer, RecordedRequest } from './types';
 import { checkRequestBody } from './validation';
 
 export type {
   DatadogAccountAttributes,
   DatadogAccountRecord,
+  DatadogEventRecord,
   DatadogOperation,
   KeysAuthConfig,
   LocalDatadogOptions,
@@ -38,6 +39,8 @@ export type {
 export { DEFAULT_DATADOG_RATE_LIMIT, RATE_LIMIT_GROUPS, type RateLimit, type RateLimitGroup } from './rate-limit';
 
 const BASE = '/api/v2/integration/aws';
+/** Datadog's limit on an event's `text` (API reference, "Post an event": "Limited to 4000 characters"). */
+const MAX_EVENT_TEXT = 4000;
 // Far above any registration body; stops a runaway client from filling memory.
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -57,8 +60,11 @@ interface Route {
   method: string;
   pattern: RegExp;
   operation: DatadogOperation;
-  /** False only for the permission lists, which Datadog serves without keys (its CloudFormation fetches them). */
-  auth: boolean;
+  /**
+   * Keys the route needs: both (the v2 integration API), the API key only (v1 events), or none (the permission
+   * lists, which Datadog serves without keys: its CloudFormation fetches them).
+   */
+  auth: 'api-and-app' | 'api' | false;
   handle(context: RequestContext): Reply;
 }
 
@@ -80,7 +86,32 @@ function permissions(list: readonly string[]): Reply {
   return { status: 200, body: { data: { id: 'permissions', type: 'permissions', attributes: { permissions: list } } } };
 }
 
-function routes(store: AccountStore): Route[] {
+/** Accepts an event: checked against the client's `EventCreateRequest`, and Datadog's length limit on `text`. */
+function createEvent(context: RequestContext, events: DatadogEventRecord[], now: () => number): Reply {
+  const body = context.json();
+  const problem = checkRequestBody(body, 'EventCreateRequest');
+  if (problem !== undefined) throw invalidParameter(problem);
+  const request = body as Record<string, unknown>;
+  const text = request.text as string;
+  if (text.length > MAX_EVENT_TEXT) throw invalidParameter(`field "text" must be at most ${MAX_EVENT_TEXT} characters, got ${text.length}`);
+  const optional = (name: string) => (typeof request[name] === 'string' ? { [name]: request[name] } : {});
+  const event: DatadogEventRecord = {
+    id: events.length + 1,
+    title: request.title as string,
+    text,
+    tags: [...((request.tags as string[] | undefined) ?? [])],
+    ...optional('alert_type'),
+    ...optional('priority'),
+    ...optional('aggregation_key'),
+    ...optional('source_type_name'),
+    date_happened: typeof request.date_happened === 'number' ? request.date_happened : Math.floor(now() / 1000),
+  };
+  events.push(event);
+  // 202 and `{status: "ok", event}`: Datadog's answer (client model EventCreateResponse; API reference "Post an event").
+  return { status: 202, body: { status: 'ok', event: { ...event, url: `/event/event?id=${event.id}` } } };
+}
+
+function routes(store: AccountStore, events: DatadogEventRecord[], now: () => number): Route[] {
   const accounts = new RegExp(`^${BASE}/accounts$`);
   const account = new RegExp(`^${BASE}/accounts/([^/]+)$`);
   return [
@@ -88,7 +119,7 @@ function routes(store: AccountStore): Route[] {
       method: 'GET',
       pattern: accounts,
       operation: 'ListAWSAccounts',
-      auth: true,
+      auth: 'api-and-app',
       handle: ({ query }) => {
         const awsAccountId = query.get('aws_account_id') ?? undefined;
         // Not recorded from Datadog; a malformed filter is a caller bug worth failing on rather than an empty list.
@@ -102,7 +133,7 @@ function routes(store: AccountStore): Route[] {
       method: 'POST',
       pattern: accounts,
       operation: 'CreateAWSAccount',
-      auth: true,
+      auth: 'api-and-app',
       // 200, not 201: Datadog's recorded create responses.
       handle: (context) => ({ status: 200, body: { data: store.create(validBody<CreateAttributes>(context, 'AWSAccountCreateRequest')) } }),
     },
@@ -110,7 +141,7 @@ function routes(store: AccountStore): Route[] {
       method: 'PATCH',
       pattern: account,
       operation: 'UpdateAWSAccount',
-      auth: true,
+      auth: 'api-and-app',
       handle: (context) => {
         const id = configId(context);
         return { status: 200, body: { data: store.update(id, validBody<UpdateAttributes>(context, 'AWSAccountUpdateRequest')) } };
@@ -120,7 +151,7 @@ function routes(store: AccountStore): Route[] {
       method: 'DELETE',
       pattern: account,
       operation: 'DeleteAWSAccount',
-      auth: true,
+      auth: 'api-and-app',
       // 204 without a body, as Datadog's v2 API answers DeleteAWSAccount.
       handle: (context) => {
         store.remove(configId(context));
@@ -131,7 +162,7 @@ function routes(store: AccountStore): Route[] {
       method: 'POST',
       pattern: new RegExp(`^${BASE}/generate_new_external_id$`),
       operation: 'CreateNewAWSExternalID',
-      auth: true,
+      auth: 'api-and-app',
       handle: () => {
         const externalId = store.newExternalId();
         // Datadog's recorded answer repeats the external ID as `id` (cassette "Generate-new-external-ID-returns-…").
@@ -152,6 +183,14 @@ function routes(store: AccountStore): Route[] {
       auth: false,
       // The product's own snapshot, imported (not copied): the stand-in serves what the product would fall back to.
       handle: () => permissions(RESOURCE_COLLECTION_PERMISSIONS_SNAPSHOT),
+    },
+    {
+      method: 'POST',
+      pattern: /^\/api\/v1\/events$/,
+      operation: 'CreateEvent',
+      // v1 events take the API key alone (the client's EventsApi authenticates with `apiKeyAuth` only).
+      auth: 'api',
+      handle: (context) => createEvent(context, events, now),
     },
   ];
 }
@@ -180,9 +219,11 @@ function parseJson(raw: Buffer | undefined): unknown {
   }
 }
 
-function authorised(request: IncomingMessage, options: LocalDatadogOptions): boolean {
-  // Headers only: Datadog's v2 API takes keys in DD-API-KEY / DD-APPLICATION-KEY, never in the URL.
-  return request.headers['dd-api-key'] === options.apiKey && request.headers['dd-application-key'] === options.appKey;
+function authorised(request: IncomingMessage, options: LocalDatadogOptions, needs: Route['auth']): boolean {
+  // Headers only: Datadog's API takes keys in DD-API-KEY / DD-APPLICATION-KEY, never in the URL.
+  if (needs === false) return true;
+  const apiKey = request.headers['dd-api-key'] === options.apiKey;
+  return needs === 'api' ? apiKey : apiKey && request.headers['dd-application-key'] === options.appKey;
 }
 
 function decodeSegment(segment: string): string {
@@ -232,8 +273,10 @@ function validateOptions(options: LocalDatadogOptions): void {
  * Served (paths and methods of the client's `AWSIntegrationApi`, operation ids of Datadog's v2 spec):
  * `GET /api/v2/integration/aws/accounts[?aws_account_id=]` (ListAWSAccounts), `POST …/accounts` (CreateAWSAccount), `DELETE …/accounts/{id}` (DeleteAWSAccount),
  * `PATCH …/accounts/{aws_account_config_id}` (UpdateAWSAccount), `POST …/generate_new_external_id`
- * (CreateNewAWSExternalID), and without keys `GET …/iam_permissions/standard` and `GET …/iam_permissions/resource_collection`
- * (the product's snapshots of Datadog's lists): the operations the product calls.
+ * (CreateNewAWSExternalID), without keys `GET …/iam_permissions/standard` and `GET …/iam_permissions/resource_collection`
+ * (the product's snapshots of Datadog's lists), and with the API key alone v1 `POST /api/v1/events` (CreateEvent: body
+ * checked against the client's `EventCreateRequest`, `text` at most 4000 characters, answered 202 and recorded, see
+ * `events()`): the operations the product calls.
  *
  * Answers: 403 without the right `DD-API-KEY` and `DD-APPLICATION-KEY`; 400 "Invalid Parameter" for a body the
  * client's models or Datadog's rules reject (detail names the field path), for a config id that is not a UUID, or
@@ -267,7 +310,8 @@ export async function startLocalDatadog(options: LocalDatadogOptions): Promise<L
   validateOptions(options);
   const now = options.now ?? Date.now;
   const store = new AccountStore(options.site ?? 'datadoghq.com', now, options.accounts ?? []);
-  const table = routes(store);
+  const events: DatadogEventRecord[] = [];
+  const table = routes(store, events, now);
   const recorded: RecordedRequest[] = [];
   const limiter = new RateLimiter(now, options.rateLimit, options.rateLimitByGroup);
 
@@ -296,7 +340,7 @@ export async function startLocalDatadog(options: LocalDatadogOptions): Promise<L
         if (injected === 429 || injected >= 500) headers = { ...headers, 'x-ratelimit-reset': '0' };
         throw injectedFault(injected);
       }
-      if (match.route.auth && !authorised(request, options)) throw forbidden();
+      if (!authorised(request, options, match.route.auth)) throw forbidden();
       const reply = match.route.handle({
         params: match.found.slice(1).map(decodeSegment),
         query: url.searchParams,
@@ -336,6 +380,7 @@ export async function startLocalDatadog(options: LocalDatadogOptions): Promise<L
     url: `http://127.0.0.1:${port}`,
     accounts: () => store.list(),
     requests: () => recorded.map((entry) => ({ ...entry, query: { ...entry.query } })),
+    events: () => events.map((event) => ({ ...event, tags: [...event.tags] })),
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));

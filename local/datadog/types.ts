@@ -64,7 +64,25 @@ export type DatadogOperation =
   | 'DeleteAWSAccount'
   | 'CreateNewAWSExternalID'
   | 'GetAWSIntegrationIAMPermissionsStandard'
-  | 'GetAWSIntegrationIAMPermissionsResourceCollection';
+  | 'GetAWSIntegrationIAMPermissionsResourceCollection'
+  | 'CreateEvent';
+
+/**
+ * An event the stand-in accepted (`POST /api/v1/events`), in the API's field names, as Datadog's `EventCreateResponse`
+ * returns it (`event`), with the id it was given.
+ */
+export interface DatadogEventRecord {
+  id: number;
+  title: string;
+  text: string;
+  tags: string[];
+  alert_type?: string;
+  priority?: string;
+  aggregation_key?: string;
+  source_type_name?: string;
+  /** POSIX seconds: the body's `date_happened`, else the server's time of receipt. */
+  date_happened: number;
+}
 
 /**
  * One request the stand-in answered. Carries no header values and no body, so no API key, application key or
@@ -122,6 +140,8 @@ export interface LocalDatadogServer {
   accounts(): DatadogAccountRecord[];
   /** Requests answered so far, oldest first (copies). */
   requests(): RecordedRequest[];
+  /** Events accepted so far, oldest first (copies). */
+  events(): DatadogEventRecord[];
   /** Stops listening and drops open connections. */
   close(): Promise<void>;
 }

@@ -35,9 +35,12 @@ import { AWSResourcesConfig } from '@datadog/datadog-api-client/dist/packages/da
 import { AWSTracesConfig } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/AWSTracesConfig';
 import { XRayServicesIncludeAll } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/XRayServicesIncludeAll';
 import { XRayServicesIncludeOnly } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/XRayServicesIncludeOnly';
+import * as EventAlertType from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v1/models/EventAlertType';
+import { EventCreateRequest } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v1/models/EventCreateRequest';
+import * as EventPriority from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v1/models/EventPriority';
 
 /** Root model names of the bodies the stand-in accepts. */
-export type RequestModel = 'AWSAccountCreateRequest' | 'AWSAccountUpdateRequest';
+export type RequestModel = 'AWSAccountCreateRequest' | 'AWSAccountUpdateRequest' | 'EventCreateRequest';
 
 interface ModelClass {
   readonly attributeTypeMap: AttributeTypeMap;
@@ -68,6 +71,8 @@ const MODELS: Readonly<Record<string, ModelClass>> = {
   AWSTracesConfig,
   XRayServicesIncludeAll,
   XRayServicesIncludeOnly,
+  // v1 (`POST /api/v1/events`, `ObjectSerializer.serialize(body, "EventCreateRequest")` in the client's EventsApi.js).
+  EventCreateRequest,
 };
 
 /** The string constants an enum module of the client exports (e.g. `AWS`, `AWS_CN`, `AWS_US_GOV`). */
@@ -78,6 +83,8 @@ function enumValues(module: object): string[] {
 const ENUMS: Readonly<Record<string, readonly string[]>> = {
   AWSAccountPartition: enumValues(AWSAccountPartition),
   AWSAccountType: enumValues(AWSAccountType),
+  EventAlertType: enumValues(EventAlertType),
+  EventPriority: enumValues(EventPriority),
 };
 
 /**

@@ -1,14 +1,17 @@
 /**
  * The one shape of every onboarding function: a plain async function (called directly by tests) wrapped with
- * middy for the Lambda runtime, with the Lambda context in the logs, the input parsed (Powertools Parser) and errors
- * classified.
+ * middy for the Lambda runtime, with the Lambda context in the logs, the input parsed (Powertools Parser), errors
+ * classified, and the metrics the function stored flushed as EMF when it ends, failed or not (Powertools Metrics'
+ * `logMetrics`).
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { parser } from '@aws-lambda-powertools/parser/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { z } from 'zod';
 import { logger } from '../logger';
+import { metrics } from '../observability/metrics';
 import { classifyErrors } from './classify-errors';
 
 /** Reads `target.accountId` or `accountId` from a step input, for error messages. */
@@ -27,6 +30,7 @@ function accountIdOf(event: unknown): string | undefined {
 export function onboardingHandler<TResult>(step: string, fn: (event: unknown) => Promise<TResult>) {
   return middy<unknown, TResult, Error, Context>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics))
     .use(classifyErrors({ step, accountIdOf }))
     .handler((event) => fn(event));
 }
@@ -48,6 +52,7 @@ export function stepHandler<TSchema extends z.ZodType, TResult>(
   return (
     middy<unknown, TResult, Error, Context>()
       .use(injectLambdaContext(logger, { resetKeys: true }))
+      .use(logMetrics(metrics))
       .use(classifyErrors({ step, accountIdOf }))
       // Typed for the raw event Lambda hands in: the parsed input reaches `fn` only.
       .use(parser({ schema }) as MiddlewareObj<unknown, TResult, Error, Context>)

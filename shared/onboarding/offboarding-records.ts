@@ -3,6 +3,7 @@
  * §4, `shared/aws/account-records.ts`): the part of that module's interface the offboarding steps use, so that the
  * steps take it as an argument and tests can hand them a table of their own.
  */
+import { emitOffboarded } from '../observability/metrics';
 
 /** The fields of an account's record offboarding trusts. */
 export interface OffboardingRecord {
@@ -36,4 +37,5 @@ export async function recordOffboarded(records: OffboardingRecords, accountId: s
     { state: 'offboarded', lastOffboardedAt: now.toISOString() },
     { releaseLeaseOf: executionArn },
   );
+  emitOffboarded();
 }

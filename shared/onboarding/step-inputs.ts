@@ -93,6 +93,25 @@ export const registerAccountInputSchema = z.object({
 /** ARN of this execution (`$$.Execution.Id`), the holder of the account's lease. */
 const executionArn = z.string().regex(/^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:execution:[^:\s]+:[^:\s]+$/, 'must be an execution ARN');
 
+/**
+ * The execution's own input (`$$.Execution.Input`), as far as the record steps report it: the lifecycle event's time
+ * (`trigger.time`, for the time to onboard) and the account's OU (`context`). ResolveTarget validated it in full;
+ * absent for steps invoked outside an execution.
+ */
+const executionInputFacts = z
+  .object({
+    trigger: z
+      .object({ time: z.string().max(256) })
+      .loose()
+      .optional(),
+    context: z
+      .object({ organizationalUnitId: z.string().max(256).optional(), organizationalUnitName: z.string().max(256).optional() })
+      .loose()
+      .optional(),
+  })
+  .loose()
+  .optional();
+
 /** Input of RecordOnboarding: what the execution did, from its state (`$.registration`, `$.datadog`, `$.accessKey`, `$.validation`). */
 export const recordOnboardingInputSchema = z.object({
   target: targetSchema,
@@ -113,6 +132,7 @@ export const recordOnboardingInputSchema = z.object({
     .loose(),
   keySecretArn: keySecretArn.nullable(),
   validation: validationProgress,
+  executionInput: executionInputFacts,
 });
 
 /** Input of RecordFailure: the error the execution caught (`$.error`, as Step Functions gives it: `{Error, Cause}`). */
@@ -120,6 +140,7 @@ export const recordFailureInputSchema = z.object({
   target: targetSchema,
   executionArn,
   error: z.object({ Error: z.string(), Cause: z.string().optional() }).loose(),
+  executionInput: executionInputFacts,
 });
 
 /** `$.offboard`, from ResolveTarget: why the account is offboarded, and whether it is known to be unreachable. */

@@ -1,8 +1,11 @@
 /**
  * The RecordFailure step: on the failure path of an onboarding, records the account's state `failed` with the
- * execution's error and cause, and releases the account's lease. The execution then fails with its own error.
+ * execution's error and cause, and releases the account's lease; then reports it: the failed-onboarding metric (per
+ * error name) and, when on, a Datadog event. The execution then fails with its own error.
  */
 import { updateAccountRecord, type AccountRecord } from '../aws/account-records';
+import { emitFailed } from '../observability/metrics';
+import { sendLifecycleEvent } from '../observability/datadog-events';
 import type { RecordFailureInput } from '../onboarding/step-inputs';
 
 /** Longest cause kept, characters: a cause names the account, the step and the remedy; more is a stack trace. */
@@ -24,7 +27,8 @@ export function causeMessage(cause: string | undefined): string {
 }
 
 /**
- * Records the failed onboarding and releases the lease this execution holds (another holder's is left).
+ * Records the failed onboarding and releases the lease this execution holds (another holder's is left), then emits
+ * the failure metric and posts its Datadog event (best effort, see `sendLifecycleEvent`).
  *
  * @returns the record as written.
  * @throws the SDK's errors; the state machine then fails the execution with its own error all the same.
@@ -37,14 +41,30 @@ export function causeMessage(cause: string | undefined): string {
  */
 export async function recordFailure(input: RecordFailureInput): Promise<AccountRecord> {
   const { target, error } = input;
-  return updateAccountRecord(
+  const cause = causeMessage(error.Cause);
+  const record = await updateAccountRecord(
     target.accountId,
     {
       partition: target.partition,
       authType: target.authType,
       state: 'failed',
-      lastError: { error: error.Error, cause: causeMessage(error.Cause) },
+      lastError: { error: error.Error, cause },
     },
     { releaseLeaseOf: input.executionArn },
   );
+  emitFailed(error.Error);
+  const where = input.executionInput?.context;
+  await sendLifecycleEvent(
+    {
+      outcome: 'failed',
+      accountId: target.accountId,
+      partition: target.partition,
+      organizationalUnitId: where?.organizationalUnitId,
+      organizationalUnitName: where?.organizationalUnitName,
+      errorName: error.Error,
+      cause,
+    },
+    target.datadogSite,
+  );
+  return record;
 }

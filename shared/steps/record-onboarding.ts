@@ -1,10 +1,13 @@
 /**
  * The RecordOnboarding step: once the account is registered, records what this execution did to it in the accounts
  * table (state `onboarded`, who created the Datadog registration, how Datadog reaches the account, the permission
- * list the policy was built from, when) and releases the account's lease, in one write.
+ * list the policy was built from, when) and releases the account's lease, in one write; then reports it: metrics
+ * (accounts onboarded, validation attempts, time to onboard) and, when on, a Datadog event.
  */
 import { policyHashOf } from '../reconciliation/policy-hash';
 import { getAccountRecord, updateAccountRecord, type AccountRecord } from '../aws/account-records';
+import { emitOnboarded, secondsSince } from '../observability/metrics';
+import { sendLifecycleEvent } from '../observability/datadog-events';
 import type { RecordOnboardingInput } from '../onboarding/step-inputs';
 
 /**
@@ -22,7 +25,9 @@ export function originOf(
 }
 
 /**
- * Records the onboarded account and releases the lease this execution holds (another holder's is left).
+ * Records the onboarded account and releases the lease this execution holds (another holder's is left), then emits
+ * its metrics (time to onboard: from the lifecycle event's `trigger.time` to `now`) and posts its Datadog event (best
+ * effort, see `sendLifecycleEvent`).
  *
  * @param now - the time of the record; default now.
  * @returns the record as written.
@@ -39,7 +44,7 @@ export async function recordOnboarding(input: RecordOnboardingInput, now = new D
   const existing = await getAccountRecord(target.accountId);
   const at = now.toISOString();
   const byRole = target.authType === 'role';
-  return updateAccountRecord(
+  const record = await updateAccountRecord(
     target.accountId,
     {
       partition: target.partition,
@@ -57,4 +62,20 @@ export async function recordOnboarding(input: RecordOnboardingInput, now = new D
     },
     { releaseLeaseOf: input.executionArn },
   );
+  emitOnboarded({
+    validationAttempts: input.validation.attempts,
+    timeToOnboardSeconds: secondsSince(input.executionInput?.trigger?.time, now),
+  });
+  const where = input.executionInput?.context;
+  await sendLifecycleEvent(
+    {
+      outcome: 'onboarded',
+      accountId: target.accountId,
+      partition: target.partition,
+      organizationalUnitId: where?.organizationalUnitId,
+      organizationalUnitName: where?.organizationalUnitName,
+    },
+    target.datadogSite,
+  );
+  return record;
 }

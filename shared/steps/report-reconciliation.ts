@@ -3,6 +3,7 @@
  * the report to `reports/<execution name>.json` and outputs the counts and failed accounts (the state machine fails
  * the execution, and so raises the alarm, when an account failed).
  */
+import { emitReconciliation, emitRepaired } from '../observability/metrics';
 import { z } from 'zod';
 import type { ReportReconciliationInput } from '../onboarding/step-inputs';
 import {
@@ -61,6 +62,12 @@ export async function reportReconciliationStep(
   }
   results.sort((a, b) => a.accountId.localeCompare(b.accountId));
   const report = reconciliationReport(results, input.plan.dryRun);
+  if (!report.dryRun) {
+    // The fleet's reconciliation on the dashboard: accounts per action, and each account a repair converged.
+    emitReconciliation(report.counts);
+    const repaired = report.outcomes.repair?.onboarded ?? 0;
+    for (let index = 0; index < repaired; index += 1) emitRepaired();
+  }
   const location = { bucket: input.plan.bucket, key: input.plan.reportKey };
   await dependencies.putObject(
     location.bucket,

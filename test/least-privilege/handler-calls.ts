@@ -303,10 +303,12 @@ export function expectedCalls(environment: CallEnvironment): Record<string, Expe
       ),
     ],
     RecordOnboardingFunction: [
+      { ...readKeys, purpose: 'read the Datadog keys to post the onboarding event (shared/observability/datadog-events.ts)' },
       accountsTable('dynamodb:GetItem', 'read whether this application created the registration (shared/steps/record-onboarding.ts)'),
       accountsTable('dynamodb:UpdateItem', 'write the record and release the lease (shared/steps/record-onboarding.ts)'),
     ],
     RecordFailureFunction: [
+      { ...readKeys, purpose: 'read the Datadog keys to post the failure event (shared/observability/datadog-events.ts)' },
       accountsTable('dynamodb:UpdateItem', 'write the failure and release the lease (shared/steps/record-failure.ts)'),
     ],
     PlanReconciliationFunction: [

@@ -211,6 +211,9 @@ describe('Command: npm start, what it prints', () => {
     expect(stdout).toContain('execution request-car-examplegovcloudrequestid333\n  → DescribeAccountRequest');
     expect(stdout).toContain('execution onboard-333344445555: account 333344445555 (aws)\n  → ResolveTarget');
     expect(stdout).toContain('execution onboard-777788889999: account 777788889999 (aws-us-gov)\n  → ResolveTarget');
-    expect(stdout).toMatch(/\nmutating calls: iam \d+, secretsmanager \d+, datadog \d+, dynamodb \d+\n$/);
+    // Then the metrics the functions emitted and the Datadog events, one line each: the two onboardings'.
+    expect(stdout).toMatch(
+      /\nmutating calls: iam \d+, secretsmanager \d+, datadog \d+, dynamodb \d+\nmetrics: (.*AccountsOnboarded 1.*){2}\nDatadog events: onboarded, onboarded\n$/,
+    );
   });
 });

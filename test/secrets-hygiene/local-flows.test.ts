@@ -4,7 +4,7 @@
  * keys secret and in the request headers to Datadog, and nowhere else.
  */
 import { restoreQuietLogs } from '../support/verbose-logs';
-import { startLocalDatadog, type LocalDatadogServer } from '../../local/datadog/server';
+import { startLocalDatadog, type DatadogEventRecord, type LocalDatadogServer } from '../../local/datadog/server';
 import { runLocally, type LocalRunOptions, type LocalRunSummary } from '../../local/run';
 import { AwsSandbox } from '../../local/sandbox';
 import { logger } from '../../shared/logger';
@@ -22,12 +22,15 @@ interface Observed {
   output: string;
   requests: unknown[];
   registrations: unknown[];
+  /** The Datadog events the flow posted (the record steps'). */
+  events: DatadogEventRecord[];
 }
 
 /** Runs one flow against `datadog` with the canary keys, capturing everything it produced. */
 async function runFlow(datadog: LocalDatadogServer, options: Partial<LocalRunOptions> & { input: unknown }): Promise<Observed> {
   const progress: unknown[] = [];
   const before = datadog.requests().length;
+  const eventsBefore = datadog.events().length;
   const { value, error, output } = await captureOutput(() =>
     runLocally({
       datadogUrl: datadog.url,
@@ -37,7 +40,15 @@ async function runFlow(datadog: LocalDatadogServer, options: Partial<LocalRunOpt
       ...options,
     }),
   );
-  return { summary: value, error, progress, output, requests: datadog.requests().slice(before), registrations: datadog.accounts() };
+  return {
+    summary: value,
+    error,
+    progress,
+    output,
+    requests: datadog.requests().slice(before),
+    registrations: datadog.accounts(),
+    events: datadog.events().slice(eventsBefore),
+  };
 }
 
 /** Where a canary showed up, by channel; empty when nothing leaked. */
@@ -48,6 +59,7 @@ function leaks(observed: Observed): Record<string, string[]> {
     'stdout, stderr and console': canariesIn(observed.output),
     'Datadog server requests': canariesInValue(observed.requests),
     'Datadog registrations': canariesInValue(observed.registrations),
+    'Datadog events': canariesInValue(observed.events),
     error: observed.error === undefined ? [] : canariesInValue(observed.error),
   };
   return Object.fromEntries(Object.entries(found).filter(([, forms]) => forms.length > 0));
@@ -138,6 +150,11 @@ describe('Secrets hygiene: local flows', () => {
     expect(observed.progress.length).toBeGreaterThan(10);
     // ...and nothing anyone can read holds them.
     expect(leaks(observed)).toEqual({});
+    // The onboarding's Datadog event tells the account and outcome only: no key, and not the external ID either.
+    expect(observed.events.map((event) => event.tags.find((tag) => tag.startsWith('outcome:')))).toEqual(['outcome:onboarded']);
+    const externalId = observed.summary?.datadog?.externalId;
+    expect(externalId).toBeTruthy();
+    expect(JSON.stringify(observed.events)).not.toContain(String(externalId));
   });
 
   it('keeps the keys out of a failure where Datadog refuses them (403)', async () => {
@@ -172,7 +189,8 @@ describe('Secrets hygiene: local flows', () => {
     expect(observed.summary?.outcome).toBe('failed');
     expect(observed.summary?.reason).toMatch(/^MemberAccountAccessError: /);
     expect(answered(observed)).toContain('ListAWSAccounts 200');
-    // ...and nowhere else.
+    // ...and nowhere else, not in the failure's Datadog event either.
+    expect(observed.events.map((event) => event.alert_type)).toEqual(['error']);
     expect(leaks(observed)).toEqual({});
   });
 

@@ -513,6 +513,8 @@ describe('State machine: onboarding.asl.json', () => {
         datadog: expect.objectContaining({ accountConfigId: 'cfg-1', action: 'created' }),
         keySecretArn: null,
         validation: expect.objectContaining({ assumable: true, attempts: 1 }),
+        // The execution's own input: the lifecycle event's time and the OU, for the metrics and the Datadog event.
+        executionInput: { accountId: '444455556666' },
       },
     ]);
     // The record's result is not the execution's: its output is the summary as before.
@@ -545,6 +547,7 @@ describe('State machine: onboarding.asl.json', () => {
         target,
         executionArn: 'arn:aws:states:us-east-1:111122223333:execution:test-onboarding:replay',
         error: { Error: error.error, Cause: error.cause },
+        executionInput: { accountId: '444455556666' },
       },
     ]);
   });
