@@ -58,6 +58,7 @@ describe('Module: shared/config.ts', () => {
     expect(checked.sort()).toEqual([
       'ACCESS_KEY_SECRET_PREFIX',
       'CHINA_REGION',
+      'DATADOG_EVENTS',
       'GOVCLOUD_REGION',
       'OFFBOARDING_MODE',
       'OFFBOARD_ADOPTED_REGISTRATIONS',
