@@ -281,6 +281,15 @@ async function measure(
   }
 }
 
+/** Why a run failed: the execution's own failure, or the first failed accounts' reasons. */
+function printFailure(summary: LocalReconcileSummary, print: (line: string) => void): void {
+  if (summary.outcome === 'reconciled') return;
+  if (summary.reason) print(`         failed: ${summary.reason.slice(0, 300)}`);
+  const failed = summary.accounts.filter((account) => account.outcome === 'failed');
+  for (const account of failed.slice(0, 3)) print(`         ${account.accountId} ${account.action} failed: ${account.reason}`);
+  if (failed.length > 3) print(`         … and ${failed.length - 3} more failed accounts`);
+}
+
 /**
  * Measures the three scenarios on one simulated organization of `accounts`, printing each row as it ends.
  *
@@ -299,12 +308,15 @@ export async function measureOrganization(
   const backfill = await measure(accounts, 'backfill', sandbox, { datadogAccounts: [], accountRecords: [] }, rateLimit);
   rows.push(backfill.row);
   print(formatRow(backfill.row));
+  printFailure(backfill.summary, print);
   const converged = await measure(accounts, 'converged', sandbox, backfill.summary, rateLimit);
   rows.push(converged.row);
   print(formatRow(converged.row));
+  printFailure(converged.summary, print);
   const drifted = await measure(accounts, 'drifted', sandbox, driftFleet(sandbox, accounts, converged.summary), rateLimit);
   rows.push(drifted.row);
   print(formatRow(drifted.row));
+  printFailure(drifted.summary, print);
   return rows;
 }
 
