@@ -89,10 +89,18 @@ describe('Function: judgeGoals', () => {
       ['backfill of 10000 within 1.2× ', false],
       ['converged fleet of 1000: 0 mut', false],
       ['converged fleet of 10000: 0 mu', false],
-      ['each 1,000-account run within ', false],
+      ['each 1,000-account run finishe', false],
     ]);
     expect(verdicts[4].measured).toBe('slowest drifted 300.5 s');
     expect(formatGoals(verdicts).every((line) => line.startsWith('NOT met'))).toBe(true);
+  });
+
+  it('does not count a failed 1,000-account run as finished in time', () => {
+    const [, , wall] = judgeGoals([
+      row({ outcome: 'failed', wallSeconds: 90 }),
+      row({ scenario: 'converged', mutatingCalls: 0, datadogRequests: 2 }),
+    ]);
+    expect(wall).toMatchObject({ met: false, measured: 'slowest converged 100.0 s; backfill failed' });
   });
 });
 
@@ -100,14 +108,20 @@ describe('Function: parseReconciliationOptions', () => {
   it('takes --accounts sizes, default 1,000 and 10,000', () => {
     expect(parseReconciliationOptions([])).toEqual({ sizes: [1000, 10000] });
     expect(parseReconciliationOptions(['--accounts', '1000', '--accounts', '20'])).toEqual({ sizes: [1000, 20] });
+    expect(parseReconciliationOptions(['--accounts', '20', '--max-concurrency', '100'])).toEqual({ sizes: [20], maxConcurrency: 100 });
   });
 
-  it.each([[['--accounts', '0']], [['--accounts', '1e3']], [['--accounts', 'many']], [['--sizes', '3']], [['1000']]])(
-    'refuses %j in one line',
-    (args) => {
-      expect(() => parseReconciliationOptions(args)).toThrow(/^reconciliation: [^\n]+$/);
-    },
-  );
+  it.each([
+    [['--accounts', '0']],
+    [['--accounts', '1e3']],
+    [['--accounts', 'many']],
+    [['--sizes', '3']],
+    [['1000']],
+    [['--max-concurrency', '0']],
+    [['--max-concurrency', 'x']],
+  ])('refuses %j in one line', (args) => {
+    expect(() => parseReconciliationOptions(args)).toThrow(/^reconciliation: [^\n]+$/);
+  });
 });
 
 describe('Function: measureOrganization', () => {
