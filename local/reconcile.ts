@@ -6,6 +6,7 @@
  */
 import type { DatadogAccountRecord, LocalDatadogServer } from './datadog/server';
 import type { RateLimit } from './datadog/rate-limit';
+import type { RecordedRequest } from './datadog/types';
 import { deployLocally } from './deployment';
 import { dynamoDbCallsSoFar } from './dynamodb';
 import { ExecutionScheduler } from './execution-scheduler';
@@ -46,12 +47,24 @@ export interface LocalReconcileSummary {
   /** The reconciliation execution's own failure, when it failed before reporting (e.g. the plan could not be made). */
   reason?: string;
   calls: { mutating: Record<string, number>; reads: Record<string, number> };
-  datadogRequests: { total: number; throttled: number };
+  /** Requests the embedded Datadog received; `byOperation` splits them per OpenAPI operation (what rate limits group). */
+  datadogRequests: { total: number; throttled: number; byOperation: Record<string, { total: number; throttled: number }> };
   /** Virtual time the reconciliation took, seconds. */
   virtualSeconds: number;
   datadogAccounts: DatadogAccountRecord[];
   accountRecords: Record<string, unknown>[];
   sandbox?: SandboxDump;
+}
+
+/** Requests and 429s per operation. */
+function countByOperation(requests: RecordedRequest[]): Record<string, { total: number; throttled: number }> {
+  const counts: Record<string, { total: number; throttled: number }> = {};
+  for (const request of requests) {
+    const count = (counts[request.operation] ??= { total: 0, throttled: 0 });
+    count.total += 1;
+    if (request.status === 429) count.throttled += 1;
+  }
+  return counts;
 }
 
 /** The sandbox is shown in the summary for organizations up to this size (else only with `dump`). */
@@ -137,7 +150,11 @@ export async function reconcileLocally(options: LocalReconcileOptions = {}): Pro
           datadog: requests.filter((request) => request.method === 'GET').length,
         },
       },
-      datadogRequests: { total: requests.length, throttled: requests.filter((request) => request.status === 429).length },
+      datadogRequests: {
+        total: requests.length,
+        throttled: requests.filter((request) => request.status === 429).length,
+        byOperation: countByOperation(requests),
+      },
       virtualSeconds: (sandbox.clock.now() - startMs) / 1000,
       datadogAccounts: deployment.datadogAccounts(),
       accountRecords: await deployment.accountRecords(),

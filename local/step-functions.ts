@@ -179,9 +179,18 @@ function isDistributedMap(state: StateDefinition): boolean {
 const TASK_FIELDS = ['Comment', 'InputPath', 'OutputPath', 'ResultPath', 'ResultSelector', 'Retry', 'Catch', 'Next', 'End'];
 
 /**
+ * The `TimeoutSeconds` given to a Task state that has none, and to the Task a Wait or a Distributed Map becomes: the
+ * longest real timer Node.js arms (2^31 − 1 ms). Step Functions puts no time-out on a Task without `TimeoutSeconds`
+ * ("Using timeouts to avoid stuck Step Functions workflow executions", Step Functions developer guide), nor on a Wait
+ * or a Map state; `aws-local-stepfunctions` would give each 60 real seconds, which a reconciliation of a thousand
+ * accounts outlasts.
+ */
+export const NO_TIME_OUT_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+
+/**
  * The definition `aws-local-stepfunctions` runs: Wait states and Distributed Map states become Task states (same
  * input and output processing) whose local handlers sleep on the scheduler or run the map; the library has no
- * virtual-time Wait and no Distributed Map.
+ * virtual-time Wait and no Distributed Map. A Task with no time-out gets none ({@link NO_TIME_OUT_SECONDS}).
  */
 function runnableDefinition(definition: Record<string, unknown>, partition: string): Record<string, unknown> {
   const states = definition.States as Record<string, StateDefinition> | undefined;
@@ -192,7 +201,18 @@ function runnableDefinition(definition: Record<string, unknown>, partition: stri
       if (kind) {
         const fields = Object.fromEntries(TASK_FIELDS.filter((field) => state[field] !== undefined).map((field) => [field, state[field]]));
         // A placeholder the library accepts as a Task resource; the state's local handler does the work.
-        return [name, { Type: 'Task', Resource: `arn:${partition}:lambda:us-east-1:000000000000:function:local-${kind}`, ...fields }];
+        return [
+          name,
+          {
+            Type: 'Task',
+            Resource: `arn:${partition}:lambda:us-east-1:000000000000:function:local-${kind}`,
+            TimeoutSeconds: NO_TIME_OUT_SECONDS,
+            ...fields,
+          },
+        ];
+      }
+      if (state.Type === 'Task' && state.TimeoutSeconds === undefined && state.TimeoutSecondsPath === undefined) {
+        return [name, { ...state, TimeoutSeconds: NO_TIME_OUT_SECONDS }];
       }
       for (const key of ['ItemProcessor', 'Iterator'] as const) {
         const processor = state[key];

@@ -3,9 +3,10 @@
  *
  * A section is one entry of {@link SECTIONS}: add one there to add it to the bench.
  *
- * Usage: `npm run bench [-- SECTION...]`
+ * Usage: `npm run bench [-- SECTION... [--OPTION...]]` (options, from the first `--`, go to the one section named).
  */
 import { coldStartSection } from './bench/cold-start';
+import { reconciliationSection } from './bench/reconciliation';
 import type { BenchSection } from './bench/section';
 import { validationSection } from './bench/validation';
 
@@ -13,12 +14,20 @@ import { validationSection } from './bench/validation';
 const SECTIONS: Record<string, BenchSection> = {
   'cold-start': coldStartSection,
   validation: validationSection,
+  reconciliation: reconciliationSection,
 };
 
-async function main(names: string[]): Promise<number> {
-  if (names.includes('--help')) {
+async function main(argv: string[]): Promise<number> {
+  if (argv.includes('--help')) {
     for (const [name, section] of Object.entries(SECTIONS)) console.log(`${name.padEnd(12)} ${section.description}`);
     return 0;
+  }
+  const firstOption = argv.findIndex((arg) => arg.startsWith('--'));
+  const names = firstOption === -1 ? argv : argv.slice(0, firstOption);
+  const options = firstOption === -1 ? [] : argv.slice(firstOption);
+  if (options.length > 0 && names.length !== 1) {
+    console.error(`bench: options (${options[0]}) need exactly one section named before them`);
+    return 2;
   }
   const unknown = names.find((name) => !(name in SECTIONS));
   if (unknown !== undefined) {
@@ -28,7 +37,7 @@ async function main(names: string[]): Promise<number> {
   for (const name of names.length > 0 ? names : Object.keys(SECTIONS)) {
     console.log(`== ${name}`);
     try {
-      await SECTIONS[name].run((line) => console.log(line));
+      await SECTIONS[name].run((line) => console.log(line), options);
     } catch (error) {
       console.error(`bench: ${name}: ${(error as Error).message}`);
       return 1;

@@ -5,7 +5,8 @@ export interface BenchSection {
   /**
    * Runs the measurement and prints its table.
    *
-   * @throws Error with a one-line message when the measurement cannot run (e.g. bundles missing).
+   * @param args - the options after the section's name (`npm run bench -- reconciliation --accounts 1000`).
+   * @throws Error with a one-line message when the measurement cannot run (e.g. bundles missing) or an option is wrong.
    */
-  run(print: (line: string) => void): Promise<void> | void;
+  run(print: (line: string) => void, args?: string[]): Promise<void> | void;
 }

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { newSandboxFor, runLocally } from '../../local/run';
+import { NO_TIME_OUT_SECONDS } from '../../local/step-functions';
 import { sampleEvent } from '../helpers';
 
 /**
@@ -12,11 +13,13 @@ import { sampleEvent } from '../helpers';
  * the definition): cleared when the state ends, they never wait. Any other real timer of a second or more would be a
  * real wait.
  */
-const TIME_OUT_TIMERS = new Set(
-  [...readFileSync(path.join(__dirname, '../../statemachine/onboarding.asl.json'), 'utf8').matchAll(/"TimeoutSeconds": (\d+)/g)].map(
+const TIME_OUT_TIMERS = new Set([
+  ...[...readFileSync(path.join(__dirname, '../../statemachine/onboarding.asl.json'), 'utf8').matchAll(/"TimeoutSeconds": (\d+)/g)].map(
     ([, seconds]) => Number(seconds) * 1000,
   ),
-);
+  // A state with no time-out (a Wait run as a Task, a Task without TimeoutSeconds) arms the longest timer, never fired.
+  NO_TIME_OUT_SECONDS * 1000,
+]);
 
 /** Runs the sample with that limit; the run's virtual seconds and the real timers of 1 s or more it set (time-outs aside). */
 async function throttledRun(file: string, datadogRateLimit?: { requests: number; seconds: number }) {
