@@ -122,7 +122,7 @@ export async function reconcileLocally(options: LocalReconcileOptions = {}): Pro
       options.onProgress ?? (() => undefined),
       reconciliations,
       {
-        scheduler: new ExecutionScheduler(sandbox.clock),
+        scheduler,
         machines,
         asStateMachineRole: (call) => sandbox.asPrincipal(stateMachineRole, call),
       },
