@@ -225,7 +225,8 @@ if (require.main === module) {
     cwd: process.env.INIT_CWD || process.cwd(),
     env: process.env,
   }).then(
-    (code) => process.exit(code),
+    // Exit once stdout has flushed: to a pipe (`| jq`) it is written asynchronously, and exiting at once cut it at 64 KiB.
+    (code) => process.stdout.write('', () => process.exit(code)),
     // main reports every error itself; this is the last resort should it not.
     (error: unknown) => {
       process.stderr.write(`npm start: ${String(error)}\n`);

@@ -97,7 +97,8 @@ async function main(argv: string[], cwd: string): Promise<number> {
 }
 
 main(process.argv.slice(2), process.env.INIT_CWD || process.cwd()).then(
-  (code) => process.exit(code),
+  // Exit once stdout has flushed: to a pipe it is written asynchronously, and exiting at once could cut it short.
+  (code) => process.stdout.write('', () => process.exit(code)),
   (error: Error) => {
     const usage = error instanceof UsageError || error instanceof StateFileError;
     process.stderr.write(`npm run rotate: ${usage ? error.message : `${error.name}: ${printable(String(error.message))}`}\n`);

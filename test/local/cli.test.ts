@@ -12,6 +12,29 @@ import { ROOT, runCli, runCliHere as startHere } from '../helpers';
 const start = (...args: string[]) => startHere(args);
 
 describe('Command: npm start, as a process', () => {
+  it('prints the whole JSON document of a reconciliation, over 64 KiB, on stdout', async () => {
+    // Prepare: a small organization; the summary carries every account's sandbox, well over 64 KiB.
+    const org = path.join(mkdtempSync(path.join(tmpdir(), 'onboarding-reconcile-')), 'org.json');
+    writeFileSync(
+      org,
+      JSON.stringify({
+        managementAccountId: '123412341234',
+        accounts: [
+          { id: '210987654321', name: 'payments-prod', state: 'ACTIVE' },
+          { id: '210987654322', name: 'payments-dev', state: 'ACTIVE' },
+        ],
+      }),
+    );
+
+    // Act
+    const { code, stdout } = await runCli(['reconcile', '--org', org, '--json']);
+
+    // Assess
+    expect(code).toBe(0);
+    expect(stdout.length).toBeGreaterThan(65_536);
+    expect(JSON.parse(stdout)).toMatchObject({ outcome: 'reconciled', counts: { onboard: 2, failed: 0 } });
+  });
+
   // Spawned: what the shell sees is the subject (the exit code, and stdout holding one JSON document and nothing else).
   it('prints exactly one JSON document with --json, progress on stderr, and exits 0 when onboarded', async () => {
     const { code, stdout, stderr } = await runCli(['events/organizations-create-account-result.json', '--json']);
