@@ -9,7 +9,7 @@
  * the stack in the same process has its own table.
  */
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, ScanCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { pickEnv, readEnv } from '../config';
 import { TransientError } from '../errors';
 import type { Partition } from '../partitions';
@@ -210,22 +210,14 @@ export async function acquireLease(accountId: string, holder: string, seconds: n
  * if (!lease.acquired && (await executionHasEnded(lease.holder))) await takeOverLease('444455556666', executionArn, lease.holder, 18300);
  * ```
  */
-export async function takeOverLease(accountId: string, holder: string, endedHolder: string, seconds: number): Promise<boolean> {
-  try {
-    await documents.send(
-      new UpdateCommand({
-        TableName: tableName(),
-        Key: { accountId },
-        UpdateExpression: 'SET leaseHolder = :me, leaseExpiresAt = :expires',
-        ConditionExpression: 'leaseHolder = :ended',
-        ExpressionAttributeValues: { ':me': holder, ':ended': endedHolder, ':expires': nowSeconds() + seconds },
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
-    throw error;
-  }
+export function takeOverLease(accountId: string, holder: string, endedHolder: string, seconds: number): Promise<boolean> {
+  return updatedUnlessConditionFails({
+    TableName: tableName(),
+    Key: { accountId },
+    UpdateExpression: 'SET leaseHolder = :me, leaseExpiresAt = :expires',
+    ConditionExpression: 'leaseHolder = :ended',
+    ExpressionAttributeValues: { ':me': holder, ':ended': endedHolder, ':expires': nowSeconds() + seconds },
+  });
 }
 
 /**
@@ -236,18 +228,28 @@ export async function takeOverLease(accountId: string, holder: string, endedHold
  * @throws the SDK's errors other than ConditionalCheckFailedException.
  */
 export async function releaseLease(accountId: string, holder: string): Promise<void> {
+  await updatedUnlessConditionFails({
+    TableName: tableName(),
+    Key: { accountId },
+    UpdateExpression: 'REMOVE leaseHolder, leaseExpiresAt',
+    ConditionExpression: 'leaseHolder = :me',
+    ExpressionAttributeValues: { ':me': holder },
+  });
+}
+
+/**
+ * One conditional UpdateItem of the lease.
+ *
+ * @returns `true` when it was made, `false` when its condition did not hold (ConditionalCheckFailedException).
+ * @throws the SDK's other errors.
+ */
+async function updatedUnlessConditionFails(update: UpdateCommandInput): Promise<boolean> {
   try {
-    await documents.send(
-      new UpdateCommand({
-        TableName: tableName(),
-        Key: { accountId },
-        UpdateExpression: 'REMOVE leaseHolder, leaseExpiresAt',
-        ConditionExpression: 'leaseHolder = :me',
-        ExpressionAttributeValues: { ':me': holder },
-      }),
-    );
+    await documents.send(new UpdateCommand(update));
+    return true;
   } catch (error) {
-    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    if (error instanceof ConditionalCheckFailedException) return false;
+    throw error;
   }
 }
 
