@@ -90,7 +90,6 @@ export class AwsSandbox {
   /** Environment variables install() changed, with their previous values (undefined: was unset). */
   private envSaved: [string, string | undefined][] = [];
   private readonly principals = new AsyncLocalStorage<string>();
-  private queue: Promise<unknown> = Promise.resolve();
 
   /**
    * @throws Error when `managementAccountId` is not 12 digits or `propagationSeconds` is negative.
@@ -577,8 +576,9 @@ export class AwsSandbox {
 
   /**
    * Runs `fn` with `principalArn` as the identity of calls whose credentials the sandbox did not issue (e.g. a
-   * Lambda function's execution role). Calls to `asPrincipal` run one after another, never interleaved; an
-   * `asPrincipal` inside another runs at once, with the inner principal.
+   * Lambda function's execution role), for `fn` and all it starts (`AsyncLocalStorage`). Calls may overlap, as
+   * concurrent Lambda invocations do; each sees its own principal, and one inside another the inner one. They are
+   * never queued behind each other: an invocation parked on virtual time (a 429's wait) would block the rest.
    *
    * @param principalArn - an assumed-role session ARN, a role ARN (acts as its session named `AwsSandbox`), a
    *   user ARN or an account root ARN. If it names a sandbox role or user, that entity's attached policies are
@@ -588,13 +588,7 @@ export class AwsSandbox {
    */
   asPrincipal<T>(principalArn: string, fn: () => Promise<T>): Promise<T> {
     principalCaller(this.state, principalArn);
-    if (this.principals.getStore() !== undefined) return this.principals.run(principalArn, fn);
-    const result = this.queue.then(() => this.principals.run(principalArn, fn));
-    this.queue = result.then(
-      () => undefined,
-      () => undefined,
-    );
-    return result;
+    return this.principals.run(principalArn, fn);
   }
 
   /** What exists in each account, with parsed documents and no secret values or secret keys. */

@@ -81,4 +81,22 @@ describe('Function: reconcileLocally', () => {
     expect(again.calls.mutating).toMatchObject({ iam: 0, sts: 0, organizations: 0, secretsmanager: 0, datadog: 0, dynamodb: 0 });
     expect(again.datadogRequests.total).toBeLessThanOrEqual(3);
   }, 300_000);
+
+  it('slows down and fails no account when Datadog answers 429 to executions running side by side', async () => {
+    // Prepare: one request per 10 s per endpoint group, for three onboardings at once.
+    const sandbox = new AwsSandbox({ managementAccountId: MANAGEMENT });
+    const ids = ['210987654331', '210987654332', '210987654333'];
+    const org = parseOrgFile({ managementAccountId: MANAGEMENT, accounts: ids.map((id) => ({ id, name: `a-${id}`, state: 'ACTIVE' })) });
+    applyOrgFile(sandbox, org, { managementAccountId: MANAGEMENT, defaultAccessRoleName: 'OrganizationAccountAccessRole' });
+
+    // Act
+    const summary = await reconcileLocally({ sandbox, datadogRateLimit: { requests: 1, seconds: 10 } });
+
+    // Assess: every account onboarded; the 429s cost virtual time (each group allows one request per window), no account.
+    expect(summary.outcome).toBe('reconciled');
+    expect(summary.counts).toMatchObject({ onboard: 3, failed: 0 });
+    expect(summary.datadogAccounts.map((account) => account.attributes.aws_account_id).sort()).toEqual(ids);
+    expect(summary.datadogRequests.throttled).toBeGreaterThan(0);
+    expect(summary.virtualSeconds).toBeGreaterThanOrEqual(30);
+  }, 120_000);
 });

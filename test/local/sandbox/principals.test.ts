@@ -31,16 +31,20 @@ describe('Class: AwsSandbox', () => {
       expect(identity.Arn).toBe(`arn:aws:sts::${MANAGEMENT}:assumed-role/Fn/AwsSandbox`);
     });
 
-    it('runs concurrent asPrincipal calls one after another, and a nested one at once', async () => {
-      // Prepare
+    it('runs concurrent asPrincipal calls side by side, each with its own principal, and a nested one with the inner principal', async () => {
+      // Prepare: a waits for b to have run (as an invocation parked on a 429 waits for others): queued calls would never end.
       const events: string[] = [];
+      let bDone!: () => void;
+      const bHasRun = new Promise<void>((resolve) => (bDone = resolve));
       const run = (name: string, arn: string) =>
         sandbox.asPrincipal(arn, async () => {
           events.push(`${name} start`);
           const outer = await whoAmI();
+          if (name === 'a') await bHasRun;
           const inner = name === 'a' ? await sandbox.asPrincipal(`arn:aws:iam::${MANAGEMENT}:root`, whoAmI) : undefined;
           const again = await whoAmI();
           events.push(`${name} end`);
+          if (name === 'b') bDone();
           return [outer.Arn, inner?.Arn, again.Arn];
         });
 
@@ -48,9 +52,9 @@ describe('Class: AwsSandbox', () => {
       const [a, b] = await Promise.all([run('a', LAMBDA), run('b', `arn:aws:sts::${MANAGEMENT}:assumed-role/Other/x`)]);
 
       // Assess
-      expect(events).toEqual(['a start', 'a end', 'b start', 'b end']);
+      expect(events).toEqual(['a start', 'b start', 'b end', 'a end']);
       expect(a).toEqual([LAMBDA, `arn:aws:iam::${MANAGEMENT}:root`, LAMBDA]);
-      expect(b?.[0]).toBe(`arn:aws:sts::${MANAGEMENT}:assumed-role/Other/x`);
+      expect(b).toEqual([`arn:aws:sts::${MANAGEMENT}:assumed-role/Other/x`, undefined, `arn:aws:sts::${MANAGEMENT}:assumed-role/Other/x`]);
     });
 
     it('keeps running later calls after one fails', async () => {
