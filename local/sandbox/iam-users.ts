@@ -22,6 +22,7 @@ import { attachPolicy, checkName, checkPath, detachPolicy, iamPage, mergeTags, r
 import { findPolicy, findUser, userArnOf } from './iam-entities';
 import { iamError } from './errors';
 import { newAccessKeyId, newSecretAccessKey, newUniqueId } from './ids';
+import { noteAccessKey } from './identity';
 import type { CallContext, Operation } from './operations';
 import { callerAccount, operation, requestTagContext, requireAllowed, resourceTagContext, tagList, tagRecord } from './operations';
 import type { AccountState, UserState } from './state';
@@ -160,6 +161,7 @@ export const userOperations: Operation[] = [
       effectiveMs: call.nowMs + call.core.state.propagationSeconds * 1000,
     };
     user.accessKeys.push(key);
+    noteAccessKey(call.core.state, account.accountId, user.userName, key.accessKeyId);
     return {
       AccessKey: {
         UserName: user.userName,

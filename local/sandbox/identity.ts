@@ -13,7 +13,7 @@ import type { CredentialProblem } from './errors';
 import { SandboxSetupError } from './errors';
 import { stableIdFor } from './ids';
 import { assumedRoleArnOf, findAccount, findRole, findUser, roleArnOf, userArnOf } from './iam-entities';
-import type { SandboxState, SessionState } from './state';
+import type { AccountState, SandboxState, SessionState, UserState } from './state';
 
 /** The identity of one call. */
 export interface Caller {
@@ -148,6 +148,47 @@ export function principalCaller(state: SandboxState, principalArn: string): Call
   throw new SandboxSetupError(`asPrincipal: unsupported principal ARN ${principalArn}`);
 }
 
+/** A user access key with the user and account that hold it. */
+interface AccessKeyHolder {
+  account: AccountState;
+  user: UserState;
+  key: UserState['accessKeys'][number];
+}
+
+/**
+ * Which account and user hold each user access key, per state, built on first use: resolving a caller must not scan
+ * every account's users on every call (a reconciliation of 10,000 accounts makes hundreds of thousands of calls). Keys
+ * created later are added with {@link noteAccessKey}; a deleted key or user is caught by checking the entry on use.
+ */
+const keyHolders = new WeakMap<SandboxState, Map<string, { accountId: string; userName: string }>>();
+
+function keyHoldersOf(state: SandboxState): Map<string, { accountId: string; userName: string }> {
+  let index = keyHolders.get(state);
+  if (!index) {
+    index = new Map();
+    for (const account of Object.values(state.accounts)) {
+      for (const user of Object.values(account.users)) {
+        for (const key of user.accessKeys) index.set(key.accessKeyId, { accountId: account.accountId, userName: user.userName });
+      }
+    }
+    keyHolders.set(state, index);
+  }
+  return index;
+}
+
+/** Records a user access key just created in `state`, for {@link resolveCaller}. */
+export function noteAccessKey(state: SandboxState, accountId: string, userName: string, accessKeyId: string): void {
+  keyHolders.get(state)?.set(accessKeyId, { accountId, userName });
+}
+
+function accessKeyHolder(state: SandboxState, accessKeyId: string): AccessKeyHolder | undefined {
+  const entry = keyHoldersOf(state).get(accessKeyId);
+  const account = entry && Object.hasOwn(state.accounts, entry.accountId) ? state.accounts[entry.accountId] : undefined;
+  const user = account && Object.values(account.users).find((candidate) => candidate.userName === entry?.userName);
+  const key = user?.accessKeys.find((candidate) => candidate.accessKeyId === accessKeyId);
+  return account && user && key ? { account, user, key } : undefined;
+}
+
 /**
  * Identifies the caller of one call.
  *
@@ -173,31 +214,29 @@ export function resolveCaller(
       if (nowMs >= session.expiresMs) return { ok: false, problem: 'expired' };
       return { ok: true, caller: sessionCaller(state, session) };
     }
-    for (const account of Object.values(state.accounts)) {
-      for (const user of Object.values(account.users)) {
-        const key = user.accessKeys.find((candidate) => candidate.accessKeyId === keyId);
-        if (!key) continue;
-        if (credentials.secretAccessKey !== key.secretAccessKey) return { ok: false, problem: 'signature' };
-        // A long-term key signs without a session token; an inactive or not yet propagated key is refused.
-        if (credentials.sessionToken || key.status !== 'Active' || nowMs < key.effectiveMs) {
-          return { ok: false, problem: 'invalid' };
-        }
-        const userArn = userArnOf(account.partition, account.accountId, user);
-        return {
-          ok: true,
-          caller: {
-            arn: userArn,
-            accountId: account.accountId,
-            partition: account.partition,
-            principalArn: userArn,
-            principalType: 'User',
-            userId: user.userId,
-            user: { accountId: account.accountId, userName: user.userName },
-            evaluatePolicies: true,
-            source: 'access-key',
-          },
-        };
+    const holder = accessKeyHolder(state, keyId);
+    if (holder) {
+      const { account, user, key } = holder;
+      if (credentials.secretAccessKey !== key.secretAccessKey) return { ok: false, problem: 'signature' };
+      // A long-term key signs without a session token; an inactive or not yet propagated key is refused.
+      if (credentials.sessionToken || key.status !== 'Active' || nowMs < key.effectiveMs) {
+        return { ok: false, problem: 'invalid' };
       }
+      const userArn = userArnOf(account.partition, account.accountId, user);
+      return {
+        ok: true,
+        caller: {
+          arn: userArn,
+          accountId: account.accountId,
+          partition: account.partition,
+          principalArn: userArn,
+          principalType: 'User',
+          userId: user.userId,
+          user: { accountId: account.accountId, userName: user.userName },
+          evaluatePolicies: true,
+          source: 'access-key',
+        },
+      };
     }
     if (state.revokedAccessKeyIds.includes(keyId)) return { ok: false, problem: 'invalid' };
   }

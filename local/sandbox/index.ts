@@ -30,9 +30,10 @@ import { VirtualClock } from './clock';
 import type { SandboxDump } from './dump';
 import { dumpState } from './dump';
 import { findAccount, findPolicy, findRole, findUser, policyArnOf, roleArnOf, userArnOf } from './iam-entities';
-import { principalCaller } from './identity';
+import { noteAccessKey, principalCaller } from './identity';
 import { newAccessKeyId, newOrganizationId, newSecretAccessKey, newUniqueId, newUuid } from './ids';
 import { installMocks, type CallHooks } from './mock-wiring';
+import { forgetOrganizationIndex } from './organizations';
 import { checkPolicyDocument } from './policy-documents';
 import type { PolicyKind } from './policy-documents';
 import { secretArnOf } from './secrets-manager';
@@ -169,6 +170,7 @@ export class AwsSandbox {
   ): void {
     if (!/^\d{12}$/.test(accountId)) throw new Error(`AwsSandbox.addAccount: account id must be 12 digits, got ${accountId}`);
     if (findAccount(this.state, accountId)) throw new Error(`AwsSandbox.addAccount: account ${accountId} already exists`);
+    forgetOrganizationIndex(this.state);
     setEntry(
       this.state.accounts,
       accountId,
@@ -397,6 +399,7 @@ export class AwsSandbox {
       effectiveMs: nowMs,
     };
     user.accessKeys.push(key);
+    noteAccessKey(this.state, accountId, user.userName, key.accessKeyId);
     return { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey };
   }
 

@@ -93,8 +93,50 @@ function requireManagement(call: CallContext): void {
   }
 }
 
-function organizationMembers(state: SandboxState): AccountState[] {
-  return Object.values(state.accounts).filter((account) => account.partition === state.partition && account.left !== true);
+function isOrganizationMemberOf(state: SandboxState, account: AccountState | undefined): account is AccountState {
+  return account !== undefined && account.partition === state.partition && account.left !== true;
+}
+
+/** The member account with that id, if any: looked up, not searched (an organization has up to 10,000 accounts). */
+function organizationMember(state: SandboxState, accountId: string): AccountState | undefined {
+  const account = Object.hasOwn(state.accounts, accountId) ? state.accounts[accountId] : undefined;
+  return isOrganizationMemberOf(state, account) ? account : undefined;
+}
+
+/**
+ * The member accounts under each parent, per state, sorted by id, built on first use: listing the tree page by page
+ * must not scan every account on every page (10,000 accounts, 20 a page). A state gets a new index when it is
+ * replaced (`applyOrganization` places accounts in a copy); {@link forgetOrganizationIndex} drops it when accounts
+ * are added to the same state.
+ */
+const membersByParent = new WeakMap<SandboxState, Map<string, AccountState[]>>();
+
+/** Drops the index of `state`'s members by parent: call when accounts are added to the state. */
+export function forgetOrganizationIndex(state: SandboxState): void {
+  membersByParent.delete(state);
+}
+
+function membersUnder(state: SandboxState, parentId: string): AccountState[] {
+  let index = membersByParent.get(state);
+  if (!index) {
+    index = new Map();
+    const root = rootIdOf(state);
+    for (const account of Object.values(state.accounts)) {
+      if (!isOrganizationMemberOf(state, account)) continue;
+      const parent = account.parentId ?? root;
+      const members = index.get(parent) ?? [];
+      members.push(account);
+      index.set(parent, members);
+    }
+    for (const members of index.values()) members.sort((a, b) => byId(a.accountId, b.accountId));
+    membersByParent.set(state, index);
+  }
+  return index.get(parentId) ?? [];
+}
+
+/** Ascending by id: ids are ASCII digits and letters, compared as strings (no locale rules, which are slow at scale). */
+function byId(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** The Organizations operations. */
@@ -107,7 +149,7 @@ export const organizationsOperations: Operation[] = [
       throw organizationsError('InvalidInputException', 'You provided a value that does not match the required pattern.');
     }
     await requireAllowed(call, { resourceArn: accountArn(state, accountId) });
-    const account = organizationMembers(state).find((candidate) => candidate.accountId === accountId);
+    const account = organizationMember(state, accountId);
     if (!account) throw organizationsError('AccountNotFoundException', "You specified an account that doesn't exist.");
     return { Account: accountOutput(state, account) };
   }),
@@ -182,11 +224,10 @@ export const organizationsOperations: Operation[] = [
     if (!CHILD_ID.test(childId)) throw invalidInput();
     await requireAllowed(call, { resourceArn: '*' });
     const root = rootIdOf(state);
+    const member = childId.startsWith('ou-') ? undefined : organizationMember(state, childId);
     const parentId = childId.startsWith('ou-')
       ? state.organizationalUnits.find((unit) => unit.id === childId)?.parentId
-      : organizationMembers(state)
-          .filter((account) => account.accountId === childId)
-          .map((account) => account.parentId ?? root)[0];
+      : member && (member.parentId ?? root);
     if (!parentId) {
       throw organizationsError(
         'ChildNotFoundException',
@@ -206,7 +247,7 @@ export const organizationsOperations: Operation[] = [
     const parentId = input.ParentId ?? '';
     requireParent(state, parentId);
     await requireAllowed(call, { resourceArn: '*' });
-    const units = state.organizationalUnits.filter((unit) => unit.parentId === parentId).sort((a, b) => a.id.localeCompare(b.id));
+    const units = state.organizationalUnits.filter((unit) => unit.parentId === parentId).sort((a, b) => byId(a.id, b.id));
     const { page, next } = treePage(units, input);
     return {
       OrganizationalUnits: page.map((unit) => ({ Id: unit.id, Arn: unitArn(state, unit.id), Name: unit.name })),
@@ -220,11 +261,7 @@ export const organizationsOperations: Operation[] = [
     const parentId = input.ParentId ?? '';
     requireParent(state, parentId);
     await requireAllowed(call, { resourceArn: '*' });
-    const root = rootIdOf(state);
-    const accounts = organizationMembers(state)
-      .filter((account) => (account.parentId ?? root) === parentId)
-      .sort((a, b) => a.accountId.localeCompare(b.accountId));
-    const { page, next } = treePage(accounts, input);
+    const { page, next } = treePage(membersUnder(state, parentId), input);
     return { Accounts: page.map((account) => accountOutput(state, account)), ...(next ? { NextToken: next } : {}) };
   }),
 ];
