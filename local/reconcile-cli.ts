@@ -1,21 +1,26 @@
 /**
- * `npm start -- reconcile [--state FILE] [--dry-run] [--account-id ID]… [--json] [--dump]`: one reconciliation of the
- * local organization (the state file's, else a new one), its summary on stdout, the state saved back.
+ * `npm start -- reconcile [--org FILE] [--state FILE] [--settings FILE] [--parameter KEY=VALUE]… [--dry-run]
+ * [--account-id ID]… [--json] [--dump]`: one reconciliation of the local organization (the state file's, else a new
+ * one) with the stack parameters and settings given, its summary on stdout, the state saved back.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { printable } from './cli-options';
+import { printable, stackParameterOverrides } from './cli-options';
 import { applyOrgFile, datadogAccountsOf, OrgFileError, parseOrgFile } from './org-file';
 import { reconcileLocally, type LocalReconcileSummary } from './reconcile';
 import { AwsSandbox } from './sandbox';
+import { readSettingsFile } from './settings-file';
+import { InvalidInputError } from '../shared/errors';
+import type { SettingsDocument } from '../shared/settings/schema';
 import { stackParameters } from './deployment';
 import { loadTemplate } from './template';
 import { checkStateWritable, loadState, saveState, StateFileError } from './state-file';
 import { lockStateFile } from './state-lock';
 
 /** The help of the subcommand. */
-export const RECONCILE_USAGE = `usage: npm start -- reconcile [--org FILE] [--state FILE] [--dry-run] [--account-id ID]… [--json] [--dump]
+export const RECONCILE_USAGE = `usage: npm start -- reconcile [--org FILE] [--state FILE] [--settings FILE] [--parameter KEY=VALUE]…
+                             [--dry-run] [--account-id ID]… [--json] [--dump]
 
 Reconciles every account of the local organization with the local Datadog, as the ReconcileOrganization state machine
 does (plan, Distributed Map through the onboarding state machine, report).
@@ -23,6 +28,9 @@ does (plan, Distributed Map through the onboarding state machine, report).
 options:
   --org FILE         the organization, applied to the sandbox (and to --state) first (see npm start -- --help)
   --state FILE       the saved state to reconcile and save back (default: a new, empty organization)
+  --settings FILE    the Datadog settings document to apply (YAML or JSON) instead of the shipped one
+  --parameter K=V    a stack parameter of template.yaml, as sam deploy --parameter-overrides gives it (repeatable),
+                     e.g. --parameter ExcludeAccounts=210987654321 or --parameter ReconcileMaxConcurrency=10
   --dry-run          the plan only: nothing is changed anywhere
   --account-id ID    only this account (repeatable)
   --json             print one JSON document on stdout
@@ -35,12 +43,24 @@ export class ReconcileUsageError extends Error {}
 /** The parsed command line of the subcommand. */
 export type ReconcileCliOptions =
   | { help: true }
-  | { help: false; stateFile?: string; orgFile?: string; dryRun: boolean; accountIds?: string[]; json: boolean; dump: boolean };
+  | {
+      help: false;
+      stateFile?: string;
+      orgFile?: string;
+      /** The `--settings` file, absolute. */
+      settingsFile?: string;
+      /** Stack parameter overrides (`--parameter`), checked against template.yaml. */
+      parameters: Record<string, string>;
+      dryRun: boolean;
+      accountIds?: string[];
+      json: boolean;
+      dump: boolean;
+    };
 
 /**
  * Parses the arguments after `reconcile`.
  *
- * @throws ReconcileUsageError naming the bad argument.
+ * @throws ReconcileUsageError naming the bad argument; UsageError (local/cli-options.ts) for a refused `--parameter`.
  */
 export function parseReconcileCommandLine(argv: string[], cwd: string): ReconcileCliOptions {
   let parsed;
@@ -51,6 +71,8 @@ export function parseReconcileCommandLine(argv: string[], cwd: string): Reconcil
       options: {
         state: { type: 'string' },
         org: { type: 'string' },
+        settings: { type: 'string' },
+        parameter: { type: 'string', multiple: true },
         'dry-run': { type: 'boolean', default: false },
         'account-id': { type: 'string', multiple: true },
         json: { type: 'boolean', default: false },
@@ -71,6 +93,8 @@ export function parseReconcileCommandLine(argv: string[], cwd: string): Reconcil
     help: false,
     ...(parsed.values.state ? { stateFile: path.resolve(cwd, parsed.values.state) } : {}),
     ...(parsed.values.org ? { orgFile: path.resolve(cwd, parsed.values.org) } : {}),
+    ...(parsed.values.settings ? { settingsFile: path.resolve(cwd, parsed.values.settings) } : {}),
+    parameters: stackParameterOverrides(parsed.values.parameter ?? []),
     dryRun: parsed.values['dry-run'],
     ...(accountIds ? { accountIds } : {}),
     json: parsed.values.json,
@@ -91,6 +115,22 @@ function readOrg(file: string) {
       throw new ReconcileUsageError(`--org ${file}: ${printable(error.message)}`);
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new ReconcileUsageError(`--org ${file}: no such file`);
     throw error;
+  }
+}
+
+/**
+ * Reads and checks a `--settings` file (YAML or JSON), as `npm start` does for an event.
+ *
+ * @throws ReconcileUsageError naming the file and the first problem.
+ */
+function readSettings(file: string): SettingsDocument {
+  try {
+    return readSettingsFile(file);
+  } catch (error) {
+    if (error instanceof InvalidInputError) throw new ReconcileUsageError(`--settings ${file}: ${printable(error.message, 300)}`);
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new ReconcileUsageError(`--settings ${file}: no such file`);
+    throw new ReconcileUsageError(`--settings ${file}: cannot read it (${printable(code ?? (error as Error).message)})`);
   }
 }
 
@@ -130,19 +170,21 @@ export async function reconcileCommand(
     io.stdout(`${RECONCILE_USAGE}\n`);
     return 0;
   }
+  // Checked before the state is locked or loaded: a refused file changes nothing.
+  const settingsDocument = options.settingsFile ? readSettings(options.settingsFile) : undefined;
+  const org = options.orgFile ? readOrg(options.orgFile) : undefined;
   if (options.stateFile) checkStateWritable(options.stateFile);
   const release = options.stateFile ? lockStateFile(options.stateFile) : undefined;
   try {
     const state = options.stateFile ? loadState(options.stateFile) : {};
     let sandbox = state.sandbox;
     let datadogAccounts = state.datadogAccounts;
-    if (options.orgFile) {
-      const org = readOrg(options.orgFile);
+    if (org && options.orgFile) {
       sandbox ??= new AwsSandbox({ managementAccountId: org.managementAccountId });
       try {
         applyOrgFile(sandbox, org, {
           managementAccountId: sandbox.managementAccountId,
-          defaultAccessRoleName: stackParameters(loadTemplate())('MemberAccessRoleName'),
+          defaultAccessRoleName: stackParameters(loadTemplate(), options.parameters)('MemberAccessRoleName'),
         });
       } catch (error) {
         if (error instanceof OrgFileError) throw new ReconcileUsageError(`--org ${options.orgFile}: ${printable(error.message)}`);
@@ -154,6 +196,8 @@ export async function reconcileCommand(
       sandbox,
       datadogAccounts,
       accountRecords: state.accountRecords,
+      parameters: options.parameters,
+      ...(settingsDocument ? { settingsDocument } : {}),
       dryRun: options.dryRun,
       accountIds: options.accountIds,
       dump: options.dump,

@@ -15,6 +15,7 @@ import { AwsSandbox, type SandboxDump } from './sandbox';
 import { LocalExecutions, LocalStateMachines, runExecution, type ProgressListener } from './step-functions';
 import { loadDefinition, loadTemplate } from './template';
 import type { AccountResult, ReconciliationReport } from '../shared/reconciliation/report';
+import type { SettingsDocument } from '../shared/settings/schema';
 
 /** Options of a local reconciliation. */
 export interface LocalReconcileOptions {
@@ -30,6 +31,8 @@ export interface LocalReconcileOptions {
   accountRecords?: Record<string, unknown>[];
   /** Stack parameters over the template's defaults (e.g. `ReconcileMaxConcurrency`). */
   parameters?: Record<string, string>;
+  /** A settings document (already checked) for the functions instead of the shipped one (`--settings`). */
+  settingsDocument?: SettingsDocument;
   /** The embedded Datadog's rate limit; default its own. */
   datadogRateLimit?: RateLimit;
   /** Show the sandbox in the summary also above {@link SANDBOX_SHOWN_UP_TO} accounts. */
@@ -92,6 +95,7 @@ export async function reconcileLocally(options: LocalReconcileOptions = {}): Pro
     names,
     template,
     parameters: options.parameters,
+    ...(options.settingsDocument ? { settingsDocument: options.settingsDocument } : {}),
     datadogAccounts: options.datadogAccounts,
     accountRecords: options.accountRecords,
     datadogRateLimit: options.datadogRateLimit,
