@@ -35,6 +35,11 @@ export interface LocalReconcileOptions {
   settingsDocument?: SettingsDocument;
   /** The embedded Datadog's rate limit; default its own. */
   datadogRateLimit?: RateLimit;
+  /**
+   * Give SAM's implicit execution roles the template's policies, so the sandbox refuses a function's call the template
+   * does not allow (the least-privilege proof's recorded reconciliation); default off, as for `npm start`.
+   */
+  enforceFunctionPolicies?: boolean;
   /** Show the sandbox in the summary also above {@link SANDBOX_SHOWN_UP_TO} accounts. */
   dump?: boolean;
   onProgress?: ProgressListener;
@@ -100,6 +105,7 @@ export async function reconcileLocally(options: LocalReconcileOptions = {}): Pro
     accountRecords: options.accountRecords,
     datadogRateLimit: options.datadogRateLimit,
     logLevel: options.logLevel,
+    enforceFunctionPolicies: options.enforceFunctionPolicies,
   });
   const live: { datadog?: LocalDatadogServer } = { datadog: deployment.datadog };
   const { functions, resolution } = deployment;

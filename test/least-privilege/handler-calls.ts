@@ -36,6 +36,13 @@ export interface ExpectedCall {
    * function on the caller's behalf, so no recorded run sees it.
    */
   forRotateSecret?: boolean;
+  /**
+   * Made by Step Functions itself, with the state machine's role, for a feature of its definition the local engine
+   * runs in-process without the call (following a `startExecution.sync:2` execution, a Distributed Map's child
+   * executions, a ResultWriter's multipart upload), so no recorded run sees it: state-machine-integrations.test.ts
+   * derives each such entry from the definition and the Step Functions developer guide instead.
+   */
+  byStepFunctionsService?: boolean;
 }
 
 /** A call a function must not be able to make. */
@@ -321,7 +328,8 @@ export function expectedCalls(environment: CallEnvironment): Record<string, Expe
       accountsTable('dynamodb:Scan', 'read every record for the plan (shared/aws/account-records.ts listAccountRecords)'),
       reconciliationObject('s3:PutObject', 'plans', 'write the plan the Distributed Map reads (shared/steps/plan-reconciliation.ts)'),
     ],
-    DetectDriftFunction: reachMember,
+    // Accounts of the stack's own partition only (the plan skips the others): no partition credentials.
+    DetectDriftFunction: reachMember.filter((call) => call !== readPartitionCredentials),
     ReportReconciliationFunction: [
       reconciliationObject('s3:GetObject', 'results', "read the map run's ResultWriter files (shared/steps/report-reconciliation.ts)"),
       reconciliationObject('s3:PutObject', 'reports', 'write the report (shared/steps/report-reconciliation.ts)'),
@@ -341,26 +349,32 @@ export function expectedCalls(environment: CallEnvironment): Record<string, Expe
         action,
         resource: `arn:${p}:states:${region}:${accountId}:execution:${stackName}-onboarding:*`,
         purpose: 'startExecution.sync:2 follows the execution it started, and stops it when the map run stops',
+        byStepFunctionsService: true,
       })),
       ...['events:PutTargets', 'events:PutRule', 'events:DescribeRule'].map((action) => ({
         action,
         resource: `arn:${p}:events:${region}:${accountId}:rule/StepFunctionsGetEventsForStepFunctionsExecutionRule`,
         purpose: 'the managed rule through which Step Functions learns that a .sync execution ended',
+        byStepFunctionsService: true,
       })),
       {
         action: 'states:StartExecution',
         resource: `arn:${p}:states:${region}:${accountId}:stateMachine:${stackName}-reconcile`,
         purpose: 'the Distributed Map starts its child executions of this state machine',
+        byStepFunctionsService: true,
       },
       ...['states:DescribeExecution', 'states:StopExecution'].map((action) => ({
         action,
         resource: `arn:${p}:states:${region}:${accountId}:execution:${stackName}-reconcile/*`,
         purpose: 'the Distributed Map follows (and stops) its child executions',
+        byStepFunctionsService: true,
       })),
       reconciliationObject('s3:GetObject', 'plans', 'the ItemReader reads the plan'),
-      ...['s3:PutObject', 's3:GetObject', 's3:ListMultipartUploadParts', 's3:AbortMultipartUpload'].map((action) =>
-        reconciliationObject(action, 'results', 'the ResultWriter writes the map run results'),
-      ),
+      reconciliationObject('s3:PutObject', 'results', 'the ResultWriter writes the map run results'),
+      ...['s3:GetObject', 's3:ListMultipartUploadParts', 's3:AbortMultipartUpload'].map((action) => ({
+        ...reconciliationObject(action, 'results', 'the ResultWriter writes the map run results in a multipart upload'),
+        byStepFunctionsService: true,
+      })),
     ],
     OnboardingStateMachine: [
       {

@@ -11,8 +11,10 @@
  * credentials of that partition), the access-key path (a commercial Datadog site: GovCloud and China accounts, a key
  * deleted out of band and replaced on replay, an unreachable account), and, for a commercial stack, a
  * CreateGovCloudAccount request followed to the onboarding of both its accounts, and the rotation of stored access
- * keys by the rotation function (a GovCloud account and a China account). What only a stack of one partition
- * can do is listed in {@link notMadeIn}, and checked to be made by the other.
+ * keys by the rotation function (a GovCloud account and a China account), and the reconciliation of an organization
+ * (test/support/recorded-reconciliation.ts: a backfill adopting a foreign registration, a converged run, drift, a closed
+ * account offboarded, an unreachable account, a dry run). What only a stack of one partition can do is listed in
+ * {@link notMadeIn}, and checked to be made by the other.
  */
 import {
   SIMULATED_PARTITIONS,
@@ -22,6 +24,7 @@ import {
   type SimulatedPartition,
 } from '../support/simulated-deployment';
 import type { AttributedCall, Delivery, RecordedOnboarding } from '../support/recorded-run';
+import type { RecordedReconciliation } from '../support/recorded-reconciliation';
 import { loadDefinition, loadTemplate } from '../../local/template';
 import { authTypeFor } from '../../shared/datadog-sites';
 import type { Partition } from '../../shared/partitions';
@@ -42,6 +45,7 @@ const OTHER_PARTITION: Record<SimulatedPartition, SimulatedPartition> = { aws: '
 const DATADOG_USER_NAME = String(template.Parameters.DatadogUserName.Default);
 const CONTROL_TOWER_ROLE = String(template.Parameters.ControlTowerAccessRoleName.Default);
 const MEMBER_ACCESS_ROLE = String(template.Parameters.MemberAccessRoleName.Default);
+const DATADOG_ROLE_NAME = String(template.Parameters.DatadogRoleName.Default);
 
 /** A sample lifecycle event as EventBridge delivers it in a region of the partition. */
 function lifecycleEvent(file: string, partition: SimulatedPartition): Delivery {
@@ -61,7 +65,16 @@ function replay(
 }
 
 type Scenario =
-  'lifecycle' | 'scope' | 'replays' | 'unreachable' | 'otherPartitionRole' | 'accessKeys' | 'accountRequest' | 'rotation' | 'offboarding';
+  | 'lifecycle'
+  | 'scope'
+  | 'replays'
+  | 'unreachable'
+  | 'otherPartitionRole'
+  | 'accessKeys'
+  | 'accountRequest'
+  | 'rotation'
+  | 'offboarding'
+  | 'reconciliation';
 
 /** A rotation of the account's key secret, as Secrets Manager runs it. */
 function rotation(accountId: string): Delivery {
@@ -82,16 +95,61 @@ const REQUESTED = { commercial: '333344445555', govCloud: '666677778888' };
 async function recordScenarios(partition: SimulatedPartition): Promise<Record<Scenario, RecordedOnboarding>> {
   let scenarios: Record<Scenario, RecordedOnboarding> | undefined;
   await jest.isolateModulesAsync(async () => {
-    scenarios = await recordScenariosOnce(partition, await import('../support/recorded-run'));
+    scenarios = {
+      ...(await recordScenariosOnce(partition, await import('../support/recorded-run'))),
+      reconciliation: await recordReconciliationScenario(partition, await import('../support/recorded-reconciliation')),
+    };
   });
   if (!scenarios) throw new Error(`no scenario of partition ${partition} was recorded`);
   return scenarios;
 }
 
+/** The accounts of the reconciliation scenario. */
+const RECONCILED = { created: '313131313131', adopted: '323232323232', controlTower: '333333333333', unreachable: '343434343434' };
+
+/**
+ * An organization reconciled four times: a backfill (one account's registration someone else made is adopted, a
+ * Control Tower account is reached through its only role), the converged fleet (DetectDrift reads every account), then
+ * after one account closed, another's integration policy was detached and a third's access role stopped trusting the
+ * stack (offboard, repair, an account DetectDrift cannot reach), and a dry run.
+ */
+function recordReconciliationScenario(
+  partition: SimulatedPartition,
+  { recordReconciliation, integrationPolicyDetached, accessRoleDistrusted }: typeof import('../support/recorded-reconciliation'),
+): Promise<RecordedReconciliation> {
+  const workloads = 'ou-ab12-31313131';
+  return recordReconciliation({
+    partition,
+    organization: {
+      organizationalUnits: [{ id: workloads, name: 'Workloads', parentId: 'r-ab12' }],
+      accounts: [
+        { id: RECONCILED.created, name: 'created', parentId: workloads },
+        { id: RECONCILED.adopted, name: 'adopted', parentId: workloads },
+        { id: RECONCILED.controlTower, name: 'control-tower', accessRoleName: CONTROL_TOWER_ROLE },
+        { id: RECONCILED.unreachable, name: 'unreachable' },
+      ],
+      datadogAccounts: [{ aws_account_id: RECONCILED.adopted, aws_partition: partition, auth_config: { role_name: DATADOG_ROLE_NAME } }],
+    },
+    steps: [
+      { reconcile: 'backfill' },
+      { reconcile: 'converged' },
+      { change: `${RECONCILED.created} is closed`, apply: (sandbox) => sandbox.setAccountState(RECONCILED.created, 'CLOSED') },
+      integrationPolicyDetached(
+        { accountId: RECONCILED.controlTower, partition, accessRole: CONTROL_TOWER_ROLE },
+        DATADOG_ROLE_NAME,
+        String(template.Parameters.DatadogPolicyName.Default),
+      ),
+      accessRoleDistrusted({ accountId: RECONCILED.unreachable, partition, accessRole: MEMBER_ACCESS_ROLE }),
+      { reconcile: 'drifted' },
+      { reconcile: 'dry run', dryRun: true },
+    ],
+  });
+}
+
 async function recordScenariosOnce(
   partition: SimulatedPartition,
   { recordOnboarding, accessKeysDeleted, leaseLeftByStoppedExecution }: typeof import('../support/recorded-run'),
-): Promise<Record<Scenario, RecordedOnboarding>> {
+): Promise<Omit<Record<Scenario, RecordedOnboarding>, 'reconciliation'>> {
   const controlTower = lifecycleEvent('control-tower-create-managed-account.json', partition);
   const organizations = lifecycleEvent('organizations-create-account-result.json', partition);
   // A Control Tower account, its event delivered twice while onboarding and once more afterwards.
@@ -265,18 +323,6 @@ function untabledCalls(calls: AttributedCall[], table: Record<string, ExpectedCa
  * a function's own-role calls, the state machine's function invocations and the executions it started itself. Each
  * run is checked against its own deployment's table (the keys secret has a random suffix in each run).
  */
-/**
- * The reconciliation's roles: the recorded scenarios are onboardings, which never run them. Their tables are checked
- * against the template's policies by simulation.test.ts, and their calls by test/local/reconcile.test.ts runs; a
- * recorded reconciliation scenario is still to be added here.
- */
-const NOT_RECORDED = new Set([
-  'PlanReconciliationFunction',
-  'DetectDriftFunction',
-  'ReportReconciliationFunction',
-  'ReconcileOrganizationStateMachine',
-]);
-
 function unusedEntries(tableOf: (run: RecordedOnboarding) => Record<string, ExpectedCall[]>, runs: RecordedOnboarding[]): string[] {
   const made = runs.map((run) => ({
     table: tableOf(run),
@@ -292,23 +338,21 @@ function unusedEntries(tableOf: (run: RecordedOnboarding) => Record<string, Expe
       })),
     ],
   }));
-  return Object.entries(made[0].table)
-    .filter(([logicalId]) => !NOT_RECORDED.has(logicalId))
-    .flatMap(([logicalId, entries]) =>
-      entries
-        .map((entry, index) => ({ entry, index }))
-        .filter(({ entry }) => !entry.byLambdaService && !entry.forRotateSecret)
-        .filter(
-          ({ index }) =>
-            !made.some(({ table, calls }) => {
-              const own = table[logicalId][index];
-              return calls.some(
-                (call) => call.logicalId === logicalId && call.action === own.action && matchesResource(own.resource, call.resource),
-              );
-            }),
-        )
-        .map(({ entry }) => `${logicalId}: ${entry.action} ${entry.resource}`),
-    );
+  return Object.entries(made[0].table).flatMap(([logicalId, entries]) =>
+    entries
+      .map((entry, index) => ({ entry, index }))
+      .filter(({ entry }) => !entry.byLambdaService && !entry.forRotateSecret && !entry.byStepFunctionsService)
+      .filter(
+        ({ index }) =>
+          !made.some(({ table, calls }) => {
+            const own = table[logicalId][index];
+            return calls.some(
+              (call) => call.logicalId === logicalId && call.action === own.action && matchesResource(own.resource, call.resource),
+            );
+          }),
+      )
+      .map(({ entry }) => `${logicalId}: ${entry.action} ${entry.resource}`),
+  );
 }
 
 /**
@@ -512,6 +556,61 @@ describe.each(SIMULATED_PARTITIONS)('Handlers run in the sandbox, partition %s',
       [`onboard-${REQUESTED.commercial}`, 'SUCCEEDED', 'role', 'aws', 'created'],
       [`onboard-${REQUESTED.govCloud}`, 'SUCCEEDED', 'access_keys', 'aws-us-gov', 'created'],
     ]);
+  });
+
+  it('reconciled the organization: an adoption, the converged fleet, an offboarding, a repair, an unreachable account, a dry run', () => {
+    // Prepare
+    const { reconciliations } = runs[partition].reconciliation as RecordedReconciliation;
+    const { created, adopted, controlTower, unreachable } = RECONCILED;
+
+    // Act
+    const outcomes = reconciliations.map(({ name, summary }) => [
+      name,
+      summary.outcome,
+      summary.accounts.filter((account) => account.accountId !== STACK_ACCOUNT_ID).map((a) => `${a.accountId} ${a.action} ${a.outcome}`),
+    ]);
+
+    // Assess
+    expect(outcomes).toEqual([
+      [
+        'backfill',
+        'reconciled',
+        [
+          `${created} onboard onboarded`,
+          `${adopted} onboard onboarded`,
+          `${controlTower} onboard onboarded`,
+          `${unreachable} onboard onboarded`,
+        ],
+      ],
+      [
+        'converged',
+        'reconciled',
+        [`${created} none unchanged`, `${adopted} none unchanged`, `${controlTower} none unchanged`, `${unreachable} none unchanged`],
+      ],
+      [
+        'drifted',
+        'failed',
+        [`${created} offboard offboarded`, `${adopted} none unchanged`, `${controlTower} repair onboarded`, `${unreachable} none failed`],
+      ],
+      [
+        'dry run',
+        'reconciled',
+        [`${created} skip skipped`, `${adopted} none unchanged`, `${controlTower} none unchanged`, `${unreachable} none unchanged`],
+      ],
+    ]);
+    expect(reconciliations[0].summary.accountRecords).toEqual(
+      expect.arrayContaining([expect.objectContaining({ accountId: adopted, origin: 'adopted' })]),
+    );
+    // The dry run's one write is its plan.
+    expect(reconciliations[3].summary.calls.mutating).toEqual({
+      iam: 0,
+      sts: 0,
+      organizations: 0,
+      secretsmanager: 0,
+      s3: 1,
+      datadog: 0,
+      dynamodb: 0,
+    });
   });
 
   it('replaced a key deleted out of band in the existing key secret', () => {

@@ -8,6 +8,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { STSClient } from '@aws-sdk/client-sts';
@@ -46,6 +47,7 @@ const RECORDED_CLIENTS: { prefix: string; client: { prototype: object } }[] = [
   { prefix: 'organizations', client: OrganizationsClient },
   { prefix: 'secretsmanager', client: SecretsManagerClient },
   { prefix: 'states', client: SFNClient },
+  { prefix: 's3', client: S3Client },
   // Not simulated by the sandbox (a real DynamoDB API serves it, local/dynamodb.ts): watched with a pass-through stub.
   { prefix: 'dynamodb', client: DynamoDBDocumentClient },
 ];
@@ -121,10 +123,24 @@ export const RESOURCE_OF_COMMAND: Record<string, (input: Record<string, unknown>
   'states:ListExecutions': (input) => String(input.stateMachineArn),
   'states:DescribeExecution': (input) => String(input.executionArn),
   'organizations:DescribeCreateAccountStatus': () => '*',
+  // An object of a bucket: `arn:<partition>:s3:::<bucket>/<key>` (Service Authorization Reference, Amazon S3, "object").
+  ...Object.fromEntries(
+    ['s3:GetObject', 's3:PutObject'].map((action) => [
+      action,
+      (input: Record<string, unknown>, context: ResourceContext) =>
+        `arn:${context.partition}:s3:::${String(input.Bucket)}/${String(input.Key)}`,
+    ]),
+  ),
   'organizations:DescribeAccount': (input, context) =>
     `arn:${context.partition}:organizations::${context.managementAccountId}:account/${context.organizationId}/${String(input.AccountId)}`,
   // Actions that support no resource-level permission: authorised on `*`.
   'iam:ListAccountAliases': () => '*',
+  ...Object.fromEntries(
+    ['DescribeOrganization', 'ListRoots', 'ListParents', 'ListOrganizationalUnitsForParent', 'ListAccountsForParent'].map((name) => [
+      `organizations:${name}`,
+      () => '*',
+    ]),
+  ),
   'sts:GetCallerIdentity': () => '*',
 };
 
