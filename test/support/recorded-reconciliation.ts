@@ -135,6 +135,7 @@ export async function recordReconciliation(options: {
   const invoke = LocalFunctions.prototype.invoke;
   const start = LocalExecutions.prototype.start;
   let running = 0;
+  let overlap: string | undefined;
   LocalFunctions.prototype.invoke = async function (this: LocalFunctions, functionArn: string, event: unknown) {
     const logicalId = logicalIdOfArn.get(functionArn);
     if (!logicalId) throw new Error(`recordReconciliation: no function of template.yaml has the ARN ${functionArn}`);
@@ -146,8 +147,9 @@ export async function recordReconciliation(options: {
       ),
     );
     running += 1;
+    // Thrown once the scenario ends: thrown here, it would be the Task's failure, which the state machine catches.
+    if (running > 1) overlap ??= `recordReconciliation: ${logicalId} was invoked while another function ran`;
     try {
-      if (running > 1) throw new Error(`recordReconciliation: ${logicalId} was invoked while another function ran`);
       return await invoke.call(this, functionArn, event);
     } finally {
       running -= 1;
@@ -189,6 +191,7 @@ export async function recordReconciliation(options: {
     LocalFunctions.prototype.invoke = invoke;
     LocalExecutions.prototype.start = start;
   }
+  if (overlap) throw new Error(overlap);
 
   // The keys secret every deployment of the scenario stored (the same one: the sandbox keeps it).
   const secretArn = sandbox
