@@ -144,6 +144,9 @@ export function describeReconciliation(summary: LocalReconcileSummary): string {
   for (const account of summary.accounts.filter((candidate) => candidate.action !== 'none')) {
     lines.push(`  ${account.accountId}: ${account.action} → ${account.outcome} (${account.reason})`);
   }
+  // Converged accounts are the bulk of a fleet: counted, not listed (--json lists every account).
+  if (counts.none > 0)
+    lines.push(`  (${counts.none} converged account${counts.none === 1 ? '' : 's'} not listed; --json lists every account)`);
   const writes = Object.entries(summary.calls.mutating).filter(([, count]) => count > 0);
   lines.push(`mutating calls: ${writes.length === 0 ? 'none' : writes.map(([service, count]) => `${service} ${count}`).join(', ')}`);
   lines.push(

@@ -50,6 +50,22 @@ async function reconcile(argv: string[], cwd: string): Promise<{ code: number; s
 const plan = (summary: Summary) => summary.accounts.map(({ accountId, action }) => [accountId, action]);
 
 describe('Command: npm start -- reconcile --parameter, --settings', () => {
+  it('counts converged accounts in the human summary without listing them', async () => {
+    // Prepare: a backfill saved in a state file.
+    const { dir, org } = workspace();
+    const state = path.join(dir, 'state.json');
+    await reconcile(['--org', org, '--state', state], dir);
+
+    // Act
+    const { code, stdout } = await reconcile(['--state', state], dir);
+
+    // Assess
+    expect(code).toBe(0);
+    expect(stdout).toContain('accounts: onboard 0, repair 0, offboard 0, none 2, skip 1, failed 0');
+    expect(stdout).toContain('  (2 converged accounts not listed; --json lists every account)');
+    expect(stdout).not.toContain('210987654321');
+  }, 120_000);
+
   it('skips an account of ExcludeAccounts and says why', async () => {
     // Prepare
     const { dir, org } = workspace();
