@@ -593,21 +593,22 @@ describe.each(SIMULATED_PARTITIONS)('Handlers run in the sandbox, partition %s',
         [`${created} offboard offboarded`, `${adopted} none unchanged`, `${controlTower} repair onboarded`, `${unreachable} none failed`],
       ],
       [
+        // A dry run detects drift as a real run does (reads only): the unreachable account fails it too.
         'dry run',
-        'reconciled',
-        [`${created} skip skipped`, `${adopted} none unchanged`, `${controlTower} none unchanged`, `${unreachable} none unchanged`],
+        'failed',
+        [`${created} skip skipped`, `${adopted} none unchanged`, `${controlTower} none unchanged`, `${unreachable} none failed`],
       ],
     ]);
     expect(reconciliations[0].summary.accountRecords).toEqual(
       expect.arrayContaining([expect.objectContaining({ accountId: adopted, origin: 'adopted' })]),
     );
-    // The dry run's one write is its plan.
+    // The dry run writes only its own plan, results and report to the reconciliation bucket.
     expect(reconciliations[3].summary.calls.mutating).toEqual({
       iam: 0,
       sts: 0,
       organizations: 0,
       secretsmanager: 0,
-      s3: 1,
+      s3: 4,
       datadog: 0,
       dynamodb: 0,
     });
