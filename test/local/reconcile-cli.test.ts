@@ -50,6 +50,19 @@ async function reconcile(argv: string[], cwd: string): Promise<{ code: number; s
 const plan = (summary: Summary) => summary.accounts.map(({ accountId, action }) => [accountId, action]);
 
 describe('Command: npm start -- reconcile --parameter, --settings', () => {
+  it('plans the sample organization of the README (events/organization.json) as the README says', async () => {
+    // Act
+    const { code, stdout } = await reconcile(['--org', 'events/organization.json', '--dry-run', '--json'], path.join(__dirname, '../..'));
+
+    // Assess
+    const summary = JSON.parse(stdout) as Summary;
+    expect(code).toBe(0);
+    expect(summary.counts).toMatchObject({ onboard: 3, skip: 3, failed: 0 });
+    expect(summary.accounts.filter((account) => account.reason.includes('adopted')).map((account) => account.accountId)).toEqual([
+      '210987654323',
+    ]);
+  }, 120_000);
+
   it('counts converged accounts in the human summary without listing them', async () => {
     // Prepare: a backfill saved in a state file.
     const { dir, org } = workspace();
