@@ -69,11 +69,12 @@ export const validateRoleInputSchema = z.object({
   target: targetSchema,
   roleArn: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\//, 'must be an IAM role ARN'),
   externalId,
-  validation: validationProgress,
+  /** When ProvisionRole ended (ISO 8601): the start of the validation schedule and of its bound. */
+  provisionedAt: z.iso.datetime(),
 });
 
-/** Input of ValidateAccessKey. */
-export const validateAccessKeyInputSchema = z.object({ target: targetSchema, keySecretArn, validation: validationProgress });
+/** Input of ValidateAccessKey; `provisionedAt` from ProvisionAccessKey. */
+export const validateAccessKeyInputSchema = z.object({ target: targetSchema, keySecretArn, provisionedAt: z.iso.datetime() });
 
 /** Input of RemoveValidatorTrust. */
 export const removeValidatorTrustInputSchema = z.object({ target: targetSchema, externalId });
