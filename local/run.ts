@@ -243,7 +243,7 @@ function validationAttemptsIn(execution: LocalExecution): number {
   return 1 + events.slice(entered + 1).filter((event) => event.type === 'StateRetried' && event.state === state).length;
 }
 
-/** The states that provision what the validation loop then waits for. */
+/** The states that provision what validation then waits for. */
 const PROVISIONING_STATES = new Set(['ProvisionRole', 'ProvisionAccessKey']);
 
 /**

@@ -37,7 +37,7 @@ export const VALIDATION_SCHEDULE: readonly SchedulePhase[] = [
   { everySeconds: 152 },
 ];
 
-/** Progress of the validation loop, carried in the state machine as `$.validation`. */
+/** Progress of a validation: the rotation's own loop, and the successful attempt's result carried as `$.validation`. */
 export interface ValidationProgress {
   /** Attempts made so far. */
   attempts: number;
@@ -50,11 +50,15 @@ export interface ValidationProgress {
   startedAt?: string;
 }
 
-/** One validation attempt's outcome (ValidateRole, ValidateAccessKey), carried in the state machine as `$.validation`. */
+/**
+ * A validation attempt's outcome. ValidateRole and ValidateAccessKey return only a success (carried in the state
+ * machine as `$.validation`: `waitedSeconds` since provisioning, `startedAt` the provisioning time); a refusal there
+ * is thrown (see {@link refuseNotYet}). The rotation's own loop gets refusals from {@link afterRefusal}.
+ */
 export interface ValidationResult extends ValidationProgress {
   /** True once the role was assumed (or the key used) and the read call succeeded. */
   assumable: boolean;
-  /** Seconds the state machine waits before the next attempt; 0 when assumable. */
+  /** Seconds to wait before the next attempt; 0 when assumable. */
   waitSeconds: number;
   /** Why the last attempt did not succeed (AWS error name), absent when assumable. */
   lastError?: string;
