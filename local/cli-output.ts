@@ -2,9 +2,10 @@
  * What `npm start` prints: the progress of each execution, step by step, and the summary of the run.
  */
 import type { LocalRunSummary } from './run';
+import { isNotYetErrorName } from '../shared/onboarding/validation-schedule';
 import type { ProgressListener } from './step-functions';
 
-type ValidationOutput = { validation?: { assumable?: boolean; attempts?: number; waitSeconds?: number; lastError?: string } };
+type ValidationOutput = { validation?: { assumable?: boolean; attempts?: number } };
 
 /** What a validation state proves, in the words of its check. */
 const VALIDATIONS: Record<string, { proven: string; notYet: string }> = {
@@ -14,7 +15,8 @@ const VALIDATIONS: Record<string, { proven: string; notYet: string }> = {
 
 /**
  * Prints each step of each execution as it runs: a header naming the execution and its account, then `→` when a
- * task starts, `✓` when it ends, `↻` when it is retried, `✗` when it fails, and each validation attempt.
+ * task starts, `✓` when it ends, `↻` when it is retried, `✗` when it fails, and each validation attempt (`…` for a
+ * "not yet", which the state's `Retry` repeats).
  *
  * @param write - prints one line.
  */
@@ -22,6 +24,8 @@ export function progressPrinter(write: (line: string) => void): ProgressListener
   // A caught failure still exits its state (with the error added to its input): remember it, so the state is not
   // then shown as done, nor its input's previous validation result shown as a new one.
   const failed = new Set<string>();
+  // States whose last attempt was a "not yet": their retry is the next attempt, already announced.
+  const notYet = new Set<string>();
   return (event) => {
     if (event.type === 'ExecutionStarted') {
       const input = event.input as { accountId?: unknown; partition?: unknown } | undefined;
@@ -33,17 +37,27 @@ export function progressPrinter(write: (line: string) => void): ProgressListener
       return;
     }
     const state = event.state ?? '';
+    if (event.type === 'StateFailed' && isNotYetErrorName(event.error ?? '')) {
+      // The function's own words: "(attempt N, S s after provisioning, <refusal>); next attempt in I s".
+      const detail = /\(attempt .*$/.exec(event.cause ?? '')?.[0] ?? `(${event.error})`;
+      write(`    … ${VALIDATIONS[state]?.notYet ?? state} ${detail}`);
+      notYet.add(state);
+      return;
+    }
     if (event.type === 'StateEntered') failed.delete(state);
     if (event.type === 'StateFailed') failed.add(state);
     if (event.type === 'StateEntered' && event.stateType === 'Task') write(`  → ${state}`);
     if (event.type === 'StateExited' && event.stateType === 'Task' && !failed.has(state)) {
       const validation = VALIDATIONS[state];
       const result = (event.output as ValidationOutput | undefined)?.validation;
-      if (!validation) write(`    ✓ ${state}`);
-      else if (result?.assumable) write(`    ✓ ${validation.proven} (attempt ${result.attempts})`);
-      else write(`    … ${validation.notYet} (attempt ${result?.attempts}, ${result?.lastError}); waiting ${result?.waitSeconds} s`);
+      if (!validation || !result?.assumable) write(`    ✓ ${state}`);
+      else write(`    ✓ ${validation.proven} (attempt ${result.attempts})`);
     }
-    if (event.type === 'StateRetried') write(`    ↻ ${state} retried`);
+    if (event.type === 'StateRetried') {
+      // The retry may succeed: the state is no longer failed.
+      failed.delete(state);
+      if (!notYet.delete(state)) write(`    ↻ ${state} retried`);
+    }
     if (event.type === 'StateFailed') write(`    ✗ ${state}: ${event.error}`);
   };
 }

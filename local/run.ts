@@ -231,18 +231,19 @@ type ExecutionResult = Omit<
 const VALIDATION_STATES = new Set(['ValidateRole', 'ValidateAccessKey']);
 
 /**
- * The validation attempts an execution made, from its events: each time a validation state is entered, it makes
- * attempt `validation.attempts + 1` of its input (a failed execution has no output to say so).
+ * The validation attempts an execution made, from its events: the validation state's last entry makes the first,
+ * and each of its retries one more (a "not yet" is retried by the state's `Retry`; a failed execution has no output
+ * to say so).
  */
 function validationAttemptsIn(execution: LocalExecution): number {
-  const entered = (execution.events ?? [])
-    .filter((event) => event.type === 'StateEntered' && VALIDATION_STATES.has(event.state ?? ''))
-    .pop();
-  const before = (entered?.input as { validation?: { attempts?: unknown } } | undefined)?.validation?.attempts;
-  return entered === undefined ? 0 : (typeof before === 'number' ? before : 0) + 1;
+  const events = execution.events ?? [];
+  const entered = events.findLastIndex((event) => event.type === 'StateEntered' && VALIDATION_STATES.has(event.state ?? ''));
+  if (entered < 0) return 0;
+  const state = events[entered].state;
+  return 1 + events.slice(entered + 1).filter((event) => event.type === 'StateRetried' && event.state === state).length;
 }
 
-/** The states that provision what the validation loop then waits for. */
+/** The states that provision what validation then waits for. */
 const PROVISIONING_STATES = new Set(['ProvisionRole', 'ProvisionAccessKey']);
 
 /**

@@ -147,6 +147,11 @@ export interface ProgressEvent {
    * after its seconds have passed), so times within an execution, e.g. from provisioning to validation, can be read.
    */
   clockMs?: number;
+  /**
+   * Of a `StateRetried` event: seconds the state backs off before the retry (its retrier's wait, see
+   * {@link retryWaitSeconds}); the retry's attempt starts at `clockMs` plus these.
+   */
+  retryWaitSeconds?: number;
 }
 
 type StateDefinition = {
@@ -535,9 +540,13 @@ async function executeOnce(
       };
       const state = entry.state;
       const retry = (entry as { retry?: { retrier: Retrier; attempt: number } }).retry;
-      if (entry.type === 'StateRetried' && retry !== undefined && state) {
+      // The library counts retries per retrier (its `retrierAttempts`, anew at each entry into the state), as Step
+      // Functions does; `attempt` is that retrier's count, from 1.
+      const backoff =
+        entry.type === 'StateRetried' && retry !== undefined && state ? retryWaitSeconds(retry.retrier, retry.attempt) : undefined;
+      if (backoff !== undefined && state) {
         // Waited by the state's handler before its next attempt (the library retries at once).
-        retryWaits.set(state.name, (retryWaits.get(state.name) ?? 0) + retryWaitSeconds(retry.retrier, retry.attempt));
+        retryWaits.set(state.name, (retryWaits.get(state.name) ?? 0) + backoff);
       }
       report({
         type: entry.type,
@@ -550,6 +559,7 @@ async function executeOnce(
         error: entry.Error,
         cause: entry.Cause,
         clockMs: clock.now(),
+        ...(backoff === undefined ? {} : { retryWaitSeconds: backoff }),
       });
     }
   })();

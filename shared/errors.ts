@@ -70,6 +70,21 @@ export class ForeignResourceError extends OnboardingError {
   }
 }
 
+/**
+ * The role (or key) is not usable yet, IAM still propagating: not a failure. Its name says the phase of the
+ * validation schedule (`RoleNotYetAssumable.Early`, `AccessKeyNotYetUsable.Late`, …), which the validation Task's
+ * `Retry` matches to try again after that phase's interval (see `shared/onboarding/validation-schedule.ts`).
+ */
+export class NotYetUsableError extends OnboardingError {
+  /**
+   * @param name - the error name the state machine's retrier matches, e.g. `RoleNotYetAssumable.Early`.
+   */
+  constructor(name: string, message: string, context?: ErrorContext) {
+    super(message, context);
+    this.name = name;
+  }
+}
+
 /** The Datadog role did not become assumable within the validation bound. */
 export class RoleValidationTimeoutError extends OnboardingError {
   constructor(message: string, context?: ErrorContext) {

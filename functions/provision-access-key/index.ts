@@ -14,7 +14,7 @@ import { provisionAccessKey, type AccessKeyResult } from '../../shared/steps/pro
  * Provisions the user and key.
  *
  * @param input - `{target, permissions, permissionsSource?}`, parsed by the handler.
- * @returns `{userArn, policyArns, keySecretArn, changed, validationRequired, memberAccessRoleName}`: the last names
+ * @returns `{userArn, policyArns, keySecretArn, changed, validationRequired, memberAccessRoleName, provisionedAt}`: the last names
  *   the member access role that worked.
  *
  * @example
@@ -22,10 +22,13 @@ import { provisionAccessKey, type AccessKeyResult } from '../../shared/steps/pro
  * const accessKey = await provisionAccessKeyStep({ target, permissions: registration.permissions });
  * // { userArn: 'arn:aws-us-gov:iam::444455556666:user/DatadogIntegrationUser', policyArns: […],
  * //   keySecretArn: 'arn:<partition>:secretsmanager:us-east-1:111122223333:secret:datadog-onboarding/datadog-access-keys/444455556666-AbCdEf',
- * //   changed: true, validationRequired: true, memberAccessRoleName: 'OrganizationAccountAccessRole' }
+ * //   changed: true, validationRequired: true, memberAccessRoleName: 'OrganizationAccountAccessRole',
+ * //   provisionedAt: '2026-12-02T10:00:00.000Z' }
  * ```
  */
-export async function provisionAccessKeyStep(input: ProvisionAccessKeyInput): Promise<AccessKeyResult & { memberAccessRoleName: string }> {
+export async function provisionAccessKeyStep(
+  input: ProvisionAccessKeyInput,
+): Promise<AccessKeyResult & { memberAccessRoleName: string; provisionedAt: string }> {
   const env = readEnv(
     pickEnv(
       'ALLOW_ROLE_TAKEOVER',

@@ -12,7 +12,7 @@ import { provisionRole, type ProvisionResult } from '../../shared/steps/provisio
  * Provisions the role.
  *
  * @param input - `{target, externalId, permissions, permissionsSource?}`, parsed by the handler.
- * @returns `{roleArn, policyArns, changed, validationRequired, memberAccessRoleName}`: the last names the member
+ * @returns `{roleArn, policyArns, changed, validationRequired, memberAccessRoleName, provisionedAt}`: the last names the member
  *   access role that worked, which later steps assume directly.
  * @throws MemberAccountAccessError, AccountNotActiveError, AccountPendingActivationError, ForeignResourceError,
  *   InvalidInputError; transient AWS errors become TransientError.
@@ -22,10 +22,13 @@ import { provisionRole, type ProvisionResult } from '../../shared/steps/provisio
  * const role = await provisionRoleStep({ target, externalId: registration.externalId, permissions: registration.permissions });
  * // { roleArn: 'arn:<partition>:iam::444455556666:role/DatadogIntegrationRole',
  * //   policyArns: ['arn:<partition>:iam::444455556666:policy/DatadogIntegrationPolicy'], changed: true,
- * //   validationRequired: true, memberAccessRoleName: 'AWSControlTowerExecution' }
+ * //   validationRequired: true, memberAccessRoleName: 'AWSControlTowerExecution',
+ * //   provisionedAt: '2026-12-02T10:00:00.000Z' }
  * ```
  */
-export async function provisionRoleStep(input: ProvisionRoleInput): Promise<ProvisionResult & { memberAccessRoleName: string }> {
+export async function provisionRoleStep(
+  input: ProvisionRoleInput,
+): Promise<ProvisionResult & { memberAccessRoleName: string; provisionedAt: string }> {
   const env = readEnv(pickEnv('VALIDATOR_ROLE_ARN', 'ALLOW_ROLE_TAKEOVER', 'MAX_VALIDATION_SECONDS'));
   const result = await provisionRole(input, {
     validatorRoleArn: env.VALIDATOR_ROLE_ARN,

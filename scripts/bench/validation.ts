@@ -109,11 +109,16 @@ export async function measureOnboarding(
     ),
   ];
   const billed: BilledInvocation[] = invoked.map((logicalId) => ({ memoryMb: memoryOf(template, logicalId), billedMs: ASSUMED_BILLED_MS }));
-  const transitions = events.filter((event) => event.type === 'StateEntered').length;
+  // Step Functions bills each state entered, and each retry by a Task's Retry, as one state transition
+  // (aws.amazon.com/step-functions/pricing: "each retry will be charged as an additional state transition").
+  const transitions = events.filter((event) => event.type === 'StateEntered' || event.type === 'StateRetried').length;
   const provisioned = events.filter((event) => event.type === 'StateExited' && /^Provision(Role|AccessKey)$/.test(event.state ?? '')).pop();
+  // The first attempt when the validation state is entered; each retry's after its backoff.
   const attemptSeconds = events
-    .filter((event) => event.type === 'StateEntered' && /^Validate(Role|AccessKey)$/.test(event.state ?? ''))
-    .map((event) => ((event.clockMs ?? 0) - (provisioned?.clockMs ?? 0)) / 1000);
+    .filter(
+      (event) => (event.type === 'StateEntered' || event.type === 'StateRetried') && /^Validate(Role|AccessKey)$/.test(event.state ?? ''),
+    )
+    .map((event) => ((event.clockMs ?? 0) + (event.retryWaitSeconds ?? 0) * 1000 - (provisioned?.clockMs ?? 0)) / 1000);
   const late = overshoot(summary.validatedAfterSeconds, delaySeconds);
   return {
     auth,
@@ -160,7 +165,7 @@ export function goalLines(rows: readonly ValidationRow[]): string[] {
   const maxAttempts = Math.max(...rows.map((row) => row.attempts));
   const withinCost = rows.filter((row) => row.costUsd <= GOALS.maxCostUsd);
   const costliest = rows.reduce((top, row) => (row.costUsd > top.costUsd ? row : top), rows[0]);
-  // Cost is linear in the attempts: a fixed part plus one Task, one Choice and one Wait (and one invocation) each.
+  // Cost is linear in the attempts: a fixed part plus one transition (the Task's retry) and one invocation each.
   const perAttempt = (longest.costUsd - fewest.costUsd) / Math.max(1, longest.attempts - fewest.attempts);
   const oneAttempt = fewest.costUsd - (fewest.attempts - 1) * perAttempt;
   const affordable = perAttempt > 0 ? 1 + Math.floor((GOALS.maxCostUsd - oneAttempt) / perAttempt + 1e-9) : Infinity;

@@ -1,7 +1,8 @@
 /**
  * middy middleware: every error leaving a function gets a name the state machine can act on, and is logged once.
  *
- * - This project's errors ({@link OnboardingError}) pass unchanged.
+ * - This project's errors ({@link OnboardingError}) pass unchanged. A "not yet" of validation
+ *   ({@link NotYetUsableError}, retried on schedule by the state machine) is logged at info level: not a failure.
  * - An input Powertools Parser refused ({@link ParseError}) becomes {@link InvalidInputError} naming the first wrong
  *   field, never its value.
  * - Transient AWS failures (throttling, 5xx, time-outs) become {@link TransientError}, which the state machine retries.
@@ -11,7 +12,7 @@ import { ParseError } from '@aws-lambda-powertools/parser/errors';
 import type { MiddlewareObj } from '@middy/core';
 import { z } from 'zod';
 import { isAccessDenied, isTransientAwsError } from '../aws/transient-errors';
-import { InvalidInputError, OnboardingError, TransientError } from '../errors';
+import { InvalidInputError, NotYetUsableError, OnboardingError, TransientError } from '../errors';
 import { logger } from '../logger';
 import { describeFirstIssue } from '../validation';
 
@@ -30,6 +31,15 @@ export function classifyErrors(options: ClassifyErrorsOptions): MiddlewareObj {
     if (error == null) return;
     const accountId = options.accountIdOf?.(request.event);
     let classified: Error;
+    if (error instanceof NotYetUsableError) {
+      logger.info('not usable yet; the state machine retries', {
+        step: options.step,
+        accountId,
+        errorName: error.name,
+        reason: error.message,
+      });
+      return;
+    }
     if (error instanceof OnboardingError) {
       classified = error;
     } else if (error instanceof ParseError) {

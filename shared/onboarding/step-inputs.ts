@@ -33,7 +33,7 @@ const externalId = z.string().regex(/^[\w+=,.@:/-]{2,1224}$/, 'must be an extern
 /** ARN of a key secret (Secrets Manager), as ProvisionAccessKey returns it. */
 const keySecretArn = z.string().regex(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:/, 'must be a Secrets Manager secret ARN');
 
-/** `$.validation`: the progress of the validation loop (attempts, seconds waited, when the first attempt started). */
+/** `$.validation`: the successful validation (attempts, seconds since provisioning, when provisioning ended), or `AlreadyValidated`'s zeros. */
 const validationProgress = z
   .object({ attempts: z.number().int().min(0), waitedSeconds: z.number().min(0), startedAt: z.iso.datetime().optional() })
   .loose();
@@ -69,11 +69,12 @@ export const validateRoleInputSchema = z.object({
   target: targetSchema,
   roleArn: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\//, 'must be an IAM role ARN'),
   externalId,
-  validation: validationProgress,
+  /** When ProvisionRole ended (ISO 8601): the start of the validation schedule and of its bound. */
+  provisionedAt: z.iso.datetime(),
 });
 
-/** Input of ValidateAccessKey. */
-export const validateAccessKeyInputSchema = z.object({ target: targetSchema, keySecretArn, validation: validationProgress });
+/** Input of ValidateAccessKey; `provisionedAt` from ProvisionAccessKey. */
+export const validateAccessKeyInputSchema = z.object({ target: targetSchema, keySecretArn, provisionedAt: z.iso.datetime() });
 
 /** Input of RemoveValidatorTrust. */
 export const removeValidatorTrustInputSchema = z.object({ target: targetSchema, externalId });

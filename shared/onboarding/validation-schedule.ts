@@ -1,4 +1,5 @@
-import { RoleValidationTimeoutError, type ErrorContext } from '../errors';
+import { MAX_VALIDATION_SECONDS_BOUND } from '../config';
+import { NotYetUsableError, RoleValidationTimeoutError, type ErrorContext } from '../errors';
 
 /**
  * When to try assuming the role (or using the key) again: at fixed times after the first attempt, dense while IAM
@@ -13,8 +14,8 @@ export interface SchedulePhase {
 }
 
 /**
- * The shipped schedule: the first attempt at 0 s, then 8 attempts 4 s apart (to 32 s), 5 attempts 18 s apart (to
- * 122 s), then every 60 s until the bound.
+ * The shipped schedule: the first attempt at 0 s, then 8 attempts 4 s apart (to 32 s), 6 attempts 18 s apart (to
+ * 140 s), then every 152 s until the bound (292, 444, 596, 748 and 900 s with the default 900 s).
  *
  * IAM changes take "a few seconds (usually) to a minute (rare)" to propagate (Datadog's stratus-red-team; 10-30 s in
  * terraform-provider-aws #6566). The numbers come from `npm run bench -- validation`, which sweeps propagation delays
@@ -22,20 +23,21 @@ export interface SchedulePhase {
  * - every 4 s to 32 s: median overshoot 2.1 s for any delay up to 30 s (goal 3 s). Every 5 s gives 2.45 s, too close
  *   to the goal once an attempt's own latency on AWS (STS and one read, under a second) is added; every 3 s gives
  *   1.45 s for 2 more attempts by 30 s.
- * - every 18 s to 122 s: worst overshoot 18 s for any delay up to 120 s (goal 20 s), 5 attempts.
- * - every 60 s after (the former backoff's cap): 27 attempts within the default 900 s (goal 30).
+ * - every 18 s to 140 s: worst overshoot 18 s for any delay up to 120 s (goal 20 s), 6 attempts.
+ * - every 152 s after: (900 - 140) / 5, so the last attempt falls on the default bound, and 20 attempts in all
+ *   within 900 s (goal 30).
  *
- * Each attempt costs 3 state transitions ($0.000075) and an invocation: an onboarding stays within $0.001 for delays
- * up to 28 s (role delegation; 32 s with access keys) and costs about $0.0025 at 900 s. No schedule meeting the
- * overshoot goals does better past 30 s: they need 11 attempts for a 120 s delay, and $0.001 pays for 8.
+ * The state machine repeats an attempt with its Task's `Retry` (see {@link notYetRetriers}): one state transition and
+ * one invocation per further attempt, about $0.0000285. An onboarding then stays within $0.001 for any delay up to
+ * the bound: 22 attempts would still fit, 23 would not, hence the 152 s once rare delays past 140 s are reached.
  */
 export const VALIDATION_SCHEDULE: readonly SchedulePhase[] = [
   { everySeconds: 4, attempts: 8 },
-  { everySeconds: 18, attempts: 5 },
-  { everySeconds: 60 },
+  { everySeconds: 18, attempts: 6 },
+  { everySeconds: 152 },
 ];
 
-/** Progress of the validation loop, carried in the state machine as `$.validation`. */
+/** Progress of a validation: the rotation's own loop, and the successful attempt's result carried as `$.validation`. */
 export interface ValidationProgress {
   /** Attempts made so far. */
   attempts: number;
@@ -48,11 +50,15 @@ export interface ValidationProgress {
   startedAt?: string;
 }
 
-/** One validation attempt's outcome (ValidateRole, ValidateAccessKey), carried in the state machine as `$.validation`. */
+/**
+ * A validation attempt's outcome. ValidateRole and ValidateAccessKey return only a success (carried in the state
+ * machine as `$.validation`: `waitedSeconds` since provisioning, `startedAt` the provisioning time); a refusal there
+ * is thrown (see {@link refuseNotYet}). The rotation's own loop gets refusals from {@link afterRefusal}.
+ */
 export interface ValidationResult extends ValidationProgress {
   /** True once the role was assumed (or the key used) and the read call succeeded. */
   assumable: boolean;
-  /** Seconds the state machine waits before the next attempt; 0 when assumable. */
+  /** Seconds to wait before the next attempt; 0 when assumable. */
   waitSeconds: number;
   /** Why the last attempt did not succeed (AWS error name), absent when assumable. */
   lastError?: string;
@@ -155,4 +161,138 @@ export function afterRefusal(
     lastError: refusal,
   };
   return progress.startedAt === undefined ? refused : { ...refused, startedAt: progress.startedAt };
+}
+
+/**
+ * Names of the phases of {@link VALIDATION_SCHEDULE}, in order: the suffix of a "not yet" error, which picks the
+ * retrier of its phase (`RoleNotYetAssumable.Early`, `.Middle`, `.Late`).
+ */
+export const PHASE_NAMES = ['Early', 'Middle', 'Late'] as const;
+
+/** What a "not yet" is about: its error prefix in the state machine, and its words in messages. */
+export const NOT_YET = {
+  role: { errorPrefix: 'RoleNotYetAssumable', what: 'not assumable yet', atTheBound: 'not assumable' },
+  accessKey: { errorPrefix: 'AccessKeyNotYetUsable', what: 'not usable yet', atTheBound: 'not usable' },
+} as const;
+
+/** Whether an error name is one of the "not yet" errors the validation Tasks retry on schedule. */
+export function isNotYetErrorName(name: string): boolean {
+  return Object.values(NOT_YET).some(({ errorPrefix }) => name.startsWith(`${errorPrefix}.`));
+}
+
+/** One phase placed on the time line: from `fromSeconds` (after provisioning), an attempt every `everySeconds`. */
+interface PlacedPhase {
+  index: number;
+  everySeconds: number;
+  fromSeconds: number;
+  /** Absent for the last phase. */
+  untilSeconds?: number;
+}
+
+function placed(phases: readonly SchedulePhase[]): PlacedPhase[] {
+  nextAttemptSeconds(0, phases); // validates the phases
+  let at = 0;
+  return phases.map((phase, index) => {
+    const from = at;
+    if (phase.attempts !== undefined) at += phase.attempts * phase.everySeconds;
+    return { index, everySeconds: phase.everySeconds, fromSeconds: from, ...(phase.attempts === undefined ? {} : { untilSeconds: at }) };
+  });
+}
+
+/**
+ * The attempts of the schedule within a bound: seconds after provisioning, from 0, ascending.
+ *
+ * @example
+ * ```ts
+ * attemptSecondsWithin(160); // [0, 4, 8, … 32, 50, 68, … 140]
+ * ```
+ */
+export function attemptSecondsWithin(maxTotalSeconds: number, phases: readonly SchedulePhase[] = VALIDATION_SCHEDULE): number[] {
+  const times = [0];
+  for (;;) {
+    const next = nextAttemptSeconds(times[times.length - 1], phases);
+    if (next > maxTotalSeconds) return times;
+    times.push(next);
+  }
+}
+
+/**
+ * The retriers a validation Task's `Retry` field starts with: one per phase, matching `<errorPrefix>.<phase>`, a
+ * fixed `IntervalSeconds` (`BackoffRate` 1, no jitter), and `MaxAttempts` for the most attempts the phase can hold
+ * at the largest `MaxValidationSeconds` ({@link MAX_VALIDATION_SECONDS_BOUND}), plus 2 for clock skew between
+ * functions. Each retrier keeps its own count of retries within one entry into the state (Amazon States Language,
+ * "Retrying after an error"), so the phases do not add up against each other's `MaxAttempts`.
+ */
+export function notYetRetriers(errorPrefix: string, phases: readonly SchedulePhase[] = VALIDATION_SCHEDULE) {
+  if (phases.length !== PHASE_NAMES.length) throw new Error(`the schedule needs ${PHASE_NAMES.length} phases, got ${phases.length}`);
+  return placed(phases).map((phase) => ({
+    ErrorEquals: [`${errorPrefix}.${PHASE_NAMES[phase.index]}`],
+    IntervalSeconds: phase.everySeconds,
+    MaxAttempts: Math.ceil(((phase.untilSeconds ?? MAX_VALIDATION_SECONDS_BOUND) - phase.fromSeconds) / phase.everySeconds) + 2,
+    BackoffRate: 1,
+  }));
+}
+
+/**
+ * Refuses a validation attempt that found the role (or key) not usable yet, `elapsedSeconds` after provisioning:
+ * with the "not yet" error of the phase the time falls in, which the state machine retries after that phase's
+ * interval, or, when that retry would start past the bound, with the terminal timeout error.
+ *
+ * The attempt's number is counted from the schedule: a retried Task gets the same input each time, so the function
+ * cannot count its own retries (each attempt's own duration shifts the later ones a little on AWS).
+ *
+ * @param refusal - the AWS error of the refusal, e.g. `sts:AssumeRole AccessDenied`.
+ * @param subject - what was tried, e.g. the role ARN, for the messages.
+ * @throws NotYetUsableError named `<errorPrefix>.<phase>`, e.g. `RoleNotYetAssumable.Early`, while the bound allows
+ *   another attempt.
+ * @throws RoleValidationTimeoutError when the next attempt would start past `settings.maxTotalSeconds`.
+ * @example
+ * ```ts
+ * refuseNotYet(NOT_YET.role, 9.8, 'sts:AssumeRole AccessDenied', roleArn, { maxTotalSeconds: 900 }, context);
+ * // throws RoleNotYetAssumable.Early: "… not assumable yet (attempt 3, 10 s after provisioning, …); next attempt in 4 s"
+ * ```
+ */
+export function refuseNotYet(
+  kind: (typeof NOT_YET)[keyof typeof NOT_YET],
+  elapsedSeconds: number,
+  refusal: string,
+  subject: string,
+  settings: ScheduleSettings,
+  context: ErrorContext,
+): never {
+  const phases = settings.phases ?? VALIDATION_SCHEDULE;
+  const elapsed = Math.max(0, elapsedSeconds);
+  const attempt = attemptNumberAt(elapsed, phases);
+  const phase = placed(phases).find((candidate) => candidate.untilSeconds === undefined || elapsed < candidate.untilSeconds) as PlacedPhase;
+  const seconds = Math.round(elapsed);
+  if (elapsed + phase.everySeconds > settings.maxTotalSeconds) {
+    throw new RoleValidationTimeoutError(
+      `${subject} was still ${kind.atTheBound} after ${attempt} attempts over ${seconds} s since provisioning (last error: ${refusal})`,
+      context,
+    );
+  }
+  throw new NotYetUsableError(
+    `${kind.errorPrefix}.${PHASE_NAMES[phase.index]}`,
+    `${subject} ${kind.what} (attempt ${attempt}, ${seconds} s after provisioning, ${refusal}); next attempt in ${phase.everySeconds} s`,
+    { accountId: context.accountId, step: context.step },
+  );
+}
+
+/**
+ * The number of the attempt made `elapsedSeconds` after provisioning, counted from the schedule: the scheduled
+ * attempts at or before that time (at least 1).
+ */
+export function attemptNumberAt(elapsedSeconds: number, phases: readonly SchedulePhase[] = VALIDATION_SCHEDULE): number {
+  const elapsed = Math.max(0, elapsedSeconds);
+  return placed(phases).reduce((count, phase) => {
+    if (elapsed < phase.fromSeconds) return count;
+    const within = Math.floor((elapsed - phase.fromSeconds) / phase.everySeconds);
+    const cap = phase.untilSeconds === undefined ? Infinity : (phase.untilSeconds - phase.fromSeconds) / phase.everySeconds;
+    return count + Math.min(within, cap);
+  }, 1);
+}
+
+/** Seconds from `provisionedAt` (ISO 8601) to `now`, never negative (clocks of two functions may disagree a little). */
+export function secondsSince(provisionedAt: string, now: Date = new Date()): number {
+  return Math.max(0, (now.getTime() - Date.parse(provisionedAt)) / 1000);
 }

@@ -115,15 +115,16 @@ const secrets = new SecretsManagerClient({});
  * Reaches the member account (either member access role), converges the policy, the user and its key, and stores
  * the key in the account's secret.
  *
- * @returns `{userArn, policyArns, keySecretArn, changed, validationRequired, memberAccessRoleName}`: the last names
- *   the member access role that worked.
+ * @returns `{userArn, policyArns, keySecretArn, changed, validationRequired, memberAccessRoleName, provisionedAt}`:
+ *   `memberAccessRoleName` the member access role that worked; `provisionedAt` (ISO 8601) when the key was stored,
+ *   from which ValidateAccessKey's schedule and bound count.
  * @throws MemberAccountAccessError, AccountNotActiveError, AccountPendingActivationError, ForeignResourceError; the
  *   SDK's errors otherwise.
  */
 export async function provisionAccessKey(
   input: ProvisionAccessKeyInput,
   settings: ProvisionAccessKeySettings,
-): Promise<AccessKeyResult & { memberAccessRoleName: string }> {
+): Promise<AccessKeyResult & { memberAccessRoleName: string; provisionedAt: string }> {
   const { target, permissions, permissionsSource } = input;
   const { iam, accessRoleName } = await reachMemberAccount(target, STEP);
   const result = await convergeAccessKey(iam, secrets, {
@@ -134,5 +135,5 @@ export async function provisionAccessKey(
     keepExistingPolicies: permissionsSource === 'snapshot',
     secret: { ...settings.secret, partition: target.partition },
   });
-  return { ...result, memberAccessRoleName: accessRoleName };
+  return { ...result, memberAccessRoleName: accessRoleName, provisionedAt: new Date().toISOString() };
 }

@@ -151,15 +151,16 @@ export interface ProvisionRoleSettings {
 /**
  * Reaches the member account (either member access role) and converges the integration policy and the Datadog role.
  *
- * @returns the role, its policies, whether anything changed, whether validation is still required, and
- *   `memberAccessRoleName`: the member access role that worked, which later steps assume directly.
+ * @returns the role, its policies, whether anything changed, whether validation is still required,
+ *   `memberAccessRoleName`: the member access role that worked, which later steps assume directly, and
+ *   `provisionedAt` (ISO 8601, when the role converged): ValidateRole's schedule and bound count from it.
  * @throws MemberAccountAccessError, AccountNotActiveError, AccountPendingActivationError, ForeignResourceError,
  *   PartitionCredentialsError; the SDK's errors otherwise.
  */
 export async function provisionRole(
   input: ProvisionRoleInput,
   settings: ProvisionRoleSettings,
-): Promise<ProvisionResult & { memberAccessRoleName: string }> {
+): Promise<ProvisionResult & { memberAccessRoleName: string; provisionedAt: string }> {
   const { target, externalId, permissions, permissionsSource } = input;
   const context = { accountId: target.accountId, step: STEP };
   const { iam, accessRoleName } = await reachMemberAccount(target, STEP);
@@ -176,5 +177,5 @@ export async function provisionRole(
     allowTakeover: settings.allowTakeover,
     keepExistingPolicies: permissionsSource === 'snapshot',
   });
-  return { ...result, memberAccessRoleName: accessRoleName };
+  return { ...result, memberAccessRoleName: accessRoleName, provisionedAt: new Date().toISOString() };
 }

@@ -6,25 +6,35 @@ import { OnboardingError } from '../errors';
 import { readStoredKey } from '../onboarding/access-key-secret';
 import type { ValidateAccessKeyInput } from '../onboarding/step-inputs';
 import { tryAccessKey } from '../onboarding/try-access-key';
-import { afterRefusal, type ScheduleSettings, type ValidationResult } from '../onboarding/validation-schedule';
+import {
+  attemptNumberAt,
+  NOT_YET,
+  refuseNotYet,
+  secondsSince,
+  type ScheduleSettings,
+  type ValidationResult,
+} from '../onboarding/validation-schedule';
 
 const STEP = 'ValidateAccessKey';
 
 /**
- * Makes one attempt with the stored key.
+ * Makes one attempt with the stored key; while the key is not usable yet, the state machine's `Retry` makes the
+ * next one (see `refuseNotYet`).
  *
- * @param input - `{target, keySecretArn, validation}`: attempts made and seconds waited so far, and when the first
- *   attempt started (absent before it).
- * @returns `{assumable, attempts, waitedSeconds, waitSeconds, startedAt, lastError?}` (`assumable`: the key works).
+ * @param input - `{target, keySecretArn, provisionedAt}`: `provisionedAt` (ISO 8601, from ProvisionAccessKey) starts
+ *   the schedule and the bound.
+ * @param now - the current time; default now.
+ * @returns `{assumable: true, attempts, waitedSeconds, waitSeconds: 0, startedAt}` (`assumable`: the key works;
+ *   `waitedSeconds` since provisioning; `attempts` counted from the schedule).
  * @throws OnboardingError when the secret holds no key.
- * @throws RoleValidationTimeoutError when the next wait would end past `settings.maxTotalSeconds` after the first attempt.
+ * @throws NotYetUsableError `AccessKeyNotYetUsable.Early|Middle|Late` while the key is not usable yet.
+ * @throws RoleValidationTimeoutError when the next attempt would start past `settings.maxTotalSeconds` after provisioning.
  */
 export async function validateAccessKey(
-  { target, keySecretArn, validation: progress }: ValidateAccessKeyInput,
+  { target, keySecretArn, provisionedAt }: ValidateAccessKeyInput,
   settings: ScheduleSettings,
+  now: () => Date = () => new Date(),
 ): Promise<ValidationResult> {
-  const attempts = progress.attempts + 1;
-  const started = { ...progress, startedAt: progress.startedAt ?? new Date().toISOString() };
   const stored = await readStoredKey(keySecretArn);
   if (!stored) {
     throw new OnboardingError(`the key secret ${keySecretArn} holds no access key`, {
@@ -34,9 +44,17 @@ export async function validateAccessKey(
     });
   }
   const outcome = await tryAccessKey(target, stored.key, STEP);
-  if (outcome === 'usable')
-    return { assumable: true, attempts, waitedSeconds: progress.waitedSeconds, waitSeconds: 0, startedAt: started.startedAt };
-  return afterRefusal(started, outcome, settings, 'the stored access key was still not usable', {
+  const elapsed = secondsSince(provisionedAt, now());
+  if (outcome === 'usable') {
+    return {
+      assumable: true,
+      attempts: attemptNumberAt(elapsed, settings.phases),
+      waitedSeconds: elapsed,
+      waitSeconds: 0,
+      startedAt: provisionedAt,
+    };
+  }
+  return refuseNotYet(NOT_YET.accessKey, elapsed, outcome, 'the stored access key', settings, {
     accountId: target.accountId,
     step: STEP,
     remedy: 'Check the IAM user and its policy in the member account, then replay the account; raise MaxValidationSeconds if IAM is slow',

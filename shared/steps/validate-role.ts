@@ -14,7 +14,14 @@ import { isAccessDenied, isTransientAwsError } from '../aws/transient-errors';
 import { AccountNotActiveError, RoleValidationError } from '../errors';
 import type { ValidateRoleInput } from '../onboarding/step-inputs';
 import type { OnboardingTarget } from '../onboarding/target';
-import { afterRefusal, type ScheduleSettings, type ValidationResult } from '../onboarding/validation-schedule';
+import {
+  attemptNumberAt,
+  NOT_YET,
+  refuseNotYet,
+  secondsSince,
+  type ScheduleSettings,
+  type ValidationResult,
+} from '../onboarding/validation-schedule';
 
 /** Session name of validation attempts; shows in the member account's CloudTrail. */
 export const VALIDATION_SESSION_NAME = 'datadog-onboarding-validation';
@@ -23,29 +30,38 @@ export const VALIDATION_SESSION_NAME = 'datadog-onboarding-validation';
  * Makes one validation attempt.
  *
  * `AccessDenied` from STS or from the read call means IAM has not propagated the role, its trust policy or its
- * policy yet: the result says when to try again.
+ * policy yet: the step throws the "not yet" error of the schedule's phase, and the state machine's `Retry` makes the
+ * next attempt (see `refuseNotYet`).
  *
- * @param input - `{target, roleArn, externalId, validation}`; `validation` holds the attempts made and seconds waited
- *   so far (`{attempts: 0, waitedSeconds: 0}` at first), and when the first attempt started (set by the first
- *   attempt, carried in the state machine).
- * @throws RoleValidationTimeoutError when the next wait would end past `settings.maxTotalSeconds` after the first
- *   attempt started.
+ * @param input - `{target, roleArn, externalId, provisionedAt}`; `provisionedAt` (ISO 8601, from ProvisionRole)
+ *   starts the schedule and the bound.
+ * @param now - the current time; default now.
+ * @returns `{assumable: true, attempts, waitedSeconds, waitSeconds: 0, startedAt}`: `waitedSeconds` since provisioning,
+ *   `startedAt` the provisioning time, `attempts` counted from the schedule.
+ * @throws NotYetUsableError `RoleNotYetAssumable.Early|Middle|Late` while the role is not assumable yet.
+ * @throws RoleValidationTimeoutError when the next attempt would start past `settings.maxTotalSeconds` after provisioning.
  * @throws AccountNotActiveError when the account was suspended, is closing or was closed meanwhile.
  * @throws RoleValidationError for any other refusal (e.g. a malformed role ARN).
  * @throws the SDK's transient errors unchanged (the state machine retries them).
  */
 export async function validateRole(
-  { target, roleArn, externalId, validation: progress }: ValidateRoleInput,
+  { target, roleArn, externalId, provisionedAt }: ValidateRoleInput,
   settings: ScheduleSettings,
+  now: () => Date = () => new Date(),
 ): Promise<ValidationResult> {
-  const attempts = progress.attempts + 1;
-  const started = { ...progress, startedAt: progress.startedAt ?? new Date().toISOString() };
   const outcome = await tryAssume(target, roleArn, externalId);
+  const elapsed = secondsSince(provisionedAt, now());
   if (outcome === 'assumable') {
-    return { assumable: true, attempts, waitedSeconds: progress.waitedSeconds, waitSeconds: 0, startedAt: started.startedAt };
+    return {
+      assumable: true,
+      attempts: attemptNumberAt(elapsed, settings.phases),
+      waitedSeconds: elapsed,
+      waitSeconds: 0,
+      startedAt: provisionedAt,
+    };
   }
   // A suspended, closing or closed account refuses everything: waiting would not help (one still activating will
-  // be reachable, so the loop goes on). Only the automation's own organization can tell, for accounts of its partition.
+  // be reachable, so the retries go on). Only the automation's own organization can tell, for accounts of its partition.
   const state = target.partition === ownPartition() ? await accountState(target.partition, target.accountId) : undefined;
   if (reachability(state) === 'closed') {
     throw new AccountNotActiveError(`the account became ${state} in AWS Organizations during onboarding`, {
@@ -54,7 +70,7 @@ export async function validateRole(
       remedy: 'Nothing to fix unless the account is reopened; then replay it',
     });
   }
-  return afterRefusal(started, outcome, settings, `${roleArn} was still not assumable`, {
+  return refuseNotYet(NOT_YET.role, secondsSince(provisionedAt, now()), outcome, roleArn, settings, {
     accountId: target.accountId,
     step: 'ValidateRole',
     remedy:

@@ -2,10 +2,13 @@
  * The Lambda entry points (middy-wrapped): error names the state machine acts on.
  */
 import { IAMClient, IAMServiceException, GetRoleCommand } from '@aws-sdk/client-iam';
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { DescribeAccountCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
+import { AssumeRoleCommand, STSClient, STSServiceException } from '@aws-sdk/client-sts';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler as removeValidatorTrust } from '../../functions/remove-validator-trust/index';
+import { handler as validateRole } from '../../functions/validate-role/index';
+import { logger } from '../../shared/logger';
 import { aTarget } from '../helpers';
 
 const iam = mockClient(IAMClient);
@@ -58,5 +61,35 @@ describe('Middleware: classifyErrors', () => {
 
   it('passes this project’s errors unchanged', async () => {
     await expect(removeValidatorTrust({ target: { accountId: 'x' } }, context)).rejects.toMatchObject({ name: 'InvalidInputError' });
+  });
+
+  it('passes a "not yet" of validation unchanged and logs it as progress, not as a failed step', async () => {
+    // Prepare: the role is not assumable yet.
+    const organizations = mockClient(OrganizationsClient);
+    organizations.on(DescribeAccountCommand).resolves({ Account: { Id: '444455556666', State: 'ACTIVE' } });
+    sts.on(AssumeRoleCommand).rejects(new STSServiceException({ name: 'AccessDenied', $fault: 'client', message: 'no', $metadata: {} }));
+    process.env.MAX_VALIDATION_SECONDS = '900';
+    const errors = jest.spyOn(logger, 'error');
+    const infos = jest.spyOn(logger, 'info');
+
+    try {
+      // Act
+      const result = validateRole(
+        { ...event, roleArn: 'arn:aws:iam::444455556666:role/DatadogIntegrationRole', provisionedAt: new Date().toISOString() },
+        context,
+      );
+
+      // Assess
+      await expect(result).rejects.toMatchObject({ name: 'RoleNotYetAssumable.Early' });
+      expect(errors).not.toHaveBeenCalled();
+      expect(infos).toHaveBeenCalledWith(
+        'not usable yet; the state machine retries',
+        expect.objectContaining({ step: 'ValidateRole', errorName: 'RoleNotYetAssumable.Early' }),
+      );
+    } finally {
+      errors.mockRestore();
+      infos.mockRestore();
+      organizations.restore();
+    }
   });
 });

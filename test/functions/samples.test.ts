@@ -174,7 +174,7 @@ afterEach(async () => {
 const PASSED_AT_FIRST_ATTEMPT = {
   assumable: true,
   attempts: 1,
-  waitedSeconds: 0,
+  waitedSeconds: expect.any(Number),
   waitSeconds: 0,
   startedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
 };
@@ -270,17 +270,20 @@ describe('Samples: sam local invoke FUNCTION -e SAMPLE --env-vars events/sam-loc
       changed: true,
       validationRequired: true,
       memberAccessRoleName: 'AWSControlTowerExecution',
+      provisionedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
     });
   });
 
   it('ValidateRoleFunction assumes the provisioned role with the external ID, as the validator role', async () => {
     const { invoke, sandbox } = await newWorld();
-    await invoke('ProvisionRoleFunction', sample('functions/provision-role.json'));
+    const role = (await invoke('ProvisionRoleFunction', sample('functions/provision-role.json'))) as { provisionedAt: string };
     sandbox.clock.advance(10); // IAM propagates the new role
 
-    const result = await invoke('ValidateRoleFunction', sample('functions/validate-role.json'));
+    // The sample's provisioning time is a fixed one: the step gets ProvisionRole's, as in the state machine.
+    const result = await invoke('ValidateRoleFunction', { ...sample('functions/validate-role.json'), provisionedAt: role.provisionedAt });
 
-    expect(result).toEqual(PASSED_AT_FIRST_ATTEMPT);
+    // Assess: 10 s after provisioning would be the third scheduled attempt; this is the first that was made.
+    expect(result).toEqual({ ...PASSED_AT_FIRST_ATTEMPT, attempts: 3, waitedSeconds: 10, startedAt: role.provisionedAt });
   });
 
   it("RemoveValidatorTrustFunction leaves Datadog's statement alone in the provisioned role's trust policy", async () => {
@@ -330,6 +333,7 @@ describe('Samples: sam local invoke FUNCTION -e SAMPLE --env-vars events/sam-loc
       changed: true,
       validationRequired: true,
       memberAccessRoleName: 'OrganizationAccountAccessRole',
+      provisionedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
     });
     expect(sandbox.dump().accounts['777788889999'].users).toEqual([
       expect.objectContaining({ userName: 'DatadogIntegrationUser', accessKeys: [expect.objectContaining({ status: 'Active' })] }),
@@ -337,9 +341,10 @@ describe('Samples: sam local invoke FUNCTION -e SAMPLE --env-vars events/sam-loc
   });
 
   it('ValidateAccessKeyFunction uses the stored key in GovCloud', async () => {
-    const { invoke } = await newWorld(true);
+    const { invoke, sandbox } = await newWorld(true);
+    const provisionedAt = new Date(sandbox.clock.now()).toISOString();
 
-    const result = await invoke('ValidateAccessKeyFunction', sample('functions/validate-access-key.json'));
+    const result = await invoke('ValidateAccessKeyFunction', { ...sample('functions/validate-access-key.json'), provisionedAt });
 
     expect(result).toEqual(PASSED_AT_FIRST_ATTEMPT);
   });

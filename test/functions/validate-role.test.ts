@@ -11,11 +11,12 @@ const sts = mockClient(STSClient);
 const organizations = mockClient(OrganizationsClient);
 const ROLE_ARN = 'arn:aws:iam::444455556666:role/DatadogIntegrationRole';
 const accessDenied = () => new STSServiceException({ name: 'AccessDenied', $fault: 'client', message: 'not authorized', $metadata: {} });
-const event = (attempts = 0, waitedSeconds = 0) => ({
+/** The step's input, ProvisionRole having ended `secondsAgo` seconds ago. */
+const event = (secondsAgo = 0) => ({
   target: aTarget(),
   roleArn: ROLE_ARN,
   externalId: 'abcdef0123456789abcdef0123456789',
-  validation: { attempts, waitedSeconds },
+  provisionedAt: new Date(Date.now() - secondsAgo * 1000).toISOString(),
 });
 
 describe('Function: validateRoleStep', () => {
@@ -32,9 +33,18 @@ describe('Function: validateRoleStep', () => {
   });
 
   it('assumes the role with the external ID and makes one read call the policy grants', async () => {
-    const result = await validateRoleStep(event());
+    // Act
+    const input = event(10);
+    const result = await validateRoleStep(input);
 
-    expect(result).toEqual({ assumable: true, attempts: 1, waitedSeconds: 0, waitSeconds: 0, startedAt: expect.any(String) });
+    // Assess: 10 s after provisioning is the third scheduled attempt (0, 4, 8 s).
+    expect(result).toEqual({
+      assumable: true,
+      attempts: 3,
+      waitedSeconds: expect.closeTo(10, 0),
+      waitSeconds: 0,
+      startedAt: input.provisionedAt,
+    });
     expect(sts).toHaveReceivedCommandWith(AssumeRoleCommand, {
       RoleArn: ROLE_ARN,
       ExternalId: 'abcdef0123456789abcdef0123456789',
@@ -43,82 +53,83 @@ describe('Function: validateRoleStep', () => {
     expect(iam).toHaveReceivedCommandTimes(ListAccountAliasesCommand, 1);
   });
 
-  it('answers "not yet" with the wait up to the next scheduled attempt while STS says AccessDenied', async () => {
-    sts.on(AssumeRoleCommand).rejects(accessDenied());
+  it.each([
+    [0, 'RoleNotYetAssumable.Early', 1, 4],
+    [31, 'RoleNotYetAssumable.Early', 8, 4],
+    [33, 'RoleNotYetAssumable.Middle', 9, 18],
+    [139, 'RoleNotYetAssumable.Middle', 14, 18],
+    [141, 'RoleNotYetAssumable.Late', 15, 152],
+  ])(
+    'says "not yet" %i s after provisioning with %s (attempt %i), which the state machine retries in %i s',
+    async (secondsAgo, name, attempt, retryIn) => {
+      // Prepare
+      sts.on(AssumeRoleCommand).rejects(accessDenied());
 
-    // Assess: attempts at 0, 4, 8 … 32 s, then 50, 68 … 122 s, then every 60 s (VALIDATION_SCHEDULE).
-    await expect(validateRoleStep(event())).resolves.toEqual({
-      assumable: false,
-      attempts: 1,
-      waitedSeconds: 4,
-      waitSeconds: 4,
-      lastError: 'sts:AssumeRole AccessDenied',
-      startedAt: expect.any(String),
-    });
-    await expect(validateRoleStep(event(9, 35))).resolves.toEqual({
-      assumable: false,
-      attempts: 10,
-      waitedSeconds: 50,
-      waitSeconds: 15,
-      lastError: 'sts:AssumeRole AccessDenied',
-      startedAt: expect.any(String),
-    });
-    await expect(validateRoleStep(event(15, 300))).resolves.toMatchObject({ waitSeconds: 2, waitedSeconds: 302 });
-  });
+      // Act
+      const result = validateRoleStep(event(secondsAgo));
 
-  it('answers "not yet" while the policy is not in force for the read call', async () => {
+      // Assess
+      await expect(result).rejects.toMatchObject({
+        name,
+        message: `account 444455556666, step ValidateRole: ${ROLE_ARN} not assumable yet (attempt ${attempt}, ${secondsAgo} s after provisioning, sts:AssumeRole AccessDenied); next attempt in ${retryIn} s`,
+      });
+    },
+  );
+
+  it('says "not yet" while the policy is not in force for the read call', async () => {
+    // Prepare
     iam
       .on(ListAccountAliasesCommand)
       .rejects(new IAMServiceException({ name: 'AccessDenied', $fault: 'client', message: 'no', $metadata: {} }));
-    await expect(validateRoleStep(event())).resolves.toMatchObject({ assumable: false, lastError: 'iam:ListAccountAliases AccessDenied' });
-  });
-
-  it('dates the first attempt, and counts the time since then against the bound, attempts included', async () => {
-    // Prepare
-    sts.on(AssumeRoleCommand).rejects(accessDenied());
-    const before = Date.now();
 
     // Act
-    const first = await validateRoleStep(event());
-    const late = validateRoleStep({
-      ...event(5, 100),
-      validation: { attempts: 5, waitedSeconds: 100, startedAt: new Date(Date.now() - 901_000).toISOString() },
-    });
+    const result = validateRoleStep(event());
 
     // Assess
-    expect(Date.parse(first.startedAt ?? '')).toBeGreaterThanOrEqual(before);
-    await expect(late).rejects.toMatchObject({
-      name: 'RoleValidationTimeoutError',
-      message: expect.stringContaining('after 6 attempts over 901 s'),
+    await expect(result).rejects.toMatchObject({
+      name: 'RoleNotYetAssumable.Early',
+      message: expect.stringContaining('iam:ListAccountAliases AccessDenied'),
     });
   });
 
-  it('refuses a validation start that is not an ISO 8601 date', async () => {
+  it('refuses a provisioning time that is not an ISO 8601 date', async () => {
     // Act: the Lambda entry point parses the input; the plain function gets it typed.
     const context = { functionName: 'f', awsRequestId: 'r', getRemainingTimeInMillis: () => 1000 } as unknown as Context;
-    const result = handler({ ...event(), validation: { attempts: 1, waitedSeconds: 5, startedAt: 'yesterday' } }, context);
+    const result = handler({ ...event(), provisionedAt: 'yesterday' }, context);
 
     // Assess
     await expect(result).rejects.toMatchObject({
       name: 'InvalidInputError',
-      message: expect.stringContaining('step ValidateRole: input validation.startedAt: '),
+      message: expect.stringContaining('step ValidateRole: input provisionedAt: '),
     });
     expect(sts).not.toHaveReceivedAnyCommand();
   });
 
-  it('stops at the bound with the account, the step and what to check', async () => {
+  it('stops when the next attempt would start past the bound, with the account, the step and what to check', async () => {
+    // Prepare: 749 s in, the next attempt (every 152 s) would start at 901 s.
     sts.on(AssumeRoleCommand).rejects(accessDenied());
-    await expect(validateRoleStep(event(20, 900))).rejects.toMatchObject({
+
+    // Act
+    const result = validateRoleStep(event(749));
+
+    // Assess
+    await expect(result).rejects.toMatchObject({
       name: 'RoleValidationTimeoutError',
       message: expect.stringMatching(
-        /^account 444455556666, step ValidateRole: .* was still not assumable after 21 attempts over 900 s \(last error: sts:AssumeRole AccessDenied\)\. Check the role trust policy/,
+        /^account 444455556666, step ValidateRole: .* was still not assumable after 19 attempts over 749 s since provisioning \(last error: sts:AssumeRole AccessDenied\)\. Check the role trust policy/,
       ),
     });
   });
 
-  it('never waits past the bound: the last wait is what is left of it', async () => {
+  it('still retries when the next attempt starts right at the bound', async () => {
+    // Prepare
     sts.on(AssumeRoleCommand).rejects(accessDenied());
-    await expect(validateRoleStep(event(10, 880))).resolves.toMatchObject({ waitSeconds: 20, waitedSeconds: 900 });
+
+    // Act
+    const result = validateRoleStep(event(747));
+
+    // Assess
+    await expect(result).rejects.toMatchObject({ name: 'RoleNotYetAssumable.Late' });
   });
 
   it('fails at once on another refusal', async () => {
@@ -157,6 +168,6 @@ describe('Function: validateRoleStep on an account that is no longer active', ()
   it('keeps waiting for an account still PENDING_ACTIVATION, which will become reachable', async () => {
     sts.on(AssumeRoleCommand).rejects(accessDenied());
     organizations.on(DescribeAccountCommand).resolves({ Account: { Id: '444455556666', State: 'PENDING_ACTIVATION' } });
-    await expect(validateRoleStep(event())).resolves.toMatchObject({ assumable: false, attempts: 1 });
+    await expect(validateRoleStep(event())).rejects.toMatchObject({ name: 'RoleNotYetAssumable.Early' });
   });
 });

@@ -212,7 +212,7 @@ describe('Command: npm start, its options', () => {
 });
 
 describe('Command: npm start, what it prints', () => {
-  it('reports the attempts of a failed validation, without a waiting line after the failure, in access-key words', async () => {
+  it('reports the attempts of a failed validation, without a next attempt after the failure, in access-key words', async () => {
     // Act: IAM takes longer than MaxValidationSeconds (900 s) to make the key usable.
     const { code, stdout } = await startHere(['events/govcloud-console-replay.json', '--propagation-seconds', '80000']);
 
@@ -221,10 +221,13 @@ describe('Command: npm start, what it prints', () => {
     const lines = stdout.split('\n');
     const failedAt = lines.findIndex((line) => line.includes('✗ ValidateAccessKey: RoleValidationTimeoutError'));
     expect(failedAt).toBeGreaterThan(0);
-    expect(lines.slice(failedAt).join('\n')).not.toContain('waiting');
-    expect(stdout).toContain('… access key not usable yet (attempt 1, InvalidClientTokenId); waiting 4 s');
+    expect(lines.slice(failedAt).join('\n')).not.toContain('next attempt');
+    expect(stdout).toContain('… access key not usable yet (attempt 1, 0 s after provisioning, InvalidClientTokenId); next attempt in 4 s');
+    expect(stdout).toContain(
+      '… access key not usable yet (attempt 19, 748 s after provisioning, InvalidClientTokenId); next attempt in 152 s',
+    );
     expect(stdout).not.toContain('assumable');
-    expect(stdout).toContain('validation attempts: 27');
+    expect(stdout).toContain('validation attempts: 20');
   });
 
   it('labels the steps of each account of a GovCloud request, and sums up the mutating calls', async () => {

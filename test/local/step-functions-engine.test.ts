@@ -68,6 +68,95 @@ describe('Local Step Functions engine', () => {
     });
   }
 
+  describe('Retry', () => {
+    /** A Task that throws the named errors in turn, then succeeds, recording the virtual second of each attempt. */
+    function failing(names: string[], attemptsAt: number[]): TaskInvoker {
+      const left = [...names];
+      return () => {
+        attemptsAt.push((sandbox.clock.now() - START_MS) / 1000);
+        const name = left.shift();
+        if (name === undefined) return Promise.resolve({ ok: true });
+        const error = new Error(`${name} happened`);
+        error.name = name;
+        return Promise.reject(error);
+      };
+    }
+
+    it('counts retries per retrier and waits IntervalSeconds × BackoffRate^n, as the Amazon States Language example', async () => {
+      // Arrange: the "Complex retry scenarios" example of the Amazon States Language specification: ErrorA, ErrorB,
+      // ErrorC, ErrorB wait 1 s, 2 s, then 5 s (the second retrier's own first retry); the fourth error finds the
+      // first retrier's 2 retries spent and goes to the Catch.
+      const definition = {
+        StartAt: 'X',
+        States: {
+          X: {
+            Type: 'Task',
+            Resource: WORK,
+            Retry: [
+              { ErrorEquals: ['ErrorA', 'ErrorB'], IntervalSeconds: 1, BackoffRate: 2, MaxAttempts: 2 },
+              { ErrorEquals: ['ErrorC'], IntervalSeconds: 5 },
+            ],
+            Catch: [{ ErrorEquals: ['States.ALL'], Next: 'Z' }],
+            Next: 'Y',
+          },
+          Y: { Type: 'Pass', End: true },
+          Z: { Type: 'Pass', Result: 'caught', End: true },
+        },
+      };
+      const attemptsAt: number[] = [];
+      const events: { type: string; retryWaitSeconds?: number }[] = [];
+
+      // Act
+      const done = await runExecution(
+        definition,
+        executions.start('retries', {}),
+        failing(['ErrorA', 'ErrorB', 'ErrorC', 'ErrorB'], attemptsAt),
+        sandbox.clock,
+        (event) => events.push(event),
+        executions,
+      );
+
+      // Assert
+      expect(done.status).toBe('SUCCEEDED');
+      expect(done.output).toBe('caught');
+      expect(attemptsAt).toEqual([0, 1, 3, 8]);
+      expect(events.filter((event) => event.type === 'StateRetried').map((event) => event.retryWaitSeconds)).toEqual([1, 2, 5]);
+    });
+
+    it('caps each wait at MaxDelaySeconds, and keeps a fixed interval with BackoffRate 1', async () => {
+      // Arrange
+      const definition = {
+        StartAt: 'X',
+        States: {
+          X: {
+            Type: 'Task',
+            Resource: WORK,
+            Retry: [
+              { ErrorEquals: ['Growing'], IntervalSeconds: 2, BackoffRate: 3, MaxDelaySeconds: 10, MaxAttempts: 3 },
+              { ErrorEquals: ['Fixed'], IntervalSeconds: 4, BackoffRate: 1, MaxAttempts: 3 },
+            ],
+            End: true,
+          },
+        },
+      };
+      const attemptsAt: number[] = [];
+
+      // Act
+      const done = await runExecution(
+        definition,
+        executions.start('capped', {}),
+        failing(['Growing', 'Growing', 'Growing', 'Fixed', 'Fixed', 'Fixed'], attemptsAt),
+        sandbox.clock,
+        () => undefined,
+        executions,
+      );
+
+      // Assert: waits 2, 6, 10 (18 capped), then 4, 4, 4.
+      expect(done.status).toBe('SUCCEEDED');
+      expect(attemptsAt).toEqual([0, 2, 8, 18, 22, 26, 30]);
+    });
+  });
+
   describe('Distributed Map', () => {
     it('runs one child per item of the S3 plan, at most MaxConcurrency at a time, with the ItemSelector as input', async () => {
       // Arrange

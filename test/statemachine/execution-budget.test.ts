@@ -29,6 +29,24 @@ describe('Function: worstCaseTaskSeconds', () => {
     expect(seconds).toBe(5 * 10 + 5 + 10 + 15 + 1);
   });
 
+  it('leaves out the "not yet" retriers of a validation Task, which MaxValidationSeconds bounds', () => {
+    // Prepare
+    const state = {
+      Type: 'Task',
+      TimeoutSeconds: 10,
+      Retry: [
+        { ErrorEquals: ['RoleNotYetAssumable.Late'], MaxAttempts: 25, IntervalSeconds: 152, BackoffRate: 1 },
+        { ErrorEquals: ['TransientError'], MaxAttempts: 1, IntervalSeconds: 2 },
+      ],
+    };
+
+    // Act
+    const seconds = worstCaseTaskSeconds('ValidateRole', state);
+
+    // Assess: the first attempt, and one transient retry after 2 s.
+    expect(seconds).toBe(10 + 2 + 10);
+  });
+
   it('refuses a Task without TimeoutSeconds', () => {
     // Act
     const seconds = () => worstCaseTaskSeconds('Step', { Type: 'Task' });
@@ -41,7 +59,7 @@ describe('Function: worstCaseTaskSeconds', () => {
 describe('State machine: execution time-out and MaxValidationSeconds', () => {
   const paths = pathBudgets(definition);
 
-  it('has a validation loop on the role path and on the access-key path', () => {
+  it('has a validation Task on the role path and on the access-key path', () => {
     // Assess
     expect(new Set(paths.flatMap((path) => (path.validationTask ? [path.validationTask] : [])))).toEqual(
       new Set(['ValidateRole', 'ValidateAccessKey']),

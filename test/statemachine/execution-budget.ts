@@ -4,10 +4,12 @@
  * Functions developer guide, "Handling errors in Step Functions workflows": `IntervalSeconds` default 1,
  * `MaxAttempts` default 3, `BackoffRate` default 2, `MaxDelaySeconds` caps each wait; full jitter only shortens it).
  *
- * The validation loops (a Wait state whose `SecondsPath` leads back to the validating Task) are bounded by
- * `MaxValidationSeconds` from their first attempt; a path through one counts that bound apart, plus the loop's last
- * attempt as an ordinary Task.
+ * The validation Tasks (a Task whose `Retry` retries the "not yet" errors of `validation-schedule.ts`) are bounded
+ * by `MaxValidationSeconds` from provisioning, not by those retriers' `MaxAttempts`: the function measures the time
+ * since provisioning, attempts and waits included, and retries only while the next attempt starts within the bound.
+ * A path through one counts that bound apart, plus the last attempt as an ordinary Task (its transient retries).
  */
+import { isNotYetErrorName } from '../../shared/onboarding/validation-schedule';
 
 /** A state of an ASL definition, as far as the budget needs it. */
 interface AslState {
@@ -19,7 +21,7 @@ interface AslState {
   TimeoutSeconds?: number;
   Seconds?: number;
   SecondsPath?: string;
-  Retry?: { MaxAttempts?: number; IntervalSeconds?: number; BackoffRate?: number; MaxDelaySeconds?: number }[];
+  Retry?: { ErrorEquals?: string[]; MaxAttempts?: number; IntervalSeconds?: number; BackoffRate?: number; MaxDelaySeconds?: number }[];
   ItemProcessor?: AslMachine;
 }
 
@@ -34,23 +36,34 @@ export interface AslMachine {
 export interface PathBudget {
   /** The states, in order. */
   states: string[];
-  /** Worst-case seconds of its states, the validation loop's waits aside. */
+  /** Worst-case seconds of its states, the validation's scheduled retries aside. */
   fixedSeconds: number;
-  /** The Task the path's validation loop repeats, if it has one. */
+  /** The validation Task of the path, if it has one. */
   validationTask?: string;
-  /** Worst-case seconds before the validation loop's first attempt. */
+  /** Worst-case seconds before the validation's first attempt. */
   secondsBeforeValidation?: number;
 }
 
+/** Whether a retrier retries only validation's "not yet" errors (bounded by `MaxValidationSeconds`, not counted). */
+function isNotYetRetrier(retrier: { ErrorEquals?: string[] }): boolean {
+  return (retrier.ErrorEquals ?? []).length > 0 && (retrier.ErrorEquals ?? []).every(isNotYetErrorName);
+}
+
+/** Whether a state is a validation Task: one whose `Retry` repeats validation's "not yet" errors. */
+function isValidationTask(state: AslState): boolean {
+  return state.Type === 'Task' && (state.Retry ?? []).some(isNotYetRetrier);
+}
+
 /**
- * Worst-case seconds of one Task state: all attempts run to the time-out, each retry after its longest wait.
+ * Worst-case seconds of one Task state: all attempts run to the time-out, each retry after its longest wait. The
+ * "not yet" retriers of a validation Task are left out: `MaxValidationSeconds` bounds them (counted per path).
  *
  * @throws Error when the Task has no `TimeoutSeconds` (Step Functions would let it run for a year).
  */
 export function worstCaseTaskSeconds(name: string, state: AslState): number {
   if (state.TimeoutSeconds === undefined) throw new Error(`Task ${name} has no TimeoutSeconds`);
   let seconds = state.TimeoutSeconds;
-  for (const retrier of state.Retry ?? []) {
+  for (const retrier of (state.Retry ?? []).filter((candidate) => !isNotYetRetrier(candidate))) {
     const interval = retrier.IntervalSeconds ?? 1;
     const backoff = retrier.BackoffRate ?? 2;
     for (let retry = 1; retry <= (retrier.MaxAttempts ?? 3); retry += 1) {
@@ -77,14 +90,10 @@ function stateSeconds(name: string, state: AslState): number {
 /**
  * Every path from `StartAt` to an end, with its worst-case seconds.
  *
- * @throws Error on a loop other than a validation loop (a Wait with `SecondsPath` back to a Task), which nothing bounds.
+ * @throws Error on a loop, which nothing bounds.
  */
 export function pathBudgets(machine: AslMachine): PathBudget[] {
-  const loopTasks = new Set(
-    Object.values(machine.States)
-      .filter((state) => state.Type === 'Wait' && state.SecondsPath !== undefined && state.Next !== undefined)
-      .map((state) => state.Next as string),
-  );
+  const loopTasks = new Set(Object.keys(machine.States).filter((name) => isValidationTask(machine.States[name])));
   const paths: PathBudget[] = [];
   const walk = (name: string, trail: string[]): void => {
     const state = machine.States[name];
@@ -102,8 +111,8 @@ export function pathBudgets(machine: AslMachine): PathBudget[] {
       return;
     }
     for (const following of next) {
-      if (!here.includes(following)) walk(following, here);
-      else if (!(state.Type === 'Wait' && loopTasks.has(following))) throw new Error(`unbounded loop ${name} -> ${following}`);
+      if (here.includes(following)) throw new Error(`unbounded loop ${name} -> ${following}`);
+      walk(following, here);
     }
   };
   walk(machine.StartAt, []);
@@ -112,8 +121,8 @@ export function pathBudgets(machine: AslMachine): PathBudget[] {
 
 /**
  * The largest `MaxValidationSeconds` the definition's `TimeoutSeconds` allows, in whole minutes: on every path with a
- * validation loop, the loop's bound plus the path's other steps fit in the execution time-out, and so does the
- * validator's trust statement, which lives from the provisioning before the loop until the bound plus `graceSeconds`.
+ * validation Task, the bound plus the path's other steps fit in the execution time-out, and so does the validator's
+ * trust statement, which lives from the provisioning before the validation until the bound plus `graceSeconds`.
  */
 export function maxValidationSecondsFor(machine: AslMachine, graceSeconds: number): number {
   if (machine.TimeoutSeconds === undefined) throw new Error('the definition has no TimeoutSeconds');

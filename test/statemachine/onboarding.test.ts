@@ -8,11 +8,12 @@ import {
   AccountPendingActivationError,
   AccountRequestInProgressError,
   MemberAccountAccessError,
+  NotYetUsableError,
   OnboardingError,
   RoleValidationTimeoutError,
   TransientError,
 } from '../../shared/errors';
-import { nextWaitSeconds } from '../../shared/onboarding/validation-schedule';
+import { NOT_YET, notYetRetriers } from '../../shared/onboarding/validation-schedule';
 
 const definition = onboardingDefinition();
 const states = definition.States as Record<string, { Type: string }>;
@@ -44,12 +45,18 @@ const failCleanUp = () => {
   throw new OnboardingError('trust policy not writable', { accountId: '444455556666', step: 'RemoveValidatorTrust' });
 };
 const VALIDATION_TIMED_OUT = { error: 'RoleValidationTimeoutError', cause: 'account 444455556666, step ValidateRole: still not assumable' };
+/** When the stand-in ProvisionRole and ProvisionAccessKey end. */
+const PROVISIONED_AT = '2026-12-02T10:00:00.000Z';
+/** The validator's "not yet" in the given phase, as the function throws it. */
+const notYet = (name: string, step = 'ValidateRole') =>
+  new NotYetUsableError(name, 'not assumable yet', { accountId: '444455556666', step });
 
 function happyHandlers(calls: string[], overrides: Handlers = {}): Handlers {
   const record = (name: string, fn: (input: never) => unknown) => async (input: never) => {
     calls.push(name);
     return fn(input);
   };
+  let keyAttempts = 0;
   const defaults: Handlers = {
     ResolveTarget: () => ({ target, concurrentExecutionArn: null, settings: SETTINGS }),
     LookUpRegistration: () => ({
@@ -64,12 +71,14 @@ function happyHandlers(calls: string[], overrides: Handlers = {}): Handlers {
       changed: true,
       validationRequired: true,
       memberAccessRoleName: 'OrganizationAccountAccessRole',
+      provisionedAt: PROVISIONED_AT,
     }),
-    ValidateRole: (input: { validation: { attempts: number; waitedSeconds: number } }) => ({
+    ValidateRole: (input: { provisionedAt: string }) => ({
       assumable: true,
-      attempts: input.validation.attempts + 1,
-      waitedSeconds: input.validation.waitedSeconds,
+      attempts: 1,
+      waitedSeconds: 0.3,
       waitSeconds: 0,
+      startedAt: input.provisionedAt,
     }),
     RemoveValidatorTrust: () => ({ trustPolicyUpdated: true }),
     RegisterAccount: () => ({ accountConfigId: 'cfg-1', roleName: 'DatadogIntegrationRole', externalId: 'ext-1', action: 'created' }),
@@ -80,15 +89,16 @@ function happyHandlers(calls: string[], overrides: Handlers = {}): Handlers {
       changed: true,
       validationRequired: true,
       memberAccessRoleName: 'OrganizationAccountAccessRole',
+      provisionedAt: PROVISIONED_AT,
     }),
     RecordOnboarding: () => ({ state: 'onboarded' }),
     RecordFailure: () => ({ state: 'failed' }),
-    ValidateAccessKey: (input: { validation: { attempts: number; waitedSeconds: number } }) => ({
-      assumable: input.validation.attempts >= 1,
-      attempts: input.validation.attempts + 1,
-      waitedSeconds: input.validation.waitedSeconds + (input.validation.attempts >= 1 ? 0 : 5),
-      waitSeconds: input.validation.attempts >= 1 ? 0 : 5,
-    }),
+    // Not usable at the first attempt, usable at the second (the retry).
+    ValidateAccessKey: (input: { provisionedAt: string }) => {
+      keyAttempts += 1;
+      if (keyAttempts === 1) throw notYet('AccessKeyNotYetUsable.Early', 'ValidateAccessKey');
+      return { assumable: true, attempts: keyAttempts, waitedSeconds: 4.2, waitSeconds: 0, startedAt: input.provisionedAt };
+    },
   };
   return Object.fromEntries(Object.entries({ ...defaults, ...overrides }).map(([name, fn]) => [name, record(name, fn)]));
 }
@@ -157,36 +167,53 @@ describe('State machine: onboarding.asl.json', () => {
     });
   });
 
-  it('registers with Datadog only after validation passed, after N attempts with the computed waits', async () => {
+  it('registers with Datadog only after validation passed, retrying each "not yet" with its phase’s retrier', async () => {
     // Prepare
     const calls: string[] = [];
+    const inputs: unknown[] = [];
+    const refusals = ['RoleNotYetAssumable.Early', 'RoleNotYetAssumable.Early', 'RoleNotYetAssumable.Middle'];
     const handlers = happyHandlers(calls, {
-      ValidateRole: (input: { validation: { attempts: number; waitedSeconds: number } }) => {
-        const attempts = input.validation.attempts + 1;
-        const wait = nextWaitSeconds({ attempts, waitedSeconds: input.validation.waitedSeconds }, { maxTotalSeconds: 900 }) as number;
-        return attempts < 4
-          ? {
-              assumable: false,
-              attempts,
-              waitedSeconds: input.validation.waitedSeconds + wait,
-              waitSeconds: wait,
-              lastError: 'AccessDenied',
-            }
-          : { assumable: true, attempts, waitedSeconds: input.validation.waitedSeconds, waitSeconds: 0 };
+      ValidateRole: (input: { provisionedAt: string }) => {
+        inputs.push(input);
+        const refusal = refusals.shift();
+        if (refusal) throw notYet(refusal);
+        return { assumable: true, attempts: 4, waitedSeconds: 50.2, waitSeconds: 0, startedAt: input.provisionedAt };
       },
     });
 
     // Act
     const { output, events } = await run(handlers);
 
-    // Assess
+    // Assess: one entry into ValidateRole, three retries (4 s, 4 s, then the Middle retrier's 18 s), the same input
+    // each time: the provisioning time from ProvisionRole, no loop state in between.
     expect(calls.filter((name) => name === 'ValidateRole')).toHaveLength(4);
     expect(calls.indexOf('RegisterAccount')).toBeGreaterThan(calls.lastIndexOf('ValidateRole'));
     expect(output).toMatchObject({ outcome: 'onboarded', validationAttempts: 4 });
-    const waits = events
-      .filter((event) => event.type === 'StateEntered' && event.state?.name === 'WaitForPropagation')
-      .map((event) => (event.state?.input as { validation: { waitSeconds: number } }).validation.waitSeconds);
-    expect(waits).toEqual([4, 4, 4]);
+    expect(new Set(inputs.map((input) => JSON.stringify(input)))).toEqual(
+      new Set([
+        JSON.stringify({
+          target,
+          roleArn: 'arn:aws:iam::444455556666:role/DatadogIntegrationRole',
+          externalId: 'ext-1',
+          provisionedAt: PROVISIONED_AT,
+        }),
+      ]),
+    );
+    const entered = events.filter((event) => event.type === 'StateEntered' && event.state?.name === 'ValidateRole');
+    const retries = events
+      .filter((event) => event.type === 'StateRetried' && event.state?.name === 'ValidateRole')
+      .map((event) => (event as { retry?: { retrier: { IntervalSeconds: number } } }).retry?.retrier.IntervalSeconds);
+    expect(entered).toHaveLength(1);
+    expect(retries).toEqual([4, 4, 18]);
+  });
+
+  it('repeats validation with the retriers of the schedule, before the transient one, for the role and the access key', () => {
+    // Assess: the retriers come from the schedule's own numbers, so the definition and the function cannot disagree.
+    const retry = (name: string) => (definition.States as Record<string, { Retry: unknown[] }>)[name].Retry;
+    expect(retry('ValidateRole').slice(0, 3)).toEqual(notYetRetriers(NOT_YET.role.errorPrefix));
+    expect(retry('ValidateAccessKey').slice(0, 3)).toEqual(notYetRetriers(NOT_YET.accessKey.errorPrefix));
+    expect(retry('ValidateRole')).toHaveLength(4);
+    expect(retry('ValidateAccessKey')).toHaveLength(4);
   });
 
   it('skips validation for an account already converged and validated', async () => {
@@ -213,7 +240,7 @@ describe('State machine: onboarding.asl.json', () => {
       ValidateRole: () => {
         attempts += 1;
         if (attempts === 3) throw validationTimeout();
-        return { assumable: false, attempts, waitedSeconds: attempts * 5, waitSeconds: 5 };
+        throw notYet('RoleNotYetAssumable.Late');
       },
     });
 
@@ -222,6 +249,7 @@ describe('State machine: onboarding.asl.json', () => {
 
     // Assess
     expect(failure).toEqual(VALIDATION_TIMED_OUT);
+    expect(calls.filter((name) => name === 'ValidateRole')).toHaveLength(3);
     expect(calls).not.toContain('RegisterAccount');
   });
 
@@ -414,6 +442,7 @@ describe('State machine: onboarding.asl.json', () => {
         changed: true,
         validationRequired: true,
         memberAccessRoleName: 'AWSControlTowerExecution',
+        provisionedAt: PROVISIONED_AT,
       }),
       RemoveValidatorTrust: (input: never) => ((removeTrustInput = input), { trustPolicyUpdated: true }),
     });
@@ -437,6 +466,7 @@ describe('State machine: onboarding.asl.json', () => {
         changed: true,
         validationRequired: true,
         memberAccessRoleName: 'AWSControlTowerExecution',
+        provisionedAt: PROVISIONED_AT,
       }),
       RegisterAccount: () => ({
         accountConfigId: 'cfg-2',

@@ -10,9 +10,9 @@ describe('Function: measureOnboarding', () => {
     // Act
     const row = await measureOnboarding('role', 10);
 
-    // Assess: attempts at 0, 4, 8, 12 s; 16 states outside the loop plus 3 per attempt (the last has no Wait);
-    // the starter, ResolveTarget, LookUpRegistration, ProvisionRole, 4 ValidateRole, RemoveValidatorTrust, RegisterAccount,
-    // RecordOnboarding.
+    // Assess: attempts at 0, 4, 8, 12 s; 17 states entered (ValidateRole once) plus one transition per retry of
+    // ValidateRole (3, RoleNotYetAssumable.Early); the starter, ResolveTarget, LookUpRegistration, ProvisionRole,
+    // 4 ValidateRole, RemoveValidatorTrust, RegisterAccount, RecordOnboarding.
     expect(row).toMatchObject({
       auth: 'role',
       delaySeconds: 10,
@@ -20,18 +20,18 @@ describe('Function: measureOnboarding', () => {
       validatedAtSeconds: 12,
       overshootSeconds: 2,
       overshootPercent: 20,
-      transitions: 28,
+      transitions: 20,
       invocations: 11,
       attemptSeconds: [0, 4, 8, 12],
     });
     const perInvocation = { memoryMb: 256, billedMs: ASSUMED_BILLED_MS };
     expect(row.costUsd).toBeCloseTo(
       onboardingCost(
-        28,
+        20,
         Array.from({ length: 11 }, () => perInvocation),
       ).total,
       12,
     );
-    expect(formatRow(row)).toBe('role           10        4           12         2    20 %          28          11  $0.000739');
+    expect(formatRow(row)).toBe('role           10        4           12         2    20 %          20          11  $0.000539');
   });
 });

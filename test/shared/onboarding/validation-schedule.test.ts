@@ -3,9 +3,16 @@
  * known, so the loop ends within `MaxValidationSeconds` of its start, as the state machine's time-out assumes.
  */
 import fc from 'fast-check';
-import { RoleValidationTimeoutError } from '../../../shared/errors';
+import { MAX_VALIDATION_SECONDS_BOUND } from '../../../shared/config';
+import { NotYetUsableError, RoleValidationTimeoutError } from '../../../shared/errors';
 import {
   afterRefusal,
+  attemptNumberAt,
+  attemptSecondsWithin,
+  isNotYetErrorName,
+  NOT_YET,
+  notYetRetriers,
+  refuseNotYet,
   nextAttemptSeconds,
   nextWaitSeconds,
   VALIDATION_SCHEDULE,
@@ -21,11 +28,11 @@ describe('Function: afterRefusal', () => {
     // Prepare: 100 s waited, but slow attempts made it 280 s since the first one.
     const progress = { attempts: 5, waitedSeconds: 100, startedAt: STARTED_AT };
 
-    // Act
+    // Act: the next scheduled attempt (292 s) is past the bound (290 s).
     const next = afterRefusal(
       progress,
       'sts:AssumeRole AccessDenied',
-      { maxTotalSeconds: 300 },
+      { maxTotalSeconds: 290 },
       'the role was still not assumable',
       CONTEXT,
       secondsAfterStart(280),
@@ -35,8 +42,8 @@ describe('Function: afterRefusal', () => {
     expect(next).toEqual({
       assumable: false,
       attempts: 6,
-      waitedSeconds: 120,
-      waitSeconds: 20,
+      waitedSeconds: 110,
+      waitSeconds: 10,
       lastError: 'sts:AssumeRole AccessDenied',
       startedAt: STARTED_AT,
     });
@@ -100,14 +107,13 @@ function attemptTimes(maxTotalSeconds: number, attemptSeconds = 0): { at: number
 }
 
 describe('Schedule: VALIDATION_SCHEDULE', () => {
-  it('attempts at 0, every 4 s to 32 s, every 18 s to 122 s, then every 60 s, the last at the bound', () => {
+  it('attempts at 0, every 4 s to 32 s, every 18 s to 140 s, then every 152 s, the last at the bound', () => {
     // Act
     const { at } = attemptTimes(900);
 
     // Assess
-    expect(at).toEqual([
-      0, 4, 8, 12, 16, 20, 24, 28, 32, 50, 68, 86, 104, 122, 182, 242, 302, 362, 422, 482, 542, 602, 662, 722, 782, 842, 900,
-    ]);
+    expect(at).toEqual([0, 4, 8, 12, 16, 20, 24, 28, 32, 50, 68, 86, 104, 122, 140, 292, 444, 596, 748, 900]);
+    expect(attemptSecondsWithin(900)).toEqual(at);
   });
 
   it('never makes more than 30 attempts within 900 s, and every wait is a positive whole second within the bound', () => {
@@ -127,7 +133,7 @@ describe('Schedule: VALIDATION_SCHEDULE', () => {
     );
   });
 
-  it('makes the next attempt at most 4 s after a refusal up to 30 s in, 18 s up to 120 s, 60 s after', () => {
+  it('makes the next attempt at most 4 s after a refusal up to 32 s in, 18 s up to 140 s, 152 s after', () => {
     fc.assert(
       fc.property(fc.double({ min: 0, max: 3600, noNaN: true }), (spent) => {
         // Act
@@ -135,7 +141,7 @@ describe('Schedule: VALIDATION_SCHEDULE', () => {
 
         // Assess
         expect(next).toBeGreaterThan(spent);
-        expect(next - spent).toBeLessThanOrEqual(spent < 32 ? 4 : spent < 122 ? 18 : 60);
+        expect(next - spent).toBeLessThanOrEqual(spent < 32 ? 4 : spent < 140 ? 18 : 152);
       }),
     );
   });
@@ -163,5 +169,103 @@ describe('Schedule: VALIDATION_SCHEDULE', () => {
     expect(unbounded).toThrow('schedule phase 1: only the last phase may have no attempts');
     expect(bounded).toThrow('the schedule must end with a phase without attempts');
     expect(VALIDATION_SCHEDULE[VALIDATION_SCHEDULE.length - 1].attempts).toBeUndefined();
+  });
+});
+
+describe('Function: refuseNotYet', () => {
+  const refuse =
+    (elapsedSeconds: number, maxTotalSeconds = 900) =>
+    () =>
+      refuseNotYet(
+        NOT_YET.role,
+        elapsedSeconds,
+        'sts:AssumeRole AccessDenied',
+        'arn:aws:iam::444455556666:role/R',
+        { maxTotalSeconds },
+        CONTEXT,
+      );
+
+  it.each([
+    [0, 'RoleNotYetAssumable.Early', 1, 4],
+    [31.9, 'RoleNotYetAssumable.Early', 8, 4],
+    [32, 'RoleNotYetAssumable.Middle', 9, 18],
+    [139.9, 'RoleNotYetAssumable.Middle', 14, 18],
+    [140, 'RoleNotYetAssumable.Late', 15, 152],
+  ])('%s s after provisioning throws %s, attempt %i, retried in %i s', (elapsed, name, attempt, interval) => {
+    // Act
+    const thrown = (() => {
+      try {
+        refuse(elapsed)();
+      } catch (error) {
+        return error as Error;
+      }
+      return undefined;
+    })();
+
+    // Assess: short, for the execution history: the subject, the attempt, the time, the refusal, the next attempt.
+    expect(thrown).toBeInstanceOf(NotYetUsableError);
+    expect(thrown?.name).toBe(name);
+    expect(thrown?.message).toBe(
+      `account 444455556666, step ValidateRole: arn:aws:iam::444455556666:role/R not assumable yet (attempt ${attempt}, ${Math.round(elapsed)} s after provisioning, sts:AssumeRole AccessDenied); next attempt in ${interval} s`,
+    );
+    expect(isNotYetErrorName(name)).toBe(true);
+  });
+
+  it('gives up with the terminal error when the next attempt would start past the bound', () => {
+    // Assess
+    expect(refuse(748)).toThrow(NotYetUsableError);
+    expect(refuse(748.5)).toThrow(RoleValidationTimeoutError);
+    expect(refuse(748.5)).toThrow(
+      'arn:aws:iam::444455556666:role/R was still not assumable after 19 attempts over 749 s since provisioning (last error: sts:AssumeRole AccessDenied)',
+    );
+    expect(refuse(57, 60)).toThrow(RoleValidationTimeoutError);
+    expect(isNotYetErrorName('RoleValidationTimeoutError')).toBe(false);
+  });
+
+  it('counts the attempt from the schedule, as attemptSecondsWithin lists them', () => {
+    fc.assert(
+      fc.property(fc.double({ min: 0, max: 3600, noNaN: true }), (elapsed) => {
+        // Assess
+        expect(attemptNumberAt(elapsed)).toBe(attemptSecondsWithin(elapsed).length);
+      }),
+    );
+  });
+
+  it('needs no more retries of a phase than its retrier allows, with attempts of 0-5 s and clocks up to 2 s apart', () => {
+    // Prepare
+    const retriers = notYetRetriers(NOT_YET.role.errorPrefix);
+    fc.assert(
+      fc.property(fc.double({ min: 0, max: 5, noNaN: true }), fc.double({ min: -2, max: 2, noNaN: true }), (attemptSeconds, skew) => {
+        // Act: the retries of one validation that never succeeds, at the largest bound.
+        const retries = new Map<string, number>();
+        let clock = skew;
+        for (;;) {
+          clock += attemptSeconds;
+          const name = (() => {
+            try {
+              refuseNotYet(NOT_YET.role, clock, 'AccessDenied', 'R', { maxTotalSeconds: MAX_VALIDATION_SECONDS_BOUND }, CONTEXT);
+            } catch (error) {
+              return (error as Error).name;
+            }
+            return 'none';
+          })();
+          if (name === 'RoleValidationTimeoutError') break;
+          retries.set(name, (retries.get(name) ?? 0) + 1);
+          clock += retriers.find((retrier) => retrier.ErrorEquals[0] === name)?.IntervalSeconds ?? NaN;
+        }
+
+        // Assess
+        for (const retrier of retriers) expect(retries.get(retrier.ErrorEquals[0]) ?? 0).toBeLessThanOrEqual(retrier.MaxAttempts);
+      }),
+    );
+  });
+
+  it('retries each phase at its fixed interval, matched by its own error name', () => {
+    // Assess
+    expect(notYetRetriers('RoleNotYetAssumable')).toEqual([
+      { ErrorEquals: ['RoleNotYetAssumable.Early'], IntervalSeconds: 4, MaxAttempts: 10, BackoffRate: 1 },
+      { ErrorEquals: ['RoleNotYetAssumable.Middle'], IntervalSeconds: 18, MaxAttempts: 8, BackoffRate: 1 },
+      { ErrorEquals: ['RoleNotYetAssumable.Late'], IntervalSeconds: 152, MaxAttempts: 25, BackoffRate: 1 },
+    ]);
   });
 });
