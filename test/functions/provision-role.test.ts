@@ -94,7 +94,11 @@ describe('Function: provisionRoleStep', () => {
       changed: true,
       validationRequired: true,
       memberAccessRoleName: 'OrganizationAccountAccessRole',
+      provisionedAt: expect.any(String),
     });
+    // When provisioning ended: the validation schedule counts from it.
+    expect(Date.parse(result.provisionedAt)).toBeGreaterThanOrEqual(before);
+    expect(Date.parse(result.provisionedAt)).toBeLessThanOrEqual(after);
     expect(sts).toHaveReceivedCommandWith(AssumeRoleCommand, { RoleArn: 'arn:aws:iam::444455556666:role/OrganizationAccountAccessRole' });
     expect(iam).toHaveReceivedCommandWith(CreatePolicyCommand, { PolicyName: 'DatadogIntegrationPolicy', Tags: OURS });
     expect(JSON.parse(iam.commandCalls(CreatePolicyCommand)[0].args[0].input.PolicyDocument ?? '')).toEqual(policyDocument);
@@ -152,6 +156,7 @@ describe('Function: provisionRoleStep', () => {
       changed: false,
       validationRequired: false,
       memberAccessRoleName: 'OrganizationAccountAccessRole',
+      provisionedAt: expect.any(String),
     });
     for (const command of MUTATIONS) expect(iam).not.toHaveReceivedCommand(command as typeof CreateRoleCommand);
   });
