@@ -95,7 +95,8 @@ const executionArn = z.string().regex(/^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:
 
 /**
  * The execution's own input (`$$.Execution.Input`), as far as the record steps report it: the lifecycle event's time
- * (`trigger.time`, for the time to onboard) and the account's OU (`context`). ResolveTarget validated it in full;
+ * (`trigger.time`, for the time to onboard), the account's OU (`context`) and, from a reconciliation, its planned
+ * action (`reconciliation.action`: a `repair` is reported as such). ResolveTarget validated it in full;
  * absent for steps invoked outside an execution.
  */
 const executionInputFacts = z
@@ -106,6 +107,11 @@ const executionInputFacts = z
       .optional(),
     context: z
       .object({ organizationalUnitId: z.string().max(256).optional(), organizationalUnitName: z.string().max(256).optional() })
+      .loose()
+      .optional(),
+    /** The reconciliation's plan for this account, when a reconciliation started the execution. */
+    reconciliation: z
+      .object({ action: z.string().max(32), reason: z.string().max(1024).optional() })
       .loose()
       .optional(),
   })
