@@ -152,11 +152,27 @@ export const recordFailureInputSchema = z.object({
 /** `$.offboard`, from ResolveTarget: why the account is offboarded, and whether it is known to be unreachable. */
 const offboardSchema = z.object({ reason: z.string().min(1).max(512), accountGone: z.boolean() });
 
-/** Input of RemoveRegistration. */
-export const removeRegistrationInputSchema = z.object({ target: targetSchema, offboard: offboardSchema, executionArn });
+/** Input of RemoveRegistration; `executionInput` (`$$.Execution.Input`) gives the offboarded event the account's OU. */
+export const removeRegistrationInputSchema = z.object({
+  target: targetSchema,
+  offboard: offboardSchema,
+  executionArn,
+  executionInput: executionInputFacts,
+});
 
-/** Input of RemoveMemberResources. */
-export const removeMemberResourcesInputSchema = z.object({ target: targetSchema, executionArn });
+/**
+ * Input of RemoveMemberResources; `registration` (`$.removal.registration`, what RemoveRegistration did) and
+ * `executionInput` are for the offboarded event this step sends when it ends the offboarding.
+ */
+export const removeMemberResourcesInputSchema = z.object({
+  target: targetSchema,
+  executionArn,
+  registration: z
+    .object({ action: z.enum(['deleted', 'kept', 'absent', 'skipped']), reason: z.string().max(512) })
+    .loose()
+    .optional(),
+  executionInput: executionInputFacts,
+});
 
 /** The steps Secrets Manager calls a rotation function with, in order (AWS Secrets Manager user guide, "Rotation by Lambda function"). */
 export const ROTATION_STEPS = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const;
