@@ -16,6 +16,7 @@ import { AwsSandbox, type SandboxDump } from './sandbox';
 import { LocalExecutions, LocalStateMachines, runExecution, type ProgressListener } from './step-functions';
 import { loadDefinition, loadTemplate } from './template';
 import type { AccountResult, ReconciliationReport } from '../shared/reconciliation/report';
+import type { SettingsDocument } from '../shared/settings/schema';
 
 /** Options of a local reconciliation. */
 export interface LocalReconcileOptions {
@@ -33,6 +34,8 @@ export interface LocalReconcileOptions {
   parameters?: Record<string, string>;
   /** The embedded Datadog's rate limit; default its own. */
   datadogRateLimit?: RateLimit;
+  /** The Datadog settings document (`--settings`); default the shipped one. */
+  settingsDocument?: SettingsDocument;
   /** Show the sandbox in the summary also above {@link SANDBOX_SHOWN_UP_TO} accounts. */
   dump?: boolean;
   onProgress?: ProgressListener;
@@ -101,6 +104,7 @@ export async function reconcileLocally(options: LocalReconcileOptions = {}): Pro
     accountRecords: options.accountRecords,
     datadogRateLimit: options.datadogRateLimit,
     logLevel: options.logLevel,
+    ...(options.settingsDocument ? { settingsDocument: options.settingsDocument } : {}),
   });
   const live: { datadog?: LocalDatadogServer } = { datadog: deployment.datadog };
   const { functions, resolution } = deployment;

@@ -111,6 +111,33 @@ describe('Function: reconcileLocally', () => {
     expect(named(repair, METRIC_NAMES.timeToOnboard)).toEqual([]);
   }, 300_000);
 
+  it('finds a fleet converged under a settings document that tags {ou_name}: the tree walk gives the OU names', async () => {
+    // Prepare
+    const { sandbox, datadogAccounts } = organization();
+    const settingsDocument = { defaults: { account_tags: ['ou:{ou_name}', 'account:{account_name}'] } };
+    const backfill = await reconcileLocally({ sandbox, datadogAccounts, settingsDocument });
+
+    // Act
+    const again = await reconcileLocally({
+      sandbox,
+      datadogAccounts: backfill.datadogAccounts,
+      accountRecords: backfill.accountRecords,
+      settingsDocument,
+    });
+
+    // Assess: the registrations carry the OU's name, and the plan wants the same: converged, no repair.
+    const tags = backfill.datadogAccounts.map((account) => account.attributes.account_tags);
+    expect(tags).toHaveLength(2);
+    expect(tags).toEqual(
+      expect.arrayContaining([
+        ['ou:Workloads', 'account:payments-prod'],
+        ['ou:Workloads', 'account:payments-dev'],
+      ]),
+    );
+    expect(again.counts).toEqual({ onboard: 0, repair: 0, offboard: 0, none: 2, skip: 2, failed: 0 });
+    expect(again.calls.mutating.datadog).toBe(0);
+  }, 300_000);
+
   it('slows down and fails no account when Datadog answers 429 to executions running side by side', async () => {
     // Prepare: one request per 10 s per endpoint group, for three onboardings at once.
     const sandbox = new AwsSandbox({ managementAccountId: MANAGEMENT });
