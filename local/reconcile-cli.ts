@@ -1,5 +1,5 @@
 /**
- * `npm start -- reconcile [--state FILE] [--dry-run] [--account-id ID]… [--json] [--dump]`: one reconciliation of the
+ * `npm start -- reconcile [--state FILE] [--settings FILE] [--dry-run] [--account-id ID]… [--json] [--dump]`: one reconciliation of the
  * local organization (the state file's, else a new one), its summary on stdout, the state saved back.
  */
 import { readFileSync } from 'node:fs';
@@ -13,9 +13,12 @@ import { stackParameters } from './deployment';
 import { loadTemplate } from './template';
 import { checkStateWritable, loadState, saveState, StateFileError } from './state-file';
 import { lockStateFile } from './state-lock';
+import { readSettingsFile } from './settings-file';
+import { InvalidInputError } from '../shared/errors';
+import type { SettingsDocument } from '../shared/settings/schema';
 
 /** The help of the subcommand. */
-export const RECONCILE_USAGE = `usage: npm start -- reconcile [--org FILE] [--state FILE] [--dry-run] [--account-id ID]… [--json] [--dump]
+export const RECONCILE_USAGE = `usage: npm start -- reconcile [--org FILE] [--state FILE] [--settings FILE] [--dry-run] [--account-id ID]… [--json] [--dump]
 
 Reconciles every account of the local organization with the local Datadog, as the ReconcileOrganization state machine
 does (plan, Distributed Map through the onboarding state machine, report).
@@ -23,6 +26,7 @@ does (plan, Distributed Map through the onboarding state machine, report).
 options:
   --org FILE         the organization, applied to the sandbox (and to --state) first (see npm start -- --help)
   --state FILE       the saved state to reconcile and save back (default: a new, empty organization)
+  --settings FILE    the Datadog settings document, YAML or JSON (default: settings/datadog-settings.json)
   --dry-run          the plan only: nothing is changed anywhere
   --account-id ID    only this account (repeatable)
   --json             print one JSON document on stdout
@@ -35,7 +39,16 @@ export class ReconcileUsageError extends Error {}
 /** The parsed command line of the subcommand. */
 export type ReconcileCliOptions =
   | { help: true }
-  | { help: false; stateFile?: string; orgFile?: string; dryRun: boolean; accountIds?: string[]; json: boolean; dump: boolean };
+  | {
+      help: false;
+      stateFile?: string;
+      orgFile?: string;
+      settingsFile?: string;
+      dryRun: boolean;
+      accountIds?: string[];
+      json: boolean;
+      dump: boolean;
+    };
 
 /**
  * Parses the arguments after `reconcile`.
@@ -51,6 +64,7 @@ export function parseReconcileCommandLine(argv: string[], cwd: string): Reconcil
       options: {
         state: { type: 'string' },
         org: { type: 'string' },
+        settings: { type: 'string' },
         'dry-run': { type: 'boolean', default: false },
         'account-id': { type: 'string', multiple: true },
         json: { type: 'boolean', default: false },
@@ -71,6 +85,7 @@ export function parseReconcileCommandLine(argv: string[], cwd: string): Reconcil
     help: false,
     ...(parsed.values.state ? { stateFile: path.resolve(cwd, parsed.values.state) } : {}),
     ...(parsed.values.org ? { orgFile: path.resolve(cwd, parsed.values.org) } : {}),
+    ...(parsed.values.settings ? { settingsFile: path.resolve(cwd, parsed.values.settings) } : {}),
     dryRun: parsed.values['dry-run'],
     ...(accountIds ? { accountIds } : {}),
     json: parsed.values.json,
@@ -91,6 +106,21 @@ function readOrg(file: string) {
       throw new ReconcileUsageError(`--org ${file}: ${printable(error.message)}`);
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new ReconcileUsageError(`--org ${file}: no such file`);
     throw error;
+  }
+}
+
+/**
+ * Reads and checks a `--settings` file, before anything runs.
+ *
+ * @throws ReconcileUsageError naming the file and the document's first wrong path.
+ */
+function readSettings(file: string): SettingsDocument {
+  try {
+    return readSettingsFile(file);
+  } catch (error) {
+    if (error instanceof InvalidInputError) throw new ReconcileUsageError(`--settings ${file}: ${printable(error.message, 300)}`);
+    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new ReconcileUsageError(`--settings ${file}: cannot read: ${printable(code)}`);
   }
 }
 
@@ -130,6 +160,7 @@ export async function reconcileCommand(
     io.stdout(`${RECONCILE_USAGE}\n`);
     return 0;
   }
+  const settingsDocument = options.settingsFile ? readSettings(options.settingsFile) : undefined;
   if (options.stateFile) checkStateWritable(options.stateFile);
   const release = options.stateFile ? lockStateFile(options.stateFile) : undefined;
   try {
@@ -157,6 +188,7 @@ export async function reconcileCommand(
       dryRun: options.dryRun,
       accountIds: options.accountIds,
       dump: options.dump,
+      ...(settingsDocument ? { settingsDocument } : {}),
     });
     io.stdout(options.json ? `${JSON.stringify(summary, null, 2)}\n` : `${describeReconciliation(summary)}\n`);
     if (options.stateFile && sandbox) {
