@@ -6,7 +6,8 @@
  */
 import type { DatadogAccountRecord, LocalDatadogServer } from './datadog/server';
 import type { RateLimit } from './datadog/rate-limit';
-import type { RecordedRequest } from './datadog/types';
+import type { DatadogEventRecord, RecordedRequest } from './datadog/types';
+import type { EmittedMetric } from './emf-capture';
 import { deployLocally } from './deployment';
 import { dynamoDbCallsSoFar } from './dynamodb';
 import { ExecutionScheduler } from './execution-scheduler';
@@ -61,6 +62,10 @@ export interface LocalReconcileSummary {
   virtualSeconds: number;
   datadogAccounts: DatadogAccountRecord[];
   accountRecords: Record<string, unknown>[];
+  /** The CloudWatch metrics the functions emitted (EMF, parsed), in the order emitted: the plan's, each execution's, the report's. */
+  metrics: EmittedMetric[];
+  /** The Datadog events the executions posted (one per onboarded, repaired, offboarded or failed account), API field names. */
+  datadogEvents: DatadogEventRecord[];
   sandbox?: SandboxDump;
 }
 
@@ -168,6 +173,8 @@ export async function reconcileLocally(options: LocalReconcileOptions = {}): Pro
       virtualSeconds: (sandbox.clock.now() - startMs) / 1000,
       datadogAccounts: deployment.datadogAccounts(),
       accountRecords: await deployment.accountRecords(),
+      metrics: functions.metrics(),
+      datadogEvents: live.datadog?.events() ?? [],
       ...(options.dump || accounts.length <= SANDBOX_SHOWN_UP_TO ? { sandbox: sandbox.dump() } : {}),
     };
   } finally {

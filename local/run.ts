@@ -10,7 +10,7 @@ import { dynamoDbCallsSoFar } from './dynamodb';
 import type { FaultPlan } from './faults';
 import type { LocalNames } from './functions';
 import { accessRolesOf, originOf, seedMemberAccount, type MemberOrigin, type StackContext } from './organization';
-import { AwsSandbox, type SandboxDump } from './sandbox';
+import { AwsSandbox, VirtualClock, type SandboxDump } from './sandbox';
 import { runExecution, LocalExecutions, type LocalExecution, type ProgressEvent, type ProgressListener } from './step-functions';
 import { eventTarget, loadDefinition, loadTemplate, type Template } from './template';
 import type { DatadogSite } from '../shared/datadog-sites';
@@ -322,7 +322,27 @@ function causeMessage(cause: string | undefined): string {
  */
 export function newSandboxFor(input: unknown, propagationSeconds = 10): AwsSandbox {
   const names = localNames(input);
-  return new AwsSandbox({ managementAccountId: names.accountId, partition: names.partition as Partition, propagationSeconds });
+  return new AwsSandbox({
+    managementAccountId: names.accountId,
+    partition: names.partition as Partition,
+    propagationSeconds,
+    clock: new VirtualClock(lifecycleEventTime(input) ?? Date.now()),
+  });
+}
+
+/**
+ * A lifecycle event's `time` (epoch ms) when it is a date in the past, else `undefined` (a console replay, no or a bad
+ * time, a time ahead of the real clock).
+ *
+ * The local run plays an event as if EventBridge delivered it at its `time`: a new sandbox's virtual clock starts
+ * there, and a saved sandbox's clock behind it moves on to it. TimeToOnboard then measures the onboarding (seconds,
+ * as in AWS where delivery takes seconds), not the age of a sample event written years ago.
+ */
+export function lifecycleEventTime(input: unknown, nowMs: number = Date.now()): number | undefined {
+  if (!isEventBridgeEvent(input)) return undefined;
+  const time = (input as { time?: unknown }).time;
+  const ms = typeof time === 'string' ? Date.parse(time) : Number.NaN;
+  return Number.isFinite(ms) && ms <= nowMs ? ms : undefined;
 }
 
 /** An input as the local run takes it: a lifecycle event some rule of the template delivers to a function, or a console replay input. */
@@ -408,6 +428,10 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunSumm
   // 1. Does it fire? The template's EventBridge patterns decide for events; the console input schema for the rest.
   const delivery = deliveryOf(template, options.input);
   if ('outcome' in delivery) return summary(delivery);
+  // A saved sandbox whose clock is behind the event (its last run played an older one) moves on to the event's time;
+  // one ahead of it stays (time never runs back): that event is older than the sandbox, and TimeToOnboard says so.
+  const eventTime = lifecycleEventTime(options.input);
+  if (eventTime !== undefined && eventTime > sandbox.clock.now()) sandbox.clock.advance((eventTime - sandbox.clock.now()) / 1000);
   const replayInput = 'replay' in delivery ? delivery.replay : undefined;
   const concurrent = options.concurrentInput === undefined ? undefined : deliveryOf(template, options.concurrentInput);
 

@@ -63,17 +63,19 @@ export async function planReconciliationStep(input: PlanReconciliationInput): Pr
       desired: {
         partition: ownPartition(),
         roleName: env.DATADOG_ROLE_NAME,
-        settingsFor: ({ accountId, name, ancestorIds }) =>
-          desiredSettingsFor(document, { accountId, partition: ownPartition(), accountName: name, ancestorIds }),
+        settingsFor: ({ accountId, name, ancestorIds, parentName }) =>
+          desiredSettingsFor(document, { accountId, partition: ownPartition(), accountName: name, ancestorIds, parentName }),
       },
     },
     {
       listOrganization: async () =>
-        (await listOrganization()).accounts.map(({ accountId, name, state, ancestorIds }) => ({
+        (await listOrganization()).accounts.map(({ accountId, name, state, ancestorIds, parentName }) => ({
           accountId,
           name,
           state: state ?? 'UNKNOWN',
           ancestorIds,
+          // The tree walk's OU names: without them a document using {ou_name} would look drifted on every run.
+          ...(parentName !== undefined ? { parentName } : {}),
         })),
       listRegistrations: async () => {
         try {

@@ -109,6 +109,11 @@ export interface OrganizationAccount {
   state: AccountState | undefined;
   /** Its ancestors, nearest first, ending with the root. */
   ancestorIds: string[];
+  /**
+   * The name of its nearest ancestor (`ancestorIds[0]`), for the settings' `{ou_name}`: the OU's `Name` from the
+   * ListOrganizationalUnitsForParent call that found it, `Root` for the root (as {@link nearestAncestorName} says).
+   */
+  parentName?: string;
 }
 
 /** The whole organization. */
@@ -136,13 +141,14 @@ async function allPages<T>(
  * ListOrganizationalUnitsForParent and ListAccountsForParent, 20 per page. Calls: 2 + per parent ⌈OUs/20⌉ +
  * ⌈accounts/20⌉ (at least one each), so O(OUs + accounts/20), with every account's OU path for free.
  *
- * @returns the management account and every account with its state and ancestors.
+ * @returns the management account and every account with its state, ancestors and its parent's name.
  * @throws the SDK's errors unchanged (throttling is retried by the SDK, then by the caller's state).
  *
  * @example
  * ```ts
  * const { managementAccountId, accounts } = await listOrganization();
- * // accounts: [{ accountId: '210987654321', name: 'payments-prod', state: 'ACTIVE', ancestorIds: ['ou-ab12-11111111', 'r-ab12'] }, …]
+ * // accounts: [{ accountId: '210987654321', name: 'payments-prod', state: 'ACTIVE',
+ * //   ancestorIds: ['ou-ab12-11111111', 'r-ab12'], parentName: 'Payments' }, …]
  * ```
  */
 export async function listOrganization(client: OrganizationsClient = organizationsClient()): Promise<OrganizationInventory> {
@@ -153,8 +159,11 @@ export async function listOrganization(client: OrganizationsClient = organizatio
     return { items: page.Roots, next: page.NextToken };
   });
   const accounts: OrganizationAccount[] = [];
-  // Each parent to visit with its own ancestors (nearest first, ending with the root).
-  const queue: { id: string; ancestorIds: string[] }[] = roots.flatMap((root) => (root.Id ? [{ id: root.Id, ancestorIds: [] }] : []));
+  // Each parent to visit with its own ancestors (nearest first, ending with the root) and its name: the walk lists
+  // every OU with its name already, so `{ou_name}` costs no call (onboarding's nearestAncestorName makes the same one).
+  const queue: { id: string; name: string | undefined; ancestorIds: string[] }[] = roots.flatMap((root) =>
+    root.Id ? [{ id: root.Id, name: 'Root', ancestorIds: [] }] : [],
+  );
   for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
     const parent = next;
     const path = [parent.id, ...parent.ancestorIds];
@@ -164,13 +173,21 @@ export async function listOrganization(client: OrganizationsClient = organizatio
       );
       return { items: page.OrganizationalUnits, next: page.NextToken };
     });
-    for (const unit of units) if (unit.Id) queue.push({ id: unit.Id, ancestorIds: path });
+    for (const unit of units) if (unit.Id) queue.push({ id: unit.Id, name: unit.Name, ancestorIds: path });
     const members = await allPages(async (NextToken) => {
       const page = await client.send(new ListAccountsForParentCommand({ ParentId: parent.id, NextToken, MaxResults: PAGE_SIZE }));
       return { items: page.Accounts, next: page.NextToken };
     });
     for (const account of members) {
-      if (account.Id) accounts.push({ accountId: account.Id, name: account.Name ?? '', state: account.State, ancestorIds: path });
+      if (account.Id) {
+        accounts.push({
+          accountId: account.Id,
+          name: account.Name ?? '',
+          state: account.State,
+          ancestorIds: path,
+          ...(parent.name !== undefined ? { parentName: parent.name } : {}),
+        });
+      }
     }
   }
   return { managementAccountId: Organization.MasterAccountId, accounts };

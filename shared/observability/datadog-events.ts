@@ -37,6 +37,11 @@ export interface LifecycleEventFacts {
   errorName?: string;
   /** For a failure: its cause; only its first line is kept, cut to {@link MAX_CAUSE_CHARACTERS}. */
   cause?: string;
+  /**
+   * One line on what was done, e.g. for an offboarding what was removed or kept; the application's own words, kept
+   * like a cause (first line, secret-shaped runs removed, cut to {@link MAX_CAUSE_CHARACTERS}).
+   */
+  detail?: string;
 }
 
 /** Longest cause in an event: one line that names the step and the remedy. */
@@ -101,6 +106,7 @@ export function lifecycleEvent(facts: LifecycleEventFacts): EventCreateRequest {
   ].filter(Boolean);
   const failure =
     facts.outcome === 'failed' ? `: ${facts.errorName ?? 'unknown error'}${facts.cause ? ` — ${oneLineCause(facts.cause)}` : ''}` : '';
+  const detail = facts.detail ? `: ${oneLineCause(facts.detail)}` : '';
   const tags = [
     `aws_account:${facts.accountId}`,
     ...(facts.partition ? [`aws_partition:${tagValue(facts.partition)}`] : []),
@@ -112,7 +118,7 @@ export function lifecycleEvent(facts: LifecycleEventFacts): EventCreateRequest {
   ];
   return {
     title: `${TITLES[facts.outcome]}: ${facts.accountId}`,
-    text: `Account ${facts.accountId}${where.length ? ` (${where.join(', ')})` : ''} ${facts.outcome}${failure}`,
+    text: `Account ${facts.accountId}${where.length ? ` (${where.join(', ')})` : ''} ${facts.outcome}${failure}${detail}`,
     tags,
     alertType: ALERT_TYPES[facts.outcome],
     priority: 'normal',

@@ -76,14 +76,21 @@ export function emitFailed(errorName: string): void {
   emitWithDimension(METRIC_NAMES.failed, METRIC_DIMENSIONS.errorName, errorName, 1);
 }
 
-/** Records one offboarded account ({@link METRIC_NAMES.offboarded}); for the offboarding steps. */
+/** Records one offboarded account ({@link METRIC_NAMES.offboarded}); for the step that ends an offboarding. */
 export function emitOffboarded(): void {
   metrics.addMetric(METRIC_NAMES.offboarded, MetricUnit.Count, 1);
 }
 
-/** Records one account repaired by reconciliation ({@link METRIC_NAMES.repaired}). */
-export function emitRepaired(): void {
+/**
+ * Records one account repaired by reconciliation ({@link METRIC_NAMES.repaired}) and its validation attempts; called
+ * by RecordOnboarding instead of {@link emitOnboarded} when the execution's input says a reconciliation planned a
+ * `repair` (no lifecycle event, so no time to onboard).
+ *
+ * @param outcome.validationAttempts - attempts this execution made (`$.validation.attempts`).
+ */
+export function emitRepaired(outcome: { validationAttempts: number }): void {
   metrics.addMetric(METRIC_NAMES.repaired, MetricUnit.Count, 1);
+  metrics.addMetric(METRIC_NAMES.validationAttempts, MetricUnit.Count, outcome.validationAttempts);
 }
 
 /**

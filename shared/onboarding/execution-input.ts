@@ -43,6 +43,16 @@ export const executionInputSchema = z.strictObject({
       organizationalUnitName: shortText.optional(),
     })
     .optional(),
+  /**
+   * Set by a reconciliation (statemachine/reconcile.asl.json) for the accounts it onboards or repairs: the plan's
+   * action and reason, so the record step reports a repair as `repaired`, not as a new onboarding.
+   */
+  reconciliation: z
+    .strictObject({
+      action: z.enum(['onboard', 'repair']),
+      reason: z.string().max(1024),
+    })
+    .optional(),
 });
 
 /** A validated execution input. */

@@ -96,7 +96,8 @@ const executionArn = z.string().regex(/^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:
 
 /**
  * The execution's own input (`$$.Execution.Input`), as far as the record steps report it: the lifecycle event's time
- * (`trigger.time`, for the time to onboard) and the account's OU (`context`). ResolveTarget validated it in full;
+ * (`trigger.time`, for the time to onboard), the account's OU (`context`) and, from a reconciliation, its planned
+ * action (`reconciliation.action`: a `repair` is reported as such). ResolveTarget validated it in full;
  * absent for steps invoked outside an execution.
  */
 const executionInputFacts = z
@@ -107,6 +108,11 @@ const executionInputFacts = z
       .optional(),
     context: z
       .object({ organizationalUnitId: z.string().max(256).optional(), organizationalUnitName: z.string().max(256).optional() })
+      .loose()
+      .optional(),
+    /** The reconciliation's plan for this account, when a reconciliation started the execution. */
+    reconciliation: z
+      .object({ action: z.string().max(32), reason: z.string().max(1024).optional() })
       .loose()
       .optional(),
   })
@@ -147,11 +153,27 @@ export const recordFailureInputSchema = z.object({
 /** `$.offboard`, from ResolveTarget: why the account is offboarded, and whether it is known to be unreachable. */
 const offboardSchema = z.object({ reason: z.string().min(1).max(512), accountGone: z.boolean() });
 
-/** Input of RemoveRegistration. */
-export const removeRegistrationInputSchema = z.object({ target: targetSchema, offboard: offboardSchema, executionArn });
+/** Input of RemoveRegistration; `executionInput` (`$$.Execution.Input`) gives the offboarded event the account's OU. */
+export const removeRegistrationInputSchema = z.object({
+  target: targetSchema,
+  offboard: offboardSchema,
+  executionArn,
+  executionInput: executionInputFacts,
+});
 
-/** Input of RemoveMemberResources. */
-export const removeMemberResourcesInputSchema = z.object({ target: targetSchema, executionArn });
+/**
+ * Input of RemoveMemberResources; `registration` (`$.removal.registration`, what RemoveRegistration did) and
+ * `executionInput` are for the offboarded event this step sends when it ends the offboarding.
+ */
+export const removeMemberResourcesInputSchema = z.object({
+  target: targetSchema,
+  executionArn,
+  registration: z
+    .object({ action: z.enum(['deleted', 'kept', 'absent', 'skipped']), reason: z.string().max(512) })
+    .loose()
+    .optional(),
+  executionInput: executionInputFacts,
+});
 
 /** The steps Secrets Manager calls a rotation function with, in order (AWS Secrets Manager user guide, "Rotation by Lambda function"). */
 export const ROTATION_STEPS = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const;

@@ -31,6 +31,8 @@ export interface OrganizationAccount {
   ancestorIds: string[];
   /** Its name in Organizations (for the settings' `{account_name}`). */
   name?: string;
+  /** The name of its nearest ancestor, `ancestorIds[0]` (for the settings' `{ou_name}`; `Root` for the root). */
+  parentName?: string;
 }
 
 /** A registration Datadog holds (from one `listAWSAccounts`), reduced to what the plan compares. */

@@ -6,6 +6,7 @@
  * Every object is strict, so a misspelt field is refused rather than silently ignored.
  */
 import { z } from 'zod';
+import { AWS_NAMESPACES_SNAPSHOT, unknownNamespaceProblem } from '../datadog/namespaces';
 
 /** Placeholders an account tag may hold, replaced per account (shared/settings/merge.ts). */
 export const PLACEHOLDERS = ['account_id', 'account_name', 'ou_id', 'ou_name', 'partition'] as const;
@@ -33,10 +34,17 @@ const accountTag = z
 const region = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region name such as eu-west-1');
 
 /**
- * A CloudWatch namespace of an AWS service (`AWS/<Service>`: CloudWatch reserves the `AWS/` prefix for AWS services;
- * Datadog's namespace filters select among those).
+ * An AWS namespace Datadog collects metrics from: one of the list Datadog publishes
+ * (`GET /api/v2/integration/aws/available_namespaces`, snapshot in shared/datadog/namespaces.ts). A mistyped one
+ * would otherwise reach Datadog, or silently filter nothing.
  */
-const namespace = z.string().regex(/^AWS\/[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be an AWS CloudWatch namespace such as AWS/EC2');
+const namespace = z
+  .enum(AWS_NAMESPACES_SNAPSHOT, { error: (issue) => unknownNamespaceProblem(issue.input) })
+  // Its own definition in the JSON Schema (`$defs`), referenced where used, rather than the list six times over.
+  .meta({
+    id: 'AwsNamespace',
+    description: 'An AWS namespace Datadog collects metrics from (GET /api/v2/integration/aws/available_namespaces)',
+  });
 
 /** A Lambda function ARN of the Datadog Forwarder, any partition, optionally with a version or alias. */
 const lambdaArn = z

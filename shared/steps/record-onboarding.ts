@@ -2,11 +2,12 @@
  * The RecordOnboarding step: once the account is registered, records what this execution did to it in the accounts
  * table (state `onboarded`, who created the Datadog registration, how Datadog reaches the account, the permission
  * list the policy was built from, when) and releases the account's lease, in one write; then reports it: metrics
- * (accounts onboarded, validation attempts, time to onboard) and, when on, a Datadog event.
+ * (accounts onboarded, validation attempts, time to onboard; accounts repaired for a reconciliation's repair) and,
+ * when on, a Datadog event (`onboarded` or `repaired`).
  */
 import { policyHashOf } from '../reconciliation/policy-hash';
 import { getAccountRecord, updateAccountRecord, type AccountRecord } from '../aws/account-records';
-import { emitOnboarded, secondsSince } from '../observability/metrics';
+import { emitOnboarded, emitRepaired, secondsSince } from '../observability/metrics';
 import { sendLifecycleEvent } from '../observability/datadog-events';
 import type { RecordOnboardingInput } from '../onboarding/step-inputs';
 
@@ -27,7 +28,8 @@ export function originOf(
 /**
  * Records the onboarded account and releases the lease this execution holds (another holder's is left), then emits
  * its metrics (time to onboard: from the lifecycle event's `trigger.time` to `now`) and posts its Datadog event (best
- * effort, see `sendLifecycleEvent`).
+ * effort, see `sendLifecycleEvent`). When the execution input's `reconciliation.action` is `repair`, the metric is
+ * AccountsRepaired and the event's outcome `repaired` instead.
  *
  * @param now - the time of the record; default now.
  * @returns the record as written.
@@ -62,14 +64,18 @@ export async function recordOnboarding(input: RecordOnboardingInput, now = new D
     },
     { releaseLeaseOf: input.executionArn },
   );
-  emitOnboarded({
-    validationAttempts: input.validation.attempts,
-    timeToOnboardSeconds: secondsSince(input.executionInput?.trigger?.time, now),
-  });
+  // A reconciliation's repair is not a new onboarding: one source for AccountsRepaired and the `repaired` event.
+  const repaired = input.executionInput?.reconciliation?.action === 'repair';
+  if (repaired) emitRepaired({ validationAttempts: input.validation.attempts });
+  else
+    emitOnboarded({
+      validationAttempts: input.validation.attempts,
+      timeToOnboardSeconds: secondsSince(input.executionInput?.trigger?.time, now),
+    });
   const where = input.executionInput?.context;
   await sendLifecycleEvent(
     {
-      outcome: 'onboarded',
+      outcome: repaired ? 'repaired' : 'onboarded',
       accountId: target.accountId,
       partition: target.partition,
       organizationalUnitId: where?.organizationalUnitId,

@@ -9,7 +9,7 @@ import { organizationMembership } from '../aws/account-state';
 import { reachMemberAccount } from '../aws/member-account';
 import { AccountNotActiveError, MemberAccountAccessError } from '../errors';
 import { removeOwnedIdentities, type PrincipalRemoval } from '../iam/removal';
-import { recordOffboarded, type OffboardingRecords } from '../onboarding/offboarding-records';
+import { recordOffboarded, type OffboardedReport, type OffboardingRecords } from '../onboarding/offboarding-records';
 import type { RemoveMemberResourcesInput } from '../onboarding/step-inputs';
 
 const STEP = 'RemoveMemberResources';
@@ -19,6 +19,8 @@ export interface RemoveMemberResourcesSettings {
   userName: string;
   records: OffboardingRecords;
   now?: () => Date;
+  /** Posts the offboarded event; default `sendLifecycleEvent`. */
+  sendEvent?: OffboardedReport['sendEvent'];
 }
 
 /** Output, carried as `$.memberResources`. */
@@ -42,19 +44,31 @@ async function unreachableReason(
 
 /**
  * Removes this application's role, user, keys and policies from a reachable member account, then records the account
- * `offboarded` and releases the lease. Resources not tagged as this application's are kept and reported `foreign`.
+ * `offboarded`, releases the lease and reports it (AccountsOffboarded metric, `offboarded` Datadog event). Resources not tagged as this application's are kept and reported `foreign`.
  * Idempotent: a replay finds them `absent`.
  *
  * @throws the SDK's errors (e.g. `DeleteConflictException` when someone added an inline policy or login profile);
  *   PartitionCredentialsError for another partition without stored credentials.
  */
 export async function removeMemberResources(
-  { target, executionArn }: RemoveMemberResourcesInput,
+  { target, executionArn, registration, executionInput }: RemoveMemberResourcesInput,
   settings: RemoveMemberResourcesSettings,
 ): Promise<RemoveMemberResourcesResult> {
   const now = settings.now ?? (() => new Date());
+  // This step ends the offboarding, so it sends the offboarded event (RemoveRegistration did not): with the keys
+  // secret's ARN and GetSecretValue on that one secret (template.yaml), as the record steps have.
   const finish = async <T extends RemoveMemberResourcesResult>(result: T): Promise<T> => {
-    await recordOffboarded(settings.records, target.accountId, executionArn, now());
+    const removed =
+      result.action === 'removed'
+        ? `member resources removed (role ${result.role.action}, user ${result.user.action})`
+        : `member resources not removed (${result.reason})`;
+    const detail = registration ? `Datadog registration ${registration.action} (${registration.reason}); ${removed}` : removed;
+    await recordOffboarded(settings.records, executionArn, now(), {
+      target,
+      where: executionInput?.context,
+      detail,
+      sendEvent: settings.sendEvent,
+    });
     return result;
   };
   const unreachable = await unreachableReason(target.partition, target.accountId);

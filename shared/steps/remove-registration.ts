@@ -9,7 +9,12 @@ import { datadogApiFor } from '../datadog/api-from-env';
 import { deleteRegistration } from '../datadog/deregistration';
 import { findRegistration } from '../datadog/registration';
 import { deleteKeySecret } from '../onboarding/access-key-secret';
-import { recordOffboarded, type OffboardingRecord, type OffboardingRecords } from '../onboarding/offboarding-records';
+import {
+  recordOffboarded,
+  type OffboardedReport,
+  type OffboardingRecord,
+  type OffboardingRecords,
+} from '../onboarding/offboarding-records';
 import type { RemoveRegistrationInput } from '../onboarding/step-inputs';
 
 const STEP = 'RemoveRegistration';
@@ -27,6 +32,8 @@ export interface RemoveRegistrationSettings {
   datadogApi?: () => Promise<AWSIntegrationApi>;
   /** The clock, for `lastOffboardedAt`. */
   now?: () => Date;
+  /** Posts the offboarded event; default `sendLifecycleEvent`. */
+  sendEvent?: OffboardedReport['sendEvent'];
 }
 
 /** Output, carried as `$.removal`. */
@@ -77,8 +84,10 @@ function memberCleanup(mode: OffboardingMode, accountGone: boolean): { memberCle
 }
 
 /**
- * Removes the registration (when ours) and the key secret, and records the account `offboarded` (lease released)
- * unless RemoveMemberResources runs next (then `offboarding`). With `OffboardingMode` `none` nothing is removed.
+ * Removes the registration (when ours) and the key secret, and records the account `offboarded` (lease released,
+ * AccountsOffboarded metric, `offboarded` Datadog event saying what was removed) unless RemoveMemberResources runs
+ * next (then `offboarding`, and that step reports it). With `OffboardingMode` `none` nothing is removed (the event
+ * says so).
  * Idempotent: a replay finds nothing left and removes nothing.
  *
  * @throws TransientError / DatadogRequestError / DatadogKeysError from Datadog; the SDK's errors from Secrets Manager
@@ -94,8 +103,23 @@ export async function removeRegistration(
   const now = settings.now ?? (() => new Date());
   const cleanup = memberCleanup(settings.mode, offboard.accountGone);
 
+  // The offboarded event (and metric) is sent by the step that ends the offboarding: here, or RemoveMemberResources.
+  const report = (detail: string): OffboardedReport => ({
+    target,
+    where: input.executionInput?.context,
+    detail,
+    sendEvent: settings.sendEvent,
+  });
+
   if (settings.mode === 'none') {
-    await recordOffboarded(settings.records, accountId, executionArn, now());
+    // Nothing removed, yet the account is offboarded for this application (its record says so): the event tells
+    // that the registration stays in Datadog, which is what an operator of a departed account needs to know.
+    await recordOffboarded(
+      settings.records,
+      executionArn,
+      now(),
+      report("nothing removed: OffboardingMode is none (the Datadog registration and the member account's resources are kept)"),
+    );
     return {
       registration: { action: 'skipped', accountConfigId: null, reason: 'OffboardingMode is none' },
       keySecret: { action: 'skipped', arn: null },
@@ -119,6 +143,9 @@ export async function removeRegistration(
   const keySecret = { action: secret.action, arn: secret.arn ?? null };
 
   if (cleanup.memberCleanupRequired) await settings.records.updateAccountRecord(accountId, { state: 'offboarding' });
-  else await recordOffboarded(settings.records, accountId, executionArn, now());
+  else {
+    const detail = `Datadog registration ${registration.action} (${registration.reason}); key secret ${keySecret.action}; member resources not removed (${cleanup.memberCleanupReason})`;
+    await recordOffboarded(settings.records, executionArn, now(), report(detail));
+  }
   return { registration, keySecret, ...cleanup };
 }

@@ -3,7 +3,7 @@
  * the report to `reports/<execution name>.json` and outputs the counts and failed accounts (the state machine fails
  * the execution, and so raises the alarm, when an account failed).
  */
-import { emitReconciliation, emitRepaired } from '../observability/metrics';
+import { emitReconciliation } from '../observability/metrics';
 import { z } from 'zod';
 import type { ReportReconciliationInput } from '../onboarding/step-inputs';
 import {
@@ -63,10 +63,9 @@ export async function reportReconciliationStep(
   results.sort((a, b) => a.accountId.localeCompare(b.accountId));
   const report = reconciliationReport(results, input.plan.dryRun);
   if (!report.dryRun) {
-    // The fleet's reconciliation on the dashboard: accounts per action, and each account a repair converged.
+    // The fleet's reconciliation on the dashboard: accounts per action. Each repaired account is counted (and its
+    // event sent) by its own onboarding execution's RecordOnboarding, not here: one source, no double count.
     emitReconciliation(report.counts);
-    const repaired = report.outcomes.repair?.onboarded ?? 0;
-    for (let index = 0; index < repaired; index += 1) emitRepaired();
   }
   const location = { bucket: input.plan.bucket, key: input.plan.reportKey };
   await dependencies.putObject(

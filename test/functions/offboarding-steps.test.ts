@@ -9,6 +9,7 @@ import { AwsSandbox } from '../../local/sandbox';
 import { awsIntegrationApi } from '../../shared/datadog/client';
 import { MANAGED_BY_TAG_KEY, MANAGED_BY_TAG_VALUE } from '../../shared/iam/ownership';
 import { ACCOUNT_TAG_KEY, PARTITION_TAG_KEY, accessKeySecretName } from '../../shared/onboarding/access-key-secret';
+import type { LifecycleEventFacts } from '../../shared/observability/datadog-events';
 import type { OffboardingRecord } from '../../shared/onboarding/offboarding-records';
 import { removeMemberResources } from '../../shared/steps/remove-member-resources';
 import { removeRegistration, type OffboardingMode } from '../../shared/steps/remove-registration';
@@ -28,6 +29,9 @@ const SECURITY_AUDIT = 'arn:aws:iam::aws:policy/SecurityAudit';
 let sandbox: AwsSandbox;
 let datadog: LocalDatadogServer;
 let registration: DatadogAccountRecord;
+/** The offboarded events the steps sent (their facts and site), through the injected sender. */
+let events: { facts: LifecycleEventFacts; site: string }[];
+const sendEvent = async (facts: LifecycleEventFacts, site: string) => (events.push({ facts, site }), 'sent' as const);
 
 function aRegistration(): DatadogAccountRecord {
   const now = new Date().toISOString();
@@ -45,6 +49,7 @@ function aRegistration(): DatadogAccountRecord {
 }
 
 beforeEach(async () => {
+  events = [];
   process.env.AWS_REGION = 'us-east-1';
   delete process.env.ACCESS_KEY_SECRET_PREFIX;
   sandbox = new AwsSandbox({ managementAccountId: MANAGEMENT, partition: 'aws' });
@@ -83,8 +88,16 @@ async function offboardRegistration(
         target: aTarget(),
         offboard: { reason: 'account 444455556666 was closed', accountGone: options.accountGone ?? false },
         executionArn: EXECUTION,
+        executionInput: { context: { organizationalUnitId: 'ou-ab12-cd34ef56', organizationalUnitName: 'Workloads' } },
       },
-      { mode: options.mode ?? 'registration', offboardAdopted: options.offboardAdopted ?? false, records, datadogApi, now: () => NOW },
+      {
+        mode: options.mode ?? 'registration',
+        offboardAdopted: options.offboardAdopted ?? false,
+        records,
+        datadogApi,
+        now: () => NOW,
+        sendEvent,
+      },
     ),
   );
 }
@@ -107,6 +120,21 @@ describe('Step: RemoveRegistration', () => {
     expect(secretState()?.deletion).toBeDefined();
     expect(records.updates).toEqual([
       { accountId: MEMBER, fields: { state: 'offboarded', lastOffboardedAt: NOW.toISOString() }, releaseLeaseOf: EXECUTION },
+    ]);
+    // It ends the offboarding: one offboarded event, with the OU and what was removed.
+    expect(events).toEqual([
+      {
+        facts: {
+          outcome: 'offboarded',
+          accountId: MEMBER,
+          partition: 'aws',
+          organizationalUnitId: 'ou-ab12-cd34ef56',
+          organizationalUnitName: 'Workloads',
+          detail:
+            'Datadog registration deleted (this application created it); key secret deleted; member resources not removed (OffboardingMode is registration)',
+        },
+        site: 'datadoghq.com',
+      },
     ]);
   });
 
@@ -161,6 +189,10 @@ describe('Step: RemoveRegistration', () => {
     expect(datadog.requests()).toEqual([]);
     expect(sandbox.mutatingCalls().secretsmanager).toBe(0);
     expect(records.updates).toEqual([expect.objectContaining({ fields: expect.objectContaining({ state: 'offboarded' }) })]);
+    // The account is offboarded for this application, its registration stays: the event says nothing was removed.
+    expect(events.map((event) => [event.facts.outcome, event.facts.detail])).toEqual([
+      ['offboarded', "nothing removed: OffboardingMode is none (the Datadog registration and the member account's resources are kept)"],
+    ]);
   });
 
   it('OffboardingMode everything asks for the member resources, recording the account offboarding meanwhile', async () => {
@@ -170,6 +202,8 @@ describe('Step: RemoveRegistration', () => {
 
     expect(result).toMatchObject({ memberCleanupRequired: true, memberCleanupReason: 'OffboardingMode is everything' });
     expect(records.updates).toEqual([{ accountId: MEMBER, fields: { state: 'offboarding' } }]);
+    // Not the end of the offboarding yet: RemoveMemberResources sends the event.
+    expect(events).toEqual([]);
   });
 
   it('OffboardingMode everything does not ask for the member resources of an account closed or gone', async () => {
@@ -199,7 +233,14 @@ describe('Step: RemoveMemberResources', () => {
   const userName = 'DatadogIntegrationUser';
   const remove = (records = new RecordsInMemory()) =>
     sandbox.asPrincipal(FUNCTION, () =>
-      removeMemberResources({ target: aTarget(), executionArn: EXECUTION }, { userName, records, now: () => NOW }),
+      removeMemberResources(
+        {
+          target: aTarget(),
+          executionArn: EXECUTION,
+          registration: { action: 'deleted', reason: 'this application created it' },
+        },
+        { userName, records, now: () => NOW, sendEvent },
+      ),
     );
   const member = () => sandbox.dump().accounts[MEMBER];
   const document = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['cloudwatch:Get*'], Resource: '*' }] };
@@ -238,6 +279,16 @@ describe('Step: RemoveMemberResources', () => {
     expect(records.updates).toEqual([
       { accountId: MEMBER, fields: { state: 'offboarded', lastOffboardedAt: NOW.toISOString() }, releaseLeaseOf: EXECUTION },
     ]);
+    expect(events).toEqual([
+      {
+        facts: expect.objectContaining({
+          outcome: 'offboarded',
+          accountId: MEMBER,
+          detail: 'Datadog registration deleted (this application created it); member resources removed (role deleted, user deleted)',
+        }),
+        site: 'datadoghq.com',
+      },
+    ]);
   });
 
   it('keeps an untagged role and user of the same names', async () => {
@@ -273,6 +324,9 @@ describe('Step: RemoveMemberResources', () => {
     expect(result).toEqual({ action: 'skipped', reason: `the account is ${state} in AWS Organizations: it is not assumed into` });
     expect(operations).toEqual(['organizations:DescribeAccount']);
     expect(member().roles).toHaveLength(2);
+    expect(events.map((event) => event.facts.detail)).toEqual([
+      `Datadog registration deleted (this application created it); member resources not removed (the account is ${state} in AWS Organizations: it is not assumed into)`,
+    ]);
   });
 
   it('a replay finds nothing left and changes nothing', async () => {

@@ -89,9 +89,7 @@ describe('ResolveTarget: the account settings', () => {
     const recordBefore = await getAccountRecord('444455556666');
     await expect(resolve({ accountId: '444455556666' })).rejects.toMatchObject({
       name: 'InvalidInputError',
-      message: expect.stringMatching(
-        /^settings defaults\.metrics_config\.namespace_filters\.include_only\[0\]: must be an AWS CloudWatch namespace/,
-      ),
+      message: expect.stringMatching(/^settings defaults\.metrics_config\.namespace_filters\.include_only\[0\]: unknown namespace "EC2"/),
     });
     expect(await getAccountRecord('444455556666')).toEqual(recordBefore);
   });

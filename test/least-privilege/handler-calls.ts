@@ -303,6 +303,7 @@ export function expectedCalls(environment: CallEnvironment): Record<string, Expe
       ),
     ],
     RemoveMemberResourcesFunction: [
+      { ...readKeys, purpose: 'read the Datadog keys to post the offboarding event (shared/onboarding/offboarding-records.ts)' },
       ...reachMember,
       accountsTable(
         'dynamodb:UpdateItem',

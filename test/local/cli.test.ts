@@ -35,6 +35,37 @@ describe('Command: npm start, as a process', () => {
     expect(JSON.parse(stdout)).toMatchObject({ outcome: 'reconciled', counts: { onboard: 2, failed: 0 } });
   });
 
+  it('reconcile --settings: applies the document, and refuses a bad one in one line naming its path, before running', async () => {
+    // Prepare
+    const dir = mkdtempSync(path.join(tmpdir(), 'onboarding-reconcile-settings-'));
+    const org = path.join(dir, 'org.json');
+    writeFileSync(
+      org,
+      JSON.stringify({
+        managementAccountId: '123412341234',
+        organizationalUnits: [{ id: 'ou-ab12-11111111', name: 'Workloads', parentId: 'r-ab12' }],
+        accounts: [{ id: '210987654321', name: 'payments-prod', parentId: 'ou-ab12-11111111', state: 'ACTIVE' }],
+      }),
+    );
+    const good = path.join(dir, 'settings.yaml');
+    writeFileSync(good, 'defaults:\n  account_tags: ["ou:{ou_name}"]\n');
+    const bad = path.join(dir, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ defaults: { metrics_config: { namespace_filters: { exclude_only: ['AWS/EC3'] } } } }));
+
+    // Act
+    const applied = await start('reconcile', '--org', org, '--settings', good, '--json');
+    const refused = await start('reconcile', '--org', org, '--settings', bad, '--json');
+
+    // Assess
+    expect(applied.code).toBe(0);
+    const summary = JSON.parse(applied.stdout) as { datadogAccounts: { attributes: { account_tags?: string[] } }[] };
+    expect(summary.datadogAccounts.map((account) => account.attributes.account_tags)).toEqual([['ou:Workloads']]);
+    expect(refused.code).toBe(2);
+    expect(refused.stdout).toBe('');
+    expect(refused.stderr.trim().split('\n')).toHaveLength(1);
+    expect(refused.stderr).toContain('settings defaults.metrics_config.namespace_filters.exclude_only[0]: unknown namespace "AWS/EC3"');
+  });
+
   // Spawned: what the shell sees is the subject (the exit code, and stdout holding one JSON document and nothing else).
   it('prints exactly one JSON document with --json, progress on stderr, and exits 0 when onboarded', async () => {
     const { code, stdout, stderr } = await runCli(['events/organizations-create-account-result.json', '--json']);

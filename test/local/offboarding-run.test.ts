@@ -3,6 +3,7 @@
  * and the real handlers against the sandbox, the local Datadog and the local DynamoDB accounts table.
  */
 import { runLocally, newSandboxFor, type LocalRunSummary } from '../../local/run';
+import { METRIC_NAMES } from '../../shared/observability/metric-names';
 import { sampleEvent } from '../helpers';
 
 jest.setTimeout(120_000);
@@ -49,6 +50,16 @@ describe('Local run: offboarding events', () => {
       expect.objectContaining({ accountId: ACCOUNT, state: 'offboarded', lastOffboardedAt: expect.any(String) }),
     ]);
     expect(offboarded.accountRecords?.[0]).not.toHaveProperty('leaseHolder');
+    // One offboarding told once: the metric and the Datadog event (the account and what was removed, no secret).
+    expect(offboarded.metrics.filter((metric) => metric.name === METRIC_NAMES.offboarded).map((metric) => metric.value)).toEqual([1]);
+    expect(offboarded.datadogEvents).toEqual([
+      expect.objectContaining({
+        title: `AWS account offboarded from Datadog: ${ACCOUNT}`,
+        text: expect.stringContaining('offboarded: Datadog registration deleted (this application created it)'),
+        tags: expect.arrayContaining([`aws_account:${ACCOUNT}`, 'outcome:offboarded']),
+        alert_type: 'info',
+      }),
+    ]);
   });
 
   it('with OffboardingMode everything, a closed account is never assumed into: its role stays, the run does not fail', async () => {
@@ -78,6 +89,10 @@ describe('Local run: offboarding events', () => {
       reason: 'offboarding requested (console)',
       offboarding: { registration: { action: 'deleted' }, memberResources: { action: 'removed', role: { action: 'deleted' } } },
     });
+    // RemoveMemberResources ends this offboarding: it sends the one event, with its own function's keys and policy.
+    expect(offboarded.datadogEvents.map((event) => event.text)).toEqual([
+      `Account ${ACCOUNT} (partition aws) offboarded: Datadog registration deleted (this application created it); member resources removed (role deleted, user absent)`,
+    ]);
     const member = offboarded.sandbox.accounts[ACCOUNT];
     expect(member.roles.map((role) => role.roleName)).not.toContain('DatadogIntegrationRole');
     expect(member.policies.map((policy) => policy.policyName)).not.toContain('DatadogIntegrationPolicy');

@@ -6,6 +6,7 @@
 import { applyOrgFile, datadogAccountsOf, parseOrgFile } from '../../local/org-file';
 import { reconcileLocally } from '../../local/reconcile';
 import { AwsSandbox } from '../../local/sandbox';
+import { METRIC_NAMES } from '../../shared/observability/metric-names';
 
 const MANAGEMENT = '123412341234';
 const WORKLOADS = 'ou-ab12-11111111';
@@ -80,6 +81,61 @@ describe('Function: reconcileLocally', () => {
     expect(again.counts).toEqual({ onboard: 0, repair: 0, offboard: 0, none: 2, skip: 2, failed: 0 });
     expect(again.calls.mutating).toMatchObject({ iam: 0, sts: 0, organizations: 0, secretsmanager: 0, datadog: 0, dynamodb: 0 });
     expect(again.datadogRequests.total).toBeLessThanOrEqual(3);
+  }, 300_000);
+
+  it('repairs an account whose registration went missing: one `repaired` Datadog event and AccountsRepaired, not an onboarding', async () => {
+    // Prepare: a backfilled fleet, then someone deletes one registration in Datadog.
+    const { sandbox, datadogAccounts } = organization();
+    const backfill = await reconcileLocally({ sandbox, datadogAccounts });
+    const outcomes = (summary: typeof backfill) =>
+      summary.datadogEvents.map((event) => event.tags.find((tag) => tag.startsWith('outcome:')));
+    const named = (summary: typeof backfill, name: string) => summary.metrics.filter((metric) => metric.name === name);
+    const remaining = backfill.datadogAccounts.filter((account) => account.attributes.aws_account_id !== '210987654321');
+
+    // Act
+    const repair = await reconcileLocally({ sandbox, datadogAccounts: remaining, accountRecords: backfill.accountRecords });
+
+    // Assess: the backfill told two onboardings; the repair one repair, of that account, counted once.
+    expect(outcomes(backfill)).toEqual(['outcome:onboarded', 'outcome:onboarded']);
+    expect(named(backfill, METRIC_NAMES.onboarded)).toHaveLength(2);
+    expect(named(backfill, METRIC_NAMES.repaired)).toEqual([]);
+    expect(actions(repair)).toContainEqual(['210987654321', 'repair', 'onboarded']);
+    expect(repair.datadogEvents).toEqual([
+      expect.objectContaining({
+        title: 'AWS account integration repaired: 210987654321',
+        tags: expect.arrayContaining(['aws_account:210987654321', 'outcome:repaired']),
+      }),
+    ]);
+    expect(named(repair, METRIC_NAMES.repaired).map((metric) => metric.value)).toEqual([1]);
+    expect(named(repair, METRIC_NAMES.onboarded)).toEqual([]);
+    expect(named(repair, METRIC_NAMES.timeToOnboard)).toEqual([]);
+  }, 300_000);
+
+  it('finds a fleet converged under a settings document that tags {ou_name}: the tree walk gives the OU names', async () => {
+    // Prepare
+    const { sandbox, datadogAccounts } = organization();
+    const settingsDocument = { defaults: { account_tags: ['ou:{ou_name}', 'account:{account_name}'] } };
+    const backfill = await reconcileLocally({ sandbox, datadogAccounts, settingsDocument });
+
+    // Act
+    const again = await reconcileLocally({
+      sandbox,
+      datadogAccounts: backfill.datadogAccounts,
+      accountRecords: backfill.accountRecords,
+      settingsDocument,
+    });
+
+    // Assess: the registrations carry the OU's name, and the plan wants the same: converged, no repair.
+    const tags = backfill.datadogAccounts.map((account) => account.attributes.account_tags);
+    expect(tags).toHaveLength(2);
+    expect(tags).toEqual(
+      expect.arrayContaining([
+        ['ou:Workloads', 'account:payments-prod'],
+        ['ou:Workloads', 'account:payments-dev'],
+      ]),
+    );
+    expect(again.counts).toEqual({ onboard: 0, repair: 0, offboard: 0, none: 2, skip: 2, failed: 0 });
+    expect(again.calls.mutating.datadog).toBe(0);
   }, 300_000);
 
   it('slows down and fails no account when Datadog answers 429 to executions running side by side', async () => {

@@ -122,9 +122,7 @@ describe('npm start -- --settings FILE', () => {
     expect(code).toBe(2);
     expect(out).toBe('');
     expect(err.trim().split('\n')).toHaveLength(1);
-    expect(err).toContain(
-      `settings organizationalUnits.${PROD}.metrics_config.namespace_filters.include_only[0]: must be an AWS CloudWatch namespace`,
-    );
+    expect(err).toContain(`settings organizationalUnits.${PROD}.metrics_config.namespace_filters.include_only[0]: unknown namespace "EC2"`);
   });
 
   it('refuses CSPM without extended collection and text that is not YAML, exit 2', async () => {

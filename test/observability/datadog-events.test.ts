@@ -43,6 +43,21 @@ describe('Function: lifecycleEvent', () => {
       `Account ${ACCOUNT} failed: States.Timeout — account 444455556666, step ValidateRole: role not assumable after 900 s`,
     );
   });
+
+  it('adds one line of detail (what an offboarding removed), kept like a cause: no secret-shaped run', () => {
+    // Act
+    const event = lifecycleEvent({
+      outcome: 'offboarded',
+      accountId: ACCOUNT,
+      detail: 'Datadog registration deleted (this application created it); external_id=0123456789abcdef0123456789abcdef\nmore',
+    });
+
+    // Assess
+    expect(event.text).toBe(
+      `Account ${ACCOUNT} offboarded: Datadog registration deleted (this application created it); external_id=[redacted]`,
+    );
+    expect(event.tags).toEqual([`aws_account:${ACCOUNT}`, 'outcome:offboarded', 'service:datadog-aws-account-onboarding']);
+  });
 });
 
 describe('Function: oneLineCause', () => {

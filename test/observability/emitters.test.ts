@@ -44,10 +44,11 @@ describe('Module: shared/observability/metrics', () => {
     }
   });
 
-  it('counts an offboarded and a repaired account', async () => {
-    expect(await emitted(module, () => (module.emitOffboarded(), module.emitRepaired()))).toEqual([
+  it("counts an offboarded and a repaired account, with the repair's validation attempts", async () => {
+    expect(await emitted(module, () => (module.emitOffboarded(), module.emitRepaired({ validationAttempts: 2 })))).toEqual([
       { name: 'AccountsOffboarded', value: 1, dimensions: SERVICE },
       { name: 'AccountsRepaired', value: 1, dimensions: SERVICE },
+      { name: 'ValidationAttempts', value: 2, dimensions: SERVICE },
     ]);
   });
 

@@ -5,8 +5,8 @@
  */
 import { startLocalDatadog } from '../../local/datadog/server';
 import type { EmittedMetric } from '../../local/emf-capture';
-import { runLocally } from '../../local/run';
-import { AwsSandbox } from '../../local/sandbox';
+import { lifecycleEventTime, runLocally } from '../../local/run';
+import { AwsSandbox, VirtualClock } from '../../local/sandbox';
 import { METRIC_NAMES, METRICS_NAMESPACE } from '../../shared/observability/metric-names';
 import { sampleEvent } from '../helpers';
 
@@ -79,6 +79,42 @@ describe('Observability: the local run', () => {
     expect(named(summary.metrics, METRIC_NAMES.onboarded)).toHaveLength(1);
     expect(named(summary.metrics, METRIC_NAMES.timeToOnboard)).toEqual([]);
     expect(summary.datadogEvents.map((event) => event.tags.filter((tag) => tag.startsWith('outcome:')))).toEqual([['outcome:onboarded']]);
+  });
+
+  it("plays a sample event written years ago at its own time: TimeToOnboard measures the onboarding, not the sample's age", async () => {
+    // Prepare: the Control Tower sample's time is 2018-08-30T21:42:18Z.
+    const event = sampleEvent('control-tower-create-managed-account.json');
+    const eventMs = Date.parse(String(event.time));
+
+    // Act: the run makes its own sandbox.
+    const summary = await runLocally({ input: event });
+
+    // Assess: seconds (the validation waits on the virtual clock), from the event's time to the record's.
+    expect(summary.outcome).toBe('onboarded');
+    const record = summary.accountRecords?.find((item) => item.accountId === MEMBER) as { lastOnboardedAt: string };
+    const [timeToOnboard] = named(summary.metrics, METRIC_NAMES.timeToOnboard);
+    expect(timeToOnboard.value).toBe((Date.parse(record.lastOnboardedAt) - eventMs) / 1000);
+    expect(timeToOnboard.value).toBeGreaterThanOrEqual(summary.validatedAfterSeconds ?? 0);
+    expect(timeToOnboard.value).toBeLessThan(900);
+  });
+
+  it("moves a saved sandbox whose clock is behind the event on to the event's time, never back", async () => {
+    // Prepare: a sandbox whose clock is a day before the event, and one a minute after it.
+    const event = sampleEvent('control-tower-create-managed-account.json');
+    const eventMs = Date.parse(String(event.time));
+    const behind = new AwsSandbox({ managementAccountId: MANAGEMENT, clock: new VirtualClock(eventMs - 86_400_000) });
+    const ahead = new AwsSandbox({ managementAccountId: MANAGEMENT, clock: new VirtualClock(eventMs + 60_000) });
+
+    // Act
+    const fromBehind = await runLocally({ input: event, sandbox: behind });
+    const fromAhead = await runLocally({ input: event, sandbox: ahead });
+
+    // Assess: from behind, the onboarding alone (not a day more); from ahead, the minute the event had waited.
+    const seconds = (summary: typeof fromBehind) => named(summary.metrics, METRIC_NAMES.timeToOnboard)[0].value;
+    expect(seconds(fromBehind)).toBeLessThan(900);
+    expect(seconds(fromAhead)).toBeGreaterThanOrEqual(60);
+    expect(lifecycleEventTime({ ...event, time: new Date(Date.now() + 60_000).toISOString() })).toBeUndefined();
+    expect(lifecycleEventTime({ accountId: MEMBER })).toBeUndefined();
   });
 
   it('emits the failure in total and per error name, and one error event with the cause on one line', async () => {

@@ -85,8 +85,13 @@ describe('listOrganization', () => {
       name: 'account 200000000044',
       state: 'SUSPENDED',
       ancestorIds: ['ou-ab12-00000002', 'ou-ab12-00000001', 'r-ab12'],
+      // The OU's Name from the ListOrganizationalUnitsForParent page that listed it: {ou_name} at no extra call.
+      parentName: 'ou-ab12-00000002',
     });
-    expect(inventory.accounts.find((account) => account.accountId === '100000000000')?.ancestorIds).toEqual(['r-ab12']);
+    expect(inventory.accounts.find((account) => account.accountId === '100000000000')).toMatchObject({
+      ancestorIds: ['r-ab12'],
+      parentName: 'Root',
+    });
     // 28 parents (the root and 27 OUs); the root's 26 OUs take 2 pages.
     expect(organizations.commandCalls(ListOrganizationalUnitsForParentCommand)).toHaveLength(28 + 1);
     // Account listing: 28 parents, ou-2's 45 accounts take 3 pages.

@@ -109,7 +109,13 @@ describe('State machine: the offboarding path', () => {
     );
 
     expect(calls).toEqual(['ResolveTarget', 'RemoveRegistration', 'RemoveMemberResources']);
-    expect(received).toEqual({ target, executionArn: expect.stringMatching(/:execution:test-onboarding:offboard-444455556666$/) });
+    // What RemoveRegistration did and the execution input (the OU) go along: this step sends the offboarded event.
+    expect(received).toEqual({
+      target,
+      executionArn: expect.stringMatching(/:execution:test-onboarding:offboard-444455556666$/),
+      registration,
+      executionInput: { accountId: '444455556666', action: 'offboard' },
+    });
     expect(output).toMatchObject({ outcome: 'offboarded', memberResources: { action: 'removed' } });
   });
 

@@ -144,8 +144,9 @@ describe('State machine: ReconcileOrganization', () => {
     });
     expect(started).toEqual(
       expect.arrayContaining([
-        { accountId: '100000000001', partition: 'aws' },
-        { accountId: '100000000002', partition: 'aws' },
+        // The plan's action and reason go to the child execution: its RecordOnboarding reports a repair as one.
+        { accountId: '100000000001', partition: 'aws', reconciliation: { action: 'onboard', reason: 'because onboard' } },
+        { accountId: '100000000002', partition: 'aws', reconciliation: { action: 'repair', reason: 'because repair' } },
         { accountId: '100000000003', partition: 'aws', action: 'offboard' },
       ]),
     );

@@ -17,6 +17,7 @@ import { collectsResources, desiredSettingsFor, type SettingsAccount } from '../
 import type { SettingsDocument } from '../../../shared/settings/schema';
 import { SHIPPED_SETTINGS, settingsDocument } from '../../../shared/settings/shipped';
 import { parseSettingsText } from '../../../local/settings-file';
+import { AWS_NAMESPACES_SNAPSHOT } from '../../../shared/datadog/namespaces';
 import { RESOURCE_COLLECTION_PERMISSIONS_SNAPSHOT, STANDARD_PERMISSIONS_SNAPSHOT } from '../../../shared/datadog/permissions';
 import { DEFAULT_MAX_ATTACHED_POLICIES, planIntegrationPolicies } from '../../../shared/onboarding/integration-policies';
 import { aTarget, ROOT } from '../../helpers';
@@ -123,7 +124,20 @@ describe('Settings: validation errors name the path in the document', () => {
   it.each([
     [
       { organizationalUnits: { [PROD]: { metrics_config: { namespace_filters: { include_only: ['EC2'] } } } } },
-      `settings organizationalUnits.${PROD}.metrics_config.namespace_filters.include_only[0]: must be an AWS CloudWatch namespace such as AWS/EC2`,
+      `settings organizationalUnits.${PROD}.metrics_config.namespace_filters.include_only[0]: unknown namespace "EC2": not one Datadog collects metrics from`,
+    ],
+    [
+      { accounts: { '123456789012': { metrics_config: { namespace_filters: { exclude_only: ['AWS/SQS', 'AWS/EC3'] } } } } },
+      'settings accounts.123456789012.metrics_config.namespace_filters.exclude_only[1]: unknown namespace "AWS/EC3"',
+    ],
+    [
+      { defaults: { metrics_config: { tag_filters: [{ namespace: 'AWS/Lamda', tags: ['env:prod'] }] } } },
+      'settings defaults.metrics_config.tag_filters[0].namespace: unknown namespace "AWS/Lamda"',
+    ],
+    [
+      // A value that is not a plain namespace is not echoed.
+      { defaults: { metrics_config: { namespace_filters: { include_only: ['AWS/EC2\u001b[31m'] } } } },
+      'settings defaults.metrics_config.namespace_filters.include_only[0]: unknown namespace (a value not shown)',
     ],
     [
       { defaults: { aws_regions: { include_only: ['mars-1'] } } },
@@ -155,6 +169,17 @@ describe('Settings: validation errors name the path in the document', () => {
     expect(thrown?.name).toBe('InvalidInputError');
     expect(thrown?.message.startsWith(message)).toBe(true);
     expect(thrown?.message).not.toContain('\n');
+  });
+
+  it("takes every namespace of Datadog's published list, including those not shaped AWS/<Service>", () => {
+    const include_only = [...AWS_NAMESPACES_SNAPSHOT];
+    expect(include_only).toEqual(
+      expect.arrayContaining(['AWS/EC2', 'AWS/EC2/API', 'Glue', 'AWS/Network Manager', '/aws/sagemaker/Endpoints']),
+    );
+    expect(parseSettingsDocument({ defaults: { metrics_config: { namespace_filters: { include_only } } } })).toEqual({
+      defaults: { metrics_config: { namespace_filters: { include_only } } },
+    });
+    expect(new Set(include_only).size).toBe(include_only.length);
   });
 
   it("refuses CSPM without extended collection (Datadog's rule), on the merged settings of a layer", () => {
