@@ -21,8 +21,11 @@ import { SHIPPED_SETTINGS } from '../shared/settings/shipped';
  * of the Datadog client.
  */
 const callsDatadog = (environment: Record<string, unknown>): boolean => 'DATADOG_KEYS_SECRET_ARN' in environment;
-/** Functions that post Datadog events (shared/observability/datadog-events.ts): they may bundle the v1 events API. */
-const EVENT_FUNCTIONS = new Set(['RecordOnboardingFunction', 'RecordFailureFunction']);
+/**
+ * Whether a function posts Datadog events (shared/observability/datadog-events.ts): the template gives it the
+ * `DATADOG_EVENTS` switch. It may bundle the v1 events API.
+ */
+const postsEvents = (environment: Record<string, unknown>): boolean => 'DATADOG_EVENTS' in environment;
 
 function datadogInputs(metafile: Metafile): string[] {
   return Object.keys(metafile.inputs).filter((input) => input.includes('@datadog/datadog-api-client'));
@@ -53,7 +56,7 @@ async function main(): Promise<void> {
     if (!callsDatadog(fn.environment) && datadog.length > 0) {
       problems.push(`${fn.logicalId} bundles the Datadog client but does not call Datadog`);
     }
-    const v1Allowed = EVENT_FUNCTIONS.has(fn.logicalId);
+    const v1Allowed = postsEvents(fn.environment);
     if (
       datadog.some(
         (input) =>
