@@ -35,6 +35,8 @@ module.exports = {
   globalSetup: '<rootDir>/test/support/datadog-client-bundle.ts',
   moduleNameMapper: {
     '^@datadog/datadog-api-client/dist/(.+?)(\\.js)?$': `<rootDir>/${BUNDLE_DIR}/dist/$1.js`,
+    // The state machine validator, its verdict kept per definition across test files (see test/support/asl-validator-cache.ts).
+    '^asl-validator$': '<rootDir>/test/support/asl-validator-cache.ts',
   },
   setupFilesAfterEnv: ['aws-sdk-client-mock-jest'],
   testTimeout: 60000,

@@ -53,10 +53,18 @@ function parse(argv: string[], cwd: string) {
   return { help: false as const, accountId, stateFile: path.resolve(cwd, parsed.values.state), site: site, json: parsed.values.json };
 }
 
-async function main(argv: string[], cwd: string): Promise<number> {
-  const options = parse(argv, cwd);
+/** Where the command writes, and where the user stands. */
+export interface RotateCliIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  /** Relative paths resolve from here: npm's `INIT_CWD` (npm runs scripts from the package folder). */
+  cwd: string;
+}
+
+async function rotate(argv: string[], io: RotateCliIo): Promise<number> {
+  const options = parse(argv, io.cwd);
   if (options.help) {
-    process.stdout.write(`${USAGE}\n`);
+    io.stdout(`${USAGE}\n`);
     return 0;
   }
   const { accountId, stateFile } = options;
@@ -74,9 +82,9 @@ async function main(argv: string[], cwd: string): Promise<number> {
     });
     if (summary.outcome === 'not-applicable') throw new UsageError(summary.reason ?? `account ${accountId}: rotation does not apply`);
     if (options.json) {
-      process.stdout.write(`${JSON.stringify({ ...summary, datadogAccounts: undefined }, null, 2)}\n`);
+      io.stdout(`${JSON.stringify({ ...summary, datadogAccounts: undefined }, null, 2)}\n`);
     } else {
-      process.stdout.write(
+      io.stdout(
         summary.outcome === 'rotated'
           ? `rotated: account ${accountId}, access key ${summary.previousAccessKeyId} → ${summary.accessKeyId} (Datadog updated, old key deleted)\n`
           : `failed: account ${accountId}: ${summary.reason}\n`,
@@ -87,7 +95,7 @@ async function main(argv: string[], cwd: string): Promise<number> {
       saveState(stateFile, state.sandbox, summary.datadogAccounts);
     } catch (error) {
       if (!(error instanceof StateFileError)) throw error;
-      process.stderr.write(`npm run rotate: ${error.message}\n`);
+      io.stderr(`npm run rotate: ${error.message}\n`);
       return 1;
     }
     return summary.outcome === 'rotated' ? 0 : 1;
@@ -96,12 +104,46 @@ async function main(argv: string[], cwd: string): Promise<number> {
   }
 }
 
-main(process.argv.slice(2), process.env.INIT_CWD || process.cwd()).then(
-  // Exit once stdout has flushed: to a pipe it is written asynchronously, and exiting at once could cut it short.
-  (code) => process.stdout.write('', () => process.exit(code)),
-  (error: Error) => {
-    const usage = error instanceof UsageError || error instanceof StateFileError;
-    process.stderr.write(`npm run rotate: ${usage ? error.message : `${error.name}: ${printable(String(error.message))}`}\n`);
-    process.exit(usage ? 2 : 1);
-  },
-);
+/**
+ * Runs the command.
+ *
+ * @param argv - the arguments after `npm run rotate --`.
+ * @param io - where output goes and where the user stands (the process's, when run by npm).
+ * @returns the exit code: 0 rotated (or `--help`), 1 failed, 2 bad command line or state file, or an account rotation
+ *   does not apply to (one line on stderr).
+ *
+ * @example
+ * ```ts
+ * const code = await main(['777788889999', '--state', 'org.json'], {
+ *   stdout: (text) => process.stdout.write(text),
+ *   stderr: (text) => process.stderr.write(text),
+ *   cwd: process.cwd(),
+ * });
+ * ```
+ */
+export async function main(argv: string[], io: RotateCliIo): Promise<number> {
+  try {
+    return await rotate(argv, io);
+  } catch (error) {
+    const failure = error as Error;
+    const usage = failure instanceof UsageError || failure instanceof StateFileError;
+    io.stderr(`npm run rotate: ${usage ? failure.message : `${failure.name}: ${printable(String(failure.message))}`}\n`);
+    return usage ? 2 : 1;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2), {
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    cwd: process.env.INIT_CWD || process.cwd(),
+  }).then(
+    // Exit once stdout has flushed: to a pipe it is written asynchronously, and exiting at once could cut it short.
+    (code) => process.stdout.write('', () => process.exit(code)),
+    // main reports every error itself; this is the last resort should it not.
+    (error: unknown) => {
+      process.stderr.write(`npm run rotate: ${String(error)}\n`);
+      process.exit(1);
+    },
+  );
+}

@@ -69,11 +69,19 @@ export function runCli(args: string[], env: Record<string, string> = {}, timeout
  * @param script - the path from the repository's root.
  * @param env - variables added to (or, given as '', blanking) the test's environment.
  */
-export function runScript(script: string, args: string[], env: Record<string, string> = {}, timeoutMs = 120_000): Promise<CliRun> {
+export async function runScript(script: string, args: string[], env: Record<string, string> = {}, timeoutMs = 120_000): Promise<CliRun> {
+  // The Datadog client from jest's one bundle of it, as in the tests' own process (see datadog-client-resolve.mjs).
+  const { OUT_DIR } = await import('./support/datadog-client-bundle');
+  const preload = `--import "${path.join(__dirname, 'support', 'datadog-client-resolve.mjs')}"`;
   return new Promise((resolve, reject) => {
     const child = spawn(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(ROOT, script), ...args], {
       cwd: ROOT,
-      env: { ...process.env, ...env },
+      env: {
+        ...process.env,
+        NODE_OPTIONS: [process.env.NODE_OPTIONS, preload].filter(Boolean).join(' '),
+        DATADOG_CLIENT_BUNDLE_DIR: OUT_DIR,
+        ...env,
+      },
       timeout: timeoutMs,
     });
     let stdout = '';

@@ -52,8 +52,8 @@ interface ClientLike {
 
 /** A `mockClient` stub, reduced to what the wiring uses. */
 interface Stub {
-  on(command: unknown): { callsFake(fake: (input: unknown, getClient: () => unknown) => unknown): unknown };
-  send: { callsFake(fake: (command: object) => unknown): unknown };
+  /** The stubbed `send` of every client of the class: the fake gets the command, and the client as `this`. */
+  send: { callsFake(fake: (this: ClientLike, command: { input: unknown }) => unknown): unknown };
   restore(): void;
 }
 
@@ -142,18 +142,17 @@ export function installMocks(runtime: SandboxRuntime): () => void {
   for (const { service, client, operations } of SERVICES) {
     const stub = mockClient(client as typeof IAMClient) as unknown as Stub;
     stubs.push(stub);
-    stub.send.callsFake((command: object) =>
-      Promise.reject(new SandboxSetupError(`AwsSandbox: ${command.constructor.name} is not simulated (${service})`)),
-    );
-    for (const op of operations) {
-      stub.on(op.command).callsFake((input, getClient) => {
-        // Both read synchronously, before any await: getClient() returns the client of the LATEST send() call (a
-        // known race in aws-sdk-client-mock), and the asPrincipal identity is that of the calling context.
-        const sdkClient = getClient() as ClientLike;
-        const principal = runtime.currentPrincipal();
-        return serve(runtime, service, op, input, sdkClient, principal);
-      });
-    }
+    // One fake for the whole client, dispatching on the command's class: `stub.on(Command)` per operation would have
+    // sinon match every call against each operation's argument matcher in turn (deep comparisons), a large share of
+    // a local run's CPU.
+    const byCommand = new Map<unknown, Operation>(operations.map((op) => [op.command, op]));
+    stub.send.callsFake(function (command) {
+      const op = byCommand.get(command.constructor);
+      if (!op) return Promise.reject(new SandboxSetupError(`AwsSandbox: ${command.constructor.name} is not simulated (${service})`));
+      // Read synchronously, before any await: the asPrincipal identity is that of the calling context.
+      const principal = runtime.currentPrincipal();
+      return serve(runtime, service, op, command.input, this, principal);
+    });
   }
   return () => {
     for (const stub of stubs) stub.restore();

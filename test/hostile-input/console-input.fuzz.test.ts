@@ -89,7 +89,7 @@ describe('Hostile input: the console execution input', () => {
           expectRedactedRejection(error);
         }
       }),
-      { numRuns: 500 },
+      { numRuns: 200 },
     );
   });
 
@@ -114,7 +114,7 @@ describe('Hostile input: the console execution input', () => {
           expect(value?.target.accountId).toBe((input as { accountId: string }).accountId);
         }
       }),
-      { numRuns: 300 },
+      { numRuns: 150 },
     );
   });
 
@@ -140,7 +140,7 @@ describe('Hostile input: the console execution input', () => {
           expect(lines[0]).toMatchObject({ message: 'step failed', errorName: 'InvalidInputError', reason: (error as Error).message });
         },
       ),
-      { numRuns: 200 },
+      { numRuns: 100 },
     );
   });
 

@@ -4,7 +4,7 @@
  * nothing.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { rotateLocally } from '../../local/rotate';
@@ -12,9 +12,10 @@ import { deployLocally } from '../../local/deployment';
 import { PARTITION_MANAGEMENT_ACCOUNT } from '../../local/organization';
 import { localNames, newSandboxFor, runLocally } from '../../local/run';
 import type { AwsSandbox } from '../../local/sandbox';
-import { saveState } from '../../local/state-file';
+import { main as rotateCommand } from '../../local/rotate-cli';
+import { loadState, saveState } from '../../local/state-file';
 import { accessKeySecretName } from '../../shared/onboarding/access-key-secret';
-import { runScript, sampleEvent } from '../helpers';
+import { ROOT, runScript, sampleEvent, type CliRun } from '../helpers';
 
 const GOV = '777788889999';
 const replay = sampleEvent('govcloud-console-replay.json');
@@ -181,13 +182,92 @@ describe('Function: the rotation function on an account Datadog reaches with rol
   });
 });
 
+/** Runs `npm run rotate`'s command (`main` of local/rotate-cli.ts) in this process, from `cwd`. */
+async function rotateHere(args: string[], cwd = ROOT): Promise<CliRun> {
+  let stdout = '';
+  let stderr = '';
+  const code = await rotateCommand(args, { stdout: (text) => (stdout += text), stderr: (text) => (stderr += text), cwd });
+  return { code, stdout, stderr };
+}
+
+/** A state file with the GovCloud account onboarded (an access key), as `npm start -- … --state F` leaves it. */
+async function onboardedState(): Promise<{ stateFile: string; accessKeyId: string }> {
+  const sandbox = newSandboxFor(replay);
+  const onboarded = await runLocally({ input: replay, sandbox, datadogSite: 'datadoghq.com' });
+  const stateFile = path.join(mkdtempSync(path.join(tmpdir(), 'rotate-cli-')), 'state.json');
+  saveState(stateFile, sandbox, onboarded.datadogAccounts);
+  const accessKeyId = onboarded.datadog?.accessKeyId;
+  if (!accessKeyId) throw new Error(`onboardedState: ${GOV} was onboarded without an access key (${onboarded.outcome})`);
+  return { stateFile, accessKeyId };
+}
+
 describe('Command: npm run rotate', () => {
+  it('rotates the key of a saved state, prints one JSON document with --json, and saves the state back', async () => {
+    // Prepare: the state file given relative to where the user stands.
+    const { stateFile, accessKeyId } = await onboardedState();
+
+    // Act
+    const { code, stdout, stderr } = await rotateHere([GOV, '--state', 'state.json', '--json'], path.dirname(stateFile));
+
+    // Assess
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    const summary = JSON.parse(stdout) as { outcome: string; previousAccessKeyId: string; accessKeyId: string };
+    expect(summary).toMatchObject({ outcome: 'rotated', previousAccessKeyId: accessKeyId, accessKeyId: expect.stringMatching(/^AKIA/) });
+    expect(summary).not.toHaveProperty('datadogAccounts');
+    const user = loadState(stateFile)
+      .sandbox?.dump()
+      .accounts[GOV].users.find((candidate) => candidate.userName === 'DatadogIntegrationUser');
+    expect(user?.accessKeys).toEqual([{ accessKeyId: summary.accessKeyId, status: 'Active' }]);
+  });
+
+  const USAGE_HINT = '(npm run rotate -- --help)';
+  it.each([
+    ['no account id', ['--state', 'x.json'], `ACCOUNT_ID must be one 12-digit account id ${USAGE_HINT}`],
+    ['two account ids', [GOV, GOV, '--state', 'x.json'], `ACCOUNT_ID must be one 12-digit account id ${USAGE_HINT}`],
+    ['no --state', [GOV], '--state FILE is required (the state of an earlier npm start)'],
+    [
+      'an unknown site',
+      [GOV, '--state', 'x.json', '--datadog-site', 'datadog.example'],
+      '--datadog-site datadog.example is not a Datadog site',
+    ],
+    // Node's own message of parseArgs, first line, then the hint.
+    ['an unknown option', [GOV, '--colour'], /^Unknown option '--colour'.* \(npm run rotate -- --help lists the options\)$/],
+  ])('exits 2 with exactly one line on stderr and nothing on stdout for %s', async (_, args, message) => {
+    const { code, stdout, stderr } = await rotateHere(args);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    const lines = stderr.split('\n');
+    expect(lines).toEqual([expect.stringMatching(/^npm run rotate: /), '']);
+    const text = lines[0].slice('npm run rotate: '.length);
+    if (typeof message === 'string') expect(text).toBe(message);
+    else expect(text).toMatch(message);
+  });
+
+  it('exits 2 with one line for a state file that does not exist, and creates none', async () => {
+    const stateFile = path.join(mkdtempSync(path.join(tmpdir(), 'rotate-cli-')), 'none.json');
+
+    const { code, stdout, stderr } = await rotateHere([GOV, '--state', stateFile]);
+
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toBe(
+      `npm run rotate: ${stateFile} does not exist: onboard the account first with npm start -- … --state ${stateFile}\n`,
+    );
+    expect(() => readFileSync(stateFile)).toThrow(/ENOENT/);
+  });
+
+  it('--help prints the usage and exits 0', async () => {
+    const { code, stdout, stderr } = await rotateHere(['--help']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^usage: npm run rotate -- ACCOUNT_ID --state FILE/);
+    for (const option of ['--state', '--datadog-site', '--json', '-h, --help']) expect(stdout).toContain(option);
+    expect(stderr).toBe('');
+  });
+
+  // Spawned: what the process prints is the subject (the rotation function's logs go to the process's streams).
   it("prints its one summary line and nothing else: the rotation function's own logs stay silent", async () => {
     // Prepare: an onboarded GovCloud account saved in a state file, as `npm start -- … --state F` leaves it.
-    const sandbox = newSandboxFor(replay);
-    const onboarded = await runLocally({ input: replay, sandbox, datadogSite: 'datadoghq.com' });
-    const stateFile = path.join(mkdtempSync(path.join(tmpdir(), 'rotate-cli-')), 'state.json');
-    saveState(stateFile, sandbox, onboarded.datadogAccounts);
+    const { stateFile, accessKeyId } = await onboardedState();
 
     // Act: as a user runs it (a child process: what it prints is the subject).
     const { code, stdout, stderr } = await runScript('local/rotate-cli.ts', [GOV, '--state', stateFile], {
@@ -197,9 +277,7 @@ describe('Command: npm run rotate', () => {
     // Assess
     expect(stderr).toBe('');
     expect(stdout).toMatch(
-      new RegExp(
-        `^rotated: account ${GOV}, access key ${onboarded.datadog?.accessKeyId} → AKIA\\w+ \\(Datadog updated, old key deleted\\)\\n$`,
-      ),
+      new RegExp(`^rotated: account ${GOV}, access key ${accessKeyId} → AKIA\\w+ \\(Datadog updated, old key deleted\\)\\n$`),
     );
     expect(code).toBe(0);
   });

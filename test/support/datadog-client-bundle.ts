@@ -15,7 +15,7 @@ const PACKAGE = '@datadog/datadog-api-client';
  * Where the bundle and one small module per imported path go (jest.config's moduleNameMapper points here, by the same
  * formula): one directory per checkout, since worktrees share one node_modules and import different client modules.
  */
-const OUT_DIR = path.join(ROOT, 'node_modules', '.cache', `datadog-api-client-bundle${ROOT.replace(/[^\w-]/g, '_')}`);
+export const OUT_DIR = path.join(ROOT, 'node_modules', '.cache', `datadog-api-client-bundle${ROOT.replace(/[^\w-]/g, '_')}`);
 const SOURCE_DIRS = ['functions', 'shared', 'local', 'test', 'scripts'];
 
 /** Every `@datadog/datadog-api-client/dist/…` path imported by the repository's TypeScript. */
