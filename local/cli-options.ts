@@ -5,9 +5,7 @@ import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { DATADOG_SITES, isDatadogSite, type DatadogSite } from '../shared/datadog-sites';
 import { DEFAULT_DATADOG_RATE_LIMIT, type RateLimit } from './datadog/rate-limit';
-import { checkStackParameters } from './deployment';
-import { FaultPlan } from './faults';
-import { loadTemplate, REPO_ROOT } from './template';
+import type { FaultPlan } from './faults';
 
 /** Bounds of `--propagation-seconds`: none, up to a day (IAM takes seconds, "a minute (rare)"). */
 const MAX_PROPAGATION_SECONDS = 86_400;
@@ -15,6 +13,24 @@ const MAX_PROPAGATION_SECONDS = 86_400;
 /** Bounds of `--datadog-rate-limit`: up to a million requests per window of up to a day. */
 const MAX_RATE_LIMIT_REQUESTS = 1_000_000;
 const MAX_RATE_LIMIT_SECONDS = 86_400;
+
+/**
+ * The modules a valid command line needs, loaded on first use: the fault plan pulls in five AWS SDK clients and the
+ * template a YAML parser, which `--help` and a refused command line never need (a process that loads them up front
+ * spends seconds of CPU to print one line). `require`, not `import()`, so that parsing stays synchronous.
+ */
+function lazyFaults(): typeof import('./faults') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('./faults') as typeof import('./faults');
+}
+function lazyDeployment(): typeof import('./deployment') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('./deployment') as typeof import('./deployment');
+}
+function lazyTemplate(): typeof import('./template') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('./template') as typeof import('./template');
+}
 
 /** The options `parseArgs` knows; {@link USAGE} describes each. */
 export const OPTIONS = {
@@ -158,7 +174,7 @@ export function stackParameterOverrides(values: string[]): Record<string, string
     Object.defineProperty(overrides, match[1], { value: match[2], enumerable: true, writable: true, configurable: true });
   }
   try {
-    checkStackParameters(loadTemplate(), overrides);
+    lazyDeployment().checkStackParameters(lazyTemplate().loadTemplate(), overrides);
   } catch (error) {
     throw new UsageError(`--parameter ${printable((error as Error).message)}`);
   }
@@ -196,7 +212,7 @@ export function parseCommandLine(argv: string[], cwd: string): CliOptions | { he
     throw new UsageError('--datadog-rate-limit applies to the embedded Datadog server, not to --datadog-url');
   let faults: FaultPlan;
   try {
-    faults = FaultPlan.parse(values.fault ?? []);
+    faults = lazyFaults().FaultPlan.parse(values.fault ?? []);
   } catch (error) {
     throw new UsageError(printable((error as Error).message));
   }
@@ -209,7 +225,7 @@ export function parseCommandLine(argv: string[], cwd: string): CliOptions | { he
     faults,
     file:
       positionals[0] === undefined
-        ? path.join(REPO_ROOT, 'events', 'control-tower-create-managed-account.json')
+        ? path.join(lazyTemplate().REPO_ROOT, 'events', 'control-tower-create-managed-account.json')
         : path.resolve(cwd, positionals[0]),
     site,
     datadogUrl: url,

@@ -2,21 +2,17 @@
  * `npm start -- reconcile [--org FILE] [--state FILE] [--settings FILE] [--parameter KEY=VALUE]… [--dry-run]
  * [--account-id ID]… [--json] [--dump]`: one reconciliation of the local organization (the state file's, else a new
  * one) with the stack parameters and settings given, its summary on stdout, the state saved back.
+ *
+ * The reconciliation and the files' readers load when a run starts (dynamic `import()`), so `--help` and a refused
+ * command line return at once.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { printable, stackParameterOverrides } from './cli-options';
-import { applyOrgFile, datadogAccountsOf, OrgFileError, parseOrgFile } from './org-file';
-import { reconcileLocally, type LocalReconcileSummary } from './reconcile';
-import { AwsSandbox } from './sandbox';
-import { readSettingsFile } from './settings-file';
-import { InvalidInputError } from '../shared/errors';
+import type { LocalReconcileSummary } from './reconcile';
+import { StateFileError } from './state-file-error';
 import type { SettingsDocument } from '../shared/settings/schema';
-import { stackParameters } from './deployment';
-import { loadTemplate } from './template';
-import { checkStateWritable, loadState, saveState, StateFileError } from './state-file';
-import { lockStateFile } from './state-lock';
 
 /** The help of the subcommand. */
 export const RECONCILE_USAGE = `usage: npm start -- reconcile [--org FILE] [--state FILE] [--settings FILE] [--parameter KEY=VALUE]…
@@ -107,7 +103,8 @@ export function parseReconcileCommandLine(argv: string[], cwd: string): Reconcil
  *
  * @throws ReconcileUsageError naming the file and what is wrong.
  */
-function readOrg(file: string) {
+async function readOrg(file: string) {
+  const { OrgFileError, parseOrgFile } = await import('./org-file');
   try {
     return parseOrgFile(JSON.parse(readFileSync(file, 'utf8')));
   } catch (error) {
@@ -123,7 +120,8 @@ function readOrg(file: string) {
  *
  * @throws ReconcileUsageError naming the file and the first problem.
  */
-function readSettings(file: string): SettingsDocument {
+async function readSettings(file: string): Promise<SettingsDocument> {
+  const [{ readSettingsFile }, { InvalidInputError }] = await Promise.all([import('./settings-file'), import('../shared/errors')]);
   try {
     return readSettingsFile(file);
   } catch (error) {
@@ -174,8 +172,14 @@ export async function reconcileCommand(
     return 0;
   }
   // Checked before the state is locked or loaded: a refused file changes nothing.
-  const settingsDocument = options.settingsFile ? readSettings(options.settingsFile) : undefined;
-  const org = options.orgFile ? readOrg(options.orgFile) : undefined;
+  const settingsDocument = options.settingsFile ? await readSettings(options.settingsFile) : undefined;
+  const org = options.orgFile ? await readOrg(options.orgFile) : undefined;
+  const [{ applyOrgFile, datadogAccountsOf, OrgFileError }, { reconcileLocally }, { AwsSandbox }, { stackParameters }, { loadTemplate }] =
+    await Promise.all([import('./org-file'), import('./reconcile'), import('./sandbox'), import('./deployment'), import('./template')]);
+  const [{ checkStateWritable, loadState, saveState }, { lockStateFile }] = await Promise.all([
+    import('./state-file'),
+    import('./state-lock'),
+  ]);
   if (options.stateFile) checkStateWritable(options.stateFile);
   const release = options.stateFile ? lockStateFile(options.stateFile) : undefined;
   try {

@@ -9,9 +9,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { isDatadogSite } from '../shared/datadog-sites';
 import { printable } from './cli-options';
-import { rotateLocally } from './rotate';
-import { checkStateWritable, loadState, saveState, StateFileError } from './state-file';
-import { lockStateFile } from './state-lock';
+import { StateFileError } from './state-file-error';
 
 const USAGE = `usage: npm run rotate -- ACCOUNT_ID --state FILE [--datadog-site SITE] [--json]
 
@@ -67,6 +65,12 @@ async function rotate(argv: string[], io: RotateCliIo): Promise<number> {
     io.stdout(`${USAGE}\n`);
     return 0;
   }
+  // The rotation and the state's sandbox load only now: `--help` and a refused command line return at once.
+  const [{ rotateLocally }, { checkStateWritable, loadState, saveState }, { lockStateFile }] = await Promise.all([
+    import('./rotate'),
+    import('./state-file'),
+    import('./state-lock'),
+  ]);
   const { accountId, stateFile } = options;
   checkStateWritable(stateFile);
   const release = lockStateFile(stateFile);

@@ -10,6 +10,7 @@ import type { DatadogAccountRecord } from './datadog/server';
 import { isConfigId } from './datadog/store';
 import { LOCAL_KEYS_SECRET_NAME } from './deployment';
 import { AwsSandbox, SandboxStateError, type SandboxJson } from './sandbox';
+import { StateFileError } from './state-file-error';
 
 /** What a state file holds. */
 export interface LocalState {
@@ -19,13 +20,7 @@ export interface LocalState {
   accountRecords?: Record<string, unknown>[];
 }
 
-/** A state file that cannot be read, written or used; the message is one line naming the file and the problem. */
-export class StateFileError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'StateFileError';
-  }
-}
+export { StateFileError };
 
 /** A registration as the embedded Datadog holds it (API field names); other attributes pass as they are. */
 const registrationSchema = z.object({

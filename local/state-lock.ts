@@ -3,7 +3,7 @@
  * exclusively, removed when the run ends. A lock whose process is gone (a run killed mid-way) is taken over.
  */
 import { openSync, readFileSync, rmSync, writeSync, closeSync } from 'node:fs';
-import { StateFileError } from './state-file';
+import { StateFileError } from './state-file-error';
 
 /** Whether a process with that id is running (signal 0 only checks; `EPERM` means it runs as another user). */
 function isRunning(pid: number): boolean {
