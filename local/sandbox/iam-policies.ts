@@ -26,11 +26,10 @@ import { newUniqueId } from './ids';
 import type { CallContext, Operation } from './operations';
 import { callerAccount, operation, requestTagContext, requireAllowed, resourceTagContext, tagList, tagRecord } from './operations';
 import { urlEncodeDocument } from './policy-documents';
+// IAM's limit, as the product keeps within it (this sandbox's tests pin it at 5, as AWS documents).
+import { MAX_POLICY_VERSIONS } from '../../shared/iam/managed-policy';
 import type { AccountState, ManagedPolicyState } from './state';
 import { deleteEntry, getEntry, nameKey, setEntry } from './state';
-
-/** Versions a managed policy can keep (IAM User Guide, "Versioning IAM policies"). */
-export const MAX_POLICY_VERSIONS = 5;
 
 /** The Policy structure as IAM returns it. AWS managed policies have no tags and one version here. */
 function policyOutput(account: AccountState, ref: PolicyRef): Policy {

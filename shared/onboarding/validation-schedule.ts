@@ -279,6 +279,27 @@ export function refuseNotYet(
 }
 
 /**
+ * The result of ValidateRole or ValidateAccessKey when an attempt succeeded `elapsedSeconds` after provisioning (the
+ * state machine carries it as `$.validation`): nothing more to wait for.
+ *
+ * @param provisionedAt - when provisioning ended (ISO 8601): the schedule's start.
+ * @example
+ * ```ts
+ * usableAfter('2026-01-01T00:00:00Z', 12.3, { maxTotalSeconds: 900 });
+ * // { assumable: true, attempts: 4, waitedSeconds: 12.3, waitSeconds: 0, startedAt: '2026-01-01T00:00:00Z' }
+ * ```
+ */
+export function usableAfter(provisionedAt: string, elapsedSeconds: number, settings: ScheduleSettings): ValidationResult {
+  return {
+    assumable: true,
+    attempts: attemptNumberAt(elapsedSeconds, settings.phases),
+    waitedSeconds: elapsedSeconds,
+    waitSeconds: 0,
+    startedAt: provisionedAt,
+  };
+}
+
+/**
  * The number of the attempt made `elapsedSeconds` after provisioning, counted from the schedule: the scheduled
  * attempts at or before that time (at least 1).
  */

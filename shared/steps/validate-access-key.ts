@@ -7,10 +7,10 @@ import { readStoredKey } from '../onboarding/access-key-secret';
 import type { ValidateAccessKeyInput } from '../onboarding/step-inputs';
 import { tryAccessKey } from '../onboarding/try-access-key';
 import {
-  attemptNumberAt,
   NOT_YET,
   refuseNotYet,
   secondsSince,
+  usableAfter,
   type ScheduleSettings,
   type ValidationResult,
 } from '../onboarding/validation-schedule';
@@ -45,15 +45,7 @@ export async function validateAccessKey(
   }
   const outcome = await tryAccessKey(target, stored.key, STEP);
   const elapsed = secondsSince(provisionedAt, now());
-  if (outcome === 'usable') {
-    return {
-      assumable: true,
-      attempts: attemptNumberAt(elapsed, settings.phases),
-      waitedSeconds: elapsed,
-      waitSeconds: 0,
-      startedAt: provisionedAt,
-    };
-  }
+  if (outcome === 'usable') return usableAfter(provisionedAt, elapsed, settings);
   return refuseNotYet(NOT_YET.accessKey, elapsed, outcome, 'the stored access key', settings, {
     accountId: target.accountId,
     step: STEP,

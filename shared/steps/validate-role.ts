@@ -15,10 +15,10 @@ import { AccountNotActiveError, RoleValidationError } from '../errors';
 import type { ValidateRoleInput } from '../onboarding/step-inputs';
 import type { OnboardingTarget } from '../onboarding/target';
 import {
-  attemptNumberAt,
   NOT_YET,
   refuseNotYet,
   secondsSince,
+  usableAfter,
   type ScheduleSettings,
   type ValidationResult,
 } from '../onboarding/validation-schedule';
@@ -51,15 +51,7 @@ export async function validateRole(
 ): Promise<ValidationResult> {
   const outcome = await tryAssume(target, roleArn, externalId);
   const elapsed = secondsSince(provisionedAt, now());
-  if (outcome === 'assumable') {
-    return {
-      assumable: true,
-      attempts: attemptNumberAt(elapsed, settings.phases),
-      waitedSeconds: elapsed,
-      waitSeconds: 0,
-      startedAt: provisionedAt,
-    };
-  }
+  if (outcome === 'assumable') return usableAfter(provisionedAt, elapsed, settings);
   // A suspended, closing or closed account refuses everything: waiting would not help (one still activating will
   // be reachable, so the retries go on). Only the automation's own organization can tell, for accounts of its partition.
   const state = target.partition === ownPartition() ? await accountState(target.partition, target.accountId) : undefined;

@@ -6,7 +6,7 @@ import { FaultPlan } from '../../local/faults';
 import { newSandboxFor, runLocally, validatedAfterSecondsIn } from '../../local/run';
 import { AwsSandbox } from '../../local/sandbox';
 import type { DatadogAccountRecord } from '../../local/datadog/server';
-import { sampleEvent } from '../helpers';
+import { datadogTrustStatement, sampleEvent } from '../helpers';
 
 const MEMBER = '444455556666';
 /** Settings without resource collection: the role holds Datadog's standard permissions only, in one policy. */
@@ -41,15 +41,7 @@ describe('Function: runLocally', () => {
     // The validator's statement is gone: Datadog's principal alone, with the registered external ID.
     expect(role?.assumeRolePolicyDocument).toEqual({
       Version: '2012-10-17',
-      Statement: [
-        {
-          Sid: 'DatadogAWSIntegration',
-          Effect: 'Allow',
-          Principal: { AWS: 'arn:aws:iam::464622532012:root' },
-          Action: 'sts:AssumeRole',
-          Condition: { StringEquals: { 'sts:ExternalId': summary.datadog?.externalId } },
-        },
-      ],
+      Statement: [datadogTrustStatement(summary.datadog?.externalId)],
     });
     // The shipped settings collect resources: the standard and resource-collection permissions, in 5 parts.
     const parts = ['DatadogIntegrationPolicy', ...[2, 3, 4, 5].map((part) => `DatadogIntegrationPolicy-${part}`)];
@@ -136,14 +128,7 @@ describe('Function: runLocally', () => {
   it('replays an onboarded account with no IAM write and no new registration', async () => {
     // Prepare
     const sandbox = new AwsSandbox({ managementAccountId: '111122223333', propagationSeconds: 10 });
-    sandbox.addAccount(MEMBER);
-    sandbox.putRole(MEMBER, 'OrganizationAccountAccessRole', {
-      trustPolicy: {
-        Version: '2012-10-17',
-        Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:root' }, Action: 'sts:AssumeRole' }],
-      },
-      attachedPolicyArns: ['arn:aws:iam::aws:policy/AdministratorAccess'],
-    });
+    sandbox.createMemberAccount(MEMBER);
     const first = await runLocally({ input: sampleEvent('console-replay.json'), sandbox });
     sandbox.clock.advance(3600);
     sandbox.resetMutatingCalls();
@@ -512,14 +497,7 @@ describe('Function: runLocally on partial and foreign state', () => {
   });
   const sandboxWithAccount = () => {
     const sandbox = newSandboxFor(sampleEvent('console-replay.json'));
-    sandbox.addAccount(MEMBER);
-    sandbox.putRole(MEMBER, 'OrganizationAccountAccessRole', {
-      trustPolicy: {
-        Version: '2012-10-17',
-        Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:root' }, Action: 'sts:AssumeRole' }],
-      },
-      attachedPolicyArns: ['arn:aws:iam::aws:policy/AdministratorAccess'],
-    });
+    sandbox.createMemberAccount(MEMBER);
     return sandbox;
   };
 

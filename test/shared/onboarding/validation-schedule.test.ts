@@ -14,6 +14,7 @@ import {
   notYetRetriers,
   refuseNotYet,
   nextAttemptSeconds,
+  usableAfter,
   nextWaitSeconds,
   VALIDATION_SCHEDULE,
   type ValidationProgress,
@@ -267,5 +268,24 @@ describe('Function: refuseNotYet', () => {
       { ErrorEquals: ['RoleNotYetAssumable.Middle'], IntervalSeconds: 18, MaxAttempts: 8, BackoffRate: 1 },
       { ErrorEquals: ['RoleNotYetAssumable.Late'], IntervalSeconds: 152, MaxAttempts: 25, BackoffRate: 1 },
     ]);
+  });
+});
+
+describe('Function: usableAfter', () => {
+  it('reports the attempt that succeeded as the schedule counts it, the seconds since provisioning, and no more waiting', () => {
+    // 10 s after provisioning is the third scheduled attempt (0, 4, 8 s); 40 s the ninth (every 4 s to 32, then every 18 s).
+    expect(usableAfter(STARTED_AT, 10, { maxTotalSeconds: 900 })).toEqual({
+      assumable: true,
+      attempts: 3,
+      waitedSeconds: 10,
+      waitSeconds: 0,
+      startedAt: STARTED_AT,
+    });
+    expect(usableAfter(STARTED_AT, 40, { maxTotalSeconds: 900 })).toMatchObject({ attempts: 9, waitedSeconds: 40 });
+  });
+
+  it('counts attempts on the phases it is given', () => {
+    const phases = [{ everySeconds: 5 }];
+    expect(usableAfter(STARTED_AT, 12, { maxTotalSeconds: 900, phases })).toMatchObject({ attempts: 3 });
   });
 });
