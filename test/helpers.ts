@@ -14,6 +14,43 @@ export function sampleEvent(name: string): Record<string, unknown> {
   return JSON.parse(readFileSync(path.join(ROOT, 'events', name), 'utf8')) as Record<string, unknown>;
 }
 
+/**
+ * What `events/control-tower-create-managed-account.json` asks for: its account, partition, trigger and context, as
+ * the lifecycle event's decision and StartOnboarding's execution input carry them.
+ */
+export const CREATE_MANAGED_ACCOUNT_REQUEST = {
+  accountId: '444455556666',
+  partition: 'aws',
+  trigger: {
+    source: 'aws.controltower',
+    eventName: 'CreateManagedAccount',
+    eventId: '999cccaa-eaaa-0000-1111-123456789012',
+    region: 'us-east-1',
+    time: '2018-08-30T21:42:18Z',
+  },
+  context: { accountName: 'LifeCycle1', organizationalUnitId: 'ou-XXXX-l3zc8b3h', organizationalUnitName: 'Custom' },
+} as const;
+
+/**
+ * The statement of the integration role's trust policy that lets Datadog assume the role: Datadog's AWS account
+ * 464622532012 (the commercial sites' integration account, as Datadog's AWS integration setup gives it), with the
+ * account's external ID.
+ */
+export function datadogTrustStatement(externalId: unknown) {
+  return {
+    Sid: 'DatadogAWSIntegration',
+    Effect: 'Allow',
+    Principal: { AWS: 'arn:aws:iam::464622532012:root' },
+    Action: 'sts:AssumeRole',
+    Condition: { StringEquals: { 'sts:ExternalId': externalId } },
+  };
+}
+
+/** What a mocked STS AssumeRole answers: a session's temporary credentials (access key id `accessKeyId`). */
+export function assumedRole(accessKeyId = 'ASIA') {
+  return { Credentials: { AccessKeyId: accessKeyId, SecretAccessKey: 's', SessionToken: 't', Expiration: new Date() } };
+}
+
 /** The environment template.yaml gives ResolveTargetFunction, with the template's defaults, in us-east-1. */
 export const RESOLVE_TARGET_ENVIRONMENT = {
   AWS_REGION: 'us-east-1',

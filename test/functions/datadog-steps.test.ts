@@ -20,30 +20,32 @@ const SETTINGS: AccountSettings = {
   resources_config: { extended_collection: false },
 };
 
+/** Mocks the secret of the Datadog keys and starts a local Datadog with those keys, where the functions then call. */
+async function startDatadog(): Promise<LocalDatadogServer> {
+  secrets.reset();
+  secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify(KEYS) });
+  const datadog = await startLocalDatadog({ ...KEYS });
+  Object.assign(process.env, { DATADOG_KEYS_SECRET_ARN: SECRET_ARN, DATADOG_API_URL: datadog.url });
+  return datadog;
+}
+
+/** LookUpRegistration then RegisterAccount for a role-delegation account, as the state machine runs them. */
+async function lookUpAndRegister(settings: AccountSettings = SETTINGS) {
+  const looked = await lookUpRegistrationStep({ target: aTarget(), settings });
+  const registered = await registerAccountStep({ target: aTarget(), externalId: looked.externalId, keySecretArn: null, settings });
+  return { looked, registered };
+}
+
 describe('Functions: LookUpRegistration and RegisterAccount', () => {
   let datadog: LocalDatadogServer;
 
-  beforeEach(async () => {
-    secrets.reset();
-    secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify(KEYS) });
-    datadog = await startLocalDatadog({ ...KEYS });
-    Object.assign(process.env, {
-      DATADOG_KEYS_SECRET_ARN: SECRET_ARN,
-      DATADOG_API_URL: datadog.url,
-    });
-  });
+  beforeEach(async () => (datadog = await startDatadog()));
 
   afterEach(() => datadog.close());
 
   it('generates an external ID for an account Datadog does not hold, then registers it with role delegation', async () => {
     // Act
-    const looked = await lookUpRegistrationStep({ target: aTarget(), settings: SETTINGS });
-    const registered = await registerAccountStep({
-      target: aTarget(),
-      externalId: looked.externalId,
-      keySecretArn: null,
-      settings: SETTINGS,
-    });
+    const { looked, registered } = await lookUpAndRegister();
 
     // Assess
     expect(looked).toMatchObject({ accountConfigId: null, source: 'generated', permissionsSource: 'datadog' });
@@ -81,13 +83,7 @@ describe('Functions: LookUpRegistration and RegisterAccount', () => {
     });
 
     // Act
-    const looked = await lookUpRegistrationStep({ target: aTarget(), settings: SETTINGS });
-    const registered = await registerAccountStep({
-      target: aTarget(),
-      externalId: looked.externalId,
-      keySecretArn: null,
-      settings: SETTINGS,
-    });
+    const { looked, registered } = await lookUpAndRegister();
 
     // Assess
     expect(looked).toMatchObject({ accountConfigId: created.accountConfigId, externalId: first.externalId, source: 'registration' });
@@ -98,8 +94,7 @@ describe('Functions: LookUpRegistration and RegisterAccount', () => {
   });
 
   it('changes nothing when the registration already matches', async () => {
-    const looked = await lookUpRegistrationStep({ target: aTarget(), settings: SETTINGS });
-    await registerAccountStep({ target: aTarget(), externalId: looked.externalId, keySecretArn: null, settings: SETTINGS });
+    const { looked } = await lookUpAndRegister();
     const again = await registerAccountStep({ target: aTarget(), externalId: looked.externalId, keySecretArn: null, settings: SETTINGS });
     expect(again.action).toBe('unchanged');
     expect(datadog.requests().filter((request) => request.operation === 'UpdateAWSAccount')).toHaveLength(0);
@@ -138,11 +133,8 @@ describe('Functions: LookUpRegistration and RegisterAccount with an access key',
   let datadog: LocalDatadogServer;
 
   beforeEach(async () => {
-    secrets.reset();
-    secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify(KEYS) });
+    datadog = await startDatadog();
     secrets.on(GetSecretValueCommand, { SecretId: KEY_SECRET_ARN }).resolves({ SecretString: JSON.stringify(KEY), ARN: KEY_SECRET_ARN });
-    datadog = await startLocalDatadog({ ...KEYS });
-    Object.assign(process.env, { DATADOG_KEYS_SECRET_ARN: SECRET_ARN, DATADOG_API_URL: datadog.url });
   });
 
   afterEach(() => datadog.close());
@@ -186,12 +178,7 @@ describe('Functions: LookUpRegistration and RegisterAccount with an access key',
 describe("Functions: the account's settings in Datadog", () => {
   let datadog: LocalDatadogServer;
 
-  beforeEach(async () => {
-    secrets.reset();
-    secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify(KEYS) });
-    datadog = await startLocalDatadog({ ...KEYS });
-    Object.assign(process.env, { DATADOG_KEYS_SECRET_ARN: SECRET_ARN, DATADOG_API_URL: datadog.url });
-  });
+  beforeEach(async () => (datadog = await startDatadog()));
 
   afterEach(() => datadog.close());
 
@@ -204,8 +191,7 @@ describe("Functions: the account's settings in Datadog", () => {
   };
 
   it("registers every setting under Datadog's names and fetches the resource-collection permissions only when collecting resources", async () => {
-    const looked = await lookUpRegistrationStep({ target: aTarget(), settings: production });
-    await registerAccountStep({ target: aTarget(), externalId: looked.externalId, keySecretArn: null, settings: production });
+    const { looked } = await lookUpAndRegister(production);
 
     expect(looked.resourceCollection).toBe(true);
     expect(looked.permissions).toEqual(
@@ -229,8 +215,7 @@ describe("Functions: the account's settings in Datadog", () => {
   });
 
   it('PATCHes only the sections that drifted, keeping the fields the document leaves alone', async () => {
-    const looked = await lookUpRegistrationStep({ target: aTarget(), settings: production });
-    await registerAccountStep({ target: aTarget(), externalId: looked.externalId, keySecretArn: null, settings: production });
+    const { looked } = await lookUpAndRegister(production);
     const sandbox: AccountSettings = {
       ...production,
       aws_regions: { include_only: ['eu-west-1'] },

@@ -8,6 +8,7 @@ import { deployLocally } from '../../local/deployment';
 import { localFunctionArn } from '../../local/functions';
 import { localNames, newSandboxFor, runLocally } from '../../local/run';
 import type { AwsSandbox } from '../../local/sandbox';
+import { datadogTrustStatement } from '../helpers';
 
 const MEMBER = '444455556666';
 const ADMIN_OF_MEMBER = `arn:aws:sts::${MEMBER}:assumed-role/OrganizationAccountAccessRole/test`;
@@ -63,15 +64,7 @@ describe('Function: DetectDrift', () => {
           RoleName: 'DatadogIntegrationRole',
           PolicyDocument: JSON.stringify({
             Version: '2012-10-17',
-            Statement: [
-              {
-                Sid: 'DatadogAWSIntegration',
-                Effect: 'Allow',
-                Principal: { AWS: 'arn:aws:iam::464622532012:root' },
-                Action: 'sts:AssumeRole',
-                Condition: { StringEquals: { 'sts:ExternalId': 'someone-elses-id' } },
-              },
-            ],
+            Statement: [datadogTrustStatement('someone-elses-id')],
           }),
         }),
       ),

@@ -9,7 +9,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { handler as removeValidatorTrust } from '../../functions/remove-validator-trust/index';
 import { handler as validateRole } from '../../functions/validate-role/index';
 import { logger } from '../../shared/logger';
-import { aTarget } from '../helpers';
+import { aTarget, assumedRole } from '../helpers';
 
 const iam = mockClient(IAMClient);
 const sts = mockClient(STSClient);
@@ -20,9 +20,7 @@ describe('Middleware: classifyErrors', () => {
   beforeEach(() => {
     iam.reset();
     sts.reset();
-    sts
-      .on(AssumeRoleCommand)
-      .resolves({ Credentials: { AccessKeyId: 'ASIA', SecretAccessKey: 's', SessionToken: 't', Expiration: new Date() } });
+    sts.on(AssumeRoleCommand).resolves(assumedRole());
   });
 
   it('turns AWS throttling into TransientError, which the state machine retries', async () => {

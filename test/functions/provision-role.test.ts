@@ -21,7 +21,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { handler, provisionRoleStep } from '../../functions/provision-role/index';
 import { buildTrustPolicy } from '../../shared/iam/trust-policy';
 import { VALIDATOR_TRUST_GRACE_SECONDS } from '../../shared/onboarding/validator-trust-expiry';
-import { aTarget } from '../helpers';
+import { aTarget, datadogTrustStatement, assumedRole } from '../helpers';
 
 const iam = mockClient(IAMClient);
 const sts = mockClient(STSClient);
@@ -70,9 +70,7 @@ describe('Function: provisionRoleStep', () => {
     process.env.MAX_VALIDATION_SECONDS = '900';
     process.env.MANAGEMENT_ACCOUNT_ID = '111122223333';
     process.env.ONBOARD_MANAGEMENT_ACCOUNT = 'false';
-    sts
-      .on(AssumeRoleCommand)
-      .resolves({ Credentials: { AccessKeyId: 'ASIAMEMBER', SecretAccessKey: 's', SessionToken: 't', Expiration: new Date() } });
+    sts.on(AssumeRoleCommand).resolves(assumedRole('ASIAMEMBER'));
   });
 
   it('creates the policy and the role trusting Datadog and the validator with the external ID, tagged as ours', async () => {
@@ -107,13 +105,7 @@ describe('Function: provisionRoleStep', () => {
     expect(JSON.parse(created.AssumeRolePolicyDocument ?? '')).toEqual({
       Version: '2012-10-17',
       Statement: [
-        {
-          Sid: 'DatadogAWSIntegration',
-          Effect: 'Allow',
-          Principal: { AWS: 'arn:aws:iam::464622532012:root' },
-          Action: 'sts:AssumeRole',
-          Condition: { StringEquals: { 'sts:ExternalId': 'abcdef0123456789abcdef0123456789' } },
-        },
+        datadogTrustStatement('abcdef0123456789abcdef0123456789'),
         {
           Sid: 'DatadogOnboardingValidation',
           Effect: 'Allow',

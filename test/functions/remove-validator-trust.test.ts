@@ -3,7 +3,7 @@ import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { removeValidatorTrustStep } from '../../functions/remove-validator-trust/index';
 import { buildTrustPolicy } from '../../shared/iam/trust-policy';
-import { aTarget } from '../helpers';
+import { aTarget, assumedRole } from '../helpers';
 
 const iam = mockClient(IAMClient);
 const sts = mockClient(STSClient);
@@ -20,9 +20,7 @@ describe('Function: removeValidatorTrustStep', () => {
   beforeEach(() => {
     iam.reset();
     sts.reset();
-    sts
-      .on(AssumeRoleCommand)
-      .resolves({ Credentials: { AccessKeyId: 'ASIA', SecretAccessKey: 's', SessionToken: 't', Expiration: new Date() } });
+    sts.on(AssumeRoleCommand).resolves(assumedRole());
   });
 
   it('leaves Datadog’s statement alone in the trust policy', async () => {

@@ -3,7 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { acquireLease, getAccountRecord, releaseLease } from '../../shared/aws/account-records';
 import { resolveTargetStep as resolveWithExecution } from '../../functions/resolve-target/index';
 import { EXECUTION_TIMEOUT_SECONDS, LEASE_SECONDS } from '../../shared/steps/resolve-target';
-import { RESOLVE_TARGET_ENVIRONMENT } from '../helpers';
+import { aTarget, RESOLVE_TARGET_ENVIRONMENT } from '../helpers';
 import { useAccountsTable } from '../support/dynamodb';
 
 const EXECUTIONS = 'arn:aws:states:us-east-1:111122223333:execution:stack-onboarding';
@@ -33,17 +33,7 @@ describe('Function: resolveTargetStep', () => {
   it("resolves a console replay input with the stack defaults and takes the account's lease", async () => {
     const before = Math.floor(Date.now() / 1000);
     await expect(resolveTargetStep({ accountId: '444455556666' })).resolves.toEqual({
-      target: {
-        accountId: '444455556666',
-        partition: 'aws',
-        datadogSite: 'datadoghq.com',
-        authType: 'role',
-        roleName: 'DatadogIntegrationRole',
-        policyName: 'DatadogIntegrationPolicy',
-        memberAccessRoleName: 'OrganizationAccountAccessRole',
-        alternateMemberAccessRoleName: 'AWSControlTowerExecution',
-        attachSecurityAudit: true,
-      },
+      target: aTarget({ alternateMemberAccessRoleName: 'AWSControlTowerExecution' }),
       trigger: undefined,
       context: undefined,
       concurrentExecutionArn: null,

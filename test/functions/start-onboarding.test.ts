@@ -1,7 +1,7 @@
 import { DescribeExecutionCommand, ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { startOnboarding } from '../../functions/start-onboarding/index';
-import { sampleEvent } from '../helpers';
+import { CREATE_MANAGED_ACCOUNT_REQUEST, sampleEvent } from '../helpers';
 
 const sfn = mockClient(SFNClient);
 const STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:111122223333:stateMachine:stack-onboarding';
@@ -25,18 +25,7 @@ describe('Function: startOnboarding', () => {
     expect(sfn).toHaveReceivedCommandTimes(StartExecutionCommand, 1);
     const sent = sfn.commandCalls(StartExecutionCommand)[0].args[0].input;
     expect(sent.name).toBe('onboard-444455556666');
-    expect(JSON.parse(sent.input ?? '')).toEqual({
-      accountId: '444455556666',
-      partition: 'aws',
-      trigger: {
-        source: 'aws.controltower',
-        eventName: 'CreateManagedAccount',
-        eventId: '999cccaa-eaaa-0000-1111-123456789012',
-        region: 'us-east-1',
-        time: '2018-08-30T21:42:18Z',
-      },
-      context: { accountName: 'LifeCycle1', organizationalUnitId: 'ou-XXXX-l3zc8b3h', organizationalUnitName: 'Custom' },
-    });
+    expect(JSON.parse(sent.input ?? '')).toEqual(CREATE_MANAGED_ACCOUNT_REQUEST);
   });
 
   it('starts nothing for a duplicate delivery while the account’s onboarding runs', async () => {

@@ -4,7 +4,7 @@ import { DescribeAccountCommand, OrganizationsClient } from '@aws-sdk/client-org
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler, validateRoleStep } from '../../functions/validate-role/index';
-import { aTarget } from '../helpers';
+import { aTarget, assumedRole } from '../helpers';
 
 const iam = mockClient(IAMClient);
 const sts = mockClient(STSClient);
@@ -26,9 +26,7 @@ describe('Function: validateRoleStep', () => {
     organizations.reset();
     organizations.on(DescribeAccountCommand).resolves({ Account: { Id: '444455556666', Status: 'ACTIVE' } });
     process.env.MAX_VALIDATION_SECONDS = '900';
-    sts
-      .on(AssumeRoleCommand)
-      .resolves({ Credentials: { AccessKeyId: 'ASIADATADOG', SecretAccessKey: 's', SessionToken: 't', Expiration: new Date() } });
+    sts.on(AssumeRoleCommand).resolves(assumedRole('ASIADATADOG'));
     iam.on(ListAccountAliasesCommand).resolves({ AccountAliases: [] });
   });
 

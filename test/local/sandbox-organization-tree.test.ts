@@ -7,6 +7,7 @@ import {
   InvalidInputException,
 } from '@aws-sdk/client-organizations';
 import { AwsSandbox } from '../../local/sandbox';
+import { sandboxPerTest } from './sandbox/helpers';
 import { ancestorsOf, listOrganization } from '../../shared/aws/organization-tree';
 import { AccountNotInOrganizationError } from '../../shared/errors';
 
@@ -39,12 +40,8 @@ function organization(): AwsSandbox {
 }
 
 describe('Sandbox: the organization tree as Organizations serves it', () => {
-  let sandbox: AwsSandbox;
-  beforeEach(() => {
-    sandbox = organization();
-    sandbox.install();
-  });
-  afterEach(() => sandbox.restore());
+  // The tests call the SDK only: the installed sandbox answers them.
+  sandboxPerTest(() => undefined, { make: organization });
 
   it('answers ListParents up to the root, and ChildNotFoundException for an account that left', async () => {
     await expect(ancestorsOf('210987654301', new OrganizationsClient({ region: 'us-east-1' }))).resolves.toEqual([

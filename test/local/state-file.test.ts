@@ -14,6 +14,18 @@ import { runCliHere, sampleEvent } from '../helpers';
 /** A state file path in a new folder. */
 const file = () => path.join(mkdtempSync(path.join(tmpdir(), 'onboarding-state-')), 'state.json');
 
+/** Loads the state file and runs `input` again on what it holds, as `npm start -- … --state FILE` does. */
+async function replayFrom(stateFile: string, input: unknown) {
+  const loaded = loadState(stateFile);
+  const replay = await runLocally({
+    input,
+    sandbox: loaded.sandbox,
+    datadogAccounts: loaded.datadogAccounts,
+    accountRecords: loaded.accountRecords,
+  });
+  return { loaded, replay };
+}
+
 describe('Functions: saveState and loadState', () => {
   it('carries a run over to the next: the replay changes nothing in AWS or Datadog, and only its own record', async () => {
     // Prepare
@@ -27,13 +39,7 @@ describe('Functions: saveState and loadState', () => {
     const seeded = newSandboxFor(input);
     const onboarded = await runLocally({ input, sandbox: seeded });
     saveState(stateFile, seeded, onboarded.datadogAccounts, onboarded.accountRecords);
-    const loaded = loadState(stateFile);
-    const replay = await runLocally({
-      input,
-      sandbox: loaded.sandbox,
-      datadogAccounts: loaded.datadogAccounts,
-      accountRecords: loaded.accountRecords,
-    });
+    const { replay } = await replayFrom(stateFile, input);
 
     // Assess
     expect(first.outcome).toBe('onboarded');
@@ -54,13 +60,7 @@ describe('Functions: saveState and loadState', () => {
 
     // Act
     saveState(stateFile, sandbox, onboarded.datadogAccounts, onboarded.accountRecords);
-    const loaded = loadState(stateFile);
-    const replay = await runLocally({
-      input,
-      sandbox: loaded.sandbox,
-      datadogAccounts: loaded.datadogAccounts,
-      accountRecords: loaded.accountRecords,
-    });
+    const { loaded, replay } = await replayFrom(stateFile, input);
 
     // Assess: the file holds the record as the table held it; the replay (registration unchanged) still says created.
     expect((JSON.parse(readFileSync(stateFile, 'utf8')) as { accountRecords: unknown }).accountRecords).toEqual(onboarded.accountRecords);

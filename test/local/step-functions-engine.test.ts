@@ -82,39 +82,43 @@ describe('Local Step Functions engine', () => {
       };
     }
 
-    it('counts retries per retrier and waits IntervalSeconds × BackoffRate^n, as the Amazon States Language example', async () => {
-      // Arrange: the "Complex retry scenarios" example of the Amazon States Language specification: ErrorA, ErrorB,
-      // ErrorC, ErrorB wait 1 s, 2 s, then 5 s (the second retrier's own first retry); the fourth error finds the
-      // first retrier's 2 retries spent and goes to the Catch.
-      const definition = {
-        StartAt: 'X',
-        States: {
-          X: {
-            Type: 'Task',
-            Resource: WORK,
-            Retry: [
-              { ErrorEquals: ['ErrorA', 'ErrorB'], IntervalSeconds: 1, BackoffRate: 2, MaxAttempts: 2 },
-              { ErrorEquals: ['ErrorC'], IntervalSeconds: 5 },
-            ],
-            Catch: [{ ErrorEquals: ['States.ALL'], Next: 'Z' }],
-            Next: 'Y',
-          },
-          Y: { Type: 'Pass', End: true },
-          Z: { Type: 'Pass', Result: 'caught', End: true },
-        },
-      };
+    /**
+     * Runs a definition of one Task state X (`task`: its Retry, Catch, Next; `states`: the others) whose attempts
+     * throw `errors` in turn, then succeed.
+     *
+     * @returns the execution, the virtual second of each attempt and the events.
+     */
+    async function runFailing(name: string, task: Record<string, unknown>, errors: string[], states: Record<string, unknown> = {}) {
+      const definition = { StartAt: 'X', States: { X: { Type: 'Task', Resource: WORK, ...task }, ...states } };
       const attemptsAt: number[] = [];
       const events: { type: string; retryWaitSeconds?: number }[] = [];
-
-      // Act
       const done = await runExecution(
         definition,
-        executions.start('retries', {}),
-        failing(['ErrorA', 'ErrorB', 'ErrorC', 'ErrorB'], attemptsAt),
+        executions.start(name, {}),
+        failing(errors, attemptsAt),
         sandbox.clock,
         (event) => events.push(event),
         executions,
       );
+      return { done, attemptsAt, events };
+    }
+
+    it('counts retries per retrier and waits IntervalSeconds × BackoffRate^n, as the Amazon States Language example', async () => {
+      // Arrange: the "Complex retry scenarios" example of the Amazon States Language specification: ErrorA, ErrorB,
+      // ErrorC, ErrorB wait 1 s, 2 s, then 5 s (the second retrier's own first retry); the fourth error finds the
+      // first retrier's 2 retries spent and goes to the Catch.
+      const task = {
+        Retry: [
+          { ErrorEquals: ['ErrorA', 'ErrorB'], IntervalSeconds: 1, BackoffRate: 2, MaxAttempts: 2 },
+          { ErrorEquals: ['ErrorC'], IntervalSeconds: 5 },
+        ],
+        Catch: [{ ErrorEquals: ['States.ALL'], Next: 'Z' }],
+        Next: 'Y',
+      };
+      const states = { Y: { Type: 'Pass', End: true }, Z: { Type: 'Pass', Result: 'caught', End: true } };
+
+      // Act
+      const { done, attemptsAt, events } = await runFailing('retries', task, ['ErrorA', 'ErrorB', 'ErrorC', 'ErrorB'], states);
 
       // Assert
       expect(done.status).toBe('SUCCEEDED');
@@ -125,31 +129,16 @@ describe('Local Step Functions engine', () => {
 
     it('caps each wait at MaxDelaySeconds, and keeps a fixed interval with BackoffRate 1', async () => {
       // Arrange
-      const definition = {
-        StartAt: 'X',
-        States: {
-          X: {
-            Type: 'Task',
-            Resource: WORK,
-            Retry: [
-              { ErrorEquals: ['Growing'], IntervalSeconds: 2, BackoffRate: 3, MaxDelaySeconds: 10, MaxAttempts: 3 },
-              { ErrorEquals: ['Fixed'], IntervalSeconds: 4, BackoffRate: 1, MaxAttempts: 3 },
-            ],
-            End: true,
-          },
-        },
+      const task = {
+        Retry: [
+          { ErrorEquals: ['Growing'], IntervalSeconds: 2, BackoffRate: 3, MaxDelaySeconds: 10, MaxAttempts: 3 },
+          { ErrorEquals: ['Fixed'], IntervalSeconds: 4, BackoffRate: 1, MaxAttempts: 3 },
+        ],
+        End: true,
       };
-      const attemptsAt: number[] = [];
 
       // Act
-      const done = await runExecution(
-        definition,
-        executions.start('capped', {}),
-        failing(['Growing', 'Growing', 'Growing', 'Fixed', 'Fixed', 'Fixed'], attemptsAt),
-        sandbox.clock,
-        () => undefined,
-        executions,
-      );
+      const { done, attemptsAt } = await runFailing('capped', task, ['Growing', 'Growing', 'Growing', 'Fixed', 'Fixed', 'Fixed']);
 
       // Assert: waits 2, 6, 10 (18 capped), then 4, 4, 4.
       expect(done.status).toBe('SUCCEEDED');

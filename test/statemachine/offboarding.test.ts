@@ -4,25 +4,11 @@
  * through RecordFailure; another execution holding the lease stops it without changes.
  */
 import { StateMachine } from 'aws-local-stepfunctions';
-import { onboardingDefinition } from '../support/onboarding-definition';
+import { executionContext, onboardingDefinition, STAND_IN_TARGET, withoutWaits } from '../support/onboarding-definition';
 import { OnboardingError } from '../../shared/errors';
 
 const definition = onboardingDefinition();
-const states = definition.States as Record<string, { Type: string }>;
-const zeroFor = (type: string) =>
-  Object.fromEntries(
-    Object.keys(states)
-      .filter((name) => states[name].Type === type)
-      .map((name) => [name, 0]),
-  );
-const target = {
-  accountId: '444455556666',
-  partition: 'aws',
-  datadogSite: 'datadoghq.com',
-  authType: 'role',
-  roleName: 'DatadogIntegrationRole',
-  memberAccessRoleName: 'OrganizationAccountAccessRole',
-};
+const target = STAND_IN_TARGET;
 const offboard = { reason: 'account 444455556666 was closed (CloseAccountResult SUCCEEDED)', accountGone: true };
 const registration = { action: 'deleted', accountConfigId: 'cfg-1', reason: 'this application created it' };
 
@@ -54,16 +40,9 @@ async function run(overrides: Handlers, calls: string[]) {
     {
       overrides: {
         taskResourceLocalHandlers: handlers as never,
-        waitTimeOverrides: zeroFor('Wait'),
-        retryIntervalOverrides: zeroFor('Task'),
+        ...withoutWaits(definition),
       },
-      context: {
-        Execution: {
-          Id: 'arn:aws:states:us-east-1:111122223333:execution:test-onboarding:offboard-444455556666',
-          Name: 'offboard-444455556666',
-        },
-        StateMachine: { Id: 'arn:aws:states:us-east-1:111122223333:stateMachine:test-onboarding', Name: 'test-onboarding' },
-      },
+      context: executionContext('offboard-444455556666'),
     },
   );
   try {

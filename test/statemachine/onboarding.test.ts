@@ -3,7 +3,7 @@
  * steps, the validation loop, its bound, retries of transient errors and immediate failure on the others.
  */
 import { StateMachine } from 'aws-local-stepfunctions';
-import { onboardingDefinition } from '../support/onboarding-definition';
+import { executionContext, onboardingDefinition, STAND_IN_TARGET, withoutWaits } from '../support/onboarding-definition';
 import {
   AccountPendingActivationError,
   AccountRequestInProgressError,
@@ -16,26 +16,22 @@ import {
 import { NOT_YET, notYetRetriers } from '../../shared/onboarding/validation-schedule';
 
 const definition = onboardingDefinition();
-const states = definition.States as Record<string, { Type: string }>;
-const zeroFor = (type: string) =>
-  Object.fromEntries(
-    Object.keys(states)
-      .filter((name) => states[name].Type === type)
-      .map((name) => [name, 0]),
-  );
 
 type Handlers = Record<string, (input: never) => unknown>;
 
 /** The account's settings as ResolveTarget resolves them from the settings document. */
 const SETTINGS = { account_tags: ['team:platform'], resources_config: { extended_collection: true } };
-const target = {
-  accountId: '444455556666',
-  partition: 'aws',
-  datadogSite: 'datadoghq.com',
-  authType: 'role',
-  roleName: 'DatadogIntegrationRole',
-  memberAccessRoleName: 'OrganizationAccountAccessRole',
-  alternateMemberAccessRoleName: 'AWSControlTowerExecution',
+const target = { ...STAND_IN_TARGET, alternateMemberAccessRoleName: 'AWSControlTowerExecution' };
+/** An account Datadog reaches with an access key (GovCloud: Datadog cannot assume a role there). */
+const KEYS_TARGET = { ...target, accountId: '777788889999', partition: 'aws-us-gov', authType: 'access_keys' };
+/** RegisterAccount's output for {@link KEYS_TARGET}. */
+const KEY_REGISTRATION = {
+  accountConfigId: 'cfg-2',
+  authType: 'access_keys',
+  roleName: null,
+  externalId: null,
+  accessKeyId: 'AKIAEXAMPLEKEYID0001',
+  action: 'created',
 };
 
 /** The validator giving up, and how the execution reports it. */
@@ -110,13 +106,9 @@ async function run(handlers: Handlers, input: unknown = { accountId: '4444555566
   const execution = machine.run(input as never, {
     overrides: {
       taskResourceLocalHandlers: handlers as never,
-      waitTimeOverrides: zeroFor('Wait'),
-      retryIntervalOverrides: zeroFor('Task'),
+      ...withoutWaits(definition),
     },
-    context: {
-      Execution: { Id: 'arn:aws:states:us-east-1:111122223333:execution:test-onboarding:replay', Name: 'replay' },
-      StateMachine: { Id: 'arn:aws:states:us-east-1:111122223333:stateMachine:test-onboarding', Name: 'test-onboarding' },
-    },
+    context: executionContext('replay'),
   });
   const events: { type: string; state?: { name: string; input?: unknown } }[] = [];
   const drained = (async () => {
@@ -296,9 +288,8 @@ describe('State machine: onboarding.asl.json', () => {
     // Prepare
     const calls: string[] = [];
     let registered: unknown;
-    const keysTarget = { ...target, accountId: '777788889999', partition: 'aws-us-gov', authType: 'access_keys' };
     const handlers = happyHandlers(calls, {
-      ResolveTarget: () => ({ target: keysTarget, concurrentExecutionArn: null, settings: SETTINGS }),
+      ResolveTarget: () => ({ target: KEYS_TARGET, concurrentExecutionArn: null, settings: SETTINGS }),
       LookUpRegistration: () => ({
         accountConfigId: null,
         externalId: null,
@@ -306,17 +297,7 @@ describe('State machine: onboarding.asl.json', () => {
         permissions: ['iam:ListAccountAliases'],
         permissionsSource: 'snapshot',
       }),
-      RegisterAccount: (input: never) => (
-        (registered = input),
-        {
-          accountConfigId: 'cfg-2',
-          authType: 'access_keys',
-          roleName: null,
-          externalId: null,
-          accessKeyId: 'AKIAEXAMPLEKEYID0001',
-          action: 'created',
-        }
-      ),
+      RegisterAccount: (input: never) => ((registered = input), KEY_REGISTRATION),
     });
 
     // Act
@@ -333,7 +314,7 @@ describe('State machine: onboarding.asl.json', () => {
       'RecordOnboarding',
     ]);
     expect(registered).toEqual({
-      target: keysTarget,
+      target: KEYS_TARGET,
       externalId: null,
       keySecretArn: 'arn:aws:secretsmanager:us-east-1:111122223333:secret:k-AbCdEf',
       settings: SETTINGS,
@@ -456,9 +437,8 @@ describe('State machine: onboarding.asl.json', () => {
   });
 
   it('reports the member access role that reached an access-key account', async () => {
-    const keysTarget = { ...target, accountId: '777788889999', partition: 'aws-us-gov', authType: 'access_keys' };
     const handlers = happyHandlers([], {
-      ResolveTarget: () => ({ target: keysTarget, concurrentExecutionArn: null, settings: SETTINGS }),
+      ResolveTarget: () => ({ target: KEYS_TARGET, concurrentExecutionArn: null, settings: SETTINGS }),
       ProvisionAccessKey: () => ({
         userArn: 'arn:aws-us-gov:iam::777788889999:user/U',
         policyArns: ['p1'],
@@ -468,14 +448,7 @@ describe('State machine: onboarding.asl.json', () => {
         memberAccessRoleName: 'AWSControlTowerExecution',
         provisionedAt: PROVISIONED_AT,
       }),
-      RegisterAccount: () => ({
-        accountConfigId: 'cfg-2',
-        authType: 'access_keys',
-        roleName: null,
-        externalId: null,
-        accessKeyId: 'AKIAEXAMPLEKEYID0001',
-        action: 'created',
-      }),
+      RegisterAccount: () => KEY_REGISTRATION,
     });
 
     const { output } = await run(handlers);

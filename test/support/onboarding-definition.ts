@@ -30,3 +30,39 @@ export function onboardingDefinition(template: Template = loadTemplate()): Recor
     resources: Object.fromEntries(TASK_FUNCTIONS.map((name) => [`${name}Function.Arn`, taskFunctionArn(name)])),
   });
 }
+
+/**
+ * aws-local-stepfunctions overrides that make every Wait state and every Retry interval of `definition` last 0 s, so a
+ * test runs the whole path at once.
+ */
+export function withoutWaits(definition: Record<string, unknown>): {
+  waitTimeOverrides: Record<string, number>;
+  retryIntervalOverrides: Record<string, number>;
+} {
+  const states = definition.States as Record<string, { Type: string }>;
+  const zeroFor = (type: string) =>
+    Object.fromEntries(
+      Object.keys(states)
+        .filter((name) => states[name].Type === type)
+        .map((name) => [name, 0]),
+    );
+  return { waitTimeOverrides: zeroFor('Wait'), retryIntervalOverrides: zeroFor('Task') };
+}
+
+/** The context object of an execution `name` of the resolved definition's state machine (`test-onboarding`). */
+export function executionContext(name: string) {
+  return {
+    Execution: { Id: `arn:aws:states:us-east-1:111122223333:execution:test-onboarding:${name}`, Name: name },
+    StateMachine: { Id: 'arn:aws:states:us-east-1:111122223333:stateMachine:test-onboarding', Name: 'test-onboarding' },
+  };
+}
+
+/** The target a stand-in ResolveTarget returns: account 444455556666, role delegation, the template's names. */
+export const STAND_IN_TARGET = {
+  accountId: '444455556666',
+  partition: 'aws',
+  datadogSite: 'datadoghq.com',
+  authType: 'role',
+  roleName: 'DatadogIntegrationRole',
+  memberAccessRoleName: 'OrganizationAccountAccessRole',
+};

@@ -2,7 +2,8 @@
  * The local Datadog's rate limits: per endpoint group, fixed windows on the clock it is given, Datadog's headers on
  * every answer, and 429 `{"errors": ["Too many requests"]}` beyond the limit, changing nothing.
  */
-import { startLocalDatadog, type LocalDatadogOptions, type LocalDatadogServer } from '../../../local/datadog/server';
+import type { LocalDatadogServer } from '../../../local/datadog/server';
+import { serversPerTest } from './helpers';
 import { DEFAULT_DATADOG_RATE_LIMIT, RateLimiter } from '../../../local/datadog/rate-limit';
 
 const API_KEY = 'rate-limit-test-api-key';
@@ -11,16 +12,7 @@ const BASE = '/api/v2/integration/aws';
 // A window boundary: 10-s windows are aligned on the epoch.
 const T0 = 1_800_000_000_000;
 
-const running: LocalDatadogServer[] = [];
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((server) => server.close()));
-});
-
-async function start(options: Partial<LocalDatadogOptions> = {}): Promise<LocalDatadogServer> {
-  const server = await startLocalDatadog({ apiKey: API_KEY, appKey: APP_KEY, ...options });
-  running.push(server);
-  return server;
-}
+const start = serversPerTest({ apiKey: API_KEY, appKey: APP_KEY });
 
 function call(server: LocalDatadogServer, method: string, path: string, body?: unknown): Promise<Response> {
   return fetch(`${server.url}${BASE}${path}`, {

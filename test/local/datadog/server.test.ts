@@ -6,12 +6,8 @@ import type { AWSAccountCreateRequest } from '@datadog/datadog-api-client/dist/p
 import type { AWSAccountUpdateRequest } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/AWSAccountUpdateRequest';
 import type { AWSAuthConfigRole } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/AWSAuthConfigRole';
 import { STANDARD_PERMISSIONS_SNAPSHOT } from '../../../shared/datadog/permissions';
-import {
-  startLocalDatadog,
-  type DatadogAccountRecord,
-  type LocalDatadogOptions,
-  type LocalDatadogServer,
-} from '../../../local/datadog/server';
+import { startLocalDatadog, type DatadogAccountRecord, type LocalDatadogOptions } from '../../../local/datadog/server';
+import { serversPerTest } from './helpers';
 
 const API_KEY = 'test-api-key-0123456789abcdef';
 const APP_KEY = 'test-app-key-fedcba9876543210';
@@ -20,16 +16,7 @@ const ACCOUNT_ID = '123456789012';
 const HOURS = 60 * 60 * 1000;
 const EXTERNAL_ID = /^[0-9a-f]{32}$/;
 
-const running: LocalDatadogServer[] = [];
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((server) => server.close()));
-});
-
-async function start(options: Partial<LocalDatadogOptions> = {}): Promise<LocalDatadogServer> {
-  const server = await startLocalDatadog({ apiKey: API_KEY, appKey: APP_KEY, ...options });
-  running.push(server);
-  return server;
-}
+const start = serversPerTest({ apiKey: API_KEY, appKey: APP_KEY });
 
 function client(
   url: string,
@@ -50,6 +37,11 @@ function roleBody(awsAccountId = ACCOUNT_ID, externalId?: string): AWSAccountCre
       },
     },
   };
+}
+
+/** A PATCH of {@link ACCOUNT_ID}'s registration to role delegation with `roleName` and `externalId`. */
+function roleUpdate(roleName: string, externalId: string | undefined): AWSAccountUpdateRequest {
+  return { data: { type: 'account', attributes: { awsAccountId: ACCOUNT_ID, authConfig: { roleName, externalId } } } };
 }
 
 function keysBody(partition: 'aws' | 'aws-us-gov' | 'aws-cn'): AWSAccountCreateRequest {
@@ -184,12 +176,7 @@ describe('Function: startLocalDatadog', () => {
       // Act
       const patched = await api.updateAWSAccount({
         awsAccountConfigId: created.data.id,
-        body: {
-          data: {
-            type: 'account',
-            attributes: { awsAccountId: ACCOUNT_ID, authConfig: { roleName: 'DatadogRoleRenamed', externalId } },
-          },
-        },
+        body: roleUpdate('DatadogRoleRenamed', externalId),
       });
 
       // Assess
@@ -463,12 +450,7 @@ describe('Function: startLocalDatadog', () => {
       const second = await apiError(api.createAWSAccount({ body: roleBody('210987654321', externalId) }));
       const patchSame = await api.updateAWSAccount({
         awsAccountConfigId: first.data.id,
-        body: {
-          data: {
-            type: 'account',
-            attributes: { awsAccountId: ACCOUNT_ID, authConfig: { roleName: 'DatadogIntegrationRole', externalId } },
-          },
-        },
+        body: roleUpdate('DatadogIntegrationRole', externalId),
       });
 
       // Assess
@@ -490,12 +472,7 @@ describe('Function: startLocalDatadog', () => {
       // Act
       const patched = await api.updateAWSAccount({
         awsAccountConfigId: created.data.id,
-        body: {
-          data: {
-            type: 'account',
-            attributes: { awsAccountId: ACCOUNT_ID, authConfig: { roleName: 'DatadogIntegrationRole', externalId: fresh } },
-          },
-        },
+        body: roleUpdate('DatadogIntegrationRole', fresh),
       });
 
       // Assess

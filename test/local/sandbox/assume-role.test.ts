@@ -1,6 +1,6 @@
 import { GetCallerIdentityCommand, STSClient, STSServiceException, AssumeRoleCommand } from '@aws-sdk/client-sts';
 import { AwsSandbox, SandboxSetupError } from '../../../local/sandbox';
-import { DATADOG, DATADOG_SESSION, EXTERNAL_ID, LAMBDA, MANAGEMENT, MEMBER, aSandbox, assume, clients, trustPolicy } from './helpers';
+import { DATADOG, DATADOG_SESSION, EXTERNAL_ID, LAMBDA, MANAGEMENT, MEMBER, assume, clients, trustPolicy, sandboxPerTest } from './helpers';
 
 const ROLE = `arn:aws:iam::${MEMBER}:role/DatadogIntegrationRole`;
 
@@ -16,13 +16,10 @@ async function assumeError(fn: () => Promise<unknown>): Promise<STSServiceExcept
 describe('Class: AwsSandbox', () => {
   let sandbox: AwsSandbox;
 
-  beforeEach(() => {
-    sandbox = aSandbox();
-    sandbox.putRole(MEMBER, 'DatadogIntegrationRole', { trustPolicy: trustPolicy(`arn:aws:iam::${DATADOG}:root`, EXTERNAL_ID) });
-    sandbox.install();
+  sandboxPerTest((installed) => (sandbox = installed), {
+    prepare: (fresh) =>
+      fresh.putRole(MEMBER, 'DatadogIntegrationRole', { trustPolicy: trustPolicy(`arn:aws:iam::${DATADOG}:root`, EXTERNAL_ID) }),
   });
-
-  afterEach(() => sandbox.restore());
 
   describe('STS AssumeRole', () => {
     it('lets the trusted principal assume the role with the right external id', async () => {

@@ -93,3 +93,37 @@ export function clients(credentials?: Credentials, region = 'us-east-1') {
 export async function memberAdmin(sandbox: AwsSandbox): Promise<ReturnType<typeof clients>> {
   return clients(await sandbox.asPrincipal(LAMBDA, () => assume(`arn:aws:iam::${MEMBER}:role/OrganizationAccountAccessRole`)));
 }
+
+/** How {@link sandboxPerTest} builds each test's sandbox. */
+export interface SandboxPerTestOptions {
+  /** Builds the sandbox; default {@link aSandbox} with `propagationSeconds`. */
+  make?: () => AwsSandbox;
+  /** Propagation delay of IAM changes, seconds, for the default sandbox. */
+  propagationSeconds?: number;
+  /** Seeds the sandbox (roles, secrets, buckets, accounts) before it is installed. */
+  prepare?: (sandbox: AwsSandbox) => void;
+}
+
+/**
+ * Gives each test of the enclosing `describe` a new sandbox installed in the AWS SDK, and restores the SDK after the
+ * test.
+ *
+ * @param ready - sees the installed sandbox before the test runs (keeps it, makes the clients the test uses).
+ * @example
+ * ```ts
+ * let sandbox: AwsSandbox;
+ * sandboxPerTest((installed) => (sandbox = installed), { prepare: (fresh) => fresh.putBucket('bucket') });
+ * ```
+ */
+export function sandboxPerTest(ready: (sandbox: AwsSandbox) => unknown, options: SandboxPerTestOptions = {}): void {
+  let sandbox: AwsSandbox;
+  beforeEach(async () => {
+    sandbox = options.make
+      ? options.make()
+      : aSandbox(options.propagationSeconds === undefined ? {} : { propagationSeconds: options.propagationSeconds });
+    options.prepare?.(sandbox);
+    sandbox.install();
+    await ready(sandbox);
+  });
+  afterEach(() => sandbox.restore());
+}

@@ -18,7 +18,7 @@ import {
 } from '@aws-sdk/client-iam';
 import { parseIamDocument } from '../../../shared/iam/policy-document';
 import { AwsSandbox } from '../../../local/sandbox';
-import { MEMBER, aSandbox, allow, memberAdmin } from './helpers';
+import { MEMBER, allow, memberAdmin, sandboxPerTest } from './helpers';
 
 const POLICY_ARN = `arn:aws:iam::${MEMBER}:policy/DatadogIntegrationPolicy`;
 
@@ -26,13 +26,10 @@ describe('Class: AwsSandbox', () => {
   let sandbox: AwsSandbox;
   let iam: IAMClient;
 
-  beforeEach(async () => {
-    sandbox = aSandbox();
-    sandbox.install();
+  sandboxPerTest(async (installed) => {
+    sandbox = installed;
     iam = (await memberAdmin(sandbox)).iam;
   });
-
-  afterEach(() => sandbox.restore());
 
   const createPolicy = (document: object = allow('ec2:Describe*')) =>
     iam.send(

@@ -14,7 +14,7 @@ import {
 } from '@aws-sdk/client-iam';
 import { parseIamDocument } from '../../../shared/iam/policy-document';
 import { AwsSandbox } from '../../../local/sandbox';
-import { DATADOG, LAMBDA, MANAGEMENT, MEMBER, aSandbox, allow, assume, clients, trustPolicy, memberAdmin } from './helpers';
+import { DATADOG, LAMBDA, MANAGEMENT, MEMBER, allow, assume, clients, trustPolicy, memberAdmin, sandboxPerTest } from './helpers';
 
 const ROLE_NAME = 'DatadogIntegrationRole';
 const DATADOG_TRUST = trustPolicy(`arn:aws:iam::${DATADOG}:root`, 'abcdef0123456789');
@@ -23,13 +23,10 @@ describe('Class: AwsSandbox', () => {
   let sandbox: AwsSandbox;
   let iam: IAMClient;
 
-  beforeEach(async () => {
-    sandbox = aSandbox();
-    sandbox.install();
+  sandboxPerTest(async (installed) => {
+    sandbox = installed;
     iam = (await memberAdmin(sandbox)).iam;
   });
-
-  afterEach(() => sandbox.restore());
 
   const createRole = (document: object | string = DATADOG_TRUST, tags = [{ Key: 'managed-by', Value: 'test' }]) =>
     iam.send(

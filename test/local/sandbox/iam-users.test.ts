@@ -14,7 +14,7 @@ import {
 } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { AwsSandbox } from '../../../local/sandbox';
-import { GOVCLOUD, MEMBER, aSandbox, clients, memberAdmin } from './helpers';
+import { GOVCLOUD, MEMBER, clients, memberAdmin, sandboxPerTest } from './helpers';
 
 const ADMIN_POLICY = 'arn:aws:iam::aws:policy/AdministratorAccess';
 
@@ -22,14 +22,14 @@ describe('Class: AwsSandbox', () => {
   let sandbox: AwsSandbox;
   let iam: IAMClient;
 
-  beforeEach(async () => {
-    sandbox = aSandbox({ propagationSeconds: 0 });
-    sandbox.install();
-    iam = (await memberAdmin(sandbox)).iam;
-    await iam.send(new CreateUserCommand({ UserName: 'datadog', Tags: [{ Key: 'managed-by', Value: 'test' }] }));
-  });
-
-  afterEach(() => sandbox.restore());
+  sandboxPerTest(
+    async (installed) => {
+      sandbox = installed;
+      iam = (await memberAdmin(sandbox)).iam;
+      await iam.send(new CreateUserCommand({ UserName: 'datadog', Tags: [{ Key: 'managed-by', Value: 'test' }] }));
+    },
+    { propagationSeconds: 0 },
+  );
 
   const newKey = async () => {
     const { AccessKey } = await iam.send(new CreateAccessKeyCommand({ UserName: 'datadog' }));

@@ -3,17 +3,12 @@ import { DescribeAccountCommand } from '@aws-sdk/client-organizations';
 import { CreateSecretCommand, DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { AwsSandbox } from '../../../local/sandbox';
-import { DATADOG, MEMBER, aSandbox, trustPolicy, memberAdmin } from './helpers';
+import { DATADOG, MEMBER, trustPolicy, memberAdmin, sandboxPerTest } from './helpers';
 
 describe('Class: AwsSandbox', () => {
   let sandbox: AwsSandbox;
 
-  beforeEach(() => {
-    sandbox = aSandbox();
-    sandbox.install();
-  });
-
-  afterEach(() => sandbox.restore());
+  sandboxPerTest((installed) => (sandbox = installed));
 
   describe('mutatingCalls()', () => {
     it('counts calls that are not Get*, List*, Describe*, AssumeRole or GetCallerIdentity, failed ones included', async () => {

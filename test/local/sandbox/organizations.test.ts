@@ -8,20 +8,14 @@ import {
   OrganizationsClient,
 } from '@aws-sdk/client-organizations';
 import { AwsSandbox } from '../../../local/sandbox';
-import { GOVCLOUD, LAMBDA, MANAGEMENT, MEMBER, aSandbox, memberAdmin } from './helpers';
+import { GOVCLOUD, LAMBDA, MANAGEMENT, MEMBER, memberAdmin, sandboxPerTest } from './helpers';
 
 describe('Class: AwsSandbox', () => {
   let sandbox: AwsSandbox;
   const organizations = new OrganizationsClient({ region: 'us-east-1' });
   const asLambda = <T>(fn: () => Promise<T>) => sandbox.asPrincipal(LAMBDA, fn);
 
-  beforeEach(() => {
-    sandbox = aSandbox();
-    sandbox.addAccount(GOVCLOUD, { partition: 'aws-us-gov' });
-    sandbox.install();
-  });
-
-  afterEach(() => sandbox.restore());
+  sandboxPerTest((installed) => (sandbox = installed), { prepare: (fresh) => fresh.addAccount(GOVCLOUD, { partition: 'aws-us-gov' }) });
 
   describe('Organizations', () => {
     it('describes a member account with its State, and no longer with the retired Status', async () => {

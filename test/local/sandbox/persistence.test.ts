@@ -2,20 +2,17 @@ import { CreateAccessKeyCommand, CreateUserCommand, GetRoleCommand } from '@aws-
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { AwsSandbox, VirtualClock } from '../../../local/sandbox';
-import { ADMIN, LAMBDA, MANAGEMENT, MEMBER, aSandbox, assume, clients, trustPolicy, memberAdmin } from './helpers';
+import { ADMIN, LAMBDA, MANAGEMENT, MEMBER, assume, clients, trustPolicy, memberAdmin, sandboxPerTest } from './helpers';
 
 const SECRET_VALUE = 'super-secret-value-0123456789';
 
 describe('Class: AwsSandbox', () => {
   let sandbox: AwsSandbox;
 
-  beforeEach(() => {
-    sandbox = aSandbox({ propagationSeconds: 0 });
-    sandbox.putSecret('datadog/api-key', SECRET_VALUE);
-    sandbox.install();
+  sandboxPerTest((installed) => (sandbox = installed), {
+    propagationSeconds: 0,
+    prepare: (fresh) => fresh.putSecret('datadog/api-key', SECRET_VALUE),
   });
-
-  afterEach(() => sandbox.restore());
 
   /** Creates an IAM user with an access key in the member account; returns the key. */
   async function userWithKey() {

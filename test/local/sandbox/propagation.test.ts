@@ -17,11 +17,11 @@ import {
   LAMBDA,
   MANAGEMENT,
   MEMBER,
-  aSandbox,
   allow,
   assume,
   clients,
   trustPolicy,
+  sandboxPerTest,
 } from './helpers';
 
 const MEMBER_ADMIN = `arn:aws:iam::${MEMBER}:role/OrganizationAccountAccessRole`;
@@ -30,12 +30,7 @@ const ROLE = `arn:aws:iam::${MEMBER}:role/DatadogIntegrationRole`;
 describe('Class: AwsSandbox', () => {
   let sandbox: AwsSandbox;
 
-  beforeEach(() => {
-    sandbox = aSandbox({ propagationSeconds: 10 });
-    sandbox.install();
-  });
-
-  afterEach(() => sandbox.restore());
+  sandboxPerTest((installed) => (sandbox = installed), { propagationSeconds: 10 });
 
   /** Creates the integration role from a session in the member account, as the tool would. */
   async function createRole(document: object): Promise<void> {

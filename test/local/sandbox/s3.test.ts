@@ -9,7 +9,7 @@ import {
   S3ServiceException,
 } from '@aws-sdk/client-s3';
 import { AwsSandbox } from '../../../local/sandbox';
-import { LAMBDA, MANAGEMENT, aSandbox, allow } from './helpers';
+import { LAMBDA, MANAGEMENT, allow, sandboxPerTest } from './helpers';
 
 const BUCKET = 'reconciliation-111111111111';
 
@@ -18,13 +18,7 @@ describe('Class: AwsSandbox', () => {
   const s3 = new S3Client({ region: 'us-east-1' });
   const asLambda = <T>(fn: () => Promise<T>) => sandbox.asPrincipal(LAMBDA, fn);
 
-  beforeEach(() => {
-    sandbox = aSandbox();
-    sandbox.putBucket(BUCKET);
-    sandbox.install();
-  });
-
-  afterEach(() => sandbox.restore());
+  sandboxPerTest((installed) => (sandbox = installed), { prepare: (fresh) => fresh.putBucket(BUCKET) });
 
   describe('S3', () => {
     it('stores an object and reads it back with the SDK body helpers, counting only the write as mutating', async () => {

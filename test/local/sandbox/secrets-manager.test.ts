@@ -10,7 +10,7 @@ import {
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { AwsSandbox } from '../../../local/sandbox';
-import { LAMBDA, MANAGEMENT, MEMBER, aSandbox, assume, clients, memberAdmin } from './helpers';
+import { LAMBDA, MANAGEMENT, MEMBER, assume, clients, memberAdmin, sandboxPerTest } from './helpers';
 
 const SECRET_VALUE = 'super-secret-value-0123456789';
 
@@ -19,12 +19,7 @@ describe('Class: AwsSandbox', () => {
   const secrets = new SecretsManagerClient({ region: 'us-east-1' });
   const asLambda = <T>(fn: () => Promise<T>) => sandbox.asPrincipal(LAMBDA, fn);
 
-  beforeEach(() => {
-    sandbox = aSandbox();
-    sandbox.install();
-  });
-
-  afterEach(() => sandbox.restore());
+  sandboxPerTest((installed) => (sandbox = installed));
 
   describe('Secrets Manager', () => {
     it('creates a secret with a Secrets Manager ARN and reads it back by name and by ARN', async () => {

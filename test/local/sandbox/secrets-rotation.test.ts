@@ -11,7 +11,7 @@ import {
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
 import { AwsSandbox } from '../../../local/sandbox';
-import { LAMBDA, MANAGEMENT, aSandbox } from './helpers';
+import { LAMBDA, MANAGEMENT, sandboxPerTest } from './helpers';
 
 const NAME = 'datadog/api-key';
 const OLD_VALUE = 'old-secret-value-0123456789';
@@ -31,13 +31,7 @@ describe('Class: AwsSandbox', () => {
   const stagesOf = async () => (await asLambda(() => secrets.send(new DescribeSecretCommand({ SecretId: NAME })))).VersionIdsToStages ?? {};
   const currentVersionId = async () => (await asLambda(() => secrets.send(new GetSecretValueCommand({ SecretId: NAME })))).VersionId!;
 
-  beforeEach(() => {
-    sandbox = aSandbox();
-    sandbox.putSecret(NAME, OLD_VALUE);
-    sandbox.install();
-  });
-
-  afterEach(() => sandbox.restore());
+  sandboxPerTest((installed) => (sandbox = installed), { prepare: (fresh) => fresh.putSecret(NAME, OLD_VALUE) });
 
   describe('Secrets Manager rotation', () => {
     it('runs the four rotation steps: pending version, test, then AWSCURRENT moves and the old version becomes AWSPREVIOUS', async () => {

@@ -2,17 +2,12 @@ import { ListAccountAliasesCommand } from '@aws-sdk/client-iam';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { GetCallerIdentityCommand, STSServiceException } from '@aws-sdk/client-sts';
 import { AwsSandbox } from '../../../local/sandbox';
-import { LAMBDA, MEMBER, aSandbox, assume, clients, memberAdmin } from './helpers';
+import { LAMBDA, MEMBER, assume, clients, memberAdmin, sandboxPerTest } from './helpers';
 
 describe('Class: AwsSandbox', () => {
   let sandbox: AwsSandbox;
 
-  beforeEach(() => {
-    sandbox = aSandbox();
-    sandbox.install();
-  });
-
-  afterEach(() => sandbox.restore());
+  sandboxPerTest((installed) => (sandbox = installed));
 
   describe('a suspended account', () => {
     it('refuses every call of a session in it with AccessDenied', async () => {

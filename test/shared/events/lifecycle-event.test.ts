@@ -1,5 +1,5 @@
 import { decideLifecycleEvent } from '../../../shared/events/lifecycle-event';
-import { sampleEvent } from '../../helpers';
+import { CREATE_MANAGED_ACCOUNT_REQUEST, sampleEvent } from '../../helpers';
 
 describe('Function: decideLifecycleEvent', () => {
   it('onboards the account of a Control Tower CreateManagedAccount that SUCCEEDED, with its context', () => {
@@ -7,19 +7,7 @@ describe('Function: decideLifecycleEvent', () => {
     const decision = decideLifecycleEvent(sampleEvent('control-tower-create-managed-account.json'));
 
     // Assess
-    expect(decision).toEqual({
-      action: 'onboard',
-      accountId: '444455556666',
-      partition: 'aws',
-      trigger: {
-        source: 'aws.controltower',
-        eventName: 'CreateManagedAccount',
-        eventId: '999cccaa-eaaa-0000-1111-123456789012',
-        region: 'us-east-1',
-        time: '2018-08-30T21:42:18Z',
-      },
-      context: { accountName: 'LifeCycle1', organizationalUnitId: 'ou-XXXX-l3zc8b3h', organizationalUnitName: 'Custom' },
-    });
+    expect(decision).toEqual({ action: 'onboard', ...CREATE_MANAGED_ACCOUNT_REQUEST });
   });
 
   it('onboards the account of an UpdateManagedAccount (a retried create or an enrolment)', () => {

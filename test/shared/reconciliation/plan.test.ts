@@ -7,6 +7,7 @@ import {
   type PlanRecord,
 } from '../../../shared/reconciliation/plan';
 import { policyHashOf } from '../../../shared/reconciliation/policy-hash';
+import { onboardedRecord } from '../../support/plan-records';
 
 const ROOT = 'r-ab12';
 const WORKLOADS = 'ou-ab12-11111111';
@@ -46,18 +47,7 @@ function registration(accountId: string, fields: Partial<DatadogRegistration> = 
 }
 
 function record(accountId: string, fields: Partial<PlanRecord> = {}): PlanRecord {
-  return {
-    accountId,
-    partition: 'aws',
-    state: 'onboarded',
-    authType: 'role',
-    origin: 'created',
-    datadogAccountConfigId: `config-${accountId}`,
-    roleName: 'DatadogIntegrationRole',
-    externalId: `external-${accountId}`,
-    policyHash: policyHashOf(PERMISSIONS),
-    ...fields,
-  };
+  return onboardedRecord(accountId, PERMISSIONS, fields);
 }
 
 /** Sandboxes OU out of scope (excluded), everything else in. */

@@ -1,8 +1,8 @@
 import type { AWSAccountResponseData } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/AWSAccountResponseData';
 import type { PlanItem, PlanRecord } from '../../../shared/reconciliation/plan';
-import { policyHashOf } from '../../../shared/reconciliation/policy-hash';
 import { planReconciliationStep, type PlanReconciliationDependencies } from '../../../shared/steps/plan-reconciliation';
 import { reportReconciliationStep } from '../../../shared/steps/report-reconciliation';
+import { onboardedRecord } from '../../support/plan-records';
 
 const PERMISSIONS = ['ec2:Describe*'];
 const RESOURCE_PERMISSIONS = ['s3:GetBucketTagging'];
@@ -32,18 +32,8 @@ function registration(accountId: string): AWSAccountResponseData {
 }
 
 function record(accountId: string): PlanRecord {
-  return {
-    accountId,
-    partition: 'aws',
-    state: 'onboarded',
-    authType: 'role',
-    origin: 'created',
-    datadogAccountConfigId: `config-${accountId}`,
-    roleName: 'DatadogIntegrationRole',
-    externalId: `external-${accountId}`,
-    // The role of an account that collects resources (the settings below) holds both lists.
-    policyHash: policyHashOf([...PERMISSIONS, ...RESOURCE_PERMISSIONS]),
-  };
+  // The role of an account that collects resources (the settings below) holds both lists.
+  return onboardedRecord(accountId, [...PERMISSIONS, ...RESOURCE_PERMISSIONS]);
 }
 
 /** Dependencies over an organization of `ids`, counting the inventory's calls. */

@@ -1,0 +1,30 @@
+/**
+ * Account records as the reconciliation plan reads them, for the plan's and its steps' tests.
+ */
+import type { PlanRecord } from '../../shared/reconciliation/plan';
+import { policyHashOf } from '../../shared/reconciliation/policy-hash';
+
+/**
+ * The record of an account the automation created and onboarded with role delegation (DatadogIntegrationRole, Datadog
+ * config `config-<accountId>`, external ID `external-<accountId>`), its policy holding `permissions`.
+ *
+ * @param fields - replace the record's own (e.g. `{state: 'offboarded'}`).
+ * @example
+ * ```ts
+ * onboardedRecord('210987654321', ['ec2:Describe*'], { origin: 'adopted' });
+ * ```
+ */
+export function onboardedRecord(accountId: string, permissions: readonly string[], fields: Partial<PlanRecord> = {}): PlanRecord {
+  return {
+    accountId,
+    partition: 'aws',
+    state: 'onboarded',
+    authType: 'role',
+    origin: 'created',
+    datadogAccountConfigId: `config-${accountId}`,
+    roleName: 'DatadogIntegrationRole',
+    externalId: `external-${accountId}`,
+    policyHash: policyHashOf(permissions),
+    ...fields,
+  };
+}
