@@ -5,12 +5,22 @@
  * template gives each.
  */
 import { randomBytes } from 'node:crypto';
-import { createLocalAccountsTable, tableItems } from './dynamodb';
+import { createLocalAccountsTable, dynamoDbCallsSoFar, tableItems } from './dynamodb';
 import { startLocalDatadog, type DatadogAccountRecord, type LocalDatadogServer, type RateLimit } from './datadog/server';
+import type { DatadogEventRecord } from './datadog/types';
+import type { EmittedMetric } from './emf-capture';
 import type { FaultPlan } from './faults';
 import { LocalFunctions, localFunctionArn, localRoleArn, type LocalNames } from './functions';
-import type { AwsSandbox } from './sandbox';
-import { loadTemplate, templateFunctions, type LocalResolution, type Template, type TemplateFunction } from './template';
+import type { AwsSandbox, ServiceName } from './sandbox';
+import {
+  LocalExecutions,
+  runExecution,
+  type ExecutionOptions,
+  type LocalExecution,
+  type ProgressListener,
+  type TaskInvoker,
+} from './step-functions';
+import { loadDefinition, loadTemplate, templateFunctions, type LocalResolution, type Template, type TemplateFunction } from './template';
 import { loadExecutionRolePolicies } from './template-policies';
 import type { DatadogSite } from '../shared/datadog-sites';
 import { ROTATION_STEPS } from '../shared/onboarding/rotate-access-key';
@@ -190,6 +200,7 @@ export interface LocalDeploymentOptions {
 export interface LocalDeployment {
   template: Template;
   names: LocalNames;
+  sandbox: AwsSandbox;
   resolution: LocalResolution;
   functions: LocalFunctions;
   /** The embedded Datadog (absent with `datadogUrl`). */
@@ -210,6 +221,8 @@ export interface LocalDeployment {
    */
   rotationStep(event: { SecretId: string; ClientRequestToken: string; Step: (typeof ROTATION_STEPS)[number] }): Promise<void>;
   close(): Promise<void>;
+  /** Injected faults (`--fault`), hooked into the sandbox by {@link runStateMachines}. */
+  faults?: FaultPlan;
 }
 
 /**
@@ -294,6 +307,7 @@ export async function deployLocally(options: LocalDeploymentOptions): Promise<Lo
   return {
     template,
     names,
+    sandbox,
     resolution,
     functions,
     datadog,
@@ -311,5 +325,124 @@ export async function deployLocally(options: LocalDeploymentOptions): Promise<Lo
         });
       }),
     close: async () => datadog?.close(),
+    faults: options.faults,
+  };
+}
+
+/** What {@link runStateMachines} gives its body: the deployment's state machines on the local engine. */
+export interface StateMachineRun {
+  /** The onboarding state machine's executions: its StartExecution is answered by them while the run lasts. */
+  onboarding: LocalExecutions;
+  /** A state machine of the template (default the onboarding one), resolved for this deployment. */
+  definition(logicalId?: string): Record<string, unknown>;
+  /**
+   * Runs an execution to its end on the sandbox's clock (see `runExecution`), by default of the onboarding state
+   * machine with the deployment's functions.
+   */
+  execute(
+    execution: LocalExecution,
+    options?: ExecutionOptions & { definition?: Record<string, unknown>; executions?: LocalExecutions; invoke?: TaskInvoker },
+  ): Promise<LocalExecution>;
+}
+
+/**
+ * Runs `body` with the sandbox answering the SDK (with the deployment's injected faults) and the onboarding state
+ * machine's executions (`options.onboarding`, default new ones) answering StartExecution; afterwards restores both and
+ * closes the deployment.
+ *
+ * @throws whatever `body` throws, once everything is restored.
+ */
+export async function runStateMachines<T>(
+  deployment: LocalDeployment,
+  body: (run: StateMachineRun) => Promise<T>,
+  options: { onProgress?: ProgressListener; onboarding?: LocalExecutions } = {},
+): Promise<T> {
+  const { sandbox, functions, template, resolution } = deployment;
+  const onboarding = options.onboarding ?? new LocalExecutions(String(resolution.resources.OnboardingStateMachine));
+  const definitions = new Map<string, Record<string, unknown>>();
+  const definition = (logicalId = 'OnboardingStateMachine') => {
+    if (!definitions.has(logicalId)) definitions.set(logicalId, loadDefinition(template, resolution, logicalId));
+    return definitions.get(logicalId) as Record<string, unknown>;
+  };
+  // Hooks a caller set (a benchmark counting calls) stay unless faults are injected.
+  const faults = deployment.faults;
+  if (faults) sandbox.setCallHooks(faults.sandboxHooks());
+  sandbox.install();
+  onboarding.install();
+  try {
+    return await body({
+      onboarding,
+      definition,
+      execute: (execution, executionOptions = {}) =>
+        runExecution(
+          executionOptions.definition ?? definition(),
+          execution,
+          executionOptions.invoke ?? ((arn, input) => functions.invoke(arn, input)),
+          sandbox.clock,
+          options.onProgress ?? (() => undefined),
+          executionOptions.executions ?? onboarding,
+          executionOptions,
+        ),
+    });
+  } finally {
+    onboarding.restore();
+    sandbox.restore();
+    if (faults) sandbox.setCallHooks(undefined);
+    await deployment.close();
+  }
+}
+
+/** What a run did, from {@link meterRun}: the counters of `npm start`'s and `npm start -- reconcile`'s summaries. */
+export interface RunUsage {
+  /** Mutating calls (not Get/List/Describe) per service, attempts included; Datadog's are its non-GET requests. */
+  mutating: Record<ServiceName | 'datadog' | 'dynamodb', number>;
+  /** Reads of the accounts table (GetItem, Scan… by `X-Amz-Target`) and Datadog's GET requests. */
+  reads: { dynamodb: number; datadog: number };
+  /** Requests the embedded Datadog answered, how many with 429, and both per OpenAPI operation (0 with `datadogUrl`). */
+  datadogRequests: { total: number; throttled: number; byOperation: Record<string, { total: number; throttled: number }> };
+  /** The CloudWatch metrics the functions emitted (EMF, parsed), in the order emitted. */
+  metrics: EmittedMetric[];
+  /** The events the embedded Datadog received (`POST /api/v1/events`). */
+  datadogEvents: DatadogEventRecord[];
+}
+
+/**
+ * Starts counting what happens in a sandbox and the process's local DynamoDB; the function returned tells what
+ * happened since, with the deployment's Datadog (none when the run ended before deploying).
+ *
+ * @param countEvents - whether Datadog's `CreateEvent` requests count among its requests and calls.
+ */
+export function meterRun(sandbox: AwsSandbox, countEvents: boolean): (deployment: LocalDeployment | undefined) => RunUsage {
+  const before = sandbox.mutatingCalls();
+  const dynamoDbBefore = dynamoDbCallsSoFar();
+  return (deployment) => {
+    const after = sandbox.mutatingCalls();
+    const dynamoDbAfter = dynamoDbCallsSoFar();
+    const requests = (deployment?.datadog?.requests() ?? []).filter((request) => countEvents || request.operation !== 'CreateEvent');
+    const byOperation: RunUsage['datadogRequests']['byOperation'] = {};
+    for (const request of requests) {
+      const count = (byOperation[request.operation] ??= { total: 0, throttled: 0 });
+      count.total += 1;
+      if (request.status === 429) count.throttled += 1;
+    }
+    const services = Object.keys(after) as ServiceName[];
+    return {
+      mutating: {
+        ...(Object.fromEntries(services.map((service) => [service, after[service] - before[service]])) as Record<ServiceName, number>),
+        datadog: requests.filter((request) => request.method !== 'GET').length,
+        dynamodb: dynamoDbAfter.mutating - dynamoDbBefore.mutating,
+      },
+      reads: {
+        dynamodb: dynamoDbAfter.reads - dynamoDbBefore.reads,
+        datadog: requests.filter((request) => request.method === 'GET').length,
+      },
+      datadogRequests: {
+        total: requests.length,
+        throttled: requests.filter((request) => request.status === 429).length,
+        byOperation,
+      },
+      metrics: deployment?.functions.metrics() ?? [],
+      datadogEvents: deployment?.datadog?.events() ?? [],
+    };
   };
 }

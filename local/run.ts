@@ -3,48 +3,50 @@
  * an event fires; the starter runs; the template's state machine runs on `aws-local-stepfunctions` with the real
  * handlers, against the AWS sandbox and a Datadog API server on 127.0.0.1.
  */
-import type { DatadogAccountRecord, DatadogEventRecord, LocalDatadogServer, RateLimit } from './datadog/server';
-import type { EmittedMetric } from './emf-capture';
-import { deployLocally, stackParameters } from './deployment';
-import { dynamoDbCallsSoFar } from './dynamodb';
-import type { FaultPlan } from './faults';
+import type { DatadogAccountRecord } from './datadog/server';
+import {
+  deployLocally,
+  meterRun,
+  runStateMachines,
+  stackParameters,
+  type LocalDeployment,
+  type LocalDeploymentOptions,
+  type RunUsage,
+} from './deployment';
 import type { LocalNames } from './functions';
 import { accessRolesOf, originOf, seedMemberAccount, type MemberOrigin, type StackContext } from './organization';
 import { AwsSandbox, VirtualClock, type SandboxDump } from './sandbox';
-import { runExecution, LocalExecutions, type LocalExecution, type ProgressEvent, type ProgressListener } from './step-functions';
-import { eventTarget, loadDefinition, loadTemplate, type Template } from './template';
-import type { DatadogSite } from '../shared/datadog-sites';
+import type { LocalExecution, ProgressEvent, ProgressListener } from './step-functions';
+import { eventTarget, loadTemplate, type Template } from './template';
 import { decideLifecycleEvent } from '../shared/events/lifecycle-event';
 import { executionInputSchema, type ExecutionInput } from '../shared/onboarding/execution-input';
 import { iamRegion } from '../shared/aws/regions';
 import { partitionOfRegion, type Partition } from '../shared/partitions';
-import type { SettingsDocument } from '../shared/settings/schema';
 import { describeFirstIssue } from '../shared/validation';
 
-/** Options of a local run. */
-export interface LocalRunOptions {
+/** Options of a local run; those it shares with the deployment are documented there. */
+export interface LocalRunOptions extends Pick<
+  LocalDeploymentOptions,
+  | 'datadogSite'
+  | 'datadogUrl'
+  | 'datadogKeys'
+  | 'datadogAccounts'
+  | 'parameters'
+  | 'accountRecords'
+  | 'faults'
+  | 'logLevel'
+  | 'datadogTimeoutSeconds'
+  | 'datadogRateLimit'
+  | 'settingsDocument'
+> {
   /** An EventBridge event, or a console replay input `{"accountId": "…", …}`. */
   input: unknown;
-  /** Datadog site (the template's `DatadogSite`); default the template's default. */
-  datadogSite?: DatadogSite;
-  /** Send Datadog calls to this server instead of the embedded one. */
-  datadogUrl?: string;
-  /** Keys for that server (stored in the sandbox's keys secret); default random keys the embedded server accepts. */
-  datadogKeys?: { apiKey: string; appKey: string };
-  /** Registrations the embedded Datadog holds before the run (API field names). */
-  datadogAccounts?: DatadogAccountRecord[];
   /** Seconds IAM changes take to propagate in a new sandbox; default 10. */
   propagationSeconds?: number;
   /** A sandbox to run in (tests seed partial states, `--state` loads one); default: a new one. */
   sandbox?: AwsSandbox;
   /** Called for each step-level event of the execution. */
   onProgress?: ProgressListener;
-  /** Template parameter values overriding the defaults, e.g. `{ MaxValidationSeconds: '60' }`. */
-  parameters?: Record<string, string>;
-  /** Items the accounts table holds before the run (a state file's). */
-  accountRecords?: Record<string, unknown>[];
-  /** Injected faults (`--fault`); default none. */
-  faults?: FaultPlan;
   /**
    * A second lifecycle event (or console replay input) delivered while the first execution is running, once it has
    * passed ResolveTarget; an execution it starts runs at that point, to its end, as Step Functions would run it
@@ -52,17 +54,7 @@ export interface LocalRunOptions {
    * UpdateManagedAccount for an OU move) end in one onboarding.
    */
   concurrentInput?: unknown;
-  /** Level of the functions' own logs; default `SILENT` (the summary tells what happened). */
-  logLevel?: 'SILENT' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
-  /** Bound on each Datadog request, seconds; default the functions' own (10 s). */
-  datadogTimeoutSeconds?: number;
-  /** Rate limit of every endpoint group of the embedded Datadog (`--datadog-rate-limit`); default 60 per 10 s. */
-  datadogRateLimit?: RateLimit;
-  /** The Datadog settings document (`--settings`, already checked); default the shipped settings/datadog-settings.json. */
-  settingsDocument?: SettingsDocument;
 }
-
-type CountedService = 'iam' | 'sts' | 'organizations' | 'secretsmanager' | 's3' | 'datadog' | 'dynamodb';
 
 /** The result of a local run: the `--json` document of `npm start`. */
 export interface LocalRunSummary {
@@ -93,16 +85,16 @@ export interface LocalRunSummary {
    * Calls this run made: mutating ones (not Get/List/Describe) per service, attempts included; reads of DynamoDB
    * (the accounts table: GetItem, Scan… by `X-Amz-Target`).
    */
-  calls: { mutating: Record<CountedService, number>; reads: { dynamodb: number } };
+  calls: { mutating: RunUsage['mutating']; reads: Pick<RunUsage['reads'], 'dynamodb'> };
   /**
    * Requests of the AWS integration API the embedded Datadog answered (0 with `datadogUrl`), and how many of them it
    * answered 429 (rate limited). Events are not counted here (nor in `calls.mutating.datadog`): see `datadogEvents`.
    */
-  datadogRequests: { total: number; throttled: number };
+  datadogRequests: Pick<RunUsage['datadogRequests'], 'total' | 'throttled'>;
   /** The CloudWatch metrics the functions emitted (EMF, parsed), in the order emitted. */
-  metrics: EmittedMetric[];
+  metrics: RunUsage['metrics'];
   /** The events the embedded Datadog received (`POST /api/v1/events`; empty with `datadogUrl`: that server has them). */
-  datadogEvents: DatadogEventRecord[];
+  datadogEvents: RunUsage['datadogEvents'];
   /** The deployment's accounts table at the end: this application's record of each account (absent when nothing was deployed). */
   accountRecords?: Record<string, unknown>[];
   /** What became of `concurrentInput`: the starter's outcome (`already-running`…), or `started` for a replay input. */
@@ -384,40 +376,20 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunSumm
   const sandbox = options.sandbox ?? newSandboxFor(options.input, options.propagationSeconds);
   // The stack is deployed in the sandbox's organization (a saved one may be another's than the sample events').
   const names = localNames(options.input, sandbox);
-  const before = sandbox.mutatingCalls();
-  const dynamoDbBefore = dynamoDbCallsSoFar();
-  // Started below, once the input is known to fire; the summary reads them whenever it is built.
-  const live: {
-    datadog?: LocalDatadogServer;
-    accountRecords?: () => Promise<Record<string, unknown>[]>;
-    metrics?: () => EmittedMetric[];
-  } = {};
-  const summary = async (result: ExecutionResult): Promise<LocalRunSummary> => {
-    const after = sandbox.mutatingCalls();
-    const dynamoDbAfter = dynamoDbCallsSoFar();
-    const datadogRequests = (live.datadog?.requests() ?? []).filter((request) => request.operation !== 'CreateEvent');
-    const datadogWrites = datadogRequests.filter((request) => request.method !== 'GET').length;
+  const usage = meterRun(sandbox, false);
+  // The deployment is made once the input is known to fire.
+  const summary = async (result: ExecutionResult, deployment?: LocalDeployment): Promise<LocalRunSummary> => {
+    const { mutating, reads, datadogRequests, metrics, datadogEvents } = usage(deployment);
     return {
       ...result,
       validationAttempts: result.validationAttempts ?? 0,
       sandbox: sandbox.dump(),
-      datadogAccounts: live.datadog ? live.datadog.accounts() : (options.datadogAccounts ?? []),
-      calls: {
-        mutating: {
-          iam: after.iam - before.iam,
-          sts: after.sts - before.sts,
-          organizations: after.organizations - before.organizations,
-          secretsmanager: after.secretsmanager - before.secretsmanager,
-          s3: after.s3 - before.s3,
-          datadog: datadogWrites,
-          dynamodb: dynamoDbAfter.mutating - dynamoDbBefore.mutating,
-        },
-        reads: { dynamodb: dynamoDbAfter.reads - dynamoDbBefore.reads },
-      },
-      datadogRequests: { total: datadogRequests.length, throttled: datadogRequests.filter((request) => request.status === 429).length },
-      metrics: live.metrics?.() ?? [],
-      datadogEvents: live.datadog?.events() ?? [],
-      ...(live.accountRecords ? { accountRecords: await live.accountRecords() } : {}),
+      datadogAccounts: deployment?.datadogAccounts() ?? options.datadogAccounts ?? [],
+      calls: { mutating, reads: { dynamodb: reads.dynamodb } },
+      datadogRequests: { total: datadogRequests.total, throttled: datadogRequests.throttled },
+      metrics,
+      datadogEvents,
+      ...(deployment ? { accountRecords: await deployment.accountRecords() } : {}),
     };
   };
 
@@ -458,111 +430,105 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunSumm
     requestedMembers(names).forEach(seed);
   }
   const deployment = await deployLocally({ ...options, sandbox, template, names });
-  live.datadog = deployment.datadog;
-  live.accountRecords = () => deployment.accountRecords();
-  live.metrics = () => deployment.functions.metrics();
-  const { functions, resolution } = deployment;
-
-  const executions = new LocalExecutions(String(resolution.resources.OnboardingStateMachine));
-  sandbox.setCallHooks(options.faults?.sandboxHooks());
-  sandbox.install();
-  executions.install();
-  // 3. Start: the starter for events, the console for replay inputs.
-  const start = async (what: Delivery): Promise<{ outcome: string; reason?: string; executionArn?: string }> => {
-    if ('event' in what)
-      return (await functions.invoke(functions.arnOf(what.target), what.event)) as {
-        outcome: string;
-        reason?: string;
-        executionArn?: string;
+  const { functions } = deployment;
+  return runStateMachines(
+    deployment,
+    async (run) => {
+      const executions = run.onboarding;
+      // 3. Start: the starter for events, the console for replay inputs.
+      const start = async (what: Delivery): Promise<{ outcome: string; reason?: string; executionArn?: string }> => {
+        if ('event' in what)
+          return (await functions.invoke(functions.arnOf(what.target), what.event)) as {
+            outcome: string;
+            reason?: string;
+            executionArn?: string;
+          };
+        const name = `replay-${what.replay.accountId}-${Date.now()}`;
+        return {
+          outcome: 'started',
+          executionArn: executions.start(
+            executions.pending().some((execution) => execution.name === name) ? `${name}-2` : name,
+            what.replay,
+          ).executionArn,
+        };
       };
-    const name = `replay-${what.replay.accountId}-${Date.now()}`;
-    return {
-      outcome: 'started',
-      executionArn: executions.start(executions.pending().some((execution) => execution.name === name) ? `${name}-2` : name, what.replay)
-        .executionArn,
-    };
-  };
-  try {
-    const started = await start(delivery);
-    if (started.outcome === 'ignored' || started.outcome === 'rejected') {
-      return await summary({ outcome: started.outcome, reason: started.reason });
-    }
-
-    // 4. Run what was started, and what that started (a request's onboardings), to the end; a concurrent delivery
-    // arrives once the first execution passed ResolveTarget, and what it starts runs then, alongside.
-    const definition = loadDefinition(template, resolution);
-    const resolveTargetArn = functions.arnOf('ResolveTargetFunction');
-    const progress = options.onProgress ?? (() => undefined);
-    const results: ExecutionResult[] = [];
-    let concurrentDelivery: LocalRunSummary['concurrentDelivery'];
-    let awaiting = concurrent;
-    const alongside: ExecutionResult[] = [];
-    const invoke = async (arn: string, input: unknown): Promise<unknown> => {
-      if (awaiting !== undefined && arn !== resolveTargetArn) {
-        const arriving = awaiting;
-        awaiting = undefined;
-        concurrentDelivery = 'outcome' in arriving ? arriving : await start(arriving);
-        for (const execution of executions.pending()) {
-          const done = await runExecution(definition, execution, (a, i) => functions.invoke(a, i), sandbox.clock, progress, executions);
-          const result = executionSummary(done, names);
-          if (result) alongside.push(result);
-        }
+      const started = await start(delivery);
+      if (started.outcome === 'ignored' || started.outcome === 'rejected') {
+        return await summary({ outcome: started.outcome, reason: started.reason }, deployment);
       }
-      return functions.invoke(arn, input);
-    };
-    for (let execution = executions.pending()[0]; execution !== undefined; execution = executions.pending()[0]) {
-      const done = await runExecution(definition, execution, invoke, sandbox.clock, progress, executions);
-      const result = executionSummary(done, names);
-      if (result) results.push(result);
-      results.push(...alongside.splice(0));
-    }
-    const withConcurrent = async (pending: Promise<LocalRunSummary>): Promise<LocalRunSummary> => {
-      const result = await pending;
-      return concurrentDelivery ? { ...result, concurrentDelivery } : result;
-    };
-    const memberAccountId = decision?.action === 'onboard' || decision?.action === 'offboard' ? decision.accountId : replayInput?.accountId;
-    if (results.length === 0) {
-      return await withConcurrent(
-        summary({
-          outcome: 'ignored',
-          reason: 'an onboarding of this account is already running, or this event was handled before',
-          accountId: memberAccountId,
-        }),
-      );
-    }
-    if (results.length === 1) return await withConcurrent(summary(results[0]));
-    // Several executions (a GovCloud request's accounts, a concurrent delivery's): the run fails if any failed.
-    const failed = results.find((result) => result.outcome === 'failed');
-    return {
-      ...(await withConcurrent(summary(failed ?? results[0]))),
-      onboardings: results.map(
-        ({
-          accountId,
-          partition,
-          outcome,
-          authType,
-          memberAccessRoleName,
-          validationAttempts,
-          validatedAfterSeconds,
-          datadog,
-          reason,
-        }) => ({
-          accountId,
-          partition,
-          outcome,
-          authType,
-          memberAccessRoleName,
-          validationAttempts: validationAttempts ?? 0,
-          ...(validatedAfterSeconds === undefined ? {} : { validatedAfterSeconds }),
-          datadog,
-          ...(reason ? { reason } : {}),
-        }),
-      ),
-    };
-  } finally {
-    executions.restore();
-    sandbox.restore();
-    sandbox.setCallHooks(undefined);
-    await live.datadog?.close();
-  }
+
+      // 4. Run what was started, and what that started (a request's onboardings), to the end; a concurrent delivery
+      // arrives once the first execution passed ResolveTarget, and what it starts runs then, alongside.
+      const resolveTargetArn = functions.arnOf('ResolveTargetFunction');
+      const results: ExecutionResult[] = [];
+      let concurrentDelivery: LocalRunSummary['concurrentDelivery'];
+      let awaiting = concurrent;
+      const alongside: ExecutionResult[] = [];
+      const invoke = async (arn: string, input: unknown): Promise<unknown> => {
+        if (awaiting !== undefined && arn !== resolveTargetArn) {
+          const arriving = awaiting;
+          awaiting = undefined;
+          concurrentDelivery = 'outcome' in arriving ? arriving : await start(arriving);
+          for (const execution of executions.pending()) {
+            const result = executionSummary(await run.execute(execution), names);
+            if (result) alongside.push(result);
+          }
+        }
+        return functions.invoke(arn, input);
+      };
+      for (let execution = executions.pending()[0]; execution !== undefined; execution = executions.pending()[0]) {
+        const result = executionSummary(await run.execute(execution, { invoke }), names);
+        if (result) results.push(result);
+        results.push(...alongside.splice(0));
+      }
+      const withConcurrent = async (pending: Promise<LocalRunSummary>): Promise<LocalRunSummary> => {
+        const result = await pending;
+        return concurrentDelivery ? { ...result, concurrentDelivery } : result;
+      };
+      const memberAccountId =
+        decision?.action === 'onboard' || decision?.action === 'offboard' ? decision.accountId : replayInput?.accountId;
+      if (results.length === 0) {
+        return await withConcurrent(
+          summary(
+            {
+              outcome: 'ignored',
+              reason: 'an onboarding of this account is already running, or this event was handled before',
+              accountId: memberAccountId,
+            },
+            deployment,
+          ),
+        );
+      }
+      if (results.length === 1) return await withConcurrent(summary(results[0], deployment));
+      // Several executions (a GovCloud request's accounts, a concurrent delivery's): the run fails if any failed.
+      const failed = results.find((result) => result.outcome === 'failed');
+      return {
+        ...(await withConcurrent(summary(failed ?? results[0], deployment))),
+        onboardings: results.map(
+          ({
+            accountId,
+            partition,
+            outcome,
+            authType,
+            memberAccessRoleName,
+            validationAttempts,
+            validatedAfterSeconds,
+            datadog,
+            reason,
+          }) => ({
+            accountId,
+            partition,
+            outcome,
+            authType,
+            memberAccessRoleName,
+            validationAttempts: validationAttempts ?? 0,
+            ...(validatedAfterSeconds === undefined ? {} : { validatedAfterSeconds }),
+            datadog,
+            ...(reason ? { reason } : {}),
+          }),
+        ),
+      };
+    },
+    { onProgress: options.onProgress },
+  );
 }

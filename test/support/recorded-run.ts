@@ -9,11 +9,11 @@ import { randomUUID } from 'node:crypto';
 import { DeleteAccessKeyCommand, IAMClient, ListAccessKeysCommand } from '@aws-sdk/client-iam';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { deployLocally, type LocalDeployment } from '../../local/deployment';
+import { deployLocally, runStateMachines, type LocalDeployment } from '../../local/deployment';
 import { accessRolesOf, originOf, seedMemberAccount, seedPartitionCredentials, type MemberAccount } from '../../local/organization';
 import type { OrganizationTree } from '../../local/sandbox';
-import { LocalExecutions, runExecution, type LocalExecution } from '../../local/step-functions';
-import { eventTarget, loadDefinition, loadTemplate, templateFunctions } from '../../local/template';
+import { LocalExecutions, type LocalExecution, type TaskInvoker } from '../../local/step-functions';
+import { eventTarget, loadTemplate, templateFunctions } from '../../local/template';
 import { iamRegion } from '../../shared/aws/regions';
 import { decideLifecycleEvent } from '../../shared/events/lifecycle-event';
 import { accessKeySecretName } from '../../shared/onboarding/access-key-secret';
@@ -313,7 +313,6 @@ export async function recordOnboarding(options: {
   };
 
   const executions = new RecordingExecutions(deployment.stateMachineArn, sandbox);
-  const definition = loadDefinition(template, local.resolution);
   const finished: LocalExecution[] = [];
   const starterResults: unknown[] = [];
   const taskResults: RecordedOnboarding['taskResults'] = [];
@@ -343,55 +342,44 @@ export async function recordOnboarding(options: {
       }
     }
   };
-  try {
-    sandbox.install();
-    executions.install();
-    for (const batch of options.deliveries) {
-      for (const delivery of batch) {
-        if ('change' in delivery) {
-          await delivery.apply(sandbox, deployment, local);
-          continue;
+  await runStateMachines(
+    local,
+    async (run) => {
+      for (const batch of options.deliveries) {
+        for (const delivery of batch) {
+          if ('change' in delivery) {
+            await delivery.apply(sandbox, deployment, local);
+            continue;
+          }
+          if ('rotation' in delivery) {
+            await rotate(delivery.rotation.accountId);
+            continue;
+          }
+          if ('console' in delivery) {
+            executions.startFromConsole(delivery.name, delivery.console);
+            continue;
+          }
+          if ('task' in delivery) {
+            taskResults.push(
+              await invoke(deployment.functionArn(delivery.task), delivery.input, 'state-machine').then(
+                (output) => ({ task: delivery.task, output }),
+                (error: Error) => ({ task: delivery.task, error: error.name }),
+              ),
+            );
+            continue;
+          }
+          const target = eventTarget(template, delivery.event);
+          if (target) starterResults.push(await invoke(deployment.functionArn(target.logicalId), delivery.event, 'eventbridge'));
         }
-        if ('rotation' in delivery) {
-          await rotate(delivery.rotation.accountId);
-          continue;
+        // What the batch started, then what those executions started, to the end.
+        for (let pending = executions.pending(); pending.length > 0; pending = executions.pending()) {
+          const invokeTask: TaskInvoker = (arn, input) => invoke(arn, input, 'state-machine');
+          finished.push(...(await Promise.all(pending.map((execution) => run.execute(execution, { invoke: invokeTask })))));
         }
-        if ('console' in delivery) {
-          executions.startFromConsole(delivery.name, delivery.console);
-          continue;
-        }
-        if ('task' in delivery) {
-          taskResults.push(
-            await invoke(deployment.functionArn(delivery.task), delivery.input, 'state-machine').then(
-              (output) => ({ task: delivery.task, output }),
-              (error: Error) => ({ task: delivery.task, error: error.name }),
-            ),
-          );
-          continue;
-        }
-        const target = eventTarget(template, delivery.event);
-        if (target) starterResults.push(await invoke(deployment.functionArn(target.logicalId), delivery.event, 'eventbridge'));
       }
-      // What the batch started, then what those executions started, to the end.
-      for (let pending = executions.pending(); pending.length > 0; pending = executions.pending()) {
-        const run = pending.map((execution) =>
-          runExecution(
-            definition,
-            execution,
-            (arn, input) => invoke(arn, input, 'state-machine'),
-            sandbox.clock,
-            () => undefined,
-            executions,
-          ),
-        );
-        finished.push(...(await Promise.all(run)));
-      }
-    }
-  } finally {
-    executions.restore();
-    sandbox.restore();
-    await local.close();
-  }
+    },
+    { onboarding: executions },
+  );
 
   // Each invocation ran as its function's role, whose session name is the function's name.
   const logicalIdOfSession = new Map(templateFunctions(template).map((fn) => [`${names.stackName}-${fn.logicalId}`, fn.logicalId]));
