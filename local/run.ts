@@ -100,19 +100,21 @@ export interface LocalRunSummary {
   /** What became of `concurrentInput`: the starter's outcome (`already-running`…), or `started` for a replay input. */
   concurrentDelivery?: { outcome: string; reason?: string; executionArn?: string };
   /** For an event that onboards several accounts (a GovCloud request), or a concurrent delivery that started one: each execution. */
-  onboardings?: Pick<
-    LocalRunSummary,
-    | 'accountId'
-    | 'partition'
-    | 'outcome'
-    | 'authType'
-    | 'memberAccessRoleName'
-    | 'validationAttempts'
-    | 'validatedAfterSeconds'
-    | 'datadog'
-    | 'reason'
-  >[];
+  onboardings?: Pick<LocalRunSummary, (typeof ONBOARDING_FIELDS)[number]>[];
 }
+
+/** What `onboardings` shows of each execution, in this order. */
+const ONBOARDING_FIELDS = [
+  'accountId',
+  'partition',
+  'outcome',
+  'authType',
+  'memberAccessRoleName',
+  'validationAttempts',
+  'validatedAfterSeconds',
+  'datadog',
+  'reason',
+] as const;
 
 const STACK_NAME = 'datadog-onboarding-local';
 const DEFAULT_MANAGEMENT_ACCOUNT = '111122223333';
@@ -166,29 +168,20 @@ export const LOCAL_REQUESTED_ACCOUNTS = { commercial: '333344445555', govCloud: 
 /** A member account an input implies, and who created it. */
 type Member = { accountId: string; partition: Partition; accountName?: string; origin: MemberOrigin };
 
-function impliedMembers(
-  decision: ReturnType<typeof decideLifecycleEvent> | undefined,
-  replayInput: ExecutionInput | undefined,
-  names: LocalNames,
-): Member[] {
-  if (replayInput)
-    return [
-      { accountId: replayInput.accountId, partition: replayInput.partition ?? (names.partition as Partition), origin: 'organizations' },
-    ];
+/** The member accounts a delivery implies (none for input that does not fire). */
+function membersOf(delivery: Delivery | { outcome: string }, names: LocalNames): Member[] {
+  if ('replay' in delivery) {
+    const { accountId, partition = names.partition as Partition } = delivery.replay;
+    return [{ accountId, partition, origin: 'organizations' }];
+  }
+  const decision = 'decision' in delivery ? delivery.decision : undefined;
   if (decision?.action === 'offboard') {
     return [{ accountId: decision.accountId, partition: decision.partition, origin: originOf(decision.trigger) }];
   }
   if (decision?.action !== 'onboard') return [];
-  const members: Member[] = [
-    {
-      accountId: decision.accountId,
-      partition: decision.partition,
-      accountName: decision.context.accountName,
-      origin: originOf(decision.trigger),
-    },
-  ];
-  if (decision.govCloudAccountId) members.push({ accountId: decision.govCloudAccountId, partition: 'aws-us-gov', origin: 'organizations' });
-  return members;
+  const { accountId, partition, context, trigger, govCloudAccountId } = decision;
+  const member: Member = { accountId, partition, accountName: context.accountName, origin: originOf(trigger) };
+  return govCloudAccountId ? [member, { accountId: govCloudAccountId, partition: 'aws-us-gov', origin: 'organizations' }] : [member];
 }
 
 function requestedMembers(names: LocalNames): Member[] {
@@ -198,20 +191,9 @@ function requestedMembers(names: LocalNames): Member[] {
   ];
 }
 
-type ExecutionOutput = {
-  outcome?: string;
-  registration?: unknown;
-  keySecret?: unknown;
-  memberResources?: unknown;
-  reason?: string;
-  runningExecutionArn?: string;
-  accountId?: string;
-  partition?: Partition;
-  authType?: 'role' | 'access_keys';
-  memberAccessRoleName?: string;
-  validationAttempts?: number;
-  datadog?: LocalRunSummary['datadog'];
-};
+type ExecutionOutput = Partial<
+  Pick<LocalRunSummary, 'reason' | 'accountId' | 'partition' | 'authType' | 'memberAccessRoleName' | 'validationAttempts' | 'datadog'>
+> & { outcome?: string; registration?: unknown; keySecret?: unknown; memberResources?: unknown; runningExecutionArn?: string };
 type ExecutionResult = Omit<
   LocalRunSummary,
   'sandbox' | 'datadogAccounts' | 'calls' | 'datadogRequests' | 'validationAttempts' | 'metrics' | 'datadogEvents'
@@ -337,6 +319,11 @@ export function lifecycleEventTime(input: unknown, nowMs: number = Date.now()): 
   return Number.isFinite(ms) && ms <= nowMs ? ms : undefined;
 }
 
+type Onboarding = NonNullable<LocalRunSummary['onboardings']>[number];
+
+/** What the starter answered a delivery, or `started` for a replay input. */
+type Started = NonNullable<LocalRunSummary['concurrentDelivery']>;
+
 /** An input as the local run takes it: a lifecycle event some rule of the template delivers to a function, or a console replay input. */
 type Delivery = { event: unknown; target: string; decision: ReturnType<typeof decideLifecycleEvent> } | { replay: ExecutionInput };
 
@@ -352,12 +339,6 @@ function deliveryOf(template: Template, input: unknown): Delivery | { outcome: '
   const parsed = executionInputSchema.safeParse(input);
   if (!parsed.success) return { outcome: 'rejected', reason: `execution input ${describeFirstIssue(parsed.error, '(top level)')}` };
   return { replay: parsed.data };
-}
-
-/** The member accounts a delivery implies (none for input that does not fire). */
-function membersOf(delivery: ReturnType<typeof deliveryOf>, names: LocalNames): Member[] {
-  if ('replay' in delivery) return impliedMembers(undefined, delivery.replay, names);
-  return 'decision' in delivery ? impliedMembers(delivery.decision, undefined, names) : [];
 }
 
 /**
@@ -436,13 +417,8 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunSumm
     async (run) => {
       const executions = run.onboarding;
       // 3. Start: the starter for events, the console for replay inputs.
-      const start = async (what: Delivery): Promise<{ outcome: string; reason?: string; executionArn?: string }> => {
-        if ('event' in what)
-          return (await functions.invoke(functions.arnOf(what.target), what.event)) as {
-            outcome: string;
-            reason?: string;
-            executionArn?: string;
-          };
+      const start = async (what: Delivery): Promise<Started> => {
+        if ('event' in what) return (await functions.invoke(functions.arnOf(what.target), what.event)) as Started;
         const name = `replay-${what.replay.accountId}-${Date.now()}`;
         return {
           outcome: 'started',
@@ -504,29 +480,12 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunSumm
       const failed = results.find((result) => result.outcome === 'failed');
       return {
         ...(await withConcurrent(summary(failed ?? results[0], deployment))),
-        onboardings: results.map(
-          ({
-            accountId,
-            partition,
-            outcome,
-            authType,
-            memberAccessRoleName,
-            validationAttempts,
-            validatedAfterSeconds,
-            datadog,
-            reason,
-          }) => ({
-            accountId,
-            partition,
-            outcome,
-            authType,
-            memberAccessRoleName,
-            validationAttempts: validationAttempts ?? 0,
-            ...(validatedAfterSeconds === undefined ? {} : { validatedAfterSeconds }),
-            datadog,
-            ...(reason ? { reason } : {}),
-          }),
-        ),
+        onboardings: results.map((result) => {
+          const onboarding = { ...result, validationAttempts: result.validationAttempts ?? 0 };
+          return Object.fromEntries(
+            ONBOARDING_FIELDS.flatMap((field) => (onboarding[field] === undefined ? [] : [[field, onboarding[field]]])),
+          ) as Onboarding;
+        }),
       };
     },
     { onProgress: options.onProgress },
