@@ -200,17 +200,8 @@ export class AwsSandbox {
     options: { name?: string; partition?: Partition; accessRoleNames?: string[]; trustedAccountId?: string } = {},
   ): void {
     this.addAccount(accountId, { name: options.name, partition: options.partition });
-    const partition = options.partition ?? this.state.partition;
-    const trusted = options.trustedAccountId ?? this.state.managementAccountId;
-    for (const roleName of options.accessRoleNames ?? ['OrganizationAccountAccessRole']) {
-      this.putRole(accountId, roleName, {
-        trustPolicy: {
-          Version: '2012-10-17',
-          Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:${partition}:iam::${trusted}:root` }, Action: 'sts:AssumeRole' }],
-        },
-        attachedPolicyArns: [`arn:${partition}:iam::aws:policy/AdministratorAccess`],
-      });
-    }
+    for (const roleName of options.accessRoleNames ?? ['OrganizationAccountAccessRole'])
+      this.createAccessRole(accountId, roleName, options.trustedAccountId ?? this.state.managementAccountId);
   }
 
   /**
