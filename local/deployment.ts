@@ -4,7 +4,7 @@
  * local Datadog, the execution roles with the template's policies, and the functions with the environment the
  * template gives each.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { createLocalAccountsTable, dynamoDbCallsSoFar, tableItems } from './dynamodb';
 import { startLocalDatadog, type DatadogAccountRecord, type LocalDatadogServer, type RateLimit } from './datadog/server';
 import type { DatadogEventRecord } from './datadog/types';
@@ -23,7 +23,8 @@ import {
 import { loadDefinition, loadTemplate, templateFunctions, type LocalResolution, type Template, type TemplateFunction } from './template';
 import { loadExecutionRolePolicies } from './template-policies';
 import type { DatadogSite } from '../shared/datadog-sites';
-import { ROTATION_STEPS } from '../shared/onboarding/rotate-access-key';
+// From step-inputs: rotate-access-key loads the functions' logger, which must first load inside a function's environment.
+import { ROTATION_STEPS } from '../shared/onboarding/step-inputs';
 import type { SettingsDocument } from '../shared/settings/schema';
 
 /** Name of the Datadog keys secret in the sandbox (the `DatadogKeysSecretArn` parameter points at it). */
@@ -220,6 +221,17 @@ export interface LocalDeployment {
    * @throws whatever the step throws (the rotation stops there, as Secrets Manager's would).
    */
   rotationStep(event: { SecretId: string; ClientRequestToken: string; Step: (typeof ROTATION_STEPS)[number] }): Promise<void>;
+  /**
+   * Rotates a key secret as Secrets Manager does: each of {@link ROTATION_STEPS} in order through `rotationStep`, with
+   * one new token, stopping at the first step that throws.
+   *
+   * @param around - runs each step (`run`), e.g. to observe it; default: just runs it.
+   * @returns the steps that completed, and the error that stopped the rotation if one did (never thrown).
+   */
+  rotate(
+    secretId: string,
+    around?: (step: (typeof ROTATION_STEPS)[number], run: () => Promise<void>) => Promise<void>,
+  ): Promise<{ steps: (typeof ROTATION_STEPS)[number][]; error?: Error }>;
   close(): Promise<void>;
   /** Injected faults (`--fault`), hooked into the sandbox by {@link runStateMachines}. */
   faults?: FaultPlan;
@@ -304,6 +316,15 @@ export async function deployLocally(options: LocalDeploymentOptions): Promise<Lo
     () => options.faults?.takeCrash(),
     options.environmentOf && ownTable(options.environmentOf, accountsTableName),
   );
+  const rotationStep: LocalDeployment['rotationStep'] = (event) =>
+    functions.within(ROTATION_FUNCTION, async () => {
+      // Loaded inside the function's environment, like a Lambda cold start (its logger reads the log level then).
+      const { rotateAccessKeyStep } = await import('../functions/rotate-access-key/index');
+      await rotateAccessKeyStep(event, (seconds) => {
+        sandbox.clock.advance(seconds);
+        return Promise.resolve();
+      });
+    });
   return {
     template,
     names,
@@ -315,15 +336,20 @@ export async function deployLocally(options: LocalDeploymentOptions): Promise<Lo
     datadogAccounts: () => (datadog ? datadog.accounts() : (options.datadogAccounts ?? [])),
     accountsTableName,
     accountRecords: () => tableItems(accountsTableName),
-    rotationStep: (event) =>
-      functions.within(ROTATION_FUNCTION, async () => {
-        // Loaded inside the function's environment, like a Lambda cold start (its logger reads the log level then).
-        const { rotateAccessKeyStep } = await import('../functions/rotate-access-key/index');
-        await rotateAccessKeyStep(event, (seconds) => {
-          sandbox.clock.advance(seconds);
-          return Promise.resolve();
-        });
-      }),
+    rotationStep,
+    async rotate(secretId, around = (_step, run) => run()) {
+      const event = { SecretId: secretId, ClientRequestToken: randomUUID() };
+      const steps: (typeof ROTATION_STEPS)[number][] = [];
+      for (const Step of ROTATION_STEPS) {
+        try {
+          await around(Step, () => rotationStep({ ...event, Step }));
+        } catch (error) {
+          return { steps, error: error as Error };
+        }
+        steps.push(Step);
+      }
+      return { steps };
+    },
     close: async () => datadog?.close(),
     faults: options.faults,
   };

@@ -5,7 +5,6 @@
  * action and resource it needs. Unlike `npm start`, every execution role carries the policies `template.yaml` gives
  * it (`enforceFunctionPolicies`), so the sandbox refuses a call the template does not allow.
  */
-import { randomUUID } from 'node:crypto';
 import { DeleteAccessKeyCommand, IAMClient, ListAccessKeysCommand } from '@aws-sdk/client-iam';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -17,7 +16,6 @@ import { eventTarget, loadTemplate, templateFunctions } from '../../local/templa
 import { iamRegion } from '../../shared/aws/regions';
 import { decideLifecycleEvent } from '../../shared/events/lifecycle-event';
 import { accessKeySecretName } from '../../shared/onboarding/access-key-secret';
-import { ROTATION_STEPS } from '../../shared/onboarding/rotate-access-key';
 import type { Partition } from '../../shared/partitions';
 import type { SettingsDocument } from '../../shared/settings/schema';
 import { RecordingSandbox, type RecordedCall } from './call-recorder';
@@ -328,19 +326,9 @@ export async function recordOnboarding(options: {
       .toJSON()
       .state.accounts[names.accountId]?.secrets.find((candidate) => candidate.name === name && candidate.region === names.region);
     if (!secret) throw new Error(`recordOnboarding: no key secret ${name} to rotate: onboard ${accountId} with an access key first`);
-    // Secrets Manager invokes the function with the secret's ARN and a new version id as the token.
-    const event = { SecretId: secret.arn, ClientRequestToken: randomUUID() };
-    const outcome: RecordedOnboarding['rotationResults'][number] = { accountId, secretArn: secret.arn, steps: [] };
-    rotationResults.push(outcome);
-    for (const Step of ROTATION_STEPS) {
-      try {
-        await serially(rotation, () => local.rotationStep({ ...event, Step }));
-        outcome.steps.push(Step);
-      } catch (error) {
-        outcome.error = (error as Error).name;
-        return;
-      }
-    }
+    // Secrets Manager invokes the function with the secret's ARN.
+    const { steps, error } = await local.rotate(secret.arn, (_step, run) => serially(rotation, run));
+    rotationResults.push({ accountId, secretArn: secret.arn, steps, ...(error ? { error: error.name } : {}) });
   };
   await runStateMachines(
     local,
