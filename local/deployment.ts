@@ -22,10 +22,19 @@ import {
 } from './step-functions';
 import { loadDefinition, loadTemplate, templateFunctions, type LocalResolution, type Template, type TemplateFunction } from './template';
 import { loadExecutionRolePolicies } from './template-policies';
+import { iamRegion } from '../shared/aws/regions';
 import type { DatadogSite } from '../shared/datadog-sites';
 // From step-inputs: rotate-access-key loads the functions' logger, which must first load inside a function's environment.
 import { ROTATION_STEPS } from '../shared/onboarding/step-inputs';
 import type { SettingsDocument } from '../shared/settings/schema';
+
+/** The stack name of every local deployment. */
+export const LOCAL_STACK_NAME = 'datadog-onboarding-local';
+
+/** Names of the local stack in the sandbox's management account, in `region` (default its partition's IAM region). */
+export function sandboxNames(sandbox: AwsSandbox, region = iamRegion(sandbox.partition)): LocalNames {
+  return { partition: sandbox.partition, region, accountId: sandbox.managementAccountId, stackName: LOCAL_STACK_NAME };
+}
 
 /** Name of the Datadog keys secret in the sandbox (the `DatadogKeysSecretArn` parameter points at it). */
 export const LOCAL_KEYS_SECRET_NAME = 'datadog-onboarding/datadog-keys';
@@ -377,6 +386,12 @@ export interface StateMachineRun {
  * closes the deployment.
  *
  * @throws whatever `body` throws, once everything is restored.
+ * @example
+ * ```ts
+ * const deployment = await deployLocally({ sandbox, names: sandboxNames(sandbox) });
+ * const done = await runStateMachines(deployment, (run) => run.execute(run.onboarding.start('replay-1', { accountId })));
+ * done.status; // 'SUCCEEDED'
+ * ```
  */
 export async function runStateMachines<T>(
   deployment: LocalDeployment,

@@ -5,9 +5,8 @@
  * concurrent executions on one discrete-event virtual clock; the summary of issue 8 §6.
  */
 import type { DatadogAccountRecord } from './datadog/server';
-import { deployLocally, meterRun, runStateMachines, type LocalDeploymentOptions, type RunUsage } from './deployment';
+import { deployLocally, meterRun, runStateMachines, sandboxNames, type LocalDeploymentOptions, type RunUsage } from './deployment';
 import { ExecutionScheduler } from './execution-scheduler';
-import { localNames } from './run';
 import { AwsSandbox, type SandboxDump } from './sandbox';
 import { LocalExecutions, LocalStateMachines, type ProgressListener } from './step-functions';
 import type { AccountResult, ReconciliationReport } from '../shared/reconciliation/report';
@@ -59,7 +58,7 @@ export const SANDBOX_SHOWN_UP_TO = 200;
  */
 export async function reconcileLocally(options: LocalReconcileOptions = {}): Promise<LocalReconcileSummary> {
   const sandbox = options.sandbox ?? new AwsSandbox({ managementAccountId: '111122223333' });
-  const names = localNames({}, sandbox);
+  const names = sandboxNames(sandbox);
   const startMs = sandbox.clock.now();
   const usage = meterRun(sandbox, true);
   const deployment = await deployLocally({ ...options, sandbox, names });

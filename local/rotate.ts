@@ -7,8 +7,7 @@ import { ROTATION_STEPS } from '../shared/onboarding/step-inputs';
 import { accessKeySecretName } from '../shared/onboarding/access-key-secret';
 import { RotationNotApplicableError } from '../shared/errors';
 import type { DatadogSite } from '../shared/datadog-sites';
-import { deployLocally } from './deployment';
-import { localNames } from './run';
+import { deployLocally, sandboxNames } from './deployment';
 import type { AwsSandbox } from './sandbox';
 import type { DatadogAccountRecord } from './datadog/server';
 
@@ -51,7 +50,7 @@ export async function rotateLocally(options: {
   }
   const deployment = await deployLocally({
     sandbox: options.sandbox,
-    names: localNames({}, options.sandbox),
+    names: sandboxNames(options.sandbox),
     datadogAccounts: options.datadogAccounts,
     datadogSite: options.datadogSite,
   });

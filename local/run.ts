@@ -6,8 +6,10 @@
 import type { DatadogAccountRecord } from './datadog/server';
 import {
   deployLocally,
+  LOCAL_STACK_NAME,
   meterRun,
   runStateMachines,
+  sandboxNames,
   stackParameters,
   type LocalDeployment,
   type LocalDeploymentOptions,
@@ -20,7 +22,6 @@ import type { LocalExecution, ProgressEvent, ProgressListener } from './step-fun
 import { eventTarget, loadTemplate, type Template } from './template';
 import { decideLifecycleEvent } from '../shared/events/lifecycle-event';
 import { executionInputSchema, type ExecutionInput } from '../shared/onboarding/execution-input';
-import { iamRegion } from '../shared/aws/regions';
 import { partitionOfRegion, type Partition } from '../shared/partitions';
 import { describeFirstIssue } from '../shared/validation';
 
@@ -116,7 +117,6 @@ const ONBOARDING_FIELDS = [
   'reason',
 ] as const;
 
-const STACK_NAME = 'datadog-onboarding-local';
 const DEFAULT_MANAGEMENT_ACCOUNT = '111122223333';
 
 function isEventBridgeEvent(input: unknown): input is { region?: unknown; account?: unknown } {
@@ -138,13 +138,10 @@ function eventOrigin(input: unknown): { region?: string; accountId?: string } {
  */
 export function localNames(input: unknown, sandbox?: AwsSandbox): LocalNames {
   const origin = eventOrigin(input);
-  if (sandbox) {
-    const region =
-      origin.region !== undefined && partitionOfRegion(origin.region) === sandbox.partition ? origin.region : iamRegion(sandbox.partition);
-    return { partition: sandbox.partition, region, accountId: sandbox.managementAccountId, stackName: STACK_NAME };
-  }
   const region = origin.region ?? 'us-east-1';
-  return { partition: partitionOfRegion(region), region, accountId: origin.accountId ?? DEFAULT_MANAGEMENT_ACCOUNT, stackName: STACK_NAME };
+  if (sandbox) return sandboxNames(sandbox, partitionOfRegion(region) === sandbox.partition ? origin.region : undefined);
+  const accountId = origin.accountId ?? DEFAULT_MANAGEMENT_ACCOUNT;
+  return { partition: partitionOfRegion(region), region, accountId, stackName: LOCAL_STACK_NAME };
 }
 
 /**
