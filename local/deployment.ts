@@ -4,17 +4,37 @@
  * local Datadog, the execution roles with the template's policies, and the functions with the environment the
  * template gives each.
  */
-import { randomBytes } from 'node:crypto';
-import { createLocalAccountsTable, tableItems } from './dynamodb';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { createLocalAccountsTable, dynamoDbCallsSoFar, tableItems } from './dynamodb';
 import { startLocalDatadog, type DatadogAccountRecord, type LocalDatadogServer, type RateLimit } from './datadog/server';
+import type { DatadogEventRecord } from './datadog/types';
+import type { EmittedMetric } from './emf-capture';
 import type { FaultPlan } from './faults';
 import { LocalFunctions, localFunctionArn, localRoleArn, type LocalNames } from './functions';
-import type { AwsSandbox } from './sandbox';
-import { loadTemplate, templateFunctions, type LocalResolution, type Template, type TemplateFunction } from './template';
+import type { AwsSandbox, ServiceName } from './sandbox';
+import {
+  LocalExecutions,
+  runExecution,
+  type ExecutionOptions,
+  type LocalExecution,
+  type ProgressListener,
+  type TaskInvoker,
+} from './step-functions';
+import { loadDefinition, loadTemplate, templateFunctions, type LocalResolution, type Template, type TemplateFunction } from './template';
 import { loadExecutionRolePolicies } from './template-policies';
+import { iamRegion } from '../shared/aws/regions';
 import type { DatadogSite } from '../shared/datadog-sites';
-import { ROTATION_STEPS } from '../shared/onboarding/rotate-access-key';
+// From step-inputs: rotate-access-key loads the functions' logger, which must first load inside a function's environment.
+import { ROTATION_STEPS } from '../shared/onboarding/step-inputs';
 import type { SettingsDocument } from '../shared/settings/schema';
+
+/** The stack name of every local deployment. */
+export const LOCAL_STACK_NAME = 'datadog-onboarding-local';
+
+/** Names of the local stack in the sandbox's management account, in `region` (default its partition's IAM region). */
+export function sandboxNames(sandbox: AwsSandbox, region = iamRegion(sandbox.partition)): LocalNames {
+  return { partition: sandbox.partition, region, accountId: sandbox.managementAccountId, stackName: LOCAL_STACK_NAME };
+}
 
 /** Name of the Datadog keys secret in the sandbox (the `DatadogKeysSecretArn` parameter points at it). */
 export const LOCAL_KEYS_SECRET_NAME = 'datadog-onboarding/datadog-keys';
@@ -190,6 +210,7 @@ export interface LocalDeploymentOptions {
 export interface LocalDeployment {
   template: Template;
   names: LocalNames;
+  sandbox: AwsSandbox;
   resolution: LocalResolution;
   functions: LocalFunctions;
   /** The embedded Datadog (absent with `datadogUrl`). */
@@ -209,7 +230,20 @@ export interface LocalDeployment {
    * @throws whatever the step throws (the rotation stops there, as Secrets Manager's would).
    */
   rotationStep(event: { SecretId: string; ClientRequestToken: string; Step: (typeof ROTATION_STEPS)[number] }): Promise<void>;
+  /**
+   * Rotates a key secret as Secrets Manager does: each of {@link ROTATION_STEPS} in order through `rotationStep`, with
+   * one new token, stopping at the first step that throws.
+   *
+   * @param around - runs each step (`run`), e.g. to observe it; default: just runs it.
+   * @returns the steps that completed, and the error that stopped the rotation if one did (never thrown).
+   */
+  rotate(
+    secretId: string,
+    around?: (step: (typeof ROTATION_STEPS)[number], run: () => Promise<void>) => Promise<void>,
+  ): Promise<{ steps: (typeof ROTATION_STEPS)[number][]; error?: Error }>;
   close(): Promise<void>;
+  /** Injected faults (`--fault`), hooked into the sandbox by {@link runStateMachines}. */
+  faults?: FaultPlan;
 }
 
 /**
@@ -291,9 +325,19 @@ export async function deployLocally(options: LocalDeploymentOptions): Promise<Lo
     () => options.faults?.takeCrash(),
     options.environmentOf && ownTable(options.environmentOf, accountsTableName),
   );
+  const rotationStep: LocalDeployment['rotationStep'] = (event) =>
+    functions.within(ROTATION_FUNCTION, async () => {
+      // Loaded inside the function's environment, like a Lambda cold start (its logger reads the log level then).
+      const { rotateAccessKeyStep } = await import('../functions/rotate-access-key/index');
+      await rotateAccessKeyStep(event, (seconds) => {
+        sandbox.clock.advance(seconds);
+        return Promise.resolve();
+      });
+    });
   return {
     template,
     names,
+    sandbox,
     resolution,
     functions,
     datadog,
@@ -301,15 +345,145 @@ export async function deployLocally(options: LocalDeploymentOptions): Promise<Lo
     datadogAccounts: () => (datadog ? datadog.accounts() : (options.datadogAccounts ?? [])),
     accountsTableName,
     accountRecords: () => tableItems(accountsTableName),
-    rotationStep: (event) =>
-      functions.within(ROTATION_FUNCTION, async () => {
-        // Loaded inside the function's environment, like a Lambda cold start (its logger reads the log level then).
-        const { rotateAccessKeyStep } = await import('../functions/rotate-access-key/index');
-        await rotateAccessKeyStep(event, (seconds) => {
-          sandbox.clock.advance(seconds);
-          return Promise.resolve();
-        });
-      }),
+    rotationStep,
+    async rotate(secretId, around = (_step, run) => run()) {
+      const event = { SecretId: secretId, ClientRequestToken: randomUUID() };
+      const steps: (typeof ROTATION_STEPS)[number][] = [];
+      for (const Step of ROTATION_STEPS) {
+        try {
+          await around(Step, () => rotationStep({ ...event, Step }));
+        } catch (error) {
+          return { steps, error: error as Error };
+        }
+        steps.push(Step);
+      }
+      return { steps };
+    },
     close: async () => datadog?.close(),
+    faults: options.faults,
+  };
+}
+
+/** What {@link runStateMachines} gives its body: the deployment's state machines on the local engine. */
+export interface StateMachineRun {
+  /** The onboarding state machine's executions: its StartExecution is answered by them while the run lasts. */
+  onboarding: LocalExecutions;
+  /** A state machine of the template (default the onboarding one), resolved for this deployment. */
+  definition(logicalId?: string): Record<string, unknown>;
+  /**
+   * Runs an execution to its end on the sandbox's clock (see `runExecution`), by default of the onboarding state
+   * machine with the deployment's functions.
+   */
+  execute(
+    execution: LocalExecution,
+    options?: ExecutionOptions & { definition?: Record<string, unknown>; executions?: LocalExecutions; invoke?: TaskInvoker },
+  ): Promise<LocalExecution>;
+}
+
+/**
+ * Runs `body` with the sandbox answering the SDK (with the deployment's injected faults) and the onboarding state
+ * machine's executions (`options.onboarding`, default new ones) answering StartExecution; afterwards restores both and
+ * closes the deployment.
+ *
+ * @throws whatever `body` throws, once everything is restored.
+ * @example
+ * ```ts
+ * const deployment = await deployLocally({ sandbox, names: sandboxNames(sandbox) });
+ * const done = await runStateMachines(deployment, (run) => run.execute(run.onboarding.start('replay-1', { accountId })));
+ * done.status; // 'SUCCEEDED'
+ * ```
+ */
+export async function runStateMachines<T>(
+  deployment: LocalDeployment,
+  body: (run: StateMachineRun) => Promise<T>,
+  options: { onProgress?: ProgressListener; onboarding?: LocalExecutions } = {},
+): Promise<T> {
+  const { sandbox, functions, template, resolution } = deployment;
+  const onboarding = options.onboarding ?? new LocalExecutions(String(resolution.resources.OnboardingStateMachine));
+  const definitions = new Map<string, Record<string, unknown>>();
+  const definition = (logicalId = 'OnboardingStateMachine') => {
+    if (!definitions.has(logicalId)) definitions.set(logicalId, loadDefinition(template, resolution, logicalId));
+    return definitions.get(logicalId) as Record<string, unknown>;
+  };
+  // Hooks a caller set (a benchmark counting calls) stay unless faults are injected.
+  const faults = deployment.faults;
+  if (faults) sandbox.setCallHooks(faults.sandboxHooks());
+  sandbox.install();
+  onboarding.install();
+  try {
+    return await body({
+      onboarding,
+      definition,
+      execute: (execution, executionOptions = {}) =>
+        runExecution(
+          executionOptions.definition ?? definition(),
+          execution,
+          executionOptions.invoke ?? ((arn, input) => functions.invoke(arn, input)),
+          sandbox.clock,
+          options.onProgress ?? (() => undefined),
+          executionOptions.executions ?? onboarding,
+          executionOptions,
+        ),
+    });
+  } finally {
+    onboarding.restore();
+    sandbox.restore();
+    if (faults) sandbox.setCallHooks(undefined);
+    await deployment.close();
+  }
+}
+
+/** What a run did, from {@link meterRun}: the counters of `npm start`'s and `npm start -- reconcile`'s summaries. */
+export interface RunUsage {
+  /** Mutating calls (not Get/List/Describe) per service, attempts included; Datadog's are its non-GET requests. */
+  mutating: Record<ServiceName | 'datadog' | 'dynamodb', number>;
+  /** Reads of the accounts table (GetItem, Scan… by `X-Amz-Target`) and Datadog's GET requests. */
+  reads: { dynamodb: number; datadog: number };
+  /** Requests the embedded Datadog answered, how many with 429, and both per OpenAPI operation (0 with `datadogUrl`). */
+  datadogRequests: { total: number; throttled: number; byOperation: Record<string, { total: number; throttled: number }> };
+  /** The CloudWatch metrics the functions emitted (EMF, parsed), in the order emitted. */
+  metrics: EmittedMetric[];
+  /** The events the embedded Datadog received (`POST /api/v1/events`). */
+  datadogEvents: DatadogEventRecord[];
+}
+
+/**
+ * Starts counting what happens in a sandbox and the process's local DynamoDB; the function returned tells what
+ * happened since, with the deployment's Datadog (none when the run ended before deploying).
+ *
+ * @param countEvents - whether Datadog's `CreateEvent` requests count among its requests and calls.
+ */
+export function meterRun(sandbox: AwsSandbox, countEvents: boolean): (deployment: LocalDeployment | undefined) => RunUsage {
+  const before = sandbox.mutatingCalls();
+  const dynamoDbBefore = dynamoDbCallsSoFar();
+  return (deployment) => {
+    const after = sandbox.mutatingCalls();
+    const dynamoDbAfter = dynamoDbCallsSoFar();
+    const requests = (deployment?.datadog?.requests() ?? []).filter((request) => countEvents || request.operation !== 'CreateEvent');
+    const byOperation: RunUsage['datadogRequests']['byOperation'] = {};
+    for (const request of requests) {
+      const count = (byOperation[request.operation] ??= { total: 0, throttled: 0 });
+      count.total += 1;
+      if (request.status === 429) count.throttled += 1;
+    }
+    const services = Object.keys(after) as ServiceName[];
+    return {
+      mutating: {
+        ...(Object.fromEntries(services.map((service) => [service, after[service] - before[service]])) as Record<ServiceName, number>),
+        datadog: requests.filter((request) => request.method !== 'GET').length,
+        dynamodb: dynamoDbAfter.mutating - dynamoDbBefore.mutating,
+      },
+      reads: {
+        dynamodb: dynamoDbAfter.reads - dynamoDbBefore.reads,
+        datadog: requests.filter((request) => request.method === 'GET').length,
+      },
+      datadogRequests: {
+        total: requests.length,
+        throttled: requests.filter((request) => request.status === 429).length,
+        byOperation,
+      },
+      metrics: deployment?.functions.metrics() ?? [],
+      datadogEvents: deployment?.datadog?.events() ?? [],
+    };
   };
 }

@@ -93,17 +93,6 @@ async function start(): Promise<Running> {
   return { endpoint, client, documents: DynamoDBDocumentClient.from(client) };
 }
 
-/**
- * The process's DynamoDB server, started on first call (then `AWS_ENDPOINT_URL_DYNAMODB` points the SDK at it).
- *
- * @returns its endpoint URL.
- */
-export async function localDynamoDb(): Promise<{ endpoint: string }> {
-  running ??= start();
-  const { endpoint } = await running;
-  return { endpoint };
-}
-
 /** A copy of the product's call counts so far (zero before the server starts); take two and subtract for a run's. */
 export function dynamoDbCallsSoFar(): DynamoDbCalls {
   return { ...calls, byOperation: { ...calls.byOperation } };

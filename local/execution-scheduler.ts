@@ -34,11 +34,6 @@ export class ExecutionScheduler {
 
   constructor(readonly clock: VirtualClock) {}
 
-  /** How many executions (or other units of work started with {@link run}) are running now, not parked. */
-  get runningCount(): number {
-    return this.running;
-  }
-
   /**
    * Runs `work` as one more running unit (an execution) until it settles.
    *

@@ -3,13 +3,11 @@
  * way Secrets Manager runs the rotation function (createSecret, setSecret, testSecret, finishSecret), against the
  * sandbox and the embedded Datadog of a saved state.
  */
-import { randomUUID } from 'node:crypto';
 import { ROTATION_STEPS } from '../shared/onboarding/step-inputs';
 import { accessKeySecretName } from '../shared/onboarding/access-key-secret';
 import { RotationNotApplicableError } from '../shared/errors';
 import type { DatadogSite } from '../shared/datadog-sites';
-import { deployLocally } from './deployment';
-import { localNames } from './run';
+import { deployLocally, sandboxNames } from './deployment';
 import type { AwsSandbox } from './sandbox';
 import type { DatadogAccountRecord } from './datadog/server';
 
@@ -52,42 +50,27 @@ export async function rotateLocally(options: {
   }
   const deployment = await deployLocally({
     sandbox: options.sandbox,
-    names: localNames({}, options.sandbox),
+    names: sandboxNames(options.sandbox),
     datadogAccounts: options.datadogAccounts,
     datadogSite: options.datadogSite,
   });
   const previousAccessKeyId = keyIdOf(options.datadogAccounts, options.accountId);
-  const event = { SecretId: accessKeySecretName(options.accountId), ClientRequestToken: randomUUID() };
   options.sandbox.install();
   try {
-    for (const Step of ROTATION_STEPS) {
-      await deployment.rotationStep({ ...event, Step });
-      options.afterStep?.(Step, keyIdOf(deployment.datadogAccounts(), options.accountId));
-    }
+    const { error } = await deployment.rotate(accessKeySecretName(options.accountId), async (step, run) => {
+      await run();
+      options.afterStep?.(step, keyIdOf(deployment.datadogAccounts(), options.accountId));
+    });
     const datadogAccounts = deployment.datadogAccounts();
-    return {
-      outcome: 'rotated',
-      accountId: options.accountId,
-      previousAccessKeyId,
-      accessKeyId: keyIdOf(datadogAccounts, options.accountId),
-      datadogAccounts,
-    };
-  } catch (error) {
-    if (error instanceof RotationNotApplicableError) {
-      return {
-        outcome: 'not-applicable',
-        accountId: options.accountId,
-        reason: error.message,
-        datadogAccounts: deployment.datadogAccounts(),
-      };
+    if (!error) {
+      const accessKeyId = keyIdOf(datadogAccounts, options.accountId);
+      return { outcome: 'rotated', accountId: options.accountId, previousAccessKeyId, accessKeyId, datadogAccounts };
     }
-    return {
-      outcome: 'failed',
-      accountId: options.accountId,
-      previousAccessKeyId,
-      reason: `${(error as Error).name}: ${(error as Error).message}`,
-      datadogAccounts: deployment.datadogAccounts(),
-    };
+    if (error instanceof RotationNotApplicableError) {
+      return { outcome: 'not-applicable', accountId: options.accountId, reason: error.message, datadogAccounts };
+    }
+    const reason = `${error.name}: ${error.message}`;
+    return { outcome: 'failed', accountId: options.accountId, previousAccessKeyId, reason, datadogAccounts };
   } finally {
     options.sandbox.restore();
     await deployment.close();

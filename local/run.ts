@@ -3,48 +3,51 @@
  * an event fires; the starter runs; the template's state machine runs on `aws-local-stepfunctions` with the real
  * handlers, against the AWS sandbox and a Datadog API server on 127.0.0.1.
  */
-import type { DatadogAccountRecord, DatadogEventRecord, LocalDatadogServer, RateLimit } from './datadog/server';
-import type { EmittedMetric } from './emf-capture';
-import { deployLocally, stackParameters } from './deployment';
-import { dynamoDbCallsSoFar } from './dynamodb';
-import type { FaultPlan } from './faults';
+import type { DatadogAccountRecord } from './datadog/server';
+import {
+  deployLocally,
+  LOCAL_STACK_NAME,
+  meterRun,
+  runStateMachines,
+  sandboxNames,
+  stackParameters,
+  type LocalDeployment,
+  type LocalDeploymentOptions,
+  type RunUsage,
+} from './deployment';
 import type { LocalNames } from './functions';
 import { accessRolesOf, originOf, seedMemberAccount, type MemberOrigin, type StackContext } from './organization';
 import { AwsSandbox, VirtualClock, type SandboxDump } from './sandbox';
-import { runExecution, LocalExecutions, type LocalExecution, type ProgressEvent, type ProgressListener } from './step-functions';
-import { eventTarget, loadDefinition, loadTemplate, type Template } from './template';
-import type { DatadogSite } from '../shared/datadog-sites';
+import type { LocalExecution, ProgressEvent, ProgressListener } from './step-functions';
+import { eventTarget, loadTemplate, type Template } from './template';
 import { decideLifecycleEvent } from '../shared/events/lifecycle-event';
 import { executionInputSchema, type ExecutionInput } from '../shared/onboarding/execution-input';
-import { iamRegion } from '../shared/aws/regions';
 import { partitionOfRegion, type Partition } from '../shared/partitions';
-import type { SettingsDocument } from '../shared/settings/schema';
 import { describeFirstIssue } from '../shared/validation';
 
-/** Options of a local run. */
-export interface LocalRunOptions {
+/** Options of a local run; those it shares with the deployment are documented there. */
+export interface LocalRunOptions extends Pick<
+  LocalDeploymentOptions,
+  | 'datadogSite'
+  | 'datadogUrl'
+  | 'datadogKeys'
+  | 'datadogAccounts'
+  | 'parameters'
+  | 'accountRecords'
+  | 'faults'
+  | 'logLevel'
+  | 'datadogTimeoutSeconds'
+  | 'datadogRateLimit'
+  | 'settingsDocument'
+> {
   /** An EventBridge event, or a console replay input `{"accountId": "…", …}`. */
   input: unknown;
-  /** Datadog site (the template's `DatadogSite`); default the template's default. */
-  datadogSite?: DatadogSite;
-  /** Send Datadog calls to this server instead of the embedded one. */
-  datadogUrl?: string;
-  /** Keys for that server (stored in the sandbox's keys secret); default random keys the embedded server accepts. */
-  datadogKeys?: { apiKey: string; appKey: string };
-  /** Registrations the embedded Datadog holds before the run (API field names). */
-  datadogAccounts?: DatadogAccountRecord[];
   /** Seconds IAM changes take to propagate in a new sandbox; default 10. */
   propagationSeconds?: number;
   /** A sandbox to run in (tests seed partial states, `--state` loads one); default: a new one. */
   sandbox?: AwsSandbox;
   /** Called for each step-level event of the execution. */
   onProgress?: ProgressListener;
-  /** Template parameter values overriding the defaults, e.g. `{ MaxValidationSeconds: '60' }`. */
-  parameters?: Record<string, string>;
-  /** Items the accounts table holds before the run (a state file's). */
-  accountRecords?: Record<string, unknown>[];
-  /** Injected faults (`--fault`); default none. */
-  faults?: FaultPlan;
   /**
    * A second lifecycle event (or console replay input) delivered while the first execution is running, once it has
    * passed ResolveTarget; an execution it starts runs at that point, to its end, as Step Functions would run it
@@ -52,17 +55,7 @@ export interface LocalRunOptions {
    * UpdateManagedAccount for an OU move) end in one onboarding.
    */
   concurrentInput?: unknown;
-  /** Level of the functions' own logs; default `SILENT` (the summary tells what happened). */
-  logLevel?: 'SILENT' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
-  /** Bound on each Datadog request, seconds; default the functions' own (10 s). */
-  datadogTimeoutSeconds?: number;
-  /** Rate limit of every endpoint group of the embedded Datadog (`--datadog-rate-limit`); default 60 per 10 s. */
-  datadogRateLimit?: RateLimit;
-  /** The Datadog settings document (`--settings`, already checked); default the shipped settings/datadog-settings.json. */
-  settingsDocument?: SettingsDocument;
 }
-
-type CountedService = 'iam' | 'sts' | 'organizations' | 'secretsmanager' | 's3' | 'datadog' | 'dynamodb';
 
 /** The result of a local run: the `--json` document of `npm start`. */
 export interface LocalRunSummary {
@@ -93,36 +86,37 @@ export interface LocalRunSummary {
    * Calls this run made: mutating ones (not Get/List/Describe) per service, attempts included; reads of DynamoDB
    * (the accounts table: GetItem, Scan… by `X-Amz-Target`).
    */
-  calls: { mutating: Record<CountedService, number>; reads: { dynamodb: number } };
+  calls: { mutating: RunUsage['mutating']; reads: Pick<RunUsage['reads'], 'dynamodb'> };
   /**
    * Requests of the AWS integration API the embedded Datadog answered (0 with `datadogUrl`), and how many of them it
    * answered 429 (rate limited). Events are not counted here (nor in `calls.mutating.datadog`): see `datadogEvents`.
    */
-  datadogRequests: { total: number; throttled: number };
+  datadogRequests: Pick<RunUsage['datadogRequests'], 'total' | 'throttled'>;
   /** The CloudWatch metrics the functions emitted (EMF, parsed), in the order emitted. */
-  metrics: EmittedMetric[];
+  metrics: RunUsage['metrics'];
   /** The events the embedded Datadog received (`POST /api/v1/events`; empty with `datadogUrl`: that server has them). */
-  datadogEvents: DatadogEventRecord[];
+  datadogEvents: RunUsage['datadogEvents'];
   /** The deployment's accounts table at the end: this application's record of each account (absent when nothing was deployed). */
   accountRecords?: Record<string, unknown>[];
   /** What became of `concurrentInput`: the starter's outcome (`already-running`…), or `started` for a replay input. */
   concurrentDelivery?: { outcome: string; reason?: string; executionArn?: string };
   /** For an event that onboards several accounts (a GovCloud request), or a concurrent delivery that started one: each execution. */
-  onboardings?: Pick<
-    LocalRunSummary,
-    | 'accountId'
-    | 'partition'
-    | 'outcome'
-    | 'authType'
-    | 'memberAccessRoleName'
-    | 'validationAttempts'
-    | 'validatedAfterSeconds'
-    | 'datadog'
-    | 'reason'
-  >[];
+  onboardings?: Pick<LocalRunSummary, (typeof ONBOARDING_FIELDS)[number]>[];
 }
 
-const STACK_NAME = 'datadog-onboarding-local';
+/** What `onboardings` shows of each execution, in this order. */
+const ONBOARDING_FIELDS = [
+  'accountId',
+  'partition',
+  'outcome',
+  'authType',
+  'memberAccessRoleName',
+  'validationAttempts',
+  'validatedAfterSeconds',
+  'datadog',
+  'reason',
+] as const;
+
 const DEFAULT_MANAGEMENT_ACCOUNT = '111122223333';
 
 function isEventBridgeEvent(input: unknown): input is { region?: unknown; account?: unknown } {
@@ -144,13 +138,10 @@ function eventOrigin(input: unknown): { region?: string; accountId?: string } {
  */
 export function localNames(input: unknown, sandbox?: AwsSandbox): LocalNames {
   const origin = eventOrigin(input);
-  if (sandbox) {
-    const region =
-      origin.region !== undefined && partitionOfRegion(origin.region) === sandbox.partition ? origin.region : iamRegion(sandbox.partition);
-    return { partition: sandbox.partition, region, accountId: sandbox.managementAccountId, stackName: STACK_NAME };
-  }
   const region = origin.region ?? 'us-east-1';
-  return { partition: partitionOfRegion(region), region, accountId: origin.accountId ?? DEFAULT_MANAGEMENT_ACCOUNT, stackName: STACK_NAME };
+  if (sandbox) return sandboxNames(sandbox, partitionOfRegion(region) === sandbox.partition ? origin.region : undefined);
+  const accountId = origin.accountId ?? DEFAULT_MANAGEMENT_ACCOUNT;
+  return { partition: partitionOfRegion(region), region, accountId, stackName: LOCAL_STACK_NAME };
 }
 
 /**
@@ -174,29 +165,20 @@ export const LOCAL_REQUESTED_ACCOUNTS = { commercial: '333344445555', govCloud: 
 /** A member account an input implies, and who created it. */
 type Member = { accountId: string; partition: Partition; accountName?: string; origin: MemberOrigin };
 
-function impliedMembers(
-  decision: ReturnType<typeof decideLifecycleEvent> | undefined,
-  replayInput: ExecutionInput | undefined,
-  names: LocalNames,
-): Member[] {
-  if (replayInput)
-    return [
-      { accountId: replayInput.accountId, partition: replayInput.partition ?? (names.partition as Partition), origin: 'organizations' },
-    ];
+/** The member accounts a delivery implies (none for input that does not fire). */
+function membersOf(delivery: Delivery | { outcome: string }, names: LocalNames): Member[] {
+  if ('replay' in delivery) {
+    const { accountId, partition = names.partition as Partition } = delivery.replay;
+    return [{ accountId, partition, origin: 'organizations' }];
+  }
+  const decision = 'decision' in delivery ? delivery.decision : undefined;
   if (decision?.action === 'offboard') {
     return [{ accountId: decision.accountId, partition: decision.partition, origin: originOf(decision.trigger) }];
   }
   if (decision?.action !== 'onboard') return [];
-  const members: Member[] = [
-    {
-      accountId: decision.accountId,
-      partition: decision.partition,
-      accountName: decision.context.accountName,
-      origin: originOf(decision.trigger),
-    },
-  ];
-  if (decision.govCloudAccountId) members.push({ accountId: decision.govCloudAccountId, partition: 'aws-us-gov', origin: 'organizations' });
-  return members;
+  const { accountId, partition, context, trigger, govCloudAccountId } = decision;
+  const member: Member = { accountId, partition, accountName: context.accountName, origin: originOf(trigger) };
+  return govCloudAccountId ? [member, { accountId: govCloudAccountId, partition: 'aws-us-gov', origin: 'organizations' }] : [member];
 }
 
 function requestedMembers(names: LocalNames): Member[] {
@@ -206,20 +188,9 @@ function requestedMembers(names: LocalNames): Member[] {
   ];
 }
 
-type ExecutionOutput = {
-  outcome?: string;
-  registration?: unknown;
-  keySecret?: unknown;
-  memberResources?: unknown;
-  reason?: string;
-  runningExecutionArn?: string;
-  accountId?: string;
-  partition?: Partition;
-  authType?: 'role' | 'access_keys';
-  memberAccessRoleName?: string;
-  validationAttempts?: number;
-  datadog?: LocalRunSummary['datadog'];
-};
+type ExecutionOutput = Partial<
+  Pick<LocalRunSummary, 'reason' | 'accountId' | 'partition' | 'authType' | 'memberAccessRoleName' | 'validationAttempts' | 'datadog'>
+> & { outcome?: string; registration?: unknown; keySecret?: unknown; memberResources?: unknown; runningExecutionArn?: string };
 type ExecutionResult = Omit<
   LocalRunSummary,
   'sandbox' | 'datadogAccounts' | 'calls' | 'datadogRequests' | 'validationAttempts' | 'metrics' | 'datadogEvents'
@@ -345,6 +316,11 @@ export function lifecycleEventTime(input: unknown, nowMs: number = Date.now()): 
   return Number.isFinite(ms) && ms <= nowMs ? ms : undefined;
 }
 
+type Onboarding = NonNullable<LocalRunSummary['onboardings']>[number];
+
+/** What the starter answered a delivery, or `started` for a replay input. */
+type Started = NonNullable<LocalRunSummary['concurrentDelivery']>;
+
 /** An input as the local run takes it: a lifecycle event some rule of the template delivers to a function, or a console replay input. */
 type Delivery = { event: unknown; target: string; decision: ReturnType<typeof decideLifecycleEvent> } | { replay: ExecutionInput };
 
@@ -360,12 +336,6 @@ function deliveryOf(template: Template, input: unknown): Delivery | { outcome: '
   const parsed = executionInputSchema.safeParse(input);
   if (!parsed.success) return { outcome: 'rejected', reason: `execution input ${describeFirstIssue(parsed.error, '(top level)')}` };
   return { replay: parsed.data };
-}
-
-/** The member accounts a delivery implies (none for input that does not fire). */
-function membersOf(delivery: ReturnType<typeof deliveryOf>, names: LocalNames): Member[] {
-  if ('replay' in delivery) return impliedMembers(undefined, delivery.replay, names);
-  return 'decision' in delivery ? impliedMembers(delivery.decision, undefined, names) : [];
 }
 
 /**
@@ -384,40 +354,20 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunSumm
   const sandbox = options.sandbox ?? newSandboxFor(options.input, options.propagationSeconds);
   // The stack is deployed in the sandbox's organization (a saved one may be another's than the sample events').
   const names = localNames(options.input, sandbox);
-  const before = sandbox.mutatingCalls();
-  const dynamoDbBefore = dynamoDbCallsSoFar();
-  // Started below, once the input is known to fire; the summary reads them whenever it is built.
-  const live: {
-    datadog?: LocalDatadogServer;
-    accountRecords?: () => Promise<Record<string, unknown>[]>;
-    metrics?: () => EmittedMetric[];
-  } = {};
-  const summary = async (result: ExecutionResult): Promise<LocalRunSummary> => {
-    const after = sandbox.mutatingCalls();
-    const dynamoDbAfter = dynamoDbCallsSoFar();
-    const datadogRequests = (live.datadog?.requests() ?? []).filter((request) => request.operation !== 'CreateEvent');
-    const datadogWrites = datadogRequests.filter((request) => request.method !== 'GET').length;
+  const usage = meterRun(sandbox, false);
+  // The deployment is made once the input is known to fire.
+  const summary = async (result: ExecutionResult, deployment?: LocalDeployment): Promise<LocalRunSummary> => {
+    const { mutating, reads, datadogRequests, metrics, datadogEvents } = usage(deployment);
     return {
       ...result,
       validationAttempts: result.validationAttempts ?? 0,
       sandbox: sandbox.dump(),
-      datadogAccounts: live.datadog ? live.datadog.accounts() : (options.datadogAccounts ?? []),
-      calls: {
-        mutating: {
-          iam: after.iam - before.iam,
-          sts: after.sts - before.sts,
-          organizations: after.organizations - before.organizations,
-          secretsmanager: after.secretsmanager - before.secretsmanager,
-          s3: after.s3 - before.s3,
-          datadog: datadogWrites,
-          dynamodb: dynamoDbAfter.mutating - dynamoDbBefore.mutating,
-        },
-        reads: { dynamodb: dynamoDbAfter.reads - dynamoDbBefore.reads },
-      },
-      datadogRequests: { total: datadogRequests.length, throttled: datadogRequests.filter((request) => request.status === 429).length },
-      metrics: live.metrics?.() ?? [],
-      datadogEvents: live.datadog?.events() ?? [],
-      ...(live.accountRecords ? { accountRecords: await live.accountRecords() } : {}),
+      datadogAccounts: deployment?.datadogAccounts() ?? options.datadogAccounts ?? [],
+      calls: { mutating, reads: { dynamodb: reads.dynamodb } },
+      datadogRequests: { total: datadogRequests.total, throttled: datadogRequests.throttled },
+      metrics,
+      datadogEvents,
+      ...(deployment ? { accountRecords: await deployment.accountRecords() } : {}),
     };
   };
 
@@ -458,111 +408,83 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunSumm
     requestedMembers(names).forEach(seed);
   }
   const deployment = await deployLocally({ ...options, sandbox, template, names });
-  live.datadog = deployment.datadog;
-  live.accountRecords = () => deployment.accountRecords();
-  live.metrics = () => deployment.functions.metrics();
-  const { functions, resolution } = deployment;
-
-  const executions = new LocalExecutions(String(resolution.resources.OnboardingStateMachine));
-  sandbox.setCallHooks(options.faults?.sandboxHooks());
-  sandbox.install();
-  executions.install();
-  // 3. Start: the starter for events, the console for replay inputs.
-  const start = async (what: Delivery): Promise<{ outcome: string; reason?: string; executionArn?: string }> => {
-    if ('event' in what)
-      return (await functions.invoke(functions.arnOf(what.target), what.event)) as {
-        outcome: string;
-        reason?: string;
-        executionArn?: string;
+  const { functions } = deployment;
+  return runStateMachines(
+    deployment,
+    async (run) => {
+      const executions = run.onboarding;
+      // 3. Start: the starter for events, the console for replay inputs.
+      const start = async (what: Delivery): Promise<Started> => {
+        if ('event' in what) return (await functions.invoke(functions.arnOf(what.target), what.event)) as Started;
+        const name = `replay-${what.replay.accountId}-${Date.now()}`;
+        return {
+          outcome: 'started',
+          executionArn: executions.start(
+            executions.pending().some((execution) => execution.name === name) ? `${name}-2` : name,
+            what.replay,
+          ).executionArn,
+        };
       };
-    const name = `replay-${what.replay.accountId}-${Date.now()}`;
-    return {
-      outcome: 'started',
-      executionArn: executions.start(executions.pending().some((execution) => execution.name === name) ? `${name}-2` : name, what.replay)
-        .executionArn,
-    };
-  };
-  try {
-    const started = await start(delivery);
-    if (started.outcome === 'ignored' || started.outcome === 'rejected') {
-      return await summary({ outcome: started.outcome, reason: started.reason });
-    }
-
-    // 4. Run what was started, and what that started (a request's onboardings), to the end; a concurrent delivery
-    // arrives once the first execution passed ResolveTarget, and what it starts runs then, alongside.
-    const definition = loadDefinition(template, resolution);
-    const resolveTargetArn = functions.arnOf('ResolveTargetFunction');
-    const progress = options.onProgress ?? (() => undefined);
-    const results: ExecutionResult[] = [];
-    let concurrentDelivery: LocalRunSummary['concurrentDelivery'];
-    let awaiting = concurrent;
-    const alongside: ExecutionResult[] = [];
-    const invoke = async (arn: string, input: unknown): Promise<unknown> => {
-      if (awaiting !== undefined && arn !== resolveTargetArn) {
-        const arriving = awaiting;
-        awaiting = undefined;
-        concurrentDelivery = 'outcome' in arriving ? arriving : await start(arriving);
-        for (const execution of executions.pending()) {
-          const done = await runExecution(definition, execution, (a, i) => functions.invoke(a, i), sandbox.clock, progress, executions);
-          const result = executionSummary(done, names);
-          if (result) alongside.push(result);
-        }
+      const started = await start(delivery);
+      if (started.outcome === 'ignored' || started.outcome === 'rejected') {
+        return await summary({ outcome: started.outcome, reason: started.reason }, deployment);
       }
-      return functions.invoke(arn, input);
-    };
-    for (let execution = executions.pending()[0]; execution !== undefined; execution = executions.pending()[0]) {
-      const done = await runExecution(definition, execution, invoke, sandbox.clock, progress, executions);
-      const result = executionSummary(done, names);
-      if (result) results.push(result);
-      results.push(...alongside.splice(0));
-    }
-    const withConcurrent = async (pending: Promise<LocalRunSummary>): Promise<LocalRunSummary> => {
-      const result = await pending;
-      return concurrentDelivery ? { ...result, concurrentDelivery } : result;
-    };
-    const memberAccountId = decision?.action === 'onboard' || decision?.action === 'offboard' ? decision.accountId : replayInput?.accountId;
-    if (results.length === 0) {
-      return await withConcurrent(
-        summary({
-          outcome: 'ignored',
-          reason: 'an onboarding of this account is already running, or this event was handled before',
-          accountId: memberAccountId,
+
+      // 4. Run what was started, and what that started (a request's onboardings), to the end; a concurrent delivery
+      // arrives once the first execution passed ResolveTarget, and what it starts runs then, alongside.
+      const resolveTargetArn = functions.arnOf('ResolveTargetFunction');
+      const results: ExecutionResult[] = [];
+      let concurrentDelivery: LocalRunSummary['concurrentDelivery'];
+      let awaiting = concurrent;
+      const alongside: ExecutionResult[] = [];
+      const invoke = async (arn: string, input: unknown): Promise<unknown> => {
+        if (awaiting !== undefined && arn !== resolveTargetArn) {
+          const arriving = awaiting;
+          awaiting = undefined;
+          concurrentDelivery = 'outcome' in arriving ? arriving : await start(arriving);
+          for (const execution of executions.pending()) {
+            const result = executionSummary(await run.execute(execution), names);
+            if (result) alongside.push(result);
+          }
+        }
+        return functions.invoke(arn, input);
+      };
+      for (let execution = executions.pending()[0]; execution !== undefined; execution = executions.pending()[0]) {
+        const result = executionSummary(await run.execute(execution, { invoke }), names);
+        if (result) results.push(result);
+        results.push(...alongside.splice(0));
+      }
+      const withConcurrent = async (pending: Promise<LocalRunSummary>): Promise<LocalRunSummary> => {
+        const result = await pending;
+        return concurrentDelivery ? { ...result, concurrentDelivery } : result;
+      };
+      const memberAccountId =
+        decision?.action === 'onboard' || decision?.action === 'offboard' ? decision.accountId : replayInput?.accountId;
+      if (results.length === 0) {
+        return await withConcurrent(
+          summary(
+            {
+              outcome: 'ignored',
+              reason: 'an onboarding of this account is already running, or this event was handled before',
+              accountId: memberAccountId,
+            },
+            deployment,
+          ),
+        );
+      }
+      if (results.length === 1) return await withConcurrent(summary(results[0], deployment));
+      // Several executions (a GovCloud request's accounts, a concurrent delivery's): the run fails if any failed.
+      const failed = results.find((result) => result.outcome === 'failed');
+      return {
+        ...(await withConcurrent(summary(failed ?? results[0], deployment))),
+        onboardings: results.map((result) => {
+          const onboarding = { ...result, validationAttempts: result.validationAttempts ?? 0 };
+          return Object.fromEntries(
+            ONBOARDING_FIELDS.flatMap((field) => (onboarding[field] === undefined ? [] : [[field, onboarding[field]]])),
+          ) as Onboarding;
         }),
-      );
-    }
-    if (results.length === 1) return await withConcurrent(summary(results[0]));
-    // Several executions (a GovCloud request's accounts, a concurrent delivery's): the run fails if any failed.
-    const failed = results.find((result) => result.outcome === 'failed');
-    return {
-      ...(await withConcurrent(summary(failed ?? results[0]))),
-      onboardings: results.map(
-        ({
-          accountId,
-          partition,
-          outcome,
-          authType,
-          memberAccessRoleName,
-          validationAttempts,
-          validatedAfterSeconds,
-          datadog,
-          reason,
-        }) => ({
-          accountId,
-          partition,
-          outcome,
-          authType,
-          memberAccessRoleName,
-          validationAttempts: validationAttempts ?? 0,
-          ...(validatedAfterSeconds === undefined ? {} : { validatedAfterSeconds }),
-          datadog,
-          ...(reason ? { reason } : {}),
-        }),
-      ),
-    };
-  } finally {
-    executions.restore();
-    sandbox.restore();
-    sandbox.setCallHooks(undefined);
-    await live.datadog?.close();
-  }
+      };
+    },
+    { onProgress: options.onProgress },
+  );
 }

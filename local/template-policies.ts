@@ -322,13 +322,3 @@ export function loadExecutionRolePolicies(template: Template, local: LocalResolu
   }
   return roles;
 }
-
-/** Every action of a statement, as a list. */
-export function statementActions(statement: { Action?: unknown }): string[] {
-  return statement.Action === undefined ? [] : [statement.Action].flat().map(String);
-}
-
-/** Every resource of a statement, as a list (intrinsics kept as they are). */
-export function statementResources(statement: { Resource?: unknown }): unknown[] {
-  return statement.Resource === undefined ? [] : [statement.Resource].flat();
-}

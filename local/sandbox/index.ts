@@ -200,9 +200,8 @@ export class AwsSandbox {
     options: { name?: string; partition?: Partition; accessRoleNames?: string[]; trustedAccountId?: string } = {},
   ): void {
     this.addAccount(accountId, { name: options.name, partition: options.partition });
-    const trusted = options.trustedAccountId ?? this.state.managementAccountId;
     for (const roleName of options.accessRoleNames ?? ['OrganizationAccountAccessRole'])
-      this.createAccessRole(accountId, roleName, trusted);
+      this.createAccessRole(accountId, roleName, options.trustedAccountId ?? this.state.managementAccountId);
   }
 
   /**

@@ -237,12 +237,8 @@ const stateSchema = z.object({
 export type RoleState = z.infer<typeof roleSchema>;
 /** A customer managed policy. */
 export type ManagedPolicyState = z.infer<typeof managedPolicySchema>;
-/** One version of a managed policy. */
-export type PolicyVersionState = z.infer<typeof policyVersionSchema>;
 /** An IAM user. */
 export type UserState = z.infer<typeof userSchema>;
-/** An IAM user's access key (holds the secret access key: never shown by `dump()`). */
-export type AccessKeyState = z.infer<typeof accessKeySchema>;
 /** A managed policy attachment. */
 export type AttachmentState = z.infer<typeof attachmentSchema>;
 /** A Secrets Manager secret (holds secret values: never shown by `dump()`). */
@@ -253,12 +249,6 @@ export type SecretVersionState = z.infer<typeof secretVersionSchema>;
 export type AccountState = z.infer<typeof accountSchema>;
 /** An STS session issued by AssumeRole. */
 export type SessionState = z.infer<typeof sessionSchema>;
-/** An organizational unit. */
-export type OrganizationalUnitState = z.infer<typeof organizationalUnitSchema>;
-/** A CreateAccount / CreateGovCloudAccount request, as DescribeCreateAccountStatus reports it. */
-export type CreateAccountStatusState = z.infer<typeof createAccountStatusSchema>;
-/** An S3 object. */
-export type ObjectState = z.infer<typeof objectSchema>;
 /** An S3 bucket. */
 export type BucketState = z.infer<typeof bucketSchema>;
 /** The whole sandbox. */

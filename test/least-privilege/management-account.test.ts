@@ -4,7 +4,8 @@
  * account, and only when the parameter is true.
  */
 import { stackResolution } from '../../local/deployment';
-import { loadExecutionRolePolicies, statementActions, statementResources } from '../../local/template-policies';
+import { loadExecutionRolePolicies } from '../../local/template-policies';
+import { statementActions, statementResources } from '../support/simulate';
 import { loadTemplate } from '../../local/template';
 
 const template = loadTemplate();

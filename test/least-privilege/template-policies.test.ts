@@ -6,13 +6,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { SIMULATED_PARTITIONS, simulatedDeployment } from '../support/simulated-deployment';
-import {
-  expandSamPolicyTemplate,
-  loadExecutionRolePolicies,
-  statementActions,
-  statementResources,
-  type ExecutionRolePolicies,
-} from '../../local/template-policies';
+import { expandSamPolicyTemplate, loadExecutionRolePolicies, type ExecutionRolePolicies } from '../../local/template-policies';
+import { statementActions, statementResources } from '../support/simulate';
 import { REPO_ROOT, loadTemplate, type Template } from '../../local/template';
 import { expectedCalls } from './handler-calls';
 

@@ -13,7 +13,7 @@
  * reconcile` names it (`datadog-onboarding-local`), and calls are checked against the run's own deployment's table.
  */
 import { DetachRolePolicyCommand, IAMClient, ListAttachedRolePoliciesCommand, UpdateAssumeRolePolicyCommand } from '@aws-sdk/client-iam';
-import { LOCAL_KEYS_SECRET_NAME } from '../../local/deployment';
+import { LOCAL_KEYS_SECRET_NAME, LOCAL_STACK_NAME } from '../../local/deployment';
 import { LocalFunctions } from '../../local/functions';
 import { applyOrgFile, datadogAccountsOf, parseOrgFile, type OrgFile } from '../../local/org-file';
 import { reconcileLocally, type LocalReconcileSummary } from '../../local/reconcile';
@@ -114,7 +114,7 @@ export async function recordReconciliation(options: {
   let datadogAccounts = datadogAccountsOf(org);
   let accountRecords: Record<string, unknown>[] | undefined;
 
-  const stackName = 'datadog-onboarding-local';
+  const stackName = LOCAL_STACK_NAME;
   let deployment = simulatedDeployment(template, options.partition, { stackName, parameters });
   const onboardingArn = deployment.stateMachineArn;
   const logicalIdOfArn = new Map(templateFunctions(template).map((fn) => [deployment.functionArn(fn.logicalId), fn.logicalId]));

@@ -5,19 +5,17 @@
  * action and resource it needs. Unlike `npm start`, every execution role carries the policies `template.yaml` gives
  * it (`enforceFunctionPolicies`), so the sandbox refuses a call the template does not allow.
  */
-import { randomUUID } from 'node:crypto';
 import { DeleteAccessKeyCommand, IAMClient, ListAccessKeysCommand } from '@aws-sdk/client-iam';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { deployLocally, type LocalDeployment } from '../../local/deployment';
+import { deployLocally, runStateMachines, type LocalDeployment } from '../../local/deployment';
 import { accessRolesOf, originOf, seedMemberAccount, seedPartitionCredentials, type MemberAccount } from '../../local/organization';
 import type { OrganizationTree } from '../../local/sandbox';
-import { LocalExecutions, runExecution, type LocalExecution } from '../../local/step-functions';
-import { eventTarget, loadDefinition, loadTemplate, templateFunctions } from '../../local/template';
+import { LocalExecutions, type LocalExecution, type TaskInvoker } from '../../local/step-functions';
+import { eventTarget, loadTemplate, templateFunctions } from '../../local/template';
 import { iamRegion } from '../../shared/aws/regions';
 import { decideLifecycleEvent } from '../../shared/events/lifecycle-event';
 import { accessKeySecretName } from '../../shared/onboarding/access-key-secret';
-import { ROTATION_STEPS } from '../../shared/onboarding/rotate-access-key';
 import type { Partition } from '../../shared/partitions';
 import type { SettingsDocument } from '../../shared/settings/schema';
 import { RecordingSandbox, type RecordedCall } from './call-recorder';
@@ -313,7 +311,6 @@ export async function recordOnboarding(options: {
   };
 
   const executions = new RecordingExecutions(deployment.stateMachineArn, sandbox);
-  const definition = loadDefinition(template, local.resolution);
   const finished: LocalExecution[] = [];
   const starterResults: unknown[] = [];
   const taskResults: RecordedOnboarding['taskResults'] = [];
@@ -329,69 +326,48 @@ export async function recordOnboarding(options: {
       .toJSON()
       .state.accounts[names.accountId]?.secrets.find((candidate) => candidate.name === name && candidate.region === names.region);
     if (!secret) throw new Error(`recordOnboarding: no key secret ${name} to rotate: onboard ${accountId} with an access key first`);
-    // Secrets Manager invokes the function with the secret's ARN and a new version id as the token.
-    const event = { SecretId: secret.arn, ClientRequestToken: randomUUID() };
-    const outcome: RecordedOnboarding['rotationResults'][number] = { accountId, secretArn: secret.arn, steps: [] };
-    rotationResults.push(outcome);
-    for (const Step of ROTATION_STEPS) {
-      try {
-        await serially(rotation, () => local.rotationStep({ ...event, Step }));
-        outcome.steps.push(Step);
-      } catch (error) {
-        outcome.error = (error as Error).name;
-        return;
-      }
-    }
+    // Secrets Manager invokes the function with the secret's ARN.
+    const { steps, error } = await local.rotate(secret.arn, (_step, run) => serially(rotation, run));
+    rotationResults.push({ accountId, secretArn: secret.arn, steps, ...(error ? { error: error.name } : {}) });
   };
-  try {
-    sandbox.install();
-    executions.install();
-    for (const batch of options.deliveries) {
-      for (const delivery of batch) {
-        if ('change' in delivery) {
-          await delivery.apply(sandbox, deployment, local);
-          continue;
+  await runStateMachines(
+    local,
+    async (run) => {
+      for (const batch of options.deliveries) {
+        for (const delivery of batch) {
+          if ('change' in delivery) {
+            await delivery.apply(sandbox, deployment, local);
+            continue;
+          }
+          if ('rotation' in delivery) {
+            await rotate(delivery.rotation.accountId);
+            continue;
+          }
+          if ('console' in delivery) {
+            executions.startFromConsole(delivery.name, delivery.console);
+            continue;
+          }
+          if ('task' in delivery) {
+            taskResults.push(
+              await invoke(deployment.functionArn(delivery.task), delivery.input, 'state-machine').then(
+                (output) => ({ task: delivery.task, output }),
+                (error: Error) => ({ task: delivery.task, error: error.name }),
+              ),
+            );
+            continue;
+          }
+          const target = eventTarget(template, delivery.event);
+          if (target) starterResults.push(await invoke(deployment.functionArn(target.logicalId), delivery.event, 'eventbridge'));
         }
-        if ('rotation' in delivery) {
-          await rotate(delivery.rotation.accountId);
-          continue;
+        // What the batch started, then what those executions started, to the end.
+        for (let pending = executions.pending(); pending.length > 0; pending = executions.pending()) {
+          const invokeTask: TaskInvoker = (arn, input) => invoke(arn, input, 'state-machine');
+          finished.push(...(await Promise.all(pending.map((execution) => run.execute(execution, { invoke: invokeTask })))));
         }
-        if ('console' in delivery) {
-          executions.startFromConsole(delivery.name, delivery.console);
-          continue;
-        }
-        if ('task' in delivery) {
-          taskResults.push(
-            await invoke(deployment.functionArn(delivery.task), delivery.input, 'state-machine').then(
-              (output) => ({ task: delivery.task, output }),
-              (error: Error) => ({ task: delivery.task, error: error.name }),
-            ),
-          );
-          continue;
-        }
-        const target = eventTarget(template, delivery.event);
-        if (target) starterResults.push(await invoke(deployment.functionArn(target.logicalId), delivery.event, 'eventbridge'));
       }
-      // What the batch started, then what those executions started, to the end.
-      for (let pending = executions.pending(); pending.length > 0; pending = executions.pending()) {
-        const run = pending.map((execution) =>
-          runExecution(
-            definition,
-            execution,
-            (arn, input) => invoke(arn, input, 'state-machine'),
-            sandbox.clock,
-            () => undefined,
-            executions,
-          ),
-        );
-        finished.push(...(await Promise.all(run)));
-      }
-    }
-  } finally {
-    executions.restore();
-    sandbox.restore();
-    await local.close();
-  }
+    },
+    { onboarding: executions },
+  );
 
   // Each invocation ran as its function's role, whose session name is the function's name.
   const logicalIdOfSession = new Map(templateFunctions(template).map((fn) => [`${names.stackName}-${fn.logicalId}`, fn.logicalId]));

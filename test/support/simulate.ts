@@ -80,3 +80,13 @@ export async function simulateRequest(request: SimulatedRequest): Promise<Simula
   }
   return result.overallResult;
 }
+
+/** Every action of a statement, as a list. */
+export function statementActions(statement: { Action?: unknown }): string[] {
+  return statement.Action === undefined ? [] : [statement.Action].flat().map(String);
+}
+
+/** Every resource of a statement, as a list (intrinsics kept as they are). */
+export function statementResources(statement: { Resource?: unknown }): unknown[] {
+  return statement.Resource === undefined ? [] : [statement.Resource].flat();
+}
