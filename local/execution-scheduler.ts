@@ -86,7 +86,6 @@ export class ExecutionScheduler {
 
   private release(): void {
     this.running -= 1;
-    if (process.env.SCHED_DEBUG) process.stderr.write(`release running=${this.running} sleepers=${this.sleepers.length}\n`);
     if (this.running === 0 && !this.tickQueued) {
       this.tickQueued = true;
       // Deferred past the microtasks of this turn: a unit resuming from awaitOthers counts as running again first.
@@ -99,7 +98,6 @@ export class ExecutionScheduler {
 
   /** Nothing runs: move the clock to the earliest wake-up and wake everyone due then. */
   private tick(): void {
-    if (process.env.SCHED_DEBUG) process.stderr.write(`tick running=${this.running} sleepers=${this.sleepers.length}\n`);
     if (this.running > 0 || this.sleepers.length === 0) return;
     this.sleepers.sort((a, b) => a.wakeMs - b.wakeMs || a.order - b.order);
     const next = this.sleepers[0].wakeMs;
