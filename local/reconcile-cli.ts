@@ -136,7 +136,7 @@ async function readSettings(file: string): Promise<SettingsDocument> {
 export function describeReconciliation(summary: LocalReconcileSummary): string {
   const { counts } = summary;
   const lines = [
-    `outcome: ${summary.outcome}${summary.dryRun ? ' (dry run: the plan only, nothing changed)' : ''}${summary.reason ? ` — ${summary.reason}` : ''}`,
+    `outcome: ${summary.outcome}${summary.dryRun ? ' (dry run: nothing changed in the accounts, Datadog or the records; s3 holds its plan and report)' : ''}${summary.reason ? ` — ${summary.reason}` : ''}`,
     `accounts: onboard ${counts.onboard}, repair ${counts.repair}, offboard ${counts.offboard}, none ${counts.none}, skip ${counts.skip}, failed ${counts.failed}`,
   ];
   for (const account of summary.accounts.filter((candidate) => candidate.action !== 'none')) {

@@ -61,6 +61,19 @@ describe('Command: npm start -- reconcile --parameter, --settings', () => {
     expect(summary.accounts.filter((account) => account.reason.includes('adopted')).map((account) => account.accountId)).toEqual([
       '210987654323',
     ]);
+    expect(summary.calls.mutating).toMatchObject({ iam: 0, sts: 0, organizations: 0, secretsmanager: 0, datadog: 0, dynamodb: 0 });
+  }, 120_000);
+
+  it('says what a dry run left alone and what it wrote in the human summary', async () => {
+    // Act
+    const { code, stdout } = await reconcile(['--org', 'events/organization.json', '--dry-run'], path.join(__dirname, '../..'));
+
+    // Assess
+    expect(code).toBe(0);
+    expect(stdout).toContain(
+      'outcome: reconciled (dry run: nothing changed in the accounts, Datadog or the records; s3 holds its plan and report)',
+    );
+    expect(stdout).toMatch(/^mutating calls: s3 \d+$/m);
   }, 120_000);
 
   it('counts converged accounts in the human summary without listing them', async () => {
