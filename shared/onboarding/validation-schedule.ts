@@ -245,7 +245,7 @@ export function notYetRetriers(errorPrefix: string, phases: readonly SchedulePha
  * @param subject - what was tried, e.g. the role ARN, for the messages.
  * @throws NotYetUsableError named `<errorPrefix>.<phase>`, e.g. `RoleNotYetAssumable.Early`, while the bound allows
  *   another attempt.
- * @throws RoleValidationTimeoutError when the next attempt would start past `settings.maxTotalSeconds`.
+ * @throws RoleValidationTimeoutError when the schedule's next attempt falls past `settings.maxTotalSeconds`.
  * @example
  * ```ts
  * refuseNotYet(NOT_YET.role, 9.8, 'sts:AssumeRole AccessDenied', roleArn, { maxTotalSeconds: 900 }, context);
@@ -265,7 +265,9 @@ export function refuseNotYet(
   const attempt = attemptNumberAt(elapsed, phases);
   const phase = placed(phases).find((candidate) => candidate.untilSeconds === undefined || elapsed < candidate.untilSeconds) as PlacedPhase;
   const seconds = Math.round(elapsed);
-  if (elapsed + phase.everySeconds > settings.maxTotalSeconds) {
+  // The bound is on the schedule's next attempt, not on now + interval: on AWS each attempt's own duration makes
+  // the later ones run a little late, which would otherwise lose the last scheduled attempt (900 s at 900).
+  if (nextAttemptSeconds(elapsed, phases) > settings.maxTotalSeconds) {
     throw new RoleValidationTimeoutError(
       `${subject} was still ${kind.atTheBound} after ${attempt} attempts over ${seconds} s since provisioning (last error: ${refusal})`,
       context,

@@ -108,17 +108,17 @@ describe('Function: validateRoleStep', () => {
   });
 
   it('stops when the next attempt would start past the bound, with the account, the step and what to check', async () => {
-    // Prepare: 749 s in, the next attempt (every 152 s) would start at 901 s.
+    // Prepare: 901 s in (the attempt due at 900 s, a second late), the next scheduled attempt (1,052 s) is past the bound.
     sts.on(AssumeRoleCommand).rejects(accessDenied());
 
     // Act
-    const result = validateRoleStep(event(749));
+    const result = validateRoleStep(event(901));
 
     // Assess
     await expect(result).rejects.toMatchObject({
       name: 'RoleValidationTimeoutError',
       message: expect.stringMatching(
-        /^account 444455556666, step ValidateRole: .* was still not assumable after 19 attempts over 749 s since provisioning \(last error: sts:AssumeRole AccessDenied\)\. Check the role trust policy/,
+        /^account 444455556666, step ValidateRole: .* was still not assumable after 20 attempts over 901 s since provisioning \(last error: sts:AssumeRole AccessDenied\)\. Check the role trust policy/,
       ),
     });
   });

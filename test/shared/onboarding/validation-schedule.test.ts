@@ -108,6 +108,18 @@ function attemptTimes(maxTotalSeconds: number, attemptSeconds = 0): { at: number
 }
 
 describe('Schedule: VALIDATION_SCHEDULE', () => {
+  it('keeps the last scheduled attempt when earlier attempts ran late (AWS latency), and gives up after it', () => {
+    // Prepare
+    const context = { accountId: '444455556666', step: 'ValidateRole' };
+    const refuse = (elapsed: number) => () =>
+      refuseNotYet(NOT_YET.role, elapsed, 'sts:AssumeRole AccessDenied', 'role', { maxTotalSeconds: 900 }, context);
+
+    // Act / Assess: the attempt scheduled at 748 s ran 6 s late; the one at 900 s is still due.
+    expect(refuse(754)).toThrow(expect.objectContaining({ name: 'RoleNotYetAssumable.Late' }));
+    expect(refuse(754)).toThrow('attempt 19');
+    expect(refuse(906)).toThrow(expect.objectContaining({ name: 'RoleValidationTimeoutError' }));
+  });
+
   it('attempts at 0, every 4 s to 32 s, every 18 s to 140 s, then every 152 s, the last at the bound', () => {
     // Act
     const { at } = attemptTimes(900);
@@ -215,9 +227,10 @@ describe('Function: refuseNotYet', () => {
   it('gives up with the terminal error when the next attempt would start past the bound', () => {
     // Assess
     expect(refuse(748)).toThrow(NotYetUsableError);
-    expect(refuse(748.5)).toThrow(RoleValidationTimeoutError);
-    expect(refuse(748.5)).toThrow(
-      'arn:aws:iam::444455556666:role/R was still not assumable after 19 attempts over 749 s since provisioning (last error: sts:AssumeRole AccessDenied)',
+    expect(refuse(748.5)).toThrow(NotYetUsableError);
+    expect(refuse(900.5)).toThrow(RoleValidationTimeoutError);
+    expect(refuse(900.5)).toThrow(
+      'arn:aws:iam::444455556666:role/R was still not assumable after 20 attempts over 901 s since provisioning (last error: sts:AssumeRole AccessDenied)',
     );
     expect(refuse(57, 60)).toThrow(RoleValidationTimeoutError);
     expect(isNotYetErrorName('RoleValidationTimeoutError')).toBe(false);
