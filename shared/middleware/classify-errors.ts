@@ -2,7 +2,9 @@
  * middy middleware: every error leaving a function gets a name the state machine can act on, and is logged once.
  *
  * - This project's errors ({@link OnboardingError}) pass unchanged. A "not yet" of validation
- *   ({@link NotYetUsableError}, retried on schedule by the state machine) is logged at info level: not a failure.
+ *   ({@link NotYetUsableError}, retried on schedule by the state machine) is logged at info level: not a failed
+ *   onboarding. It still leaves the function as an error (that is how a Task's Retry sees it), so Lambda's own
+ *   `Errors` metric of ValidateRole and ValidateAccessKey counts it: no alarm watches those.
  * - An input Powertools Parser refused ({@link ParseError}) becomes {@link InvalidInputError} naming the first wrong
  *   field, never its value.
  * - Transient AWS failures (throttling, 5xx, time-outs) become {@link TransientError}, which the state machine retries.
