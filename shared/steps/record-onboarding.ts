@@ -80,6 +80,10 @@ export async function recordOnboarding(input: RecordOnboardingInput, now = new D
       partition: target.partition,
       organizationalUnitId: where?.organizationalUnitId,
       organizationalUnitName: where?.organizationalUnitName,
+      // What drifted, in the plan's words (e.g. "the policy differs from the permissions Datadog publishes").
+      ...(repaired && input.executionInput?.reconciliation?.reason
+        ? { detail: `drift: ${input.executionInput.reconciliation.reason}` }
+        : {}),
     },
     target.datadogSite,
   );

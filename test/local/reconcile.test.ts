@@ -103,9 +103,13 @@ describe('Function: reconcileLocally', () => {
     expect(repair.datadogEvents).toEqual([
       expect.objectContaining({
         title: 'AWS account integration repaired: 210987654321',
+        text: expect.stringMatching(/ repaired: drift: .+/),
         tags: expect.arrayContaining(['aws_account:210987654321', 'outcome:repaired']),
       }),
     ]);
+    // The event says what drifted, in the plan's words.
+    const reason = repair.accounts.find((account) => account.accountId === '210987654321')?.reason ?? '(none)';
+    expect(repair.datadogEvents[0].text).toContain(reason.slice(0, 60));
     expect(named(repair, METRIC_NAMES.repaired).map((metric) => metric.value)).toEqual([1]);
     expect(named(repair, METRIC_NAMES.onboarded)).toEqual([]);
     expect(named(repair, METRIC_NAMES.timeToOnboard)).toEqual([]);
