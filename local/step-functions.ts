@@ -296,6 +296,12 @@ export interface ExecutionOptions {
   stateMachineArn?: string;
   /** Runs the engine's own AWS calls (a Distributed Map's S3 reads and writes) as the state machine's execution role. */
   asStateMachineRole?: <T>(call: () => Promise<T>) => Promise<T>;
+  /**
+   * Whether the execution keeps its progress events (`LocalExecution.events`); default true. Nested executions and
+   * map children do not: each event holds a state's input and output, which at 10,000 accounts outgrew the heap, and
+   * only the top-level execution's are read.
+   */
+  keepEvents?: boolean;
 }
 
 /** A Task state's error, named as Step Functions names it (States.TaskFailed, StepFunctions.*Exception…). */
@@ -385,6 +391,7 @@ async function startExecutionSync(
     runExecution(target.definition, started, runner.invoke, runner.clock, runner.onProgress, target.executions, {
       ...runner.options,
       stateMachineArn: undefined,
+      keepEvents: false,
     }),
   );
   const described = {
@@ -473,7 +480,7 @@ async function executeOnce(
               clock,
               onProgress,
               undefined,
-              { ...options, stateMachineArn: child.stateMachineArn },
+              { ...options, stateMachineArn: child.stateMachineArn, keepEvents: false },
             );
             return {
               status: done.status === 'SUCCEEDED' ? 'SUCCEEDED' : 'FAILED',
@@ -518,9 +525,10 @@ async function executeOnce(
     );
 
   const events: ProgressEvent[] = [];
-  execution.events = events;
+  const keepEvents = options.keepEvents !== false;
+  if (keepEvents) execution.events = events;
   const report = (event: ProgressEvent) => {
-    events.push(event);
+    if (keepEvents) events.push(event);
     onProgress(event);
   };
   const run = machine.run(execution.input as never, {
