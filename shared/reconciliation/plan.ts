@@ -13,10 +13,16 @@
  * not create or adopt is never offboarded, and an out-of-scope account's registration is never touched.
  */
 import type { Partition } from '../partitions';
-import { settingsDrift } from '../settings/drift';
+import { describeSettingsDrift } from '../settings/drift';
 import type { AccountSettings } from '../settings/schema';
 
 /** What reconciliation does with one account. */
+
+/** `text`, cut to `max` characters with an ellipsis. */
+function cut(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
 export type ReconcileAction = 'onboard' | 'repair' | 'offboard' | 'none' | 'skip';
 
 /** The actions that start an execution of the onboarding state machine (the others change nothing). */
@@ -137,8 +143,9 @@ function registrationDrift(
   } else if (registration.roleName !== undefined) {
     return 'the registration uses role delegation, the record access keys';
   }
-  const drift = settingsDrift(registration.settings, desired.settingsFor(account));
-  if (drift.length > 0) return `the registration's settings differ from the settings document (${drift.join(', ')})`;
+  const drift = describeSettingsDrift(registration.settings, desired.settingsFor(account));
+  // A reason travels in the child execution's input, whose schema takes up to 1,024 characters.
+  if (drift.length > 0) return `the registration's settings differ from the settings document (${cut(drift, 900)})`;
   return undefined;
 }
 

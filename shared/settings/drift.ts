@@ -82,3 +82,33 @@ export function settingsPatch(registration: Record<string, unknown>, desired: Ac
   }
   return patch;
 }
+
+/** Longest value shown in a drift description, in characters. */
+const SHOWN_VALUE_CHARACTERS = 80;
+
+function valueAt(settings: Record<string, unknown>, path: string): unknown {
+  return path.split('.').reduce<unknown>((at, key) => (isObject(at) ? at[key] : undefined), settings);
+}
+
+function shown(value: unknown): string {
+  const text = value === undefined ? '(not set)' : JSON.stringify(value);
+  return text.length > SHOWN_VALUE_CHARACTERS ? `${text.slice(0, SHOWN_VALUE_CHARACTERS - 1)}…` : text;
+}
+
+/**
+ * What drifted, for a person reading a reconciliation's plan: each drifted path with what Datadog holds and what the
+ * document wants, values as JSON cut to 80 characters (account tags and settings are no secrets).
+ *
+ * @returns e.g. `account_tags: ["team:a"] → ["team:a","ou:Prod"]; metrics_config.enabled: false → true`; empty
+ *   when nothing drifted.
+ * @example
+ * ```ts
+ * describeSettingsDrift({ metrics_config: { enabled: false } }, { metrics_config: { enabled: true } });
+ * // 'metrics_config.enabled: false → true'
+ * ```
+ */
+export function describeSettingsDrift(registration: Record<string, unknown>, desired: AccountSettings): string {
+  return settingsDrift(registration, desired)
+    .map((path) => `${path}: ${shown(valueAt(registration, path))} → ${shown(valueAt(desired as Record<string, unknown>, path))}`)
+    .join('; ');
+}

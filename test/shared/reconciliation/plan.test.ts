@@ -117,7 +117,7 @@ describe('planReconciliation', () => {
       'the tags differ',
       {},
       { settings: { account_tags: ['team:platform'], metrics_config: { enabled: true }, resources_config: { extended_collection: true } } },
-      "the registration's settings differ from the settings document (account_tags)",
+      'the registration\'s settings differ from the settings document (account_tags: ["team:platform"] → ["team:platform","account:111111111111"])',
     ],
     [
       'metric collection is off',
@@ -129,7 +129,7 @@ describe('planReconciliation', () => {
           resources_config: { extended_collection: true },
         },
       },
-      "the registration's settings differ from the settings document (metrics_config.enabled)",
+      "the registration's settings differ from the settings document (metrics_config.enabled: false → true)",
     ],
     [
       'another registration replaced ours',

@@ -11,7 +11,7 @@ import {
   toClientAttributes,
 } from '../../../shared/settings/datadog-model';
 import { parseSettingsDocument } from '../../../shared/settings/document';
-import { settingsDrift, settingsPatch } from '../../../shared/settings/drift';
+import { describeSettingsDrift, settingsDrift, settingsPatch } from '../../../shared/settings/drift';
 import { settingsJsonSchema } from '../../../shared/settings/json-schema';
 import { collectsResources, desiredSettingsFor, type SettingsAccount } from '../../../shared/settings/merge';
 import type { SettingsDocument } from '../../../shared/settings/schema';
@@ -224,6 +224,27 @@ describe("Settings: the Datadog client's models", () => {
 });
 
 describe('Settings: drift', () => {
+  it('describes drift for a person: each path, what Datadog holds and what the document wants, long values cut', () => {
+    // Prepare
+    const held = { account_tags: ['team:a'], metrics_config: { enabled: false } };
+    const desired = {
+      account_tags: ['team:a', `note:${'x'.repeat(100)}`],
+      metrics_config: { enabled: true },
+      traces_config: { xray_services: { include_all: true } },
+    };
+
+    // Act
+    const described = describeSettingsDrift(held, desired);
+
+    // Assess
+    expect(described.split('; ')).toEqual([
+      `account_tags: ["team:a"] → ["team:a","note:${'x'.repeat(63)}…`,
+      'metrics_config.enabled: false → true',
+      'traces_config.xray_services: (not set) → {"include_all":true}',
+    ]);
+    expect(describeSettingsDrift(held, { account_tags: ['team:a'] })).toBe('');
+  });
+
   const held = {
     account_tags: ['b:2', 'a:1'],
     aws_regions: { include_all: true },
