@@ -23,7 +23,7 @@ import { validateRole } from '../../shared/steps/validate-role';
  * ```ts
  * const validation = await validateRoleStep({ target, roleArn: role.roleArn, externalId, provisionedAt: role.provisionedAt });
  * // assumable: { assumable: true, attempts: 4, waitedSeconds: 12.3, waitSeconds: 0, startedAt: '…' }
- * // not yet:   throws RoleNotYetAssumable.Early "… arn:aws:iam::…:role/DatadogIntegrationRole not assumable yet (attempt 1, 0 s after provisioning, sts:AssumeRole AccessDenied); next attempt in 4 s"
+ * // not yet:   throws RoleNotYetAssumable.Early "… arn:<partition>:iam::…:role/DatadogIntegrationRole not assumable yet (attempt 1, 0 s after provisioning, sts:AssumeRole AccessDenied); next attempt in 4 s"
  * ```
  */
 export async function validateRoleStep(input: ValidateRoleInput): Promise<ValidationResult> {

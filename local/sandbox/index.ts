@@ -8,7 +8,7 @@
  * sandbox.putRole('222222222222', 'OrganizationAccountAccessRole', { trustPolicy, attachedPolicyArns: [admin] });
  * sandbox.install();
  * try {
- *   await sandbox.asPrincipal('arn:aws:sts::111111111111:assumed-role/OnboardingFunctionRole/onboard', () => handler(event));
+ *   await sandbox.asPrincipal(`arn:${partition}:sts::111111111111:assumed-role/OnboardingFunctionRole/onboard`, () => handler(event));
  *   sandbox.clock.advance(10); // let IAM changes propagate
  * } finally {
  *   sandbox.restore();

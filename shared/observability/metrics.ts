@@ -107,17 +107,3 @@ export function emitReconciliation(counts: Readonly<Record<string, number>>): vo
   if (bad) throw new RangeError(`reconciliation count of ${bad[0]} must be a whole number, got ${bad[1]}`);
   for (const [action, count] of entries) emitWithDimension(METRIC_NAMES.reconciliationActions, METRIC_DIMENSIONS.action, action, count);
 }
-
-/**
- * Seconds from a lifecycle event's time to `now`, or `undefined` when the time is absent or not a date. A time
- * slightly after `now` (clock skew between EventBridge and Lambda) counts as 0.
- *
- * @param eventTime - the event's `time` (ISO 8601, set by EventBridge; the execution input's `trigger.time`).
- * @param now - the registration's time.
- */
-export function secondsSince(eventTime: string | undefined, now: Date): number | undefined {
-  if (eventTime === undefined) return undefined;
-  const start = Date.parse(eventTime);
-  if (!Number.isFinite(start)) return undefined;
-  return Math.max(0, (now.getTime() - start) / 1000);
-}

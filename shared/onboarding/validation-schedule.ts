@@ -1,5 +1,6 @@
 import { MAX_VALIDATION_SECONDS_BOUND } from '../config';
 import { NotYetUsableError, RoleValidationTimeoutError, type ErrorContext } from '../errors';
+import { secondsSince } from '../time';
 
 /**
  * When to try assuming the role (or using the key) again: at fixed times after the first attempt, dense while IAM
@@ -315,7 +316,9 @@ export function attemptNumberAt(elapsedSeconds: number, phases: readonly Schedul
   }, 1);
 }
 
-/** Seconds from `provisionedAt` (ISO 8601) to `now`, never negative (clocks of two functions may disagree a little). */
-export function secondsSince(provisionedAt: string, now: Date = new Date()): number {
-  return Math.max(0, (now.getTime() - Date.parse(provisionedAt)) / 1000);
+/**
+ * Seconds from `provisionedAt` (ISO 8601, checked by the step's input schema) to `now`, never negative.
+ */
+export function secondsSinceProvisioning(provisionedAt: string, now: Date = new Date()): number {
+  return secondsSince(provisionedAt, now) ?? 0;
 }

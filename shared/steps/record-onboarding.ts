@@ -7,7 +7,8 @@
  */
 import { policyHashOf } from '../reconciliation/policy-hash';
 import { getAccountRecord, updateAccountRecord, type AccountRecord } from '../aws/account-records';
-import { emitOnboarded, emitRepaired, secondsSince } from '../observability/metrics';
+import { emitOnboarded, emitRepaired } from '../observability/metrics';
+import { secondsSince } from '../time';
 import { sendLifecycleEvent } from '../observability/datadog-events';
 import type { RecordOnboardingInput } from '../onboarding/step-inputs';
 

@@ -9,7 +9,7 @@ import { tryAccessKey } from '../onboarding/try-access-key';
 import {
   NOT_YET,
   refuseNotYet,
-  secondsSince,
+  secondsSinceProvisioning,
   usableAfter,
   type ScheduleSettings,
   type ValidationResult,
@@ -44,7 +44,7 @@ export async function validateAccessKey(
     });
   }
   const outcome = await tryAccessKey(target, stored.key, STEP);
-  const elapsed = secondsSince(provisionedAt, now());
+  const elapsed = secondsSinceProvisioning(provisionedAt, now());
   if (outcome === 'usable') return usableAfter(provisionedAt, elapsed, settings);
   return refuseNotYet(NOT_YET.accessKey, elapsed, outcome, 'the stored access key', settings, {
     accountId: target.accountId,

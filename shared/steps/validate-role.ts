@@ -17,7 +17,7 @@ import type { OnboardingTarget } from '../onboarding/target';
 import {
   NOT_YET,
   refuseNotYet,
-  secondsSince,
+  secondsSinceProvisioning,
   usableAfter,
   type ScheduleSettings,
   type ValidationResult,
@@ -50,7 +50,7 @@ export async function validateRole(
   now: () => Date = () => new Date(),
 ): Promise<ValidationResult> {
   const outcome = await tryAssume(target, roleArn, externalId);
-  const elapsed = secondsSince(provisionedAt, now());
+  const elapsed = secondsSinceProvisioning(provisionedAt, now());
   if (outcome === 'assumable') return usableAfter(provisionedAt, elapsed, settings);
   // A suspended, closing or closed account refuses everything: waiting would not help (one still activating will
   // be reachable, so the retries go on). Only the automation's own organization can tell, for accounts of its partition.
@@ -62,7 +62,7 @@ export async function validateRole(
       remedy: 'Nothing to fix unless the account is reopened; then replay it',
     });
   }
-  return refuseNotYet(NOT_YET.role, secondsSince(provisionedAt, now()), outcome, roleArn, settings, {
+  return refuseNotYet(NOT_YET.role, secondsSinceProvisioning(provisionedAt, now()), outcome, roleArn, settings, {
     accountId: target.accountId,
     step: 'ValidateRole',
     remedy:

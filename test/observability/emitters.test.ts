@@ -3,6 +3,7 @@
  * the EMF they print, as the local run captures it.
  */
 import { captureMetrics, type EmittedMetric } from '../../local/emf-capture';
+import { secondsSince } from '../../shared/time';
 
 type MetricsModule = typeof import('../../shared/observability/metrics');
 
@@ -67,9 +68,9 @@ describe('Module: shared/observability/metrics', () => {
 
   it('measures the time to onboard from the event time, none without one, 0 for a time just ahead', () => {
     const now = new Date('2026-12-02T10:00:00Z');
-    expect(module.secondsSince('2026-12-02T09:58:30Z', now)).toBe(90);
-    expect(module.secondsSince(undefined, now)).toBeUndefined();
-    expect(module.secondsSince('not a time', now)).toBeUndefined();
-    expect(module.secondsSince('2026-12-02T10:00:02Z', now)).toBe(0);
+    expect(secondsSince('2026-12-02T09:58:30Z', now)).toBe(90);
+    expect(secondsSince(undefined, now)).toBeUndefined();
+    expect(secondsSince('not a time', now)).toBeUndefined();
+    expect(secondsSince('2026-12-02T10:00:02Z', now)).toBe(0);
   });
 });
