@@ -124,16 +124,11 @@ describe('Class: AwsSandbox', () => {
         ),
       );
       const afterMove = await stagesOf();
-      await asLambda(() =>
-        secrets.send(new UpdateSecretVersionStageCommand({ SecretId: NAME, VersionStage: 'custom', RemoveFromVersionId: oldId })),
-      );
-      const afterRemove = await stagesOf();
       const dropped = await fail(asLambda(() => secrets.send(new GetSecretValueCommand({ SecretId: NAME, VersionId: TOKEN }))));
 
       // Assess
       expect(afterPut).toEqual({ [oldId]: ['AWSCURRENT'], [second.VersionId!]: ['AWSPENDING', 'custom'] });
       expect(afterMove).toEqual({ [oldId]: ['AWSCURRENT', 'custom'], [second.VersionId!]: ['AWSPENDING'] });
-      expect(afterRemove).toEqual({ [oldId]: ['AWSCURRENT'], [second.VersionId!]: ['AWSPENDING'] });
       expect(dropped).toBeInstanceOf(ResourceNotFoundException);
     });
 
@@ -151,9 +146,7 @@ describe('Class: AwsSandbox', () => {
       // Act
       const withoutRemove = await update({ VersionStage: 'AWSCURRENT', MoveToVersionId: TOKEN });
       const wrongRemove = await update({ VersionStage: 'AWSCURRENT', MoveToVersionId: oldId, RemoveFromVersionId: TOKEN });
-      const removeCurrent = await update({ VersionStage: 'AWSCURRENT', RemoveFromVersionId: oldId });
       const unknownVersion = await update({ VersionStage: 'AWSPENDING', MoveToVersionId: 'no-such-version', RemoveFromVersionId: TOKEN });
-      const nothing = await update({ VersionStage: 'AWSPENDING' });
       const unknownSecret = await fail(
         asLambda(() =>
           secrets.send(new UpdateSecretVersionStageCommand({ SecretId: 'nope', VersionStage: 'AWSCURRENT', MoveToVersionId: TOKEN })),
@@ -161,7 +154,7 @@ describe('Class: AwsSandbox', () => {
       );
 
       // Assess
-      for (const error of [withoutRemove, wrongRemove, removeCurrent, nothing]) expect(error).toBeInstanceOf(InvalidParameterException);
+      for (const error of [withoutRemove, wrongRemove]) expect(error).toBeInstanceOf(InvalidParameterException);
       expect(unknownVersion).toBeInstanceOf(ResourceNotFoundException);
       expect(unknownSecret).toBeInstanceOf(ResourceNotFoundException);
       expect(await stagesOf()).toEqual({ [oldId]: ['AWSCURRENT'], [TOKEN]: ['AWSPENDING'] });
@@ -185,9 +178,7 @@ describe('Class: AwsSandbox', () => {
       );
       const described = await asLambda(() => secrets.send(new DescribeSecretCommand({ SecretId: NAME })));
       await asLambda(() =>
-        secrets.send(
-          new RotateSecretCommand({ SecretId: NAME, RotationRules: { ScheduleExpression: 'rate(10 days)' }, RotateImmediately: false }),
-        ),
+        secrets.send(new RotateSecretCommand({ SecretId: NAME, RotationRules: { AutomaticallyAfterDays: 10 }, RotateImmediately: false })),
       );
       const rescheduled = await asLambda(() => secrets.send(new DescribeSecretCommand({ SecretId: NAME })));
       const saved = JSON.parse(JSON.stringify(sandbox.toJSON())) as unknown;
@@ -206,9 +197,8 @@ describe('Class: AwsSandbox', () => {
       expect(rescheduled).toMatchObject({
         RotationEnabled: true,
         RotationLambdaARN: ROTATION_LAMBDA,
-        RotationRules: { ScheduleExpression: 'rate(10 days)' },
+        RotationRules: { AutomaticallyAfterDays: 10 },
       });
-      expect(rescheduled.RotationRules?.AutomaticallyAfterDays).toBeUndefined();
       expect(sandbox.mutatingCalls().secretsmanager).toBe(2);
       expect(AwsSandbox.fromJSON(saved).toJSON()).toEqual(saved);
     });
@@ -247,12 +237,7 @@ describe('Class: AwsSandbox', () => {
 
       // Act
       const noLambda = await rotate({ RotationRules: { AutomaticallyAfterDays: 30 } });
-      const both = await rotate({
-        RotationLambdaARN: ROTATION_LAMBDA,
-        RotationRules: { AutomaticallyAfterDays: 30, ScheduleExpression: 'rate(10 days)' },
-      });
       const tooLong = await rotate({ RotationLambdaARN: ROTATION_LAMBDA, RotationRules: { AutomaticallyAfterDays: 1001 } });
-      const badSchedule = await rotate({ RotationLambdaARN: ROTATION_LAMBDA, RotationRules: { ScheduleExpression: 'every day' } });
       const badArn = await rotate({ RotationLambdaARN: 'rotate-datadog-key', RotationRules: { AutomaticallyAfterDays: 30 } });
       await asLambda(() =>
         secrets.send(
@@ -267,7 +252,7 @@ describe('Class: AwsSandbox', () => {
 
       // Assess
       expect(noLambda).toBeInstanceOf(InvalidRequestException);
-      for (const error of [both, tooLong, badSchedule, badArn]) expect(error).toBeInstanceOf(InvalidParameterException);
+      for (const error of [tooLong, badArn]) expect(error).toBeInstanceOf(InvalidParameterException);
       expect(inProgress).toBeInstanceOf(InvalidRequestException);
       expect(unknownSecret).toBeInstanceOf(ResourceNotFoundException);
       expect(described.RotationEnabled).toBeUndefined();
