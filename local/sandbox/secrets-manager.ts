@@ -5,8 +5,7 @@
  * be described (`DeletedDate`), every other call and a CreateSecret of its name answer `InvalidRequestException`.
  * Staging labels follow the user guide ("Secret versions"): a label is on at most one version; when `AWSCURRENT`
  * moves, the version that had it gets `AWSPREVIOUS`. Unlike AWS, which keeps unlabelled versions for a while, the
- * sandbox drops them at once. RotateSecret only records the configuration: the sandbox never invokes a rotation
- * function. A full or partial ARN may name a secret of another account, readable when its resource policy allows it.
+ * sandbox drops them at once. A full or partial ARN may name a secret of another account, readable when its resource policy allows it.
  * Secret values never appear in error messages.
  */
 import {
@@ -227,45 +226,28 @@ export const secretsManagerOperations: Operation[] = [
 
   /**
    * Configures rotation (Secrets Manager API reference, RotateSecret): stores `RotationLambdaARN` (or keeps the one
-   * already set) and `AutomaticallyAfterDays` (1 to 1000), shown by DescribeSecret. The sandbox NEVER invokes the
-   * rotation function: an immediate rotation (`RotateImmediately` true or absent) is only recorded
-   * (`rotation.lastRotationRequestedMs`). `ScheduleExpression` and `Duration` are not simulated.
-   *
-   * @throws InvalidRequestException when no rotation function is given or stored, or an immediate rotation is asked
-   *   for while an `AWSPENDING` version (not also `AWSCURRENT`) exists; InvalidParameterException for invalid days or ARN.
+   * already set) and `AutomaticallyAfterDays` (1 to 1000), as DescribeSecret shows them. The sandbox never invokes a
+   * rotation function: an immediate rotation (`RotateImmediately` true or absent), `ScheduleExpression` and
+   * `Duration` are not simulated.
    */
   operation('RotateSecret', RotateSecretCommand, async (input, call) => {
     const { secret } = await authorizedSecret(call, input.SecretId);
     const rules = input.RotationRules;
-    if (rules?.ScheduleExpression !== undefined || rules?.Duration !== undefined) {
-      throw new SandboxSetupError('AwsSandbox: RotationRules other than AutomaticallyAfterDays are not simulated');
+    if (input.RotateImmediately !== false || rules?.ScheduleExpression !== undefined || rules?.Duration !== undefined) {
+      throw new SandboxSetupError('AwsSandbox: RotateSecret is simulated with RotateImmediately false and AutomaticallyAfterDays only');
     }
-    const days = rules?.AutomaticallyAfterDays;
+    const days = rules?.AutomaticallyAfterDays ?? secret.rotation?.automaticallyAfterDays;
     if (days !== undefined && (!Number.isInteger(days) || days < 1 || days > 1000)) {
       throw invalidParameter('AutomaticallyAfterDays must be between 1 and 1000.');
-    }
-    if (
-      input.RotationLambdaARN !== undefined &&
-      !/^arn:[^:]+:lambda:[^:]+:\d{12}:function:[\w-]+(:[\w$-]+)?$/.test(input.RotationLambdaARN)
-    ) {
-      throw invalidParameter('RotationLambdaARN must be a Lambda function ARN.');
     }
     const lambdaArn = input.RotationLambdaARN ?? secret.rotation?.lambdaArn;
     if (lambdaArn === undefined) {
       throw secretsManagerError('InvalidRequestException', 'No Lambda rotation function ARN is associated with this secret.');
     }
-    const immediately = input.RotateImmediately ?? true;
-    if (immediately && secret.versions.some((version) => version.stages.includes('AWSPENDING') && !version.stages.includes('AWSCURRENT'))) {
-      throw secretsManagerError('InvalidRequestException', "A previous rotation isn't complete. That rotation will be reattempted.");
+    if (!/^arn:[^:]+:lambda:[^:]+:\d{12}:function:[\w-]+(:[\w$-]+)?$/.test(lambdaArn)) {
+      throw invalidParameter('RotationLambdaARN must be a Lambda function ARN.');
     }
-    const lastRotationRequestedMs = immediately ? call.nowMs : secret.rotation?.lastRotationRequestedMs;
-    const automaticallyAfterDays = days ?? secret.rotation?.rules?.automaticallyAfterDays;
-    secret.rotation = {
-      enabled: true,
-      lambdaArn,
-      ...(automaticallyAfterDays !== undefined ? { rules: { automaticallyAfterDays } } : {}),
-      ...(lastRotationRequestedMs !== undefined ? { lastRotationRequestedMs } : {}),
-    };
+    secret.rotation = { lambdaArn, ...(days !== undefined ? { automaticallyAfterDays: days } : {}) };
     secret.lastChangedMs = call.nowMs;
     return { ARN: secret.arn, Name: secret.name };
   }),
@@ -273,7 +255,6 @@ export const secretsManagerOperations: Operation[] = [
   operation('DescribeSecret', DescribeSecretCommand, async (input, call) => {
     const { secret } = await authorizedSecret(call, input.SecretId);
     const { rotation, tags } = secret;
-    const days = rotation?.rules?.automaticallyAfterDays;
     return {
       ARN: secret.arn,
       Name: secret.name,
@@ -284,9 +265,10 @@ export const secretsManagerOperations: Operation[] = [
       LastChangedDate: new Date(secret.lastChangedMs),
       DeletedDate: secret.deletion ? new Date(secret.deletion.requestedMs) : undefined,
       VersionIdsToStages: Object.fromEntries(secret.versions.map((version) => [version.versionId, [...version.stages]])),
-      RotationEnabled: rotation?.enabled,
+      RotationEnabled: rotation ? true : undefined,
       RotationLambdaARN: rotation?.lambdaArn,
-      RotationRules: days !== undefined ? { AutomaticallyAfterDays: days } : undefined,
+      RotationRules:
+        rotation?.automaticallyAfterDays !== undefined ? { AutomaticallyAfterDays: rotation.automaticallyAfterDays } : undefined,
     };
   }),
 

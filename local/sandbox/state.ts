@@ -83,10 +83,7 @@ const secretVersionSchema = z.object({
   versionId: z.string(),
   secretString: z.string().optional(),
   createdMs: z.number(),
-  /**
-   * Staging labels (`AWSCURRENT`, `AWSPREVIOUS`, `AWSPENDING` or custom ones); a label is on at most one version of
-   * a secret. Versions left with no label are dropped.
-   */
+  /** Staging labels (`AWSCURRENT`, `AWSPREVIOUS`, `AWSPENDING` or custom ones), each on at most one version. */
   stages: z.array(z.string()),
 });
 
@@ -101,20 +98,10 @@ const secretSchema = z.object({
   createdMs: z.number(),
   lastChangedMs: z.number(),
   versions: z.array(secretVersionSchema),
-  /**
-   * Set by DeleteSecret: when it was asked (DescribeSecret's `DeletedDate`) and when the secret is gone for good (the
-   * end of the recovery window, DeleteSecret's `DeletionDate`). Until then the secret can only be described.
-   */
+  /** Set by DeleteSecret: when it was asked (`DeletedDate`) and when the recovery window ends (`DeletionDate`). */
   deletion: z.object({ requestedMs: z.number(), effectiveMs: z.number() }).optional(),
-  /** Set by RotateSecret; `lastRotationRequestedMs` is when it last asked for an immediate rotation (never run). */
-  rotation: z
-    .object({
-      enabled: z.boolean(),
-      lambdaArn: z.string().optional(),
-      rules: z.object({ automaticallyAfterDays: z.number().int().optional() }).optional(),
-      lastRotationRequestedMs: z.number().optional(),
-    })
-    .optional(),
+  /** Set by RotateSecret. */
+  rotation: z.object({ lambdaArn: z.string(), automaticallyAfterDays: z.number().int().optional() }).optional(),
 });
 
 const accountSchema = z.object({
@@ -132,7 +119,7 @@ const accountSchema = z.object({
   secrets: z.array(secretSchema),
   /** Its parent in the organization's tree: an OU id; absent: the root. */
   parentId: z.string().optional(),
-  /** True once the account left the organization (RemoveAccountFromOrganization): it stays in the sandbox, not in the organization. */
+  /** True once the account left the organization: it stays in the sandbox. */
   left: z.boolean().optional(),
 });
 

@@ -10,7 +10,7 @@ import {
   SecretsManagerClient,
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
-import { AwsSandbox } from '../../../local/sandbox';
+import { AwsSandbox, SandboxSetupError } from '../../../local/sandbox';
 import { LAMBDA, MANAGEMENT, sandboxPerTest } from './helpers';
 
 const NAME = 'datadog/api-key';
@@ -203,33 +203,6 @@ describe('Class: AwsSandbox', () => {
       expect(AwsSandbox.fromJSON(saved).toJSON()).toEqual(saved);
     });
 
-    it('records an immediate rotation request only when RotateImmediately is true or absent', async () => {
-      // Act
-      await asLambda(() =>
-        secrets.send(
-          new RotateSecretCommand({
-            SecretId: NAME,
-            RotationLambdaARN: ROTATION_LAMBDA,
-            RotationRules: { AutomaticallyAfterDays: 7 },
-            RotateImmediately: false,
-          }),
-        ),
-      );
-      const notRequested = sandbox.toJSON().state.accounts[MANAGEMENT].secrets[0].rotation;
-      sandbox.clock.advance(60);
-      await asLambda(() => secrets.send(new RotateSecretCommand({ SecretId: NAME })));
-      const requested = sandbox.toJSON().state.accounts[MANAGEMENT].secrets[0].rotation;
-
-      // Assess
-      expect(notRequested?.lastRotationRequestedMs).toBeUndefined();
-      expect(requested).toMatchObject({
-        enabled: true,
-        lambdaArn: ROTATION_LAMBDA,
-        rules: { automaticallyAfterDays: 7 },
-        lastRotationRequestedMs: sandbox.clock.now(),
-      });
-    });
-
     it('refuses invalid RotateSecret requests', async () => {
       // Prepare
       const rotate = (input: Omit<ConstructorParameters<typeof RotateSecretCommand>[0], 'SecretId'>) =>
@@ -239,12 +212,7 @@ describe('Class: AwsSandbox', () => {
       const noLambda = await rotate({ RotationRules: { AutomaticallyAfterDays: 30 } });
       const tooLong = await rotate({ RotationLambdaARN: ROTATION_LAMBDA, RotationRules: { AutomaticallyAfterDays: 1001 } });
       const badArn = await rotate({ RotationLambdaARN: 'rotate-datadog-key', RotationRules: { AutomaticallyAfterDays: 30 } });
-      await asLambda(() =>
-        secrets.send(
-          new PutSecretValueCommand({ SecretId: NAME, ClientRequestToken: TOKEN, SecretString: NEW_VALUE, VersionStages: ['AWSPENDING'] }),
-        ),
-      );
-      const inProgress = await rotate({ RotationLambdaARN: ROTATION_LAMBDA, RotateImmediately: true });
+      const immediately = await rotate({ RotationLambdaARN: ROTATION_LAMBDA, RotateImmediately: true });
       const unknownSecret = await fail(
         asLambda(() => secrets.send(new RotateSecretCommand({ SecretId: 'nope', RotationLambdaARN: ROTATION_LAMBDA }))),
       );
@@ -253,7 +221,7 @@ describe('Class: AwsSandbox', () => {
       // Assess
       expect(noLambda).toBeInstanceOf(InvalidRequestException);
       for (const error of [tooLong, badArn]) expect(error).toBeInstanceOf(InvalidParameterException);
-      expect(inProgress).toBeInstanceOf(InvalidRequestException);
+      expect(immediately).toBeInstanceOf(SandboxSetupError);
       expect(unknownSecret).toBeInstanceOf(ResourceNotFoundException);
       expect(described.RotationEnabled).toBeUndefined();
     });
