@@ -31,7 +31,7 @@ import { forgetOrganizationIndex } from './organizations';
 import { checkPolicyDocument, type PolicyKind } from './policy-documents';
 import { addVersion, newSecret } from './secrets-manager';
 import type { AccountState, OrganizationsAccountState, SandboxJson, SandboxState, ServiceName } from './state';
-import { deserializeState, getEntry, nameKey, newAccount, noCalls, rootIdOf, setEntry } from './state';
+import { ROOT_ID, deserializeState, getEntry, nameKey, newAccount, noCalls, rootIdOf, setEntry } from './state';
 
 export { VirtualClock } from './clock';
 export type { SandboxDump } from './dump';
@@ -188,19 +188,13 @@ export class AwsSandbox {
    */
   applyOrganization(tree: OrganizationTree): void {
     const next = structuredClone(this.state);
-    placeOrganization(next, tree, 'applyOrganization');
+    placeOrganization(next, tree, 'applyOrganization', false);
     this.state = next;
   }
 
   /** Checks a tree as {@link applyOrganization} would, changing nothing; its accounts need not be in the sandbox yet. */
   checkOrganization(tree: OrganizationTree): void {
-    const next = structuredClone(this.state);
-    for (const { accountId } of tree.accounts ?? []) {
-      if (!findAccount(next, accountId)) {
-        setEntry(next.accounts, accountId, newAccount(accountId, { name: '', partition: next.partition, state: 'ACTIVE', joinedMs: 0 }));
-      }
-    }
-    placeOrganization(next, tree, 'checkOrganization');
+    placeOrganization(structuredClone(this.state), tree, 'checkOrganization', true);
   }
 
   /** True when the account has a role of that name. */
@@ -486,18 +480,19 @@ export class AwsSandbox {
 
   private seedAttachments(account: AccountState, policyArns: string[] | undefined, nowMs: number) {
     return (policyArns ?? []).map((policyArn) => {
-      if (!findPolicy(account, policyArn))
+      if (!findPolicy(account, policyArn)) {
         throw new Error(`AwsSandbox: policy ${policyArn} does not exist for account ${account.accountId}`);
+      }
       return { policyArn, effectiveMs: nowMs };
     });
   }
 }
 
-/** Places the tree into `next` (a copy of the state). */
-function placeOrganization(next: SandboxState, tree: OrganizationTree, method: string): void {
+/** Places the tree into `next` (a copy of the state); `checkOnly` accepts accounts not in the sandbox yet. */
+function placeOrganization(next: SandboxState, tree: OrganizationTree, method: string, checkOnly: boolean): void {
   const root = rootIdOf(next);
   if (tree.rootId !== undefined) {
-    if (!/^r-[0-9a-z]{4,32}$/.test(tree.rootId)) throw new Error(`AwsSandbox.${method}: ${tree.rootId} is not a root id (r-...)`);
+    if (!ROOT_ID.test(tree.rootId)) throw new Error(`AwsSandbox.${method}: ${tree.rootId} is not a root id (r-...)`);
     if (next.organizationalUnits.some((unit) => unit.parentId === root) && tree.rootId !== root) {
       throw new Error(`AwsSandbox.${method}: the organization's root is ${root}, not ${tree.rootId}`);
     }
@@ -521,11 +516,12 @@ function placeOrganization(next: SandboxState, tree: OrganizationTree, method: s
     }
   }
   for (const placed of tree.accounts ?? []) {
-    const account = findAccount(next, placed.accountId);
-    if (!account) throw new Error(`AwsSandbox.${method}: account ${placed.accountId} is not in the sandbox`);
     if (placed.parentId !== undefined && placed.parentId !== newRoot && !parentOf.has(placed.parentId)) {
       throw new Error(`AwsSandbox.${method}: account ${placed.accountId}'s parent ${placed.parentId} is not an OU of the organization`);
     }
+    const account = findAccount(next, placed.accountId);
+    if (!account && checkOnly) continue;
+    if (!account) throw new Error(`AwsSandbox.${method}: account ${placed.accountId} is not in the sandbox`);
     if (placed.parentId === undefined || placed.parentId === newRoot) delete account.parentId;
     else account.parentId = placed.parentId;
     if (placed.state !== undefined) account.state = placed.state;

@@ -5,8 +5,8 @@
  * be described (`DeletedDate`), every other call and a CreateSecret of its name answer `InvalidRequestException`.
  * Staging labels follow the user guide ("Secret versions"): a label is on at most one version; when `AWSCURRENT`
  * moves, the version that had it gets `AWSPREVIOUS`. Unlike AWS, which keeps unlabelled versions for a while, the
- * sandbox drops them at once. A full or partial ARN may name a secret of another account, readable when its resource policy allows it.
- * Secret values never appear in error messages.
+ * sandbox drops them at once. A full or partial ARN may name a secret of another account, readable when its resource
+ * policy allows it. Secret values never appear in error messages.
  */
 import {
   CreateSecretCommand,
@@ -154,18 +154,13 @@ export const secretsManagerOperations: Operation[] = [
 
   operation('GetSecretValue', GetSecretValueCommand, async (input, call) => {
     const { secret } = await authorizedSecret(call, input.SecretId);
-    const stage = input.VersionStage ?? (input.VersionId === undefined ? 'AWSCURRENT' : undefined);
-    const version = secret.versions.find(
-      (candidate) =>
-        (input.VersionId === undefined || candidate.versionId === input.VersionId) &&
-        (stage === undefined || candidate.stages.includes(stage)),
-    );
-    if (!version || version.secretString === undefined) {
+    if (input.VersionId !== undefined) throw new SandboxSetupError('AwsSandbox: GetSecretValue by VersionId is not simulated');
+    const stage = input.VersionStage ?? 'AWSCURRENT';
+    const version = secret.versions.find((candidate) => candidate.stages.includes(stage));
+    if (version?.secretString === undefined) {
       throw secretsManagerError(
         'ResourceNotFoundException',
-        input.VersionId !== undefined
-          ? `Secrets Manager can't find the specified secret value for VersionId: ${input.VersionId}`
-          : `Secrets Manager can't find the specified secret value for staging label: ${stage ?? ''}`,
+        `Secrets Manager can't find the specified secret value for staging label: ${stage}`,
       );
     }
     return {
@@ -180,8 +175,9 @@ export const secretsManagerOperations: Operation[] = [
 
   operation('PutSecretValue', PutSecretValueCommand, async (input, call) => {
     const { secret } = await authorizedSecret(call, input.SecretId);
-    if (input.SecretString === undefined)
+    if (input.SecretString === undefined) {
       throw new SandboxSetupError('AwsSandbox: PutSecretValue needs a SecretString (SecretBinary is not simulated)');
+    }
     if (input.VersionStages?.length === 0) throw invalidParameter('VersionStages must name at least one staging label.');
     const stages = [...new Set(input.VersionStages ?? ['AWSCURRENT'])].map((stage) => requireStageLabel(stage, 'VersionStages'));
     const versionId = input.ClientRequestToken ?? newUuid();
@@ -206,8 +202,9 @@ export const secretsManagerOperations: Operation[] = [
     const { MoveToVersionId: moveTo, RemoveFromVersionId: removeFrom } = input;
     if (moveTo === undefined) throw new SandboxSetupError('AwsSandbox: UpdateSecretVersionStage without MoveToVersionId is not simulated');
     const target = secret.versions.find((candidate) => candidate.versionId === moveTo);
-    if (!target)
+    if (!target) {
       throw secretsManagerError('ResourceNotFoundException', `Secrets Manager can't find the specified secret version: ${moveTo}`);
+    }
     const holder = secret.versions.find((version) => version.stages.includes(stage));
     if (removeFrom !== undefined && holder?.versionId !== removeFrom) {
       throw invalidParameter(

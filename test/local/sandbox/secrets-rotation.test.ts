@@ -48,9 +48,6 @@ describe('Class: AwsSandbox', () => {
       const currentDuringRotation = await asLambda(() => secrets.send(new GetSecretValueCommand({ SecretId: NAME })));
       // setSecret / testSecret
       const pendingByStage = await asLambda(() => secrets.send(new GetSecretValueCommand({ SecretId: NAME, VersionStage: 'AWSPENDING' })));
-      const pendingById = await asLambda(() =>
-        secrets.send(new GetSecretValueCommand({ SecretId: NAME, VersionId: TOKEN, VersionStage: 'AWSPENDING' })),
-      );
       const stagesBefore = await stagesOf();
       // finishSecret
       await asLambda(() =>
@@ -70,7 +67,6 @@ describe('Class: AwsSandbox', () => {
       expect(put).toMatchObject({ VersionId: TOKEN, VersionStages: ['AWSPENDING'] });
       expect(currentDuringRotation).toMatchObject({ VersionId: oldId, SecretString: OLD_VALUE, VersionStages: ['AWSCURRENT'] });
       expect(pendingByStage).toMatchObject({ VersionId: TOKEN, SecretString: NEW_VALUE });
-      expect(pendingById.SecretString).toBe(NEW_VALUE);
       expect(stagesBefore).toEqual({ [oldId]: ['AWSCURRENT'], [TOKEN]: ['AWSPENDING'] });
       expect(current).toMatchObject({ VersionId: TOKEN, SecretString: NEW_VALUE });
       expect(current.VersionStages).toEqual(expect.arrayContaining(['AWSCURRENT', 'AWSPENDING']));
@@ -124,12 +120,10 @@ describe('Class: AwsSandbox', () => {
         ),
       );
       const afterMove = await stagesOf();
-      const dropped = await fail(asLambda(() => secrets.send(new GetSecretValueCommand({ SecretId: NAME, VersionId: TOKEN }))));
 
       // Assess
       expect(afterPut).toEqual({ [oldId]: ['AWSCURRENT'], [second.VersionId!]: ['AWSPENDING', 'custom'] });
       expect(afterMove).toEqual({ [oldId]: ['AWSCURRENT', 'custom'], [second.VersionId!]: ['AWSPENDING'] });
-      expect(dropped).toBeInstanceOf(ResourceNotFoundException);
     });
 
     it('refuses label moves AWS refuses', async () => {
