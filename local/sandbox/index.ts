@@ -30,7 +30,7 @@ import { installMocks, type CallHooks } from './mock-wiring';
 import { forgetOrganizationIndex } from './organizations';
 import { checkPolicyDocument, type PolicyKind } from './policy-documents';
 import { addVersion, newSecret } from './secrets-manager';
-import type { AccountState, OrganizationsAccountState, SandboxJson, SandboxState, ServiceName } from './state';
+import type { AccountState, CreateAccountStatusState, OrganizationsAccountState, SandboxJson, SandboxState, ServiceName } from './state';
 import { ROOT_ID, deserializeState, getEntry, nameKey, newAccount, noCalls, rootIdOf, setEntry } from './state';
 
 export { VirtualClock } from './clock';
@@ -365,14 +365,7 @@ export class AwsSandbox {
   }
 
   /** Records (or updates, by id) a CreateAccount request for DescribeCreateAccountStatus. @throws Error for a malformed id. */
-  addCreateAccountStatus(status: {
-    id: string;
-    state: 'IN_PROGRESS' | 'SUCCEEDED' | 'FAILED';
-    accountName?: string;
-    accountId?: string;
-    govCloudAccountId?: string;
-    failureReason?: string;
-  }): void {
+  addCreateAccountStatus(status: Omit<CreateAccountStatusState, 'requestedMs' | 'completedMs'>): void {
     if (!/^car-[a-z0-9]{8,32}$/.test(status.id)) {
       throw new Error(`AwsSandbox.addCreateAccountStatus: id must match car-[a-z0-9]{8,32}, got ${status.id}`);
     }

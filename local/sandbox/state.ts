@@ -212,6 +212,8 @@ export type SecretState = z.infer<typeof secretSchema>;
 export type SecretVersionState = z.infer<typeof secretVersionSchema>;
 /** An account and everything in it. */
 export type AccountState = z.infer<typeof accountSchema>;
+/** A CreateAccount request, as DescribeCreateAccountStatus reports it. */
+export type CreateAccountStatusState = z.infer<typeof createAccountStatusSchema>;
 /** An STS session issued by AssumeRole. */
 export type SessionState = z.infer<typeof sessionSchema>;
 /** An S3 bucket. */
