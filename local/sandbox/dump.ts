@@ -1,8 +1,6 @@
 /**
- * A readable snapshot of what exists in each account, for assertions and for showing a local run's result.
- *
- * Documents are parsed JSON objects (not IAM's URL-encoded wire form). Secret values and secret access keys are
- * never included: the dump is meant to be printed and logged.
+ * A readable snapshot of what exists in each account, for assertions and for showing a local run's result: documents
+ * parsed (not IAM's URL-encoded wire form), and never a secret value or secret access key, as it is printed and logged.
  */
 import { currentPolicyDocument, currentTrustPolicy, policyArnOf } from './iam-entities';
 import type { SandboxState } from './state';
@@ -19,12 +17,7 @@ export interface SandboxDump {
   >;
 }
 
-/**
- * Builds the snapshot.
- *
- * Roles show their newest trust policy and all current attachments (propagated or not); policies show their
- * default version's document.
- */
+/** Builds the snapshot: roles with their newest trust policy and all attachments (propagated or not), policies' default version. */
 export function dumpState(state: SandboxState): SandboxDump {
   const accounts: SandboxDump['accounts'] = {};
   for (const account of Object.values(state.accounts)) {

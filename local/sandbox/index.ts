@@ -1,11 +1,10 @@
 /**
- * A stateful, in-memory AWS for local runs and tests: the IAM, STS, Organizations and Secrets Manager of an
+ * A stateful, in-memory AWS for local runs and tests: the IAM, STS, Organizations, Secrets Manager and S3 of an
  * organization's accounts, behind the real AWS SDK v3 clients (via `aws-sdk-client-mock`), with no network.
  *
  * ```ts
  * const sandbox = new AwsSandbox({ managementAccountId: '111111111111' });
- * sandbox.addAccount('222222222222');
- * sandbox.putRole('222222222222', 'OrganizationAccountAccessRole', { trustPolicy, attachedPolicyArns: [admin] });
+ * sandbox.createMemberAccount('222222222222');
  * sandbox.install();
  * try {
  *   await sandbox.asPrincipal(`arn:${partition}:sts::111111111111:assumed-role/OnboardingFunctionRole/onboard`, () => handler(event));
@@ -15,30 +14,24 @@
  * }
  * ```
  *
- * What callers must know:
- * - Code whose clients use ambient credentials (a Lambda handler) must run inside `asPrincipal(arn, fn)`, or the
- *   sandbox must have a `defaultPrincipalArn`; otherwise its calls fail with {@link SandboxSetupError}. Clients
- *   built with credentials the sandbox issued (AssumeRole, CreateAccessKey) identify themselves.
- * - Every client needs a region (as with real AWS), and the region's partition must be the caller's.
- * - IAM changes propagate on the virtual clock: advance it (or inject `clock.sleepMs` into retry loops).
- * - Do not mix with hand-made `mockClient(...)` of the same four clients in one test: one replaces the other.
+ * Code whose clients use ambient credentials (a Lambda handler) must run inside `asPrincipal`, or the sandbox needs a
+ * `defaultPrincipalArn`; otherwise its calls fail with {@link SandboxSetupError}. Every client needs a region of the
+ * caller's partition. Do not mix with hand-made `mockClient(...)` of the same clients in one test.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Partition } from '../../shared/partitions';
 import { iamRegion } from '../../shared/aws/regions';
 import { VirtualClock } from './clock';
-import type { SandboxDump } from './dump';
-import { dumpState } from './dump';
+import { dumpState, type SandboxDump } from './dump';
 import { findAccount, findPolicy, findRole, findUser, policyArnOf, roleArnOf, userArnOf } from './iam-entities';
 import { noteAccessKey, principalCaller } from './identity';
 import { newAccessKeyId, newOrganizationId, newSecretAccessKey, newUniqueId, newUuid } from './ids';
 import { installMocks, type CallHooks } from './mock-wiring';
 import { forgetOrganizationIndex } from './organizations';
-import { checkPolicyDocument } from './policy-documents';
-import type { PolicyKind } from './policy-documents';
-import { secretArnOf } from './secrets-manager';
-import type { AccountState, OrganizationsAccountState, SandboxJson, SandboxState, ServiceName } from './state';
-import { deserializeState, getEntry, nameKey, newAccount, rootIdOf, serializeState, setEntry } from './state';
+import { checkPolicyDocument, type PolicyKind } from './policy-documents';
+import { addVersion, newSecret } from './secrets-manager';
+import type { AccountState, CreateAccountStatusState, OrganizationsAccountState, SandboxJson, SandboxState, ServiceName } from './state';
+import { ROOT_ID, deserializeState, getEntry, nameKey, newAccount, noCalls, rootIdOf, setEntry } from './state';
 
 export { VirtualClock } from './clock';
 export type { SandboxDump } from './dump';
@@ -52,7 +45,7 @@ export type { CallHooks } from './mock-wiring';
 export interface SandboxOptions {
   /** The organization's management account (12 digits); it exists from the start. */
   managementAccountId: string;
-  /** The partition of the organization, default `'aws'`. */
+  /** Default `'aws'`. */
   partition?: Partition;
   /**
    * Seconds a new role, a trust-policy change, a policy attachment, a new default policy version or a new access
@@ -60,55 +53,48 @@ export interface SandboxOptions {
    * stratus-red-team; 10–30 s, terraform-provider-aws #6566).
    */
   propagationSeconds?: number;
-  /** The clock to measure time on; default a new {@link VirtualClock} at the real current time. */
+  /** Default a new {@link VirtualClock} at the real current time. */
   clock?: VirtualClock;
-  /**
-   * The principal of calls made outside {@link AwsSandbox.asPrincipal} whose credentials the sandbox did not
-   * issue. Without it such calls fail with a {@link SandboxSetupError}.
-   */
+  /** The principal of calls made outside {@link AwsSandbox.asPrincipal} with credentials the sandbox did not issue. */
   defaultPrincipalArn?: string;
 }
 
-/** Environment variables {@link AwsSandbox.install} sets when absent, so SDK clients never look for credentials on the network. */
-const AMBIENT_CREDENTIALS = {
-  // AWS's documented example key pair (IAM User Guide, "Managing access keys"): never a real key.
-  AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
-  AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
-} as const;
+/** An organization's tree, as {@link AwsSandbox.applyOrganization} takes it. */
+export interface OrganizationTree {
+  rootId?: string;
+  organizationalUnits?: { id: string; name: string; parentId: string }[];
+  accounts?: { accountId: string; parentId?: string; state?: OrganizationsAccountState; left?: boolean }[];
+}
+
+function checkPropagationSeconds(seconds: number): number {
+  if (!Number.isFinite(seconds) || seconds < 0) {
+    throw new Error(`AwsSandbox: propagationSeconds must be a non-negative number, got ${seconds}`);
+  }
+  return seconds;
+}
 
 /**
  * The sandbox. Seed it (`addAccount`, `putRole`, `putSecret`…), `install()` it, run code that uses the SDK
- * clients, inspect it (`dump()`, `mutatingCalls()`), `restore()` the real clients.
- *
- * Only one sandbox can be installed at a time (the SDK clients are mocked globally).
+ * clients, inspect it (`dump()`, `mutatingCalls()`), `restore()` the real clients. Only one can be installed at a time.
  */
 export class AwsSandbox {
   private callHooks: CallHooks | undefined;
-  /** The sandbox's clock: advance it to let IAM changes propagate and sessions expire. */
+  /** Advance it to let IAM changes propagate and sessions expire. */
   readonly clock: VirtualClock;
   private state: SandboxState;
   private uninstall: (() => void) | undefined;
-  /** Environment variables install() changed, with their previous values (undefined: was unset). */
+  /** Environment variables install() changed, with their previous values. */
   private envSaved: [string, string | undefined][] = [];
   private readonly principals = new AsyncLocalStorage<string>();
 
-  /**
-   * @throws Error when `managementAccountId` is not 12 digits or `propagationSeconds` is negative.
-   */
+  /** @throws Error when `managementAccountId` is not 12 digits or `propagationSeconds` is negative. */
   constructor(options: SandboxOptions) {
-    if (!/^\d{12}$/.test(options.managementAccountId)) {
-      throw new Error(`AwsSandbox: managementAccountId must be 12 digits, got ${options.managementAccountId}`);
-    }
-    const propagationSeconds = options.propagationSeconds ?? 10;
-    if (!Number.isFinite(propagationSeconds) || propagationSeconds < 0) {
-      throw new Error(`AwsSandbox: propagationSeconds must be a non-negative number, got ${propagationSeconds}`);
-    }
     this.clock = options.clock ?? new VirtualClock();
     const partition = options.partition ?? 'aws';
     this.state = {
       managementAccountId: options.managementAccountId,
       partition,
-      propagationSeconds,
+      propagationSeconds: checkPropagationSeconds(options.propagationSeconds ?? 10),
       organizationId: newOrganizationId(),
       organizationalUnits: [],
       ...(options.defaultPrincipalArn !== undefined ? { defaultPrincipalArn: options.defaultPrincipalArn } : {}),
@@ -116,14 +102,10 @@ export class AwsSandbox {
       createAccountStatuses: [],
       sessions: {},
       revokedAccessKeyIds: [],
-      mutatingCalls: { iam: 0, sts: 0, organizations: 0, secretsmanager: 0, s3: 0 },
+      mutatingCalls: noCalls(),
       buckets: {},
     };
-    setEntry(
-      this.state.accounts,
-      options.managementAccountId,
-      newAccount(options.managementAccountId, { name: 'management', partition, state: 'ACTIVE', joinedMs: this.clock.now() }),
-    );
+    this.addAccount(options.managementAccountId, { name: 'management' });
   }
 
   /** The organization's management account (12 digits). */
@@ -136,33 +118,22 @@ export class AwsSandbox {
     return this.state.partition;
   }
 
-  /** Seconds IAM changes made from now on take to take effect (see {@link SandboxOptions.propagationSeconds}). */
+  /** Seconds IAM changes take to take effect (see {@link SandboxOptions.propagationSeconds}). */
   get propagationSeconds(): number {
     return this.state.propagationSeconds;
   }
 
-  /**
-   * Changes how long IAM changes made from now on take to take effect; changes already made keep their time.
-   *
-   * @throws Error when `seconds` is negative or not finite.
-   */
+  /** Changes it for IAM changes made from now on. @throws Error when `seconds` is negative or not finite. */
   set propagationSeconds(seconds: number) {
-    if (!Number.isFinite(seconds) || seconds < 0)
-      throw new Error(`AwsSandbox: propagationSeconds must be a non-negative number, got ${seconds}`);
-    this.state.propagationSeconds = seconds;
+    this.state.propagationSeconds = checkPropagationSeconds(seconds);
   }
 
   /**
-   * Adds an account. One of the organization's partition is a member of the organization; one of another
-   * partition (a GovCloud account) stands alone, as GovCloud accounts are not members of a commercial organization.
+   * Adds an account. One of another partition than the organization's (a GovCloud account) stands alone, as GovCloud
+   * accounts are not members of a commercial organization. An account whose `state` is not `ACTIVE` refuses every
+   * call made from it and every AssumeRole into it.
    *
-   * @param accountId - 12 digits.
-   * @param options.name - its name in Organizations, default `account-<id>`.
-   * @param options.partition - default the organization's.
-   * @param options.state - its Organizations `State`, default `ACTIVE`; an account in any other state refuses every
-   *   call made from it and every AssumeRole into it.
-   * @param options.aliases - what ListAccountAliases returns.
-   * @throws Error when the id is malformed or already present.
+   * @throws Error when the id is not 12 digits or already present.
    */
   addAccount(
     accountId: string,
@@ -188,11 +159,10 @@ export class AwsSandbox {
    * Adds a member account as Organizations' `CreateAccount` leaves it: with an access role of the `RoleName` asked for
    * (default `OrganizationAccountAccessRole`) that trusts the management account and has `AdministratorAccess`
    * (Organizations API reference, CreateAccount `RoleName`). Control Tower's Account Factory asks for
-   * `AWSControlTowerExecution`; an account created by Organizations and enrolled into Control Tower later has both.
+   * `AWSControlTowerExecution`.
    *
-   * @param options.accessRoleNames - the access roles it has, default `['OrganizationAccountAccessRole']`.
-   * @param options.trustedAccountId - the account its access roles trust, default the management account (a GovCloud
-   *   account's trust that partition's own management account).
+   * @param options.trustedAccountId - default the management account (a GovCloud account's roles trust that
+   *   partition's own management account).
    * @throws Error as {@link addAccount} does.
    */
   createMemberAccount(
@@ -204,55 +174,27 @@ export class AwsSandbox {
       this.createAccessRole(accountId, roleName, options.trustedAccountId ?? this.state.managementAccountId);
   }
 
-  /**
-   * Changes an account's Organizations `State`, e.g. to simulate a closed (`SUSPENDED`) account or one becoming
-   * `ACTIVE` after `PENDING_ACTIVATION`.
-   *
-   * @throws Error when the account does not exist.
-   */
+  /** Changes an account's Organizations `State` (e.g. `SUSPENDED` for a closed one). @throws Error for an unknown account. */
   setAccountState(accountId: string, state: OrganizationsAccountState): void {
     this.requireAccount(accountId, 'setAccountState').state = state;
   }
 
-  /** The organization's root id (`r-…`). */
-  get rootId(): string {
-    return rootIdOf(this.state);
-  }
-
   /**
-   * Describes the organization's tree (what `--org FILE` gives): the root's id, the OUs (added or renamed and moved),
-   * and for accounts already in the sandbox their parent, their `State` and whether they left the organization.
-   * Applied as a whole or not at all.
+   * Applies an organization's tree (what `--org FILE` gives) as a whole or not at all: the root's id, OUs to add or
+   * update, and accounts already in the sandbox to place (`parentId` absent: the root), with their `State` and
+   * whether they left the organization.
    *
-   * @param tree.rootId - the root's id; default the current one.
-   * @param tree.organizationalUnits - OUs to add or update (others are kept).
-   * @param tree.accounts - accounts to place: `parentId` an OU id or the root's (absent: the root).
    * @throws Error naming the first problem: an unknown parent, an OU that is its own ancestor, an unknown account.
    */
   applyOrganization(tree: OrganizationTree): void {
     const next = structuredClone(this.state);
-    placeOrganization(next, tree, 'applyOrganization');
+    placeOrganization(next, tree, 'applyOrganization', false);
     this.state = next;
   }
 
-  /**
-   * Checks a tree as {@link applyOrganization} would apply it, changing nothing; accounts need not be in the
-   * sandbox yet (they are about to be added).
-   *
-   * @throws Error naming the first problem.
-   */
-  checkOrganization(tree: Omit<OrganizationTree, 'accounts'> & { accounts?: { accountId: string; parentId?: string }[] }): void {
-    const next = structuredClone(this.state);
-    for (const placed of tree.accounts ?? []) {
-      if (!findAccount(next, placed.accountId)) {
-        setEntry(
-          next.accounts,
-          placed.accountId,
-          newAccount(placed.accountId, { name: '', partition: next.partition, state: 'ACTIVE', joinedMs: 0 }),
-        );
-      }
-    }
-    placeOrganization(next, tree, 'checkOrganization');
+  /** Checks a tree as {@link applyOrganization} would, changing nothing; its accounts need not be in the sandbox yet. */
+  checkOrganization(tree: OrganizationTree): void {
+    placeOrganization(structuredClone(this.state), tree, 'checkOrganization', true);
   }
 
   /** True when the account has a role of that name. */
@@ -261,12 +203,7 @@ export class AwsSandbox {
     return account !== undefined && findRole(account, roleName) !== undefined;
   }
 
-  /**
-   * Adds an access role (`AdministratorAccess`, trusting `trustedAccountId`) to an account, as Organizations or
-   * Control Tower give one.
-   *
-   * @throws Error when the account does not exist.
-   */
+  /** Adds an access role (`AdministratorAccess`, trusting `trustedAccountId`). @throws Error for an unknown account. */
   createAccessRole(accountId: string, roleName: string, trustedAccountId: string): void {
     const partition = this.requireAccount(accountId, 'createAccessRole').partition;
     this.putRole(accountId, roleName, {
@@ -278,64 +215,39 @@ export class AwsSandbox {
     });
   }
 
-  /**
-   * Seeds a role, already propagated (assumable at once; attachments in effect at once). Replaces a role of the
-   * same name.
-   *
-   * @param options.trustPolicy - the trust policy document (an object; stored as JSON text).
-   * @param options.attachedPolicyArns - managed policies to attach: AWS managed ones or the account's own.
-   * @returns the role ARN.
-   * @throws Error when the account or a policy does not exist, or the trust policy is invalid.
-   */
+  /** Seeds a role, already propagated, replacing one of the same name; returns its ARN. @throws Error for an invalid seed. */
   putRole(
     accountId: string,
     roleName: string,
-    options: {
-      trustPolicy: object;
-      attachedPolicyArns?: string[];
-      tags?: Record<string, string>;
-      path?: string;
-      maxSessionDurationSeconds?: number;
-    },
+    options: { trustPolicy: object; attachedPolicyArns?: string[]; tags?: Record<string, string>; maxSessionDurationSeconds?: number },
   ): string {
     const account = this.requireAccount(accountId, 'putRole');
     const document = this.checkSeedDocument(options.trustPolicy, 'trust', `putRole(${roleName})`);
     const nowMs = this.clock.now();
-    const attachments = this.seedAttachments(account, options.attachedPolicyArns, nowMs);
     const existing = findRole(account, roleName);
     const role = {
       roleName,
       roleId: existing?.roleId ?? newUniqueId('AROA'),
-      path: options.path ?? '/',
+      path: '/',
       maxSessionDurationSeconds: options.maxSessionDurationSeconds ?? 3600,
       createdMs: existing?.createdMs ?? nowMs,
       tags: { ...options.tags },
       trustPolicies: [{ document, effectiveMs: nowMs }],
-      attachments,
+      attachments: this.seedAttachments(account, options.attachedPolicyArns, nowMs),
     };
     setEntry(account.roles, nameKey(roleName), role);
     return roleArnOf(account.partition, accountId, role);
   }
 
-  /**
-   * Seeds a customer managed policy (one version, `v1`, in effect at once). Replaces a policy of the same name.
-   *
-   * @returns the policy ARN.
-   * @throws Error when the account does not exist or the document is invalid.
-   */
-  putPolicy(
-    accountId: string,
-    policyName: string,
-    document: object,
-    options: { path?: string; tags?: Record<string, string> } = {},
-  ): string {
+  /** Seeds a customer managed policy (`v1`, in effect at once), replacing one of the same name; returns its ARN. */
+  putPolicy(accountId: string, policyName: string, document: object, options: { tags?: Record<string, string> } = {}): string {
     const account = this.requireAccount(accountId, 'putPolicy');
     const text = this.checkSeedDocument(document, 'identity', `putPolicy(${policyName})`);
     const nowMs = this.clock.now();
     const policy = {
       policyName,
       policyId: newUniqueId('ANPA'),
-      path: options.path ?? '/',
+      path: '/',
       createdMs: nowMs,
       updatedMs: nowMs,
       tags: { ...options.tags },
@@ -348,12 +260,7 @@ export class AwsSandbox {
     return policyArnOf(account.partition, accountId, policy);
   }
 
-  /**
-   * Seeds an IAM user (attachments in effect at once). Replaces a user of the same name, keys included.
-   *
-   * @returns the user ARN.
-   * @throws Error when the account or a policy does not exist.
-   */
+  /** Seeds an IAM user (attachments in effect at once), replacing one of the same name, keys included; returns its ARN. */
   putUser(accountId: string, userName: string, options: { attachedPolicyArns?: string[]; tags?: Record<string, string> } = {}): string {
     const account = this.requireAccount(accountId, 'putUser');
     const nowMs = this.clock.now();
@@ -370,26 +277,14 @@ export class AwsSandbox {
     return userArnOf(account.partition, accountId, user);
   }
 
-  /**
-   * Seeds an access key for a user, usable at once.
-   *
-   * @returns the key pair (the only place, with Secrets Manager, where the secret key is shown).
-   * @throws Error when the user does not exist or already has two keys.
-   */
+  /** Seeds an access key for a user, usable at once. @throws Error when the user does not exist or has two keys. */
   putAccessKey(accountId: string, userName: string): { accessKeyId: string; secretAccessKey: string } {
-    const account = this.requireAccount(accountId, 'putAccessKey');
-    const user = findUser(account, userName);
+    const user = findUser(this.requireAccount(accountId, 'putAccessKey'), userName);
     if (!user) throw new Error(`AwsSandbox.putAccessKey: user ${userName} does not exist in ${accountId}`);
     if (user.accessKeys.length >= 2) throw new Error(`AwsSandbox.putAccessKey: user ${userName} already has two access keys`);
     const nowMs = this.clock.now();
-    const key = {
-      accessKeyId: newAccessKeyId('user'),
-      secretAccessKey: newSecretAccessKey(),
-      status: 'Active' as const,
-      createdMs: nowMs,
-      effectiveMs: nowMs,
-    };
-    user.accessKeys.push(key);
+    const key = { accessKeyId: newAccessKeyId('user'), secretAccessKey: newSecretAccessKey(), status: 'Active' as const };
+    user.accessKeys.push({ ...key, createdMs: nowMs, effectiveMs: nowMs });
     noteAccessKey(this.state, accountId, user.userName, key.accessKeyId);
     return { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey };
   }
@@ -398,25 +293,17 @@ export class AwsSandbox {
    * Seeds a secret, or a new current value of an existing one.
    *
    * @param options.accountId - default the management account.
-   * @param options.region - default the partition's main region (`us-east-1`, `us-gov-west-1`, `cn-north-1`).
-   * @param options.resourcePolicy - a resource policy document (object).
-   * @param options.suffix - the 6 letters or digits Secrets Manager appends to the name in the ARN of a new secret,
-   *   to seed a secret an ARN already names (a sample event); default random, as Secrets Manager does.
-   * @returns the secret ARN (`…:secret:<name>-<suffix>`).
+   * @param options.region - default the partition's IAM region.
+   * @param options.suffix - the 6 letters or digits Secrets Manager appends to the name in the ARN of a new secret
+   *   (to seed a secret an ARN already names); default random, as Secrets Manager does.
+   * @returns the secret ARN.
    * @throws Error when the account does not exist, the resource policy is invalid, the suffix is not 6 letters or
    *   digits, or the secret exists with another suffix.
    */
   putSecret(
     name: string,
     secretString: string,
-    options: {
-      accountId?: string;
-      region?: string;
-      tags?: Record<string, string>;
-      kmsKeyId?: string;
-      resourcePolicy?: object;
-      suffix?: string;
-    } = {},
+    options: { accountId?: string; region?: string; tags?: Record<string, string>; resourcePolicy?: object; suffix?: string } = {},
   ): string {
     if (options.suffix !== undefined && !/^[A-Za-z0-9]{6}$/.test(options.suffix)) {
       throw new Error(`AwsSandbox.putSecret: suffix must be 6 letters or digits, got ${options.suffix}`);
@@ -430,32 +317,17 @@ export class AwsSandbox {
       throw new Error(`AwsSandbox.putSecret: secret ${name} exists as ${secret.arn}, not with suffix ${options.suffix}`);
     }
     if (!secret) {
-      secret = {
-        arn: secretArnOf(account, region, name, options.suffix),
-        name,
-        region,
-        tags: {},
-        createdMs: nowMs,
-        lastChangedMs: nowMs,
-        versions: [],
-      };
+      secret = newSecret(account, region, name, nowMs, options.suffix);
       account.secrets.push(secret);
     }
-    for (const version of secret.versions) {
-      version.stages = version.stages.includes('AWSCURRENT') ? ['AWSPREVIOUS'] : [];
-    }
-    secret.versions = secret.versions.filter((version) => version.stages.length > 0);
-    secret.versions.push({ versionId: newUuid(), secretString, createdMs: nowMs, stages: ['AWSCURRENT'] });
+    addVersion(secret, newUuid(), secretString, nowMs);
     secret.tags = { ...secret.tags, ...options.tags };
-    if (options.kmsKeyId !== undefined) secret.kmsKeyId = options.kmsKeyId;
     if (policy !== undefined) secret.resourcePolicy = policy;
-    secret.lastChangedMs = nowMs;
     return secret.arn;
   }
 
   /**
-   * Creates an empty S3 bucket, as the stack's `AWS::S3::Bucket` would be (a bucket that exists already is kept,
-   * with its objects: a redeployment does not empty it).
+   * Creates an empty S3 bucket, as the stack's `AWS::S3::Bucket` would (one that exists is kept, with its objects).
    *
    * @param options.accountId - its owner, default the management account.
    * @param options.region - default the partition's IAM region.
@@ -473,7 +345,7 @@ export class AwsSandbox {
     });
   }
 
-  /** The text of an S3 object, or `undefined` when the bucket or the key does not exist (for tests and summaries). */
+  /** The text of an S3 object, or `undefined` when the bucket or the key does not exist. */
   objectText(bucket: string, key: string): string | undefined {
     const found = getEntry(this.state.buckets, bucket);
     return found ? getEntry(found.objects, key)?.body : undefined;
@@ -487,28 +359,13 @@ export class AwsSandbox {
       .sort();
   }
 
-  /**
-   * Sets (or clears, with `undefined`) the hooks consulted around every simulated call, for fault injection.
-   * They are not part of the saved state.
-   */
+  /** Sets (or clears) the hooks consulted around every simulated call, for fault injection; not saved with the state. */
   setCallHooks(hooks: CallHooks | undefined): void {
     this.callHooks = hooks;
   }
 
-  /**
-   * Records (or updates, by id) a CreateAccount / CreateGovCloudAccount request for DescribeCreateAccountStatus.
-   *
-   * @param status.id - the request id, `car-` followed by 8 to 32 lower-case letters or digits.
-   * @throws Error when the id is malformed.
-   */
-  addCreateAccountStatus(status: {
-    id: string;
-    state: 'IN_PROGRESS' | 'SUCCEEDED' | 'FAILED';
-    accountName?: string;
-    accountId?: string;
-    govCloudAccountId?: string;
-    failureReason?: string;
-  }): void {
+  /** Records (or updates, by id) a CreateAccount request for DescribeCreateAccountStatus. @throws Error for a malformed id. */
+  addCreateAccountStatus(status: Omit<CreateAccountStatusState, 'requestedMs' | 'completedMs'>): void {
     if (!/^car-[a-z0-9]{8,32}$/.test(status.id)) {
       throw new Error(`AwsSandbox.addCreateAccountStatus: id must match car-[a-z0-9]{8,32}, got ${status.id}`);
     }
@@ -523,29 +380,20 @@ export class AwsSandbox {
   }
 
   /**
-   * Answers every IAMClient, STSClient, OrganizationsClient and SecretsManagerClient (all instances) from this
-   * sandbox.
-   *
-   * Also, until {@link AwsSandbox.restore}: sets `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY` to AWS's documented
-   * example key when unset, and hides `AWS_PROFILE`, so clients built without credentials resolve them from the
-   * environment instead of probing the network (instance metadata, SSO); calls made with them act as the
-   * `asPrincipal` identity.
+   * Answers every IAM, STS, Organizations, Secrets Manager and S3 client from this sandbox. Until {@link restore}, also
+   * sets `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY` to AWS's documented example key when unset and hides
+   * `AWS_PROFILE`, so clients built without credentials never probe the network (instance metadata, SSO).
    *
    * @throws Error when already installed.
    */
   install(): void {
     if (this.uninstall) throw new Error('AwsSandbox.install: already installed');
-    for (const [name, value] of Object.entries(AMBIENT_CREDENTIALS)) {
-      if (process.env[name] === undefined) {
-        this.envSaved.push([name, undefined]);
-        process.env[name] = value;
-      }
-    }
+    this.envSaved = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_PROFILE'].map((name) => [name, process.env[name]]);
+    // AWS's documented example key pair (IAM User Guide, "Managing access keys"): never a real key.
+    process.env.AWS_ACCESS_KEY_ID ??= 'AKIAIOSFODNN7EXAMPLE';
+    process.env.AWS_SECRET_ACCESS_KEY ??= 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
     // The SDK skips environment credentials when a profile is named (and a profile may reach SSO over the network).
-    if (process.env.AWS_PROFILE !== undefined) {
-      this.envSaved.push(['AWS_PROFILE', process.env.AWS_PROFILE]);
-      delete process.env.AWS_PROFILE;
-    }
+    delete process.env.AWS_PROFILE;
     const currentState = () => this.state;
     this.uninstall = installMocks({
       get state() {
@@ -570,14 +418,11 @@ export class AwsSandbox {
 
   /**
    * Runs `fn` with `principalArn` as the identity of calls whose credentials the sandbox did not issue (e.g. a
-   * Lambda function's execution role), for `fn` and all it starts (`AsyncLocalStorage`). Calls may overlap, as
-   * concurrent Lambda invocations do; each sees its own principal, and one inside another the inner one. They are
-   * never queued behind each other: an invocation parked on virtual time (a 429's wait) would block the rest.
+   * Lambda function's execution role), for `fn` and all it starts (`AsyncLocalStorage`). Overlapping calls each see
+   * their own principal; they are never queued, as an invocation parked on virtual time would block the rest.
    *
-   * @param principalArn - an assumed-role session ARN, a role ARN (acts as its session named `AwsSandbox`), a
-   *   user ARN or an account root ARN. If it names a sandbox role or user, that entity's attached policies are
-   *   evaluated; otherwise its calls are allowed by its own (unknown) policies.
-   * @returns what `fn` returns.
+   * @param principalArn - an assumed-role session ARN, a role ARN, a user ARN or an account root ARN. A sandbox
+   *   role's or user's attached policies are evaluated; an unknown principal's calls are allowed.
    * @throws SandboxSetupError at once for an ARN of another form.
    */
   asPrincipal<T>(principalArn: string, fn: () => Promise<T>): Promise<T> {
@@ -590,39 +435,26 @@ export class AwsSandbox {
     return dumpState(this.state);
   }
 
-  /**
-   * Calls per service whose operation is not `Get*`, `List*`, `Describe*`, `AssumeRole` or `GetCallerIdentity`,
-   * since the sandbox was created (or {@link AwsSandbox.resetMutatingCalls}). Failed attempts count.
-   */
+  /** Calls per service that may change state (see `isMutating`) since creation or {@link resetMutatingCalls}; failed attempts count. */
   mutatingCalls(): Record<ServiceName, number> {
     return { ...this.state.mutatingCalls };
   }
 
-  /** Sets the {@link AwsSandbox.mutatingCalls} counters back to zero (e.g. before a second, idempotent run). */
+  /** Sets the {@link mutatingCalls} counters back to zero. */
   resetMutatingCalls(): void {
-    this.state.mutatingCalls = { iam: 0, sts: 0, organizations: 0, secretsmanager: 0, s3: 0 };
+    this.state.mutatingCalls = noCalls();
   }
 
-  /** The whole state, secrets included (it IS the state), and the clock's time: `JSON.stringify` it to save a run. */
+  /** The whole state, secrets included, and the clock's time: `JSON.stringify` it to save a run. */
   toJSON(): SandboxJson {
-    return serializeState(this.state, this.clock.now());
+    return { formatVersion: 1, clockMs: this.clock.now(), state: structuredClone(this.state) };
   }
 
-  /**
-   * Rebuilds a sandbox saved with {@link AwsSandbox.toJSON} (after `JSON.parse`). The result is not installed.
-   *
-   * @param options.clock - the clock to use; default a new one at the saved time.
-   * @throws SandboxStateError when `json` is not a saved sandbox.
-   */
+  /** Rebuilds a sandbox saved with {@link toJSON}, not installed. @throws SandboxStateError when `json` is not one. */
   static fromJSON(json: unknown, options: { clock?: VirtualClock } = {}): AwsSandbox {
-    const saved = deserializeState(json);
-    const sandbox = new AwsSandbox({
-      managementAccountId: saved.state.managementAccountId,
-      partition: saved.state.partition,
-      propagationSeconds: saved.state.propagationSeconds,
-      clock: options.clock ?? new VirtualClock(saved.clockMs),
-    });
-    sandbox.state = saved.state;
+    const { state, clockMs } = deserializeState(json);
+    const sandbox = new AwsSandbox({ ...state, clock: options.clock ?? new VirtualClock(clockMs) });
+    sandbox.state = state;
     return sandbox;
   }
 
@@ -649,19 +481,13 @@ export class AwsSandbox {
   }
 }
 
-/** An organization's tree, as {@link AwsSandbox.applyOrganization} takes it. */
-export interface OrganizationTree {
-  rootId?: string;
-  organizationalUnits?: { id: string; name: string; parentId: string }[];
-  accounts?: { accountId: string; parentId?: string; state?: OrganizationsAccountState; left?: boolean }[];
-}
-
-/** Places the tree into `next` (a copy of the state). */
-function placeOrganization(next: SandboxState, tree: OrganizationTree, method: string): void {
+/** Places the tree into `next` (a copy of the state); `checkOnly` accepts accounts not in the sandbox yet. */
+function placeOrganization(next: SandboxState, tree: OrganizationTree, method: string, checkOnly: boolean): void {
+  const root = rootIdOf(next);
   if (tree.rootId !== undefined) {
-    if (!/^r-[0-9a-z]{4,32}$/.test(tree.rootId)) throw new Error(`AwsSandbox.${method}: ${tree.rootId} is not a root id (r-...)`);
-    if (next.organizationalUnits.some((unit) => unit.parentId === rootIdOf(next)) && tree.rootId !== rootIdOf(next)) {
-      throw new Error(`AwsSandbox.${method}: the organization's root is ${rootIdOf(next)}, not ${tree.rootId}`);
+    if (!ROOT_ID.test(tree.rootId)) throw new Error(`AwsSandbox.${method}: ${tree.rootId} is not a root id (r-...)`);
+    if (next.organizationalUnits.some((unit) => unit.parentId === root) && tree.rootId !== root) {
+      throw new Error(`AwsSandbox.${method}: the organization's root is ${root}, not ${tree.rootId}`);
     }
     next.rootId = tree.rootId;
   }
@@ -670,25 +496,26 @@ function placeOrganization(next: SandboxState, tree: OrganizationTree, method: s
     if (at >= 0) next.organizationalUnits[at] = { ...unit };
     else next.organizationalUnits.push({ ...unit });
   }
-  const root = rootIdOf(next);
+  const newRoot = rootIdOf(next);
   const parentOf = new Map(next.organizationalUnits.map((unit) => [unit.id, unit.parentId]));
   for (const unit of next.organizationalUnits) {
     const seen = new Set<string>();
-    for (let at: string | undefined = unit.id; at !== root; at = parentOf.get(at)) {
-      if (at === undefined || (at.startsWith('r-') && at !== root)) {
-        throw new Error(`AwsSandbox.${method}: OU ${unit.id} is not under the root ${root} (unknown parent)`);
+    for (let at: string | undefined = unit.id; at !== newRoot; at = parentOf.get(at)) {
+      if (at === undefined || (at.startsWith('r-') && at !== newRoot)) {
+        throw new Error(`AwsSandbox.${method}: OU ${unit.id} is not under the root ${newRoot} (unknown parent)`);
       }
       if (seen.has(at)) throw new Error(`AwsSandbox.${method}: OU ${unit.id} is its own ancestor`);
       seen.add(at);
     }
   }
   for (const placed of tree.accounts ?? []) {
-    const account = findAccount(next, placed.accountId);
-    if (!account) throw new Error(`AwsSandbox.${method}: account ${placed.accountId} is not in the sandbox`);
-    if (placed.parentId !== undefined && placed.parentId !== root && !parentOf.has(placed.parentId)) {
+    if (placed.parentId !== undefined && placed.parentId !== newRoot && !parentOf.has(placed.parentId)) {
       throw new Error(`AwsSandbox.${method}: account ${placed.accountId}'s parent ${placed.parentId} is not an OU of the organization`);
     }
-    if (placed.parentId === undefined || placed.parentId === root) delete account.parentId;
+    const account = findAccount(next, placed.accountId);
+    if (!account && checkOnly) continue;
+    if (!account) throw new Error(`AwsSandbox.${method}: account ${placed.accountId} is not in the sandbox`);
+    if (placed.parentId === undefined || placed.parentId === newRoot) delete account.parentId;
     else account.parentId = placed.parentId;
     if (placed.state !== undefined) account.state = placed.state;
     if (placed.left !== undefined) account.left = placed.left;

@@ -1,9 +1,7 @@
 /**
- * Plugging the sandbox in behind the AWS SDK with `aws-sdk-client-mock`: every instance of IAMClient, STSClient,
- * OrganizationsClient, SecretsManagerClient and S3Client answers from the sandbox, with no network.
- *
- * For each call: identify the caller from the client's credentials, check them like AWS would, refuse calls from
- * a suspended account, then run the operation's handler and return its output with `$metadata`, as the SDK does.
+ * Plugging the sandbox in behind the AWS SDK with `aws-sdk-client-mock`: every IAM, STS, Organizations, Secrets
+ * Manager and S3 client answers from the sandbox. Each call: identify the caller from the client's credentials, check
+ * them as AWS would, refuse calls from an account that is not `ACTIVE`, run the handler, add `$metadata`.
  */
 import { IAMClient } from '@aws-sdk/client-iam';
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
@@ -28,9 +26,8 @@ import type { ServiceName } from './state';
 import { stsOperations } from './sts';
 
 /**
- * Hooks around each simulated call, for fault injection: `before` may return an error to raise instead of serving
- * the call (nothing changes); `after` runs once the call has changed the state, and may throw (a crash right after a
- * side effect).
+ * Fault injection around each simulated call: `before` may return an error to raise instead of serving the call
+ * (nothing changes); `after` runs once the call has changed the state, and may throw (a crash right after a side effect).
  */
 export interface CallHooks {
   before?(service: ServiceName, operation: string): Error | undefined;
@@ -41,75 +38,43 @@ export interface CallHooks {
 export interface SandboxRuntime extends SandboxCore {
   /** The principal of calls whose credentials the sandbox did not issue (set by `asPrincipal`), if any. */
   currentPrincipal(): string | undefined;
-  /** Fault injection, consulted around every call (see {@link CallHooks}). */
   hooks(): CallHooks | undefined;
 }
 
-/** The parts of an SDK client a handler reads. */
+/** The parts of an SDK client the wiring reads. */
 interface ClientLike {
   config: { credentials?: unknown; region?: unknown };
 }
 
-/** A `mockClient` stub, reduced to what the wiring uses. */
-interface Stub {
-  /** The stubbed `send` of every client of the class: the fake gets the command, and the client as `this`. */
-  send: { callsFake(fake: (this: ClientLike, command: { input: unknown }) => unknown): unknown };
-  restore(): void;
-}
-
-const SERVICES: { service: ServiceName; client: unknown; operations: Operation[] }[] = [
-  { service: 'iam', client: IAMClient, operations: iamOperations },
-  { service: 'sts', client: STSClient, operations: stsOperations },
-  { service: 'organizations', client: OrganizationsClient, operations: organizationsOperations },
-  { service: 'secretsmanager', client: SecretsManagerClient, operations: secretsManagerOperations },
-  { service: 's3', client: S3Client, operations: s3Operations },
+const SERVICES: [ServiceName, unknown, Operation[]][] = [
+  ['iam', IAMClient, iamOperations],
+  ['sts', STSClient, stsOperations],
+  ['organizations', OrganizationsClient, organizationsOperations],
+  ['secretsmanager', SecretsManagerClient, secretsManagerOperations],
+  ['s3', S3Client, s3Operations],
 ];
 
-async function readCredentials(client: ClientLike): Promise<CallCredentials | undefined> {
-  const provider = client.config.credentials;
+/** A client setting the SDK may hold as a provider function; `undefined` when it cannot be resolved. */
+async function resolved(setting: unknown): Promise<unknown> {
   try {
-    const value = (typeof provider === 'function' ? await (provider as () => Promise<unknown>)() : provider) as
-      Partial<CallCredentials> | undefined;
-    if (!value?.accessKeyId) return undefined;
-    return {
-      accessKeyId: value.accessKeyId,
-      secretAccessKey: value.secretAccessKey ?? '',
-      ...(value.sessionToken ? { sessionToken: value.sessionToken } : {}),
-    };
-  } catch {
-    // Unresolvable credentials are "not the sandbox's": the call is made as the asPrincipal identity.
-    return undefined;
-  }
-}
-
-async function readRegion(client: ClientLike): Promise<string | undefined> {
-  const region = client.config.region;
-  try {
-    const value: unknown = typeof region === 'function' ? await (region as () => Promise<unknown>)() : region;
-    return typeof value === 'string' && value !== '' ? value : undefined;
+    return typeof setting === 'function' ? await (setting as () => Promise<unknown>)() : setting;
   } catch {
     return undefined;
   }
 }
 
-async function serve(
-  runtime: SandboxRuntime,
-  service: ServiceName,
-  op: Operation,
-  input: unknown,
-  client: ClientLike,
-  principal: string | undefined,
-): Promise<object> {
+async function serve(runtime: SandboxRuntime, service: ServiceName, op: Operation, input: unknown, client: ClientLike, principal?: string) {
   const { state, clock } = runtime;
   // Counted before anything can fail: an attempted write is a write as far as idempotence is concerned.
   if (isMutating(op.name)) state.mutatingCalls[service] += 1;
   const injected = runtime.hooks()?.before?.(service, op.name);
   if (injected) throw injected;
-  const [credentials, region] = await Promise.all([readCredentials(client), readRegion(client)]);
+  const [credentials, region] = await Promise.all([resolved(client.config.credentials), resolved(client.config.region)]);
   // The real SDK refuses to send without a region.
-  if (region === undefined) throw new Error('Region is missing');
+  if (typeof region !== 'string' || region === '') throw new Error('Region is missing');
+  // Credentials that are not the sandbox's (or unresolvable) make the call as the asPrincipal identity.
   const nowMs = clock.now();
-  const resolution = resolveCaller(state, credentials, principal, nowMs);
+  const resolution = resolveCaller(state, credentials as CallCredentials | undefined, principal, nowMs);
   if (!resolution.ok) throw credentialError(service, resolution.problem);
   const caller = resolution.caller;
   // Credentials are valid only at their own partition's endpoints (AWS GovCloud (US) User Guide: separate
@@ -132,28 +97,22 @@ async function serve(
   return { ...output, $metadata: { httpStatusCode: 200, requestId: newUuid(), attempts: 1, totalRetryDelay: 0 } };
 }
 
-/**
- * Mocks all instances of the four SDK clients with the sandbox.
- *
- * @returns a function that restores the real clients.
- */
+/** Mocks all instances of the SDK clients with the sandbox; returns a function that restores the real clients. */
 export function installMocks(runtime: SandboxRuntime): () => void {
-  const stubs: Stub[] = [];
-  for (const { service, client, operations } of SERVICES) {
-    const stub = mockClient(client as typeof IAMClient) as unknown as Stub;
-    stubs.push(stub);
+  const stubs = SERVICES.map(([service, client, operations]) => {
+    const stub = mockClient(client as typeof IAMClient);
     // One fake for the whole client, dispatching on the command's class: `stub.on(Command)` per operation would have
     // sinon match every call against each operation's argument matcher in turn (deep comparisons), a large share of
     // a local run's CPU.
     const byCommand = new Map<unknown, Operation>(operations.map((op) => [op.command, op]));
-    stub.send.callsFake(function (command) {
+    stub.send.callsFake(function (this: ClientLike, command: { input: unknown }) {
       const op = byCommand.get(command.constructor);
       if (!op) return Promise.reject(new SandboxSetupError(`AwsSandbox: ${command.constructor.name} is not simulated (${service})`));
       // Read synchronously, before any await: the asPrincipal identity is that of the calling context.
-      const principal = runtime.currentPrincipal();
-      return serve(runtime, service, op, command.input, this, principal);
+      return serve(runtime, service, op, command.input, this, runtime.currentPrincipal());
     });
-  }
+    return stub;
+  });
   return () => {
     for (const stub of stubs) stub.restore();
   };

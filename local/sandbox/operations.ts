@@ -1,7 +1,4 @@
-/**
- * What every simulated operation shares: the context a handler runs in, how handlers are declared against the
- * SDK's command classes, pagination, tags, and which operations count as mutating.
- */
+/** What every simulated operation shares: its call context, its declaration against an SDK command, pagination, tags. */
 import type { VirtualClock } from './clock';
 import { SandboxSetupError, accessDenied } from './errors';
 import type { Caller } from './identity';
@@ -29,9 +26,6 @@ export interface CallContext {
   readonly nowMs: number;
 }
 
-/** The command class of an SDK operation, e.g. `GetRoleCommand`. */
-export type CommandClass = abstract new (input: never) => object;
-
 /** The first constructor argument, also for commands whose input is optional (`...[input]: [] | [Input]`). */
 type FirstArgument<A> = A extends [infer I, ...unknown[]] ? I : never;
 type InputOf<C> = C extends new (...args: infer A) => object ? FirstArgument<A> : never;
@@ -44,16 +38,11 @@ type OutputOf<C> = C extends new (input: never) => {
 /** A simulated operation: the SDK command it answers and the handler. */
 export interface Operation {
   readonly name: string;
-  readonly command: CommandClass;
+  readonly command: abstract new (input: never) => object;
   handle(input: unknown, call: CallContext): Promise<object>;
 }
 
-/**
- * Declares the handler of one SDK command, typed by the command's own input and output types.
- *
- * @param name - the operation name (the command's name without `Command`), used for authorisation (`<service>:<name>`)
- *   and for counting mutating calls.
- */
+/** Declares the handler of one SDK command, typed by its input and output; `name` is the IAM action's (`<service>:<name>`). */
 export function operation<C extends new (input: never) => object>(
   name: string,
   command: C,
@@ -62,12 +51,9 @@ export function operation<C extends new (input: never) => object>(
   return { name, command, handle: (input, call) => handle(input as InputOf<C>, call) };
 }
 
-/**
- * True for operations that change state: everything but `Get*`, `List*`, `Describe*`, `Head*` (S3), `AssumeRole` and
- * `GetCallerIdentity` (which also start with Get).
- */
+/** True for operations that change state: everything but `Get*` (GetCallerIdentity too), `List*`, `Describe*` and `AssumeRole`. */
 export function isMutating(operationName: string): boolean {
-  return !/^(Get|List|Describe|Head)/.test(operationName) && operationName !== 'AssumeRole';
+  return !/^(Get|List|Describe)/.test(operationName) && operationName !== 'AssumeRole';
 }
 
 /**
@@ -86,10 +72,7 @@ export function callerAccount(call: CallContext): AccountState {
   return account;
 }
 
-/**
- * Authorises the current call as `<service>:<operation>` (or `request.action`), raising the service's
- * AccessDenied when AWS would refuse it.
- */
+/** Authorises the call as `<service>:<operation>` (or `request.action`), raising the service's AccessDenied if refused. */
 export async function requireAllowed(
   call: CallContext,
   request: Omit<AuthorizationRequest, 'action'> & { action?: string },
@@ -104,8 +87,6 @@ export async function requireAllowed(
 /**
  * One page of a list, with an opaque continuation token (IAM's `Marker`, the JSON services' `NextToken`).
  *
- * @param token - the token from the previous page, or `undefined` for the first page.
- * @param maxItems - page size requested; `defaultMax` when absent.
  * @param invalidToken - builds the service's error for a token the sandbox did not issue.
  */
 export function paginate<T>(
@@ -129,9 +110,7 @@ export function paginate<T>(
 
 /** `{Key, Value}` tag list → record. */
 export function tagRecord(tags: { Key?: string; Value?: string }[] | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const tag of tags ?? []) if (tag.Key !== undefined) out[tag.Key] = tag.Value ?? '';
-  return out;
+  return Object.fromEntries((tags ?? []).flatMap((tag) => (tag.Key === undefined ? [] : [[tag.Key, tag.Value ?? '']])));
 }
 
 /** Record → `{Key, Value}` tag list, as the APIs return it. */
@@ -142,13 +121,14 @@ export function tagList(tags: Record<string, string>): { Key: string; Value: str
 /** `aws:RequestTag/<key>` and `aws:TagKeys` for a request that sets tags (IAM User Guide, "Controlling access during AWS requests"). */
 export function requestTagContext(tags: Record<string, string>): Record<string, string | string[]> {
   const keys = Object.keys(tags);
-  if (keys.length === 0) return {};
-  const context: Record<string, string | string[]> = { 'aws:TagKeys': keys };
-  for (const [key, value] of Object.entries(tags)) context[`aws:RequestTag/${key}`] = value;
-  return context;
+  return keys.length === 0 ? {} : { 'aws:TagKeys': keys, ...prefixed('aws:RequestTag/', tags) };
 }
 
 /** `aws:ResourceTag/<key>` for a request on a tagged resource. */
 export function resourceTagContext(tags: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(tags).map(([key, value]) => [`aws:ResourceTag/${key}`, value]));
+  return prefixed('aws:ResourceTag/', tags);
+}
+
+function prefixed(prefix: string, tags: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(tags).map(([key, value]) => [prefix + key, value]));
 }

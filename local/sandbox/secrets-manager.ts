@@ -1,22 +1,12 @@
 /**
- * The simulated Secrets Manager API (Secrets Manager API reference), the operations the product calls:
- * CreateSecret, GetSecretValue, PutSecretValue, DescribeSecret, PutResourcePolicy, UpdateSecretVersionStage,
- * RotateSecret, DeleteSecret.
+ * The simulated Secrets Manager API (Secrets Manager API reference), the operations the product calls.
  *
- * DeleteSecret schedules the deletion (a recovery window of 7 to 30 days, default 30) or deletes at once
- * (`ForceDeleteWithoutRecovery`); a secret scheduled for deletion can only be described (`DeletedDate`), every other
- * call and a CreateSecret of its name answer `InvalidRequestException`; after the window it is gone.
- *
- * Staging labels follow the Secrets Manager user guide ("Rotation by Lambda function", "Secret versions"): a label
- * is on at most one version; when `AWSCURRENT` moves, the version that had it gets `AWSPREVIOUS`. Unlike AWS, which
- * keeps unlabelled (deprecated) versions for a while, the sandbox drops a version as soon as it has no label left.
- * RotateSecret only records the rotation configuration: the sandbox never invokes a rotation function.
- *
- * Secrets live per account and region: a name is looked up in the caller's account and the client's region; a
- * full or partial ARN (without the 6-character suffix) may name a secret of another account, which the caller
- * can read only when the secret's resource policy allows it (cross-account evaluation).
- *
- * Secret values never appear in error messages.
+ * DeleteSecret schedules the deletion (a recovery window of 7 to 30 days, default 30): until then the secret can only
+ * be described (`DeletedDate`), every other call and a CreateSecret of its name answer `InvalidRequestException`.
+ * Staging labels follow the user guide ("Secret versions"): a label is on at most one version; when `AWSCURRENT`
+ * moves, the version that had it gets `AWSPREVIOUS`. Unlike AWS, which keeps unlabelled versions for a while, the
+ * sandbox drops them at once. A full or partial ARN may name a secret of another account, readable when its resource
+ * policy allows it. Secret values never appear in error messages.
  */
 import {
   CreateSecretCommand,
@@ -28,7 +18,6 @@ import {
   RotateSecretCommand,
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
-import type { RotationRulesType, SecretListEntry } from '@aws-sdk/client-secrets-manager';
 import { arn } from '../../shared/partitions';
 import { SandboxSetupError, secretsManagerError } from './errors';
 import { findAccount } from './iam-entities';
@@ -40,12 +29,13 @@ import type { AccountState, SecretState, SecretVersionState } from './state';
 
 const MAX_TAGS = 50;
 
-/** Secret ARN: `arn:<p>:secretsmanager:<region>:<account>:secret:<name>-<6 random characters>`. */
-export function secretArnOf(account: AccountState, region: string, name: string, suffix = newSecretSuffix()): string {
-  return arn(account.partition, 'secretsmanager', region, account.accountId, `secret:${name}-${suffix}`);
+/** A new secret with no version; its ARN is `arn:<p>:secretsmanager:<region>:<account>:secret:<name>-<6 characters>`. */
+export function newSecret(account: AccountState, region: string, name: string, nowMs: number, suffix = newSecretSuffix()): SecretState {
+  const secretArn = arn(account.partition, 'secretsmanager', region, account.accountId, `secret:${name}-${suffix}`);
+  return { arn: secretArn, name, region, tags: {}, createdMs: nowMs, lastChangedMs: nowMs, versions: [] };
 }
 
-const notFound = () => secretsManagerError('ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
+const invalidParameter = (message: string) => secretsManagerError('InvalidParameterException', message);
 
 /** The secret a `SecretId` names (name in the caller's account and region, or full or partial ARN), if any. */
 function lookupSecret(call: CallContext, secretId: string | undefined): { account: AccountState; secret: SecretState } | undefined {
@@ -67,98 +57,42 @@ function purgeDeleted(account: AccountState, nowMs: number): void {
   account.secrets = account.secrets.filter((secret) => secret.deletion === undefined || secret.deletion.effectiveMs > nowMs);
 }
 
-const markedForDeletion = () =>
-  secretsManagerError('InvalidRequestException', "You can't perform this operation on the secret because it was marked for deletion.");
-
-/** The operations a secret scheduled for deletion still answers. */
-const ALLOWED_WHILE_DELETING = new Set(['DescribeSecret']);
-
-/** Recovery window of DeleteSecret, days (Secrets Manager API reference, DeleteSecret `RecoveryWindowInDays`). */
-const RECOVERY_WINDOW_DAYS = { min: 7, max: 30, default: 30 } as const;
-
 /**
  * Authorises the call on a secret, with its resource policy, and returns it.
  *
  * @throws AccessDeniedException when denied (also for a secret that does not exist, as AWS checks first);
- *   ResourceNotFoundException when it does not exist.
+ *   ResourceNotFoundException when it does not exist; InvalidRequestException when it is scheduled for deletion
+ *   (but for DescribeSecret).
  */
-async function authorizedSecret(
-  call: CallContext,
-  secretId: string | undefined,
-  context: Record<string, string | string[]> = {},
-): Promise<{ account: AccountState; secret: SecretState }> {
+async function authorizedSecret(call: CallContext, secretId: string | undefined): Promise<{ account: AccountState; secret: SecretState }> {
   const found = lookupSecret(call, secretId);
   if (!found) {
     const account = callerAccount(call);
     const guess = secretId?.startsWith('arn:')
       ? secretId
       : arn(account.partition, 'secretsmanager', call.region, account.accountId, `secret:${secretId ?? ''}`);
-    await requireAllowed(call, { resourceArn: guess, context });
-    throw notFound();
+    await requireAllowed(call, { resourceArn: guess });
+    throw secretsManagerError('ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
   }
   const { account, secret } = found;
   await requireAllowed(call, {
     resourceArn: secret.arn,
     resourceAccountId: account.accountId,
     ...(secret.resourcePolicy ? { resourcePolicy: JSON.parse(secret.resourcePolicy) as object } : {}),
-    context: { 'secretsmanager:SecretId': secret.arn, ...resourceTagContext(secret.tags), ...context },
+    context: { 'secretsmanager:SecretId': secret.arn, ...resourceTagContext(secret.tags) },
   });
-  if (secret.deletion !== undefined && !ALLOWED_WHILE_DELETING.has(call.operation)) throw markedForDeletion();
+  if (secret.deletion !== undefined && call.operation !== 'DescribeSecret') {
+    throw secretsManagerError(
+      'InvalidRequestException',
+      "You can't perform this operation on the secret because it was marked for deletion.",
+    );
+  }
   return found;
 }
 
-function mergeSecretTags(existing: Record<string, string>, added: { Key?: string; Value?: string }[] | undefined) {
-  const merged = { ...existing, ...tagRecord(added) };
-  if (Object.keys(merged).length > MAX_TAGS) {
-    throw secretsManagerError('LimitExceededException', `You can't have more than ${MAX_TAGS} tags on a secret.`);
-  }
-  return merged;
-}
-
-function versionIdsToStages(secret: SecretState): Record<string, string[]> {
-  return Object.fromEntries(secret.versions.map((version) => [version.versionId, [...version.stages]]));
-}
-
-function listEntry(secret: SecretState): SecretListEntry {
-  const tags = tagList(secret.tags);
-  return {
-    ARN: secret.arn,
-    Name: secret.name,
-    ...(secret.description !== undefined ? { Description: secret.description } : {}),
-    ...(secret.kmsKeyId !== undefined ? { KmsKeyId: secret.kmsKeyId } : {}),
-    ...(tags.length > 0 ? { Tags: tags } : {}),
-    CreatedDate: new Date(secret.createdMs),
-    LastChangedDate: new Date(secret.lastChangedMs),
-    ...(secret.deletion ? { DeletedDate: new Date(secret.deletion.requestedMs) } : {}),
-    SecretVersionsToStages: versionIdsToStages(secret),
-    ...rotationFields(secret),
-  };
-}
-
-/** `RotationEnabled`, `RotationLambdaARN`, `RotationRules` as DescribeSecret shows them, once set. */
-function rotationFields(secret: SecretState): Pick<SecretListEntry, 'RotationEnabled' | 'RotationLambdaARN' | 'RotationRules'> {
-  const rotation = secret.rotation;
-  if (!rotation) return {};
-  const rules = rotation.rules;
-  return {
-    RotationEnabled: rotation.enabled,
-    ...(rotation.lambdaArn !== undefined ? { RotationLambdaARN: rotation.lambdaArn } : {}),
-    ...(rules
-      ? {
-          RotationRules: {
-            ...(rules.automaticallyAfterDays !== undefined ? { AutomaticallyAfterDays: rules.automaticallyAfterDays } : {}),
-            ...(rules.scheduleExpression !== undefined ? { ScheduleExpression: rules.scheduleExpression } : {}),
-            ...(rules.duration !== undefined ? { Duration: rules.duration } : {}),
-          },
-        }
-      : {}),
-  };
-}
-
 /**
- * Puts a staging label on `target`, taking it off the version that had it (a label is on at most one version).
- * When `AWSCURRENT` moves, the version that had it gets `AWSPREVIOUS`, as Secrets Manager does. Does not drop
- * unlabelled versions (see {@link dropUnlabelled}).
+ * Puts a staging label on `target`, taking it off the version that had it; when `AWSCURRENT` moves, that version gets
+ * `AWSPREVIOUS`. Leaves unlabelled versions (see {@link dropUnlabelled}).
  */
 function attachStage(secret: SecretState, stage: string, target: SecretVersionState): void {
   const holder = secret.versions.find((version) => version !== target && version.stages.includes(stage));
@@ -167,54 +101,26 @@ function attachStage(secret: SecretState, stage: string, target: SecretVersionSt
   if (stage === 'AWSCURRENT' && holder) attachStage(secret, 'AWSPREVIOUS', holder);
 }
 
-/** Drops versions with no staging label left (AWS keeps them as deprecated versions for a while; the sandbox does not). */
-function dropUnlabelled(secret: SecretState): void {
+/** Drops the versions left with no label, and notes the change. */
+function dropUnlabelled(secret: SecretState, nowMs: number): void {
   secret.versions = secret.versions.filter((version) => version.stages.length > 0);
+  secret.lastChangedMs = nowMs;
 }
 
-/**
- * Adds a version with the given staging labels (default `AWSCURRENT`), moving each label from the version that
- * had it; see {@link attachStage}.
- */
-function addVersion(secret: SecretState, versionId: string, secretString: string, nowMs: number, stages: string[] = ['AWSCURRENT']): void {
+/** Adds a version with the given staging labels (default `AWSCURRENT`), moving each from the version that had it. */
+export function addVersion(secret: SecretState, versionId: string, secretString: string, nowMs: number, stages = ['AWSCURRENT']): void {
   const version: SecretVersionState = { versionId, secretString, createdMs: nowMs, stages: [] };
   secret.versions.push(version);
   for (const stage of stages) attachStage(secret, stage, version);
-  dropUnlabelled(secret);
-  secret.lastChangedMs = nowMs;
+  dropUnlabelled(secret, nowMs);
 }
 
 /** Checks a staging label (1 to 256 characters, Secrets Manager API reference). */
 function requireStageLabel(stage: string | undefined, parameter: string): string {
   if (stage === undefined || stage.length < 1 || stage.length > 256) {
-    throw secretsManagerError('InvalidParameterException', `${parameter} must be a staging label of 1 to 256 characters.`);
+    throw invalidParameter(`${parameter} must be a staging label of 1 to 256 characters.`);
   }
   return stage;
-}
-
-/** Checks RotateSecret's `RotationRules` and converts them to the stored form. */
-function rotationRules(rules: RotationRulesType): NonNullable<NonNullable<SecretState['rotation']>['rules']> {
-  const { AutomaticallyAfterDays: days, ScheduleExpression: schedule, Duration: duration } = rules;
-  if (days !== undefined && schedule !== undefined) {
-    throw secretsManagerError('InvalidParameterException', "You can't specify both AutomaticallyAfterDays and ScheduleExpression.");
-  }
-  if (days === undefined && schedule === undefined) {
-    throw secretsManagerError('InvalidParameterException', 'RotationRules needs AutomaticallyAfterDays or ScheduleExpression.');
-  }
-  if (days !== undefined && (!Number.isInteger(days) || days < 1 || days > 1000)) {
-    throw secretsManagerError('InvalidParameterException', 'AutomaticallyAfterDays must be between 1 and 1000.');
-  }
-  if (schedule !== undefined && !/^(rate|cron)\(.+\)$/.test(schedule)) {
-    throw secretsManagerError('InvalidParameterException', 'ScheduleExpression must be a rate() or cron() expression.');
-  }
-  if (duration !== undefined && !/^\d+h$/.test(duration)) {
-    throw secretsManagerError('InvalidParameterException', 'Duration must be a number of hours, such as 3h.');
-  }
-  return {
-    ...(days !== undefined ? { automaticallyAfterDays: days } : {}),
-    ...(schedule !== undefined ? { scheduleExpression: schedule } : {}),
-    ...(duration !== undefined ? { duration } : {}),
-  };
 }
 
 /** The Secrets Manager operations. */
@@ -223,17 +129,16 @@ export const secretsManagerOperations: Operation[] = [
     const account = callerAccount(call);
     const name = input.Name ?? '';
     if (!/^[\w/+=.@-]{1,512}$/.test(name)) {
-      throw secretsManagerError(
-        'InvalidParameterException',
-        'Invalid name. Must be a valid name containing alphanumeric characters, or any of the following: -/_+=.@!',
-      );
+      throw invalidParameter('Invalid name. Must be a valid name containing alphanumeric characters, or any of the following: -/_+=.@!');
     }
-    if (input.SecretBinary !== undefined) throw new SandboxSetupError('AwsSandbox: SecretBinary is not simulated');
-    const tags = mergeSecretTags({}, input.Tags);
-    const secretArn = secretArnOf(account, call.region, name);
-    await requireAllowed(call, { resourceArn: secretArn, context: { 'secretsmanager:Name': name, ...requestTagContext(tags) } });
+    const tags = tagRecord(input.Tags);
+    if (Object.keys(tags).length > MAX_TAGS) {
+      throw secretsManagerError('LimitExceededException', `You can't have more than ${MAX_TAGS} tags on a secret.`);
+    }
+    const secret = { ...newSecret(account, call.region, name, call.nowMs), description: input.Description, kmsKeyId: input.KmsKeyId, tags };
+    await requireAllowed(call, { resourceArn: secret.arn, context: { 'secretsmanager:Name': name, ...requestTagContext(tags) } });
     purgeDeleted(account, call.nowMs);
-    const existing = account.secrets.find((secret) => secret.region === call.region && secret.name === name);
+    const existing = account.secrets.find((candidate) => candidate.region === call.region && candidate.name === name);
     if (existing?.deletion) {
       throw secretsManagerError(
         'InvalidRequestException',
@@ -241,37 +146,21 @@ export const secretsManagerOperations: Operation[] = [
       );
     }
     if (existing) throw secretsManagerError('ResourceExistsException', `The operation failed because the secret ${name} already exists.`);
-    const secret: SecretState = {
-      arn: secretArn,
-      name,
-      region: call.region,
-      ...(input.Description !== undefined ? { description: input.Description } : {}),
-      ...(input.KmsKeyId !== undefined ? { kmsKeyId: input.KmsKeyId } : {}),
-      tags,
-      createdMs: call.nowMs,
-      lastChangedMs: call.nowMs,
-      versions: [],
-    };
-    const versionId = input.ClientRequestToken ?? newUuid();
+    const versionId = newUuid();
     if (input.SecretString !== undefined) addVersion(secret, versionId, input.SecretString, call.nowMs);
     account.secrets.push(secret);
-    return { ARN: secret.arn, Name: secret.name, ...(input.SecretString !== undefined ? { VersionId: versionId } : {}) };
+    return { ARN: secret.arn, Name: secret.name, VersionId: input.SecretString !== undefined ? versionId : undefined };
   }),
 
   operation('GetSecretValue', GetSecretValueCommand, async (input, call) => {
     const { secret } = await authorizedSecret(call, input.SecretId);
-    const stage = input.VersionStage ?? (input.VersionId === undefined ? 'AWSCURRENT' : undefined);
-    const version = secret.versions.find(
-      (candidate) =>
-        (input.VersionId === undefined || candidate.versionId === input.VersionId) &&
-        (stage === undefined || candidate.stages.includes(stage)),
-    );
-    if (!version || version.secretString === undefined) {
+    if (input.VersionId !== undefined) throw new SandboxSetupError('AwsSandbox: GetSecretValue by VersionId is not simulated');
+    const stage = input.VersionStage ?? 'AWSCURRENT';
+    const version = secret.versions.find((candidate) => candidate.stages.includes(stage));
+    if (version?.secretString === undefined) {
       throw secretsManagerError(
         'ResourceNotFoundException',
-        input.VersionId !== undefined
-          ? `Secrets Manager can't find the specified secret value for VersionId: ${input.VersionId}`
-          : `Secrets Manager can't find the specified secret value for staging label: ${stage ?? ''}`,
+        `Secrets Manager can't find the specified secret value for staging label: ${stage}`,
       );
     }
     return {
@@ -286,123 +175,98 @@ export const secretsManagerOperations: Operation[] = [
 
   operation('PutSecretValue', PutSecretValueCommand, async (input, call) => {
     const { secret } = await authorizedSecret(call, input.SecretId);
-    if (input.SecretBinary !== undefined || input.SecretString === undefined) {
+    if (input.SecretString === undefined) {
       throw new SandboxSetupError('AwsSandbox: PutSecretValue needs a SecretString (SecretBinary is not simulated)');
     }
-    if (input.VersionStages !== undefined && input.VersionStages.length === 0) {
-      throw secretsManagerError('InvalidParameterException', 'VersionStages must name at least one staging label.');
-    }
+    if (input.VersionStages?.length === 0) throw invalidParameter('VersionStages must name at least one staging label.');
     const stages = [...new Set(input.VersionStages ?? ['AWSCURRENT'])].map((stage) => requireStageLabel(stage, 'VersionStages'));
     const versionId = input.ClientRequestToken ?? newUuid();
     const existing = secret.versions.find((version) => version.versionId === versionId);
-    if (existing) {
-      // A retried request with the same token is idempotent (labels untouched); a different value under that token is refused.
-      if (existing.secretString !== input.SecretString) {
-        throw secretsManagerError('ResourceExistsException', "You can't modify an existing version, you can only create a new version.");
-      }
-    } else {
-      addVersion(secret, versionId, input.SecretString, call.nowMs, stages);
+    // A retried request with the same token is idempotent (labels untouched); a different value under that token is refused.
+    if (existing && existing.secretString !== input.SecretString) {
+      throw secretsManagerError('ResourceExistsException', "You can't modify an existing version, you can only create a new version.");
     }
+    if (!existing) addVersion(secret, versionId, input.SecretString, call.nowMs, stages);
     const version = secret.versions.find((candidate) => candidate.versionId === versionId)!;
     return { ARN: secret.arn, Name: secret.name, VersionId: versionId, VersionStages: [...version.stages] };
   }),
 
   /**
-   * Moves a staging label (Secrets Manager API reference, UpdateSecretVersionStage): onto `MoveToVersionId`, off
-   * `RemoveFromVersionId`. Moving a label that is attached to another version requires `RemoveFromVersionId` to
-   * name that version; with no `MoveToVersionId` the label is only removed (never `AWSCURRENT`). When `AWSCURRENT`
-   * moves, the version that had it gets `AWSPREVIOUS`. Versions left with no label are dropped.
-   *
-   * @throws InvalidParameterException for a bad label or `RemoveFromVersionId`; ResourceNotFoundException for an
-   *   unknown version id.
+   * Moves a staging label onto `MoveToVersionId` (Secrets Manager API reference, UpdateSecretVersionStage); a label
+   * attached to another version needs `RemoveFromVersionId` to name that version. Only removing a label (no
+   * `MoveToVersionId`) is not simulated.
    */
   operation('UpdateSecretVersionStage', UpdateSecretVersionStageCommand, async (input, call) => {
     const { secret } = await authorizedSecret(call, input.SecretId);
     const stage = requireStageLabel(input.VersionStage, 'VersionStage');
     const { MoveToVersionId: moveTo, RemoveFromVersionId: removeFrom } = input;
-    if (moveTo === undefined && removeFrom === undefined) {
-      throw secretsManagerError('InvalidParameterException', 'Specify MoveToVersionId, RemoveFromVersionId or both.');
+    if (moveTo === undefined) throw new SandboxSetupError('AwsSandbox: UpdateSecretVersionStage without MoveToVersionId is not simulated');
+    const target = secret.versions.find((candidate) => candidate.versionId === moveTo);
+    if (!target) {
+      throw secretsManagerError('ResourceNotFoundException', `Secrets Manager can't find the specified secret version: ${moveTo}`);
     }
-    const versionById = (versionId: string) => {
-      const version = secret.versions.find((candidate) => candidate.versionId === versionId);
-      if (!version)
-        throw secretsManagerError('ResourceNotFoundException', `Secrets Manager can't find the specified secret version: ${versionId}`);
-      return version;
-    };
-    const target = moveTo === undefined ? undefined : versionById(moveTo);
-    const source = removeFrom === undefined ? undefined : versionById(removeFrom);
     const holder = secret.versions.find((version) => version.stages.includes(stage));
-    if (source && source !== holder) {
-      throw secretsManagerError(
-        'InvalidParameterException',
-        `The staging label ${stage} is not attached to version ${source.versionId}, so you can't remove it from that version.`,
+    if (removeFrom !== undefined && holder?.versionId !== removeFrom) {
+      throw invalidParameter(
+        `The staging label ${stage} is not attached to version ${removeFrom}, so you can't remove it from that version.`,
       );
     }
-    if (target && holder && holder !== target && !source) {
-      throw secretsManagerError(
-        'InvalidParameterException',
+    if (removeFrom === undefined && holder && holder !== target) {
+      throw invalidParameter(
         `The staging label ${stage} is currently attached to version ${holder.versionId}, so you must explicitly reference that version in RemoveFromVersionId.`,
       );
     }
-    if (!target && stage === 'AWSCURRENT') {
-      throw secretsManagerError(
-        'InvalidParameterException',
-        "You can't remove the staging label AWSCURRENT without moving it to another version.",
-      );
-    }
-    if (target) attachStage(secret, stage, target);
-    else if (source) source.stages = source.stages.filter((label) => label !== stage);
-    dropUnlabelled(secret);
-    secret.lastChangedMs = call.nowMs;
+    attachStage(secret, stage, target);
+    dropUnlabelled(secret, call.nowMs);
     return { ARN: secret.arn, Name: secret.name };
   }),
 
   /**
    * Configures rotation (Secrets Manager API reference, RotateSecret): stores `RotationLambdaARN` (or keeps the one
-   * already set) and `RotationRules` (`AutomaticallyAfterDays` or `ScheduleExpression`, optional `Duration`), shown
-   * by DescribeSecret with `RotationEnabled: true`.
-   *
-   * The sandbox NEVER invokes the rotation function: when `RotateImmediately` is true or absent it only records
-   * the request time (`rotation.lastRotationRequestedMs` in the state) and returns no `VersionId`, as no version is
-   * created. Drive a rotation function's four steps against the sandbox yourself if a test needs them.
-   *
-   * @throws InvalidRequestException when no rotation function ARN is given or stored, when an immediate rotation is
-   *   asked for while an `AWSPENDING` version (not also `AWSCURRENT`) exists, or for a secret scheduled for
-   *   deletion; InvalidParameterException for invalid rules or ARN.
+   * already set) and `AutomaticallyAfterDays` (1 to 1000), as DescribeSecret shows them. The sandbox never invokes a
+   * rotation function: an immediate rotation (`RotateImmediately` true or absent), `ScheduleExpression` and
+   * `Duration` are not simulated.
    */
   operation('RotateSecret', RotateSecretCommand, async (input, call) => {
     const { secret } = await authorizedSecret(call, input.SecretId);
-    if (
-      input.RotationLambdaARN !== undefined &&
-      !/^arn:[^:]+:lambda:[^:]+:\d{12}:function:[\w-]+(:[\w$-]+)?$/.test(input.RotationLambdaARN)
-    ) {
-      throw secretsManagerError('InvalidParameterException', 'RotationLambdaARN must be a Lambda function ARN.');
+    const rules = input.RotationRules;
+    if (input.RotateImmediately !== false || rules?.ScheduleExpression !== undefined || rules?.Duration !== undefined) {
+      throw new SandboxSetupError('AwsSandbox: RotateSecret is simulated with RotateImmediately false and AutomaticallyAfterDays only');
     }
-    const rules = input.RotationRules ? rotationRules(input.RotationRules) : secret.rotation?.rules;
+    const days = rules?.AutomaticallyAfterDays ?? secret.rotation?.automaticallyAfterDays;
+    if (days !== undefined && (!Number.isInteger(days) || days < 1 || days > 1000)) {
+      throw invalidParameter('AutomaticallyAfterDays must be between 1 and 1000.');
+    }
     const lambdaArn = input.RotationLambdaARN ?? secret.rotation?.lambdaArn;
     if (lambdaArn === undefined) {
       throw secretsManagerError('InvalidRequestException', 'No Lambda rotation function ARN is associated with this secret.');
     }
-    const immediately = input.RotateImmediately ?? true;
-    if (immediately && secret.versions.some((version) => version.stages.includes('AWSPENDING') && !version.stages.includes('AWSCURRENT'))) {
-      throw secretsManagerError('InvalidRequestException', "A previous rotation isn't complete. That rotation will be reattempted.");
+    if (!/^arn:[^:]+:lambda:[^:]+:\d{12}:function:[\w-]+(:[\w$-]+)?$/.test(lambdaArn)) {
+      throw invalidParameter('RotationLambdaARN must be a Lambda function ARN.');
     }
-    const lastRotationRequestedMs = immediately ? call.nowMs : secret.rotation?.lastRotationRequestedMs;
-    secret.rotation = {
-      enabled: true,
-      lambdaArn,
-      ...(rules ? { rules } : {}),
-      ...(lastRotationRequestedMs !== undefined ? { lastRotationRequestedMs } : {}),
-    };
+    secret.rotation = { lambdaArn, ...(days !== undefined ? { automaticallyAfterDays: days } : {}) };
     secret.lastChangedMs = call.nowMs;
     return { ARN: secret.arn, Name: secret.name };
   }),
 
   operation('DescribeSecret', DescribeSecretCommand, async (input, call) => {
     const { secret } = await authorizedSecret(call, input.SecretId);
-    const entry = listEntry(secret);
-    const { SecretVersionsToStages, ...rest } = entry;
-    return { ...rest, VersionIdsToStages: SecretVersionsToStages };
+    const { rotation, tags } = secret;
+    return {
+      ARN: secret.arn,
+      Name: secret.name,
+      Description: secret.description,
+      KmsKeyId: secret.kmsKeyId,
+      Tags: Object.keys(tags).length > 0 ? tagList(tags) : undefined,
+      CreatedDate: new Date(secret.createdMs),
+      LastChangedDate: new Date(secret.lastChangedMs),
+      DeletedDate: secret.deletion ? new Date(secret.deletion.requestedMs) : undefined,
+      VersionIdsToStages: Object.fromEntries(secret.versions.map((version) => [version.versionId, [...version.stages]])),
+      RotationEnabled: rotation ? true : undefined,
+      RotationLambdaARN: rotation?.lambdaArn,
+      RotationRules:
+        rotation?.automaticallyAfterDays !== undefined ? { AutomaticallyAfterDays: rotation.automaticallyAfterDays } : undefined,
+    };
   }),
 
   operation('PutResourcePolicy', PutResourcePolicyCommand, async (input, call) => {
@@ -418,23 +282,14 @@ export const secretsManagerOperations: Operation[] = [
   }),
 
   operation('DeleteSecret', DeleteSecretCommand, async (input, call) => {
-    const { account, secret } = await authorizedSecret(call, input.SecretId);
-    const days = input.RecoveryWindowInDays;
-    if (days !== undefined && input.ForceDeleteWithoutRecovery) {
-      throw secretsManagerError(
-        'InvalidParameterException',
-        "You can't use ForceDeleteWithoutRecovery in conjunction with RecoveryWindowInDays.",
-      );
+    const { secret } = await authorizedSecret(call, input.SecretId);
+    if (input.ForceDeleteWithoutRecovery) throw new SandboxSetupError('AwsSandbox: ForceDeleteWithoutRecovery is not simulated');
+    // Secrets Manager API reference, DeleteSecret `RecoveryWindowInDays`: 7 to 30, default 30.
+    const days = input.RecoveryWindowInDays ?? 30;
+    if (!Number.isInteger(days) || days < 7 || days > 30) {
+      throw invalidParameter('The RecoveryWindowInDays value must be between 7 and 30 days (inclusive).');
     }
-    if (days !== undefined && (!Number.isInteger(days) || days < RECOVERY_WINDOW_DAYS.min || days > RECOVERY_WINDOW_DAYS.max)) {
-      throw secretsManagerError('InvalidParameterException', 'The RecoveryWindowInDays value must be between 7 and 30 days (inclusive).');
-    }
-    if (input.ForceDeleteWithoutRecovery) {
-      account.secrets = account.secrets.filter((candidate) => candidate !== secret);
-      return { ARN: secret.arn, Name: secret.name, DeletionDate: new Date(call.nowMs) };
-    }
-    const effectiveMs = call.nowMs + (days ?? RECOVERY_WINDOW_DAYS.default) * 86_400_000;
-    secret.deletion = { requestedMs: call.nowMs, effectiveMs };
-    return { ARN: secret.arn, Name: secret.name, DeletionDate: new Date(effectiveMs) };
+    secret.deletion = { requestedMs: call.nowMs, effectiveMs: call.nowMs + days * 86_400_000 };
+    return { ARN: secret.arn, Name: secret.name, DeletionDate: new Date(secret.deletion.effectiveMs) };
   }),
 ];

@@ -1,21 +1,23 @@
 /**
- * The sandbox's data model, and its JSON form.
- *
- * Everything the sandbox knows lives in one plain-data {@link SandboxState}, so a run can be saved with
- * `JSON.stringify` and resumed later. The zod schemas below are both the type definitions and the validation
- * applied when a saved state is loaded.
- *
- * Times are epoch milliseconds on the sandbox's {@link VirtualClock}. Eventually consistent settings (trust
- * policies, policy attachments, default policy versions, access keys) carry the time at which they take effect.
+ * The sandbox's data model: one plain-data {@link SandboxState}, saved with `JSON.stringify`. The zod schemas are both
+ * the types and the validation of a saved state. Times are epoch milliseconds on the sandbox's virtual clock;
+ * eventually consistent settings carry the time at which they take effect.
  */
 import { z } from 'zod';
 import { PARTITIONS } from '../../shared/partitions';
 
-/** The services the sandbox simulates, as keys of {@link SandboxState.mutatingCalls}. */
-export const SERVICES = ['iam', 'sts', 'organizations', 'secretsmanager', 's3'] as const;
+/** The services the sandbox simulates. */
+export type ServiceName = 'iam' | 'sts' | 'organizations' | 'secretsmanager' | 's3';
 
-/** One of {@link SERVICES}. */
-export type ServiceName = (typeof SERVICES)[number];
+/** Zero calls of each service. */
+export function noCalls(): Record<ServiceName, number> {
+  return { iam: 0, sts: 0, organizations: 0, secretsmanager: 0, s3: 0 };
+}
+
+/** An OU's id (Organizations API reference, OrganizationalUnit `Id`). */
+export const OU_ID = /^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$/;
+/** A root's id (Organizations API reference, Root `Id`). */
+export const ROOT_ID = /^r-[0-9a-z]{4,32}$/;
 
 /**
  * The account states Organizations reports (Organizations API reference, Account `State`; it replaced `Status`,
@@ -30,37 +32,28 @@ const partitionSchema = z.enum(PARTITIONS);
 const tagsSchema = z.record(z.string(), z.string());
 /** A managed policy attached to a role or user, and when the attachment starts to count for authorisation. */
 const attachmentSchema = z.object({ policyArn: z.string(), effectiveMs: z.number() });
+/** What IAM roles, users and managed policies share. */
+const iamEntityShape = { path: z.string(), description: z.string().optional(), createdMs: z.number(), tags: tagsSchema };
 
 const roleSchema = z.object({
+  ...iamEntityShape,
   roleName: z.string(),
   roleId: z.string(),
-  path: z.string(),
-  description: z.string().optional(),
   maxSessionDurationSeconds: z.number(),
-  createdMs: z.number(),
-  tags: tagsSchema,
-  /**
-   * Trust policy documents as submitted (JSON text), oldest first, each with the time it takes effect. The newest
-   * is what GetRole shows; the newest one already in effect is what STS evaluates.
-   */
+  /** Trust policies (JSON text), oldest first: GetRole shows the newest, STS evaluates the newest in effect. */
   trustPolicies: z.array(z.object({ document: z.string(), effectiveMs: z.number() })).min(1),
   attachments: z.array(attachmentSchema),
 });
 
-const policyVersionSchema = z.object({ versionId: z.string(), document: z.string(), createdMs: z.number() });
-
 const managedPolicySchema = z.object({
+  ...iamEntityShape,
   policyName: z.string(),
   policyId: z.string(),
-  path: z.string(),
-  description: z.string().optional(),
-  createdMs: z.number(),
   updatedMs: z.number(),
-  tags: tagsSchema,
-  versions: z.array(policyVersionSchema).min(1),
+  versions: z.array(z.object({ versionId: z.string(), document: z.string(), createdMs: z.number() })).min(1),
   /** The default version as GetPolicy reports it (at once). */
   defaultVersionId: z.string(),
-  /** Default versions over time, oldest first; the newest one in effect is what authorisation uses. */
+  /** Default versions, oldest first; authorisation uses the newest in effect. */
   defaultVersionHistory: z.array(z.object({ versionId: z.string(), effectiveMs: z.number() })).min(1),
   /** Version ids are never reused: v1, v2, … (IAM API reference, PolicyVersion.VersionId). */
   nextVersionNumber: z.number().int(),
@@ -76,11 +69,9 @@ const accessKeySchema = z.object({
 });
 
 const userSchema = z.object({
+  ...iamEntityShape,
   userName: z.string(),
   userId: z.string(),
-  path: z.string(),
-  createdMs: z.number(),
-  tags: tagsSchema,
   attachments: z.array(attachmentSchema),
   accessKeys: z.array(accessKeySchema),
 });
@@ -89,10 +80,7 @@ const secretVersionSchema = z.object({
   versionId: z.string(),
   secretString: z.string().optional(),
   createdMs: z.number(),
-  /**
-   * Staging labels (`AWSCURRENT`, `AWSPREVIOUS`, `AWSPENDING` or custom ones); a label is on at most one version of
-   * a secret. Versions left with no label are dropped.
-   */
+  /** Staging labels (`AWSCURRENT`, `AWSPREVIOUS`, `AWSPENDING` or custom ones), each on at most one version. */
   stages: z.array(z.string()),
 });
 
@@ -107,28 +95,10 @@ const secretSchema = z.object({
   createdMs: z.number(),
   lastChangedMs: z.number(),
   versions: z.array(secretVersionSchema),
-  /**
-   * Set by DeleteSecret: when it was asked (DescribeSecret's `DeletedDate`) and when the secret is gone for good (the
-   * end of the recovery window, DeleteSecret's `DeletionDate`). Until then the secret can only be described.
-   */
+  /** Set by DeleteSecret: when it was asked (`DeletedDate`) and when the recovery window ends (`DeletionDate`). */
   deletion: z.object({ requestedMs: z.number(), effectiveMs: z.number() }).optional(),
-  /** Rotation configuration, set by RotateSecret (absent until then). */
-  rotation: z
-    .object({
-      enabled: z.boolean(),
-      lambdaArn: z.string().optional(),
-      /** As RotateSecret's `RotationRules` (one of `automaticallyAfterDays` / `scheduleExpression`). */
-      rules: z
-        .object({
-          automaticallyAfterDays: z.number().int().optional(),
-          scheduleExpression: z.string().optional(),
-          duration: z.string().optional(),
-        })
-        .optional(),
-      /** When the last RotateSecret asked for an immediate rotation (the sandbox never runs it). */
-      lastRotationRequestedMs: z.number().optional(),
-    })
-    .optional(),
+  /** Set by RotateSecret. */
+  rotation: z.object({ lambdaArn: z.string(), automaticallyAfterDays: z.number().int().optional() }).optional(),
 });
 
 const accountSchema = z.object({
@@ -146,16 +116,15 @@ const accountSchema = z.object({
   secrets: z.array(secretSchema),
   /** Its parent in the organization's tree: an OU id; absent: the root. */
   parentId: z.string().optional(),
-  /** True once the account left the organization (RemoveAccountFromOrganization): it stays in the sandbox, not in the organization. */
+  /** True once the account left the organization: it stays in the sandbox. */
   left: z.boolean().optional(),
 });
 
 /** An organizational unit (Organizations API reference, OrganizationalUnit). */
 const organizationalUnitSchema = z.object({
-  id: z.string().regex(/^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$/),
+  id: z.string().regex(OU_ID),
   name: z.string(),
-  /** The root's id or another OU's. */
-  parentId: z.string().regex(/^(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})$/),
+  parentId: z.string().refine((id) => OU_ID.test(id) || ROOT_ID.test(id), 'neither an OU id nor a root id'),
 });
 
 const sessionSchema = z.object({
@@ -192,7 +161,7 @@ const mutatingCallsSchema = z.object({
   s3: z.number().default(0),
 });
 
-/** One S3 object: its body as UTF-8 text (the product stores JSON), and what GetObject/ListObjectsV2 report of it. */
+/** One S3 object: its body as UTF-8 text (the product stores JSON). */
 const objectSchema = z.object({
   body: z.string(),
   contentType: z.string().optional(),
@@ -200,7 +169,6 @@ const objectSchema = z.object({
   lastModifiedMs: z.number(),
 });
 
-/** An S3 bucket: who owns it, where it is, and its objects by key. */
 const bucketSchema = z.object({
   accountId: z.string(),
   region: z.string(),
@@ -214,10 +182,7 @@ const stateSchema = z.object({
   propagationSeconds: z.number().min(0),
   organizationId: z.string(),
   /** The organization's root id (`r-…`); absent in states saved before OUs were modelled: derived from the organization id. */
-  rootId: z
-    .string()
-    .regex(/^r-[0-9a-z]{4,32}$/)
-    .optional(),
+  rootId: z.string().regex(ROOT_ID).optional(),
   /** The organizational units, in no particular order; states saved before OUs were modelled have none. */
   organizationalUnits: z.array(organizationalUnitSchema).default([]),
   /** The principal of calls made outside `asPrincipal` with credentials the sandbox did not issue, if any. */
@@ -247,6 +212,8 @@ export type SecretState = z.infer<typeof secretSchema>;
 export type SecretVersionState = z.infer<typeof secretVersionSchema>;
 /** An account and everything in it. */
 export type AccountState = z.infer<typeof accountSchema>;
+/** A CreateAccount request, as DescribeCreateAccountStatus reports it. */
+export type CreateAccountStatusState = z.infer<typeof createAccountStatusSchema>;
 /** An STS session issued by AssumeRole. */
 export type SessionState = z.infer<typeof sessionSchema>;
 /** An S3 bucket. */
@@ -254,15 +221,9 @@ export type BucketState = z.infer<typeof bucketSchema>;
 /** The whole sandbox. */
 export type SandboxState = z.infer<typeof stateSchema>;
 
-/** The JSON form of a sandbox: its state plus the clock's time. */
-export interface SandboxJson {
-  formatVersion: 1;
-  /** The virtual clock's time when saved, in epoch milliseconds. */
-  clockMs: number;
-  state: SandboxState;
-}
-
 const jsonSchema = z.object({ formatVersion: z.literal(1), clockMs: z.number(), state: stateSchema });
+/** The JSON form of a sandbox: its state plus the clock's time (`clockMs`, epoch milliseconds). */
+export type SandboxJson = z.infer<typeof jsonSchema>;
 
 /** The organization's root id: the saved one, else one derived from the organization id (`o-abcd…` → `r-abcd`). */
 export function rootIdOf(state: SandboxState): string {
@@ -274,11 +235,7 @@ export function nameKey(name: string): string {
   return name.toLowerCase();
 }
 
-/**
- * A fresh account with no IAM entities or secrets.
- *
- * @param joinedMs - when it joined the organization, epoch milliseconds.
- */
+/** A fresh account with no IAM entities or secrets; `joinedMs` is when it joined the organization. */
 export function newAccount(
   accountId: string,
   options: { name: string; partition: SandboxState['partition']; state: OrganizationsAccountState; joinedMs: number; aliases?: string[] },
@@ -298,15 +255,6 @@ export function newAccount(
   };
 }
 
-/**
- * Serialises a state to its JSON form. The result shares nothing with `state`.
- *
- * @param clockMs - the clock's current time, epoch milliseconds.
- */
-export function serializeState(state: SandboxState, clockMs: number): SandboxJson {
-  return { formatVersion: 1, clockMs, state: structuredClone(state) };
-}
-
 /** A document that is not a saved sandbox: `where` is the path of its first invalid field, `problem` what is wrong. */
 export class SandboxStateError extends Error {
   constructor(
@@ -319,7 +267,7 @@ export class SandboxStateError extends Error {
 }
 
 /**
- * Loads a state saved by {@link serializeState} (after a JSON round trip).
+ * Loads a saved state (after a JSON round trip).
  *
  * @throws SandboxStateError naming the first invalid field when `json` is not a saved sandbox.
  */
@@ -337,9 +285,7 @@ export function deserializeState(json: unknown): SandboxJson {
   return parsed.data;
 }
 
-/**
- * Reads an entry of a name-keyed record. Own properties only, so a name like `constructor` is just a name.
- */
+/** Reads an entry of a name-keyed record: own properties only, so a name like `constructor` is just a name. */
 export function getEntry<T>(record: Record<string, T>, key: string): T | undefined {
   return Object.hasOwn(record, key) ? record[key] : undefined;
 }

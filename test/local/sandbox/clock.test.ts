@@ -14,18 +14,6 @@ describe('Class: VirtualClock', () => {
     expect(clock.now()).toBe(3_500);
   });
 
-  it('offers a bound sleepMs that advances in milliseconds', async () => {
-    // Prepare
-    const clock = new VirtualClock(0);
-    const { sleepMs } = clock;
-
-    // Act
-    await sleepMs(1_500);
-
-    // Assess
-    expect(clock.now()).toBe(1_500);
-  });
-
   it('refuses to run backwards', () => {
     // Prepare
     const clock = new VirtualClock(0);
