@@ -1,7 +1,4 @@
-/**
- * `--state FILE`: the sandbox, the embedded Datadog's registrations and the accounts table's items, loaded before a
- * local run and saved after it, so replays and partial states can be shown across runs.
- */
+/** `--state FILE`: the sandbox, Datadog's registrations and the accounts table's items, loaded before a local run and saved after it. */
 import { accessSync, constants, existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
@@ -12,11 +9,10 @@ import { LOCAL_KEYS_SECRET_NAME } from './deployment';
 import { AwsSandbox, SandboxStateError, type SandboxJson } from './sandbox';
 import { StateFileError } from './state-file-error';
 
-/** What a state file holds. */
+/** What a state file holds; `accountRecords` are the accounts table's items (shared/aws/account-records.ts). */
 export interface LocalState {
   sandbox?: AwsSandbox;
   datadogAccounts?: DatadogAccountRecord[];
-  /** The items of the accounts table (shared/aws/account-records.ts); absent in files saved before there was one. */
   accountRecords?: Record<string, unknown>[];
 }
 
@@ -72,6 +68,7 @@ const stateFileSchema = z.object({
   }),
 });
 
+/** The error's code (`ENOENT`…), else the first line of its message. */
 function systemCode(error: unknown): string {
   const { code, message } = error as NodeJS.ErrnoException;
   return code ?? String(message).split('\n')[0].slice(0, 200);
@@ -111,8 +108,7 @@ export function loadState(file: string): LocalState {
 }
 
 /**
- * Checks, before a run, that the state can be saved where asked: the folder exists, and the file, if present, is a
- * file that can be written.
+ * Checks, before a run, that the state can be saved: the folder exists, and the file, if present, can be written.
  *
  * @throws StateFileError naming the problem.
  */
@@ -128,20 +124,15 @@ export function checkStateWritable(file: string): void {
   } catch (error) {
     if (error instanceof StateFileError) throw error;
     const code = systemCode(error);
-    const why =
-      code === 'ENOENT'
-        ? `the folder ${folder} does not exist`
-        : code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
-          ? `cannot be written (${code})`
-          : `cannot be used (${code})`;
-    throw new StateFileError(`--state ${file}: ${why}`);
+    if (code === 'ENOENT') throw new StateFileError(`--state ${file}: the folder ${folder} does not exist`);
+    throw new StateFileError(`--state ${file}: cannot be ${['EACCES', 'EPERM', 'EROFS'].includes(code) ? 'written' : 'used'} (${code})`);
   }
 }
 
 /**
  * Saves the state, replacing the file only once the new one is complete (a crash or a full disk leaves the previous
- * state whole). The local Datadog keys secret is left out: each run stores its own keys again, and no key value
- * belongs in a file a person may share.
+ * state whole). The local Datadog keys secret is left out: each run stores its keys again, and no key value belongs in
+ * a file a person may share.
  *
  * @throws StateFileError when the file cannot be written, in one line.
  */
