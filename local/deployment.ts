@@ -1,12 +1,11 @@
 /**
- * The stack of `template.yaml` deployed locally, built once from the template for `npm start`, `npm run rotate` and
- * the tests: its names and ARNs, its parameters resolved (defaults, then overrides), the Datadog keys secret, the
- * local Datadog, the execution roles with the template's policies, and the functions with the environment the
- * template gives each.
+ * The stack of `template.yaml` deployed locally, the one model `npm start`, `npm run rotate`, reconciliation and the
+ * tests use: its names and ARNs, its parameters resolved, the Datadog keys secret, the local Datadog, the execution
+ * roles with the template's policies, the functions with the template's environment, and its state machines.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createLocalAccountsTable, dynamoDbCallsSoFar, tableItems } from './dynamodb';
-import { startLocalDatadog, type DatadogAccountRecord, type LocalDatadogServer, type RateLimit } from './datadog/server';
+import { startLocalDatadog, type DatadogAccountRecord, type RateLimit } from './datadog/server';
 import type { DatadogEventRecord } from './datadog/types';
 import type { EmittedMetric } from './emf-capture';
 import type { FaultPlan } from './faults';
@@ -52,8 +51,7 @@ const ROTATION_FUNCTION = 'RotateAccessKeyFunction';
 
 /**
  * How the stack's references resolve: pseudo parameters from `names`, each resource's `Ref` and `Arn` as the local
- * deployment names it (`<stack>-<LogicalId>`, SAM's implicit `<Function>Role` included; the accounts table as
- * `accountsTableName`, a local deployment's own), and `parameters` over the template's defaults.
+ * deployment names it (`<stack>-<LogicalId>`, SAM's implicit `<Function>Role` included), `parameters` over the defaults.
  */
 export function stackResolution(
   template: Template,
@@ -92,9 +90,6 @@ export function stackParameters(template: Template, overrides: Record<string, st
   return (name) => overrides[name] ?? String(template.Parameters[name]?.Default ?? '');
 }
 
-/** Parameters the local deployment sets itself: an override would be ignored, so it is refused. */
-const LOCALLY_SET_PARAMETERS = new Set(['DatadogKeysSecretArn']);
-
 /**
  * Checks stack parameter overrides as CloudFormation would (`sam deploy --parameter-overrides`): the name must be a
  * parameter of the template, the value allowed by its `AllowedValues`, `AllowedPattern` (each item of a
@@ -106,7 +101,8 @@ export function checkStackParameters(template: Template, overrides: Record<strin
   for (const [name, value] of Object.entries(overrides)) {
     const parameter = Object.hasOwn(template.Parameters, name) ? template.Parameters[name] : undefined;
     if (!parameter) throw new Error(`${name} is not a parameter of template.yaml`);
-    if (LOCALLY_SET_PARAMETERS.has(name)) throw new Error(`${name} is set by the local deployment (its Datadog keys secret)`);
+    // Set by the local deployment itself: an override would be ignored.
+    if (name === 'DatadogKeysSecretArn') throw new Error(`${name} is set by the local deployment (its Datadog keys secret)`);
     const shown = value.length > 64 ? `${value.slice(0, 64)}…` : value;
     if (parameter.AllowedValues && !parameter.AllowedValues.map(String).includes(value)) {
       throw new Error(`${name}=${shown}: not one of ${parameter.AllowedValues.join(', ')}`);
@@ -127,65 +123,24 @@ export function checkStackParameters(template: Template, overrides: Record<strin
   }
 }
 
-/**
- * Seeds the functions' execution roles with the policies the template gives them (AWS managed policies left out:
- * they grant CloudWatch Logs, which the sandbox does not serve). The template's explicit roles always; SAM's implicit
- * roles only with `enforce`, else they are not in the sandbox and their calls are allowed.
- */
-function seedExecutionRoles(
-  sandbox: AwsSandbox,
-  template: Template,
-  names: LocalNames,
-  resolution: LocalResolution,
-  enforce: boolean,
-): void {
-  const seeded = new Set<string>();
-  for (const role of loadExecutionRolePolicies(template, resolution)) {
-    const explicit = template.Resources[role.roleLogicalId]?.Type === 'AWS::IAM::Role';
-    if (role.kind !== 'function' || seeded.has(role.roleLogicalId) || !(explicit || enforce)) continue;
-    seeded.add(role.roleLogicalId);
-    const roleName = `${names.stackName}-${role.roleLogicalId}`;
-    const policyArns = role.policies
-      .filter((loaded) => loaded.source !== 'aws-managed-policy')
-      .map((loaded) => sandbox.putPolicy(names.accountId, `${roleName}-${loaded.name.replace(/[^\w+=,.@-]/g, '-')}`, loaded.policy));
-    sandbox.putRole(names.accountId, roleName, { trustPolicy: LAMBDA_TRUST, attachedPolicyArns: policyArns });
-  }
-}
-
-/**
- * A given environment (e.g. `sam local invoke --env-vars`, which names the deployed stack's table) with the accounts
- * table of this local deployment in `ACCOUNTS_TABLE_NAME`: every local deployment has a table of its own.
- */
-function ownTable(
-  environmentOf: (definition: TemplateFunction) => Record<string, string>,
-  accountsTableName: string,
-): (definition: TemplateFunction) => Record<string, string> {
-  return (definition) => {
-    const environment = environmentOf(definition);
-    return 'ACCOUNTS_TABLE_NAME' in environment ? { ...environment, ACCOUNTS_TABLE_NAME: accountsTableName } : environment;
-  };
-}
-
 /** Options of {@link deployLocally}. */
 export interface LocalDeploymentOptions {
-  /** The sandbox to deploy into; its Datadog keys secret and execution roles are (re)seeded. */
+  /** The sandbox to deploy into (its Datadog keys secret and execution roles are (re)seeded), and the stack's names there. */
   sandbox: AwsSandbox;
-  /** Where the stack is deployed and what it is called. */
   names: LocalNames;
   template?: Template;
-  /** Template parameter values overriding the defaults, e.g. `{ MaxValidationSeconds: '60' }`. */
+  /** Template parameter values over the defaults, e.g. `{ MaxValidationSeconds: '60' }`. */
   parameters?: Record<string, string>;
-  /** Datadog site (the `DatadogSite` parameter); default the parameters', else the template's default. */
+  /** Default: the `DatadogSite` parameter. */
   datadogSite?: DatadogSite;
-  /** Send Datadog calls to this server instead of the embedded one. */
+  /** A Datadog server to call instead of the embedded one, and its keys (default: random keys the embedded one accepts). */
   datadogUrl?: string;
-  /** Keys for that server; default random keys the embedded server accepts. */
   datadogKeys?: { apiKey: string; appKey: string };
   /** The 6 characters ending the keys secret's ARN, when an event or environment file names it; default random. */
   keysSecretSuffix?: string;
   /** Registrations the embedded Datadog holds at the start (API field names). */
   datadogAccounts?: DatadogAccountRecord[];
-  /** Injected faults (`--fault`); default none. */
+  /** Injected faults (`--fault`), hooked into the sandbox by {@link runStateMachines}. */
   faults?: FaultPlan;
   /** Level of the functions' own logs; default `SILENT`. */
   logLevel?: 'SILENT' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
@@ -193,63 +148,26 @@ export interface LocalDeploymentOptions {
   datadogTimeoutSeconds?: number;
   /** Rate limit of every endpoint group of the embedded Datadog; default its own (60 per 10 s). */
   datadogRateLimit?: RateLimit;
-  /** A settings document (already checked) for the functions instead of the shipped one (`--settings`). */
+  /** A checked settings document for the functions instead of the shipped one (`--settings`). */
   settingsDocument?: SettingsDocument;
-  /**
-   * Give SAM's implicit execution roles the policies the template gives them, so the sandbox refuses any call of a
-   * function the template does not allow (the least-privilege proof); default off: only explicit roles are enforced.
-   */
+  /** Give SAM's implicit execution roles the template's policies too (the least-privilege proof); default: explicit roles only. */
   enforceFunctionPolicies?: boolean;
-  /** The environment of each function, when not the template's (what `sam local invoke --env-vars` gives it). */
+  /** Each function's environment when not the template's (`sam local invoke --env-vars`); the accounts table stays this deployment's. */
   environmentOf?: (definition: TemplateFunction) => Record<string, string>;
-  /** Items the deployment's accounts table holds at the start (a state file's). */
+  /** Items the accounts table holds at the start (a state file's). */
   accountRecords?: Record<string, unknown>[];
 }
 
-/** The stack deployed in a sandbox. */
-export interface LocalDeployment {
-  template: Template;
-  names: LocalNames;
-  sandbox: AwsSandbox;
-  resolution: LocalResolution;
-  functions: LocalFunctions;
-  /** The embedded Datadog (absent with `datadogUrl`). */
-  datadog?: LocalDatadogServer;
-  /** A parameter's value: the override, else the template's default. */
-  parameter(name: string): string;
-  /** Registrations the embedded Datadog holds now (or those given, with an external server). */
-  datadogAccounts(): DatadogAccountRecord[];
-  /** Name of this deployment's own accounts table in the process's local DynamoDB. */
-  accountsTableName: string;
-  /** The items of the accounts table now, sorted by account. */
-  accountRecords(): Promise<Record<string, unknown>[]>;
-  /**
-   * Runs one step of a key secret's rotation as Secrets Manager invokes the rotation function, through its plain
-   * step function with a sleep on the sandbox's clock (the handler's own sleep would wait in real time).
-   *
-   * @throws whatever the step throws (the rotation stops there, as Secrets Manager's would).
-   */
-  rotationStep(event: { SecretId: string; ClientRequestToken: string; Step: (typeof ROTATION_STEPS)[number] }): Promise<void>;
-  /**
-   * Rotates a key secret as Secrets Manager does: each of {@link ROTATION_STEPS} in order through `rotationStep`, with
-   * one new token, stopping at the first step that throws.
-   *
-   * @param around - runs each step (`run`), e.g. to observe it; default: just runs it.
-   * @returns the steps that completed, and the error that stopped the rotation if one did (never thrown).
-   */
-  rotate(
-    secretId: string,
-    around?: (step: (typeof ROTATION_STEPS)[number], run: () => Promise<void>) => Promise<void>,
-  ): Promise<{ steps: (typeof ROTATION_STEPS)[number][]; error?: Error }>;
-  close(): Promise<void>;
-  /** Injected faults (`--fault`), hooked into the sandbox by {@link runStateMachines}. */
-  faults?: FaultPlan;
-}
+type RotationStep = (typeof ROTATION_STEPS)[number];
+
+/** The stack deployed in a sandbox, from {@link deployLocally}. */
+export type LocalDeployment = Awaited<ReturnType<typeof deployLocally>>;
 
 /**
  * Deploys the template into a sandbox: stores the Datadog keys, starts the embedded Datadog (unless `datadogUrl`),
- * creates its accounts table in the process's local DynamoDB (started on first use), resolves the template and seeds
- * its execution roles.
+ * creates its accounts table in the process's local DynamoDB, resolves the template and seeds its execution roles
+ * (AWS managed policies left out: they grant CloudWatch Logs, which the sandbox does not serve; SAM's implicit roles
+ * only with `enforceFunctionPolicies`, else they are not in the sandbox and their calls are allowed).
  *
  * @throws Error when the template uses something the policy loader does not model (template-policies.ts).
  *
@@ -265,7 +183,7 @@ export interface LocalDeployment {
  * }
  * ```
  */
-export async function deployLocally(options: LocalDeploymentOptions): Promise<LocalDeployment> {
+export async function deployLocally(options: LocalDeploymentOptions) {
   const { sandbox, names } = options;
   const template = options.template ?? loadTemplate();
   const keys = options.datadogKeys ?? LOCAL_DATADOG_KEYS;
@@ -290,19 +208,21 @@ export async function deployLocally(options: LocalDeploymentOptions): Promise<Lo
       });
   // A table of its own (the template's definition, a unique name) in the process's one local DynamoDB.
   const accountsTableName = await createLocalAccountsTable(template, names.stackName, options.accountRecords);
-  const resolution = stackResolution(
-    template,
-    names,
-    {
-      LogLevel: options.logLevel ?? 'SILENT',
-      ...options.parameters,
-      DatadogKeysSecretArn: secretArn,
-      DatadogSite: site,
-    },
-    accountsTableName,
-  );
-  seedExecutionRoles(sandbox, template, names, resolution, options.enforceFunctionPolicies ?? false);
+  const parameters = { LogLevel: options.logLevel ?? 'SILENT', ...options.parameters, DatadogKeysSecretArn: secretArn, DatadogSite: site };
+  const resolution = stackResolution(template, names, parameters, accountsTableName);
+  const seeded = new Set<string>();
+  for (const role of loadExecutionRolePolicies(template, resolution)) {
+    const explicit = template.Resources[role.roleLogicalId]?.Type === 'AWS::IAM::Role';
+    if (role.kind !== 'function' || seeded.has(role.roleLogicalId) || !(explicit || options.enforceFunctionPolicies)) continue;
+    seeded.add(role.roleLogicalId);
+    const roleName = `${names.stackName}-${role.roleLogicalId}`;
+    const policyArns = role.policies
+      .filter((loaded) => loaded.source !== 'aws-managed-policy')
+      .map((loaded) => sandbox.putPolicy(names.accountId, `${roleName}-${loaded.name.replace(/[^\w+=,.@-]/g, '-')}`, loaded.policy));
+    sandbox.putRole(names.accountId, roleName, { trustPolicy: LAMBDA_TRUST, attachedPolicyArns: policyArns });
+  }
   sandbox.putBucket(resolution.resources.ReconciliationBucket, { accountId: names.accountId, region: names.region });
+  const { environmentOf } = options;
   const functions = new LocalFunctions(
     template,
     names,
@@ -323,9 +243,20 @@ export async function deployLocally(options: LocalDeploymentOptions): Promise<Lo
       ...(options.settingsDocument ? { DATADOG_SETTINGS_DOCUMENT: JSON.stringify(options.settingsDocument) } : {}),
     },
     () => options.faults?.takeCrash(),
-    options.environmentOf && ownTable(options.environmentOf, accountsTableName),
+    // Every local deployment has a table of its own, whatever the given environment names.
+    environmentOf &&
+      ((definition) => {
+        const environment = environmentOf(definition);
+        return 'ACCOUNTS_TABLE_NAME' in environment ? { ...environment, ACCOUNTS_TABLE_NAME: accountsTableName } : environment;
+      }),
   );
-  const rotationStep: LocalDeployment['rotationStep'] = (event) =>
+  /**
+   * Runs one step of a key secret's rotation as Secrets Manager invokes the rotation function, through its plain
+   * step function with a sleep on the sandbox's clock (the handler's own sleep would wait in real time).
+   *
+   * @throws whatever the step throws (the rotation stops there, as Secrets Manager's would).
+   */
+  const rotationStep = (event: { SecretId: string; ClientRequestToken: string; Step: RotationStep }): Promise<void> =>
     functions.within(ROTATION_FUNCTION, async () => {
       // Loaded inside the function's environment, like a Lambda cold start (its logger reads the log level then).
       const { rotateAccessKeyStep } = await import('../functions/rotate-access-key/index');
@@ -340,15 +271,25 @@ export async function deployLocally(options: LocalDeploymentOptions): Promise<Lo
     sandbox,
     resolution,
     functions,
+    /** The embedded Datadog (absent with `datadogUrl`). */
     datadog,
+    /** A parameter's value: the override, else the template's default. */
     parameter: stackParameters(template, resolution.parameters),
+    /** Registrations the embedded Datadog holds now (or those given, with an external server). */
     datadogAccounts: () => (datadog ? datadog.accounts() : (options.datadogAccounts ?? [])),
     accountsTableName,
+    /** The items of the accounts table now, sorted by account. */
     accountRecords: () => tableItems(accountsTableName),
     rotationStep,
-    async rotate(secretId, around = (_step, run) => run()) {
+    /**
+     * Rotates a key secret as Secrets Manager does: each of {@link ROTATION_STEPS} in order, one new token, each step
+     * run through `around` (default: just run); stops at the first step that throws.
+     *
+     * @returns the steps that completed, and the error that stopped the rotation if one did (never thrown).
+     */
+    async rotate(secretId: string, around = (_step: RotationStep, run: () => Promise<void>) => run()) {
       const event = { SecretId: secretId, ClientRequestToken: randomUUID() };
-      const steps: (typeof ROTATION_STEPS)[number][] = [];
+      const steps: RotationStep[] = [];
       for (const Step of ROTATION_STEPS) {
         try {
           await around(Step, () => rotationStep({ ...event, Step }));
@@ -364,16 +305,14 @@ export async function deployLocally(options: LocalDeploymentOptions): Promise<Lo
   };
 }
 
-/** What {@link runStateMachines} gives its body: the deployment's state machines on the local engine. */
+/**
+ * What {@link runStateMachines} gives its body: the onboarding state machine's executions (they answer its
+ * StartExecution), a state machine's definition resolved for the deployment (default the onboarding one), and a
+ * runner of an execution to its end on the sandbox's clock (default: the onboarding one, with the deployment's functions).
+ */
 export interface StateMachineRun {
-  /** The onboarding state machine's executions: its StartExecution is answered by them while the run lasts. */
   onboarding: LocalExecutions;
-  /** A state machine of the template (default the onboarding one), resolved for this deployment. */
   definition(logicalId?: string): Record<string, unknown>;
-  /**
-   * Runs an execution to its end on the sandbox's clock (see `runExecution`), by default of the onboarding state
-   * machine with the deployment's functions.
-   */
   execute(
     execution: LocalExecution,
     options?: ExecutionOptions & { definition?: Record<string, unknown>; executions?: LocalExecutions; invoke?: TaskInvoker },
@@ -460,27 +399,22 @@ export function meterRun(sandbox: AwsSandbox, countEvents: boolean): (deployment
     const after = sandbox.mutatingCalls();
     const dynamoDbAfter = dynamoDbCallsSoFar();
     const requests = (deployment?.datadog?.requests() ?? []).filter((request) => countEvents || request.operation !== 'CreateEvent');
-    const byOperation: RunUsage['datadogRequests']['byOperation'] = {};
-    for (const request of requests) {
-      const count = (byOperation[request.operation] ??= { total: 0, throttled: 0 });
-      count.total += 1;
-      if (request.status === 429) count.throttled += 1;
-    }
+    const counted = (some: typeof requests) => ({ total: some.length, throttled: some.filter((request) => request.status === 429).length });
+    const operations = [...new Set(requests.map((request) => request.operation))];
+    const gets = requests.filter((request) => request.method === 'GET').length;
     const services = Object.keys(after) as ServiceName[];
     return {
       mutating: {
         ...(Object.fromEntries(services.map((service) => [service, after[service] - before[service]])) as Record<ServiceName, number>),
-        datadog: requests.filter((request) => request.method !== 'GET').length,
+        datadog: requests.length - gets,
         dynamodb: dynamoDbAfter.mutating - dynamoDbBefore.mutating,
       },
-      reads: {
-        dynamodb: dynamoDbAfter.reads - dynamoDbBefore.reads,
-        datadog: requests.filter((request) => request.method === 'GET').length,
-      },
+      reads: { dynamodb: dynamoDbAfter.reads - dynamoDbBefore.reads, datadog: gets },
       datadogRequests: {
-        total: requests.length,
-        throttled: requests.filter((request) => request.status === 429).length,
-        byOperation,
+        ...counted(requests),
+        byOperation: Object.fromEntries(
+          operations.map((name) => [name, counted(requests.filter((request) => request.operation === name))]),
+        ),
       },
       metrics: deployment?.functions.metrics() ?? [],
       datadogEvents: deployment?.datadog?.events() ?? [],
