@@ -37,10 +37,7 @@ export function sandboxNames(sandbox: AwsSandbox, region = iamRegion(sandbox.par
 
 /** Name of the Datadog keys secret in the sandbox (the `DatadogKeysSecretArn` parameter points at it). */
 export const LOCAL_KEYS_SECRET_NAME = 'datadog-onboarding/datadog-keys';
-/**
- * The local Datadog keys: random, never printed, and the same for every deployment of this process, because a warm
- * function keeps the keys it read for five minutes (as in Lambda).
- */
+/** Random, never printed, one per process: a warm function keeps the keys it read for five minutes (as in Lambda). */
 const LOCAL_DATADOG_KEYS = { apiKey: randomBytes(16).toString('hex'), appKey: randomBytes(20).toString('hex') };
 const LAMBDA_TRUST = {
   Version: '2012-10-17',
@@ -165,12 +162,9 @@ export type LocalDeployment = Awaited<ReturnType<typeof deployLocally>>;
 
 /**
  * Deploys the template into a sandbox: stores the Datadog keys, starts the embedded Datadog (unless `datadogUrl`),
- * creates its accounts table in the process's local DynamoDB, resolves the template and seeds its execution roles
- * (AWS managed policies left out: they grant CloudWatch Logs, which the sandbox does not serve; SAM's implicit roles
- * only with `enforceFunctionPolicies`, else they are not in the sandbox and their calls are allowed).
+ * creates its accounts table in the process's local DynamoDB, resolves the template and seeds its execution roles.
  *
  * @throws Error when the template uses something the policy loader does not model (template-policies.ts).
- *
  * @example
  * ```ts
  * const names = { partition: 'aws', region: 'us-east-1', accountId: '111122223333', stackName: 'datadog-onboarding-local' };
@@ -210,6 +204,8 @@ export async function deployLocally(options: LocalDeploymentOptions) {
   const accountsTableName = await createLocalAccountsTable(template, names.stackName, options.accountRecords);
   const parameters = { LogLevel: options.logLevel ?? 'SILENT', ...options.parameters, DatadogKeysSecretArn: secretArn, DatadogSite: site };
   const resolution = stackResolution(template, names, parameters, accountsTableName);
+  // AWS managed policies are left out (they grant CloudWatch Logs, which the sandbox does not serve), and SAM's
+  // implicit roles unless enforced: a role not in the sandbox is allowed every call.
   const seeded = new Set<string>();
   for (const role of loadExecutionRolePolicies(template, resolution)) {
     const explicit = template.Resources[role.roleLogicalId]?.Type === 'AWS::IAM::Role';
@@ -321,8 +317,7 @@ export interface StateMachineRun {
 
 /**
  * Runs `body` with the sandbox answering the SDK (with the deployment's injected faults) and the onboarding state
- * machine's executions (`options.onboarding`, default new ones) answering StartExecution; afterwards restores both and
- * closes the deployment.
+ * machine's executions (default new ones) answering StartExecution; afterwards restores both and closes the deployment.
  *
  * @throws whatever `body` throws, once everything is restored.
  * @example
@@ -372,25 +367,23 @@ export async function runStateMachines<T>(
   }
 }
 
-/** What a run did, from {@link meterRun}: the counters of `npm start`'s and `npm start -- reconcile`'s summaries. */
+/**
+ * What a run did, from {@link meterRun}: mutating calls (not Get/List/Describe; attempts included; Datadog's non-GET
+ * requests) and reads (of the accounts table by `X-Amz-Target`, Datadog's GETs); the requests the embedded Datadog
+ * answered (0 with `datadogUrl`), how many with 429, per OpenAPI operation; the metrics the functions emitted (EMF,
+ * parsed, in order); the events Datadog received (`POST /api/v1/events`).
+ */
 export interface RunUsage {
-  /** Mutating calls (not Get/List/Describe) per service, attempts included; Datadog's are its non-GET requests. */
   mutating: Record<ServiceName | 'datadog' | 'dynamodb', number>;
-  /** Reads of the accounts table (GetItem, Scan… by `X-Amz-Target`) and Datadog's GET requests. */
   reads: { dynamodb: number; datadog: number };
-  /** Requests the embedded Datadog answered, how many with 429, and both per OpenAPI operation (0 with `datadogUrl`). */
   datadogRequests: { total: number; throttled: number; byOperation: Record<string, { total: number; throttled: number }> };
-  /** The CloudWatch metrics the functions emitted (EMF, parsed), in the order emitted. */
   metrics: EmittedMetric[];
-  /** The events the embedded Datadog received (`POST /api/v1/events`). */
   datadogEvents: DatadogEventRecord[];
 }
 
 /**
- * Starts counting what happens in a sandbox and the process's local DynamoDB; the function returned tells what
- * happened since, with the deployment's Datadog (none when the run ended before deploying).
- *
- * @param countEvents - whether Datadog's `CreateEvent` requests count among its requests and calls.
+ * Starts counting what happens in a sandbox and the local DynamoDB; the function returned tells what happened since,
+ * with the deployment's Datadog (none when the run ended before deploying), `CreateEvent` requests counted if `countEvents`.
  */
 export function meterRun(sandbox: AwsSandbox, countEvents: boolean): (deployment: LocalDeployment | undefined) => RunUsage {
   const before = sandbox.mutatingCalls();

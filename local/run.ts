@@ -158,12 +158,7 @@ function membersOf(delivery: Delivery | { outcome: string }, names: LocalNames):
 type ExecutionOutput = Partial<
   Pick<LocalRunSummary, 'reason' | 'accountId' | 'partition' | 'authType' | 'memberAccessRoleName' | 'validationAttempts' | 'datadog'>
 > & { outcome?: string; registration?: unknown; keySecret?: unknown; memberResources?: unknown; runningExecutionArn?: string };
-type ExecutionResult = Omit<
-  LocalRunSummary,
-  'sandbox' | 'datadogAccounts' | 'calls' | 'datadogRequests' | 'validationAttempts' | 'metrics' | 'datadogEvents'
-> & {
-  validationAttempts?: number;
-};
+type ExecutionResult = Partial<LocalRunSummary> & Pick<LocalRunSummary, 'outcome'>;
 
 /** The states that each make one validation attempt (of the role, or of the access key). */
 const VALIDATION_STATES = new Set(['ValidateRole', 'ValidateAccessKey']);
