@@ -18,6 +18,18 @@ export interface LocalState {
 
 export { StateFileError };
 
+/** Refuses the first item with a key (`keys`) an earlier item has. */
+function noRepeats<T>(keys: (item: T) => string[], why: string): (items: T[], context: z.RefinementCtx) => void {
+  return (items, context) => {
+    const seen = new Set<string>();
+    for (const [index, item] of items.entries()) {
+      const repeated = keys(item).find((key) => seen.has(key));
+      if (repeated) return context.addIssue({ code: 'custom', path: [index], message: `repeats ${repeated} (${why})` });
+      keys(item).forEach((key) => seen.add(key));
+    }
+  };
+}
+
 /** A registration as the embedded Datadog holds it (API field names); other attributes pass as they are. */
 const registrationSchema = z.object({
   id: z.string().refine(isConfigId, 'must be a UUID (Datadog config id)'),
@@ -46,26 +58,12 @@ const stateFileSchema = z.object({
   version: z.literal(1),
   accountRecords: z
     .array(accountRecordSchema)
-    .superRefine((records, context) => {
-      const seen = new Set<string>();
-      for (const [index, record] of records.entries()) {
-        if (seen.has(record.accountId))
-          context.addIssue({ code: 'custom', path: [index], message: `repeats ${record.accountId} (one record per AWS account)` });
-        seen.add(record.accountId);
-      }
-    })
+    .superRefine(noRepeats((record) => [record.accountId], 'one record per AWS account'))
     .optional(),
   sandbox: z.unknown(),
-  datadogAccounts: z.array(registrationSchema).superRefine((records, context) => {
-    const seen = new Set<string>();
-    for (const [index, record] of records.entries()) {
-      for (const key of [record.id, record.attributes.aws_account_id]) {
-        if (seen.has(key))
-          context.addIssue({ code: 'custom', path: [index], message: `repeats ${key} (one registration per id and AWS account)` });
-        seen.add(key);
-      }
-    }
-  }),
+  datadogAccounts: z
+    .array(registrationSchema)
+    .superRefine(noRepeats((record) => [record.id, record.attributes.aws_account_id], 'one registration per id and AWS account')),
 });
 
 /** The error's code (`ENOENT`…), else the first line of its message. */
