@@ -1,12 +1,11 @@
 /**
- * The stack of `template.yaml` deployed locally, built once from the template for `npm start`, `npm run rotate` and
- * the tests: its names and ARNs, its parameters resolved (defaults, then overrides), the Datadog keys secret, the
- * local Datadog, the execution roles with the template's policies, and the functions with the environment the
- * template gives each.
+ * The stack of `template.yaml` deployed locally, the one model `npm start`, `npm run rotate`, reconciliation and the
+ * tests use: its names and ARNs, its parameters resolved, the Datadog keys secret, the local Datadog, the execution
+ * roles with the template's policies, the functions with the template's environment, and its state machines.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createLocalAccountsTable, dynamoDbCallsSoFar, tableItems } from './dynamodb';
-import { startLocalDatadog, type DatadogAccountRecord, type LocalDatadogServer, type RateLimit } from './datadog/server';
+import { startLocalDatadog, type DatadogAccountRecord, type RateLimit } from './datadog/server';
 import type { DatadogEventRecord } from './datadog/types';
 import type { EmittedMetric } from './emf-capture';
 import type { FaultPlan } from './faults';
@@ -38,10 +37,7 @@ export function sandboxNames(sandbox: AwsSandbox, region = iamRegion(sandbox.par
 
 /** Name of the Datadog keys secret in the sandbox (the `DatadogKeysSecretArn` parameter points at it). */
 export const LOCAL_KEYS_SECRET_NAME = 'datadog-onboarding/datadog-keys';
-/**
- * The local Datadog keys: random, never printed, and the same for every deployment of this process, because a warm
- * function keeps the keys it read for five minutes (as in Lambda).
- */
+/** Random, never printed, one per process: a warm function keeps the keys it read for five minutes (as in Lambda). */
 const LOCAL_DATADOG_KEYS = { apiKey: randomBytes(16).toString('hex'), appKey: randomBytes(20).toString('hex') };
 const LAMBDA_TRUST = {
   Version: '2012-10-17',
@@ -52,8 +48,7 @@ const ROTATION_FUNCTION = 'RotateAccessKeyFunction';
 
 /**
  * How the stack's references resolve: pseudo parameters from `names`, each resource's `Ref` and `Arn` as the local
- * deployment names it (`<stack>-<LogicalId>`, SAM's implicit `<Function>Role` included; the accounts table as
- * `accountsTableName`, a local deployment's own), and `parameters` over the template's defaults.
+ * deployment names it (`<stack>-<LogicalId>`, SAM's implicit `<Function>Role` included), `parameters` over the defaults.
  */
 export function stackResolution(
   template: Template,
@@ -92,9 +87,6 @@ export function stackParameters(template: Template, overrides: Record<string, st
   return (name) => overrides[name] ?? String(template.Parameters[name]?.Default ?? '');
 }
 
-/** Parameters the local deployment sets itself: an override would be ignored, so it is refused. */
-const LOCALLY_SET_PARAMETERS = new Set(['DatadogKeysSecretArn']);
-
 /**
  * Checks stack parameter overrides as CloudFormation would (`sam deploy --parameter-overrides`): the name must be a
  * parameter of the template, the value allowed by its `AllowedValues`, `AllowedPattern` (each item of a
@@ -106,7 +98,8 @@ export function checkStackParameters(template: Template, overrides: Record<strin
   for (const [name, value] of Object.entries(overrides)) {
     const parameter = Object.hasOwn(template.Parameters, name) ? template.Parameters[name] : undefined;
     if (!parameter) throw new Error(`${name} is not a parameter of template.yaml`);
-    if (LOCALLY_SET_PARAMETERS.has(name)) throw new Error(`${name} is set by the local deployment (its Datadog keys secret)`);
+    // Set by the local deployment itself: an override would be ignored.
+    if (name === 'DatadogKeysSecretArn') throw new Error(`${name} is set by the local deployment (its Datadog keys secret)`);
     const shown = value.length > 64 ? `${value.slice(0, 64)}…` : value;
     if (parameter.AllowedValues && !parameter.AllowedValues.map(String).includes(value)) {
       throw new Error(`${name}=${shown}: not one of ${parameter.AllowedValues.join(', ')}`);
@@ -127,65 +120,24 @@ export function checkStackParameters(template: Template, overrides: Record<strin
   }
 }
 
-/**
- * Seeds the functions' execution roles with the policies the template gives them (AWS managed policies left out:
- * they grant CloudWatch Logs, which the sandbox does not serve). The template's explicit roles always; SAM's implicit
- * roles only with `enforce`, else they are not in the sandbox and their calls are allowed.
- */
-function seedExecutionRoles(
-  sandbox: AwsSandbox,
-  template: Template,
-  names: LocalNames,
-  resolution: LocalResolution,
-  enforce: boolean,
-): void {
-  const seeded = new Set<string>();
-  for (const role of loadExecutionRolePolicies(template, resolution)) {
-    const explicit = template.Resources[role.roleLogicalId]?.Type === 'AWS::IAM::Role';
-    if (role.kind !== 'function' || seeded.has(role.roleLogicalId) || !(explicit || enforce)) continue;
-    seeded.add(role.roleLogicalId);
-    const roleName = `${names.stackName}-${role.roleLogicalId}`;
-    const policyArns = role.policies
-      .filter((loaded) => loaded.source !== 'aws-managed-policy')
-      .map((loaded) => sandbox.putPolicy(names.accountId, `${roleName}-${loaded.name.replace(/[^\w+=,.@-]/g, '-')}`, loaded.policy));
-    sandbox.putRole(names.accountId, roleName, { trustPolicy: LAMBDA_TRUST, attachedPolicyArns: policyArns });
-  }
-}
-
-/**
- * A given environment (e.g. `sam local invoke --env-vars`, which names the deployed stack's table) with the accounts
- * table of this local deployment in `ACCOUNTS_TABLE_NAME`: every local deployment has a table of its own.
- */
-function ownTable(
-  environmentOf: (definition: TemplateFunction) => Record<string, string>,
-  accountsTableName: string,
-): (definition: TemplateFunction) => Record<string, string> {
-  return (definition) => {
-    const environment = environmentOf(definition);
-    return 'ACCOUNTS_TABLE_NAME' in environment ? { ...environment, ACCOUNTS_TABLE_NAME: accountsTableName } : environment;
-  };
-}
-
 /** Options of {@link deployLocally}. */
 export interface LocalDeploymentOptions {
-  /** The sandbox to deploy into; its Datadog keys secret and execution roles are (re)seeded. */
+  /** The sandbox to deploy into (its Datadog keys secret and execution roles are (re)seeded), and the stack's names there. */
   sandbox: AwsSandbox;
-  /** Where the stack is deployed and what it is called. */
   names: LocalNames;
   template?: Template;
-  /** Template parameter values overriding the defaults, e.g. `{ MaxValidationSeconds: '60' }`. */
+  /** Template parameter values over the defaults, e.g. `{ MaxValidationSeconds: '60' }`. */
   parameters?: Record<string, string>;
-  /** Datadog site (the `DatadogSite` parameter); default the parameters', else the template's default. */
+  /** Default: the `DatadogSite` parameter. */
   datadogSite?: DatadogSite;
-  /** Send Datadog calls to this server instead of the embedded one. */
+  /** A Datadog server to call instead of the embedded one, and its keys (default: random keys the embedded one accepts). */
   datadogUrl?: string;
-  /** Keys for that server; default random keys the embedded server accepts. */
   datadogKeys?: { apiKey: string; appKey: string };
   /** The 6 characters ending the keys secret's ARN, when an event or environment file names it; default random. */
   keysSecretSuffix?: string;
   /** Registrations the embedded Datadog holds at the start (API field names). */
   datadogAccounts?: DatadogAccountRecord[];
-  /** Injected faults (`--fault`); default none. */
+  /** Injected faults (`--fault`), hooked into the sandbox by {@link runStateMachines}. */
   faults?: FaultPlan;
   /** Level of the functions' own logs; default `SILENT`. */
   logLevel?: 'SILENT' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
@@ -193,66 +145,26 @@ export interface LocalDeploymentOptions {
   datadogTimeoutSeconds?: number;
   /** Rate limit of every endpoint group of the embedded Datadog; default its own (60 per 10 s). */
   datadogRateLimit?: RateLimit;
-  /** A settings document (already checked) for the functions instead of the shipped one (`--settings`). */
+  /** A checked settings document for the functions instead of the shipped one (`--settings`). */
   settingsDocument?: SettingsDocument;
-  /**
-   * Give SAM's implicit execution roles the policies the template gives them, so the sandbox refuses any call of a
-   * function the template does not allow (the least-privilege proof); default off: only explicit roles are enforced.
-   */
+  /** Give SAM's implicit execution roles the template's policies too (the least-privilege proof); default: explicit roles only. */
   enforceFunctionPolicies?: boolean;
-  /** The environment of each function, when not the template's (what `sam local invoke --env-vars` gives it). */
+  /** Each function's environment when not the template's (`sam local invoke --env-vars`); the accounts table stays this deployment's. */
   environmentOf?: (definition: TemplateFunction) => Record<string, string>;
-  /** Items the deployment's accounts table holds at the start (a state file's). */
+  /** Items the accounts table holds at the start (a state file's). */
   accountRecords?: Record<string, unknown>[];
 }
 
-/** The stack deployed in a sandbox. */
-export interface LocalDeployment {
-  template: Template;
-  names: LocalNames;
-  sandbox: AwsSandbox;
-  resolution: LocalResolution;
-  functions: LocalFunctions;
-  /** The embedded Datadog (absent with `datadogUrl`). */
-  datadog?: LocalDatadogServer;
-  /** A parameter's value: the override, else the template's default. */
-  parameter(name: string): string;
-  /** Registrations the embedded Datadog holds now (or those given, with an external server). */
-  datadogAccounts(): DatadogAccountRecord[];
-  /** Name of this deployment's own accounts table in the process's local DynamoDB. */
-  accountsTableName: string;
-  /** The items of the accounts table now, sorted by account. */
-  accountRecords(): Promise<Record<string, unknown>[]>;
-  /**
-   * Runs one step of a key secret's rotation as Secrets Manager invokes the rotation function, through its plain
-   * step function with a sleep on the sandbox's clock (the handler's own sleep would wait in real time).
-   *
-   * @throws whatever the step throws (the rotation stops there, as Secrets Manager's would).
-   */
-  rotationStep(event: { SecretId: string; ClientRequestToken: string; Step: (typeof ROTATION_STEPS)[number] }): Promise<void>;
-  /**
-   * Rotates a key secret as Secrets Manager does: each of {@link ROTATION_STEPS} in order through `rotationStep`, with
-   * one new token, stopping at the first step that throws.
-   *
-   * @param around - runs each step (`run`), e.g. to observe it; default: just runs it.
-   * @returns the steps that completed, and the error that stopped the rotation if one did (never thrown).
-   */
-  rotate(
-    secretId: string,
-    around?: (step: (typeof ROTATION_STEPS)[number], run: () => Promise<void>) => Promise<void>,
-  ): Promise<{ steps: (typeof ROTATION_STEPS)[number][]; error?: Error }>;
-  close(): Promise<void>;
-  /** Injected faults (`--fault`), hooked into the sandbox by {@link runStateMachines}. */
-  faults?: FaultPlan;
-}
+type RotationStep = (typeof ROTATION_STEPS)[number];
+
+/** The stack deployed in a sandbox, from {@link deployLocally}. */
+export type LocalDeployment = Awaited<ReturnType<typeof deployLocally>>;
 
 /**
  * Deploys the template into a sandbox: stores the Datadog keys, starts the embedded Datadog (unless `datadogUrl`),
- * creates its accounts table in the process's local DynamoDB (started on first use), resolves the template and seeds
- * its execution roles.
+ * creates its accounts table in the process's local DynamoDB, resolves the template and seeds its execution roles.
  *
  * @throws Error when the template uses something the policy loader does not model (template-policies.ts).
- *
  * @example
  * ```ts
  * const names = { partition: 'aws', region: 'us-east-1', accountId: '111122223333', stackName: 'datadog-onboarding-local' };
@@ -265,7 +177,7 @@ export interface LocalDeployment {
  * }
  * ```
  */
-export async function deployLocally(options: LocalDeploymentOptions): Promise<LocalDeployment> {
+export async function deployLocally(options: LocalDeploymentOptions) {
   const { sandbox, names } = options;
   const template = options.template ?? loadTemplate();
   const keys = options.datadogKeys ?? LOCAL_DATADOG_KEYS;
@@ -290,19 +202,23 @@ export async function deployLocally(options: LocalDeploymentOptions): Promise<Lo
       });
   // A table of its own (the template's definition, a unique name) in the process's one local DynamoDB.
   const accountsTableName = await createLocalAccountsTable(template, names.stackName, options.accountRecords);
-  const resolution = stackResolution(
-    template,
-    names,
-    {
-      LogLevel: options.logLevel ?? 'SILENT',
-      ...options.parameters,
-      DatadogKeysSecretArn: secretArn,
-      DatadogSite: site,
-    },
-    accountsTableName,
-  );
-  seedExecutionRoles(sandbox, template, names, resolution, options.enforceFunctionPolicies ?? false);
+  const parameters = { LogLevel: options.logLevel ?? 'SILENT', ...options.parameters, DatadogKeysSecretArn: secretArn, DatadogSite: site };
+  const resolution = stackResolution(template, names, parameters, accountsTableName);
+  // AWS managed policies are left out (they grant CloudWatch Logs, which the sandbox does not serve), and SAM's
+  // implicit roles unless enforced: a role not in the sandbox is allowed every call.
+  const seeded = new Set<string>();
+  for (const role of loadExecutionRolePolicies(template, resolution)) {
+    const explicit = template.Resources[role.roleLogicalId]?.Type === 'AWS::IAM::Role';
+    if (role.kind !== 'function' || seeded.has(role.roleLogicalId) || !(explicit || options.enforceFunctionPolicies)) continue;
+    seeded.add(role.roleLogicalId);
+    const roleName = `${names.stackName}-${role.roleLogicalId}`;
+    const policyArns = role.policies
+      .filter((loaded) => loaded.source !== 'aws-managed-policy')
+      .map((loaded) => sandbox.putPolicy(names.accountId, `${roleName}-${loaded.name.replace(/[^\w+=,.@-]/g, '-')}`, loaded.policy));
+    sandbox.putRole(names.accountId, roleName, { trustPolicy: LAMBDA_TRUST, attachedPolicyArns: policyArns });
+  }
   sandbox.putBucket(resolution.resources.ReconciliationBucket, { accountId: names.accountId, region: names.region });
+  const { environmentOf } = options;
   const functions = new LocalFunctions(
     template,
     names,
@@ -323,9 +239,20 @@ export async function deployLocally(options: LocalDeploymentOptions): Promise<Lo
       ...(options.settingsDocument ? { DATADOG_SETTINGS_DOCUMENT: JSON.stringify(options.settingsDocument) } : {}),
     },
     () => options.faults?.takeCrash(),
-    options.environmentOf && ownTable(options.environmentOf, accountsTableName),
+    // Every local deployment has a table of its own, whatever the given environment names.
+    environmentOf &&
+      ((definition) => {
+        const environment = environmentOf(definition);
+        return 'ACCOUNTS_TABLE_NAME' in environment ? { ...environment, ACCOUNTS_TABLE_NAME: accountsTableName } : environment;
+      }),
   );
-  const rotationStep: LocalDeployment['rotationStep'] = (event) =>
+  /**
+   * Runs one step of a key secret's rotation as Secrets Manager invokes the rotation function, through its plain
+   * step function with a sleep on the sandbox's clock (the handler's own sleep would wait in real time).
+   *
+   * @throws whatever the step throws (the rotation stops there, as Secrets Manager's would).
+   */
+  const rotationStep = (event: { SecretId: string; ClientRequestToken: string; Step: RotationStep }): Promise<void> =>
     functions.within(ROTATION_FUNCTION, async () => {
       // Loaded inside the function's environment, like a Lambda cold start (its logger reads the log level then).
       const { rotateAccessKeyStep } = await import('../functions/rotate-access-key/index');
@@ -340,15 +267,25 @@ export async function deployLocally(options: LocalDeploymentOptions): Promise<Lo
     sandbox,
     resolution,
     functions,
+    /** The embedded Datadog (absent with `datadogUrl`). */
     datadog,
+    /** A parameter's value: the override, else the template's default. */
     parameter: stackParameters(template, resolution.parameters),
+    /** Registrations the embedded Datadog holds now (or those given, with an external server). */
     datadogAccounts: () => (datadog ? datadog.accounts() : (options.datadogAccounts ?? [])),
     accountsTableName,
+    /** The items of the accounts table now, sorted by account. */
     accountRecords: () => tableItems(accountsTableName),
     rotationStep,
-    async rotate(secretId, around = (_step, run) => run()) {
+    /**
+     * Rotates a key secret as Secrets Manager does: each of {@link ROTATION_STEPS} in order, one new token, each step
+     * run through `around` (default: just run); stops at the first step that throws.
+     *
+     * @returns the steps that completed, and the error that stopped the rotation if one did (never thrown).
+     */
+    async rotate(secretId: string, around = (_step: RotationStep, run: () => Promise<void>) => run()) {
       const event = { SecretId: secretId, ClientRequestToken: randomUUID() };
-      const steps: (typeof ROTATION_STEPS)[number][] = [];
+      const steps: RotationStep[] = [];
       for (const Step of ROTATION_STEPS) {
         try {
           await around(Step, () => rotationStep({ ...event, Step }));
@@ -364,16 +301,14 @@ export async function deployLocally(options: LocalDeploymentOptions): Promise<Lo
   };
 }
 
-/** What {@link runStateMachines} gives its body: the deployment's state machines on the local engine. */
+/**
+ * What {@link runStateMachines} gives its body: the onboarding state machine's executions (they answer its
+ * StartExecution), a state machine's definition resolved for the deployment (default the onboarding one), and a
+ * runner of an execution to its end on the sandbox's clock (default: the onboarding one, with the deployment's functions).
+ */
 export interface StateMachineRun {
-  /** The onboarding state machine's executions: its StartExecution is answered by them while the run lasts. */
   onboarding: LocalExecutions;
-  /** A state machine of the template (default the onboarding one), resolved for this deployment. */
   definition(logicalId?: string): Record<string, unknown>;
-  /**
-   * Runs an execution to its end on the sandbox's clock (see `runExecution`), by default of the onboarding state
-   * machine with the deployment's functions.
-   */
   execute(
     execution: LocalExecution,
     options?: ExecutionOptions & { definition?: Record<string, unknown>; executions?: LocalExecutions; invoke?: TaskInvoker },
@@ -382,8 +317,7 @@ export interface StateMachineRun {
 
 /**
  * Runs `body` with the sandbox answering the SDK (with the deployment's injected faults) and the onboarding state
- * machine's executions (`options.onboarding`, default new ones) answering StartExecution; afterwards restores both and
- * closes the deployment.
+ * machine's executions (default new ones) answering StartExecution; afterwards restores both and closes the deployment.
  *
  * @throws whatever `body` throws, once everything is restored.
  * @example
@@ -433,25 +367,23 @@ export async function runStateMachines<T>(
   }
 }
 
-/** What a run did, from {@link meterRun}: the counters of `npm start`'s and `npm start -- reconcile`'s summaries. */
+/**
+ * What a run did, from {@link meterRun}: mutating calls (not Get/List/Describe; attempts included; Datadog's non-GET
+ * requests) and reads (of the accounts table by `X-Amz-Target`, Datadog's GETs); the requests the embedded Datadog
+ * answered (0 with `datadogUrl`), how many with 429, per OpenAPI operation; the metrics the functions emitted (EMF,
+ * parsed, in order); the events Datadog received (`POST /api/v1/events`).
+ */
 export interface RunUsage {
-  /** Mutating calls (not Get/List/Describe) per service, attempts included; Datadog's are its non-GET requests. */
   mutating: Record<ServiceName | 'datadog' | 'dynamodb', number>;
-  /** Reads of the accounts table (GetItem, Scan… by `X-Amz-Target`) and Datadog's GET requests. */
   reads: { dynamodb: number; datadog: number };
-  /** Requests the embedded Datadog answered, how many with 429, and both per OpenAPI operation (0 with `datadogUrl`). */
   datadogRequests: { total: number; throttled: number; byOperation: Record<string, { total: number; throttled: number }> };
-  /** The CloudWatch metrics the functions emitted (EMF, parsed), in the order emitted. */
   metrics: EmittedMetric[];
-  /** The events the embedded Datadog received (`POST /api/v1/events`). */
   datadogEvents: DatadogEventRecord[];
 }
 
 /**
- * Starts counting what happens in a sandbox and the process's local DynamoDB; the function returned tells what
- * happened since, with the deployment's Datadog (none when the run ended before deploying).
- *
- * @param countEvents - whether Datadog's `CreateEvent` requests count among its requests and calls.
+ * Starts counting what happens in a sandbox and the local DynamoDB; the function returned tells what happened since,
+ * with the deployment's Datadog (none when the run ended before deploying), `CreateEvent` requests counted if `countEvents`.
  */
 export function meterRun(sandbox: AwsSandbox, countEvents: boolean): (deployment: LocalDeployment | undefined) => RunUsage {
   const before = sandbox.mutatingCalls();
@@ -460,27 +392,22 @@ export function meterRun(sandbox: AwsSandbox, countEvents: boolean): (deployment
     const after = sandbox.mutatingCalls();
     const dynamoDbAfter = dynamoDbCallsSoFar();
     const requests = (deployment?.datadog?.requests() ?? []).filter((request) => countEvents || request.operation !== 'CreateEvent');
-    const byOperation: RunUsage['datadogRequests']['byOperation'] = {};
-    for (const request of requests) {
-      const count = (byOperation[request.operation] ??= { total: 0, throttled: 0 });
-      count.total += 1;
-      if (request.status === 429) count.throttled += 1;
-    }
+    const counted = (some: typeof requests) => ({ total: some.length, throttled: some.filter((request) => request.status === 429).length });
+    const operations = [...new Set(requests.map((request) => request.operation))];
+    const gets = requests.filter((request) => request.method === 'GET').length;
     const services = Object.keys(after) as ServiceName[];
     return {
       mutating: {
         ...(Object.fromEntries(services.map((service) => [service, after[service] - before[service]])) as Record<ServiceName, number>),
-        datadog: requests.filter((request) => request.method !== 'GET').length,
+        datadog: requests.length - gets,
         dynamodb: dynamoDbAfter.mutating - dynamoDbBefore.mutating,
       },
-      reads: {
-        dynamodb: dynamoDbAfter.reads - dynamoDbBefore.reads,
-        datadog: requests.filter((request) => request.method === 'GET').length,
-      },
+      reads: { dynamodb: dynamoDbAfter.reads - dynamoDbBefore.reads, datadog: gets },
       datadogRequests: {
-        total: requests.length,
-        throttled: requests.filter((request) => request.status === 429).length,
-        byOperation,
+        ...counted(requests),
+        byOperation: Object.fromEntries(
+          operations.map((name) => [name, counted(requests.filter((request) => request.operation === name))]),
+        ),
       },
       metrics: deployment?.functions.metrics() ?? [],
       datadogEvents: deployment?.datadog?.events() ?? [],

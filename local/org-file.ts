@@ -1,16 +1,6 @@
 /**
- * `--org FILE`: the organization a local run happens in, applied to the sandbox (and so to the `--state` file)
- * before the run: its organizational units, where each listed account sits, its Organizations `State`, which access
- * role it has, whether it left; and the registrations Datadog already holds (made by someone else). Accounts the file
- * does not list are left as they are.
- *
- * ```json
- * {"managementAccountId": "123412341234",
- *  "organizationalUnits": [{"id": "ou-ab12-11111111", "name": "Workloads", "parentId": "r-ab12"}],
- *  "accounts": [{"id": "210987654321", "name": "payments-prod", "parentId": "ou-ab12-11111111",
- *                "state": "ACTIVE", "accessRoleName": "AWSControlTowerExecution", "left": false}],
- *  "datadogAccounts": [{"aws_account_id": "210987654322", "aws_partition": "aws", "auth_config": {"role_name": "DatadogIntegrationRole"}}]}
- * ```
+ * `--org FILE`: the organization a local run happens in (README, "--org FILE"; events/organization.json), applied to
+ * the sandbox before the run; accounts the file does not list are left as they are.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { z } from 'zod';
@@ -71,6 +61,12 @@ export class OrgFileError extends Error {
   }
 }
 
+/** The root ids the file names as parents. */
+function rootIds(org: OrgFile): string[] {
+  const parents = [...org.organizationalUnits.map((unit) => unit.parentId), ...org.accounts.map((account) => account.parentId ?? '')];
+  return [...new Set(parents.filter((id) => id.startsWith('r-')))];
+}
+
 /**
  * Validates a `--org` document.
  *
@@ -79,13 +75,8 @@ export class OrgFileError extends Error {
 export function parseOrgFile(document: unknown): OrgFile {
   const parsed = orgFileSchema.safeParse(document);
   if (!parsed.success) throw new OrgFileError(describeFirstIssue(parsed.error, 'the document'));
-  const roots = new Set(
-    [
-      ...parsed.data.organizationalUnits.map((unit) => unit.parentId),
-      ...parsed.data.accounts.map((account) => account.parentId ?? ''),
-    ].filter((id) => id.startsWith('r-')),
-  );
-  if (roots.size > 1) throw new OrgFileError(`an organization has one root, the file names ${[...roots].join(' and ')}`);
+  const roots = rootIds(parsed.data);
+  if (roots.length > 1) throw new OrgFileError(`an organization has one root, the file names ${roots.join(' and ')}`);
   const ids = new Set<string>();
   for (const [index, account] of parsed.data.accounts.entries()) {
     if (ids.has(account.id)) throw new OrgFileError(`accounts.${index}.id: repeats ${account.id}`);
@@ -94,38 +85,32 @@ export function parseOrgFile(document: unknown): OrgFile {
   return parsed.data;
 }
 
-/** What applying needs of the stack: the access role an account has by default. */
-export interface OrgStack {
-  /** Where the stack runs (the trust of seeded access roles). */
-  managementAccountId: string;
-  /** `MemberAccessRoleName`. */
-  defaultAccessRoleName: string;
-}
-
 /**
- * Applies the organization to the sandbox: adds the listed accounts it does not have yet (with their access role,
- * trusting the management account as Organizations creates it), adds a listed access role an account lacks, then
- * places the OUs and accounts (parents, states, left). All or nothing.
+ * Applies the organization to the sandbox: adds the listed accounts it lacks (with their access role, default
+ * `defaultAccessRoleName` = `MemberAccessRoleName`, trusting `managementAccountId` where the stack runs), adds a listed
+ * access role an account lacks, then places the OUs and accounts (parents, states, left). All or nothing.
  *
  * @throws OrgFileError when the file's management account is not the sandbox's, or the tree is inconsistent (an
  *   unknown parent, an OU that is its own ancestor).
  */
-export function applyOrgFile(sandbox: AwsSandbox, org: OrgFile, stack: OrgStack): void {
+export function applyOrgFile(
+  sandbox: AwsSandbox,
+  org: OrgFile,
+  stack: { managementAccountId: string; defaultAccessRoleName: string },
+): void {
   if (org.managementAccountId !== sandbox.managementAccountId) {
     throw new OrgFileError(
       `managementAccountId: ${org.managementAccountId} is not the management account of the saved organization (${sandbox.managementAccountId}): use another state file`,
     );
   }
-  const rootId = [...org.organizationalUnits.map((unit) => unit.parentId), ...org.accounts.map((account) => account.parentId ?? '')].find(
-    (id) => id.startsWith('r-'),
-  );
+  const tree = {
+    rootId: rootIds(org)[0],
+    organizationalUnits: org.organizationalUnits,
+    accounts: org.accounts.map(({ id, parentId, state, left }) => ({ accountId: id, parentId, state, left })),
+  };
   // Checked on a copy first, so a wrong tree leaves the sandbox as it was.
   try {
-    sandbox.checkOrganization({
-      rootId,
-      organizationalUnits: org.organizationalUnits,
-      accounts: org.accounts.map((account) => ({ accountId: account.id, parentId: account.parentId })),
-    });
+    sandbox.checkOrganization(tree);
   } catch (error) {
     throw new OrgFileError((error as Error).message.replace(/^AwsSandbox\.\w+: /, ''));
   }
@@ -142,16 +127,7 @@ export function applyOrgFile(sandbox: AwsSandbox, org: OrgFile, stack: OrgStack)
       sandbox.createAccessRole(account.id, accessRoleName, stack.managementAccountId);
     }
   }
-  sandbox.applyOrganization({
-    rootId,
-    organizationalUnits: org.organizationalUnits,
-    accounts: org.accounts.map((account) => ({
-      accountId: account.id,
-      parentId: account.parentId,
-      state: account.state,
-      left: account.left,
-    })),
-  });
+  sandbox.applyOrganization(tree);
 }
 
 /**
@@ -162,19 +138,10 @@ export function datadogAccountsOf(org: OrgFile, existing: DatadogAccountRecord[]
   const listed = new Set(org.datadogAccounts.map((account) => account.aws_account_id));
   const added = org.datadogAccounts.map((attributes): DatadogAccountRecord => {
     const auth = attributes.auth_config;
-    const authConfig =
-      'role_name' in auth
-        ? {
-            ...auth,
-            role_name: String(auth.role_name),
-            external_id: typeof auth.external_id === 'string' ? auth.external_id : randomBytes(16).toString('hex'),
-          }
-        : { ...auth, access_key_id: String(auth.access_key_id) };
-    return {
-      id: randomUUID(),
-      type: 'account',
-      attributes: { ...attributes, auth_config: authConfig, created_at: now.toISOString(), modified_at: now.toISOString() },
-    };
+    const external = 'role_name' in auth && typeof auth.external_id !== 'string' ? { external_id: randomBytes(16).toString('hex') } : {};
+    const authConfig = { ...auth, ...external } as DatadogAccountRecord['attributes']['auth_config'];
+    const at = now.toISOString();
+    return { id: randomUUID(), type: 'account', attributes: { ...attributes, auth_config: authConfig, created_at: at, modified_at: at } };
   });
   return [...existing.filter((record) => !listed.has(record.attributes.aws_account_id)), ...added];
 }

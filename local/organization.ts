@@ -7,10 +7,9 @@ import type { LocalNames } from './functions';
 import type { AwsSandbox } from './sandbox';
 import type { Partition } from '../shared/partitions';
 
-/** What seeding needs of the stack: where it is deployed and its parameter values. */
+/** What seeding needs of the stack: where it is deployed and its parameter values (the override, else the default). */
 export interface StackContext {
   names: LocalNames;
-  /** A parameter's value: the override, else the template's default. */
   parameter(name: string): string;
 }
 
@@ -34,22 +33,20 @@ export function accessRolesOf(stack: StackContext, origin: MemberOrigin): string
   return { organizations: [member], 'control-tower': [controlTower], enrolled: [member, controlTower] }[origin];
 }
 
-/** A member account to seed. */
+/** A member account to seed, with its access roles (administrators of the account; none: the automation cannot reach it). */
 export interface MemberAccount {
   accountId: string;
   partition: Partition;
   accountName?: string;
-  /** Its access roles (administrators of the account); none for an account the automation cannot reach. */
   accessRoleNames: string[];
 }
 
-/** The management account of each other partition, whose IAM user's access key the stack keeps for that partition. */
+/** The management account of each other partition, whose IAM user `datadog-onboarding`'s access key the stack keeps. */
 export const PARTITION_MANAGEMENT_ACCOUNT: Record<Partition, string> = {
   'aws-us-gov': '222233334444',
   aws: '222233335555',
   'aws-cn': '222233336666',
 };
-/** Name of that IAM user. */
 const PARTITION_USER_NAME = 'datadog-onboarding';
 
 /**
@@ -70,12 +67,10 @@ export function seedPartitionCredentials(
   const secretName = `${stack.parameter('PartitionCredentialsSecretPrefix')}${partition}-credentials`;
   const { accounts } = sandbox.toJSON().state;
   if (accounts[accountId] !== undefined) {
-    const existing = accounts[stack.names.accountId]?.secrets.find(
-      (secret) => secret.name === secretName && secret.region === stack.names.region,
-    );
-    if (!existing)
-      throw new Error(`the sandbox has ${partition}'s management account ${accountId} but not the secret ${secretName} of its user's key`);
-    return { userArn, secretArn: existing.arn };
+    const { region } = stack.names;
+    const existing = accounts[stack.names.accountId]?.secrets.find((secret) => secret.name === secretName && secret.region === region);
+    if (existing) return { userArn, secretArn: existing.arn };
+    throw new Error(`the sandbox has ${partition}'s management account ${accountId} but not the secret ${secretName} of its user's key`);
   }
   sandbox.addAccount(accountId, { name: `${partition} management`, partition });
   const roles = ['MemberAccessRoleName', 'ControlTowerAccessRoleName', 'DatadogRoleName'].map(
@@ -98,13 +93,10 @@ export function seedPartitionCredentials(
  * console replay then reaches.
  */
 export function seedMemberAccount(sandbox: AwsSandbox, stack: StackContext, member: MemberAccount): void {
-  const foreign = member.partition !== stack.names.partition;
-  if (foreign) seedPartitionCredentials(sandbox, stack, member.partition);
-  if (sandbox.dump().accounts[member.accountId] !== undefined) return;
-  sandbox.createMemberAccount(member.accountId, {
-    name: member.accountName,
-    partition: member.partition,
-    accessRoleNames: member.accessRoleNames,
-    trustedAccountId: foreign ? PARTITION_MANAGEMENT_ACCOUNT[member.partition] : stack.names.accountId,
-  });
+  const { accountId, accountName: name, partition, accessRoleNames } = member;
+  const foreign = partition !== stack.names.partition;
+  if (foreign) seedPartitionCredentials(sandbox, stack, partition);
+  if (sandbox.dump().accounts[accountId] !== undefined) return;
+  const trustedAccountId = foreign ? PARTITION_MANAGEMENT_ACCOUNT[partition] : stack.names.accountId;
+  sandbox.createMemberAccount(accountId, { name, partition, accessRoleNames, trustedAccountId });
 }

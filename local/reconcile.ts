@@ -1,8 +1,7 @@
 /**
- * A reconciliation, locally (`npm start -- reconcile`): the template's ReconcileOrganization state machine on the
- * local engine, its functions with the template's environment, its Distributed Map over the sandbox's S3, each
- * account's action run by the onboarding state machine (`startExecution.sync:2`, visible as onboarding executions),
- * concurrent executions on one discrete-event virtual clock; the summary of issue 8 §6.
+ * A reconciliation, locally (`npm start -- reconcile`): the template's ReconcileOrganization state machine on the local
+ * deployment, its Distributed Map over the sandbox's S3, each account's action run by the onboarding state machine
+ * (`startExecution.sync:2`), concurrent executions on one discrete-event virtual clock.
  */
 import type { DatadogAccountRecord } from './datadog/server';
 import { deployLocally, meterRun, runStateMachines, sandboxNames, type LocalDeploymentOptions, type RunUsage } from './deployment';
@@ -12,22 +11,18 @@ import { LocalExecutions, LocalStateMachines, type ProgressListener } from './st
 import type { AccountResult, ReconciliationReport } from '../shared/reconciliation/report';
 
 /** Options of a local reconciliation; those it shares with the deployment are documented there. */
-export interface LocalReconcileOptions extends Pick<
-  LocalDeploymentOptions,
-  'datadogAccounts' | 'accountRecords' | 'parameters' | 'settingsDocument' | 'datadogRateLimit' | 'enforceFunctionPolicies' | 'logLevel'
-> {
+export interface LocalReconcileOptions extends Omit<LocalDeploymentOptions, 'sandbox' | 'names'> {
   /** The organization to reconcile (its management account hosts the stack); default a new one with no members. */
   sandbox?: AwsSandbox;
   /** The plan only: nothing changed anywhere. */
   dryRun?: boolean;
-  /** Only these accounts. */
   accountIds?: string[];
   /** Show the sandbox in the summary also above {@link SANDBOX_SHOWN_UP_TO} accounts. */
   dump?: boolean;
   onProgress?: ProgressListener;
 }
 
-/** The `--json` summary of a reconciliation (issue 8 §6); Datadog's events count among its requests and calls. */
+/** The `--json` summary of a reconciliation; Datadog's events count among its requests and calls. */
 export interface LocalReconcileSummary extends Omit<RunUsage, 'mutating' | 'reads'> {
   outcome: 'reconciled' | 'failed';
   dryRun: boolean;
@@ -44,7 +39,7 @@ export interface LocalReconcileSummary extends Omit<RunUsage, 'mutating' | 'read
 }
 
 /** The sandbox is shown in the summary for organizations up to this size (else only with `dump`). */
-export const SANDBOX_SHOWN_UP_TO = 200;
+const SANDBOX_SHOWN_UP_TO = 200;
 
 /**
  * Runs one reconciliation of the sandbox's organization.

@@ -1,13 +1,12 @@
 /**
- * `npm run rotate -- ACCOUNT_ID --state FILE`: rotates the access key Datadog uses for a member account, locally, the
- * way Secrets Manager runs the rotation function (createSecret, setSecret, testSecret, finishSecret), against the
- * sandbox and the embedded Datadog of a saved state.
+ * `npm run rotate -- ACCOUNT_ID --state FILE`: rotates the access key Datadog uses for a member account, locally, as
+ * Secrets Manager runs the rotation function, against the sandbox and the embedded Datadog of a saved state.
  */
 import { ROTATION_STEPS } from '../shared/onboarding/step-inputs';
 import { accessKeySecretName } from '../shared/onboarding/access-key-secret';
 import { RotationNotApplicableError } from '../shared/errors';
 import type { DatadogSite } from '../shared/datadog-sites';
-import { deployLocally, sandboxNames } from './deployment';
+import { deployLocally, runStateMachines, sandboxNames } from './deployment';
 import type { AwsSandbox } from './sandbox';
 import type { DatadogAccountRecord } from './datadog/server';
 
@@ -25,15 +24,9 @@ function authOf(accounts: DatadogAccountRecord[], accountId: string): { access_k
   return accounts.find((candidate) => candidate.attributes.aws_account_id === accountId)?.attributes.auth_config;
 }
 
-function keyIdOf(accounts: DatadogAccountRecord[], accountId: string): string | undefined {
-  return authOf(accounts, accountId)?.access_key_id;
-}
-
 /**
- * Rotates the key of an account onboarded with an access key.
- *
- * @param sandbox - the saved sandbox (it holds the key secret).
- * @param datadogAccounts - the embedded Datadog's registrations.
+ * Rotates the key of an account onboarded with an access key, in the saved `sandbox` (it holds the key secret) with
+ * the embedded Datadog's registrations `datadogAccounts`.
  */
 export async function rotateLocally(options: {
   accountId: string;
@@ -43,36 +36,25 @@ export async function rotateLocally(options: {
   /** Called after each step with the key id Datadog holds then (tests check the order of the protocol). */
   afterStep?: (step: (typeof ROTATION_STEPS)[number], datadogAccessKeyId: string | undefined) => void;
 }): Promise<LocalRotationSummary> {
-  const roleName = authOf(options.datadogAccounts, options.accountId)?.role_name;
+  const { accountId, sandbox } = options;
+  const roleName = authOf(options.datadogAccounts, accountId)?.role_name;
   if (roleName !== undefined) {
-    const reason = `account ${options.accountId} uses role delegation (role ${roleName}): Datadog holds no access key of it, so rotation does not apply`;
-    return { outcome: 'not-applicable', accountId: options.accountId, reason, datadogAccounts: options.datadogAccounts };
+    const reason = `account ${accountId} uses role delegation (role ${roleName}): Datadog holds no access key of it, so rotation does not apply`;
+    return { outcome: 'not-applicable', accountId, reason, datadogAccounts: options.datadogAccounts };
   }
-  const deployment = await deployLocally({
-    sandbox: options.sandbox,
-    names: sandboxNames(options.sandbox),
-    datadogAccounts: options.datadogAccounts,
-    datadogSite: options.datadogSite,
-  });
-  const previousAccessKeyId = keyIdOf(options.datadogAccounts, options.accountId);
-  options.sandbox.install();
-  try {
-    const { error } = await deployment.rotate(accessKeySecretName(options.accountId), async (step, run) => {
+  const previousAccessKeyId = authOf(options.datadogAccounts, accountId)?.access_key_id;
+  const { datadogAccounts: given, datadogSite } = options;
+  const deployment = await deployLocally({ sandbox, names: sandboxNames(sandbox), datadogAccounts: given, datadogSite });
+  const keyId = () => authOf(deployment.datadogAccounts(), accountId)?.access_key_id;
+  return runStateMachines(deployment, async () => {
+    const { error } = await deployment.rotate(accessKeySecretName(accountId), async (step, run) => {
       await run();
-      options.afterStep?.(step, keyIdOf(deployment.datadogAccounts(), options.accountId));
+      options.afterStep?.(step, keyId());
     });
     const datadogAccounts = deployment.datadogAccounts();
-    if (!error) {
-      const accessKeyId = keyIdOf(datadogAccounts, options.accountId);
-      return { outcome: 'rotated', accountId: options.accountId, previousAccessKeyId, accessKeyId, datadogAccounts };
-    }
-    if (error instanceof RotationNotApplicableError) {
-      return { outcome: 'not-applicable', accountId: options.accountId, reason: error.message, datadogAccounts };
-    }
-    const reason = `${error.name}: ${error.message}`;
-    return { outcome: 'failed', accountId: options.accountId, previousAccessKeyId, reason, datadogAccounts };
-  } finally {
-    options.sandbox.restore();
-    await deployment.close();
-  }
+    if (!error) return { outcome: 'rotated', accountId, previousAccessKeyId, accessKeyId: keyId(), datadogAccounts };
+    if (error instanceof RotationNotApplicableError)
+      return { outcome: 'not-applicable', accountId, reason: error.message, datadogAccounts };
+    return { outcome: 'failed', accountId, previousAccessKeyId, reason: `${error.name}: ${error.message}`, datadogAccounts };
+  });
 }

@@ -1,7 +1,7 @@
 /**
  * The whole onboarding flow, locally, with no AWS and no Docker: the template's EventBridge patterns decide whether
- * an event fires; the starter runs; the template's state machine runs on `aws-local-stepfunctions` with the real
- * handlers, against the AWS sandbox and a Datadog API server on 127.0.0.1.
+ * an event fires; the starter runs; the template's state machine runs with the real handlers on the local deployment,
+ * against the AWS sandbox and a Datadog API server on 127.0.0.1.
  */
 import type { DatadogAccountRecord } from './datadog/server';
 import {
@@ -16,7 +16,7 @@ import {
   type RunUsage,
 } from './deployment';
 import type { LocalNames } from './functions';
-import { accessRolesOf, originOf, seedMemberAccount, type MemberOrigin, type StackContext } from './organization';
+import { accessRolesOf, originOf, seedMemberAccount, type MemberOrigin } from './organization';
 import { AwsSandbox, VirtualClock, type SandboxDump } from './sandbox';
 import type { LocalExecution, ProgressEvent, ProgressListener } from './step-functions';
 import { eventTarget, loadTemplate, type Template } from './template';
@@ -26,33 +26,18 @@ import { partitionOfRegion, type Partition } from '../shared/partitions';
 import { describeFirstIssue } from '../shared/validation';
 
 /** Options of a local run; those it shares with the deployment are documented there. */
-export interface LocalRunOptions extends Pick<
-  LocalDeploymentOptions,
-  | 'datadogSite'
-  | 'datadogUrl'
-  | 'datadogKeys'
-  | 'datadogAccounts'
-  | 'parameters'
-  | 'accountRecords'
-  | 'faults'
-  | 'logLevel'
-  | 'datadogTimeoutSeconds'
-  | 'datadogRateLimit'
-  | 'settingsDocument'
-> {
+export interface LocalRunOptions extends Omit<LocalDeploymentOptions, 'sandbox' | 'names' | 'template'> {
   /** An EventBridge event, or a console replay input `{"accountId": "…", …}`. */
   input: unknown;
   /** Seconds IAM changes take to propagate in a new sandbox; default 10. */
   propagationSeconds?: number;
   /** A sandbox to run in (tests seed partial states, `--state` loads one); default: a new one. */
   sandbox?: AwsSandbox;
-  /** Called for each step-level event of the execution. */
   onProgress?: ProgressListener;
   /**
-   * A second lifecycle event (or console replay input) delivered while the first execution is running, once it has
-   * passed ResolveTarget; an execution it starts runs at that point, to its end, as Step Functions would run it
-   * alongside. Shows that two deliveries for one account (a CreateAccountResult and a CreateManagedAccount, an
-   * UpdateManagedAccount for an OU move) end in one onboarding.
+   * A second lifecycle event (or console replay input) delivered once the first execution has passed ResolveTarget;
+   * what it starts runs then, to its end, as Step Functions would run it alongside. Shows that two deliveries for one
+   * account (a CreateAccountResult and a CreateManagedAccount, an UpdateManagedAccount for an OU move) end in one onboarding.
    */
   concurrentInput?: unknown;
 }
@@ -66,11 +51,9 @@ export interface LocalRunSummary {
   validationAttempts: number;
   /**
    * Virtual seconds from the end of provisioning (ProvisionRole, ProvisionAccessKey) to the validation attempt that
-   * succeeded: how long IAM propagation held the onboarding up, waits included. Absent when no validation succeeded
-   * (the execution failed, or the role or key needed none).
+   * succeeded: how long IAM propagation held the onboarding up, waits included. Absent when no validation succeeded.
    */
   validatedAfterSeconds?: number;
-  /** How Datadog authenticates to the account: `role` or `access_keys`. */
   authType?: 'role' | 'access_keys';
   /** The member access role the automation reached the account through (the event's hint, or the alternate). */
   memberAccessRoleName?: string;
@@ -82,25 +65,17 @@ export interface LocalRunSummary {
   sandbox: SandboxDump;
   /** Registrations the embedded Datadog holds at the end (empty with `datadogUrl`). */
   datadogAccounts: DatadogAccountRecord[];
-  /**
-   * Calls this run made: mutating ones (not Get/List/Describe) per service, attempts included; reads of DynamoDB
-   * (the accounts table: GetItem, Scan… by `X-Amz-Target`).
-   */
+  /** Mutating calls per service (attempts included), and reads of the accounts table (see {@link RunUsage}). */
   calls: { mutating: RunUsage['mutating']; reads: Pick<RunUsage['reads'], 'dynamodb'> };
-  /**
-   * Requests of the AWS integration API the embedded Datadog answered (0 with `datadogUrl`), and how many of them it
-   * answered 429 (rate limited). Events are not counted here (nor in `calls.mutating.datadog`): see `datadogEvents`.
-   */
+  /** Requests of the AWS integration API the embedded Datadog answered, and how many with 429; events are in `datadogEvents`. */
   datadogRequests: Pick<RunUsage['datadogRequests'], 'total' | 'throttled'>;
-  /** The CloudWatch metrics the functions emitted (EMF, parsed), in the order emitted. */
   metrics: RunUsage['metrics'];
-  /** The events the embedded Datadog received (`POST /api/v1/events`; empty with `datadogUrl`: that server has them). */
   datadogEvents: RunUsage['datadogEvents'];
-  /** The deployment's accounts table at the end: this application's record of each account (absent when nothing was deployed). */
+  /** The deployment's accounts table at the end (absent when nothing was deployed). */
   accountRecords?: Record<string, unknown>[];
   /** What became of `concurrentInput`: the starter's outcome (`already-running`…), or `started` for a replay input. */
   concurrentDelivery?: { outcome: string; reason?: string; executionArn?: string };
-  /** For an event that onboards several accounts (a GovCloud request), or a concurrent delivery that started one: each execution. */
+  /** Each execution, when an event onboards several accounts (a GovCloud request) or a concurrent delivery started one. */
   onboardings?: Pick<LocalRunSummary, (typeof ONBOARDING_FIELDS)[number]>[];
 }
 
@@ -119,7 +94,10 @@ const ONBOARDING_FIELDS = [
 
 const DEFAULT_MANAGEMENT_ACCOUNT = '111122223333';
 
-function isEventBridgeEvent(input: unknown): input is { region?: unknown; account?: unknown } {
+/** Accounts a GovCloud request creates in the local run: the commercial one and its GovCloud twin. */
+export const LOCAL_REQUESTED_ACCOUNTS = { commercial: '333344445555', govCloud: '777788889999' } as const;
+
+function isEventBridgeEvent(input: unknown): input is { region?: unknown; account?: unknown; time?: unknown } {
   return input !== null && typeof input === 'object' && ('detail-type' in input || 'source' in input);
 }
 
@@ -145,22 +123,18 @@ export function localNames(input: unknown, sandbox?: AwsSandbox): LocalNames {
 }
 
 /**
- * Why an event cannot run in a sandbox: it comes from another organization's management account (or partition), or
- * `undefined`. Lifecycle events are emitted in the management account, so their account is the organization's.
+ * Why an event cannot run in a saved sandbox, or `undefined`: it comes from another organization's management account
+ * (or partition). Lifecycle events are emitted in the management account, so their account is the organization's.
  */
 function otherOrganization(input: unknown, sandbox: AwsSandbox): string | undefined {
-  const origin = eventOrigin(input);
-  const partition = origin.region === undefined ? sandbox.partition : partitionOfRegion(origin.region);
-  if ((origin.accountId === undefined || origin.accountId === sandbox.managementAccountId) && partition === sandbox.partition)
-    return undefined;
+  const { region, accountId = sandbox.managementAccountId } = eventOrigin(input);
+  const partition = region === undefined ? sandbox.partition : partitionOfRegion(region);
+  if (accountId === sandbox.managementAccountId && partition === sandbox.partition) return undefined;
   return (
-    `the event comes from account ${origin.accountId ?? sandbox.managementAccountId} (${partition}), but the saved organization is managed by ` +
+    `the event comes from account ${accountId} (${partition}), but the saved organization is managed by ` +
     `${sandbox.managementAccountId} (${sandbox.partition}): use another state file for that organization`
   );
 }
-
-/** Accounts a GovCloud request creates in the local run: the commercial one and its GovCloud twin. */
-export const LOCAL_REQUESTED_ACCOUNTS = { commercial: '333344445555', govCloud: '777788889999' } as const;
 
 /** A member account an input implies, and who created it. */
 type Member = { accountId: string; partition: Partition; accountName?: string; origin: MemberOrigin };
@@ -181,30 +155,19 @@ function membersOf(delivery: Delivery | { outcome: string }, names: LocalNames):
   return govCloudAccountId ? [member, { accountId: govCloudAccountId, partition: 'aws-us-gov', origin: 'organizations' }] : [member];
 }
 
-function requestedMembers(names: LocalNames): Member[] {
-  return [
-    { accountId: LOCAL_REQUESTED_ACCOUNTS.commercial, partition: names.partition as Partition, origin: 'organizations' },
-    { accountId: LOCAL_REQUESTED_ACCOUNTS.govCloud, partition: 'aws-us-gov', origin: 'organizations' },
-  ];
-}
-
 type ExecutionOutput = Partial<
   Pick<LocalRunSummary, 'reason' | 'accountId' | 'partition' | 'authType' | 'memberAccessRoleName' | 'validationAttempts' | 'datadog'>
 > & { outcome?: string; registration?: unknown; keySecret?: unknown; memberResources?: unknown; runningExecutionArn?: string };
-type ExecutionResult = Omit<
-  LocalRunSummary,
-  'sandbox' | 'datadogAccounts' | 'calls' | 'datadogRequests' | 'validationAttempts' | 'metrics' | 'datadogEvents'
-> & {
-  validationAttempts?: number;
-};
+type ExecutionResult = Partial<LocalRunSummary> & Pick<LocalRunSummary, 'outcome'>;
 
 /** The states that each make one validation attempt (of the role, or of the access key). */
 const VALIDATION_STATES = new Set(['ValidateRole', 'ValidateAccessKey']);
+/** The states that provision what validation then waits for. */
+const PROVISIONING_STATES = new Set(['ProvisionRole', 'ProvisionAccessKey']);
 
 /**
- * The validation attempts an execution made, from its events: the validation state's last entry makes the first,
- * and each of its retries one more (a "not yet" is retried by the state's `Retry`; a failed execution has no output
- * to say so).
+ * The validation attempts an execution made, from its events: the validation state's last entry and each of its
+ * retries (a "not yet" is retried by the state's `Retry`; a failed execution has no output to say so).
  */
 function validationAttemptsIn(execution: LocalExecution): number {
   const events = execution.events ?? [];
@@ -213,9 +176,6 @@ function validationAttemptsIn(execution: LocalExecution): number {
   const state = events[entered].state;
   return 1 + events.slice(entered + 1).filter((event) => event.type === 'StateRetried' && event.state === state).length;
 }
-
-/** The states that provision what validation then waits for. */
-const PROVISIONING_STATES = new Set(['ProvisionRole', 'ProvisionAccessKey']);
 
 /**
  * Virtual seconds from the end of provisioning to the successful validation attempt, read from the execution's events
@@ -236,31 +196,29 @@ function executionSummary(done: LocalExecution, names: LocalNames): ExecutionRes
   const output = done.output as ExecutionOutput | undefined;
   if (output?.outcome === 'requested') return undefined;
   if (output?.outcome === 'skipped') {
-    return {
-      outcome: 'ignored',
-      accountId: output.accountId,
-      // Out of scope (no running execution), or another execution of the account is running (named).
-      reason: output.runningExecutionArn ? `${output.reason}: ${output.runningExecutionArn}` : output.reason,
-      executionName: done.name,
-    };
+    // Out of scope (no running execution), or another execution of the account is running (named).
+    const reason = output.runningExecutionArn ? `${output.reason}: ${output.runningExecutionArn}` : output.reason;
+    return { outcome: 'ignored', accountId: output.accountId, reason, executionName: done.name };
   }
   if (done.status === 'SUCCEEDED' && output?.outcome === 'offboarded') {
+    const { accountId, partition, reason, registration, keySecret, memberResources } = output;
     return {
       outcome: 'offboarded',
-      accountId: output.accountId,
-      partition: output.partition,
-      reason: output.reason,
-      offboarding: { registration: output.registration, keySecret: output.keySecret, memberResources: output.memberResources },
+      accountId,
+      partition,
+      reason,
+      offboarding: { registration, keySecret, memberResources },
       executionName: done.name,
     };
   }
   // Input ResolveTarget refuses is rejected input, as the CLI promises (exit 2): nothing was changed.
   // So is a console replay of an account out of scope.
   const rejected = done.status === 'FAILED' && (done.error === 'InvalidInputError' || done.error === 'AccountOutOfScopeError');
+  const input = done.input as { accountId?: string; partition?: Partition };
   return {
     outcome: done.status === 'SUCCEEDED' ? 'onboarded' : rejected ? 'rejected' : 'failed',
-    accountId: output?.accountId ?? (done.input as { accountId?: string }).accountId,
-    partition: output?.partition ?? (done.input as { partition?: Partition }).partition ?? (names.partition as Partition),
+    accountId: output?.accountId ?? input.accountId,
+    partition: output?.partition ?? input.partition ?? (names.partition as Partition),
     reason: done.status === 'FAILED' ? `${done.error}: ${causeMessage(done.cause)}` : undefined,
     validationAttempts: output?.validationAttempts ?? validationAttemptsIn(done),
     validatedAfterSeconds: validatedAfterSecondsIn(done.events ?? []),
@@ -310,13 +268,9 @@ export function newSandboxFor(input: unknown, propagationSeconds = 10): AwsSandb
  * as in AWS where delivery takes seconds), not the age of a sample event written years ago.
  */
 export function lifecycleEventTime(input: unknown, nowMs: number = Date.now()): number | undefined {
-  if (!isEventBridgeEvent(input)) return undefined;
-  const time = (input as { time?: unknown }).time;
-  const ms = typeof time === 'string' ? Date.parse(time) : Number.NaN;
+  const ms = isEventBridgeEvent(input) && typeof input.time === 'string' ? Date.parse(input.time) : Number.NaN;
   return Number.isFinite(ms) && ms <= nowMs ? ms : undefined;
 }
-
-type Onboarding = NonNullable<LocalRunSummary['onboardings']>[number];
 
 /** What the starter answered a delivery, or `started` for a replay input. */
 type Started = NonNullable<LocalRunSummary['concurrentDelivery']>;
@@ -339,6 +293,35 @@ function deliveryOf(template: Template, input: unknown): Delivery | { outcome: '
 }
 
 /**
+ * Seeds the world a delivery implies: the organization's member accounts (Control Tower's first: it creates its
+ * accounts through Organizations, so an account both kinds of event name is a Control Tower one, and seeding leaves an
+ * account already there as it is), a closed account's state, a GovCloud request's accounts.
+ */
+function seedWorld(
+  sandbox: AwsSandbox,
+  template: Template,
+  names: LocalNames,
+  parameters: LocalRunOptions['parameters'],
+  deliveries: Delivery[],
+): void {
+  const stack = { names, parameter: stackParameters(template, parameters) };
+  const seed = (member: Member) => seedMemberAccount(sandbox, stack, { ...member, accessRoleNames: accessRolesOf(stack, member.origin) });
+  const members = deliveries.flatMap((delivery) => membersOf(delivery, names));
+  members.sort((a, b) => Number(a.origin === 'organizations') - Number(b.origin === 'organizations')).forEach(seed);
+  const decision = 'decision' in deliveries[0] ? deliveries[0].decision : undefined;
+  if (decision?.action === 'offboard' && decision.cause === 'closed') {
+    // What Organizations shows once the closure was requested, and once it completed (Organizations API reference, CloseAccount).
+    sandbox.setAccountState(decision.accountId, decision.trigger.eventName === 'CloseAccount' ? 'PENDING_CLOSURE' : 'SUSPENDED');
+  }
+  if (decision?.action === 'resolve-request' && sandbox.dump().accounts[LOCAL_REQUESTED_ACCOUNTS.commercial] === undefined) {
+    const { commercial, govCloud } = LOCAL_REQUESTED_ACCOUNTS;
+    sandbox.addCreateAccountStatus({ id: decision.requestId, state: 'SUCCEEDED', accountId: commercial, govCloudAccountId: govCloud });
+    seed({ accountId: commercial, partition: names.partition as Partition, origin: 'organizations' });
+    seed({ accountId: govCloud, partition: 'aws-us-gov', origin: 'organizations' });
+  }
+}
+
+/**
  * Runs the input (a lifecycle event or a console replay) through the real pieces: the template's rules, the starter,
  * the state machine and its handlers, against the sandbox and the local Datadog. Never throws for bad input: it ends
  * `rejected`.
@@ -355,7 +338,7 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunSumm
   // The stack is deployed in the sandbox's organization (a saved one may be another's than the sample events').
   const names = localNames(options.input, sandbox);
   const usage = meterRun(sandbox, false);
-  // The deployment is made once the input is known to fire.
+  let concurrentDelivery: Started | undefined;
   const summary = async (result: ExecutionResult, deployment?: LocalDeployment): Promise<LocalRunSummary> => {
     const { mutating, reads, datadogRequests, metrics, datadogEvents } = usage(deployment);
     return {
@@ -368,75 +351,45 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunSumm
       metrics,
       datadogEvents,
       ...(deployment ? { accountRecords: await deployment.accountRecords() } : {}),
+      ...(concurrentDelivery ? { concurrentDelivery } : {}),
     };
   };
 
-  // 0. A saved organization runs only its own events.
+  // A saved organization runs only its own events.
   const otherOrganizationReason = options.sandbox && otherOrganization(options.input, options.sandbox);
   if (otherOrganizationReason) return summary({ outcome: 'rejected', reason: otherOrganizationReason });
-
-  // 1. Does it fire? The template's EventBridge patterns decide for events; the console input schema for the rest.
+  // Does it fire? The template's EventBridge patterns decide for events; the console input schema for the rest.
   const delivery = deliveryOf(template, options.input);
   if ('outcome' in delivery) return summary(delivery);
   // A saved sandbox whose clock is behind the event (its last run played an older one) moves on to the event's time;
   // one ahead of it stays (time never runs back): that event is older than the sandbox, and TimeToOnboard says so.
   const eventTime = lifecycleEventTime(options.input);
   if (eventTime !== undefined && eventTime > sandbox.clock.now()) sandbox.clock.advance((eventTime - sandbox.clock.now()) / 1000);
-  const replayInput = 'replay' in delivery ? delivery.replay : undefined;
   const concurrent = options.concurrentInput === undefined ? undefined : deliveryOf(template, options.concurrentInput);
-
-  // 2. The world the input implies: the organization with its member accounts, the keys secret, Datadog.
-  const decision = 'decision' in delivery ? delivery.decision : undefined;
-  // Control Tower creates its accounts through Organizations: an account both kinds of event name is a Control Tower
-  // one, so those are seeded first (seeding leaves an account already there as it is).
-  const members = [...membersOf(delivery, names), ...(concurrent ? membersOf(concurrent, names) : [])];
-  members.sort((a, b) => Number(a.origin === 'organizations') - Number(b.origin === 'organizations'));
-  const stack: StackContext = { names, parameter: stackParameters(template, options.parameters) };
-  const seed = (member: Member) => seedMemberAccount(sandbox, stack, { ...member, accessRoleNames: accessRolesOf(stack, member.origin) });
-  members.forEach(seed);
-  if (decision?.action === 'offboard' && decision.cause === 'closed') {
-    // What Organizations shows once the closure was requested, and once it completed (Organizations API reference, CloseAccount).
-    sandbox.setAccountState(decision.accountId, decision.trigger.eventName === 'CloseAccount' ? 'PENDING_CLOSURE' : 'SUSPENDED');
-  }
-  if (decision?.action === 'resolve-request' && sandbox.dump().accounts[LOCAL_REQUESTED_ACCOUNTS.commercial] === undefined) {
-    sandbox.addCreateAccountStatus({
-      id: decision.requestId,
-      state: 'SUCCEEDED',
-      accountId: LOCAL_REQUESTED_ACCOUNTS.commercial,
-      govCloudAccountId: LOCAL_REQUESTED_ACCOUNTS.govCloud,
-    });
-    requestedMembers(names).forEach(seed);
-  }
+  seedWorld(sandbox, template, names, options.parameters, concurrent && !('outcome' in concurrent) ? [delivery, concurrent] : [delivery]);
   const deployment = await deployLocally({ ...options, sandbox, template, names });
   const { functions } = deployment;
   return runStateMachines(
     deployment,
     async (run) => {
       const executions = run.onboarding;
-      // 3. Start: the starter for events, the console for replay inputs.
+      // Started by the starter for events, by the console for replay inputs.
       const start = async (what: Delivery): Promise<Started> => {
         if ('event' in what) return (await functions.invoke(functions.arnOf(what.target), what.event)) as Started;
         const name = `replay-${what.replay.accountId}-${Date.now()}`;
-        return {
-          outcome: 'started',
-          executionArn: executions.start(
-            executions.pending().some((execution) => execution.name === name) ? `${name}-2` : name,
-            what.replay,
-          ).executionArn,
-        };
+        const taken = executions.pending().some((execution) => execution.name === name);
+        return { outcome: 'started', executionArn: executions.start(taken ? `${name}-2` : name, what.replay).executionArn };
       };
       const started = await start(delivery);
       if (started.outcome === 'ignored' || started.outcome === 'rejected') {
         return await summary({ outcome: started.outcome, reason: started.reason }, deployment);
       }
-
-      // 4. Run what was started, and what that started (a request's onboardings), to the end; a concurrent delivery
-      // arrives once the first execution passed ResolveTarget, and what it starts runs then, alongside.
+      // What was started runs to its end, then what it started (a request's onboardings); a concurrent delivery arrives
+      // once the first execution passed ResolveTarget, and what it starts runs then, alongside.
       const resolveTargetArn = functions.arnOf('ResolveTargetFunction');
       const results: ExecutionResult[] = [];
-      let concurrentDelivery: LocalRunSummary['concurrentDelivery'];
-      let awaiting = concurrent;
       const alongside: ExecutionResult[] = [];
+      let awaiting = concurrent;
       const invoke = async (arn: string, input: unknown): Promise<unknown> => {
         if (awaiting !== undefined && arn !== resolveTargetArn) {
           const arriving = awaiting;
@@ -454,36 +407,26 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunSumm
         if (result) results.push(result);
         results.push(...alongside.splice(0));
       }
-      const withConcurrent = async (pending: Promise<LocalRunSummary>): Promise<LocalRunSummary> => {
-        const result = await pending;
-        return concurrentDelivery ? { ...result, concurrentDelivery } : result;
-      };
-      const memberAccountId =
-        decision?.action === 'onboard' || decision?.action === 'offboard' ? decision.accountId : replayInput?.accountId;
       if (results.length === 0) {
-        return await withConcurrent(
-          summary(
-            {
-              outcome: 'ignored',
-              reason: 'an onboarding of this account is already running, or this event was handled before',
-              accountId: memberAccountId,
-            },
-            deployment,
-          ),
-        );
+        const decision = 'decision' in delivery ? delivery.decision : undefined;
+        const reason = 'an onboarding of this account is already running, or this event was handled before';
+        const accountId =
+          decision?.action === 'onboard' || decision?.action === 'offboard'
+            ? decision.accountId
+            : 'replay' in delivery
+              ? delivery.replay.accountId
+              : undefined;
+        return await summary({ outcome: 'ignored', reason, accountId }, deployment);
       }
-      if (results.length === 1) return await withConcurrent(summary(results[0], deployment));
       // Several executions (a GovCloud request's accounts, a concurrent delivery's): the run fails if any failed.
-      const failed = results.find((result) => result.outcome === 'failed');
-      return {
-        ...(await withConcurrent(summary(failed ?? results[0], deployment))),
-        onboardings: results.map((result) => {
-          const onboarding = { ...result, validationAttempts: result.validationAttempts ?? 0 };
-          return Object.fromEntries(
-            ONBOARDING_FIELDS.flatMap((field) => (onboarding[field] === undefined ? [] : [[field, onboarding[field]]])),
-          ) as Onboarding;
-        }),
-      };
+      const main = await summary(results.find((result) => result.outcome === 'failed') ?? results[0], deployment);
+      if (results.length === 1) return main;
+      const onboardings = results.map((result) => {
+        const onboarding = { ...result, validationAttempts: result.validationAttempts ?? 0 };
+        const fields = ONBOARDING_FIELDS.flatMap((field) => (onboarding[field] === undefined ? [] : [[field, onboarding[field]]]));
+        return Object.fromEntries(fields) as NonNullable<LocalRunSummary['onboardings']>[number];
+      });
+      return { ...main, onboardings };
     },
     { onProgress: options.onProgress },
   );

@@ -13,7 +13,6 @@ import type { SettingsDocument } from '../shared/settings/schema';
 /**
  * Parses and checks a settings document's text.
  *
- * @returns the document.
  * @throws InvalidInputError in one line: not YAML/JSON (with the line), or the path of the first problem.
  */
 export function parseSettingsText(text: string): SettingsDocument {

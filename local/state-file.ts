@@ -1,7 +1,4 @@
-/**
- * `--state FILE`: the sandbox, the embedded Datadog's registrations and the accounts table's items, loaded before a
- * local run and saved after it, so replays and partial states can be shown across runs.
- */
+/** `--state FILE`: the sandbox, Datadog's registrations and the accounts table's items, loaded before a local run and saved after it. */
 import { accessSync, constants, existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
@@ -12,15 +9,26 @@ import { LOCAL_KEYS_SECRET_NAME } from './deployment';
 import { AwsSandbox, SandboxStateError, type SandboxJson } from './sandbox';
 import { StateFileError } from './state-file-error';
 
-/** What a state file holds. */
+/** What a state file holds; `accountRecords` are the accounts table's items (shared/aws/account-records.ts). */
 export interface LocalState {
   sandbox?: AwsSandbox;
   datadogAccounts?: DatadogAccountRecord[];
-  /** The items of the accounts table (shared/aws/account-records.ts); absent in files saved before there was one. */
   accountRecords?: Record<string, unknown>[];
 }
 
 export { StateFileError };
+
+/** Refuses the first item with a key (`keys`) an earlier item has. */
+function noRepeats<T>(keys: (item: T) => string[], why: string): (items: T[], context: z.RefinementCtx) => void {
+  return (items, context) => {
+    const seen = new Set<string>();
+    for (const [index, item] of items.entries()) {
+      const repeated = keys(item).find((key) => seen.has(key));
+      if (repeated) return context.addIssue({ code: 'custom', path: [index], message: `repeats ${repeated} (${why})` });
+      keys(item).forEach((key) => seen.add(key));
+    }
+  };
+}
 
 /** A registration as the embedded Datadog holds it (API field names); other attributes pass as they are. */
 const registrationSchema = z.object({
@@ -50,28 +58,15 @@ const stateFileSchema = z.object({
   version: z.literal(1),
   accountRecords: z
     .array(accountRecordSchema)
-    .superRefine((records, context) => {
-      const seen = new Set<string>();
-      for (const [index, record] of records.entries()) {
-        if (seen.has(record.accountId))
-          context.addIssue({ code: 'custom', path: [index], message: `repeats ${record.accountId} (one record per AWS account)` });
-        seen.add(record.accountId);
-      }
-    })
+    .superRefine(noRepeats((record) => [record.accountId], 'one record per AWS account'))
     .optional(),
   sandbox: z.unknown(),
-  datadogAccounts: z.array(registrationSchema).superRefine((records, context) => {
-    const seen = new Set<string>();
-    for (const [index, record] of records.entries()) {
-      for (const key of [record.id, record.attributes.aws_account_id]) {
-        if (seen.has(key))
-          context.addIssue({ code: 'custom', path: [index], message: `repeats ${key} (one registration per id and AWS account)` });
-        seen.add(key);
-      }
-    }
-  }),
+  datadogAccounts: z
+    .array(registrationSchema)
+    .superRefine(noRepeats((record) => [record.id, record.attributes.aws_account_id], 'one registration per id and AWS account')),
 });
 
+/** The error's code (`ENOENT`…), else the first line of its message. */
 function systemCode(error: unknown): string {
   const { code, message } = error as NodeJS.ErrnoException;
   return code ?? String(message).split('\n')[0].slice(0, 200);
@@ -111,8 +106,7 @@ export function loadState(file: string): LocalState {
 }
 
 /**
- * Checks, before a run, that the state can be saved where asked: the folder exists, and the file, if present, is a
- * file that can be written.
+ * Checks, before a run, that the state can be saved: the folder exists, and the file, if present, can be written.
  *
  * @throws StateFileError naming the problem.
  */
@@ -128,20 +122,15 @@ export function checkStateWritable(file: string): void {
   } catch (error) {
     if (error instanceof StateFileError) throw error;
     const code = systemCode(error);
-    const why =
-      code === 'ENOENT'
-        ? `the folder ${folder} does not exist`
-        : code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
-          ? `cannot be written (${code})`
-          : `cannot be used (${code})`;
-    throw new StateFileError(`--state ${file}: ${why}`);
+    if (code === 'ENOENT') throw new StateFileError(`--state ${file}: the folder ${folder} does not exist`);
+    throw new StateFileError(`--state ${file}: cannot be ${['EACCES', 'EPERM', 'EROFS'].includes(code) ? 'written' : 'used'} (${code})`);
   }
 }
 
 /**
  * Saves the state, replacing the file only once the new one is complete (a crash or a full disk leaves the previous
- * state whole). The local Datadog keys secret is left out: each run stores its own keys again, and no key value
- * belongs in a file a person may share.
+ * state whole). The local Datadog keys secret is left out: each run stores its keys again, and no key value belongs in
+ * a file a person may share.
  *
  * @throws StateFileError when the file cannot be written, in one line.
  */

@@ -1,54 +1,40 @@
 /**
- * The IAM policies of each execution role of `template.yaml`, as SAM and CloudFormation would deploy them: SAM policy
- * templates expanded, inline statements, explicit `AWS::IAM::Role` resources (inline policies and managed policy
- * ARNs), and the state machine's `Policies`, with every intrinsic resolved for a given partition.
- *
- * Anything the loader does not know how to expand (an unknown SAM policy template, a managed policy other than
- * `AWSLambdaBasicExecutionRole`, a property through which SAM adds permissions on its own) is an error: an
- * understated policy would make the least-privilege proof worthless.
+ * The IAM policies of each execution role of `template.yaml` as SAM and CloudFormation would deploy them, intrinsics
+ * resolved for a given partition. Whatever the loader cannot expand (an unknown SAM policy template, a managed policy
+ * other than `AWSLambdaBasicExecutionRole`, a property through which SAM adds permissions) is an error: an understated
+ * policy would make the least-privilege proof worthless.
  */
 import type { PolicyDocument, PolicyStatement } from '../shared/iam/policy-document';
-import { evaluateCondition, resolveDeep, resolveValue, type LocalResolution, type Template } from './template';
+import { evaluateCondition, isIntrinsic, resolveDeep, resolveValue, type LocalResolution, type Template } from './template';
 
-/** Where a policy of an execution role comes from. */
-export type PolicySource = 'inline-statement' | 'sam-policy-template' | 'role-inline-policy' | 'aws-managed-policy' | 'sam-destination';
+type Statements = { Statement: Record<string, unknown>[] };
 
-/** One policy of an execution role. */
+/** One policy of an execution role, e.g. `LambdaInvokePolicy#0` or `AssumeDatadogRole`. */
 export interface LoadedPolicy {
-  /** A readable name, e.g. `LambdaInvokePolicy#0` or `AssumeDatadogRole`. */
   name: string;
-  source: PolicySource;
+  source: 'inline-statement' | 'sam-policy-template' | 'role-inline-policy' | 'aws-managed-policy' | 'sam-destination';
   /** The document as deployed, intrinsics resolved. */
   policy: PolicyDocument;
   /**
-   * The document as the template writes it (SAM policy templates expanded, intrinsics kept, SAM template parameters
-   * replaced by the template's own expressions), for static checks such as "ARNs use `${AWS::Partition}`". Absent for
-   * AWS managed policies, which the template only references.
+   * The document as the template writes it (SAM policy templates expanded, intrinsics kept), for static checks such
+   * as "ARNs use `${AWS::Partition}`". Absent for AWS managed policies, which the template only references.
    */
-  authored?: { Statement: Record<string, unknown>[] };
+  authored?: Statements;
 }
 
-/** The execution role of a function or of the state machine, and its policies. */
+/** The execution role of a function or of a state machine (explicit, or SAM's implicit `<LogicalId>Role`), and its policies. */
 export interface ExecutionRolePolicies {
-  /** Logical id of the function or state machine. */
   logicalId: string;
   kind: 'function' | 'state-machine';
-  /** Logical id of the role: the explicit `Role: !GetAtt X.Arn`, or SAM's implicit `<LogicalId>Role`. */
   roleLogicalId: string;
   policies: LoadedPolicy[];
 }
 
-/** A SAM policy template: its parameters and its definition, exactly as SAM's `policy_templates.json` has them. */
-interface SamPolicyTemplate {
-  parameters: string[];
-  definition: { Statement: Record<string, unknown>[] };
-}
-
 /**
- * The SAM policy templates this loader expands, copied from aws/serverless-application-model,
+ * The SAM policy templates this loader expands, verbatim from aws/serverless-application-model,
  * `samtranslator/policy_templates_data/policy_templates.json`. Add a template here (verbatim) before using it.
  */
-export const SAM_POLICY_TEMPLATES: Record<string, SamPolicyTemplate> = {
+const SAM_POLICY_TEMPLATES: Record<string, { parameters: string[]; definition: Statements }> = {
   LambdaInvokePolicy: {
     parameters: ['FunctionName'],
     definition: {
@@ -78,23 +64,6 @@ export const SAM_POLICY_TEMPLATES: Record<string, SamPolicyTemplate> = {
       ],
     },
   },
-  StepFunctionsExecutionPolicy: {
-    parameters: ['StateMachineName'],
-    definition: {
-      Statement: [
-        {
-          Effect: 'Allow',
-          Action: ['states:StartExecution'],
-          Resource: {
-            'Fn::Sub': [
-              'arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:stateMachine:${stateMachineName}',
-              { stateMachineName: { Ref: 'StateMachineName' } },
-            ],
-          },
-        },
-      ],
-    },
-  },
 };
 
 /** `AWSLambdaBasicExecutionRole`, which SAM attaches to every function role it creates: CloudWatch Logs only. */
@@ -104,30 +73,17 @@ const BASIC_EXECUTION_POLICY: PolicyDocument = {
   Statement: [{ Effect: 'Allow', Action: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'], Resource: '*' }],
 };
 
-/** Function properties through which SAM adds permissions to the role it creates; the loader does not model them. */
+/** Properties through which SAM adds permissions to the role it creates; the loader does not model them. */
 const UNMODELLED_FUNCTION_PROPERTIES = ['DeadLetterQueue', 'VpcConfig', 'Tracing', 'FileSystemConfigs', 'PermissionsBoundary'];
+const UNMODELLED_STATE_MACHINE_PROPERTIES = ['Logging', 'Tracing', 'PermissionsBoundary'];
 /** Event source types whose SAM translation adds permissions to the function's role (pollers). */
 const POLLED_EVENT_TYPES = ['SQS', 'Kinesis', 'DynamoDB', 'MSK', 'MQ', 'SelfManagedKafka', 'DocumentDB'];
-/** State machine properties through which SAM adds permissions to the role it creates. */
-const UNMODELLED_STATE_MACHINE_PROPERTIES = ['Logging', 'Tracing', 'PermissionsBoundary'];
 
-function isIntrinsic(value: unknown): value is Record<string, unknown> {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
-  const keys = Object.keys(value);
-  return keys.length === 1 && (keys[0] === 'Ref' || keys[0].startsWith('Fn::'));
-}
-
-/**
- * A SAM policy template parameter's value as an expression inside `Fn::Sub`: `!Ref X` → `${X}`,
- * `!GetAtt A.B` → `${A.B}`, a literal string as itself.
- */
+/** A SAM policy template parameter's value inside `Fn::Sub`: `!Ref X` → `${X}`, `!GetAtt A.B` → `${A.B}`, a string as itself. */
 function asSubExpression(value: unknown, where: string): string {
   if (typeof value === 'string') return value;
   if (isIntrinsic(value) && 'Ref' in value) return `\${${String(value.Ref)}}`;
-  if (isIntrinsic(value) && 'Fn::GetAtt' in value) {
-    const attribute = value['Fn::GetAtt'];
-    return `\${${Array.isArray(attribute) ? attribute.join('.') : String(attribute)}}`;
-  }
+  if (isIntrinsic(value) && 'Fn::GetAtt' in value) return `\${${[value['Fn::GetAtt']].flat().join('.')}}`;
   throw new Error(`${where}: a SAM policy template parameter must be a string, !Ref or !GetAtt`);
 }
 
@@ -135,27 +91,25 @@ function asSubExpression(value: unknown, where: string): string {
 function instantiate(value: unknown, parameters: Record<string, string>, where: string): unknown {
   if (Array.isArray(value)) return value.map((item) => instantiate(item, parameters, where));
   if (value === null || typeof value !== 'object') return value;
-  const record = value as Record<string, unknown>;
-  const sub = record['Fn::Sub'];
-  if (Array.isArray(sub)) {
-    const [text, variables] = sub as [string, Record<string, { Ref: string }>];
-    const inlined = Object.entries(variables).reduce((result, [name, reference]) => {
+  const sub = (value as Record<string, unknown>)['Fn::Sub'];
+  if (!Array.isArray(sub))
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, instantiate(item, parameters, where)]));
+  const [text, variables] = sub as [string, Record<string, { Ref: string }>];
+  return {
+    'Fn::Sub': Object.entries(variables).reduce((result, [name, reference]) => {
       const expression = parameters[reference.Ref];
       if (expression === undefined) throw new Error(`${where}: parameter ${reference.Ref} is missing`);
       return result.split(`\${${name}}`).join(expression);
-    }, text);
-    return { 'Fn::Sub': inlined };
-  }
-  return Object.fromEntries(Object.entries(record).map(([key, item]) => [key, instantiate(item, parameters, where)]));
+    }, text),
+  };
 }
 
 /**
- * Expands one SAM policy template use, e.g. `{ LambdaInvokePolicy: { FunctionName: !Ref F } }`.
+ * Expands one SAM policy template use, e.g. `{ LambdaInvokePolicy: { FunctionName: !Ref F } }`, intrinsics kept.
  *
- * @returns the statements as the template writes them (intrinsics kept).
- * @throws Error for an unknown template or a missing parameter.
+ * @throws Error for an unknown template or parameter.
  */
-export function expandSamPolicyTemplate(name: string, values: unknown, where: string): { Statement: Record<string, unknown>[] } {
+export function expandSamPolicyTemplate(name: string, values: unknown, where: string): Statements {
   const samTemplate = SAM_POLICY_TEMPLATES[name];
   if (!samTemplate) {
     throw new Error(
@@ -163,77 +117,66 @@ export function expandSamPolicyTemplate(name: string, values: unknown, where: st
     );
   }
   const given = (values ?? {}) as Record<string, unknown>;
+  const unknown = Object.keys(given).filter((key) => !samTemplate.parameters.includes(key));
+  if (unknown.length > 0) throw new Error(`${where}: ${name} has no parameter ${unknown.join(', ')}`);
   const parameters = Object.fromEntries(
     samTemplate.parameters.map((parameter) => [parameter, asSubExpression(given[parameter], `${where} ${name}.${parameter}`)]),
   );
-  const unknown = Object.keys(given).filter((key) => !samTemplate.parameters.includes(key));
-  if (unknown.length > 0) throw new Error(`${where}: ${name} has no parameter ${unknown.join(', ')}`);
-  return instantiate(samTemplate.definition, parameters, `${where} ${name}`) as { Statement: Record<string, unknown>[] };
+  return instantiate(samTemplate.definition, parameters, `${where} ${name}`) as Statements;
 }
 
-function resolvedDocument(template: Template, authored: { Statement: Record<string, unknown>[] }, local: LocalResolution): PolicyDocument {
-  return { Version: '2012-10-17', Statement: resolveDeep(template, authored.Statement, local) as PolicyStatement[] };
+/** A policy the template writes, loaded with its resolved form. */
+function authoredPolicy(template: Template, local: LocalResolution, name: string, source: LoadedPolicy['source'], statement: unknown) {
+  const authored = { Statement: [statement].flat() as Record<string, unknown>[] };
+  const policy: PolicyDocument = {
+    Version: '2012-10-17',
+    Statement: resolveDeep(template, authored.Statement, local) as PolicyStatement[],
+  };
+  return { name, source, authored, policy };
 }
 
-/** A managed policy ARN (resolved) as a policy, when the loader knows what it grants. */
-function managedPolicy(arn: string, partition: string, where: string): LoadedPolicy {
-  if (arn === `arn:${partition}:iam::aws:policy/service-role/${BASIC_EXECUTION_ROLE}`) {
-    return { name: BASIC_EXECUTION_ROLE, source: 'aws-managed-policy', policy: BASIC_EXECUTION_POLICY };
+/** A managed policy (name or ARN, resolved) as a policy, when the loader knows what it grants. */
+function managedPolicy(nameOrArn: string, local: LocalResolution, where: string): LoadedPolicy {
+  const partition = local.pseudo['AWS::Partition'];
+  const arn = nameOrArn.startsWith('arn:') ? nameOrArn : `arn:${partition}:iam::aws:policy/${nameOrArn}`;
+  if (arn !== `arn:${partition}:iam::aws:policy/service-role/${BASIC_EXECUTION_ROLE}`) {
+    throw new Error(`${where}: managed policy ${arn} is not modelled (only ${BASIC_EXECUTION_ROLE} is)`);
   }
-  throw new Error(`${where}: managed policy ${arn} is not modelled (only ${BASIC_EXECUTION_ROLE} is)`);
+  return { name: BASIC_EXECUTION_ROLE, source: 'aws-managed-policy', policy: BASIC_EXECUTION_POLICY };
 }
 
-/** The `Policies` of a SAM function or state machine, loaded. */
+/** The `Policies` of a SAM function or state machine; `!If [Condition, policy, !Ref AWS::NoValue]` takes the branch the parameters choose. */
 function samPolicies(template: Template, policies: unknown, local: LocalResolution, where: string): LoadedPolicy[] {
-  const list = policies === undefined ? [] : Array.isArray(policies) ? policies : [policies];
-  return list.flatMap((listed, index): LoadedPolicy[] => {
-    // `!If [Condition, policy, !Ref AWS::NoValue]`: the branch the parameters choose; NoValue is no policy.
-    let entry: unknown = listed;
-    if (listed !== null && typeof listed === 'object' && 'Fn::If' in listed) {
-      const [condition, whenTrue, whenFalse] = (listed as { 'Fn::If': [string, unknown, unknown] })['Fn::If'];
+  return [policies ?? []].flat().flatMap((listed: unknown, index): LoadedPolicy[] => {
+    let entry = listed;
+    if (isIntrinsic(listed) && 'Fn::If' in listed) {
+      const [condition, whenTrue, whenFalse] = listed['Fn::If'] as [string, unknown, unknown];
       entry = evaluateCondition(template, condition, local) ? whenTrue : whenFalse;
       if ((entry as { Ref?: unknown }).Ref === 'AWS::NoValue') return [];
     }
-    return [samPolicy(template, entry, index, local, where)];
+    if (typeof entry === 'string' || isIntrinsic(entry)) return [managedPolicy(resolveValue(template, entry, local), local, where)];
+    const record = entry as Record<string, unknown>;
+    if ('Statement' in record) return [authoredPolicy(template, local, `Statement#${index}`, 'inline-statement', record.Statement)];
+    const keys = Object.keys(record);
+    if (keys.length !== 1) throw new Error(`${where}: Policies[${index}] is neither a statement list nor one SAM policy template`);
+    const expanded = expandSamPolicyTemplate(keys[0], record[keys[0]], `${where} Policies[${index}]`);
+    return [authoredPolicy(template, local, `${keys[0]}#${index}`, 'sam-policy-template', expanded.Statement)];
   });
 }
 
-function samPolicy(template: Template, entry: unknown, index: number, local: LocalResolution, where: string): LoadedPolicy {
-  const partition = local.pseudo['AWS::Partition'];
-  {
-    if (typeof entry === 'string') {
-      return managedPolicy(entry.startsWith('arn:') ? entry : `arn:${partition}:iam::aws:policy/${entry}`, partition, where);
-    }
-    if (isIntrinsic(entry)) return managedPolicy(resolveValue(template, entry, local), partition, where);
-    const record = entry as Record<string, unknown>;
-    if ('Statement' in record) {
-      const authored = { Statement: [record.Statement].flat() as Record<string, unknown>[] };
-      return { name: `Statement#${index}`, source: 'inline-statement', authored, policy: resolvedDocument(template, authored, local) };
-    }
-    const keys = Object.keys(record);
-    if (keys.length !== 1) throw new Error(`${where}: Policies[${index}] is neither a statement list nor one SAM policy template`);
-    const authored = expandSamPolicyTemplate(keys[0], record[keys[0]], `${where} Policies[${index}]`);
-    return { name: `${keys[0]}#${index}`, source: 'sam-policy-template', authored, policy: resolvedDocument(template, authored, local) };
-  }
-}
-
-/** The inline policies and managed policies of an `AWS::IAM::Role` resource, loaded. */
+/** The inline policies and managed policies of an `AWS::IAM::Role` resource. */
 function rolePolicies(template: Template, roleLogicalId: string, local: LocalResolution): LoadedPolicy[] {
   const role = template.Resources[roleLogicalId];
   if (role?.Type !== 'AWS::IAM::Role') throw new Error(`template.yaml: ${roleLogicalId} is not an AWS::IAM::Role`);
   const properties = role.Properties ?? {};
   if (properties.PermissionsBoundary !== undefined) throw new Error(`template.yaml: ${roleLogicalId}.PermissionsBoundary is not modelled`);
-  const inline = ((properties.Policies ?? []) as { PolicyName: string; PolicyDocument: { Statement: unknown } }[]).map(
-    (entry): LoadedPolicy => {
-      const authored = { Statement: [entry.PolicyDocument.Statement].flat() as Record<string, unknown>[] };
-      return { name: entry.PolicyName, source: 'role-inline-policy', authored, policy: resolvedDocument(template, authored, local) };
-    },
-  );
-  const partition = local.pseudo['AWS::Partition'];
-  const managed = ((properties.ManagedPolicyArns ?? []) as unknown[]).map((arn) =>
-    managedPolicy(resolveValue(template, arn, local), partition, `template.yaml: ${roleLogicalId}.ManagedPolicyArns`),
-  );
-  return [...inline, ...managed];
+  const inline = (properties.Policies ?? []) as { PolicyName: string; PolicyDocument: { Statement: unknown } }[];
+  return [
+    ...inline.map((entry) => authoredPolicy(template, local, entry.PolicyName, 'role-inline-policy', entry.PolicyDocument.Statement)),
+    ...((properties.ManagedPolicyArns ?? []) as unknown[]).map((arn) =>
+      managedPolicy(resolveValue(template, arn, local), local, `template.yaml: ${roleLogicalId}.ManagedPolicyArns`),
+    ),
+  ];
 }
 
 /**
@@ -246,22 +189,14 @@ function destinationPolicies(template: Template, config: unknown, local: LocalRe
     (config as { DestinationConfig?: Record<string, { Type?: string; Destination?: unknown }> } | undefined)?.DestinationConfig ?? {};
   return Object.entries(destinations).map(([name, destination]) => {
     if (destination.Type !== 'SQS') throw new Error(`${where}: EventInvokeConfig ${name} of type ${destination.Type} is not modelled`);
-    const queueArn = resolveValue(template, destination.Destination, local);
-    return {
-      name: `EventInvokeConfig${name}`,
-      source: 'sam-destination' as const,
-      policy: { Version: '2012-10-17' as const, Statement: [{ Effect: 'Allow' as const, Action: 'sqs:SendMessage', Resource: queueArn }] },
-      authored: {
-        Statement: [{ Effect: 'Allow', Action: 'sqs:SendMessage', Resource: destination.Destination as Record<string, unknown> }],
-      },
-    };
+    const statement = { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: destination.Destination };
+    return authoredPolicy(template, local, `EventInvokeConfig${name}`, 'sam-destination', statement);
   });
 }
 
 function refuseUnmodelled(properties: Record<string, unknown>, names: string[], where: string): void {
-  for (const name of names) {
-    if (properties[name] !== undefined) throw new Error(`${where}: ${name} adds permissions the least-privilege loader does not model`);
-  }
+  const found = names.find((name) => properties[name] !== undefined);
+  if (found) throw new Error(`${where}: ${found} adds permissions the least-privilege loader does not model`);
 }
 
 /**
@@ -275,50 +210,33 @@ function refuseUnmodelled(properties: Record<string, unknown>, names: string[], 
 export function loadExecutionRolePolicies(template: Template, local: LocalResolution): ExecutionRolePolicies[] {
   const globals = (template as { Globals?: { Function?: Record<string, unknown> } }).Globals?.Function ?? {};
   refuseUnmodelled(globals, [...UNMODELLED_FUNCTION_PROPERTIES, 'Policies', 'Role'], 'template.yaml: Globals.Function');
-  const roles: ExecutionRolePolicies[] = [];
-  for (const [logicalId, resource] of Object.entries(template.Resources)) {
+  return Object.entries(template.Resources).flatMap(([logicalId, resource]): ExecutionRolePolicies[] => {
     const properties = resource.Properties ?? {};
     const where = `template.yaml: ${logicalId}`;
-    if (resource.Type === 'AWS::Serverless::Function') {
-      refuseUnmodelled(properties, UNMODELLED_FUNCTION_PROPERTIES, where);
-      for (const [name, event] of Object.entries((properties.Events ?? {}) as Record<string, { Type: string }>)) {
-        if (POLLED_EVENT_TYPES.includes(event.Type))
-          throw new Error(`${where}: event ${name} (${event.Type}) adds poller permissions the loader does not model`);
-      }
-      if (properties.Role !== undefined) {
-        const role = properties.Role as { 'Fn::GetAtt'?: string[] };
-        const roleLogicalId = role['Fn::GetAtt']?.[0];
-        if (!roleLogicalId || role['Fn::GetAtt']?.[1] !== 'Arn') throw new Error(`${where}: Role must be !GetAtt <AWS::IAM::Role>.Arn`);
-        // SAM ignores Policies when Role is given: say so rather than silently dropping them.
-        if (properties.Policies !== undefined) throw new Error(`${where}: Policies are ignored by SAM when Role is set`);
-        roles.push({ logicalId, kind: 'function', roleLogicalId, policies: rolePolicies(template, roleLogicalId, local) });
-      } else {
-        const basic = managedPolicy(
-          `arn:${local.pseudo['AWS::Partition']}:iam::aws:policy/service-role/${BASIC_EXECUTION_ROLE}`,
-          local.pseudo['AWS::Partition'],
-          where,
-        );
-        roles.push({
-          logicalId,
-          kind: 'function',
-          roleLogicalId: `${logicalId}Role`,
-          policies: [
-            basic,
-            ...samPolicies(template, properties.Policies, local, where),
-            ...destinationPolicies(template, properties.EventInvokeConfig, local, where),
-          ],
-        });
-      }
-    } else if (resource.Type === 'AWS::Serverless::StateMachine') {
+    const implicit = { logicalId, roleLogicalId: `${logicalId}Role` };
+    if (resource.Type === 'AWS::Serverless::StateMachine') {
       refuseUnmodelled(properties, UNMODELLED_STATE_MACHINE_PROPERTIES, where);
       if (properties.Role !== undefined) throw new Error(`${where}: an explicit state machine Role is not modelled`);
-      roles.push({
-        logicalId,
-        kind: 'state-machine',
-        roleLogicalId: `${logicalId}Role`,
-        policies: samPolicies(template, properties.Policies, local, where),
-      });
+      return [{ ...implicit, kind: 'state-machine', policies: samPolicies(template, properties.Policies, local, where) }];
     }
-  }
-  return roles;
+    if (resource.Type !== 'AWS::Serverless::Function') return [];
+    refuseUnmodelled(properties, UNMODELLED_FUNCTION_PROPERTIES, where);
+    for (const [name, event] of Object.entries((properties.Events ?? {}) as Record<string, { Type: string }>)) {
+      if (POLLED_EVENT_TYPES.includes(event.Type))
+        throw new Error(`${where}: event ${name} (${event.Type}) adds poller permissions the loader does not model`);
+    }
+    if (properties.Role === undefined) {
+      const policies = [
+        managedPolicy(`service-role/${BASIC_EXECUTION_ROLE}`, local, where),
+        ...samPolicies(template, properties.Policies, local, where),
+        ...destinationPolicies(template, properties.EventInvokeConfig, local, where),
+      ];
+      return [{ ...implicit, kind: 'function', policies }];
+    }
+    const [roleLogicalId, attribute] = (properties.Role as { 'Fn::GetAtt'?: string[] })['Fn::GetAtt'] ?? [];
+    if (!roleLogicalId || attribute !== 'Arn') throw new Error(`${where}: Role must be !GetAtt <AWS::IAM::Role>.Arn`);
+    // SAM ignores Policies when Role is given: say so rather than silently dropping them.
+    if (properties.Policies !== undefined) throw new Error(`${where}: Policies are ignored by SAM when Role is set`);
+    return [{ logicalId, kind: 'function', roleLogicalId, policies: rolePolicies(template, roleLogicalId, local) }];
+  });
 }

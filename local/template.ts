@@ -1,7 +1,6 @@
 /**
- * Reading `template.yaml` the way the local run needs it: the functions (entry point, environment with parameters
- * resolved to their defaults), the EventBridge patterns of the starter, and the state machine definition with its
- * substitutions.
+ * Reading `template.yaml` as the local run needs it: the functions, the starter's EventBridge patterns, and the state
+ * machine definitions with their substitutions.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -11,31 +10,9 @@ import { matchesEventPattern } from './event-pattern';
 /** Root of the repository. */
 export const REPO_ROOT = path.resolve(__dirname, '..');
 
-/** An intrinsic function as parsed: `{ '!Ref': 'X' }`, `{ '!Sub': '...' }`, `{ '!GetAtt': 'A.B' }`… */
-type Intrinsic = Record<string, unknown>;
-
-const INTRINSICS = [
-  'Ref',
-  'Sub',
-  'GetAtt',
-  'Join',
-  'If',
-  'Equals',
-  'Not',
-  'Select',
-  'Split',
-  'FindInMap',
-  'GetAZs',
-  'ImportValue',
-  'Base64',
-  'Condition',
-  'And',
-  'Or',
-];
-
-/** YAML tags for CloudFormation's short-form intrinsics, parsed into `{ "Fn::X": value }` / `{ Ref: value }`. */
-const cfnTags: (ScalarTag | CollectionTag)[] = INTRINSICS.flatMap((name) => {
-  const key = name === 'Ref' || name === 'Condition' ? name : `Fn::${name}`;
+/** The short-form intrinsics template.yaml uses, parsed into `{ "Fn::X": value }` / `{ Ref: value }`. */
+const cfnTags: (ScalarTag | CollectionTag)[] = ['Ref', 'Sub', 'GetAtt', 'Join', 'If', 'Equals', 'Not', 'FindInMap'].flatMap((name) => {
+  const key = name === 'Ref' ? name : `Fn::${name}`;
   const resolve = (value: unknown) => ({ [key]: name === 'GetAtt' && typeof value === 'string' ? value.split('.') : value });
   return [
     { tag: `!${name}`, resolve: (value: string) => resolve(value) },
@@ -62,30 +39,20 @@ export interface Template {
   Resources: Record<string, { Type: string; Properties?: Record<string, unknown>; Metadata?: Record<string, unknown> }>;
 }
 
-/** Each template file's text and its parse, as last read: a local run loads the template every time it starts. */
-const parsedTemplates = new Map<string, { text: string; template: Template }>();
+/** The template's text and parse as last read: a local run loads the template every time it starts. */
+let parsed: { text: string; template: Template } | undefined;
 
-/**
- * Loads and parses `template.yaml`. The file is read each time; its parse (about a tenth of a second) is reused while
- * the text is unchanged. Each caller gets its own copy, free to change.
- */
-export function loadTemplate(file = path.join(REPO_ROOT, 'template.yaml')): Template {
-  const text = readFileSync(file, 'utf8');
-  let parsed = parsedTemplates.get(file);
-  if (parsed?.text !== text) {
-    parsed = { text, template: parse(text, { customTags: cfnTags }) as Template };
-    parsedTemplates.set(file, parsed);
-  }
+/** Loads `template.yaml`: read each time, its parse (about 0.1 s) reused while the text is unchanged; each caller gets its own copy. */
+export function loadTemplate(): Template {
+  const text = readFileSync(path.join(REPO_ROOT, 'template.yaml'), 'utf8');
+  if (parsed?.text !== text) parsed = { text, template: parse(text, { customTags: cfnTags }) as Template };
   return structuredClone(parsed.template);
 }
 
-/** How references resolve outside AWS: parameters to their defaults, pseudo parameters and attributes to given values. */
+/** How references resolve locally: pseudo parameters, resources (`Logical` or `Logical.Attr`), parameters over their defaults. */
 export interface LocalResolution {
-  /** Values of `AWS::Partition`, `AWS::Region`, `AWS::AccountId`, `AWS::StackName`. */
   pseudo: Record<string, string>;
-  /** Values for `!GetAtt Logical.Attr` and `!Ref Logical` of resources, keyed `Logical.Attr` or `Logical`. */
   resources: Record<string, string>;
-  /** Parameter values overriding the defaults. */
   parameters?: Record<string, string>;
 }
 
@@ -96,7 +63,7 @@ export interface LocalResolution {
  */
 export function resolveValue(template: Template, value: unknown, local: LocalResolution): string {
   if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return String(value);
-  const intrinsic = value as Intrinsic;
+  const intrinsic = value as Record<string, unknown>;
   const lookup = (name: string): string => {
     if (local.parameters?.[name] !== undefined) return local.parameters[name];
     if (name in local.pseudo) return local.pseudo[name];
@@ -107,9 +74,7 @@ export function resolveValue(template: Template, value: unknown, local: LocalRes
   };
   if ('Ref' in intrinsic) return lookup(String(intrinsic.Ref));
   if ('Fn::GetAtt' in intrinsic) return lookup((intrinsic['Fn::GetAtt'] as string[]).join('.'));
-  if ('Fn::Sub' in intrinsic) {
-    return String(intrinsic['Fn::Sub']).replace(/\$\{([\w:.]+)\}/g, (_, name: string) => lookup(name));
-  }
+  if ('Fn::Sub' in intrinsic) return String(intrinsic['Fn::Sub']).replace(/\$\{([\w:.]+)\}/g, (_, name: string) => lookup(name));
   if ('Fn::Join' in intrinsic) {
     const [separator, parts] = intrinsic['Fn::Join'] as [string, unknown];
     const list = Array.isArray(parts)
@@ -121,8 +86,7 @@ export function resolveValue(template: Template, value: unknown, local: LocalRes
 }
 
 /**
- * Evaluates a condition of the template's `Conditions` (`Fn::Equals`, `Fn::Not`, `Fn::And`, `Fn::Or`, `Condition`)
- * with the local parameter values.
+ * Evaluates a condition of the template's `Conditions` (`Fn::Equals`, `Fn::Not`) with the local parameter values.
  *
  * @throws Error for an unknown condition or an intrinsic not modelled here.
  */
@@ -132,31 +96,24 @@ export function evaluateCondition(template: Template, condition: unknown, local:
     return evaluateCondition(template, template.Conditions[condition], local);
   }
   const intrinsic = condition as Record<string, unknown>;
-  if ('Condition' in intrinsic) return evaluateCondition(template, String(intrinsic.Condition), local);
   if ('Fn::Equals' in intrinsic) {
     const [left, right] = intrinsic['Fn::Equals'] as [unknown, unknown];
     return resolveValue(template, left, local) === resolveValue(template, right, local);
   }
   if ('Fn::Not' in intrinsic) return !evaluateCondition(template, (intrinsic['Fn::Not'] as unknown[])[0], local);
-  if ('Fn::And' in intrinsic) return (intrinsic['Fn::And'] as unknown[]).every((item) => evaluateCondition(template, item, local));
-  if ('Fn::Or' in intrinsic) return (intrinsic['Fn::Or'] as unknown[]).some((item) => evaluateCondition(template, item, local));
   throw new Error(`template.yaml: condition ${JSON.stringify(condition)} is not supported locally`);
 }
 
-/** A function of the template. */
+/** A function of the template: esbuild entry point and target, explicit role, EventBridge patterns by event, raw environment. */
 export interface TemplateFunction {
   logicalId: string;
-  /** Entry point relative to the repository, e.g. `functions/provision-role/index.ts`. */
+  /** Relative to the repository, e.g. `functions/provision-role/index.ts`. */
   entryPoint: string;
-  /** `index.handler`. */
   handler: string;
-  /** esbuild's `Target` (`BuildProperties.Target`), e.g. `node24`; `sam build` bundles for it. */
   target: string;
-  /** Explicit role (`Role: !GetAtt X.Arn`) logical id, if any. */
   roleLogicalId?: string;
-  /** The EventBridge patterns of its `EventBridgeRule` events, by event name. */
   eventPatterns: Record<string, unknown>;
-  /** Raw environment variables (Globals merged in). */
+  /** Globals merged in, intrinsics unresolved. */
   environment: Record<string, unknown>;
 }
 
@@ -196,20 +153,13 @@ export function eventTarget(template: Template, event: unknown): TemplateFunctio
   );
 }
 
-/** The state machine resource: its definition file and substitutions. */
-export interface TemplateStateMachine {
-  logicalId: string;
-  definitionUri: string;
-  substitutions: Record<string, unknown>;
-}
-
 /**
  * One of the template's `AWS::Serverless::StateMachine`s.
  *
  * @param wanted - its logical id; default the first (the onboarding state machine).
  * @throws Error when the template has no such state machine.
  */
-export function templateStateMachine(template: Template, wanted?: string): TemplateStateMachine {
+export function templateStateMachine(template: Template, wanted?: string) {
   const [logicalId, resource] =
     Object.entries(template.Resources).find(
       ([id, candidate]) => candidate.Type === 'AWS::Serverless::StateMachine' && (wanted === undefined || id === wanted),
@@ -237,11 +187,17 @@ export function loadDefinition(template: Template, local: LocalResolution, logic
   return JSON.parse(substituted) as Record<string, unknown>;
 }
 
+/** Whether a value is one intrinsic function (`{ Ref: … }`, `{ 'Fn::X': … }`). */
+export function isIntrinsic(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  const keys = Object.keys(value);
+  return keys.length === 1 && (keys[0] === 'Ref' || keys[0].startsWith('Fn::'));
+}
+
 /** Resolves every intrinsic inside a JSON-like value (e.g. a policy document). */
 export function resolveDeep(template: Template, value: unknown, local: LocalResolution): unknown {
   if (Array.isArray(value)) return value.map((item) => resolveDeep(template, item, local));
   if (value === null || typeof value !== 'object') return value;
-  const keys = Object.keys(value);
-  if (keys.length === 1 && (keys[0] === 'Ref' || keys[0].startsWith('Fn::'))) return resolveValue(template, value, local);
+  if (isIntrinsic(value)) return resolveValue(template, value, local);
   return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, resolveDeep(template, item, local)]));
 }
