@@ -17,7 +17,7 @@ import { AwsSandbox, type SandboxJson } from '../../local/sandbox';
 import type { ProgressEvent } from '../../local/step-functions';
 import { loadDefinition, type LocalResolution, type Template } from '../../local/template';
 
-/** A call made as a function's or a state machine's role (one per IAM action it needs: see {@link IMPLIED_ACTIONS}). */
+/** A call made as a function's or a state machine's role (one per IAM action it needs). */
 export interface RecordedCall {
   /** Logical id of the function or state machine whose role made it. */
   logicalId: string;
@@ -25,7 +25,7 @@ export interface RecordedCall {
   principalArn: string;
   /** `sts:AssumeRole`, `states:StartExecution`… */
   action: string;
-  /** The resource the action is authorised on (see {@link RESOURCE_OF_ACTION}); `unmapped:<action>` when not mapped. */
+  /** The resource the action is authorised on (see {@link resourceOf}). */
   resource: string;
   /**
    * True when signed with the function's own (ambient) credentials, i.e. authorised by its execution role; false when
@@ -49,94 +49,63 @@ const RECORDED_CLIENTS: { prefix: string; client: { prototype: object } }[] = [
   { prefix: 'dynamodb', client: DynamoDBDocumentClient },
 ];
 
-/** The DynamoDB action of each document-client command (lib-dynamodb names them after the item operations). */
-const DOCUMENT_COMMAND_ACTIONS: Record<string, string> = {
-  Get: 'GetItem',
-  Put: 'PutItem',
-  Update: 'UpdateItem',
-  Delete: 'DeleteItem',
-  Query: 'Query',
-  Scan: 'Scan',
-  BatchGet: 'BatchGetItem',
-  BatchWrite: 'BatchWriteItem',
-};
-
-/** What a command's resource ARN may depend on besides its input. */
-interface ResourceContext {
-  partition: string;
-  managementAccountId: string;
-  organizationId: string;
+/** Where a call is made: what its resource ARN may depend on besides its input. */
+interface Where {
+  state: SandboxJson['state'];
   region: string;
   /** The account the caller acts in. */
-  callerAccountId: string;
-  secrets: { arn: string; name: string; region: string; accountId: string }[];
+  accountId: string;
 }
 
 /**
  * The ARN Secrets Manager authorises a call on a secret with: the secret's full ARN (with its 6-character suffix) when
  * it exists (`SecretId` may be its name, full or partial ARN), else the ARN without the suffix (CreateSecret, a first read).
  */
-function secretResource(secretId: string, context: ResourceContext): string {
-  const partial = /^arn:[^:]+:secretsmanager:([^:]+):(\d{12}):secret:(.+)$/.exec(secretId);
-  const found = context.secrets.find((secret) =>
-    partial
-      ? secret.arn === secretId || (secret.region === partial[1] && secret.accountId === partial[2] && secret.arn.slice(0, -7) === secretId)
-      : secret.region === context.region && secret.accountId === context.callerAccountId && secret.name === secretId,
-  );
-  if (found) return found.arn;
-  return partial ? secretId : `arn:${context.partition}:secretsmanager:${context.region}:${context.callerAccountId}:secret:${secretId}`;
+function secretResource(secretId: string, { state, region, accountId }: Where): string {
+  const partial = /^arn:[^:]+:secretsmanager:([^:]+):(\d{12}):secret:.+$/.exec(secretId);
+  for (const account of Object.values(state.accounts)) {
+    const found = account.secrets.find((secret) =>
+      partial
+        ? secret.arn === secretId ||
+          (secret.region === partial[1] && account.accountId === partial[2] && secret.arn.slice(0, -7) === secretId)
+        : secret.region === region && account.accountId === accountId && secret.name === secretId,
+    );
+    if (found) return found.arn;
+  }
+  return partial ? secretId : `arn:${state.partition}:secretsmanager:${region}:${accountId}:secret:${secretId}`;
 }
 
-type ResourceOf = (input: Record<string, unknown>, context: ResourceContext) => string;
-const each = (actions: string[], resourceOf: ResourceOf) => Object.fromEntries(actions.map((action) => [action, resourceOf]));
-const SECRET_ACTIONS = ['GetSecretValue', 'DescribeSecret', 'PutSecretValue', 'DeleteSecret', 'PutResourcePolicy', 'TagResource']
-  .concat(['RotateSecret', 'UpdateSecretVersionStage', 'CreateSecret'])
-  .map((name) => `secretsmanager:${name}`);
 /** Actions that support no resource-level permission: authorised on `*`. */
-const UNSCOPED_ACTIONS = ['iam:ListAccountAliases', 'sts:GetCallerIdentity', 'organizations:DescribeCreateAccountStatus'].concat(
-  ['DescribeOrganization', 'ListRoots', 'ListParents', 'ListOrganizationalUnitsForParent', 'ListAccountsForParent'].map(
-    (name) => `organizations:${name}`,
-  ),
-);
+const UNSCOPED_ACTIONS = new Set([
+  'iam:ListAccountAliases',
+  'sts:GetCallerIdentity',
+  ...['DescribeCreateAccountStatus', 'DescribeOrganization', 'ListRoots', 'ListParents', 'ListOrganizationalUnitsForParent']
+    .concat('ListAccountsForParent')
+    .map((name) => `organizations:${name}`),
+]);
 
 /**
- * The resource each action is authorised on, from the command's input (Service Authorization Reference, resource
- * types of each action). An action not listed records `unmapped:<action>`, which matches no expected call.
+ * The resource an action is authorised on, from the command's input (Service Authorization Reference, resource types
+ * of each action); `unmapped:<action>` for an action not mapped here, which matches no expected call.
  */
-const RESOURCE_OF_ACTION: Record<string, ResourceOf> = {
-  'sts:AssumeRole': (input) => String(input.RoleArn),
-  ...each(SECRET_ACTIONS, (input, context) => secretResource(String(input.SecretId ?? input.Name), context)),
-  ...each(['states:StartExecution', 'states:ListExecutions'], (input) => String(input.stateMachineArn)),
-  'states:DescribeExecution': (input) => String(input.executionArn),
-  ...each(
-    Object.values(DOCUMENT_COMMAND_ACTIONS).map((action) => `dynamodb:${action}`),
-    (input, context) => `arn:${context.partition}:dynamodb:${context.region}:${context.callerAccountId}:table/${String(input.TableName)}`,
-  ),
+function resourceOf(action: string, input: Record<string, unknown>, where: Where): string {
+  const { partition, managementAccountId, organizationId } = where.state;
+  const service = action.split(':')[0];
+  if (service === 'secretsmanager') return secretResource(String(input.SecretId ?? input.Name), where);
+  if (service === 'dynamodb') return `arn:${partition}:dynamodb:${where.region}:${where.accountId}:table/${String(input.TableName)}`;
+  if (UNSCOPED_ACTIONS.has(action)) return '*';
   // An object of a bucket (Service Authorization Reference, Amazon S3, "object").
-  ...each(
-    ['s3:GetObject', 's3:PutObject'],
-    (input, context) => `arn:${context.partition}:s3:::${String(input.Bucket)}/${String(input.Key)}`,
-  ),
-  'organizations:DescribeAccount': (input, context) =>
-    `arn:${context.partition}:organizations::${context.managementAccountId}:account/${context.organizationId}/${String(input.AccountId)}`,
-  ...each(UNSCOPED_ACTIONS, () => '*'),
-};
-
-/** Actions a command needs besides its own, on the same resource (the API reference's "Required permissions"). */
-const IMPLIED_ACTIONS: Record<string, (input: Record<string, unknown>) => string[]> = {
-  // "If you include tags in the secret, you also need secretsmanager:TagResource." (Secrets Manager API reference, CreateSecret)
-  'secretsmanager:CreateSecret': (input) => (Array.isArray(input.Tags) && input.Tags.length > 0 ? ['secretsmanager:TagResource'] : []),
-};
-
-/** The part of a sinon stub (what `mockClient` installs on `Client.prototype.send`) the recorder reads. */
-interface SendStub {
-  callCount: number;
-  getCall(index: number): { args: unknown[]; thisValue: unknown };
-}
-
-function installedStub(client: { prototype: object }): SendStub | undefined {
-  const send = (client.prototype as { send?: Partial<SendStub> }).send;
-  return typeof send?.getCall === 'function' ? (send as SendStub) : undefined;
+  const object = `arn:${partition}:s3:::${String(input.Bucket)}/${String(input.Key)}`;
+  const resources: Record<string, unknown> = {
+    'sts:AssumeRole': input.RoleArn,
+    'states:StartExecution': input.stateMachineArn,
+    'states:ListExecutions': input.stateMachineArn,
+    'states:DescribeExecution': input.executionArn,
+    's3:GetObject': object,
+    's3:PutObject': object,
+    'organizations:DescribeAccount': `arn:${partition}:organizations::${managementAccountId}:account/${organizationId}/${String(input.AccountId)}`,
+  };
+  return action in resources ? String(resources[action]) : `unmapped:${action}`;
 }
 
 /** A client's config value (credentials, region): a value or a provider of one; `undefined` when it cannot be read. */
@@ -207,7 +176,7 @@ export class RecordingSandbox extends AwsSandbox {
     if (this.running > 0) this.overlap ??= `${logicalId} ran as ${principalArn} while another principal's calls were recorded`;
     this.running += 1;
     return super.asPrincipal(principalArn, async () => {
-      const stubs = RECORDED_CLIENTS.map(({ prefix, client }) => ({ prefix, stub: installedStub(client) }));
+      const stubs = RECORDED_CLIENTS.map(({ prefix, client }) => ({ prefix, stub: (client.prototype as { send?: sinon.SinonStub }).send }));
       const before = stubs.map(({ stub }) => stub?.callCount ?? 0);
       try {
         return await this.recording.run(true, fn);
@@ -215,44 +184,33 @@ export class RecordingSandbox extends AwsSandbox {
         this.running -= 1;
         // Still inside the function's environment: its ambient credentials are the ones in process.env now.
         const ambientKey = process.env.AWS_ACCESS_KEY_ID;
-        // Read once, at the invocation's end: secrets it created are looked up with their full ARN.
-        let json: SandboxJson | undefined;
-        const state = () => (json ??= this.toJSON());
+        // Read at the invocation's end: secrets it created are looked up with their full ARN.
+        const json = this.toJSON();
         for (const [index, { prefix, stub }] of stubs.entries()) {
           for (let call = before[index]; call < (stub?.callCount ?? 0); call += 1) {
             const { args, thisValue } = stub!.getCall(call);
-            const accessKey = (await configOf(thisValue, 'credentials')) as { accessKeyId?: string } | undefined;
-            const ownRole = accessKey?.accessKeyId === undefined || accessKey.accessKeyId === ambientKey;
-            const signer = ownRole ? undefined : signerOf(state(), accessKey.accessKeyId!);
-            const command = args[0] as { constructor: { name: string }; input?: Record<string, unknown> };
+            const command = args[0] as { input?: Record<string, unknown> };
+            const { accessKeyId } = ((await configOf(thisValue, 'credentials')) ?? {}) as { accessKeyId?: string };
+            const ownRole = accessKeyId === undefined || accessKeyId === ambientKey;
+            const signer = ownRole ? undefined : signerOf(json, accessKeyId);
             const name = command.constructor.name.replace(/Command$/, '');
-            const action = `${prefix}:${prefix === 'dynamodb' ? (DOCUMENT_COMMAND_ACTIONS[name] ?? name) : name}`;
+            // lib-dynamodb names its commands after the item operations (Get for GetItem…).
+            const action = `${prefix}:${prefix === 'dynamodb' && /^(Get|Put|Update|Delete|BatchGet|BatchWrite)$/.test(name) ? `${name}Item` : name}`;
             const input = command.input ?? {};
-            const resourceOf = RESOURCE_OF_ACTION[action];
-            const resource = resourceOf
-              ? resourceOf(input, this.resourceContext(state(), String(await configOf(thisValue, 'region')), signer ?? principalArn))
-              : `unmapped:${action}`;
-            for (const needed of [action, ...(IMPLIED_ACTIONS[action]?.(input) ?? [])])
+            const accountId = (signer ?? principalArn).split(':')[4] || json.state.managementAccountId;
+            const resource = resourceOf(action, input, {
+              state: json.state,
+              region: String(await configOf(thisValue, 'region')),
+              accountId,
+            });
+            // "If you include tags in the secret, you also need secretsmanager:TagResource." (Secrets Manager API reference, CreateSecret)
+            const tagged = action === 'secretsmanager:CreateSecret' && Array.isArray(input.Tags) && input.Tags.length > 0;
+            for (const needed of tagged ? [action, 'secretsmanager:TagResource'] : [action])
               this.calls.push({ logicalId, principalArn, action: needed, resource, ownRole, ...(signer ? { signer } : {}), input });
           }
         }
       }
     });
-  }
-
-  private resourceContext({ state }: SandboxJson, region: string, callerArn: string): ResourceContext {
-    const secrets = Object.values(state.accounts).flatMap((account) =>
-      account.secrets.map((secret) => ({ arn: secret.arn, name: secret.name, region: secret.region, accountId: account.accountId })),
-    );
-    const { partition, managementAccountId, organizationId } = state;
-    return {
-      partition,
-      managementAccountId,
-      organizationId,
-      region,
-      callerAccountId: callerArn.split(':')[4] || managementAccountId,
-      secrets,
-    };
   }
 }
 
