@@ -14,8 +14,9 @@ import { STSClient } from '@aws-sdk/client-sts';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import sinon from 'sinon';
 import { AwsSandbox, type SandboxJson } from '../../local/sandbox';
-import type { ProgressEvent } from '../../local/step-functions';
-import { loadDefinition, type LocalResolution, type Template } from '../../local/template';
+import type { ProgressListener } from '../../local/step-functions';
+import { loadDefinition, type Template } from '../../local/template';
+import type { SimulatedDeployment } from './simulated-deployment';
 
 /** A call made as a function's or a state machine's role (one per IAM action it needs). */
 export interface RecordedCall {
@@ -139,14 +140,13 @@ const logicalIdOf = (principalArn: string): string => {
  * An {@link AwsSandbox} that records every command sent through the SDK clients while code runs as a principal
  * (`asPrincipal`, how the local functions run each handler as its role), attributed to that principal, and the
  * logical id of each function invocation. Commands are read from the stubs' call counts around each `asPrincipal`, so
- * those must not overlap (checked: see {@link RecordingSandbox.overlap}); a nested one's are the outer one's.
+ * those must not overlap (checked: see {@link RecordingSandbox.recorded}); a nested one's are the outer one's.
  */
 export class RecordingSandbox extends AwsSandbox {
-  readonly calls: RecordedCall[] = [];
+  private readonly calls: RecordedCall[] = [];
   /** The logical id of each function invocation, in order. */
-  readonly invocations: string[] = [];
-  /** Set when a recorded `asPrincipal` started while another ran, which would mix their calls. */
-  overlap?: string;
+  private readonly invocations: string[] = [];
+  private overlap?: string;
   private readonly recording = new AsyncLocalStorage<true>();
   private running = 0;
   private documentsStub: sinon.SinonStub | undefined;
@@ -212,58 +212,55 @@ export class RecordingSandbox extends AwsSandbox {
       }
     });
   }
-}
 
-/** A state machine's Task: what each attempt of it calls as the state machine's role. */
-type TaskCall = { logicalId: string; action: string; resource: string };
+  /**
+   * The calls and invocations recorded.
+   *
+   * @throws Error when two recorded `asPrincipal` overlapped (their calls would be mixed).
+   */
+  recorded(): { calls: RecordedCall[]; invocations: string[] } {
+    if (this.overlap) throw new Error(`RecordingSandbox: ${this.overlap}`);
+    return { calls: this.calls, invocations: this.invocations };
+  }
 
-/**
- * Records what the state machines of a deployment do as their own roles, from their executions' progress events: each
- * attempt of a Task state (entered or retried) invokes its function (`lambda:InvokeFunction`) or starts an execution
- * (`states:StartExecution`, on the state machine its parameters name); any other integration records `unmapped:…`.
- *
- * @returns the listener to give the run, and the calls it recorded.
- * @throws Error when two state machines have a Task state of the same name (the events would not tell them apart).
- */
-export function stateMachineRecorder(
-  template: Template,
-  resolution: LocalResolution,
-  sessionArn: (roleLogicalId: string, sessionName: string) => string,
-): { onProgress: (event: ProgressEvent) => void; calls: RecordedCall[] } {
-  type State = {
-    Type: string;
-    Resource?: string;
-    Parameters?: { StateMachineArn?: string; 'StateMachineArn.$'?: string };
-    ItemProcessor?: { States: Record<string, State> };
-  };
-  const tasks = new Map<string, TaskCall>();
-  const collect = (logicalId: string, states: Record<string, State>): void => {
-    for (const [name, state] of Object.entries(states)) {
-      if (state.ItemProcessor) collect(logicalId, state.ItemProcessor.States);
-      if (state.Type !== 'Task' || !state.Resource) continue;
-      if (tasks.has(name)) throw new Error(`stateMachineRecorder: two state machines have a Task state ${name}`);
-      const { StateMachineArn, 'StateMachineArn.$': path } = state.Parameters ?? {};
-      const started = StateMachineArn ?? (path === '$$.StateMachine.Id' ? String(resolution.resources[logicalId]) : `unmapped:${path}`);
-      const call = /^arn:[^:]+:lambda:/.test(state.Resource)
-        ? { action: 'lambda:InvokeFunction', resource: state.Resource }
-        : /:states:::states:startExecution(\.sync:2)?$/.test(state.Resource)
-          ? { action: 'states:StartExecution', resource: started }
-          : { action: `unmapped:${state.Resource}`, resource: state.Resource };
-      tasks.set(name, { logicalId, ...call });
-    }
-  };
-  for (const logicalId of ['OnboardingStateMachine', 'ReconcileOrganizationStateMachine'])
-    collect(logicalId, (loadDefinition(template, resolution, logicalId) as { States: Record<string, State> }).States);
-  const calls: RecordedCall[] = [];
-  const onProgress = (event: ProgressEvent) => {
-    const task = (event.type === 'StateEntered' || event.type === 'StateRetried') && tasks.get(event.state ?? '');
-    if (task)
-      calls.push({
-        ...task,
-        principalArn: sessionArn(`${task.logicalId}Role`, 'states'),
-        ownRole: true,
-        input: (event.input ?? {}) as Record<string, unknown>,
-      });
-  };
-  return { onProgress, calls };
+  /**
+   * A progress listener that records what a deployment's state machines do as their own roles: each attempt of a Task
+   * state (entered or retried) invokes its function (`lambda:InvokeFunction`) or starts an execution
+   * (`states:StartExecution`, on the state machine its parameters name); another integration records `unmapped:…`.
+   *
+   * @throws Error when two state machines have a Task state of the same name (the events would not tell them apart).
+   */
+  stateMachineListener(template: Template, deployment: Pick<SimulatedDeployment, 'resolution' | 'sessionArn'>): ProgressListener {
+    type State = {
+      Type: string;
+      Resource?: string;
+      Parameters?: { StateMachineArn?: string; 'StateMachineArn.$'?: string };
+      ItemProcessor?: { States: Record<string, State> };
+    };
+    const tasks = new Map<string, { logicalId: string; action: string; resource: string }>();
+    const collect = (logicalId: string, states: Record<string, State>): void => {
+      for (const [name, state] of Object.entries(states)) {
+        if (state.ItemProcessor) collect(logicalId, state.ItemProcessor.States);
+        if (state.Type !== 'Task' || !state.Resource) continue;
+        if (tasks.has(name)) throw new Error(`stateMachineListener: two state machines have a Task state ${name}`);
+        const { StateMachineArn, 'StateMachineArn.$': path } = state.Parameters ?? {};
+        const own = String(deployment.resolution.resources[logicalId]);
+        const started = StateMachineArn ?? (path === '$$.StateMachine.Id' ? own : `unmapped:${path}`);
+        const call = /^arn:[^:]+:lambda:/.test(state.Resource)
+          ? { action: 'lambda:InvokeFunction', resource: state.Resource }
+          : /:states:::states:startExecution(\.sync:2)?$/.test(state.Resource)
+            ? { action: 'states:StartExecution', resource: started }
+            : { action: `unmapped:${state.Resource}`, resource: state.Resource };
+        tasks.set(name, { logicalId, ...call });
+      }
+    };
+    for (const logicalId of ['OnboardingStateMachine', 'ReconcileOrganizationStateMachine'])
+      collect(logicalId, (loadDefinition(template, deployment.resolution, logicalId) as { States: Record<string, State> }).States);
+    return (event) => {
+      const task = (event.type === 'StateEntered' || event.type === 'StateRetried') && tasks.get(event.state ?? '');
+      if (!task) return;
+      const principalArn = deployment.sessionArn(`${task.logicalId}Role`, 'states');
+      this.calls.push({ ...task, principalArn, ownRole: true, input: (event.input ?? {}) as Record<string, unknown> });
+    };
+  }
 }

@@ -27,7 +27,7 @@ import { decideLifecycleEvent } from '../../shared/events/lifecycle-event';
 import { accessKeySecretName } from '../../shared/onboarding/access-key-secret';
 import type { Partition } from '../../shared/partitions';
 import type { SettingsDocument } from '../../shared/settings/schema';
-import { RecordingSandbox, stateMachineRecorder, type RecordedCall } from './call-recorder';
+import { RecordingSandbox, type RecordedCall } from './call-recorder';
 import { simulatedDeployment, STACK_ACCOUNT_ID, type SimulatedDeployment, type SimulatedPartition } from './simulated-deployment';
 
 /** What any recorded run did: the calls of the functions' and state machines' roles, and their invocations. */
@@ -49,7 +49,7 @@ export interface RecordedOnboarding extends RecordedRun {
   /** How each Task delivered on its own ended: its output, or the name of its error. */
   taskResults: { task: string; output?: unknown; error?: string }[];
   /** How each rotation ended: the steps that ran, and the name of the error that stopped it, if one did. */
-  rotationResults: { accountId: string; secretArn: string; steps: string[]; error?: string }[];
+  rotationResults: { accountId: string; steps: string[]; error?: string }[];
 }
 
 /** What a recorded reconciliation scenario did, with each reconciliation's summary. */
@@ -174,17 +174,6 @@ function memberOf(stack: LocalDeployment, partition: Partition, delivery: Delive
 }
 
 /**
- * A CreateGovCloudAccount request as Organizations reports it once it SUCCEEDED: the commercial account (in the
- * stack's partition) and its GovCloud twin, both with the access role `roleName` (default MemberAccessRoleName).
- */
-interface AccountRequest {
-  id: string;
-  accountId: string;
-  govCloudAccountId: string;
-  roleName?: string;
-}
-
-/**
  * Delivers lifecycle events to the template's starter (when its EventBridge rule matches) and console inputs to the
  * state machine, and runs the executions started, recording every call. The member account of each delivery is seeded
  * with every access role the deliveries reach it through; one of another partition is reached with that partition's
@@ -193,7 +182,8 @@ interface AccountRequest {
  * @param options.deliveries - batches: each batch is delivered in order, then the executions it started (and those they
  *   start) run concurrently to their end, one function invocation at a time.
  * @param options.unreachableAccounts - member accounts seeded without their access role.
- * @param options.accountRequests - CreateGovCloudAccount requests Organizations reports as SUCCEEDED, their accounts seeded.
+ * @param options.accountRequests - CreateGovCloudAccount requests Organizations reports as SUCCEEDED: the commercial
+ *   account (in the stack's partition) and its GovCloud twin are seeded with MemberAccessRoleName.
  * @param options.organization - where accounts sit in the organization, applied once the members are seeded.
  * @param options.settingsDocument - a settings document instead of the shipped one (`--settings`).
  * @throws Error when two recorded invocations overlapped.
@@ -202,7 +192,7 @@ export async function recordOnboarding(options: {
   partition: SimulatedPartition;
   deliveries: Delivery[][];
   unreachableAccounts?: string[];
-  accountRequests?: AccountRequest[];
+  accountRequests?: { id: string; accountId: string; govCloudAccountId: string }[];
   parameters?: Record<string, string>;
   organization?: OrganizationTree;
   settingsDocument?: SettingsDocument;
@@ -218,18 +208,17 @@ export async function recordOnboarding(options: {
   const deployment = simulatedDeployment(template, partition, { parameters, secretArn: local.parameter('DatadogKeysSecretArn') });
 
   const members = options.deliveries.flat().flatMap((delivery) => memberOf(local, partition, delivery) ?? []);
-  for (const request of options.accountRequests ?? []) {
-    const accessRoleNames = [request.roleName ?? local.parameter('MemberAccessRoleName')];
-    members.push({ accountId: request.accountId, partition, accessRoleNames });
-    members.push({ accountId: request.govCloudAccountId, partition: 'aws-us-gov', accessRoleNames });
+  const accessRoleNames = [local.parameter('MemberAccessRoleName')];
+  for (const request of options.accountRequests ?? [])
+    members.push(
+      { accountId: request.accountId, partition, accessRoleNames },
+      { accountId: request.govCloudAccountId, partition: 'aws-us-gov', accessRoleNames },
+    );
+  for (const accountId of new Set(members.map((member) => member.accountId))) {
+    const its = members.filter((member) => member.accountId === accountId);
+    const roles = options.unreachableAccounts?.includes(accountId) ? [] : [...new Set(its.flatMap((member) => member.accessRoleNames))];
+    seedMemberAccount(sandbox, local, { ...(Object.assign({}, ...its) as MemberAccount), accessRoleNames: roles });
   }
-  const byAccount = new Map<string, MemberAccount>();
-  for (const member of members) {
-    const roles = new Set([...(byAccount.get(member.accountId)?.accessRoleNames ?? []), ...member.accessRoleNames]);
-    const unreachable = options.unreachableAccounts?.includes(member.accountId);
-    byAccount.set(member.accountId, { ...byAccount.get(member.accountId), ...member, accessRoleNames: unreachable ? [] : [...roles] });
-  }
-  byAccount.forEach((member) => seedMemberAccount(sandbox, local, member));
   const foreign = new Set(members.map((member) => member.partition).filter((other) => other !== partition));
   const partitionCredentials = Object.fromEntries([...foreign].map((other) => [other, seedPartitionCredentials(sandbox, local, other)]));
   if (options.organization) sandbox.applyOrganization(options.organization);
@@ -242,10 +231,7 @@ export async function recordOnboarding(options: {
     return result;
   };
   const invoke = (functionArn: string, input: unknown) => serially(() => local.functions.invoke(functionArn, input));
-  const stateMachines = stateMachineRecorder(template, deployment.resolution, deployment.sessionArn);
-  const recorded = { executions: [] as LocalExecution[], starterResults: [] as unknown[] };
-  const taskResults: RecordedOnboarding['taskResults'] = [];
-  const rotationResults: RecordedOnboarding['rotationResults'] = [];
+  const results: Omit<RecordedOnboarding, keyof RecordedRun> = { executions: [], starterResults: [], taskResults: [], rotationResults: [] };
   const rotate = async (accountId: string): Promise<void> => {
     const name = accessKeySecretName(accountId, local.parameter('AccessKeySecretPrefix'));
     const secret = sandbox
@@ -254,7 +240,7 @@ export async function recordOnboarding(options: {
     if (!secret) throw new Error(`recordOnboarding: no key secret ${name} to rotate: onboard ${accountId} with an access key first`);
     // Secrets Manager invokes the function with the secret's ARN.
     const { steps, error } = await local.rotate(secret.arn, (_step, run) => serially(run));
-    rotationResults.push({ accountId, secretArn: secret.arn, steps, ...(error ? { error: error.name } : {}) });
+    results.rotationResults.push({ accountId, steps, ...(error ? { error: error.name } : {}) });
   };
   await runStateMachines(
     local,
@@ -266,26 +252,24 @@ export async function recordOnboarding(options: {
           else if ('console' in delivery) run.onboarding.start(delivery.name, delivery.console);
           else if ('task' in delivery) {
             const { task, input } = delivery;
-            const result = await invoke(deployment.functionArn(task), input).then(
-              (output) => ({ task, output }),
-              (error: Error) => ({ task, error: error.name }),
+            const settled = invoke(deployment.functionArn(task), input).then(
+              (output) => ({ output }),
+              (error: Error) => ({ error: error.name }),
             );
-            taskResults.push(result);
+            results.taskResults.push({ task, ...(await settled) });
           } else {
             const target = eventTarget(template, delivery.event);
-            if (target) recorded.starterResults.push(await invoke(deployment.functionArn(target.logicalId), delivery.event));
+            if (target) results.starterResults.push(await invoke(deployment.functionArn(target.logicalId), delivery.event));
           }
         }
         // What the batch started, then what those executions started, to the end.
         for (let pending = run.onboarding.pending(); pending.length > 0; pending = run.onboarding.pending())
-          recorded.executions.push(...(await Promise.all(pending.map((execution) => run.execute(execution, { invoke })))));
+          results.executions.push(...(await Promise.all(pending.map((execution) => run.execute(execution, { invoke })))));
       }
     },
-    { onProgress: stateMachines.onProgress },
+    { onProgress: sandbox.stateMachineListener(template, deployment) },
   );
-  if (sandbox.overlap) throw new Error(`recordOnboarding: ${sandbox.overlap}`);
-  const calls = [...sandbox.calls, ...stateMachines.calls];
-  return { deployment, partitionCredentials, calls, invocations: sandbox.invocations, ...recorded, taskResults, rotationResults };
+  return { deployment, partitionCredentials, ...sandbox.recorded(), ...results };
 }
 
 /**
@@ -311,8 +295,10 @@ export async function recordReconciliation(options: {
   applyOrgFile(sandbox, org, { managementAccountId: STACK_ACCOUNT_ID, defaultAccessRoleName });
   let datadogAccounts = datadogAccountsOf(org);
   let accountRecords: Record<string, unknown>[] | undefined;
-  const named = simulatedDeployment(template, options.partition, { stackName: LOCAL_STACK_NAME, parameters });
-  const stateMachines = stateMachineRecorder(template, named.resolution, named.sessionArn);
+  const onProgress = sandbox.stateMachineListener(
+    template,
+    simulatedDeployment(template, options.partition, { stackName: LOCAL_STACK_NAME, parameters }),
+  );
   const reconciliations: RecordedReconciliation['reconciliations'] = [];
   for (const step of options.steps) {
     if ('change' in step) {
@@ -321,7 +307,6 @@ export async function recordReconciliation(options: {
       await Promise.resolve(step.apply(sandbox)).finally(() => sandbox.restore());
       continue;
     }
-    const { onProgress } = stateMachines;
     const summary = await reconcileLocally({
       sandbox,
       datadogAccounts,
@@ -334,14 +319,12 @@ export async function recordReconciliation(options: {
     reconciliations.push({ name: step.reconcile, summary });
     ({ datadogAccounts, accountRecords } = summary);
   }
-  if (sandbox.overlap) throw new Error(`recordReconciliation: ${sandbox.overlap}`);
   // The keys secret every deployment of the scenario stored (the same one: the sandbox keeps it).
   const keys = sandbox.toJSON().state.accounts[STACK_ACCOUNT_ID]?.secrets.find((secret) => secret.name === LOCAL_KEYS_SECRET_NAME);
   return {
     deployment: simulatedDeployment(template, options.partition, { stackName: LOCAL_STACK_NAME, parameters, secretArn: keys?.arn }),
     partitionCredentials: {},
-    calls: [...sandbox.calls, ...stateMachines.calls],
-    invocations: sandbox.invocations,
+    ...sandbox.recorded(),
     reconciliations,
   };
 }
