@@ -437,7 +437,6 @@ describe('Function: untabledCalls', () => {
     const table = { F: [{ action: 'states:DescribeExecution', resource: 'arn:aws:states:r:1:execution:m:*', purpose: 'test' }] };
     const call = (action: string, resource: string, ownRole: boolean): RecordedCall => ({
       logicalId: 'F',
-      principalArn: 'p',
       action,
       resource,
       ownRole,

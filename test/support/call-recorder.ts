@@ -15,15 +15,12 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import sinon from 'sinon';
 import { AwsSandbox, type SandboxJson } from '../../local/sandbox';
 import type { ProgressListener } from '../../local/step-functions';
-import { loadDefinition, type Template } from '../../local/template';
-import type { SimulatedDeployment } from './simulated-deployment';
+import { loadDefinition, type LocalResolution, type Template } from '../../local/template';
 
 /** A call made as a function's or a state machine's role (one per IAM action it needs). */
 export interface RecordedCall {
   /** Logical id of the function or state machine whose role made it. */
   logicalId: string;
-  /** The identity it ran as (its execution role's session ARN). */
-  principalArn: string;
   /** `sts:AssumeRole`, `states:StartExecution`… */
   action: string;
   /** The resource the action is authorised on (see {@link resourceOf}). */
@@ -38,21 +35,22 @@ export interface RecordedCall {
   input: Record<string, unknown>;
 }
 
-/** The SDK clients whose commands are recorded, with their IAM service prefix. */
-const RECORDED_CLIENTS: { prefix: string; client: { prototype: object } }[] = [
-  { prefix: 'iam', client: IAMClient },
-  { prefix: 'sts', client: STSClient },
-  { prefix: 'organizations', client: OrganizationsClient },
-  { prefix: 'secretsmanager', client: SecretsManagerClient },
-  { prefix: 'states', client: SFNClient },
-  { prefix: 's3', client: S3Client },
-  // Not simulated by the sandbox (local/dynamodb.ts serves it): watched with a pass-through stub.
-  { prefix: 'dynamodb', client: DynamoDBDocumentClient },
-];
+/** The SDK clients whose commands are recorded, by IAM service prefix (DynamoDB's: see {@link RecordingSandbox.install}). */
+const RECORDED_CLIENTS: Record<string, { prototype: object }> = {
+  iam: IAMClient,
+  sts: STSClient,
+  organizations: OrganizationsClient,
+  secretsmanager: SecretsManagerClient,
+  states: SFNClient,
+  s3: S3Client,
+  dynamodb: DynamoDBDocumentClient,
+};
 
 /** Where a call is made: what its resource ARN may depend on besides its input. */
 interface Where {
-  state: SandboxJson['state'];
+  /** The sandbox's state at the invocation's end (read when needed: serialising it takes time). */
+  state: () => SandboxJson['state'];
+  partition: string;
   region: string;
   /** The account the caller acts in. */
   accountId: string;
@@ -62,9 +60,9 @@ interface Where {
  * The ARN Secrets Manager authorises a call on a secret with: the secret's full ARN (with its 6-character suffix) when
  * it exists (`SecretId` may be its name, full or partial ARN), else the ARN without the suffix (CreateSecret, a first read).
  */
-function secretResource(secretId: string, { state, region, accountId }: Where): string {
+function secretResource(secretId: string, { state, partition, region, accountId }: Where): string {
   const partial = /^arn:[^:]+:secretsmanager:([^:]+):(\d{12}):secret:.+$/.exec(secretId);
-  for (const account of Object.values(state.accounts)) {
+  for (const account of Object.values(state().accounts)) {
     const found = account.secrets.find((secret) =>
       partial
         ? secret.arn === secretId ||
@@ -73,7 +71,7 @@ function secretResource(secretId: string, { state, region, accountId }: Where): 
     );
     if (found) return found.arn;
   }
-  return partial ? secretId : `arn:${state.partition}:secretsmanager:${region}:${accountId}:secret:${secretId}`;
+  return partial ? secretId : `arn:${partition}:secretsmanager:${region}:${accountId}:secret:${secretId}`;
 }
 
 /** Actions that support no resource-level permission: authorised on `*`. */
@@ -90,11 +88,15 @@ const UNSCOPED_ACTIONS = new Set([
  * of each action); `unmapped:<action>` for an action not mapped here, which matches no expected call.
  */
 function resourceOf(action: string, input: Record<string, unknown>, where: Where): string {
-  const { partition, managementAccountId, organizationId } = where.state;
+  const { partition } = where;
   const service = action.split(':')[0];
   if (service === 'secretsmanager') return secretResource(String(input.SecretId ?? input.Name), where);
   if (service === 'dynamodb') return `arn:${partition}:dynamodb:${where.region}:${where.accountId}:table/${String(input.TableName)}`;
   if (UNSCOPED_ACTIONS.has(action)) return '*';
+  if (action === 'organizations:DescribeAccount') {
+    const { managementAccountId, organizationId } = where.state();
+    return `arn:${partition}:organizations::${managementAccountId}:account/${organizationId}/${String(input.AccountId)}`;
+  }
   // An object of a bucket (Service Authorization Reference, Amazon S3, "object").
   const object = `arn:${partition}:s3:::${String(input.Bucket)}/${String(input.Key)}`;
   const resources: Record<string, unknown> = {
@@ -104,7 +106,6 @@ function resourceOf(action: string, input: Record<string, unknown>, where: Where
     'states:DescribeExecution': input.executionArn,
     's3:GetObject': object,
     's3:PutObject': object,
-    'organizations:DescribeAccount': `arn:${partition}:organizations::${managementAccountId}:account/${organizationId}/${String(input.AccountId)}`,
   };
   return action in resources ? String(resources[action]) : `unmapped:${action}`;
 }
@@ -120,7 +121,7 @@ async function configOf(client: unknown, key: 'credentials' | 'region'): Promise
 }
 
 /** The role or user whose credentials (by access key id) the sandbox issued, as an ARN. */
-function signerOf({ state }: SandboxJson, accessKeyId: string): string | undefined {
+function signerOf(state: SandboxJson['state'], accessKeyId: string): string | undefined {
   const session = Object.hasOwn(state.sessions, accessKeyId) ? state.sessions[accessKeyId] : undefined;
   if (session) return `arn:${session.partition}:iam::${session.accountId}:role/${session.roleName}`;
   for (const account of Object.values(state.accounts)) {
@@ -151,7 +152,7 @@ export class RecordingSandbox extends AwsSandbox {
   private running = 0;
   private documentsStub: sinon.SinonStub | undefined;
 
-  /** Installs the sandbox, and a stub on DynamoDB's document client that sends every command on, to record it. */
+  /** Installs the sandbox, and a pass-through stub on DynamoDB's document client (local/dynamodb.ts serves it), to record it. */
   override install(): void {
     super.install();
     this.documentsStub ??= sinon.stub(DynamoDBDocumentClient.prototype, 'send').callThrough();
@@ -176,7 +177,10 @@ export class RecordingSandbox extends AwsSandbox {
     if (this.running > 0) this.overlap ??= `${logicalId} ran as ${principalArn} while another principal's calls were recorded`;
     this.running += 1;
     return super.asPrincipal(principalArn, async () => {
-      const stubs = RECORDED_CLIENTS.map(({ prefix, client }) => ({ prefix, stub: (client.prototype as { send?: sinon.SinonStub }).send }));
+      const stubs = Object.entries(RECORDED_CLIENTS).map(([prefix, client]) => ({
+        prefix,
+        stub: (client.prototype as { send?: sinon.SinonStub }).send,
+      }));
       const before = stubs.map(({ stub }) => stub?.callCount ?? 0);
       try {
         return await this.recording.run(true, fn);
@@ -185,28 +189,30 @@ export class RecordingSandbox extends AwsSandbox {
         // Still inside the function's environment: its ambient credentials are the ones in process.env now.
         const ambientKey = process.env.AWS_ACCESS_KEY_ID;
         // Read at the invocation's end: secrets it created are looked up with their full ARN.
-        const json = this.toJSON();
+        let json: SandboxJson | undefined;
+        const state = () => (json ??= this.toJSON()).state;
         for (const [index, { prefix, stub }] of stubs.entries()) {
           for (let call = before[index]; call < (stub?.callCount ?? 0); call += 1) {
             const { args, thisValue } = stub!.getCall(call);
             const command = args[0] as { input?: Record<string, unknown> };
             const { accessKeyId } = ((await configOf(thisValue, 'credentials')) ?? {}) as { accessKeyId?: string };
             const ownRole = accessKeyId === undefined || accessKeyId === ambientKey;
-            const signer = ownRole ? undefined : signerOf(json, accessKeyId);
+            const signer = ownRole ? undefined : signerOf(state(), accessKeyId);
             const name = command.constructor.name.replace(/Command$/, '');
             // lib-dynamodb names its commands after the item operations (Get for GetItem…).
             const action = `${prefix}:${prefix === 'dynamodb' && /^(Get|Put|Update|Delete|BatchGet|BatchWrite)$/.test(name) ? `${name}Item` : name}`;
             const input = command.input ?? {};
-            const accountId = (signer ?? principalArn).split(':')[4] || json.state.managementAccountId;
+            const accountId = (signer ?? principalArn).split(':')[4] || this.managementAccountId;
             const resource = resourceOf(action, input, {
-              state: json.state,
+              state,
+              partition: this.partition,
               region: String(await configOf(thisValue, 'region')),
               accountId,
             });
             // "If you include tags in the secret, you also need secretsmanager:TagResource." (Secrets Manager API reference, CreateSecret)
             const tagged = action === 'secretsmanager:CreateSecret' && Array.isArray(input.Tags) && input.Tags.length > 0;
             for (const needed of tagged ? [action, 'secretsmanager:TagResource'] : [action])
-              this.calls.push({ logicalId, principalArn, action: needed, resource, ownRole, ...(signer ? { signer } : {}), input });
+              this.calls.push({ logicalId, action: needed, resource, ownRole, ...(signer ? { signer } : {}), input });
           }
         }
       }
@@ -230,7 +236,7 @@ export class RecordingSandbox extends AwsSandbox {
    *
    * @throws Error when two state machines have a Task state of the same name (the events would not tell them apart).
    */
-  stateMachineListener(template: Template, deployment: Pick<SimulatedDeployment, 'resolution' | 'sessionArn'>): ProgressListener {
+  stateMachineListener(template: Template, resolution: LocalResolution): ProgressListener {
     type State = {
       Type: string;
       Resource?: string;
@@ -244,7 +250,7 @@ export class RecordingSandbox extends AwsSandbox {
         if (state.Type !== 'Task' || !state.Resource) continue;
         if (tasks.has(name)) throw new Error(`stateMachineListener: two state machines have a Task state ${name}`);
         const { StateMachineArn, 'StateMachineArn.$': path } = state.Parameters ?? {};
-        const own = String(deployment.resolution.resources[logicalId]);
+        const own = String(resolution.resources[logicalId]);
         const started = StateMachineArn ?? (path === '$$.StateMachine.Id' ? own : `unmapped:${path}`);
         const call = /^arn:[^:]+:lambda:/.test(state.Resource)
           ? { action: 'lambda:InvokeFunction', resource: state.Resource }
@@ -255,12 +261,10 @@ export class RecordingSandbox extends AwsSandbox {
       }
     };
     for (const logicalId of ['OnboardingStateMachine', 'ReconcileOrganizationStateMachine'])
-      collect(logicalId, (loadDefinition(template, deployment.resolution, logicalId) as { States: Record<string, State> }).States);
+      collect(logicalId, (loadDefinition(template, resolution, logicalId) as { States: Record<string, State> }).States);
     return (event) => {
       const task = (event.type === 'StateEntered' || event.type === 'StateRetried') && tasks.get(event.state ?? '');
-      if (!task) return;
-      const principalArn = deployment.sessionArn(`${task.logicalId}Role`, 'states');
-      this.calls.push({ ...task, principalArn, ownRole: true, input: (event.input ?? {}) as Record<string, unknown> });
+      if (task) this.calls.push({ ...task, ownRole: true, input: (event.input ?? {}) as Record<string, unknown> });
     };
   }
 }

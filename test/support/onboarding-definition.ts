@@ -21,17 +21,9 @@ export function onboardingDefinition(template: Template = loadTemplate()): Recor
  * aws-local-stepfunctions overrides that make every Wait state and every Retry interval of `definition` last 0 s, so a
  * test runs the whole path at once.
  */
-export function withoutWaits(definition: Record<string, unknown>): {
-  waitTimeOverrides: Record<string, number>;
-  retryIntervalOverrides: Record<string, number>;
-} {
-  const states = definition.States as Record<string, { Type: string }>;
-  const zeroFor = (type: string) =>
-    Object.fromEntries(
-      Object.keys(states)
-        .filter((name) => states[name].Type === type)
-        .map((name) => [name, 0]),
-    );
+export function withoutWaits(definition: Record<string, unknown>) {
+  const states = Object.entries(definition.States as Record<string, { Type: string }>);
+  const zeroFor = (type: string) => Object.fromEntries(states.flatMap(([name, state]) => (state.Type === type ? [[name, 0]] : [])));
   return { waitTimeOverrides: zeroFor('Wait'), retryIntervalOverrides: zeroFor('Task') };
 }
 

@@ -1,9 +1,7 @@
 /**
- * Runs of the local deployment (local/deployment.ts) that record every call (call-recorder.ts), for the
- * least-privilege proof: scripted deliveries (lifecycle events through the template's rules and starter, console
- * inputs, single Tasks, key rotations), or reconciliations (`npm start -- reconcile`'s engine). Unlike `npm start`,
- * every execution role carries the policies `template.yaml` gives it (`enforceFunctionPolicies`), so the sandbox
- * refuses a call the template does not allow.
+ * Runs of the local deployment that record every call (call-recorder.ts), for the least-privilege proof. Unlike
+ * `npm start`, every execution role carries the template's policies (`enforceFunctionPolicies`), so the sandbox refuses
+ * a call the template does not allow.
  */
 import {
   DeleteAccessKeyCommand,
@@ -79,12 +77,11 @@ export type Delivery =
   | { rotation: { accountId: string } }
   | Change;
 
+/** A member account, and the access role a change made there acts as. */
+type Member = { accountId: string; partition: Partition; accessRole: string };
+
 /** A change made in a member account as its access role, with IAM. */
-function changeInMember(
-  member: { accountId: string; partition: Partition; accessRole: string },
-  change: string,
-  act: (iam: IAMClient) => Promise<unknown>,
-): Change {
+function changeInMember(member: Member, change: string, act: (iam: IAMClient) => Promise<unknown>): Change {
   const role = `arn:${member.partition}:iam::${member.accountId}:role/${member.accessRole}`;
   return { change, apply: (sandbox) => sandbox.unrecorded(role, () => act(new IAMClient({ region: iamRegion(member.partition) }))) };
 }
@@ -94,7 +91,7 @@ function changeInMember(
  *
  * @throws Error (when applied) when the user has no key to delete: the scenario would test nothing.
  */
-export function accessKeysDeleted(member: { accountId: string; partition: Partition; accessRole: string }, userName: string): Change {
+export function accessKeysDeleted(member: Member, userName: string): Change {
   return changeInMember(member, `the access keys of ${userName} are deleted in ${member.accountId}`, async (iam) => {
     const { AccessKeyMetadata } = await iam.send(new ListAccessKeysCommand({ UserName: userName }));
     if (!AccessKeyMetadata?.length) throw new Error(`accessKeysDeleted: ${userName} has no access key in ${member.accountId}`);
@@ -107,11 +104,7 @@ export function accessKeysDeleted(member: { accountId: string; partition: Partit
  *
  * @throws Error (when applied) when the role has no such policy attached: the scenario would test nothing.
  */
-export function integrationPolicyDetached(
-  member: { accountId: string; partition: Partition; accessRole: string },
-  roleName: string,
-  policyName: string,
-): Change {
+export function integrationPolicyDetached(member: Member, roleName: string, policyName: string): Change {
   return changeInMember(member, `the policy ${policyName} is detached from ${roleName} in ${member.accountId}`, async (iam) => {
     const { AttachedPolicies } = await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: roleName }));
     const policy = AttachedPolicies?.find((attached) => attached.PolicyName === policyName);
@@ -121,7 +114,7 @@ export function integrationPolicyDetached(
 }
 
 /** Someone makes a member account's access role trust only the account itself: the stack can no longer reach it. */
-export function accessRoleDistrusted(member: { accountId: string; partition: Partition; accessRole: string }): Change {
+export function accessRoleDistrusted(member: Member): Change {
   const trustsItself = {
     Version: '2012-10-17',
     Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:${member.partition}:iam::${member.accountId}:root` }, Action: 'sts:AssumeRole' }],
@@ -175,17 +168,14 @@ function memberOf(stack: LocalDeployment, partition: Partition, delivery: Delive
 
 /**
  * Delivers lifecycle events to the template's starter (when its EventBridge rule matches) and console inputs to the
- * state machine, and runs the executions started, recording every call. The member account of each delivery is seeded
- * with every access role the deliveries reach it through; one of another partition is reached with that partition's
- * seeded credentials, as in the local run.
+ * state machine, runs the executions started, and records every call. Each delivery's member account is seeded with
+ * every access role the deliveries reach it through (another partition's through that partition's credentials).
  *
  * @param options.deliveries - batches: each batch is delivered in order, then the executions it started (and those they
  *   start) run concurrently to their end, one function invocation at a time.
  * @param options.unreachableAccounts - member accounts seeded without their access role.
- * @param options.accountRequests - CreateGovCloudAccount requests Organizations reports as SUCCEEDED: the commercial
- *   account (in the stack's partition) and its GovCloud twin are seeded with MemberAccessRoleName.
- * @param options.organization - where accounts sit in the organization, applied once the members are seeded.
- * @param options.settingsDocument - a settings document instead of the shipped one (`--settings`).
+ * @param options.accountRequests - CreateGovCloudAccount requests Organizations reports as SUCCEEDED; both accounts seeded.
+ * @param options.organization - where accounts sit in the organization.
  * @throws Error when two recorded invocations overlapped.
  */
 export async function recordOnboarding(options: {
@@ -267,7 +257,7 @@ export async function recordOnboarding(options: {
           results.executions.push(...(await Promise.all(pending.map((execution) => run.execute(execution, { invoke })))));
       }
     },
-    { onProgress: sandbox.stateMachineListener(template, deployment) },
+    { onProgress: sandbox.stateMachineListener(template, deployment.resolution) },
   );
   return { deployment, partitionCredentials, ...sandbox.recorded(), ...results };
 }
@@ -295,10 +285,8 @@ export async function recordReconciliation(options: {
   applyOrgFile(sandbox, org, { managementAccountId: STACK_ACCOUNT_ID, defaultAccessRoleName });
   let datadogAccounts = datadogAccountsOf(org);
   let accountRecords: Record<string, unknown>[] | undefined;
-  const onProgress = sandbox.stateMachineListener(
-    template,
-    simulatedDeployment(template, options.partition, { stackName: LOCAL_STACK_NAME, parameters }),
-  );
+  const { resolution } = simulatedDeployment(template, options.partition, { stackName: LOCAL_STACK_NAME, parameters });
+  const onProgress = sandbox.stateMachineListener(template, resolution);
   const reconciliations: RecordedReconciliation['reconciliations'] = [];
   for (const step of options.steps) {
     if ('change' in step) {
