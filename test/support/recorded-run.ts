@@ -9,7 +9,6 @@ import {
   IAMClient,
   ListAccessKeysCommand,
   ListAttachedRolePoliciesCommand,
-  UpdateAssumeRolePolicyCommand,
 } from '@aws-sdk/client-iam';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -114,14 +113,11 @@ export function integrationPolicyDetached(member: Member, roleName: string, poli
 }
 
 /** Someone makes a member account's access role trust only the account itself: the stack can no longer reach it. */
-export function accessRoleDistrusted(member: Member): Change {
-  const trustsItself = {
-    Version: '2012-10-17',
-    Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:${member.partition}:iam::${member.accountId}:root` }, Action: 'sts:AssumeRole' }],
+export function accessRoleDistrusted({ accountId, accessRole }: Member): Change {
+  return {
+    change: `the access role ${accessRole} of ${accountId} no longer trusts the stack`,
+    apply: (sandbox) => sandbox.createAccessRole(accountId, accessRole, accountId),
   };
-  return changeInMember(member, `the access role ${member.accessRole} of ${member.accountId} no longer trusts the stack`, (iam) =>
-    iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: member.accessRole, PolicyDocument: JSON.stringify(trustsItself) })),
-  );
 }
 
 /**
