@@ -23,8 +23,8 @@ import {
   type SimulatedDeployment,
   type SimulatedPartition,
 } from '../support/simulated-deployment';
-import type { AttributedCall, Delivery, RecordedOnboarding } from '../support/recorded-run';
-import type { RecordedReconciliation } from '../support/recorded-reconciliation';
+import type { RecordedCall } from '../support/call-recorder';
+import type { Delivery, RecordedOnboarding, RecordedReconciliation, RecordedRun } from '../support/recorded-run';
 import { loadDefinition, loadTemplate } from '../../local/template';
 import { authTypeFor } from '../../shared/datadog-sites';
 import type { Partition } from '../../shared/partitions';
@@ -76,6 +76,9 @@ type Scenario =
   | 'offboarding'
   | 'reconciliation';
 
+/** The runs of each scenario. */
+type Scenarios = Record<Exclude<Scenario, 'reconciliation'>, RecordedOnboarding> & { reconciliation: RecordedReconciliation };
+
 /** A rotation of the account's key secret, as Secrets Manager runs it. */
 function rotation(accountId: string): Delivery {
   return { rotation: { accountId } };
@@ -92,12 +95,12 @@ const REQUESTED = { commercial: '333344445555', govCloud: '666677778888' };
  * stack run in Lambda processes of its region, so a client a function builds when it loads (and keeps, warm) must not
  * carry over to the stack of another partition. Within a partition the functions stay warm from run to run.
  */
-async function recordScenarios(partition: SimulatedPartition): Promise<Record<Scenario, RecordedOnboarding>> {
-  let scenarios: Record<Scenario, RecordedOnboarding> | undefined;
+async function recordScenarios(partition: SimulatedPartition): Promise<Scenarios> {
+  let scenarios: Scenarios | undefined;
   await jest.isolateModulesAsync(async () => {
     scenarios = {
       ...(await recordScenariosOnce(partition, await import('../support/recorded-run'))),
-      reconciliation: await recordReconciliationScenario(partition, await import('../support/recorded-reconciliation')),
+      reconciliation: await recordReconciliationScenario(partition, await import('../support/recorded-run')),
     };
   });
   if (!scenarios) throw new Error(`no scenario of partition ${partition} was recorded`);
@@ -115,7 +118,7 @@ const RECONCILED = { created: '313131313131', adopted: '323232323232', controlTo
  */
 function recordReconciliationScenario(
   partition: SimulatedPartition,
-  { recordReconciliation, integrationPolicyDetached, accessRoleDistrusted }: typeof import('../support/recorded-reconciliation'),
+  { recordReconciliation, integrationPolicyDetached, accessRoleDistrusted }: typeof import('../support/recorded-run'),
 ): Promise<RecordedReconciliation> {
   const workloads = 'ou-ab12-31313131';
   return recordReconciliation({
@@ -149,7 +152,7 @@ function recordReconciliationScenario(
 async function recordScenariosOnce(
   partition: SimulatedPartition,
   { recordOnboarding, accessKeysDeleted, leaseLeftByStoppedExecution }: typeof import('../support/recorded-run'),
-): Promise<Omit<Record<Scenario, RecordedOnboarding>, 'reconciliation'>> {
+): Promise<Omit<Scenarios, 'reconciliation'>> {
   const controlTower = lifecycleEvent('control-tower-create-managed-account.json', partition);
   const organizations = lifecycleEvent('organizations-create-account-result.json', partition);
   // A Control Tower account, its event delivered twice while onboarding and once more afterwards.
@@ -308,7 +311,7 @@ async function recordScenariosOnce(
 }
 
 /** Own-role calls that no entry of the function's table covers. */
-function untabledCalls(calls: AttributedCall[], table: Record<string, ExpectedCall[]>): string[] {
+function untabledCalls(calls: RecordedCall[], table: Record<string, ExpectedCall[]>): string[] {
   return calls
     .filter((call) => call.ownRole)
     .filter(
@@ -323,20 +326,10 @@ function untabledCalls(calls: AttributedCall[], table: Record<string, ExpectedCa
  * a function's own-role calls, the state machine's function invocations and the executions it started itself. Each
  * run is checked against its own deployment's table (the keys secret has a random suffix in each run).
  */
-function unusedEntries(tableOf: (run: RecordedOnboarding) => Record<string, ExpectedCall[]>, runs: RecordedOnboarding[]): string[] {
+function unusedEntries(tableOf: (run: RecordedRun) => Record<string, ExpectedCall[]>, runs: RecordedRun[]): string[] {
   const made = runs.map((run) => ({
     table: tableOf(run),
-    calls: [
-      ...run.calls.filter((call) => call.ownRole),
-      ...run.invocations
-        .filter((invocation) => invocation.invokedBy === 'state-machine')
-        .map((invocation) => ({ logicalId: 'OnboardingStateMachine', action: 'lambda:InvokeFunction', resource: invocation.functionArn })),
-      ...run.stateMachineStarts.map((start) => ({
-        logicalId: 'OnboardingStateMachine',
-        action: 'states:StartExecution',
-        resource: start.stateMachineArn,
-      })),
-    ],
+    calls: run.calls.filter((call) => call.ownRole),
   }));
   return Object.entries(made[0].table).flatMap(([logicalId, entries]) =>
     entries
@@ -362,7 +355,7 @@ function unusedEntries(tableOf: (run: RecordedOnboarding) => Record<string, Expe
  *   there, or naming the validator's identity there);
  * - `Datadog user`: the stored key tried as Datadog will use it (by the validator, or by the rotation's testSecret).
  */
-function authorisedBy(call: AttributedCall, run: RecordedOnboarding): string {
+function authorisedBy(call: RecordedCall, run: RecordedRun): string {
   const what = `${call.logicalId}: ${call.action} as ${call.signer ?? 'unknown credentials'}`;
   const signer = call.signer ?? '';
   const partitionUsers = Object.values(run.partitionCredentials).map((credentials) => credentials.userArn);
@@ -442,9 +435,8 @@ describe('Function: untabledCalls', () => {
   it('reports an own-role call the table lacks, and not one made with assumed credentials', () => {
     // Prepare
     const table = { F: [{ action: 'states:DescribeExecution', resource: 'arn:aws:states:r:1:execution:m:*', purpose: 'test' }] };
-    const call = (action: string, resource: string, ownRole: boolean): AttributedCall => ({
+    const call = (action: string, resource: string, ownRole: boolean): RecordedCall => ({
       logicalId: 'F',
-      principalArn: 'p',
       action,
       resource,
       ownRole,
@@ -470,11 +462,15 @@ describe('Function: untabledCalls', () => {
   });
 });
 
-const runs = {} as Record<SimulatedPartition, Record<Scenario, RecordedOnboarding>>;
+const runs = {} as Record<SimulatedPartition, Scenarios>;
 /** Records each partition's scenarios once, whichever describe block needs them first. */
 async function recordAll(): Promise<void> {
   for (const partition of SIMULATED_PARTITIONS) runs[partition] ??= await recordScenarios(partition);
 }
+
+/** The onboarding state machine's own calls of an action, as its role. */
+const stateMachineCalls = (run: RecordedRun, action: string) =>
+  run.calls.filter((call) => call.logicalId === 'OnboardingStateMachine' && call.action === action);
 
 const outputOf = (run: RecordedOnboarding) =>
   run.executions.map((execution) => {
@@ -486,7 +482,7 @@ const outputOf = (run: RecordedOnboarding) =>
 describe.each(SIMULATED_PARTITIONS)('Handlers run in the sandbox, partition %s', (partition) => {
   beforeAll(recordAll, 180_000);
   const all = () => Object.values(runs[partition]);
-  const tableOf = (run: RecordedOnboarding) => tableFor(run.deployment);
+  const tableOf = (run: RecordedRun) => tableFor(run.deployment);
 
   it('went through the paths it means to exercise', () => {
     // Prepare
@@ -547,10 +543,11 @@ describe.each(SIMULATED_PARTITIONS)('Handlers run in the sandbox, partition %s',
       return;
     }
     expect(accountRequest.starterResults.map((result) => (result as { outcome: string }).outcome)).toEqual(['started', 'already-running']);
-    expect(accountRequest.stateMachineStarts.map((start) => start.name).sort()).toEqual([
-      `onboard-${REQUESTED.commercial}`,
-      `onboard-${REQUESTED.govCloud}`,
-    ]);
+    expect(
+      stateMachineCalls(accountRequest, 'states:StartExecution')
+        .map((call) => call.input.accountId)
+        .sort(),
+    ).toEqual([REQUESTED.commercial, REQUESTED.govCloud]);
     expect(outcomes).toEqual([
       ['request-car-examplegovcloudrequestid333', 'SUCCEEDED', undefined, undefined, undefined],
       [`onboard-${REQUESTED.commercial}`, 'SUCCEEDED', 'role', 'aws', 'created'],
@@ -560,7 +557,7 @@ describe.each(SIMULATED_PARTITIONS)('Handlers run in the sandbox, partition %s',
 
   it('reconciled the organization: an adoption, the converged fleet, an offboarding, a repair, an unreachable account, a dry run', () => {
     // Prepare
-    const { reconciliations } = runs[partition].reconciliation as RecordedReconciliation;
+    const { reconciliations } = runs[partition].reconciliation;
     const { created, adopted, controlTower, unreachable } = RECONCILED;
 
     // Act
@@ -657,7 +654,7 @@ describe.each(SIMULATED_PARTITIONS)('Handlers run in the sandbox, partition %s',
           ]
         : []),
     ]);
-    expect(run.invocations.filter((invocation) => invocation.invokedBy === 'secretsmanager')).toHaveLength(controlTower ? 17 : 12);
+    expect(run.invocations.filter((logicalId) => logicalId === 'RotateAccessKeyFunction')).toHaveLength(controlTower ? 17 : 12);
     expect(own.filter((call) => call.action === 'secretsmanager:UpdateSecretVersionStage')).toHaveLength(controlTower ? 4 : 3);
     expect(inMember.filter((action) => action === 'iam:CreateAccessKey')).toHaveLength(controlTower ? 4 : 3);
     expect(inMember.filter((action) => action === 'iam:DeleteAccessKey')).toHaveLength(controlTower ? 4 : 3);
@@ -696,12 +693,10 @@ describe.each(SIMULATED_PARTITIONS)('Handlers run in the sandbox, partition %s',
 
     // Act
     const tasks = taskResources(definition.States);
-    const invoked = new Set(
-      all().flatMap((run) =>
-        run.invocations.filter((invocation) => invocation.invokedBy === 'state-machine').map((invocation) => invocation.functionArn),
-      ),
-    );
-    const started = new Set(all().flatMap((run) => run.stateMachineStarts.map((start) => start.stateMachineArn)));
+    // The reconciliation's stack has other names: its calls are checked against its own table, above.
+    const onboardings = all().filter((run) => run !== runs[partition].reconciliation);
+    const made = (action: string) => new Set(onboardings.flatMap((run) => stateMachineCalls(run, action).map((call) => call.resource)));
+    const [invoked, started] = [made('lambda:InvokeFunction'), made('states:StartExecution')];
 
     // Assess
     const tabledFunctions = table.filter((entry) => entry.action === 'lambda:InvokeFunction').map((entry) => entry.resource);

@@ -20,18 +20,14 @@ const SOURCE_DIRS = ['functions', 'shared', 'local', 'test', 'scripts'];
 
 /** Every `@datadog/datadog-api-client/dist/…` path imported by the repository's TypeScript. */
 function importedPaths(): string[] {
-  const found = new Set<string>();
-  const visit = (dir: string): void => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      const file = path.join(dir, entry.name);
-      if (entry.isDirectory()) visit(file);
-      else if (/\.[cm]?[tj]s$/.test(entry.name))
-        for (const match of readFileSync(file, 'utf8').matchAll(/['"]@datadog\/datadog-api-client\/dist\/([\w./-]+?)(?:\.js)?['"]/g))
-          found.add(match[1]);
-    }
-  };
-  for (const dir of SOURCE_DIRS) if (existsSync(path.join(ROOT, dir))) visit(path.join(ROOT, dir));
-  return [...found].sort();
+  const files = SOURCE_DIRS.filter((dir) => existsSync(path.join(ROOT, dir))).flatMap((dir) =>
+    (readdirSync(path.join(ROOT, dir), { recursive: true }) as string[]).map((file) => path.join(ROOT, dir, file)),
+  );
+  const imported = files
+    .filter((file) => /\.[cm]?[tj]s$/.test(file))
+    .flatMap((file) => [...readFileSync(file, 'utf8').matchAll(/['"]@datadog\/datadog-api-client\/dist\/([\w./-]+?)(?:\.js)?['"]/g)])
+    .map((match) => match[1]);
+  return [...new Set(imported)].sort();
 }
 
 /** Builds the bundle and its modules, unless those of the same package version and imports are there already. */

@@ -2,32 +2,18 @@
  * The template's onboarding state machine definition, resolved for tests: stack `test` in account 111122223333,
  * us-east-1, each Task's function ARN named after its state (`…:function:ProvisionRole`).
  */
-import { loadDefinition, loadTemplate, type Template } from '../../local/template';
-
-/** The ARN the resolved definition gives the function of a Task state. */
-const taskFunctionArn = (name: string): string => `arn:aws:lambda:us-east-1:111122223333:function:${name}`;
-
-const TASK_FUNCTIONS = [
-  'DescribeAccountRequest',
-  'ResolveTarget',
-  'LookUpRegistration',
-  'ProvisionRole',
-  'ValidateRole',
-  'RemoveValidatorTrust',
-  'RegisterAccount',
-  'ProvisionAccessKey',
-  'ValidateAccessKey',
-  'RecordOnboarding',
-  'RecordFailure',
-  'RemoveRegistration',
-  'RemoveMemberResources',
-];
+import { loadDefinition, loadTemplate, templateFunctions, type Template } from '../../local/template';
 
 /** Loads the definition with its substitutions resolved as above. */
 export function onboardingDefinition(template: Template = loadTemplate()): Record<string, unknown> {
   return loadDefinition(template, {
     pseudo: { 'AWS::Partition': 'aws', 'AWS::Region': 'us-east-1', 'AWS::AccountId': '111122223333', 'AWS::StackName': 'test' },
-    resources: Object.fromEntries(TASK_FUNCTIONS.map((name) => [`${name}Function.Arn`, taskFunctionArn(name)])),
+    resources: Object.fromEntries(
+      templateFunctions(template).map(({ logicalId }) => [
+        `${logicalId}.Arn`,
+        `arn:aws:lambda:us-east-1:111122223333:function:${logicalId.replace(/Function$/, '')}`,
+      ]),
+    ),
   });
 }
 
@@ -35,17 +21,9 @@ export function onboardingDefinition(template: Template = loadTemplate()): Recor
  * aws-local-stepfunctions overrides that make every Wait state and every Retry interval of `definition` last 0 s, so a
  * test runs the whole path at once.
  */
-export function withoutWaits(definition: Record<string, unknown>): {
-  waitTimeOverrides: Record<string, number>;
-  retryIntervalOverrides: Record<string, number>;
-} {
-  const states = definition.States as Record<string, { Type: string }>;
-  const zeroFor = (type: string) =>
-    Object.fromEntries(
-      Object.keys(states)
-        .filter((name) => states[name].Type === type)
-        .map((name) => [name, 0]),
-    );
+export function withoutWaits(definition: Record<string, unknown>) {
+  const states = Object.entries(definition.States as Record<string, { Type: string }>);
+  const zeroFor = (type: string) => Object.fromEntries(states.flatMap(([name, state]) => (state.Type === type ? [[name, 0]] : [])));
   return { waitTimeOverrides: zeroFor('Wait'), retryIntervalOverrides: zeroFor('Task') };
 }
 

@@ -8,32 +8,25 @@ import { runSimulation } from '@cloud-copilot/iam-simulate';
 /** Grants everything: stands for a caller whose own permissions are not under test (e.g. Datadog's principal). */
 export const ALLOW_ALL_POLICY = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] } as const;
 
-/** A request to evaluate. */
-export interface SimulatedRequest {
-  /** The caller: a role session, role, user or account root ARN. */
+/** A request to evaluate: the caller (a role session, role, user or root ARN), its identity policies, the action. */
+interface SimulatedRequest {
   principalArn: string;
-  /** The caller's identity policies. */
   identityPolicies: { name: string; policy: object }[];
-  /** e.g. `sts:AssumeRole`. */
   action: string;
-  /** The resource ARN (a wildcard ARN is evaluated for every matching pattern). */
+  /** A wildcard ARN is evaluated for every matching pattern. */
   resourceArn: string;
-  /** Account owning the resource; default the account in the resource ARN, else the caller's. */
+  /** Default the account in the resource ARN, else the caller's. */
   resourceAccountId?: string;
   /** The resource's policy, e.g. a role's trust policy. */
   resourcePolicy?: object;
   /** Request context keys, e.g. `sts:ExternalId`, `aws:ResourceTag/managed-by`. */
   context?: Record<string, string | string[]>;
-  /** The request's time (`aws:CurrentTime`, which AWS adds to every request); default now. */
+  /** `aws:CurrentTime`; default now. */
   currentTime?: Date;
-  /** Organization of the caller's account (`aws:PrincipalOrgID`); absent for an account in no organization. */
+  /** `aws:PrincipalOrgID` and `aws:ResourceOrgID`: absent for an account in no organization. */
   principalOrgId?: string;
-  /** Organization of the resource's account (`aws:ResourceOrgID`); absent for an account in no organization. */
   resourceOrgId?: string;
 }
-
-/** AWS's decision on a request. */
-export type SimulatedDecision = 'Allowed' | 'ImplicitlyDenied' | 'ExplicitlyDenied';
 
 /** The 12-digit account of an ARN (`arn:p:service:region:ACCOUNT:…`), if it has one. */
 export function accountOfArn(arn: string): string | undefined {
@@ -44,11 +37,10 @@ export function accountOfArn(arn: string): string | undefined {
 /**
  * Evaluates a request.
  *
- * @returns the overall decision.
  * @throws Error when the simulator refuses the request (unknown action, a resource of the wrong type for the action,
  *   an invalid policy or context key): a typo in a test must not read as "denied".
  */
-export async function simulateRequest(request: SimulatedRequest): Promise<SimulatedDecision> {
+export async function simulateRequest(request: SimulatedRequest): Promise<'Allowed' | 'ImplicitlyDenied' | 'ExplicitlyDenied'> {
   const callerAccount = accountOfArn(request.principalArn);
   const result = await runSimulation(
     {

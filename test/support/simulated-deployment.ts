@@ -6,6 +6,7 @@
 import { stackResolution } from '../../local/deployment';
 import { localFunctionArn, localRoleArn, type LocalNames } from '../../local/functions';
 import type { LocalResolution, Template } from '../../local/template';
+import { iamRegion } from '../../shared/aws/regions';
 import type { DatadogSite } from '../../shared/datadog-sites';
 
 /** The partitions the least-privilege proof runs for (`aws-cn` has no role delegation to Datadog). */
@@ -21,7 +22,6 @@ export const ORGANIZATION_ID = 'o-exampleorgid';
 /** An account that belongs to no organization of the simulation (someone else's). */
 export const OUTSIDE_ACCOUNT_ID = '999988887777';
 
-const REGION: Record<SimulatedPartition, string> = { aws: 'us-east-1', 'aws-us-gov': 'us-gov-west-1' };
 /** A Datadog site with role delegation in each partition. */
 const SITE: Record<SimulatedPartition, DatadogSite> = { aws: 'datadoghq.com', 'aws-us-gov': 'ddog-gov.com' };
 
@@ -30,14 +30,11 @@ export interface SimulatedDeployment {
   partition: SimulatedPartition;
   datadogSite: DatadogSite;
   names: LocalNames;
-  /** Resolves the template's parameters, pseudo parameters and references for this deployment. */
   resolution: LocalResolution;
   /** The `DatadogKeysSecretArn` parameter. */
   secretArn: string;
   stateMachineArn: string;
-  /** ARN of the validator's role (`ValidatorRole`). */
   validatorRoleArn: string;
-  /** ARN of a function, by logical id. */
   functionArn(logicalId: string): string;
   /** Session ARN of an execution role: `arn:<p>:sts::<account>:assumed-role/<role>/<session>`. */
   sessionArn(roleLogicalId: string, sessionName: string): string;
@@ -57,16 +54,10 @@ export function simulatedDeployment(
   partition: SimulatedPartition,
   options: { secretArn?: string; stackName?: string; parameters?: Record<string, string> } = {},
 ): SimulatedDeployment {
-  const names: LocalNames = {
-    partition,
-    region: REGION[partition],
-    accountId: STACK_ACCOUNT_ID,
-    stackName: options.stackName ?? 'datadog-onboarding',
-  };
-  const prefix = `arn:${partition}`;
+  const region = iamRegion(partition);
+  const names: LocalNames = { partition, region, accountId: STACK_ACCOUNT_ID, stackName: options.stackName ?? 'datadog-onboarding' };
   const secretArn =
-    options.secretArn ?? `${prefix}:secretsmanager:${names.region}:${names.accountId}:secret:datadog-onboarding/datadog-keys-AbCdEf`;
-  const validatorRoleArn = localRoleArn(names, 'ValidatorRole');
+    options.secretArn ?? `arn:${partition}:secretsmanager:${region}:${STACK_ACCOUNT_ID}:secret:datadog-onboarding/datadog-keys-AbCdEf`;
   const datadogSite = (options.parameters?.DatadogSite as DatadogSite | undefined) ?? SITE[partition];
   const resolution = stackResolution(template, names, {
     LogLevel: 'SILENT',
@@ -81,10 +72,10 @@ export function simulatedDeployment(
     resolution,
     secretArn,
     stateMachineArn: String(resolution.resources.OnboardingStateMachine),
-    validatorRoleArn,
+    validatorRoleArn: localRoleArn(names, 'ValidatorRole'),
     functionArn: (logicalId) => localFunctionArn(names, logicalId),
     organizationOf: (accountId) => (accountId === OUTSIDE_ACCOUNT_ID ? undefined : ORGANIZATION_ID),
     sessionArn: (roleLogicalId, sessionName) =>
-      `${prefix}:sts::${names.accountId}:assumed-role/${localRoleArn(names, roleLogicalId).split('/').pop()}/${sessionName}`,
+      `arn:${partition}:sts::${STACK_ACCOUNT_ID}:assumed-role/${localRoleArn(names, roleLogicalId).split('/').pop()}/${sessionName}`,
   };
 }
