@@ -1,6 +1,8 @@
 /**
- * What `npm start` prints: the progress of each execution, step by step, and the summary of the run.
+ * What the command lines print: the progress of each execution, step by step, and the summary of a run.
  */
+import type { LocalReconcileSummary } from './reconcile';
+import type { LocalRotationSummary } from './rotate';
 import type { LocalRunSummary } from './run';
 import { isNotYetErrorName } from '../shared/onboarding/validation-schedule';
 import type { ProgressListener } from './step-functions';
@@ -62,15 +64,15 @@ export function progressPrinter(write: (line: string) => void): ProgressListener
   };
 }
 
-function mutatingCallsLine(summary: LocalRunSummary): string {
-  const writes = Object.entries(summary.calls.mutating).filter(([, count]) => count > 0);
-  const line = `mutating calls: ${writes.length === 0 ? 'none' : writes.map(([service, count]) => `${service} ${count}`).join(', ')}`;
-  const { total, throttled } = summary.datadogRequests;
-  return throttled > 0 ? `${line}\nDatadog requests: ${total}, ${throttled} answered 429 (rate limited) and retried` : line;
+/** The mutating calls of a run, by service. */
+function mutatingCallsLine(mutating: Record<string, number>): string {
+  const writes = Object.entries(mutating).filter(([, count]) => count > 0);
+  return `mutating calls: ${writes.length === 0 ? 'none' : writes.map(([service, count]) => `${service} ${count}`).join(', ')}`;
 }
 
-/** The metrics the functions emitted and the Datadog events posted, in one line each (none when there were none). */
-function observabilityLines(summary: LocalRunSummary): string[] {
+/** The registrations held, the calls, the metrics the functions emitted and the Datadog events posted, a line each. */
+function usageLines(summary: LocalRunSummary): string[] {
+  const { total, throttled } = summary.datadogRequests;
   const metrics = summary.metrics.map((metric) => {
     const extra = Object.entries(metric.dimensions).filter(([name]) => name !== 'service');
     const where = extra.length > 0 ? ` (${extra.map(([name, value]) => `${name} ${value}`).join(', ')})` : '';
@@ -78,45 +80,30 @@ function observabilityLines(summary: LocalRunSummary): string[] {
   });
   const outcomes = summary.datadogEvents.map((event) => event.tags.find((tag) => tag.startsWith('outcome:'))?.slice('outcome:'.length));
   return [
+    `Datadog registrations held: ${summary.datadogAccounts.length}`,
+    mutatingCallsLine(summary.calls.mutating),
+    ...(throttled > 0 ? [`Datadog requests: ${total}, ${throttled} answered 429 (rate limited) and retried`] : []),
     ...(metrics.length > 0 ? [`metrics: ${metrics.join(', ')}`] : []),
     ...(outcomes.length > 0 ? [`Datadog events: ${outcomes.join(', ')}`] : []),
   ];
 }
 
-/** The summary of a run, in lines for a person (the `--json` document says the same for a program). */
-export function describeSummary(summary: LocalRunSummary): string {
-  if (summary.onboardings) {
-    const lines = [`outcome: ${summary.outcome} (${summary.onboardings.length} accounts)`];
-    for (const onboarding of summary.onboardings) {
-      const detail = onboarding.reason ? ` — ${onboarding.reason}` : `, Datadog config ${onboarding.datadog?.accountConfigId}`;
-      lines.push(
-        `  ${onboarding.accountId} (${onboarding.partition}): ${onboarding.outcome}, ${onboarding.authType ?? 'unknown'}, validation attempts ${onboarding.validationAttempts}${detail}`,
-      );
-    }
-    lines.push(`Datadog registrations held: ${summary.datadogAccounts.length}`);
-    lines.push(mutatingCallsLine(summary));
-    lines.push(...observabilityLines(summary));
-    return lines.join('\n');
-  }
+/** What `npm start` says of one account. */
+function accountLines(summary: LocalRunSummary): string[] {
   const lines = [`outcome: ${summary.outcome}`];
   if (summary.accountId) lines.push(`account: ${summary.accountId} (${summary.partition ?? 'aws'})`);
   if (summary.reason) lines.push(`reason: ${summary.reason}`);
   if (summary.outcome === 'onboarded' || summary.outcome === 'failed') lines.push(`validation attempts: ${summary.validationAttempts}`);
-  if (summary.outcome === 'onboarded') {
-    const account = summary.accountId ? summary.sandbox.accounts[summary.accountId] : undefined;
-    if (summary.authType === 'access_keys') {
-      const user = account?.users.find((candidate) => candidate.accessKeys.some((key) => key.accessKeyId === summary.datadog?.accessKeyId));
-      lines.push(
-        `Datadog: config ${summary.datadog?.accountConfigId}, access key ${summary.datadog?.accessKeyId} (the secret stays in Secrets Manager)`,
-      );
-      if (user) lines.push(`IAM: user ${user.userName} with ${user.accessKeys.length} access key`);
-    } else {
-      const role = account?.roles.find((candidate) => candidate.roleName === summary.datadog?.roleName);
-      lines.push(
-        `Datadog: config ${summary.datadog?.accountConfigId}, role ${summary.datadog?.roleName}, external ID ${summary.datadog?.externalId}`,
-      );
-      if (role) lines.push(`IAM: role ${role.roleName} with ${role.attachedPolicyArns.join(', ')}`);
-    }
+  const { datadog } = summary;
+  const account = summary.accountId ? summary.sandbox.accounts[summary.accountId] : undefined;
+  if (summary.outcome === 'onboarded' && summary.authType === 'access_keys') {
+    const user = account?.users.find((candidate) => candidate.accessKeys.some((key) => key.accessKeyId === datadog?.accessKeyId));
+    lines.push(`Datadog: config ${datadog?.accountConfigId}, access key ${datadog?.accessKeyId} (the secret stays in Secrets Manager)`);
+    if (user) lines.push(`IAM: user ${user.userName} with ${user.accessKeys.length} access key`);
+  } else if (summary.outcome === 'onboarded') {
+    const role = account?.roles.find((candidate) => candidate.roleName === datadog?.roleName);
+    lines.push(`Datadog: config ${datadog?.accountConfigId}, role ${datadog?.roleName}, external ID ${datadog?.externalId}`);
+    if (role) lines.push(`IAM: role ${role.roleName} with ${role.attachedPolicyArns.join(', ')}`);
   }
   if (summary.outcome === 'offboarded' && summary.offboarding) {
     const { registration, keySecret, memberResources } = summary.offboarding as Record<string, { action?: string; reason?: string }>;
@@ -124,8 +111,46 @@ export function describeSummary(summary: LocalRunSummary): string {
     lines.push(`access-key secret: ${keySecret?.action}`);
     lines.push(`member account resources: ${memberResources?.action}${memberResources?.reason ? ` (${memberResources.reason})` : ''}`);
   }
-  lines.push(`Datadog registrations held: ${summary.datadogAccounts.length}`);
-  lines.push(mutatingCallsLine(summary));
-  lines.push(...observabilityLines(summary));
+  return lines;
+}
+
+/** The summary of an `npm start` run, in lines for a person (the `--json` document says the same for a program). */
+export function describeSummary(summary: LocalRunSummary): string {
+  const lines = summary.onboardings
+    ? [
+        `outcome: ${summary.outcome} (${summary.onboardings.length} accounts)`,
+        ...summary.onboardings.map(
+          (onboarding) =>
+            `  ${onboarding.accountId} (${onboarding.partition}): ${onboarding.outcome}, ${onboarding.authType ?? 'unknown'}, validation attempts ${onboarding.validationAttempts}${onboarding.reason ? ` — ${onboarding.reason}` : `, Datadog config ${onboarding.datadog?.accountConfigId}`}`,
+        ),
+      ]
+    : accountLines(summary);
+  return [...lines, ...usageLines(summary)].join('\n');
+}
+
+/** The summary of a reconciliation, in lines for a person. */
+export function describeReconciliation(summary: LocalReconcileSummary): string {
+  const { counts } = summary;
+  const lines = [
+    `outcome: ${summary.outcome}${summary.dryRun ? ' (dry run: nothing changed in the accounts, Datadog or the records; s3 holds its plan and report)' : ''}${summary.reason ? ` — ${summary.reason}` : ''}`,
+    `accounts: onboard ${counts.onboard}, repair ${counts.repair}, offboard ${counts.offboard}, none ${counts.none}, skip ${counts.skip}, failed ${counts.failed}`,
+  ];
+  for (const account of summary.accounts.filter((candidate) => candidate.action !== 'none')) {
+    lines.push(`  ${account.accountId}: ${account.action} → ${account.outcome} (${account.reason})`);
+  }
+  // Converged accounts are the bulk of a fleet: counted, not listed.
+  if (counts.none > 0)
+    lines.push(`  (${counts.none} converged account${counts.none === 1 ? '' : 's'} not listed; --json lists every account)`);
+  lines.push(mutatingCallsLine(summary.calls.mutating));
+  lines.push(
+    `Datadog requests: ${summary.datadogRequests.total} (${summary.datadogRequests.throttled} throttled); virtual time ${summary.virtualSeconds} s`,
+  );
   return lines.join('\n');
+}
+
+/** The outcome of a rotation, in one line. */
+export function describeRotation(summary: LocalRotationSummary): string {
+  return summary.outcome === 'rotated'
+    ? `rotated: account ${summary.accountId}, access key ${summary.previousAccessKeyId} → ${summary.accessKeyId} (Datadog updated, old key deleted)`
+    : `failed: account ${summary.accountId}: ${summary.reason}`;
 }
