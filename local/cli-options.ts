@@ -9,10 +9,8 @@ import { DATADOG_SITES, isDatadogSite } from '../shared/datadog-sites';
 import { DEFAULT_DATADOG_RATE_LIMIT, type RateLimit } from './datadog/rate-limit';
 import type { FaultPlan } from './faults';
 
-/** Bounds of `--propagation-seconds`: none, up to a day (IAM takes seconds, "a minute (rare)"). */
+// Bounds: IAM propagation up to a day (it takes seconds, "a minute (rare)"); up to a million requests a window of a day.
 const MAX_PROPAGATION_SECONDS = 86_400;
-
-/** Bounds of `--datadog-rate-limit`: up to a million requests per window of up to a day. */
 const MAX_RATE_LIMIT_REQUESTS = 1_000_000;
 const MAX_RATE_LIMIT_SECONDS = 86_400;
 
@@ -194,12 +192,13 @@ function datadogRateLimit(value: string | undefined): RateLimit | undefined {
  * @throws UsageError naming the first one refused: malformed, unknown, or a value the template does not allow.
  */
 function stackParameterOverrides(values: string[] = []): Record<string, string> {
-  const overrides: Record<string, string> = {};
-  for (const option of values) {
-    const match = /^([A-Za-z0-9]{1,255})=(.*)$/s.exec(option);
-    if (!match) throw new UsageError(`--parameter ${printable(option, 64)}: must be KEY=VALUE, KEY a parameter of template.yaml`);
-    Object.defineProperty(overrides, match[1], { value: match[2], enumerable: true, writable: true, configurable: true });
-  }
+  const overrides = Object.fromEntries(
+    values.map((option) => {
+      const match = /^([A-Za-z0-9]{1,255})=(.*)$/s.exec(option);
+      if (!match) throw new UsageError(`--parameter ${printable(option, 64)}: must be KEY=VALUE, KEY a parameter of template.yaml`);
+      return [match[1], match[2]];
+    }),
+  );
   try {
     lazy.deployment().checkStackParameters(lazy.template().loadTemplate(), overrides);
   } catch (error) {
@@ -209,14 +208,14 @@ function stackParameterOverrides(values: string[] = []): Record<string, string> 
 }
 
 /**
- * Parses the command line of `npm start`.
+ * Parses the command line of `npm start`; `cwd` is where the user stands (npm's `INIT_CWD`), relative paths resolve from there.
  *
- * @param cwd - where the user stands (npm's `INIT_CWD`): relative paths resolve from there.
- * @throws UsageError naming the first thing wrong, in one line.
+ * @returns the options, or `undefined` for `--help`.
+ * @throws UsageError naming the first thing wrong, in one line (as the other parsers below).
  */
 export function parseCommandLine(argv: string[], cwd: string) {
   const { values, positionals } = parseCommand(argv, OPTIONS, 'npm start -- --help', true);
-  if (values.help) return { help: true as const };
+  if (values.help) return undefined;
   if (positionals.length > 1) throw new UsageError('one event file at most (npm start -- --help lists the options)');
   const site = values['datadog-site'];
   if (site !== undefined && !isDatadogSite(site)) {
@@ -234,7 +233,6 @@ export function parseCommandLine(argv: string[], cwd: string) {
     throw new UsageError(printable((error as Error).message));
   }
   return {
-    help: false as const,
     stateFile: resolved(cwd, values.state),
     orgFile: resolved(cwd, values.org),
     settingsFile: resolved(cwd, values.settings),
@@ -252,21 +250,16 @@ export function parseCommandLine(argv: string[], cwd: string) {
 }
 
 /** What the command line of `npm start` asks for (paths absolute). */
-export type CliOptions = Exclude<ReturnType<typeof parseCommandLine>, { help: true }>;
+export type CliOptions = NonNullable<ReturnType<typeof parseCommandLine>>;
 
-/**
- * Parses the arguments after `npm start -- reconcile`.
- *
- * @throws UsageError naming the first thing wrong, in one line.
- */
+/** Parses the arguments after `npm start -- reconcile`; `undefined` for `--help`. */
 export function parseReconcileCommandLine(argv: string[], cwd: string) {
   const { values } = parseCommand(argv, RECONCILE_OPTIONS, 'npm start -- reconcile --help');
-  if (values.help) return { help: true as const };
+  if (values.help) return undefined;
   const accountIds = values['account-id'];
   const wrong = accountIds?.find((id) => !/^\d{12}$/.test(id));
   if (wrong !== undefined) throw new UsageError(`--account-id ${printable(wrong, 64)} is not a 12-digit account id`);
   return {
-    help: false as const,
     stateFile: resolved(cwd, values.state),
     orgFile: resolved(cwd, values.org),
     settingsFile: resolved(cwd, values.settings),
@@ -279,24 +272,20 @@ export function parseReconcileCommandLine(argv: string[], cwd: string) {
 }
 
 /** What the command line of `npm start -- reconcile` asks for (paths absolute). */
-export type ReconcileCliOptions = Exclude<ReturnType<typeof parseReconcileCommandLine>, { help: true }>;
+export type ReconcileCliOptions = NonNullable<ReturnType<typeof parseReconcileCommandLine>>;
 
-/**
- * Parses the command line of `npm run rotate`.
- *
- * @throws UsageError naming the first thing wrong, in one line.
- */
+/** Parses the command line of `npm run rotate`; `undefined` for `--help`. */
 export function parseRotateCommandLine(argv: string[], cwd: string) {
   const { values, positionals } = parseCommand(argv, ROTATE_OPTIONS, 'npm run rotate -- --help', true);
-  if (values.help) return { help: true as const };
+  if (values.help) return undefined;
   const [accountId] = positionals;
   if (!accountId || !/^\d{12}$/.test(accountId) || positionals.length > 1)
     throw new UsageError('ACCOUNT_ID must be one 12-digit account id (npm run rotate -- --help)');
   if (!values.state) throw new UsageError('--state FILE is required (the state of an earlier npm start)');
   const site = values['datadog-site'];
   if (site !== undefined && !isDatadogSite(site)) throw new UsageError(`--datadog-site ${printable(site, 64)} is not a Datadog site`);
-  return { help: false as const, accountId, stateFile: path.resolve(cwd, values.state), site, json: values.json };
+  return { accountId, stateFile: path.resolve(cwd, values.state), site, json: values.json };
 }
 
 /** What the command line of `npm run rotate` asks for (the state file absolute). */
-export type RotateCliOptions = Exclude<ReturnType<typeof parseRotateCommandLine>, { help: true }>;
+export type RotateCliOptions = NonNullable<ReturnType<typeof parseRotateCommandLine>>;

@@ -19,8 +19,6 @@ const VALIDATIONS: Record<string, { proven: string; notYet: string }> = {
  * Prints each step of each execution as it runs: a header naming the execution and its account, then `→` when a
  * task starts, `✓` when it ends, `↻` when it is retried, `✗` when it fails, and each validation attempt (`…` for a
  * "not yet", which the state's `Retry` repeats).
- *
- * @param write - prints one line.
  */
 export function progressPrinter(write: (line: string) => void): ProgressListener {
   // A caught failure still exits its state (with the error added to its input): remember it, so the state is not
@@ -28,39 +26,30 @@ export function progressPrinter(write: (line: string) => void): ProgressListener
   const failed = new Set<string>();
   // States whose last attempt was a "not yet": their retry is the next attempt, already announced.
   const notYet = new Set<string>();
-  return (event) => {
-    if (event.type === 'ExecutionStarted') {
-      const input = event.input as { accountId?: unknown; partition?: unknown } | undefined;
-      const account =
-        typeof input?.accountId === 'string'
-          ? `: account ${input.accountId}${typeof input.partition === 'string' ? ` (${input.partition})` : ''}`
-          : '';
-      write(`execution ${event.execution}${account}`);
-      return;
-    }
-    const state = event.state ?? '';
-    if (event.type === 'StateFailed' && isNotYetErrorName(event.error ?? '')) {
+  return ({ type, state = '', stateType, error, ...event }) => {
+    if (type === 'ExecutionStarted') {
+      const { accountId, partition } = (event.input ?? {}) as { accountId?: unknown; partition?: unknown };
+      const where = typeof partition === 'string' ? ` (${partition})` : '';
+      write(`execution ${event.execution}${typeof accountId === 'string' ? `: account ${accountId}${where}` : ''}`);
+    } else if (type === 'StateEntered') {
+      failed.delete(state);
+      if (stateType === 'Task') write(`  → ${state}`);
+    } else if (type === 'StateFailed' && isNotYetErrorName(error ?? '')) {
       // The function's own words: "(attempt N, S s after provisioning, <refusal>); next attempt in I s".
-      const detail = /\(attempt .*$/.exec(event.cause ?? '')?.[0] ?? `(${event.error})`;
-      write(`    … ${VALIDATIONS[state]?.notYet ?? state} ${detail}`);
+      write(`    … ${VALIDATIONS[state]?.notYet ?? state} ${/\(attempt .*$/.exec(event.cause ?? '')?.[0] ?? `(${error})`}`);
       notYet.add(state);
-      return;
-    }
-    if (event.type === 'StateEntered') failed.delete(state);
-    if (event.type === 'StateFailed') failed.add(state);
-    if (event.type === 'StateEntered' && event.stateType === 'Task') write(`  → ${state}`);
-    if (event.type === 'StateExited' && event.stateType === 'Task' && !failed.has(state)) {
-      const validation = VALIDATIONS[state];
+    } else if (type === 'StateFailed') {
+      failed.add(state);
+      write(`    ✗ ${state}: ${error}`);
+    } else if (type === 'StateExited' && stateType === 'Task' && !failed.has(state)) {
       const result = (event.output as ValidationOutput | undefined)?.validation;
-      if (!validation || !result?.assumable) write(`    ✓ ${state}`);
-      else write(`    ✓ ${validation.proven} (attempt ${result.attempts})`);
-    }
-    if (event.type === 'StateRetried') {
+      const proven = VALIDATIONS[state] && result?.assumable ? `${VALIDATIONS[state].proven} (attempt ${result.attempts})` : undefined;
+      write(`    ✓ ${proven ?? state}`);
+    } else if (type === 'StateRetried') {
       // The retry may succeed: the state is no longer failed.
       failed.delete(state);
       if (!notYet.delete(state)) write(`    ↻ ${state} retried`);
     }
-    if (event.type === 'StateFailed') write(`    ✗ ${state}: ${event.error}`);
   };
 }
 
@@ -107,45 +96,40 @@ function accountLines(summary: LocalRunSummary): string[] {
   }
   if (summary.outcome === 'offboarded' && summary.offboarding) {
     const { registration, keySecret, memberResources } = summary.offboarding as Record<string, { action?: string; reason?: string }>;
-    lines.push(`Datadog registration: ${registration?.action}${registration?.reason ? ` (${registration.reason})` : ''}`);
-    lines.push(`access-key secret: ${keySecret?.action}`);
-    lines.push(`member account resources: ${memberResources?.action}${memberResources?.reason ? ` (${memberResources.reason})` : ''}`);
+    const why = (part?: { reason?: string }) => (part?.reason ? ` (${part.reason})` : '');
+    lines.push(`Datadog registration: ${registration?.action}${why(registration)}`, `access-key secret: ${keySecret?.action}`);
+    lines.push(`member account resources: ${memberResources?.action}${why(memberResources)}`);
   }
   return lines;
 }
 
 /** The summary of an `npm start` run, in lines for a person (the `--json` document says the same for a program). */
 export function describeSummary(summary: LocalRunSummary): string {
-  const lines = summary.onboardings
-    ? [
-        `outcome: ${summary.outcome} (${summary.onboardings.length} accounts)`,
-        ...summary.onboardings.map(
-          (onboarding) =>
-            `  ${onboarding.accountId} (${onboarding.partition}): ${onboarding.outcome}, ${onboarding.authType ?? 'unknown'}, validation attempts ${onboarding.validationAttempts}${onboarding.reason ? ` — ${onboarding.reason}` : `, Datadog config ${onboarding.datadog?.accountConfigId}`}`,
-        ),
-      ]
-    : accountLines(summary);
+  const onboardings = summary.onboardings?.map((onboarding) => {
+    const detail = onboarding.reason ? ` — ${onboarding.reason}` : `, Datadog config ${onboarding.datadog?.accountConfigId}`;
+    return `  ${onboarding.accountId} (${onboarding.partition}): ${onboarding.outcome}, ${onboarding.authType ?? 'unknown'}, validation attempts ${onboarding.validationAttempts}${detail}`;
+  });
+  const lines = onboardings ? [`outcome: ${summary.outcome} (${onboardings.length} accounts)`, ...onboardings] : accountLines(summary);
   return [...lines, ...usageLines(summary)].join('\n');
 }
 
 /** The summary of a reconciliation, in lines for a person. */
 export function describeReconciliation(summary: LocalReconcileSummary): string {
-  const { counts } = summary;
-  const lines = [
-    `outcome: ${summary.outcome}${summary.dryRun ? ' (dry run: nothing changed in the accounts, Datadog or the records; s3 holds its plan and report)' : ''}${summary.reason ? ` — ${summary.reason}` : ''}`,
+  const { counts, datadogRequests } = summary;
+  const dryRun = summary.dryRun ? ' (dry run: nothing changed in the accounts, Datadog or the records; s3 holds its plan and report)' : '';
+  return [
+    `outcome: ${summary.outcome}${dryRun}${summary.reason ? ` — ${summary.reason}` : ''}`,
     `accounts: onboard ${counts.onboard}, repair ${counts.repair}, offboard ${counts.offboard}, none ${counts.none}, skip ${counts.skip}, failed ${counts.failed}`,
-  ];
-  for (const account of summary.accounts.filter((candidate) => candidate.action !== 'none')) {
-    lines.push(`  ${account.accountId}: ${account.action} → ${account.outcome} (${account.reason})`);
-  }
-  // Converged accounts are the bulk of a fleet: counted, not listed.
-  if (counts.none > 0)
-    lines.push(`  (${counts.none} converged account${counts.none === 1 ? '' : 's'} not listed; --json lists every account)`);
-  lines.push(mutatingCallsLine(summary.calls.mutating));
-  lines.push(
-    `Datadog requests: ${summary.datadogRequests.total} (${summary.datadogRequests.throttled} throttled); virtual time ${summary.virtualSeconds} s`,
-  );
-  return lines.join('\n');
+    ...summary.accounts
+      .filter((account) => account.action !== 'none')
+      .map((account) => `  ${account.accountId}: ${account.action} → ${account.outcome} (${account.reason})`),
+    // Converged accounts are the bulk of a fleet: counted, not listed.
+    ...(counts.none > 0
+      ? [`  (${counts.none} converged account${counts.none === 1 ? '' : 's'} not listed; --json lists every account)`]
+      : []),
+    mutatingCallsLine(summary.calls.mutating),
+    `Datadog requests: ${datadogRequests.total} (${datadogRequests.throttled} throttled); virtual time ${summary.virtualSeconds} s`,
+  ].join('\n');
 }
 
 /** The outcome of a rotation, in one line. */

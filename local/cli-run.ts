@@ -1,7 +1,7 @@
 /**
- * The runs of the command lines (local/cli.ts and local/rotate-cli.ts parse them and report errors): each reads its
- * files, runs under the lock of its `--state` file, prints its summary and saves the state. Loaded only when a run
- * starts: the flows cost seconds of CPU that `--help` and a refused command line do without.
+ * The runs of the command lines, once parsed (local/cli.ts, local/rotate-cli.ts): each reads its files, runs under the
+ * lock of its `--state` file, prints its summary, then saves the state. Loaded only when a run starts: the flows cost
+ * seconds of CPU that `--help` and a refused command line do without.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -27,7 +27,7 @@ function shownPath(file: string, cwd: string): string {
   return printable(path.relative(cwd, file) || file);
 }
 
-/** Runs `check`, refusing (UsageError) in one line after `label` what it finds wrong with a file. */
+/** Runs `check`, refusing what it finds wrong with the file `label` names: UsageError, in one line. */
 function refusing<T>(label: string, check: () => T): T {
   try {
     return check();
@@ -58,11 +58,11 @@ function readInput<T>(file: string, cwd: string, option: string | undefined, par
   return refusing(label, () => parse(text));
 }
 
-/** Reads the `--settings` and `--org` files, before the state is locked or loaded: a refused file changes nothing. */
-function readOptionFiles(options: { settingsFile?: string; orgFile?: string }, cwd: string) {
+/** Reads the `--settings` and `--org` files before the state is locked or loaded: a refused file changes nothing. */
+function readOptionFiles({ settingsFile, orgFile }: CliOptions | ReconcileCliOptions, cwd: string) {
   return {
-    settingsDocument: options.settingsFile ? readInput(options.settingsFile, cwd, '--settings', parseSettingsText) : undefined,
-    org: options.orgFile ? readInput(options.orgFile, cwd, '--org', (text) => parseOrgFile(JSON.parse(text))) : undefined,
+    settingsDocument: settingsFile ? readInput(settingsFile, cwd, '--settings', parseSettingsText) : undefined,
+    org: orgFile ? readInput(orgFile, cwd, '--org', (text) => parseOrgFile(JSON.parse(text))) : undefined,
   };
 }
 
@@ -70,43 +70,42 @@ function readOptionFiles(options: { settingsFile?: string; orgFile?: string }, c
 function applyOrg(
   sandbox: AwsSandbox,
   org: OrgFile,
-  options: { orgFile?: string; parameters: Record<string, string> },
+  { orgFile = '', parameters }: CliOptions | ReconcileCliOptions,
   cwd: string,
-  datadogAccounts: DatadogAccountRecord[] | undefined,
+  datadogAccounts?: DatadogAccountRecord[],
 ): DatadogAccountRecord[] {
-  const defaultAccessRoleName = stackParameters(loadTemplate(), options.parameters)('MemberAccessRoleName');
-  refusing(`--org ${shownPath(options.orgFile ?? '', cwd)}`, () =>
-    applyOrgFile(sandbox, org, { managementAccountId: sandbox.managementAccountId, defaultAccessRoleName }),
-  );
+  const defaultAccessRoleName = stackParameters(loadTemplate(), parameters)('MemberAccessRoleName');
+  const stack = { managementAccountId: sandbox.managementAccountId, defaultAccessRoleName };
+  refusing(`--org ${shownPath(orgFile, cwd)}`, () => applyOrgFile(sandbox, org, stack));
   return datadogAccountsOf(org, datadogAccounts);
 }
 
 /** What a run leaves: its exit code, and what to save in the state file (nothing without a sandbox). */
-interface RunResult {
+type RunResult = {
   code: number;
   sandbox?: AwsSandbox;
-  datadogAccounts?: DatadogAccountRecord[];
+  datadogAccounts: DatadogAccountRecord[];
   accountRecords?: Record<string, unknown>[];
-}
+};
 
 /**
- * Runs `body` on the state of `stateFile` (none: an empty state, nothing saved), holding the file's lock, then saves
- * what the run left. The run prints its result first: a save that fails loses the file, never the result.
+ * Runs `body` on the state of `stateFile` (none: an empty state, nothing saved) under the file's lock, then saves
+ * the sandbox and records it returns. `body` prints its result first: a save that fails loses the file, never the result.
  *
- * @returns the run's exit code, or 1 when the state could not be saved (said in one line after `name`).
- * @throws StateFileError before the run, for a state file that cannot be used.
+ * @returns `body`'s exit code, or 1 when the state could not be saved (said in one line after `name`).
+ * @throws StateFileError before `body` runs, for a state file that cannot be used.
  */
 async function withState(
   name: string,
   stateFile: string | undefined,
   io: Pick<CliIo, 'stderr'>,
   body: (state: LocalState) => Promise<RunResult>,
-) {
+): Promise<number> {
   // Checked before anything runs: a state that cannot be saved would lose the run's work.
   if (stateFile) checkStateWritable(stateFile);
   const release = stateFile ? lockStateFile(stateFile) : undefined;
   try {
-    const { code, sandbox, datadogAccounts = [], accountRecords } = await body(stateFile ? loadState(stateFile) : {});
+    const { code, sandbox, datadogAccounts, accountRecords } = await body(stateFile ? loadState(stateFile) : {});
     if (!stateFile || !sandbox) return code;
     try {
       saveState(stateFile, sandbox, datadogAccounts, accountRecords);
@@ -119,13 +118,6 @@ async function withState(
   } finally {
     release?.();
   }
-}
-
-/** Keys for `--datadog-url`, from `DD_API_KEY` / `DD_APP_KEY` (Datadog's own variable names); never printed. */
-function datadogKeysFromEnvironment(env: NodeJS.ProcessEnv): { apiKey: string; appKey: string } {
-  const { DD_API_KEY: apiKey, DD_APP_KEY: appKey } = env;
-  if (!apiKey || !appKey) throw new UsageError('--datadog-url needs the keys of that server in DD_API_KEY and DD_APP_KEY');
-  return { apiKey, appKey };
 }
 
 /** Sends the functions' own logs to stderr (`--verbose`), so stdout stays the summary or the JSON document. */
@@ -141,24 +133,17 @@ function showFunctionLogs(): void {
  * (in the `--org` file's management account, if any); none when neither `--state` nor `--org` asks for one.
  */
 function sandboxOf(options: CliOptions, state: LocalState, input: unknown, org: OrgFile | undefined): AwsSandbox | undefined {
-  if (!options.stateFile && !org) return undefined;
-  if (!state.sandbox && org) {
-    const { partition } = localNames(input);
-    return new AwsSandbox({
-      managementAccountId: org.managementAccountId,
-      partition: partition as Partition,
-      propagationSeconds: options.propagationSeconds,
-    });
-  }
-  if (!state.sandbox) return newSandboxFor(input, options.propagationSeconds);
-  if (options.propagationSeconds !== undefined) state.sandbox.propagationSeconds = options.propagationSeconds;
-  return state.sandbox;
+  const { propagationSeconds } = options;
+  if (state.sandbox && propagationSeconds !== undefined) state.sandbox.propagationSeconds = propagationSeconds;
+  if (state.sandbox || !org) return state.sandbox ?? (options.stateFile ? newSandboxFor(input, propagationSeconds) : undefined);
+  const partition = localNames(input).partition as Partition;
+  return new AwsSandbox({ managementAccountId: org.managementAccountId, partition, propagationSeconds });
 }
 
 const EXIT_CODES: Partial<Record<LocalRunSummary['outcome'], number>> = { failed: 1, rejected: 2 };
 
 /**
- * Runs `npm start`: the event through the flow, its progress and summary printed.
+ * Runs `npm start` (the event through the flow) and prints its progress and summary.
  *
  * @returns the exit code: 0 onboarded, offboarded or ignored, 1 failed (or the state could not be saved), 2 rejected input.
  * @throws UsageError or StateFileError for a file refused before anything ran.
@@ -169,7 +154,10 @@ export async function run(options: CliOptions, io: CliIo): Promise<number> {
   if (options.datadogUrl && options.faults.touchesDatadog()) {
     throw new UsageError('--fault datadog:… works only with the embedded Datadog server, not with --datadog-url');
   }
-  const datadogKeys = options.datadogUrl ? datadogKeysFromEnvironment(io.env) : undefined;
+  // Keys for --datadog-url in Datadog's own variable names; never printed.
+  const { DD_API_KEY: apiKey, DD_APP_KEY: appKey } = io.env;
+  if (options.datadogUrl && (!apiKey || !appKey))
+    throw new UsageError('--datadog-url needs the keys of that server in DD_API_KEY and DD_APP_KEY');
   // Progress goes to stderr with --json, so stdout holds exactly one JSON document.
   const write = (line: string) => (options.json ? io.stderr(`${line}\n`) : io.stdout(`${line}\n`));
   return withState('npm start', options.stateFile, io, async (state) => {
@@ -186,7 +174,7 @@ export async function run(options: CliOptions, io: CliIo): Promise<number> {
       faults: options.faults,
       datadogSite: options.site,
       datadogUrl: options.datadogUrl,
-      datadogKeys,
+      datadogKeys: options.datadogUrl && apiKey && appKey ? { apiKey, appKey } : undefined,
       propagationSeconds: options.propagationSeconds,
       datadogRateLimit: options.datadogRateLimit,
       settingsDocument,
@@ -197,18 +185,14 @@ export async function run(options: CliOptions, io: CliIo): Promise<number> {
     if (options.json) io.stdout(`${JSON.stringify(summary, null, 2)}\n`);
     else write(describeSummary(summary));
     if (summary.outcome === 'rejected' && !options.json) io.stderr(`npm start: ${summary.reason}\n`);
-    return {
-      code: EXIT_CODES[summary.outcome] ?? 0,
-      sandbox,
-      datadogAccounts: summary.datadogAccounts,
-      // A run that deployed nothing (rejected, ignored input) leaves the records as they were.
-      accountRecords: summary.accountRecords ?? state.accountRecords,
-    };
+    // A run that deployed nothing (rejected, ignored input) leaves the records as they were.
+    const accountRecords = summary.accountRecords ?? state.accountRecords;
+    return { code: EXIT_CODES[summary.outcome] ?? 0, sandbox, datadogAccounts: summary.datadogAccounts, accountRecords };
   });
 }
 
 /**
- * Runs `npm start -- reconcile`: one reconciliation of the local organization (the state file's, else a new one).
+ * Runs `npm start -- reconcile` (one reconciliation of the state's organization, else a new one) and prints its summary.
  *
  * @returns the exit code: 0 reconciled, 1 failed (an account failed, or the state could not be saved).
  * @throws UsageError or StateFileError for a file refused before anything ran.
@@ -221,41 +205,35 @@ export async function reconcile(options: ReconcileCliOptions, io: CliIo): Promis
       sandbox ??= new AwsSandbox({ managementAccountId: org.managementAccountId });
       datadogAccounts = applyOrg(sandbox, org, options, io.cwd, datadogAccounts);
     }
+    const { parameters, dryRun, accountIds, dump } = options;
     const summary = await reconcileLocally({
       sandbox,
       datadogAccounts,
       accountRecords: state.accountRecords,
-      parameters: options.parameters,
       settingsDocument,
-      dryRun: options.dryRun,
-      accountIds: options.accountIds,
-      dump: options.dump,
+      parameters,
+      dryRun,
+      accountIds,
+      dump,
     });
     io.stdout(`${options.json ? JSON.stringify(summary, null, 2) : describeReconciliation(summary)}\n`);
-    const { datadogAccounts: held, accountRecords } = summary;
-    return { code: summary.outcome === 'reconciled' ? 0 : 1, sandbox, datadogAccounts: held, accountRecords };
+    return { ...summary, code: summary.outcome === 'reconciled' ? 0 : 1, sandbox };
   });
 }
 
 /**
- * Runs `npm run rotate`: the rotation of the account's access key, in the state file.
+ * Runs `npm run rotate` (the rotation of the account's access key, in the state file) and prints its outcome.
  *
  * @returns the exit code: 0 rotated, 1 failed (or the state could not be saved).
- * @throws UsageError for a state without the account's organization or an account rotation does not apply to; StateFileError.
+ * @throws UsageError for a state without the account or an account rotation does not apply to; StateFileError.
  */
 export async function rotate(options: RotateCliOptions, io: Omit<CliIo, 'env'>): Promise<number> {
   const { accountId, stateFile } = options;
-  return withState('npm run rotate', stateFile, io, async (state) => {
-    if (!state.sandbox)
-      throw new UsageError(`${stateFile} does not exist: onboard the account first with npm start -- … --state ${stateFile}`);
-    const summary = await rotateLocally({
-      accountId,
-      sandbox: state.sandbox,
-      datadogAccounts: state.datadogAccounts ?? [],
-      datadogSite: options.site,
-    });
+  return withState('npm run rotate', stateFile, io, async ({ sandbox, datadogAccounts = [] }) => {
+    if (!sandbox) throw new UsageError(`${stateFile} does not exist: onboard the account first with npm start -- … --state ${stateFile}`);
+    const summary = await rotateLocally({ accountId, sandbox, datadogAccounts, datadogSite: options.site });
     if (summary.outcome === 'not-applicable') throw new UsageError(summary.reason ?? `account ${accountId}: rotation does not apply`);
     io.stdout(`${options.json ? JSON.stringify({ ...summary, datadogAccounts: undefined }, null, 2) : describeRotation(summary)}\n`);
-    return { code: summary.outcome === 'rotated' ? 0 : 1, sandbox: state.sandbox, datadogAccounts: summary.datadogAccounts };
+    return { code: summary.outcome === 'rotated' ? 0 : 1, sandbox, datadogAccounts: summary.datadogAccounts };
   });
 }

@@ -54,31 +54,23 @@ export function runAsScript(name: string, main: (argv: string[], io: CliIo) => P
 }
 
 /**
- * Runs `npm start`.
+ * Runs `npm start` with the arguments after `npm start --`.
  *
- * @param argv - the arguments after `npm start --`.
- * @param io - where output goes, where the user stands and the environment (the process's, when run by npm).
  * @returns the exit code: 0 onboarded, offboarded, ignored or reconciled (or `--help`), 1 failed, 2 rejected input.
- *
  * @example
  * ```ts
- * const code = await main(['events/console-replay.json', '--json'], {
- *   stdout: (text) => process.stdout.write(text),
- *   stderr: (text) => process.stderr.write(text),
- *   cwd: process.cwd(),
- *   env: process.env,
- * });
+ * const code = await main(['events/console-replay.json', '--json'], { stdout, stderr, cwd: process.cwd(), env: process.env });
  * ```
  */
 export async function main(argv: string[], io: CliIo): Promise<number> {
   return runCommand('npm start', argv, io, async () => {
     if (argv[0] === 'reconcile') {
       const options = parseReconcileCommandLine(argv.slice(1), io.cwd);
-      if (options.help) return usage(io, RECONCILE_USAGE);
+      if (!options) return usage(io, RECONCILE_USAGE);
       return (await import('./cli-run')).reconcile(options, io);
     }
     const options = parseCommandLine(argv, io.cwd);
-    if (options.help) return usage(io, USAGE);
+    if (!options) return usage(io, USAGE);
     return (await import('./cli-run')).run(options, io);
   });
 }

@@ -6,26 +6,19 @@ import { runAsScript, runCommand, usage, type CliIo } from './cli';
 import { parseRotateCommandLine, ROTATE_USAGE } from './cli-options';
 
 /**
- * Runs `npm run rotate`.
+ * Runs `npm run rotate` with the arguments after `npm run rotate --`.
  *
- * @param argv - the arguments after `npm run rotate --`.
- * @param io - where output goes and where the user stands (the process's, when run by npm).
  * @returns the exit code: 0 rotated (or `--help`), 1 failed, 2 bad command line or state file, or an account rotation
  *   does not apply to (role delegation), in one line on stderr.
- *
  * @example
  * ```ts
- * const code = await main(['777788889999', '--state', 'org.json'], {
- *   stdout: (text) => process.stdout.write(text),
- *   stderr: (text) => process.stderr.write(text),
- *   cwd: process.cwd(),
- * });
+ * const code = await main(['777788889999', '--state', 'org.json'], { stdout, stderr, cwd: process.cwd() });
  * ```
  */
 export async function main(argv: string[], io: Omit<CliIo, 'env'>): Promise<number> {
   return runCommand('npm run rotate', argv, io, async () => {
     const options = parseRotateCommandLine(argv, io.cwd);
-    if (options.help) return usage(io, ROTATE_USAGE);
+    if (!options) return usage(io, ROTATE_USAGE);
     return (await import('./cli-run')).rotate(options, io);
   });
 }
