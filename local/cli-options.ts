@@ -1,7 +1,6 @@
 /**
- * The command lines of `npm start`, `npm start -- reconcile` and `npm run rotate`: one table of options each, which
- * both `parseArgs` and the help read, and their parsing into checked values. Light on purpose: `--help` and a refused
- * command line load nothing else.
+ * The command lines of `npm start`, `npm start -- reconcile` and `npm run rotate`: their options, help and parsing into
+ * checked values. Light on purpose: `--help` and a refused command line load nothing else.
  */
 import path from 'node:path';
 import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
@@ -133,12 +132,7 @@ export function printable(text: string, max = 200): string {
   return line.length > max ? `${line.slice(0, max)}…` : line;
 }
 
-/**
- * `parseArgs` over a table of options.
- *
- * @param help - the command that lists the options, for the error message.
- * @throws UsageError with the first line of Node's message (without its advice about `--`, which does not apply here).
- */
+/** `parseArgs`; UsageError with the first line of Node's message, without its advice about `--` (it does not apply here). */
 function parseCommand<T extends ParseArgsOptionsConfig>(argv: string[], options: T, help: string, allowPositionals = false) {
   // `--propagation-seconds -5` would read as an unknown option `-5`: a negative number after an option that takes a
   // value is that value (then refused with the option's own message).
@@ -155,11 +149,6 @@ function parseCommand<T extends ParseArgsOptionsConfig>(argv: string[], options:
     const message = (error as Error).message.split('\n')[0].replace(/\.( To specify .*)?$/, '');
     throw new UsageError(`${printable(message)} (${help} lists the options)`);
   }
-}
-
-/** A path given on the command line, absolute. */
-function resolved(cwd: string, file: string | undefined): string | undefined {
-  return file === undefined ? undefined : path.resolve(cwd, file);
 }
 
 function propagationSeconds(value: string | undefined): number | undefined {
@@ -186,19 +175,25 @@ function datadogRateLimit(value: string | undefined): RateLimit | undefined {
   return { requests, seconds };
 }
 
+/** The files (absolute) and stack parameters `npm start` and its `reconcile` take. */
+function stackOptions(values: { state?: string; org?: string; settings?: string; parameter?: string[] }, cwd: string) {
+  const resolved = (file?: string) => (file === undefined ? undefined : path.resolve(cwd, file));
+  const [stateFile, orgFile, settingsFile] = [values.state, values.org, values.settings].map(resolved);
+  return { stateFile, orgFile, settingsFile, parameters: stackParameterOverrides(values.parameter) };
+}
+
 /**
  * `--parameter KEY=VALUE` options as stack parameter overrides, checked against the template's `Parameters`.
  *
  * @throws UsageError naming the first one refused: malformed, unknown, or a value the template does not allow.
  */
 function stackParameterOverrides(values: string[] = []): Record<string, string> {
-  const overrides = Object.fromEntries(
-    values.map((option) => {
-      const match = /^([A-Za-z0-9]{1,255})=(.*)$/s.exec(option);
-      if (!match) throw new UsageError(`--parameter ${printable(option, 64)}: must be KEY=VALUE, KEY a parameter of template.yaml`);
-      return [match[1], match[2]];
-    }),
-  );
+  const overrides: Record<string, string> = {};
+  for (const option of values) {
+    const match = /^([A-Za-z0-9]{1,255})=(.*)$/s.exec(option);
+    if (!match) throw new UsageError(`--parameter ${printable(option, 64)}: must be KEY=VALUE, KEY a parameter of template.yaml`);
+    overrides[match[1]] = match[2];
+  }
   try {
     lazy.deployment().checkStackParameters(lazy.template().loadTemplate(), overrides);
   } catch (error) {
@@ -233,10 +228,7 @@ export function parseCommandLine(argv: string[], cwd: string) {
     throw new UsageError(printable((error as Error).message));
   }
   return {
-    stateFile: resolved(cwd, values.state),
-    orgFile: resolved(cwd, values.org),
-    settingsFile: resolved(cwd, values.settings),
-    parameters: stackParameterOverrides(values.parameter),
+    ...stackOptions(values, cwd),
     faults,
     /** The input file, absolute. */
     file: path.resolve(cwd, positionals[0] ?? path.join(__dirname, '../events/control-tower-create-managed-account.json')),
@@ -260,10 +252,7 @@ export function parseReconcileCommandLine(argv: string[], cwd: string) {
   const wrong = accountIds?.find((id) => !/^\d{12}$/.test(id));
   if (wrong !== undefined) throw new UsageError(`--account-id ${printable(wrong, 64)} is not a 12-digit account id`);
   return {
-    stateFile: resolved(cwd, values.state),
-    orgFile: resolved(cwd, values.org),
-    settingsFile: resolved(cwd, values.settings),
-    parameters: stackParameterOverrides(values.parameter),
+    ...stackOptions(values, cwd),
     dryRun: values['dry-run'],
     accountIds,
     json: values.json,

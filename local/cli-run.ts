@@ -21,6 +21,7 @@ import { lockStateFile } from './state-lock';
 import { loadTemplate } from './template';
 import { InvalidInputError } from '../shared/errors';
 import type { Partition } from '../shared/partitions';
+import type { SettingsDocument } from '../shared/settings/schema';
 
 /** A path as the user would write it from where they stand. */
 function shownPath(file: string, cwd: string): string {
@@ -58,28 +59,6 @@ function readInput<T>(file: string, cwd: string, option: string | undefined, par
   return refusing(label, () => parse(text));
 }
 
-/** Reads the `--settings` and `--org` files before the state is locked or loaded: a refused file changes nothing. */
-function readOptionFiles({ settingsFile, orgFile }: CliOptions | ReconcileCliOptions, cwd: string) {
-  return {
-    settingsDocument: settingsFile ? readInput(settingsFile, cwd, '--settings', parseSettingsText) : undefined,
-    org: orgFile ? readInput(orgFile, cwd, '--org', (text) => parseOrgFile(JSON.parse(text))) : undefined,
-  };
-}
-
-/** Applies the `--org` file to the sandbox; returns the registrations Datadog then holds. */
-function applyOrg(
-  sandbox: AwsSandbox,
-  org: OrgFile,
-  { orgFile = '', parameters }: CliOptions | ReconcileCliOptions,
-  cwd: string,
-  datadogAccounts?: DatadogAccountRecord[],
-): DatadogAccountRecord[] {
-  const defaultAccessRoleName = stackParameters(loadTemplate(), parameters)('MemberAccessRoleName');
-  const stack = { managementAccountId: sandbox.managementAccountId, defaultAccessRoleName };
-  refusing(`--org ${shownPath(orgFile, cwd)}`, () => applyOrgFile(sandbox, org, stack));
-  return datadogAccountsOf(org, datadogAccounts);
-}
-
 /** What a run leaves: its exit code, and what to save in the state file (nothing without a sandbox). */
 type RunResult = {
   code: number;
@@ -89,26 +68,41 @@ type RunResult = {
 };
 
 /**
- * Runs `body` on the state of `stateFile` (none: an empty state, nothing saved) under the file's lock, then saves
- * the sandbox and records it returns. `body` prints its result first: a save that fails loses the file, never the result.
+ * Runs `body` on the state of `--state` (none: an empty state, nothing saved) under the file's lock, with the `--org`
+ * file applied to its sandbox (or to the one `newSandbox` makes), then saves what `body` returns. `body` prints its
+ * result first: a save that fails loses the file, never the result.
  *
  * @returns `body`'s exit code, or 1 when the state could not be saved (said in one line after `name`).
- * @throws StateFileError before `body` runs, for a state file that cannot be used.
+ * @throws UsageError or StateFileError before `body` runs, for a file that cannot be used.
  */
 async function withState(
   name: string,
-  stateFile: string | undefined,
-  io: Pick<CliIo, 'stderr'>,
-  body: (state: LocalState) => Promise<RunResult>,
+  options: { stateFile?: string; orgFile?: string; settingsFile?: string; parameters?: Record<string, string> },
+  io: Pick<CliIo, 'cwd' | 'stderr'>,
+  newSandbox: (org?: OrgFile) => AwsSandbox | undefined,
+  body: (state: LocalState & { settingsDocument?: SettingsDocument }) => Promise<RunResult>,
 ): Promise<number> {
+  const { stateFile, orgFile = '', settingsFile } = options;
+  // Read before the state is locked or loaded: a refused file changes nothing.
+  const settingsDocument = settingsFile ? readInput(settingsFile, io.cwd, '--settings', parseSettingsText) : undefined;
+  const org = orgFile ? readInput(orgFile, io.cwd, '--org', (text) => parseOrgFile(JSON.parse(text))) : undefined;
   // Checked before anything runs: a state that cannot be saved would lose the run's work.
   if (stateFile) checkStateWritable(stateFile);
   const release = stateFile ? lockStateFile(stateFile) : undefined;
   try {
-    const { code, sandbox, datadogAccounts, accountRecords } = await body(stateFile ? loadState(stateFile) : {});
-    if (!stateFile || !sandbox) return code;
+    const state = stateFile ? loadState(stateFile) : {};
+    const sandbox = state.sandbox ?? newSandbox(org);
+    let { datadogAccounts } = state;
+    if (org && sandbox) {
+      const defaultAccessRoleName = stackParameters(loadTemplate(), options.parameters)('MemberAccessRoleName');
+      const stack = { managementAccountId: sandbox.managementAccountId, defaultAccessRoleName };
+      refusing(`--org ${shownPath(orgFile, io.cwd)}`, () => applyOrgFile(sandbox, org, stack));
+      datadogAccounts = datadogAccountsOf(org, datadogAccounts);
+    }
+    const { code, ...saved } = await body({ ...state, sandbox, datadogAccounts, settingsDocument });
+    if (!stateFile || !saved.sandbox) return code;
     try {
-      saveState(stateFile, sandbox, datadogAccounts, accountRecords);
+      saveState(stateFile, saved.sandbox, saved.datadogAccounts, saved.accountRecords);
     } catch (error) {
       if (!(error instanceof StateFileError)) throw error;
       io.stderr(`${name}: ${error.message}\n`);
@@ -128,18 +122,6 @@ function showFunctionLogs(): void {
   }
 }
 
-/**
- * The sandbox of an `npm start` run: the saved one (with `--propagation-seconds` applied from now on), or a new one
- * (in the `--org` file's management account, if any); none when neither `--state` nor `--org` asks for one.
- */
-function sandboxOf(options: CliOptions, state: LocalState, input: unknown, org: OrgFile | undefined): AwsSandbox | undefined {
-  const { propagationSeconds } = options;
-  if (state.sandbox && propagationSeconds !== undefined) state.sandbox.propagationSeconds = propagationSeconds;
-  if (state.sandbox || !org) return state.sandbox ?? (options.stateFile ? newSandboxFor(input, propagationSeconds) : undefined);
-  const partition = localNames(input).partition as Partition;
-  return new AwsSandbox({ managementAccountId: org.managementAccountId, partition, propagationSeconds });
-}
-
 const EXIT_CODES: Partial<Record<LocalRunSummary['outcome'], number>> = { failed: 1, rejected: 2 };
 
 /**
@@ -150,7 +132,6 @@ const EXIT_CODES: Partial<Record<LocalRunSummary['outcome'], number>> = { failed
  */
 export async function run(options: CliOptions, io: CliIo): Promise<number> {
   const input = readInput(options.file, io.cwd, undefined, (text): unknown => JSON.parse(text));
-  const { settingsDocument, org } = readOptionFiles(options, io.cwd);
   if (options.datadogUrl && options.faults.touchesDatadog()) {
     throw new UsageError('--fault datadog:… works only with the embedded Datadog server, not with --datadog-url');
   }
@@ -158,24 +139,31 @@ export async function run(options: CliOptions, io: CliIo): Promise<number> {
   const { DD_API_KEY: apiKey, DD_APP_KEY: appKey } = io.env;
   if (options.datadogUrl && (!apiKey || !appKey))
     throw new UsageError('--datadog-url needs the keys of that server in DD_API_KEY and DD_APP_KEY');
+  const { propagationSeconds } = options;
+  // A sandbox only for --state or --org: in the --org file's management account, else the one the input implies.
+  const newSandbox = (org?: OrgFile) => {
+    if (!org) return options.stateFile ? newSandboxFor(input, propagationSeconds) : undefined;
+    const partition = localNames(input).partition as Partition;
+    return new AwsSandbox({ managementAccountId: org.managementAccountId, partition, propagationSeconds });
+  };
   // Progress goes to stderr with --json, so stdout holds exactly one JSON document.
   const write = (line: string) => (options.json ? io.stderr(`${line}\n`) : io.stdout(`${line}\n`));
-  return withState('npm start', options.stateFile, io, async (state) => {
+  return withState('npm start', options, io, newSandbox, async ({ sandbox, datadogAccounts, accountRecords, settingsDocument }) => {
+    // A saved sandbox takes --propagation-seconds from this run on.
+    if (sandbox && propagationSeconds !== undefined) sandbox.propagationSeconds = propagationSeconds;
     if (options.verbose) showFunctionLogs();
-    const sandbox = sandboxOf(options, state, input, org);
-    const datadogAccounts = org && sandbox ? applyOrg(sandbox, org, options, io.cwd, state.datadogAccounts) : state.datadogAccounts;
     if (!options.json) write(`Onboarding from ${shownPath(options.file, io.cwd)}`);
     const summary = await runLocally({
       input,
       sandbox,
       datadogAccounts,
-      accountRecords: state.accountRecords,
+      accountRecords,
       parameters: options.parameters,
       faults: options.faults,
       datadogSite: options.site,
       datadogUrl: options.datadogUrl,
       datadogKeys: options.datadogUrl && apiKey && appKey ? { apiKey, appKey } : undefined,
-      propagationSeconds: options.propagationSeconds,
+      propagationSeconds,
       datadogRateLimit: options.datadogRateLimit,
       settingsDocument,
       onProgress: progressPrinter(write),
@@ -186,8 +174,8 @@ export async function run(options: CliOptions, io: CliIo): Promise<number> {
     else write(describeSummary(summary));
     if (summary.outcome === 'rejected' && !options.json) io.stderr(`npm start: ${summary.reason}\n`);
     // A run that deployed nothing (rejected, ignored input) leaves the records as they were.
-    const accountRecords = summary.accountRecords ?? state.accountRecords;
-    return { code: EXIT_CODES[summary.outcome] ?? 0, sandbox, datadogAccounts: summary.datadogAccounts, accountRecords };
+    const records = summary.accountRecords ?? accountRecords;
+    return { code: EXIT_CODES[summary.outcome] ?? 0, sandbox, datadogAccounts: summary.datadogAccounts, accountRecords: records };
   });
 }
 
@@ -198,26 +186,12 @@ export async function run(options: CliOptions, io: CliIo): Promise<number> {
  * @throws UsageError or StateFileError for a file refused before anything ran.
  */
 export async function reconcile(options: ReconcileCliOptions, io: CliIo): Promise<number> {
-  const { settingsDocument, org } = readOptionFiles(options, io.cwd);
-  return withState('npm start', options.stateFile, io, async (state) => {
-    let { sandbox, datadogAccounts } = state;
-    if (org) {
-      sandbox ??= new AwsSandbox({ managementAccountId: org.managementAccountId });
-      datadogAccounts = applyOrg(sandbox, org, options, io.cwd, datadogAccounts);
-    }
+  const newSandbox = (org?: OrgFile) => org && new AwsSandbox({ managementAccountId: org.managementAccountId });
+  return withState('npm start', options, io, newSandbox, async (state) => {
     const { parameters, dryRun, accountIds, dump } = options;
-    const summary = await reconcileLocally({
-      sandbox,
-      datadogAccounts,
-      accountRecords: state.accountRecords,
-      settingsDocument,
-      parameters,
-      dryRun,
-      accountIds,
-      dump,
-    });
+    const summary = await reconcileLocally({ ...state, parameters, dryRun, accountIds, dump });
     io.stdout(`${options.json ? JSON.stringify(summary, null, 2) : describeReconciliation(summary)}\n`);
-    return { ...summary, code: summary.outcome === 'reconciled' ? 0 : 1, sandbox };
+    return { ...summary, code: summary.outcome === 'reconciled' ? 0 : 1, sandbox: state.sandbox };
   });
 }
 
@@ -229,11 +203,17 @@ export async function reconcile(options: ReconcileCliOptions, io: CliIo): Promis
  */
 export async function rotate(options: RotateCliOptions, io: Omit<CliIo, 'env'>): Promise<number> {
   const { accountId, stateFile } = options;
-  return withState('npm run rotate', stateFile, io, async ({ sandbox, datadogAccounts = [] }) => {
-    if (!sandbox) throw new UsageError(`${stateFile} does not exist: onboard the account first with npm start -- … --state ${stateFile}`);
-    const summary = await rotateLocally({ accountId, sandbox, datadogAccounts, datadogSite: options.site });
-    if (summary.outcome === 'not-applicable') throw new UsageError(summary.reason ?? `account ${accountId}: rotation does not apply`);
-    io.stdout(`${options.json ? JSON.stringify({ ...summary, datadogAccounts: undefined }, null, 2) : describeRotation(summary)}\n`);
-    return { code: summary.outcome === 'rotated' ? 0 : 1, sandbox, datadogAccounts: summary.datadogAccounts };
-  });
+  return withState(
+    'npm run rotate',
+    options,
+    io,
+    () => undefined,
+    async ({ sandbox, datadogAccounts = [] }) => {
+      if (!sandbox) throw new UsageError(`${stateFile} does not exist: onboard the account first with npm start -- … --state ${stateFile}`);
+      const summary = await rotateLocally({ accountId, sandbox, datadogAccounts, datadogSite: options.site });
+      if (summary.outcome === 'not-applicable') throw new UsageError(summary.reason ?? `account ${accountId}: rotation does not apply`);
+      io.stdout(`${options.json ? JSON.stringify({ ...summary, datadogAccounts: undefined }, null, 2) : describeRotation(summary)}\n`);
+      return { code: summary.outcome === 'rotated' ? 0 : 1, sandbox, datadogAccounts: summary.datadogAccounts };
+    },
+  );
 }

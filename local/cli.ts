@@ -36,21 +36,16 @@ export async function runCommand(name: string, argv: string[], io: Pick<CliIo, '
 }
 
 /** Runs `main` as the process's command, with its arguments, streams, environment and npm's `INIT_CWD`. */
-export function runAsScript(name: string, main: (argv: string[], io: CliIo) => Promise<number>): void {
-  main(process.argv.slice(2), {
+export function runAsScript(main: (argv: string[], io: CliIo) => Promise<number>): void {
+  const io: CliIo = {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
     cwd: process.env.INIT_CWD || process.cwd(),
     env: process.env,
-  }).then(
-    // Exit once stdout has flushed: to a pipe (`| jq`) it is written asynchronously, and exiting at once cut it at 64 KiB.
-    (code) => process.stdout.write('', () => process.exit(code)),
-    // main reports every error itself; this is the last resort should it not.
-    (error: unknown) => {
-      process.stderr.write(`${name}: ${String(error)}\n`);
-      process.exit(1);
-    },
-  );
+  };
+  // Exit once stdout has flushed: to a pipe (`| jq`) it is written asynchronously, and exiting at once cut it at 64 KiB.
+  // main reports every error itself (a rejection would still exit 1).
+  void main(process.argv.slice(2), io).then((code) => process.stdout.write('', () => process.exit(code)));
 }
 
 /**
@@ -81,4 +76,4 @@ export function usage(io: Pick<CliIo, 'stdout'>, text: string): number {
   return 0;
 }
 
-if (require.main === module) runAsScript('npm start', main);
+if (require.main === module) runAsScript(main);

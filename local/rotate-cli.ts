@@ -23,4 +23,4 @@ export async function main(argv: string[], io: Omit<CliIo, 'env'>): Promise<numb
   });
 }
 
-if (require.main === module) runAsScript('npm run rotate', main);
+if (require.main === module) runAsScript(main);
