@@ -69,7 +69,7 @@ type RunResult = {
 
 /**
  * Runs `body` on the state of `--state` (none: an empty state, nothing saved) under the file's lock, with the `--org`
- * file applied to its sandbox (or to the one `newSandbox` makes), then saves what `body` returns. `body` prints its
+ * file applied to its sandbox (or to the one `options.newSandbox` makes), then saves what `body` returns. `body` prints its
  * result first: a save that fails loses the file, never the result.
  *
  * @returns `body`'s exit code, or 1 when the state could not be saved (said in one line after `name`).
@@ -77,12 +77,17 @@ type RunResult = {
  */
 async function withState(
   name: string,
-  options: { stateFile?: string; orgFile?: string; settingsFile?: string; parameters?: Record<string, string> },
+  options: {
+    stateFile?: string;
+    orgFile?: string;
+    settingsFile?: string;
+    parameters?: Record<string, string>;
+    newSandbox?: (org?: OrgFile) => AwsSandbox | undefined;
+  },
   io: Pick<CliIo, 'cwd' | 'stderr'>,
-  newSandbox: (org?: OrgFile) => AwsSandbox | undefined,
   body: (state: LocalState & { settingsDocument?: SettingsDocument }) => Promise<RunResult>,
 ): Promise<number> {
-  const { stateFile, orgFile = '', settingsFile } = options;
+  const { stateFile, orgFile = '', settingsFile, newSandbox = () => undefined } = options;
   // Read before the state is locked or loaded: a refused file changes nothing.
   const settingsDocument = settingsFile ? readInput(settingsFile, io.cwd, '--settings', parseSettingsText) : undefined;
   const org = orgFile ? readInput(orgFile, io.cwd, '--org', (text) => parseOrgFile(JSON.parse(text))) : undefined;
@@ -148,7 +153,7 @@ export async function run(options: CliOptions, io: CliIo): Promise<number> {
   };
   // Progress goes to stderr with --json, so stdout holds exactly one JSON document.
   const write = (line: string) => (options.json ? io.stderr(`${line}\n`) : io.stdout(`${line}\n`));
-  return withState('npm start', options, io, newSandbox, async ({ sandbox, datadogAccounts, accountRecords, settingsDocument }) => {
+  return withState('npm start', { ...options, newSandbox }, io, async ({ sandbox, datadogAccounts, accountRecords, settingsDocument }) => {
     // A saved sandbox takes --propagation-seconds from this run on.
     if (sandbox && propagationSeconds !== undefined) sandbox.propagationSeconds = propagationSeconds;
     if (options.verbose) showFunctionLogs();
@@ -187,7 +192,7 @@ export async function run(options: CliOptions, io: CliIo): Promise<number> {
  */
 export async function reconcile(options: ReconcileCliOptions, io: CliIo): Promise<number> {
   const newSandbox = (org?: OrgFile) => org && new AwsSandbox({ managementAccountId: org.managementAccountId });
-  return withState('npm start', options, io, newSandbox, async (state) => {
+  return withState('npm start', { ...options, newSandbox }, io, async (state) => {
     const { parameters, dryRun, accountIds, dump } = options;
     const summary = await reconcileLocally({ ...state, parameters, dryRun, accountIds, dump });
     io.stdout(`${options.json ? JSON.stringify(summary, null, 2) : describeReconciliation(summary)}\n`);
@@ -203,17 +208,11 @@ export async function reconcile(options: ReconcileCliOptions, io: CliIo): Promis
  */
 export async function rotate(options: RotateCliOptions, io: Omit<CliIo, 'env'>): Promise<number> {
   const { accountId, stateFile } = options;
-  return withState(
-    'npm run rotate',
-    options,
-    io,
-    () => undefined,
-    async ({ sandbox, datadogAccounts = [] }) => {
-      if (!sandbox) throw new UsageError(`${stateFile} does not exist: onboard the account first with npm start -- … --state ${stateFile}`);
-      const summary = await rotateLocally({ accountId, sandbox, datadogAccounts, datadogSite: options.site });
-      if (summary.outcome === 'not-applicable') throw new UsageError(summary.reason ?? `account ${accountId}: rotation does not apply`);
-      io.stdout(`${options.json ? JSON.stringify({ ...summary, datadogAccounts: undefined }, null, 2) : describeRotation(summary)}\n`);
-      return { code: summary.outcome === 'rotated' ? 0 : 1, sandbox, datadogAccounts: summary.datadogAccounts };
-    },
-  );
+  return withState('npm run rotate', options, io, async ({ sandbox, datadogAccounts = [] }) => {
+    if (!sandbox) throw new UsageError(`${stateFile} does not exist: onboard the account first with npm start -- … --state ${stateFile}`);
+    const summary = await rotateLocally({ accountId, sandbox, datadogAccounts, datadogSite: options.site });
+    if (summary.outcome === 'not-applicable') throw new UsageError(summary.reason ?? `account ${accountId}: rotation does not apply`);
+    io.stdout(`${options.json ? JSON.stringify({ ...summary, datadogAccounts: undefined }, null, 2) : describeRotation(summary)}\n`);
+    return { code: summary.outcome === 'rotated' ? 0 : 1, sandbox, datadogAccounts: summary.datadogAccounts };
+  });
 }
