@@ -1,38 +1,33 @@
 /**
- * The command line of `npm start`: its options, its help text, and their parsing into checked values.
+ * The command lines of `npm start`, `npm start -- reconcile` and `npm run rotate`: their options, help and parsing into
+ * checked values. Light on purpose: `--help` and a refused command line load nothing else.
  */
 import path from 'node:path';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { DATADOG_SITES, isDatadogSite, type DatadogSite } from '../shared/datadog-sites';
+import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
+import { DATADOG_SITES, isDatadogSite } from '../shared/datadog-sites';
 import { DEFAULT_DATADOG_RATE_LIMIT, type RateLimit } from './datadog/rate-limit';
 import type { FaultPlan } from './faults';
 
-/** Bounds of `--propagation-seconds`: none, up to a day (IAM takes seconds, "a minute (rare)"). */
+// Bounds: IAM propagation up to a day (it takes seconds, "a minute (rare)"); up to a million requests a window of a day.
 const MAX_PROPAGATION_SECONDS = 86_400;
-
-/** Bounds of `--datadog-rate-limit`: up to a million requests per window of up to a day. */
 const MAX_RATE_LIMIT_REQUESTS = 1_000_000;
 const MAX_RATE_LIMIT_SECONDS = 86_400;
 
 /**
- * The modules a valid command line needs, loaded on first use: the fault plan pulls in five AWS SDK clients and the
- * template a YAML parser, which `--help` and a refused command line never need (a process that loads them up front
- * spends seconds of CPU to print one line). `require`, not `import()`, so that parsing stays synchronous.
+ * Loaded on first use: the fault plan pulls in five AWS SDK clients and the template a YAML parser, seconds of CPU
+ * that `--help` and a refused command line do without. `require`, not `import()`, so that parsing stays synchronous.
  */
-function lazyFaults(): typeof import('./faults') {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require('./faults') as typeof import('./faults');
-}
-function lazyDeployment(): typeof import('./deployment') {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require('./deployment') as typeof import('./deployment');
-}
-function lazyTemplate(): typeof import('./template') {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require('./template') as typeof import('./template');
-}
+/* eslint-disable @typescript-eslint/no-require-imports */
+const lazy = {
+  faults: () => require('./faults') as typeof import('./faults'),
+  deployment: () => require('./deployment') as typeof import('./deployment'),
+  template: () => require('./template') as typeof import('./template'),
+};
+/* eslint-enable @typescript-eslint/no-require-imports */
 
-/** The options `parseArgs` knows; {@link USAGE} describes each. */
+const HELP = { type: 'boolean', short: 'h', default: false } as const;
+
+/** The options of `npm start`; {@link USAGE} describes each. */
 export const OPTIONS = {
   'datadog-site': { type: 'string' },
   'datadog-url': { type: 'string' },
@@ -45,10 +40,10 @@ export const OPTIONS = {
   'datadog-rate-limit': { type: 'string' },
   json: { type: 'boolean', default: false },
   verbose: { type: 'boolean', default: false },
-  help: { type: 'boolean', short: 'h', default: false },
-} as const satisfies ParseArgsConfig['options'];
+  help: HELP,
+} as const satisfies ParseArgsOptionsConfig;
 
-/** The help text (`--help`, `-h`). */
+/** The help of `npm start` (`--help`, `-h`). */
 export const USAGE = `usage: npm start -- [EVENT.json] [options]
 
 Runs a lifecycle event, or a console replay input, through the whole onboarding flow locally (no AWS, no Docker).
@@ -77,36 +72,58 @@ options:
 
 exit codes: 0 onboarded or ignored, 1 failed, 2 rejected input (one line on stderr)`;
 
-/** A bad command line or input file: reported in one line, exit 2. */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
+const RECONCILE_OPTIONS = {
+  state: { type: 'string' },
+  org: { type: 'string' },
+  settings: { type: 'string' },
+  parameter: { type: 'string', multiple: true },
+  'dry-run': { type: 'boolean', default: false },
+  'account-id': { type: 'string', multiple: true },
+  json: { type: 'boolean', default: false },
+  dump: { type: 'boolean', default: false },
+  help: HELP,
+} as const satisfies ParseArgsOptionsConfig;
 
-/** What the command line asks for. */
-export interface CliOptions {
-  help: false;
-  /** The input file, absolute. */
-  file: string;
-  site?: DatadogSite;
-  datadogUrl?: string;
-  propagationSeconds?: number;
-  /** `--datadog-rate-limit`; absent: the embedded Datadog's default. */
-  datadogRateLimit?: RateLimit;
-  json: boolean;
-  verbose: boolean;
-  /** The state file, absolute. */
-  stateFile?: string;
-  /** The `--org` file, absolute. */
-  orgFile?: string;
-  /** The `--settings` file, absolute. */
-  settingsFile?: string;
-  /** Stack parameter overrides (`--parameter`), checked against template.yaml. */
-  parameters: Record<string, string>;
-  faults: FaultPlan;
-}
+/** The help of `npm start -- reconcile`. */
+export const RECONCILE_USAGE = `usage: npm start -- reconcile [--org FILE] [--state FILE] [--settings FILE] [--parameter KEY=VALUE]…
+                             [--dry-run] [--account-id ID]… [--json] [--dump]
+
+Reconciles every account of the local organization with the local Datadog, as the ReconcileOrganization state machine
+does (plan, Distributed Map through the onboarding state machine, report).
+
+options:
+  --org FILE         the organization, applied to the sandbox (and to --state) first (see npm start -- --help)
+  --state FILE       the saved state to reconcile and save back (default: a new, empty organization)
+  --settings FILE    the Datadog settings document to apply (YAML or JSON) instead of the shipped one
+  --parameter K=V    a stack parameter of template.yaml, as sam deploy --parameter-overrides gives it (repeatable),
+                     e.g. --parameter ExcludeAccounts=210987654321 or --parameter ReconcileMaxConcurrency=10
+  --dry-run          the plan only: nothing is changed anywhere
+  --account-id ID    only this account (repeatable)
+  --json             print one JSON document on stdout
+  --dump             show the sandbox in the summary even above 200 accounts
+  -h, --help         print this help`;
+
+const ROTATE_OPTIONS = {
+  state: { type: 'string' },
+  'datadog-site': { type: 'string' },
+  json: { type: 'boolean', default: false },
+  help: HELP,
+} as const satisfies ParseArgsOptionsConfig;
+
+/** The help of `npm run rotate`. */
+export const ROTATE_USAGE = `usage: npm run rotate -- ACCOUNT_ID --state FILE [--datadog-site SITE] [--json]
+
+Rotates the access key Datadog uses for ACCOUNT_ID, as Secrets Manager runs the rotation function, in the state
+FILE saved by npm start -- … --state FILE (the path is relative to where you run npm).
+
+options:
+  --state FILE           the saved state (required; one run at a time per FILE)
+  --datadog-site SITE    the Datadog site the account was onboarded for (default the template's)
+  --json                 print one JSON document on stdout
+  -h, --help             print this help`;
+
+/** A bad command line or input file: reported in one line, exit 2. */
+export class UsageError extends Error {}
 
 /** One printable line of at most `max` characters: control characters and line separators become `?`. */
 export function printable(text: string, max = 200): string {
@@ -115,26 +132,23 @@ export function printable(text: string, max = 200): string {
   return line.length > max ? `${line.slice(0, max)}…` : line;
 }
 
-/**
- * `--propagation-seconds -5` would read as an unknown option `-5`: a negative number after an option that takes a
- * value is that value (then refused with the option's own message).
- */
-function joinNegativeValues(argv: string[]): string[] {
-  const valued = new Set(
-    Object.entries(OPTIONS)
-      .filter(([, option]) => option.type === 'string')
-      .map(([name]) => `--${name}`),
-  );
-  const joined: string[] = [];
+/** `parseArgs`; UsageError with the first line of Node's message, without its advice about `--` (it does not apply here). */
+function parseCommand<T extends ParseArgsOptionsConfig>(argv: string[], options: T, help: string, allowPositionals = false) {
+  // `--propagation-seconds -5` would read as an unknown option `-5`: a negative number after an option that takes a
+  // value is that value (then refused with the option's own message).
+  const args: string[] = [];
   for (let index = 0; index < argv.length; index += 1) {
-    if (valued.has(argv[index]) && /^-\d/.test(argv[index + 1] ?? '')) {
-      joined.push(`${argv[index]}=${argv[index + 1]}`);
-      index += 1;
-    } else {
-      joined.push(argv[index]);
-    }
+    const valued =
+      argv[index].startsWith('--') && Object.hasOwn(options, argv[index].slice(2)) && options[argv[index].slice(2)].type === 'string';
+    if (valued && /^-\d/.test(argv[index + 1] ?? '')) args.push(`${argv[index]}=${argv[++index]}`);
+    else args.push(argv[index]);
   }
-  return joined;
+  try {
+    return parseArgs({ args, options, allowPositionals });
+  } catch (error) {
+    const message = (error as Error).message.split('\n')[0].replace(/\.( To specify .*)?$/, '');
+    throw new UsageError(`${printable(message)} (${help} lists the options)`);
+  }
 }
 
 function propagationSeconds(value: string | undefined): number | undefined {
@@ -161,20 +175,27 @@ function datadogRateLimit(value: string | undefined): RateLimit | undefined {
   return { requests, seconds };
 }
 
+/** The files (absolute) and stack parameters `npm start` and its `reconcile` take. */
+function stackOptions(values: { state?: string; org?: string; settings?: string; parameter?: string[] }, cwd: string) {
+  const resolved = (file?: string) => (file === undefined ? undefined : path.resolve(cwd, file));
+  const [stateFile, orgFile, settingsFile] = [values.state, values.org, values.settings].map(resolved);
+  return { stateFile, orgFile, settingsFile, parameters: stackParameterOverrides(values.parameter) };
+}
+
 /**
  * `--parameter KEY=VALUE` options as stack parameter overrides, checked against the template's `Parameters`.
  *
  * @throws UsageError naming the first one refused: malformed, unknown, or a value the template does not allow.
  */
-export function stackParameterOverrides(values: string[]): Record<string, string> {
+function stackParameterOverrides(values: string[] = []): Record<string, string> {
   const overrides: Record<string, string> = {};
   for (const option of values) {
     const match = /^([A-Za-z0-9]{1,255})=(.*)$/s.exec(option);
     if (!match) throw new UsageError(`--parameter ${printable(option, 64)}: must be KEY=VALUE, KEY a parameter of template.yaml`);
-    Object.defineProperty(overrides, match[1], { value: match[2], enumerable: true, writable: true, configurable: true });
+    overrides[match[1]] = match[2];
   }
   try {
-    lazyDeployment().checkStackParameters(lazyTemplate().loadTemplate(), overrides);
+    lazy.deployment().checkStackParameters(lazy.template().loadTemplate(), overrides);
   } catch (error) {
     throw new UsageError(`--parameter ${printable((error as Error).message)}`);
   }
@@ -182,24 +203,14 @@ export function stackParameterOverrides(values: string[]): Record<string, string
 }
 
 /**
- * Parses the command line.
+ * Parses the command line of `npm start`; `cwd` is where the user stands (npm's `INIT_CWD`), relative paths resolve from there.
  *
- * @param argv - the arguments after `npm start --`.
- * @param cwd - where the user stands (npm's `INIT_CWD`): relative paths resolve from there.
- * @returns the options, or `{help: true}` for `--help` / `-h`.
- * @throws UsageError naming the first thing wrong, in one line.
+ * @returns the options, or `undefined` for `--help`.
+ * @throws UsageError naming the first thing wrong, in one line (as the other parsers below).
  */
-export function parseCommandLine(argv: string[], cwd: string): CliOptions | { help: true } {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: joinNegativeValues(argv), allowPositionals: true, options: OPTIONS });
-  } catch (error) {
-    // Node's own message runs on with advice about '--' that does not apply here: keep its first sentence.
-    const firstSentence = (error as Error).message.split('\n')[0].split(/\.\s/)[0].replace(/\.$/, '');
-    throw new UsageError(`${printable(firstSentence)} (npm start -- --help lists the options)`);
-  }
-  const { values, positionals } = parsed;
-  if (values.help) return { help: true };
+export function parseCommandLine(argv: string[], cwd: string) {
+  const { values, positionals } = parseCommand(argv, OPTIONS, 'npm start -- --help', true);
+  if (values.help) return undefined;
   if (positionals.length > 1) throw new UsageError('one event file at most (npm start -- --help lists the options)');
   const site = values['datadog-site'];
   if (site !== undefined && !isDatadogSite(site)) {
@@ -212,21 +223,15 @@ export function parseCommandLine(argv: string[], cwd: string): CliOptions | { he
     throw new UsageError('--datadog-rate-limit applies to the embedded Datadog server, not to --datadog-url');
   let faults: FaultPlan;
   try {
-    faults = lazyFaults().FaultPlan.parse(values.fault ?? []);
+    faults = lazy.faults().FaultPlan.parse(values.fault ?? []);
   } catch (error) {
     throw new UsageError(printable((error as Error).message));
   }
   return {
-    help: false,
-    stateFile: values.state === undefined ? undefined : path.resolve(cwd, values.state),
-    orgFile: values.org === undefined ? undefined : path.resolve(cwd, values.org),
-    settingsFile: values.settings === undefined ? undefined : path.resolve(cwd, values.settings),
-    parameters: stackParameterOverrides(values.parameter ?? []),
+    ...stackOptions(values, cwd),
     faults,
-    file:
-      positionals[0] === undefined
-        ? path.join(lazyTemplate().REPO_ROOT, 'events', 'control-tower-create-managed-account.json')
-        : path.resolve(cwd, positionals[0]),
+    /** The input file, absolute. */
+    file: path.resolve(cwd, positionals[0] ?? path.join(__dirname, '../events/control-tower-create-managed-account.json')),
     site,
     datadogUrl: url,
     propagationSeconds: propagationSeconds(values['propagation-seconds']),
@@ -235,3 +240,41 @@ export function parseCommandLine(argv: string[], cwd: string): CliOptions | { he
     verbose: values.verbose,
   };
 }
+
+/** What the command line of `npm start` asks for (paths absolute). */
+export type CliOptions = NonNullable<ReturnType<typeof parseCommandLine>>;
+
+/** Parses the arguments after `npm start -- reconcile`; `undefined` for `--help`. */
+export function parseReconcileCommandLine(argv: string[], cwd: string) {
+  const { values } = parseCommand(argv, RECONCILE_OPTIONS, 'npm start -- reconcile --help');
+  if (values.help) return undefined;
+  const accountIds = values['account-id'];
+  const wrong = accountIds?.find((id) => !/^\d{12}$/.test(id));
+  if (wrong !== undefined) throw new UsageError(`--account-id ${printable(wrong, 64)} is not a 12-digit account id`);
+  return {
+    ...stackOptions(values, cwd),
+    dryRun: values['dry-run'],
+    accountIds,
+    json: values.json,
+    dump: values.dump,
+  };
+}
+
+/** What the command line of `npm start -- reconcile` asks for (paths absolute). */
+export type ReconcileCliOptions = NonNullable<ReturnType<typeof parseReconcileCommandLine>>;
+
+/** Parses the command line of `npm run rotate`; `undefined` for `--help`. */
+export function parseRotateCommandLine(argv: string[], cwd: string) {
+  const { values, positionals } = parseCommand(argv, ROTATE_OPTIONS, 'npm run rotate -- --help', true);
+  if (values.help) return undefined;
+  const [accountId] = positionals;
+  if (!accountId || !/^\d{12}$/.test(accountId) || positionals.length > 1)
+    throw new UsageError('ACCOUNT_ID must be one 12-digit account id (npm run rotate -- --help)');
+  if (!values.state) throw new UsageError('--state FILE is required (the state of an earlier npm start)');
+  const site = values['datadog-site'];
+  if (site !== undefined && !isDatadogSite(site)) throw new UsageError(`--datadog-site ${printable(site, 64)} is not a Datadog site`);
+  return { accountId, stateFile: path.resolve(cwd, values.state), site, json: values.json };
+}
+
+/** What the command line of `npm run rotate` asks for (the state file absolute). */
+export type RotateCliOptions = NonNullable<ReturnType<typeof parseRotateCommandLine>>;

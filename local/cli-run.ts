@@ -1,58 +1,122 @@
 /**
- * One run of `npm start` (local/cli.ts parses the command line and reports errors): reads the event, the `--org`,
- * `--settings` and `--state` files, runs the flow and saves the state. Loaded only when a run starts: the flow it
- * brings in (the sandbox, the template's functions, the Datadog client) costs seconds of CPU that `--help` and a
- * refused command line do without.
+ * The runs of the command lines, once parsed (local/cli.ts, local/rotate-cli.ts): each reads its files, runs under the
+ * lock of its `--state` file, prints its summary, then saves the state. Loaded only when a run starts: the flows cost
+ * seconds of CPU that `--help` and a refused command line do without.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { CliIo } from './cli';
-import { printable, UsageError, type CliOptions } from './cli-options';
-import { describeSummary, progressPrinter } from './cli-output';
+import { printable, UsageError, type CliOptions, type ReconcileCliOptions, type RotateCliOptions } from './cli-options';
+import { describeReconciliation, describeRotation, describeSummary, progressPrinter } from './cli-output';
+import type { DatadogAccountRecord } from './datadog/server';
 import { stackParameters } from './deployment';
 import { applyOrgFile, datadogAccountsOf, OrgFileError, parseOrgFile, type OrgFile } from './org-file';
+import { reconcileLocally } from './reconcile';
+import { rotateLocally } from './rotate';
 import { localNames, newSandboxFor, runLocally, type LocalRunSummary } from './run';
 import { AwsSandbox } from './sandbox';
+import { parseSettingsText } from './settings-file';
+import { checkStateWritable, loadState, saveState, StateFileError, type LocalState } from './state-file';
+import { lockStateFile } from './state-lock';
 import { loadTemplate } from './template';
 import { InvalidInputError } from '../shared/errors';
 import type { Partition } from '../shared/partitions';
 import type { SettingsDocument } from '../shared/settings/schema';
-import { readSettingsFile } from './settings-file';
-import { checkStateWritable, loadState, saveState, StateFileError, type LocalState } from './state-file';
-import { lockStateFile } from './state-lock';
 
 /** A path as the user would write it from where they stand. */
 function shownPath(file: string, cwd: string): string {
   return printable(path.relative(cwd, file) || file);
 }
 
-function readInput(file: string, cwd: string): unknown {
+/** Runs `check`, refusing what it finds wrong with the file `label` names: UsageError, in one line. */
+function refusing<T>(label: string, check: () => T): T {
+  try {
+    return check();
+  } catch (error) {
+    if (error instanceof SyntaxError) throw new UsageError(`${label} is not valid JSON: ${printable(error.message)}`);
+    if (error instanceof OrgFileError || error instanceof InvalidInputError)
+      throw new UsageError(`${label}: ${printable(error.message, 300)}`);
+    throw error;
+  }
+}
+
+/**
+ * Reads and parses a file of the command line: the event, or the file of `option`.
+ *
+ * @throws UsageError naming the file and what is wrong, in one line.
+ */
+function readInput<T>(file: string, cwd: string, option: string | undefined, parse: (text: string) => T): T {
+  const label = option ? `${option} ${shownPath(file, cwd)}` : shownPath(file, cwd);
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
     throw new UsageError(
-      `cannot read ${shownPath(file, cwd)}: ${printable((error as NodeJS.ErrnoException).code ?? (error as Error).message)}`,
+      option && code === 'ENOENT' ? `${label}: no such file` : `cannot read ${shownPath(file, cwd)}: ${printable(code)}`,
     );
   }
+  return refusing(label, () => parse(text));
+}
+
+/** What a run leaves: its exit code, and what to save in the state file (nothing without a sandbox). */
+type RunResult = {
+  code: number;
+  sandbox?: AwsSandbox;
+  datadogAccounts: DatadogAccountRecord[];
+  accountRecords?: Record<string, unknown>[];
+};
+
+/**
+ * Runs `body` on the state of `--state` (none: an empty state, nothing saved) under the file's lock, with the `--org`
+ * file applied to its sandbox (or to the one `options.newSandbox` makes), then saves what `body` returns. `body` prints its
+ * result first: a save that fails loses the file, never the result.
+ *
+ * @returns `body`'s exit code, or 1 when the state could not be saved (said in one line after `name`).
+ * @throws UsageError or StateFileError before `body` runs, for a file that cannot be used.
+ */
+async function withState(
+  name: string,
+  options: {
+    stateFile?: string;
+    orgFile?: string;
+    settingsFile?: string;
+    parameters?: Record<string, string>;
+    newSandbox?: (org?: OrgFile) => AwsSandbox | undefined;
+  },
+  io: Pick<CliIo, 'cwd' | 'stderr'>,
+  body: (state: LocalState & { settingsDocument?: SettingsDocument }) => Promise<RunResult>,
+): Promise<number> {
+  const { stateFile, orgFile = '', settingsFile, newSandbox = () => undefined } = options;
+  // Read before the state is locked or loaded: a refused file changes nothing.
+  const settingsDocument = settingsFile ? readInput(settingsFile, io.cwd, '--settings', parseSettingsText) : undefined;
+  const org = orgFile ? readInput(orgFile, io.cwd, '--org', (text) => parseOrgFile(JSON.parse(text))) : undefined;
+  // Checked before anything runs: a state that cannot be saved would lose the run's work.
+  if (stateFile) checkStateWritable(stateFile);
+  const release = stateFile ? lockStateFile(stateFile) : undefined;
   try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new UsageError(`${shownPath(file, cwd)} is not valid JSON: ${printable((error as Error).message)}`);
+    const state = stateFile ? loadState(stateFile) : {};
+    const sandbox = state.sandbox ?? newSandbox(org);
+    let { datadogAccounts } = state;
+    if (org && sandbox) {
+      const defaultAccessRoleName = stackParameters(loadTemplate(), options.parameters)('MemberAccessRoleName');
+      const stack = { managementAccountId: sandbox.managementAccountId, defaultAccessRoleName };
+      refusing(`--org ${shownPath(orgFile, io.cwd)}`, () => applyOrgFile(sandbox, org, stack));
+      datadogAccounts = datadogAccountsOf(org, datadogAccounts);
+    }
+    const { code, ...saved } = await body({ ...state, sandbox, datadogAccounts, settingsDocument });
+    if (!stateFile || !saved.sandbox) return code;
+    try {
+      saveState(stateFile, saved.sandbox, saved.datadogAccounts, saved.accountRecords);
+    } catch (error) {
+      if (!(error instanceof StateFileError)) throw error;
+      io.stderr(`${name}: ${error.message}\n`);
+      return 1;
+    }
+    return code;
+  } finally {
+    release?.();
   }
-}
-
-/** Keys for `--datadog-url`, from `DD_API_KEY` / `DD_APP_KEY` (Datadog's own variable names); never printed. */
-function datadogKeysFromEnvironment(env: NodeJS.ProcessEnv): { apiKey: string; appKey: string } {
-  const { DD_API_KEY: apiKey, DD_APP_KEY: appKey } = env;
-  if (!apiKey || !appKey) throw new UsageError('--datadog-url needs the keys of that server in DD_API_KEY and DD_APP_KEY');
-  return { apiKey, appKey };
-}
-
-function exitCode(summary: LocalRunSummary): number {
-  if (summary.outcome === 'failed') return 1;
-  if (summary.outcome === 'rejected') return 2;
-  return 0;
 }
 
 /** Sends the functions' own logs to stderr (`--verbose`), so stdout stays the summary or the JSON document. */
@@ -63,115 +127,92 @@ function showFunctionLogs(): void {
   }
 }
 
-/** Reads and checks the `--org` file. */
-function readOrgFile(file: string, cwd: string): OrgFile {
-  try {
-    return parseOrgFile(readInput(file, cwd));
-  } catch (error) {
-    if (error instanceof OrgFileError) throw new UsageError(`--org ${shownPath(file, cwd)}: ${printable(error.message)}`);
-    throw error;
-  }
-}
-
-/** Reads and checks the `--settings` file (YAML or JSON). */
-function readSettings(file: string, cwd: string): SettingsDocument {
-  try {
-    return readSettingsFile(file);
-  } catch (error) {
-    if (error instanceof InvalidInputError) throw new UsageError(`--settings ${shownPath(file, cwd)}: ${printable(error.message, 300)}`);
-    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-    throw new UsageError(`cannot read ${shownPath(file, cwd)}: ${printable(code)}`);
-  }
-}
+const EXIT_CODES: Partial<Record<LocalRunSummary['outcome'], number>> = { failed: 1, rejected: 2 };
 
 /**
- * The sandbox of the run: the saved one (with `--propagation-seconds` applied from now on), or a new one (in the
- * `--org` file's management account, if any); none when neither `--state` nor `--org` asks for one.
- */
-function sandboxOf(options: CliOptions, state: LocalState, input: unknown, org: OrgFile | undefined): AwsSandbox | undefined {
-  if (!options.stateFile && !org) return undefined;
-  if (!state.sandbox && org) {
-    const { partition } = localNames(input);
-    return new AwsSandbox({
-      managementAccountId: org.managementAccountId,
-      partition: partition as Partition,
-      propagationSeconds: options.propagationSeconds,
-    });
-  }
-  if (!state.sandbox) return newSandboxFor(input, options.propagationSeconds);
-  if (options.propagationSeconds !== undefined) state.sandbox.propagationSeconds = options.propagationSeconds;
-  return state.sandbox;
-}
-
-/**
- * Runs the flow the parsed command line asks for and prints its summary.
+ * Runs `npm start` (the event through the flow) and prints its progress and summary.
  *
  * @returns the exit code: 0 onboarded, offboarded or ignored, 1 failed (or the state could not be saved), 2 rejected input.
- * @throws UsageError or StateFileError for a file refused before anything ran (the caller prints it, exit 2).
+ * @throws UsageError or StateFileError for a file refused before anything ran.
  */
 export async function run(options: CliOptions, io: CliIo): Promise<number> {
-  const input = readInput(options.file, io.cwd);
-  const settingsDocument = options.settingsFile ? readSettings(options.settingsFile, io.cwd) : undefined;
-  // Progress goes to stderr with --json, so stdout holds exactly one JSON document.
-  const write = (line: string) => (options.json ? io.stderr(`${line}\n`) : io.stdout(`${line}\n`));
+  const input = readInput(options.file, io.cwd, undefined, (text): unknown => JSON.parse(text));
   if (options.datadogUrl && options.faults.touchesDatadog()) {
     throw new UsageError('--fault datadog:… works only with the embedded Datadog server, not with --datadog-url');
   }
-  const datadogKeys = options.datadogUrl ? datadogKeysFromEnvironment(io.env) : undefined;
-  // Checked before anything runs: a state that cannot be saved would lose the run's work.
-  if (options.stateFile) checkStateWritable(options.stateFile);
-  const release = options.stateFile ? lockStateFile(options.stateFile) : undefined;
-  try {
-    const state: LocalState = options.stateFile ? loadState(options.stateFile) : {};
+  // Keys for --datadog-url in Datadog's own variable names; never printed.
+  const { DD_API_KEY: apiKey, DD_APP_KEY: appKey } = io.env;
+  if (options.datadogUrl && (!apiKey || !appKey))
+    throw new UsageError('--datadog-url needs the keys of that server in DD_API_KEY and DD_APP_KEY');
+  const { propagationSeconds } = options;
+  // A sandbox only for --state or --org: in the --org file's management account, else the one the input implies.
+  const newSandbox = (org?: OrgFile) => {
+    if (!org) return options.stateFile ? newSandboxFor(input, propagationSeconds) : undefined;
+    const partition = localNames(input).partition as Partition;
+    return new AwsSandbox({ managementAccountId: org.managementAccountId, partition, propagationSeconds });
+  };
+  // Progress goes to stderr with --json, so stdout holds exactly one JSON document.
+  const write = (line: string) => (options.json ? io.stderr(`${line}\n`) : io.stdout(`${line}\n`));
+  return withState('npm start', { ...options, newSandbox }, io, async ({ sandbox, datadogAccounts, accountRecords, settingsDocument }) => {
+    // A saved sandbox takes --propagation-seconds from this run on.
+    if (sandbox && propagationSeconds !== undefined) sandbox.propagationSeconds = propagationSeconds;
     if (options.verbose) showFunctionLogs();
-    const org = options.orgFile ? readOrgFile(options.orgFile, io.cwd) : undefined;
-    const sandbox = sandboxOf(options, state, input, org);
-    let datadogAccounts = state.datadogAccounts;
-    if (org && sandbox) {
-      const defaultAccessRoleName = stackParameters(loadTemplate(), options.parameters)('MemberAccessRoleName');
-      try {
-        applyOrgFile(sandbox, org, { managementAccountId: sandbox.managementAccountId, defaultAccessRoleName });
-      } catch (error) {
-        if (error instanceof OrgFileError)
-          throw new UsageError(`--org ${shownPath(options.orgFile ?? '', io.cwd)}: ${printable(error.message)}`);
-        throw error;
-      }
-      datadogAccounts = datadogAccountsOf(org, datadogAccounts);
-    }
     if (!options.json) write(`Onboarding from ${shownPath(options.file, io.cwd)}`);
     const summary = await runLocally({
       input,
       sandbox,
       datadogAccounts,
-      accountRecords: state.accountRecords,
+      accountRecords,
       parameters: options.parameters,
       faults: options.faults,
       datadogSite: options.site,
       datadogUrl: options.datadogUrl,
-      datadogKeys,
-      propagationSeconds: options.propagationSeconds,
+      datadogKeys: options.datadogUrl && apiKey && appKey ? { apiKey, appKey } : undefined,
+      propagationSeconds,
       datadogRateLimit: options.datadogRateLimit,
-      ...(settingsDocument ? { settingsDocument } : {}),
+      settingsDocument,
       onProgress: progressPrinter(write),
       logLevel: options.verbose ? 'INFO' : 'SILENT',
     });
     for (const spec of options.faults.unfired()) io.stderr(`npm start: warning: --fault ${spec} matched no call\n`);
-    // The run is reported before the state is saved: a save that fails loses the file, never the result.
     if (options.json) io.stdout(`${JSON.stringify(summary, null, 2)}\n`);
     else write(describeSummary(summary));
     if (summary.outcome === 'rejected' && !options.json) io.stderr(`npm start: ${summary.reason}\n`);
-    if (options.stateFile && sandbox) {
-      try {
-        // A run that deployed nothing (rejected, ignored input) leaves the records as they were.
-        saveState(options.stateFile, sandbox, summary.datadogAccounts, summary.accountRecords ?? state.accountRecords);
-      } catch (error) {
-        if (!(error instanceof StateFileError)) throw error;
-        io.stderr(`npm start: ${error.message}\n`);
-        return 1;
-      }
-    }
-    return exitCode(summary);
-  } finally {
-    release?.();
-  }
+    // A run that deployed nothing (rejected, ignored input) leaves the records as they were.
+    const records = summary.accountRecords ?? accountRecords;
+    return { code: EXIT_CODES[summary.outcome] ?? 0, sandbox, datadogAccounts: summary.datadogAccounts, accountRecords: records };
+  });
+}
+
+/**
+ * Runs `npm start -- reconcile` (one reconciliation of the state's organization, else a new one) and prints its summary.
+ *
+ * @returns the exit code: 0 reconciled, 1 failed (an account failed, or the state could not be saved).
+ * @throws UsageError or StateFileError for a file refused before anything ran.
+ */
+export async function reconcile(options: ReconcileCliOptions, io: CliIo): Promise<number> {
+  const newSandbox = (org?: OrgFile) => org && new AwsSandbox({ managementAccountId: org.managementAccountId });
+  return withState('npm start', { ...options, newSandbox }, io, async (state) => {
+    const { parameters, dryRun, accountIds, dump } = options;
+    const summary = await reconcileLocally({ ...state, parameters, dryRun, accountIds, dump });
+    io.stdout(`${options.json ? JSON.stringify(summary, null, 2) : describeReconciliation(summary)}\n`);
+    return { ...summary, code: summary.outcome === 'reconciled' ? 0 : 1, sandbox: state.sandbox };
+  });
+}
+
+/**
+ * Runs `npm run rotate` (the rotation of the account's access key, in the state file) and prints its outcome.
+ *
+ * @returns the exit code: 0 rotated, 1 failed (or the state could not be saved).
+ * @throws UsageError for a state without the account or an account rotation does not apply to; StateFileError.
+ */
+export async function rotate(options: RotateCliOptions, io: Omit<CliIo, 'env'>): Promise<number> {
+  const { accountId, stateFile } = options;
+  return withState('npm run rotate', options, io, async ({ sandbox, datadogAccounts = [] }) => {
+    if (!sandbox) throw new UsageError(`${stateFile} does not exist: onboard the account first with npm start -- … --state ${stateFile}`);
+    const summary = await rotateLocally({ accountId, sandbox, datadogAccounts, datadogSite: options.site });
+    if (summary.outcome === 'not-applicable') throw new UsageError(summary.reason ?? `account ${accountId}: rotation does not apply`);
+    io.stdout(`${options.json ? JSON.stringify({ ...summary, datadogAccounts: undefined }, null, 2) : describeRotation(summary)}\n`);
+    return { code: summary.outcome === 'rotated' ? 0 : 1, sandbox, datadogAccounts: summary.datadogAccounts };
+  });
 }

@@ -1,14 +1,10 @@
 /**
- * `npm start -- [EVENT.json] [options]`: runs a lifecycle event or a console replay input through the whole
- * onboarding flow locally (no AWS, no Docker) and prints a summary. `npm start -- --help` lists the options.
+ * `npm start -- [EVENT.json] [options]` and `npm start -- reconcile [options]` (`--help` lists the options), and what
+ * every command line shares: its exit codes (0 done, 1 failed, 2 rejected input, in one line on stderr).
  *
- * Exit codes: 0 onboarded, offboarded or ignored, 1 failed, 2 rejected input (one line on stderr).
- *
- * Only the command line's own modules load up front; the flow (local/cli-run.ts, local/reconcile-cli.ts's run) loads
- * when a run starts, so `--help` and a refused command line return at once.
+ * The flows (local/cli-run.ts) load when a run starts, so `--help` and a refused command line return at once.
  */
-import { ReconcileUsageError, reconcileCommand } from './reconcile-cli';
-import { parseCommandLine, printable, USAGE, UsageError } from './cli-options';
+import { parseCommandLine, parseReconcileCommandLine, printable, RECONCILE_USAGE, USAGE, UsageError } from './cli-options';
 import { StateFileError } from './state-file-error';
 
 /** Where the command writes, and where the user stands. */
@@ -21,58 +17,63 @@ export interface CliIo {
 }
 
 /**
- * Runs the command.
- *
- * @param argv - the arguments after `npm start --`.
- * @param io - where output goes, where the user stands and the environment (the process's, when run by npm).
- * @returns the exit code: 0 onboarded, offboarded or ignored (or `--help`), 1 failed, 2 rejected input.
- *
- * @example
- * ```ts
- * const code = await main(['events/console-replay.json', '--json'], {
- *   stdout: (text) => process.stdout.write(text),
- *   stderr: (text) => process.stderr.write(text),
- *   cwd: process.cwd(),
- *   env: process.env,
- * });
- * ```
+ * Runs a command, reporting what it throws on stderr in one line after `name`: exit 2 for rejected input
+ * (UsageError, StateFileError), else 1 (with the stack when `argv` has `--verbose`).
  */
-export async function main(argv: string[], io: CliIo): Promise<number> {
-  let verbose = argv.includes('--verbose');
+export async function runCommand(name: string, argv: string[], io: Pick<CliIo, 'stderr'>, command: () => Promise<number>) {
   try {
-    if (argv[0] === 'reconcile') return await reconcileCommand(argv.slice(1), io);
-    const options = parseCommandLine(argv, io.cwd);
-    if (options.help) {
-      io.stdout(`${USAGE}\n`);
-      return 0;
-    }
-    verbose = options.verbose;
-    const { run } = await import('./cli-run');
-    return await run(options, io);
+    return await command();
   } catch (error) {
-    if (error instanceof UsageError || error instanceof StateFileError || error instanceof ReconcileUsageError) {
-      io.stderr(`npm start: ${error.message}\n`);
+    const failure = error as Error;
+    if (failure instanceof UsageError || failure instanceof StateFileError) {
+      io.stderr(`${name}: ${failure.message}\n`);
       return 2;
     }
-    const failure = error as Error;
-    io.stderr(`npm start: ${failure.name}: ${printable(String(failure.message))}\n${verbose && failure.stack ? `${failure.stack}\n` : ''}`);
+    const stack = argv.includes('--verbose') && failure.stack ? `${failure.stack}\n` : '';
+    io.stderr(`${name}: ${failure.name}: ${printable(String(failure.message))}\n${stack}`);
     return 1;
   }
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2), {
+/** Runs `main` as the process's command, with its arguments, streams, environment and npm's `INIT_CWD`. */
+export function runAsScript(main: (argv: string[], io: CliIo) => Promise<number>): void {
+  const io: CliIo = {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
     cwd: process.env.INIT_CWD || process.cwd(),
     env: process.env,
-  }).then(
-    // Exit once stdout has flushed: to a pipe (`| jq`) it is written asynchronously, and exiting at once cut it at 64 KiB.
-    (code) => process.stdout.write('', () => process.exit(code)),
-    // main reports every error itself; this is the last resort should it not.
-    (error: unknown) => {
-      process.stderr.write(`npm start: ${String(error)}\n`);
-      process.exit(1);
-    },
-  );
+  };
+  // Exit once stdout has flushed: to a pipe (`| jq`) it is written asynchronously, and exiting at once cut it at 64 KiB.
+  // main reports every error itself (a rejection would still exit 1).
+  void main(process.argv.slice(2), io).then((code) => process.stdout.write('', () => process.exit(code)));
 }
+
+/**
+ * Runs `npm start` with the arguments after `npm start --`.
+ *
+ * @returns the exit code: 0 onboarded, offboarded, ignored or reconciled (or `--help`), 1 failed, 2 rejected input.
+ * @example
+ * ```ts
+ * const code = await main(['events/console-replay.json', '--json'], { stdout, stderr, cwd: process.cwd(), env: process.env });
+ * ```
+ */
+export async function main(argv: string[], io: CliIo): Promise<number> {
+  return runCommand('npm start', argv, io, async () => {
+    if (argv[0] === 'reconcile') {
+      const options = parseReconcileCommandLine(argv.slice(1), io.cwd);
+      if (!options) return usage(io, RECONCILE_USAGE);
+      return (await import('./cli-run')).reconcile(options, io);
+    }
+    const options = parseCommandLine(argv, io.cwd);
+    if (!options) return usage(io, USAGE);
+    return (await import('./cli-run')).run(options, io);
+  });
+}
+
+/** Prints a command's help: exit 0. */
+export function usage(io: Pick<CliIo, 'stdout'>, text: string): number {
+  io.stdout(`${text}\n`);
+  return 0;
+}
+
+if (require.main === module) runAsScript(main);
