@@ -15,6 +15,8 @@ import type { DatadogAccountAttributes, DatadogAccountRecord } from './types';
 const EXTERNAL_ID_LIFETIME_MS = 48 * 60 * 60 * 1000;
 
 type OptionalSections = Omit<DatadogAccountAttributes, 'aws_account_id' | 'aws_partition' | 'auth_config' | 'created_at' | 'modified_at'>;
+type AuthConfig = DatadogAccountAttributes['auth_config'];
+// `secret_access_key` is write-only: checked for, never stored (nothing reads it back from Datadog).
 type RequestAuthConfig = { role_name: string; external_id?: string } | { access_key_id: string; secret_access_key?: string };
 
 /** `data.attributes` of a validated create body (client model `AWSAccountCreateRequestAttributes`). */
@@ -26,12 +28,6 @@ export interface CreateAttributes extends OptionalSections {
 
 /** `data.attributes` of a validated PATCH body (client model `AWSAccountUpdateRequestAttributes`). */
 export type UpdateAttributes = Omit<CreateAttributes, 'aws_partition' | 'auth_config'> & Partial<CreateAttributes>;
-
-interface StoredAccount {
-  record: DatadogAccountRecord;
-  /** Kept apart so that no copy of a record can carry it. */
-  secretAccessKey?: string;
-}
 
 /**
  * What Datadog fills in for the optional sections, so a GET returns what the real API returns. Sources: the "Defaults
@@ -75,40 +71,22 @@ const GOV_SITES = new Set<DatadogSite>(['ddog-gov.com', 'us2.ddog-gov.com']);
 const KEY_PARTITIONS = new Set<Partition>(['aws-us-gov', 'aws-cn']);
 // AWS IAM API reference, CreateRole: RoleName is 1-64 characters of [\w+=,.@-]. Catches an ARN passed as a name.
 const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** Whether a string has the shape of Datadog's `aws_account_config_id`. */
+/** Whether a string has the shape of Datadog's `aws_account_config_id` (a UUID). */
 export function isConfigId(value: string): boolean {
-  return UUID.test(value);
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
 }
 
 /** 32 lowercase hex characters, the shape of the external IDs Datadog issues (a UUID v4 without dashes). */
 const newExternalIdValue = () => randomUUID().replaceAll('-', '');
 
-function isRole(auth: RequestAuthConfig | DatadogAccountAttributes['auth_config']): auth is { role_name: string; external_id?: string } {
+function isRole(auth: RequestAuthConfig | AuthConfig): auth is { role_name: string; external_id?: string } {
   return 'role_name' in auth;
-}
-
-/** Datadog's rules the client models cannot express; a sentence naming the field path under `data.attributes`, if broken. */
-function ruleBreach(accountId: string, partition: Partition, auth: RequestAuthConfig, site: DatadogSite): string | undefined {
-  // An AWS account id is 12 digits (AWS Organizations API reference).
-  if (!/^\d{12}$/.test(accountId)) return `field "data.attributes.aws_account_id" must be exactly 12 digits, got "${accountId}"`;
-  if (!isRole(auth)) {
-    return KEY_PARTITIONS.has(partition)
-      ? undefined
-      : `field "data.attributes.auth_config": access keys are accepted only for partitions aws-us-gov and aws-cn, not "${partition}"`;
-  }
-  if (auth.role_name === '') return 'field "data.attributes.auth_config.role_name" must not be empty';
-  if (!ROLE_NAME.test(auth.role_name)) {
-    return 'field "data.attributes.auth_config.role_name" must be an IAM role name (1-64 of [A-Za-z0-9+=,.@_-]), not an ARN or path';
-  }
-  if (partition === 'aws' || (partition === 'aws-us-gov' && GOV_SITES.has(site))) return undefined;
-  return `field "data.attributes.auth_config": role delegation is not available for partition "${partition}" on site ${site}; use access keys`;
 }
 
 /** Registrations by AWS account id (one each, as Datadog allows), oldest first, and pending external IDs. */
 export class AccountStore {
-  private readonly accounts = new Map<string, StoredAccount>();
+  private readonly accounts = new Map<string, DatadogAccountRecord>();
   /** Pre-generated, not yet used external IDs → generation time (ms). */
   private readonly pendingExternalIds = new Map<string, number>();
 
@@ -124,19 +102,18 @@ export class AccountStore {
     initial: readonly DatadogAccountRecord[] = [],
   ) {
     for (const record of initial) {
-      if (!isConfigId(record.id)) throw new TypeError(`initial account id "${record.id}" is not a UUID`);
-      if (record.type !== 'account') throw new TypeError(`initial account ${record.id} has type "${String(record.type)}", not "account"`);
-      if (this.find(record.id) !== undefined || this.accounts.has(record.attributes.aws_account_id)) {
-        throw new TypeError(`initial account ${record.id} repeats an id or AWS account id`);
+      const repeated = this.find(record.id) !== undefined || this.accounts.has(record.attributes.aws_account_id);
+      if (!isConfigId(record.id) || record.type !== 'account' || repeated) {
+        throw new TypeError(`initial account ${record.id}: needs a UUID id, type "account", and an id and AWS account id of its own`);
       }
-      this.accounts.set(record.attributes.aws_account_id, { record: structuredClone(record) });
+      this.accounts.set(record.attributes.aws_account_id, structuredClone(record));
     }
   }
 
-  /** Registrations (deep copies, no secrets), only that of `awsAccountId` when given. */
+  /** Registrations (deep copies), only that of `awsAccountId` when given. */
   list(awsAccountId?: string): DatadogAccountRecord[] {
-    const stored = awsAccountId === undefined ? [...this.accounts.values()] : [this.accounts.get(awsAccountId)];
-    return stored.flatMap((account) => (account === undefined ? [] : [structuredClone(account.record)]));
+    const records = awsAccountId === undefined ? [...this.accounts.values()] : [this.accounts.get(awsAccountId)];
+    return records.flatMap((record) => (record === undefined ? [] : [structuredClone(record)]));
   }
 
   /**
@@ -146,26 +123,7 @@ export class AccountStore {
    *   issued by this server, expired or already used; 409 "Account already exists" when the AWS account is registered.
    */
   create(attributes: CreateAttributes): DatadogAccountRecord {
-    const { aws_account_id: accountId, aws_partition: partition, auth_config: auth } = attributes;
-    this.check(accountId, partition, auth, undefined);
-    if (this.accounts.has(accountId)) throw DATADOG_ERRORS.accountAlreadyExists();
-    const resolved = this.resolveAuth(auth, undefined);
-    const timestamp = new Date(this.now()).toISOString();
-    const record: DatadogAccountRecord = {
-      id: randomUUID(),
-      type: 'account',
-      attributes: {
-        aws_account_id: accountId,
-        aws_partition: partition,
-        auth_config: resolved.auth,
-        ...datadogDefaults(),
-        ...givenSections(attributes),
-        created_at: timestamp,
-        modified_at: timestamp,
-      },
-    };
-    this.accounts.set(accountId, { record, secretAccessKey: resolved.secret });
-    return structuredClone(record);
+    return this.write(attributes, attributes.aws_partition, attributes.auth_config, undefined);
   }
 
   /**
@@ -176,80 +134,105 @@ export class AccountStore {
    *   fails on the merged registration, new access keys come without a secret, or for an invalid external ID.
    */
   update(id: string, attributes: UpdateAttributes): DatadogAccountRecord {
-    const stored = this.mustFind(id);
-    const current = stored.record.attributes;
-    if (attributes.aws_account_id !== current.aws_account_id) {
+    const current = this.find(id);
+    if (current === undefined) throw DATADOG_ERRORS.accountNotFound();
+    const { aws_account_id: accountId, aws_partition: partition, auth_config: auth } = current.attributes;
+    if (attributes.aws_account_id !== accountId) {
       throw invalidParameter(
-        `field "data.attributes.aws_account_id" must match the registration's AWS account (${current.aws_account_id}); delete and create to move it`,
+        `field "data.attributes.aws_account_id" must match the registration's AWS account (${accountId}); delete and create to move it`,
       );
     }
-    const partition = attributes.aws_partition ?? current.aws_partition;
-    const auth: RequestAuthConfig = attributes.auth_config ?? current.auth_config;
-    this.check(current.aws_account_id, partition, auth, stored);
-    const resolved = this.resolveAuth(auth, stored);
-    stored.record = {
-      ...stored.record,
-      attributes: {
-        ...current,
-        ...givenSections(attributes),
-        aws_partition: partition,
-        auth_config: resolved.auth,
-        modified_at: new Date(this.now()).toISOString(),
-      },
-    };
-    stored.secretAccessKey = resolved.secret;
-    return structuredClone(stored.record);
+    return this.write(attributes, attributes.aws_partition ?? partition, attributes.auth_config ?? auth, current);
   }
 
   /** Deletes a registration (DeleteAWSAccount); 404 "Account not found" when there is none. */
   remove(id: string): void {
-    this.accounts.delete(this.mustFind(id).record.attributes.aws_account_id);
+    const current = this.find(id);
+    if (current === undefined) throw DATADOG_ERRORS.accountNotFound();
+    this.accounts.delete(current.attributes.aws_account_id);
   }
 
-  /**
-   * Issues an external ID (CreateNewAWSExternalID), valid for 48 h and consumed by the first create or PATCH that uses it.
-   */
+  /** Issues an external ID (CreateNewAWSExternalID), valid for 48 h and consumed by the first create or PATCH that uses it. */
   newExternalId(): string {
     const externalId = newExternalIdValue();
     this.pendingExternalIds.set(externalId, this.now());
     return externalId;
   }
 
-  /** Throws a 400 for a broken rule, or access keys without a secret unless they are the stored ones. */
-  private check(accountId: string, partition: Partition, auth: RequestAuthConfig, stored: StoredAccount | undefined): void {
-    const problem = ruleBreach(accountId, partition, auth, this.site);
+  /** Checks and stores a registration: a new one, or `current` with the given attributes replaced. */
+  private write(
+    attributes: UpdateAttributes,
+    partition: Partition,
+    auth: RequestAuthConfig,
+    current?: DatadogAccountRecord,
+  ): DatadogAccountRecord {
+    const accountId = attributes.aws_account_id;
+    const problem = this.ruleBreach(accountId, partition, auth, current?.attributes.auth_config);
     if (problem !== undefined) throw invalidParameter(problem);
-    const current = stored?.record.attributes.auth_config;
-    const sameKey = current !== undefined && !isRole(current) && !isRole(auth) && current.access_key_id === auth.access_key_id;
-    if (!isRole(auth) && auth.secret_access_key === undefined && !sameKey) {
-      throw invalidParameter('missing required field "data.attributes.auth_config.secret_access_key"');
-    }
+    if (current === undefined && this.accounts.has(accountId)) throw DATADOG_ERRORS.accountAlreadyExists();
+    const authConfig = this.resolveAuth(auth, current?.attributes.auth_config);
+    const timestamp = new Date(this.now()).toISOString();
+    const record: DatadogAccountRecord = {
+      id: current?.id ?? randomUUID(),
+      type: 'account',
+      attributes: {
+        // A new registration gets Datadog's defaults, in the order Datadog answers with.
+        ...(current?.attributes ?? {
+          aws_account_id: accountId,
+          aws_partition: partition,
+          auth_config: authConfig,
+          ...datadogDefaults(),
+          created_at: timestamp,
+        }),
+        ...givenSections(attributes),
+        aws_partition: partition,
+        auth_config: authConfig,
+        modified_at: timestamp,
+      },
+    };
+    this.accounts.set(accountId, record);
+    return structuredClone(record);
   }
 
-  /** The `auth_config` to store and the secret; for role auth, claims or generates the external ID (the last step that can fail). */
-  private resolveAuth(
-    auth: RequestAuthConfig,
-    stored: StoredAccount | undefined,
-  ): { auth: DatadogAccountAttributes['auth_config']; secret?: string } {
-    if (!isRole(auth)) return { auth: { access_key_id: auth.access_key_id }, secret: auth.secret_access_key ?? stored?.secretAccessKey };
-    const current = stored?.record.attributes.auth_config;
-    const currentExternalId = current !== undefined && isRole(current) ? current.external_id : undefined;
-    if (auth.external_id === undefined || auth.external_id === currentExternalId) {
-      return { auth: { role_name: auth.role_name, external_id: currentExternalId ?? newExternalIdValue() } };
+  /**
+   * Datadog's rules the client models cannot express, on the registration as it would be stored (`held`: the current
+   * `auth_config` on update); a sentence naming the field path under `data.attributes`, if broken.
+   */
+  private ruleBreach(accountId: string, partition: Partition, auth: RequestAuthConfig, held?: AuthConfig): string | undefined {
+    // An AWS account id is 12 digits (AWS Organizations API reference).
+    if (!/^\d{12}$/.test(accountId)) return `field "data.attributes.aws_account_id" must be exactly 12 digits, got "${accountId}"`;
+    if (!isRole(auth)) {
+      if (!KEY_PARTITIONS.has(partition)) {
+        return `field "data.attributes.auth_config": access keys are accepted only for partitions aws-us-gov and aws-cn, not "${partition}"`;
+      }
+      // New keys need their secret; the held ones may come without it.
+      const heldKey = held !== undefined && !isRole(held) && held.access_key_id === auth.access_key_id;
+      return auth.secret_access_key === undefined && !heldKey
+        ? 'missing required field "data.attributes.auth_config.secret_access_key"'
+        : undefined;
+    }
+    if (auth.role_name === '') return 'field "data.attributes.auth_config.role_name" must not be empty';
+    if (!ROLE_NAME.test(auth.role_name)) {
+      return 'field "data.attributes.auth_config.role_name" must be an IAM role name (1-64 of [A-Za-z0-9+=,.@_-]), not an ARN or path';
+    }
+    if (partition === 'aws' || (partition === 'aws-us-gov' && GOV_SITES.has(this.site))) return undefined;
+    return `field "data.attributes.auth_config": role delegation is not available for partition "${partition}" on site ${this.site}; use access keys`;
+  }
+
+  /** The `auth_config` to store; for role auth, claims or generates the external ID (the last step that can fail). */
+  private resolveAuth(auth: RequestAuthConfig, held: AuthConfig | undefined): AuthConfig {
+    if (!isRole(auth)) return { access_key_id: auth.access_key_id };
+    const heldExternalId = held !== undefined && isRole(held) ? held.external_id : undefined;
+    if (auth.external_id === undefined || auth.external_id === heldExternalId) {
+      return { role_name: auth.role_name, external_id: heldExternalId ?? newExternalIdValue() };
     }
     const generatedAt = this.pendingExternalIds.get(auth.external_id);
     this.pendingExternalIds.delete(auth.external_id);
     if (generatedAt === undefined || this.now() - generatedAt >= EXTERNAL_ID_LIFETIME_MS) throw DATADOG_ERRORS.invalidExternalId();
-    return { auth: { role_name: auth.role_name, external_id: auth.external_id } };
+    return { role_name: auth.role_name, external_id: auth.external_id };
   }
 
-  private find(id: string): StoredAccount | undefined {
-    return [...this.accounts.values()].find((stored) => stored.record.id === id);
-  }
-
-  private mustFind(id: string): StoredAccount {
-    const stored = this.find(id);
-    if (stored === undefined) throw DATADOG_ERRORS.accountNotFound();
-    return stored;
+  private find(id: string): DatadogAccountRecord | undefined {
+    return [...this.accounts.values()].find((record) => record.id === id);
   }
 }

@@ -91,14 +91,8 @@ export const CLIENT_UNIONS: Readonly<Record<string, readonly string[]>> = {
   XRayServicesList: ['XRayServicesIncludeAll', 'XRayServicesIncludeOnly'],
 };
 
-const PRIMITIVES: Readonly<Record<string, { noun: string; test: (value: unknown) => boolean }>> = {
-  string: { noun: 'a string', test: (value) => typeof value === 'string' },
-  boolean: { noun: 'a boolean', test: (value) => typeof value === 'boolean' },
-  number: { noun: 'a number', test: (value) => typeof value === 'number' && Number.isFinite(value) },
-  double: { noun: 'a number', test: (value) => typeof value === 'number' && Number.isFinite(value) },
-  integer: { noun: 'an integer', test: (value) => Number.isInteger(value) },
-};
-
+// The primitive types the request models use; unknownModelTypes reports any other (integer, Date…) a new client adds.
+const PRIMITIVES = new Set(['string', 'boolean', 'number']);
 const ARRAY_TYPE = /^Array<(.+)>$/;
 
 /** The attributes a model declares, `additionalProperties` (allowed by the client, refused here) aside. */
@@ -159,8 +153,9 @@ function checkValue(value: unknown, type: string, path: string): string | undefi
     }
     return undefined;
   }
-  const primitive = PRIMITIVES[type];
-  if (primitive !== undefined) return primitive.test(value) ? undefined : `${label(path)} must be ${primitive.noun}`;
+  if (PRIMITIVES.has(type)) {
+    return typeof value === type && (type !== 'number' || Number.isFinite(value)) ? undefined : `${label(path)} must be a ${type}`;
+  }
   const allowed = ENUMS[type];
   if (allowed !== undefined) {
     return typeof value === 'string' && allowed.includes(value)
@@ -194,7 +189,7 @@ export function unknownModelTypes(): string[] {
   const visit = (type: string): void => {
     const arrayOf = ARRAY_TYPE.exec(type);
     if (arrayOf !== null) return visit(arrayOf[1]);
-    if (seen.has(type) || PRIMITIVES[type] !== undefined || ENUMS[type] !== undefined) return;
+    if (seen.has(type) || PRIMITIVES.has(type) || ENUMS[type] !== undefined) return;
     seen.add(type);
     if (CLIENT_UNIONS[type] !== undefined) CLIENT_UNIONS[type].forEach(visit);
     else if (MODELS[type] !== undefined) attributesOf(type).forEach((attribute) => visit(attribute.type));
