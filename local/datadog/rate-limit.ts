@@ -46,33 +46,29 @@ export const DEFAULT_DATADOG_RATE_LIMIT: RateLimit = Object.freeze({ requests: 6
  */
 export class RateLimiter {
   private readonly windows = new Map<RateLimitGroup, { start: number; used: number }>();
-  private readonly limits = new Map<RateLimitGroup, RateLimit>();
+  private readonly limit: RateLimit;
 
   /**
    * @param now - the clock, epoch milliseconds.
-   * @param byGroup - limits of particular groups, over `limit`.
-   * @throws TypeError naming the group and the field for a limit that is not whole numbers from 1.
+   * @param limit - the limit of every group.
+   * @throws TypeError naming the field of a limit that is not whole numbers from 1.
    */
   constructor(
     private readonly now: () => number,
     limit: RateLimit = DEFAULT_DATADOG_RATE_LIMIT,
-    byGroup: Partial<Record<RateLimitGroup, RateLimit>> = {},
   ) {
-    for (const group of new Set(Object.values(RATE_LIMIT_GROUP_OF))) {
-      const chosen = byGroup[group] ?? limit;
-      for (const field of ['requests', 'seconds'] as const) {
-        const value: unknown = chosen?.[field];
-        if (!Number.isInteger(value) || (value as number) < 1) {
-          throw new TypeError(`rate limit of ${group}: ${field} must be a whole number from 1, got ${String(value)}`);
-        }
+    for (const field of ['requests', 'seconds'] as const) {
+      const value: unknown = limit?.[field];
+      if (!Number.isInteger(value) || (value as number) < 1) {
+        throw new TypeError(`rate limit: ${field} must be a whole number from 1, got ${String(value)}`);
       }
-      this.limits.set(group, { requests: chosen.requests, seconds: chosen.seconds });
     }
+    this.limit = { requests: limit.requests, seconds: limit.seconds };
   }
 
   /** Counts one request of `group` in the current window; says whether it is allowed, with the five `x-ratelimit-*` headers. */
   take(group: RateLimitGroup): { allowed: boolean; headers: Record<string, string> } {
-    const { requests, seconds } = this.limits.get(group)!;
+    const { requests, seconds } = this.limit;
     const periodMs = seconds * 1000;
     const now = this.now();
     const start = Math.floor(now / periodMs) * periodMs;

@@ -169,14 +169,6 @@ function authorised(request: IncomingMessage, options: LocalDatadogOptions, need
   return apiKey && request.headers['dd-application-key'] === options.appKey;
 }
 
-function redactedQuery(query: URLSearchParams): Record<string, string> {
-  const copy: Record<string, string> = {};
-  for (const [name, value] of query) {
-    if (!(name in copy)) copy[name] = /key|secret|token/i.test(name) ? '[redacted]' : value;
-  }
-  return copy;
-}
-
 function send(response: ServerResponse, reply: DatadogHttpError | Reply, headers: Record<string, string> = {}): void {
   if (reply.body === undefined) {
     response.writeHead(reply.status, headers).end();
@@ -197,8 +189,7 @@ const internalError = () => new DatadogHttpError(500, { errors: ['Internal Serve
  * 409 "Account already exists"; 404 "Account not found"; 404 for unknown routes; 429 beyond a group's rate limit
  * (`x-ratelimit-*` headers on every answer of a served route). Never returns `secret_access_key` or a key value.
  *
- * @throws TypeError for empty keys, an unknown site, a bad rate limit or bad initial registrations; the listen error
- *   (e.g. EADDRINUSE) when the port is taken.
+ * @throws TypeError for empty keys, an unknown site, a bad rate limit or bad initial registrations.
  *
  * @example
  * ```ts
@@ -226,7 +217,7 @@ export async function startLocalDatadog(options: LocalDatadogOptions): Promise<L
     pattern: new RegExp(`^${route.route.replace('{id}', '([^/]+)')}$`),
   }));
   const recorded: RecordedRequest[] = [];
-  const limiter = new RateLimiter(now, options.rateLimit, options.rateLimitByGroup);
+  const limiter = new RateLimiter(now, options.rateLimit);
 
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const method = request.method ?? 'GET';
@@ -261,7 +252,7 @@ export async function startLocalDatadog(options: LocalDatadogOptions): Promise<L
       if (!(error instanceof DatadogHttpError)) console.error('local Datadog: internal error', error);
       reply = error instanceof DatadogHttpError ? error : internalError();
     }
-    recorded.push({ method, path: url.pathname, query: redactedQuery(url.searchParams), status: reply.status, operation });
+    recorded.push({ method, path: url.pathname, status: reply.status, operation });
     send(response, reply, headers);
   };
 
@@ -273,7 +264,7 @@ export async function startLocalDatadog(options: LocalDatadogOptions): Promise<L
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => {
+    server.listen(0, '127.0.0.1', () => {
       server.off('error', reject);
       resolve();
     });
@@ -283,7 +274,7 @@ export async function startLocalDatadog(options: LocalDatadogOptions): Promise<L
   return {
     url: `http://127.0.0.1:${port}`,
     accounts: () => store.list(),
-    requests: () => recorded.map((entry) => ({ ...entry, query: { ...entry.query } })),
+    requests: () => recorded.map((entry) => ({ ...entry })),
     events: () => events.map((event) => ({ ...event, tags: [...event.tags] })),
     close: () =>
       new Promise<void>((resolve, reject) => {

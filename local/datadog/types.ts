@@ -5,16 +5,13 @@
 import type { DatadogSite } from '../../shared/datadog-sites';
 import type { Partition } from '../../shared/partitions';
 import type { AccountSettings } from '../../shared/settings/schema';
-import type { RATE_LIMIT_GROUP_OF, RateLimit, RateLimitGroup } from './rate-limit';
+import type { RATE_LIMIT_GROUP_OF, RateLimit } from './rate-limit';
 
 /** Attributes of one registration, as `GET /api/v2/integration/aws/accounts` returns them. */
 export type DatadogAccountAttributes = AccountSettings & {
   aws_account_id: string;
   aws_partition: Partition;
-  /**
-   * Role delegation (`external_id` always set in records: Datadog generates it) or access keys, whose write-only
-   * `secret_access_key` Datadog never returns.
-   */
+  /** Role delegation (Datadog generates the `external_id`) or access keys (`secret_access_key` is write-only). */
   auth_config: { role_name: string; external_id?: string } | { access_key_id: string };
   /** RFC 3339 timestamps. */
   created_at: string;
@@ -45,13 +42,11 @@ export interface DatadogEventRecord {
   date_happened: number;
 }
 
-/** One answered request: no header values and no body, so no key or secret; query values named like a key are redacted. */
+/** One answered request: no header values, query or body, so no key or secret. */
 export interface RecordedRequest {
   method: string;
-  /** URL path without the query string. */
+  /** Without the query string. */
   path: string;
-  /** First value of each query parameter. */
-  query: Record<string, string>;
   status: number;
   operation: DatadogOperation | 'Unknown';
 }
@@ -62,8 +57,6 @@ export interface LocalDatadogOptions {
   apiKey: string;
   /** The only value accepted in the `DD-APPLICATION-KEY` header. */
   appKey: string;
-  /** Port on 127.0.0.1; default 0 = a random free port. */
-  port?: number;
   /** Initial registrations, as GET returns them. Copied, never mutated. */
   accounts?: DatadogAccountRecord[];
   /** Datadog site impersonated; decides which partitions accept role delegation. Default `datadoghq.com`. */
@@ -73,8 +66,6 @@ export interface LocalDatadogOptions {
   faults?: DatadogFaultHooks;
   /** Limit of every endpoint group; default `DEFAULT_DATADOG_RATE_LIMIT` (60 per 10 s). */
   rateLimit?: RateLimit;
-  /** Limits of particular groups, over `rateLimit`. */
-  rateLimitByGroup?: Partial<Record<RateLimitGroup, RateLimit>>;
 }
 
 /**
