@@ -48,11 +48,7 @@ export class RateLimiter {
   private readonly windows = new Map<RateLimitGroup, { start: number; used: number }>();
   private readonly limit: RateLimit;
 
-  /**
-   * @param now - the clock, epoch milliseconds.
-   * @param limit - the limit of every group.
-   * @throws TypeError naming the field of a limit that is not whole numbers from 1.
-   */
+  /** @throws TypeError naming the field of a limit that is not whole numbers from 1. `now` gives epoch milliseconds. */
   constructor(
     private readonly now: () => number,
     limit: RateLimit = DEFAULT_DATADOG_RATE_LIMIT,

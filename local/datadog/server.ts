@@ -6,6 +6,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { once } from 'node:events';
 import { DATADOG_SITES } from '../../shared/datadog-sites';
 import { RESOURCE_COLLECTION_PERMISSIONS_SNAPSHOT, STANDARD_PERMISSIONS_SNAPSHOT } from '../../shared/datadog/permissions';
 import { DATADOG_ERRORS, DatadogHttpError, JSON_API, PLAIN_JSON, invalidParameter, jsonApiError } from './responses';
@@ -30,7 +31,7 @@ interface Reply {
 }
 
 interface RequestContext {
-  /** The path's config id, decoded and checked to be a UUID (400 otherwise). */
+  /** The path's config id, checked to be a UUID (400 otherwise). */
   configId: () => string;
   query: URLSearchParams;
   /** The body, checked against the client model (400 when malformed or not matching). */
@@ -152,14 +153,9 @@ function parseBody(raw: Buffer | undefined, model: RequestModel): unknown {
 const attributesOf = <T>(body: unknown) => (body as { data: { attributes: T } }).data.attributes;
 
 function configIdOf(segment: string | undefined): string {
-  let id = segment ?? '';
-  try {
-    id = decodeURIComponent(id);
-  } catch {
-    // Malformed escapes fail the UUID check below, as any bad id does.
-  }
-  if (!isConfigId(id)) throw DATADOG_ERRORS.invalidConfigId();
-  return id;
+  // Config ids are UUIDs, which the client's path encoding leaves as they are.
+  if (segment === undefined || !isConfigId(segment)) throw DATADOG_ERRORS.invalidConfigId();
+  return segment;
 }
 
 function authorised(request: IncomingMessage, options: LocalDatadogOptions, needs: Route['auth']): boolean {
@@ -181,13 +177,8 @@ function send(response: ServerResponse, reply: DatadogHttpError | Reply, headers
 const internalError = () => new DatadogHttpError(500, { errors: ['Internal Server Error'] }, PLAIN_JSON);
 
 /**
- * Starts the local Datadog on 127.0.0.1, serving the operations of `DatadogOperation` (see `routes` above).
- *
- * Answers: 403 without the right keys; 400 "Invalid Parameter" for a body the client's models or Datadog's rules
- * reject (detail names the field path), for a config id that is not a UUID, or malformed JSON; 400 "invalid External
- * ID" for an external ID this server did not issue, already used on another registration, or issued 48 h or more ago;
- * 409 "Account already exists"; 404 "Account not found"; 404 for unknown routes; 429 beyond a group's rate limit
- * (`x-ratelimit-*` headers on every answer of a served route). Never returns `secret_access_key` or a key value.
+ * Starts the local Datadog on a free port of 127.0.0.1, serving the operations of `routes` above with Datadog's error
+ * answers (responses.ts). Never returns `secret_access_key` or a key value.
  *
  * @throws TypeError for empty keys, an unknown site, a bad rate limit or bad initial registrations.
  *
@@ -262,13 +253,7 @@ export async function startLocalDatadog(options: LocalDatadogOptions): Promise<L
       if (!response.headersSent) send(response, internalError());
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  await once(server.listen(0, '127.0.0.1'), 'listening');
   const { port } = server.address() as AddressInfo;
 
   return {

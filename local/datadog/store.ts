@@ -90,12 +90,7 @@ export class AccountStore {
   /** Pre-generated, not yet used external IDs → generation time (ms). */
   private readonly pendingExternalIds = new Map<string, number>();
 
-  /**
-   * @param site - The Datadog site impersonated (decides where role delegation is allowed).
-   * @param now - Clock in ms since the epoch.
-   * @param initial - Registrations to start with, as GET returns them.
-   * @throws TypeError when an initial record has no UUID id, a wrong type, or repeats an id or AWS account id.
-   */
+  /** @throws TypeError when an initial record has no UUID id, a wrong type, or repeats an id or AWS account id. */
   constructor(
     private readonly site: DatadogSite,
     private readonly now: () => number,
