@@ -25,9 +25,11 @@ const MAX_EVENT_TEXT = 4000;
 const MAX_BODY_BYTES = 1024 * 1024;
 const EVENT_OPTIONAL_FIELDS = ['alert_type', 'priority', 'aggregation_key', 'source_type_name'] as const;
 
+/** An answer; a thrown DatadogHttpError is one too. */
 interface Reply {
   status: number;
   body?: unknown;
+  contentType?: string;
 }
 
 interface RequestContext {
@@ -165,13 +167,9 @@ function authorised(request: IncomingMessage, options: LocalDatadogOptions, need
   return apiKey && request.headers['dd-application-key'] === options.appKey;
 }
 
-function send(response: ServerResponse, reply: DatadogHttpError | Reply, headers: Record<string, string> = {}): void {
-  if (reply.body === undefined) {
-    response.writeHead(reply.status, headers).end();
-    return;
-  }
-  const contentType = reply instanceof DatadogHttpError ? reply.contentType : JSON_API;
-  response.writeHead(reply.status, { 'content-type': contentType, ...headers }).end(JSON.stringify(reply.body));
+function send(response: ServerResponse, reply: Reply, headers: Record<string, string> = {}): void {
+  if (reply.body === undefined) response.writeHead(reply.status, headers).end();
+  else response.writeHead(reply.status, { 'content-type': reply.contentType ?? JSON_API, ...headers }).end(JSON.stringify(reply.body));
 }
 
 const internalError = () => new DatadogHttpError(500, { errors: ['Internal Server Error'] }, PLAIN_JSON);
@@ -197,8 +195,9 @@ export async function startLocalDatadog(options: LocalDatadogOptions): Promise<L
   for (const key of ['apiKey', 'appKey'] as const) {
     if (typeof options[key] !== 'string' || options[key] === '') throw new TypeError(`${key} must be a non-empty string`);
   }
-  if (options.site !== undefined && !DATADOG_SITES.includes(options.site))
+  if (options.site !== undefined && !DATADOG_SITES.includes(options.site)) {
     throw new TypeError(`site must be one of ${DATADOG_SITES.join(', ')}`);
+  }
   const now = options.now ?? Date.now;
   const store = new AccountStore(options.site ?? 'datadoghq.com', now, options.accounts ?? []);
   const events: DatadogEventRecord[] = [];
@@ -215,7 +214,7 @@ export async function startLocalDatadog(options: LocalDatadogOptions): Promise<L
     const url = new URL(request.url ?? '/', 'http://127.0.0.1');
     const raw = await readBody(request);
     let operation: RecordedRequest['operation'] = 'Unknown';
-    let reply: DatadogHttpError | Reply;
+    let reply: Reply;
     let headers: Record<string, string> = {};
     try {
       const route = table.find((candidate) => candidate.pattern.test(`${method} ${url.pathname}`));

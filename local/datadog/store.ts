@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { DATADOG_ERRORS, invalidParameter } from './responses';
 import type { DatadogSite } from '../../shared/datadog-sites';
 import type { Partition } from '../../shared/partitions';
+import type { AccountSettings } from '../../shared/settings/schema';
 import type { DatadogAccountAttributes, DatadogAccountRecord } from './types';
 
 /**
@@ -14,17 +15,12 @@ import type { DatadogAccountAttributes, DatadogAccountRecord } from './types';
  */
 const EXTERNAL_ID_LIFETIME_MS = 48 * 60 * 60 * 1000;
 
-type OptionalSections = Omit<DatadogAccountAttributes, 'aws_account_id' | 'aws_partition' | 'auth_config' | 'created_at' | 'modified_at'>;
 type AuthConfig = DatadogAccountAttributes['auth_config'];
 // `secret_access_key` is write-only: checked for, never stored (nothing reads it back from Datadog).
 type RequestAuthConfig = { role_name: string; external_id?: string } | { access_key_id: string; secret_access_key?: string };
 
 /** `data.attributes` of a validated create body (client model `AWSAccountCreateRequestAttributes`). */
-export interface CreateAttributes extends OptionalSections {
-  aws_account_id: string;
-  aws_partition: Partition;
-  auth_config: RequestAuthConfig;
-}
+export type CreateAttributes = AccountSettings & { aws_account_id: string; aws_partition: Partition; auth_config: RequestAuthConfig };
 
 /** `data.attributes` of a validated PATCH body (client model `AWSAccountUpdateRequestAttributes`). */
 export type UpdateAttributes = Omit<CreateAttributes, 'aws_partition' | 'auth_config'> & Partial<CreateAttributes>;
@@ -35,7 +31,7 @@ export type UpdateAttributes = Omit<CreateAttributes, 'aws_partition' | 'auth_co
  * `AWSLambdaForwarderConfig`, `AWSTracesConfig`), and for the namespace filter and X-Ray list, Datadog's recorded
  * create response (datadog-api-client-typescript, cassette "Create-an-AWS-account-returns-AWS-Account-object-response").
  */
-const datadogDefaults = (): Required<OptionalSections> => ({
+const datadogDefaults = (): Required<AccountSettings> => ({
   account_tags: [],
   aws_regions: { include_all: true },
   metrics_config: {
@@ -54,10 +50,10 @@ const datadogDefaults = (): Required<OptionalSections> => ({
 const FIELD_FILLED = new Set(['metrics_config', 'resources_config', 'logs_config', 'traces_config']);
 
 /** The sections given in a request, copied and completed with Datadog's defaults. */
-function givenSections(attributes: OptionalSections): OptionalSections {
+function givenSections(attributes: AccountSettings): AccountSettings {
   const defaults = datadogDefaults();
   const sections: Record<string, unknown> = {};
-  for (const key of Object.keys(defaults) as (keyof OptionalSections)[]) {
+  for (const key of Object.keys(defaults) as (keyof AccountSettings)[]) {
     const value: unknown = structuredClone(attributes[key]);
     if (value !== undefined) sections[key] = FIELD_FILLED.has(key) ? { ...defaults[key], ...(value as object) } : value;
   }
