@@ -92,11 +92,13 @@ export class AccountStore {
     private readonly now: () => number,
     initial: readonly DatadogAccountRecord[] = [],
   ) {
+    const ids = new Set<string>();
     for (const record of initial) {
-      const repeated = this.find(record.id) !== undefined || this.accounts.has(record.attributes.aws_account_id);
+      const repeated = ids.has(record.id) || this.accounts.has(record.attributes.aws_account_id);
       if (!isConfigId(record.id) || record.type !== 'account' || repeated) {
         throw new TypeError(`initial account ${record.id}: needs a UUID id, type "account", and an id and AWS account id of its own`);
       }
+      ids.add(record.id);
       this.accounts.set(record.attributes.aws_account_id, structuredClone(record));
     }
   }
@@ -126,7 +128,6 @@ export class AccountStore {
    */
   update(id: string, attributes: UpdateAttributes): DatadogAccountRecord {
     const current = this.find(id);
-    if (current === undefined) throw DATADOG_ERRORS.accountNotFound();
     const { aws_account_id: accountId, aws_partition: partition, auth_config: auth } = current.attributes;
     if (attributes.aws_account_id !== accountId) {
       throw invalidParameter(
@@ -138,9 +139,7 @@ export class AccountStore {
 
   /** Deletes a registration (DeleteAWSAccount); 404 "Account not found" when there is none. */
   remove(id: string): void {
-    const current = this.find(id);
-    if (current === undefined) throw DATADOG_ERRORS.accountNotFound();
-    this.accounts.delete(current.attributes.aws_account_id);
+    this.accounts.delete(this.find(id).attributes.aws_account_id);
   }
 
   /** Issues an external ID (CreateNewAWSExternalID), valid for 48 h and consumed by the first create or PATCH that uses it. */
@@ -223,7 +222,10 @@ export class AccountStore {
     return { role_name: auth.role_name, external_id: auth.external_id };
   }
 
-  private find(id: string): DatadogAccountRecord | undefined {
-    return [...this.accounts.values()].find((record) => record.id === id);
+  /** @throws DatadogHttpError 404 "Account not found". */
+  private find(id: string): DatadogAccountRecord {
+    const found = [...this.accounts.values()].find((record) => record.id === id);
+    if (found === undefined) throw DATADOG_ERRORS.accountNotFound();
+    return found;
   }
 }
