@@ -52,6 +52,7 @@ interface Route {
 }
 
 const ok = (data: unknown): Reply => ({ status: 200, body: { data } });
+
 /** Records an event; 202 and `{status: "ok", event}` as Datadog answers (client model EventCreateResponse). */
 function createEvent(request: Record<string, unknown>, events: DatadogEventRecord[], now: () => number): Reply {
   const text = request.text as string;
