@@ -4,31 +4,20 @@
  *
  * Headers as Datadog documents them (docs.datadoghq.com/api/latest/rate-limits): `X-RateLimit-Limit` (requests
  * allowed per period), `X-RateLimit-Period` (seconds of a window), `X-RateLimit-Remaining` (left in the current
- * window), `X-RateLimit-Reset` (seconds until the window resets), `X-RateLimit-Name` (which limit). Datadog publishes
- * no numbers for the AWS integration endpoints; {@link DEFAULT_DATADOG_RATE_LIMIT} says why this default.
+ * window), `X-RateLimit-Reset` (seconds until the window resets), `X-RateLimit-Name` (which limit).
  */
-import type { DatadogOperation } from './types';
 
-/** A limit: `requests` per window of `seconds`. */
+/** A limit: `requests` per window of `seconds`, both whole numbers from 1. */
 export interface RateLimit {
-  /** Requests allowed per window, a whole number from 1. */
   requests: number;
-  /** Length of a window, whole seconds from 1. */
   seconds: number;
 }
 
 /**
- * The groups of endpoints that share a limit, named after what they cover (and sent as `x-ratelimit-name`): reading
- * the AWS account registrations, changing them (create, update, and generating the external ID a new one needs),
- * the IAM permission lists, and posting events (v1 `POST /api/v1/events`).
+ * The group (sent as `x-ratelimit-name`) of each served operation, by its OpenAPI `operationId` in Datadog's spec:
+ * reading registrations, changing them (with the external ID a new one needs), the IAM permission lists, events.
  */
-export type RateLimitGroup = 'aws_accounts_read' | 'aws_accounts_write' | 'aws_iam_permissions' | 'events';
-
-/** Every group, in a stable order. */
-export const RATE_LIMIT_GROUPS: readonly RateLimitGroup[] = ['aws_accounts_read', 'aws_accounts_write', 'aws_iam_permissions', 'events'];
-
-/** Which group each served operation belongs to. */
-export const RATE_LIMIT_GROUP_OF: Record<DatadogOperation, RateLimitGroup> = {
+export const RATE_LIMIT_GROUP_OF = {
   ListAWSAccounts: 'aws_accounts_read',
   CreateAWSAccount: 'aws_accounts_write',
   UpdateAWSAccount: 'aws_accounts_write',
@@ -37,7 +26,10 @@ export const RATE_LIMIT_GROUP_OF: Record<DatadogOperation, RateLimitGroup> = {
   GetAWSIntegrationIAMPermissionsStandard: 'aws_iam_permissions',
   GetAWSIntegrationIAMPermissionsResourceCollection: 'aws_iam_permissions',
   CreateEvent: 'events',
-};
+} as const;
+
+/** A group of endpoints that share a limit. */
+export type RateLimitGroup = (typeof RATE_LIMIT_GROUP_OF)[keyof typeof RATE_LIMIT_GROUP_OF];
 
 /**
  * Default limit of every group: 60 requests per 10 s. Datadog publishes no numbers for these endpoints; the only
@@ -48,58 +40,31 @@ export const RATE_LIMIT_GROUP_OF: Record<DatadogOperation, RateLimitGroup> = {
  */
 export const DEFAULT_DATADOG_RATE_LIMIT: RateLimit = Object.freeze({ requests: 60, seconds: 10 });
 
-/** The verdict on one request, with the headers to send. */
-export interface RateLimitDecision {
-  allowed: boolean;
-  /** The five `x-ratelimit-*` headers, values as strings. */
-  headers: Record<string, string>;
-}
-
-/**
- * Checks a limit: `requests` and `seconds` whole numbers from 1.
- *
- * @returns `undefined` when valid, else a sentence naming what is wrong.
- */
-export function rateLimitProblem(limit: RateLimit): string | undefined {
-  const whole = (value: unknown) => typeof value === 'number' && Number.isInteger(value) && value >= 1;
-  if (!whole(limit?.requests)) return `requests must be a whole number from 1, got ${String(limit?.requests)}`;
-  if (!whole(limit?.seconds)) return `seconds must be a whole number from 1, got ${String(limit?.seconds)}`;
-  return undefined;
-}
-
 /**
  * Fixed windows per group, on a clock the caller gives (the local runs' virtual clock). Windows are aligned on the
- * epoch (a window of 10 s runs from :00 to :10), so every group's windows are predictable from the clock alone.
- * Requests refused with 429 do not count against the window.
+ * epoch (a window of 10 s runs from :00 to :10). Requests refused with 429 do not count against the window.
  */
 export class RateLimiter {
   private readonly windows = new Map<RateLimitGroup, { start: number; used: number }>();
-  private readonly limits: Record<RateLimitGroup, RateLimit>;
+  private readonly limit: RateLimit;
 
-  /**
-   * @param now - the clock, epoch milliseconds.
-   * @param limit - the limit of every group; default {@link DEFAULT_DATADOG_RATE_LIMIT}.
-   * @param byGroup - limits of particular groups, over `limit`.
-   * @throws TypeError naming the group and the field for a limit that is not whole numbers from 1.
-   */
+  /** @throws TypeError naming the field of a limit that is not whole numbers from 1. `now` gives epoch milliseconds. */
   constructor(
     private readonly now: () => number,
     limit: RateLimit = DEFAULT_DATADOG_RATE_LIMIT,
-    byGroup: Partial<Record<RateLimitGroup, RateLimit>> = {},
   ) {
-    const limits = {} as Record<RateLimitGroup, RateLimit>;
-    for (const group of RATE_LIMIT_GROUPS) {
-      const chosen = byGroup[group] ?? limit;
-      const problem = rateLimitProblem(chosen);
-      if (problem !== undefined) throw new TypeError(`rate limit of ${group}: ${problem}`);
-      limits[group] = { requests: chosen.requests, seconds: chosen.seconds };
+    for (const field of ['requests', 'seconds'] as const) {
+      const value: unknown = limit?.[field];
+      if (!Number.isInteger(value) || (value as number) < 1) {
+        throw new TypeError(`rate limit: ${field} must be a whole number from 1, got ${String(value)}`);
+      }
     }
-    this.limits = limits;
+    this.limit = { requests: limit.requests, seconds: limit.seconds };
   }
 
-  /** Counts one request of `group` in the current window, and says whether it is allowed. */
-  take(group: RateLimitGroup): RateLimitDecision {
-    const { requests, seconds } = this.limits[group];
+  /** Counts one request of `group` in the current window; says whether it is allowed, with the five `x-ratelimit-*` headers. */
+  take(group: RateLimitGroup): { allowed: boolean; headers: Record<string, string> } {
+    const { requests, seconds } = this.limit;
     const periodMs = seconds * 1000;
     const now = this.now();
     const start = Math.floor(now / periodMs) * periodMs;

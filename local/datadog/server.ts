@@ -1,299 +1,185 @@
 /**
- * A local stand-in for the Datadog AWS integration API (v2), used by `npm start` and by tests in place of Datadog.
- *
- * It serves exactly the paths, methods and query parameters that `AWSIntegrationApi` of `@datadog/datadog-api-client`
- * calls (dist/packages/datadog-api-client-v2/apis/AWSIntegrationApi.js), checks every body against the client's own
- * models, applies Datadog's published rules, and answers in the shapes of the client's response models.
+ * A local stand-in for the Datadog AWS integration API (v2) and v1 events, used by `npm start` and by tests in place
+ * of Datadog. It serves the paths, methods and query parameters the product calls through `AWSIntegrationApi` and
+ * `EventsApi` of `@datadog/datadog-api-client`, checks every body against the client's own models (validation.ts),
+ * applies Datadog's rules (store.ts) and rate limits (rate-limit.ts), and answers in the client's response shapes.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { once } from 'node:events';
+import { DATADOG_SITES } from '../../shared/datadog-sites';
 import { RESOURCE_COLLECTION_PERMISSIONS_SNAPSHOT, STANDARD_PERMISSIONS_SNAPSHOT } from '../../shared/datadog/permissions';
-import {
-  DatadogHttpError,
-  JSON_API,
-  PLAIN_JSON,
-  forbidden,
-  invalidConfigId,
-  invalidParameter,
-  malformedBody,
-  routeNotFound,
-  tooManyRequests,
-} from './responses';
+import { DATADOG_ERRORS, DatadogHttpError, JSON_API, PLAIN_JSON, invalidParameter, jsonApiError } from './responses';
 import { RATE_LIMIT_GROUP_OF, RateLimiter } from './rate-limit';
-import { DATADOG_SITES } from './rules';
 import { AccountStore, isConfigId, type CreateAttributes, type UpdateAttributes } from './store';
 import type { DatadogEventRecord, DatadogOperation, LocalDatadogOptions, LocalDatadogServer, RecordedRequest } from './types';
-import { checkRequestBody } from './validation';
+import { checkRequestBody, type RequestModel } from './validation';
 
-export type {
-  DatadogAccountAttributes,
-  DatadogAccountRecord,
-  DatadogEventRecord,
-  DatadogOperation,
-  KeysAuthConfig,
-  LocalDatadogOptions,
-  LocalDatadogServer,
-  RecordedRequest,
-  RoleAuthConfig,
-} from './types';
-export { DEFAULT_DATADOG_RATE_LIMIT, RATE_LIMIT_GROUPS, type RateLimit, type RateLimitGroup } from './rate-limit';
+export type { DatadogAccountRecord, DatadogEventRecord, LocalDatadogOptions, LocalDatadogServer } from './types';
+export type { RateLimit } from './rate-limit';
 
 const BASE = '/api/v2/integration/aws';
 /** Datadog's limit on an event's `text` (API reference, "Post an event": "Limited to 4000 characters"). */
 const MAX_EVENT_TEXT = 4000;
 // Far above any registration body; stops a runaway client from filling memory.
 const MAX_BODY_BYTES = 1024 * 1024;
+const EVENT_OPTIONAL_FIELDS = ['alert_type', 'priority', 'aggregation_key', 'source_type_name'] as const;
 
+/** An answer; a thrown DatadogHttpError is one too. */
 interface Reply {
   status: number;
   body?: unknown;
+  contentType?: string;
 }
 
 interface RequestContext {
-  params: string[];
+  /** The path's config id, checked to be a UUID (400 otherwise). */
+  configId: () => string;
   query: URLSearchParams;
-  /** The body parsed as JSON; throws a 400 when absent or malformed. */
-  json(): unknown;
+  /** The body, checked against the client model (400 when malformed or not matching). */
+  body: (model: RequestModel) => unknown;
 }
 
 interface Route {
-  method: string;
-  pattern: RegExp;
-  operation: DatadogOperation;
+  /** Method and path; `{id}` stands for the config id. */
+  route: string;
   /**
-   * Keys the route needs: both (the v2 integration API), the API key only (v1 events), or none (the permission
-   * lists, which Datadog serves without keys: its CloudFormation fetches them).
+   * Keys the route needs: both (the default), the API key only (v1 events: the client's EventsApi sends `apiKeyAuth`
+   * alone), or none (the permission lists, which Datadog serves without keys: its CloudFormation fetches them).
    */
-  auth: 'api-and-app' | 'api' | false;
+  auth?: 'api' | 'none';
   handle(context: RequestContext): Reply;
 }
 
-function configId(context: RequestContext): string {
-  const id = context.params[0];
-  if (!isConfigId(id)) throw invalidConfigId();
-  return id;
-}
+const ok = (data: unknown): Reply => ({ status: 200, body: { data } });
 
-function validBody<T>(context: RequestContext, model: 'AWSAccountCreateRequest' | 'AWSAccountUpdateRequest'): T {
-  const body = context.json();
-  const problem = checkRequestBody(body, model);
-  if (problem !== undefined) throw invalidParameter(problem);
-  return (body as { data: { attributes: T } }).data.attributes;
-}
-
-function permissions(list: readonly string[]): Reply {
-  // Shape of the client model AWSIntegrationIamPermissionsResponse; id and type "permissions" per Datadog's API docs.
-  return { status: 200, body: { data: { id: 'permissions', type: 'permissions', attributes: { permissions: list } } } };
-}
-
-/** Accepts an event: checked against the client's `EventCreateRequest`, and Datadog's length limit on `text`. */
-function createEvent(context: RequestContext, events: DatadogEventRecord[], now: () => number): Reply {
-  const body = context.json();
-  const problem = checkRequestBody(body, 'EventCreateRequest');
-  if (problem !== undefined) throw invalidParameter(problem);
-  const request = body as Record<string, unknown>;
+/** Records an event; 202 and `{status: "ok", event}` as Datadog answers (client model EventCreateResponse). */
+function createEvent(request: Record<string, unknown>, events: DatadogEventRecord[], now: () => number): Reply {
   const text = request.text as string;
   if (text.length > MAX_EVENT_TEXT) throw invalidParameter(`field "text" must be at most ${MAX_EVENT_TEXT} characters, got ${text.length}`);
-  const optional = (name: string) => (typeof request[name] === 'string' ? { [name]: request[name] } : {});
   const event: DatadogEventRecord = {
     id: events.length + 1,
     title: request.title as string,
     text,
     tags: [...((request.tags as string[] | undefined) ?? [])],
-    ...optional('alert_type'),
-    ...optional('priority'),
-    ...optional('aggregation_key'),
-    ...optional('source_type_name'),
+    ...Object.fromEntries(EVENT_OPTIONAL_FIELDS.filter((name) => request[name] !== undefined).map((name) => [name, request[name]])),
     date_happened: typeof request.date_happened === 'number' ? request.date_happened : Math.floor(now() / 1000),
   };
   events.push(event);
-  // 202 and `{status: "ok", event}`: Datadog's answer (client model EventCreateResponse; API reference "Post an event").
   return { status: 202, body: { status: 'ok', event: { ...event, url: `/event/event?id=${event.id}` } } };
 }
 
-function routes(store: AccountStore, events: DatadogEventRecord[], now: () => number): Route[] {
-  const accounts = new RegExp(`^${BASE}/accounts$`);
-  const account = new RegExp(`^${BASE}/accounts/([^/]+)$`);
-  return [
-    {
-      method: 'GET',
-      pattern: accounts,
-      operation: 'ListAWSAccounts',
-      auth: 'api-and-app',
+function routes(store: AccountStore, events: DatadogEventRecord[], now: () => number): Record<DatadogOperation, Route> {
+  // Shape of the client model AWSIntegrationIamPermissionsResponse; id and type "permissions" per Datadog's API docs.
+  const permissions = (list: readonly string[]) => ok({ id: 'permissions', type: 'permissions', attributes: { permissions: list } });
+  return {
+    ListAWSAccounts: {
+      route: `GET ${BASE}/accounts`,
       handle: ({ query }) => {
         const awsAccountId = query.get('aws_account_id') ?? undefined;
         // Not recorded from Datadog; a malformed filter is a caller bug worth failing on rather than an empty list.
         if (awsAccountId !== undefined && !/^\d{12}$/.test(awsAccountId)) {
           throw invalidParameter(`invalid parameter "aws_account_id" in "query"; expected 12 digits, got "${awsAccountId}"`);
         }
-        return { status: 200, body: { data: store.list(awsAccountId) } };
+        return ok(store.list(awsAccountId));
       },
     },
-    {
-      method: 'POST',
-      pattern: accounts,
-      operation: 'CreateAWSAccount',
-      auth: 'api-and-app',
-      // 200, not 201: Datadog's recorded create responses.
-      handle: (context) => ({ status: 200, body: { data: store.create(validBody<CreateAttributes>(context, 'AWSAccountCreateRequest')) } }),
+    // 200, not 201: Datadog's recorded create responses.
+    CreateAWSAccount: {
+      route: `POST ${BASE}/accounts`,
+      handle: ({ body }) => ok(store.create(attributesOf<CreateAttributes>(body('AWSAccountCreateRequest')))),
     },
-    {
-      method: 'PATCH',
-      pattern: account,
-      operation: 'UpdateAWSAccount',
-      auth: 'api-and-app',
-      handle: (context) => {
-        const id = configId(context);
-        return { status: 200, body: { data: store.update(id, validBody<UpdateAttributes>(context, 'AWSAccountUpdateRequest')) } };
+    UpdateAWSAccount: {
+      route: `PATCH ${BASE}/accounts/{id}`,
+      handle: ({ configId, body }) => ok(store.update(configId(), attributesOf<UpdateAttributes>(body('AWSAccountUpdateRequest')))),
+    },
+    // 204 without a body, as Datadog's v2 API answers DeleteAWSAccount.
+    DeleteAWSAccount: {
+      route: `DELETE ${BASE}/accounts/{id}`,
+      handle: ({ configId }) => {
+        store.remove(configId());
+        return { status: 204 };
       },
     },
-    {
-      method: 'DELETE',
-      pattern: account,
-      operation: 'DeleteAWSAccount',
-      auth: 'api-and-app',
-      // 204 without a body, as Datadog's v2 API answers DeleteAWSAccount.
-      handle: (context) => {
-        store.remove(configId(context));
-        return { status: 204, body: undefined };
-      },
-    },
-    {
-      method: 'POST',
-      pattern: new RegExp(`^${BASE}/generate_new_external_id$`),
-      operation: 'CreateNewAWSExternalID',
-      auth: 'api-and-app',
+    // Datadog's recorded answer repeats the external ID as `id` (cassette "Generate-new-external-ID-returns-…").
+    CreateNewAWSExternalID: {
+      route: `POST ${BASE}/generate_new_external_id`,
       handle: () => {
         const externalId = store.newExternalId();
-        // Datadog's recorded answer repeats the external ID as `id` (cassette "Generate-new-external-ID-returns-…").
-        return { status: 200, body: { data: { id: externalId, type: 'external_id', attributes: { external_id: externalId } } } };
+        return ok({ id: externalId, type: 'external_id', attributes: { external_id: externalId } });
       },
     },
-    {
-      method: 'GET',
-      pattern: new RegExp(`^${BASE}/iam_permissions/standard$`),
-      operation: 'GetAWSIntegrationIAMPermissionsStandard',
-      auth: false,
+    // The product's own snapshots, imported (not copied): the stand-in serves what the product would fall back to.
+    GetAWSIntegrationIAMPermissionsStandard: {
+      route: `GET ${BASE}/iam_permissions/standard`,
+      auth: 'none',
       handle: () => permissions(STANDARD_PERMISSIONS_SNAPSHOT),
     },
-    {
-      method: 'GET',
-      pattern: new RegExp(`^${BASE}/iam_permissions/resource_collection$`),
-      operation: 'GetAWSIntegrationIAMPermissionsResourceCollection',
-      auth: false,
-      // The product's own snapshot, imported (not copied): the stand-in serves what the product would fall back to.
+    GetAWSIntegrationIAMPermissionsResourceCollection: {
+      route: `GET ${BASE}/iam_permissions/resource_collection`,
+      auth: 'none',
       handle: () => permissions(RESOURCE_COLLECTION_PERMISSIONS_SNAPSHOT),
     },
-    {
-      method: 'POST',
-      pattern: /^\/api\/v1\/events$/,
-      operation: 'CreateEvent',
-      // v1 events take the API key alone (the client's EventsApi authenticates with `apiKeyAuth` only).
+    CreateEvent: {
+      route: 'POST /api/v1/events',
       auth: 'api',
-      handle: (context) => createEvent(context, events, now),
+      handle: ({ body }) => createEvent(body('EventCreateRequest') as Record<string, unknown>, events, now),
     },
-  ];
+  };
 }
 
-function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    request.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
-    });
-    // Oversized bodies are drained, then refused, so the client still reads a proper answer.
-    request.on('end', () => resolve(size > MAX_BODY_BYTES ? undefined : Buffer.concat(chunks)));
-    request.on('error', reject);
-  });
-}
-
-function parseJson(raw: Buffer | undefined): unknown {
-  if (raw === undefined) throw malformedBody(`request body larger than ${MAX_BODY_BYTES} bytes`);
-  if (raw.length === 0) throw malformedBody('request body is empty; expected a JSON object');
-  try {
-    return JSON.parse(raw.toString('utf8'));
-  } catch (error) {
-    throw malformedBody(`request body is not valid JSON: ${(error as Error).message}`);
+async function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  // Oversized bodies are drained, then refused, so the client still reads a proper answer.
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size <= MAX_BODY_BYTES) chunks.push(chunk);
   }
+  return size > MAX_BODY_BYTES ? undefined : Buffer.concat(chunks);
+}
+
+function parseBody(raw: Buffer | undefined, model: RequestModel): unknown {
+  if (raw === undefined) throw DATADOG_ERRORS.malformedBody(`request body larger than ${MAX_BODY_BYTES} bytes`);
+  if (raw.length === 0) throw DATADOG_ERRORS.malformedBody('request body is empty; expected a JSON object');
+  let body: unknown;
+  try {
+    body = JSON.parse(raw.toString('utf8'));
+  } catch (error) {
+    throw DATADOG_ERRORS.malformedBody(`request body is not valid JSON: ${(error as Error).message}`);
+  }
+  const problem = checkRequestBody(body, model);
+  if (problem !== undefined) throw invalidParameter(problem);
+  return body;
+}
+
+const attributesOf = <T>(body: unknown) => (body as { data: { attributes: T } }).data.attributes;
+
+function configIdOf(segment: string | undefined): string {
+  // Config ids are UUIDs, which the client's path encoding leaves as they are.
+  if (segment === undefined || !isConfigId(segment)) throw DATADOG_ERRORS.invalidConfigId();
+  return segment;
 }
 
 function authorised(request: IncomingMessage, options: LocalDatadogOptions, needs: Route['auth']): boolean {
   // Headers only: Datadog's API takes keys in DD-API-KEY / DD-APPLICATION-KEY, never in the URL.
-  if (needs === false) return true;
   const apiKey = request.headers['dd-api-key'] === options.apiKey;
-  return needs === 'api' ? apiKey : apiKey && request.headers['dd-application-key'] === options.appKey;
+  if (needs !== undefined) return needs === 'none' || apiKey;
+  return apiKey && request.headers['dd-application-key'] === options.appKey;
 }
 
-function decodeSegment(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return segment; // malformed escapes fail the UUID check with a 400, as any bad id does
-  }
+function send(response: ServerResponse, reply: Reply, headers: Record<string, string> = {}): void {
+  if (reply.body === undefined) response.writeHead(reply.status, headers).end();
+  else response.writeHead(reply.status, { 'content-type': reply.contentType ?? JSON_API, ...headers }).end(JSON.stringify(reply.body));
 }
 
-function redactedQuery(query: URLSearchParams): Record<string, string> {
-  const copy: Record<string, string> = {};
-  for (const [name, value] of query) {
-    if (!(name in copy)) copy[name] = /key|secret|token/i.test(name) ? '[redacted]' : value;
-  }
-  return copy;
-}
-
-/** An injected failure, shaped like Datadog's error bodies. */
-function injectedFault(status: number): DatadogHttpError {
-  return new DatadogHttpError(status, {
-    errors: [{ status: String(status), title: status === 429 ? 'Too Many Requests' : 'Injected fault' }],
-  });
-}
-
-function send(response: ServerResponse, status: number, body: unknown, contentType: string, headers: Record<string, string> = {}): void {
-  if (status === 204 || body === undefined) {
-    response.writeHead(status, headers).end();
-    return;
-  }
-  response.writeHead(status, { 'content-type': contentType, ...headers }).end(JSON.stringify(body));
-}
-
-function validateOptions(options: LocalDatadogOptions): void {
-  if (typeof options.apiKey !== 'string' || options.apiKey === '') throw new TypeError('apiKey must be a non-empty string');
-  if (typeof options.appKey !== 'string' || options.appKey === '') throw new TypeError('appKey must be a non-empty string');
-  if (options.site !== undefined && !DATADOG_SITES.includes(options.site)) {
-    throw new TypeError(`site must be one of ${DATADOG_SITES.join(', ')}`);
-  }
-  const port = options.port ?? 0;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new TypeError('port must be an integer from 0 to 65535');
-}
+const internalError = () => new DatadogHttpError(500, { errors: ['Internal Server Error'] }, PLAIN_JSON);
 
 /**
- * Starts the local Datadog AWS integration API on 127.0.0.1.
+ * Starts the local Datadog on a free port of 127.0.0.1, serving the operations of `routes` above with Datadog's error
+ * answers (responses.ts). Never returns `secret_access_key` or a key value.
  *
- * Served (paths and methods of the client's `AWSIntegrationApi`, operation ids of Datadog's v2 spec):
- * `GET /api/v2/integration/aws/accounts[?aws_account_id=]` (ListAWSAccounts), `POST …/accounts` (CreateAWSAccount), `DELETE …/accounts/{id}` (DeleteAWSAccount),
- * `PATCH …/accounts/{aws_account_config_id}` (UpdateAWSAccount), `POST …/generate_new_external_id`
- * (CreateNewAWSExternalID), without keys `GET …/iam_permissions/standard` and `GET …/iam_permissions/resource_collection`
- * (the product's snapshots of Datadog's lists), and with the API key alone v1 `POST /api/v1/events` (CreateEvent: body
- * checked against the client's `EventCreateRequest`, `text` at most 4000 characters, answered 202 and recorded, see
- * `events()`): the operations the product calls.
- *
- * Answers: 403 without the right `DD-API-KEY` and `DD-APPLICATION-KEY`; 400 "Invalid Parameter" for a body the
- * client's models or Datadog's rules reject (detail names the field path), for a config id that is not a UUID, or
- * for malformed JSON; 400 "invalid External ID" for an external ID this server did not issue, already used on another
- * registration, or issued 48 h or more ago; 409 "Account already exists"; 404 "Account not found"; 404 for unknown
- * routes. Never returns `secret_access_key` or a key value.
- *
- * Rate limits (rate-limit.ts): each group of endpoints (`aws_accounts_read`, `aws_accounts_write`,
- * `aws_iam_permissions`) allows `rateLimit` requests per fixed window on the server's clock (default 60 per 10 s);
- * every answer of a served route carries `x-ratelimit-limit`, `-period`, `-remaining`, `-reset` (seconds) and `-name`,
- * and a request beyond the limit is answered 429 `{"errors": ["Too many requests"]}` and changes nothing.
- *
- * @param options - Keys to accept, port (default random), initial registrations, site (default `datadoghq.com`),
- *   clock (default `Date.now`; also the rate-limit windows'), rate limits (default {@link DEFAULT_DATADOG_RATE_LIMIT}).
- * @returns The running server: its URL, snapshots of registrations and requests, and `close()`.
- * @throws TypeError for empty keys, an unknown site, a bad port, a bad rate limit or bad initial registrations; the listen error
- *   (e.g. EADDRINUSE) when the port is taken.
+ * @throws TypeError for empty keys, an unknown site, a bad rate limit or bad initial registrations.
  *
  * @example
  * ```ts
@@ -307,79 +193,73 @@ function validateOptions(options: LocalDatadogOptions): void {
  * ```
  */
 export async function startLocalDatadog(options: LocalDatadogOptions): Promise<LocalDatadogServer> {
-  validateOptions(options);
+  for (const key of ['apiKey', 'appKey'] as const) {
+    if (typeof options[key] !== 'string' || options[key] === '') throw new TypeError(`${key} must be a non-empty string`);
+  }
+  if (options.site !== undefined && !DATADOG_SITES.includes(options.site)) {
+    throw new TypeError(`site must be one of ${DATADOG_SITES.join(', ')}`);
+  }
   const now = options.now ?? Date.now;
   const store = new AccountStore(options.site ?? 'datadoghq.com', now, options.accounts ?? []);
   const events: DatadogEventRecord[] = [];
-  const table = routes(store, events, now);
+  const table = Object.entries(routes(store, events, now)).map(([operation, route]) => ({
+    ...route,
+    operation: operation as DatadogOperation,
+    pattern: new RegExp(`^${route.route.replace('{id}', '([^/]+)')}$`),
+  }));
   const recorded: RecordedRequest[] = [];
-  const limiter = new RateLimiter(now, options.rateLimit, options.rateLimitByGroup);
+  const limiter = new RateLimiter(now, options.rateLimit);
 
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const method = request.method ?? 'GET';
     const url = new URL(request.url ?? '/', 'http://127.0.0.1');
     const raw = await readBody(request);
     let operation: RecordedRequest['operation'] = 'Unknown';
-    let status: number;
-    let body: unknown;
-    let contentType = JSON_API;
+    let reply: Reply;
     let headers: Record<string, string> = {};
     try {
-      const match = table
-        .map((route) => ({ route, found: route.method === method ? route.pattern.exec(url.pathname) : null }))
-        .find(({ found }) => found !== null);
-      if (match === undefined || match.found === null) throw routeNotFound(method, url.pathname);
-      operation = match.route.operation;
+      const route = table.find((candidate) => candidate.pattern.test(`${method} ${url.pathname}`));
+      if (route === undefined) throw DATADOG_ERRORS.routeNotFound(method, url.pathname);
+      operation = route.operation;
       // The limit is Datadog's edge: counted before anything else, refused requests change nothing.
       const verdict = limiter.take(RATE_LIMIT_GROUP_OF[operation]);
       headers = verdict.headers;
-      if (!verdict.allowed) throw tooManyRequests();
+      if (!verdict.allowed) throw DATADOG_ERRORS.tooManyRequests();
       const injected = options.faults?.before?.(operation);
       if (injected !== undefined) {
         // Injected failures say "retry now", so fault runs do not wait (the client honours the header).
         if (injected === 429 || injected >= 500) headers = { ...headers, 'x-ratelimit-reset': '0' };
-        throw injectedFault(injected);
+        throw jsonApiError(injected, injected === 429 ? 'Too Many Requests' : 'Injected fault');
       }
-      if (!authorised(request, options, match.route.auth)) throw forbidden();
-      const reply = match.route.handle({
-        params: match.found.slice(1).map(decodeSegment),
+      if (!authorised(request, options, route.auth)) throw DATADOG_ERRORS.forbidden();
+      reply = route.handle({
+        configId: () => configIdOf(route.pattern.exec(`${method} ${url.pathname}`)?.[1]),
         query: url.searchParams,
-        json: () => parseJson(raw),
+        body: (model) => parseBody(raw, model),
       });
-      ({ status, body } = reply);
       options.faults?.after?.(operation);
     } catch (error) {
-      if (!(error instanceof DatadogHttpError)) {
-        // A bug in the stand-in, not in the caller: say so loudly.
-        console.error('local Datadog: internal error', error);
-      }
-      const failure =
-        error instanceof DatadogHttpError ? error : new DatadogHttpError(500, { errors: ['Internal Server Error'] }, PLAIN_JSON);
-      ({ status, body, contentType } = failure);
+      // Anything else is a bug in the stand-in, not in the caller: say so loudly.
+      if (!(error instanceof DatadogHttpError)) console.error('local Datadog: internal error', error);
+      reply = error instanceof DatadogHttpError ? error : internalError();
     }
-    recorded.push({ method, path: url.pathname, query: redactedQuery(url.searchParams), status, operation });
-    send(response, status, body, contentType, headers);
+    recorded.push({ method, path: url.pathname, status: reply.status, operation });
+    send(response, reply, headers);
   };
 
   const server = createServer((request, response) => {
     handle(request, response).catch((error: unknown) => {
       console.error('local Datadog: request failed', error);
-      if (!response.headersSent) send(response, 500, { errors: ['Internal Server Error'] }, PLAIN_JSON);
+      if (!response.headersSent) send(response, internalError());
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  await once(server.listen(0, '127.0.0.1'), 'listening');
   const { port } = server.address() as AddressInfo;
 
   return {
     url: `http://127.0.0.1:${port}`,
     accounts: () => store.list(),
-    requests: () => recorded.map((entry) => ({ ...entry, query: { ...entry.query } })),
+    requests: () => recorded.map((entry) => ({ ...entry })),
     events: () => events.map((event) => ({ ...event, tags: [...event.tags] })),
     close: () =>
       new Promise<void>((resolve, reject) => {

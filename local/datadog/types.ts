@@ -1,76 +1,34 @@
 /**
- * Types shared by the local Datadog AWS-integration API stand-in.
- *
- * Field names are the API's own (snake_case), as the Datadog API v2 sends and receives them
- * (`AWSAccountResponseAttributes.attributeTypeMap` in `@datadog/datadog-api-client`, `baseName` of each attribute).
+ * Public types of the local Datadog stand-in. Field names are the API's own (snake_case): the `baseName` of each
+ * attribute of the client models (`AWSAccountResponseAttributes`, v1 `EventCreateRequest`).
  */
 import type { DatadogSite } from '../../shared/datadog-sites';
 import type { Partition } from '../../shared/partitions';
-import type { RateLimit, RateLimitGroup } from './rate-limit';
+import type { AccountSettings } from '../../shared/settings/schema';
+import type { RATE_LIMIT_GROUP_OF, RateLimit } from './rate-limit';
 
-/** Any JSON value, as parsed from a request body. */
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
-
-/** A JSON object, as parsed from a request body. */
-export type JsonObject = { [key: string]: JsonValue };
-
-/** Role delegation (client model `AWSAuthConfigRole`). */
-export interface RoleAuthConfig {
-  role_name: string;
-  /** Always set in stored records and responses: Datadog generates it. */
-  external_id?: string;
-}
-
-/**
- * Access keys (client model `AWSAuthConfigKeys`). `secret_access_key` is write-only: Datadog never returns it,
- * so neither records nor responses carry it.
- */
-export interface KeysAuthConfig {
-  access_key_id: string;
-}
-
-/** Attributes of one registration, as `GET /api/v2/integration/aws/accounts/{id}` returns them. */
-export interface DatadogAccountAttributes {
+/** Attributes of one registration, as `GET /api/v2/integration/aws/accounts` returns them. */
+export type DatadogAccountAttributes = AccountSettings & {
   aws_account_id: string;
   aws_partition: Partition;
-  auth_config: RoleAuthConfig | KeysAuthConfig;
-  account_tags?: string[];
-  aws_regions?: { include_all: boolean } | { include_only: string[] };
-  metrics_config?: JsonObject;
-  resources_config?: JsonObject;
-  logs_config?: JsonObject;
-  traces_config?: JsonObject;
-  /** RFC 3339 timestamp. */
+  /** Role delegation (Datadog generates the `external_id`) or access keys (`secret_access_key` is write-only). */
+  auth_config: { role_name: string; external_id?: string } | { access_key_id: string };
+  /** RFC 3339 timestamps. */
   created_at: string;
-  /** RFC 3339 timestamp. */
   modified_at: string;
-}
+};
 
-/**
- * One AWS account registration, in the shape of the client model `AWSAccountResponseData`.
- * `id` is Datadog's `awsAccountConfigId` (a UUID), not the AWS account id.
- */
+/** One registration (client model `AWSAccountResponseData`); `id` is Datadog's config id (a UUID), not the AWS account id. */
 export interface DatadogAccountRecord {
   id: string;
   type: 'account';
   attributes: DatadogAccountAttributes;
 }
 
-/** OpenAPI operation ids of the endpoints the stand-in serves, those the product calls (`operationId` in Datadog's v2 spec). */
-export type DatadogOperation =
-  | 'ListAWSAccounts'
-  | 'CreateAWSAccount'
-  | 'UpdateAWSAccount'
-  | 'DeleteAWSAccount'
-  | 'CreateNewAWSExternalID'
-  | 'GetAWSIntegrationIAMPermissionsStandard'
-  | 'GetAWSIntegrationIAMPermissionsResourceCollection'
-  | 'CreateEvent';
+/** OpenAPI operation ids of the endpoints the stand-in serves: those the product calls. */
+export type DatadogOperation = keyof typeof RATE_LIMIT_GROUP_OF;
 
-/**
- * An event the stand-in accepted (`POST /api/v1/events`), in the API's field names, as Datadog's `EventCreateResponse`
- * returns it (`event`), with the id it was given.
- */
+/** An accepted event (`POST /api/v1/events`), as Datadog's `EventCreateResponse.event` returns it, with its id. */
 export interface DatadogEventRecord {
   id: number;
   title: string;
@@ -84,18 +42,12 @@ export interface DatadogEventRecord {
   date_happened: number;
 }
 
-/**
- * One request the stand-in answered. Carries no header values and no body, so no API key, application key or
- * AWS secret can leak through it; query values whose name mentions a key are redacted.
- */
+/** One answered request: no header values, query or body, so no key or secret. */
 export interface RecordedRequest {
   method: string;
-  /** URL path without the query string. */
+  /** Without the query string. */
   path: string;
-  /** Query parameters (first value of each). */
-  query: Record<string, string>;
   status: number;
-  /** `'Unknown'` when no route matched. */
   operation: DatadogOperation | 'Unknown';
 }
 
@@ -105,42 +57,32 @@ export interface LocalDatadogOptions {
   apiKey: string;
   /** The only value accepted in the `DD-APPLICATION-KEY` header. */
   appKey: string;
-  /** Port on 127.0.0.1; default 0 = a random free port. */
-  port?: number;
-  /** Initial registrations, in API field names (as returned by GET). Copied, never mutated. */
+  /** Initial registrations, as GET returns them. Copied, never mutated. */
   accounts?: DatadogAccountRecord[];
-  /** Datadog site the stand-in impersonates; decides which partitions accept role delegation. Default `datadoghq.com`. */
+  /** Datadog site impersonated; decides which partitions accept role delegation. Default `datadoghq.com`. */
   site?: DatadogSite;
-  /** Clock in milliseconds since the epoch; default `Date.now`. Drives timestamps and external-ID expiry. */
+  /** Clock in milliseconds since the epoch; default `Date.now`. Drives timestamps, external-ID expiry and rate-limit windows. */
   now?: () => number;
-  /** Fault injection around each answered operation (see {@link DatadogFaultHooks}). */
   faults?: DatadogFaultHooks;
-  /** Requests per fixed window of every endpoint group; default `DEFAULT_DATADOG_RATE_LIMIT` (60 per 10 s). Windows run on `now`. */
+  /** Limit of every endpoint group; default `DEFAULT_DATADOG_RATE_LIMIT` (60 per 10 s). */
   rateLimit?: RateLimit;
-  /** Limits of particular groups, over `rateLimit`. */
-  rateLimitByGroup?: Partial<Record<RateLimitGroup, RateLimit>>;
 }
 
 /**
- * Fault injection: `before` may return an HTTP status to answer instead of serving the operation (nothing changes);
- * `after` runs once the operation succeeded. Injected 429 and 5xx answers carry `x-ratelimit-reset: 0`, which the
- * client honours, so its retries do not sleep. Rate limits are checked before `before` (a throttled request is not
- * offered to it).
+ * Fault injection, after the rate limit: `before` may return an HTTP status to answer instead of serving the operation
+ * (nothing changes; a 429 or 5xx carries `x-ratelimit-reset: 0` so the client retries at once); `after` runs once it succeeded.
  */
 export interface DatadogFaultHooks {
   before?(operation: DatadogOperation): number | undefined;
   after?(operation: DatadogOperation): void;
 }
 
-/** A running stand-in, returned by {@link startLocalDatadog}. */
+/** A running stand-in. Every accessor returns copies, oldest first, without secrets. */
 export interface LocalDatadogServer {
-  /** Base URL, `http://127.0.0.1:PORT`, to hand to `new BaseServerConfiguration(url, {})`. */
+  /** `http://127.0.0.1:PORT`, for `new BaseServerConfiguration(url, {})`. */
   url: string;
-  /** Current registrations (deep copies, API field names, no secrets). */
   accounts(): DatadogAccountRecord[];
-  /** Requests answered so far, oldest first (copies). */
   requests(): RecordedRequest[];
-  /** Events accepted so far, oldest first (copies). */
   events(): DatadogEventRecord[];
   /** Stops listening and drops open connections. */
   close(): Promise<void>;

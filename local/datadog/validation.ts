@@ -2,11 +2,10 @@
  * Checks request bodies against the Datadog client's own models, so the stand-in accepts exactly what the real
  * client can send and nothing more.
  *
- * Each model class of `@datadog/datadog-api-client` (v2) carries a static `attributeTypeMap`: for every attribute its
- * JSON name (`baseName`), its type name and `required`. Enums and `oneOf` unions are not classes; their members are
- * listed below from the client's `enumsMap` / `oneOfMap` (dist/packages/datadog-api-client-v2/models/ObjectSerializer.js),
- * which the client does not export. Only model modules are imported: they have no dependencies, while the API module
- * loads every model of the client (about 1.5 s).
+ * Each model class of `@datadog/datadog-api-client` carries a static `attributeTypeMap`: for every attribute its JSON
+ * name (`baseName`), its type name and `required`. Enums and `oneOf` unions are not classes: enum values come from
+ * their modules, union members are listed below from the client's `oneOfMap` (models/ObjectSerializer.js, not
+ * exported). Only model modules are imported: the API module loads every model of the client (about 1.5 s).
  */
 import type { AttributeTypeMap } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-common/util';
 import { AWSAccountCreateRequest } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/AWSAccountCreateRequest';
@@ -41,12 +40,9 @@ import * as EventPriority from '@datadog/datadog-api-client/dist/packages/datado
 
 /** Root model names of the bodies the stand-in accepts. */
 export type RequestModel = 'AWSAccountCreateRequest' | 'AWSAccountUpdateRequest' | 'EventCreateRequest';
+type Attribute = AttributeTypeMap[string];
 
-interface ModelClass {
-  readonly attributeTypeMap: AttributeTypeMap;
-}
-
-const MODELS: Readonly<Record<string, ModelClass>> = {
+const MODELS: Readonly<Record<string, { readonly attributeTypeMap: AttributeTypeMap }>> = {
   AWSAccountCreateRequest,
   AWSAccountCreateRequestData,
   AWSAccountCreateRequestAttributes,
@@ -75,11 +71,7 @@ const MODELS: Readonly<Record<string, ModelClass>> = {
   EventCreateRequest,
 };
 
-/** The string constants an enum module of the client exports (e.g. `AWS`, `AWS_CN`, `AWS_US_GOV`). */
-function enumValues(module: object): string[] {
-  return Object.values(module).filter((value): value is string => typeof value === 'string');
-}
-
+const enumValues = (module: object) => Object.values(module).filter((value): value is string => typeof value === 'string');
 const ENUMS: Readonly<Record<string, readonly string[]>> = {
   AWSAccountPartition: enumValues(AWSAccountPartition),
   AWSAccountType: enumValues(AWSAccountType),
@@ -88,8 +80,8 @@ const ENUMS: Readonly<Record<string, readonly string[]>> = {
 };
 
 /**
- * Members of the client's `oneOf` unions reachable from the request models, copied from its `oneOfMap`.
- * Exported so a test can compare them with the client's type declarations after an upgrade.
+ * Members of the client's `oneOf` unions reachable from the request models, which have no module of their own: copied
+ * from its `oneOfMap` (models/ObjectSerializer.js, not exported). A test compares them with the type declarations.
  */
 export const CLIENT_UNIONS: Readonly<Record<string, readonly string[]>> = {
   AWSAuthConfig: ['AWSAuthConfigKeys', 'AWSAuthConfigRole'],
@@ -99,15 +91,14 @@ export const CLIENT_UNIONS: Readonly<Record<string, readonly string[]>> = {
   XRayServicesList: ['XRayServicesIncludeAll', 'XRayServicesIncludeOnly'],
 };
 
-const PRIMITIVES: Readonly<Record<string, { noun: string; test: (value: unknown) => boolean }>> = {
-  string: { noun: 'a string', test: (value) => typeof value === 'string' },
-  boolean: { noun: 'a boolean', test: (value) => typeof value === 'boolean' },
-  number: { noun: 'a number', test: (value) => typeof value === 'number' && Number.isFinite(value) },
-  double: { noun: 'a number', test: (value) => typeof value === 'number' && Number.isFinite(value) },
-  integer: { noun: 'an integer', test: (value) => Number.isInteger(value) },
-};
-
+// The primitive types the request models use; unknownModelTypes reports any other (integer, Date…) a new client adds.
+const PRIMITIVES = new Set(['string', 'boolean', 'number']);
 const ARRAY_TYPE = /^Array<(.+)>$/;
+
+/** The attributes a model declares, `additionalProperties` (allowed by the client, refused here) aside. */
+function attributesOf(model: string): Attribute[] {
+  return Object.values(MODELS[model].attributeTypeMap).filter((attribute) => attribute.baseName !== 'additionalProperties');
+}
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -121,21 +112,17 @@ function label(path: string): string {
   return path === '' ? 'request body' : `field "${path}"`;
 }
 
-function checkModel(value: unknown, model: ModelClass, path: string): string | undefined {
+function checkModel(value: unknown, model: string, path: string): string | undefined {
   if (!isPlainObject(value)) return `${label(path)} must be an object`;
-  const attributes = Object.values(model.attributeTypeMap).filter((attribute) => attribute.baseName !== 'additionalProperties');
-  const known = new Map(attributes.map((attribute) => [attribute.baseName, attribute]));
-  // The client's models allow additionalProperties; the stand-in does not, so a misspelt field fails loudly here.
-  for (const key of Object.keys(value)) {
-    if (!known.has(key)) return `unknown field "${join(path, key)}"`;
-  }
-  for (const attribute of attributes) {
-    const fieldPath = join(path, attribute.baseName);
-    if (!(attribute.baseName in value)) {
-      if (attribute.required) return `missing required field "${fieldPath}"`;
+  const attributes = attributesOf(model);
+  const unknown = Object.keys(value).find((key) => !attributes.some((attribute) => attribute.baseName === key));
+  if (unknown !== undefined) return `unknown field "${join(path, unknown)}"`;
+  for (const { baseName, type, required } of attributes) {
+    if (!(baseName in value)) {
+      if (required) return `missing required field "${join(path, baseName)}"`;
       continue;
     }
-    const problem = checkValue(value[attribute.baseName], attribute.type, fieldPath);
+    const problem = checkValue(value[baseName], type, join(path, baseName));
     if (problem !== undefined) return problem;
   }
   return undefined;
@@ -149,7 +136,7 @@ function checkUnion(value: unknown, members: readonly string[], path: string): s
   if (matches > 1) return `${label(path)} matches more than one of ${members.join(', ')}`;
   // Name the member whose required fields are all present: its problem is the one the caller meant to fix.
   const meant = members.flatMap((member, index) => {
-    const required = Object.values(MODELS[member].attributeTypeMap).filter((attribute) => attribute.required);
+    const required = attributesOf(member).filter((attribute) => attribute.required);
     return required.every((attribute) => attribute.baseName in value) ? [problems[index]] : [];
   });
   if (meant.length === 1) return meant[0];
@@ -166,28 +153,24 @@ function checkValue(value: unknown, type: string, path: string): string | undefi
     }
     return undefined;
   }
-  const primitive = PRIMITIVES[type];
-  if (primitive !== undefined) return primitive.test(value) ? undefined : `${label(path)} must be ${primitive.noun}`;
+  if (PRIMITIVES.has(type)) {
+    return typeof value === type && (type !== 'number' || Number.isFinite(value)) ? undefined : `${label(path)} must be a ${type}`;
+  }
   const allowed = ENUMS[type];
   if (allowed !== undefined) {
     return typeof value === 'string' && allowed.includes(value)
       ? undefined
       : `${label(path)} must be one of ${allowed.map((item) => `"${item}"`).join(', ')}`;
   }
-  const members = CLIENT_UNIONS[type];
-  if (members !== undefined) return checkUnion(value, members, path);
-  const model = MODELS[type];
-  if (model !== undefined) return checkModel(value, model, path);
-  // A type the table above does not know: a client upgrade; fail as a server bug, not as a client error.
+  if (CLIENT_UNIONS[type] !== undefined) return checkUnion(value, CLIENT_UNIONS[type], path);
+  if (MODELS[type] !== undefined) return checkModel(value, type, path);
+  // A type the tables above do not know: a client upgrade; fail as a server bug, not as a client error.
   throw new Error(`local Datadog: no validator for client model type "${type}"`);
 }
 
 /**
  * Checks a parsed request body against a client request model, recursively.
  *
- * @param body - The parsed JSON body.
- * @param model - The client model the body must match (`AWSAccountCreateRequest` for create, `AWSAccountUpdateRequest`
- *   for PATCH; source: the `ObjectSerializer.serialize(body, "<model>")` calls in the client's `AWSIntegrationApi.js`).
  * @returns `undefined` when the body matches, else a sentence naming the first offending field path
  *   (unknown field, missing required field, wrong type, enum value not allowed, no union member matched).
  * @throws Error when the client model references a type this module does not know (the client was upgraded).
@@ -197,30 +180,21 @@ export function checkRequestBody(body: unknown, model: RequestModel): string | u
 }
 
 /**
- * Lists the type names reachable from the given models that this module cannot check; empty when complete.
+ * Lists the type names reachable from the request models that this module cannot check, sorted; empty when complete.
  * Tests call it so that a client upgrade which adds a nested model is noticed at once.
- *
- * @param roots - Model names to start from; default: every request model the stand-in accepts.
- * @returns Unknown type names, sorted.
  */
-export function unknownModelTypes(roots: readonly string[] = ['AWSAccountCreateRequest', 'AWSAccountUpdateRequest']): string[] {
+export function unknownModelTypes(): string[] {
   const seen = new Set<string>();
   const unknown = new Set<string>();
   const visit = (type: string): void => {
     const arrayOf = ARRAY_TYPE.exec(type);
     if (arrayOf !== null) return visit(arrayOf[1]);
-    if (seen.has(type) || PRIMITIVES[type] !== undefined || ENUMS[type] !== undefined) return;
+    if (seen.has(type) || PRIMITIVES.has(type) || ENUMS[type] !== undefined) return;
     seen.add(type);
-    if (CLIENT_UNIONS[type] !== undefined) return CLIENT_UNIONS[type].forEach(visit);
-    const model = MODELS[type];
-    if (model === undefined) {
-      unknown.add(type);
-      return;
-    }
-    for (const attribute of Object.values(model.attributeTypeMap)) {
-      if (attribute.baseName !== 'additionalProperties') visit(attribute.type);
-    }
+    if (CLIENT_UNIONS[type] !== undefined) CLIENT_UNIONS[type].forEach(visit);
+    else if (MODELS[type] !== undefined) attributesOf(type).forEach((attribute) => visit(attribute.type));
+    else unknown.add(type);
   };
-  roots.forEach(visit);
+  ['AWSAccountCreateRequest', 'AWSAccountUpdateRequest', 'EventCreateRequest'].forEach(visit);
   return [...unknown].sort();
 }

@@ -382,11 +382,11 @@ describe('Function: startLocalDatadog', () => {
       expect(error.code).toBe(403);
       expect(error.body).toMatchObject({ errors: ['Forbidden'] });
       expect(datadog.requests()).toEqual([
-        { method: 'GET', path: '/api/v2/integration/aws/accounts', query: {}, status: 403, operation: 'ListAWSAccounts' },
+        { method: 'GET', path: '/api/v2/integration/aws/accounts', status: 403, operation: 'ListAWSAccounts' },
       ]);
     });
 
-    it('refuses keys passed in the URL and does not record their values', async () => {
+    it('refuses keys passed in the URL and does not record them', async () => {
       // Prepare
       const datadog = await start();
 
@@ -395,7 +395,8 @@ describe('Function: startLocalDatadog', () => {
 
       // Assess
       expect(response.status).toBe(403);
-      expect(datadog.requests()[0].query).toEqual({ api_key: '[redacted]', application_key: '[redacted]' });
+      expect(JSON.stringify(datadog.requests())).not.toContain(API_KEY);
+      expect(JSON.stringify(datadog.requests())).not.toContain(APP_KEY);
     });
 
     it('serves the standard IAM permission list without keys, from the product’s snapshot', async () => {
