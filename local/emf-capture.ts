@@ -1,11 +1,9 @@
 /**
  * The metrics the functions emit during a local run, captured instead of printed.
  *
- * Powertools Metrics prints each EMF document with `console.log` on a console of its own choosing (the global
- * `console` when `POWERTOOLS_DEV` is set, which the local run sets for the functions; Metrics.js `setConsole`): its
- * `logger` option carries only its warnings, and it has no option for the output. So, within a capture (an
- * `AsyncLocalStorage` scope: a function's invocation and everything it starts, and nothing else), a `console.log` of one EMF document is
- * parsed into the capture and not printed; every other line, and every line outside a capture, goes where it went.
+ * Powertools Metrics prints each EMF document with `console.log` on the global `console` when `POWERTOOLS_DEV` is set
+ * (Metrics.js `setConsole`), and has no option for the output. So, within a capture (an `AsyncLocalStorage` scope), a
+ * `console.log` of one EMF document is parsed into the capture and not printed; every other line goes where it went.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 
@@ -29,11 +27,9 @@ type EmfDocument = {
 
 /**
  * The metrics of one EMF document (CloudWatch user guide, "Specification: Embedded metric format"): one entry per
- * metric and value (a value array gives one entry each), with the values of the dimensions its directive names.
- *
- * @returns the metrics, or `undefined` when `line` is not an EMF document.
+ * metric and value, with the values of the dimensions its directive names; `undefined` when `line` is not one.
  */
-export function parseEmf(line: string): EmittedMetric[] | undefined {
+function parseEmf(line: string): EmittedMetric[] | undefined {
   if (!line.startsWith('{"_aws"')) return undefined;
   let document: EmfDocument;
   try {
@@ -70,10 +66,9 @@ let installed = false;
 function install(): void {
   if (installed) return;
   installed = true;
-  // The global console object itself: Powertools keeps a reference to it, so its `log` is what it calls.
-  const target = console;
-  const original = target.log.bind(target);
-  target.log = (...args: unknown[]) => {
+  const original = console.log.bind(console);
+  // On the global console object itself: Powertools keeps a reference to it, so its `log` is what it calls.
+  console.log = (...args: unknown[]) => {
     const captured = scope.getStore();
     const parsed = captured && args.length === 1 && typeof args[0] === 'string' ? parseEmf(args[0]) : undefined;
     if (parsed && captured) captured.push(...parsed);
@@ -81,11 +76,7 @@ function install(): void {
   };
 }
 
-/**
- * Runs `fn` with the metrics it (and all it starts, however long it runs) emits appended to `into` instead of printed.
- *
- * @returns what `fn` returns.
- */
+/** Runs `fn` with the metrics it (and all it starts, however long it runs) emits appended to `into` instead of printed. */
 export function captureMetrics<T>(into: EmittedMetric[], fn: () => Promise<T>): Promise<T> {
   install();
   return scope.run(into, fn);
