@@ -144,7 +144,6 @@ export interface ProgressEvent {
 type StateDefinition = {
   Type: string;
   ItemProcessor?: ProcessorDefinition;
-  ItemsPath?: string;
   Label?: string;
   [field: string]: unknown;
 };
@@ -193,42 +192,24 @@ function runnableDefinition(definition: { States: Record<string, StateDefinition
   return { ...definition, States: Object.fromEntries(states) };
 }
 
-const VALIDATION = { validationOptions: { checkArn: true, checkPaths: true } };
+/** State machines by their definition's JSON: validating one takes the library most of a second, running it milliseconds. */
+const machines = new Map<string, StateMachine>();
 
-/** Compiled definitions by their JSON: validating one takes the library most of a second, running it milliseconds. */
-const compiledDefinitions = new Map<
-  string,
-  { original: Record<string, StateDefinition>; runnable: Record<string, unknown>; machine: StateMachine }
->();
-
-function compiled(definition: Record<string, unknown>, partition: string) {
-  const key = `${partition}\n${JSON.stringify(definition)}`;
-  let entry = compiledDefinitions.get(key);
-  if (!entry) {
-    const states = definition as { States: Record<string, StateDefinition> };
-    const runnable = runnableDefinition(states, partition);
-    entry = { original: allStates(states), runnable, machine: new StateMachine(runnable as never, VALIDATION) };
-    compiledDefinitions.set(key, entry);
-  }
-  return entry;
+function machineFor(definition: unknown): StateMachine {
+  const key = JSON.stringify(definition);
+  const machine = machines.get(key) ?? new StateMachine(definition as never, { validationOptions: { checkArn: true, checkPaths: true } });
+  machines.set(key, machine);
+  return machine;
 }
-
-/** Payload templates as one-state Pass machines, by their JSON: the library does not export its evaluator. */
-const templates = new Map<string, StateMachine>();
 
 /**
  * Evaluates an Amazon States Language payload template (`"Key.$": "$.path"`, `$$.Map.Item.Value`, intrinsic
- * functions) as the library evaluates a state's `Parameters`, with `context` as `$$`.
+ * functions) as the `Parameters` of a Pass state, with `context` as `$$`: the library does not export its evaluator.
  *
  * @throws Error (`States.Runtime`…) as the state would fail, e.g. a path that matches nothing.
  */
 async function evaluate(template: unknown, input: unknown, context: Record<string, unknown> = {}): Promise<unknown> {
-  const key = JSON.stringify(template);
-  let machine = templates.get(key);
-  if (!machine) {
-    machine = new StateMachine({ StartAt: 'T', States: { T: { Type: 'Pass', Parameters: template, End: true } } } as never, VALIDATION);
-    templates.set(key, machine);
-  }
+  const machine = machineFor({ StartAt: 'T', States: { T: { Type: 'Pass', Parameters: template, End: true } } });
   try {
     return await machine.run(input as never, { context }).result;
   } catch (error) {
@@ -334,97 +315,24 @@ async function startExecution(input: unknown, run: Run, sync: boolean): Promise<
   throw statesError('States.TaskFailed', JSON.stringify({ ...described, Error: done.error, Cause: done.cause }));
 }
 
-/** The fields of a Distributed Map state run locally; any other fails the state. */
-const MAP_FIELDS = new Set([
-  ...TASK_FIELDS,
-  'Type',
-  'Label',
-  'ItemProcessor',
-  'ItemReader',
-  'ItemsPath',
-  'ItemSelector',
-  'MaxConcurrency',
-  'MaxConcurrencyPath',
-  'ToleratedFailurePercentage',
-  'ResultWriter',
-]);
+/** Fields of a Distributed Map state, besides {@link TASK_FIELDS}, that are run locally; any other fails the state. */
+const MAP_FIELD = /^(Type|Label|Item(Processor|Reader|Selector)|MaxConcurrency(Path)?|ToleratedFailurePercentage|ResultWriter)$/;
 
 /** Step Functions runs up to 10,000 child executions at once when MaxConcurrency is 0 or absent (developer guide, "MaxConcurrency"). */
 const UNLIMITED_CONCURRENCY = 10_000;
 
 /** An `ItemReader` or a `ResultWriter`. */
-type S3Integration = { Resource: string; ReaderConfig?: { InputType?: string; MaxItems?: number }; Parameters?: unknown };
-
-/** The S3 calls of a map run, as the state machine's role. */
-type S3Calls = { s3: S3Client; asRole: <T>(call: () => Promise<T>) => Promise<T> };
-
-/** The items of an `ItemReader`: a JSON array in S3 (`s3:getObject`, `ReaderConfig.InputType` JSON), at most `MaxItems`. */
-async function readItems(reader: S3Integration, input: unknown, { s3, asRole }: S3Calls): Promise<unknown> {
-  if (!/^arn:[\w-]+:states:::s3:getObject$/.test(reader.Resource) || (reader.ReaderConfig?.InputType ?? 'JSON') !== 'JSON') {
-    throw statesError(
-      'States.Runtime',
-      'ItemReader: only arn:<partition>:states:::s3:getObject with ReaderConfig.InputType JSON is run locally',
-    );
-  }
-  const { Bucket, Key } = (await evaluate(reader.Parameters ?? {}, input)) as { Bucket: string; Key: string };
-  let items: unknown;
-  try {
-    const object = await asRole(() => s3.send(new GetObjectCommand({ Bucket, Key })));
-    items = JSON.parse((await object.Body?.transformToString()) ?? '');
-  } catch (error) {
-    throw statesError(
-      'States.ItemReaderFailed',
-      `Unable to read s3://${Bucket}/${Key}: ${(error as Error).name}: ${(error as Error).message}`,
-    );
-  }
-  if (!Array.isArray(items)) throw statesError('States.ItemReaderFailed', `s3://${Bucket}/${Key} does not hold a JSON array`);
-  const max = reader.ReaderConfig?.MaxItems;
-  return max ? items.slice(0, max) : items;
-}
-
-/** Writes the children's results as `SUCCEEDED_0.json` and `FAILED_0.json` beside a `manifest.json` ("ResultWriter (Map)"). */
-async function writeResults(
-  writer: S3Integration,
-  input: unknown,
-  { s3, asRole }: S3Calls,
-  mapRun: { arn: string; id: string },
-  results: Record<string, unknown>[],
-): Promise<{ Bucket: string; Key: string }> {
-  if (!/^arn:[\w-]+:states:::s3:putObject$/.test(writer.Resource)) {
-    throw statesError('States.Runtime', 'ResultWriter: only arn:<partition>:states:::s3:putObject is run locally');
-  }
-  const { Bucket, Prefix } = (await evaluate(writer.Parameters ?? {}, input)) as { Bucket: string; Prefix?: string };
-  const base = Prefix ? `${Prefix.replace(/\/+$/, '')}/${mapRun.id}` : mapRun.id;
-  const put = async (Key: string, content: unknown) => {
-    const Body = JSON.stringify(content);
-    try {
-      await asRole(() => s3.send(new PutObjectCommand({ Bucket, Key, Body, ContentType: 'application/json' })));
-    } catch (error) {
-      throw statesError(
-        'States.ResultWriterFailed',
-        `Unable to write s3://${Bucket}/${Key}: ${(error as Error).name}: ${(error as Error).message}`,
-      );
-    }
-    return { Key, Size: Buffer.byteLength(Body, 'utf8') };
-  };
-  const ResultFiles: Record<string, { Key: string; Size: number }[]> = { FAILED: [], PENDING: [], SUCCEEDED: [] };
-  for (const status of ['SUCCEEDED', 'FAILED']) {
-    const entries = results.filter((result) => result.Status === status);
-    if (entries.length > 0) ResultFiles[status].push(await put(`${base}/${status}_0.json`, entries));
-  }
-  const Key = `${base}/manifest.json`;
-  await put(Key, { DestinationBucket: Bucket, MapRunArn: mapRun.arn, ResultFiles });
-  return { Bucket, Key };
-}
+type S3Integration = { Resource: string; ReaderConfig?: { InputType?: string }; Parameters?: unknown };
 
 /**
  * Runs a Distributed Map state on its effective input, as Step Functions does (developer guide, "Using Map state in
- * Distributed mode"): each item of `ItemReader` or `ItemsPath`, through `ItemSelector`, is the input of its own child
- * execution of the `ItemProcessor`, at most `MaxConcurrency` at a time; a failed child is counted and the others go
- * on until the failures exceed `ToleratedFailurePercentage`.
+ * Distributed mode"): each item of the JSON array its `ItemReader` reads from S3, through `ItemSelector`, is the input
+ * of its own child execution of the `ItemProcessor`, at most `MaxConcurrency` at a time; a failed child is counted
+ * and the others go on until the failures exceed `ToleratedFailurePercentage`. Its `ResultWriter` writes the
+ * children's results to `<Prefix>/<map run id>/` as `SUCCEEDED_0.json` and `FAILED_0.json` beside a `manifest.json`
+ * (developer guide, "ResultWriter (Map)").
  *
- * @returns `{MapRunArn, ResultWriterDetails}` with a `ResultWriter`, else the children's outputs in item order (a
- *   failed child's as `{Error, Cause}`).
+ * @returns `{MapRunArn, ResultWriterDetails: {Bucket, Key}}`, `Key` the manifest's.
  * @throws Error `States.ItemReaderFailed`, `States.ResultWriterFailed`, `States.ExceedToleratedFailureThreshold` or
  *   `States.Runtime`, as Step Functions fails the state.
  */
@@ -435,14 +343,30 @@ async function runDistributedMap(
   run: Run,
   stateMachineArn: string,
 ): Promise<unknown> {
-  const unsupported = Object.keys(state).filter((field) => !MAP_FIELDS.has(field));
+  const { ItemReader: reader, ResultWriter: writer } = state as { ItemReader?: S3Integration; ResultWriter?: S3Integration };
+  const unsupported = Object.keys(state).filter((field) => !TASK_FIELDS.includes(field) && !MAP_FIELD.test(field));
+  if (!/^arn:[\w-]+:states:::s3:getObject$/.test(reader?.Resource ?? '') || (reader?.ReaderConfig?.InputType ?? 'JSON') !== 'JSON') {
+    unsupported.push('ItemReader (only s3:getObject of a JSON array)');
+  }
+  if (!/^arn:[\w-]+:states:::s3:putObject$/.test(writer?.Resource ?? '')) unsupported.push('ResultWriter (only s3:putObject)');
   if (unsupported.length > 0)
     throw statesError('States.Runtime', `Distributed Map ${stateName}: ${unsupported.join(', ')} is not run locally`);
   const [, partition, , region, account, , machineName] = stateMachineArn.split(':');
-  const calls: S3Calls = { s3: new S3Client({ region }), asRole: run.options.asStateMachineRole ?? ((call) => call()) };
-  const reader = state.ItemReader as S3Integration | undefined;
-  const items = (reader ? await readItems(reader, input, calls) : await valueAt(input, state.ItemsPath ?? '$')) as unknown[];
-  if (!Array.isArray(items)) throw statesError('States.Runtime', `ItemsPath ${state.ItemsPath ?? '$'} is not an array`);
+  const s3 = new S3Client({ region });
+  /** One S3 call as the state machine's role; its failure fails the state with `errorName`. */
+  const s3Call = async <T>(errorName: string, what: string, call: () => Promise<T>): Promise<T> => {
+    try {
+      return await (run.options.asStateMachineRole ?? ((fn) => fn()))(call);
+    } catch (error) {
+      throw statesError(errorName, `Unable to ${what}: ${(error as Error).name}: ${(error as Error).message}`);
+    }
+  };
+  const source = (await evaluate(reader?.Parameters ?? {}, input)) as { Bucket: string; Key: string };
+  const items = await s3Call('States.ItemReaderFailed', `read s3://${source.Bucket}/${source.Key}`, async () => {
+    const object = await s3.send(new GetObjectCommand(source));
+    return JSON.parse((await object.Body?.transformToString()) ?? '') as unknown[];
+  });
+  if (!Array.isArray(items)) throw statesError('States.ItemReaderFailed', `s3://${source.Bucket}/${source.Key} does not hold a JSON array`);
   const maxConcurrency =
     typeof state.MaxConcurrencyPath === 'string' ? await valueAt(input, state.MaxConcurrencyPath) : (state.MaxConcurrency ?? 0);
   if (typeof maxConcurrency !== 'number' || !(maxConcurrency >= 0)) {
@@ -451,7 +375,7 @@ async function runDistributedMap(
   const label = state.Label ?? stateName;
   const arnPrefix = `arn:${partition}:states:${region}:${account}`;
   const mapRunId = randomUUID();
-  const mapRun = { id: mapRunId, arn: `${arnPrefix}:mapRun:${machineName}/${label}:${mapRunId}` };
+  const mapRunArn = `${arnPrefix}:mapRun:${machineName}/${label}:${mapRunId}`;
   const childMachineArn = `${arnPrefix}:stateMachine:${machineName}/${label}`;
   const processor = { StartAt: state.ItemProcessor?.StartAt, States: state.ItemProcessor?.States };
   const { scheduler } = run.options;
@@ -507,18 +431,27 @@ async function runDistributedMap(
   const workers = Array.from({ length: Math.min(maxConcurrency || UNLIMITED_CONCURRENCY, items.length) }, () => scheduler.run(worker));
   await scheduler.awaitOthers(Promise.all(workers));
 
-  const done = results.filter(Boolean);
-  const details = state.ResultWriter ? await writeResults(state.ResultWriter as S3Integration, input, calls, mapRun, done) : undefined;
+  const { Bucket, Prefix } = (await evaluate(writer?.Parameters ?? {}, input)) as { Bucket: string; Prefix?: string };
+  const base = Prefix ? `${Prefix.replace(/\/+$/, '')}/${mapRunId}` : mapRunId;
+  const put = async (Key: string, content: unknown) => {
+    const Body = JSON.stringify(content);
+    const command = new PutObjectCommand({ Bucket, Key, Body, ContentType: 'application/json' });
+    await s3Call('States.ResultWriterFailed', `write s3://${Bucket}/${Key}`, () => s3.send(command));
+    return { Key, Size: Buffer.byteLength(Body, 'utf8') };
+  };
+  const ResultFiles: Record<string, { Key: string; Size: number }[]> = { FAILED: [], PENDING: [], SUCCEEDED: [] };
+  for (const status of ['SUCCEEDED', 'FAILED']) {
+    const entries = results.filter((result) => result.Status === status);
+    if (entries.length > 0) ResultFiles[status].push(await put(`${base}/${status}_0.json`, entries));
+  }
+  const manifest = await put(`${base}/manifest.json`, { DestinationBucket: Bucket, MapRunArn: mapRunArn, ResultFiles });
   if (exceeded()) {
     throw statesError(
       'States.ExceedToleratedFailureThreshold',
-      `The specified tolerated failure threshold was exceeded: ${failed} of ${items.length} child executions failed (map run ${mapRun.arn})`,
+      `The specified tolerated failure threshold was exceeded: ${failed} of ${items.length} child executions failed (map run ${mapRunArn})`,
     );
   }
-  if (details) return { MapRunArn: mapRun.arn, ResultWriterDetails: details };
-  return done.map((result) =>
-    result.Status === 'SUCCEEDED' ? (JSON.parse(String(result.Output)) as unknown) : { Error: result.Error, Cause: result.Cause },
-  );
+  return { MapRunArn: mapRunArn, ResultWriterDetails: { Bucket, Key: manifest.Key } };
 }
 
 /**
@@ -559,7 +492,8 @@ async function executeOnce(definition: Record<string, unknown>, execution: Local
   const { clock, options } = run;
   const { scheduler } = options;
   const stateMachineArn = options.stateMachineArn ?? run.executions?.stateMachineArn ?? '';
-  const { original, runnable, machine } = compiled(definition, stateMachineArn.split(':')[1] || 'aws');
+  const original = allStates(definition as { States: Record<string, StateDefinition> });
+  const runnable = runnableDefinition(definition as { States: Record<string, StateDefinition> }, stateMachineArn.split(':')[1] || 'aws');
   /** Seconds of `Retry` backoff each state owes before its next attempt, from its StateRetried events. */
   const retryWaits = new Map<string, number>();
   const handlerOf = (name: string, resource: string): ((input: unknown) => Promise<unknown>) => {
@@ -592,7 +526,7 @@ async function executeOnce(definition: Record<string, unknown>, execution: Local
 
   const keepEvents = options.keepEvents !== false;
   if (keepEvents) execution.events = [];
-  const { result, eventLogs } = machine.run(execution.input as never, {
+  const { result, eventLogs } = machineFor(runnable).run(execution.input as never, {
     // The library retries at once: each backoff is slept by the state's handler before its next attempt.
     overrides: {
       taskResourceLocalHandlers: taskHandlers as never,
