@@ -9,29 +9,85 @@
  * invocation's environment, `Date` reads its clock (so what a function computes from the time agrees with the
  * `aws:CurrentTime` the sandbox's policy evaluation sees), and the product's waits (`shared/wait.ts`, e.g. out a
  * Datadog rate limit) pass on that clock instead of a timer; outside any invocation, all three are the real ones.
+ *
+ * The metrics are captured instead of printed: Powertools Metrics prints each EMF document with `console.log` on the
+ * global `console` when `POWERTOOLS_DEV` is set (Metrics.js `setConsole`), and has no option for the output, so within
+ * an invocation (or a {@link captureMetrics}) a `console.log` of one EMF document is parsed into its metrics instead.
  */
 import type { Context } from 'aws-lambda';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import path from 'node:path';
 import { forgetSecrets } from '../shared/aws/json-secret';
 import { setWaitImplementation } from '../shared/wait';
-import { captureMetrics, type EmittedMetric } from './emf-capture';
 import type { AwsSandbox } from './sandbox';
 import { REPO_ROOT, resolveValue, templateFunctions, type LocalResolution, type Template, type TemplateFunction } from './template';
 
 type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
 
-/** What an invocation reads as its process: its environment, its clock (epoch ms), and how its waits pass. */
+/** One metric data point, as the functions emitted it (CloudWatch embedded metric format). */
+export interface EmittedMetric {
+  namespace: string;
+  name: string;
+  value: number;
+  /** CloudWatch unit: `Count`, `Seconds`… */
+  unit: string;
+  /** Its dimensions, e.g. `{ service: 'datadog-aws-account-onboarding', ErrorName: 'MemberAccountAccessError' }`. */
+  dimensions: Record<string, string>;
+}
+
+type EmfDocument = {
+  _aws?: {
+    CloudWatchMetrics?: { Namespace?: unknown; Dimensions?: unknown; Metrics?: { Name?: unknown; Unit?: unknown }[] }[];
+  };
+  [key: string]: unknown;
+};
+
+/**
+ * The metrics of one EMF document (CloudWatch user guide, "Specification: Embedded metric format"): one entry per
+ * metric and value, with the values of the dimensions its directive names; `undefined` when `line` is not one.
+ */
+function parseEmf(line: string): EmittedMetric[] | undefined {
+  if (!line.startsWith('{"_aws"')) return undefined;
+  let document: EmfDocument;
+  try {
+    document = JSON.parse(line) as EmfDocument;
+  } catch {
+    return undefined;
+  }
+  const directives = document._aws?.CloudWatchMetrics;
+  if (!Array.isArray(directives)) return undefined;
+  return directives.flatMap((directive) => {
+    const names = Array.isArray(directive.Dimensions) ? [...new Set((directive.Dimensions as unknown[]).flat())] : [];
+    const dimensions = Object.fromEntries(
+      names.filter((name): name is string => typeof name === 'string').map((name) => [name, String(document[name])]),
+    );
+    return (directive.Metrics ?? []).flatMap((metric) => {
+      const name = String(metric.Name);
+      const raw = document[name];
+      const values = (Array.isArray(raw) ? raw : [raw]).filter((value): value is number => typeof value === 'number');
+      return values.map((value) => ({
+        namespace: String(directive.Namespace),
+        name,
+        value,
+        unit: typeof metric.Unit === 'string' ? metric.Unit : 'None',
+        dimensions,
+      }));
+    });
+  });
+}
+
+/** What an invocation reads as its process: its environment, its clock (epoch ms), how its waits pass, where its metrics go. */
 interface Invocation {
-  env: NodeJS.ProcessEnv;
-  now: () => number;
-  wait: (ms: number) => Promise<void>;
+  env?: NodeJS.ProcessEnv;
+  now?: () => number;
+  wait?: (ms: number) => Promise<void>;
+  metrics: EmittedMetric[];
 }
 
 const current = new AsyncLocalStorage<Invocation>();
 let installed = false;
 
-/** Makes `process.env`, `Date` and the product's waits those of the current invocation, once per process. */
+/** Makes `process.env`, `Date`, the product's waits and `console.log` those of the current invocation, once per process. */
 function install(): void {
   if (installed) return;
   installed = true;
@@ -51,7 +107,7 @@ function install(): void {
     },
   );
   const RealDate = Date;
-  const now = (): number => current.getStore()?.now() ?? RealDate.now();
+  const now = (): number => current.getStore()?.now?.() ?? RealDate.now();
   class InvocationDate extends RealDate {
     constructor(...args: unknown[]) {
       if (args.length === 0) super(now());
@@ -63,7 +119,21 @@ function install(): void {
     }
   }
   globalThis.Date = InvocationDate as DateConstructor;
-  const real = setWaitImplementation((ms) => current.getStore()?.wait(ms) ?? real(ms));
+  const real = setWaitImplementation((ms) => current.getStore()?.wait?.(ms) ?? real(ms));
+  const log = console.log.bind(console);
+  // On the global console object itself: Powertools keeps a reference to it, so its `log` is what it calls.
+  console.log = (...args: unknown[]) => {
+    const metrics = args.length === 1 && typeof args[0] === 'string' ? parseEmf(args[0]) : undefined;
+    const captured = current.getStore()?.metrics;
+    if (metrics && captured) captured.push(...metrics);
+    else log(...args);
+  };
+}
+
+/** Runs `fn` with the metrics it (and all it starts, however long it runs) emits appended to `into` instead of printed. */
+export function captureMetrics<T>(into: EmittedMetric[], fn: () => Promise<T>): Promise<T> {
+  install();
+  return current.run({ ...current.getStore(), metrics: into }, fn);
 }
 
 /** One function, ready to invoke. */
@@ -99,7 +169,7 @@ export class LocalFunctions {
   private readonly byArn = new Map<string, LocalFunction>();
   /** How the functions' waits pass (see {@link LocalFunctions.setWait}); default: the sandbox clock moves on at once. */
   private wait?: (ms: number) => Promise<void>;
-  /** What the invocations emitted, in order (local/emf-capture.ts): CloudWatch would have it, the local run has it here. */
+  /** What the invocations emitted, in order: CloudWatch would have it, the local run has it here. */
   private readonly emitted: EmittedMetric[] = [];
 
   constructor(
@@ -114,19 +184,14 @@ export class LocalFunctions {
     environmentOf?: (definition: TemplateFunction) => Record<string, string>,
   ) {
     for (const definition of templateFunctions(template)) {
-      const roleLogicalId = definition.roleLogicalId ?? `${definition.logicalId}Role`;
       const functionName = `${names.stackName}-${definition.logicalId}`;
+      const functionArn = localFunctionArn(names, definition.logicalId);
+      const roleName = `${names.stackName}-${definition.roleLogicalId ?? `${definition.logicalId}Role`}`;
+      const principalArn = `arn:${names.partition}:sts::${names.accountId}:assumed-role/${roleName}/${functionName}`;
       const environment =
         environmentOf?.(definition) ??
         Object.fromEntries(Object.entries(definition.environment).map(([key, value]) => [key, resolveValue(template, value, resolution)]));
-      const roleName = localRoleArn(names, roleLogicalId).split('/').pop();
-      this.byArn.set(localFunctionArn(names, definition.logicalId), {
-        definition,
-        functionName,
-        functionArn: localFunctionArn(names, definition.logicalId),
-        principalArn: `arn:${names.partition}:sts::${names.accountId}:assumed-role/${roleName}/${functionName}`,
-        environment,
-      });
+      this.byArn.set(functionArn, { definition, functionName, functionArn, principalArn, environment });
     }
   }
 
@@ -190,8 +255,9 @@ export class LocalFunctions {
       env: { ...process.env, ...this.baseEnvironment, ...local.environment, AWS_LAMBDA_FUNCTION_NAME: local.functionName },
       now: () => this.sandbox.clock.now(),
       wait: this.wait ?? this.sandbox.clock.sleepMs,
+      metrics: this.emitted,
     };
-    return current.run(invocation, () => captureMetrics(this.emitted, () => this.sandbox.asPrincipal(local.principalArn, fn)));
+    return current.run(invocation, () => this.sandbox.asPrincipal(local.principalArn, fn));
   }
 }
 
