@@ -1,11 +1,8 @@
 /**
  * A real DynamoDB API on 127.0.0.1 for local runs and tests: `dynalite` (tables in memory), one server per process,
  * started on first use. The product reaches it through the SDK's own `AWS_ENDPOINT_URL_DYNAMODB` ("Service-specific
- * endpoints", AWS SDKs and Tools reference guide), which only this module sets: the product's code never names an
- * endpoint. Each local deployment gets its own table, defined as template.yaml defines `AccountsTable`.
- *
- * dynalite does not check request signatures, so any credentials do; the local harness's own calls (creating tables,
- * saving and loading items) carry a user agent of their own and are left out of the call counts.
+ * endpoints", AWS SDKs and Tools reference guide), which only this module sets. Each local deployment gets its own
+ * table, as template.yaml defines `AccountsTable`. The harness's own calls are left out of the call counts.
  */
 import { CreateTableCommand, DynamoDBClient, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
@@ -27,12 +24,7 @@ const HARNESS_USER_AGENT = 'local-harness';
 /** Region of the harness's client; dynalite keeps one set of tables whatever the region. */
 const HARNESS_REGION = 'us-east-1';
 
-interface Running {
-  client: DynamoDBClient;
-  documents: DynamoDBDocumentClient;
-}
-
-let running: Promise<Running> | undefined;
+let running: Promise<{ client: DynamoDBClient; documents: DynamoDBDocumentClient }> | undefined;
 /** The product's calls to the process's server since it started. */
 const calls: DynamoDbCalls = { mutating: 0, reads: 0 };
 
@@ -45,7 +37,7 @@ function countCall(request: IncomingMessage): void {
   else calls.reads += 1;
 }
 
-async function start(): Promise<Running> {
+async function start(): Promise<Awaited<NonNullable<typeof running>>> {
   // Loaded on first use only: runs that never deploy pay nothing. dynalite ships no types.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const dynalite = require('dynalite') as (options: Record<string, unknown>) => Server;

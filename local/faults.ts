@@ -78,8 +78,9 @@ function parseRule(spec: string): Rule {
 
 /** Faults of one run, parsed from the `--fault` values. */
 export class FaultPlan {
-  private rules: Rule[] = [];
   private crashedAfter: string | undefined;
+
+  private constructor(private readonly rules: Rule[]) {}
 
   /**
    * Parses the `--fault` values.
@@ -87,9 +88,7 @@ export class FaultPlan {
    * @throws FaultSpecError for the first malformed value.
    */
   static parse(specs: string[]): FaultPlan {
-    const plan = new FaultPlan();
-    plan.rules = specs.map(parseRule);
-    return plan;
+    return new FaultPlan(specs.map(parseRule));
   }
 
   /** The first rule of that kind with calls left that matches, now fired once more. */

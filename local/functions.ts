@@ -35,11 +35,9 @@ export interface EmittedMetric {
   dimensions: Record<string, string>;
 }
 
-type EmfDocument = {
-  _aws?: {
-    CloudWatchMetrics?: { Namespace?: unknown; Dimensions?: unknown; Metrics?: { Name?: unknown; Unit?: unknown }[] }[];
-  };
-  [key: string]: unknown;
+/** An EMF document: its directives, and each metric's and dimension's value at the top level. */
+type EmfDocument = Record<string, unknown> & {
+  _aws: { CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string; Unit?: string }[] }[] };
 };
 
 /**
@@ -48,32 +46,21 @@ type EmfDocument = {
  */
 function parseEmf(line: string): EmittedMetric[] | undefined {
   if (!line.startsWith('{"_aws"')) return undefined;
-  let document: EmfDocument;
   try {
-    document = JSON.parse(line) as EmfDocument;
+    const document = JSON.parse(line) as EmfDocument;
+    return document._aws.CloudWatchMetrics.flatMap(({ Namespace: namespace, Dimensions, Metrics }) => {
+      const dimensions = Object.fromEntries([...new Set(Dimensions.flat())].map((name) => [name, String(document[name])]));
+      return Metrics.flatMap(({ Name: name, Unit: unit = 'None' }) =>
+        [document[name]]
+          .flat()
+          .filter((value): value is number => typeof value === 'number')
+          .map((value) => ({ namespace, name, value, unit, dimensions })),
+      );
+    });
   } catch {
+    // Not JSON, or not of EMF's shape.
     return undefined;
   }
-  const directives = document._aws?.CloudWatchMetrics;
-  if (!Array.isArray(directives)) return undefined;
-  return directives.flatMap((directive) => {
-    const names = Array.isArray(directive.Dimensions) ? [...new Set((directive.Dimensions as unknown[]).flat())] : [];
-    const dimensions = Object.fromEntries(
-      names.filter((name): name is string => typeof name === 'string').map((name) => [name, String(document[name])]),
-    );
-    return (directive.Metrics ?? []).flatMap((metric) => {
-      const name = String(metric.Name);
-      const raw = document[name];
-      const values = (Array.isArray(raw) ? raw : [raw]).filter((value): value is number => typeof value === 'number');
-      return values.map((value) => ({
-        namespace: String(directive.Namespace),
-        name,
-        value,
-        unit: typeof metric.Unit === 'string' ? metric.Unit : 'None',
-        dimensions,
-      }));
-    });
-  });
 }
 
 /** What an invocation reads as its process: its environment, its clock (epoch ms), how its waits pass, where its metrics go. */
@@ -261,6 +248,7 @@ export class LocalFunctions {
   }
 }
 
+/** The context Lambda gives a handler, less the deprecated `done`/`fail`/`succeed` callbacks (the handlers are async). */
 function lambdaContext(fn: LocalFunction): Context {
   const deadline = Date.now() + 60_000;
   return {
@@ -273,8 +261,5 @@ function lambdaContext(fn: LocalFunction): Context {
     logGroupName: `/aws/lambda/${fn.functionName}`,
     logStreamName: 'local',
     getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
+  } as Context;
 }

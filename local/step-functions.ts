@@ -141,12 +141,7 @@ export interface ProgressEvent {
   retryWaitSeconds?: number;
 }
 
-type StateDefinition = {
-  Type: string;
-  ItemProcessor?: ProcessorDefinition;
-  Label?: string;
-  [field: string]: unknown;
-};
+type StateDefinition = { Type: string; ItemProcessor?: ProcessorDefinition; [field: string]: unknown };
 type ProcessorDefinition = { ProcessorConfig?: { Mode?: string }; StartAt: string; States: Record<string, StateDefinition> };
 
 const isDistributedMap = (state: StateDefinition) => state.Type === 'Map' && state.ItemProcessor?.ProcessorConfig?.Mode === 'DISTRIBUTED';
@@ -372,7 +367,7 @@ async function runDistributedMap(
   if (typeof maxConcurrency !== 'number' || !(maxConcurrency >= 0)) {
     throw statesError('States.Runtime', `MaxConcurrency must be a non-negative number, got ${JSON.stringify(maxConcurrency)}`);
   }
-  const label = state.Label ?? stateName;
+  const label = (state.Label as string | undefined) ?? stateName;
   const arnPrefix = `arn:${partition}:states:${region}:${account}`;
   const mapRunId = randomUUID();
   const mapRunArn = `${arnPrefix}:mapRun:${machineName}/${label}:${mapRunId}`;
