@@ -11,12 +11,6 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Template } from './template';
 
-/** DynamoDB calls the product made: writes and reads. */
-export interface DynamoDbCalls {
-  mutating: number;
-  reads: number;
-}
-
 /** Operations that change items or tables (DynamoDB API reference); every other one reads. */
 const MUTATING_OPERATION = /^(Put|Update|Delete|Create|BatchWrite|TransactWrite|Execute|BatchExecute)/;
 /** User agent of the harness's own calls, which are not the product's. */
@@ -25,8 +19,8 @@ const HARNESS_USER_AGENT = 'local-harness';
 const HARNESS_REGION = 'us-east-1';
 
 let running: Promise<{ client: DynamoDBClient; documents: DynamoDBDocumentClient }> | undefined;
-/** The product's calls to the process's server since it started. */
-const calls: DynamoDbCalls = { mutating: 0, reads: 0 };
+/** The product's calls to the process's server since it started: writes and reads. */
+const calls = { mutating: 0, reads: 0 };
 
 /** Counts each call of the product by its `X-Amz-Target` (`DynamoDB_20120810.<Operation>`). */
 function countCall(request: IncomingMessage): void {
@@ -64,7 +58,7 @@ async function start(): Promise<Awaited<NonNullable<typeof running>>> {
 }
 
 /** A copy of the product's call counts so far (zero before the server starts); take two and subtract for a run's. */
-export function dynamoDbCallsSoFar(): DynamoDbCalls {
+export function dynamoDbCallsSoFar(): typeof calls {
   return { ...calls };
 }
 

@@ -142,12 +142,13 @@ export interface ProgressEvent {
 }
 
 type StateDefinition = { Type: string; ItemProcessor?: ProcessorDefinition; [field: string]: unknown };
-type ProcessorDefinition = { ProcessorConfig?: { Mode?: string }; StartAt: string; States: Record<string, StateDefinition> };
+type Definition = { States: Record<string, StateDefinition> };
+type ProcessorDefinition = Definition & { ProcessorConfig?: { Mode?: string }; StartAt: string };
 
 const isDistributedMap = (state: StateDefinition) => state.Type === 'Map' && state.ItemProcessor?.ProcessorConfig?.Mode === 'DISTRIBUTED';
 
 /** Every state of a definition, including those inside inline Map states (not a Distributed Map's: its children run apart). */
-function allStates(definition: { States: Record<string, StateDefinition> }): Record<string, StateDefinition> {
+function allStates(definition: Definition): Record<string, StateDefinition> {
   const inner = Object.values(definition.States).map((state) =>
     state.ItemProcessor && !isDistributedMap(state) ? allStates(state.ItemProcessor) : {},
   );
@@ -170,10 +171,10 @@ export const NO_TIME_OUT_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
  * output processing) whose local handlers sleep on the scheduler or run the map, as the library has neither a
  * virtual-time Wait nor a Distributed Map; a Task with no time-out gets none.
  */
-function runnableDefinition(definition: { States: Record<string, StateDefinition> }, partition: string): Record<string, unknown> {
-  const states = Object.entries(definition.States).map(([name, state]): [string, unknown] => {
+function runnableDefinition<D extends Definition>(definition: D, partition: string): D {
+  const states = Object.entries(definition.States).map(([name, state]): [string, StateDefinition] => {
     if (state.Type === 'Wait' || isDistributedMap(state)) {
-      const fields = TASK_FIELDS.filter((field) => state[field] !== undefined).map((field) => [field, state[field]]);
+      const fields = TASK_FIELDS.filter((field) => state[field] !== undefined).map((field): [string, unknown] => [field, state[field]]);
       // A placeholder the library accepts as a Task resource; the state's local handler does the work.
       const Resource = `arn:${partition}:lambda:us-east-1:000000000000:function:local-${state.Type}`;
       return [name, { Type: 'Task', Resource, TimeoutSeconds: NO_TIME_OUT_SECONDS, ...Object.fromEntries(fields) }];
@@ -487,8 +488,8 @@ async function executeOnce(definition: Record<string, unknown>, execution: Local
   const { clock, options } = run;
   const { scheduler } = options;
   const stateMachineArn = options.stateMachineArn ?? run.executions?.stateMachineArn ?? '';
-  const original = allStates(definition as { States: Record<string, StateDefinition> });
-  const runnable = runnableDefinition(definition as { States: Record<string, StateDefinition> }, stateMachineArn.split(':')[1] || 'aws');
+  const original = allStates(definition as Definition);
+  const runnable = runnableDefinition(definition as Definition, stateMachineArn.split(':')[1] || 'aws');
   /** Seconds of `Retry` backoff each state owes before its next attempt, from its StateRetried events. */
   const retryWaits = new Map<string, number>();
   const handlerOf = (name: string, resource: string): ((input: unknown) => Promise<unknown>) => {
@@ -499,9 +500,7 @@ async function executeOnce(definition: Record<string, unknown>, execution: Local
     if (integration) return (input) => startExecution(input, run, integration[1] !== undefined);
     return (input) => run.invoke(resource, input);
   };
-  const tasks = Object.entries(allStates(runnable as { States: Record<string, StateDefinition> })).filter(
-    ([, state]) => state.Type === 'Task',
-  );
+  const tasks = Object.entries(allStates(runnable)).filter(([, state]) => state.Type === 'Task');
   const taskHandlers = Object.fromEntries(
     tasks.map(([name, state]) => {
       const handle = handlerOf(name, String(state.Resource));
@@ -519,8 +518,7 @@ async function executeOnce(definition: Record<string, unknown>, execution: Local
     }),
   );
 
-  const keepEvents = options.keepEvents !== false;
-  if (keepEvents) execution.events = [];
+  if (options.keepEvents !== false) execution.events = [];
   const { result, eventLogs } = machineFor(runnable).run(execution.input as never, {
     // The library retries at once: each backoff is slept by the state's handler before its next attempt.
     overrides: {
