@@ -7,9 +7,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { createLocalAccountsTable, dynamoDbCallsSoFar, tableItems } from './dynamodb';
 import { startLocalDatadog, type DatadogAccountRecord, type RateLimit } from './datadog/server';
 import type { DatadogEventRecord } from './datadog/types';
-import type { EmittedMetric } from './emf-capture';
 import type { FaultPlan } from './faults';
-import { LocalFunctions, localFunctionArn, localRoleArn, type LocalNames } from './functions';
+import { LocalFunctions, localFunctionArn, localRoleArn, type EmittedMetric, type LocalNames } from './functions';
 import type { AwsSandbox, ServiceName } from './sandbox';
 import {
   LocalExecutions,
@@ -231,7 +230,7 @@ export async function deployLocally(options: LocalDeploymentOptions) {
       AWS_ACCESS_KEY_ID: 'AKIALOCALFUNCTIONROLE',
       AWS_SECRET_ACCESS_KEY: 'local-sandbox-placeholder',
       DATADOG_API_URL: options.datadogUrl ?? datadog?.url ?? '',
-      // Powertools Metrics prints EMF on the global console in dev mode (captured by local/emf-capture.ts), and
+      // Powertools Metrics prints EMF on the global console in dev mode (captured by local/functions.ts), and
       // disables itself there unless told otherwise.
       POWERTOOLS_DEV: 'true',
       POWERTOOLS_METRICS_DISABLED: 'false',

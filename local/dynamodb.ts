@@ -1,79 +1,43 @@
 /**
  * A real DynamoDB API on 127.0.0.1 for local runs and tests: `dynalite` (tables in memory), one server per process,
  * started on first use. The product reaches it through the SDK's own `AWS_ENDPOINT_URL_DYNAMODB` ("Service-specific
- * endpoints", AWS SDKs and Tools reference guide), which only this module sets: the product's code never names an
- * endpoint. Each local deployment gets its own table, defined as template.yaml defines `AccountsTable`.
- *
- * dynalite does not check request signatures, so any credentials do; the local harness's own calls (creating tables,
- * saving and loading items) carry a user agent of their own and are left out of the call counts.
+ * endpoints", AWS SDKs and Tools reference guide), which only this module sets. Each local deployment gets its own
+ * table, as template.yaml defines `AccountsTable`. The harness's own calls are left out of the call counts.
  */
 import { CreateTableCommand, DynamoDBClient, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { randomBytes } from 'node:crypto';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Template } from './template';
 
-/** DynamoDB calls the product made: writes and reads, by operation (`X-Amz-Target`'s operation name). */
-export interface DynamoDbCalls {
-  mutating: number;
-  reads: number;
-  byOperation: Record<string, number>;
-}
-
 /** Operations that change items or tables (DynamoDB API reference); every other one reads. */
-const MUTATING_OPERATIONS = new Set([
-  'PutItem',
-  'UpdateItem',
-  'DeleteItem',
-  'BatchWriteItem',
-  'TransactWriteItems',
-  'ExecuteStatement',
-  'BatchExecuteStatement',
-  'ExecuteTransaction',
-  'CreateTable',
-  'UpdateTable',
-  'DeleteTable',
-]);
+const MUTATING_OPERATION = /^(Put|Update|Delete|Create|BatchWrite|TransactWrite|Execute|BatchExecute)/;
 /** User agent of the harness's own calls, which are not the product's. */
 const HARNESS_USER_AGENT = 'local-harness';
 /** Region of the harness's client; dynalite keeps one set of tables whatever the region. */
 const HARNESS_REGION = 'us-east-1';
 
-interface Running {
-  endpoint: string;
-  client: DynamoDBClient;
-  documents: DynamoDBDocumentClient;
+let running: Promise<{ client: DynamoDBClient; documents: DynamoDBDocumentClient }> | undefined;
+/** The product's calls to the process's server since it started: writes and reads. */
+const calls = { mutating: 0, reads: 0 };
+
+/** Counts each call of the product by its `X-Amz-Target` (`DynamoDB_20120810.<Operation>`). */
+function countCall(request: IncomingMessage): void {
+  const target = request.headers['x-amz-target'];
+  const userAgent = [request.headers['user-agent'], request.headers['x-amz-user-agent']].flat().join(' ');
+  if (typeof target !== 'string' || userAgent.includes(HARNESS_USER_AGENT)) return;
+  if (MUTATING_OPERATION.test(target.split('.').pop() ?? target)) calls.mutating += 1;
+  else calls.reads += 1;
 }
 
-let running: Promise<Running> | undefined;
-/** The product's calls to the process's server since it started. */
-const calls: DynamoDbCalls = { mutating: 0, reads: 0, byOperation: {} };
-
-/** Wraps the server's request listener to count each call by its `X-Amz-Target` (`DynamoDB_20120810.<Operation>`). */
-function countCalls(server: Server): void {
-  const listeners = server.listeners('request') as ((request: IncomingMessage, response: ServerResponse) => void)[];
-  server.removeAllListeners('request');
-  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
-    const target = request.headers['x-amz-target'];
-    const userAgent = [request.headers['user-agent'], request.headers['x-amz-user-agent']].flat().join(' ');
-    if (typeof target === 'string' && !userAgent.includes(HARNESS_USER_AGENT)) {
-      const operation = target.split('.').pop() ?? target;
-      calls.byOperation[operation] = (calls.byOperation[operation] ?? 0) + 1;
-      if (MUTATING_OPERATIONS.has(operation)) calls.mutating += 1;
-      else calls.reads += 1;
-    }
-    for (const listener of listeners) listener.call(server, request, response);
-  });
-}
-
-async function start(): Promise<Running> {
+async function start(): Promise<Awaited<NonNullable<typeof running>>> {
   // Loaded on first use only: runs that never deploy pay nothing. dynalite ships no types.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const dynalite = require('dynalite') as (options: Record<string, unknown>) => Server;
   // Tables are ACTIVE at once (dynalite's default keeps them CREATING for 500 ms).
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  countCalls(server);
+  server.on('request', countCall);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());
@@ -90,20 +54,12 @@ async function start(): Promise<Running> {
     credentials: { accessKeyId: 'AKIALOCALDYNAMODB', secretAccessKey: 'local-dynamodb-placeholder' },
     customUserAgent: HARNESS_USER_AGENT,
   });
-  return { endpoint, client, documents: DynamoDBDocumentClient.from(client) };
+  return { client, documents: DynamoDBDocumentClient.from(client) };
 }
 
 /** A copy of the product's call counts so far (zero before the server starts); take two and subtract for a run's. */
-export function dynamoDbCallsSoFar(): DynamoDbCalls {
-  return { ...calls, byOperation: { ...calls.byOperation } };
-}
-
-/** The definition template.yaml gives the table `logicalId` (key schema, attributes, billing mode). */
-export function templateTableDefinition(template: Template, logicalId = 'AccountsTable'): Omit<CreateTableCommandInput, 'TableName'> {
-  const resource = template.Resources[logicalId];
-  if (resource?.Type !== 'AWS::DynamoDB::Table') throw new Error(`template.yaml has no DynamoDB table ${logicalId}`);
-  const properties = resource.Properties as Pick<CreateTableCommandInput, 'KeySchema' | 'AttributeDefinitions' | 'BillingMode'>;
-  return { KeySchema: properties.KeySchema, AttributeDefinitions: properties.AttributeDefinitions, BillingMode: properties.BillingMode };
+export function dynamoDbCallsSoFar(): typeof calls {
+  return { ...calls };
 }
 
 /**
@@ -114,8 +70,11 @@ export function templateTableDefinition(template: Template, logicalId = 'Account
  */
 export async function createLocalAccountsTable(template: Template, prefix: string, items: Record<string, unknown>[] = []): Promise<string> {
   const { client } = await (running ??= start());
+  const table = template.Resources.AccountsTable;
+  if (table?.Type !== 'AWS::DynamoDB::Table') throw new Error('template.yaml has no DynamoDB table AccountsTable');
+  const { KeySchema, AttributeDefinitions, BillingMode } = table.Properties as Partial<CreateTableCommandInput>;
   const tableName = `${prefix}-AccountsTable-${randomBytes(6).toString('hex')}`;
-  await client.send(new CreateTableCommand({ ...templateTableDefinition(template), TableName: tableName }));
+  await client.send(new CreateTableCommand({ KeySchema, AttributeDefinitions, BillingMode, TableName: tableName }));
   await putItems(tableName, items);
   return tableName;
 }

@@ -1,20 +1,10 @@
 /**
- * Virtual time for executions that run at the same time: a discrete-event scheduler on the sandbox's clock.
- *
- * Executions that run concurrently (the child executions of a Distributed Map, nested `startExecution.sync:2`
- * executions) wait in overlapping Wait states: advancing one global clock by each Wait would add their waits up. Here
- * a Wait (or any virtual sleep) parks its execution until a wake-up time; the clock moves to the earliest wake-up only
- * when nothing is running: every execution is parked, or waiting on other executions, and so no Lambda invocation is
- * in flight (invocations run inside running executions).
+ * Virtual time for executions that run at the same time (a Distributed Map's children, nested `startExecution.sync:2`
+ * executions): advancing one global clock by each wait would add their overlapping waits up. Here a wait parks its
+ * execution until a wake-up time, and the clock moves to the earliest wake-up only when nothing runs: every execution
+ * is parked or waiting on others, so no Lambda invocation is in flight (invocations run inside running executions).
  */
 import type { VirtualClock } from './sandbox';
-
-interface Sleeper {
-  wakeMs: number;
-  /** Order of arrival: sleepers with the same wake-up time wake in the order they slept. */
-  order: number;
-  wake(): void;
-}
 
 /**
  * Counts the executions that are running (not parked) and wakes parked ones in virtual-time order.
@@ -28,17 +18,12 @@ interface Sleeper {
  */
 export class ExecutionScheduler {
   private running = 0;
-  private sleepers: Sleeper[] = [];
-  private arrivals = 0;
+  private sleepers: { wakeMs: number; wake(): void }[] = [];
   private tickQueued = false;
 
   constructor(readonly clock: VirtualClock) {}
 
-  /**
-   * Runs `work` as one more running unit (an execution) until it settles.
-   *
-   * @returns what `work` returns; rejects with what it throws.
-   */
+  /** Runs `work` as one more running unit (an execution) until it settles, and returns what it returns. */
   async run<T>(work: () => Promise<T>): Promise<T> {
     this.running += 1;
     try {
@@ -49,9 +34,8 @@ export class ExecutionScheduler {
   }
 
   /**
-   * Parks the calling unit for `seconds` of virtual time. Zero seconds returns at once.
+   * Parks the calling unit for `seconds` (fractions allowed) of virtual time; zero returns at once.
    *
-   * @param seconds - how long, in seconds (fractions allowed).
    * @throws Error when `seconds` is negative or not finite.
    */
   sleep(seconds: number): Promise<void> {
@@ -60,7 +44,7 @@ export class ExecutionScheduler {
     }
     if (seconds === 0) return Promise.resolve();
     return new Promise((resolve) => {
-      this.sleepers.push({ wakeMs: this.clock.now() + seconds * 1000, order: this.arrivals++, wake: resolve });
+      this.sleepers.push({ wakeMs: this.clock.now() + seconds * 1000, wake: resolve });
       this.release();
     });
   }
@@ -71,8 +55,6 @@ export class ExecutionScheduler {
   /**
    * Waits for other units (child executions) without counting as running meanwhile: start them first, then await
    * them through this, so the count never drops to zero in between.
-   *
-   * @returns what `pending` resolves to; rejects as it does.
    */
   async awaitOthers<T>(pending: Promise<T>): Promise<T> {
     this.release();
@@ -99,7 +81,8 @@ export class ExecutionScheduler {
   /** Nothing runs: move the clock to the earliest wake-up and wake everyone due then. */
   private tick(): void {
     if (this.running > 0 || this.sleepers.length === 0) return;
-    this.sleepers.sort((a, b) => a.wakeMs - b.wakeMs || a.order - b.order);
+    // A stable sort: sleepers with the same wake-up time wake in the order they slept.
+    this.sleepers.sort((a, b) => a.wakeMs - b.wakeMs);
     const next = this.sleepers[0].wakeMs;
     const now = this.clock.now();
     if (next > now) this.clock.advance((next - now) / 1000);

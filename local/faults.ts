@@ -3,7 +3,7 @@
  * `--fault crash-after:SERVICE:OPERATION` makes the calling function die right after that call succeeded, as a Lambda
  * time-out would.
  *
- * - SERVICE: `iam`, `sts`, `organizations`, `secretsmanager` or `datadog`.
+ * - SERVICE: `iam`, `sts`, `organizations`, `secretsmanager`, `s3` or `datadog`.
  * - OPERATION: the SDK command name without `Command` (`CreateRole`), the Datadog client method in PascalCase
  *   (`CreateAWSAccount`), or `*`.
  * - ERROR: an AWS error name (`Throttling`, `ServiceFailure`, `AccessDenied`) or, for `datadog`, an HTTP status.
@@ -17,43 +17,7 @@ import { STSServiceException } from '@aws-sdk/client-sts';
 import type { DatadogFaultHooks } from './datadog/types';
 import type { CallHooks } from './sandbox';
 
-const AWS_SERVICES = ['iam', 'sts', 'organizations', 'secretsmanager', 's3'] as const;
-type AwsService = (typeof AWS_SERVICES)[number];
-type FaultService = AwsService | 'datadog';
-
-/** A malformed `--fault` value; the message is one line naming what was wrong. */
-export class FaultSpecError extends Error {
-  constructor(spec: string, problem: string) {
-    super(`--fault ${spec.slice(0, 80)}: ${problem}`);
-    this.name = 'FaultSpecError';
-  }
-}
-
-interface FailRule {
-  service: FaultService;
-  operation: string;
-  error: string;
-  remaining: number;
-  fired?: boolean;
-}
-
-interface CrashRule {
-  service: FaultService;
-  operation: string;
-  fired: boolean;
-}
-
-/** AWS error names whose fault is on AWS's side (HTTP 5xx), as the SDK marks them. */
-const SERVER_ERRORS = new Set([
-  'ServiceFailure',
-  'ServiceUnavailable',
-  'ServiceUnavailableException',
-  'InternalFailure',
-  'InternalServiceError',
-  'InternalServiceErrorException',
-]);
-const THROTTLING = new Set(['Throttling', 'ThrottlingException', 'TooManyRequestsException', 'RequestLimitExceeded']);
-
+/** The SDK's own service exception class of each AWS service a fault can target. */
 const EXCEPTION_CLASSES = {
   iam: IAMServiceException,
   sts: STSServiceException,
@@ -61,37 +25,62 @@ const EXCEPTION_CLASSES = {
   secretsmanager: SecretsManagerServiceException,
   s3: S3ServiceException,
 } as const;
+const SERVICES = [...Object.keys(EXCEPTION_CLASSES), 'datadog'];
 
-/** Builds the error an AWS service answers with that name (the SDK's own service exception class). */
-export function awsError(service: AwsService, name: string): Error {
-  const server = SERVER_ERRORS.has(name);
-  const status = server ? 500 : name.startsWith('AccessDenied') ? 403 : 400;
-  return new EXCEPTION_CLASSES[service]({
-    name,
-    $fault: server ? 'server' : 'client',
-    message: `${name} (injected by --fault)`,
-    $metadata: { httpStatusCode: status },
-    ...(THROTTLING.has(name) ? { $retryable: { throttling: true } } : {}),
-  });
+/** AWS error names whose fault is on AWS's side (HTTP 5xx), as the SDK marks them. */
+const SERVER_ERRORS = /^(ServiceFailure|ServiceUnavailable(Exception)?|InternalFailure|InternalServiceError(Exception)?)$/;
+const THROTTLING = /^(Throttling(Exception)?|TooManyRequestsException|RequestLimitExceeded)$/;
+
+/** A malformed `--fault` value; the message is one line naming what was wrong. */
+class FaultSpecError extends Error {
+  constructor(spec: string, problem: string) {
+    super(`--fault ${spec.slice(0, 80)}: ${problem}`);
+    this.name = 'FaultSpecError';
+  }
 }
 
-const OPERATION = /^(\*|[A-Z][A-Za-z0-9]{1,63})$/;
-
-function parseService(spec: string, value: string | undefined): FaultService {
-  if (value === 'datadog' || (AWS_SERVICES as readonly string[]).includes(value ?? '')) return value as FaultService;
-  throw new FaultSpecError(spec, `SERVICE must be one of ${[...AWS_SERVICES, 'datadog'].join(', ')}`);
+/** One `--fault`: a failure (`error` set) or a crash after the call; it fires for `remaining` more matching calls. */
+interface Rule {
+  spec: string;
+  service: string;
+  operation: string;
+  error?: string;
+  remaining: number;
+  fired: boolean;
 }
 
-function parseOperation(spec: string, value: string | undefined): string {
-  if (value !== undefined && OPERATION.test(value)) return value;
-  throw new FaultSpecError(spec, 'OPERATION must be a PascalCase operation name (CreateRole, CreateAWSAccount) or *');
+/** @throws FaultSpecError naming the first part of `spec` that is malformed. */
+function parseRule(spec: string): Rule {
+  const crash = spec.startsWith('crash-after:');
+  const parts = spec.split(':').slice(crash ? 1 : 0);
+  const [service, operation, error, count = '1'] = parts;
+  const aws = service !== 'datadog';
+  const problems: [boolean, string][] = [
+    [crash && parts.length !== 2, 'expected crash-after:SERVICE:OPERATION'],
+    [!crash && (parts.length < 3 || parts.length > 4), 'expected SERVICE:OPERATION:ERROR[:COUNT]'],
+    [!SERVICES.includes(service), `SERVICE must be one of ${SERVICES.join(', ')}`],
+    [!/^(\*|[A-Z][A-Za-z0-9]{1,63})$/.test(operation), 'OPERATION must be a PascalCase operation name (CreateRole, CreateAWSAccount) or *'],
+    [!crash && !aws && !/^[45]\d\d$/.test(error), 'ERROR must be an HTTP status 400-599 for datadog'],
+    [!crash && aws && !/^[A-Z][A-Za-z0-9.]{1,63}$/.test(error), 'ERROR must be an AWS error name such as Throttling'],
+    [count !== 'always' && !/^[1-9]\d{0,4}$/.test(count), 'COUNT must be a whole number from 1 to 99999, or always'],
+  ];
+  const problem = problems.find(([malformed]) => malformed);
+  if (problem) throw new FaultSpecError(spec, problem[1]);
+  return {
+    spec: crash ? spec : `${service}:${operation}:${error}`,
+    service,
+    operation,
+    error: crash ? undefined : error,
+    remaining: count === 'always' ? Infinity : Number(count),
+    fired: false,
+  };
 }
 
 /** Faults of one run, parsed from the `--fault` values. */
 export class FaultPlan {
-  private readonly failures: FailRule[] = [];
-  private readonly crashes: CrashRule[] = [];
   private crashedAfter: string | undefined;
+
+  private constructor(private readonly rules: Rule[]) {}
 
   /**
    * Parses the `--fault` values.
@@ -99,91 +88,65 @@ export class FaultPlan {
    * @throws FaultSpecError for the first malformed value.
    */
   static parse(specs: string[]): FaultPlan {
-    const plan = new FaultPlan();
-    for (const spec of specs) {
-      const parts = spec.split(':');
-      if (parts[0] === 'crash-after') {
-        if (parts.length !== 3) throw new FaultSpecError(spec, 'expected crash-after:SERVICE:OPERATION');
-        plan.crashes.push({ service: parseService(spec, parts[1]), operation: parseOperation(spec, parts[2]), fired: false });
-        continue;
-      }
-      if (parts.length < 3 || parts.length > 4) throw new FaultSpecError(spec, 'expected SERVICE:OPERATION:ERROR[:COUNT]');
-      const service = parseService(spec, parts[0]);
-      const operation = parseOperation(spec, parts[1]);
-      const error = parts[2];
-      if (service === 'datadog' ? !/^[45]\d\d$/.test(error) : !/^[A-Z][A-Za-z0-9.]{1,63}$/.test(error)) {
-        throw new FaultSpecError(
-          spec,
-          service === 'datadog' ? 'ERROR must be an HTTP status 400-599 for datadog' : 'ERROR must be an AWS error name such as Throttling',
-        );
-      }
-      const count = parts[3] ?? '1';
-      if (count !== 'always' && !/^[1-9]\d{0,4}$/.test(count))
-        throw new FaultSpecError(spec, 'COUNT must be a whole number from 1 to 99999, or always');
-      plan.failures.push({ service, operation, error, remaining: count === 'always' ? Infinity : Number(count) });
-    }
-    return plan;
+    return new FaultPlan(specs.map(parseRule));
   }
 
-  private failure(service: FaultService, operation: string): string | undefined {
-    const rule = this.failures.find(
+  /** The first rule of that kind with calls left that matches, now fired once more. */
+  private fire(crash: boolean, service: string, operation: string): Rule | undefined {
+    const rule = this.rules.find(
       (candidate) =>
-        candidate.remaining > 0 && candidate.service === service && (candidate.operation === '*' || candidate.operation === operation),
+        candidate.remaining > 0 &&
+        (candidate.error === undefined) === crash &&
+        candidate.service === service &&
+        [operation, '*'].includes(candidate.operation),
     );
     if (!rule) return undefined;
     rule.remaining -= 1;
     rule.fired = true;
-    return rule.error;
+    if (crash) this.crashedAfter = `${service}:${operation}`;
+    return rule;
   }
 
-  private crashAfter(service: FaultService, operation: string): boolean {
-    const rule = this.crashes.find(
-      (candidate) =>
-        !candidate.fired && candidate.service === service && (candidate.operation === '*' || candidate.operation === operation),
-    );
-    if (!rule) return false;
-    rule.fired = true;
-    this.crashedAfter = `${service}:${operation}`;
-    return true;
-  }
-
-  /** Hooks for the AWS sandbox. A crash throws at once, so the function stops right after the call. */
+  /** Hooks for the AWS sandbox: the SDK's own exception for a failure; a crash throws at once, so the function stops right after the call. */
   sandboxHooks(): CallHooks {
     return {
       before: (service, operation) => {
-        const error = this.failure(service, operation);
-        return error === undefined ? undefined : awsError(service, error);
+        const name = this.fire(false, service, operation)?.error;
+        if (name === undefined) return undefined;
+        const server = SERVER_ERRORS.test(name);
+        return new EXCEPTION_CLASSES[service]({
+          name,
+          $fault: server ? 'server' : 'client',
+          message: `${name} (injected by --fault)`,
+          $metadata: { httpStatusCode: server ? 500 : name.startsWith('AccessDenied') ? 403 : 400 },
+          ...(THROTTLING.test(name) ? { $retryable: { throttling: true } } : {}),
+        });
       },
       after: (service, operation) => {
-        if (this.crashAfter(service, operation)) throw new Error(`crash injected after ${service}:${operation}`);
+        if (this.fire(true, service, operation)) throw new Error(`crash injected after ${service}:${operation}`);
       },
     };
   }
 
-  /** Hooks for the local Datadog server. */
+  /** Hooks for the local Datadog server (a failure is an HTTP status). */
   datadogHooks(): DatadogFaultHooks {
     return {
       before: (operation) => {
-        const status = this.failure('datadog', operation);
+        const status = this.fire(false, 'datadog', operation)?.error;
         return status === undefined ? undefined : Number(status);
       },
-      after: (operation) => {
-        this.crashAfter('datadog', operation);
-      },
+      after: (operation) => void this.fire(true, 'datadog', operation),
     };
   }
 
   /** The specs that never matched a call (a misspelt operation, or a call this flow does not make). */
   unfired(): string[] {
-    return [
-      ...this.failures.filter((rule) => !rule.fired).map((rule) => `${rule.service}:${rule.operation}:${rule.error}`),
-      ...this.crashes.filter((rule) => !rule.fired).map((rule) => `crash-after:${rule.service}:${rule.operation}`),
-    ];
+    return this.rules.filter((rule) => !rule.fired).map((rule) => rule.spec);
   }
 
   /** Whether any spec injects into Datadog calls. */
   touchesDatadog(): boolean {
-    return [...this.failures, ...this.crashes].some((rule) => rule.service === 'datadog');
+    return this.rules.some((rule) => rule.service === 'datadog');
   }
 
   /**
@@ -192,8 +155,9 @@ export class FaultPlan {
    */
   takeCrash(): Error | undefined {
     if (this.crashedAfter === undefined) return undefined;
-    const crash = new Error(`Task timed out (crash injected right after ${this.crashedAfter})`);
-    crash.name = 'Sandbox.Timedout';
+    const crash = Object.assign(new Error(`Task timed out (crash injected right after ${this.crashedAfter})`), {
+      name: 'Sandbox.Timedout',
+    });
     this.crashedAfter = undefined;
     return crash;
   }

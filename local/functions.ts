@@ -2,17 +2,126 @@
  * The template's functions, run in this process as Lambda would run them: the real middy-wrapped handler, the
  * environment the template gives it, its execution role as the identity of its AWS calls in the sandbox, and the
  * sandbox's clock as the time it reads.
+ *
+ * An invocation's environment and time are scoped to its asynchronous context (`AsyncLocalStorage`), not swapped
+ * globally: an invocation the local Step Functions gave up on (a Task time-out) keeps running beside its retry, and
+ * with a global swap one would read the other's variables. So `process.env` becomes a view of the current
+ * invocation's environment, `Date` reads its clock (so what a function computes from the time agrees with the
+ * `aws:CurrentTime` the sandbox's policy evaluation sees), and the product's waits (`shared/wait.ts`, e.g. out a
+ * Datadog rate limit) pass on that clock instead of a timer; outside any invocation, all three are the real ones.
+ *
+ * The metrics are captured instead of printed: Powertools Metrics prints each EMF document with `console.log` on the
+ * global `console` when `POWERTOOLS_DEV` is set (Metrics.js `setConsole`), and has no option for the output, so within
+ * an invocation (or a {@link captureMetrics}) a `console.log` of one EMF document is parsed into its metrics instead.
  */
 import type { Context } from 'aws-lambda';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import path from 'node:path';
 import { forgetSecrets } from '../shared/aws/json-secret';
-import { captureMetrics, type EmittedMetric } from './emf-capture';
-import { withClock } from './invocation-clock';
-import { withEnvironment } from './invocation-environment';
+import { setWaitImplementation } from '../shared/wait';
 import type { AwsSandbox } from './sandbox';
 import { REPO_ROOT, resolveValue, templateFunctions, type LocalResolution, type Template, type TemplateFunction } from './template';
 
 type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
+
+/** One metric data point, as the functions emitted it (CloudWatch embedded metric format). */
+export interface EmittedMetric {
+  namespace: string;
+  name: string;
+  value: number;
+  /** CloudWatch unit: `Count`, `Seconds`… */
+  unit: string;
+  /** Its dimensions, e.g. `{ service: 'datadog-aws-account-onboarding', ErrorName: 'MemberAccountAccessError' }`. */
+  dimensions: Record<string, string>;
+}
+
+/** An EMF document: its directives, and each metric's and dimension's value at the top level. */
+type EmfDocument = Record<string, unknown> & {
+  _aws: { CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string; Unit?: string }[] }[] };
+};
+
+/**
+ * The metrics of one EMF document (CloudWatch user guide, "Specification: Embedded metric format"): one entry per
+ * metric and value, with the values of the dimensions its directive names; `undefined` when `line` is not one.
+ */
+function parseEmf(line: string): EmittedMetric[] | undefined {
+  if (!line.startsWith('{"_aws"')) return undefined;
+  try {
+    const document = JSON.parse(line) as EmfDocument;
+    return document._aws.CloudWatchMetrics.flatMap(({ Namespace: namespace, Dimensions, Metrics }) => {
+      const dimensions = Object.fromEntries([...new Set(Dimensions.flat())].map((name) => [name, String(document[name])]));
+      return Metrics.flatMap(({ Name: name, Unit: unit = 'None' }) =>
+        [document[name]]
+          .flat()
+          .filter((value): value is number => typeof value === 'number')
+          .map((value) => ({ namespace, name, value, unit, dimensions })),
+      );
+    });
+  } catch {
+    // Not JSON, or not of EMF's shape.
+    return undefined;
+  }
+}
+
+/** What an invocation reads as its process: its environment, its clock (epoch ms), how its waits pass, where its metrics go. */
+interface Invocation {
+  env?: NodeJS.ProcessEnv;
+  now?: () => number;
+  wait?: (ms: number) => Promise<void>;
+  metrics: EmittedMetric[];
+}
+
+const current = new AsyncLocalStorage<Invocation>();
+let installed = false;
+
+/** Makes `process.env`, `Date`, the product's waits and `console.log` those of the current invocation, once per process. */
+function install(): void {
+  if (installed) return;
+  installed = true;
+  const own = process.env;
+  const env = () => current.getStore()?.env ?? own;
+  // The proxy's own target stays empty and extensible, so every answer below satisfies the Proxy invariants.
+  process.env = new Proxy(
+    {},
+    {
+      get: (_, key) => Reflect.get(env(), key) as string | undefined,
+      set: (_, key, value) => Reflect.set(env(), key, String(value)),
+      has: (_, key) => Reflect.has(env(), key),
+      deleteProperty: (_, key) => Reflect.deleteProperty(env(), key),
+      ownKeys: () => Reflect.ownKeys(env()),
+      getOwnPropertyDescriptor: (_, key) => Reflect.getOwnPropertyDescriptor(env(), key),
+      defineProperty: (_, key, descriptor) => Reflect.defineProperty(env(), key, descriptor),
+    },
+  );
+  const RealDate = Date;
+  const now = (): number => current.getStore()?.now?.() ?? RealDate.now();
+  class InvocationDate extends RealDate {
+    constructor(...args: unknown[]) {
+      if (args.length === 0) super(now());
+      else super(...(args as [string | number | Date]));
+    }
+
+    static override now(): number {
+      return now();
+    }
+  }
+  globalThis.Date = InvocationDate as DateConstructor;
+  const real = setWaitImplementation((ms) => current.getStore()?.wait?.(ms) ?? real(ms));
+  const log = console.log.bind(console);
+  // On the global console object itself: Powertools keeps a reference to it, so its `log` is what it calls.
+  console.log = (...args: unknown[]) => {
+    const metrics = args.length === 1 && typeof args[0] === 'string' ? parseEmf(args[0]) : undefined;
+    const captured = current.getStore()?.metrics;
+    if (metrics && captured) captured.push(...metrics);
+    else log(...args);
+  };
+}
+
+/** Runs `fn` with the metrics it (and all it starts, however long it runs) emits appended to `into` instead of printed. */
+export function captureMetrics<T>(into: EmittedMetric[], fn: () => Promise<T>): Promise<T> {
+  install();
+  return current.run({ ...current.getStore(), metrics: into }, fn);
+}
 
 /** One function, ready to invoke. */
 interface LocalFunction {
@@ -42,28 +151,12 @@ export function localRoleArn(names: LocalNames, roleLogicalId: string): string {
   return `arn:${names.partition}:iam::${names.accountId}:role/${names.stackName}-${roleLogicalId}`;
 }
 
-/**
- * Runs `fn` with the sandbox's virtual time as "now", its waits advancing that time (see `invocation-clock.ts`), or
- * parking on `wait` when given (concurrent executions share one clock: see `execution-scheduler.ts`).
- */
-function atSandboxTime<T>(sandbox: AwsSandbox, fn: () => Promise<T>, wait?: (ms: number) => Promise<void>): Promise<T> {
-  return withClock(() => sandbox.clock.now(), fn, wait ?? ((ms) => sandbox.clock.advance(ms / 1000)));
-}
-
 /** The local functions of a template. */
 export class LocalFunctions {
   private readonly byArn = new Map<string, LocalFunction>();
   /** How the functions' waits pass (see {@link LocalFunctions.setWait}); default: the sandbox clock moves on at once. */
   private wait?: (ms: number) => Promise<void>;
-
-  /**
-   * Makes the functions' waits (a 429's `x-ratelimit-reset`) park their invocation on `wait`, e.g. an execution
-   * scheduler's `sleepMs` when executions run concurrently; `undefined` puts back the default.
-   */
-  setWait(wait: ((ms: number) => Promise<void>) | undefined): void {
-    this.wait = wait;
-  }
-  /** What the invocations emitted, in order (local/emf-capture.ts): CloudWatch would have it, the local run has it here. */
+  /** What the invocations emitted, in order: CloudWatch would have it, the local run has it here. */
   private readonly emitted: EmittedMetric[] = [];
 
   constructor(
@@ -74,27 +167,27 @@ export class LocalFunctions {
     private readonly baseEnvironment: Record<string, string>,
     /** Reports an injected crash of the invocation that just ran (see `FaultPlan.takeCrash`). */
     private readonly crashOf?: () => Error | undefined,
-    /**
-     * The environment of each function, when not the template's resolved with `resolution` (e.g. what
-     * `sam local invoke --env-vars` gives it, see `samLocalEnvironment`).
-     */
+    /** The environment of each function, when not the template's resolved with `resolution` (e.g. `sam local invoke --env-vars`). */
     environmentOf?: (definition: TemplateFunction) => Record<string, string>,
   ) {
     for (const definition of templateFunctions(template)) {
-      const roleLogicalId = definition.roleLogicalId ?? `${definition.logicalId}Role`;
       const functionName = `${names.stackName}-${definition.logicalId}`;
+      const functionArn = localFunctionArn(names, definition.logicalId);
+      const roleName = `${names.stackName}-${definition.roleLogicalId ?? `${definition.logicalId}Role`}`;
+      const principalArn = `arn:${names.partition}:sts::${names.accountId}:assumed-role/${roleName}/${functionName}`;
       const environment =
         environmentOf?.(definition) ??
         Object.fromEntries(Object.entries(definition.environment).map(([key, value]) => [key, resolveValue(template, value, resolution)]));
-      const roleName = localRoleArn(names, roleLogicalId).split('/').pop();
-      this.byArn.set(localFunctionArn(names, definition.logicalId), {
-        definition,
-        functionName,
-        functionArn: localFunctionArn(names, definition.logicalId),
-        principalArn: `arn:${names.partition}:sts::${names.accountId}:assumed-role/${roleName}/${functionName}`,
-        environment,
-      });
+      this.byArn.set(functionArn, { definition, functionName, functionArn, principalArn, environment });
     }
+  }
+
+  /**
+   * Makes the functions' waits (a 429's `x-ratelimit-reset`) park their invocation on `wait`, e.g. an execution
+   * scheduler's `sleepMs` when executions run concurrently; `undefined` puts back the default.
+   */
+  setWait(wait: ((ms: number) => Promise<void>) | undefined): void {
+    this.wait = wait;
   }
 
   /** The metrics the invocations emitted so far (EMF, parsed), oldest first (copies). */
@@ -109,44 +202,27 @@ export class LocalFunctions {
     return found.functionArn;
   }
 
-  /**
-   * Runs code as the function would run it: its environment, its execution role as the identity of its AWS calls.
-   * For calling a handler's plain function with local stand-ins (e.g. a virtual-clock sleep).
-   */
-  async within<T>(logicalId: string, fn: () => Promise<T>): Promise<T> {
-    const local = this.byArn.get(this.arnOf(logicalId));
-    if (!local) throw new Error(`no local function ${logicalId}`);
-    forgetSecrets();
-    return withEnvironment(this.environmentOf(local), () =>
-      captureMetrics(this.emitted, () => atSandboxTime(this.sandbox, () => this.sandbox.asPrincipal(local.principalArn, fn), this.wait)),
-    );
-  }
-
-  /** The environment a function runs with: the process's, the run's, then its own from the template. */
-  private environmentOf(fn: LocalFunction): Record<string, string | undefined> {
-    return { ...process.env, ...this.baseEnvironment, ...fn.environment, AWS_LAMBDA_FUNCTION_NAME: fn.functionName };
+  /** Runs code as the function would run it (e.g. a handler's plain function with local stand-ins); see {@link LocalFunctions.invoke}. */
+  within<T>(logicalId: string, fn: () => Promise<T>): Promise<T> {
+    return this.run(this.byArn.get(this.arnOf(logicalId)) as LocalFunction, fn);
   }
 
   /**
-   * Invokes a function by ARN with its own environment and identity; errors propagate as the Lambda runtime reports
-   * them (the error's `name` is the error type).
+   * Invokes a function by ARN with its own environment (the process's, the run's, then its own from the template),
+   * the sandbox's time, and its execution role as the identity of its AWS calls; errors propagate as the Lambda
+   * runtime reports them (the error's `name` is the error type).
    */
   async invoke(functionArn: string, event: unknown): Promise<unknown> {
     const fn = this.byArn.get(functionArn);
     if (!fn) throw new Error(`no local function ${functionArn}`);
-    // In Lambda each function has its own process and cache; here they share one, so none keeps what another read.
-    forgetSecrets();
-    // Its own environment for as long as it runs, even past a Task time-out, when a retry runs beside it.
-    return withEnvironment(this.environmentOf(fn), async () => {
+    return this.run(fn, async () => {
       // Loaded on first use inside the function's environment, like a Lambda cold start.
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const module = require(path.join(REPO_ROOT, fn.definition.entryPoint)) as Record<string, LambdaHandler>;
       const handler = module[fn.definition.handler.split('.').pop() ?? 'handler'];
       let result: unknown;
       try {
-        result = await captureMetrics(this.emitted, () =>
-          atSandboxTime(this.sandbox, () => this.sandbox.asPrincipal(fn.principalArn, () => handler(event, lambdaContext(fn))), this.wait),
-        );
+        result = await handler(event, lambdaContext(fn));
       } catch (error) {
         // A function that died reports its death, whatever it was doing.
         throw this.crashOf?.() ?? error;
@@ -156,8 +232,23 @@ export class LocalFunctions {
       return result;
     });
   }
+
+  /** Runs `fn` as an invocation of `local`, for as long as it runs (even past a Task time-out, when a retry runs beside it). */
+  private run<T>(local: LocalFunction, fn: () => Promise<T>): Promise<T> {
+    // In Lambda each function has its own process and cache; here they share one, so none keeps what another read.
+    forgetSecrets();
+    install();
+    const invocation: Invocation = {
+      env: { ...process.env, ...this.baseEnvironment, ...local.environment, AWS_LAMBDA_FUNCTION_NAME: local.functionName },
+      now: () => this.sandbox.clock.now(),
+      wait: this.wait ?? this.sandbox.clock.sleepMs,
+      metrics: this.emitted,
+    };
+    return current.run(invocation, () => this.sandbox.asPrincipal(local.principalArn, fn));
+  }
 }
 
+/** The context Lambda gives a handler, less the deprecated `done`/`fail`/`succeed` callbacks (the handlers are async). */
 function lambdaContext(fn: LocalFunction): Context {
   const deadline = Date.now() + 60_000;
   return {
@@ -170,8 +261,5 @@ function lambdaContext(fn: LocalFunction): Context {
     logGroupName: `/aws/lambda/${fn.functionName}`,
     logStreamName: 'local',
     getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
+  } as Context;
 }

@@ -2,7 +2,7 @@
  * One run at a time on a state file: a lock file next to it (`FILE.lock`, holding the process id), created
  * exclusively, removed when the run ends. A lock whose process is gone (a run killed mid-way) is taken over.
  */
-import { openSync, readFileSync, rmSync, writeSync, closeSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { StateFileError } from './state-file-error';
 
 /** Whether a process with that id is running (signal 0 only checks; `EPERM` means it runs as another user). */
@@ -33,32 +33,25 @@ function holderOf(lockFile: string): number | undefined {
  */
 export function lockStateFile(file: string): () => void {
   const lockFile = `${file}.lock`;
-  for (let attempt = 0; attempt < 2; attempt += 1) {
-    let fd: number;
-    try {
-      fd = openSync(lockFile, 'wx');
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code !== 'EEXIST') throw new StateFileError(`--state ${file}: cannot create the lock ${lockFile} (${code ?? 'error'})`);
-      const holder = holderOf(lockFile);
-      if (holder === undefined || isRunning(holder)) {
-        const who = holder === undefined ? `its lock ${lockFile} exists` : `process ${holder} is using it`;
-        throw new StateFileError(
-          `--state ${file} is in use by another run (${who}); wait for it to finish, or delete the lock if no run is left`,
-        );
-      }
-      // The run that held it is gone: its state file was saved whole or not at all (see saveState).
-      rmSync(lockFile, { force: true });
-      continue;
+  try {
+    writeFileSync(lockFile, `${process.pid}\n`, { flag: 'wx' });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'EEXIST') throw new StateFileError(`--state ${file}: cannot create the lock ${lockFile} (${code ?? 'error'})`);
+    const holder = holderOf(lockFile);
+    if (holder === undefined || isRunning(holder)) {
+      const who = holder === undefined ? `its lock ${lockFile} exists` : `process ${holder} is using it`;
+      throw new StateFileError(
+        `--state ${file} is in use by another run (${who}); wait for it to finish, or delete the lock if no run is left`,
+      );
     }
-    writeSync(fd, `${process.pid}\n`);
-    closeSync(fd);
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      rmSync(lockFile, { force: true });
-    };
+    // The run that held it is gone: its state file was saved whole or not at all (see saveState).
+    rmSync(lockFile, { force: true });
+    return lockStateFile(file);
   }
-  throw new StateFileError(`--state ${file}: another run took its lock ${lockFile} meanwhile; try again`);
+  let released = false;
+  return () => {
+    if (!released) rmSync(lockFile, { force: true });
+    released = true;
+  };
 }

@@ -1,13 +1,14 @@
 /**
- * Step Functions for the local run: the template's state machine executed with `aws-local-stepfunctions`, each Task
+ * Step Functions for the local run: the template's state machines executed with `aws-local-stepfunctions`, each Task
  * state calling the real handler of the function its `Resource` names, and `StartExecution` / `DescribeExecution`
- * of the starter answered by a mocked SFN client that records executions.
+ * answered by a mocked SFN client that records executions. Wait states, `Retry` backoff, Distributed Map states and
+ * the `states:startExecution(.sync:2)` integrations run here, on the scheduler's virtual time.
  */
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import {
   DescribeExecutionCommand,
   ExecutionAlreadyExists,
   ExecutionDoesNotExist,
-  ListExecutionsCommand,
   SFNClient,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
@@ -15,7 +16,6 @@ import { StateMachine, type ExecutionError } from 'aws-local-stepfunctions';
 import { mockClient } from 'aws-sdk-client-mock';
 import { randomUUID } from 'node:crypto';
 import { executionArn } from '../shared/onboarding/execution-name';
-import { runDistributedMap, type DistributedMapDefinition } from './distributed-map';
 import { ExecutionScheduler } from './execution-scheduler';
 import type { VirtualClock } from './sandbox';
 
@@ -31,6 +31,11 @@ export interface LocalExecution {
   cause?: string;
   /** What happened in it, oldest first, as reported to the progress listener (set once it runs). */
   events?: ProgressEvent[];
+}
+
+/** An error named as Step Functions names it (`States.TaskFailed`, `StepFunctions.*Exception`, `States.ItemReaderFailed`…). */
+function statesError(name: string, message: string): Error {
+  return Object.assign(new Error(message), { name });
 }
 
 /** The recorded executions of the local state machine, and the mocked `SFNClient`. */
@@ -52,7 +57,7 @@ export class LocalExecutions {
       throw new ExecutionAlreadyExists({ message: `Execution Already Exists: '${arn}'`, $metadata: { httpStatusCode: 400 } });
     }
     // Start dates order executions (one onboarding per account: the earliest goes ahead), so no two are equal.
-    const latest = Math.max(0, ...[...this.executions.values()].map((other) => other.startDate.getTime()));
+    const latest = Math.max(0, ...this.all().map((other) => other.startDate.getTime()));
     const execution: LocalExecution = {
       name,
       executionArn: arn,
@@ -71,48 +76,31 @@ export class LocalExecutions {
 
   /** Executions started but not yet run. */
   pending(): LocalExecution[] {
-    return [...this.executions.values()].filter((execution) => execution.status === 'PENDING');
+    return this.all().filter((execution) => execution.status === 'PENDING');
   }
 
-  /** Mocks every `SFNClient`: StartExecution records, DescribeExecution reports. */
+  /** Mocks every `SFNClient`: StartExecution records, DescribeExecution reports (a started execution is RUNNING until it ends). */
   install(): void {
     const stub = mockClient(SFNClient);
-    stub.on(StartExecutionCommand).callsFake((input: { stateMachineArn?: string; name?: string; input?: string }) => {
+    stub.on(StartExecutionCommand).callsFake((input: { name?: string; input?: string }) => {
       const execution = this.start(input.name ?? `local-${Date.now()}`, JSON.parse(input.input ?? '{}'));
       return { executionArn: execution.executionArn, startDate: new Date() };
     });
-    // A started execution counts as RUNNING until it ends, as in Step Functions.
-    const status = (execution: LocalExecution) => (execution.status === 'PENDING' ? 'RUNNING' : execution.status);
     stub.on(DescribeExecutionCommand).callsFake((input: { executionArn?: string }) => {
       const execution = this.executions.get(input.executionArn ?? '');
-      if (!execution)
-        throw new ExecutionDoesNotExist({
-          message: `Execution Does Not Exist: '${input.executionArn}'`,
-          $metadata: { httpStatusCode: 400 },
-        });
+      if (!execution) {
+        const message = `Execution Does Not Exist: '${input.executionArn}'`;
+        throw new ExecutionDoesNotExist({ message, $metadata: { httpStatusCode: 400 } });
+      }
       return {
         executionArn: execution.executionArn,
         stateMachineArn: this.stateMachineArn,
         name: execution.name,
-        status: status(execution),
+        status: execution.status === 'PENDING' ? 'RUNNING' : execution.status,
         input: JSON.stringify(execution.input),
         startDate: execution.startDate,
       };
     });
-    stub.on(ListExecutionsCommand).callsFake((input: { stateMachineArn?: string; statusFilter?: string }) => ({
-      executions: [...this.executions.values()]
-        .filter(
-          (execution) =>
-            input.stateMachineArn === this.stateMachineArn && (!input.statusFilter || status(execution) === input.statusFilter),
-        )
-        .map((execution) => ({
-          executionArn: execution.executionArn,
-          stateMachineArn: this.stateMachineArn,
-          name: execution.name,
-          status: status(execution),
-          startDate: execution.startDate,
-        })),
-    }));
     this.stub = stub;
   }
 
@@ -122,16 +110,21 @@ export class LocalExecutions {
   }
 }
 
+/** The state machines `states:startExecution.sync:2` can start, by ARN, with their executions. */
+export class LocalStateMachines extends Map<string, { definition: Record<string, unknown>; executions: LocalExecutions }> {
+  /** Makes a state machine startable by its ARN (`executions.stateMachineArn`). */
+  register(definition: Record<string, unknown>, executions: LocalExecutions): void {
+    this.set(executions.stateMachineArn, { definition, executions });
+  }
+}
+
 /** A Task handler: the function's handler invoked with the state's effective input. */
 export type TaskInvoker = (functionArn: string, input: unknown) => Promise<unknown>;
 
 /** Receives the progress of a local run, for the person running it. */
 export type ProgressListener = (event: ProgressEvent) => void;
 
-/**
- * One step-level event of an execution, as `aws-local-stepfunctions` reports them: `ExecutionStarted` (with the
- * execution's `input`), `StateEntered`, `StateExited`, `StateFailed`, `StateRetried`…
- */
+/** One step-level event of an execution, as `aws-local-stepfunctions` reports them (`ExecutionStarted`, `StateEntered`…). */
 export interface ProgressEvent {
   type: string;
   /** The execution's name. */
@@ -142,42 +135,24 @@ export interface ProgressEvent {
   output?: unknown;
   error?: string;
   cause?: string;
-  /**
-   * The sandbox's virtual time when the event was reported, epoch milliseconds (a Wait state's `StateEntered` comes
-   * after its seconds have passed), so times within an execution, e.g. from provisioning to validation, can be read.
-   */
+  /** The virtual time of the event, epoch milliseconds (a Wait state's `StateEntered` comes after its seconds have passed). */
   clockMs?: number;
-  /**
-   * Of a `StateRetried` event: seconds the state backs off before the retry (its retrier's wait, see
-   * {@link retryWaitSeconds}); the retry's attempt starts at `clockMs` plus these.
-   */
+  /** Of a `StateRetried` event: seconds of backoff (see {@link retryWaitSeconds}); the retry starts at `clockMs` plus these. */
   retryWaitSeconds?: number;
 }
 
-type StateDefinition = {
-  Type: string;
-  Resource?: string;
-  Seconds?: number;
-  SecondsPath?: string;
-  Timestamp?: string;
-  TimestampPath?: string;
-  ItemProcessor?: { ProcessorConfig?: { Mode?: string }; States: Record<string, StateDefinition> };
-  Iterator?: { States: Record<string, StateDefinition> };
-  [field: string]: unknown;
-};
+type StateDefinition = { Type: string; ItemProcessor?: ProcessorDefinition; [field: string]: unknown };
+type Definition = { States: Record<string, StateDefinition> };
+type ProcessorDefinition = Definition & { ProcessorConfig?: { Mode?: string }; StartAt: string };
+
+const isDistributedMap = (state: StateDefinition) => state.Type === 'Map' && state.ItemProcessor?.ProcessorConfig?.Mode === 'DISTRIBUTED';
 
 /** Every state of a definition, including those inside inline Map states (not a Distributed Map's: its children run apart). */
-function allStates(definition: { States?: unknown }): Record<string, StateDefinition> {
-  const top = (definition.States ?? {}) as Record<string, StateDefinition>;
-  const inner = Object.values(top).flatMap((state) => {
-    const processor = isDistributedMap(state) ? undefined : (state.ItemProcessor ?? state.Iterator);
-    return processor ? [allStates(processor)] : [];
-  });
-  return Object.assign({}, top, ...inner) as Record<string, StateDefinition>;
-}
-
-function isDistributedMap(state: StateDefinition): boolean {
-  return state.Type === 'Map' && state.ItemProcessor?.ProcessorConfig?.Mode === 'DISTRIBUTED';
+function allStates(definition: Definition): Record<string, StateDefinition> {
+  const inner = Object.values(definition.States).map((state) =>
+    state.ItemProcessor && !isDistributedMap(state) ? allStates(state.ItemProcessor) : {},
+  );
+  return Object.assign({}, definition.States, ...inner) as Record<string, StateDefinition>;
 }
 
 /** Fields a Task state shares with a Wait or a Map state, kept when one is run as a Task. */
@@ -187,108 +162,73 @@ const TASK_FIELDS = ['Comment', 'InputPath', 'OutputPath', 'ResultPath', 'Result
  * The `TimeoutSeconds` given to a Task state that has none, and to the Task a Wait or a Distributed Map becomes: the
  * longest real timer Node.js arms (2^31 − 1 ms). Step Functions puts no time-out on a Task without `TimeoutSeconds`
  * ("Using timeouts to avoid stuck Step Functions workflow executions", Step Functions developer guide), nor on a Wait
- * or a Map state; `aws-local-stepfunctions` would give each 60 real seconds, which a reconciliation of a thousand
- * accounts outlasts.
+ * or a Map state; `aws-local-stepfunctions` would give each 60 real seconds.
  */
 export const NO_TIME_OUT_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
 
 /**
- * The definition `aws-local-stepfunctions` runs: Wait states and Distributed Map states become Task states (same
- * input and output processing) whose local handlers sleep on the scheduler or run the map; the library has no
- * virtual-time Wait and no Distributed Map. A Task with no time-out gets none ({@link NO_TIME_OUT_SECONDS}).
+ * The definition `aws-local-stepfunctions` runs: Wait and Distributed Map states become Task states (same input and
+ * output processing) whose local handlers sleep on the scheduler or run the map, as the library has neither a
+ * virtual-time Wait nor a Distributed Map; a Task with no time-out gets none.
  */
-function runnableDefinition(definition: Record<string, unknown>, partition: string): Record<string, unknown> {
-  const states = definition.States as Record<string, StateDefinition> | undefined;
-  if (!states) return definition;
-  const rewritten = Object.fromEntries(
-    Object.entries(states).map(([name, state]) => {
-      const kind = state.Type === 'Wait' ? 'wait' : isDistributedMap(state) ? 'distributedMap' : undefined;
-      if (kind) {
-        const fields = Object.fromEntries(TASK_FIELDS.filter((field) => state[field] !== undefined).map((field) => [field, state[field]]));
-        // A placeholder the library accepts as a Task resource; the state's local handler does the work.
-        return [
-          name,
-          {
-            Type: 'Task',
-            Resource: `arn:${partition}:lambda:us-east-1:000000000000:function:local-${kind}`,
-            TimeoutSeconds: NO_TIME_OUT_SECONDS,
-            ...fields,
-          },
-        ];
-      }
-      if (state.Type === 'Task' && state.TimeoutSeconds === undefined && state.TimeoutSecondsPath === undefined) {
-        return [name, { ...state, TimeoutSeconds: NO_TIME_OUT_SECONDS }];
-      }
-      for (const key of ['ItemProcessor', 'Iterator'] as const) {
-        const processor = state[key];
-        if (state.Type === 'Map' && processor) return [name, { ...state, [key]: runnableDefinition(processor, partition) }];
-      }
-      if (state.Type === 'Parallel' && Array.isArray(state.Branches)) {
-        return [
-          name,
-          { ...state, Branches: (state.Branches as Record<string, unknown>[]).map((branch) => runnableDefinition(branch, partition)) },
-        ];
-      }
-      return [name, state];
-    }),
-  );
-  return { ...definition, States: rewritten };
+function runnableDefinition<D extends Definition>(definition: D, partition: string): D {
+  const states = Object.entries(definition.States).map(([name, state]): [string, StateDefinition] => {
+    if (state.Type === 'Wait' || isDistributedMap(state)) {
+      const fields = TASK_FIELDS.filter((field) => state[field] !== undefined).map((field): [string, unknown] => [field, state[field]]);
+      // A placeholder the library accepts as a Task resource; the state's local handler does the work.
+      const Resource = `arn:${partition}:lambda:us-east-1:000000000000:function:local-${state.Type}`;
+      return [name, { Type: 'Task', Resource, TimeoutSeconds: NO_TIME_OUT_SECONDS, ...Object.fromEntries(fields) }];
+    }
+    if (state.Type === 'Task' && state.TimeoutSeconds === undefined && state.TimeoutSecondsPath === undefined) {
+      return [name, { ...state, TimeoutSeconds: NO_TIME_OUT_SECONDS }];
+    }
+    if (state.ItemProcessor) return [name, { ...state, ItemProcessor: runnableDefinition(state.ItemProcessor, partition) }];
+    return [name, state];
+  });
+  return { ...definition, States: Object.fromEntries(states) };
 }
 
-/** The seconds a Wait state waits from `now` (epoch ms), for its effective input (Amazon States Language, "Wait State"). */
-function waitSeconds(state: StateDefinition, input: unknown, nowMs: number): number {
-  if (state.Seconds !== undefined) return state.Seconds;
-  if (state.SecondsPath !== undefined) return Number(valueAtPath(input, state.SecondsPath) ?? 0);
-  const timestamp = state.Timestamp ?? (state.TimestampPath !== undefined ? valueAtPath(input, state.TimestampPath) : undefined);
+/** State machines by their definition's JSON: validating one takes the library most of a second, running it milliseconds. */
+const machines = new Map<string, StateMachine>();
+
+function machineFor(definition: unknown): StateMachine {
+  const key = JSON.stringify(definition);
+  const machine = machines.get(key) ?? new StateMachine(definition as never, { validationOptions: { checkArn: true, checkPaths: true } });
+  machines.set(key, machine);
+  return machine;
+}
+
+/**
+ * Evaluates an Amazon States Language payload template (`"Key.$": "$.path"`, `$$.Map.Item.Value`, intrinsic
+ * functions) as the `Parameters` of a Pass state, with `context` as `$$`: the library does not export its evaluator.
+ *
+ * @throws Error (`States.Runtime`…) as the state would fail, e.g. a path that matches nothing.
+ */
+async function evaluate(template: unknown, input: unknown, context: Record<string, unknown> = {}): Promise<unknown> {
+  const machine = machineFor({ StartAt: 'T', States: { T: { Type: 'Pass', Parameters: template, End: true } } });
+  try {
+    return await machine.run(input as never, { context }).result;
+  } catch (error) {
+    // The library's ExecutionError wraps the state's own error.
+    throw (error as { cause?: unknown }).cause ?? error;
+  }
+}
+
+/** The value at a JSONPath (`$.a.b`) of `input`. */
+async function valueAt(input: unknown, path: string): Promise<unknown> {
+  return ((await evaluate({ 'value.$': path }, input)) as { value: unknown }).value;
+}
+
+/** The seconds a Wait state waits from `nowMs` (epoch ms), for its effective input (Amazon States Language, "Wait State"). */
+async function waitSeconds(state: StateDefinition, input: unknown, nowMs: number): Promise<number> {
+  const timestamp = typeof state.TimestampPath === 'string' ? await valueAt(input, state.TimestampPath) : state.Timestamp;
   if (typeof timestamp === 'string') return Math.max(0, (Date.parse(timestamp) - nowMs) / 1000);
-  return 0;
-}
-
-/** The state machines of the local deployment by ARN, with their executions: what `states:startExecution` starts. */
-export class LocalStateMachines {
-  private readonly byArn = new Map<string, { definition: Record<string, unknown>; executions: LocalExecutions }>();
-
-  /** Makes a state machine startable by its ARN (`executions.stateMachineArn`). */
-  register(definition: Record<string, unknown>, executions: LocalExecutions): void {
-    this.byArn.set(executions.stateMachineArn, { definition, executions });
-  }
-
-  /** The state machine of that ARN, or `undefined`. */
-  get(stateMachineArn: string): { definition: Record<string, unknown>; executions: LocalExecutions } | undefined {
-    return this.byArn.get(stateMachineArn);
-  }
-}
-
-/** Compiled definitions by their JSON: validating one takes the library most of a second, running it milliseconds. */
-const compiledDefinitions = new Map<
-  string,
-  { original: Record<string, StateDefinition>; runnable: Record<string, unknown>; machine: StateMachine }
->();
-const COMPILED_KEPT = 32;
-
-function compiled(definition: Record<string, unknown>, partition: string) {
-  const key = `${partition}\n${JSON.stringify(definition)}`;
-  let entry = compiledDefinitions.get(key);
-  if (!entry) {
-    const runnable = runnableDefinition(definition, partition);
-    entry = {
-      original: allStates(definition),
-      runnable,
-      machine: new StateMachine(runnable as never, { validationOptions: { checkArn: true, checkPaths: true } }),
-    };
-    // Oldest first out: a process runs a handful of definitions.
-    if (compiledDefinitions.size >= COMPILED_KEPT) compiledDefinitions.delete(compiledDefinitions.keys().next().value as string);
-    compiledDefinitions.set(key, entry);
-  }
-  return entry;
+  return Number(typeof state.SecondsPath === 'string' ? await valueAt(input, state.SecondsPath) : (state.Seconds ?? 0));
 }
 
 /** Options of {@link runExecution} beyond one execution of one state machine. */
 export interface ExecutionOptions {
-  /**
-   * The virtual time of concurrent executions; default a new one for this execution alone (its Wait states then
-   * advance the clock at once, as a single execution's would).
-   */
+  /** The virtual time of concurrent executions; default a new one for this execution alone. */
   scheduler?: ExecutionScheduler;
   /** State machines `states:startExecution.sync:2` can run (the nested executions are recorded in their executions). */
   machines?: LocalStateMachines;
@@ -298,44 +238,18 @@ export interface ExecutionOptions {
   asStateMachineRole?: <T>(call: () => Promise<T>) => Promise<T>;
   /**
    * Whether the execution keeps its progress events (`LocalExecution.events`); default true. Nested executions and
-   * map children do not: each event holds a state's input and output, which at 10,000 accounts outgrew the heap, and
-   * only the top-level execution's are read.
+   * map children do not: each event holds a state's input and output, which at 10,000 accounts outgrew the heap.
    */
   keepEvents?: boolean;
 }
 
-/** A Task state's error, named as Step Functions names it (States.TaskFailed, StepFunctions.*Exception…). */
-function namedError(name: string, message: string): Error {
-  const error = new Error(message);
-  error.name = name;
-  return error;
-}
-
-/**
- * The optimized `states:startExecution` integration, locally: records the execution as StartExecution would, and
- * fails with the integration's error name when the name is taken (Step Functions developer guide, "Start a new AWS
- * Step Functions state machine from a running execution").
- */
-function startFromStateMachine(executions: LocalExecutions | undefined, input: unknown): { ExecutionArn: string; StartDate: string } {
-  if (!executions) throw new Error('states:startExecution needs the local executions');
-  const { Name, Input } = input as { Name: string; Input: unknown };
-  try {
-    const started = executions.start(Name, typeof Input === 'string' ? JSON.parse(Input) : Input);
-    return { ExecutionArn: started.executionArn, StartDate: started.startDate.toISOString() };
-  } catch (error) {
-    const taken = new Error((error as Error).message);
-    taken.name = 'StepFunctions.ExecutionAlreadyExistsException';
-    throw taken;
-  }
-}
-
-function valueAtPath(document: unknown, jsonPath: string): unknown {
-  // Wait states here use simple `$.a.b` paths.
-  return jsonPath
-    .replace(/^\$\.?/, '')
-    .split('.')
-    .filter(Boolean)
-    .reduce<unknown>((value, key) => (value as Record<string, unknown> | undefined)?.[key], document);
+/** What an execution runs with. */
+interface Run {
+  invoke: TaskInvoker;
+  clock: VirtualClock;
+  onProgress: ProgressListener;
+  executions?: LocalExecutions;
+  options: ExecutionOptions & { scheduler: ExecutionScheduler };
 }
 
 /** A retrier of a `Retry` field, as far as its wait goes. */
@@ -360,39 +274,28 @@ export function retryWaitSeconds(retrier: Retrier, attempt: number, random: () =
 }
 
 /**
- * The `states:startExecution.sync:2` integration, locally: starts the execution, runs it to its end, and returns
- * DescribeExecution's fields with `Input` and `Output` as JSON (`.sync:2`, not text); a failed, timed-out or aborted
- * execution fails the Task with `States.TaskFailed` and the same fields, `Error` and `Cause` included, as its cause
- * (Step Functions developer guide, "Start a new AWS Step Functions state machine from a running execution" and
- * "Run a Job (.sync)").
+ * The `states:startExecution` integrations, locally (Step Functions developer guide, "Start a new AWS Step Functions
+ * state machine from a running execution"): records the execution, or fails with
+ * `StepFunctions.ExecutionAlreadyExistsException` when the name is taken. With `.sync:2` ("Run a Job (.sync)") it runs
+ * the execution to its end and returns DescribeExecution's fields with `Input` and `Output` as JSON; a failed execution
+ * fails the Task with `States.TaskFailed` and the same fields, `Error` and `Cause` included, as its cause.
  */
-async function startExecutionSync(
-  input: unknown,
-  runner: {
-    invoke: TaskInvoker;
-    clock: VirtualClock;
-    onProgress: ProgressListener;
-    options: ExecutionOptions & { scheduler: ExecutionScheduler };
-  },
-): Promise<unknown> {
+async function startExecution(input: unknown, run: Run, sync: boolean): Promise<unknown> {
   const { StateMachineArn, Input, Name } = input as { StateMachineArn?: string; Input?: unknown; Name?: string };
-  const target = runner.options.machines?.get(StateMachineArn ?? '');
-  if (!target) {
-    throw namedError('StepFunctions.StateMachineDoesNotExistException', `State Machine Does Not Exist: '${StateMachineArn}'`);
-  }
+  // Without .sync the execution starts in the calling state machine's own executions.
+  const target = sync ? run.options.machines?.get(StateMachineArn ?? '') : run.executions && { definition: {}, executions: run.executions };
+  if (!target) throw statesError('StepFunctions.StateMachineDoesNotExistException', `State Machine Does Not Exist: '${StateMachineArn}'`);
   let started: LocalExecution;
   try {
     started = target.executions.start(Name ?? randomUUID(), typeof Input === 'string' ? JSON.parse(Input) : (Input ?? {}));
   } catch (error) {
-    throw namedError('StepFunctions.ExecutionAlreadyExistsException', (error as Error).message);
+    throw statesError('StepFunctions.ExecutionAlreadyExistsException', (error as Error).message);
   }
-  const { scheduler } = runner.options;
-  const done = await scheduler.awaitOthers(
-    runExecution(target.definition, started, runner.invoke, runner.clock, runner.onProgress, target.executions, {
-      ...runner.options,
-      stateMachineArn: undefined,
-      keepEvents: false,
-    }),
+  if (!sync) return { ExecutionArn: started.executionArn, StartDate: started.startDate.toISOString() };
+  const options = { ...run.options, stateMachineArn: undefined, keepEvents: false };
+  const { invoke, clock, onProgress } = run;
+  const done = await options.scheduler.awaitOthers(
+    runExecution(target.definition, started, invoke, clock, onProgress, target.executions, options),
   );
   const described = {
     ExecutionArn: done.executionArn,
@@ -400,12 +303,151 @@ async function startExecutionSync(
     Name: done.name,
     Status: done.status,
     StartDate: done.startDate.getTime(),
-    StopDate: runner.clock.now(),
+    StopDate: clock.now(),
     Input: done.input,
     InputDetails: { Included: true },
   };
   if (done.status === 'SUCCEEDED') return { ...described, Output: done.output, OutputDetails: { Included: true } };
-  throw namedError('States.TaskFailed', JSON.stringify({ ...described, Error: done.error, Cause: done.cause }));
+  throw statesError('States.TaskFailed', JSON.stringify({ ...described, Error: done.error, Cause: done.cause }));
+}
+
+/** Fields of a Distributed Map state, besides {@link TASK_FIELDS}, that are run locally; any other fails the state. */
+const MAP_FIELD = /^(Type|Label|Item(Processor|Reader|Selector)|MaxConcurrency(Path)?|ToleratedFailurePercentage|ResultWriter)$/;
+
+/** Step Functions runs up to 10,000 child executions at once when MaxConcurrency is 0 or absent (developer guide, "MaxConcurrency"). */
+const UNLIMITED_CONCURRENCY = 10_000;
+
+/** An `ItemReader` or a `ResultWriter`. */
+type S3Integration = { Resource: string; ReaderConfig?: { InputType?: string }; Parameters?: unknown };
+
+/**
+ * Runs a Distributed Map state on its effective input, as Step Functions does (developer guide, "Using Map state in
+ * Distributed mode"): each item of the JSON array its `ItemReader` reads from S3, through `ItemSelector`, is the input
+ * of its own child execution of the `ItemProcessor`, at most `MaxConcurrency` at a time; a failed child is counted
+ * and the others go on until the failures exceed `ToleratedFailurePercentage`. Its `ResultWriter` writes the
+ * children's results to `<Prefix>/<map run id>/` as `SUCCEEDED_0.json` and `FAILED_0.json` beside a `manifest.json`
+ * (developer guide, "ResultWriter (Map)").
+ *
+ * @returns `{MapRunArn, ResultWriterDetails: {Bucket, Key}}`, `Key` the manifest's.
+ * @throws Error `States.ItemReaderFailed`, `States.ResultWriterFailed`, `States.ExceedToleratedFailureThreshold` or
+ *   `States.Runtime`, as Step Functions fails the state.
+ */
+async function runDistributedMap(
+  stateName: string,
+  state: StateDefinition,
+  input: unknown,
+  run: Run,
+  stateMachineArn: string,
+): Promise<unknown> {
+  const { ItemReader: reader, ResultWriter: writer } = state as { ItemReader?: S3Integration; ResultWriter?: S3Integration };
+  const unsupported = Object.keys(state).filter((field) => !TASK_FIELDS.includes(field) && !MAP_FIELD.test(field));
+  if (!/^arn:[\w-]+:states:::s3:getObject$/.test(reader?.Resource ?? '') || (reader?.ReaderConfig?.InputType ?? 'JSON') !== 'JSON') {
+    unsupported.push('ItemReader (only s3:getObject of a JSON array)');
+  }
+  if (!/^arn:[\w-]+:states:::s3:putObject$/.test(writer?.Resource ?? '')) unsupported.push('ResultWriter (only s3:putObject)');
+  if (unsupported.length > 0)
+    throw statesError('States.Runtime', `Distributed Map ${stateName}: ${unsupported.join(', ')} is not run locally`);
+  const [, partition, , region, account, , machineName] = stateMachineArn.split(':');
+  const s3 = new S3Client({ region });
+  /** One S3 call as the state machine's role; its failure fails the state with `errorName`. */
+  const s3Call = async <T>(errorName: string, what: string, call: () => Promise<T>): Promise<T> => {
+    try {
+      return await (run.options.asStateMachineRole ?? ((fn) => fn()))(call);
+    } catch (error) {
+      throw statesError(errorName, `Unable to ${what}: ${(error as Error).name}: ${(error as Error).message}`);
+    }
+  };
+  const source = (await evaluate(reader?.Parameters ?? {}, input)) as { Bucket: string; Key: string };
+  const items = await s3Call('States.ItemReaderFailed', `read s3://${source.Bucket}/${source.Key}`, async () => {
+    const object = await s3.send(new GetObjectCommand(source));
+    return JSON.parse((await object.Body?.transformToString()) ?? '') as unknown[];
+  });
+  if (!Array.isArray(items)) throw statesError('States.ItemReaderFailed', `s3://${source.Bucket}/${source.Key} does not hold a JSON array`);
+  const maxConcurrency =
+    typeof state.MaxConcurrencyPath === 'string' ? await valueAt(input, state.MaxConcurrencyPath) : (state.MaxConcurrency ?? 0);
+  if (typeof maxConcurrency !== 'number' || !(maxConcurrency >= 0)) {
+    throw statesError('States.Runtime', `MaxConcurrency must be a non-negative number, got ${JSON.stringify(maxConcurrency)}`);
+  }
+  const label = (state.Label as string | undefined) ?? stateName;
+  const arnPrefix = `arn:${partition}:states:${region}:${account}`;
+  const mapRunId = randomUUID();
+  const mapRunArn = `${arnPrefix}:mapRun:${machineName}/${label}:${mapRunId}`;
+  const childMachineArn = `${arnPrefix}:stateMachine:${machineName}/${label}`;
+  const processor = { StartAt: state.ItemProcessor?.StartAt, States: state.ItemProcessor?.States };
+  const { scheduler } = run.options;
+
+  const results = new Array<Record<string, unknown>>(items.length);
+  let failed = 0;
+  let next = 0;
+  // Step Functions compares failures with the threshold over all items (developer guide, "Tolerated failure threshold").
+  const exceeded = () => (failed / Math.max(items.length, 1)) * 100 > Number(state.ToleratedFailurePercentage ?? 0);
+  const runItem = async (index: number): Promise<void> => {
+    const name = randomUUID();
+    const executionArn = `${arnPrefix}:execution:${machineName}/${label}:${name}`;
+    const child: LocalExecution = {
+      name,
+      executionArn,
+      input: items[index],
+      status: 'PENDING',
+      startDate: new Date(scheduler.clock.now()),
+    };
+    try {
+      const context = { Map: { Item: { Index: index, Value: items[index] } } };
+      if (state.ItemSelector) child.input = await evaluate(state.ItemSelector, input, context);
+      const options = { ...run.options, stateMachineArn: childMachineArn, keepEvents: false };
+      // The child runs on its own; this worker does not count as running while it waits for it.
+      await scheduler.awaitOthers(runExecution(processor, child, run.invoke, run.clock, run.onProgress, undefined, options));
+    } catch (error) {
+      Object.assign(child, { status: 'FAILED', error: (error as Error).name, cause: (error as Error).message });
+    }
+    const succeeded = child.status === 'SUCCEEDED';
+    if (!succeeded) failed += 1;
+    results[index] = {
+      ExecutionArn: executionArn,
+      Name: name,
+      StateMachineArn: childMachineArn,
+      Status: succeeded ? 'SUCCEEDED' : 'FAILED',
+      Input: JSON.stringify(child.input),
+      InputDetails: { Included: true },
+      ...(succeeded
+        ? { Output: JSON.stringify(child.output ?? null), OutputDetails: { Included: true } }
+        : { Error: child.error, Cause: child.cause }),
+      RedriveCount: 0,
+      RedriveStatus: succeeded ? 'NOT_REDRIVABLE' : 'REDRIVABLE_BY_MAP_RUN',
+      StartDate: child.startDate.toISOString(),
+      StopDate: new Date(scheduler.clock.now()).toISOString(),
+    };
+  };
+
+  // Each worker takes the next item when its child ends. Workers count as running except while they wait for their
+  // child, and are started before the map waits on them, so the scheduler never sees an idle gap between children.
+  const worker = async (): Promise<void> => {
+    while (!exceeded() && next < items.length) await runItem(next++);
+  };
+  const workers = Array.from({ length: Math.min(maxConcurrency || UNLIMITED_CONCURRENCY, items.length) }, () => scheduler.run(worker));
+  await scheduler.awaitOthers(Promise.all(workers));
+
+  const { Bucket, Prefix } = (await evaluate(writer?.Parameters ?? {}, input)) as { Bucket: string; Prefix?: string };
+  const base = Prefix ? `${Prefix.replace(/\/+$/, '')}/${mapRunId}` : mapRunId;
+  const put = async (Key: string, content: unknown) => {
+    const Body = JSON.stringify(content);
+    const command = new PutObjectCommand({ Bucket, Key, Body, ContentType: 'application/json' });
+    await s3Call('States.ResultWriterFailed', `write s3://${Bucket}/${Key}`, () => s3.send(command));
+    return { Key, Size: Buffer.byteLength(Body, 'utf8') };
+  };
+  const ResultFiles: Record<string, { Key: string; Size: number }[]> = { FAILED: [], PENDING: [], SUCCEEDED: [] };
+  for (const status of ['SUCCEEDED', 'FAILED']) {
+    const entries = results.filter((result) => result.Status === status);
+    if (entries.length > 0) ResultFiles[status].push(await put(`${base}/${status}_0.json`, entries));
+  }
+  const manifest = await put(`${base}/manifest.json`, { DestinationBucket: Bucket, MapRunArn: mapRunArn, ResultFiles });
+  if (exceeded()) {
+    throw statesError(
+      'States.ExceedToleratedFailureThreshold',
+      `The specified tolerated failure threshold was exceeded: ${failed} of ${items.length} child executions failed (map run ${mapRunArn})`,
+    );
+  }
+  return { MapRunArn: mapRunArn, ResultWriterDetails: { Bucket, Key: manifest.Key } };
 }
 
 /**
@@ -414,8 +456,7 @@ async function startExecutionSync(
  * Wait states take no real time: each parks the execution on the scheduler's virtual clock, which moves to the
  * earliest wake-up once no execution runs (so IAM's propagation delay passes exactly as it would, and the waits of
  * concurrent executions overlap). So does each wait of a `Retry` (see {@link retryWaitSeconds}), so a rate limit's
- * window passes while the state machine backs off. Distributed Map states and the `states:startExecution(.sync:2)`
- * integrations run locally (see `distributed-map.ts`).
+ * window passes while the state machine backs off.
  *
  * @returns the execution, with status `SUCCEEDED` and output, or `FAILED` with error and cause, and its events.
  *
@@ -437,142 +478,88 @@ export function runExecution(
 ): Promise<LocalExecution> {
   const scheduler = options.scheduler ?? new ExecutionScheduler(clock);
   // Counted as running from the call on (synchronously), so a parent that awaits it never leaves an idle gap.
-  return scheduler.run(() => executeOnce(definition, execution, invoke, clock, onProgress, executions, { ...options, scheduler }));
+  return scheduler.run(() =>
+    executeOnce(definition, execution, { invoke, clock, onProgress, executions, options: { ...options, scheduler } }),
+  );
 }
 
-async function executeOnce(
-  definition: Record<string, unknown>,
-  execution: LocalExecution,
-  invoke: TaskInvoker,
-  clock: VirtualClock,
-  onProgress: ProgressListener,
-  executions: LocalExecutions | undefined,
-  options: ExecutionOptions & { scheduler: ExecutionScheduler },
-): Promise<LocalExecution> {
+async function executeOnce(definition: Record<string, unknown>, execution: LocalExecution, run: Run): Promise<LocalExecution> {
   execution.status = 'RUNNING';
+  const { clock, options } = run;
   const { scheduler } = options;
-  const stateMachineArn = options.stateMachineArn ?? executions?.stateMachineArn ?? '';
-  const partition = stateMachineArn.split(':')[1] || 'aws';
-  const { original, runnable, machine } = compiled(definition, partition);
-  const runner = { invoke, clock, onProgress, options };
+  const stateMachineArn = options.stateMachineArn ?? run.executions?.stateMachineArn ?? '';
+  const original = allStates(definition as Definition);
+  const runnable = runnableDefinition(definition as Definition, stateMachineArn.split(':')[1] || 'aws');
   /** Seconds of `Retry` backoff each state owes before its next attempt, from its StateRetried events. */
   const retryWaits = new Map<string, number>();
-  const handlerOf = (name: string, state: StateDefinition) => {
-    const before = original[name];
-    if (before?.Type === 'Wait') return (input: unknown) => scheduler.sleep(waitSeconds(before, input, clock.now())).then(() => input);
-    if (before && isDistributedMap(before)) {
-      return (input: unknown) =>
-        runDistributedMap(name, before as unknown as DistributedMapDefinition, input, {
-          stateMachineArn,
-          scheduler,
-          asStateMachineRole: options.asStateMachineRole,
-          runChild: async (processor, child) => {
-            const done = await runExecution(
-              processor,
-              {
-                name: child.name,
-                executionArn: child.executionArn,
-                input: child.input,
-                status: 'PENDING',
-                startDate: new Date(clock.now()),
-              },
-              invoke,
-              clock,
-              onProgress,
-              undefined,
-              { ...options, stateMachineArn: child.stateMachineArn, keepEvents: false },
-            );
-            return {
-              status: done.status === 'SUCCEEDED' ? 'SUCCEEDED' : 'FAILED',
-              output: done.output,
-              error: done.error,
-              cause: done.cause,
-            };
-          },
-        });
-    }
-    const resource = state.Resource as string;
-    if (/:states:::states:startExecution\.sync(:2)?$/.test(resource)) return (input: unknown) => startExecutionSync(input, runner);
-    if (/:states:::states:startExecution$/.test(resource))
-      return (input: unknown) => Promise.resolve(startFromStateMachine(executions, input));
-    return (input: unknown) => invoke(resource, input);
+  const handlerOf = (name: string, resource: string): ((input: unknown) => Promise<unknown>) => {
+    const state = original[name];
+    if (state.Type === 'Wait') return async (input) => scheduler.sleep(await waitSeconds(state, input, clock.now())).then(() => input);
+    if (state.Type === 'Map') return (input) => runDistributedMap(name, state, input, run, stateMachineArn);
+    const integration = /:states:::states:startExecution(\.sync(:2)?)?$/.exec(resource);
+    if (integration) return (input) => startExecution(input, run, integration[1] !== undefined);
+    return (input) => run.invoke(resource, input);
   };
+  const tasks = Object.entries(allStates(runnable)).filter(([, state]) => state.Type === 'Task');
   const taskHandlers = Object.fromEntries(
-    Object.entries(allStates(runnable))
-      .filter(([, state]) => state.Type === 'Task' && state.Resource)
-      .map(([name, state]) => {
-        const handle = handlerOf(name, state);
-        return [
-          name,
-          async (input: unknown) => {
-            // Let the event-log reader below report the state's entry (or retry) before its work starts.
-            await new Promise((resolve) => setImmediate(resolve));
-            const backoff = retryWaits.get(name);
-            if (backoff !== undefined) {
-              retryWaits.delete(name);
-              await scheduler.sleep(backoff);
-            }
-            return handle(input);
-          },
-        ];
-      }),
+    tasks.map(([name, state]) => {
+      const handle = handlerOf(name, String(state.Resource));
+      return [
+        name,
+        async (input: unknown) => {
+          // Let the event-log reader below report the state's entry (or retry) before its work starts.
+          await new Promise((resolve) => setImmediate(resolve));
+          const backoff = retryWaits.get(name) ?? 0;
+          retryWaits.delete(name);
+          await scheduler.sleep(backoff);
+          return handle(input);
+        },
+      ];
+    }),
   );
-  const zero = (type: string) =>
-    Object.fromEntries(
-      Object.entries(allStates(runnable))
-        .filter(([, state]) => state.Type === type)
-        .map(([name]) => [name, 0]),
-    );
 
-  const events: ProgressEvent[] = [];
-  const keepEvents = options.keepEvents !== false;
-  if (keepEvents) execution.events = events;
-  const report = (event: ProgressEvent) => {
-    if (keepEvents) events.push(event);
-    onProgress(event);
-  };
-  const run = machine.run(execution.input as never, {
-    overrides: { taskResourceLocalHandlers: taskHandlers as never, retryIntervalOverrides: zero('Task') },
+  if (options.keepEvents !== false) execution.events = [];
+  const { result, eventLogs } = machineFor(runnable).run(execution.input as never, {
+    // The library retries at once: each backoff is slept by the state's handler before its next attempt.
+    overrides: {
+      taskResourceLocalHandlers: taskHandlers as never,
+      retryIntervalOverrides: Object.fromEntries(tasks.map(([name]) => [name, 0])),
+    },
     context: {
       Execution: { Name: execution.name, Id: execution.executionArn, Input: execution.input as never },
       StateMachine: { Id: stateMachineArn, Name: stateMachineArn.split(':').pop() ?? '' },
     },
   });
   const progress = (async () => {
-    for await (const event of run.eventLogs) {
-      const entry = event as {
-        type: string;
+    for await (const event of eventLogs) {
+      const { state, Error, Cause, retry } = event as {
         state?: { name: string; type: string; input?: unknown; output?: unknown };
         Error?: string;
         Cause?: string;
+        retry?: { retrier: Retrier; attempt: number };
       };
-      const state = entry.state;
-      const retry = (entry as { retry?: { retrier: Retrier; attempt: number } }).retry;
-      // The library counts retries per retrier (its `retrierAttempts`, anew at each entry into the state), as Step
-      // Functions does; `attempt` is that retrier's count, from 1.
-      const backoff =
-        entry.type === 'StateRetried' && retry !== undefined && state ? retryWaitSeconds(retry.retrier, retry.attempt) : undefined;
-      if (backoff !== undefined && state) {
-        // Waited by the state's handler before its next attempt (the library retries at once).
-        retryWaits.set(state.name, (retryWaits.get(state.name) ?? 0) + backoff);
-      }
-      report({
-        type: entry.type,
+      // The library counts retries per retrier (anew at each entry into the state), as Step Functions does.
+      const backoff = event.type === 'StateRetried' && retry && state ? retryWaitSeconds(retry.retrier, retry.attempt) : undefined;
+      if (backoff !== undefined && state) retryWaits.set(state.name, (retryWaits.get(state.name) ?? 0) + backoff);
+      const reported: ProgressEvent = {
+        type: event.type,
         execution: execution.name,
         state: state?.name,
         // The state's own type, not the Task a Wait or Distributed Map runs as.
         stateType: state ? (original[state.name]?.Type ?? state.type) : undefined,
-        input: entry.type === 'ExecutionStarted' ? execution.input : state?.input,
+        input: event.type === 'ExecutionStarted' ? execution.input : state?.input,
         output: state?.output,
-        error: entry.Error,
-        cause: entry.Cause,
+        error: Error,
+        cause: Cause,
         clockMs: clock.now(),
         ...(backoff === undefined ? {} : { retryWaitSeconds: backoff }),
-      });
+      };
+      execution.events?.push(reported);
+      run.onProgress(reported);
     }
   })();
   try {
-    execution.output = await run.result;
+    execution.output = await result;
     execution.status = 'SUCCEEDED';
   } catch (error) {
     const failure = (error as ExecutionError).cause as Error | undefined;

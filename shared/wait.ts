@@ -3,7 +3,7 @@
  *
  * In Lambda a wait is a real timer. The local runner (`npm start`) runs the functions against a sandbox whose clock
  * only moves when told to; it installs, once per process, a wait that advances that clock for the invocation doing
- * the waiting (local/invocation-clock.ts), so a 10,000-account simulation throttled by Datadog does not sleep for real.
+ * the waiting (local/functions.ts), so a 10,000-account simulation throttled by Datadog does not sleep for real.
  * {@link setWaitImplementation} is that seam, and the only one: the product itself never calls it.
  */
 

@@ -9,5 +9,5 @@ delete process.env.AWS_PROFILE;
 process.env.MANAGEMENT_ACCOUNT_ID ??= '111122223333';
 process.env.ONBOARD_MANAGEMENT_ACCOUNT ??= 'false';
 // Steps called directly flush no metrics, but a dimensioned one prints at once: keep the test output readable.
-// Local runs enable them for their functions (local/deployment.ts) and capture them (local/emf-capture.ts).
+// Local runs enable them for their functions (local/deployment.ts) and capture them (local/functions.ts).
 process.env.POWERTOOLS_METRICS_DISABLED = 'true';

@@ -2,7 +2,7 @@
  * The emitters other steps call (offboarding, repair, reconciliation): what each puts in CloudWatch, read back from
  * the EMF they print, as the local run captures it.
  */
-import { captureMetrics, type EmittedMetric } from '../../local/emf-capture';
+import { captureMetrics, type EmittedMetric } from '../../local/functions';
 import { secondsSince } from '../../shared/time';
 
 type MetricsModule = typeof import('../../shared/observability/metrics');

@@ -4,7 +4,7 @@
  * false; an event Datadog refuses.
  */
 import { startLocalDatadog } from '../../local/datadog/server';
-import type { EmittedMetric } from '../../local/emf-capture';
+import type { EmittedMetric } from '../../local/functions';
 import { lifecycleEventTime, runLocally } from '../../local/run';
 import { AwsSandbox, VirtualClock } from '../../local/sandbox';
 import { METRIC_NAMES, METRICS_NAMESPACE } from '../../shared/observability/metric-names';
