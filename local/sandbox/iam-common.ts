@@ -1,20 +1,22 @@
 /**
- * Checks and conversions shared by the IAM operations: names, paths, documents, tags, attachments, and the
- * errors IAM answers with (messages as IAM words them).
+ * What the IAM operations share: input checks, tags, attachments, paging, and the operations roles and users both
+ * have (Tag, Attach/Detach/ListAttached policies), with IAM's wording of its errors.
  */
+import type { Tag } from '@aws-sdk/client-iam';
 import { iamError } from './errors';
-import { findAccount, findPolicy, findRole, findUser } from './iam-entities';
+import { findAccount, findPolicy, findRole, findUser, roleArnOf, userArnOf } from './iam-entities';
 import type { PolicyRef } from './iam-entities';
 import type { CallContext } from './operations';
-import { paginate, tagRecord } from './operations';
+import { callerAccount, paginate, requestTagContext, requireAllowed, resourceTagContext, tagRecord } from './operations';
 import type { PolicyKind } from './policy-documents';
 import { awsPrincipalsOf, checkPolicyDocument } from './policy-documents';
-import type { AccountState, AttachmentState, RoleState, UserState } from './state';
+import type { AccountState, RoleState, UserState } from './state';
+import { deleteEntry, getEntry, nameKey, setEntry } from './state';
 
 /** Maximum tags on an IAM role, user or policy (IAM User Guide, "IAM and AWS STS quotas"). */
 export const MAX_TAGS = 50;
 /** Managed policies attachable to one role or user by default (IAM User Guide, "IAM and AWS STS quotas"). */
-export const MAX_ATTACHED_POLICIES = 10;
+const MAX_ATTACHED_POLICIES = 10;
 
 /** IAM's own wording for a request that fails input validation (the `ValidationError` code). */
 function validationError(field: string, value: string, constraint: string) {
@@ -56,10 +58,8 @@ export function checkPath(value: string | undefined): string {
 }
 
 /**
- * Checks a document IAM is asked to store.
+ * Checks a trust policy or managed policy document IAM is asked to store, and returns it parsed.
  *
- * @param kind - `trust` for role trust policies, `identity` for managed policies.
- * @returns the parsed document.
  * @throws `MalformedPolicyDocumentException` for invalid JSON or grammar; `LimitExceededException`
  *   ("Cannot exceed quota for ACLSizePerRole: 2048" / "…PolicySize: 6144", HTTP 409, as IAM answers) over quota.
  */
@@ -83,9 +83,8 @@ export function checkIamDocument(text: string | undefined, kind: Extract<PolicyK
 export function checkPrincipalsExist(call: CallContext, document: Record<string, unknown>): void {
   for (const principal of awsPrincipalsOf(document)) {
     const match = /^arn:[^:]+:iam::(\d{12}):(role|user)\/(?:.*\/)?([^/]+)$/.exec(principal);
-    if (!match) continue;
-    const account = findAccount(call.core.state, match[1]);
-    if (!account) continue;
+    const account = match && findAccount(call.core.state, match[1]);
+    if (!match || !account) continue;
     const exists = match[2] === 'role' ? findRole(account, match[3]) : findUser(account, match[3]);
     if (!exists) throw iamError('MalformedPolicyDocument', `Invalid principal in policy: "AWS":"${principal}"`);
   }
@@ -97,28 +96,10 @@ export function checkPrincipalsExist(call: CallContext, document: Record<string,
  * @param quotaName - e.g. `TagsPerRole`, for IAM's "Cannot exceed quota for …: 50".
  * @throws `LimitExceededException` over {@link MAX_TAGS}.
  */
-export function mergeTags(
-  existing: Record<string, string>,
-  added: { Key?: string; Value?: string }[] | undefined,
-  quotaName: string,
-): Record<string, string> {
+export function mergeTags(existing: Record<string, string>, added: Tag[] | undefined, quotaName: string): Record<string, string> {
   const merged = { ...existing, ...tagRecord(added) };
   if (Object.keys(merged).length > MAX_TAGS) throw iamError('LimitExceeded', `Cannot exceed quota for ${quotaName}: ${MAX_TAGS}`);
   return merged;
-}
-
-/** The role, or IAM's `NoSuchEntityException`. */
-export function requireRole(account: AccountState, roleName: string | undefined): RoleState {
-  const role = roleName === undefined ? undefined : findRole(account, roleName);
-  if (!role) throw iamError('NoSuchEntity', `The role with name ${roleName ?? ''} cannot be found.`);
-  return role;
-}
-
-/** The user, or IAM's `NoSuchEntityException`. */
-export function requireUser(account: AccountState, userName: string | undefined): UserState {
-  const user = userName === undefined ? undefined : findUser(account, userName);
-  if (!user) throw iamError('NoSuchEntity', `The user with name ${userName ?? ''} cannot be found.`);
-  return user;
 }
 
 /**
@@ -137,46 +118,15 @@ export function requirePolicy(account: AccountState, policyArn: string | undefin
   return ref;
 }
 
-/**
- * Attaches a managed policy (idempotent, like IAM). The attachment counts for authorisation only after the
- * sandbox's propagation delay.
- *
- * @param quotaName - `PoliciesPerRole` or `PoliciesPerUser`.
- * @throws `LimitExceededException` beyond {@link MAX_ATTACHED_POLICIES}.
- */
-export function attachPolicy(call: CallContext, attachments: AttachmentState[], policyArn: string, quotaName: string): void {
-  if (attachments.some((attachment) => attachment.policyArn === policyArn)) return;
-  if (attachments.length >= MAX_ATTACHED_POLICIES) {
-    throw iamError('LimitExceeded', `Cannot exceed quota for ${quotaName}: ${MAX_ATTACHED_POLICIES}`);
-  }
-  attachments.push({ policyArn, effectiveMs: call.nowMs + call.core.state.propagationSeconds * 1000 });
-}
-
-/**
- * Detaches a managed policy. Takes effect at once (the sandbox errs towards denying: a grant arrives late, a
- * revocation does not linger).
- *
- * @throws `NoSuchEntityException` when it is not attached.
- */
-export function detachPolicy(attachments: AttachmentState[], policyArn: string | undefined): void {
-  const index = attachments.findIndex((attachment) => attachment.policyArn === policyArn);
-  if (index < 0) throw iamError('NoSuchEntity', `Policy ${policyArn ?? ''} was not found.`);
-  attachments.splice(index, 1);
-}
-
 /** How many roles and users of the account have the policy attached (GetPolicy's AttachmentCount). */
 export function attachmentCount(account: AccountState, policyArn: string): number {
-  let count = 0;
-  for (const entity of [...Object.values(account.roles), ...Object.values(account.users)]) {
-    if (entity.attachments.some((attachment) => attachment.policyArn === policyArn)) count += 1;
-  }
-  return count;
+  const entities = [...Object.values(account.roles), ...Object.values(account.users)];
+  return entities.filter((entity) => entity.attachments.some((attachment) => attachment.policyArn === policyArn)).length;
 }
 
 /**
  * IAM's `Marker`/`MaxItems` paging (default page size 100, IAM API reference, "Using pagination").
  *
- * @returns the page and the response's `IsTruncated` / `Marker`.
  * @throws `InvalidInputException` for a marker the sandbox did not issue.
  */
 export function iamPage<T>(
@@ -186,4 +136,177 @@ export function iamPage<T>(
 ): { page: T[]; IsTruncated: boolean; Marker?: string } {
   const result = paginate(items, marker, maxItems, 100, () => iamError('InvalidInput', 'Invalid Marker.'));
   return { page: result.page, IsTruncated: result.next !== undefined, ...(result.next ? { Marker: result.next } : {}) };
+}
+
+type Entity = RoleState | UserState;
+
+/** What roles and users differ in, for what they share. */
+export interface EntityKind<E extends Entity> {
+  /** `Role` or `User`: names the request field (`roleName`), the quotas (`TagsPerRole`) and the messages. */
+  kind: 'Role' | 'User';
+  entities(account: AccountState): Record<string, E>;
+  nameOf(entity: E): string;
+  arnOf(account: AccountState, path: string, name: string): string;
+}
+
+/** Roles, for {@link EntityKind}. */
+export const ROLES: EntityKind<RoleState> = {
+  kind: 'Role',
+  entities: (account) => account.roles,
+  nameOf: (role) => role.roleName,
+  arnOf: (account, path, roleName) => roleArnOf(account.partition, account.accountId, { path, roleName }),
+};
+
+/** Users, for {@link EntityKind}. */
+export const USERS: EntityKind<UserState> = {
+  kind: 'User',
+  entities: (account) => account.users,
+  nameOf: (user) => user.userName,
+  arnOf: (account, path, userName) => userArnOf(account.partition, account.accountId, { path, userName }),
+};
+
+/** Authorises the call as `iam:<Operation>` on the entity's ARN (existing, or to be created at `path`), with its tags. */
+async function authorizeOnEntity<E extends Entity>(
+  kind: EntityKind<E>,
+  call: CallContext,
+  name: string,
+  context: Record<string, string | string[]> = {},
+  path = '/',
+): Promise<{ account: AccountState; entity?: E }> {
+  const account = callerAccount(call);
+  const entity = getEntry(kind.entities(account), nameKey(name));
+  const resourceArn = kind.arnOf(account, entity?.path ?? path, entity ? kind.nameOf(entity) : name);
+  await requireAllowed(call, { resourceArn, context: { ...(entity ? resourceTagContext(entity.tags) : {}), ...context } });
+  return { account, entity };
+}
+
+/**
+ * Checks the name (64 characters at most), authorises the call on the entity and returns it with its account.
+ *
+ * @throws IAM's `ValidationError` for a bad name, `NoSuchEntityException` when the entity does not exist.
+ */
+export async function requireEntity<E extends Entity>(
+  kind: EntityKind<E>,
+  call: CallContext,
+  name: string | undefined,
+  context?: Record<string, string | string[]>,
+): Promise<{ account: AccountState; entity: E }> {
+  const checked = checkName(`${kind.kind.toLowerCase()}Name`, name, 64);
+  const { account, entity } = await authorizeOnEntity(kind, call, checked, context);
+  if (!entity) throw iamError('NoSuchEntity', `The ${kind.kind.toLowerCase()} with name ${checked} cannot be found.`);
+  return { account, entity };
+}
+
+/** What CreateRole and CreateUser share. */
+interface CreateInput {
+  name?: string;
+  Path?: string;
+  Tags?: Tag[];
+  PermissionsBoundary?: string;
+}
+
+/**
+ * CreateRole / CreateUser: checks the input, authorises, refuses a duplicate name (case-insensitive, like IAM) and
+ * stores what `build` makes of it.
+ */
+export async function createEntity<E extends Entity>(
+  kind: EntityKind<E>,
+  call: CallContext,
+  input: CreateInput,
+  build: (fields: { path: string; tags: Record<string, string> }, name: string) => E,
+): Promise<{ account: AccountState; entity: E }> {
+  const name = checkName(`${kind.kind.toLowerCase()}Name`, input.name, 64);
+  const path = checkPath(input.Path);
+  const tags = mergeTags({}, input.Tags, `TagsPer${kind.kind}`);
+  const { account, entity: existing } = await authorizeOnEntity(kind, call, name, requestTagContext(tags), path);
+  if (existing) throw iamError('EntityAlreadyExists', `${kind.kind} with name ${name} already exists.`);
+  const entity = build({ path, tags }, name);
+  if (input.PermissionsBoundary !== undefined) requirePolicy(account, input.PermissionsBoundary, 'attach');
+  setEntry(kind.entities(account), nameKey(name), entity);
+  return { account, entity };
+}
+
+/** DeleteRole / DeleteUser, refused while policies are attached (IAM API reference, DeleteRole, DeleteUser). */
+export async function deleteEntity<E extends Entity>(
+  kind: EntityKind<E>,
+  call: CallContext,
+  name: string | undefined,
+  check: (entity: E) => void = () => undefined,
+): Promise<object> {
+  const { account, entity } = await requireEntity(kind, call, name);
+  check(entity);
+  if (entity.attachments.length > 0) throw iamError('DeleteConflict', 'Cannot delete entity, must detach all policies first.');
+  deleteEntry(kind.entities(account), nameKey(kind.nameOf(entity)));
+  return {};
+}
+
+/** TagRole / TagUser: merges the tags into the entity's. */
+export async function tagEntity<E extends Entity>(
+  kind: EntityKind<E>,
+  call: CallContext,
+  name: string | undefined,
+  tags: Tag[] | undefined,
+) {
+  const { entity } = await requireEntity(kind, call, name, requestTagContext(tagRecord(tags)));
+  entity.tags = mergeTags(entity.tags, tags, `TagsPer${kind.kind}`);
+  return {};
+}
+
+/**
+ * AttachRolePolicy / AttachUserPolicy: idempotent, like IAM. The attachment counts for authorisation only after the
+ * propagation delay.
+ *
+ * @throws `LimitExceededException` beyond {@link MAX_ATTACHED_POLICIES}.
+ */
+export async function attachEntityPolicy<E extends Entity>(
+  kind: EntityKind<E>,
+  call: CallContext,
+  name: string | undefined,
+  policyArn?: string,
+) {
+  const { account, entity } = await requireEntity(kind, call, name, policyArn ? { 'iam:PolicyARN': policyArn } : {});
+  const { arn } = requirePolicy(account, policyArn, 'attach');
+  if (entity.attachments.some((attachment) => attachment.policyArn === arn)) return {};
+  if (entity.attachments.length >= MAX_ATTACHED_POLICIES) {
+    throw iamError('LimitExceeded', `Cannot exceed quota for PoliciesPer${kind.kind}: ${MAX_ATTACHED_POLICIES}`);
+  }
+  entity.attachments.push({ policyArn: arn, effectiveMs: call.nowMs + call.core.state.propagationSeconds * 1000 });
+  return {};
+}
+
+/**
+ * DetachRolePolicy / DetachUserPolicy. Takes effect at once (the sandbox errs towards denying: a grant arrives late,
+ * a revocation does not linger).
+ *
+ * @throws `NoSuchEntityException` when the policy is not attached.
+ */
+export async function detachEntityPolicy<E extends Entity>(
+  kind: EntityKind<E>,
+  call: CallContext,
+  name: string | undefined,
+  policyArn?: string,
+) {
+  const { entity } = await requireEntity(kind, call, name, policyArn ? { 'iam:PolicyARN': policyArn } : {});
+  const index = entity.attachments.findIndex((attachment) => attachment.policyArn === policyArn);
+  if (index < 0) throw iamError('NoSuchEntity', `Policy ${policyArn ?? ''} was not found.`);
+  entity.attachments.splice(index, 1);
+  return {};
+}
+
+/** ListAttachedRolePolicies / ListAttachedUserPolicies: each policy named from the policy if it still exists, else its ARN. */
+export async function listEntityPolicies<E extends Entity>(
+  kind: EntityKind<E>,
+  call: CallContext,
+  name: string | undefined,
+  paging: { Marker?: string; MaxItems?: number },
+) {
+  const { account, entity } = await requireEntity(kind, call, name);
+  const attached = entity.attachments.map(({ policyArn }) => {
+    const ref = findPolicy(account, policyArn);
+    const policyName =
+      ref?.kind === 'customer' ? ref.policy.policyName : (ref?.policyName ?? policyArn.slice(policyArn.lastIndexOf('/') + 1));
+    return { PolicyName: policyName, PolicyArn: policyArn };
+  });
+  const { page, ...rest } = iamPage(attached, paging.Marker, paging.MaxItems);
+  return { AttachedPolicies: page, ...rest };
 }
