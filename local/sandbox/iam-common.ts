@@ -138,6 +138,21 @@ export function iamPage<T>(
   return { page: result.page, IsTruncated: result.next !== undefined, ...(result.next ? { Marker: result.next } : {}) };
 }
 
+/** When a change made now takes effect for authorisation: after the sandbox's propagation delay. */
+export function propagatedMs(call: CallContext): number {
+  return call.nowMs + call.core.state.propagationSeconds * 1000;
+}
+
+/**
+ * Adds a setting (trust policy, default version) that takes effect after the propagation delay: the previous one
+ * stays in force until then. Those superseded by one already in effect are dropped: they can never apply again.
+ */
+export function propagating<T extends { effectiveMs: number }>(call: CallContext, history: T[], entry: Omit<T, 'effectiveMs'>): void {
+  history.push({ ...entry, effectiveMs: propagatedMs(call) } as T);
+  const newestEffective = history.findLastIndex((candidate) => candidate.effectiveMs <= call.nowMs);
+  if (newestEffective > 0) history.splice(0, newestEffective);
+}
+
 type Entity = RoleState | UserState;
 
 /** What roles and users differ in, for what they share. */
@@ -202,7 +217,6 @@ interface CreateInput {
   name?: string;
   Path?: string;
   Tags?: Tag[];
-  PermissionsBoundary?: string;
 }
 
 /**
@@ -221,7 +235,6 @@ export async function createEntity<E extends Entity>(
   const { account, entity: existing } = await authorizeOnEntity(kind, call, name, requestTagContext(tags), path);
   if (existing) throw iamError('EntityAlreadyExists', `${kind.kind} with name ${name} already exists.`);
   const entity = build({ path, tags }, name);
-  if (input.PermissionsBoundary !== undefined) requirePolicy(account, input.PermissionsBoundary, 'attach');
   setEntry(kind.entities(account), nameKey(name), entity);
   return { account, entity };
 }
@@ -270,7 +283,7 @@ export async function attachEntityPolicy<E extends Entity>(
   if (entity.attachments.length >= MAX_ATTACHED_POLICIES) {
     throw iamError('LimitExceeded', `Cannot exceed quota for PoliciesPer${kind.kind}: ${MAX_ATTACHED_POLICIES}`);
   }
-  entity.attachments.push({ policyArn: arn, effectiveMs: call.nowMs + call.core.state.propagationSeconds * 1000 });
+  entity.attachments.push({ policyArn: arn, effectiveMs: propagatedMs(call) });
   return {};
 }
 
@@ -302,9 +315,7 @@ export async function listEntityPolicies<E extends Entity>(
 ) {
   const { account, entity } = await requireEntity(kind, call, name);
   const attached = entity.attachments.map(({ policyArn }) => {
-    const ref = findPolicy(account, policyArn);
-    const policyName =
-      ref?.kind === 'customer' ? ref.policy.policyName : (ref?.policyName ?? policyArn.slice(policyArn.lastIndexOf('/') + 1));
+    const policyName = findPolicy(account, policyArn)?.policy.policyName ?? policyArn.slice(policyArn.lastIndexOf('/') + 1);
     return { PolicyName: policyName, PolicyArn: policyArn };
   });
   const { page, ...rest } = iamPage(attached, paging.Marker, paging.MaxItems);

@@ -18,43 +18,27 @@ import {
   TagPolicyCommand,
 } from '@aws-sdk/client-iam';
 import type { Policy } from '@aws-sdk/client-iam';
-import { attachmentCount, checkIamDocument, checkName, checkPath, iamPage, mergeTags, requirePolicy } from './iam-common';
+import { MAX_POLICY_VERSIONS } from '../../shared/iam/managed-policy';
+import { attachmentCount, checkIamDocument, checkName, checkPath, iamPage, mergeTags, propagating, requirePolicy } from './iam-common';
 import { findPolicy, policyArnOf } from './iam-entities';
 import type { PolicyRef } from './iam-entities';
 import { iamError } from './errors';
 import { newUniqueId } from './ids';
 import type { CallContext, Operation } from './operations';
 import { callerAccount, operation, requestTagContext, requireAllowed, resourceTagContext, tagList, tagRecord } from './operations';
-import { urlEncodeDocument } from './policy-documents';
-// IAM's limit, as the product keeps within it (this sandbox's tests pin it at 5, as AWS documents).
-import { MAX_POLICY_VERSIONS } from '../../shared/iam/managed-policy';
 import type { AccountState, ManagedPolicyState } from './state';
 import { deleteEntry, getEntry, nameKey, setEntry } from './state';
 
-/** The Policy structure as IAM returns it. AWS managed policies have no tags and one version here. */
-function policyOutput(account: AccountState, ref: PolicyRef): Policy {
-  if (ref.kind === 'aws') {
-    return {
-      PolicyName: ref.policyName,
-      PolicyId: ref.policyId,
-      Arn: ref.arn,
-      Path: '/',
-      DefaultVersionId: 'v1',
-      AttachmentCount: attachmentCount(account, ref.arn),
-      PermissionsBoundaryUsageCount: 0,
-      IsAttachable: true,
-      Description: ref.description,
-    };
-  }
-  const policy = ref.policy;
+/** The Policy structure as IAM returns it. */
+function policyOutput(account: AccountState, { arn, policy }: PolicyRef): Policy {
   const tags = tagList(policy.tags);
   return {
     PolicyName: policy.policyName,
     PolicyId: policy.policyId,
-    Arn: ref.arn,
+    Arn: arn,
     Path: policy.path,
     DefaultVersionId: policy.defaultVersionId,
-    AttachmentCount: attachmentCount(account, ref.arn),
+    AttachmentCount: attachmentCount(account, arn),
     PermissionsBoundaryUsageCount: 0,
     IsAttachable: true,
     ...(policy.description !== undefined ? { Description: policy.description } : {}),
@@ -64,51 +48,31 @@ function policyOutput(account: AccountState, ref: PolicyRef): Policy {
   };
 }
 
-/** Authorises the call on the policy ARN and returns the account. */
-async function authorizeOnPolicy(
-  call: CallContext,
-  policyArn: string | undefined,
-  context: Record<string, string | string[]> = {},
-): Promise<AccountState> {
+/**
+ * Authorises the call on the policy ARN, with the policy's tags, and returns the account and the policy.
+ *
+ * @param change - the policy is to be changed: IAM refuses that on an AWS managed policy with AccessDenied.
+ * @throws `NoSuchEntityException` when the policy does not exist.
+ */
+async function requirePolicyFor(call: CallContext, policyArn: string | undefined, change = false, context = {}) {
   const account = callerAccount(call);
-  const ref = policyArn === undefined ? undefined : findPolicy(account, policyArn);
-  const tags = ref?.kind === 'customer' ? resourceTagContext(ref.policy.tags) : {};
+  const found = policyArn === undefined ? undefined : findPolicy(account, policyArn);
+  const tags = found && !found.aws ? resourceTagContext(found.policy.tags) : {};
   await requireAllowed(call, { resourceArn: policyArn ?? '*', context: { ...tags, ...context } });
-  return account;
-}
-
-/** The customer managed policy, or the error IAM gives when asked to change an AWS managed one. */
-function requireCustomerPolicy(call: CallContext, account: AccountState, policyArn: string | undefined): ManagedPolicyState {
   const ref = requirePolicy(account, policyArn, 'get');
-  if (ref.kind === 'aws') {
+  if (change && ref.aws) {
     throw iamError(
       'AccessDenied',
       `User: ${call.caller.arn} is not authorized to perform: iam:${call.operation} on resource: policy ${ref.arn}`,
     );
   }
-  return ref.policy;
+  return { account, ref, policy: ref.policy };
 }
 
-function noSuchVersion(policyArn: string, versionId: string | undefined) {
-  return iamError('NoSuchEntity', `Policy ${policyArn} version ${versionId ?? ''} does not exist or is not attachable.`);
-}
-
-function requireVersion(policy: ManagedPolicyState, policyArn: string, versionId: string | undefined) {
+function requireVersion({ arn, policy }: PolicyRef, versionId: string | undefined) {
   const version = policy.versions.find((candidate) => candidate.versionId === versionId);
-  if (!version) throw noSuchVersion(policyArn, versionId);
+  if (!version) throw iamError('NoSuchEntity', `Policy ${arn} version ${versionId ?? ''} does not exist or is not attachable.`);
   return version;
-}
-
-/** Makes a version the default: reported at once, used by authorisation after the propagation delay. */
-function setDefault(call: CallContext, policy: ManagedPolicyState, versionId: string): void {
-  policy.defaultVersionId = versionId;
-  policy.defaultVersionHistory.push({ versionId, effectiveMs: call.nowMs + call.core.state.propagationSeconds * 1000 });
-  // Entries superseded by one already in effect can never be evaluated again.
-  let newestEffective = -1;
-  policy.defaultVersionHistory.forEach((entry, index) => {
-    if (entry.effectiveMs <= call.nowMs) newestEffective = index;
-  });
-  if (newestEffective > 0) policy.defaultVersionHistory.splice(0, newestEffective);
 }
 
 /** The policy operations. */
@@ -119,7 +83,7 @@ export const policyOperations: Operation[] = [
     const tags = mergeTags({}, input.Tags, 'TagsPerPolicy');
     const account = callerAccount(call);
     const policyArn = policyArnOf(account.partition, account.accountId, { path, policyName });
-    await authorizeOnPolicy(call, policyArn, requestTagContext(tags));
+    await requireAllowed(call, { resourceArn: policyArn, context: requestTagContext(tags) });
     if (getEntry(account.policies, nameKey(policyName))) {
       throw iamError('EntityAlreadyExists', `A policy called ${policyName} already exists. Duplicate names are not allowed.`);
     }
@@ -139,18 +103,17 @@ export const policyOperations: Operation[] = [
       nextVersionNumber: 2,
     };
     setEntry(account.policies, nameKey(policyName), policy);
-    return { Policy: policyOutput(account, { kind: 'customer', arn: policyArn, policy }) };
+    return { Policy: policyOutput(account, { arn: policyArn, policy, aws: false }) };
   }),
 
   operation('GetPolicy', GetPolicyCommand, async (input, call) => {
-    const account = await authorizeOnPolicy(call, input.PolicyArn);
-    return { Policy: policyOutput(account, requirePolicy(account, input.PolicyArn, 'get')) };
+    const { account, ref } = await requirePolicyFor(call, input.PolicyArn);
+    return { Policy: policyOutput(account, ref) };
   }),
 
   operation('DeletePolicy', DeletePolicyCommand, async (input, call) => {
-    const account = await authorizeOnPolicy(call, input.PolicyArn);
-    const policy = requireCustomerPolicy(call, account, input.PolicyArn);
-    if (attachmentCount(account, input.PolicyArn!) > 0) throw iamError('DeleteConflict', 'Cannot delete a policy attached to entities.');
+    const { account, ref, policy } = await requirePolicyFor(call, input.PolicyArn, true);
+    if (attachmentCount(account, ref.arn) > 0) throw iamError('DeleteConflict', 'Cannot delete a policy attached to entities.');
     if (policy.versions.length > 1) {
       throw iamError(
         'DeleteConflict',
@@ -163,35 +126,27 @@ export const policyOperations: Operation[] = [
   }),
 
   operation('TagPolicy', TagPolicyCommand, async (input, call) => {
-    const account = await authorizeOnPolicy(call, input.PolicyArn, requestTagContext(tagRecord(input.Tags)));
-    const policy = requireCustomerPolicy(call, account, input.PolicyArn);
+    const { policy } = await requirePolicyFor(call, input.PolicyArn, true, requestTagContext(tagRecord(input.Tags)));
     policy.tags = mergeTags(policy.tags, input.Tags, 'TagsPerPolicy');
     return {};
   }),
 
   operation('GetPolicyVersion', GetPolicyVersionCommand, async (input, call) => {
-    const account = await authorizeOnPolicy(call, input.PolicyArn);
-    const ref = requirePolicy(account, input.PolicyArn, 'get');
-    if (ref.kind === 'aws') {
-      if (input.VersionId !== 'v1') throw noSuchVersion(ref.arn, input.VersionId);
-      return {
-        PolicyVersion: { Document: urlEncodeDocument(JSON.stringify(ref.document)), VersionId: 'v1', IsDefaultVersion: true },
-      };
-    }
-    const version = requireVersion(ref.policy, ref.arn, input.VersionId);
+    const { ref, policy } = await requirePolicyFor(call, input.PolicyArn);
+    const version = requireVersion(ref, input.VersionId);
     return {
       PolicyVersion: {
-        Document: urlEncodeDocument(version.document),
+        // URL-encoded, as IAM returns it (IAM API reference, PolicyVersion.Document: RFC 3986).
+        Document: encodeURIComponent(version.document),
         VersionId: version.versionId,
-        IsDefaultVersion: version.versionId === ref.policy.defaultVersionId,
+        IsDefaultVersion: version.versionId === policy.defaultVersionId,
         CreateDate: new Date(version.createdMs),
       },
     };
   }),
 
   operation('CreatePolicyVersion', CreatePolicyVersionCommand, async (input, call) => {
-    const account = await authorizeOnPolicy(call, input.PolicyArn);
-    const policy = requireCustomerPolicy(call, account, input.PolicyArn);
+    const { policy } = await requirePolicyFor(call, input.PolicyArn, true);
     checkIamDocument(input.PolicyDocument, 'identity');
     if (policy.versions.length >= MAX_POLICY_VERSIONS) {
       throw iamError(
@@ -203,35 +158,32 @@ export const policyOperations: Operation[] = [
     policy.nextVersionNumber += 1;
     policy.versions.push({ versionId, document: input.PolicyDocument!, createdMs: call.nowMs });
     policy.updatedMs = call.nowMs;
-    if (input.SetAsDefault) setDefault(call, policy, versionId);
+    if (input.SetAsDefault) {
+      // Reported at once, used by authorisation after the propagation delay.
+      policy.defaultVersionId = versionId;
+      propagating(call, policy.defaultVersionHistory, { versionId });
+    }
     return {
       PolicyVersion: { VersionId: versionId, IsDefaultVersion: policy.defaultVersionId === versionId, CreateDate: new Date(call.nowMs) },
     };
   }),
 
   operation('ListPolicyVersions', ListPolicyVersionsCommand, async (input, call) => {
-    const account = await authorizeOnPolicy(call, input.PolicyArn);
-    const ref = requirePolicy(account, input.PolicyArn, 'get');
-    const versions =
-      ref.kind === 'aws'
-        ? [{ VersionId: 'v1', IsDefaultVersion: true }]
-        : // Newest first, as IAM lists them.
-          [...ref.policy.versions].reverse().map((version) => ({
-            VersionId: version.versionId,
-            IsDefaultVersion: version.versionId === ref.policy.defaultVersionId,
-            CreateDate: new Date(version.createdMs),
-          }));
+    const { policy } = await requirePolicyFor(call, input.PolicyArn);
+    // Newest first, as IAM lists them.
+    const versions = policy.versions.toReversed().map((version) => ({
+      VersionId: version.versionId,
+      IsDefaultVersion: version.versionId === policy.defaultVersionId,
+      CreateDate: new Date(version.createdMs),
+    }));
     const { page, ...rest } = iamPage(versions, input.Marker, input.MaxItems);
     return { Versions: page, ...rest };
   }),
 
   operation('DeletePolicyVersion', DeletePolicyVersionCommand, async (input, call) => {
-    const account = await authorizeOnPolicy(call, input.PolicyArn);
-    const policy = requireCustomerPolicy(call, account, input.PolicyArn);
-    const version = requireVersion(policy, input.PolicyArn!, input.VersionId);
-    if (version.versionId === policy.defaultVersionId) {
-      throw iamError('DeleteConflict', 'Cannot delete the default version of a policy.');
-    }
+    const { ref, policy } = await requirePolicyFor(call, input.PolicyArn, true);
+    const version = requireVersion(ref, input.VersionId);
+    if (version.versionId === policy.defaultVersionId) throw iamError('DeleteConflict', 'Cannot delete the default version of a policy.');
     policy.versions = policy.versions.filter((candidate) => candidate !== version);
     return {};
   }),

@@ -25,6 +25,8 @@ import {
   deleteEntity,
   detachEntityPolicy,
   listEntityPolicies,
+  propagatedMs,
+  propagating,
   requireEntity,
   tagEntity,
 } from './iam-common';
@@ -54,10 +56,10 @@ function roleOutput(account: AccountState, role: RoleState): Role {
   };
 }
 
-/** Checks a trust policy and returns it with the time it takes effect. */
-function newTrustPolicy(call: CallContext, document: string | undefined): RoleState['trustPolicies'][number] {
+/** Checks a trust policy as IAM does before storing it. */
+function checkTrustPolicy(call: CallContext, document: string | undefined): string {
   checkPrincipalsExist(call, checkIamDocument(document, 'trust'));
-  return { document: document!, effectiveMs: call.nowMs + call.core.state.propagationSeconds * 1000 };
+  return document!;
 }
 
 /** The role operations. */
@@ -65,7 +67,7 @@ export const roleOperations: Operation[] = [
   operation('CreateRole', CreateRoleCommand, async (input, call) => {
     const { account, entity } = await createEntity(ROLES, call, { ...input, name: input.RoleName }, ({ path, tags }, roleName) => {
       // Not assumable until propagated: STS answers AccessDenied meanwhile (terraform-provider-aws #6566).
-      const trustPolicy = newTrustPolicy(call, input.AssumeRolePolicyDocument);
+      const trustPolicy = { document: checkTrustPolicy(call, input.AssumeRolePolicyDocument), effectiveMs: propagatedMs(call) };
       const maxSession = input.MaxSessionDuration ?? MAX_SESSION_SECONDS.default;
       if (maxSession < MAX_SESSION_SECONDS.min || maxSession > MAX_SESSION_SECONDS.max) {
         throw iamError('ValidationError', `The requested MaxSessionDuration (${maxSession}) must be between 3600 and 43200 seconds.`);
@@ -92,11 +94,7 @@ export const roleOperations: Operation[] = [
 
   operation('UpdateAssumeRolePolicy', UpdateAssumeRolePolicyCommand, async (input, call) => {
     const { entity: role } = await requireEntity(ROLES, call, input.RoleName);
-    // The previous trust policy stays the one STS evaluates until the change has propagated; those superseded by
-    // one already in effect can never be evaluated again.
-    role.trustPolicies.push(newTrustPolicy(call, input.PolicyDocument));
-    const newestEffective = role.trustPolicies.findLastIndex((entry) => entry.effectiveMs <= call.nowMs);
-    if (newestEffective > 0) role.trustPolicies.splice(0, newestEffective);
+    propagating(call, role.trustPolicies, { document: checkTrustPolicy(call, input.PolicyDocument) });
     return {};
   }),
 

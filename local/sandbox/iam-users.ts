@@ -28,6 +28,7 @@ import {
   detachEntityPolicy,
   iamPage,
   listEntityPolicies,
+  propagatedMs,
   requireEntity,
   tagEntity,
 } from './iam-common';
@@ -103,7 +104,7 @@ export const userOperations: Operation[] = [
       secretAccessKey: newSecretAccessKey(),
       status: 'Active' as const,
       createdMs: call.nowMs,
-      effectiveMs: call.nowMs + call.core.state.propagationSeconds * 1000,
+      effectiveMs: propagatedMs(call),
     };
     user.accessKeys.push(key);
     noteAccessKey(call.core.state, account.accountId, user.userName, key.accessKeyId);
