@@ -119,6 +119,15 @@ function awsError(service: ServiceName, code: string, message: string): Error {
   return Object.assign(error, { Type: 'Sender', Code: code, Error: { Type: 'Sender', Code: code, Message: message } });
 }
 
+/** The `ValidationError` of IAM and STS, in their wording ("1 validation error detected: …"). */
+export function validationError(service: 'iam' | 'sts', field: string, value: string, constraint: string): Error {
+  return awsError(
+    service,
+    'ValidationError',
+    `1 validation error detected: Value '${value}' at '${field}' failed to satisfy constraint: ${constraint}`,
+  );
+}
+
 /** An IAM error as the SDK raises it (`NoSuchEntity` → `NoSuchEntityException`). Never put secret values in `message`. */
 export function iamError(code: ErrorCode<'iam'>, message: string): iam.IAMServiceException {
   return awsError('iam', code, message) as iam.IAMServiceException;

@@ -3,7 +3,7 @@
  * have (Tag, Attach/Detach/ListAttached policies), with IAM's wording of its errors.
  */
 import type { Tag } from '@aws-sdk/client-iam';
-import { iamError } from './errors';
+import { iamError, validationError } from './errors';
 import { findAccount, findPolicy, findRole, findUser, roleArnOf, userArnOf } from './iam-entities';
 import type { PolicyRef } from './iam-entities';
 import type { CallContext } from './operations';
@@ -18,14 +18,6 @@ export const MAX_TAGS = 50;
 /** Managed policies attachable to one role or user by default (IAM User Guide, "IAM and AWS STS quotas"). */
 const MAX_ATTACHED_POLICIES = 10;
 
-/** IAM's own wording for a request that fails input validation (the `ValidationError` code). */
-function validationError(field: string, value: string, constraint: string) {
-  return iamError(
-    'ValidationError',
-    `1 validation error detected: Value '${value}' at '${field}' failed to satisfy constraint: ${constraint}`,
-  );
-}
-
 /**
  * Checks an IAM name: letters, digits and `+=,.@_-` (IAM User Guide, "IAM name requirements").
  *
@@ -34,12 +26,13 @@ function validationError(field: string, value: string, constraint: string) {
  * @throws the `ValidationError` IAM returns.
  */
 export function checkName(field: string, value: string | undefined, maxLength: number): string {
-  if (value === undefined || value.length === 0) throw validationError(field, '', 'Member must have length greater than or equal to 1');
+  if (value === undefined || value.length === 0)
+    throw validationError('iam', field, '', 'Member must have length greater than or equal to 1');
   if (value.length > maxLength) {
-    throw validationError(field, value, `Member must have length less than or equal to ${maxLength}`);
+    throw validationError('iam', field, value, `Member must have length less than or equal to ${maxLength}`);
   }
   if (!/^[\w+=,.@-]+$/.test(value)) {
-    throw validationError(field, value, 'Member must satisfy regular expression pattern: [\\w+=,.@-]+');
+    throw validationError('iam', field, value, 'Member must satisfy regular expression pattern: [\\w+=,.@-]+');
   }
   return value;
 }
@@ -52,7 +45,12 @@ export function checkName(field: string, value: string | undefined, maxLength: n
 export function checkPath(value: string | undefined): string {
   if (value === undefined) return '/';
   if (value.length > 512 || !/^(\/|\/[\x21-\x7e]+\/)$/.test(value)) {
-    throw validationError('path', value, 'Member must satisfy regular expression pattern: (\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)');
+    throw validationError(
+      'iam',
+      'path',
+      value,
+      'Member must satisfy regular expression pattern: (\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)',
+    );
   }
   return value;
 }
