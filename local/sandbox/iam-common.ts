@@ -151,171 +151,131 @@ export function propagating<T extends { effectiveMs: number }>(call: CallContext
   if (newestEffective > 0) history.splice(0, newestEffective);
 }
 
-type Entity = RoleState | UserState;
-
-/** What roles and users differ in, for what they share. */
-export interface EntityKind<E extends Entity> {
-  /** `Role` or `User`: names the request field (`roleName`), the quotas (`TagsPerRole`) and the messages. */
-  kind: 'Role' | 'User';
-  entities(account: AccountState): Record<string, E>;
-  nameOf(entity: E): string;
-  arnOf(account: AccountState, path: string, name: string): string;
-}
-
-/** Roles, for {@link EntityKind}. */
-export const ROLES: EntityKind<RoleState> = {
-  kind: 'Role',
-  entities: (account) => account.roles,
-  nameOf: (role) => role.roleName,
-  arnOf: (account, path, roleName) => roleArnOf(account.partition, account.accountId, { path, roleName }),
-};
-
-/** Users, for {@link EntityKind}. */
-export const USERS: EntityKind<UserState> = {
-  kind: 'User',
-  entities: (account) => account.users,
-  nameOf: (user) => user.userName,
-  arnOf: (account, path, userName) => userArnOf(account.partition, account.accountId, { path, userName }),
-};
-
-/** Authorises the call as `iam:<Operation>` on the entity's ARN (existing, or to be created at `path`), with its tags. */
-async function authorizeOnEntity<E extends Entity>(
-  kind: EntityKind<E>,
-  call: CallContext,
-  name: string,
-  context: Record<string, string | string[]> = {},
-  path = '/',
-): Promise<{ account: AccountState; entity?: E }> {
-  const account = callerAccount(call);
-  const entity = getEntry(kind.entities(account), nameKey(name));
-  const resourceArn = kind.arnOf(account, entity?.path ?? path, entity ? kind.nameOf(entity) : name);
-  await requireAllowed(call, { resourceArn, context: { ...(entity ? resourceTagContext(entity.tags) : {}), ...context } });
-  return { account, entity };
-}
-
 /**
- * Checks the name (64 characters at most), authorises the call on the entity and returns it with its account.
- *
- * @throws IAM's `ValidationError` for a bad name, `NoSuchEntityException` when the entity does not exist.
+ * Roles or users: what they share (IAM API reference: Create, Get, Tag, Attach/Detach/ListAttached…Policies,
+ * Delete), each authorised as `iam:<Operation>` on the entity's ARN before anything else, as IAM does.
  */
-export async function requireEntity<E extends Entity>(
-  kind: EntityKind<E>,
-  call: CallContext,
-  name: string | undefined,
-  context?: Record<string, string | string[]>,
-): Promise<{ account: AccountState; entity: E }> {
-  const checked = checkName(`${kind.kind.toLowerCase()}Name`, name, 64);
-  const { account, entity } = await authorizeOnEntity(kind, call, checked, context);
-  if (!entity) throw iamError('NoSuchEntity', `The ${kind.kind.toLowerCase()} with name ${checked} cannot be found.`);
-  return { account, entity };
-}
+export class Entities<E extends RoleState | UserState> {
+  /**
+   * @param kind - `Role` or `User`: names the request field (`roleName`), the quotas (`TagsPerRole`) and messages.
+   */
+  constructor(
+    private readonly kind: 'Role' | 'User',
+    private readonly of: (account: AccountState) => Record<string, E>,
+    private readonly nameOf: (entity: E) => string,
+    private readonly arnOf: (account: AccountState, path: string, name: string) => string,
+  ) {}
 
-/** What CreateRole and CreateUser share. */
-interface CreateInput {
-  name?: string;
-  Path?: string;
-  Tags?: Tag[];
-}
-
-/**
- * CreateRole / CreateUser: checks the input, authorises, refuses a duplicate name (case-insensitive, like IAM) and
- * stores what `build` makes of it.
- */
-export async function createEntity<E extends Entity>(
-  kind: EntityKind<E>,
-  call: CallContext,
-  input: CreateInput,
-  build: (fields: { path: string; tags: Record<string, string> }, name: string) => E,
-): Promise<{ account: AccountState; entity: E }> {
-  const name = checkName(`${kind.kind.toLowerCase()}Name`, input.name, 64);
-  const path = checkPath(input.Path);
-  const tags = mergeTags({}, input.Tags, `TagsPer${kind.kind}`);
-  const { account, entity: existing } = await authorizeOnEntity(kind, call, name, requestTagContext(tags), path);
-  if (existing) throw iamError('EntityAlreadyExists', `${kind.kind} with name ${name} already exists.`);
-  const entity = build({ path, tags }, name);
-  setEntry(kind.entities(account), nameKey(name), entity);
-  return { account, entity };
-}
-
-/** DeleteRole / DeleteUser, refused while policies are attached (IAM API reference, DeleteRole, DeleteUser). */
-export async function deleteEntity<E extends Entity>(
-  kind: EntityKind<E>,
-  call: CallContext,
-  name: string | undefined,
-  check: (entity: E) => void = () => undefined,
-): Promise<object> {
-  const { account, entity } = await requireEntity(kind, call, name);
-  check(entity);
-  if (entity.attachments.length > 0) throw iamError('DeleteConflict', 'Cannot delete entity, must detach all policies first.');
-  deleteEntry(kind.entities(account), nameKey(kind.nameOf(entity)));
-  return {};
-}
-
-/** TagRole / TagUser: merges the tags into the entity's. */
-export async function tagEntity<E extends Entity>(
-  kind: EntityKind<E>,
-  call: CallContext,
-  name: string | undefined,
-  tags: Tag[] | undefined,
-) {
-  const { entity } = await requireEntity(kind, call, name, requestTagContext(tagRecord(tags)));
-  entity.tags = mergeTags(entity.tags, tags, `TagsPer${kind.kind}`);
-  return {};
-}
-
-/**
- * AttachRolePolicy / AttachUserPolicy: idempotent, like IAM. The attachment counts for authorisation only after the
- * propagation delay.
- *
- * @throws `LimitExceededException` beyond {@link MAX_ATTACHED_POLICIES}.
- */
-export async function attachEntityPolicy<E extends Entity>(
-  kind: EntityKind<E>,
-  call: CallContext,
-  name: string | undefined,
-  policyArn?: string,
-) {
-  const { account, entity } = await requireEntity(kind, call, name, policyArn ? { 'iam:PolicyARN': policyArn } : {});
-  const { arn } = requirePolicy(account, policyArn, 'attach');
-  if (entity.attachments.some((attachment) => attachment.policyArn === arn)) return {};
-  if (entity.attachments.length >= MAX_ATTACHED_POLICIES) {
-    throw iamError('LimitExceeded', `Cannot exceed quota for PoliciesPer${kind.kind}: ${MAX_ATTACHED_POLICIES}`);
+  private checkName(name: string | undefined): string {
+    return checkName(`${this.kind.toLowerCase()}Name`, name, 64);
   }
-  entity.attachments.push({ policyArn: arn, effectiveMs: propagatedMs(call) });
-  return {};
+
+  /** Authorises the call on the entity's ARN (existing, or to be created at `path`), with its tags. */
+  private async authorize(call: CallContext, name: string, context: Record<string, string | string[]> = {}, path = '/') {
+    const account = callerAccount(call);
+    const entity = getEntry(this.of(account), nameKey(name));
+    const resourceArn = this.arnOf(account, entity?.path ?? path, entity ? this.nameOf(entity) : name);
+    await requireAllowed(call, { resourceArn, context: { ...(entity ? resourceTagContext(entity.tags) : {}), ...context } });
+    return { account, entity };
+  }
+
+  /**
+   * Checks the name, authorises the call and returns the entity with its account.
+   *
+   * @throws IAM's `ValidationError` for a bad name, `NoSuchEntityException` when the entity does not exist.
+   */
+  async require(call: CallContext, name: string | undefined, context?: Record<string, string | string[]>) {
+    const checked = this.checkName(name);
+    const { account, entity } = await this.authorize(call, checked, context);
+    if (!entity) throw iamError('NoSuchEntity', `The ${this.kind.toLowerCase()} with name ${checked} cannot be found.`);
+    return { account, entity };
+  }
+
+  /** Create…: checks the input, authorises, refuses a duplicate name (case-insensitive) and stores what `build` makes. */
+  async create(
+    call: CallContext,
+    input: { name?: string; Path?: string; Tags?: Tag[] },
+    build: (fields: { path: string; tags: Record<string, string> }, name: string) => E,
+  ) {
+    const name = this.checkName(input.name);
+    const path = checkPath(input.Path);
+    const tags = mergeTags({}, input.Tags, `TagsPer${this.kind}`);
+    const { account, entity: existing } = await this.authorize(call, name, requestTagContext(tags), path);
+    if (existing) throw iamError('EntityAlreadyExists', `${this.kind} with name ${name} already exists.`);
+    const entity = build({ path, tags }, name);
+    setEntry(this.of(account), nameKey(name), entity);
+    return { account, entity };
+  }
+
+  /** Delete…, refused while policies are attached or `check` objects (IAM API reference, DeleteRole, DeleteUser). */
+  async delete(call: CallContext, name: string | undefined, check: (entity: E) => void = () => undefined) {
+    const { account, entity } = await this.require(call, name);
+    check(entity);
+    if (entity.attachments.length > 0) throw iamError('DeleteConflict', 'Cannot delete entity, must detach all policies first.');
+    deleteEntry(this.of(account), nameKey(this.nameOf(entity)));
+    return {};
+  }
+
+  /** Tag…: merges the tags into the entity's. */
+  async tag(call: CallContext, name: string | undefined, tags: Tag[] | undefined) {
+    const { entity } = await this.require(call, name, requestTagContext(tagRecord(tags)));
+    entity.tags = mergeTags(entity.tags, tags, `TagsPer${this.kind}`);
+    return {};
+  }
+
+  /**
+   * Attach…Policy: idempotent, like IAM; counts for authorisation only after the propagation delay.
+   *
+   * @throws `LimitExceededException` beyond {@link MAX_ATTACHED_POLICIES}.
+   */
+  async attach(call: CallContext, name: string | undefined, policyArn: string | undefined) {
+    const { account, entity } = await this.require(call, name, policyArn ? { 'iam:PolicyARN': policyArn } : {});
+    const { arn } = requirePolicy(account, policyArn, 'attach');
+    if (entity.attachments.some((attachment) => attachment.policyArn === arn)) return {};
+    if (entity.attachments.length >= MAX_ATTACHED_POLICIES) {
+      throw iamError('LimitExceeded', `Cannot exceed quota for PoliciesPer${this.kind}: ${MAX_ATTACHED_POLICIES}`);
+    }
+    entity.attachments.push({ policyArn: arn, effectiveMs: propagatedMs(call) });
+    return {};
+  }
+
+  /**
+   * Detach…Policy: at once (the sandbox errs towards denying: a grant arrives late, a revocation does not linger).
+   *
+   * @throws `NoSuchEntityException` when the policy is not attached.
+   */
+  async detach(call: CallContext, name: string | undefined, policyArn: string | undefined) {
+    const { entity } = await this.require(call, name, policyArn ? { 'iam:PolicyARN': policyArn } : {});
+    const index = entity.attachments.findIndex((attachment) => attachment.policyArn === policyArn);
+    if (index < 0) throw iamError('NoSuchEntity', `Policy ${policyArn ?? ''} was not found.`);
+    entity.attachments.splice(index, 1);
+    return {};
+  }
+
+  /** ListAttached…Policies: each named from the policy if it still exists, else from its ARN. */
+  async listPolicies(call: CallContext, name: string | undefined, paging: { Marker?: string; MaxItems?: number }) {
+    const { account, entity } = await this.require(call, name);
+    const attached = entity.attachments.map(({ policyArn }) => ({
+      PolicyName: findPolicy(account, policyArn)?.policy.policyName ?? policyArn.slice(policyArn.lastIndexOf('/') + 1),
+      PolicyArn: policyArn,
+    }));
+    const { page, ...rest } = iamPage(attached, paging.Marker, paging.MaxItems);
+    return { AttachedPolicies: page, ...rest };
+  }
 }
 
-/**
- * DetachRolePolicy / DetachUserPolicy. Takes effect at once (the sandbox errs towards denying: a grant arrives late,
- * a revocation does not linger).
- *
- * @throws `NoSuchEntityException` when the policy is not attached.
- */
-export async function detachEntityPolicy<E extends Entity>(
-  kind: EntityKind<E>,
-  call: CallContext,
-  name: string | undefined,
-  policyArn?: string,
-) {
-  const { entity } = await requireEntity(kind, call, name, policyArn ? { 'iam:PolicyARN': policyArn } : {});
-  const index = entity.attachments.findIndex((attachment) => attachment.policyArn === policyArn);
-  if (index < 0) throw iamError('NoSuchEntity', `Policy ${policyArn ?? ''} was not found.`);
-  entity.attachments.splice(index, 1);
-  return {};
-}
+/** The account's roles. */
+export const ROLES = new Entities<RoleState>(
+  'Role',
+  (account) => account.roles,
+  (role) => role.roleName,
+  (account, path, roleName) => roleArnOf(account.partition, account.accountId, { path, roleName }),
+);
 
-/** ListAttachedRolePolicies / ListAttachedUserPolicies: each policy named from the policy if it still exists, else its ARN. */
-export async function listEntityPolicies<E extends Entity>(
-  kind: EntityKind<E>,
-  call: CallContext,
-  name: string | undefined,
-  paging: { Marker?: string; MaxItems?: number },
-) {
-  const { account, entity } = await requireEntity(kind, call, name);
-  const attached = entity.attachments.map(({ policyArn }) => {
-    const policyName = findPolicy(account, policyArn)?.policy.policyName ?? policyArn.slice(policyArn.lastIndexOf('/') + 1);
-    return { PolicyName: policyName, PolicyArn: policyArn };
-  });
-  const { page, ...rest } = iamPage(attached, paging.Marker, paging.MaxItems);
-  return { AttachedPolicies: page, ...rest };
-}
+/** The account's users. */
+export const USERS = new Entities<UserState>(
+  'User',
+  (account) => account.users,
+  (user) => user.userName,
+  (account, path, userName) => userArnOf(account.partition, account.accountId, { path, userName }),
+);

@@ -6,18 +6,7 @@
  * default version cannot be deleted, a policy with other versions cannot be deleted. A new default version takes
  * effect for authorisation only after the propagation delay.
  */
-import {
-  CreatePolicyCommand,
-  CreatePolicyVersionCommand,
-  DeletePolicyCommand,
-  DeletePolicyVersionCommand,
-  GetPolicyCommand,
-  GetPolicyVersionCommand,
-  ListAccountAliasesCommand,
-  ListPolicyVersionsCommand,
-  TagPolicyCommand,
-} from '@aws-sdk/client-iam';
-import type { Policy } from '@aws-sdk/client-iam';
+import * as iam from '@aws-sdk/client-iam';
 import { MAX_POLICY_VERSIONS } from '../../shared/iam/managed-policy';
 import { attachmentCount, checkIamDocument, checkName, checkPath, iamPage, mergeTags, propagating, requirePolicy } from './iam-common';
 import { findPolicy, policyArnOf } from './iam-entities';
@@ -30,7 +19,7 @@ import type { AccountState, ManagedPolicyState } from './state';
 import { deleteEntry, getEntry, nameKey, setEntry } from './state';
 
 /** The Policy structure as IAM returns it. */
-function policyOutput(account: AccountState, { arn, policy }: PolicyRef): Policy {
+function policyOutput(account: AccountState, { arn, policy }: PolicyRef): iam.Policy {
   const tags = tagList(policy.tags);
   return {
     PolicyName: policy.policyName,
@@ -77,7 +66,7 @@ function requireVersion({ arn, policy }: PolicyRef, versionId: string | undefine
 
 /** The policy operations. */
 export const policyOperations: Operation[] = [
-  operation('CreatePolicy', CreatePolicyCommand, async (input, call) => {
+  operation('CreatePolicy', iam.CreatePolicyCommand, async (input, call) => {
     const policyName = checkName('policyName', input.PolicyName, 128);
     const path = checkPath(input.Path);
     const tags = mergeTags({}, input.Tags, 'TagsPerPolicy');
@@ -106,12 +95,12 @@ export const policyOperations: Operation[] = [
     return { Policy: policyOutput(account, { arn: policyArn, policy, aws: false }) };
   }),
 
-  operation('GetPolicy', GetPolicyCommand, async (input, call) => {
+  operation('GetPolicy', iam.GetPolicyCommand, async (input, call) => {
     const { account, ref } = await requirePolicyFor(call, input.PolicyArn);
     return { Policy: policyOutput(account, ref) };
   }),
 
-  operation('DeletePolicy', DeletePolicyCommand, async (input, call) => {
+  operation('DeletePolicy', iam.DeletePolicyCommand, async (input, call) => {
     const { account, ref, policy } = await requirePolicyFor(call, input.PolicyArn, true);
     if (attachmentCount(account, ref.arn) > 0) throw iamError('DeleteConflict', 'Cannot delete a policy attached to entities.');
     if (policy.versions.length > 1) {
@@ -125,13 +114,13 @@ export const policyOperations: Operation[] = [
     return {};
   }),
 
-  operation('TagPolicy', TagPolicyCommand, async (input, call) => {
+  operation('TagPolicy', iam.TagPolicyCommand, async (input, call) => {
     const { policy } = await requirePolicyFor(call, input.PolicyArn, true, requestTagContext(tagRecord(input.Tags)));
     policy.tags = mergeTags(policy.tags, input.Tags, 'TagsPerPolicy');
     return {};
   }),
 
-  operation('GetPolicyVersion', GetPolicyVersionCommand, async (input, call) => {
+  operation('GetPolicyVersion', iam.GetPolicyVersionCommand, async (input, call) => {
     const { ref, policy } = await requirePolicyFor(call, input.PolicyArn);
     const version = requireVersion(ref, input.VersionId);
     return {
@@ -145,7 +134,7 @@ export const policyOperations: Operation[] = [
     };
   }),
 
-  operation('CreatePolicyVersion', CreatePolicyVersionCommand, async (input, call) => {
+  operation('CreatePolicyVersion', iam.CreatePolicyVersionCommand, async (input, call) => {
     const { policy } = await requirePolicyFor(call, input.PolicyArn, true);
     checkIamDocument(input.PolicyDocument, 'identity');
     if (policy.versions.length >= MAX_POLICY_VERSIONS) {
@@ -168,7 +157,7 @@ export const policyOperations: Operation[] = [
     };
   }),
 
-  operation('ListPolicyVersions', ListPolicyVersionsCommand, async (input, call) => {
+  operation('ListPolicyVersions', iam.ListPolicyVersionsCommand, async (input, call) => {
     const { policy } = await requirePolicyFor(call, input.PolicyArn);
     // Newest first, as IAM lists them.
     const versions = policy.versions.toReversed().map((version) => ({
@@ -180,7 +169,7 @@ export const policyOperations: Operation[] = [
     return { Versions: page, ...rest };
   }),
 
-  operation('DeletePolicyVersion', DeletePolicyVersionCommand, async (input, call) => {
+  operation('DeletePolicyVersion', iam.DeletePolicyVersionCommand, async (input, call) => {
     const { ref, policy } = await requirePolicyFor(call, input.PolicyArn, true);
     const version = requireVersion(ref, input.VersionId);
     if (version.versionId === policy.defaultVersionId) throw iamError('DeleteConflict', 'Cannot delete the default version of a policy.');
@@ -188,7 +177,7 @@ export const policyOperations: Operation[] = [
     return {};
   }),
 
-  operation('ListAccountAliases', ListAccountAliasesCommand, async (input, call) => {
+  operation('ListAccountAliases', iam.ListAccountAliasesCommand, async (input, call) => {
     const account = callerAccount(call);
     await requireAllowed(call, { resourceArn: '*' });
     const { page, ...rest } = iamPage(account.aliases, input.Marker, input.MaxItems);

@@ -4,32 +4,9 @@
  *
  * A new role, and a changed trust policy, take effect for STS only after the propagation delay.
  */
-import {
-  AttachRolePolicyCommand,
-  CreateRoleCommand,
-  DeleteRoleCommand,
-  DetachRolePolicyCommand,
-  GetRoleCommand,
-  ListAttachedRolePoliciesCommand,
-  TagRoleCommand,
-  UpdateAssumeRolePolicyCommand,
-} from '@aws-sdk/client-iam';
-import type { Role } from '@aws-sdk/client-iam';
+import * as iam from '@aws-sdk/client-iam';
 import { iamError } from './errors';
-import {
-  ROLES,
-  attachEntityPolicy,
-  checkIamDocument,
-  checkPrincipalsExist,
-  createEntity,
-  deleteEntity,
-  detachEntityPolicy,
-  listEntityPolicies,
-  propagatedMs,
-  propagating,
-  requireEntity,
-  tagEntity,
-} from './iam-common';
+import { ROLES, checkIamDocument, checkPrincipalsExist, propagatedMs, propagating } from './iam-common';
 import { currentTrustPolicy, roleArnOf } from './iam-entities';
 import { newUniqueId } from './ids';
 import type { CallContext, Operation } from './operations';
@@ -40,7 +17,7 @@ import type { AccountState, RoleState } from './state';
 const MAX_SESSION_SECONDS = { default: 3600, min: 3600, max: 43200 } as const;
 
 /** The Role structure as IAM returns it: the trust policy URL-encoded (RFC 3986, IAM API reference, Role), Tags only when there are some. */
-function roleOutput(account: AccountState, role: RoleState): Role {
+function roleOutput(account: AccountState, role: RoleState): iam.Role {
   const tags = tagList(role.tags);
   return {
     Path: role.path,
@@ -64,8 +41,8 @@ function checkTrustPolicy(call: CallContext, document: string | undefined): stri
 
 /** The role operations. */
 export const roleOperations: Operation[] = [
-  operation('CreateRole', CreateRoleCommand, async (input, call) => {
-    const { account, entity } = await createEntity(ROLES, call, { ...input, name: input.RoleName }, ({ path, tags }, roleName) => {
+  operation('CreateRole', iam.CreateRoleCommand, async (input, call) => {
+    const { account, entity } = await ROLES.create(call, { ...input, name: input.RoleName }, ({ path, tags }, roleName) => {
       // Not assumable until propagated: STS answers AccessDenied meanwhile (terraform-provider-aws #6566).
       const trustPolicy = { document: checkTrustPolicy(call, input.AssumeRolePolicyDocument), effectiveMs: propagatedMs(call) };
       const maxSession = input.MaxSessionDuration ?? MAX_SESSION_SECONDS.default;
@@ -87,22 +64,22 @@ export const roleOperations: Operation[] = [
     return { Role: roleOutput(account, entity) };
   }),
 
-  operation('GetRole', GetRoleCommand, async (input, call) => {
-    const { account, entity } = await requireEntity(ROLES, call, input.RoleName);
+  operation('GetRole', iam.GetRoleCommand, async (input, call) => {
+    const { account, entity } = await ROLES.require(call, input.RoleName);
     return { Role: roleOutput(account, entity) };
   }),
 
-  operation('UpdateAssumeRolePolicy', UpdateAssumeRolePolicyCommand, async (input, call) => {
-    const { entity: role } = await requireEntity(ROLES, call, input.RoleName);
+  operation('UpdateAssumeRolePolicy', iam.UpdateAssumeRolePolicyCommand, async (input, call) => {
+    const { entity: role } = await ROLES.require(call, input.RoleName);
     propagating(call, role.trustPolicies, { document: checkTrustPolicy(call, input.PolicyDocument) });
     return {};
   }),
 
-  operation('TagRole', TagRoleCommand, (input, call) => tagEntity(ROLES, call, input.RoleName, input.Tags)),
-  operation('AttachRolePolicy', AttachRolePolicyCommand, (input, call) => attachEntityPolicy(ROLES, call, input.RoleName, input.PolicyArn)),
-  operation('DetachRolePolicy', DetachRolePolicyCommand, (input, call) => detachEntityPolicy(ROLES, call, input.RoleName, input.PolicyArn)),
-  operation('ListAttachedRolePolicies', ListAttachedRolePoliciesCommand, (input, call) =>
-    listEntityPolicies(ROLES, call, input.RoleName, input),
+  operation('TagRole', iam.TagRoleCommand, (input, call) => ROLES.tag(call, input.RoleName, input.Tags)),
+  operation('AttachRolePolicy', iam.AttachRolePolicyCommand, (input, call) => ROLES.attach(call, input.RoleName, input.PolicyArn)),
+  operation('DetachRolePolicy', iam.DetachRolePolicyCommand, (input, call) => ROLES.detach(call, input.RoleName, input.PolicyArn)),
+  operation('ListAttachedRolePolicies', iam.ListAttachedRolePoliciesCommand, (input, call) =>
+    ROLES.listPolicies(call, input.RoleName, input),
   ),
-  operation('DeleteRole', DeleteRoleCommand, (input, call) => deleteEntity(ROLES, call, input.RoleName)),
+  operation('DeleteRole', iam.DeleteRoleCommand, (input, call) => ROLES.delete(call, input.RoleName)),
 ];

@@ -6,32 +6,9 @@
  * A user may hold at most two access keys (IAM User Guide, "IAM and AWS STS quotas"). A new key is usable only
  * after the propagation delay; until then AWS answers `InvalidClientTokenId`.
  */
-import {
-  AttachUserPolicyCommand,
-  CreateAccessKeyCommand,
-  CreateUserCommand,
-  DeleteAccessKeyCommand,
-  DeleteUserCommand,
-  DetachUserPolicyCommand,
-  GetUserCommand,
-  ListAccessKeysCommand,
-  ListAttachedUserPoliciesCommand,
-  TagUserCommand,
-} from '@aws-sdk/client-iam';
-import type { User } from '@aws-sdk/client-iam';
+import * as iam from '@aws-sdk/client-iam';
 import { iamError } from './errors';
-import {
-  USERS,
-  attachEntityPolicy,
-  createEntity,
-  deleteEntity,
-  detachEntityPolicy,
-  iamPage,
-  listEntityPolicies,
-  propagatedMs,
-  requireEntity,
-  tagEntity,
-} from './iam-common';
+import { USERS, iamPage, propagatedMs } from './iam-common';
 import { userArnOf } from './iam-entities';
 import { newAccessKeyId, newSecretAccessKey, newUniqueId } from './ids';
 import { noteAccessKey } from './identity';
@@ -41,7 +18,7 @@ import type { AccountState, UserState } from './state';
 
 const MAX_ACCESS_KEYS = 2;
 
-function userOutput(account: AccountState, user: UserState): User {
+function userOutput(account: AccountState, user: UserState): iam.User {
   const tags = tagList(user.tags);
   return {
     Path: user.path,
@@ -61,16 +38,15 @@ function userOutput(account: AccountState, user: UserState): User {
  * @throws `ValidationError` when no name is given and the caller is not an IAM user (IAM's wording).
  */
 function targetUser(call: CallContext, userName: string | undefined) {
-  if (userName !== undefined) return requireEntity(USERS, call, userName);
-  if (call.caller.user && call.caller.user.accountId === call.caller.accountId)
-    return requireEntity(USERS, call, call.caller.user.userName);
+  if (userName !== undefined) return USERS.require(call, userName);
+  if (call.caller.user && call.caller.user.accountId === call.caller.accountId) return USERS.require(call, call.caller.user.userName);
   throw iamError('ValidationError', 'Must specify userName when calling with non-User credentials');
 }
 
 /** The user operations. */
 export const userOperations: Operation[] = [
-  operation('CreateUser', CreateUserCommand, async (input, call) => {
-    const { account, entity } = await createEntity(USERS, call, { ...input, name: input.UserName }, ({ path, tags }, userName) => ({
+  operation('CreateUser', iam.CreateUserCommand, async (input, call) => {
+    const { account, entity } = await USERS.create(call, { ...input, name: input.UserName }, ({ path, tags }, userName) => ({
       userName,
       userId: newUniqueId('AIDA'),
       path,
@@ -82,19 +58,19 @@ export const userOperations: Operation[] = [
     return { User: userOutput(account, entity) };
   }),
 
-  operation('GetUser', GetUserCommand, async (input, call) => {
+  operation('GetUser', iam.GetUserCommand, async (input, call) => {
     const { account, entity } = await targetUser(call, input.UserName);
     return { User: userOutput(account, entity) };
   }),
 
-  operation('TagUser', TagUserCommand, (input, call) => tagEntity(USERS, call, input.UserName, input.Tags)),
-  operation('AttachUserPolicy', AttachUserPolicyCommand, (input, call) => attachEntityPolicy(USERS, call, input.UserName, input.PolicyArn)),
-  operation('DetachUserPolicy', DetachUserPolicyCommand, (input, call) => detachEntityPolicy(USERS, call, input.UserName, input.PolicyArn)),
-  operation('ListAttachedUserPolicies', ListAttachedUserPoliciesCommand, (input, call) =>
-    listEntityPolicies(USERS, call, input.UserName, input),
+  operation('TagUser', iam.TagUserCommand, (input, call) => USERS.tag(call, input.UserName, input.Tags)),
+  operation('AttachUserPolicy', iam.AttachUserPolicyCommand, (input, call) => USERS.attach(call, input.UserName, input.PolicyArn)),
+  operation('DetachUserPolicy', iam.DetachUserPolicyCommand, (input, call) => USERS.detach(call, input.UserName, input.PolicyArn)),
+  operation('ListAttachedUserPolicies', iam.ListAttachedUserPoliciesCommand, (input, call) =>
+    USERS.listPolicies(call, input.UserName, input),
   ),
 
-  operation('CreateAccessKey', CreateAccessKeyCommand, async (input, call) => {
+  operation('CreateAccessKey', iam.CreateAccessKeyCommand, async (input, call) => {
     const { account, entity: user } = await targetUser(call, input.UserName);
     if (user.accessKeys.length >= MAX_ACCESS_KEYS) {
       throw iamError('LimitExceeded', `Cannot exceed quota for AccessKeysPerUser: ${MAX_ACCESS_KEYS}`);
@@ -112,7 +88,7 @@ export const userOperations: Operation[] = [
     return { AccessKey: { UserName: user.userName, AccessKeyId, Status, SecretAccessKey, CreateDate: new Date(key.createdMs) } };
   }),
 
-  operation('ListAccessKeys', ListAccessKeysCommand, async (input, call) => {
+  operation('ListAccessKeys', iam.ListAccessKeysCommand, async (input, call) => {
     const { entity: user } = await targetUser(call, input.UserName);
     const keys = user.accessKeys.map((key) => ({
       UserName: user.userName,
@@ -124,7 +100,7 @@ export const userOperations: Operation[] = [
     return { AccessKeyMetadata: page, ...rest };
   }),
 
-  operation('DeleteAccessKey', DeleteAccessKeyCommand, async (input, call) => {
+  operation('DeleteAccessKey', iam.DeleteAccessKeyCommand, async (input, call) => {
     const { entity: user } = await targetUser(call, input.UserName);
     const key = user.accessKeys.find((candidate) => candidate.accessKeyId === input.AccessKeyId);
     if (!key) throw iamError('NoSuchEntity', `The Access Key with id ${input.AccessKeyId ?? ''} cannot be found.`);
@@ -134,8 +110,8 @@ export const userOperations: Operation[] = [
     return {};
   }),
 
-  operation('DeleteUser', DeleteUserCommand, (input, call) =>
-    deleteEntity(USERS, call, input.UserName, (user) => {
+  operation('DeleteUser', iam.DeleteUserCommand, (input, call) =>
+    USERS.delete(call, input.UserName, (user) => {
       if (user.accessKeys.length > 0) throw iamError('DeleteConflict', 'Cannot delete entity, must delete access keys first.');
     }),
   ),
