@@ -21,73 +21,65 @@ type ExceptionClass = new (options: {
   $metadata: { httpStatusCode: number; requestId: string; attempts: number; totalRetryDelay: number };
 }) => Error;
 
-/** Each service's base exception, protocol, the codes its SDK models as classes and the unmodeled ones the sandbox raises. */
+/**
+ * Each service's SDK, base exception and protocol, the codes its SDK models as classes (named `<Code>Exception` in
+ * the Query services, `<Code>` in the others) and the unmodeled codes the sandbox raises.
+ */
 const SERVICES = {
   iam: {
+    sdk: iam,
     base: iam.IAMServiceException,
     protocol: 'query',
-    modeled: {
-      NoSuchEntity: iam.NoSuchEntityException,
-      EntityAlreadyExists: iam.EntityAlreadyExistsException,
-      MalformedPolicyDocument: iam.MalformedPolicyDocumentException,
-      DeleteConflict: iam.DeleteConflictException,
-      LimitExceeded: iam.LimitExceededException,
-      InvalidInput: iam.InvalidInputException,
-      UnmodifiableEntity: iam.UnmodifiableEntityException,
-    },
+    modeled: ['NoSuchEntity', 'EntityAlreadyExists', 'MalformedPolicyDocument', 'DeleteConflict', 'LimitExceeded', 'InvalidInput'],
     unmodeled: ['AccessDenied', 'ValidationError', 'InvalidClientTokenId', 'SignatureDoesNotMatch', 'ExpiredToken'],
   },
   sts: {
+    sdk: sts,
     base: sts.STSServiceException,
     protocol: 'query',
-    modeled: { MalformedPolicyDocument: sts.MalformedPolicyDocumentException, PackedPolicyTooLarge: sts.PackedPolicyTooLargeException },
+    modeled: [],
     unmodeled: ['AccessDenied', 'ValidationError', 'InvalidClientTokenId', 'SignatureDoesNotMatch', 'ExpiredToken'],
   },
   organizations: {
+    sdk: organizations,
     base: organizations.OrganizationsServiceException,
     protocol: 'json',
-    modeled: {
-      AccessDeniedException: organizations.AccessDeniedException,
-      AccountNotFoundException: organizations.AccountNotFoundException,
-      AWSOrganizationsNotInUseException: organizations.AWSOrganizationsNotInUseException,
-      ChildNotFoundException: organizations.ChildNotFoundException,
-      CreateAccountStatusNotFoundException: organizations.CreateAccountStatusNotFoundException,
-      InvalidInputException: organizations.InvalidInputException,
-      ParentNotFoundException: organizations.ParentNotFoundException,
-    },
+    modeled: [
+      'AccessDeniedException',
+      'AccountNotFoundException',
+      'AWSOrganizationsNotInUseException',
+      'ChildNotFoundException',
+      'CreateAccountStatusNotFoundException',
+      'InvalidInputException',
+      'ParentNotFoundException',
+    ],
     unmodeled: ['UnrecognizedClientException', 'InvalidSignatureException', 'ExpiredTokenException'],
   },
   secretsmanager: {
+    sdk: secretsManager,
     base: secretsManager.SecretsManagerServiceException,
     protocol: 'json',
-    modeled: {
-      ResourceNotFoundException: secretsManager.ResourceNotFoundException,
-      ResourceExistsException: secretsManager.ResourceExistsException,
-      InvalidRequestException: secretsManager.InvalidRequestException,
-      InvalidParameterException: secretsManager.InvalidParameterException,
-      InvalidNextTokenException: secretsManager.InvalidNextTokenException,
-      MalformedPolicyDocumentException: secretsManager.MalformedPolicyDocumentException,
-      LimitExceededException: secretsManager.LimitExceededException,
-    },
+    modeled: [
+      'ResourceNotFoundException',
+      'ResourceExistsException',
+      'InvalidRequestException',
+      'InvalidParameterException',
+      'MalformedPolicyDocumentException',
+      'LimitExceededException',
+    ],
     unmodeled: ['AccessDeniedException', 'UnrecognizedClientException', 'InvalidSignatureException', 'ExpiredTokenException'],
   },
   s3: {
+    sdk: s3,
     base: s3.S3ServiceException,
     protocol: 'rest-xml',
-    modeled: { NoSuchKey: s3.NoSuchKey, NoSuchBucket: s3.NoSuchBucket },
-    unmodeled: [
-      'AccessDenied',
-      'InvalidAccessKeyId',
-      'ExpiredToken',
-      'SignatureDoesNotMatch',
-      'BucketAlreadyOwnedByYou',
-      'InvalidArgument',
-    ],
+    modeled: ['NoSuchKey', 'NoSuchBucket'],
+    unmodeled: ['AccessDenied', 'InvalidAccessKeyId', 'ExpiredToken', 'SignatureDoesNotMatch', 'InvalidArgument'],
   },
 } as const;
 
 /** The error codes the sandbox raises for a service. */
-type ErrorCode<S extends ServiceName> = keyof (typeof SERVICES)[S]['modeled'] | (typeof SERVICES)[S]['unmodeled'][number];
+type ErrorCode<S extends ServiceName> = (typeof SERVICES)[S]['modeled'][number] | (typeof SERVICES)[S]['unmodeled'][number];
 
 /**
  * HTTP status of the codes AWS does not answer with 400 (IAM and STS API references, "Common Errors"; S3 API
@@ -100,7 +92,6 @@ const STATUS: Record<string, number> = {
   EntityAlreadyExists: 409,
   DeleteConflict: 409,
   LimitExceeded: 409,
-  BucketAlreadyOwnedByYou: 409,
   AccessDenied: 403,
   InvalidClientTokenId: 403,
   InvalidAccessKeyId: 403,
@@ -108,9 +99,11 @@ const STATUS: Record<string, number> = {
 };
 
 function awsError(service: ServiceName, code: string, message: string): Error {
-  const { base, protocol, modeled } = SERVICES[service];
+  const { sdk, base, protocol, modeled } = SERVICES[service];
   const $metadata = { httpStatusCode: STATUS[code] ?? 400, requestId: newUuid(), attempts: 1, totalRetryDelay: 0 };
-  const modeledClass = (modeled as Record<string, ExceptionClass | undefined>)[code];
+  const modeledClass = (modeled as readonly string[]).includes(code)
+    ? (sdk as unknown as Record<string, ExceptionClass>)[protocol === 'query' ? `${code}Exception` : code]
+    : undefined;
   const error = modeledClass
     ? new modeledClass({ message, $metadata })
     : new (base as unknown as ExceptionClass)({ name: code, $fault: 'client', message, $metadata });
