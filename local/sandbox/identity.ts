@@ -12,7 +12,7 @@ import type { CredentialProblem } from './errors';
 import { SandboxSetupError } from './errors';
 import { stableIdFor } from './ids';
 import { assumedRoleArnOf, findAccount, findRole, findUser, roleArnOf, userArnOf } from './iam-entities';
-import type { RoleState, SandboxState, SessionState, UserState } from './state';
+import type { RoleState, SandboxState, UserState } from './state';
 
 /** The identity of one call. */
 export interface Caller {
@@ -26,17 +26,12 @@ export interface Caller {
   principalType: 'AssumedRole' | 'User' | 'Account';
   /** `GetCallerIdentity`'s `UserId`: `<role id>:<session>` for a session, the user id for a user, else the account. */
   userId: string;
-  /** The sandbox role or user whose attached policies apply. */
+  /**
+   * The sandbox role or user whose attached policies apply. Neither for identities outside the sandbox (an
+   * `asPrincipal` ARN naming no sandbox role or user): their permissions are the business of whoever deploys them.
+   */
   role?: { accountId: string; roleName: string };
   user?: { accountId: string; userName: string };
-  /** The STS session, when the credentials were issued by the sandbox's AssumeRole. */
-  session?: SessionState;
-  /**
-   * False for identities outside the sandbox (an `asPrincipal` ARN naming no sandbox role or user): their
-   * permissions are the business of whoever deploys them, so they are treated as allowed by their own policies.
-   */
-  evaluatePolicies: boolean;
-  source: 'session' | 'access-key' | 'principal';
 }
 
 /** Credentials as the SDK resolves them from `client.config.credentials()`. */
@@ -66,13 +61,7 @@ function roleSessionCaller(
 }
 
 /** A user, known to the sandbox (`user`) or only by its ARN. */
-function userCaller(
-  partition: Partition,
-  accountId: string,
-  user: UserState | undefined,
-  userArn: string,
-  source: Caller['source'],
-): Caller {
+function userCaller(partition: Partition, accountId: string, user: UserState | undefined, userArn: string): Caller {
   const arn = user ? userArnOf(partition, accountId, user) : userArn;
   return {
     arn,
@@ -82,8 +71,6 @@ function userCaller(
     principalType: 'User',
     userId: user?.userId ?? stableIdFor(userArn, 'AIDA'),
     ...(user ? { user: { accountId, userName: user.userName } } : {}),
-    evaluatePolicies: user !== undefined,
-    source,
   };
 }
 
@@ -108,12 +95,10 @@ export function principalCaller(state: SandboxState, principalArn: string): Call
     return {
       ...roleSessionCaller(p, accountId, role, roleName, sessionName, role?.roleId ?? stableIdFor(principalArn, 'AROA')),
       ...(role ? { role: { accountId, roleName: role.roleName } } : {}),
-      evaluatePolicies: role !== undefined,
-      source: 'principal',
     };
   }
   const userName = service === 'iam' ? /^user\/(?:.*\/)?([^/]+)$/.exec(resource)?.[1] : undefined;
-  if (userName !== undefined) return userCaller(p, accountId, account && findUser(account, userName), principalArn, 'principal');
+  if (userName !== undefined) return userCaller(p, accountId, account && findUser(account, userName), principalArn);
   if (service !== 'iam' || resource !== 'root') throw new SandboxSetupError(`asPrincipal: unsupported principal ARN ${principalArn}`);
   const arn = accountRootArn(p, accountId);
   return {
@@ -123,8 +108,6 @@ export function principalCaller(state: SandboxState, principalArn: string): Call
     principalArn: arn,
     principalType: 'Account',
     userId: accountId,
-    evaluatePolicies: false,
-    source: 'principal',
   };
 }
 
@@ -183,9 +166,6 @@ export function resolveCaller(
       caller: {
         ...roleSessionCaller(partition, accountId, account && findRole(account, roleName), roleName, sessionName, roleId),
         role: { accountId, roleName },
-        session,
-        evaluatePolicies: true,
-        source: 'session',
       },
     };
   }
@@ -197,7 +177,7 @@ export function resolveCaller(
     if (credentials.secretAccessKey !== key.secretAccessKey) return { ok: false, problem: 'signature' };
     // A long-term key signs without a session token; an inactive or not yet propagated key is refused.
     if (credentials.sessionToken || key.status !== 'Active' || nowMs < key.effectiveMs) return { ok: false, problem: 'invalid' };
-    return { ok: true, caller: userCaller(account.partition, account.accountId, user, '', 'access-key') };
+    return { ok: true, caller: userCaller(account.partition, account.accountId, user, '') };
   }
   if (keyId && state.revokedAccessKeyIds.includes(keyId)) return { ok: false, problem: 'invalid' };
   if (principalArn === undefined) {

@@ -8,7 +8,7 @@ import type { Caller } from './identity';
 import { effectiveIdentityPolicies, findAccount, findRole, findUser, isOrganizationMember } from './iam-entities';
 import type { SandboxState } from './state';
 
-/** Stands in for the permissions of identities outside the sandbox, which the sandbox does not judge. */
+/** Stands in for the permissions of identities outside the sandbox (no sandbox role or user), which it does not judge. */
 const ALLOW_ALL = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] };
 
 /** One request to authorise. */
@@ -77,7 +77,7 @@ export async function authorize(
   const account = owner && findAccount(state, owner.accountId);
   // A deleted role or user keeps its sessions' and keys' identity but no longer has any permission or tag.
   const entity = account && (caller.role ? findRole(account, caller.role.roleName) : findUser(account, caller.user!.userName));
-  const identityPolicies = !caller.evaluatePolicies
+  const identityPolicies = !owner
     ? [{ name: 'outside-the-sandbox', policy: ALLOW_ALL }]
     : account && entity
       ? effectiveIdentityPolicies(account, entity.attachments, nowMs)
