@@ -85,18 +85,13 @@ type ErrorCode<S extends ServiceName> = (typeof SERVICES)[S]['modeled'][number] 
  * HTTP status of the codes AWS does not answer with 400 (IAM and STS API references, "Common Errors"; S3 API
  * reference, "Error responses"). The JSON services answer 400.
  */
-const STATUS: Record<string, number> = {
-  NoSuchEntity: 404,
-  NoSuchKey: 404,
-  NoSuchBucket: 404,
-  EntityAlreadyExists: 409,
-  DeleteConflict: 409,
-  LimitExceeded: 409,
-  AccessDenied: 403,
-  InvalidClientTokenId: 403,
-  InvalidAccessKeyId: 403,
-  SignatureDoesNotMatch: 403,
-};
+const STATUS: Record<string, number> = Object.fromEntries(
+  Object.entries({
+    404: ['NoSuchEntity', 'NoSuchKey', 'NoSuchBucket'],
+    409: ['EntityAlreadyExists', 'DeleteConflict', 'LimitExceeded'],
+    403: ['AccessDenied', 'InvalidClientTokenId', 'InvalidAccessKeyId', 'SignatureDoesNotMatch'],
+  }).flatMap(([status, codes]) => codes.map((code) => [code, Number(status)])),
+);
 
 function awsError(service: ServiceName, code: string, message: string): Error {
   const { sdk, base, protocol, modeled } = SERVICES[service];

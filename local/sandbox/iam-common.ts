@@ -1,7 +1,4 @@
-/**
- * What the IAM operations share: input checks, tags, attachments, paging, and the operations roles and users both
- * have (Tag, Attach/Detach/ListAttached policies), with IAM's wording of its errors.
- */
+/** What the IAM operations share (input checks, tags, paging, propagation, what roles and users both do), in IAM's wording. */
 import type { Tag } from '@aws-sdk/client-iam';
 import { iamError, validationError } from './errors';
 import { findAccount, findPolicy, findRole, findUser, roleArnOf, userArnOf } from './iam-entities';
@@ -25,15 +22,11 @@ const MAX_ATTACHED_POLICIES = 10;
  * @param maxLength - 64 for roles and users, 128 for policies.
  * @throws the `ValidationError` IAM returns.
  */
-export function checkName(field: string, value: string | undefined, maxLength: number): string {
-  if (value === undefined || value.length === 0)
-    throw validationError('iam', field, '', 'Member must have length greater than or equal to 1');
-  if (value.length > maxLength) {
-    throw validationError('iam', field, value, `Member must have length less than or equal to ${maxLength}`);
-  }
-  if (!/^[\w+=,.@-]+$/.test(value)) {
-    throw validationError('iam', field, value, 'Member must satisfy regular expression pattern: [\\w+=,.@-]+');
-  }
+export function checkName(field: string, value = '', maxLength: number): string {
+  const fail = (constraint: string) => validationError('iam', field, value, constraint);
+  if (value.length === 0) throw fail('Member must have length greater than or equal to 1');
+  if (value.length > maxLength) throw fail(`Member must have length less than or equal to ${maxLength}`);
+  if (!/^[\w+=,.@-]+$/.test(value)) throw fail('Member must satisfy regular expression pattern: [\\w+=,.@-]+');
   return value;
 }
 
@@ -127,11 +120,7 @@ export function attachmentCount(account: AccountState, policyArn: string): numbe
  *
  * @throws `InvalidInputException` for a marker the sandbox did not issue.
  */
-export function iamPage<T>(
-  items: T[],
-  marker: string | undefined,
-  maxItems: number | undefined,
-): { page: T[]; IsTruncated: boolean; Marker?: string } {
+export function iamPage<T>(items: T[], marker?: string, maxItems?: number): { page: T[]; IsTruncated: boolean; Marker?: string } {
   const result = paginate(items, marker, maxItems, 100, () => iamError('InvalidInput', 'Invalid Marker.'));
   return { page: result.page, IsTruncated: result.next !== undefined, ...(result.next ? { Marker: result.next } : {}) };
 }

@@ -84,8 +84,8 @@ function userCaller(partition: Partition, accountId: string, user: UserState | u
  */
 export function principalCaller(state: SandboxState, principalArn: string): Caller {
   const [, partition = '', service, accountId = '', resource = ''] = /^arn:([^:]+):(sts|iam)::(\d{12}):(.+)$/.exec(principalArn) ?? [];
-  if (!(PARTITIONS as readonly string[]).includes(partition))
-    throw new SandboxSetupError(`asPrincipal: unsupported principal ARN ${principalArn}`);
+  const unsupported = new SandboxSetupError(`asPrincipal: unsupported principal ARN ${principalArn}`);
+  if (!(PARTITIONS as readonly string[]).includes(partition)) throw unsupported;
   const p = partition as Partition;
   const account = findAccount(state, accountId);
   const assumed = service === 'sts' ? /^assumed-role\/([^/]+)\/([^/]+)$/.exec(resource) : /^role\/(?:.*\/)?([^/]+)$/.exec(resource);
@@ -99,7 +99,7 @@ export function principalCaller(state: SandboxState, principalArn: string): Call
   }
   const userName = service === 'iam' ? /^user\/(?:.*\/)?([^/]+)$/.exec(resource)?.[1] : undefined;
   if (userName !== undefined) return userCaller(p, accountId, account && findUser(account, userName), principalArn);
-  if (service !== 'iam' || resource !== 'root') throw new SandboxSetupError(`asPrincipal: unsupported principal ARN ${principalArn}`);
+  if (service !== 'iam' || resource !== 'root') throw unsupported;
   const arn = accountRootArn(p, accountId);
   return {
     arn,
