@@ -17,9 +17,9 @@ import { iamError } from './errors';
 import { newUniqueId } from './ids';
 import type { CallContext, Operation } from './operations';
 import { callerAccount, operation, requestTagContext, requireAllowed, resourceTagContext, tagList, tagRecord } from './operations';
-import type { AccountState, ManagedPolicyState } from './state';
 import { roleOperations } from './iam-roles';
 import { userOperations } from './iam-users';
+import type { AccountState, ManagedPolicyState } from './state';
 import { deleteEntry, getEntry, nameKey, setEntry } from './state';
 
 /** The Policy structure as IAM returns it. */
@@ -49,9 +49,8 @@ function policyOutput(account: AccountState, { arn, policy }: PolicyRef): iam.Po
  */
 async function requirePolicyFor(call: CallContext, policyArn: string | undefined, change = false, context = {}) {
   const account = callerAccount(call);
-  const found = policyArn === undefined ? undefined : findPolicy(account, policyArn);
-  const tags = found && !found.aws ? resourceTagContext(found.policy.tags) : {};
-  await requireAllowed(call, { resourceArn: policyArn ?? '*', context: { ...tags, ...context } });
+  const tags = (policyArn === undefined ? undefined : findPolicy(account, policyArn))?.policy.tags ?? {};
+  await requireAllowed(call, { resourceArn: policyArn ?? '*', context: { ...resourceTagContext(tags), ...context } });
   const ref = requirePolicy(account, policyArn, 'get');
   if (change && ref.aws) {
     throw iamError(
