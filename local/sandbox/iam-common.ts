@@ -1,28 +1,19 @@
-/**
- * Checks and conversions shared by the IAM operations: names, paths, documents, tags, attachments, and the
- * errors IAM answers with (messages as IAM words them).
- */
-import { iamError } from './errors';
-import { findAccount, findPolicy, findRole, findUser } from './iam-entities';
+/** What the IAM operations share (input checks, tags, paging, propagation, what roles and users both do), in IAM's wording. */
+import type { Tag } from '@aws-sdk/client-iam';
+import { iamError, validationError } from './errors';
+import { findAccount, findPolicy, findRole, findUser, roleArnOf, userArnOf } from './iam-entities';
 import type { PolicyRef } from './iam-entities';
 import type { CallContext } from './operations';
-import { paginate, tagRecord } from './operations';
+import { callerAccount, paginate, requestTagContext, requireAllowed, resourceTagContext, tagRecord } from './operations';
 import type { PolicyKind } from './policy-documents';
 import { awsPrincipalsOf, checkPolicyDocument } from './policy-documents';
-import type { AccountState, AttachmentState, RoleState, UserState } from './state';
+import type { AccountState, RoleState, UserState } from './state';
+import { deleteEntry, getEntry, nameKey, setEntry } from './state';
 
 /** Maximum tags on an IAM role, user or policy (IAM User Guide, "IAM and AWS STS quotas"). */
 export const MAX_TAGS = 50;
 /** Managed policies attachable to one role or user by default (IAM User Guide, "IAM and AWS STS quotas"). */
-export const MAX_ATTACHED_POLICIES = 10;
-
-/** IAM's own wording for a request that fails input validation (the `ValidationError` code). */
-function validationError(field: string, value: string, constraint: string) {
-  return iamError(
-    'ValidationError',
-    `1 validation error detected: Value '${value}' at '${field}' failed to satisfy constraint: ${constraint}`,
-  );
-}
+const MAX_ATTACHED_POLICIES = 10;
 
 /**
  * Checks an IAM name: letters, digits and `+=,.@_-` (IAM User Guide, "IAM name requirements").
@@ -31,14 +22,11 @@ function validationError(field: string, value: string, constraint: string) {
  * @param maxLength - 64 for roles and users, 128 for policies.
  * @throws the `ValidationError` IAM returns.
  */
-export function checkName(field: string, value: string | undefined, maxLength: number): string {
-  if (value === undefined || value.length === 0) throw validationError(field, '', 'Member must have length greater than or equal to 1');
-  if (value.length > maxLength) {
-    throw validationError(field, value, `Member must have length less than or equal to ${maxLength}`);
-  }
-  if (!/^[\w+=,.@-]+$/.test(value)) {
-    throw validationError(field, value, 'Member must satisfy regular expression pattern: [\\w+=,.@-]+');
-  }
+export function checkName(field: string, value = '', maxLength: number): string {
+  const fail = (constraint: string) => validationError('iam', field, value, constraint);
+  if (value.length === 0) throw fail('Member must have length greater than or equal to 1');
+  if (value.length > maxLength) throw fail(`Member must have length less than or equal to ${maxLength}`);
+  if (!/^[\w+=,.@-]+$/.test(value)) throw fail('Member must satisfy regular expression pattern: [\\w+=,.@-]+');
   return value;
 }
 
@@ -50,16 +38,19 @@ export function checkName(field: string, value: string | undefined, maxLength: n
 export function checkPath(value: string | undefined): string {
   if (value === undefined) return '/';
   if (value.length > 512 || !/^(\/|\/[\x21-\x7e]+\/)$/.test(value)) {
-    throw validationError('path', value, 'Member must satisfy regular expression pattern: (\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)');
+    throw validationError(
+      'iam',
+      'path',
+      value,
+      'Member must satisfy regular expression pattern: (\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)',
+    );
   }
   return value;
 }
 
 /**
- * Checks a document IAM is asked to store.
+ * Checks a trust policy or managed policy document IAM is asked to store, and returns it parsed.
  *
- * @param kind - `trust` for role trust policies, `identity` for managed policies.
- * @returns the parsed document.
  * @throws `MalformedPolicyDocumentException` for invalid JSON or grammar; `LimitExceededException`
  *   ("Cannot exceed quota for ACLSizePerRole: 2048" / "…PolicySize: 6144", HTTP 409, as IAM answers) over quota.
  */
@@ -83,9 +74,8 @@ export function checkIamDocument(text: string | undefined, kind: Extract<PolicyK
 export function checkPrincipalsExist(call: CallContext, document: Record<string, unknown>): void {
   for (const principal of awsPrincipalsOf(document)) {
     const match = /^arn:[^:]+:iam::(\d{12}):(role|user)\/(?:.*\/)?([^/]+)$/.exec(principal);
-    if (!match) continue;
-    const account = findAccount(call.core.state, match[1]);
-    if (!account) continue;
+    const account = match && findAccount(call.core.state, match[1]);
+    if (!match || !account) continue;
     const exists = match[2] === 'role' ? findRole(account, match[3]) : findUser(account, match[3]);
     if (!exists) throw iamError('MalformedPolicyDocument', `Invalid principal in policy: "AWS":"${principal}"`);
   }
@@ -97,28 +87,10 @@ export function checkPrincipalsExist(call: CallContext, document: Record<string,
  * @param quotaName - e.g. `TagsPerRole`, for IAM's "Cannot exceed quota for …: 50".
  * @throws `LimitExceededException` over {@link MAX_TAGS}.
  */
-export function mergeTags(
-  existing: Record<string, string>,
-  added: { Key?: string; Value?: string }[] | undefined,
-  quotaName: string,
-): Record<string, string> {
+export function mergeTags(existing: Record<string, string>, added: Tag[] | undefined, quotaName: string): Record<string, string> {
   const merged = { ...existing, ...tagRecord(added) };
   if (Object.keys(merged).length > MAX_TAGS) throw iamError('LimitExceeded', `Cannot exceed quota for ${quotaName}: ${MAX_TAGS}`);
   return merged;
-}
-
-/** The role, or IAM's `NoSuchEntityException`. */
-export function requireRole(account: AccountState, roleName: string | undefined): RoleState {
-  const role = roleName === undefined ? undefined : findRole(account, roleName);
-  if (!role) throw iamError('NoSuchEntity', `The role with name ${roleName ?? ''} cannot be found.`);
-  return role;
-}
-
-/** The user, or IAM's `NoSuchEntityException`. */
-export function requireUser(account: AccountState, userName: string | undefined): UserState {
-  const user = userName === undefined ? undefined : findUser(account, userName);
-  if (!user) throw iamError('NoSuchEntity', `The user with name ${userName ?? ''} cannot be found.`);
-  return user;
 }
 
 /**
@@ -137,53 +109,162 @@ export function requirePolicy(account: AccountState, policyArn: string | undefin
   return ref;
 }
 
-/**
- * Attaches a managed policy (idempotent, like IAM). The attachment counts for authorisation only after the
- * sandbox's propagation delay.
- *
- * @param quotaName - `PoliciesPerRole` or `PoliciesPerUser`.
- * @throws `LimitExceededException` beyond {@link MAX_ATTACHED_POLICIES}.
- */
-export function attachPolicy(call: CallContext, attachments: AttachmentState[], policyArn: string, quotaName: string): void {
-  if (attachments.some((attachment) => attachment.policyArn === policyArn)) return;
-  if (attachments.length >= MAX_ATTACHED_POLICIES) {
-    throw iamError('LimitExceeded', `Cannot exceed quota for ${quotaName}: ${MAX_ATTACHED_POLICIES}`);
-  }
-  attachments.push({ policyArn, effectiveMs: call.nowMs + call.core.state.propagationSeconds * 1000 });
-}
-
-/**
- * Detaches a managed policy. Takes effect at once (the sandbox errs towards denying: a grant arrives late, a
- * revocation does not linger).
- *
- * @throws `NoSuchEntityException` when it is not attached.
- */
-export function detachPolicy(attachments: AttachmentState[], policyArn: string | undefined): void {
-  const index = attachments.findIndex((attachment) => attachment.policyArn === policyArn);
-  if (index < 0) throw iamError('NoSuchEntity', `Policy ${policyArn ?? ''} was not found.`);
-  attachments.splice(index, 1);
-}
-
 /** How many roles and users of the account have the policy attached (GetPolicy's AttachmentCount). */
 export function attachmentCount(account: AccountState, policyArn: string): number {
-  let count = 0;
-  for (const entity of [...Object.values(account.roles), ...Object.values(account.users)]) {
-    if (entity.attachments.some((attachment) => attachment.policyArn === policyArn)) count += 1;
-  }
-  return count;
+  const entities = [...Object.values(account.roles), ...Object.values(account.users)];
+  return entities.filter((entity) => entity.attachments.some((attachment) => attachment.policyArn === policyArn)).length;
 }
 
 /**
  * IAM's `Marker`/`MaxItems` paging (default page size 100, IAM API reference, "Using pagination").
  *
- * @returns the page and the response's `IsTruncated` / `Marker`.
  * @throws `InvalidInputException` for a marker the sandbox did not issue.
  */
-export function iamPage<T>(
-  items: T[],
-  marker: string | undefined,
-  maxItems: number | undefined,
-): { page: T[]; IsTruncated: boolean; Marker?: string } {
+export function iamPage<T>(items: T[], marker?: string, maxItems?: number): { page: T[]; IsTruncated: boolean; Marker?: string } {
   const result = paginate(items, marker, maxItems, 100, () => iamError('InvalidInput', 'Invalid Marker.'));
   return { page: result.page, IsTruncated: result.next !== undefined, ...(result.next ? { Marker: result.next } : {}) };
 }
+
+/** When a change made now takes effect for authorisation: after the sandbox's propagation delay. */
+export function propagatedMs(call: CallContext): number {
+  return call.nowMs + call.core.state.propagationSeconds * 1000;
+}
+
+/**
+ * Adds a setting (trust policy, default version) that takes effect after the propagation delay: the previous one
+ * stays in force until then. Those superseded by one already in effect are dropped: they can never apply again.
+ */
+export function propagating<T extends { effectiveMs: number }>(call: CallContext, history: T[], entry: Omit<T, 'effectiveMs'>): void {
+  history.push({ ...entry, effectiveMs: propagatedMs(call) } as T);
+  const newestEffective = history.findLastIndex((candidate) => candidate.effectiveMs <= call.nowMs);
+  if (newestEffective > 0) history.splice(0, newestEffective);
+}
+
+/**
+ * Roles or users: what they share (IAM API reference: Create, Get, Tag, Attach/Detach/ListAttached…Policies,
+ * Delete), each authorised as `iam:<Operation>` on the entity's ARN before anything else, as IAM does.
+ */
+export class Entities<E extends RoleState | UserState> {
+  /**
+   * @param kind - `Role` or `User`: names the request field (`roleName`), the quotas (`TagsPerRole`) and messages.
+   */
+  constructor(
+    private readonly kind: 'Role' | 'User',
+    private readonly of: (account: AccountState) => Record<string, E>,
+    private readonly nameOf: (entity: E) => string,
+    private readonly arnOf: (account: AccountState, path: string, name: string) => string,
+  ) {}
+
+  private checkName(name: string | undefined): string {
+    return checkName(`${this.kind.toLowerCase()}Name`, name, 64);
+  }
+
+  /** Authorises the call on the entity's ARN (existing, or to be created at `path`), with its tags. */
+  private async authorize(call: CallContext, name: string, context: Record<string, string | string[]> = {}, path = '/') {
+    const account = callerAccount(call);
+    const entity = getEntry(this.of(account), nameKey(name));
+    const resourceArn = this.arnOf(account, entity?.path ?? path, entity ? this.nameOf(entity) : name);
+    await requireAllowed(call, { resourceArn, context: { ...(entity ? resourceTagContext(entity.tags) : {}), ...context } });
+    return { account, entity };
+  }
+
+  /**
+   * Checks the name, authorises the call and returns the entity with its account.
+   *
+   * @throws IAM's `ValidationError` for a bad name, `NoSuchEntityException` when the entity does not exist.
+   */
+  async require(call: CallContext, name: string | undefined, context?: Record<string, string | string[]>) {
+    const checked = this.checkName(name);
+    const { account, entity } = await this.authorize(call, checked, context);
+    if (!entity) throw iamError('NoSuchEntity', `The ${this.kind.toLowerCase()} with name ${checked} cannot be found.`);
+    return { account, entity };
+  }
+
+  /** Create…: checks the input, authorises, refuses a duplicate name (case-insensitive) and stores what `build` makes. */
+  async create(
+    call: CallContext,
+    input: { name?: string; Path?: string; Tags?: Tag[] },
+    build: (fields: { path: string; tags: Record<string, string> }, name: string) => E,
+  ) {
+    const name = this.checkName(input.name);
+    const path = checkPath(input.Path);
+    const tags = mergeTags({}, input.Tags, `TagsPer${this.kind}`);
+    const { account, entity: existing } = await this.authorize(call, name, requestTagContext(tags), path);
+    if (existing) throw iamError('EntityAlreadyExists', `${this.kind} with name ${name} already exists.`);
+    const entity = build({ path, tags }, name);
+    setEntry(this.of(account), nameKey(name), entity);
+    return { account, entity };
+  }
+
+  /** Delete…, refused while policies are attached or `check` objects (IAM API reference, DeleteRole, DeleteUser). */
+  async delete(call: CallContext, name: string | undefined, check: (entity: E) => void = () => undefined) {
+    const { account, entity } = await this.require(call, name);
+    check(entity);
+    if (entity.attachments.length > 0) throw iamError('DeleteConflict', 'Cannot delete entity, must detach all policies first.');
+    deleteEntry(this.of(account), nameKey(this.nameOf(entity)));
+    return {};
+  }
+
+  /** Tag…: merges the tags into the entity's. */
+  async tag(call: CallContext, name: string | undefined, tags: Tag[] | undefined) {
+    const { entity } = await this.require(call, name, requestTagContext(tagRecord(tags)));
+    entity.tags = mergeTags(entity.tags, tags, `TagsPer${this.kind}`);
+    return {};
+  }
+
+  /**
+   * Attach…Policy: idempotent, like IAM; counts for authorisation only after the propagation delay.
+   *
+   * @throws `LimitExceededException` beyond {@link MAX_ATTACHED_POLICIES}.
+   */
+  async attach(call: CallContext, name: string | undefined, policyArn: string | undefined) {
+    const { account, entity } = await this.require(call, name, policyArn ? { 'iam:PolicyARN': policyArn } : {});
+    const { arn } = requirePolicy(account, policyArn, 'attach');
+    if (entity.attachments.some((attachment) => attachment.policyArn === arn)) return {};
+    if (entity.attachments.length >= MAX_ATTACHED_POLICIES) {
+      throw iamError('LimitExceeded', `Cannot exceed quota for PoliciesPer${this.kind}: ${MAX_ATTACHED_POLICIES}`);
+    }
+    entity.attachments.push({ policyArn: arn, effectiveMs: propagatedMs(call) });
+    return {};
+  }
+
+  /**
+   * Detach…Policy: at once (the sandbox errs towards denying: a grant arrives late, a revocation does not linger).
+   *
+   * @throws `NoSuchEntityException` when the policy is not attached.
+   */
+  async detach(call: CallContext, name: string | undefined, policyArn: string | undefined) {
+    const { entity } = await this.require(call, name, policyArn ? { 'iam:PolicyARN': policyArn } : {});
+    const index = entity.attachments.findIndex((attachment) => attachment.policyArn === policyArn);
+    if (index < 0) throw iamError('NoSuchEntity', `Policy ${policyArn ?? ''} was not found.`);
+    entity.attachments.splice(index, 1);
+    return {};
+  }
+
+  /** ListAttached…Policies: each named from the policy if it still exists, else from its ARN. */
+  async listPolicies(call: CallContext, name: string | undefined, paging: { Marker?: string; MaxItems?: number }) {
+    const { account, entity } = await this.require(call, name);
+    const attached = entity.attachments.map(({ policyArn }) => ({
+      PolicyName: findPolicy(account, policyArn)?.policy.policyName ?? policyArn.slice(policyArn.lastIndexOf('/') + 1),
+      PolicyArn: policyArn,
+    }));
+    const { page, ...rest } = iamPage(attached, paging.Marker, paging.MaxItems);
+    return { AttachedPolicies: page, ...rest };
+  }
+}
+
+/** The account's roles. */
+export const ROLES = new Entities<RoleState>(
+  'Role',
+  (account) => account.roles,
+  (role) => role.roleName,
+  (account, path, roleName) => roleArnOf(account.partition, account.accountId, { path, roleName }),
+);
+
+/** The account's users. */
+export const USERS = new Entities<UserState>(
+  'User',
+  (account) => account.users,
+  (user) => user.userName,
+  (account, path, userName) => userArnOf(account.partition, account.accountId, { path, userName }),
+);

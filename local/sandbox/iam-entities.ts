@@ -24,7 +24,7 @@ export function policyArnOf(partition: Partition, accountId: string, policy: Pic
   return arn(partition, 'iam', '', accountId, `policy${policy.path}${policy.policyName}`);
 }
 
-/** `arn:<p>:sts::<account>:assumed-role/<role>/<session>` (no path: STS User Guide, "IAM identifiers"). */
+/** `arn:<p>:sts::<account>:assumed-role/<role>/<session>` (no path: IAM User Guide, "IAM identifiers"). */
 export function assumedRoleArnOf(partition: Partition, accountId: string, roleName: string, sessionName: string): string {
   return arn(partition, 'sts', '', accountId, `assumed-role/${roleName}/${sessionName}`);
 }
@@ -44,68 +44,50 @@ export function findUser(account: AccountState, userName: string): UserState | u
   return getEntry(account.users, nameKey(userName));
 }
 
-/** A policy as seen from one account: either one of its customer managed policies or an AWS managed policy. */
-export type PolicyRef =
-  | { kind: 'customer'; arn: string; policy: ManagedPolicyState }
-  | { kind: 'aws'; arn: string; policyName: string; policyId: string; description: string; document: object };
+/** A policy as seen from one account: one of its customer managed policies, or an AWS managed policy (`aws`). */
+export interface PolicyRef {
+  arn: string;
+  policy: ManagedPolicyState;
+  aws: boolean;
+}
 
 /**
  * Resolves a policy ARN from an account's point of view: its own customer managed policies (the ARN must be
- * exactly theirs, path included) or the AWS managed policies of its partition.
- *
- * @returns the policy, or `undefined` when it does not exist for that account.
+ * exactly theirs, path included) or the AWS managed policies of its partition; `undefined` when neither.
  */
 export function findPolicy(account: AccountState, policyArn: string): PolicyRef | undefined {
   const managed = findAwsManagedPolicy(account.partition, policyArn);
-  if (managed) return { kind: 'aws', arn: policyArn, ...managed };
+  if (managed) return { arn: policyArn, policy: managed, aws: true };
   const match = /^arn:([^:]+):iam::(\d{12}):policy\/(?:.*\/)?([^/]+)$/.exec(policyArn);
   if (!match || match[1] !== account.partition || match[2] !== account.accountId) return undefined;
   const policy = getEntry(account.policies, nameKey(match[3]));
   if (!policy || policyArnOf(account.partition, account.accountId, policy) !== policyArn) return undefined;
-  return { kind: 'customer', arn: policyArn, policy };
-}
-
-/** The attachments already in effect at `nowMs` (an attachment counts for authorisation once propagated). */
-export function effectiveAttachments(attachments: AttachmentState[], nowMs: number): AttachmentState[] {
-  return attachments.filter((attachment) => attachment.effectiveMs <= nowMs);
-}
-
-/**
- * The document of a policy as authorisation sees it at `nowMs`: the newest default version already in effect.
- * When that version has since been deleted, the current default is used (the old one no longer exists anywhere).
- */
-export function effectivePolicyDocument(ref: PolicyRef, nowMs: number): object {
-  if (ref.kind === 'aws') return ref.document;
-  const policy = ref.policy;
-  const inEffect = [...policy.defaultVersionHistory].reverse().find((entry) => entry.effectiveMs <= nowMs);
-  const versionId = inEffect?.versionId ?? policy.defaultVersionHistory[0].versionId;
-  const version =
-    policy.versions.find((candidate) => candidate.versionId === versionId) ??
-    policy.versions.find((candidate) => candidate.versionId === policy.defaultVersionId)!;
-  return JSON.parse(version.document) as object;
+  return { arn: policyArn, policy, aws: false };
 }
 
 /** The default version's document as IAM reports it now (GetPolicy / dump), parsed. */
-export function currentPolicyDocument(policy: ManagedPolicyState): object {
-  const version = policy.versions.find((candidate) => candidate.versionId === policy.defaultVersionId)!;
-  return JSON.parse(version.document) as object;
+export function currentPolicyDocument(policy: ManagedPolicyState, versionId = policy.defaultVersionId): object {
+  const version = policy.versions.find((candidate) => candidate.versionId === versionId);
+  return JSON.parse((version ?? policy.versions.find((candidate) => candidate.versionId === policy.defaultVersionId)!).document) as object;
 }
 
 /**
- * The identity policies of a role or user in effect at `nowMs`, named for the simulator.
- * Attachments whose policy has disappeared are skipped (they cannot grant anything).
+ * The identity policies of a role or user in effect at `nowMs`, named for the simulator: attachments once
+ * propagated, each policy's newest default version once propagated (or the current default when that version has
+ * since been deleted). Attachments whose policy has disappeared are skipped.
  */
 export function effectiveIdentityPolicies(
   account: AccountState,
   attachments: AttachmentState[],
   nowMs: number,
 ): { name: string; policy: object }[] {
-  const out: { name: string; policy: object }[] = [];
-  for (const attachment of effectiveAttachments(attachments, nowMs)) {
-    const ref = findPolicy(account, attachment.policyArn);
-    if (ref) out.push({ name: attachment.policyArn, policy: effectivePolicyDocument(ref, nowMs) });
-  }
-  return out;
+  return attachments.flatMap(({ policyArn, effectiveMs }) => {
+    const policy = effectiveMs <= nowMs ? findPolicy(account, policyArn)?.policy : undefined;
+    if (!policy) return [];
+    const history = policy.defaultVersionHistory;
+    const inEffect = history.findLast((entry) => entry.effectiveMs <= nowMs) ?? history[0];
+    return [{ name: policyArn, policy: currentPolicyDocument(policy, inEffect.versionId) }];
+  });
 }
 
 /**
@@ -113,7 +95,7 @@ export function effectiveIdentityPolicies(
  * has not propagated yet.
  */
 export function effectiveTrustPolicy(role: RoleState, nowMs: number): string | undefined {
-  return [...role.trustPolicies].reverse().find((entry) => entry.effectiveMs <= nowMs)?.document;
+  return role.trustPolicies.findLast((entry) => entry.effectiveMs <= nowMs)?.document;
 }
 
 /** The trust policy as GetRole reports it now: the newest one submitted. */

@@ -1,8 +1,6 @@
 /**
  * Identifiers shaped like the ones AWS hands out, so code that checks their form (length, prefix) behaves as it
- * would against AWS.
- *
- * Prefixes follow the IAM User Guide, "IAM identifiers" → "Understanding unique ID prefixes":
+ * would against AWS. Prefixes follow the IAM User Guide, "IAM identifiers" → "Understanding unique ID prefixes":
  * `AKIA` access key, `ASIA` temporary (STS) access key, `AROA` role, `AIDA` user, `ANPA` managed policy.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -10,28 +8,19 @@ import { randomBytes, randomUUID } from 'node:crypto';
 /** The alphabet of IAM unique ids and access key ids (upper-case base32). */
 const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-const LOWER_ALPHANUMERIC = 'abcdefghijklmnopqrstuvwxyz0123456789';
-const SECRET_KEY_ALPHABET = `${ALPHANUMERIC}+/`;
 
 function randomFrom(alphabet: string, length: number): string {
-  const bytes = randomBytes(length);
-  let out = '';
-  for (let i = 0; i < length; i += 1) out += alphabet[bytes[i] % alphabet.length];
-  return out;
+  return Array.from(randomBytes(length), (byte) => alphabet[byte % alphabet.length]).join('');
 }
 
-/**
- * A new access key id: 20 characters, `ASIA…` for STS session credentials, `AKIA…` for an IAM user's key.
- *
- * @param kind - `session` for AssumeRole credentials, `user` for CreateAccessKey.
- */
+/** A new 20-character access key id: `ASIA…` for STS session credentials, `AKIA…` for an IAM user's key. */
 export function newAccessKeyId(kind: 'session' | 'user'): string {
   return (kind === 'session' ? 'ASIA' : 'AKIA') + randomFrom(BASE32, 16);
 }
 
 /** A new secret access key: 40 random characters from the base64 alphabet, like AWS's. */
 export function newSecretAccessKey(): string {
-  return randomFrom(SECRET_KEY_ALPHABET, 40);
+  return randomFrom(`${ALPHANUMERIC}+/`, 40);
 }
 
 /** A new session token: an opaque base64 string (real ones are several hundred characters). */
@@ -39,11 +28,7 @@ export function newSessionToken(): string {
   return randomBytes(192).toString('base64');
 }
 
-/**
- * A new IAM unique id: the prefix followed by 17 base32 characters (21 in all).
- *
- * @param prefix - `AROA` role, `AIDA` user, `ANPA` managed policy.
- */
+/** A new IAM unique id: the prefix followed by 17 base32 characters (21 in all). */
 export function newUniqueId(prefix: 'AROA' | 'AIDA' | 'ANPA'): string {
   return prefix + randomFrom(BASE32, 17);
 }
@@ -58,7 +43,7 @@ export function newSecretSuffix(): string {
 
 /** A new organization id: `o-` followed by 10 lower-case letters or digits (Organizations API reference, Organization.Id). */
 export function newOrganizationId(): string {
-  return `o-${randomFrom(LOWER_ALPHANUMERIC, 10)}`;
+  return `o-${randomFrom('abcdefghijklmnopqrstuvwxyz0123456789', 10)}`;
 }
 
 /** A new request id or secret version id (both are UUIDs in AWS). */
@@ -66,10 +51,7 @@ export function newUuid(): string {
   return randomUUID();
 }
 
-/**
- * A stable stand-in unique id for a principal the sandbox does not know (for `GetCallerIdentity`'s `UserId`):
- * derived from the ARN so repeated calls agree.
- */
+/** A stand-in unique id for a principal the sandbox does not know, derived from its ARN so repeated calls agree. */
 export function stableIdFor(principalArn: string, prefix: 'AROA' | 'AIDA'): string {
   let hash = 0n;
   for (const char of principalArn) hash = (hash * 131n + BigInt(char.codePointAt(0)!)) % (1n << 85n);

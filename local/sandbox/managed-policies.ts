@@ -1,101 +1,72 @@
 /**
  * The AWS managed policies every sandbox account can attach: `arn:<partition>:iam::aws:policy/<name>`.
  *
- * AWS maintains these (IAM User Guide, "AWS managed policies"); the sandbox carries small stand-ins, enough for
- * authorisation to be evaluated for real against the calls the sandbox simulates.
+ * AWS maintains these (IAM User Guide, "AWS managed policies"); the sandbox carries small stand-ins of the ones the
+ * product and its tests attach, enough for authorisation to be evaluated for real against the simulated calls.
  */
 import type { Partition } from '../../shared/partitions';
 import { awsManagedPolicyArn } from '../../shared/partitions';
+import type { ManagedPolicyState } from './state';
 
-/** One AWS managed policy. */
-export interface AwsManagedPolicy {
-  policyName: string;
-  policyId: string;
-  description: string;
-  /** The policy document (its only version, `v1`). */
-  document: { Version: '2012-10-17'; Statement: Record<string, unknown>[] };
+function awsManagedPolicy(policyName: string, policyId: string, description: string, action: string | string[]): ManagedPolicyState {
+  const document = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: action, Resource: '*' }] });
+  return {
+    policyName,
+    policyId,
+    path: '/',
+    description,
+    createdMs: 0,
+    updatedMs: 0,
+    tags: {},
+    versions: [{ versionId: 'v1', document, createdMs: 0 }],
+    defaultVersionId: 'v1',
+    defaultVersionHistory: [{ versionId: 'v1', effectiveMs: 0 }],
+    nextVersionNumber: 2,
+  };
 }
 
-/** Read-only actions on the services the sandbox simulates, shared by the read-only stand-ins below. */
-const READ_ONLY_ACTIONS = [
-  'iam:Get*',
-  'iam:List*',
-  'iam:GenerateCredentialReport',
-  'iam:GenerateServiceLastAccessedDetails',
-  'iam:SimulateCustomPolicy',
-  'iam:SimulatePrincipalPolicy',
-  'organizations:Describe*',
-  'organizations:List*',
-  'secretsmanager:DescribeSecret',
-  'secretsmanager:GetResourcePolicy',
-  'secretsmanager:ListSecrets',
-  'secretsmanager:ListSecretVersionIds',
-  'sts:GetCallerIdentity',
-];
-
-/** The managed policies the sandbox knows, by name. */
-export const AWS_MANAGED_POLICIES: Record<string, AwsManagedPolicy> = {
-  AdministratorAccess: {
-    policyName: 'AdministratorAccess',
-    policyId: 'ANPAIWMBCKSKIEE64ZLYK',
-    description: 'Provides full access to AWS services and resources.',
-    document: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] },
-  },
-  ReadOnlyAccess: {
-    policyName: 'ReadOnlyAccess',
-    policyId: 'ANPAILL3HVNFSB6DCOWYQ',
-    // The real policy lists read actions of every service; this stand-in covers the simulated ones (plus a few
-    // common ones). Like the real one it does not include secretsmanager:GetSecretValue.
-    description: 'Provides read-only access to AWS services and resources.',
-    document: {
-      Version: '2012-10-17',
-      Statement: [
-        {
-          Effect: 'Allow',
-          Action: [...READ_ONLY_ACTIONS, 'ec2:Describe*', 's3:Get*', 's3:List*', 'cloudtrail:Describe*', 'cloudtrail:Get*'],
-          Resource: '*',
-        },
-      ],
-    },
-  },
-  SecurityAudit: {
-    policyName: 'SecurityAudit',
-    policyId: 'ANPAIX2T3QCXHR2OGGCTO',
-    // A read-only APPROXIMATION of the real SecurityAudit (which grants configuration reads across hundreds of
-    // services): it covers the simulated services' metadata reads and, like the real one, no secret values.
-    description: 'The security audit template grants access to read security configuration metadata.',
-    document: {
-      Version: '2012-10-17',
-      Statement: [
-        {
-          Effect: 'Allow',
-          Action: [...READ_ONLY_ACTIONS, 'ec2:Describe*', 's3:GetBucket*', 's3:ListAllMyBuckets', 'cloudtrail:DescribeTrails'],
-          Resource: '*',
-        },
-      ],
-    },
-  },
-  IAMReadOnlyAccess: {
-    policyName: 'IAMReadOnlyAccess',
-    policyId: 'ANPAJKSO7NDY4T57MWDSQ',
-    description: 'Provides read only access to IAM via the AWS Management Console.',
-    document: {
-      Version: '2012-10-17',
-      Statement: [{ Effect: 'Allow', Action: ['iam:GenerateCredentialReport', 'iam:Get*', 'iam:List*'], Resource: '*' }],
-    },
-  },
+/** The AWS managed policies the sandbox knows, by name, with their only version `v1`. */
+export const AWS_MANAGED_POLICIES: Record<string, ManagedPolicyState> = {
+  AdministratorAccess: awsManagedPolicy(
+    'AdministratorAccess',
+    'ANPAIWMBCKSKIEE64ZLYK',
+    'Provides full access to AWS services and resources.',
+    '*',
+  ),
+  // A read-only APPROXIMATION of the real SecurityAudit (which grants configuration reads across hundreds of
+  // services): it covers the simulated services' metadata reads and, like the real one, no secret values.
+  SecurityAudit: awsManagedPolicy(
+    'SecurityAudit',
+    'ANPAIX2T3QCXHR2OGGCTO',
+    'The security audit template grants access to read security configuration metadata.',
+    [
+      'iam:Get*',
+      'iam:List*',
+      'iam:GenerateCredentialReport',
+      'iam:GenerateServiceLastAccessedDetails',
+      'iam:SimulateCustomPolicy',
+      'iam:SimulatePrincipalPolicy',
+      'organizations:Describe*',
+      'organizations:List*',
+      'secretsmanager:DescribeSecret',
+      'secretsmanager:GetResourcePolicy',
+      'secretsmanager:ListSecrets',
+      'secretsmanager:ListSecretVersionIds',
+      'sts:GetCallerIdentity',
+      'ec2:Describe*',
+      's3:GetBucket*',
+      's3:ListAllMyBuckets',
+      'cloudtrail:DescribeTrails',
+    ],
+  ),
 };
 
 /**
- * Finds an AWS managed policy by ARN.
- *
- * @param partition - the partition of the account looking it up: managed policy ARNs carry the partition
- *   (`arn:aws-us-gov:iam::aws:policy/…` in GovCloud), and one of another partition does not exist there.
- * @returns the policy, or `undefined` when `arn` is not a known AWS managed policy of that partition.
+ * An AWS managed policy by ARN, or `undefined`. Its ARN carries the partition (`arn:aws-us-gov:iam::aws:policy/…` in
+ * GovCloud): one of another partition does not exist there.
  */
-export function findAwsManagedPolicy(partition: Partition, arn: string): AwsManagedPolicy | undefined {
+export function findAwsManagedPolicy(partition: Partition, arn: string): ManagedPolicyState | undefined {
   const prefix = awsManagedPolicyArn(partition, '');
-  if (!arn.startsWith(prefix)) return undefined;
   const name = arn.slice(prefix.length);
-  return Object.hasOwn(AWS_MANAGED_POLICIES, name) ? AWS_MANAGED_POLICIES[name] : undefined;
+  return arn.startsWith(prefix) && Object.hasOwn(AWS_MANAGED_POLICIES, name) ? AWS_MANAGED_POLICIES[name] : undefined;
 }

@@ -1,14 +1,14 @@
 /**
  * Deciding whether a caller may do something, by evaluating the policies for real with
- * `@cloud-copilot/iam-simulate` (identity policies, resource or trust policy, session policy, cross-account
- * rules), the way AWS does (IAM User Guide, "Policy evaluation logic").
+ * `@cloud-copilot/iam-simulate` (identity policies, resource or trust policy, cross-account rules), the way AWS
+ * does (IAM User Guide, "Policy evaluation logic").
  */
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import type { Caller } from './identity';
 import { effectiveIdentityPolicies, findAccount, findRole, findUser, isOrganizationMember } from './iam-entities';
 import type { SandboxState } from './state';
 
-/** Stands in for the permissions of identities outside the sandbox, which the sandbox does not judge. */
+/** Stands in for the permissions of identities outside the sandbox (no sandbox role or user), which it does not judge. */
 const ALLOW_ALL = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] };
 
 /** One request to authorise. */
@@ -25,17 +25,23 @@ export interface AuthorizationRequest {
   context?: Record<string, string | string[]>;
 }
 
-/** The decision: `explicit` tells a Deny statement apart from no Allow (it changes AWS's message). */
+/** The decision: `explicitDeny` tells a Deny statement apart from no Allow (it changes AWS's message). */
 export interface AuthorizationDecision {
   allowed: boolean;
   explicitDeny: boolean;
 }
 
 /**
- * The global condition keys AWS adds to every request from this caller (IAM User Guide,
- * "AWS global condition context keys").
+ * The global condition keys AWS adds to every request (IAM User Guide, "AWS global condition context keys"), from
+ * the caller, its role or user (`entityTags`) and the resource's account.
  */
-function globalContext(state: SandboxState, caller: Caller, nowMs: number): Record<string, string | string[]> {
+function globalContext(
+  state: SandboxState,
+  caller: Caller,
+  entityTags: Record<string, string>,
+  resourceAccountId: string,
+  nowMs: number,
+): Record<string, string | string[]> {
   const context: Record<string, string | string[]> = {
     'aws:PrincipalArn': caller.principalArn,
     'aws:PrincipalAccount': caller.accountId,
@@ -45,43 +51,19 @@ function globalContext(state: SandboxState, caller: Caller, nowMs: number): Reco
     'aws:EpochTime': String(Math.floor(nowMs / 1000)),
     'aws:SecureTransport': 'true',
     'aws:PrincipalIsAWSService': 'false',
+    'aws:ResourceAccount': resourceAccountId,
   };
   if (isOrganizationMember(state, caller.accountId)) context['aws:PrincipalOrgID'] = state.organizationId;
-  const account = findAccount(state, caller.accountId);
-  const tags = caller.role
-    ? account && findRole(account, caller.role.roleName)?.tags
-    : caller.user
-      ? account && findUser(account, caller.user.userName)?.tags
-      : undefined;
-  for (const [key, value] of Object.entries(tags ?? {})) context[`aws:PrincipalTag/${key}`] = value;
+  if (isOrganizationMember(state, resourceAccountId)) context['aws:ResourceOrgID'] = state.organizationId;
+  for (const [key, value] of Object.entries(entityTags)) context[`aws:PrincipalTag/${key}`] = value;
   if (caller.user) context['aws:username'] = caller.user.userName;
   return context;
 }
 
-/** The global keys AWS adds for the resource's account: its organization, when it belongs to one (aws:ResourceOrgID). */
-function resourceContext(state: SandboxState, accountId: string): Record<string, string> {
-  return isOrganizationMember(state, accountId)
-    ? { 'aws:ResourceAccount': accountId, 'aws:ResourceOrgID': state.organizationId }
-    : { 'aws:ResourceAccount': accountId };
-}
-
-/** The caller's identity policies in effect at `nowMs` (attachments and default versions propagate first). */
-export function callerIdentityPolicies(state: SandboxState, caller: Caller, nowMs: number): { name: string; policy: object }[] {
-  if (!caller.evaluatePolicies) return [{ name: 'outside-the-sandbox', policy: ALLOW_ALL }];
-  const owner = caller.role ?? caller.user;
-  const account = owner && findAccount(state, owner.accountId);
-  if (!account) return [];
-  const entity = caller.role ? findRole(account, caller.role.roleName) : findUser(account, caller.user!.userName);
-  // A deleted role or user keeps its sessions/keys' identity but no longer has any permission.
-  return entity ? effectiveIdentityPolicies(account, entity.attachments, nowMs) : [];
-}
-
 /**
- * Evaluates one request.
+ * Evaluates one request as AWS would.
  *
- * @param nowMs - the virtual time, epoch milliseconds (decides which attachments, versions and trust policies
- *   have propagated, and feeds `aws:CurrentTime`).
- * @returns whether AWS would allow it.
+ * @param nowMs - the virtual time, epoch milliseconds (decides what has propagated; feeds `aws:CurrentTime`).
  * @throws Error when the simulator refuses the input (a sandbox bug: documents are validated when stored).
  */
 export async function authorize(
@@ -90,33 +72,35 @@ export async function authorize(
   request: AuthorizationRequest,
   nowMs: number,
 ): Promise<AuthorizationDecision> {
+  const resourceAccountId = request.resourceAccountId ?? caller.accountId;
+  const owner = caller.role ?? caller.user;
+  const account = owner && findAccount(state, owner.accountId);
+  // A deleted role or user keeps its sessions' and keys' identity but no longer has any permission or tag.
+  const entity = account && (caller.role ? findRole(account, caller.role.roleName) : findUser(account, caller.user!.userName));
+  const identityPolicies = !owner
+    ? [{ name: 'outside-the-sandbox', policy: ALLOW_ALL }]
+    : account && entity
+      ? effectiveIdentityPolicies(account, entity.attachments, nowMs)
+      : [];
   const result = await runSimulation(
     {
       request: {
         principal: caller.arn,
         action: request.action,
-        resource: { resource: request.resourceArn, accountId: request.resourceAccountId ?? caller.accountId },
-        contextVariables: {
-          ...globalContext(state, caller, nowMs),
-          ...resourceContext(state, request.resourceAccountId ?? caller.accountId),
-          ...request.context,
-        },
+        resource: { resource: request.resourceArn, accountId: resourceAccountId },
+        contextVariables: { ...globalContext(state, caller, entity?.tags ?? {}, resourceAccountId, nowMs), ...request.context },
       },
-      identityPolicies: callerIdentityPolicies(state, caller, nowMs),
+      identityPolicies,
       serviceControlPolicies: [],
       resourceControlPolicies: [],
       ...(request.resourcePolicy ? { resourcePolicy: request.resourcePolicy } : {}),
-      ...(caller.session?.sessionPolicy ? { sessionPolicy: JSON.parse(caller.session.sessionPolicy) as object } : {}),
     },
     {},
   );
   if (result.resultType === 'error') {
     throw new Error(`AwsSandbox: policy simulation failed for ${request.action}: ${result.errors.message}`);
   }
-  return {
-    allowed: result.overallResult === 'Allowed',
-    explicitDeny: result.overallResult === 'ExplicitlyDenied',
-  };
+  return { allowed: result.overallResult === 'Allowed', explicitDeny: result.overallResult === 'ExplicitlyDenied' };
 }
 
 /**

@@ -1,31 +1,24 @@
 /**
- * The simulated STS API: AssumeRole and GetCallerIdentity (STS API reference).
+ * The simulated STS API: AssumeRole (without session policies, which the product does not pass) and
+ * GetCallerIdentity (STS API reference).
  *
  * AssumeRole evaluates the role's trust policy for real (with the caller's own identity policies, as AWS does for
  * cross-account access: IAM User Guide, "Cross-account policy evaluation logic"), honours the propagation delay of
  * new roles and trust changes, and enforces the session-duration rules.
  */
 import { AssumeRoleCommand, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import { stsError } from './errors';
+import { stsError, validationError } from './errors';
 import { assumedRoleArnOf, effectiveTrustPolicy, findAccount, findRole, roleArnOf } from './iam-entities';
 import { newAccessKeyId, newSecretAccessKey, newSessionToken } from './ids';
 import type { Operation } from './operations';
-import { operation } from './operations';
-import { checkPolicyDocument } from './policy-documents';
+import { operation, resourceTagContext } from './operations';
 import { authorize } from './policy-evaluation';
 import type { SessionState } from './state';
 
 /** AssumeRole's DurationSeconds bounds and default, in seconds (STS API reference, AssumeRole). */
-export const SESSION_DURATION = { min: 900, max: 43200, default: 3600 } as const;
+const SESSION_DURATION = { min: 900, max: 43200, default: 3600 } as const;
 /** Longest session when a role session assumes another role (IAM User Guide, "Roles terms and concepts" → role chaining). */
-export const ROLE_CHAINING_MAX_SECONDS = 3600;
-
-function constraintError(field: string, value: string, constraint: string) {
-  return stsError(
-    'ValidationError',
-    `1 validation error detected: Value '${value}' at '${field}' failed to satisfy constraint: ${constraint}`,
-  );
-}
+const ROLE_CHAINING_MAX_SECONDS = 3600;
 
 /** The STS operations. */
 export const stsOperations: Operation[] = [
@@ -39,32 +32,22 @@ export const stsOperations: Operation[] = [
     // Input validation comes first, as in STS.
     const parsed = /^arn:([^:]+):iam::(\d{12}):role\/(.+)$/.exec(roleArn);
     if (!parsed) throw stsError('ValidationError', `${roleArn} is invalid`);
+    const invalid = (field: string, value: string, constraint: string) => validationError('sts', field, value, constraint);
     if (sessionName.length < 2 || sessionName.length > 64) {
-      throw constraintError('roleSessionName', sessionName, 'Member must have length between 2 and 64');
+      throw invalid('roleSessionName', sessionName, 'Member must have length between 2 and 64');
     }
     if (!/^[\w+=,.@-]+$/.test(sessionName)) {
-      throw constraintError('roleSessionName', sessionName, 'Member must satisfy regular expression pattern: [\\w+=,.@-]*');
+      throw invalid('roleSessionName', sessionName, 'Member must satisfy regular expression pattern: [\\w+=,.@-]*');
     }
     if (duration < SESSION_DURATION.min) {
-      throw constraintError('durationSeconds', String(duration), `Member must have value greater than or equal to ${SESSION_DURATION.min}`);
+      throw invalid('durationSeconds', String(duration), `Member must have value greater than or equal to ${SESSION_DURATION.min}`);
     }
     if (duration > SESSION_DURATION.max) {
-      throw constraintError('durationSeconds', String(duration), `Member must have value less than or equal to ${SESSION_DURATION.max}`);
+      throw invalid('durationSeconds', String(duration), `Member must have value less than or equal to ${SESSION_DURATION.max}`);
     }
     if (input.ExternalId !== undefined && !/^[\w+=,.@:/-]{2,1224}$/.test(input.ExternalId)) {
-      throw constraintError('externalId', input.ExternalId, 'Member must satisfy regular expression pattern: [\\w+=,.@:\\/-]*');
+      throw invalid('externalId', input.ExternalId, 'Member must satisfy regular expression pattern: [\\w+=,.@:\\/-]*');
     }
-    if (input.Policy !== undefined) {
-      const check = checkPolicyDocument(input.Policy, 'session');
-      if (!check.ok && check.problem === 'too-large') {
-        throw stsError(
-          'PackedPolicyTooLarge',
-          'Packed policy consumes more than 100% of allotted space, please use smaller policy for this request.',
-        );
-      }
-      if (!check.ok) throw stsError('MalformedPolicyDocument', check.message);
-    }
-
     // Anything that stops the role from being assumed reads the same to the caller, as in STS.
     const denied = () =>
       stsError('AccessDenied', `User: ${caller.arn} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`);
@@ -91,7 +74,7 @@ export const stsOperations: Operation[] = [
         context: {
           // The role's tags, for identity policies that limit which roles may be assumed (STS Service Authorization
           // Reference: resource type "role", condition key aws:ResourceTag/${TagKey}).
-          ...Object.fromEntries(Object.entries(role.tags ?? {}).map(([key, value]) => [`aws:ResourceTag/${key}`, value])),
+          ...resourceTagContext(role.tags),
           'sts:RoleSessionName': sessionName,
           ...(input.ExternalId !== undefined ? { 'sts:ExternalId': input.ExternalId } : {}),
         },
@@ -120,7 +103,6 @@ export const stsOperations: Operation[] = [
       roleId: role.roleId,
       sessionName,
       expiresMs: call.nowMs + duration * 1000,
-      ...(input.Policy !== undefined ? { sessionPolicy: input.Policy } : {}),
     };
     state.sessions[session.accessKeyId] = session;
     return {
