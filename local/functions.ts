@@ -241,7 +241,7 @@ export class LocalFunctions {
     const invocation: Invocation = {
       env: { ...process.env, ...this.baseEnvironment, ...local.environment, AWS_LAMBDA_FUNCTION_NAME: local.functionName },
       now: () => this.sandbox.clock.now(),
-      wait: this.wait ?? this.sandbox.clock.sleepMs,
+      wait: this.wait ?? ((ms) => Promise.resolve(this.sandbox.clock.advance(ms / 1000))),
       metrics: this.emitted,
     };
     return current.run(invocation, () => this.sandbox.asPrincipal(local.principalArn, fn));
