@@ -25,6 +25,10 @@ const TIME_OUT_TIMERS = new Set([
 async function throttledRun(file: string, datadogRateLimit?: { requests: number; seconds: number }) {
   const input = sampleEvent(file);
   const sandbox = newSandboxFor(input);
+  // Windows are aligned on the clock (as Datadog's are): start at a window's beginning, so the run's waits do not depend
+  // on where in a window the real time of day falls.
+  const windowMs = (datadogRateLimit?.seconds ?? 1) * 1000;
+  sandbox.clock.advance(((windowMs - (sandbox.clock.now() % windowMs)) % windowMs) / 1000);
   const start = sandbox.clock.now();
   // Who set each timer: the AWS SDK's HTTP handler (DynamoDB calls go over real HTTP to the local DynamoDB) defers its
   // socket listeners on a timer of its own, which is no wait of ours.
