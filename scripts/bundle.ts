@@ -27,8 +27,14 @@ const callsDatadog = (environment: Record<string, unknown>): boolean => 'DATADOG
  */
 const postsEvents = (environment: Record<string, unknown>): boolean => 'DATADOG_EVENTS' in environment;
 
-function datadogInputs(metafile: Metafile): string[] {
-  return Object.keys(metafile.inputs).filter((input) => input.includes('@datadog/datadog-api-client'));
+/**
+ * The inputs of one entry point's bundle: what its entry reaches through the build's import graph, as a build of that
+ * entry alone lists them (tree-shaken modules included).
+ */
+function inputsOf(metafile: Metafile, entry: string): string[] {
+  const reached = new Set<string>([entry]);
+  for (const input of reached) for (const { path: imported } of metafile.inputs[input]?.imports ?? []) reached.add(imported);
+  return [...reached].filter((input) => input in metafile.inputs);
 }
 
 async function main(): Promise<void> {
@@ -36,23 +42,34 @@ async function main(): Promise<void> {
   checkSettingsDocument(parseSettingsDocument(SHIPPED_SETTINGS));
   const outRoot = path.join(REPO_ROOT, 'dist');
   rmSync(outRoot, { recursive: true, force: true });
+  const functions = templateFunctions(loadTemplate());
+  // One build per target, every function an entry point of it: esbuild parses the modules the functions share once
+  // (the SDK clients, Powertools) instead of once per function. Without code splitting each entry's bundle is whole, as
+  // its own build writes it.
+  const builds = await Promise.all(
+    [...new Set(functions.map((fn) => fn.target))].map((target) =>
+      build({
+        entryPoints: functions
+          .filter((fn) => fn.target === target)
+          .map((fn) => ({ in: path.join(REPO_ROOT, fn.entryPoint), out: path.join(fn.logicalId, 'index') })),
+        bundle: true,
+        platform: 'node',
+        target,
+        format: 'cjs',
+        minify: true,
+        sourcemap: true,
+        metafile: true,
+        outdir: outRoot,
+        logLevel: 'error',
+      }),
+    ),
+  );
   const problems: string[] = [];
-  for (const fn of templateFunctions(loadTemplate())) {
-    const outfile = path.join(outRoot, fn.logicalId, 'index.js');
-    const result = await build({
-      entryPoints: [path.join(REPO_ROOT, fn.entryPoint)],
-      bundle: true,
-      platform: 'node',
-      target: fn.target,
-      format: 'cjs',
-      minify: true,
-      sourcemap: true,
-      metafile: true,
-      outfile,
-      logLevel: 'error',
-    });
-    const bytes = result.metafile.outputs[path.relative(process.cwd(), outfile)]?.bytes ?? 0;
-    const datadog = datadogInputs(result.metafile);
+  for (const fn of functions) {
+    const outfile = path.relative(process.cwd(), path.join(outRoot, fn.logicalId, 'index.js'));
+    const { metafile } = builds.find((result) => outfile in result.metafile.outputs)!;
+    const output = metafile.outputs[outfile];
+    const datadog = inputsOf(metafile, output.entryPoint!).filter((input) => input.includes('@datadog/datadog-api-client'));
     if (!callsDatadog(fn.environment) && datadog.length > 0) {
       problems.push(`${fn.logicalId} bundles the Datadog client but does not call Datadog`);
     }
@@ -66,7 +83,9 @@ async function main(): Promise<void> {
     ) {
       problems.push(`${fn.logicalId} bundles the whole Datadog client; import only the AWS integration API`);
     }
-    console.log(`${fn.logicalId.padEnd(32)} ${(bytes / 1024).toFixed(0).padStart(6)} KiB${datadog.length > 0 ? '  (Datadog client)' : ''}`);
+    console.log(
+      `${fn.logicalId.padEnd(32)} ${(output.bytes / 1024).toFixed(0).padStart(6)} KiB${datadog.length > 0 ? '  (Datadog client)' : ''}`,
+    );
   }
   if (problems.length > 0) {
     for (const problem of problems) console.error(`bundle: ${problem}`);
