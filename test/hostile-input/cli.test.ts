@@ -82,21 +82,18 @@ describe('Hostile input: npm start', () => {
     expect(cases.flatMap(([label], index) => rejectionProblems(label, runs[index]))).toEqual([]);
   });
 
-  // Spawned: the exit code as the shell sees it, and nothing else the process writes (no runtime warning or trace).
-  it('rejects a missing file whose name holds a newline and binary garbage, as a process: exit 2 and one line', async () => {
+  // Spawned: the exit code as the shell sees it, and nothing else the process writes (no runtime warning or trace). One
+  // process: every rejected file takes the same path out of it (main's one line, then its exit code), and the test above
+  // checks each file's line; the name with a newline is the one whose line is the hardest to keep to one.
+  it('rejects a missing file whose name holds a newline, as a process: exit 2 and one line', async () => {
     // Prepare
-    const garbage = path.join(dir, 'spawned-garbage.bin');
-    writeFileSync(garbage, Buffer.from([0x00, 0x0d, 0xff, 0xfe, 0x1b, 0x5b, 0x32, 0x4a, 0xe2, 0x80, 0xa8, 0x0a, 0x41]));
-    const cases: [string, string][] = [
-      ['a missing file whose name holds a newline', path.join(dir, "missing 🚀 '; DROP TABLE\nforged-entry.json")],
-      ['binary garbage', garbage],
-    ];
+    const missing = path.join(dir, "missing 🚀 '; DROP TABLE\nforged-entry.json");
 
     // Act
-    const runs = await Promise.all(cases.map(([, target]) => spawnStart(target)));
+    const run = await spawnStart(missing);
 
     // Assess
-    expect(cases.flatMap(([label], index) => rejectionProblems(label, runs[index]))).toEqual([]);
+    expect(rejectionProblems('a missing file whose name holds a newline', run)).toEqual([]);
   });
 
   it('rejects hostile console input in valid JSON with exit 2 and one line that echoes no value', async () => {

@@ -125,10 +125,10 @@ describe('Function: parseReconciliationOptions', () => {
 });
 
 describe('Function: measureOrganization', () => {
-  it('backfills 10 accounts, finds them converged, then repairs the drifted one and offboards the closed one', async () => {
+  it('backfills 4 accounts, finds them converged, then repairs the drifted one and offboards the closed one', async () => {
     // Act
     const lines: string[] = [];
-    const rows = await measureOrganization(10, (line) => lines.push(line));
+    const rows = await measureOrganization(4, (line) => lines.push(line));
 
     // Assess
     expect(rows.map(({ scenario, outcome }) => [scenario, outcome])).toEqual([
@@ -137,17 +137,17 @@ describe('Function: measureOrganization', () => {
       ['drifted', 'reconciled'],
     ]);
     const [backfill, converged, drifted] = rows;
-    expect(backfill.counts).toMatchObject({ onboard: 10, failed: 0 });
+    expect(backfill.counts).toMatchObject({ onboard: 4, failed: 0 });
     expect(backfill.boundSeconds).toBeGreaterThan(0);
     expect(backfill.ratio).toBeCloseTo(backfill.virtualSeconds / backfill.boundSeconds, 10);
     expect(backfill.awsCallsPerAccount).toBeGreaterThan(1);
-    expect(converged).toMatchObject({ mutatingCalls: 0, counts: { none: 10, failed: 0 } });
+    expect(converged).toMatchObject({ mutatingCalls: 0, counts: { none: 4, failed: 0 } });
     expect(converged.datadogRequests).toBeLessThanOrEqual(3);
     // Account 0 drifts (its recorded policy is stale), account 1 is closed.
-    expect(drifted.counts).toMatchObject({ repair: 1, offboard: 1, none: 8, failed: 0 });
+    expect(drifted.counts).toMatchObject({ repair: 1, offboard: 1, none: 2, failed: 0 });
     expect(drifted.mutatingCalls).toBeGreaterThan(0);
     expect(rows.every((measured) => measured.peakRssMb > 0 && measured.wallSeconds > 0)).toBe(true);
     expect(lines).toHaveLength(3);
-    expect(lines[0]).toMatch(/^ {6}10 backfill {3}reconciled/);
+    expect(lines[0]).toMatch(/^ {7}4 backfill {3}reconciled/);
   }, 300_000);
 });
