@@ -140,10 +140,9 @@ describe('Functions: saveState and loadState', () => {
       'datadogAccounts.1: repeats 444455556666 (one registration per id and AWS account)',
     ],
   ])('names what is wrong in one line, with no class name, for %s', async (_, spoil, problem) => {
-    // Prepare
+    // Prepare: a copy of one run's saved state, spoiled.
     const stateFile = file();
-    await runCliHere(['events/console-replay.json', '--state', stateFile]);
-    const state = JSON.parse(readFileSync(stateFile, 'utf8')) as SavedState;
+    const state = JSON.parse(await savedByRun()) as SavedState;
     spoil(state);
     writeFileSync(stateFile, JSON.stringify(state));
 
@@ -158,6 +157,17 @@ describe('Functions: saveState and loadState', () => {
 });
 
 type SavedState = { sandbox: Record<string, unknown>; datadogAccounts: unknown[] };
+
+let saved: Promise<string> | undefined;
+/** The state file `npm start -- events/console-replay.json --state FILE` writes, as text (one run, for every case). */
+function savedByRun(): Promise<string> {
+  saved ??= (async () => {
+    const stateFile = file();
+    await runCliHere(['events/console-replay.json', '--state', stateFile]);
+    return readFileSync(stateFile, 'utf8');
+  })();
+  return saved;
+}
 
 describe('Command: npm start --state, when the file cannot be written', () => {
   it('refuses, before running, a state file whose folder does not exist', async () => {
