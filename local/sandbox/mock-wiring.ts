@@ -81,9 +81,8 @@ async function serve(runtime: SandboxRuntime, service: ServiceName, op: Operatio
     );
   }
   const call: CallContext = { core: runtime, caller, region, service, operation: op.name, nowMs };
-  // A call to AWS is network I/O: the event loop turns before its answer. Without the turn, a long run of sandbox
-  // calls (a tree walk of 10,000 accounts) is one chain of microtasks that starves the in-process local Datadog
-  // server until the functions' request time-outs fire.
+  // A call to AWS is network I/O: the event loop turns before its answer. Without it, a long run of sandbox calls is one
+  // chain of microtasks that starves the in-process local Datadog server until the functions' requests time out.
   await setImmediate();
   const output = await op.handle(structuredClone(input), call);
   runtime.hooks()?.after?.(service, op.name);
@@ -94,9 +93,8 @@ async function serve(runtime: SandboxRuntime, service: ServiceName, op: Operatio
 export function installMocks(runtime: SandboxRuntime): () => void {
   const stubs = SERVICES.map(([service, client, operations]) => {
     const stub = mockClient(client as typeof IAMClient);
-    // One fake for the whole client, dispatching on the command's class: `stub.on(Command)` per operation would have
-    // sinon match every call against each operation's argument matcher in turn (deep comparisons), a large share of
-    // a local run's CPU.
+    // One fake per client, dispatching on the command's class: `stub.on(Command)` per operation has sinon deep-compare
+    // every call against each operation's matcher, a large share of a local run's CPU.
     const byCommand = new Map<unknown, Operation>(operations.map((op) => [op.command, op]));
     stub.send.callsFake(function (this: ClientLike, command: { input: unknown }) {
       const op = byCommand.get(command.constructor);

@@ -81,10 +81,7 @@ const UNSCOPED_ACTIONS = new Set(
   ),
 );
 
-/**
- * The resource an action is authorised on (Service Authorization Reference, each action's resource types);
- * `unmapped:<action>` for an action not mapped here, which matches no expected call.
- */
+/** The resource an action is authorised on (Service Authorization Reference); `unmapped:<action>` matches no expected call. */
 function resourceOf(action: string, input: Record<string, unknown>, where: Where): string {
   const { partition } = where;
   const service = action.split(':')[0];
@@ -100,7 +97,6 @@ function resourceOf(action: string, input: Record<string, unknown>, where: Where
   const resources: Record<string, unknown> = {
     'sts:AssumeRole': input.RoleArn,
     'states:StartExecution': input.stateMachineArn,
-    'states:ListExecutions': input.stateMachineArn,
     'states:DescribeExecution': input.executionArn,
     's3:GetObject': object,
     's3:PutObject': object,
@@ -128,9 +124,8 @@ const logicalIdOf = (principalArn: string): string => {
 };
 
 /**
- * An {@link AwsSandbox} recording every command sent while code runs `asPrincipal` (as the local functions run), and each
- * invocation's logical id. Calls are read from the stubs' counts around each `asPrincipal`, so those must not overlap
- * (checked by {@link RecordingSandbox.recorded}); a nested one's belong to the outer one.
+ * An {@link AwsSandbox} recording the commands sent within each `asPrincipal`, read from the stubs' counts around it:
+ * those must not overlap (checked by {@link RecordingSandbox.recorded}); a nested one's belong to the outer one.
  */
 export class RecordingSandbox extends AwsSandbox {
   private readonly calls: RecordedCall[] = [];

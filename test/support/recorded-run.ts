@@ -55,10 +55,7 @@ interface Change {
   apply: (sandbox: RecordingSandbox, local?: LocalDeployment) => unknown;
 }
 
-/**
- * What happens in a recorded run: a lifecycle event, a console input (execution `name`), one Task invoked on its own,
- * a rotation of a member account's key secret (stored by an earlier onboarding), or a change.
- */
+/** A lifecycle event, a console input (execution `name`), a Task invoked alone, a rotation of a stored key secret, or a change. */
 export type Delivery =
   | { event: unknown }
   | { console: { accountId: string; memberAccessRoleName?: string; partition?: Partition }; name: string }
@@ -170,13 +167,10 @@ export async function recordOnboarding(options: {
   const local = await deployLocally({ sandbox, names, template, parameters, datadogSite, settingsDocument, enforceFunctionPolicies: true });
   const deployment = simulatedDeployment(template, partition, { parameters, secretArn: local.parameter('DatadogKeysSecretArn') });
 
-  const members = options.deliveries.flat().flatMap((delivery) => memberOf(local, partition, delivery) ?? []);
   const accessRoleNames = [local.parameter('MemberAccessRoleName')];
-  for (const request of options.accountRequests ?? [])
-    members.push(
-      { accountId: request.accountId, partition, accessRoleNames },
-      { accountId: request.govCloudAccountId, partition: 'aws-us-gov', accessRoleNames },
-    );
+  const members = options.deliveries.flat().flatMap((delivery) => memberOf(local, partition, delivery) ?? []);
+  for (const { accountId, govCloudAccountId } of options.accountRequests ?? [])
+    members.push({ accountId, partition, accessRoleNames }, { accountId: govCloudAccountId, partition: 'aws-us-gov', accessRoleNames });
   for (const accountId of new Set(members.map((member) => member.accountId))) {
     const its = members.filter((member) => member.accountId === accountId);
     const roles = options.unreachableAccounts?.includes(accountId) ? [] : [...new Set(its.flatMap((member) => member.accessRoleNames))];
