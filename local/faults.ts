@@ -24,13 +24,6 @@ const SERVICES = [...Object.keys(EXCEPTION_CLASSES), 'datadog'];
 const SERVER_ERRORS = /^(ServiceFailure|ServiceUnavailable(Exception)?|InternalFailure|InternalServiceError(Exception)?)$/;
 const THROTTLING = /^(Throttling(Exception)?|TooManyRequestsException|RequestLimitExceeded)$/;
 
-class FaultSpecError extends Error {
-  constructor(spec: string, problem: string) {
-    super(`--fault ${spec.slice(0, 80)}: ${problem}`);
-    this.name = 'FaultSpecError';
-  }
-}
-
 /** One `--fault`: a failure (`error` set) or a crash after the call. */
 interface Rule {
   spec: string;
@@ -41,7 +34,7 @@ interface Rule {
   fired: boolean;
 }
 
-/** @throws FaultSpecError naming the first part of `spec` that is malformed. */
+/** @throws Error naming the first part of `spec` that is malformed. */
 function parseRule(spec: string): Rule {
   const crash = spec.startsWith('crash-after:');
   const parts = spec.split(':').slice(crash ? 1 : 0);
@@ -57,7 +50,7 @@ function parseRule(spec: string): Rule {
     [count !== 'always' && !/^[1-9]\d{0,4}$/.test(count), 'COUNT must be a whole number from 1 to 99999, or always'],
   ];
   const problem = problems.find(([malformed]) => malformed);
-  if (problem) throw new FaultSpecError(spec, problem[1]);
+  if (problem) throw new Error(`--fault ${spec.slice(0, 80)}: ${problem[1]}`);
   return {
     spec: crash ? spec : `${service}:${operation}:${error}`,
     service,
@@ -74,7 +67,7 @@ export class FaultPlan {
 
   private constructor(private readonly rules: Rule[]) {}
 
-  /** @throws FaultSpecError for the first malformed `--fault` value. */
+  /** @throws Error for the first malformed `--fault` value. */
   static parse(specs: string[]): FaultPlan {
     return new FaultPlan(specs.map(parseRule));
   }

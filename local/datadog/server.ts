@@ -233,7 +233,7 @@ const internalError = () => new DatadogHttpError(500, { errors: ['Internal Serve
 
 /**
  * Starts the local Datadog on a free port of 127.0.0.1; never returns `secret_access_key` or a key.
- * @throws TypeError for empty keys, an unknown site, a bad rate limit or bad initial registrations.
+ * @throws TypeError for empty keys, an unknown site or a bad rate limit.
  */
 export async function startLocalDatadog(options: LocalDatadogOptions): Promise<LocalDatadogServer> {
   for (const key of ['apiKey', 'appKey'] as const) {
