@@ -228,13 +228,12 @@ export interface ExecutionOptions {
   keepEvents?: boolean;
 }
 
-interface Run {
+type Run = ExecutionOptions & {
+  scheduler: ExecutionScheduler;
   invoke: TaskInvoker;
-  clock: VirtualClock;
   onProgress: ProgressListener;
   executions?: LocalExecutions;
-  options: ExecutionOptions & { scheduler: ExecutionScheduler };
-}
+};
 
 /** A retrier of a `Retry` field, as far as its wait goes. */
 export interface Retrier {
@@ -261,7 +260,7 @@ export function retryWaitSeconds(retrier: Retrier, attempt: number, random: () =
 async function startExecution(input: unknown, run: Run, sync: boolean): Promise<unknown> {
   const { StateMachineArn, Input, Name } = input as { StateMachineArn?: string; Input?: unknown; Name?: string };
   // Without .sync it starts in the caller's own executions.
-  const target = sync ? run.options.machines?.get(StateMachineArn ?? '') : run.executions && { definition: {}, executions: run.executions };
+  const target = sync ? run.machines?.get(StateMachineArn ?? '') : run.executions && { definition: {}, executions: run.executions };
   if (!target) throw statesError('StepFunctions.StateMachineDoesNotExistException', `State Machine Does Not Exist: '${StateMachineArn}'`);
   let started: LocalExecution;
   try {
@@ -270,18 +269,15 @@ async function startExecution(input: unknown, run: Run, sync: boolean): Promise<
     throw statesError('StepFunctions.ExecutionAlreadyExistsException', (error as Error).message);
   }
   if (!sync) return { ExecutionArn: started.executionArn, StartDate: started.startDate.toISOString() };
-  const options = { ...run.options, stateMachineArn: undefined, keepEvents: false };
-  const { invoke, clock, onProgress } = run;
-  const done = await options.scheduler.awaitOthers(
-    runExecution(target.definition, started, invoke, clock, onProgress, target.executions, options),
-  );
+  const nested = { ...run, executions: target.executions, stateMachineArn: undefined, keepEvents: false };
+  const done = await run.scheduler.awaitOthers(execute(target.definition, started, nested));
   const described = {
     ExecutionArn: done.executionArn,
     StateMachineArn: target.executions.stateMachineArn,
     Name: done.name,
     Status: done.status,
     StartDate: done.startDate.getTime(),
-    StopDate: clock.now(),
+    StopDate: run.scheduler.clock.now(),
     Input: done.input,
     InputDetails: { Included: true },
   };
@@ -321,7 +317,7 @@ async function runDistributedMap(
   const s3 = new S3Client({ region });
   const s3Call = async <T>(errorName: string, what: string, call: () => Promise<T>): Promise<T> => {
     try {
-      return await (run.options.asStateMachineRole ?? ((fn) => fn()))(call);
+      return await (run.asStateMachineRole ?? ((fn) => fn()))(call);
     } catch (error) {
       throw statesError(errorName, `Unable to ${what}: ${(error as Error).name}: ${(error as Error).message}`);
     }
@@ -343,7 +339,7 @@ async function runDistributedMap(
   const mapRunArn = `${arnPrefix}:mapRun:${machineName}/${label}:${mapRunId}`;
   const childMachineArn = `${arnPrefix}:stateMachine:${machineName}/${label}`;
   const processor = { StartAt: state.ItemProcessor?.StartAt, States: state.ItemProcessor?.States };
-  const { scheduler } = run.options;
+  const { scheduler } = run;
 
   const results = new Array<Record<string, unknown>>(items.length);
   let failed = 0;
@@ -363,8 +359,8 @@ async function runDistributedMap(
     try {
       const context = { Map: { Item: { Index: index, Value: items[index] } } };
       if (state.ItemSelector) child.input = await evaluate(state.ItemSelector, input, context);
-      const options = { ...run.options, stateMachineArn: childMachineArn, keepEvents: false };
-      await scheduler.awaitOthers(runExecution(processor, child, run.invoke, run.clock, run.onProgress, undefined, options));
+      const childRun = { ...run, executions: undefined, stateMachineArn: childMachineArn, keepEvents: false };
+      await scheduler.awaitOthers(execute(processor, child, childRun));
     } catch (error) {
       Object.assign(child, { status: 'FAILED', error: (error as Error).name, cause: (error as Error).message });
     }
@@ -431,17 +427,19 @@ export function runExecution(
   options: ExecutionOptions = {},
 ): Promise<LocalExecution> {
   const scheduler = options.scheduler ?? new ExecutionScheduler(clock);
+  return execute(definition, execution, { ...options, scheduler, invoke, onProgress, executions });
+}
+
+function execute(definition: Record<string, unknown>, execution: LocalExecution, run: Run): Promise<LocalExecution> {
   // Counted as running from the call on (synchronously), so a parent that awaits it never leaves an idle gap.
-  return scheduler.run(() =>
-    executeOnce(definition, execution, { invoke, clock, onProgress, executions, options: { ...options, scheduler } }),
-  );
+  return run.scheduler.run(() => executeOnce(definition, execution, run));
 }
 
 async function executeOnce(definition: Record<string, unknown>, execution: LocalExecution, run: Run): Promise<LocalExecution> {
   execution.status = 'RUNNING';
-  const { clock, options } = run;
-  const { scheduler } = options;
-  const stateMachineArn = options.stateMachineArn ?? run.executions?.stateMachineArn ?? '';
+  const { scheduler } = run;
+  const { clock } = scheduler;
+  const stateMachineArn = run.stateMachineArn ?? run.executions?.stateMachineArn ?? '';
   const original = allStates(definition as Definition);
   const runnable = runnableDefinition(definition as Definition, stateMachineArn.split(':')[1] || 'aws');
   // Seconds of `Retry` backoff each state owes before its next attempt.
@@ -472,7 +470,7 @@ async function executeOnce(definition: Record<string, unknown>, execution: Local
     }),
   );
 
-  if (options.keepEvents !== false) execution.events = [];
+  if (run.keepEvents !== false) execution.events = [];
   const { result, eventLogs } = machineFor(runnable).run(execution.input as never, {
     // The library retries at once: each backoff is slept by the state's handler before its next attempt.
     overrides: {
