@@ -61,19 +61,13 @@ export function dynamoDbCallsSoFar(): typeof calls {
 
 /** Creates a uniquely named table of the template's `AccountsTable` definition, filled with `items`; returns its name. */
 export async function createLocalAccountsTable(template: Template, prefix: string, items: Record<string, unknown>[] = []): Promise<string> {
-  const { client } = await (running ??= start());
+  const { client, documents } = await (running ??= start());
   const table = template.Resources.AccountsTable;
   if (table?.Type !== 'AWS::DynamoDB::Table') throw new Error('template.yaml has no DynamoDB table AccountsTable');
   const { KeySchema, AttributeDefinitions, BillingMode } = table.Properties as Partial<CreateTableCommandInput>;
   const tableName = `${prefix}-AccountsTable-${randomBytes(6).toString('hex')}`;
   await client.send(new CreateTableCommand({ KeySchema, AttributeDefinitions, BillingMode, TableName: tableName }));
-  await putItems(tableName, items);
-  return tableName;
-}
-
-/** Writes items, 25 per BatchWriteItem (its limit), retrying unprocessed ones. */
-async function putItems(tableName: string, items: Record<string, unknown>[]): Promise<void> {
-  const { documents } = await (running ??= start());
+  // 25 items per BatchWriteItem (its limit), unprocessed ones again.
   for (let index = 0; index < items.length; index += 25) {
     let requests: Record<string, { PutRequest: { Item: Record<string, unknown> } }[]> | undefined = {
       [tableName]: items.slice(index, index + 25).map((Item) => ({ PutRequest: { Item } })),
@@ -83,6 +77,7 @@ async function putItems(tableName: string, items: Record<string, unknown>[]): Pr
       requests = result.UnprocessedItems as typeof requests;
     }
   }
+  return tableName;
 }
 
 /** Every item of a table, sorted by `accountId`. */
