@@ -5,8 +5,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createLocalAccountsTable, dynamoDbCallsSoFar, tableItems } from './dynamodb';
-import { startLocalDatadog, type DatadogAccountRecord, type RateLimit } from './datadog/server';
-import type { DatadogEventRecord } from './datadog/types';
+import { startLocalDatadog, type DatadogAccountRecord, type DatadogEventRecord, type RateLimit } from './datadog/server';
 import type { FaultPlan } from './faults';
 import { LocalFunctions, localFunctionArn, localRoleArn, type EmittedMetric, type LocalNames } from './functions';
 import type { AwsSandbox, ServiceName } from './sandbox';

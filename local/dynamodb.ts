@@ -1,8 +1,6 @@
 /**
- * A real DynamoDB API on 127.0.0.1 for local runs and tests: `dynalite` (tables in memory), one server per process,
- * started on first use. The product reaches it through the SDK's own `AWS_ENDPOINT_URL_DYNAMODB` ("Service-specific
- * endpoints", AWS SDKs and Tools reference guide), which only this module sets. Each local deployment gets its own
- * table, as template.yaml defines `AccountsTable`. The harness's own calls are left out of the call counts.
+ * DynamoDB on 127.0.0.1 (`dynalite`, in memory), one server per process, reached through the SDK's
+ * `AWS_ENDPOINT_URL_DYNAMODB` ("Service-specific endpoints", AWS SDKs and Tools reference guide), which only this sets.
  */
 import { CreateTableCommand, DynamoDBClient, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
@@ -13,16 +11,15 @@ import type { Template } from './template';
 
 /** Operations that change items or tables (DynamoDB API reference); every other one reads. */
 const MUTATING_OPERATION = /^(Put|Update|Delete|Create|BatchWrite|TransactWrite|Execute|BatchExecute)/;
-/** User agent of the harness's own calls, which are not the product's. */
+/** Marks the harness's own calls, left out of the counts. */
 const HARNESS_USER_AGENT = 'local-harness';
-/** Region of the harness's client; dynalite keeps one set of tables whatever the region. */
+// dynalite keeps one set of tables whatever the region.
 const HARNESS_REGION = 'us-east-1';
 
 let running: Promise<{ client: DynamoDBClient; documents: DynamoDBDocumentClient }> | undefined;
-/** The product's calls to the process's server since it started: writes and reads. */
 const calls = { mutating: 0, reads: 0 };
 
-/** Counts each call of the product by its `X-Amz-Target` (`DynamoDB_20120810.<Operation>`). */
+/** Counts a call of the product by its `X-Amz-Target` (`DynamoDB_20120810.<Operation>`). */
 function countCall(request: IncomingMessage): void {
   const target = request.headers['x-amz-target'];
   const userAgent = [request.headers['user-agent'], request.headers['x-amz-user-agent']].flat().join(' ');
@@ -57,31 +54,20 @@ async function start(): Promise<Awaited<NonNullable<typeof running>>> {
   return { client, documents: DynamoDBDocumentClient.from(client) };
 }
 
-/** A copy of the product's call counts so far (zero before the server starts); take two and subtract for a run's. */
+/** The product's call counts so far; subtract two for a run's. */
 export function dynamoDbCallsSoFar(): typeof calls {
   return { ...calls };
 }
 
-/**
- * Creates a table of the template's `AccountsTable` definition with a unique name, and fills it with `items`.
- *
- * @param prefix - the start of its name, e.g. the stack name.
- * @returns the table's name.
- */
+/** Creates a uniquely named table of the template's `AccountsTable` definition, filled with `items`; returns its name. */
 export async function createLocalAccountsTable(template: Template, prefix: string, items: Record<string, unknown>[] = []): Promise<string> {
-  const { client } = await (running ??= start());
+  const { client, documents } = await (running ??= start());
   const table = template.Resources.AccountsTable;
   if (table?.Type !== 'AWS::DynamoDB::Table') throw new Error('template.yaml has no DynamoDB table AccountsTable');
   const { KeySchema, AttributeDefinitions, BillingMode } = table.Properties as Partial<CreateTableCommandInput>;
   const tableName = `${prefix}-AccountsTable-${randomBytes(6).toString('hex')}`;
   await client.send(new CreateTableCommand({ KeySchema, AttributeDefinitions, BillingMode, TableName: tableName }));
-  await putItems(tableName, items);
-  return tableName;
-}
-
-/** Writes items into a table (25 per BatchWriteItem, its limit; unprocessed ones again). */
-async function putItems(tableName: string, items: Record<string, unknown>[]): Promise<void> {
-  const { documents } = await (running ??= start());
+  // 25 items per BatchWriteItem (its limit), unprocessed ones again.
   for (let index = 0; index < items.length; index += 25) {
     let requests: Record<string, { PutRequest: { Item: Record<string, unknown> } }[]> | undefined = {
       [tableName]: items.slice(index, index + 25).map((Item) => ({ PutRequest: { Item } })),
@@ -91,9 +77,10 @@ async function putItems(tableName: string, items: Record<string, unknown>[]): Pr
       requests = result.UnprocessedItems as typeof requests;
     }
   }
+  return tableName;
 }
 
-/** Every item of a table (for the state file and tests), sorted by `accountId`. */
+/** Every item of a table, sorted by `accountId`. */
 export async function tableItems(tableName: string): Promise<Record<string, unknown>[]> {
   const { documents } = await (running ??= start());
   const items: Record<string, unknown>[] = [];

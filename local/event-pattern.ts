@@ -1,15 +1,7 @@
 /**
- * Matching an event against an EventBridge event pattern, for the local run and tests: exact values (strings, numbers,
- * booleans, null), nested fields, and array fields, which match on any element (Amazon EventBridge User Guide, "Event
- * patterns"); this project's patterns use no content filter. No npm package implements EventBridge matching offline.
- */
-
-/**
- * True when the event matches the pattern.
- *
- * @param pattern - an EventBridge pattern, as in the template's `EventBridgeRule` `Pattern`.
- * @param event - the event (EventBridge envelope).
- * @throws Error for a content filter (`prefix`, `anything-but`, `$or`…), so a pattern is never silently mis-evaluated.
+ * Whether an event matches an EventBridge pattern of exact values, nested fields and array fields matching any element
+ * (EventBridge User Guide, "Event patterns"); no npm package implements EventBridge matching offline.
+ * @throws Error for a content filter (`prefix`, `anything-but`, `$or`…), so none is silently mis-evaluated.
  */
 export function matchesEventPattern(pattern: Record<string, unknown>, event: unknown): boolean {
   const fields = (event ?? {}) as Record<string, unknown>;

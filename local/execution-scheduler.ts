@@ -1,21 +1,10 @@
 /**
- * Virtual time for executions that run at the same time (a Distributed Map's children, nested `startExecution.sync:2`
- * executions): advancing one global clock by each wait would add their overlapping waits up. Here a wait parks its
- * execution until a wake-up time, and the clock moves to the earliest wake-up only when nothing runs: every execution
- * is parked or waiting on others, so no Lambda invocation is in flight (invocations run inside running executions).
+ * Virtual time for concurrent executions, whose waits overlap rather than add up: a wait parks its execution, and the
+ * clock moves to the earliest wake-up only when nothing runs (so no Lambda invocation is in flight).
  */
 import type { VirtualClock } from './sandbox';
 
-/**
- * Counts the executions that are running (not parked) and wakes parked ones in virtual-time order.
- *
- * @example
- * ```ts
- * const scheduler = new ExecutionScheduler(sandbox.clock);
- * // Two executions that each wait 10 s end 10 s later, not 20 s.
- * await Promise.all([1, 2].map(() => scheduler.run(() => scheduler.sleep(10))));
- * ```
- */
+/** Counts the running (not parked) executions and wakes parked ones in virtual-time order. */
 export class ExecutionScheduler {
   private running = 0;
   private sleepers: { wakeMs: number; wake(): void }[] = [];
@@ -23,7 +12,7 @@ export class ExecutionScheduler {
 
   constructor(readonly clock: VirtualClock) {}
 
-  /** Runs `work` as one more running unit (an execution) until it settles, and returns what it returns. */
+  /** Runs `work` as one more running unit (an execution) until it settles. */
   async run<T>(work: () => Promise<T>): Promise<T> {
     this.running += 1;
     try {
@@ -34,8 +23,7 @@ export class ExecutionScheduler {
   }
 
   /**
-   * Parks the calling unit for `seconds` (fractions allowed) of virtual time; zero returns at once.
-   *
+   * Parks the calling unit for `seconds` of virtual time.
    * @throws Error when `seconds` is negative or not finite.
    */
   sleep(seconds: number): Promise<void> {
@@ -49,13 +37,10 @@ export class ExecutionScheduler {
     });
   }
 
-  /** A `sleep(ms)` on this scheduler, for code that takes a millisecond sleep function (retry loops). */
+  /** {@link ExecutionScheduler.sleep} in milliseconds. */
   readonly sleepMs = (ms: number): Promise<void> => this.sleep(ms / 1000);
 
-  /**
-   * Waits for other units (child executions) without counting as running meanwhile: start them first, then await
-   * them through this, so the count never drops to zero in between.
-   */
+  /** Awaits other units without counting as running meanwhile; start them first, so the count never drops to zero between. */
   async awaitOthers<T>(pending: Promise<T>): Promise<T> {
     this.release();
     try {
@@ -78,7 +63,6 @@ export class ExecutionScheduler {
     }
   }
 
-  /** Nothing runs: move the clock to the earliest wake-up and wake everyone due then. */
   private tick(): void {
     if (this.running > 0 || this.sleepers.length === 0) return;
     // A stable sort: sleepers with the same wake-up time wake in the order they slept.

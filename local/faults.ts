@@ -1,20 +1,13 @@
 /**
- * Fault injection for local runs: `--fault SERVICE:OPERATION:ERROR[:COUNT]` makes calls fail, and
- * `--fault crash-after:SERVICE:OPERATION` makes the calling function die right after that call succeeded, as a Lambda
- * time-out would.
- *
- * - SERVICE: `iam`, `sts`, `organizations`, `secretsmanager`, `s3` or `datadog`.
- * - OPERATION: the SDK command name without `Command` (`CreateRole`), the Datadog client method in PascalCase
- *   (`CreateAWSAccount`), or `*`.
- * - ERROR: an AWS error name (`Throttling`, `ServiceFailure`, `AccessDenied`) or, for `datadog`, an HTTP status.
- * - COUNT: how many matching calls fail, default 1, or `always`.
+ * `--fault SERVICE:OPERATION:ERROR[:COUNT]` fails calls (ERROR an AWS error name, or an HTTP status for `datadog`;
+ * COUNT default 1, or `always`); `--fault crash-after:SERVICE:OPERATION` kills the caller after the call succeeded.
  */
 import { S3ServiceException } from '@aws-sdk/client-s3';
 import { IAMServiceException } from '@aws-sdk/client-iam';
 import { OrganizationsServiceException } from '@aws-sdk/client-organizations';
 import { SecretsManagerServiceException } from '@aws-sdk/client-secrets-manager';
 import { STSServiceException } from '@aws-sdk/client-sts';
-import type { DatadogFaultHooks } from './datadog/types';
+import type { DatadogFaultHooks } from './datadog/server';
 import type { CallHooks } from './sandbox';
 
 /** The SDK's own service exception class of each AWS service a fault can target. */
@@ -27,19 +20,11 @@ const EXCEPTION_CLASSES = {
 } as const;
 const SERVICES = [...Object.keys(EXCEPTION_CLASSES), 'datadog'];
 
-/** AWS error names whose fault is on AWS's side (HTTP 5xx), as the SDK marks them. */
+/** AWS error names the SDK marks as server faults (HTTP 5xx). */
 const SERVER_ERRORS = /^(ServiceFailure|ServiceUnavailable(Exception)?|InternalFailure|InternalServiceError(Exception)?)$/;
 const THROTTLING = /^(Throttling(Exception)?|TooManyRequestsException|RequestLimitExceeded)$/;
 
-/** A malformed `--fault` value; the message is one line naming what was wrong. */
-class FaultSpecError extends Error {
-  constructor(spec: string, problem: string) {
-    super(`--fault ${spec.slice(0, 80)}: ${problem}`);
-    this.name = 'FaultSpecError';
-  }
-}
-
-/** One `--fault`: a failure (`error` set) or a crash after the call; it fires for `remaining` more matching calls. */
+/** One `--fault`: a failure (`error` set) or a crash after the call. */
 interface Rule {
   spec: string;
   service: string;
@@ -49,7 +34,7 @@ interface Rule {
   fired: boolean;
 }
 
-/** @throws FaultSpecError naming the first part of `spec` that is malformed. */
+/** @throws Error naming the first part of `spec` that is malformed. */
 function parseRule(spec: string): Rule {
   const crash = spec.startsWith('crash-after:');
   const parts = spec.split(':').slice(crash ? 1 : 0);
@@ -65,7 +50,7 @@ function parseRule(spec: string): Rule {
     [count !== 'always' && !/^[1-9]\d{0,4}$/.test(count), 'COUNT must be a whole number from 1 to 99999, or always'],
   ];
   const problem = problems.find(([malformed]) => malformed);
-  if (problem) throw new FaultSpecError(spec, problem[1]);
+  if (problem) throw new Error(`--fault ${spec.slice(0, 80)}: ${problem[1]}`);
   return {
     spec: crash ? spec : `${service}:${operation}:${error}`,
     service,
@@ -82,16 +67,12 @@ export class FaultPlan {
 
   private constructor(private readonly rules: Rule[]) {}
 
-  /**
-   * Parses the `--fault` values.
-   *
-   * @throws FaultSpecError for the first malformed value.
-   */
+  /** @throws Error for the first malformed `--fault` value. */
   static parse(specs: string[]): FaultPlan {
     return new FaultPlan(specs.map(parseRule));
   }
 
-  /** The first rule of that kind with calls left that matches, now fired once more. */
+  /** The first matching rule with calls left, now fired once more. */
   private fire(crash: boolean, service: string, operation: string): Rule | undefined {
     const rule = this.rules.find(
       (candidate) =>
@@ -107,7 +88,7 @@ export class FaultPlan {
     return rule;
   }
 
-  /** Hooks for the AWS sandbox: the SDK's own exception for a failure; a crash throws at once, so the function stops right after the call. */
+  /** Hooks for the AWS sandbox: a failure is the SDK's own exception; a crash throws right after the call. */
   sandboxHooks(): CallHooks {
     return {
       before: (service, operation) => {
@@ -139,7 +120,7 @@ export class FaultPlan {
     };
   }
 
-  /** The specs that never matched a call (a misspelt operation, or a call this flow does not make). */
+  /** The specs that never matched a call. */
   unfired(): string[] {
     return this.rules.filter((rule) => !rule.fired).map((rule) => rule.spec);
   }
@@ -149,10 +130,7 @@ export class FaultPlan {
     return this.rules.some((rule) => rule.service === 'datadog');
   }
 
-  /**
-   * After a function ran: the crash it suffered, as Lambda reports a function that died (error type
-   * `Sandbox.Timedout`), or `undefined`. Consumes it.
-   */
+  /** Consumes the crash the function that just ran suffered, as Lambda reports it (`Sandbox.Timedout`). */
   takeCrash(): Error | undefined {
     if (this.crashedAfter === undefined) return undefined;
     const crash = Object.assign(new Error(`Task timed out (crash injected right after ${this.crashedAfter})`), {

@@ -1,18 +1,6 @@
 /**
- * The template's functions, run in this process as Lambda would run them: the real middy-wrapped handler, the
- * environment the template gives it, its execution role as the identity of its AWS calls in the sandbox, and the
- * sandbox's clock as the time it reads.
- *
- * An invocation's environment and time are scoped to its asynchronous context (`AsyncLocalStorage`), not swapped
- * globally: an invocation the local Step Functions gave up on (a Task time-out) keeps running beside its retry, and
- * with a global swap one would read the other's variables. So `process.env` becomes a view of the current
- * invocation's environment, `Date` reads its clock (so what a function computes from the time agrees with the
- * `aws:CurrentTime` the sandbox's policy evaluation sees), and the product's waits (`shared/wait.ts`, e.g. out a
- * Datadog rate limit) pass on that clock instead of a timer; outside any invocation, all three are the real ones.
- *
- * The metrics are captured instead of printed: Powertools Metrics prints each EMF document with `console.log` on the
- * global `console` when `POWERTOOLS_DEV` is set (Metrics.js `setConsole`), and has no option for the output, so within
- * an invocation (or a {@link captureMetrics}) a `console.log` of one EMF document is parsed into its metrics instead.
+ * The template's functions, run in this process as Lambda would: the real handler, the template's environment, the
+ * execution role as the identity of its sandbox calls, the sandbox's clock as its time, and its metrics captured.
  */
 import type { Context } from 'aws-lambda';
 import { AsyncLocalStorage } from 'node:async_hooks';
@@ -24,26 +12,21 @@ import { REPO_ROOT, resolveValue, templateFunctions, type LocalResolution, type 
 
 type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
 
-/** One metric data point, as the functions emitted it (CloudWatch embedded metric format). */
+/** One metric data point the functions emitted (CloudWatch embedded metric format). */
 export interface EmittedMetric {
   namespace: string;
   name: string;
   value: number;
   /** CloudWatch unit: `Count`, `Seconds`… */
   unit: string;
-  /** Its dimensions, e.g. `{ service: 'datadog-aws-account-onboarding', ErrorName: 'MemberAccountAccessError' }`. */
   dimensions: Record<string, string>;
 }
 
-/** An EMF document: its directives, and each metric's and dimension's value at the top level. */
 type EmfDocument = Record<string, unknown> & {
   _aws: { CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string; Unit?: string }[] }[] };
 };
 
-/**
- * The metrics of one EMF document (CloudWatch user guide, "Specification: Embedded metric format"): one entry per
- * metric and value, with the values of the dimensions its directive names; `undefined` when `line` is not one.
- */
+/** The metrics of one EMF document (CloudWatch user guide, "Specification: Embedded metric format"), if `line` is one. */
 function parseEmf(line: string): EmittedMetric[] | undefined {
   if (!line.startsWith('{"_aws"')) return undefined;
   try {
@@ -58,12 +41,11 @@ function parseEmf(line: string): EmittedMetric[] | undefined {
       );
     });
   } catch {
-    // Not JSON, or not of EMF's shape.
     return undefined;
   }
 }
 
-/** What an invocation reads as its process: its environment, its clock (epoch ms), how its waits pass, where its metrics go. */
+/** What an invocation reads as its process; `now` in epoch ms. */
 interface Invocation {
   env?: NodeJS.ProcessEnv;
   now?: () => number;
@@ -74,7 +56,12 @@ interface Invocation {
 const current = new AsyncLocalStorage<Invocation>();
 let installed = false;
 
-/** Makes `process.env`, `Date`, the product's waits and `console.log` those of the current invocation, once per process. */
+/**
+ * Makes `process.env`, `Date`, the product's waits and `console.log` those of the current invocation (`AsyncLocalStorage`,
+ * not a global swap: an invocation a Task time-out gave up on runs on beside its retry). `Date` then agrees with the
+ * sandbox's `aws:CurrentTime`. Powertools Metrics prints EMF through the global `console.log` (Metrics.js `setConsole`),
+ * with no option for the output, so an invocation's EMF lines are parsed into its metrics instead.
+ */
 function install(): void {
   if (installed) return;
   installed = true;
@@ -117,18 +104,17 @@ function install(): void {
   };
 }
 
-/** Runs `fn` with the metrics it (and all it starts, however long it runs) emits appended to `into` instead of printed. */
+/** Runs `fn` with the metrics it (and all it starts) emits appended to `into` instead of printed. */
 export function captureMetrics<T>(into: EmittedMetric[], fn: () => Promise<T>): Promise<T> {
   install();
   return current.run({ ...current.getStore(), metrics: into }, fn);
 }
 
-/** One function, ready to invoke. */
 interface LocalFunction {
   definition: TemplateFunction;
   functionName: string;
   functionArn: string;
-  /** Session ARN of its execution role, the identity of its AWS calls. */
+  /** Session ARN of its execution role. */
   principalArn: string;
   environment: Record<string, string>;
 }
@@ -141,12 +127,12 @@ export interface LocalNames {
   stackName: string;
 }
 
-/** ARN the local run gives a function: `arn:<p>:lambda:<region>:<account>:function:<stack>-<LogicalId>`. */
+/** ARN of a function: `…:function:<stack>-<LogicalId>`. */
 export function localFunctionArn(names: LocalNames, logicalId: string): string {
   return `arn:${names.partition}:lambda:${names.region}:${names.accountId}:function:${names.stackName}-${logicalId}`;
 }
 
-/** ARN of the execution role of a function (implicit SAM role `<LogicalId>Role`, or the explicit `Role`). */
+/** ARN of a function's execution role (SAM's implicit `<LogicalId>Role`, or its `Role`). */
 export function localRoleArn(names: LocalNames, roleLogicalId: string): string {
   return `arn:${names.partition}:iam::${names.accountId}:role/${names.stackName}-${roleLogicalId}`;
 }
@@ -154,9 +140,8 @@ export function localRoleArn(names: LocalNames, roleLogicalId: string): string {
 /** The local functions of a template. */
 export class LocalFunctions {
   private readonly byArn = new Map<string, LocalFunction>();
-  /** How the functions' waits pass (see {@link LocalFunctions.setWait}); default: the sandbox clock moves on at once. */
+  /** Default: the sandbox clock moves on at once. */
   private wait?: (ms: number) => Promise<void>;
-  /** What the invocations emitted, in order: CloudWatch would have it, the local run has it here. */
   private readonly emitted: EmittedMetric[] = [];
 
   constructor(
@@ -167,7 +152,7 @@ export class LocalFunctions {
     private readonly baseEnvironment: Record<string, string>,
     /** Reports an injected crash of the invocation that just ran (see `FaultPlan.takeCrash`). */
     private readonly crashOf?: () => Error | undefined,
-    /** The environment of each function, when not the template's resolved with `resolution` (e.g. `sam local invoke --env-vars`). */
+    /** Each function's environment, when not the template's (e.g. `sam local invoke --env-vars`). */
     environmentOf?: (definition: TemplateFunction) => Record<string, string>,
   ) {
     for (const definition of templateFunctions(template)) {
@@ -182,15 +167,12 @@ export class LocalFunctions {
     }
   }
 
-  /**
-   * Makes the functions' waits (a 429's `x-ratelimit-reset`) park their invocation on `wait`, e.g. an execution
-   * scheduler's `sleepMs` when executions run concurrently; `undefined` puts back the default.
-   */
+  /** Makes the functions' waits (a 429's `x-ratelimit-reset`) pass through `wait`; `undefined` puts back the default. */
   setWait(wait: ((ms: number) => Promise<void>) | undefined): void {
     this.wait = wait;
   }
 
-  /** The metrics the invocations emitted so far (EMF, parsed), oldest first (copies). */
+  /** Copies of the metrics emitted so far, oldest first. */
   metrics(): EmittedMetric[] {
     return this.emitted.map((metric) => ({ ...metric, dimensions: { ...metric.dimensions } }));
   }
@@ -202,16 +184,12 @@ export class LocalFunctions {
     return found.functionArn;
   }
 
-  /** Runs code as the function would run it (e.g. a handler's plain function with local stand-ins); see {@link LocalFunctions.invoke}. */
+  /** Runs code as the function would run it (environment, clock, role). */
   within<T>(logicalId: string, fn: () => Promise<T>): Promise<T> {
     return this.run(this.byArn.get(this.arnOf(logicalId)) as LocalFunction, fn);
   }
 
-  /**
-   * Invokes a function by ARN with its own environment (the process's, the run's, then its own from the template),
-   * the sandbox's time, and its execution role as the identity of its AWS calls; errors propagate as the Lambda
-   * runtime reports them (the error's `name` is the error type).
-   */
+  /** Invokes a function by ARN; errors propagate as the Lambda runtime reports them (`name` is the error type). */
   async invoke(functionArn: string, event: unknown): Promise<unknown> {
     const fn = this.byArn.get(functionArn);
     if (!fn) throw new Error(`no local function ${functionArn}`);
@@ -233,7 +211,6 @@ export class LocalFunctions {
     });
   }
 
-  /** Runs `fn` as an invocation of `local`, for as long as it runs (even past a Task time-out, when a retry runs beside it). */
   private run<T>(local: LocalFunction, fn: () => Promise<T>): Promise<T> {
     // In Lambda each function has its own process and cache; here they share one, so none keeps what another read.
     forgetSecrets();
@@ -248,7 +225,7 @@ export class LocalFunctions {
   }
 }
 
-/** The context Lambda gives a handler, less the deprecated `done`/`fail`/`succeed` callbacks (the handlers are async). */
+/** Lambda's context, less the deprecated `done`/`fail`/`succeed` callbacks. */
 function lambdaContext(fn: LocalFunction): Context {
   const deadline = Date.now() + 60_000;
   return {

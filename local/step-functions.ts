@@ -1,8 +1,6 @@
 /**
- * Step Functions for the local run: the template's state machines executed with `aws-local-stepfunctions`, each Task
- * state calling the real handler of the function its `Resource` names, and `StartExecution` / `DescribeExecution`
- * answered by a mocked SFN client that records executions. Wait states, `Retry` backoff, Distributed Map states and
- * the `states:startExecution(.sync:2)` integrations run here, on the scheduler's virtual time.
+ * Step Functions for the local run: the template's state machines run by `aws-local-stepfunctions`, Tasks calling the
+ * real handlers; Wait, `Retry` backoff, Distributed Map and `states:startExecution(.sync:2)` run here on virtual time.
  */
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import {
@@ -29,11 +27,10 @@ export interface LocalExecution {
   output?: unknown;
   error?: string;
   cause?: string;
-  /** What happened in it, oldest first, as reported to the progress listener (set once it runs). */
+  /** Its progress events, oldest first (set once it runs). */
   events?: ProgressEvent[];
 }
 
-/** An error named as Step Functions names it (`States.TaskFailed`, `StepFunctions.*Exception`, `States.ItemReaderFailed`…). */
 function statesError(name: string, message: string): Error {
   return Object.assign(new Error(message), { name });
 }
@@ -50,7 +47,7 @@ export class LocalExecutions {
     return executionArn(this.stateMachineArn, name);
   }
 
-  /** Records an execution; `ExecutionAlreadyExists` when the name is taken, as Step Functions answers. */
+  /** Records an execution. @throws ExecutionAlreadyExists when the name is taken, as Step Functions answers. */
   start(name: string, input: unknown): LocalExecution {
     const arn = this.arnOf(name);
     if (this.executions.has(arn)) {
@@ -69,7 +66,7 @@ export class LocalExecutions {
     return execution;
   }
 
-  /** Every execution recorded, in the order started. */
+  /** Every execution, in the order started. */
   all(): LocalExecution[] {
     return [...this.executions.values()];
   }
@@ -79,7 +76,7 @@ export class LocalExecutions {
     return this.all().filter((execution) => execution.status === 'PENDING');
   }
 
-  /** Mocks every `SFNClient`: StartExecution records, DescribeExecution reports (a started execution is RUNNING until it ends). */
+  /** Mocks every `SFNClient`: StartExecution records, DescribeExecution reports (PENDING shows as RUNNING). */
   install(): void {
     const stub = mockClient(SFNClient);
     stub.on(StartExecutionCommand).callsFake((input: { name?: string; input?: string }) => {
@@ -112,19 +109,19 @@ export class LocalExecutions {
 
 /** The state machines `states:startExecution.sync:2` can start, by ARN, with their executions. */
 export class LocalStateMachines extends Map<string, { definition: Record<string, unknown>; executions: LocalExecutions }> {
-  /** Makes a state machine startable by its ARN (`executions.stateMachineArn`). */
+  /** Makes a state machine startable by `executions.stateMachineArn`. */
   register(definition: Record<string, unknown>, executions: LocalExecutions): void {
     this.set(executions.stateMachineArn, { definition, executions });
   }
 }
 
-/** A Task handler: the function's handler invoked with the state's effective input. */
+/** Invokes the function a Task names with the state's effective input. */
 export type TaskInvoker = (functionArn: string, input: unknown) => Promise<unknown>;
 
-/** Receives the progress of a local run, for the person running it. */
+/** Receives the progress events of a local run. */
 export type ProgressListener = (event: ProgressEvent) => void;
 
-/** One step-level event of an execution, as `aws-local-stepfunctions` reports them (`ExecutionStarted`, `StateEntered`…). */
+/** One event of an execution, as `aws-local-stepfunctions` reports them (`ExecutionStarted`, `StateEntered`…). */
 export interface ProgressEvent {
   type: string;
   /** The execution's name. */
@@ -135,9 +132,9 @@ export interface ProgressEvent {
   output?: unknown;
   error?: string;
   cause?: string;
-  /** The virtual time of the event, epoch milliseconds (a Wait state's `StateEntered` comes after its seconds have passed). */
+  /** Virtual time of the event, epoch milliseconds. */
   clockMs?: number;
-  /** Of a `StateRetried` event: seconds of backoff (see {@link retryWaitSeconds}); the retry starts at `clockMs` plus these. */
+  /** Of a `StateRetried` event: seconds of backoff; the retry starts at `clockMs` plus these. */
   retryWaitSeconds?: number;
 }
 
@@ -147,7 +144,7 @@ type ProcessorDefinition = Definition & { ProcessorConfig?: { Mode?: string }; S
 
 const isDistributedMap = (state: StateDefinition) => state.Type === 'Map' && state.ItemProcessor?.ProcessorConfig?.Mode === 'DISTRIBUTED';
 
-/** Every state of a definition, including those inside inline Map states (not a Distributed Map's: its children run apart). */
+/** Every state, including inline Maps' (not a Distributed Map's: its children run apart). */
 function allStates(definition: Definition): Record<string, StateDefinition> {
   const inner = Object.values(definition.States).map((state) =>
     state.ItemProcessor && !isDistributedMap(state) ? allStates(state.ItemProcessor) : {},
@@ -159,23 +156,17 @@ function allStates(definition: Definition): Record<string, StateDefinition> {
 const TASK_FIELDS = ['Comment', 'InputPath', 'OutputPath', 'ResultPath', 'ResultSelector', 'Retry', 'Catch', 'Next', 'End'];
 
 /**
- * The `TimeoutSeconds` given to a Task state that has none, and to the Task a Wait or a Distributed Map becomes: the
- * longest real timer Node.js arms (2^31 − 1 ms). Step Functions puts no time-out on a Task without `TimeoutSeconds`
- * ("Using timeouts to avoid stuck Step Functions workflow executions", Step Functions developer guide), nor on a Wait
- * or a Map state; `aws-local-stepfunctions` would give each 60 real seconds.
+ * `TimeoutSeconds` for a Task without one and for a Wait or Distributed Map run as a Task: Node's longest timer (2^31 − 1
+ * ms). Step Functions has no default time-out (developer guide, "Using timeouts to avoid stuck … executions"); the
+ * library's is 60 real seconds.
  */
 export const NO_TIME_OUT_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
 
-/**
- * The definition `aws-local-stepfunctions` runs: Wait and Distributed Map states become Task states (same input and
- * output processing) whose local handlers sleep on the scheduler or run the map, as the library has neither a
- * virtual-time Wait nor a Distributed Map; a Task with no time-out gets none.
- */
+/** The definition the library runs: Wait and Distributed Map become Tasks run by local handlers (it has neither). */
 function runnableDefinition<D extends Definition>(definition: D, partition: string): D {
   const states = Object.entries(definition.States).map(([name, state]): [string, StateDefinition] => {
     if (state.Type === 'Wait' || isDistributedMap(state)) {
       const fields = TASK_FIELDS.filter((field) => state[field] !== undefined).map((field): [string, unknown] => [field, state[field]]);
-      // A placeholder the library accepts as a Task resource; the state's local handler does the work.
       const Resource = `arn:${partition}:lambda:us-east-1:000000000000:function:local-${state.Type}`;
       return [name, { Type: 'Task', Resource, TimeoutSeconds: NO_TIME_OUT_SECONDS, ...Object.fromEntries(fields) }];
     }
@@ -199,9 +190,7 @@ function machineFor(definition: unknown): StateMachine {
 }
 
 /**
- * Evaluates an Amazon States Language payload template (`"Key.$": "$.path"`, `$$.Map.Item.Value`, intrinsic
- * functions) as the `Parameters` of a Pass state, with `context` as `$$`: the library does not export its evaluator.
- *
+ * Evaluates a payload template as a Pass state's `Parameters` (the library does not export its evaluator).
  * @throws Error (`States.Runtime`…) as the state would fail, e.g. a path that matches nothing.
  */
 async function evaluate(template: unknown, input: unknown, context: Record<string, unknown> = {}): Promise<unknown> {
@@ -214,43 +203,37 @@ async function evaluate(template: unknown, input: unknown, context: Record<strin
   }
 }
 
-/** The value at a JSONPath (`$.a.b`) of `input`. */
 async function valueAt(input: unknown, path: string): Promise<unknown> {
   return ((await evaluate({ 'value.$': path }, input)) as { value: unknown }).value;
 }
 
-/** The seconds a Wait state waits from `nowMs` (epoch ms), for its effective input (Amazon States Language, "Wait State"). */
+/** Seconds a Wait state waits from `nowMs` (epoch ms) (Amazon States Language, "Wait State"). */
 async function waitSeconds(state: StateDefinition, input: unknown, nowMs: number): Promise<number> {
   const timestamp = typeof state.TimestampPath === 'string' ? await valueAt(input, state.TimestampPath) : state.Timestamp;
   if (typeof timestamp === 'string') return Math.max(0, (Date.parse(timestamp) - nowMs) / 1000);
   return Number(typeof state.SecondsPath === 'string' ? await valueAt(input, state.SecondsPath) : (state.Seconds ?? 0));
 }
 
-/** Options of {@link runExecution} beyond one execution of one state machine. */
+/** Options of {@link runExecution}. */
 export interface ExecutionOptions {
-  /** The virtual time of concurrent executions; default a new one for this execution alone. */
+  /** Virtual time shared by concurrent executions; default one of its own. */
   scheduler?: ExecutionScheduler;
-  /** State machines `states:startExecution.sync:2` can run (the nested executions are recorded in their executions). */
+  /** State machines `states:startExecution.sync:2` can run. */
   machines?: LocalStateMachines;
-  /** The ARN of the state machine the execution belongs to, when not `executions.stateMachineArn` (a map run's children). */
+  /** When not `executions.stateMachineArn` (a map run's children). */
   stateMachineArn?: string;
-  /** Runs the engine's own AWS calls (a Distributed Map's S3 reads and writes) as the state machine's execution role. */
+  /** Runs a Distributed Map's S3 calls as the state machine's role. */
   asStateMachineRole?: <T>(call: () => Promise<T>) => Promise<T>;
-  /**
-   * Whether the execution keeps its progress events (`LocalExecution.events`); default true. Nested executions and
-   * map children do not: each event holds a state's input and output, which at 10,000 accounts outgrew the heap.
-   */
+  /** Keep `LocalExecution.events` (default true); nested and map children do not: at 10,000 accounts they outgrew the heap. */
   keepEvents?: boolean;
 }
 
-/** What an execution runs with. */
-interface Run {
+type Run = ExecutionOptions & {
+  scheduler: ExecutionScheduler;
   invoke: TaskInvoker;
-  clock: VirtualClock;
   onProgress: ProgressListener;
   executions?: LocalExecutions;
-  options: ExecutionOptions & { scheduler: ExecutionScheduler };
-}
+};
 
 /** A retrier of a `Retry` field, as far as its wait goes. */
 export interface Retrier {
@@ -261,11 +244,8 @@ export interface Retrier {
 }
 
 /**
- * Seconds Step Functions waits before the `attempt`-th retry (from 1) of a retrier: `IntervalSeconds` (default 1)
- * times `BackoffRate` (default 2) to the power `attempt - 1`, at most `MaxDelaySeconds`, and with `JitterStrategy`
- * `FULL` a random share of that (Step Functions developer guide, "Handling errors in Step Functions workflows").
- *
- * @param random - source in [0, 1); default `Math.random`.
+ * Seconds Step Functions waits before the `attempt`-th retry (from 1): IntervalSeconds × BackoffRate^(attempt−1), capped
+ * by MaxDelaySeconds, times `random()` under FULL jitter (developer guide, "Handling errors in Step Functions workflows").
  */
 export function retryWaitSeconds(retrier: Retrier, attempt: number, random: () => number = Math.random): number {
   const wait = (retrier.IntervalSeconds ?? 1) * (retrier.BackoffRate ?? 2) ** Math.max(0, attempt - 1);
@@ -274,16 +254,13 @@ export function retryWaitSeconds(retrier: Retrier, attempt: number, random: () =
 }
 
 /**
- * The `states:startExecution` integrations, locally (Step Functions developer guide, "Start a new AWS Step Functions
- * state machine from a running execution"): records the execution, or fails with
- * `StepFunctions.ExecutionAlreadyExistsException` when the name is taken. With `.sync:2` ("Run a Job (.sync)") it runs
- * the execution to its end and returns DescribeExecution's fields with `Input` and `Output` as JSON; a failed execution
- * fails the Task with `States.TaskFailed` and the same fields, `Error` and `Cause` included, as its cause.
+ * `states:startExecution` (developer guide, "Start a new … state machine from a running execution"); `.sync:2` runs it
+ * and returns DescribeExecution's fields, or fails with `States.TaskFailed` and them (`Error`, `Cause`) as the cause.
  */
 async function startExecution(input: unknown, run: Run, sync: boolean): Promise<unknown> {
   const { StateMachineArn, Input, Name } = input as { StateMachineArn?: string; Input?: unknown; Name?: string };
-  // Without .sync the execution starts in the calling state machine's own executions.
-  const target = sync ? run.options.machines?.get(StateMachineArn ?? '') : run.executions && { definition: {}, executions: run.executions };
+  // Without .sync it starts in the caller's own executions.
+  const target = sync ? run.machines?.get(StateMachineArn ?? '') : run.executions && { definition: {}, executions: run.executions };
   if (!target) throw statesError('StepFunctions.StateMachineDoesNotExistException', `State Machine Does Not Exist: '${StateMachineArn}'`);
   let started: LocalExecution;
   try {
@@ -292,18 +269,15 @@ async function startExecution(input: unknown, run: Run, sync: boolean): Promise<
     throw statesError('StepFunctions.ExecutionAlreadyExistsException', (error as Error).message);
   }
   if (!sync) return { ExecutionArn: started.executionArn, StartDate: started.startDate.toISOString() };
-  const options = { ...run.options, stateMachineArn: undefined, keepEvents: false };
-  const { invoke, clock, onProgress } = run;
-  const done = await options.scheduler.awaitOthers(
-    runExecution(target.definition, started, invoke, clock, onProgress, target.executions, options),
-  );
+  const nested = { ...run, executions: target.executions, stateMachineArn: undefined, keepEvents: false };
+  const done = await run.scheduler.awaitOthers(execute(target.definition, started, nested));
   const described = {
     ExecutionArn: done.executionArn,
     StateMachineArn: target.executions.stateMachineArn,
     Name: done.name,
     Status: done.status,
     StartDate: done.startDate.getTime(),
-    StopDate: clock.now(),
+    StopDate: run.scheduler.clock.now(),
     Input: done.input,
     InputDetails: { Included: true },
   };
@@ -311,26 +285,18 @@ async function startExecution(input: unknown, run: Run, sync: boolean): Promise<
   throw statesError('States.TaskFailed', JSON.stringify({ ...described, Error: done.error, Cause: done.cause }));
 }
 
-/** Fields of a Distributed Map state, besides {@link TASK_FIELDS}, that are run locally; any other fails the state. */
+/** Distributed Map fields run locally besides TASK_FIELDS; any other fails the state. */
 const MAP_FIELD = /^(Type|Label|Item(Processor|Reader|Selector)|MaxConcurrency(Path)?|ToleratedFailurePercentage|ResultWriter)$/;
 
-/** Step Functions runs up to 10,000 child executions at once when MaxConcurrency is 0 or absent (developer guide, "MaxConcurrency"). */
+/** Child executions at once when MaxConcurrency is 0 or absent (developer guide, "MaxConcurrency"). */
 const UNLIMITED_CONCURRENCY = 10_000;
 
-/** An `ItemReader` or a `ResultWriter`. */
 type S3Integration = { Resource: string; ReaderConfig?: { InputType?: string }; Parameters?: unknown };
 
 /**
- * Runs a Distributed Map state on its effective input, as Step Functions does (developer guide, "Using Map state in
- * Distributed mode"): each item of the JSON array its `ItemReader` reads from S3, through `ItemSelector`, is the input
- * of its own child execution of the `ItemProcessor`, at most `MaxConcurrency` at a time; a failed child is counted
- * and the others go on until the failures exceed `ToleratedFailurePercentage`. Its `ResultWriter` writes the
- * children's results to `<Prefix>/<map run id>/` as `SUCCEEDED_0.json` and `FAILED_0.json` beside a `manifest.json`
- * (developer guide, "ResultWriter (Map)").
- *
- * @returns `{MapRunArn, ResultWriterDetails: {Bucket, Key}}`, `Key` the manifest's.
- * @throws Error `States.ItemReaderFailed`, `States.ResultWriterFailed`, `States.ExceedToleratedFailureThreshold` or
- *   `States.Runtime`, as Step Functions fails the state.
+ * A Distributed Map (developer guide, "Using Map state in Distributed mode", "ResultWriter (Map)"): one child execution
+ * per item of the S3 JSON array, results to `<Prefix>/<map run id>/{SUCCEEDED_0,FAILED_0,manifest}.json`.
+ * @throws Error `States.ItemReaderFailed`, `.ResultWriterFailed`, `.ExceedToleratedFailureThreshold` or `.Runtime`.
  */
 async function runDistributedMap(
   stateName: string,
@@ -349,10 +315,9 @@ async function runDistributedMap(
     throw statesError('States.Runtime', `Distributed Map ${stateName}: ${unsupported.join(', ')} is not run locally`);
   const [, partition, , region, account, , machineName] = stateMachineArn.split(':');
   const s3 = new S3Client({ region });
-  /** One S3 call as the state machine's role; its failure fails the state with `errorName`. */
   const s3Call = async <T>(errorName: string, what: string, call: () => Promise<T>): Promise<T> => {
     try {
-      return await (run.options.asStateMachineRole ?? ((fn) => fn()))(call);
+      return await (run.asStateMachineRole ?? ((fn) => fn()))(call);
     } catch (error) {
       throw statesError(errorName, `Unable to ${what}: ${(error as Error).name}: ${(error as Error).message}`);
     }
@@ -374,7 +339,7 @@ async function runDistributedMap(
   const mapRunArn = `${arnPrefix}:mapRun:${machineName}/${label}:${mapRunId}`;
   const childMachineArn = `${arnPrefix}:stateMachine:${machineName}/${label}`;
   const processor = { StartAt: state.ItemProcessor?.StartAt, States: state.ItemProcessor?.States };
-  const { scheduler } = run.options;
+  const { scheduler } = run;
 
   const results = new Array<Record<string, unknown>>(items.length);
   let failed = 0;
@@ -394,9 +359,8 @@ async function runDistributedMap(
     try {
       const context = { Map: { Item: { Index: index, Value: items[index] } } };
       if (state.ItemSelector) child.input = await evaluate(state.ItemSelector, input, context);
-      const options = { ...run.options, stateMachineArn: childMachineArn, keepEvents: false };
-      // The child runs on its own; this worker does not count as running while it waits for it.
-      await scheduler.awaitOthers(runExecution(processor, child, run.invoke, run.clock, run.onProgress, undefined, options));
+      const childRun = { ...run, executions: undefined, stateMachineArn: childMachineArn, keepEvents: false };
+      await scheduler.awaitOthers(execute(processor, child, childRun));
     } catch (error) {
       Object.assign(child, { status: 'FAILED', error: (error as Error).name, cause: (error as Error).message });
     }
@@ -419,8 +383,7 @@ async function runDistributedMap(
     };
   };
 
-  // Each worker takes the next item when its child ends. Workers count as running except while they wait for their
-  // child, and are started before the map waits on them, so the scheduler never sees an idle gap between children.
+  // Workers are started before the map awaits them, so the scheduler never sees an idle gap between children.
   const worker = async (): Promise<void> => {
     while (!exceeded() && next < items.length) await runItem(next++);
   };
@@ -451,21 +414,8 @@ async function runDistributedMap(
 }
 
 /**
- * Runs one execution of the definition to its end.
- *
- * Wait states take no real time: each parks the execution on the scheduler's virtual clock, which moves to the
- * earliest wake-up once no execution runs (so IAM's propagation delay passes exactly as it would, and the waits of
- * concurrent executions overlap). So does each wait of a `Retry` (see {@link retryWaitSeconds}), so a rate limit's
- * window passes while the state machine backs off.
- *
- * @returns the execution, with status `SUCCEEDED` and output, or `FAILED` with error and cause, and its events.
- *
- * @example
- * ```ts
- * const executions = new LocalExecutions(stateMachineArn);
- * const done = await runExecution(definition, executions.start('run-1', {}), invoke, sandbox.clock, () => undefined, executions);
- * done.status; // 'SUCCEEDED'
- * ```
+ * Runs one execution to its end (`SUCCEEDED` with output or `FAILED` with error and cause). Waits and `Retry` backoff
+ * park it on the scheduler's virtual clock, so concurrent waits overlap and IAM propagation passes as it would.
  */
 export function runExecution(
   definition: Record<string, unknown>,
@@ -477,20 +427,22 @@ export function runExecution(
   options: ExecutionOptions = {},
 ): Promise<LocalExecution> {
   const scheduler = options.scheduler ?? new ExecutionScheduler(clock);
+  return execute(definition, execution, { ...options, scheduler, invoke, onProgress, executions });
+}
+
+function execute(definition: Record<string, unknown>, execution: LocalExecution, run: Run): Promise<LocalExecution> {
   // Counted as running from the call on (synchronously), so a parent that awaits it never leaves an idle gap.
-  return scheduler.run(() =>
-    executeOnce(definition, execution, { invoke, clock, onProgress, executions, options: { ...options, scheduler } }),
-  );
+  return run.scheduler.run(() => executeOnce(definition, execution, run));
 }
 
 async function executeOnce(definition: Record<string, unknown>, execution: LocalExecution, run: Run): Promise<LocalExecution> {
   execution.status = 'RUNNING';
-  const { clock, options } = run;
-  const { scheduler } = options;
-  const stateMachineArn = options.stateMachineArn ?? run.executions?.stateMachineArn ?? '';
+  const { scheduler } = run;
+  const { clock } = scheduler;
+  const stateMachineArn = run.stateMachineArn ?? run.executions?.stateMachineArn ?? '';
   const original = allStates(definition as Definition);
   const runnable = runnableDefinition(definition as Definition, stateMachineArn.split(':')[1] || 'aws');
-  /** Seconds of `Retry` backoff each state owes before its next attempt, from its StateRetried events. */
+  // Seconds of `Retry` backoff each state owes before its next attempt.
   const retryWaits = new Map<string, number>();
   const handlerOf = (name: string, resource: string): ((input: unknown) => Promise<unknown>) => {
     const state = original[name];
@@ -518,7 +470,7 @@ async function executeOnce(definition: Record<string, unknown>, execution: Local
     }),
   );
 
-  if (options.keepEvents !== false) execution.events = [];
+  if (run.keepEvents !== false) execution.events = [];
   const { result, eventLogs } = machineFor(runnable).run(execution.input as never, {
     // The library retries at once: each backoff is slept by the state's handler before its next attempt.
     overrides: {

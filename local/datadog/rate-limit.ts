@@ -1,10 +1,6 @@
 /**
- * Datadog's rate limits, modelled: each group of endpoints allows so many requests per fixed window, every answer
- * says where the caller stands, and a request beyond the limit is answered 429.
- *
- * Headers as Datadog documents them (docs.datadoghq.com/api/latest/rate-limits): `X-RateLimit-Limit` (requests
- * allowed per period), `X-RateLimit-Period` (seconds of a window), `X-RateLimit-Remaining` (left in the current
- * window), `X-RateLimit-Reset` (seconds until the window resets), `X-RateLimit-Name` (which limit).
+ * Datadog's rate limits: so many requests per fixed window per endpoint group, 429 beyond, and the `X-RateLimit-Limit`,
+ * `-Period` (s), `-Remaining`, `-Reset` (s) and `-Name` headers on every answer (docs.datadoghq.com/api/latest/rate-limits).
  */
 
 /** A limit: `requests` per window of `seconds`, both whole numbers from 1. */
@@ -13,10 +9,7 @@ export interface RateLimit {
   seconds: number;
 }
 
-/**
- * The group (sent as `x-ratelimit-name`) of each served operation, by its OpenAPI `operationId` in Datadog's spec:
- * reading registrations, changing them (with the external ID a new one needs), the IAM permission lists, events.
- */
+/** The group (`x-ratelimit-name`) of each served operation, by OpenAPI `operationId`. */
 export const RATE_LIMIT_GROUP_OF = {
   ListAWSAccounts: 'aws_accounts_read',
   CreateAWSAccount: 'aws_accounts_write',
@@ -32,18 +25,12 @@ export const RATE_LIMIT_GROUP_OF = {
 export type RateLimitGroup = (typeof RATE_LIMIT_GROUP_OF)[keyof typeof RATE_LIMIT_GROUP_OF];
 
 /**
- * Default limit of every group: 60 requests per 10 s. Datadog publishes no numbers for these endpoints; the only
- * general figure it has stated is a per-IP limit of 12,000 requests per minute (DataDog/documentation pull request
- * 10660). 360 per minute is far below that, so the application is proven against a limit tighter than Datadog is
- * likely to apply, and low enough that a fleet run (hundreds of onboardings at a time) meets it, while one
- * onboarding (under ten requests) never does.
+ * Default limit of every group: 60 per 10 s. Datadog publishes none for these endpoints, only 12,000 per minute per IP
+ * (DataDog/documentation PR 10660); this is far tighter, so a fleet run meets it while one onboarding never does.
  */
 export const DEFAULT_DATADOG_RATE_LIMIT: RateLimit = Object.freeze({ requests: 60, seconds: 10 });
 
-/**
- * Fixed windows per group, on a clock the caller gives (the local runs' virtual clock). Windows are aligned on the
- * epoch (a window of 10 s runs from :00 to :10). Requests refused with 429 do not count against the window.
- */
+/** Fixed windows per group, aligned on the epoch, on the caller's clock; requests refused with 429 do not count. */
 export class RateLimiter {
   private readonly windows = new Map<RateLimitGroup, { start: number; used: number }>();
   private readonly limit: RateLimit;
@@ -62,7 +49,7 @@ export class RateLimiter {
     this.limit = { requests: limit.requests, seconds: limit.seconds };
   }
 
-  /** Counts one request of `group` in the current window; says whether it is allowed, with the five `x-ratelimit-*` headers. */
+  /** Counts one request of `group`; whether it is allowed, with the `x-ratelimit-*` headers. */
   take(group: RateLimitGroup): { allowed: boolean; headers: Record<string, string> } {
     const { requests, seconds } = this.limit;
     const periodMs = seconds * 1000;

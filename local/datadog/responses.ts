@@ -1,11 +1,11 @@
 /**
- * Error answers as Datadog sends them: JSON:API endpoints answer `{"errors":[{status,title,detail}]}`, the
- * authentication and rate-limit layers `{"errors":["…"]}`. Each names its source.
+ * Error answers as Datadog sends them: JSON:API endpoints `{"errors":[{status,title,detail}]}`, the authentication
+ * and rate-limit layers `{"errors":["…"]}`.
  */
 
-/** Content type of Datadog's v2 JSON:API responses (recorded in every datadog-api-client cassette). */
+/** Content type of Datadog's v2 JSON:API responses (every datadog-api-client cassette). */
 export const JSON_API = 'application/vnd.api+json';
-/** Content type of the authentication layer's answers and of this stand-in's own routing errors. */
+/** Content type of the authentication layer's answers and of the stand-in's routing errors. */
 export const PLAIN_JSON = 'application/json';
 
 /** An HTTP answer other than success, thrown by handlers and sent by the server. */
@@ -25,7 +25,7 @@ export function jsonApiError(status: number, title: string, detail?: string): Da
   return new DatadogHttpError(status, { errors: [{ status: String(status), title, detail }] });
 }
 
-/** 400 for a request that breaks the API's schema or rules; title as Datadog records it for a bad path parameter. */
+/** 400 for a request that breaks the API's schema or rules (Datadog's title for a bad path parameter). */
 export const invalidParameter = (detail: string) => jsonApiError(400, 'Invalid Parameter', detail);
 
 /** Datadog's error answers, by cassette of datadog-api-client-typescript unless said otherwise. */
@@ -39,8 +39,7 @@ export const DATADOG_ERRORS = {
   accountAlreadyExists: () => jsonApiError(409, 'Account already exists', 'AWS account with provided id already exists'),
   // "Get-an-AWS-integration-by-config-ID-returns-Not-Found-response".
   accountNotFound: () => jsonApiError(404, 'Account not found', 'AWS account with provided id is not integrated'),
-  // A missing or wrong key, as Datadog's API answers it (through the client in node-datadog-metrics issue #115, raw in
-  // scribd/datadog_backup issue #153).
+  // A missing or wrong key (node-datadog-metrics issue #115, scribd/datadog_backup issue #153).
   forbidden: () =>
     new DatadogHttpError(
       403,
@@ -55,6 +54,6 @@ export const DATADOG_ERRORS = {
       PLAIN_JSON,
     ),
   routeNotFound: (method: string, path: string) => new DatadogHttpError(404, { errors: [`no route for ${method} ${path}`] }, PLAIN_JSON),
-  // Beyond a rate limit, as users of Datadog's API clients report it; the `x-ratelimit-*` headers come with it.
+  // Beyond a rate limit, as users of Datadog's clients report it; sent with the `x-ratelimit-*` headers.
   tooManyRequests: () => new DatadogHttpError(429, { errors: ['Too many requests'] }, PLAIN_JSON),
 };

@@ -1,22 +1,82 @@
 /**
- * A local stand-in for the Datadog AWS integration API (v2) and v1 events, used by `npm start` and by tests in place
- * of Datadog. It serves the paths, methods and query parameters the product calls through `AWSIntegrationApi` and
- * `EventsApi` of `@datadog/datadog-api-client`, checks every body against the client's own models (validation.ts),
- * applies Datadog's rules (store.ts) and rate limits (rate-limit.ts), and answers in the client's response shapes.
+ * A local stand-in for the Datadog AWS integration API (v2) and v1 events that the product calls through
+ * `@datadog/datadog-api-client`: bodies checked against the client's models, Datadog's rules and rate limits applied.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { once } from 'node:events';
-import { DATADOG_SITES } from '../../shared/datadog-sites';
+import { DATADOG_SITES, type DatadogSite } from '../../shared/datadog-sites';
 import { RESOURCE_COLLECTION_PERMISSIONS_SNAPSHOT, STANDARD_PERMISSIONS_SNAPSHOT } from '../../shared/datadog/permissions';
 import { DATADOG_ERRORS, DatadogHttpError, JSON_API, PLAIN_JSON, invalidParameter, jsonApiError } from './responses';
-import { RATE_LIMIT_GROUP_OF, RateLimiter } from './rate-limit';
-import { AccountStore, isConfigId, type CreateAttributes, type UpdateAttributes } from './store';
-import type { DatadogEventRecord, DatadogOperation, LocalDatadogOptions, LocalDatadogServer, RecordedRequest } from './types';
+import { RATE_LIMIT_GROUP_OF, RateLimiter, type RateLimit } from './rate-limit';
+import { AccountStore, isConfigId, type CreateAttributes, type DatadogAccountRecord, type UpdateAttributes } from './store';
 import { checkRequestBody, type RequestModel } from './validation';
 
-export type { DatadogAccountRecord, DatadogEventRecord, LocalDatadogOptions, LocalDatadogServer } from './types';
+export type { DatadogAccountRecord } from './store';
 export type { RateLimit } from './rate-limit';
+
+/** OpenAPI operation ids of the endpoints the stand-in serves. */
+export type DatadogOperation = keyof typeof RATE_LIMIT_GROUP_OF;
+
+/** An accepted event (`POST /api/v1/events`), as Datadog's `EventCreateResponse.event` returns it. */
+export interface DatadogEventRecord {
+  id: number;
+  title: string;
+  text: string;
+  tags: string[];
+  alert_type?: string;
+  priority?: string;
+  aggregation_key?: string;
+  source_type_name?: string;
+  /** POSIX seconds: the body's `date_happened`, else the time of receipt. */
+  date_happened: number;
+}
+
+/** One answered request: no headers, query or body, so no secret. */
+interface RecordedRequest {
+  method: string;
+  /** Without the query string. */
+  path: string;
+  status: number;
+  operation: DatadogOperation | 'Unknown';
+}
+
+/** Options of {@link startLocalDatadog}. */
+export interface LocalDatadogOptions {
+  /** The only accepted `DD-API-KEY`. */
+  apiKey: string;
+  /** The only accepted `DD-APPLICATION-KEY`. */
+  appKey: string;
+  /** Initial registrations (copied). */
+  accounts?: DatadogAccountRecord[];
+  /** Site impersonated (which partitions accept role delegation); default `datadoghq.com`. */
+  site?: DatadogSite;
+  /** Clock, epoch milliseconds; default `Date.now`. */
+  now?: () => number;
+  faults?: DatadogFaultHooks;
+  /** Limit of every endpoint group; default `DEFAULT_DATADOG_RATE_LIMIT`. */
+  rateLimit?: RateLimit;
+}
+
+/**
+ * Fault injection after the rate limit: `before` may return an HTTP status to answer instead (an injected 429 or 5xx
+ * carries `x-ratelimit-reset: 0`, so the client retries at once); `after` runs once the operation succeeded.
+ */
+export interface DatadogFaultHooks {
+  before?(operation: DatadogOperation): number | undefined;
+  after?(operation: DatadogOperation): void;
+}
+
+/** A running stand-in; accessors return copies, oldest first, without secrets. */
+export interface LocalDatadogServer {
+  /** `http://127.0.0.1:PORT`. */
+  url: string;
+  accounts(): DatadogAccountRecord[];
+  requests(): RecordedRequest[];
+  events(): DatadogEventRecord[];
+  /** Stops listening and drops open connections. */
+  close(): Promise<void>;
+}
 
 const BASE = '/api/v2/integration/aws';
 /** Datadog's limit on an event's `text` (API reference, "Post an event": "Limited to 4000 characters"). */
@@ -25,7 +85,6 @@ const MAX_EVENT_TEXT = 4000;
 const MAX_BODY_BYTES = 1024 * 1024;
 const EVENT_OPTIONAL_FIELDS = ['alert_type', 'priority', 'aggregation_key', 'source_type_name'] as const;
 
-/** An answer; a thrown DatadogHttpError is one too. */
 interface Reply {
   status: number;
   body?: unknown;
@@ -33,27 +92,24 @@ interface Reply {
 }
 
 interface RequestContext {
-  /** The path's config id, checked to be a UUID (400 otherwise). */
+  /** The path's config id; 400 unless a UUID. */
   configId: () => string;
   query: URLSearchParams;
-  /** The body, checked against the client model (400 when malformed or not matching). */
+  /** The body; 400 unless it matches the client model. */
   body: (model: RequestModel) => unknown;
 }
 
 interface Route {
   /** Method and path; `{id}` stands for the config id. */
   route: string;
-  /**
-   * Keys the route needs: both (the default), the API key only (v1 events: the client's EventsApi sends `apiKeyAuth`
-   * alone), or none (the permission lists, which Datadog serves without keys: its CloudFormation fetches them).
-   */
+  /** Keys needed: both (default), the API key only (the client's EventsApi sends only it), none (permission lists). */
   auth?: 'api' | 'none';
   handle(context: RequestContext): Reply;
 }
 
 const ok = (data: unknown): Reply => ({ status: 200, body: { data } });
 
-/** Records an event; 202 and `{status: "ok", event}` as Datadog answers (client model EventCreateResponse). */
+/** Records an event; 202 `{status: "ok", event}` (client model EventCreateResponse). */
 function createEvent(request: Record<string, unknown>, events: DatadogEventRecord[], now: () => number): Reply {
   const text = request.text as string;
   if (text.length > MAX_EVENT_TEXT) throw invalidParameter(`field "text" must be at most ${MAX_EVENT_TEXT} characters, got ${text.length}`);
@@ -176,21 +232,8 @@ function send(response: ServerResponse, reply: Reply, headers: Record<string, st
 const internalError = () => new DatadogHttpError(500, { errors: ['Internal Server Error'] }, PLAIN_JSON);
 
 /**
- * Starts the local Datadog on a free port of 127.0.0.1, serving the operations of `routes` above with Datadog's error
- * answers (responses.ts). Never returns `secret_access_key` or a key value.
- *
- * @throws TypeError for empty keys, an unknown site, a bad rate limit or bad initial registrations.
- *
- * @example
- * ```ts
- * const datadog = await startLocalDatadog({ apiKey: 'api', appKey: 'app' });
- * const configuration = createConfiguration({
- *   authMethods: { apiKeyAuth: 'api', appKeyAuth: 'app' },
- *   baseServer: new BaseServerConfiguration(datadog.url, {}),
- * });
- * // … new AWSIntegrationApi(configuration) …
- * await datadog.close();
- * ```
+ * Starts the local Datadog on a free port of 127.0.0.1; never returns `secret_access_key` or a key.
+ * @throws TypeError for empty keys, an unknown site or a bad rate limit.
  */
 export async function startLocalDatadog(options: LocalDatadogOptions): Promise<LocalDatadogServer> {
   for (const key of ['apiKey', 'appKey'] as const) {

@@ -1,21 +1,32 @@
 /**
- * The in-memory registrations and external IDs of the local Datadog stand-in, with Datadog's rules for them.
- * Node runs one handler at a time, so every method below is atomic.
+ * The local Datadog's registrations and external IDs, with Datadog's rules for them. Node runs one handler at a
+ * time, so every method is atomic. Field names are the API's own (the client models' `baseName`s).
  */
 import { randomUUID } from 'node:crypto';
 import { DATADOG_ERRORS, invalidParameter } from './responses';
 import type { DatadogSite } from '../../shared/datadog-sites';
 import type { Partition } from '../../shared/partitions';
 import type { AccountSettings } from '../../shared/settings/schema';
-import type { DatadogAccountAttributes, DatadogAccountRecord } from './types';
 
-/**
- * A pre-generated external ID stays valid this long if unused: terraform-provider-datadog PR #2880 ("must be used to
- * create an AWS account integration within 48 hours of creation or it will expire"), Datadog documentation PR #15715.
- */
+/** Role delegation (Datadog generates the `external_id`) or access keys (`secret_access_key` is write-only). */
+type AuthConfig = { role_name: string; external_id?: string } | { access_key_id: string };
+
+/** One registration (client model `AWSAccountResponseData`); `id` is Datadog's config id (a UUID). */
+export interface DatadogAccountRecord {
+  id: string;
+  type: 'account';
+  attributes: AccountSettings & {
+    aws_account_id: string;
+    aws_partition: Partition;
+    auth_config: AuthConfig;
+    /** RFC 3339. */
+    created_at: string;
+    modified_at: string;
+  };
+}
+
+/** Unused external IDs expire (terraform-provider-datadog PR #2880: "within 48 hours"; Datadog documentation PR #15715). */
 const EXTERNAL_ID_LIFETIME_MS = 48 * 60 * 60 * 1000;
-
-type AuthConfig = DatadogAccountAttributes['auth_config'];
 // `secret_access_key` is write-only: checked for, never stored (nothing reads it back from Datadog).
 type RequestAuthConfig = { role_name: string; external_id?: string } | { access_key_id: string; secret_access_key?: string };
 
@@ -26,10 +37,8 @@ export type CreateAttributes = AccountSettings & { aws_account_id: string; aws_p
 export type UpdateAttributes = Omit<CreateAttributes, 'aws_partition' | 'auth_config'> & Partial<CreateAttributes>;
 
 /**
- * What Datadog fills in for the optional sections, so a GET returns what the real API returns. Sources: the "Defaults
- * to …" notes of the client models (`AWSAccountCreateRequestAttributes`, `AWSMetricsConfig`, `AWSResourcesConfig`,
- * `AWSLambdaForwarderConfig`, `AWSTracesConfig`), and for the namespace filter and X-Ray list, Datadog's recorded
- * create response (datadog-api-client-typescript, cassette "Create-an-AWS-account-returns-AWS-Account-object-response").
+ * Datadog's defaults for the optional sections: the client models' "Defaults to …" notes and, for the namespace filter
+ * and X-Ray list, the cassette "Create-an-AWS-account-returns-AWS-Account-object-response" (datadog-api-client-typescript).
  */
 const datadogDefaults = (): Required<AccountSettings> => ({
   account_tags: [],
@@ -49,7 +58,7 @@ const datadogDefaults = (): Required<AccountSettings> => ({
 // Sections whose missing fields are filled one by one (a partial metrics_config keeps Datadog's other defaults).
 const FIELD_FILLED = new Set(['metrics_config', 'resources_config', 'logs_config', 'traces_config']);
 
-/** The sections given in a request, copied and completed with Datadog's defaults. */
+/** The sections given, copied and completed with Datadog's defaults. */
 function givenSections(attributes: AccountSettings): AccountSettings {
   const defaults = datadogDefaults();
   const sections: Record<string, unknown> = {};
@@ -60,71 +69,58 @@ function givenSections(attributes: AccountSettings): AccountSettings {
   return sections;
 }
 
-// Only the gov sites have a Datadog principal in aws-us-gov (`DdAccountIdBySite` in Datadog's cloudformation-template);
-// aws-cn has none on any site. Decided here, apart from the product's table, so the product is checked against it.
+// Only gov sites have a Datadog principal in aws-us-gov (`DdAccountIdBySite`, Datadog's cloudformation-template), aws-cn
+// none: kept apart from the product's table so the product is checked against it.
 const GOV_SITES = new Set<DatadogSite>(['ddog-gov.com', 'us2.ddog-gov.com']);
 // Datadog's AWS manual-setup guide: access keys only for GovCloud and China.
 const KEY_PARTITIONS = new Set<Partition>(['aws-us-gov', 'aws-cn']);
 // AWS IAM API reference, CreateRole: RoleName is 1-64 characters of [\w+=,.@-]. Catches an ARN passed as a name.
 const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
 
-/** Whether a string has the shape of Datadog's `aws_account_config_id` (a UUID). */
+/** Whether a string is a UUID, the shape of Datadog's `aws_account_config_id`. */
 export function isConfigId(value: string): boolean {
   return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
 }
 
-/** 32 lowercase hex characters, the shape of the external IDs Datadog issues (a UUID v4 without dashes). */
+// The shape of Datadog's external IDs: a UUID v4 without dashes.
 const newExternalIdValue = () => randomUUID().replaceAll('-', '');
 
 function isRole(auth: RequestAuthConfig | AuthConfig): auth is { role_name: string; external_id?: string } {
   return 'role_name' in auth;
 }
 
-/** Registrations by AWS account id (one each, as Datadog allows), oldest first, and pending external IDs. */
+/** Registrations by AWS account id (one each, as Datadog allows), and pending external IDs. */
 export class AccountStore {
   private readonly accounts = new Map<string, DatadogAccountRecord>();
-  /** Pre-generated, not yet used external IDs → generation time (ms). */
+  /** Unused external IDs → generation time (ms). */
   private readonly pendingExternalIds = new Map<string, number>();
 
-  /** @throws TypeError when an initial record has no UUID id, a wrong type, or repeats an id or AWS account id. */
+  // Initial records come checked (the state file's schema, or a test's own).
   constructor(
     private readonly site: DatadogSite,
     private readonly now: () => number,
     initial: readonly DatadogAccountRecord[] = [],
   ) {
-    const ids = new Set<string>();
-    for (const record of initial) {
-      const repeated = ids.has(record.id) || this.accounts.has(record.attributes.aws_account_id);
-      if (!isConfigId(record.id) || record.type !== 'account' || repeated) {
-        throw new TypeError(`initial account ${record.id}: needs a UUID id, type "account", and an id and AWS account id of its own`);
-      }
-      ids.add(record.id);
-      this.accounts.set(record.attributes.aws_account_id, structuredClone(record));
-    }
+    for (const record of initial) this.accounts.set(record.attributes.aws_account_id, structuredClone(record));
   }
 
-  /** Registrations (deep copies), only that of `awsAccountId` when given. */
+  /** Registrations (deep copies), only `awsAccountId`'s when given. */
   list(awsAccountId?: string): DatadogAccountRecord[] {
     const records = awsAccountId === undefined ? [...this.accounts.values()] : [this.accounts.get(awsAccountId)];
     return records.flatMap((record) => (record === undefined ? [] : [structuredClone(record)]));
   }
 
   /**
-   * Registers an account (CreateAWSAccount), generating an external ID for role auth without one.
-   *
-   * @throws DatadogHttpError 400 for a broken rule, access keys without `secret_access_key`, or an external ID not
-   *   issued by this server, expired or already used; 409 "Account already exists" when the AWS account is registered.
+   * CreateAWSAccount; generates an external ID for role auth without one.
+   * @throws DatadogHttpError 400 for a broken rule or an invalid external ID; 409 when the AWS account is registered.
    */
   create(attributes: CreateAttributes): DatadogAccountRecord {
     return this.write(attributes, attributes.aws_partition, attributes.auth_config, undefined);
   }
 
   /**
-   * Updates a registration (UpdateAWSAccount): each given attribute replaces the stored one (sections completed with
-   * Datadog's defaults). Role auth without `external_id` keeps the current one, so a PATCH never breaks the trust policy.
-   *
-   * @throws DatadogHttpError 404 "Account not found"; 400 when `aws_account_id` differs from the stored one, a rule
-   *   fails on the merged registration, new access keys come without a secret, or for an invalid external ID.
+   * UpdateAWSAccount: given attributes replace the stored ones; role auth without `external_id` keeps the current one.
+   * @throws DatadogHttpError 404 "Account not found"; 400 for another `aws_account_id`, a broken rule or external ID.
    */
   update(id: string, attributes: UpdateAttributes): DatadogAccountRecord {
     const current = this.find(id);
@@ -137,19 +133,18 @@ export class AccountStore {
     return this.write(attributes, attributes.aws_partition ?? partition, attributes.auth_config ?? auth, current);
   }
 
-  /** Deletes a registration (DeleteAWSAccount); 404 "Account not found" when there is none. */
+  /** DeleteAWSAccount. @throws DatadogHttpError 404 "Account not found". */
   remove(id: string): void {
     this.accounts.delete(this.find(id).attributes.aws_account_id);
   }
 
-  /** Issues an external ID (CreateNewAWSExternalID), valid for 48 h and consumed by the first create or PATCH that uses it. */
+  /** CreateNewAWSExternalID: valid 48 h, consumed by the first create or PATCH that uses it. */
   newExternalId(): string {
     const externalId = newExternalIdValue();
     this.pendingExternalIds.set(externalId, this.now());
     return externalId;
   }
 
-  /** Checks and stores a registration: a new one, or `current` with the given attributes replaced. */
   private write(
     attributes: UpdateAttributes,
     partition: Partition,
@@ -184,10 +179,7 @@ export class AccountStore {
     return structuredClone(record);
   }
 
-  /**
-   * Datadog's rules the client models cannot express, on the registration as it would be stored (`held`: the current
-   * `auth_config` on update); a sentence naming the field path under `data.attributes`, if broken.
-   */
+  /** Datadog's rules the client models cannot express (`held`: the current `auth_config`); the broken one, if any. */
   private ruleBreach(accountId: string, partition: Partition, auth: RequestAuthConfig, held?: AuthConfig): string | undefined {
     // An AWS account id is 12 digits (AWS Organizations API reference).
     if (!/^\d{12}$/.test(accountId)) return `field "data.attributes.aws_account_id" must be exactly 12 digits, got "${accountId}"`;
@@ -209,7 +201,7 @@ export class AccountStore {
     return `field "data.attributes.auth_config": role delegation is not available for partition "${partition}" on site ${this.site}; use access keys`;
   }
 
-  /** The `auth_config` to store; for role auth, claims or generates the external ID (the last step that can fail). */
+  /** The `auth_config` to store; claims or generates the external ID (the last step that can fail). */
   private resolveAuth(auth: RequestAuthConfig, held: AuthConfig | undefined): AuthConfig {
     if (!isRole(auth)) return { access_key_id: auth.access_key_id };
     const heldExternalId = held !== undefined && isRole(held) ? held.external_id : undefined;
@@ -222,7 +214,6 @@ export class AccountStore {
     return { role_name: auth.role_name, external_id: auth.external_id };
   }
 
-  /** @throws DatadogHttpError 404 "Account not found". */
   private find(id: string): DatadogAccountRecord {
     const found = [...this.accounts.values()].find((record) => record.id === id);
     if (found === undefined) throw DATADOG_ERRORS.accountNotFound();

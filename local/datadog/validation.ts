@@ -1,11 +1,6 @@
 /**
- * Checks request bodies against the Datadog client's own models, so the stand-in accepts exactly what the real
- * client can send and nothing more.
- *
- * Each model class of `@datadog/datadog-api-client` carries a static `attributeTypeMap`: for every attribute its JSON
- * name (`baseName`), its type name and `required`. Enums and `oneOf` unions are not classes: enum values come from
- * their modules, union members are listed below from the client's `oneOfMap` (models/ObjectSerializer.js, not
- * exported). Only model modules are imported: the API module loads every model of the client (about 1.5 s).
+ * Checks request bodies against the Datadog client's models (their static `attributeTypeMap`), so the stand-in accepts
+ * exactly what the client can send. Only model modules are imported: the API module loads every model (about 1.5 s).
  */
 import type { AttributeTypeMap } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-common/util';
 import { AWSAccountCreateRequest } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/AWSAccountCreateRequest';
@@ -38,7 +33,7 @@ import * as EventAlertType from '@datadog/datadog-api-client/dist/packages/datad
 import { EventCreateRequest } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v1/models/EventCreateRequest';
 import * as EventPriority from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v1/models/EventPriority';
 
-/** Root model names of the bodies the stand-in accepts. */
+/** Models of the bodies the stand-in accepts. */
 export type RequestModel = 'AWSAccountCreateRequest' | 'AWSAccountUpdateRequest' | 'EventCreateRequest';
 type Attribute = AttributeTypeMap[string];
 
@@ -79,10 +74,7 @@ const ENUMS: Readonly<Record<string, readonly string[]>> = {
   EventPriority: enumValues(EventPriority),
 };
 
-/**
- * Members of the client's `oneOf` unions reachable from the request models, which have no module of their own: copied
- * from its `oneOfMap` (models/ObjectSerializer.js, not exported). A test compares them with the type declarations.
- */
+/** Members of the client's `oneOf` unions, copied from its unexported `oneOfMap` (models/ObjectSerializer.js). */
 export const CLIENT_UNIONS: Readonly<Record<string, readonly string[]>> = {
   AWSAuthConfig: ['AWSAuthConfigKeys', 'AWSAuthConfigRole'],
   AWSRegions: ['AWSRegionsIncludeAll', 'AWSRegionsIncludeOnly'],
@@ -95,7 +87,7 @@ export const CLIENT_UNIONS: Readonly<Record<string, readonly string[]>> = {
 const PRIMITIVES = new Set(['string', 'boolean', 'number']);
 const ARRAY_TYPE = /^Array<(.+)>$/;
 
-/** The attributes a model declares, `additionalProperties` (allowed by the client, refused here) aside. */
+// `additionalProperties` is allowed by the client, refused here.
 function attributesOf(model: string): Attribute[] {
   return Object.values(MODELS[model].attributeTypeMap).filter((attribute) => attribute.baseName !== 'additionalProperties');
 }
@@ -169,20 +161,14 @@ function checkValue(value: unknown, type: string, path: string): string | undefi
 }
 
 /**
- * Checks a parsed request body against a client request model, recursively.
- *
- * @returns `undefined` when the body matches, else a sentence naming the first offending field path
- *   (unknown field, missing required field, wrong type, enum value not allowed, no union member matched).
- * @throws Error when the client model references a type this module does not know (the client was upgraded).
+ * Checks a parsed body against a client model: `undefined` when it matches, else a sentence naming the first bad field.
+ * @throws Error when the model references a type this module does not know (the client was upgraded).
  */
 export function checkRequestBody(body: unknown, model: RequestModel): string | undefined {
   return checkValue(body, model, '');
 }
 
-/**
- * Lists the type names reachable from the request models that this module cannot check, sorted; empty when complete.
- * Tests call it so that a client upgrade which adds a nested model is noticed at once.
- */
+/** Type names reachable from the request models that this module cannot check, sorted (a test expects none). */
 export function unknownModelTypes(): string[] {
   const seen = new Set<string>();
   const unknown = new Set<string>();

@@ -12,7 +12,7 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_DATADOG_RATE_LIMIT, RATE_LIMIT_GROUP_OF, type RateLimit, type RateLimitGroup } from '../../local/datadog/rate-limit';
 import type { DatadogAccountRecord } from '../../local/datadog/server';
-import type { DatadogOperation } from '../../local/datadog/types';
+import type { DatadogOperation } from '../../local/datadog/server';
 import { applyOrgFile, parseOrgFile } from '../../local/org-file';
 import { reconcileLocally, type LocalReconcileSummary } from '../../local/reconcile';
 import { stackParameters } from '../../local/deployment';
