@@ -12,7 +12,8 @@ import type { DatadogAccountRecord } from './datadog/server';
 import type { AwsSandbox } from './sandbox';
 import { ACCOUNT_STATES } from './sandbox/state';
 
-const accountId = z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id');
+/** A 12-digit AWS account id. */
+export const accountId = z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id');
 const OU_ID = 'ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}';
 const ouId = z.string().regex(new RegExp(`^${OU_ID}$`), 'must be an OU id (ou-...)');
 const parentId = z.string().regex(new RegExp(`^(${OU_ID}|r-[0-9a-z]{4,32})$`), 'must be an OU id (ou-...) or the root id (r-...)');
@@ -72,7 +73,6 @@ function rootIds(org: OrgFile): string[] {
 
 /**
  * Validates a `--org` document.
- *
  * @throws InvalidInputError naming the first wrong field, or a root id used inconsistently.
  */
 export function parseOrgFile(document: unknown): OrgFile {
@@ -86,7 +86,6 @@ export function parseOrgFile(document: unknown): OrgFile {
 /**
  * Applies the organization to the sandbox, all or nothing: adds the accounts and listed access roles it lacks (default
  * role `stack.defaultAccessRoleName`, trusting the stack's account), then places the OUs and accounts.
- *
  * @throws InvalidInputError when the management account is not the sandbox's, or the tree is inconsistent.
  */
 export function applyOrgFile(

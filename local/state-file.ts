@@ -6,7 +6,7 @@ import { describeFirstIssue } from '../shared/validation';
 import type { DatadogAccountRecord } from './datadog/server';
 import { isConfigId } from './datadog/store';
 import { LOCAL_KEYS_SECRET_NAME } from './deployment';
-import { noRepeats, registrationAttributesSchema } from './org-file';
+import { accountId, noRepeats, registrationAttributesSchema } from './org-file';
 import { AwsSandbox, SandboxStateError, type SandboxJson } from './sandbox';
 import { StateFileError } from './state-file-error';
 
@@ -28,7 +28,7 @@ const stateFileSchema = z.object({
   accountRecords: z
     .array(
       z.looseObject({
-        accountId: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id'),
+        accountId,
         state: z.enum(['onboarding', 'onboarded', 'failed', 'offboarding', 'offboarded']).optional(),
       }),
     )
@@ -47,7 +47,6 @@ function systemCode(error: unknown): string {
 
 /**
  * Loads a state file; a missing file is an empty state.
- *
  * @throws StateFileError naming the first thing wrong, when the file is unreadable or not a saved state.
  */
 export function loadState(file: string): LocalState {
@@ -72,7 +71,6 @@ export function loadState(file: string): LocalState {
 
 /**
  * Checks, before a run, that the state can be saved: the folder exists, and the file, if present, can be written.
- *
  * @throws StateFileError naming the problem.
  */
 export function checkStateWritable(file: string): void {
@@ -95,7 +93,6 @@ export function checkStateWritable(file: string): void {
 /**
  * Saves the state through a temporary file renamed over the old (a crash or a full disk leaves the previous state whole).
  * The local Datadog keys secret is left out: each run stores its keys again, and no key belongs in a shareable file.
- *
  * @throws StateFileError when the file cannot be written, in one line.
  */
 export function saveState(

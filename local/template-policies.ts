@@ -1,7 +1,6 @@
 /**
- * The IAM policies of each execution role of `template.yaml` as SAM and CloudFormation would deploy them. What the loader
- * cannot expand (an unknown SAM policy template or managed policy, a property through which SAM adds permissions) is an
- * error: an understated policy would make the least-privilege proof worthless.
+ * The IAM policies of each execution role of `template.yaml` as SAM and CloudFormation would deploy them. Anything the
+ * loader cannot expand is an error: an understated policy would make the least-privilege proof worthless.
  */
 import type { PolicyDocument, PolicyStatement } from '../shared/iam/policy-document';
 import { isIntrinsic, resolveDeep, resolveValue, type LocalResolution, type Template } from './template';
@@ -26,21 +25,16 @@ export interface ExecutionRolePolicies {
 }
 
 /**
- * The SAM policy templates template.yaml uses, as aws/serverless-application-model defines them
- * (`samtranslator/policy_templates_data/policy_templates.json`): one Allow of `action` on `Fn::Sub [resource, variables]`,
- * each variable `{ Ref: <template parameter> }`.
+ * The SAM policy templates template.yaml uses (aws/serverless-application-model,
+ * `samtranslator/policy_templates_data/policy_templates.json`): one Allow of `action` on `Fn::Sub resource`, where SAM's
+ * `${variable}` bound to `{ Ref: Parameter }` is written `${Parameter}`.
  */
-const SAM_POLICY_TEMPLATES: Record<string, { action: string; resource: string; variables: Record<string, string> }> = {
+const SAM_POLICY_TEMPLATES: Record<string, { action: string; resource: string }> = {
   LambdaInvokePolicy: {
     action: 'lambda:InvokeFunction',
-    resource: 'arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:${functionName}*',
-    variables: { functionName: 'FunctionName' },
+    resource: 'arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:${FunctionName}*',
   },
-  AWSSecretsManagerGetSecretValuePolicy: {
-    action: 'secretsmanager:GetSecretValue',
-    resource: '${secretArn}',
-    variables: { secretArn: 'SecretArn' },
-  },
+  AWSSecretsManagerGetSecretValuePolicy: { action: 'secretsmanager:GetSecretValue', resource: '${SecretArn}' },
 };
 
 /** `AWSLambdaBasicExecutionRole`, which SAM attaches to every function role it creates: CloudWatch Logs only. */
@@ -72,22 +66,18 @@ function asSubExpression(value: unknown, where: string): string {
 }
 
 /**
- * Expands one SAM policy template use, e.g. `{ LambdaInvokePolicy: { FunctionName: !Ref F } }`, the parameters'
- * expressions inlined in the `Fn::Sub`.
- *
+ * Expands one SAM policy template use, e.g. `{ LambdaInvokePolicy: { FunctionName: !Ref F } }`, into the template's expressions.
  * @throws Error for an unknown template or parameter.
  */
 export function expandSamPolicyTemplate(name: string, values: unknown, where: string): Statements {
   const sam = SAM_POLICY_TEMPLATES[name];
-  if (!sam)
-    throw new Error(
-      `${where}: SAM policy template ${name} is not known to the least-privilege loader (add it from SAM's policy_templates.json)`,
-    );
+  const notKnown = `${where}: SAM policy template ${name} is not known to the least-privilege loader (add it from SAM's policy_templates.json)`;
+  if (!sam) throw new Error(notKnown);
   const given = (values ?? {}) as Record<string, unknown>;
-  const unknown = Object.keys(given).filter((key) => !Object.values(sam.variables).includes(key));
+  const unknown = Object.keys(given).filter((key) => !sam.resource.includes(`\${${key}}`));
   if (unknown.length > 0) throw new Error(`${where}: ${name} has no parameter ${unknown.join(', ')}`);
-  const resource = sam.resource.replace(/\$\{(\w+)\}/g, (_, variable: string) =>
-    asSubExpression(given[sam.variables[variable]], `${where} ${name}.${sam.variables[variable]}`),
+  const resource = sam.resource.replace(/\$\{(\w+)\}/g, (_, parameter: string) =>
+    asSubExpression(given[parameter], `${where} ${name}.${parameter}`),
   );
   return { Statement: [{ Effect: 'Allow', Action: [sam.action], Resource: { 'Fn::Sub': resource } }] };
 }
@@ -163,7 +153,6 @@ function destinationPolicies(template: Template, config: unknown, local: LocalRe
 /**
  * The policies of every execution role: each `AWS::Serverless::Function`'s (its explicit `Role`, or SAM's implicit one:
  * `AWSLambdaBasicExecutionRole` plus its `Policies`) and each `AWS::Serverless::StateMachine`'s (implicit, its `Policies`).
- *
  * @param local - how parameters, pseudo parameters and resource references resolve (pick the partition here).
  * @throws Error naming what it cannot model (see the module comment).
  */

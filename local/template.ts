@@ -53,7 +53,6 @@ export interface LocalResolution {
 
 /**
  * Resolves an intrinsic-bearing value to a string; a condition (`{ Condition: name }`, `Fn::Equals`, `Fn::Not`) to `'true'` or `'false'`.
- *
  * @throws Error naming the reference, condition or intrinsic that cannot be resolved locally.
  */
 export function resolveValue(template: Template, value: unknown, local: LocalResolution): string {
@@ -132,7 +131,6 @@ export function eventTarget(template: Template, event: unknown): TemplateFunctio
 
 /**
  * One of the template's `AWS::Serverless::StateMachine`s: its logical id `wanted`, else the first (onboarding).
- *
  * @throws Error when the template has no such state machine.
  */
 export function templateStateMachine(template: Template, wanted?: string) {
@@ -145,7 +143,6 @@ export function templateStateMachine(template: Template, wanted?: string) {
 
 /**
  * The state machine definition with `${Name}` substitutions replaced, as CloudFormation would.
- *
  * @throws Error naming a placeholder that has no substitution.
  */
 export function loadDefinition(template: Template, local: LocalResolution, logicalId?: string): Record<string, unknown> {
