@@ -85,11 +85,8 @@ export function expandSamPolicyTemplate(name: string, values: unknown, where: st
 /** A policy the template writes, with its resolved form. */
 function authoredPolicy(template: Template, local: LocalResolution, name: string, source: LoadedPolicy['source'], statement: unknown) {
   const authored = { Statement: [statement].flat() as Record<string, unknown>[] };
-  const policy: PolicyDocument = {
-    Version: '2012-10-17',
-    Statement: resolveDeep(template, authored.Statement, local) as PolicyStatement[],
-  };
-  return { name, source, authored, policy };
+  const resolved = resolveDeep(template, authored.Statement, local) as PolicyStatement[];
+  return { name, source, authored, policy: { Version: '2012-10-17' as const, Statement: resolved } };
 }
 
 /** A managed policy (name or ARN, resolved), when the loader knows what it grants. */
@@ -168,10 +165,9 @@ export function loadExecutionRolePolicies(template: Template, local: LocalResolu
     if (resource.Type === 'AWS::Serverless::StateMachine') {
       return [{ ...implicit, kind: 'state-machine', policies: samPolicies(template, properties.Policies, local, where) }];
     }
-    for (const [name, event] of Object.entries((properties.Events ?? {}) as Record<string, { Type: string }>)) {
-      if (POLLED_EVENT_TYPES.includes(event.Type))
-        throw new Error(`${where}: event ${name} (${event.Type}) adds poller permissions the loader does not model`);
-    }
+    const events = Object.entries((properties.Events ?? {}) as Record<string, { Type: string }>);
+    const polled = events.find(([, event]) => POLLED_EVENT_TYPES.includes(event.Type));
+    if (polled) throw new Error(`${where}: event ${polled[0]} (${polled[1].Type}) adds poller permissions the loader does not model`);
     if (properties.Role === undefined) {
       const policies = [
         managedPolicy(`service-role/${BASIC_EXECUTION_ROLE}`, local, where),

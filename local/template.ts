@@ -52,7 +52,7 @@ export interface LocalResolution {
 }
 
 /**
- * Resolves an intrinsic-bearing value to a string; a condition (`{ Condition: name }`, `Fn::Equals`, `Fn::Not`) to `'true'` or `'false'`.
+ * Resolves an intrinsic-bearing value to a string, a condition (`{ Condition: name }`, `Fn::Equals`, `Fn::Not`) to `'true'`/`'false'`.
  * @throws Error naming the reference, condition or intrinsic that cannot be resolved locally.
  */
 export function resolveValue(template: Template, value: unknown, local: LocalResolution): string {
