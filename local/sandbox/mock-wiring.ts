@@ -1,7 +1,6 @@
 /**
- * Plugging the sandbox in behind the AWS SDK with `aws-sdk-client-mock`: every IAM, STS, Organizations, Secrets
- * Manager and S3 client answers from the sandbox. Each call: identify the caller from the client's credentials, check
- * them as AWS would, refuse calls from an account that is not `ACTIVE`, run the handler, add `$metadata`.
+ * The sandbox behind the IAM, STS, Organizations, Secrets Manager and S3 clients (`aws-sdk-client-mock`). Each call:
+ * identify and check the caller's credentials as AWS would, refuse an account not `ACTIVE`, run the handler, add `$metadata`.
  */
 import { IAMClient } from '@aws-sdk/client-iam';
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
@@ -25,24 +24,20 @@ import { secretsManagerOperations } from './secrets-manager';
 import type { ServiceName } from './state';
 import { stsOperations } from './sts';
 
-/**
- * Fault injection around each simulated call: `before` may return an error to raise instead of serving the call
- * (nothing changes); `after` runs once the call has changed the state, and may throw (a crash right after a side effect).
- */
+/** Fault injection: `before` may return an error to raise instead of serving the call; `after` runs once it changed the state, and may throw. */
 export interface CallHooks {
   before?(service: ServiceName, operation: string): Error | undefined;
   after?(service: ServiceName, operation: string): void;
 }
 
-/** What the wiring needs from a sandbox. */
+/** What the wiring needs from a sandbox; `currentPrincipal` makes calls whose credentials the sandbox did not issue. */
 export interface SandboxRuntime extends SandboxCore {
-  /** The principal of calls whose credentials the sandbox did not issue (set by `asPrincipal`), if any. */
   currentPrincipal(): string | undefined;
   hooks(): CallHooks | undefined;
 }
 
 /** The parts of an SDK client the wiring reads. */
-interface ClientLike {
+export interface ClientLike {
   config: { credentials?: unknown; region?: unknown };
 }
 
@@ -55,7 +50,7 @@ const SERVICES: [ServiceName, unknown, Operation[]][] = [
 ];
 
 /** A client setting the SDK may hold as a provider function; `undefined` when it cannot be resolved. */
-async function resolved(setting: unknown): Promise<unknown> {
+export async function resolvedSetting(setting: unknown): Promise<unknown> {
   try {
     return typeof setting === 'function' ? await (setting as () => Promise<unknown>)() : setting;
   } catch {
@@ -69,16 +64,14 @@ async function serve(runtime: SandboxRuntime, service: ServiceName, op: Operatio
   if (isMutating(op.name)) state.mutatingCalls[service] += 1;
   const injected = runtime.hooks()?.before?.(service, op.name);
   if (injected) throw injected;
-  const [credentials, region] = await Promise.all([resolved(client.config.credentials), resolved(client.config.region)]);
+  const [credentials, region] = await Promise.all([resolvedSetting(client.config.credentials), resolvedSetting(client.config.region)]);
   // The real SDK refuses to send without a region.
   if (typeof region !== 'string' || region === '') throw new Error('Region is missing');
-  // Credentials that are not the sandbox's (or unresolvable) make the call as the asPrincipal identity.
   const nowMs = clock.now();
   const resolution = resolveCaller(state, credentials as CallCredentials | undefined, principal, nowMs);
   if (!resolution.ok) throw credentialError(service, resolution.problem);
   const caller = resolution.caller;
-  // Credentials are valid only at their own partition's endpoints (AWS GovCloud (US) User Guide: separate
-  // credentials); the region picks the endpoint.
+  // Credentials are valid only at their own partition's endpoints (AWS GovCloud (US) User Guide: separate credentials).
   if (partitionOfRegion(region) !== caller.partition) throw credentialError(service, 'invalid');
   const account = findAccount(state, caller.accountId);
   if (account !== undefined && account.state !== 'ACTIVE') {
@@ -88,9 +81,8 @@ async function serve(runtime: SandboxRuntime, service: ServiceName, op: Operatio
     );
   }
   const call: CallContext = { core: runtime, caller, region, service, operation: op.name, nowMs };
-  // A call to AWS is network I/O: the event loop turns before its answer. Without the turn, a long run of sandbox
-  // calls (a tree walk of 10,000 accounts) is one chain of microtasks that starves the in-process local Datadog
-  // server until the functions' request time-outs fire.
+  // A call to AWS is network I/O: the event loop turns before its answer. Without it, a long run of sandbox calls is one
+  // chain of microtasks that starves the in-process local Datadog server until the functions' requests time out.
   await setImmediate();
   const output = await op.handle(structuredClone(input), call);
   runtime.hooks()?.after?.(service, op.name);
@@ -101,9 +93,8 @@ async function serve(runtime: SandboxRuntime, service: ServiceName, op: Operatio
 export function installMocks(runtime: SandboxRuntime): () => void {
   const stubs = SERVICES.map(([service, client, operations]) => {
     const stub = mockClient(client as typeof IAMClient);
-    // One fake for the whole client, dispatching on the command's class: `stub.on(Command)` per operation would have
-    // sinon match every call against each operation's argument matcher in turn (deep comparisons), a large share of
-    // a local run's CPU.
+    // One fake per client, dispatching on the command's class: `stub.on(Command)` per operation has sinon deep-compare
+    // every call against each operation's matcher, a large share of a local run's CPU.
     const byCommand = new Map<unknown, Operation>(operations.map((op) => [op.command, op]));
     stub.send.callsFake(function (this: ClientLike, command: { input: unknown }) {
       const op = byCommand.get(command.constructor);

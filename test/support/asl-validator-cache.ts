@@ -1,10 +1,7 @@
 /**
- * jest.config maps `asl-validator` here: aws-local-stepfunctions validates each state machine definition it is given
- * with it (`new StateMachine`), which builds a new Ajv instance and compiles the Amazon States Language schemas every
- * time, about 0.9 s of CPU per definition, in every test file (each has a module registry of its own). This runs the
- * real validator on a definition the first time and keeps on disk, keyed by the definition, the options and the
- * validator's version, its errors and the definition as the validator left it (it gives a state without
- * `QueryLanguage` the machine's); the same definition later gets the same errors and the same change.
+ * jest.config maps `asl-validator` here: it compiles the ASL schemas on every `new StateMachine` (~0.9 s of CPU per
+ * definition per test file). This keeps on disk, per validator version, options and definition, the real validator's
+ * errors and the definition as it left it (it fills in `QueryLanguage`), and replays both.
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -27,7 +24,6 @@ const { version } = JSON.parse(readFileSync(path.join(path.dirname(VALIDATOR_FIL
 };
 const CACHE_DIR = path.resolve(__dirname, '..', '..', 'node_modules', '.cache', 'asl-validator-results');
 
-/** asl-validator's function, its result kept per definition and options. */
 function cachedValidator(definition: Record<string, unknown>, options?: Record<string, unknown>) {
   const key = createHash('sha256')
     .update(JSON.stringify([version, options ?? null, definition]))

@@ -1,8 +1,6 @@
 /**
- * Recording what the handlers really send to AWS in the sandbox: every command sent through an SDK client while a
- * function runs as its execution role (`asPrincipal`), read from the `aws-sdk-client-mock` stubs on the clients'
- * `send`, with the IAM actions and resource it needs and whose credentials signed it; and what the state machines do
- * as their own roles, read from their executions' progress events.
+ * Records what the handlers send to AWS in the sandbox (each command, read from the clients' `send` stubs, with the IAM
+ * action and resource it needs and who signed it) and what the state machines do as their roles (from progress events).
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { IAMClient } from '@aws-sdk/client-iam';
@@ -14,6 +12,7 @@ import { STSClient } from '@aws-sdk/client-sts';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import sinon from 'sinon';
 import { AwsSandbox, type SandboxJson } from '../../local/sandbox';
+import { resolvedSetting, type ClientLike } from '../../local/sandbox/mock-wiring';
 import type { ProgressListener } from '../../local/step-functions';
 import { loadDefinition, type LocalResolution, type Template } from '../../local/template';
 
@@ -21,16 +20,12 @@ import { loadDefinition, type LocalResolution, type Template } from '../../local
 export interface RecordedCall {
   /** Logical id of the function or state machine whose role made it. */
   logicalId: string;
-  /** `sts:AssumeRole`, `states:StartExecution`… */
   action: string;
   /** The resource the action is authorised on (see {@link resourceOf}). */
   resource: string;
-  /**
-   * True when signed with the function's own (ambient) credentials, i.e. authorised by its execution role; false when
-   * signed with credentials it obtained (an assumed role's, an IAM user's key), which their own policies authorise.
-   */
+  /** Signed with the function's ambient credentials (its execution role), not with credentials it obtained. */
   ownRole: boolean;
-  /** For a call not made with the own role: the role or IAM user whose credentials (known to the sandbox) signed it. */
+  /** When not `ownRole`: the sandbox role or IAM user whose credentials signed it. */
   signer?: string;
   input: Record<string, unknown>;
 }
@@ -46,19 +41,17 @@ const RECORDED_CLIENTS: Record<string, { prototype: object }> = {
   dynamodb: DynamoDBDocumentClient,
 };
 
-/** Where a call is made: what its resource ARN may depend on besides its input. */
+/** Where a call is made (what its resource ARN depends on besides its input); `state` is read lazily (serialising is slow). */
 interface Where {
-  /** The sandbox's state at the invocation's end (read when needed: serialising it takes time). */
   state: () => SandboxJson['state'];
   partition: string;
   region: string;
-  /** The account the caller acts in. */
   accountId: string;
 }
 
 /**
- * The ARN Secrets Manager authorises a call on a secret with: the secret's full ARN (with its 6-character suffix) when
- * it exists (`SecretId` may be its name, full or partial ARN), else the ARN without the suffix (CreateSecret, a first read).
+ * The ARN Secrets Manager authorises a secret's call on: its full ARN (6-character suffix) when it exists (`SecretId`
+ * may be a name, full or partial ARN), else the ARN without the suffix (CreateSecret, a first read).
  */
 function secretResource(secretId: string, { state, partition, region, accountId }: Where): string {
   const partial = /^arn:[^:]+:secretsmanager:([^:]+):(\d{12}):secret:.+$/.exec(secretId);
@@ -75,18 +68,20 @@ function secretResource(secretId: string, { state, partition, region, accountId 
 }
 
 /** Actions that support no resource-level permission: authorised on `*`. */
-const UNSCOPED_ACTIONS = new Set([
-  'iam:ListAccountAliases',
-  'sts:GetCallerIdentity',
-  ...['DescribeCreateAccountStatus', 'DescribeOrganization', 'ListRoots', 'ListParents', 'ListOrganizationalUnitsForParent']
-    .concat('ListAccountsForParent')
-    .map((name) => `organizations:${name}`),
-]);
+const UNSCOPED_ACTIONS = new Set(
+  ['iam:ListAccountAliases', 'sts:GetCallerIdentity'].concat(
+    [
+      'DescribeCreateAccountStatus',
+      'DescribeOrganization',
+      'ListRoots',
+      'ListParents',
+      'ListOrganizationalUnitsForParent',
+      'ListAccountsForParent',
+    ].map((name) => `organizations:${name}`),
+  ),
+);
 
-/**
- * The resource an action is authorised on, from the command's input (Service Authorization Reference, resource types
- * of each action); `unmapped:<action>` for an action not mapped here, which matches no expected call.
- */
+/** The resource an action is authorised on (Service Authorization Reference); `unmapped:<action>` matches no expected call. */
 function resourceOf(action: string, input: Record<string, unknown>, where: Where): string {
   const { partition } = where;
   const service = action.split(':')[0];
@@ -102,7 +97,6 @@ function resourceOf(action: string, input: Record<string, unknown>, where: Where
   const resources: Record<string, unknown> = {
     'sts:AssumeRole': input.RoleArn,
     'states:StartExecution': input.stateMachineArn,
-    'states:ListExecutions': input.stateMachineArn,
     'states:DescribeExecution': input.executionArn,
     's3:GetObject': object,
     's3:PutObject': object,
@@ -110,15 +104,7 @@ function resourceOf(action: string, input: Record<string, unknown>, where: Where
   return action in resources ? String(resources[action]) : `unmapped:${action}`;
 }
 
-/** A client's config value (credentials, region): a value or a provider of one; `undefined` when it cannot be read. */
-async function configOf(client: unknown, key: 'credentials' | 'region'): Promise<unknown> {
-  const value = (client as { config?: Record<string, unknown> }).config?.[key];
-  try {
-    return typeof value === 'function' ? await (value as () => Promise<unknown>)() : value;
-  } catch {
-    return undefined;
-  }
-}
+const configOf = (client: unknown, key: 'credentials' | 'region') => resolvedSetting((client as ClientLike).config[key]);
 
 /** The role or user whose credentials (by access key id) the sandbox issued, as an ARN. */
 function signerOf(state: SandboxJson['state'], accessKeyId: string): string | undefined {
@@ -138,21 +124,18 @@ const logicalIdOf = (principalArn: string): string => {
 };
 
 /**
- * An {@link AwsSandbox} that records every command sent through the SDK clients while code runs as a principal
- * (`asPrincipal`, how the local functions run each handler as its role), attributed to that principal, and the
- * logical id of each function invocation. Commands are read from the stubs' call counts around each `asPrincipal`, so
- * those must not overlap (checked: see {@link RecordingSandbox.recorded}); a nested one's are the outer one's.
+ * An {@link AwsSandbox} recording the commands sent within each `asPrincipal`, read from the stubs' counts around it:
+ * those must not overlap (checked by {@link RecordingSandbox.recorded}); a nested one's belong to the outer one.
  */
 export class RecordingSandbox extends AwsSandbox {
   private readonly calls: RecordedCall[] = [];
-  /** The logical id of each function invocation, in order. */
   private readonly invocations: string[] = [];
   private overlap?: string;
   private readonly recording = new AsyncLocalStorage<true>();
   private running = 0;
   private documentsStub: sinon.SinonStub | undefined;
 
-  /** Installs the sandbox, and a pass-through stub on DynamoDB's document client (local/dynamodb.ts serves it), to record it. */
+  /** Installs the sandbox and a pass-through stub on DynamoDB's document client (served by local/dynamodb.ts), to record it. */
   override install(): void {
     super.install();
     this.documentsStub ??= sinon.stub(DynamoDBDocumentClient.prototype, 'send').callThrough();
@@ -219,20 +202,15 @@ export class RecordingSandbox extends AwsSandbox {
     });
   }
 
-  /**
-   * The calls and invocations recorded.
-   *
-   * @throws Error when two recorded `asPrincipal` overlapped (their calls would be mixed).
-   */
+  /** The calls and invocations recorded. @throws Error when two recorded `asPrincipal` overlapped (their calls would mix). */
   recorded(): { calls: RecordedCall[]; invocations: string[] } {
     if (this.overlap) throw new Error(`RecordingSandbox: ${this.overlap}`);
     return { calls: this.calls, invocations: this.invocations };
   }
 
   /**
-   * A progress listener that records what a deployment's state machines do as their own roles: each attempt of a Task
-   * state (entered or retried) invokes its function (`lambda:InvokeFunction`) or starts an execution
-   * (`states:StartExecution`, on the state machine its parameters name); another integration records `unmapped:…`.
+   * A progress listener recording each Task attempt (entered or retried) of the state machines as `lambda:InvokeFunction`
+   * or `states:StartExecution` (on the machine its parameters name); another integration records `unmapped:…`.
    *
    * @throws Error when two state machines have a Task state of the same name (the events would not tell them apart).
    */

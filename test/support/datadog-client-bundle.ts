@@ -1,9 +1,6 @@
 /**
- * Jest global set-up: one esbuild bundle of the Datadog client's modules the repository imports, which jest.config's
- * moduleNameMapper loads in their place. Importing the client's AWS integration API pulls in its ObjectSerializer and
- * with it every v2 model, about 6,200 files: ~3 s of CPU per test file, since jest keeps a module registry per file.
- * One bundled file of the same code loads in a fraction of that. The code is the package's own, unchanged; the
- * modules share one instance of each class (e.g. ApiException) as they do unbundled.
+ * Jest global set-up: one esbuild bundle of the Datadog client's modules the repository imports (loaded in their place by
+ * jest.config's moduleNameMapper). Unbundled, its ObjectSerializer pulls ~6,200 files: ~3 s of CPU per test file.
  */
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -11,10 +8,7 @@ import { buildSync } from 'esbuild';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const PACKAGE = '@datadog/datadog-api-client';
-/**
- * Where the bundle and one small module per imported path go (jest.config's moduleNameMapper points here, by the same
- * formula): one directory per checkout, since worktrees share one node_modules and import different client modules.
- */
+/** Where the bundle and a module per imported path go (jest.config, same formula); per checkout, as worktrees share node_modules. */
 export const OUT_DIR = path.join(ROOT, 'node_modules', '.cache', `datadog-api-client-bundle${ROOT.replace(/[^\w-]/g, '_')}`);
 const SOURCE_DIRS = ['functions', 'shared', 'local', 'test', 'scripts'];
 

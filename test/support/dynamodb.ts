@@ -1,19 +1,12 @@
-/**
- * Tests that use the accounts table: the process's local DynamoDB (dynalite, `local/dynamodb.ts`, shared with the
- * local runner) and a table of the template's definition with a name of its own per suite.
- */
+/** An accounts table for tests: the process's local DynamoDB (`local/dynamodb.ts`), one table of the template's per suite. */
 import { createLocalAccountsTable, tableItems } from '../../local/dynamodb';
 import { loadTemplate } from '../../local/template';
 
-/**
- * Before the suite's tests: starts the server (once per process), creates a table and points `ACCOUNTS_TABLE_NAME`
- * at it; gives the SDK placeholder credentials when there are none (dynalite checks no signature).
- *
- * @returns the table's name and its items, once `beforeAll` has run.
- */
+/** In `beforeAll`, creates the table and points `ACCOUNTS_TABLE_NAME` at it; returns its name and items (after `beforeAll`). */
 export function useAccountsTable(): { tableName: () => string; items: () => Promise<Record<string, unknown>[]> } {
   let name: string | undefined;
   beforeAll(async () => {
+    // dynalite checks no signature, but the SDK needs some credentials.
     process.env.AWS_ACCESS_KEY_ID ??= 'AKIALOCALTESTS';
     process.env.AWS_SECRET_ACCESS_KEY ??= 'local-tests-placeholder';
     name = await createLocalAccountsTable(loadTemplate(), 'tests');

@@ -1,10 +1,6 @@
-/**
- * A table of account records for the offboarding step tests: the offboarding steps' view of
- * `shared/aws/account-records.ts`, held in a Map, with every update kept so tests can assert what was written.
- */
+/** Account records for the offboarding step tests, in a Map, with every update kept to assert on. */
 import type { OffboardingRecord, OffboardingRecords } from '../../shared/onboarding/offboarding-records';
 
-/** Records in memory, and the updates the steps made. */
 export class RecordsInMemory implements OffboardingRecords {
   readonly updates: { accountId: string; fields: Record<string, unknown>; releaseLeaseOf?: string }[] = [];
   private readonly records = new Map<string, OffboardingRecord & Record<string, unknown>>();

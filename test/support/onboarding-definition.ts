@@ -1,10 +1,7 @@
-/**
- * The template's onboarding state machine definition, resolved for tests: stack `test` in account 111122223333,
- * us-east-1, each Task's function ARN named after its state (`…:function:ProvisionRole`).
- */
+/** The onboarding definition resolved for tests: stack `test`, 111122223333, us-east-1, functions named `…:function:ProvisionRole`. */
 import { loadDefinition, loadTemplate, templateFunctions, type Template } from '../../local/template';
 
-/** Loads the definition with its substitutions resolved as above. */
+/** Loads the definition, resolved as above. */
 export function onboardingDefinition(template: Template = loadTemplate()): Record<string, unknown> {
   return loadDefinition(template, {
     pseudo: { 'AWS::Partition': 'aws', 'AWS::Region': 'us-east-1', 'AWS::AccountId': '111122223333', 'AWS::StackName': 'test' },
@@ -17,10 +14,7 @@ export function onboardingDefinition(template: Template = loadTemplate()): Recor
   });
 }
 
-/**
- * aws-local-stepfunctions overrides that make every Wait state and every Retry interval of `definition` last 0 s, so a
- * test runs the whole path at once.
- */
+/** aws-local-stepfunctions overrides making every Wait and Retry interval of `definition` 0 s. */
 export function withoutWaits(definition: Record<string, unknown>) {
   const states = Object.entries(definition.States as Record<string, { Type: string }>);
   const zeroFor = (type: string) => Object.fromEntries(states.flatMap(([name, state]) => (state.Type === type ? [[name, 0]] : [])));

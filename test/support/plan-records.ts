@@ -1,14 +1,10 @@
-/**
- * Account records as the reconciliation plan reads them, for the plan's and its steps' tests.
- */
+/** Account records as the reconciliation plan reads them, for the plan's and its steps' tests. */
 import type { PlanRecord } from '../../shared/reconciliation/plan';
 import { policyHashOf } from '../../shared/reconciliation/policy-hash';
 
 /**
- * The record of an account the automation created and onboarded with role delegation (DatadogIntegrationRole, Datadog
- * config `config-<accountId>`, external ID `external-<accountId>`), its policy holding `permissions`.
+ * A created account onboarded with role delegation (config `config-<id>`, external ID `external-<id>`); `fields` override.
  *
- * @param fields - replace the record's own (e.g. `{state: 'offboarded'}`).
  * @example
  * ```ts
  * onboardedRecord('210987654321', ['ec2:Describe*'], { origin: 'adopted' });

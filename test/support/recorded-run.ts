@@ -1,7 +1,6 @@
 /**
- * Runs of the local deployment that record every call (call-recorder.ts), for the least-privilege proof. Unlike
- * `npm start`, every execution role carries the template's policies (`enforceFunctionPolicies`), so the sandbox refuses
- * a call the template does not allow.
+ * Recorded runs of the local deployment (call-recorder.ts) for the least-privilege proof. Unlike `npm start`, execution
+ * roles carry the template's policies (`enforceFunctionPolicies`): the sandbox refuses a call the template does not allow.
  */
 import {
   DeleteAccessKeyCommand,
@@ -30,22 +29,18 @@ import { simulatedDeployment, STACK_ACCOUNT_ID, type SimulatedDeployment, type S
 /** What any recorded run did: the calls of the functions' and state machines' roles, and their invocations. */
 export interface RecordedRun {
   deployment: SimulatedDeployment;
-  /** For each other partition a delivery reached: the IAM user whose key the stack keeps there, and its secret. */
+  /** Per other partition reached: the IAM user whose key the stack keeps there, and its secret. */
   partitionCredentials: Partial<Record<Partition, { userArn: string; secretArn: string }>>;
   calls: RecordedCall[];
   /** The logical id of each function invocation, in order. */
   invocations: string[];
 }
 
-/** What a recorded run of deliveries did. */
+/** What a recorded run of deliveries did: executions as they ended, the starter's answers, how lone Tasks and rotations ended. */
 export interface RecordedOnboarding extends RecordedRun {
-  /** The onboarding executions started (by the starter, an operator or the state machine), as they ended. */
   executions: LocalExecution[];
-  /** What the starter answered to each delivered event. */
   starterResults: unknown[];
-  /** How each Task delivered on its own ended: its output, or the name of its error. */
   taskResults: { task: string; output?: unknown; error?: string }[];
-  /** How each rotation ended: the steps that ran, and the name of the error that stopped it, if one did. */
   rotationResults: { accountId: string; steps: string[]; error?: string }[];
 }
 
@@ -54,18 +49,13 @@ export interface RecordedReconciliation extends RecordedRun {
   reconciliations: { name: string; summary: LocalReconcileSummary }[];
 }
 
-/** A change made by someone other than the tool (`change` says what, for the reader). */
+/** A change made by someone other than the tool; `local` is absent between reconciliations. */
 interface Change {
   change: string;
-  /** `local` is absent between reconciliations. */
   apply: (sandbox: RecordingSandbox, local?: LocalDeployment) => unknown;
 }
 
-/**
- * Something that happens in a recorded run: a lifecycle event for EventBridge, an operator's console input (an
- * execution named `name`), one Task invoked on its own with the input the state machine would give it, a rotation of
- * a member account's key secret as Secrets Manager runs it (the secret stored by an earlier onboarding), or a change.
- */
+/** A lifecycle event, a console input (execution `name`), a Task invoked alone, a rotation of a stored key secret, or a change. */
 export type Delivery =
   | { event: unknown }
   | { console: { accountId: string; memberAccessRoleName?: string; partition?: Partition }; name: string }
@@ -85,11 +75,7 @@ function changeInMember(member: Member, change: string, act: (iam: IAMClient) =>
   return { change, apply: (sandbox) => sandbox.unrecorded(role, () => act(new IAMClient({ region: iamRegion(member.partition) }))) };
 }
 
-/**
- * Someone other than the tool deletes every access key of an IAM user in a member account.
- *
- * @throws Error (when applied) when the user has no key to delete: the scenario would test nothing.
- */
+/** Someone else deletes every access key of an IAM user in a member account. @throws Error (when applied) if it has none. */
 export function accessKeysDeleted(member: Member, userName: string): Change {
   return changeInMember(member, `the access keys of ${userName} are deleted in ${member.accountId}`, async (iam) => {
     const { AccessKeyMetadata } = await iam.send(new ListAccessKeysCommand({ UserName: userName }));
@@ -98,11 +84,7 @@ export function accessKeysDeleted(member: Member, userName: string): Change {
   });
 }
 
-/**
- * Someone detaches the Datadog integration policy from the Datadog role of a member account: drift DetectDrift finds.
- *
- * @throws Error (when applied) when the role has no such policy attached: the scenario would test nothing.
- */
+/** Someone detaches a policy from a member account's role (drift). @throws Error (when applied) if it is not attached. */
 export function integrationPolicyDetached(member: Member, roleName: string, policyName: string): Change {
   return changeInMember(member, `the policy ${policyName} is detached from ${roleName} in ${member.accountId}`, async (iam) => {
     const { AttachedPolicies } = await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: roleName }));
@@ -112,7 +94,7 @@ export function integrationPolicyDetached(member: Member, roleName: string, poli
   });
 }
 
-/** Someone makes a member account's access role trust only the account itself: the stack can no longer reach it. */
+/** Someone makes a member account's access role trust only its own account: the stack can no longer reach it. */
 export function accessRoleDistrusted({ accountId, accessRole }: Member): Change {
   return {
     change: `the access role ${accessRole} of ${accountId} no longer trusts the stack`,
@@ -120,10 +102,7 @@ export function accessRoleDistrusted({ accountId, accessRole }: Member): Change 
   };
 }
 
-/**
- * An execution of the account was stopped outright (StopExecution, a time-out): no Catch ran, so its lease is left in
- * the accounts table, held by an execution that no longer runs.
- */
+/** An execution of the account was stopped outright (no Catch ran): its lease is left, held by an execution that no longer runs. */
 export function leaseLeftByStoppedExecution(accountId: string, executionName: string): Change {
   return {
     change: `an execution of ${accountId} was stopped and left its lease`,
@@ -163,15 +142,10 @@ function memberOf(stack: LocalDeployment, partition: Partition, delivery: Delive
 }
 
 /**
- * Delivers lifecycle events to the template's starter (when its EventBridge rule matches) and console inputs to the
- * state machine, runs the executions started, and records every call. Each delivery's member account is seeded with
- * every access role the deliveries reach it through (another partition's through that partition's credentials).
+ * Delivers each batch of `deliveries` in order, runs the executions it started concurrently to their end (one function
+ * invocation at a time) and records every call. Member accounts are seeded with every access role the deliveries use,
+ * except `unreachableAccounts`; `accountRequests` are CreateGovCloudAccount requests Organizations reports SUCCEEDED.
  *
- * @param options.deliveries - batches: each batch is delivered in order, then the executions it started (and those they
- *   start) run concurrently to their end, one function invocation at a time.
- * @param options.unreachableAccounts - member accounts seeded without their access role.
- * @param options.accountRequests - CreateGovCloudAccount requests Organizations reports as SUCCEEDED; both accounts seeded.
- * @param options.organization - where accounts sit in the organization.
  * @throws Error when two recorded invocations overlapped.
  */
 export async function recordOnboarding(options: {
@@ -193,13 +167,10 @@ export async function recordOnboarding(options: {
   const local = await deployLocally({ sandbox, names, template, parameters, datadogSite, settingsDocument, enforceFunctionPolicies: true });
   const deployment = simulatedDeployment(template, partition, { parameters, secretArn: local.parameter('DatadogKeysSecretArn') });
 
-  const members = options.deliveries.flat().flatMap((delivery) => memberOf(local, partition, delivery) ?? []);
   const accessRoleNames = [local.parameter('MemberAccessRoleName')];
-  for (const request of options.accountRequests ?? [])
-    members.push(
-      { accountId: request.accountId, partition, accessRoleNames },
-      { accountId: request.govCloudAccountId, partition: 'aws-us-gov', accessRoleNames },
-    );
+  const members = options.deliveries.flat().flatMap((delivery) => memberOf(local, partition, delivery) ?? []);
+  for (const { accountId, govCloudAccountId } of options.accountRequests ?? [])
+    members.push({ accountId, partition, accessRoleNames }, { accountId: govCloudAccountId, partition: 'aws-us-gov', accessRoleNames });
   for (const accountId of new Set(members.map((member) => member.accountId))) {
     const its = members.filter((member) => member.accountId === accountId);
     const roles = options.unreachableAccounts?.includes(accountId) ? [] : [...new Set(its.flatMap((member) => member.accessRoleNames))];
@@ -259,10 +230,9 @@ export async function recordOnboarding(options: {
 }
 
 /**
- * Runs reconciliations (`{}` or `{"dryRun": true}`) and changes on one organization (given as in an `--org` file; the
- * stack in its management account, {@link STACK_ACCOUNT_ID}) and records every call. Each reconciliation deploys the
- * stack anew, with the registrations and records the previous one left. `ReconcileMaxConcurrency` is 1, so one
- * function runs at a time and the recorder reads each one's calls apart.
+ * Runs reconciliations and changes on one organization (as in an `--org` file; stack in {@link STACK_ACCOUNT_ID}) and
+ * records every call. Each reconciliation deploys anew with what the previous one left; `ReconcileMaxConcurrency` 1
+ * keeps one function running at a time, so the recorder reads each one's calls apart.
  *
  * @throws Error when two recorded invocations overlapped.
  */

@@ -1,25 +1,21 @@
 /**
- * One request evaluated by `@cloud-copilot/iam-simulate` the way AWS evaluates it (IAM User Guide, "Policy evaluation
- * logic"): the caller's identity policies, the resource's policy (a role's trust policy) when there is one, and the
- * cross-account rule that both sides must allow.
+ * One request evaluated by `@cloud-copilot/iam-simulate` as AWS does (IAM User Guide, "Policy evaluation logic"):
+ * identity policies, the resource's policy (e.g. a trust policy), and cross-account requests need both sides to allow.
  */
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 
 /** Grants everything: stands for a caller whose own permissions are not under test (e.g. Datadog's principal). */
 export const ALLOW_ALL_POLICY = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] } as const;
 
-/** A request to evaluate: the caller (a role session, role, user or root ARN), its identity policies, the action. */
+/** A request to evaluate; `resourceAccountId` defaults to the resource ARN's account, else the caller's. */
 interface SimulatedRequest {
   principalArn: string;
   identityPolicies: { name: string; policy: object }[];
   action: string;
-  /** A wildcard ARN is evaluated for every matching pattern. */
   resourceArn: string;
-  /** Default the account in the resource ARN, else the caller's. */
   resourceAccountId?: string;
-  /** The resource's policy, e.g. a role's trust policy. */
   resourcePolicy?: object;
-  /** Request context keys, e.g. `sts:ExternalId`, `aws:ResourceTag/managed-by`. */
+  /** Request context keys, e.g. `sts:ExternalId`. */
   context?: Record<string, string | string[]>;
   /** `aws:CurrentTime`; default now. */
   currentTime?: Date;
@@ -34,12 +30,7 @@ export function accountOfArn(arn: string): string | undefined {
   return account !== undefined && /^\d{12}$/.test(account) ? account : undefined;
 }
 
-/**
- * Evaluates a request.
- *
- * @throws Error when the simulator refuses the request (unknown action, a resource of the wrong type for the action,
- *   an invalid policy or context key): a typo in a test must not read as "denied".
- */
+/** Evaluates a request. @throws Error when the simulator refuses it (unknown action, bad resource type, policy or key): a typo is not "denied". */
 export async function simulateRequest(request: SimulatedRequest): Promise<'Allowed' | 'ImplicitlyDenied' | 'ExplicitlyDenied'> {
   const callerAccount = accountOfArn(request.principalArn);
   const result = await runSimulation(

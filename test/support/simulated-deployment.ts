@@ -1,7 +1,6 @@
 /**
- * The names a deployment of `template.yaml` gets in the least-privilege simulation: one stack in account
- * 111122223333 of a partition, named the way the local run names things (`<stack>-<LogicalId>`), so that simulated
- * and recorded calls speak of the same ARNs.
+ * The names of a deployment of `template.yaml` in the least-privilege simulation: one stack in account 111122223333,
+ * named as the local run names things (`<stack>-<LogicalId>`), so simulated and recorded calls share ARNs.
  */
 import { stackResolution } from '../../local/deployment';
 import { localFunctionArn, localRoleArn, type LocalNames } from '../../local/functions';
@@ -18,37 +17,30 @@ export type SimulatedPartition = (typeof SIMULATED_PARTITIONS)[number];
 /** The account the stack is deployed to. */
 export const STACK_ACCOUNT_ID = '111122223333';
 /** The organization of the stack's account and of every member account of the simulation. */
-export const ORGANIZATION_ID = 'o-exampleorgid';
+const ORGANIZATION_ID = 'o-exampleorgid';
 /** An account that belongs to no organization of the simulation (someone else's). */
 export const OUTSIDE_ACCOUNT_ID = '999988887777';
 
 /** A Datadog site with role delegation in each partition. */
 const SITE: Record<SimulatedPartition, DatadogSite> = { aws: 'datadoghq.com', 'aws-us-gov': 'ddog-gov.com' };
 
-/** A deployment of the template, as the simulation names it. */
+/** A deployment of the template, as the simulation names it; `secretArn` is the `DatadogKeysSecretArn` parameter. */
 export interface SimulatedDeployment {
   partition: SimulatedPartition;
   datadogSite: DatadogSite;
   names: LocalNames;
   resolution: LocalResolution;
-  /** The `DatadogKeysSecretArn` parameter. */
   secretArn: string;
   stateMachineArn: string;
   validatorRoleArn: string;
   functionArn(logicalId: string): string;
   /** Session ARN of an execution role: `arn:<p>:sts::<account>:assumed-role/<role>/<session>`. */
   sessionArn(roleLogicalId: string, sessionName: string): string;
-  /** Organization of an account: {@link ORGANIZATION_ID}, or `undefined` for {@link OUTSIDE_ACCOUNT_ID}. */
+  /** {@link ORGANIZATION_ID}, or `undefined` for {@link OUTSIDE_ACCOUNT_ID}. */
   organizationOf(accountId: string | undefined): string | undefined;
 }
 
-/**
- * Names a deployment of the template in a partition.
- *
- * @param options.secretArn - the keys secret, default `…:secret:datadog-onboarding/datadog-keys-AbCdEf` in the stack's
- *   account and region.
- * @param options.parameters - template parameter values overriding the defaults.
- */
+/** Names a deployment of the template in a partition (default keys secret `…:secret:datadog-onboarding/datadog-keys-AbCdEf`). */
 export function simulatedDeployment(
   template: Template,
   partition: SimulatedPartition,
