@@ -95,12 +95,7 @@ export function checkStateWritable(file: string): void {
  * The local Datadog keys secret is left out: each run stores its keys again, and no key belongs in a shareable file.
  * @throws StateFileError when the file cannot be written, in one line.
  */
-export function saveState(
-  file: string,
-  sandbox: AwsSandbox,
-  datadogAccounts: DatadogAccountRecord[],
-  accountRecords: Record<string, unknown>[] = [],
-): void {
+export function saveState(file: string, sandbox: AwsSandbox, datadogAccounts: DatadogAccountRecord[], accountRecords: object[] = []): void {
   const json: SandboxJson = sandbox.toJSON();
   for (const account of Object.values(json.state.accounts)) {
     account.secrets = account.secrets.filter((secret) => !secret.name.startsWith(LOCAL_KEYS_SECRET_NAME));
