@@ -10,7 +10,7 @@ import { printable, UsageError, type CliOptions, type ReconcileCliOptions, type 
 import { describeReconciliation, describeRotation, describeSummary, progressPrinter } from './cli-output';
 import type { DatadogAccountRecord } from './datadog/server';
 import { stackParameters } from './deployment';
-import { applyOrgFile, datadogAccountsOf, OrgFileError, parseOrgFile, type OrgFile } from './org-file';
+import { applyOrgFile, datadogAccountsOf, parseOrgFile, type OrgFile } from './org-file';
 import { reconcileLocally } from './reconcile';
 import { rotateLocally } from './rotate';
 import { localNames, newSandboxFor, runLocally, type LocalRunSummary } from './run';
@@ -34,8 +34,7 @@ function refusing<T>(label: string, check: () => T): T {
     return check();
   } catch (error) {
     if (error instanceof SyntaxError) throw new UsageError(`${label} is not valid JSON: ${printable(error.message)}`);
-    if (error instanceof OrgFileError || error instanceof InvalidInputError)
-      throw new UsageError(`${label}: ${printable(error.message, 300)}`);
+    if (error instanceof InvalidInputError) throw new UsageError(`${label}: ${printable(error.message, 300)}`);
     throw error;
   }
 }

@@ -5,21 +5,44 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { iamName } from '../shared/config';
+import { InvalidInputError } from '../shared/errors';
 import { PARTITIONS } from '../shared/partitions';
 import { describeFirstIssue } from '../shared/validation';
 import type { DatadogAccountRecord } from './datadog/server';
 import type { AwsSandbox } from './sandbox';
 import { ACCOUNT_STATES } from './sandbox/state';
 
-const accountId = z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id');
-const ouId = z.string().regex(/^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$/, 'must be an OU id (ou-...)');
-const parentId = z
-  .string()
-  .regex(/^(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})$/, 'must be an OU id (ou-...) or the root id (r-...)');
+/** A 12-digit AWS account id. */
+export const accountId = z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id');
+const OU_ID = 'ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}';
+const ouId = z.string().regex(new RegExp(`^${OU_ID}$`), 'must be an OU id (ou-...)');
+const parentId = z.string().regex(new RegExp(`^(${OU_ID}|r-[0-9a-z]{4,32})$`), 'must be an OU id (ou-...) or the root id (r-...)');
 const name = z.string().min(1).max(128);
 
-/** The file's schema (unknown fields are refused: a misspelt `parentld` must not be ignored). */
-export const orgFileSchema = z.strictObject({
+/** Refuses the first item with a key (`keys`) an earlier item has. */
+export function noRepeats<T>(keys: (item: T) => string[], why: string): (items: T[], context: z.RefinementCtx) => void {
+  return (items, context) => {
+    const seen = new Set<string>();
+    for (const [index, item] of items.entries()) {
+      const repeated = keys(item).find((key) => seen.has(key));
+      if (repeated) return context.addIssue({ code: 'custom', path: [index], message: `repeats ${repeated} (${why})` });
+      keys(item).forEach((key) => seen.add(key));
+    }
+  };
+}
+
+/** A Datadog registration's attributes (API field names), in an `--org` or a state file; other attributes pass as they are. */
+export const registrationAttributesSchema = z.looseObject({
+  aws_account_id: accountId,
+  aws_partition: z.enum(PARTITIONS),
+  auth_config: z.union(
+    [z.looseObject({ role_name: iamName }), z.looseObject({ access_key_id: z.string().regex(/^[A-Z0-9]{16,128}$/) })],
+    'must hold role_name or access_key_id',
+  ),
+});
+
+/** Unknown fields are refused: a misspelt `parentld` must not be ignored. */
+const orgFileSchema = z.strictObject({
   managementAccountId: accountId,
   organizationalUnits: z.array(z.strictObject({ id: ouId, name, parentId })).default([]),
   accounts: z
@@ -27,39 +50,20 @@ export const orgFileSchema = z.strictObject({
       z.strictObject({
         id: accountId,
         name: name.optional(),
-        /** Default: the root. */
         parentId: parentId.optional(),
         state: z.enum(ACCOUNT_STATES).optional(),
-        /** The access role the account has; `null`: none (the automation cannot reach it). Default `MemberAccessRoleName`. */
+        /** `null`: no access role (the automation cannot reach it); default `MemberAccessRoleName`. */
         accessRoleName: iamName.nullable().optional(),
         left: z.boolean().optional(),
       }),
     )
+    .superRefine(noRepeats((account) => [account.id], 'one entry per account'))
     .default([]),
-  datadogAccounts: z
-    .array(
-      z.looseObject({
-        aws_account_id: accountId,
-        aws_partition: z.enum(PARTITIONS),
-        auth_config: z.union(
-          [z.looseObject({ role_name: iamName }), z.looseObject({ access_key_id: z.string().regex(/^[A-Z0-9]{16,128}$/) })],
-          'must hold role_name or access_key_id',
-        ),
-      }),
-    )
-    .default([]),
+  datadogAccounts: z.array(registrationAttributesSchema).default([]),
 });
 
 /** A parsed `--org` file. */
 export type OrgFile = z.infer<typeof orgFileSchema>;
-
-/** A `--org` file that is not valid; the message is one line naming the first wrong field. */
-export class OrgFileError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'OrgFileError';
-  }
-}
 
 /** The root ids the file names as parents. */
 function rootIds(org: OrgFile): string[] {
@@ -69,29 +73,20 @@ function rootIds(org: OrgFile): string[] {
 
 /**
  * Validates a `--org` document.
- *
- * @throws OrgFileError naming the first wrong field, or a root id used inconsistently.
+ * @throws InvalidInputError naming the first wrong field, or a root id used inconsistently.
  */
 export function parseOrgFile(document: unknown): OrgFile {
   const parsed = orgFileSchema.safeParse(document);
-  if (!parsed.success) throw new OrgFileError(describeFirstIssue(parsed.error, 'the document'));
+  if (!parsed.success) throw new InvalidInputError(describeFirstIssue(parsed.error, 'the document'));
   const roots = rootIds(parsed.data);
-  if (roots.length > 1) throw new OrgFileError(`an organization has one root, the file names ${roots.join(' and ')}`);
-  const ids = new Set<string>();
-  for (const [index, account] of parsed.data.accounts.entries()) {
-    if (ids.has(account.id)) throw new OrgFileError(`accounts.${index}.id: repeats ${account.id}`);
-    ids.add(account.id);
-  }
+  if (roots.length > 1) throw new InvalidInputError(`an organization has one root, the file names ${roots.join(' and ')}`);
   return parsed.data;
 }
 
 /**
- * Applies the organization to the sandbox: adds the listed accounts it lacks (with their access role, default
- * `defaultAccessRoleName` = `MemberAccessRoleName`, trusting `managementAccountId` where the stack runs), adds a listed
- * access role an account lacks, then places the OUs and accounts (parents, states, left). All or nothing.
- *
- * @throws OrgFileError when the file's management account is not the sandbox's, or the tree is inconsistent (an
- *   unknown parent, an OU that is its own ancestor).
+ * Applies the organization to the sandbox, all or nothing: adds the accounts and listed access roles it lacks (default
+ * role `stack.defaultAccessRoleName`, trusting the stack's account), then places the OUs and accounts.
+ * @throws InvalidInputError when the management account is not the sandbox's, or the tree is inconsistent.
  */
 export function applyOrgFile(
   sandbox: AwsSandbox,
@@ -99,7 +94,7 @@ export function applyOrgFile(
   stack: { managementAccountId: string; defaultAccessRoleName: string },
 ): void {
   if (org.managementAccountId !== sandbox.managementAccountId) {
-    throw new OrgFileError(
+    throw new InvalidInputError(
       `managementAccountId: ${org.managementAccountId} is not the management account of the saved organization (${sandbox.managementAccountId}): use another state file`,
     );
   }
@@ -112,7 +107,7 @@ export function applyOrgFile(
   try {
     sandbox.checkOrganization(tree);
   } catch (error) {
-    throw new OrgFileError((error as Error).message.replace(/^AwsSandbox\.\w+: /, ''));
+    throw new InvalidInputError((error as Error).message.replace(/^AwsSandbox\.\w+: /, ''));
   }
   const known = sandbox.dump().accounts;
   for (const account of org.accounts) {
@@ -131,8 +126,8 @@ export function applyOrgFile(
 }
 
 /**
- * The registrations the file says Datadog holds, as the embedded Datadog stores them (a config id and timestamps
- * added, an external ID generated for a role), merged over `existing`: the file's replaces one of the same account.
+ * The file's registrations as the embedded Datadog stores them (config id, timestamps, an external ID for a role),
+ * merged over `existing`: the file's replaces one of the same account.
  */
 export function datadogAccountsOf(org: OrgFile, existing: DatadogAccountRecord[] = [], now = new Date()): DatadogAccountRecord[] {
   const listed = new Set(org.datadogAccounts.map((account) => account.aws_account_id));

@@ -1,9 +1,4 @@
-/** Apart from state-file.ts: the command lines report it (exit 2) without loading the state file's schema or the sandbox. */
-
-/** A state file that cannot be read, written or used; the message is one line naming the file and the problem. */
+/** A state file that cannot be read, written or used; one line. Apart so the command lines need not load state-file.ts. */
 export class StateFileError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'StateFileError';
-  }
+  override name = 'StateFileError';
 }

@@ -6,65 +6,38 @@ import { describeFirstIssue } from '../shared/validation';
 import type { DatadogAccountRecord } from './datadog/server';
 import { isConfigId } from './datadog/store';
 import { LOCAL_KEYS_SECRET_NAME } from './deployment';
+import { accountId, noRepeats, registrationAttributesSchema } from './org-file';
 import { AwsSandbox, SandboxStateError, type SandboxJson } from './sandbox';
 import { StateFileError } from './state-file-error';
 
-/** What a state file holds; `accountRecords` are the accounts table's items (shared/aws/account-records.ts). */
-export interface LocalState {
-  sandbox?: AwsSandbox;
-  datadogAccounts?: DatadogAccountRecord[];
-  accountRecords?: Record<string, unknown>[];
-}
-
 export { StateFileError };
 
-/** Refuses the first item with a key (`keys`) an earlier item has. */
-function noRepeats<T>(keys: (item: T) => string[], why: string): (items: T[], context: z.RefinementCtx) => void {
-  return (items, context) => {
-    const seen = new Set<string>();
-    for (const [index, item] of items.entries()) {
-      const repeated = keys(item).find((key) => seen.has(key));
-      if (repeated) return context.addIssue({ code: 'custom', path: [index], message: `repeats ${repeated} (${why})` });
-      keys(item).forEach((key) => seen.add(key));
-    }
-  };
-}
-
-/** A registration as the embedded Datadog holds it (API field names); other attributes pass as they are. */
-const registrationSchema = z.object({
-  id: z.string().refine(isConfigId, 'must be a UUID (Datadog config id)'),
-  type: z.literal('account'),
-  attributes: z.looseObject({
-    aws_account_id: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id'),
-    aws_partition: z.enum(['aws', 'aws-cn', 'aws-us-gov']),
-    auth_config: z.union(
-      [z.looseObject({ role_name: z.string() }), z.looseObject({ access_key_id: z.string() })],
-      'must hold role_name or access_key_id',
-    ),
-    created_at: z.string(),
-    modified_at: z.string(),
-  }),
-});
-
-/** An item of the accounts table: its key and state checked, other attributes kept as they are (DynamoDB is schemaless). */
-const accountRecordSchema = z.looseObject({
-  accountId: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id'),
-  state: z.enum(['onboarding', 'onboarded', 'failed', 'offboarding', 'offboarded']).optional(),
-  leaseHolder: z.string().optional(),
-  leaseExpiresAt: z.number().int().optional(),
-});
-
+/** The file's schema (`version` is checked first, by hand); the sandbox is checked by `AwsSandbox.fromJSON`. */
 const stateFileSchema = z.object({
-  version: z.literal(1),
-  accountRecords: z
-    .array(accountRecordSchema)
-    .superRefine(noRepeats((record) => [record.accountId], 'one record per AWS account'))
-    .optional(),
   sandbox: z.unknown(),
   datadogAccounts: z
-    .array(registrationSchema)
+    .array(
+      z.object({
+        id: z.string().refine(isConfigId, 'must be a UUID (Datadog config id)'),
+        type: z.literal('account'),
+        attributes: registrationAttributesSchema.extend({ created_at: z.string(), modified_at: z.string() }),
+      }),
+    )
     .superRefine(noRepeats((record) => [record.id, record.attributes.aws_account_id], 'one registration per id and AWS account')),
+  /** The accounts table's items (shared/aws/account-records.ts): key and state checked, the rest kept (DynamoDB is schemaless). */
+  accountRecords: z
+    .array(
+      z.looseObject({
+        accountId,
+        state: z.enum(['onboarding', 'onboarded', 'failed', 'offboarding', 'offboarded']).optional(),
+      }),
+    )
+    .superRefine(noRepeats((record) => [record.accountId], 'one record per AWS account'))
+    .default([]),
 });
+
+/** What a state file holds. */
+export type LocalState = { sandbox?: AwsSandbox } & Partial<Omit<z.infer<typeof stateFileSchema>, 'sandbox'>>;
 
 /** The error's code (`ENOENT`…), else the first line of its message. */
 function systemCode(error: unknown): string {
@@ -73,9 +46,8 @@ function systemCode(error: unknown): string {
 }
 
 /**
- * Loads a state file; a missing file is an empty state (the run starts a new one).
- *
- * @throws StateFileError when the file is unreadable or not a saved state, naming the first thing wrong.
+ * Loads a state file; a missing file is an empty state.
+ * @throws StateFileError naming the first thing wrong, when the file is unreadable or not a saved state.
  */
 export function loadState(file: string): LocalState {
   if (!existsSync(file)) return {};
@@ -83,31 +55,22 @@ export function loadState(file: string): LocalState {
   try {
     json = JSON.parse(readFileSync(file, 'utf8'));
   } catch (error) {
-    const reason =
-      error instanceof SyntaxError ? `not JSON (${error.message.split('\n')[0].slice(0, 200)})` : `cannot be read (${systemCode(error)})`;
-    throw new StateFileError(`--state ${file}: ${reason}`);
+    throw new StateFileError(`--state ${file}: ${error instanceof SyntaxError ? 'not JSON' : 'cannot be read'} (${systemCode(error)})`);
   }
   if ((json as { version?: unknown } | null)?.version !== 1)
     throw new StateFileError(`--state ${file}: not a state file of npm start (version 1)`);
   const parsed = stateFileSchema.safeParse(json);
   if (!parsed.success) throw new StateFileError(`--state ${file}: ${describeFirstIssue(parsed.error, 'the document')}`);
   try {
-    return {
-      sandbox: AwsSandbox.fromJSON(parsed.data.sandbox),
-      datadogAccounts: parsed.data.datadogAccounts,
-      accountRecords: parsed.data.accountRecords ?? [],
-    };
+    return { ...parsed.data, sandbox: AwsSandbox.fromJSON(parsed.data.sandbox) };
   } catch (error) {
-    if (error instanceof SandboxStateError) {
-      throw new StateFileError(`--state ${file}: sandbox${error.where === 'the document' ? '' : `.${error.where}`}: ${error.problem}`);
-    }
-    throw error;
+    if (!(error instanceof SandboxStateError)) throw error;
+    throw new StateFileError(`--state ${file}: sandbox${error.where === 'the document' ? '' : `.${error.where}`}: ${error.problem}`);
   }
 }
 
 /**
  * Checks, before a run, that the state can be saved: the folder exists, and the file, if present, can be written.
- *
  * @throws StateFileError naming the problem.
  */
 export function checkStateWritable(file: string): void {
@@ -128,18 +91,11 @@ export function checkStateWritable(file: string): void {
 }
 
 /**
- * Saves the state, replacing the file only once the new one is complete (a crash or a full disk leaves the previous
- * state whole). The local Datadog keys secret is left out: each run stores its keys again, and no key value belongs in
- * a file a person may share.
- *
+ * Saves the state through a temporary file renamed over the old (a crash or a full disk leaves the previous state whole).
+ * The local Datadog keys secret is left out: each run stores its keys again, and no key belongs in a shareable file.
  * @throws StateFileError when the file cannot be written, in one line.
  */
-export function saveState(
-  file: string,
-  sandbox: AwsSandbox,
-  datadogAccounts: DatadogAccountRecord[],
-  accountRecords: Record<string, unknown>[] = [],
-): void {
+export function saveState(file: string, sandbox: AwsSandbox, datadogAccounts: DatadogAccountRecord[], accountRecords: object[] = []): void {
   const json: SandboxJson = sandbox.toJSON();
   for (const account of Object.values(json.state.accounts)) {
     account.secrets = account.secrets.filter((secret) => !secret.name.startsWith(LOCAL_KEYS_SECRET_NAME));

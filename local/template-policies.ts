@@ -1,24 +1,18 @@
 /**
- * The IAM policies of each execution role of `template.yaml` as SAM and CloudFormation would deploy them, intrinsics
- * resolved for a given partition. Whatever the loader cannot expand (an unknown SAM policy template, a managed policy
- * other than `AWSLambdaBasicExecutionRole`, a property through which SAM adds permissions) is an error: an understated
- * policy would make the least-privilege proof worthless.
+ * The IAM policies of each execution role of `template.yaml` as SAM and CloudFormation would deploy them. Anything the
+ * loader cannot expand is an error: an understated policy would make the least-privilege proof worthless.
  */
 import type { PolicyDocument, PolicyStatement } from '../shared/iam/policy-document';
-import { evaluateCondition, isIntrinsic, resolveDeep, resolveValue, type LocalResolution, type Template } from './template';
+import { isIntrinsic, resolveDeep, resolveValue, type LocalResolution, type Template } from './template';
 
 type Statements = { Statement: Record<string, unknown>[] };
 
-/** One policy of an execution role, e.g. `LambdaInvokePolicy#0` or `AssumeDatadogRole`. */
+/** One policy of an execution role, e.g. `LambdaInvokePolicy#0` or `AssumeDatadogRole`; `policy` is as deployed (intrinsics resolved). */
 export interface LoadedPolicy {
   name: string;
   source: 'inline-statement' | 'sam-policy-template' | 'role-inline-policy' | 'aws-managed-policy' | 'sam-destination';
-  /** The document as deployed, intrinsics resolved. */
   policy: PolicyDocument;
-  /**
-   * The document as the template writes it (SAM policy templates expanded, intrinsics kept), for static checks such
-   * as "ARNs use `${AWS::Partition}`". Absent for AWS managed policies, which the template only references.
-   */
+  /** As the template writes it (SAM policy templates expanded, intrinsics kept), for static checks; absent for AWS managed policies. */
   authored?: Statements;
 }
 
@@ -31,39 +25,16 @@ export interface ExecutionRolePolicies {
 }
 
 /**
- * The SAM policy templates this loader expands, verbatim from aws/serverless-application-model,
- * `samtranslator/policy_templates_data/policy_templates.json`. Add a template here (verbatim) before using it.
+ * The SAM policy templates template.yaml uses (aws/serverless-application-model,
+ * `samtranslator/policy_templates_data/policy_templates.json`): one Allow of `action` on `Fn::Sub resource`, where SAM's
+ * `${variable}` bound to `{ Ref: Parameter }` is written `${Parameter}`.
  */
-const SAM_POLICY_TEMPLATES: Record<string, { parameters: string[]; definition: Statements }> = {
+const SAM_POLICY_TEMPLATES: Record<string, { action: string; resource: string }> = {
   LambdaInvokePolicy: {
-    parameters: ['FunctionName'],
-    definition: {
-      Statement: [
-        {
-          Effect: 'Allow',
-          Action: ['lambda:InvokeFunction'],
-          Resource: {
-            'Fn::Sub': [
-              'arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:${functionName}*',
-              { functionName: { Ref: 'FunctionName' } },
-            ],
-          },
-        },
-      ],
-    },
+    action: 'lambda:InvokeFunction',
+    resource: 'arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:${FunctionName}*',
   },
-  AWSSecretsManagerGetSecretValuePolicy: {
-    parameters: ['SecretArn'],
-    definition: {
-      Statement: [
-        {
-          Effect: 'Allow',
-          Action: ['secretsmanager:GetSecretValue'],
-          Resource: { 'Fn::Sub': ['${secretArn}', { secretArn: { Ref: 'SecretArn' } }] },
-        },
-      ],
-    },
-  },
+  AWSSecretsManagerGetSecretValuePolicy: { action: 'secretsmanager:GetSecretValue', resource: '${SecretArn}' },
 };
 
 /** `AWSLambdaBasicExecutionRole`, which SAM attaches to every function role it creates: CloudWatch Logs only. */
@@ -73,11 +44,18 @@ const BASIC_EXECUTION_POLICY: PolicyDocument = {
   Statement: [{ Effect: 'Allow', Action: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'], Resource: '*' }],
 };
 
-/** Properties through which SAM adds permissions to the role it creates; the loader does not model them. */
-const UNMODELLED_FUNCTION_PROPERTIES = ['DeadLetterQueue', 'VpcConfig', 'Tracing', 'FileSystemConfigs', 'PermissionsBoundary'];
-const UNMODELLED_STATE_MACHINE_PROPERTIES = ['Logging', 'Tracing', 'PermissionsBoundary'];
+/** Properties through which SAM adds permissions to the role it creates (or, `Role`, replaces it), by resource type: not modelled. */
+const UNMODELLED_PROPERTIES: Record<string, string[]> = {
+  'AWS::Serverless::Function': ['DeadLetterQueue', 'VpcConfig', 'Tracing', 'FileSystemConfigs', 'PermissionsBoundary'],
+  'AWS::Serverless::StateMachine': ['Logging', 'Tracing', 'PermissionsBoundary', 'Role'],
+};
 /** Event source types whose SAM translation adds permissions to the function's role (pollers). */
 const POLLED_EVENT_TYPES = ['SQS', 'Kinesis', 'DynamoDB', 'MSK', 'MQ', 'SelfManagedKafka', 'DocumentDB'];
+
+function refuseUnmodelled(properties: Record<string, unknown>, names: string[], where: string): void {
+  const found = names.find((name) => properties[name] !== undefined);
+  if (found) throw new Error(`${where}: ${found} adds permissions the least-privilege loader does not model`);
+}
 
 /** A SAM policy template parameter's value inside `Fn::Sub`: `!Ref X` → `${X}`, `!GetAtt A.B` → `${A.B}`, a string as itself. */
 function asSubExpression(value: unknown, where: string): string {
@@ -87,55 +65,31 @@ function asSubExpression(value: unknown, where: string): string {
   throw new Error(`${where}: a SAM policy template parameter must be a string, !Ref or !GetAtt`);
 }
 
-/** Replaces SAM's `Fn::Sub [text, {var: {Ref: Parameter}}]` by `Fn::Sub text` with the template's expressions inlined. */
-function instantiate(value: unknown, parameters: Record<string, string>, where: string): unknown {
-  if (Array.isArray(value)) return value.map((item) => instantiate(item, parameters, where));
-  if (value === null || typeof value !== 'object') return value;
-  const sub = (value as Record<string, unknown>)['Fn::Sub'];
-  if (!Array.isArray(sub))
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, instantiate(item, parameters, where)]));
-  const [text, variables] = sub as [string, Record<string, { Ref: string }>];
-  return {
-    'Fn::Sub': Object.entries(variables).reduce((result, [name, reference]) => {
-      const expression = parameters[reference.Ref];
-      if (expression === undefined) throw new Error(`${where}: parameter ${reference.Ref} is missing`);
-      return result.split(`\${${name}}`).join(expression);
-    }, text),
-  };
-}
-
 /**
- * Expands one SAM policy template use, e.g. `{ LambdaInvokePolicy: { FunctionName: !Ref F } }`, intrinsics kept.
- *
+ * Expands one SAM policy template use, e.g. `{ LambdaInvokePolicy: { FunctionName: !Ref F } }`, into the template's expressions.
  * @throws Error for an unknown template or parameter.
  */
 export function expandSamPolicyTemplate(name: string, values: unknown, where: string): Statements {
-  const samTemplate = SAM_POLICY_TEMPLATES[name];
-  if (!samTemplate) {
-    throw new Error(
-      `${where}: SAM policy template ${name} is not known to the least-privilege loader (add it from SAM's policy_templates.json)`,
-    );
-  }
+  const sam = SAM_POLICY_TEMPLATES[name];
+  const notKnown = `${where}: SAM policy template ${name} is not known to the least-privilege loader (add it from SAM's policy_templates.json)`;
+  if (!sam) throw new Error(notKnown);
   const given = (values ?? {}) as Record<string, unknown>;
-  const unknown = Object.keys(given).filter((key) => !samTemplate.parameters.includes(key));
+  const unknown = Object.keys(given).filter((key) => !sam.resource.includes(`\${${key}}`));
   if (unknown.length > 0) throw new Error(`${where}: ${name} has no parameter ${unknown.join(', ')}`);
-  const parameters = Object.fromEntries(
-    samTemplate.parameters.map((parameter) => [parameter, asSubExpression(given[parameter], `${where} ${name}.${parameter}`)]),
+  const resource = sam.resource.replace(/\$\{(\w+)\}/g, (_, parameter: string) =>
+    asSubExpression(given[parameter], `${where} ${name}.${parameter}`),
   );
-  return instantiate(samTemplate.definition, parameters, `${where} ${name}`) as Statements;
+  return { Statement: [{ Effect: 'Allow', Action: [sam.action], Resource: { 'Fn::Sub': resource } }] };
 }
 
-/** A policy the template writes, loaded with its resolved form. */
+/** A policy the template writes, with its resolved form. */
 function authoredPolicy(template: Template, local: LocalResolution, name: string, source: LoadedPolicy['source'], statement: unknown) {
   const authored = { Statement: [statement].flat() as Record<string, unknown>[] };
-  const policy: PolicyDocument = {
-    Version: '2012-10-17',
-    Statement: resolveDeep(template, authored.Statement, local) as PolicyStatement[],
-  };
-  return { name, source, authored, policy };
+  const resolved = resolveDeep(template, authored.Statement, local) as PolicyStatement[];
+  return { name, source, authored, policy: { Version: '2012-10-17' as const, Statement: resolved } };
 }
 
-/** A managed policy (name or ARN, resolved) as a policy, when the loader knows what it grants. */
+/** A managed policy (name or ARN, resolved), when the loader knows what it grants. */
 function managedPolicy(nameOrArn: string, local: LocalResolution, where: string): LoadedPolicy {
   const partition = local.pseudo['AWS::Partition'];
   const arn = nameOrArn.startsWith('arn:') ? nameOrArn : `arn:${partition}:iam::aws:policy/${nameOrArn}`;
@@ -151,7 +105,7 @@ function samPolicies(template: Template, policies: unknown, local: LocalResoluti
     let entry = listed;
     if (isIntrinsic(listed) && 'Fn::If' in listed) {
       const [condition, whenTrue, whenFalse] = listed['Fn::If'] as [string, unknown, unknown];
-      entry = evaluateCondition(template, condition, local) ? whenTrue : whenFalse;
+      entry = resolveValue(template, { Condition: condition }, local) === 'true' ? whenTrue : whenFalse;
       if ((entry as { Ref?: unknown }).Ref === 'AWS::NoValue') return [];
     }
     if (typeof entry === 'string' || isIntrinsic(entry)) return [managedPolicy(resolveValue(template, entry, local), local, where)];
@@ -180,9 +134,8 @@ function rolePolicies(template: Template, roleLogicalId: string, local: LocalRes
 }
 
 /**
- * SAM's grant for an asynchronous-invocation destination: an SQS `OnFailure`/`OnSuccess` destination gets
- * `sqs:SendMessage` on that queue (AWS SAM developer guide, "EventInvokeDestinationConfiguration": SAM adds the
- * permission for SQS, SNS, Lambda and EventBridge destinations). Other destination types are not modelled.
+ * SAM's grant for an SQS `OnFailure`/`OnSuccess` destination: `sqs:SendMessage` on the queue (AWS SAM developer guide,
+ * "EventInvokeDestinationConfiguration"). Other destination types are not modelled.
  */
 function destinationPolicies(template: Template, config: unknown, local: LocalResolution, where: string): LoadedPolicy[] {
   const destinations =
@@ -194,37 +147,27 @@ function destinationPolicies(template: Template, config: unknown, local: LocalRe
   });
 }
 
-function refuseUnmodelled(properties: Record<string, unknown>, names: string[], where: string): void {
-  const found = names.find((name) => properties[name] !== undefined);
-  if (found) throw new Error(`${where}: ${found} adds permissions the least-privilege loader does not model`);
-}
-
 /**
- * Loads the policies of every execution role of the template: each `AWS::Serverless::Function` (its explicit
- * `Role`, or SAM's implicit role: `AWSLambdaBasicExecutionRole` plus its `Policies`) and each
- * `AWS::Serverless::StateMachine` (SAM's implicit role with its `Policies`).
- *
+ * The policies of every execution role: each `AWS::Serverless::Function`'s (its explicit `Role`, or SAM's implicit one:
+ * `AWSLambdaBasicExecutionRole` plus its `Policies`) and each `AWS::Serverless::StateMachine`'s (implicit, its `Policies`).
  * @param local - how parameters, pseudo parameters and resource references resolve (pick the partition here).
  * @throws Error naming what it cannot model (see the module comment).
  */
 export function loadExecutionRolePolicies(template: Template, local: LocalResolution): ExecutionRolePolicies[] {
-  const globals = (template as { Globals?: { Function?: Record<string, unknown> } }).Globals?.Function ?? {};
-  refuseUnmodelled(globals, [...UNMODELLED_FUNCTION_PROPERTIES, 'Policies', 'Role'], 'template.yaml: Globals.Function');
+  const globals = (template.Globals?.Function ?? {}) as Record<string, unknown>;
+  refuseUnmodelled(globals, [...UNMODELLED_PROPERTIES['AWS::Serverless::Function'], 'Policies', 'Role'], 'template.yaml: Globals.Function');
   return Object.entries(template.Resources).flatMap(([logicalId, resource]): ExecutionRolePolicies[] => {
     const properties = resource.Properties ?? {};
     const where = `template.yaml: ${logicalId}`;
     const implicit = { logicalId, roleLogicalId: `${logicalId}Role` };
+    if (!(resource.Type in UNMODELLED_PROPERTIES)) return [];
+    refuseUnmodelled(properties, UNMODELLED_PROPERTIES[resource.Type], where);
     if (resource.Type === 'AWS::Serverless::StateMachine') {
-      refuseUnmodelled(properties, UNMODELLED_STATE_MACHINE_PROPERTIES, where);
-      if (properties.Role !== undefined) throw new Error(`${where}: an explicit state machine Role is not modelled`);
       return [{ ...implicit, kind: 'state-machine', policies: samPolicies(template, properties.Policies, local, where) }];
     }
-    if (resource.Type !== 'AWS::Serverless::Function') return [];
-    refuseUnmodelled(properties, UNMODELLED_FUNCTION_PROPERTIES, where);
-    for (const [name, event] of Object.entries((properties.Events ?? {}) as Record<string, { Type: string }>)) {
-      if (POLLED_EVENT_TYPES.includes(event.Type))
-        throw new Error(`${where}: event ${name} (${event.Type}) adds poller permissions the loader does not model`);
-    }
+    const events = Object.entries((properties.Events ?? {}) as Record<string, { Type: string }>);
+    const polled = events.find(([, event]) => POLLED_EVENT_TYPES.includes(event.Type));
+    if (polled) throw new Error(`${where}: event ${polled[0]} (${polled[1].Type}) adds poller permissions the loader does not model`);
     if (properties.Role === undefined) {
       const policies = [
         managedPolicy(`service-role/${BASIC_EXECUTION_ROLE}`, local, where),

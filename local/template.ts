@@ -1,7 +1,4 @@
-/**
- * Reading `template.yaml` as the local run needs it: the functions, the starter's EventBridge patterns, and the state
- * machine definitions with their substitutions.
- */
+/** Reading `template.yaml` as the local run needs it: the functions, their EventBridge patterns, the state machines. */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse, type ScalarTag, type CollectionTag } from 'yaml';
@@ -17,7 +14,6 @@ const cfnTags: (ScalarTag | CollectionTag)[] = ['Ref', 'Sub', 'GetAtt', 'Join', 
   return [
     { tag: `!${name}`, resolve: (value: string) => resolve(value) },
     { tag: `!${name}`, collection: 'seq', resolve: (value: { toJSON(): unknown }) => resolve(value.toJSON()) },
-    { tag: `!${name}`, collection: 'map', resolve: (value: { toJSON(): unknown }) => resolve(value.toJSON()) },
   ];
 });
 
@@ -39,10 +35,9 @@ export interface Template {
   Resources: Record<string, { Type: string; Properties?: Record<string, unknown>; Metadata?: Record<string, unknown> }>;
 }
 
-/** The template's text and parse as last read: a local run loads the template every time it starts. */
 let parsed: { text: string; template: Template } | undefined;
 
-/** Loads `template.yaml`: read each time, its parse (about 0.1 s) reused while the text is unchanged; each caller gets its own copy. */
+/** Loads `template.yaml`, read each time, its parse (about 0.1 s) reused while the text is unchanged; each caller gets its own copy. */
 export function loadTemplate(): Template {
   const text = readFileSync(path.join(REPO_ROOT, 'template.yaml'), 'utf8');
   if (parsed?.text !== text) parsed = { text, template: parse(text, { customTags: cfnTags }) as Template };
@@ -57,13 +52,13 @@ export interface LocalResolution {
 }
 
 /**
- * Resolves an intrinsic-bearing value to a string.
- *
- * @throws Error naming the reference when it cannot be resolved locally.
+ * Resolves an intrinsic-bearing value to a string, a condition (`{ Condition: name }`, `Fn::Equals`, `Fn::Not`) to `'true'`/`'false'`.
+ * @throws Error naming the reference, condition or intrinsic that cannot be resolved locally.
  */
 export function resolveValue(template: Template, value: unknown, local: LocalResolution): string {
   if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return String(value);
   const intrinsic = value as Record<string, unknown>;
+  const resolve = (item: unknown) => resolveValue(template, item, local);
   const lookup = (name: string): string => {
     if (local.parameters?.[name] !== undefined) return local.parameters[name];
     if (name in local.pseudo) return local.pseudo[name];
@@ -77,31 +72,20 @@ export function resolveValue(template: Template, value: unknown, local: LocalRes
   if ('Fn::Sub' in intrinsic) return String(intrinsic['Fn::Sub']).replace(/\$\{([\w:.]+)\}/g, (_, name: string) => lookup(name));
   if ('Fn::Join' in intrinsic) {
     const [separator, parts] = intrinsic['Fn::Join'] as [string, unknown];
-    const list = Array.isArray(parts)
-      ? parts.map((part) => resolveValue(template, part, local))
-      : resolveValue(template, parts, local).split(',');
+    const list = Array.isArray(parts) ? parts.map(resolve) : resolve(parts).split(',');
     return list.filter((part) => part !== '').join(separator);
   }
-  throw new Error(`template.yaml: intrinsic ${Object.keys(intrinsic).join(',')} is not supported locally`);
-}
-
-/**
- * Evaluates a condition of the template's `Conditions` (`Fn::Equals`, `Fn::Not`) with the local parameter values.
- *
- * @throws Error for an unknown condition or an intrinsic not modelled here.
- */
-export function evaluateCondition(template: Template, condition: unknown, local: LocalResolution): boolean {
-  if (typeof condition === 'string') {
-    if (!template.Conditions || !Object.hasOwn(template.Conditions, condition)) throw new Error(`template.yaml: no condition ${condition}`);
-    return evaluateCondition(template, template.Conditions[condition], local);
-  }
-  const intrinsic = condition as Record<string, unknown>;
   if ('Fn::Equals' in intrinsic) {
-    const [left, right] = intrinsic['Fn::Equals'] as [unknown, unknown];
-    return resolveValue(template, left, local) === resolveValue(template, right, local);
+    const [left, right] = (intrinsic['Fn::Equals'] as unknown[]).map(resolve);
+    return String(left === right);
   }
-  if ('Fn::Not' in intrinsic) return !evaluateCondition(template, (intrinsic['Fn::Not'] as unknown[])[0], local);
-  throw new Error(`template.yaml: condition ${JSON.stringify(condition)} is not supported locally`);
+  if ('Condition' in intrinsic) {
+    const name = String(intrinsic.Condition);
+    if (!Object.hasOwn(template.Conditions ?? {}, name)) throw new Error(`template.yaml: no condition ${name}`);
+    return resolve(template.Conditions?.[name]);
+  }
+  if ('Fn::Not' in intrinsic) return String(resolve((intrinsic['Fn::Not'] as unknown[])[0]) !== 'true');
+  throw new Error(`template.yaml: intrinsic ${Object.keys(intrinsic).join(',')} is not supported locally`);
 }
 
 /** A function of the template: esbuild entry point and target, explicit role, EventBridge patterns by event, raw environment. */
@@ -112,7 +96,7 @@ export interface TemplateFunction {
   handler: string;
   target: string;
   roleLogicalId?: string;
-  eventPatterns: Record<string, unknown>;
+  eventPatterns: Record<string, Record<string, unknown>>;
   /** Globals merged in, intrinsics unresolved. */
   environment: Record<string, unknown>;
 }
@@ -122,59 +106,43 @@ export function templateFunctions(template: Template): TemplateFunction[] {
   const globals = template.Globals?.Function?.Environment?.Variables ?? {};
   return Object.entries(template.Resources)
     .filter(([, resource]) => resource.Type === 'AWS::Serverless::Function')
-    .map(([logicalId, resource]) => {
-      const properties = resource.Properties ?? {};
-      const build = (resource.Metadata?.BuildProperties ?? {}) as { EntryPoints?: string[]; Target?: string };
-      const events = (properties.Events ?? {}) as Record<string, { Type: string; Properties: { Pattern: unknown } }>;
-      const role = properties.Role as { 'Fn::GetAtt'?: string[] } | undefined;
+    .map(([logicalId, { Properties: properties = {}, Metadata }]) => {
+      const build = (Metadata?.BuildProperties ?? {}) as { EntryPoints?: string[]; Target?: string };
+      const events = (properties.Events ?? {}) as Record<string, { Type: string; Properties: { Pattern: Record<string, unknown> } }>;
+      const environment = (properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables;
       return {
         logicalId,
         entryPoint: build.EntryPoints?.[0] ?? '',
         handler: String(properties.Handler),
         target: build.Target ?? '',
-        roleLogicalId: role?.['Fn::GetAtt']?.[0],
+        roleLogicalId: (properties.Role as { 'Fn::GetAtt'?: string[] } | undefined)?.['Fn::GetAtt']?.[0],
         eventPatterns: Object.fromEntries(
-          Object.entries(events)
-            .filter(([, event]) => event.Type === 'EventBridgeRule')
-            .map(([name, event]) => [name, event.Properties.Pattern]),
+          Object.entries(events).flatMap(([name, event]) => (event.Type === 'EventBridgeRule' ? [[name, event.Properties.Pattern]] : [])),
         ),
-        environment: {
-          ...globals,
-          ...((properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {}),
-        },
+        environment: { ...globals, ...environment },
       };
     });
 }
 
 /** The function whose EventBridge rule matches the event (EventBridge delivers it there), if any. */
 export function eventTarget(template: Template, event: unknown): TemplateFunction | undefined {
-  return templateFunctions(template).find((fn) =>
-    Object.values(fn.eventPatterns).some((pattern) => matchesEventPattern(pattern as Record<string, unknown>, event)),
-  );
+  return templateFunctions(template).find((fn) => Object.values(fn.eventPatterns).some((pattern) => matchesEventPattern(pattern, event)));
 }
 
 /**
- * One of the template's `AWS::Serverless::StateMachine`s.
- *
- * @param wanted - its logical id; default the first (the onboarding state machine).
+ * One of the template's `AWS::Serverless::StateMachine`s: its logical id `wanted`, else the first (onboarding).
  * @throws Error when the template has no such state machine.
  */
 export function templateStateMachine(template: Template, wanted?: string) {
-  const [logicalId, resource] =
-    Object.entries(template.Resources).find(
-      ([id, candidate]) => candidate.Type === 'AWS::Serverless::StateMachine' && (wanted === undefined || id === wanted),
-    ) ?? [];
-  if (!logicalId || !resource?.Properties) throw new Error(`template.yaml has no AWS::Serverless::StateMachine ${wanted ?? ''}`.trim());
-  return {
-    logicalId,
-    definitionUri: String(resource.Properties.DefinitionUri),
-    substitutions: (resource.Properties.DefinitionSubstitutions ?? {}) as Record<string, unknown>,
-  };
+  const found = Object.entries(template.Resources).find(([id, it]) => it.Type === 'AWS::Serverless::StateMachine' && (wanted ?? id) === id);
+  if (!found?.[1].Properties) throw new Error(`template.yaml has no AWS::Serverless::StateMachine ${wanted ?? ''}`.trim());
+  const [logicalId, { Properties: properties }] = found;
+  const substitutions = (properties.DefinitionSubstitutions ?? {}) as Record<string, unknown>;
+  return { logicalId, definitionUri: String(properties.DefinitionUri), substitutions };
 }
 
 /**
  * The state machine definition with `${Name}` substitutions replaced, as CloudFormation would.
- *
  * @throws Error naming a placeholder that has no substitution.
  */
 export function loadDefinition(template: Template, local: LocalResolution, logicalId?: string): Record<string, unknown> {
