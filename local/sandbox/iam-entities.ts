@@ -5,6 +5,7 @@
  */
 import type { Partition } from '../../shared/partitions';
 import { arn } from '../../shared/partitions';
+import { newUniqueId } from './ids';
 import { findAwsManagedPolicy } from './managed-policies';
 import type { AccountState, AttachmentState, ManagedPolicyState, RoleState, SandboxState, UserState } from './state';
 import { getEntry, nameKey } from './state';
@@ -107,4 +108,29 @@ export function currentTrustPolicy(role: RoleState): string {
 export function isOrganizationMember(state: SandboxState, accountId: string): boolean {
   const account = findAccount(state, accountId);
   return account !== undefined && account.partition === state.partition && account.left !== true;
+}
+
+/** A new customer managed policy at `v1`, in effect at once (nothing uses it before an attachment, which propagates). */
+export function newPolicy(
+  policyName: string,
+  document: string,
+  nowMs: number,
+  fields: Pick<ManagedPolicyState, 'path' | 'tags' | 'description'>,
+): ManagedPolicyState {
+  return {
+    policyName,
+    policyId: newUniqueId('ANPA'),
+    ...fields,
+    createdMs: nowMs,
+    updatedMs: nowMs,
+    versions: [{ versionId: 'v1', document, createdMs: nowMs }],
+    defaultVersionId: 'v1',
+    defaultVersionHistory: [{ versionId: 'v1', effectiveMs: nowMs }],
+    nextVersionNumber: 2,
+  };
+}
+
+/** A new IAM user with no access keys. */
+export function newUser(userName: string, nowMs: number, fields: Pick<UserState, 'path' | 'tags' | 'attachments'>): UserState {
+  return { userName, userId: newUniqueId('AIDA'), ...fields, createdMs: nowMs, accessKeys: [] };
 }

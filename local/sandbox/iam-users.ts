@@ -9,8 +9,8 @@
 import * as iam from '@aws-sdk/client-iam';
 import { iamError } from './errors';
 import { USERS, iamPage, propagatedMs } from './iam-common';
-import { userArnOf } from './iam-entities';
-import { newAccessKeyId, newSecretAccessKey, newUniqueId } from './ids';
+import { newUser, userArnOf } from './iam-entities';
+import { newAccessKeyId, newSecretAccessKey } from './ids';
 import { noteAccessKey } from './identity';
 import type { CallContext, Operation } from './operations';
 import { operation, tagList } from './operations';
@@ -46,15 +46,9 @@ function targetUser(call: CallContext, userName: string | undefined) {
 /** The user operations. */
 export const userOperations: Operation[] = [
   operation('CreateUser', iam.CreateUserCommand, async (input, call) => {
-    const { account, entity } = await USERS.create(call, { ...input, name: input.UserName }, ({ path, tags }, userName) => ({
-      userName,
-      userId: newUniqueId('AIDA'),
-      path,
-      createdMs: call.nowMs,
-      tags,
-      attachments: [],
-      accessKeys: [],
-    }));
+    const { account, entity } = await USERS.create(call, { ...input, name: input.UserName }, ({ path, tags }, userName) =>
+      newUser(userName, call.nowMs, { path, tags, attachments: [] }),
+    );
     return { User: userOutput(account, entity) };
   }),
 

@@ -11,15 +11,14 @@
 import * as iam from '@aws-sdk/client-iam';
 import { MAX_POLICY_VERSIONS } from '../../shared/iam/managed-policy';
 import { attachmentCount, checkIamDocument, checkName, checkPath, iamPage, mergeTags, propagating, requirePolicy } from './iam-common';
-import { findPolicy, policyArnOf } from './iam-entities';
+import { findPolicy, newPolicy, policyArnOf } from './iam-entities';
 import type { PolicyRef } from './iam-entities';
 import { iamError } from './errors';
-import { newUniqueId } from './ids';
 import type { CallContext, Operation } from './operations';
 import { callerAccount, operation, requestTagContext, requireAllowed, resourceTagContext, tagList, tagRecord } from './operations';
 import { roleOperations } from './iam-roles';
 import { userOperations } from './iam-users';
-import type { AccountState, ManagedPolicyState } from './state';
+import type { AccountState } from './state';
 import { deleteEntry, getEntry, nameKey, setEntry } from './state';
 
 /** The Policy structure as IAM returns it. */
@@ -79,20 +78,11 @@ const policyOperations: Operation[] = [
       throw iamError('EntityAlreadyExists', `A policy called ${policyName} already exists. Duplicate names are not allowed.`);
     }
     checkIamDocument(input.PolicyDocument, 'identity');
-    const policy: ManagedPolicyState = {
-      policyName,
-      policyId: newUniqueId('ANPA'),
+    const policy = newPolicy(policyName, input.PolicyDocument!, call.nowMs, {
       path,
-      ...(input.Description !== undefined ? { description: input.Description } : {}),
-      createdMs: call.nowMs,
-      updatedMs: call.nowMs,
       tags,
-      versions: [{ versionId: 'v1', document: input.PolicyDocument!, createdMs: call.nowMs }],
-      defaultVersionId: 'v1',
-      // The first version counts at once: nothing can use it before an attachment, which propagates itself.
-      defaultVersionHistory: [{ versionId: 'v1', effectiveMs: call.nowMs }],
-      nextVersionNumber: 2,
-    };
+      ...(input.Description !== undefined ? { description: input.Description } : {}),
+    });
     setEntry(account.policies, nameKey(policyName), policy);
     return { Policy: policyOutput(account, { arn: policyArn, policy, aws: false }) };
   }),
