@@ -1,9 +1,4 @@
-/**
- * IAM role operations the product calls (IAM API reference: CreateRole, GetRole, UpdateAssumeRolePolicy, TagRole,
- * AttachRolePolicy, DetachRolePolicy, ListAttachedRolePolicies, DeleteRole).
- *
- * A new role, and a changed trust policy, take effect for STS only after the propagation delay.
- */
+/** IAM role operations; a new role or trust policy takes effect for STS after the propagation delay. */
 import * as iam from '@aws-sdk/client-iam';
 import { iamError } from './errors';
 import { ROLES, checkIamDocument, checkPrincipalsExist, propagatedMs, propagating } from './iam-common';
@@ -13,10 +8,10 @@ import type { CallContext, Operation } from './operations';
 import { operation, tagList } from './operations';
 import type { AccountState, RoleState } from './state';
 
-/** Default and bounds of a role's MaxSessionDuration, in seconds (IAM API reference, CreateRole). */
+/** Seconds (IAM API reference, CreateRole). */
 const MAX_SESSION_SECONDS = { default: 3600, min: 3600, max: 43200 } as const;
 
-/** The Role structure as IAM returns it: the trust policy URL-encoded (RFC 3986, IAM API reference, Role), Tags only when there are some. */
+/** The Role structure, trust policy URL-encoded (IAM API reference, Role). */
 function roleOutput(account: AccountState, role: RoleState): iam.Role {
   const tags = tagList(role.tags);
   return {
@@ -33,7 +28,6 @@ function roleOutput(account: AccountState, role: RoleState): iam.Role {
   };
 }
 
-/** Checks a trust policy as IAM does before storing it. */
 function checkTrustPolicy(call: CallContext, document: string | undefined): string {
   checkPrincipalsExist(call, checkIamDocument(document, 'trust'));
   return document!;

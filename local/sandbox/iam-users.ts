@@ -1,20 +1,17 @@
 /**
- * IAM user and access key operations the product calls (IAM API reference: CreateUser, GetUser, TagUser,
- * AttachUserPolicy, DetachUserPolicy, ListAttachedUserPolicies, CreateAccessKey, ListAccessKeys, DeleteAccessKey,
- * DeleteUser).
- *
- * A user may hold at most two access keys (IAM User Guide, "IAM and AWS STS quotas"). A new key is usable only
- * after the propagation delay; until then AWS answers `InvalidClientTokenId`.
+ * IAM user and access key operations. At most two keys (IAM User Guide, "IAM and AWS STS quotas"); a new key is
+ * refused (`InvalidClientTokenId`) until propagated.
  */
 import * as iam from '@aws-sdk/client-iam';
 import { iamError } from './errors';
 import { USERS, iamPage, propagatedMs } from './iam-common';
-import { newUser, userArnOf } from './iam-entities';
+import { userArnOf } from './iam-entities';
 import { newAccessKeyId, newSecretAccessKey } from './ids';
 import { noteAccessKey } from './identity';
 import type { CallContext, Operation } from './operations';
 import { operation, tagList } from './operations';
 import type { AccountState, UserState } from './state';
+import { newUser } from './state';
 
 const MAX_ACCESS_KEYS = 2;
 
@@ -31,11 +28,8 @@ function userOutput(account: AccountState, user: UserState): iam.User {
 }
 
 /**
- * The user a call is about: the named one or, when no name is given, the calling user (IAM API reference, GetUser /
- * CreateAccessKey: "If you do not specify a user name, IAM determines the user name implicitly based on the Amazon
- * Web Services access key ID signing the request").
- *
- * @throws `ValidationError` when no name is given and the caller is not an IAM user (IAM's wording).
+ * The named user, else the calling user (IAM API reference, GetUser: "IAM determines the user name implicitly").
+ * @throws `ValidationError` when no name is given and the caller is not an IAM user.
  */
 function targetUser(call: CallContext, userName: string | undefined) {
   if (userName !== undefined) return USERS.require(call, userName);
@@ -43,7 +37,8 @@ function targetUser(call: CallContext, userName: string | undefined) {
   throw iamError('ValidationError', 'Must specify userName when calling with non-User credentials');
 }
 
-/** The user operations. */
+/** The user and access key operations. */
+
 export const userOperations: Operation[] = [
   operation('CreateUser', iam.CreateUserCommand, async (input, call) => {
     const { account, entity } = await USERS.create(call, { ...input, name: input.UserName }, ({ path, tags }, userName) =>

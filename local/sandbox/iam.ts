@@ -1,17 +1,11 @@
 /**
- * The simulated IAM API: every IAM operation the sandbox answers, for the mock wiring to register. IAM is global per
- * partition, so the client's region only selects the partition; each call works on the caller's own account.
- *
- * Roles and users have their own modules; managed policies (IAM API reference: CreatePolicy, GetPolicy,
- * DeletePolicy, TagPolicy, GetPolicyVersion, CreatePolicyVersion, ListPolicyVersions, DeletePolicyVersion) and
- * ListAccountAliases are here. Versions follow the IAM User Guide, "Versioning IAM policies": at most 5, ids never
- * reused, the default cannot be deleted, nor a policy with other versions. A new default version takes effect for
- * authorisation only after the propagation delay.
+ * Simulated IAM (on the caller's own account): managed policies here, versioned as in the IAM User Guide, "Versioning
+ * IAM policies" (a new default version counts after the propagation delay); roles and users in their own modules.
  */
 import * as iam from '@aws-sdk/client-iam';
 import { MAX_POLICY_VERSIONS } from '../../shared/iam/managed-policy';
 import { attachmentCount, checkIamDocument, checkName, checkPath, iamPage, mergeTags, propagating, requirePolicy } from './iam-common';
-import { findPolicy, newPolicy, policyArnOf } from './iam-entities';
+import { findPolicy, policyArnOf } from './iam-entities';
 import type { PolicyRef } from './iam-entities';
 import { iamError } from './errors';
 import type { CallContext, Operation } from './operations';
@@ -19,9 +13,8 @@ import { callerAccount, operation, requestTagContext, requireAllowed, resourceTa
 import { roleOperations } from './iam-roles';
 import { userOperations } from './iam-users';
 import type { AccountState } from './state';
-import { deleteEntry, getEntry, nameKey, setEntry } from './state';
+import { deleteEntry, getEntry, nameKey, newPolicy, setEntry } from './state';
 
-/** The Policy structure as IAM returns it. */
 function policyOutput(account: AccountState, { arn, policy }: PolicyRef): iam.Policy {
   const tags = tagList(policy.tags);
   return {
@@ -40,12 +33,7 @@ function policyOutput(account: AccountState, { arn, policy }: PolicyRef): iam.Po
   };
 }
 
-/**
- * Authorises the call on the policy ARN, with the policy's tags, and returns the account and the policy.
- *
- * @param change - the policy is to be changed: IAM refuses that on an AWS managed policy with AccessDenied.
- * @throws `NoSuchEntityException` when the policy does not exist.
- */
+/** Authorises the call on the policy; `change` refuses an AWS managed policy (AccessDenied), as IAM does. */
 async function requirePolicyFor(call: CallContext, policyArn: string | undefined, change = false, context = {}) {
   const account = callerAccount(call);
   const tags = (policyArn === undefined ? undefined : findPolicy(account, policyArn))?.policy.tags ?? {};
@@ -140,7 +128,6 @@ const policyOperations: Operation[] = [
     policy.versions.push({ versionId, document: input.PolicyDocument!, createdMs: call.nowMs });
     policy.updatedMs = call.nowMs;
     if (input.SetAsDefault) {
-      // Reported at once, used by authorisation after the propagation delay.
       policy.defaultVersionId = versionId;
       propagating(call, policy.defaultVersionHistory, { versionId });
     }

@@ -7,7 +7,7 @@ import type { Partition } from '../../shared/partitions';
 import { iamRegion } from '../../shared/aws/regions';
 import { VirtualClock } from './clock';
 import { dumpState, type SandboxDump } from './dump';
-import { findAccount, findPolicy, findRole, findUser, newPolicy, newUser, policyArnOf, roleArnOf, userArnOf } from './iam-entities';
+import { findAccount, findPolicy, findRole, findUser, policyArnOf, roleArnOf, userArnOf } from './iam-entities';
 import { noteAccessKey, principalCaller } from './identity';
 import { newAccessKeyId, newOrganizationId, newSecretAccessKey, newUniqueId, newUuid } from './ids';
 import { installMocks, type CallHooks } from './mock-wiring';
@@ -15,7 +15,7 @@ import { forgetOrganizationIndex } from './organizations';
 import { checkPolicyDocument, type PolicyKind } from './policy-documents';
 import { addVersion, newSecret } from './secrets-manager';
 import type { AccountState, CreateAccountStatusState, OrganizationsAccountState, SandboxJson, SandboxState, ServiceName } from './state';
-import { ROOT_ID, deserializeState, getEntry, nameKey, noCalls, rootIdOf, setEntry } from './state';
+import { ROOT_ID, deserializeState, getEntry, nameKey, newPolicy, newUser, noCalls, rootIdOf, setEntry } from './state';
 
 export { VirtualClock } from './clock';
 export type { SandboxDump } from './dump';

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { PARTITIONS } from '../../shared/partitions';
+import { newUniqueId } from './ids';
 
 /** The services the sandbox simulates. */
 export type ServiceName = 'iam' | 'sts' | 'organizations' | 'secretsmanager' | 's3';
@@ -264,4 +265,29 @@ export function setEntry<T>(record: Record<string, T>, key: string, value: T): v
 /** Removes an entry of a name-keyed record. */
 export function deleteEntry<T>(record: Record<string, T>, key: string): void {
   if (Object.hasOwn(record, key)) Reflect.deleteProperty(record, key);
+}
+
+/** A new customer managed policy at `v1`, in effect at once (nothing uses it before an attachment, which propagates). */
+export function newPolicy(
+  policyName: string,
+  document: string,
+  nowMs: number,
+  fields: Pick<ManagedPolicyState, 'path' | 'tags' | 'description'>,
+): ManagedPolicyState {
+  return {
+    policyName,
+    policyId: newUniqueId('ANPA'),
+    ...fields,
+    createdMs: nowMs,
+    updatedMs: nowMs,
+    versions: [{ versionId: 'v1', document, createdMs: nowMs }],
+    defaultVersionId: 'v1',
+    defaultVersionHistory: [{ versionId: 'v1', effectiveMs: nowMs }],
+    nextVersionNumber: 2,
+  };
+}
+
+/** A new IAM user with no access keys. */
+export function newUser(userName: string, nowMs: number, fields: Pick<UserState, 'path' | 'tags' | 'attachments'>): UserState {
+  return { userName, userId: newUniqueId('AIDA'), ...fields, createdMs: nowMs, accessKeys: [] };
 }
