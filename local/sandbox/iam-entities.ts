@@ -2,7 +2,7 @@
 import type { Partition } from '../../shared/partitions';
 import { arn } from '../../shared/partitions';
 import { findAwsManagedPolicy } from './managed-policies';
-import type { AccountState, AttachmentState, ManagedPolicyState, RoleState, SandboxState, UserState } from './state';
+import type { AccountState, ManagedPolicyState, RoleState, SandboxState, UserState } from './state';
 import { getEntry, nameKey } from './state';
 
 /** `arn:<p>:iam::<account>:role<path><name>` (paths start and end with `/`). */
@@ -70,7 +70,7 @@ export function currentPolicyDocument(policy: ManagedPolicyState, versionId = po
  */
 export function effectiveIdentityPolicies(
   account: AccountState,
-  attachments: AttachmentState[],
+  attachments: RoleState['attachments'],
   nowMs: number,
 ): { name: string; policy: object }[] {
   return attachments.flatMap(({ policyArn, effectiveMs }) => {

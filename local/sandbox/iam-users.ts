@@ -6,14 +6,11 @@ import * as iam from '@aws-sdk/client-iam';
 import { iamError } from './errors';
 import { USERS, iamPage, propagatedMs } from './iam-common';
 import { userArnOf } from './iam-entities';
-import { newAccessKeyId, newSecretAccessKey } from './ids';
-import { noteAccessKey } from './identity';
+import { addAccessKey } from './identity';
 import type { CallContext, Operation } from './operations';
 import { operation, tagList } from './operations';
 import type { AccountState, UserState } from './state';
 import { newUser } from './state';
-
-const MAX_ACCESS_KEYS = 2;
 
 function userOutput(account: AccountState, user: UserState): iam.User {
   const tags = tagList(user.tags);
@@ -61,18 +58,7 @@ export const userOperations: Operation[] = [
 
   operation('CreateAccessKey', iam.CreateAccessKeyCommand, async (input, call) => {
     const { account, entity: user } = await targetUser(call, input.UserName);
-    if (user.accessKeys.length >= MAX_ACCESS_KEYS) {
-      throw iamError('LimitExceeded', `Cannot exceed quota for AccessKeysPerUser: ${MAX_ACCESS_KEYS}`);
-    }
-    const key = {
-      accessKeyId: newAccessKeyId('user'),
-      secretAccessKey: newSecretAccessKey(),
-      status: 'Active' as const,
-      createdMs: call.nowMs,
-      effectiveMs: propagatedMs(call),
-    };
-    user.accessKeys.push(key);
-    noteAccessKey(call.core.state, account.accountId, user.userName, key.accessKeyId);
+    const key = addAccessKey(call.core.state, account.accountId, user, call.nowMs, propagatedMs(call));
     const { accessKeyId: AccessKeyId, secretAccessKey: SecretAccessKey, status: Status } = key;
     return { AccessKey: { UserName: user.userName, AccessKeyId, Status, SecretAccessKey, CreateDate: new Date(key.createdMs) } };
   }),

@@ -5,8 +5,8 @@
 import type { Partition } from '../../shared/partitions';
 import { PARTITIONS, accountRootArn } from '../../shared/partitions';
 import type { CredentialProblem } from './errors';
-import { SandboxSetupError } from './errors';
-import { stableIdFor } from './ids';
+import { SandboxSetupError, iamError } from './errors';
+import { newAccessKeyId, newSecretAccessKey, stableIdFor } from './ids';
 import { assumedRoleArnOf, findAccount, findRole, findUser, roleArnOf, userArnOf } from './iam-entities';
 import type { RoleState, SandboxState, UserState } from './state';
 
@@ -99,7 +99,7 @@ export function principalCaller(state: SandboxState, principalArn: string): Call
 
 /**
  * The holder of each user access key, built on first use: a call must not scan 10,000 accounts' users. Keys created
- * later are added with {@link noteAccessKey}; deleted ones are caught by checking the entry on use.
+ * later are added by {@link addAccessKey}; deleted ones are caught by checking the entry on use.
  */
 const keyHolders = new WeakMap<SandboxState, Map<string, { accountId: string; userName: string }>>();
 
@@ -117,9 +117,19 @@ function keyHoldersOf(state: SandboxState): Map<string, { accountId: string; use
   return index;
 }
 
-/** Records a user access key just created in `state`. */
-export function noteAccessKey(state: SandboxState, accountId: string, userName: string, accessKeyId: string): void {
-  keyHolders.get(state)?.set(accessKeyId, { accountId, userName });
+/** Adds an Active access key to a user. @throws `LimitExceededException` over two keys (IAM User Guide, "IAM and AWS STS quotas"). */
+export function addAccessKey(state: SandboxState, accountId: string, user: UserState, createdMs: number, effectiveMs: number) {
+  if (user.accessKeys.length >= 2) throw iamError('LimitExceeded', 'Cannot exceed quota for AccessKeysPerUser: 2');
+  const key = {
+    accessKeyId: newAccessKeyId('user'),
+    secretAccessKey: newSecretAccessKey(),
+    status: 'Active' as const,
+    createdMs,
+    effectiveMs,
+  };
+  user.accessKeys.push(key);
+  keyHolders.get(state)?.set(key.accessKeyId, { accountId, userName: user.userName });
+  return key;
 }
 
 /**

@@ -8,8 +8,8 @@ import { iamRegion } from '../../shared/aws/regions';
 import { VirtualClock } from './clock';
 import { dumpState, type SandboxDump } from './dump';
 import { findAccount, findPolicy, findRole, findUser, policyArnOf, roleArnOf, userArnOf } from './iam-entities';
-import { noteAccessKey, principalCaller } from './identity';
-import { newAccessKeyId, newOrganizationId, newSecretAccessKey, newUniqueId, newUuid } from './ids';
+import { addAccessKey, principalCaller } from './identity';
+import { newOrganizationId, newUniqueId, newUuid } from './ids';
 import { installMocks, type CallHooks } from './mock-wiring';
 import { forgetOrganizationIndex } from './organizations';
 import { checkPolicyDocument, type PolicyKind } from './policy-documents';
@@ -47,13 +47,6 @@ export interface OrganizationTree {
   accounts?: { accountId: string; parentId?: string; state?: OrganizationsAccountState; left?: boolean }[];
 }
 
-function checkPropagationSeconds(seconds: number): number {
-  if (!Number.isFinite(seconds) || seconds < 0) {
-    throw new Error(`AwsSandbox: propagationSeconds must be a non-negative number, got ${seconds}`);
-  }
-  return seconds;
-}
-
 /** The sandbox: seed it, `install()` it, run SDK code, inspect it, `restore()`. Only one can be installed at a time. */
 export class AwsSandbox {
   private callHooks: CallHooks | undefined;
@@ -70,7 +63,7 @@ export class AwsSandbox {
     this.state = {
       managementAccountId: options.managementAccountId,
       partition,
-      propagationSeconds: checkPropagationSeconds(options.propagationSeconds ?? 10),
+      propagationSeconds: 0,
       organizationId: newOrganizationId(),
       organizationalUnits: [],
       ...(options.defaultPrincipalArn !== undefined ? { defaultPrincipalArn: options.defaultPrincipalArn } : {}),
@@ -81,6 +74,7 @@ export class AwsSandbox {
       mutatingCalls: noCalls(),
       buckets: {},
     };
+    this.propagationSeconds = options.propagationSeconds ?? 10;
     this.addAccount(options.managementAccountId, { name: 'management' });
   }
 
@@ -101,7 +95,10 @@ export class AwsSandbox {
 
   /** Changes it for IAM changes made from now on. @throws Error when `seconds` is negative or not finite. */
   set propagationSeconds(seconds: number) {
-    this.state.propagationSeconds = checkPropagationSeconds(seconds);
+    if (!Number.isFinite(seconds) || seconds < 0) {
+      throw new Error(`AwsSandbox: propagationSeconds must be a non-negative number, got ${seconds}`);
+    }
+    this.state.propagationSeconds = seconds;
   }
 
   /**
@@ -232,11 +229,7 @@ export class AwsSandbox {
   putAccessKey(accountId: string, userName: string): { accessKeyId: string; secretAccessKey: string } {
     const user = findUser(this.requireAccount(accountId, 'putAccessKey'), userName);
     if (!user) throw new Error(`AwsSandbox.putAccessKey: user ${userName} does not exist in ${accountId}`);
-    if (user.accessKeys.length >= 2) throw new Error(`AwsSandbox.putAccessKey: user ${userName} already has two access keys`);
-    const nowMs = this.clock.now();
-    const key = { accessKeyId: newAccessKeyId('user'), secretAccessKey: newSecretAccessKey(), status: 'Active' as const };
-    user.accessKeys.push({ ...key, createdMs: nowMs, effectiveMs: nowMs });
-    noteAccessKey(this.state, accountId, user.userName, key.accessKeyId);
+    const key = addAccessKey(this.state, accountId, user, this.clock.now(), this.clock.now());
     return { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey };
   }
 

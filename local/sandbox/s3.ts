@@ -6,11 +6,10 @@ import { arn } from '../../shared/partitions';
 import { s3Error } from './errors';
 import type { CallContext, Operation } from './operations';
 import { operation, requireAllowed } from './operations';
-import type { BucketState } from './state';
-import { getEntry, setEntry } from './state';
+import { getEntry, setEntry, type SandboxState } from './state';
 
 /** Authorises the call on `arn:<p>:s3:::<bucket>/<key>` and finds the bucket. */
-async function authorizedBucket(call: CallContext, input: { Bucket?: string; Key?: string }): Promise<BucketState> {
+async function authorizedBucket(call: CallContext, input: { Bucket?: string; Key?: string }): Promise<SandboxState['buckets'][string]> {
   await requireAllowed(call, { resourceArn: arn(call.caller.partition, 's3', '', '', `${input.Bucket ?? ''}/${input.Key ?? ''}`) });
   const bucket = getEntry(call.core.state.buckets, input.Bucket ?? '');
   if (!bucket) throw s3Error('NoSuchBucket', 'The specified bucket does not exist');

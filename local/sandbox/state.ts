@@ -194,8 +194,6 @@ export type RoleState = z.infer<typeof roleSchema>;
 export type ManagedPolicyState = z.infer<typeof managedPolicySchema>;
 /** An IAM user. */
 export type UserState = z.infer<typeof userSchema>;
-/** A managed policy attachment. */
-export type AttachmentState = z.infer<typeof attachmentSchema>;
 /** A Secrets Manager secret (holds secret values: never shown by `dump()`). */
 export type SecretState = z.infer<typeof secretSchema>;
 /** One version of a secret. */
@@ -204,10 +202,6 @@ export type SecretVersionState = z.infer<typeof secretVersionSchema>;
 export type AccountState = z.infer<typeof accountSchema>;
 /** A CreateAccount request, as DescribeCreateAccountStatus reports it. */
 export type CreateAccountStatusState = z.infer<typeof createAccountStatusSchema>;
-/** An STS session issued by AssumeRole. */
-export type SessionState = z.infer<typeof sessionSchema>;
-/** An S3 bucket. */
-export type BucketState = z.infer<typeof bucketSchema>;
 /** The whole sandbox. */
 export type SandboxState = z.infer<typeof stateSchema>;
 

@@ -9,7 +9,6 @@ import { newAccessKeyId, newSecretAccessKey, newSessionToken } from './ids';
 import type { Operation } from './operations';
 import { operation, resourceTagContext } from './operations';
 import { authorize } from './policy-evaluation';
-import type { SessionState } from './state';
 
 /** Seconds (STS API reference, AssumeRole). */
 const SESSION_DURATION = { min: 900, max: 43200, default: 3600 } as const;
@@ -84,7 +83,7 @@ export const stsOperations: Operation[] = [
       );
     }
 
-    const session: SessionState = {
+    const session = {
       accessKeyId: newAccessKeyId('session'),
       secretAccessKey: newSecretAccessKey(),
       sessionToken: newSessionToken(),
