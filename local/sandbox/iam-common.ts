@@ -8,7 +8,7 @@ import { callerAccount, paginate, requestTagContext, requireAllowed, resourceTag
 import type { PolicyKind } from './policy-documents';
 import { awsPrincipalsOf, checkPolicyDocument } from './policy-documents';
 import type { AccountState, RoleState, UserState } from './state';
-import { deleteEntry, getEntry, nameKey, setEntry } from './state';
+import { getEntry, nameKey, setEntry } from './state';
 
 /** Tags per IAM role, user or policy (IAM User Guide, "IAM and AWS STS quotas", as the next). */
 export const MAX_TAGS = 50;
@@ -158,7 +158,7 @@ export class Entities<E extends RoleState | UserState> {
     const { account, entity } = await this.require(call, name);
     check(entity);
     if (entity.attachments.length > 0) throw iamError('DeleteConflict', 'Cannot delete entity, must detach all policies first.');
-    deleteEntry(this.of(account), nameKey(this.nameOf(entity)));
+    Reflect.deleteProperty(this.of(account), nameKey(this.nameOf(entity)));
     return {};
   }
 

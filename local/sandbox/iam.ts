@@ -13,7 +13,7 @@ import { callerAccount, operation, requestTagContext, requireAllowed, resourceTa
 import { roleOperations } from './iam-roles';
 import { userOperations } from './iam-users';
 import type { AccountState } from './state';
-import { deleteEntry, getEntry, nameKey, newPolicy, setEntry } from './state';
+import { getEntry, nameKey, newPolicy, setEntry } from './state';
 
 function policyOutput(account: AccountState, { arn, policy }: PolicyRef): iam.Policy {
   const tags = tagList(policy.tags);
@@ -90,7 +90,7 @@ const policyOperations: Operation[] = [
           'The default version is deleted with the policy.',
       );
     }
-    deleteEntry(account.policies, nameKey(policy.policyName));
+    Reflect.deleteProperty(account.policies, nameKey(policy.policyName));
     return {};
   }),
 

@@ -6,8 +6,17 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Partition } from '../../shared/partitions';
 import { iamRegion } from '../../shared/aws/regions';
 import { VirtualClock } from './clock';
-import { dumpState, type SandboxDump } from './dump';
-import { findAccount, findPolicy, findRole, findUser, policyArnOf, roleArnOf, userArnOf } from './iam-entities';
+import {
+  currentPolicyDocument,
+  currentTrustPolicy,
+  findAccount,
+  findPolicy,
+  findRole,
+  findUser,
+  policyArnOf,
+  roleArnOf,
+  userArnOf,
+} from './iam-entities';
 import { addAccessKey, principalCaller } from './identity';
 import { newOrganizationId, newUniqueId, newUuid } from './ids';
 import { installMocks, type CallHooks } from './mock-wiring';
@@ -18,12 +27,23 @@ import type { AccountState, CreateAccountStatusState, OrganizationsAccountState,
 import { ROOT_ID, deserializeState, getEntry, nameKey, newPolicy, newUser, noCalls, rootIdOf, setEntry } from './state';
 
 export { VirtualClock } from './clock';
-export type { SandboxDump } from './dump';
 export { SandboxSetupError } from './errors';
 export { AWS_MANAGED_POLICIES } from './managed-policies';
 export type { OrganizationsAccountState, SandboxJson, ServiceName } from './state';
 export { SandboxStateError } from './state';
 export type { CallHooks } from './mock-wiring';
+
+/** What `AwsSandbox.dump()` returns: documents parsed, never a secret value or secret access key (it is printed). */
+export interface SandboxDump {
+  accounts: Record<
+    string,
+    {
+      roles: { roleName: string; assumeRolePolicyDocument: object; attachedPolicyArns: string[] }[];
+      policies: { policyName: string; arn: string; document: object }[];
+      users: { userName: string; accessKeys: { accessKeyId: string; status: 'Active' | 'Inactive' }[] }[];
+    }
+  >;
+}
 
 /** How to build a sandbox. */
 export interface SandboxOptions {
@@ -360,7 +380,26 @@ export class AwsSandbox {
 
   /** What exists in each account; no secret values or keys. */
   dump(): SandboxDump {
-    return dumpState(this.state);
+    const accounts = Object.values(this.state.accounts).map((account): [string, SandboxDump['accounts'][string]] => [
+      account.accountId,
+      {
+        roles: Object.values(account.roles).map((role) => ({
+          roleName: role.roleName,
+          assumeRolePolicyDocument: JSON.parse(currentTrustPolicy(role)) as object,
+          attachedPolicyArns: role.attachments.map((attachment) => attachment.policyArn),
+        })),
+        policies: Object.values(account.policies).map((policy) => ({
+          policyName: policy.policyName,
+          arn: policyArnOf(account.partition, account.accountId, policy),
+          document: currentPolicyDocument(policy),
+        })),
+        users: Object.values(account.users).map((user) => ({
+          userName: user.userName,
+          accessKeys: user.accessKeys.map((key) => ({ accessKeyId: key.accessKeyId, status: key.status })),
+        })),
+      },
+    ]);
+    return { accounts: Object.fromEntries(accounts) };
   }
 
   /** Calls per service that may change state (failed ones too) since creation or {@link resetMutatingCalls}. */

@@ -256,11 +256,6 @@ export function setEntry<T>(record: Record<string, T>, key: string, value: T): v
   Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
-/** Removes an entry of a name-keyed record. */
-export function deleteEntry<T>(record: Record<string, T>, key: string): void {
-  if (Object.hasOwn(record, key)) Reflect.deleteProperty(record, key);
-}
-
 /** A new customer managed policy at `v1`, in effect at once (nothing uses it before an attachment, which propagates). */
 export function newPolicy(
   policyName: string,
