@@ -117,10 +117,6 @@ export class Entities<E extends RoleState | UserState> {
     private readonly arnOf: (account: AccountState, path: string, name: string) => string,
   ) {}
 
-  private checkName(name: string | undefined): string {
-    return checkName(`${this.kind.toLowerCase()}Name`, name, 64);
-  }
-
   private async authorize(call: CallContext, name: string, context: Record<string, string | string[]> = {}, path = '/') {
     const account = callerAccount(call);
     const entity = getEntry(this.of(account), nameKey(name));
@@ -131,7 +127,7 @@ export class Entities<E extends RoleState | UserState> {
 
   /** The entity and its account. @throws `ValidationError` for a bad name, `NoSuchEntityException` when missing. */
   async require(call: CallContext, name: string | undefined, context?: Record<string, string | string[]>) {
-    const checked = this.checkName(name);
+    const checked = checkName(`${this.kind.toLowerCase()}Name`, name, 64);
     const { account, entity } = await this.authorize(call, checked, context);
     if (!entity) throw iamError('NoSuchEntity', `The ${this.kind.toLowerCase()} with name ${checked} cannot be found.`);
     return { account, entity };
@@ -143,7 +139,7 @@ export class Entities<E extends RoleState | UserState> {
     input: { name?: string; Path?: string; Tags?: Tag[] },
     build: (fields: { path: string; tags: Record<string, string> }, name: string) => E,
   ) {
-    const name = this.checkName(input.name);
+    const name = checkName(`${this.kind.toLowerCase()}Name`, input.name, 64);
     const path = checkPath(input.Path);
     const tags = mergeTags({}, input.Tags, `TagsPer${this.kind}`);
     const { account, entity: existing } = await this.authorize(call, name, requestTagContext(tags), path);

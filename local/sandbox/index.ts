@@ -23,7 +23,7 @@ import { installMocks, type CallHooks } from './mock-wiring';
 import { forgetOrganizationIndex } from './organizations';
 import { checkPolicyDocument, type PolicyKind } from './policy-documents';
 import { addVersion, newSecret } from './secrets-manager';
-import type { AccountState, CreateAccountStatusState, OrganizationsAccountState, SandboxJson, SandboxState, ServiceName } from './state';
+import type { AccountState, OrganizationsAccountState, SandboxJson, SandboxState, ServiceName } from './state';
 import { ROOT_ID, deserializeState, getEntry, nameKey, newPolicy, newUser, noCalls, rootIdOf, setEntry } from './state';
 
 export { VirtualClock } from './clock';
@@ -301,14 +301,12 @@ export class AwsSandbox {
 
   /** The text of an S3 object, or `undefined` when the bucket or the key does not exist. */
   objectText(bucket: string, key: string): string | undefined {
-    const found = getEntry(this.state.buckets, bucket);
-    return found ? getEntry(found.objects, key)?.body : undefined;
+    return getEntry(getEntry(this.state.buckets, bucket)?.objects ?? {}, key)?.body;
   }
 
   /** The keys of a bucket's objects that start with `prefix`, sorted; empty when the bucket does not exist. */
   objectKeys(bucket: string, prefix = ''): string[] {
-    const found = getEntry(this.state.buckets, bucket);
-    return Object.keys(found?.objects ?? {})
+    return Object.keys(getEntry(this.state.buckets, bucket)?.objects ?? {})
       .filter((key) => key.startsWith(prefix))
       .sort();
   }
@@ -319,7 +317,7 @@ export class AwsSandbox {
   }
 
   /** Records (or updates, by id) a CreateAccount request for DescribeCreateAccountStatus. @throws Error for a malformed id. */
-  addCreateAccountStatus(status: Omit<CreateAccountStatusState, 'requestedMs' | 'completedMs'>): void {
+  addCreateAccountStatus(status: Omit<SandboxState['createAccountStatuses'][number], 'requestedMs' | 'completedMs'>): void {
     if (!/^car-[a-z0-9]{8,32}$/.test(status.id)) {
       throw new Error(`AwsSandbox.addCreateAccountStatus: id must match car-[a-z0-9]{8,32}, got ${status.id}`);
     }

@@ -20,7 +20,7 @@ import { newSecretSuffix, newUuid } from './ids';
 import type { CallContext, Operation } from './operations';
 import { callerAccount, operation, requestTagContext, requireAllowed, resourceTagContext, tagList, tagRecord } from './operations';
 import { checkPolicyDocument } from './policy-documents';
-import type { AccountState, SecretState, SecretVersionState } from './state';
+import type { AccountState, SecretState } from './state';
 
 const MAX_TAGS = 50;
 
@@ -79,7 +79,7 @@ async function authorizedSecret(call: CallContext, secretId: string | undefined)
 }
 
 /** Moves a staging label onto `target`; when `AWSCURRENT` moves, its old holder gets `AWSPREVIOUS`. */
-function attachStage(secret: SecretState, stage: string, target: SecretVersionState): void {
+function attachStage(secret: SecretState, stage: string, target: SecretState['versions'][number]): void {
   const holder = secret.versions.find((version) => version !== target && version.stages.includes(stage));
   if (holder) holder.stages = holder.stages.filter((label) => label !== stage);
   if (!target.stages.includes(stage)) target.stages.push(stage);
@@ -93,7 +93,7 @@ function dropUnlabelled(secret: SecretState, nowMs: number): void {
 
 /** Adds a version with the given staging labels (default `AWSCURRENT`), moving each. */
 export function addVersion(secret: SecretState, versionId: string, secretString: string, nowMs: number, stages = ['AWSCURRENT']): void {
-  const version: SecretVersionState = { versionId, secretString, createdMs: nowMs, stages: [] };
+  const version: SecretState['versions'][number] = { versionId, secretString, createdMs: nowMs, stages: [] };
   secret.versions.push(version);
   for (const stage of stages) attachStage(secret, stage, version);
   dropUnlabelled(secret, nowMs);

@@ -196,12 +196,8 @@ export type ManagedPolicyState = z.infer<typeof managedPolicySchema>;
 export type UserState = z.infer<typeof userSchema>;
 /** A Secrets Manager secret (holds secret values: never shown by `dump()`). */
 export type SecretState = z.infer<typeof secretSchema>;
-/** One version of a secret. */
-export type SecretVersionState = z.infer<typeof secretVersionSchema>;
 /** An account and everything in it. */
 export type AccountState = z.infer<typeof accountSchema>;
-/** A CreateAccount request, as DescribeCreateAccountStatus reports it. */
-export type CreateAccountStatusState = z.infer<typeof createAccountStatusSchema>;
 /** The whole sandbox. */
 export type SandboxState = z.infer<typeof stateSchema>;
 
