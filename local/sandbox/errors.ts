@@ -105,10 +105,9 @@ export function validationError(service: 'iam' | 'sts', field: string, value: st
   );
 }
 
-const errorOf =
-  <S extends ServiceName>(service: S) =>
-  (code: ErrorCode<S>, message: string): Error =>
-    awsError(service, code, message);
+function errorOf<S extends ServiceName>(service: S) {
+  return (code: ErrorCode<S>, message: string): Error => awsError(service, code, message);
+}
 
 /** An IAM error as the SDK raises it (`NoSuchEntity` → `NoSuchEntityException`). Never put secret values in `message`. */
 export const iamError = errorOf('iam');
