@@ -1,10 +1,6 @@
 /**
- * The errors the AWS SDK itself would raise, so code under test sees the same classes, `name`s and fields.
- *
- * As SDK v3 deserialises them: a modeled error is its own class (`NoSuchEntityException`), an unmodeled one
- * (`AccessDenied`, `ValidationError`…) the service's base exception named by the code. The AWS Query services
- * (IAM, STS) add `Type: 'Sender'`, `Code` and `Error: {Type, Code, Message}`; the AWS JSON 1.1 services
- * (Organizations, Secrets Manager) add `__type`; S3 (REST-XML) adds `Code`.
+ * The errors SDK v3 raises: a modeled code is its own class, an unmodeled one the service's base exception named by
+ * the code; Query (IAM, STS) adds `Type`, `Code`, `Error`; JSON 1.1 adds `__type`; S3 (REST-XML) adds `Code`.
  */
 import * as iam from '@aws-sdk/client-iam';
 import * as organizations from '@aws-sdk/client-organizations';
@@ -21,10 +17,7 @@ type ExceptionClass = new (options: {
   $metadata: { httpStatusCode: number; requestId: string; attempts: number; totalRetryDelay: number };
 }) => Error;
 
-/**
- * Each service's SDK, base exception and protocol, the codes its SDK models as classes (named `<Code>Exception` in
- * the Query services, `<Code>` in the others) and the unmodeled codes the sandbox raises.
- */
+/** Modeled codes are classes named `<Code>Exception` in the Query services, `<Code>` in the others. */
 const SERVICES = {
   iam: {
     sdk: iam,
@@ -78,13 +71,9 @@ const SERVICES = {
   },
 } as const;
 
-/** The error codes the sandbox raises for a service. */
 type ErrorCode<S extends ServiceName> = (typeof SERVICES)[S]['modeled'][number] | (typeof SERVICES)[S]['unmodeled'][number];
 
-/**
- * HTTP status of the codes AWS does not answer with 400 (IAM and STS API references, "Common Errors"; S3 API
- * reference, "Error responses"). The JSON services answer 400.
- */
+/** The codes not answered with 400 (IAM and STS API references, "Common Errors"; S3 API reference, "Error responses"). */
 const STATUS: Record<string, number> = Object.fromEntries(
   Object.entries({
     404: ['NoSuchEntity', 'NoSuchKey', 'NoSuchBucket'],
@@ -116,35 +105,22 @@ export function validationError(service: 'iam' | 'sts', field: string, value: st
   );
 }
 
+function errorOf<S extends ServiceName>(service: S) {
+  return (code: ErrorCode<S>, message: string): Error => awsError(service, code, message);
+}
+
 /** An IAM error as the SDK raises it (`NoSuchEntity` → `NoSuchEntityException`). Never put secret values in `message`. */
-export function iamError(code: ErrorCode<'iam'>, message: string): iam.IAMServiceException {
-  return awsError('iam', code, message) as iam.IAMServiceException;
-}
-
+export const iamError = errorOf('iam');
 /** An STS error as the SDK raises it. */
-export function stsError(code: ErrorCode<'sts'>, message: string): sts.STSServiceException {
-  return awsError('sts', code, message) as sts.STSServiceException;
-}
-
+export const stsError = errorOf('sts');
 /** An Organizations error as the SDK raises it. */
-export function organizationsError(code: ErrorCode<'organizations'>, message: string): organizations.OrganizationsServiceException {
-  return awsError('organizations', code, message) as organizations.OrganizationsServiceException;
-}
-
+export const organizationsError = errorOf('organizations');
 /** A Secrets Manager error as the SDK raises it. Never put secret values in `message`. */
-export function secretsManagerError(code: ErrorCode<'secretsmanager'>, message: string): secretsManager.SecretsManagerServiceException {
-  return awsError('secretsmanager', code, message) as secretsManager.SecretsManagerServiceException;
-}
-
+export const secretsManagerError = errorOf('secretsmanager');
 /** An S3 error as the SDK raises it. */
-export function s3Error(code: ErrorCode<'s3'>, message: string): s3.S3ServiceException {
-  return awsError('s3', code, message) as s3.S3ServiceException;
-}
+export const s3Error = errorOf('s3');
 
-/**
- * The "not authorised" error of each service: IAM, STS and S3 `AccessDenied` (403), Organizations' modeled
- * `AccessDeniedException`, Secrets Manager's unmodeled one.
- */
+/** The "not authorised" error of each service. */
 export function accessDenied(service: ServiceName, message: string): Error {
   return awsError(service, SERVICES[service].protocol === 'json' ? 'AccessDeniedException' : 'AccessDenied', message);
 }
@@ -152,10 +128,7 @@ export function accessDenied(service: ServiceName, message: string): Error {
 /** What is wrong with the credentials a call was signed with. */
 export type CredentialProblem = 'invalid' | 'expired' | 'signature';
 
-/**
- * The code of each credential problem per protocol, and its message (IAM, Secrets Manager and S3 API references,
- * "Common Errors" / "Error responses"): S3 names an unknown key `InvalidAccessKeyId`.
- */
+/** Each credential problem's code per protocol and message (the API references' "Common Errors" / "Error responses"). */
 const CREDENTIAL_ERRORS = {
   invalid: {
     query: 'InvalidClientTokenId',
@@ -177,10 +150,7 @@ const CREDENTIAL_ERRORS = {
   },
 } as const;
 
-/**
- * The error AWS returns for bad credentials, before any authorisation: an unknown or inactive key, an expired
- * session, a secret key that does not match.
- */
+/** The error AWS returns for bad credentials, before any authorisation. */
 export function credentialError(service: ServiceName, problem: CredentialProblem): Error {
   const { protocol } = SERVICES[service];
   const { message, [protocol]: code } = CREDENTIAL_ERRORS[problem];
@@ -188,10 +158,8 @@ export function credentialError(service: ServiceName, problem: CredentialProblem
   return awsError(service, code, message + queryHint);
 }
 
-/**
- * Misuse of the sandbox itself (a call outside `asPrincipal` with unknown credentials, an account that was never
- * added…). Not an AWS error: it points at the test's setup.
- */
+/** Misuse of the sandbox itself (not an AWS error): it points at the test's setup. */
+
 export class SandboxSetupError extends Error {
   override readonly name = 'SandboxSetupError';
 }

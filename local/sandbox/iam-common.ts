@@ -8,20 +8,13 @@ import { callerAccount, paginate, requestTagContext, requireAllowed, resourceTag
 import type { PolicyKind } from './policy-documents';
 import { awsPrincipalsOf, checkPolicyDocument } from './policy-documents';
 import type { AccountState, RoleState, UserState } from './state';
-import { deleteEntry, getEntry, nameKey, setEntry } from './state';
+import { getEntry, nameKey, setEntry } from './state';
 
-/** Maximum tags on an IAM role, user or policy (IAM User Guide, "IAM and AWS STS quotas"). */
+/** Tags per IAM role, user or policy (IAM User Guide, "IAM and AWS STS quotas", as the next). */
 export const MAX_TAGS = 50;
-/** Managed policies attachable to one role or user by default (IAM User Guide, "IAM and AWS STS quotas"). */
 const MAX_ATTACHED_POLICIES = 10;
 
-/**
- * Checks an IAM name: letters, digits and `+=,.@_-` (IAM User Guide, "IAM name requirements").
- *
- * @param field - the request field, e.g. `roleName`.
- * @param maxLength - 64 for roles and users, 128 for policies.
- * @throws the `ValidationError` IAM returns.
- */
+/** Checks an IAM name (IAM User Guide, "IAM name requirements"). @throws the `ValidationError` IAM returns. */
 export function checkName(field: string, value = '', maxLength: number): string {
   const fail = (constraint: string) => validationError('iam', field, value, constraint);
   if (value.length === 0) throw fail('Member must have length greater than or equal to 1');
@@ -30,11 +23,7 @@ export function checkName(field: string, value = '', maxLength: number): string 
   return value;
 }
 
-/**
- * Checks an IAM path: `/` or `/…/` (IAM API reference, CreateRole `Path`). Defaults to `/`.
- *
- * @throws the `ValidationError` IAM returns.
- */
+/** Checks an IAM path, default `/` (IAM API reference, CreateRole `Path`). @throws the `ValidationError` IAM returns. */
 export function checkPath(value: string | undefined): string {
   if (value === undefined) return '/';
   if (value.length > 512 || !/^(\/|\/[\x21-\x7e]+\/)$/.test(value)) {
@@ -49,10 +38,8 @@ export function checkPath(value: string | undefined): string {
 }
 
 /**
- * Checks a trust policy or managed policy document IAM is asked to store, and returns it parsed.
- *
- * @throws `MalformedPolicyDocumentException` for invalid JSON or grammar; `LimitExceededException`
- *   ("Cannot exceed quota for ACLSizePerRole: 2048" / "…PolicySize: 6144", HTTP 409, as IAM answers) over quota.
+ * Checks a trust or managed policy document IAM is asked to store, and returns it parsed.
+ * @throws `MalformedPolicyDocumentException`; `LimitExceededException` over quota, in IAM's words.
  */
 export function checkIamDocument(text: string | undefined, kind: Extract<PolicyKind, 'trust' | 'identity'>): Record<string, unknown> {
   if (text === undefined) throw iamError('MalformedPolicyDocument', 'Syntax errors in policy.');
@@ -67,10 +54,7 @@ export function checkIamDocument(text: string | undefined, kind: Extract<PolicyK
   throw iamError('MalformedPolicyDocument', check.message);
 }
 
-/**
- * Refuses a trust policy naming a role or user that does not exist in a sandbox account, as IAM does
- * ("Invalid principal in policy"). Principals of accounts outside the sandbox, and account roots, are accepted.
- */
+/** Refuses a trust policy naming a missing role or user of a sandbox account ("Invalid principal in policy"). */
 export function checkPrincipalsExist(call: CallContext, document: Record<string, unknown>): void {
   for (const principal of awsPrincipalsOf(document)) {
     const match = /^arn:[^:]+:iam::(\d{12}):(role|user)\/(?:.*\/)?([^/]+)$/.exec(principal);
@@ -81,23 +65,14 @@ export function checkPrincipalsExist(call: CallContext, document: Record<string,
   }
 }
 
-/**
- * Merges tags from a request into existing ones.
- *
- * @param quotaName - e.g. `TagsPerRole`, for IAM's "Cannot exceed quota for …: 50".
- * @throws `LimitExceededException` over {@link MAX_TAGS}.
- */
+/** Merges a request's tags into existing ones. @throws `LimitExceededException` over {@link MAX_TAGS}. */
 export function mergeTags(existing: Record<string, string>, added: Tag[] | undefined, quotaName: string): Record<string, string> {
   const merged = { ...existing, ...tagRecord(added) };
   if (Object.keys(merged).length > MAX_TAGS) throw iamError('LimitExceeded', `Cannot exceed quota for ${quotaName}: ${MAX_TAGS}`);
   return merged;
 }
 
-/**
- * The policy, or IAM's `NoSuchEntityException`.
- *
- * @param wording - `attach`: "does not exist or is not attachable." (Attach*Policy); `get`: "was not found.".
- */
+/** The policy. @throws `NoSuchEntityException` in Attach*Policy's (`attach`) or GetPolicy's wording. */
 export function requirePolicy(account: AccountState, policyArn: string | undefined, wording: 'attach' | 'get'): PolicyRef {
   const ref = policyArn === undefined ? undefined : findPolicy(account, policyArn);
   if (!ref) {
@@ -115,39 +90,26 @@ export function attachmentCount(account: AccountState, policyArn: string): numbe
   return entities.filter((entity) => entity.attachments.some((attachment) => attachment.policyArn === policyArn)).length;
 }
 
-/**
- * IAM's `Marker`/`MaxItems` paging (default page size 100, IAM API reference, "Using pagination").
- *
- * @throws `InvalidInputException` for a marker the sandbox did not issue.
- */
+/** IAM's `Marker`/`MaxItems` paging (default 100). @throws `InvalidInputException` for a marker not issued. */
 export function iamPage<T>(items: T[], marker?: string, maxItems?: number): { page: T[]; IsTruncated: boolean; Marker?: string } {
   const result = paginate(items, marker, maxItems, 100, () => iamError('InvalidInput', 'Invalid Marker.'));
   return { page: result.page, IsTruncated: result.next !== undefined, ...(result.next ? { Marker: result.next } : {}) };
 }
 
-/** When a change made now takes effect for authorisation: after the sandbox's propagation delay. */
+/** When a change made now takes effect for authorisation. */
 export function propagatedMs(call: CallContext): number {
   return call.nowMs + call.core.state.propagationSeconds * 1000;
 }
 
-/**
- * Adds a setting (trust policy, default version) that takes effect after the propagation delay: the previous one
- * stays in force until then. Those superseded by one already in effect are dropped: they can never apply again.
- */
+/** Adds a setting that takes effect after the propagation delay, dropping those that can never apply again. */
 export function propagating<T extends { effectiveMs: number }>(call: CallContext, history: T[], entry: Omit<T, 'effectiveMs'>): void {
   history.push({ ...entry, effectiveMs: propagatedMs(call) } as T);
   const newestEffective = history.findLastIndex((candidate) => candidate.effectiveMs <= call.nowMs);
   if (newestEffective > 0) history.splice(0, newestEffective);
 }
 
-/**
- * Roles or users: what they share (IAM API reference: Create, Get, Tag, Attach/Detach/ListAttached…Policies,
- * Delete), each authorised as `iam:<Operation>` on the entity's ARN before anything else, as IAM does.
- */
+/** The operations roles and users share, each authorised on the entity's ARN before anything else, as IAM does. */
 export class Entities<E extends RoleState | UserState> {
-  /**
-   * @param kind - `Role` or `User`: names the request field (`roleName`), the quotas (`TagsPerRole`) and messages.
-   */
   constructor(
     private readonly kind: 'Role' | 'User',
     private readonly of: (account: AccountState) => Record<string, E>,
@@ -155,11 +117,6 @@ export class Entities<E extends RoleState | UserState> {
     private readonly arnOf: (account: AccountState, path: string, name: string) => string,
   ) {}
 
-  private checkName(name: string | undefined): string {
-    return checkName(`${this.kind.toLowerCase()}Name`, name, 64);
-  }
-
-  /** Authorises the call on the entity's ARN (existing, or to be created at `path`), with its tags. */
   private async authorize(call: CallContext, name: string, context: Record<string, string | string[]> = {}, path = '/') {
     const account = callerAccount(call);
     const entity = getEntry(this.of(account), nameKey(name));
@@ -168,25 +125,21 @@ export class Entities<E extends RoleState | UserState> {
     return { account, entity };
   }
 
-  /**
-   * Checks the name, authorises the call and returns the entity with its account.
-   *
-   * @throws IAM's `ValidationError` for a bad name, `NoSuchEntityException` when the entity does not exist.
-   */
+  /** The entity and its account. @throws `ValidationError` for a bad name, `NoSuchEntityException` when missing. */
   async require(call: CallContext, name: string | undefined, context?: Record<string, string | string[]>) {
-    const checked = this.checkName(name);
+    const checked = checkName(`${this.kind.toLowerCase()}Name`, name, 64);
     const { account, entity } = await this.authorize(call, checked, context);
     if (!entity) throw iamError('NoSuchEntity', `The ${this.kind.toLowerCase()} with name ${checked} cannot be found.`);
     return { account, entity };
   }
 
-  /** Create…: checks the input, authorises, refuses a duplicate name (case-insensitive) and stores what `build` makes. */
+  /** Create…: refuses a duplicate name (case-insensitive), stores what `build` makes. */
   async create(
     call: CallContext,
     input: { name?: string; Path?: string; Tags?: Tag[] },
     build: (fields: { path: string; tags: Record<string, string> }, name: string) => E,
   ) {
-    const name = this.checkName(input.name);
+    const name = checkName(`${this.kind.toLowerCase()}Name`, input.name, 64);
     const path = checkPath(input.Path);
     const tags = mergeTags({}, input.Tags, `TagsPer${this.kind}`);
     const { account, entity: existing } = await this.authorize(call, name, requestTagContext(tags), path);
@@ -201,7 +154,7 @@ export class Entities<E extends RoleState | UserState> {
     const { account, entity } = await this.require(call, name);
     check(entity);
     if (entity.attachments.length > 0) throw iamError('DeleteConflict', 'Cannot delete entity, must detach all policies first.');
-    deleteEntry(this.of(account), nameKey(this.nameOf(entity)));
+    Reflect.deleteProperty(this.of(account), nameKey(this.nameOf(entity)));
     return {};
   }
 
@@ -212,11 +165,7 @@ export class Entities<E extends RoleState | UserState> {
     return {};
   }
 
-  /**
-   * Attach…Policy: idempotent, like IAM; counts for authorisation only after the propagation delay.
-   *
-   * @throws `LimitExceededException` beyond {@link MAX_ATTACHED_POLICIES}.
-   */
+  /** Attach…Policy: idempotent; counts after the propagation delay. @throws `LimitExceededException` over the quota. */
   async attach(call: CallContext, name: string | undefined, policyArn: string | undefined) {
     const { account, entity } = await this.require(call, name, policyArn ? { 'iam:PolicyARN': policyArn } : {});
     const { arn } = requirePolicy(account, policyArn, 'attach');
@@ -228,11 +177,7 @@ export class Entities<E extends RoleState | UserState> {
     return {};
   }
 
-  /**
-   * Detach…Policy: at once (the sandbox errs towards denying: a grant arrives late, a revocation does not linger).
-   *
-   * @throws `NoSuchEntityException` when the policy is not attached.
-   */
+  /** Detach…Policy: at once (errs towards denying). @throws `NoSuchEntityException` when not attached. */
   async detach(call: CallContext, name: string | undefined, policyArn: string | undefined) {
     const { entity } = await this.require(call, name, policyArn ? { 'iam:PolicyARN': policyArn } : {});
     const index = entity.attachments.findIndex((attachment) => attachment.policyArn === policyArn);
@@ -241,7 +186,8 @@ export class Entities<E extends RoleState | UserState> {
     return {};
   }
 
-  /** ListAttached…Policies: each named from the policy if it still exists, else from its ARN. */
+  /** ListAttached…Policies (a vanished policy named from its ARN). */
+
   async listPolicies(call: CallContext, name: string | undefined, paging: { Marker?: string; MaxItems?: number }) {
     const { account, entity } = await this.require(call, name);
     const attached = entity.attachments.map(({ policyArn }) => ({

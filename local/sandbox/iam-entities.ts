@@ -1,12 +1,8 @@
-/**
- * Naming and finding IAM entities in the sandbox state: ARNs, lookups, and which settings are in effect at a
- * given time (IAM is eventually consistent: IAM User Guide, "Troubleshoot IAM" → "Changes that I make are not
- * always immediately visible").
- */
+/** IAM entities' ARNs, lookups, and which settings are in effect at a time (IAM is eventually consistent). */
 import type { Partition } from '../../shared/partitions';
 import { arn } from '../../shared/partitions';
 import { findAwsManagedPolicy } from './managed-policies';
-import type { AccountState, AttachmentState, ManagedPolicyState, RoleState, SandboxState, UserState } from './state';
+import type { AccountState, ManagedPolicyState, RoleState, SandboxState, UserState } from './state';
 import { getEntry, nameKey } from './state';
 
 /** `arn:<p>:iam::<account>:role<path><name>` (paths start and end with `/`). */
@@ -14,17 +10,17 @@ export function roleArnOf(partition: Partition, accountId: string, role: Pick<Ro
   return arn(partition, 'iam', '', accountId, `role${role.path}${role.roleName}`);
 }
 
-/** `arn:<p>:iam::<account>:user<path><name>`. */
+/** A user's ARN. */
 export function userArnOf(partition: Partition, accountId: string, user: Pick<UserState, 'path' | 'userName'>): string {
   return arn(partition, 'iam', '', accountId, `user${user.path}${user.userName}`);
 }
 
-/** `arn:<p>:iam::<account>:policy<path><name>`. */
+/** A customer managed policy's ARN. */
 export function policyArnOf(partition: Partition, accountId: string, policy: Pick<ManagedPolicyState, 'path' | 'policyName'>): string {
   return arn(partition, 'iam', '', accountId, `policy${policy.path}${policy.policyName}`);
 }
 
-/** `arn:<p>:sts::<account>:assumed-role/<role>/<session>` (no path: IAM User Guide, "IAM identifiers"). */
+/** An assumed-role session's ARN (no path: IAM User Guide, "IAM identifiers"). */
 export function assumedRoleArnOf(partition: Partition, accountId: string, roleName: string, sessionName: string): string {
   return arn(partition, 'sts', '', accountId, `assumed-role/${roleName}/${sessionName}`);
 }
@@ -44,17 +40,14 @@ export function findUser(account: AccountState, userName: string): UserState | u
   return getEntry(account.users, nameKey(userName));
 }
 
-/** A policy as seen from one account: one of its customer managed policies, or an AWS managed policy (`aws`). */
+/** One of an account's customer managed policies, or an AWS managed policy (`aws`). */
 export interface PolicyRef {
   arn: string;
   policy: ManagedPolicyState;
   aws: boolean;
 }
 
-/**
- * Resolves a policy ARN from an account's point of view: its own customer managed policies (the ARN must be
- * exactly theirs, path included) or the AWS managed policies of its partition; `undefined` when neither.
- */
+/** A policy ARN (exact, path included) of the account's own policies or its partition's AWS managed ones. */
 export function findPolicy(account: AccountState, policyArn: string): PolicyRef | undefined {
   const managed = findAwsManagedPolicy(account.partition, policyArn);
   if (managed) return { arn: policyArn, policy: managed, aws: true };
@@ -72,13 +65,12 @@ export function currentPolicyDocument(policy: ManagedPolicyState, versionId = po
 }
 
 /**
- * The identity policies of a role or user in effect at `nowMs`, named for the simulator: attachments once
- * propagated, each policy's newest default version once propagated (or the current default when that version has
- * since been deleted). Attachments whose policy has disappeared are skipped.
+ * The identity policies in effect at `nowMs`: propagated attachments, each at its newest propagated default version
+ * (or the current default when that one was deleted since); a vanished policy is skipped.
  */
 export function effectiveIdentityPolicies(
   account: AccountState,
-  attachments: AttachmentState[],
+  attachments: RoleState['attachments'],
   nowMs: number,
 ): { name: string; policy: object }[] {
   return attachments.flatMap(({ policyArn, effectiveMs }) => {
@@ -90,10 +82,7 @@ export function effectiveIdentityPolicies(
   });
 }
 
-/**
- * The trust policy STS evaluates at `nowMs`: the newest one already in effect, or `undefined` while a new role
- * has not propagated yet.
- */
+/** The trust policy STS evaluates at `nowMs`: the newest in effect, `undefined` before a new role propagates. */
 export function effectiveTrustPolicy(role: RoleState, nowMs: number): string | undefined {
   return role.trustPolicies.findLast((entry) => entry.effectiveMs <= nowMs)?.document;
 }
@@ -103,7 +92,8 @@ export function currentTrustPolicy(role: RoleState): string {
   return role.trustPolicies[role.trustPolicies.length - 1].document;
 }
 
-/** True when the account is a member of the sandbox's organization (same partition as the organization). */
+/** True for a member of the organization (same partition, not left). */
+
 export function isOrganizationMember(state: SandboxState, accountId: string): boolean {
   const account = findAccount(state, accountId);
   return account !== undefined && account.partition === state.partition && account.left !== true;

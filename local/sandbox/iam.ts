@@ -1,28 +1,21 @@
 /**
- * The simulated IAM API: every IAM operation the sandbox answers, for the mock wiring to register. IAM is global per
- * partition, so the client's region only selects the partition; each call works on the caller's own account.
- *
- * Roles and users have their own modules; managed policies (IAM API reference: CreatePolicy, GetPolicy,
- * DeletePolicy, TagPolicy, GetPolicyVersion, CreatePolicyVersion, ListPolicyVersions, DeletePolicyVersion) and
- * ListAccountAliases are here. Versions follow the IAM User Guide, "Versioning IAM policies": at most 5, ids never
- * reused, the default cannot be deleted, nor a policy with other versions. A new default version takes effect for
- * authorisation only after the propagation delay.
+ * Simulated IAM, on the caller's own account. Policy versions as in the IAM User Guide, "Versioning IAM policies"; a new
+ * role, trust policy, attachment, default version or access key counts after the propagation delay.
  */
 import * as iam from '@aws-sdk/client-iam';
 import { MAX_POLICY_VERSIONS } from '../../shared/iam/managed-policy';
-import { attachmentCount, checkIamDocument, checkName, checkPath, iamPage, mergeTags, propagating, requirePolicy } from './iam-common';
-import { findPolicy, policyArnOf } from './iam-entities';
-import type { PolicyRef } from './iam-entities';
 import { iamError } from './errors';
+import { ROLES, USERS, attachmentCount, checkIamDocument, checkName, checkPath, checkPrincipalsExist, iamPage } from './iam-common';
+import { mergeTags, propagatedMs, propagating, requirePolicy } from './iam-common';
+import { currentTrustPolicy, findPolicy, policyArnOf, roleArnOf, userArnOf } from './iam-entities';
+import type { PolicyRef } from './iam-entities';
+import { addAccessKey } from './identity';
 import { newUniqueId } from './ids';
 import type { CallContext, Operation } from './operations';
 import { callerAccount, operation, requestTagContext, requireAllowed, resourceTagContext, tagList, tagRecord } from './operations';
-import { roleOperations } from './iam-roles';
-import { userOperations } from './iam-users';
-import type { AccountState, ManagedPolicyState } from './state';
-import { deleteEntry, getEntry, nameKey, setEntry } from './state';
+import type { AccountState, RoleState, UserState } from './state';
+import { getEntry, nameKey, newPolicy, newUser, setEntry } from './state';
 
-/** The Policy structure as IAM returns it. */
 function policyOutput(account: AccountState, { arn, policy }: PolicyRef): iam.Policy {
   const tags = tagList(policy.tags);
   return {
@@ -41,12 +34,7 @@ function policyOutput(account: AccountState, { arn, policy }: PolicyRef): iam.Po
   };
 }
 
-/**
- * Authorises the call on the policy ARN, with the policy's tags, and returns the account and the policy.
- *
- * @param change - the policy is to be changed: IAM refuses that on an AWS managed policy with AccessDenied.
- * @throws `NoSuchEntityException` when the policy does not exist.
- */
+/** Authorises the call on the policy; `change` refuses an AWS managed policy (AccessDenied), as IAM does. */
 async function requirePolicyFor(call: CallContext, policyArn: string | undefined, change = false, context = {}) {
   const account = callerAccount(call);
   const tags = (policyArn === undefined ? undefined : findPolicy(account, policyArn))?.policy.tags ?? {};
@@ -79,20 +67,11 @@ const policyOperations: Operation[] = [
       throw iamError('EntityAlreadyExists', `A policy called ${policyName} already exists. Duplicate names are not allowed.`);
     }
     checkIamDocument(input.PolicyDocument, 'identity');
-    const policy: ManagedPolicyState = {
-      policyName,
-      policyId: newUniqueId('ANPA'),
+    const policy = newPolicy(policyName, input.PolicyDocument!, call.nowMs, {
       path,
-      ...(input.Description !== undefined ? { description: input.Description } : {}),
-      createdMs: call.nowMs,
-      updatedMs: call.nowMs,
       tags,
-      versions: [{ versionId: 'v1', document: input.PolicyDocument!, createdMs: call.nowMs }],
-      defaultVersionId: 'v1',
-      // The first version counts at once: nothing can use it before an attachment, which propagates itself.
-      defaultVersionHistory: [{ versionId: 'v1', effectiveMs: call.nowMs }],
-      nextVersionNumber: 2,
-    };
+      ...(input.Description !== undefined ? { description: input.Description } : {}),
+    });
     setEntry(account.policies, nameKey(policyName), policy);
     return { Policy: policyOutput(account, { arn: policyArn, policy, aws: false }) };
   }),
@@ -112,7 +91,7 @@ const policyOperations: Operation[] = [
           'The default version is deleted with the policy.',
       );
     }
-    deleteEntry(account.policies, nameKey(policy.policyName));
+    Reflect.deleteProperty(account.policies, nameKey(policy.policyName));
     return {};
   }),
 
@@ -150,7 +129,6 @@ const policyOperations: Operation[] = [
     policy.versions.push({ versionId, document: input.PolicyDocument!, createdMs: call.nowMs });
     policy.updatedMs = call.nowMs;
     if (input.SetAsDefault) {
-      // Reported at once, used by authorisation after the propagation delay.
       policy.defaultVersionId = versionId;
       propagating(call, policy.defaultVersionHistory, { versionId });
     }
@@ -185,6 +163,153 @@ const policyOperations: Operation[] = [
     const { page, ...rest } = iamPage(account.aliases, input.Marker, input.MaxItems);
     return { AccountAliases: page, ...rest };
   }),
+];
+
+/** Seconds (IAM API reference, CreateRole). */
+const MAX_SESSION_SECONDS = { default: 3600, min: 3600, max: 43200 } as const;
+
+/** The Role structure, trust policy URL-encoded (IAM API reference, Role). */
+function roleOutput(account: AccountState, role: RoleState): iam.Role {
+  const tags = tagList(role.tags);
+  return {
+    Path: role.path,
+    RoleName: role.roleName,
+    RoleId: role.roleId,
+    Arn: roleArnOf(account.partition, account.accountId, role),
+    CreateDate: new Date(role.createdMs),
+    AssumeRolePolicyDocument: encodeURIComponent(currentTrustPolicy(role)),
+    MaxSessionDuration: role.maxSessionDurationSeconds,
+    ...(role.description !== undefined ? { Description: role.description } : {}),
+    ...(tags.length > 0 ? { Tags: tags } : {}),
+    RoleLastUsed: {},
+  };
+}
+
+function checkTrustPolicy(call: CallContext, document: string | undefined): string {
+  checkPrincipalsExist(call, checkIamDocument(document, 'trust'));
+  return document!;
+}
+
+const roleOperations: Operation[] = [
+  operation('CreateRole', iam.CreateRoleCommand, async (input, call) => {
+    const { account, entity } = await ROLES.create(call, { ...input, name: input.RoleName }, ({ path, tags }, roleName) => {
+      // Not assumable until propagated: STS answers AccessDenied meanwhile (terraform-provider-aws #6566).
+      const trustPolicy = { document: checkTrustPolicy(call, input.AssumeRolePolicyDocument), effectiveMs: propagatedMs(call) };
+      const maxSession = input.MaxSessionDuration ?? MAX_SESSION_SECONDS.default;
+      if (maxSession < MAX_SESSION_SECONDS.min || maxSession > MAX_SESSION_SECONDS.max) {
+        throw iamError('ValidationError', `The requested MaxSessionDuration (${maxSession}) must be between 3600 and 43200 seconds.`);
+      }
+      return {
+        roleName,
+        roleId: newUniqueId('AROA'),
+        path,
+        ...(input.Description !== undefined ? { description: input.Description } : {}),
+        maxSessionDurationSeconds: maxSession,
+        createdMs: call.nowMs,
+        tags,
+        trustPolicies: [trustPolicy],
+        attachments: [],
+      };
+    });
+    return { Role: roleOutput(account, entity) };
+  }),
+
+  operation('GetRole', iam.GetRoleCommand, async (input, call) => {
+    const { account, entity } = await ROLES.require(call, input.RoleName);
+    return { Role: roleOutput(account, entity) };
+  }),
+
+  operation('UpdateAssumeRolePolicy', iam.UpdateAssumeRolePolicyCommand, async (input, call) => {
+    const { entity: role } = await ROLES.require(call, input.RoleName);
+    propagating(call, role.trustPolicies, { document: checkTrustPolicy(call, input.PolicyDocument) });
+    return {};
+  }),
+
+  operation('TagRole', iam.TagRoleCommand, (input, call) => ROLES.tag(call, input.RoleName, input.Tags)),
+  operation('AttachRolePolicy', iam.AttachRolePolicyCommand, (input, call) => ROLES.attach(call, input.RoleName, input.PolicyArn)),
+  operation('DetachRolePolicy', iam.DetachRolePolicyCommand, (input, call) => ROLES.detach(call, input.RoleName, input.PolicyArn)),
+  operation('ListAttachedRolePolicies', iam.ListAttachedRolePoliciesCommand, (input, call) =>
+    ROLES.listPolicies(call, input.RoleName, input),
+  ),
+  operation('DeleteRole', iam.DeleteRoleCommand, (input, call) => ROLES.delete(call, input.RoleName)),
+];
+
+function userOutput(account: AccountState, user: UserState): iam.User {
+  const tags = tagList(user.tags);
+  return {
+    Path: user.path,
+    UserName: user.userName,
+    UserId: user.userId,
+    Arn: userArnOf(account.partition, account.accountId, user),
+    CreateDate: new Date(user.createdMs),
+    ...(tags.length > 0 ? { Tags: tags } : {}),
+  };
+}
+
+/**
+ * The named user, else the calling user (IAM API reference, GetUser: "IAM determines the user name implicitly").
+ * @throws `ValidationError` when no name is given and the caller is not an IAM user.
+ */
+function targetUser(call: CallContext, userName: string | undefined) {
+  if (userName !== undefined) return USERS.require(call, userName);
+  if (call.caller.user && call.caller.user.accountId === call.caller.accountId) return USERS.require(call, call.caller.user.userName);
+  throw iamError('ValidationError', 'Must specify userName when calling with non-User credentials');
+}
+
+const userOperations: Operation[] = [
+  operation('CreateUser', iam.CreateUserCommand, async (input, call) => {
+    const { account, entity } = await USERS.create(call, { ...input, name: input.UserName }, ({ path, tags }, userName) =>
+      newUser(userName, call.nowMs, { path, tags, attachments: [] }),
+    );
+    return { User: userOutput(account, entity) };
+  }),
+
+  operation('GetUser', iam.GetUserCommand, async (input, call) => {
+    const { account, entity } = await targetUser(call, input.UserName);
+    return { User: userOutput(account, entity) };
+  }),
+
+  operation('TagUser', iam.TagUserCommand, (input, call) => USERS.tag(call, input.UserName, input.Tags)),
+  operation('AttachUserPolicy', iam.AttachUserPolicyCommand, (input, call) => USERS.attach(call, input.UserName, input.PolicyArn)),
+  operation('DetachUserPolicy', iam.DetachUserPolicyCommand, (input, call) => USERS.detach(call, input.UserName, input.PolicyArn)),
+  operation('ListAttachedUserPolicies', iam.ListAttachedUserPoliciesCommand, (input, call) =>
+    USERS.listPolicies(call, input.UserName, input),
+  ),
+
+  operation('CreateAccessKey', iam.CreateAccessKeyCommand, async (input, call) => {
+    const { account, entity: user } = await targetUser(call, input.UserName);
+    const key = addAccessKey(call.core.state, account.accountId, user, call.nowMs, propagatedMs(call));
+    const { accessKeyId: AccessKeyId, secretAccessKey: SecretAccessKey, status: Status } = key;
+    return { AccessKey: { UserName: user.userName, AccessKeyId, Status, SecretAccessKey, CreateDate: new Date(key.createdMs) } };
+  }),
+
+  operation('ListAccessKeys', iam.ListAccessKeysCommand, async (input, call) => {
+    const { entity: user } = await targetUser(call, input.UserName);
+    const keys = user.accessKeys.map((key) => ({
+      UserName: user.userName,
+      AccessKeyId: key.accessKeyId,
+      Status: key.status,
+      CreateDate: new Date(key.createdMs),
+    }));
+    const { page, ...rest } = iamPage(keys, input.Marker, input.MaxItems);
+    return { AccessKeyMetadata: page, ...rest };
+  }),
+
+  operation('DeleteAccessKey', iam.DeleteAccessKeyCommand, async (input, call) => {
+    const { entity: user } = await targetUser(call, input.UserName);
+    const key = user.accessKeys.find((candidate) => candidate.accessKeyId === input.AccessKeyId);
+    if (!key) throw iamError('NoSuchEntity', `The Access Key with id ${input.AccessKeyId ?? ''} cannot be found.`);
+    user.accessKeys = user.accessKeys.filter((candidate) => candidate !== key);
+    // Still recognised afterwards, so a deleted key fails like AWS's instead of passing as an outside identity.
+    call.core.state.revokedAccessKeyIds.push(key.accessKeyId);
+    return {};
+  }),
+
+  operation('DeleteUser', iam.DeleteUserCommand, (input, call) =>
+    USERS.delete(call, input.UserName, (user) => {
+      if (user.accessKeys.length > 0) throw iamError('DeleteConflict', 'Cannot delete entity, must delete access keys first.');
+    }),
+  ),
 ];
 
 /** All IAM operations the sandbox simulates. */

@@ -1,47 +1,38 @@
 /**
- * Who is calling: turning the credentials a call was signed with (or the principal set with
- * `AwsSandbox.asPrincipal`) into a {@link Caller}.
- *
- * A key the sandbox issued identifies its STS session or IAM user, and is checked like AWS checks it (IAM User
- * Guide, "How IAM works" → "Authentication"): expired session → `ExpiredToken`; inactive, deleted or not yet
- * propagated key → `InvalidClientTokenId`; wrong secret → `SignatureDoesNotMatch`.
+ * Who is calling: a key the sandbox issued (checked as in the IAM User Guide, "How IAM works" → "Authentication"),
+ * else the principal set with `AwsSandbox.asPrincipal`.
  */
 import type { Partition } from '../../shared/partitions';
 import { PARTITIONS, accountRootArn } from '../../shared/partitions';
 import type { CredentialProblem } from './errors';
-import { SandboxSetupError } from './errors';
-import { stableIdFor } from './ids';
+import { SandboxSetupError, iamError } from './errors';
+import { newAccessKeyId, newSecretAccessKey, stableIdFor } from './ids';
 import { assumedRoleArnOf, findAccount, findRole, findUser, roleArnOf, userArnOf } from './iam-entities';
 import type { RoleState, SandboxState, UserState } from './state';
 
 /** The identity of one call. */
 export interface Caller {
-  /** The ARN the call is made as: an assumed-role session ARN, a user ARN, or an account root ARN. */
+  /** An assumed-role session, user or account root ARN. */
   arn: string;
-  /** The account the caller acts in: IAM and Secrets Manager calls work on this account. */
   accountId: string;
   partition: Partition;
-  /** `aws:PrincipalArn`: for a role session, the role's ARN (IAM User Guide, "AWS global condition context keys"). */
+  /** `aws:PrincipalArn`: for a role session, the role's ARN. */
   principalArn: string;
   principalType: 'AssumedRole' | 'User' | 'Account';
-  /** `GetCallerIdentity`'s `UserId`: `<role id>:<session>` for a session, the user id for a user, else the account. */
+  /** GetCallerIdentity's `UserId`. */
   userId: string;
-  /**
-   * The sandbox role or user whose attached policies apply. Neither for identities outside the sandbox (an
-   * `asPrincipal` ARN naming no sandbox role or user): their permissions are the business of whoever deploys them.
-   */
+  /** The sandbox role or user whose policies apply; neither for an identity outside the sandbox (allowed all). */
   role?: { accountId: string; roleName: string };
   user?: { accountId: string; userName: string };
 }
 
-/** Credentials as the SDK resolves them from `client.config.credentials()`. */
+/** Credentials as `client.config.credentials()` resolves them. */
 export interface CallCredentials {
   accessKeyId: string;
   secretAccessKey: string;
   sessionToken?: string;
 }
 
-/** A session of a role, known to the sandbox (`role`) or not. */
 function roleSessionCaller(
   partition: Partition,
   accountId: string,
@@ -60,7 +51,6 @@ function roleSessionCaller(
   };
 }
 
-/** A user, known to the sandbox (`user`) or only by its ARN. */
 function userCaller(partition: Partition, accountId: string, user: UserState | undefined, userArn: string): Caller {
   const arn = user ? userArnOf(partition, accountId, user) : userArn;
   return {
@@ -75,12 +65,8 @@ function userCaller(partition: Partition, accountId: string, user: UserState | u
 }
 
 /**
- * Identifies a principal given by ARN (`asPrincipal`), e.g. a Lambda function's execution role:
- * `arn:<p>:sts::<acct>:assumed-role/<role>/<session>`, `arn:<p>:iam::<acct>:role/<path><name>` (a session of that
- * role named `AwsSandbox`, as calls are always made by a session of a role), `arn:<p>:iam::<acct>:user/<path><name>`
- * or `arn:<p>:iam::<acct>:root`.
- *
- * @throws SandboxSetupError for any other ARN.
+ * Identifies an `asPrincipal` ARN: a session, a role (as its session `AwsSandbox`: calls are made by sessions), a user
+ * or a root. @throws SandboxSetupError for any other ARN.
  */
 export function principalCaller(state: SandboxState, principalArn: string): Caller {
   const [, partition = '', service, accountId = '', resource = ''] = /^arn:([^:]+):(sts|iam)::(\d{12}):(.+)$/.exec(principalArn) ?? [];
@@ -112,9 +98,8 @@ export function principalCaller(state: SandboxState, principalArn: string): Call
 }
 
 /**
- * Which account and user hold each user access key, per state, built on first use: resolving a caller must not scan
- * every account's users on every call (a reconciliation of 10,000 accounts makes hundreds of thousands of calls). Keys
- * created later are added with {@link noteAccessKey}; a deleted key or user is caught by checking the entry on use.
+ * The holder of each user access key, built on first use: a call must not scan 10,000 accounts' users. Keys created
+ * later are added by {@link addAccessKey}; deleted ones are caught by checking the entry on use.
  */
 const keyHolders = new WeakMap<SandboxState, Map<string, { accountId: string; userName: string }>>();
 
@@ -132,21 +117,26 @@ function keyHoldersOf(state: SandboxState): Map<string, { accountId: string; use
   return index;
 }
 
-/** Records a user access key just created in `state`, for {@link resolveCaller}. */
-export function noteAccessKey(state: SandboxState, accountId: string, userName: string, accessKeyId: string): void {
-  keyHolders.get(state)?.set(accessKeyId, { accountId, userName });
+/** Adds an Active access key to a user. @throws `LimitExceededException` over two keys (IAM User Guide, "IAM and AWS STS quotas"). */
+export function addAccessKey(state: SandboxState, accountId: string, user: UserState, createdMs: number, effectiveMs: number) {
+  if (user.accessKeys.length >= 2) throw iamError('LimitExceeded', 'Cannot exceed quota for AccessKeysPerUser: 2');
+  const key = {
+    accessKeyId: newAccessKeyId('user'),
+    secretAccessKey: newSecretAccessKey(),
+    status: 'Active' as const,
+    createdMs,
+    effectiveMs,
+  };
+  user.accessKeys.push(key);
+  keyHolders.get(state)?.set(key.accessKeyId, { accountId, userName: user.userName });
+  return key;
 }
 
 /**
- * Identifies the caller of one call.
- *
- * @param credentials - what `client.config.credentials()` resolved to, or `undefined` when it could not resolve.
- * @param principalArn - the principal set by `asPrincipal` (or the sandbox default), used when the credentials
- *   were not issued by the sandbox.
- * @param nowMs - the virtual time, epoch milliseconds.
- * @returns the caller, or the credential problem AWS would report.
- * @throws SandboxSetupError when the credentials are not the sandbox's and no principal is set.
+ * The caller of one call at `nowMs` (epoch ms), or the credential problem AWS would report; `principalArn` applies to
+ * credentials the sandbox did not issue. @throws SandboxSetupError when those come without a principal.
  */
+
 export function resolveCaller(
   state: SandboxState,
   credentials: CallCredentials | undefined,

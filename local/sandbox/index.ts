@@ -1,61 +1,62 @@
 /**
- * A stateful, in-memory AWS for local runs and tests: the IAM, STS, Organizations, Secrets Manager and S3 of an
- * organization's accounts, behind the real AWS SDK v3 clients (via `aws-sdk-client-mock`), with no network.
- *
- * ```ts
- * const sandbox = new AwsSandbox({ managementAccountId: '111111111111' });
- * sandbox.createMemberAccount('222222222222');
- * sandbox.install();
- * try {
- *   await sandbox.asPrincipal(`arn:${partition}:sts::111111111111:assumed-role/OnboardingFunctionRole/onboard`, () => handler(event));
- *   sandbox.clock.advance(10); // let IAM changes propagate
- * } finally {
- *   sandbox.restore();
- * }
- * ```
- *
- * Code whose clients use ambient credentials (a Lambda handler) must run inside `asPrincipal`, or the sandbox needs a
- * `defaultPrincipalArn`; otherwise its calls fail with {@link SandboxSetupError}. Every client needs a region of the
- * caller's partition. Do not mix with hand-made `mockClient(...)` of the same clients in one test.
+ * A stateful, in-memory AWS (IAM, STS, Organizations, Secrets Manager, S3) behind the real SDK v3 clients, no network.
+ * Code with ambient credentials must run inside `asPrincipal` (or set `defaultPrincipalArn`), else SandboxSetupError.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Partition } from '../../shared/partitions';
 import { iamRegion } from '../../shared/aws/regions';
 import { VirtualClock } from './clock';
-import { dumpState, type SandboxDump } from './dump';
-import { findAccount, findPolicy, findRole, findUser, policyArnOf, roleArnOf, userArnOf } from './iam-entities';
-import { noteAccessKey, principalCaller } from './identity';
-import { newAccessKeyId, newOrganizationId, newSecretAccessKey, newUniqueId, newUuid } from './ids';
+import {
+  currentPolicyDocument,
+  currentTrustPolicy,
+  findAccount,
+  findPolicy,
+  findRole,
+  findUser,
+  policyArnOf,
+  roleArnOf,
+  userArnOf,
+} from './iam-entities';
+import { addAccessKey, principalCaller } from './identity';
+import { newOrganizationId, newUniqueId, newUuid } from './ids';
 import { installMocks, type CallHooks } from './mock-wiring';
 import { forgetOrganizationIndex } from './organizations';
 import { checkPolicyDocument, type PolicyKind } from './policy-documents';
 import { addVersion, newSecret } from './secrets-manager';
-import type { AccountState, CreateAccountStatusState, OrganizationsAccountState, SandboxJson, SandboxState, ServiceName } from './state';
-import { ROOT_ID, deserializeState, getEntry, nameKey, newAccount, noCalls, rootIdOf, setEntry } from './state';
+import type { AccountState, OrganizationsAccountState, SandboxJson, SandboxState, ServiceName } from './state';
+import { ROOT_ID, deserializeState, getEntry, nameKey, newPolicy, newUser, noCalls, rootIdOf, setEntry } from './state';
 
 export { VirtualClock } from './clock';
-export type { SandboxDump } from './dump';
 export { SandboxSetupError } from './errors';
 export { AWS_MANAGED_POLICIES } from './managed-policies';
 export type { OrganizationsAccountState, SandboxJson, ServiceName } from './state';
 export { SandboxStateError } from './state';
 export type { CallHooks } from './mock-wiring';
 
+/** What `AwsSandbox.dump()` returns: documents parsed, never a secret value or secret access key (it is printed). */
+export interface SandboxDump {
+  accounts: Record<
+    string,
+    {
+      roles: { roleName: string; assumeRolePolicyDocument: object; attachedPolicyArns: string[] }[];
+      policies: { policyName: string; arn: string; document: object }[];
+      users: { userName: string; accessKeys: { accessKeyId: string; status: 'Active' | 'Inactive' }[] }[];
+    }
+  >;
+}
+
 /** How to build a sandbox. */
 export interface SandboxOptions {
-  /** The organization's management account (12 digits); it exists from the start. */
+  /** The management account (12 digits). */
   managementAccountId: string;
-  /** Default `'aws'`. */
   partition?: Partition;
   /**
-   * Seconds a new role, a trust-policy change, a policy attachment, a new default policy version or a new access
-   * key takes to take effect; default 10 (observed: "a few seconds (usually) to a minute (rare)", Datadog's
-   * stratus-red-team; 10–30 s, terraform-provider-aws #6566).
+   * Seconds IAM changes (roles, trust policies, attachments, default versions, access keys) take to take effect; default
+   * 10 ("a few seconds (usually) to a minute (rare)", Datadog's stratus-red-team; 10–30 s, terraform-provider-aws #6566).
    */
   propagationSeconds?: number;
-  /** Default a new {@link VirtualClock} at the real current time. */
   clock?: VirtualClock;
-  /** The principal of calls made outside {@link AwsSandbox.asPrincipal} with credentials the sandbox did not issue. */
+  /** The principal of calls outside {@link AwsSandbox.asPrincipal} with credentials the sandbox did not issue. */
   defaultPrincipalArn?: string;
 }
 
@@ -66,24 +67,12 @@ export interface OrganizationTree {
   accounts?: { accountId: string; parentId?: string; state?: OrganizationsAccountState; left?: boolean }[];
 }
 
-function checkPropagationSeconds(seconds: number): number {
-  if (!Number.isFinite(seconds) || seconds < 0) {
-    throw new Error(`AwsSandbox: propagationSeconds must be a non-negative number, got ${seconds}`);
-  }
-  return seconds;
-}
-
-/**
- * The sandbox. Seed it (`addAccount`, `putRole`, `putSecret`…), `install()` it, run code that uses the SDK
- * clients, inspect it (`dump()`, `mutatingCalls()`), `restore()` the real clients. Only one can be installed at a time.
- */
+/** The sandbox: seed it, `install()` it, run SDK code, inspect it, `restore()`. Only one can be installed at a time. */
 export class AwsSandbox {
   private callHooks: CallHooks | undefined;
-  /** Advance it to let IAM changes propagate and sessions expire. */
   readonly clock: VirtualClock;
   private state: SandboxState;
   private uninstall: (() => void) | undefined;
-  /** Environment variables install() changed, with their previous values. */
   private envSaved: [string, string | undefined][] = [];
   private readonly principals = new AsyncLocalStorage<string>();
 
@@ -94,7 +83,7 @@ export class AwsSandbox {
     this.state = {
       managementAccountId: options.managementAccountId,
       partition,
-      propagationSeconds: checkPropagationSeconds(options.propagationSeconds ?? 10),
+      propagationSeconds: 0,
       organizationId: newOrganizationId(),
       organizationalUnits: [],
       ...(options.defaultPrincipalArn !== undefined ? { defaultPrincipalArn: options.defaultPrincipalArn } : {}),
@@ -105,10 +94,11 @@ export class AwsSandbox {
       mutatingCalls: noCalls(),
       buckets: {},
     };
+    this.propagationSeconds = options.propagationSeconds ?? 10;
     this.addAccount(options.managementAccountId, { name: 'management' });
   }
 
-  /** The organization's management account (12 digits). */
+  /** The management account (12 digits). */
   get managementAccountId(): string {
     return this.state.managementAccountId;
   }
@@ -118,21 +108,21 @@ export class AwsSandbox {
     return this.state.partition;
   }
 
-  /** Seconds IAM changes take to take effect (see {@link SandboxOptions.propagationSeconds}). */
+  /** See {@link SandboxOptions.propagationSeconds}. */
   get propagationSeconds(): number {
     return this.state.propagationSeconds;
   }
 
   /** Changes it for IAM changes made from now on. @throws Error when `seconds` is negative or not finite. */
   set propagationSeconds(seconds: number) {
-    this.state.propagationSeconds = checkPropagationSeconds(seconds);
+    if (!Number.isFinite(seconds) || seconds < 0) {
+      throw new Error(`AwsSandbox: propagationSeconds must be a non-negative number, got ${seconds}`);
+    }
+    this.state.propagationSeconds = seconds;
   }
 
   /**
-   * Adds an account. One of another partition than the organization's (a GovCloud account) stands alone, as GovCloud
-   * accounts are not members of a commercial organization. An account whose `state` is not `ACTIVE` refuses every
-   * call made from it and every AssumeRole into it.
-   *
+   * Adds an account; one of another partition (GovCloud) is not an organization member; one not `ACTIVE` refuses calls.
    * @throws Error when the id is not 12 digits or already present.
    */
   addAccount(
@@ -142,27 +132,24 @@ export class AwsSandbox {
     if (!/^\d{12}$/.test(accountId)) throw new Error(`AwsSandbox.addAccount: account id must be 12 digits, got ${accountId}`);
     if (findAccount(this.state, accountId)) throw new Error(`AwsSandbox.addAccount: account ${accountId} already exists`);
     forgetOrganizationIndex(this.state);
-    setEntry(
-      this.state.accounts,
+    setEntry(this.state.accounts, accountId, {
       accountId,
-      newAccount(accountId, {
-        name: options.name ?? `account-${accountId}`,
-        partition: options.partition ?? this.state.partition,
-        state: options.state ?? 'ACTIVE',
-        joinedMs: this.clock.now(),
-        ...(options.aliases ? { aliases: options.aliases } : {}),
-      }),
-    );
+      name: options.name ?? `account-${accountId}`,
+      email: `aws+${accountId}@example.com`,
+      partition: options.partition ?? this.state.partition,
+      state: options.state ?? 'ACTIVE',
+      joinedMs: this.clock.now(),
+      aliases: options.aliases ?? [],
+      roles: {},
+      policies: {},
+      users: {},
+      secrets: [],
+    });
   }
 
   /**
-   * Adds a member account as Organizations' `CreateAccount` leaves it: with an access role of the `RoleName` asked for
-   * (default `OrganizationAccountAccessRole`) that trusts the management account and has `AdministratorAccess`
-   * (Organizations API reference, CreateAccount `RoleName`). Control Tower's Account Factory asks for
-   * `AWSControlTowerExecution`.
-   *
-   * @param options.trustedAccountId - default the management account (a GovCloud account's roles trust that
-   *   partition's own management account).
+   * Adds a member account as CreateAccount leaves it: access roles (default `OrganizationAccountAccessRole`) trusting the
+   * management account with `AdministratorAccess` (Organizations API reference, CreateAccount `RoleName`).
    * @throws Error as {@link addAccount} does.
    */
   createMemberAccount(
@@ -180,10 +167,7 @@ export class AwsSandbox {
   }
 
   /**
-   * Applies an organization's tree (what `--org FILE` gives) as a whole or not at all: the root's id, OUs to add or
-   * update, and accounts already in the sandbox to place (`parentId` absent: the root), with their `State` and
-   * whether they left the organization.
-   *
+   * Applies an organization's tree (`--org FILE`) as a whole or not at all.
    * @throws Error naming the first problem: an unknown parent, an OU that is its own ancestor, an unknown account.
    */
   applyOrganization(tree: OrganizationTree): void {
@@ -243,19 +227,7 @@ export class AwsSandbox {
   putPolicy(accountId: string, policyName: string, document: object, options: { tags?: Record<string, string> } = {}): string {
     const account = this.requireAccount(accountId, 'putPolicy');
     const text = this.checkSeedDocument(document, 'identity', `putPolicy(${policyName})`);
-    const nowMs = this.clock.now();
-    const policy = {
-      policyName,
-      policyId: newUniqueId('ANPA'),
-      path: '/',
-      createdMs: nowMs,
-      updatedMs: nowMs,
-      tags: { ...options.tags },
-      versions: [{ versionId: 'v1', document: text, createdMs: nowMs }],
-      defaultVersionId: 'v1',
-      defaultVersionHistory: [{ versionId: 'v1', effectiveMs: nowMs }],
-      nextVersionNumber: 2,
-    };
+    const policy = newPolicy(policyName, text, this.clock.now(), { path: '/', tags: { ...options.tags } });
     setEntry(account.policies, nameKey(policyName), policy);
     return policyArnOf(account.partition, accountId, policy);
   }
@@ -264,15 +236,11 @@ export class AwsSandbox {
   putUser(accountId: string, userName: string, options: { attachedPolicyArns?: string[]; tags?: Record<string, string> } = {}): string {
     const account = this.requireAccount(accountId, 'putUser');
     const nowMs = this.clock.now();
-    const user = {
-      userName,
-      userId: newUniqueId('AIDA'),
+    const user = newUser(userName, nowMs, {
       path: '/',
-      createdMs: nowMs,
       tags: { ...options.tags },
       attachments: this.seedAttachments(account, options.attachedPolicyArns, nowMs),
-      accessKeys: [],
-    };
+    });
     setEntry(account.users, nameKey(userName), user);
     return userArnOf(account.partition, accountId, user);
   }
@@ -281,24 +249,14 @@ export class AwsSandbox {
   putAccessKey(accountId: string, userName: string): { accessKeyId: string; secretAccessKey: string } {
     const user = findUser(this.requireAccount(accountId, 'putAccessKey'), userName);
     if (!user) throw new Error(`AwsSandbox.putAccessKey: user ${userName} does not exist in ${accountId}`);
-    if (user.accessKeys.length >= 2) throw new Error(`AwsSandbox.putAccessKey: user ${userName} already has two access keys`);
-    const nowMs = this.clock.now();
-    const key = { accessKeyId: newAccessKeyId('user'), secretAccessKey: newSecretAccessKey(), status: 'Active' as const };
-    user.accessKeys.push({ ...key, createdMs: nowMs, effectiveMs: nowMs });
-    noteAccessKey(this.state, accountId, user.userName, key.accessKeyId);
+    const key = addAccessKey(this.state, accountId, user, this.clock.now(), this.clock.now());
     return { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey };
   }
 
   /**
-   * Seeds a secret, or a new current value of an existing one.
-   *
-   * @param options.accountId - default the management account.
-   * @param options.region - default the partition's IAM region.
-   * @param options.suffix - the 6 letters or digits Secrets Manager appends to the name in the ARN of a new secret
-   *   (to seed a secret an ARN already names); default random, as Secrets Manager does.
-   * @returns the secret ARN.
-   * @throws Error when the account does not exist, the resource policy is invalid, the suffix is not 6 letters or
-   *   digits, or the secret exists with another suffix.
+   * Seeds a secret (default in the management account and IAM region), or a new current value; `suffix`: the ARN's 6
+   * characters after the name. Returns its ARN.
+   * @throws Error for an unknown account, an invalid policy or suffix, or a secret existing with another suffix.
    */
   putSecret(
     name: string,
@@ -327,12 +285,8 @@ export class AwsSandbox {
   }
 
   /**
-   * Creates an empty S3 bucket, as the stack's `AWS::S3::Bucket` would (one that exists is kept, with its objects).
-   *
-   * @param options.accountId - its owner, default the management account.
-   * @param options.region - default the partition's IAM region.
-   * @throws Error when the name is not a valid bucket name (S3 User Guide, "Bucket naming rules": 3 to 63 lower-case
-   *   letters, digits, dots and hyphens, starting and ending with a letter or digit).
+   * Creates an empty S3 bucket unless it exists (default in the management account and IAM region).
+   * @throws Error for an invalid bucket name (S3 User Guide, "Bucket naming rules").
    */
   putBucket(name: string, options: { accountId?: string; region?: string } = {}): void {
     if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(name)) throw new Error(`AwsSandbox.putBucket: invalid bucket name ${name}`);
@@ -347,14 +301,12 @@ export class AwsSandbox {
 
   /** The text of an S3 object, or `undefined` when the bucket or the key does not exist. */
   objectText(bucket: string, key: string): string | undefined {
-    const found = getEntry(this.state.buckets, bucket);
-    return found ? getEntry(found.objects, key)?.body : undefined;
+    return getEntry(getEntry(this.state.buckets, bucket)?.objects ?? {}, key)?.body;
   }
 
   /** The keys of a bucket's objects that start with `prefix`, sorted; empty when the bucket does not exist. */
   objectKeys(bucket: string, prefix = ''): string[] {
-    const found = getEntry(this.state.buckets, bucket);
-    return Object.keys(found?.objects ?? {})
+    return Object.keys(getEntry(this.state.buckets, bucket)?.objects ?? {})
       .filter((key) => key.startsWith(prefix))
       .sort();
   }
@@ -365,7 +317,7 @@ export class AwsSandbox {
   }
 
   /** Records (or updates, by id) a CreateAccount request for DescribeCreateAccountStatus. @throws Error for a malformed id. */
-  addCreateAccountStatus(status: Omit<CreateAccountStatusState, 'requestedMs' | 'completedMs'>): void {
+  addCreateAccountStatus(status: Omit<SandboxState['createAccountStatuses'][number], 'requestedMs' | 'completedMs'>): void {
     if (!/^car-[a-z0-9]{8,32}$/.test(status.id)) {
       throw new Error(`AwsSandbox.addCreateAccountStatus: id must match car-[a-z0-9]{8,32}, got ${status.id}`);
     }
@@ -380,10 +332,8 @@ export class AwsSandbox {
   }
 
   /**
-   * Answers every IAM, STS, Organizations, Secrets Manager and S3 client from this sandbox. Until {@link restore}, also
-   * sets `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY` to AWS's documented example key when unset and hides
-   * `AWS_PROFILE`, so clients built without credentials never probe the network (instance metadata, SSO).
-   *
+   * Answers the SDK clients from this sandbox; until {@link restore}, sets example credentials when unset and hides
+   * `AWS_PROFILE`, so clients never probe the network (instance metadata, SSO).
    * @throws Error when already installed.
    */
   install(): void {
@@ -417,12 +367,8 @@ export class AwsSandbox {
   }
 
   /**
-   * Runs `fn` with `principalArn` as the identity of calls whose credentials the sandbox did not issue (e.g. a
-   * Lambda function's execution role), for `fn` and all it starts (`AsyncLocalStorage`). Overlapping calls each see
-   * their own principal; they are never queued, as an invocation parked on virtual time would block the rest.
-   *
-   * @param principalArn - an assumed-role session ARN, a role ARN, a user ARN or an account root ARN. A sandbox
-   *   role's or user's attached policies are evaluated; an unknown principal's calls are allowed.
+   * Runs `fn` as `principalArn` (session, role, user or root ARN) for calls with credentials the sandbox did not issue.
+   * Overlapping runs each keep their own (`AsyncLocalStorage`): never queued, as one parked on virtual time would block.
    * @throws SandboxSetupError at once for an ARN of another form.
    */
   asPrincipal<T>(principalArn: string, fn: () => Promise<T>): Promise<T> {
@@ -430,12 +376,31 @@ export class AwsSandbox {
     return this.principals.run(principalArn, fn);
   }
 
-  /** What exists in each account, with parsed documents and no secret values or secret keys. */
+  /** What exists in each account; no secret values or keys. */
   dump(): SandboxDump {
-    return dumpState(this.state);
+    const accounts = Object.values(this.state.accounts).map((account): [string, SandboxDump['accounts'][string]] => [
+      account.accountId,
+      {
+        roles: Object.values(account.roles).map((role) => ({
+          roleName: role.roleName,
+          assumeRolePolicyDocument: JSON.parse(currentTrustPolicy(role)) as object,
+          attachedPolicyArns: role.attachments.map((attachment) => attachment.policyArn),
+        })),
+        policies: Object.values(account.policies).map((policy) => ({
+          policyName: policy.policyName,
+          arn: policyArnOf(account.partition, account.accountId, policy),
+          document: currentPolicyDocument(policy),
+        })),
+        users: Object.values(account.users).map((user) => ({
+          userName: user.userName,
+          accessKeys: user.accessKeys.map((key) => ({ accessKeyId: key.accessKeyId, status: key.status })),
+        })),
+      },
+    ]);
+    return { accounts: Object.fromEntries(accounts) };
   }
 
-  /** Calls per service that may change state (see `isMutating`) since creation or {@link resetMutatingCalls}; failed attempts count. */
+  /** Calls per service that may change state (failed ones too) since creation or {@link resetMutatingCalls}. */
   mutatingCalls(): Record<ServiceName, number> {
     return { ...this.state.mutatingCalls };
   }
@@ -445,7 +410,8 @@ export class AwsSandbox {
     this.state.mutatingCalls = noCalls();
   }
 
-  /** The whole state, secrets included, and the clock's time: `JSON.stringify` it to save a run. */
+  /** The whole state, secrets included, and the clock's time. */
+
   toJSON(): SandboxJson {
     return { formatVersion: 1, clockMs: this.clock.now(), state: structuredClone(this.state) };
   }

@@ -1,28 +1,15 @@
 /**
- * The AWS managed policies every sandbox account can attach: `arn:<partition>:iam::aws:policy/<name>`.
- *
- * AWS maintains these (IAM User Guide, "AWS managed policies"); the sandbox carries small stand-ins of the ones the
- * product and its tests attach, enough for authorisation to be evaluated for real against the simulated calls.
+ * Small stand-ins of the AWS managed policies (IAM User Guide, "AWS managed policies") the product and its tests
+ * attach, `arn:<partition>:iam::aws:policy/<name>`: enough for authorisation to be evaluated for real.
  */
 import type { Partition } from '../../shared/partitions';
 import { awsManagedPolicyArn } from '../../shared/partitions';
 import type { ManagedPolicyState } from './state';
+import { newPolicy } from './state';
 
 function awsManagedPolicy(policyName: string, policyId: string, description: string, action: string | string[]): ManagedPolicyState {
   const document = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: action, Resource: '*' }] });
-  return {
-    policyName,
-    policyId,
-    path: '/',
-    description,
-    createdMs: 0,
-    updatedMs: 0,
-    tags: {},
-    versions: [{ versionId: 'v1', document, createdMs: 0 }],
-    defaultVersionId: 'v1',
-    defaultVersionHistory: [{ versionId: 'v1', effectiveMs: 0 }],
-    nextVersionNumber: 2,
-  };
+  return { ...newPolicy(policyName, document, 0, { path: '/', tags: {}, description }), policyId };
 }
 
 /** The AWS managed policies the sandbox knows, by name, with their only version `v1`. */
@@ -61,10 +48,7 @@ export const AWS_MANAGED_POLICIES: Record<string, ManagedPolicyState> = {
   ),
 };
 
-/**
- * An AWS managed policy by ARN, or `undefined`. Its ARN carries the partition (`arn:aws-us-gov:iam::aws:policy/…` in
- * GovCloud): one of another partition does not exist there.
- */
+/** An AWS managed policy by ARN (of the account's partition: GovCloud's are `arn:aws-us-gov:…`), or `undefined`. */
 export function findAwsManagedPolicy(partition: Partition, arn: string): ManagedPolicyState | undefined {
   const prefix = awsManagedPolicyArn(partition, '');
   const name = arn.slice(prefix.length);

@@ -13,16 +13,13 @@ export interface SandboxCore {
   readonly clock: VirtualClock;
 }
 
-/** One call being served. */
+/** One call being served; `nowMs`: when it started (virtual, epoch ms). */
 export interface CallContext {
   readonly core: SandboxCore;
   readonly caller: Caller;
-  /** The client's region, e.g. `us-east-1`. */
   readonly region: string;
   readonly service: ServiceName;
-  /** The operation name, e.g. `GetRole`. */
   readonly operation: string;
-  /** The virtual time when the call started, epoch milliseconds. */
   readonly nowMs: number;
 }
 
@@ -56,11 +53,7 @@ export function isMutating(operationName: string): boolean {
   return !/^(Get|List|Describe)/.test(operationName) && operationName !== 'AssumeRole';
 }
 
-/**
- * The account the caller acts in (IAM and Secrets Manager calls operate on it).
- *
- * @throws SandboxSetupError when the caller's account was never added to the sandbox.
- */
+/** The account the caller acts in. @throws SandboxSetupError when it was never added. */
 export function callerAccount(call: CallContext): AccountState {
   const account = findAccount(call.core.state, call.caller.accountId);
   if (!account) {
@@ -84,11 +77,8 @@ export async function requireAllowed(
   }
 }
 
-/**
- * One page of a list, with an opaque continuation token (IAM's `Marker`, the JSON services' `NextToken`).
- *
- * @param invalidToken - builds the service's error for a token the sandbox did not issue.
- */
+/** One page of a list, with an opaque token (IAM's `Marker`, `NextToken`); `invalidToken` builds the error for a bad one. */
+
 export function paginate<T>(
   items: T[],
   token: string | undefined,

@@ -1,10 +1,6 @@
 /**
- * The simulated Organizations API, the operations the product calls (Organizations API reference), the tree's List
- * operations paginated as AWS does (`NextToken`, `MaxResults` 1–20).
- *
- * The organization holds the management account and every sandbox account of the same partition. Accounts of
- * another partition (GovCloud) are not members: GovCloud accounts belong to a separate organization, if any
- * (AWS GovCloud (US) User Guide, "AWS Organizations in AWS GovCloud (US)").
+ * Simulated Organizations. Accounts of another partition are not members (AWS GovCloud (US) User Guide, "AWS
+ * Organizations in AWS GovCloud (US)").
  */
 import {
   DescribeAccountCommand,
@@ -30,7 +26,6 @@ function invalidInput(): Error {
   return organizationsError('InvalidInputException', 'You provided a value that does not match the required pattern.');
 }
 
-/** One page of a tree listing, as Organizations pages: `MaxResults` 1–20, an opaque `NextToken`. */
 function treePage<T>(items: T[], input: { NextToken?: string; MaxResults?: number }): { page: T[]; NextToken?: string } {
   if (input.MaxResults !== undefined && !(Number.isInteger(input.MaxResults) && input.MaxResults >= 1 && input.MaxResults <= MAX_RESULTS)) {
     throw invalidInput();
@@ -41,7 +36,7 @@ function treePage<T>(items: T[], input: { NextToken?: string; MaxResults?: numbe
   return next ? { page, NextToken: next } : { page };
 }
 
-/** `arn:<p>:organizations::<management>:<kind>/<org id>[/<id>]` (Organizations API reference, the `Arn` fields). */
+/** `arn:<p>:organizations::<management>:<kind>/<org id>[/<id>]`. */
 function organizationArn(state: SandboxState, kind: string, id?: string): string {
   const resource = [kind, state.organizationId, ...(id === undefined ? [] : [id])].join('/');
   return arn(state.partition, 'organizations', '', state.managementAccountId, resource);
@@ -60,11 +55,7 @@ function accountOutput(state: SandboxState, account: AccountState): Account {
   };
 }
 
-/**
- * Refuses callers outside the organization and, unless `anyMember`, outside the management account: most operations
- * "can be called only from the organization's management account or by a member account that is a delegated
- * administrator" (the sandbox has no delegated administrators); any member may DescribeOrganization.
- */
+/** Refuses callers outside the organization and, unless `anyMember`, outside the management account (no delegated admins). */
 function requireCaller(call: CallContext, anyMember = false): void {
   const { state } = call.core;
   if (!isOrganizationMember(state, call.caller.accountId) || call.caller.partition !== state.partition) {
@@ -75,12 +66,10 @@ function requireCaller(call: CallContext, anyMember = false): void {
   }
 }
 
-/** The member account with that id, if any: looked up, not searched (an organization has up to 10,000 accounts). */
 function organizationMember(state: SandboxState, accountId: string): AccountState | undefined {
   return isOrganizationMember(state, accountId) ? findAccount(state, accountId) : undefined;
 }
 
-/** Refuses a `ParentId` that is neither the root nor an OU of the organization (`ParentNotFoundException`). */
 function requireParent(state: SandboxState, parentId: string): void {
   if (!OU_ID.test(parentId) && !ROOT_ID.test(parentId)) throw invalidInput();
   if (parentId !== rootIdOf(state) && !state.organizationalUnits.some((unit) => unit.id === parentId)) {
@@ -88,14 +77,10 @@ function requireParent(state: SandboxState, parentId: string): void {
   }
 }
 
-/**
- * The member accounts under each parent, sorted by id, built on first use: listing the tree page by page must not
- * scan every account on every page (10,000 accounts, 20 a page). A replaced state (`applyOrganization` places
- * accounts in a copy) gets a new index; {@link forgetOrganizationIndex} drops it when accounts are added.
- */
+/** Members under each parent, sorted, built on first use: a page of 20 must not scan 10,000 accounts. */
 const membersByParent = new WeakMap<SandboxState, Map<string, AccountState[]>>();
 
-/** Drops the index of `state`'s members by parent: call when accounts are added to the state. */
+/** Call when accounts are added to `state`. */
 export function forgetOrganizationIndex(state: SandboxState): void {
   membersByParent.delete(state);
 }
@@ -115,7 +100,7 @@ function membersUnder(state: SandboxState, parentId: string): AccountState[] {
   return index.get(parentId) ?? [];
 }
 
-/** Ascending by id: ids are ASCII digits and letters, compared as strings (no locale rules, which are slow at scale). */
+/** Ascending, without locale rules (slow at scale). */
 function byId(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
@@ -223,7 +208,8 @@ export const organizationsOperations: Operation[] = [
   }),
 ];
 
-/** What the two List…ForParent operations share: the caller's and the parent's checks, then the children. */
+/** The two List…ForParent operations' checks, then the children. */
+
 async function childrenOf<T>(call: CallContext, parentId: string | undefined, children: (parentId: string) => T[]): Promise<T[]> {
   requireCaller(call);
   requireParent(call.core.state, parentId ?? '');

@@ -1,17 +1,12 @@
-/**
- * Policy documents as IAM and Secrets Manager accept them: JSON and grammar checks (with `@cloud-copilot/iam-policy`,
- * the validator `@cloud-copilot/iam-simulate` itself uses) and size quotas.
- */
+/** Policy document checks as IAM and Secrets Manager do them: JSON, grammar (`@cloud-copilot/iam-policy`), size. */
 import { validateIdentityPolicy, validateResourcePolicy, validateTrustPolicy } from '@cloud-copilot/iam-policy';
 
 /** Which grammar a document must follow. */
 export type PolicyKind = 'trust' | 'identity' | 'resource';
 
 /**
- * Each kind's validator and size quota, in characters with white space not counted (IAM User Guide, "IAM and AWS
- * STS quotas" → "IAM and STS character limits": "IAM doesn't count white space when calculating the size of a
- * policy"): a role trust policy 2,048 by default (adjustable to 4,096; the sandbox models the default), a customer
- * managed policy 6,144, a Secrets Manager resource policy 20,480 (Secrets Manager User Guide, "Quotas").
+ * Size quotas in characters, white space not counted (IAM User Guide, "IAM and STS character limits"; trust: the
+ * default 2,048; Secrets Manager User Guide, "Quotas").
  */
 const KINDS: Record<PolicyKind, { validate: (policy: unknown) => { message: string }[]; maxSize: number }> = {
   trust: { validate: validateTrustPolicy, maxSize: 2048 },
@@ -19,7 +14,7 @@ const KINDS: Record<PolicyKind, { validate: (policy: unknown) => { message: stri
   resource: { validate: validateResourcePolicy, maxSize: 20480 },
 };
 
-/** Messages IAM uses for the common grammar errors (as seen in IAM's MalformedPolicyDocument responses). */
+/** IAM's MalformedPolicyDocument messages for the common grammar errors. */
 function iamMessage(kind: PolicyKind, validatorMessage: string): string {
   if (/Resource is not allowed in a trust policy/.test(validatorMessage)) return 'Has prohibited field Resource';
   if (/Principal or NotPrincipal is required/.test(validatorMessage)) return 'Missing required field Principal';
@@ -29,12 +24,7 @@ function iamMessage(kind: PolicyKind, validatorMessage: string): string {
   return `Syntax errors in policy. ${validatorMessage}`;
 }
 
-/**
- * Checks a document the way the service would on input.
- *
- * @returns the parsed document, or why it is refused: `malformed` (not JSON, or bad grammar) or `too-large` (over
- *   the quota), which the caller turns into its service's error.
- */
+/** Checks a document as the service would: the parsed document, or why it is refused (the caller picks the error). */
 export function checkPolicyDocument(
   text: string,
   kind: PolicyKind,
@@ -55,7 +45,8 @@ export function checkPolicyDocument(
   return { ok: true, document: parsed as Record<string, unknown> };
 }
 
-/** The principal ARNs named in a policy's `Principal.AWS` elements (IAM checks they exist when it accepts a trust policy). */
+/** The ARNs in a policy's `Principal.AWS` elements. */
+
 export function awsPrincipalsOf(document: Record<string, unknown>): string[] {
   const statements = (Array.isArray(document.Statement) ? document.Statement : [document.Statement]) as { Principal?: unknown }[];
   return statements.flatMap((statement) => {

@@ -1,8 +1,4 @@
-/**
- * Deciding whether a caller may do something, by evaluating the policies for real with
- * `@cloud-copilot/iam-simulate` (identity policies, resource or trust policy, cross-account rules), the way AWS
- * does (IAM User Guide, "Policy evaluation logic").
- */
+/** Authorisation by evaluating the policies for real with `@cloud-copilot/iam-simulate` ("Policy evaluation logic"). */
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import type { Caller } from './identity';
 import { effectiveIdentityPolicies, findAccount, findRole, findUser, isOrganizationMember } from './iam-entities';
@@ -11,17 +7,12 @@ import type { SandboxState } from './state';
 /** Stands in for the permissions of identities outside the sandbox (no sandbox role or user), which it does not judge. */
 const ALLOW_ALL = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] };
 
-/** One request to authorise. */
+/** One request to authorise; `resourceAccountId` defaults to the caller's. */
 export interface AuthorizationRequest {
-  /** The IAM action, e.g. `iam:GetRole`, `sts:AssumeRole`. */
   action: string;
-  /** The resource ARN, or `*` for actions without a resource (e.g. `iam:ListAccountAliases`). */
   resourceArn: string;
-  /** The account owning the resource; defaults to the caller's. */
   resourceAccountId?: string;
-  /** A resource-based policy (a role's trust policy, a secret's resource policy), parsed. */
   resourcePolicy?: object;
-  /** Request-specific condition keys, e.g. `sts:ExternalId`, `iam:PolicyARN`, `aws:RequestTag/<key>`. */
   context?: Record<string, string | string[]>;
 }
 
@@ -31,10 +22,7 @@ export interface AuthorizationDecision {
   explicitDeny: boolean;
 }
 
-/**
- * The global condition keys AWS adds to every request (IAM User Guide, "AWS global condition context keys"), from
- * the caller, its role or user (`entityTags`) and the resource's account.
- */
+/** The global condition keys of every request (IAM User Guide, "AWS global condition context keys"). */
 function globalContext(
   state: SandboxState,
   caller: Caller,
@@ -61,9 +49,7 @@ function globalContext(
 }
 
 /**
- * Evaluates one request as AWS would.
- *
- * @param nowMs - the virtual time, epoch milliseconds (decides what has propagated; feeds `aws:CurrentTime`).
+ * Evaluates one request at `nowMs` (epoch ms) as AWS would.
  * @throws Error when the simulator refuses the input (a sandbox bug: documents are validated when stored).
  */
 export async function authorize(
@@ -103,10 +89,8 @@ export async function authorize(
   return { allowed: result.overallResult === 'Allowed', explicitDeny: result.overallResult === 'ExplicitlyDenied' };
 }
 
-/**
- * AWS's "not authorized" message for a denied request (IAM User Guide, "Troubleshoot access denied error
- * messages"): `User: <caller> is not authorized to perform: <action> on resource: <resource> because …`.
- */
+/** AWS's message for a denied request (IAM User Guide, "Troubleshoot access denied error messages"). */
+
 export function deniedMessage(caller: Caller, action: string, resourceArn: string, decision: AuthorizationDecision): string {
   const because = decision.explicitDeny
     ? `with an explicit deny in an identity-based policy`

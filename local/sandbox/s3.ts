@@ -1,8 +1,4 @@
-/**
- * The simulated S3 API, the operations the product and the local Step Functions call: GetObject and PutObject
- * (Amazon S3 API reference). Objects are UTF-8 text (the product stores JSON). Buckets are seeded with
- * `AwsSandbox.putBucket`; a missing bucket answers `NoSuchBucket`, a missing key `NoSuchKey`.
- */
+/** Simulated S3: GetObject and PutObject of UTF-8 text objects in buckets seeded with `AwsSandbox.putBucket`. */
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
@@ -10,11 +6,10 @@ import { arn } from '../../shared/partitions';
 import { s3Error } from './errors';
 import type { CallContext, Operation } from './operations';
 import { operation, requireAllowed } from './operations';
-import type { BucketState } from './state';
-import { getEntry, setEntry } from './state';
+import { getEntry, setEntry, type SandboxState } from './state';
 
-/** Authorises the call on `arn:<p>:s3:::<bucket>/<key>` (S3 ARNs have no region and no account) and finds the bucket. */
-async function authorizedBucket(call: CallContext, input: { Bucket?: string; Key?: string }): Promise<BucketState> {
+/** Authorises the call on `arn:<p>:s3:::<bucket>/<key>` and finds the bucket. */
+async function authorizedBucket(call: CallContext, input: { Bucket?: string; Key?: string }): Promise<SandboxState['buckets'][string]> {
   await requireAllowed(call, { resourceArn: arn(call.caller.partition, 's3', '', '', `${input.Bucket ?? ''}/${input.Key ?? ''}`) });
   const bucket = getEntry(call.core.state.buckets, input.Bucket ?? '');
   if (!bucket) throw s3Error('NoSuchBucket', 'The specified bucket does not exist');
@@ -26,7 +21,8 @@ export const s3Operations: Operation[] = [
   operation('GetObject', GetObjectCommand, async (input, call) => {
     const object = getEntry((await authorizedBucket(call, input)).objects, input.Key ?? '');
     if (!object) throw s3Error('NoSuchKey', 'The specified key does not exist.');
-    // A body as the SDK hands it out: a Node stream with its `transformToString` (AWS SDK for JavaScript v3, "sdkStreamMixin").
+    // As the SDK hands it out: a stream with `transformToString` (AWS SDK for JavaScript v3, "sdkStreamMixin").
+
     const body = Object.assign(Readable.from([Buffer.from(object.body, 'utf8')]), {
       transformToString: () => Promise.resolve(object.body),
     });

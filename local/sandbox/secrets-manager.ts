@@ -1,12 +1,7 @@
 /**
- * The simulated Secrets Manager API (Secrets Manager API reference), the operations the product calls.
- *
- * DeleteSecret schedules the deletion (a recovery window of 7 to 30 days, default 30): until then the secret can only
- * be described (`DeletedDate`), every other call and a CreateSecret of its name answer `InvalidRequestException`.
- * Staging labels follow the user guide ("Secret versions"): a label is on at most one version; when `AWSCURRENT`
- * moves, the version that had it gets `AWSPREVIOUS`. Unlike AWS, which keeps unlabelled versions for a while, the
- * sandbox drops them at once. A full or partial ARN may name a secret of another account, readable when its resource
- * policy allows it. Secret values never appear in error messages.
+ * Simulated Secrets Manager. Staging labels as in the user guide ("Secret versions"), but unlabelled versions are
+ * dropped at once (AWS keeps them a while). A secret scheduled for deletion can only be described. No secret values
+ * in error messages.
  */
 import {
   CreateSecretCommand,
@@ -25,11 +20,11 @@ import { newSecretSuffix, newUuid } from './ids';
 import type { CallContext, Operation } from './operations';
 import { callerAccount, operation, requestTagContext, requireAllowed, resourceTagContext, tagList, tagRecord } from './operations';
 import { checkPolicyDocument } from './policy-documents';
-import type { AccountState, SecretState, SecretVersionState } from './state';
+import type { AccountState, SecretState } from './state';
 
 const MAX_TAGS = 50;
 
-/** A new secret with no version; its ARN is `arn:<p>:secretsmanager:<region>:<account>:secret:<name>-<6 characters>`. */
+/** A new secret with no version; its ARN ends in `secret:<name>-<6 characters>`. */
 export function newSecret(account: AccountState, region: string, name: string, nowMs: number, suffix = newSecretSuffix()): SecretState {
   const secretArn = arn(account.partition, 'secretsmanager', region, account.accountId, `secret:${name}-${suffix}`);
   return { arn: secretArn, name, region, tags: {}, createdMs: nowMs, lastChangedMs: nowMs, versions: [] };
@@ -37,7 +32,7 @@ export function newSecret(account: AccountState, region: string, name: string, n
 
 const invalidParameter = (message: string) => secretsManagerError('InvalidParameterException', message);
 
-/** The secret a `SecretId` names (name in the caller's account and region, or full or partial ARN), if any. */
+/** The secret a `SecretId` names: in the caller's account and region, or by full or partial ARN. */
 function lookupSecret(call: CallContext, secretId: string | undefined): { account: AccountState; secret: SecretState } | undefined {
   if (secretId === undefined) return undefined;
   const arnMatch = /^arn:[^:]+:secretsmanager:([^:]+):(\d{12}):secret:(.+)$/.exec(secretId);
@@ -52,18 +47,11 @@ function lookupSecret(call: CallContext, secretId: string | undefined): { accoun
   return secret && { account, secret };
 }
 
-/** Forgets the secrets whose recovery window has ended: Secrets Manager has deleted them for good. */
 function purgeDeleted(account: AccountState, nowMs: number): void {
   account.secrets = account.secrets.filter((secret) => secret.deletion === undefined || secret.deletion.effectiveMs > nowMs);
 }
 
-/**
- * Authorises the call on a secret, with its resource policy, and returns it.
- *
- * @throws AccessDeniedException when denied (also for a secret that does not exist, as AWS checks first);
- *   ResourceNotFoundException when it does not exist; InvalidRequestException when it is scheduled for deletion
- *   (but for DescribeSecret).
- */
+/** Authorises the call on a secret with its resource policy (a missing one too, as AWS checks first), and returns it. */
 async function authorizedSecret(call: CallContext, secretId: string | undefined): Promise<{ account: AccountState; secret: SecretState }> {
   const found = lookupSecret(call, secretId);
   if (!found) {
@@ -90,32 +78,27 @@ async function authorizedSecret(call: CallContext, secretId: string | undefined)
   return found;
 }
 
-/**
- * Puts a staging label on `target`, taking it off the version that had it; when `AWSCURRENT` moves, that version gets
- * `AWSPREVIOUS`. Leaves unlabelled versions (see {@link dropUnlabelled}).
- */
-function attachStage(secret: SecretState, stage: string, target: SecretVersionState): void {
+/** Moves a staging label onto `target`; when `AWSCURRENT` moves, its old holder gets `AWSPREVIOUS`. */
+function attachStage(secret: SecretState, stage: string, target: SecretState['versions'][number]): void {
   const holder = secret.versions.find((version) => version !== target && version.stages.includes(stage));
   if (holder) holder.stages = holder.stages.filter((label) => label !== stage);
   if (!target.stages.includes(stage)) target.stages.push(stage);
   if (stage === 'AWSCURRENT' && holder) attachStage(secret, 'AWSPREVIOUS', holder);
 }
 
-/** Drops the versions left with no label, and notes the change. */
 function dropUnlabelled(secret: SecretState, nowMs: number): void {
   secret.versions = secret.versions.filter((version) => version.stages.length > 0);
   secret.lastChangedMs = nowMs;
 }
 
-/** Adds a version with the given staging labels (default `AWSCURRENT`), moving each from the version that had it. */
+/** Adds a version with the given staging labels (default `AWSCURRENT`), moving each. */
 export function addVersion(secret: SecretState, versionId: string, secretString: string, nowMs: number, stages = ['AWSCURRENT']): void {
-  const version: SecretVersionState = { versionId, secretString, createdMs: nowMs, stages: [] };
+  const version: SecretState['versions'][number] = { versionId, secretString, createdMs: nowMs, stages: [] };
   secret.versions.push(version);
   for (const stage of stages) attachStage(secret, stage, version);
   dropUnlabelled(secret, nowMs);
 }
 
-/** Checks a staging label (1 to 256 characters, Secrets Manager API reference). */
 function requireStageLabel(stage: string | undefined, parameter: string): string {
   if (stage === undefined || stage.length < 1 || stage.length > 256) {
     throw invalidParameter(`${parameter} must be a staging label of 1 to 256 characters.`);
@@ -191,11 +174,6 @@ export const secretsManagerOperations: Operation[] = [
     return { ARN: secret.arn, Name: secret.name, VersionId: versionId, VersionStages: [...version.stages] };
   }),
 
-  /**
-   * Moves a staging label onto `MoveToVersionId` (Secrets Manager API reference, UpdateSecretVersionStage); a label
-   * attached to another version needs `RemoveFromVersionId` to name that version. Only removing a label (no
-   * `MoveToVersionId`) is not simulated.
-   */
   operation('UpdateSecretVersionStage', UpdateSecretVersionStageCommand, async (input, call) => {
     const { secret } = await authorizedSecret(call, input.SecretId);
     const stage = requireStageLabel(input.VersionStage, 'VersionStage');
@@ -221,12 +199,7 @@ export const secretsManagerOperations: Operation[] = [
     return { ARN: secret.arn, Name: secret.name };
   }),
 
-  /**
-   * Configures rotation (Secrets Manager API reference, RotateSecret): stores `RotationLambdaARN` (or keeps the one
-   * already set) and `AutomaticallyAfterDays` (1 to 1000), as DescribeSecret shows them. The sandbox never invokes a
-   * rotation function: an immediate rotation (`RotateImmediately` true or absent), `ScheduleExpression` and
-   * `Duration` are not simulated.
-   */
+  // Stores the configuration only: the sandbox never invokes a rotation function.
   operation('RotateSecret', RotateSecretCommand, async (input, call) => {
     const { secret } = await authorizedSecret(call, input.SecretId);
     const rules = input.RotationRules;
@@ -284,7 +257,6 @@ export const secretsManagerOperations: Operation[] = [
   operation('DeleteSecret', DeleteSecretCommand, async (input, call) => {
     const { secret } = await authorizedSecret(call, input.SecretId);
     if (input.ForceDeleteWithoutRecovery) throw new SandboxSetupError('AwsSandbox: ForceDeleteWithoutRecovery is not simulated');
-    // Secrets Manager API reference, DeleteSecret `RecoveryWindowInDays`: 7 to 30, default 30.
     const days = input.RecoveryWindowInDays ?? 30;
     if (!Number.isInteger(days) || days < 7 || days > 30) {
       throw invalidParameter('The RecoveryWindowInDays value must be between 7 and 30 days (inclusive).');

@@ -1,10 +1,10 @@
 /**
- * The sandbox's data model: one plain-data {@link SandboxState}, saved with `JSON.stringify`. The zod schemas are both
- * the types and the validation of a saved state. Times are epoch milliseconds on the sandbox's virtual clock;
- * eventually consistent settings carry the time at which they take effect.
+ * The sandbox's plain-data state; the zod schemas are its types and a saved state's validation. Times are epoch ms on
+ * the virtual clock; eventually consistent settings carry when they take effect.
  */
 import { z } from 'zod';
 import { PARTITIONS } from '../../shared/partitions';
+import { newUniqueId } from './ids';
 
 /** The services the sandbox simulates. */
 export type ServiceName = 'iam' | 'sts' | 'organizations' | 'secretsmanager' | 's3';
@@ -19,10 +19,7 @@ export const OU_ID = /^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$/;
 /** A root's id (Organizations API reference, Root `Id`). */
 export const ROOT_ID = /^r-[0-9a-z]{4,32}$/;
 
-/**
- * The account states Organizations reports (Organizations API reference, Account `State`; it replaced `Status`,
- * retired on 9 September 2026). Only an `ACTIVE` account can be called into or have its roles assumed.
- */
+/** Organizations API reference, Account `State` (`Status` retired on 9 September 2026). Only `ACTIVE` is usable. */
 export const ACCOUNT_STATES = ['PENDING_ACTIVATION', 'ACTIVE', 'SUSPENDED', 'PENDING_CLOSURE', 'CLOSED'] as const;
 
 /** One of {@link ACCOUNT_STATES}. */
@@ -30,9 +27,7 @@ export type OrganizationsAccountState = (typeof ACCOUNT_STATES)[number];
 
 const partitionSchema = z.enum(PARTITIONS);
 const tagsSchema = z.record(z.string(), z.string());
-/** A managed policy attached to a role or user, and when the attachment starts to count for authorisation. */
 const attachmentSchema = z.object({ policyArn: z.string(), effectiveMs: z.number() });
-/** What IAM roles, users and managed policies share. */
 const iamEntityShape = { path: z.string(), description: z.string().optional(), createdMs: z.number(), tags: tagsSchema };
 
 const roleSchema = z.object({
@@ -64,7 +59,6 @@ const accessKeySchema = z.object({
   secretAccessKey: z.string(),
   status: z.enum(['Active', 'Inactive']),
   createdMs: z.number(),
-  /** A new key is not accepted by AWS until this time (IAM propagation). */
   effectiveMs: z.number(),
 });
 
@@ -120,7 +114,6 @@ const accountSchema = z.object({
   left: z.boolean().optional(),
 });
 
-/** An organizational unit (Organizations API reference, OrganizationalUnit). */
 const organizationalUnitSchema = z.object({
   id: z.string().regex(OU_ID),
   name: z.string(),
@@ -137,7 +130,6 @@ const sessionSchema = z.object({
   roleId: z.string(),
   sessionName: z.string(),
   expiresMs: z.number(),
-  /** The inline session policy passed to AssumeRole, as JSON text. */
   sessionPolicy: z.string().optional(),
 });
 
@@ -161,7 +153,6 @@ const mutatingCallsSchema = z.object({
   s3: z.number().default(0),
 });
 
-/** One S3 object: its body as UTF-8 text (the product stores JSON). */
 const objectSchema = z.object({
   body: z.string(),
   contentType: z.string().optional(),
@@ -185,7 +176,6 @@ const stateSchema = z.object({
   rootId: z.string().regex(ROOT_ID).optional(),
   /** The organizational units, in no particular order; states saved before OUs were modelled have none. */
   organizationalUnits: z.array(organizationalUnitSchema).default([]),
-  /** The principal of calls made outside `asPrincipal` with credentials the sandbox did not issue, if any. */
   defaultPrincipalArn: z.string().optional(),
   accounts: z.record(z.string(), accountSchema),
   createAccountStatuses: z.array(createAccountStatusSchema),
@@ -204,20 +194,10 @@ export type RoleState = z.infer<typeof roleSchema>;
 export type ManagedPolicyState = z.infer<typeof managedPolicySchema>;
 /** An IAM user. */
 export type UserState = z.infer<typeof userSchema>;
-/** A managed policy attachment. */
-export type AttachmentState = z.infer<typeof attachmentSchema>;
 /** A Secrets Manager secret (holds secret values: never shown by `dump()`). */
 export type SecretState = z.infer<typeof secretSchema>;
-/** One version of a secret. */
-export type SecretVersionState = z.infer<typeof secretVersionSchema>;
 /** An account and everything in it. */
 export type AccountState = z.infer<typeof accountSchema>;
-/** A CreateAccount request, as DescribeCreateAccountStatus reports it. */
-export type CreateAccountStatusState = z.infer<typeof createAccountStatusSchema>;
-/** An STS session issued by AssumeRole. */
-export type SessionState = z.infer<typeof sessionSchema>;
-/** An S3 bucket. */
-export type BucketState = z.infer<typeof bucketSchema>;
 /** The whole sandbox. */
 export type SandboxState = z.infer<typeof stateSchema>;
 
@@ -225,7 +205,7 @@ const jsonSchema = z.object({ formatVersion: z.literal(1), clockMs: z.number(), 
 /** The JSON form of a sandbox: its state plus the clock's time (`clockMs`, epoch milliseconds). */
 export type SandboxJson = z.infer<typeof jsonSchema>;
 
-/** The organization's root id: the saved one, else one derived from the organization id (`o-abcd…` → `r-abcd`). */
+/** The root id: the saved one, else derived from the organization id (`o-abcd…` → `r-abcd`). */
 export function rootIdOf(state: SandboxState): string {
   return state.rootId ?? `r-${state.organizationId.slice(2, 6)}`;
 }
@@ -233,26 +213,6 @@ export function rootIdOf(state: SandboxState): string {
 /** Lower-cased lookup key for IAM names, which are unique regardless of case. */
 export function nameKey(name: string): string {
   return name.toLowerCase();
-}
-
-/** A fresh account with no IAM entities or secrets; `joinedMs` is when it joined the organization. */
-export function newAccount(
-  accountId: string,
-  options: { name: string; partition: SandboxState['partition']; state: OrganizationsAccountState; joinedMs: number; aliases?: string[] },
-): AccountState {
-  return {
-    accountId,
-    name: options.name,
-    email: `aws+${accountId}@example.com`,
-    partition: options.partition,
-    state: options.state,
-    joinedMs: options.joinedMs,
-    aliases: options.aliases ?? [],
-    roles: {},
-    policies: {},
-    users: {},
-    secrets: [],
-  };
 }
 
 /** A document that is not a saved sandbox: `where` is the path of its first invalid field, `problem` what is wrong. */
@@ -266,11 +226,7 @@ export class SandboxStateError extends Error {
   }
 }
 
-/**
- * Loads a saved state (after a JSON round trip).
- *
- * @throws SandboxStateError naming the first invalid field when `json` is not a saved sandbox.
- */
+/** Loads a saved state. @throws SandboxStateError naming the first invalid field. */
 export function deserializeState(json: unknown): SandboxJson {
   const parsed = jsonSchema.safeParse(json);
   if (!parsed.success) {
@@ -285,17 +241,38 @@ export function deserializeState(json: unknown): SandboxJson {
   return parsed.data;
 }
 
-/** Reads an entry of a name-keyed record: own properties only, so a name like `constructor` is just a name. */
+/** Reads own properties only, so a name like `constructor` is just a name. */
+
 export function getEntry<T>(record: Record<string, T>, key: string): T | undefined {
   return Object.hasOwn(record, key) ? record[key] : undefined;
 }
 
-/** Writes an entry of a name-keyed record (as an own property, even for a key like `__proto__`). */
+/** Writes an own property, even for a key like `__proto__`. */
 export function setEntry<T>(record: Record<string, T>, key: string, value: T): void {
   Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
-/** Removes an entry of a name-keyed record. */
-export function deleteEntry<T>(record: Record<string, T>, key: string): void {
-  if (Object.hasOwn(record, key)) Reflect.deleteProperty(record, key);
+/** A new customer managed policy at `v1`, in effect at once (nothing uses it before an attachment, which propagates). */
+export function newPolicy(
+  policyName: string,
+  document: string,
+  nowMs: number,
+  fields: Pick<ManagedPolicyState, 'path' | 'tags' | 'description'>,
+): ManagedPolicyState {
+  return {
+    policyName,
+    policyId: newUniqueId('ANPA'),
+    ...fields,
+    createdMs: nowMs,
+    updatedMs: nowMs,
+    versions: [{ versionId: 'v1', document, createdMs: nowMs }],
+    defaultVersionId: 'v1',
+    defaultVersionHistory: [{ versionId: 'v1', effectiveMs: nowMs }],
+    nextVersionNumber: 2,
+  };
+}
+
+/** A new IAM user with no access keys. */
+export function newUser(userName: string, nowMs: number, fields: Pick<UserState, 'path' | 'tags' | 'attachments'>): UserState {
+  return { userName, userId: newUniqueId('AIDA'), ...fields, createdMs: nowMs, accessKeys: [] };
 }

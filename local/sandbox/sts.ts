@@ -1,10 +1,6 @@
 /**
- * The simulated STS API: AssumeRole (without session policies, which the product does not pass) and
- * GetCallerIdentity (STS API reference).
- *
- * AssumeRole evaluates the role's trust policy for real (with the caller's own identity policies, as AWS does for
- * cross-account access: IAM User Guide, "Cross-account policy evaluation logic"), honours the propagation delay of
- * new roles and trust changes, and enforces the session-duration rules.
+ * Simulated STS: AssumeRole (no session policies) evaluates the trust policy and the caller's identity policies
+ * (IAM User Guide, "Cross-account policy evaluation logic"), after propagation; and GetCallerIdentity.
  */
 import { AssumeRoleCommand, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { stsError, validationError } from './errors';
@@ -13,11 +9,10 @@ import { newAccessKeyId, newSecretAccessKey, newSessionToken } from './ids';
 import type { Operation } from './operations';
 import { operation, resourceTagContext } from './operations';
 import { authorize } from './policy-evaluation';
-import type { SessionState } from './state';
 
-/** AssumeRole's DurationSeconds bounds and default, in seconds (STS API reference, AssumeRole). */
+/** Seconds (STS API reference, AssumeRole). */
 const SESSION_DURATION = { min: 900, max: 43200, default: 3600 } as const;
-/** Longest session when a role session assumes another role (IAM User Guide, "Roles terms and concepts" → role chaining). */
+/** Seconds, for role chaining (IAM User Guide, "Roles terms and concepts"). */
 const ROLE_CHAINING_MAX_SECONDS = 3600;
 
 /** The STS operations. */
@@ -29,7 +24,6 @@ export const stsOperations: Operation[] = [
     const sessionName = input.RoleSessionName ?? '';
     const duration = input.DurationSeconds ?? SESSION_DURATION.default;
 
-    // Input validation comes first, as in STS.
     const parsed = /^arn:([^:]+):iam::(\d{12}):role\/(.+)$/.exec(roleArn);
     if (!parsed) throw stsError('ValidationError', `${roleArn} is invalid`);
     const invalid = (field: string, value: string, constraint: string) => validationError('sts', field, value, constraint);
@@ -56,11 +50,9 @@ export const stsOperations: Operation[] = [
     // no role can be assumed across partitions (AWS GovCloud (US) User Guide, "Differences": separate IAM).
     if (partition !== caller.partition) throw denied();
     const account = findAccount(state, accountId);
-    // Only an active account can be assumed into: not one still activating, nor one suspended, closing or closed.
     if (!account || account.partition !== partition || account.state !== 'ACTIVE') throw denied();
     const role = findRole(account, roleResource.slice(roleResource.lastIndexOf('/') + 1));
     if (!role || roleArnOf(account.partition, account.accountId, role) !== roleArn) throw denied();
-    // A new role, or a new trust policy, is not in force until propagated: the previous one (if any) still is.
     const trustPolicy = effectiveTrustPolicy(role, call.nowMs);
     if (trustPolicy === undefined) throw denied();
     const decision = await authorize(
@@ -72,8 +64,6 @@ export const stsOperations: Operation[] = [
         resourceAccountId: account.accountId,
         resourcePolicy: JSON.parse(trustPolicy) as object,
         context: {
-          // The role's tags, for identity policies that limit which roles may be assumed (STS Service Authorization
-          // Reference: resource type "role", condition key aws:ResourceTag/${TagKey}).
           ...resourceTagContext(role.tags),
           'sts:RoleSessionName': sessionName,
           ...(input.ExternalId !== undefined ? { 'sts:ExternalId': input.ExternalId } : {}),
@@ -93,7 +83,7 @@ export const stsOperations: Operation[] = [
       );
     }
 
-    const session: SessionState = {
+    const session = {
       accessKeyId: newAccessKeyId('session'),
       secretAccessKey: newSecretAccessKey(),
       sessionToken: newSessionToken(),
