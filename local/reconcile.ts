@@ -1,7 +1,6 @@
 /**
- * A reconciliation, locally (`npm start -- reconcile`): the template's ReconcileOrganization state machine on the local
- * deployment, its Distributed Map over the sandbox's S3, each account's action run by the onboarding state machine
- * (`startExecution.sync:2`), concurrent executions on one discrete-event virtual clock.
+ * `npm start -- reconcile`: the ReconcileOrganization state machine on the local deployment, its Distributed Map over
+ * the sandbox's S3, each account's action run by the onboarding state machine, concurrently on one virtual clock.
  */
 import type { DatadogAccountRecord } from './datadog/server';
 import { deployLocally, meterRun, runStateMachines, sandboxNames, type LocalDeploymentOptions, type RunUsage } from './deployment';
@@ -12,9 +11,8 @@ import type { AccountResult, ReconciliationReport } from '../shared/reconciliati
 
 /** Options of a local reconciliation; those it shares with the deployment are documented there. */
 export interface LocalReconcileOptions extends Omit<LocalDeploymentOptions, 'sandbox' | 'names'> {
-  /** The organization to reconcile (its management account hosts the stack); default a new one with no members. */
+  /** The organization to reconcile; default a new one with no members. */
   sandbox?: AwsSandbox;
-  /** The plan only: nothing changed anywhere. */
   dryRun?: boolean;
   accountIds?: string[];
   /** Show the sandbox in the summary also above {@link SANDBOX_SHOWN_UP_TO} accounts. */
@@ -28,7 +26,7 @@ export interface LocalReconcileSummary extends Omit<RunUsage, 'mutating' | 'read
   dryRun: boolean;
   counts: ReconciliationReport['counts'];
   accounts: Pick<AccountResult, 'accountId' | 'action' | 'reason' | 'outcome'>[];
-  /** The reconciliation execution's own failure, when it failed before reporting (e.g. the plan could not be made). */
+  /** The execution's own failure, when it failed before reporting. */
   reason?: string;
   calls: Pick<RunUsage, 'mutating' | 'reads'>;
   /** Virtual time the reconciliation took, seconds. */
@@ -38,12 +36,10 @@ export interface LocalReconcileSummary extends Omit<RunUsage, 'mutating' | 'read
   sandbox?: SandboxDump;
 }
 
-/** The sandbox is shown in the summary for organizations up to this size (else only with `dump`). */
 const SANDBOX_SHOWN_UP_TO = 200;
 
 /**
  * Runs one reconciliation of the sandbox's organization.
- *
  * @throws Error when the local deployment cannot be built (template problems); a failed reconciliation is a summary.
  * @example
  * ```ts
