@@ -1,7 +1,4 @@
-/**
- * The command lines of `npm start`, `npm start -- reconcile` and `npm run rotate`: their options, help and parsing into
- * checked values. Light on purpose: `--help` and a refused command line load nothing else.
- */
+/** The command lines of `npm start`, its `reconcile` and `npm run rotate`: options, help, parsing. Loads nothing heavy. */
 import path from 'node:path';
 import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
 import { DATADOG_SITES, isDatadogSite } from '../shared/datadog-sites';
@@ -13,10 +10,7 @@ const MAX_PROPAGATION_SECONDS = 86_400;
 const MAX_RATE_LIMIT_REQUESTS = 1_000_000;
 const MAX_RATE_LIMIT_SECONDS = 86_400;
 
-/**
- * Loaded on first use: the fault plan pulls in five AWS SDK clients and the template a YAML parser, seconds of CPU
- * that `--help` and a refused command line do without. `require`, not `import()`, so that parsing stays synchronous.
- */
+// Loaded on first use (AWS SDK clients, a YAML parser: seconds of CPU); `require` keeps parsing synchronous.
 /* eslint-disable @typescript-eslint/no-require-imports */
 const lazy = {
   faults: () => require('./faults') as typeof import('./faults'),
@@ -132,10 +126,9 @@ export function printable(text: string, max = 200): string {
   return line.length > max ? `${line.slice(0, max)}…` : line;
 }
 
-/** `parseArgs`; UsageError with the first line of Node's message, without its advice about `--` (it does not apply here). */
+/** `parseArgs`; UsageError with the first line of Node's message, without its advice about `--`. */
 function parseCommand<T extends ParseArgsOptionsConfig>(argv: string[], options: T, help: string, allowPositionals = false) {
-  // `--propagation-seconds -5` would read as an unknown option `-5`: a negative number after an option that takes a
-  // value is that value (then refused with the option's own message).
+  // A negative number after an option that takes a value is that value (refused by the option's own check), not an option.
   const args: string[] = [];
   for (let index = 0; index < argv.length; index += 1) {
     const valued =
@@ -182,11 +175,7 @@ function stackOptions(values: { state?: string; org?: string; settings?: string;
   return { stateFile, orgFile, settingsFile, parameters: stackParameterOverrides(values.parameter) };
 }
 
-/**
- * `--parameter KEY=VALUE` options as stack parameter overrides, checked against the template's `Parameters`.
- *
- * @throws UsageError naming the first one refused: malformed, unknown, or a value the template does not allow.
- */
+/** `--parameter KEY=VALUE` options as checked stack parameter overrides. @throws UsageError naming the first one refused. */
 function stackParameterOverrides(values: string[] = []): Record<string, string> {
   const overrides: Record<string, string> = {};
   for (const option of values) {
@@ -203,8 +192,7 @@ function stackParameterOverrides(values: string[] = []): Record<string, string> 
 }
 
 /**
- * Parses the command line of `npm start`; `cwd` is where the user stands (npm's `INIT_CWD`), relative paths resolve from there.
- *
+ * Parses the command line of `npm start`; relative paths resolve from `cwd`.
  * @returns the options, or `undefined` for `--help`.
  * @throws UsageError naming the first thing wrong, in one line (as the other parsers below).
  */
@@ -230,7 +218,6 @@ export function parseCommandLine(argv: string[], cwd: string) {
   return {
     ...stackOptions(values, cwd),
     faults,
-    /** The input file, absolute. */
     file: path.resolve(cwd, positionals[0] ?? path.join(__dirname, '../events/control-tower-create-managed-account.json')),
     site,
     datadogUrl: url,

@@ -149,17 +149,6 @@ export type LocalDeployment = Awaited<ReturnType<typeof deployLocally>>;
 /**
  * Deploys the template into a sandbox: the Datadog keys secret, the embedded Datadog, the accounts table, the execution roles.
  * @throws Error when the template uses something the policy loader does not model (template-policies.ts).
- * @example
- * ```ts
- * const names = { partition: 'aws', region: 'us-east-1', accountId: '111122223333', stackName: 'datadog-onboarding-local' };
- * const sandbox = new AwsSandbox({ managementAccountId: names.accountId, partition: 'aws' });
- * const deployment = await deployLocally({ sandbox, names, parameters: { MaxValidationSeconds: '120' } });
- * try {
- *   await deployment.functions.invoke(localFunctionArn(names, 'ResolveTargetFunction'), { input: { accountId: '444455556666' } });
- * } finally {
- *   await deployment.close();
- * }
- * ```
  */
 export async function deployLocally(options: LocalDeploymentOptions) {
   const { sandbox, names } = options;
@@ -285,12 +274,6 @@ export interface StateMachineRun {
  * Runs `body` with the sandbox (and faults) answering the SDK and the onboarding executions answering StartExecution;
  * then restores both and closes the deployment.
  * @throws whatever `body` throws, once everything is restored.
- * @example
- * ```ts
- * const deployment = await deployLocally({ sandbox, names: sandboxNames(sandbox) });
- * const done = await runStateMachines(deployment, (run) => run.execute(run.onboarding.start('replay-1', { accountId })));
- * done.status; // 'SUCCEEDED'
- * ```
  */
 export async function runStateMachines<T>(
   deployment: LocalDeployment,

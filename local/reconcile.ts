@@ -41,11 +41,6 @@ const SANDBOX_SHOWN_UP_TO = 200;
 /**
  * Runs one reconciliation of the sandbox's organization.
  * @throws Error when the local deployment cannot be built (template problems); a failed reconciliation is a summary.
- * @example
- * ```ts
- * const summary = await reconcileLocally({ sandbox, dryRun: true });
- * summary.counts; // { onboard: 3, repair: 0, offboard: 0, none: 0, skip: 1, failed: 0 }
- * ```
  */
 export async function reconcileLocally(options: LocalReconcileOptions = {}): Promise<LocalReconcileSummary> {
   const sandbox = options.sandbox ?? new AwsSandbox({ managementAccountId: '111122223333' });

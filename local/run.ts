@@ -289,12 +289,6 @@ function seedWorld(
 /**
  * Runs the input (a lifecycle event or a console replay) through the template's rules, the starter, the state machine
  * and its handlers. Never throws for bad input: it ends `rejected`.
- *
- * @example
- * ```ts
- * const summary = await runLocally({ input: { accountId: '444455556666' }, propagationSeconds: 10 });
- * summary.outcome; // 'onboarded'
- * ```
  */
 export async function runLocally(options: LocalRunOptions): Promise<LocalRunSummary> {
   const template = loadTemplate();
