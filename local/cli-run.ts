@@ -69,11 +69,7 @@ type RunResult = {
  */
 async function withState(
   name: string,
-  options: {
-    stateFile?: string;
-    orgFile?: string;
-    settingsFile?: string;
-    parameters?: Record<string, string>;
+  options: Partial<Pick<CliOptions, 'stateFile' | 'orgFile' | 'settingsFile' | 'parameters'>> & {
     newSandbox?: (org?: OrgFile) => AwsSandbox | undefined;
   },
   io: Pick<CliIo, 'cwd' | 'stderr'>,

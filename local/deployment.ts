@@ -90,23 +90,18 @@ export function checkStackParameters(template: Template, overrides: Record<strin
     const parameter = Object.hasOwn(template.Parameters, name) ? template.Parameters[name] : undefined;
     if (!parameter) throw new Error(`${name} is not a parameter of template.yaml`);
     if (name === 'DatadogKeysSecretArn') throw new Error(`${name} is set by the local deployment (its Datadog keys secret)`);
-    const shown = value.length > 64 ? `${value.slice(0, 64)}…` : value;
-    if (parameter.AllowedValues && !parameter.AllowedValues.map(String).includes(value)) {
-      throw new Error(`${name}=${shown}: not one of ${parameter.AllowedValues.join(', ')}`);
-    }
-    if (parameter.AllowedPattern !== undefined) {
-      const pattern = new RegExp(parameter.AllowedPattern);
-      const items = parameter.Type === 'CommaDelimitedList' ? value.split(',').map((item) => item.trim()) : [value];
-      const refused = items.find((item) => !pattern.test(item));
-      if (refused !== undefined)
-        throw new Error(`${name}=${shown}: ${refused === value ? 'the value' : `"${refused}"`} does not match ${parameter.AllowedPattern}`);
-    }
-    if (parameter.Type === 'Number') {
-      const number = Number(value);
-      if (value.trim() === '' || !Number.isFinite(number)) throw new Error(`${name}=${shown}: not a number`);
-      if (parameter.MinValue !== undefined && number < parameter.MinValue) throw new Error(`${name}=${shown}: below ${parameter.MinValue}`);
-      if (parameter.MaxValue !== undefined && number > parameter.MaxValue) throw new Error(`${name}=${shown}: above ${parameter.MaxValue}`);
-    }
+    const { AllowedValues: allowed, AllowedPattern: pattern, MinValue: min, MaxValue: max, Type: type } = parameter;
+    const items = type === 'CommaDelimitedList' ? value.split(',').map((item) => item.trim()) : [value];
+    const refused = pattern === undefined ? undefined : items.find((item) => !new RegExp(pattern).test(item));
+    const number = type === 'Number' && value.trim() !== '' ? Number(value) : Number.NaN;
+    const problem = [
+      allowed && !allowed.map(String).includes(value) && `not one of ${allowed.join(', ')}`,
+      refused !== undefined && `${refused === value ? 'the value' : `"${refused}"`} does not match ${pattern}`,
+      type === 'Number' && !Number.isFinite(number) && 'not a number',
+      min !== undefined && number < min && `below ${min}`,
+      max !== undefined && number > max && `above ${max}`,
+    ].find(Boolean);
+    if (problem) throw new Error(`${name}=${value.length > 64 ? `${value.slice(0, 64)}…` : value}: ${problem}`);
   }
 }
 

@@ -38,7 +38,7 @@ export interface LocalRunOptions extends Omit<LocalDeploymentOptions, 'sandbox' 
 }
 
 /** The result of a local run: the `--json` document of `npm start`. */
-export interface LocalRunSummary {
+export interface LocalRunSummary extends Pick<RunUsage, 'metrics' | 'datadogEvents'> {
   outcome: 'onboarded' | 'offboarded' | 'ignored' | 'rejected' | 'failed';
   accountId?: string;
   partition?: Partition;
@@ -58,8 +58,6 @@ export interface LocalRunSummary {
   datadogAccounts: DatadogAccountRecord[];
   calls: { mutating: RunUsage['mutating']; reads: Pick<RunUsage['reads'], 'dynamodb'> };
   datadogRequests: Pick<RunUsage['datadogRequests'], 'total' | 'throttled'>;
-  metrics: RunUsage['metrics'];
-  datadogEvents: RunUsage['datadogEvents'];
   /** The accounts table at the end (absent when nothing was deployed). */
   accountRecords?: Record<string, unknown>[];
   /** What the starter answered `concurrentInput` (`started` for a replay input). */
