@@ -19,22 +19,25 @@ const lazy = {
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 
-const HELP = { type: 'boolean', short: 'h', default: false } as const;
+/** The options `npm start` and its `reconcile` share. */
+const STACK_OPTIONS = {
+  state: { type: 'string' },
+  org: { type: 'string' },
+  settings: { type: 'string' },
+  parameter: { type: 'string', multiple: true },
+  json: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const satisfies ParseArgsOptionsConfig;
 
 /** The options of `npm start`; {@link USAGE} describes each. */
 export const OPTIONS = {
   'datadog-site': { type: 'string' },
   'datadog-url': { type: 'string' },
-  state: { type: 'string' },
-  org: { type: 'string' },
-  settings: { type: 'string' },
-  parameter: { type: 'string', multiple: true },
   fault: { type: 'string', multiple: true },
   'propagation-seconds': { type: 'string' },
   'datadog-rate-limit': { type: 'string' },
-  json: { type: 'boolean', default: false },
   verbose: { type: 'boolean', default: false },
-  help: HELP,
+  ...STACK_OPTIONS,
 } as const satisfies ParseArgsOptionsConfig;
 
 /** The help of `npm start` (`--help`, `-h`). */
@@ -67,15 +70,10 @@ options:
 exit codes: 0 onboarded or ignored, 1 failed, 2 rejected input (one line on stderr)`;
 
 const RECONCILE_OPTIONS = {
-  state: { type: 'string' },
-  org: { type: 'string' },
-  settings: { type: 'string' },
-  parameter: { type: 'string', multiple: true },
   'dry-run': { type: 'boolean', default: false },
   'account-id': { type: 'string', multiple: true },
-  json: { type: 'boolean', default: false },
   dump: { type: 'boolean', default: false },
-  help: HELP,
+  ...STACK_OPTIONS,
 } as const satisfies ParseArgsOptionsConfig;
 
 /** The help of `npm start -- reconcile`. */
@@ -101,7 +99,7 @@ const ROTATE_OPTIONS = {
   state: { type: 'string' },
   'datadog-site': { type: 'string' },
   json: { type: 'boolean', default: false },
-  help: HELP,
+  help: STACK_OPTIONS.help,
 } as const satisfies ParseArgsOptionsConfig;
 
 /** The help of `npm run rotate`. */

@@ -166,12 +166,7 @@ export async function run(options: CliOptions, io: CliIo): Promise<number> {
     else write(describeSummary(summary));
     if (summary.outcome === 'rejected' && !options.json) io.stderr(`npm start: ${summary.reason}\n`);
     // A run that deployed nothing (rejected, ignored input) has no records: the loaded ones are kept.
-    return {
-      code: EXIT_CODES[summary.outcome] ?? 0,
-      sandbox,
-      datadogAccounts: summary.datadogAccounts,
-      accountRecords: summary.accountRecords,
-    };
+    return { ...summary, code: EXIT_CODES[summary.outcome] ?? 0, sandbox };
   });
 }
 

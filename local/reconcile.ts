@@ -2,10 +2,9 @@
  * `npm start -- reconcile`: the ReconcileOrganization state machine on the local deployment, its Distributed Map over
  * the sandbox's S3, each account's action run by the onboarding state machine, concurrently on one virtual clock.
  */
-import type { DatadogAccountRecord } from './datadog/server';
-import { deployLocally, meterRun, runStateMachines, sandboxNames, type LocalDeploymentOptions, type RunUsage } from './deployment';
+import { deployLocally, meterRun, runStateMachines, sandboxNames, type LocalDeploymentOptions } from './deployment';
 import { ExecutionScheduler } from './execution-scheduler';
-import { AwsSandbox, type SandboxDump } from './sandbox';
+import { AwsSandbox } from './sandbox';
 import { LocalExecutions, LocalStateMachines, type ProgressListener } from './step-functions';
 import type { AccountResult, ReconciliationReport } from '../shared/reconciliation/report';
 
@@ -21,20 +20,7 @@ export interface LocalReconcileOptions extends Omit<LocalDeploymentOptions, 'san
 }
 
 /** The `--json` summary of a reconciliation; Datadog's events count among its requests and calls. */
-export interface LocalReconcileSummary extends Omit<RunUsage, 'mutating' | 'reads'> {
-  outcome: 'reconciled' | 'failed';
-  dryRun: boolean;
-  counts: ReconciliationReport['counts'];
-  accounts: Pick<AccountResult, 'accountId' | 'action' | 'reason' | 'outcome'>[];
-  /** The execution's own failure, when it failed before reporting. */
-  reason?: string;
-  calls: Pick<RunUsage, 'mutating' | 'reads'>;
-  /** Virtual time the reconciliation took, seconds. */
-  virtualSeconds: number;
-  datadogAccounts: DatadogAccountRecord[];
-  accountRecords: Record<string, unknown>[];
-  sandbox?: SandboxDump;
-}
+export type LocalReconcileSummary = Awaited<ReturnType<typeof reconcileLocally>>;
 
 const SANDBOX_SHOWN_UP_TO = 200;
 
@@ -42,7 +28,7 @@ const SANDBOX_SHOWN_UP_TO = 200;
  * Runs one reconciliation of the sandbox's organization.
  * @throws Error when the local deployment cannot be built (template problems); a failed reconciliation is a summary.
  */
-export async function reconcileLocally(options: LocalReconcileOptions = {}): Promise<LocalReconcileSummary> {
+export async function reconcileLocally(options: LocalReconcileOptions = {}) {
   const sandbox = options.sandbox ?? new AwsSandbox({ managementAccountId: '111122223333' });
   const names = sandboxNames(sandbox);
   const startMs = sandbox.clock.now();
@@ -74,13 +60,14 @@ export async function reconcileLocally(options: LocalReconcileOptions = {}): Pro
       const accounts = report?.accounts ?? [];
       const { mutating, reads, datadogRequests, metrics, datadogEvents } = usage(deployment);
       return {
-        outcome: done.status === 'SUCCEEDED' ? 'reconciled' : 'failed',
+        outcome: done.status === 'SUCCEEDED' ? ('reconciled' as const) : ('failed' as const),
         dryRun: options.dryRun ?? false,
         counts: report?.counts ?? { onboard: 0, repair: 0, offboard: 0, none: 0, skip: 0, failed: 0 },
         accounts: accounts.map(({ accountId, action, reason, outcome }) => ({ accountId, action, reason, outcome })),
         ...(report ? {} : { reason: `${done.error}: ${done.cause}` }),
         calls: { mutating, reads },
         datadogRequests,
+        /** Virtual time the reconciliation took, seconds. */
         virtualSeconds: (sandbox.clock.now() - startMs) / 1000,
         datadogAccounts: deployment.datadogAccounts(),
         accountRecords: await deployment.accountRecords(),
