@@ -156,7 +156,7 @@ export async function deployLocally(options: LocalDeploymentOptions) {
     region: names.region,
     suffix: options.keysSecretSuffix,
   });
-  const site = options.datadogSite ?? ((options.parameters?.DatadogSite ?? String(template.Parameters.DatadogSite.Default)) as DatadogSite);
+  const site = options.datadogSite ?? (stackParameters(template, options.parameters)('DatadogSite') as DatadogSite);
   const datadog = options.datadogUrl
     ? undefined
     : await startLocalDatadog({

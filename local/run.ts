@@ -132,11 +132,8 @@ function membersOf(delivery: Delivery | { outcome: string }, names: LocalNames):
   return govCloudAccountId ? [member, { accountId: govCloudAccountId, partition: 'aws-us-gov', origin: 'organizations' }] : [member];
 }
 
-type ExecutionOutput = Partial<Omit<LocalRunSummary, 'outcome'>> & {
+type ExecutionOutput = Partial<Omit<LocalRunSummary, 'outcome'> & NonNullable<LocalRunSummary['offboarding']>> & {
   outcome?: string;
-  registration?: unknown;
-  keySecret?: unknown;
-  memberResources?: unknown;
   runningExecutionArn?: string;
 };
 type ExecutionResult = Partial<LocalRunSummary> & Pick<LocalRunSummary, 'outcome'>;
