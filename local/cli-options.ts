@@ -166,27 +166,25 @@ function datadogRateLimit(value: string | undefined): RateLimit | undefined {
   return { requests, seconds };
 }
 
-/** The files (absolute) and stack parameters `npm start` and its `reconcile` take. */
+/**
+ * The files (absolute) and stack parameters (`--parameter KEY=VALUE`) `npm start` and its `reconcile` take.
+ * @throws UsageError naming the first parameter refused.
+ */
 function stackOptions(values: { state?: string; org?: string; settings?: string; parameter?: string[] }, cwd: string) {
   const resolved = (file?: string) => (file === undefined ? undefined : path.resolve(cwd, file));
   const [stateFile, orgFile, settingsFile] = [values.state, values.org, values.settings].map(resolved);
-  return { stateFile, orgFile, settingsFile, parameters: stackParameterOverrides(values.parameter) };
-}
-
-/** `--parameter KEY=VALUE` options as checked stack parameter overrides. @throws UsageError naming the first one refused. */
-function stackParameterOverrides(values: string[] = []): Record<string, string> {
-  const overrides: Record<string, string> = {};
-  for (const option of values) {
+  const parameters: Record<string, string> = {};
+  for (const option of values.parameter ?? []) {
     const match = /^([A-Za-z0-9]{1,255})=(.*)$/s.exec(option);
     if (!match) throw new UsageError(`--parameter ${printable(option, 64)}: must be KEY=VALUE, KEY a parameter of template.yaml`);
-    overrides[match[1]] = match[2];
+    parameters[match[1]] = match[2];
   }
   try {
-    lazy.deployment().checkStackParameters(lazy.template().loadTemplate(), overrides);
+    lazy.deployment().checkStackParameters(lazy.template().loadTemplate(), parameters);
   } catch (error) {
     throw new UsageError(`--parameter ${printable((error as Error).message)}`);
   }
-  return overrides;
+  return { stateFile, orgFile, settingsFile, parameters };
 }
 
 /**
