@@ -1,7 +1,4 @@
-/**
- * The command lines of `npm start`, `npm start -- reconcile` and `npm run rotate`: their options, help and parsing into
- * checked values. Light on purpose: `--help` and a refused command line load nothing else.
- */
+/** The command lines of `npm start`, its `reconcile` and `npm run rotate`: options, help, parsing. Loads nothing heavy. */
 import path from 'node:path';
 import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
 import { DATADOG_SITES, isDatadogSite } from '../shared/datadog-sites';
@@ -13,10 +10,7 @@ const MAX_PROPAGATION_SECONDS = 86_400;
 const MAX_RATE_LIMIT_REQUESTS = 1_000_000;
 const MAX_RATE_LIMIT_SECONDS = 86_400;
 
-/**
- * Loaded on first use: the fault plan pulls in five AWS SDK clients and the template a YAML parser, seconds of CPU
- * that `--help` and a refused command line do without. `require`, not `import()`, so that parsing stays synchronous.
- */
+// Loaded on first use (AWS SDK clients, a YAML parser: seconds of CPU); `require` keeps parsing synchronous.
 /* eslint-disable @typescript-eslint/no-require-imports */
 const lazy = {
   faults: () => require('./faults') as typeof import('./faults'),
@@ -25,22 +19,25 @@ const lazy = {
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 
-const HELP = { type: 'boolean', short: 'h', default: false } as const;
+/** The options `npm start` and its `reconcile` share. */
+const STACK_OPTIONS = {
+  state: { type: 'string' },
+  org: { type: 'string' },
+  settings: { type: 'string' },
+  parameter: { type: 'string', multiple: true },
+  json: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const satisfies ParseArgsOptionsConfig;
 
 /** The options of `npm start`; {@link USAGE} describes each. */
 export const OPTIONS = {
   'datadog-site': { type: 'string' },
   'datadog-url': { type: 'string' },
-  state: { type: 'string' },
-  org: { type: 'string' },
-  settings: { type: 'string' },
-  parameter: { type: 'string', multiple: true },
   fault: { type: 'string', multiple: true },
   'propagation-seconds': { type: 'string' },
   'datadog-rate-limit': { type: 'string' },
-  json: { type: 'boolean', default: false },
   verbose: { type: 'boolean', default: false },
-  help: HELP,
+  ...STACK_OPTIONS,
 } as const satisfies ParseArgsOptionsConfig;
 
 /** The help of `npm start` (`--help`, `-h`). */
@@ -73,15 +70,10 @@ options:
 exit codes: 0 onboarded or ignored, 1 failed, 2 rejected input (one line on stderr)`;
 
 const RECONCILE_OPTIONS = {
-  state: { type: 'string' },
-  org: { type: 'string' },
-  settings: { type: 'string' },
-  parameter: { type: 'string', multiple: true },
   'dry-run': { type: 'boolean', default: false },
   'account-id': { type: 'string', multiple: true },
-  json: { type: 'boolean', default: false },
   dump: { type: 'boolean', default: false },
-  help: HELP,
+  ...STACK_OPTIONS,
 } as const satisfies ParseArgsOptionsConfig;
 
 /** The help of `npm start -- reconcile`. */
@@ -107,7 +99,7 @@ const ROTATE_OPTIONS = {
   state: { type: 'string' },
   'datadog-site': { type: 'string' },
   json: { type: 'boolean', default: false },
-  help: HELP,
+  help: STACK_OPTIONS.help,
 } as const satisfies ParseArgsOptionsConfig;
 
 /** The help of `npm run rotate`. */
@@ -132,10 +124,9 @@ export function printable(text: string, max = 200): string {
   return line.length > max ? `${line.slice(0, max)}…` : line;
 }
 
-/** `parseArgs`; UsageError with the first line of Node's message, without its advice about `--` (it does not apply here). */
+/** `parseArgs`; UsageError with the first line of Node's message, without its advice about `--`. */
 function parseCommand<T extends ParseArgsOptionsConfig>(argv: string[], options: T, help: string, allowPositionals = false) {
-  // `--propagation-seconds -5` would read as an unknown option `-5`: a negative number after an option that takes a
-  // value is that value (then refused with the option's own message).
+  // A negative number after an option that takes a value is that value (refused by the option's own check), not an option.
   const args: string[] = [];
   for (let index = 0; index < argv.length; index += 1) {
     const valued =
@@ -175,36 +166,29 @@ function datadogRateLimit(value: string | undefined): RateLimit | undefined {
   return { requests, seconds };
 }
 
-/** The files (absolute) and stack parameters `npm start` and its `reconcile` take. */
+/**
+ * The files (absolute) and stack parameters (`--parameter KEY=VALUE`) `npm start` and its `reconcile` take.
+ * @throws UsageError naming the first parameter refused.
+ */
 function stackOptions(values: { state?: string; org?: string; settings?: string; parameter?: string[] }, cwd: string) {
   const resolved = (file?: string) => (file === undefined ? undefined : path.resolve(cwd, file));
   const [stateFile, orgFile, settingsFile] = [values.state, values.org, values.settings].map(resolved);
-  return { stateFile, orgFile, settingsFile, parameters: stackParameterOverrides(values.parameter) };
-}
-
-/**
- * `--parameter KEY=VALUE` options as stack parameter overrides, checked against the template's `Parameters`.
- *
- * @throws UsageError naming the first one refused: malformed, unknown, or a value the template does not allow.
- */
-function stackParameterOverrides(values: string[] = []): Record<string, string> {
-  const overrides: Record<string, string> = {};
-  for (const option of values) {
+  const parameters: Record<string, string> = {};
+  for (const option of values.parameter ?? []) {
     const match = /^([A-Za-z0-9]{1,255})=(.*)$/s.exec(option);
     if (!match) throw new UsageError(`--parameter ${printable(option, 64)}: must be KEY=VALUE, KEY a parameter of template.yaml`);
-    overrides[match[1]] = match[2];
+    parameters[match[1]] = match[2];
   }
   try {
-    lazy.deployment().checkStackParameters(lazy.template().loadTemplate(), overrides);
+    lazy.deployment().checkStackParameters(lazy.template().loadTemplate(), parameters);
   } catch (error) {
     throw new UsageError(`--parameter ${printable((error as Error).message)}`);
   }
-  return overrides;
+  return { stateFile, orgFile, settingsFile, parameters };
 }
 
 /**
- * Parses the command line of `npm start`; `cwd` is where the user stands (npm's `INIT_CWD`), relative paths resolve from there.
- *
+ * Parses the command line of `npm start`; relative paths resolve from `cwd`.
  * @returns the options, or `undefined` for `--help`.
  * @throws UsageError naming the first thing wrong, in one line (as the other parsers below).
  */
@@ -230,7 +214,6 @@ export function parseCommandLine(argv: string[], cwd: string) {
   return {
     ...stackOptions(values, cwd),
     faults,
-    /** The input file, absolute. */
     file: path.resolve(cwd, positionals[0] ?? path.join(__dirname, '../events/control-tower-create-managed-account.json')),
     site,
     datadogUrl: url,

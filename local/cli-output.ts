@@ -1,6 +1,4 @@
-/**
- * What the command lines print: the progress of each execution, step by step, and the summary of a run.
- */
+/** What the command lines print: each execution's progress, step by step, and the summary of a run. */
 import type { LocalReconcileSummary } from './reconcile';
 import type { LocalRotationSummary } from './rotate';
 import type { LocalRunSummary } from './run';
@@ -15,14 +13,9 @@ const VALIDATIONS: Record<string, { proven: string; notYet: string }> = {
   ValidateAccessKey: { proven: 'access key usable', notYet: 'access key not usable yet' },
 };
 
-/**
- * Prints each step of each execution as it runs: a header naming the execution and its account, then `→` when a
- * task starts, `✓` when it ends, `↻` when it is retried, `✗` when it fails, and each validation attempt (`…` for a
- * "not yet", which the state's `Retry` repeats).
- */
+/** Prints each execution's steps as they run: `→` started, `✓` ended, `↻` retried, `✗` failed, `…` a validation's "not yet". */
 export function progressPrinter(write: (line: string) => void): ProgressListener {
-  // A caught failure still exits its state (with the error added to its input): remember it, so the state is not
-  // then shown as done, nor its input's previous validation result shown as a new one.
+  // A caught failure still exits its state: not then shown as done, nor its input's earlier validation result as new.
   const failed = new Set<string>();
   // States whose last attempt was a "not yet": their retry is the next attempt, already announced.
   const notYet = new Set<string>();
@@ -53,13 +46,11 @@ export function progressPrinter(write: (line: string) => void): ProgressListener
   };
 }
 
-/** The mutating calls of a run, by service. */
 function mutatingCallsLine(mutating: Record<string, number>): string {
   const writes = Object.entries(mutating).filter(([, count]) => count > 0);
   return `mutating calls: ${writes.length === 0 ? 'none' : writes.map(([service, count]) => `${service} ${count}`).join(', ')}`;
 }
 
-/** The registrations held, the calls, the metrics the functions emitted and the Datadog events posted, a line each. */
 function usageLines(summary: LocalRunSummary): string[] {
   const { total, throttled } = summary.datadogRequests;
   const metrics = summary.metrics.map((metric) => {
@@ -77,7 +68,6 @@ function usageLines(summary: LocalRunSummary): string[] {
   ];
 }
 
-/** What `npm start` says of one account. */
 function accountLines(summary: LocalRunSummary): string[] {
   const lines = [`outcome: ${summary.outcome}`];
   if (summary.accountId) lines.push(`account: ${summary.accountId} (${summary.partition ?? 'aws'})`);

@@ -1,7 +1,6 @@
 /**
- * The runs of the command lines, once parsed (local/cli.ts, local/rotate-cli.ts): each reads its files, runs under the
- * lock of its `--state` file, prints its summary, then saves the state. Loaded only when a run starts: the flows cost
- * seconds of CPU that `--help` and a refused command line do without.
+ * The runs of the parsed command lines: each reads its files, runs under the lock of its `--state` file, prints its
+ * summary, then saves the state. Loaded only when a run starts (the flows cost seconds of CPU).
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -23,12 +22,11 @@ import { InvalidInputError } from '../shared/errors';
 import type { Partition } from '../shared/partitions';
 import type { SettingsDocument } from '../shared/settings/schema';
 
-/** A path as the user would write it from where they stand. */
 function shownPath(file: string, cwd: string): string {
   return printable(path.relative(cwd, file) || file);
 }
 
-/** Runs `check`, refusing what it finds wrong with the file `label` names: UsageError, in one line. */
+/** Runs `check`; what it finds wrong with the file `label` names becomes a one-line UsageError. */
 function refusing<T>(label: string, check: () => T): T {
   try {
     return check();
@@ -39,11 +37,7 @@ function refusing<T>(label: string, check: () => T): T {
   }
 }
 
-/**
- * Reads and parses a file of the command line: the event, or the file of `option`.
- *
- * @throws UsageError naming the file and what is wrong, in one line.
- */
+/** Reads and parses the event, or the file of `option`. @throws UsageError naming the file and what is wrong, in one line. */
 function readInput<T>(file: string, cwd: string, option: string | undefined, parse: (text: string) => T): T {
   const label = option ? `${option} ${shownPath(file, cwd)}` : shownPath(file, cwd);
   let text: string;
@@ -58,7 +52,7 @@ function readInput<T>(file: string, cwd: string, option: string | undefined, par
   return refusing(label, () => parse(text));
 }
 
-/** What a run leaves: its exit code, and what to save in the state file (nothing without a sandbox). */
+/** A run's exit code, and what to save in the state file (nothing without a sandbox; the loaded records by default). */
 type RunResult = {
   code: number;
   sandbox?: AwsSandbox;
@@ -67,20 +61,14 @@ type RunResult = {
 };
 
 /**
- * Runs `body` on the state of `--state` (none: an empty state, nothing saved) under the file's lock, with the `--org`
- * file applied to its sandbox (or to the one `options.newSandbox` makes), then saves what `body` returns. `body` prints its
- * result first: a save that fails loses the file, never the result.
- *
- * @returns `body`'s exit code, or 1 when the state could not be saved (said in one line after `name`).
+ * Runs `body` on the `--state` file's state (locked) with the `--org` file applied, then saves what `body` returns;
+ * `body` prints first, so a failed save loses the file, never the result.
+ * @returns `body`'s exit code, or 1 when the state could not be saved.
  * @throws UsageError or StateFileError before `body` runs, for a file that cannot be used.
  */
 async function withState(
   name: string,
-  options: {
-    stateFile?: string;
-    orgFile?: string;
-    settingsFile?: string;
-    parameters?: Record<string, string>;
+  options: Partial<Pick<CliOptions, 'stateFile' | 'orgFile' | 'settingsFile' | 'parameters'>> & {
     newSandbox?: (org?: OrgFile) => AwsSandbox | undefined;
   },
   io: Pick<CliIo, 'cwd' | 'stderr'>,
@@ -106,7 +94,7 @@ async function withState(
     const { code, ...saved } = await body({ ...state, sandbox, datadogAccounts, settingsDocument });
     if (!stateFile || !saved.sandbox) return code;
     try {
-      saveState(stateFile, saved.sandbox, saved.datadogAccounts, saved.accountRecords);
+      saveState(stateFile, saved.sandbox, saved.datadogAccounts, saved.accountRecords ?? state.accountRecords);
     } catch (error) {
       if (!(error instanceof StateFileError)) throw error;
       io.stderr(`${name}: ${error.message}\n`);
@@ -129,9 +117,8 @@ function showFunctionLogs(): void {
 const EXIT_CODES: Partial<Record<LocalRunSummary['outcome'], number>> = { failed: 1, rejected: 2 };
 
 /**
- * Runs `npm start` (the event through the flow) and prints its progress and summary.
- *
- * @returns the exit code: 0 onboarded, offboarded or ignored, 1 failed (or the state could not be saved), 2 rejected input.
+ * Runs `npm start` and prints its progress and summary.
+ * @returns the exit code: 0 onboarded, offboarded or ignored, 1 failed (or the state not saved), 2 rejected input.
  * @throws UsageError or StateFileError for a file refused before anything ran.
  */
 export async function run(options: CliOptions, io: CliIo): Promise<number> {
@@ -177,16 +164,14 @@ export async function run(options: CliOptions, io: CliIo): Promise<number> {
     if (options.json) io.stdout(`${JSON.stringify(summary, null, 2)}\n`);
     else write(describeSummary(summary));
     if (summary.outcome === 'rejected' && !options.json) io.stderr(`npm start: ${summary.reason}\n`);
-    // A run that deployed nothing (rejected, ignored input) leaves the records as they were.
-    const records = summary.accountRecords ?? accountRecords;
-    return { code: EXIT_CODES[summary.outcome] ?? 0, sandbox, datadogAccounts: summary.datadogAccounts, accountRecords: records };
+    // A run that deployed nothing (rejected, ignored input) has no records: the loaded ones are kept.
+    return { ...summary, code: EXIT_CODES[summary.outcome] ?? 0, sandbox };
   });
 }
 
 /**
- * Runs `npm start -- reconcile` (one reconciliation of the state's organization, else a new one) and prints its summary.
- *
- * @returns the exit code: 0 reconciled, 1 failed (an account failed, or the state could not be saved).
+ * Runs `npm start -- reconcile` and prints its summary.
+ * @returns the exit code: 0 reconciled, 1 failed (an account failed, or the state not saved).
  * @throws UsageError or StateFileError for a file refused before anything ran.
  */
 export async function reconcile(options: ReconcileCliOptions, io: CliIo): Promise<number> {
@@ -200,10 +185,9 @@ export async function reconcile(options: ReconcileCliOptions, io: CliIo): Promis
 }
 
 /**
- * Runs `npm run rotate` (the rotation of the account's access key, in the state file) and prints its outcome.
- *
- * @returns the exit code: 0 rotated, 1 failed (or the state could not be saved).
- * @throws UsageError for a state without the account or an account rotation does not apply to; StateFileError.
+ * Runs `npm run rotate` and prints its outcome.
+ * @returns the exit code: 0 rotated, 1 failed (or the state not saved).
+ * @throws UsageError for a missing state or an account rotation does not apply to; StateFileError.
  */
 export async function rotate(options: RotateCliOptions, io: Omit<CliIo, 'env'>): Promise<number> {
   const { accountId, stateFile } = options;

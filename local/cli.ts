@@ -1,8 +1,6 @@
 /**
- * `npm start -- [EVENT.json] [options]` and `npm start -- reconcile [options]` (`--help` lists the options), and what
- * every command line shares: its exit codes (0 done, 1 failed, 2 rejected input, in one line on stderr).
- *
- * The flows (local/cli-run.ts) load when a run starts, so `--help` and a refused command line return at once.
+ * `npm start -- [EVENT.json] [options]` and `npm start -- reconcile [options]`, and what every command line shares: its
+ * exit codes (0 done, 1 failed, 2 rejected input, in one line on stderr). The flows load only when a run starts.
  */
 import { parseCommandLine, parseReconcileCommandLine, printable, RECONCILE_USAGE, USAGE, UsageError } from './cli-options';
 import { StateFileError } from './state-file-error';
@@ -11,15 +9,12 @@ import { StateFileError } from './state-file-error';
 export interface CliIo {
   stdout(text: string): void;
   stderr(text: string): void;
-  /** Relative paths resolve from here: npm's `INIT_CWD` (npm runs scripts from the package folder). */
+  /** Where relative paths resolve from: npm's `INIT_CWD` (npm runs scripts from the package folder). */
   cwd: string;
   env: NodeJS.ProcessEnv;
 }
 
-/**
- * Runs a command, reporting what it throws on stderr in one line after `name`: exit 2 for rejected input
- * (UsageError, StateFileError), else 1 (with the stack when `argv` has `--verbose`).
- */
+/** Runs a command, reporting what it throws in one line: exit 2 for UsageError and StateFileError, else 1 (stack with `--verbose`). */
 export async function runCommand(name: string, argv: string[], io: Pick<CliIo, 'stderr'>, command: () => Promise<number>) {
   try {
     return await command();
@@ -44,13 +39,11 @@ export function runAsScript(main: (argv: string[], io: CliIo) => Promise<number>
     env: process.env,
   };
   // Exit once stdout has flushed: to a pipe (`| jq`) it is written asynchronously, and exiting at once cut it at 64 KiB.
-  // main reports every error itself (a rejection would still exit 1).
   void main(process.argv.slice(2), io).then((code) => process.stdout.write('', () => process.exit(code)));
 }
 
 /**
  * Runs `npm start` with the arguments after `npm start --`.
- *
  * @returns the exit code: 0 onboarded, offboarded, ignored or reconciled (or `--help`), 1 failed, 2 rejected input.
  * @example
  * ```ts

@@ -1,7 +1,6 @@
 /**
  * The stack of `template.yaml` deployed locally, the one model `npm start`, `npm run rotate`, reconciliation and the
- * tests use: its names and ARNs, its parameters resolved, the Datadog keys secret, the local Datadog, the execution
- * roles with the template's policies, the functions with the template's environment, and its state machines.
+ * tests use: names, parameters, the Datadog keys secret, the local Datadog, execution roles, functions, state machines.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createLocalAccountsTable, dynamoDbCallsSoFar, tableItems } from './dynamodb';
@@ -33,7 +32,7 @@ export function sandboxNames(sandbox: AwsSandbox, region = iamRegion(sandbox.par
   return { partition: sandbox.partition, region, accountId: sandbox.managementAccountId, stackName: LOCAL_STACK_NAME };
 }
 
-/** Name of the Datadog keys secret in the sandbox (the `DatadogKeysSecretArn` parameter points at it). */
+/** Name of the Datadog keys secret (`DatadogKeysSecretArn`). */
 export const LOCAL_KEYS_SECRET_NAME = 'datadog-onboarding/datadog-keys';
 /** Random, never printed, one per process: a warm function keeps the keys it read for five minutes (as in Lambda). */
 const LOCAL_DATADOG_KEYS = { apiKey: randomBytes(16).toString('hex'), appKey: randomBytes(20).toString('hex') };
@@ -41,13 +40,8 @@ const LAMBDA_TRUST = {
   Version: '2012-10-17',
   Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
 };
-/** The function Secrets Manager invokes to rotate the key secrets. */
-const ROTATION_FUNCTION = 'RotateAccessKeyFunction';
 
-/**
- * How the stack's references resolve: pseudo parameters from `names`, each resource's `Ref` and `Arn` as the local
- * deployment names it (`<stack>-<LogicalId>`, SAM's implicit `<Function>Role` included), `parameters` over the defaults.
- */
+/** How the stack's references resolve: pseudo parameters, each resource's `Ref` and `Arn` (`<stack>-<LogicalId>`), parameters. */
 export function stackResolution(
   template: Template,
   names: LocalNames,
@@ -86,70 +80,58 @@ export function stackParameters(template: Template, overrides: Record<string, st
 }
 
 /**
- * Checks stack parameter overrides as CloudFormation would (`sam deploy --parameter-overrides`): the name must be a
- * parameter of the template, the value allowed by its `AllowedValues`, `AllowedPattern` (each item of a
- * `CommaDelimitedList`) and `MinValue`/`MaxValue`.
- *
+ * Checks parameter overrides as CloudFormation would: a parameter of the template, and `AllowedValues`, `AllowedPattern`
+ * (each item of a `CommaDelimitedList`), `MinValue`/`MaxValue`.
  * @throws Error with a one-line message naming the first parameter refused.
  */
 export function checkStackParameters(template: Template, overrides: Record<string, string>): void {
   for (const [name, value] of Object.entries(overrides)) {
     const parameter = Object.hasOwn(template.Parameters, name) ? template.Parameters[name] : undefined;
     if (!parameter) throw new Error(`${name} is not a parameter of template.yaml`);
-    // Set by the local deployment itself: an override would be ignored.
     if (name === 'DatadogKeysSecretArn') throw new Error(`${name} is set by the local deployment (its Datadog keys secret)`);
-    const shown = value.length > 64 ? `${value.slice(0, 64)}…` : value;
-    if (parameter.AllowedValues && !parameter.AllowedValues.map(String).includes(value)) {
-      throw new Error(`${name}=${shown}: not one of ${parameter.AllowedValues.join(', ')}`);
-    }
-    if (parameter.AllowedPattern !== undefined) {
-      const pattern = new RegExp(parameter.AllowedPattern);
-      const items = parameter.Type === 'CommaDelimitedList' ? value.split(',').map((item) => item.trim()) : [value];
-      const refused = items.find((item) => !pattern.test(item));
-      if (refused !== undefined)
-        throw new Error(`${name}=${shown}: ${refused === value ? 'the value' : `"${refused}"`} does not match ${parameter.AllowedPattern}`);
-    }
-    if (parameter.Type === 'Number') {
-      const number = Number(value);
-      if (value.trim() === '' || !Number.isFinite(number)) throw new Error(`${name}=${shown}: not a number`);
-      if (parameter.MinValue !== undefined && number < parameter.MinValue) throw new Error(`${name}=${shown}: below ${parameter.MinValue}`);
-      if (parameter.MaxValue !== undefined && number > parameter.MaxValue) throw new Error(`${name}=${shown}: above ${parameter.MaxValue}`);
-    }
+    const { AllowedValues: allowed, AllowedPattern: pattern, MinValue: min, MaxValue: max, Type: type } = parameter;
+    const items = type === 'CommaDelimitedList' ? value.split(',').map((item) => item.trim()) : [value];
+    const refused = pattern === undefined ? undefined : items.find((item) => !new RegExp(pattern).test(item));
+    const number = type === 'Number' && value.trim() !== '' ? Number(value) : Number.NaN;
+    const problem = [
+      allowed && !allowed.map(String).includes(value) && `not one of ${allowed.join(', ')}`,
+      refused !== undefined && `${refused === value ? 'the value' : `"${refused}"`} does not match ${pattern}`,
+      type === 'Number' && !Number.isFinite(number) && 'not a number',
+      min !== undefined && number < min && `below ${min}`,
+      max !== undefined && number > max && `above ${max}`,
+    ].find(Boolean);
+    if (problem) throw new Error(`${name}=${value.length > 64 ? `${value.slice(0, 64)}…` : value}: ${problem}`);
   }
 }
 
 /** Options of {@link deployLocally}. */
 export interface LocalDeploymentOptions {
-  /** The sandbox to deploy into (its Datadog keys secret and execution roles are (re)seeded), and the stack's names there. */
   sandbox: AwsSandbox;
   names: LocalNames;
   template?: Template;
-  /** Template parameter values over the defaults, e.g. `{ MaxValidationSeconds: '60' }`. */
+  /** Template parameter values over the defaults. */
   parameters?: Record<string, string>;
   /** Default: the `DatadogSite` parameter. */
   datadogSite?: DatadogSite;
-  /** A Datadog server to call instead of the embedded one, and its keys (default: random keys the embedded one accepts). */
+  /** A Datadog server to call instead of the embedded one, and its keys. */
   datadogUrl?: string;
   datadogKeys?: { apiKey: string; appKey: string };
-  /** The 6 characters ending the keys secret's ARN, when an event or environment file names it; default random. */
+  /** The 6 characters ending the keys secret's ARN; default random. */
   keysSecretSuffix?: string;
-  /** Registrations the embedded Datadog holds at the start (API field names). */
+  /** Registrations the embedded Datadog holds at the start. */
   datadogAccounts?: DatadogAccountRecord[];
-  /** Injected faults (`--fault`), hooked into the sandbox by {@link runStateMachines}. */
   faults?: FaultPlan;
   /** Level of the functions' own logs; default `SILENT`. */
   logLevel?: 'SILENT' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   /** Bound on each Datadog request, seconds; default the functions' own (10 s). */
   datadogTimeoutSeconds?: number;
-  /** Rate limit of every endpoint group of the embedded Datadog; default its own (60 per 10 s). */
   datadogRateLimit?: RateLimit;
-  /** A checked settings document for the functions instead of the shipped one (`--settings`). */
   settingsDocument?: SettingsDocument;
-  /** Give SAM's implicit execution roles the template's policies too (the least-privilege proof); default: explicit roles only. */
+  /** Give SAM's implicit execution roles the template's policies too; default: explicit roles only. */
   enforceFunctionPolicies?: boolean;
-  /** Each function's environment when not the template's (`sam local invoke --env-vars`); the accounts table stays this deployment's. */
+  /** Each function's environment when not the template's (`sam local invoke --env-vars`). */
   environmentOf?: (definition: TemplateFunction) => Record<string, string>;
-  /** Items the accounts table holds at the start (a state file's). */
+  /** Items the accounts table holds at the start. */
   accountRecords?: Record<string, unknown>[];
 }
 
@@ -159,21 +141,8 @@ type RotationStep = (typeof ROTATION_STEPS)[number];
 export type LocalDeployment = Awaited<ReturnType<typeof deployLocally>>;
 
 /**
- * Deploys the template into a sandbox: stores the Datadog keys, starts the embedded Datadog (unless `datadogUrl`),
- * creates its accounts table in the process's local DynamoDB, resolves the template and seeds its execution roles.
- *
+ * Deploys the template into a sandbox: the Datadog keys secret, the embedded Datadog, the accounts table, the execution roles.
  * @throws Error when the template uses something the policy loader does not model (template-policies.ts).
- * @example
- * ```ts
- * const names = { partition: 'aws', region: 'us-east-1', accountId: '111122223333', stackName: 'datadog-onboarding-local' };
- * const sandbox = new AwsSandbox({ managementAccountId: names.accountId, partition: 'aws' });
- * const deployment = await deployLocally({ sandbox, names, parameters: { MaxValidationSeconds: '120' } });
- * try {
- *   await deployment.functions.invoke(localFunctionArn(names, 'ResolveTargetFunction'), { input: { accountId: '444455556666' } });
- * } finally {
- *   await deployment.close();
- * }
- * ```
  */
 export async function deployLocally(options: LocalDeploymentOptions) {
   const { sandbox, names } = options;
@@ -186,7 +155,7 @@ export async function deployLocally(options: LocalDeploymentOptions) {
     region: names.region,
     suffix: options.keysSecretSuffix,
   });
-  const site = options.datadogSite ?? ((options.parameters?.DatadogSite ?? String(template.Parameters.DatadogSite.Default)) as DatadogSite);
+  const site = options.datadogSite ?? (stackParameters(template, options.parameters)('DatadogSite') as DatadogSite);
   const datadog = options.datadogUrl
     ? undefined
     : await startLocalDatadog({
@@ -198,7 +167,6 @@ export async function deployLocally(options: LocalDeploymentOptions) {
         now: () => sandbox.clock.now(),
         rateLimit: options.datadogRateLimit,
       });
-  // A table of its own (the template's definition, a unique name) in the process's one local DynamoDB.
   const accountsTableName = await createLocalAccountsTable(template, names.stackName, options.accountRecords);
   const parameters = { LogLevel: options.logLevel ?? 'SILENT', ...options.parameters, DatadogKeysSecretArn: secretArn, DatadogSite: site };
   const resolution = stackResolution(template, names, parameters, accountsTableName);
@@ -244,15 +212,10 @@ export async function deployLocally(options: LocalDeploymentOptions) {
         return 'ACCOUNTS_TABLE_NAME' in environment ? { ...environment, ACCOUNTS_TABLE_NAME: accountsTableName } : environment;
       }),
   );
-  /**
-   * Runs one step of a key secret's rotation as Secrets Manager invokes the rotation function, through its plain
-   * step function with a sleep on the sandbox's clock (the handler's own sleep would wait in real time).
-   *
-   * @throws whatever the step throws (the rotation stops there, as Secrets Manager's would).
-   */
+  // Through the plain step function with a sleep on the sandbox's clock (the handler's own would wait in real time).
   const rotationStep = (event: { SecretId: string; ClientRequestToken: string; Step: RotationStep }): Promise<void> =>
-    functions.within(ROTATION_FUNCTION, async () => {
-      // Loaded inside the function's environment, like a Lambda cold start (its logger reads the log level then).
+    functions.within('RotateAccessKeyFunction', async () => {
+      // Loaded inside the function's environment, like a cold start (its logger reads the log level then).
       const { rotateAccessKeyStep } = await import('../functions/rotate-access-key/index');
       await rotateAccessKeyStep(event, (seconds) => {
         sandbox.clock.advance(seconds);
@@ -265,22 +228,14 @@ export async function deployLocally(options: LocalDeploymentOptions) {
     sandbox,
     resolution,
     functions,
-    /** The embedded Datadog (absent with `datadogUrl`). */
     datadog,
-    /** A parameter's value: the override, else the template's default. */
     parameter: stackParameters(template, resolution.parameters),
-    /** Registrations the embedded Datadog holds now (or those given, with an external server). */
     datadogAccounts: () => (datadog ? datadog.accounts() : (options.datadogAccounts ?? [])),
     accountsTableName,
     /** The items of the accounts table now, sorted by account. */
     accountRecords: () => tableItems(accountsTableName),
     rotationStep,
-    /**
-     * Rotates a key secret as Secrets Manager does: each of {@link ROTATION_STEPS} in order, one new token, each step
-     * run through `around` (default: just run); stops at the first step that throws.
-     *
-     * @returns the steps that completed, and the error that stopped the rotation if one did (never thrown).
-     */
+    /** Rotates a key secret as Secrets Manager does (four steps, one token, each through `around`); returns the error, if any. */
     async rotate(secretId: string, around = (_step: RotationStep, run: () => Promise<void>) => run()) {
       const event = { SecretId: secretId, ClientRequestToken: randomUUID() };
       const steps: RotationStep[] = [];
@@ -299,11 +254,7 @@ export async function deployLocally(options: LocalDeploymentOptions) {
   };
 }
 
-/**
- * What {@link runStateMachines} gives its body: the onboarding state machine's executions (they answer its
- * StartExecution), a state machine's definition resolved for the deployment (default the onboarding one), and a
- * runner of an execution to its end on the sandbox's clock (default: the onboarding one, with the deployment's functions).
- */
+/** What {@link runStateMachines} gives its body: the onboarding executions, resolved definitions, a runner of an execution. */
 export interface StateMachineRun {
   onboarding: LocalExecutions;
   definition(logicalId?: string): Record<string, unknown>;
@@ -314,16 +265,9 @@ export interface StateMachineRun {
 }
 
 /**
- * Runs `body` with the sandbox answering the SDK (with the deployment's injected faults) and the onboarding state
- * machine's executions (default new ones) answering StartExecution; afterwards restores both and closes the deployment.
- *
+ * Runs `body` with the sandbox (and faults) answering the SDK and the onboarding executions answering StartExecution;
+ * then restores both and closes the deployment.
  * @throws whatever `body` throws, once everything is restored.
- * @example
- * ```ts
- * const deployment = await deployLocally({ sandbox, names: sandboxNames(sandbox) });
- * const done = await runStateMachines(deployment, (run) => run.execute(run.onboarding.start('replay-1', { accountId })));
- * done.status; // 'SUCCEEDED'
- * ```
  */
 export async function runStateMachines<T>(
   deployment: LocalDeployment,
@@ -366,10 +310,8 @@ export async function runStateMachines<T>(
 }
 
 /**
- * What a run did, from {@link meterRun}: mutating calls (not Get/List/Describe; attempts included; Datadog's non-GET
- * requests) and reads (of the accounts table by `X-Amz-Target`, Datadog's GETs); the requests the embedded Datadog
- * answered (0 with `datadogUrl`), how many with 429, per OpenAPI operation; the metrics the functions emitted (EMF,
- * parsed, in order); the events Datadog received (`POST /api/v1/events`).
+ * What a run did: mutating calls (not Get/List/Describe, attempts included, Datadog's non-GETs), reads, the embedded
+ * Datadog's requests (how many 429, per OpenAPI operation), the functions' EMF metrics, Datadog's events.
  */
 export interface RunUsage {
   mutating: Record<ServiceName | 'datadog' | 'dynamodb', number>;
@@ -379,10 +321,7 @@ export interface RunUsage {
   datadogEvents: DatadogEventRecord[];
 }
 
-/**
- * Starts counting what happens in a sandbox and the local DynamoDB; the function returned tells what happened since,
- * with the deployment's Datadog (none when the run ended before deploying), `CreateEvent` requests counted if `countEvents`.
- */
+/** Starts counting calls; the function returned tells what happened since (Datadog's `CreateEvent` only if `countEvents`). */
 export function meterRun(sandbox: AwsSandbox, countEvents: boolean): (deployment: LocalDeployment | undefined) => RunUsage {
   const before = sandbox.mutatingCalls();
   const dynamoDbBefore = dynamoDbCallsSoFar();

@@ -1,23 +1,18 @@
 /**
- * The organization around a local deployment: member accounts with the access roles their origin gives them, and,
- * for each other partition, the management account there whose IAM user's access key the stack keeps (no role can be
- * assumed across partitions: shared/aws/partition-credentials.ts).
+ * The organization around a local deployment: member accounts with their access roles, and each other partition's
+ * management account, whose IAM user's key the stack keeps (no role is assumed across partitions: partition-credentials.ts).
  */
 import type { LocalNames } from './functions';
 import type { AwsSandbox } from './sandbox';
 import type { Partition } from '../shared/partitions';
 
-/** What seeding needs of the stack: where it is deployed and its parameter values (the override, else the default). */
+/** Where the stack is deployed and its parameter values. */
 export interface StackContext {
   names: LocalNames;
   parameter(name: string): string;
 }
 
-/**
- * Who created a member account, which decides the access roles it has: Organizations (`MemberAccessRoleName`),
- * Control Tower's Account Factory (`ControlTowerAccessRoleName` only), or Organizations then an enrolment into
- * Control Tower (both).
- */
+/** Who created a member account: Organizations (`MemberAccessRoleName`), Control Tower (`ControlTowerAccessRoleName`), or both. */
 export type MemberOrigin = 'organizations' | 'control-tower' | 'enrolled';
 
 /** The origin a lifecycle event implies: Control Tower creates, Control Tower updates or enrols, or Organizations. */
@@ -26,14 +21,14 @@ export function originOf(trigger: { source: string; eventName: string } | undefi
   return trigger.eventName === 'CreateManagedAccount' ? 'control-tower' : 'enrolled';
 }
 
-/** The access roles an account of that origin has (names from the stack's parameters). */
+/** The access roles an account of that origin has. */
 export function accessRolesOf(stack: StackContext, origin: MemberOrigin): string[] {
   const member = stack.parameter('MemberAccessRoleName');
   const controlTower = stack.parameter('ControlTowerAccessRoleName');
   return { organizations: [member], 'control-tower': [controlTower], enrolled: [member, controlTower] }[origin];
 }
 
-/** A member account to seed, with its access roles (administrators of the account; none: the automation cannot reach it). */
+/** A member account to seed, with its access roles (none: the automation cannot reach it). */
 export interface MemberAccount {
   accountId: string;
   partition: Partition;
@@ -50,11 +45,8 @@ export const PARTITION_MANAGEMENT_ACCOUNT: Record<Partition, string> = {
 const PARTITION_USER_NAME = 'datadog-onboarding';
 
 /**
- * Seeds another partition's management account, its IAM user and that user's access key in the stack's secret
- * `<PartitionCredentialsSecretPrefix><partition>-credentials` (README, "GovCloud"). The user may assume the two
- * member access roles and the Datadog role (the validator acts as this user there), nothing else. Seeded once.
- *
- * @returns the user's ARN and the secret's.
+ * Seeds once another partition's management account, its IAM user (may assume the member access roles and the Datadog
+ * role, nothing else) and that user's key in the secret `<PartitionCredentialsSecretPrefix><partition>-credentials`.
  * @throws Error when the sandbox has that account but not the secret (a state file edited by hand).
  */
 export function seedPartitionCredentials(
@@ -87,10 +79,8 @@ export function seedPartitionCredentials(
 }
 
 /**
- * Seeds a new member account with its access roles, trusting the stack's account as Organizations and Control Tower
- * create them, or, in another partition, that partition's management account (seeded too). An account already in the
- * sandbox is left as it is, so a state file can hold a Control Tower account that an Organizations event or a
- * console replay then reaches.
+ * Seeds a new member account with its access roles trusting the stack's account (in another partition, that partition's
+ * management account). An existing account is left as it is (a saved Control Tower account stays one).
  */
 export function seedMemberAccount(sandbox: AwsSandbox, stack: StackContext, member: MemberAccount): void {
   const { accountId, accountName: name, partition, accessRoleNames } = member;

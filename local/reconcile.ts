@@ -1,20 +1,17 @@
 /**
- * A reconciliation, locally (`npm start -- reconcile`): the template's ReconcileOrganization state machine on the local
- * deployment, its Distributed Map over the sandbox's S3, each account's action run by the onboarding state machine
- * (`startExecution.sync:2`), concurrent executions on one discrete-event virtual clock.
+ * `npm start -- reconcile`: the ReconcileOrganization state machine on the local deployment, its Distributed Map over
+ * the sandbox's S3, each account's action run by the onboarding state machine, concurrently on one virtual clock.
  */
-import type { DatadogAccountRecord } from './datadog/server';
-import { deployLocally, meterRun, runStateMachines, sandboxNames, type LocalDeploymentOptions, type RunUsage } from './deployment';
+import { deployLocally, meterRun, runStateMachines, sandboxNames, type LocalDeploymentOptions } from './deployment';
 import { ExecutionScheduler } from './execution-scheduler';
-import { AwsSandbox, type SandboxDump } from './sandbox';
+import { AwsSandbox } from './sandbox';
 import { LocalExecutions, LocalStateMachines, type ProgressListener } from './step-functions';
 import type { AccountResult, ReconciliationReport } from '../shared/reconciliation/report';
 
 /** Options of a local reconciliation; those it shares with the deployment are documented there. */
 export interface LocalReconcileOptions extends Omit<LocalDeploymentOptions, 'sandbox' | 'names'> {
-  /** The organization to reconcile (its management account hosts the stack); default a new one with no members. */
+  /** The organization to reconcile; default a new one with no members. */
   sandbox?: AwsSandbox;
-  /** The plan only: nothing changed anywhere. */
   dryRun?: boolean;
   accountIds?: string[];
   /** Show the sandbox in the summary also above {@link SANDBOX_SHOWN_UP_TO} accounts. */
@@ -23,35 +20,15 @@ export interface LocalReconcileOptions extends Omit<LocalDeploymentOptions, 'san
 }
 
 /** The `--json` summary of a reconciliation; Datadog's events count among its requests and calls. */
-export interface LocalReconcileSummary extends Omit<RunUsage, 'mutating' | 'reads'> {
-  outcome: 'reconciled' | 'failed';
-  dryRun: boolean;
-  counts: ReconciliationReport['counts'];
-  accounts: Pick<AccountResult, 'accountId' | 'action' | 'reason' | 'outcome'>[];
-  /** The reconciliation execution's own failure, when it failed before reporting (e.g. the plan could not be made). */
-  reason?: string;
-  calls: Pick<RunUsage, 'mutating' | 'reads'>;
-  /** Virtual time the reconciliation took, seconds. */
-  virtualSeconds: number;
-  datadogAccounts: DatadogAccountRecord[];
-  accountRecords: Record<string, unknown>[];
-  sandbox?: SandboxDump;
-}
+export type LocalReconcileSummary = Awaited<ReturnType<typeof reconcileLocally>>;
 
-/** The sandbox is shown in the summary for organizations up to this size (else only with `dump`). */
 const SANDBOX_SHOWN_UP_TO = 200;
 
 /**
  * Runs one reconciliation of the sandbox's organization.
- *
  * @throws Error when the local deployment cannot be built (template problems); a failed reconciliation is a summary.
- * @example
- * ```ts
- * const summary = await reconcileLocally({ sandbox, dryRun: true });
- * summary.counts; // { onboard: 3, repair: 0, offboard: 0, none: 0, skip: 1, failed: 0 }
- * ```
  */
-export async function reconcileLocally(options: LocalReconcileOptions = {}): Promise<LocalReconcileSummary> {
+export async function reconcileLocally(options: LocalReconcileOptions = {}) {
   const sandbox = options.sandbox ?? new AwsSandbox({ managementAccountId: '111122223333' });
   const names = sandboxNames(sandbox);
   const startMs = sandbox.clock.now();
@@ -83,13 +60,14 @@ export async function reconcileLocally(options: LocalReconcileOptions = {}): Pro
       const accounts = report?.accounts ?? [];
       const { mutating, reads, datadogRequests, metrics, datadogEvents } = usage(deployment);
       return {
-        outcome: done.status === 'SUCCEEDED' ? 'reconciled' : 'failed',
+        outcome: done.status === 'SUCCEEDED' ? ('reconciled' as const) : ('failed' as const),
         dryRun: options.dryRun ?? false,
         counts: report?.counts ?? { onboard: 0, repair: 0, offboard: 0, none: 0, skip: 0, failed: 0 },
         accounts: accounts.map(({ accountId, action, reason, outcome }) => ({ accountId, action, reason, outcome })),
         ...(report ? {} : { reason: `${done.error}: ${done.cause}` }),
         calls: { mutating, reads },
         datadogRequests,
+        /** Virtual time the reconciliation took, seconds. */
         virtualSeconds: (sandbox.clock.now() - startMs) / 1000,
         datadogAccounts: deployment.datadogAccounts(),
         accountRecords: await deployment.accountRecords(),

@@ -1,15 +1,10 @@
-/**
- * `npm run rotate -- ACCOUNT_ID --state FILE [--datadog-site SITE] [--json]`: rotates, locally, the access key Datadog
- * uses for an account onboarded with one (a state saved by `npm start -- … --state FILE`).
- */
+/** `npm run rotate -- ACCOUNT_ID --state FILE [--datadog-site SITE] [--json]` (a state saved by `npm start -- … --state FILE`). */
 import { runAsScript, runCommand, usage, type CliIo } from './cli';
 import { parseRotateCommandLine, ROTATE_USAGE } from './cli-options';
 
 /**
  * Runs `npm run rotate` with the arguments after `npm run rotate --`.
- *
- * @returns the exit code: 0 rotated (or `--help`), 1 failed, 2 bad command line or state file, or an account rotation
- *   does not apply to (role delegation), in one line on stderr.
+ * @returns the exit code: 0 rotated (or `--help`), 1 failed, 2 bad command line or state file, or rotation not applicable.
  * @example
  * ```ts
  * const code = await main(['777788889999', '--state', 'org.json'], { stdout, stderr, cwd: process.cwd() });

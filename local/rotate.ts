@@ -1,6 +1,6 @@
 /**
- * `npm run rotate -- ACCOUNT_ID --state FILE`: rotates the access key Datadog uses for a member account, locally, as
- * Secrets Manager runs the rotation function, against the sandbox and the embedded Datadog of a saved state.
+ * `npm run rotate -- ACCOUNT_ID --state FILE`: rotates the access key Datadog uses for a member account, as Secrets
+ * Manager runs the rotation function, against the sandbox and the embedded Datadog of a saved state.
  */
 import { ROTATION_STEPS } from '../shared/onboarding/step-inputs';
 import { accessKeySecretName } from '../shared/onboarding/access-key-secret';
@@ -10,7 +10,7 @@ import { deployLocally, runStateMachines, sandboxNames } from './deployment';
 import type { AwsSandbox } from './sandbox';
 import type { DatadogAccountRecord } from './datadog/server';
 
-/** The outcome of a local rotation: `not-applicable` for an account Datadog reaches with role delegation. */
+/** The outcome of a local rotation: `not-applicable` for an account with role delegation or without a key secret. */
 export interface LocalRotationSummary {
   outcome: 'rotated' | 'failed' | 'not-applicable';
   accountId: string;
@@ -24,30 +24,36 @@ function authOf(accounts: DatadogAccountRecord[], accountId: string): { access_k
   return accounts.find((candidate) => candidate.attributes.aws_account_id === accountId)?.attributes.auth_config;
 }
 
-/**
- * Rotates the key of an account onboarded with an access key, in the saved `sandbox` (it holds the key secret) with
- * the embedded Datadog's registrations `datadogAccounts`.
- */
+/** Rotates the key of an account onboarded with an access key, in a saved sandbox with the embedded Datadog's registrations. */
 export async function rotateLocally(options: {
   accountId: string;
   sandbox: AwsSandbox;
   datadogAccounts: DatadogAccountRecord[];
   datadogSite?: DatadogSite;
-  /** Called after each step with the key id Datadog holds then (tests check the order of the protocol). */
+  /** Called after each step with the key id Datadog holds then. */
   afterStep?: (step: (typeof ROTATION_STEPS)[number], datadogAccessKeyId: string | undefined) => void;
 }): Promise<LocalRotationSummary> {
-  const { accountId, sandbox } = options;
-  const roleName = authOf(options.datadogAccounts, accountId)?.role_name;
+  const { accountId, sandbox, datadogAccounts: given, datadogSite } = options;
+  const notApplicable = (reason: string) => ({ outcome: 'not-applicable' as const, accountId, reason, datadogAccounts: given });
+  const roleName = authOf(given, accountId)?.role_name;
   if (roleName !== undefined) {
-    const reason = `account ${accountId} uses role delegation (role ${roleName}): Datadog holds no access key of it, so rotation does not apply`;
-    return { outcome: 'not-applicable', accountId, reason, datadogAccounts: options.datadogAccounts };
+    return notApplicable(
+      `account ${accountId} uses role delegation (role ${roleName}): Datadog holds no access key of it, so rotation does not apply`,
+    );
   }
-  const previousAccessKeyId = authOf(options.datadogAccounts, accountId)?.access_key_id;
-  const { datadogAccounts: given, datadogSite } = options;
-  const deployment = await deployLocally({ sandbox, names: sandboxNames(sandbox), datadogAccounts: given, datadogSite });
+  // Secrets Manager would refuse with ResourceNotFoundException: said as what the state lacks (e.g. the account was never onboarded there).
+  const names = sandboxNames(sandbox);
+  const secretName = accessKeySecretName(accountId);
+  if (!sandbox.toJSON().state.accounts[names.accountId]?.secrets.some((secret) => secret.name === secretName)) {
+    return notApplicable(
+      `account ${accountId} has no access-key secret (${secretName}) in this state: onboard it with an access key first`,
+    );
+  }
+  const previousAccessKeyId = authOf(given, accountId)?.access_key_id;
+  const deployment = await deployLocally({ sandbox, names, datadogAccounts: given, datadogSite });
   const keyId = () => authOf(deployment.datadogAccounts(), accountId)?.access_key_id;
   return runStateMachines(deployment, async () => {
-    const { error } = await deployment.rotate(accessKeySecretName(accountId), async (step, run) => {
+    const { error } = await deployment.rotate(secretName, async (step, run) => {
       await run();
       options.afterStep?.(step, keyId());
     });

@@ -1,7 +1,6 @@
 /**
- * The whole onboarding flow, locally, with no AWS and no Docker: the template's EventBridge patterns decide whether
- * an event fires; the starter runs; the template's state machine runs with the real handlers on the local deployment,
- * against the AWS sandbox and a Datadog API server on 127.0.0.1.
+ * The whole onboarding flow, locally: the template's EventBridge patterns decide whether an event fires, then the
+ * starter and the state machine run with the real handlers against the AWS sandbox and a local Datadog.
  */
 import type { DatadogAccountRecord } from './datadog/server';
 import {
@@ -31,49 +30,37 @@ export interface LocalRunOptions extends Omit<LocalDeploymentOptions, 'sandbox' 
   input: unknown;
   /** Seconds IAM changes take to propagate in a new sandbox; default 10. */
   propagationSeconds?: number;
-  /** A sandbox to run in (tests seed partial states, `--state` loads one); default: a new one. */
+  /** Default: a new sandbox for the input's organization. */
   sandbox?: AwsSandbox;
   onProgress?: ProgressListener;
-  /**
-   * A second lifecycle event (or console replay input) delivered once the first execution has passed ResolveTarget;
-   * what it starts runs then, to its end, as Step Functions would run it alongside. Shows that two deliveries for one
-   * account (a CreateAccountResult and a CreateManagedAccount, an UpdateManagedAccount for an OU move) end in one onboarding.
-   */
+  /** A second delivery, arriving once the first execution has passed ResolveTarget (two events, one onboarding). */
   concurrentInput?: unknown;
 }
 
 /** The result of a local run: the `--json` document of `npm start`. */
-export interface LocalRunSummary {
+export interface LocalRunSummary extends Pick<RunUsage, 'metrics' | 'datadogEvents'> {
   outcome: 'onboarded' | 'offboarded' | 'ignored' | 'rejected' | 'failed';
   accountId?: string;
   partition?: Partition;
   reason?: string;
   validationAttempts: number;
-  /**
-   * Virtual seconds from the end of provisioning (ProvisionRole, ProvisionAccessKey) to the validation attempt that
-   * succeeded: how long IAM propagation held the onboarding up, waits included. Absent when no validation succeeded.
-   */
+  /** Virtual seconds from the end of provisioning to the validation attempt that succeeded (IAM propagation, waits included). */
   validatedAfterSeconds?: number;
   authType?: 'role' | 'access_keys';
-  /** The member access role the automation reached the account through (the event's hint, or the alternate). */
   memberAccessRoleName?: string;
-  /** The registration: role and external ID with role delegation, the access key's id with access keys (others `null`). */
+  /** Role and external ID with role delegation, the access key's id with access keys (others `null`). */
   datadog?: { accountConfigId: string; roleName: string | null; externalId: string | null; accessKeyId?: string | null };
   executionName?: string;
-  /** An offboarding: what was removed, and what was kept and why (the execution's output). */
+  /** An offboarding's output: what was removed, and what was kept and why. */
   offboarding?: { registration: unknown; keySecret: unknown; memberResources: unknown };
   sandbox: SandboxDump;
   /** Registrations the embedded Datadog holds at the end (empty with `datadogUrl`). */
   datadogAccounts: DatadogAccountRecord[];
-  /** Mutating calls per service (attempts included), and reads of the accounts table (see {@link RunUsage}). */
   calls: { mutating: RunUsage['mutating']; reads: Pick<RunUsage['reads'], 'dynamodb'> };
-  /** Requests of the AWS integration API the embedded Datadog answered, and how many with 429; events are in `datadogEvents`. */
   datadogRequests: Pick<RunUsage['datadogRequests'], 'total' | 'throttled'>;
-  metrics: RunUsage['metrics'];
-  datadogEvents: RunUsage['datadogEvents'];
-  /** The deployment's accounts table at the end (absent when nothing was deployed). */
+  /** The accounts table at the end (absent when nothing was deployed). */
   accountRecords?: Record<string, unknown>[];
-  /** What became of `concurrentInput`: the starter's outcome (`already-running`…), or `started` for a replay input. */
+  /** What the starter answered `concurrentInput` (`started` for a replay input). */
   concurrentDelivery?: { outcome: string; reason?: string; executionArn?: string };
   /** Each execution, when an event onboards several accounts (a GovCloud request) or a concurrent delivery started one. */
   onboardings?: Pick<LocalRunSummary, (typeof ONBOARDING_FIELDS)[number]>[];
@@ -92,8 +79,6 @@ const ONBOARDING_FIELDS = [
   'reason',
 ] as const;
 
-const DEFAULT_MANAGEMENT_ACCOUNT = '111122223333';
-
 /** Accounts a GovCloud request creates in the local run: the commercial one and its GovCloud twin. */
 export const LOCAL_REQUESTED_ACCOUNTS = { commercial: '333344445555', govCloud: '777788889999' } as const;
 
@@ -110,22 +95,15 @@ function eventOrigin(input: unknown): { region?: string; accountId?: string } {
   };
 }
 
-/**
- * Names of the stack's resources in the local run: deployed in the management account of the sandbox's organization
- * when there is a sandbox, else in the event's account; in the event's region when it is in that partition.
- */
+/** The stack's names: in the sandbox's management account if given, else the event's; in the event's region if in that partition. */
 export function localNames(input: unknown, sandbox?: AwsSandbox): LocalNames {
   const origin = eventOrigin(input);
   const region = origin.region ?? 'us-east-1';
   if (sandbox) return sandboxNames(sandbox, partitionOfRegion(region) === sandbox.partition ? origin.region : undefined);
-  const accountId = origin.accountId ?? DEFAULT_MANAGEMENT_ACCOUNT;
-  return { partition: partitionOfRegion(region), region, accountId, stackName: LOCAL_STACK_NAME };
+  return { partition: partitionOfRegion(region), region, accountId: origin.accountId ?? '111122223333', stackName: LOCAL_STACK_NAME };
 }
 
-/**
- * Why an event cannot run in a saved sandbox, or `undefined`: it comes from another organization's management account
- * (or partition). Lifecycle events are emitted in the management account, so their account is the organization's.
- */
+/** Why an event cannot run in a saved sandbox (lifecycle events come from the management account), or `undefined`. */
 function otherOrganization(input: unknown, sandbox: AwsSandbox): string | undefined {
   const { region, accountId = sandbox.managementAccountId } = eventOrigin(input);
   const partition = region === undefined ? sandbox.partition : partitionOfRegion(region);
@@ -136,7 +114,6 @@ function otherOrganization(input: unknown, sandbox: AwsSandbox): string | undefi
   );
 }
 
-/** A member account an input implies, and who created it. */
 type Member = { accountId: string; partition: Partition; accountName?: string; origin: MemberOrigin };
 
 /** The member accounts a delivery implies (none for input that does not fire). */
@@ -155,20 +132,16 @@ function membersOf(delivery: Delivery | { outcome: string }, names: LocalNames):
   return govCloudAccountId ? [member, { accountId: govCloudAccountId, partition: 'aws-us-gov', origin: 'organizations' }] : [member];
 }
 
-type ExecutionOutput = Partial<
-  Pick<LocalRunSummary, 'reason' | 'accountId' | 'partition' | 'authType' | 'memberAccessRoleName' | 'validationAttempts' | 'datadog'>
-> & { outcome?: string; registration?: unknown; keySecret?: unknown; memberResources?: unknown; runningExecutionArn?: string };
+type ExecutionOutput = Partial<Omit<LocalRunSummary, 'outcome'> & NonNullable<LocalRunSummary['offboarding']>> & {
+  outcome?: string;
+  runningExecutionArn?: string;
+};
 type ExecutionResult = Partial<LocalRunSummary> & Pick<LocalRunSummary, 'outcome'>;
 
-/** The states that each make one validation attempt (of the role, or of the access key). */
 const VALIDATION_STATES = new Set(['ValidateRole', 'ValidateAccessKey']);
-/** The states that provision what validation then waits for. */
 const PROVISIONING_STATES = new Set(['ProvisionRole', 'ProvisionAccessKey']);
 
-/**
- * The validation attempts an execution made, from its events: the validation state's last entry and each of its
- * retries (a "not yet" is retried by the state's `Retry`; a failed execution has no output to say so).
- */
+/** The validation state's last entry and its retries (a failed execution has no output to count them). */
 function validationAttemptsIn(execution: LocalExecution): number {
   const events = execution.events ?? [];
   const entered = events.findLastIndex((event) => event.type === 'StateEntered' && VALIDATION_STATES.has(event.state ?? ''));
@@ -177,10 +150,7 @@ function validationAttemptsIn(execution: LocalExecution): number {
   return 1 + events.slice(entered + 1).filter((event) => event.type === 'StateRetried' && event.state === state).length;
 }
 
-/**
- * Virtual seconds from the end of provisioning to the successful validation attempt, read from the execution's events
- * (each carries the sandbox's virtual time), or `undefined` when no attempt succeeded after a provisioning.
- */
+/** Virtual seconds from the last provisioning to the successful validation, from the events' clock; `undefined` if none. */
 export function validatedAfterSecondsIn(events: readonly ProgressEvent[]): number | undefined {
   const exited = (states: Set<string>) => events.filter((event) => event.type === 'StateExited' && states.has(event.state ?? ''));
   const provisioned = exited(PROVISIONING_STATES).pop();
@@ -194,11 +164,11 @@ export function validatedAfterSecondsIn(events: readonly ProgressEvent[]): numbe
 /** What one execution came to, or `undefined` for a request execution (its onboardings report for it). */
 function executionSummary(done: LocalExecution, names: LocalNames): ExecutionResult | undefined {
   const output = done.output as ExecutionOutput | undefined;
+  const executionName = done.name;
   if (output?.outcome === 'requested') return undefined;
   if (output?.outcome === 'skipped') {
-    // Out of scope (no running execution), or another execution of the account is running (named).
     const reason = output.runningExecutionArn ? `${output.reason}: ${output.runningExecutionArn}` : output.reason;
-    return { outcome: 'ignored', accountId: output.accountId, reason, executionName: done.name };
+    return { outcome: 'ignored', accountId: output.accountId, reason, executionName };
   }
   if (done.status === 'SUCCEEDED' && output?.outcome === 'offboarded') {
     const { accountId, partition, reason, registration, keySecret, memberResources } = output;
@@ -208,13 +178,13 @@ function executionSummary(done: LocalExecution, names: LocalNames): ExecutionRes
       partition,
       reason,
       offboarding: { registration, keySecret, memberResources },
-      executionName: done.name,
+      executionName,
     };
   }
-  // Input ResolveTarget refuses is rejected input, as the CLI promises (exit 2): nothing was changed.
-  // So is a console replay of an account out of scope.
+  // Input ResolveTarget refuses (or a replay of an account out of scope) is rejected input, as the CLI promises (exit 2).
   const rejected = done.status === 'FAILED' && (done.error === 'InvalidInputError' || done.error === 'AccountOutOfScopeError');
   const input = done.input as { accountId?: string; partition?: Partition };
+  const datadog = output?.datadog;
   return {
     outcome: done.status === 'SUCCEEDED' ? 'onboarded' : rejected ? 'rejected' : 'failed',
     accountId: output?.accountId ?? input.accountId,
@@ -224,13 +194,13 @@ function executionSummary(done: LocalExecution, names: LocalNames): ExecutionRes
     validatedAfterSeconds: validatedAfterSecondsIn(done.events ?? []),
     authType: output?.authType,
     memberAccessRoleName: output?.memberAccessRoleName,
-    datadog: output?.datadog && {
-      accountConfigId: output.datadog.accountConfigId,
-      roleName: output.datadog.roleName,
-      externalId: output.datadog.externalId,
-      ...(output.authType === 'access_keys' ? { accessKeyId: output.datadog.accessKeyId } : {}),
+    datadog: datadog && {
+      accountConfigId: datadog.accountConfigId,
+      roleName: datadog.roleName,
+      externalId: datadog.externalId,
+      ...(output.authType === 'access_keys' ? { accessKeyId: datadog.accessKeyId } : {}),
     },
-    executionName: done.name,
+    executionName,
   };
 }
 
@@ -244,11 +214,7 @@ function causeMessage(cause: string | undefined): string {
   }
 }
 
-/**
- * A new sandbox for the organization an input implies: its management account is the event's `account`.
- *
- * @param propagationSeconds - seconds IAM changes take to propagate; default 10.
- */
+/** A new sandbox for the input's organization (managed by the event's `account`); IAM propagation in seconds, default 10. */
 export function newSandboxFor(input: unknown, propagationSeconds = 10): AwsSandbox {
   const names = localNames(input);
   return new AwsSandbox({
@@ -260,22 +226,17 @@ export function newSandboxFor(input: unknown, propagationSeconds = 10): AwsSandb
 }
 
 /**
- * A lifecycle event's `time` (epoch ms) when it is a date in the past, else `undefined` (a console replay, no or a bad
- * time, a time ahead of the real clock).
- *
- * The local run plays an event as if EventBridge delivered it at its `time`: a new sandbox's virtual clock starts
- * there, and a saved sandbox's clock behind it moves on to it. TimeToOnboard then measures the onboarding (seconds,
- * as in AWS where delivery takes seconds), not the age of a sample event written years ago.
+ * A lifecycle event's `time` (epoch ms) when it is in the past, else `undefined`. The local run plays an event as if
+ * delivered at its `time`, so TimeToOnboard measures the onboarding, not the age of a sample event.
  */
 export function lifecycleEventTime(input: unknown, nowMs: number = Date.now()): number | undefined {
   const ms = isEventBridgeEvent(input) && typeof input.time === 'string' ? Date.parse(input.time) : Number.NaN;
   return Number.isFinite(ms) && ms <= nowMs ? ms : undefined;
 }
 
-/** What the starter answered a delivery, or `started` for a replay input. */
 type Started = NonNullable<LocalRunSummary['concurrentDelivery']>;
 
-/** An input as the local run takes it: a lifecycle event some rule of the template delivers to a function, or a console replay input. */
+/** A lifecycle event a rule of the template delivers to a function, or a console replay input. */
 type Delivery = { event: unknown; target: string; decision: ReturnType<typeof decideLifecycleEvent> } | { replay: ExecutionInput };
 
 /** Classifies an input, or says why nothing fires for it. */
@@ -293,9 +254,8 @@ function deliveryOf(template: Template, input: unknown): Delivery | { outcome: '
 }
 
 /**
- * Seeds the world a delivery implies: the organization's member accounts (Control Tower's first: it creates its
- * accounts through Organizations, so an account both kinds of event name is a Control Tower one, and seeding leaves an
- * account already there as it is), a closed account's state, a GovCloud request's accounts.
+ * Seeds the world deliveries imply: member accounts (Control Tower's first: it creates accounts through Organizations,
+ * and seeding leaves an existing account as it is), a closed account's state, a GovCloud request's accounts.
  */
 function seedWorld(
   sandbox: AwsSandbox,
@@ -322,20 +282,12 @@ function seedWorld(
 }
 
 /**
- * Runs the input (a lifecycle event or a console replay) through the real pieces: the template's rules, the starter,
- * the state machine and its handlers, against the sandbox and the local Datadog. Never throws for bad input: it ends
- * `rejected`.
- *
- * @example
- * ```ts
- * const summary = await runLocally({ input: { accountId: '444455556666' }, propagationSeconds: 10 });
- * summary.outcome; // 'onboarded'
- * ```
+ * Runs the input (a lifecycle event or a console replay) through the template's rules, the starter, the state machine
+ * and its handlers. Never throws for bad input: it ends `rejected`.
  */
 export async function runLocally(options: LocalRunOptions): Promise<LocalRunSummary> {
   const template = loadTemplate();
   const sandbox = options.sandbox ?? newSandboxFor(options.input, options.propagationSeconds);
-  // The stack is deployed in the sandbox's organization (a saved one may be another's than the sample events').
   const names = localNames(options.input, sandbox);
   const usage = meterRun(sandbox, false);
   let concurrentDelivery: Started | undefined;
@@ -355,14 +307,11 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunSumm
     };
   };
 
-  // A saved organization runs only its own events.
   const otherOrganizationReason = options.sandbox && otherOrganization(options.input, options.sandbox);
   if (otherOrganizationReason) return summary({ outcome: 'rejected', reason: otherOrganizationReason });
-  // Does it fire? The template's EventBridge patterns decide for events; the console input schema for the rest.
   const delivery = deliveryOf(template, options.input);
   if ('outcome' in delivery) return summary(delivery);
-  // A saved sandbox whose clock is behind the event (its last run played an older one) moves on to the event's time;
-  // one ahead of it stays (time never runs back): that event is older than the sandbox, and TimeToOnboard says so.
+  // A saved sandbox's clock behind the event moves on to it; one ahead stays (time never runs back).
   const eventTime = lifecycleEventTime(options.input);
   if (eventTime !== undefined && eventTime > sandbox.clock.now()) sandbox.clock.advance((eventTime - sandbox.clock.now()) / 1000);
   const concurrent = options.concurrentInput === undefined ? undefined : deliveryOf(template, options.concurrentInput);
@@ -384,8 +333,8 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunSumm
       if (started.outcome === 'ignored' || started.outcome === 'rejected') {
         return await summary({ outcome: started.outcome, reason: started.reason }, deployment);
       }
-      // What was started runs to its end, then what it started (a request's onboardings); a concurrent delivery arrives
-      // once the first execution passed ResolveTarget, and what it starts runs then, alongside.
+      // Each execution runs to its end, then what it started; a concurrent delivery arrives once the first execution
+      // passed ResolveTarget, and what it starts runs then, alongside.
       const resolveTargetArn = functions.arnOf('ResolveTargetFunction');
       const results: ExecutionResult[] = [];
       const alongside: ExecutionResult[] = [];
@@ -411,14 +360,10 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunSumm
         const decision = 'decision' in delivery ? delivery.decision : undefined;
         const reason = 'an onboarding of this account is already running, or this event was handled before';
         const accountId =
-          decision?.action === 'onboard' || decision?.action === 'offboard'
-            ? decision.accountId
-            : 'replay' in delivery
-              ? delivery.replay.accountId
-              : undefined;
+          'replay' in delivery ? delivery.replay.accountId : decision && 'accountId' in decision ? decision.accountId : undefined;
         return await summary({ outcome: 'ignored', reason, accountId }, deployment);
       }
-      // Several executions (a GovCloud request's accounts, a concurrent delivery's): the run fails if any failed.
+      // Several executions: the run fails if any failed.
       const main = await summary(results.find((result) => result.outcome === 'failed') ?? results[0], deployment);
       if (results.length === 1) return main;
       const onboardings = results.map((result) => {

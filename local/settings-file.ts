@@ -1,9 +1,7 @@
 /**
- * The `--settings FILE` of `npm start`: a settings document in YAML or JSON (JSON is YAML), checked as the build
- * checks the shipped one (schema, Datadog's cross-field rules, the Datadog client's models), then handed to the
- * functions as `DATADOG_SETTINGS_DOCUMENT` (shared/settings/shipped.ts).
+ * The `--settings FILE` of `npm start`: a settings document in YAML or JSON, checked as the build checks the shipped
+ * one, then handed to the functions as `DATADOG_SETTINGS_DOCUMENT` (shared/settings/shipped.ts).
  */
-import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { InvalidInputError } from '../shared/errors';
 import { checkSettingsDocument } from '../shared/settings/datadog-model';
@@ -12,7 +10,6 @@ import type { SettingsDocument } from '../shared/settings/schema';
 
 /**
  * Parses and checks a settings document's text.
- *
  * @throws InvalidInputError in one line: not YAML/JSON (with the line), or the path of the first problem.
  */
 export function parseSettingsText(text: string): SettingsDocument {
@@ -26,13 +23,4 @@ export function parseSettingsText(text: string): SettingsDocument {
   const document = parseSettingsDocument(value ?? {});
   checkSettingsDocument(document);
   return document;
-}
-
-/**
- * Reads and checks a settings file.
- *
- * @throws Error (the file cannot be read) or InvalidInputError (see {@link parseSettingsText}).
- */
-export function readSettingsFile(file: string): SettingsDocument {
-  return parseSettingsText(readFileSync(file, 'utf8'));
 }

@@ -25,11 +25,8 @@ function holderOf(lockFile: string): number | undefined {
 }
 
 /**
- * Takes the lock of a state file for this process.
- *
- * @returns a function that releases it (idempotent).
- * @throws StateFileError, in one line, when another running process holds it, or the lock cannot be created
- *   (the folder is missing or read-only).
+ * Takes the lock of a state file; returns its (idempotent) release.
+ * @throws StateFileError, in one line, when another running process holds it, or the lock cannot be created.
  */
 export function lockStateFile(file: string): () => void {
   const lockFile = `${file}.lock`;

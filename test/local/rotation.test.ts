@@ -102,11 +102,13 @@ describe('Function: rotateLocally', () => {
     expect(rotated.accessKeyId).not.toBe(onboarded.datadog?.accessKeyId);
   });
 
-  it('fails without touching anything for an account that has no key secret', async () => {
+  it('does not apply, touching nothing, to an account that has no key secret', async () => {
     const sandbox = newSandboxFor(replay);
+    const before = JSON.stringify(sandbox.toJSON().state);
     const summary = await rotateLocally({ accountId: '123456789012', sandbox, datadogAccounts: [] });
-    expect(summary.outcome).toBe('failed');
-    expect(summary.reason).toMatch(/ResourceNotFoundException|not an access-key secret/);
+    expect(summary.outcome).toBe('not-applicable');
+    expect(summary.reason).toMatch(/^account 123456789012 has no access-key secret/);
+    expect(JSON.stringify(sandbox.toJSON().state)).toBe(before);
   });
 
   it('says in one line that an account with role delegation has no key to rotate, and changes nothing', async () => {
@@ -218,6 +220,31 @@ describe('Command: npm run rotate', () => {
       .sandbox?.dump()
       .accounts[GOV].users.find((candidate) => candidate.userName === 'DatadogIntegrationUser');
     expect(user?.accessKeys).toEqual([{ accessKeyId: summary.accessKeyId, status: 'Active' }]);
+  });
+
+  it("keeps the state's account records: a rotation does not touch the accounts table", async () => {
+    // Prepare
+    const sandbox = newSandboxFor(replay);
+    const onboarded = await runLocally({ input: replay, sandbox, datadogSite: 'datadoghq.com' });
+    const stateFile = path.join(mkdtempSync(path.join(tmpdir(), 'rotate-cli-')), 'state.json');
+    saveState(stateFile, sandbox, onboarded.datadogAccounts, onboarded.accountRecords);
+    expect(onboarded.accountRecords).toHaveLength(1);
+
+    // Act
+    const { code } = await rotateHere([GOV, '--state', stateFile]);
+
+    // Assess
+    expect(code).toBe(0);
+    expect(loadState(stateFile).accountRecords).toEqual(onboarded.accountRecords);
+  });
+
+  it('exits 2 with one line for an account the state holds no access-key secret of', async () => {
+    const { stateFile } = await onboardedState();
+    const { code, stdout, stderr } = await rotateHere(['123456789012', '--state', stateFile]);
+    expect({ code, stdout }).toEqual({ code: 2, stdout: '' });
+    expect(stderr).toBe(
+      'npm run rotate: account 123456789012 has no access-key secret (datadog-onboarding/datadog-access-keys/123456789012) in this state: onboard it with an access key first\n',
+    );
   });
 
   const USAGE_HINT = '(npm run rotate -- --help)';
