@@ -79,8 +79,7 @@ describe('Template: template.yaml', () => {
 
 describe('Template: the lifecycle EventBridge rule', () => {
   const starter = functions.find((fn) => Object.keys(fn.eventPatterns).length > 0);
-  const fires = (event: unknown) =>
-    Object.values(starter?.eventPatterns ?? {}).some((pattern) => matchesEventPattern(pattern as Record<string, unknown>, event));
+  const fires = (event: unknown) => Object.values(starter?.eventPatterns ?? {}).some((pattern) => matchesEventPattern(pattern, event));
 
   it('belongs to the starter', () => {
     expect(starter?.logicalId).toBe('StartOnboardingFunction');
