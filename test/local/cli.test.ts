@@ -139,7 +139,7 @@ describe('Command: npm start', () => {
   });
 
   it.each([
-    ['a missing file', ['events/nope.json'], /^npm start: cannot read events\/nope\.json: ENOENT\n$/],
+    ['a missing file', ['events/nope.json'], /^npm start: events\/nope\.json: no such file\n$/],
     ['an unknown site', ['--datadog-site', 'datadog.example'], /^npm start: --datadog-site datadog\.example is not a Datadog site/],
     ['an unknown option', ['--colour'], /^npm start: Unknown option '--colour' \(npm start -- --help lists the options\)\n$/],
   ])('exits 2 with one line for %s', async (_, args, message) => {
