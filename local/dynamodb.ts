@@ -3,7 +3,7 @@
  * `AWS_ENDPOINT_URL_DYNAMODB` ("Service-specific endpoints", AWS SDKs and Tools reference guide), which only this sets.
  */
 import { CreateTableCommand, DynamoDBClient, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb';
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -84,11 +84,7 @@ export async function createLocalAccountsTable(template: Template, prefix: strin
 export async function tableItems(tableName: string): Promise<Record<string, unknown>[]> {
   const { documents } = await (running ??= start());
   const items: Record<string, unknown>[] = [];
-  let ExclusiveStartKey: Record<string, unknown> | undefined;
-  do {
-    const page = await documents.send(new ScanCommand({ TableName: tableName, ExclusiveStartKey, ConsistentRead: true }));
+  for await (const page of paginateScan({ client: documents }, { TableName: tableName, ConsistentRead: true }))
     items.push(...(page.Items ?? []));
-    ExclusiveStartKey = page.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
   return items.sort((a, b) => String(a.accountId).localeCompare(String(b.accountId)));
 }

@@ -25,17 +25,10 @@ const SERVER_ERRORS = /^(ServiceFailure|ServiceUnavailable(Exception)?|InternalF
 const THROTTLING = /^(Throttling(Exception)?|TooManyRequestsException|RequestLimitExceeded)$/;
 
 /** One `--fault`: a failure (`error` set) or a crash after the call. */
-interface Rule {
-  spec: string;
-  service: string;
-  operation: string;
-  error?: string;
-  remaining: number;
-  fired: boolean;
-}
+type Rule = ReturnType<typeof parseRule>;
 
 /** @throws Error naming the first part of `spec` that is malformed. */
-function parseRule(spec: string): Rule {
+function parseRule(spec: string) {
   const crash = spec.startsWith('crash-after:');
   const parts = spec.split(':').slice(crash ? 1 : 0);
   const [service, operation, error, count = '1'] = parts;

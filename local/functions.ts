@@ -54,6 +54,7 @@ interface Invocation {
 }
 
 const current = new AsyncLocalStorage<Invocation>();
+type Forwarded = (...args: unknown[]) => unknown;
 let installed = false;
 
 /**
@@ -67,19 +68,12 @@ function install(): void {
   installed = true;
   const own = process.env;
   const env = () => current.getStore()?.env ?? own;
-  // The proxy's own target stays empty and extensible, so every answer below satisfies the Proxy invariants.
-  process.env = new Proxy(
-    {},
-    {
-      get: (_, key) => Reflect.get(env(), key) as string | undefined,
-      set: (_, key, value) => Reflect.set(env(), key, String(value)),
-      has: (_, key) => Reflect.has(env(), key),
-      deleteProperty: (_, key) => Reflect.deleteProperty(env(), key),
-      ownKeys: () => Reflect.ownKeys(env()),
-      getOwnPropertyDescriptor: (_, key) => Reflect.getOwnPropertyDescriptor(env(), key),
-      defineProperty: (_, key, descriptor) => Reflect.defineProperty(env(), key, descriptor),
-    },
-  );
+  // Each trap forwards to the invocation's environment. The proxy's own target stays empty and extensible, so every
+  // answer satisfies the Proxy invariants.
+  const traps = ['get', 'has', 'deleteProperty', 'ownKeys', 'getOwnPropertyDescriptor', 'defineProperty'] as const;
+  const forward = (trap: (typeof traps)[number]) => [trap, (_: object, ...args: unknown[]) => (Reflect[trap] as Forwarded)(env(), ...args)];
+  const handler = Object.fromEntries(traps.map(forward)) as ProxyHandler<object>;
+  process.env = new Proxy({}, { ...handler, set: (_, key, value) => Reflect.set(env(), key, String(value)) });
   const RealDate = Date;
   const now = (): number => current.getStore()?.now?.() ?? RealDate.now();
   class InvocationDate extends RealDate {
@@ -198,13 +192,10 @@ export class LocalFunctions {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const module = require(path.join(REPO_ROOT, fn.definition.entryPoint)) as Record<string, LambdaHandler>;
       const handler = module[fn.definition.handler.split('.').pop() ?? 'handler'];
-      let result: unknown;
-      try {
-        result = await handler(event, lambdaContext(fn));
-      } catch (error) {
-        // A function that died reports its death, whatever it was doing.
+      // A function that died reports its death, whatever it was doing.
+      const result = await handler(event, lambdaContext(fn)).catch((error: unknown) => {
         throw this.crashOf?.() ?? error;
-      }
+      });
       const crash = this.crashOf?.();
       if (crash) throw crash;
       return result;

@@ -156,9 +156,8 @@ function allStates(definition: Definition): Record<string, StateDefinition> {
 const TASK_FIELDS = ['Comment', 'InputPath', 'OutputPath', 'ResultPath', 'ResultSelector', 'Retry', 'Catch', 'Next', 'End'];
 
 /**
- * `TimeoutSeconds` for a Task without one and for a Wait or Distributed Map run as a Task: Node's longest timer (2^31 − 1
- * ms). Step Functions has no default time-out (developer guide, "Using timeouts to avoid stuck … executions"); the
- * library's is 60 real seconds.
+ * `TimeoutSeconds` of a Task without one (and of a Wait or Distributed Map run as one): Node's longest timer, 2^31 − 1 ms.
+ * Step Functions has none (developer guide, "Using timeouts to avoid stuck … executions"); the library's is 60 real s.
  */
 export const NO_TIME_OUT_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
 
@@ -203,15 +202,17 @@ async function evaluate(template: unknown, input: unknown, context: Record<strin
   }
 }
 
-async function valueAt(input: unknown, path: string): Promise<unknown> {
-  return ((await evaluate({ 'value.$': path }, input)) as { value: unknown }).value;
+/** A state's `<field>`, or the input's value at its `<field>Path`. */
+async function fieldValue(state: StateDefinition, field: string, input: unknown): Promise<unknown> {
+  const path = state[`${field}Path`];
+  return typeof path === 'string' ? ((await evaluate({ 'value.$': path }, input)) as { value: unknown }).value : state[field];
 }
 
 /** Seconds a Wait state waits from `nowMs` (epoch ms) (Amazon States Language, "Wait State"). */
 async function waitSeconds(state: StateDefinition, input: unknown, nowMs: number): Promise<number> {
-  const timestamp = typeof state.TimestampPath === 'string' ? await valueAt(input, state.TimestampPath) : state.Timestamp;
+  const timestamp = await fieldValue(state, 'Timestamp', input);
   if (typeof timestamp === 'string') return Math.max(0, (Date.parse(timestamp) - nowMs) / 1000);
-  return Number(typeof state.SecondsPath === 'string' ? await valueAt(input, state.SecondsPath) : (state.Seconds ?? 0));
+  return Number((await fieldValue(state, 'Seconds', input)) ?? 0);
 }
 
 /** Options of {@link runExecution}. */
@@ -328,8 +329,7 @@ async function runDistributedMap(
     return JSON.parse((await object.Body?.transformToString()) ?? '') as unknown[];
   });
   if (!Array.isArray(items)) throw statesError('States.ItemReaderFailed', `s3://${source.Bucket}/${source.Key} does not hold a JSON array`);
-  const maxConcurrency =
-    typeof state.MaxConcurrencyPath === 'string' ? await valueAt(input, state.MaxConcurrencyPath) : (state.MaxConcurrency ?? 0);
+  const maxConcurrency = (await fieldValue(state, 'MaxConcurrency', input)) ?? 0;
   if (typeof maxConcurrency !== 'number' || !(maxConcurrency >= 0)) {
     throw statesError('States.Runtime', `MaxConcurrency must be a non-negative number, got ${JSON.stringify(maxConcurrency)}`);
   }
@@ -430,95 +430,92 @@ export function runExecution(
   return execute(definition, execution, { ...options, scheduler, invoke, onProgress, executions });
 }
 
-function execute(definition: Record<string, unknown>, execution: LocalExecution, run: Run): Promise<LocalExecution> {
-  // Counted as running from the call on (synchronously), so a parent that awaits it never leaves an idle gap.
-  return run.scheduler.run(() => executeOnce(definition, execution, run));
-}
+// Counted as running from the call on (synchronously), so a parent that awaits it never leaves an idle gap.
+const execute = (definition: Record<string, unknown>, execution: LocalExecution, run: Run): Promise<LocalExecution> =>
+  run.scheduler.run(async () => {
+    execution.status = 'RUNNING';
+    const { scheduler } = run;
+    const { clock } = scheduler;
+    const stateMachineArn = run.stateMachineArn ?? run.executions?.stateMachineArn ?? '';
+    const original = allStates(definition as Definition);
+    const runnable = runnableDefinition(definition as Definition, stateMachineArn.split(':')[1] || 'aws');
+    // Seconds of `Retry` backoff each state owes before its next attempt.
+    const retryWaits = new Map<string, number>();
+    const handlerOf = (name: string, resource: string): ((input: unknown) => Promise<unknown>) => {
+      const state = original[name];
+      if (state.Type === 'Wait') return async (input) => scheduler.sleep(await waitSeconds(state, input, clock.now())).then(() => input);
+      if (state.Type === 'Map') return (input) => runDistributedMap(name, state, input, run, stateMachineArn);
+      const integration = /:states:::states:startExecution(\.sync(:2)?)?$/.exec(resource);
+      if (integration) return (input) => startExecution(input, run, integration[1] !== undefined);
+      return (input) => run.invoke(resource, input);
+    };
+    const tasks = Object.entries(allStates(runnable)).filter(([, state]) => state.Type === 'Task');
+    const taskHandlers = Object.fromEntries(
+      tasks.map(([name, state]) => {
+        const handle = handlerOf(name, String(state.Resource));
+        return [
+          name,
+          async (input: unknown) => {
+            // Let the event-log reader below report the state's entry (or retry) before its work starts.
+            await new Promise((resolve) => setImmediate(resolve));
+            const backoff = retryWaits.get(name) ?? 0;
+            retryWaits.delete(name);
+            await scheduler.sleep(backoff);
+            return handle(input);
+          },
+        ];
+      }),
+    );
 
-async function executeOnce(definition: Record<string, unknown>, execution: LocalExecution, run: Run): Promise<LocalExecution> {
-  execution.status = 'RUNNING';
-  const { scheduler } = run;
-  const { clock } = scheduler;
-  const stateMachineArn = run.stateMachineArn ?? run.executions?.stateMachineArn ?? '';
-  const original = allStates(definition as Definition);
-  const runnable = runnableDefinition(definition as Definition, stateMachineArn.split(':')[1] || 'aws');
-  // Seconds of `Retry` backoff each state owes before its next attempt.
-  const retryWaits = new Map<string, number>();
-  const handlerOf = (name: string, resource: string): ((input: unknown) => Promise<unknown>) => {
-    const state = original[name];
-    if (state.Type === 'Wait') return async (input) => scheduler.sleep(await waitSeconds(state, input, clock.now())).then(() => input);
-    if (state.Type === 'Map') return (input) => runDistributedMap(name, state, input, run, stateMachineArn);
-    const integration = /:states:::states:startExecution(\.sync(:2)?)?$/.exec(resource);
-    if (integration) return (input) => startExecution(input, run, integration[1] !== undefined);
-    return (input) => run.invoke(resource, input);
-  };
-  const tasks = Object.entries(allStates(runnable)).filter(([, state]) => state.Type === 'Task');
-  const taskHandlers = Object.fromEntries(
-    tasks.map(([name, state]) => {
-      const handle = handlerOf(name, String(state.Resource));
-      return [
-        name,
-        async (input: unknown) => {
-          // Let the event-log reader below report the state's entry (or retry) before its work starts.
-          await new Promise((resolve) => setImmediate(resolve));
-          const backoff = retryWaits.get(name) ?? 0;
-          retryWaits.delete(name);
-          await scheduler.sleep(backoff);
-          return handle(input);
-        },
-      ];
-    }),
-  );
-
-  if (run.keepEvents !== false) execution.events = [];
-  const { result, eventLogs } = machineFor(runnable).run(execution.input as never, {
-    // The library retries at once: each backoff is slept by the state's handler before its next attempt.
-    overrides: {
-      taskResourceLocalHandlers: taskHandlers as never,
-      retryIntervalOverrides: Object.fromEntries(tasks.map(([name]) => [name, 0])),
-    },
-    context: {
-      Execution: { Name: execution.name, Id: execution.executionArn, Input: execution.input as never },
-      StateMachine: { Id: stateMachineArn, Name: stateMachineArn.split(':').pop() ?? '' },
-    },
-  });
-  const progress = (async () => {
-    for await (const event of eventLogs) {
-      const { state, Error, Cause, retry } = event as {
-        state?: { name: string; type: string; input?: unknown; output?: unknown };
-        Error?: string;
-        Cause?: string;
-        retry?: { retrier: Retrier; attempt: number };
-      };
-      // The library counts retries per retrier (anew at each entry into the state), as Step Functions does.
-      const backoff = event.type === 'StateRetried' && retry && state ? retryWaitSeconds(retry.retrier, retry.attempt) : undefined;
-      if (backoff !== undefined && state) retryWaits.set(state.name, (retryWaits.get(state.name) ?? 0) + backoff);
-      const reported: ProgressEvent = {
-        type: event.type,
-        execution: execution.name,
-        state: state?.name,
-        // The state's own type, not the Task a Wait or Distributed Map runs as.
-        stateType: state ? (original[state.name]?.Type ?? state.type) : undefined,
-        input: event.type === 'ExecutionStarted' ? execution.input : state?.input,
-        output: state?.output,
-        error: Error,
-        cause: Cause,
-        clockMs: clock.now(),
-        ...(backoff === undefined ? {} : { retryWaitSeconds: backoff }),
-      };
-      execution.events?.push(reported);
-      run.onProgress(reported);
+    if (run.keepEvents !== false) execution.events = [];
+    const { result, eventLogs } = machineFor(runnable).run(execution.input as never, {
+      // The library retries at once: each backoff is slept by the state's handler before its next attempt.
+      overrides: {
+        taskResourceLocalHandlers: taskHandlers as never,
+        retryIntervalOverrides: Object.fromEntries(tasks.map(([name]) => [name, 0])),
+      },
+      context: {
+        Execution: { Name: execution.name, Id: execution.executionArn, Input: execution.input as never },
+        StateMachine: { Id: stateMachineArn, Name: stateMachineArn.split(':').pop() ?? '' },
+      },
+    });
+    const progress = (async () => {
+      for await (const event of eventLogs) {
+        const { state, Error, Cause, retry } = event as {
+          state?: { name: string; type: string; input?: unknown; output?: unknown };
+          Error?: string;
+          Cause?: string;
+          retry?: { retrier: Retrier; attempt: number };
+        };
+        // The library counts retries per retrier (anew at each entry into the state), as Step Functions does.
+        const backoff = event.type === 'StateRetried' && retry && state ? retryWaitSeconds(retry.retrier, retry.attempt) : undefined;
+        if (backoff !== undefined && state) retryWaits.set(state.name, (retryWaits.get(state.name) ?? 0) + backoff);
+        const reported: ProgressEvent = {
+          type: event.type,
+          execution: execution.name,
+          state: state?.name,
+          // The state's own type, not the Task a Wait or Distributed Map runs as.
+          stateType: state ? (original[state.name]?.Type ?? state.type) : undefined,
+          input: event.type === 'ExecutionStarted' ? execution.input : state?.input,
+          output: state?.output,
+          error: Error,
+          cause: Cause,
+          clockMs: clock.now(),
+          ...(backoff === undefined ? {} : { retryWaitSeconds: backoff }),
+        };
+        execution.events?.push(reported);
+        run.onProgress(reported);
+      }
+    })();
+    try {
+      execution.output = await result;
+      execution.status = 'SUCCEEDED';
+    } catch (error) {
+      const failure = (error as ExecutionError).cause as Error | undefined;
+      execution.status = 'FAILED';
+      execution.error = failure?.name ?? (error as Error).name;
+      execution.cause = failure?.message ?? (error as Error).message;
     }
-  })();
-  try {
-    execution.output = await result;
-    execution.status = 'SUCCEEDED';
-  } catch (error) {
-    const failure = (error as ExecutionError).cause as Error | undefined;
-    execution.status = 'FAILED';
-    execution.error = failure?.name ?? (error as Error).name;
-    execution.cause = failure?.message ?? (error as Error).message;
-  }
-  await progress;
-  return execution;
-}
+    await progress;
+    return execution;
+  });
