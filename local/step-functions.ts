@@ -208,25 +208,14 @@ async function fieldValue(state: StateDefinition, field: string, input: unknown)
   return typeof path === 'string' ? ((await evaluate({ 'value.$': path }, input)) as { value: unknown }).value : state[field];
 }
 
-/** Seconds a Wait state waits from `nowMs` (epoch ms) (Amazon States Language, "Wait State"). */
-async function waitSeconds(state: StateDefinition, input: unknown, nowMs: number): Promise<number> {
-  const timestamp = await fieldValue(state, 'Timestamp', input);
-  if (typeof timestamp === 'string') return Math.max(0, (Date.parse(timestamp) - nowMs) / 1000);
-  return Number((await fieldValue(state, 'Seconds', input)) ?? 0);
-}
-
 /** Options of {@link runExecution}. */
 export interface ExecutionOptions {
   /** Virtual time shared by concurrent executions; default one of its own. */
   scheduler?: ExecutionScheduler;
   /** State machines `states:startExecution.sync:2` can run. */
   machines?: LocalStateMachines;
-  /** When not `executions.stateMachineArn` (a map run's children). */
-  stateMachineArn?: string;
   /** Runs a Distributed Map's S3 calls as the state machine's role. */
   asStateMachineRole?: <T>(call: () => Promise<T>) => Promise<T>;
-  /** Keep `LocalExecution.events` (default true); nested and map children do not: at 10,000 accounts they outgrew the heap. */
-  keepEvents?: boolean;
 }
 
 type Run = ExecutionOptions & {
@@ -234,6 +223,8 @@ type Run = ExecutionOptions & {
   invoke: TaskInvoker;
   onProgress: ProgressListener;
   executions?: LocalExecutions;
+  /** Set for a nested execution or a map run's child, which keep no `events`: at 10,000 accounts they outgrew the heap. */
+  stateMachineArn?: string;
 };
 
 /** A retrier of a `Retry` field, as far as its wait goes. */
@@ -270,7 +261,7 @@ async function startExecution(input: unknown, run: Run, sync: boolean): Promise<
     throw statesError('StepFunctions.ExecutionAlreadyExistsException', (error as Error).message);
   }
   if (!sync) return { ExecutionArn: started.executionArn, StartDate: started.startDate.toISOString() };
-  const nested = { ...run, executions: target.executions, stateMachineArn: undefined, keepEvents: false };
+  const nested = { ...run, executions: target.executions, stateMachineArn: target.executions.stateMachineArn };
   const done = await run.scheduler.awaitOthers(execute(target.definition, started, nested));
   const described = {
     ExecutionArn: done.executionArn,
@@ -359,7 +350,7 @@ async function runDistributedMap(
     try {
       const context = { Map: { Item: { Index: index, Value: items[index] } } };
       if (state.ItemSelector) child.input = await evaluate(state.ItemSelector, input, context);
-      const childRun = { ...run, executions: undefined, stateMachineArn: childMachineArn, keepEvents: false };
+      const childRun = { ...run, executions: undefined, stateMachineArn: childMachineArn };
       await scheduler.awaitOthers(execute(processor, child, childRun));
     } catch (error) {
       Object.assign(child, { status: 'FAILED', error: (error as Error).name, cause: (error as Error).message });
@@ -443,7 +434,9 @@ const execute = (definition: Record<string, unknown>, execution: LocalExecution,
     const retryWaits = new Map<string, number>();
     const handlerOf = (name: string, resource: string): ((input: unknown) => Promise<unknown>) => {
       const state = original[name];
-      if (state.Type === 'Wait') return async (input) => scheduler.sleep(await waitSeconds(state, input, clock.now())).then(() => input);
+      // Amazon States Language, "Wait State": `Seconds` or `SecondsPath` (no product state machine waits for a `Timestamp`).
+      if (state.Type === 'Wait')
+        return async (input) => scheduler.sleep(Number((await fieldValue(state, 'Seconds', input)) ?? 0)).then(() => input);
       if (state.Type === 'Map') return (input) => runDistributedMap(name, state, input, run, stateMachineArn);
       const integration = /:states:::states:startExecution(\.sync(:2)?)?$/.exec(resource);
       if (integration) return (input) => startExecution(input, run, integration[1] !== undefined);
@@ -467,7 +460,7 @@ const execute = (definition: Record<string, unknown>, execution: LocalExecution,
       }),
     );
 
-    if (run.keepEvents !== false) execution.events = [];
+    if (run.stateMachineArn === undefined) execution.events = [];
     const { result, eventLogs } = machineFor(runnable).run(execution.input as never, {
       // The library retries at once: each backoff is slept by the state's handler before its next attempt.
       overrides: {
