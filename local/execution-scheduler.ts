@@ -22,10 +22,7 @@ export class ExecutionScheduler {
     }
   }
 
-  /**
-   * Parks the calling unit for `seconds` of virtual time.
-   * @throws Error when `seconds` is negative or not finite.
-   */
+  /** Parks the calling unit for `seconds` of virtual time. @throws Error when `seconds` is negative or not finite. */
   sleep(seconds: number): Promise<void> {
     if (!Number.isFinite(seconds) || seconds < 0) {
       throw new Error(`ExecutionScheduler: sleep() takes a finite, non-negative number of seconds, got ${seconds}`);
@@ -36,9 +33,6 @@ export class ExecutionScheduler {
       this.release();
     });
   }
-
-  /** {@link ExecutionScheduler.sleep} in milliseconds. */
-  readonly sleepMs = (ms: number): Promise<void> => this.sleep(ms / 1000);
 
   /** Awaits other units without counting as running meanwhile; start them first, so the count never drops to zero between. */
   async awaitOthers<T>(pending: Promise<T>): Promise<T> {

@@ -290,13 +290,7 @@ type S3Integration = { Resource: string; ReaderConfig?: { InputType?: string }; 
  * per item of the S3 JSON array, results to `<Prefix>/<map run id>/{SUCCEEDED_0,FAILED_0,manifest}.json`.
  * @throws Error `States.ItemReaderFailed`, `.ResultWriterFailed`, `.ExceedToleratedFailureThreshold` or `.Runtime`.
  */
-async function runDistributedMap(
-  stateName: string,
-  state: StateDefinition,
-  input: unknown,
-  run: Run,
-  stateMachineArn: string,
-): Promise<unknown> {
+async function runDistributedMap(stateName: string, state: StateDefinition, input: unknown, run: Run): Promise<unknown> {
   const { ItemReader: reader, ResultWriter: writer } = state as { ItemReader?: S3Integration; ResultWriter?: S3Integration };
   const unsupported = Object.keys(state).filter((field) => !TASK_FIELDS.includes(field) && !MAP_FIELD.test(field));
   if (!/^arn:[\w-]+:states:::s3:getObject$/.test(reader?.Resource ?? '') || (reader?.ReaderConfig?.InputType ?? 'JSON') !== 'JSON') {
@@ -305,7 +299,7 @@ async function runDistributedMap(
   if (!/^arn:[\w-]+:states:::s3:putObject$/.test(writer?.Resource ?? '')) unsupported.push('ResultWriter (only s3:putObject)');
   if (unsupported.length > 0)
     throw statesError('States.Runtime', `Distributed Map ${stateName}: ${unsupported.join(', ')} is not run locally`);
-  const [, partition, , region, account, , machineName] = stateMachineArn.split(':');
+  const [, partition, , region, account, , machineName] = (run.stateMachineArn ?? '').split(':');
   const s3 = new S3Client({ region });
   const s3Call = async <T>(errorName: string, what: string, call: () => Promise<T>): Promise<T> => {
     try {
@@ -339,10 +333,9 @@ async function runDistributedMap(
   const exceeded = () => (failed / Math.max(items.length, 1)) * 100 > Number(state.ToleratedFailurePercentage ?? 0);
   const runItem = async (index: number): Promise<void> => {
     const name = randomUUID();
-    const executionArn = `${arnPrefix}:execution:${machineName}/${label}:${name}`;
     const child: LocalExecution = {
       name,
-      executionArn,
+      executionArn: executionArn(childMachineArn, name),
       input: items[index],
       status: 'PENDING',
       startDate: new Date(scheduler.clock.now()),
@@ -358,7 +351,7 @@ async function runDistributedMap(
     const succeeded = child.status === 'SUCCEEDED';
     if (!succeeded) failed += 1;
     results[index] = {
-      ExecutionArn: executionArn,
+      ExecutionArn: child.executionArn,
       Name: name,
       StateMachineArn: childMachineArn,
       Status: succeeded ? 'SUCCEEDED' : 'FAILED',
@@ -437,7 +430,7 @@ const execute = (definition: Record<string, unknown>, execution: LocalExecution,
       // Amazon States Language, "Wait State": `Seconds` or `SecondsPath` (no product state machine waits for a `Timestamp`).
       if (state.Type === 'Wait')
         return async (input) => scheduler.sleep(Number((await fieldValue(state, 'Seconds', input)) ?? 0)).then(() => input);
-      if (state.Type === 'Map') return (input) => runDistributedMap(name, state, input, run, stateMachineArn);
+      if (state.Type === 'Map') return (input) => runDistributedMap(name, state, input, { ...run, stateMachineArn });
       const integration = /:states:::states:startExecution(\.sync(:2)?)?$/.exec(resource);
       if (integration) return (input) => startExecution(input, run, integration[1] !== undefined);
       return (input) => run.invoke(resource, input);
