@@ -467,14 +467,9 @@ const execute = (definition: Record<string, unknown>, execution: LocalExecution,
     });
     const progress = (async () => {
       for await (const event of eventLogs) {
-        const { state, Error, Cause, retry } = event as {
-          state?: { name: string; type: string; input?: unknown; output?: unknown };
-          Error?: string;
-          Cause?: string;
-          retry?: { retrier: Retrier; attempt: number };
-        };
+        const state = 'state' in event ? event.state : undefined;
         // The library counts retries per retrier (anew at each entry into the state), as Step Functions does.
-        const backoff = event.type === 'StateRetried' && retry && state ? retryWaitSeconds(retry.retrier, retry.attempt) : undefined;
+        const backoff = event.type === 'StateRetried' ? retryWaitSeconds(event.retry.retrier, event.retry.attempt) : undefined;
         if (backoff !== undefined && state) retryWaits.set(state.name, (retryWaits.get(state.name) ?? 0) + backoff);
         const reported: ProgressEvent = {
           type: event.type,
@@ -484,8 +479,8 @@ const execute = (definition: Record<string, unknown>, execution: LocalExecution,
           stateType: state ? (original[state.name]?.Type ?? state.type) : undefined,
           input: event.type === 'ExecutionStarted' ? execution.input : state?.input,
           output: state?.output,
-          error: Error,
-          cause: Cause,
+          error: 'Error' in event ? event.Error : undefined,
+          cause: 'Cause' in event ? (event.Cause as string) : undefined,
           clockMs: clock.now(),
           ...(backoff === undefined ? {} : { retryWaitSeconds: backoff }),
         };
