@@ -24,8 +24,7 @@ function countCall(request: IncomingMessage): void {
   const target = request.headers['x-amz-target'];
   const userAgent = [request.headers['user-agent'], request.headers['x-amz-user-agent']].flat().join(' ');
   if (typeof target !== 'string' || userAgent.includes(HARNESS_USER_AGENT)) return;
-  if (MUTATING_OPERATION.test(target.split('.').pop() ?? target)) calls.mutating += 1;
-  else calls.reads += 1;
+  calls[MUTATING_OPERATION.test(target.split('.').pop() ?? target) ? 'mutating' : 'reads'] += 1;
 }
 
 async function start(): Promise<Awaited<NonNullable<typeof running>>> {

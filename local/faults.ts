@@ -125,11 +125,9 @@ export class FaultPlan {
 
   /** Consumes the crash the function that just ran suffered, as Lambda reports it (`Sandbox.Timedout`). */
   takeCrash(): Error | undefined {
-    if (this.crashedAfter === undefined) return undefined;
-    const crash = Object.assign(new Error(`Task timed out (crash injected right after ${this.crashedAfter})`), {
-      name: 'Sandbox.Timedout',
-    });
+    const after = this.crashedAfter;
     this.crashedAfter = undefined;
-    return crash;
+    if (after === undefined) return undefined;
+    return Object.assign(new Error(`Task timed out (crash injected right after ${after})`), { name: 'Sandbox.Timedout' });
   }
 }
