@@ -429,7 +429,12 @@ const execute = (definition: Record<string, unknown>, execution: LocalExecution,
       const state = original[name];
       // Amazon States Language, "Wait State": `Seconds` or `SecondsPath` (no product state machine waits for a `Timestamp`).
       if (state.Type === 'Wait')
-        return async (input) => scheduler.sleep(Number((await fieldValue(state, 'Seconds', input)) ?? 0)).then(() => input);
+        return async (input) => {
+          if ('Timestamp' in state || 'TimestampPath' in state)
+            throw statesError('States.Runtime', `Wait ${name}: Timestamp is not run locally`);
+          await scheduler.sleep(Number((await fieldValue(state, 'Seconds', input)) ?? 0));
+          return input;
+        };
       if (state.Type === 'Map') return (input) => runDistributedMap(name, state, input, { ...run, stateMachineArn });
       const integration = /:states:::states:startExecution(\.sync(:2)?)?$/.exec(resource);
       if (integration) return (input) => startExecution(input, run, integration[1] !== undefined);

@@ -347,6 +347,16 @@ describe('Local Step Functions engine', () => {
         'Task',
       ]);
     });
+    it('fails with States.Runtime on a Wait for a Timestamp, which it does not run', async () => {
+      // Act
+      const done = await run({ StartAt: 'Until', States: { Until: { Type: 'Wait', Timestamp: '2026-12-02T00:00:00Z', End: true } } }, () =>
+        Promise.resolve({}),
+      );
+
+      // Assert
+      expect(done.status).toBe('FAILED');
+      expect(done.error).toBe('States.Runtime');
+    });
   });
 
   describe('states:startExecution.sync:2', () => {
