@@ -1,8 +1,17 @@
 /**
- * `npm start -- [EVENT.json] [options]` and `npm start -- reconcile [options]`, and what every command line shares: its
- * exit codes (0 done, 1 failed, 2 rejected input, in one line on stderr). The flows load only when a run starts.
+ * `npm start -- [EVENT.json] [options]`, `npm start -- reconcile [options]` and `npm run rotate` (`local/cli.ts rotate`), and
+ * their exit codes (0 done, 1 failed, 2 rejected input, in one line on stderr). The flows load only when a run starts.
  */
-import { parseCommandLine, parseReconcileCommandLine, printable, RECONCILE_USAGE, USAGE, UsageError } from './cli-options';
+import {
+  parseCommandLine,
+  parseReconcileCommandLine,
+  parseRotateCommandLine,
+  printable,
+  RECONCILE_USAGE,
+  ROTATE_USAGE,
+  USAGE,
+  UsageError,
+} from './cli-options';
 import { StateFileError } from './state-file-error';
 
 /** Where the command writes, and where the user stands. */
@@ -15,7 +24,7 @@ export interface CliIo {
 }
 
 /** Runs a command, reporting what it throws in one line: exit 2 for UsageError and StateFileError, else 1 (stack with `--verbose`). */
-export async function runCommand(name: string, argv: string[], io: Pick<CliIo, 'stderr'>, command: () => Promise<number>) {
+async function runCommand(name: string, argv: string[], io: Pick<CliIo, 'stderr'>, command: () => Promise<number>) {
   try {
     return await command();
   } catch (error) {
@@ -31,7 +40,7 @@ export async function runCommand(name: string, argv: string[], io: Pick<CliIo, '
 }
 
 /** Runs `main` as the process's command, with its arguments, streams, environment and npm's `INIT_CWD`. */
-export function runAsScript(main: (argv: string[], io: CliIo) => Promise<number>): void {
+function runAsScript(): void {
   const io: CliIo = {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
@@ -43,14 +52,23 @@ export function runAsScript(main: (argv: string[], io: CliIo) => Promise<number>
 }
 
 /**
- * Runs `npm start` with the arguments after `npm start --`.
- * @returns the exit code: 0 onboarded, offboarded, ignored or reconciled (or `--help`), 1 failed, 2 rejected input.
+ * Runs `npm start` with the arguments after `npm start --`, or `npm run rotate` with `rotate` and those after `npm run rotate --`.
+ * @returns the exit code: 0 onboarded, offboarded, ignored, reconciled or rotated (or `--help`), 1 failed, 2 rejected input
+ * (or rotation not applicable).
  * @example
  * ```ts
  * const code = await main(['events/console-replay.json', '--json'], { stdout, stderr, cwd: process.cwd(), env: process.env });
+ * const rotated = await main(['rotate', '777788889999', '--state', 'org.json'], { stdout, stderr, cwd: process.cwd(), env: process.env });
  * ```
  */
 export async function main(argv: string[], io: CliIo): Promise<number> {
+  if (argv[0] === 'rotate') {
+    return runCommand('npm run rotate', argv, io, async () => {
+      const options = parseRotateCommandLine(argv.slice(1), io.cwd);
+      if (!options) return usage(io, ROTATE_USAGE);
+      return (await import('./cli-run')).rotate(options, io);
+    });
+  }
   return runCommand('npm start', argv, io, async () => {
     if (argv[0] === 'reconcile') {
       const options = parseReconcileCommandLine(argv.slice(1), io.cwd);
@@ -64,9 +82,9 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
 }
 
 /** Prints a command's help: exit 0. */
-export function usage(io: Pick<CliIo, 'stdout'>, text: string): number {
+function usage(io: Pick<CliIo, 'stdout'>, text: string): number {
   io.stdout(`${text}\n`);
   return 0;
 }
 
-if (require.main === module) runAsScript(main);
+if (require.main === module) runAsScript();
