@@ -39,18 +39,6 @@ async function runCommand(name: string, argv: string[], io: Pick<CliIo, 'stderr'
   }
 }
 
-/** Runs `main` as the process's command, with its arguments, streams, environment and npm's `INIT_CWD`. */
-function runAsScript(): void {
-  const io: CliIo = {
-    stdout: (text) => process.stdout.write(text),
-    stderr: (text) => process.stderr.write(text),
-    cwd: process.env.INIT_CWD || process.cwd(),
-    env: process.env,
-  };
-  // Exit once stdout has flushed: to a pipe (`| jq`) it is written asynchronously, and exiting at once cut it at 64 KiB.
-  void main(process.argv.slice(2), io).then((code) => process.stdout.write('', () => process.exit(code)));
-}
-
 /**
  * Runs `npm start` with the arguments after `npm start --`, or `npm run rotate` with `rotate` and those after `npm run rotate --`.
  * @returns the exit code: 0 onboarded, offboarded, ignored, reconciled or rotated (or `--help`), 1 failed, 2 rejected input
@@ -87,4 +75,14 @@ function usage(io: Pick<CliIo, 'stdout'>, text: string): number {
   return 0;
 }
 
-if (require.main === module) runAsScript();
+// Run as the process's command: its arguments, streams, environment and npm's `INIT_CWD`.
+if (require.main === module) {
+  const io: CliIo = {
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    cwd: process.env.INIT_CWD || process.cwd(),
+    env: process.env,
+  };
+  // Exit once stdout has flushed: to a pipe (`| jq`) it is written asynchronously, and exiting at once cut it at 64 KiB.
+  void main(process.argv.slice(2), io).then((code) => process.stdout.write('', () => process.exit(code)));
+}

@@ -172,14 +172,8 @@ function executionSummary(done: LocalExecution, names: LocalNames): ExecutionRes
   }
   if (done.status === 'SUCCEEDED' && output?.outcome === 'offboarded') {
     const { accountId, partition, reason, registration, keySecret, memberResources } = output;
-    return {
-      outcome: 'offboarded',
-      accountId,
-      partition,
-      reason,
-      offboarding: { registration, keySecret, memberResources },
-      executionName,
-    };
+    const offboarding = { registration, keySecret, memberResources };
+    return { outcome: 'offboarded', accountId, partition, reason, offboarding, executionName };
   }
   // Input ResolveTarget refuses (or a replay of an account out of scope) is rejected input, as the CLI promises (exit 2).
   const rejected = done.status === 'FAILED' && (done.error === 'InvalidInputError' || done.error === 'AccountOutOfScopeError');
@@ -357,11 +351,8 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunSumm
         results.push(...alongside.splice(0));
       }
       if (results.length === 0) {
-        const decision = 'decision' in delivery ? delivery.decision : undefined;
         const reason = 'an onboarding of this account is already running, or this event was handled before';
-        const accountId =
-          'replay' in delivery ? delivery.replay.accountId : decision && 'accountId' in decision ? decision.accountId : undefined;
-        return await summary({ outcome: 'ignored', reason, accountId }, deployment);
+        return await summary({ outcome: 'ignored', reason, accountId: membersOf(delivery, names)[0]?.accountId }, deployment);
       }
       // Several executions: the run fails if any failed.
       const main = await summary(results.find((result) => result.outcome === 'failed') ?? results[0], deployment);
