@@ -23,17 +23,31 @@ export interface CliIo {
   env: NodeJS.ProcessEnv;
 }
 
-/** Runs a command, reporting what it throws in one line: exit 2 for UsageError and StateFileError, else 1 (stack with `--verbose`). */
-async function runCommand(name: string, argv: string[], io: Pick<CliIo, 'stderr'>, command: () => Promise<number>) {
+/**
+ * Runs a command: parses `args` (`undefined` is `--help`: prints `help`), then runs the flow of cli-run.ts `flow` picks.
+ * Reports what it throws in one line: exit 2 for UsageError and StateFileError, else 1 (stack with `--verbose`).
+ */
+async function runCommand<T>(
+  name: string,
+  args: string[],
+  io: CliIo,
+  [parse, help]: [(args: string[], cwd: string) => T | undefined, string],
+  flow: (flows: typeof import('./cli-run')) => (options: T, io: CliIo) => Promise<number>,
+): Promise<number> {
   try {
-    return await command();
+    const options = parse(args, io.cwd);
+    if (options === undefined) {
+      io.stdout(`${help}\n`);
+      return 0;
+    }
+    return await flow(await import('./cli-run'))(options, io);
   } catch (error) {
     const failure = error as Error;
     if (failure instanceof UsageError || failure instanceof StateFileError) {
       io.stderr(`${name}: ${failure.message}\n`);
       return 2;
     }
-    const stack = argv.includes('--verbose') && failure.stack ? `${failure.stack}\n` : '';
+    const stack = args.includes('--verbose') && failure.stack ? `${failure.stack}\n` : '';
     io.stderr(`${name}: ${failure.name}: ${printable(String(failure.message))}\n${stack}`);
     return 1;
   }
@@ -50,29 +64,11 @@ async function runCommand(name: string, argv: string[], io: Pick<CliIo, 'stderr'
  * ```
  */
 export async function main(argv: string[], io: CliIo): Promise<number> {
-  if (argv[0] === 'rotate') {
-    return runCommand('npm run rotate', argv, io, async () => {
-      const options = parseRotateCommandLine(argv.slice(1), io.cwd);
-      if (!options) return usage(io, ROTATE_USAGE);
-      return (await import('./cli-run')).rotate(options, io);
-    });
-  }
-  return runCommand('npm start', argv, io, async () => {
-    if (argv[0] === 'reconcile') {
-      const options = parseReconcileCommandLine(argv.slice(1), io.cwd);
-      if (!options) return usage(io, RECONCILE_USAGE);
-      return (await import('./cli-run')).reconcile(options, io);
-    }
-    const options = parseCommandLine(argv, io.cwd);
-    if (!options) return usage(io, USAGE);
-    return (await import('./cli-run')).run(options, io);
-  });
-}
-
-/** Prints a command's help: exit 0. */
-function usage(io: Pick<CliIo, 'stdout'>, text: string): number {
-  io.stdout(`${text}\n`);
-  return 0;
+  const [command, ...rest] = argv;
+  if (command === 'rotate') return runCommand('npm run rotate', rest, io, [parseRotateCommandLine, ROTATE_USAGE], (flows) => flows.rotate);
+  if (command === 'reconcile')
+    return runCommand('npm start', rest, io, [parseReconcileCommandLine, RECONCILE_USAGE], (flows) => flows.reconcile);
+  return runCommand('npm start', argv, io, [parseCommandLine, USAGE], (flows) => flows.run);
 }
 
 // Run as the process's command: its arguments, streams, environment and npm's `INIT_CWD`.
