@@ -15,7 +15,7 @@ import {
   type RunUsage,
 } from './deployment';
 import type { LocalNames } from './functions';
-import { accessRolesOf, originOf, seedMemberAccount, type MemberOrigin } from './organization';
+import { accessRolesOf, originOf, seedMemberAccount, type MemberOrigin, type StackContext } from './organization';
 import { AwsSandbox, VirtualClock, type SandboxDump } from './sandbox';
 import type { LocalExecution, ProgressEvent, ProgressListener } from './step-functions';
 import { eventTarget, loadTemplate, type Template } from './template';
@@ -251,14 +251,8 @@ function deliveryOf(template: Template, input: unknown): Delivery | { outcome: '
  * Seeds the world deliveries imply: member accounts (Control Tower's first: it creates accounts through Organizations,
  * and seeding leaves an existing account as it is), a closed account's state, a GovCloud request's accounts.
  */
-function seedWorld(
-  sandbox: AwsSandbox,
-  template: Template,
-  names: LocalNames,
-  parameters: LocalRunOptions['parameters'],
-  deliveries: Delivery[],
-): void {
-  const stack = { names, parameter: stackParameters(template, parameters) };
+function seedWorld(sandbox: AwsSandbox, stack: StackContext, deliveries: Delivery[]): void {
+  const { names } = stack;
   const seed = (member: Member) => seedMemberAccount(sandbox, stack, { ...member, accessRoleNames: accessRolesOf(stack, member.origin) });
   const members = deliveries.flatMap((delivery) => membersOf(delivery, names));
   members.sort((a, b) => Number(a.origin === 'organizations') - Number(b.origin === 'organizations')).forEach(seed);
@@ -309,7 +303,8 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunSumm
   const eventTime = lifecycleEventTime(options.input);
   if (eventTime !== undefined && eventTime > sandbox.clock.now()) sandbox.clock.advance((eventTime - sandbox.clock.now()) / 1000);
   const concurrent = options.concurrentInput === undefined ? undefined : deliveryOf(template, options.concurrentInput);
-  seedWorld(sandbox, template, names, options.parameters, concurrent && !('outcome' in concurrent) ? [delivery, concurrent] : [delivery]);
+  const stack = { names, parameter: stackParameters(template, options.parameters) };
+  seedWorld(sandbox, stack, concurrent && !('outcome' in concurrent) ? [delivery, concurrent] : [delivery]);
   const deployment = await deployLocally({ ...options, sandbox, template, names });
   const { functions } = deployment;
   return runStateMachines(
