@@ -1,8 +1,17 @@
 /**
- * `npm start -- [EVENT.json] [options]` and `npm start -- reconcile [options]`, and what every command line shares: its
- * exit codes (0 done, 1 failed, 2 rejected input, in one line on stderr). The flows load only when a run starts.
+ * `npm start -- [EVENT.json] [options]`, `npm start -- reconcile [options]` and `npm run rotate` (`local/cli.ts rotate`), and
+ * their exit codes (0 done, 1 failed, 2 rejected input, in one line on stderr). The flows load only when a run starts.
  */
-import { parseCommandLine, parseReconcileCommandLine, printable, RECONCILE_USAGE, USAGE, UsageError } from './cli-options';
+import {
+  parseCommandLine,
+  parseReconcileCommandLine,
+  parseRotateCommandLine,
+  printable,
+  RECONCILE_USAGE,
+  ROTATE_USAGE,
+  USAGE,
+  UsageError,
+} from './cli-options';
 import { StateFileError } from './state-file-error';
 
 /** Where the command writes, and where the user stands. */
@@ -14,24 +23,56 @@ export interface CliIo {
   env: NodeJS.ProcessEnv;
 }
 
-/** Runs a command, reporting what it throws in one line: exit 2 for UsageError and StateFileError, else 1 (stack with `--verbose`). */
-export async function runCommand(name: string, argv: string[], io: Pick<CliIo, 'stderr'>, command: () => Promise<number>) {
+/**
+ * Runs a command: parses `args` (`undefined` is `--help`: prints `help`), then runs the flow of cli-run.ts `flow` picks.
+ * Reports what it throws in one line: exit 2 for UsageError and StateFileError, else 1 (stack with `--verbose`).
+ */
+async function runCommand<T>(
+  name: string,
+  args: string[],
+  io: CliIo,
+  [parse, help]: [(args: string[], cwd: string) => T | undefined, string],
+  flow: (flows: typeof import('./cli-run')) => (options: T, io: CliIo) => Promise<number>,
+): Promise<number> {
   try {
-    return await command();
+    const options = parse(args, io.cwd);
+    if (options === undefined) {
+      io.stdout(`${help}\n`);
+      return 0;
+    }
+    return await flow(await import('./cli-run'))(options, io);
   } catch (error) {
     const failure = error as Error;
     if (failure instanceof UsageError || failure instanceof StateFileError) {
       io.stderr(`${name}: ${failure.message}\n`);
       return 2;
     }
-    const stack = argv.includes('--verbose') && failure.stack ? `${failure.stack}\n` : '';
+    const stack = args.includes('--verbose') && failure.stack ? `${failure.stack}\n` : '';
     io.stderr(`${name}: ${failure.name}: ${printable(String(failure.message))}\n${stack}`);
     return 1;
   }
 }
 
-/** Runs `main` as the process's command, with its arguments, streams, environment and npm's `INIT_CWD`. */
-export function runAsScript(main: (argv: string[], io: CliIo) => Promise<number>): void {
+/**
+ * Runs `npm start` with the arguments after `npm start --`, or `npm run rotate` with `rotate` and those after `npm run rotate --`.
+ * @returns the exit code: 0 onboarded, offboarded, ignored, reconciled or rotated (or `--help`), 1 failed, 2 rejected input
+ * (or rotation not applicable).
+ * @example
+ * ```ts
+ * const code = await main(['events/console-replay.json', '--json'], { stdout, stderr, cwd: process.cwd(), env: process.env });
+ * const rotated = await main(['rotate', '777788889999', '--state', 'org.json'], { stdout, stderr, cwd: process.cwd(), env: process.env });
+ * ```
+ */
+export async function main(argv: string[], io: CliIo): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === 'rotate') return runCommand('npm run rotate', rest, io, [parseRotateCommandLine, ROTATE_USAGE], (flows) => flows.rotate);
+  if (command === 'reconcile')
+    return runCommand('npm start', rest, io, [parseReconcileCommandLine, RECONCILE_USAGE], (flows) => flows.reconcile);
+  return runCommand('npm start', argv, io, [parseCommandLine, USAGE], (flows) => flows.run);
+}
+
+// Run as the process's command: its arguments, streams, environment and npm's `INIT_CWD`.
+if (require.main === module) {
   const io: CliIo = {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
@@ -41,32 +82,3 @@ export function runAsScript(main: (argv: string[], io: CliIo) => Promise<number>
   // Exit once stdout has flushed: to a pipe (`| jq`) it is written asynchronously, and exiting at once cut it at 64 KiB.
   void main(process.argv.slice(2), io).then((code) => process.stdout.write('', () => process.exit(code)));
 }
-
-/**
- * Runs `npm start` with the arguments after `npm start --`.
- * @returns the exit code: 0 onboarded, offboarded, ignored or reconciled (or `--help`), 1 failed, 2 rejected input.
- * @example
- * ```ts
- * const code = await main(['events/console-replay.json', '--json'], { stdout, stderr, cwd: process.cwd(), env: process.env });
- * ```
- */
-export async function main(argv: string[], io: CliIo): Promise<number> {
-  return runCommand('npm start', argv, io, async () => {
-    if (argv[0] === 'reconcile') {
-      const options = parseReconcileCommandLine(argv.slice(1), io.cwd);
-      if (!options) return usage(io, RECONCILE_USAGE);
-      return (await import('./cli-run')).reconcile(options, io);
-    }
-    const options = parseCommandLine(argv, io.cwd);
-    if (!options) return usage(io, USAGE);
-    return (await import('./cli-run')).run(options, io);
-  });
-}
-
-/** Prints a command's help: exit 0. */
-export function usage(io: Pick<CliIo, 'stdout'>, text: string): number {
-  io.stdout(`${text}\n`);
-  return 0;
-}
-
-if (require.main === module) runAsScript(main);

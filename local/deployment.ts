@@ -4,9 +4,9 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createLocalAccountsTable, dynamoDbCallsSoFar, tableItems } from './dynamodb';
-import { startLocalDatadog, type DatadogAccountRecord, type DatadogEventRecord, type RateLimit } from './datadog/server';
+import { startLocalDatadog, type DatadogAccountRecord, type RateLimit } from './datadog/server';
 import type { FaultPlan } from './faults';
-import { LocalFunctions, localFunctionArn, localRoleArn, type EmittedMetric, type LocalNames } from './functions';
+import { LocalFunctions, localFunctionArn, localRoleArn, type LocalNames } from './functions';
 import type { AwsSandbox, ServiceName } from './sandbox';
 import {
   LocalExecutions,
@@ -313,19 +313,13 @@ export async function runStateMachines<T>(
  * What a run did: mutating calls (not Get/List/Describe, attempts included, Datadog's non-GETs), reads, the embedded
  * Datadog's requests (how many 429, per OpenAPI operation), the functions' EMF metrics, Datadog's events.
  */
-export interface RunUsage {
-  mutating: Record<ServiceName | 'datadog' | 'dynamodb', number>;
-  reads: { dynamodb: number; datadog: number };
-  datadogRequests: { total: number; throttled: number; byOperation: Record<string, { total: number; throttled: number }> };
-  metrics: EmittedMetric[];
-  datadogEvents: DatadogEventRecord[];
-}
+export type RunUsage = ReturnType<ReturnType<typeof meterRun>>;
 
 /** Starts counting calls; the function returned tells what happened since (Datadog's `CreateEvent` only if `countEvents`). */
-export function meterRun(sandbox: AwsSandbox, countEvents: boolean): (deployment: LocalDeployment | undefined) => RunUsage {
+export function meterRun(sandbox: AwsSandbox, countEvents: boolean) {
   const before = sandbox.mutatingCalls();
   const dynamoDbBefore = dynamoDbCallsSoFar();
-  return (deployment) => {
+  return (deployment: LocalDeployment | undefined) => {
     const after = sandbox.mutatingCalls();
     const dynamoDbAfter = dynamoDbCallsSoFar();
     const requests = (deployment?.datadog?.requests() ?? []).filter((request) => countEvents || request.operation !== 'CreateEvent');

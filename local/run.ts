@@ -15,7 +15,7 @@ import {
   type RunUsage,
 } from './deployment';
 import type { LocalNames } from './functions';
-import { accessRolesOf, originOf, seedMemberAccount, type MemberOrigin } from './organization';
+import { accessRolesOf, originOf, seedMemberAccount, type MemberOrigin, type StackContext } from './organization';
 import { AwsSandbox, VirtualClock, type SandboxDump } from './sandbox';
 import type { LocalExecution, ProgressEvent, ProgressListener } from './step-functions';
 import { eventTarget, loadTemplate, type Template } from './template';
@@ -172,14 +172,8 @@ function executionSummary(done: LocalExecution, names: LocalNames): ExecutionRes
   }
   if (done.status === 'SUCCEEDED' && output?.outcome === 'offboarded') {
     const { accountId, partition, reason, registration, keySecret, memberResources } = output;
-    return {
-      outcome: 'offboarded',
-      accountId,
-      partition,
-      reason,
-      offboarding: { registration, keySecret, memberResources },
-      executionName,
-    };
+    const offboarding = { registration, keySecret, memberResources };
+    return { outcome: 'offboarded', accountId, partition, reason, offboarding, executionName };
   }
   // Input ResolveTarget refuses (or a replay of an account out of scope) is rejected input, as the CLI promises (exit 2).
   const rejected = done.status === 'FAILED' && (done.error === 'InvalidInputError' || done.error === 'AccountOutOfScopeError');
@@ -257,14 +251,8 @@ function deliveryOf(template: Template, input: unknown): Delivery | { outcome: '
  * Seeds the world deliveries imply: member accounts (Control Tower's first: it creates accounts through Organizations,
  * and seeding leaves an existing account as it is), a closed account's state, a GovCloud request's accounts.
  */
-function seedWorld(
-  sandbox: AwsSandbox,
-  template: Template,
-  names: LocalNames,
-  parameters: LocalRunOptions['parameters'],
-  deliveries: Delivery[],
-): void {
-  const stack = { names, parameter: stackParameters(template, parameters) };
+function seedWorld(sandbox: AwsSandbox, stack: StackContext, deliveries: Delivery[]): void {
+  const { names } = stack;
   const seed = (member: Member) => seedMemberAccount(sandbox, stack, { ...member, accessRoleNames: accessRolesOf(stack, member.origin) });
   const members = deliveries.flatMap((delivery) => membersOf(delivery, names));
   members.sort((a, b) => Number(a.origin === 'organizations') - Number(b.origin === 'organizations')).forEach(seed);
@@ -315,7 +303,8 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunSumm
   const eventTime = lifecycleEventTime(options.input);
   if (eventTime !== undefined && eventTime > sandbox.clock.now()) sandbox.clock.advance((eventTime - sandbox.clock.now()) / 1000);
   const concurrent = options.concurrentInput === undefined ? undefined : deliveryOf(template, options.concurrentInput);
-  seedWorld(sandbox, template, names, options.parameters, concurrent && !('outcome' in concurrent) ? [delivery, concurrent] : [delivery]);
+  const stack = { names, parameter: stackParameters(template, options.parameters) };
+  seedWorld(sandbox, stack, concurrent && !('outcome' in concurrent) ? [delivery, concurrent] : [delivery]);
   const deployment = await deployLocally({ ...options, sandbox, template, names });
   const { functions } = deployment;
   return runStateMachines(
@@ -357,11 +346,8 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunSumm
         results.push(...alongside.splice(0));
       }
       if (results.length === 0) {
-        const decision = 'decision' in delivery ? delivery.decision : undefined;
         const reason = 'an onboarding of this account is already running, or this event was handled before';
-        const accountId =
-          'replay' in delivery ? delivery.replay.accountId : decision && 'accountId' in decision ? decision.accountId : undefined;
-        return await summary({ outcome: 'ignored', reason, accountId }, deployment);
+        return await summary({ outcome: 'ignored', reason, accountId: membersOf(delivery, names)[0]?.accountId }, deployment);
       }
       // Several executions: the run fails if any failed.
       const main = await summary(results.find((result) => result.outcome === 'failed') ?? results[0], deployment);

@@ -100,7 +100,7 @@ export function runCli(args: string[], env: Record<string, string> = {}, timeout
 }
 
 /**
- * Runs a TypeScript entry point of the repository (e.g. `local/rotate-cli.ts`, what `npm run rotate` runs) as a child
+ * Runs a TypeScript entry point of the repository (e.g. `local/cli.ts`, what `npm start` runs) as a child
  * process, the way its npm script does.
  *
  * @param script - the path from the repository's root.

@@ -12,7 +12,7 @@ import { deployLocally } from '../../local/deployment';
 import { PARTITION_MANAGEMENT_ACCOUNT } from '../../local/organization';
 import { localNames, newSandboxFor, runLocally } from '../../local/run';
 import type { AwsSandbox } from '../../local/sandbox';
-import { main as rotateCommand } from '../../local/rotate-cli';
+import { main } from '../../local/cli';
 import { loadState, saveState } from '../../local/state-file';
 import { accessKeySecretName } from '../../shared/onboarding/access-key-secret';
 import { ROOT, runScript, sampleEvent, type CliRun } from '../helpers';
@@ -184,11 +184,12 @@ describe('Function: the rotation function on an account Datadog reaches with rol
   });
 });
 
-/** Runs `npm run rotate`'s command (`main` of local/rotate-cli.ts) in this process, from `cwd`. */
+/** Runs `npm run rotate`'s command (`main` of local/cli.ts with `rotate`) in this process, from `cwd`. */
 async function rotateHere(args: string[], cwd = ROOT): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
-  const code = await rotateCommand(args, { stdout: (text) => (stdout += text), stderr: (text) => (stderr += text), cwd });
+  const io = { stdout: (text: string) => (stdout += text), stderr: (text: string) => (stderr += text), cwd, env: process.env };
+  const code = await main(['rotate', ...args], io);
   return { code, stdout, stderr };
 }
 
@@ -297,7 +298,7 @@ describe('Command: npm run rotate', () => {
     const { stateFile, accessKeyId } = await onboardedState();
 
     // Act: as a user runs it (a child process: what it prints is the subject).
-    const { code, stdout, stderr } = await runScript('local/rotate-cli.ts', [GOV, '--state', stateFile], {
+    const { code, stdout, stderr } = await runScript('local/cli.ts', ['rotate', GOV, '--state', stateFile], {
       POWERTOOLS_LOG_LEVEL: '', // as a user's shell has it: not the tests' SILENT
     });
 
