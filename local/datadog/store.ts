@@ -25,9 +25,8 @@ export class DatadogHttpError extends Error {
 }
 
 /** A JSON:API error answer. */
-export function jsonApiError(status: number, title: string, detail?: string): DatadogHttpError {
-  return new DatadogHttpError(status, { errors: [{ status: String(status), title, detail }] });
-}
+export const jsonApiError = (status: number, title: string, detail?: string) =>
+  new DatadogHttpError(status, { errors: [{ status: String(status), title, detail }] });
 
 /** 400 for a request that breaks the API's schema or rules (Datadog's title for a bad path parameter). */
 export const invalidParameter = (detail: string) => jsonApiError(400, 'Invalid Parameter', detail);
@@ -133,16 +132,12 @@ const KEY_PARTITIONS = new Set<Partition>(['aws-us-gov', 'aws-cn']);
 const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
 
 /** Whether a string is a UUID, the shape of Datadog's `aws_account_config_id`. */
-export function isConfigId(value: string): boolean {
-  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
-}
+export const isConfigId = (value: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
 
 // The shape of Datadog's external IDs: a UUID v4 without dashes.
 const newExternalIdValue = () => randomUUID().replaceAll('-', '');
 
-function isRole(auth: RequestAuthConfig | AuthConfig): auth is { role_name: string; external_id?: string } {
-  return 'role_name' in auth;
-}
+const isRole = (auth: RequestAuthConfig | AuthConfig): auth is { role_name: string; external_id?: string } => 'role_name' in auth;
 
 /** Registrations by AWS account id (one each, as Datadog allows), and pending external IDs. */
 export class AccountStore {
