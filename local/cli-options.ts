@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
 import { DATADOG_SITES, isDatadogSite } from '../shared/datadog-sites';
-import { DEFAULT_DATADOG_RATE_LIMIT, type RateLimit } from './datadog/rate-limit';
+import { DEFAULT_DATADOG_RATE_LIMIT, type RateLimit } from './datadog/server';
 import type { FaultPlan } from './faults';
 
 // Bounds: IAM propagation up to a day (it takes seconds, "a minute (rare)"); up to a million requests a window of a day.

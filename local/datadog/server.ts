@@ -7,13 +7,84 @@ import type { AddressInfo } from 'node:net';
 import { once } from 'node:events';
 import { DATADOG_SITES, type DatadogSite } from '../../shared/datadog-sites';
 import { RESOURCE_COLLECTION_PERMISSIONS_SNAPSHOT, STANDARD_PERMISSIONS_SNAPSHOT } from '../../shared/datadog/permissions';
-import { DATADOG_ERRORS, DatadogHttpError, JSON_API, PLAIN_JSON, invalidParameter, jsonApiError } from './responses';
-import { RATE_LIMIT_GROUP_OF, RateLimiter, type RateLimit } from './rate-limit';
-import { AccountStore, isConfigId, type CreateAttributes, type DatadogAccountRecord, type UpdateAttributes } from './store';
+import { AccountStore, DATADOG_ERRORS, DatadogHttpError, JSON_API, invalidParameter, isConfigId, jsonApiError } from './store';
+import type { CreateAttributes, DatadogAccountRecord, UpdateAttributes } from './store';
 import { checkRequestBody, type RequestModel } from './validation';
 
 export type { DatadogAccountRecord } from './store';
-export type { RateLimit } from './rate-limit';
+
+/**
+ * Datadog's rate limits: `requests` per fixed window of `seconds` per endpoint group, 429 beyond, and the `X-RateLimit-Limit`,
+ * `-Period` (s), `-Remaining`, `-Reset` (s) and `-Name` headers on every answer (docs.datadoghq.com/api/latest/rate-limits).
+ */
+export interface RateLimit {
+  requests: number;
+  seconds: number;
+}
+
+/** The group (`x-ratelimit-name`) of each served operation, by OpenAPI `operationId`. */
+export const RATE_LIMIT_GROUP_OF = {
+  ListAWSAccounts: 'aws_accounts_read',
+  CreateAWSAccount: 'aws_accounts_write',
+  UpdateAWSAccount: 'aws_accounts_write',
+  DeleteAWSAccount: 'aws_accounts_write',
+  CreateNewAWSExternalID: 'aws_accounts_write',
+  GetAWSIntegrationIAMPermissionsStandard: 'aws_iam_permissions',
+  GetAWSIntegrationIAMPermissionsResourceCollection: 'aws_iam_permissions',
+  CreateEvent: 'events',
+} as const;
+
+/** A group of endpoints that share a limit. */
+export type RateLimitGroup = (typeof RATE_LIMIT_GROUP_OF)[keyof typeof RATE_LIMIT_GROUP_OF];
+
+/**
+ * Default limit of every group: 60 per 10 s. Datadog publishes none for these endpoints, only 12,000 per minute per IP
+ * (DataDog/documentation PR 10660); this is far tighter, so a fleet run meets it while one onboarding never does.
+ */
+export const DEFAULT_DATADOG_RATE_LIMIT: RateLimit = Object.freeze({ requests: 60, seconds: 10 });
+
+/** Fixed windows per group, aligned on the epoch, on the caller's clock; requests refused with 429 do not count. */
+export class RateLimiter {
+  private readonly windows = new Map<RateLimitGroup, { start: number; used: number }>();
+
+  /** @throws TypeError naming the field of a limit that is not whole numbers from 1. `now` gives epoch milliseconds. */
+  constructor(
+    private readonly now: () => number,
+    private readonly limit: RateLimit = DEFAULT_DATADOG_RATE_LIMIT,
+  ) {
+    for (const field of ['requests', 'seconds'] as const) {
+      const value: unknown = limit[field];
+      if (!Number.isInteger(value) || (value as number) < 1) {
+        throw new TypeError(`rate limit: ${field} must be a whole number from 1, got ${String(value)}`);
+      }
+    }
+  }
+
+  /** Counts one request of `group`; whether it is allowed, with the `x-ratelimit-*` headers. */
+  take(group: RateLimitGroup): { allowed: boolean; headers: Record<string, string> } {
+    const { requests, seconds } = this.limit;
+    const periodMs = seconds * 1000;
+    const now = this.now();
+    const start = Math.floor(now / periodMs) * periodMs;
+    const window = this.windows.get(group);
+    const current = window !== undefined && window.start === start ? window : { start, used: 0 };
+    this.windows.set(group, current);
+    const allowed = current.used < requests;
+    if (allowed) current.used += 1;
+    // Whole seconds, as Datadog sends it; at least 1 while the window lasts, so a waiting caller lands in the next one.
+    const reset = Math.max(1, Math.ceil((start + periodMs - now) / 1000));
+    return {
+      allowed,
+      headers: {
+        'x-ratelimit-limit': String(requests),
+        'x-ratelimit-period': String(seconds),
+        'x-ratelimit-remaining': String(requests - current.used),
+        'x-ratelimit-reset': String(reset),
+        'x-ratelimit-name': group,
+      },
+    };
+  }
+}
 
 /** OpenAPI operation ids of the endpoints the stand-in serves. */
 export type DatadogOperation = keyof typeof RATE_LIMIT_GROUP_OF;
@@ -68,15 +139,7 @@ export interface DatadogFaultHooks {
 }
 
 /** A running stand-in; accessors return copies, oldest first, without secrets. */
-export interface LocalDatadogServer {
-  /** `http://127.0.0.1:PORT`. */
-  url: string;
-  accounts(): DatadogAccountRecord[];
-  requests(): RecordedRequest[];
-  events(): DatadogEventRecord[];
-  /** Stops listening and drops open connections. */
-  close(): Promise<void>;
-}
+export type LocalDatadogServer = Awaited<ReturnType<typeof startLocalDatadog>>;
 
 const BASE = '/api/v2/integration/aws';
 /** Datadog's limit on an event's `text` (API reference, "Post an event": "Limited to 4000 characters"). */
@@ -143,11 +206,11 @@ function routes(store: AccountStore, events: DatadogEventRecord[], now: () => nu
     // 200, not 201: Datadog's recorded create responses.
     CreateAWSAccount: {
       route: `POST ${BASE}/accounts`,
-      handle: ({ body }) => ok(store.create(attributesOf<CreateAttributes>(body('AWSAccountCreateRequest')))),
+      handle: ({ body }) => ok(store.write(attributesOf<CreateAttributes>(body('AWSAccountCreateRequest')))),
     },
     UpdateAWSAccount: {
       route: `PATCH ${BASE}/accounts/{id}`,
-      handle: ({ configId, body }) => ok(store.update(configId(), attributesOf<UpdateAttributes>(body('AWSAccountUpdateRequest')))),
+      handle: ({ configId, body }) => ok(store.write(attributesOf<UpdateAttributes>(body('AWSAccountUpdateRequest')), configId())),
     },
     // 204 without a body, as Datadog's v2 API answers DeleteAWSAccount.
     DeleteAWSAccount: {
@@ -211,12 +274,6 @@ function parseBody(raw: Buffer | undefined, model: RequestModel): unknown {
 
 const attributesOf = <T>(body: unknown) => (body as { data: { attributes: T } }).data.attributes;
 
-function configIdOf(segment: string | undefined): string {
-  // Config ids are UUIDs, which the client's path encoding leaves as they are.
-  if (segment === undefined || !isConfigId(segment)) throw DATADOG_ERRORS.invalidConfigId();
-  return segment;
-}
-
 function authorised(request: IncomingMessage, options: LocalDatadogOptions, needs: Route['auth']): boolean {
   // Headers only: Datadog's API takes keys in DD-API-KEY / DD-APPLICATION-KEY, never in the URL.
   const apiKey = request.headers['dd-api-key'] === options.apiKey;
@@ -229,13 +286,11 @@ function send(response: ServerResponse, reply: Reply, headers: Record<string, st
   else response.writeHead(reply.status, { 'content-type': reply.contentType ?? JSON_API, ...headers }).end(JSON.stringify(reply.body));
 }
 
-const internalError = () => new DatadogHttpError(500, { errors: ['Internal Server Error'] }, PLAIN_JSON);
-
 /**
  * Starts the local Datadog on a free port of 127.0.0.1; never returns `secret_access_key` or a key.
  * @throws TypeError for empty keys, an unknown site or a bad rate limit.
  */
-export async function startLocalDatadog(options: LocalDatadogOptions): Promise<LocalDatadogServer> {
+export async function startLocalDatadog(options: LocalDatadogOptions) {
   for (const key of ['apiKey', 'appKey'] as const) {
     if (typeof options[key] !== 'string' || options[key] === '') throw new TypeError(`${key} must be a non-empty string`);
   }
@@ -276,7 +331,12 @@ export async function startLocalDatadog(options: LocalDatadogOptions): Promise<L
       }
       if (!authorised(request, options, route.auth)) throw DATADOG_ERRORS.forbidden();
       reply = route.handle({
-        configId: () => configIdOf(route.pattern.exec(`${method} ${url.pathname}`)?.[1]),
+        configId: () => {
+          // Config ids are UUIDs, which the client's path encoding leaves as they are.
+          const id = route.pattern.exec(`${method} ${url.pathname}`)?.[1];
+          if (id === undefined || !isConfigId(id)) throw DATADOG_ERRORS.invalidConfigId();
+          return id;
+        },
         query: url.searchParams,
         body: (model) => parseBody(raw, model),
       });
@@ -284,7 +344,7 @@ export async function startLocalDatadog(options: LocalDatadogOptions): Promise<L
     } catch (error) {
       // Anything else is a bug in the stand-in, not in the caller: say so loudly.
       if (!(error instanceof DatadogHttpError)) console.error('local Datadog: internal error', error);
-      reply = error instanceof DatadogHttpError ? error : internalError();
+      reply = error instanceof DatadogHttpError ? error : DATADOG_ERRORS.internal();
     }
     recorded.push({ method, path: url.pathname, status: reply.status, operation });
     send(response, reply, headers);
@@ -293,17 +353,19 @@ export async function startLocalDatadog(options: LocalDatadogOptions): Promise<L
   const server = createServer((request, response) => {
     handle(request, response).catch((error: unknown) => {
       console.error('local Datadog: request failed', error);
-      if (!response.headersSent) send(response, internalError());
+      if (!response.headersSent) send(response, DATADOG_ERRORS.internal());
     });
   });
   await once(server.listen(0, '127.0.0.1'), 'listening');
   const { port } = server.address() as AddressInfo;
 
   return {
+    /** `http://127.0.0.1:PORT`. */
     url: `http://127.0.0.1:${port}`,
     accounts: () => store.list(),
     requests: () => recorded.map((entry) => ({ ...entry })),
     events: () => events.map((event) => ({ ...event, tags: [...event.tags] })),
+    /** Stops listening and drops open connections. */
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));

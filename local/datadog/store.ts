@@ -1,12 +1,66 @@
 /**
- * The local Datadog's registrations and external IDs, with Datadog's rules for them. Node runs one handler at a
- * time, so every method is atomic. Field names are the API's own (the client models' `baseName`s).
+ * The local Datadog's registrations and external IDs, with Datadog's rules and error answers. Node runs one handler at
+ * a time, so every method is atomic. Field names are the API's own (the client models' `baseName`s).
  */
 import { randomUUID } from 'node:crypto';
-import { DATADOG_ERRORS, invalidParameter } from './responses';
 import type { DatadogSite } from '../../shared/datadog-sites';
 import type { Partition } from '../../shared/partitions';
 import type { AccountSettings } from '../../shared/settings/schema';
+
+/** Content type of Datadog's v2 JSON:API responses (every datadog-api-client cassette). */
+export const JSON_API = 'application/vnd.api+json';
+/** Content type of the authentication layer's answers and of the stand-in's routing errors. */
+const PLAIN_JSON = 'application/json';
+
+/** A failure answer, thrown by handlers: JSON:API `{"errors":[{status,title,detail}]}`, or the edge's `{"errors":["…"]}`. */
+export class DatadogHttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: unknown,
+    readonly contentType: string = JSON_API,
+  ) {
+    super(`HTTP ${status}`);
+    this.name = 'DatadogHttpError';
+  }
+}
+
+/** A JSON:API error answer. */
+export const jsonApiError = (status: number, title: string, detail?: string) =>
+  new DatadogHttpError(status, { errors: [{ status: String(status), title, detail }] });
+
+/** 400 for a request that breaks the API's schema or rules (Datadog's title for a bad path parameter). */
+export const invalidParameter = (detail: string) => jsonApiError(400, 'Invalid Parameter', detail);
+
+/** Datadog's error answers, by cassette of datadog-api-client-typescript unless said otherwise. */
+export const DATADOG_ERRORS = {
+  // "Delete-an-AWS-integration-returns-Bad-Request-response", verbatim.
+  invalidConfigId: () => invalidParameter('invalid parameter "aws_account_config_id" in "path"; expected type "uuid"'),
+  malformedBody: (detail: string) => jsonApiError(400, 'Bad Request', detail),
+  // For an external ID Datadog did not issue, or whose 48 h expired: verbatim from terraform-provider-datadog issue #3133.
+  invalidExternalId: () => jsonApiError(400, 'Bad Request', 'invalid External ID'),
+  // "Create-an-AWS-integration-returns-Conflict-response".
+  accountAlreadyExists: () => jsonApiError(409, 'Account already exists', 'AWS account with provided id already exists'),
+  // "Get-an-AWS-integration-by-config-ID-returns-Not-Found-response".
+  accountNotFound: () => jsonApiError(404, 'Account not found', 'AWS account with provided id is not integrated'),
+  // A missing or wrong key (node-datadog-metrics issue #115, scribd/datadog_backup issue #153).
+  forbidden: () =>
+    new DatadogHttpError(
+      403,
+      {
+        status: 'error',
+        code: 403,
+        errors: ['Forbidden'],
+        statuspage: 'http://status.datadoghq.com',
+        twitter: 'http://twitter.com/datadogops',
+        email: 'support@datadoghq.com',
+      },
+      PLAIN_JSON,
+    ),
+  routeNotFound: (method: string, path: string) => new DatadogHttpError(404, { errors: [`no route for ${method} ${path}`] }, PLAIN_JSON),
+  // Beyond a rate limit, as users of Datadog's clients report it; sent with the `x-ratelimit-*` headers.
+  tooManyRequests: () => new DatadogHttpError(429, { errors: ['Too many requests'] }, PLAIN_JSON),
+  internal: () => new DatadogHttpError(500, { errors: ['Internal Server Error'] }, PLAIN_JSON),
+};
 
 /** Role delegation (Datadog generates the `external_id`) or access keys (`secret_access_key` is write-only). */
 type AuthConfig = { role_name: string; external_id?: string } | { access_key_id: string };
@@ -78,16 +132,12 @@ const KEY_PARTITIONS = new Set<Partition>(['aws-us-gov', 'aws-cn']);
 const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
 
 /** Whether a string is a UUID, the shape of Datadog's `aws_account_config_id`. */
-export function isConfigId(value: string): boolean {
-  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
-}
+export const isConfigId = (value: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
 
 // The shape of Datadog's external IDs: a UUID v4 without dashes.
 const newExternalIdValue = () => randomUUID().replaceAll('-', '');
 
-function isRole(auth: RequestAuthConfig | AuthConfig): auth is { role_name: string; external_id?: string } {
-  return 'role_name' in auth;
-}
+const isRole = (auth: RequestAuthConfig | AuthConfig): auth is { role_name: string; external_id?: string } => 'role_name' in auth;
 
 /** Registrations by AWS account id (one each, as Datadog allows), and pending external IDs. */
 export class AccountStore {
@@ -110,29 +160,6 @@ export class AccountStore {
     return records.flatMap((record) => (record === undefined ? [] : [structuredClone(record)]));
   }
 
-  /**
-   * CreateAWSAccount; generates an external ID for role auth without one.
-   * @throws DatadogHttpError 400 for a broken rule or an invalid external ID; 409 when the AWS account is registered.
-   */
-  create(attributes: CreateAttributes): DatadogAccountRecord {
-    return this.write(attributes, attributes.aws_partition, attributes.auth_config, undefined);
-  }
-
-  /**
-   * UpdateAWSAccount: given attributes replace the stored ones; role auth without `external_id` keeps the current one.
-   * @throws DatadogHttpError 404 "Account not found"; 400 for another `aws_account_id`, a broken rule or external ID.
-   */
-  update(id: string, attributes: UpdateAttributes): DatadogAccountRecord {
-    const current = this.find(id);
-    const { aws_account_id: accountId, aws_partition: partition, auth_config: auth } = current.attributes;
-    if (attributes.aws_account_id !== accountId) {
-      throw invalidParameter(
-        `field "data.attributes.aws_account_id" must match the registration's AWS account (${accountId}); delete and create to move it`,
-      );
-    }
-    return this.write(attributes, attributes.aws_partition ?? partition, attributes.auth_config ?? auth, current);
-  }
-
   /** DeleteAWSAccount. @throws DatadogHttpError 404 "Account not found". */
   remove(id: string): void {
     this.accounts.delete(this.find(id).attributes.aws_account_id);
@@ -145,13 +172,23 @@ export class AccountStore {
     return externalId;
   }
 
-  private write(
-    attributes: UpdateAttributes,
-    partition: Partition,
-    auth: RequestAuthConfig,
-    current?: DatadogAccountRecord,
-  ): DatadogAccountRecord {
+  /**
+   * CreateAWSAccount (no `id`) or UpdateAWSAccount of `id`: given attributes replace the stored ones; role auth without
+   * `external_id` keeps the current one, or gets a generated one.
+   * @throws DatadogHttpError 400 for a broken rule, an invalid external ID or (update) another `aws_account_id`; 409 when
+   * creating a registered account; 404 "Account not found" for an unknown `id`.
+   */
+  write(attributes: UpdateAttributes, id?: string): DatadogAccountRecord {
+    const current = id === undefined ? undefined : this.find(id);
     const accountId = attributes.aws_account_id;
+    if (current !== undefined && accountId !== current.attributes.aws_account_id) {
+      throw invalidParameter(
+        `field "data.attributes.aws_account_id" must match the registration's AWS account (${current.attributes.aws_account_id}); delete and create to move it`,
+      );
+    }
+    // A create body has both (client model `AWSAccountCreateRequestAttributes`).
+    const partition = (attributes.aws_partition ?? current?.attributes.aws_partition) as Partition;
+    const auth = (attributes.auth_config ?? current?.attributes.auth_config) as RequestAuthConfig;
     const problem = this.ruleBreach(accountId, partition, auth, current?.attributes.auth_config);
     if (problem !== undefined) throw invalidParameter(problem);
     if (current === undefined && this.accounts.has(accountId)) throw DATADOG_ERRORS.accountAlreadyExists();

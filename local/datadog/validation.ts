@@ -88,21 +88,13 @@ const PRIMITIVES = new Set(['string', 'boolean', 'number']);
 const ARRAY_TYPE = /^Array<(.+)>$/;
 
 // `additionalProperties` is allowed by the client, refused here.
-function attributesOf(model: string): Attribute[] {
-  return Object.values(MODELS[model].attributeTypeMap).filter((attribute) => attribute.baseName !== 'additionalProperties');
-}
+const attributesOf = (model: string): Attribute[] =>
+  Object.values(MODELS[model].attributeTypeMap).filter((attribute) => attribute.baseName !== 'additionalProperties');
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function join(path: string, key: string): string {
-  return path === '' ? key : `${path}.${key}`;
-}
-
-function label(path: string): string {
-  return path === '' ? 'request body' : `field "${path}"`;
-}
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+const join = (path: string, key: string) => (path === '' ? key : `${path}.${key}`);
+const label = (path: string) => (path === '' ? 'request body' : `field "${path}"`);
 
 function checkModel(value: unknown, model: string, path: string): string | undefined {
   if (!isPlainObject(value)) return `${label(path)} must be an object`;
@@ -164,9 +156,7 @@ function checkValue(value: unknown, type: string, path: string): string | undefi
  * Checks a parsed body against a client model: `undefined` when it matches, else a sentence naming the first bad field.
  * @throws Error when the model references a type this module does not know (the client was upgraded).
  */
-export function checkRequestBody(body: unknown, model: RequestModel): string | undefined {
-  return checkValue(body, model, '');
-}
+export const checkRequestBody = (body: unknown, model: RequestModel) => checkValue(body, model, '');
 
 /** Type names reachable from the request models that this module cannot check, sorted (a test expects none). */
 export function unknownModelTypes(): string[] {

@@ -10,7 +10,7 @@
  * the template's `ReconcileMaxConcurrency`).
  */
 import { parseArgs } from 'node:util';
-import { DEFAULT_DATADOG_RATE_LIMIT, RATE_LIMIT_GROUP_OF, type RateLimit, type RateLimitGroup } from '../../local/datadog/rate-limit';
+import { DEFAULT_DATADOG_RATE_LIMIT, RATE_LIMIT_GROUP_OF, type RateLimit, type RateLimitGroup } from '../../local/datadog/server';
 import type { DatadogAccountRecord } from '../../local/datadog/server';
 import type { DatadogOperation } from '../../local/datadog/server';
 import { applyOrgFile, parseOrgFile } from '../../local/org-file';
@@ -363,7 +363,7 @@ export const reconciliationSection: BenchSection = {
     const { sizes, maxConcurrency } = parseReconciliationOptions(args);
     const limit = DEFAULT_DATADOG_RATE_LIMIT;
     const parameters: Record<string, string> = maxConcurrency === undefined ? {} : { ReconcileMaxConcurrency: String(maxConcurrency) };
-    print(`Datadog rate limit: ${limit.requests} requests per ${limit.seconds} s per endpoint group (local/datadog/rate-limit.ts default)`);
+    print(`Datadog rate limit: ${limit.requests} requests per ${limit.seconds} s per endpoint group (local/datadog/server.ts default)`);
     print(`ReconcileMaxConcurrency: ${maxConcurrency ?? stackParameters(loadTemplate())('ReconcileMaxConcurrency')}`);
     print(HEADER);
     const rows: ReconciliationRow[] = [];

@@ -157,20 +157,19 @@ export async function recordOnboarding(options: {
   organization?: OrganizationTree;
   settingsDocument?: SettingsDocument;
 }): Promise<RecordedOnboarding> {
-  const { partition, parameters } = options;
+  const { partition, parameters, settingsDocument } = options;
   const template = loadTemplate();
   const { names, datadogSite } = simulatedDeployment(template, partition, { parameters });
   const sandbox = new RecordingSandbox({ managementAccountId: names.accountId, partition, propagationSeconds: 10 });
-  for (const { id, accountId, govCloudAccountId } of options.accountRequests ?? [])
-    sandbox.addCreateAccountStatus({ id, state: 'SUCCEEDED', accountId, govCloudAccountId });
-  const { settingsDocument } = options;
   const local = await deployLocally({ sandbox, names, template, parameters, datadogSite, settingsDocument, enforceFunctionPolicies: true });
   const deployment = simulatedDeployment(template, partition, { parameters, secretArn: local.parameter('DatadogKeysSecretArn') });
 
   const accessRoleNames = [local.parameter('MemberAccessRoleName')];
   const members = options.deliveries.flat().flatMap((delivery) => memberOf(local, partition, delivery) ?? []);
-  for (const { accountId, govCloudAccountId } of options.accountRequests ?? [])
+  for (const { id, accountId, govCloudAccountId } of options.accountRequests ?? []) {
+    sandbox.addCreateAccountStatus({ id, state: 'SUCCEEDED', accountId, govCloudAccountId });
     members.push({ accountId, partition, accessRoleNames }, { accountId: govCloudAccountId, partition: 'aws-us-gov', accessRoleNames });
+  }
   for (const accountId of new Set(members.map((member) => member.accountId))) {
     const its = members.filter((member) => member.accountId === accountId);
     const roles = options.unreachableAccounts?.includes(accountId) ? [] : [...new Set(its.flatMap((member) => member.accessRoleNames))];

@@ -8,9 +8,8 @@ import { z } from 'zod';
 import { resolveValue, type Template, type TemplateFunction } from '../../local/template';
 
 /** An env-vars file: variables per function logical id, and under `Parameters` for every function. */
-type EnvVarsFile = Record<string, Record<string, string>>;
-
 const envVarsFileSchema = z.record(z.string(), z.record(z.string(), z.string()));
+type EnvVarsFile = z.infer<typeof envVarsFileSchema>;
 
 /** Pseudo parameters as the SAM CLI resolves them locally (`IntrinsicsSymbolTable.DEFAULT_PSEUDO_PARAM_VALUES`). */
 const SAM_LOCAL_PSEUDO_PARAMETERS: Readonly<Record<string, string>> = {

@@ -4,7 +4,7 @@
  */
 import { stackResolution } from '../../local/deployment';
 import { localFunctionArn, localRoleArn, type LocalNames } from '../../local/functions';
-import type { LocalResolution, Template } from '../../local/template';
+import type { Template } from '../../local/template';
 import { iamRegion } from '../../shared/aws/regions';
 import type { DatadogSite } from '../../shared/datadog-sites';
 
@@ -25,27 +25,14 @@ export const OUTSIDE_ACCOUNT_ID = '999988887777';
 const SITE: Record<SimulatedPartition, DatadogSite> = { aws: 'datadoghq.com', 'aws-us-gov': 'ddog-gov.com' };
 
 /** A deployment of the template, as the simulation names it; `secretArn` is the `DatadogKeysSecretArn` parameter. */
-export interface SimulatedDeployment {
-  partition: SimulatedPartition;
-  datadogSite: DatadogSite;
-  names: LocalNames;
-  resolution: LocalResolution;
-  secretArn: string;
-  stateMachineArn: string;
-  validatorRoleArn: string;
-  functionArn(logicalId: string): string;
-  /** Session ARN of an execution role: `arn:<p>:sts::<account>:assumed-role/<role>/<session>`. */
-  sessionArn(roleLogicalId: string, sessionName: string): string;
-  /** {@link ORGANIZATION_ID}, or `undefined` for {@link OUTSIDE_ACCOUNT_ID}. */
-  organizationOf(accountId: string | undefined): string | undefined;
-}
+export type SimulatedDeployment = ReturnType<typeof simulatedDeployment>;
 
 /** Names a deployment of the template in a partition (default keys secret `…:secret:datadog-onboarding/datadog-keys-AbCdEf`). */
 export function simulatedDeployment(
   template: Template,
   partition: SimulatedPartition,
   options: { secretArn?: string; stackName?: string; parameters?: Record<string, string> } = {},
-): SimulatedDeployment {
+) {
   const region = iamRegion(partition);
   const names: LocalNames = { partition, region, accountId: STACK_ACCOUNT_ID, stackName: options.stackName ?? 'datadog-onboarding' };
   const secretArn =
@@ -65,9 +52,11 @@ export function simulatedDeployment(
     secretArn,
     stateMachineArn: String(resolution.resources.OnboardingStateMachine),
     validatorRoleArn: localRoleArn(names, 'ValidatorRole'),
-    functionArn: (logicalId) => localFunctionArn(names, logicalId),
-    organizationOf: (accountId) => (accountId === OUTSIDE_ACCOUNT_ID ? undefined : ORGANIZATION_ID),
-    sessionArn: (roleLogicalId, sessionName) =>
+    functionArn: (logicalId: string) => localFunctionArn(names, logicalId),
+    /** {@link ORGANIZATION_ID}, or `undefined` for {@link OUTSIDE_ACCOUNT_ID}. */
+    organizationOf: (accountId: string | undefined) => (accountId === OUTSIDE_ACCOUNT_ID ? undefined : ORGANIZATION_ID),
+    /** Session ARN of an execution role: `arn:<p>:sts::<account>:assumed-role/<role>/<session>`. */
+    sessionArn: (roleLogicalId: string, sessionName: string) =>
       `arn:${partition}:sts::${STACK_ACCOUNT_ID}:assumed-role/${localRoleArn(names, roleLogicalId).split('/').pop()}/${sessionName}`,
   };
 }

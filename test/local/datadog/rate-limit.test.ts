@@ -4,7 +4,7 @@
  */
 import type { LocalDatadogServer } from '../../../local/datadog/server';
 import { serversPerTest } from './helpers';
-import { DEFAULT_DATADOG_RATE_LIMIT, RateLimiter } from '../../../local/datadog/rate-limit';
+import { DEFAULT_DATADOG_RATE_LIMIT, RateLimiter } from '../../../local/datadog/server';
 
 const API_KEY = 'rate-limit-test-api-key';
 const APP_KEY = 'rate-limit-test-app-key';
