@@ -16,21 +16,28 @@ import { callerAccount, operation, requestTagContext, requireAllowed, resourceTa
 import type { AccountState, RoleState, UserState } from './state';
 import { getEntry, nameKey, newPolicy, newUser, setEntry } from './state';
 
-function policyOutput(account: AccountState, { arn, policy }: PolicyRef): iam.Policy {
-  const tags = tagList(policy.tags);
+/** The fields IAM's Role, User and Policy structures share (IAM API reference). */
+function entityOutput(arn: string, entity: { path: string; createdMs: number; tags: Record<string, string>; description?: string }) {
+  const tags = tagList(entity.tags);
   return {
+    Path: entity.path,
+    Arn: arn,
+    CreateDate: new Date(entity.createdMs),
+    ...(entity.description !== undefined ? { Description: entity.description } : {}),
+    ...(tags.length > 0 ? { Tags: tags } : {}),
+  };
+}
+
+function policyOutput(account: AccountState, { arn, policy }: PolicyRef): iam.Policy {
+  return {
+    ...entityOutput(arn, policy),
     PolicyName: policy.policyName,
     PolicyId: policy.policyId,
-    Arn: arn,
-    Path: policy.path,
     DefaultVersionId: policy.defaultVersionId,
     AttachmentCount: attachmentCount(account, arn),
     PermissionsBoundaryUsageCount: 0,
     IsAttachable: true,
-    ...(policy.description !== undefined ? { Description: policy.description } : {}),
-    CreateDate: new Date(policy.createdMs),
     UpdateDate: new Date(policy.updatedMs),
-    ...(tags.length > 0 ? { Tags: tags } : {}),
   };
 }
 
@@ -170,17 +177,12 @@ const MAX_SESSION_SECONDS = { default: 3600, min: 3600, max: 43200 } as const;
 
 /** The Role structure, trust policy URL-encoded (IAM API reference, Role). */
 function roleOutput(account: AccountState, role: RoleState): iam.Role {
-  const tags = tagList(role.tags);
   return {
-    Path: role.path,
+    ...entityOutput(roleArnOf(account.partition, account.accountId, role), role),
     RoleName: role.roleName,
     RoleId: role.roleId,
-    Arn: roleArnOf(account.partition, account.accountId, role),
-    CreateDate: new Date(role.createdMs),
     AssumeRolePolicyDocument: encodeURIComponent(currentTrustPolicy(role)),
     MaxSessionDuration: role.maxSessionDurationSeconds,
-    ...(role.description !== undefined ? { Description: role.description } : {}),
-    ...(tags.length > 0 ? { Tags: tags } : {}),
     RoleLastUsed: {},
   };
 }
@@ -235,15 +237,7 @@ const roleOperations: Operation[] = [
 ];
 
 function userOutput(account: AccountState, user: UserState): iam.User {
-  const tags = tagList(user.tags);
-  return {
-    Path: user.path,
-    UserName: user.userName,
-    UserId: user.userId,
-    Arn: userArnOf(account.partition, account.accountId, user),
-    CreateDate: new Date(user.createdMs),
-    ...(tags.length > 0 ? { Tags: tags } : {}),
-  };
+  return { ...entityOutput(userArnOf(account.partition, account.accountId, user), user), UserName: user.userName, UserId: user.userId };
 }
 
 /**
