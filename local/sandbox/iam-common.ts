@@ -187,7 +187,6 @@ export class Entities<E extends RoleState | UserState> {
   }
 
   /** ListAttached…Policies (a vanished policy named from its ARN). */
-
   async listPolicies(call: CallContext, name: string | undefined, paging: { Marker?: string; MaxItems?: number }) {
     const { account, entity } = await this.require(call, name);
     const attached = entity.attachments.map(({ policyArn }) => ({

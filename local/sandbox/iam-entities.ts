@@ -93,7 +93,6 @@ export function currentTrustPolicy(role: RoleState): string {
 }
 
 /** True for a member of the organization (same partition, not left). */
-
 export function isOrganizationMember(state: SandboxState, accountId: string): boolean {
   const account = findAccount(state, accountId);
   return account !== undefined && account.partition === state.partition && account.left !== true;

@@ -136,7 +136,6 @@ export function addAccessKey(state: SandboxState, accountId: string, user: UserS
  * The caller of one call at `nowMs` (epoch ms), or the credential problem AWS would report; `principalArn` applies to
  * credentials the sandbox did not issue. @throws SandboxSetupError when those come without a principal.
  */
-
 export function resolveCaller(
   state: SandboxState,
   credentials: CallCredentials | undefined,

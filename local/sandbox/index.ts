@@ -3,6 +3,7 @@
  * Code with ambient credentials must run inside `asPrincipal` (or set `defaultPrincipalArn`), else SandboxSetupError.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
 import type { Partition } from '../../shared/partitions';
 import { iamRegion } from '../../shared/aws/regions';
 import { VirtualClock } from './clock';
@@ -18,7 +19,7 @@ import {
   userArnOf,
 } from './iam-entities';
 import { addAccessKey, principalCaller } from './identity';
-import { newOrganizationId, newUniqueId, newUuid } from './ids';
+import { newOrganizationId, newUniqueId } from './ids';
 import { installMocks, type CallHooks } from './mock-wiring';
 import { forgetOrganizationIndex } from './organizations';
 import { checkPolicyDocument, type PolicyKind } from './policy-documents';
@@ -34,16 +35,7 @@ export { SandboxStateError } from './state';
 export type { CallHooks } from './mock-wiring';
 
 /** What `AwsSandbox.dump()` returns: documents parsed, never a secret value or secret access key (it is printed). */
-export interface SandboxDump {
-  accounts: Record<
-    string,
-    {
-      roles: { roleName: string; assumeRolePolicyDocument: object; attachedPolicyArns: string[] }[];
-      policies: { policyName: string; arn: string; document: object }[];
-      users: { userName: string; accessKeys: { accessKeyId: string; status: 'Active' | 'Inactive' }[] }[];
-    }
-  >;
-}
+export type SandboxDump = ReturnType<AwsSandbox['dump']>;
 
 /** How to build a sandbox. */
 export interface SandboxOptions {
@@ -278,7 +270,7 @@ export class AwsSandbox {
       secret = newSecret(account, region, name, nowMs, options.suffix);
       account.secrets.push(secret);
     }
-    addVersion(secret, newUuid(), secretString, nowMs);
+    addVersion(secret, randomUUID(), secretString, nowMs);
     secret.tags = { ...secret.tags, ...options.tags };
     if (policy !== undefined) secret.resourcePolicy = policy;
     return secret.arn;
@@ -377,26 +369,29 @@ export class AwsSandbox {
   }
 
   /** What exists in each account; no secret values or keys. */
-  dump(): SandboxDump {
-    const accounts = Object.values(this.state.accounts).map((account): [string, SandboxDump['accounts'][string]] => [
-      account.accountId,
-      {
-        roles: Object.values(account.roles).map((role) => ({
-          roleName: role.roleName,
-          assumeRolePolicyDocument: JSON.parse(currentTrustPolicy(role)) as object,
-          attachedPolicyArns: role.attachments.map((attachment) => attachment.policyArn),
-        })),
-        policies: Object.values(account.policies).map((policy) => ({
-          policyName: policy.policyName,
-          arn: policyArnOf(account.partition, account.accountId, policy),
-          document: currentPolicyDocument(policy),
-        })),
-        users: Object.values(account.users).map((user) => ({
-          userName: user.userName,
-          accessKeys: user.accessKeys.map((key) => ({ accessKeyId: key.accessKeyId, status: key.status })),
-        })),
-      },
-    ]);
+  dump() {
+    const accounts = Object.values(this.state.accounts).map(
+      (account) =>
+        [
+          account.accountId,
+          {
+            roles: Object.values(account.roles).map((role) => ({
+              roleName: role.roleName,
+              assumeRolePolicyDocument: JSON.parse(currentTrustPolicy(role)) as object,
+              attachedPolicyArns: role.attachments.map((attachment) => attachment.policyArn),
+            })),
+            policies: Object.values(account.policies).map((policy) => ({
+              policyName: policy.policyName,
+              arn: policyArnOf(account.partition, account.accountId, policy),
+              document: currentPolicyDocument(policy),
+            })),
+            users: Object.values(account.users).map((user) => ({
+              userName: user.userName,
+              accessKeys: user.accessKeys.map((key) => ({ accessKeyId: key.accessKeyId, status: key.status })),
+            })),
+          },
+        ] satisfies [string, object],
+    );
     return { accounts: Object.fromEntries(accounts) };
   }
 
@@ -411,7 +406,6 @@ export class AwsSandbox {
   }
 
   /** The whole state, secrets included, and the clock's time. */
-
   toJSON(): SandboxJson {
     return { formatVersion: 1, clockMs: this.clock.now(), state: structuredClone(this.state) };
   }

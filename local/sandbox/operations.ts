@@ -78,7 +78,6 @@ export async function requireAllowed(
 }
 
 /** One page of a list, with an opaque token (IAM's `Marker`, `NextToken`); `invalidToken` builds the error for a bad one. */
-
 export function paginate<T>(
   items: T[],
   token: string | undefined,

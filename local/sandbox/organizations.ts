@@ -209,7 +209,6 @@ export const organizationsOperations: Operation[] = [
 ];
 
 /** The two List…ForParent operations' checks, then the children. */
-
 async function childrenOf<T>(call: CallContext, parentId: string | undefined, children: (parentId: string) => T[]): Promise<T[]> {
   requireCaller(call);
   requireParent(call.core.state, parentId ?? '');

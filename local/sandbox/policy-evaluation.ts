@@ -90,7 +90,6 @@ export async function authorize(
 }
 
 /** AWS's message for a denied request (IAM User Guide, "Troubleshoot access denied error messages"). */
-
 export function deniedMessage(caller: Caller, action: string, resourceArn: string, decision: AuthorizationDecision): string {
   const because = decision.explicitDeny
     ? `with an explicit deny in an identity-based policy`

@@ -242,7 +242,6 @@ export function deserializeState(json: unknown): SandboxJson {
 }
 
 /** Reads own properties only, so a name like `constructor` is just a name. */
-
 export function getEntry<T>(record: Record<string, T>, key: string): T | undefined {
   return Object.hasOwn(record, key) ? record[key] : undefined;
 }
