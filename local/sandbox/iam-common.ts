@@ -1,7 +1,7 @@
 /** What the IAM operations share (input checks, tags, paging, propagation, what roles and users both do), in IAM's wording. */
 import type { Tag } from '@aws-sdk/client-iam';
 import { iamError, validationError } from './errors';
-import { findAccount, findPolicy, findRole, findUser, roleArnOf, userArnOf } from './iam-entities';
+import { findAccount, findPolicy, findRole, findUser, iamArnOf } from './iam-entities';
 import type { PolicyRef } from './iam-entities';
 import type { CallContext } from './operations';
 import { callerAccount, paginate, requestTagContext, requireAllowed, resourceTagContext, tagRecord } from './operations';
@@ -114,13 +114,13 @@ export class Entities<E extends RoleState | UserState> {
     private readonly kind: 'Role' | 'User',
     private readonly of: (account: AccountState) => Record<string, E>,
     private readonly nameOf: (entity: E) => string,
-    private readonly arnOf: (account: AccountState, path: string, name: string) => string,
   ) {}
 
   private async authorize(call: CallContext, name: string, context: Record<string, string | string[]> = {}, path = '/') {
     const account = callerAccount(call);
     const entity = getEntry(this.of(account), nameKey(name));
-    const resourceArn = this.arnOf(account, entity?.path ?? path, entity ? this.nameOf(entity) : name);
+    const type = this.kind === 'Role' ? 'role' : 'user';
+    const resourceArn = iamArnOf(account, type, entity?.path ?? path, entity ? this.nameOf(entity) : name);
     await requireAllowed(call, { resourceArn, context: { ...(entity ? resourceTagContext(entity.tags) : {}), ...context } });
     return { account, entity };
   }
@@ -203,7 +203,6 @@ export const ROLES = new Entities<RoleState>(
   'Role',
   (account) => account.roles,
   (role) => role.roleName,
-  (account, path, roleName) => roleArnOf(account.partition, account.accountId, { path, roleName }),
 );
 
 /** The account's users. */
@@ -211,5 +210,4 @@ export const USERS = new Entities<UserState>(
   'User',
   (account) => account.users,
   (user) => user.userName,
-  (account, path, userName) => userArnOf(account.partition, account.accountId, { path, userName }),
 );

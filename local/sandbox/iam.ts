@@ -7,7 +7,7 @@ import { MAX_POLICY_VERSIONS } from '../../shared/iam/managed-policy';
 import { iamError } from './errors';
 import { ROLES, USERS, attachmentCount, checkIamDocument, checkName, checkPath, checkPrincipalsExist, iamPage } from './iam-common';
 import { mergeTags, propagatedMs, propagating, requirePolicy } from './iam-common';
-import { currentTrustPolicy, findPolicy, policyArnOf, roleArnOf, userArnOf } from './iam-entities';
+import { currentTrustPolicy, findPolicy, iamArnOf } from './iam-entities';
 import type { PolicyRef } from './iam-entities';
 import { addAccessKey } from './identity';
 import { newUniqueId } from './ids';
@@ -68,7 +68,7 @@ const policyOperations: Operation[] = [
     const path = checkPath(input.Path);
     const tags = mergeTags({}, input.Tags, 'TagsPerPolicy');
     const account = callerAccount(call);
-    const policyArn = policyArnOf(account.partition, account.accountId, { path, policyName });
+    const policyArn = iamArnOf(account, 'policy', path, policyName);
     await requireAllowed(call, { resourceArn: policyArn, context: requestTagContext(tags) });
     if (getEntry(account.policies, nameKey(policyName))) {
       throw iamError('EntityAlreadyExists', `A policy called ${policyName} already exists. Duplicate names are not allowed.`);
@@ -178,7 +178,7 @@ const MAX_SESSION_SECONDS = { default: 3600, min: 3600, max: 43200 } as const;
 /** The Role structure, trust policy URL-encoded (IAM API reference, Role). */
 function roleOutput(account: AccountState, role: RoleState): iam.Role {
   return {
-    ...entityOutput(roleArnOf(account.partition, account.accountId, role), role),
+    ...entityOutput(iamArnOf(account, 'role', role.path, role.roleName), role),
     RoleName: role.roleName,
     RoleId: role.roleId,
     AssumeRolePolicyDocument: encodeURIComponent(currentTrustPolicy(role)),
@@ -237,7 +237,7 @@ const roleOperations: Operation[] = [
 ];
 
 function userOutput(account: AccountState, user: UserState): iam.User {
-  return { ...entityOutput(userArnOf(account.partition, account.accountId, user), user), UserName: user.userName, UserId: user.userId };
+  return { ...entityOutput(iamArnOf(account, 'user', user.path, user.userName), user), UserName: user.userName, UserId: user.userId };
 }
 
 /**

@@ -7,7 +7,7 @@ import { PARTITIONS, accountRootArn } from '../../shared/partitions';
 import type { CredentialProblem } from './errors';
 import { SandboxSetupError, iamError } from './errors';
 import { newAccessKeyId, newSecretAccessKey, stableIdFor } from './ids';
-import { assumedRoleArnOf, findAccount, findRole, findUser, roleArnOf, userArnOf } from './iam-entities';
+import { assumedRoleArnOf, findAccount, findRole, findUser, iamArnOf } from './iam-entities';
 import type { RoleState, SandboxState, UserState } from './state';
 
 /** The identity of one call. */
@@ -45,14 +45,14 @@ function roleSessionCaller(
     arn: assumedRoleArnOf(partition, accountId, role?.roleName ?? roleName, sessionName),
     accountId,
     partition,
-    principalArn: roleArnOf(partition, accountId, role ?? { path: '/', roleName }),
+    principalArn: iamArnOf({ partition, accountId }, 'role', role?.path ?? '/', role?.roleName ?? roleName),
     principalType: 'AssumedRole' as const,
     userId: `${roleId}:${sessionName}`,
   };
 }
 
 function userCaller(partition: Partition, accountId: string, user: UserState | undefined, userArn: string): Caller {
-  const arn = user ? userArnOf(partition, accountId, user) : userArn;
+  const arn = user ? iamArnOf({ partition, accountId }, 'user', user.path, user.userName) : userArn;
   return {
     arn,
     accountId,

@@ -7,17 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { Partition } from '../../shared/partitions';
 import { iamRegion } from '../../shared/aws/regions';
 import { VirtualClock } from './clock';
-import {
-  currentPolicyDocument,
-  currentTrustPolicy,
-  findAccount,
-  findPolicy,
-  findRole,
-  findUser,
-  policyArnOf,
-  roleArnOf,
-  userArnOf,
-} from './iam-entities';
+import { currentPolicyDocument, currentTrustPolicy, findAccount, findPolicy, findRole, findUser, iamArnOf } from './iam-entities';
 import { addAccessKey, principalCaller } from './identity';
 import { newOrganizationId, newUniqueId } from './ids';
 import { installMocks, type CallHooks } from './mock-wiring';
@@ -212,7 +202,7 @@ export class AwsSandbox {
       attachments: this.seedAttachments(account, options.attachedPolicyArns, nowMs),
     };
     setEntry(account.roles, nameKey(roleName), role);
-    return roleArnOf(account.partition, accountId, role);
+    return iamArnOf(account, 'role', role.path, roleName);
   }
 
   /** Seeds a customer managed policy (`v1`, in effect at once), replacing one of the same name; returns its ARN. */
@@ -221,7 +211,7 @@ export class AwsSandbox {
     const text = this.checkSeedDocument(document, 'identity', `putPolicy(${policyName})`);
     const policy = newPolicy(policyName, text, this.clock.now(), { path: '/', tags: { ...options.tags } });
     setEntry(account.policies, nameKey(policyName), policy);
-    return policyArnOf(account.partition, accountId, policy);
+    return iamArnOf(account, 'policy', policy.path, policyName);
   }
 
   /** Seeds an IAM user (attachments in effect at once), replacing one of the same name, keys included; returns its ARN. */
@@ -234,7 +224,7 @@ export class AwsSandbox {
       attachments: this.seedAttachments(account, options.attachedPolicyArns, nowMs),
     });
     setEntry(account.users, nameKey(userName), user);
-    return userArnOf(account.partition, accountId, user);
+    return iamArnOf(account, 'user', user.path, userName);
   }
 
   /** Seeds an access key for a user, usable at once. @throws Error when the user does not exist or has two keys. */
@@ -382,7 +372,7 @@ export class AwsSandbox {
             })),
             policies: Object.values(account.policies).map((policy) => ({
               policyName: policy.policyName,
-              arn: policyArnOf(account.partition, account.accountId, policy),
+              arn: iamArnOf(account, 'policy', policy.path, policy.policyName),
               document: currentPolicyDocument(policy),
             })),
             users: Object.values(account.users).map((user) => ({
