@@ -8,7 +8,7 @@ import type { CredentialProblem } from './errors';
 import { SandboxSetupError, iamError } from './errors';
 import { newAccessKeyId, newSecretAccessKey, stableIdFor } from './ids';
 import { assumedRoleArnOf, findAccount, findRole, findUser, iamArnOf } from './iam-entities';
-import type { RoleState, SandboxState, UserState } from './state';
+import type { RoleState, SandboxState, SessionState, UserState } from './state';
 
 /** The identity of one call. */
 export interface Caller {
@@ -33,14 +33,12 @@ export interface CallCredentials {
   sessionToken?: string;
 }
 
+/** A session of `role` (`undefined` once deleted, or outside the sandbox). */
 function roleSessionCaller(
-  partition: Partition,
-  accountId: string,
-  role: RoleState | undefined,
-  roleName: string,
-  sessionName: string,
-  roleId: string,
+  session: Pick<SessionState, 'partition' | 'accountId' | 'roleName' | 'sessionName' | 'roleId'>,
+  role?: RoleState,
 ) {
+  const { partition, accountId, roleName, sessionName, roleId } = session;
   return {
     arn: assumedRoleArnOf(partition, accountId, role?.roleName ?? roleName, sessionName),
     accountId,
@@ -79,7 +77,10 @@ export function principalCaller(state: SandboxState, principalArn: string): Call
     const [, roleName, sessionName = 'AwsSandbox'] = assumed;
     const role = account && findRole(account, roleName);
     return {
-      ...roleSessionCaller(p, accountId, role, roleName, sessionName, role?.roleId ?? stableIdFor(principalArn, 'AROA')),
+      ...roleSessionCaller(
+        { partition: p, accountId, roleName, sessionName, roleId: role?.roleId ?? stableIdFor(principalArn, 'AROA') },
+        role,
+      ),
       ...(role ? { role: { accountId, roleName: role.roleName } } : {}),
     };
   }
@@ -148,15 +149,9 @@ export function resolveCaller(
     if (credentials.secretAccessKey !== session.secretAccessKey) return { ok: false, problem: 'signature' };
     if (credentials.sessionToken !== session.sessionToken) return { ok: false, problem: 'invalid' };
     if (nowMs >= session.expiresMs) return { ok: false, problem: 'expired' };
-    const { partition, accountId, roleName, sessionName, roleId } = session;
+    const { accountId, roleName } = session;
     const account = findAccount(state, accountId);
-    return {
-      ok: true,
-      caller: {
-        ...roleSessionCaller(partition, accountId, account && findRole(account, roleName), roleName, sessionName, roleId),
-        role: { accountId, roleName },
-      },
-    };
+    return { ok: true, caller: { ...roleSessionCaller(session, account && findRole(account, roleName)), role: { accountId, roleName } } };
   }
   const holder = keyId ? keyHoldersOf(state).get(keyId) : undefined;
   const account = holder && findAccount(state, holder.accountId);

@@ -194,6 +194,8 @@ export type RoleState = z.infer<typeof roleSchema>;
 export type ManagedPolicyState = z.infer<typeof managedPolicySchema>;
 /** An IAM user. */
 export type UserState = z.infer<typeof userSchema>;
+/** An STS session. */
+export type SessionState = z.infer<typeof sessionSchema>;
 /** A Secrets Manager secret (holds secret values: never shown by `dump()`). */
 export type SecretState = z.infer<typeof secretSchema>;
 /** An account and everything in it. */
