@@ -56,6 +56,14 @@ async function requirePolicyFor(call: CallContext, policyArn: string | undefined
   return { account, ref, policy: ref.policy };
 }
 
+function versionOutput(policy: PolicyRef['policy'], version: PolicyRef['policy']['versions'][number]) {
+  return {
+    VersionId: version.versionId,
+    IsDefaultVersion: version.versionId === policy.defaultVersionId,
+    CreateDate: new Date(version.createdMs),
+  };
+}
+
 function requireVersion({ arn, policy }: PolicyRef, versionId: string | undefined) {
   const version = policy.versions.find((candidate) => candidate.versionId === versionId);
   if (!version) throw iamError('NoSuchEntity', `Policy ${arn} version ${versionId ?? ''} does not exist or is not attachable.`);
@@ -112,13 +120,8 @@ const policyOperations: Operation[] = [
     const { ref, policy } = await requirePolicyFor(call, input.PolicyArn);
     const version = requireVersion(ref, input.VersionId);
     return {
-      PolicyVersion: {
-        // URL-encoded, as IAM returns it (IAM API reference, PolicyVersion.Document: RFC 3986).
-        Document: encodeURIComponent(version.document),
-        VersionId: version.versionId,
-        IsDefaultVersion: version.versionId === policy.defaultVersionId,
-        CreateDate: new Date(version.createdMs),
-      },
+      // URL-encoded, as IAM returns it (IAM API reference, PolicyVersion.Document: RFC 3986).
+      PolicyVersion: { Document: encodeURIComponent(version.document), ...versionOutput(policy, version) },
     };
   }),
 
@@ -133,25 +136,20 @@ const policyOperations: Operation[] = [
     }
     const versionId = `v${policy.nextVersionNumber}`;
     policy.nextVersionNumber += 1;
-    policy.versions.push({ versionId, document: input.PolicyDocument!, createdMs: call.nowMs });
+    const version = { versionId, document: input.PolicyDocument!, createdMs: call.nowMs };
+    policy.versions.push(version);
     policy.updatedMs = call.nowMs;
     if (input.SetAsDefault) {
       policy.defaultVersionId = versionId;
       propagating(call, policy.defaultVersionHistory, { versionId });
     }
-    return {
-      PolicyVersion: { VersionId: versionId, IsDefaultVersion: policy.defaultVersionId === versionId, CreateDate: new Date(call.nowMs) },
-    };
+    return { PolicyVersion: versionOutput(policy, version) };
   }),
 
   operation('ListPolicyVersions', iam.ListPolicyVersionsCommand, async (input, call) => {
     const { policy } = await requirePolicyFor(call, input.PolicyArn);
     // Newest first, as IAM lists them.
-    const versions = policy.versions.toReversed().map((version) => ({
-      VersionId: version.versionId,
-      IsDefaultVersion: version.versionId === policy.defaultVersionId,
-      CreateDate: new Date(version.createdMs),
-    }));
+    const versions = policy.versions.toReversed().map((version) => versionOutput(policy, version));
     const { page, ...rest } = iamPage(versions, input.Marker, input.MaxItems);
     return { Versions: page, ...rest };
   }),

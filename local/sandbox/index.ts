@@ -90,12 +90,7 @@ export class AwsSandbox {
     return this.state.partition;
   }
 
-  /** See {@link SandboxOptions.propagationSeconds}. */
-  get propagationSeconds(): number {
-    return this.state.propagationSeconds;
-  }
-
-  /** Changes it for IAM changes made from now on. @throws Error when `seconds` is negative or not finite. */
+  /** Sets {@link SandboxOptions.propagationSeconds} for later IAM changes. @throws Error when `seconds` is negative or not finite. */
   set propagationSeconds(seconds: number) {
     if (!Number.isFinite(seconds) || seconds < 0) {
       throw new Error(`AwsSandbox: propagationSeconds must be a non-negative number, got ${seconds}`);
