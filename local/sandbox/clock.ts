@@ -14,7 +14,6 @@ export class VirtualClock {
   }
 
   /** @throws Error when `seconds` is negative or not finite. */
-
   advance(seconds: number): void {
     if (!Number.isFinite(seconds) || seconds < 0) {
       throw new Error(`VirtualClock: advance() takes a finite, non-negative number of seconds, got ${seconds}`);

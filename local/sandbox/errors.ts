@@ -8,7 +8,7 @@ import * as s3 from '@aws-sdk/client-s3';
 import * as secretsManager from '@aws-sdk/client-secrets-manager';
 import * as sts from '@aws-sdk/client-sts';
 import type { ServiceName } from './state';
-import { newUuid } from './ids';
+import { randomUUID } from 'node:crypto';
 
 type ExceptionClass = new (options: {
   message: string;
@@ -84,7 +84,7 @@ const STATUS: Record<string, number> = Object.fromEntries(
 
 function awsError(service: ServiceName, code: string, message: string): Error {
   const { sdk, base, protocol, modeled } = SERVICES[service];
-  const $metadata = { httpStatusCode: STATUS[code] ?? 400, requestId: newUuid(), attempts: 1, totalRetryDelay: 0 };
+  const $metadata = { httpStatusCode: STATUS[code] ?? 400, requestId: randomUUID(), attempts: 1, totalRetryDelay: 0 };
   const modeledClass = (modeled as readonly string[]).includes(code)
     ? (sdk as unknown as Record<string, ExceptionClass>)[protocol === 'query' ? `${code}Exception` : code]
     : undefined;
@@ -159,7 +159,6 @@ export function credentialError(service: ServiceName, problem: CredentialProblem
 }
 
 /** Misuse of the sandbox itself (not an AWS error): it points at the test's setup. */
-
 export class SandboxSetupError extends Error {
   override readonly name = 'SandboxSetupError';
 }

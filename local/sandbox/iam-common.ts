@@ -1,7 +1,7 @@
 /** What the IAM operations share (input checks, tags, paging, propagation, what roles and users both do), in IAM's wording. */
 import type { Tag } from '@aws-sdk/client-iam';
 import { iamError, validationError } from './errors';
-import { findAccount, findPolicy, findRole, findUser, roleArnOf, userArnOf } from './iam-entities';
+import { findAccount, findPolicy, findRole, findUser, iamArnOf } from './iam-entities';
 import type { PolicyRef } from './iam-entities';
 import type { CallContext } from './operations';
 import { callerAccount, paginate, requestTagContext, requireAllowed, resourceTagContext, tagRecord } from './operations';
@@ -108,19 +108,21 @@ export function propagating<T extends { effectiveMs: number }>(call: CallContext
   if (newestEffective > 0) history.splice(0, newestEffective);
 }
 
+const nameOf = (entity: RoleState | UserState) => ('roleName' in entity ? entity.roleName : entity.userName);
+
 /** The operations roles and users share, each authorised on the entity's ARN before anything else, as IAM does. */
-export class Entities<E extends RoleState | UserState> {
-  constructor(
-    private readonly kind: 'Role' | 'User',
-    private readonly of: (account: AccountState) => Record<string, E>,
-    private readonly nameOf: (entity: E) => string,
-    private readonly arnOf: (account: AccountState, path: string, name: string) => string,
-  ) {}
+class Entities<E extends RoleState | UserState> {
+  constructor(private readonly kind: 'Role' | 'User') {}
+
+  private of(account: AccountState): Record<string, E> {
+    return (this.kind === 'Role' ? account.roles : account.users) as Record<string, E>;
+  }
 
   private async authorize(call: CallContext, name: string, context: Record<string, string | string[]> = {}, path = '/') {
     const account = callerAccount(call);
     const entity = getEntry(this.of(account), nameKey(name));
-    const resourceArn = this.arnOf(account, entity?.path ?? path, entity ? this.nameOf(entity) : name);
+    const type = this.kind === 'Role' ? 'role' : 'user';
+    const resourceArn = iamArnOf(account, type, entity?.path ?? path, entity ? nameOf(entity) : name);
     await requireAllowed(call, { resourceArn, context: { ...(entity ? resourceTagContext(entity.tags) : {}), ...context } });
     return { account, entity };
   }
@@ -154,7 +156,7 @@ export class Entities<E extends RoleState | UserState> {
     const { account, entity } = await this.require(call, name);
     check(entity);
     if (entity.attachments.length > 0) throw iamError('DeleteConflict', 'Cannot delete entity, must detach all policies first.');
-    Reflect.deleteProperty(this.of(account), nameKey(this.nameOf(entity)));
+    Reflect.deleteProperty(this.of(account), nameKey(nameOf(entity)));
     return {};
   }
 
@@ -187,7 +189,6 @@ export class Entities<E extends RoleState | UserState> {
   }
 
   /** ListAttached…Policies (a vanished policy named from its ARN). */
-
   async listPolicies(call: CallContext, name: string | undefined, paging: { Marker?: string; MaxItems?: number }) {
     const { account, entity } = await this.require(call, name);
     const attached = entity.attachments.map(({ policyArn }) => ({
@@ -200,17 +201,7 @@ export class Entities<E extends RoleState | UserState> {
 }
 
 /** The account's roles. */
-export const ROLES = new Entities<RoleState>(
-  'Role',
-  (account) => account.roles,
-  (role) => role.roleName,
-  (account, path, roleName) => roleArnOf(account.partition, account.accountId, { path, roleName }),
-);
+export const ROLES = new Entities<RoleState>('Role');
 
 /** The account's users. */
-export const USERS = new Entities<UserState>(
-  'User',
-  (account) => account.users,
-  (user) => user.userName,
-  (account, path, userName) => userArnOf(account.partition, account.accountId, { path, userName }),
-);
+export const USERS = new Entities<UserState>('User');

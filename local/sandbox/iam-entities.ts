@@ -5,19 +5,14 @@ import { findAwsManagedPolicy } from './managed-policies';
 import type { AccountState, ManagedPolicyState, RoleState, SandboxState, UserState } from './state';
 import { getEntry, nameKey } from './state';
 
-/** `arn:<p>:iam::<account>:role<path><name>` (paths start and end with `/`). */
-export function roleArnOf(partition: Partition, accountId: string, role: Pick<RoleState, 'path' | 'roleName'>): string {
-  return arn(partition, 'iam', '', accountId, `role${role.path}${role.roleName}`);
-}
-
-/** A user's ARN. */
-export function userArnOf(partition: Partition, accountId: string, user: Pick<UserState, 'path' | 'userName'>): string {
-  return arn(partition, 'iam', '', accountId, `user${user.path}${user.userName}`);
-}
-
-/** A customer managed policy's ARN. */
-export function policyArnOf(partition: Partition, accountId: string, policy: Pick<ManagedPolicyState, 'path' | 'policyName'>): string {
-  return arn(partition, 'iam', '', accountId, `policy${policy.path}${policy.policyName}`);
+/** `arn:<p>:iam::<account>:<type><path><name>` (paths start and end with `/`). */
+export function iamArnOf(
+  account: { partition: Partition; accountId: string },
+  type: 'role' | 'user' | 'policy',
+  path: string,
+  name: string,
+): string {
+  return arn(account.partition, 'iam', '', account.accountId, `${type}${path}${name}`);
 }
 
 /** An assumed-role session's ARN (no path: IAM User Guide, "IAM identifiers"). */
@@ -54,7 +49,7 @@ export function findPolicy(account: AccountState, policyArn: string): PolicyRef 
   const match = /^arn:([^:]+):iam::(\d{12}):policy\/(?:.*\/)?([^/]+)$/.exec(policyArn);
   if (!match || match[1] !== account.partition || match[2] !== account.accountId) return undefined;
   const policy = getEntry(account.policies, nameKey(match[3]));
-  if (!policy || policyArnOf(account.partition, account.accountId, policy) !== policyArn) return undefined;
+  if (!policy || iamArnOf(account, 'policy', policy.path, policy.policyName) !== policyArn) return undefined;
   return { arn: policyArn, policy, aws: false };
 }
 
@@ -93,7 +88,6 @@ export function currentTrustPolicy(role: RoleState): string {
 }
 
 /** True for a member of the organization (same partition, not left). */
-
 export function isOrganizationMember(state: SandboxState, accountId: string): boolean {
   const account = findAccount(state, accountId);
   return account !== undefined && account.partition === state.partition && account.left !== true;

@@ -7,7 +7,7 @@ import { MAX_POLICY_VERSIONS } from '../../shared/iam/managed-policy';
 import { iamError } from './errors';
 import { ROLES, USERS, attachmentCount, checkIamDocument, checkName, checkPath, checkPrincipalsExist, iamPage } from './iam-common';
 import { mergeTags, propagatedMs, propagating, requirePolicy } from './iam-common';
-import { currentTrustPolicy, findPolicy, policyArnOf, roleArnOf, userArnOf } from './iam-entities';
+import { currentTrustPolicy, findPolicy, iamArnOf } from './iam-entities';
 import type { PolicyRef } from './iam-entities';
 import { addAccessKey } from './identity';
 import { newUniqueId } from './ids';
@@ -16,21 +16,28 @@ import { callerAccount, operation, requestTagContext, requireAllowed, resourceTa
 import type { AccountState, RoleState, UserState } from './state';
 import { getEntry, nameKey, newPolicy, newUser, setEntry } from './state';
 
-function policyOutput(account: AccountState, { arn, policy }: PolicyRef): iam.Policy {
-  const tags = tagList(policy.tags);
+/** The fields IAM's Role, User and Policy structures share (IAM API reference). */
+function entityOutput(arn: string, entity: { path: string; createdMs: number; tags: Record<string, string>; description?: string }) {
+  const tags = tagList(entity.tags);
   return {
+    Path: entity.path,
+    Arn: arn,
+    CreateDate: new Date(entity.createdMs),
+    ...(entity.description !== undefined ? { Description: entity.description } : {}),
+    ...(tags.length > 0 ? { Tags: tags } : {}),
+  };
+}
+
+function policyOutput(account: AccountState, { arn, policy }: PolicyRef): iam.Policy {
+  return {
+    ...entityOutput(arn, policy),
     PolicyName: policy.policyName,
     PolicyId: policy.policyId,
-    Arn: arn,
-    Path: policy.path,
     DefaultVersionId: policy.defaultVersionId,
     AttachmentCount: attachmentCount(account, arn),
     PermissionsBoundaryUsageCount: 0,
     IsAttachable: true,
-    ...(policy.description !== undefined ? { Description: policy.description } : {}),
-    CreateDate: new Date(policy.createdMs),
     UpdateDate: new Date(policy.updatedMs),
-    ...(tags.length > 0 ? { Tags: tags } : {}),
   };
 }
 
@@ -49,6 +56,14 @@ async function requirePolicyFor(call: CallContext, policyArn: string | undefined
   return { account, ref, policy: ref.policy };
 }
 
+function versionOutput(policy: PolicyRef['policy'], version: PolicyRef['policy']['versions'][number]) {
+  return {
+    VersionId: version.versionId,
+    IsDefaultVersion: version.versionId === policy.defaultVersionId,
+    CreateDate: new Date(version.createdMs),
+  };
+}
+
 function requireVersion({ arn, policy }: PolicyRef, versionId: string | undefined) {
   const version = policy.versions.find((candidate) => candidate.versionId === versionId);
   if (!version) throw iamError('NoSuchEntity', `Policy ${arn} version ${versionId ?? ''} does not exist or is not attachable.`);
@@ -61,7 +76,7 @@ const policyOperations: Operation[] = [
     const path = checkPath(input.Path);
     const tags = mergeTags({}, input.Tags, 'TagsPerPolicy');
     const account = callerAccount(call);
-    const policyArn = policyArnOf(account.partition, account.accountId, { path, policyName });
+    const policyArn = iamArnOf(account, 'policy', path, policyName);
     await requireAllowed(call, { resourceArn: policyArn, context: requestTagContext(tags) });
     if (getEntry(account.policies, nameKey(policyName))) {
       throw iamError('EntityAlreadyExists', `A policy called ${policyName} already exists. Duplicate names are not allowed.`);
@@ -105,13 +120,8 @@ const policyOperations: Operation[] = [
     const { ref, policy } = await requirePolicyFor(call, input.PolicyArn);
     const version = requireVersion(ref, input.VersionId);
     return {
-      PolicyVersion: {
-        // URL-encoded, as IAM returns it (IAM API reference, PolicyVersion.Document: RFC 3986).
-        Document: encodeURIComponent(version.document),
-        VersionId: version.versionId,
-        IsDefaultVersion: version.versionId === policy.defaultVersionId,
-        CreateDate: new Date(version.createdMs),
-      },
+      // URL-encoded, as IAM returns it (IAM API reference, PolicyVersion.Document: RFC 3986).
+      PolicyVersion: { Document: encodeURIComponent(version.document), ...versionOutput(policy, version) },
     };
   }),
 
@@ -126,25 +136,20 @@ const policyOperations: Operation[] = [
     }
     const versionId = `v${policy.nextVersionNumber}`;
     policy.nextVersionNumber += 1;
-    policy.versions.push({ versionId, document: input.PolicyDocument!, createdMs: call.nowMs });
+    const version = { versionId, document: input.PolicyDocument!, createdMs: call.nowMs };
+    policy.versions.push(version);
     policy.updatedMs = call.nowMs;
     if (input.SetAsDefault) {
       policy.defaultVersionId = versionId;
       propagating(call, policy.defaultVersionHistory, { versionId });
     }
-    return {
-      PolicyVersion: { VersionId: versionId, IsDefaultVersion: policy.defaultVersionId === versionId, CreateDate: new Date(call.nowMs) },
-    };
+    return { PolicyVersion: versionOutput(policy, version) };
   }),
 
   operation('ListPolicyVersions', iam.ListPolicyVersionsCommand, async (input, call) => {
     const { policy } = await requirePolicyFor(call, input.PolicyArn);
     // Newest first, as IAM lists them.
-    const versions = policy.versions.toReversed().map((version) => ({
-      VersionId: version.versionId,
-      IsDefaultVersion: version.versionId === policy.defaultVersionId,
-      CreateDate: new Date(version.createdMs),
-    }));
+    const versions = policy.versions.toReversed().map((version) => versionOutput(policy, version));
     const { page, ...rest } = iamPage(versions, input.Marker, input.MaxItems);
     return { Versions: page, ...rest };
   }),
@@ -170,17 +175,12 @@ const MAX_SESSION_SECONDS = { default: 3600, min: 3600, max: 43200 } as const;
 
 /** The Role structure, trust policy URL-encoded (IAM API reference, Role). */
 function roleOutput(account: AccountState, role: RoleState): iam.Role {
-  const tags = tagList(role.tags);
   return {
-    Path: role.path,
+    ...entityOutput(iamArnOf(account, 'role', role.path, role.roleName), role),
     RoleName: role.roleName,
     RoleId: role.roleId,
-    Arn: roleArnOf(account.partition, account.accountId, role),
-    CreateDate: new Date(role.createdMs),
     AssumeRolePolicyDocument: encodeURIComponent(currentTrustPolicy(role)),
     MaxSessionDuration: role.maxSessionDurationSeconds,
-    ...(role.description !== undefined ? { Description: role.description } : {}),
-    ...(tags.length > 0 ? { Tags: tags } : {}),
     RoleLastUsed: {},
   };
 }
@@ -235,15 +235,7 @@ const roleOperations: Operation[] = [
 ];
 
 function userOutput(account: AccountState, user: UserState): iam.User {
-  const tags = tagList(user.tags);
-  return {
-    Path: user.path,
-    UserName: user.userName,
-    UserId: user.userId,
-    Arn: userArnOf(account.partition, account.accountId, user),
-    CreateDate: new Date(user.createdMs),
-    ...(tags.length > 0 ? { Tags: tags } : {}),
-  };
+  return { ...entityOutput(iamArnOf(account, 'user', user.path, user.userName), user), UserName: user.userName, UserId: user.userId };
 }
 
 /**

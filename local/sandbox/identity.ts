@@ -7,8 +7,8 @@ import { PARTITIONS, accountRootArn } from '../../shared/partitions';
 import type { CredentialProblem } from './errors';
 import { SandboxSetupError, iamError } from './errors';
 import { newAccessKeyId, newSecretAccessKey, stableIdFor } from './ids';
-import { assumedRoleArnOf, findAccount, findRole, findUser, roleArnOf, userArnOf } from './iam-entities';
-import type { RoleState, SandboxState, UserState } from './state';
+import { assumedRoleArnOf, findAccount, findRole, findUser, iamArnOf } from './iam-entities';
+import type { RoleState, SandboxState, SessionState, UserState } from './state';
 
 /** The identity of one call. */
 export interface Caller {
@@ -33,26 +33,24 @@ export interface CallCredentials {
   sessionToken?: string;
 }
 
+/** A session of `role` (`undefined` once deleted, or outside the sandbox). */
 function roleSessionCaller(
-  partition: Partition,
-  accountId: string,
-  role: RoleState | undefined,
-  roleName: string,
-  sessionName: string,
-  roleId: string,
+  session: Pick<SessionState, 'partition' | 'accountId' | 'roleName' | 'sessionName' | 'roleId'>,
+  role?: RoleState,
 ) {
+  const { partition, accountId, roleName, sessionName, roleId } = session;
   return {
     arn: assumedRoleArnOf(partition, accountId, role?.roleName ?? roleName, sessionName),
     accountId,
     partition,
-    principalArn: roleArnOf(partition, accountId, role ?? { path: '/', roleName }),
+    principalArn: iamArnOf({ partition, accountId }, 'role', role?.path ?? '/', role?.roleName ?? roleName),
     principalType: 'AssumedRole' as const,
     userId: `${roleId}:${sessionName}`,
   };
 }
 
 function userCaller(partition: Partition, accountId: string, user: UserState | undefined, userArn: string): Caller {
-  const arn = user ? userArnOf(partition, accountId, user) : userArn;
+  const arn = user ? iamArnOf({ partition, accountId }, 'user', user.path, user.userName) : userArn;
   return {
     arn,
     accountId,
@@ -79,7 +77,10 @@ export function principalCaller(state: SandboxState, principalArn: string): Call
     const [, roleName, sessionName = 'AwsSandbox'] = assumed;
     const role = account && findRole(account, roleName);
     return {
-      ...roleSessionCaller(p, accountId, role, roleName, sessionName, role?.roleId ?? stableIdFor(principalArn, 'AROA')),
+      ...roleSessionCaller(
+        { partition: p, accountId, roleName, sessionName, roleId: role?.roleId ?? stableIdFor(principalArn, 'AROA') },
+        role,
+      ),
       ...(role ? { role: { accountId, roleName: role.roleName } } : {}),
     };
   }
@@ -136,7 +137,6 @@ export function addAccessKey(state: SandboxState, accountId: string, user: UserS
  * The caller of one call at `nowMs` (epoch ms), or the credential problem AWS would report; `principalArn` applies to
  * credentials the sandbox did not issue. @throws SandboxSetupError when those come without a principal.
  */
-
 export function resolveCaller(
   state: SandboxState,
   credentials: CallCredentials | undefined,
@@ -149,15 +149,9 @@ export function resolveCaller(
     if (credentials.secretAccessKey !== session.secretAccessKey) return { ok: false, problem: 'signature' };
     if (credentials.sessionToken !== session.sessionToken) return { ok: false, problem: 'invalid' };
     if (nowMs >= session.expiresMs) return { ok: false, problem: 'expired' };
-    const { partition, accountId, roleName, sessionName, roleId } = session;
+    const { accountId, roleName } = session;
     const account = findAccount(state, accountId);
-    return {
-      ok: true,
-      caller: {
-        ...roleSessionCaller(partition, accountId, account && findRole(account, roleName), roleName, sessionName, roleId),
-        role: { accountId, roleName },
-      },
-    };
+    return { ok: true, caller: { ...roleSessionCaller(session, account && findRole(account, roleName)), role: { accountId, roleName } } };
   }
   const holder = keyId ? keyHoldersOf(state).get(keyId) : undefined;
   const account = holder && findAccount(state, holder.accountId);

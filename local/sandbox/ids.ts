@@ -1,5 +1,5 @@
 /** Identifiers shaped like AWS's; prefixes: IAM User Guide, "IAM identifiers" → "Understanding unique ID prefixes". */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 
 const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
@@ -38,20 +38,8 @@ export function newOrganizationId(): string {
   return `o-${randomFrom('abcdefghijklmnopqrstuvwxyz0123456789', 10)}`;
 }
 
-/** A request or secret version id. */
-export function newUuid(): string {
-  return randomUUID();
-}
-
 /** A unique id for a principal the sandbox does not know, derived from its ARN so repeated calls agree. */
-
 export function stableIdFor(principalArn: string, prefix: 'AROA' | 'AIDA'): string {
-  let hash = 0n;
-  for (const char of principalArn) hash = (hash * 131n + BigInt(char.codePointAt(0)!)) % (1n << 85n);
-  let out = '';
-  for (let i = 0; i < 17; i += 1) {
-    out += BASE32[Number(hash % 32n)];
-    hash /= 32n;
-  }
-  return prefix + out;
+  const digest = createHash('sha256').update(principalArn).digest();
+  return prefix + Array.from(digest.subarray(0, 17), (byte) => BASE32[byte % 32]).join('');
 }

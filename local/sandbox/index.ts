@@ -3,22 +3,13 @@
  * Code with ambient credentials must run inside `asPrincipal` (or set `defaultPrincipalArn`), else SandboxSetupError.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
 import type { Partition } from '../../shared/partitions';
 import { iamRegion } from '../../shared/aws/regions';
 import { VirtualClock } from './clock';
-import {
-  currentPolicyDocument,
-  currentTrustPolicy,
-  findAccount,
-  findPolicy,
-  findRole,
-  findUser,
-  policyArnOf,
-  roleArnOf,
-  userArnOf,
-} from './iam-entities';
+import { currentPolicyDocument, currentTrustPolicy, findAccount, findPolicy, findRole, findUser, iamArnOf } from './iam-entities';
 import { addAccessKey, principalCaller } from './identity';
-import { newOrganizationId, newUniqueId, newUuid } from './ids';
+import { newOrganizationId, newUniqueId } from './ids';
 import { installMocks, type CallHooks } from './mock-wiring';
 import { forgetOrganizationIndex } from './organizations';
 import { checkPolicyDocument, type PolicyKind } from './policy-documents';
@@ -34,16 +25,7 @@ export { SandboxStateError } from './state';
 export type { CallHooks } from './mock-wiring';
 
 /** What `AwsSandbox.dump()` returns: documents parsed, never a secret value or secret access key (it is printed). */
-export interface SandboxDump {
-  accounts: Record<
-    string,
-    {
-      roles: { roleName: string; assumeRolePolicyDocument: object; attachedPolicyArns: string[] }[];
-      policies: { policyName: string; arn: string; document: object }[];
-      users: { userName: string; accessKeys: { accessKeyId: string; status: 'Active' | 'Inactive' }[] }[];
-    }
-  >;
-}
+export type SandboxDump = ReturnType<AwsSandbox['dump']>;
 
 /** How to build a sandbox. */
 export interface SandboxOptions {
@@ -108,12 +90,7 @@ export class AwsSandbox {
     return this.state.partition;
   }
 
-  /** See {@link SandboxOptions.propagationSeconds}. */
-  get propagationSeconds(): number {
-    return this.state.propagationSeconds;
-  }
-
-  /** Changes it for IAM changes made from now on. @throws Error when `seconds` is negative or not finite. */
+  /** Sets {@link SandboxOptions.propagationSeconds} for later IAM changes. @throws Error when `seconds` is negative or not finite. */
   set propagationSeconds(seconds: number) {
     if (!Number.isFinite(seconds) || seconds < 0) {
       throw new Error(`AwsSandbox: propagationSeconds must be a non-negative number, got ${seconds}`);
@@ -220,7 +197,7 @@ export class AwsSandbox {
       attachments: this.seedAttachments(account, options.attachedPolicyArns, nowMs),
     };
     setEntry(account.roles, nameKey(roleName), role);
-    return roleArnOf(account.partition, accountId, role);
+    return iamArnOf(account, 'role', role.path, roleName);
   }
 
   /** Seeds a customer managed policy (`v1`, in effect at once), replacing one of the same name; returns its ARN. */
@@ -229,7 +206,7 @@ export class AwsSandbox {
     const text = this.checkSeedDocument(document, 'identity', `putPolicy(${policyName})`);
     const policy = newPolicy(policyName, text, this.clock.now(), { path: '/', tags: { ...options.tags } });
     setEntry(account.policies, nameKey(policyName), policy);
-    return policyArnOf(account.partition, accountId, policy);
+    return iamArnOf(account, 'policy', policy.path, policyName);
   }
 
   /** Seeds an IAM user (attachments in effect at once), replacing one of the same name, keys included; returns its ARN. */
@@ -242,7 +219,7 @@ export class AwsSandbox {
       attachments: this.seedAttachments(account, options.attachedPolicyArns, nowMs),
     });
     setEntry(account.users, nameKey(userName), user);
-    return userArnOf(account.partition, accountId, user);
+    return iamArnOf(account, 'user', user.path, userName);
   }
 
   /** Seeds an access key for a user, usable at once. @throws Error when the user does not exist or has two keys. */
@@ -278,7 +255,7 @@ export class AwsSandbox {
       secret = newSecret(account, region, name, nowMs, options.suffix);
       account.secrets.push(secret);
     }
-    addVersion(secret, newUuid(), secretString, nowMs);
+    addVersion(secret, randomUUID(), secretString, nowMs);
     secret.tags = { ...secret.tags, ...options.tags };
     if (policy !== undefined) secret.resourcePolicy = policy;
     return secret.arn;
@@ -377,26 +354,29 @@ export class AwsSandbox {
   }
 
   /** What exists in each account; no secret values or keys. */
-  dump(): SandboxDump {
-    const accounts = Object.values(this.state.accounts).map((account): [string, SandboxDump['accounts'][string]] => [
-      account.accountId,
-      {
-        roles: Object.values(account.roles).map((role) => ({
-          roleName: role.roleName,
-          assumeRolePolicyDocument: JSON.parse(currentTrustPolicy(role)) as object,
-          attachedPolicyArns: role.attachments.map((attachment) => attachment.policyArn),
-        })),
-        policies: Object.values(account.policies).map((policy) => ({
-          policyName: policy.policyName,
-          arn: policyArnOf(account.partition, account.accountId, policy),
-          document: currentPolicyDocument(policy),
-        })),
-        users: Object.values(account.users).map((user) => ({
-          userName: user.userName,
-          accessKeys: user.accessKeys.map((key) => ({ accessKeyId: key.accessKeyId, status: key.status })),
-        })),
-      },
-    ]);
+  dump() {
+    const accounts = Object.values(this.state.accounts).map(
+      (account) =>
+        [
+          account.accountId,
+          {
+            roles: Object.values(account.roles).map((role) => ({
+              roleName: role.roleName,
+              assumeRolePolicyDocument: JSON.parse(currentTrustPolicy(role)) as object,
+              attachedPolicyArns: role.attachments.map((attachment) => attachment.policyArn),
+            })),
+            policies: Object.values(account.policies).map((policy) => ({
+              policyName: policy.policyName,
+              arn: iamArnOf(account, 'policy', policy.path, policy.policyName),
+              document: currentPolicyDocument(policy),
+            })),
+            users: Object.values(account.users).map((user) => ({
+              userName: user.userName,
+              accessKeys: user.accessKeys.map((key) => ({ accessKeyId: key.accessKeyId, status: key.status })),
+            })),
+          },
+        ] satisfies [string, object],
+    );
     return { accounts: Object.fromEntries(accounts) };
   }
 
@@ -411,7 +391,6 @@ export class AwsSandbox {
   }
 
   /** The whole state, secrets included, and the clock's time. */
-
   toJSON(): SandboxJson {
     return { formatVersion: 1, clockMs: this.clock.now(), state: structuredClone(this.state) };
   }

@@ -15,7 +15,7 @@ import { iamOperations } from './iam';
 import { findAccount } from './iam-entities';
 import type { CallCredentials } from './identity';
 import { resolveCaller } from './identity';
-import { newUuid } from './ids';
+import { randomUUID } from 'node:crypto';
 import type { CallContext, Operation, SandboxCore } from './operations';
 import { isMutating } from './operations';
 import { organizationsOperations } from './organizations';
@@ -86,7 +86,7 @@ async function serve(runtime: SandboxRuntime, service: ServiceName, op: Operatio
   await setImmediate();
   const output = await op.handle(structuredClone(input), call);
   runtime.hooks()?.after?.(service, op.name);
-  return { ...output, $metadata: { httpStatusCode: 200, requestId: newUuid(), attempts: 1, totalRetryDelay: 0 } };
+  return { ...output, $metadata: { httpStatusCode: 200, requestId: randomUUID(), attempts: 1, totalRetryDelay: 0 } };
 }
 
 /** Mocks all instances of the SDK clients with the sandbox; returns a function that restores the real clients. */

@@ -4,7 +4,7 @@ import { SandboxSetupError, accessDenied } from './errors';
 import type { Caller } from './identity';
 import { findAccount } from './iam-entities';
 import type { AuthorizationRequest } from './policy-evaluation';
-import { authorize, deniedMessage } from './policy-evaluation';
+import { authorize } from './policy-evaluation';
 import type { AccountState, SandboxState, ServiceName } from './state';
 
 /** The parts of a sandbox a handler works on. */
@@ -65,20 +65,27 @@ export function callerAccount(call: CallContext): AccountState {
   return account;
 }
 
-/** Authorises the call as `<service>:<operation>` (or `request.action`), raising the service's AccessDenied if refused. */
+/**
+ * Authorises the call as `<service>:<operation>` (or `request.action`), raising the service's AccessDenied if refused, in
+ * AWS's words (IAM User Guide, "Troubleshoot access denied error messages").
+ */
 export async function requireAllowed(
   call: CallContext,
   request: Omit<AuthorizationRequest, 'action'> & { action?: string },
 ): Promise<void> {
   const action = request.action ?? `${call.service}:${call.operation}`;
   const decision = await authorize(call.core.state, call.caller, { ...request, action }, call.nowMs);
-  if (!decision.allowed) {
-    throw accessDenied(call.service, deniedMessage(call.caller, action, request.resourceArn, decision));
-  }
+  if (decision.allowed) return;
+  const because = decision.explicitDeny
+    ? 'with an explicit deny in an identity-based policy'
+    : `because no identity-based policy allows the ${action} action`;
+  throw accessDenied(
+    call.service,
+    `User: ${call.caller.arn} is not authorized to perform: ${action} on resource: ${request.resourceArn} ${because}`,
+  );
 }
 
 /** One page of a list, with an opaque token (IAM's `Marker`, `NextToken`); `invalidToken` builds the error for a bad one. */
-
 export function paginate<T>(
   items: T[],
   token: string | undefined,

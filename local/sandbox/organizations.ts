@@ -70,13 +70,6 @@ function organizationMember(state: SandboxState, accountId: string): AccountStat
   return isOrganizationMember(state, accountId) ? findAccount(state, accountId) : undefined;
 }
 
-function requireParent(state: SandboxState, parentId: string): void {
-  if (!OU_ID.test(parentId) && !ROOT_ID.test(parentId)) throw invalidInput();
-  if (parentId !== rootIdOf(state) && !state.organizationalUnits.some((unit) => unit.id === parentId)) {
-    throw organizationsError('ParentNotFoundException', "We can't find a root or OU with the ParentId that you specified.");
-  }
-}
-
 /** Members under each parent, sorted, built on first use: a page of 20 must not scan 10,000 accounts. */
 const membersByParent = new WeakMap<SandboxState, Map<string, AccountState[]>>();
 
@@ -209,10 +202,13 @@ export const organizationsOperations: Operation[] = [
 ];
 
 /** The two List…ForParent operations' checks, then the children. */
-
-async function childrenOf<T>(call: CallContext, parentId: string | undefined, children: (parentId: string) => T[]): Promise<T[]> {
+async function childrenOf<T>(call: CallContext, parentId = '', children: (parentId: string) => T[]): Promise<T[]> {
+  const { state } = call.core;
   requireCaller(call);
-  requireParent(call.core.state, parentId ?? '');
+  if (!OU_ID.test(parentId) && !ROOT_ID.test(parentId)) throw invalidInput();
+  if (parentId !== rootIdOf(state) && !state.organizationalUnits.some((unit) => unit.id === parentId)) {
+    throw organizationsError('ParentNotFoundException', "We can't find a root or OU with the ParentId that you specified.");
+  }
   await requireAllowed(call, { resourceArn: '*' });
-  return children(parentId ?? '');
+  return children(parentId);
 }

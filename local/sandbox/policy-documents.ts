@@ -46,7 +46,6 @@ export function checkPolicyDocument(
 }
 
 /** The ARNs in a policy's `Principal.AWS` elements. */
-
 export function awsPrincipalsOf(document: Record<string, unknown>): string[] {
   const statements = (Array.isArray(document.Statement) ? document.Statement : [document.Statement]) as { Principal?: unknown }[];
   return statements.flatMap((statement) => {

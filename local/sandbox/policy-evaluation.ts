@@ -16,12 +16,6 @@ export interface AuthorizationRequest {
   context?: Record<string, string | string[]>;
 }
 
-/** The decision: `explicitDeny` tells a Deny statement apart from no Allow (it changes AWS's message). */
-export interface AuthorizationDecision {
-  allowed: boolean;
-  explicitDeny: boolean;
-}
-
 /** The global condition keys of every request (IAM User Guide, "AWS global condition context keys"). */
 function globalContext(
   state: SandboxState,
@@ -49,7 +43,7 @@ function globalContext(
 }
 
 /**
- * Evaluates one request at `nowMs` (epoch ms) as AWS would.
+ * Evaluates one request at `nowMs` (epoch ms) as AWS would; `explicitDeny` tells a Deny apart from no Allow (AWS's message differs).
  * @throws Error when the simulator refuses the input (a sandbox bug: documents are validated when stored).
  */
 export async function authorize(
@@ -57,7 +51,7 @@ export async function authorize(
   caller: Caller,
   request: AuthorizationRequest,
   nowMs: number,
-): Promise<AuthorizationDecision> {
+): Promise<{ allowed: boolean; explicitDeny: boolean }> {
   const resourceAccountId = request.resourceAccountId ?? caller.accountId;
   const owner = caller.role ?? caller.user;
   const account = owner && findAccount(state, owner.accountId);
@@ -87,13 +81,4 @@ export async function authorize(
     throw new Error(`AwsSandbox: policy simulation failed for ${request.action}: ${result.errors.message}`);
   }
   return { allowed: result.overallResult === 'Allowed', explicitDeny: result.overallResult === 'ExplicitlyDenied' };
-}
-
-/** AWS's message for a denied request (IAM User Guide, "Troubleshoot access denied error messages"). */
-
-export function deniedMessage(caller: Caller, action: string, resourceArn: string, decision: AuthorizationDecision): string {
-  const because = decision.explicitDeny
-    ? `with an explicit deny in an identity-based policy`
-    : `because no identity-based policy allows the ${action} action`;
-  return `User: ${caller.arn} is not authorized to perform: ${action} on resource: ${resourceArn} ${because}`;
 }

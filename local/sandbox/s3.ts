@@ -22,7 +22,6 @@ export const s3Operations: Operation[] = [
     const object = getEntry((await authorizedBucket(call, input)).objects, input.Key ?? '');
     if (!object) throw s3Error('NoSuchKey', 'The specified key does not exist.');
     // As the SDK hands it out: a stream with `transformToString` (AWS SDK for JavaScript v3, "sdkStreamMixin").
-
     const body = Object.assign(Readable.from([Buffer.from(object.body, 'utf8')]), {
       transformToString: () => Promise.resolve(object.body),
     });

@@ -13,10 +13,11 @@ import {
   RotateSecretCommand,
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
+import { randomUUID } from 'node:crypto';
 import { arn } from '../../shared/partitions';
 import { SandboxSetupError, secretsManagerError } from './errors';
 import { findAccount } from './iam-entities';
-import { newSecretSuffix, newUuid } from './ids';
+import { newSecretSuffix } from './ids';
 import type { CallContext, Operation } from './operations';
 import { callerAccount, operation, requestTagContext, requireAllowed, resourceTagContext, tagList, tagRecord } from './operations';
 import { checkPolicyDocument } from './policy-documents';
@@ -129,7 +130,7 @@ export const secretsManagerOperations: Operation[] = [
       );
     }
     if (existing) throw secretsManagerError('ResourceExistsException', `The operation failed because the secret ${name} already exists.`);
-    const versionId = newUuid();
+    const versionId = randomUUID();
     if (input.SecretString !== undefined) addVersion(secret, versionId, input.SecretString, call.nowMs);
     account.secrets.push(secret);
     return { ARN: secret.arn, Name: secret.name, VersionId: input.SecretString !== undefined ? versionId : undefined };
@@ -163,7 +164,7 @@ export const secretsManagerOperations: Operation[] = [
     }
     if (input.VersionStages?.length === 0) throw invalidParameter('VersionStages must name at least one staging label.');
     const stages = [...new Set(input.VersionStages ?? ['AWSCURRENT'])].map((stage) => requireStageLabel(stage, 'VersionStages'));
-    const versionId = input.ClientRequestToken ?? newUuid();
+    const versionId = input.ClientRequestToken ?? randomUUID();
     const existing = secret.versions.find((version) => version.versionId === versionId);
     // A retried request with the same token is idempotent (labels untouched); a different value under that token is refused.
     if (existing && existing.secretString !== input.SecretString) {

@@ -194,6 +194,8 @@ export type RoleState = z.infer<typeof roleSchema>;
 export type ManagedPolicyState = z.infer<typeof managedPolicySchema>;
 /** An IAM user. */
 export type UserState = z.infer<typeof userSchema>;
+/** An STS session. */
+export type SessionState = z.infer<typeof sessionSchema>;
 /** A Secrets Manager secret (holds secret values: never shown by `dump()`). */
 export type SecretState = z.infer<typeof secretSchema>;
 /** An account and everything in it. */
@@ -242,7 +244,6 @@ export function deserializeState(json: unknown): SandboxJson {
 }
 
 /** Reads own properties only, so a name like `constructor` is just a name. */
-
 export function getEntry<T>(record: Record<string, T>, key: string): T | undefined {
   return Object.hasOwn(record, key) ? record[key] : undefined;
 }

@@ -4,7 +4,7 @@
  */
 import { AssumeRoleCommand, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { stsError, validationError } from './errors';
-import { assumedRoleArnOf, effectiveTrustPolicy, findAccount, findRole, roleArnOf } from './iam-entities';
+import { assumedRoleArnOf, effectiveTrustPolicy, findAccount, findRole, iamArnOf } from './iam-entities';
 import { newAccessKeyId, newSecretAccessKey, newSessionToken } from './ids';
 import type { Operation } from './operations';
 import { operation, resourceTagContext } from './operations';
@@ -52,7 +52,7 @@ export const stsOperations: Operation[] = [
     const account = findAccount(state, accountId);
     if (!account || account.partition !== partition || account.state !== 'ACTIVE') throw denied();
     const role = findRole(account, roleResource.slice(roleResource.lastIndexOf('/') + 1));
-    if (!role || roleArnOf(account.partition, account.accountId, role) !== roleArn) throw denied();
+    if (!role || iamArnOf(account, 'role', role.path, role.roleName) !== roleArn) throw denied();
     const trustPolicy = effectiveTrustPolicy(role, call.nowMs);
     if (trustPolicy === undefined) throw denied();
     const decision = await authorize(

@@ -127,3 +127,13 @@ export function sandboxPerTest(ready: (sandbox: AwsSandbox) => unknown, options:
   });
   afterEach(() => sandbox.restore());
 }
+
+/** Per test of the enclosing `describe`: a new sandbox (see {@link sandboxPerTest}) and the member administrator's IAM client. */
+export function memberIamPerTest(options: SandboxPerTestOptions = {}): { sandbox: AwsSandbox; iam: IAMClient } {
+  const current = {} as { sandbox: AwsSandbox; iam: IAMClient };
+  sandboxPerTest(async (installed) => {
+    current.sandbox = installed;
+    current.iam = (await memberAdmin(installed)).iam;
+  }, options);
+  return current;
+}

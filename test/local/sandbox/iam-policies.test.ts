@@ -9,7 +9,6 @@ import {
   EntityAlreadyExistsException,
   GetPolicyCommand,
   GetPolicyVersionCommand,
-  IAMClient,
   LimitExceededException,
   ListPolicyVersionsCommand,
   MalformedPolicyDocumentException,
@@ -17,22 +16,15 @@ import {
   TagPolicyCommand,
 } from '@aws-sdk/client-iam';
 import { parseIamDocument } from '../../../shared/iam/policy-document';
-import { AwsSandbox } from '../../../local/sandbox';
-import { MEMBER, allow, memberAdmin, sandboxPerTest } from './helpers';
+import { MEMBER, allow, memberIamPerTest } from './helpers';
 
 const POLICY_ARN = `arn:aws:iam::${MEMBER}:policy/DatadogIntegrationPolicy`;
 
 describe('Class: AwsSandbox', () => {
-  let sandbox: AwsSandbox;
-  let iam: IAMClient;
-
-  sandboxPerTest(async (installed) => {
-    sandbox = installed;
-    iam = (await memberAdmin(sandbox)).iam;
-  });
+  const env = memberIamPerTest();
 
   const createPolicy = (document: object = allow('ec2:Describe*')) =>
-    iam.send(
+    env.iam.send(
       new CreatePolicyCommand({
         PolicyName: 'DatadogIntegrationPolicy',
         PolicyDocument: JSON.stringify(document),
@@ -40,7 +32,7 @@ describe('Class: AwsSandbox', () => {
       }),
     );
   const newVersion = (action: string, setAsDefault = false) =>
-    iam.send(
+    env.iam.send(
       new CreatePolicyVersionCommand({ PolicyArn: POLICY_ARN, PolicyDocument: JSON.stringify(allow(action)), SetAsDefault: setAsDefault }),
     );
 
@@ -48,10 +40,10 @@ describe('Class: AwsSandbox', () => {
     it('creates a policy and reports it with tags, default version and attachment count', async () => {
       // Prepare
       await createPolicy();
-      await iam.send(new AttachRolePolicyCommand({ RoleName: 'OrganizationAccountAccessRole', PolicyArn: POLICY_ARN }));
+      await env.iam.send(new AttachRolePolicyCommand({ RoleName: 'OrganizationAccountAccessRole', PolicyArn: POLICY_ARN }));
 
       // Act
-      const { Policy } = await iam.send(new GetPolicyCommand({ PolicyArn: POLICY_ARN }));
+      const { Policy } = await env.iam.send(new GetPolicyCommand({ PolicyArn: POLICY_ARN }));
 
       // Assess
       expect(Policy).toMatchObject({
@@ -70,7 +62,7 @@ describe('Class: AwsSandbox', () => {
       await createPolicy(document);
 
       // Act
-      const { PolicyVersion } = await iam.send(new GetPolicyVersionCommand({ PolicyArn: POLICY_ARN, VersionId: 'v1' }));
+      const { PolicyVersion } = await env.iam.send(new GetPolicyVersionCommand({ PolicyArn: POLICY_ARN, VersionId: 'v1' }));
 
       // Assess
       expect(PolicyVersion?.Document).toBe(encodeURIComponent(JSON.stringify(document)));
@@ -97,7 +89,7 @@ describe('Class: AwsSandbox', () => {
 
     it('refuses invalid JSON with MalformedPolicyDocumentException', async () => {
       // Act
-      const error = await iam
+      const error = await env.iam
         .send(new CreatePolicyCommand({ PolicyName: 'Bad', PolicyDocument: '{"Version": "2012-10-17", ' }))
         .catch((e: unknown) => e);
 
@@ -114,8 +106,8 @@ describe('Class: AwsSandbox', () => {
       const tooLarge = allow(...actions(260));
 
       // Act
-      const padded = await iam.send(new CreatePolicyCommand({ PolicyName: 'Padded', PolicyDocument: fitsPadded }));
-      const error = await iam
+      const padded = await env.iam.send(new CreatePolicyCommand({ PolicyName: 'Padded', PolicyDocument: fitsPadded }));
+      const error = await env.iam
         .send(new CreatePolicyCommand({ PolicyName: 'TooLarge', PolicyDocument: JSON.stringify(tooLarge) }))
         .catch((e: unknown) => e);
 
@@ -133,7 +125,7 @@ describe('Class: AwsSandbox', () => {
 
       // Act
       const error = await newVersion('lambda:List*').catch((e: unknown) => e);
-      const { Versions } = await iam.send(new ListPolicyVersionsCommand({ PolicyArn: POLICY_ARN }));
+      const { Versions } = await env.iam.send(new ListPolicyVersionsCommand({ PolicyArn: POLICY_ARN }));
 
       // Assess
       expect(error).toBeInstanceOf(LimitExceededException);
@@ -151,16 +143,16 @@ describe('Class: AwsSandbox', () => {
       // Prepare
       await createPolicy();
       await newVersion('s3:Get*');
-      await iam.send(new DeletePolicyVersionCommand({ PolicyArn: POLICY_ARN, VersionId: 'v2' }));
+      await env.iam.send(new DeletePolicyVersionCommand({ PolicyArn: POLICY_ARN, VersionId: 'v2' }));
 
       // Act
       const { PolicyVersion } = await newVersion('s3:List*', true);
-      const { Policy } = await iam.send(new GetPolicyCommand({ PolicyArn: POLICY_ARN }));
+      const { Policy } = await env.iam.send(new GetPolicyCommand({ PolicyArn: POLICY_ARN }));
 
       // Assess
       expect(PolicyVersion).toMatchObject({ VersionId: 'v3', IsDefaultVersion: true });
       expect(Policy?.DefaultVersionId).toBe('v3');
-      expect(sandbox.dump().accounts[MEMBER].policies).toEqual([
+      expect(env.sandbox.dump().accounts[MEMBER].policies).toEqual([
         { policyName: 'DatadogIntegrationPolicy', arn: POLICY_ARN, document: allow('s3:List*') },
       ]);
     });
@@ -170,7 +162,7 @@ describe('Class: AwsSandbox', () => {
       await createPolicy();
 
       // Act
-      const error = await iam.send(new DeletePolicyVersionCommand({ PolicyArn: POLICY_ARN, VersionId: 'v1' })).catch((e: unknown) => e);
+      const error = await env.iam.send(new DeletePolicyVersionCommand({ PolicyArn: POLICY_ARN, VersionId: 'v1' })).catch((e: unknown) => e);
 
       // Assess
       expect(error).toBeInstanceOf(DeleteConflictException);
@@ -181,20 +173,20 @@ describe('Class: AwsSandbox', () => {
       // Prepare
       await createPolicy();
       await newVersion('s3:Get*');
-      await iam.send(new AttachRolePolicyCommand({ RoleName: 'OrganizationAccountAccessRole', PolicyArn: POLICY_ARN }));
+      await env.iam.send(new AttachRolePolicyCommand({ RoleName: 'OrganizationAccountAccessRole', PolicyArn: POLICY_ARN }));
       const deletePolicy = () =>
-        iam.send(new DeletePolicyCommand({ PolicyArn: POLICY_ARN })).then(
+        env.iam.send(new DeletePolicyCommand({ PolicyArn: POLICY_ARN })).then(
           () => 'deleted',
           (e: Error) => e.message,
         );
 
       // Act
       const whileAttached = await deletePolicy();
-      await iam.send(new DetachRolePolicyCommand({ RoleName: 'OrganizationAccountAccessRole', PolicyArn: POLICY_ARN }));
+      await env.iam.send(new DetachRolePolicyCommand({ RoleName: 'OrganizationAccountAccessRole', PolicyArn: POLICY_ARN }));
       const withVersions = await deletePolicy();
-      await iam.send(new DeletePolicyVersionCommand({ PolicyArn: POLICY_ARN, VersionId: 'v2' }));
+      await env.iam.send(new DeletePolicyVersionCommand({ PolicyArn: POLICY_ARN, VersionId: 'v2' }));
       const finally_ = await deletePolicy();
-      const afterwards = await iam.send(new GetPolicyCommand({ PolicyArn: POLICY_ARN })).catch((e: unknown) => e);
+      const afterwards = await env.iam.send(new GetPolicyCommand({ PolicyArn: POLICY_ARN })).catch((e: unknown) => e);
 
       // Assess
       expect(whileAttached).toBe('Cannot delete a policy attached to entities.');
@@ -208,10 +200,10 @@ describe('Class: AwsSandbox', () => {
       await createPolicy();
 
       // Act
-      await iam.send(new TagPolicyCommand({ PolicyArn: POLICY_ARN, Tags: [{ Key: 'team', Value: 'platform' }] }));
-      const { Policy } = await iam.send(new GetPolicyCommand({ PolicyArn: POLICY_ARN }));
-      const audit = await iam.send(new GetPolicyCommand({ PolicyArn: 'arn:aws:iam::aws:policy/SecurityAudit' }));
-      const govArnHere = await iam
+      await env.iam.send(new TagPolicyCommand({ PolicyArn: POLICY_ARN, Tags: [{ Key: 'team', Value: 'platform' }] }));
+      const { Policy } = await env.iam.send(new GetPolicyCommand({ PolicyArn: POLICY_ARN }));
+      const audit = await env.iam.send(new GetPolicyCommand({ PolicyArn: 'arn:aws:iam::aws:policy/SecurityAudit' }));
+      const govArnHere = await env.iam
         .send(new GetPolicyCommand({ PolicyArn: 'arn:aws-us-gov:iam::aws:policy/SecurityAudit' }))
         .catch((e: unknown) => e);
 

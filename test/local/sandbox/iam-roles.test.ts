@@ -13,23 +13,16 @@ import {
   TagRoleCommand,
 } from '@aws-sdk/client-iam';
 import { parseIamDocument } from '../../../shared/iam/policy-document';
-import { AwsSandbox } from '../../../local/sandbox';
-import { DATADOG, LAMBDA, MANAGEMENT, MEMBER, allow, assume, clients, trustPolicy, memberAdmin, sandboxPerTest } from './helpers';
+import { DATADOG, LAMBDA, MANAGEMENT, MEMBER, allow, assume, clients, trustPolicy, memberIamPerTest } from './helpers';
 
 const ROLE_NAME = 'DatadogIntegrationRole';
 const DATADOG_TRUST = trustPolicy(`arn:aws:iam::${DATADOG}:root`, 'abcdef0123456789');
 
 describe('Class: AwsSandbox', () => {
-  let sandbox: AwsSandbox;
-  let iam: IAMClient;
-
-  sandboxPerTest(async (installed) => {
-    sandbox = installed;
-    iam = (await memberAdmin(sandbox)).iam;
-  });
+  const env = memberIamPerTest();
 
   const createRole = (document: object | string = DATADOG_TRUST, tags = [{ Key: 'managed-by', Value: 'test' }]) =>
-    iam.send(
+    env.iam.send(
       new CreateRoleCommand({
         RoleName: ROLE_NAME,
         AssumeRolePolicyDocument: typeof document === 'string' ? document : JSON.stringify(document),
@@ -41,7 +34,7 @@ describe('Class: AwsSandbox', () => {
     it('creates a role in the caller account and returns it like GetRole: tags, URL-encoded trust policy', async () => {
       // Act
       const created = await createRole();
-      const { Role } = await iam.send(new GetRoleCommand({ RoleName: ROLE_NAME }));
+      const { Role } = await env.iam.send(new GetRoleCommand({ RoleName: ROLE_NAME }));
 
       // Assess
       expect(created.Role?.Arn).toBe(`arn:aws:iam::${MEMBER}:role/${ROLE_NAME}`);
@@ -51,7 +44,7 @@ describe('Class: AwsSandbox', () => {
         Path: '/',
         MaxSessionDuration: 3600,
         Tags: [{ Key: 'managed-by', Value: 'test' }],
-        CreateDate: new Date(sandbox.clock.now()),
+        CreateDate: new Date(env.sandbox.clock.now()),
       });
       expect(Role?.AssumeRolePolicyDocument).toBe(encodeURIComponent(JSON.stringify(DATADOG_TRUST)));
       expect(parseIamDocument(Role!.AssumeRolePolicyDocument!)).toEqual(DATADOG_TRUST);
@@ -59,7 +52,7 @@ describe('Class: AwsSandbox', () => {
 
     it('answers NoSuchEntityException for a missing role', async () => {
       // Act
-      const error = await iam.send(new GetRoleCommand({ RoleName: 'Missing' })).catch((e: unknown) => e);
+      const error = await env.iam.send(new GetRoleCommand({ RoleName: 'Missing' })).catch((e: unknown) => e);
 
       // Assess
       expect(error).toBeInstanceOf(NoSuchEntityException);
@@ -76,7 +69,7 @@ describe('Class: AwsSandbox', () => {
       await createRole();
 
       // Act
-      const error = await iam
+      const error = await env.iam
         .send(new CreateRoleCommand({ RoleName: ROLE_NAME.toUpperCase(), AssumeRolePolicyDocument: JSON.stringify(DATADOG_TRUST) }))
         .catch((e: unknown) => e);
 
@@ -119,8 +112,8 @@ describe('Class: AwsSandbox', () => {
       await createRole();
 
       // Act
-      await iam.send(new TagRoleCommand({ RoleName: ROLE_NAME, Tags: [{ Key: 'team', Value: 'platform' }] }));
-      const { Role } = await iam.send(new GetRoleCommand({ RoleName: ROLE_NAME }));
+      await env.iam.send(new TagRoleCommand({ RoleName: ROLE_NAME, Tags: [{ Key: 'team', Value: 'platform' }] }));
+      const { Role } = await env.iam.send(new GetRoleCommand({ RoleName: ROLE_NAME }));
 
       // Assess
       expect(Role?.Tags).toEqual([
@@ -132,18 +125,18 @@ describe('Class: AwsSandbox', () => {
     it('attaches managed policies, at most ten, and only existing ones', async () => {
       // Prepare
       await createRole();
-      const arns = Array.from({ length: 10 }, (_, i) => sandbox.putPolicy(MEMBER, `P${i}`, allow('s3:ListBucket')));
-      for (const arn of arns) await iam.send(new AttachRolePolicyCommand({ RoleName: ROLE_NAME, PolicyArn: arn }));
+      const arns = Array.from({ length: 10 }, (_, i) => env.sandbox.putPolicy(MEMBER, `P${i}`, allow('s3:ListBucket')));
+      for (const arn of arns) await env.iam.send(new AttachRolePolicyCommand({ RoleName: ROLE_NAME, PolicyArn: arn }));
 
       // Act
-      const again = await iam.send(new AttachRolePolicyCommand({ RoleName: ROLE_NAME, PolicyArn: arns[0] }));
-      const eleventh = await iam
+      const again = await env.iam.send(new AttachRolePolicyCommand({ RoleName: ROLE_NAME, PolicyArn: arns[0] }));
+      const eleventh = await env.iam
         .send(new AttachRolePolicyCommand({ RoleName: ROLE_NAME, PolicyArn: 'arn:aws:iam::aws:policy/SecurityAudit' }))
         .catch((e: unknown) => e);
-      const missing = await iam
+      const missing = await env.iam
         .send(new AttachRolePolicyCommand({ RoleName: ROLE_NAME, PolicyArn: `arn:aws:iam::${MEMBER}:policy/Missing` }))
         .catch((e: unknown) => e);
-      const { AttachedPolicies } = await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: ROLE_NAME, MaxItems: 3 }));
+      const { AttachedPolicies } = await env.iam.send(new ListAttachedRolePoliciesCommand({ RoleName: ROLE_NAME, MaxItems: 3 }));
 
       // Assess
       expect(again.$metadata.httpStatusCode).toBe(200);
@@ -160,14 +153,14 @@ describe('Class: AwsSandbox', () => {
     it('detaches an attached policy, and answers NoSuchEntity for one not attached', async () => {
       // Prepare
       await createRole();
-      await iam.send(new AttachRolePolicyCommand({ RoleName: ROLE_NAME, PolicyArn: 'arn:aws:iam::aws:policy/SecurityAudit' }));
+      await env.iam.send(new AttachRolePolicyCommand({ RoleName: ROLE_NAME, PolicyArn: 'arn:aws:iam::aws:policy/SecurityAudit' }));
 
       // Act
-      await iam.send(new DetachRolePolicyCommand({ RoleName: ROLE_NAME, PolicyArn: 'arn:aws:iam::aws:policy/SecurityAudit' }));
-      const again = await iam
+      await env.iam.send(new DetachRolePolicyCommand({ RoleName: ROLE_NAME, PolicyArn: 'arn:aws:iam::aws:policy/SecurityAudit' }));
+      const again = await env.iam
         .send(new DetachRolePolicyCommand({ RoleName: ROLE_NAME, PolicyArn: 'arn:aws:iam::aws:policy/SecurityAudit' }))
         .catch((e: unknown) => e);
-      const { AttachedPolicies } = await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: ROLE_NAME }));
+      const { AttachedPolicies } = await env.iam.send(new ListAttachedRolePoliciesCommand({ RoleName: ROLE_NAME }));
 
       // Assess
       expect(again).toBeInstanceOf(NoSuchEntityException);
@@ -176,11 +169,11 @@ describe('Class: AwsSandbox', () => {
 
     it('authorises every IAM call against the caller policies: AccessDenied with IAM wording', async () => {
       // Prepare: a read-only session in the member account.
-      sandbox.putRole(MEMBER, 'Auditor', {
+      env.sandbox.putRole(MEMBER, 'Auditor', {
         trustPolicy: trustPolicy(`arn:aws:iam::${MANAGEMENT}:root`),
         attachedPolicyArns: ['arn:aws:iam::aws:policy/SecurityAudit'],
       });
-      const auditor = clients(await sandbox.asPrincipal(LAMBDA, () => assume(`arn:aws:iam::${MEMBER}:role/Auditor`))).iam;
+      const auditor = clients(await env.sandbox.asPrincipal(LAMBDA, () => assume(`arn:aws:iam::${MEMBER}:role/Auditor`))).iam;
 
       // Act
       const read = await auditor.send(new GetRoleCommand({ RoleName: 'OrganizationAccountAccessRole' }));
@@ -200,7 +193,7 @@ describe('Class: AwsSandbox', () => {
 
     it('evaluates the policies of an asPrincipal identity that is a sandbox role, and allows one that is not', async () => {
       // Prepare
-      sandbox.putRole(MANAGEMENT, 'Restricted', { trustPolicy: trustPolicy(`arn:aws:iam::${MANAGEMENT}:root`) });
+      env.sandbox.putRole(MANAGEMENT, 'Restricted', { trustPolicy: trustPolicy(`arn:aws:iam::${MANAGEMENT}:root`) });
       const iamAsCaller = new IAMClient({ region: 'us-east-1' });
       const getRole = () =>
         iamAsCaller.send(new GetRoleCommand({ RoleName: 'Restricted' })).then(
@@ -209,8 +202,8 @@ describe('Class: AwsSandbox', () => {
         );
 
       // Act
-      const restricted = await sandbox.asPrincipal(`arn:aws:sts::${MANAGEMENT}:assumed-role/Restricted/fn`, getRole);
-      const outsider = await sandbox.asPrincipal(LAMBDA, getRole);
+      const restricted = await env.sandbox.asPrincipal(`arn:aws:sts::${MANAGEMENT}:assumed-role/Restricted/fn`, getRole);
+      const outsider = await env.sandbox.asPrincipal(LAMBDA, getRole);
 
       // Assess
       expect(restricted).toBe('AccessDenied');

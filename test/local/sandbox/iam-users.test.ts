@@ -5,7 +5,6 @@ import {
   DeleteAccessKeyCommand,
   DetachUserPolicyCommand,
   GetUserCommand,
-  IAMClient,
   LimitExceededException,
   ListAccessKeysCommand,
   ListAttachedUserPoliciesCommand,
@@ -13,26 +12,16 @@ import {
   TagUserCommand,
 } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import { AwsSandbox } from '../../../local/sandbox';
-import { GOVCLOUD, MEMBER, clients, memberAdmin, sandboxPerTest } from './helpers';
+import { GOVCLOUD, MEMBER, clients, memberIamPerTest } from './helpers';
 
 const ADMIN_POLICY = 'arn:aws:iam::aws:policy/AdministratorAccess';
 
 describe('Class: AwsSandbox', () => {
-  let sandbox: AwsSandbox;
-  let iam: IAMClient;
-
-  sandboxPerTest(
-    async (installed) => {
-      sandbox = installed;
-      iam = (await memberAdmin(sandbox)).iam;
-      await iam.send(new CreateUserCommand({ UserName: 'datadog', Tags: [{ Key: 'managed-by', Value: 'test' }] }));
-    },
-    { propagationSeconds: 0 },
-  );
+  const env = memberIamPerTest({ propagationSeconds: 0 });
+  beforeEach(() => env.iam.send(new CreateUserCommand({ UserName: 'datadog', Tags: [{ Key: 'managed-by', Value: 'test' }] })));
 
   const newKey = async () => {
-    const { AccessKey } = await iam.send(new CreateAccessKeyCommand({ UserName: 'datadog' }));
+    const { AccessKey } = await env.iam.send(new CreateAccessKeyCommand({ UserName: 'datadog' }));
     return { accessKeyId: AccessKey!.AccessKeyId!, secretAccessKey: AccessKey!.SecretAccessKey! };
   };
   const whoAmI = (credentials: { accessKeyId: string; secretAccessKey: string }, region = 'us-east-1') =>
@@ -46,8 +35,8 @@ describe('Class: AwsSandbox', () => {
   describe('IAM users and access keys', () => {
     it('creates a user with tags and returns it from GetUser', async () => {
       // Act
-      await iam.send(new TagUserCommand({ UserName: 'datadog', Tags: [{ Key: 'team', Value: 'platform' }] }));
-      const { User } = await iam.send(new GetUserCommand({ UserName: 'datadog' }));
+      await env.iam.send(new TagUserCommand({ UserName: 'datadog', Tags: [{ Key: 'team', Value: 'platform' }] }));
+      const { User } = await env.iam.send(new GetUserCommand({ UserName: 'datadog' }));
 
       // Assess
       expect(User).toMatchObject({
@@ -64,7 +53,7 @@ describe('Class: AwsSandbox', () => {
     it('signs calls as the user with its access key, and GetUser without a name returns that user', async () => {
       // Prepare
       const key = await newKey();
-      await iam.send(new AttachUserPolicyCommand({ UserName: 'datadog', PolicyArn: ADMIN_POLICY }));
+      await env.iam.send(new AttachUserPolicyCommand({ UserName: 'datadog', PolicyArn: ADMIN_POLICY }));
 
       // Act
       const arn = await whoAmI(key);
@@ -88,9 +77,9 @@ describe('Class: AwsSandbox', () => {
 
       // Act
       const without = await listKeys();
-      await iam.send(new AttachUserPolicyCommand({ UserName: 'datadog', PolicyArn: ADMIN_POLICY }));
+      await env.iam.send(new AttachUserPolicyCommand({ UserName: 'datadog', PolicyArn: ADMIN_POLICY }));
       const withPolicy = await listKeys();
-      const { AttachedPolicies } = await iam.send(new ListAttachedUserPoliciesCommand({ UserName: 'datadog' }));
+      const { AttachedPolicies } = await env.iam.send(new ListAttachedUserPoliciesCommand({ UserName: 'datadog' }));
 
       // Assess
       expect([without, withPolicy]).toEqual(['AccessDenied', 'allowed']);
@@ -104,7 +93,7 @@ describe('Class: AwsSandbox', () => {
 
       // Act
       const error = await newKey().catch((e: unknown) => e);
-      const { AccessKeyMetadata } = await iam.send(new ListAccessKeysCommand({ UserName: 'datadog' }));
+      const { AccessKeyMetadata } = await env.iam.send(new ListAccessKeysCommand({ UserName: 'datadog' }));
 
       // Assess
       expect(error).toBeInstanceOf(LimitExceededException);
@@ -116,26 +105,28 @@ describe('Class: AwsSandbox', () => {
       // Prepare
       const kept = await newKey();
       const deleted = await newKey();
-      await iam.send(new DeleteAccessKeyCommand({ UserName: 'datadog', AccessKeyId: deleted.accessKeyId }));
+      await env.iam.send(new DeleteAccessKeyCommand({ UserName: 'datadog', AccessKeyId: deleted.accessKeyId }));
 
       // Act
       const results = [await whoAmI(deleted), await whoAmI({ accessKeyId: kept.accessKeyId, secretAccessKey: 'wrong' })];
 
       // Assess
       expect(results).toEqual(['InvalidClientTokenId', 'SignatureDoesNotMatch']);
-      expect(sandbox.dump().accounts[MEMBER].users).toEqual([
+      expect(env.sandbox.dump().accounts[MEMBER].users).toEqual([
         { userName: 'datadog', accessKeys: [{ accessKeyId: kept.accessKeyId, status: 'Active' }] },
       ]);
     });
 
     it('detaches an attached policy, and answers NoSuchEntity for one not attached', async () => {
       // Prepare
-      await iam.send(new AttachUserPolicyCommand({ UserName: 'datadog', PolicyArn: ADMIN_POLICY }));
+      await env.iam.send(new AttachUserPolicyCommand({ UserName: 'datadog', PolicyArn: ADMIN_POLICY }));
 
       // Act
-      await iam.send(new DetachUserPolicyCommand({ UserName: 'datadog', PolicyArn: ADMIN_POLICY }));
-      const again = await iam.send(new DetachUserPolicyCommand({ UserName: 'datadog', PolicyArn: ADMIN_POLICY })).catch((e: unknown) => e);
-      const { AttachedPolicies } = await iam.send(new ListAttachedUserPoliciesCommand({ UserName: 'datadog' }));
+      await env.iam.send(new DetachUserPolicyCommand({ UserName: 'datadog', PolicyArn: ADMIN_POLICY }));
+      const again = await env.iam
+        .send(new DetachUserPolicyCommand({ UserName: 'datadog', PolicyArn: ADMIN_POLICY }))
+        .catch((e: unknown) => e);
+      const { AttachedPolicies } = await env.iam.send(new ListAttachedUserPoliciesCommand({ UserName: 'datadog' }));
 
       // Assess
       expect(again).toBeInstanceOf(NoSuchEntityException);
@@ -144,9 +135,9 @@ describe('Class: AwsSandbox', () => {
 
     it('accepts a GovCloud user key only at GovCloud endpoints', async () => {
       // Prepare
-      sandbox.addAccount(GOVCLOUD, { partition: 'aws-us-gov' });
-      sandbox.putUser(GOVCLOUD, 'datadog-integration', { attachedPolicyArns: ['arn:aws-us-gov:iam::aws:policy/AdministratorAccess'] });
-      const key = sandbox.putAccessKey(GOVCLOUD, 'datadog-integration');
+      env.sandbox.addAccount(GOVCLOUD, { partition: 'aws-us-gov' });
+      env.sandbox.putUser(GOVCLOUD, 'datadog-integration', { attachedPolicyArns: ['arn:aws-us-gov:iam::aws:policy/AdministratorAccess'] });
+      const key = env.sandbox.putAccessKey(GOVCLOUD, 'datadog-integration');
 
       // Act
       const atGov = await whoAmI(key, 'us-gov-west-1');
