@@ -90,6 +90,11 @@ export class AwsSandbox {
     return this.state.partition;
   }
 
+  /** Seconds IAM changes made from now on take to take effect ({@link SandboxOptions.propagationSeconds}). */
+  get propagationSeconds(): number {
+    return this.state.propagationSeconds;
+  }
+
   /** Sets {@link SandboxOptions.propagationSeconds} for later IAM changes. @throws Error when `seconds` is negative or not finite. */
   set propagationSeconds(seconds: number) {
     if (!Number.isFinite(seconds) || seconds < 0) {
