@@ -1,7 +1,4 @@
-/**
- * The runs of the parsed command lines: each reads its files, runs under the lock of its `--state` file, prints its
- * summary, then saves the state. Loaded only when a run starts (the flows cost seconds of CPU).
- */
+/** The runs of the parsed command lines, under the lock of their `--state` file. Loaded only when a run starts (seconds of CPU). */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { CliIo } from './cli';
@@ -167,11 +164,7 @@ export async function run(options: CliOptions, io: CliIo): Promise<number> {
   });
 }
 
-/**
- * Runs `npm start -- reconcile` and prints its summary.
- * @returns the exit code: 0 reconciled, 1 failed (an account failed, or the state not saved).
- * @throws UsageError or StateFileError for a file refused before anything ran.
- */
+/** Runs `npm start -- reconcile`; exit code 0 reconciled, 1 failed (or the state not saved). @throws as {@link run}. */
 export async function reconcile(options: ReconcileCliOptions, io: CliIo): Promise<number> {
   const newSandbox = (org?: OrgFile) => org && new AwsSandbox({ managementAccountId: org.managementAccountId });
   return withState('npm start', { ...options, newSandbox }, io, async (state) => {

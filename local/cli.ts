@@ -23,10 +23,7 @@ export interface CliIo {
   env: NodeJS.ProcessEnv;
 }
 
-/**
- * Runs a command: parses `args` (`undefined` is `--help`: prints `help`), then runs the flow of cli-run.ts `flow` picks.
- * Reports what it throws in one line: exit 2 for UsageError and StateFileError, else 1 (stack with `--verbose`).
- */
+/** Parses `args` (`undefined`: prints `help`) and runs the flow; what it throws becomes one line, exit 2 for bad input, else 1. */
 async function runCommand<T>(
   name: string,
   args: string[],
@@ -54,14 +51,8 @@ async function runCommand<T>(
 }
 
 /**
- * Runs `npm start` with the arguments after `npm start --`, or `npm run rotate` with `rotate` and those after `npm run rotate --`.
- * @returns the exit code: 0 onboarded, offboarded, ignored, reconciled or rotated (or `--help`), 1 failed, 2 rejected input
- * (or rotation not applicable).
- * @example
- * ```ts
- * const code = await main(['events/console-replay.json', '--json'], { stdout, stderr, cwd: process.cwd(), env: process.env });
- * const rotated = await main(['rotate', '777788889999', '--state', 'org.json'], { stdout, stderr, cwd: process.cwd(), env: process.env });
- * ```
+ * Runs `npm start` (arguments after `npm start --`), its `reconcile`, or `npm run rotate` (`rotate` and its arguments).
+ * @returns the exit code: 0 done (or `--help`), 1 failed, 2 rejected input (or rotation not applicable).
  */
 export async function main(argv: string[], io: CliIo): Promise<number> {
   const [command, ...rest] = argv;

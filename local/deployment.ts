@@ -1,7 +1,4 @@
-/**
- * The stack of `template.yaml` deployed locally, the one model `npm start`, `npm run rotate`, reconciliation and the
- * tests use: names, parameters, the Datadog keys secret, the local Datadog, execution roles, functions, state machines.
- */
+/** The stack of `template.yaml` deployed locally, as `npm start`, `npm run rotate`, reconciliation and the tests use it. */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createLocalAccountsTable, dynamoDbCallsSoFar, tableItems } from './dynamodb';
 import { startLocalDatadog, type DatadogAccountRecord, type RateLimit } from './datadog/server';
@@ -109,7 +106,6 @@ export interface LocalDeploymentOptions {
   sandbox: AwsSandbox;
   names: LocalNames;
   template?: Template;
-  /** Template parameter values over the defaults. */
   parameters?: Record<string, string>;
   /** Default: the `DatadogSite` parameter. */
   datadogSite?: DatadogSite;
@@ -118,7 +114,6 @@ export interface LocalDeploymentOptions {
   datadogKeys?: { apiKey: string; appKey: string };
   /** The 6 characters ending the keys secret's ARN; default random. */
   keysSecretSuffix?: string;
-  /** Registrations the embedded Datadog holds at the start. */
   datadogAccounts?: DatadogAccountRecord[];
   faults?: FaultPlan;
   /** Level of the functions' own logs; default `SILENT`. */
@@ -131,7 +126,6 @@ export interface LocalDeploymentOptions {
   enforceFunctionPolicies?: boolean;
   /** Each function's environment when not the template's (`sam local invoke --env-vars`). */
   environmentOf?: (definition: TemplateFunction) => Record<string, string>;
-  /** Items the accounts table holds at the start. */
   accountRecords?: Record<string, unknown>[];
 }
 
@@ -254,7 +248,7 @@ export async function deployLocally(options: LocalDeploymentOptions) {
   };
 }
 
-/** What {@link runStateMachines} gives its body: the onboarding executions, resolved definitions, a runner of an execution. */
+/** What {@link runStateMachines} gives its body. */
 export interface StateMachineRun {
   onboarding: LocalExecutions;
   definition(logicalId?: string): Record<string, unknown>;
@@ -264,11 +258,7 @@ export interface StateMachineRun {
   ): Promise<LocalExecution>;
 }
 
-/**
- * Runs `body` with the sandbox (and faults) answering the SDK and the onboarding executions answering StartExecution;
- * then restores both and closes the deployment.
- * @throws whatever `body` throws, once everything is restored.
- */
+/** Runs `body` with the sandbox (and faults) answering the SDK and the onboarding executions StartExecution; then closes all. */
 export async function runStateMachines<T>(
   deployment: LocalDeployment,
   body: (run: StateMachineRun) => Promise<T>,

@@ -1,7 +1,4 @@
-/**
- * The organization around a local deployment: member accounts with their access roles, and each other partition's
- * management account, whose IAM user's key the stack keeps (no role is assumed across partitions: partition-credentials.ts).
- */
+/** The organization around a local deployment: member accounts and each other partition's management account. */
 import type { LocalNames } from './functions';
 import type { AwsSandbox } from './sandbox';
 import type { Partition } from '../shared/partitions';
@@ -45,8 +42,7 @@ export const PARTITION_MANAGEMENT_ACCOUNT: Record<Partition, string> = {
 const PARTITION_USER_NAME = 'datadog-onboarding';
 
 /**
- * Seeds once another partition's management account, its IAM user (may assume the member access roles and the Datadog
- * role, nothing else) and that user's key in the secret `<PartitionCredentialsSecretPrefix><partition>-credentials`.
+ * Seeds once another partition's management account, its IAM user (no role is assumed across partitions) and its key's secret.
  * @throws Error when the sandbox has that account but not the secret (a state file edited by hand).
  */
 export function seedPartitionCredentials(
@@ -78,10 +74,7 @@ export function seedPartitionCredentials(
   return { userArn, secretArn };
 }
 
-/**
- * Seeds a new member account with its access roles trusting the stack's account (in another partition, that partition's
- * management account). An existing account is left as it is (a saved Control Tower account stays one).
- */
+/** Seeds a new member account, its access roles trusting the stack's account (or its partition's); an existing one stays. */
 export function seedMemberAccount(sandbox: AwsSandbox, stack: StackContext, member: MemberAccount): void {
   const { accountId, accountName: name, partition, accessRoleNames } = member;
   const foreign = partition !== stack.names.partition;

@@ -1,14 +1,11 @@
-/**
- * `npm start -- reconcile`: the ReconcileOrganization state machine on the local deployment, its Distributed Map over
- * the sandbox's S3, each account's action run by the onboarding state machine, concurrently on one virtual clock.
- */
+/** `npm start -- reconcile`: the ReconcileOrganization state machine on the local deployment, on one virtual clock. */
 import { deployLocally, meterRun, runStateMachines, sandboxNames, type LocalDeploymentOptions } from './deployment';
 import { ExecutionScheduler } from './execution-scheduler';
 import { AwsSandbox } from './sandbox';
 import { LocalExecutions, LocalStateMachines, type ProgressListener } from './step-functions';
 import type { AccountResult, ReconciliationReport } from '../shared/reconciliation/report';
 
-/** Options of a local reconciliation; those it shares with the deployment are documented there. */
+/** Options of a local reconciliation (the deployment's, and these). */
 export interface LocalReconcileOptions extends Omit<LocalDeploymentOptions, 'sandbox' | 'names'> {
   /** The organization to reconcile; default a new one with no members. */
   sandbox?: AwsSandbox;

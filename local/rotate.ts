@@ -1,7 +1,4 @@
-/**
- * `npm run rotate -- ACCOUNT_ID --state FILE`: rotates the access key Datadog uses for a member account, as Secrets
- * Manager runs the rotation function, against the sandbox and the embedded Datadog of a saved state.
- */
+/** `npm run rotate -- ACCOUNT_ID --state FILE`: rotates an account's access key as Secrets Manager runs the rotation function. */
 import { ROTATION_STEPS } from '../shared/onboarding/step-inputs';
 import { accessKeySecretName } from '../shared/onboarding/access-key-secret';
 import { RotationNotApplicableError } from '../shared/errors';

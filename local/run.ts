@@ -1,7 +1,4 @@
-/**
- * The whole onboarding flow, locally: the template's EventBridge patterns decide whether an event fires, then the
- * starter and the state machine run with the real handlers against the AWS sandbox and a local Datadog.
- */
+/** The whole onboarding flow, locally: the template's EventBridge rules, the starter, the state machine and the real handlers. */
 import type { DatadogAccountRecord } from './datadog/server';
 import {
   deployLocally,
@@ -199,12 +196,11 @@ function executionSummary(done: LocalExecution, names: LocalNames): ExecutionRes
 }
 
 /** A Lambda error cause is JSON `{"errorType","errorMessage",…}` on AWS and the plain message locally. */
-function causeMessage(cause: string | undefined): string {
-  if (!cause) return 'no cause';
+function causeMessage(cause = ''): string {
   try {
     return (JSON.parse(cause) as { errorMessage?: string }).errorMessage ?? cause;
   } catch {
-    return cause;
+    return cause || 'no cause';
   }
 }
 
@@ -219,10 +215,7 @@ export function newSandboxFor(input: unknown, propagationSeconds = 10): AwsSandb
   });
 }
 
-/**
- * A lifecycle event's `time` (epoch ms) when it is in the past, else `undefined`. The local run plays an event as if
- * delivered at its `time`, so TimeToOnboard measures the onboarding, not the age of a sample event.
- */
+/** A lifecycle event's past `time` (epoch ms): the run plays it as delivered then, so TimeToOnboard ignores the sample's age. */
 export function lifecycleEventTime(input: unknown, nowMs: number = Date.now()): number | undefined {
   const ms = isEventBridgeEvent(input) && typeof input.time === 'string' ? Date.parse(input.time) : Number.NaN;
   return Number.isFinite(ms) && ms <= nowMs ? ms : undefined;
@@ -247,10 +240,7 @@ function deliveryOf(template: Template, input: unknown): Delivery | { outcome: '
   return { replay: parsed.data };
 }
 
-/**
- * Seeds the world deliveries imply: member accounts (Control Tower's first: it creates accounts through Organizations,
- * and seeding leaves an existing account as it is), a closed account's state, a GovCloud request's accounts.
- */
+/** Seeds member accounts (Control Tower's first: seeding leaves an existing account as it is), a closure, a GovCloud request. */
 function seedWorld(sandbox: AwsSandbox, stack: StackContext, deliveries: Delivery[]): void {
   const { names } = stack;
   const seed = (member: Member) => seedMemberAccount(sandbox, stack, { ...member, accessRoleNames: accessRolesOf(stack, member.origin) });
@@ -269,10 +259,7 @@ function seedWorld(sandbox: AwsSandbox, stack: StackContext, deliveries: Deliver
   }
 }
 
-/**
- * Runs the input (a lifecycle event or a console replay) through the template's rules, the starter, the state machine
- * and its handlers. Never throws for bad input: it ends `rejected`.
- */
+/** Runs a lifecycle event or a console replay through the whole flow; bad input ends `rejected`, never throws. */
 export async function runLocally(options: LocalRunOptions): Promise<LocalRunSummary> {
   const template = loadTemplate();
   const sandbox = options.sandbox ?? newSandboxFor(options.input, options.propagationSeconds);

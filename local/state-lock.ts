@@ -1,7 +1,4 @@
-/**
- * One run at a time on a state file: a lock file next to it (`FILE.lock`, holding the process id), created
- * exclusively, removed when the run ends. A lock whose process is gone (a run killed mid-way) is taken over.
- */
+/** One run at a time on a state file: `FILE.lock` holds the process id; a lock whose process is gone is taken over. */
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { StateFileError } from './state-file-error';
 
