@@ -416,7 +416,6 @@ const execute = (definition: Record<string, unknown>, execution: LocalExecution,
   run.scheduler.run(async () => {
     execution.status = 'RUNNING';
     const { scheduler } = run;
-    const { clock } = scheduler;
     const stateMachineArn = run.stateMachineArn ?? run.executions?.stateMachineArn ?? '';
     const original = allStates(definition as Definition);
     const runnable = runnableDefinition(definition as Definition, stateMachineArn.split(':')[1] || 'aws');
@@ -483,7 +482,7 @@ const execute = (definition: Record<string, unknown>, execution: LocalExecution,
           output: state?.output,
           error: 'Error' in event ? event.Error : undefined,
           cause: 'Cause' in event ? (event.Cause as string) : undefined,
-          clockMs: clock.now(),
+          clockMs: scheduler.clock.now(),
           ...(backoff === undefined ? {} : { retryWaitSeconds: backoff }),
         };
         execution.events?.push(reported);
