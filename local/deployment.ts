@@ -5,14 +5,7 @@ import { startLocalDatadog, type DatadogAccountRecord, type RateLimit } from './
 import type { FaultPlan } from './faults';
 import { LocalFunctions, localFunctionArn, localRoleArn, type LocalNames } from './functions';
 import type { AwsSandbox, ServiceName } from './sandbox';
-import {
-  LocalExecutions,
-  runExecution,
-  type ExecutionOptions,
-  type LocalExecution,
-  type ProgressListener,
-  type TaskInvoker,
-} from './step-functions';
+import { LocalExecutions, runExecution, type ExecutionOptions, type LocalExecution, type ProgressListener } from './step-functions';
 import { loadDefinition, loadTemplate, templateFunctions, type LocalResolution, type Template, type TemplateFunction } from './template';
 import { loadExecutionRolePolicies } from './template-policies';
 import { iamRegion } from '../shared/aws/regions';
@@ -254,7 +247,7 @@ export interface StateMachineRun {
   definition(logicalId?: string): Record<string, unknown>;
   execute(
     execution: LocalExecution,
-    options?: ExecutionOptions & { definition?: Record<string, unknown>; executions?: LocalExecutions; invoke?: TaskInvoker },
+    options?: Partial<Omit<ExecutionOptions, 'clock' | 'onProgress'>> & { definition?: Record<string, unknown> },
   ): Promise<LocalExecution>;
 }
 
@@ -281,15 +274,13 @@ export async function runStateMachines<T>(
       onboarding,
       definition,
       execute: (execution, executionOptions = {}) =>
-        runExecution(
-          executionOptions.definition ?? definition(),
-          execution,
-          executionOptions.invoke ?? ((arn, input) => functions.invoke(arn, input)),
-          sandbox.clock,
-          options.onProgress ?? (() => undefined),
-          executionOptions.executions ?? onboarding,
-          executionOptions,
-        ),
+        runExecution(executionOptions.definition ?? definition(), execution, {
+          invoke: (arn, input) => functions.invoke(arn, input),
+          onProgress: options.onProgress,
+          executions: onboarding,
+          ...executionOptions,
+          clock: sandbox.clock,
+        }),
     });
   } finally {
     onboarding.restore();

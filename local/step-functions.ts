@@ -210,7 +210,12 @@ async function fieldValue(state: StateDefinition, field: string, input: unknown)
 
 /** Options of {@link runExecution}. */
 export interface ExecutionOptions {
-  /** Virtual time shared by concurrent executions; default one of its own. */
+  invoke: TaskInvoker;
+  clock: VirtualClock;
+  onProgress?: ProgressListener;
+  /** Where `states:startExecution` without `.sync` starts executions; its ARN is the running state machine's. */
+  executions?: LocalExecutions;
+  /** Virtual time shared by concurrent executions; default one of its own on `clock`. */
   scheduler?: ExecutionScheduler;
   /** State machines `states:startExecution.sync:2` can run. */
   machines?: LocalStateMachines;
@@ -218,11 +223,8 @@ export interface ExecutionOptions {
   asStateMachineRole?: <T>(call: () => Promise<T>) => Promise<T>;
 }
 
-type Run = ExecutionOptions & {
+type Run = Omit<ExecutionOptions, 'clock'> & {
   scheduler: ExecutionScheduler;
-  invoke: TaskInvoker;
-  onProgress: ProgressListener;
-  executions?: LocalExecutions;
   /** Set for a nested execution or a map run's child, which keep no `events`: at 10,000 accounts they outgrew the heap. */
   stateMachineArn?: string;
 };
@@ -404,14 +406,9 @@ async function runDistributedMap(stateName: string, state: StateDefinition, inpu
 export function runExecution(
   definition: Record<string, unknown>,
   execution: LocalExecution,
-  invoke: TaskInvoker,
-  clock: VirtualClock,
-  onProgress: ProgressListener,
-  executions?: LocalExecutions,
-  options: ExecutionOptions = {},
+  options: ExecutionOptions,
 ): Promise<LocalExecution> {
-  const scheduler = options.scheduler ?? new ExecutionScheduler(clock);
-  return execute(definition, execution, { ...options, scheduler, invoke, onProgress, executions });
+  return execute(definition, execution, { ...options, scheduler: options.scheduler ?? new ExecutionScheduler(options.clock) });
 }
 
 // Counted as running from the call on (synchronously), so a parent that awaits it never leaves an idle gap.
@@ -419,7 +416,6 @@ const execute = (definition: Record<string, unknown>, execution: LocalExecution,
   run.scheduler.run(async () => {
     execution.status = 'RUNNING';
     const { scheduler } = run;
-    const { clock } = scheduler;
     const stateMachineArn = run.stateMachineArn ?? run.executions?.stateMachineArn ?? '';
     const original = allStates(definition as Definition);
     const runnable = runnableDefinition(definition as Definition, stateMachineArn.split(':')[1] || 'aws');
@@ -486,11 +482,11 @@ const execute = (definition: Record<string, unknown>, execution: LocalExecution,
           output: state?.output,
           error: 'Error' in event ? event.Error : undefined,
           cause: 'Cause' in event ? (event.Cause as string) : undefined,
-          clockMs: clock.now(),
+          clockMs: scheduler.clock.now(),
           ...(backoff === undefined ? {} : { retryWaitSeconds: backoff }),
         };
         execution.events?.push(reported);
-        run.onProgress(reported);
+        run.onProgress?.(reported);
       }
     })();
     try {

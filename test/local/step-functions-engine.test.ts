@@ -63,7 +63,10 @@ describe('Local Step Functions engine', () => {
 
   /** Runs `definition` once with `invoke`, in a scheduler of its own. */
   function run(definition: Record<string, unknown>, invoke: TaskInvoker, input: unknown = { planKey: 'plans/p.json', dryRun: false }) {
-    return runExecution(definition, executions.start('run', input), invoke, sandbox.clock, () => undefined, executions, {
+    return runExecution(definition, executions.start('run', input), {
+      invoke,
+      clock: sandbox.clock,
+      executions,
       asStateMachineRole: asRole,
     });
   }
@@ -92,14 +95,12 @@ describe('Local Step Functions engine', () => {
       const definition = { StartAt: 'X', States: { X: { Type: 'Task', Resource: WORK, ...task }, ...states } };
       const attemptsAt: number[] = [];
       const events: { type: string; retryWaitSeconds?: number }[] = [];
-      const done = await runExecution(
-        definition,
-        executions.start(name, {}),
-        failing(errors, attemptsAt),
-        sandbox.clock,
-        (event) => events.push(event),
+      const done = await runExecution(definition, executions.start(name, {}), {
+        invoke: failing(errors, attemptsAt),
+        clock: sandbox.clock,
+        onProgress: (event) => events.push(event),
         executions,
-      );
+      });
       return { done, attemptsAt, events };
     }
 
@@ -391,15 +392,12 @@ describe('Local Step Functions engine', () => {
       const { machines, nested } = withChild();
 
       // Act
-      const done = await runExecution(
-        parent({ accountId: '444455556666' }),
-        executions.start('parent', {}),
-        (_arn, input) => Promise.resolve({ outcome: 'onboarded', ...(input as object) }),
-        sandbox.clock,
-        () => undefined,
+      const done = await runExecution(parent({ accountId: '444455556666' }), executions.start('parent', {}), {
+        invoke: (_arn, input) => Promise.resolve({ outcome: 'onboarded', ...(input as object) }),
+        clock: sandbox.clock,
         executions,
-        { machines },
-      );
+        machines,
+      });
 
       // Assert
       expect(done.status).toBe('SUCCEEDED');
@@ -424,17 +422,12 @@ describe('Local Step Functions engine', () => {
       };
 
       // Act
-      const done = await runExecution(
-        parent({ accountId: '1' }),
-        executions.start('parent', {}),
-        failing,
-        sandbox.clock,
-        () => undefined,
+      const done = await runExecution(parent({ accountId: '1' }), executions.start('parent', {}), {
+        invoke: failing,
+        clock: sandbox.clock,
         executions,
-        {
-          machines,
-        },
-      );
+        machines,
+      });
 
       // Assert
       expect(done.status).toBe('FAILED');
@@ -449,17 +442,12 @@ describe('Local Step Functions engine', () => {
 
     it('fails with StepFunctions.StateMachineDoesNotExistException for an unknown state machine', async () => {
       // Act
-      const done = await runExecution(
-        parent({}),
-        executions.start('parent', {}),
-        () => Promise.resolve({}),
-        sandbox.clock,
-        () => undefined,
+      const done = await runExecution(parent({}), executions.start('parent', {}), {
+        invoke: () => Promise.resolve({}),
+        clock: sandbox.clock,
         executions,
-        {
-          machines: new LocalStateMachines(),
-        },
-      );
+        machines: new LocalStateMachines(),
+      });
 
       // Assert
       expect(done.error).toBe('StepFunctions.StateMachineDoesNotExistException');

@@ -100,19 +100,17 @@ describe('State machine: ReconcileOrganization', () => {
       onboarding,
     );
     const executions = new LocalExecutions(resolution.resources.ReconcileOrganizationStateMachine);
-    const done = await runExecution(
-      definition,
-      executions.start('run', input),
-      (arn, payload) =>
+    const done = await runExecution(definition, executions.start('run', input), {
+      invoke: (arn, payload) =>
         invoke(
           arn.endsWith(':function:onboard') ? 'onboard' : arn,
           arn.endsWith(':function:onboard') ? (payload as { input: unknown }).input : payload,
         ),
-      sandbox.clock,
-      () => undefined,
+      clock: sandbox.clock,
       executions,
-      { machines, asStateMachineRole: (call) => sandbox.asPrincipal(ROLE, call) },
-    );
+      machines,
+      asStateMachineRole: (call) => sandbox.asPrincipal(ROLE, call),
+    });
     return { done, started, onboarding };
   }
 
