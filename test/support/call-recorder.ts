@@ -68,18 +68,16 @@ function secretResource(secretId: string, { state, partition, region, accountId 
 }
 
 /** Actions that support no resource-level permission: authorised on `*`. */
-const UNSCOPED_ACTIONS = new Set(
-  ['iam:ListAccountAliases', 'sts:GetCallerIdentity'].concat(
-    [
-      'DescribeCreateAccountStatus',
-      'DescribeOrganization',
-      'ListRoots',
-      'ListParents',
-      'ListOrganizationalUnitsForParent',
-      'ListAccountsForParent',
-    ].map((name) => `organizations:${name}`),
-  ),
-);
+const UNSCOPED_ACTIONS = new Set([
+  'iam:ListAccountAliases',
+  'sts:GetCallerIdentity',
+  'organizations:DescribeCreateAccountStatus',
+  'organizations:DescribeOrganization',
+  'organizations:ListRoots',
+  'organizations:ListParents',
+  'organizations:ListOrganizationalUnitsForParent',
+  'organizations:ListAccountsForParent',
+]);
 
 /** The resource an action is authorised on (Service Authorization Reference); `unmapped:<action>` matches no expected call. */
 function resourceOf(action: string, input: Record<string, unknown>, where: Where): string {
