@@ -209,7 +209,6 @@ export class RecordingSandbox extends AwsSandbox {
   /**
    * A progress listener recording each Task attempt (entered or retried) of the state machines as `lambda:InvokeFunction`
    * or `states:StartExecution` (on the machine its parameters name); another integration records `unmapped:…`.
-   *
    * @throws Error when two state machines have a Task state of the same name (the events would not tell them apart).
    */
   stateMachineListener(template: Template, resolution: LocalResolution): ProgressListener {
