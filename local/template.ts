@@ -89,20 +89,10 @@ export function resolveValue(template: Template, value: unknown, local: LocalRes
 }
 
 /** A function of the template: esbuild entry point and target, explicit role, EventBridge patterns by event, raw environment. */
-export interface TemplateFunction {
-  logicalId: string;
-  /** Relative to the repository, e.g. `functions/provision-role/index.ts`. */
-  entryPoint: string;
-  handler: string;
-  target: string;
-  roleLogicalId?: string;
-  eventPatterns: Record<string, Record<string, unknown>>;
-  /** Globals merged in, intrinsics unresolved. */
-  environment: Record<string, unknown>;
-}
+export type TemplateFunction = ReturnType<typeof templateFunctions>[number];
 
 /** The `AWS::Serverless::Function` resources with their esbuild entry points. */
-export function templateFunctions(template: Template): TemplateFunction[] {
+export function templateFunctions(template: Template) {
   const globals = template.Globals?.Function?.Environment?.Variables ?? {};
   return Object.entries(template.Resources)
     .filter(([, resource]) => resource.Type === 'AWS::Serverless::Function')
@@ -112,6 +102,7 @@ export function templateFunctions(template: Template): TemplateFunction[] {
       const environment = (properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables;
       return {
         logicalId,
+        // Relative to the repository, e.g. `functions/provision-role/index.ts`.
         entryPoint: build.EntryPoints?.[0] ?? '',
         handler: String(properties.Handler),
         target: build.Target ?? '',
@@ -119,6 +110,7 @@ export function templateFunctions(template: Template): TemplateFunction[] {
         eventPatterns: Object.fromEntries(
           Object.entries(events).flatMap(([name, event]) => (event.Type === 'EventBridgeRule' ? [[name, event.Properties.Pattern]] : [])),
         ),
+        // Globals merged in, intrinsics unresolved.
         environment: { ...globals, ...environment },
       };
     });

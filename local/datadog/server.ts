@@ -89,19 +89,17 @@ export class RateLimiter {
 /** OpenAPI operation ids of the endpoints the stand-in serves. */
 export type DatadogOperation = keyof typeof RATE_LIMIT_GROUP_OF;
 
+const EVENT_OPTIONAL_FIELDS = ['alert_type', 'priority', 'aggregation_key', 'source_type_name'] as const;
+
 /** An accepted event (`POST /api/v1/events`), as Datadog's `EventCreateResponse.event` returns it. */
-export interface DatadogEventRecord {
+export type DatadogEventRecord = Partial<Record<(typeof EVENT_OPTIONAL_FIELDS)[number], string>> & {
   id: number;
   title: string;
   text: string;
   tags: string[];
-  alert_type?: string;
-  priority?: string;
-  aggregation_key?: string;
-  source_type_name?: string;
   /** POSIX seconds: the body's `date_happened`, else the time of receipt. */
   date_happened: number;
-}
+};
 
 /** One answered request: no headers, query or body, so no secret. */
 interface RecordedRequest {
@@ -146,7 +144,6 @@ const BASE = '/api/v2/integration/aws';
 const MAX_EVENT_TEXT = 4000;
 // Far above any registration body; stops a runaway client from filling memory.
 const MAX_BODY_BYTES = 1024 * 1024;
-const EVENT_OPTIONAL_FIELDS = ['alert_type', 'priority', 'aggregation_key', 'source_type_name'] as const;
 
 interface Reply {
   status: number;
@@ -360,7 +357,6 @@ export async function startLocalDatadog(options: LocalDatadogOptions) {
   const { port } = server.address() as AddressInfo;
 
   return {
-    /** `http://127.0.0.1:PORT`. */
     url: `http://127.0.0.1:${port}`,
     accounts: () => store.list(),
     requests: () => recorded.map((entry) => ({ ...entry })),

@@ -68,18 +68,16 @@ function secretResource(secretId: string, { state, partition, region, accountId 
 }
 
 /** Actions that support no resource-level permission: authorised on `*`. */
-const UNSCOPED_ACTIONS = new Set(
-  ['iam:ListAccountAliases', 'sts:GetCallerIdentity'].concat(
-    [
-      'DescribeCreateAccountStatus',
-      'DescribeOrganization',
-      'ListRoots',
-      'ListParents',
-      'ListOrganizationalUnitsForParent',
-      'ListAccountsForParent',
-    ].map((name) => `organizations:${name}`),
-  ),
-);
+const UNSCOPED_ACTIONS = new Set([
+  'iam:ListAccountAliases',
+  'sts:GetCallerIdentity',
+  'organizations:DescribeCreateAccountStatus',
+  'organizations:DescribeOrganization',
+  'organizations:ListRoots',
+  'organizations:ListParents',
+  'organizations:ListOrganizationalUnitsForParent',
+  'organizations:ListAccountsForParent',
+]);
 
 /** The resource an action is authorised on (Service Authorization Reference); `unmapped:<action>` matches no expected call. */
 function resourceOf(action: string, input: Record<string, unknown>, where: Where): string {
@@ -211,7 +209,6 @@ export class RecordingSandbox extends AwsSandbox {
   /**
    * A progress listener recording each Task attempt (entered or retried) of the state machines as `lambda:InvokeFunction`
    * or `states:StartExecution` (on the machine its parameters name); another integration records `unmapped:…`.
-   *
    * @throws Error when two state machines have a Task state of the same name (the events would not tell them apart).
    */
   stateMachineListener(template: Template, resolution: LocalResolution): ProgressListener {

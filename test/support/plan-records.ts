@@ -2,14 +2,7 @@
 import type { PlanRecord } from '../../shared/reconciliation/plan';
 import { policyHashOf } from '../../shared/reconciliation/policy-hash';
 
-/**
- * A created account onboarded with role delegation (config `config-<id>`, external ID `external-<id>`); `fields` override.
- *
- * @example
- * ```ts
- * onboardedRecord('210987654321', ['ec2:Describe*'], { origin: 'adopted' });
- * ```
- */
+/** A created account onboarded with role delegation (config `config-<id>`, external ID `external-<id>`); `fields` override. */
 export function onboardedRecord(accountId: string, permissions: readonly string[], fields: Partial<PlanRecord> = {}): PlanRecord {
   return {
     accountId,

@@ -145,7 +145,6 @@ function memberOf(stack: LocalDeployment, partition: Partition, delivery: Delive
  * Delivers each batch of `deliveries` in order, runs the executions it started concurrently to their end (one function
  * invocation at a time) and records every call. Member accounts are seeded with every access role the deliveries use,
  * except `unreachableAccounts`; `accountRequests` are CreateGovCloudAccount requests Organizations reports SUCCEEDED.
- *
  * @throws Error when two recorded invocations overlapped.
  */
 export async function recordOnboarding(options: {
@@ -232,7 +231,6 @@ export async function recordOnboarding(options: {
  * Runs reconciliations and changes on one organization (as in an `--org` file; stack in {@link STACK_ACCOUNT_ID}) and
  * records every call. Each reconciliation deploys anew with what the previous one left; `ReconcileMaxConcurrency` 1
  * keeps one function running at a time, so the recorder reads each one's calls apart.
- *
  * @throws Error when two recorded invocations overlapped.
  */
 export async function recordReconciliation(options: {
