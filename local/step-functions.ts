@@ -183,8 +183,11 @@ const machines = new Map<string, StateMachine>();
 
 function machineFor(definition: unknown): StateMachine {
   const key = JSON.stringify(definition);
-  const machine = machines.get(key) ?? new StateMachine(definition as never, { validationOptions: { checkArn: true, checkPaths: true } });
-  machines.set(key, machine);
+  let machine = machines.get(key);
+  if (!machine) {
+    machine = new StateMachine(definition as never, { validationOptions: { checkArn: true, checkPaths: true } });
+    machines.set(key, machine);
+  }
   return machine;
 }
 
