@@ -41,7 +41,7 @@ export async function rotateLocally(options: {
   // Secrets Manager would refuse with ResourceNotFoundException: said as what the state lacks (e.g. the account was never onboarded there).
   const names = sandboxNames(sandbox);
   const secretName = accessKeySecretName(accountId);
-  if (!sandbox.toJSON().state.accounts[names.accountId]?.secrets.some((secret) => secret.name === secretName)) {
+  if (!sandbox.hasSecret(names.accountId, secretName, names.region)) {
     return notApplicable(
       `account ${accountId} has no access-key secret (${secretName}) in this state: onboard it with an access key first`,
     );

@@ -25,7 +25,7 @@ function holderOf(lockFile: string): number | undefined {
  * Takes the lock of a state file; returns its (idempotent) release.
  * @throws StateFileError, in one line, when another running process holds it, or the lock cannot be created.
  */
-export function lockStateFile(file: string): () => void {
+export function lockStateFile(file: string, staleRemoved = false): () => void {
   const lockFile = `${file}.lock`;
   try {
     writeFileSync(lockFile, `${process.pid}\n`, { flag: 'wx' });
@@ -33,7 +33,8 @@ export function lockStateFile(file: string): () => void {
     const code = (error as NodeJS.ErrnoException).code;
     if (code !== 'EEXIST') throw new StateFileError(`--state ${file}: cannot create the lock ${lockFile} (${code ?? 'error'})`);
     const holder = holderOf(lockFile);
-    if (holder === undefined || isRunning(holder)) {
+    // A lock found again right after its stale one went is another run's, whatever its holder says.
+    if (holder === undefined || isRunning(holder) || staleRemoved) {
       const who = holder === undefined ? `its lock ${lockFile} exists` : `process ${holder} is using it`;
       throw new StateFileError(
         `--state ${file} is in use by another run (${who}); wait for it to finish, or delete the lock if no run is left`,
@@ -41,7 +42,7 @@ export function lockStateFile(file: string): () => void {
     }
     // The run that held it is gone: its state file was saved whole or not at all (see saveState).
     rmSync(lockFile, { force: true });
-    return lockStateFile(file);
+    return lockStateFile(file, true);
   }
   let released = false;
   return () => {

@@ -252,7 +252,8 @@ export class AccountStore {
   }
 
   private find(id: string): DatadogAccountRecord {
-    const found = [...this.accounts.values()].find((record) => record.id === id);
+    let found: DatadogAccountRecord | undefined;
+    for (const record of this.accounts.values()) if (record.id === id) found = record;
     if (found === undefined) throw DATADOG_ERRORS.accountNotFound();
     return found;
   }

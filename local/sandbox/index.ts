@@ -169,6 +169,12 @@ export class AwsSandbox {
     return account !== undefined && findRole(account, roleName) !== undefined;
   }
 
+  /** Whether the account holds a secret of that name in `region`, not scheduled for deletion. */
+  hasSecret(accountId: string, name: string, region: string): boolean {
+    const secrets = findAccount(this.state, accountId)?.secrets ?? [];
+    return secrets.some((secret) => secret.name === name && secret.region === region && secret.deletion === undefined);
+  }
+
   /** Adds an access role (`AdministratorAccess`, trusting `trustedAccountId`). @throws Error for an unknown account. */
   createAccessRole(accountId: string, roleName: string, trustedAccountId: string): void {
     const partition = this.requireAccount(accountId, 'createAccessRole').partition;
