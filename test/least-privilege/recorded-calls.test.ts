@@ -12,7 +12,7 @@
  * deleted out of band and replaced on replay, an unreachable account), and, for a commercial stack, a
  * CreateGovCloudAccount request followed to the onboarding of both its accounts, and the rotation of stored access
  * keys by the rotation function (a GovCloud account and a China account), and the reconciliation of an organization
- * (test/support/recorded-reconciliation.ts: a backfill adopting a foreign registration, a converged run, drift, a closed
+ * (`recordReconciliation` in test/support/recorded-run.ts: a backfill adopting a foreign registration, a converged run, drift, a closed
  * account offboarded, an unreachable account, a dry run). What only a stack of one partition can do is listed in
  * {@link notMadeIn}, and checked to be made by the other.
  */

@@ -83,8 +83,12 @@ const UNSCOPED_ACTIONS = new Set([
 function resourceOf(action: string, input: Record<string, unknown>, where: Where): string {
   const { partition } = where;
   const service = action.split(':')[0];
-  if (service === 'secretsmanager') return secretResource(String(input.SecretId ?? input.Name), where);
-  if (service === 'dynamodb') return `arn:${partition}:dynamodb:${where.region}:${where.accountId}:table/${String(input.TableName)}`;
+  // Actions on one secret or one table name it in their input; any other (ListSecrets, TransactWriteItems…) stays unmapped.
+  const secretId = input.SecretId ?? input.Name;
+  if (service === 'secretsmanager' && typeof secretId === 'string') return secretResource(secretId, where);
+  if (service === 'dynamodb' && typeof input.TableName === 'string') {
+    return `arn:${partition}:dynamodb:${where.region}:${where.accountId}:table/${input.TableName}`;
+  }
   if (UNSCOPED_ACTIONS.has(action)) return '*';
   if (action === 'organizations:DescribeAccount') {
     const { managementAccountId, organizationId } = where.state();

@@ -1,5 +1,6 @@
 import {
   CreateSecretCommand,
+  DeleteSecretCommand,
   DescribeSecretCommand,
   GetSecretValueCommand,
   MalformedPolicyDocumentException,
@@ -8,8 +9,9 @@ import {
   ResourceExistsException,
   ResourceNotFoundException,
   SecretsManagerClient,
+  UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
-import { AwsSandbox } from '../../../local/sandbox';
+import { AwsSandbox, SandboxSetupError } from '../../../local/sandbox';
 import { LAMBDA, MANAGEMENT, MEMBER, assume, clients, memberAdmin, sandboxPerTest } from './helpers';
 
 const SECRET_VALUE = 'super-secret-value-0123456789';
@@ -22,6 +24,27 @@ describe('Class: AwsSandbox', () => {
   sandboxPerTest((installed) => (sandbox = installed));
 
   describe('Secrets Manager', () => {
+    it.each([
+      ['GetSecretValue by VersionId', new GetSecretValueCommand({ SecretId: 'datadog/api-key', VersionId: 'v1' })],
+      [
+        'UpdateSecretVersionStage without MoveToVersionId',
+        new UpdateSecretVersionStageCommand({ SecretId: 'datadog/api-key', VersionStage: 'AWSPENDING' }),
+      ],
+      [
+        'DeleteSecret with ForceDeleteWithoutRecovery',
+        new DeleteSecretCommand({ SecretId: 'datadog/api-key', ForceDeleteWithoutRecovery: true }),
+      ],
+    ])('refuses %s, which the product never sends, with SandboxSetupError', async (_what, command) => {
+      // Prepare
+      await asLambda(() => secrets.send(new CreateSecretCommand({ Name: 'datadog/api-key', SecretString: SECRET_VALUE })));
+
+      // Act
+      const refused = await asLambda(() => secrets.send(command as GetSecretValueCommand)).catch((error: unknown) => error);
+
+      // Assess
+      expect(refused).toBeInstanceOf(SandboxSetupError);
+    });
+
     it('creates a secret with a Secrets Manager ARN and reads it back by name and by ARN', async () => {
       // Act
       const created = await asLambda(() =>
