@@ -4,7 +4,7 @@
  */
 import * as iam from '@aws-sdk/client-iam';
 import { MAX_POLICY_VERSIONS } from '../../shared/iam/managed-policy';
-import { iamError } from './errors';
+import { SandboxSetupError, iamError } from './errors';
 import { ROLES, USERS, attachmentCount, checkIamDocument, checkName, checkPath, checkPrincipalsExist, iamPage } from './iam-common';
 import { mergeTags, propagatedMs, propagating, requirePolicy } from './iam-common';
 import { currentTrustPolicy, findPolicy, iamArnOf } from './iam-entities';
@@ -185,6 +185,11 @@ function roleOutput(account: AccountState, role: RoleState): iam.Role {
   };
 }
 
+/** Permissions boundaries are not modelled (the product sets none): refused rather than ignored. */
+function refuseBoundary(input: { PermissionsBoundary?: string }): void {
+  if (input.PermissionsBoundary !== undefined) throw new SandboxSetupError('AwsSandbox: PermissionsBoundary is not simulated');
+}
+
 function checkTrustPolicy(call: CallContext, document: string | undefined): string {
   checkPrincipalsExist(call, checkIamDocument(document, 'trust'));
   return document!;
@@ -192,6 +197,7 @@ function checkTrustPolicy(call: CallContext, document: string | undefined): stri
 
 const roleOperations: Operation[] = [
   operation('CreateRole', iam.CreateRoleCommand, async (input, call) => {
+    refuseBoundary(input);
     const { account, entity } = await ROLES.create(call, { ...input, name: input.RoleName }, ({ path, tags }, roleName) => {
       // Not assumable until propagated: STS answers AccessDenied meanwhile (terraform-provider-aws #6566).
       const trustPolicy = { document: checkTrustPolicy(call, input.AssumeRolePolicyDocument), effectiveMs: propagatedMs(call) };
@@ -250,6 +256,7 @@ function targetUser(call: CallContext, userName: string | undefined) {
 
 const userOperations: Operation[] = [
   operation('CreateUser', iam.CreateUserCommand, async (input, call) => {
+    refuseBoundary(input);
     const { account, entity } = await USERS.create(call, { ...input, name: input.UserName }, ({ path, tags }, userName) =>
       newUser(userName, call.nowMs, { path, tags, attachments: [] }),
     );

@@ -130,7 +130,7 @@ export const secretsManagerOperations: Operation[] = [
       );
     }
     if (existing) throw secretsManagerError('ResourceExistsException', `The operation failed because the secret ${name} already exists.`);
-    const versionId = randomUUID();
+    const versionId = input.ClientRequestToken ?? randomUUID();
     if (input.SecretString !== undefined) addVersion(secret, versionId, input.SecretString, call.nowMs);
     account.secrets.push(secret);
     return { ARN: secret.arn, Name: secret.name, VersionId: input.SecretString !== undefined ? versionId : undefined };

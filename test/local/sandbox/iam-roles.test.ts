@@ -12,6 +12,7 @@ import {
   NoSuchEntityException,
   TagRoleCommand,
 } from '@aws-sdk/client-iam';
+import { SandboxSetupError } from '../../../local/sandbox';
 import { parseIamDocument } from '../../../shared/iam/policy-document';
 import { DATADOG, LAMBDA, MANAGEMENT, MEMBER, allow, assume, clients, trustPolicy, memberIamPerTest } from './helpers';
 
@@ -31,6 +32,22 @@ describe('Class: AwsSandbox', () => {
     );
 
   describe('IAM roles', () => {
+    it('refuses a permissions boundary, which it does not model, with SandboxSetupError', async () => {
+      // Act
+      const refused = await env.iam
+        .send(
+          new CreateRoleCommand({
+            RoleName: ROLE_NAME,
+            AssumeRolePolicyDocument: JSON.stringify(DATADOG_TRUST),
+            PermissionsBoundary: `arn:aws:iam::${MEMBER}:policy/Boundary`,
+          }),
+        )
+        .catch((error: unknown) => error);
+
+      // Assess
+      expect(refused).toBeInstanceOf(SandboxSetupError);
+    });
+
     it('creates a role in the caller account and returns it like GetRole: tags, URL-encoded trust policy', async () => {
       // Act
       const created = await createRole();
