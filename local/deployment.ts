@@ -5,7 +5,7 @@ import { startLocalDatadog, type DatadogAccountRecord, type RateLimit } from './
 import type { FaultPlan } from './faults';
 import { LocalFunctions, localFunctionArn, localRoleArn, type LocalNames } from './functions';
 import type { AwsSandbox, ServiceName } from './sandbox';
-import { LocalExecutions, runExecution, type ExecutionOptions, type LocalExecution, type ProgressListener } from './step-functions';
+import { LocalExecutions, runExecution, type ExecutionOptions, type LocalExecution } from './step-functions';
 import { loadDefinition, loadTemplate, templateFunctions, type LocalResolution, type Template, type TemplateFunction } from './template';
 import { loadExecutionRolePolicies } from './template-policies';
 import { iamRegion } from '../shared/aws/regions';
@@ -247,7 +247,7 @@ export interface StateMachineRun {
   definition(logicalId?: string): Record<string, unknown>;
   execute(
     execution: LocalExecution,
-    options?: Partial<Omit<ExecutionOptions, 'clock' | 'onProgress'>> & { definition?: Record<string, unknown> },
+    options?: Partial<Omit<ExecutionOptions, 'clock' | 'onProgress' | 'onIntegration'>> & { definition?: Record<string, unknown> },
   ): Promise<LocalExecution>;
 }
 
@@ -255,7 +255,7 @@ export interface StateMachineRun {
 export async function runStateMachines<T>(
   deployment: LocalDeployment,
   body: (run: StateMachineRun) => Promise<T>,
-  options: { onProgress?: ProgressListener; onboarding?: LocalExecutions } = {},
+  options: Pick<ExecutionOptions, 'onProgress' | 'onIntegration'> & { onboarding?: LocalExecutions } = {},
 ): Promise<T> {
   const { sandbox, functions, template, resolution } = deployment;
   const onboarding = options.onboarding ?? new LocalExecutions(String(resolution.resources.OnboardingStateMachine));
@@ -277,6 +277,7 @@ export async function runStateMachines<T>(
         runExecution(executionOptions.definition ?? definition(), execution, {
           invoke: (arn, input) => functions.invoke(arn, input),
           onProgress: options.onProgress,
+          onIntegration: options.onIntegration,
           executions: onboarding,
           ...executionOptions,
           clock: sandbox.clock,

@@ -2,18 +2,18 @@
 import { deployLocally, meterRun, runStateMachines, sandboxNames, type LocalDeploymentOptions } from './deployment';
 import { ExecutionScheduler } from './execution-scheduler';
 import { AwsSandbox } from './sandbox';
-import { LocalExecutions, LocalStateMachines, type ProgressListener } from './step-functions';
+import { LocalExecutions, LocalStateMachines, type ExecutionOptions } from './step-functions';
 import type { AccountResult, ReconciliationReport } from '../shared/reconciliation/report';
 
 /** Options of a local reconciliation (the deployment's, and these). */
-export interface LocalReconcileOptions extends Omit<LocalDeploymentOptions, 'sandbox' | 'names'> {
+export interface LocalReconcileOptions
+  extends Omit<LocalDeploymentOptions, 'sandbox' | 'names'>, Pick<ExecutionOptions, 'onProgress' | 'onIntegration'> {
   /** The organization to reconcile; default a new one with no members. */
   sandbox?: AwsSandbox;
   dryRun?: boolean;
   accountIds?: string[];
   /** Show the sandbox in the summary also above {@link SANDBOX_SHOWN_UP_TO} accounts. */
   dump?: boolean;
-  onProgress?: ProgressListener;
 }
 
 /** The `--json` summary of a reconciliation; Datadog's events count among its requests and calls. */
@@ -73,6 +73,6 @@ export async function reconcileLocally(options: LocalReconcileOptions = {}) {
         ...(options.dump || accounts.length <= SANDBOX_SHOWN_UP_TO ? { sandbox: sandbox.dump() } : {}),
       };
     },
-    { onProgress: options.onProgress },
+    { onProgress: options.onProgress, onIntegration: options.onIntegration },
   );
 }

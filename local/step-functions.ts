@@ -121,6 +121,20 @@ export type TaskInvoker = (functionArn: string, input: unknown) => Promise<unkno
 /** Receives the progress events of a local run. */
 export type ProgressListener = (event: ProgressEvent) => void;
 
+/**
+ * A call a state machine's role makes to run a Task (what its IAM policy must allow; developer guide, "IAM policies for
+ * integrated services"), reported as the engine makes it: one per attempt.
+ */
+export interface IntegrationCall {
+  /** The state machine whose role calls (a Distributed Map's children: their parent). */
+  stateMachineArn: string;
+  action: 'lambda:InvokeFunction' | 'states:StartExecution';
+  /** The function or state machine ARN called. */
+  resource: string;
+  /** The Task's effective input (for StartExecution: `StateMachineArn`, `Name`, `Input`). */
+  input: unknown;
+}
+
 /** One event of an execution, as `aws-local-stepfunctions` reports them (`ExecutionStarted`, `StateEntered`…). */
 export interface ProgressEvent {
   type: string;
@@ -216,6 +230,7 @@ export interface ExecutionOptions {
   invoke: TaskInvoker;
   clock: VirtualClock;
   onProgress?: ProgressListener;
+  onIntegration?: (call: IntegrationCall) => void;
   /** Where `states:startExecution` without `.sync` starts executions; its ARN is the running state machine's. */
   executions?: LocalExecutions;
   /** Virtual time shared by concurrent executions; default one of its own on `clock`. */
@@ -254,10 +269,12 @@ export function retryWaitSeconds(retrier: Retrier, attempt: number, random: () =
  * `states:startExecution` (developer guide, "Start a new … state machine from a running execution"); `.sync:2` runs it
  * and returns DescribeExecution's fields, or fails with `States.TaskFailed` and them (`Error`, `Cause`) as the cause.
  */
-async function startExecution(input: unknown, run: Run, sync: boolean): Promise<unknown> {
+async function startExecution(input: unknown, run: Run, sync: boolean, caller: string): Promise<unknown> {
   const { StateMachineArn, Input, Name } = input as { StateMachineArn?: string; Input?: unknown; Name?: string };
-  // Without .sync it starts in the caller's own executions.
-  const target = sync ? run.machines?.get(StateMachineArn ?? '') : run.executions && { definition: {}, executions: run.executions };
+  run.onIntegration?.({ stateMachineArn: caller, action: 'states:StartExecution', resource: String(StateMachineArn), input });
+  // Without .sync it starts in the caller's own executions: the only ones it may name.
+  const own = run.executions?.stateMachineArn === StateMachineArn ? run.executions : undefined;
+  const target = sync ? run.machines?.get(StateMachineArn ?? '') : own && { definition: {}, executions: own };
   if (!target) throw statesError('StepFunctions.StateMachineDoesNotExistException', `State Machine Does Not Exist: '${StateMachineArn}'`);
   let started: LocalExecution;
   try {
@@ -435,9 +452,14 @@ const execute = (definition: Record<string, unknown>, execution: LocalExecution,
           return input;
         };
       if (state.Type === 'Map') return (input) => runDistributedMap(name, state, input, { ...run, stateMachineArn });
+      // A Distributed Map's children run as their parent's role.
+      const caller = stateMachineArn.split('/')[0];
       const integration = /:states:::states:startExecution(\.sync(:2)?)?$/.exec(resource);
-      if (integration) return (input) => startExecution(input, run, integration[1] !== undefined);
-      return (input) => run.invoke(resource, input);
+      if (integration) return (input) => startExecution(input, run, integration[1] !== undefined, caller);
+      return (input) => {
+        run.onIntegration?.({ stateMachineArn: caller, action: 'lambda:InvokeFunction', resource, input });
+        return run.invoke(resource, input);
+      };
     };
     const tasks = Object.entries(allStates(runnable)).filter(([, state]) => state.Type === 'Task');
     const taskHandlers = Object.fromEntries(

@@ -545,7 +545,7 @@ describe.each(SIMULATED_PARTITIONS)('Handlers run in the sandbox, partition %s',
     expect(accountRequest.starterResults.map((result) => (result as { outcome: string }).outcome)).toEqual(['started', 'already-running']);
     expect(
       stateMachineCalls(accountRequest, 'states:StartExecution')
-        .map((call) => call.input.accountId)
+        .map((call) => (call.input.Input as { accountId?: string }).accountId)
         .sort(),
     ).toEqual([REQUESTED.commercial, REQUESTED.govCloud]);
     expect(outcomes).toEqual([

@@ -1,7 +1,7 @@
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { ExecutionScheduler } from '../../local/execution-scheduler';
 import { AwsSandbox, VirtualClock } from '../../local/sandbox';
-import { LocalExecutions, LocalStateMachines, runExecution, type TaskInvoker } from '../../local/step-functions';
+import { LocalExecutions, LocalStateMachines, runExecution, type IntegrationCall, type TaskInvoker } from '../../local/step-functions';
 
 const MANAGEMENT = '111122223333';
 const START_MS = Date.UTC(2026, 0, 1);
@@ -438,6 +438,53 @@ describe('Local Step Functions engine', () => {
         Error: 'MemberAccountUnreachableError',
         Cause: 'role could not be assumed',
       });
+    });
+
+    it('reports each call the roles make, as made: the nested execution’s as its own state machine’s', async () => {
+      // Arrange
+      const { machines } = withChild();
+      const calls: IntegrationCall[] = [];
+
+      // Act
+      await runExecution(parent({ accountId: '444455556666' }), executions.start('parent', {}), {
+        invoke: () => Promise.resolve({}),
+        clock: sandbox.clock,
+        executions,
+        machines,
+        onIntegration: (call) => calls.push(call),
+      });
+
+      // Assert
+      expect(calls.map(({ stateMachineArn, action, resource }) => [stateMachineArn, action, resource])).toEqual([
+        [PARENT_ARN, 'states:StartExecution', CHILD_ARN],
+        [CHILD_ARN, 'lambda:InvokeFunction', WORK],
+      ]);
+      expect(calls[0].input).toEqual({ StateMachineArn: CHILD_ARN, Input: { accountId: '444455556666' } });
+    });
+
+    it('starts without .sync only in its own state machine: another ARN does not exist for it', async () => {
+      // Arrange
+      const start = (StateMachineArn: string) => ({
+        StartAt: 'Start',
+        States: {
+          Start: {
+            Type: 'Task',
+            Resource: 'arn:aws:states:::states:startExecution',
+            Parameters: { StateMachineArn, Name: 'n' },
+            End: true,
+          },
+        },
+      });
+      const invoke = () => Promise.resolve({});
+
+      // Act
+      const own = await runExecution(start(PARENT_ARN), executions.start('own', {}), { invoke, clock: sandbox.clock, executions });
+      const other = await runExecution(start(CHILD_ARN), executions.start('other', {}), { invoke, clock: sandbox.clock, executions });
+
+      // Assert
+      expect(own.status).toBe('SUCCEEDED');
+      expect(executions.all().map((execution) => execution.name)).toEqual(['own', 'n', 'other']);
+      expect(other.error).toBe('StepFunctions.StateMachineDoesNotExistException');
     });
 
     it('fails with StepFunctions.StateMachineDoesNotExistException for an unknown state machine', async () => {

@@ -1,6 +1,6 @@
 /**
  * Records what the handlers send to AWS in the sandbox (each command, read from the clients' `send` stubs, with the IAM
- * action and resource it needs and who signed it) and what the state machines do as their roles (from progress events).
+ * action and resource it needs and who signed it) and the calls the state machines' roles make to run their Tasks.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { IAMClient } from '@aws-sdk/client-iam';
@@ -13,8 +13,8 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import sinon from 'sinon';
 import { AwsSandbox, type SandboxJson } from '../../local/sandbox';
 import { resolvedSetting, type ClientLike } from '../../local/sandbox/mock-wiring';
-import type { ProgressListener } from '../../local/step-functions';
-import { loadDefinition, type LocalResolution, type Template } from '../../local/template';
+import type { IntegrationCall } from '../../local/step-functions';
+import type { LocalResolution } from '../../local/template';
 
 /** A call made as a function's or a state machine's role (one per IAM action it needs). */
 export interface RecordedCall {
@@ -211,39 +211,14 @@ export class RecordingSandbox extends AwsSandbox {
   }
 
   /**
-   * A progress listener recording each Task attempt (entered or retried) of the state machines as `lambda:InvokeFunction`
-   * or `states:StartExecution` (on the machine its parameters name); another integration records `unmapped:…`.
-   * @throws Error when two state machines have a Task state of the same name (the events would not tell them apart).
+   * Records each call a state machine's role makes to run a Task, as the local engine makes it (`onIntegration`).
+   * @throws Error (failing the Task) for a state machine `resolution` does not name.
    */
-  stateMachineListener(template: Template, resolution: LocalResolution): ProgressListener {
-    type State = {
-      Type: string;
-      Resource?: string;
-      Parameters?: { StateMachineArn?: string; 'StateMachineArn.$'?: string };
-      ItemProcessor?: { States: Record<string, State> };
-    };
-    const tasks = new Map<string, { logicalId: string; action: string; resource: string }>();
-    const collect = (logicalId: string, states: Record<string, State>): void => {
-      for (const [name, state] of Object.entries(states)) {
-        if (state.ItemProcessor) collect(logicalId, state.ItemProcessor.States);
-        if (state.Type !== 'Task' || !state.Resource) continue;
-        if (tasks.has(name)) throw new Error(`stateMachineListener: two state machines have a Task state ${name}`);
-        const { StateMachineArn, 'StateMachineArn.$': path } = state.Parameters ?? {};
-        const own = String(resolution.resources[logicalId]);
-        const started = StateMachineArn ?? (path === '$$.StateMachine.Id' ? own : `unmapped:${path}`);
-        const call = /^arn:[^:]+:lambda:/.test(state.Resource)
-          ? { action: 'lambda:InvokeFunction', resource: state.Resource }
-          : /:states:::states:startExecution(\.sync:2)?$/.test(state.Resource)
-            ? { action: 'states:StartExecution', resource: started }
-            : { action: `unmapped:${state.Resource}`, resource: state.Resource };
-        tasks.set(name, { logicalId, ...call });
-      }
-    };
-    for (const logicalId of ['OnboardingStateMachine', 'ReconcileOrganizationStateMachine'])
-      collect(logicalId, (loadDefinition(template, resolution, logicalId) as { States: Record<string, State> }).States);
-    return (event) => {
-      const task = (event.type === 'StateEntered' || event.type === 'StateRetried') && tasks.get(event.state ?? '');
-      if (task) this.calls.push({ ...task, ownRole: true, input: (event.input ?? {}) as Record<string, unknown> });
+  stateMachineCalls(resolution: LocalResolution): (call: IntegrationCall) => void {
+    return ({ stateMachineArn, action, resource, input }) => {
+      const logicalId = Object.keys(resolution.resources).find((id) => resolution.resources[id] === stateMachineArn);
+      if (!logicalId) throw new Error(`RecordingSandbox: ${stateMachineArn} is no state machine of the deployment`);
+      this.calls.push({ logicalId, action, resource, ownRole: true, input: input as Record<string, unknown> });
     };
   }
 }

@@ -222,7 +222,7 @@ export async function recordOnboarding(options: {
           results.executions.push(...(await Promise.all(pending.map((execution) => run.execute(execution, { invoke })))));
       }
     },
-    { onProgress: sandbox.stateMachineListener(template, deployment.resolution) },
+    { onIntegration: sandbox.stateMachineCalls(deployment.resolution) },
   );
   return { deployment, partitionCredentials, ...sandbox.recorded(), ...results };
 }
@@ -249,7 +249,7 @@ export async function recordReconciliation(options: {
   let datadogAccounts = datadogAccountsOf(org);
   let accountRecords: Record<string, unknown>[] | undefined;
   const { resolution } = simulatedDeployment(template, options.partition, { stackName: LOCAL_STACK_NAME, parameters });
-  const onProgress = sandbox.stateMachineListener(template, resolution);
+  const onIntegration = sandbox.stateMachineCalls(resolution);
   const reconciliations: RecordedReconciliation['reconciliations'] = [];
   for (const step of options.steps) {
     if ('change' in step) {
@@ -264,7 +264,7 @@ export async function recordReconciliation(options: {
       accountRecords,
       parameters,
       dryRun: step.dryRun,
-      onProgress,
+      onIntegration,
       enforceFunctionPolicies: true,
     });
     reconciliations.push({ name: step.reconcile, summary });
