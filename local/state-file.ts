@@ -30,6 +30,12 @@ const stateFileSchema = z.object({
       z.looseObject({
         accountId,
         state: z.enum(['onboarding', 'onboarded', 'failed', 'offboarding', 'offboarded']).optional(),
+        // The lease, which ResolveTarget compares as it is: an execution ARN until epoch seconds.
+        leaseHolder: z
+          .string()
+          .regex(/^arn:[\w-]+:states:[\w-]+:\d{12}:execution:/, 'must be an execution ARN')
+          .optional(),
+        leaseExpiresAt: z.number().int().nonnegative().optional(),
       }),
     )
     .superRefine(noRepeats((record) => [record.accountId], 'one record per AWS account'))

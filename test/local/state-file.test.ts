@@ -70,7 +70,7 @@ describe('Functions: saveState and loadState', () => {
     ]);
   }, 180_000);
 
-  it('loads a state file saved before there were account records, and refuses a malformed record in one line', () => {
+  it('loads a state file saved before there were account records, and refuses a malformed record or lease in one line', () => {
     const stateFile = file();
     const input = sampleEvent('console-replay.json');
     saveState(stateFile, newSandboxFor(input), []);
@@ -81,6 +81,12 @@ describe('Functions: saveState and loadState', () => {
 
     writeFileSync(stateFile, JSON.stringify({ ...saved, accountRecords: [{ accountId: '1234', state: 'onboarded' }] }));
     expect(() => loadState(stateFile)).toThrow(`--state ${stateFile}: accountRecords.0.accountId: must be a 12-digit AWS account id`);
+
+    const lease = { accountId: '444455556666', leaseHolder: 'someone', leaseExpiresAt: 1_800_000_000 };
+    writeFileSync(stateFile, JSON.stringify({ ...saved, accountRecords: [lease] }));
+    expect(() => loadState(stateFile)).toThrow(`--state ${stateFile}: accountRecords.0.leaseHolder: must be an execution ARN`);
+    writeFileSync(stateFile, JSON.stringify({ ...saved, accountRecords: [{ ...lease, leaseHolder: undefined, leaseExpiresAt: 'soon' }] }));
+    expect(() => loadState(stateFile)).toThrow(`--state ${stateFile}: accountRecords.0.leaseExpiresAt:`);
   });
 
   it('leaves the Datadog keys secret out of the file', async () => {
