@@ -200,8 +200,6 @@ class Entities<E extends RoleState | UserState> {
   }
 }
 
-/** The account's roles. */
 export const ROLES = new Entities<RoleState>('Role');
 
-/** The account's users. */
 export const USERS = new Entities<UserState>('User');

@@ -311,5 +311,4 @@ const userOperations: Operation[] = [
   ),
 ];
 
-/** All IAM operations the sandbox simulates. */
 export const iamOperations: Operation[] = [...roleOperations, ...policyOperations, ...userOperations];

@@ -27,7 +27,6 @@ export type { CallHooks } from './mock-wiring';
 /** What `AwsSandbox.dump()` returns: documents parsed, never a secret value or secret access key (it is printed). */
 export type SandboxDump = ReturnType<AwsSandbox['dump']>;
 
-/** How to build a sandbox. */
 export interface SandboxOptions {
   /** The management account (12 digits). */
   managementAccountId: string;
@@ -80,12 +79,10 @@ export class AwsSandbox {
     this.addAccount(options.managementAccountId, { name: 'management' });
   }
 
-  /** The management account (12 digits). */
   get managementAccountId(): string {
     return this.state.managementAccountId;
   }
 
-  /** The organization's partition. */
   get partition(): Partition {
     return this.state.partition;
   }

@@ -98,7 +98,6 @@ function byId(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** The Organizations operations. */
 export const organizationsOperations: Operation[] = [
   operation('DescribeAccount', DescribeAccountCommand, async (input, call) => {
     const { state } = call.core;

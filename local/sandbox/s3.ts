@@ -16,7 +16,6 @@ async function authorizedBucket(call: CallContext, input: { Bucket?: string; Key
   return bucket;
 }
 
-/** The S3 operations. */
 export const s3Operations: Operation[] = [
   operation('GetObject', GetObjectCommand, async (input, call) => {
     const object = getEntry((await authorizedBucket(call, input)).objects, input.Key ?? '');

@@ -107,7 +107,6 @@ function requireStageLabel(stage: string | undefined, parameter: string): string
   return stage;
 }
 
-/** The Secrets Manager operations. */
 export const secretsManagerOperations: Operation[] = [
   operation('CreateSecret', CreateSecretCommand, async (input, call) => {
     const account = callerAccount(call);

@@ -15,7 +15,6 @@ const SESSION_DURATION = { min: 900, max: 43200, default: 3600 } as const;
 /** Seconds, for role chaining (IAM User Guide, "Roles terms and concepts"). */
 const ROLE_CHAINING_MAX_SECONDS = 3600;
 
-/** The STS operations. */
 export const stsOperations: Operation[] = [
   operation('AssumeRole', AssumeRoleCommand, async (input, call) => {
     const { state } = call.core;
@@ -33,12 +32,9 @@ export const stsOperations: Operation[] = [
     if (!/^[\w+=,.@-]+$/.test(sessionName)) {
       throw invalid('roleSessionName', sessionName, 'Member must satisfy regular expression pattern: [\\w+=,.@-]*');
     }
-    if (duration < SESSION_DURATION.min) {
-      throw invalid('durationSeconds', String(duration), `Member must have value greater than or equal to ${SESSION_DURATION.min}`);
-    }
-    if (duration > SESSION_DURATION.max) {
-      throw invalid('durationSeconds', String(duration), `Member must have value less than or equal to ${SESSION_DURATION.max}`);
-    }
+    const { min, max } = SESSION_DURATION;
+    const bound = duration < min ? `greater than or equal to ${min}` : duration > max ? `less than or equal to ${max}` : undefined;
+    if (bound) throw invalid('durationSeconds', String(duration), `Member must have value ${bound}`);
     if (input.ExternalId !== undefined && !/^[\w+=,.@:/-]{2,1224}$/.test(input.ExternalId)) {
       throw invalid('externalId', input.ExternalId, 'Member must satisfy regular expression pattern: [\\w+=,.@:\\/-]*');
     }
