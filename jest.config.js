@@ -4,6 +4,13 @@
  */
 const BUNDLE_DIR = `node_modules/.cache/datadog-api-client-bundle${__dirname.replace(/[^\w-]/g, '_')}`;
 
+// Node's on-disk cache of compiled modules, for what Node itself loads: jest, ts-jest and TypeScript, in this process and
+// in each worker (they inherit the variable, and jest starts a new one for each it recycles). ~0.5 s of CPU per process.
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- a CommonJS config file
+const [{ enableCompileCache }, { env }] = [require('node:module'), require('node:process')];
+env.NODE_COMPILE_CACHE ??= `${__dirname}/node_modules/.cache/node-compile-cache`;
+enableCompileCache?.(env.NODE_COMPILE_CACHE);
+
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',

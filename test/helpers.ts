@@ -107,9 +107,10 @@ export function runCli(args: string[], env: Record<string, string> = {}, timeout
  * @param env - variables added to (or, given as '', blanking) the test's environment.
  */
 export async function runScript(script: string, args: string[], env: Record<string, string> = {}, timeoutMs = 120_000): Promise<CliRun> {
-  // The Datadog client from jest's one bundle of it, as in the tests' own process (see datadog-client-resolve.mjs).
+  // The Datadog client from jest's one bundle of it, and the validator's kept verdicts, as in the tests' own process
+  // (see child-module-resolve.mjs).
   const { OUT_DIR } = await import('./support/datadog-client-bundle');
-  const preload = `--import "${path.join(__dirname, 'support', 'datadog-client-resolve.mjs')}"`;
+  const preload = `--import "${path.join(__dirname, 'support', 'child-module-resolve.mjs')}"`;
   return new Promise((resolve, reject) => {
     const child = spawn(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(ROOT, script), ...args], {
       cwd: ROOT,
@@ -117,6 +118,8 @@ export async function runScript(script: string, args: string[], env: Record<stri
         ...process.env,
         NODE_OPTIONS: [process.env.NODE_OPTIONS, preload].filter(Boolean).join(' '),
         DATADOG_CLIENT_BUNDLE_DIR: OUT_DIR,
+        // Node's on-disk cache of compiled modules (the same for every spawned run): about 1.5 s of CPU less per process.
+        NODE_COMPILE_CACHE: path.join(ROOT, 'node_modules', '.cache', 'node-compile-cache'),
         ...env,
       },
       timeout: timeoutMs,

@@ -193,10 +193,23 @@ async function rotateHere(args: string[], cwd = ROOT): Promise<CliRun> {
   return { code, stdout, stderr };
 }
 
-/** A state file with the GovCloud account onboarded (an access key), as `npm start -- … --state F` leaves it. */
+let onboarding: Promise<{ sandbox: AwsSandbox; onboarded: Awaited<ReturnType<typeof runLocally>> }> | undefined;
+
+/**
+ * The GovCloud account onboarded (an access key) in a new sandbox: one run for the tests below, whose inputs are the
+ * same. They only save its sandbox (never change it): each rotates its own state file.
+ */
+function onboardedOnce(): NonNullable<typeof onboarding> {
+  onboarding ??= (async () => {
+    const sandbox = newSandboxFor(replay);
+    return { sandbox, onboarded: await runLocally({ input: replay, sandbox, datadogSite: 'datadoghq.com' }) };
+  })();
+  return onboarding;
+}
+
+/** A new state file with the GovCloud account onboarded (an access key), as `npm start -- … --state F` leaves it. */
 async function onboardedState(): Promise<{ stateFile: string; accessKeyId: string }> {
-  const sandbox = newSandboxFor(replay);
-  const onboarded = await runLocally({ input: replay, sandbox, datadogSite: 'datadoghq.com' });
+  const { sandbox, onboarded } = await onboardedOnce();
   const stateFile = path.join(mkdtempSync(path.join(tmpdir(), 'rotate-cli-')), 'state.json');
   saveState(stateFile, sandbox, onboarded.datadogAccounts);
   const accessKeyId = onboarded.datadog?.accessKeyId;
@@ -225,8 +238,7 @@ describe('Command: npm run rotate', () => {
 
   it("keeps the state's account records: a rotation does not touch the accounts table", async () => {
     // Prepare
-    const sandbox = newSandboxFor(replay);
-    const onboarded = await runLocally({ input: replay, sandbox, datadogSite: 'datadoghq.com' });
+    const { sandbox, onboarded } = await onboardedOnce();
     const stateFile = path.join(mkdtempSync(path.join(tmpdir(), 'rotate-cli-')), 'state.json');
     saveState(stateFile, sandbox, onboarded.datadogAccounts, onboarded.accountRecords);
     expect(onboarded.accountRecords).toHaveLength(1);

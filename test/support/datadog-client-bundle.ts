@@ -30,13 +30,16 @@ export default function buildDatadogClientBundle(): void {
   const { version } = JSON.parse(readFileSync(require.resolve(`${PACKAGE}/package.json`, { paths: [ROOT] }), 'utf8')) as {
     version: string;
   };
-  const key = JSON.stringify({ version, paths });
+  const key = JSON.stringify({ version, paths, entry: 'lazy' });
   const keyFile = path.join(OUT_DIR, 'key.json');
   if (existsSync(keyFile) && readFileSync(keyFile, 'utf8') === key) return;
 
   mkdirSync(OUT_DIR, { recursive: true });
   const entry = path.join(OUT_DIR, 'entry.js');
-  writeFileSync(entry, paths.map((p) => `exports[${JSON.stringify(p)}] = require(${JSON.stringify(`${PACKAGE}/dist/${p}`)});`).join('\n'));
+  // Each module runs on first access only: a suite that loads the events client does not pay for the v2 serializer's models.
+  const getter = (p: string) =>
+    `Object.defineProperty(exports, ${JSON.stringify(p)}, { enumerable: true, get: () => require(${JSON.stringify(`${PACKAGE}/dist/${p}`)}) });`;
+  writeFileSync(entry, paths.map(getter).join('\n'));
   buildSync({
     entryPoints: [entry],
     bundle: true,
