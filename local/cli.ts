@@ -62,7 +62,6 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   return runCommand('npm start', argv, io, [parseCommandLine, USAGE], (flows) => flows.run);
 }
 
-// Run as the process's command: its arguments, streams, environment and npm's `INIT_CWD`.
 if (require.main === module) {
   const io: CliIo = {
     stdout: (text) => process.stdout.write(text),

@@ -118,7 +118,6 @@ export class FaultPlan {
     return this.rules.filter((rule) => !rule.fired).map((rule) => rule.spec);
   }
 
-  /** Whether any spec injects into Datadog calls. */
   touchesDatadog(): boolean {
     return this.rules.some((rule) => rule.service === 'datadog');
   }

@@ -131,7 +131,6 @@ export function localRoleArn(names: LocalNames, roleLogicalId: string): string {
   return `arn:${names.partition}:iam::${names.accountId}:role/${names.stackName}-${roleLogicalId}`;
 }
 
-/** The local functions of a template. */
 export class LocalFunctions {
   private readonly byArn = new Map<string, LocalFunction>();
   /** Default: the sandbox clock moves on at once. */
@@ -171,7 +170,7 @@ export class LocalFunctions {
     return this.emitted.map((metric) => ({ ...metric, dimensions: { ...metric.dimensions } }));
   }
 
-  /** ARN of the function with that logical id. */
+  /** @throws Error when the template has no function `logicalId`. */
   arnOf(logicalId: string): string {
     const found = [...this.byArn.values()].find((fn) => fn.definition.logicalId === logicalId);
     if (!found) throw new Error(`template.yaml has no function ${logicalId}`);

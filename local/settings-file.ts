@@ -8,10 +8,7 @@ import { checkSettingsDocument } from '../shared/settings/datadog-model';
 import { parseSettingsDocument } from '../shared/settings/document';
 import type { SettingsDocument } from '../shared/settings/schema';
 
-/**
- * Parses and checks a settings document's text.
- * @throws InvalidInputError in one line: not YAML/JSON (with the line), or the path of the first problem.
- */
+/** Parses and checks a settings document. @throws InvalidInputError in one line: not YAML/JSON (with its line), or the first problem. */
 export function parseSettingsText(text: string): SettingsDocument {
   let value: unknown;
   try {

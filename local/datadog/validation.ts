@@ -33,9 +33,7 @@ import * as EventAlertType from '@datadog/datadog-api-client/dist/packages/datad
 import { EventCreateRequest } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v1/models/EventCreateRequest';
 import * as EventPriority from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v1/models/EventPriority';
 
-/** Models of the bodies the stand-in accepts. */
 export type RequestModel = 'AWSAccountCreateRequest' | 'AWSAccountUpdateRequest' | 'EventCreateRequest';
-type Attribute = AttributeTypeMap[string];
 
 const MODELS: Readonly<Record<string, { readonly attributeTypeMap: AttributeTypeMap }>> = {
   AWSAccountCreateRequest,
@@ -88,7 +86,7 @@ const PRIMITIVES = new Set(['string', 'boolean', 'number']);
 const ARRAY_TYPE = /^Array<(.+)>$/;
 
 // `additionalProperties` is allowed by the client, refused here.
-const attributesOf = (model: string): Attribute[] =>
+const attributesOf = (model: string): AttributeTypeMap[string][] =>
   Object.values(MODELS[model].attributeTypeMap).filter((attribute) => attribute.baseName !== 'additionalProperties');
 
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
