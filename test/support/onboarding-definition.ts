@@ -28,13 +28,3 @@ export function executionContext(name: string) {
     StateMachine: { Id: 'arn:aws:states:us-east-1:111122223333:stateMachine:test-onboarding', Name: 'test-onboarding' },
   };
 }
-
-/** The target a stand-in ResolveTarget returns: account 444455556666, role delegation, the template's names. */
-export const STAND_IN_TARGET = {
-  accountId: '444455556666',
-  partition: 'aws',
-  datadogSite: 'datadoghq.com',
-  authType: 'role',
-  roleName: 'DatadogIntegrationRole',
-  memberAccessRoleName: 'OrganizationAccountAccessRole',
-};
