@@ -113,7 +113,6 @@ export class FaultPlan {
     };
   }
 
-  /** The specs that never matched a call. */
   unfired(): string[] {
     return this.rules.filter((rule) => !rule.fired).map((rule) => rule.spec);
   }

@@ -68,8 +68,7 @@ function install(): void {
   installed = true;
   const own = process.env;
   const env = () => current.getStore()?.env ?? own;
-  // Each trap forwards to the invocation's environment. The proxy's own target stays empty and extensible, so every
-  // answer satisfies the Proxy invariants.
+  // Traps forward to the invocation's environment; the proxy's target stays empty and extensible, so no Proxy invariant breaks.
   const traps = ['get', 'has', 'deleteProperty', 'ownKeys', 'getOwnPropertyDescriptor', 'defineProperty'] as const;
   const forward = (trap: (typeof traps)[number]) => [trap, (_: object, ...args: unknown[]) => (Reflect[trap] as Forwarded)(env(), ...args)];
   const handler = Object.fromEntries(traps.map(forward)) as ProxyHandler<object>;

@@ -1,7 +1,4 @@
-/**
- * `--org FILE`: the organization a local run happens in (README, "--org FILE"; events/organization.json), applied to
- * the sandbox before the run; accounts the file does not list are left as they are.
- */
+/** `--org FILE` (README; events/organization.json): the organization to run in; accounts it does not list are left as they are. */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { iamName } from '../shared/config';

@@ -309,8 +309,7 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunSumm
       if (started.outcome === 'ignored' || started.outcome === 'rejected') {
         return await summary({ outcome: started.outcome, reason: started.reason }, deployment);
       }
-      // Each execution runs to its end, then what it started; a concurrent delivery arrives once the first execution
-      // passed ResolveTarget, and what it starts runs then, alongside.
+      // Executions run one after another; a concurrent delivery arrives once the first passed ResolveTarget, its execution then.
       const resolveTargetArn = functions.arnOf('ResolveTargetFunction');
       const results: ExecutionResult[] = [];
       const alongside: ExecutionResult[] = [];

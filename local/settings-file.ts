@@ -1,7 +1,4 @@
-/**
- * The `--settings FILE` of `npm start`: a settings document in YAML or JSON, checked as the build checks the shipped
- * one, then handed to the functions as `DATADOG_SETTINGS_DOCUMENT` (shared/settings/shipped.ts).
- */
+/** `--settings FILE`: YAML or JSON, checked as the build checks the shipped one, then the functions' `DATADOG_SETTINGS_DOCUMENT`. */
 import { parse as parseYaml } from 'yaml';
 import { InvalidInputError } from '../shared/errors';
 import { checkSettingsDocument } from '../shared/settings/datadog-model';

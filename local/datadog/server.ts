@@ -1,7 +1,4 @@
-/**
- * A local stand-in for the Datadog AWS integration API (v2) and v1 events that the product calls through
- * `@datadog/datadog-api-client`: bodies checked against the client's models, Datadog's rules and rate limits applied.
- */
+/** A stand-in for the Datadog AWS integration API (v2) and v1 events: bodies checked against the client's models, rules, rate limits. */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { once } from 'node:events';

@@ -150,10 +150,7 @@ function checkValue(value: unknown, type: string, path: string): string | undefi
   throw new Error(`local Datadog: no validator for client model type "${type}"`);
 }
 
-/**
- * Checks a parsed body against a client model: `undefined` when it matches, else a sentence naming the first bad field.
- * @throws Error when the model references a type this module does not know (the client was upgraded).
- */
+/** `undefined` if a body matches a client model, else the first bad field. @throws Error for a type unknown here (client upgrade). */
 export const checkRequestBody = (body: unknown, model: RequestModel) => checkValue(body, model, '');
 
 /** Type names reachable from the request models that this module cannot check, sorted (a test expects none). */

@@ -1,7 +1,6 @@
 /** The onboarding definition resolved for tests: stack `test`, 111122223333, us-east-1, functions named `…:function:ProvisionRole`. */
 import { loadDefinition, loadTemplate, templateFunctions, type Template } from '../../local/template';
 
-/** Loads the definition, resolved as above. */
 export function onboardingDefinition(template: Template = loadTemplate()): Record<string, unknown> {
   return loadDefinition(template, {
     pseudo: { 'AWS::Partition': 'aws', 'AWS::Region': 'us-east-1', 'AWS::AccountId': '111122223333', 'AWS::StackName': 'test' },
