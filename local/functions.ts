@@ -34,10 +34,7 @@ function parseEmf(line: string): EmittedMetric[] | undefined {
     return document._aws.CloudWatchMetrics.flatMap(({ Namespace: namespace, Dimensions, Metrics }) => {
       const dimensions = Object.fromEntries([...new Set(Dimensions.flat())].map((name) => [name, String(document[name])]));
       return Metrics.flatMap(({ Name: name, Unit: unit = 'None' }) =>
-        [document[name]]
-          .flat()
-          .filter((value): value is number => typeof value === 'number')
-          .map((value) => ({ namespace, name, value, unit, dimensions })),
+        [document[name]].flat().flatMap((value) => (typeof value === 'number' ? [{ namespace, name, value, unit, dimensions }] : [])),
       );
     });
   } catch {

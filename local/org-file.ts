@@ -117,10 +117,7 @@ export function applyOrgFile(
   sandbox.applyOrganization(tree);
 }
 
-/**
- * The file's registrations as the embedded Datadog stores them (config id, timestamps, an external ID for a role),
- * merged over `existing`: the file's replaces one of the same account.
- */
+/** The file's registrations as Datadog stores them (config id, timestamps, a role's external ID), over `existing` of those accounts. */
 export function datadogAccountsOf(org: OrgFile, existing: DatadogAccountRecord[] = []): DatadogAccountRecord[] {
   const listed = new Set(org.datadogAccounts.map((account) => account.aws_account_id));
   const added = org.datadogAccounts.map((attributes): DatadogAccountRecord => {
