@@ -40,7 +40,6 @@ export const OPTIONS = {
   ...STACK_OPTIONS,
 } as const satisfies ParseArgsOptionsConfig;
 
-/** The help of `npm start` (`--help`, `-h`). */
 export const USAGE = `usage: npm start -- [EVENT.json] [options]
 
 Runs a lifecycle event, or a console replay input, through the whole onboarding flow locally (no AWS, no Docker).
@@ -76,7 +75,6 @@ const RECONCILE_OPTIONS = {
   ...STACK_OPTIONS,
 } as const satisfies ParseArgsOptionsConfig;
 
-/** The help of `npm start -- reconcile`. */
 export const RECONCILE_USAGE = `usage: npm start -- reconcile [--org FILE] [--state FILE] [--settings FILE] [--parameter KEY=VALUE]…
                              [--dry-run] [--account-id ID]… [--json] [--dump]
 
@@ -102,7 +100,6 @@ const ROTATE_OPTIONS = {
   help: STACK_OPTIONS.help,
 } as const satisfies ParseArgsOptionsConfig;
 
-/** The help of `npm run rotate`. */
 export const ROTATE_USAGE = `usage: npm run rotate -- ACCOUNT_ID --state FILE [--datadog-site SITE] [--json]
 
 Rotates the access key Datadog uses for ACCOUNT_ID, as Secrets Manager runs the rotation function, in the state
@@ -166,10 +163,7 @@ function datadogRateLimit(value: string | undefined): RateLimit | undefined {
   return { requests, seconds };
 }
 
-/**
- * The files (absolute) and stack parameters (`--parameter KEY=VALUE`) `npm start` and its `reconcile` take.
- * @throws UsageError naming the first parameter refused.
- */
+/** The files (absolute) and `--parameter KEY=VALUE`s of `npm start` and its `reconcile`. @throws UsageError naming the first refused. */
 function stackOptions(values: { state?: string; org?: string; settings?: string; parameter?: string[] }, cwd: string) {
   const resolved = (file?: string) => (file === undefined ? undefined : path.resolve(cwd, file));
   const [stateFile, orgFile, settingsFile] = [values.state, values.org, values.settings].map(resolved);
@@ -187,11 +181,7 @@ function stackOptions(values: { state?: string; org?: string; settings?: string;
   return { stateFile, orgFile, settingsFile, parameters };
 }
 
-/**
- * Parses the command line of `npm start`; relative paths resolve from `cwd`.
- * @returns the options, or `undefined` for `--help`.
- * @throws UsageError naming the first thing wrong, in one line (as the other parsers below).
- */
+/** Parses `npm start`'s arguments, paths relative to `cwd`; `undefined` for `--help`. @throws UsageError (as the parsers below). */
 export function parseCommandLine(argv: string[], cwd: string) {
   const { values, positionals } = parseCommand(argv, OPTIONS, 'npm start -- --help', true);
   if (values.help) return undefined;

@@ -176,8 +176,7 @@ export async function reconcile(options: ReconcileCliOptions, io: CliIo): Promis
 }
 
 /**
- * Runs `npm run rotate` and prints its outcome.
- * @returns the exit code: 0 rotated, 1 failed (or the state not saved).
+ * Runs `npm run rotate` and prints its outcome; exit code 0 rotated, 1 failed (or the state not saved).
  * @throws UsageError for a missing state or an account rotation does not apply to; StateFileError.
  */
 export async function rotate(options: RotateCliOptions, io: Omit<CliIo, 'env'>): Promise<number> {

@@ -1,7 +1,4 @@
-/**
- * `npm start -- [EVENT.json] [options]`, `npm start -- reconcile [options]` and `npm run rotate` (`local/cli.ts rotate`), and
- * their exit codes (0 done, 1 failed, 2 rejected input, in one line on stderr). The flows load only when a run starts.
- */
+/** The command of `npm start` (and its `reconcile`) and of `npm run rotate` (`local/cli.ts rotate`); flows load when a run starts. */
 import {
   parseCommandLine,
   parseReconcileCommandLine,
@@ -62,7 +59,6 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   return runCommand('npm start', argv, io, [parseCommandLine, USAGE], (flows) => flows.run);
 }
 
-// Run as the process's command: its arguments, streams, environment and npm's `INIT_CWD`.
 if (require.main === module) {
   const io: CliIo = {
     stdout: (text) => process.stdout.write(text),

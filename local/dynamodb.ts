@@ -5,6 +5,7 @@
 import { CreateTableCommand, DynamoDBClient, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb';
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import type { IncomingMessage, Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Template } from './template';
@@ -34,10 +35,7 @@ async function start(): Promise<Awaited<NonNullable<typeof running>>> {
   // Tables are ACTIVE at once (dynalite's default keeps them CREATING for 500 ms).
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   server.on('request', countCall);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
+  await once(server.listen(0, '127.0.0.1'), 'listening');
   // Neither jest nor the CLI waits for it, nor for its kept-alive connections: the process ends when its own work does.
   server.unref();
   server.on('connection', (socket: Socket) => socket.unref());

@@ -113,12 +113,10 @@ export class FaultPlan {
     };
   }
 
-  /** The specs that never matched a call. */
   unfired(): string[] {
     return this.rules.filter((rule) => !rule.fired).map((rule) => rule.spec);
   }
 
-  /** Whether any spec injects into Datadog calls. */
   touchesDatadog(): boolean {
     return this.rules.some((rule) => rule.service === 'datadog');
   }

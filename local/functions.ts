@@ -34,10 +34,7 @@ function parseEmf(line: string): EmittedMetric[] | undefined {
     return document._aws.CloudWatchMetrics.flatMap(({ Namespace: namespace, Dimensions, Metrics }) => {
       const dimensions = Object.fromEntries([...new Set(Dimensions.flat())].map((name) => [name, String(document[name])]));
       return Metrics.flatMap(({ Name: name, Unit: unit = 'None' }) =>
-        [document[name]]
-          .flat()
-          .filter((value): value is number => typeof value === 'number')
-          .map((value) => ({ namespace, name, value, unit, dimensions })),
+        [document[name]].flat().flatMap((value) => (typeof value === 'number' ? [{ namespace, name, value, unit, dimensions }] : [])),
       );
     });
   } catch {
@@ -68,8 +65,7 @@ function install(): void {
   installed = true;
   const own = process.env;
   const env = () => current.getStore()?.env ?? own;
-  // Each trap forwards to the invocation's environment. The proxy's own target stays empty and extensible, so every
-  // answer satisfies the Proxy invariants.
+  // Traps forward to the invocation's environment; the proxy's target stays empty and extensible, so no Proxy invariant breaks.
   const traps = ['get', 'has', 'deleteProperty', 'ownKeys', 'getOwnPropertyDescriptor', 'defineProperty'] as const;
   const forward = (trap: (typeof traps)[number]) => [trap, (_: object, ...args: unknown[]) => (Reflect[trap] as Forwarded)(env(), ...args)];
   const handler = Object.fromEntries(traps.map(forward)) as ProxyHandler<object>;
@@ -131,7 +127,6 @@ export function localRoleArn(names: LocalNames, roleLogicalId: string): string {
   return `arn:${names.partition}:iam::${names.accountId}:role/${names.stackName}-${roleLogicalId}`;
 }
 
-/** The local functions of a template. */
 export class LocalFunctions {
   private readonly byArn = new Map<string, LocalFunction>();
   /** Default: the sandbox clock moves on at once. */
@@ -171,7 +166,7 @@ export class LocalFunctions {
     return this.emitted.map((metric) => ({ ...metric, dimensions: { ...metric.dimensions } }));
   }
 
-  /** ARN of the function with that logical id. */
+  /** @throws Error when the template has no function `logicalId`. */
   arnOf(logicalId: string): string {
     const found = [...this.byArn.values()].find((fn) => fn.definition.logicalId === logicalId);
     if (!found) throw new Error(`template.yaml has no function ${logicalId}`);

@@ -1,7 +1,4 @@
-/**
- * `--org FILE`: the organization a local run happens in (README, "--org FILE"; events/organization.json), applied to
- * the sandbox before the run; accounts the file does not list are left as they are.
- */
+/** `--org FILE` (README; events/organization.json): the organization to run in; accounts it does not list are left as they are. */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { iamName } from '../shared/config';
@@ -12,7 +9,6 @@ import type { DatadogAccountRecord } from './datadog/server';
 import type { AwsSandbox } from './sandbox';
 import { ACCOUNT_STATES } from './sandbox/state';
 
-/** A 12-digit AWS account id. */
 export const accountId = z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id');
 const OU_ID = 'ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}';
 const ouId = z.string().regex(new RegExp(`^${OU_ID}$`), 'must be an OU id (ou-...)');
@@ -62,7 +58,6 @@ const orgFileSchema = z.strictObject({
   datadogAccounts: z.array(registrationAttributesSchema).default([]),
 });
 
-/** A parsed `--org` file. */
 export type OrgFile = z.infer<typeof orgFileSchema>;
 
 /** The root ids the file names as parents. */
@@ -71,10 +66,7 @@ function rootIds(org: OrgFile): string[] {
   return [...new Set(parents.filter((id) => id.startsWith('r-')))];
 }
 
-/**
- * Validates a `--org` document.
- * @throws InvalidInputError naming the first wrong field, or a root id used inconsistently.
- */
+/** Validates a `--org` document. @throws InvalidInputError naming the first wrong field, or a root id used inconsistently. */
 export function parseOrgFile(document: unknown): OrgFile {
   const parsed = orgFileSchema.safeParse(document);
   if (!parsed.success) throw new InvalidInputError(describeFirstIssue(parsed.error, 'the document'));
@@ -125,17 +117,14 @@ export function applyOrgFile(
   sandbox.applyOrganization(tree);
 }
 
-/**
- * The file's registrations as the embedded Datadog stores them (config id, timestamps, an external ID for a role),
- * merged over `existing`: the file's replaces one of the same account.
- */
-export function datadogAccountsOf(org: OrgFile, existing: DatadogAccountRecord[] = [], now = new Date()): DatadogAccountRecord[] {
+/** The file's registrations as Datadog stores them (config id, timestamps, a role's external ID), over `existing` of those accounts. */
+export function datadogAccountsOf(org: OrgFile, existing: DatadogAccountRecord[] = []): DatadogAccountRecord[] {
   const listed = new Set(org.datadogAccounts.map((account) => account.aws_account_id));
   const added = org.datadogAccounts.map((attributes): DatadogAccountRecord => {
     const auth = attributes.auth_config;
     const external = 'role_name' in auth && typeof auth.external_id !== 'string' ? { external_id: randomBytes(16).toString('hex') } : {};
     const authConfig = { ...auth, ...external } as DatadogAccountRecord['attributes']['auth_config'];
-    const at = now.toISOString();
+    const at = new Date().toISOString();
     return { id: randomUUID(), type: 'account', attributes: { ...attributes, auth_config: authConfig, created_at: at, modified_at: at } };
   });
   return [...existing.filter((record) => !listed.has(record.attributes.aws_account_id)), ...added];

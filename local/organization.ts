@@ -3,7 +3,6 @@ import type { LocalNames } from './functions';
 import type { AwsSandbox } from './sandbox';
 import type { Partition } from '../shared/partitions';
 
-/** Where the stack is deployed and its parameter values. */
 export interface StackContext {
   names: LocalNames;
   parameter(name: string): string;
@@ -18,7 +17,6 @@ export function originOf(trigger: { source: string; eventName: string } | undefi
   return trigger.eventName === 'CreateManagedAccount' ? 'control-tower' : 'enrolled';
 }
 
-/** The access roles an account of that origin has. */
 export function accessRolesOf(stack: StackContext, origin: MemberOrigin): string[] {
   const member = stack.parameter('MemberAccessRoleName');
   const controlTower = stack.parameter('ControlTowerAccessRoleName');
@@ -42,8 +40,8 @@ export const PARTITION_MANAGEMENT_ACCOUNT: Record<Partition, string> = {
 const PARTITION_USER_NAME = 'datadog-onboarding';
 
 /**
- * Seeds once another partition's management account, its IAM user (no role is assumed across partitions) and its key's secret.
- * @throws Error when the sandbox has that account but not the secret (a state file edited by hand).
+ * Seeds once another partition's management account, its IAM user (roles are not assumed across partitions) and its key's
+ * secret. @throws Error when the sandbox has that account but not the secret (a state file edited by hand).
  */
 export function seedPartitionCredentials(
   sandbox: AwsSandbox,

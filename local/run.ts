@@ -216,9 +216,9 @@ export function newSandboxFor(input: unknown, propagationSeconds = 10): AwsSandb
 }
 
 /** A lifecycle event's past `time` (epoch ms): the run plays it as delivered then, so TimeToOnboard ignores the sample's age. */
-export function lifecycleEventTime(input: unknown, nowMs: number = Date.now()): number | undefined {
+export function lifecycleEventTime(input: unknown): number | undefined {
   const ms = isEventBridgeEvent(input) && typeof input.time === 'string' ? Date.parse(input.time) : Number.NaN;
-  return Number.isFinite(ms) && ms <= nowMs ? ms : undefined;
+  return Number.isFinite(ms) && ms <= Date.now() ? ms : undefined;
 }
 
 type Started = NonNullable<LocalRunSummary['concurrentDelivery']>;
@@ -309,8 +309,7 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunSumm
       if (started.outcome === 'ignored' || started.outcome === 'rejected') {
         return await summary({ outcome: started.outcome, reason: started.reason }, deployment);
       }
-      // Each execution runs to its end, then what it started; a concurrent delivery arrives once the first execution
-      // passed ResolveTarget, and what it starts runs then, alongside.
+      // Executions run one after another; a concurrent delivery arrives once the first passed ResolveTarget, its execution then.
       const resolveTargetArn = functions.arnOf('ResolveTargetFunction');
       const results: ExecutionResult[] = [];
       const alongside: ExecutionResult[] = [];

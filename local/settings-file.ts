@@ -1,17 +1,11 @@
-/**
- * The `--settings FILE` of `npm start`: a settings document in YAML or JSON, checked as the build checks the shipped
- * one, then handed to the functions as `DATADOG_SETTINGS_DOCUMENT` (shared/settings/shipped.ts).
- */
+/** `--settings FILE`: YAML or JSON, checked as the build checks the shipped one, then the functions' `DATADOG_SETTINGS_DOCUMENT`. */
 import { parse as parseYaml } from 'yaml';
 import { InvalidInputError } from '../shared/errors';
 import { checkSettingsDocument } from '../shared/settings/datadog-model';
 import { parseSettingsDocument } from '../shared/settings/document';
 import type { SettingsDocument } from '../shared/settings/schema';
 
-/**
- * Parses and checks a settings document's text.
- * @throws InvalidInputError in one line: not YAML/JSON (with the line), or the path of the first problem.
- */
+/** Parses and checks a settings document. @throws InvalidInputError in one line: not YAML/JSON (with its line), or the first problem. */
 export function parseSettingsText(text: string): SettingsDocument {
   let value: unknown;
   try {

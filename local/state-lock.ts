@@ -21,10 +21,7 @@ function holderOf(lockFile: string): number | undefined {
   }
 }
 
-/**
- * Takes the lock of a state file; returns its (idempotent) release.
- * @throws StateFileError, in one line, when another running process holds it, or the lock cannot be created.
- */
+/** Takes a state file's lock; returns its idempotent release. @throws StateFileError when a live process holds it or it cannot be made. */
 export function lockStateFile(file: string, staleRemoved = false): () => void {
   const lockFile = `${file}.lock`;
   try {

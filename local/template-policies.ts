@@ -65,10 +65,7 @@ function asSubExpression(value: unknown, where: string): string {
   throw new Error(`${where}: a SAM policy template parameter must be a string, !Ref or !GetAtt`);
 }
 
-/**
- * Expands one SAM policy template use, e.g. `{ LambdaInvokePolicy: { FunctionName: !Ref F } }`, into the template's expressions.
- * @throws Error for an unknown template or parameter.
- */
+/** Expands a use such as `{ LambdaInvokePolicy: { FunctionName: !Ref F } }`. @throws Error for an unknown template or parameter. */
 export function expandSamPolicyTemplate(name: string, values: unknown, where: string): Statements {
   const sam = SAM_POLICY_TEMPLATES[name];
   const notKnown = `${where}: SAM policy template ${name} is not known to the least-privilege loader (add it from SAM's policy_templates.json)`;

@@ -4,7 +4,6 @@ import path from 'node:path';
 import { parse, type ScalarTag, type CollectionTag } from 'yaml';
 import { matchesEventPattern } from './event-pattern';
 
-/** Root of the repository. */
 export const REPO_ROOT = path.resolve(__dirname, '..');
 
 /** The short-form intrinsics template.yaml uses, parsed into `{ "Fn::X": value }` / `{ Ref: value }`. */
@@ -51,10 +50,7 @@ export interface LocalResolution {
   parameters?: Record<string, string>;
 }
 
-/**
- * Resolves an intrinsic-bearing value to a string, a condition (`{ Condition: name }`, `Fn::Equals`, `Fn::Not`) to `'true'`/`'false'`.
- * @throws Error naming the reference, condition or intrinsic that cannot be resolved locally.
- */
+/** A value with intrinsics as a string, a condition as `'true'`/`'false'`. @throws Error naming what cannot be resolved locally. */
 export function resolveValue(template: Template, value: unknown, local: LocalResolution): string {
   if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return String(value);
   const intrinsic = value as Record<string, unknown>;
@@ -121,10 +117,7 @@ export function eventTarget(template: Template, event: unknown): TemplateFunctio
   return templateFunctions(template).find((fn) => Object.values(fn.eventPatterns).some((pattern) => matchesEventPattern(pattern, event)));
 }
 
-/**
- * One of the template's `AWS::Serverless::StateMachine`s: its logical id `wanted`, else the first (onboarding).
- * @throws Error when the template has no such state machine.
- */
+/** The `AWS::Serverless::StateMachine` `wanted`, else the first (onboarding). @throws Error when the template has no such one. */
 export function templateStateMachine(template: Template, wanted?: string) {
   const found = Object.entries(template.Resources).find(([id, it]) => it.Type === 'AWS::Serverless::StateMachine' && (wanted ?? id) === id);
   if (!found?.[1].Properties) throw new Error(`template.yaml has no AWS::Serverless::StateMachine ${wanted ?? ''}`.trim());
@@ -133,10 +126,7 @@ export function templateStateMachine(template: Template, wanted?: string) {
   return { logicalId, definitionUri: String(properties.DefinitionUri), substitutions };
 }
 
-/**
- * The state machine definition with `${Name}` substitutions replaced, as CloudFormation would.
- * @throws Error naming a placeholder that has no substitution.
- */
+/** A state machine's definition, `${Name}`s substituted as CloudFormation would. @throws Error naming one without substitution. */
 export function loadDefinition(template: Template, local: LocalResolution, logicalId?: string): Record<string, unknown> {
   const machine = templateStateMachine(template, logicalId);
   const text = readFileSync(path.join(REPO_ROOT, machine.definitionUri), 'utf8');

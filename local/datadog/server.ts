@@ -1,7 +1,4 @@
-/**
- * A local stand-in for the Datadog AWS integration API (v2) and v1 events that the product calls through
- * `@datadog/datadog-api-client`: bodies checked against the client's models, Datadog's rules and rate limits applied.
- */
+/** A stand-in for the Datadog AWS integration API (v2) and v1 events: bodies checked against the client's models, rules, rate limits. */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { once } from 'node:events';
@@ -34,7 +31,6 @@ export const RATE_LIMIT_GROUP_OF = {
   CreateEvent: 'events',
 } as const;
 
-/** A group of endpoints that share a limit. */
 export type RateLimitGroup = (typeof RATE_LIMIT_GROUP_OF)[keyof typeof RATE_LIMIT_GROUP_OF];
 
 /**
@@ -86,7 +82,6 @@ export class RateLimiter {
   }
 }
 
-/** OpenAPI operation ids of the endpoints the stand-in serves. */
 export type DatadogOperation = keyof typeof RATE_LIMIT_GROUP_OF;
 
 const EVENT_OPTIONAL_FIELDS = ['alert_type', 'priority', 'aggregation_key', 'source_type_name'] as const;
@@ -101,20 +96,17 @@ export type DatadogEventRecord = Partial<Record<(typeof EVENT_OPTIONAL_FIELDS)[n
   date_happened: number;
 };
 
-/** One answered request: no headers, query or body, so no secret. */
+/** One answered request, its path without the query: no headers, query or body, so no secret. */
 interface RecordedRequest {
   method: string;
-  /** Without the query string. */
   path: string;
   status: number;
   operation: DatadogOperation | 'Unknown';
 }
 
-/** Options of {@link startLocalDatadog}. */
+/** Options of {@link startLocalDatadog}; `apiKey` and `appKey` are the only `DD-API-KEY` and `DD-APPLICATION-KEY` accepted. */
 export interface LocalDatadogOptions {
-  /** The only accepted `DD-API-KEY`. */
   apiKey: string;
-  /** The only accepted `DD-APPLICATION-KEY`. */
   appKey: string;
   /** Initial registrations (copied). */
   accounts?: DatadogAccountRecord[];
@@ -283,10 +275,7 @@ function send(response: ServerResponse, reply: Reply, headers: Record<string, st
   else response.writeHead(reply.status, { 'content-type': reply.contentType ?? JSON_API, ...headers }).end(JSON.stringify(reply.body));
 }
 
-/**
- * Starts the local Datadog on a free port of 127.0.0.1; never returns `secret_access_key` or a key.
- * @throws TypeError for empty keys, an unknown site or a bad rate limit.
- */
+/** Starts on a free port of 127.0.0.1; never answers with a key or secret. @throws TypeError for an empty key, bad site or rate limit. */
 export async function startLocalDatadog(options: LocalDatadogOptions) {
   for (const key of ['apiKey', 'appKey'] as const) {
     if (typeof options[key] !== 'string' || options[key] === '') throw new TypeError(`${key} must be a non-empty string`);
@@ -361,7 +350,6 @@ export async function startLocalDatadog(options: LocalDatadogOptions) {
     accounts: () => store.list(),
     requests: () => recorded.map((entry) => ({ ...entry })),
     events: () => events.map((event) => ({ ...event, tags: [...event.tags] })),
-    /** Stops listening and drops open connections. */
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));

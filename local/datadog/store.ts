@@ -24,7 +24,6 @@ export class DatadogHttpError extends Error {
   }
 }
 
-/** A JSON:API error answer. */
 export const jsonApiError = (status: number, title: string, detail?: string) =>
   new DatadogHttpError(status, { errors: [{ status: String(status), title, detail }] });
 
@@ -252,8 +251,7 @@ export class AccountStore {
   }
 
   private find(id: string): DatadogAccountRecord {
-    let found: DatadogAccountRecord | undefined;
-    for (const record of this.accounts.values()) if (record.id === id) found = record;
+    const found = [...this.accounts.values()].find((record) => record.id === id);
     if (found === undefined) throw DATADOG_ERRORS.accountNotFound();
     return found;
   }

@@ -33,9 +33,7 @@ import * as EventAlertType from '@datadog/datadog-api-client/dist/packages/datad
 import { EventCreateRequest } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v1/models/EventCreateRequest';
 import * as EventPriority from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v1/models/EventPriority';
 
-/** Models of the bodies the stand-in accepts. */
 export type RequestModel = 'AWSAccountCreateRequest' | 'AWSAccountUpdateRequest' | 'EventCreateRequest';
-type Attribute = AttributeTypeMap[string];
 
 const MODELS: Readonly<Record<string, { readonly attributeTypeMap: AttributeTypeMap }>> = {
   AWSAccountCreateRequest,
@@ -88,7 +86,7 @@ const PRIMITIVES = new Set(['string', 'boolean', 'number']);
 const ARRAY_TYPE = /^Array<(.+)>$/;
 
 // `additionalProperties` is allowed by the client, refused here.
-const attributesOf = (model: string): Attribute[] =>
+const attributesOf = (model: string): AttributeTypeMap[string][] =>
   Object.values(MODELS[model].attributeTypeMap).filter((attribute) => attribute.baseName !== 'additionalProperties');
 
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
@@ -152,10 +150,7 @@ function checkValue(value: unknown, type: string, path: string): string | undefi
   throw new Error(`local Datadog: no validator for client model type "${type}"`);
 }
 
-/**
- * Checks a parsed body against a client model: `undefined` when it matches, else a sentence naming the first bad field.
- * @throws Error when the model references a type this module does not know (the client was upgraded).
- */
+/** `undefined` if a body matches a client model, else the first bad field. @throws Error for a type unknown here (client upgrade). */
 export const checkRequestBody = (body: unknown, model: RequestModel) => checkValue(body, model, '');
 
 /** Type names reachable from the request models that this module cannot check, sorted (a test expects none). */

@@ -10,11 +10,36 @@ import { awsIntegrationApi } from '../../shared/datadog/client';
 import { MANAGED_BY_TAG_KEY, MANAGED_BY_TAG_VALUE } from '../../shared/iam/ownership';
 import { ACCOUNT_TAG_KEY, PARTITION_TAG_KEY, accessKeySecretName } from '../../shared/onboarding/access-key-secret';
 import type { LifecycleEventFacts } from '../../shared/observability/datadog-events';
-import type { OffboardingRecord } from '../../shared/onboarding/offboarding-records';
+import type { OffboardingRecord, OffboardingRecords } from '../../shared/onboarding/offboarding-records';
 import { removeMemberResources } from '../../shared/steps/remove-member-resources';
 import { removeRegistration, type OffboardingMode } from '../../shared/steps/remove-registration';
-import { RecordsInMemory } from '../support/offboarding-records';
 import { aTarget } from '../helpers';
+
+/** Account records in a Map, with every update kept to assert on. */
+class RecordsInMemory implements OffboardingRecords {
+  readonly updates: { accountId: string; fields: Record<string, unknown>; releaseLeaseOf?: string }[] = [];
+  private readonly records = new Map<string, OffboardingRecord & Record<string, unknown>>();
+
+  constructor(...records: OffboardingRecord[]) {
+    for (const record of records) this.records.set(record.accountId, { ...record });
+  }
+
+  async getAccountRecord(accountId: string): Promise<OffboardingRecord | undefined> {
+    const record = this.records.get(accountId);
+    return record && { ...record };
+  }
+
+  async updateAccountRecord(
+    accountId: string,
+    fields: { state: 'offboarding' | 'offboarded'; lastOffboardedAt?: string },
+    options?: { releaseLeaseOf?: string },
+  ): Promise<unknown> {
+    this.updates.push({ accountId, fields, ...(options?.releaseLeaseOf ? { releaseLeaseOf: options.releaseLeaseOf } : {}) });
+    const next = { ...(this.records.get(accountId) ?? { accountId }), ...fields };
+    this.records.set(accountId, next);
+    return next;
+  }
+}
 
 const MANAGEMENT = '111122223333';
 const MEMBER = '444455556666';

@@ -4,11 +4,12 @@
  * through RecordFailure; another execution holding the lease stops it without changes.
  */
 import { StateMachine } from 'aws-local-stepfunctions';
-import { executionContext, onboardingDefinition, STAND_IN_TARGET, withoutWaits } from '../support/onboarding-definition';
+import { aTarget } from '../helpers';
+import { executionContext, onboardingDefinition, withoutWaits } from '../support/onboarding-definition';
 import { OnboardingError } from '../../shared/errors';
 
 const definition = onboardingDefinition();
-const target = STAND_IN_TARGET;
+const target = aTarget();
 const offboard = { reason: 'account 444455556666 was closed (CloseAccountResult SUCCEEDED)', accountGone: true };
 const registration = { action: 'deleted', accountConfigId: 'cfg-1', reason: 'this application created it' };
 

@@ -3,7 +3,8 @@
  * steps, the validation loop, its bound, retries of transient errors and immediate failure on the others.
  */
 import { StateMachine } from 'aws-local-stepfunctions';
-import { executionContext, onboardingDefinition, STAND_IN_TARGET, withoutWaits } from '../support/onboarding-definition';
+import { aTarget } from '../helpers';
+import { executionContext, onboardingDefinition, withoutWaits } from '../support/onboarding-definition';
 import {
   AccountPendingActivationError,
   AccountRequestInProgressError,
@@ -21,7 +22,7 @@ type Handlers = Record<string, (input: never) => unknown>;
 
 /** The account's settings as ResolveTarget resolves them from the settings document. */
 const SETTINGS = { account_tags: ['team:platform'], resources_config: { extended_collection: true } };
-const target = { ...STAND_IN_TARGET, alternateMemberAccessRoleName: 'AWSControlTowerExecution' };
+const target = { ...aTarget(), alternateMemberAccessRoleName: 'AWSControlTowerExecution' };
 /** An account Datadog reaches with an access key (GovCloud: Datadog cannot assume a role there). */
 const KEYS_TARGET = { ...target, accountId: '777788889999', partition: 'aws-us-gov', authType: 'access_keys' };
 /** RegisterAccount's output for {@link KEYS_TARGET}. */

@@ -1,7 +1,6 @@
 /** The onboarding definition resolved for tests: stack `test`, 111122223333, us-east-1, functions named `…:function:ProvisionRole`. */
 import { loadDefinition, loadTemplate, templateFunctions, type Template } from '../../local/template';
 
-/** Loads the definition, resolved as above. */
 export function onboardingDefinition(template: Template = loadTemplate()): Record<string, unknown> {
   return loadDefinition(template, {
     pseudo: { 'AWS::Partition': 'aws', 'AWS::Region': 'us-east-1', 'AWS::AccountId': '111122223333', 'AWS::StackName': 'test' },
@@ -28,13 +27,3 @@ export function executionContext(name: string) {
     StateMachine: { Id: 'arn:aws:states:us-east-1:111122223333:stateMachine:test-onboarding', Name: 'test-onboarding' },
   };
 }
-
-/** The target a stand-in ResolveTarget returns: account 444455556666, role delegation, the template's names. */
-export const STAND_IN_TARGET = {
-  accountId: '444455556666',
-  partition: 'aws',
-  datadogSite: 'datadoghq.com',
-  authType: 'role',
-  roleName: 'DatadogIntegrationRole',
-  memberAccessRoleName: 'OrganizationAccountAccessRole',
-};

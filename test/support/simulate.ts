@@ -64,7 +64,6 @@ export async function simulateRequest(request: SimulatedRequest): Promise<'Allow
   return result.overallResult;
 }
 
-/** Every action of a statement, as a list. */
 export function statementActions(statement: { Action?: unknown }): string[] {
   return statement.Action === undefined ? [] : [statement.Action].flat().map(String);
 }

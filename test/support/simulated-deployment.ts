@@ -11,10 +11,8 @@ import type { DatadogSite } from '../../shared/datadog-sites';
 /** The partitions the least-privilege proof runs for (`aws-cn` has no role delegation to Datadog). */
 export const SIMULATED_PARTITIONS = ['aws', 'aws-us-gov'] as const;
 
-/** One of {@link SIMULATED_PARTITIONS}. */
 export type SimulatedPartition = (typeof SIMULATED_PARTITIONS)[number];
 
-/** The account the stack is deployed to. */
 export const STACK_ACCOUNT_ID = '111122223333';
 /** The organization of the stack's account and of every member account of the simulation. */
 const ORGANIZATION_ID = 'o-exampleorgid';
