@@ -51,11 +51,9 @@ export function seedPartitionCredentials(
   const accountId = PARTITION_MANAGEMENT_ACCOUNT[partition];
   const userArn = `arn:${partition}:iam::${accountId}:user/${PARTITION_USER_NAME}`;
   const secretName = `${stack.parameter('PartitionCredentialsSecretPrefix')}${partition}-credentials`;
-  const { accounts } = sandbox.toJSON().state;
-  if (accounts[accountId] !== undefined) {
-    const { region } = stack.names;
-    const existing = accounts[stack.names.accountId]?.secrets.find((secret) => secret.name === secretName && secret.region === region);
-    if (existing) return { userArn, secretArn: existing.arn };
+  if (sandbox.dump().accounts[accountId] !== undefined) {
+    const existing = sandbox.secretArn(stack.names.accountId, secretName, stack.names.region);
+    if (existing) return { userArn, secretArn: existing };
     throw new Error(`the sandbox has ${partition}'s management account ${accountId} but not the secret ${secretName} of its user's key`);
   }
   sandbox.addAccount(accountId, { name: `${partition} management`, partition });

@@ -41,7 +41,8 @@ export async function rotateLocally(options: {
   // Secrets Manager would refuse with ResourceNotFoundException: said as what the state lacks (e.g. the account was never onboarded there).
   const names = sandboxNames(sandbox);
   const secretName = accessKeySecretName(accountId);
-  if (!sandbox.hasSecret(names.accountId, secretName, names.region)) {
+  const secretArn = sandbox.secretArn(names.accountId, secretName, names.region);
+  if (!secretArn) {
     return notApplicable(
       `account ${accountId} has no access-key secret (${secretName}) in this state: onboard it with an access key first`,
     );
@@ -50,7 +51,8 @@ export async function rotateLocally(options: {
   const deployment = await deployLocally({ sandbox, names, datadogAccounts: given, datadogSite });
   const keyId = () => authOf(deployment.datadogAccounts(), accountId)?.access_key_id;
   return runStateMachines(deployment, async () => {
-    const { error } = await deployment.rotate(secretName, async (step, run) => {
+    // Secrets Manager invokes the rotation function with the secret's ARN.
+    const { error } = await deployment.rotate(secretArn, async (step, run) => {
       await run();
       options.afterStep?.(step, keyId());
     });

@@ -166,10 +166,10 @@ export class AwsSandbox {
     return account !== undefined && findRole(account, roleName) !== undefined;
   }
 
-  /** Whether the account holds a secret of that name in `region`, not scheduled for deletion. */
-  hasSecret(accountId: string, name: string, region: string): boolean {
+  /** The ARN of the account's secret of that name in `region`, if it holds one not scheduled for deletion. */
+  secretArn(accountId: string, name: string, region: string): string | undefined {
     const secrets = findAccount(this.state, accountId)?.secrets ?? [];
-    return secrets.some((secret) => secret.name === name && secret.region === region && secret.deletion === undefined);
+    return secrets.find((secret) => secret.name === name && secret.region === region && secret.deletion === undefined)?.arn;
   }
 
   /** Adds an access role (`AdministratorAccess`, trusting `trustedAccountId`). @throws Error for an unknown account. */

@@ -1,5 +1,6 @@
 /** Authorisation by evaluating the policies for real with `@cloud-copilot/iam-simulate` ("Policy evaluation logic"). */
 import { runSimulation } from '@cloud-copilot/iam-simulate';
+import { createHash } from 'node:crypto';
 import type { Caller } from './identity';
 import { effectiveIdentityPolicies, findAccount, findRole, findUser, isOrganizationMember } from './iam-entities';
 import type { SandboxState } from './state';
@@ -62,23 +63,43 @@ export async function authorize(
     : account && entity
       ? effectiveIdentityPolicies(account, entity.attachments, nowMs)
       : [];
-  const result = await runSimulation(
-    {
-      request: {
-        principal: caller.arn,
-        action: request.action,
-        resource: { resource: request.resourceArn, accountId: resourceAccountId },
-        contextVariables: { ...globalContext(state, caller, entity?.tags ?? {}, resourceAccountId, nowMs), ...request.context },
-      },
-      identityPolicies,
-      serviceControlPolicies: [],
-      resourceControlPolicies: [],
-      ...(request.resourcePolicy ? { resourcePolicy: request.resourcePolicy } : {}),
+  const simulation = {
+    request: {
+      principal: caller.arn,
+      action: request.action,
+      resource: { resource: request.resourceArn, accountId: resourceAccountId },
+      contextVariables: { ...globalContext(state, caller, entity?.tags ?? {}, resourceAccountId, nowMs), ...request.context },
     },
-    {},
-  );
+    identityPolicies,
+    serviceControlPolicies: [],
+    resourceControlPolicies: [],
+    ...(request.resourcePolicy ? { resourcePolicy: request.resourcePolicy } : {}),
+  };
+  const key = decisionKey(simulation);
+  let decision = decisions.get(key);
+  if (decision) return decision;
+  const result = await runSimulation(simulation, {});
   if (result.resultType === 'error') {
     throw new Error(`AwsSandbox: policy simulation failed for ${request.action}: ${result.errors.message}`);
   }
-  return { allowed: result.overallResult === 'Allowed', explicitDeny: result.overallResult === 'ExplicitlyDenied' };
+  decision = { allowed: result.overallResult === 'Allowed', explicitDeny: result.overallResult === 'ExplicitlyDenied' };
+  decisions.set(key, decision);
+  if (decisions.size > 10_000) decisions.delete(decisions.keys().next().value as string);
+  return decision;
+}
+
+/** Decisions evaluated (most of a sandbox call's CPU), oldest first; at most 10,000, as a fleet's accounts have ARNs of their own. */
+const decisions = new Map<string, { allowed: boolean; explicitDeny: boolean }>();
+
+/**
+ * What a decision depends on: principal, action, resource, the policies, and the values of the context keys they name.
+ * A policy reads a context key only by naming it (a Condition or a `${…}` variable; keys are case-insensitive), so keys
+ * no policy names (the current time, session ids…) do not take part, and the same request decided again is found.
+ */
+function decisionKey({ request, identityPolicies, resourcePolicy }: Parameters<typeof runSimulation>[0]): string {
+  const policies = JSON.stringify([identityPolicies, resourcePolicy ?? null]);
+  const text = policies.toLowerCase();
+  const named = Object.entries(request.contextVariables).filter(([name]) => text.includes(name.toLowerCase()));
+  const hash = createHash('sha256').update(JSON.stringify([request.principal, request.action, request.resource, named]));
+  return hash.update(policies).digest('base64');
 }

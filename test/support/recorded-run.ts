@@ -189,12 +189,10 @@ export async function recordOnboarding(options: {
   const results: Omit<RecordedOnboarding, keyof RecordedRun> = { executions: [], starterResults: [], taskResults: [], rotationResults: [] };
   const rotate = async (accountId: string): Promise<void> => {
     const name = accessKeySecretName(accountId, local.parameter('AccessKeySecretPrefix'));
-    const secret = sandbox
-      .toJSON()
-      .state.accounts[names.accountId]?.secrets.find((found) => found.name === name && found.region === names.region);
-    if (!secret) throw new Error(`recordOnboarding: no key secret ${name} to rotate: onboard ${accountId} with an access key first`);
+    const secretArn = sandbox.secretArn(names.accountId, name, names.region);
+    if (!secretArn) throw new Error(`recordOnboarding: no key secret ${name} to rotate: onboard ${accountId} with an access key first`);
     // Secrets Manager invokes the function with the secret's ARN.
-    const { steps, error } = await local.rotate(secret.arn, (_step, run) => serially(run));
+    const { steps, error } = await local.rotate(secretArn, (_step, run) => serially(run));
     results.rotationResults.push({ accountId, steps, ...(error ? { error: error.name } : {}) });
   };
   await runStateMachines(
@@ -271,9 +269,9 @@ export async function recordReconciliation(options: {
     ({ datadogAccounts, accountRecords } = summary);
   }
   // The keys secret every deployment of the scenario stored (the same one: the sandbox keeps it).
-  const keys = sandbox.toJSON().state.accounts[STACK_ACCOUNT_ID]?.secrets.find((secret) => secret.name === LOCAL_KEYS_SECRET_NAME);
+  const secretArn = sandbox.secretArn(STACK_ACCOUNT_ID, LOCAL_KEYS_SECRET_NAME, iamRegion(options.partition));
   return {
-    deployment: simulatedDeployment(template, options.partition, { stackName: LOCAL_STACK_NAME, parameters, secretArn: keys?.arn }),
+    deployment: simulatedDeployment(template, options.partition, { stackName: LOCAL_STACK_NAME, parameters, secretArn }),
     partitionCredentials: {},
     ...sandbox.recorded(),
     reconciliations,
