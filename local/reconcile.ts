@@ -2,7 +2,7 @@
 import { deployLocally, meterRun, runStateMachines, sandboxNames, type LocalDeploymentOptions } from './deployment';
 import { ExecutionScheduler } from './execution-scheduler';
 import { AwsSandbox } from './sandbox';
-import { LocalExecutions, LocalStateMachines, type ExecutionOptions } from './step-functions';
+import { LocalExecutions, type ExecutionOptions, type LocalStateMachines } from './step-functions';
 import type { AccountResult, ReconciliationReport } from '../shared/reconciliation/report';
 
 /** Options of a local reconciliation (the deployment's, and these). */
@@ -41,8 +41,9 @@ export async function reconcileLocally(options: LocalReconcileOptions = {}) {
   return runStateMachines(
     deployment,
     async (run) => {
-      const machines = new LocalStateMachines();
-      machines.register(run.definition(), run.onboarding);
+      const machines: LocalStateMachines = new Map([
+        [run.onboarding.stateMachineArn, { definition: run.definition(), executions: run.onboarding }],
+      ]);
       const name = `reconcile-${sandbox.clock.now()}`;
       const input = { ...(options.dryRun ? { dryRun: true } : {}), ...(options.accountIds ? { accountIds: options.accountIds } : {}) };
       const done = await run.execute(reconciliations.start(name, input), {

@@ -31,9 +31,7 @@ export interface LocalExecution {
   events?: ProgressEvent[];
 }
 
-function statesError(name: string, message: string): Error {
-  return Object.assign(new Error(message), { name });
-}
+const statesError = (name: string, message: string): Error => Object.assign(new Error(message), { name });
 
 /** The recorded executions of the local state machine, and the mocked `SFNClient`. */
 export class LocalExecutions {
@@ -101,19 +99,13 @@ export class LocalExecutions {
     this.stub = stub;
   }
 
-  /** Puts the real SFN client back. */
   restore(): void {
     this.stub?.restore();
   }
 }
 
-/** The state machines `states:startExecution.sync:2` can start, by ARN, with their executions. */
-export class LocalStateMachines extends Map<string, { definition: Record<string, unknown>; executions: LocalExecutions }> {
-  /** Makes a state machine startable by `executions.stateMachineArn`. */
-  register(definition: Record<string, unknown>, executions: LocalExecutions): void {
-    this.set(executions.stateMachineArn, { definition, executions });
-  }
-}
+/** The state machines `states:startExecution.sync:2` can start: definition and executions by state machine ARN. */
+export type LocalStateMachines = Map<string, { definition: Record<string, unknown>; executions: LocalExecutions }>;
 
 /** Invokes the function a Task names with the state's effective input. */
 export type TaskInvoker = (functionArn: string, input: unknown) => Promise<unknown>;
@@ -121,10 +113,7 @@ export type TaskInvoker = (functionArn: string, input: unknown) => Promise<unkno
 /** Receives the progress events of a local run. */
 export type ProgressListener = (event: ProgressEvent) => void;
 
-/**
- * A call a state machine's role makes to run a Task (what its IAM policy must allow; developer guide, "IAM policies for
- * integrated services"), reported as the engine makes it: one per attempt.
- */
+/** A call a state machine's role makes to run a Task, as the engine makes it (once per attempt): what its IAM policy must allow. */
 export interface IntegrationCall {
   /** The state machine whose role calls (a Distributed Map's children: their parent). */
   stateMachineArn: string;

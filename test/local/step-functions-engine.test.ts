@@ -1,7 +1,7 @@
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { ExecutionScheduler } from '../../local/execution-scheduler';
 import { AwsSandbox, VirtualClock } from '../../local/sandbox';
-import { LocalExecutions, LocalStateMachines, runExecution, type IntegrationCall, type TaskInvoker } from '../../local/step-functions';
+import { LocalExecutions, runExecution, type IntegrationCall, type LocalStateMachines, type TaskInvoker } from '../../local/step-functions';
 
 const MANAGEMENT = '111122223333';
 const START_MS = Date.UTC(2026, 0, 1);
@@ -381,10 +381,8 @@ describe('Local Step Functions engine', () => {
     };
 
     function withChild(): { machines: LocalStateMachines; nested: LocalExecutions } {
-      const machines = new LocalStateMachines();
       const nested = new LocalExecutions(CHILD_ARN);
-      machines.register(child, nested);
-      return { machines, nested };
+      return { machines: new Map([[CHILD_ARN, { definition: child, executions: nested }]]), nested };
     }
 
     it('runs the nested execution to its end and returns its output as JSON, the execution recorded in its state machine', async () => {
@@ -493,7 +491,7 @@ describe('Local Step Functions engine', () => {
         invoke: () => Promise.resolve({}),
         clock: sandbox.clock,
         executions,
-        machines: new LocalStateMachines(),
+        machines: new Map(),
       });
 
       // Assert

@@ -6,7 +6,7 @@
  */
 import { stackResolution } from '../../local/deployment';
 import { AwsSandbox, VirtualClock } from '../../local/sandbox';
-import { LocalExecutions, LocalStateMachines, runExecution, type TaskInvoker } from '../../local/step-functions';
+import { LocalExecutions, runExecution, type LocalStateMachines, type TaskInvoker } from '../../local/step-functions';
 import { loadDefinition, loadTemplate } from '../../local/template';
 import { getObjectText, putJsonObject } from '../../shared/aws/reconciliation-bucket';
 import type { PlanItem } from '../../shared/reconciliation/plan';
@@ -83,22 +83,19 @@ describe('State machine: ReconcileOrganization', () => {
       throw new Error(`unexpected function ${arn}`);
     };
     const onboarding = new LocalExecutions(onboardingArn);
-    const machines = new LocalStateMachines();
-    machines.register(
-      {
-        StartAt: 'Onboard',
-        States: {
-          Onboard: {
-            Type: 'Task',
-            Resource: 'arn:aws:lambda:us-east-1:111122223333:function:onboard',
-            Parameters: { 'input.$': '$' },
-            OutputPath: '$',
-            End: true,
-          },
+    const onboardingDefinition = {
+      StartAt: 'Onboard',
+      States: {
+        Onboard: {
+          Type: 'Task',
+          Resource: 'arn:aws:lambda:us-east-1:111122223333:function:onboard',
+          Parameters: { 'input.$': '$' },
+          OutputPath: '$',
+          End: true,
         },
       },
-      onboarding,
-    );
+    };
+    const machines: LocalStateMachines = new Map([[onboardingArn, { definition: onboardingDefinition, executions: onboarding }]]);
     const executions = new LocalExecutions(resolution.resources.ReconcileOrganizationStateMachine);
     const done = await runExecution(definition, executions.start('run', input), {
       invoke: (arn, payload) =>

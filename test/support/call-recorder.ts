@@ -42,12 +42,7 @@ const RECORDED_CLIENTS: Record<string, { prototype: object }> = {
 };
 
 /** Where a call is made (what its resource ARN depends on besides its input); `state` is read lazily (serialising is slow). */
-interface Where {
-  state: () => SandboxJson['state'];
-  partition: string;
-  region: string;
-  accountId: string;
-}
+type Where = { state: () => SandboxJson['state']; partition: string; region: string; accountId: string };
 
 /**
  * The ARN Secrets Manager authorises a secret's call on: its full ARN (6-character suffix) when it exists (`SecretId`
