@@ -16,9 +16,9 @@ interface ValidationError {
 type Validator = (definition: Record<string, unknown>, options?: Record<string, unknown>) => { errors: ValidationError[] };
 
 const VALIDATOR_FILE = require.resolve('asl-validator/dist/src/validator.js');
-// The real validator, by its file: the package name itself is mapped to this module.
+// The real validator, by its file (the package name itself is mapped to this module); loaded only on a miss (~0.3 s).
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const validate = require(VALIDATOR_FILE) as Validator;
+const validate: Validator = (...args) => (require(VALIDATOR_FILE) as Validator)(...args);
 const { version } = JSON.parse(readFileSync(path.join(path.dirname(VALIDATOR_FILE), '..', '..', 'package.json'), 'utf8')) as {
   version: string;
 };
