@@ -1,5 +1,5 @@
 /** Authorisation by evaluating the policies for real with `@cloud-copilot/iam-simulate` ("Policy evaluation logic"). */
-import { runSimulation } from '@cloud-copilot/iam-simulate';
+import { runSimulation, type EvaluationResult, type SimulationErrors } from '@cloud-copilot/iam-simulate';
 import { createHash } from 'node:crypto';
 import type { Caller } from './identity';
 import { effectiveIdentityPolicies, findAccount, findRole, findUser, isOrganizationMember } from './iam-entities';
@@ -75,28 +75,36 @@ export async function authorize(
     resourceControlPolicies: [],
     ...(request.resourcePolicy ? { resourcePolicy: request.resourcePolicy } : {}),
   };
+  const result = await simulateOnce(simulation);
+  if ('errors' in result) throw new Error(`AwsSandbox: policy simulation failed for ${request.action}: ${result.errors.message}`);
+  return { allowed: result.overallResult === 'Allowed', explicitDeny: result.overallResult === 'ExplicitlyDenied' };
+}
+
+type Simulation = Parameters<typeof runSimulation>[0];
+/** A decision, or why the simulator refused the input (an unknown action, a malformed document…). */
+type Decision = { overallResult: EvaluationResult } | { errors: SimulationErrors };
+
+/** Decisions evaluated, oldest first; at most 10,000, as a fleet's accounts have ARNs of their own. */
+const decisions = new Map<string, Decision>();
+
+/** `runSimulation` (most of a sandbox call's CPU), each decision kept by what it depends on ({@link decisionKey}). */
+export async function simulateOnce(simulation: Simulation): Promise<Decision> {
   const key = decisionKey(simulation);
   let decision = decisions.get(key);
   if (decision) return decision;
   const result = await runSimulation(simulation, {});
-  if (result.resultType === 'error') {
-    throw new Error(`AwsSandbox: policy simulation failed for ${request.action}: ${result.errors.message}`);
-  }
-  decision = { allowed: result.overallResult === 'Allowed', explicitDeny: result.overallResult === 'ExplicitlyDenied' };
+  decision = result.resultType === 'error' ? { errors: result.errors } : { overallResult: result.overallResult };
   decisions.set(key, decision);
   if (decisions.size > 10_000) decisions.delete(decisions.keys().next().value as string);
   return decision;
 }
-
-/** Decisions evaluated (most of a sandbox call's CPU), oldest first; at most 10,000, as a fleet's accounts have ARNs of their own. */
-const decisions = new Map<string, { allowed: boolean; explicitDeny: boolean }>();
 
 /**
  * What a decision depends on: principal, action, resource, the policies, and the values of the context keys they name.
  * A policy reads a context key only by naming it (a Condition or a `${…}` variable; keys are case-insensitive), so keys
  * no policy names (the current time, session ids…) do not take part, and the same request decided again is found.
  */
-function decisionKey({ request, identityPolicies, resourcePolicy }: Parameters<typeof runSimulation>[0]): string {
+function decisionKey({ request, identityPolicies, resourcePolicy }: Simulation): string {
   const policies = JSON.stringify([identityPolicies, resourcePolicy ?? null]);
   const text = policies.toLowerCase();
   const named = Object.entries(request.contextVariables).filter(([name]) => text.includes(name.toLowerCase()));

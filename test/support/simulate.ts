@@ -2,7 +2,7 @@
  * One request evaluated by `@cloud-copilot/iam-simulate` as AWS does (IAM User Guide, "Policy evaluation logic"):
  * identity policies, the resource's policy (e.g. a trust policy), and cross-account requests need both sides to allow.
  */
-import { runSimulation } from '@cloud-copilot/iam-simulate';
+import { simulateOnce } from '../../local/sandbox/policy-evaluation';
 
 /** Grants everything: stands for a caller whose own permissions are not under test (e.g. Datadog's principal). */
 export const ALLOW_ALL_POLICY = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] } as const;
@@ -33,32 +33,29 @@ export function accountOfArn(arn: string): string | undefined {
 /** Evaluates a request. @throws Error when the simulator refuses it (unknown action, bad resource type, policy or key): a typo is not "denied". */
 export async function simulateRequest(request: SimulatedRequest): Promise<'Allowed' | 'ImplicitlyDenied' | 'ExplicitlyDenied'> {
   const callerAccount = accountOfArn(request.principalArn);
-  const result = await runSimulation(
-    {
-      request: {
-        principal: request.principalArn,
-        action: request.action,
-        resource: {
-          resource: request.resourceArn,
-          accountId: request.resourceAccountId ?? accountOfArn(request.resourceArn) ?? callerAccount ?? '',
-        },
-        // AWS adds aws:CurrentTime to every request, and the organization keys only for accounts that belong to one
-        // (IAM User Guide, "AWS global condition context keys").
-        contextVariables: {
-          'aws:CurrentTime': (request.currentTime ?? new Date()).toISOString(),
-          ...(request.principalOrgId !== undefined ? { 'aws:PrincipalOrgID': request.principalOrgId } : {}),
-          ...(request.resourceOrgId !== undefined ? { 'aws:ResourceOrgID': request.resourceOrgId } : {}),
-          ...request.context,
-        },
+  const result = await simulateOnce({
+    request: {
+      principal: request.principalArn,
+      action: request.action,
+      resource: {
+        resource: request.resourceArn,
+        accountId: request.resourceAccountId ?? accountOfArn(request.resourceArn) ?? callerAccount ?? '',
       },
-      identityPolicies: request.identityPolicies,
-      serviceControlPolicies: [],
-      resourceControlPolicies: [],
-      ...(request.resourcePolicy ? { resourcePolicy: request.resourcePolicy } : {}),
+      // AWS adds aws:CurrentTime to every request, and the organization keys only for accounts that belong to one
+      // (IAM User Guide, "AWS global condition context keys").
+      contextVariables: {
+        'aws:CurrentTime': (request.currentTime ?? new Date()).toISOString(),
+        ...(request.principalOrgId !== undefined ? { 'aws:PrincipalOrgID': request.principalOrgId } : {}),
+        ...(request.resourceOrgId !== undefined ? { 'aws:ResourceOrgID': request.resourceOrgId } : {}),
+        ...request.context,
+      },
     },
-    {},
-  );
-  if (result.resultType === 'error') {
+    identityPolicies: request.identityPolicies,
+    serviceControlPolicies: [],
+    resourceControlPolicies: [],
+    ...(request.resourcePolicy ? { resourcePolicy: request.resourcePolicy } : {}),
+  });
+  if ('errors' in result) {
     throw new Error(`iam-simulate refused ${request.action} on ${request.resourceArn}: ${JSON.stringify(result.errors)}`);
   }
   return result.overallResult;
