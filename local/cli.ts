@@ -50,6 +50,11 @@ async function runCommand<T>(
 /**
  * Runs `npm start` (arguments after `npm start --`), its `reconcile`, or `npm run rotate` (`rotate` and its arguments).
  * @returns the exit code: 0 done (or `--help`), 1 failed, 2 rejected input (or rotation not applicable).
+ * @example
+ * // npm start -- events/console-replay.json --json, in this process (the tests' way)
+ * const write = (stream: NodeJS.WriteStream) => (text: string) => void stream.write(text);
+ * const io = { stdout: write(process.stdout), stderr: write(process.stderr), cwd: process.cwd(), env: process.env };
+ * process.exitCode = await main(['events/console-replay.json', '--json'], io);
  */
 export async function main(argv: string[], io: CliIo): Promise<number> {
   const [command, ...rest] = argv;

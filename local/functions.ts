@@ -127,6 +127,7 @@ export function localRoleArn(names: LocalNames, roleLogicalId: string): string {
   return `arn:${names.partition}:iam::${names.accountId}:role/${names.stackName}-${roleLogicalId}`;
 }
 
+/** The template's functions in one deployment, by ARN: each invoked in this process as its Lambda would run it. */
 export class LocalFunctions {
   private readonly byArn = new Map<string, LocalFunction>();
   /** Default: the sandbox clock moves on at once. */

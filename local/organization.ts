@@ -3,6 +3,7 @@ import type { LocalNames } from './functions';
 import type { AwsSandbox } from './sandbox';
 import type { Partition } from '../shared/partitions';
 
+/** Where the stack is deployed, and its parameter values (a template default unless overridden). */
 export interface StackContext {
   names: LocalNames;
   parameter(name: string): string;
@@ -17,6 +18,7 @@ export function originOf(trigger: { source: string; eventName: string } | undefi
   return trigger.eventName === 'CreateManagedAccount' ? 'control-tower' : 'enrolled';
 }
 
+/** The names (not ARNs) of the access roles an account of that origin has, from the stack's parameters. */
 export function accessRolesOf(stack: StackContext, origin: MemberOrigin): string[] {
   const member = stack.parameter('MemberAccessRoleName');
   const controlTower = stack.parameter('ControlTowerAccessRoleName');

@@ -24,6 +24,7 @@ export class DatadogHttpError extends Error {
   }
 }
 
+/** An error answer in Datadog's JSON:API shape (`{errors: [{status, title, detail}]}`), `status` an HTTP status. */
 export const jsonApiError = (status: number, title: string, detail?: string) =>
   new DatadogHttpError(status, { errors: [{ status: String(status), title, detail }] });
 

@@ -27,6 +27,7 @@ export type { CallHooks } from './mock-wiring';
 /** What `AwsSandbox.dump()` returns: documents parsed, never a secret value or secret access key (it is printed). */
 export type SandboxDump = ReturnType<AwsSandbox['dump']>;
 
+/** How to build a sandbox. */
 export interface SandboxOptions {
   /** The management account (12 digits). */
   managementAccountId: string;
@@ -52,7 +53,8 @@ export interface OrganizationTree {
 export class AwsSandbox {
   private callHooks: CallHooks | undefined;
   readonly clock: VirtualClock;
-  private state: SandboxState;
+  /** Read (never written) by test/support's recorder; everyone else goes through the SDK or the methods below. */
+  protected state: SandboxState;
   private uninstall: (() => void) | undefined;
   private envSaved: [string, string | undefined][] = [];
   private readonly principals = new AsyncLocalStorage<string>();

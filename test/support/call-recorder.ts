@@ -41,7 +41,7 @@ const RECORDED_CLIENTS: Record<string, { prototype: object }> = {
   dynamodb: DynamoDBDocumentClient,
 };
 
-/** Where a call is made (what its resource ARN depends on besides its input); `state` is read lazily (serialising is slow). */
+/** Where a call is made: what its resource ARN depends on besides its input. */
 type Where = { state: () => SandboxJson['state']; partition: string; region: string; accountId: string };
 
 /**
@@ -169,8 +169,7 @@ export class RecordingSandbox extends AwsSandbox {
         // Still inside the function's environment: its ambient credentials are the ones in process.env now.
         const ambientKey = process.env.AWS_ACCESS_KEY_ID;
         // Read at the invocation's end: secrets it created are looked up with their full ARN.
-        let json: SandboxJson | undefined;
-        const state = () => (json ??= this.toJSON()).state;
+        const state = () => this.state;
         for (const [index, { prefix, stub }] of stubs.entries()) {
           for (let call = before[index]; call < (stub?.callCount ?? 0); call += 1) {
             const { args, thisValue } = stub!.getCall(call);

@@ -1,6 +1,7 @@
 /** The onboarding definition resolved for tests: stack `test`, 111122223333, us-east-1, functions named `…:function:ProvisionRole`. */
 import { loadDefinition, loadTemplate, templateFunctions, type Template } from '../../local/template';
 
+/** The onboarding definition, its `${…}` substitutions resolved as above. @throws Error as `loadDefinition` does. */
 export function onboardingDefinition(template: Template = loadTemplate()): Record<string, unknown> {
   return loadDefinition(template, {
     pseudo: { 'AWS::Partition': 'aws', 'AWS::Region': 'us-east-1', 'AWS::AccountId': '111122223333', 'AWS::StackName': 'test' },

@@ -61,6 +61,7 @@ export async function simulateRequest(request: SimulatedRequest): Promise<'Allow
   return result.overallResult;
 }
 
+/** Every action of a statement, as a list (`Action` may be one string or a list; no `NotAction`). */
 export function statementActions(statement: { Action?: unknown }): string[] {
   return statement.Action === undefined ? [] : [statement.Action].flat().map(String);
 }
