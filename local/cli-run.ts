@@ -42,7 +42,7 @@ function readInput<T>(file: string, cwd: string, option: string | undefined, par
     text = readFileSync(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-    throw new UsageError(code === 'ENOENT' ? `${label}: no such file` : `cannot read ${shownPath(file, cwd)}: ${printable(code)}`);
+    throw new UsageError(code === 'ENOENT' ? `${label}: no such file` : `${label}: cannot be read (${printable(code)})`);
   }
   return refusing(label, () => parse(text));
 }

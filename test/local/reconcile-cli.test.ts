@@ -157,6 +157,7 @@ describe('Command: npm start -- reconcile --parameter, --settings', () => {
     ],
     ['a missing settings file', ['--settings', 'missing.yaml'], /^npm start: --settings .*missing\.yaml: no such file\n$/],
     ['an invalid settings file', ['--settings', 'bad.yaml'], /^npm start: --settings .*bad\.yaml: /],
+    ['a settings path that is a folder', ['--settings', '.'], /^npm start: --settings .+: cannot be read \(EISDIR\)\n$/],
   ])('refuses %s in one line, exit 2, and changes nothing', async (_case, options, message) => {
     // Prepare: a state file the run would otherwise save back.
     const { dir, org } = workspace();
