@@ -33,18 +33,23 @@ export function newSecret(account: AccountState, region: string, name: string, n
 
 const invalidParameter = (message: string) => secretsManagerError('InvalidParameterException', message);
 
+const SECRET_ARN = /^arn:[^:]+:secretsmanager:([^:]+):(\d{12}):secret:(.+)$/;
+
+/** Whether a `SecretId` (a name in `region`, or a full or partial ARN) names the secret, as Secrets Manager matches it. */
+export function namesSecret(secret: SecretState, secretId: string, region: string): boolean {
+  const arnMatch = SECRET_ARN.exec(secretId);
+  if (!arnMatch) return secret.region === region && secret.name === secretId;
+  return secret.region === arnMatch[1] && (secret.arn === secretId || secret.arn.slice(0, -7) === secretId);
+}
+
 /** The secret a `SecretId` names: in the caller's account and region, or by full or partial ARN. */
 function lookupSecret(call: CallContext, secretId: string | undefined): { account: AccountState; secret: SecretState } | undefined {
   if (secretId === undefined) return undefined;
-  const arnMatch = /^arn:[^:]+:secretsmanager:([^:]+):(\d{12}):secret:(.+)$/.exec(secretId);
+  const arnMatch = SECRET_ARN.exec(secretId);
   const account = arnMatch ? findAccount(call.core.state, arnMatch[2]) : callerAccount(call);
   if (!account) return undefined;
   purgeDeleted(account, call.nowMs);
-  const secret = account.secrets.find((candidate) =>
-    arnMatch
-      ? candidate.region === arnMatch[1] && (candidate.arn === secretId || candidate.arn.slice(0, -7) === secretId)
-      : candidate.region === call.region && candidate.name === secretId,
-  );
+  const secret = account.secrets.find((candidate) => namesSecret(candidate, secretId, call.region));
   return secret && { account, secret };
 }
 

@@ -13,6 +13,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import sinon from 'sinon';
 import { AwsSandbox, type SandboxJson } from '../../local/sandbox';
 import { resolvedSetting, type ClientLike } from '../../local/sandbox/mock-wiring';
+import { namesSecret } from '../../local/sandbox/secrets-manager';
 import type { IntegrationCall } from '../../local/step-functions';
 import type { LocalResolution } from '../../local/template';
 
@@ -49,17 +50,11 @@ type Where = { state: () => SandboxJson['state']; partition: string; region: str
  * may be a name, full or partial ARN), else the ARN without the suffix (CreateSecret, a first read).
  */
 function secretResource(secretId: string, { state, partition, region, accountId }: Where): string {
-  const partial = /^arn:[^:]+:secretsmanager:([^:]+):(\d{12}):secret:.+$/.exec(secretId);
-  for (const account of Object.values(state().accounts)) {
-    const found = account.secrets.find((secret) =>
-      partial
-        ? secret.arn === secretId ||
-          (secret.region === partial[1] && account.accountId === partial[2] && secret.arn.slice(0, -7) === secretId)
-        : secret.region === region && account.accountId === accountId && secret.name === secretId,
-    );
-    if (found) return found.arn;
-  }
-  return partial ? secretId : `arn:${partition}:secretsmanager:${region}:${accountId}:secret:${secretId}`;
+  const owner = /^arn:[^:]+:secretsmanager:[^:]+:(\d{12}):/.exec(secretId)?.[1] ?? accountId;
+  const found = state().accounts[owner]?.secrets.find((secret) => namesSecret(secret, secretId, region));
+  return (
+    found?.arn ?? (secretId.startsWith('arn:') ? secretId : `arn:${partition}:secretsmanager:${region}:${accountId}:secret:${secretId}`)
+  );
 }
 
 /** Actions that support no resource-level permission: authorised on `*`. */
