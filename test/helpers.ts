@@ -94,9 +94,11 @@ export interface CliRun {
  * event loop (a local Datadog server of the test can answer meanwhile).
  *
  * @param env - variables added to (or, given as '', blanking) the test's environment.
+ * @param slowReader - stdout goes through `| { read 1 byte; sleep 1 s; cat; }`, as into a reader slower than the writer:
+ *   the pipe fills, and what the process has not flushed when it exits is lost.
  */
-export function runCli(args: string[], env: Record<string, string> = {}, timeoutMs = 120_000): Promise<CliRun> {
-  return runScript('local/cli.ts', args, env, timeoutMs);
+export function runCli(args: string[], env: Record<string, string> = {}, timeoutMs = 120_000, slowReader = false): Promise<CliRun> {
+  return runScript('local/cli.ts', args, env, timeoutMs, slowReader);
 }
 
 /**
@@ -106,13 +108,23 @@ export function runCli(args: string[], env: Record<string, string> = {}, timeout
  * @param script - the path from the repository's root.
  * @param env - variables added to (or, given as '', blanking) the test's environment.
  */
-export async function runScript(script: string, args: string[], env: Record<string, string> = {}, timeoutMs = 120_000): Promise<CliRun> {
+export async function runScript(
+  script: string,
+  args: string[],
+  env: Record<string, string> = {},
+  timeoutMs = 120_000,
+  slowReader = false,
+): Promise<CliRun> {
   // The Datadog client from jest's one bundle of it, and the validator's kept verdicts, as in the tests' own process
   // (see child-module-resolve.mjs).
   const { OUT_DIR } = await import('./support/datadog-client-bundle');
   const preload = `--import "${path.join(__dirname, 'support', 'child-module-resolve.mjs')}"`;
   return new Promise((resolve, reject) => {
-    const child = spawn(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(ROOT, script), ...args], {
+    const command = [path.join(ROOT, 'node_modules', '.bin', 'tsx'), path.join(ROOT, script), ...args];
+    // `dd` reads exactly one byte (head may read more and drop it); pipefail keeps the command's exit code.
+    const reader = 'set -o pipefail; "$0" "$@" | { dd bs=1 count=1 2>/dev/null; sleep 1; exec cat; }';
+    const [file, ...rest] = slowReader ? ['bash', '-c', reader, ...command] : command;
+    const child = spawn(file, rest, {
       cwd: ROOT,
       env: {
         ...process.env,

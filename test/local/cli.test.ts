@@ -12,13 +12,13 @@ import { ROOT, runCli, runCliHere as startHere } from '../helpers';
 const start = (...args: string[]) => startHere(args);
 
 // Spawned: what only a real process shows. Here its exit code and one JSON document on stdout, over 64 KiB, flushed
-// whole to a pipe, and nothing else there; exit 2 with one line and nothing else for a rejected file in
+// whole to a pipe whose reader lags (without the flush before exit it is cut at 64 KiB), and nothing else there; exit 2 with one line and nothing else for a rejected file in
 // test/hostile-input/cli.test.ts; the functions' --verbose logs on its stderr in test/secrets-hygiene/cli.test.ts.
 // The rest runs `main` in this process.
 describe('Command: npm start, as a process', () => {
   it('prints exactly one JSON document with --json, over 64 KiB, whole on stdout, progress on stderr, and exits 0', async () => {
     // Act: a CreateGovCloudAccount request onboards two accounts; the summary carries both sandboxes, over 64 KiB.
-    const { code, stdout, stderr } = await runCli(['events/organizations-create-govcloud-account.json', '--json']);
+    const { code, stdout, stderr } = await runCli(['events/organizations-create-govcloud-account.json', '--json'], {}, 120_000, true);
 
     // Assess
     expect(code).toBe(0);
