@@ -124,7 +124,9 @@ export async function runScript(
     // `dd` reads exactly one byte (head may read more and drop it); pipefail keeps the command's exit code.
     const reader = 'set -o pipefail; "$0" "$@" | { dd bs=1 count=1 2>/dev/null; sleep 1; exec cat; }';
     const [file, ...rest] = slowReader ? ['bash', '-c', reader, ...command] : command;
+    // A group of its own with a lagging reader: a time-out then ends the command too, not only its shell.
     const child = spawn(file, rest, {
+      detached: slowReader,
       cwd: ROOT,
       env: {
         ...process.env,
@@ -134,14 +136,18 @@ export async function runScript(
         NODE_COMPILE_CACHE: path.join(ROOT, 'node_modules', '.cache', 'node-compile-cache'),
         ...env,
       },
-      timeout: timeoutMs,
+      timeout: slowReader ? undefined : timeoutMs,
     });
+    const timer = slowReader ? setTimeout(() => process.kill(-child.pid!, 'SIGTERM'), timeoutMs) : undefined;
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
   });
 }
 

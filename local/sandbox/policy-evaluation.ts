@@ -100,14 +100,13 @@ export async function simulateOnce(simulation: Simulation): Promise<Decision> {
 }
 
 /**
- * What a decision depends on: principal, action, resource, the policies, and the values of the context keys they name.
- * A policy reads a context key only by naming it (a Condition or a `${…}` variable; keys are case-insensitive), so keys
- * no policy names (the current time, session ids…) do not take part, and the same request decided again is found.
+ * What a decision depends on: the whole simulation input, but of the context only the keys its policies name. A policy
+ * reads a context key only by naming it (a Condition or a `${…}` variable, keys case-insensitive; the simulator ignores
+ * the others), so keys nothing names (the current time, session ids…) do not take part: the same request is found again.
  */
-function decisionKey({ request, identityPolicies, resourcePolicy }: Simulation): string {
-  const policies = JSON.stringify([identityPolicies, resourcePolicy ?? null]);
-  const text = policies.toLowerCase();
-  const named = Object.entries(request.contextVariables).filter(([name]) => text.includes(name.toLowerCase()));
-  const hash = createHash('sha256').update(JSON.stringify([request.principal, request.action, request.resource, named]));
-  return hash.update(policies).digest('base64');
+function decisionKey({ request, ...rest }: Simulation): string {
+  const input = JSON.stringify([{ ...request, contextVariables: undefined }, rest]);
+  const text = input.toLowerCase();
+  const named = Object.entries(request.contextVariables).filter(([name]) => text.includes(JSON.stringify(name.toLowerCase()).slice(1, -1)));
+  return createHash('sha256').update(input).update(JSON.stringify(named)).digest('base64');
 }

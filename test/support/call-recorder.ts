@@ -201,13 +201,18 @@ export class RecordingSandbox extends AwsSandbox {
 
   /**
    * Records each call a state machine's role makes to run a Task, as the local engine makes it (`onIntegration`).
-   * @throws Error (failing the Task) for a state machine `resolution` does not name.
+   * A state machine `resolution` does not name is recorded as `unmapped:<ARN>`, which no table entry covers.
    */
   stateMachineCalls(resolution: LocalResolution): (call: IntegrationCall) => void {
     return ({ stateMachineArn, action, resource, input }) => {
       const logicalId = Object.keys(resolution.resources).find((id) => resolution.resources[id] === stateMachineArn);
-      if (!logicalId) throw new Error(`RecordingSandbox: ${stateMachineArn} is no state machine of the deployment`);
-      this.calls.push({ logicalId, action, resource, ownRole: true, input: input as Record<string, unknown> });
+      this.calls.push({
+        logicalId: logicalId ?? `unmapped:${stateMachineArn}`,
+        action,
+        resource,
+        ownRole: true,
+        input: input as Record<string, unknown>,
+      });
     };
   }
 }
