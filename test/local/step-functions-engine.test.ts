@@ -173,6 +173,35 @@ describe('Local Step Functions engine', () => {
       expect(seen).toContainEqual({ accountId: '100000000006', dryRun: false });
     });
 
+    it('reports each child’s Lambda invocations as its parent state machine’s, once per attempt', async () => {
+      // Arrange: one item, whose first attempt fails and is retried.
+      await putPlan([{ accountId: '100000000000' }]);
+      const calls: IntegrationCall[] = [];
+      let attempts = 0;
+      const invoke: TaskInvoker = () =>
+        ++attempts === 1 ? Promise.reject(Object.assign(new Error('x'), { name: 'Retry.Me' })) : Promise.resolve({});
+      const definition = mapDefinition({});
+      const processor = (definition.States as { Each: { ItemProcessor: { States: { Work: Record<string, unknown> } } } }).Each
+        .ItemProcessor;
+      processor.States.Work.Retry = [{ ErrorEquals: ['Retry.Me'], IntervalSeconds: 1 }];
+
+      // Act
+      const done = await runExecution(definition, executions.start('run', { planKey: 'plans/p.json', dryRun: false }), {
+        invoke,
+        clock: sandbox.clock,
+        executions,
+        asStateMachineRole: asRole,
+        onIntegration: (call) => calls.push(call),
+      });
+
+      // Assert
+      expect(done.status).toBe('SUCCEEDED');
+      expect(calls.map(({ stateMachineArn, action, resource }) => [stateMachineArn, action, resource])).toEqual([
+        [PARENT_ARN, 'lambda:InvokeFunction', WORK],
+        [PARENT_ARN, 'lambda:InvokeFunction', WORK],
+      ]);
+    });
+
     it('writes manifest.json and SUCCEEDED_0.json / FAILED_0.json as Step Functions does and outputs MapRunArn and ResultWriterDetails', async () => {
       // Arrange
       await putPlan([{ accountId: '1' }, { accountId: '2' }, { accountId: '3' }]);
