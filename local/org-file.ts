@@ -58,6 +58,7 @@ const orgFileSchema = z.strictObject({
   datadogAccounts: z.array(registrationAttributesSchema).default([]),
 });
 
+/** A parsed `--org` file. */
 export type OrgFile = z.infer<typeof orgFileSchema>;
 
 /** The root ids the file names as parents. */

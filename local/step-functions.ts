@@ -219,6 +219,7 @@ export interface ExecutionOptions {
   invoke: TaskInvoker;
   clock: VirtualClock;
   onProgress?: ProgressListener;
+  /** Sees each call the state machines' roles make to run a Task (the least-privilege recorder). */
   onIntegration?: (call: IntegrationCall) => void;
   /** Where `states:startExecution` without `.sync` starts executions; its ARN is the running state machine's. */
   executions?: LocalExecutions;

@@ -31,6 +31,7 @@ export const RATE_LIMIT_GROUP_OF = {
   CreateEvent: 'events',
 } as const;
 
+/** A group of endpoints that share a limit. */
 export type RateLimitGroup = (typeof RATE_LIMIT_GROUP_OF)[keyof typeof RATE_LIMIT_GROUP_OF];
 
 /**
@@ -82,6 +83,7 @@ export class RateLimiter {
   }
 }
 
+/** OpenAPI operation ids of the endpoints the stand-in serves. */
 export type DatadogOperation = keyof typeof RATE_LIMIT_GROUP_OF;
 
 const EVENT_OPTIONAL_FIELDS = ['alert_type', 'priority', 'aggregation_key', 'source_type_name'] as const;

@@ -33,6 +33,7 @@ import * as EventAlertType from '@datadog/datadog-api-client/dist/packages/datad
 import { EventCreateRequest } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v1/models/EventCreateRequest';
 import * as EventPriority from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v1/models/EventPriority';
 
+/** Models of the bodies the stand-in accepts. */
 export type RequestModel = 'AWSAccountCreateRequest' | 'AWSAccountUpdateRequest' | 'EventCreateRequest';
 
 const MODELS: Readonly<Record<string, { readonly attributeTypeMap: AttributeTypeMap }>> = {

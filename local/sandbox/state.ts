@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { PARTITIONS } from '../../shared/partitions';
 import { newUniqueId } from './ids';
 
+/** The services the sandbox simulates. */
 export type ServiceName = 'iam' | 'sts' | 'organizations' | 'secretsmanager' | 's3';
 
 /** Zero calls of each service. */
@@ -187,13 +188,19 @@ const stateSchema = z.object({
   buckets: z.record(z.string(), bucketSchema).default({}),
 });
 
+/** A role. */
 export type RoleState = z.infer<typeof roleSchema>;
+/** A customer managed policy. */
 export type ManagedPolicyState = z.infer<typeof managedPolicySchema>;
+/** An IAM user. */
 export type UserState = z.infer<typeof userSchema>;
+/** An STS session. */
 export type SessionState = z.infer<typeof sessionSchema>;
 /** A Secrets Manager secret (holds secret values: never shown by `dump()`). */
 export type SecretState = z.infer<typeof secretSchema>;
+/** An account and everything in it. */
 export type AccountState = z.infer<typeof accountSchema>;
+/** The whole sandbox. */
 export type SandboxState = z.infer<typeof stateSchema>;
 
 const jsonSchema = z.object({ formatVersion: z.literal(1), clockMs: z.number(), state: stateSchema });

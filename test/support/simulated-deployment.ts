@@ -11,6 +11,7 @@ import type { DatadogSite } from '../../shared/datadog-sites';
 /** The partitions the least-privilege proof runs for (`aws-cn` has no role delegation to Datadog). */
 export const SIMULATED_PARTITIONS = ['aws', 'aws-us-gov'] as const;
 
+/** One of {@link SIMULATED_PARTITIONS}. */
 export type SimulatedPartition = (typeof SIMULATED_PARTITIONS)[number];
 
 export const STACK_ACCOUNT_ID = '111122223333';
