@@ -102,10 +102,9 @@ export function applyOrgFile(
   } catch (error) {
     throw new InvalidInputError((error as Error).message.replace(/^AwsSandbox\.\w+: /, ''));
   }
-  const known = sandbox.dump().accounts;
   for (const account of org.accounts) {
     const accessRoleName = account.accessRoleName === undefined ? stack.defaultAccessRoleName : account.accessRoleName;
-    if (known[account.id] === undefined) {
+    if (!sandbox.hasAccount(account.id)) {
       sandbox.createMemberAccount(account.id, {
         name: account.name,
         accessRoleNames: accessRoleName === null ? [] : [accessRoleName],

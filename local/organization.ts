@@ -53,7 +53,7 @@ export function seedPartitionCredentials(
   const accountId = PARTITION_MANAGEMENT_ACCOUNT[partition];
   const userArn = `arn:${partition}:iam::${accountId}:user/${PARTITION_USER_NAME}`;
   const secretName = `${stack.parameter('PartitionCredentialsSecretPrefix')}${partition}-credentials`;
-  if (sandbox.dump().accounts[accountId] !== undefined) {
+  if (sandbox.hasAccount(accountId)) {
     const existing = sandbox.secretArn(stack.names.accountId, secretName, stack.names.region);
     if (existing) return { userArn, secretArn: existing };
     throw new Error(`the sandbox has ${partition}'s management account ${accountId} but not the secret ${secretName} of its user's key`);
@@ -77,7 +77,7 @@ export function seedMemberAccount(sandbox: AwsSandbox, stack: StackContext, memb
   const { accountId, accountName: name, partition, accessRoleNames } = member;
   const foreign = partition !== stack.names.partition;
   if (foreign) seedPartitionCredentials(sandbox, stack, partition);
-  if (sandbox.dump().accounts[accountId] !== undefined) return;
+  if (sandbox.hasAccount(accountId)) return;
   const trustedAccountId = foreign ? PARTITION_MANAGEMENT_ACCOUNT[partition] : stack.names.accountId;
   sandbox.createMemberAccount(accountId, { name, partition, accessRoleNames, trustedAccountId });
 }

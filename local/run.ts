@@ -251,7 +251,7 @@ function seedWorld(sandbox: AwsSandbox, stack: StackContext, deliveries: Deliver
     // What Organizations shows once the closure was requested, and once it completed (Organizations API reference, CloseAccount).
     sandbox.setAccountState(decision.accountId, decision.trigger.eventName === 'CloseAccount' ? 'PENDING_CLOSURE' : 'SUSPENDED');
   }
-  if (decision?.action === 'resolve-request' && sandbox.dump().accounts[LOCAL_REQUESTED_ACCOUNTS.commercial] === undefined) {
+  if (decision?.action === 'resolve-request' && !sandbox.hasAccount(LOCAL_REQUESTED_ACCOUNTS.commercial)) {
     const { commercial, govCloud } = LOCAL_REQUESTED_ACCOUNTS;
     sandbox.addCreateAccountStatus({ id: decision.requestId, state: 'SUCCEEDED', accountId: commercial, govCloudAccountId: govCloud });
     seed({ accountId: commercial, partition: names.partition as Partition, origin: 'organizations' });

@@ -162,6 +162,11 @@ export class AwsSandbox {
     placeOrganization(structuredClone(this.state), tree, 'checkOrganization', true);
   }
 
+  /** True when the sandbox has the account (cheap: `dump()` serialises every account). */
+  hasAccount(accountId: string): boolean {
+    return findAccount(this.state, accountId) !== undefined;
+  }
+
   /** True when the account has a role of that name. */
   hasRole(accountId: string, roleName: string): boolean {
     const account = findAccount(this.state, accountId);

@@ -11,7 +11,8 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { STSClient } from '@aws-sdk/client-sts';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import sinon from 'sinon';
-import { AwsSandbox, type SandboxJson } from '../../local/sandbox';
+import { AwsSandbox } from '../../local/sandbox';
+import type { SandboxState } from '../../local/sandbox/state';
 import { resolvedSetting, type ClientLike } from '../../local/sandbox/mock-wiring';
 import { namesSecret } from '../../local/sandbox/secrets-manager';
 import type { IntegrationCall } from '../../local/step-functions';
@@ -43,7 +44,7 @@ const RECORDED_CLIENTS: Record<string, { prototype: object }> = {
 };
 
 /** Where a call is made: what its resource ARN depends on besides its input. */
-type Where = { state: () => SandboxJson['state']; partition: string; region: string; accountId: string };
+type Where = { state: SandboxState; partition: string; region: string; accountId: string };
 
 /**
  * The ARN Secrets Manager authorises a secret's call on: its full ARN (6-character suffix) when it exists (`SecretId`
@@ -51,7 +52,7 @@ type Where = { state: () => SandboxJson['state']; partition: string; region: str
  */
 function secretResource(secretId: string, { state, partition, region, accountId }: Where): string {
   const owner = /^arn:[^:]+:secretsmanager:[^:]+:(\d{12}):/.exec(secretId)?.[1] ?? accountId;
-  const found = state().accounts[owner]?.secrets.find((secret) => namesSecret(secret, secretId, region));
+  const found = state.accounts[owner]?.secrets.find((secret) => namesSecret(secret, secretId, region));
   return (
     found?.arn ?? (secretId.startsWith('arn:') ? secretId : `arn:${partition}:secretsmanager:${region}:${accountId}:secret:${secretId}`)
   );
@@ -81,7 +82,7 @@ function resourceOf(action: string, input: Record<string, unknown>, where: Where
   }
   if (UNSCOPED_ACTIONS.has(action)) return '*';
   if (action === 'organizations:DescribeAccount') {
-    const { managementAccountId, organizationId } = where.state();
+    const { managementAccountId, organizationId } = where.state;
     return `arn:${partition}:organizations::${managementAccountId}:account/${organizationId}/${String(input.AccountId)}`;
   }
   // An object of a bucket (Service Authorization Reference, Amazon S3, "object").
@@ -99,7 +100,7 @@ function resourceOf(action: string, input: Record<string, unknown>, where: Where
 const configOf = (client: unknown, key: 'credentials' | 'region') => resolvedSetting((client as ClientLike).config[key]);
 
 /** The role or user whose credentials (by access key id) the sandbox issued, as an ARN. */
-function signerOf(state: SandboxJson['state'], accessKeyId: string): string | undefined {
+function signerOf(state: SandboxState, accessKeyId: string): string | undefined {
   const session = Object.hasOwn(state.sessions, accessKeyId) ? state.sessions[accessKeyId] : undefined;
   if (session) return `arn:${session.partition}:iam::${session.accountId}:role/${session.roleName}`;
   for (const account of Object.values(state.accounts)) {
@@ -164,14 +165,14 @@ export class RecordingSandbox extends AwsSandbox {
         // Still inside the function's environment: its ambient credentials are the ones in process.env now.
         const ambientKey = process.env.AWS_ACCESS_KEY_ID;
         // Read at the invocation's end: secrets it created are looked up with their full ARN.
-        const state = () => this.state;
+        const { state } = this;
         for (const [index, { prefix, stub }] of stubs.entries()) {
           for (let call = before[index]; call < (stub?.callCount ?? 0); call += 1) {
             const { args, thisValue } = stub!.getCall(call);
             const command = args[0] as { input?: Record<string, unknown> };
             const { accessKeyId } = ((await configOf(thisValue, 'credentials')) ?? {}) as { accessKeyId?: string };
             const ownRole = accessKeyId === undefined || accessKeyId === ambientKey;
-            const signer = ownRole ? undefined : signerOf(state(), accessKeyId);
+            const signer = ownRole ? undefined : signerOf(state, accessKeyId);
             const name = command.constructor.name.replace(/Command$/, '');
             // lib-dynamodb names its commands after the item operations (Get for GetItem…).
             const action = `${prefix}:${prefix === 'dynamodb' && /^(Get|Put|Update|Delete|BatchGet|BatchWrite)$/.test(name) ? `${name}Item` : name}`;
