@@ -10,6 +10,9 @@ const BUNDLE_DIR = `node_modules/.cache/datadog-api-client-bundle${__dirname.rep
 const [{ enableCompileCache }, { env }] = [require('node:module'), require('node:process')];
 env.NODE_COMPILE_CACHE ??= `${__dirname}/node_modules/.cache/node-compile-cache`;
 enableCompileCache?.(env.NODE_COMPILE_CACHE);
+// A larger young generation for the workers (they inherit the variable): each test file allocates its whole module graph
+// anew, and with V8's default semi-space most of it is copied once before it dies. ~10 % less CPU over the suite.
+if (!/--max-semi-space-size/.test(env.NODE_OPTIONS ?? '')) env.NODE_OPTIONS = `${env.NODE_OPTIONS ?? ''} --max-semi-space-size=64`.trim();
 
 /** @type {import('jest').Config} */
 module.exports = {
@@ -45,7 +48,7 @@ module.exports = {
     // The state machine validator, its verdict kept per definition across test files (see test/support/asl-validator-cache.ts).
     '^asl-validator$': '<rootDir>/test/support/asl-validator-cache.ts',
   },
-  setupFilesAfterEnv: ['aws-sdk-client-mock-jest'],
+  setupFilesAfterEnv: ['aws-sdk-client-mock-jest', '<rootDir>/test/setup-after-env.ts'],
   testTimeout: 60000,
   // One worker per core: jest's default (cores - 1) leaves one of a 2-core machine's cores idle most of the run.
   maxWorkers: '100%',

@@ -2,8 +2,8 @@
  * DynamoDB on 127.0.0.1 (`dynalite`, in memory), one server per process, reached through the SDK's
  * `AWS_ENDPOINT_URL_DYNAMODB` ("Service-specific endpoints", AWS SDKs and Tools reference guide), which only this sets.
  */
-import { CreateTableCommand, DynamoDBClient, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb';
+import type { CreateTableCommandInput, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import type { IncomingMessage, Server } from 'node:http';
@@ -17,7 +17,7 @@ const HARNESS_USER_AGENT = 'local-harness';
 // dynalite keeps one set of tables whatever the region.
 const HARNESS_REGION = 'us-east-1';
 
-let running: Promise<{ client: DynamoDBClient; documents: DynamoDBDocumentClient }> | undefined;
+let running: Promise<{ server: Server; client: DynamoDBClient; documents: DynamoDBDocumentClient }> | undefined;
 const calls = { mutating: 0, reads: 0 };
 
 /** Counts a call of the product by its `X-Amz-Target` (`DynamoDB_20120810.<Operation>`). */
@@ -29,9 +29,13 @@ function countCall(request: IncomingMessage): void {
 }
 
 async function start(): Promise<Awaited<NonNullable<typeof running>>> {
-  // Loaded on first use only: runs that never deploy pay nothing. dynalite ships no types.
+  // Loaded on first use only (the SDK's modules too): runs that never deploy pay nothing. dynalite ships no types.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const dynalite = require('dynalite') as (options: Record<string, unknown>) => Server;
+  const [{ DynamoDBClient }, { DynamoDBDocumentClient }] = await Promise.all([
+    import('@aws-sdk/client-dynamodb'),
+    import('@aws-sdk/lib-dynamodb'),
+  ]);
   // Tables are ACTIVE at once (dynalite's default keeps them CREATING for 500 ms).
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   server.on('request', countCall);
@@ -48,7 +52,21 @@ async function start(): Promise<Awaited<NonNullable<typeof running>>> {
     credentials: { accessKeyId: 'AKIALOCALDYNAMODB', secretAccessKey: 'local-dynamodb-placeholder' },
     customUserAgent: HARNESS_USER_AGENT,
   });
-  return { client, documents: DynamoDBDocumentClient.from(client) };
+  return { server, client, documents: DynamoDBDocumentClient.from(client) };
+}
+
+/**
+ * Closes this process's server, if it started one. The CLI's process ends without this; a jest test file must call it,
+ * as a listening server keeps that file's whole module registry in memory for the rest of the run.
+ */
+export async function stopLocalDynamoDb(): Promise<void> {
+  const started = running;
+  running = undefined;
+  if (!started) return;
+  const { server, client } = await started;
+  client.destroy();
+  server.closeAllConnections();
+  await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
 }
 
 /** The product's call counts so far; subtract two for a run's. */
@@ -63,6 +81,10 @@ export async function createLocalAccountsTable(template: Template, prefix: strin
   if (table?.Type !== 'AWS::DynamoDB::Table') throw new Error('template.yaml has no DynamoDB table AccountsTable');
   const { KeySchema, AttributeDefinitions, BillingMode } = table.Properties as Partial<CreateTableCommandInput>;
   const tableName = `${prefix}-AccountsTable-${randomBytes(6).toString('hex')}`;
+  const [{ CreateTableCommand }, { BatchWriteCommand }] = await Promise.all([
+    import('@aws-sdk/client-dynamodb'),
+    import('@aws-sdk/lib-dynamodb'),
+  ]);
   await client.send(new CreateTableCommand({ KeySchema, AttributeDefinitions, BillingMode, TableName: tableName }));
   // 25 items per BatchWriteItem (its limit), unprocessed ones again.
   for (let index = 0; index < items.length; index += 25) {
@@ -80,6 +102,7 @@ export async function createLocalAccountsTable(template: Template, prefix: strin
 /** Every item of a table, sorted by `accountId`. */
 export async function tableItems(tableName: string): Promise<Record<string, unknown>[]> {
   const { documents } = await (running ??= start());
+  const { paginateScan } = await import('@aws-sdk/lib-dynamodb');
   const items: Record<string, unknown>[] = [];
   for await (const page of paginateScan({ client: documents }, { TableName: tableName, ConsistentRead: true }))
     items.push(...(page.Items ?? []));
