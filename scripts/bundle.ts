@@ -6,7 +6,9 @@
  * events may also hold its v1 events part.
  *
  * Usage: `npm run bundle` (writes `dist/<FunctionLogicalId>/index.js`, prints sizes, exits 1 on a violation or an
- * invalid settings document).
+ * invalid settings document). `--check` (what `npm test` runs) makes the same checks without writing: one build whose
+ * entries share their modules' code (ES modules, code splitting), since what a bundle holds is read from the import
+ * graph (the metafile), which the output format does not change; about half the CPU of writing 18 whole bundles.
  */
 import { build, type Metafile } from 'esbuild';
 import { rmSync } from 'node:fs';
@@ -37,11 +39,11 @@ function inputsOf(metafile: Metafile, entry: string): string[] {
   return [...reached].filter((input) => input in metafile.inputs);
 }
 
-async function main(): Promise<void> {
+async function main(check: boolean): Promise<void> {
   // Schema, Datadog's cross-field rules and the client's models; throws one line naming the path.
   checkSettingsDocument(parseSettingsDocument(SHIPPED_SETTINGS));
   const outRoot = path.join(REPO_ROOT, 'dist');
-  rmSync(outRoot, { recursive: true, force: true });
+  if (!check) rmSync(outRoot, { recursive: true, force: true });
   const functions = templateFunctions(loadTemplate());
   // One build per target, every function an entry point of it: esbuild parses the modules the functions share once
   // (the SDK clients, Powertools) instead of once per function. Without code splitting each entry's bundle is whole, as
@@ -55,9 +57,7 @@ async function main(): Promise<void> {
         bundle: true,
         platform: 'node',
         target,
-        format: 'cjs',
-        minify: true,
-        sourcemap: true,
+        ...(check ? { format: 'esm', splitting: true, write: false } : { format: 'cjs', minify: true, sourcemap: true }),
         metafile: true,
         outdir: outRoot,
         logLevel: 'error',
@@ -83,9 +83,10 @@ async function main(): Promise<void> {
     ) {
       problems.push(`${fn.logicalId} bundles the whole Datadog client; import only the AWS integration API`);
     }
-    console.log(
-      `${fn.logicalId.padEnd(32)} ${(output.bytes / 1024).toFixed(0).padStart(6)} KiB${datadog.length > 0 ? '  (Datadog client)' : ''}`,
-    );
+    if (!check)
+      console.log(
+        `${fn.logicalId.padEnd(32)} ${(output.bytes / 1024).toFixed(0).padStart(6)} KiB${datadog.length > 0 ? '  (Datadog client)' : ''}`,
+      );
   }
   if (problems.length > 0) {
     for (const problem of problems) console.error(`bundle: ${problem}`);
@@ -93,7 +94,7 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: Error) => {
+main(process.argv.includes('--check')).catch((error: Error) => {
   console.error(`bundle: ${error.message}`);
   process.exit(1);
 });
