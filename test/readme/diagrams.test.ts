@@ -1,6 +1,7 @@
 /**
  * README diagrams render: every ```mermaid block parses with mermaid's own parser (scripts/check-diagrams.ts, run as
- * a child process because mermaid ships ES modules only), and the checker does reject what mermaid rejects.
+ * a child process because mermaid ships ES modules only, by Node itself, which strips the types), and the checker does
+ * reject what mermaid rejects.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -12,8 +13,8 @@ import { ROOT } from '../helpers';
 function checkDiagrams(...files: string[]): Promise<{ code: number; stderr: string }> {
   return new Promise((resolve) => {
     execFile(
-      path.join(ROOT, 'node_modules', '.bin', 'tsx'),
-      [path.join(ROOT, 'scripts', 'check-diagrams.ts'), ...files],
+      process.execPath,
+      ['--no-warnings', path.join(ROOT, 'scripts', 'check-diagrams.ts'), ...files],
       { cwd: ROOT, timeout: 60_000 },
       (error, _stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stderr }),
     );
