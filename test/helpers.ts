@@ -120,7 +120,8 @@ export async function runScript(
   const { OUT_DIR } = await import('./support/datadog-client-bundle');
   const preload = `--import "${path.join(__dirname, 'support', 'child-module-resolve.mjs')}"`;
   return new Promise((resolve, reject) => {
-    const command = [path.join(ROOT, 'node_modules', '.bin', 'tsx'), path.join(ROOT, script), ...args];
+    // tsx's loader in this Node, as its command runs it, without the command's own wrapping process.
+    const command = [process.execPath, '--import', 'tsx', path.join(ROOT, script), ...args];
     // `dd` reads exactly one byte (head may read more and drop it); pipefail keeps the command's exit code.
     const reader = 'set -o pipefail; "$0" "$@" | { dd bs=1 count=1 2>/dev/null; sleep 1; exec cat; }';
     const [file, ...rest] = slowReader ? ['bash', '-c', reader, ...command] : command;
