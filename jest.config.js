@@ -48,7 +48,7 @@ module.exports = {
     // The state machine validator, its verdict kept per definition across test files (see test/support/asl-validator-cache.ts).
     '^asl-validator$': '<rootDir>/test/support/asl-validator-cache.ts',
   },
-  setupFilesAfterEnv: ['aws-sdk-client-mock-jest', '<rootDir>/test/setup-after-env.ts'],
+  setupFilesAfterEnv: ['<rootDir>/test/setup-after-env.ts'],
   testTimeout: 60000,
   // One worker per core: jest's default (cores - 1) leaves one of a 2-core machine's cores idle most of the run.
   maxWorkers: '100%',

@@ -1,6 +1,7 @@
 /**
  * The Lambda entry points (middy-wrapped): error names the state machine acts on.
  */
+import 'aws-sdk-client-mock-jest';
 import { IAMClient, IAMServiceException, GetRoleCommand } from '@aws-sdk/client-iam';
 import { DescribeAccountCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { AssumeRoleCommand, STSClient, STSServiceException } from '@aws-sdk/client-sts';

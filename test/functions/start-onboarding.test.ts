@@ -1,3 +1,4 @@
+import 'aws-sdk-client-mock-jest';
 import { DescribeExecutionCommand, ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { startOnboarding } from '../../functions/start-onboarding/index';

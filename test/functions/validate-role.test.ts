@@ -1,3 +1,4 @@
+import 'aws-sdk-client-mock-jest';
 import { IAMClient, IAMServiceException, ListAccountAliasesCommand } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, STSClient, STSServiceException } from '@aws-sdk/client-sts';
 import { DescribeAccountCommand, OrganizationsClient } from '@aws-sdk/client-organizations';

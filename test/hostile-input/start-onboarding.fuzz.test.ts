@@ -2,6 +2,7 @@
  * Hostile lifecycle events against the starter: whatever arrives, either the account id the event documents is
  * onboarded, or nothing starts and the reason is one short line that does not echo the event's values.
  */
+import 'aws-sdk-client-mock-jest';
 import { restoreQuietLogs } from '../support/verbose-logs';
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';

@@ -2,6 +2,7 @@
  * Reading a stored access key through Powertools Parameters: the version stage asked for, never a cached value, and
  * "no key" for a missing or malformed secret without its value in any error.
  */
+import 'aws-sdk-client-mock-jest';
 import {
   GetSecretValueCommand,
   ResourceNotFoundException,
