@@ -2,8 +2,8 @@
  * DynamoDB on 127.0.0.1 (`dynalite`, in memory), one server per process, reached through the SDK's
  * `AWS_ENDPOINT_URL_DYNAMODB` ("Service-specific endpoints", AWS SDKs and Tools reference guide), which only this sets.
  */
-import type { CreateTableCommandInput, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { CreateTableCommand, CreateTableCommandInput, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { BatchWriteCommand, DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import type { IncomingMessage, Server } from 'node:http';
@@ -17,7 +17,15 @@ const HARNESS_USER_AGENT = 'local-harness';
 // dynalite keeps one set of tables whatever the region.
 const HARNESS_REGION = 'us-east-1';
 
-let running: Promise<{ server: Server; client: DynamoDBClient; documents: DynamoDBDocumentClient }> | undefined;
+/** The server and the harness's clients, with the SDK's pieces they use (loaded with them, on first use). */
+interface Running {
+  server: Server;
+  client: DynamoDBClient;
+  documents: DynamoDBDocumentClient;
+  sdk: { CreateTableCommand: typeof CreateTableCommand; BatchWriteCommand: typeof BatchWriteCommand; paginateScan: typeof paginateScan };
+}
+
+let running: Promise<Running> | undefined;
 const calls = { mutating: 0, reads: 0 };
 
 /** Counts a call of the product by its `X-Amz-Target` (`DynamoDB_20120810.<Operation>`). */
@@ -28,11 +36,11 @@ function countCall(request: IncomingMessage): void {
   calls[MUTATING_OPERATION.test(target.split('.').pop() ?? target) ? 'mutating' : 'reads'] += 1;
 }
 
-async function start(): Promise<Awaited<NonNullable<typeof running>>> {
+async function start(): Promise<Running> {
   // Loaded on first use only (the SDK's modules too): runs that never deploy pay nothing. dynalite ships no types.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const dynalite = require('dynalite') as (options: Record<string, unknown>) => Server;
-  const [{ DynamoDBClient }, { DynamoDBDocumentClient }] = await Promise.all([
+  const [{ DynamoDBClient, CreateTableCommand }, { DynamoDBDocumentClient, BatchWriteCommand, paginateScan }] = await Promise.all([
     import('@aws-sdk/client-dynamodb'),
     import('@aws-sdk/lib-dynamodb'),
   ]);
@@ -40,7 +48,8 @@ async function start(): Promise<Awaited<NonNullable<typeof running>>> {
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   server.on('request', countCall);
   await once(server.listen(0, '127.0.0.1'), 'listening');
-  // Neither jest nor the CLI waits for it, nor for its kept-alive connections: the process ends when its own work does.
+  // The CLI's process ends when its own work does, without waiting for it or its kept-alive connections (a test file
+  // closes it: stopLocalDynamoDb).
   server.unref();
   server.on('connection', (socket: Socket) => socket.unref());
   const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -52,7 +61,7 @@ async function start(): Promise<Awaited<NonNullable<typeof running>>> {
     credentials: { accessKeyId: 'AKIALOCALDYNAMODB', secretAccessKey: 'local-dynamodb-placeholder' },
     customUserAgent: HARNESS_USER_AGENT,
   });
-  return { server, client, documents: DynamoDBDocumentClient.from(client) };
+  return { server, client, documents: DynamoDBDocumentClient.from(client), sdk: { CreateTableCommand, BatchWriteCommand, paginateScan } };
 }
 
 /**
@@ -64,6 +73,7 @@ export async function stopLocalDynamoDb(): Promise<void> {
   running = undefined;
   if (!started) return;
   const { server, client } = await started;
+  delete process.env.AWS_ENDPOINT_URL_DYNAMODB;
   client.destroy();
   server.closeAllConnections();
   await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
@@ -76,15 +86,12 @@ export function dynamoDbCallsSoFar(): typeof calls {
 
 /** Creates a uniquely named table of the template's `AccountsTable` definition, filled with `items`; returns its name. */
 export async function createLocalAccountsTable(template: Template, prefix: string, items: Record<string, unknown>[] = []): Promise<string> {
-  const { client, documents } = await (running ??= start());
+  const { client, documents, sdk } = await (running ??= start());
+  const { CreateTableCommand, BatchWriteCommand } = sdk;
   const table = template.Resources.AccountsTable;
   if (table?.Type !== 'AWS::DynamoDB::Table') throw new Error('template.yaml has no DynamoDB table AccountsTable');
   const { KeySchema, AttributeDefinitions, BillingMode } = table.Properties as Partial<CreateTableCommandInput>;
   const tableName = `${prefix}-AccountsTable-${randomBytes(6).toString('hex')}`;
-  const [{ CreateTableCommand }, { BatchWriteCommand }] = await Promise.all([
-    import('@aws-sdk/client-dynamodb'),
-    import('@aws-sdk/lib-dynamodb'),
-  ]);
   await client.send(new CreateTableCommand({ KeySchema, AttributeDefinitions, BillingMode, TableName: tableName }));
   // 25 items per BatchWriteItem (its limit), unprocessed ones again.
   for (let index = 0; index < items.length; index += 25) {
@@ -101,8 +108,10 @@ export async function createLocalAccountsTable(template: Template, prefix: strin
 
 /** Every item of a table, sorted by `accountId`. */
 export async function tableItems(tableName: string): Promise<Record<string, unknown>[]> {
-  const { documents } = await (running ??= start());
-  const { paginateScan } = await import('@aws-sdk/lib-dynamodb');
+  const {
+    documents,
+    sdk: { paginateScan },
+  } = await (running ??= start());
   const items: Record<string, unknown>[] = [];
   for await (const page of paginateScan({ client: documents }, { TableName: tableName, ConsistentRead: true }))
     items.push(...(page.Items ?? []));

@@ -46,8 +46,8 @@ async function main(check: boolean): Promise<void> {
   if (!check) rmSync(outRoot, { recursive: true, force: true });
   const functions = templateFunctions(loadTemplate());
   // One build per target, every function an entry point of it: esbuild parses the modules the functions share once
-  // (the SDK clients, Powertools) instead of once per function. Without code splitting each entry's bundle is whole, as
-  // its own build writes it.
+  // (the SDK clients, Powertools) instead of once per function. Without code splitting (all but --check) each entry's
+  // bundle is whole, as its own build writes it.
   const builds = await Promise.all(
     [...new Set(functions.map((fn) => fn.target))].map((target) =>
       build({

@@ -2,10 +2,10 @@
  * Parses every ```mermaid block of Markdown files with mermaid's own parser, the one GitHub's renderer runs, so a
  * diagram that would show "Unable to render rich display" fails here instead.
  *
- * Usage: `node --no-warnings scripts/check-diagrams.ts README.md [more.md…]` (Node strips the types; it reads the file as
- * an ES module, as mermaid requires, and `--no-warnings` keeps it from saying so), or with `tsx`. Prints one line per block that does not parse
- * (`FILE:LINE: mermaid's message`) and exits 1; prints nothing and exits 0 when every block parses; exits 2 when a
- * file cannot be read or holds no diagram at all.
+ * Usage: `node --no-warnings scripts/check-diagrams.ts README.md [more.md…]` (Node strips the types and reads the file
+ * as an ES module, as mermaid requires; `--no-warnings` keeps it from saying so), or with `tsx`. Prints one line per
+ * block that does not parse (`FILE:LINE: mermaid's message`) and exits 1; prints nothing and exits 0 when every block
+ * parses; exits 2 when a file cannot be read or holds no diagram at all.
  */
 import { readFileSync } from 'node:fs';
 
@@ -88,7 +88,7 @@ async function main(files: string[]): Promise<number> {
   return problems.length === 0 ? 0 : 1;
 }
 
-// Run as a command, not imported (by the tests): the test is one both module systems can read.
+// Run as a command, not when imported (by the tests, as CommonJS): a test that holds in both module systems.
 if (/check-diagrams\.ts$/.test(process.argv[1] ?? '')) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),

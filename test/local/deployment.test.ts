@@ -3,7 +3,10 @@
  * them, and, on request, every execution role holding exactly the template's policies.
  */
 import { CreateUserCommand, IAMClient } from '@aws-sdk/client-iam';
+import { connect } from 'node:net';
 import { deployLocally, type LocalDeployment } from '../../local/deployment';
+import { createLocalAccountsTable, stopLocalDynamoDb, tableItems } from '../../local/dynamodb';
+import { loadTemplate } from '../../local/template';
 import type { LocalNames } from '../../local/functions';
 import { AwsSandbox } from '../../local/sandbox';
 
@@ -81,5 +84,35 @@ describe('Function: deployLocally', () => {
       await open.deployment.close();
       await enforced.deployment.close();
     }
+  });
+});
+
+describe('Function: stopLocalDynamoDb', () => {
+  /** Whether something accepts connections at an `http://127.0.0.1:PORT` endpoint. */
+  const listening = (endpoint: string) =>
+    new Promise<boolean>((resolve) => {
+      const socket = connect(Number(new URL(endpoint).port), '127.0.0.1');
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+
+  it('closes the server a test file started (left listening, it keeps the file in memory), and a later use starts another', async () => {
+    // Prepare
+    await createLocalAccountsTable(loadTemplate(), 'stop', [{ accountId: '123456789012' }]);
+    const first = process.env.AWS_ENDPOINT_URL_DYNAMODB!;
+    expect(await listening(first)).toBe(true);
+
+    // Act
+    await stopLocalDynamoDb();
+
+    // Assess: closed, its endpoint no longer offered to the SDK; the next table is served by a new server.
+    expect(await listening(first)).toBe(false);
+    expect(process.env.AWS_ENDPOINT_URL_DYNAMODB).toBeUndefined();
+    const table = await createLocalAccountsTable(loadTemplate(), 'again', [{ accountId: '210987654321' }]);
+    expect(await listening(process.env.AWS_ENDPOINT_URL_DYNAMODB!)).toBe(true);
+    expect(await tableItems(table)).toEqual([{ accountId: '210987654321' }]);
   });
 });
