@@ -8,7 +8,7 @@ import type { CredentialProblem } from './errors';
 import { SandboxSetupError, iamError } from './errors';
 import { newAccessKeyId, newSecretAccessKey, stableIdFor } from './ids';
 import { assumedRoleArnOf, findAccount, findRole, findUser, iamArnOf } from './iam-entities';
-import type { RoleState, SandboxState, SessionState, UserState } from './state';
+import type { AccountState, RoleState, SandboxState, SessionState, UserState } from './state';
 
 /** The identity of one call. */
 export interface Caller {
@@ -104,20 +104,6 @@ export function principalCaller(state: SandboxState, principalArn: string): Call
  */
 const keyHolders = new WeakMap<SandboxState, Map<string, { accountId: string; userName: string }>>();
 
-function keyHoldersOf(state: SandboxState): Map<string, { accountId: string; userName: string }> {
-  let index = keyHolders.get(state);
-  if (!index) {
-    index = new Map();
-    for (const account of Object.values(state.accounts)) {
-      for (const user of Object.values(account.users)) {
-        for (const key of user.accessKeys) index.set(key.accessKeyId, { accountId: account.accountId, userName: user.userName });
-      }
-    }
-    keyHolders.set(state, index);
-  }
-  return index;
-}
-
 /** Adds an Active access key to a user. @throws `LimitExceededException` over two keys (IAM User Guide, "IAM and AWS STS quotas"). */
 export function addAccessKey(state: SandboxState, accountId: string, user: UserState, createdMs: number, effectiveMs: number) {
   if (user.accessKeys.length >= 2) throw iamError('LimitExceeded', 'Cannot exceed quota for AccessKeysPerUser: 2');
@@ -134,6 +120,32 @@ export function addAccessKey(state: SandboxState, accountId: string, user: UserS
 }
 
 /**
+ * Who holds access key `accessKeyId` now: a role session, or a user's key (deleted keys and users are not found). Its
+ * validity (secret, status, expiry) is not checked.
+ */
+export function credentialsHolder(
+  state: SandboxState,
+  accessKeyId: string,
+): { session: SessionState } | { account: AccountState; user: UserState; key: UserState['accessKeys'][number] } | undefined {
+  if (Object.hasOwn(state.sessions, accessKeyId)) return { session: state.sessions[accessKeyId] };
+  let index = keyHolders.get(state);
+  if (!index) {
+    index = new Map();
+    for (const account of Object.values(state.accounts)) {
+      for (const user of Object.values(account.users)) {
+        for (const key of user.accessKeys) index.set(key.accessKeyId, { accountId: account.accountId, userName: user.userName });
+      }
+    }
+    keyHolders.set(state, index);
+  }
+  const holder = index.get(accessKeyId);
+  const account = holder && findAccount(state, holder.accountId);
+  const user = account && findUser(account, holder.userName);
+  const key = user?.accessKeys.find((candidate) => candidate.accessKeyId === accessKeyId);
+  return account && user && key ? { account, user, key } : undefined;
+}
+
+/**
  * The caller of one call at `nowMs` (epoch ms), or the credential problem AWS would report; `principalArn` applies to
  * credentials the sandbox did not issue. @throws SandboxSetupError when those come without a principal.
  */
@@ -144,8 +156,9 @@ export function resolveCaller(
   nowMs: number,
 ): { ok: true; caller: Caller } | { ok: false; problem: CredentialProblem } {
   const keyId = credentials?.accessKeyId;
-  const session = keyId && Object.hasOwn(state.sessions, keyId) ? state.sessions[keyId] : undefined;
-  if (credentials && session) {
+  const holder = keyId ? credentialsHolder(state, keyId) : undefined;
+  if (credentials && holder && 'session' in holder) {
+    const { session } = holder;
     if (credentials.secretAccessKey !== session.secretAccessKey) return { ok: false, problem: 'signature' };
     if (credentials.sessionToken !== session.sessionToken) return { ok: false, problem: 'invalid' };
     if (nowMs >= session.expiresMs) return { ok: false, problem: 'expired' };
@@ -153,11 +166,8 @@ export function resolveCaller(
     const account = findAccount(state, accountId);
     return { ok: true, caller: { ...roleSessionCaller(session, account && findRole(account, roleName)), role: { accountId, roleName } } };
   }
-  const holder = keyId ? keyHoldersOf(state).get(keyId) : undefined;
-  const account = holder && findAccount(state, holder.accountId);
-  const user = account && Object.values(account.users).find((candidate) => candidate.userName === holder?.userName);
-  const key = user?.accessKeys.find((candidate) => candidate.accessKeyId === keyId);
-  if (credentials && account && user && key) {
+  if (credentials && holder && 'key' in holder) {
+    const { account, user, key } = holder;
     if (credentials.secretAccessKey !== key.secretAccessKey) return { ok: false, problem: 'signature' };
     // A long-term key signs without a session token; an inactive or not yet propagated key is refused.
     if (credentials.sessionToken || key.status !== 'Active' || nowMs < key.effectiveMs) return { ok: false, problem: 'invalid' };

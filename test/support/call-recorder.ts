@@ -12,6 +12,8 @@ import { STSClient } from '@aws-sdk/client-sts';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import sinon from 'sinon';
 import { AwsSandbox } from '../../local/sandbox';
+import { iamArnOf } from '../../local/sandbox/iam-entities';
+import { credentialsHolder } from '../../local/sandbox/identity';
 import type { SandboxState } from '../../local/sandbox/state';
 import { resolvedSetting, type ClientLike } from '../../local/sandbox/mock-wiring';
 import { namesSecret } from '../../local/sandbox/secrets-manager';
@@ -101,13 +103,10 @@ const configOf = (client: unknown, key: 'credentials' | 'region') => resolvedSet
 
 /** The role or user whose credentials (by access key id) the sandbox issued, as an ARN. */
 function signerOf(state: SandboxState, accessKeyId: string): string | undefined {
-  const session = Object.hasOwn(state.sessions, accessKeyId) ? state.sessions[accessKeyId] : undefined;
-  if (session) return `arn:${session.partition}:iam::${session.accountId}:role/${session.roleName}`;
-  for (const account of Object.values(state.accounts)) {
-    const user = Object.values(account.users).find((candidate) => candidate.accessKeys.some((key) => key.accessKeyId === accessKeyId));
-    if (user) return `arn:${account.partition}:iam::${account.accountId}:user${user.path}${user.userName}`;
-  }
-  return undefined;
+  const holder = credentialsHolder(state, accessKeyId);
+  if (holder && 'session' in holder)
+    return `arn:${holder.session.partition}:iam::${holder.session.accountId}:role/${holder.session.roleName}`;
+  return holder && iamArnOf(holder.account, 'user', holder.user.path, holder.user.userName);
 }
 
 /** The logical id of a role session's owner: `<stack>-<LogicalId>` as session name, or `<stack>-<LogicalId>Role/states`. */
