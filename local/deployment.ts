@@ -255,10 +255,10 @@ export interface StateMachineRun {
 export async function runStateMachines<T>(
   deployment: LocalDeployment,
   body: (run: StateMachineRun) => Promise<T>,
-  options: Pick<ExecutionOptions, 'onProgress' | 'onIntegration'> & { onboarding?: LocalExecutions } = {},
+  options: Pick<ExecutionOptions, 'onProgress' | 'onIntegration'> = {},
 ): Promise<T> {
   const { sandbox, functions, template, resolution } = deployment;
-  const onboarding = options.onboarding ?? new LocalExecutions(String(resolution.resources.OnboardingStateMachine));
+  const onboarding = new LocalExecutions(String(resolution.resources.OnboardingStateMachine));
   const definitions = new Map<string, Record<string, unknown>>();
   const definition = (logicalId = 'OnboardingStateMachine') => {
     if (!definitions.has(logicalId)) definitions.set(logicalId, loadDefinition(template, resolution, logicalId));

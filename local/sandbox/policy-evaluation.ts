@@ -6,7 +6,7 @@ import { effectiveIdentityPolicies, findAccount, findRole, findUser, isOrganizat
 import type { SandboxState } from './state';
 
 /** Stands in for the permissions of identities outside the sandbox (no sandbox role or user), which it does not judge. */
-const ALLOW_ALL = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] };
+export const ALLOW_ALL = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] };
 
 /** One request to authorise; `resourceAccountId` defaults to the caller's. */
 export interface AuthorizationRequest {

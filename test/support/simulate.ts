@@ -5,7 +5,7 @@
 import { simulateOnce } from '../../local/sandbox/policy-evaluation';
 
 /** Grants everything: stands for a caller whose own permissions are not under test (e.g. Datadog's principal). */
-export const ALLOW_ALL_POLICY = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] } as const;
+export { ALLOW_ALL as ALLOW_ALL_POLICY } from '../../local/sandbox/policy-evaluation';
 
 /** A request to evaluate; `resourceAccountId` defaults to the resource ARN's account, else the caller's. */
 interface SimulatedRequest {
