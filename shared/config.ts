@@ -163,13 +163,27 @@ type EnvValues<S extends EnvSpec> = { [K in keyof S]: S[K] extends z.ZodType ? z
  * @throws InvalidInputError naming the first missing or invalid variable (a deployment mistake).
  */
 export function readEnv<S extends EnvSpec>(spec: S, env: NodeJS.ProcessEnv = process.env): EnvValues<S> {
-  const result = z.object(spec).safeParse(env);
+  const result = objectOf(spec).safeParse(env);
   if (!result.success) {
-    throw new InvalidInputError(`environment variable ${describeFirstIssue(result.error, 'environment')}`, {
+    // Said plainly: zod's own words for a missing number are "expected number, received NaN".
+    const name = result.error.issues[0]?.path[0];
+    const problem =
+      typeof name === 'string' && env[name] === undefined ? `${name} is not set` : describeFirstIssue(result.error, 'environment');
+    throw new InvalidInputError(`environment variable ${problem}`, {
       remedy: 'Check the stack parameters',
     });
   }
   return result.data as EnvValues<S>;
+}
+
+/** One object schema per set of variables (their schemas are {@link ENV}'s): zod compiles one on its first parse. */
+const objectSchemas = new Map<string, z.ZodObject>();
+
+function objectOf(spec: EnvSpec): z.ZodObject {
+  const names = Object.keys(spec).join(',');
+  let schema = objectSchemas.get(names);
+  if (!schema) objectSchemas.set(names, (schema = z.object(spec)));
+  return schema;
 }
 
 /** Picks some of {@link ENV} for {@link readEnv}. */

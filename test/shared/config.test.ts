@@ -84,14 +84,21 @@ describe('Module: shared/config.ts', () => {
   it('names a missing variable without a default, and fills one with a default', () => {
     // Act
     const missing = () => readEnv(pickEnv('AWS_REGION'), {});
+    const missingNumber = () => readEnv(pickEnv('AWS_REGION', 'MAX_VALIDATION_SECONDS'), { AWS_REGION: 'us-east-1' });
+    const badNumber = () => readEnv(pickEnv('MAX_VALIDATION_SECONDS'), { MAX_VALIDATION_SECONDS: 'soon' });
     const defaulted = readEnv(pickEnv('GOVCLOUD_REGION', 'PARTITION_CREDENTIALS_SECRET_PREFIX'), {
       PARTITION_CREDENTIALS_SECRET_PREFIX: '',
     });
 
     // Assess
     expect(missing).toThrow(
-      expect.objectContaining({ name: 'InvalidInputError', message: expect.stringMatching(/^environment variable AWS_REGION: /) }),
+      expect.objectContaining({
+        name: 'InvalidInputError',
+        message: expect.stringMatching(/^environment variable AWS_REGION is not set\. /),
+      }),
     );
+    expect(missingNumber).toThrow(/^environment variable MAX_VALIDATION_SECONDS is not set\. /);
+    expect(badNumber).toThrow(/^environment variable MAX_VALIDATION_SECONDS: .*number/);
     expect(defaulted).toEqual({ GOVCLOUD_REGION: 'us-gov-west-1', PARTITION_CREDENTIALS_SECRET_PREFIX: '' });
   });
 });
