@@ -120,6 +120,9 @@ export const secretsManagerError = errorOf('secretsmanager');
 /** An S3 error as the SDK raises it. */
 export const s3Error = errorOf('s3');
 
+/** The SDK's own base exception class of a service (`IAMServiceException`…). */
+export const serviceException = (service: ServiceName) => SERVICES[service].base;
+
 /** The "not authorised" error of each service. */
 export function accessDenied(service: ServiceName, message: string): Error {
   return awsError(service, SERVICES[service].protocol === 'json' ? 'AccessDeniedException' : 'AccessDenied', message);
