@@ -41,7 +41,8 @@ export interface ClientLike {
   config: { credentials?: unknown; region?: unknown };
 }
 
-const SERVICES: [ServiceName, unknown, Operation[]][] = [
+/** The SDK client of each simulated service, and the operations the sandbox answers it with. */
+export const SIMULATED_SERVICES: [ServiceName, { prototype: object }, Operation[]][] = [
   ['iam', IAMClient, iamOperations],
   ['sts', STSClient, stsOperations],
   ['organizations', OrganizationsClient, organizationsOperations],
@@ -91,7 +92,7 @@ async function serve(runtime: SandboxRuntime, service: ServiceName, op: Operatio
 
 /** Mocks all instances of the SDK clients with the sandbox; returns a function that restores the real clients. */
 export function installMocks(runtime: SandboxRuntime): () => void {
-  const stubs = SERVICES.map(([service, client, operations]) => {
+  const stubs = SIMULATED_SERVICES.map(([service, client, operations]) => {
     const stub = mockClient(client as typeof IAMClient);
     // One fake per client, dispatching on the command's class: `stub.on(Command)` per operation has sinon deep-compare
     // every call against each operation's matcher, a large share of a local run's CPU.

@@ -3,19 +3,14 @@
  * action and resource it needs and who signed it) and the calls the state machines' roles make to run their Tasks.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { IAMClient } from '@aws-sdk/client-iam';
-import { OrganizationsClient } from '@aws-sdk/client-organizations';
-import { S3Client } from '@aws-sdk/client-s3';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { STSClient } from '@aws-sdk/client-sts';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import sinon from 'sinon';
 import { AwsSandbox } from '../../local/sandbox';
 import { iamArnOf } from '../../local/sandbox/iam-entities';
 import { credentialsHolder } from '../../local/sandbox/identity';
 import type { SandboxState } from '../../local/sandbox/state';
-import { resolvedSetting, type ClientLike } from '../../local/sandbox/mock-wiring';
+import { resolvedSetting, SIMULATED_SERVICES, type ClientLike } from '../../local/sandbox/mock-wiring';
 import { namesSecret } from '../../local/sandbox/secrets-manager';
 import type { IntegrationCall } from '../../local/step-functions';
 import type { LocalResolution } from '../../local/template';
@@ -34,16 +29,12 @@ export interface RecordedCall {
   input: Record<string, unknown>;
 }
 
-/** The SDK clients whose commands are recorded, by IAM service prefix (DynamoDB's: see {@link RecordingSandbox.install}). */
-const RECORDED_CLIENTS: Record<string, { prototype: object }> = {
-  iam: IAMClient,
-  sts: STSClient,
-  organizations: OrganizationsClient,
-  secretsmanager: SecretsManagerClient,
-  states: SFNClient,
-  s3: S3Client,
-  dynamodb: DynamoDBDocumentClient,
-};
+/** The clients whose commands are recorded, by IAM service prefix: the sandbox's, SFN, DynamoDB (see {@link RecordingSandbox.install}). */
+const RECORDED_CLIENTS: [string, { prototype: object }][] = [
+  ...SIMULATED_SERVICES.map(([service, client]): [string, { prototype: object }] => [service, client]),
+  ['states', SFNClient],
+  ['dynamodb', DynamoDBDocumentClient],
+];
 
 /** Where a call is made: what its resource ARN depends on besides its input. */
 type Where = { state: SandboxState; partition: string; region: string; accountId: string };
@@ -152,7 +143,7 @@ export class RecordingSandbox extends AwsSandbox {
     if (this.running > 0) this.overlap ??= `${logicalId} ran as ${principalArn} while another principal's calls were recorded`;
     this.running += 1;
     return super.asPrincipal(principalArn, async () => {
-      const stubs = Object.entries(RECORDED_CLIENTS).map(([prefix, client]) => ({
+      const stubs = RECORDED_CLIENTS.map(([prefix, client]) => ({
         prefix,
         stub: (client.prototype as { send?: sinon.SinonStub }).send,
       }));
