@@ -74,13 +74,11 @@ function resourceOf(action: string, input: Record<string, unknown>, where: Where
     return `arn:${partition}:dynamodb:${where.region}:${where.accountId}:table/${input.TableName}`;
   }
   if (UNSCOPED_ACTIONS.has(action)) return '*';
-  if (action === 'organizations:DescribeAccount') {
-    const { managementAccountId, organizationId } = where.state;
-    return `arn:${partition}:organizations::${managementAccountId}:account/${organizationId}/${String(input.AccountId)}`;
-  }
+  const { managementAccountId, organizationId } = where.state;
   // An object of a bucket (Service Authorization Reference, Amazon S3, "object").
   const object = `arn:${partition}:s3:::${String(input.Bucket)}/${String(input.Key)}`;
   const resources: Record<string, unknown> = {
+    'organizations:DescribeAccount': `arn:${partition}:organizations::${managementAccountId}:account/${organizationId}/${String(input.AccountId)}`,
     'sts:AssumeRole': input.RoleArn,
     'states:StartExecution': input.stateMachineArn,
     'states:DescribeExecution': input.executionArn,
@@ -143,11 +141,10 @@ export class RecordingSandbox extends AwsSandbox {
     if (this.running > 0) this.overlap ??= `${logicalId} ran as ${principalArn} while another principal's calls were recorded`;
     this.running += 1;
     return super.asPrincipal(principalArn, async () => {
-      const stubs = RECORDED_CLIENTS.map(([prefix, client]) => ({
-        prefix,
-        stub: (client.prototype as { send?: sinon.SinonStub }).send,
-      }));
-      const before = stubs.map(({ stub }) => stub?.callCount ?? 0);
+      const stubs = RECORDED_CLIENTS.map(([prefix, client]) => {
+        const stub = (client.prototype as { send?: sinon.SinonStub }).send;
+        return { prefix, stub, before: stub?.callCount ?? 0 };
+      });
       try {
         return await this.recording.run(true, fn);
       } finally {
@@ -156,8 +153,8 @@ export class RecordingSandbox extends AwsSandbox {
         const ambientKey = process.env.AWS_ACCESS_KEY_ID;
         // Read at the invocation's end: secrets it created are looked up with their full ARN.
         const { state } = this;
-        for (const [index, { prefix, stub }] of stubs.entries()) {
-          for (let call = before[index]; call < (stub?.callCount ?? 0); call += 1) {
+        for (const { prefix, stub, before } of stubs) {
+          for (let call = before; call < (stub?.callCount ?? 0); call += 1) {
             const { args, thisValue } = stub!.getCall(call);
             const command = args[0] as { input?: Record<string, unknown> };
             const { accessKeyId } = ((await configOf(thisValue, 'credentials')) ?? {}) as { accessKeyId?: string };
