@@ -204,10 +204,7 @@ export async function deployLocally(options: LocalDeploymentOptions) {
     functions.within('RotateAccessKeyFunction', async () => {
       // Loaded inside the function's environment, like a cold start (its logger reads the log level then).
       const { rotateAccessKeyStep } = await import('../functions/rotate-access-key/index');
-      await rotateAccessKeyStep(event, (seconds) => {
-        sandbox.clock.advance(seconds);
-        return Promise.resolve();
-      });
+      await rotateAccessKeyStep(event, (seconds) => Promise.resolve(sandbox.clock.advance(seconds)));
     });
   return {
     template,
