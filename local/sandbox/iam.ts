@@ -244,6 +244,11 @@ function userOutput(account: AccountState, user: UserState): iam.User {
   return { ...entityOutput(iamArnOf(account, 'user', user.path, user.userName), user), UserName: user.userName, UserId: user.userId };
 }
 
+/** The AccessKeyMetadata structure (IAM API reference); CreateAccessKey adds the secret. */
+function accessKeyOutput(user: UserState, key: UserState['accessKeys'][number]) {
+  return { UserName: user.userName, AccessKeyId: key.accessKeyId, Status: key.status, CreateDate: new Date(key.createdMs) };
+}
+
 /**
  * The named user, else the calling user (IAM API reference, GetUser: "IAM determines the user name implicitly").
  * @throws `ValidationError` when no name is given and the caller is not an IAM user.
@@ -278,18 +283,12 @@ const userOperations: Operation[] = [
   operation('CreateAccessKey', iam.CreateAccessKeyCommand, async (input, call) => {
     const { account, entity: user } = await targetUser(call, input.UserName);
     const key = addAccessKey(call.core.state, account.accountId, user, call.nowMs, propagatedMs(call));
-    const { accessKeyId: AccessKeyId, secretAccessKey: SecretAccessKey, status: Status } = key;
-    return { AccessKey: { UserName: user.userName, AccessKeyId, Status, SecretAccessKey, CreateDate: new Date(key.createdMs) } };
+    return { AccessKey: { ...accessKeyOutput(user, key), SecretAccessKey: key.secretAccessKey } };
   }),
 
   operation('ListAccessKeys', iam.ListAccessKeysCommand, async (input, call) => {
     const { entity: user } = await targetUser(call, input.UserName);
-    const keys = user.accessKeys.map((key) => ({
-      UserName: user.userName,
-      AccessKeyId: key.accessKeyId,
-      Status: key.status,
-      CreateDate: new Date(key.createdMs),
-    }));
+    const keys = user.accessKeys.map((key) => accessKeyOutput(user, key));
     const { page, ...rest } = iamPage(keys, input.Marker, input.MaxItems);
     return { AccessKeyMetadata: page, ...rest };
   }),
