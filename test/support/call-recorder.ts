@@ -11,7 +11,8 @@ import { iamArnOf } from '../../local/sandbox/iam-entities';
 import { credentialsHolder } from '../../local/sandbox/identity';
 import type { SandboxState } from '../../local/sandbox/state';
 import { resolvedSetting, SIMULATED_SERVICES, type ClientLike } from '../../local/sandbox/mock-wiring';
-import { namesSecret } from '../../local/sandbox/secrets-manager';
+import { organizationArn } from '../../local/sandbox/organizations';
+import { secretResourceArn } from '../../local/sandbox/secrets-manager';
 import type { IntegrationCall } from '../../local/step-functions';
 import type { LocalResolution } from '../../local/template';
 
@@ -39,18 +40,6 @@ const RECORDED_CLIENTS: [string, { prototype: object }][] = [
 /** Where a call is made: what its resource ARN depends on besides its input. */
 type Where = { state: SandboxState; partition: string; region: string; accountId: string };
 
-/**
- * The ARN Secrets Manager authorises a secret's call on: its full ARN (6-character suffix) when it exists (`SecretId`
- * may be a name, full or partial ARN), else the ARN without the suffix (CreateSecret, a first read).
- */
-function secretResource(secretId: string, { state, partition, region, accountId }: Where): string {
-  const owner = /^arn:[^:]+:secretsmanager:[^:]+:(\d{12}):/.exec(secretId)?.[1] ?? accountId;
-  const found = state.accounts[owner]?.secrets.find((secret) => namesSecret(secret, secretId, region));
-  return (
-    found?.arn ?? (secretId.startsWith('arn:') ? secretId : `arn:${partition}:secretsmanager:${region}:${accountId}:secret:${secretId}`)
-  );
-}
-
 /** Actions that support no resource-level permission: authorised on `*`. */
 const UNSCOPED_ACTIONS = new Set([
   'iam:ListAccountAliases',
@@ -69,16 +58,16 @@ function resourceOf(action: string, input: Record<string, unknown>, where: Where
   const service = action.split(':')[0];
   // Actions on one secret or one table name it in their input; any other (ListSecrets, TransactWriteItems…) stays unmapped.
   const secretId = input.SecretId ?? input.Name;
-  if (service === 'secretsmanager' && typeof secretId === 'string') return secretResource(secretId, where);
+  if (service === 'secretsmanager' && typeof secretId === 'string')
+    return secretResourceArn(where.state, secretId, where.accountId, where.region);
   if (service === 'dynamodb' && typeof input.TableName === 'string') {
     return `arn:${partition}:dynamodb:${where.region}:${where.accountId}:table/${input.TableName}`;
   }
   if (UNSCOPED_ACTIONS.has(action)) return '*';
-  const { managementAccountId, organizationId } = where.state;
   // An object of a bucket (Service Authorization Reference, Amazon S3, "object").
   const object = `arn:${partition}:s3:::${String(input.Bucket)}/${String(input.Key)}`;
   const resources: Record<string, unknown> = {
-    'organizations:DescribeAccount': `arn:${partition}:organizations::${managementAccountId}:account/${organizationId}/${String(input.AccountId)}`,
+    'organizations:DescribeAccount': organizationArn(where.state, 'account', String(input.AccountId)),
     'sts:AssumeRole': input.RoleArn,
     'states:StartExecution': input.stateMachineArn,
     'states:DescribeExecution': input.executionArn,
