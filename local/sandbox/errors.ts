@@ -123,8 +123,9 @@ export const s3Error = errorOf('s3');
 /** The SDK's own base exception class of a service (`IAMServiceException`…). */
 export const serviceException = (service: ServiceName) => SERVICES[service].base;
 
-/** The "not authorised" error of each service. */
-export function accessDenied(service: ServiceName, message: string): Error {
+/** The service's "not authorised" error, in AWS's words: `User: <caller> is not authorized to perform: <action> <why>`. */
+export function notAuthorized(service: ServiceName, callerArn: string, action: string, why: string): Error {
+  const message = `User: ${callerArn} is not authorized to perform: ${action} ${why}`;
   return awsError(service, SERVICES[service].protocol === 'json' ? 'AccessDeniedException' : 'AccessDenied', message);
 }
 

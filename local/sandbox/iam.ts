@@ -4,7 +4,7 @@
  */
 import * as iam from '@aws-sdk/client-iam';
 import { MAX_POLICY_VERSIONS } from '../../shared/iam/managed-policy';
-import { SandboxSetupError, iamError } from './errors';
+import { SandboxSetupError, iamError, notAuthorized } from './errors';
 import { ROLES, USERS, attachmentCount, checkIamDocument, checkName, checkPath, checkPrincipalsExist, iamPage } from './iam-common';
 import { mergeTags, propagatedMs, propagating, requirePolicy } from './iam-common';
 import { currentTrustPolicy, findPolicy, iamArnOf } from './iam-entities';
@@ -48,10 +48,7 @@ async function requirePolicyFor(call: CallContext, policyArn: string | undefined
   await requireAllowed(call, { resourceArn: policyArn ?? '*', context: { ...resourceTagContext(tags), ...context } });
   const ref = requirePolicy(account, policyArn, 'get');
   if (change && ref.aws) {
-    throw iamError(
-      'AccessDenied',
-      `User: ${call.caller.arn} is not authorized to perform: iam:${call.operation} on resource: policy ${ref.arn}`,
-    );
+    throw notAuthorized('iam', call.caller.arn, `iam:${call.operation}`, `on resource: policy ${ref.arn}`);
   }
   return { account, ref, policy: ref.policy };
 }

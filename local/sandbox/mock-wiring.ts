@@ -10,7 +10,7 @@ import { STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { setImmediate } from 'node:timers/promises';
 import { partitionOfRegion } from '../../shared/partitions';
-import { SandboxSetupError, accessDenied, credentialError } from './errors';
+import { SandboxSetupError, credentialError, notAuthorized } from './errors';
 import { iamOperations } from './iam';
 import { findAccount } from './iam-entities';
 import type { CallCredentials } from './identity';
@@ -76,10 +76,7 @@ async function serve(runtime: SandboxRuntime, service: ServiceName, op: Operatio
   if (partitionOfRegion(region) !== caller.partition) throw credentialError(service, 'invalid');
   const account = findAccount(state, caller.accountId);
   if (account !== undefined && account.state !== 'ACTIVE') {
-    throw accessDenied(
-      service,
-      `User: ${caller.arn} is not authorized to perform: ${service}:${op.name} because account ${caller.accountId} is ${account.state}`,
-    );
+    throw notAuthorized(service, caller.arn, `${service}:${op.name}`, `because account ${caller.accountId} is ${account.state}`);
   }
   const call: CallContext = { core: runtime, caller, region, service, operation: op.name, nowMs };
   // A call to AWS is network I/O: the event loop turns before its answer. Without it, a long run of sandbox calls is one
