@@ -38,7 +38,7 @@ const RECORDED_CLIENTS: [string, { prototype: object }][] = [
 ];
 
 /** Where a call is made: what its resource ARN depends on besides its input. */
-type Where = { state: SandboxState; partition: string; region: string; accountId: string };
+type Where = { state: SandboxState; region: string; accountId: string };
 
 /** Actions that support no resource-level permission: authorised on `*`. */
 const UNSCOPED_ACTIONS = new Set([
@@ -54,7 +54,7 @@ const UNSCOPED_ACTIONS = new Set([
 
 /** The resource an action is authorised on (Service Authorization Reference); `unmapped:<action>` matches no expected call. */
 function resourceOf(action: string, input: Record<string, unknown>, where: Where): string {
-  const { partition } = where;
+  const { partition } = where.state;
   const service = action.split(':')[0];
   // Actions on one secret or one table name it in their input; any other (ListSecrets, TransactWriteItems…) stays unmapped.
   const secretId = input.SecretId ?? input.Name;
@@ -154,12 +154,7 @@ export class RecordingSandbox extends AwsSandbox {
             const action = `${prefix}:${prefix === 'dynamodb' && /^(Get|Put|Update|Delete|BatchGet|BatchWrite)$/.test(name) ? `${name}Item` : name}`;
             const input = command.input ?? {};
             const accountId = (signer ?? principalArn).split(':')[4] || this.managementAccountId;
-            const resource = resourceOf(action, input, {
-              state,
-              partition: this.partition,
-              region: String(await configOf(thisValue, 'region')),
-              accountId,
-            });
+            const resource = resourceOf(action, input, { state, region: String(await configOf(thisValue, 'region')), accountId });
             // "If you include tags in the secret, you also need secretsmanager:TagResource." (Secrets Manager API reference, CreateSecret)
             const tagged = action === 'secretsmanager:CreateSecret' && Array.isArray(input.Tags) && input.Tags.length > 0;
             for (const needed of tagged ? [action, 'secretsmanager:TagResource'] : [action])
