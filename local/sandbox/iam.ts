@@ -79,11 +79,7 @@ const policyOperations: Operation[] = [
       throw iamError('EntityAlreadyExists', `A policy called ${policyName} already exists. Duplicate names are not allowed.`);
     }
     checkIamDocument(input.PolicyDocument, 'identity');
-    const policy = newPolicy(policyName, input.PolicyDocument!, call.nowMs, {
-      path,
-      tags,
-      ...(input.Description !== undefined ? { description: input.Description } : {}),
-    });
+    const policy = newPolicy(policyName, input.PolicyDocument!, call.nowMs, { path, tags, description: input.Description });
     setEntry(account.policies, nameKey(policyName), policy);
     return { Policy: policyOutput(account, { arn: policyArn, policy, aws: false }) };
   }),
@@ -206,7 +202,7 @@ const roleOperations: Operation[] = [
         roleName,
         roleId: newUniqueId('AROA'),
         path,
-        ...(input.Description !== undefined ? { description: input.Description } : {}),
+        description: input.Description,
         maxSessionDurationSeconds: maxSession,
         createdMs: call.nowMs,
         tags,
