@@ -273,8 +273,7 @@ export async function runStateMachines<T>(
       execute: (execution, executionOptions = {}) =>
         runExecution(executionOptions.definition ?? definition(), execution, {
           invoke: (arn, input) => functions.invoke(arn, input),
-          onProgress: options.onProgress,
-          onIntegration: options.onIntegration,
+          ...options,
           executions: onboarding,
           ...executionOptions,
           clock: sandbox.clock,
