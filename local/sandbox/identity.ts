@@ -33,8 +33,8 @@ export interface CallCredentials {
   sessionToken?: string;
 }
 
-/** A session of `role` (`undefined` once deleted, or outside the sandbox). */
-function roleSessionCaller(
+/** A session of `role` (`undefined` once deleted, or outside the sandbox), as STS names it and as it calls. */
+export function roleSessionCaller(
   session: Pick<SessionState, 'partition' | 'accountId' | 'roleName' | 'sessionName' | 'roleId'>,
   role?: RoleState,
 ) {

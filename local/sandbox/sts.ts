@@ -4,7 +4,8 @@
  */
 import { AssumeRoleCommand, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { notAuthorized, stsError, validationError } from './errors';
-import { assumedRoleArnOf, effectiveTrustPolicy, findAccount, findRole, iamArnOf } from './iam-entities';
+import { effectiveTrustPolicy, findAccount, findRole, iamArnOf } from './iam-entities';
+import { roleSessionCaller } from './identity';
 import { newAccessKeyId, newSecretAccessKey, newSessionToken } from './ids';
 import type { Operation } from './operations';
 import { operation, resourceTagContext } from './operations';
@@ -90,6 +91,7 @@ export const stsOperations: Operation[] = [
       expiresMs: call.nowMs + duration * 1000,
     };
     state.sessions[session.accessKeyId] = session;
+    const { arn, userId } = roleSessionCaller(session, role);
     return {
       Credentials: {
         AccessKeyId: session.accessKeyId,
@@ -97,10 +99,7 @@ export const stsOperations: Operation[] = [
         SessionToken: session.sessionToken,
         Expiration: new Date(session.expiresMs),
       },
-      AssumedRoleUser: {
-        AssumedRoleId: `${role.roleId}:${sessionName}`,
-        Arn: assumedRoleArnOf(account.partition, account.accountId, role.roleName, sessionName),
-      },
+      AssumedRoleUser: { AssumedRoleId: userId, Arn: arn },
     };
   }),
 
