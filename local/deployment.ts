@@ -204,10 +204,7 @@ export async function deployLocally(options: LocalDeploymentOptions) {
     functions.within('RotateAccessKeyFunction', async () => {
       // Loaded inside the function's environment, like a cold start (its logger reads the log level then).
       const { rotateAccessKeyStep } = await import('../functions/rotate-access-key/index');
-      await rotateAccessKeyStep(event, (seconds) => {
-        sandbox.clock.advance(seconds);
-        return Promise.resolve();
-      });
+      await rotateAccessKeyStep(event, (seconds) => Promise.resolve(sandbox.clock.advance(seconds)));
     });
   return {
     template,
@@ -276,8 +273,7 @@ export async function runStateMachines<T>(
       execute: (execution, executionOptions = {}) =>
         runExecution(executionOptions.definition ?? definition(), execution, {
           invoke: (arn, input) => functions.invoke(arn, input),
-          onProgress: options.onProgress,
-          onIntegration: options.onIntegration,
+          ...options,
           executions: onboarding,
           ...executionOptions,
           clock: sandbox.clock,

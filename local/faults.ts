@@ -2,23 +2,13 @@
  * `--fault SERVICE:OPERATION:ERROR[:COUNT]` fails calls (ERROR an AWS error name, or an HTTP status for `datadog`;
  * COUNT default 1, or `always`); `--fault crash-after:SERVICE:OPERATION` kills the caller after the call succeeded.
  */
-import { S3ServiceException } from '@aws-sdk/client-s3';
-import { IAMServiceException } from '@aws-sdk/client-iam';
-import { OrganizationsServiceException } from '@aws-sdk/client-organizations';
-import { SecretsManagerServiceException } from '@aws-sdk/client-secrets-manager';
-import { STSServiceException } from '@aws-sdk/client-sts';
 import type { DatadogFaultHooks } from './datadog/server';
 import type { CallHooks } from './sandbox';
+import { serviceException } from './sandbox/errors';
+import { SERVICE_NAMES } from './sandbox/state';
 
-/** The SDK's own service exception class of each AWS service a fault can target. */
-const EXCEPTION_CLASSES = {
-  iam: IAMServiceException,
-  sts: STSServiceException,
-  organizations: OrganizationsServiceException,
-  secretsmanager: SecretsManagerServiceException,
-  s3: S3ServiceException,
-} as const;
-const SERVICES = [...Object.keys(EXCEPTION_CLASSES), 'datadog'];
+/** The sandbox's services, whose faults are the SDK's own exceptions, and Datadog's (HTTP statuses). */
+const SERVICES = [...SERVICE_NAMES, 'datadog'];
 
 /** AWS error names the SDK marks as server faults (HTTP 5xx). */
 const SERVER_ERRORS = /^(ServiceFailure|ServiceUnavailable(Exception)?|InternalFailure|InternalServiceError(Exception)?)$/;
@@ -88,7 +78,7 @@ export class FaultPlan {
         const name = this.fire(false, service, operation)?.error;
         if (name === undefined) return undefined;
         const server = SERVER_ERRORS.test(name);
-        return new EXCEPTION_CLASSES[service]({
+        return new (serviceException(service))({
           name,
           $fault: server ? 'server' : 'client',
           message: `${name} (injected by --fault)`,

@@ -7,12 +7,11 @@ import { PARTITIONS } from '../shared/partitions';
 import { describeFirstIssue } from '../shared/validation';
 import type { DatadogAccountRecord } from './datadog/server';
 import type { AwsSandbox } from './sandbox';
-import { ACCOUNT_STATES } from './sandbox/state';
+import { ACCOUNT_STATES, OU_ID, ROOT_ID } from './sandbox/state';
 
 export const accountId = z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id');
-const OU_ID = 'ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}';
-const ouId = z.string().regex(new RegExp(`^${OU_ID}$`), 'must be an OU id (ou-...)');
-const parentId = z.string().regex(new RegExp(`^(${OU_ID}|r-[0-9a-z]{4,32})$`), 'must be an OU id (ou-...) or the root id (r-...)');
+const ouId = z.string().regex(OU_ID, 'must be an OU id (ou-...)');
+const parentId = z.string().refine((id) => OU_ID.test(id) || ROOT_ID.test(id), 'must be an OU id (ou-...) or the root id (r-...)');
 const name = z.string().min(1).max(128);
 
 /** Refuses the first item with a key (`keys`) an earlier item has. */

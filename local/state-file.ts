@@ -10,8 +10,6 @@ import { accountId, noRepeats, registrationAttributesSchema } from './org-file';
 import { AwsSandbox, SandboxStateError, type SandboxJson } from './sandbox';
 import { StateFileError } from './state-file-error';
 
-export { StateFileError };
-
 /** The file's schema (`version` is checked first, by hand); the sandbox is checked by `AwsSandbox.fromJSON`. */
 const stateFileSchema = z.object({
   sandbox: z.unknown(),

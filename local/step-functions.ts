@@ -33,6 +33,11 @@ export interface LocalExecution {
 
 const statesError = (name: string, message: string): Error => Object.assign(new Error(message), { name });
 
+/** An execution not yet run, started at `startMs` (epoch ms). */
+function pendingExecution(name: string, arn: string, input: unknown, startMs: number): LocalExecution {
+  return { name, executionArn: arn, input, status: 'PENDING', startDate: new Date(startMs) };
+}
+
 /** The recorded executions of the local state machine, and the mocked `SFNClient`. */
 export class LocalExecutions {
   private readonly executions = new Map<string, LocalExecution>();
@@ -53,13 +58,7 @@ export class LocalExecutions {
     }
     // Start dates order executions (one onboarding per account: the earliest goes ahead), so no two are equal.
     const latest = Math.max(0, ...this.all().map((other) => other.startDate.getTime()));
-    const execution: LocalExecution = {
-      name,
-      executionArn: arn,
-      input,
-      status: 'PENDING',
-      startDate: new Date(Math.max(Date.now(), latest + 1)),
-    };
+    const execution = pendingExecution(name, arn, input, Math.max(Date.now(), latest + 1));
     this.executions.set(arn, execution);
     return execution;
   }
@@ -345,13 +344,7 @@ async function runDistributedMap(stateName: string, state: StateDefinition, inpu
   const exceeded = () => (failed / Math.max(items.length, 1)) * 100 > Number(state.ToleratedFailurePercentage ?? 0);
   const runItem = async (index: number): Promise<void> => {
     const name = randomUUID();
-    const child: LocalExecution = {
-      name,
-      executionArn: executionArn(childMachineArn, name),
-      input: items[index],
-      status: 'PENDING',
-      startDate: new Date(scheduler.clock.now()),
-    };
+    const child = pendingExecution(name, executionArn(childMachineArn, name), items[index], scheduler.clock.now());
     try {
       const context = { Map: { Item: { Index: index, Value: items[index] } } };
       if (state.ItemSelector) child.input = await evaluate(state.ItemSelector, input, context);

@@ -3,75 +3,52 @@
  * exactly what the client can send. Only model modules are imported: the API module loads every model (about 1.5 s).
  */
 import type { AttributeTypeMap } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-common/util';
-import { AWSAccountCreateRequest } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/AWSAccountCreateRequest';
-import { AWSAccountCreateRequestAttributes } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/AWSAccountCreateRequestAttributes';
-import { AWSAccountCreateRequestData } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/AWSAccountCreateRequestData';
-import * as AWSAccountPartition from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/AWSAccountPartition';
-import * as AWSAccountType from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/AWSAccountType';
-import { AWSAccountUpdateRequest } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/AWSAccountUpdateRequest';
-import { AWSAccountUpdateRequestAttributes } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/AWSAccountUpdateRequestAttributes';
-import { AWSAccountUpdateRequestData } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/AWSAccountUpdateRequestData';
-import { AWSAuthConfigKeys } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/AWSAuthConfigKeys';
-import { AWSAuthConfigRole } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/AWSAuthConfigRole';
-import { AWSLambdaForwarderConfig } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/AWSLambdaForwarderConfig';
-import { AWSLambdaForwarderConfigLogSourceConfig } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/AWSLambdaForwarderConfigLogSourceConfig';
-import { AWSLogSourceTagFilter } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/AWSLogSourceTagFilter';
-import { AWSLogsConfig } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/AWSLogsConfig';
-import { AWSMetricNameFiltersExcludeOnly } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/AWSMetricNameFiltersExcludeOnly';
-import { AWSMetricNameFiltersIncludeOnly } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/AWSMetricNameFiltersIncludeOnly';
-import { AWSMetricsConfig } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/AWSMetricsConfig';
-import { AWSNamespaceFiltersExcludeOnly } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/AWSNamespaceFiltersExcludeOnly';
-import { AWSNamespaceFiltersIncludeOnly } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/AWSNamespaceFiltersIncludeOnly';
-import { AWSNamespaceTagFilter } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/AWSNamespaceTagFilter';
-import { AWSRegionsIncludeAll } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/AWSRegionsIncludeAll';
-import { AWSRegionsIncludeOnly } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/AWSRegionsIncludeOnly';
-import { AWSResourcesConfig } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/AWSResourcesConfig';
-import { AWSTracesConfig } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/AWSTracesConfig';
-import { XRayServicesIncludeAll } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/XRayServicesIncludeAll';
-import { XRayServicesIncludeOnly } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/XRayServicesIncludeOnly';
-import * as EventAlertType from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v1/models/EventAlertType';
-import { EventCreateRequest } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v1/models/EventCreateRequest';
-import * as EventPriority from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v1/models/EventPriority';
 
 /** Models of the bodies the stand-in accepts. */
 export type RequestModel = 'AWSAccountCreateRequest' | 'AWSAccountUpdateRequest' | 'EventCreateRequest';
 
-const MODELS: Readonly<Record<string, { readonly attributeTypeMap: AttributeTypeMap }>> = {
-  AWSAccountCreateRequest,
-  AWSAccountCreateRequestData,
-  AWSAccountCreateRequestAttributes,
-  AWSAccountUpdateRequest,
-  AWSAccountUpdateRequestData,
-  AWSAccountUpdateRequestAttributes,
-  AWSAuthConfigKeys,
-  AWSAuthConfigRole,
-  AWSRegionsIncludeAll,
-  AWSRegionsIncludeOnly,
-  AWSLogsConfig,
-  AWSLambdaForwarderConfig,
-  AWSLambdaForwarderConfigLogSourceConfig,
-  AWSLogSourceTagFilter,
-  AWSMetricsConfig,
-  AWSMetricNameFiltersIncludeOnly,
-  AWSMetricNameFiltersExcludeOnly,
-  AWSNamespaceFiltersExcludeOnly,
-  AWSNamespaceFiltersIncludeOnly,
-  AWSNamespaceTagFilter,
-  AWSResourcesConfig,
-  AWSTracesConfig,
-  XRayServicesIncludeAll,
-  XRayServicesIncludeOnly,
-  // v1 (`POST /api/v1/events`, `ObjectSerializer.serialize(body, "EventCreateRequest")` in the client's EventsApi.js).
-  EventCreateRequest,
-};
-
-const enumValues = (module: object) => Object.values(module).filter((value): value is string => typeof value === 'string');
-const ENUMS: Readonly<Record<string, readonly string[]>> = {
-  AWSAccountPartition: enumValues(AWSAccountPartition),
-  AWSAccountType: enumValues(AWSAccountType),
-  EventAlertType: enumValues(EventAlertType),
-  EventPriority: enumValues(EventPriority),
-};
+type Model = { readonly attributeTypeMap: AttributeTypeMap };
+const MODELS: Record<string, Model> = {};
+const ENUMS: Record<string, readonly string[]> = {};
+// Each module exports what it is named after: a model class, else an enum's values (v1: `POST /api/v1/events`,
+// `ObjectSerializer.serialize(body, "EventCreateRequest")` in the client's EventsApi.js).
+for (const module of [
+  '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/AWSAccountCreateRequest',
+  '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/AWSAccountCreateRequestData',
+  '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/AWSAccountCreateRequestAttributes',
+  '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/AWSAccountUpdateRequest',
+  '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/AWSAccountUpdateRequestData',
+  '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/AWSAccountUpdateRequestAttributes',
+  '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/AWSAuthConfigKeys',
+  '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/AWSAuthConfigRole',
+  '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/AWSRegionsIncludeAll',
+  '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/AWSRegionsIncludeOnly',
+  '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/AWSLogsConfig',
+  '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/AWSLambdaForwarderConfig',
+  '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/AWSLambdaForwarderConfigLogSourceConfig',
+  '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/AWSLogSourceTagFilter',
+  '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/AWSMetricsConfig',
+  '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/AWSMetricNameFiltersIncludeOnly',
+  '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/AWSMetricNameFiltersExcludeOnly',
+  '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/AWSNamespaceFiltersExcludeOnly',
+  '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/AWSNamespaceFiltersIncludeOnly',
+  '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/AWSNamespaceTagFilter',
+  '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/AWSResourcesConfig',
+  '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/AWSTracesConfig',
+  '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/XRayServicesIncludeAll',
+  '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/XRayServicesIncludeOnly',
+  '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/AWSAccountPartition',
+  '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/AWSAccountType',
+  '@datadog/datadog-api-client/dist/packages/datadog-api-client-v1/models/EventCreateRequest',
+  '@datadog/datadog-api-client/dist/packages/datadog-api-client-v1/models/EventAlertType',
+  '@datadog/datadog-api-client/dist/packages/datadog-api-client-v1/models/EventPriority',
+]) {
+  const name = module.slice(module.lastIndexOf('/') + 1);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const exports = require(module) as Record<string, unknown>;
+  if (name in exports) MODELS[name] = exports[name] as Model;
+  else ENUMS[name] = Object.values(exports).filter((value): value is string => typeof value === 'string');
+}
 
 /** Members of the client's `oneOf` unions, copied from its unexported `oneOfMap` (models/ObjectSerializer.js). */
 export const CLIENT_UNIONS: Readonly<Record<string, readonly string[]>> = {

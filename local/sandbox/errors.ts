@@ -120,8 +120,12 @@ export const secretsManagerError = errorOf('secretsmanager');
 /** An S3 error as the SDK raises it. */
 export const s3Error = errorOf('s3');
 
-/** The "not authorised" error of each service. */
-export function accessDenied(service: ServiceName, message: string): Error {
+/** The SDK's own base exception class of a service (`IAMServiceException`…). */
+export const serviceException = (service: ServiceName) => SERVICES[service].base;
+
+/** The service's "not authorised" error, in AWS's words: `User: <caller> is not authorized to perform: <action> <why>`. */
+export function notAuthorized(service: ServiceName, callerArn: string, action: string, why: string): Error {
+  const message = `User: ${callerArn} is not authorized to perform: ${action} ${why}`;
   return awsError(service, SERVICES[service].protocol === 'json' ? 'AccessDeniedException' : 'AccessDenied', message);
 }
 

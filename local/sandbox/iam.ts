@@ -4,7 +4,7 @@
  */
 import * as iam from '@aws-sdk/client-iam';
 import { MAX_POLICY_VERSIONS } from '../../shared/iam/managed-policy';
-import { SandboxSetupError, iamError } from './errors';
+import { SandboxSetupError, iamError, notAuthorized } from './errors';
 import { ROLES, USERS, attachmentCount, checkIamDocument, checkName, checkPath, checkPrincipalsExist, iamPage } from './iam-common';
 import { mergeTags, propagatedMs, propagating, requirePolicy } from './iam-common';
 import { currentTrustPolicy, findPolicy, iamArnOf } from './iam-entities';
@@ -48,10 +48,7 @@ async function requirePolicyFor(call: CallContext, policyArn: string | undefined
   await requireAllowed(call, { resourceArn: policyArn ?? '*', context: { ...resourceTagContext(tags), ...context } });
   const ref = requirePolicy(account, policyArn, 'get');
   if (change && ref.aws) {
-    throw iamError(
-      'AccessDenied',
-      `User: ${call.caller.arn} is not authorized to perform: iam:${call.operation} on resource: policy ${ref.arn}`,
-    );
+    throw notAuthorized('iam', call.caller.arn, `iam:${call.operation}`, `on resource: policy ${ref.arn}`);
   }
   return { account, ref, policy: ref.policy };
 }
@@ -82,11 +79,7 @@ const policyOperations: Operation[] = [
       throw iamError('EntityAlreadyExists', `A policy called ${policyName} already exists. Duplicate names are not allowed.`);
     }
     checkIamDocument(input.PolicyDocument, 'identity');
-    const policy = newPolicy(policyName, input.PolicyDocument!, call.nowMs, {
-      path,
-      tags,
-      ...(input.Description !== undefined ? { description: input.Description } : {}),
-    });
+    const policy = newPolicy(policyName, input.PolicyDocument!, call.nowMs, { path, tags, description: input.Description });
     setEntry(account.policies, nameKey(policyName), policy);
     return { Policy: policyOutput(account, { arn: policyArn, policy, aws: false }) };
   }),
@@ -209,7 +202,7 @@ const roleOperations: Operation[] = [
         roleName,
         roleId: newUniqueId('AROA'),
         path,
-        ...(input.Description !== undefined ? { description: input.Description } : {}),
+        description: input.Description,
         maxSessionDurationSeconds: maxSession,
         createdMs: call.nowMs,
         tags,
@@ -242,6 +235,11 @@ const roleOperations: Operation[] = [
 
 function userOutput(account: AccountState, user: UserState): iam.User {
   return { ...entityOutput(iamArnOf(account, 'user', user.path, user.userName), user), UserName: user.userName, UserId: user.userId };
+}
+
+/** The AccessKeyMetadata structure (IAM API reference); CreateAccessKey adds the secret. */
+function accessKeyOutput(user: UserState, key: UserState['accessKeys'][number]) {
+  return { UserName: user.userName, AccessKeyId: key.accessKeyId, Status: key.status, CreateDate: new Date(key.createdMs) };
 }
 
 /**
@@ -278,18 +276,12 @@ const userOperations: Operation[] = [
   operation('CreateAccessKey', iam.CreateAccessKeyCommand, async (input, call) => {
     const { account, entity: user } = await targetUser(call, input.UserName);
     const key = addAccessKey(call.core.state, account.accountId, user, call.nowMs, propagatedMs(call));
-    const { accessKeyId: AccessKeyId, secretAccessKey: SecretAccessKey, status: Status } = key;
-    return { AccessKey: { UserName: user.userName, AccessKeyId, Status, SecretAccessKey, CreateDate: new Date(key.createdMs) } };
+    return { AccessKey: { ...accessKeyOutput(user, key), SecretAccessKey: key.secretAccessKey } };
   }),
 
   operation('ListAccessKeys', iam.ListAccessKeysCommand, async (input, call) => {
     const { entity: user } = await targetUser(call, input.UserName);
-    const keys = user.accessKeys.map((key) => ({
-      UserName: user.userName,
-      AccessKeyId: key.accessKeyId,
-      Status: key.status,
-      CreateDate: new Date(key.createdMs),
-    }));
+    const keys = user.accessKeys.map((key) => accessKeyOutput(user, key));
     const { page, ...rest } = iamPage(keys, input.Marker, input.MaxItems);
     return { AccessKeyMetadata: page, ...rest };
   }),

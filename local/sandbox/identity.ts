@@ -33,8 +33,8 @@ export interface CallCredentials {
   sessionToken?: string;
 }
 
-/** A session of `role` (`undefined` once deleted, or outside the sandbox). */
-function roleSessionCaller(
+/** A session of `role` (`undefined` once deleted, or outside the sandbox), as STS names it and as it calls. */
+export function roleSessionCaller(
   session: Pick<SessionState, 'partition' | 'accountId' | 'roleName' | 'sessionName' | 'roleId'>,
   role?: RoleState,
 ) {
@@ -49,17 +49,15 @@ function roleSessionCaller(
   };
 }
 
+/** A user or an account root: its own ARN is its `aws:PrincipalArn`. */
+function ownCaller(principalType: 'User' | 'Account', arn: string, partition: Partition, accountId: string, userId: string): Caller {
+  return { arn, accountId, partition, principalArn: arn, principalType, userId };
+}
+
 function userCaller(partition: Partition, accountId: string, user: UserState | undefined, userArn: string): Caller {
   const arn = user ? iamArnOf({ partition, accountId }, 'user', user.path, user.userName) : userArn;
-  return {
-    arn,
-    accountId,
-    partition,
-    principalArn: arn,
-    principalType: 'User',
-    userId: user?.userId ?? stableIdFor(userArn, 'AIDA'),
-    ...(user ? { user: { accountId, userName: user.userName } } : {}),
-  };
+  const caller = ownCaller('User', arn, partition, accountId, user?.userId ?? stableIdFor(userArn, 'AIDA'));
+  return user ? { ...caller, user: { accountId, userName: user.userName } } : caller;
 }
 
 /**
@@ -87,15 +85,7 @@ export function principalCaller(state: SandboxState, principalArn: string): Call
   const userName = service === 'iam' ? /^user\/(?:.*\/)?([^/]+)$/.exec(resource)?.[1] : undefined;
   if (userName !== undefined) return userCaller(p, accountId, account && findUser(account, userName), principalArn);
   if (service !== 'iam' || resource !== 'root') throw unsupported;
-  const arn = accountRootArn(p, accountId);
-  return {
-    arn,
-    accountId,
-    partition: p,
-    principalArn: arn,
-    principalType: 'Account',
-    userId: accountId,
-  };
+  return ownCaller('Account', accountRootArn(p, accountId), p, accountId, accountId);
 }
 
 /**

@@ -19,7 +19,6 @@ import { ROOT_ID, deserializeState, getEntry, nameKey, newPolicy, newUser, noCal
 
 export { VirtualClock } from './clock';
 export { SandboxSetupError } from './errors';
-export { AWS_MANAGED_POLICIES } from './managed-policies';
 export type { OrganizationsAccountState, SandboxJson, ServiceName } from './state';
 export { SandboxStateError } from './state';
 export type { CallHooks } from './mock-wiring';

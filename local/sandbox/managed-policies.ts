@@ -7,22 +7,17 @@ import { awsManagedPolicyArn } from '../../shared/partitions';
 import type { ManagedPolicyState } from './state';
 import { newPolicy } from './state';
 
-function awsManagedPolicy(policyName: string, policyId: string, description: string, action: string | string[]): ManagedPolicyState {
+function awsManagedPolicy(policyName: string, policyId: string, description: string, action: string | string[]) {
   const document = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: action, Resource: '*' }] });
-  return { ...newPolicy(policyName, document, 0, { path: '/', tags: {}, description }), policyId };
+  return [policyName, { ...newPolicy(policyName, document, 0, { path: '/', tags: {}, description }), policyId }] as const;
 }
 
 /** The AWS managed policies the sandbox knows, by name, with their only version `v1`. */
-export const AWS_MANAGED_POLICIES: Record<string, ManagedPolicyState> = {
-  AdministratorAccess: awsManagedPolicy(
-    'AdministratorAccess',
-    'ANPAIWMBCKSKIEE64ZLYK',
-    'Provides full access to AWS services and resources.',
-    '*',
-  ),
+const AWS_MANAGED_POLICIES = new Map<string, ManagedPolicyState>([
+  awsManagedPolicy('AdministratorAccess', 'ANPAIWMBCKSKIEE64ZLYK', 'Provides full access to AWS services and resources.', '*'),
   // A read-only APPROXIMATION of the real SecurityAudit (which grants configuration reads across hundreds of
   // services): it covers the simulated services' metadata reads and, like the real one, no secret values.
-  SecurityAudit: awsManagedPolicy(
+  awsManagedPolicy(
     'SecurityAudit',
     'ANPAIX2T3QCXHR2OGGCTO',
     'The security audit template grants access to read security configuration metadata.',
@@ -46,11 +41,10 @@ export const AWS_MANAGED_POLICIES: Record<string, ManagedPolicyState> = {
       'cloudtrail:DescribeTrails',
     ],
   ),
-};
+]);
 
 /** An AWS managed policy by ARN (of the account's partition: GovCloud's are `arn:aws-us-gov:…`), or `undefined`. */
 export function findAwsManagedPolicy(partition: Partition, arn: string): ManagedPolicyState | undefined {
   const prefix = awsManagedPolicyArn(partition, '');
-  const name = arn.slice(prefix.length);
-  return arn.startsWith(prefix) && Object.hasOwn(AWS_MANAGED_POLICIES, name) ? AWS_MANAGED_POLICIES[name] : undefined;
+  return arn.startsWith(prefix) ? AWS_MANAGED_POLICIES.get(arn.slice(prefix.length)) : undefined;
 }

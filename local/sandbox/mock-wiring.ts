@@ -10,7 +10,7 @@ import { STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { setImmediate } from 'node:timers/promises';
 import { partitionOfRegion } from '../../shared/partitions';
-import { SandboxSetupError, accessDenied, credentialError } from './errors';
+import { SandboxSetupError, credentialError, notAuthorized } from './errors';
 import { iamOperations } from './iam';
 import { findAccount } from './iam-entities';
 import type { CallCredentials } from './identity';
@@ -41,7 +41,8 @@ export interface ClientLike {
   config: { credentials?: unknown; region?: unknown };
 }
 
-const SERVICES: [ServiceName, unknown, Operation[]][] = [
+/** The SDK client of each simulated service, and the operations the sandbox answers it with. */
+export const SIMULATED_SERVICES: [ServiceName, { prototype: object }, Operation[]][] = [
   ['iam', IAMClient, iamOperations],
   ['sts', STSClient, stsOperations],
   ['organizations', OrganizationsClient, organizationsOperations],
@@ -75,10 +76,7 @@ async function serve(runtime: SandboxRuntime, service: ServiceName, op: Operatio
   if (partitionOfRegion(region) !== caller.partition) throw credentialError(service, 'invalid');
   const account = findAccount(state, caller.accountId);
   if (account !== undefined && account.state !== 'ACTIVE') {
-    throw accessDenied(
-      service,
-      `User: ${caller.arn} is not authorized to perform: ${service}:${op.name} because account ${caller.accountId} is ${account.state}`,
-    );
+    throw notAuthorized(service, caller.arn, `${service}:${op.name}`, `because account ${caller.accountId} is ${account.state}`);
   }
   const call: CallContext = { core: runtime, caller, region, service, operation: op.name, nowMs };
   // A call to AWS is network I/O: the event loop turns before its answer. Without it, a long run of sandbox calls is one
@@ -91,7 +89,7 @@ async function serve(runtime: SandboxRuntime, service: ServiceName, op: Operatio
 
 /** Mocks all instances of the SDK clients with the sandbox; returns a function that restores the real clients. */
 export function installMocks(runtime: SandboxRuntime): () => void {
-  const stubs = SERVICES.map(([service, client, operations]) => {
+  const stubs = SIMULATED_SERVICES.map(([service, client, operations]) => {
     const stub = mockClient(client as typeof IAMClient);
     // One fake per client, dispatching on the command's class: `stub.on(Command)` per operation has sinon deep-compare
     // every call against each operation's matcher, a large share of a local run's CPU.

@@ -1,6 +1,6 @@
 /** What every simulated operation shares: its call context, its declaration against an SDK command, pagination, tags. */
 import type { VirtualClock } from './clock';
-import { SandboxSetupError, accessDenied } from './errors';
+import { SandboxSetupError, notAuthorized } from './errors';
 import type { Caller } from './identity';
 import { findAccount } from './iam-entities';
 import type { AuthorizationRequest } from './policy-evaluation';
@@ -79,10 +79,7 @@ export async function requireAllowed(
   const because = decision.explicitDeny
     ? 'with an explicit deny in an identity-based policy'
     : `because no identity-based policy allows the ${action} action`;
-  throw accessDenied(
-    call.service,
-    `User: ${call.caller.arn} is not authorized to perform: ${action} on resource: ${request.resourceArn} ${because}`,
-  );
+  throw notAuthorized(call.service, call.caller.arn, action, `on resource: ${request.resourceArn} ${because}`);
 }
 
 /** One page of a list, with an opaque token (IAM's `Marker`, `NextToken`); `invalidToken` builds the error for a bad one. */

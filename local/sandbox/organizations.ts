@@ -37,7 +37,7 @@ function treePage<T>(items: T[], input: { NextToken?: string; MaxResults?: numbe
 }
 
 /** `arn:<p>:organizations::<management>:<kind>/<org id>[/<id>]`. */
-function organizationArn(state: SandboxState, kind: string, id?: string): string {
+export function organizationArn(state: SandboxState, kind: string, id?: string): string {
   const resource = [kind, state.organizationId, ...(id === undefined ? [] : [id])].join('/');
   return arn(state.partition, 'organizations', '', state.managementAccountId, resource);
 }

@@ -21,7 +21,7 @@ import { newSecretSuffix } from './ids';
 import type { CallContext, Operation } from './operations';
 import { callerAccount, operation, requestTagContext, requireAllowed, resourceTagContext, tagList, tagRecord } from './operations';
 import { checkPolicyDocument } from './policy-documents';
-import type { AccountState, SecretState } from './state';
+import type { AccountState, SandboxState, SecretState } from './state';
 
 const MAX_TAGS = 50;
 
@@ -36,10 +36,23 @@ const invalidParameter = (message: string) => secretsManagerError('InvalidParame
 const SECRET_ARN = /^arn:[^:]+:secretsmanager:([^:]+):(\d{12}):secret:(.+)$/;
 
 /** Whether a `SecretId` (a name in `region`, or a full or partial ARN) names the secret, as Secrets Manager matches it. */
-export function namesSecret(secret: SecretState, secretId: string, region: string): boolean {
+function namesSecret(secret: SecretState, secretId: string, region: string): boolean {
   const arnMatch = SECRET_ARN.exec(secretId);
   if (!arnMatch) return secret.region === region && secret.name === secretId;
   return secret.region === arnMatch[1] && (secret.arn === secretId || secret.arn.slice(0, -7) === secretId);
+}
+
+/**
+ * The ARN Secrets Manager authorises a call on `secretId` (a name in `accountId` and `region`, or a full or partial
+ * ARN) on: the secret's full ARN (6-character suffix) when it exists, else the ARN without it (CreateSecret, a first read).
+ */
+export function secretResourceArn(state: SandboxState, secretId: string, accountId: string, region: string): string {
+  const owner = findAccount(state, SECRET_ARN.exec(secretId)?.[2] ?? accountId);
+  const secret = owner?.secrets.find((candidate) => namesSecret(candidate, secretId, region));
+  const partition = findAccount(state, accountId)?.partition ?? state.partition;
+  return (
+    secret?.arn ?? (secretId.startsWith('arn:') ? secretId : arn(partition, 'secretsmanager', region, accountId, `secret:${secretId}`))
+  );
 }
 
 /** The secret a `SecretId` names: in the caller's account and region, or by full or partial ARN. */
@@ -61,11 +74,9 @@ function purgeDeleted(account: AccountState, nowMs: number): void {
 async function authorizedSecret(call: CallContext, secretId: string | undefined): Promise<{ account: AccountState; secret: SecretState }> {
   const found = lookupSecret(call, secretId);
   if (!found) {
-    const account = callerAccount(call);
-    const guess = secretId?.startsWith('arn:')
-      ? secretId
-      : arn(account.partition, 'secretsmanager', call.region, account.accountId, `secret:${secretId ?? ''}`);
-    await requireAllowed(call, { resourceArn: guess });
+    await requireAllowed(call, {
+      resourceArn: secretResourceArn(call.core.state, secretId ?? '', callerAccount(call).accountId, call.region),
+    });
     throw secretsManagerError('ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
   }
   const { account, secret } = found;

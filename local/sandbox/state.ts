@@ -7,11 +7,14 @@ import { PARTITIONS } from '../../shared/partitions';
 import { newUniqueId } from './ids';
 
 /** The services the sandbox simulates. */
-export type ServiceName = 'iam' | 'sts' | 'organizations' | 'secretsmanager' | 's3';
+export const SERVICE_NAMES = ['iam', 'sts', 'organizations', 'secretsmanager', 's3'] as const;
+
+/** One of {@link SERVICE_NAMES}. */
+export type ServiceName = (typeof SERVICE_NAMES)[number];
 
 /** Zero calls of each service. */
 export function noCalls(): Record<ServiceName, number> {
-  return { iam: 0, sts: 0, organizations: 0, secretsmanager: 0, s3: 0 };
+  return Object.fromEntries(SERVICE_NAMES.map((service) => [service, 0])) as Record<ServiceName, number>;
 }
 
 /** An OU's id (Organizations API reference, OrganizationalUnit `Id`). */

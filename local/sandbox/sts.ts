@@ -3,8 +3,9 @@
  * (IAM User Guide, "Cross-account policy evaluation logic"), after propagation; and GetCallerIdentity.
  */
 import { AssumeRoleCommand, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import { stsError, validationError } from './errors';
-import { assumedRoleArnOf, effectiveTrustPolicy, findAccount, findRole, iamArnOf } from './iam-entities';
+import { notAuthorized, stsError, validationError } from './errors';
+import { effectiveTrustPolicy, findAccount, findRole, iamArnOf } from './iam-entities';
+import { roleSessionCaller } from './identity';
 import { newAccessKeyId, newSecretAccessKey, newSessionToken } from './ids';
 import type { Operation } from './operations';
 import { operation, resourceTagContext } from './operations';
@@ -39,8 +40,7 @@ export const stsOperations: Operation[] = [
       throw invalid('externalId', input.ExternalId, 'Member must satisfy regular expression pattern: [\\w+=,.@:\\/-]*');
     }
     // Anything that stops the role from being assumed reads the same to the caller, as in STS.
-    const denied = () =>
-      stsError('AccessDenied', `User: ${caller.arn} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`);
+    const denied = () => notAuthorized('sts', caller.arn, 'sts:AssumeRole', `on resource: ${roleArn}`);
     const [, partition, accountId, roleResource] = parsed;
     // iam-simulate ignores the partition when matching principals, so roles of another partition are refused here:
     // no role can be assumed across partitions (AWS GovCloud (US) User Guide, "Differences": separate IAM).
@@ -91,6 +91,7 @@ export const stsOperations: Operation[] = [
       expiresMs: call.nowMs + duration * 1000,
     };
     state.sessions[session.accessKeyId] = session;
+    const { arn, userId } = roleSessionCaller(session, role);
     return {
       Credentials: {
         AccessKeyId: session.accessKeyId,
@@ -98,10 +99,7 @@ export const stsOperations: Operation[] = [
         SessionToken: session.sessionToken,
         Expiration: new Date(session.expiresMs),
       },
-      AssumedRoleUser: {
-        AssumedRoleId: `${role.roleId}:${sessionName}`,
-        Arn: assumedRoleArnOf(account.partition, account.accountId, role.roleName, sessionName),
-      },
+      AssumedRoleUser: { AssumedRoleId: userId, Arn: arn },
     };
   }),
 

@@ -4,7 +4,8 @@
  * statement is there.
  */
 import { SIMULATED_PARTITIONS, simulatedDeployment, type SimulatedPartition } from '../support/simulated-deployment';
-import { ALLOW_ALL_POLICY, simulateRequest } from '../support/simulate';
+import { simulateRequest } from '../support/simulate';
+import { ALLOW_ALL as ALLOW_ALL_POLICY } from '../../local/sandbox/policy-evaluation';
 import { loadExecutionRolePolicies } from '../../local/template-policies';
 import { loadTemplate } from '../../local/template';
 import { DATADOG_SITES, authTypeFor, datadogPrincipalArn, type DatadogSite } from '../../shared/datadog-sites';

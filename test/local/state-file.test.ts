@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { newSandboxFor, runLocally } from '../../local/run';
 import { AwsSandbox } from '../../local/sandbox';
-import { StateFileError, loadState, saveState } from '../../local/state-file';
+import { loadState, saveState } from '../../local/state-file';
+import { StateFileError } from '../../local/state-file-error';
 import { rotateLocally } from '../../local/rotate';
 import { runCliHere, sampleEvent } from '../helpers';
 

@@ -3,20 +3,16 @@
  * action and resource it needs and who signed it) and the calls the state machines' roles make to run their Tasks.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { IAMClient } from '@aws-sdk/client-iam';
-import { OrganizationsClient } from '@aws-sdk/client-organizations';
-import { S3Client } from '@aws-sdk/client-s3';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { STSClient } from '@aws-sdk/client-sts';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import sinon from 'sinon';
 import { AwsSandbox } from '../../local/sandbox';
 import { iamArnOf } from '../../local/sandbox/iam-entities';
 import { credentialsHolder } from '../../local/sandbox/identity';
 import type { SandboxState } from '../../local/sandbox/state';
-import { resolvedSetting, type ClientLike } from '../../local/sandbox/mock-wiring';
-import { namesSecret } from '../../local/sandbox/secrets-manager';
+import { resolvedSetting, SIMULATED_SERVICES, type ClientLike } from '../../local/sandbox/mock-wiring';
+import { organizationArn } from '../../local/sandbox/organizations';
+import { secretResourceArn } from '../../local/sandbox/secrets-manager';
 import type { IntegrationCall } from '../../local/step-functions';
 import type { LocalResolution } from '../../local/template';
 
@@ -34,31 +30,15 @@ export interface RecordedCall {
   input: Record<string, unknown>;
 }
 
-/** The SDK clients whose commands are recorded, by IAM service prefix (DynamoDB's: see {@link RecordingSandbox.install}). */
-const RECORDED_CLIENTS: Record<string, { prototype: object }> = {
-  iam: IAMClient,
-  sts: STSClient,
-  organizations: OrganizationsClient,
-  secretsmanager: SecretsManagerClient,
-  states: SFNClient,
-  s3: S3Client,
-  dynamodb: DynamoDBDocumentClient,
-};
+/** The clients whose commands are recorded, by IAM service prefix: the sandbox's, SFN, DynamoDB (see {@link RecordingSandbox.install}). */
+const RECORDED_CLIENTS: [string, { prototype: object }][] = [
+  ...SIMULATED_SERVICES.map(([service, client]): [string, { prototype: object }] => [service, client]),
+  ['states', SFNClient],
+  ['dynamodb', DynamoDBDocumentClient],
+];
 
 /** Where a call is made: what its resource ARN depends on besides its input. */
-type Where = { state: SandboxState; partition: string; region: string; accountId: string };
-
-/**
- * The ARN Secrets Manager authorises a secret's call on: its full ARN (6-character suffix) when it exists (`SecretId`
- * may be a name, full or partial ARN), else the ARN without the suffix (CreateSecret, a first read).
- */
-function secretResource(secretId: string, { state, partition, region, accountId }: Where): string {
-  const owner = /^arn:[^:]+:secretsmanager:[^:]+:(\d{12}):/.exec(secretId)?.[1] ?? accountId;
-  const found = state.accounts[owner]?.secrets.find((secret) => namesSecret(secret, secretId, region));
-  return (
-    found?.arn ?? (secretId.startsWith('arn:') ? secretId : `arn:${partition}:secretsmanager:${region}:${accountId}:secret:${secretId}`)
-  );
-}
+type Where = { state: SandboxState; region: string; accountId: string };
 
 /** Actions that support no resource-level permission: authorised on `*`. */
 const UNSCOPED_ACTIONS = new Set([
@@ -74,22 +54,20 @@ const UNSCOPED_ACTIONS = new Set([
 
 /** The resource an action is authorised on (Service Authorization Reference); `unmapped:<action>` matches no expected call. */
 function resourceOf(action: string, input: Record<string, unknown>, where: Where): string {
-  const { partition } = where;
+  const { partition } = where.state;
   const service = action.split(':')[0];
   // Actions on one secret or one table name it in their input; any other (ListSecrets, TransactWriteItems…) stays unmapped.
   const secretId = input.SecretId ?? input.Name;
-  if (service === 'secretsmanager' && typeof secretId === 'string') return secretResource(secretId, where);
+  if (service === 'secretsmanager' && typeof secretId === 'string')
+    return secretResourceArn(where.state, secretId, where.accountId, where.region);
   if (service === 'dynamodb' && typeof input.TableName === 'string') {
     return `arn:${partition}:dynamodb:${where.region}:${where.accountId}:table/${input.TableName}`;
   }
   if (UNSCOPED_ACTIONS.has(action)) return '*';
-  if (action === 'organizations:DescribeAccount') {
-    const { managementAccountId, organizationId } = where.state;
-    return `arn:${partition}:organizations::${managementAccountId}:account/${organizationId}/${String(input.AccountId)}`;
-  }
   // An object of a bucket (Service Authorization Reference, Amazon S3, "object").
   const object = `arn:${partition}:s3:::${String(input.Bucket)}/${String(input.Key)}`;
   const resources: Record<string, unknown> = {
+    'organizations:DescribeAccount': organizationArn(where.state, 'account', String(input.AccountId)),
     'sts:AssumeRole': input.RoleArn,
     'states:StartExecution': input.stateMachineArn,
     'states:DescribeExecution': input.executionArn,
@@ -152,11 +130,10 @@ export class RecordingSandbox extends AwsSandbox {
     if (this.running > 0) this.overlap ??= `${logicalId} ran as ${principalArn} while another principal's calls were recorded`;
     this.running += 1;
     return super.asPrincipal(principalArn, async () => {
-      const stubs = Object.entries(RECORDED_CLIENTS).map(([prefix, client]) => ({
-        prefix,
-        stub: (client.prototype as { send?: sinon.SinonStub }).send,
-      }));
-      const before = stubs.map(({ stub }) => stub?.callCount ?? 0);
+      const stubs = RECORDED_CLIENTS.map(([prefix, client]) => {
+        const stub = (client.prototype as { send?: sinon.SinonStub }).send;
+        return { prefix, stub, before: stub?.callCount ?? 0 };
+      });
       try {
         return await this.recording.run(true, fn);
       } finally {
@@ -165,8 +142,8 @@ export class RecordingSandbox extends AwsSandbox {
         const ambientKey = process.env.AWS_ACCESS_KEY_ID;
         // Read at the invocation's end: secrets it created are looked up with their full ARN.
         const { state } = this;
-        for (const [index, { prefix, stub }] of stubs.entries()) {
-          for (let call = before[index]; call < (stub?.callCount ?? 0); call += 1) {
+        for (const { prefix, stub, before } of stubs) {
+          for (let call = before; call < (stub?.callCount ?? 0); call += 1) {
             const { args, thisValue } = stub!.getCall(call);
             const command = args[0] as { input?: Record<string, unknown> };
             const { accessKeyId } = ((await configOf(thisValue, 'credentials')) ?? {}) as { accessKeyId?: string };
@@ -177,12 +154,7 @@ export class RecordingSandbox extends AwsSandbox {
             const action = `${prefix}:${prefix === 'dynamodb' && /^(Get|Put|Update|Delete|BatchGet|BatchWrite)$/.test(name) ? `${name}Item` : name}`;
             const input = command.input ?? {};
             const accountId = (signer ?? principalArn).split(':')[4] || this.managementAccountId;
-            const resource = resourceOf(action, input, {
-              state,
-              partition: this.partition,
-              region: String(await configOf(thisValue, 'region')),
-              accountId,
-            });
+            const resource = resourceOf(action, input, { state, region: String(await configOf(thisValue, 'region')), accountId });
             // "If you include tags in the secret, you also need secretsmanager:TagResource." (Secrets Manager API reference, CreateSecret)
             const tagged = action === 'secretsmanager:CreateSecret' && Array.isArray(input.Tags) && input.Tags.length > 0;
             for (const needed of tagged ? [action, 'secretsmanager:TagResource'] : [action])

@@ -2,21 +2,12 @@
  * One request evaluated by `@cloud-copilot/iam-simulate` as AWS does (IAM User Guide, "Policy evaluation logic"):
  * identity policies, the resource's policy (e.g. a trust policy), and cross-account requests need both sides to allow.
  */
-import { simulateOnce } from '../../local/sandbox/policy-evaluation';
+import { simulateOnce, type AuthorizationRequest } from '../../local/sandbox/policy-evaluation';
 
-/** Grants everything: stands for a caller whose own permissions are not under test (e.g. Datadog's principal). */
-export { ALLOW_ALL as ALLOW_ALL_POLICY } from '../../local/sandbox/policy-evaluation';
-
-/** A request to evaluate; `resourceAccountId` defaults to the resource ARN's account, else the caller's. */
-interface SimulatedRequest {
+/** A request (context: e.g. `sts:ExternalId`); `resourceAccountId` defaults to the resource ARN's account, else the caller's. */
+interface SimulatedRequest extends AuthorizationRequest {
   principalArn: string;
   identityPolicies: { name: string; policy: object }[];
-  action: string;
-  resourceArn: string;
-  resourceAccountId?: string;
-  resourcePolicy?: object;
-  /** Request context keys, e.g. `sts:ExternalId`. */
-  context?: Record<string, string | string[]>;
   /** `aws:CurrentTime`; default now. */
   currentTime?: Date;
   /** `aws:PrincipalOrgID` and `aws:ResourceOrgID`: absent for an account in no organization. */
