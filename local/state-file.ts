@@ -7,12 +7,12 @@ import type { DatadogAccountRecord } from './datadog/server';
 import { isConfigId } from './datadog/store';
 import { LOCAL_KEYS_SECRET_NAME } from './deployment';
 import { accountId, noRepeats, registrationAttributesSchema } from './org-file';
-import { AwsSandbox, SandboxStateError, type SandboxJson } from './sandbox';
+import { AwsSandbox, sandboxJsonSchema, type SandboxJson } from './sandbox';
 import { StateFileError } from './state-file-error';
 
-/** The file's schema (`version` is checked first, by hand); the sandbox is checked by `AwsSandbox.fromJSON`. */
+/** The file's schema (`version` is checked first, by hand). */
 const stateFileSchema = z.object({
-  sandbox: z.unknown(),
+  sandbox: sandboxJsonSchema,
   datadogAccounts: z
     .array(
       z.object({
@@ -65,12 +65,7 @@ export function loadState(file: string): LocalState {
     throw new StateFileError(`--state ${file}: not a state file of npm start (version 1)`);
   const parsed = stateFileSchema.safeParse(json);
   if (!parsed.success) throw new StateFileError(`--state ${file}: ${describeFirstIssue(parsed.error, 'the document')}`);
-  try {
-    return { ...parsed.data, sandbox: AwsSandbox.fromJSON(parsed.data.sandbox) };
-  } catch (error) {
-    if (!(error instanceof SandboxStateError)) throw error;
-    throw new StateFileError(`--state ${file}: sandbox${error.where === 'the document' ? '' : `.${error.where}`}: ${error.problem}`);
-  }
+  return { ...parsed.data, sandbox: AwsSandbox.fromJSON(parsed.data.sandbox) };
 }
 
 /**

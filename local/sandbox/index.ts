@@ -20,7 +20,7 @@ import { ROOT_ID, deserializeState, getEntry, nameKey, newPolicy, newUser, noCal
 export { VirtualClock } from './clock';
 export { SandboxSetupError } from './errors';
 export type { OrganizationsAccountState, SandboxJson, ServiceName } from './state';
-export { SandboxStateError } from './state';
+export { SandboxStateError, sandboxJsonSchema } from './state';
 export type { CallHooks } from './mock-wiring';
 
 /** What `AwsSandbox.dump()` returns: documents parsed, never a secret value or secret access key (it is printed). */

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { PARTITIONS } from '../../shared/partitions';
+import { describeFirstIssue } from '../../shared/validation';
 import { newUniqueId } from './ids';
 
 /** The services the sandbox simulates. */
@@ -206,9 +207,10 @@ export type AccountState = z.infer<typeof accountSchema>;
 /** The whole sandbox. */
 export type SandboxState = z.infer<typeof stateSchema>;
 
-const jsonSchema = z.object({ formatVersion: z.literal(1), clockMs: z.number(), state: stateSchema });
 /** The JSON form of a sandbox: its state plus the clock's time (`clockMs`, epoch milliseconds). */
-export type SandboxJson = z.infer<typeof jsonSchema>;
+export const sandboxJsonSchema = z.object({ formatVersion: z.literal(1), clockMs: z.number(), state: stateSchema });
+/** A sandbox's JSON form ({@link sandboxJsonSchema}). */
+export type SandboxJson = z.infer<typeof sandboxJsonSchema>;
 
 /** The root id: the saved one, else derived from the organization id (`o-abcd…` → `r-abcd`). */
 export function rootIdOf(state: SandboxState): string {
@@ -220,29 +222,18 @@ export function nameKey(name: string): string {
   return name.toLowerCase();
 }
 
-/** A document that is not a saved sandbox: `where` is the path of its first invalid field, `problem` what is wrong. */
+/** A document that is not a saved sandbox: `detail` is `<path>: <problem>` of its first invalid field. */
 export class SandboxStateError extends Error {
-  constructor(
-    readonly where: string,
-    readonly problem: string,
-  ) {
-    super(`AwsSandbox.fromJSON: not a saved sandbox (${where}: ${problem})`);
+  constructor(readonly detail: string) {
+    super(`AwsSandbox.fromJSON: not a saved sandbox (${detail})`);
     this.name = 'SandboxStateError';
   }
 }
 
-/** Loads a saved state. @throws SandboxStateError naming the first invalid field. */
+/** Loads a saved state. @throws SandboxStateError naming the first invalid field (keys of a hand-edited file shown only when short). */
 export function deserializeState(json: unknown): SandboxJson {
-  const parsed = jsonSchema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    // Keys of a hand-edited file can be anything: only short identifiers are shown.
-    const where =
-      issue && issue.path.length > 0
-        ? issue.path.map((key) => (/^[\w.-]{1,64}$/.test(String(key)) ? String(key) : '(a key not shown)')).join('.')
-        : 'the document';
-    throw new SandboxStateError(where, issue?.message ?? 'invalid');
-  }
+  const parsed = sandboxJsonSchema.safeParse(json);
+  if (!parsed.success) throw new SandboxStateError(describeFirstIssue(parsed.error, 'the document'));
   return parsed.data;
 }
 
