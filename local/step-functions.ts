@@ -185,12 +185,9 @@ const machines = new Map<string, StateMachine>();
 
 function machineFor(definition: unknown): StateMachine {
   const key = JSON.stringify(definition);
-  let machine = machines.get(key);
-  if (!machine) {
-    machine = new StateMachine(definition as never, { validationOptions: { checkArn: true, checkPaths: true } });
-    machines.set(key, machine);
-  }
-  return machine;
+  if (!machines.has(key))
+    machines.set(key, new StateMachine(definition as never, { validationOptions: { checkArn: true, checkPaths: true } }));
+  return machines.get(key) as StateMachine;
 }
 
 /**
