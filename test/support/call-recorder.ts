@@ -8,7 +8,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import sinon from 'sinon';
 import { AwsSandbox } from '../../local/sandbox';
 import { iamArnOf } from '../../local/sandbox/iam-entities';
-import { credentialsHolder } from '../../local/sandbox/identity';
+import { credentialsHolder, roleSessionCaller } from '../../local/sandbox/identity';
 import type { SandboxState } from '../../local/sandbox/state';
 import { resolvedSetting, SIMULATED_SERVICES, type ClientLike } from '../../local/sandbox/mock-wiring';
 import { organizationArn } from '../../local/sandbox/organizations';
@@ -31,8 +31,8 @@ export interface RecordedCall {
 }
 
 /** The clients whose commands are recorded, by IAM service prefix: the sandbox's, SFN, DynamoDB (see {@link RecordingSandbox.install}). */
-const RECORDED_CLIENTS: [string, { prototype: object }][] = [
-  ...SIMULATED_SERVICES.map(([service, client]): [string, { prototype: object }] => [service, client]),
+const RECORDED_CLIENTS: [string, { prototype: object }, ...unknown[]][] = [
+  ...SIMULATED_SERVICES,
   ['states', SFNClient],
   ['dynamodb', DynamoDBDocumentClient],
 ];
@@ -82,8 +82,7 @@ const configOf = (client: unknown, key: 'credentials' | 'region') => resolvedSet
 /** The role or user whose credentials (by access key id) the sandbox issued, as an ARN. */
 function signerOf(state: SandboxState, accessKeyId: string): string | undefined {
   const holder = credentialsHolder(state, accessKeyId);
-  if (holder && 'session' in holder)
-    return `arn:${holder.session.partition}:iam::${holder.session.accountId}:role/${holder.session.roleName}`;
+  if (holder && 'session' in holder) return roleSessionCaller(holder.session).principalArn;
   return holder && iamArnOf(holder.account, 'user', holder.user.path, holder.user.userName);
 }
 
