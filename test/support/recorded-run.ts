@@ -21,6 +21,7 @@ import { eventTarget, loadTemplate } from '../../local/template';
 import { iamRegion } from '../../shared/aws/regions';
 import { decideLifecycleEvent } from '../../shared/events/lifecycle-event';
 import { accessKeySecretName } from '../../shared/onboarding/access-key-secret';
+import { executionArn } from '../../shared/onboarding/execution-name';
 import type { Partition } from '../../shared/partitions';
 import type { SettingsDocument } from '../../shared/settings/schema';
 import { RecordingSandbox, type RecordedCall } from './call-recorder';
@@ -108,14 +109,13 @@ export function leaseLeftByStoppedExecution(accountId: string, executionName: st
     change: `an execution of ${accountId} was stopped and left its lease`,
     apply: async (_sandbox, local) => {
       if (!local) throw new Error('leaseLeftByStoppedExecution: a change for recordOnboarding');
-      const stateMachineArn = String(local.resolution.resources.OnboardingStateMachine);
       await DynamoDBDocumentClient.from(new DynamoDBClient({})).send(
         new UpdateCommand({
           TableName: local.accountsTableName,
           Key: { accountId },
           UpdateExpression: 'SET leaseHolder = :holder, leaseExpiresAt = :expires',
           ExpressionAttributeValues: {
-            ':holder': `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${executionName}`,
+            ':holder': executionArn(String(local.resolution.resources.OnboardingStateMachine), executionName),
             ':expires': Math.floor(Date.now() / 1000) + 3_600,
           },
         }),
