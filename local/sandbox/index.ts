@@ -369,29 +369,23 @@ export class AwsSandbox {
 
   /** What exists in each account; no secret values or keys. */
   dump() {
-    const accounts = Object.values(this.state.accounts).map(
-      (account) =>
-        [
-          account.accountId,
-          {
-            roles: Object.values(account.roles).map((role) => ({
-              roleName: role.roleName,
-              assumeRolePolicyDocument: JSON.parse(currentTrustPolicy(role)) as object,
-              attachedPolicyArns: role.attachments.map((attachment) => attachment.policyArn),
-            })),
-            policies: Object.values(account.policies).map((policy) => ({
-              policyName: policy.policyName,
-              arn: iamArnOf(account, 'policy', policy.path, policy.policyName),
-              document: currentPolicyDocument(policy),
-            })),
-            users: Object.values(account.users).map((user) => ({
-              userName: user.userName,
-              accessKeys: user.accessKeys.map((key) => ({ accessKeyId: key.accessKeyId, status: key.status })),
-            })),
-          },
-        ] satisfies [string, object],
-    );
-    return { accounts: Object.fromEntries(accounts) };
+    const accountDump = (account: AccountState) => ({
+      roles: Object.values(account.roles).map((role) => ({
+        roleName: role.roleName,
+        assumeRolePolicyDocument: JSON.parse(currentTrustPolicy(role)) as object,
+        attachedPolicyArns: role.attachments.map((attachment) => attachment.policyArn),
+      })),
+      policies: Object.values(account.policies).map((policy) => ({
+        policyName: policy.policyName,
+        arn: iamArnOf(account, 'policy', policy.path, policy.policyName),
+        document: currentPolicyDocument(policy),
+      })),
+      users: Object.values(account.users).map((user) => ({
+        userName: user.userName,
+        accessKeys: user.accessKeys.map((key) => ({ accessKeyId: key.accessKeyId, status: key.status })),
+      })),
+    });
+    return { accounts: Object.fromEntries(Object.values(this.state.accounts).map((account) => [account.accountId, accountDump(account)])) };
   }
 
   /** Calls per service that may change state (failed ones too) since creation or {@link resetMutatingCalls}. */
