@@ -267,7 +267,7 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunSumm
   const usage = meterRun(sandbox, false);
   let concurrentDelivery: Started | undefined;
   const summary = async (result: ExecutionResult, deployment?: LocalDeployment): Promise<LocalRunSummary> => {
-    const { mutating, reads, datadogRequests, metrics, datadogEvents } = usage(deployment);
+    const { mutating, reads, datadogRequests, ...emitted } = usage(deployment);
     return {
       ...result,
       validationAttempts: result.validationAttempts ?? 0,
@@ -275,8 +275,7 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunSumm
       datadogAccounts: deployment?.datadogAccounts() ?? options.datadogAccounts ?? [],
       calls: { mutating, reads: { dynamodb: reads.dynamodb } },
       datadogRequests: { total: datadogRequests.total, throttled: datadogRequests.throttled },
-      metrics,
-      datadogEvents,
+      ...emitted,
       ...(deployment ? { accountRecords: await deployment.accountRecords() } : {}),
       ...(concurrentDelivery ? { concurrentDelivery } : {}),
     };
