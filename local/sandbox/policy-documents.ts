@@ -1,5 +1,5 @@
 /** Policy document checks as IAM and Secrets Manager do them: JSON, grammar (`@cloud-copilot/iam-policy`), size. */
-import { validateIdentityPolicy, validateResourcePolicy, validateTrustPolicy } from '@cloud-copilot/iam-policy';
+import { loadPolicy, validateIdentityPolicy, validateResourcePolicy, validateTrustPolicy } from '@cloud-copilot/iam-policy';
 
 /** Which grammar a document must follow. */
 export type PolicyKind = 'trust' | 'identity' | 'resource';
@@ -47,10 +47,9 @@ export function checkPolicyDocument(
 
 /** The ARNs in a policy's `Principal.AWS` elements. */
 export function awsPrincipalsOf(document: Record<string, unknown>): string[] {
-  const statements = (Array.isArray(document.Statement) ? document.Statement : [document.Statement]) as { Principal?: unknown }[];
-  return statements.flatMap((statement) => {
-    const principal = statement?.Principal;
-    const aws = principal && typeof principal === 'object' && 'AWS' in principal ? principal.AWS : [];
-    return (Array.isArray(aws) ? aws : [aws]).filter((value): value is string => typeof value === 'string');
-  });
+  const statements = loadPolicy(document).statements();
+  return statements
+    .flatMap((statement) => (statement.isPrincipalStatement() ? statement.principals() : []))
+    .filter((principal) => principal.type() === 'AWS')
+    .map((principal) => principal.value());
 }
