@@ -63,24 +63,34 @@ export async function authorize(
     : account && entity
       ? effectiveIdentityPolicies(account, entity.attachments, nowMs)
       : [];
-  const simulation = {
-    request: {
-      principal: caller.arn,
-      action: request.action,
-      resource: { resource: request.resourceArn, accountId: resourceAccountId },
-      contextVariables: { ...globalContext(state, caller, entity?.tags ?? {}, resourceAccountId, nowMs), ...request.context },
-    },
-    identityPolicies,
-    serviceControlPolicies: [],
-    resourceControlPolicies: [],
-    ...(request.resourcePolicy ? { resourcePolicy: request.resourcePolicy } : {}),
-  };
+  const context = { ...globalContext(state, caller, entity?.tags ?? {}, resourceAccountId, nowMs), ...request.context };
+  const simulation = simulationOf(caller.arn, { ...request, resourceAccountId, context }, identityPolicies);
   const result = await simulateOnce(simulation);
   if ('errors' in result) throw new Error(`AwsSandbox: policy simulation failed for ${request.action}: ${result.errors.message}`);
   return { allowed: result.overallResult === 'Allowed', explicitDeny: result.overallResult === 'ExplicitlyDenied' };
 }
 
 type Simulation = Parameters<typeof runSimulation>[0];
+
+/** The simulator's input for one request by `principal` (its whole context given), under no SCP or RCP. */
+export function simulationOf(
+  principal: string,
+  request: AuthorizationRequest & { resourceAccountId: string },
+  identityPolicies: Simulation['identityPolicies'],
+): Simulation {
+  return {
+    request: {
+      principal,
+      action: request.action,
+      resource: { resource: request.resourceArn, accountId: request.resourceAccountId },
+      contextVariables: { ...request.context },
+    },
+    identityPolicies,
+    serviceControlPolicies: [],
+    resourceControlPolicies: [],
+    ...(request.resourcePolicy ? { resourcePolicy: request.resourcePolicy } : {}),
+  };
+}
 /** A decision, or why the simulator refused the input (an unknown action, a malformed document…). */
 type Decision = { overallResult: EvaluationResult } | { errors: SimulationErrors };
 

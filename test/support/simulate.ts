@@ -2,7 +2,7 @@
  * One request evaluated by `@cloud-copilot/iam-simulate` as AWS does (IAM User Guide, "Policy evaluation logic"):
  * identity policies, the resource's policy (e.g. a trust policy), and cross-account requests need both sides to allow.
  */
-import { simulateOnce, type AuthorizationRequest } from '../../local/sandbox/policy-evaluation';
+import { simulateOnce, simulationOf, type AuthorizationRequest } from '../../local/sandbox/policy-evaluation';
 
 /** A request (context: e.g. `sts:ExternalId`); `resourceAccountId` defaults to the resource ARN's account, else the caller's. */
 interface SimulatedRequest extends AuthorizationRequest {
@@ -23,29 +23,18 @@ export function accountOfArn(arn: string): string | undefined {
 
 /** Evaluates a request. @throws Error when the simulator refuses it (unknown action, bad resource type, policy or key): a typo is not "denied". */
 export async function simulateRequest(request: SimulatedRequest): Promise<'Allowed' | 'ImplicitlyDenied' | 'ExplicitlyDenied'> {
-  const callerAccount = accountOfArn(request.principalArn);
-  const result = await simulateOnce({
-    request: {
-      principal: request.principalArn,
-      action: request.action,
-      resource: {
-        resource: request.resourceArn,
-        accountId: request.resourceAccountId ?? accountOfArn(request.resourceArn) ?? callerAccount ?? '',
-      },
-      // AWS adds aws:CurrentTime to every request, and the organization keys only for accounts that belong to one
-      // (IAM User Guide, "AWS global condition context keys").
-      contextVariables: {
-        'aws:CurrentTime': (request.currentTime ?? new Date()).toISOString(),
-        ...(request.principalOrgId !== undefined ? { 'aws:PrincipalOrgID': request.principalOrgId } : {}),
-        ...(request.resourceOrgId !== undefined ? { 'aws:ResourceOrgID': request.resourceOrgId } : {}),
-        ...request.context,
-      },
-    },
-    identityPolicies: request.identityPolicies,
-    serviceControlPolicies: [],
-    resourceControlPolicies: [],
-    ...(request.resourcePolicy ? { resourcePolicy: request.resourcePolicy } : {}),
-  });
+  const resourceAccountId = request.resourceAccountId ?? accountOfArn(request.resourceArn) ?? accountOfArn(request.principalArn) ?? '';
+  // AWS adds aws:CurrentTime to every request, and the organization keys only for accounts that belong to one
+  // (IAM User Guide, "AWS global condition context keys").
+  const context = {
+    'aws:CurrentTime': (request.currentTime ?? new Date()).toISOString(),
+    ...(request.principalOrgId !== undefined ? { 'aws:PrincipalOrgID': request.principalOrgId } : {}),
+    ...(request.resourceOrgId !== undefined ? { 'aws:ResourceOrgID': request.resourceOrgId } : {}),
+    ...request.context,
+  };
+  const result = await simulateOnce(
+    simulationOf(request.principalArn, { ...request, resourceAccountId, context }, request.identityPolicies),
+  );
   if ('errors' in result) {
     throw new Error(`iam-simulate refused ${request.action} on ${request.resourceArn}: ${JSON.stringify(result.errors)}`);
   }
