@@ -181,7 +181,11 @@ function createEvent(request: Record<string, unknown>, events: DatadogEventRecor
 
 function routes(store: AccountStore, events: DatadogEventRecord[], now: () => number): Record<DatadogOperation, Route> {
   // Shape of the client model AWSIntegrationIamPermissionsResponse; id and type "permissions" per Datadog's API docs.
-  const permissions = (list: readonly string[]) => ok({ id: 'permissions', type: 'permissions', attributes: { permissions: list } });
+  const permissions = (kind: string, list: readonly string[]): Route => ({
+    route: `GET ${BASE}/iam_permissions/${kind}`,
+    auth: 'none',
+    handle: () => ok({ id: 'permissions', type: 'permissions', attributes: { permissions: list } }),
+  });
   return {
     ListAWSAccounts: {
       route: `GET ${BASE}/accounts`,
@@ -220,16 +224,8 @@ function routes(store: AccountStore, events: DatadogEventRecord[], now: () => nu
       },
     },
     // The product's own snapshots, imported (not copied): the stand-in serves what the product would fall back to.
-    GetAWSIntegrationIAMPermissionsStandard: {
-      route: `GET ${BASE}/iam_permissions/standard`,
-      auth: 'none',
-      handle: () => permissions(STANDARD_PERMISSIONS_SNAPSHOT),
-    },
-    GetAWSIntegrationIAMPermissionsResourceCollection: {
-      route: `GET ${BASE}/iam_permissions/resource_collection`,
-      auth: 'none',
-      handle: () => permissions(RESOURCE_COLLECTION_PERMISSIONS_SNAPSHOT),
-    },
+    GetAWSIntegrationIAMPermissionsStandard: permissions('standard', STANDARD_PERMISSIONS_SNAPSHOT),
+    GetAWSIntegrationIAMPermissionsResourceCollection: permissions('resource_collection', RESOURCE_COLLECTION_PERMISSIONS_SNAPSHOT),
     CreateEvent: {
       route: 'POST /api/v1/events',
       auth: 'api',
