@@ -130,8 +130,8 @@ export function localRoleArn(names: LocalNames, roleLogicalId: string): string {
 /** The template's functions in one deployment, by ARN: each invoked in this process as its Lambda would run it. */
 export class LocalFunctions {
   private readonly byArn = new Map<string, LocalFunction>();
-  /** Default: the sandbox clock moves on at once. */
-  private wait?: (ms: number) => Promise<void>;
+  /** What the functions' waits (a 429's `x-ratelimit-reset`, ms) pass through; unset: the sandbox clock moves on at once. */
+  wait?: (ms: number) => Promise<void>;
   private readonly emitted: EmittedMetric[] = [];
 
   constructor(
@@ -155,11 +155,6 @@ export class LocalFunctions {
         Object.fromEntries(Object.entries(definition.environment).map(([key, value]) => [key, resolveValue(template, value, resolution)]));
       this.byArn.set(functionArn, { definition, functionName, functionArn, principalArn, environment });
     }
-  }
-
-  /** Makes the functions' waits (a 429's `x-ratelimit-reset`) pass through `wait`; `undefined` puts back the default. */
-  setWait(wait: ((ms: number) => Promise<void>) | undefined): void {
-    this.wait = wait;
   }
 
   /** Copies of the metrics emitted so far, oldest first. */

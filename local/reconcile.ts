@@ -37,7 +37,7 @@ export async function reconcileLocally(options: LocalReconcileOptions = {}) {
   const stateMachineRole = `arn:${names.partition}:sts::${names.accountId}:assumed-role/${names.stackName}-ReconcileOrganizationStateMachineRole/states`;
   const scheduler = new ExecutionScheduler(sandbox.clock);
   // A function waiting out a 429 parks its execution on the shared clock, as a Wait state does.
-  deployment.functions.setWait((ms) => scheduler.sleep(ms / 1000));
+  deployment.functions.wait = (ms) => scheduler.sleep(ms / 1000);
   return runStateMachines(
     deployment,
     async (run) => {
