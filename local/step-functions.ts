@@ -442,21 +442,16 @@ const execute = (definition: Record<string, unknown>, execution: LocalExecution,
       };
     };
     const tasks = Object.entries(allStates(runnable)).filter(([, state]) => state.Type === 'Task');
+    const taskHandler = (name: string, handle: (input: unknown) => Promise<unknown>) => async (input: unknown) => {
+      // Let the event-log reader below report the state's entry (or retry) before its work starts.
+      await new Promise((resolve) => setImmediate(resolve));
+      const backoff = retryWaits.get(name) ?? 0;
+      retryWaits.delete(name);
+      await scheduler.sleep(backoff);
+      return handle(input);
+    };
     const taskHandlers = Object.fromEntries(
-      tasks.map(([name, state]) => {
-        const handle = handlerOf(name, String(state.Resource));
-        return [
-          name,
-          async (input: unknown) => {
-            // Let the event-log reader below report the state's entry (or retry) before its work starts.
-            await new Promise((resolve) => setImmediate(resolve));
-            const backoff = retryWaits.get(name) ?? 0;
-            retryWaits.delete(name);
-            await scheduler.sleep(backoff);
-            return handle(input);
-          },
-        ];
-      }),
+      tasks.map(([name, state]) => [name, taskHandler(name, handlerOf(name, String(state.Resource)))]),
     );
 
     if (run.stateMachineArn === undefined) execution.events = [];
