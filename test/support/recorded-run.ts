@@ -127,12 +127,8 @@ export function leaseLeftByStoppedExecution(accountId: string, executionName: st
 /** The member account a delivery onboards, with the access roles it has, if it onboards one. */
 function memberOf(stack: LocalDeployment, partition: Partition, delivery: Delivery): MemberAccount | undefined {
   if ('console' in delivery || 'task' in delivery) {
-    const { accountId, memberAccessRoleName, ...target } = 'task' in delivery ? delivery.input.target : delivery.console;
-    return {
-      accountId,
-      partition: target.partition ?? partition,
-      accessRoleNames: [memberAccessRoleName ?? stack.parameter('MemberAccessRoleName')],
-    };
+    const { accountId, memberAccessRoleName, partition: own = partition } = 'task' in delivery ? delivery.input.target : delivery.console;
+    return { accountId, partition: own, accessRoleNames: [memberAccessRoleName ?? stack.parameter('MemberAccessRoleName')] };
   }
   if (!('event' in delivery)) return undefined;
   const decision = decideLifecycleEvent(delivery.event);
