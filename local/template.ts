@@ -1,6 +1,5 @@
 /** Reading `template.yaml` as the local run needs it: the functions, their EventBridge patterns, the state machines. */
-import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse, type ScalarTag, type CollectionTag } from 'yaml';
 import { matchesEventPattern } from './event-pattern';
@@ -37,35 +36,11 @@ export interface Template {
 
 let parsed: { text: string; template: Template } | undefined;
 
-/** Where the last parse is kept, for the next process (or test file) to reuse while the text is unchanged. */
-const PARSE_CACHE = path.join(REPO_ROOT, 'node_modules', '.cache', 'template-yaml.json');
-
-/** Loads `template.yaml`, read each time, its parse (~0.1 s of CPU) reused while the text is unchanged; each caller gets its own copy. */
+/** Loads `template.yaml`, read each time, its parse (about 0.1 s) reused while the text is unchanged; each caller gets its own copy. */
 export function loadTemplate(): Template {
   const text = readFileSync(path.join(REPO_ROOT, 'template.yaml'), 'utf8');
-  if (parsed?.text !== text) parsed = { text, template: cachedParse(text) };
+  if (parsed?.text !== text) parsed = { text, template: parse(text, { customTags: cfnTags }) as Template };
   return structuredClone(parsed.template);
-}
-
-function cachedParse(text: string): Template {
-  const hash = createHash('sha256').update(text).digest('hex');
-  try {
-    const cached = JSON.parse(readFileSync(PARSE_CACHE, 'utf8')) as { hash: string; template: Template };
-    if (cached.hash === hash) return cached.template;
-  } catch {
-    // Not there yet (or unreadable): parse.
-  }
-  const template = parse(text, { customTags: cfnTags }) as Template;
-  try {
-    // Whole or not at all, for processes reading it meanwhile: written aside, then renamed over.
-    const aside = `${PARSE_CACHE}.${process.pid}`;
-    mkdirSync(path.dirname(PARSE_CACHE), { recursive: true });
-    writeFileSync(aside, JSON.stringify({ hash, template }));
-    renameSync(aside, PARSE_CACHE);
-  } catch {
-    // A cache only: a read-only checkout parses each time.
-  }
-  return template;
 }
 
 /** How references resolve locally: pseudo parameters, resources (`Logical` or `Logical.Attr`), parameters over their defaults. */
