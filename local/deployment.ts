@@ -273,7 +273,8 @@ export async function runStateMachines<T>(
       execute: (execution, executionOptions = {}) =>
         runExecution(executionOptions.definition ?? definition(), execution, {
           invoke: (arn, input) => functions.invoke(arn, input),
-          ...options,
+          onProgress: options.onProgress,
+          onIntegration: options.onIntegration,
           executions: onboarding,
           ...executionOptions,
           clock: sandbox.clock,

@@ -65,7 +65,8 @@ export function loadState(file: string): LocalState {
     throw new StateFileError(`--state ${file}: not a state file of npm start (version 1)`);
   const parsed = stateFileSchema.safeParse(json);
   if (!parsed.success) throw new StateFileError(`--state ${file}: ${describeFirstIssue(parsed.error, 'the document')}`);
-  return { ...parsed.data, sandbox: AwsSandbox.fromJSON(parsed.data.sandbox) };
+  // Checked once, by the file's schema: not again by fromJSON (a 10,000-account sandbox is large).
+  return { ...parsed.data, sandbox: AwsSandbox.fromSaved(parsed.data.sandbox) };
 }
 
 /**

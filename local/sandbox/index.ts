@@ -405,7 +405,11 @@ export class AwsSandbox {
 
   /** Rebuilds a sandbox saved with {@link toJSON}, not installed. @throws SandboxStateError when `json` is not one. */
   static fromJSON(json: unknown, options: { clock?: VirtualClock } = {}): AwsSandbox {
-    const { state, clockMs } = deserializeState(json);
+    return AwsSandbox.fromSaved(deserializeState(json), options);
+  }
+
+  /** {@link fromJSON} of a document already checked against `sandboxJsonSchema` (e.g. inside a state file's schema). */
+  static fromSaved({ state, clockMs }: SandboxJson, options: { clock?: VirtualClock } = {}): AwsSandbox {
     const sandbox = new AwsSandbox({ ...state, clock: options.clock ?? new VirtualClock(clockMs) });
     sandbox.state = state;
     return sandbox;
