@@ -185,9 +185,10 @@ const machines = new Map<string, StateMachine>();
 
 function machineFor(definition: unknown): StateMachine {
   const key = JSON.stringify(definition);
-  if (!machines.has(key))
-    machines.set(key, new StateMachine(definition as never, { validationOptions: { checkArn: true, checkPaths: true } }));
-  return machines.get(key) as StateMachine;
+  let machine = machines.get(key);
+  if (!machine)
+    machines.set(key, (machine = new StateMachine(definition as never, { validationOptions: { checkArn: true, checkPaths: true } })));
+  return machine;
 }
 
 /**
