@@ -1,22 +1,20 @@
 /**
  * Bundles every function of template.yaml with esbuild, as `sam build` does (same entry points and settings), and
  * checks what each bundle holds: the Datadog client only in the functions that call Datadog, and there only the
- * AWS-integration part (deep import), never the whole client. The settings document bundled into the functions
- * (settings/datadog-settings.json) is checked first: an invalid one is never bundled. Functions that post
- * events may also hold its v1 events part.
+ * AWS-integration part (deep import), never the whole client. Functions that post events may also hold its v1 events
+ * part. Before writing, the settings document bundled into the functions (settings/datadog-settings.json) is checked:
+ * an invalid one is never bundled.
  *
  * Usage: `npm run bundle` (writes `dist/<FunctionLogicalId>/index.js`, prints sizes, exits 1 on a violation or an
- * invalid settings document). `--check` (what `npm test` runs) makes the same checks without writing: one build whose
+ * invalid settings document). `--check` (what `npm test` runs) makes the bundle checks without writing: one build whose
  * entries share their modules' code (ES modules, code splitting), since what a bundle holds is read from the import
- * graph (the metafile), which the output format does not change; about half the CPU of writing 18 whole bundles.
+ * graph (the metafile), which the output format does not change; about half the CPU of writing 18 whole bundles. It
+ * leaves the settings document to jest (test/shared/settings checks the shipped one), which `npm test` runs alongside.
  */
 import { build, type Metafile } from 'esbuild';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT, loadTemplate, templateFunctions } from '../local/template';
-import { checkSettingsDocument } from '../shared/settings/datadog-model';
-import { parseSettingsDocument } from '../shared/settings/document';
-import { SHIPPED_SETTINGS } from '../shared/settings/shipped';
 
 /**
  * Whether a function talks to Datadog: the template gives it the Datadog keys' secret. Every other bundle must be free
@@ -40,8 +38,16 @@ function inputsOf(metafile: Metafile, entry: string): string[] {
 }
 
 async function main(check: boolean): Promise<void> {
-  // Schema, Datadog's cross-field rules and the client's models; throws one line naming the path.
-  checkSettingsDocument(parseSettingsDocument(SHIPPED_SETTINGS));
+  if (!check) {
+    // Schema, Datadog's cross-field rules and the client's models; throws one line naming the path. Imported here:
+    // loading the client's models is most of --check's time otherwise.
+    const [{ checkSettingsDocument }, { parseSettingsDocument }, { SHIPPED_SETTINGS }] = await Promise.all([
+      import('../shared/settings/datadog-model'),
+      import('../shared/settings/document'),
+      import('../shared/settings/shipped'),
+    ]);
+    checkSettingsDocument(parseSettingsDocument(SHIPPED_SETTINGS));
+  }
   const outRoot = path.join(REPO_ROOT, 'dist');
   if (!check) rmSync(outRoot, { recursive: true, force: true });
   const functions = templateFunctions(loadTemplate());
