@@ -98,11 +98,8 @@ function awsError(service: ServiceName, code: string, message: string): Error {
 
 /** The `ValidationError` of IAM and STS, in their wording ("1 validation error detected: …"). */
 export function validationError(service: 'iam' | 'sts', field: string, value: string, constraint: string): Error {
-  return awsError(
-    service,
-    'ValidationError',
-    `1 validation error detected: Value '${value}' at '${field}' failed to satisfy constraint: ${constraint}`,
-  );
+  const message = `1 validation error detected: Value '${value}' at '${field}' failed to satisfy constraint: ${constraint}`;
+  return awsError(service, 'ValidationError', message);
 }
 
 function errorOf<S extends ServiceName>(service: S) {

@@ -26,14 +26,8 @@ export function checkName(field: string, value = '', maxLength: number): string 
 /** Checks an IAM path, default `/` (IAM API reference, CreateRole `Path`). @throws the `ValidationError` IAM returns. */
 export function checkPath(value: string | undefined): string {
   if (value === undefined) return '/';
-  if (value.length > 512 || !/^(\/|\/[\x21-\x7e]+\/)$/.test(value)) {
-    throw validationError(
-      'iam',
-      'path',
-      value,
-      'Member must satisfy regular expression pattern: (\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)',
-    );
-  }
+  const constraint = 'Member must satisfy regular expression pattern: (\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)';
+  if (value.length > 512 || !/^(\/|\/[\x21-\x7e]+\/)$/.test(value)) throw validationError('iam', 'path', value, constraint);
   return value;
 }
 
@@ -45,12 +39,8 @@ export function checkIamDocument(text: string | undefined, kind: Extract<PolicyK
   if (text === undefined) throw iamError('MalformedPolicyDocument', 'Syntax errors in policy.');
   const check = checkPolicyDocument(text, kind);
   if (check.ok) return check.document;
-  if (check.problem === 'too-large') {
-    throw iamError(
-      'LimitExceeded',
-      kind === 'trust' ? 'Cannot exceed quota for ACLSizePerRole: 2048' : 'Cannot exceed quota for PolicySize: 6144',
-    );
-  }
+  const quota = kind === 'trust' ? 'ACLSizePerRole: 2048' : 'PolicySize: 6144';
+  if (check.problem === 'too-large') throw iamError('LimitExceeded', `Cannot exceed quota for ${quota}`);
   throw iamError('MalformedPolicyDocument', check.message);
 }
 
@@ -75,12 +65,8 @@ export function mergeTags(existing: Record<string, string>, added: Tag[] | undef
 /** The policy. @throws `NoSuchEntityException` in Attach*Policy's (`attach`) or GetPolicy's wording. */
 export function requirePolicy(account: AccountState, policyArn: string | undefined, wording: 'attach' | 'get'): PolicyRef {
   const ref = policyArn === undefined ? undefined : findPolicy(account, policyArn);
-  if (!ref) {
-    throw iamError(
-      'NoSuchEntity',
-      wording === 'attach' ? `Policy ${policyArn ?? ''} does not exist or is not attachable.` : `Policy ${policyArn ?? ''} was not found.`,
-    );
-  }
+  const missing = wording === 'attach' ? 'does not exist or is not attachable' : 'was not found';
+  if (!ref) throw iamError('NoSuchEntity', `Policy ${policyArn ?? ''} ${missing}.`);
   return ref;
 }
 
