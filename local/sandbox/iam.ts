@@ -47,9 +47,7 @@ async function requirePolicyFor(call: CallContext, policyArn: string | undefined
   const tags = (policyArn === undefined ? undefined : findPolicy(account, policyArn))?.policy.tags ?? {};
   await requireAllowed(call, { resourceArn: policyArn ?? '*', context: { ...resourceTagContext(tags), ...context } });
   const ref = requirePolicy(account, policyArn, 'get');
-  if (change && ref.aws) {
-    throw notAuthorized('iam', call.caller.arn, `iam:${call.operation}`, `on resource: policy ${ref.arn}`);
-  }
+  if (change && ref.aws) throw notAuthorized('iam', call.caller.arn, `iam:${call.operation}`, `on resource: policy ${ref.arn}`);
   return { account, ref, policy: ref.policy };
 }
 

@@ -74,11 +74,9 @@ export function principalCaller(state: SandboxState, principalArn: string): Call
   if (assumed) {
     const [, roleName, sessionName = 'AwsSandbox'] = assumed;
     const role = account && findRole(account, roleName);
+    const roleId = role?.roleId ?? stableIdFor(principalArn, 'AROA');
     return {
-      ...roleSessionCaller(
-        { partition: p, accountId, roleName, sessionName, roleId: role?.roleId ?? stableIdFor(principalArn, 'AROA') },
-        role,
-      ),
+      ...roleSessionCaller({ partition: p, accountId, roleName, sessionName, roleId }, role),
       ...(role ? { role: { accountId, roleName: role.roleName } } : {}),
     };
   }

@@ -22,9 +22,7 @@ import { OU_ID, ROOT_ID, rootIdOf, type AccountState, type SandboxState } from '
 /** `MaxResults` of the tree's List operations: 1 to 20 (Organizations API reference, ListAccountsForParent). */
 const MAX_RESULTS = 20;
 
-function invalidInput(): Error {
-  return organizationsError('InvalidInputException', 'You provided a value that does not match the required pattern.');
-}
+const invalidInput = () => organizationsError('InvalidInputException', 'You provided a value that does not match the required pattern.');
 
 function treePage<T>(items: T[], input: { NextToken?: string; MaxResults?: number }): { page: T[]; NextToken?: string } {
   if (input.MaxResults !== undefined && !(Number.isInteger(input.MaxResults) && input.MaxResults >= 1 && input.MaxResults <= MAX_RESULTS)) {

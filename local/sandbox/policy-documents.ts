@@ -18,9 +18,7 @@ const KINDS: Record<PolicyKind, { validate: (policy: unknown) => { message: stri
 function iamMessage(kind: PolicyKind, validatorMessage: string): string {
   if (/Resource is not allowed in a trust policy/.test(validatorMessage)) return 'Has prohibited field Resource';
   if (/Principal or NotPrincipal is required/.test(validatorMessage)) return 'Missing required field Principal';
-  if (kind === 'identity' && /Principal is not allowed/.test(validatorMessage)) {
-    return 'Policy document should not specify a principal.';
-  }
+  if (kind === 'identity' && /Principal is not allowed/.test(validatorMessage)) return 'Policy document should not specify a principal.';
   return `Syntax errors in policy. ${validatorMessage}`;
 }
 
