@@ -224,13 +224,7 @@ export function parseReconcileCommandLine(argv: string[], cwd: string) {
   const accountIds = values['account-id'];
   const wrong = accountIds?.find((id) => !/^\d{12}$/.test(id));
   if (wrong !== undefined) throw new UsageError(`--account-id ${printable(wrong, 64)} is not a 12-digit account id`);
-  return {
-    ...stackOptions(values, cwd),
-    dryRun: values['dry-run'],
-    accountIds,
-    json: values.json,
-    dump: values.dump,
-  };
+  return { ...stackOptions(values, cwd), dryRun: values['dry-run'], accountIds, json: values.json, dump: values.dump };
 }
 
 /** What the command line of `npm start -- reconcile` asks for (paths absolute). */

@@ -108,12 +108,9 @@ export async function createLocalAccountsTable(template: Template, prefix: strin
 
 /** Every item of a table, sorted by `accountId`. */
 export async function tableItems(tableName: string): Promise<Record<string, unknown>[]> {
-  const {
-    documents,
-    sdk: { paginateScan },
-  } = await (running ??= start());
+  const { documents, sdk } = await (running ??= start());
   const items: Record<string, unknown>[] = [];
-  for await (const page of paginateScan({ client: documents }, { TableName: tableName, ConsistentRead: true }))
+  for await (const page of sdk.paginateScan({ client: documents }, { TableName: tableName, ConsistentRead: true }))
     items.push(...(page.Items ?? []));
   return items.sort((a, b) => String(a.accountId).localeCompare(String(b.accountId)));
 }

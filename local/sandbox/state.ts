@@ -157,12 +157,7 @@ const mutatingCallsSchema = z.object({
   s3: z.number().default(0),
 });
 
-const objectSchema = z.object({
-  body: z.string(),
-  contentType: z.string().optional(),
-  etag: z.string(),
-  lastModifiedMs: z.number(),
-});
+const objectSchema = z.object({ body: z.string(), contentType: z.string().optional(), etag: z.string(), lastModifiedMs: z.number() });
 
 const bucketSchema = z.object({
   accountId: z.string(),
