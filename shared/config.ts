@@ -176,13 +176,15 @@ export function readEnv<S extends EnvSpec>(spec: S, env: NodeJS.ProcessEnv = pro
   return result.data as EnvValues<S>;
 }
 
-/** One object schema per set of variables (their schemas are {@link ENV}'s): zod compiles one on its first parse. */
+/** One object schema per set of variables and their schemas (zod compiles one on its first parse), the last one kept per set of names. */
 const objectSchemas = new Map<string, z.ZodObject>();
 
 function objectOf(spec: EnvSpec): z.ZodObject {
   const names = Object.keys(spec).join(',');
-  let schema = objectSchemas.get(names);
-  if (!schema) objectSchemas.set(names, (schema = z.object(spec)));
+  const kept = objectSchemas.get(names);
+  if (kept && Object.entries(spec).every(([name, schema]) => kept.shape[name] === schema)) return kept;
+  const schema = z.object(spec);
+  objectSchemas.set(names, schema);
   return schema;
 }
 

@@ -6,7 +6,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
 import { loadTemplate, templateFunctions } from '../../local/template';
-import { ENV, pickEnv, readEnv } from '../../shared/config';
+import { ENV, iamName, pickEnv, readEnv } from '../../shared/config';
 import { ROOT } from '../helpers';
 
 function sourceFiles(dir: string): string[] {
@@ -100,5 +100,15 @@ describe('Module: shared/config.ts', () => {
     expect(missingNumber).toThrow(/^environment variable MAX_VALIDATION_SECONDS is not set\. /);
     expect(badNumber).toThrow(/^environment variable MAX_VALIDATION_SECONDS: .*number/);
     expect(defaulted).toEqual({ GOVCLOUD_REGION: 'us-gov-west-1', PARTITION_CREDENTIALS_SECRET_PREFIX: '' });
+  });
+
+  it('checks each variable against the schema its spec gives, whatever spec of the same names came before', () => {
+    // Act: AWS_REGION first as ENV gives it, then as any IAM name.
+    const asRegion = () => readEnv(pickEnv('AWS_REGION'), { AWS_REGION: 'eu_x' });
+    const asIamName = () => readEnv({ AWS_REGION: iamName }, { AWS_REGION: 'eu_x' });
+
+    // Assess
+    expect(asRegion).toThrow(/^environment variable AWS_REGION: must be an AWS region code/);
+    expect(asIamName()).toEqual({ AWS_REGION: 'eu_x' });
   });
 });
