@@ -1,8 +1,8 @@
 /** Reading `template.yaml` as the local run needs it: the functions, their EventBridge patterns, the state machines. */
-import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse, type ScalarTag, type CollectionTag } from 'yaml';
+import { cachedJson } from './disk-cache';
 import { matchesEventPattern } from './event-pattern';
 
 export const REPO_ROOT = path.resolve(__dirname, '..');
@@ -37,25 +37,11 @@ export interface Template {
 
 let parsed: { text: string; template: Template } | undefined;
 
-/** The parse of `text` (about 0.1 s), kept as JSON in node_modules/.cache by the text's hash for the next process (tests, runs). */
-function parseTemplate(text: string): Template {
-  const cached = path.join(REPO_ROOT, 'node_modules', '.cache', 'template', `${createHash('sha256').update(text).digest('hex')}.json`);
-  try {
-    return JSON.parse(readFileSync(cached, 'utf8')) as Template;
-  } catch {
-    const template = parse(text, { customTags: cfnTags }) as Template;
-    // Written whole, then renamed: a process reading it meanwhile finds it complete or not at all.
-    mkdirSync(path.dirname(cached), { recursive: true });
-    writeFileSync(`${cached}.${process.pid}`, JSON.stringify(template));
-    renameSync(`${cached}.${process.pid}`, cached);
-    return template;
-  }
-}
-
-/** Loads `template.yaml`, read each time, its parse reused while the text is unchanged; each caller gets its own copy. */
+/** Loads `template.yaml`, read each time, its parse (~0.1 s) kept by its text, also for the next process; each caller gets its own copy. */
 export function loadTemplate(): Template {
   const text = readFileSync(path.join(REPO_ROOT, 'template.yaml'), 'utf8');
-  if (parsed?.text !== text) parsed = { text, template: parseTemplate(text) };
+  if (parsed?.text !== text)
+    parsed = { text, template: cachedJson('template', text, () => parse(text, { customTags: cfnTags }) as Template) };
   return structuredClone(parsed.template);
 }
 

@@ -12,10 +12,10 @@
  * leaves the settings document to jest (test/shared/settings checks the shipped one), which `npm test` runs alongside.
  */
 import { build, type Metafile } from 'esbuild';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT, loadTemplate, templateFunctions } from '../local/template';
+import { passedBefore, recordPass } from './check-verdict';
 
 /**
  * Whether a function talks to Datadog: the template gives it the Datadog keys' secret. Every other bundle must be free
@@ -39,37 +39,14 @@ function inputsOf(metafile: Metafile, entry: string): string[] {
 }
 
 /**
- * Where --check keeps the repository files its last passing build read: while none of them (nor this script, the
- * template or the locked dependencies) changes, the verdict stands and no build runs, as ESLint's and Prettier's caches
- * do. A new import shows as a change to the file that makes it. (esbuild's own CPU, ~6 s, is most of the check's.)
+ * --check's name for its verdict: while none of the files its last passing build read changes (nor this script, the
+ * template or the locked dependencies), the verdict stands and no build runs, as ESLint's and Prettier's caches do. A new
+ * import shows as a change to the file that makes it. (esbuild's own CPU, ~6 s, is most of the check's.)
  */
-const CHECK_CACHE = path.join(REPO_ROOT, 'node_modules', '.cache', 'bundle-check.json');
-
-/** A hash of the files' contents (paths from the repository's root); `undefined` when one cannot be read. */
-function contentHash(files: string[]): string | undefined {
-  const hash = createHash('sha256');
-  try {
-    for (const file of [...files, 'scripts/bundle.ts', 'template.yaml', 'package-lock.json'].sort())
-      hash
-        .update(file)
-        .update('\0')
-        .update(readFileSync(path.join(REPO_ROOT, file)))
-        .update('\0');
-  } catch {
-    return undefined;
-  }
-  return hash.digest('hex');
-}
-
-/** Whether --check passed on these very contents before. */
-function passedBefore(): boolean {
-  if (!existsSync(CHECK_CACHE)) return false;
-  const { files, hash } = JSON.parse(readFileSync(CHECK_CACHE, 'utf8')) as { files: string[]; hash: string };
-  return contentHash(files) === hash;
-}
+const CHECK = 'bundle-check';
 
 async function main(check: boolean): Promise<void> {
-  if (check && passedBefore()) return;
+  if (check && passedBefore(CHECK)) return;
   if (!check) {
     // Schema, Datadog's cross-field rules and the client's models; throws one line naming the path. Imported here:
     // loading the client's models is most of --check's time otherwise.
@@ -131,12 +108,10 @@ async function main(check: boolean): Promise<void> {
     process.exit(1);
   }
   if (check) {
-    const inputs = builds.flatMap((result) => Object.keys(result.metafile.inputs));
-    const files = [
-      ...new Set(inputs.map((input) => path.relative(REPO_ROOT, input)).filter((file) => !file.split(path.sep).includes('node_modules'))),
-    ];
-    mkdirSync(path.dirname(CHECK_CACHE), { recursive: true });
-    writeFileSync(CHECK_CACHE, JSON.stringify({ files, hash: contentHash(files) }));
+    // Inputs are relative to the working directory; the verdict's files, to the repository's root.
+    const inputs = builds.flatMap((result) => Object.keys(result.metafile.inputs)).map((input) => path.relative(REPO_ROOT, input));
+    const own = inputs.filter((file) => !file.split(path.sep).includes('node_modules'));
+    recordPass(CHECK, [...new Set(own), 'scripts/bundle.ts', 'template.yaml', 'package-lock.json']);
   }
 }
 
