@@ -4,13 +4,33 @@
  * reject what mermaid rejects.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { cacheFile, readJson, writeJson } from '../../local/disk-cache';
 import { mermaidBlocks, problemsOf } from '../../scripts/check-diagrams';
 import { ROOT } from '../helpers';
 
-function checkDiagrams(...files: string[]): Promise<{ code: number; stderr: string }> {
+type Verdict = { code: number; stderr: string };
+
+/**
+ * The checker's verdict on the files, kept (node_modules/.cache/readme-diagrams/) by all it depends on: the checker,
+ * the locked mermaid and jsdom, and each file's name and content. Each run of the checker loads mermaid: ~2 s of CPU.
+ */
+async function checkDiagrams(...files: string[]): Promise<Verdict> {
+  const read = (file: string) => readFileSync(path.resolve(ROOT, file), 'utf8');
+  const key = JSON.stringify([read('scripts/check-diagrams.ts'), read('package-lock.json'), files.map((file) => [file, read(file)])]);
+  const kept = cacheFile('readme-diagrams', `${createHash('sha256').update(key).digest('hex')}.json`);
+  const found = readJson<Verdict>(kept);
+  if (found) return found;
+  const verdict = await runCheckDiagrams(files);
+  // Only the checker's answers (0: all parse, 1: some do not), not a failure to run it (2, a time-out…).
+  if (verdict.code === 0 || verdict.code === 1) writeJson(kept, verdict);
+  return verdict;
+}
+
+function runCheckDiagrams(files: string[]): Promise<Verdict> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
@@ -21,8 +41,9 @@ function checkDiagrams(...files: string[]): Promise<{ code: number; stderr: stri
   });
 }
 
-function markdownFile(content: string): string {
-  const file = path.join(mkdtempSync(path.join(tmpdir(), 'diagrams-')), 'doc.md');
+function markdownFile(content: string, name = 'doc.md', dir = mkdtempSync(path.join(tmpdir(), 'diagrams-'))): string {
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, name);
   writeFileSync(file, content);
   return file;
 }
@@ -36,9 +57,19 @@ describe('README: diagrams', () => {
 
   it('parses every mermaid block with mermaid, whose parser does reject an unquoted label holding braces', async () => {
     // One child process for all (mermaid takes seconds to load): the README, the operator node as it was before the
-    // fix (mermaid reads `{` as the start of a diamond), and the same node quoted.
-    const unquoted = markdownFile('text\n\n```mermaid\nflowchart LR\n  OP[Operator<br/>{"accountId": "…"}] --> SM\n```\n');
-    const quoted = markdownFile('```mermaid\nflowchart LR\n  OP["Operator<br/>{#quot;accountId#quot;: #quot;…#quot;}"] --> SM\n```\n');
+    // fix (mermaid reads `{` as the start of a diamond), and the same node quoted; at paths of their own that stay put,
+    // so that the verdict is found again.
+    const dir = cacheFile('readme-diagrams', 'samples');
+    const unquoted = markdownFile(
+      'text\n\n```mermaid\nflowchart LR\n  OP[Operator<br/>{"accountId": "…"}] --> SM\n```\n',
+      'unquoted.md',
+      dir,
+    );
+    const quoted = markdownFile(
+      '```mermaid\nflowchart LR\n  OP["Operator<br/>{#quot;accountId#quot;: #quot;…#quot;}"] --> SM\n```\n',
+      'quoted.md',
+      dir,
+    );
 
     const { code, stderr } = await checkDiagrams('README.md', unquoted, quoted);
 
