@@ -64,14 +64,14 @@ describe('Function: runLocally with a Datadog endpoint that never answers', () =
         input: sampleEvent('console-replay.json'),
         datadogUrl: url,
         datadogKeys: { apiKey: 'silent-endpoint-api-key', appKey: 'silent-endpoint-app-key' },
-        datadogTimeoutSeconds: 0.2,
+        datadogTimeoutSeconds: 0.1,
       });
 
       // Assess
       expect(summary.outcome).toBe('failed');
       expect(summary.reason).toMatch(
         new RegExp(
-          `^TransientError: account 444455556666, step LookUpRegistration: Datadog listAWSAccounts got no answer: GET ${url}/api/v2/integration/aws/accounts\\?aws_account_id=444455556666: timed out \\(no answer within 0.2 s\\)`,
+          `^TransientError: account 444455556666, step LookUpRegistration: Datadog listAWSAccounts got no answer: GET ${url}/api/v2/integration/aws/accounts\\?aws_account_id=444455556666: timed out \\(no answer within 0.1 s\\)`,
         ),
       );
     } finally {
