@@ -5,7 +5,7 @@
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { cacheFile, readJson, writeJson } from '../../local/disk-cache';
@@ -44,7 +44,9 @@ function runCheckDiagrams(files: string[]): Promise<Verdict> {
 function markdownFile(content: string, name = 'doc.md', dir = mkdtempSync(path.join(tmpdir(), 'diagrams-'))): string {
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, name);
-  writeFileSync(file, content);
+  // Whole, then renamed: a checkout sharing node_modules may be reading the same sample meanwhile.
+  writeFileSync(`${file}.${process.pid}.tmp`, content);
+  renameSync(`${file}.${process.pid}.tmp`, file);
   return file;
 }
 
