@@ -13,15 +13,21 @@ import { sendLifecycleEvent } from '../observability/datadog-events';
 import type { RecordOnboardingInput } from '../onboarding/step-inputs';
 
 /**
- * Who created the registration: `created` when this execution's RegisterAccount created it, or when the record says
- * this application created that same registration earlier; `adopted` when Datadog already held it otherwise.
+ * Who created the registration: `created` when this execution did, or when the record says this application created
+ * that same registration earlier; `adopted` when Datadog already held it otherwise. This execution created it when its
+ * RegisterAccount says so, and also when LookUpRegistration found none (`lookedUpConfigId` null) under the execution's
+ * lease: a RegisterAccount retried after its create went through (the function timed out, or the answer was lost)
+ * finds the registration it made and leaves it `unchanged`.
+ *
+ * @param lookedUpConfigId - the registration LookUpRegistration found (`$.registration.accountConfigId`), or null.
  */
 export function originOf(
   action: RecordOnboardingInput['datadog']['action'],
   accountConfigId: string,
+  lookedUpConfigId: string | null,
   record?: AccountRecord,
 ): 'created' | 'adopted' {
-  if (action === 'created') return 'created';
+  if (action === 'created' || lookedUpConfigId === null) return 'created';
   const createdEarlier = record?.origin === 'created' && (record.datadogAccountConfigId ?? accountConfigId) === accountConfigId;
   return createdEarlier ? 'created' : 'adopted';
 }
@@ -53,7 +59,7 @@ export async function recordOnboarding(input: RecordOnboardingInput, now = new D
       partition: target.partition,
       authType: target.authType,
       state: 'onboarded',
-      origin: originOf(datadog.action, datadog.accountConfigId, existing),
+      origin: originOf(datadog.action, datadog.accountConfigId, input.registration.accountConfigId, existing),
       datadogAccountConfigId: datadog.accountConfigId,
       ...(byRole
         ? { roleName: datadog.roleName ?? target.roleName, externalId: datadog.externalId ?? undefined }

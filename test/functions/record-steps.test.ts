@@ -65,23 +65,36 @@ describe('Functions: RecordOnboarding and RecordFailure', () => {
   });
 
   it('says adopted for a registration Datadog already held, unless the record says this application created it', async () => {
+    // LookUpRegistration found the registration: Datadog held it before this execution.
+    const found = (accountId: string, accountConfigId: string, action: 'unchanged' | 'updated') =>
+      onboarded(accountId, {
+        registration: { ...onboarded(accountId).registration, accountConfigId },
+        datadog: { ...onboarded(accountId).datadog, accountConfigId, action },
+      });
     const adopted = newAccount();
-    await recordOnboardingStep(onboarded(adopted, { datadog: { ...onboarded(adopted).datadog, action: 'unchanged' } }));
+    await recordOnboardingStep(found(adopted, CONFIG_ID, 'unchanged'));
     expect((await getAccountRecord(adopted))?.origin).toBe('adopted');
 
     const ours = newAccount();
     await recordOnboardingStep(onboarded(ours));
-    await recordOnboardingStep(onboarded(ours, { datadog: { ...onboarded(ours).datadog, action: 'updated' } }));
+    await recordOnboardingStep(found(ours, CONFIG_ID, 'updated'));
     expect((await getAccountRecord(ours))?.origin).toBe('created');
 
     // Another registration than the one the record says this application created is someone else's.
     const replaced = newAccount();
     await recordOnboardingStep(onboarded(replaced));
     const foreign = '0f1e2d3c-4b5a-4968-8776-655443322110';
-    await recordOnboardingStep(
-      onboarded(replaced, { datadog: { ...onboarded(replaced).datadog, accountConfigId: foreign, action: 'unchanged' } }),
-    );
+    await recordOnboardingStep(found(replaced, foreign, 'unchanged'));
     expect(await getAccountRecord(replaced)).toMatchObject({ origin: 'adopted', datadogAccountConfigId: foreign });
+  });
+
+  it('says created for a registration LookUpRegistration did not find, though RegisterAccount left it unchanged', async () => {
+    // A RegisterAccount retried after its create went through (the function timed out) finds its own registration.
+    const accountId = newAccount();
+
+    await recordOnboardingStep(onboarded(accountId, { datadog: { ...onboarded(accountId).datadog, action: 'unchanged' } }));
+
+    expect((await getAccountRecord(accountId))?.origin).toBe('created');
   });
 
   it('records the key secret for access keys, and keeps the last validation when none was needed', async () => {

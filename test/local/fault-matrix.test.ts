@@ -15,11 +15,15 @@ async function runWith(...faults: string[]): Promise<LocalRunSummary> {
   return runLocally({ input: sampleEvent('console-replay.json'), faults: FaultPlan.parse(faults) });
 }
 
-/** One registration, whose external ID is the one the trust policy requires, and nothing left over in IAM. */
+/**
+ * One registration, whose external ID is the one the trust policy requires, recorded as this application's (so that
+ * offboarding removes it), and nothing left over in IAM.
+ */
 function expectConverged(summary: LocalRunSummary): void {
   expect(summary.reason).toBeUndefined();
   expect(summary.outcome).toBe('onboarded');
   expect(summary.datadogAccounts).toHaveLength(1);
+  expect(summary.accountRecords).toEqual([expect.objectContaining({ accountId: MEMBER, origin: 'created' })]);
   const [registration] = summary.datadogAccounts;
   const externalId = (registration.attributes.auth_config as { external_id?: string }).external_id;
   const account = summary.sandbox.accounts[MEMBER];
