@@ -3,8 +3,9 @@
  * policies (IAM's 6,144-character limit), plus `SecurityAudit` when configured. Shared by the role (role delegation)
  * and the IAM user (access keys).
  */
-import type { IAMClient } from '@aws-sdk/client-iam';
+import { NoSuchEntityException, type IAMClient } from '@aws-sdk/client-iam';
 import { OnboardingError } from '../errors';
+import { listAttachedPolicyArns, type IamPrincipal } from '../iam/attachments';
 import { integrationPolicyName, splitIntegrationPolicy } from '../iam/integration-policy';
 import { convergeManagedPolicy, deleteManagedPolicy } from '../iam/managed-policy';
 import type { PolicyDocument } from '../iam/policy-document';
@@ -63,6 +64,25 @@ export function planIntegrationPolicies(target: OnboardingTarget, permissions: s
     isManagedAttachment: (arn) => isPolicyPart(arn) || arn === securityAuditArn,
     isPolicyPart,
   };
+}
+
+/**
+ * The plan when the permissions come from the shipped snapshot (Datadog's list was unreachable): the parts already
+ * attached to the role or user stay wanted. The snapshot may need fewer parts than the newer list they were written
+ * from, and a snapshot must never take a permission away (see `keepExisting` of {@link convergeIntegrationPolicies}).
+ *
+ * @throws the SDK's errors but `NoSuchEntity` (a role or user yet to be created has nothing attached).
+ */
+export async function keepingAttachedParts<P extends IntegrationPolicyPlan>(iam: IAMClient, principal: IamPrincipal, plan: P): Promise<P> {
+  let attached: string[];
+  try {
+    attached = await listAttachedPolicyArns(iam, principal);
+  } catch (error) {
+    if (error instanceof NoSuchEntityException) return plan;
+    throw error;
+  }
+  const kept = attached.filter((arn) => plan.isPolicyPart(arn) && !plan.wantedAttachments.includes(arn));
+  return kept.length === 0 ? plan : { ...plan, wantedAttachments: [...plan.wantedAttachments, ...kept] };
 }
 
 /**

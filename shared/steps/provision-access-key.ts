@@ -10,7 +10,12 @@ import { reachMemberAccount } from '../aws/member-account';
 import { convergeAttachments } from '../iam/attachments';
 import { convergeUser, createAccessKey, deleteAccessKey, listAccessKeys } from '../iam/user';
 import { keySecretArn as keySecretArnOf, readStoredKey, storeKey, type KeySecretSettings } from '../onboarding/access-key-secret';
-import { convergeIntegrationPolicies, deleteSurplusParts, planIntegrationPolicies } from '../onboarding/integration-policies';
+import {
+  convergeIntegrationPolicies,
+  deleteSurplusParts,
+  keepingAttachedParts,
+  planIntegrationPolicies,
+} from '../onboarding/integration-policies';
 import type { ProvisionAccessKeyInput } from '../onboarding/step-inputs';
 import type { OnboardingTarget } from '../onboarding/target';
 
@@ -53,7 +58,8 @@ export async function convergeAccessKey(
   request: AccessKeyRequest,
 ): Promise<AccessKeyResult> {
   const { target } = request;
-  const plan = planIntegrationPolicies(target, request.permissions);
+  const planned = planIntegrationPolicies(target, request.permissions);
+  const plan = request.keepExistingPolicies ? await keepingAttachedParts(iam, { kind: 'user', name: request.userName }, planned) : planned;
   const policiesChanged = await convergeIntegrationPolicies(iam, target, plan, {
     allowTakeover: request.allowTakeover,
     step: STEP,

@@ -16,6 +16,7 @@ import { buildTrustPolicy, type ValidatorTrust } from '../iam/trust-policy';
 import {
   convergeIntegrationPolicies,
   deleteSurplusParts,
+  keepingAttachedParts,
   planIntegrationPolicies,
   type IntegrationPolicyPlan,
 } from '../onboarding/integration-policies';
@@ -92,8 +93,10 @@ async function roleIsSettled(iam: IAMClient, request: ProvisionRequest, planned:
  * @throws the SDK's errors otherwise (the caller classifies transient ones).
  */
 export async function provisionDatadogRole(iam: IAMClient, request: ProvisionRequest): Promise<ProvisionResult> {
-  const planned = plan(request);
   const { target } = request;
+  const planned = request.keepExistingPolicies
+    ? await keepingAttachedParts(iam, { kind: 'role', name: target.roleName }, plan(request))
+    : plan(request);
 
   const policiesChanged = await convergeIntegrationPolicies(iam, target, planned, {
     allowTakeover: request.allowTakeover,
