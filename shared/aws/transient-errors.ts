@@ -28,14 +28,21 @@ const TRANSIENT_NAMES = new Set([
   'ConcurrentModification',
   'ConcurrentModificationException',
   'IDPCommunicationError',
+  // Node's network errors (their `code`), as the SDK's own retry strategy counts them transient
+  // (`@smithy/service-error-classification`: NODEJS_TIMEOUT_ERROR_CODES, NODEJS_NETWORK_ERROR_CODES).
   'ECONNRESET',
+  'ECONNREFUSED',
   'ETIMEDOUT',
   'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
 ]);
 
 /**
- * True when an error from an AWS SDK v3 call is worth retrying: throttling, a server-side fault, a time-out or a
- * dropped connection.
+ * True when an error from an AWS SDK v3 call is worth retrying: throttling, a server-side fault, a time-out, a
+ * dropped or refused connection, or an endpoint that DNS or the network could not reach.
  *
  * @param error - anything thrown by `client.send(...)`.
  */

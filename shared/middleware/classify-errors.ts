@@ -48,7 +48,8 @@ export function classifyErrors(options: ClassifyErrorsOptions): MiddlewareObj {
       classified = invalidInput(error, options.step);
     } else if (isTransientAwsError(error) || error.name === 'EntityAlreadyExistsException') {
       // An entity that "already exists" right after a crash is IAM's eventual consistency: a retry converges on it.
-      classified = new TransientError(`${error.name} from AWS`, {
+      // A network error names itself by its code (ECONNREFUSED…): its name is only `Error`.
+      classified = new TransientError(`${(error as { code?: string }).code ?? error.name} from AWS`, {
         accountId,
         step: options.step,
         remedy: 'Replay the account if it persists',

@@ -34,6 +34,17 @@ describe('Middleware: classifyErrors', () => {
     });
   });
 
+  it.each(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH'])(
+    'turns a network error (%s) left after the SDK’s own retries into TransientError naming its code',
+    async (code) => {
+      iam.on(GetRoleCommand).rejects(Object.assign(new Error(`connect ${code} iam.amazonaws.com`), { code }));
+      await expect(removeValidatorTrust(event, context)).rejects.toMatchObject({
+        name: 'TransientError',
+        message: `account 444455556666, step RemoveValidatorTrust: ${code} from AWS. Replay the account if it persists`,
+      });
+    },
+  );
+
   it('wraps an unexpected error with the account and step, keeping its name in the message', async () => {
     iam
       .on(GetRoleCommand)
