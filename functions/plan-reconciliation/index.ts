@@ -85,8 +85,8 @@ export async function planReconciliationStep(input: PlanReconciliationInput): Pr
           throw datadogFailure(error, 'listAWSAccounts', { step: STEP });
         }
       },
-      standardPermissions: async () => (await standardPermissions(api)).actions,
-      resourceCollectionPermissions: async () => (await resourceCollectionPermissions(api)).actions,
+      standardPermissions: () => standardPermissions(api),
+      resourceCollectionPermissions: () => resourceCollectionPermissions(api),
       listRecords: listAccountRecords,
       scopeOf: (account) => scopeOf(account, scope),
       putObject: (key, body) => putJsonObject(bucket, key, body),

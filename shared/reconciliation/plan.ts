@@ -83,9 +83,10 @@ export interface DesiredState {
   partition: Partition;
   /**
    * sha256 hex of the sorted permissions Datadog publishes now for the account's settings ({@link policyHashOf}):
-   * the standard list, plus the resource-collection list where its settings collect resources.
+   * the standard list, plus the resource-collection list where its settings collect resources; `undefined` when
+   * Datadog's lists could not be read (then no policy is judged: a snapshot is no measure of what Datadog wants now).
    */
-  policyHashFor(account: OrganizationAccount): string;
+  policyHashFor(account: OrganizationAccount): string | undefined;
   /** The Datadog role name the stack creates (`DatadogRoleName`). */
   roleName: string;
   /** The Datadog settings the settings document gives an account (`desiredSettingsFor`, shared/settings/merge.ts). */
@@ -183,7 +184,8 @@ function planForMember(
   }
   if (record.state === 'failed')
     return { action: 'repair', reason: `the last onboarding failed: ${record.lastError?.error ?? 'unknown error'}` };
-  if (record.policyHash !== input.desired.policyHashFor(account)) {
+  const wantedPolicyHash = input.desired.policyHashFor(account);
+  if (wantedPolicyHash !== undefined && record.policyHash !== wantedPolicyHash) {
     return { action: 'repair', reason: 'the policy differs from the permissions Datadog publishes now' };
   }
   const drift = registrationDrift(account, registration, record, input.desired);

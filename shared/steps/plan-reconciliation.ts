@@ -20,6 +20,8 @@ import {
 } from '../reconciliation/plan';
 import { policyHashOf } from '../reconciliation/policy-hash';
 import { collectsResources } from '../settings/merge';
+import type { StandardPermissions } from '../datadog/permissions';
+import { logger } from '../logger';
 
 /** What the step reads and writes through, injected by the function's glue (and by tests). */
 export interface PlanReconciliationDependencies {
@@ -27,10 +29,10 @@ export interface PlanReconciliationDependencies {
   listOrganization(): Promise<OrganizationAccount[]>;
   /** Every registration Datadog holds (one `listAWSAccounts` without a filter). */
   listRegistrations(): Promise<AWSAccountResponseData[]>;
-  /** The permissions Datadog publishes now for the integration policy. */
-  standardPermissions(): Promise<string[]>;
-  /** The permissions Datadog publishes now for resource collection (held where the settings collect resources). */
-  resourceCollectionPermissions(): Promise<string[]>;
+  /** The permissions Datadog publishes now for the integration policy, or the shipped snapshot when unreachable. */
+  standardPermissions(): Promise<StandardPermissions>;
+  /** The same for resource collection (held where the settings collect resources). */
+  resourceCollectionPermissions(): Promise<StandardPermissions>;
   /** This application's records (a paged Scan). */
   listRecords(): AsyncIterable<PlanRecord>;
   /** The deployment's scope rules applied to one account. */
@@ -100,8 +102,12 @@ export async function planReconciliationStep(
     dependencies.standardPermissions(),
     dependencies.resourceCollectionPermissions(),
   ]);
-  const standardHash = policyHashOf(standard);
-  const withResourcesHash = policyHashOf([...standard, ...resources]);
+  // A policy written from Datadog's list would look drifted against the snapshot: with either list unreadable, the
+  // policies are not judged this time (the next reconciliation does), rather than repairing the whole fleet.
+  const published = standard.source === 'datadog' && resources.source === 'datadog';
+  if (!published) logger.warn("Datadog's permission lists are unreachable: no account's policy is judged this time");
+  const standardHash = policyHashOf(standard.actions);
+  const withResourcesHash = policyHashOf([...standard.actions, ...resources.actions]);
   const records: PlanRecord[] = [];
   for await (const record of dependencies.listRecords()) records.push(record);
   const items: PlanItem[] = planReconciliation({
@@ -111,7 +117,8 @@ export async function planReconciliationStep(
     desired: {
       ...settings.desired,
       // As LookUpRegistration builds the role's permissions: the standard list, plus resource collection's where collected.
-      policyHashFor: (account) => (collectsResources(settings.desired.settingsFor(account)) ? withResourcesHash : standardHash),
+      policyHashFor: (account) =>
+        !published ? undefined : collectsResources(settings.desired.settingsFor(account)) ? withResourcesHash : standardHash,
     },
     scopeOf: (account) => dependencies.scopeOf(account),
     ...(input.input.accountIds ? { accountIds: input.input.accountIds } : {}),

@@ -37,7 +37,11 @@ function record(accountId: string): PlanRecord {
 }
 
 /** Dependencies over an organization of `ids`, counting the inventory's calls. */
-function inventory(ids: string[], options: { registered?: string[]; recorded?: string[] } = {}) {
+function inventory(
+  ids: string[],
+  options: { registered?: string[]; recorded?: string[]; permissions?: string[]; source?: 'datadog' | 'snapshot' } = {},
+) {
+  const source = options.source ?? 'datadog';
   const written = new Map<string, string>();
   const calls = { organization: 0, registrations: 0, permissions: 0 };
   const dependencies: PlanReconciliationDependencies = {
@@ -51,11 +55,11 @@ function inventory(ids: string[], options: { registered?: string[]; recorded?: s
     },
     resourceCollectionPermissions: () => {
       calls.permissions += 1;
-      return Promise.resolve(RESOURCE_PERMISSIONS);
+      return Promise.resolve({ actions: RESOURCE_PERMISSIONS, source });
     },
     standardPermissions: () => {
       calls.permissions += 1;
-      return Promise.resolve(PERMISSIONS);
+      return Promise.resolve({ actions: options.permissions ?? PERMISSIONS, source });
     },
 
     listRecords: async function* () {
@@ -115,6 +119,29 @@ describe('planReconciliationStep', () => {
     expect(large.calls).toEqual({ organization: 1, registrations: 1, permissions: 2 });
     expect(result.mutating).toBe(0);
     expect(result.counts.none).toBe(2000);
+  });
+
+  it("judges no account's policy when Datadog's lists could not be read (the snapshot), and each policy again once they can", async () => {
+    // Arrange: the policy was written from Datadog's list; this run's standard list differs from it.
+    const ids = ['100000000000'];
+    const options = { registered: ids, recorded: ids, permissions: [...PERMISSIONS, 'ec2:GetSnapshotBlockPublicAccessState'] };
+    const unreadable = inventory(ids, { ...options, source: 'snapshot' });
+    const readable = inventory(ids, options);
+
+    // Act
+    const planned = await planReconciliationStep({ input: {}, executionName: 'outage' }, SETTINGS, unreadable.dependencies);
+    const replanned = await planReconciliationStep({ input: {}, executionName: 'after' }, SETTINGS, readable.dependencies);
+
+    // Assert
+    expect(planned.counts).toMatchObject({ none: 1, repair: 0 });
+    expect(replanned.counts).toMatchObject({ none: 0, repair: 1 });
+    expect(JSON.parse(readable.written.get('plans/after.json')!)).toEqual([
+      expect.objectContaining({
+        accountId: '100000000000',
+        action: 'repair',
+        reason: 'the policy differs from the permissions Datadog publishes now',
+      }),
+    ]);
   });
 });
 
