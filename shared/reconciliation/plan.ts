@@ -61,8 +61,14 @@ export interface DatadogRegistration {
  */
 export interface PlanRecord {
   accountId: string;
-  partition: Partition;
-  state: 'onboarding' | 'onboarded' | 'failed' | 'offboarding' | 'offboarded';
+  /**
+   * Missing from the two records written before any step recorded the account: ResolveTarget's lease alone (an
+   * onboarding under way, or one that died before recording anything), and a console offboarding of an account never
+   * onboarded.
+   */
+  partition?: Partition;
+  /** Missing from a record holding ResolveTarget's lease alone. */
+  state?: 'onboarding' | 'onboarded' | 'failed' | 'offboarding' | 'offboarded';
   authType?: 'role' | 'access_keys';
   origin?: 'created' | 'adopted';
   datadogAccountConfigId?: string;
@@ -194,6 +200,16 @@ function planForMember(
 }
 
 /**
+ * A record as the plan reads it. One that names no partition ({@link PlanRecord.partition}) is of this organization's
+ * partition when the account is a member, and its state, when missing, `onboarding`; for an account outside the
+ * organization it tells nothing the plan can act on, and is not read.
+ */
+function withPartition(record: PlanRecord | undefined, member: boolean, partition: Partition): PlanRecord | undefined {
+  if (record === undefined || record.partition !== undefined) return record;
+  return member ? { ...record, partition, state: record.state ?? 'onboarding' } : undefined;
+}
+
+/**
  * Plans the reconciliation.
  *
  * @returns one item per account of the organization, per recorded account that left it, and per registration of an
@@ -219,7 +235,7 @@ export function planReconciliation(input: PlanInput): PlanItem[] {
   for (const accountId of [...ids].sort()) {
     if (wanted && !wanted.has(accountId)) continue;
     const account = members.get(accountId);
-    const record = records.get(accountId);
+    const record = withPartition(records.get(accountId), account !== undefined, desired.partition);
     const registration = registrations.get(accountId);
     const partition = record?.partition ?? desired.partition;
     let decision: Decision;

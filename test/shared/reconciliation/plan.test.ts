@@ -214,6 +214,30 @@ describe('planReconciliation', () => {
     ]);
   });
 
+  it('reads the records written before any step recorded the account: the lease alone, or a console offboarding', () => {
+    // Arrange: ResolveTarget's lease is all an onboarding writes until it records the account; a console offboarding of
+    // an account never onboarded records its state alone. Neither names a partition.
+    const leaseOnly = (accountId: string, leaseExpiresAt: number): PlanRecord => ({ accountId, leaseExpiresAt });
+    const items = plan({
+      accounts: [account('111111111111'), account('222222222222'), account('333333333333')],
+      records: [
+        leaseOnly('111111111111', NOW + 60),
+        leaseOnly('222222222222', NOW - 1),
+        { accountId: '333333333333', state: 'offboarded' },
+        leaseOnly('444444444444', NOW - 1),
+      ],
+    });
+
+    // Assert: the onboarding that died before recording anything is onboarded again; the account outside the
+    // organization is not taken for one of this partition.
+    expect(items.map(({ accountId, action, reason }) => [accountId, action, reason])).toEqual([
+      ['111111111111', 'skip', 'an onboarding of the account is running'],
+      ['222222222222', 'repair', 'the last onboarding did not finish'],
+      ['333333333333', 'onboard', 'in scope, ACTIVE, not registered in Datadog'],
+      ['444444444444', 'skip', 'not in the organization'],
+    ]);
+  });
+
   it('skips accounts of another partition (GovCloud twins are reconciled with their own organization)', () => {
     const items = plan({
       registrations: [registration('444444444444', { partition: 'aws-us-gov' })],
