@@ -19,6 +19,9 @@ export interface Scope {
   onboardManagementAccount: boolean;
 }
 
+/** Most OU ids an out-of-scope reason names (IncludeOrganizationalUnits may list hundreds). */
+const MAX_NAMED_OUS = 5;
+
 /** An account as scope sees it. */
 export interface ScopedAccount {
   accountId: string;
@@ -62,7 +65,12 @@ export function scopeOf(account: ScopedAccount, scope: Scope): ScopeDecision {
     return { inScope: false, reason: `OU ${excludedBy} is excluded by ExcludeOrganizationalUnits` };
   }
   if (scope.includeOrganizationalUnits.length > 0 && !scope.includeOrganizationalUnits.some((id) => account.ancestorIds.includes(id))) {
-    return { inScope: false, reason: `not under any IncludeOrganizationalUnits (${scope.includeOrganizationalUnits.join(', ')})` };
+    const included = scope.includeOrganizationalUnits;
+    const named =
+      included.length > MAX_NAMED_OUS
+        ? `${included.slice(0, MAX_NAMED_OUS).join(', ')} and ${included.length - MAX_NAMED_OUS} more`
+        : included.join(', ');
+    return { inScope: false, reason: `not under any IncludeOrganizationalUnits (${named})` };
   }
   return { inScope: true };
 }

@@ -256,7 +256,8 @@ export function planReconciliation(input: PlanInput): PlanItem[] {
       ...(record?.roleName ? { roleName: record.roleName } : {}),
       ...(record?.externalId ? { externalId: record.externalId } : {}),
     };
-    plan.push({ accountId, partition, ...decision, expected });
+    // A reason travels in DetectDrift's input, whose schema takes up to 1,024 characters.
+    plan.push({ accountId, partition, ...decision, reason: cut(decision.reason, 1000), expected });
   }
   return plan;
 }

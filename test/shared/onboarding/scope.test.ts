@@ -36,6 +36,14 @@ describe('scopeOf', () => {
     expect(scopeOf(atRoot, { ...all, includeOrganizationalUnits: [ROOT] })).toEqual({ inScope: true });
   });
 
+  it('names five of many IncludeOrganizationalUnits in its reason, and how many more', () => {
+    const included = Array.from({ length: 60 }, (_, index) => `ou-ab12-${String(index).padStart(8, '0')}`);
+    expect(scopeOf(inSandbox, { ...all, includeOrganizationalUnits: included })).toEqual({
+      inScope: false,
+      reason: `not under any IncludeOrganizationalUnits (${included.slice(0, 5).join(', ')} and 55 more)`,
+    });
+  });
+
   it('excludes accounts of nested OUs', () => {
     const scope = { ...all, excludeOrganizationalUnits: [SANDBOX, WORKLOADS] };
     expect(scopeOf(inProd, scope)).toEqual({ inScope: false, reason: `OU ${WORKLOADS} is excluded by ExcludeOrganizationalUnits` });

@@ -214,6 +214,19 @@ describe('planReconciliation', () => {
     ]);
   });
 
+  it("keeps every reason within DetectDrift's input (1,024 characters), however long the rule it names", () => {
+    const items = planReconciliation({
+      accounts: [account('111111111111')],
+      registrations: [],
+      records: [record('111111111111')],
+      desired: DESIRED,
+      scopeOf: () => ({ inScope: false, reason: `not under any IncludeOrganizationalUnits (${'ou-ab12-12345678, '.repeat(200)})` }),
+      nowSeconds: NOW,
+    });
+    expect(items).toEqual([expect.objectContaining({ action: 'offboard', reason: expect.stringMatching(/^out of scope: not under any/) })]);
+    expect(items[0].reason.length).toBeLessThanOrEqual(1024);
+  });
+
   it('reads the records written before any step recorded the account: the lease alone, or a console offboarding', () => {
     // Arrange: ResolveTarget's lease is all an onboarding writes until it records the account; a console offboarding of
     // an account never onboarded records its state alone. Neither names a partition.
