@@ -38,6 +38,11 @@ export type ReportReconciliationResult = ReconciliationReport & {
 
 /** At most this many failed accounts in the execution output (Step Functions' payload limit is 256 KiB); all are in the report. */
 const FAILED_IN_OUTPUT = 50;
+/**
+ * At most this many characters of each one's cause in the output, whole in the report: a cause can reach Step
+ * Functions' 32,768 (a Lambda crash's stack trace), and 50 of those would not fit in the output.
+ */
+const CAUSE_IN_OUTPUT = 1000;
 
 /**
  * Reads the results and writes the report.
@@ -76,7 +81,10 @@ export async function reportReconciliationStep(
   return {
     outcome: report.counts.failed > 0 ? 'failed' : 'reconciled',
     ...report,
-    failedAccounts: report.failedAccounts.slice(0, FAILED_IN_OUTPUT),
+    failedAccounts: report.failedAccounts.slice(0, FAILED_IN_OUTPUT).map((failed) => ({
+      ...failed,
+      cause: failed.cause.length > CAUSE_IN_OUTPUT ? `${failed.cause.slice(0, CAUSE_IN_OUTPUT - 1)}…` : failed.cause,
+    })),
     report: location,
   };
 }

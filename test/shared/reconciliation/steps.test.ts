@@ -196,4 +196,38 @@ describe('reportReconciliationStep', () => {
     const report = JSON.parse(objects.get('b/reports/r.json') ?? '{}') as { accounts: { accountId: string }[] };
     expect(report.accounts.map((account) => account.accountId)).toEqual(['1', '2']);
   });
+
+  it('outputs 50 failed accounts at most, each cause cut to 1,000 characters, within 256 KiB; the report holds all, whole', async () => {
+    // Arrange: 60 accounts whose onboarding crashed, each cause as long as Step Functions keeps (32,768 characters).
+    const cause = `{"errorType":"Runtime.ExitError","trace":["${'x'.repeat(32_700)}"]}`;
+    objects.set(
+      'b/results/big/run/manifest.json',
+      JSON.stringify({
+        DestinationBucket: 'b',
+        MapRunArn: 'arn:aws:states:us-east-1:111122223333:mapRun:reconcile/ReconcileAccounts:run',
+        ResultFiles: { SUCCEEDED: [{ Key: 'results/big/run/SUCCEEDED_0.json', Size: 1 }], FAILED: [], PENDING: [] },
+      }),
+    );
+    const failed = Array.from({ length: 60 }, (_, index) => String(100000000000 + index));
+    objects.set(
+      'b/results/big/run/SUCCEEDED_0.json',
+      JSON.stringify(failed.map((accountId) => entry({ accountId, action: 'onboard', reason: 'r', outcome: 'failed', error: 'E', cause }))),
+    );
+
+    // Act
+    const result = await reportReconciliationStep(
+      {
+        plan: { bucket: 'b', reportKey: 'reports/big.json', dryRun: false },
+        mapRun: { MapRunArn: 'arn', ResultWriterDetails: { Bucket: 'b', Key: 'results/big/run/manifest.json' } },
+      },
+      dependencies,
+    );
+
+    // Assert
+    expect(result.failedAccounts).toHaveLength(50);
+    for (const account of result.failedAccounts) expect(account.cause).toHaveLength(1000);
+    expect(JSON.stringify(result).length).toBeLessThan(256 * 1024);
+    const report = JSON.parse(objects.get('b/reports/big.json') ?? '{}') as { accounts: { cause?: string }[] };
+    expect(report.accounts.map((account) => account.cause)).toEqual(failed.map(() => cause));
+  });
 });
