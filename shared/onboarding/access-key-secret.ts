@@ -152,7 +152,8 @@ export async function deleteKeySecret(
 
 /**
  * Stores a key in the account's secret, creating the secret (tagged, encrypted, readers limited) when it does not
- * exist yet.
+ * exist yet. The readers-only policy is in place before the key is: a secret created by a run that then died holds no
+ * value, so the next run stores the key again, through here.
  *
  * @param existingArn - the secret's ARN when it exists (see {@link keySecretArn}), `undefined` to create it.
  * @returns the secret's ARN.
@@ -173,7 +174,6 @@ export async function storeKey(
         new CreateSecretCommand({
           Name: name,
           Description: `Access key Datadog uses for AWS account ${accountId} (managed by datadog-aws-account-onboarding)`,
-          SecretString: value,
           KmsKeyId: settings.kmsKeyId || undefined,
           Tags: [
             { Key: MANAGED_BY_TAG_KEY, Value: MANAGED_BY_TAG_VALUE },
@@ -183,21 +183,44 @@ export async function storeKey(
         }),
       )
     ).ARN;
-  } else {
-    await client.send(new PutSecretValueCommand({ SecretId: arn, SecretString: value }));
   }
   if (!arn) throw new Error(`Secrets Manager returned no ARN for ${name}`);
   await client.send(new PutResourcePolicyCommand({ SecretId: arn, ResourcePolicy: readersOnlyPolicy(settings.readerArns) }));
-  if (settings.rotation) {
-    // Scheduled only: the key was just created and validated by the onboarding, so no rotation now.
-    await client.send(
-      new RotateSecretCommand({
-        SecretId: arn,
-        RotationLambdaARN: settings.rotation.functionArn,
-        RotationRules: { AutomaticallyAfterDays: settings.rotation.days },
-        RotateImmediately: false,
-      }),
-    );
-  }
+  await client.send(new PutSecretValueCommand({ SecretId: arn, SecretString: value }));
+  await scheduleRotation(arn, settings, client);
   return arn;
+}
+
+/** Schedules the rotation the settings ask for (none now: the key was just created and validated). */
+async function scheduleRotation(arn: string, settings: KeySecretSettings, client: SecretsManagerClient): Promise<void> {
+  if (!settings.rotation) return;
+  await client.send(
+    new RotateSecretCommand({
+      SecretId: arn,
+      RotationLambdaARN: settings.rotation.functionArn,
+      RotationRules: { AutomaticallyAfterDays: settings.rotation.days },
+      RotateImmediately: false,
+    }),
+  );
+}
+
+/**
+ * Gives a secret that already holds a live key the rotation the settings ask for, and the readers-only policy with
+ * it, when DescribeSecret shows the rotation missing or other: a run that died between storing the key and scheduling
+ * its rotation (or an earlier version, which stored the key before the policy) left it so.
+ *
+ * @returns whether anything was written.
+ * @throws the SDK's errors.
+ */
+export async function convergeKeySecret(arn: string, settings: KeySecretSettings, client = new SecretsManagerClient({})): Promise<boolean> {
+  if (!settings.rotation) return false;
+  const described = await client.send(new DescribeSecretCommand({ SecretId: arn }));
+  const scheduled =
+    described.RotationEnabled === true &&
+    described.RotationLambdaARN === settings.rotation.functionArn &&
+    described.RotationRules?.AutomaticallyAfterDays === settings.rotation.days;
+  if (scheduled) return false;
+  await client.send(new PutResourcePolicyCommand({ SecretId: arn, ResourcePolicy: readersOnlyPolicy(settings.readerArns) }));
+  await scheduleRotation(arn, settings, client);
+  return true;
 }

@@ -9,7 +9,13 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { reachMemberAccount } from '../aws/member-account';
 import { convergeAttachments } from '../iam/attachments';
 import { convergeUser, createAccessKey, deleteAccessKey, listAccessKeys } from '../iam/user';
-import { keySecretArn as keySecretArnOf, readStoredKey, storeKey, type KeySecretSettings } from '../onboarding/access-key-secret';
+import {
+  convergeKeySecret,
+  keySecretArn as keySecretArnOf,
+  readStoredKey,
+  storeKey,
+  type KeySecretSettings,
+} from '../onboarding/access-key-secret';
 import {
   convergeIntegrationPolicies,
   deleteSurplusParts,
@@ -87,8 +93,10 @@ export async function convergeAccessKey(
 
   let keySecretArn: string;
   let keyCreated = false;
+  let secretConverged = false;
   if (storedIsLive && existingSecretArn !== undefined) {
     keySecretArn = existingSecretArn;
+    secretConverged = await convergeKeySecret(keySecretArn, request.secret, secrets);
   } else {
     const key = await createAccessKey(iam, request.userName);
     keySecretArn = await storeKey(target.accountId, key, request.secret, existingSecretArn, secrets);
@@ -101,7 +109,8 @@ export async function convergeAccessKey(
     attachments.attached.length > 0 ||
     attachments.detached.length > 0 ||
     strays.length > 0 ||
-    keyCreated;
+    keyCreated ||
+    secretConverged;
   return { userArn: user.userArn, policyArns: plan.policyArns, keySecretArn, changed, validationRequired: changed };
 }
 

@@ -80,6 +80,28 @@ describe('GovCloud: access keys on a commercial Datadog site', () => {
   });
 });
 
+describe('GovCloud: the key secret after a crash', () => {
+  it.each(['crash-after:secretsmanager:CreateSecret', 'crash-after:secretsmanager:PutSecretValue'])(
+    '%s: converges to a secret only the functions may read, its rotation scheduled',
+    async (fault) => {
+      // Act
+      const sandbox = newSandboxFor(replay);
+      const summary = await runLocally({ input: replay, sandbox, datadogSite: 'datadoghq.com', faults: FaultPlan.parse([fault]) });
+
+      // Assess
+      expect(summary.outcome).toBe('onboarded');
+      const secrets = Object.values(sandbox.toJSON().state.accounts).flatMap((account) => account.secrets);
+      const secret = secrets.find((candidate) => candidate.name === `datadog-onboarding/datadog-access-keys/${GOV}`);
+      expect(secret?.resourcePolicy).toMatch(/"Effect":"Deny"/);
+      expect(secret?.rotation).toEqual({
+        lambdaArn: expect.stringMatching(/:function:.*RotateAccessKey/),
+        automaticallyAfterDays: expect.any(Number),
+      });
+      expect(summary.datadogAccounts).toHaveLength(1);
+    },
+  );
+});
+
 describe('GovCloud: reaching the GovCloud side', () => {
   it('fails clearly, without hanging, when the GovCloud credentials do not work', async () => {
     const sandbox = newSandboxFor(replay);
