@@ -58,8 +58,16 @@ async function createStep(request: RotationRequest): Promise<void> {
   if ((await stages(request))[request.token]?.includes('AWSPENDING')) return;
   const { iam } = await reachMemberAccount(request.target, STEP);
   const current = await readStoredKey(request.secretId, 'AWSCURRENT', request.secrets);
+  // Without the current key every key would look stray, the one Datadog uses included: nothing is deleted.
+  if (!current) {
+    throw new OnboardingError(`secret ${request.secretId} holds no readable AWSCURRENT key`, {
+      accountId: request.target.accountId,
+      step: STEP,
+      remedy: "Replay the account's onboarding, which stores a working key, then rotate",
+    });
+  }
   for (const key of await listAccessKeys(iam, request.userName)) {
-    if (key.accessKeyId !== current?.key.accessKeyId) await deleteAccessKey(iam, request.userName, key.accessKeyId);
+    if (key.accessKeyId !== current.key.accessKeyId) await deleteAccessKey(iam, request.userName, key.accessKeyId);
   }
   const key = await createAccessKey(iam, request.userName);
   await request.secrets.send(
@@ -96,7 +104,8 @@ async function testStep(request: RotationRequest): Promise<void> {
       {
         accountId: request.target.accountId,
         step: STEP,
-        remedy: 'The old key stays current and in Datadog; rotate again later',
+        remedy:
+          "Datadog was given the new key, the secret keeps the old one current: Secrets Manager's next attempt of this rotation tries the new key again, and a replay of the account's onboarding gives Datadog the current key back",
       },
     );
     await request.sleep(next.waitSeconds);

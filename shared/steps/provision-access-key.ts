@@ -85,10 +85,14 @@ export async function convergeAccessKey(
 
   const existingSecretArn = await keySecretArnOf(target.accountId, secrets);
   const stored = existingSecretArn === undefined ? undefined : await readStoredKey(existingSecretArn, 'AWSCURRENT', secrets);
+  // A rotation under way (its new key pending until tested) keeps its key: its next attempt gives Datadog that key.
+  const pending = existingSecretArn === undefined ? undefined : await readStoredKey(existingSecretArn, 'AWSPENDING', secrets);
   const keys = await listAccessKeys(iam, request.userName);
   const storedIsLive = stored !== undefined && keys.some((key) => key.accessKeyId === stored.key.accessKeyId && key.status === 'Active');
-  // One key per user: any other is one this tool lost track of.
-  const strays = keys.filter((key) => !storedIsLive || key.accessKeyId !== stored?.key.accessKeyId);
+  // One key per user, and the pending one: any other is one this tool lost track of.
+  const strays = keys.filter(
+    (key) => (!storedIsLive || key.accessKeyId !== stored?.key.accessKeyId) && key.accessKeyId !== pending?.key.accessKeyId,
+  );
   for (const stray of strays) await deleteAccessKey(iam, request.userName, stray.accessKeyId);
 
   let keySecretArn: string;

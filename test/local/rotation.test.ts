@@ -102,6 +102,51 @@ describe('Function: rotateLocally', () => {
     expect(rotated.accessKeyId).not.toBe(onboarded.datadog?.accessKeyId);
   });
 
+  it("keeps a failed rotation's pending key through an onboarding replay, which gives Datadog the current key back", async () => {
+    // Prepare: a rotation that stopped after Datadog was given the new key (its testSecret failed).
+    const sandbox = newSandboxFor(replay);
+    const onboarded = await runLocally({ input: replay, sandbox, datadogSite: 'datadoghq.com' });
+    let pendingKey: string | undefined;
+    const failed = await rotateLocally({
+      accountId: GOV,
+      sandbox,
+      datadogAccounts: onboarded.datadogAccounts,
+      afterStep: (step, datadogKey) => {
+        if (step !== 'setSecret') return;
+        pendingKey = datadogKey;
+        throw new Error('the new key was still not usable');
+      },
+    });
+    expect(failed.outcome).toBe('failed');
+
+    // Act
+    const again = await runLocally({ input: replay, sandbox, datadogSite: 'datadoghq.com', datadogAccounts: failed.datadogAccounts });
+
+    // Assess: Datadog holds the current key again, and the pending key is there for the rotation's next attempt.
+    const currentKey = onboarded.datadog?.accessKeyId;
+    expect(again).toMatchObject({ outcome: 'onboarded', datadog: { accessKeyId: currentKey } });
+    const user = sandbox.dump().accounts[GOV].users.find((candidate) => candidate.userName === 'DatadogIntegrationUser');
+    expect(user?.accessKeys.map((key) => key.accessKeyId).sort()).toEqual([currentKey, pendingKey].sort());
+  });
+
+  it('refuses to rotate, deleting no key, when the secret holds no readable current key', async () => {
+    // Prepare: the secret's current value replaced by hand with something that is not a key.
+    const sandbox = newSandboxFor(replay);
+    const onboarded = await runLocally({ input: replay, sandbox, datadogSite: 'datadoghq.com' });
+    sandbox.putSecret(accessKeySecretName(GOV), 'not a key', { region: 'us-east-1' });
+    const userKeys = () =>
+      sandbox.dump().accounts[GOV].users.find((candidate) => candidate.userName === 'DatadogIntegrationUser')?.accessKeys;
+    const before = userKeys();
+
+    // Act
+    const rotated = await rotateLocally({ accountId: GOV, sandbox, datadogAccounts: onboarded.datadogAccounts });
+
+    // Assess
+    expect(rotated.outcome).toBe('failed');
+    expect(rotated.reason).toMatch(/holds no readable AWSCURRENT key.*Replay the account's onboarding/);
+    expect(userKeys()).toEqual(before);
+  });
+
   it('does not apply, touching nothing, to an account that has no key secret', async () => {
     const sandbox = newSandboxFor(replay);
     const before = JSON.stringify(sandbox.toJSON().state);
