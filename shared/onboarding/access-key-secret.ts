@@ -21,6 +21,7 @@ import { pickEnv, readEnv } from '../config';
 import { MANAGED_BY_TAG_KEY, MANAGED_BY_TAG_VALUE } from '../iam/ownership';
 import type { NewAccessKey } from '../iam/user';
 import type { Partition } from '../partitions';
+import { OnboardingError } from '../errors';
 
 const keySchema = z.object({ accessKeyId: z.string().min(16), secretAccessKey: z.string().min(16) });
 
@@ -108,16 +109,30 @@ export async function readStoredKey(
 /**
  * The ARN of an account's key secret.
  *
+ * @param step - the step asking, for the error.
  * @returns the ARN, or `undefined` when the secret does not exist.
+ * @throws OnboardingError when the secret is scheduled for deletion (the account was offboarded within the recovery
+ *   window): Secrets Manager refuses to store a key in it, and only the operator can say whether to restore it.
  * @throws the SDK's other errors.
  */
-export async function keySecretArn(accountId: string, client = new SecretsManagerClient({})): Promise<string | undefined> {
+export async function keySecretArn(accountId: string, client = new SecretsManagerClient({}), step?: string): Promise<string | undefined> {
+  const name = accessKeySecretName(accountId);
+  let described;
   try {
-    return (await client.send(new DescribeSecretCommand({ SecretId: accessKeySecretName(accountId) }))).ARN;
+    described = await client.send(new DescribeSecretCommand({ SecretId: name }));
   } catch (error) {
     if (error instanceof ResourceNotFoundException) return undefined;
     throw error;
   }
+  if (described.DeletedDate !== undefined) {
+    const gone = new Date(described.DeletedDate.getTime() + KEY_SECRET_RECOVERY_DAYS * 86_400_000).toISOString();
+    throw new OnboardingError(`the key secret ${name} is scheduled for deletion (the account was offboarded)`, {
+      accountId,
+      step,
+      remedy: `Restore it (aws secretsmanager restore-secret --secret-id ${name}) and replay the account, or replay it after ${gone}, once Secrets Manager has deleted it`,
+    });
+  }
+  return described.ARN;
 }
 
 /** Days Secrets Manager keeps a deleted key secret recoverable (`RestoreSecret`) before deleting it for good (7 to 30). */

@@ -83,7 +83,7 @@ export async function convergeAccessKey(
   );
   const surplusDeleted = !request.keepExistingPolicies && (await deleteSurplusParts(iam, target, plan));
 
-  const existingSecretArn = await keySecretArnOf(target.accountId, secrets);
+  const existingSecretArn = await keySecretArnOf(target.accountId, secrets, STEP);
   const stored = existingSecretArn === undefined ? undefined : await readStoredKey(existingSecretArn, 'AWSCURRENT', secrets);
   // A rotation under way (its new key pending until tested) keeps its key: its next attempt gives Datadog that key.
   const pending = existingSecretArn === undefined ? undefined : await readStoredKey(existingSecretArn, 'AWSPENDING', secrets);

@@ -102,6 +102,32 @@ describe('GovCloud: the key secret after a crash', () => {
   );
 });
 
+describe('GovCloud: onboarding again after an offboarding', () => {
+  it('fails in one clear line while the key secret is scheduled for deletion, naming how to restore it', async () => {
+    // Prepare: onboarded, then offboarded (the key secret scheduled for deletion, 7 days).
+    const sandbox = newSandboxFor(replay);
+    const onboarded = await runLocally({ input: replay, sandbox, datadogSite: 'datadoghq.com' });
+    const offboarded = await runLocally({
+      input: { ...replay, action: 'offboard' },
+      sandbox,
+      datadogSite: 'datadoghq.com',
+      datadogAccounts: onboarded.datadogAccounts,
+    });
+    expect(offboarded.outcome).toBe('offboarded');
+
+    // Act
+    const again = await runLocally({ input: replay, sandbox, datadogSite: 'datadoghq.com', datadogAccounts: offboarded.datadogAccounts });
+
+    // Assess
+    expect(again.outcome).toBe('failed');
+    expect(again.reason).toMatch(
+      new RegExp(
+        `^OnboardingError: account ${GOV}, step ProvisionAccessKey: the key secret datadog-onboarding/datadog-access-keys/${GOV} is scheduled for deletion .*aws secretsmanager restore-secret --secret-id`,
+      ),
+    );
+  });
+});
+
 describe('GovCloud: reaching the GovCloud side', () => {
   it('fails clearly, without hanging, when the GovCloud credentials do not work', async () => {
     const sandbox = newSandboxFor(replay);
