@@ -159,7 +159,8 @@ export async function run(options: CliOptions, io: CliIo): Promise<number> {
     for (const spec of options.faults.unfired()) io.stderr(`npm start: warning: --fault ${spec} matched no call\n`);
     if (options.json) io.stdout(`${JSON.stringify(summary, null, 2)}\n`);
     else write(describeSummary(summary));
-    if (summary.outcome === 'rejected' && !options.json) io.stderr(`npm start: ${summary.reason}\n`);
+    // The one line on stderr with --json too: the JSON document on stdout carries the same reason.
+    if (summary.outcome === 'rejected') io.stderr(`npm start: ${summary.reason}\n`);
     // A run that deployed nothing (rejected, ignored input) has no records: the loaded ones are kept.
     return { ...summary, code: EXIT_CODES[summary.outcome] ?? 0, sandbox };
   });

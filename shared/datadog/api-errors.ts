@@ -70,10 +70,12 @@ export function datadogFailure(error: unknown, operation: string, context: Error
     if (isNetworkFailure(error)) {
       return new TransientError(`Datadog ${operation} failed: ${(error as Error).name ?? 'error'}`, { ...context, cause: error });
     }
+    // No status, and not the network: the client could not build the request or read the answer (e.g. not the API's JSON).
     return new OnboardingError(
-      `Datadog ${operation} failed before an answer: ${(error as Error).name}: ${String((error as Error).message).slice(0, 200)}`,
+      `Datadog ${operation} failed without an HTTP status (the client could not send the request or read the answer): ${(error as Error).name}: ${String((error as Error).message).slice(0, 200)}`,
       {
         ...context,
+        remedy: 'Check that DatadogSite (or --datadog-url) names a Datadog API endpoint; replay the account if it persists',
         cause: error,
       },
     );

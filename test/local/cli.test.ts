@@ -157,11 +157,16 @@ describe('Command: npm start', () => {
 
     const broken = await start(path.join(dir, 'broken.json'));
     const badId = await start(path.join(dir, 'bad-id.json'));
+    const badIdJson = await start(path.join(dir, 'bad-id.json'), '--json');
 
     expect(broken.code).toBe(2);
     expect(broken.stderr).toMatch(/^npm start: .*broken\.json is not valid JSON: .*\n$/);
     expect(badId.code).toBe(2);
     expect(badId.stderr).toBe('npm start: execution input accountId: must be a 12-digit AWS account id\n');
+    // With --json too: the line on stderr, the document (the same reason) on stdout.
+    expect(badIdJson.code).toBe(2);
+    expect(badIdJson.stderr).toBe('npm start: execution input accountId: must be a 12-digit AWS account id\n');
+    expect(JSON.parse(badIdJson.stdout)).toMatchObject({ outcome: 'rejected' });
   });
 });
 

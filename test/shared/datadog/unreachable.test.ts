@@ -2,6 +2,7 @@
  * A Datadog endpoint that never answers, or refuses connections: each request is bounded in time, and the failure is a
  * transient one naming the URL and the cause, with no stack trace printed by the client.
  */
+import { createServer as createHttpServer } from 'node:http';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { datadogFailure as DatadogFailure } from '../../../shared/datadog/api-errors';
@@ -94,5 +95,29 @@ describe('Function: awsIntegrationApi against an unreachable Datadog', () => {
       ),
     );
     expect(printed).not.toHaveBeenCalled();
+  });
+
+  it("says an answer that is not the API's JSON is one the client could not read, with the remedy", async () => {
+    // Prepare: an endpoint that answers 200 with text (a proxy's page, another service).
+    const server = createHttpServer((_request, response) =>
+      response.writeHead(200, { 'content-type': 'application/json' }).end('not json'),
+    );
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const api = awsIntegrationApi({ site: 'datadoghq.com', keys: KEYS, apiUrl: url, timeoutSeconds: 5 });
+
+    // Act
+    const error = await api.listAWSAccounts({ awsAccountId: '444455556666' }).then(
+      () => undefined,
+      (failure: unknown) => failure,
+    );
+    await new Promise((resolve) => server.close(resolve));
+
+    // Assess
+    const classified = datadogFailure(error, 'listAWSAccounts', { accountId: '444455556666', step: 'LookUpRegistration' });
+    expect(classified.name).toBe('OnboardingError');
+    expect(classified.message).toMatch(
+      /^account 444455556666, step LookUpRegistration: Datadog listAWSAccounts failed without an HTTP status \(the client could not send the request or read the answer\): .+\. Check that DatadogSite/,
+    );
   });
 });
