@@ -7,7 +7,7 @@ import { describeReconciliation, describeRotation, describeSummary, progressPrin
 import type { DatadogAccountRecord } from './datadog/server';
 import { stackParameters } from './deployment';
 import { applyOrgFile, datadogAccountsOf, parseOrgFile, type OrgFile } from './org-file';
-import { reconcileLocally } from './reconcile';
+import { EMPTY_ORGANIZATION_MANAGEMENT_ACCOUNT, reconcileLocally } from './reconcile';
 import { rotateLocally } from './rotate';
 import { localNames, newSandboxFor, runLocally, type LocalRunSummary } from './run';
 import { AwsSandbox } from './sandbox';
@@ -168,7 +168,11 @@ export async function run(options: CliOptions, io: CliIo): Promise<number> {
 
 /** Runs `npm start -- reconcile`; exit code 0 reconciled, 1 failed (or the state not saved). @throws as {@link run}. */
 export async function reconcile(options: ReconcileCliOptions, io: CliIo): Promise<number> {
-  const newSandbox = (org?: OrgFile) => org && new AwsSandbox({ managementAccountId: org.managementAccountId });
+  // With --state and neither --org nor a saved state: the new, empty organization, made here so that it is saved.
+  const newSandbox = (org?: OrgFile) =>
+    org || options.stateFile
+      ? new AwsSandbox({ managementAccountId: org?.managementAccountId ?? EMPTY_ORGANIZATION_MANAGEMENT_ACCOUNT })
+      : undefined;
   return withState('npm start', { ...options, newSandbox }, io, async (state) => {
     const { parameters, dryRun, accountIds, dump } = options;
     const summary = await reconcileLocally({ ...state, parameters, dryRun, accountIds, dump });

@@ -21,12 +21,15 @@ export type LocalReconcileSummary = Awaited<ReturnType<typeof reconcileLocally>>
 
 const SANDBOX_SHOWN_UP_TO = 200;
 
+/** The management account of the organization reconciled when none is given: a new, empty one. */
+export const EMPTY_ORGANIZATION_MANAGEMENT_ACCOUNT = '111122223333';
+
 /**
  * Runs one reconciliation of the sandbox's organization.
  * @throws Error when the local deployment cannot be built (template problems); a failed reconciliation is a summary.
  */
 export async function reconcileLocally(options: LocalReconcileOptions = {}) {
-  const sandbox = options.sandbox ?? new AwsSandbox({ managementAccountId: '111122223333' });
+  const sandbox = options.sandbox ?? new AwsSandbox({ managementAccountId: EMPTY_ORGANIZATION_MANAGEMENT_ACCOUNT });
   const names = sandboxNames(sandbox);
   const startMs = sandbox.clock.now();
   const usage = meterRun(sandbox, true);

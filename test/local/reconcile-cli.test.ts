@@ -113,6 +113,15 @@ describe('Command: npm start -- reconcile --parameter, --settings', () => {
     expect(summary.accounts.find((account) => account.accountId === '210987654322')?.reason).toMatch(/ExcludeAccounts/);
   }, 120_000);
 
+  it('saves the new, empty organization to a --state that does not exist yet, given no --org', async () => {
+    const { dir } = workspace();
+
+    const { code } = await reconcile(['--state', 'new.json', '--json'], dir);
+
+    expect(code).toBe(0);
+    expect(JSON.parse(readFileSync(path.join(dir, 'new.json'), 'utf8'))).toMatchObject({ sandbox: expect.any(Object) });
+  });
+
   it('reads the relative paths of --org and --settings from where the user stands', async () => {
     // Prepare: the settings turn metrics off for the Workloads OU.
     const { dir } = workspace();
