@@ -17,7 +17,11 @@ import { settingsDocument } from '../../shared/settings/shipped';
 import { stepHandler } from '../../shared/middleware/onboarding-handler';
 import { scopeOf } from '../../shared/onboarding/scope';
 import { planReconciliationInputSchema, type PlanReconciliationInput } from '../../shared/onboarding/step-inputs';
-import { planReconciliationStep as plan, type PlanReconciliationResult } from '../../shared/steps/plan-reconciliation';
+import {
+  planReconciliationStep as plan,
+  REGISTRATIONS_LIST_TIMEOUT_SECONDS,
+  type PlanReconciliationResult,
+} from '../../shared/steps/plan-reconciliation';
 
 const STEP = 'PlanReconciliation';
 
@@ -45,7 +49,7 @@ export async function planReconciliationStep(input: PlanReconciliationInput): Pr
       'MANAGEMENT_ACCOUNT_ID',
     ),
   );
-  const api = await datadogApiFor(env.DATADOG_SITE, { step: STEP });
+  const api = await datadogApiFor(env.DATADOG_SITE, { step: STEP }, { timeoutSeconds: REGISTRATIONS_LIST_TIMEOUT_SECONDS });
   const scope = {
     includeOrganizationalUnits: env.INCLUDE_ORGANIZATIONAL_UNITS,
     excludeOrganizationalUnits: env.EXCLUDE_ORGANIZATIONAL_UNITS,

@@ -10,14 +10,21 @@ import { readDatadogKeys } from './keys';
 
 /**
  * Reads the keys from the secret named by `DATADOG_KEYS_SECRET_ARN` and builds the client for the site
- * (or for `DATADOG_API_URL` when set, in local runs), each request bounded by `DATADOG_TIMEOUT_SECONDS` (default 10).
+ * (or for `DATADOG_API_URL` when set, in local runs), each request bounded by `DATADOG_TIMEOUT_SECONDS` when set (a
+ * local run's), else by `options.timeoutSeconds` (default 10).
  *
  * @param context - the account and step, for error messages.
+ * @param options - `timeoutSeconds`: the bound on each request, body included, seconds.
  *
  * @throws DatadogKeysError, TransientError (see `readDatadogKeys`), InvalidInputError for a bad environment.
  */
-export async function datadogApiFor(site: DatadogSite, context: ErrorContext): Promise<AWSIntegrationApi> {
+export async function datadogApiFor(
+  site: DatadogSite,
+  context: ErrorContext,
+  options: { timeoutSeconds?: number } = {},
+): Promise<AWSIntegrationApi> {
   const env = readEnv(pickEnv('DATADOG_KEYS_SECRET_ARN', 'DATADOG_API_URL', 'DATADOG_TIMEOUT_SECONDS'));
   const keys = await readDatadogKeys(env.DATADOG_KEYS_SECRET_ARN, context);
-  return awsIntegrationApi({ site, keys, apiUrl: env.DATADOG_API_URL, timeoutSeconds: env.DATADOG_TIMEOUT_SECONDS });
+  const timeoutSeconds = env.DATADOG_TIMEOUT_SECONDS ?? options.timeoutSeconds;
+  return awsIntegrationApi({ site, keys, apiUrl: env.DATADOG_API_URL, timeoutSeconds });
 }

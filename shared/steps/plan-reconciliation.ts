@@ -23,6 +23,12 @@ import { collectsResources } from '../settings/merge';
 import type { StandardPermissions } from '../datadog/permissions';
 import { logger } from '../logger';
 
+/**
+ * Bound on the one unfiltered `listAWSAccounts` of the whole fleet, body included, seconds: 10,000 registrations are
+ * megabytes, which one account's 10 s may not cover. The plan function's time-out (900 s) leaves room for retries.
+ */
+export const REGISTRATIONS_LIST_TIMEOUT_SECONDS = 120;
+
 /** What the step reads and writes through, injected by the function's glue (and by tests). */
 export interface PlanReconciliationDependencies {
   /** Every account of the organization with its ancestors (Organizations tree walk). */
