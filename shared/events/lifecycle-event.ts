@@ -22,7 +22,8 @@ const envelopeSchema = z.object({
   'detail-type': z.string().max(256),
   source: z.string().max(256),
   account: accountId,
-  time: z.string().max(64),
+  // EventBridge's ISO 8601 UTC time (`2018-08-30T21:42:18Z`): TimeToOnboard counts from it.
+  time: z.iso.datetime({ message: 'must be an ISO 8601 UTC time (e.g. 2018-08-30T21:42:18Z)' }).max(64),
   region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region code'),
   detail: z.object({ eventName: z.string().max(256).optional() }).loose(),
 });

@@ -46,6 +46,11 @@ describe('Function: decideLifecycleEvent', () => {
   it.each([
     ['null', null, 'not an EventBridge event: event: Invalid input: expected object, received null'],
     ['a console input', { accountId: '444455556666' }, 'not an EventBridge event: id: Invalid input: expected string, received undefined'],
+    [
+      'an event whose time is not a time',
+      { ...sampleEvent('organizations-create-account-result.json'), time: 'not a time' },
+      'not an EventBridge event: time: must be an ISO 8601 UTC time (e.g. 2018-08-30T21:42:18Z)',
+    ],
   ])('rejects %s with a one-line reason', (_, event, reason) => {
     expect(decideLifecycleEvent(event)).toEqual({ action: 'reject', reason });
   });
