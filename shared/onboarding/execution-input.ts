@@ -44,12 +44,13 @@ export const executionInputSchema = z.strictObject({
     })
     .optional(),
   /**
-   * Set by a reconciliation (statemachine/reconcile.asl.json) for the accounts it onboards or repairs: the plan's
-   * action and reason, so the record step reports a repair as `repaired`, not as a new onboarding.
+   * Set by a reconciliation (statemachine/reconcile.asl.json) for the accounts it onboards, repairs or offboards: the
+   * plan's action and reason, so the record step reports a repair as `repaired`, not as a new onboarding, and
+   * ResolveTarget checks an offboarding for scope again.
    */
   reconciliation: z
     .strictObject({
-      action: z.enum(['onboard', 'repair']),
+      action: z.enum(['onboard', 'repair', 'offboard']),
       reason: z.string().max(1024),
     })
     .optional(),

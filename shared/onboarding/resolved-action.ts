@@ -47,10 +47,16 @@ const ACCOUNT_GONE = new Set([
  * // { action: 'offboard', reason: 'moved out of scope: OU ou-ab12-sandbox is excluded', accountGone: false }
  * ```
  */
-export function resolvedAction(input: Pick<ExecutionInput, 'action' | 'reason' | 'trigger'>, scope: ScopeVerdict): ResolvedAction {
+export function resolvedAction(
+  input: Pick<ExecutionInput, 'action' | 'reason' | 'trigger' | 'reconciliation'>,
+  scope: ScopeVerdict,
+): ResolvedAction {
   const event = input.trigger ? `${input.trigger.source}/${input.trigger.eventName}` : undefined;
   if (input.action === 'offboard') {
-    const reason = input.reason ?? (event ? `offboarding requested by ${input.trigger!.eventName}` : 'offboarding requested (console)');
+    const requested = input.reconciliation
+      ? `offboarding planned by the reconciliation: ${input.reconciliation.reason}`
+      : 'offboarding requested (console)';
+    const reason = input.reason ?? (event ? `offboarding requested by ${input.trigger!.eventName}` : requested);
     return { action: 'offboard', reason, accountGone: event !== undefined && ACCOUNT_GONE.has(event) };
   }
   if (scope.inScope) return { action: 'onboard' };

@@ -19,6 +19,12 @@ export interface Scope {
   onboardManagementAccount: boolean;
 }
 
+/**
+ * How a reconciliation plan's reason for an account out of scope begins (shared/reconciliation/plan.ts); ResolveTarget
+ * checks the scope again before such an offboarding.
+ */
+export const OUT_OF_SCOPE = 'out of scope: ';
+
 /** Most OU ids an out-of-scope reason names (IncludeOrganizationalUnits may list hundreds). */
 const MAX_NAMED_OUS = 5;
 

@@ -12,6 +12,7 @@
  * `skip` (out of scope, not ACTIVE, another partition, an onboarding running). A registration this application did
  * not create or adopt is never offboarded, and an out-of-scope account's registration is never touched.
  */
+import { OUT_OF_SCOPE } from '../onboarding/scope';
 import type { Partition } from '../partitions';
 import { describeSettingsDrift } from '../settings/drift';
 import type { AccountSettings } from '../settings/schema';
@@ -169,8 +170,8 @@ function planForMember(
   }
   const scope = input.scopeOf(account);
   if (!scope.inScope) {
-    if (isOurs(record)) return { action: 'offboard', reason: `out of scope: ${scope.reason}` };
-    return { action: 'skip', reason: `out of scope: ${scope.reason}` };
+    if (isOurs(record)) return { action: 'offboard', reason: `${OUT_OF_SCOPE}${scope.reason}` };
+    return { action: 'skip', reason: `${OUT_OF_SCOPE}${scope.reason}` };
   }
   if (record && (record.state === 'onboarding' || record.state === 'offboarding')) {
     if ((record.leaseExpiresAt ?? 0) > input.nowSeconds) return { action: 'skip', reason: `an ${record.state} of the account is running` };

@@ -12,7 +12,7 @@ import { accountNameOf, ancestorsOf, nearestAncestorName } from '../aws/organiza
 import { AccountOutOfScopeError, InvalidInputError } from '../errors';
 import { parseExecutionInput, type ExecutionInput } from '../onboarding/execution-input';
 import { resolvedAction, type ScopeVerdict } from '../onboarding/resolved-action';
-import { needsAncestors, scopeOf, type Scope } from '../onboarding/scope';
+import { needsAncestors, OUT_OF_SCOPE, scopeOf, type Scope } from '../onboarding/scope';
 import type { ResolveTargetInput } from '../onboarding/step-inputs';
 import type { OnboardingTarget } from '../onboarding/target';
 import type { Partition } from '../partitions';
@@ -206,6 +206,20 @@ export async function resolveTarget(input: ResolveTargetInput, defaults: TargetD
     !offboarding && target.partition === ownPartition() && settingsNeedAncestors(document)
       ? await ancestorsOf(target.accountId)
       : undefined;
+  // A reconciliation's offboarding for scope runs up to hours after its plan: an account back in scope by now (moved
+  // back, and onboarded again by its MoveAccount event) is left as it is.
+  const planned = executionInput.reconciliation?.reason;
+  if (offboarding && planned?.startsWith(OUT_OF_SCOPE) && (await scopeVerdictOf(target, defaults.scope)).inScope) {
+    const reason = `in scope again since the reconciliation planned its offboarding (${planned}): not offboarded`;
+    return {
+      target,
+      trigger: executionInput.trigger,
+      context: executionInput.context,
+      concurrentExecutionArn: null,
+      action: 'skip',
+      outOfScope: { reason },
+    };
+  }
   // An explicit offboarding is not scope-checked: it removes only what this tool put in place.
   const scopeVerdict: ScopeVerdict = offboarding ? { inScope: true } : await scopeVerdictOf(target, defaults.scope, ancestorIds);
   const decided = resolvedAction(executionInput, scopeVerdict);

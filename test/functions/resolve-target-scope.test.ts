@@ -63,6 +63,41 @@ describe('ResolveTarget: scope', () => {
     expect(await getAccountRecord('444455556666')).toEqual(recordBefore);
   });
 
+  it('leaves alone an account a reconciliation planned to offboard for scope, when it is in scope again by now', async () => {
+    // Prepare: planned out of scope (Sandboxes was excluded then); the exclusion is gone by the time the offboarding runs.
+    process.env.EXCLUDE_ORGANIZATIONAL_UNITS = 'ou-ab12-99999999';
+    const planned = 'out of scope: OU ou-ab12-22222222 is excluded by ExcludeOrganizationalUnits';
+    const recordBefore = await getAccountRecord('444455556666');
+
+    // Act
+    const result = await resolve({
+      accountId: '444455556666',
+      action: 'offboard',
+      reconciliation: { action: 'offboard', reason: planned },
+    });
+
+    // Assess: skipped, and no lease taken.
+    expect(result).toMatchObject({
+      action: 'skip',
+      concurrentExecutionArn: null,
+      outOfScope: { reason: `in scope again since the reconciliation planned its offboarding (${planned}): not offboarded` },
+    });
+    expect(await getAccountRecord('444455556666')).toEqual(recordBefore);
+  });
+
+  it("offboards an account a reconciliation planned to offboard for scope, still out of scope, with the plan's reason", async () => {
+    process.env.EXCLUDE_ORGANIZATIONAL_UNITS = 'ou-ab12-22222222';
+    const planned = 'out of scope: OU ou-ab12-22222222 is excluded by ExcludeOrganizationalUnits';
+
+    const result = await resolve({
+      accountId: '444455556666',
+      action: 'offboard',
+      reconciliation: { action: 'offboard', reason: planned },
+    });
+
+    expect(result).toMatchObject({ action: 'offboard', offboard: { reason: `offboarding planned by the reconciliation: ${planned}` } });
+  });
+
   it('takes an account of a nested OU under an included one', async () => {
     process.env.INCLUDE_ORGANIZATIONAL_UNITS = 'ou-ab12-11111111';
     await expect(resolve({ accountId: '444455556666', ...EVENT })).resolves.not.toHaveProperty('outOfScope');

@@ -78,7 +78,7 @@ describe('Function: parseExecutionInput, action', () => {
   it("accepts a reconciliation's plan (repair), and refuses one with another action, naming the field", () => {
     const reconciliation = { action: 'repair', reason: 'the Datadog registration is missing' };
     expect(parseExecutionInput({ accountId: '444455556666', reconciliation })).toEqual({ accountId: '444455556666', reconciliation });
-    expect(() => parseExecutionInput({ accountId: '444455556666', reconciliation: { ...reconciliation, action: 'offboard' } })).toThrow(
+    expect(() => parseExecutionInput({ accountId: '444455556666', reconciliation: { ...reconciliation, action: 'skip' } })).toThrow(
       /execution input reconciliation\.action: Invalid option/,
     );
   });

@@ -139,10 +139,16 @@ describe('State machine: ReconcileOrganization', () => {
     });
     expect(started).toEqual(
       expect.arrayContaining([
-        // The plan's action and reason go to the child execution: its RecordOnboarding reports a repair as one.
+        // The plan's action and reason go to the child execution: its RecordOnboarding reports a repair as one, and its
+        // ResolveTarget checks an offboarding for scope again.
         { accountId: '100000000001', partition: 'aws', reconciliation: { action: 'onboard', reason: 'because onboard' } },
         { accountId: '100000000002', partition: 'aws', reconciliation: { action: 'repair', reason: 'because repair' } },
-        { accountId: '100000000003', partition: 'aws', action: 'offboard' },
+        {
+          accountId: '100000000003',
+          partition: 'aws',
+          action: 'offboard',
+          reconciliation: { action: 'offboard', reason: 'because offboard' },
+        },
       ]),
     );
     expect(started).toHaveLength(3);
