@@ -106,16 +106,29 @@ export async function readStoredKey(
   return parsed.success ? { key: parsed.data } : undefined;
 }
 
+/** An account's key secret, as DescribeSecret tells it: what the onboarding decides on. */
+export interface KeySecretDescription {
+  arn: string;
+  /** Whether a version holds `AWSPENDING`: a rotation under way, its new key not yet made current. */
+  rotationPending: boolean;
+  /** The rotation scheduled, if any. */
+  rotation?: { functionArn?: string; days?: number };
+}
+
 /**
- * The ARN of an account's key secret.
+ * Describes an account's key secret (one DescribeSecret).
  *
  * @param step - the step asking, for the error.
- * @returns the ARN, or `undefined` when the secret does not exist.
+ * @returns the description, or `undefined` when the secret does not exist.
  * @throws OnboardingError when the secret is scheduled for deletion (the account was offboarded within the recovery
  *   window): Secrets Manager refuses to store a key in it, and only the operator can say whether to restore it.
  * @throws the SDK's other errors.
  */
-export async function keySecretArn(accountId: string, client = new SecretsManagerClient({}), step?: string): Promise<string | undefined> {
+export async function describeKeySecret(
+  accountId: string,
+  client = new SecretsManagerClient({}),
+  step?: string,
+): Promise<KeySecretDescription | undefined> {
   const name = accessKeySecretName(accountId);
   let described;
   try {
@@ -132,7 +145,14 @@ export async function keySecretArn(accountId: string, client = new SecretsManage
       remedy: `Restore it (aws secretsmanager restore-secret --secret-id ${name}) and replay the account, or replay it after ${gone}, once Secrets Manager has deleted it`,
     });
   }
-  return described.ARN;
+  if (!described.ARN) throw new Error(`Secrets Manager described ${name} without an ARN`);
+  return {
+    arn: described.ARN,
+    rotationPending: Object.values(described.VersionIdsToStages ?? {}).some((stages) => stages.includes('AWSPENDING')),
+    ...(described.RotationEnabled
+      ? { rotation: { functionArn: described.RotationLambdaARN, days: described.RotationRules?.AutomaticallyAfterDays } }
+      : {}),
+  };
 }
 
 /** Days Secrets Manager keeps a deleted key secret recoverable (`RestoreSecret`) before deleting it for good (7 to 30). */
@@ -170,7 +190,7 @@ export async function deleteKeySecret(
  * exist yet. The readers-only policy is in place before the key is: a secret created by a run that then died holds no
  * value, so the next run stores the key again, through here.
  *
- * @param existingArn - the secret's ARN when it exists (see {@link keySecretArn}), `undefined` to create it.
+ * @param existingArn - the secret's ARN when it exists (see {@link describeKeySecret}), `undefined` to create it.
  * @returns the secret's ARN.
  */
 export async function storeKey(
@@ -221,21 +241,21 @@ async function scheduleRotation(arn: string, settings: KeySecretSettings, client
 
 /**
  * Gives a secret that already holds a live key the rotation the settings ask for, and the readers-only policy with
- * it, when DescribeSecret shows the rotation missing or other: a run that died between storing the key and scheduling
- * its rotation (or an earlier version, which stored the key before the policy) left it so.
+ * it, when its description shows the rotation missing or other: a run that died between storing the key and
+ * scheduling its rotation (or an earlier version, which stored the key before the policy) left it so.
  *
+ * @param secret - the secret as {@link describeKeySecret} found it.
  * @returns whether anything was written.
  * @throws the SDK's errors.
  */
-export async function convergeKeySecret(arn: string, settings: KeySecretSettings, client = new SecretsManagerClient({})): Promise<boolean> {
-  if (!settings.rotation) return false;
-  const described = await client.send(new DescribeSecretCommand({ SecretId: arn }));
-  const scheduled =
-    described.RotationEnabled === true &&
-    described.RotationLambdaARN === settings.rotation.functionArn &&
-    described.RotationRules?.AutomaticallyAfterDays === settings.rotation.days;
-  if (scheduled) return false;
-  await client.send(new PutResourcePolicyCommand({ SecretId: arn, ResourcePolicy: readersOnlyPolicy(settings.readerArns) }));
-  await scheduleRotation(arn, settings, client);
+export async function convergeKeySecret(
+  secret: KeySecretDescription,
+  settings: KeySecretSettings,
+  client = new SecretsManagerClient({}),
+): Promise<boolean> {
+  const wanted = settings.rotation;
+  if (!wanted || (secret.rotation?.functionArn === wanted.functionArn && secret.rotation.days === wanted.days)) return false;
+  await client.send(new PutResourcePolicyCommand({ SecretId: secret.arn, ResourcePolicy: readersOnlyPolicy(settings.readerArns) }));
+  await scheduleRotation(secret.arn, settings, client);
   return true;
 }

@@ -9,13 +9,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { reachMemberAccount } from '../aws/member-account';
 import { convergeAttachments } from '../iam/attachments';
 import { convergeUser, createAccessKey, deleteAccessKey, listAccessKeys } from '../iam/user';
-import {
-  convergeKeySecret,
-  keySecretArn as keySecretArnOf,
-  readStoredKey,
-  storeKey,
-  type KeySecretSettings,
-} from '../onboarding/access-key-secret';
+import { convergeKeySecret, describeKeySecret, readStoredKey, storeKey, type KeySecretSettings } from '../onboarding/access-key-secret';
 import {
   convergeIntegrationPolicies,
   deleteSurplusParts,
@@ -83,10 +77,11 @@ export async function convergeAccessKey(
   );
   const surplusDeleted = !request.keepExistingPolicies && (await deleteSurplusParts(iam, target, plan));
 
-  const existingSecretArn = await keySecretArnOf(target.accountId, secrets, STEP);
+  const secret = await describeKeySecret(target.accountId, secrets, STEP);
+  const existingSecretArn = secret?.arn;
   const stored = existingSecretArn === undefined ? undefined : await readStoredKey(existingSecretArn, 'AWSCURRENT', secrets);
   // A rotation under way (its new key pending until tested) keeps its key: its next attempt gives Datadog that key.
-  const pending = existingSecretArn === undefined ? undefined : await readStoredKey(existingSecretArn, 'AWSPENDING', secrets);
+  const pending = secret?.rotationPending ? await readStoredKey(secret.arn, 'AWSPENDING', secrets) : undefined;
   const keys = await listAccessKeys(iam, request.userName);
   const storedIsLive = stored !== undefined && keys.some((key) => key.accessKeyId === stored.key.accessKeyId && key.status === 'Active');
   // One key per user, and the pending one: any other is one this tool lost track of.
@@ -98,9 +93,9 @@ export async function convergeAccessKey(
   let keySecretArn: string;
   let keyCreated = false;
   let secretConverged = false;
-  if (storedIsLive && existingSecretArn !== undefined) {
-    keySecretArn = existingSecretArn;
-    secretConverged = await convergeKeySecret(keySecretArn, request.secret, secrets);
+  if (storedIsLive && secret !== undefined) {
+    keySecretArn = secret.arn;
+    secretConverged = await convergeKeySecret(secret, request.secret, secrets);
   } else {
     const key = await createAccessKey(iam, request.userName);
     keySecretArn = await storeKey(target.accountId, key, request.secret, existingSecretArn, secrets);

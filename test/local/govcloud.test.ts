@@ -4,6 +4,7 @@
  */
 import { FaultPlan } from '../../local/faults';
 import { LOCAL_REQUESTED_ACCOUNTS, newSandboxFor, runLocally } from '../../local/run';
+import { AwsSandbox, type SandboxJson } from '../../local/sandbox';
 import { sampleEvent } from '../helpers';
 
 const GOV = LOCAL_REQUESTED_ACCOUNTS.govCloud;
@@ -81,6 +82,22 @@ describe('GovCloud: access keys on a commercial Datadog site', () => {
 });
 
 describe('GovCloud: the key secret after a crash', () => {
+  /** The account's key secret in a saved sandbox state. */
+  const keySecretOf = (state: SandboxJson['state']) =>
+    Object.values(state.accounts)
+      .flatMap((account) => account.secrets)
+      .find((candidate) => candidate.name === `datadog-onboarding/datadog-access-keys/${GOV}`);
+
+  /** Only the functions may read it (a Deny for every other principal), and its rotation is scheduled. */
+  function expectProtected(sandbox: AwsSandbox): void {
+    const secret = keySecretOf(sandbox.toJSON().state);
+    expect(secret?.resourcePolicy).toMatch(/"Effect":"Deny"/);
+    expect(secret?.rotation).toEqual({
+      lambdaArn: expect.stringMatching(/:function:.*RotateAccessKey/),
+      automaticallyAfterDays: expect.any(Number),
+    });
+  }
+
   it.each(['crash-after:secretsmanager:CreateSecret', 'crash-after:secretsmanager:PutSecretValue'])(
     '%s: converges to a secret only the functions may read, its rotation scheduled',
     async (fault) => {
@@ -90,16 +107,34 @@ describe('GovCloud: the key secret after a crash', () => {
 
       // Assess
       expect(summary.outcome).toBe('onboarded');
-      const secrets = Object.values(sandbox.toJSON().state.accounts).flatMap((account) => account.secrets);
-      const secret = secrets.find((candidate) => candidate.name === `datadog-onboarding/datadog-access-keys/${GOV}`);
-      expect(secret?.resourcePolicy).toMatch(/"Effect":"Deny"/);
-      expect(secret?.rotation).toEqual({
-        lambdaArn: expect.stringMatching(/:function:.*RotateAccessKey/),
-        automaticallyAfterDays: expect.any(Number),
-      });
+      expectProtected(sandbox);
       expect(summary.datadogAccounts).toHaveLength(1);
     },
   );
+
+  it('gives a secret holding a live key, with neither policy nor rotation (an earlier version crashed), both on replay', async () => {
+    // Prepare: the key stored before the policy, then a crash, as the earlier order of writes could leave it.
+    const sandbox = newSandboxFor(replay);
+    const onboarded = await runLocally({ input: replay, sandbox, datadogSite: 'datadoghq.com' });
+    const json = sandbox.toJSON();
+    const secret = keySecretOf(json.state);
+    delete secret?.resourcePolicy;
+    delete secret?.rotation;
+    const legacy = AwsSandbox.fromJSON(json);
+
+    // Act
+    const again = await runLocally({
+      input: replay,
+      sandbox: legacy,
+      datadogSite: 'datadoghq.com',
+      datadogAccounts: onboarded.datadogAccounts,
+    });
+
+    // Assess: the policy and the rotation written, nothing else in Secrets Manager; the same key.
+    expect(again).toMatchObject({ outcome: 'onboarded', datadog: { accessKeyId: onboarded.datadog?.accessKeyId } });
+    expect(again.calls.mutating.secretsmanager).toBe(2);
+    expectProtected(legacy);
+  });
 });
 
 describe('GovCloud: onboarding again after an offboarding', () => {
