@@ -4,6 +4,7 @@
  * checks and the offboarding path agree.
  */
 import type { ExecutionInput } from './execution-input';
+import { OUT_OF_SCOPE } from './scope';
 
 /** The account's scope (`shared/onboarding/scope.ts`): in scope, or out of it with the reason. */
 export type ScopeVerdict = { inScope: true } | { inScope: false; reason: string };
@@ -36,7 +37,8 @@ const ACCOUNT_GONE = new Set([
  * Decides what the execution does.
  *
  * - `action: 'offboard'` in the input (the starter for a closed or departed account, or an operator) → offboard,
- *   whatever the scope: offboarding removes only what this tool put in place.
+ *   whatever the scope: offboarding removes only what this tool put in place. But a reconciliation's offboarding for
+ *   scope ({@link OUT_OF_SCOPE}) of an account in scope again by now → skip (the caller gives the scope now).
  * - In scope → onboard.
  * - Out of scope after a move (MoveAccount, Control Tower UpdateManagedAccount) → offboard, "moved out of scope".
  * - Out of scope after another event → skip; a console replay (no trigger) → refuse.
@@ -53,6 +55,11 @@ export function resolvedAction(
 ): ResolvedAction {
   const event = input.trigger ? `${input.trigger.source}/${input.trigger.eventName}` : undefined;
   if (input.action === 'offboard') {
+    // A reconciliation's offboarding for scope runs up to hours after its plan: an account back in scope by now (moved
+    // back, and onboarded again by its MoveAccount event) is left as it is.
+    const planned = input.reconciliation?.reason;
+    if (planned?.startsWith(OUT_OF_SCOPE) && scope.inScope)
+      return { action: 'skip', reason: `in scope again since the reconciliation planned its offboarding (${planned}): not offboarded` };
     const requested = input.reconciliation
       ? `offboarding planned by the reconciliation: ${input.reconciliation.reason}`
       : 'offboarding requested (console)';

@@ -206,22 +206,11 @@ export async function resolveTarget(input: ResolveTargetInput, defaults: TargetD
     !offboarding && target.partition === ownPartition() && settingsNeedAncestors(document)
       ? await ancestorsOf(target.accountId)
       : undefined;
-  // A reconciliation's offboarding for scope runs up to hours after its plan: an account back in scope by now (moved
-  // back, and onboarded again by its MoveAccount event) is left as it is.
-  const planned = executionInput.reconciliation?.reason;
-  if (offboarding && planned?.startsWith(OUT_OF_SCOPE) && (await scopeVerdictOf(target, defaults.scope)).inScope) {
-    const reason = `in scope again since the reconciliation planned its offboarding (${planned}): not offboarded`;
-    return {
-      target,
-      trigger: executionInput.trigger,
-      context: executionInput.context,
-      concurrentExecutionArn: null,
-      action: 'skip',
-      outOfScope: { reason },
-    };
-  }
-  // An explicit offboarding is not scope-checked: it removes only what this tool put in place.
-  const scopeVerdict: ScopeVerdict = offboarding ? { inScope: true } : await scopeVerdictOf(target, defaults.scope, ancestorIds);
+  // An explicit offboarding is not scope-checked: it removes only what this tool put in place. A reconciliation's
+  // offboarding for scope is (see resolvedAction).
+  const rechecked = offboarding && executionInput.reconciliation?.reason.startsWith(OUT_OF_SCOPE);
+  const scopeVerdict: ScopeVerdict =
+    offboarding && !rechecked ? { inScope: true } : await scopeVerdictOf(target, defaults.scope, ancestorIds);
   const decided = resolvedAction(executionInput, scopeVerdict);
   const resolved = { target, trigger: executionInput.trigger, context: executionInput.context };
   if (decided.action === 'refuse') {

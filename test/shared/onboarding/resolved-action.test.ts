@@ -50,4 +50,23 @@ describe('Function: resolvedAction', () => {
       accountGone: false,
     });
   });
+
+  it("skips a reconciliation's offboarding for scope of an account in scope again, and carries out any other", () => {
+    const forScope = {
+      action: 'offboard' as const,
+      reconciliation: { action: 'offboard' as const, reason: `out of scope: ${OUT.reason}` },
+    };
+    const forClosure = { action: 'offboard' as const, reconciliation: { action: 'offboard' as const, reason: 'the account is CLOSED' } };
+
+    expect(resolvedAction(forScope, { inScope: true })).toEqual({
+      action: 'skip',
+      reason: `in scope again since the reconciliation planned its offboarding (out of scope: ${OUT.reason}): not offboarded`,
+    });
+    expect(resolvedAction(forScope, OUT)).toEqual({
+      action: 'offboard',
+      reason: `offboarding planned by the reconciliation: out of scope: ${OUT.reason}`,
+      accountGone: false,
+    });
+    expect(resolvedAction(forClosure, { inScope: true })).toMatchObject({ action: 'offboard' });
+  });
 });
