@@ -18,6 +18,7 @@ import { eventsApi } from '../datadog/events-client';
 import { datadogStatus } from '../datadog/api-errors';
 import { readDatadogKeys } from '../datadog/keys';
 import { logger } from '../logger';
+import { cut } from '../text';
 
 /** What became of an account, as the event tells it (tag `outcome:`). */
 export type LifecycleOutcome = 'onboarded' | 'offboarded' | 'repaired' | 'failed';
@@ -82,7 +83,7 @@ export function oneLineCause(cause: string): string {
   for (const shape of SECRET_SHAPES)
     // With a capture group, the second argument is the name of the pair; without, the match's offset.
     line = line.replace(shape, (_match, name: unknown) => (typeof name === 'string' ? `${name}=[redacted]` : '[redacted]'));
-  return line.length > MAX_CAUSE_CHARACTERS ? `${line.slice(0, MAX_CAUSE_CHARACTERS - 1)}…` : line;
+  return cut(line, MAX_CAUSE_CHARACTERS);
 }
 
 /** A tag value as Datadog keeps it: lower case, letters, digits and `_-./:` (Datadog docs, "Getting Started with Tags"). */

@@ -16,14 +16,9 @@ import { OUT_OF_SCOPE } from '../onboarding/scope';
 import type { Partition } from '../partitions';
 import { describeSettingsDrift } from '../settings/drift';
 import type { AccountSettings } from '../settings/schema';
+import { cut } from '../text';
 
 /** What reconciliation does with one account. */
-
-/** `text`, cut to `max` characters with an ellipsis. */
-function cut(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
-}
-
 export type ReconcileAction = 'onboard' | 'repair' | 'offboard' | 'none' | 'skip';
 
 /** The actions that start an execution of the onboarding state machine (the others change nothing). */

@@ -4,6 +4,7 @@
  * `registrationSettings` in shared/datadog/registration.ts), so reconciliation can call it without the client.
  */
 import { WHOLE_VALUE_PATHS, type AccountSettings } from './schema';
+import { cut } from '../text';
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -92,7 +93,7 @@ function valueAt(settings: Record<string, unknown>, path: string): unknown {
 
 function shown(value: unknown): string {
   const text = value === undefined ? '(not set)' : JSON.stringify(value);
-  return text.length > SHOWN_VALUE_CHARACTERS ? `${text.slice(0, SHOWN_VALUE_CHARACTERS - 1)}…` : text;
+  return cut(text, SHOWN_VALUE_CHARACTERS);
 }
 
 /**

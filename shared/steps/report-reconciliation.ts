@@ -13,6 +13,7 @@ import {
   type AccountResult,
   type ReconciliationReport,
 } from '../reconciliation/report';
+import { cut } from '../text';
 
 /** S3 reads and writes of the step, injected by the function's glue (and by tests). */
 export interface ReportReconciliationDependencies {
@@ -83,7 +84,7 @@ export async function reportReconciliationStep(
     ...report,
     failedAccounts: report.failedAccounts.slice(0, FAILED_IN_OUTPUT).map((failed) => ({
       ...failed,
-      cause: failed.cause.length > CAUSE_IN_OUTPUT ? `${failed.cause.slice(0, CAUSE_IN_OUTPUT - 1)}…` : failed.cause,
+      cause: cut(failed.cause, CAUSE_IN_OUTPUT),
     })),
     report: location,
   };
